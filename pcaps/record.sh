@@ -1,0 +1,442 @@
+#!/bin/bash
+# (Re)create every test capture in pcaps/ (see README.md for what each contains).
+#
+#   sudo pcaps/record.sh            # everything
+#   sudo pcaps/record.sh http dns   # only some steps
+#
+# Steps: http http6 dns tls tls13 sll sll2 pcapng truncated crafted readme
+# (pcapng and truncated are derived from http.pcap; readme refreshes the
+# generated inventory at the end of README.md.)
+#
+# Real traffic is recorded on the loopback interface from real programs
+# (nginx, curl, dnsmasq, dig, openssl s_server); crafted edge cases come
+# from craft.py (python3 + scapy).  Needs root (tcpdump), Debian 12 tools.
+# Each server and tcpdump runs under `timeout` and is stopped by a trap.
+
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+cd "$HERE"
+
+HTTP_PORT=18080
+DNS_PORT=15353
+TLS_PORT=18443
+UA="spanwatch-test/1.0"
+FIXED_MTIME=@1700000000          # mtime of the files nginx serves (stable ETag)
+
+log()  { printf '[record] %s\n' "$*" >&2; }
+die()  { printf '[record] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# ----------------------------------------------------------------------------
+# prerequisites
+# ----------------------------------------------------------------------------
+check_tools() {
+    local missing=() pair cmd pkg
+    for pair in tcpdump:tcpdump tshark:tshark editcap:wireshark-common \
+                capinfos:wireshark-common nginx:nginx dnsmasq:dnsmasq-base \
+                dig:bind9-dnsutils curl:curl openssl:openssl ss:iproute2 \
+                timeout:coreutils; do
+        cmd=${pair%%:*} pkg=${pair#*:}
+        if ! command -v "$cmd" >/dev/null 2>&1 && ! [ -x "/usr/sbin/$cmd" ]; then
+            missing+=("$cmd (Debian package: $pkg)")
+        fi
+    done
+    # python3 with scapy: the first interpreter that can import it
+    PY=
+    for p in python3 /usr/bin/python3; do
+        if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import scapy.all' >/dev/null 2>&1; then
+            PY=$(command -v "$p"); break
+        fi
+    done
+    [ -n "$PY" ] || missing+=("python3 with scapy (Debian package: python3-scapy)")
+    if [ ${#missing[@]} -gt 0 ]; then
+        printf '[record] missing: %s\n' "${missing[@]}" >&2
+        die "install the packages above (apt-get install -y ...) and re-run"
+    fi
+    [ "$(id -u)" -eq 0 ] || die "must run as root (tcpdump on lo)"
+}
+export PATH="$PATH:/usr/sbin:/sbin"
+
+# ----------------------------------------------------------------------------
+# background processes, cleanup
+# ----------------------------------------------------------------------------
+WORK=
+PIDS=()
+cleanup() {
+    local pid
+    set +e
+    for pid in "${PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null
+    done
+    PIDS=()
+    [ -n "$WORK" ] && rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM HUP
+
+# bg SECONDS LOGFILE CMD...   -> starts CMD under timeout, sets BG_PID
+bg() {
+    local secs=$1 logf=$2; shift 2
+    timeout "$secs" "$@" >"$logf" 2>&1 &
+    BG_PID=$!
+    PIDS+=("$BG_PID")
+}
+
+# stop PID [SIG]: signal the timeout wrapper (it forwards the signal to its
+# child; SIGTERM makes tcpdump flush and print its statistics), wait, forget
+stop() {
+    local pid=$1 sig=${2:-TERM} p keep=()
+    kill -"$sig" "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+    PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
+# wait_listen tcp|udp PORT : until something listens on 127.0.0.1/::1 PORT
+wait_listen() {
+    local proto=$1 port=$2 opt=-Hltn
+    [ "$proto" = udp ] && opt=-Hlun
+    for _ in $(seq 50); do
+        if [ -n "$(ss $opt "sport = :$port" 2>/dev/null)" ]; then return 0; fi
+        sleep 0.1
+    done
+    die "nothing listening on $proto port $port after 5 s"
+}
+
+port_free() {
+    local proto=$1 port=$2 opt=-Hltn
+    [ "$proto" = udp ] && opt=-Hlun
+    [ -z "$(ss $opt "sport = :$port" 2>/dev/null)" ] ||
+        die "$proto port $port already in use; stop whatever uses it"
+}
+
+# capture_start NAME IFACE FILTER [tcpdump options...]  -> CAP_PID, CAP_FILE
+capture_start() {
+    local name=$1 iface=$2 filter=$3; shift 3
+    CAP_FILE="$WORK/$name"
+    CAP_ERR="$WORK/$name.tcpdump.log"
+    rm -f "$CAP_FILE"
+    bg 120 "$CAP_ERR" tcpdump -i "$iface" -s 0 -U -n -Z root "$@" -w "$CAP_FILE" "$filter"
+    CAP_PID=$BG_PID
+    for _ in $(seq 100); do
+        grep -q "listening on" "$CAP_ERR" 2>/dev/null && { sleep 0.3; return 0; }
+        kill -0 "$CAP_PID" 2>/dev/null || { cat "$CAP_ERR" >&2; die "tcpdump failed ($name)"; }
+        sleep 0.1
+    done
+    cat "$CAP_ERR" >&2
+    die "tcpdump not ready after 10 s ($name)"
+}
+
+# capture_stop: let the last packets (FIN/ACK) through, stop tcpdump,
+# check it and install the file into pcaps/
+capture_stop() {
+    sleep 0.7
+    stop "$CAP_PID"
+    local n
+    n=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' "$CAP_ERR")
+    if grep -q ' [1-9][0-9]* packets\{0,1\} dropped by kernel' "$CAP_ERR"; then
+        cat "$CAP_ERR" >&2; die "tcpdump dropped packets ($(basename "$CAP_FILE"))"
+    fi
+    if [ -z "$n" ] || [ "$n" -eq 0 ]; then
+        cat "$CAP_ERR" >&2; die "nothing captured in $(basename "$CAP_FILE")"
+    fi
+    install_pcap "$CAP_FILE"
+}
+
+install_pcap() {
+    local f=$1 name size
+    name=$(basename "$f")
+    size=$(stat -c %s "$f")
+    [ "$size" -le 307200 ] || log "WARNING: $name is $size bytes (> 300 KB)"
+    cp "$f" "$HERE/$name.tmp" && mv -f "$HERE/$name.tmp" "$HERE/$name"
+    log "  $name: $(capinfos -c -M "$HERE/$name" 2>/dev/null | sed -n 's/^Number of packets: *//p') packets, $size bytes"
+}
+
+run() { log "  \$ $*"; "$@"; }
+
+# ----------------------------------------------------------------------------
+# nginx
+# ----------------------------------------------------------------------------
+NGINX_PID=
+nginx_start() {
+    [ -n "$NGINX_PID" ] && return 0
+    port_free tcp "$HTTP_PORT"
+    local d="$WORK/nginx"
+    mkdir -p "$d/www" "$d/tmp" "$d/logs"
+    cat >"$d/www/index.html" <<'EOF'
+<!DOCTYPE html>
+<html><head><title>spanwatch test</title></head>
+<body><p>Hello from the spanwatch test capture.</p></body></html>
+EOF
+    # 100 KB (102400 bytes) of deterministic binary data
+    "$PY" -c 'import sys; sys.stdout.buffer.write(bytes((i * 31 + 7) & 0xff for i in range(102400)))' \
+        >"$d/www/data.bin"
+    touch -d "$FIXED_MTIME" "$d/www/index.html" "$d/www/data.bin"
+    cat >"$d/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid $d/nginx.pid;
+error_log $d/logs/error.log warn;
+events { worker_connections 64; }
+http {
+    access_log $d/logs/access.log;
+    client_body_temp_path $d/tmp/body;
+    proxy_temp_path $d/tmp/proxy;
+    fastcgi_temp_path $d/tmp/fastcgi;
+    uwsgi_temp_path $d/tmp/uwsgi;
+    scgi_temp_path $d/tmp/scgi;
+    types { text/html html; application/octet-stream bin; }
+    default_type application/octet-stream;
+    server_tokens off;
+    keepalive_timeout 10;
+    server {
+        listen 127.0.0.1:$HTTP_PORT;
+        listen [::1]:$HTTP_PORT;
+        server_name demo.example;
+        root $d/www;
+    }
+}
+EOF
+    bg 300 "$d/logs/stderr.log" nginx -e "$d/logs/error.log" -p "$d/" -c "$d/nginx.conf"
+    NGINX_PID=$BG_PID
+    wait_listen tcp "$HTTP_PORT"
+}
+nginx_stop() { [ -z "$NGINX_PID" ] || stop "$NGINX_PID"; NGINX_PID=; }
+
+CURL=(curl -sS --max-time 10 -A "$UA" --resolve "demo.example:$HTTP_PORT:127.0.0.1")
+BASE="http://demo.example:$HTTP_PORT"
+
+# ----------------------------------------------------------------------------
+# steps
+# ----------------------------------------------------------------------------
+step_http() {
+    log "http.pcap: nginx + curl on 127.0.0.1:$HTTP_PORT"
+    nginx_start
+    capture_start http.pcap lo "tcp port $HTTP_PORT"
+    run "${CURL[@]}" -o /dev/null -w '    %{http_code} %{url_effective}\n' "$BASE/index.html"
+    run "${CURL[@]}" -o /dev/null -w '    %{http_code} %{url_effective}\n' "$BASE/data.bin"
+    run "${CURL[@]}" -o /dev/null -w '    %{http_code} %{url_effective}\n' "$BASE/missing.html"
+    run "${CURL[@]}" -o /dev/null -w '    %{http_code} %{url_effective}\n' \
+        -d 'name=spanwatch&value=42' "$BASE/index.html"
+    # one connection, two requests (keep-alive)
+    run "${CURL[@]}" -o /dev/null -o /dev/null -w '    %{http_code} %{url_effective} conn#%{num_connects}\n' \
+        "$BASE/index.html" "$BASE/data.bin"
+    capture_stop
+}
+
+step_http6() {
+    log "http6.pcap: nginx + curl on [::1]:$HTTP_PORT"
+    nginx_start
+    capture_start http6.pcap lo "ip6 and tcp port $HTTP_PORT"
+    run curl -sS --max-time 10 -A "$UA" --resolve "demo.example:$HTTP_PORT:[::1]" \
+        -o /dev/null -w '    %{http_code} %{url_effective} %{remote_ip}\n' "$BASE/index.html"
+    capture_stop
+}
+
+step_sll() {   # $1 = sll.pcap|sll2.pcap, $2 = LINUX_SLL|LINUX_SLL2
+    local name=$1 dlt=$2 iface=lo
+    log "$name: short HTTP exchange, link type $dlt"
+    nginx_start
+    if ! tcpdump -i lo -L 2>/dev/null | grep -qw "$dlt"; then
+        iface=any      # lo only offers EN10MB; the "any" device offers both cooked types
+    fi
+    capture_start "$name" "$iface" "host 127.0.0.1 and tcp port $HTTP_PORT" -y "$dlt"
+    run "${CURL[@]}" -o /dev/null -w '    %{http_code} %{url_effective}\n' "$BASE/index.html"
+    capture_stop
+    tcpdump -r "$HERE/$name" -c 1 -nn 2>&1 | grep -q "link-type $dlt " ||
+        die "$name: link type is not $dlt"
+}
+
+step_dns() {
+    log "dns.pcap: dnsmasq + dig on 127.0.0.1:$DNS_PORT"
+    port_free udp "$DNS_PORT"
+    port_free tcp "$DNS_PORT"
+    local d="$WORK/dnsmasq"
+    mkdir -p "$d"
+    # --host-record (not --address) so that the CNAME target is known to dnsmasq
+    # and answers carry a real TTL; --local makes unknown names NXDOMAIN.
+    bg 60 "$d/stderr.log" dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts \
+        --pid-file="$d/dnsmasq.pid" --log-facility="$d/dnsmasq.log" --log-queries \
+        -p "$DNS_PORT" --listen-address=127.0.0.1 --bind-interfaces \
+        --local=/demo.example/ --local-ttl=300 \
+        --host-record=demo.example,192.0.2.10,2001:db8::10 \
+        --cname=www.demo.example,demo.example \
+        --txt-record=demo.example,"v=spf1 -all" \
+        --mx-host=demo.example,mail.demo.example,10 \
+        --srv-host=_http._tcp.demo.example,demo.example,$HTTP_PORT,0,5
+    local dns_pid=$BG_PID
+    wait_listen udp "$DNS_PORT"
+    capture_start dns.pcap lo "port $DNS_PORT"
+    local DIG=(dig +tries=1 +time=3 @127.0.0.1 -p "$DNS_PORT")
+    local q
+    for q in "demo.example A" "demo.example AAAA" "www.demo.example CNAME" \
+             "www.demo.example A" "demo.example TXT" "demo.example MX" \
+             "_http._tcp.demo.example SRV" "nosuch.demo.example A"; do
+        # shellcheck disable=SC2086
+        run "${DIG[@]}" $q +noall +comments +answer | grep -E 'status:|IN' | sed 's/^/    /' >&2 || true
+    done
+    run "${DIG[@]}" +tcp demo.example A +noall +answer | sed 's/^/    /' >&2
+    capture_stop
+    stop "$dns_pid"
+}
+
+make_cert() {
+    [ -s "$WORK/tls/tls.crt" ] && return 0
+    local d="$WORK/tls"
+    mkdir -p "$d"
+    # self-signed, CN/SAN tls.demo.example, fixed validity 2024-01-01 .. 2034-01-01,
+    # serial 01 (openssl ca -selfsign is the only 3.0 command taking explicit dates)
+    openssl req -new -newkey rsa:2048 -nodes -keyout "$d/tls.key" \
+        -subj /CN=tls.demo.example -out "$d/tls.csr" 2>/dev/null
+    cat >"$d/ca.cnf" <<EOF
+[ ca ]
+default_ca = selfca
+[ selfca ]
+database = $d/index.txt
+new_certs_dir = $d
+serial = $d/serial
+default_md = sha256
+policy = pol
+unique_subject = no
+copy_extensions = none
+x509_extensions = ext
+[ pol ]
+commonName = supplied
+[ ext ]
+basicConstraints = critical,CA:FALSE
+subjectAltName = DNS:tls.demo.example
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+EOF
+    : >"$d/index.txt"
+    echo 01 >"$d/serial"
+    openssl ca -batch -config "$d/ca.cnf" -selfsign -keyfile "$d/tls.key" \
+        -in "$d/tls.csr" -out "$d/tls.crt" -notext \
+        -startdate 20240101000000Z -enddate 20340101000000Z 2>"$d/ca.log" ||
+        { cat "$d/ca.log" >&2; die "certificate creation failed"; }
+}
+
+step_tls() {   # $1 = tls.pcap|tls13.pcap, $2 = -tls1_2|-tls1_3, $3 = curl option
+    local name=$1 sver=$2 cver=$3
+    log "$name: openssl s_server $sver + curl (SNI tls.demo.example) on 127.0.0.1:$TLS_PORT"
+    port_free tcp "$TLS_PORT"
+    make_cert
+    local d="$WORK/tls"
+    rm -f "$d/${name%.pcap}.keylog"
+    bg 30 "$d/s_server-$name.log" openssl s_server -accept "127.0.0.1:$TLS_PORT" \
+        -cert "$d/tls.crt" -key "$d/tls.key" -www "$sver" -naccept 1 \
+        -keylogfile "$d/${name%.pcap}.keylog"
+    local srv=$BG_PID
+    wait_listen tcp "$TLS_PORT"
+    capture_start "$name" lo "tcp port $TLS_PORT"
+    run curl -sS --max-time 10 -A "$UA" -k "$cver" \
+        --resolve "tls.demo.example:$TLS_PORT:127.0.0.1" \
+        -o /dev/null -w '    %{http_code} %{url_effective}\n' "https://tls.demo.example:$TLS_PORT/"
+    capture_stop
+    stop "$srv"
+    # keep the TLS secrets next to the capture (lets Wireshark decrypt it)
+    cp "$d/${name%.pcap}.keylog" "$HERE/${name%.pcap}.keylog"
+}
+
+step_pcapng() {
+    [ -s "$HERE/http.pcap" ] || die "http.pcap missing (run the http step first)"
+    log "http.pcapng: editcap -F pcapng http.pcap"
+    editcap -F pcapng "$HERE/http.pcap" "$WORK/http.pcapng"
+    install_pcap "$WORK/http.pcapng"
+}
+
+step_truncated() {
+    [ -s "$HERE/http.pcap" ] || die "http.pcap missing (run the http step first)"
+    log "truncated-file.pcap: http.pcap cut inside a record"
+    "$PY" "$HERE/craft.py" truncate "$HERE/http.pcap" "$HERE/truncated-file.pcap" >&2
+}
+
+step_crafted() {
+    log "crafted pcaps (craft.py, $PY)"
+    mkdir -p "$WORK/crafted"
+    "$PY" "$HERE/craft.py" "$WORK/crafted" >&2
+    local f
+    for f in "$WORK"/crafted/*.pcap; do install_pcap "$f"; done
+}
+
+# ----------------------------------------------------------------------------
+# README inventory (between the markers at the end of README.md)
+# ----------------------------------------------------------------------------
+step_readme() {
+    log "README.md: refreshing generated inventory"
+    local out="$WORK/inventory.md" f lt n
+    {
+        echo "<!-- BEGIN GENERATED INVENTORY (record.sh readme; do not edit by hand) -->"
+        echo
+        echo "| file | link type | packets | bytes |"
+        echo "|------|-----------|---------|-------|"
+        for f in *.pcap *.pcapng; do
+            [ -e "$f" ] || continue
+            lt=$(tcpdump -r "$f" -c 1 -nn 2>&1 >/dev/null |
+                 sed -n 's/.*link-type \([^,]*\),.*/\1/p' | head -1 || true)
+            if [ "$f" = truncated-file.pcap ]; then
+                n="$( (tshark -r "$f" 2>/dev/null || true) | wc -l) complete + 1 cut"
+            else
+                n=$(capinfos -c -M "$f" 2>/dev/null | sed -n 's/^Number of packets: *//p' || true)
+            fi
+            echo "| \`$f\` | $lt | $n | $(stat -c %s "$f") |"
+        done
+        echo
+        echo "### Conversations (tshark -q -z conv,tcp -z conv,udp)"
+        for f in http.pcap http6.pcap dns.pcap tls.pcap tls13.pcap sll.pcap sll2.pcap \
+                 vlan.pcap ipv6-ext.pcap icmp.pcap rawip.pcap null.pcap; do
+            [ -e "$f" ] || continue
+            echo
+            echo "\`$f\`:"
+            echo
+            echo '```'
+            tshark -r "$f" -q -z conv,tcp -z conv,udp 2>/dev/null |
+                grep -vE '^(=+|Filter:.*)$' || true
+            echo '```'
+        done
+        echo
+        echo "<!-- END GENERATED INVENTORY -->"
+    } >"$out"
+    if [ -f README.md ] && grep -q '^<!-- BEGIN GENERATED INVENTORY' README.md; then
+        sed '/^<!-- BEGIN GENERATED INVENTORY/,$d' README.md >"$WORK/README.md"
+    else
+        { [ -f README.md ] && cat README.md; echo; } >"$WORK/README.md"
+    fi
+    cat "$out" >>"$WORK/README.md"
+    mv -f "$WORK/README.md" README.md
+}
+
+# ----------------------------------------------------------------------------
+main() {
+    check_tools
+    WORK=$(mktemp -d /tmp/spanwatch-record.XXXXXX)
+    chmod 755 "$WORK"
+    local steps=("$@")
+    [ ${#steps[@]} -gt 0 ] || steps=(http http6 sll sll2 dns tls tls13 pcapng truncated crafted readme)
+    local s
+    for s in "${steps[@]}"; do
+        case $s in
+            http)      step_http ;;
+            http6)     step_http6 ;;
+            sll)       step_sll sll.pcap LINUX_SLL ;;
+            sll2)      step_sll sll2.pcap LINUX_SLL2 ;;
+            dns)       step_dns ;;
+            tls)       step_tls tls.pcap -tls1_2 --tlsv1.2 ;;
+            tls13)     step_tls tls13.pcap -tls1_3 --tlsv1.3 ;;
+            pcapng)    step_pcapng ;;
+            truncated) step_truncated ;;
+            crafted)   step_crafted ;;
+            readme)    step_readme ;;
+            *) die "unknown step '$s' (http http6 sll sll2 dns tls tls13 pcapng truncated crafted readme)" ;;
+        esac
+    done
+    nginx_stop
+    log "done"
+}
+
+main "$@"
