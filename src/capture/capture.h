@@ -1,0 +1,59 @@
+/* src/capture/capture.h: packet sources (pcap/pcapng files, libpcap live), each a table of
+ * operations chosen by name, so AF_PACKET fanout can be added without touching the rest. */
+#ifndef SW_CAPTURE_H
+#define SW_CAPTURE_H
+
+#include <stdbool.h>
+
+#include "core/core.h"
+
+struct capture_conf {
+	char *interface;           /* live: the interface (-i) */
+	struct conf_strlist files; /* offline: files or directories (-r), in order */
+	uint32_t snaplen;
+	bool promisc;
+	uint64_t buffer_size; /* kernel ring, bytes */
+	char *bpf;            /* filter expression, NULL for none */
+	uint32_t timeout_ms;  /* live read timeout */
+};
+
+struct conf_doc;
+/* Reads capture.* keys (the command line overrides afterwards). */
+int capture_conf_load(struct conf_doc *doc, struct capture_conf *conf);
+void capture_conf_free(struct capture_conf *conf);
+
+struct capture;
+
+/* Called once per packet; pkt and its bytes are valid only during the call. */
+typedef void capture_packet_fn(struct sw_packet *pkt, void *arg);
+
+struct capture_stats {
+	uint64_t packets;     /* delivered to us */
+	uint64_t kernel_recv; /* pcap_stats ps_recv (live) */
+	uint64_t kernel_drop; /* ps_drop: dropped for lack of buffer space */
+	uint64_t if_drop;     /* ps_ifdrop: dropped by the interface */
+	uint64_t files_read;
+	uint64_t file_errors; /* files that could not be opened or ended in a truncated record */
+};
+
+struct capture_ops {
+	const char *name; /* "pcap-file", "pcap-live" */
+	int (*open)(const struct capture_conf *conf, struct capture **out);
+	/* Delivers up to max packets: returns >0 the count, 0 at the end of the input, SW_E_AGAIN
+	 * when nothing arrived before the read timeout (live), or another SW_E_* on failure. */
+	int (*poll)(struct capture *c, capture_packet_fn *fn, void *arg, int max);
+	void (*stats)(struct capture *c, struct capture_stats *st);
+	/* Names of the inputs (file paths) by sw_packet.source_idx; NULL when live. */
+	const char *const *(*sources)(struct capture *c, size_t *n);
+	/* Makes a poll in progress return soon (from a signal handler). */
+	void (*interrupt)(struct capture *c);
+	void (*close)(struct capture *c); /* NULL-safe */
+};
+
+const struct capture_ops *capture_ops_find(const char *name); /* NULL when unknown */
+
+/* Expands a list of files and directories (whose regular files are taken in name order) into a
+ * list of files. Errors name the path. */
+int capture_expand_files(const struct conf_strlist *in, struct conf_strlist *out);
+
+#endif

@@ -1,0 +1,192 @@
+/* src/capture/capture_file.c: the "pcap-file" source: pcap and pcapng files read with libpcap,
+ * one after the other; a file that fails to open or ends mid-record is reported and skipped,
+ * the packets read before stay counted. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+#include "capture/capture_int.h"
+
+struct capture {
+	struct conf_strlist files;
+	char *bpf;
+	size_t cur;  /* index of the open file */
+	pcap_t *pcap;
+	int linktype;
+	uint64_t file_packets;
+	struct capture_stats st;
+	volatile int interrupted;
+};
+
+static void
+file_close_current(struct capture *c)
+{
+	if (c->pcap != NULL) {
+		pcap_close(c->pcap);
+		c->pcap = NULL;
+	}
+}
+
+/* Opens files[cur], skipping (and reporting) files that cannot be opened. 0 when one is open,
+ * 1 when there are no more files. */
+static int
+file_open_next(struct capture *c)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct bpf_program prog;
+
+	while (c->cur < c->files.n) {
+		const char *path = c->files.v[c->cur];
+
+		errbuf[0] = '\0';
+		c->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO,
+								  errbuf);
+		if (c->pcap == NULL) {
+			sw_err("%s: cannot read capture: %s", path, errbuf);
+			c->st.file_errors++;
+			c->cur++;
+			continue;
+		}
+		if (c->bpf != NULL) {
+			if (pcap_compile(c->pcap, &prog, c->bpf, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
+			    pcap_setfilter(c->pcap, &prog) != 0) {
+				sw_err("%s: BPF filter '%s': %s", path, c->bpf, pcap_geterr(c->pcap));
+				pcap_freecode(&prog);
+				file_close_current(c);
+				return SW_E_CONFIG;
+			}
+			pcap_freecode(&prog);
+		}
+		c->linktype = pcap_datalink(c->pcap);
+		c->file_packets = 0;
+		c->st.files_read++;
+		sw_info("reading %s (link type %s)", path,
+			pcap_datalink_val_to_name(c->linktype) ?: "unknown");
+		return 0;
+	}
+	return 1;
+}
+
+static void
+file_free(struct capture *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	file_close_current(c);
+	for (i = 0; i < c->files.n; i++)
+		free(c->files.v[i]);
+	free(c->files.v);
+	free(c->bpf);
+	free(c);
+}
+
+static int
+file_open(const struct capture_conf *conf, struct capture **out)
+{
+	struct capture *c;
+	int r;
+
+	*out = NULL;
+	if (conf->files.n == 0) {
+		sw_err("no capture file given");
+		return SW_E_CONFIG;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return SW_E_NOMEM;
+	if ((r = capture_expand_files(&conf->files, &c->files)) != 0)
+		goto fail;
+	if (conf->bpf != NULL && (c->bpf = strdup(conf->bpf)) == NULL) {
+		r = SW_E_NOMEM;
+		goto fail;
+	}
+	/* The first file must open, so a typo fails at start and not silently. */
+	if ((r = file_open_next(c)) != 0) {
+		if (r == 1) {
+			sw_err("none of the capture files could be read");
+			r = SW_E_IO;
+		}
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	file_free(c);
+	return r;
+}
+
+static int
+file_poll(struct capture *c, capture_packet_fn *fn, void *arg, int max)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct sw_packet pkt;
+	int n = 0, r;
+
+	while (n < max && !c->interrupted) {
+		if (c->pcap == NULL) {
+			if ((r = file_open_next(c)) == 1)
+				return n;
+			if (r < 0)
+				return r;
+		}
+		r = pcap_next_ex(c->pcap, &h, &data);
+		if (r == 1) {
+			memset(&pkt, 0, sizeof(pkt));
+			pkt.data = data;
+			pkt.caplen = h->caplen;
+			pkt.wirelen = h->len;
+			pkt.ts = (sw_time_t)h->ts.tv_sec * SW_USEC_PER_SEC + (sw_time_t)h->ts.tv_usec;
+			pkt.linktype = c->linktype;
+			pkt.source_idx = (uint32_t)c->cur;
+			c->file_packets++;
+			c->st.packets++;
+			fn(&pkt, arg);
+			n++;
+			continue;
+		}
+		if (r == PCAP_ERROR) {
+			/* A truncated record or a read error: what was read so far stands. */
+			sw_warn("%s: stopped after %llu packets: %s", c->files.v[c->cur],
+				(unsigned long long)c->file_packets, pcap_geterr(c->pcap));
+			c->st.file_errors++;
+		}
+		/* PCAP_ERROR_BREAK: end of this file */
+		file_close_current(c);
+		c->cur++;
+	}
+	return n;
+}
+
+static void
+file_stats(struct capture *c, struct capture_stats *st)
+{
+	*st = c->st;
+}
+
+static const char *const *
+file_sources(struct capture *c, size_t *n)
+{
+	*n = c->files.n;
+	return (const char *const *)c->files.v;
+}
+
+static void
+file_interrupt(struct capture *c)
+{
+	c->interrupted = 1;
+}
+
+const struct capture_ops capture_pcap_file = {
+	.name = "pcap-file",
+	.open = file_open,
+	.poll = file_poll,
+	.stats = file_stats,
+	.sources = file_sources,
+	.interrupt = file_interrupt,
+	.close = file_free,
+};

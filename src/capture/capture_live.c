@@ -1,0 +1,160 @@
+/* src/capture/capture_live.c: the "pcap-live" source: one libpcap handle on an interface with
+ * snap length, promiscuous mode, kernel buffer size, read timeout and a BPF filter. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+#include "capture/capture_int.h"
+
+struct capture {
+	pcap_t *pcap;
+	char *name;
+	int linktype;
+	struct capture_stats st;
+	capture_packet_fn *fn;
+	void *arg;
+};
+
+static void
+live_close(struct capture *c)
+{
+	if (c == NULL)
+		return;
+	if (c->pcap != NULL)
+		pcap_close(c->pcap);
+	free(c->name);
+	free(c);
+}
+
+static int
+live_open(const struct capture_conf *conf, struct capture **out)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct bpf_program prog;
+	struct capture *c;
+	int r;
+
+	*out = NULL;
+	if (conf->interface == NULL) {
+		sw_err("no capture interface given");
+		return SW_E_CONFIG;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL || (c->name = strdup(conf->interface)) == NULL) {
+		free(c);
+		return SW_E_NOMEM;
+	}
+	errbuf[0] = '\0';
+	if ((c->pcap = pcap_create(conf->interface, errbuf)) == NULL) {
+		sw_err("%s: %s", conf->interface, errbuf);
+		r = SW_E_CAPTURE;
+		goto fail;
+	}
+	pcap_set_snaplen(c->pcap, (int)conf->snaplen);
+	pcap_set_promisc(c->pcap, conf->promisc ? 1 : 0);
+	pcap_set_timeout(c->pcap, (int)conf->timeout_ms);
+	pcap_set_buffer_size(c->pcap, (int)(conf->buffer_size > INT32_MAX ? INT32_MAX
+									 : conf->buffer_size));
+	r = pcap_activate(c->pcap);
+	if (r < 0) {
+		sw_err("%s: cannot capture: %s", conf->interface,
+		       r == PCAP_ERROR ? pcap_geterr(c->pcap) : pcap_statustostr(r));
+		r = SW_E_CAPTURE;
+		goto fail;
+	}
+	if (r > 0)
+		sw_warn("%s: %s", conf->interface,
+			r == PCAP_WARNING ? pcap_geterr(c->pcap) : pcap_statustostr(r));
+	if (conf->bpf != NULL) {
+		if (pcap_compile(c->pcap, &prog, conf->bpf, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
+		    pcap_setfilter(c->pcap, &prog) != 0) {
+			sw_err("%s: BPF filter '%s': %s", conf->interface, conf->bpf,
+			       pcap_geterr(c->pcap));
+			pcap_freecode(&prog);
+			r = SW_E_CONFIG;
+			goto fail;
+		}
+		pcap_freecode(&prog);
+	}
+	c->linktype = pcap_datalink(c->pcap);
+	sw_notice("capturing on %s (link type %s, snaplen %u%s)", conf->interface,
+		  pcap_datalink_val_to_name(c->linktype) ?: "unknown", conf->snaplen,
+		  conf->promisc ? ", promiscuous" : "");
+	*out = c;
+	return 0;
+fail:
+	live_close(c);
+	return r;
+}
+
+static void
+live_handler(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct capture *c = (struct capture *)user;
+	struct sw_packet pkt;
+
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.data = data;
+	pkt.caplen = h->caplen;
+	pkt.wirelen = h->len;
+	pkt.ts = (sw_time_t)h->ts.tv_sec * SW_USEC_PER_SEC + (sw_time_t)h->ts.tv_usec;
+	pkt.linktype = c->linktype;
+	c->st.packets++;
+	c->fn(&pkt, c->arg);
+}
+
+static int
+live_poll(struct capture *c, capture_packet_fn *fn, void *arg, int max)
+{
+	int r;
+
+	c->fn = fn;
+	c->arg = arg;
+	r = pcap_dispatch(c->pcap, max, live_handler, (u_char *)c);
+	if (r > 0)
+		return r;
+	if (r == 0)
+		return SW_E_AGAIN;
+	if (r == PCAP_ERROR_BREAK)
+		return 0;
+	sw_err("%s: capture failed: %s", c->name, pcap_geterr(c->pcap));
+	return SW_E_CAPTURE;
+}
+
+static void
+live_stats(struct capture *c, struct capture_stats *st)
+{
+	struct pcap_stat ps;
+
+	if (pcap_stats(c->pcap, &ps) == 0) {
+		c->st.kernel_recv = ps.ps_recv;
+		c->st.kernel_drop = ps.ps_drop;
+		c->st.if_drop = ps.ps_ifdrop;
+	}
+	*st = c->st;
+}
+
+static const char *const *
+live_sources(struct capture *c, size_t *n)
+{
+	*n = 0;
+	return NULL;
+}
+
+static void
+live_interrupt(struct capture *c)
+{
+	pcap_breakloop(c->pcap);
+}
+
+const struct capture_ops capture_pcap_live = {
+	.name = "pcap-live",
+	.open = live_open,
+	.poll = live_poll,
+	.stats = live_stats,
+	.sources = live_sources,
+	.interrupt = live_interrupt,
+	.close = live_close,
+};

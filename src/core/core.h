@@ -1,0 +1,356 @@
+/* src/core/core.h: shared types of every stage: errors, logging, time, the packet, bounded
+ * cursors, counters and the configuration key tables. The only header every stage may include. */
+#ifndef SW_CORE_H
+#define SW_CORE_H
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- errors ------------------------------------------------------------------------------- */
+
+enum sw_err {
+	SW_OK = 0,
+	SW_E_NOMEM = -1,   /* allocation failed or a memcap refused it */
+	SW_E_IO = -2,      /* read/write/open failed; errno has the reason */
+	SW_E_TRUNC = -3,   /* input ended before the structure it announced */
+	SW_E_INVAL = -4,   /* malformed input or bad argument */
+	SW_E_RANGE = -5,   /* a value outside its bounds */
+	SW_E_NOTFOUND = -6,
+	SW_E_UNSUPP = -7,  /* well-formed but not something we handle */
+	SW_E_CONFIG = -8,  /* configuration error, already reported with file:line */
+	SW_E_CAPTURE = -9, /* the capture library reported an error */
+	SW_E_AGAIN = -10,  /* nothing now, try later */
+	SW_E_MEMCAP = -11, /* refused by a memory cap */
+};
+
+/* The text of an SW_E_* code; never NULL. */
+const char *sw_strerror(int err);
+
+/* ---- logging ------------------------------------------------------------------------------ */
+
+enum sw_log_level {
+	SW_LOG_ERROR = 0,
+	SW_LOG_WARN = 1,
+	SW_LOG_NOTICE = 2,
+	SW_LOG_INFO = 3,
+	SW_LOG_DEBUG = 4,
+};
+
+/* Messages go to stderr with a level prefix; thread-safe (one write per line). */
+void sw_log(enum sw_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sw_log_set_level(enum sw_log_level level);
+enum sw_log_level sw_log_get_level(void);
+
+#define sw_err(...)    sw_log(SW_LOG_ERROR, __VA_ARGS__)
+#define sw_warn(...)   sw_log(SW_LOG_WARN, __VA_ARGS__)
+#define sw_notice(...) sw_log(SW_LOG_NOTICE, __VA_ARGS__)
+#define sw_info(...)   sw_log(SW_LOG_INFO, __VA_ARGS__)
+#define sw_debug(...)  sw_log(SW_LOG_DEBUG, __VA_ARGS__)
+
+/* ---- time --------------------------------------------------------------------------------- */
+
+/* Timestamps are microseconds since the epoch, from the packet (offline) or the clock (live). */
+typedef uint64_t sw_time_t;
+#define SW_USEC_PER_SEC 1000000ULL
+
+sw_time_t sw_time_now(void);      /* wall clock */
+sw_time_t sw_time_monotonic(void); /* for elapsed-time measurements */
+
+/* Writes "2026-11-25T10:00:01.123456+0000" (UTC) into buf; returns its length (31) or -1. */
+int sw_time_format(sw_time_t t, char *buf, size_t size);
+
+/* ---- bounded cursor over packet bytes ------------------------------------------------------ */
+
+/* Every read checks the remaining length first; on a short read nothing is consumed. */
+struct cursor {
+	const uint8_t *p;
+	const uint8_t *end;
+};
+
+static inline void
+cur_init(struct cursor *c, const uint8_t *p, size_t len)
+{
+	c->p = p;
+	c->end = p + len;
+}
+
+static inline size_t
+cur_left(const struct cursor *c)
+{
+	return (size_t)(c->end - c->p);
+}
+
+static inline int
+cur_skip(struct cursor *c, size_t n)
+{
+	if (cur_left(c) < n)
+		return SW_E_TRUNC;
+	c->p += n;
+	return 0;
+}
+
+static inline int
+cur_u8(struct cursor *c, uint8_t *v)
+{
+	if (cur_left(c) < 1)
+		return SW_E_TRUNC;
+	*v = c->p[0];
+	c->p += 1;
+	return 0;
+}
+
+static inline int
+cur_be16(struct cursor *c, uint16_t *v)
+{
+	if (cur_left(c) < 2)
+		return SW_E_TRUNC;
+	*v = (uint16_t)(c->p[0] << 8 | c->p[1]);
+	c->p += 2;
+	return 0;
+}
+
+static inline int
+cur_be32(struct cursor *c, uint32_t *v)
+{
+	if (cur_left(c) < 4)
+		return SW_E_TRUNC;
+	*v = (uint32_t)c->p[0] << 24 | (uint32_t)c->p[1] << 16 | (uint32_t)c->p[2] << 8 |
+	     (uint32_t)c->p[3];
+	c->p += 4;
+	return 0;
+}
+
+static inline int
+cur_le32(struct cursor *c, uint32_t *v)
+{
+	if (cur_left(c) < 4)
+		return SW_E_TRUNC;
+	*v = (uint32_t)c->p[3] << 24 | (uint32_t)c->p[2] << 16 | (uint32_t)c->p[1] << 8 |
+	     (uint32_t)c->p[0];
+	c->p += 4;
+	return 0;
+}
+
+/* Copies n bytes out, or fails without consuming. */
+int cur_bytes(struct cursor *c, void *out, size_t n);
+
+/* ---- addresses and the packet ------------------------------------------------------------- */
+
+/* An IPv4 address is kept in the first 4 octets with the other 12 zero; the packet's or flow's
+ * family says which. Comparison always uses all 16 bytes. */
+struct sw_addr {
+	uint8_t b[16];
+};
+
+/* Formats addr (family 4 or 6) as text into buf (>= 46 bytes); returns buf. */
+const char *sw_addr_str(const struct sw_addr *addr, int family, char *buf, size_t size);
+
+#define SW_VLAN_MAX 2
+
+/* Packet flags */
+#define SW_PKT_IP        0x0001u /* an IPv4 or IPv6 header was decoded */
+#define SW_PKT_L4        0x0002u /* a TCP/UDP/ICMP header was decoded (ports valid) */
+#define SW_PKT_FRAG      0x0004u /* an IP fragment (not the first one, or more follow) */
+#define SW_PKT_BAD_CSUM  0x0008u /* an IP or L4 checksum did not verify */
+#define SW_PKT_INVALID   0x0010u /* a decode anomaly: do not use for flows */
+#define SW_PKT_LAST_FILE 0x0020u /* internal: end-of-file marker */
+
+/*
+ * One captured packet. The capture stage fills the first block; decode fills the rest. Layer
+ * positions are offsets from data, not pointers, so a packet copied into a ring with its bytes
+ * stays valid. data is borrowed: valid only until the callback that received it returns.
+ */
+struct sw_packet {
+	/* capture */
+	const uint8_t *data;
+	uint32_t caplen;  /* bytes in data */
+	uint32_t wirelen; /* bytes on the wire */
+	sw_time_t ts;
+	int linktype;        /* DLT_* */
+	uint32_t source_idx; /* which input (file) it came from */
+
+	/* decode */
+	uint32_t flags;
+	uint32_t hash;   /* symmetric flow hash; 0 when not flow-able */
+	uint16_t vlan[SW_VLAN_MAX];
+	uint8_t vlan_count;
+	uint8_t family; /* 4, 6, or 0 when not IP */
+	uint8_t proto;  /* IP protocol of the transport header */
+	uint8_t ttl;    /* or hop limit */
+	struct sw_addr src, dst;
+	uint16_t sport, dport; /* for ICMP: type and code */
+	uint32_t l3_off, l4_off;
+	uint32_t payload_off, payload_len;
+	/* tcp */
+	uint8_t tcp_flags;
+	uint16_t tcp_win;
+	uint32_t tcp_seq, tcp_ack;
+	/* icmp */
+	uint8_t icmp_type, icmp_code;
+	/* the first decode anomaly (enum decode_event), 0 when none */
+	uint16_t anomaly;
+};
+
+#define SW_TH_FIN 0x01
+#define SW_TH_SYN 0x02
+#define SW_TH_RST 0x04
+#define SW_TH_PSH 0x08
+#define SW_TH_ACK 0x10
+#define SW_TH_URG 0x20
+#define SW_TH_ECE 0x40
+#define SW_TH_CWR 0x80
+
+/* ---- counters ----------------------------------------------------------------------------- */
+
+/*
+ * Each thread owns an array of counters and is the only writer; the stats reporter reads them
+ * from another thread. Relaxed atomics make that well-defined and compile to plain moves.
+ */
+typedef _Atomic uint64_t sw_counter_t;
+
+static inline void
+sw_counter_add(sw_counter_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+static inline uint64_t
+sw_counter_get(const sw_counter_t *c)
+{
+	return atomic_load_explicit((sw_counter_t *)c, memory_order_relaxed);
+}
+
+/* ---- configuration ------------------------------------------------------------------------ */
+
+/*
+ * The configuration document: every scalar of the YAML file (or of --set) under its dotted path,
+ * with where it came from. Stages never see YAML; they declare tables of conf_key and call
+ * conf_apply(), which fills a plain struct and marks the keys it used. conf_check_unused() then
+ * reports every key no stage knew, with file:line.
+ */
+struct conf_doc;
+
+enum conf_type {
+	CONF_BOOL = 0,  /* bool */
+	CONF_INT = 1,   /* int64_t, bounds min..max */
+	CONF_U32 = 2,   /* uint32_t, bounds min..max */
+	CONF_SIZE = 3,  /* uint64_t, accepts 64kb / 128mb / 2gb suffixes */
+	CONF_SECS = 4,  /* uint32_t seconds, accepts 30s / 5m / 2h / 1d suffixes */
+	CONF_STR = 5,   /* char * (owned by the struct; free with conf_struct_free) */
+	CONF_STRLIST = 6, /* struct conf_strlist (a YAML sequence, or one scalar) */
+	CONF_ENUM = 7,  /* int, value is the index of the text in conf_key.choices */
+};
+
+struct conf_strlist {
+	char **v;
+	size_t n;
+};
+
+struct conf_key {
+	const char *path; /* dotted: "flow.timeout.tcp.new" */
+	enum conf_type type;
+	size_t offset;      /* into the stage's conf struct */
+	const char *defval; /* text, parsed like a YAML value; NULL for none */
+	int64_t min, max;   /* bounds for numbers */
+	const char *const *choices; /* CONF_ENUM: NULL-terminated names */
+};
+
+/* Reads a YAML file into a document. Errors (syntax, not a mapping, duplicate key) are printed
+ * with file:line and return SW_E_CONFIG. *out is set only on success. */
+int conf_doc_load(const char *path, struct conf_doc **out);
+
+/* The same from a buffer; name is used in messages in place of the file name. */
+int conf_doc_load_mem(const char *name, const void *buf, size_t len, struct conf_doc **out);
+
+/* An empty document (built-in defaults only). */
+struct conf_doc *conf_doc_new(void);
+void conf_doc_free(struct conf_doc *doc);
+
+/* Sets "path=value" from the command line (--set); replaces what the file said. A value of the
+ * form "[a,b]" sets a list. Returns SW_E_INVAL when the text has no '='. */
+int conf_doc_set(struct conf_doc *doc, const char *assignment);
+
+/* Fills dst (a stage's conf struct) from keys: defaults first, then the document. Reports every
+ * wrong type or out-of-bounds value with file:line:key and returns SW_E_CONFIG after checking
+ * all keys. Marks the keys it read as used. */
+int conf_apply(struct conf_doc *doc, const struct conf_key *keys, void *dst);
+
+/* Frees the strings and lists conf_apply put in dst. */
+void conf_struct_free(const struct conf_key *keys, void *dst);
+
+/* Reports every key of the document that no conf_apply() read, with file:line. Returns the
+ * number of such keys (0 is good). */
+int conf_check_unused(struct conf_doc *doc);
+
+/* Where path was set ("file.yaml:12" or "--set"), or NULL when not set. For stage-level
+ * validation messages. */
+const char *conf_doc_where(struct conf_doc *doc, const char *path, char *buf, size_t size);
+
+/* Parses numbers the way conf_apply does; used by the command line too. 0 or SW_E_INVAL. */
+int conf_parse_size(const char *s, uint64_t *out);
+int conf_parse_secs(const char *s, uint32_t *out);
+
+/* ---- small utilities ---------------------------------------------------------------------- */
+
+/* strtoll/strtoull with full-string and range checks; 0 or SW_E_INVAL/SW_E_RANGE. */
+int sw_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* A dynamically growing byte buffer (for JSON and file names). On allocation failure the
+ * buffer is marked failed and further appends are ignored; check sbuf_failed() before use. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+void sbuf_init(struct sbuf *b);
+void sbuf_free(struct sbuf *b);
+void sbuf_reset(struct sbuf *b);
+void sbuf_add(struct sbuf *b, const void *p, size_t n);
+void sbuf_addc(struct sbuf *b, char c);
+void sbuf_adds(struct sbuf *b, const char *s);
+void sbuf_addf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline int
+sbuf_failed(const struct sbuf *b)
+{
+	return b->failed;
+}
+
+/* ---- single-producer/single-consumer ring ------------------------------------------------- */
+
+/*
+ * A byte ring of variable-length records between exactly one producer thread and one consumer
+ * thread, without locks. Records are contiguous in memory (the ring wraps with a marker), so a
+ * packet and its bytes can be written in place.
+ */
+struct sw_ring;
+
+/* Makes a ring of about size bytes (rounded up to a multiple of 8). */
+int sw_ring_new(size_t size, struct sw_ring **out);
+void sw_ring_free(struct sw_ring *r); /* NULL-safe */
+
+/* Producer: a pointer to len writable bytes, or NULL while the ring is full (try again later).
+ * A record longer than a quarter of the ring is refused (NULL) for good: check
+ * sw_ring_max_record() first. */
+void *sw_ring_reserve(struct sw_ring *r, size_t len);
+size_t sw_ring_max_record(const struct sw_ring *r);
+/* Producer: publishes the record reserved last. */
+void sw_ring_commit(struct sw_ring *r);
+
+/* Consumer: the oldest record and its length, or NULL when empty. */
+void *sw_ring_peek(struct sw_ring *r, size_t *len);
+/* Consumer: frees the record returned by the last peek. */
+void sw_ring_release(struct sw_ring *r);
+
+/* Back-off for a thread waiting on a ring: spins a little, then yields, then sleeps up to 1 ms.
+ * *spins counts the waits so far; reset it to 0 after progress. */
+void sw_ring_wait(unsigned *spins);
+
+/* 64-bit mixing hash (deterministic, not cryptographic). */
+uint64_t sw_hash64(const void *p, size_t n, uint64_t seed);
+
+#endif /* SW_CORE_H */

@@ -1,0 +1,188 @@
+/* src/core/core_util.c: small helpers shared by every stage: cursor copies, address text,
+ * checked number parsing, growable buffers and a fast deterministic hash. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+
+int
+cur_bytes(struct cursor *c, void *out, size_t n)
+{
+	if (cur_left(c) < n)
+		return SW_E_TRUNC;
+	memcpy(out, c->p, n);
+	c->p += n;
+	return 0;
+}
+
+const char *
+sw_addr_str(const struct sw_addr *addr, int family, char *buf, size_t size)
+{
+	if (inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr->b, buf, (socklen_t)size) == NULL) {
+		if (size > 0)
+			buf[0] = '\0';
+	}
+	return buf;
+}
+
+int
+sw_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return SW_E_INVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0')
+		return SW_E_INVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return SW_E_RANGE;
+	*out = v;
+	return 0;
+}
+
+void
+sbuf_init(struct sbuf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void
+sbuf_free(struct sbuf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+void
+sbuf_reset(struct sbuf *b)
+{
+	b->len = 0;
+	b->failed = 0;
+	if (b->p != NULL)
+		b->p[0] = '\0';
+}
+
+/* Makes room for n more bytes plus a terminating NUL. */
+static int
+sbuf_grow(struct sbuf *b, size_t n)
+{
+	size_t want, cap;
+	char *p;
+
+	if (b->failed)
+		return -1;
+	if (n > SIZE_MAX / 2 - b->len) {
+		b->failed = 1;
+		return -1;
+	}
+	want = b->len + n + 1;
+	if (want <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 256;
+	while (cap < want)
+		cap *= 2;
+	if ((p = realloc(b->p, cap)) == NULL) {
+		b->failed = 1;
+		return -1;
+	}
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+void
+sbuf_add(struct sbuf *b, const void *p, size_t n)
+{
+	if (sbuf_grow(b, n) != 0)
+		return;
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void
+sbuf_addc(struct sbuf *b, char c)
+{
+	if (b->len + 2 <= b->cap && !b->failed) {
+		b->p[b->len++] = c;
+		b->p[b->len] = '\0';
+		return;
+	}
+	sbuf_add(b, &c, 1);
+}
+
+void
+sbuf_adds(struct sbuf *b, const char *s)
+{
+	sbuf_add(b, s, strlen(s));
+}
+
+void
+sbuf_addf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (sbuf_grow(b, 64) != 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->failed = 1;
+		return;
+	}
+	if ((size_t)n >= b->cap - b->len) {
+		if (sbuf_grow(b, (size_t)n) != 0)
+			return;
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->failed = 1;
+			return;
+		}
+	}
+	b->len += (size_t)n;
+}
+
+/* A 64-bit hash in the spirit of wyhash/murmur finalizers: 8 bytes at a time, then mix. */
+static inline uint64_t
+hash_mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+uint64_t
+sw_hash64(const void *p, size_t n, uint64_t seed)
+{
+	const uint8_t *s = p;
+	uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
+	uint64_t v;
+
+	while (n >= 8) {
+		memcpy(&v, s, 8);
+		h = (h ^ hash_mix(v)) * 0x9e3779b97f4a7c15ULL;
+		s += 8;
+		n -= 8;
+	}
+	v = 0;
+	if (n > 0) {
+		memcpy(&v, s, n);
+		h = (h ^ hash_mix(v)) * 0x9e3779b97f4a7c15ULL;
+	}
+	return hash_mix(h);
+}

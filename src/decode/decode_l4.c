@@ -1,0 +1,189 @@
+/* src/decode/decode_l4.c: TCP (RFC 9293, options), UDP (RFC 768), ICMP (RFC 792) and ICMPv6
+ * (RFC 4443), with checksum verification (RFC 1071) over the IPv4/IPv6 pseudo header. */
+#include "config.h"
+
+#include "decode/decode_int.h"
+
+#define PROTO_ICMP   1
+#define PROTO_TCP    6
+#define PROTO_UDP    17
+#define PROTO_ICMPV6 58
+
+uint32_t
+decode_csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	uint64_t s = sum;
+
+	while (len >= 8) {
+		s += (uint32_t)p[0] << 8 | p[1];
+		s += (uint32_t)p[2] << 8 | p[3];
+		s += (uint32_t)p[4] << 8 | p[5];
+		s += (uint32_t)p[6] << 8 | p[7];
+		p += 8;
+		len -= 8;
+	}
+	while (len >= 2) {
+		s += (uint32_t)p[0] << 8 | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len == 1)
+		s += (uint32_t)p[0] << 8;
+	while (s >> 32)
+		s = (s & 0xffffffffu) + (s >> 32);
+	return (uint32_t)s;
+}
+
+uint16_t
+decode_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* The whole L4 message is present only when the snap length did not cut the packet. */
+static int
+l4_complete(const struct sw_packet *p)
+{
+	return p->caplen >= p->wirelen;
+}
+
+static void
+l4_verify(struct decode_ctx *d, const uint8_t *h, size_t len, uint32_t pseudo, sw_counter_t *bad)
+{
+	if (!l4_complete(d->p))
+		return;
+	if (decode_csum_fold(decode_csum_add(pseudo, h, len)) != 0) {
+		sw_counter_add(bad, 1);
+		d->p->flags |= SW_PKT_BAD_CSUM;
+	}
+}
+
+/*
+ * TCP header:
+ * | source port(16) | destination port(16) | sequence(32) | acknowledgment(32) |
+ * | offset(4) res(4) flags(8) | window(16) | checksum(16) | urgent(16) | options |
+ */
+static int
+decode_tcp(struct decode_ctx *d, struct cursor *c, uint32_t pseudo)
+{
+	struct sw_packet *p = d->p;
+	const uint8_t *h = c->p;
+	size_t avail = cur_left(c), hlen, i;
+
+	if (avail < 20)
+		return decode_set_event(d, DECODE_EV_TCP_TOO_SMALL);
+	hlen = (size_t)(h[12] >> 4) * 4;
+	if (hlen < 20)
+		return decode_set_event(d, DECODE_EV_TCP_HLEN_TOO_SMALL);
+	if (hlen > avail)
+		return decode_set_event(d, DECODE_EV_TCP_HLEN_TOO_BIG);
+	for (i = 20; i < hlen;) {
+		uint8_t kind = h[i];
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (hlen - i < 2 || h[i + 1] < 2 || h[i + 1] > hlen - i) {
+			decode_set_event(d, DECODE_EV_TCP_OPT_INVALID_LEN);
+			break;
+		}
+		i += h[i + 1];
+	}
+	sw_counter_add(&d->st->tcp, 1);
+	p->sport = (uint16_t)(h[0] << 8 | h[1]);
+	p->dport = (uint16_t)(h[2] << 8 | h[3]);
+	p->tcp_seq = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7];
+	p->tcp_ack = (uint32_t)h[8] << 24 | (uint32_t)h[9] << 16 | (uint32_t)h[10] << 8 | h[11];
+	p->tcp_flags = h[13];
+	p->tcp_win = (uint16_t)(h[14] << 8 | h[15]);
+	p->payload_off = (uint32_t)(h + hlen - p->data);
+	p->payload_len = (uint32_t)(avail - hlen);
+	l4_verify(d, h, avail, pseudo, &d->st->tcp_csum_bad);
+	return 0;
+}
+
+static int
+decode_udp(struct decode_ctx *d, struct cursor *c, uint32_t pseudo)
+{
+	struct sw_packet *p = d->p;
+	const uint8_t *h = c->p;
+	size_t avail = cur_left(c), len;
+
+	if (avail < 8)
+		return decode_set_event(d, DECODE_EV_UDP_TOO_SMALL);
+	len = (size_t)h[4] << 8 | h[5];
+	if (len < 8)
+		return decode_set_event(d, DECODE_EV_UDP_LEN_INVALID);
+	if (len > avail) {
+		if (l4_complete(p))
+			return decode_set_event(d, DECODE_EV_UDP_LEN_INVALID);
+		len = avail;
+	}
+	sw_counter_add(&d->st->udp, 1);
+	p->sport = (uint16_t)(h[0] << 8 | h[1]);
+	p->dport = (uint16_t)(h[2] << 8 | h[3]);
+	p->payload_off = (uint32_t)(h + 8 - p->data);
+	p->payload_len = (uint32_t)(len - 8);
+	/* A zero checksum means "none" over IPv4 (it is mandatory over IPv6). */
+	if (!(p->family == 4 && h[6] == 0 && h[7] == 0))
+		l4_verify(d, h, len, pseudo, &d->st->udp_csum_bad);
+	return 0;
+}
+
+static int
+decode_icmp(struct decode_ctx *d, struct cursor *c, uint32_t pseudo, int v6)
+{
+	struct sw_packet *p = d->p;
+	const uint8_t *h = c->p;
+	size_t avail = cur_left(c);
+
+	if (avail < 4)
+		return decode_set_event(d, v6 ? DECODE_EV_ICMPV6_TOO_SMALL
+					      : DECODE_EV_ICMPV4_TOO_SMALL);
+	sw_counter_add(v6 ? &d->st->icmpv6 : &d->st->icmpv4, 1);
+	p->icmp_type = h[0];
+	p->icmp_code = h[1];
+	p->sport = h[0];
+	p->dport = h[1];
+	p->payload_off = (uint32_t)(h + (avail >= 8 ? 8 : 4) - p->data);
+	p->payload_len = (uint32_t)(avail >= 8 ? avail - 8 : avail - 4);
+	/* ICMPv4 has no pseudo header; ICMPv6 does. */
+	l4_verify(d, h, avail, v6 ? pseudo : 0, &d->st->icmp_csum_bad);
+	return 0;
+}
+
+int
+decode_l4(struct decode_ctx *d, struct cursor *c, uint8_t proto, uint32_t pseudo)
+{
+	struct sw_packet *p = d->p;
+	int r;
+
+	p->l4_off = (uint32_t)(c->p - p->data);
+	switch (proto) {
+	case PROTO_TCP:
+		r = decode_tcp(d, c, pseudo);
+		break;
+	case PROTO_UDP:
+		r = decode_udp(d, c, pseudo);
+		break;
+	case PROTO_ICMP:
+		r = decode_icmp(d, c, pseudo, 0);
+		break;
+	case PROTO_ICMPV6:
+		r = decode_icmp(d, c, pseudo, 1);
+		break;
+	default:
+		sw_counter_add(&d->st->other_proto, 1);
+		p->payload_off = p->l4_off;
+		p->payload_len = (uint32_t)cur_left(c);
+		return 0;
+	}
+	if (r == 0)
+		p->flags |= SW_PKT_L4;
+	return r;
+}

@@ -1,0 +1,135 @@
+/* src/flow/flow.h: the bidirectional flow table of one worker (keyed by VLANs, addresses, ports
+ * and protocol), per-protocol and per-state timeouts on packet time, a memory cap with eviction,
+ * and Community ID v1 (https://github.com/corelight/community-id-spec). */
+#ifndef SW_FLOW_H
+#define SW_FLOW_H
+
+#include <stdbool.h>
+
+#include "core/core.h"
+
+enum flow_dir {
+	FLOW_TO_SERVER = 0,
+	FLOW_TO_CLIENT = 1,
+};
+
+enum flow_state {
+	FLOW_STATE_NEW = 0,         /* packets in one direction only (or a TCP handshake under way) */
+	FLOW_STATE_ESTABLISHED = 1, /* both directions seen */
+	FLOW_STATE_CLOSED = 2,      /* TCP: FIN both ways, or RST */
+	FLOW_STATE_MAX
+};
+
+enum flow_end_reason {
+	FLOW_END_TIMEOUT = 0,   /* idle for longer than its timeout */
+	FLOW_END_TCP_CLOSE = 1, /* TCP closed (FIN/FIN or RST), then lingered out or input ended */
+	FLOW_END_SHUTDOWN = 2,  /* end of input or capture stopped while still open */
+	FLOW_END_FORCED = 3,    /* evicted to stay under the memory cap */
+	FLOW_END_MAX
+};
+
+enum flow_proto_class {
+	FLOW_CLASS_TCP = 0,
+	FLOW_CLASS_UDP = 1,
+	FLOW_CLASS_ICMP = 2,
+	FLOW_CLASS_OTHER = 3,
+	FLOW_CLASS_MAX
+};
+
+struct flow_conf {
+	uint64_t memcap;    /* bytes for flows and the hash table of one worker */
+	uint32_t hash_size; /* buckets */
+	uint32_t timeout[FLOW_CLASS_MAX][FLOW_STATE_MAX]; /* seconds */
+	uint32_t community_id_seed;
+};
+
+/*
+ * One flow. The client is the side that sent the first packet, except that a first packet with
+ * SYN+ACK marks its sender as the server (the SYN was missed). Fields are read by later stages;
+ * only the flow table writes them.
+ */
+struct sw_flow {
+	/* key, client side first */
+	struct sw_addr cli, srv;
+	uint16_t cport, sport;
+	uint16_t vlan[SW_VLAN_MAX];
+	uint8_t vlan_count;
+	uint8_t family, proto;
+	uint8_t icmp_type, icmp_code; /* of the first packet, for Community ID */
+
+	uint8_t state;  /* enum flow_state */
+	uint8_t reason; /* enum flow_end_reason, set when it ends */
+	uint8_t tcp_flags[2];
+	uint8_t fin_seen; /* bit per direction */
+	bool midstream;   /* TCP flow whose SYN we did not see */
+
+	uint64_t flow_id;
+	uint64_t hash;
+	sw_time_t start, last;
+	uint64_t pkts[2], bytes[2];
+	uint32_t source_idx; /* input the first packet came from */
+
+	/* table links, private to the flow stage */
+	struct sw_flow *hnext;
+	struct sw_flow *lprev, *lnext;
+	uint8_t lru;
+};
+
+struct flow_stats {
+	sw_counter_t created, ended[FLOW_END_MAX];
+	sw_counter_t active;       /* gauge: flows in the table now */
+	sw_counter_t memuse;       /* gauge: bytes charged to the cap */
+	sw_counter_t memcap_refused; /* packets with no flow: cap reached and nothing to evict */
+	sw_counter_t not_flowable; /* packets without IP */
+	sw_counter_t tcp_reuse;    /* a SYN on a closed flow started a new one */
+};
+
+struct conf_doc;
+/* Reads flow.* keys. */
+int flow_conf_load(struct conf_doc *doc, struct flow_conf *conf);
+
+/* Symmetric hash of the packet's flow key (same value for both directions). p must have been
+ * decoded with SW_PKT_IP set. */
+uint64_t flow_packet_hash(const struct sw_packet *p);
+
+struct flow_table;
+
+/* Called once for every flow that ends, just before it is freed; f is valid during the call. */
+typedef void flow_end_fn(struct sw_flow *f, void *arg);
+
+int flow_table_new(const struct flow_conf *conf, flow_end_fn *end_fn, void *arg,
+		   struct flow_table **out);
+/* Frees the table and its flows without calling end_fn (use flow_table_flush first). */
+void flow_table_free(struct flow_table *t);
+
+/*
+ * Finds or creates the flow of a decoded packet (SW_PKT_IP set), updates its counters, flags,
+ * state and timeout, and returns it with the packet's direction in *dir. Returns NULL when the
+ * memory cap refused a new flow and no flow could be evicted (counted). p->ts is "now": flows
+ * found expired on lookup end first.
+ */
+struct sw_flow *flow_table_update(struct flow_table *t, const struct sw_packet *p,
+				  enum flow_dir *dir);
+
+/* Ends every flow whose timeout passed at time now. */
+void flow_table_expire(struct flow_table *t, sw_time_t now);
+
+/* Ends every remaining flow: expired ones with their timeout reason, the rest with reason. */
+void flow_table_flush(struct flow_table *t, sw_time_t now, enum flow_end_reason reason);
+
+struct flow_stats *flow_table_stats(struct flow_table *t);
+
+/* Text of enums for events: "new"/"established"/"closed", "timeout"/"tcp_close"/... */
+const char *flow_state_name(int state);
+const char *flow_reason_name(int reason);
+
+/* Community ID v1 of a tuple: "1:" + base64(SHA-1(...)), written into buf (>= 32 bytes).
+ * For ICMP/ICMPv6 pass the type as sport and the code as dport. Returns 0 or SW_E_RANGE. */
+int flow_community_id(uint16_t seed, int family, const struct sw_addr *src,
+		      const struct sw_addr *dst, uint16_t sport, uint16_t dport, uint8_t proto,
+		      char *buf, size_t size);
+
+/* The same for a flow (client as source). */
+int flow_community_id_flow(uint16_t seed, const struct sw_flow *f, char *buf, size_t size);
+
+#endif

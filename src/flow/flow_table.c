@@ -1,0 +1,444 @@
+/* src/flow/flow_table.c: the per-worker flow table: chained hash buckets, one LRU list per
+ * (protocol class, state) so expiry is a walk from the oldest end, and a pool of flow records
+ * charged against the memory cap. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow/flow_int.h"
+
+#define LRU_LISTS    (FLOW_CLASS_MAX * FLOW_STATE_MAX)
+#define POOL_CHUNK   256
+#define FLOW_ID_MASK ((1ULL << 51) - 1) /* flow_id stays exact in a JSON double */
+
+struct lru {
+	struct sw_flow *head, *tail; /* head: least recently seen */
+};
+
+struct pool_chunk {
+	struct pool_chunk *next;
+	struct sw_flow flows[POOL_CHUNK];
+};
+
+struct flow_table {
+	struct flow_conf conf;
+	flow_end_fn *end_fn;
+	void *end_arg;
+	struct sw_flow **buckets;
+	uint32_t nbuckets;
+	struct lru lru[LRU_LISTS];
+	sw_time_t timeout_us[LRU_LISTS];
+	struct sw_flow *free_list;
+	struct pool_chunk *chunks;
+	uint64_t memuse;
+	struct flow_stats st;
+};
+
+/* The ports that are part of the key. ICMP uses Community ID's port equivalents: a request
+ * keys as (type, reply type) and its reply as (reply type, type), so the two meet in one flow,
+ * while a one-way message keys as (type, code). Fragments have none: their transport header is
+ * not in every packet. */
+static inline void
+key_ports(const struct sw_packet *p, uint16_t *sp, uint16_t *dp)
+{
+	uint8_t other;
+
+	if ((p->flags & SW_PKT_L4) == 0) {
+		*sp = 0;
+		*dp = 0;
+		return;
+	}
+	if (flow_proto_class(p->proto) == FLOW_CLASS_ICMP) {
+		*sp = p->icmp_type;
+		*dp = flow_icmp_counterpart(p->proto == PROTO_ICMPV6_, p->icmp_type, &other)
+			      ? other
+			      : p->icmp_code;
+		return;
+	}
+	*sp = p->sport;
+	*dp = p->dport;
+}
+
+uint64_t
+flow_packet_hash(const struct sw_packet *p)
+{
+	struct {
+		uint8_t lo[16], hi[16];
+		uint16_t plo, phi;
+		uint16_t vlan[SW_VLAN_MAX];
+		uint8_t proto, vlan_count;
+	} k;
+	uint16_t sp, dp;
+	int c;
+
+	memset(&k, 0, sizeof(k));
+	key_ports(p, &sp, &dp);
+	c = memcmp(p->src.b, p->dst.b, 16);
+	if (c < 0 || (c == 0 && sp <= dp)) {
+		memcpy(k.lo, p->src.b, 16);
+		memcpy(k.hi, p->dst.b, 16);
+		k.plo = sp;
+		k.phi = dp;
+	} else {
+		memcpy(k.lo, p->dst.b, 16);
+		memcpy(k.hi, p->src.b, 16);
+		k.plo = dp;
+		k.phi = sp;
+	}
+	memcpy(k.vlan, p->vlan, sizeof(k.vlan));
+	k.vlan_count = p->vlan_count;
+	k.proto = p->proto;
+	return sw_hash64(&k, sizeof(k), 0x5370616e77617463ULL);
+}
+
+const char *
+flow_state_name(int state)
+{
+	static const char *const names[] = {"new", "established", "closed"};
+
+	return state >= 0 && state < FLOW_STATE_MAX ? names[state] : "unknown";
+}
+
+const char *
+flow_reason_name(int reason)
+{
+	static const char *const names[] = {"timeout", "tcp_close", "shutdown", "forced"};
+
+	return reason >= 0 && reason < FLOW_END_MAX ? names[reason] : "unknown";
+}
+
+int
+flow_table_new(const struct flow_conf *conf, flow_end_fn *end_fn, void *arg,
+	       struct flow_table **out)
+{
+	struct flow_table *t;
+	int c, s;
+
+	*out = NULL;
+	if (conf->hash_size == 0)
+		return SW_E_INVAL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return SW_E_NOMEM;
+	t->conf = *conf;
+	t->end_fn = end_fn;
+	t->end_arg = arg;
+	t->nbuckets = conf->hash_size;
+	if ((t->buckets = calloc(t->nbuckets, sizeof(*t->buckets))) == NULL) {
+		free(t);
+		return SW_E_NOMEM;
+	}
+	t->memuse = (uint64_t)t->nbuckets * sizeof(*t->buckets);
+	for (c = 0; c < FLOW_CLASS_MAX; c++)
+		for (s = 0; s < FLOW_STATE_MAX; s++)
+			t->timeout_us[c * FLOW_STATE_MAX + s] =
+				(sw_time_t)conf->timeout[c][s] * SW_USEC_PER_SEC;
+	sw_counter_add(&t->st.memuse, t->memuse);
+	*out = t;
+	return 0;
+}
+
+void
+flow_table_free(struct flow_table *t)
+{
+	struct pool_chunk *ch, *next;
+
+	if (t == NULL)
+		return;
+	for (ch = t->chunks; ch != NULL; ch = next) {
+		next = ch->next;
+		free(ch);
+	}
+	free(t->buckets);
+	free(t);
+}
+
+struct flow_stats *
+flow_table_stats(struct flow_table *t)
+{
+	return &t->st;
+}
+
+static void
+lru_unlink(struct flow_table *t, struct sw_flow *f)
+{
+	struct lru *l = &t->lru[f->lru];
+
+	if (f->lprev != NULL)
+		f->lprev->lnext = f->lnext;
+	else
+		l->head = f->lnext;
+	if (f->lnext != NULL)
+		f->lnext->lprev = f->lprev;
+	else
+		l->tail = f->lprev;
+	f->lprev = f->lnext = NULL;
+}
+
+static void
+lru_append(struct flow_table *t, struct sw_flow *f)
+{
+	struct lru *l;
+
+	f->lru = (uint8_t)(flow_proto_class(f->proto) * FLOW_STATE_MAX + f->state);
+	l = &t->lru[f->lru];
+	f->lnext = NULL;
+	f->lprev = l->tail;
+	if (l->tail != NULL)
+		l->tail->lnext = f;
+	else
+		l->head = f;
+	l->tail = f;
+}
+
+static inline int
+flow_expired(const struct flow_table *t, const struct sw_flow *f, sw_time_t now)
+{
+	return now > f->last && now - f->last > t->timeout_us[f->lru];
+}
+
+/* Ends f: reports it, unlinks it and puts its record back in the pool. */
+static void
+flow_end(struct flow_table *t, struct sw_flow *f, enum flow_end_reason reason)
+{
+	struct sw_flow **pp;
+
+	if (f->state == FLOW_STATE_CLOSED && reason != FLOW_END_FORCED)
+		reason = FLOW_END_TCP_CLOSE;
+	f->reason = (uint8_t)reason;
+	sw_counter_add(&t->st.ended[reason], 1);
+	if (t->end_fn != NULL)
+		t->end_fn(f, t->end_arg);
+
+	for (pp = &t->buckets[(f->hash >> 32) % t->nbuckets]; *pp != NULL; pp = &(*pp)->hnext) {
+		if (*pp == f) {
+			*pp = f->hnext;
+			break;
+		}
+	}
+	lru_unlink(t, f);
+	f->hnext = t->free_list;
+	t->free_list = f;
+	t->memuse -= sizeof(*f);
+	atomic_store_explicit(&t->st.memuse, t->memuse, memory_order_relaxed);
+	atomic_store_explicit(&t->st.active, sw_counter_get(&t->st.active) - 1,
+			      memory_order_relaxed);
+}
+
+/* The least recently seen flow of all lists, for eviction. */
+static struct sw_flow *
+flow_oldest(struct flow_table *t)
+{
+	struct sw_flow *best = NULL;
+	int i;
+
+	for (i = 0; i < LRU_LISTS; i++) {
+		struct sw_flow *f = t->lru[i].head;
+
+		if (f != NULL && (best == NULL || f->last < best->last))
+			best = f;
+	}
+	return best;
+}
+
+static struct sw_flow *
+flow_alloc(struct flow_table *t)
+{
+	struct sw_flow *f;
+	struct pool_chunk *ch;
+	size_t i;
+
+	while (t->memuse + sizeof(*f) > t->conf.memcap) {
+		if ((f = flow_oldest(t)) == NULL)
+			return NULL;
+		flow_end(t, f, FLOW_END_FORCED);
+	}
+	if (t->free_list == NULL) {
+		if ((ch = malloc(sizeof(*ch))) == NULL)
+			return NULL;
+		ch->next = t->chunks;
+		t->chunks = ch;
+		for (i = 0; i < POOL_CHUNK; i++) {
+			ch->flows[i].hnext = t->free_list;
+			t->free_list = &ch->flows[i];
+		}
+	}
+	f = t->free_list;
+	t->free_list = f->hnext;
+	memset(f, 0, sizeof(*f));
+	t->memuse += sizeof(*f);
+	atomic_store_explicit(&t->st.memuse, t->memuse, memory_order_relaxed);
+	return f;
+}
+
+static struct sw_flow *
+flow_create(struct flow_table *t, const struct sw_packet *p, uint64_t hash)
+{
+	struct sw_flow *f;
+	struct sw_flow **bucket;
+	uint16_t sp, dp;
+	int swap;
+
+	if ((f = flow_alloc(t)) == NULL) {
+		sw_counter_add(&t->st.memcap_refused, 1);
+		return NULL;
+	}
+	key_ports(p, &sp, &dp);
+	/* A first packet with SYN+ACK comes from the server: its SYN was missed. */
+	swap = p->proto == PROTO_TCP_ && (p->flags & SW_PKT_L4) &&
+	       (p->tcp_flags & (SW_TH_SYN | SW_TH_ACK)) == (SW_TH_SYN | SW_TH_ACK);
+	if (!swap) {
+		f->cli = p->src;
+		f->srv = p->dst;
+		f->cport = sp;
+		f->sport = dp;
+	} else {
+		f->cli = p->dst;
+		f->srv = p->src;
+		f->cport = dp;
+		f->sport = sp;
+	}
+	memcpy(f->vlan, p->vlan, sizeof(f->vlan));
+	f->vlan_count = p->vlan_count;
+	f->family = p->family;
+	f->proto = p->proto;
+	if (flow_proto_class(p->proto) == FLOW_CLASS_ICMP) {
+		f->icmp_type = p->icmp_type;
+		f->icmp_code = p->icmp_code;
+	}
+	f->midstream = p->proto == PROTO_TCP_ && (p->flags & SW_PKT_L4) &&
+		       (p->tcp_flags & SW_TH_SYN) == 0;
+	f->hash = hash;
+	f->start = f->last = p->ts;
+	f->source_idx = p->source_idx;
+	{
+		struct {
+			uint64_t hash;
+			sw_time_t start;
+		} idk = {hash, p->ts};
+		f->flow_id = sw_hash64(&idk, sizeof(idk), 0) & FLOW_ID_MASK;
+	}
+	bucket = &t->buckets[(hash >> 32) % t->nbuckets];
+	f->hnext = *bucket;
+	*bucket = f;
+	lru_append(t, f);
+	sw_counter_add(&t->st.created, 1);
+	sw_counter_add(&t->st.active, 1);
+	return f;
+}
+
+/* Matches p against f; on a match writes the packet's direction. */
+static inline int
+flow_match(const struct sw_flow *f, const struct sw_packet *p, uint16_t sp, uint16_t dp,
+	   enum flow_dir *dir)
+{
+	if (f->proto != p->proto || f->family != p->family || f->vlan_count != p->vlan_count ||
+	    memcmp(f->vlan, p->vlan, sizeof(f->vlan)) != 0)
+		return 0;
+	if (f->cport == sp && f->sport == dp && memcmp(&f->cli, &p->src, 16) == 0 &&
+	    memcmp(&f->srv, &p->dst, 16) == 0) {
+		*dir = FLOW_TO_SERVER;
+		return 1;
+	}
+	if (f->cport == dp && f->sport == sp && memcmp(&f->cli, &p->dst, 16) == 0 &&
+	    memcmp(&f->srv, &p->src, 16) == 0) {
+		*dir = FLOW_TO_CLIENT;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+flow_update_state(struct flow_table *t, struct sw_flow *f, const struct sw_packet *p,
+		  enum flow_dir dir)
+{
+	if (f->proto == PROTO_TCP_ && (p->flags & SW_PKT_L4)) {
+		f->tcp_flags[dir] |= p->tcp_flags;
+		if (p->tcp_flags & SW_TH_RST) {
+			f->state = FLOW_STATE_CLOSED;
+			return;
+		}
+		if (p->tcp_flags & SW_TH_FIN)
+			f->fin_seen |= (uint8_t)(1u << dir);
+		if (f->fin_seen == 3) {
+			f->state = FLOW_STATE_CLOSED;
+			return;
+		}
+	}
+	if (f->state == FLOW_STATE_NEW && f->pkts[0] > 0 && f->pkts[1] > 0)
+		f->state = FLOW_STATE_ESTABLISHED;
+}
+
+struct sw_flow *
+flow_table_update(struct flow_table *t, const struct sw_packet *p, enum flow_dir *dir)
+{
+	uint64_t hash = p->hash != 0 ? p->hash : flow_packet_hash(p);
+	struct sw_flow *f;
+	uint16_t sp, dp;
+	enum flow_dir d = FLOW_TO_SERVER;
+
+	if ((p->flags & SW_PKT_IP) == 0) {
+		sw_counter_add(&t->st.not_flowable, 1);
+		return NULL;
+	}
+	key_ports(p, &sp, &dp);
+	for (f = t->buckets[(hash >> 32) % t->nbuckets]; f != NULL; f = f->hnext)
+		if (f->hash == hash && flow_match(f, p, sp, dp, &d))
+			break;
+	if (f != NULL) {
+		if (flow_expired(t, f, p->ts)) {
+			flow_end(t, f, FLOW_END_TIMEOUT);
+			f = NULL;
+		} else if (f->state == FLOW_STATE_CLOSED && p->proto == PROTO_TCP_ &&
+			   (p->tcp_flags & (SW_TH_SYN | SW_TH_ACK)) == SW_TH_SYN) {
+			/* a new connection on the same ports */
+			sw_counter_add(&t->st.tcp_reuse, 1);
+			flow_end(t, f, FLOW_END_TCP_CLOSE);
+			f = NULL;
+		}
+	}
+	if (f == NULL) {
+		if ((f = flow_create(t, p, hash)) == NULL)
+			return NULL;
+		d = memcmp(&f->cli, &p->src, 16) == 0 && f->cport == sp ? FLOW_TO_SERVER
+									  : FLOW_TO_CLIENT;
+		if (memcmp(&f->cli, &f->srv, 16) == 0 && f->cport == f->sport)
+			d = FLOW_TO_SERVER; /* same endpoint both sides: one direction */
+	}
+	f->pkts[d]++;
+	f->bytes[d] += p->wirelen;
+	if (p->ts > f->last)
+		f->last = p->ts;
+	flow_update_state(t, f, p, d);
+	lru_unlink(t, f);
+	lru_append(t, f);
+	*dir = d;
+	return f;
+}
+
+void
+flow_table_expire(struct flow_table *t, sw_time_t now)
+{
+	int i;
+
+	for (i = 0; i < LRU_LISTS; i++) {
+		struct sw_flow *f;
+
+		while ((f = t->lru[i].head) != NULL && flow_expired(t, f, now))
+			flow_end(t, f, FLOW_END_TIMEOUT);
+	}
+}
+
+void
+flow_table_flush(struct flow_table *t, sw_time_t now, enum flow_end_reason reason)
+{
+	int i;
+
+	flow_table_expire(t, now);
+	for (i = 0; i < LRU_LISTS; i++) {
+		struct sw_flow *f;
+
+		while ((f = t->lru[i].head) != NULL)
+			flow_end(t, f, reason);
+	}
+}

@@ -1,0 +1,127 @@
+/* src/output/output.h: EVE JSON events (Suricata's eve.json schema where the concept exists)
+ * and the sinks they are written to (stdout, file; Kafka later), chosen by name. */
+#ifndef SW_OUTPUT_H
+#define SW_OUTPUT_H
+
+#include <stdbool.h>
+
+#include "core/core.h"
+#include "decode/decode.h"
+#include "flow/flow.h"
+
+/* ---- JSON writer -------------------------------------------------------------------------- */
+
+/* Writes JSON into an sbuf, placing commas itself. Nesting up to 32 levels. */
+struct jw {
+	struct sbuf *b;
+	uint32_t depth;
+	uint32_t nonempty; /* bit per level: something was written at this level */
+};
+
+void jw_init(struct jw *w, struct sbuf *b); /* resets b and opens the top object */
+void jw_finish(struct jw *w);                /* closes the top object, adds '\n' */
+void jw_obj_begin(struct jw *w, const char *key); /* key NULL inside arrays */
+void jw_obj_end(struct jw *w);
+void jw_arr_begin(struct jw *w, const char *key);
+void jw_arr_end(struct jw *w);
+void jw_str(struct jw *w, const char *key, const char *val);
+/* Bytes from the wire: escaped so the output is always valid UTF-8 JSON. */
+void jw_strn(struct jw *w, const char *key, const void *val, size_t len);
+void jw_u64(struct jw *w, const char *key, uint64_t val);
+void jw_i64(struct jw *w, const char *key, int64_t val);
+void jw_bool(struct jw *w, const char *key, bool val);
+void jw_double(struct jw *w, const char *key, double val);
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+enum eve_type {
+	EVE_ALERT = 0,
+	EVE_FLOW = 1,
+	EVE_ANOMALY = 2,
+	EVE_STATS = 3,
+	EVE_TYPE_MAX
+};
+
+const char *eve_type_name(int type);
+
+enum output_sink_kind {
+	OUTPUT_SINK_AUTO = 0, /* file when a log directory is set, else stdout */
+	OUTPUT_SINK_STDOUT = 1,
+	OUTPUT_SINK_FILE = 2,
+};
+
+struct output_conf {
+	char *sensor_name;
+	int sink;        /* enum output_sink_kind */
+	char *log_dir;   /* NULL: none */
+	char *filename;  /* file sink: name inside log_dir */
+	struct conf_strlist types;
+	bool enabled[EVE_TYPE_MAX]; /* from types */
+	uint32_t stats_interval;    /* seconds between stats events when live; 0 = only at end */
+	uint32_t flush_interval;    /* seconds between sink flushes when live */
+};
+
+struct conf_doc;
+/* Reads outputs.* and sensor.* keys; checks the event type names. */
+int output_conf_load(struct conf_doc *doc, struct output_conf *conf);
+void output_conf_free(struct output_conf *conf);
+
+/* What every event of a run shares. */
+struct eve_ctx {
+	const struct output_conf *conf;
+	const char *const *source_names; /* pcap file names by source_idx, NULL live */
+	size_t nsources;
+	uint16_t cid_seed;
+};
+
+/* Formats one event into b (replacing its content), one line ending in '\n'. */
+void eve_format_flow(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f);
+/* A decode anomaly of packet p (decoded as far as it went). */
+void eve_format_anomaly(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_packet *p,
+			const char *layer_type, const char *event);
+
+/* A named counter for the stats event: dotted names become nested objects ("decoder.pkts"). The
+ * array must be grouped by prefix (all "decoder." names together). */
+struct eve_counter {
+	const char *name;
+	uint64_t value;
+};
+void eve_format_stats(struct sbuf *b, const struct eve_ctx *ctx, sw_time_t ts, uint64_t uptime,
+		      const struct eve_counter *c, size_t n);
+
+/* ---- sinks -------------------------------------------------------------------------------- */
+
+struct output_sink;
+
+struct output_sink_ops {
+	const char *name; /* "stdout", "file" */
+	int (*open)(const struct output_conf *conf, struct output_sink **out);
+	/* buf holds whole lines; called under the output lock */
+	int (*write)(struct output_sink *s, const char *buf, size_t len);
+	int (*flush)(struct output_sink *s);
+	int (*reopen)(struct output_sink *s); /* log rotation; NULL when not applicable */
+	void (*close)(struct output_sink *s); /* flushes; NULL-safe */
+};
+
+const struct output_sink_ops *output_sink_find(const char *name);
+
+/* The set of sinks of a run, shared by all threads. */
+struct output;
+
+int output_new(const struct output_conf *conf, struct output **out);
+/* Writes one formatted event of the given type if that type is enabled; thread-safe. Counts
+ * written events and write errors. */
+int output_write(struct output *o, int type, const char *line, size_t len);
+bool output_enabled(const struct output *o, int type);
+int output_flush(struct output *o);
+/* Reopens file sinks (SIGHUP after log rotation). */
+int output_reopen(struct output *o);
+void output_free(struct output *o); /* flushes and closes; NULL-safe */
+
+struct output_stats {
+	sw_counter_t written[EVE_TYPE_MAX];
+	sw_counter_t write_errors;
+};
+const struct output_stats *output_get_stats(const struct output *o);
+
+#endif

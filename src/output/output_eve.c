@@ -1,0 +1,268 @@
+/* src/output/output_eve.c: the EVE JSON event formats (flow, anomaly, stats), field names as in
+ * Suricata's eve.json so existing SOC parsers read them. */
+#include "config.h"
+
+#include <string.h>
+
+#include "output/output_int.h"
+
+const char *
+eve_type_name(int type)
+{
+	static const char *const names[EVE_TYPE_MAX] = {"alert", "flow", "anomaly", "stats"};
+
+	return type >= 0 && type < EVE_TYPE_MAX ? names[type] : "unknown";
+}
+
+/* IANA keyword of an IP protocol, as Suricata prints it; numbers otherwise. */
+static const char *
+proto_name(uint8_t proto, char *buf, size_t size)
+{
+	switch (proto) {
+	case 1:
+		return "ICMP";
+	case 6:
+		return "TCP";
+	case 17:
+		return "UDP";
+	case 47:
+		return "GRE";
+	case 50:
+		return "ESP";
+	case 58:
+		return "IPv6-ICMP";
+	case 132:
+		return "SCTP";
+	default:
+		snprintf(buf, size, "%u", proto);
+		return buf;
+	}
+}
+
+static void
+eve_time(struct jw *w, const char *key, sw_time_t t)
+{
+	char ts[64];
+
+	if (sw_time_format(t, ts, sizeof(ts)) < 0)
+		ts[0] = '\0';
+	jw_str(w, key, ts);
+}
+
+/* timestamp, flow_id, sensor, pcap_filename, event_type: the head of every event. */
+static void
+eve_head(struct jw *w, const struct eve_ctx *ctx, sw_time_t ts, int type, uint32_t source_idx,
+	 uint64_t flow_id)
+{
+	eve_time(w, "timestamp", ts);
+	if (flow_id != 0)
+		jw_u64(w, "flow_id", flow_id);
+	if (ctx->conf->sensor_name != NULL && ctx->conf->sensor_name[0] != '\0')
+		jw_str(w, "sensor", ctx->conf->sensor_name);
+	if (ctx->source_names != NULL && source_idx < ctx->nsources)
+		jw_str(w, "pcap_filename", ctx->source_names[source_idx]);
+	jw_str(w, "event_type", eve_type_name(type));
+}
+
+static void
+eve_vlan(struct jw *w, const uint16_t *vlan, uint8_t n)
+{
+	uint8_t i;
+
+	if (n == 0)
+		return;
+	jw_arr_begin(w, "vlan");
+	for (i = 0; i < n; i++)
+		jw_u64(w, NULL, vlan[i]);
+	jw_arr_end(w);
+}
+
+static int
+has_ports(uint8_t proto)
+{
+	return proto == 6 || proto == 17 || proto == 132;
+}
+
+static void
+tcp_flags_hex(struct jw *w, const char *key, uint8_t flags)
+{
+	char buf[4];
+
+	snprintf(buf, sizeof(buf), "%02x", flags);
+	jw_str(w, key, buf);
+}
+
+void
+eve_format_flow(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f)
+{
+	struct jw w;
+	char a[64], cid[64], pn[8];
+	uint8_t all;
+
+	jw_init(&w, b);
+	eve_head(&w, ctx, f->start, EVE_FLOW, f->source_idx, f->flow_id);
+	eve_vlan(&w, f->vlan, f->vlan_count);
+	jw_str(&w, "src_ip", sw_addr_str(&f->cli, f->family, a, sizeof(a)));
+	if (has_ports(f->proto))
+		jw_u64(&w, "src_port", f->cport);
+	jw_str(&w, "dest_ip", sw_addr_str(&f->srv, f->family, a, sizeof(a)));
+	if (has_ports(f->proto))
+		jw_u64(&w, "dest_port", f->sport);
+	jw_str(&w, "proto", proto_name(f->proto, pn, sizeof(pn)));
+	if (f->proto == 1 || f->proto == 58) {
+		jw_u64(&w, "icmp_type", f->icmp_type);
+		jw_u64(&w, "icmp_code", f->icmp_code);
+	}
+	if (flow_community_id_flow(ctx->cid_seed, f, cid, sizeof(cid)) == 0)
+		jw_str(&w, "community_id", cid);
+	jw_str(&w, "app_proto", "unknown");
+
+	jw_obj_begin(&w, "flow");
+	jw_u64(&w, "pkts_toserver", f->pkts[FLOW_TO_SERVER]);
+	jw_u64(&w, "pkts_toclient", f->pkts[FLOW_TO_CLIENT]);
+	jw_u64(&w, "bytes_toserver", f->bytes[FLOW_TO_SERVER]);
+	jw_u64(&w, "bytes_toclient", f->bytes[FLOW_TO_CLIENT]);
+	eve_time(&w, "start", f->start);
+	eve_time(&w, "end", f->last);
+	jw_u64(&w, "age", (f->last - f->start) / SW_USEC_PER_SEC);
+	jw_str(&w, "state", flow_state_name(f->state));
+	jw_str(&w, "reason", flow_reason_name(f->reason));
+	jw_bool(&w, "alerted", false);
+	jw_obj_end(&w);
+
+	if (f->proto == 6) {
+		all = f->tcp_flags[0] | f->tcp_flags[1];
+		jw_obj_begin(&w, "tcp");
+		tcp_flags_hex(&w, "tcp_flags", all);
+		tcp_flags_hex(&w, "tcp_flags_ts", f->tcp_flags[FLOW_TO_SERVER]);
+		tcp_flags_hex(&w, "tcp_flags_tc", f->tcp_flags[FLOW_TO_CLIENT]);
+		if (all & SW_TH_SYN)
+			jw_bool(&w, "syn", true);
+		if (all & SW_TH_FIN)
+			jw_bool(&w, "fin", true);
+		if (all & SW_TH_RST)
+			jw_bool(&w, "rst", true);
+		if (all & SW_TH_PSH)
+			jw_bool(&w, "psh", true);
+		if (all & SW_TH_ACK)
+			jw_bool(&w, "ack", true);
+		if (all & SW_TH_URG)
+			jw_bool(&w, "urg", true);
+		if (all & SW_TH_ECE)
+			jw_bool(&w, "ecn", true);
+		if (all & SW_TH_CWR)
+			jw_bool(&w, "cwr", true);
+		if (f->midstream)
+			jw_bool(&w, "midstream", true);
+		jw_obj_end(&w);
+	}
+	jw_finish(&w);
+}
+
+void
+eve_format_anomaly(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_packet *p,
+		   const char *layer_type, const char *event)
+{
+	struct jw w;
+	char a[64], cid[64], pn[8];
+	int ports = (p->flags & SW_PKT_L4) && has_ports(p->proto);
+
+	jw_init(&w, b);
+	eve_head(&w, ctx, p->ts, EVE_ANOMALY, p->source_idx, 0);
+	eve_vlan(&w, p->vlan, p->vlan_count);
+	if (p->flags & SW_PKT_IP) {
+		jw_str(&w, "src_ip", sw_addr_str(&p->src, p->family, a, sizeof(a)));
+		if (ports)
+			jw_u64(&w, "src_port", p->sport);
+		jw_str(&w, "dest_ip", sw_addr_str(&p->dst, p->family, a, sizeof(a)));
+		if (ports)
+			jw_u64(&w, "dest_port", p->dport);
+		jw_str(&w, "proto", proto_name(p->proto, pn, sizeof(pn)));
+		if ((p->flags & SW_PKT_L4) &&
+		    flow_community_id(ctx->cid_seed, p->family, &p->src, &p->dst, p->sport,
+				      p->dport, p->proto, cid, sizeof(cid)) == 0)
+			jw_str(&w, "community_id", cid);
+	}
+	jw_obj_begin(&w, "anomaly");
+	jw_str(&w, "type", layer_type);
+	if (strcmp(layer_type, "decode") == 0 && strncmp(event, "decoder.", 8) != 0) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "decoder.%s", event);
+		jw_str(&w, "event", name);
+	} else {
+		jw_str(&w, "event", event);
+	}
+	jw_obj_end(&w);
+	jw_obj_begin(&w, "packet_info");
+	jw_u64(&w, "linktype", (uint64_t)p->linktype);
+	jw_u64(&w, "caplen", p->caplen);
+	jw_u64(&w, "len", p->wirelen);
+	jw_obj_end(&w);
+	jw_finish(&w);
+}
+
+/* Length of the first n dot-separated components of name. */
+static size_t
+path_prefix_len(const char *name, int n)
+{
+	size_t i = 0;
+
+	while (n > 0 && name[i] != '\0') {
+		if (name[i] == '.')
+			n--;
+		if (n > 0)
+			i++;
+	}
+	return i;
+}
+
+void
+eve_format_stats(struct sbuf *b, const struct eve_ctx *ctx, sw_time_t ts, uint64_t uptime,
+		 const struct eve_counter *c, size_t n)
+{
+	struct jw w;
+	const char *open = ""; /* dotted path of the objects now open */
+	int depth = 0;
+	size_t i;
+
+	jw_init(&w, b);
+	eve_head(&w, ctx, ts, EVE_STATS, UINT32_MAX, 0);
+	jw_obj_begin(&w, "stats");
+	jw_u64(&w, "uptime", uptime);
+	for (i = 0; i < n; i++) {
+		const char *name = c[i].name;
+		int parts = 1, common = 0, k;
+		const char *s;
+
+		for (s = name; *s; s++)
+			parts += *s == '.';
+		/* how many leading components are already open */
+		while (common < depth && common < parts - 1) {
+			size_t l = path_prefix_len(open, common + 1);
+
+			if (l != path_prefix_len(name, common + 1) || strncmp(open, name, l) != 0)
+				break;
+			common++;
+		}
+		for (k = depth; k > common; k--)
+			jw_obj_end(&w);
+		depth = common;
+		while (depth < parts - 1) {
+			size_t from = depth == 0 ? 0 : path_prefix_len(name, depth) + 1;
+			size_t to = path_prefix_len(name, depth + 1);
+			char key[64];
+
+			snprintf(key, sizeof(key), "%.*s", (int)(to - from), name + from);
+			jw_obj_begin(&w, key);
+			depth++;
+		}
+		open = name;
+		jw_u64(&w, name + (parts > 1 ? path_prefix_len(name, parts - 1) + 1 : 0),
+		       c[i].value);
+	}
+	for (; depth > 0; depth--)
+		jw_obj_end(&w);
+	jw_obj_end(&w);
+	jw_finish(&w);
+}

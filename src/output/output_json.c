@@ -1,0 +1,219 @@
+/* src/output/output_json.c: a small streaming JSON writer (RFC 8259) that always emits valid
+ * UTF-8: bytes of invalid sequences from the wire are escaped as \u00XX. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "output/output_int.h"
+
+void
+jw_init(struct jw *w, struct sbuf *b)
+{
+	w->b = b;
+	w->depth = 0;
+	w->nonempty = 0;
+	sbuf_reset(b);
+	sbuf_addc(b, '{');
+}
+
+void
+jw_finish(struct jw *w)
+{
+	while (w->depth > 0)
+		jw_obj_end(w);
+	sbuf_add(w->b, "}\n", 2);
+}
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 when invalid. */
+static size_t
+utf8_seq(const uint8_t *p, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = p[0] & 0x1f;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = p[0] & 0x0f;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+static void
+json_escape(struct sbuf *b, const uint8_t *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, run = 0;
+
+	sbuf_addc(b, '"');
+	while (i < n) {
+		uint8_t c = s[i];
+		size_t len;
+		char esc[6];
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			i++;
+			run++;
+			continue;
+		}
+		if (c >= 0x80 && (len = utf8_seq(s + i, n - i)) > 0) {
+			i += len;
+			run += len;
+			continue;
+		}
+		if (run > 0)
+			sbuf_add(b, s + i - run, run);
+		run = 0;
+		switch (c) {
+		case '"':
+			sbuf_add(b, "\\\"", 2);
+			break;
+		case '\\':
+			sbuf_add(b, "\\\\", 2);
+			break;
+		case '\n':
+			sbuf_add(b, "\\n", 2);
+			break;
+		case '\r':
+			sbuf_add(b, "\\r", 2);
+			break;
+		case '\t':
+			sbuf_add(b, "\\t", 2);
+			break;
+		default:
+			esc[0] = '\\';
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			sbuf_add(b, esc, 6);
+			break;
+		}
+		i++;
+	}
+	if (run > 0)
+		sbuf_add(b, s + n - run, run);
+	sbuf_addc(b, '"');
+}
+
+/* Comma and key for the next member. */
+static void
+jw_key(struct jw *w, const char *key)
+{
+	uint32_t bit = 1u << w->depth;
+
+	if (w->nonempty & bit)
+		sbuf_addc(w->b, ',');
+	w->nonempty |= bit;
+	if (key != NULL) {
+		json_escape(w->b, (const uint8_t *)key, strlen(key));
+		sbuf_addc(w->b, ':');
+	}
+}
+
+static void
+jw_push(struct jw *w, char open)
+{
+	sbuf_addc(w->b, open);
+	if (w->depth < 31)
+		w->depth++;
+	w->nonempty &= ~(1u << w->depth);
+}
+
+void
+jw_obj_begin(struct jw *w, const char *key)
+{
+	jw_key(w, key);
+	jw_push(w, '{');
+}
+
+void
+jw_obj_end(struct jw *w)
+{
+	sbuf_addc(w->b, '}');
+	if (w->depth > 0)
+		w->depth--;
+}
+
+void
+jw_arr_begin(struct jw *w, const char *key)
+{
+	jw_key(w, key);
+	jw_push(w, '[');
+}
+
+void
+jw_arr_end(struct jw *w)
+{
+	sbuf_addc(w->b, ']');
+	if (w->depth > 0)
+		w->depth--;
+}
+
+void
+jw_str(struct jw *w, const char *key, const char *val)
+{
+	jw_key(w, key);
+	json_escape(w->b, (const uint8_t *)val, strlen(val));
+}
+
+void
+jw_strn(struct jw *w, const char *key, const void *val, size_t len)
+{
+	jw_key(w, key);
+	json_escape(w->b, val, len);
+}
+
+void
+jw_u64(struct jw *w, const char *key, uint64_t val)
+{
+	jw_key(w, key);
+	sbuf_addf(w->b, "%" PRIu64, val);
+}
+
+void
+jw_i64(struct jw *w, const char *key, int64_t val)
+{
+	jw_key(w, key);
+	sbuf_addf(w->b, "%" PRId64, val);
+}
+
+void
+jw_bool(struct jw *w, const char *key, bool val)
+{
+	jw_key(w, key);
+	sbuf_adds(w->b, val ? "true" : "false");
+}
+
+void
+jw_double(struct jw *w, const char *key, double val)
+{
+	jw_key(w, key);
+	if (!isfinite(val))
+		sbuf_adds(w->b, "null");
+	else
+		sbuf_addf(w->b, "%.6f", val);
+}

@@ -1,0 +1,281 @@
+/* src/spanwatch.c: the program: command line, configuration, signals. */
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sw_run.h"
+
+static struct sw_ctx *the_ctx; /* for the signal handlers only */
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: spanwatch [options] (-r FILE|DIR ... | -i IFACE) [BPF filter]\n"
+		"\n"
+		"  -r FILE|DIR        read packets from a pcap/pcapng file, or every file of a\n"
+		"                     directory in name order; repeatable\n"
+		"  -i IFACE           capture live on IFACE (libpcap)\n"
+		"  -c FILE            configuration file (YAML); built-in defaults without it\n"
+		"  --set KEY=VALUE    override one configuration key; repeatable\n"
+		"  -T                 check the configuration and exit\n"
+		"  -l DIR             write events to DIR/eve.json instead of stdout\n"
+		"  -k all|none|auto   checksum validation (default auto: none for files, all live)\n"
+		"  --workers N        worker threads (default: one per core)\n"
+		"  --snaplen N        live capture snap length (default 262144)\n"
+		"  --bpf EXPR         BPF filter (also taken from the arguments after the options)\n"
+		"  --user USER        drop to USER after opening the capture and log files\n"
+		"  --group GROUP      drop to GROUP (default: USER's primary group)\n"
+		"  --pidfile FILE     write the process id to FILE\n"
+		"  -v, -q             more or less logging on stderr\n"
+		"  -V, --version      print the version and exit\n"
+		"  -h, --help         this help\n"
+		"\n"
+		"Signals: SIGHUP reopens the log files, SIGINT/SIGTERM stop the capture and flush.\n");
+}
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	if (the_ctx != NULL) {
+		the_ctx->stop = 1;
+		/* interrupt() only sets a flag or calls pcap_breakloop: async-signal-safe */
+		if (the_ctx->cap != NULL && the_ctx->cap_ops != NULL)
+			the_ctx->cap_ops->interrupt(the_ctx->cap);
+	}
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	if (the_ctx != NULL)
+		the_ctx->reopen = 1;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* --set KEY=VALUE built from an option, so command-line values get the same checks as the
+ * configuration file. */
+static int
+set_key(struct conf_doc *doc, const char *key, const char *value)
+{
+	struct sbuf b;
+	int r;
+
+	sbuf_init(&b);
+	sbuf_adds(&b, key);
+	sbuf_addc(&b, '=');
+	sbuf_adds(&b, value);
+	r = sbuf_failed(&b) ? SW_E_NOMEM : conf_doc_set(doc, b.p);
+	sbuf_free(&b);
+	return r;
+}
+
+enum {
+	OPT_SET = 256,
+	OPT_WORKERS,
+	OPT_SNAPLEN,
+	OPT_BPF,
+	OPT_USER,
+	OPT_GROUP,
+	OPT_PIDFILE,
+};
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"set", required_argument, NULL, OPT_SET},
+		{"workers", required_argument, NULL, OPT_WORKERS},
+		{"snaplen", required_argument, NULL, OPT_SNAPLEN},
+		{"bpf", required_argument, NULL, OPT_BPF},
+		{"user", required_argument, NULL, OPT_USER},
+		{"group", required_argument, NULL, OPT_GROUP},
+		{"pidfile", required_argument, NULL, OPT_PIDFILE},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct sw_ctx ctx;
+	struct conf_doc *doc = NULL;
+	const char *conf_path = NULL;
+	char **files = NULL, **sets = NULL;
+	size_t nfiles = 0, nsets = 0, i;
+	struct {
+		const char *key, *value;
+	} opts[16];
+	size_t nopts = 0;
+	int c, test_only = 0, verbosity = 0, r = 1;
+	struct sbuf bpf;
+
+	memset(&ctx, 0, sizeof(ctx));
+	sbuf_init(&bpf);
+	if ((files = calloc((size_t)argc, sizeof(*files))) == NULL ||
+	    (sets = calloc((size_t)argc, sizeof(*sets))) == NULL) {
+		sw_err("out of memory");
+		goto out;
+	}
+	while ((c = getopt_long(argc, argv, "r:i:c:Tl:k:vqVh", longopts, NULL)) != -1) {
+		if (nopts >= sizeof(opts) / sizeof(opts[0])) {
+			sw_err("too many options");
+			goto out;
+		}
+		switch (c) {
+		case 'r':
+			files[nfiles++] = optarg;
+			break;
+		case 'i':
+			opts[nopts].key = "capture.interface";
+			opts[nopts++].value = optarg;
+			break;
+		case 'c':
+			conf_path = optarg;
+			break;
+		case OPT_SET:
+			sets[nsets++] = optarg;
+			break;
+		case 'T':
+			test_only = 1;
+			break;
+		case 'l':
+			opts[nopts].key = "outputs.log-dir";
+			opts[nopts++].value = optarg;
+			break;
+		case 'k':
+			opts[nopts].key = "decode.checksum-validation";
+			opts[nopts++].value = optarg;
+			break;
+		case OPT_WORKERS:
+			opts[nopts].key = "workers";
+			opts[nopts++].value = optarg;
+			break;
+		case OPT_SNAPLEN:
+			opts[nopts].key = "capture.snaplen";
+			opts[nopts++].value = optarg;
+			break;
+		case OPT_BPF:
+			opts[nopts].key = "capture.bpf-filter";
+			opts[nopts++].value = optarg;
+			break;
+		case OPT_USER:
+			opts[nopts].key = "run-as.user";
+			opts[nopts++].value = optarg;
+			break;
+		case OPT_GROUP:
+			opts[nopts].key = "run-as.group";
+			opts[nopts++].value = optarg;
+			break;
+		case OPT_PIDFILE:
+			opts[nopts].key = "pidfile";
+			opts[nopts++].value = optarg;
+			break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'q':
+			verbosity--;
+			break;
+		case 'V':
+			printf("spanwatch %s\n", PACKAGE_VERSION);
+			r = 0;
+			goto out;
+		case 'h':
+			usage(stdout);
+			r = 0;
+			goto out;
+		default:
+			usage(stderr);
+			goto out;
+		}
+	}
+	/* Like tcpdump: the remaining arguments are a BPF filter expression. */
+	for (i = (size_t)optind; i < (size_t)argc; i++) {
+		if (bpf.len > 0)
+			sbuf_addc(&bpf, ' ');
+		sbuf_adds(&bpf, argv[i]);
+	}
+
+	if (conf_path != NULL) {
+		if (conf_doc_load(conf_path, &doc) != 0)
+			goto out;
+	} else if ((doc = conf_doc_new()) == NULL) {
+		sw_err("out of memory");
+		goto out;
+	}
+	for (i = 0; i < nsets; i++) {
+		if (conf_doc_set(doc, sets[i]) != 0) {
+			sw_err("--set %s: expected KEY=VALUE", sets[i]);
+			goto out;
+		}
+	}
+	for (i = 0; i < nopts; i++)
+		if (set_key(doc, opts[i].key, opts[i].value) != 0)
+			goto out;
+	if (bpf.len > 0 && set_key(doc, "capture.bpf-filter", bpf.p) != 0)
+		goto out;
+	if (run_conf_load(&ctx, doc) != 0) {
+		sw_err("configuration %s has errors", conf_path != NULL ? conf_path : "(defaults)");
+		goto out;
+	}
+	sw_log_set_level((enum sw_log_level)(ctx.run.log_level + verbosity < 0
+						     ? 0
+					     : ctx.run.log_level + verbosity > SW_LOG_DEBUG
+						     ? SW_LOG_DEBUG
+						     : ctx.run.log_level + verbosity));
+	if (nfiles > 0) {
+		/* -r replaces capture.files and wins over an interface from the config. */
+		for (i = 0; i < ctx.capture.files.n; i++)
+			free(ctx.capture.files.v[i]);
+		free(ctx.capture.files.v);
+		ctx.capture.files.v = NULL;
+		ctx.capture.files.n = 0;
+		if ((ctx.capture.files.v = calloc(nfiles, sizeof(char *))) == NULL)
+			goto out;
+		for (i = 0; i < nfiles; i++) {
+			if ((ctx.capture.files.v[i] = strdup(files[i])) == NULL)
+				goto out;
+			ctx.capture.files.n++;
+		}
+	}
+	if (test_only) {
+		fprintf(stderr, "spanwatch: configuration %s is valid\n",
+			conf_path != NULL ? conf_path : "(defaults)");
+		r = 0;
+		goto out;
+	}
+	if (ctx.capture.files.n == 0 && ctx.capture.interface == NULL) {
+		sw_err("nothing to read: give -r FILE or -i IFACE (see -h)");
+		goto out;
+	}
+	the_ctx = &ctx;
+	install_signals();
+	r = run_sensor(&ctx) == 0 ? 0 : 1;
+	the_ctx = NULL;
+out:
+	run_conf_free(&ctx);
+	conf_doc_free(doc);
+	sbuf_free(&bpf);
+	free(files);
+	free(sets);
+	return r;
+}

@@ -1,0 +1,489 @@
+/* src/sw_run.c: the sensor at run time. The capture thread reads and decodes packets and hands
+ * each to worker hash(flow) % N over a single-producer/single-consumer ring; a worker owns its
+ * flow table and everything behind it. With one worker there is no ring: the capture thread
+ * runs the worker code inline. Time is packet time offline and the clock live. */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sw_run.h"
+
+#define RING_BYTES     (8u << 20)
+#define POLL_BATCH     64
+#define EXPIRE_EVERY   SW_USEC_PER_SEC /* flow timeout sweep interval (packet or wall time) */
+#define MAX_WORKERS    64
+
+enum ring_kind {
+	RING_PACKET = 0,
+	RING_TICK = 1, /* time advanced; sweep timeouts */
+	RING_END = 2,  /* input ended; flush and exit */
+};
+
+struct ring_rec {
+	uint32_t kind;
+	uint32_t pad;
+	struct sw_packet pkt; /* data follows the record */
+};
+
+struct sw_worker {
+	struct sw_ctx *ctx;
+	uint32_t id;
+	pthread_t tid;
+	bool started;
+	struct sw_ring *ring;
+	struct flow_table *flows;
+	struct sbuf evbuf;
+	sw_time_t now, last_expire;
+	sw_counter_t packets;
+};
+
+/* ---- configuration ------------------------------------------------------------------------ */
+
+static const char *const log_levels[] = {"error", "warning", "notice", "info", "debug", NULL};
+
+static const struct conf_key run_keys[] = {
+	{"workers", CONF_U32, offsetof(struct run_conf, workers), "0", 0, MAX_WORKERS, NULL},
+	{"run-as.user", CONF_STR, offsetof(struct run_conf, run_as_user), NULL, 0, 0, NULL},
+	{"run-as.group", CONF_STR, offsetof(struct run_conf, run_as_group), NULL, 0, 0, NULL},
+	{"pidfile", CONF_STR, offsetof(struct run_conf, pidfile), NULL, 0, 0, NULL},
+	{"logging.level", CONF_ENUM, offsetof(struct run_conf, log_level), "notice", 0, 0,
+	 log_levels},
+	{NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+int
+run_conf_load(struct sw_ctx *ctx, struct conf_doc *doc)
+{
+	int r = 0;
+
+	ctx->doc = doc;
+	memset(&ctx->run, 0, sizeof(ctx->run));
+	if (conf_apply(doc, run_keys, &ctx->run) != 0)
+		r = SW_E_CONFIG;
+	if (capture_conf_load(doc, &ctx->capture) != 0)
+		r = SW_E_CONFIG;
+	if (decode_conf_load(doc, &ctx->decode) != 0)
+		r = SW_E_CONFIG;
+	if (flow_conf_load(doc, &ctx->flow) != 0)
+		r = SW_E_CONFIG;
+	if (output_conf_load(doc, &ctx->output) != 0)
+		r = SW_E_CONFIG;
+	if (conf_check_unused(doc) != 0)
+		r = SW_E_CONFIG;
+	return r;
+}
+
+void
+run_conf_free(struct sw_ctx *ctx)
+{
+	conf_struct_free(run_keys, &ctx->run);
+	capture_conf_free(&ctx->capture);
+	output_conf_free(&ctx->output);
+}
+
+/* ---- workers ------------------------------------------------------------------------------ */
+
+struct flow_stats *
+run_worker_flow_stats(struct sw_ctx *ctx, uint32_t i)
+{
+	struct sw_worker *w = &ctx->workers[i];
+
+	return w->flows != NULL ? flow_table_stats(w->flows) : NULL;
+}
+
+uint64_t
+run_worker_packets(struct sw_ctx *ctx, uint32_t i)
+{
+	return sw_counter_get(&ctx->workers[i].packets);
+}
+
+/* A flow ended: its flow event. */
+static void
+worker_flow_end(struct sw_flow *f, void *arg)
+{
+	struct sw_worker *w = arg;
+	struct sw_ctx *ctx = w->ctx;
+
+	if (!output_enabled(ctx->out, EVE_FLOW))
+		return;
+	eve_format_flow(&w->evbuf, &ctx->eve, f);
+	if (!sbuf_failed(&w->evbuf))
+		output_write(ctx->out, EVE_FLOW, w->evbuf.p, w->evbuf.len);
+}
+
+static void
+worker_tick(struct sw_worker *w, sw_time_t now)
+{
+	if (now > w->now)
+		w->now = now;
+	if (w->now - w->last_expire >= EXPIRE_EVERY) {
+		flow_table_expire(w->flows, w->now);
+		w->last_expire = w->now;
+	}
+}
+
+/* One decoded, flow-able packet. */
+static void
+worker_packet(struct sw_worker *w, struct sw_packet *p)
+{
+	enum flow_dir dir;
+	struct sw_flow *f;
+
+	sw_counter_add(&w->packets, 1);
+	worker_tick(w, p->ts);
+	f = flow_table_update(w->flows, p, &dir);
+	(void)f; /* the stream, app-layer and detection stages attach here */
+}
+
+static void
+worker_end(struct sw_worker *w, sw_time_t now)
+{
+	if (now > w->now)
+		w->now = now;
+	flow_table_flush(w->flows, w->now, FLOW_END_SHUTDOWN);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct sw_worker *w = arg;
+	unsigned spins = 0;
+
+	for (;;) {
+		struct ring_rec *rec;
+		size_t len;
+
+		if ((rec = sw_ring_peek(w->ring, &len)) == NULL) {
+			sw_ring_wait(&spins);
+			continue;
+		}
+		spins = 0;
+		switch (rec->kind) {
+		case RING_PACKET:
+			rec->pkt.data = (const uint8_t *)(rec + 1);
+			worker_packet(w, &rec->pkt);
+			break;
+		case RING_TICK:
+			worker_tick(w, rec->pkt.ts);
+			break;
+		case RING_END:
+			worker_end(w, rec->pkt.ts);
+			sw_ring_release(w->ring);
+			return NULL;
+		}
+		sw_ring_release(w->ring);
+	}
+}
+
+static int
+workers_start(struct sw_ctx *ctx)
+{
+	uint32_t i;
+	int r;
+
+	if ((ctx->workers = calloc(ctx->nworkers, sizeof(*ctx->workers))) == NULL)
+		return SW_E_NOMEM;
+	for (i = 0; i < ctx->nworkers; i++) {
+		struct sw_worker *w = &ctx->workers[i];
+
+		w->ctx = ctx;
+		w->id = i;
+		sbuf_init(&w->evbuf);
+		if ((r = flow_table_new(&ctx->flow, worker_flow_end, w, &w->flows)) != 0)
+			return r;
+		if (ctx->nworkers == 1)
+			continue; /* inline in the capture thread */
+		if ((r = sw_ring_new(RING_BYTES, &w->ring)) != 0)
+			return r;
+		if ((errno = pthread_create(&w->tid, NULL, worker_main, w)) != 0) {
+			sw_err("cannot start worker %u: %s", i, strerror(errno));
+			return SW_E_NOMEM;
+		}
+		w->started = true;
+	}
+	return 0;
+}
+
+/* Puts a record on worker w's ring, waiting while it is full (offline this is backpressure;
+ * live, a full ring shows up as kernel drops, which are counted). */
+static void
+ring_send(struct sw_worker *w, uint32_t kind, const struct sw_packet *p)
+{
+	size_t bytes = kind == RING_PACKET ? p->caplen : 0;
+	struct ring_rec *rec;
+	unsigned spins = 0;
+
+	if (bytes > sw_ring_max_record(w->ring) - sizeof(*rec))
+		bytes = sw_ring_max_record(w->ring) - sizeof(*rec);
+	while ((rec = sw_ring_reserve(w->ring, sizeof(*rec) + bytes)) == NULL)
+		sw_ring_wait(&spins);
+	rec->kind = kind;
+	rec->pkt = *p;
+	rec->pkt.data = NULL;
+	if (bytes > 0)
+		memcpy(rec + 1, p->data, bytes);
+	sw_ring_commit(w->ring);
+}
+
+static void
+workers_finish(struct sw_ctx *ctx, sw_time_t now)
+{
+	struct sw_packet end;
+	uint32_t i;
+
+	memset(&end, 0, sizeof(end));
+	end.ts = now;
+	for (i = 0; i < ctx->nworkers; i++) {
+		struct sw_worker *w = &ctx->workers[i];
+
+		if (w->started)
+			ring_send(w, RING_END, &end);
+		else if (w->flows != NULL)
+			worker_end(w, now);
+	}
+	for (i = 0; i < ctx->nworkers; i++) {
+		if (ctx->workers[i].started) {
+			pthread_join(ctx->workers[i].tid, NULL);
+			ctx->workers[i].started = false;
+		}
+	}
+}
+
+static void
+workers_free(struct sw_ctx *ctx)
+{
+	uint32_t i;
+
+	if (ctx->workers == NULL)
+		return;
+	for (i = 0; i < ctx->nworkers; i++) {
+		struct sw_worker *w = &ctx->workers[i];
+
+		flow_table_free(w->flows);
+		sw_ring_free(w->ring);
+		sbuf_free(&w->evbuf);
+	}
+	free(ctx->workers);
+	ctx->workers = NULL;
+}
+
+/* ---- the capture thread ------------------------------------------------------------------- */
+
+struct reader {
+	struct sw_ctx *ctx;
+	sw_time_t now;       /* latest packet time */
+	sw_time_t last_tick; /* when workers were last told the time */
+};
+
+static void
+reader_anomaly(struct sw_ctx *ctx, const struct sw_packet *p)
+{
+	if (!output_enabled(ctx->out, EVE_ANOMALY))
+		return;
+	eve_format_anomaly(&ctx->evbuf, &ctx->eve, p, "decode", decode_event_name(p->anomaly));
+	if (!sbuf_failed(&ctx->evbuf))
+		output_write(ctx->out, EVE_ANOMALY, ctx->evbuf.p, ctx->evbuf.len);
+}
+
+static void
+reader_tick(struct reader *rd, sw_time_t now)
+{
+	struct sw_ctx *ctx = rd->ctx;
+	struct sw_packet tick;
+	uint32_t i;
+
+	if (now > rd->now)
+		rd->now = now;
+	if (rd->now - rd->last_tick < EXPIRE_EVERY)
+		return;
+	rd->last_tick = rd->now;
+	if (ctx->nworkers == 1) {
+		worker_tick(&ctx->workers[0], rd->now);
+		return;
+	}
+	memset(&tick, 0, sizeof(tick));
+	tick.ts = rd->now;
+	for (i = 0; i < ctx->nworkers; i++)
+		ring_send(&ctx->workers[i], RING_TICK, &tick);
+}
+
+static void
+reader_packet(struct sw_packet *p, void *arg)
+{
+	struct reader *rd = arg;
+	struct sw_ctx *ctx = rd->ctx;
+	struct sw_worker *w;
+	int r;
+
+	r = decode_packet(&ctx->decode, &ctx->decode_st, p);
+	if (rd->last_tick == 0)
+		rd->last_tick = p->ts;
+	if (p->ts > rd->now)
+		reader_tick(rd, p->ts);
+	if (p->anomaly != 0)
+		reader_anomaly(ctx, p);
+	if (r != 0)
+		return;
+	p->hash = flow_packet_hash(p);
+	w = &ctx->workers[(p->hash & 0xffffffffu) % ctx->nworkers];
+	if (ctx->nworkers == 1)
+		worker_packet(w, p);
+	else
+		ring_send(w, RING_PACKET, p);
+}
+
+/* ---- privileges --------------------------------------------------------------------------- */
+
+static int
+drop_privileges(const struct run_conf *rc)
+{
+	struct passwd *pw = NULL;
+	struct group *gr = NULL;
+	gid_t gid;
+
+	if (rc->run_as_user == NULL && rc->run_as_group == NULL)
+		return 0;
+	if (rc->run_as_user != NULL && (pw = getpwnam(rc->run_as_user)) == NULL) {
+		sw_err("run-as.user: no such user '%s'", rc->run_as_user);
+		return SW_E_CONFIG;
+	}
+	if (rc->run_as_group != NULL && (gr = getgrnam(rc->run_as_group)) == NULL) {
+		sw_err("run-as.group: no such group '%s'", rc->run_as_group);
+		return SW_E_CONFIG;
+	}
+	gid = gr != NULL ? gr->gr_gid : pw->pw_gid;
+	if (pw != NULL ? initgroups(pw->pw_name, gid) != 0 : setgroups(1, &gid) != 0) {
+		sw_err("cannot set supplementary groups: %s", strerror(errno));
+		return SW_E_IO;
+	}
+	if (setresgid(gid, gid, gid) != 0) {
+		sw_err("cannot change group to %u: %s", (unsigned)gid, strerror(errno));
+		return SW_E_IO;
+	}
+	if (pw != NULL) {
+		if (setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
+			sw_err("cannot change user to %s: %s", pw->pw_name, strerror(errno));
+			return SW_E_IO;
+		}
+		/* Make sure there is no way back. */
+		if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+			sw_err("privileges could be regained after dropping them; refusing to run");
+			return SW_E_IO;
+		}
+	}
+	sw_notice("running as user %s, group %u", pw != NULL ? pw->pw_name : "(unchanged)",
+		  (unsigned)gid);
+	return 0;
+}
+
+static int
+write_pidfile(const char *path)
+{
+	FILE *fp;
+
+	if (path == NULL)
+		return 0;
+	if ((fp = fopen(path, "w")) == NULL) {
+		sw_err("pidfile %s: %s", path, strerror(errno));
+		return SW_E_IO;
+	}
+	fprintf(fp, "%ld\n", (long)getpid());
+	fclose(fp);
+	return 0;
+}
+
+/* ---- the run ------------------------------------------------------------------------------ */
+
+static uint32_t
+default_workers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : (uint32_t)n;
+}
+
+int
+run_sensor(struct sw_ctx *ctx)
+{
+	struct reader rd = {.ctx = ctx, .now = 0, .last_tick = 0};
+	sw_time_t last_stats, last_flush, wall;
+	int r;
+
+	ctx->live = ctx->capture.files.n == 0;
+	ctx->cap_ops = capture_ops_find(ctx->live ? "pcap-live" : "pcap-file");
+	if (ctx->decode.checksum_mode == DECODE_CSUM_AUTO)
+		ctx->decode.checksum_mode = ctx->live ? DECODE_CSUM_ALL : DECODE_CSUM_NONE;
+	ctx->nworkers = ctx->run.workers != 0 ? ctx->run.workers : default_workers();
+	ctx->start_wall = sw_time_now();
+	ctx->start_mono = sw_time_monotonic();
+	sbuf_init(&ctx->evbuf);
+
+	if ((r = ctx->cap_ops->open(&ctx->capture, &ctx->cap)) != 0)
+		goto out;
+	if ((r = output_new(&ctx->output, &ctx->out)) != 0)
+		goto out;
+	if ((r = write_pidfile(ctx->run.pidfile)) != 0)
+		goto out;
+	/* The capture handle and the log files are open: root is no longer needed. */
+	if ((r = drop_privileges(&ctx->run)) != 0)
+		goto out;
+	ctx->eve.conf = &ctx->output;
+	ctx->eve.source_names = ctx->cap_ops->sources(ctx->cap, &ctx->eve.nsources);
+	ctx->eve.cid_seed = (uint16_t)ctx->flow.community_id_seed;
+	if ((r = workers_start(ctx)) != 0)
+		goto out;
+
+	last_stats = last_flush = sw_time_monotonic();
+	while (!ctx->stop) {
+		r = ctx->cap_ops->poll(ctx->cap, reader_packet, &rd, POLL_BATCH);
+		if (r == 0)
+			break;
+		if (r < 0 && r != SW_E_AGAIN)
+			break;
+		if (ctx->reopen) {
+			ctx->reopen = 0;
+			if (output_reopen(ctx->out) == 0)
+				sw_notice("log files reopened");
+		}
+		if (!ctx->live)
+			continue;
+		/* Live: the clock drives timeouts even when no packet comes. */
+		reader_tick(&rd, sw_time_now());
+		wall = sw_time_monotonic();
+		if (wall - last_flush >= (sw_time_t)ctx->output.flush_interval * SW_USEC_PER_SEC) {
+			output_flush(ctx->out);
+			last_flush = wall;
+		}
+		if (ctx->output.stats_interval > 0 &&
+		    wall - last_stats >= (sw_time_t)ctx->output.stats_interval * SW_USEC_PER_SEC) {
+			run_report_stats(ctx, false);
+			last_stats = wall;
+		}
+	}
+	if (r < 0 && r != SW_E_AGAIN)
+		sw_err("capture stopped: %s", sw_strerror(r));
+	else
+		r = 0;
+	ctx->replay_end = rd.now;
+	workers_finish(ctx, ctx->live ? sw_time_now() : rd.now);
+	run_report_stats(ctx, true);
+out:
+	workers_free(ctx);
+	if (ctx->out != NULL) {
+		output_free(ctx->out);
+		ctx->out = NULL;
+	}
+	if (ctx->cap != NULL) {
+		ctx->cap_ops->close(ctx->cap);
+		ctx->cap = NULL;
+	}
+	if (ctx->run.pidfile != NULL)
+		unlink(ctx->run.pidfile);
+	sbuf_free(&ctx->evbuf);
+	return r;
+}

@@ -1,0 +1,68 @@
+/* src/sw_run.h: the running sensor: shared context, workers, the capture loop and the stats
+ * report. Used by spanwatch.c only; this is where the stages are wired together. */
+#ifndef SW_RUN_H
+#define SW_RUN_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+
+#include "capture/capture.h"
+#include "core/core.h"
+#include "decode/decode.h"
+#include "flow/flow.h"
+#include "output/output.h"
+
+struct run_conf {
+	uint32_t workers; /* 0: one per core */
+	char *run_as_user, *run_as_group;
+	char *pidfile;
+	int log_level;
+};
+
+struct sw_worker;
+
+/* Shared by all threads; read-only once the capture runs (but for the signal flags). */
+struct sw_ctx {
+	struct conf_doc *doc;
+	struct run_conf run;
+	struct capture_conf capture;
+	struct decode_conf decode;
+	struct flow_conf flow;
+	struct output_conf output;
+
+	const struct capture_ops *cap_ops;
+	struct capture *cap;
+	struct output *out;
+	struct eve_ctx eve;
+	bool live;
+	uint32_t nworkers;
+	struct sw_worker *workers;
+
+	/* the capture thread's decoder state and event buffer */
+	struct decode_stats decode_st;
+	struct sbuf evbuf;
+
+	sw_time_t start_wall, start_mono;
+	sw_time_t replay_end; /* offline: time of the last packet */
+	volatile sig_atomic_t stop, reopen;
+};
+
+/* Loads every stage's configuration from doc (already holding the file and --set values);
+ * reports all errors, then unknown keys. */
+int run_conf_load(struct sw_ctx *ctx, struct conf_doc *doc);
+void run_conf_free(struct sw_ctx *ctx);
+
+/* Opens the capture and outputs, drops privileges, runs until the input ends or stop is set,
+ * flushes flows and prints the final stats. Returns 0 or an SW_E_* code. */
+int run_sensor(struct sw_ctx *ctx);
+
+/* Collects every counter into a stats event and writes it; with human set, also prints the
+ * summary on stderr. */
+void run_report_stats(struct sw_ctx *ctx, bool final);
+
+/* Counters of worker i (sw_stats.c reads them). */
+struct flow_stats *run_worker_flow_stats(struct sw_ctx *ctx, uint32_t i);
+uint64_t run_worker_packets(struct sw_ctx *ctx, uint32_t i);
+
+#endif

@@ -1,0 +1,163 @@
+/* src/sw_stats.c: gathers every stage's counters into the EVE stats event and the human
+ * summary printed at the end of a replay. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sw_run.h"
+
+#define MAX_COUNTERS 128
+
+struct counters {
+	struct eve_counter c[MAX_COUNTERS];
+	size_t n;
+};
+
+static void
+put(struct counters *cs, const char *name, uint64_t v)
+{
+	if (cs->n < MAX_COUNTERS) {
+		cs->c[cs->n].name = name;
+		cs->c[cs->n].value = v;
+		cs->n++;
+	}
+}
+
+/* Decode event counters are named "decoder.event.<layer>.<event>"; the names live here. */
+static char event_names[DECODE_EV_MAX][64];
+
+static void
+collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
+	struct flow_stats *fs_sum)
+{
+	const struct decode_stats *d = &ctx->decode_st;
+	const struct output_stats *os = ctx->out != NULL ? output_get_stats(ctx->out) : NULL;
+	uint64_t ended[FLOW_END_MAX] = {0}, created = 0, active = 0, memuse = 0, refused = 0;
+	uint64_t reuse = 0, wpkts = 0;
+	uint32_t i;
+	int e;
+
+	memset(cap, 0, sizeof(*cap));
+	if (ctx->cap != NULL)
+		ctx->cap_ops->stats(ctx->cap, cap);
+	put(cs, "capture.packets", cap->packets);
+	if (ctx->live) {
+		put(cs, "capture.kernel_packets", cap->kernel_recv);
+		put(cs, "capture.kernel_drops", cap->kernel_drop);
+		put(cs, "capture.kernel_ifdrops", cap->if_drop);
+	} else {
+		put(cs, "capture.files", cap->files_read);
+		put(cs, "capture.file_errors", cap->file_errors);
+	}
+	put(cs, "decoder.pkts", sw_counter_get(&d->pkts));
+	put(cs, "decoder.bytes", sw_counter_get(&d->bytes));
+	put(cs, "decoder.ethernet", sw_counter_get(&d->ethernet));
+	put(cs, "decoder.vlan", sw_counter_get(&d->vlan));
+	put(cs, "decoder.sll", sw_counter_get(&d->sll));
+	put(cs, "decoder.null", sw_counter_get(&d->null));
+	put(cs, "decoder.raw", sw_counter_get(&d->raw));
+	put(cs, "decoder.ipv4", sw_counter_get(&d->ipv4));
+	put(cs, "decoder.ipv6", sw_counter_get(&d->ipv6));
+	put(cs, "decoder.tcp", sw_counter_get(&d->tcp));
+	put(cs, "decoder.udp", sw_counter_get(&d->udp));
+	put(cs, "decoder.icmpv4", sw_counter_get(&d->icmpv4));
+	put(cs, "decoder.icmpv6", sw_counter_get(&d->icmpv6));
+	put(cs, "decoder.other_proto", sw_counter_get(&d->other_proto));
+	put(cs, "decoder.non_ip", sw_counter_get(&d->non_ip));
+	put(cs, "decoder.ipv4_frag", sw_counter_get(&d->ipv4_frag));
+	put(cs, "decoder.ipv6_frag", sw_counter_get(&d->ipv6_frag));
+	put(cs, "decoder.invalid", sw_counter_get(&d->invalid));
+	put(cs, "decoder.checksum.ipv4_bad", sw_counter_get(&d->ipv4_csum_bad));
+	put(cs, "decoder.checksum.tcp_bad", sw_counter_get(&d->tcp_csum_bad));
+	put(cs, "decoder.checksum.udp_bad", sw_counter_get(&d->udp_csum_bad));
+	put(cs, "decoder.checksum.icmp_bad", sw_counter_get(&d->icmp_csum_bad));
+	put(cs, "decoder.checksum.skipped", sw_counter_get(&d->csum_skipped));
+	for (e = 1; e < DECODE_EV_MAX; e++) {
+		const char *n = decode_event_name(e);
+
+		if (strncmp(n, "decoder.", 8) == 0)
+			n += 8;
+		snprintf(event_names[e], sizeof(event_names[e]), "decoder.event.%s", n);
+		put(cs, event_names[e], sw_counter_get(&d->events[e]));
+	}
+	for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
+		struct flow_stats *fs = run_worker_flow_stats(ctx, i);
+
+		wpkts += run_worker_packets(ctx, i);
+		if (fs == NULL)
+			continue;
+		created += sw_counter_get(&fs->created);
+		active += sw_counter_get(&fs->active);
+		memuse += sw_counter_get(&fs->memuse);
+		refused += sw_counter_get(&fs->memcap_refused);
+		reuse += sw_counter_get(&fs->tcp_reuse);
+		for (e = 0; e < FLOW_END_MAX; e++)
+			ended[e] += sw_counter_get(&fs->ended[e]);
+	}
+	put(cs, "flow.pkts", wpkts);
+	put(cs, "flow.created", created);
+	put(cs, "flow.active", active);
+	put(cs, "flow.memuse", memuse);
+	put(cs, "flow.memcap_refused", refused);
+	put(cs, "flow.tcp_reuse", reuse);
+	put(cs, "flow.end.timeout", ended[FLOW_END_TIMEOUT]);
+	put(cs, "flow.end.tcp_close", ended[FLOW_END_TCP_CLOSE]);
+	put(cs, "flow.end.shutdown", ended[FLOW_END_SHUTDOWN]);
+	put(cs, "flow.end.forced", ended[FLOW_END_FORCED]);
+	if (os != NULL) {
+		put(cs, "output.events.alert", sw_counter_get(&os->written[EVE_ALERT]));
+		put(cs, "output.events.flow", sw_counter_get(&os->written[EVE_FLOW]));
+		put(cs, "output.events.anomaly", sw_counter_get(&os->written[EVE_ANOMALY]));
+		put(cs, "output.events.stats", sw_counter_get(&os->written[EVE_STATS]));
+		put(cs, "output.write_errors", sw_counter_get(&os->write_errors));
+	}
+	memset(fs_sum, 0, sizeof(*fs_sum));
+	sw_counter_add(&fs_sum->created, created);
+	sw_counter_add(&fs_sum->ended[FLOW_END_FORCED], ended[FLOW_END_FORCED]);
+	sw_counter_add(&fs_sum->memcap_refused, refused);
+}
+
+void
+run_report_stats(struct sw_ctx *ctx, bool final)
+{
+	struct counters cs = {.n = 0};
+	struct capture_stats cap;
+	struct flow_stats fs;
+	uint64_t elapsed_us = sw_time_monotonic() - ctx->start_mono;
+	double secs = (double)elapsed_us / 1e6;
+	uint64_t pkts, bytes, invalid;
+
+	collect(ctx, &cs, &cap, &fs);
+	if (ctx->out != NULL && output_enabled(ctx->out, EVE_STATS)) {
+		/* Offline the event carries the time the replay ended, like every other event of
+		 * the file; live it is the clock. */
+		sw_time_t ts = sw_time_now();
+
+		if (final && !ctx->live)
+			ts = ctx->replay_end;
+		eve_format_stats(&ctx->evbuf, &ctx->eve, ts, elapsed_us / SW_USEC_PER_SEC, cs.c,
+				 cs.n);
+		if (!sbuf_failed(&ctx->evbuf))
+			output_write(ctx->out, EVE_STATS, ctx->evbuf.p, ctx->evbuf.len);
+	}
+	if (ctx->out != NULL)
+		output_flush(ctx->out);
+	if (!final)
+		return;
+	pkts = sw_counter_get(&ctx->decode_st.pkts);
+	bytes = sw_counter_get(&ctx->decode_st.bytes);
+	invalid = sw_counter_get(&ctx->decode_st.invalid);
+	fprintf(stderr,
+		"spanwatch: %llu packets, %llu bytes in %.3f s (%.0f packets/s, %.3f Gbit/s); "
+		"%llu flows (%llu evicted, %llu refused); %llu decode errors; "
+		"%llu dropped by the kernel; %llu capture file errors\n",
+		(unsigned long long)pkts, (unsigned long long)bytes, secs,
+		secs > 0 ? (double)pkts / secs : 0.0,
+		secs > 0 ? (double)bytes * 8 / secs / 1e9 : 0.0,
+		(unsigned long long)sw_counter_get(&fs.created),
+		(unsigned long long)sw_counter_get(&fs.ended[FLOW_END_FORCED]),
+		(unsigned long long)sw_counter_get(&fs.memcap_refused), (unsigned long long)invalid,
+		(unsigned long long)(cap.kernel_drop + cap.if_drop),
+		(unsigned long long)cap.file_errors);
+}

@@ -1,0 +1,25 @@
+/* tests/fuzz/fuzz.h: fuzz targets. Each target file defines fuzz_<name>_one(); built with
+ * SW_LIBFUZZER it also defines LLVMFuzzerTestOneInput, otherwise fuzz_replay.c runs it over the
+ * seed corpus in tests/fuzz/corpus/<name>/. */
+#ifndef SW_FUZZ_H
+#define SW_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int fuzz_decode_one(const uint8_t *data, size_t size);
+int fuzz_conf_one(const uint8_t *data, size_t size);
+int fuzz_pcap_one(const uint8_t *data, size_t size);
+
+#ifdef SW_LIBFUZZER
+#define FUZZ_ENTRY(fn)                                                                             \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);                              \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)                               \
+	{                                                                                          \
+		return fn(data, size);                                                             \
+	}
+#else
+#define FUZZ_ENTRY(fn)
+#endif
+
+#endif
