@@ -250,6 +250,14 @@ struct conf_strlist {
 	size_t n;
 };
 
+/*
+ * One key of a stage's table. Bounds: min = max = 0 means the type's whole range; a negative max
+ * on an unsigned type (SIZE_MAX converted) means no upper limit. defval NULL leaves the field as
+ * it is (zero the struct first). A null YAML value gives NULL for CONF_STR, an empty list for
+ * CONF_STRLIST, and an error for the other types. A path ending in ".*" with CONF_STR stores
+ * nothing and marks every document key under that prefix as used (free-form maps such as Kafka
+ * properties, read by the stage itself).
+ */
 struct conf_key {
 	const char *path; /* dotted: "flow.timeout.tcp.new" */
 	enum conf_type type;
@@ -260,7 +268,8 @@ struct conf_key {
 };
 
 /* Reads a YAML file into a document. Errors (syntax, not a mapping, duplicate key) are printed
- * with file:line and return SW_E_CONFIG. *out is set only on success. */
+ * with file:line and return SW_E_CONFIG; a file that cannot be read returns SW_E_IO. *out is set
+ * only on success. */
 int conf_doc_load(const char *path, struct conf_doc **out);
 
 /* The same from a buffer; name is used in messages in place of the file name. */
