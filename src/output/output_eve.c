@@ -177,7 +177,9 @@ eve_format_anomaly(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_pa
 		jw_str(&w, "dest_ip", sw_addr_str(&p->dst, p->family, a, sizeof(a)));
 		if (ports)
 			jw_u64(&w, "dest_port", p->dport);
-		jw_str(&w, "proto", proto_name(p->proto, pn, sizeof(pn)));
+		/* IPv6 knows its transport only after the extension headers */
+		if ((p->flags & SW_PKT_L4) || p->family == 4)
+			jw_str(&w, "proto", proto_name(p->proto, pn, sizeof(pn)));
 		if ((p->flags & SW_PKT_L4) &&
 		    flow_community_id(ctx->cid_seed, p->family, &p->src, &p->dst, p->sport,
 				      p->dport, p->proto, cid, sizeof(cid)) == 0)
