@@ -37,6 +37,7 @@ file_open_next(struct capture *c)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct bpf_program prog;
+	int r;
 
 	while (c->cur < c->files.n) {
 		const char *path = c->files.v[c->cur];
@@ -51,14 +52,19 @@ file_open_next(struct capture *c)
 			continue;
 		}
 		if (c->bpf != NULL) {
-			if (pcap_compile(c->pcap, &prog, c->bpf, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
-			    pcap_setfilter(c->pcap, &prog) != 0) {
+			/* prog is only filled (and to be freed) when the compile succeeds */
+			if (pcap_compile(c->pcap, &prog, c->bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
 				sw_err("%s: BPF filter '%s': %s", path, c->bpf, pcap_geterr(c->pcap));
-				pcap_freecode(&prog);
 				file_close_current(c);
 				return SW_E_CONFIG;
 			}
+			r = pcap_setfilter(c->pcap, &prog);
 			pcap_freecode(&prog);
+			if (r != 0) {
+				sw_err("%s: BPF filter '%s': %s", path, c->bpf, pcap_geterr(c->pcap));
+				file_close_current(c);
+				return SW_E_CONFIG;
+			}
 		}
 		c->linktype = pcap_datalink(c->pcap);
 		c->file_packets = 0;

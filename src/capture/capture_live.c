@@ -68,15 +68,21 @@ live_open(const struct capture_conf *conf, struct capture **out)
 		sw_warn("%s: %s", conf->interface,
 			r == PCAP_WARNING ? pcap_geterr(c->pcap) : pcap_statustostr(r));
 	if (conf->bpf != NULL) {
-		if (pcap_compile(c->pcap, &prog, conf->bpf, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
-		    pcap_setfilter(c->pcap, &prog) != 0) {
+		/* prog is only filled (and to be freed) when the compile succeeds */
+		if (pcap_compile(c->pcap, &prog, conf->bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
 			sw_err("%s: BPF filter '%s': %s", conf->interface, conf->bpf,
 			       pcap_geterr(c->pcap));
-			pcap_freecode(&prog);
 			r = SW_E_CONFIG;
 			goto fail;
 		}
+		r = pcap_setfilter(c->pcap, &prog);
 		pcap_freecode(&prog);
+		if (r != 0) {
+			sw_err("%s: BPF filter '%s': %s", conf->interface, conf->bpf,
+			       pcap_geterr(c->pcap));
+			r = SW_E_CONFIG;
+			goto fail;
+		}
 	}
 	c->linktype = pcap_datalink(c->pcap);
 	sw_notice("capturing on %s (link type %s, snaplen %u%s)", conf->interface,

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# tests/cli.sh: the command line as a user meets it: options, config checking with file:line
+# messages, bad inputs (missing file, truncated capture, bad filter), directories of captures,
+# the file sink, event type selection, BPF from the arguments and privilege dropping.
+. "$(dirname "$0")/lib.sh"
+tmp=$(mktmp)
+trap 'rm -rf "$tmp"' EXIT
+sw() { "$SPANWATCH" "$@" >"$tmp/out" 2>"$tmp/err"; }
+has() { grep -q -- "$1" "$2"; }
+events() { "$PY" -c 'import json,sys
+n=0
+for l in open(sys.argv[1]):
+    e=json.loads(l)
+    if e["event_type"]==sys.argv[2]: n+=1
+print(n)' "$tmp/out" "$1"; }
+
+sw -V
+check "-V prints the version" has "^spanwatch [0-9]" "$tmp/out"
+sw -h
+ok_all=1
+for o in -r -i -c --set -T -l -k --workers --snaplen --bpf --user --group --pidfile -v -q -V -h; do
+	grep -q -- " $o" "$tmp/out" || { ok_all=0; echo "# -h does not mention $o"; }
+done
+check "-h lists every option" test $ok_all -eq 1
+sw
+check "no input: exit 1 with a hint" test $? -eq 1
+check "no input: message says -r or -i" has "give -r FILE or -i IFACE" "$tmp/err"
+
+sw -c "$top_srcdir/conf/spanwatch.yaml" -T
+check "-T accepts the shipped config" test $? -eq 0
+printf 'flow:\n  memcap: 64mb\n  timeout:\n    tcp:\n      neww: 5\noutputs:\n  eve:\n    types: [flow, alerts]\n' >"$tmp/bad.yaml"
+sw -c "$tmp/bad.yaml" -T
+check "-T rejects a bad config" test $? -eq 1
+check "unknown key named with file:line and a suggestion" \
+	has "bad.yaml:5: unknown key 'flow.timeout.tcp.neww' (did you mean 'flow.timeout.tcp.new'?)" "$tmp/err"
+check "bad event type named with file:line" has "bad.yaml:8: key 'outputs.eve.types': unknown event type 'alerts'" "$tmp/err"
+printf 'flow:\n  memcap: [1, 2\n' >"$tmp/syntax.yaml"
+sw -c "$tmp/syntax.yaml" -T
+check "YAML syntax error names the file" has "syntax.yaml:" "$tmp/err"
+sw -c "$tmp/nonexistent.yaml" -T
+check "missing config file is an error naming it" has "nonexistent.yaml" "$tmp/err"
+sw --set flow.hash-size=12 -T
+check "--set value out of bounds is reported" has "key 'flow.hash-size': value 12 is out of range" "$tmp/err"
+sw --workers 1000 -T
+check "--workers out of range is reported" has "key 'workers'" "$tmp/err"
+sw -k maybe -T
+check "-k with a bad value lists the choices" has "decode.checksum-validation" "$tmp/err"
+
+sw -r "$tmp/nope.pcap"
+check "missing capture file: exit 1" test $? -eq 1
+check "missing capture file is named" has "nope.pcap" "$tmp/err"
+printf 'not a pcap at all, just text\n' >"$tmp/garbage.pcap"
+sw -r "$tmp/garbage.pcap"
+check "a file that is not a capture is reported" has "garbage.pcap: cannot read capture" "$tmp/err"
+
+sw -r "$PCAPS/truncated-file.pcap"
+check "truncated capture: exit 0, what was read stands" test $? -eq 0
+check "truncated capture: warning names the file and the packet count" \
+	has "truncated-file.pcap: stopped after 4 packets" "$tmp/err"
+check "truncated capture: the flow of the first packets is reported" test "$(events flow)" -eq 1
+
+sw -r "$PCAPS/truncated-file.pcap" -r "$PCAPS/dns.pcap"
+check "a truncated file does not stop the next one" test "$(events flow)" -eq 10
+
+mkdir "$tmp/dir"
+cp "$PCAPS/dns.pcap" "$tmp/dir/b.pcap"
+cp "$PCAPS/http.pcap" "$tmp/dir/a.pcap"
+sw -r "$tmp/dir" --workers 1
+check "-r DIR reads every capture in it" test "$(events flow)" -eq 14
+first=$("$PY" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["pcap_filename"])' "$tmp/out")
+check "-r DIR reads files in name order (a.pcap first)" test "$first" = "$tmp/dir/a.pcap"
+mkdir "$tmp/empty"
+sw -r "$tmp/empty"
+check "-r of an empty directory is an error" has "no capture files" "$tmp/err"
+
+sw -r "$PCAPS/dns.pcap" udp
+check "a BPF filter from the arguments applies" test "$(events flow)" -eq 8
+sw -r "$PCAPS/dns.pcap" --bpf 'tcp port 15353'
+check "--bpf applies" test "$(events flow)" -eq 1
+sw -r "$PCAPS/dns.pcap" 'port nonsense'
+check "a bad BPF filter is an error" test $? -eq 1
+check "a bad BPF filter is named" has "BPF filter 'port nonsense'" "$tmp/err"
+
+sw -r "$PCAPS/malformed.pcap" --set 'outputs.eve.types=[anomaly]'
+check "event types select what is written" test "$(events anomaly)" -eq 14 -a "$(events flow)" -eq 0 -a "$(events stats)" -eq 0
+
+mkdir "$tmp/logs"
+sw -r "$PCAPS/http.pcap" -l "$tmp/logs"
+check "-l DIR writes DIR/eve.json" test -s "$tmp/logs/eve.json"
+check "-l DIR leaves stdout empty" test ! -s "$tmp/out"
+check "the human summary goes to stderr" has "62 packets, 211475 bytes" "$tmp/err"
+sw -r "$PCAPS/http.pcap" -l "$tmp/nodir"
+check "-l to a missing directory is an error" has "nodir/eve.json" "$tmp/err"
+
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	mkdir "$tmp/priv" && chmod 777 "$tmp/priv"
+	sw -r "$PCAPS/http.pcap" -l "$tmp/priv" --user nobody -v
+	check "--user drops to that user after opening files" has "running as user nobody" "$tmp/err"
+	check "events are written after the drop" test -s "$tmp/priv/eve.json"
+	sw -r "$PCAPS/http.pcap" --user no-such-user-here
+	check "--user of an unknown user is an error" has "no such user 'no-such-user-here'" "$tmp/err"
+else
+	skip "privilege drop needs root and the user nobody"
+fi
+sw -r "$PCAPS/http.pcap" --pidfile "$tmp/pid"
+check "--pidfile is removed at exit" test ! -e "$tmp/pid"
+tap_done

@@ -1,0 +1,284 @@
+/* tests/unit/flow/test_flow.c: the flow table: both directions in one flow, who is the client,
+ * TCP states, per-state timeouts on packet time, port reuse, memcap eviction, flush reasons,
+ * VLAN separation and ICMP request/reply pairing. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "flow/flow.h"
+#include "unit.h"
+
+#define SEC SW_USEC_PER_SEC
+
+struct ended {
+	int n;
+	struct sw_flow last;
+	int reasons[FLOW_END_MAX];
+};
+
+static void
+on_end(struct sw_flow *f, void *arg)
+{
+	struct ended *e = arg;
+
+	e->n++;
+	e->last = *f;
+	e->reasons[f->reason]++;
+}
+
+static struct sw_packet
+pkt(const char *src, uint16_t sport, const char *dst, uint16_t dport, uint8_t proto,
+    uint8_t flags, sw_time_t ts)
+{
+	struct sw_packet p;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = SW_PKT_IP | SW_PKT_L4;
+	p.family = 4;
+	inet_pton(AF_INET, src, p.src.b);
+	inet_pton(AF_INET, dst, p.dst.b);
+	p.sport = sport;
+	p.dport = dport;
+	p.proto = proto;
+	p.tcp_flags = flags;
+	p.ts = ts;
+	p.caplen = p.wirelen = 100;
+	if (proto == 1) {
+		p.icmp_type = (uint8_t)sport;
+		p.icmp_code = (uint8_t)dport;
+	}
+	return p;
+}
+
+static struct flow_conf
+conf(void)
+{
+	struct flow_conf c;
+	int k;
+
+	memset(&c, 0, sizeof(c));
+	c.memcap = 16 << 20;
+	c.hash_size = 1024;
+	for (k = 0; k < FLOW_CLASS_MAX; k++) {
+		c.timeout[k][FLOW_STATE_NEW] = 30;
+		c.timeout[k][FLOW_STATE_ESTABLISHED] = 300;
+		c.timeout[k][FLOW_STATE_CLOSED] = 60;
+	}
+	c.timeout[FLOW_CLASS_TCP][FLOW_STATE_CLOSED] = 10;
+	return c;
+}
+
+static void
+test_tcp_session(void)
+{
+	struct flow_conf c = conf();
+	struct flow_table *t;
+	struct ended e = {0};
+	struct sw_packet p;
+	struct sw_flow *f, *f2;
+	enum flow_dir d;
+
+	UNIT_CHECK(flow_table_new(&c, on_end, &e, &t) == 0, "table created");
+	p = pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, SW_TH_SYN, 1 * SEC);
+	f = flow_table_update(t, &p, &d);
+	UNIT_CHECK(f != NULL && d == FLOW_TO_SERVER && f->state == FLOW_STATE_NEW,
+		   "SYN creates a new flow, to_server");
+	UNIT_CHECK(!f->midstream, "a flow that starts with SYN is not midstream");
+	p = pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, SW_TH_SYN | SW_TH_ACK, 1 * SEC + 100);
+	f2 = flow_table_update(t, &p, &d);
+	UNIT_CHECK(f2 == f && d == FLOW_TO_CLIENT, "SYN-ACK finds the same flow, to_client");
+	UNIT_CHECK(f->state == FLOW_STATE_ESTABLISHED, "both directions: established");
+	p = pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, SW_TH_FIN | SW_TH_ACK, 2 * SEC);
+	flow_table_update(t, &p, &d);
+	UNIT_CHECK(f->state == FLOW_STATE_ESTABLISHED, "one FIN does not close");
+	p = pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, SW_TH_FIN | SW_TH_ACK, 2 * SEC + 10);
+	flow_table_update(t, &p, &d);
+	UNIT_CHECK(f->state == FLOW_STATE_CLOSED, "FIN both ways: closed");
+	UNIT_CHECK(f->pkts[0] == 2 && f->pkts[1] == 2 && f->bytes[0] == 200 && f->bytes[1] == 200,
+		   "packets and bytes per direction");
+	UNIT_CHECK(f->tcp_flags[0] == (SW_TH_SYN | SW_TH_FIN | SW_TH_ACK) &&
+			   f->tcp_flags[1] == (SW_TH_SYN | SW_TH_FIN | SW_TH_ACK),
+		   "TCP flags per direction");
+	flow_table_expire(t, 2 * SEC + 10 + 10 * SEC);
+	UNIT_CHECK(e.n == 0, "closed flow lingers for its closed timeout");
+	flow_table_expire(t, 2 * SEC + 10 + 10 * SEC + 1);
+	UNIT_CHECK(e.n == 1 && e.last.reason == FLOW_END_TCP_CLOSE,
+		   "closed flow ends with reason tcp_close");
+	UNIT_CHECK(sw_counter_get(&flow_table_stats(t)->active) == 0, "no active flow left");
+	flow_table_free(t);
+}
+
+static void
+test_synack_first(void)
+{
+	struct flow_conf c = conf();
+	struct flow_table *t;
+	struct ended e = {0};
+	struct sw_packet p;
+	struct sw_flow *f;
+	enum flow_dir d;
+	char a[64];
+
+	flow_table_new(&c, on_end, &e, &t);
+	p = pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, SW_TH_SYN | SW_TH_ACK, SEC);
+	f = flow_table_update(t, &p, &d);
+	UNIT_CHECK(f != NULL && d == FLOW_TO_CLIENT, "a first SYN-ACK is from the server");
+	UNIT_CHECK(strcmp(sw_addr_str(&f->cli, 4, a, sizeof(a)), "10.0.0.1") == 0 &&
+			   f->cport == 40000 && f->sport == 80,
+		   "the client is the SYN-ACK's destination");
+	p = pkt("10.0.0.1", 40001, "10.0.0.2", 80, 6, SW_TH_ACK, SEC);
+	f = flow_table_update(t, &p, &d);
+	UNIT_CHECK(f != NULL && f->midstream, "a first ACK-only packet marks the flow midstream");
+	flow_table_flush(t, SEC, FLOW_END_SHUTDOWN);
+	UNIT_CHECK(e.n == 2 && e.reasons[FLOW_END_SHUTDOWN] == 2, "flush ends all with shutdown");
+	flow_table_free(t);
+}
+
+static void
+test_timeouts(void)
+{
+	struct flow_conf c = conf();
+	struct flow_table *t;
+	struct ended e = {0};
+	struct sw_packet p;
+	struct sw_flow *f1, *f2;
+	enum flow_dir d;
+
+	flow_table_new(&c, on_end, &e, &t);
+	p = pkt("10.0.0.1", 5000, "10.0.0.9", 53, 17, 0, 100 * SEC);
+	f1 = flow_table_update(t, &p, &d);
+	(void)f1;
+	/* 30 s is the new-state timeout: at 30 s exactly it is still alive */
+	p.ts = 130 * SEC;
+	f2 = flow_table_update(t, &p, &d);
+	UNIT_CHECK(e.n == 0 && f2 != NULL && f2->pkts[0] == 2, "not expired at exactly the timeout");
+	p.ts = 160 * SEC + 1;
+	f2 = flow_table_update(t, &p, &d);
+	UNIT_CHECK(e.n == 1 && e.last.reason == FLOW_END_TIMEOUT && e.last.pkts[0] == 2,
+		   "a packet after the timeout ends the old flow with reason timeout");
+	UNIT_CHECK(f2 != NULL && f2->pkts[0] == 1 && f2->start == 160 * SEC + 1,
+		   "and starts a new one");
+	/* established flows use the longer timeout */
+	p = pkt("10.0.0.9", 53, "10.0.0.1", 5000, 17, 0, 161 * SEC);
+	flow_table_update(t, &p, &d);
+	flow_table_expire(t, 161 * SEC + 31 * SEC);
+	UNIT_CHECK(e.n == 1, "established flow survives the new-state timeout");
+	flow_table_expire(t, 161 * SEC + 301 * SEC);
+	UNIT_CHECK(e.n == 2 && e.last.reason == FLOW_END_TIMEOUT && e.last.state ==
+			   FLOW_STATE_ESTABLISHED, "established flow expires after its timeout");
+	flow_table_free(t);
+}
+
+static void
+test_reuse_and_rst(void)
+{
+	struct flow_conf c = conf();
+	struct flow_table *t;
+	struct ended e = {0};
+	struct sw_packet p;
+	struct sw_flow *f;
+	enum flow_dir d;
+
+	flow_table_new(&c, on_end, &e, &t);
+	p = pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, SW_TH_SYN, SEC);
+	flow_table_update(t, &p, &d);
+	p = pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, SW_TH_RST | SW_TH_ACK, SEC + 1);
+	f = flow_table_update(t, &p, &d);
+	UNIT_CHECK(f->state == FLOW_STATE_CLOSED, "RST closes");
+	p = pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, SW_TH_SYN, SEC + 2);
+	f = flow_table_update(t, &p, &d);
+	UNIT_CHECK(e.n == 1 && e.last.reason == FLOW_END_TCP_CLOSE,
+		   "a new SYN on a closed flow ends it");
+	UNIT_CHECK(f != NULL && f->state == FLOW_STATE_NEW && f->pkts[0] == 1,
+		   "and starts a new flow");
+	UNIT_CHECK(sw_counter_get(&flow_table_stats(t)->tcp_reuse) == 1, "port reuse counted");
+	flow_table_free(t);
+}
+
+static void
+test_memcap(void)
+{
+	struct flow_conf c = conf();
+	struct flow_table *t;
+	struct ended e = {0};
+	struct sw_packet p;
+	enum flow_dir d;
+	uint16_t port;
+
+	c.memcap = c.hash_size * sizeof(void *) + 3 * sizeof(struct sw_flow);
+	flow_table_new(&c, on_end, &e, &t);
+	for (port = 1000; port < 1005; port++) {
+		p = pkt("10.0.0.1", port, "10.0.0.2", 80, 17, 0, (sw_time_t)port * SEC);
+		UNIT_CHECK(flow_table_update(t, &p, &d) != NULL, "flow created under the cap");
+	}
+	UNIT_CHECK(sw_counter_get(&flow_table_stats(t)->active) == 3, "at most 3 flows fit");
+	UNIT_CHECK(e.reasons[FLOW_END_FORCED] == 2 && e.last.cport == 1001,
+		   "the least recently seen flows were evicted, reason forced");
+	UNIT_CHECK(sw_counter_get(&flow_table_stats(t)->memuse) <= c.memcap, "memory under the cap");
+	flow_table_flush(t, 2000 * SEC, FLOW_END_SHUTDOWN);
+	UNIT_CHECK(sw_counter_get(&flow_table_stats(t)->memuse) == c.hash_size * sizeof(void *),
+		   "memory returns to the hash table alone");
+	flow_table_free(t);
+
+	c.memcap = c.hash_size * sizeof(void *); /* no room for any flow */
+	flow_table_new(&c, on_end, &e, &t);
+	p = pkt("10.0.0.1", 1, "10.0.0.2", 2, 17, 0, SEC);
+	UNIT_CHECK(flow_table_update(t, &p, &d) == NULL &&
+			   sw_counter_get(&flow_table_stats(t)->memcap_refused) == 1,
+		   "a flow that cannot fit is refused and counted");
+	flow_table_free(t);
+}
+
+static void
+test_keys(void)
+{
+	struct flow_conf c = conf();
+	struct flow_table *t;
+	struct ended e = {0};
+	struct sw_packet p, q;
+	struct sw_flow *f1, *f2;
+	enum flow_dir d;
+
+	flow_table_new(&c, on_end, &e, &t);
+	p = pkt("10.0.0.1", 1111, "10.0.0.2", 2222, 17, 0, SEC);
+	q = pkt("10.0.0.2", 2222, "10.0.0.1", 1111, 17, 0, SEC);
+	UNIT_CHECK(flow_packet_hash(&p) == flow_packet_hash(&q), "the flow hash is symmetric");
+	f1 = flow_table_update(t, &p, &d);
+	p.vlan[0] = 100;
+	p.vlan_count = 1;
+	UNIT_CHECK(flow_packet_hash(&p) != flow_packet_hash(&q), "the VLAN is part of the hash");
+	f2 = flow_table_update(t, &p, &d);
+	UNIT_CHECK(f1 != f2, "the same 5-tuple on another VLAN is another flow");
+	p = pkt("10.0.0.1", 8, "10.0.0.2", 0, 1, 0, SEC); /* echo request */
+	f1 = flow_table_update(t, &p, &d);
+	p = pkt("10.0.0.2", 0, "10.0.0.1", 0, 1, 0, SEC); /* echo reply */
+	f2 = flow_table_update(t, &p, &d);
+	UNIT_CHECK(f1 == f2 && d == FLOW_TO_CLIENT, "ICMP echo reply joins its request's flow");
+	p = pkt("10.0.0.2", 3, "10.0.0.1", 3, 1, 0, SEC); /* port unreachable */
+	f2 = flow_table_update(t, &p, &d);
+	UNIT_CHECK(f2 != f1, "an ICMP error is a flow of its own");
+	p = pkt("10.0.0.1", 1, "10.0.0.2", 2, 17, 0, SEC);
+	p.flags = SW_PKT_IP | SW_PKT_FRAG;
+	UNIT_CHECK(flow_table_update(t, &p, &d) != NULL, "a fragment gets an address-only flow");
+	p.flags = 0;
+	UNIT_CHECK(flow_table_update(t, &p, &d) == NULL &&
+			   sw_counter_get(&flow_table_stats(t)->not_flowable) == 1,
+		   "a packet without IP is not flow-able");
+	UNIT_CHECK(strcmp(flow_state_name(FLOW_STATE_CLOSED), "closed") == 0 &&
+			   strcmp(flow_reason_name(FLOW_END_FORCED), "forced") == 0,
+		   "state and reason names");
+	flow_table_free(t);
+}
+
+int
+main(void)
+{
+	test_tcp_session();
+	test_synack_first();
+	test_timeouts();
+	test_reuse_and_rst();
+	test_memcap();
+	test_keys();
+	return unit_done();
+}
