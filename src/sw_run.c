@@ -312,6 +312,30 @@ reader_tick(struct reader *rd, sw_time_t now)
 		ring_send(&ctx->workers[i], RING_TICK, &tick);
 }
 
+/* Checksum validation "auto" when live, like Suricata's: validate, but if more than a tenth of
+ * the first packets have bad checksums the capture sees offloaded (unfilled) checksums, as on
+ * the sending host itself, and validating would drop everything: stop validating, and say so. */
+#define CSUM_AUTO_SAMPLE 1000
+
+static void
+reader_csum_auto(struct sw_ctx *ctx)
+{
+	const struct decode_stats *d = &ctx->decode_st;
+	uint64_t pkts = sw_counter_get(&d->pkts);
+	uint64_t bad = sw_counter_get(&d->ipv4_csum_bad) + sw_counter_get(&d->tcp_csum_bad) +
+		       sw_counter_get(&d->udp_csum_bad) + sw_counter_get(&d->icmp_csum_bad);
+
+	if (pkts < CSUM_AUTO_SAMPLE)
+		return;
+	ctx->csum_auto = false;
+	if (bad * 10 > pkts) {
+		ctx->decode.checksum_mode = DECODE_CSUM_NONE;
+		sw_notice("%llu of the first %llu packets have bad checksums (offloading?): "
+			  "checksum validation turned off (set -k all to keep it)",
+			  (unsigned long long)bad, (unsigned long long)pkts);
+	}
+}
+
 static void
 reader_packet(struct sw_packet *p, void *arg)
 {
@@ -321,6 +345,8 @@ reader_packet(struct sw_packet *p, void *arg)
 	int r;
 
 	r = decode_packet(&ctx->decode, &ctx->decode_st, p);
+	if (ctx->csum_auto)
+		reader_csum_auto(ctx);
 	if (rd->last_tick == 0)
 		rd->last_tick = p->ts;
 	if (p->ts > rd->now)
@@ -416,8 +442,10 @@ run_sensor(struct sw_ctx *ctx)
 
 	ctx->live = ctx->capture.files.n == 0;
 	ctx->cap_ops = capture_ops_find(ctx->live ? "pcap-live" : "pcap-file");
-	if (ctx->decode.checksum_mode == DECODE_CSUM_AUTO)
+	if (ctx->decode.checksum_mode == DECODE_CSUM_AUTO) {
 		ctx->decode.checksum_mode = ctx->live ? DECODE_CSUM_ALL : DECODE_CSUM_NONE;
+		ctx->csum_auto = ctx->live;
+	}
 	ctx->nworkers = ctx->run.workers != 0 ? ctx->run.workers : default_workers();
 	ctx->start_wall = sw_time_now();
 	ctx->start_mono = sw_time_monotonic();

@@ -36,6 +36,7 @@ struct sw_ctx {
 	struct output *out;
 	struct eve_ctx eve;
 	bool live;
+	bool csum_auto; /* live checksum mode still being decided */
 	uint32_t nworkers;
 	struct sw_worker *workers;
 

@@ -2,6 +2,7 @@
  * snap length, promiscuous mode, kernel buffer size, read timeout and a BPF filter. */
 #include "config.h"
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,8 @@
 
 struct capture {
 	pcap_t *pcap;
+	int fd; /* to wait for packets with our own timeout */
+	int timeout_ms;
 	char *name;
 	int linktype;
 	struct capture_stats st;
@@ -84,6 +87,14 @@ live_open(const struct capture_conf *conf, struct capture **out)
 			goto fail;
 		}
 	}
+	/* Non-blocking reads after our own poll(): libpcap's read timeout does not fire on an idle
+	 * TPACKET_V3 ring, and the sensor must wake up for timers when nothing arrives. */
+	if (pcap_setnonblock(c->pcap, 1, errbuf) != 0 || (c->fd = pcap_get_selectable_fd(c->pcap)) < 0) {
+		sw_err("%s: cannot read without blocking: %s", conf->interface, errbuf);
+		r = SW_E_CAPTURE;
+		goto fail;
+	}
+	c->timeout_ms = (int)conf->timeout_ms;
 	c->linktype = pcap_datalink(c->pcap);
 	sw_notice("capturing on %s (link type %s, snaplen %u%s)", conf->interface,
 		  pcap_datalink_val_to_name(c->linktype) ?: "unknown", conf->snaplen,
@@ -116,9 +127,17 @@ live_poll(struct capture *c, capture_packet_fn *fn, void *arg, int max)
 {
 	int r;
 
+	struct pollfd pfd = {.fd = c->fd, .events = POLLIN, .revents = 0};
+
 	c->fn = fn;
 	c->arg = arg;
 	r = pcap_dispatch(c->pcap, max, live_handler, (u_char *)c);
+	if (r == 0) {
+		/* nothing queued: wait up to the timeout, then try once more */
+		if (poll(&pfd, 1, c->timeout_ms) < 0)
+			return SW_E_AGAIN; /* EINTR: a signal; the caller checks its flags */
+		r = pcap_dispatch(c->pcap, max, live_handler, (u_char *)c);
+	}
 	if (r > 0)
 		return r;
 	if (r == 0)
