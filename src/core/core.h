@@ -174,7 +174,7 @@ struct sw_packet {
 
 	/* decode */
 	uint32_t flags;
-	uint32_t hash;   /* symmetric flow hash; 0 when not flow-able */
+	uint64_t hash;   /* symmetric flow hash (flow_packet_hash); 0 when not set */
 	uint16_t vlan[SW_VLAN_MAX];
 	uint8_t vlan_count;
 	uint8_t family; /* 4, 6, or 0 when not IP */
