@@ -73,7 +73,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 	put(cs, "decoder.checksum.udp_bad", sw_counter_get(&d->udp_csum_bad));
 	put(cs, "decoder.checksum.icmp_bad", sw_counter_get(&d->icmp_csum_bad));
 	put(cs, "decoder.checksum.skipped", sw_counter_get(&d->csum_skipped));
-	for (e = 1; e < DECODE_EV_MAX; e++) {
+	for (e = DECODE_EV_RESERVED + 1; e < DECODE_EV_MAX; e++) {
 		const char *n = decode_event_name(e);
 
 		if (strncmp(n, "decoder.", 8) == 0)

@@ -10,6 +10,7 @@
 /* Decode events, Suricata's names where they exist. Keep decode_event.c in the same order. */
 enum decode_event {
 	DECODE_EV_NONE = 0,
+	DECODE_EV_RESERVED = 1, /* 1 is decode_packet()'s "valid, not flow-able", never an event */
 	DECODE_EV_LINKTYPE_UNSUPPORTED,
 	DECODE_EV_ETH_TOO_SMALL,
 	DECODE_EV_VLAN_TOO_SMALL,

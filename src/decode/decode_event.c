@@ -8,6 +8,7 @@ static const struct {
 	int fatal;
 } decode_events[DECODE_EV_MAX] = {
 	[DECODE_EV_NONE] = {"none", 0},
+	[DECODE_EV_RESERVED] = {"none", 0},
 	[DECODE_EV_LINKTYPE_UNSUPPORTED] = {"decoder.unsupported_linktype", 1},
 	[DECODE_EV_ETH_TOO_SMALL] = {"ethernet.pkt_too_small", 1},
 	[DECODE_EV_VLAN_TOO_SMALL] = {"vlan.header_too_small", 1},

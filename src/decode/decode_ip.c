@@ -109,9 +109,10 @@ decode_ipv4(struct decode_ctx *d, struct cursor *c)
 		p->payload_len = (uint32_t)(totlen - hlen);
 		return 0;
 	}
-	/* pseudo header: addresses, protocol, upper-layer length */
+	/* pseudo header: addresses and protocol; decode_l4 adds the upper-layer length, which
+	 * for UDP is its own length field (RFC 768) */
 	sum = decode_csum_add(0, h + 12, 8);
-	sum += p->proto + (uint32_t)(totlen - hlen);
+	sum += p->proto;
 	cur_init(&l4, h + hlen, totlen - hlen);
 	return decode_l4(d, &l4, p->proto, sum);
 }
@@ -211,9 +212,10 @@ decode_ipv6(struct decode_ctx *d, struct cursor *c)
 		sw_counter_add(&d->st->other_proto, 1);
 		return 0;
 	}
-	/* pseudo header: addresses, upper-layer length (32 bits), next header */
+	/* pseudo header: addresses and next header; decode_l4 adds the upper-layer length
+	 * (RFC 8200 8.1: for UDP, its length field) */
 	sum = decode_csum_add(0, h + 8, 32);
-	sum += (uint32_t)cur_left(&ext) + next;
+	sum += next;
 	cur_init(&l4, ext.p, cur_left(&ext));
 	return decode_l4(d, &l4, next, sum);
 }

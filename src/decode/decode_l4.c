@@ -103,7 +103,7 @@ decode_tcp(struct decode_ctx *d, struct cursor *c, uint32_t pseudo)
 	p->tcp_win = (uint16_t)(h[14] << 8 | h[15]);
 	p->payload_off = (uint32_t)(h + hlen - p->data);
 	p->payload_len = (uint32_t)(avail - hlen);
-	l4_verify(d, h, avail, pseudo, &d->st->tcp_csum_bad);
+	l4_verify(d, h, avail, pseudo + (uint32_t)avail, &d->st->tcp_csum_bad);
 	return 0;
 }
 
@@ -131,7 +131,7 @@ decode_udp(struct decode_ctx *d, struct cursor *c, uint32_t pseudo)
 	p->payload_len = (uint32_t)(len - 8);
 	/* A zero checksum means "none" over IPv4 (it is mandatory over IPv6). */
 	if (!(p->family == 4 && h[6] == 0 && h[7] == 0))
-		l4_verify(d, h, len, pseudo, &d->st->udp_csum_bad);
+		l4_verify(d, h, len, pseudo + (uint32_t)len, &d->st->udp_csum_bad);
 	return 0;
 }
 
@@ -153,10 +153,12 @@ decode_icmp(struct decode_ctx *d, struct cursor *c, uint32_t pseudo, int v6)
 	p->payload_off = (uint32_t)(h + (avail >= 8 ? 8 : 4) - p->data);
 	p->payload_len = (uint32_t)(avail >= 8 ? avail - 8 : avail - 4);
 	/* ICMPv4 has no pseudo header; ICMPv6 does. */
-	l4_verify(d, h, avail, v6 ? pseudo : 0, &d->st->icmp_csum_bad);
+	l4_verify(d, h, avail, v6 ? pseudo + (uint32_t)avail : 0, &d->st->icmp_csum_bad);
 	return 0;
 }
 
+/* pseudo: the one's complement sum of the pseudo header without its length field, which each
+ * protocol adds itself. */
 int
 decode_l4(struct decode_ctx *d, struct cursor *c, uint8_t proto, uint32_t pseudo)
 {
