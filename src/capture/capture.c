@@ -125,7 +125,8 @@ capture_expand_files(const struct conf_strlist *in, struct conf_strlist *out)
 			sw_err("%s: no capture files in this directory", in->v[i]);
 			r = SW_E_NOTFOUND;
 		}
-		qsort(res.v + first, res.n - first, sizeof(*res.v), name_cmp);
+		if (res.n > first)
+			qsort(res.v + first, res.n - first, sizeof(*res.v), name_cmp);
 	}
 	if (r != 0) {
 		for (i = 0; i < res.n; i++)
