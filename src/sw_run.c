@@ -37,6 +37,7 @@ struct sw_worker {
 	bool started;
 	struct sw_ring *ring;
 	struct flow_table *flows;
+	struct stream_worker *stream;
 	struct sbuf evbuf;
 	sw_time_t now, last_expire;
 	sw_counter_t packets;
@@ -71,6 +72,8 @@ run_conf_load(struct sw_ctx *ctx, struct conf_doc *doc)
 		r = SW_E_CONFIG;
 	if (flow_conf_load(doc, &ctx->flow) != 0)
 		r = SW_E_CONFIG;
+	if (stream_conf_load(doc, &ctx->stream) != 0)
+		r = SW_E_CONFIG;
 	if (output_conf_load(doc, &ctx->output) != 0)
 		r = SW_E_CONFIG;
 	if (conf_check_unused(doc) != 0)
@@ -83,6 +86,7 @@ run_conf_free(struct sw_ctx *ctx)
 {
 	conf_struct_free(run_keys, &ctx->run);
 	capture_conf_free(&ctx->capture);
+	stream_conf_free(&ctx->stream);
 	output_conf_free(&ctx->output);
 }
 
@@ -102,18 +106,42 @@ run_worker_packets(struct sw_ctx *ctx, uint32_t i)
 	return sw_counter_get(&ctx->workers[i].packets);
 }
 
-/* A flow ended: its flow event. */
+struct stream_stats *
+run_worker_stream_stats(struct sw_ctx *ctx, uint32_t i)
+{
+	struct sw_worker *w = &ctx->workers[i];
+
+	return w->stream != NULL ? stream_worker_stats(w->stream) : NULL;
+}
+
+/* A flow ended: the later stages let go of it, then its flow event. */
 static void
 worker_flow_end(struct sw_flow *f, void *arg)
 {
 	struct sw_worker *w = arg;
 	struct sw_ctx *ctx = w->ctx;
+	struct stream_dir_info info[2];
+	bool has_stream = w->stream != NULL && stream_flow_end(w->stream, f, info);
 
-	if (!output_enabled(ctx->out, EVE_FLOW))
+	if (ctx->out == NULL || !output_enabled(ctx->out, EVE_FLOW))
 		return;
-	eve_format_flow(&w->evbuf, &ctx->eve, f);
+	eve_format_flow(&w->evbuf, &ctx->eve, f, has_stream ? info : NULL);
 	if (!sbuf_failed(&w->evbuf))
 		output_write(ctx->out, EVE_FLOW, w->evbuf.p, w->evbuf.len);
+}
+
+/* A stream anomaly: an anomaly event of type "stream" for the flow. */
+static void
+worker_stream_event(void *arg, struct sw_flow *f, const struct sw_packet *p, int ev)
+{
+	struct sw_worker *w = arg;
+	struct sw_ctx *ctx = w->ctx;
+
+	if (ctx->out == NULL || !output_enabled(ctx->out, EVE_ANOMALY))
+		return;
+	eve_format_flow_anomaly(&w->evbuf, &ctx->eve, f, p, "stream", stream_event_name(ev));
+	if (!sbuf_failed(&w->evbuf))
+		output_write(ctx->out, EVE_ANOMALY, w->evbuf.p, w->evbuf.len);
 }
 
 static void
@@ -137,7 +165,11 @@ worker_packet(struct sw_worker *w, struct sw_packet *p)
 	sw_counter_add(&w->packets, 1);
 	worker_tick(w, p->ts);
 	f = flow_table_update(w->flows, p, &dir);
-	(void)f; /* the stream, app-layer and detection stages attach here */
+	if (f == NULL)
+		return;
+	if (f->proto == 6 && w->stream != NULL)
+		stream_packet(w->stream, f, dir, p);
+	/* the app-layer and detection stages attach here */
 }
 
 static void
@@ -195,6 +227,10 @@ workers_start(struct sw_ctx *ctx)
 		w->id = i;
 		sbuf_init(&w->evbuf);
 		if ((r = flow_table_new(&ctx->flow, worker_flow_end, w, &w->flows)) != 0)
+			return r;
+		if (ctx->stream.enabled &&
+		    (r = stream_worker_new(&ctx->stream, ctx->stream.memcap / ctx->nworkers, NULL,
+					   worker_stream_event, w, &w->stream)) != 0)
 			return r;
 		if (ctx->nworkers == 1)
 			continue; /* inline in the capture thread */
@@ -264,7 +300,10 @@ workers_free(struct sw_ctx *ctx)
 	for (i = 0; i < ctx->nworkers; i++) {
 		struct sw_worker *w = &ctx->workers[i];
 
+		if (w->flows != NULL) /* an error path: end flows so stream state is freed */
+			flow_table_flush(w->flows, w->now, FLOW_END_SHUTDOWN);
 		flow_table_free(w->flows);
+		stream_worker_free(w->stream);
 		sw_ring_free(w->ring);
 		sbuf_free(&w->evbuf);
 	}

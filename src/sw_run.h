@@ -12,6 +12,7 @@
 #include "decode/decode.h"
 #include "flow/flow.h"
 #include "output/output.h"
+#include "stream/stream.h"
 
 struct run_conf {
 	uint32_t workers; /* 0: one per core */
@@ -29,6 +30,7 @@ struct sw_ctx {
 	struct capture_conf capture;
 	struct decode_conf decode;
 	struct flow_conf flow;
+	struct stream_conf stream;
 	struct output_conf output;
 
 	const struct capture_ops *cap_ops;
@@ -65,5 +67,6 @@ void run_report_stats(struct sw_ctx *ctx, bool final);
 /* Counters of worker i (sw_stats.c reads them). */
 struct flow_stats *run_worker_flow_stats(struct sw_ctx *ctx, uint32_t i);
 uint64_t run_worker_packets(struct sw_ctx *ctx, uint32_t i);
+struct stream_stats *run_worker_stream_stats(struct sw_ctx *ctx, uint32_t i);
 
 #endif

@@ -105,6 +105,46 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 	put(cs, "flow.end.tcp_close", ended[FLOW_END_TCP_CLOSE]);
 	put(cs, "flow.end.shutdown", ended[FLOW_END_SHUTDOWN]);
 	put(cs, "flow.end.forced", ended[FLOW_END_FORCED]);
+	{
+		uint64_t v[18] = {0};
+		static const char *const names[18] = {
+			"stream.sessions", "stream.midstream", "stream.segments",
+			"stream.retransmissions", "stream.out_of_order", "stream.overlaps",
+			"stream.overlap_diff", "stream.gaps", "stream.gap_bytes",
+			"stream.depth_reached", "stream.memcap_refused", "stream.segment_limit",
+			"stream.rst_invalid", "stream.after_close", "stream.bytes_delivered",
+			"stream.memuse", NULL, NULL};
+		int k;
+
+		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
+			struct stream_stats *ss = run_worker_stream_stats(ctx, i);
+			const sw_counter_t *c[16];
+
+			if (ss == NULL)
+				continue;
+			c[0] = &ss->sessions;
+			c[1] = &ss->midstream;
+			c[2] = &ss->segments;
+			c[3] = &ss->retransmissions;
+			c[4] = &ss->out_of_order;
+			c[5] = &ss->overlaps;
+			c[6] = &ss->overlap_diff;
+			c[7] = &ss->gaps;
+			c[8] = &ss->gap_bytes;
+			c[9] = &ss->depth_reached;
+			c[10] = &ss->memcap_refused;
+			c[11] = &ss->segment_limit;
+			c[12] = &ss->rst_invalid;
+			c[13] = &ss->after_close;
+			c[14] = &ss->bytes_delivered;
+			c[15] = &ss->memuse;
+			for (k = 0; k < 16; k++)
+				v[k] += sw_counter_get(c[k]);
+		}
+		if (ctx->stream.enabled)
+			for (k = 0; names[k] != NULL; k++)
+				put(cs, names[k], v[k]);
+	}
 	if (os != NULL) {
 		put(cs, "output.events.alert", sw_counter_get(&os->written[EVE_ALERT]));
 		put(cs, "output.events.flow", sw_counter_get(&os->written[EVE_FLOW]));

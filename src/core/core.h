@@ -186,7 +186,9 @@ struct sw_packet {
 	uint32_t payload_off, payload_len;
 	/* tcp */
 	uint8_t tcp_flags;
+	uint8_t tcp_wscale; /* window scale option, 0xff when absent */
 	uint16_t tcp_win;
+	uint16_t tcp_urp; /* urgent pointer */
 	uint32_t tcp_seq, tcp_ack;
 	/* icmp */
 	uint8_t icmp_type, icmp_code;

@@ -79,6 +79,7 @@ decode_tcp(struct decode_ctx *d, struct cursor *c, uint32_t pseudo)
 		return decode_set_event(d, DECODE_EV_TCP_HLEN_TOO_SMALL);
 	if (hlen > avail)
 		return decode_set_event(d, DECODE_EV_TCP_HLEN_TOO_BIG);
+	p->tcp_wscale = 0xff;
 	for (i = 20; i < hlen;) {
 		uint8_t kind = h[i];
 
@@ -92,6 +93,8 @@ decode_tcp(struct decode_ctx *d, struct cursor *c, uint32_t pseudo)
 			decode_set_event(d, DECODE_EV_TCP_OPT_INVALID_LEN);
 			break;
 		}
+		if (kind == 3 && h[i + 1] == 3) /* window scale (RFC 7323) */
+			p->tcp_wscale = h[i + 2] > 14 ? 14 : h[i + 2];
 		i += h[i + 1];
 	}
 	sw_counter_add(&d->st->tcp, 1);
@@ -101,6 +104,7 @@ decode_tcp(struct decode_ctx *d, struct cursor *c, uint32_t pseudo)
 	p->tcp_ack = (uint32_t)h[8] << 24 | (uint32_t)h[9] << 16 | (uint32_t)h[10] << 8 | h[11];
 	p->tcp_flags = h[13];
 	p->tcp_win = (uint16_t)(h[14] << 8 | h[15]);
+	p->tcp_urp = (uint16_t)(h[18] << 8 | h[19]);
 	p->payload_off = (uint32_t)(h + hlen - p->data);
 	p->payload_len = (uint32_t)(avail - hlen);
 	l4_verify(d, h, avail, pseudo + (uint32_t)avail, &d->st->tcp_csum_bad);

@@ -69,6 +69,9 @@ struct sw_flow {
 	uint64_t pkts[2], bytes[2];
 	uint32_t source_idx; /* input the first packet came from */
 
+	/* state of later stages, owned and freed by them when the flow ends */
+	void *stream;
+
 	/* table links, private to the flow stage */
 	struct sw_flow *hnext;
 	struct sw_flow *lprev, *lnext;

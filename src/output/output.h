@@ -8,6 +8,7 @@
 #include "core/core.h"
 #include "decode/decode.h"
 #include "flow/flow.h"
+#include "stream/stream.h"
 
 /* ---- JSON writer -------------------------------------------------------------------------- */
 
@@ -74,8 +75,13 @@ struct eve_ctx {
 	uint16_t cid_seed;
 };
 
-/* Formats one event into b (replacing its content), one line ending in '\n'. */
-void eve_format_flow(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f);
+/* Formats one event into b (replacing its content), one line ending in '\n'. stream is the
+ * flow's reassembly figures by direction, or NULL for a flow without TCP reassembly. */
+void eve_format_flow(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
+		     const struct stream_dir_info *stream);
+/* An anomaly of a flow (e.g. a stream event); p is the packet that caused it, or NULL. */
+void eve_format_flow_anomaly(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
+			     const struct sw_packet *p, const char *layer_type, const char *event);
 /* A decode anomaly of packet p (decoded as far as it went). */
 void eve_format_anomaly(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_packet *p,
 			const char *layer_type, const char *event);

@@ -92,30 +92,69 @@ tcp_flags_hex(struct jw *w, const char *key, uint8_t flags)
 	jw_str(w, key, buf);
 }
 
+/* The addresses, ports, proto and community_id of a flow, client first. */
+static void
+eve_flow_tuple(struct jw *w, const struct eve_ctx *ctx, const struct sw_flow *f)
+{
+	char a[64], cid[64], pn[8];
+
+	eve_vlan(w, f->vlan, f->vlan_count);
+	jw_str(w, "src_ip", sw_addr_str(&f->cli, f->family, a, sizeof(a)));
+	if (has_ports(f->proto))
+		jw_u64(w, "src_port", f->cport);
+	jw_str(w, "dest_ip", sw_addr_str(&f->srv, f->family, a, sizeof(a)));
+	if (has_ports(f->proto))
+		jw_u64(w, "dest_port", f->sport);
+	jw_str(w, "proto", proto_name(f->proto, pn, sizeof(pn)));
+	if (f->proto == 1 || f->proto == 58) {
+		jw_u64(w, "icmp_type", f->icmp_type);
+		jw_u64(w, "icmp_code", f->icmp_code);
+	}
+	if (flow_community_id_flow(ctx->cid_seed, f, cid, sizeof(cid)) == 0)
+		jw_str(w, "community_id", cid);
+	jw_str(w, "app_proto", "unknown");
+}
+
 void
-eve_format_flow(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f)
+eve_format_flow_anomaly(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
+			const struct sw_packet *p, const char *layer_type, const char *event)
 {
 	struct jw w;
-	char a[64], cid[64], pn[8];
+
+	jw_init(&w, b);
+	eve_head(&w, ctx, p != NULL ? p->ts : f->last, EVE_ANOMALY,
+		 p != NULL ? p->source_idx : f->source_idx, f->flow_id);
+	eve_flow_tuple(&w, ctx, f);
+	jw_obj_begin(&w, "anomaly");
+	jw_str(&w, "type", layer_type);
+	jw_str(&w, "event", event);
+	jw_obj_end(&w);
+	jw_finish(&w);
+}
+
+static void
+eve_stream_dir(struct jw *w, const char *key, const struct stream_dir_info *d)
+{
+	jw_obj_begin(w, key);
+	jw_u64(w, "bytes", d->bytes);
+	jw_u64(w, "gaps", d->gaps);
+	jw_u64(w, "gap_bytes", d->gap_bytes);
+	jw_u64(w, "overlaps", d->overlaps);
+	if (d->depth_reached)
+		jw_bool(w, "depth_reached", true);
+	jw_obj_end(w);
+}
+
+void
+eve_format_flow(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
+		const struct stream_dir_info *stream)
+{
+	struct jw w;
 	uint8_t all;
 
 	jw_init(&w, b);
 	eve_head(&w, ctx, f->start, EVE_FLOW, f->source_idx, f->flow_id);
-	eve_vlan(&w, f->vlan, f->vlan_count);
-	jw_str(&w, "src_ip", sw_addr_str(&f->cli, f->family, a, sizeof(a)));
-	if (has_ports(f->proto))
-		jw_u64(&w, "src_port", f->cport);
-	jw_str(&w, "dest_ip", sw_addr_str(&f->srv, f->family, a, sizeof(a)));
-	if (has_ports(f->proto))
-		jw_u64(&w, "dest_port", f->sport);
-	jw_str(&w, "proto", proto_name(f->proto, pn, sizeof(pn)));
-	if (f->proto == 1 || f->proto == 58) {
-		jw_u64(&w, "icmp_type", f->icmp_type);
-		jw_u64(&w, "icmp_code", f->icmp_code);
-	}
-	if (flow_community_id_flow(ctx->cid_seed, f, cid, sizeof(cid)) == 0)
-		jw_str(&w, "community_id", cid);
-	jw_str(&w, "app_proto", "unknown");
+	eve_flow_tuple(&w, ctx, f);
 
 	jw_obj_begin(&w, "flow");
 	jw_u64(&w, "pkts_toserver", f->pkts[FLOW_TO_SERVER]);
@@ -154,6 +193,12 @@ eve_format_flow(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow 
 			jw_bool(&w, "cwr", true);
 		if (f->midstream)
 			jw_bool(&w, "midstream", true);
+		jw_obj_end(&w);
+	}
+	if (stream != NULL) {
+		jw_obj_begin(&w, "stream");
+		eve_stream_dir(&w, "toserver", &stream[FLOW_TO_SERVER]);
+		eve_stream_dir(&w, "toclient", &stream[FLOW_TO_CLIENT]);
 		jw_obj_end(&w);
 	}
 	jw_finish(&w);

@@ -16,16 +16,20 @@ FIELDS = {
              "icmp_code", "community_id", "flow_id", "timestamp", "pcap_filename",
              "flow.pkts_toserver", "flow.pkts_toclient", "flow.bytes_toserver",
              "flow.bytes_toclient", "flow.start", "flow.end", "flow.state", "flow.reason",
-             "tcp.tcp_flags_ts", "tcp.tcp_flags_tc", "tcp.midstream"],
+             "tcp.tcp_flags_ts", "tcp.tcp_flags_tc", "tcp.midstream", "stream.toserver.bytes",
+             "stream.toclient.bytes", "stream.toserver.gaps", "stream.toclient.gaps",
+             "stream.toserver.overlaps", "stream.toclient.overlaps"],
     "anomaly": ["src_ip", "src_port", "dest_ip", "dest_port", "proto", "vlan", "timestamp",
-                "anomaly.type", "anomaly.event", "pcap_filename"],
+                "anomaly.type", "anomaly.event", "pcap_filename", "flow_id"],
     "stats": ["timestamp", "stats.capture.packets", "stats.capture.file_errors",
               "stats.decoder.pkts", "stats.decoder.bytes", "stats.decoder.invalid",
               "stats.decoder.ipv4", "stats.decoder.ipv6", "stats.decoder.tcp",
               "stats.decoder.udp", "stats.decoder.vlan", "stats.decoder.icmpv4",
               "stats.decoder.icmpv6", "stats.flow.created", "stats.flow.pkts",
               "stats.flow.end.timeout", "stats.flow.end.tcp_close", "stats.flow.end.shutdown",
-              "stats.flow.end.forced", "stats.decoder.event"],
+              "stats.flow.end.forced", "stats.decoder.event", "stats.stream.sessions",
+              "stats.stream.gaps", "stats.stream.overlaps", "stats.stream.retransmissions",
+              "stats.stream.bytes_delivered", "stats.stream.midstream"],
 }
 
 

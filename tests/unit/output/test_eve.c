@@ -114,7 +114,7 @@ test_flow_event(void)
 	f.tcp_flags[1] = 0x13;
 	f.flow_id = 12345;
 	sbuf_init(&b);
-	eve_format_flow(&b, &ctx, &f);
+	eve_format_flow(&b, &ctx, &f, NULL);
 	j = parse(&b);
 	UNIT_CHECK(j != NULL, "flow event is valid JSON");
 	UNIT_CHECK_STR(str_at(j, "event_type", NULL), "flow", "event_type");
