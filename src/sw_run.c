@@ -70,6 +70,8 @@ run_conf_load(struct sw_ctx *ctx, struct conf_doc *doc)
 		r = SW_E_CONFIG;
 	if (decode_conf_load(doc, &ctx->decode) != 0)
 		r = SW_E_CONFIG;
+	if (defrag_conf_load(doc, &ctx->defrag_conf) != 0)
+		r = SW_E_CONFIG;
 	if (flow_conf_load(doc, &ctx->flow) != 0)
 		r = SW_E_CONFIG;
 	if (stream_conf_load(doc, &ctx->stream) != 0)
@@ -341,6 +343,8 @@ reader_tick(struct reader *rd, sw_time_t now)
 	if (rd->now - rd->last_tick < EXPIRE_EVERY)
 		return;
 	rd->last_tick = rd->now;
+	if (ctx->defrag != NULL)
+		defrag_expire(ctx->defrag, rd->now);
 	if (ctx->nworkers == 1) {
 		worker_tick(&ctx->workers[0], rd->now);
 		return;
@@ -375,11 +379,25 @@ reader_csum_auto(struct sw_ctx *ctx)
 	}
 }
 
+/* A defragmentation anomaly (p is NULL for a timeout, which is only counted). */
+static void
+reader_defrag_event(void *arg, const struct sw_packet *p, int ev)
+{
+	struct sw_ctx *ctx = arg;
+
+	if (p == NULL || ctx->out == NULL || !output_enabled(ctx->out, EVE_ANOMALY))
+		return;
+	eve_format_anomaly(&ctx->evbuf, &ctx->eve, p, "defrag", defrag_event_name(ev));
+	if (!sbuf_failed(&ctx->evbuf))
+		output_write(ctx->out, EVE_ANOMALY, ctx->evbuf.p, ctx->evbuf.len);
+}
+
 static void
 reader_packet(struct sw_packet *p, void *arg)
 {
 	struct reader *rd = arg;
 	struct sw_ctx *ctx = rd->ctx;
+	struct sw_packet whole;
 	struct sw_worker *w;
 	int r;
 
@@ -394,6 +412,19 @@ reader_packet(struct sw_packet *p, void *arg)
 		reader_anomaly(ctx, p);
 	if (r != 0)
 		return;
+	if ((p->flags & SW_PKT_FRAG) && ctx->defrag != NULL) {
+		/* A fragment: nothing goes on until its datagram is whole; then the whole packet
+		 * is decoded again and continues in place of the fragment. */
+		if (defrag_packet(ctx->defrag, p, &whole) != 1)
+			return;
+		whole.flags = SW_PKT_REBUILT;
+		r = decode_packet(&ctx->decode, &ctx->decode_st, &whole);
+		if (whole.anomaly != 0)
+			reader_anomaly(ctx, &whole);
+		if (r != 0 || (whole.flags & SW_PKT_FRAG))
+			return;
+		p = &whole;
+	}
 	p->hash = flow_packet_hash(p);
 	w = &ctx->workers[(p->hash & 0xffffffffu) % ctx->nworkers];
 	if (ctx->nworkers == 1)
@@ -502,6 +533,9 @@ run_sensor(struct sw_ctx *ctx)
 	ctx->eve.conf = &ctx->output;
 	ctx->eve.source_names = ctx->cap_ops->sources(ctx->cap, &ctx->eve.nsources);
 	ctx->eve.cid_seed = (uint16_t)ctx->flow.community_id_seed;
+	if (ctx->defrag_conf.enabled &&
+	    (r = defrag_new(&ctx->defrag_conf, reader_defrag_event, ctx, &ctx->defrag)) != 0)
+		goto out;
 	if ((r = workers_start(ctx)) != 0)
 		goto out;
 
@@ -541,6 +575,8 @@ run_sensor(struct sw_ctx *ctx)
 	run_report_stats(ctx, true);
 out:
 	workers_free(ctx);
+	defrag_free(ctx->defrag);
+	ctx->defrag = NULL;
 	if (ctx->out != NULL) {
 		output_free(ctx->out);
 		ctx->out = NULL;

@@ -10,6 +10,7 @@
 #include "capture/capture.h"
 #include "core/core.h"
 #include "decode/decode.h"
+#include "defrag/defrag.h"
 #include "flow/flow.h"
 #include "output/output.h"
 #include "stream/stream.h"
@@ -29,6 +30,7 @@ struct sw_ctx {
 	struct run_conf run;
 	struct capture_conf capture;
 	struct decode_conf decode;
+	struct defrag_conf defrag_conf;
 	struct flow_conf flow;
 	struct stream_conf stream;
 	struct output_conf output;
@@ -44,6 +46,7 @@ struct sw_ctx {
 
 	/* the capture thread's decoder state and event buffer */
 	struct decode_stats decode_st;
+	struct defrag *defrag;
 	struct sbuf evbuf;
 
 	sw_time_t start_wall, start_mono;

@@ -81,6 +81,18 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		snprintf(event_names[e], sizeof(event_names[e]), "decoder.event.%s", n);
 		put(cs, event_names[e], sw_counter_get(&d->events[e]));
 	}
+	if (ctx->defrag != NULL) {
+		struct defrag_stats *ds = defrag_get_stats(ctx->defrag);
+
+		put(cs, "defrag.fragments", sw_counter_get(&ds->fragments));
+		put(cs, "defrag.reassembled", sw_counter_get(&ds->reassembled));
+		put(cs, "defrag.timeouts", sw_counter_get(&ds->timeouts));
+		put(cs, "defrag.dropped", sw_counter_get(&ds->dropped));
+		put(cs, "defrag.memuse", sw_counter_get(&ds->memuse));
+		put(cs, "defrag.trackers", sw_counter_get(&ds->trackers));
+		put(cs, "defrag.overlaps", sw_counter_get(&ds->events[DEFRAG_EV_OVERLAP]) +
+						   sw_counter_get(&ds->events[DEFRAG_EV_OVERLAP_DIFF]));
+	}
 	for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
 		struct flow_stats *fs = run_worker_flow_stats(ctx, i);
 

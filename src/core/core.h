@@ -156,7 +156,7 @@ const char *sw_addr_str(const struct sw_addr *addr, int family, char *buf, size_
 #define SW_PKT_FRAG      0x0004u /* an IP fragment (not the first one, or more follow) */
 #define SW_PKT_BAD_CSUM  0x0008u /* an IP or L4 checksum did not verify */
 #define SW_PKT_INVALID   0x0010u /* a decode anomaly: do not use for flows */
-#define SW_PKT_LAST_FILE 0x0020u /* internal: end-of-file marker */
+#define SW_PKT_REBUILT   0x0020u /* rebuilt from fragments: not counted again by decode */
 
 /*
  * One captured packet. The capture stage fills the first block; decode fills the rest. Layer
@@ -192,6 +192,12 @@ struct sw_packet {
 	uint32_t tcp_seq, tcp_ack;
 	/* icmp */
 	uint8_t icmp_type, icmp_code;
+	/* ip fragments (SW_PKT_FRAG): what defragmentation needs */
+	uint32_t frag_id;      /* identification (16 bits for IPv4) */
+	uint16_t frag_offset;  /* in bytes */
+	uint8_t frag_more;     /* more fragments follow */
+	uint32_t frag_hdr_off; /* IPv6: offset of the fragment header in data */
+	uint32_t frag_nh_off;  /* IPv6: offset of the next-header byte that names it */
 	/* the first decode anomaly (enum decode_event), 0 when none */
 	uint16_t anomaly;
 };

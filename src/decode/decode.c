@@ -2,6 +2,7 @@
  * 802.1ad VLAN tags, Linux cooked capture v1/v2, BSD loopback (NULL/LOOP) and raw IP. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "decode/decode_int.h"
@@ -170,10 +171,16 @@ decode_packet(const struct decode_conf *conf, struct decode_stats *st, struct sw
 	struct cursor c;
 	int r;
 
+	bool rebuilt = (p->flags & SW_PKT_REBUILT) != 0;
+
 	/* Reset what a previous use of this struct may have left. */
 	memset(&p->flags, 0, sizeof(*p) - offsetof(struct sw_packet, flags));
-	sw_counter_add(&st->pkts, 1);
-	sw_counter_add(&st->bytes, p->wirelen);
+	if (rebuilt)
+		p->flags |= SW_PKT_REBUILT; /* its fragments were counted */
+	else {
+		sw_counter_add(&st->pkts, 1);
+		sw_counter_add(&st->bytes, p->wirelen);
+	}
 	cur_init(&c, p->data, p->caplen);
 
 	switch (p->linktype) {

@@ -104,6 +104,9 @@ decode_ipv4(struct decode_ctx *d, struct cursor *c)
 	if ((frag & 0x3fff) != 0) { /* MF set or an offset: a fragment */
 		p->flags |= SW_PKT_FRAG;
 		sw_counter_add(&d->st->ipv4_frag, 1);
+		p->frag_id = (uint32_t)h[4] << 8 | h[5];
+		p->frag_offset = (uint16_t)((frag & 0x1fff) * 8);
+		p->frag_more = (frag & 0x2000) != 0;
 		p->l4_off = (uint32_t)(h + hlen - p->data);
 		p->payload_off = p->l4_off;
 		p->payload_len = (uint32_t)(totlen - hlen);
@@ -131,6 +134,7 @@ decode_ipv6(struct decode_ctx *d, struct cursor *c)
 	uint8_t next;
 	uint32_t sum;
 	struct cursor ext, l4;
+	uint32_t nh_off;
 	int n;
 
 	if (avail < 40)
@@ -153,9 +157,12 @@ decode_ipv6(struct decode_ctx *d, struct cursor *c)
 
 	next = h[6];
 	cur_init(&ext, h + 40, plen);
+	nh_off = (uint32_t)(h + 6 - p->data);
 	for (n = 0;; n++) {
+		const uint8_t *e = ext.p; /* this extension header */
 		uint8_t nh, len8;
 		uint16_t off;
+		uint32_t fid;
 
 		if (n > IPV6_MAX_EXTHDRS)
 			return decode_set_event(d, DECODE_EV_IPV6_EXTHDR_TOO_MANY);
@@ -173,6 +180,7 @@ decode_ipv6(struct decode_ctx *d, struct cursor *c)
 			if (cur_skip(&ext, hlen - 2) != 0)
 				return decode_set_event(d, DECODE_EV_IPV6_EXTHDR_TRUNC);
 			next = nh;
+			nh_off = (uint32_t)(e - p->data);
 			continue;
 		case IPPROTO_AH_:
 			/* the length is in 4-octet units minus 2 */
@@ -182,22 +190,29 @@ decode_ipv6(struct decode_ctx *d, struct cursor *c)
 			if (cur_skip(&ext, hlen - 2) != 0)
 				return decode_set_event(d, DECODE_EV_IPV6_EXTHDR_TRUNC);
 			next = nh;
+			nh_off = (uint32_t)(e - p->data);
 			continue;
 		case IPPROTO_FRAGMENT_:
 			/* next(1) reserved(1) offset(13) res(2) M(1) identification(4) */
 			if (cur_u8(&ext, &nh) != 0 || cur_skip(&ext, 1) != 0 ||
-			    cur_be16(&ext, &off) != 0 || cur_skip(&ext, 4) != 0)
+			    cur_be16(&ext, &off) != 0 || cur_be32(&ext, &fid) != 0)
 				return decode_set_event(d, DECODE_EV_IPV6_EXTHDR_TRUNC);
 			next = nh;
 			if ((off & 0xfff9) != 0) { /* an offset or M set */
 				p->flags |= SW_PKT_FRAG;
 				sw_counter_add(&d->st->ipv6_frag, 1);
+				p->frag_id = fid;
+				p->frag_offset = (uint16_t)(off & 0xfff8);
+				p->frag_more = (off & 1) != 0;
+				p->frag_hdr_off = (uint32_t)(e - p->data);
+				p->frag_nh_off = nh_off;
 				p->proto = next;
 				p->l4_off = (uint32_t)(ext.p - p->data);
 				p->payload_off = p->l4_off;
 				p->payload_len = (uint32_t)cur_left(&ext);
 				return 0;
 			}
+			nh_off = (uint32_t)(e - p->data);
 			continue; /* an atomic fragment: the rest is a whole packet */
 		default:
 			break;
