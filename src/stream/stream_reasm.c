@@ -202,8 +202,9 @@ deliver(struct stream_worker *w, struct sw_flow *f, enum flow_dir dir, struct sd
 
 	if (sd->flags & (SD_DEPTH | SD_BYPASS | SD_RST))
 		return;
-	if (c->depth != 0 && !(flags & STREAM_CHUNK_GAP) && sd->offset + len >= c->depth) {
-		len = (size_t)(c->depth - sd->offset);
+	/* The depth is a stream offset: gaps count toward it like data. */
+	if (c->depth != 0 && sd->offset + len >= c->depth) {
+		len = sd->offset < c->depth ? (size_t)(c->depth - sd->offset) : 0;
 		flags |= STREAM_CHUNK_DEPTH;
 		sd->flags |= SD_DEPTH;
 		sd->info.depth_reached = true;

@@ -39,6 +39,7 @@ static const struct replay_target replay_targets[] = {
     {"decode", fuzz_decode_one},
     {"pcap", fuzz_pcap_one},
     {"conf", fuzz_conf_one},
+    {"stream", fuzz_stream_one},
     {NULL, NULL},
 };
 

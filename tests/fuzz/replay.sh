@@ -11,4 +11,5 @@ if [ ! -x "$replay" ]; then
 	echo "Bail out! $replay not built (make check builds it)"
 	exit 1
 fi
-exec "$replay" decode "$corpus/decode" pcap "$corpus/pcap" conf "$corpus/conf" 2>/dev/null
+exec "$replay" decode "$corpus/decode" pcap "$corpus/pcap" conf "$corpus/conf" \
+	stream "$corpus/stream" 2>/dev/null

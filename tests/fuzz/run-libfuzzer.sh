@@ -3,7 +3,7 @@
 # on every stage library) in build-fuzz/, and runs each for a while over a working copy of its
 # seed corpus; then prints what it found.
 #
-#   tests/fuzz/run-libfuzzer.sh [SECONDS] [TARGET...]     (default: 60 seconds; decode pcap conf)
+#   tests/fuzz/run-libfuzzer.sh [SECONDS] [TARGET...]     (default: 60 seconds; decode pcap conf stream)
 #
 # The top source dir is usually configured in place, which forbids a VPATH build next to it, so
 # the sources are copied into build-fuzz/tree (unchanged files keep their time stamps: a second
@@ -17,7 +17,7 @@ set -eu
 
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-decode pcap conf}
+targets=${*:-decode pcap conf stream}
 
 case $secs in
 '' | *[!0-9]*)
