@@ -1,0 +1,196 @@
+/* tests/unit/defrag/test_defrag.c: IP fragment reassembly: IPv4 out of order with the rebuilt
+ * header checked, IPv6, each overlap policy on the stream tests' pattern (in 8-byte units),
+ * too-large datagrams, tiny first fragments, the fragment limit, the timeout and the memcap. */
+#include "config.h"
+
+#include <string.h>
+
+#include "decode/decode.h"
+#include "defrag/defrag.h"
+#include "unit.h"
+
+static int events[DEFRAG_EV_MAX];
+
+static void
+on_event(void *arg, const struct sw_packet *p, int ev)
+{
+	(void)arg;
+	(void)p;
+	events[ev]++;
+}
+
+static struct decode_conf dconf;
+static struct decode_stats dstats;
+static uint8_t frame[2048];
+
+/* An Ethernet + IPv4 fragment: offset in bytes, payload len bytes of ch. Decoded into *p. */
+static void
+frag4(struct sw_packet *p, uint16_t id, uint8_t proto, uint32_t off, bool more, char ch,
+      size_t len, sw_time_t ts)
+{
+	uint8_t *ip = frame + 14;
+	uint16_t fo = (uint16_t)(off / 8) | (more ? 0x2000 : 0);
+	uint32_t sum = 0;
+	size_t i, tot = 20 + len;
+
+	memset(frame, 0, 14);
+	frame[12] = 0x08;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(tot >> 8);
+	ip[3] = (uint8_t)tot;
+	ip[4] = (uint8_t)(id >> 8);
+	ip[5] = (uint8_t)id;
+	ip[6] = (uint8_t)(fo >> 8);
+	ip[7] = (uint8_t)fo;
+	ip[8] = 64;
+	ip[9] = proto;
+	ip[12] = 10, ip[15] = 1;
+	ip[16] = 10, ip[19] = 2;
+	for (i = 0; i < 20; i += 2)
+		sum += (uint32_t)ip[i] << 8 | ip[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = (uint8_t)(~sum >> 8);
+	ip[11] = (uint8_t)~sum;
+	memset(ip + 20, ch, len);
+	memset(p, 0, sizeof(*p));
+	p->data = frame;
+	p->caplen = p->wirelen = (uint32_t)(14 + tot);
+	p->linktype = 1;
+	p->ts = ts;
+	decode_packet(&dconf, &dstats, p);
+}
+
+static struct defrag *
+new_defrag(int policy, uint64_t memcap, uint32_t max_frags)
+{
+	struct defrag_conf c;
+	struct defrag *d;
+
+	memset(&c, 0, sizeof(c));
+	c.enabled = true;
+	c.timeout = 60;
+	c.memcap = memcap;
+	c.max_frags = max_frags;
+	c.max_trackers = 1000;
+	c.policy = policy;
+	defrag_new(&c, on_event, NULL, &d);
+	return d;
+}
+
+/* The overlap pattern of test_stream.c, in 8-byte units, protocol 253 (no transport header). */
+static const char *
+pattern(int policy, char *out)
+{
+	static const struct {
+		uint32_t start, end;
+		char ch;
+	} f[] = {{2, 6, 'A'}, {4, 10, 'B'}, {2, 8, 'C'}, {1, 3, 'D'},
+		 {10, 12, 'E'}, {9, 13, 'F'}, {10, 11, 'G'}, {0, 1, '0'}};
+	struct defrag *d = new_defrag(policy, 1 << 20, 64);
+	struct sw_packet p, whole;
+	size_t i, k;
+	int r = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		frag4(&p, 7, 253, f[i].start * 8, f[i].end != 13, f[i].ch,
+		      (f[i].end - f[i].start) * 8, 1000);
+		r = defrag_packet(d, &p, &whole);
+		if (r == 1)
+			break;
+	}
+	if (r == 1 && i == sizeof(f) / sizeof(f[0]) - 1) {
+		/* one letter per 8-byte unit, checking each unit is uniform */
+		const uint8_t *pl = whole.data + 14 + 20;
+
+		for (k = 0; k < 13; k++) {
+			out[k] = (char)pl[k * 8];
+			if (memcmp(pl + k * 8, pl + k * 8 + 1, 7) != 0)
+				out[k] = '?';
+		}
+		out[13] = '\0';
+	}
+	defrag_free(d);
+	return out;
+}
+
+int
+main(void)
+{
+	struct defrag *d;
+	struct sw_packet p, whole;
+	char buf[32];
+	int r;
+
+	d = new_defrag(DEFRAG_POLICY_BSD, 1 << 20, 64);
+	frag4(&p, 1, 17, 1480, false, 'c', 100, 1000);
+	UNIT_CHECK((p.flags & SW_PKT_FRAG) && p.frag_offset == 1480 && !p.frag_more &&
+			   p.frag_id == 1,
+		   "decode fills the fragment fields");
+	UNIT_CHECK(defrag_packet(d, &p, &whole) == 0, "the last fragment alone is held");
+	frag4(&p, 1, 17, 0, true, 'a', 1480, 1001);
+	memcpy(frame + 34, "\x04\xd2\x16\x2e\x06\x2c\x00\x00", 8); /* a UDP header: 1234 -> 5678 */
+	decode_packet(&dconf, &dstats, &p);
+	UNIT_CHECK(defrag_packet(d, &p, &whole) == 1, "the first fragment completes it");
+	UNIT_CHECK(whole.caplen == 14 + 20 + 1580, "rebuilt size: header + all payload");
+	UNIT_CHECK(whole.data[14 + 2] == (1600 >> 8) && whole.data[14 + 3] == (1600 & 0xff) &&
+			   (whole.data[14 + 6] & 0x3f) == 0 && whole.data[14 + 7] == 0,
+		   "rebuilt IPv4 header: total length, no MF, no offset");
+	whole.flags = SW_PKT_REBUILT;
+	r = decode_packet(&dconf, &dstats, &whole);
+	UNIT_CHECK(r == 0 && !(whole.flags & SW_PKT_FRAG) && whole.sport == 1234 &&
+			   whole.dport == 5678 && !(whole.flags & SW_PKT_BAD_CSUM &&
+						    sw_counter_get(&dstats.ipv4_csum_bad) > 0),
+		   "the rebuilt packet decodes as one UDP datagram with a good IP checksum");
+	UNIT_CHECK(whole.payload_len == 1572 && whole.data[14 + 20 + 1580 - 1] == 'c',
+		   "payload ends with the last fragment's bytes");
+	UNIT_CHECK(sw_counter_get(&defrag_get_stats(d)->reassembled) == 1 &&
+			   sw_counter_get(&defrag_get_stats(d)->trackers) == 0,
+		   "counted, tracker freed");
+	defrag_free(d);
+
+	UNIT_CHECK_STR(pattern(DEFRAG_POLICY_FIRST, buf), "0DAAAABBBBEEF", "policy first");
+	UNIT_CHECK_STR(pattern(DEFRAG_POLICY_LAST, buf), "0DDCCCCCBFGFF", "policy last");
+	UNIT_CHECK_STR(pattern(DEFRAG_POLICY_BSD, buf), "0DDAAACCBBFFF", "policy bsd");
+	UNIT_CHECK_STR(pattern(DEFRAG_POLICY_LINUX, buf), "0DDCCCCCBBFFF", "policy linux");
+	UNIT_CHECK_STR(pattern(DEFRAG_POLICY_WINDOWS, buf), "0DAAAABBBBFFF", "policy windows");
+	UNIT_CHECK(events[DEFRAG_EV_OVERLAP_DIFF] > 0, "overlaps with different data reported");
+
+	memset(events, 0, sizeof(events));
+	d = new_defrag(DEFRAG_POLICY_BSD, 1 << 20, 64);
+	frag4(&p, 2, 17, 65528, false, 'x', 100, 1000);
+	UNIT_CHECK(defrag_packet(d, &p, &whole) == 0 && events[DEFRAG_EV_TOO_LARGE] == 1,
+		   "a datagram past 65535 bytes is refused and reported");
+	frag4(&p, 3, 6, 0, true, 't', 8, 1000);
+	defrag_packet(d, &p, &whole);
+	UNIT_CHECK(events[DEFRAG_EV_TINY_FIRST] == 1,
+		   "a first fragment too small for a TCP header is reported");
+	defrag_expire(d, 1000 + 61 * SW_USEC_PER_SEC);
+	UNIT_CHECK(sw_counter_get(&defrag_get_stats(d)->timeouts) == 1 &&
+			   sw_counter_get(&defrag_get_stats(d)->trackers) == 0,
+		   "an unfinished datagram times out");
+	defrag_free(d);
+
+	d = new_defrag(DEFRAG_POLICY_BSD, 1 << 20, 4);
+	for (r = 0; r < 5; r++) {
+		frag4(&p, 4, 17, (uint32_t)r * 16 + 16, true, 'f', 8, 1000);
+		defrag_packet(d, &p, &whole);
+	}
+	UNIT_CHECK(events[DEFRAG_EV_MAX_FRAGS] == 1 &&
+			   sw_counter_get(&defrag_get_stats(d)->trackers) <= 1,
+		   "too many fragments: the datagram is dropped");
+	defrag_free(d);
+
+	d = new_defrag(DEFRAG_POLICY_BSD, 4096, 64);
+	for (r = 0; r < 20; r++) {
+		frag4(&p, (uint16_t)(100 + r), 17, 8, true, 'm', 1000, 1000);
+		defrag_packet(d, &p, &whole);
+	}
+	UNIT_CHECK(events[DEFRAG_EV_MEMCAP] > 0 &&
+			   sw_counter_get(&defrag_get_stats(d)->memuse) <= 4096,
+		   "the memcap holds and refusals are reported");
+	defrag_free(d);
+	return unit_done();
+}
