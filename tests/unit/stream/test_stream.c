@@ -65,10 +65,18 @@ struct harness {
 	uint32_t isn[2];
 };
 
+/* Per-network policies for the next harnesses, and the server address of their flow. */
+static const struct stream_policy_net *g_nets;
+static size_t g_nnets;
+static uint8_t g_srv[4];
+
 static void
 h_init(struct harness *h, int policy, uint64_t depth, uint64_t memcap)
 {
 	memset(h, 0, sizeof(*h));
+	h->conf.nets = (struct stream_policy_net *)g_nets;
+	h->conf.nnets = g_nnets;
+	memcpy(h->flow.srv.b, g_srv, 4);
 	h->conf.enabled = true;
 	h->conf.depth = depth;
 	h->conf.memcap = memcap;
@@ -235,6 +243,38 @@ test_policies(void)
 	/* windows: new wins only when it starts before and covers the piece: only F over E. */
 	UNIT_CHECK_STR(run_pattern(STREAM_POLICY_WINDOWS, buf, sizeof(buf)), "0DAAAABBBBFFF",
 		       "policy windows");
+}
+
+static void
+test_policy_by_network(void)
+{
+	struct stream_policy_net nets[2];
+	char buf[64];
+
+	memset(nets, 0, sizeof(nets));
+	nets[0].family = 4;
+	nets[0].addr.b[0] = 10;
+	nets[0].prefix = 8;
+	nets[0].policy = STREAM_POLICY_LINUX;
+	nets[1].family = 4;
+	nets[1].addr.b[0] = 10;
+	nets[1].addr.b[1] = 1;
+	nets[1].prefix = 16;
+	nets[1].policy = STREAM_POLICY_WINDOWS;
+	g_nets = nets;
+	g_nnets = 2;
+	memcpy(g_srv, "\x0a\x02\x03\x04", 4);
+	UNIT_CHECK_STR(run_pattern(STREAM_POLICY_BSD, buf, sizeof(buf)), "0DDCCCCCBBFFF",
+		       "a server in 10.0.0.0/8 gets that network's policy (linux)");
+	memcpy(g_srv, "\x0a\x01\x03\x04", 4);
+	UNIT_CHECK_STR(run_pattern(STREAM_POLICY_BSD, buf, sizeof(buf)), "0DAAAABBBBFFF",
+		       "the longest prefix wins (10.1.0.0/16: windows)");
+	memcpy(g_srv, "\xc0\x00\x02\x01", 4);
+	UNIT_CHECK_STR(run_pattern(STREAM_POLICY_BSD, buf, sizeof(buf)), "0DDAAACCBBFFF",
+		       "other servers get the default (bsd)");
+	g_nets = NULL;
+	g_nnets = 0;
+	memset(g_srv, 0, 4);
 }
 
 static void
@@ -424,6 +464,7 @@ main(void)
 	test_in_order();
 	test_out_of_order_and_retransmission();
 	test_policies();
+	test_policy_by_network();
 	test_gaps();
 	test_rst();
 	test_wrap();
