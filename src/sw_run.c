@@ -533,6 +533,10 @@ run_sensor(struct sw_ctx *ctx)
 	ctx->eve.conf = &ctx->output;
 	ctx->eve.source_names = ctx->cap_ops->sources(ctx->cap, &ctx->eve.nsources);
 	ctx->eve.cid_seed = (uint16_t)ctx->flow.community_id_seed;
+	/* event_id: the run id makes ids unique across restarts, the sequence within a run */
+	snprintf(ctx->eve.run_id, sizeof(ctx->eve.run_id), "%llx",
+		 (unsigned long long)(ctx->start_wall ^ ((sw_time_t)getpid() << 48)));
+	ctx->eve.event_seq = &ctx->event_seq;
 	if (ctx->defrag_conf.enabled &&
 	    (r = defrag_new(&ctx->defrag_conf, reader_defrag_event, ctx, &ctx->defrag)) != 0)
 		goto out;

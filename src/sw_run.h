@@ -39,6 +39,7 @@ struct sw_ctx {
 	struct capture *cap;
 	struct output *out;
 	struct eve_ctx eve;
+	_Atomic uint64_t event_seq;
 	bool live;
 	bool csum_auto; /* live checksum mode still being decided */
 	uint32_t nworkers;

@@ -157,6 +157,26 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			for (k = 0; names[k] != NULL; k++)
 				put(cs, names[k], v[k]);
 	}
+	{
+		const struct output_kafka_stats *ks = ctx->out != NULL
+							      ? output_kafka_get_stats(ctx->out)
+							      : NULL;
+
+		if (ks != NULL) {
+			put(cs, "kafka.produced", sw_counter_get(&ks->produced));
+			put(cs, "kafka.delivered", sw_counter_get(&ks->delivered));
+			put(cs, "kafka.failed", sw_counter_get(&ks->failed));
+			put(cs, "kafka.queue_full", sw_counter_get(&ks->queue_full));
+			put(cs, "kafka.spooled", sw_counter_get(&ks->spooled));
+			put(cs, "kafka.replayed", sw_counter_get(&ks->replayed));
+			put(cs, "kafka.dropped", sw_counter_get(&ks->dropped));
+			put(cs, "kafka.corrupt", sw_counter_get(&ks->corrupt));
+			put(cs, "kafka.spool_bytes", sw_counter_get(&ks->spool_bytes));
+			put(cs, "kafka.spool_segments", sw_counter_get(&ks->spool_segments));
+			put(cs, "kafka.queue_depth", sw_counter_get(&ks->queue_depth));
+			put(cs, "kafka.brokers_up", sw_counter_get(&ks->brokers_up));
+		}
+	}
 	if (os != NULL) {
 		put(cs, "output.events.alert", sw_counter_get(&os->written[EVE_ALERT]));
 		put(cs, "output.events.flow", sw_counter_get(&os->written[EVE_FLOW]));

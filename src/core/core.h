@@ -307,6 +307,12 @@ int conf_check_unused(struct conf_doc *doc);
  * validation messages. */
 const char *conf_doc_where(struct conf_doc *doc, const char *path, char *buf, size_t size);
 
+/* Calls fn for every scalar under prefix (a path ending in '.'), with the rest of its path
+ * and its value (NULL for a YAML null), in file order, and marks them used. For free-form maps
+ * such as outputs.kafka.properties. Returns the first non-zero fn result, or 0. */
+int conf_doc_foreach(struct conf_doc *doc, const char *prefix,
+		     int (*fn)(void *arg, const char *key, const char *value), void *arg);
+
 /* Parses numbers the way conf_apply does; used by the command line too. 0 or SW_E_INVAL. */
 int conf_parse_size(const char *s, uint64_t *out);
 int conf_parse_secs(const char *s, uint32_t *out);

@@ -907,3 +907,22 @@ conf_check_unused(struct conf_doc *doc)
 	}
 	return count;
 }
+
+int
+conf_doc_foreach(struct conf_doc *doc, const char *prefix,
+		 int (*fn)(void *arg, const char *key, const char *value), void *arg)
+{
+	size_t plen = strlen(prefix), i;
+	int r;
+
+	for (i = 0; i < doc->n; i++) {
+		struct conf_entry *e = &doc->e[i];
+
+		if (strncmp(e->path, prefix, plen) != 0 || e->path[plen] == '\0' || e->is_list)
+			continue;
+		e->used = true;
+		if ((r = fn(arg, e->path + plen, e->value)) != 0)
+			return r;
+	}
+	return 0;
+}

@@ -51,6 +51,23 @@ enum output_sink_kind {
 	OUTPUT_SINK_FILE = 2,
 };
 
+/* outputs.kafka: the librdkafka producer and its on-disk spool. */
+struct output_kafka_conf {
+	bool enabled;
+	char *brokers;
+	char *topic[EVE_TYPE_MAX]; /* NULL or empty: that event type is not sent */
+	uint32_t delivery_timeout_ms; /* message.timeout.ms */
+	uint32_t queue_size;          /* queue.buffering.max.messages */
+	uint32_t shutdown_timeout;    /* seconds to wait for deliveries at exit */
+	char *spool_dir;
+	uint64_t spool_max_size, spool_segment_size;
+	uint32_t spool_fsync_ms;
+	uint32_t replay_rate; /* spooled events per second replayed */
+	/* free-form librdkafka properties, outputs.kafka.properties.KEY: VALUE */
+	char **prop_keys, **prop_values;
+	size_t nprops;
+};
+
 struct output_conf {
 	char *sensor_name;
 	int sink;        /* enum output_sink_kind */
@@ -60,6 +77,7 @@ struct output_conf {
 	bool enabled[EVE_TYPE_MAX]; /* from types */
 	uint32_t stats_interval;    /* seconds between stats events when live; 0 = only at end */
 	uint32_t flush_interval;    /* seconds between sink flushes when live */
+	struct output_kafka_conf kafka;
 };
 
 struct conf_doc;
@@ -73,6 +91,9 @@ struct eve_ctx {
 	const char *const *source_names; /* pcap file names by source_idx, NULL live */
 	size_t nsources;
 	uint16_t cid_seed;
+	/* event_id = "<sensor>-<run id>-<sequence>": unique and stable, for deduplication */
+	char run_id[24];
+	_Atomic uint64_t *event_seq;
 };
 
 /* Formats one event into b (replacing its content), one line ending in '\n'. stream is the
@@ -100,10 +121,12 @@ void eve_format_stats(struct sbuf *b, const struct eve_ctx *ctx, sw_time_t ts, u
 struct output_sink;
 
 struct output_sink_ops {
-	const char *name; /* "stdout", "file" */
+	const char *name; /* "stdout", "file", "kafka" */
 	int (*open)(const struct output_conf *conf, struct output_sink **out);
-	/* buf holds whole lines; called under the output lock */
-	int (*write)(struct output_sink *s, const char *buf, size_t len);
+	/* buf holds one event (a line ending in '\n'). Sinks with needs_lock are called under the
+	 * output lock; the others are thread-safe themselves. */
+	int (*write)(struct output_sink *s, int type, const char *buf, size_t len);
+	bool needs_lock;
 	int (*flush)(struct output_sink *s);
 	int (*reopen)(struct output_sink *s); /* log rotation; NULL when not applicable */
 	void (*close)(struct output_sink *s); /* flushes; NULL-safe */
@@ -129,5 +152,21 @@ struct output_stats {
 	sw_counter_t write_errors;
 };
 const struct output_stats *output_get_stats(const struct output *o);
+
+/* Counters of the Kafka sink, for the stats event. */
+struct output_kafka_stats {
+	sw_counter_t produced;   /* handed to librdkafka */
+	sw_counter_t delivered;  /* delivery reports without error */
+	sw_counter_t failed;     /* delivery reports with an error (kept in the spool) */
+	sw_counter_t queue_full; /* librdkafka's queue refused: left in the spool for replay */
+	sw_counter_t spooled;    /* events written to the spool */
+	sw_counter_t replayed;   /* events produced again from the spool */
+	sw_counter_t dropped;    /* events lost: neither delivered nor spooled (spool full) */
+	sw_counter_t corrupt;    /* spool records skipped: bad checksum or truncated */
+	sw_counter_t spool_bytes, spool_segments, queue_depth; /* gauges */
+	sw_counter_t brokers_up; /* gauge: 1 when the last news from the cluster was good */
+};
+/* NULL when there is no Kafka sink. */
+const struct output_kafka_stats *output_kafka_get_stats(const struct output *o);
 
 #endif

@@ -59,6 +59,15 @@ eve_head(struct jw *w, const struct eve_ctx *ctx, sw_time_t ts, int type, uint32
 		jw_u64(w, "flow_id", flow_id);
 	if (ctx->conf->sensor_name != NULL && ctx->conf->sensor_name[0] != '\0')
 		jw_str(w, "sensor", ctx->conf->sensor_name);
+	if (ctx->event_seq != NULL) {
+		char id[128];
+
+		snprintf(id, sizeof(id), "%s-%s-%llu",
+			 ctx->conf->sensor_name != NULL ? ctx->conf->sensor_name : "", ctx->run_id,
+			 (unsigned long long)atomic_fetch_add_explicit(ctx->event_seq, 1,
+								       memory_order_relaxed));
+		jw_str(w, "event_id", id);
+	}
 	if (ctx->source_names != NULL && source_idx < ctx->nsources)
 		jw_str(w, "pcap_filename", ctx->source_names[source_idx]);
 	jw_str(w, "event_type", eve_type_name(type));

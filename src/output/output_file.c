@@ -30,8 +30,9 @@ stdout_open(const struct output_conf *conf, struct output_sink **out)
 }
 
 static int
-sink_write(struct output_sink *s, const char *buf, size_t len)
+sink_write(struct output_sink *s, int type, const char *buf, size_t len)
 {
+	(void)type;
 	if (fwrite(buf, 1, len, s->fp) != len)
 		return SW_E_IO;
 	return 0;
@@ -56,6 +57,7 @@ const struct output_sink_ops output_sink_stdout = {
 	.name = "stdout",
 	.open = stdout_open,
 	.write = sink_write,
+	.needs_lock = true,
 	.flush = sink_flush,
 	.reopen = NULL,
 	.close = stdout_close,
@@ -138,6 +140,7 @@ const struct output_sink_ops output_sink_file = {
 	.name = "file",
 	.open = file_open,
 	.write = sink_write,
+	.needs_lock = true,
 	.flush = sink_flush,
 	.reopen = file_reopen,
 	.close = file_close,

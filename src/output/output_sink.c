@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "output/output_int.h"
 
 static const struct output_sink_ops *const sinks[] = {
 	&output_sink_stdout,
 	&output_sink_file,
+	&output_sink_kafka,
 	NULL,
 };
 
@@ -26,15 +28,27 @@ output_sink_find(const char *name)
 	return NULL;
 }
 
-struct output {
+#define MAX_SINKS 2
+
+struct sink_slot {
 	const struct output_sink_ops *ops;
 	struct output_sink *sink;
-	bool enabled[EVE_TYPE_MAX];
+	bool types[EVE_TYPE_MAX];
+};
+
+/* The EVE sink (stdout or file) and, when enabled, the Kafka sink. */
+struct output {
+	struct sink_slot slot[MAX_SINKS];
+	int nslots;
+	int kafka; /* slot of the Kafka sink, -1 when none */
+	bool enabled[EVE_TYPE_MAX]; /* any sink wants it */
 	pthread_mutex_t lock;
 	struct output_stats st;
 };
 
 static const char *const sink_kinds[] = {"auto", "stdout", "file", NULL};
+
+#define K(f) offsetof(struct output_conf, kafka.f)
 
 static const struct conf_key output_keys[] = {
 	{"sensor.name", CONF_STR, offsetof(struct output_conf, sensor_name), NULL, 0, 0, NULL},
@@ -49,8 +63,45 @@ static const struct conf_key output_keys[] = {
 	 86400, NULL},
 	{"outputs.flush-interval", CONF_SECS, offsetof(struct output_conf, flush_interval), "1", 1,
 	 3600, NULL},
+	{"outputs.kafka.enabled", CONF_BOOL, K(enabled), "no", 0, 0, NULL},
+	{"outputs.kafka.brokers", CONF_STR, K(brokers), NULL, 0, 0, NULL},
+	{"outputs.kafka.topics.alert", CONF_STR, K(topic[EVE_ALERT]), "spanwatch.alerts", 0, 0, NULL},
+	{"outputs.kafka.topics.flow", CONF_STR, K(topic[EVE_FLOW]), NULL, 0, 0, NULL},
+	{"outputs.kafka.topics.anomaly", CONF_STR, K(topic[EVE_ANOMALY]), NULL, 0, 0, NULL},
+	{"outputs.kafka.topics.stats", CONF_STR, K(topic[EVE_STATS]), NULL, 0, 0, NULL},
+	{"outputs.kafka.delivery-timeout-ms", CONF_U32, K(delivery_timeout_ms), "30000", 100,
+	 86400000, NULL},
+	{"outputs.kafka.queue-size", CONF_U32, K(queue_size), "100000", 10, 10000000, NULL},
+	{"outputs.kafka.shutdown-timeout", CONF_SECS, K(shutdown_timeout), "10", 0, 3600, NULL},
+	{"outputs.kafka.spool.dir", CONF_STR, K(spool_dir), "/var/lib/spanwatch/spool", 0, 0, NULL},
+	{"outputs.kafka.spool.max-size", CONF_SIZE, K(spool_max_size), "1gb", 1 << 12, INT64_MAX,
+	 NULL},
+	{"outputs.kafka.spool.segment-size", CONF_SIZE, K(spool_segment_size), "64mb", 1 << 12,
+	 1LL << 32, NULL},
+	{"outputs.kafka.spool.fsync-interval-ms", CONF_U32, K(spool_fsync_ms), "1000", 1, 60000,
+	 NULL},
+	{"outputs.kafka.spool.replay-rate", CONF_U32, K(replay_rate), "5000", 1, 10000000, NULL},
+	{"outputs.kafka.properties.*", CONF_STR, 0, NULL, 0, 0, NULL},
 	{NULL, 0, 0, NULL, 0, 0, NULL},
 };
+
+static int
+add_prop(void *arg, const char *key, const char *value)
+{
+	struct output_kafka_conf *k = arg;
+	char **nk, **nv;
+
+	if ((nk = realloc(k->prop_keys, (k->nprops + 1) * sizeof(*nk))) == NULL)
+		return SW_E_NOMEM;
+	k->prop_keys = nk;
+	if ((nv = realloc(k->prop_values, (k->nprops + 1) * sizeof(*nv))) == NULL)
+		return SW_E_NOMEM;
+	k->prop_values = nv;
+	nk[k->nprops] = strdup(key);
+	nv[k->nprops] = value != NULL ? strdup(value) : NULL;
+	k->nprops++;
+	return nk[k->nprops - 1] == NULL ? SW_E_NOMEM : 0;
+}
 
 int
 output_conf_load(struct conf_doc *doc, struct output_conf *conf)
@@ -60,6 +111,16 @@ output_conf_load(struct conf_doc *doc, struct output_conf *conf)
 
 	memset(conf, 0, sizeof(*conf));
 	r = conf_apply(doc, output_keys, conf);
+	if (conf_doc_foreach(doc, "outputs.kafka.properties.", add_prop, &conf->kafka) != 0)
+		r = SW_E_NOMEM;
+	if (conf->sensor_name == NULL) { /* the host's name, so events say where they come from */
+		char host[256];
+
+		if (gethostname(host, sizeof(host) - 1) == 0) {
+			host[sizeof(host) - 1] = '\0';
+			conf->sensor_name = strdup(host);
+		}
+	}
 	for (i = 0; i < conf->types.n; i++) {
 		for (t = 0; t < EVE_TYPE_MAX; t++) {
 			if (strcasecmp(conf->types.v[i], eve_type_name(t)) == 0) {
@@ -84,7 +145,34 @@ output_conf_load(struct conf_doc *doc, struct output_conf *conf)
 void
 output_conf_free(struct output_conf *conf)
 {
+	size_t i;
+
+	for (i = 0; i < conf->kafka.nprops; i++) {
+		free(conf->kafka.prop_keys[i]);
+		free(conf->kafka.prop_values[i]);
+	}
+	free(conf->kafka.prop_keys);
+	free(conf->kafka.prop_values);
+	conf->kafka.prop_keys = conf->kafka.prop_values = NULL;
+	conf->kafka.nprops = 0;
 	conf_struct_free(output_keys, conf);
+}
+
+static int
+slot_open(struct output *o, const char *name, const struct output_conf *conf, const bool *types)
+{
+	struct sink_slot *sl = &o->slot[o->nslots];
+	int t, r;
+
+	sl->ops = output_sink_find(name);
+	if ((r = sl->ops->open(conf, &sl->sink)) != 0)
+		return r;
+	for (t = 0; t < EVE_TYPE_MAX; t++) {
+		sl->types[t] = types[t];
+		o->enabled[t] |= types[t];
+	}
+	o->nslots++;
+	return 0;
 }
 
 int
@@ -92,12 +180,14 @@ output_new(const struct output_conf *conf, struct output **out)
 {
 	struct output *o;
 	const char *name;
-	int r;
+	bool ktypes[EVE_TYPE_MAX];
+	int r, t;
 
 	*out = NULL;
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return SW_E_NOMEM;
-	memcpy(o->enabled, conf->enabled, sizeof(o->enabled));
+	o->kafka = -1;
+	pthread_mutex_init(&o->lock, NULL);
 	switch (conf->sink) {
 	case OUTPUT_SINK_FILE:
 		name = "file";
@@ -109,14 +199,20 @@ output_new(const struct output_conf *conf, struct output **out)
 		name = conf->log_dir != NULL ? "file" : "stdout";
 		break;
 	}
-	o->ops = output_sink_find(name);
-	if ((r = o->ops->open(conf, &o->sink)) != 0) {
-		free(o);
-		return r;
+	if ((r = slot_open(o, name, conf, conf->enabled)) != 0)
+		goto fail;
+	if (conf->kafka.enabled) {
+		for (t = 0; t < EVE_TYPE_MAX; t++)
+			ktypes[t] = conf->kafka.topic[t] != NULL && conf->kafka.topic[t][0] != '\0';
+		o->kafka = o->nslots;
+		if ((r = slot_open(o, "kafka", conf, ktypes)) != 0)
+			goto fail;
 	}
-	pthread_mutex_init(&o->lock, NULL);
 	*out = o;
 	return 0;
+fail:
+	output_free(o);
+	return r;
 }
 
 bool
@@ -128,27 +224,40 @@ output_enabled(const struct output *o, int type)
 int
 output_write(struct output *o, int type, const char *line, size_t len)
 {
-	int r;
+	int i, r, ret = 0;
 
 	if (!output_enabled(o, type))
 		return 0;
-	pthread_mutex_lock(&o->lock);
-	r = o->ops->write(o->sink, line, len);
-	if (r == 0)
-		sw_counter_add(&o->st.written[type], 1);
-	else
-		sw_counter_add(&o->st.write_errors, 1);
-	pthread_mutex_unlock(&o->lock);
-	return r;
+	for (i = 0; i < o->nslots; i++) {
+		struct sink_slot *sl = &o->slot[i];
+
+		if (!sl->types[type])
+			continue;
+		if (sl->ops->needs_lock) {
+			pthread_mutex_lock(&o->lock);
+			r = sl->ops->write(sl->sink, type, line, len);
+			pthread_mutex_unlock(&o->lock);
+		} else {
+			r = sl->ops->write(sl->sink, type, line, len);
+		}
+		if (r != 0) {
+			sw_counter_add(&o->st.write_errors, 1);
+			ret = r;
+		}
+	}
+	sw_counter_add(&o->st.written[type], 1);
+	return ret;
 }
 
 int
 output_flush(struct output *o)
 {
-	int r;
+	int i, r = 0;
 
 	pthread_mutex_lock(&o->lock);
-	r = o->ops->flush(o->sink);
+	for (i = 0; i < o->nslots; i++)
+		if (o->slot[i].ops->flush(o->slot[i].sink) != 0)
+			r = SW_E_IO;
 	pthread_mutex_unlock(&o->lock);
 	return r;
 }
@@ -156,11 +265,12 @@ output_flush(struct output *o)
 int
 output_reopen(struct output *o)
 {
-	int r = 0;
+	int i, r = 0;
 
 	pthread_mutex_lock(&o->lock);
-	if (o->ops->reopen != NULL)
-		r = o->ops->reopen(o->sink);
+	for (i = 0; i < o->nslots; i++)
+		if (o->slot[i].ops->reopen != NULL && o->slot[i].ops->reopen(o->slot[i].sink) != 0)
+			r = SW_E_IO;
 	pthread_mutex_unlock(&o->lock);
 	return r;
 }
@@ -171,12 +281,21 @@ output_get_stats(const struct output *o)
 	return &o->st;
 }
 
+const struct output_kafka_stats *
+output_kafka_get_stats(const struct output *o)
+{
+	return o != NULL && o->kafka >= 0 ? output_kafka_sink_stats(o->slot[o->kafka].sink) : NULL;
+}
+
 void
 output_free(struct output *o)
 {
+	int i;
+
 	if (o == NULL)
 		return;
-	o->ops->close(o->sink);
+	for (i = 0; i < o->nslots; i++)
+		o->slot[i].ops->close(o->slot[i].sink);
 	pthread_mutex_destroy(&o->lock);
 	free(o);
 }
