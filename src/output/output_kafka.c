@@ -248,6 +248,15 @@ kafka_close(struct output_sink *s)
 			rd_kafka_poll(s->rk, 100);
 		update_gauges(s);
 		rd_kafka_destroy(s->rk);
+		sw_notice("kafka: %llu produced, %llu delivered, %llu replayed, %llu spooled, "
+			  "%llu dropped, %llu corrupt spool records, %llu bytes left in the spool",
+			  (unsigned long long)sw_counter_get(&s->st.produced),
+			  (unsigned long long)sw_counter_get(&s->st.delivered),
+			  (unsigned long long)sw_counter_get(&s->st.replayed),
+			  (unsigned long long)sw_counter_get(&s->st.spooled),
+			  (unsigned long long)sw_counter_get(&s->st.dropped),
+			  (unsigned long long)sw_counter_get(&s->st.corrupt),
+			  (unsigned long long)sw_counter_get(&s->st.spool_bytes));
 	}
 	spool_close(s->spool);
 	free(s);
