@@ -46,6 +46,11 @@ check "--workers out of range is reported" has "key 'workers'" "$tmp/err"
 sw -k maybe -T
 check "-k with a bad value lists the choices" has "decode.checksum-validation" "$tmp/err"
 
+printf 'outputs:\n  kafka:\n    properties:\n      linger.mss: 5\n' >"$tmp/kprop.yaml"
+sw -c "$tmp/kprop.yaml" -T
+check "an unknown librdkafka property is named with file:line" \
+	has "kprop.yaml:4: key 'outputs.kafka.properties.linger.mss': No such configuration property" "$tmp/err"
+
 sw -r "$tmp/nope.pcap"
 check "missing capture file: exit 1" test $? -eq 1
 check "missing capture file is named" has "nope.pcap" "$tmp/err"

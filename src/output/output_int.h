@@ -8,6 +8,10 @@ extern const struct output_sink_ops output_sink_stdout;
 extern const struct output_sink_ops output_sink_file;
 extern const struct output_sink_ops output_sink_kafka;
 
+/* Checks outputs.kafka.properties with librdkafka, reporting bad ones with file:line. */
+struct conf_doc;
+int output_kafka_check_props(const struct output_kafka_conf *kcf, struct conf_doc *doc);
+
 /* The Kafka sink's counters (output_kafka.c). */
 const struct output_kafka_stats *output_kafka_sink_stats(const struct output_sink *s);
 

@@ -390,3 +390,24 @@ const struct output_sink_ops output_sink_kafka = {
 	.reopen = NULL,
 	.close = kafka_close,
 };
+
+int
+output_kafka_check_props(const struct output_kafka_conf *kcf, struct conf_doc *doc)
+{
+	rd_kafka_conf_t *kc = rd_kafka_conf_new();
+	char err[512], key[512], where[256];
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < kcf->nprops; i++) {
+		if (rd_kafka_conf_set(kc, kcf->prop_keys[i], kcf->prop_values[i] ?: "", err,
+				      sizeof(err)) != RD_KAFKA_CONF_OK) {
+			snprintf(key, sizeof(key), "outputs.kafka.properties.%s", kcf->prop_keys[i]);
+			sw_err("%s: key '%s': %s", conf_doc_where(doc, key, where, sizeof(where)) ?: "?",
+			       key, err);
+			r = SW_E_CONFIG;
+		}
+	}
+	rd_kafka_conf_destroy(kc);
+	return r;
+}

@@ -113,6 +113,8 @@ output_conf_load(struct conf_doc *doc, struct output_conf *conf)
 	r = conf_apply(doc, output_keys, conf);
 	if (conf_doc_foreach(doc, "outputs.kafka.properties.", add_prop, &conf->kafka) != 0)
 		r = SW_E_NOMEM;
+	else if (output_kafka_check_props(&conf->kafka, doc) != 0)
+		r = SW_E_CONFIG;
 	if (conf->sensor_name == NULL) { /* the host's name, so events say where they come from */
 		char host[256];
 

@@ -1,0 +1,235 @@
+/* src/cti/cti.h: the threat-intelligence indicator engine (DESIGN.md "CTI indicators", issue 4):
+ * feeds (CSV per RFC 4180, plain lists, STIX 2.1 bundles), an immutable indicator store with
+ * longest-prefix IP, domain-and-parents, normalized URL (RFC 3986 6.2.2) and hash matching, and
+ * lock-free hot reload with quiescent-state-based reclamation. */
+#ifndef SW_CTI_H
+#define SW_CTI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+enum cti_type {
+	CTI_T_IPV4 = 0,   /* address or CIDR prefix */
+	CTI_T_IPV6 = 1,   /* address or CIDR prefix */
+	CTI_T_DOMAIN = 2, /* the name and every subdomain */
+	CTI_T_URL = 3,    /* normalized URL */
+	CTI_T_MD5 = 4,
+	CTI_T_SHA1 = 5,
+	CTI_T_SHA256 = 6,
+	CTI_T_JA3 = 7, /* TLS client fingerprint (md5 hex) */
+	CTI_T_MAX
+};
+
+enum cti_format {
+	CTI_FMT_AUTO = 0, /* STIX when it is JSON, CSV when the first line is a header, else plain */
+	CTI_FMT_CSV = 1,
+	CTI_FMT_PLAIN = 2,
+	CTI_FMT_STIX = 3,
+	CTI_FMT_MAX
+};
+
+/* "ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "ja3"; "unknown" out of range. */
+const char *cti_type_name(int type);
+/* "auto", "csv", "plain", "stix"; "unknown" out of range. */
+const char *cti_format_name(int format);
+
+/* Default signature_id bases (cti.sid.<type>): one block of 10000 per type in a private range;
+ * the sid of a hit is the base of its type plus the feed's position in the feed list. */
+#define CTI_SID_BASE_DEFAULT 9100000u
+#define CTI_SID_STEP         10000u
+
+/* ---- configuration ------------------------------------------------------------------------ */
+
+/* One feed: cti.feeds.N.{name,path,format,type,confidence,severity,tags}. */
+struct cti_feed_conf {
+	char *name;                 /* default: the file name of path */
+	char *path;
+	int format;                 /* enum cti_format */
+	int type;                   /* plain lists: enum cti_type, or -1 to guess from each value */
+	uint32_t confidence;        /* 0..100, for indicators that carry none */
+	uint32_t severity;          /* 1 (high) .. 4 (info), for indicators that carry none */
+	struct conf_strlist tags;   /* for indicators that carry none */
+	/* Not from the config: when data is set the feed is read from these bytes instead of
+	 * path (tests, fuzzing, indicators pushed over the network). Borrowed. */
+	const void *data;
+	size_t len;
+};
+
+struct cti_conf {
+	bool enabled;
+	bool reload_watch;          /* reload when a feed file changes (inotify) */
+	uint32_t sid[CTI_T_MAX];    /* signature_id base per type */
+	struct cti_feed_conf *feeds;
+	size_t nfeeds;
+};
+
+/* Fills conf from cti.enabled, cti.reload-watch, cti.sid.<type> and every cti.feeds.N.* of the
+ * document. Errors are reported with file:line:key; returns 0 or SW_E_CONFIG/SW_E_NOMEM. conf
+ * is always left freeable with cti_conf_free(). */
+int cti_conf_load(struct conf_doc *doc, struct cti_conf *conf);
+
+/* Adds a feed read from path with its format guessed (--indicators FILE). 0 or SW_E_NOMEM. */
+int cti_conf_add_file(struct cti_conf *conf, const char *path);
+
+/* Frees what cti_conf_load() and cti_conf_add_file() allocated; NULL-safe. */
+void cti_conf_free(struct cti_conf *conf);
+
+/* ---- the store ---------------------------------------------------------------------------- */
+
+struct cti_store; /* opaque, immutable once built */
+
+/*
+ * What matched, and where it came from. The strings point into the store: valid as long as the
+ * store is, i.e. until the reader's next cti_reader_quiescent(). Never NULL ("" when absent).
+ */
+struct cti_hit {
+	const char *indicator;   /* as stored: "evil.example", "10.0.0.0/8", normalized URL */
+	int type;                /* enum cti_type */
+	const char *type_name;   /* cti_type_name(type) */
+	const char *feed;        /* feed name from the config */
+	const char *source;      /* CSV source column, else the feed name */
+	const char *name;        /* STIX name; "" otherwise */
+	const char *tags;        /* "c2|botnet": '|'-separated, "" when none */
+	const char *id;          /* CSV id column or STIX object id; "" when none */
+	sw_time_t valid_until;   /* 0 when none */
+	uint32_t signature_id;   /* cti.sid.<type> + feed position */
+	uint8_t confidence;      /* 0..100 */
+	uint8_t severity;        /* 1..4 */
+};
+
+/* What loading one feed gave. */
+struct cti_feed_stats {
+	const char *name, *path;
+	int format;                  /* the format used (auto resolved) */
+	uint64_t count[CTI_T_MAX];   /* indicators stored, per type */
+	uint64_t skipped;            /* bad lines / objects */
+	uint64_t unsupported;        /* STIX patterns we cannot express (also in skipped) */
+	uint64_t expired;            /* past valid_until (or STIX revoked) at load time */
+	uint64_t duplicates;         /* already in the store from this or an earlier feed */
+	int error;                   /* 0, or why the feed failed (SW_E_*) */
+	bool kept_previous;          /* failed: the previous store's indicators of it were kept */
+};
+
+/*
+ * Builds a store from every feed of conf. prev (NULL-safe) is the store being replaced: a feed
+ * that fails to load (unreadable, not the format it claims, or every record bad) keeps its
+ * indicators from prev, with a log line saying why. Bad lines are logged with file:line and
+ * skipped; indicators already past valid_until at now are counted and left out. version is
+ * recorded for stats. *out is set on success (even when feeds failed: see cti_store_feed());
+ * errors are SW_E_NOMEM or SW_E_RANGE (more than 4 GB of strings).
+ */
+int cti_store_build(const struct cti_conf *conf, const struct cti_store *prev, sw_time_t now,
+		    uint64_t version, struct cti_store **out);
+
+/* NULL-safe. Only the owner calls it (the handle does for published stores). */
+void cti_store_free(struct cti_store *s);
+
+uint64_t cti_store_version(const struct cti_store *s);
+uint64_t cti_store_count(const struct cti_store *s, int type); /* -1: all types */
+size_t cti_store_bytes(const struct cti_store *s);  /* heap bytes the store holds */
+size_t cti_store_nfeeds(const struct cti_store *s);
+const struct cti_feed_stats *cti_store_feed(const struct cti_store *s, size_t i); /* NULL past end */
+size_t cti_store_failed_feeds(const struct cti_store *s);
+
+/* Logs one line per feed and a total line: version, counts per type, skipped, expired,
+ * duplicates, bytes per indicator. */
+void cti_store_log_summary(const struct cti_store *s);
+
+/*
+ * Matching. Each returns out filled with the most specific live indicator (valid_until > now or
+ * none), or NULL. They never allocate, never block, and are safe from any number of threads on
+ * one store. s may be NULL (nothing loaded yet): NULL.
+ */
+
+/* family 4 (address in addr[0..3]) or 6; longest prefix wins. */
+const struct cti_hit *cti_store_match_ip(const struct cti_store *s, int family,
+					 const uint8_t addr[16], sw_time_t now, struct cti_hit *out);
+
+/* A host name (case-insensitive, a trailing dot ignored); tries the name, then each parent. */
+const struct cti_hit *cti_store_match_domain(const struct cti_store *s, const char *name,
+					     size_t len, sw_time_t now, struct cti_hit *out);
+
+/* A full URL ("http://host/path?q"), normalized as indicators are before the lookup. */
+const struct cti_hit *cti_store_match_url(const struct cti_store *s, const char *url, size_t len,
+					  sw_time_t now, struct cti_hit *out);
+
+/* type CTI_T_MD5/SHA1/SHA256/JA3; hex text of the right length, any case. */
+const struct cti_hit *cti_store_match_hash(const struct cti_store *s, int type, const char *hex,
+					   size_t len, sw_time_t now, struct cti_hit *out);
+
+/* The same with the raw digest (16, 20 or 32 bytes, type from its length unless ja3). */
+const struct cti_hit *cti_store_match_digest(const struct cti_store *s, int type,
+					     const uint8_t *digest, size_t len, sw_time_t now,
+					     struct cti_hit *out);
+
+/* ja3 md5 hex: cti_store_match_hash(s, CTI_T_JA3, ...). */
+const struct cti_hit *cti_store_match_ja3(const struct cti_store *s, const char *hex, size_t len,
+					  sw_time_t now, struct cti_hit *out);
+
+/* ---- normalization (also used by the wiring to build alert text) ------------------------- */
+
+#define CTI_URL_MAX 4096 /* longest URL stored or matched (normalized) */
+
+/* Normalizes url into buf (size >= len + 2): scheme and host lower-cased, default port dropped,
+ * percent-encoding of unreserved characters decoded and other escapes upper-cased, dot segments
+ * removed (RFC 3986 5.2.4), empty path made "/", fragment dropped, query kept. A URL without
+ * "scheme://" is taken as http. Returns the length written (NUL-terminated), or SW_E_INVAL. */
+int cti_url_normalize(const char *url, size_t len, char *buf, size_t size);
+
+/* The type a bare value looks like (plain lists): an address or CIDR, a hash by hex length, a
+ * URL by its scheme, a host name with a dot; -1 when none. */
+int cti_value_guess(const char *v, size_t len);
+
+/* ---- hot reload --------------------------------------------------------------------------- */
+
+struct cti_handle; /* the current store behind an atomic pointer */
+struct cti_reader; /* one per worker thread */
+
+int cti_handle_new(struct cti_handle **out);
+
+/* Frees the current and every retired store. No reader may be using it any more. NULL-safe. */
+void cti_handle_free(struct cti_handle *h);
+
+/*
+ * Builds a new store from conf (off the packet path, on the calling thread), publishes it with
+ * one atomic store, and frees the stores every reader has passed a quiescent point since. Only
+ * one reload runs at a time (others wait for it). Returns 0 when a store was published (failed
+ * feeds kept their previous data: cti_store_failed_feeds()), or SW_E_NOMEM/SW_E_RANGE with the
+ * old store still in place.
+ */
+int cti_handle_reload(struct cti_handle *h, const struct cti_conf *conf, sw_time_t now);
+
+/* The version of the current store (0 before the first reload). */
+uint64_t cti_handle_version(struct cti_handle *h);
+
+/* The current store for the control thread (stats, summary); not for workers. Valid until the
+ * next reload by the same thread. */
+const struct cti_store *cti_handle_current(struct cti_handle *h);
+
+/* Frees retired stores that every reader has passed; returns how many are still waiting. */
+size_t cti_handle_reclaim(struct cti_handle *h);
+
+/* Waits (sleeping, up to timeout_ms) until every retired store is freed; 0 or SW_E_AGAIN.
+ * For the control thread and tests; workers never wait. */
+int cti_handle_synchronize(struct cti_handle *h, unsigned timeout_ms);
+
+/* Registers a reader (a worker); it starts online. 0 or SW_E_NOMEM. */
+int cti_reader_new(struct cti_handle *h, struct cti_reader **out);
+/* Unregisters and frees; NULL-safe. The reader must not use a store afterwards. */
+void cti_reader_free(struct cti_reader *r);
+
+/* The store to match against, until the next quiescent point; NULL when none is loaded. */
+const struct cti_store *cti_reader_store(struct cti_reader *r);
+
+/* Says "I hold no store pointer now": call between packets. One relaxed load, one release store. */
+void cti_reader_quiescent(struct cti_reader *r);
+
+/* A reader that will idle for long (no packets) goes offline so reloads need not wait for it;
+ * online again before its next cti_reader_store(). */
+void cti_reader_offline(struct cti_reader *r);
+void cti_reader_online(struct cti_reader *r);
+
+#endif /* SW_CTI_H */

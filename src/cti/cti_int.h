@@ -1,0 +1,140 @@
+/* src/cti/cti_int.h: private layout of the indicator store (issue 4) and the helpers the feed
+ * parsers, the store and the reload code share inside src/cti/. */
+#ifndef SW_CTI_INT_H
+#define SW_CTI_INT_H
+
+#include <stdbool.h>
+
+#include "cti/cti.h"
+
+#define CTI_EMPTY        UINT32_MAX /* an unused slot's off */
+#define CTI_DOMAIN_MAX   253
+#define CTI_LOAD_PERMILLE 700        /* final fill of the hash tables */
+#define CTI_MSG_MAX      20         /* bad-record messages logged per feed, then a count */
+#define CTI_VALUE_MAX    (CTI_URL_MAX + 64)
+
+/*
+ * One hash table slot: 12 bytes. tag is the top half of the key's 64-bit hash and also places
+ * the slot (fast range reduction, linear probing), so a table is re-sized without touching the
+ * strings. off is the arena record:
+ *   string types: text '\0' id '\0'
+ *   ipv4 / ipv6:  plen, address (4 / 16 octets, masked), text '\0' id '\0'
+ * meta indexes the interned provenance shared by many indicators.
+ */
+struct cti_slot {
+	uint32_t tag;
+	uint32_t off;
+	uint32_t meta;
+};
+
+struct cti_table {
+	struct cti_slot *slots;
+	uint32_t nslots, count;
+};
+
+/* Provenance shared by indicators (interned): 24 bytes. Strings are arena offsets. */
+struct cti_meta {
+	sw_time_t valid_until;
+	uint32_t source, tags, name;
+	uint16_t feed;
+	uint8_t confidence, severity;
+};
+
+/* The intern tables used while building; freed when the store is finished. */
+struct cti_intern {
+	uint32_t *slots; /* string: arena offset; meta: index; CTI_EMPTY when free */
+	uint32_t nslots, count;
+};
+
+struct cti_store {
+	char *arena;
+	size_t arena_len, arena_cap;
+	struct cti_table tab[CTI_T_MAX];
+	struct cti_meta *meta;
+	uint32_t nmeta, capmeta;
+	uint8_t plens4[33], nplens4;  /* prefix lengths present, longest first */
+	uint8_t plens6[129], nplens6;
+	bool has4[33], has6[129];
+	struct cti_feed_stats *feeds;
+	char **feed_strs;             /* names and paths the stats point to */
+	size_t nfeeds;
+	uint32_t sid[CTI_T_MAX];
+	uint64_t version;
+	uint32_t empty_str;           /* arena offset of "" */
+	/* building only */
+	struct cti_intern istr, imeta;
+};
+
+/* What a parser found for one indicator, before it is stored. Strings are borrowed. */
+struct cti_record {
+	int type;            /* enum cti_type, or -1 to guess from the value */
+	const char *value;
+	size_t value_len;
+	const char *source, *tags, *id, *name; /* NULL: the feed's default / none */
+	size_t source_len, tags_len, id_len, name_len;
+	int confidence;      /* -1: the feed's default */
+	int severity;        /* -1: the feed's default */
+	sw_time_t valid_until;
+	bool revoked;
+};
+
+/* The feed being loaded: its config, stats, and the message budget. */
+struct cti_load {
+	struct cti_store *s;
+	const struct cti_feed_conf *fc;
+	struct cti_feed_stats *st;
+	uint16_t feed;
+	sw_time_t now;
+	const char *where;   /* path or name, for messages */
+	uint32_t def_tags;   /* arena offset of the feed's default tags */
+	uint32_t def_source; /* arena offset of the feed name */
+	uint64_t good, bad;
+	unsigned msgs;
+};
+
+/* cti_store.c */
+int cti_store_new(uint64_t version, const uint32_t sid[CTI_T_MAX], size_t nfeeds,
+		  struct cti_store **out);
+int cti_store_finish(struct cti_store *s);
+int cti_store_intern_str(struct cti_store *s, const char *p, size_t len, uint32_t *off);
+/* Validates, normalizes and stores one record; bad values are reported (line > 0: file:line,
+ * else the object id in ctx) and counted. 0, or SW_E_NOMEM/SW_E_RANGE (abort the build). */
+int cti_load_add(struct cti_load *ld, const struct cti_record *rec, unsigned long line,
+		 const char *ctx);
+/* Logs "where:line: msg" (or "where: ctx: msg") within the feed's message budget. */
+void cti_load_report(struct cti_load *ld, unsigned long line, const char *ctx, const char *fmt,
+		     ...) __attribute__((format(printf, 4, 5)));
+/* Copies the indicators of feed name from prev into ld's store; returns 0 or SW_E_NOMEM. */
+int cti_load_copy_prev(struct cti_load *ld, const struct cti_store *prev, const char *name);
+
+/* cti_feed.c */
+/* Reads and parses one feed into ld. Returns 0 when the feed loaded (bad records skipped), or
+ * why it failed before anything was stored (SW_E_IO, SW_E_INVAL: not the format, every record
+ * bad), or SW_E_NOMEM/SW_E_RANGE. */
+int cti_feed_load(struct cti_load *ld);
+int cti_feed_parse(struct cti_load *ld, const char *buf, size_t len);
+int cti_format_guess(const char *buf, size_t len);
+
+/* cti_value.c */
+/* Canonical key and display text of a value of a type. key/keylen: what is hashed; text: what a
+ * hit shows. Returns 0 or SW_E_INVAL with why set to a short reason. */
+struct cti_key {
+	uint8_t bin[17];     /* ipv4/ipv6: plen, address */
+	char text[CTI_VALUE_MAX + 2];
+	size_t text_len;
+	const void *key;
+	size_t key_len;
+};
+int cti_key_make(int type, const char *v, size_t len, struct cti_key *k, const char **why);
+int cti_domain_normalize(const char *name, size_t len, char *buf, size_t size);
+int cti_type_parse(const char *name, size_t len); /* -1 when unknown; "ip" gives -2 (either) */
+int cti_time_parse(const char *s, size_t len, sw_time_t *out);
+int cti_severity_parse(const char *s, size_t len, int *out);
+
+static inline uint64_t
+cti_hash(const void *p, size_t n, int type)
+{
+	return sw_hash64(p, n, 0x6374690000000000ULL + (uint64_t)type);
+}
+
+#endif /* SW_CTI_INT_H */
