@@ -64,6 +64,9 @@ bool spool_next(struct spool *s, struct spool_rec *rec);
 /* Writes the data to disk (fsync) and deletes segments whose records were all delivered. */
 void spool_sync(struct spool *s);
 
+/* Ends the current segment (no more appends), then spool_sync(): used at exit. */
+void spool_seal(struct spool *s);
+
 void spool_get_stats(struct spool *s, struct spool_stats *st);
 
 #endif

@@ -172,8 +172,9 @@ update_gauges(struct output_sink *s)
 {
 	struct spool_stats ss;
 
-	atomic_store_explicit(&s->st.queue_depth, (uint64_t)rd_kafka_outq_len(s->rk),
-			      memory_order_relaxed);
+	if (s->rk != NULL)
+		atomic_store_explicit(&s->st.queue_depth, (uint64_t)rd_kafka_outq_len(s->rk),
+				      memory_order_relaxed);
 	if (s->spool == NULL)
 		return;
 	spool_get_stats(s->spool, &ss);
@@ -246,8 +247,11 @@ kafka_close(struct output_sink *s)
 		}
 		for (waited = 0; rd_kafka_outq_len(s->rk) > 0 && waited < 50; waited++)
 			rd_kafka_poll(s->rk, 100);
-		update_gauges(s);
 		rd_kafka_destroy(s->rk);
+		s->rk = NULL;
+		if (s->spool != NULL)
+			spool_seal(s->spool);
+		update_gauges(s);
 		sw_notice("kafka: %llu produced, %llu delivered, %llu replayed, %llu spooled, "
 			  "%llu dropped, %llu corrupt spool records, %llu bytes left in the spool",
 			  (unsigned long long)sw_counter_get(&s->st.produced),

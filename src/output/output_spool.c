@@ -486,6 +486,16 @@ spool_sync(struct spool *s)
 }
 
 void
+spool_seal(struct spool *s)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->tail != NULL)
+		s->tail->current = false;
+	pthread_mutex_unlock(&s->lock);
+	spool_sync(s);
+}
+
+void
 spool_get_stats(struct spool *s, struct spool_stats *st)
 {
 	struct seg *g;
