@@ -86,7 +86,7 @@ test_flow_event(void)
 {
 	struct output_conf oc;
 	const char *names[] = {"/tmp/x/capture.pcap"};
-	struct eve_ctx ctx = {&oc, names, 1, 0};
+	struct eve_ctx ctx = {.conf = &oc, .source_names = names, .nsources = 1};
 	struct sw_flow f;
 	struct sbuf b;
 	json_t *j;
@@ -138,7 +138,23 @@ test_flow_event(void)
 	UNIT_CHECK_STR(str_at(j, "tcp", "tcp_flags_tc"), "13", "tcp_flags_tc");
 	UNIT_CHECK(json_is_true(json_object_get(json_object_get(j, "tcp"), "syn")), "tcp.syn");
 	UNIT_CHECK(json_object_get(json_object_get(j, "tcp"), "rst") == NULL, "no rst");
+	UNIT_CHECK(json_object_get(j, "event_id") == NULL, "no event_id without a sequence");
 	json_decref(j);
+	{
+		_Atomic uint64_t seq = 41;
+
+		snprintf(ctx.run_id, sizeof(ctx.run_id), "r1");
+		ctx.event_seq = &seq;
+		eve_format_flow(&b, &ctx, &f, NULL);
+		j = parse(&b);
+		UNIT_CHECK_STR(str_at(j, "event_id", NULL), "unit-r1-41", "event_id: sensor-run-seq");
+		json_decref(j);
+		eve_format_flow(&b, &ctx, &f, NULL);
+		j = parse(&b);
+		UNIT_CHECK_STR(str_at(j, "event_id", NULL), "unit-r1-42", "event_id: the next one");
+		json_decref(j);
+		ctx.event_seq = NULL;
+	}
 	sbuf_free(&b);
 }
 
@@ -146,7 +162,7 @@ static void
 test_stats_event(void)
 {
 	struct output_conf oc;
-	struct eve_ctx ctx = {&oc, NULL, 0, 0};
+	struct eve_ctx ctx = {.conf = &oc};
 	const struct eve_counter c[] = {
 		{"capture.packets", 10}, {"decoder.pkts", 9},          {"decoder.event.ipv4.a", 1},
 		{"decoder.event.ipv4.b", 2}, {"decoder.event.tcp.c", 3}, {"decoder.bytes", 99},
@@ -179,7 +195,7 @@ static void
 test_anomaly_event(void)
 {
 	struct output_conf oc;
-	struct eve_ctx ctx = {&oc, NULL, 0, 0};
+	struct eve_ctx ctx = {.conf = &oc};
 	struct sw_packet p;
 	struct sbuf b;
 	json_t *j;
