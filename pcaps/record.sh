@@ -4,7 +4,8 @@
 #   sudo pcaps/record.sh            # everything
 #   sudo pcaps/record.sh http dns   # only some steps
 #
-# Steps: http http6 dns tls tls13 sll sll2 pcapng truncated crafted readme
+# Steps: http http6 dns tls tls13 sll sll2 pcapng truncated crafted
+#        loss frag crafted-stream readme
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
 # generated inventory at the end of README.md.)
 #
@@ -12,6 +13,9 @@
 # (nginx, curl, dnsmasq, dig, openssl s_server); crafted edge cases come
 # from craft.py (python3 + scapy).  Needs root (tcpdump), Debian 12 tools.
 # Each server and tcpdump runs under `timeout` and is stopped by a trap.
+# loss and frag record real traffic between network namespaces (client,
+# router, server joined by veth pairs; needs ip, nft, ethtool); the
+# stream/defrag edge cases come from craft_stream.py.
 
 set -euo pipefail
 
@@ -62,8 +66,10 @@ export PATH="$PATH:/usr/sbin:/sbin"
 # ----------------------------------------------------------------------------
 WORK=
 PIDS=()
+NETNS=()        # network namespaces made by netns_setup (loss, frag)
+NSEXEC=()       # command prefix that capture_start puts before tcpdump
 cleanup() {
-    local pid
+    local pid ns
     set +e
     for pid in "${PIDS[@]}"; do
         kill -TERM "$pid" 2>/dev/null
@@ -72,6 +78,10 @@ cleanup() {
         wait "$pid" 2>/dev/null
     done
     PIDS=()
+    for ns in "${NETNS[@]+"${NETNS[@]}"}"; do
+        ip netns del "$ns" 2>/dev/null
+    done
+    NETNS=()
     [ -n "$WORK" ] && rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -119,7 +129,8 @@ capture_start() {
     CAP_FILE="$WORK/$name"
     CAP_ERR="$WORK/$name.tcpdump.log"
     rm -f "$CAP_FILE"
-    bg 120 "$CAP_ERR" tcpdump -i "$iface" -s 0 -U -n -Z root "$@" -w "$CAP_FILE" "$filter"
+    bg 120 "$CAP_ERR" "${NSEXEC[@]+"${NSEXEC[@]}"}" \
+        tcpdump -i "$iface" -s 0 -U -n -Z root "$@" -w "$CAP_FILE" "$filter"
     CAP_PID=$BG_PID
     for _ in $(seq 100); do
         grep -q "listening on" "$CAP_ERR" 2>/dev/null && { sleep 0.3; return 0; }
@@ -143,14 +154,14 @@ capture_stop() {
     if [ -z "$n" ] || [ "$n" -eq 0 ]; then
         cat "$CAP_ERR" >&2; die "nothing captured in $(basename "$CAP_FILE")"
     fi
-    install_pcap "$CAP_FILE"
+    install_pcap "$CAP_FILE" "${CAP_MAX:-307200}"
 }
 
-install_pcap() {
-    local f=$1 name size
+install_pcap() {   # FILE [MAX_BYTES]
+    local f=$1 max=${2:-307200} name size
     name=$(basename "$f")
     size=$(stat -c %s "$f")
-    [ "$size" -le 307200 ] || log "WARNING: $name is $size bytes (> 300 KB)"
+    [ "$size" -le "$max" ] || log "WARNING: $name is $size bytes (> $((max / 1024)) KB)"
     cp "$f" "$HERE/$name.tmp" && mv -f "$HERE/$name.tmp" "$HERE/$name"
     log "  $name: $(capinfos -c -M "$HERE/$name" 2>/dev/null | sed -n 's/^Number of packets: *//p') packets, $size bytes"
 }
@@ -365,6 +376,247 @@ step_crafted() {
 }
 
 # ----------------------------------------------------------------------------
+# network namespaces (loss, frag)
+# ----------------------------------------------------------------------------
+#   client ns  vc 10.99.0.1/24 fd99:0::1/64 ---- rc (router ns) 10.99.0.254 fd99:0::fe
+#   server ns  vs 10.99.1.2/24 fd99:1::2/64 ---- rs (router ns) 10.99.1.254 fd99:1::fe
+# The loss is made in the router's forward chain: a packet dropped there is
+# lost on the wire as far as the server's TCP knows (a drop in the server's
+# own output chain is reported to its TCP as a local send error, and the
+# segment is simply sent again: the wire shows no retransmission at all).
+# Offloads (TSO/GSO/GRO/checksum) are off so that the capture holds real
+# MTU-sized frames with real checksums.
+NS_C= NS_R= NS_S=
+V4_CLIENT=10.99.0.1 V4_SERVER=10.99.1.2
+V6_CLIENT=fd99:0::1 V6_SERVER=fd99:1::2
+need_tools() {
+    local t
+    for t in "$@"; do
+        command -v "$t" >/dev/null 2>&1 ||
+            die "$t missing (Debian packages: iproute2, nftables, ethtool, curl, nginx)"
+    done
+}
+netns_setup() {
+    need_tools ip nft ethtool
+    NS_C=swrec-c-$$ NS_R=swrec-r-$$ NS_S=swrec-s-$$
+    local ns n
+    for ns in "$NS_C" "$NS_R" "$NS_S"; do
+        ip netns add "$ns"
+        NETNS+=("$ns")
+        ip -n "$ns" link set lo up
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+    done
+    ip link add vc netns "$NS_C" type veth peer name rc netns "$NS_R"
+    ip link add vs netns "$NS_S" type veth peer name rs netns "$NS_R"
+    ip -n "$NS_C" addr add "$V4_CLIENT/24" dev vc
+    ip -n "$NS_C" addr add "$V6_CLIENT/64" dev vc nodad
+    ip -n "$NS_R" addr add 10.99.0.254/24 dev rc
+    ip -n "$NS_R" addr add fd99:0::fe/64 dev rc nodad
+    ip -n "$NS_S" addr add "$V4_SERVER/24" dev vs
+    ip -n "$NS_S" addr add "$V6_SERVER/64" dev vs nodad
+    ip -n "$NS_R" addr add 10.99.1.254/24 dev rs
+    ip -n "$NS_R" addr add fd99:1::fe/64 dev rs nodad
+    for n in "$NS_C:vc" "$NS_R:rc" "$NS_R:rs" "$NS_S:vs"; do
+        ip -n "${n%%:*}" link set "${n#*:}" up
+        ip netns exec "${n%%:*}" ethtool -K "${n#*:}" tso off gso off gro off tx off rx off \
+            >/dev/null 2>&1 || true
+    done
+    ip -n "$NS_C" route add default via 10.99.0.254
+    ip -n "$NS_C" -6 route add default via fd99:0::fe
+    ip -n "$NS_S" route add default via 10.99.1.254
+    ip -n "$NS_S" -6 route add default via fd99:1::fe
+    ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+    # resolve the neighbours before any capture starts (a fresh veth may not answer the
+    # first IPv6 neighbour solicitation, and the packets would then wait a second)
+    local ok=
+    for _ in $(seq 50); do
+        ip netns exec "$NS_C" "$PY" -c 'import socket, sys
+for a in sys.argv[1:]:
+    s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b"warm-up", (a, 9))' "$V4_SERVER" "$V6_SERVER"
+        if ip -n "$NS_C" neigh show 10.99.0.254 | grep -q lladdr &&
+           ip -n "$NS_C" -6 neigh show fd99:0::fe | grep -q lladdr &&
+           ip -n "$NS_R" neigh show "$V4_SERVER" | grep -q lladdr &&
+           ip -n "$NS_R" -6 neigh show "$V6_SERVER" | grep -q lladdr; then
+            ok=1; break
+        fi
+        sleep 0.1
+    done
+    [ -n "$ok" ] || die "namespaces: neighbours not resolved after 5 s"
+    sleep 1   # let the IPv6 multicast listener reports of the new links pass
+}
+netns_teardown() {
+    local ns
+    for ns in "${NETNS[@]+"${NETNS[@]}"}"; do ip netns del "$ns" 2>/dev/null || true; done
+    NETNS=()
+    NSEXEC=()
+}
+
+LOSS_SIZE=4194304     # 4 MiB
+LOSS_SEED=20261125
+step_loss() {
+    log "loss-http.pcap: nginx -> curl across namespaces, 3% of the server's TCP packets dropped"
+    need_tools nginx curl
+    netns_setup
+    local d="$WORK/loss"
+    mkdir -p "$d/www" "$d/tmp" "$d/logs"
+    # 4 MiB from a seeded Mersenne Twister: the same bytes on every run
+    "$PY" -c 'import random, sys
+sys.stdout.buffer.write(random.Random(int(sys.argv[1])).randbytes(int(sys.argv[2])))' \
+        "$LOSS_SEED" "$LOSS_SIZE" >"$d/www/big.bin"
+    touch -d "$FIXED_MTIME" "$d/www/big.bin"
+    local sum
+    sum=$(sha256sum "$d/www/big.bin" | cut -d' ' -f1)
+    cat >"$d/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid $d/nginx.pid;
+error_log $d/logs/error.log warn;
+events { worker_connections 64; }
+http {
+    access_log $d/logs/access.log;
+    client_body_temp_path $d/tmp/body;
+    proxy_temp_path $d/tmp/proxy;
+    fastcgi_temp_path $d/tmp/fastcgi;
+    uwsgi_temp_path $d/tmp/uwsgi;
+    scgi_temp_path $d/tmp/scgi;
+    types { application/octet-stream bin; }
+    default_type application/octet-stream;
+    server_tokens off;
+    sendfile off;
+    keepalive_timeout 10;
+    server {
+        listen $V4_SERVER:$HTTP_PORT;
+        server_name demo.example;
+        root $d/www;
+    }
+}
+EOF
+    bg 120 "$d/logs/stderr.log" ip netns exec "$NS_S" \
+        nginx -e "$d/logs/error.log" -p "$d/" -c "$d/nginx.conf"
+    local ngx=$BG_PID
+    for _ in $(seq 50); do
+        [ -n "$(ip netns exec "$NS_S" ss -Hltn "sport = :$HTTP_PORT")" ] && break
+        sleep 0.1
+    done
+    [ -n "$(ip netns exec "$NS_S" ss -Hltn "sport = :$HTTP_PORT")" ] ||
+        { cat "$d/logs/"* >&2; die "nginx did not start in $NS_S"; }
+    # the loss: only in the router, only the server's TCP packets
+    ip netns exec "$NS_R" nft -f - <<EOF
+table inet swloss {
+    chain lossy {
+        type filter hook forward priority 0; policy accept;
+        ip saddr $V4_SERVER meta l4proto tcp numgen random mod 100 < 3 counter drop
+    }
+}
+EOF
+    NSEXEC=(ip netns exec "$NS_C")
+    CAP_MAX=$((8 * 1024 * 1024))
+    # -B: 64 MB kernel buffer, a 4 MB transfer on a veth is fast
+    capture_start loss-http.pcap vc "tcp port $HTTP_PORT" -B 65536
+    run ip netns exec "$NS_C" curl -sS --max-time 60 -A "$UA" \
+        --resolve "demo.example:$HTTP_PORT:$V4_SERVER" -o "$d/got.bin" \
+        -w '    %{http_code} %{url_effective} %{size_download} bytes\n' \
+        "http://demo.example:$HTTP_PORT/big.bin"
+    capture_stop
+    CAP_MAX=
+    stop "$ngx"
+    log "  dropped by the router: $(ip netns exec "$NS_R" nft list chain inet swloss lossy |
+        sed -n 's/.*counter packets \([0-9]*\).*/\1/p') packets"
+    [ "$(sha256sum <"$d/got.bin" | cut -d' ' -f1)" = "$sum" ] ||
+        die "curl got a different file"
+    echo "$sum  big.bin" >"$HERE/loss-http.sha256"
+    local rtx ooo
+    rtx=$(tshark -r "$HERE/loss-http.pcap" -Y tcp.analysis.retransmission 2>/dev/null | wc -l)
+    ooo=$(tshark -r "$HERE/loss-http.pcap" -Y tcp.analysis.out_of_order 2>/dev/null | wc -l)
+    log "  sha256 $sum, tshark: $rtx retransmissions, $ooo out-of-order"
+    [ "$rtx" -gt 0 ] || die "loss-http.pcap holds no retransmission (is the nft rule active?)"
+    netns_teardown
+}
+
+FRAG_PORT=19000
+step_frag() {
+    log "frag-udp.pcap: UDP datagrams of 3000-6000 bytes, route MTU 1000 (IPv4) / 1280 (IPv6)"
+    netns_setup
+    local d="$WORK/frag"
+    mkdir -p "$d"
+    # route MTUs of the client: 1000 for IPv4; IPv6 cannot go below 1280 (a link
+    # MTU under 1280 removes IPv6 from the interface), so 1280 there
+    ip -n "$NS_C" route replace default via 10.99.0.254 mtu lock 1000
+    ip -n "$NS_C" -6 route replace default via fd99:0::fe mtu 1280
+    # a listener in the server namespace: what the kernel reassembled, as sha256s
+    cat >"$d/listen.py" <<'EOF'
+import hashlib, select, socket, sys
+port, n, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+socks = []
+for fam, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    if fam == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind((addr, port))
+    socks.append(s)
+got = []
+print("listening", flush=True)
+while len(got) < n:
+    r, _, _ = select.select(socks, [], [], 20)
+    if not r:
+        break
+    for s in r:
+        data, _ = s.recvfrom(70000)
+        got.append("%s  %d" % (hashlib.sha256(data).hexdigest(), len(data)))
+with open(out, "w") as f:
+    f.write("\n".join(sorted(got)) + "\n")
+EOF
+    # client: one socket (one source port) per datagram, so each datagram is its own flow
+    cat >"$d/send.py" <<'EOF'
+import hashlib, socket, sys, time
+port, v4, v6 = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+plan = [(socket.AF_INET, v4, 3000), (socket.AF_INET, v4, 4000), (socket.AF_INET, v4, 5000),
+        (socket.AF_INET, v4, 6000), (socket.AF_INET6, v6, 3000), (socket.AF_INET6, v6, 4500),
+        (socket.AF_INET6, v6, 6000)]
+for k, (fam, dst, size) in enumerate(plan):
+    data = bytes((i * 13 + k * 71 + 5) & 0xff for i in range(size))
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0" if fam == socket.AF_INET else "::", 41000 + k))
+    if fam == socket.AF_INET:   # let the kernel fragment (no DF / PMTU discovery)
+        s.setsockopt(socket.IPPROTO_IP, 10, 0)   # IP_MTU_DISCOVER = IP_PMTUDISC_DONT
+    s.sendto(data, (dst, port))
+    s.close()
+    print("%s  %d  %s  %d" % (hashlib.sha256(data).hexdigest(), size,
+                              "ipv4" if fam == socket.AF_INET else "ipv6", 41000 + k))
+    time.sleep(0.05)
+EOF
+    bg 60 "$d/listen.log" ip netns exec "$NS_S" "$PY" "$d/listen.py" "$FRAG_PORT" 7 "$d/received"
+    local lst=$BG_PID
+    for _ in $(seq 50); do grep -q listening "$d/listen.log" && break; sleep 0.1; done
+    NSEXEC=(ip netns exec "$NS_C")
+    capture_start frag-udp.pcap vc "udp port $FRAG_PORT or (ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44)"
+    ip netns exec "$NS_C" "$PY" "$d/send.py" "$FRAG_PORT" "$V4_SERVER" "$V6_SERVER" >"$d/sent"
+    capture_stop
+    wait "$lst" 2>/dev/null || true
+    stop "$lst"
+    sed 's/^/    /' "$d/sent" >&2
+    [ "$(awk '{print $1, $2}' "$d/sent" | sort)" = "$(awk '{print $1, $2}' "$d/received" | sort)" ] ||
+        { cat "$d/received" >&2; die "the server did not receive every datagram intact"; }
+    {
+        echo "# sha256  size  family  client-port (UDP to port $FRAG_PORT, one datagram each)"
+        cat "$d/sent"
+    } >"$HERE/frag-udp.sha256"
+    log "  $(tshark -r "$HERE/frag-udp.pcap" 2>/dev/null | wc -l) frames, 7 datagrams"
+    netns_teardown
+}
+
+step_crafted_stream() {
+    log "crafted stream/defrag pcaps (craft_stream.py, $PY)"
+    mkdir -p "$WORK/crafted-stream"
+    "$PY" "$HERE/craft_stream.py" "$WORK/crafted-stream" >&2
+    local f
+    for f in "$WORK"/crafted-stream/*.pcap; do install_pcap "$f" $((4 * 1024 * 1024)); done
+}
+
+# ----------------------------------------------------------------------------
 # README inventory (between the markers at the end of README.md)
 # ----------------------------------------------------------------------------
 step_readme() {
@@ -417,7 +669,8 @@ main() {
     WORK=$(mktemp -d /tmp/spanwatch-record.XXXXXX)
     chmod 755 "$WORK"
     local steps=("$@")
-    [ ${#steps[@]} -gt 0 ] || steps=(http http6 sll sll2 dns tls tls13 pcapng truncated crafted readme)
+    [ ${#steps[@]} -gt 0 ] ||
+        steps=(http http6 sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -431,8 +684,11 @@ main() {
             pcapng)    step_pcapng ;;
             truncated) step_truncated ;;
             crafted)   step_crafted ;;
+            loss)      step_loss ;;
+            frag)      step_frag ;;
+            crafted-stream) step_crafted_stream ;;
             readme)    step_readme ;;
-            *) die "unknown step '$s' (http http6 sll sll2 dns tls tls13 pcapng truncated crafted readme)" ;;
+            *) die "unknown step '$s' (http http6 sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream readme)" ;;
         esac
     done
     nginx_stop

@@ -38,6 +38,7 @@ struct sw_worker {
 	struct sw_ring *ring;
 	struct flow_table *flows;
 	struct stream_worker *stream;
+	struct dpi_worker *dpi;
 	struct sbuf evbuf;
 	sw_time_t now, last_expire;
 	sw_counter_t packets;
@@ -76,6 +77,8 @@ run_conf_load(struct sw_ctx *ctx, struct conf_doc *doc)
 		r = SW_E_CONFIG;
 	if (stream_conf_load(doc, &ctx->stream) != 0)
 		r = SW_E_CONFIG;
+	if (dpi_conf_load(doc, &ctx->dpi) != 0)
+		r = SW_E_CONFIG;
 	if (output_conf_load(doc, &ctx->output) != 0)
 		r = SW_E_CONFIG;
 	if (conf_check_unused(doc) != 0)
@@ -108,6 +111,14 @@ run_worker_packets(struct sw_ctx *ctx, uint32_t i)
 	return sw_counter_get(&ctx->workers[i].packets);
 }
 
+struct dpi_stats *
+run_worker_dpi_stats(struct sw_ctx *ctx, uint32_t i)
+{
+	struct sw_worker *w = &ctx->workers[i];
+
+	return w->dpi != NULL ? dpi_worker_stats(w->dpi) : NULL;
+}
+
 struct stream_stats *
 run_worker_stream_stats(struct sw_ctx *ctx, uint32_t i)
 {
@@ -125,11 +136,15 @@ worker_flow_end(struct sw_flow *f, void *arg)
 	struct stream_dir_info info[2];
 	bool has_stream = w->stream != NULL && stream_flow_end(w->stream, f, info);
 
-	if (ctx->out == NULL || !output_enabled(ctx->out, EVE_FLOW))
-		return;
-	eve_format_flow(&w->evbuf, &ctx->eve, f, has_stream ? info : NULL);
-	if (!sbuf_failed(&w->evbuf))
-		output_write(ctx->out, EVE_FLOW, w->evbuf.p, w->evbuf.len);
+	if (w->dpi != NULL)
+		dpi_flow_finish(w->dpi, f);
+	if (ctx->out != NULL && output_enabled(ctx->out, EVE_FLOW)) {
+		eve_format_flow(&w->evbuf, &ctx->eve, f, has_stream ? info : NULL);
+		if (!sbuf_failed(&w->evbuf))
+			output_write(ctx->out, EVE_FLOW, w->evbuf.p, w->evbuf.len);
+	}
+	if (w->dpi != NULL)
+		dpi_flow_free(w->dpi, f);
 }
 
 /* A stream anomaly: an anomaly event of type "stream" for the flow. */
@@ -171,6 +186,8 @@ worker_packet(struct sw_worker *w, struct sw_packet *p)
 		return;
 	if (f->proto == 6 && w->stream != NULL)
 		stream_packet(w->stream, f, dir, p);
+	if (w->dpi != NULL)
+		dpi_packet(w->dpi, f, dir, p);
 	/* the app-layer and detection stages attach here */
 }
 
@@ -229,6 +246,8 @@ workers_start(struct sw_ctx *ctx)
 		w->id = i;
 		sbuf_init(&w->evbuf);
 		if ((r = flow_table_new(&ctx->flow, worker_flow_end, w, &w->flows)) != 0)
+			return r;
+		if (ctx->dpi.enabled && (r = dpi_worker_new(&ctx->dpi, &w->dpi)) != 0)
 			return r;
 		if (ctx->stream.enabled &&
 		    (r = stream_worker_new(&ctx->stream, ctx->stream.memcap / ctx->nworkers, NULL,
@@ -306,6 +325,7 @@ workers_free(struct sw_ctx *ctx)
 			flow_table_flush(w->flows, w->now, FLOW_END_SHUTDOWN);
 		flow_table_free(w->flows);
 		stream_worker_free(w->stream);
+		dpi_worker_free(w->dpi);
 		sw_ring_free(w->ring);
 		sbuf_free(&w->evbuf);
 	}

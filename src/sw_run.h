@@ -14,6 +14,7 @@
 #include "flow/flow.h"
 #include "output/output.h"
 #include "stream/stream.h"
+#include "dpi/dpi.h"
 
 struct run_conf {
 	uint32_t workers; /* 0: one per core */
@@ -33,6 +34,7 @@ struct sw_ctx {
 	struct defrag_conf defrag_conf;
 	struct flow_conf flow;
 	struct stream_conf stream;
+	struct dpi_conf dpi;
 	struct output_conf output;
 
 	const struct capture_ops *cap_ops;
@@ -72,5 +74,6 @@ void run_report_stats(struct sw_ctx *ctx, bool final);
 struct flow_stats *run_worker_flow_stats(struct sw_ctx *ctx, uint32_t i);
 uint64_t run_worker_packets(struct sw_ctx *ctx, uint32_t i);
 struct stream_stats *run_worker_stream_stats(struct sw_ctx *ctx, uint32_t i);
+struct dpi_stats *run_worker_dpi_stats(struct sw_ctx *ctx, uint32_t i);
 
 #endif

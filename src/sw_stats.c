@@ -157,6 +157,28 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			for (k = 0; names[k] != NULL; k++)
 				put(cs, names[k], v[k]);
 	}
+	if (ctx->dpi.enabled) {
+		uint64_t dv[6] = {0};
+
+		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
+			struct dpi_stats *ds = run_worker_dpi_stats(ctx, i);
+
+			if (ds == NULL)
+				continue;
+			dv[0] += sw_counter_get(&ds->flows);
+			dv[1] += sw_counter_get(&ds->detected);
+			dv[2] += sw_counter_get(&ds->guessed);
+			dv[3] += sw_counter_get(&ds->failed);
+			dv[4] += sw_counter_get(&ds->packets);
+			dv[5] += sw_counter_get(&ds->active);
+		}
+		put(cs, "dpi.flows", dv[0]);
+		put(cs, "dpi.detected", dv[1]);
+		put(cs, "dpi.guessed", dv[2]);
+		put(cs, "dpi.failed", dv[3]);
+		put(cs, "dpi.packets", dv[4]);
+		put(cs, "dpi.active", dv[5]);
+	}
 	{
 		const struct output_kafka_stats *ks = ctx->out != NULL
 							      ? output_kafka_get_stats(ctx->out)

@@ -9,6 +9,7 @@
 #include "decode/decode.h"
 #include "flow/flow.h"
 #include "stream/stream.h"
+#include "dpi/dpi.h"
 
 /* ---- JSON writer -------------------------------------------------------------------------- */
 

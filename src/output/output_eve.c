@@ -121,7 +121,28 @@ eve_flow_tuple(struct jw *w, const struct eve_ctx *ctx, const struct sw_flow *f)
 	}
 	if (flow_community_id_flow(ctx->cid_seed, f, cid, sizeof(cid)) == 0)
 		jw_str(w, "community_id", cid);
-	jw_str(w, "app_proto", "unknown");
+	jw_str(w, "app_proto", dpi_flow_info(f) != NULL ? dpi_flow_info(f)->app_proto : "unknown");
+}
+
+/* nDPI's view of the flow: protocol, category, confidence and risks. */
+static void
+eve_ndpi(struct jw *w, const struct dpi_info *in)
+{
+	int r;
+
+	jw_obj_begin(w, "ndpi");
+	jw_str(w, "protocol", in->ndpi_proto);
+	if (in->category != NULL)
+		jw_str(w, "category", in->category);
+	if (in->confidence != NULL)
+		jw_str(w, "confidence", in->confidence);
+	if (in->risk != 0) {
+		jw_arr_begin(w, "risks");
+		for (r = dpi_risk_next(in->risk, 0); r >= 0; r = dpi_risk_next(in->risk, r + 1))
+			jw_str(w, NULL, dpi_risk_name(r));
+		jw_arr_end(w);
+	}
+	jw_obj_end(w);
 }
 
 void
@@ -204,6 +225,8 @@ eve_format_flow(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow 
 			jw_bool(&w, "midstream", true);
 		jw_obj_end(&w);
 	}
+	if (dpi_flow_info(f) != NULL)
+		eve_ndpi(&w, dpi_flow_info(f));
 	if (stream != NULL) {
 		jw_obj_begin(&w, "stream");
 		eve_stream_dir(&w, "toserver", &stream[FLOW_TO_SERVER]);

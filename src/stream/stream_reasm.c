@@ -482,7 +482,12 @@ check_acked_gap(struct stream_worker *w, struct sw_flow *f, enum flow_dir dir, s
 	}
 	if (sd->held != NULL && SEQ_LEQ(sd->held->seq, sd->next_seq))
 		return;
-	if (++sd->gap_wait < GAP_GRACE_PACKETS)
+	/* the packet that showed the hole, then GAP_GRACE_PACKETS more before it is a gap */
+	if (sd->gap_wait == 0) {
+		sd->gap_wait = 1;
+		return;
+	}
+	if (sd->gap_wait++ <= GAP_GRACE_PACKETS)
 		return;
 	upto = sd->acked;
 	if ((sd->flags & SD_FIN_SEEN) && SEQ_GT(upto, sd->fin_seq))
@@ -577,6 +582,13 @@ stream_packet(struct stream_worker *w, struct sw_flow *f, enum flow_dir dir,
 		urg = seq + p->tcp_urp - 1;
 	}
 
+	if (len > 0 && (sd->flags & SD_FIN_SEEN) && SEQ_GEQ(seq, sd->fin_seq) &&
+	    !((fl & SW_TH_FIN) && seq + len == sd->fin_seq)) {
+		/* data after this side's FIN: the receiver has closed that direction */
+		sw_counter_add(&w->st.after_close, 1);
+		stream_event(w, f, p, STREAM_EV_PKT_AFTER_CLOSE);
+		len = 0;
+	}
 	if (len > 0 && !(sd->flags & (SD_DEPTH | SD_BYPASS | SD_RST))) {
 		uint32_t end = seq + len;
 

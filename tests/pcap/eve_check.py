@@ -12,7 +12,8 @@ import sys
 
 # Per event type: the dotted paths kept. A path missing from an event is left out.
 FIELDS = {
-    "flow": ["src_ip", "src_port", "dest_ip", "dest_port", "proto", "vlan", "icmp_type",
+    "flow": ["src_ip", "src_port", "dest_ip", "dest_port", "proto", "app_proto", "ndpi.protocol",
+             "vlan", "icmp_type",
              "icmp_code", "community_id", "flow_id", "timestamp", "pcap_filename",
              "flow.pkts_toserver", "flow.pkts_toclient", "flow.bytes_toserver",
              "flow.bytes_toclient", "flow.start", "flow.end", "flow.state", "flow.reason",

@@ -1,0 +1,249 @@
+/* src/dpi/dpi_ndpi.c: the nDPI wrapper (nDPI 4.2 API: ndpi_detection_process_packet on the IP
+ * header, ndpi_extra_dissection_possible, ndpi_detection_giveup). */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ndpi/ndpi_api.h>
+
+#include "dpi/dpi.h"
+
+struct dpi_state {
+	struct dpi_info info;
+	struct ndpi_flow_struct *nflow; /* NULL once classification is over */
+	uint32_t fed;
+};
+
+struct dpi_worker {
+	struct dpi_conf conf;
+	struct ndpi_detection_module_struct *ndpi;
+	struct dpi_stats st;
+};
+
+static const struct conf_key dpi_keys[] = {
+	{"dpi.enabled", CONF_BOOL, offsetof(struct dpi_conf, enabled), "yes", 0, 0, NULL},
+	{"dpi.max-packets.tcp", CONF_U32, offsetof(struct dpi_conf, max_packets_tcp), "80", 1, 10000,
+	 NULL},
+	{"dpi.max-packets.udp", CONF_U32, offsetof(struct dpi_conf, max_packets_udp), "24", 1, 10000,
+	 NULL},
+	{"dpi.guess", CONF_BOOL, offsetof(struct dpi_conf, guess), "yes", 0, 0, NULL},
+	{NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+int
+dpi_conf_load(struct conf_doc *doc, struct dpi_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	return conf_apply(doc, dpi_keys, conf);
+}
+
+int
+dpi_worker_new(const struct dpi_conf *conf, struct dpi_worker **out)
+{
+	struct dpi_worker *w;
+	NDPI_PROTOCOL_BITMASK all;
+
+	*out = NULL;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return SW_E_NOMEM;
+	w->conf = *conf;
+	if ((w->ndpi = ndpi_init_detection_module(ndpi_no_prefs)) == NULL) {
+		free(w);
+		sw_err("nDPI: cannot initialise a detection module");
+		return SW_E_NOMEM;
+	}
+	NDPI_BITMASK_SET_ALL(all);
+	ndpi_set_protocol_detection_bitmask2(w->ndpi, &all);
+	ndpi_finalize_initialization(w->ndpi);
+	*out = w;
+	return 0;
+}
+
+void
+dpi_worker_free(struct dpi_worker *w)
+{
+	if (w == NULL)
+		return;
+	ndpi_exit_detection_module(w->ndpi);
+	free(w);
+}
+
+struct dpi_stats *
+dpi_worker_stats(struct dpi_worker *w)
+{
+	return &w->st;
+}
+
+const struct dpi_info *
+dpi_flow_info(const struct sw_flow *f)
+{
+	const struct dpi_state *s = f->dpi;
+
+	return s != NULL ? &s->info : NULL;
+}
+
+/* nDPI protocol names as Suricata's app_proto spells the same protocols. */
+static void
+eve_app_proto(const char *ndpi_name, char *out, size_t size)
+{
+	static const struct {
+		const char *ndpi, *eve;
+	} map[] = {
+		{"FTP_CONTROL", "ftp"}, {"FTP_DATA", "ftp-data"}, {"DHCPV6", "dhcp"},
+		{"DoH_DoT", "tls"},     {"IMAPS", "tls"},          {"POPS", "tls"},
+		{"SMTPS", "tls"},       {"SMBv1", "smb"},          {"SMBv23", "smb"},
+		{"Kerberos", "krb5"},   {"RDP", "rdp"},            {"DCE_RPC", "dcerpc"},
+		{"NetBIOS", "nbss"},    {"Unknown", "failed"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(ndpi_name, map[i].ndpi) == 0) {
+			snprintf(out, size, "%s", map[i].eve);
+			return;
+		}
+	}
+	for (i = 0; ndpi_name[i] != '\0' && i + 1 < size; i++)
+		out[i] = (char)tolower((unsigned char)ndpi_name[i]);
+	out[i] = '\0';
+}
+
+static void
+fill_info(struct dpi_worker *w, struct dpi_state *s, ndpi_protocol proto)
+{
+	struct dpi_info *in = &s->info;
+	char name[64];
+	uint16_t main_id;
+
+	in->master = proto.master_protocol;
+	in->app = proto.app_protocol;
+	ndpi_protocol2name(w->ndpi, proto, in->ndpi_proto, sizeof(in->ndpi_proto));
+	/* app_proto is the transport-level protocol: TLS for TLS.Google, HTTP for HTTP.Facebook */
+	main_id = proto.master_protocol != NDPI_PROTOCOL_UNKNOWN ? proto.master_protocol
+								  : proto.app_protocol;
+	snprintf(name, sizeof(name), "%s", ndpi_get_proto_name(w->ndpi, main_id));
+	eve_app_proto(name, in->app_proto, sizeof(in->app_proto));
+	in->category = ndpi_category_get_name(w->ndpi, proto.category);
+	if (s->nflow != NULL) {
+		in->risk = s->nflow->risk;
+		in->confidence = ndpi_confidence_get_name(s->nflow->confidence);
+	}
+}
+
+static void
+state_release(struct dpi_worker *w, struct dpi_state *s)
+{
+	if (s->nflow != NULL) {
+		ndpi_flow_free(s->nflow);
+		s->nflow = NULL;
+		atomic_store_explicit(&w->st.active, sw_counter_get(&w->st.active) - 1,
+				      memory_order_relaxed);
+	}
+}
+
+void
+dpi_packet(struct dpi_worker *w, struct sw_flow *f, enum flow_dir dir,
+	   const struct sw_packet *p)
+{
+	struct dpi_state *s = f->dpi;
+	ndpi_protocol proto;
+	uint32_t budget, len;
+
+	(void)dir;
+	if (s == NULL) {
+		if ((s = calloc(1, sizeof(*s))) == NULL)
+			return;
+		if ((s->nflow = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT)) == NULL) {
+			free(s);
+			return;
+		}
+		memset(s->nflow, 0, SIZEOF_FLOW_STRUCT);
+		snprintf(s->info.app_proto, sizeof(s->info.app_proto), "unknown");
+		f->dpi = s;
+		sw_counter_add(&w->st.flows, 1);
+		sw_counter_add(&w->st.active, 1);
+	}
+	if (s->nflow == NULL)
+		return; /* classification is over */
+	budget = f->proto == 6 ? w->conf.max_packets_tcp : w->conf.max_packets_udp;
+	len = p->caplen - p->l3_off;
+	if (len > 0xffff)
+		len = 0xffff;
+	proto = ndpi_detection_process_packet(w->ndpi, s->nflow, p->data + p->l3_off,
+					      (unsigned short)len, p->ts / 1000);
+	s->fed++;
+	sw_counter_add(&w->st.packets, 1);
+	if (proto.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
+	    proto.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
+		fill_info(w, s, proto);
+		if (!ndpi_extra_dissection_possible(w->ndpi, s->nflow) || s->fed >= budget) {
+			s->info.done = true;
+			sw_counter_add(&w->st.detected, 1);
+			state_release(w, s);
+		}
+		return;
+	}
+	if (s->fed >= budget)
+		dpi_flow_finish(w, f);
+}
+
+void
+dpi_flow_finish(struct dpi_worker *w, struct sw_flow *f)
+{
+	struct dpi_state *s = f->dpi;
+	ndpi_protocol proto;
+	uint8_t guessed = 0;
+
+	if (s == NULL || s->info.done)
+		return;
+	if (s->nflow != NULL) {
+		if (s->info.master == NDPI_PROTOCOL_UNKNOWN && s->info.app == NDPI_PROTOCOL_UNKNOWN) {
+			proto = ndpi_detection_giveup(w->ndpi, s->nflow, w->conf.guess ? 1 : 0,
+						      &guessed);
+			fill_info(w, s, proto);
+			s->info.guessed = guessed != 0;
+			if (proto.app_protocol == NDPI_PROTOCOL_UNKNOWN &&
+			    proto.master_protocol == NDPI_PROTOCOL_UNKNOWN)
+				sw_counter_add(&w->st.failed, 1);
+			else if (guessed)
+				sw_counter_add(&w->st.guessed, 1);
+			else
+				sw_counter_add(&w->st.detected, 1);
+		} else {
+			sw_counter_add(&w->st.detected, 1);
+		}
+	}
+	s->info.done = true;
+	state_release(w, s);
+}
+
+void
+dpi_flow_free(struct dpi_worker *w, struct sw_flow *f)
+{
+	struct dpi_state *s = f->dpi;
+
+	if (s == NULL)
+		return;
+	state_release(w, s);
+	free(s);
+	f->dpi = NULL;
+}
+
+int
+dpi_risk_next(uint64_t risk, int from)
+{
+	int i;
+
+	for (i = from < 1 ? 1 : from; i < 64; i++)
+		if (risk & (1ULL << i))
+			return i;
+	return -1;
+}
+
+const char *
+dpi_risk_name(int index)
+{
+	return ndpi_risk2str((ndpi_risk_enum)index);
+}
