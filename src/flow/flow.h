@@ -72,6 +72,7 @@ struct sw_flow {
 	/* state of later stages, owned and freed by them when the flow ends */
 	void *stream;
 	void *dpi;
+	void *app;
 
 	/* table links, private to the flow stage */
 	struct sw_flow *hnext;
