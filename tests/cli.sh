@@ -72,8 +72,16 @@ cp "$PCAPS/dns.pcap" "$tmp/dir/b.pcap"
 cp "$PCAPS/http.pcap" "$tmp/dir/a.pcap"
 sw -r "$tmp/dir" --workers 1
 check "-r DIR reads every capture in it" test "$(events flow)" -eq 14
-first=$("$PY" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["pcap_filename"])' "$tmp/out")
-check "-r DIR reads files in name order (a.pcap first)" test "$first" = "$tmp/dir/a.pcap"
+# anomaly events leave as packets are read: the first names the first file read, the last
+# the last one
+cp "$PCAPS/malformed.pcap" "$tmp/dir/0.pcap"
+cp "$PCAPS/malformed.pcap" "$tmp/dir/z.pcap"
+sw -r "$tmp/dir" --workers 1 --set 'outputs.eve.types=[anomaly]'
+order=$("$PY" -c 'import json,sys
+names = [json.loads(l)["pcap_filename"].rsplit("/", 1)[1] for l in open(sys.argv[1])]
+print(names[0], names[-1])' "$tmp/out")
+rm -f "$tmp/dir/0.pcap" "$tmp/dir/z.pcap"
+check "-r DIR reads files in name order" test "$order" = "0.pcap z.pcap"
 mkdir "$tmp/empty"
 sw -r "$tmp/empty"
 check "-r of an empty directory is an error" has "no capture files" "$tmp/err"

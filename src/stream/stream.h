@@ -16,8 +16,8 @@ enum stream_policy {
 	STREAM_POLICY_LAST = 1,    /* the last copy always */
 	STREAM_POLICY_BSD = 2,     /* old data, unless the new segment starts before it */
 	STREAM_POLICY_LINUX = 3,   /* BSD, and also new data that starts with it and ends after */
-	STREAM_POLICY_WINDOWS = 4, /* old data, unless the new segment starts before it and
-				      covers all of it */
+	STREAM_POLICY_WINDOWS = 4, /* as bsd: how Snort 3 and Suricata resolve TCP overlaps for
+				      Windows targets */
 	STREAM_POLICY_MAX
 };
 

@@ -310,11 +310,10 @@ new_wins(int policy, uint32_t ns, uint32_t ne, uint32_t os, uint32_t oe)
 	case STREAM_POLICY_LAST:
 		return true;
 	case STREAM_POLICY_BSD:
+	case STREAM_POLICY_WINDOWS: /* Snort 3's and Suricata's windows resolve like bsd */
 		return SEQ_LT(ns, os);
 	case STREAM_POLICY_LINUX:
 		return SEQ_LT(ns, os) || (ns == os && SEQ_GT(ne, oe));
-	case STREAM_POLICY_WINDOWS:
-		return SEQ_LT(ns, os) && SEQ_GEQ(ne, oe);
 	case STREAM_POLICY_FIRST:
 	default:
 		return false;

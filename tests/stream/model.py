@@ -8,7 +8,8 @@ When a new segment N overlaps held data, the decision is made per held segment O
   first:   old kept                      last:  new wins
   bsd:     new wins iff N.start < O.start
   linux:   new wins iff N.start < O.start or (N.start == O.start and N.end > O.end)
-  windows: new wins iff N.start < O.start and N.end >= O.end
+  windows: for TCP as bsd (Snort 3 and Suricata treat windows like bsd for TCP segments);
+           for IP fragments: new wins iff N.start < O.start and N.end >= O.end
 Bytes of N not covered by held data are always added. The in-order segment at the next expected
 offset is delivered at once, unless it overlaps held data (then the same rule applies first).
 
@@ -23,7 +24,9 @@ POLICIES = ("first", "last", "bsd", "linux", "windows")
 READINGS = ("orig", "inplace", "trim")
 
 
-def new_wins(policy, ns, ne, os_, oe):
+def new_wins(policy, ns, ne, os_, oe, tcp=True):
+    if policy == "windows" and tcp:
+        policy = "bsd"
     if policy == "first":
         return False
     if policy == "last":
@@ -46,7 +49,7 @@ class Seg:
         return self.start + len(self.data)
 
 
-def reassemble(segments, policy, reading="trim", base=0):
+def reassemble(segments, policy, reading="trim", base=0, tcp=True):
     """segments: [(offset, bytes)] in arrival order, offsets in the stream; base: the next
     expected offset before the first of them. Returns (delivered bytes, held bytes left at the
     end in offset order): what a flow end would flush after the gap."""
@@ -68,7 +71,7 @@ def reassemble(segments, policy, reading="trim", base=0):
                 newheld.append(s)
                 continue
             os_, oe = s.orig if reading == "orig" else (s.start, s.end)
-            if new_wins(policy, ns, ne, os_, oe):
+            if new_wins(policy, ns, ne, os_, oe, tcp):
                 if reading == "inplace":
                     s.data[lo - s.start:hi - s.start] = data[lo - off:hi - off]
                     for i in range(lo - off, hi - off):
@@ -106,11 +109,11 @@ def reassemble(segments, policy, reading="trim", base=0):
     return bytes(out), bytes(rest)
 
 
-def check(segments, base=0):
+def check(segments, base=0, tcp=True):
     """{policy: delivered+flushed bytes}; raises if the readings disagree."""
     res = {}
     for p in POLICIES:
-        got = {r: reassemble(segments, p, r, base) for r in READINGS}
+        got = {r: reassemble(segments, p, r, base, tcp) for r in READINGS}
         if len(set(got.values())) != 1:
             raise AssertionError("%s: readings disagree: %r" % (p, got))
         d, rest = got["trim"]
