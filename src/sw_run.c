@@ -39,6 +39,7 @@ struct sw_worker {
 	struct flow_table *flows;
 	struct stream_worker *stream;
 	struct dpi_worker *dpi;
+	struct app_worker *app;
 	struct sbuf evbuf;
 	sw_time_t now, last_expire;
 	sw_counter_t packets;
@@ -111,6 +112,14 @@ run_worker_packets(struct sw_ctx *ctx, uint32_t i)
 	return sw_counter_get(&ctx->workers[i].packets);
 }
 
+struct app_stats *
+run_worker_app_stats(struct sw_ctx *ctx, uint32_t i)
+{
+	struct sw_worker *w = &ctx->workers[i];
+
+	return w->app != NULL ? app_worker_stats(w->app) : NULL;
+}
+
 struct dpi_stats *
 run_worker_dpi_stats(struct sw_ctx *ctx, uint32_t i)
 {
@@ -136,6 +145,9 @@ worker_flow_end(struct sw_flow *f, void *arg)
 	struct stream_dir_info info[2];
 	bool has_stream = w->stream != NULL && stream_flow_end(w->stream, f, info);
 
+	if (w->app != NULL)
+		app_flow_end(w->app, f, f->last);
+
 	if (w->dpi != NULL)
 		dpi_flow_finish(w->dpi, f);
 	if (ctx->out != NULL && output_enabled(ctx->out, EVE_FLOW)) {
@@ -145,6 +157,37 @@ worker_flow_end(struct sw_flow *f, void *arg)
 	}
 	if (w->dpi != NULL)
 		dpi_flow_free(w->dpi, f);
+	if (w->app != NULL)
+		app_flow_free(w->app, f);
+}
+
+/* A message of an app-layer parser: its EVE event (dns, tls). Detection and CTI attach here. */
+static void
+worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
+{
+	struct sw_worker *w = arg;
+	struct sw_ctx *ctx = w->ctx;
+	int type = eve_type_of_app(msg);
+
+	if (ctx->out == NULL || !output_enabled(ctx->out, type))
+		return;
+	eve_format_app(&w->evbuf, &ctx->eve, f, msg);
+	if (!sbuf_failed(&w->evbuf))
+		output_write(ctx->out, type, w->evbuf.p, w->evbuf.len);
+}
+
+/* Reassembled TCP data: to the app-layer parsers. */
+static bool
+worker_stream_data(void *arg, struct sw_flow *f, enum flow_dir dir, const uint8_t *data,
+		   size_t len, uint64_t offset, unsigned flags)
+{
+	struct sw_worker *w = arg;
+
+	(void)offset;
+	if (w->app != NULL)
+		app_stream(w->app, f, dir, data, len, flags, w->now);
+	/* The stream is kept even when no parser wants it: raw-stream detection rules will. */
+	return true;
 }
 
 /* A stream anomaly: an anomaly event of type "stream" for the flow. */
@@ -188,6 +231,8 @@ worker_packet(struct sw_worker *w, struct sw_packet *p)
 		stream_packet(w->stream, f, dir, p);
 	if (w->dpi != NULL)
 		dpi_packet(w->dpi, f, dir, p);
+	if (w->app != NULL && f->proto == 17)
+		app_datagram(w->app, f, dir, p);
 	/* the app-layer and detection stages attach here */
 }
 
@@ -249,9 +294,12 @@ workers_start(struct sw_ctx *ctx)
 			return r;
 		if (ctx->dpi.enabled && (r = dpi_worker_new(&ctx->dpi, &w->dpi)) != 0)
 			return r;
+		if ((r = app_worker_new(worker_app_msg, w, &w->app)) != 0)
+			return r;
 		if (ctx->stream.enabled &&
-		    (r = stream_worker_new(&ctx->stream, ctx->stream.memcap / ctx->nworkers, NULL,
-					   worker_stream_event, w, &w->stream)) != 0)
+		    (r = stream_worker_new(&ctx->stream, ctx->stream.memcap / ctx->nworkers,
+					   worker_stream_data, worker_stream_event, w,
+					   &w->stream)) != 0)
 			return r;
 		if (ctx->nworkers == 1)
 			continue; /* inline in the capture thread */
@@ -326,6 +374,7 @@ workers_free(struct sw_ctx *ctx)
 		flow_table_free(w->flows);
 		stream_worker_free(w->stream);
 		dpi_worker_free(w->dpi);
+		app_worker_free(w->app);
 		sw_ring_free(w->ring);
 		sbuf_free(&w->evbuf);
 	}

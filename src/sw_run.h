@@ -15,6 +15,7 @@
 #include "output/output.h"
 #include "stream/stream.h"
 #include "dpi/dpi.h"
+#include "app/app.h"
 
 struct run_conf {
 	uint32_t workers; /* 0: one per core */
@@ -75,5 +76,6 @@ struct flow_stats *run_worker_flow_stats(struct sw_ctx *ctx, uint32_t i);
 uint64_t run_worker_packets(struct sw_ctx *ctx, uint32_t i);
 struct stream_stats *run_worker_stream_stats(struct sw_ctx *ctx, uint32_t i);
 struct dpi_stats *run_worker_dpi_stats(struct sw_ctx *ctx, uint32_t i);
+struct app_stats *run_worker_app_stats(struct sw_ctx *ctx, uint32_t i);
 
 #endif

@@ -157,6 +157,32 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			for (k = 0; names[k] != NULL; k++)
 				put(cs, names[k], v[k]);
 	}
+	{
+		static char names[APP_PROTO_MAX][3][32];
+		uint64_t av[APP_PROTO_MAX][3] = {{0}};
+		int a;
+
+		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
+			struct app_stats *as = run_worker_app_stats(ctx, i);
+
+			if (as == NULL)
+				continue;
+			for (a = 1; a < APP_PROTO_MAX; a++) {
+				av[a][0] += sw_counter_get(&as->flows[a]);
+				av[a][1] += sw_counter_get(&as->messages[a]);
+				av[a][2] += sw_counter_get(&as->errors[a]);
+			}
+		}
+		for (a = 1; a < APP_PROTO_MAX; a++) {
+			snprintf(names[a][0], sizeof(names[a][0]), "app.%s.flows", app_proto_name(a));
+			snprintf(names[a][1], sizeof(names[a][1]), "app.%s.messages",
+				 app_proto_name(a));
+			snprintf(names[a][2], sizeof(names[a][2]), "app.%s.errors", app_proto_name(a));
+			put(cs, names[a][0], av[a][0]);
+			put(cs, names[a][1], av[a][1]);
+			put(cs, names[a][2], av[a][2]);
+		}
+	}
 	if (ctx->dpi.enabled) {
 		uint64_t dv[6] = {0};
 

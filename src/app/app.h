@@ -142,4 +142,32 @@ struct app_stats {
 	sw_counter_t gaps;                  /* stream gaps handed to parsers */
 };
 
+const char *app_proto_name(int id);
+
+/* ---- dispatch (one per worker) ----------------------------------------------------------- */
+
+struct app_worker;
+
+int app_worker_new(app_msg_fn *emit, void *arg, struct app_worker **out);
+void app_worker_free(struct app_worker *w); /* NULL-safe; flows must be ended first */
+struct app_stats *app_worker_stats(struct app_worker *w);
+
+/* A UDP (or other datagram) packet of flow f. */
+void app_datagram(struct app_worker *w, struct sw_flow *f, enum flow_dir dir,
+		  const struct sw_packet *p);
+
+/* In-order TCP data of flow f (the stream stage's callback; flags STREAM_CHUNK_*, ts the time
+ * of the packet that released it). Returns false when no parser wants this flow (the stream
+ * may stop buffering it). */
+bool app_stream(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, const uint8_t *data,
+		size_t len, unsigned flags, sw_time_t ts);
+
+/* The flow ends: parsers emit what is pending and free their state. app_flow_free() after the
+ * flow event, which still names the protocol. */
+void app_flow_end(struct app_worker *w, struct sw_flow *f, sw_time_t ts);
+void app_flow_free(struct app_worker *w, struct sw_flow *f);
+
+/* The parser's protocol name ("dns", "tls") for f, or NULL when none parses it. */
+const char *app_flow_proto(const struct sw_flow *f);
+
 #endif

@@ -10,6 +10,7 @@
 #include "flow/flow.h"
 #include "stream/stream.h"
 #include "dpi/dpi.h"
+#include "app/app.h"
 
 /* ---- JSON writer -------------------------------------------------------------------------- */
 
@@ -41,6 +42,8 @@ enum eve_type {
 	EVE_FLOW = 1,
 	EVE_ANOMALY = 2,
 	EVE_STATS = 3,
+	EVE_DNS = 4,
+	EVE_TLS = 5,
 	EVE_TYPE_MAX
 };
 
@@ -107,6 +110,12 @@ void eve_format_flow_anomaly(struct sbuf *b, const struct eve_ctx *ctx, const st
 /* A decode anomaly of packet p (decoded as far as it went). */
 void eve_format_anomaly(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_packet *p,
 			const char *layer_type, const char *event);
+
+/* An application-layer message (DNS query or answer, TLS handshake) of flow f. */
+void eve_format_app(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
+		    const struct app_msg *msg);
+/* The EVE type of an app message (EVE_DNS, EVE_TLS). */
+int eve_type_of_app(const struct app_msg *msg);
 
 /* A named counter for the stats event: dotted names become nested objects ("decoder.pkts"). The
  * array must be grouped by prefix (all "decoder." names together). */

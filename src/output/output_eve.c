@@ -9,7 +9,8 @@
 const char *
 eve_type_name(int type)
 {
-	static const char *const names[EVE_TYPE_MAX] = {"alert", "flow", "anomaly", "stats"};
+	static const char *const names[EVE_TYPE_MAX] = {"alert", "flow", "anomaly", "stats",
+							"dns", "tls"};
 
 	return type >= 0 && type < EVE_TYPE_MAX ? names[type] : "unknown";
 }
@@ -121,7 +122,12 @@ eve_flow_tuple(struct jw *w, const struct eve_ctx *ctx, const struct sw_flow *f)
 	}
 	if (flow_community_id_flow(ctx->cid_seed, f, cid, sizeof(cid)) == 0)
 		jw_str(w, "community_id", cid);
-	jw_str(w, "app_proto", dpi_flow_info(f) != NULL ? dpi_flow_info(f)->app_proto : "unknown");
+	/* our parser's verdict first (it parsed the data), else nDPI's */
+	if (app_flow_proto(f) != NULL)
+		jw_str(w, "app_proto", app_flow_proto(f));
+	else
+		jw_str(w, "app_proto",
+		       dpi_flow_info(f) != NULL ? dpi_flow_info(f)->app_proto : "unknown");
 }
 
 /* nDPI's view of the flow: protocol, category, confidence and risks. */
@@ -343,5 +349,176 @@ eve_format_stats(struct sbuf *b, const struct eve_ctx *ctx, sw_time_t ts, uint64
 	for (; depth > 0; depth--)
 		jw_obj_end(&w);
 	jw_obj_end(&w);
+	jw_finish(&w);
+}
+
+int
+eve_type_of_app(const struct app_msg *msg)
+{
+	return msg->kind == APP_MSG_DNS ? EVE_DNS : EVE_TLS;
+}
+
+static void
+eve_rr(struct jw *w, const struct app_dns_rr *rr)
+{
+	char t[16];
+
+	jw_obj_begin(w, NULL);
+	jw_strn(w, "rrname", rr->name.p, rr->name.len);
+	jw_str(w, "rrtype", app_dns_type_name(rr->type, t, sizeof(t)));
+	jw_u64(w, "ttl", rr->ttl);
+	if (rr->data.len > 0 || rr->type == 1 || rr->type == 28)
+		jw_strn(w, "rdata", rr->data.p, rr->data.len);
+	if (rr->type == 15)
+		jw_u64(w, "preference", rr->mx_pref);
+	if (rr->type == 33) {
+		jw_u64(w, "priority", rr->srv_prio);
+		jw_u64(w, "weight", rr->srv_weight);
+		jw_u64(w, "port", rr->srv_port);
+	}
+	jw_obj_end(w);
+}
+
+/* Suricata's eve dns version 2 layout: one event per query, one per answer message. */
+static void
+eve_dns(struct jw *w, const struct app_dns_msg *m)
+{
+	char t[16], flags[8];
+	uint16_t i;
+
+	jw_obj_begin(w, "dns");
+	jw_u64(w, "version", 2);
+	jw_str(w, "type", m->response ? "answer" : "query");
+	jw_u64(w, "id", m->id);
+	snprintf(flags, sizeof(flags), "%04x",
+		 (unsigned)((m->response ? 0x8000 : 0) | (m->opcode & 0xf) << 11 |
+			    (m->aa ? 0x400 : 0) | (m->tc ? 0x200 : 0) | (m->rd ? 0x100 : 0) |
+			    (m->ra ? 0x80 : 0) | (m->rcode & 0xf)));
+	jw_str(w, "flags", flags);
+	if (m->response)
+		jw_bool(w, "qr", true);
+	if (m->aa)
+		jw_bool(w, "aa", true);
+	if (m->tc)
+		jw_bool(w, "tc", true);
+	if (m->rd)
+		jw_bool(w, "rd", true);
+	if (m->ra)
+		jw_bool(w, "ra", true);
+	jw_u64(w, "opcode", m->opcode);
+	if (m->nquestions > 0) {
+		jw_strn(w, "rrname", m->qname.p, m->qname.len);
+		jw_str(w, "rrtype", app_dns_type_name(m->qtype, t, sizeof(t)));
+	}
+	if (m->response) {
+		jw_str(w, "rcode", app_dns_rcode_name(m->rcode, t, sizeof(t)));
+		if (m->nanswers > 0) {
+			jw_arr_begin(w, "answers");
+			for (i = 0; i < m->nanswers; i++)
+				eve_rr(w, &m->answers[i]);
+			jw_arr_end(w);
+		}
+		if (m->nauthorities > 0) {
+			jw_arr_begin(w, "authorities");
+			for (i = 0; i < m->nauthorities; i++)
+				eve_rr(w, &m->authorities[i]);
+			jw_arr_end(w);
+		}
+	}
+	if (m->truncated_parse)
+		jw_bool(w, "parse_error", true);
+	jw_obj_end(w);
+}
+
+static const char *
+tls_version_name(uint16_t v, char *buf, size_t size)
+{
+	switch (v) {
+	case 0x0300:
+		return "SSLv3";
+	case 0x0301:
+		return "TLS 1.0";
+	case 0x0302:
+		return "TLS 1.1";
+	case 0x0303:
+		return "TLS 1.2";
+	case 0x0304:
+		return "TLS 1.3";
+	default:
+		snprintf(buf, size, "0x%04x", v);
+		return buf;
+	}
+}
+
+static void
+eve_tls_time(struct jw *w, const char *key, sw_time_t t)
+{
+	char ts[64];
+
+	/* Suricata prints certificate validity without fraction or zone */
+	if (sw_time_format(t, ts, sizeof(ts)) > 19) {
+		ts[19] = '\0';
+		jw_str(w, key, ts);
+	}
+}
+
+static void
+eve_tls(struct jw *w, const struct app_tls_msg *m)
+{
+	char v[16];
+	uint8_t i;
+
+	jw_obj_begin(w, "tls");
+	if (m->cert_subject.len > 0)
+		jw_strn(w, "subject", m->cert_subject.p, m->cert_subject.len);
+	if (m->cert_issuer.len > 0)
+		jw_strn(w, "issuerdn", m->cert_issuer.p, m->cert_issuer.len);
+	if (m->cert_serial.len > 0)
+		jw_strn(w, "serial", m->cert_serial.p, m->cert_serial.len);
+	if (m->cert_fingerprint[0] != '\0')
+		jw_str(w, "fingerprint", m->cert_fingerprint);
+	if (m->sni.len > 0)
+		jw_strn(w, "sni", m->sni.p, m->sni.len);
+	if (m->version != 0)
+		jw_str(w, "version", tls_version_name(m->version, v, sizeof(v)));
+	if (m->cert_not_before != 0)
+		eve_tls_time(w, "notbefore", m->cert_not_before);
+	if (m->cert_not_after != 0)
+		eve_tls_time(w, "notafter", m->cert_not_after);
+	if (m->ja3_hash[0] != '\0') {
+		jw_obj_begin(w, "ja3");
+		jw_str(w, "hash", m->ja3_hash);
+		jw_strn(w, "string", m->ja3.p, m->ja3.len);
+		jw_obj_end(w);
+	}
+	if (m->ja3s_hash[0] != '\0') {
+		jw_obj_begin(w, "ja3s");
+		jw_str(w, "hash", m->ja3s_hash);
+		jw_strn(w, "string", m->ja3s.p, m->ja3s.len);
+		jw_obj_end(w);
+	}
+	if (m->nalpn > 0) {
+		jw_arr_begin(w, m->server_hello ? "alpn_ts" : "alpn");
+		for (i = 0; i < m->nalpn && i < 8; i++)
+			jw_strn(w, NULL, m->alpn[i].p, m->alpn[i].len);
+		jw_arr_end(w);
+	}
+	jw_obj_end(w);
+}
+
+void
+eve_format_app(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
+	       const struct app_msg *msg)
+{
+	struct jw w;
+
+	jw_init(&w, b);
+	eve_head(&w, ctx, msg->ts, eve_type_of_app(msg), f->source_idx, f->flow_id);
+	eve_flow_tuple(&w, ctx, f);
+	jw_str(&w, "direction", msg->dir == FLOW_TO_SERVER ? "to_server" : "to_client");
+	if (msg->kind == APP_MSG_DNS)
+		eve_dns(&w, msg->u.dns);
+	else
+		eve_tls(&w, msg->u.tls);
 	jw_finish(&w);
 }

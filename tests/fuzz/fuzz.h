@@ -11,6 +11,8 @@ int fuzz_decode_one(const uint8_t *data, size_t size);
 int fuzz_conf_one(const uint8_t *data, size_t size);
 int fuzz_pcap_one(const uint8_t *data, size_t size);
 int fuzz_stream_one(const uint8_t *data, size_t size);
+int fuzz_dns_one(const uint8_t *data, size_t size);
+int fuzz_tls_one(const uint8_t *data, size_t size);
 
 #ifdef SW_LIBFUZZER
 #define FUZZ_ENTRY(fn)                                                                             \

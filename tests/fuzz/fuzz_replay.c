@@ -40,6 +40,8 @@ static const struct replay_target replay_targets[] = {
     {"pcap", fuzz_pcap_one},
     {"conf", fuzz_conf_one},
     {"stream", fuzz_stream_one},
+    {"dns", fuzz_dns_one},
+    {"tls", fuzz_tls_one},
     {NULL, NULL},
 };
 

@@ -12,4 +12,5 @@ if [ ! -x "$replay" ]; then
 	exit 1
 fi
 exec "$replay" decode "$corpus/decode" pcap "$corpus/pcap" conf "$corpus/conf" \
-	stream "$corpus/stream" 2>/dev/null
+	stream "$corpus/stream" dns "$corpus/dns" \
+	tls "$corpus/tls" 2>/dev/null

@@ -17,7 +17,7 @@ set -eu
 
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-decode pcap conf stream}
+targets=${*:-decode pcap conf stream dns tls}
 
 case $secs in
 '' | *[!0-9]*)

@@ -1,0 +1,197 @@
+/* src/app/app.c: the application layer's dispatch: picks the parser of a flow (from nDPI's
+ * verdict, else by probing the first bytes, on any port), feeds it the reassembled TCP data or
+ * the UDP datagrams, and hands its messages on. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app_int.h"
+
+#define PROBE_CHUNKS 4 /* chunks per flow to find a parser before giving up on it */
+
+static const struct app_parser_ops *const parsers[] = {
+	&app_parser_dns,
+	&app_parser_tls,
+	NULL,
+};
+
+struct app_flow {
+	const struct app_parser_ops *ops;
+	void *state;
+	uint8_t tries;
+	bool given_up;
+};
+
+struct app_worker {
+	app_msg_fn *emit;
+	void *arg;
+	struct app_stats st;
+};
+
+int
+app_worker_new(app_msg_fn *emit, void *arg, struct app_worker **out)
+{
+	struct app_worker *w;
+
+	*out = NULL;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return SW_E_NOMEM;
+	w->emit = emit;
+	w->arg = arg;
+	*out = w;
+	return 0;
+}
+
+void
+app_worker_free(struct app_worker *w)
+{
+	free(w);
+}
+
+struct app_stats *
+app_worker_stats(struct app_worker *w)
+{
+	return &w->st;
+}
+
+static const struct app_parser_ops *
+parser_by_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; parsers[i] != NULL; i++)
+		if (strcmp(parsers[i]->name, name) == 0)
+			return parsers[i];
+	return NULL;
+}
+
+/* The parser for f: nDPI's verdict when it names one of ours, else the first that recognises
+ * the data. NULL while undecided. */
+static struct app_flow *
+flow_parser(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, const uint8_t *data,
+	    size_t len, bool datagram)
+{
+	struct app_flow *af = f->app;
+	const struct app_parser_ops *ops = NULL;
+	const struct dpi_info *di;
+	size_t i;
+
+	if (af == NULL) {
+		if ((af = calloc(1, sizeof(*af))) == NULL)
+			return NULL;
+		f->app = af;
+	}
+	if (af->ops != NULL || af->given_up)
+		return af;
+	if ((di = dpi_flow_info(f)) != NULL)
+		ops = parser_by_name(di->app_proto);
+	for (i = 0; ops == NULL && parsers[i] != NULL && len > 0; i++) {
+		if ((datagram ? parsers[i]->datagram != NULL : parsers[i]->stream != NULL) &&
+		    parsers[i]->probe(data, len, dir))
+			ops = parsers[i];
+	}
+	if (ops != NULL && (datagram ? ops->datagram == NULL : ops->stream == NULL))
+		ops = NULL;
+	if (ops == NULL) {
+		if (len > 0 && ++af->tries >= PROBE_CHUNKS)
+			af->given_up = true;
+		return af;
+	}
+	if ((af->state = ops->state_new()) == NULL)
+		return af;
+	af->ops = ops;
+	sw_counter_add(&w->st.flows[ops->id], 1);
+	return af;
+}
+
+static void
+ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t ts)
+{
+	c->f = f;
+	c->ts = ts;
+	c->emit = w->emit;
+	c->arg = w->arg;
+	c->st = &w->st;
+}
+
+void
+app_datagram(struct app_worker *w, struct sw_flow *f, enum flow_dir dir,
+	     const struct sw_packet *p)
+{
+	struct app_flow *af;
+	struct app_ctx c;
+	const uint8_t *data = p->data + p->payload_off;
+
+	if (p->payload_len == 0 || (p->flags & SW_PKT_L4) == 0)
+		return;
+	af = flow_parser(w, f, dir, data, p->payload_len, true);
+	if (af == NULL || af->ops == NULL)
+		return;
+	ctx_init(&c, w, f, p->ts);
+	af->ops->datagram(&c, af->state, dir, data, p->payload_len);
+}
+
+bool
+app_stream(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, const uint8_t *data,
+	   size_t len, unsigned flags, sw_time_t ts)
+{
+	struct app_flow *af;
+	struct app_ctx c;
+
+	if (flags & 0x01) /* STREAM_CHUNK_GAP */
+		sw_counter_add(&w->st.gaps, 1);
+	af = flow_parser(w, f, dir, data, data != NULL ? len : 0, false);
+	if (af == NULL)
+		return true;
+	if (af->ops == NULL)
+		return !af->given_up; /* nothing will parse this flow: stop the stream */
+	ctx_init(&c, w, f, ts);
+	af->ops->stream(&c, af->state, dir, data, len, flags);
+	return true;
+}
+
+void
+app_flow_end(struct app_worker *w, struct sw_flow *f, sw_time_t ts)
+{
+	struct app_flow *af = f->app;
+	struct app_ctx c;
+
+	if (af == NULL || af->state == NULL)
+		return;
+	ctx_init(&c, w, f, ts);
+	if (af->ops->flow_end != NULL)
+		af->ops->flow_end(&c, af->state);
+	af->ops->state_free(af->state);
+	af->state = NULL; /* af->ops stays: the flow event names the protocol */
+}
+
+void
+app_flow_free(struct app_worker *w, struct sw_flow *f)
+{
+	struct app_flow *af = f->app;
+
+	(void)w;
+	if (af == NULL)
+		return;
+	if (af->state != NULL)
+		af->ops->state_free(af->state);
+	free(af);
+	f->app = NULL;
+}
+
+const char *
+app_flow_proto(const struct sw_flow *f)
+{
+	const struct app_flow *af = f->app;
+
+	return af != NULL && af->ops != NULL ? af->ops->name : NULL;
+}
+
+const char *
+app_proto_name(int id)
+{
+	static const char *const names[APP_PROTO_MAX] = {"none", "dns", "tls", "http"};
+
+	return id >= 0 && id < APP_PROTO_MAX ? names[id] : "unknown";
+}
