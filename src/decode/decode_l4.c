@@ -2,6 +2,8 @@
  * (RFC 4443), with checksum verification (RFC 1071) over the IPv4/IPv6 pseudo header. */
 #include "config.h"
 
+#include <string.h>
+
 #include "decode/decode_int.h"
 
 #define PROTO_ICMP   1
@@ -9,29 +11,46 @@
 #define PROTO_UDP    17
 #define PROTO_ICMPV6 58
 
+/*
+ * RFC 1071 sum of len bytes, added to sum (both in network-order 16-bit word terms). The words
+ * are summed in host order 8 bytes at a time (the one's complement sum does not depend on byte
+ * order, RFC 1071 2(B)), folded, then turned to network order.
+ */
 uint32_t
 decode_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
-	uint64_t s = sum;
+	uint64_t acc = 0, v;
+	uint32_t lo, hi;
+	uint16_t folded;
 
 	while (len >= 8) {
-		s += (uint32_t)p[0] << 8 | p[1];
-		s += (uint32_t)p[2] << 8 | p[3];
-		s += (uint32_t)p[4] << 8 | p[5];
-		s += (uint32_t)p[6] << 8 | p[7];
+		memcpy(&v, p, 8);
+		lo = (uint32_t)v;
+		hi = (uint32_t)(v >> 32);
+		acc += (uint64_t)lo + hi;
 		p += 8;
 		len -= 8;
 	}
 	while (len >= 2) {
-		s += (uint32_t)p[0] << 8 | p[1];
+		uint16_t w;
+
+		memcpy(&w, p, 2);
+		acc += w;
 		p += 2;
 		len -= 2;
 	}
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	folded = (uint16_t)acc;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	folded = __builtin_bswap16(folded);
+#endif
+	acc = (uint64_t)sum + folded;
 	if (len == 1)
-		s += (uint32_t)p[0] << 8;
-	while (s >> 32)
-		s = (s & 0xffffffffu) + (s >> 32);
-	return (uint32_t)s;
+		acc += (uint32_t)p[0] << 8;
+	while (acc >> 32)
+		acc = (acc & 0xffffffffu) + (acc >> 32);
+	return (uint32_t)acc;
 }
 
 uint16_t
