@@ -31,11 +31,14 @@ usage(FILE *fp)
 		"  --user USER        drop to USER after opening the capture and log files\n"
 		"  --group GROUP      drop to GROUP (default: USER's primary group)\n"
 		"  --pidfile FILE     write the process id to FILE\n"
+		"  --indicators FILE  threat-intelligence feed (CSV, plain list or STIX 2.1 JSON, the\n"
+		"                     format guessed); repeatable, added to cti.feeds\n"
 		"  -v, -q             more or less logging on stderr\n"
 		"  -V, --version      print the version and exit\n"
 		"  -h, --help         this help\n"
 		"\n"
-		"Signals: SIGHUP reopens the log files, SIGINT/SIGTERM stop the capture and flush.\n");
+		"Signals: SIGHUP reopens the log files and reloads the indicators, SIGINT/SIGTERM\n"
+		"stop the capture and flush.\n");
 }
 
 static void
@@ -54,8 +57,10 @@ static void
 on_hup(int sig)
 {
 	(void)sig;
-	if (the_ctx != NULL)
+	if (the_ctx != NULL) {
 		the_ctx->reopen = 1;
+		the_ctx->cti_reload = 1;
+	}
 }
 
 static void
@@ -68,8 +73,11 @@ install_signals(void)
 	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* SIGHUP must not break a read in progress (a capture read from a FIFO would end) */
 	sa.sa_handler = on_hup;
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -99,6 +107,7 @@ enum {
 	OPT_USER,
 	OPT_GROUP,
 	OPT_PIDFILE,
+	OPT_INDICATORS,
 };
 
 int
@@ -112,6 +121,7 @@ main(int argc, char **argv)
 		{"user", required_argument, NULL, OPT_USER},
 		{"group", required_argument, NULL, OPT_GROUP},
 		{"pidfile", required_argument, NULL, OPT_PIDFILE},
+		{"indicators", required_argument, NULL, OPT_INDICATORS},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -119,8 +129,8 @@ main(int argc, char **argv)
 	struct sw_ctx ctx;
 	struct conf_doc *doc = NULL;
 	const char *conf_path = NULL;
-	char **files = NULL, **sets = NULL;
-	size_t nfiles = 0, nsets = 0, i;
+	char **files = NULL, **sets = NULL, **feeds = NULL;
+	size_t nfiles = 0, nsets = 0, nfeeds = 0, i;
 	struct {
 		const char *key, *value;
 	} opts[16];
@@ -131,7 +141,8 @@ main(int argc, char **argv)
 	memset(&ctx, 0, sizeof(ctx));
 	sbuf_init(&bpf);
 	if ((files = calloc((size_t)argc, sizeof(*files))) == NULL ||
-	    (sets = calloc((size_t)argc, sizeof(*sets))) == NULL) {
+	    (sets = calloc((size_t)argc, sizeof(*sets))) == NULL ||
+	    (feeds = calloc((size_t)argc, sizeof(*feeds))) == NULL) {
 		sw_err("out of memory");
 		goto out;
 	}
@@ -153,6 +164,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_SET:
 			sets[nsets++] = optarg;
+			break;
+		case OPT_INDICATORS:
+			feeds[nfeeds++] = optarg;
 			break;
 		case 'T':
 			test_only = 1;
@@ -237,6 +251,12 @@ main(int argc, char **argv)
 		sw_err("configuration %s has errors", conf_path != NULL ? conf_path : "(defaults)");
 		goto out;
 	}
+	for (i = 0; i < nfeeds; i++) {
+		if (cti_conf_add_file(&ctx.cti, feeds[i]) != 0) {
+			sw_err("--indicators %s: cannot add this feed", feeds[i]);
+			goto out;
+		}
+	}
 	sw_log_set_level((enum sw_log_level)(ctx.run.log_level + verbosity < 0
 						     ? 0
 					     : ctx.run.log_level + verbosity > SW_LOG_DEBUG
@@ -277,5 +297,6 @@ out:
 	sbuf_free(&bpf);
 	free(files);
 	free(sets);
+	free(feeds);
 	return r;
 }

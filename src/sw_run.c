@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/inotify.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sw_run.h"
@@ -40,6 +42,7 @@ struct sw_worker {
 	struct stream_worker *stream;
 	struct dpi_worker *dpi;
 	struct app_worker *app;
+	struct cti_reader *cti;
 	struct sbuf evbuf;
 	sw_time_t now, last_expire;
 	sw_counter_t packets;
@@ -80,6 +83,8 @@ run_conf_load(struct sw_ctx *ctx, struct conf_doc *doc)
 		r = SW_E_CONFIG;
 	if (dpi_conf_load(doc, &ctx->dpi) != 0)
 		r = SW_E_CONFIG;
+	if (cti_conf_load(doc, &ctx->cti) != 0)
+		r = SW_E_CONFIG;
 	if (output_conf_load(doc, &ctx->output) != 0)
 		r = SW_E_CONFIG;
 	if (conf_check_unused(doc) != 0)
@@ -93,6 +98,7 @@ run_conf_free(struct sw_ctx *ctx)
 	conf_struct_free(run_keys, &ctx->run);
 	capture_conf_free(&ctx->capture);
 	stream_conf_free(&ctx->stream);
+	cti_conf_free(&ctx->cti);
 	output_conf_free(&ctx->output);
 }
 
@@ -159,9 +165,113 @@ worker_flow_end(struct sw_flow *f, void *arg)
 		dpi_flow_free(w->dpi, f);
 	if (w->app != NULL)
 		app_flow_free(w->app, f);
+	free(f->cti);
+	f->cti = NULL;
 }
 
-/* A message of an app-layer parser: its EVE event (dns, tls). Detection and CTI attach here. */
+/* ---- threat intelligence ------------------------------------------------------------------ */
+
+#define CTI_SEEN_MAX 32 /* indicators remembered per flow for "one alert per flow and indicator" */
+
+struct cti_seen {
+	uint64_t key[CTI_SEEN_MAX];
+	uint8_t n;
+};
+
+/* An indicator matched in flow f: one alert per flow and indicator. */
+static void
+cti_alert(struct sw_worker *w, struct sw_flow *f, sw_time_t ts, enum flow_dir dir,
+	  const struct cti_hit *hit, const char *matched_on)
+{
+	struct sw_ctx *ctx = w->ctx;
+	struct cti_seen *seen = f->cti;
+	uint64_t key = sw_hash64(hit->indicator, strlen(hit->indicator), (uint64_t)hit->type);
+	uint8_t i;
+
+	if (seen == NULL && (seen = f->cti = calloc(1, sizeof(*seen))) == NULL)
+		return;
+	for (i = 0; i < seen->n; i++)
+		if (seen->key[i] == key)
+			return;
+	if (seen->n < CTI_SEEN_MAX)
+		seen->key[seen->n++] = key;
+	f->alerted = true;
+	if (ctx->out == NULL || !output_enabled(ctx->out, EVE_ALERT))
+		return;
+	eve_format_cti_alert(&w->evbuf, &ctx->eve, f, ts, dir, hit, matched_on);
+	if (!sbuf_failed(&w->evbuf))
+		output_write(ctx->out, EVE_ALERT, w->evbuf.p, w->evbuf.len);
+}
+
+/* Both addresses of a new flow. */
+static void
+cti_check_flow(struct sw_worker *w, struct sw_flow *f, const struct sw_packet *p)
+{
+	const struct cti_store *s = cti_reader_store(w->cti);
+	struct cti_hit hit;
+
+	if (s == NULL)
+		return;
+	if (cti_store_match_ip(s, f->family, f->cli.b, p->ts, &hit) != NULL)
+		cti_alert(w, f, p->ts, FLOW_TO_SERVER, &hit, "flow.src_ip");
+	if (cti_store_match_ip(s, f->family, f->srv.b, p->ts, &hit) != NULL)
+		cti_alert(w, f, p->ts, FLOW_TO_SERVER, &hit, "flow.dest_ip");
+}
+
+static void
+cti_check_rrs(struct sw_worker *w, struct sw_flow *f, const struct app_msg *msg,
+	      const struct cti_store *s, const struct app_dns_rr *rr, uint16_t n)
+{
+	struct cti_hit hit;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		if (rr[i].addr_family != 0) {
+			if (cti_store_match_ip(s, rr[i].addr_family, rr[i].addr, msg->ts, &hit))
+				cti_alert(w, f, msg->ts, msg->dir, &hit, "dns.answer");
+		} else if (rr[i].data.len > 0 && (rr[i].type == 5 || rr[i].type == 2 ||
+						  rr[i].type == 12 || rr[i].type == 15 ||
+						  rr[i].type == 33)) {
+			/* names in answers: CNAME, NS, PTR, MX and SRV targets */
+			if (cti_store_match_domain(s, (const char *)rr[i].data.p, rr[i].data.len,
+						   msg->ts, &hit))
+				cti_alert(w, f, msg->ts, msg->dir, &hit, "dns.answer");
+		}
+	}
+}
+
+/* The values of an app-layer message that indicators are checked against. */
+static void
+cti_check_msg(struct sw_worker *w, struct sw_flow *f, const struct app_msg *msg)
+{
+	const struct cti_store *s = cti_reader_store(w->cti);
+	struct cti_hit hit;
+
+	if (s == NULL)
+		return;
+	if (msg->kind == APP_MSG_DNS) {
+		const struct app_dns_msg *d = msg->u.dns;
+
+		if (d->nquestions > 0 && d->qname.len > 0 &&
+		    cti_store_match_domain(s, (const char *)d->qname.p, d->qname.len, msg->ts, &hit))
+			cti_alert(w, f, msg->ts, msg->dir, &hit, "dns.query");
+		if (d->response)
+			cti_check_rrs(w, f, msg, s, d->answers, d->nanswers);
+		return;
+	}
+	if (msg->kind == APP_MSG_TLS) {
+		const struct app_tls_msg *t = msg->u.tls;
+
+		if (t->sni.len > 0 &&
+		    cti_store_match_domain(s, (const char *)t->sni.p, t->sni.len, msg->ts, &hit))
+			cti_alert(w, f, msg->ts, msg->dir, &hit, "tls.sni");
+		if (t->ja3_hash[0] != '\0' &&
+		    cti_store_match_ja3(s, t->ja3_hash, strlen(t->ja3_hash), msg->ts, &hit))
+			cti_alert(w, f, msg->ts, FLOW_TO_SERVER, &hit, "tls.ja3");
+	}
+}
+
+/* A message of an app-layer parser: indicators, then its EVE event (dns, tls). */
 static void
 worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
 {
@@ -169,6 +279,8 @@ worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
 	struct sw_ctx *ctx = w->ctx;
 	int type = eve_type_of_app(msg);
 
+	if (w->cti != NULL)
+		cti_check_msg(w, f, msg);
 	if (ctx->out == NULL || !output_enabled(ctx->out, type))
 		return;
 	eve_format_app(&w->evbuf, &ctx->eve, f, msg);
@@ -224,9 +336,13 @@ worker_packet(struct sw_worker *w, struct sw_packet *p)
 
 	sw_counter_add(&w->packets, 1);
 	worker_tick(w, p->ts);
+	if (w->cti != NULL)
+		cti_reader_quiescent(w->cti); /* between packets: an old indicator set may go */
 	f = flow_table_update(w->flows, p, &dir);
 	if (f == NULL)
 		return;
+	if (w->cti != NULL && f->pkts[0] + f->pkts[1] == 1)
+		cti_check_flow(w, f, p);
 	if (f->proto == 6 && w->stream != NULL)
 		stream_packet(w->stream, f, dir, p);
 	if (w->dpi != NULL)
@@ -295,6 +411,8 @@ workers_start(struct sw_ctx *ctx)
 		if (ctx->dpi.enabled && (r = dpi_worker_new(&ctx->dpi, &w->dpi)) != 0)
 			return r;
 		if ((r = app_worker_new(worker_app_msg, w, &w->app)) != 0)
+			return r;
+		if (ctx->cti_h != NULL && (r = cti_reader_new(ctx->cti_h, &w->cti)) != 0)
 			return r;
 		if (ctx->stream.enabled &&
 		    (r = stream_worker_new(&ctx->stream, ctx->stream.memcap / ctx->nworkers,
@@ -375,6 +493,7 @@ workers_free(struct sw_ctx *ctx)
 		stream_worker_free(w->stream);
 		dpi_worker_free(w->dpi);
 		app_worker_free(w->app);
+		cti_reader_free(w->cti);
 		sw_ring_free(w->ring);
 		sbuf_free(&w->evbuf);
 	}
@@ -562,6 +681,115 @@ write_pidfile(const char *path)
 	return 0;
 }
 
+/* ---- indicator reloads -------------------------------------------------------------------- */
+
+/* Watches the directories of the feed files (editors and feed fetchers replace files by
+ * renaming) and returns the inotify descriptor, or -1. */
+static int
+cti_watch_start(struct sw_ctx *ctx)
+{
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	size_t i;
+
+	if (fd < 0) {
+		sw_warn("cti: cannot watch feed files (%s); reload with SIGHUP", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < ctx->cti.nfeeds; i++) {
+		char dir[4096];
+		const char *path = ctx->cti.feeds[i].path, *slash = strrchr(path, '/');
+
+		if (slash == NULL)
+			snprintf(dir, sizeof(dir), ".");
+		else
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash == path ? 1 : slash - path), path);
+		if (inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0)
+			sw_warn("cti: cannot watch %s: %s", dir, strerror(errno));
+	}
+	return fd;
+}
+
+/* Whether inotify reported a change to one of the feed files. */
+static bool
+cti_watch_changed(struct sw_ctx *ctx, int fd)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool changed = false;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		char *p = buf;
+
+		while (p < buf + n) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			size_t i;
+
+			for (i = 0; ev->len > 0 && i < ctx->cti.nfeeds; i++) {
+				const char *path = ctx->cti.feeds[i].path, *base = strrchr(path, '/');
+
+				if (strcmp(base != NULL ? base + 1 : path, ev->name) == 0)
+					changed = true;
+			}
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return changed;
+}
+
+/* Reloads the indicators off the packet path when SIGHUP asks or a feed file changes; workers
+ * never wait. */
+static void *
+cti_reload_main(void *arg)
+{
+	struct sw_ctx *ctx = arg;
+	struct timespec ts = {0, 100 * 1000 * 1000};
+	int wfd = ctx->cti.reload_watch ? cti_watch_start(ctx) : -1;
+
+	while (!ctx->stop) {
+		nanosleep(&ts, NULL);
+		if (wfd >= 0 && cti_watch_changed(ctx, wfd)) {
+			/* let the writer finish: a burst of changes makes one reload */
+			nanosleep(&ts, NULL);
+			cti_watch_changed(ctx, wfd);
+			sw_notice("cti: a feed file changed");
+			ctx->cti_reload = 1;
+		}
+		if (!ctx->cti_reload)
+			continue;
+		ctx->cti_reload = 0;
+		if (cti_handle_reload(ctx->cti_h, &ctx->cti, sw_time_now()) == 0)
+			sw_notice("cti: indicators reloaded (version %llu)",
+				  (unsigned long long)cti_handle_version(ctx->cti_h));
+		cti_handle_reclaim(ctx->cti_h);
+	}
+	if (wfd >= 0)
+		close(wfd);
+	return NULL;
+}
+
+static int
+cti_start(struct sw_ctx *ctx)
+{
+	const struct cti_store *s;
+	int r;
+
+	if (!ctx->cti.enabled || ctx->cti.nfeeds == 0)
+		return 0;
+	if ((r = cti_handle_new(&ctx->cti_h)) != 0)
+		return r;
+	if ((r = cti_handle_reload(ctx->cti_h, &ctx->cti, sw_time_now())) != 0)
+		return r;
+	s = cti_handle_current(ctx->cti_h);
+	if (cti_store_failed_feeds(s) > 0) {
+		sw_err("cti: %zu indicator feed(s) could not be loaded", cti_store_failed_feeds(s));
+		return SW_E_CONFIG;
+	}
+	if ((errno = pthread_create(&ctx->cti_thread, NULL, cti_reload_main, ctx)) != 0)
+		return SW_E_NOMEM;
+	ctx->cti_thread_started = true;
+	return 0;
+}
+
 /* ---- the run ------------------------------------------------------------------------------ */
 
 static uint32_t
@@ -609,6 +837,8 @@ run_sensor(struct sw_ctx *ctx)
 	if (ctx->defrag_conf.enabled &&
 	    (r = defrag_new(&ctx->defrag_conf, reader_defrag_event, ctx, &ctx->defrag)) != 0)
 		goto out;
+	if ((r = cti_start(ctx)) != 0)
+		goto out;
 	if ((r = workers_start(ctx)) != 0)
 		goto out;
 
@@ -647,7 +877,14 @@ run_sensor(struct sw_ctx *ctx)
 	workers_finish(ctx, ctx->live ? sw_time_now() : rd.now);
 	run_report_stats(ctx, true);
 out:
+	if (ctx->cti_thread_started) {
+		ctx->stop = 1;
+		pthread_join(ctx->cti_thread, NULL);
+		ctx->cti_thread_started = false;
+	}
 	workers_free(ctx);
+	cti_handle_free(ctx->cti_h);
+	ctx->cti_h = NULL;
 	defrag_free(ctx->defrag);
 	ctx->defrag = NULL;
 	if (ctx->out != NULL) {

@@ -16,6 +16,7 @@
 #include "stream/stream.h"
 #include "dpi/dpi.h"
 #include "app/app.h"
+#include "cti/cti.h"
 
 struct run_conf {
 	uint32_t workers; /* 0: one per core */
@@ -36,11 +37,15 @@ struct sw_ctx {
 	struct flow_conf flow;
 	struct stream_conf stream;
 	struct dpi_conf dpi;
+	struct cti_conf cti;
 	struct output_conf output;
 
 	const struct capture_ops *cap_ops;
 	struct capture *cap;
 	struct output *out;
+	struct cti_handle *cti_h; /* NULL when no indicators are configured */
+	pthread_t cti_thread;
+	bool cti_thread_started;
 	struct eve_ctx eve;
 	_Atomic uint64_t event_seq;
 	bool live;
@@ -55,7 +60,7 @@ struct sw_ctx {
 
 	sw_time_t start_wall, start_mono;
 	sw_time_t replay_end; /* offline: time of the last packet */
-	volatile sig_atomic_t stop, reopen;
+	volatile sig_atomic_t stop, reopen, cti_reload;
 };
 
 /* Loads every stage's configuration from doc (already holding the file and --set values);

@@ -24,7 +24,8 @@ enum cti_type {
 };
 
 enum cti_format {
-	CTI_FMT_AUTO = 0, /* STIX when it is JSON, CSV when the first line is a header, else plain */
+	CTI_FMT_AUTO =
+	    0, /* STIX when it is JSON, CSV when the first line is a header, else plain */
 	CTI_FMT_CSV = 1,
 	CTI_FMT_PLAIN = 2,
 	CTI_FMT_STIX = 3,
@@ -45,13 +46,13 @@ const char *cti_format_name(int format);
 
 /* One feed: cti.feeds.N.{name,path,format,type,confidence,severity,tags}. */
 struct cti_feed_conf {
-	char *name;                 /* default: the file name of path */
+	char *name; /* default: the file name of path */
 	char *path;
-	int format;                 /* enum cti_format */
-	int type;                   /* plain lists: enum cti_type, or -1 to guess from each value */
-	uint32_t confidence;        /* 0..100, for indicators that carry none */
-	uint32_t severity;          /* 1 (high) .. 4 (info), for indicators that carry none */
-	struct conf_strlist tags;   /* for indicators that carry none */
+	int format;               /* enum cti_format */
+	int type;                 /* plain lists: enum cti_type, or -1 to guess from each value */
+	uint32_t confidence;      /* 0..100, for indicators that carry none */
+	uint32_t severity;        /* 1 (high) .. 4 (info), for indicators that carry none */
+	struct conf_strlist tags; /* for indicators that carry none */
 	/* Not from the config: when data is set the feed is read from these bytes instead of
 	 * path (tests, fuzzing, indicators pushed over the network). Borrowed. */
 	const void *data;
@@ -60,8 +61,8 @@ struct cti_feed_conf {
 
 struct cti_conf {
 	bool enabled;
-	bool reload_watch;          /* reload when a feed file changes (inotify) */
-	uint32_t sid[CTI_T_MAX];    /* signature_id base per type */
+	bool reload_watch;       /* reload when a feed file changes (inotify) */
+	uint32_t sid[CTI_T_MAX]; /* signature_id base per type */
 	struct cti_feed_conf *feeds;
 	size_t nfeeds;
 };
@@ -86,31 +87,31 @@ struct cti_store; /* opaque, immutable once built */
  * store is, i.e. until the reader's next cti_reader_quiescent(). Never NULL ("" when absent).
  */
 struct cti_hit {
-	const char *indicator;   /* as stored: "evil.example", "10.0.0.0/8", normalized URL */
-	int type;                /* enum cti_type */
-	const char *type_name;   /* cti_type_name(type) */
-	const char *feed;        /* feed name from the config */
-	const char *source;      /* CSV source column, else the feed name */
-	const char *name;        /* STIX name; "" otherwise */
-	const char *tags;        /* "c2|botnet": '|'-separated, "" when none */
-	const char *id;          /* CSV id column or STIX object id; "" when none */
-	sw_time_t valid_until;   /* 0 when none */
-	uint32_t signature_id;   /* cti.sid.<type> + feed position */
-	uint8_t confidence;      /* 0..100 */
-	uint8_t severity;        /* 1..4 */
+	const char *indicator; /* as stored: "evil.example", "10.0.0.0/8", normalized URL */
+	int type;              /* enum cti_type */
+	const char *type_name; /* cti_type_name(type) */
+	const char *feed;      /* feed name from the config */
+	const char *source;    /* CSV source column, else the feed name */
+	const char *name;      /* STIX name; "" otherwise */
+	const char *tags;      /* "c2|botnet": '|'-separated, "" when none */
+	const char *id;        /* CSV id column or STIX object id; "" when none */
+	sw_time_t valid_until; /* 0 when none */
+	uint32_t signature_id; /* cti.sid.<type> + feed position */
+	uint8_t confidence;    /* 0..100 */
+	uint8_t severity;      /* 1..4 */
 };
 
 /* What loading one feed gave. */
 struct cti_feed_stats {
 	const char *name, *path;
-	int format;                  /* the format used (auto resolved) */
-	uint64_t count[CTI_T_MAX];   /* indicators stored, per type */
-	uint64_t skipped;            /* bad lines / objects */
-	uint64_t unsupported;        /* STIX patterns we cannot express (also in skipped) */
-	uint64_t expired;            /* past valid_until (or STIX revoked) at load time */
-	uint64_t duplicates;         /* already in the store from this or an earlier feed */
-	int error;                   /* 0, or why the feed failed (SW_E_*) */
-	bool kept_previous;          /* failed: the previous store's indicators of it were kept */
+	int format;                /* the format used (auto resolved) */
+	uint64_t count[CTI_T_MAX]; /* indicators stored, per type */
+	uint64_t skipped;          /* bad lines / objects */
+	uint64_t unsupported;      /* STIX patterns we cannot express (also in skipped) */
+	uint64_t expired;          /* past valid_until (or STIX revoked) at load time */
+	uint64_t duplicates;       /* already in the store from this or an earlier feed */
+	int error;                 /* 0, or why the feed failed (SW_E_*) */
+	bool kept_previous;        /* failed: the previous store's indicators of it were kept */
 };
 
 /*
@@ -122,16 +123,17 @@ struct cti_feed_stats {
  * errors are SW_E_NOMEM or SW_E_RANGE (more than 4 GB of strings).
  */
 int cti_store_build(const struct cti_conf *conf, const struct cti_store *prev, sw_time_t now,
-		    uint64_t version, struct cti_store **out);
+                    uint64_t version, struct cti_store **out);
 
 /* NULL-safe. Only the owner calls it (the handle does for published stores). */
 void cti_store_free(struct cti_store *s);
 
 uint64_t cti_store_version(const struct cti_store *s);
 uint64_t cti_store_count(const struct cti_store *s, int type); /* -1: all types */
-size_t cti_store_bytes(const struct cti_store *s);  /* heap bytes the store holds */
+size_t cti_store_bytes(const struct cti_store *s);             /* heap bytes the store holds */
 size_t cti_store_nfeeds(const struct cti_store *s);
-const struct cti_feed_stats *cti_store_feed(const struct cti_store *s, size_t i); /* NULL past end */
+const struct cti_feed_stats *cti_store_feed(const struct cti_store *s,
+                                            size_t i); /* NULL past end */
 size_t cti_store_failed_feeds(const struct cti_store *s);
 
 /* Logs one line per feed and a total line: version, counts per type, skipped, expired,
@@ -146,37 +148,40 @@ void cti_store_log_summary(const struct cti_store *s);
 
 /* family 4 (address in addr[0..3]) or 6; longest prefix wins. */
 const struct cti_hit *cti_store_match_ip(const struct cti_store *s, int family,
-					 const uint8_t addr[16], sw_time_t now, struct cti_hit *out);
+                                         const uint8_t addr[16], sw_time_t now,
+                                         struct cti_hit *out);
 
 /* A host name (case-insensitive, a trailing dot ignored); tries the name, then each parent. */
 const struct cti_hit *cti_store_match_domain(const struct cti_store *s, const char *name,
-					     size_t len, sw_time_t now, struct cti_hit *out);
+                                             size_t len, sw_time_t now, struct cti_hit *out);
 
 /* A full URL ("http://host/path?q"), normalized as indicators are before the lookup. */
 const struct cti_hit *cti_store_match_url(const struct cti_store *s, const char *url, size_t len,
-					  sw_time_t now, struct cti_hit *out);
+                                          sw_time_t now, struct cti_hit *out);
 
 /* type CTI_T_MD5/SHA1/SHA256/JA3; hex text of the right length, any case. */
 const struct cti_hit *cti_store_match_hash(const struct cti_store *s, int type, const char *hex,
-					   size_t len, sw_time_t now, struct cti_hit *out);
+                                           size_t len, sw_time_t now, struct cti_hit *out);
 
 /* The same with the raw digest (16, 20 or 32 bytes, type from its length unless ja3). */
 const struct cti_hit *cti_store_match_digest(const struct cti_store *s, int type,
-					     const uint8_t *digest, size_t len, sw_time_t now,
-					     struct cti_hit *out);
+                                             const uint8_t *digest, size_t len, sw_time_t now,
+                                             struct cti_hit *out);
 
 /* ja3 md5 hex: cti_store_match_hash(s, CTI_T_JA3, ...). */
 const struct cti_hit *cti_store_match_ja3(const struct cti_store *s, const char *hex, size_t len,
-					  sw_time_t now, struct cti_hit *out);
+                                          sw_time_t now, struct cti_hit *out);
 
 /* ---- normalization (also used by the wiring to build alert text) ------------------------- */
 
 #define CTI_URL_MAX 4096 /* longest URL stored or matched (normalized) */
 
-/* Normalizes url into buf (size >= len + 2): scheme and host lower-cased, default port dropped,
- * percent-encoding of unreserved characters decoded and other escapes upper-cased, dot segments
- * removed (RFC 3986 5.2.4), empty path made "/", fragment dropped, query kept. A URL without
- * "scheme://" is taken as http. Returns the length written (NUL-terminated), or SW_E_INVAL. */
+/* Normalizes url into buf: scheme and host lower-cased, default port dropped, in the path
+ * percent-encoding of unreserved characters decoded, other escapes upper-cased and a stray '%'
+ * written %25, dot segments removed (RFC 3986 5.2.4), empty path made "/"; fragment dropped,
+ * query kept. A URL without "scheme://" is taken as http. Idempotent. Returns the length written
+ * (NUL-terminated), or SW_E_INVAL when it is no URL, longer than CTI_URL_MAX, or does not fit
+ * in size (CTI_URL_MAX + 16 fits every URL matching can use). */
 int cti_url_normalize(const char *url, size_t len, char *buf, size_t size);
 
 /* The type a bare value looks like (plain lists): an address or CIDR, a hash by hex length, a

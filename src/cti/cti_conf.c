@@ -11,22 +11,22 @@
 
 static const char *const cti_format_choices[] = {"auto", "csv", "plain", "stix", NULL};
 static const char *const cti_type_choices[] = {"auto", "ipv4", "ipv6",   "domain", "url",
-					       "md5",  "sha1", "sha256", "ja3",    NULL};
+                                               "md5",  "sha1", "sha256", "ja3",    NULL};
 
 #define SID(t) offsetof(struct cti_conf, sid) + (t) * sizeof(uint32_t)
 
 static const struct conf_key cti_keys[] = {
-	{"cti.enabled", CONF_BOOL, offsetof(struct cti_conf, enabled), "yes", 0, 0, NULL},
-	{"cti.reload-watch", CONF_BOOL, offsetof(struct cti_conf, reload_watch), "yes", 0, 0, NULL},
-	{"cti.sid.ipv4", CONF_U32, SID(CTI_T_IPV4), "9100000", 1, 2000000000, NULL},
-	{"cti.sid.ipv6", CONF_U32, SID(CTI_T_IPV6), "9110000", 1, 2000000000, NULL},
-	{"cti.sid.domain", CONF_U32, SID(CTI_T_DOMAIN), "9120000", 1, 2000000000, NULL},
-	{"cti.sid.url", CONF_U32, SID(CTI_T_URL), "9130000", 1, 2000000000, NULL},
-	{"cti.sid.md5", CONF_U32, SID(CTI_T_MD5), "9140000", 1, 2000000000, NULL},
-	{"cti.sid.sha1", CONF_U32, SID(CTI_T_SHA1), "9150000", 1, 2000000000, NULL},
-	{"cti.sid.sha256", CONF_U32, SID(CTI_T_SHA256), "9160000", 1, 2000000000, NULL},
-	{"cti.sid.ja3", CONF_U32, SID(CTI_T_JA3), "9170000", 1, 2000000000, NULL},
-	{NULL, 0, 0, NULL, 0, 0, NULL},
+    {"cti.enabled", CONF_BOOL, offsetof(struct cti_conf, enabled), "yes", 0, 0, NULL},
+    {"cti.reload-watch", CONF_BOOL, offsetof(struct cti_conf, reload_watch), "yes", 0, 0, NULL},
+    {"cti.sid.ipv4", CONF_U32, SID(CTI_T_IPV4), "9100000", 1, 2000000000, NULL},
+    {"cti.sid.ipv6", CONF_U32, SID(CTI_T_IPV6), "9110000", 1, 2000000000, NULL},
+    {"cti.sid.domain", CONF_U32, SID(CTI_T_DOMAIN), "9120000", 1, 2000000000, NULL},
+    {"cti.sid.url", CONF_U32, SID(CTI_T_URL), "9130000", 1, 2000000000, NULL},
+    {"cti.sid.md5", CONF_U32, SID(CTI_T_MD5), "9140000", 1, 2000000000, NULL},
+    {"cti.sid.sha1", CONF_U32, SID(CTI_T_SHA1), "9150000", 1, 2000000000, NULL},
+    {"cti.sid.sha256", CONF_U32, SID(CTI_T_SHA256), "9160000", 1, 2000000000, NULL},
+    {"cti.sid.ja3", CONF_U32, SID(CTI_T_JA3), "9170000", 1, 2000000000, NULL},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
 static void
@@ -98,29 +98,31 @@ cti_conf_feed(struct conf_doc *doc, size_t i, struct cti_feed_conf *f)
 	char paths[7][64], where[256];
 	struct conf_key keys[8];
 	static const char *const leaf[7] = {"name",       "path",     "format", "type",
-					    "confidence", "severity", "tags"};
+	                                    "confidence", "severity", "tags"};
 	int r;
 
 	for (int k = 0; k < 7; k++)
 		snprintf(paths[k], sizeof(paths[k]), "cti.feeds.%zu.%s", i, leaf[k]);
 	memset(keys, 0, sizeof(keys));
-	keys[0] = (struct conf_key){paths[0], CONF_STR, offsetof(struct cti_feed_conf, name), NULL,
-				    0, 0, NULL};
-	keys[1] = (struct conf_key){paths[1], CONF_STR, offsetof(struct cti_feed_conf, path), NULL,
-				    0, 0, NULL};
-	keys[2] = (struct conf_key){paths[2], CONF_ENUM, offsetof(struct cti_feed_conf, format),
-				    "auto", 0, 0, cti_format_choices};
-	keys[3] = (struct conf_key){paths[3], CONF_ENUM, offsetof(struct cti_feed_conf, type),
-				    "auto", 0, 0, cti_type_choices};
-	keys[4] = (struct conf_key){paths[4], CONF_U32, offsetof(struct cti_feed_conf, confidence),
-				    "50", 0, 100, NULL};
-	keys[5] = (struct conf_key){paths[5], CONF_U32, offsetof(struct cti_feed_conf, severity),
-				    "2", 1, 4, NULL};
-	keys[6] = (struct conf_key){paths[6], CONF_STRLIST, offsetof(struct cti_feed_conf, tags),
-				    NULL, 0, 0, NULL};
+	keys[0] = (struct conf_key){
+	    paths[0], CONF_STR, offsetof(struct cti_feed_conf, name), NULL, 0, 0, NULL};
+	keys[1] = (struct conf_key){
+	    paths[1], CONF_STR, offsetof(struct cti_feed_conf, path), NULL, 0, 0, NULL};
+	keys[2] = (struct conf_key){
+	    paths[2], CONF_ENUM,         offsetof(struct cti_feed_conf, format), "auto", 0,
+	    0,        cti_format_choices};
+	keys[3] = (struct conf_key){
+	    paths[3], CONF_ENUM,       offsetof(struct cti_feed_conf, type), "auto", 0,
+	    0,        cti_type_choices};
+	keys[4] = (struct conf_key){
+	    paths[4], CONF_U32, offsetof(struct cti_feed_conf, confidence), "50", 0, 100, NULL};
+	keys[5] = (struct conf_key){
+	    paths[5], CONF_U32, offsetof(struct cti_feed_conf, severity), "2", 1, 4, NULL};
+	keys[6] = (struct conf_key){
+	    paths[6], CONF_STRLIST, offsetof(struct cti_feed_conf, tags), NULL, 0, 0, NULL};
 	r = conf_apply(doc, keys, f);
 	f->type -= 1; /* "auto" is -1 */
-	if (r != 0)
+	if (r == SW_E_NOMEM)
 		return r;
 	if (f->path == NULL || f->path[0] == '\0') {
 		snprintf(where, sizeof(where), "cti.feeds.%zu", i);
@@ -128,6 +130,8 @@ cti_conf_feed(struct conf_doc *doc, size_t i, struct cti_feed_conf *f)
 		       conf_doc_where(doc, where, where, sizeof(where)) ?: "--set", paths[1]);
 		return SW_E_CONFIG;
 	}
+	if (r != 0)
+		return r;
 	if (f->name == NULL && (f->name = strdup(cti_basename(f->path))) == NULL)
 		return SW_E_NOMEM;
 	return 0;

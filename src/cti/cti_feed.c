@@ -136,7 +136,7 @@ enum csv_col {
 };
 
 static const char *const csv_col_names[CSV_COLS] = {
-	"type", "value", "source", "confidence", "severity", "tags", "valid_until", "id",
+    "type", "value", "source", "confidence", "severity", "tags", "valid_until", "id",
 };
 
 /*
@@ -251,7 +251,7 @@ cti_csv_parse(struct cti_load *ld, char *buf, size_t len)
 			col[c] = (int)i;
 		else
 			sw_warn("cti: %s:%lu: column '%.*s' ignored", ld->where, start,
-				(int)(f[i].len < 64 ? f[i].len : 64), f[i].p);
+			        (int)(f[i].len < 64 ? f[i].len : 64), f[i].p);
 	}
 	if (col[CSV_TYPE] < 0 || col[CSV_VALUE] < 0) {
 		sw_err("cti: %s:%lu: the CSV header must name the columns type and value",
@@ -284,8 +284,8 @@ cti_csv_parse(struct cti_load *ld, char *buf, size_t len)
 			rec.type = ld->fc->type >= 0 ? ld->fc->type : -1;
 		} else if ((rec.type = cti_type_parse(v[CSV_TYPE]->p, v[CSV_TYPE]->len)) == -1) {
 			cti_load_report(ld, start, NULL, "unknown type '%.*s'",
-					(int)(v[CSV_TYPE]->len < 32 ? v[CSV_TYPE]->len : 32),
-					v[CSV_TYPE]->p);
+			                (int)(v[CSV_TYPE]->len < 32 ? v[CSV_TYPE]->len : 32),
+			                v[CSV_TYPE]->p);
 			continue;
 		}
 		if (v[CSV_CONFIDENCE]->len > 0) {
@@ -294,33 +294,36 @@ cti_csv_parse(struct cti_load *ld, char *buf, size_t len)
 
 			if (v[CSV_CONFIDENCE]->len >= sizeof(num) ||
 			    (memcpy(num, v[CSV_CONFIDENCE]->p, v[CSV_CONFIDENCE]->len),
-			     num[v[CSV_CONFIDENCE]->len] = '\0', sw_parse_i64(num, 0, 100, &c)) != 0) {
+			     num[v[CSV_CONFIDENCE]->len] = '\0',
+			     sw_parse_i64(num, 0, 100, &c)) != 0) {
 				cti_load_report(ld, start, NULL,
-						"confidence '%.*s' is not a number from 0 to 100",
-						(int)(v[CSV_CONFIDENCE]->len < 32
-							  ? v[CSV_CONFIDENCE]->len
-							  : 32),
-						v[CSV_CONFIDENCE]->p);
+				                "confidence '%.*s' is not a number from 0 to 100",
+				                (int)(v[CSV_CONFIDENCE]->len < 32
+				                          ? v[CSV_CONFIDENCE]->len
+				                          : 32),
+				                v[CSV_CONFIDENCE]->p);
 				continue;
 			}
 			rec.confidence = (int)c;
 		}
 		if (v[CSV_SEVERITY]->len > 0 &&
-		    cti_severity_parse(v[CSV_SEVERITY]->p, v[CSV_SEVERITY]->len, &rec.severity) != 0) {
-			cti_load_report(ld, start, NULL,
-					"severity '%.*s' is not 1-4 or high, medium, low, info",
-					(int)(v[CSV_SEVERITY]->len < 32 ? v[CSV_SEVERITY]->len : 32),
-					v[CSV_SEVERITY]->p);
+		    cti_severity_parse(v[CSV_SEVERITY]->p, v[CSV_SEVERITY]->len, &rec.severity) !=
+		        0) {
+			cti_load_report(
+			    ld, start, NULL,
+			    "severity '%.*s' is not 1-4 or high, medium, low, info",
+			    (int)(v[CSV_SEVERITY]->len < 32 ? v[CSV_SEVERITY]->len : 32),
+			    v[CSV_SEVERITY]->p);
 			continue;
 		}
 		if (cti_time_parse(v[CSV_VALID_UNTIL]->p, v[CSV_VALID_UNTIL]->len,
-				   &rec.valid_until) != 0) {
-			cti_load_report(ld, start, NULL,
-					"valid_until '%.*s' is not a date (2026-12-31, "
-					"2026-12-31T23:59:59Z) or seconds since 1970",
-					(int)(v[CSV_VALID_UNTIL]->len < 40 ? v[CSV_VALID_UNTIL]->len
-									   : 40),
-					v[CSV_VALID_UNTIL]->p);
+		                   &rec.valid_until) != 0) {
+			cti_load_report(
+			    ld, start, NULL,
+			    "valid_until '%.*s' is not a date (2026-12-31, "
+			    "2026-12-31T23:59:59Z) or seconds since 1970",
+			    (int)(v[CSV_VALID_UNTIL]->len < 40 ? v[CSV_VALID_UNTIL]->len : 40),
+			    v[CSV_VALID_UNTIL]->p);
 			continue;
 		}
 		if (v[CSV_SOURCE]->len > 0) {
@@ -370,7 +373,7 @@ cti_plain_parse(struct cti_load *ld, const char *buf, size_t len)
 			;
 		if (rest < eol && *rest != '#') {
 			cti_load_report(ld, line, NULL, "unexpected text after the value: '%.*s'",
-					(int)(eol - rest < 32 ? eol - rest : 32), rest);
+			                (int)(eol - rest < 32 ? eol - rest : 32), rest);
 			continue;
 		}
 		memset(&rec, 0, sizeof(rec));
@@ -450,7 +453,7 @@ stix_path_type(const char *p, size_t len)
  */
 static int
 stix_pattern_parse(const char *pat, size_t len, struct sbuf *vals, struct stix_cmp *cmp,
-		   const char **why)
+                   const char **why)
 {
 	const char *p = pat, *end = pat + len;
 	int n = 0;
@@ -468,8 +471,9 @@ stix_pattern_parse(const char *pat, size_t len, struct sbuf *vals, struct stix_c
 			int type;
 
 			stix_ws(&p, end);
-			for (path = p; p < end && (isalnum((unsigned char)*p) || *p == '-' ||
-						   *p == '_' || *p == ':' || *p == '.' || *p == '\'');
+			for (path = p;
+			     p < end && (isalnum((unsigned char)*p) || *p == '-' || *p == '_' ||
+			                 *p == ':' || *p == '.' || *p == '\'');
 			     p++)
 				;
 			if (p == path) {
@@ -521,8 +525,8 @@ stix_pattern_parse(const char *pat, size_t len, struct sbuf *vals, struct stix_c
 				break;
 			}
 			*why = p < end && (stix_word(&p, end, "AND") || *p == '(')
-				   ? "AND and grouping are not supported"
-				   : "expected OR or ']'";
+			           ? "AND and grouping are not supported"
+			           : "expected OR or ']'";
 			return -1;
 		}
 		stix_ws(&p, end);
@@ -541,8 +545,8 @@ stix_pattern_parse(const char *pat, size_t len, struct sbuf *vals, struct stix_c
 }
 
 static int
-cti_stix_object(struct cti_load *ld, json_t *obj, size_t idx, struct sbuf *vals,
-		struct sbuf *tags, struct stix_cmp *cmp)
+cti_stix_object(struct cti_load *ld, json_t *obj, size_t idx, struct sbuf *vals, struct sbuf *tags,
+                struct stix_cmp *cmp)
 {
 	struct cti_record rec;
 	const char *id, *pattern, *why = NULL, *type;
@@ -573,7 +577,7 @@ cti_stix_object(struct cti_load *ld, json_t *obj, size_t idx, struct sbuf *vals,
 	    (!json_is_string(v) || strcmp(json_string_value(v), "stix") != 0)) {
 		ld->st->unsupported++;
 		cti_load_report(ld, 0, id, "pattern_type '%.32s' is not supported",
-				json_is_string(v) ? json_string_value(v) : "?");
+		                json_is_string(v) ? json_string_value(v) : "?");
 		return 0;
 	}
 	if ((pattern = json_string_value(json_object_get(obj, "pattern"))) == NULL) {
@@ -589,7 +593,8 @@ cti_stix_object(struct cti_load *ld, json_t *obj, size_t idx, struct sbuf *vals,
 		}
 	}
 	if ((v = json_object_get(obj, "confidence")) != NULL) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > 100) {
 			cti_load_report(ld, 0, id, "confidence is not an integer from 0 to 100");
 			return 0;
 		}
@@ -603,7 +608,8 @@ cti_stix_object(struct cti_load *ld, json_t *obj, size_t idx, struct sbuf *vals,
 		size_t i;
 		json_t *l;
 
-		json_array_foreach(v, i, l) {
+		json_array_foreach(v, i, l)
+		{
 			if (!json_is_string(l) || json_string_length(l) == 0)
 				continue;
 			if (tags->len > 0)
@@ -673,7 +679,8 @@ cti_stix_parse(struct cti_load *ld, const char *buf, size_t len)
 		size_t i;
 		json_t *o;
 
-		json_array_foreach(objects, i, o) {
+		json_array_foreach(objects, i, o)
+		{
 			if ((r = cti_stix_object(ld, o, i, &vals, &tags, cmp)) != 0)
 				goto out;
 		}

@@ -226,7 +226,7 @@ cti_reader_quiescent(struct cti_reader *r)
 	 * load of seen. The epoch read with acquire orders the next cti_reader_store() after
 	 * the swap that epoch announces. */
 	atomic_store_explicit(&r->seen, atomic_load_explicit(&r->h->epoch, memory_order_acquire),
-			      memory_order_release);
+	                      memory_order_release);
 }
 
 void
@@ -241,5 +241,5 @@ cti_reader_online(struct cti_reader *r)
 	/* seq_cst: either the reclaimer sees this epoch, or this reader's next load of cur sees
 	 * the store published before the reclaimer's check */
 	atomic_store_explicit(&r->seen, atomic_load_explicit(&r->h->epoch, memory_order_seq_cst),
-			      memory_order_seq_cst);
+	                      memory_order_seq_cst);
 }

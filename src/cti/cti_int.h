@@ -7,11 +7,11 @@
 
 #include "cti/cti.h"
 
-#define CTI_EMPTY        UINT32_MAX /* an unused slot's off */
-#define CTI_DOMAIN_MAX   253
-#define CTI_LOAD_PERMILLE 700        /* final fill of the hash tables */
-#define CTI_MSG_MAX      20         /* bad-record messages logged per feed, then a count */
-#define CTI_VALUE_MAX    (CTI_URL_MAX + 64)
+#define CTI_EMPTY         UINT32_MAX /* an unused slot's off */
+#define CTI_DOMAIN_MAX    253
+#define CTI_LOAD_PERMILLE 700 /* final fill of the hash tables */
+#define CTI_MSG_MAX       20  /* bad-record messages logged per feed, then a count */
+#define CTI_VALUE_MAX     (CTI_URL_MAX + 64)
 
 /*
  * One hash table slot: 12 bytes. tag is the top half of the key's 64-bit hash and also places
@@ -30,6 +30,9 @@ struct cti_slot {
 struct cti_table {
 	struct cti_slot *slots;
 	uint32_t nslots, count;
+	/* building: slots appended in load order, placed (and duplicates dropped) at the end */
+	struct cti_slot *pending;
+	uint32_t npending, cappending;
 };
 
 /* Provenance shared by indicators (interned): 24 bytes. Strings are arena offsets. */
@@ -52,28 +55,28 @@ struct cti_store {
 	struct cti_table tab[CTI_T_MAX];
 	struct cti_meta *meta;
 	uint32_t nmeta, capmeta;
-	uint8_t plens4[33], nplens4;  /* prefix lengths present, longest first */
+	uint8_t plens4[33], nplens4; /* prefix lengths present, longest first */
 	uint8_t plens6[129], nplens6;
 	bool has4[33], has6[129];
 	struct cti_feed_stats *feeds;
-	char **feed_strs;             /* names and paths the stats point to */
+	char **feed_strs; /* names and paths the stats point to */
 	size_t nfeeds;
 	uint32_t sid[CTI_T_MAX];
 	uint64_t version;
-	uint32_t empty_str;           /* arena offset of "" */
+	uint32_t empty_str; /* arena offset of "" */
 	/* building only */
 	struct cti_intern istr, imeta;
 };
 
 /* What a parser found for one indicator, before it is stored. Strings are borrowed. */
 struct cti_record {
-	int type;            /* enum cti_type, or -1 to guess from the value */
+	int type; /* enum cti_type, or -1 to guess from the value */
 	const char *value;
 	size_t value_len;
 	const char *source, *tags, *id, *name; /* NULL: the feed's default / none */
 	size_t source_len, tags_len, id_len, name_len;
-	int confidence;      /* -1: the feed's default */
-	int severity;        /* -1: the feed's default */
+	int confidence; /* -1: the feed's default */
+	int severity;   /* -1: the feed's default */
 	sw_time_t valid_until;
 	bool revoked;
 };
@@ -94,16 +97,16 @@ struct cti_load {
 
 /* cti_store.c */
 int cti_store_new(uint64_t version, const uint32_t sid[CTI_T_MAX], size_t nfeeds,
-		  struct cti_store **out);
+                  struct cti_store **out);
 int cti_store_finish(struct cti_store *s);
 int cti_store_intern_str(struct cti_store *s, const char *p, size_t len, uint32_t *off);
 /* Validates, normalizes and stores one record; bad values are reported (line > 0: file:line,
  * else the object id in ctx) and counted. 0, or SW_E_NOMEM/SW_E_RANGE (abort the build). */
 int cti_load_add(struct cti_load *ld, const struct cti_record *rec, unsigned long line,
-		 const char *ctx);
+                 const char *ctx);
 /* Logs "where:line: msg" (or "where: ctx: msg") within the feed's message budget. */
-void cti_load_report(struct cti_load *ld, unsigned long line, const char *ctx, const char *fmt,
-		     ...) __attribute__((format(printf, 4, 5)));
+void cti_load_report(struct cti_load *ld, unsigned long line, const char *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Copies the indicators of feed name from prev into ld's store; returns 0 or SW_E_NOMEM. */
 int cti_load_copy_prev(struct cti_load *ld, const struct cti_store *prev, const char *name);
 
@@ -119,7 +122,7 @@ int cti_format_guess(const char *buf, size_t len);
 /* Canonical key and display text of a value of a type. key/keylen: what is hashed; text: what a
  * hit shows. Returns 0 or SW_E_INVAL with why set to a short reason. */
 struct cti_key {
-	uint8_t bin[17];     /* ipv4/ipv6: plen, address */
+	uint8_t bin[17]; /* ipv4/ipv6: plen, address */
 	char text[CTI_VALUE_MAX + 2];
 	size_t text_len;
 	const void *key;

@@ -11,7 +11,7 @@
 #include "cti/cti_int.h"
 
 static const uint32_t cti_sid_default[CTI_T_MAX] = {
-	9100000, 9110000, 9120000, 9130000, 9140000, 9150000, 9160000, 9170000,
+    9100000, 9110000, 9120000, 9130000, 9140000, 9150000, 9160000, 9170000,
 };
 
 /* ---- arena and interning ----------------------------------------------------------------- */
@@ -32,7 +32,8 @@ cti_arena_add(struct cti_store *s, const void *p, size_t n, uint32_t *off)
 		s->arena = na;
 		s->arena_cap = cap;
 	}
-	memcpy(s->arena + s->arena_len, p, n);
+	if (n > 0)
+		memcpy(s->arena + s->arena_len, p, n);
 	*off = (uint32_t)s->arena_len;
 	s->arena_len += n;
 	return 0;
@@ -164,32 +165,6 @@ cti_key_eq(const struct cti_store *s, int type, uint32_t off, const void *key, s
 	return memcmp(e, key, len) == 0 && e[len] == '\0';
 }
 
-static int
-cti_table_resize(struct cti_table *t, uint32_t n)
-{
-	struct cti_slot *ns;
-
-	if (n < t->count + 1)
-		n = t->count + 1;
-	if ((ns = malloc((size_t)n * sizeof(*ns))) == NULL)
-		return SW_E_NOMEM;
-	for (uint32_t i = 0; i < n; i++)
-		ns[i].off = CTI_EMPTY;
-	for (uint32_t i = 0; i < t->nslots; i++) {
-		uint32_t j;
-
-		if (t->slots[i].off == CTI_EMPTY)
-			continue;
-		for (j = cti_pos(t->slots[i].tag, n); ns[j].off != CTI_EMPTY; j = j + 1 == n ? 0 : j + 1)
-			;
-		ns[j] = t->slots[i];
-	}
-	free(t->slots);
-	t->slots = ns;
-	t->nslots = n;
-	return 0;
-}
-
 static const struct cti_slot *
 cti_table_find(const struct cti_store *s, int type, const void *key, size_t len, uint64_t h)
 {
@@ -206,31 +181,27 @@ cti_table_find(const struct cti_store *s, int type, const void *key, size_t len,
 	return NULL;
 }
 
-/* Stores one indicator: key (hashed), text and id; *dup set when it was there already. */
+/* Stores one indicator: key (hashed), text and id. Duplicates are found when the tables are
+ * built (cti_store_finish), so loading is sequential appends only. */
 static int
 cti_store_put(struct cti_store *s, int type, const void *key, size_t keylen, const char *text,
-	      size_t textlen, const char *id, size_t idlen, uint32_t meta, bool *dup)
+              size_t textlen, const char *id, size_t idlen, uint32_t meta)
 {
 	struct cti_table *t = &s->tab[type];
 	uint64_t h = cti_hash(key, keylen, type);
-	uint32_t tag = (uint32_t)(h >> 32), j, off, x;
+	uint32_t off, x;
 	int r;
 
-	*dup = false;
-	if ((uint64_t)(t->count + 1) * 4 > (uint64_t)t->nslots * 3) {
-		uint64_t n = t->nslots ? (uint64_t)t->nslots * 2 : 64;
+	if (t->npending == t->cappending) {
+		uint64_t cap = t->cappending ? (uint64_t)t->cappending * 2 : 1024;
+		struct cti_slot *np;
 
-		if (n >= CTI_EMPTY)
+		if (cap >= CTI_EMPTY)
 			return SW_E_RANGE;
-		if ((r = cti_table_resize(t, (uint32_t)n)) != 0)
-			return r;
-	}
-	for (j = cti_pos(tag, t->nslots); t->slots[j].off != CTI_EMPTY;
-	     j = j + 1 == t->nslots ? 0 : j + 1) {
-		if (t->slots[j].tag == tag && cti_key_eq(s, type, t->slots[j].off, key, keylen)) {
-			*dup = true;
-			return 0;
-		}
+		if ((np = realloc(t->pending, (size_t)cap * sizeof(*np))) == NULL)
+			return SW_E_NOMEM;
+		t->pending = np;
+		t->cappending = (uint32_t)cap;
 	}
 	if (cti_type_keylen(type) != 0 && (r = cti_arena_add(s, key, keylen, &off)) != 0)
 		return r;
@@ -238,10 +209,10 @@ cti_store_put(struct cti_store *s, int type, const void *key, size_t keylen, con
 	    (r = cti_arena_add(s, "", 1, &x)) != 0 || (r = cti_arena_add(s, id, idlen, &x)) != 0 ||
 	    (r = cti_arena_add(s, "", 1, &x)) != 0)
 		return r;
-	t->slots[j].tag = tag;
-	t->slots[j].off = off;
-	t->slots[j].meta = meta;
-	t->count++;
+	t->pending[t->npending].tag = (uint32_t)(h >> 32);
+	t->pending[t->npending].off = off;
+	t->pending[t->npending].meta = meta;
+	t->npending++;
 	if (type == CTI_T_IPV4)
 		s->has4[((const uint8_t *)key)[0]] = true;
 	else if (type == CTI_T_IPV6)
@@ -249,11 +220,62 @@ cti_store_put(struct cti_store *s, int type, const void *key, size_t keylen, con
 	return 0;
 }
 
+/* Places the pending slots of a table at its final size; the first of equal keys stays, the
+ * others count as duplicates of their feed. */
+static int
+cti_table_build(struct cti_store *s, int type)
+{
+	struct cti_table *t = &s->tab[type];
+	uint64_t want = (uint64_t)t->npending * 1000 / CTI_LOAD_PERMILLE + 1;
+	size_t kl = cti_type_keylen(type);
+	struct cti_slot *ns;
+	uint32_t n;
+
+	if (want >= CTI_EMPTY)
+		return SW_E_RANGE;
+	n = (uint32_t)want;
+	if ((ns = malloc((size_t)n * sizeof(*ns))) == NULL)
+		return SW_E_NOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		ns[i].off = CTI_EMPTY;
+	t->count = 0;
+	for (uint32_t i = 0; i < t->npending; i++) {
+		const struct cti_slot *p = &t->pending[i];
+		const char *key = s->arena + p->off;
+		size_t len = kl != 0 ? kl : strlen(key);
+		uint32_t j;
+		bool dup = false;
+
+		for (j = cti_pos(p->tag, n); ns[j].off != CTI_EMPTY; j = j + 1 == n ? 0 : j + 1) {
+			if (ns[j].tag == p->tag && cti_key_eq(s, type, ns[j].off, key, len)) {
+				dup = true;
+				break;
+			}
+		}
+		if (dup) {
+			struct cti_feed_stats *st = &s->feeds[s->meta[p->meta].feed];
+
+			st->duplicates++;
+			st->count[type]--;
+			continue;
+		}
+		ns[j] = *p;
+		t->count++;
+	}
+	free(t->slots);
+	free(t->pending);
+	t->pending = NULL;
+	t->npending = t->cappending = 0;
+	t->slots = ns;
+	t->nslots = n;
+	return 0;
+}
+
 /* ---- building ---------------------------------------------------------------------------- */
 
 int
 cti_store_new(uint64_t version, const uint32_t sid[CTI_T_MAX], size_t nfeeds,
-	      struct cti_store **out)
+              struct cti_store **out)
 {
 	struct cti_store *s;
 	int r;
@@ -265,7 +287,7 @@ cti_store_new(uint64_t version, const uint32_t sid[CTI_T_MAX], size_t nfeeds,
 		s->sid[t] = sid != NULL && sid[t] != 0 ? sid[t] : cti_sid_default[t];
 	s->nfeeds = nfeeds;
 	if (nfeeds > 0 && ((s->feeds = calloc(nfeeds, sizeof(*s->feeds))) == NULL ||
-			   (s->feed_strs = calloc(nfeeds * 2, sizeof(char *))) == NULL)) {
+	                   (s->feed_strs = calloc(nfeeds * 2, sizeof(char *))) == NULL)) {
 		cti_store_free(s);
 		return SW_E_NOMEM;
 	}
@@ -282,13 +304,9 @@ cti_store_finish(struct cti_store *s)
 {
 	int r;
 
-	for (int t = 0; t < CTI_T_MAX; t++) {
-		struct cti_table *tb = &s->tab[t];
-		uint64_t want = (uint64_t)tb->count * 1000 / CTI_LOAD_PERMILLE + 1;
-
-		if (want != tb->nslots && (r = cti_table_resize(tb, (uint32_t)want)) != 0)
+	for (int t = 0; t < CTI_T_MAX; t++)
+		if ((r = cti_table_build(s, t)) != 0)
 			return r;
-	}
 	if (s->arena_len < s->arena_cap) {
 		char *na = realloc(s->arena, s->arena_len);
 
@@ -366,11 +384,10 @@ cti_load_add(struct cti_load *ld, const struct cti_record *rec, unsigned long li
 	char show[80];
 	uint32_t midx;
 	int type = rec->type, r;
-	bool dup;
 
 	if (type == -1 && (type = cti_value_guess(rec->value, rec->value_len)) < 0) {
 		cti_load_report(ld, line, ctx, "cannot tell the type of '%s'",
-				cti_show(rec->value, rec->value_len, show, sizeof(show)));
+		                cti_show(rec->value, rec->value_len, show, sizeof(show)));
 		return 0;
 	}
 	if (type == -2)
@@ -381,7 +398,7 @@ cti_load_add(struct cti_load *ld, const struct cti_record *rec, unsigned long li
 	}
 	if (cti_key_make(type, rec->value, rec->value_len, &k, &why) != 0) {
 		cti_load_report(ld, line, ctx, "%s: '%s'", why,
-				cti_show(rec->value, rec->value_len, show, sizeof(show)));
+		                cti_show(rec->value, rec->value_len, show, sizeof(show)));
 		return 0;
 	}
 	if (rec->revoked || (rec->valid_until != 0 && rec->valid_until <= ld->now)) {
@@ -399,20 +416,19 @@ cti_load_add(struct cti_load *ld, const struct cti_record *rec, unsigned long li
 	m.name = s->empty_str;
 	if ((rec->source_len > 0 &&
 	     (r = cti_store_intern_str(s, rec->source, rec->source_len, &m.source)) != 0) ||
-	    (rec->tags_len > 0 && (r = cti_store_intern_str(s, rec->tags, rec->tags_len, &m.tags)) != 0) ||
-	    (rec->name_len > 0 && (r = cti_store_intern_str(s, rec->name, rec->name_len, &m.name)) != 0))
+	    (rec->tags_len > 0 &&
+	     (r = cti_store_intern_str(s, rec->tags, rec->tags_len, &m.tags)) != 0) ||
+	    (rec->name_len > 0 &&
+	     (r = cti_store_intern_str(s, rec->name, rec->name_len, &m.name)) != 0))
 		return r;
 	if ((r = cti_intern_meta(s, &m, &midx)) != 0)
 		return r;
 	if ((r = cti_store_put(s, type, k.key, k.key_len, k.text, k.text_len,
-			       rec->id != NULL ? rec->id : "", rec->id != NULL ? rec->id_len : 0, midx,
-			       &dup)) != 0)
+	                       rec->id != NULL ? rec->id : "", rec->id != NULL ? rec->id_len : 0,
+	                       midx)) != 0)
 		return r;
 	ld->good++;
-	if (dup)
-		ld->st->duplicates++;
-	else
-		ld->st->count[type]++;
+	ld->st->count[type]++; /* less the duplicates found when the tables are built */
 	return 0;
 }
 
@@ -438,7 +454,6 @@ cti_load_copy_prev(struct cti_load *ld, const struct cti_store *prev, const char
 			struct cti_meta m;
 			const char *key, *text, *id;
 			uint32_t midx;
-			bool dup;
 
 			if (sl->off == CTI_EMPTY || prev->meta[sl->meta].feed != pf)
 				continue;
@@ -453,20 +468,20 @@ cti_load_copy_prev(struct cti_load *ld, const struct cti_store *prev, const char
 			m = *pm;
 			m.feed = ld->feed;
 			if ((r = cti_store_intern_str(s, prev->arena + pm->source,
-						      strlen(prev->arena + pm->source), &m.source)) != 0 ||
+			                              strlen(prev->arena + pm->source),
+			                              &m.source)) != 0 ||
 			    (r = cti_store_intern_str(s, prev->arena + pm->tags,
-						      strlen(prev->arena + pm->tags), &m.tags)) != 0 ||
+			                              strlen(prev->arena + pm->tags), &m.tags)) !=
+			        0 ||
 			    (r = cti_store_intern_str(s, prev->arena + pm->name,
-						      strlen(prev->arena + pm->name), &m.name)) != 0 ||
+			                              strlen(prev->arena + pm->name), &m.name)) !=
+			        0 ||
 			    (r = cti_intern_meta(s, &m, &midx)) != 0)
 				return r;
 			if ((r = cti_store_put(s, type, key, kl != 0 ? kl : strlen(text), text,
-					       strlen(text), id, strlen(id), midx, &dup)) != 0)
+			                       strlen(text), id, strlen(id), midx)) != 0)
 				return r;
-			if (dup)
-				ld->st->duplicates++;
-			else
-				ld->st->count[type]++;
+			ld->st->count[type]++;
 		}
 	}
 	return 0;
@@ -496,7 +511,7 @@ cti_tags_join(struct cti_store *s, const struct conf_strlist *tags, uint32_t *of
 
 int
 cti_store_build(const struct cti_conf *conf, const struct cti_store *prev, sw_time_t now,
-		uint64_t version, struct cti_store **out)
+                uint64_t version, struct cti_store **out)
 {
 	struct cti_store *s = NULL;
 	int r;
@@ -509,10 +524,13 @@ cti_store_build(const struct cti_conf *conf, const struct cti_store *prev, sw_ti
 		const struct cti_feed_conf *fc = &conf->feeds[i];
 		struct cti_feed_stats *st = &s->feeds[i];
 		struct cti_load ld;
-		const char *name = fc->name != NULL ? fc->name : fc->path != NULL ? fc->path : "feed";
+		const char *name = fc->name != NULL   ? fc->name
+		                   : fc->path != NULL ? fc->path
+		                                      : "feed";
 
 		if ((s->feed_strs[2 * i] = strdup(name)) == NULL ||
-		    (s->feed_strs[2 * i + 1] = strdup(fc->path != NULL ? fc->path : name)) == NULL) {
+		    (s->feed_strs[2 * i + 1] = strdup(fc->path != NULL ? fc->path : name)) ==
+		        NULL) {
 			r = SW_E_NOMEM;
 			goto out;
 		}
@@ -533,7 +551,7 @@ cti_store_build(const struct cti_conf *conf, const struct cti_store *prev, sw_ti
 			goto out;
 		if (ld.msgs > CTI_MSG_MAX)
 			sw_warn("cti: %s: %u more bad records not shown", ld.where,
-				ld.msgs - CTI_MSG_MAX);
+			        ld.msgs - CTI_MSG_MAX);
 		if (r == 0)
 			continue;
 		st->error = r;
@@ -545,10 +563,11 @@ cti_store_build(const struct cti_conf *conf, const struct cti_store *prev, sw_ti
 			st->kept_previous = true;
 			for (int t = 0; t < CTI_T_MAX; t++)
 				n += st->count[t];
-			sw_err("cti: feed '%s' failed to load (%s): keeping its %llu indicators from "
-			       "version %llu",
-			       name, sw_strerror(st->error), (unsigned long long)n,
-			       (unsigned long long)prev->version);
+			sw_err(
+			    "cti: feed '%s' failed to load (%s): keeping its %llu indicators from "
+			    "version %llu",
+			    name, sw_strerror(st->error), (unsigned long long)n,
+			    (unsigned long long)prev->version);
 		} else if (r == SW_E_NOMEM || r == SW_E_RANGE) {
 			goto out;
 		} else {
@@ -571,8 +590,10 @@ cti_store_free(struct cti_store *s)
 {
 	if (s == NULL)
 		return;
-	for (int t = 0; t < CTI_T_MAX; t++)
+	for (int t = 0; t < CTI_T_MAX; t++) {
 		free(s->tab[t].slots);
+		free(s->tab[t].pending);
+	}
 	for (size_t i = 0; s->feed_strs != NULL && i < 2 * s->nfeeds; i++)
 		free(s->feed_strs[i]);
 	free(s->feed_strs);
@@ -649,8 +670,8 @@ cti_counts_str(const uint64_t *count, char *buf, size_t size)
 
 	buf[0] = '\0';
 	for (int t = 0; t < CTI_T_MAX && len < size; t++) {
-		int w = snprintf(buf + len, size - len, "%s%s %llu", t ? ", " : "", cti_type_name(t),
-				 (unsigned long long)count[t]);
+		int w = snprintf(buf + len, size - len, "%s%s %llu", t ? ", " : "",
+		                 cti_type_name(t), (unsigned long long)count[t]);
 
 		if (w < 0)
 			break;
@@ -671,13 +692,13 @@ cti_store_log_summary(const struct cti_store *s)
 
 		cti_counts_str(f->count, buf, sizeof(buf));
 		sw_notice("cti: feed '%s' (%s, %s)%s: %s; %llu skipped (%llu unsupported), %llu "
-			  "expired, %llu duplicates",
-			  f->name, cti_format_name(f->format), f->path,
-			  f->error != 0 ? (f->kept_previous ? " FAILED, previous data kept"
-							    : " FAILED")
-				       : "",
-			  buf, (unsigned long long)f->skipped, (unsigned long long)f->unsupported,
-			  (unsigned long long)f->expired, (unsigned long long)f->duplicates);
+		          "expired, %llu duplicates",
+		          f->name, cti_format_name(f->format), f->path,
+		          f->error != 0
+		              ? (f->kept_previous ? " FAILED, previous data kept" : " FAILED")
+		              : "",
+		          buf, (unsigned long long)f->skipped, (unsigned long long)f->unsupported,
+		          (unsigned long long)f->expired, (unsigned long long)f->duplicates);
 		for (int t = 0; t < CTI_T_MAX; t++)
 			total[t] += f->count[t];
 		skipped += f->skipped;
@@ -689,11 +710,11 @@ cti_store_log_summary(const struct cti_store *s)
 	n = cti_store_count(s, -1);
 	cti_counts_str(total, buf, sizeof(buf));
 	sw_notice("cti: version %llu: %llu indicators (%s); %llu skipped, %llu expired, %llu "
-		  "duplicates; %zu bytes (%.1f per indicator)",
-		  (unsigned long long)s->version, (unsigned long long)n, buf,
-		  (unsigned long long)skipped, (unsigned long long)expired,
-		  (unsigned long long)dups, cti_store_bytes(s),
-		  n ? (double)cti_store_bytes(s) / (double)n : 0.0);
+	          "duplicates; %zu bytes (%.1f per indicator)",
+	          (unsigned long long)s->version, (unsigned long long)n, buf,
+	          (unsigned long long)skipped, (unsigned long long)expired,
+	          (unsigned long long)dups, cti_store_bytes(s),
+	          n ? (double)cti_store_bytes(s) / (double)n : 0.0);
 }
 
 /* ---- matching ---------------------------------------------------------------------------- */
@@ -730,7 +751,7 @@ cti_live(const struct cti_store *s, const struct cti_slot *sl, sw_time_t now)
 /* A live indicator of type with exactly key, or NULL. */
 static const struct cti_hit *
 cti_lookup(const struct cti_store *s, int type, const void *key, size_t len, sw_time_t now,
-	   struct cti_hit *out)
+           struct cti_hit *out)
 {
 	const struct cti_slot *sl = cti_table_find(s, type, key, len, cti_hash(key, len, type));
 
@@ -741,7 +762,7 @@ cti_lookup(const struct cti_store *s, int type, const void *key, size_t len, sw_
 
 const struct cti_hit *
 cti_store_match_ip(const struct cti_store *s, int family, const uint8_t addr[16], sw_time_t now,
-		   struct cti_hit *out)
+                   struct cti_hit *out)
 {
 	uint8_t key[17];
 	const uint8_t *plens;
@@ -761,8 +782,8 @@ cti_store_match_ip(const struct cti_store *s, int family, const uint8_t addr[16]
 		const struct cti_hit *hit;
 
 		for (unsigned byte = p / 8; byte < alen; byte++)
-			key[1 + byte] = byte == p / 8 ? (uint8_t)(addr[byte] & ~(0xffu >> (p % 8)))
-						      : 0;
+			key[1 + byte] =
+			    byte == p / 8 ? (uint8_t)(addr[byte] & ~(0xffu >> (p % 8))) : 0;
 		key[0] = (uint8_t)p;
 		if ((hit = cti_lookup(s, type, key, 1 + alen, now, out)) != NULL)
 			return hit;
@@ -772,7 +793,7 @@ cti_store_match_ip(const struct cti_store *s, int family, const uint8_t addr[16]
 
 const struct cti_hit *
 cti_store_match_domain(const struct cti_store *s, const char *name, size_t len, sw_time_t now,
-		       struct cti_hit *out)
+                       struct cti_hit *out)
 {
 	char buf[CTI_DOMAIN_MAX + 2];
 	const char *p;
@@ -796,7 +817,7 @@ cti_store_match_domain(const struct cti_store *s, const char *name, size_t len, 
 
 const struct cti_hit *
 cti_store_match_url(const struct cti_store *s, const char *url, size_t len, sw_time_t now,
-		    struct cti_hit *out)
+                    struct cti_hit *out)
 {
 	char buf[CTI_URL_MAX + 16];
 	int n;
@@ -809,7 +830,7 @@ cti_store_match_url(const struct cti_store *s, const char *url, size_t len, sw_t
 
 const struct cti_hit *
 cti_store_match_hash(const struct cti_store *s, int type, const char *hex, size_t len,
-		     sw_time_t now, struct cti_hit *out)
+                     sw_time_t now, struct cti_hit *out)
 {
 	char buf[65];
 
@@ -825,7 +846,7 @@ cti_store_match_hash(const struct cti_store *s, int type, const char *hex, size_
 
 const struct cti_hit *
 cti_store_match_digest(const struct cti_store *s, int type, const uint8_t *digest, size_t len,
-		       sw_time_t now, struct cti_hit *out)
+                       sw_time_t now, struct cti_hit *out)
 {
 	static const char hex[] = "0123456789abcdef";
 	char buf[65];
@@ -833,7 +854,10 @@ cti_store_match_digest(const struct cti_store *s, int type, const uint8_t *diges
 	if (digest == NULL || len > 32)
 		return NULL;
 	if (type != CTI_T_JA3)
-		type = len == 16 ? CTI_T_MD5 : len == 20 ? CTI_T_SHA1 : len == 32 ? CTI_T_SHA256 : -1;
+		type = len == 16   ? CTI_T_MD5
+		       : len == 20 ? CTI_T_SHA1
+		       : len == 32 ? CTI_T_SHA256
+		                   : -1;
 	if (type < 0)
 		return NULL;
 	for (size_t i = 0; i < len; i++) {
@@ -845,7 +869,7 @@ cti_store_match_digest(const struct cti_store *s, int type, const uint8_t *diges
 
 const struct cti_hit *
 cti_store_match_ja3(const struct cti_store *s, const char *hex, size_t len, sw_time_t now,
-		    struct cti_hit *out)
+                    struct cti_hit *out)
 {
 	return cti_store_match_hash(s, CTI_T_JA3, hex, len, now, out);
 }

@@ -11,7 +11,7 @@
 #include "cti/cti_int.h"
 
 static const char *const cti_type_names[CTI_T_MAX] = {
-	"ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "ja3",
+    "ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "ja3",
 };
 
 static const char *const cti_format_names[CTI_FMT_MAX] = {"auto", "csv", "plain", "stix"};
@@ -35,12 +35,24 @@ cti_type_parse(const char *name, size_t len)
 		const char *text;
 		int type;
 	} alias[] = {
-	    {"ipv4", CTI_T_IPV4},     {"ipv6", CTI_T_IPV6},      {"ip", -2},
-	    {"ip-src", -2},           {"ip-dst", -2},            {"cidr", -2},
-	    {"domain", CTI_T_DOMAIN}, {"hostname", CTI_T_DOMAIN}, {"fqdn", CTI_T_DOMAIN},
-	    {"domain-name", CTI_T_DOMAIN}, {"url", CTI_T_URL},   {"uri", CTI_T_URL},
-	    {"md5", CTI_T_MD5},       {"sha1", CTI_T_SHA1},      {"sha-1", CTI_T_SHA1},
-	    {"sha256", CTI_T_SHA256}, {"sha-256", CTI_T_SHA256}, {"ja3", CTI_T_JA3},
+	    {"ipv4", CTI_T_IPV4},
+	    {"ipv6", CTI_T_IPV6},
+	    {"ip", -2},
+	    {"ip-src", -2},
+	    {"ip-dst", -2},
+	    {"cidr", -2},
+	    {"domain", CTI_T_DOMAIN},
+	    {"hostname", CTI_T_DOMAIN},
+	    {"fqdn", CTI_T_DOMAIN},
+	    {"domain-name", CTI_T_DOMAIN},
+	    {"url", CTI_T_URL},
+	    {"uri", CTI_T_URL},
+	    {"md5", CTI_T_MD5},
+	    {"sha1", CTI_T_SHA1},
+	    {"sha-1", CTI_T_SHA1},
+	    {"sha256", CTI_T_SHA256},
+	    {"sha-256", CTI_T_SHA256},
+	    {"ja3", CTI_T_JA3},
 	};
 
 	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
@@ -142,7 +154,8 @@ cti_has_scheme(const char *v, size_t len, size_t *slen)
 
 	if (len == 0 || !isalpha((unsigned char)v[0]))
 		return false;
-	while (i < len && (isalnum((unsigned char)v[i]) || v[i] == '+' || v[i] == '-' || v[i] == '.'))
+	while (i < len &&
+	       (isalnum((unsigned char)v[i]) || v[i] == '+' || v[i] == '-' || v[i] == '.'))
 		i++;
 	if (len - i < 3 || memcmp(v + i, "://", 3) != 0)
 		return false;
@@ -219,7 +232,7 @@ static void
 cti_url_path(struct cti_wbuf *w, const char *p, const char *end)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	char tmp[CTI_URL_MAX + 2];
+	char tmp[3 * CTI_URL_MAX + 4];
 	size_t n = 0, i = 0, start = w->len;
 
 	/* percent-encoding first (RFC 3986 6.2.2.2), so %2E segments are dot segments too */
@@ -241,6 +254,13 @@ cti_url_path(struct cti_wbuf *w, const char *p, const char *end)
 				tmp[n++] = hex[l];
 			}
 			p += 2;
+			continue;
+		}
+		if (*p == '%') {
+			/* a '%' that starts no escape is one: "%2%44" must not become "%2D" */
+			tmp[n++] = '%';
+			tmp[n++] = '2';
+			tmp[n++] = '5';
 			continue;
 		}
 		tmp[n++] = *p;
@@ -326,7 +346,7 @@ cti_url_normalize(const char *url, size_t len, char *buf, size_t size)
 			return SW_E_INVAL;
 		port = hend + 1;
 	}
-	if (hend > host && hend[-1] == '.' && *host != '[')
+	while (hend > host && hend[-1] == '.' && *host != '[')
 		hend--; /* "evil.example." is "evil.example" */
 	if (hend == host)
 		return SW_E_INVAL;
@@ -388,21 +408,22 @@ cti_key_make(int type, const char *v, size_t len, struct cti_key *k, const char 
 		if ((r = cti_ip_parse(v, len, fam, addr, &plen)) != 0) {
 			*why = r == SW_E_RANGE ? "prefix length out of range"
 			       : fam == 4      ? "not an IPv4 address or CIDR prefix"
-					       : "not an IPv6 address or CIDR prefix";
+			                       : "not an IPv6 address or CIDR prefix";
 			return SW_E_INVAL;
 		}
 		k->bin[0] = (uint8_t)plen;
 		memcpy(k->bin + 1, addr, alen);
 		k->key = k->bin;
 		k->key_len = 1 + alen;
-		if (inet_ntop(fam == 4 ? AF_INET : AF_INET6, addr, k->text, sizeof(k->text)) == NULL) {
+		if (inet_ntop(fam == 4 ? AF_INET : AF_INET6, addr, k->text, sizeof(k->text)) ==
+		    NULL) {
 			*why = "not an address";
 			return SW_E_INVAL;
 		}
 		k->text_len = strlen(k->text);
 		if (plen < (fam == 4 ? 32u : 128u))
 			k->text_len += (size_t)snprintf(k->text + k->text_len,
-							sizeof(k->text) - k->text_len, "/%u", plen);
+			                                sizeof(k->text) - k->text_len, "/%u", plen);
 		return 0;
 	}
 	case CTI_T_DOMAIN:
@@ -437,7 +458,7 @@ cti_key_make(int type, const char *v, size_t len, struct cti_key *k, const char 
 			*why = type == CTI_T_SHA1     ? "not a SHA-1 (40 hex digits)"
 			       : type == CTI_T_SHA256 ? "not a SHA-256 (64 hex digits)"
 			       : type == CTI_T_MD5    ? "not an MD5 (32 hex digits)"
-						      : "not a JA3 hash (32 hex digits)";
+			                              : "not a JA3 hash (32 hex digits)";
 			return SW_E_INVAL;
 		}
 		for (size_t i = 0; i < len; i++)
@@ -512,8 +533,8 @@ cti_time_parse(const char *s, size_t len, sw_time_t *out)
 		*out = v * SW_USEC_PER_SEC;
 		return 0;
 	}
-	if (!cti_digits(&p, end, 4, &y) || p == end || *p++ != '-' || !cti_digits(&p, end, 2, &mo) ||
-	    p == end || *p++ != '-' || !cti_digits(&p, end, 2, &d))
+	if (!cti_digits(&p, end, 4, &y) || p == end || *p++ != '-' ||
+	    !cti_digits(&p, end, 2, &mo) || p == end || *p++ != '-' || !cti_digits(&p, end, 2, &d))
 		return SW_E_INVAL;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31)
 		return SW_E_INVAL;

@@ -73,6 +73,8 @@ struct sw_flow {
 	void *stream;
 	void *dpi;
 	void *app;
+	void *cti;    /* indicators already alerted on in this flow */
+	bool alerted; /* an alert was raised for this flow */
 
 	/* table links, private to the flow stage */
 	struct sw_flow *hnext;

@@ -11,6 +11,7 @@
 #include "stream/stream.h"
 #include "dpi/dpi.h"
 #include "app/app.h"
+#include "cti/cti.h"
 
 /* ---- JSON writer -------------------------------------------------------------------------- */
 
@@ -114,6 +115,13 @@ void eve_format_anomaly(struct sbuf *b, const struct eve_ctx *ctx, const struct 
 /* An application-layer message (DNS query or answer, TLS handshake) of flow f. */
 void eve_format_app(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
 		    const struct app_msg *msg);
+/* A threat-intelligence match: an alert with the cti object (indicator, type, matched_on, feed,
+ * source, confidence, severity, tags, valid_until, id). dir is the direction of the packet or
+ * message that carried the value. */
+void eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
+			  sw_time_t ts, enum flow_dir dir, const struct cti_hit *hit,
+			  const char *matched_on);
+
 /* The EVE type of an app message (EVE_DNS, EVE_TLS). */
 int eve_type_of_app(const struct app_msg *msg);
 

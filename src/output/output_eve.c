@@ -202,7 +202,7 @@ eve_format_flow(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow 
 	jw_u64(&w, "age", (f->last - f->start) / SW_USEC_PER_SEC);
 	jw_str(&w, "state", flow_state_name(f->state));
 	jw_str(&w, "reason", flow_reason_name(f->reason));
-	jw_bool(&w, "alerted", false);
+	jw_bool(&w, "alerted", f->alerted);
 	jw_obj_end(&w);
 
 	if (f->proto == 6) {
@@ -520,5 +520,55 @@ eve_format_app(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *
 		eve_dns(&w, msg->u.dns);
 	else
 		eve_tls(&w, msg->u.tls);
+	jw_finish(&w);
+}
+
+void
+eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
+		     sw_time_t ts, enum flow_dir dir, const struct cti_hit *hit,
+		     const char *matched_on)
+{
+	struct jw w;
+	char sig[512];
+	const char *t, *bar;
+
+	jw_init(&w, b);
+	eve_head(&w, ctx, ts, EVE_ALERT, f->source_idx, f->flow_id);
+	eve_flow_tuple(&w, ctx, f);
+	jw_str(&w, "direction", dir == FLOW_TO_SERVER ? "to_server" : "to_client");
+	jw_obj_begin(&w, "alert");
+	jw_str(&w, "action", "allowed");
+	jw_u64(&w, "gid", 1);
+	jw_u64(&w, "signature_id", hit->signature_id);
+	jw_u64(&w, "rev", 1);
+	snprintf(sig, sizeof(sig), "CTI %s match: %s", hit->type_name, hit->indicator);
+	jw_str(&w, "signature", sig);
+	jw_str(&w, "category", "Threat Intelligence Indicator");
+	jw_u64(&w, "severity", hit->severity);
+	jw_obj_end(&w);
+	jw_obj_begin(&w, "cti");
+	jw_str(&w, "indicator", hit->indicator);
+	jw_str(&w, "type", hit->type_name);
+	jw_str(&w, "matched_on", matched_on);
+	jw_str(&w, "feed", hit->feed);
+	jw_str(&w, "source", hit->source);
+	if (hit->name[0] != '\0')
+		jw_str(&w, "name", hit->name);
+	jw_u64(&w, "confidence", hit->confidence);
+	jw_u64(&w, "severity", hit->severity);
+	jw_arr_begin(&w, "tags");
+	for (t = hit->tags; *t != '\0'; t = *bar ? bar + 1 : bar) {
+		bar = strchr(t, '|');
+		if (bar == NULL)
+			bar = t + strlen(t);
+		if (bar > t)
+			jw_strn(&w, NULL, t, (size_t)(bar - t));
+	}
+	jw_arr_end(&w);
+	if (hit->valid_until != 0)
+		eve_time(&w, "valid_until", hit->valid_until);
+	if (hit->id[0] != '\0')
+		jw_str(&w, "id", hit->id);
+	jw_obj_end(&w);
 	jw_finish(&w);
 }
