@@ -56,10 +56,17 @@ print(len(set(ids)), len(ids))'; }
 
 # 1. Normal replay: every flow and anomaly event once, same JSON as the file, keyed.
 mkdir -p "$tmp/run1"
-"$SPANWATCH" -r "$PCAPS/http.pcap" -r "$PCAPS/dns.pcap" -r "$PCAPS/malformed.pcap" -l "$tmp/run1" \
+printf 'demo.example\n10.0.0.0/24\n' >"$tmp/indicators.txt"
+"$SPANWATCH" -r "$PCAPS/http.pcap" -r "$PCAPS/dns.pcap" -r "$PCAPS/malformed.pcap" \
+	-r "$PCAPS/icmp.pcap" -l "$tmp/run1" --indicators "$tmp/indicators.txt" \
 	"${kafka[@]}" --set "outputs.kafka.spool.dir=$tmp/spool1" 2>"$tmp/run1.err"
 consume spanwatch.flows >"$tmp/flows1"
 consume spanwatch.anomalies >"$tmp/anom1"
+consume spanwatch.alerts >"$tmp/alerts1"
+na=$(file_events "$tmp/run1/eve.json" alert | wc -l)
+check "alerts on Kafka are the file's alerts ($na)" \
+	cmp -s <(file_events "$tmp/run1/eve.json" alert) <(consumed_events "$tmp/alerts1")
+check "each alert arrives once on the alerts topic" test "$(distinct_ids "$tmp/alerts1")" = "$na $na" -a "$na" -gt 0
 check "flow events on Kafka are the file's flow events" \
 	cmp -s <(file_events "$tmp/run1/eve.json" flow) <(consumed_events "$tmp/flows1")
 check "anomaly events on Kafka are the file's anomaly events" \
