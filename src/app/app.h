@@ -81,6 +81,58 @@ struct app_tls_msg {
 	uint8_t ncerts;
 };
 
+/* ---- HTTP/1.x (RFC 9112, 9110) and files carried by it ------------------------------------ */
+
+#define APP_HTTP_MAX_HEADERS 64 /* headers kept per message; more are counted, not kept */
+
+struct app_http_header {
+	struct app_buf name, value; /* as sent (name case kept), value without surrounding spaces */
+};
+
+/* One request and its response (a transaction), emitted when the response is complete, or with
+ * what there is at flow end or on a gap. */
+struct app_http_txn {
+	uint32_t tx_id;          /* 0, 1, ... in the connection (pipelining keeps the order) */
+	struct app_buf method;   /* "GET" */
+	struct app_buf uri_raw;  /* the request-target as sent */
+	struct app_buf uri;      /* normalized: percent-decoding of unreserved characters, dot
+				    segments resolved (RFC 3986 5.2.4), query kept */
+	struct app_buf protocol; /* "HTTP/1.1" */
+	struct app_buf host;     /* Host header, lower-case, without the port */
+	uint16_t port;           /* port from the Host header, 0 when none */
+	struct app_buf user_agent, referer, cookie, content_type_req;
+	const struct app_http_header *req_headers;
+	uint16_t n_req_headers;
+	struct app_buf req_headers_raw; /* the request header block as sent */
+	int status;                     /* 0 when no response was seen */
+	struct app_buf status_msg;
+	struct app_buf content_type;    /* response Content-Type */
+	struct app_buf location;
+	const struct app_http_header *resp_headers;
+	uint16_t n_resp_headers;
+	struct app_buf resp_headers_raw;
+	uint64_t req_body_len, resp_body_len; /* decoded (dechunked, decompressed) body bytes */
+	struct app_buf req_body, resp_body;   /* their first bytes (up to the body depth) */
+	bool req_truncated, resp_truncated;   /* a gap, depth or parse error cut a body */
+};
+
+enum app_file_state {
+	APP_FILE_COMPLETE = 0,
+	APP_FILE_TRUNCATED = 1, /* a gap, the depth, or the connection ended early */
+};
+
+/* A file: the body of a request or response, hashed while it streamed by. */
+struct app_file {
+	struct app_buf name;     /* from Content-Disposition, else the last segment of the URI */
+	struct app_buf content_type;
+	enum flow_dir dir;       /* FLOW_TO_CLIENT for a download */
+	uint64_t size;           /* bytes seen (decoded) */
+	int state;               /* enum app_file_state */
+	char md5[33], sha1[41], sha256[65]; /* lower-case hex; "" when truncated */
+	uint32_t tx_id;          /* the HTTP transaction it belongs to */
+	const struct app_http_txn *txn;
+};
+
 /* ---- messages to the stages after us ----------------------------------------------------- */
 
 enum app_msg_kind {
@@ -88,6 +140,8 @@ enum app_msg_kind {
 	APP_MSG_TLS = 1, /* the handshake as far as seen: emitted once when the handshake's clear
 			    part is complete (server's certificate seen or ChangeCipherSpec/TLS
 			    1.3 encrypted data), or at flow end */
+	APP_MSG_HTTP = 2, /* one HTTP transaction */
+	APP_MSG_FILE = 3, /* one file (a body) of an HTTP transaction, after that transaction */
 };
 
 struct app_msg {
@@ -97,6 +151,8 @@ struct app_msg {
 	union {
 		const struct app_dns_msg *dns;
 		const struct app_tls_msg *tls;
+		const struct app_http_txn *http;
+		const struct app_file *file;
 	} u;
 };
 
@@ -134,6 +190,7 @@ struct app_parser_ops {
 
 extern const struct app_parser_ops app_parser_dns;
 extern const struct app_parser_ops app_parser_tls;
+extern const struct app_parser_ops app_parser_http;
 
 struct app_stats {
 	sw_counter_t flows[APP_PROTO_MAX];
