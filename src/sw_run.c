@@ -259,6 +259,44 @@ cti_check_msg(struct sw_worker *w, struct sw_flow *f, const struct app_msg *msg)
 			cti_check_rrs(w, f, msg, s, d->answers, d->nanswers);
 		return;
 	}
+	if (msg->kind == APP_MSG_HTTP) {
+		const struct app_http_txn *t = msg->u.http;
+		char url[4096];
+		int n;
+
+		if (t->host.len > 0 &&
+		    cti_store_match_domain(s, (const char *)t->host.p, t->host.len, msg->ts, &hit))
+			cti_alert(w, f, msg->ts, FLOW_TO_SERVER, &hit, "http.host");
+		/* the full URL as the client asked for it: scheme, host, port, target */
+		if (t->host.len > 0 && t->uri_raw.len > 0 && t->uri_raw.p[0] == '/') {
+			if (t->port != 0 && t->port != 80)
+				n = snprintf(url, sizeof(url), "http://%.*s:%u%.*s", (int)t->host.len,
+					     (const char *)t->host.p, t->port, (int)t->uri_raw.len,
+					     (const char *)t->uri_raw.p);
+			else
+				n = snprintf(url, sizeof(url), "http://%.*s%.*s", (int)t->host.len,
+					     (const char *)t->host.p, (int)t->uri_raw.len,
+					     (const char *)t->uri_raw.p);
+			if (n > 0 && (size_t)n < sizeof(url) &&
+			    cti_store_match_url(s, url, (size_t)n, msg->ts, &hit))
+				cti_alert(w, f, msg->ts, FLOW_TO_SERVER, &hit, "http.url");
+		}
+		return;
+	}
+	if (msg->kind == APP_MSG_FILE) {
+		const struct app_file *fi = msg->u.file;
+
+		if (fi->md5[0] != '\0' &&
+		    cti_store_match_hash(s, CTI_T_MD5, fi->md5, 32, msg->ts, &hit))
+			cti_alert(w, f, msg->ts, fi->dir, &hit, "file.md5");
+		if (fi->sha1[0] != '\0' &&
+		    cti_store_match_hash(s, CTI_T_SHA1, fi->sha1, 40, msg->ts, &hit))
+			cti_alert(w, f, msg->ts, fi->dir, &hit, "file.sha1");
+		if (fi->sha256[0] != '\0' &&
+		    cti_store_match_hash(s, CTI_T_SHA256, fi->sha256, 64, msg->ts, &hit))
+			cti_alert(w, f, msg->ts, fi->dir, &hit, "file.sha256");
+		return;
+	}
 	if (msg->kind == APP_MSG_TLS) {
 		const struct app_tls_msg *t = msg->u.tls;
 

@@ -45,6 +45,8 @@ enum eve_type {
 	EVE_STATS = 3,
 	EVE_DNS = 4,
 	EVE_TLS = 5,
+	EVE_HTTP = 6,
+	EVE_FILEINFO = 7,
 	EVE_TYPE_MAX
 };
 
@@ -122,7 +124,7 @@ void eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struc
 			  sw_time_t ts, enum flow_dir dir, const struct cti_hit *hit,
 			  const char *matched_on);
 
-/* The EVE type of an app message (EVE_DNS, EVE_TLS). */
+/* The EVE type of an app message (EVE_DNS, EVE_TLS, EVE_HTTP, EVE_FILEINFO). */
 int eve_type_of_app(const struct app_msg *msg);
 
 /* A named counter for the stats event: dotted names become nested objects ("decoder.pkts"). The

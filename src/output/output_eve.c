@@ -10,7 +10,7 @@ const char *
 eve_type_name(int type)
 {
 	static const char *const names[EVE_TYPE_MAX] = {"alert", "flow", "anomaly", "stats",
-							"dns", "tls"};
+							"dns", "tls", "http", "fileinfo"};
 
 	return type >= 0 && type < EVE_TYPE_MAX ? names[type] : "unknown";
 }
@@ -355,7 +355,93 @@ eve_format_stats(struct sbuf *b, const struct eve_ctx *ctx, sw_time_t ts, uint64
 int
 eve_type_of_app(const struct app_msg *msg)
 {
-	return msg->kind == APP_MSG_DNS ? EVE_DNS : EVE_TLS;
+	switch (msg->kind) {
+	case APP_MSG_DNS:
+		return EVE_DNS;
+	case APP_MSG_TLS:
+		return EVE_TLS;
+	case APP_MSG_HTTP:
+		return EVE_HTTP;
+	default:
+		return EVE_FILEINFO;
+	}
+}
+
+static void
+eve_headers(struct jw *w, const char *key, const struct app_http_header *h, uint16_t n)
+{
+	uint16_t i;
+
+	if (n == 0)
+		return;
+	jw_arr_begin(w, key);
+	for (i = 0; i < n; i++) {
+		jw_obj_begin(w, NULL);
+		jw_strn(w, "name", h[i].name.p, h[i].name.len);
+		jw_strn(w, "value", h[i].value.p, h[i].value.len);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/* Suricata's http object: hostname, url, http_user_agent, http_content_type, http_method,
+ * protocol, status, length, and the headers. */
+static void
+eve_http(struct jw *w, const struct app_http_txn *t, bool headers)
+{
+	jw_obj_begin(w, "http");
+	if (t->host.len > 0)
+		jw_strn(w, "hostname", t->host.p, t->host.len);
+	if (t->port != 0)
+		jw_u64(w, "http_port", t->port);
+	jw_strn(w, "url", t->uri_raw.p, t->uri_raw.len);
+	if (t->uri.len > 0 && (t->uri.len != t->uri_raw.len ||
+			       memcmp(t->uri.p, t->uri_raw.p, t->uri.len) != 0))
+		jw_strn(w, "url_normalized", t->uri.p, t->uri.len);
+	if (t->user_agent.len > 0)
+		jw_strn(w, "http_user_agent", t->user_agent.p, t->user_agent.len);
+	if (t->content_type.len > 0)
+		jw_strn(w, "http_content_type", t->content_type.p, t->content_type.len);
+	if (t->referer.len > 0)
+		jw_strn(w, "http_refer", t->referer.p, t->referer.len);
+	jw_strn(w, "http_method", t->method.p, t->method.len);
+	if (t->protocol.len > 0)
+		jw_strn(w, "protocol", t->protocol.p, t->protocol.len);
+	if (t->status != 0)
+		jw_u64(w, "status", (uint64_t)t->status);
+	if (t->location.len > 0)
+		jw_strn(w, "redirect", t->location.p, t->location.len);
+	jw_u64(w, "length", t->resp_body_len);
+	if (t->req_body_len > 0)
+		jw_u64(w, "request_body_length", t->req_body_len);
+	if (headers) {
+		eve_headers(w, "request_headers", t->req_headers, t->n_req_headers);
+		eve_headers(w, "response_headers", t->resp_headers, t->n_resp_headers);
+	}
+	jw_obj_end(w);
+}
+
+static void
+eve_fileinfo(struct jw *w, const struct app_file *fi)
+{
+	if (fi->txn != NULL)
+		eve_http(w, fi->txn, false);
+	jw_obj_begin(w, "fileinfo");
+	jw_strn(w, "filename", fi->name.p, fi->name.len);
+	if (fi->content_type.len > 0)
+		jw_strn(w, "mimetype", fi->content_type.p, fi->content_type.len);
+	jw_bool(w, "gaps", fi->state == APP_FILE_TRUNCATED);
+	jw_str(w, "state", fi->state == APP_FILE_COMPLETE ? "CLOSED" : "TRUNCATED");
+	if (fi->md5[0] != '\0')
+		jw_str(w, "md5", fi->md5);
+	if (fi->sha1[0] != '\0')
+		jw_str(w, "sha1", fi->sha1);
+	if (fi->sha256[0] != '\0')
+		jw_str(w, "sha256", fi->sha256);
+	jw_bool(w, "stored", false);
+	jw_u64(w, "size", fi->size);
+	jw_u64(w, "tx_id", fi->tx_id);
+	jw_obj_end(w);
 }
 
 static void
@@ -516,10 +602,21 @@ eve_format_app(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *
 	eve_head(&w, ctx, msg->ts, eve_type_of_app(msg), f->source_idx, f->flow_id);
 	eve_flow_tuple(&w, ctx, f);
 	jw_str(&w, "direction", msg->dir == FLOW_TO_SERVER ? "to_server" : "to_client");
-	if (msg->kind == APP_MSG_DNS)
+	switch (msg->kind) {
+	case APP_MSG_DNS:
 		eve_dns(&w, msg->u.dns);
-	else
+		break;
+	case APP_MSG_TLS:
 		eve_tls(&w, msg->u.tls);
+		break;
+	case APP_MSG_HTTP:
+		jw_u64(&w, "tx_id", msg->u.http->tx_id);
+		eve_http(&w, msg->u.http, true);
+		break;
+	default:
+		eve_fileinfo(&w, msg->u.file);
+		break;
+	}
 	jw_finish(&w);
 }
 

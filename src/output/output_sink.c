@@ -58,7 +58,7 @@ static const struct conf_key output_keys[] = {
 	{"outputs.eve.filename", CONF_STR, offsetof(struct output_conf, filename), "eve.json", 0, 0,
 	 NULL},
 	{"outputs.eve.types", CONF_STRLIST, offsetof(struct output_conf, types),
-	 "[alert, anomaly, flow, stats, dns, tls]", 0, 0, NULL},
+	 "[alert, anomaly, flow, stats, dns, tls, http, fileinfo]", 0, 0, NULL},
 	{"outputs.stats.interval", CONF_SECS, offsetof(struct output_conf, stats_interval), "60", 0,
 	 86400, NULL},
 	{"outputs.flush-interval", CONF_SECS, offsetof(struct output_conf, flush_interval), "1", 1,
@@ -71,6 +71,8 @@ static const struct conf_key output_keys[] = {
 	{"outputs.kafka.topics.stats", CONF_STR, K(topic[EVE_STATS]), NULL, 0, 0, NULL},
 	{"outputs.kafka.topics.dns", CONF_STR, K(topic[EVE_DNS]), NULL, 0, 0, NULL},
 	{"outputs.kafka.topics.tls", CONF_STR, K(topic[EVE_TLS]), NULL, 0, 0, NULL},
+	{"outputs.kafka.topics.http", CONF_STR, K(topic[EVE_HTTP]), NULL, 0, 0, NULL},
+	{"outputs.kafka.topics.fileinfo", CONF_STR, K(topic[EVE_FILEINFO]), NULL, 0, 0, NULL},
 	{"outputs.kafka.delivery-timeout-ms", CONF_U32, K(delivery_timeout_ms), "30000", 100,
 	 86400000, NULL},
 	{"outputs.kafka.queue-size", CONF_U32, K(queue_size), "100000", 10, 10000000, NULL},
@@ -136,7 +138,7 @@ output_conf_load(struct conf_doc *doc, struct output_conf *conf)
 			char where[256];
 
 			sw_err("%s: key 'outputs.eve.types': unknown event type '%s' (known: alert, "
-			       "anomaly, flow, stats, dns, tls)",
+			       "anomaly, flow, stats, dns, tls, http, fileinfo)",
 			       conf_doc_where(doc, "outputs.eve.types", where, sizeof(where))
 				       ?: "default",
 			       conf->types.v[i]);
