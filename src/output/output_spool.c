@@ -331,7 +331,8 @@ spool_append(struct spool *s, const char *topic, const void *key, size_t key_len
 	rec[14] = (uint8_t)key_len;
 	rec[15] = (uint8_t)(key_len >> 8);
 	memcpy(rec + 16, topic, tlen);
-	memcpy(rec + 16 + tlen, key, key_len);
+	if (key_len > 0) /* events without a flow have no key */
+		memcpy(rec + 16 + tlen, key, key_len);
 	memcpy(rec + 16 + tlen + key_len, payload, payload_len);
 	crc = (uint32_t)crc32(0, rec + REC_HDR, (uInt)body);
 	put32(rec, REC_MAGIC);
