@@ -13,6 +13,7 @@
 static const struct app_parser_ops *const parsers[] = {
 	&app_parser_dns,
 	&app_parser_tls,
+	&app_parser_http,
 	NULL,
 };
 

@@ -47,6 +47,20 @@ for l in open(sys.argv[1]):
         assert e["community_id"].startswith("1:"), e' "$tmp/eve.json"
 check "flows with an alert say alerted: true" grep -q '"event_type":"flow".*"alerted":true' "$tmp/eve.json"
 
+# HTTP: host, full URL (normalized: case, default port, dot segments) and file hashes.
+sha=$("$SPANWATCH" -r "$PCAPS/http.pcap" 2>/dev/null | sed -n 's/.*"filename":"data.bin".*"sha256":"\([0-9a-f]*\)".*/\1/p' | head -n 1)
+printf 'type,value\nurl,HTTP://Demo.Example:18080/./missing.html\nsha256,%s\n' "$sha" >"$tmp/http.csv"
+"$SPANWATCH" -r "$PCAPS/http.pcap" --workers 1 --indicators "$tmp/http.csv" >"$tmp/eveh.json" 2>/dev/null
+alerts "$tmp/eveh.json" >"$tmp/alertsh"
+check "http.url: the normalized URL matches the request" grep -q '^http.url http://demo.example:18080/missing.html' "$tmp/alertsh"
+check "file.sha256: the downloaded file's hash matches ($sha)" grep -q "^file.sha256 $sha" "$tmp/alertsh"
+printf 'demo.example\n' >"$tmp/host.txt"
+"$SPANWATCH" -r "$PCAPS/http.pcap" --workers 1 --indicators "$tmp/host.txt" >"$tmp/eveh2.json" 2>/dev/null
+check "http.host: one alert per HTTP flow (5)" test "$(alerts "$tmp/eveh2.json" | grep -c '^http.host demo.example')" -eq 5
+printf 'url,http://demo.example:18080/data.bin?x=1\nurl,http://demo.example/data.bin\n' | sed '1i type,value' >"$tmp/nearurl.csv"
+"$SPANWATCH" -r "$PCAPS/http.pcap" --workers 1 --indicators "$tmp/nearurl.csv" >"$tmp/eveh3.json" 2>/dev/null
+check "near misses: a URL with another query or another port raises nothing" test "$(alerts "$tmp/eveh3.json" | wc -l)" -eq 0
+
 # Near misses: none of these may match anything in these captures.
 printf 'notdemo.example\nemo.example\ndemo.example.com\n10.0.1.0/24\n2001:db8::11\n' >"$tmp/near.txt"
 "$SPANWATCH" -r "$PCAPS/dns.pcap" -r "$PCAPS/tls.pcap" -r "$PCAPS/icmp.pcap" --workers 1 \

@@ -68,14 +68,31 @@ def tls(fields, eve):
     return (sni, ja3, ja3s, fp), (ours_sni, ours_ja3, ours_ja3s, ours_fp)
 
 
+def http(fields, eve):
+    theirs = set()
+    for line in open(fields):
+        f = line.rstrip("\n").split("|")
+        if len(f) >= 4 and f[0]:
+            host = f[2].lower().split(":")[0] if f[2] else ""
+            theirs.add((f[0], f[1], host, f[3]))
+    ours = set()
+    for e in events(eve, "http"):
+        if e.get("direction") != "to_server":
+            continue
+        h = e["http"]
+        ours.add((h["http_method"], h["url"], h.get("hostname", ""),
+                  str(h["status"]) if "status" in h else ""))
+    return theirs, ours
+
+
 def main():
     kind, fields, eve = sys.argv[1:4]
-    theirs, ours = (dns if kind == "dns" else tls)(fields, eve)
+    theirs, ours = {"dns": dns, "tls": tls, "http": http}[kind](fields, eve)
     if theirs != ours:
-        print("# tshark:    %r" % (sorted(theirs) if kind == "dns" else theirs,))
-        print("# spanwatch: %r" % (sorted(ours) if kind == "dns" else ours,))
+        print("# tshark:    %r" % (sorted(theirs) if kind != "tls" else theirs,))
+        print("# spanwatch: %r" % (sorted(ours) if kind != "tls" else ours,))
         return 1
-    n = len(theirs) if kind == "dns" else sum(len(x) for x in theirs)
+    n = len(theirs) if kind != "tls" else sum(len(x) for x in theirs)
     print("# %d %s items agree" % (n, kind))
     return 0 if n > 0 else 1
 
