@@ -774,6 +774,20 @@ cti_watch_changed(struct sw_ctx *ctx, int fd)
 	return changed;
 }
 
+/* Publishes the figures of the current indicator set for stats; called by the thread that
+ * reloads, the only one that frees stores. */
+static void
+cti_note_store(struct sw_ctx *ctx)
+{
+	const struct cti_store *s = cti_handle_current(ctx->cti_h);
+
+	if (s == NULL)
+		return;
+	atomic_store(&ctx->cti_version, cti_store_version(s));
+	atomic_store(&ctx->cti_indicators, cti_store_count(s, -1));
+	atomic_store(&ctx->cti_bytes, cti_store_bytes(s));
+}
+
 /* Reloads the indicators off the packet path when SIGHUP asks or a feed file changes; workers
  * never wait. */
 static void *
@@ -795,9 +809,14 @@ cti_reload_main(void *arg)
 		if (!ctx->cti_reload)
 			continue;
 		ctx->cti_reload = 0;
-		if (cti_handle_reload(ctx->cti_h, &ctx->cti, sw_time_now()) == 0)
+		if (cti_handle_reload(ctx->cti_h, &ctx->cti, sw_time_now()) == 0) {
 			sw_notice("cti: indicators reloaded (version %llu)",
 				  (unsigned long long)cti_handle_version(ctx->cti_h));
+			sw_counter_add(&ctx->cti_reloads, 1);
+		} else {
+			sw_counter_add(&ctx->cti_reload_errors, 1);
+		}
+		cti_note_store(ctx);
 		cti_handle_reclaim(ctx->cti_h);
 	}
 	if (wfd >= 0)
@@ -818,6 +837,7 @@ cti_start(struct sw_ctx *ctx)
 	if ((r = cti_handle_reload(ctx->cti_h, &ctx->cti, sw_time_now())) != 0)
 		return r;
 	s = cti_handle_current(ctx->cti_h);
+	cti_note_store(ctx);
 	if (cti_store_failed_feeds(s) > 0) {
 		sw_err("cti: %zu indicator feed(s) could not be loaded", cti_store_failed_feeds(s));
 		return SW_E_CONFIG;

@@ -46,6 +46,8 @@ struct sw_ctx {
 	struct cti_handle *cti_h; /* NULL when no indicators are configured */
 	pthread_t cti_thread;
 	bool cti_thread_started;
+	/* the loaded indicator set, for stats (written by whoever reloads) */
+	sw_counter_t cti_version, cti_indicators, cti_bytes, cti_reloads, cti_reload_errors;
 	struct eve_ctx eve;
 	_Atomic uint64_t event_seq;
 	bool live;

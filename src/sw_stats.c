@@ -183,6 +183,13 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			put(cs, names[a][2], av[a][2]);
 		}
 	}
+	if (ctx->cti_h != NULL) {
+		put(cs, "cti.version", sw_counter_get(&ctx->cti_version));
+		put(cs, "cti.indicators", sw_counter_get(&ctx->cti_indicators));
+		put(cs, "cti.bytes", sw_counter_get(&ctx->cti_bytes));
+		put(cs, "cti.reloads", sw_counter_get(&ctx->cti_reloads));
+		put(cs, "cti.reload_errors", sw_counter_get(&ctx->cti_reload_errors));
+	}
 	if (ctx->dpi.enabled) {
 		uint64_t dv[6] = {0};
 

@@ -104,6 +104,7 @@ print(b, a)' "$tmp/eve3.json")
 check "before the reload every new flow to 192.0.2.1 alerts ($before of 300)" test "$before" -eq 300
 check "after the reload none does ($after)" test "$after" -eq 0
 check "the reload is logged with its version" grep -q "indicators reloaded (version" "$tmp/err5"
+check "stats give the indicator set's version and size" grep -q '"cti":{"version":[0-9]*,"indicators":1,' "$tmp/eve3.json"
 
 # A feed file replaced on disk (written aside, then renamed) is reloaded by itself.
 echo "198.51.100.1" >"$tmp/watched.txt"
