@@ -17,8 +17,8 @@
  * deflate when the wrapper is missing); other codings are passed through undecoded. A body that
  * fails to decode is marked truncated and no more of it is decoded.
  *
- * Body depth: the first HTTP_BODY_DEPTH decoded bytes are kept (req_body / resp_body); the whole
- * decoded body is counted (*_body_len) and hashed (MD5, SHA-1, SHA-256 with libcrypto EVP, one
+ * Body depth: the first HTTP_BODY_DEPTH (16 KiB) decoded bytes are kept (req_body / resp_body),
+ * which bounds the memory of many concurrent transfers; the whole decoded body is counted (*_body_len) and hashed (MD5, SHA-1, SHA-256 with libcrypto EVP, one
  * set of contexts per direction, made at the first body), so a file past the depth is still
  * complete with its real hashes. A truncated body (a gap, the reassembly depth, the connection
  * ending before the announced length, a decode error) has no hashes ("").
@@ -48,7 +48,7 @@
 #define HTTP_HDR_MAX     16384     /* header block (start line included) per message */
 #define HTTP_LINE_MAX    1024      /* chunk-size line, trailer line */
 #define HTTP_TXN_MAX     32        /* pending transactions per connection */
-#define HTTP_BODY_DEPTH  (1 << 20) /* decoded body bytes kept per body */
+#define HTTP_BODY_DEPTH  (16 << 10) /* decoded body bytes kept per body */
 #define HTTP_HOST_MAX    256
 #define HTTP_INFLATE_BUF 16384
 
