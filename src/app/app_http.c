@@ -1229,6 +1229,12 @@ http_bytes(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir, const u
 			return SW_E_INVAL;
 		}
 	}
+	/* Nothing partial is buffered: give the header buffer back, so an idle keep-alive or a long
+	 * download costs no 16 KiB per direction (many concurrent flows). */
+	if (d->hdr_len == 0 && d->line_start == 0) {
+		free(d->hdr);
+		d->hdr = NULL;
+	}
 	return 0;
 }
 
