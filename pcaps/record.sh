@@ -5,7 +5,7 @@
 #   sudo pcaps/record.sh http dns   # only some steps
 #
 # Steps: http http6 dns tls tls13 sll sll2 pcapng truncated crafted
-#        loss frag crafted-stream readme
+#        loss frag crafted-stream protocols readme
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
 # generated inventory at the end of README.md.)
 #
@@ -16,6 +16,9 @@
 # loss and frag record real traffic between network namespaces (client,
 # router, server joined by veth pairs; needs ip, nft, ethtool); the
 # stream/defrag edge cases come from craft_stream.py.
+# protocols records proto-*.pcap: SSH, SMTP, QUIC on loopback, FTP, NTP and
+# DHCP between two namespaces (openssh-server, swaks, vsftpd, chrony, udhcpc,
+# ngtcp2-server, ngtcp2-client).
 
 set -euo pipefail
 
@@ -617,6 +620,246 @@ step_crafted_stream() {
 }
 
 # ----------------------------------------------------------------------------
+# protocols: one small capture per application protocol (proto-*.pcap)
+# ----------------------------------------------------------------------------
+# SSH, SMTP and QUIC run on 127.0.0.1 (high ports, captured on lo). FTP, NTP
+# and DHCP need their well-known ports (nDPI 4.2 only looks for an FTP control
+# channel on port 21 and for NTP on 123; DHCP is 67/68 and broadcast), so they
+# run between two namespaces joined by one veth pair, captured on pc:
+#   client ns  pc 10.98.0.1/24 ---- ps 10.98.0.2/24  server ns
+SSH_PORT=18022 SMTP_PORT=18025 FTP_PASV_MIN=18100 FTP_PASV_MAX=18109
+QUIC_PORT=18444
+PR_CLIENT=10.98.0.1 PR_SERVER=10.98.0.2
+NS_PC='' NS_PS=''
+proto_need() {   # cmd:package ...
+    local pair cmd missing=()
+    for pair in "$@"; do
+        cmd=${pair%%:*}
+        command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd (Debian package: ${pair#*:})")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        printf '[record] missing: %s\n' "${missing[@]}" >&2
+        die "protocols: install the packages above and re-run"
+    fi
+}
+proto_netns_setup() {
+    NS_PC=swrec-pc-$$ NS_PS=swrec-ps-$$
+    local ns
+    for ns in "$NS_PC" "$NS_PS"; do
+        ip netns add "$ns"
+        NETNS+=("$ns")
+        ip -n "$ns" link set lo up
+        # no IPv6 on the veth: keeps router solicitations and MLD reports away
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    done
+    ip link add pc netns "$NS_PC" type veth peer name ps netns "$NS_PS"
+    ip -n "$NS_PC" addr add "$PR_CLIENT/24" dev pc
+    ip -n "$NS_PS" addr add "$PR_SERVER/24" dev ps
+    ip -n "$NS_PC" link set pc up
+    ip -n "$NS_PS" link set ps up
+    # resolve the neighbour before any capture starts (as netns_setup does)
+    for _ in $(seq 50); do
+        ip netns exec "$NS_PC" "$PY" -c 'import socket, sys
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"warm-up", (sys.argv[1], 9))' "$PR_SERVER"
+        ip -n "$NS_PC" neigh show "$PR_SERVER" | grep -q lladdr && return 0
+        sleep 0.1
+    done
+    die "protocols: $NS_PS not reachable from $NS_PC"
+}
+# ns_wait_listen NS tcp|udp PORT
+ns_wait_listen() {
+    local ns=$1 opt=-Hltn port=$3
+    [ "$2" = udp ] && opt=-Hlun
+    for _ in $(seq 50); do
+        [ -n "$(ip netns exec "$ns" ss $opt "sport = :$port" 2>/dev/null)" ] && return 0
+        sleep 0.1
+    done
+    die "nothing listening on $2 port $port in $ns after 5 s"
+}
+
+proto_ssh() {
+    log "proto-ssh.pcap: OpenSSH sshd + ssh on 127.0.0.1:$SSH_PORT"
+    port_free tcp "$SSH_PORT"
+    local d="$WORK/ssh"
+    mkdir -p "$d" /run/sshd      # /run/sshd: sshd's privilege separation directory
+    chmod 700 "$d"
+    ssh-keygen -q -t ed25519 -N '' -C spanwatch-host -f "$d/host_key"
+    ssh-keygen -q -t ed25519 -N '' -C spanwatch-client -f "$d/client_key"
+    cp "$d/client_key.pub" "$d/authorized_keys"
+    cat >"$d/sshd_config" <<EOF
+ListenAddress 127.0.0.1
+Port $SSH_PORT
+HostKey $d/host_key
+PidFile $d/sshd.pid
+AuthorizedKeysFile $d/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PrintMotd no
+Banner none
+EOF
+    bg 30 "$d/sshd.log" /usr/sbin/sshd -D -e -f "$d/sshd_config"
+    local srv=$BG_PID
+    wait_listen tcp "$SSH_PORT"
+    capture_start proto-ssh.pcap lo "tcp port $SSH_PORT"
+    run timeout 15 ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR -i "$d/client_key" \
+        -p "$SSH_PORT" root@127.0.0.1 true ||
+        log "  (ssh exit status $?: authentication failed; the handshake is recorded anyway)"
+    capture_stop
+    stop "$srv"
+}
+
+proto_smtp() {
+    log "proto-smtp.pcap: python3 smtpd (DebuggingServer) + swaks on 127.0.0.1:$SMTP_PORT"
+    port_free tcp "$SMTP_PORT"
+    local d="$WORK/smtp"
+    mkdir -p "$d"
+    # smtpd is in the standard library up to Python 3.11 (Debian 12's /usr/bin/python3)
+    bg 30 "$d/smtpd.log" /usr/bin/python3 -W ignore -u -m smtpd -n -c DebuggingServer \
+        "127.0.0.1:$SMTP_PORT"
+    local srv=$BG_PID
+    wait_listen tcp "$SMTP_PORT"
+    capture_start proto-smtp.pcap lo "tcp port $SMTP_PORT"
+    run timeout 15 swaks --server 127.0.0.1 --port "$SMTP_PORT" --helo client.demo.example \
+        --from sender@demo.example --to rcpt@demo.example \
+        --header "Subject: spanwatch test" --header "Date: Tue, 14 Nov 2023 22:13:20 +0000" \
+        --body "Hello from the spanwatch test capture." --silent 2 >/dev/null
+    capture_stop
+    stop "$srv"
+}
+
+proto_ftp() {
+    log "proto-ftp.pcap: vsftpd (anonymous, passive) in $NS_PS + curl in $NS_PC, port 21"
+    local d="$WORK/ftp"
+    mkdir -p "$d/root" "$d/empty"
+    chmod 755 "$d/root" "$d/empty"
+    echo "Hello from the spanwatch test capture." >"$d/root/hello.txt"
+    touch -d "$FIXED_MTIME" "$d/root/hello.txt"
+    cat >"$d/vsftpd.conf" <<EOF
+listen=YES
+listen_ipv6=NO
+listen_address=$PR_SERVER
+listen_port=21
+background=NO
+anonymous_enable=YES
+no_anon_password=YES
+anon_root=$d/root
+local_enable=NO
+write_enable=NO
+pasv_enable=YES
+pasv_address=$PR_SERVER
+pasv_min_port=$FTP_PASV_MIN
+pasv_max_port=$FTP_PASV_MAX
+secure_chroot_dir=$d/empty
+seccomp_sandbox=NO
+xferlog_enable=NO
+vsftpd_log_file=$d/vsftpd.log
+ftpd_banner=spanwatch test FTP
+EOF
+    bg 30 "$d/stderr.log" ip netns exec "$NS_PS" vsftpd "$d/vsftpd.conf"
+    local srv=$BG_PID
+    ns_wait_listen "$NS_PS" tcp 21
+    NSEXEC=(ip netns exec "$NS_PC")
+    capture_start proto-ftp.pcap pc "tcp port 21 or tcp portrange $FTP_PASV_MIN-$FTP_PASV_MAX"
+    # one control connection: LIST / then RETR hello.txt (two passive data connections)
+    run ip netns exec "$NS_PC" curl -sS --max-time 10 -o /dev/null -o /dev/null \
+        -w '    %{response_code} %{url_effective}\n' \
+        "ftp://$PR_SERVER/" "ftp://$PR_SERVER/hello.txt"
+    capture_stop
+    NSEXEC=()
+    stop "$srv"
+}
+
+proto_quic() {
+    log "proto-quic.pcap: ngtcp2 gtlsserver + gtlsclient (QUIC v1, HTTP/3) on 127.0.0.1:$QUIC_PORT"
+    port_free udp "$QUIC_PORT"
+    make_cert
+    local d="$WORK/quic"
+    mkdir -p "$d/www"
+    echo "Hello from the spanwatch test capture." >"$d/www/index.html"
+    bg 30 "$d/server.log" gtlsserver -q -d "$d/www" 127.0.0.1 "$QUIC_PORT" \
+        "$WORK/tls/tls.key" "$WORK/tls/tls.crt"
+    local srv=$BG_PID
+    wait_listen udp "$QUIC_PORT"
+    capture_start proto-quic.pcap lo "udp port $QUIC_PORT"
+    run timeout 15 gtlsclient -q --exit-on-all-streams-close 127.0.0.1 "$QUIC_PORT" \
+        "https://tls.demo.example:$QUIC_PORT/index.html" >"$d/client.out" 2>&1 ||
+        { cat "$d/client.out" >&2; die "gtlsclient failed"; }
+    capture_stop
+    stop "$srv"
+}
+
+proto_ntp() {
+    log "proto-ntp.pcap: chronyd serving in $NS_PS, chronyd -Q (query only) in $NS_PC, port 123"
+    local d="$WORK/ntp"
+    mkdir -p "$d"
+    # -x: never touch the system clock; local stratum 8: serve time without upstream
+    cat >"$d/server.conf" <<EOF
+local stratum 8
+allow all
+bindaddress $PR_SERVER
+cmdport 0
+pidfile $d/server.pid
+EOF
+    bg 30 "$d/server.log" ip netns exec "$NS_PS" chronyd -d -x -u root -f "$d/server.conf"
+    local srv=$BG_PID
+    ns_wait_listen "$NS_PS" udp 123
+    NSEXEC=(ip netns exec "$NS_PC")
+    capture_start proto-ntp.pcap pc "udp port 123"
+    run timeout 20 ip netns exec "$NS_PC" chronyd -Q -u root -t 15 \
+        "server $PR_SERVER iburst maxsamples 4" "cmdport 0" "pidfile $d/client.pid" \
+        >"$d/client.log" 2>&1 || { cat "$d/client.log" >&2; die "chronyd -Q failed"; }
+    grep -E 'wrong by|exiting' "$d/client.log" | sed 's/^/    /' >&2 || true
+    capture_stop
+    NSEXEC=()
+    stop "$srv"
+}
+
+proto_dhcp() {
+    log "proto-dhcp.pcap: dnsmasq DHCP server in $NS_PS, udhcpc in $NS_PC (discover, offer, request, ack)"
+    local d="$WORK/dhcp"
+    mkdir -p "$d"
+    bg 30 "$d/dnsmasq.log" ip netns exec "$NS_PS" dnsmasq -k --conf-file=/dev/null \
+        --no-resolv --no-hosts -p 0 --no-ping --interface=ps --bind-interfaces \
+        --pid-file="$d/dnsmasq.pid" --dhcp-leasefile="$d/leases" --log-dhcp \
+        --dhcp-range=10.98.0.100,10.98.0.150,255.255.255.0,1h \
+        --dhcp-option=option:router,$PR_SERVER --domain=demo.example
+    local srv=$BG_PID
+    ns_wait_listen "$NS_PS" udp 67
+    NSEXEC=(ip netns exec "$NS_PC")
+    capture_start proto-dhcp.pcap pc "udp port 67 or udp port 68"
+    # -s /bin/true: do not configure the address; -q: exit once the lease is obtained
+    run timeout 20 ip netns exec "$NS_PC" udhcpc -i pc -f -q -n -t 5 -T 1 \
+        -x hostname:spanwatch-client -s /bin/true >"$d/udhcpc.log" 2>&1 ||
+        { cat "$d/udhcpc.log" >&2; die "udhcpc got no lease"; }
+    sed 's/^/    /' "$d/udhcpc.log" >&2
+    capture_stop
+    NSEXEC=()
+    stop "$srv"
+}
+
+step_protocols() {
+    proto_need sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client \
+        swaks:swaks vsftpd:vsftpd chronyd:chrony udhcpc:udhcpc \
+        gtlsserver:ngtcp2-server gtlsclient:ngtcp2-client ip:iproute2
+    /usr/bin/python3 -W ignore -c 'import smtpd' 2>/dev/null ||
+        die "protocols: /usr/bin/python3 has no smtpd module (Debian 12's python3 3.11 has it)"
+    CAP_MAX=102400
+    proto_ssh
+    proto_smtp
+    proto_quic
+    proto_netns_setup
+    proto_ftp
+    proto_ntp
+    proto_dhcp
+    netns_teardown
+    CAP_MAX=
+}
+
+# ----------------------------------------------------------------------------
 # README inventory (between the markers at the end of README.md)
 # ----------------------------------------------------------------------------
 step_readme() {
@@ -670,7 +913,7 @@ main() {
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream readme)
+        steps=(http http6 sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream protocols readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -687,8 +930,9 @@ main() {
             loss)      step_loss ;;
             frag)      step_frag ;;
             crafted-stream) step_crafted_stream ;;
+            protocols) step_protocols ;;
             readme)    step_readme ;;
-            *) die "unknown step '$s' (http http6 sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream readme)" ;;
+            *) die "unknown step '$s' (http http6 sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream protocols readme)" ;;
         esac
     done
     nginx_stop

@@ -10,7 +10,8 @@ if ! command -v ndpiReader >/dev/null 2>&1; then
 	exit 0
 fi
 for p in http.pcap http6.pcap dns.pcap tls.pcap tls13.pcap sll.pcap sll2.pcap vlan.pcap \
-	ipv6-ext.pcap icmp.pcap null.pcap rawip.pcap loss-http.pcap frag-udp.pcap; do
+	ipv6-ext.pcap icmp.pcap null.pcap rawip.pcap loss-http.pcap frag-udp.pcap \
+	proto-ssh.pcap proto-smtp.pcap proto-ftp.pcap proto-quic.pcap proto-ntp.pcap proto-dhcp.pcap; do
 	[ -f "$PCAPS/$p" ] || continue
 	"$SPANWATCH" -r "$PCAPS/$p" --workers 1 >"$tmp/eve.json" 2>/dev/null
 	ndpiReader -i "$PCAPS/$p" -v 2 >"$tmp/ndpi.txt" 2>/dev/null
