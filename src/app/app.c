@@ -196,3 +196,113 @@ app_proto_name(int id)
 
 	return id >= 0 && id < APP_PROTO_MAX ? names[id] : "unknown";
 }
+
+/* ---- named buffers ------------------------------------------------------------------------ */
+
+enum buf_id {
+	B_HTTP_URI, B_HTTP_URI_RAW, B_HTTP_HOST, B_HTTP_METHOD, B_HTTP_UA, B_HTTP_HEADER,
+	B_HTTP_RESP_HEADER, B_HTTP_COOKIE, B_HTTP_CTYPE, B_HTTP_REQ_BODY, B_HTTP_STAT_CODE,
+	B_HTTP_STAT_MSG, B_HTTP_PROTOCOL, B_HTTP_RESP_BODY, B_FILE_DATA, B_DNS_QUERY, B_TLS_SNI,
+	B_TLS_SUBJECT, B_TLS_ISSUER, B_TLS_SERIAL, B_TLS_FP, B_JA3, B_JA3_STR, B_JA3S, B_JA3S_STR,
+	B_FILE_NAME, B_FILE_MD5, B_FILE_SHA1, B_FILE_SHA256, B_MAX
+};
+
+static const char *const buffer_names[B_MAX + 1] = {
+	"http.uri", "http.uri.raw", "http.host", "http.method", "http.user_agent", "http.header",
+	"http.response_header", "http.cookie", "http.content_type", "http.request_body",
+	"http.stat_code", "http.stat_msg", "http.protocol", "http.response_body", "file.data",
+	"dns.query", "tls.sni", "tls.cert_subject", "tls.cert_issuer", "tls.cert_serial",
+	"tls.cert_fingerprint", "ja3.hash", "ja3.string", "ja3s.hash", "ja3s.string", "file.name",
+	"file.md5", "file.sha1", "file.sha256", NULL,
+};
+
+const char *const *
+app_buffer_names(void)
+{
+	return buffer_names;
+}
+
+static struct app_buf
+text_buf(const char *s)
+{
+	struct app_buf b = {(const uint8_t *)s, strlen(s)};
+
+	return b;
+}
+
+int
+app_msg_buffer(const struct app_msg *msg, const char *name, struct app_buf *out, char *scratch,
+	       size_t scratch_size)
+{
+	struct app_buf b = {NULL, 0};
+	int id;
+
+	for (id = 0; id < B_MAX; id++)
+		if (strcmp(buffer_names[id], name) == 0)
+			break;
+	if (id == B_MAX)
+		return SW_E_INVAL;
+	if (msg->kind == APP_MSG_HTTP) {
+		const struct app_http_txn *t = msg->u.http;
+
+		switch (id) {
+		case B_HTTP_URI: b = t->uri; break;
+		case B_HTTP_URI_RAW: b = t->uri_raw; break;
+		case B_HTTP_HOST: b = t->host; break;
+		case B_HTTP_METHOD: b = t->method; break;
+		case B_HTTP_UA: b = t->user_agent; break;
+		case B_HTTP_HEADER: b = t->req_headers_raw; break;
+		case B_HTTP_RESP_HEADER: b = t->resp_headers_raw; break;
+		case B_HTTP_COOKIE: b = t->cookie; break;
+		case B_HTTP_CTYPE: b = t->content_type; break;
+		case B_HTTP_REQ_BODY: b = t->req_body; break;
+		case B_HTTP_STAT_MSG: b = t->status_msg; break;
+		case B_HTTP_PROTOCOL: b = t->protocol; break;
+		case B_HTTP_RESP_BODY:
+		case B_FILE_DATA: b = t->resp_body; break;
+		case B_HTTP_STAT_CODE:
+			if (t->status != 0 && scratch_size >= 4) {
+				snprintf(scratch, scratch_size, "%d", t->status);
+				b = text_buf(scratch);
+			}
+			break;
+		default: break;
+		}
+	} else if (msg->kind == APP_MSG_DNS) {
+		if (id == B_DNS_QUERY && msg->u.dns->nquestions > 0)
+			b = msg->u.dns->qname;
+	} else if (msg->kind == APP_MSG_TLS) {
+		const struct app_tls_msg *t = msg->u.tls;
+
+		switch (id) {
+		case B_TLS_SNI: b = t->sni; break;
+		case B_TLS_SUBJECT: b = t->cert_subject; break;
+		case B_TLS_ISSUER: b = t->cert_issuer; break;
+		case B_TLS_SERIAL: b = t->cert_serial; break;
+		case B_TLS_FP: b = text_buf(t->cert_fingerprint); break;
+		case B_JA3: b = text_buf(t->ja3_hash); break;
+		case B_JA3_STR: b = t->ja3; break;
+		case B_JA3S: b = text_buf(t->ja3s_hash); break;
+		case B_JA3S_STR: b = t->ja3s; break;
+		default: break;
+		}
+	} else if (msg->kind == APP_MSG_FILE) {
+		const struct app_file *fi = msg->u.file;
+
+		switch (id) {
+		case B_FILE_NAME: b = fi->name; break;
+		case B_FILE_MD5: b = text_buf(fi->md5); break;
+		case B_FILE_SHA1: b = text_buf(fi->sha1); break;
+		case B_FILE_SHA256: b = text_buf(fi->sha256); break;
+		case B_FILE_DATA:
+			if (fi->txn != NULL)
+				b = fi->dir == FLOW_TO_SERVER ? fi->txn->req_body : fi->txn->resp_body;
+			break;
+		default: break;
+		}
+	}
+	if (b.len == 0)
+		return SW_E_NOTFOUND;
+	*out = b;
+	return 0;
+}

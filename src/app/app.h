@@ -201,6 +201,25 @@ struct app_stats {
 
 const char *app_proto_name(int id);
 
+/* ---- named buffers for detection ---------------------------------------------------------- */
+
+/*
+ * The fields of a message under the buffer names rules and indicators use: http.uri,
+ * http.uri.raw, http.host, http.method, http.user_agent, http.header (the request header block),
+ * http.response_header, http.cookie, http.content_type, http.request_body, http.stat_code,
+ * http.stat_msg, http.protocol, http.response_body and file.data (the kept body), dns.query,
+ * tls.sni, tls.cert_subject, tls.cert_issuer, tls.cert_serial, tls.cert_fingerprint, ja3.hash,
+ * ja3.string, ja3s.hash, ja3s.string, file.name, file.md5, file.sha1, file.sha256.
+ * Writes the buffer to *out (borrowed from msg, or from scratch for the few built as text, such
+ * as http.stat_code) and returns 0; SW_E_NOTFOUND when msg has no such buffer (wrong message
+ * kind, or the field is empty), SW_E_INVAL for an unknown name.
+ */
+int app_msg_buffer(const struct app_msg *msg, const char *name, struct app_buf *out,
+		   char *scratch, size_t scratch_size);
+
+/* The NULL-terminated list of buffer names app_msg_buffer() knows. */
+const char *const *app_buffer_names(void);
+
 /* ---- dispatch (one per worker) ----------------------------------------------------------- */
 
 struct app_worker;

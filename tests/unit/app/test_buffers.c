@@ -1,0 +1,118 @@
+/* tests/unit/app/test_buffers.c: the named buffers of app messages (what rules and indicators
+ * read): every name on its message kind, absent fields, the wrong kind, unknown names. */
+#include "config.h"
+
+#include <string.h>
+
+#include "app/app.h"
+#include "unit.h"
+
+static struct app_buf
+B(const char *s)
+{
+	struct app_buf b = {(const uint8_t *)s, strlen(s)};
+
+	return b;
+}
+
+static const char *
+get(const struct app_msg *m, const char *name, char *out, size_t size)
+{
+	struct app_buf b;
+	char scratch[16];
+
+	if (app_msg_buffer(m, name, &b, scratch, sizeof(scratch)) != 0)
+		return NULL;
+	snprintf(out, size, "%.*s", (int)b.len, (const char *)b.p);
+	return out;
+}
+
+int
+main(void)
+{
+	struct app_http_txn t;
+	struct app_dns_msg d;
+	struct app_tls_msg tls;
+	struct app_file fi;
+	struct app_msg m;
+	struct app_buf b;
+	char buf[256];
+	const char *const *names = app_buffer_names();
+	size_t n = 0;
+
+	memset(&t, 0, sizeof(t));
+	t.method = B("POST");
+	t.uri_raw = B("/a/./b%41?q=1");
+	t.uri = B("/a/bA?q=1");
+	t.host = B("evil.example");
+	t.user_agent = B("curl/8.0");
+	t.req_headers_raw = B("Host: evil.example\r\n\r\n");
+	t.cookie = B("s=1");
+	t.status = 404;
+	t.status_msg = B("Not Found");
+	t.req_body = B("x=1");
+	t.resp_body = B("<html>");
+	memset(&m, 0, sizeof(m));
+	m.kind = APP_MSG_HTTP;
+	m.u.http = &t;
+	UNIT_CHECK_STR(get(&m, "http.uri", buf, sizeof(buf)), "/a/bA?q=1", "http.uri is normalized");
+	UNIT_CHECK_STR(get(&m, "http.uri.raw", buf, sizeof(buf)), "/a/./b%41?q=1", "http.uri.raw");
+	UNIT_CHECK_STR(get(&m, "http.host", buf, sizeof(buf)), "evil.example", "http.host");
+	UNIT_CHECK_STR(get(&m, "http.method", buf, sizeof(buf)), "POST", "http.method");
+	UNIT_CHECK_STR(get(&m, "http.user_agent", buf, sizeof(buf)), "curl/8.0", "http.user_agent");
+	UNIT_CHECK_STR(get(&m, "http.header", buf, sizeof(buf)), "Host: evil.example\r\n\r\n",
+		       "http.header is the request header block");
+	UNIT_CHECK_STR(get(&m, "http.cookie", buf, sizeof(buf)), "s=1", "http.cookie");
+	UNIT_CHECK_STR(get(&m, "http.stat_code", buf, sizeof(buf)), "404",
+		       "http.stat_code as text");
+	UNIT_CHECK_STR(get(&m, "http.request_body", buf, sizeof(buf)), "x=1", "http.request_body");
+	UNIT_CHECK_STR(get(&m, "file.data", buf, sizeof(buf)), "<html>",
+		       "file.data of a transaction is the response body");
+	UNIT_CHECK(get(&m, "http.content_type", buf, sizeof(buf)) == NULL,
+		   "an empty field is not a buffer");
+	UNIT_CHECK(get(&m, "dns.query", buf, sizeof(buf)) == NULL,
+		   "another protocol's buffer is absent");
+	UNIT_CHECK(app_msg_buffer(&m, "http.nope", &b, buf, sizeof(buf)) == SW_E_INVAL,
+		   "an unknown name is an error");
+
+	memset(&d, 0, sizeof(d));
+	d.qname = B("a.evil.example");
+	d.nquestions = 1;
+	m.kind = APP_MSG_DNS;
+	m.u.dns = &d;
+	UNIT_CHECK_STR(get(&m, "dns.query", buf, sizeof(buf)), "a.evil.example", "dns.query");
+
+	memset(&tls, 0, sizeof(tls));
+	tls.sni = B("evil.example");
+	tls.cert_subject = B("CN=evil.example");
+	snprintf(tls.ja3_hash, sizeof(tls.ja3_hash), "0149f47eabf9a20d0893e2a44e5a6323");
+	tls.ja3 = B("771,4865,0,29,0");
+	m.kind = APP_MSG_TLS;
+	m.u.tls = &tls;
+	UNIT_CHECK_STR(get(&m, "tls.sni", buf, sizeof(buf)), "evil.example", "tls.sni");
+	UNIT_CHECK_STR(get(&m, "tls.cert_subject", buf, sizeof(buf)), "CN=evil.example",
+		       "tls.cert_subject");
+	UNIT_CHECK_STR(get(&m, "ja3.hash", buf, sizeof(buf)), "0149f47eabf9a20d0893e2a44e5a6323",
+		       "ja3.hash");
+	UNIT_CHECK_STR(get(&m, "ja3.string", buf, sizeof(buf)), "771,4865,0,29,0", "ja3.string");
+	UNIT_CHECK(get(&m, "ja3s.hash", buf, sizeof(buf)) == NULL, "no ja3s without a ServerHello");
+
+	memset(&fi, 0, sizeof(fi));
+	fi.name = B("x.exe");
+	snprintf(fi.sha256, sizeof(fi.sha256), "%064d", 7);
+	fi.dir = FLOW_TO_CLIENT;
+	fi.txn = &t;
+	m.kind = APP_MSG_FILE;
+	m.u.file = &fi;
+	UNIT_CHECK_STR(get(&m, "file.name", buf, sizeof(buf)), "x.exe", "file.name");
+	UNIT_CHECK(get(&m, "file.sha256", buf, sizeof(buf)) != NULL && strlen(buf) == 64,
+		   "file.sha256");
+	UNIT_CHECK(get(&m, "file.md5", buf, sizeof(buf)) == NULL, "file.md5 absent when not computed");
+	UNIT_CHECK_STR(get(&m, "file.data", buf, sizeof(buf)), "<html>",
+		       "file.data of a download is the response body");
+
+	while (names[n] != NULL)
+		n++;
+	UNIT_CHECK(n >= 16, "every buffer name of the issue is listed");
+	return unit_done();
+}
