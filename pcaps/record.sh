@@ -4,7 +4,7 @@
 #   sudo pcaps/record.sh            # everything
 #   sudo pcaps/record.sh http dns   # only some steps
 #
-# Steps: http http6 dns tls tls13 sll sll2 pcapng truncated crafted
+# Steps: http http6 http-more dns tls tls13 sll sll2 pcapng truncated crafted
 #        loss frag crafted-stream protocols readme
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
 # generated inventory at the end of README.md.)
@@ -860,6 +860,123 @@ step_protocols() {
 }
 
 # ----------------------------------------------------------------------------
+# http-more: gzip-compressed bodies (nginx gzip on), wget, python http.server
+# ----------------------------------------------------------------------------
+GZIP_PORT=18081
+PYHTTP_PORT=18082
+
+# a second nginx, gzip on, serving text.txt (~50 KB), data.json, wget.txt
+NGINX_GZIP_PID=
+nginx_gzip_start() {
+    [ -n "$NGINX_GZIP_PID" ] && return 0
+    port_free tcp "$GZIP_PORT"
+    local d="$WORK/nginx-gzip"
+    mkdir -p "$d/www" "$d/tmp" "$d/logs"
+    # 51200 bytes of deterministic text: 640 numbered 80-byte lines of words drawn by
+    # random.Random(20231114) (compresses to ~20 KB: the gzip body spans many segments)
+    "$PY" -c 'import random, sys
+r = random.Random(20231114)
+w = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu".split()
+for i in range(640):
+    l = "%05d" % i
+    while len(l) < 70:
+        l += " " + r.choice(w) + str(r.randrange(1000))
+    sys.stdout.write(l[:79] + "\n")' >"$d/www/text.txt"
+    printf '{"name":"spanwatch","test":"http-gzip","items":[1,2,3,4,5],"nested":{"ok":true,"text":"compressed by nginx"}}\n' \
+        >"$d/www/data.json"
+    # 20000 bytes of deterministic text for wget
+    "$PY" -c 'import sys
+for i in range(400):
+    sys.stdout.write(("wget %04d " % i).ljust(49, "-") + "\n")' >"$d/www/wget.txt"
+    touch -d "$FIXED_MTIME" "$d/www/text.txt" "$d/www/data.json" "$d/www/wget.txt"
+    cat >"$d/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid $d/nginx.pid;
+error_log $d/logs/error.log warn;
+events { worker_connections 64; }
+http {
+    access_log $d/logs/access.log;
+    client_body_temp_path $d/tmp/body;
+    proxy_temp_path $d/tmp/proxy;
+    fastcgi_temp_path $d/tmp/fastcgi;
+    uwsgi_temp_path $d/tmp/uwsgi;
+    scgi_temp_path $d/tmp/scgi;
+    types { text/plain txt; application/json json; }
+    default_type application/octet-stream;
+    server_tokens off;
+    keepalive_timeout 10;
+    gzip on;
+    gzip_types text/plain application/json;
+    gzip_min_length 1;
+    server {
+        listen 127.0.0.1:$GZIP_PORT;
+        server_name demo.example;
+        root $d/www;
+    }
+}
+EOF
+    bg 120 "$d/logs/stderr.log" nginx -e "$d/logs/error.log" -p "$d/" -c "$d/nginx.conf"
+    NGINX_GZIP_PID=$BG_PID
+    wait_listen tcp "$GZIP_PORT"
+}
+nginx_gzip_stop() { [ -z "$NGINX_GZIP_PID" ] || stop "$NGINX_GZIP_PID"; NGINX_GZIP_PID=; }
+
+step_http_more() {
+    command -v wget >/dev/null 2>&1 || die "http-more: wget missing (apt-get install -y wget)"
+    [ -x /usr/bin/python3 ] || die "http-more: /usr/bin/python3 missing"
+    nginx_gzip_start
+    local d="$WORK/nginx-gzip" GBASE="http://demo.example:$GZIP_PORT"
+    local GCURL=(curl -sS --max-time 10 -A "$UA" --resolve "demo.example:$GZIP_PORT:127.0.0.1")
+
+    log "http-gzip.pcap: nginx (gzip on) + curl --compressed on 127.0.0.1:$GZIP_PORT"
+    capture_start http-gzip.pcap lo "tcp port $GZIP_PORT"
+    run "${GCURL[@]}" --compressed -o "$d/got-text.txt" \
+        -w '    %{http_code} %{url_effective} %{size_download} bytes on the wire\n' "$GBASE/text.txt"
+    run "${GCURL[@]}" --compressed -o "$d/got-data.json" \
+        -w '    %{http_code} %{url_effective} %{size_download} bytes on the wire\n' "$GBASE/data.json"
+    # deflate only: nginx has no deflate, so it answers uncompressed
+    run "${GCURL[@]}" -H 'Accept-Encoding: deflate' -o "$d/got-deflate.txt" \
+        -w '    %{http_code} %{url_effective} %{size_download} bytes on the wire\n' "$GBASE/text.txt"
+    capture_stop
+    cmp -s "$d/got-text.txt" "$d/www/text.txt" || die "http-gzip: text.txt differs after decompression"
+    cmp -s "$d/got-data.json" "$d/www/data.json" || die "http-gzip: data.json differs after decompression"
+    [ "$(tshark -r "$HERE/http-gzip.pcap" -d tcp.port==$GZIP_PORT,http \
+        -Y 'http.content_encoding == "gzip"' 2>/dev/null | wc -l)" -eq 2 ] ||
+        die "http-gzip: expected 2 gzip-encoded responses in the capture"
+    (cd "$d/www" && sha256sum text.txt data.json) >"$HERE/http-gzip.sha256"
+
+    log "http-wget.pcap: nginx + wget -O /dev/null on 127.0.0.1:$GZIP_PORT"
+    capture_start http-wget.pcap lo "tcp port $GZIP_PORT"
+    run timeout 15 wget -q -O /dev/null "http://127.0.0.1:$GZIP_PORT/wget.txt"
+    capture_stop
+    (cd "$d/www" && sha256sum wget.txt) >"$HERE/http-wget.sha256"
+    nginx_gzip_stop
+
+    log "http-python.pcap: /usr/bin/python3 -m http.server + curl on 127.0.0.1:$PYHTTP_PORT"
+    port_free tcp "$PYHTTP_PORT"
+    local p="$WORK/pyhttp"
+    mkdir -p "$p/www"
+    "$PY" -c 'import sys; sys.stdout.buffer.write(bytes((i * 7 + 3) & 0xff for i in range(30000)))' \
+        >"$p/www/python.bin"
+    touch -d "$FIXED_MTIME" "$p/www/python.bin"
+    bg 30 "$p/server.log" /usr/bin/python3 -m http.server --bind 127.0.0.1 \
+        --directory "$p/www" "$PYHTTP_PORT"
+    local srv=$BG_PID
+    wait_listen tcp "$PYHTTP_PORT"
+    capture_start http-python.pcap lo "tcp port $PYHTTP_PORT"
+    run curl -sS --max-time 10 -A "$UA" --resolve "demo.example:$PYHTTP_PORT:127.0.0.1" \
+        -o "$p/got.bin" -w '    %{http_code} %{url_effective} HTTP/%{http_version}\n' \
+        "http://demo.example:$PYHTTP_PORT/python.bin"
+    capture_stop
+    stop "$srv"
+    cmp -s "$p/got.bin" "$p/www/python.bin" || die "http-python: download differs"
+    (cd "$p/www" && sha256sum python.bin) >"$HERE/http-python.sha256"
+}
+
+# ----------------------------------------------------------------------------
 # README inventory (between the markers at the end of README.md)
 # ----------------------------------------------------------------------------
 step_readme() {
@@ -913,12 +1030,13 @@ main() {
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream protocols readme)
+        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream protocols readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
             http)      step_http ;;
             http6)     step_http6 ;;
+            http-more) step_http_more ;;
             sll)       step_sll sll.pcap LINUX_SLL ;;
             sll2)      step_sll sll2.pcap LINUX_SLL2 ;;
             dns)       step_dns ;;
@@ -932,7 +1050,7 @@ main() {
             crafted-stream) step_crafted_stream ;;
             protocols) step_protocols ;;
             readme)    step_readme ;;
-            *) die "unknown step '$s' (http http6 sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream protocols readme)" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream protocols readme)" ;;
         esac
     done
     nginx_stop
