@@ -177,8 +177,14 @@ dpi_packet(struct dpi_worker *w, struct sw_flow *f, enum flow_dir dir,
 	sw_counter_add(&w->st.packets, 1);
 	if (proto.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
 	    proto.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
-		fill_info(w, s, proto);
-		if (!ndpi_extra_dissection_possible(w->ndpi, s->nflow) || s->fed >= budget) {
+		bool last = !ndpi_extra_dissection_possible(w->ndpi, s->nflow) || s->fed >= budget;
+
+		/* names are formatted when the verdict changes or is final, not on every packet of
+		 * the extra dissection */
+		if (last || proto.master_protocol != s->info.master ||
+		    proto.app_protocol != s->info.app || s->info.ndpi_proto[0] == '\0')
+			fill_info(w, s, proto);
+		if (last) {
 			s->info.done = true;
 			sw_counter_add(&w->st.detected, 1);
 			state_release(w, s);
@@ -212,6 +218,9 @@ dpi_flow_finish(struct dpi_worker *w, struct sw_flow *f)
 			else
 				sw_counter_add(&w->st.detected, 1);
 		} else {
+			/* detected earlier, still dissecting: take the latest risks */
+			s->info.risk = s->nflow->risk;
+			s->info.confidence = ndpi_confidence_get_name(s->nflow->confidence);
 			sw_counter_add(&w->st.detected, 1);
 		}
 	}
