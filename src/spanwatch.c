@@ -31,13 +31,17 @@ usage(FILE *fp)
 		"  --user USER        drop to USER after opening the capture and log files\n"
 		"  --group GROUP      drop to GROUP (default: USER's primary group)\n"
 		"  --pidfile FILE     write the process id to FILE\n"
+		"  -S FILE            load only the rules of FILE (the config's rule files are\n"
+		"                     ignored); repeatable\n"
+		"  -s FILE            load the rules of FILE too; repeatable\n"
 		"  --indicators FILE  threat-intelligence feed (CSV, plain list or STIX 2.1 JSON, the\n"
 		"                     format guessed); repeatable, added to cti.feeds\n"
 		"  -v, -q             more or less logging on stderr\n"
 		"  -V, --version      print the version and exit\n"
 		"  -h, --help         this help\n"
 		"\n"
-		"Signals: SIGHUP reopens the log files and reloads the indicators, SIGINT/SIGTERM\n"
+		"Signals: SIGHUP reopens the log files and reloads the rules and indicators,\n"
+		"SIGINT/SIGTERM "
 		"stop the capture and flush.\n");
 }
 
@@ -110,6 +114,22 @@ enum {
 	OPT_INDICATORS,
 };
 
+/* Copies the -S or -s file names into the detect configuration. */
+static int
+cli_rule_files(struct conf_strlist *l, char **names, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if ((l->v = calloc(n, sizeof(*l->v))) == NULL)
+		return SW_E_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if ((l->v[i] = strdup(names[i])) == NULL)
+			return SW_E_NOMEM;
+		l->n++;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -129,8 +149,8 @@ main(int argc, char **argv)
 	struct sw_ctx ctx;
 	struct conf_doc *doc = NULL;
 	const char *conf_path = NULL;
-	char **files = NULL, **sets = NULL, **feeds = NULL;
-	size_t nfiles = 0, nsets = 0, nfeeds = 0, i;
+	char **files = NULL, **sets = NULL, **feeds = NULL, **rules_only = NULL, **rules_more = NULL;
+	size_t nfiles = 0, nsets = 0, nfeeds = 0, nonly = 0, nmore = 0, i;
 	struct {
 		const char *key, *value;
 	} opts[16];
@@ -142,11 +162,13 @@ main(int argc, char **argv)
 	sbuf_init(&bpf);
 	if ((files = calloc((size_t)argc, sizeof(*files))) == NULL ||
 	    (sets = calloc((size_t)argc, sizeof(*sets))) == NULL ||
-	    (feeds = calloc((size_t)argc, sizeof(*feeds))) == NULL) {
+	    (feeds = calloc((size_t)argc, sizeof(*feeds))) == NULL ||
+	    (rules_only = calloc((size_t)argc, sizeof(*rules_only))) == NULL ||
+	    (rules_more = calloc((size_t)argc, sizeof(*rules_more))) == NULL) {
 		sw_err("out of memory");
 		goto out;
 	}
-	while ((c = getopt_long(argc, argv, "r:i:c:Tl:k:vqVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:i:c:Tl:k:S:s:vqVh", longopts, NULL)) != -1) {
 		if (nopts >= sizeof(opts) / sizeof(opts[0])) {
 			sw_err("too many options");
 			goto out;
@@ -170,6 +192,12 @@ main(int argc, char **argv)
 			break;
 		case 'T':
 			test_only = 1;
+			break;
+		case 'S':
+			rules_only[nonly++] = optarg;
+			break;
+		case 's':
+			rules_more[nmore++] = optarg;
 			break;
 		case 'l':
 			opts[nopts].key = "outputs.log-dir";
@@ -257,6 +285,11 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (cli_rule_files(&ctx.detect.cli_only, rules_only, nonly) != 0 ||
+	    cli_rule_files(&ctx.detect.cli_extra, rules_more, nmore) != 0) {
+		sw_err("out of memory");
+		goto out;
+	}
 	sw_log_set_level((enum sw_log_level)(ctx.run.log_level + verbosity < 0
 						     ? 0
 					     : ctx.run.log_level + verbosity > SW_LOG_DEBUG
@@ -278,9 +311,16 @@ main(int argc, char **argv)
 		}
 	}
 	if (test_only) {
-		fprintf(stderr, "spanwatch: configuration %s is valid\n",
-			conf_path != NULL ? conf_path : "(defaults)");
-		r = 0;
+		int tr = run_test_rules(&ctx, stderr);
+
+		if (tr < 0) {
+			sw_err("rules cannot be loaded: %s", sw_strerror(tr));
+			goto out;
+		}
+		fprintf(stderr, "spanwatch: configuration %s is valid%s\n",
+			conf_path != NULL ? conf_path : "(defaults)",
+			tr > 0 ? ", but some rules have errors" : "");
+		r = tr;
 		goto out;
 	}
 	if (ctx.capture.files.n == 0 && ctx.capture.interface == NULL) {
@@ -298,5 +338,7 @@ out:
 	free(files);
 	free(sets);
 	free(feeds);
+	free(rules_only);
+	free(rules_more);
 	return r;
 }

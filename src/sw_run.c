@@ -43,7 +43,11 @@ struct sw_worker {
 	struct dpi_worker *dpi;
 	struct app_worker *app;
 	struct cti_reader *cti;
-	struct sbuf evbuf;
+	struct detect_thread *det;
+	struct detect_engine *det_engine; /* the engine det belongs to */
+	_Atomic(struct detect_engine *) det_seen;
+	uint64_t det_prev[7]; /* counters of the engines used before */
+	struct sbuf evbuf, alertbuf;
 	sw_time_t now, last_expire;
 	sw_counter_t packets;
 };
@@ -85,6 +89,8 @@ run_conf_load(struct sw_ctx *ctx, struct conf_doc *doc)
 		r = SW_E_CONFIG;
 	if (cti_conf_load(doc, &ctx->cti) != 0)
 		r = SW_E_CONFIG;
+	if (detect_conf_load(doc, &ctx->detect) != 0)
+		r = SW_E_CONFIG;
 	if (output_conf_load(doc, &ctx->output) != 0)
 		r = SW_E_CONFIG;
 	if (conf_check_unused(doc) != 0)
@@ -99,6 +105,7 @@ run_conf_free(struct sw_ctx *ctx)
 	capture_conf_free(&ctx->capture);
 	stream_conf_free(&ctx->stream);
 	cti_conf_free(&ctx->cti);
+	detect_conf_free(&ctx->detect);
 	output_conf_free(&ctx->output);
 }
 
@@ -142,6 +149,76 @@ run_worker_stream_stats(struct sw_ctx *ctx, uint32_t i)
 	return w->stream != NULL ? stream_worker_stats(w->stream) : NULL;
 }
 
+void
+run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7])
+{
+	struct sw_worker *w = &ctx->workers[i];
+	struct detect_stats *st = w->det != NULL ? detect_thread_stats(w->det) : NULL;
+
+	for (int k = 0; k < 7; k++)
+		out[k] = w->det_prev[k];
+	if (st == NULL)
+		return;
+	out[0] += sw_counter_get(&st->packets);
+	out[1] += sw_counter_get(&st->stream_chunks);
+	out[2] += sw_counter_get(&st->app_msgs);
+	out[3] += sw_counter_get(&st->candidates);
+	out[4] += sw_counter_get(&st->alerts);
+	out[5] += sw_counter_get(&st->suppressed);
+	out[6] += sw_counter_get(&st->backtrack_limit);
+}
+
+/* The flow's protocol as rules name it: our parser's, else nDPI's. */
+static const char *
+flow_app_name(const struct sw_flow *f)
+{
+	const char *n = app_flow_proto(f);
+
+	if (n != NULL)
+		return n;
+	return dpi_flow_info(f) != NULL ? dpi_flow_info(f)->app_proto : NULL;
+}
+
+/* A rule matched: an alert event. */
+static void
+worker_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_dir dir,
+	     sw_time_t ts, const struct detect_alert *a, const struct app_msg *msg)
+{
+	struct sw_worker *w = arg;
+	struct sw_ctx *ctx = w->ctx;
+
+	if (ctx->out == NULL || !output_enabled(ctx->out, EVE_ALERT))
+		return;
+	eve_format_rule_alert(&w->alertbuf, &ctx->eve, f, p, dir, ts, a, msg);
+	if (!sbuf_failed(&w->alertbuf))
+		output_write(ctx->out, EVE_ALERT, w->alertbuf.p, w->alertbuf.len);
+}
+
+/* Moves worker w to the current rule engine (after a reload), between packets. */
+static void
+worker_detect_sync(struct sw_worker *w)
+{
+	struct detect_engine *cur = atomic_load_explicit(&w->ctx->det_cur, memory_order_acquire);
+	struct detect_thread *t = NULL;
+
+	if (cur == w->det_engine)
+		return;
+	if (cur != NULL && detect_thread_new(cur, w->id, worker_alert, w, &t) != 0) {
+		sw_err("worker %u: no memory for the new rules; keeping the previous ones", w->id);
+		return;
+	}
+	if (w->det != NULL) {
+		uint64_t v[7];
+
+		run_worker_detect_stats(w->ctx, w->id, v);
+		memcpy(w->det_prev, v, sizeof(v));
+		detect_thread_free(w->det);
+	}
+	w->det = t;
+	w->det_engine = cur;
+	atomic_store_explicit(&w->det_seen, cur, memory_order_release);
+}
+
 /* A flow ended: the later stages let go of it, then its flow event. */
 static void
 worker_flow_end(struct sw_flow *f, void *arg)
@@ -165,6 +242,7 @@ worker_flow_end(struct sw_flow *f, void *arg)
 		dpi_flow_free(w->dpi, f);
 	if (w->app != NULL)
 		app_flow_free(w->app, f);
+	detect_flow_free(w->det, f);
 	free(f->cti);
 	f->cti = NULL;
 }
@@ -319,6 +397,8 @@ worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
 
 	if (w->cti != NULL)
 		cti_check_msg(w, f, msg);
+	if (w->det != NULL)
+		detect_app_msg(w->det, f, msg, flow_app_name(f));
 	if (ctx->out == NULL || !output_enabled(ctx->out, type))
 		return;
 	eve_format_app(&w->evbuf, &ctx->eve, f, msg);
@@ -333,9 +413,10 @@ worker_stream_data(void *arg, struct sw_flow *f, enum flow_dir dir, const uint8_
 {
 	struct sw_worker *w = arg;
 
-	(void)offset;
 	if (w->app != NULL)
 		app_stream(w->app, f, dir, data, len, flags, w->now);
+	if (w->det != NULL)
+		detect_stream(w->det, f, dir, data, len, offset, w->now, flow_app_name(f));
 	/* The stream is kept even when no parser wants it: raw-stream detection rules will. */
 	return true;
 }
@@ -347,11 +428,20 @@ worker_stream_event(void *arg, struct sw_flow *f, const struct sw_packet *p, int
 	struct sw_worker *w = arg;
 	struct sw_ctx *ctx = w->ctx;
 
-	if (ctx->out == NULL || !output_enabled(ctx->out, EVE_ANOMALY))
-		return;
-	eve_format_flow_anomaly(&w->evbuf, &ctx->eve, f, p, "stream", stream_event_name(ev));
-	if (!sbuf_failed(&w->evbuf))
-		output_write(ctx->out, EVE_ANOMALY, w->evbuf.p, w->evbuf.len);
+	if (ctx->out != NULL && output_enabled(ctx->out, EVE_ANOMALY)) {
+		eve_format_flow_anomaly(&w->evbuf, &ctx->eve, f, p, "stream",
+					stream_event_name(ev));
+		if (!sbuf_failed(&w->evbuf))
+			output_write(ctx->out, EVE_ANOMALY, w->evbuf.p, w->evbuf.len);
+	}
+	if (w->det != NULL) {
+		enum flow_dir dir = p != NULL && p->sport == f->sport &&
+					    memcmp(&p->src, &f->srv, sizeof(p->src)) == 0
+					    ? FLOW_TO_CLIENT
+					    : FLOW_TO_SERVER;
+
+		detect_event(w->det, f, p, dir, DETECT_EVENT_STREAM, ev);
+	}
 }
 
 static void
@@ -376,6 +466,7 @@ worker_packet(struct sw_worker *w, struct sw_packet *p)
 	worker_tick(w, p->ts);
 	if (w->cti != NULL)
 		cti_reader_quiescent(w->cti); /* between packets: an old indicator set may go */
+	worker_detect_sync(w);
 	f = flow_table_update(w->flows, p, &dir);
 	if (f == NULL)
 		return;
@@ -387,7 +478,15 @@ worker_packet(struct sw_worker *w, struct sw_packet *p)
 		dpi_packet(w->dpi, f, dir, p);
 	if (w->app != NULL && f->proto == 17)
 		app_datagram(w->app, f, dir, p);
-	/* the app-layer and detection stages attach here */
+	if (w->det != NULL) {
+		const char *name = flow_app_name(f);
+
+		detect_packet(w->det, f, dir, p, name);
+		/* without reassembly, stream rules see each segment's payload */
+		if (f->proto == 6 && w->stream == NULL && p->payload_len > 0)
+			detect_stream(w->det, f, dir, p->data + p->payload_off, p->payload_len,
+				      p->tcp_seq, p->ts, name);
+	}
 }
 
 static void
@@ -409,6 +508,7 @@ worker_main(void *arg)
 		size_t len;
 
 		if ((rec = sw_ring_peek(w->ring, &len)) == NULL) {
+			worker_detect_sync(w); /* idle: a reload need not wait for traffic */
 			sw_ring_wait(&spins);
 			continue;
 		}
@@ -444,6 +544,8 @@ workers_start(struct sw_ctx *ctx)
 		w->ctx = ctx;
 		w->id = i;
 		sbuf_init(&w->evbuf);
+		sbuf_init(&w->alertbuf);
+		worker_detect_sync(w);
 		if ((r = flow_table_new(&ctx->flow, worker_flow_end, w, &w->flows)) != 0)
 			return r;
 		if (ctx->dpi.enabled && (r = dpi_worker_new(&ctx->dpi, &w->dpi)) != 0)
@@ -532,8 +634,11 @@ workers_free(struct sw_ctx *ctx)
 		dpi_worker_free(w->dpi);
 		app_worker_free(w->app);
 		cti_reader_free(w->cti);
+		detect_thread_free(w->det);
+		w->det = NULL;
 		sw_ring_free(w->ring);
 		sbuf_free(&w->evbuf);
+		sbuf_free(&w->alertbuf);
 	}
 	free(ctx->workers);
 	ctx->workers = NULL;
@@ -547,14 +652,48 @@ struct reader {
 	sw_time_t last_tick; /* when workers were last told the time */
 };
 
+/* An alert from a decoder event rule, in the capture thread. */
+static void
+reader_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_dir dir,
+	     sw_time_t ts, const struct detect_alert *a, const struct app_msg *msg)
+{
+	struct sw_ctx *ctx = arg;
+
+	if (ctx->out == NULL || !output_enabled(ctx->out, EVE_ALERT))
+		return;
+	eve_format_rule_alert(&ctx->evbuf, &ctx->eve, f, p, dir, ts, a, msg);
+	if (!sbuf_failed(&ctx->evbuf))
+		output_write(ctx->out, EVE_ALERT, ctx->evbuf.p, ctx->evbuf.len);
+}
+
+/* The capture thread moves to the current rule engine, like a worker. */
+static void
+reader_detect_sync(struct sw_ctx *ctx)
+{
+	struct detect_engine *cur = atomic_load_explicit(&ctx->det_cur, memory_order_acquire);
+	struct detect_thread *t = NULL;
+
+	if (cur == ctx->det_reader_engine)
+		return;
+	if (cur != NULL && detect_thread_new(cur, ctx->nworkers, reader_alert, ctx, &t) != 0)
+		return;
+	detect_thread_free(ctx->det_reader);
+	ctx->det_reader = t;
+	ctx->det_reader_engine = cur;
+}
+
 static void
 reader_anomaly(struct sw_ctx *ctx, const struct sw_packet *p)
 {
-	if (!output_enabled(ctx->out, EVE_ANOMALY))
-		return;
-	eve_format_anomaly(&ctx->evbuf, &ctx->eve, p, "decode", decode_event_name(p->anomaly));
-	if (!sbuf_failed(&ctx->evbuf))
-		output_write(ctx->out, EVE_ANOMALY, ctx->evbuf.p, ctx->evbuf.len);
+	if (output_enabled(ctx->out, EVE_ANOMALY)) {
+		eve_format_anomaly(&ctx->evbuf, &ctx->eve, p, "decode",
+				   decode_event_name(p->anomaly));
+		if (!sbuf_failed(&ctx->evbuf))
+			output_write(ctx->out, EVE_ANOMALY, ctx->evbuf.p, ctx->evbuf.len);
+	}
+	if (ctx->det_reader != NULL)
+		detect_event(ctx->det_reader, NULL, p, FLOW_TO_SERVER, DETECT_EVENT_DECODE,
+			     p->anomaly);
 }
 
 static void
@@ -611,11 +750,15 @@ reader_defrag_event(void *arg, const struct sw_packet *p, int ev)
 {
 	struct sw_ctx *ctx = arg;
 
-	if (p == NULL || ctx->out == NULL || !output_enabled(ctx->out, EVE_ANOMALY))
+	if (p == NULL || ctx->out == NULL)
 		return;
-	eve_format_anomaly(&ctx->evbuf, &ctx->eve, p, "defrag", defrag_event_name(ev));
-	if (!sbuf_failed(&ctx->evbuf))
-		output_write(ctx->out, EVE_ANOMALY, ctx->evbuf.p, ctx->evbuf.len);
+	if (output_enabled(ctx->out, EVE_ANOMALY)) {
+		eve_format_anomaly(&ctx->evbuf, &ctx->eve, p, "defrag", defrag_event_name(ev));
+		if (!sbuf_failed(&ctx->evbuf))
+			output_write(ctx->out, EVE_ANOMALY, ctx->evbuf.p, ctx->evbuf.len);
+	}
+	if (ctx->det_reader != NULL)
+		detect_event(ctx->det_reader, NULL, p, FLOW_TO_SERVER, DETECT_EVENT_DEFRAG, ev);
 }
 
 static void
@@ -627,6 +770,9 @@ reader_packet(struct sw_packet *p, void *arg)
 	struct sw_worker *w;
 	int r;
 
+	reader_detect_sync(ctx);
+	if (ctx->nworkers == 1)
+		worker_detect_sync(&ctx->workers[0]);
 	r = decode_packet(&ctx->decode, &ctx->decode_st, p);
 	if (ctx->csum_auto)
 		reader_csum_auto(ctx);
@@ -788,27 +934,74 @@ cti_note_store(struct sw_ctx *ctx)
 	atomic_store(&ctx->cti_bytes, cti_store_bytes(s));
 }
 
-/* Reloads the indicators off the packet path when SIGHUP asks or a feed file changes; workers
- * never wait. */
+/* ---- rule reloads ------------------------------------------------------------------------- */
+
+#define DETECT_SWITCH_WAIT_MS 30000 /* how long a reload waits for every thread to move */
+
+/* Builds a new rule engine and publishes it; the workers move to it between packets and the old
+ * one is freed once none uses it. A rule set that fails to load leaves the old one running. */
+static void
+detect_reload(struct sw_ctx *ctx)
+{
+	struct detect_engine *ne = NULL, *old;
+	struct timespec ts = {0, 10 * 1000 * 1000};
+	unsigned waited = 0;
+	bool all;
+	int r;
+
+	if ((r = detect_engine_new(&ctx->detect, ctx->nworkers + 1, &ne)) != 0) {
+		sw_err("rules: reload failed (%s); the previous rules stay in use", sw_strerror(r));
+		sw_counter_add(&ctx->det_reload_errors, 1);
+		return;
+	}
+	detect_summary_print(detect_engine_summary(ne), stderr);
+	old = atomic_exchange_explicit(&ctx->det_cur, ne, memory_order_acq_rel);
+	atomic_store(&ctx->det_rules, detect_engine_rules(ne));
+	sw_counter_add(&ctx->det_reloads, 1);
+	sw_notice("rules reloaded: %llu rules", (unsigned long long)detect_engine_rules(ne));
+	/* wait until every worker and the capture thread use the new engine */
+	do {
+		all = ctx->det_reader_engine == ne || ctx->det_reader == NULL;
+		for (uint32_t i = 0; all && i < ctx->nworkers; i++)
+			all = atomic_load(&ctx->workers[i].det_seen) == ne;
+		if (all)
+			break;
+		nanosleep(&ts, NULL);
+		waited += 10;
+	} while (!ctx->stop && waited < DETECT_SWITCH_WAIT_MS);
+	if (all)
+		detect_engine_free(old);
+	else
+		sw_warn("rules: a thread still uses the previous rules; they stay in memory");
+}
+
+/* Reloads indicators and rules off the packet path when SIGHUP asks, and the indicators when a
+ * feed file changes; workers never wait. */
 static void *
-cti_reload_main(void *arg)
+reload_main(void *arg)
 {
 	struct sw_ctx *ctx = arg;
 	struct timespec ts = {0, 100 * 1000 * 1000};
-	int wfd = ctx->cti.reload_watch ? cti_watch_start(ctx) : -1;
+	int wfd = ctx->cti_h != NULL && ctx->cti.reload_watch ? cti_watch_start(ctx) : -1;
+	bool feeds_changed;
 
 	while (!ctx->stop) {
 		nanosleep(&ts, NULL);
+		feeds_changed = false;
 		if (wfd >= 0 && cti_watch_changed(ctx, wfd)) {
 			/* let the writer finish: a burst of changes makes one reload */
 			nanosleep(&ts, NULL);
 			cti_watch_changed(ctx, wfd);
 			sw_notice("cti: a feed file changed");
-			ctx->cti_reload = 1;
+			feeds_changed = true;
 		}
-		if (!ctx->cti_reload)
+		if (!ctx->cti_reload && !feeds_changed)
 			continue;
+		if (ctx->cti_reload && ctx->detect.enabled)
+			detect_reload(ctx);
 		ctx->cti_reload = 0;
+		if (ctx->cti_h == NULL)
+			continue;
 		if (cti_handle_reload(ctx->cti_h, &ctx->cti, sw_time_now()) == 0) {
 			sw_notice("cti: indicators reloaded (version %llu)",
 				  (unsigned long long)cti_handle_version(ctx->cti_h));
@@ -822,6 +1015,60 @@ cti_reload_main(void *arg)
 	if (wfd >= 0)
 		close(wfd);
 	return NULL;
+}
+
+static int
+reload_thread_start(struct sw_ctx *ctx)
+{
+	if (ctx->cti_h == NULL && !ctx->detect.enabled)
+		return 0;
+	if ((errno = pthread_create(&ctx->cti_thread, NULL, reload_main, ctx)) != 0)
+		return SW_E_NOMEM;
+	ctx->cti_thread_started = true;
+	return 0;
+}
+
+static int
+detect_start(struct sw_ctx *ctx)
+{
+	struct detect_engine *e = NULL;
+	int r;
+
+	if (!ctx->detect.enabled)
+		return 0;
+	if ((r = detect_engine_new(&ctx->detect, ctx->nworkers + 1, &e)) != 0) {
+		sw_err("rules: cannot load the rules: %s", sw_strerror(r));
+		return r;
+	}
+	if (sw_log_get_level() >= SW_LOG_INFO)
+		detect_summary_print(detect_engine_summary(e), stderr);
+	else
+		sw_notice("rules: %llu loaded, %llu skipped, %llu failed",
+			  (unsigned long long)detect_engine_summary(e)->loaded,
+			  (unsigned long long)detect_engine_summary(e)->skipped,
+			  (unsigned long long)detect_engine_summary(e)->failed);
+	atomic_store(&ctx->det_cur, e);
+	atomic_store(&ctx->det_rules, detect_engine_rules(e));
+	reader_detect_sync(ctx);
+	return 0;
+}
+
+int
+run_test_rules(struct sw_ctx *ctx, FILE *fp)
+{
+	struct detect_engine *e = NULL;
+	const struct detect_summary *s;
+	int r;
+
+	if (!ctx->detect.enabled)
+		return 0;
+	if ((r = detect_engine_new(&ctx->detect, 1, &e)) != 0)
+		return r;
+	s = detect_engine_summary(e);
+	detect_summary_print(s, fp);
+	r = s->failed > 0 ? 1 : 0;
+	detect_engine_free(e);
+	return r;
 }
 
 static int
@@ -842,9 +1089,6 @@ cti_start(struct sw_ctx *ctx)
 		sw_err("cti: %zu indicator feed(s) could not be loaded", cti_store_failed_feeds(s));
 		return SW_E_CONFIG;
 	}
-	if ((errno = pthread_create(&ctx->cti_thread, NULL, cti_reload_main, ctx)) != 0)
-		return SW_E_NOMEM;
-	ctx->cti_thread_started = true;
 	return 0;
 }
 
@@ -897,7 +1141,11 @@ run_sensor(struct sw_ctx *ctx)
 		goto out;
 	if ((r = cti_start(ctx)) != 0)
 		goto out;
+	if ((r = detect_start(ctx)) != 0)
+		goto out;
 	if ((r = workers_start(ctx)) != 0)
+		goto out;
+	if ((r = reload_thread_start(ctx)) != 0)
 		goto out;
 
 	last_stats = last_flush = sw_time_monotonic();
@@ -941,6 +1189,10 @@ out:
 		ctx->cti_thread_started = false;
 	}
 	workers_free(ctx);
+	detect_thread_free(ctx->det_reader);
+	ctx->det_reader = NULL;
+	ctx->det_reader_engine = NULL;
+	detect_engine_free(atomic_exchange(&ctx->det_cur, NULL));
 	cti_handle_free(ctx->cti_h);
 	ctx->cti_h = NULL;
 	defrag_free(ctx->defrag);

@@ -17,6 +17,7 @@
 #include "dpi/dpi.h"
 #include "app/app.h"
 #include "cti/cti.h"
+#include "detect/detect.h"
 
 struct run_conf {
 	uint32_t workers; /* 0: one per core */
@@ -38,6 +39,7 @@ struct sw_ctx {
 	struct stream_conf stream;
 	struct dpi_conf dpi;
 	struct cti_conf cti;
+	struct detect_conf detect;
 	struct output_conf output;
 
 	const struct capture_ops *cap_ops;
@@ -48,6 +50,13 @@ struct sw_ctx {
 	bool cti_thread_started;
 	/* the loaded indicator set, for stats (written by whoever reloads) */
 	sw_counter_t cti_version, cti_indicators, cti_bytes, cti_reloads, cti_reload_errors;
+	/* the rules: the engine workers should use; each worker moves to it at its next packet and
+	 * says so in its det_seen, then the reload thread frees the one before */
+	_Atomic(struct detect_engine *) det_cur;
+	struct detect_thread *det_reader; /* decoder events, in the capture thread */
+	struct detect_engine *det_reader_engine;
+	sw_counter_t det_rules, det_reloads, det_reload_errors;
+	bool reload_thread_needed;
 	struct eve_ctx eve;
 	_Atomic uint64_t event_seq;
 	bool live;
@@ -84,5 +93,11 @@ uint64_t run_worker_packets(struct sw_ctx *ctx, uint32_t i);
 struct stream_stats *run_worker_stream_stats(struct sw_ctx *ctx, uint32_t i);
 struct dpi_stats *run_worker_dpi_stats(struct sw_ctx *ctx, uint32_t i);
 struct app_stats *run_worker_app_stats(struct sw_ctx *ctx, uint32_t i);
+/* Detection counters of worker i, summed over the engines it used, into out. */
+void run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7]);
+
+/* Builds the rule engine of ctx->detect and prints its load summary on fp (for -T). Returns 0
+ * when every rule loaded or was skipped as unsupported, 1 when some failed, or an SW_E_ code. */
+int run_test_rules(struct sw_ctx *ctx, FILE *fp);
 
 #endif

@@ -7,7 +7,7 @@
 
 #include "sw_run.h"
 
-#define MAX_COUNTERS 128
+#define MAX_COUNTERS 192
 
 struct counters {
 	struct eve_counter c[MAX_COUNTERS];
@@ -182,6 +182,25 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			put(cs, names[a][1], av[a][1]);
 			put(cs, names[a][2], av[a][2]);
 		}
+	}
+	if (ctx->detect.enabled) {
+		static const char *const dn[7] = {
+			"detect.packets", "detect.stream_chunks", "detect.app_messages",
+			"detect.candidates", "detect.alerts", "detect.suppressed",
+			"detect.backtrack_limit",
+		};
+		uint64_t dv[7] = {0}, wv[7];
+
+		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
+			run_worker_detect_stats(ctx, i, wv);
+			for (int k = 0; k < 7; k++)
+				dv[k] += wv[k];
+		}
+		put(cs, "detect.rules", sw_counter_get(&ctx->det_rules));
+		for (int k = 0; k < 7; k++)
+			put(cs, dn[k], dv[k]);
+		put(cs, "detect.reloads", sw_counter_get(&ctx->det_reloads));
+		put(cs, "detect.reload_errors", sw_counter_get(&ctx->det_reload_errors));
 	}
 	if (ctx->cti_h != NULL) {
 		put(cs, "cti.version", sw_counter_get(&ctx->cti_version));

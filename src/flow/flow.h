@@ -74,6 +74,7 @@ struct sw_flow {
 	void *dpi;
 	void *app;
 	void *cti;    /* indicators already alerted on in this flow */
+	void *detect; /* flowbits and stream windows of the rule engine */
 	bool alerted; /* an alert was raised for this flow */
 
 	/* table links, private to the flow stage */

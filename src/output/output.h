@@ -12,6 +12,7 @@
 #include "dpi/dpi.h"
 #include "app/app.h"
 #include "cti/cti.h"
+#include "detect/detect.h"
 
 /* ---- JSON writer -------------------------------------------------------------------------- */
 
@@ -123,6 +124,13 @@ void eve_format_app(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_f
 void eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
 			  sw_time_t ts, enum flow_dir dir, const struct cti_hit *hit,
 			  const char *matched_on);
+
+/* A rule alert. Addresses are oriented as the data that matched: the source is the client when
+ * dir is FLOW_TO_SERVER. f may be NULL (a packet without a flow: p is then set); msg, when set,
+ * adds its app-layer object ("http", "dns", "tls", "fileinfo"). */
+void eve_format_rule_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
+			   const struct sw_packet *p, enum flow_dir dir, sw_time_t ts,
+			   const struct detect_alert *a, const struct app_msg *msg);
 
 /* The EVE type of an app message (EVE_DNS, EVE_TLS, EVE_HTTP, EVE_FILEINFO). */
 int eve_type_of_app(const struct app_msg *msg);

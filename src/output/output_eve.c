@@ -2,6 +2,7 @@
  * Suricata's eve.json so existing SOC parsers read them. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "output/output_int.h"
@@ -667,5 +668,158 @@ eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_
 	if (hit->id[0] != '\0')
 		jw_str(&w, "id", hit->id);
 	jw_obj_end(&w);
+	jw_finish(&w);
+}
+
+/* The tuple of a flow oriented as dir: source first. */
+static void
+eve_flow_tuple_dir(struct jw *w, const struct eve_ctx *ctx, const struct sw_flow *f,
+		   enum flow_dir dir)
+{
+	const struct sw_addr *src = dir == FLOW_TO_SERVER ? &f->cli : &f->srv;
+	const struct sw_addr *dst = dir == FLOW_TO_SERVER ? &f->srv : &f->cli;
+	uint16_t sp = dir == FLOW_TO_SERVER ? f->cport : f->sport;
+	uint16_t dp = dir == FLOW_TO_SERVER ? f->sport : f->cport;
+	char a[64], cid[64], pn[8];
+
+	eve_vlan(w, f->vlan, f->vlan_count);
+	jw_str(w, "src_ip", sw_addr_str(src, f->family, a, sizeof(a)));
+	if (has_ports(f->proto))
+		jw_u64(w, "src_port", sp);
+	jw_str(w, "dest_ip", sw_addr_str(dst, f->family, a, sizeof(a)));
+	if (has_ports(f->proto))
+		jw_u64(w, "dest_port", dp);
+	jw_str(w, "proto", proto_name(f->proto, pn, sizeof(pn)));
+	if (f->proto == 1 || f->proto == 58) {
+		jw_u64(w, "icmp_type", f->icmp_type);
+		jw_u64(w, "icmp_code", f->icmp_code);
+	}
+	if (flow_community_id_flow(ctx->cid_seed, f, cid, sizeof(cid)) == 0)
+		jw_str(w, "community_id", cid);
+	if (app_flow_proto(f) != NULL)
+		jw_str(w, "app_proto", app_flow_proto(f));
+	else
+		jw_str(w, "app_proto",
+		       dpi_flow_info(f) != NULL ? dpi_flow_info(f)->app_proto : "unknown");
+}
+
+static void
+eve_packet_tuple(struct jw *w, const struct eve_ctx *ctx, const struct sw_packet *p)
+{
+	char a[64], cid[64], pn[8];
+	int ports = (p->flags & SW_PKT_L4) && has_ports(p->proto);
+
+	eve_vlan(w, p->vlan, p->vlan_count);
+	if (!(p->flags & SW_PKT_IP))
+		return;
+	jw_str(w, "src_ip", sw_addr_str(&p->src, p->family, a, sizeof(a)));
+	if (ports)
+		jw_u64(w, "src_port", p->sport);
+	jw_str(w, "dest_ip", sw_addr_str(&p->dst, p->family, a, sizeof(a)));
+	if (ports)
+		jw_u64(w, "dest_port", p->dport);
+	if ((p->flags & SW_PKT_L4) || p->family == 4)
+		jw_str(w, "proto", proto_name(p->proto, pn, sizeof(pn)));
+	if ((p->flags & SW_PKT_L4) &&
+	    flow_community_id(ctx->cid_seed, p->family, &p->src, &p->dst, p->sport, p->dport,
+			      p->proto, cid, sizeof(cid)) == 0)
+		jw_str(w, "community_id", cid);
+}
+
+/* "key value" metadata items grouped by key into arrays, as Suricata prints them. */
+static void
+eve_rule_metadata(struct jw *w, const struct detect_alert *a)
+{
+	bool *done;
+
+	if (a->nmetadata == 0 || (done = calloc(a->nmetadata, sizeof(*done))) == NULL)
+		return;
+	jw_obj_begin(w, "metadata");
+	for (uint32_t i = 0; i < a->nmetadata; i++) {
+		const char *k = a->metadata[i], *sp;
+		size_t klen;
+		char key[128];
+
+		if (done[i])
+			continue;
+		while (*k == ' ')
+			k++;
+		sp = strchr(k, ' ');
+		klen = sp != NULL ? (size_t)(sp - k) : strlen(k);
+		if (klen == 0 || klen >= sizeof(key))
+			continue;
+		memcpy(key, k, klen);
+		key[klen] = '\0';
+		jw_arr_begin(w, key);
+		for (uint32_t j = i; j < a->nmetadata; j++) {
+			const char *k2 = a->metadata[j], *v;
+
+			while (*k2 == ' ')
+				k2++;
+			if (strncmp(k2, key, klen) != 0 || (k2[klen] != ' ' && k2[klen] != '\0'))
+				continue;
+			done[j] = true;
+			v = k2 + klen;
+			while (*v == ' ')
+				v++;
+			jw_str(w, NULL, v);
+		}
+		jw_arr_end(w);
+	}
+	jw_obj_end(w);
+	free(done);
+}
+
+void
+eve_format_rule_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
+		      const struct sw_packet *p, enum flow_dir dir, sw_time_t ts,
+		      const struct detect_alert *a, const struct app_msg *msg)
+{
+	struct jw w;
+
+	jw_init(&w, b);
+	eve_head(&w, ctx, ts, EVE_ALERT, f != NULL ? f->source_idx : p->source_idx,
+		 f != NULL ? f->flow_id : 0);
+	if (p != NULL)
+		eve_packet_tuple(&w, ctx, p);
+	else
+		eve_flow_tuple_dir(&w, ctx, f, dir);
+	if (p != NULL && f != NULL) {
+		if (app_flow_proto(f) != NULL)
+			jw_str(&w, "app_proto", app_flow_proto(f));
+		else if (dpi_flow_info(f) != NULL)
+			jw_str(&w, "app_proto", dpi_flow_info(f)->app_proto);
+	}
+	if (f != NULL)
+		jw_str(&w, "direction", dir == FLOW_TO_SERVER ? "to_server" : "to_client");
+	jw_obj_begin(&w, "alert");
+	jw_str(&w, "action", a->action);
+	jw_u64(&w, "gid", a->gid);
+	jw_u64(&w, "signature_id", a->sid);
+	jw_u64(&w, "rev", a->rev);
+	jw_str(&w, "signature", a->msg);
+	jw_str(&w, "category", a->category);
+	jw_u64(&w, "severity", (uint64_t)a->severity);
+	if (a->target >= 0) {
+		jw_str(&w, "target", a->target == 0 ? "source" : "destination");
+	}
+	eve_rule_metadata(&w, a);
+	if (a->nreferences > 0) {
+		jw_arr_begin(&w, "references");
+		for (uint32_t i = 0; i < a->nreferences; i++)
+			jw_str(&w, NULL, a->references[i]);
+		jw_arr_end(&w);
+	}
+	jw_obj_end(&w);
+	if (msg != NULL) {
+		switch (msg->kind) {
+		case APP_MSG_DNS: eve_dns(&w, msg->u.dns); break;
+		case APP_MSG_TLS: eve_tls(&w, msg->u.tls); break;
+		case APP_MSG_HTTP: eve_http(&w, msg->u.http, true); break;
+		default: eve_fileinfo(&w, msg->u.file); break;
+		}
+	}
+	if (f != NULL && dpi_flow_info(f) != NULL)
+		eve_ndpi(&w, dpi_flow_info(f));
 	jw_finish(&w);
 }

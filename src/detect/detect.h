@@ -1,0 +1,139 @@
+/* src/detect/detect.h: detection rules in Suricata's syntax
+ * (https://docs.suricata.io/en/latest/rules/), matched with one Hyperscan database per buffer
+ * (the payload or reassembled stream, and the app-layer buffers: http.uri, dns.query, tls.sni,
+ * ...), candidates verified in full (contents and their positions, pcre with PCRE2, byte_*,
+ * flow, flowbits, thresholds). */
+#ifndef SW_DETECT_H
+#define SW_DETECT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "app/app.h"
+#include "core/core.h"
+#include "flow/flow.h"
+
+/* detect.* and vars.* keys. */
+struct detect_conf {
+	bool enabled;
+	char *rule_path;              /* directory for relative rule file names */
+	struct conf_strlist rule_files;
+	struct conf_strlist cli_only; /* -S: only these files, the config's list is ignored */
+	struct conf_strlist cli_extra; /* -s: these files too */
+	char *classification_file;
+	char *reference_file;
+	char *cache_dir;        /* compiled databases; NULL or "" = no cache */
+	uint32_t stream_window; /* bytes of a direction's stream kept to match across chunks */
+	uint32_t backtrack_limit; /* content positions tried per rule and buffer */
+	/* vars.address-groups.NAME / vars.port-groups.NAME */
+	char **var_names, **var_values;
+	bool *var_is_port;
+	size_t nvars;
+};
+
+struct conf_doc;
+/* Reads detect.* and vars.*. */
+int detect_conf_load(struct conf_doc *doc, struct detect_conf *conf);
+void detect_conf_free(struct detect_conf *conf);
+
+/* What a load did: for the log and for -T. */
+struct detect_summary {
+	uint64_t files, missing_files, rules_read; /* rule lines seen (not comments) */
+	uint64_t loaded, skipped, failed, duplicates;
+	uint64_t fast_pattern_rules, other_rules; /* with a Hyperscan pattern, and without */
+	uint64_t patterns;      /* distinct literals in all databases */
+	bool from_cache;
+	double parse_secs, compile_secs;
+	/* skipped rules by the unsupported keyword */
+	char **skip_keywords;
+	uint64_t *skip_counts;
+	size_t nskip;
+};
+
+struct detect_engine;
+
+/*
+ * Loads the rule files of conf (the -S list when set, else rule_files plus -s), parses every
+ * rule, compiles the Hyperscan databases (or reads them from the cache), and makes one scratch
+ * per worker. A rule that cannot be parsed or uses an unsupported keyword is reported with
+ * file:line and the reason, and skipped. Returns 0 and the engine; SW_E_IO when a listed file
+ * cannot be read, SW_E_CONFIG for a bad variable or class file, SW_E_UNSUPP when Hyperscan
+ * fails. The engine is immutable and shared by the workers.
+ */
+int detect_engine_new(const struct detect_conf *conf, unsigned nworkers,
+		      struct detect_engine **out);
+void detect_engine_free(struct detect_engine *e); /* NULL-safe */
+const struct detect_summary *detect_engine_summary(const struct detect_engine *e);
+/* Prints the load summary (for -T and the log). */
+void detect_summary_print(const struct detect_summary *s, FILE *fp);
+uint64_t detect_engine_rules(const struct detect_engine *e);
+
+/* The rule of an alert, for the EVE alert object. */
+struct detect_alert {
+	uint32_t gid, sid, rev;
+	const char *msg;
+	const char *category; /* classtype's description, "" when none */
+	int severity;         /* priority */
+	const char *action;   /* "allowed" */
+	const char *const *metadata; /* "key value" strings */
+	uint32_t nmetadata;
+	const char *const *references;
+	uint32_t nreferences;
+	int target; /* -1, 0 = source, 1 = destination */
+};
+
+/*
+ * An alert: f may be NULL (decode events of a packet without a flow); p is the packet when the
+ * match was on a packet, else NULL; msg the app message the rule matched on, else NULL. dir is
+ * the direction of the data that matched (source = client when FLOW_TO_SERVER).
+ */
+typedef void detect_alert_fn(void *arg, struct sw_flow *f, const struct sw_packet *p,
+			     enum flow_dir dir, sw_time_t ts, const struct detect_alert *a,
+			     const struct app_msg *msg);
+
+struct detect_stats {
+	sw_counter_t packets, stream_chunks, app_msgs; /* inspected */
+	sw_counter_t candidates, alerts, suppressed;   /* suppressed by threshold or noalert */
+	sw_counter_t backtrack_limit;                  /* verifications cut by the limit */
+};
+
+/* Per worker: Hyperscan scratch, candidate lists. Belongs to one engine. */
+struct detect_thread;
+
+/* worker is the worker's index (< nworkers of the engine). */
+int detect_thread_new(struct detect_engine *e, unsigned worker, detect_alert_fn *fn, void *arg,
+		      struct detect_thread **out);
+void detect_thread_free(struct detect_thread *t);
+struct detect_stats *detect_thread_stats(struct detect_thread *t);
+
+/* A decoded packet of flow f (NULL when it has none) in direction dir: packet rules (header,
+ * dsize, flags, payload of UDP/ICMP and of TCP rules that ask for packets). app_proto is the
+ * flow's protocol name as far as known ("http"), or NULL. */
+void detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
+		   const struct sw_packet *p, const char *app_proto);
+
+/* In-order reassembled TCP data of f (the stream stage's chunk at offset). */
+void detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
+		   const uint8_t *data, size_t len, uint64_t offset, sw_time_t ts,
+		   const char *app_proto);
+
+/* An app-layer message: rules on its buffers, and header-only rules of its protocol. */
+void detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,
+		    const char *app_proto);
+
+enum detect_event_kind {
+	DETECT_EVENT_DECODE = 0, /* enum decode_event: decode-event rules */
+	DETECT_EVENT_DEFRAG = 1, /* enum defrag_event: decode-event rules too, as in Suricata */
+	DETECT_EVENT_STREAM = 2, /* enum stream_event: stream-event rules */
+	DETECT_EVENT_MAX
+};
+
+/* A decoder, defragmentation or stream anomaly: the rules that name it (decode-event:NAME,
+ * stream-event:NAME with the names of our anomaly events). f may be NULL. */
+void detect_event(struct detect_thread *t, struct sw_flow *f, const struct sw_packet *p,
+		  enum flow_dir dir, int kind, int event_id);
+
+/* The flow ends: frees its detection state (flowbits, stream windows). */
+void detect_flow_free(struct detect_thread *t, struct sw_flow *f);
+
+#endif

@@ -1,0 +1,120 @@
+/* src/detect/detect_conf.c: the detect.* keys and the vars.address-groups / vars.port-groups
+ * maps (Suricata's suricata.yaml "vars" section). */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect_int.h"
+
+#ifndef SW_RULEDIR
+#define SW_RULEDIR "/usr/share/spanwatch/rules"
+#endif
+
+static const struct conf_key detect_keys[] = {
+	{"detect.enabled", CONF_BOOL, offsetof(struct detect_conf, enabled), "true", 0, 0, NULL},
+	{"detect.default-rule-path", CONF_STR, offsetof(struct detect_conf, rule_path), SW_RULEDIR,
+	 0, 0, NULL},
+	{"detect.rule-files", CONF_STRLIST, offsetof(struct detect_conf, rule_files),
+	 "[spanwatch.rules, decoder-events.rules, stream-events.rules]", 0, 0, NULL},
+	{"detect.classification-file", CONF_STR,
+	 offsetof(struct detect_conf, classification_file),
+	 SW_SYSCONFDIR "/spanwatch/classification.config", 0, 0, NULL},
+	{"detect.reference-config-file", CONF_STR, offsetof(struct detect_conf, reference_file),
+	 SW_SYSCONFDIR "/spanwatch/reference.config", 0, 0, NULL},
+	{"detect.cache-dir", CONF_STR, offsetof(struct detect_conf, cache_dir),
+	 "/var/cache/spanwatch", 0, 0, NULL},
+	{"detect.backtrack-limit", CONF_U32, offsetof(struct detect_conf, backtrack_limit), "3000",
+	 1, 1000000, NULL},
+	{"vars.address-groups.*", CONF_STR, 0, NULL, 0, 0, NULL},
+	{"vars.port-groups.*", CONF_STR, 0, NULL, 0, 0, NULL},
+	{NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+struct window_conf {
+	uint64_t stream_window;
+};
+
+static const struct conf_key window_keys[] = {
+	{"detect.stream-window", CONF_SIZE, offsetof(struct window_conf, stream_window), "2kb", 0,
+	 1 << 20, NULL},
+	{NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+static int
+add_var(struct detect_conf *conf, bool is_port, const char *name, const char *value)
+{
+	size_t n = conf->nvars + 1;
+	char **nn, **nv;
+	bool *np;
+
+	if ((nn = realloc(conf->var_names, n * sizeof(*nn))) == NULL)
+		return SW_E_NOMEM;
+	conf->var_names = nn;
+	if ((nv = realloc(conf->var_values, n * sizeof(*nv))) == NULL)
+		return SW_E_NOMEM;
+	conf->var_values = nv;
+	if ((np = realloc(conf->var_is_port, n * sizeof(*np))) == NULL)
+		return SW_E_NOMEM;
+	conf->var_is_port = np;
+	nn[conf->nvars] = strdup(name);
+	nv[conf->nvars] = strdup(value != NULL ? value : "");
+	np[conf->nvars] = is_port;
+	conf->nvars = n;
+	if (nn[n - 1] == NULL || nv[n - 1] == NULL)
+		return SW_E_NOMEM;
+	return 0;
+}
+
+static int
+add_addr_var(void *arg, const char *key, const char *value)
+{
+	return add_var(arg, false, key, value);
+}
+
+static int
+add_port_var(void *arg, const char *key, const char *value)
+{
+	return add_var(arg, true, key, value);
+}
+
+int
+detect_conf_load(struct conf_doc *doc, struct detect_conf *conf)
+{
+	struct window_conf wc;
+	int r;
+
+	memset(conf, 0, sizeof(*conf));
+	memset(&wc, 0, sizeof(wc));
+	r = conf_apply(doc, detect_keys, conf);
+	if (conf_apply(doc, window_keys, &wc) != 0)
+		r = SW_E_CONFIG;
+	conf->stream_window = (uint32_t)wc.stream_window;
+	if (conf_doc_foreach(doc, "vars.address-groups.", add_addr_var, conf) != 0 ||
+	    conf_doc_foreach(doc, "vars.port-groups.", add_port_var, conf) != 0)
+		r = r != 0 ? r : SW_E_NOMEM;
+	return r;
+}
+
+void
+detect_conf_free(struct detect_conf *conf)
+{
+	size_t i;
+
+	conf_struct_free(detect_keys, conf);
+	for (i = 0; i < conf->nvars; i++) {
+		free(conf->var_names[i]);
+		free(conf->var_values[i]);
+	}
+	free(conf->var_names);
+	free(conf->var_values);
+	free(conf->var_is_port);
+	for (i = 0; i < conf->cli_only.n; i++)
+		free(conf->cli_only.v[i]);
+	free(conf->cli_only.v);
+	for (i = 0; i < conf->cli_extra.n; i++)
+		free(conf->cli_extra.v[i]);
+	free(conf->cli_extra.v);
+	memset(conf, 0, sizeof(*conf));
+}

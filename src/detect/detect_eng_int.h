@@ -1,0 +1,111 @@
+/* src/detect/detect_eng_int.h: private to the detection stage. The compiled engine shared by
+ * detect_engine.c (which builds it) and detect_match.c (which inspects packets, streams and
+ * app-layer messages with it). */
+#ifndef SW_DETECT_ENG_INT_H
+#define SW_DETECT_ENG_INT_H
+
+#include <hs/hs.h>
+#include <pthread.h>
+
+#include "detect/detect_int.h"
+
+/* Where a rule is inspected (bits). */
+#define DET_CTX_PACKET 0x01u /* each packet: header, dsize, flags, the packet's payload */
+#define DET_CTX_STREAM 0x02u /* the reassembled TCP stream */
+#define DET_CTX_APP    0x04u /* app-layer messages (transactions) */
+#define DET_CTX_EVENT  0x08u /* decoder/stream anomalies */
+
+/* Hyperscan databases: one for packet payloads, one for stream data, one per app buffer. */
+enum {
+	DET_SLOT_PACKET = 0,
+	DET_SLOT_STREAM = 1,
+	DET_SLOT_APP0 = 2, /* + buffer id - 1 */
+	DET_NSLOTS = DET_SLOT_APP0 + DET_BUF_MAX - 1,
+};
+
+/* Packet protocol classes for rules without a fast pattern. */
+enum { DET_PC_TCP = 0, DET_PC_UDP, DET_PC_ICMP, DET_PC_OTHER, DET_PC_MAX };
+
+struct det_portent {
+	uint16_t port;
+	uint32_t rule;
+};
+
+/* Rules without a fast pattern for one context: those for any destination port, and those for
+ * a few ports, sorted by port. */
+struct det_group {
+	uint32_t *any;
+	uint32_t nany;
+	struct det_portent *byport;
+	uint32_t nbyport;
+};
+
+struct det_slot {
+	hs_database_t *db;
+	uint32_t npat;
+	uint32_t *pat_off; /* npat + 1: the rules of pattern i are pat_rules[pat_off[i]..] */
+	uint32_t *pat_rules;
+};
+
+/* One loaded rule with what the engine derived from it. */
+struct det_rinfo {
+	struct det_rule *r;
+	struct detect_alert alert;
+	uint8_t ctx;       /* DET_CTX_* */
+	bool packet_tcp;   /* a packet rule that also applies to TCP packets */
+	int8_t app_dir;    /* app rules: the direction of their buffers, -1 the message's */
+	int8_t msg_kind;   /* app rules: enum app_msg_kind, -1 any */
+	uint8_t pclass;    /* DET_PC_* */
+};
+
+struct det_th_entry {
+	uint64_t hash; /* 0: empty */
+	uint32_t rule;
+	det_u128 a, b;
+	sw_time_t start;
+	uint32_t count;
+	bool fired;
+};
+
+#define DET_MSG_KINDS 4
+
+struct detect_engine {
+	struct det_rinfo *rules;
+	uint32_t nrules;
+	struct det_slot slot[DET_NSLOTS];
+	struct det_group nofp_packet[DET_PC_MAX];
+	struct det_group nofp_stream;
+	uint32_t *nofp_app[DET_MSG_KINDS];
+	uint32_t nnofp_app[DET_MSG_KINDS];
+	uint32_t *event_rules; /* rules with decode-event / stream-event */
+	uint32_t nevent_rules;
+	char **flowbit_names;
+	uint32_t nflowbits;
+	uint64_t generation; /* per-flow state made by another engine is reset */
+	uint32_t stream_window, backtrack_limit;
+	bool has_stream, has_packet, has_app;
+	struct det_classes classes;
+	struct det_vars vars;
+	struct detect_summary sum;
+	hs_scratch_t *proto_scratch; /* cloned for each thread */
+	unsigned nthreads;
+	/* threshold and detection_filter state, shared by all threads */
+	pthread_mutex_t th_lock;
+	struct det_th_entry *th;
+	uint32_t th_size, th_used;
+};
+
+/* The app-layer message (enum app_msg_kind) that carries a buffer. */
+static inline int
+det_buffer_msg_kind(int buf)
+{
+	if (buf == DET_BUF_DNS_QUERY)
+		return APP_MSG_DNS;
+	if (buf >= DET_BUF_TLS_SNI && buf <= DET_BUF_JA3S_STRING)
+		return APP_MSG_TLS;
+	if (buf == DET_BUF_FILE_NAME)
+		return APP_MSG_FILE;
+	return APP_MSG_HTTP;
+}
+
+#endif

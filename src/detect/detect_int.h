@@ -1,0 +1,381 @@
+/* src/detect/detect_int.h: private to the detection stage. The parsed form of one rule (what
+ * detect_parse.c makes of Suricata's rule text and detect_engine.c compiles and verifies), the
+ * variables (address and port groups), and the classification and reference tables. */
+#ifndef SW_DETECT_INT_H
+#define SW_DETECT_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "detect/detect.h"
+
+/* ---- addresses and ports ------------------------------------------------------------------ */
+
+/*
+ * A set of addresses as sorted, disjoint, non-adjacent closed intervals over one 128-bit space
+ * in which an IPv4 address a.b.c.d is ::ffff:a.b.c.d (so "!10.0.0.0/8" includes every IPv6
+ * address, as in Suricata). An empty set matches nothing; "any" is [0, 2^128-1].
+ */
+typedef unsigned __int128 det_u128;
+
+struct det_iprange {
+	det_u128 lo, hi;
+};
+
+struct det_ipset {
+	struct det_iprange *r;
+	uint32_t n;
+};
+
+struct det_portrange {
+	uint16_t lo, hi;
+};
+
+/* Sorted, disjoint, non-adjacent intervals; "any" is [0, 65535]. */
+struct det_portset {
+	struct det_portrange *r;
+	uint32_t n;
+};
+
+/* The key of an address in the set's space (family 4 or 6, sw_addr layout). */
+det_u128 det_addr_key(int family, const uint8_t *addr);
+bool det_ipset_has(const struct det_ipset *s, det_u128 key);
+bool det_portset_has(const struct det_portset *s, uint16_t port);
+bool det_ipset_is_any(const struct det_ipset *s);
+bool det_portset_is_any(const struct det_portset *s);
+void det_ipset_free(struct det_ipset *s);
+void det_portset_free(struct det_portset *s);
+
+/*
+ * Variables: address groups ("HOME_NET") and port groups ("HTTP_PORTS"), each a name and its
+ * text ("[10.0.0.0/8,192.168.0.0/16]"), which may use other variables. Suricata's default
+ * values are built in; the config's vars.address-groups.* and vars.port-groups.* replace them.
+ */
+struct det_vars {
+	char **names, **values;
+	bool *is_port; /* port group, else address group */
+	size_t n;
+};
+
+/* Fills v with Suricata's default groups. 0 or SW_E_NOMEM. */
+int det_vars_defaults(struct det_vars *v);
+/* Adds or replaces one group. 0 or SW_E_NOMEM. */
+int det_vars_set(struct det_vars *v, bool is_port, const char *name, const char *value);
+void det_vars_free(struct det_vars *v);
+
+/*
+ * Parses an address expression ("any", "10.0.0.1", "10.0.0.0/8", "2001:db8::/32",
+ * "[1.2.3.4,!1.2.3.5]", "$HOME_NET", "!$HOME_NET", "[10.0.0.0/8,![10.1.0.0/16,10.2.0.0/16]]",
+ * netmasks "10.0.0.0/255.0.0.0") into *out. Negation inside a list subtracts from the positive
+ * entries of that list (a list of only negations means "any" minus them). Variables are
+ * expanded (a loop is an error). Returns 0, or SW_E_INVAL with the reason in err.
+ */
+int det_parse_addr(const struct det_vars *v, const char *text, struct det_ipset *out, char *err,
+		   size_t errlen);
+/* The same for ports: "any", "80", "1024:", ":1023", "1:1024", "[80,443,8000:8080]", "!22",
+ * "$HTTP_PORTS", "[$HTTP_PORTS,!81]". */
+int det_parse_port(const struct det_vars *v, const char *text, struct det_portset *out, char *err,
+		   size_t errlen);
+
+/* ---- classification.config and reference.config -------------------------------------------- */
+
+struct det_classtype {
+	char *name;        /* "trojan-activity" */
+	char *description; /* "A Network Trojan was detected", the alert's category */
+	int priority;      /* 1 (high) .. 4 */
+};
+
+struct det_classes {
+	struct det_classtype *v;
+	size_t n;
+	char **ref_names, **ref_urls; /* reference.config: "cve" -> "http://cve.mitre.org/..." */
+	size_t nrefs;
+};
+
+/* Reads "config classification: name,description,priority" lines. A bad line is reported with
+ * file:line and skipped; returns 0, SW_E_IO when the file cannot be read. */
+int det_classes_load(struct det_classes *c, const char *path);
+/* Reads "config reference: name url" lines, the same way. */
+int det_refs_load(struct det_classes *c, const char *path);
+const struct det_classtype *det_classes_find(const struct det_classes *c, const char *name);
+void det_classes_free(struct det_classes *c);
+
+/* ---- the parsed rule ---------------------------------------------------------------------- */
+
+enum det_action {
+	DET_ACT_ALERT = 0,
+	DET_ACT_PASS = 1,   /* a match stops inspection of that packet/message, no alert */
+	DET_ACT_DROP = 2,   /* a passive sensor cannot drop: alerts, action "allowed" */
+	DET_ACT_REJECT = 3, /* the same */
+	DET_ACT_MAX
+};
+
+/* Buffers: index 0 is the payload (the reassembled stream for TCP, the packet for the others,
+ * and the packet itself for packet rules). The others are the app-layer buffers, by their
+ * Suricata sticky-buffer names; see det_buffers[]. */
+enum det_buffer_id {
+	DET_BUF_PAYLOAD = 0,
+	DET_BUF_HTTP_URI,
+	DET_BUF_HTTP_URI_RAW,
+	DET_BUF_HTTP_HOST,
+	DET_BUF_HTTP_METHOD,
+	DET_BUF_HTTP_UA,
+	DET_BUF_HTTP_HEADER,      /* request headers */
+	DET_BUF_HTTP_RESP_HEADER, /* http.header in a to_client rule */
+	DET_BUF_HTTP_COOKIE,
+	DET_BUF_HTTP_CTYPE,
+	DET_BUF_HTTP_REQ_BODY,
+	DET_BUF_HTTP_STAT_CODE,
+	DET_BUF_HTTP_STAT_MSG,
+	DET_BUF_HTTP_PROTOCOL,
+	DET_BUF_HTTP_RESP_BODY, /* http.response_body, and file.data of a to_client rule */
+	DET_BUF_DNS_QUERY,
+	DET_BUF_TLS_SNI,
+	DET_BUF_TLS_SUBJECT,
+	DET_BUF_TLS_ISSUER,
+	DET_BUF_TLS_SERIAL,
+	DET_BUF_TLS_FINGERPRINT,
+	DET_BUF_JA3_HASH,
+	DET_BUF_JA3_STRING,
+	DET_BUF_JA3S_HASH,
+	DET_BUF_JA3S_STRING,
+	DET_BUF_FILE_NAME,
+	DET_BUF_MAX
+};
+
+struct det_buffer_info {
+	const char *name;     /* the sticky-buffer keyword: "http.uri" */
+	const char *app_name; /* the app stage's buffer name (app_msg_buffer) */
+	int app_proto;        /* "http", "dns", "tls" as an enum app_proto_id; APP_NONE for payload */
+	int dir;              /* the direction it is seen in: 0 to_server, 1 to_client, -1 both */
+};
+extern const struct det_buffer_info det_buffers[DET_BUF_MAX];
+
+/* Which keyword names select which buffer: sticky ("http.uri", "http_uri" as a sticky-buffer
+ * alias where Suricata has one) and the old content modifiers ("http_uri", "uricontent"). */
+int det_buffer_by_sticky(const char *keyword); /* -1 when it is not a sticky buffer */
+int det_buffer_by_modifier(const char *keyword);
+
+/* A value that is a number or a byte_extract variable (index into the rule's variables). */
+struct det_value {
+	int64_t v;
+	int8_t var; /* -1: use v */
+};
+
+enum det_item_kind {
+	DET_ITEM_CONTENT = 0,
+	DET_ITEM_PCRE = 1,
+	DET_ITEM_BYTE_TEST = 2,
+	DET_ITEM_BYTE_JUMP = 3,
+	DET_ITEM_BYTE_EXTRACT = 4,
+	DET_ITEM_ISDATAAT = 5,
+	DET_ITEM_BSIZE = 6,
+};
+
+#define DET_C_NOCASE     0x0001u
+#define DET_C_NEGATED    0x0002u
+#define DET_C_OFFSET     0x0004u /* offset set */
+#define DET_C_DEPTH      0x0008u
+#define DET_C_DISTANCE   0x0010u /* relative to the previous match in the list */
+#define DET_C_WITHIN     0x0020u
+#define DET_C_STARTSWITH 0x0040u /* depth = len, offset 0 */
+#define DET_C_ENDSWITH   0x0080u /* the match ends at the buffer's end */
+#define DET_C_FAST       0x0100u /* fast_pattern named it */
+#define DET_C_FAST_ONLY  0x0200u /* fast_pattern:only (or a content that needs no check) */
+#define DET_C_FAST_CHOP  0x0400u /* fast_pattern:offset,length */
+
+struct det_content {
+	uint8_t *pat; /* hex and escapes decoded */
+	uint32_t len;
+	uint32_t flags; /* DET_C_* */
+	struct det_value offset, depth, distance, within;
+	uint32_t fp_off, fp_len; /* the chopped fast pattern (DET_C_FAST_CHOP) */
+};
+
+#define DET_PCRE_RELATIVE 0x01u /* R: from the end of the previous match */
+#define DET_PCRE_NEGATED  0x02u
+#define DET_PCRE_RAWBYTES 0x04u /* B: accepted, no effect (we have no normalized payload) */
+
+struct det_pcre {
+	void *code;       /* pcre2_code *, compiled (with JIT when available) */
+	char *source;     /* the pattern as written, for messages */
+	uint32_t flags;   /* DET_PCRE_* */
+	int8_t capture_var; /* not supported yet: -1 */
+};
+
+enum det_op {
+	DET_OP_LT = 0, DET_OP_GT, DET_OP_LE, DET_OP_GE, DET_OP_EQ, DET_OP_NE, DET_OP_AND, DET_OP_XOR,
+};
+
+#define DET_BYTE_RELATIVE   0x0001u
+#define DET_BYTE_LITTLE     0x0002u /* else big endian */
+#define DET_BYTE_STRING     0x0004u /* the bytes are text in base .base */
+#define DET_BYTE_ALIGN      0x0008u /* byte_jump/byte_extract align: round up to 4 */
+#define DET_BYTE_FROM_BEGIN 0x0010u /* byte_jump from_beginning */
+#define DET_BYTE_FROM_END   0x0020u /* byte_jump from_end */
+#define DET_BYTE_NEGATED    0x0040u /* byte_test !op */
+#define DET_BYTE_BITMASK    0x0080u
+
+struct det_byte {
+	uint8_t nbytes; /* 1..8 (binary), 1..23 (string) */
+	uint8_t base;   /* 8, 10, 16 with DET_BYTE_STRING */
+	uint32_t flags; /* DET_BYTE_* */
+	uint8_t op;     /* byte_test: enum det_op */
+	struct det_value value;  /* byte_test: the value compared with */
+	struct det_value offset;
+	uint32_t multiplier;     /* byte_jump / byte_extract, 1 when not given */
+	int32_t post_offset;     /* byte_jump */
+	uint64_t bitmask;
+	int8_t var;              /* byte_extract: the variable it sets */
+};
+
+#define DET_ISDATAAT_RELATIVE 0x01u
+#define DET_ISDATAAT_NEGATED  0x02u
+
+struct det_isdataat {
+	struct det_value at;
+	uint32_t flags;
+};
+
+/* bsize and dsize: "N", "<N", ">N", "<=N", ">=N", "!N", "N<>M" (exclusive, as in Suricata),
+ * "N-M" (inclusive range of bsize). Held as an inclusive lo..hi range and a negation. */
+struct det_size {
+	uint32_t lo, hi;
+	bool negated;
+};
+
+struct det_item {
+	int kind; /* enum det_item_kind */
+	union {
+		struct det_content content;
+		struct det_pcre pcre;
+		struct det_byte byte;
+		struct det_isdataat isdataat;
+		struct det_size bsize;
+	} u;
+};
+
+/* The matches on one buffer, in rule order. */
+struct det_list {
+	int buffer; /* enum det_buffer_id */
+	struct det_item *items;
+	uint32_t n;
+};
+
+#define DET_FLOW_ESTABLISHED     0x0001u
+#define DET_FLOW_NOT_ESTABLISHED 0x0002u
+#define DET_FLOW_STATELESS       0x0004u
+#define DET_FLOW_TO_SERVER       0x0008u /* also from_client */
+#define DET_FLOW_TO_CLIENT       0x0010u /* also from_server */
+#define DET_FLOW_ONLY_STREAM     0x0020u
+#define DET_FLOW_NO_STREAM       0x0040u
+
+enum det_flowbit_op {
+	DET_FB_SET = 0, DET_FB_ISSET, DET_FB_ISNOTSET, DET_FB_UNSET, DET_FB_TOGGLE,
+};
+
+/* flowbits:isset,a|b (any of) or a&b (all of): names as written; the engine numbers them. */
+struct det_flowbit {
+	uint8_t op;     /* enum det_flowbit_op */
+	bool any;       /* '|' list: any of; else all of */
+	char **names;
+	uint32_t n;
+	uint32_t *ids;  /* filled by the engine */
+};
+
+enum det_track {
+	DET_TRACK_SRC = 0, DET_TRACK_DST, DET_TRACK_BOTH, DET_TRACK_RULE,
+};
+
+enum det_threshold_type {
+	DET_TH_LIMIT = 0,     /* alert on the first count matches of each period */
+	DET_TH_THRESHOLD = 1, /* alert on every count-th match */
+	DET_TH_BOTH = 2,      /* alert once per period, after count matches */
+	DET_TH_DETECTION_FILTER = 3, /* alert on every match after the first count in the period */
+};
+
+struct det_threshold {
+	bool set;
+	uint8_t type;  /* enum det_threshold_type */
+	uint8_t track; /* enum det_track */
+	uint32_t count, seconds;
+};
+
+/* TCP flags keyword: the packet's flags, with the ignored ones masked out, compared by mode. */
+enum det_flags_mode {
+	DET_FLAGS_EXACT = 0, /* exactly these (after the mask) */
+	DET_FLAGS_ALL = 1,   /* '+': these and maybe others */
+	DET_FLAGS_ANY = 2,   /* '*': any of these */
+	DET_FLAGS_NOT = 3,   /* '!': none of these */
+};
+
+struct det_rule {
+	/* where it came from */
+	char *file;
+	unsigned line;
+
+	/* header */
+	uint8_t action; /* enum det_action */
+	uint8_t proto;  /* IP protocol: 6, 17, 1 (icmp = 1 and 58), 0 = ip (any) */
+	bool icmp_any;  /* "icmp": ICMP or ICMPv6 */
+	int app_proto;  /* from the header ("http"): an enum app_proto_id, APP_NONE when none */
+	char *app_name; /* the header's protocol when it is an app protocol we do not parse
+			   ("ssh", "smtp"): compared with the flow's nDPI app_proto */
+	struct det_ipset src, dst;
+	struct det_portset sport, dport;
+	bool bidir; /* <> */
+
+	/* meta */
+	char *msg;
+	uint32_t sid, gid, rev;
+	char *classtype;
+	int priority; /* 0 when not given: the classtype's priority, else 3 */
+	char **references; /* "url,example.com/x" as written */
+	uint32_t nreferences;
+	char **metadata; /* "key value" pairs as written, one per comma-separated item */
+	uint32_t nmetadata;
+	int8_t target; /* -1 none, 0 src_ip, 1 dest_ip */
+
+	/* match */
+	uint32_t flow; /* DET_FLOW_* */
+	bool has_dsize;
+	struct det_size dsize;
+	bool has_flags;
+	uint8_t flags, flags_mask; /* mask: the flags that are compared (others ignored) */
+	uint8_t flags_mode;        /* enum det_flags_mode */
+	struct det_flowbit *flowbits;
+	uint32_t nflowbits;
+	bool noalert; /* flowbits:noalert */
+	struct det_threshold threshold, detection_filter;
+	char *alproto; /* app-layer-protocol:NAME, compared with the flow's protocol */
+	bool alproto_negated;
+	int event_kind; /* decode-event / stream-event: enum detect_event_kind, -1 when none */
+	int event_id;
+	struct det_list *lists; /* in the order their first keyword appears */
+	uint32_t nlists;
+	uint8_t nvars; /* byte_extract variables */
+
+	/* the fast pattern, chosen by detect_parse.c (det_rule_finish): list and item index, or
+	 * fp_list = -1 when the rule has none (it is tried by protocol and port) */
+	int fp_list, fp_item;
+};
+
+/* Why a rule was not loaded. */
+struct det_parse_error {
+	char reason[256];  /* "content: unterminated quote" */
+	char keyword[48];  /* for SW_E_UNSUPP: the keyword we do not support */
+};
+
+/*
+ * Parses one rule (without the trailing newline; comments and blank lines are the caller's).
+ * file and line are copied into the rule. Returns 0 and the rule in *out; SW_E_UNSUPP when the
+ * rule uses a keyword (or a keyword option) we do not support, named in err->keyword; SW_E_INVAL
+ * for a malformed rule, with the reason in err->reason. classes may be NULL (classtype then
+ * sets no priority).
+ */
+int det_rule_parse(const char *text, const char *file, unsigned line,
+		   const struct det_vars *vars, const struct det_classes *classes,
+		   struct det_rule **out, struct det_parse_error *err);
+void det_rule_free(struct det_rule *r); /* NULL-safe */
+
+#endif

@@ -1,0 +1,1100 @@
+/* src/detect/detect_match.c: inspection with the compiled engine. Each packet, stream chunk and
+ * app-layer message is scanned with the Hyperscan database of each of its buffers; a hit makes
+ * the rules of that pattern candidates, joined by the rules without a fast pattern for the
+ * protocol and port; candidates are verified in rule order as Suricata does: header, flow,
+ * flowbits, then every list of contents (with their positions, backtracking over earlier
+ * occurrences), pcre, byte_test/jump/extract, isdataat and bsize; then flowbits are set and
+ * thresholds applied. */
+#include "config.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <ctype.h>
+#include <errno.h>
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect_eng_int.h"
+
+/* Per-flow state: flowbits and, per direction, the end of the stream kept so that a pattern
+ * split across chunks still matches. */
+struct det_win {
+	uint8_t *buf;
+	uint32_t len;
+	uint64_t end; /* stream offset just after buf's last byte */
+};
+
+struct det_flow {
+	uint64_t generation; /* of the engine that made it */
+	struct det_win win[2];
+	uint32_t nbits;
+	uint64_t bits[];
+};
+
+struct detect_thread {
+	struct detect_engine *e;
+	hs_scratch_t *scratch;
+	detect_alert_fn *fn;
+	void *arg;
+	uint32_t *cand, ncand;
+	uint32_t *stamp, gen;
+	const struct det_slot *cur_slot; /* for the Hyperscan callback */
+	size_t min_end;                  /* stream: matches must end after this */
+	uint8_t *join;                   /* stream: window + chunk */
+	size_t join_cap;
+	pcre2_match_data *md;
+	uint32_t budget; /* content positions left to try for the rule being verified */
+	struct detect_stats st;
+};
+
+/* What is being inspected. */
+struct insp {
+	struct sw_flow *f;
+	const struct sw_packet *p;
+	enum flow_dir dir;
+	sw_time_t ts;
+	const char *app_proto;
+	unsigned ctx; /* DET_CTX_* */
+	/* payload: the packet's, or the stream window (base = stream offset of data[0]) */
+	const uint8_t *data;
+	size_t len;
+	uint64_t base;
+	size_t min_end;
+	bool stop; /* a pass rule matched */
+	/* app message and its buffers, fetched on demand (bufs and after: only with msg set) */
+	const struct app_msg *msg;
+	struct app_buf bufs[DET_BUF_MAX];
+	uint8_t have[DET_BUF_MAX]; /* 0 not fetched, 1 present, 2 absent */
+	char scratch[DET_BUF_MAX][16];
+};
+
+int
+detect_thread_new(struct detect_engine *e, unsigned worker, detect_alert_fn *fn, void *arg,
+		  struct detect_thread **out)
+{
+	struct detect_thread *t;
+
+	(void)worker;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return SW_E_NOMEM;
+	t->e = e;
+	t->fn = fn;
+	t->arg = arg;
+	if ((e->proto_scratch != NULL &&
+	     hs_clone_scratch(e->proto_scratch, &t->scratch) != HS_SUCCESS) ||
+	    (t->cand = calloc(e->nrules + 1, sizeof(*t->cand))) == NULL ||
+	    (t->stamp = calloc(e->nrules + 1, sizeof(*t->stamp))) == NULL ||
+	    (t->md = pcre2_match_data_create(32, NULL)) == NULL) {
+		detect_thread_free(t);
+		return SW_E_NOMEM;
+	}
+	*out = t;
+	return 0;
+}
+
+void
+detect_thread_free(struct detect_thread *t)
+{
+	if (t == NULL)
+		return;
+	hs_free_scratch(t->scratch);
+	free(t->cand);
+	free(t->stamp);
+	free(t->join);
+	pcre2_match_data_free(t->md);
+	free(t);
+}
+
+struct detect_stats *
+detect_thread_stats(struct detect_thread *t)
+{
+	return &t->st;
+}
+
+/* ---- per-flow state ------------------------------------------------------------------------ */
+
+static void
+dflow_reset(struct det_flow *df, uint64_t generation)
+{
+	for (int d = 0; d < 2; d++) {
+		free(df->win[d].buf);
+		df->win[d].buf = NULL;
+		df->win[d].len = 0;
+		df->win[d].end = 0;
+	}
+	memset(df->bits, 0, ((df->nbits + 63) / 64) * sizeof(uint64_t));
+	df->generation = generation;
+}
+
+/* The flow's state for engine e; NULL when it has none and create is false (or no memory). */
+static struct det_flow *
+dflow_get(const struct detect_engine *e, struct sw_flow *f, bool create)
+{
+	struct det_flow *df = f->detect;
+	size_t words = (e->nflowbits + 63) / 64;
+
+	if (df != NULL && df->generation == e->generation)
+		return df;
+	if (df != NULL && df->nbits >= e->nflowbits) {
+		dflow_reset(df, e->generation);
+		return df;
+	}
+	if (!create && df == NULL)
+		return NULL;
+	if (df != NULL) {
+		dflow_reset(df, e->generation);
+		free(df);
+		f->detect = NULL;
+	}
+	if ((df = calloc(1, sizeof(*df) + words * sizeof(uint64_t))) == NULL)
+		return NULL;
+	df->nbits = (uint32_t)(words * 64);
+	df->generation = e->generation;
+	f->detect = df;
+	return df;
+}
+
+void
+detect_flow_free(struct detect_thread *t, struct sw_flow *f)
+{
+	struct det_flow *df = f->detect;
+
+	(void)t;
+	if (df == NULL)
+		return;
+	free(df->win[0].buf);
+	free(df->win[1].buf);
+	free(df);
+	f->detect = NULL;
+}
+
+static bool
+bit_get(const struct det_flow *df, uint32_t id)
+{
+	return df != NULL && id < df->nbits && (df->bits[id / 64] >> (id % 64)) & 1;
+}
+
+/* ---- header checks -------------------------------------------------------------------------- */
+
+struct tuple {
+	int family;
+	uint8_t proto;
+	const struct sw_addr *src, *dst;
+	uint16_t sport, dport;
+};
+
+static void
+insp_tuple(const struct insp *in, enum flow_dir dir, struct tuple *tu)
+{
+	if (in->p != NULL && (in->ctx & (DET_CTX_PACKET | DET_CTX_EVENT))) {
+		tu->family = in->p->family;
+		tu->proto = in->p->proto;
+		tu->src = &in->p->src;
+		tu->dst = &in->p->dst;
+		tu->sport = in->p->sport;
+		tu->dport = in->p->dport;
+		return;
+	}
+	tu->family = in->f->family;
+	tu->proto = in->f->proto;
+	if (dir == FLOW_TO_SERVER) {
+		tu->src = &in->f->cli;
+		tu->dst = &in->f->srv;
+		tu->sport = in->f->cport;
+		tu->dport = in->f->sport;
+	} else {
+		tu->src = &in->f->srv;
+		tu->dst = &in->f->cli;
+		tu->sport = in->f->sport;
+		tu->dport = in->f->cport;
+	}
+}
+
+static bool
+header_way(const struct det_rule *r, const struct tuple *tu, bool swap)
+{
+	det_u128 s = det_addr_key(tu->family, (swap ? tu->dst : tu->src)->b);
+	det_u128 d = det_addr_key(tu->family, (swap ? tu->src : tu->dst)->b);
+	bool ports = tu->proto == 6 || tu->proto == 17 || tu->proto == 132;
+
+	if (!det_ipset_has(&r->src, s) || !det_ipset_has(&r->dst, d))
+		return false;
+	if (!ports)
+		return true;
+	return det_portset_has(&r->sport, swap ? tu->dport : tu->sport) &&
+	       det_portset_has(&r->dport, swap ? tu->sport : tu->dport);
+}
+
+static bool
+proto_ok(const struct det_rule *r, uint8_t proto)
+{
+	if (r->icmp_any)
+		return proto == 1 || proto == 58;
+	return r->proto == 0 || r->proto == proto;
+}
+
+static bool
+app_ok(const struct det_rule *r, const char *app_proto)
+{
+	if (r->app_proto != APP_NONE) {
+		if (app_proto == NULL || strcmp(app_proto, app_proto_name(r->app_proto)) != 0)
+			return false;
+	} else if (r->app_name != NULL) {
+		if (app_proto == NULL || strcasecmp(app_proto, r->app_name) != 0)
+			return false;
+	}
+	if (r->alproto != NULL) {
+		bool is;
+
+		if (strcmp(r->alproto, "failed") == 0 || strcmp(r->alproto, "unknown") == 0)
+			is = app_proto == NULL || strcmp(app_proto, "unknown") == 0 ||
+			     strcmp(app_proto, "failed") == 0;
+		else
+			is = app_proto != NULL && strcasecmp(app_proto, r->alproto) == 0;
+		if (is == r->alproto_negated)
+			return false;
+	}
+	return true;
+}
+
+static bool
+size_ok(const struct det_size *s, uint64_t v)
+{
+	bool in = v >= s->lo && v <= s->hi;
+
+	return in != s->negated;
+}
+
+static bool
+flags_ok(const struct det_rule *r, uint8_t pf)
+{
+	uint8_t v = pf & r->flags_mask;
+
+	switch (r->flags_mode) {
+	case DET_FLAGS_EXACT: return v == r->flags;
+	case DET_FLAGS_ALL: return (v & r->flags) == r->flags;
+	case DET_FLAGS_ANY: return r->flags == 0 ? v == 0 : (v & r->flags) != 0;
+	case DET_FLAGS_NOT: return (v & r->flags) == 0;
+	default: return false;
+	}
+}
+
+/* ---- buffers -------------------------------------------------------------------------------- */
+
+static bool
+insp_buffer(struct insp *in, int buf, const uint8_t **p, size_t *len, uint64_t *base)
+{
+	*base = 0;
+	if (buf == DET_BUF_PAYLOAD) {
+		if (in->msg != NULL || in->data == NULL)
+			return false;
+		*p = in->data;
+		*len = in->len;
+		*base = in->base;
+		return true;
+	}
+	if (in->msg == NULL)
+		return false;
+	if (in->have[buf] == 0) {
+		struct app_buf b;
+
+		if (app_msg_buffer(in->msg, det_buffers[buf].app_name, &b, in->scratch[buf],
+				   sizeof(in->scratch[buf])) == 0) {
+			in->bufs[buf] = b;
+			in->have[buf] = 1;
+		} else {
+			in->have[buf] = 2;
+		}
+	}
+	if (in->have[buf] != 1)
+		return false;
+	*p = in->bufs[buf].p;
+	*len = in->bufs[buf].len;
+	return true;
+}
+
+/* ---- content and the other list items ------------------------------------------------------- */
+
+static const uint8_t lower[256] = {
+#define L(i) (uint8_t)((i) >= 'A' && (i) <= 'Z' ? (i) + 32 : (i))
+#define L4(i) L(i), L(i + 1), L(i + 2), L(i + 3)
+#define L16(i) L4(i), L4(i + 4), L4(i + 8), L4(i + 12)
+#define L64(i) L16(i), L16(i + 16), L16(i + 32), L16(i + 48)
+	L64(0), L64(64), L64(128), L64(192)
+#undef L64
+#undef L16
+#undef L4
+#undef L
+};
+
+/* The first occurrence of pat in buf[from, to) (the whole pattern inside), or -1. */
+static int64_t
+find(const uint8_t *buf, size_t from, size_t to, const uint8_t *pat, size_t plen, bool nocase)
+{
+	if (to < from + plen || plen == 0)
+		return plen == 0 && from <= to ? (int64_t)from : -1;
+	if (!nocase) {
+		const uint8_t *m = memmem(buf + from, to - from, pat, plen);
+
+		return m != NULL ? m - buf : -1;
+	}
+	uint8_t c0 = lower[pat[0]];
+
+	for (size_t i = from; i + plen <= to; i++) {
+		size_t j;
+
+		if (lower[buf[i]] != c0)
+			continue;
+		for (j = 1; j < plen; j++)
+			if (lower[buf[i + j]] != lower[pat[j]])
+				break;
+		if (j == plen)
+			return (int64_t)i;
+	}
+	return -1;
+}
+
+static int64_t
+value_of(const struct det_value *v, const int64_t *vars)
+{
+	return v->var >= 0 ? vars[(int)v->var] : v->v;
+}
+
+/* Reads the number of a byte_* keyword at pos; false when short or not a number. */
+static bool
+byte_read(const struct det_byte *b, const uint8_t *p, size_t len, int64_t pos, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (pos < 0 || (uint64_t)pos + b->nbytes > len)
+		return false;
+	p += pos;
+	if (b->flags & DET_BYTE_STRING) {
+		char tmp[32];
+		char *end;
+
+		if (b->nbytes >= sizeof(tmp))
+			return false;
+		memcpy(tmp, p, b->nbytes);
+		tmp[b->nbytes] = '\0';
+		if (!isxdigit((unsigned char)tmp[0]) && !isdigit((unsigned char)tmp[0]))
+			return false;
+		errno = 0;
+		v = strtoull(tmp, &end, b->base ? b->base : 10);
+		if (end == tmp || errno != 0)
+			return false;
+	} else if (b->flags & DET_BYTE_LITTLE) {
+		for (int i = b->nbytes - 1; i >= 0; i--)
+			v = v << 8 | p[i];
+	} else {
+		for (int i = 0; i < b->nbytes; i++)
+			v = v << 8 | p[i];
+	}
+	if (b->flags & DET_BYTE_BITMASK) {
+		v &= b->bitmask;
+		if (b->bitmask != 0)
+			v >>= __builtin_ctzll(b->bitmask);
+	}
+	*out = v;
+	return true;
+}
+
+static bool
+byte_test_ok(const struct det_byte *b, uint64_t v, uint64_t ref)
+{
+	bool m;
+
+	switch (b->op) {
+	case DET_OP_LT: m = v < ref; break;
+	case DET_OP_GT: m = v > ref; break;
+	case DET_OP_LE: m = v <= ref; break;
+	case DET_OP_GE: m = v >= ref; break;
+	case DET_OP_EQ: m = v == ref; break;
+	case DET_OP_NE: m = v != ref; break;
+	case DET_OP_AND: m = (v & ref) != 0; break;
+	case DET_OP_XOR: m = (v ^ ref) != 0; break;
+	default: m = false; break;
+	}
+	return (b->flags & DET_BYTE_NEGATED) ? !m : m;
+}
+
+static bool
+item_relative(const struct det_item *it)
+{
+	switch (it->kind) {
+	case DET_ITEM_CONTENT:
+		return (it->u.content.flags & (DET_C_DISTANCE | DET_C_WITHIN)) != 0;
+	case DET_ITEM_PCRE: return (it->u.pcre.flags & DET_PCRE_RELATIVE) != 0;
+	case DET_ITEM_BYTE_TEST:
+	case DET_ITEM_BYTE_JUMP:
+	case DET_ITEM_BYTE_EXTRACT: return (it->u.byte.flags & DET_BYTE_RELATIVE) != 0;
+	case DET_ITEM_ISDATAAT: return (it->u.isdataat.flags & DET_ISDATAAT_RELATIVE) != 0;
+	default: return false;
+	}
+}
+
+struct lmatch {
+	struct detect_thread *t;
+	const struct det_list *l;
+	const uint8_t *buf;
+	size_t len;
+	uint64_t base;    /* stream offset of buf[0]: absolute positions are offsets in the stream */
+	size_t min_end;   /* a match must reach beyond this (stream: not all old data) */
+	int64_t vars[16]; /* byte_extract */
+};
+
+/* Matches items i.. of the list with the previous match ending at prev; reached is the
+ * furthest end of a positive match so far. */
+static bool
+match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
+{
+	const struct det_list *l = m->l;
+	const struct det_item *it;
+
+	if (i == l->n)
+		return reached > m->min_end || m->min_end == 0;
+	it = &l->items[i];
+	switch (it->kind) {
+	case DET_ITEM_CONTENT: {
+		const struct det_content *c = &it->u.content;
+		bool nocase = (c->flags & DET_C_NOCASE) != 0, rel = item_relative(it);
+		int64_t from, to = (int64_t)m->len;
+
+		if (rel) {
+			from = (int64_t)prev;
+			if (c->flags & DET_C_DISTANCE)
+				from += value_of(&c->distance, m->vars);
+			if (from < 0)
+				from = 0;
+			if (c->flags & DET_C_WITHIN) {
+				int64_t w = (int64_t)prev + value_of(&c->within, m->vars);
+
+				if (c->flags & DET_C_DISTANCE)
+					w += value_of(&c->distance, m->vars);
+				if (w < to)
+					to = w;
+			}
+		} else if (c->flags & DET_C_STARTSWITH) {
+			from = -(int64_t)m->base;
+			to = from + c->len;
+		} else {
+			from = (c->flags & DET_C_OFFSET) ? value_of(&c->offset, m->vars) : 0;
+			from -= (int64_t)m->base;
+			if (c->flags & DET_C_DEPTH) {
+				int64_t d = from + value_of(&c->depth, m->vars);
+
+				if (d < to)
+					to = d;
+			}
+			if (from < 0)
+				from = 0;
+		}
+		if (to > (int64_t)m->len)
+			to = (int64_t)m->len;
+		if (c->flags & DET_C_ENDSWITH) {
+			/* only an occurrence that ends the buffer */
+			int64_t at = (int64_t)m->len - c->len;
+
+			from = at >= from ? at : (int64_t)m->len + 1;
+		}
+		if (from > to || to < 0) {
+			/* nothing can be there */
+			return (c->flags & DET_C_NEGATED) ? match_from(m, i + 1, prev, reached) : false;
+		}
+		if (c->flags & DET_C_NEGATED) {
+			if (find(m->buf, (size_t)from, (size_t)to, c->pat, c->len, nocase) >= 0)
+				return false;
+			return match_from(m, i + 1, prev, reached);
+		}
+		bool retry = i + 1 < l->n && item_relative(&l->items[i + 1]);
+		for (;;) {
+			int64_t at = find(m->buf, (size_t)from, (size_t)to, c->pat, c->len, nocase);
+			size_t end;
+
+			if (at < 0)
+				return false;
+			end = (size_t)at + c->len;
+			if (match_from(m, i + 1, end, end > reached ? end : reached))
+				return true;
+			if (m->t->budget == 0) {
+				sw_counter_add(&m->t->st.backtrack_limit, 1);
+				return false;
+			}
+			m->t->budget--;
+			/* later items do not depend on this position, unless the stream window
+			 * asks for a match further on */
+			if (!retry && !(m->min_end > 0 && end <= m->min_end))
+				return false;
+			from = at + 1;
+		}
+	}
+	case DET_ITEM_PCRE: {
+		const struct det_pcre *pc = &it->u.pcre;
+		size_t start = (pc->flags & DET_PCRE_RELATIVE) ? prev : 0;
+		int rc;
+
+		if (start > m->len)
+			return (pc->flags & DET_PCRE_NEGATED) != 0 && match_from(m, i + 1, prev, reached);
+		/* as Suricata: R matches on the rest of the buffer, so ^ anchors there */
+		rc = pcre2_match((const pcre2_code *)pc->code, m->buf + start, m->len - start, 0, 0,
+				 m->t->md, NULL);
+		if (pc->flags & DET_PCRE_NEGATED)
+			return rc < 0 && match_from(m, i + 1, prev, reached);
+		if (rc < 0)
+			return false;
+		{
+			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->t->md);
+			size_t end = start + ov[1];
+
+			return match_from(m, i + 1, end, end > reached ? end : reached);
+		}
+	}
+	case DET_ITEM_BYTE_TEST: {
+		const struct det_byte *b = &it->u.byte;
+		int64_t pos = value_of(&b->offset, m->vars) +
+			      ((b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
+		uint64_t v;
+
+		if (!byte_read(b, m->buf, m->len, pos, &v) ||
+		    !byte_test_ok(b, v, (uint64_t)value_of(&b->value, m->vars)))
+			return false;
+		return match_from(m, i + 1, prev, reached);
+	}
+	case DET_ITEM_BYTE_JUMP: {
+		const struct det_byte *b = &it->u.byte;
+		int64_t pos = value_of(&b->offset, m->vars) +
+			      ((b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
+		uint64_t v;
+		int64_t to;
+
+		if (!byte_read(b, m->buf, m->len, pos, &v))
+			return false;
+		v *= b->multiplier ? b->multiplier : 1;
+		if ((b->flags & DET_BYTE_ALIGN) && v % 4 != 0)
+			v += 4 - v % 4;
+		if (v > (1ull << 40))
+			return false;
+		if (b->flags & DET_BYTE_FROM_BEGIN)
+			to = (int64_t)v;
+		else if (b->flags & DET_BYTE_FROM_END)
+			to = (int64_t)m->len + (int64_t)v;
+		else
+			to = pos + b->nbytes + (int64_t)v;
+		to += b->post_offset;
+		if (to < 0 || to > (int64_t)m->len)
+			return false;
+		return match_from(m, i + 1, (size_t)to, reached);
+	}
+	case DET_ITEM_BYTE_EXTRACT: {
+		const struct det_byte *b = &it->u.byte;
+		int64_t pos = value_of(&b->offset, m->vars) +
+			      ((b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
+		uint64_t v;
+
+		if (!byte_read(b, m->buf, m->len, pos, &v))
+			return false;
+		v *= b->multiplier ? b->multiplier : 1;
+		if ((b->flags & DET_BYTE_ALIGN) && v % 4 != 0)
+			v += 4 - v % 4;
+		if (b->var >= 0 && b->var < 16)
+			m->vars[(int)b->var] = (int64_t)(v > INT64_MAX ? INT64_MAX : v);
+		return match_from(m, i + 1, (size_t)pos + b->nbytes, reached);
+	}
+	case DET_ITEM_ISDATAAT: {
+		const struct det_isdataat *d = &it->u.isdataat;
+		int64_t pos = value_of(&d->at, m->vars) +
+			      ((d->flags & DET_ISDATAAT_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
+		bool has = pos >= 0 && pos < (int64_t)m->len;
+
+		if (has == ((d->flags & DET_ISDATAAT_NEGATED) != 0))
+			return false;
+		return match_from(m, i + 1, prev, reached);
+	}
+	case DET_ITEM_BSIZE:
+		if (!size_ok(&it->u.bsize, m->len))
+			return false;
+		return match_from(m, i + 1, prev, reached);
+	default:
+		return false;
+	}
+}
+
+static bool
+list_match(struct detect_thread *t, struct insp *in, const struct det_list *l)
+{
+	struct lmatch m;
+	const uint8_t *p;
+	size_t len;
+	uint64_t base;
+
+	if (!insp_buffer(in, l->buffer, &p, &len, &base)) {
+		/* a missing buffer matches only a list of negations */
+		for (uint32_t i = 0; i < l->n; i++)
+			if (!(l->items[i].kind == DET_ITEM_CONTENT &&
+			      (l->items[i].u.content.flags & DET_C_NEGATED)))
+				return false;
+		return in->msg != NULL;
+	}
+	memset(&m, 0, sizeof(m));
+	m.t = t;
+	m.l = l;
+	m.buf = p;
+	m.len = len;
+	m.base = base;
+	m.min_end = l->buffer == DET_BUF_PAYLOAD ? in->min_end : 0;
+	return match_from(&m, 0, 0, 0);
+}
+
+/* ---- thresholds ----------------------------------------------------------------------------- */
+
+#define TH_SIZE 65536 /* tracked (rule, address) pairs; when full, the oldest in a probe goes */
+#define TH_PROBE 16
+
+/* Whether an alert of rule ri with this key passes th at time ts. */
+static bool
+threshold_pass(struct detect_engine *e, uint32_t rule, const struct det_threshold *th,
+	       const struct tuple *tu, sw_time_t ts)
+{
+	det_u128 a = 0, b = 0;
+	uint64_t h, seed = (uint64_t)rule * 4 + th->type;
+	struct det_th_entry *en = NULL, *victim = NULL;
+	bool pass = true;
+
+	if (th->track == DET_TRACK_SRC || th->track == DET_TRACK_BOTH)
+		a = det_addr_key(tu->family, tu->src->b);
+	if (th->track == DET_TRACK_DST || th->track == DET_TRACK_BOTH)
+		b = det_addr_key(tu->family, tu->dst->b);
+	h = sw_hash64(&a, sizeof(a), sw_hash64(&b, sizeof(b), seed)) | 1;
+	pthread_mutex_lock(&e->th_lock);
+	if (e->th == NULL && (e->th = calloc(TH_SIZE, sizeof(*e->th))) == NULL) {
+		pthread_mutex_unlock(&e->th_lock);
+		return true;
+	}
+	for (uint32_t k = 0; k < TH_PROBE; k++) {
+		struct det_th_entry *x = &e->th[(h + k) & (TH_SIZE - 1)];
+
+		if (x->hash == h && x->rule == rule && x->a == a && x->b == b) {
+			en = x;
+			break;
+		}
+		if (x->hash == 0 && victim == NULL)
+			victim = x;
+	}
+	if (en == NULL) {
+		if (victim == NULL) { /* all taken: reuse the one whose period started first */
+			victim = &e->th[h & (TH_SIZE - 1)];
+			for (uint32_t k = 1; k < TH_PROBE; k++) {
+				struct det_th_entry *x = &e->th[(h + k) & (TH_SIZE - 1)];
+
+				if (x->start < victim->start)
+					victim = x;
+			}
+		}
+		en = victim;
+		memset(en, 0, sizeof(*en));
+		en->hash = h;
+		en->rule = rule;
+		en->a = a;
+		en->b = b;
+		en->start = ts;
+	} else if (ts - en->start > (sw_time_t)th->seconds * SW_USEC_PER_SEC) {
+		en->start = ts;
+		en->count = 0;
+		en->fired = false;
+	}
+	en->count++;
+	switch (th->type) {
+	case DET_TH_LIMIT: pass = en->count <= th->count; break;
+	case DET_TH_THRESHOLD:
+		pass = en->count >= th->count;
+		if (pass) {
+			en->count = 0;
+			en->start = ts;
+		}
+		break;
+	case DET_TH_BOTH:
+		pass = en->count >= th->count && !en->fired;
+		if (pass)
+			en->fired = true;
+		break;
+	case DET_TH_DETECTION_FILTER: pass = en->count > th->count; break;
+	default: break;
+	}
+	pthread_mutex_unlock(&e->th_lock);
+	return pass;
+}
+
+/* ---- verification --------------------------------------------------------------------------- */
+
+static void
+verify(struct detect_thread *t, struct insp *in, uint32_t idx)
+{
+	struct detect_engine *e = t->e;
+	const struct det_rinfo *ri = &e->rules[idx];
+	const struct det_rule *r = ri->r;
+	struct det_flow *df = NULL;
+	enum flow_dir dir = in->dir;
+	struct tuple tu;
+	bool way;
+
+	sw_counter_add(&t->st.candidates, 1);
+	if (in->msg != NULL && ri->app_dir >= 0)
+		dir = (enum flow_dir)ri->app_dir;
+	if (in->f == NULL && (r->flow & (DET_FLOW_ESTABLISHED | DET_FLOW_TO_SERVER |
+					 DET_FLOW_TO_CLIENT)))
+		return;
+	insp_tuple(in, dir, &tu);
+	if (!proto_ok(r, tu.proto))
+		return;
+	way = header_way(r, &tu, false);
+	if (!way && !(r->bidir && header_way(r, &tu, true)))
+		return;
+	if (r->flow != 0) {
+		bool est = in->f != NULL && in->f->state != FLOW_STATE_NEW;
+
+		if ((r->flow & DET_FLOW_ESTABLISHED) && !est)
+			return;
+		if ((r->flow & DET_FLOW_NOT_ESTABLISHED) && est)
+			return;
+		if ((r->flow & DET_FLOW_TO_SERVER) && dir != FLOW_TO_SERVER)
+			return;
+		if ((r->flow & DET_FLOW_TO_CLIENT) && dir != FLOW_TO_CLIENT)
+			return;
+		if ((r->flow & DET_FLOW_ONLY_STREAM) && in->ctx == DET_CTX_PACKET)
+			return;
+		if ((r->flow & DET_FLOW_NO_STREAM) && in->ctx != DET_CTX_PACKET)
+			return;
+	}
+	if (in->ctx == DET_CTX_PACKET) {
+		if (r->has_dsize && !size_ok(&r->dsize, in->p->payload_len))
+			return;
+		if (r->has_flags && (in->p->proto != 6 || !flags_ok(r, in->p->tcp_flags)))
+			return;
+	}
+	if (!app_ok(r, in->app_proto))
+		return;
+	if (r->nflowbits > 0 && in->f != NULL)
+		df = dflow_get(e, in->f, false);
+	for (uint32_t i = 0; i < r->nflowbits; i++) {
+		const struct det_flowbit *fb = &r->flowbits[i];
+		uint32_t set = 0;
+
+		if (fb->op != DET_FB_ISSET && fb->op != DET_FB_ISNOTSET)
+			continue;
+		if (in->f == NULL)
+			return;
+		for (uint32_t k = 0; k < fb->n; k++)
+			set += bit_get(df, fb->ids[k]);
+		if (fb->op == DET_FB_ISSET && !(fb->any ? set > 0 : set == fb->n))
+			return;
+		if (fb->op == DET_FB_ISNOTSET && !(fb->any ? set < fb->n : set == 0))
+			return;
+	}
+	t->budget = e->backtrack_limit;
+	for (uint32_t i = 0; i < r->nlists; i++)
+		if (!list_match(t, in, &r->lists[i]))
+			return;
+
+	/* a match */
+	for (uint32_t i = 0; i < r->nflowbits && in->f != NULL; i++) {
+		const struct det_flowbit *fb = &r->flowbits[i];
+
+		if (fb->op == DET_FB_ISSET || fb->op == DET_FB_ISNOTSET)
+			continue;
+		if ((df = dflow_get(e, in->f, true)) == NULL)
+			break;
+		for (uint32_t k = 0; k < fb->n; k++) {
+			uint32_t id = fb->ids[k];
+			uint64_t bit = 1ull << (id % 64);
+
+			if (id >= df->nbits)
+				continue;
+			if (fb->op == DET_FB_SET)
+				df->bits[id / 64] |= bit;
+			else if (fb->op == DET_FB_UNSET)
+				df->bits[id / 64] &= ~bit;
+			else
+				df->bits[id / 64] ^= bit;
+		}
+	}
+	if (r->action == DET_ACT_PASS) {
+		in->stop = true;
+		return;
+	}
+	if (r->noalert) {
+		sw_counter_add(&t->st.suppressed, 1);
+		return;
+	}
+	if (!way) /* a <> rule that matched the other way: its source is our destination */
+		insp_tuple(in, dir == FLOW_TO_SERVER ? FLOW_TO_CLIENT : FLOW_TO_SERVER, &tu);
+	if ((r->detection_filter.set &&
+	     !threshold_pass(e, idx, &r->detection_filter, &tu, in->ts)) ||
+	    (r->threshold.set && !threshold_pass(e, idx, &r->threshold, &tu, in->ts))) {
+		sw_counter_add(&t->st.suppressed, 1);
+		return;
+	}
+	sw_counter_add(&t->st.alerts, 1);
+	if (in->f != NULL)
+		in->f->alerted = true;
+	t->fn(t->arg, in->f, in->ctx == DET_CTX_PACKET || in->ctx == DET_CTX_EVENT ? in->p : NULL,
+	      dir, in->ts, &ri->alert, in->msg);
+}
+
+/* ---- candidates ----------------------------------------------------------------------------- */
+
+static void
+cand_add(struct detect_thread *t, uint32_t rule)
+{
+	if (t->stamp[rule] == t->gen)
+		return;
+	t->stamp[rule] = t->gen;
+	t->cand[t->ncand++] = rule;
+}
+
+static void
+cand_start(struct detect_thread *t)
+{
+	t->ncand = 0;
+	if (++t->gen == 0) { /* wrapped: forget every stamp */
+		memset(t->stamp, 0, (t->e->nrules + 1) * sizeof(*t->stamp));
+		t->gen = 1;
+	}
+}
+
+static int
+on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+	 void *arg)
+{
+	struct detect_thread *t = arg;
+	const struct det_slot *s = t->cur_slot;
+
+	(void)from;
+	(void)flags;
+	if (to <= t->min_end || id >= s->npat)
+		return 0; /* stream: ended in data the previous chunk already covered */
+	for (uint32_t k = s->pat_off[id]; k < s->pat_off[id + 1]; k++)
+		cand_add(t, s->pat_rules[k]);
+	return 0;
+}
+
+static void
+scan(struct detect_thread *t, int slot, const uint8_t *p, size_t len, size_t min_end)
+{
+	const struct det_slot *s = &t->e->slot[slot];
+
+	if (s->db == NULL || len == 0 || len > UINT32_MAX)
+		return;
+	t->cur_slot = s;
+	t->min_end = min_end;
+	hs_scan(s->db, (const char *)p, (unsigned)len, 0, t->scratch, on_match, t);
+}
+
+static void
+group_cands(struct detect_thread *t, const struct det_group *g, uint16_t dport)
+{
+	uint32_t lo = 0, hi = g->nbyport;
+
+	for (uint32_t i = 0; i < g->nany; i++)
+		cand_add(t, g->any[i]);
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (g->byport[mid].port < dport)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < g->nbyport && g->byport[lo].port == dport; lo++)
+		cand_add(t, g->byport[lo].rule);
+}
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+run_cands(struct detect_thread *t, struct insp *in, unsigned need_ctx)
+{
+	if (t->ncand == 0)
+		return;
+	if (t->ncand > 1)
+		qsort(t->cand, t->ncand, sizeof(*t->cand), u32_cmp);
+	for (uint32_t i = 0; i < t->ncand && !in->stop; i++) {
+		const struct det_rinfo *ri = &t->e->rules[t->cand[i]];
+
+		if (!(ri->ctx & need_ctx))
+			continue;
+		if (need_ctx == DET_CTX_PACKET && in->p->proto == 6 && !ri->packet_tcp)
+			continue;
+		verify(t, in, t->cand[i]);
+	}
+}
+
+static int
+pclass_of(uint8_t proto)
+{
+	switch (proto) {
+	case 6: return DET_PC_TCP;
+	case 17: return DET_PC_UDP;
+	case 1:
+	case 58: return DET_PC_ICMP;
+	default: return DET_PC_OTHER;
+	}
+}
+
+void
+detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
+	      const struct sw_packet *p, const char *app_proto)
+{
+	struct detect_engine *e = t->e;
+	struct insp in;
+	int pc = pclass_of(p->proto);
+
+	if (!e->has_packet)
+		return;
+	sw_counter_add(&t->st.packets, 1);
+	memset(&in, 0, offsetof(struct insp, bufs));
+	in.f = f;
+	in.p = p;
+	in.dir = dir;
+	in.ts = p->ts;
+	in.app_proto = app_proto;
+	in.ctx = DET_CTX_PACKET;
+	in.data = p->data + p->payload_off;
+	in.len = p->payload_off <= p->caplen && p->payload_len <= p->caplen - p->payload_off
+			 ? p->payload_len
+			 : 0;
+	cand_start(t);
+	scan(t, DET_SLOT_PACKET, in.data, in.len, 0);
+	group_cands(t, &e->nofp_packet[pc], p->dport);
+	if (pc != DET_PC_OTHER)
+		group_cands(t, &e->nofp_packet[DET_PC_OTHER], p->dport); /* "ip" rules */
+	run_cands(t, &in, DET_CTX_PACKET);
+}
+
+void
+detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, const uint8_t *data,
+	      size_t len, uint64_t offset, sw_time_t ts, const char *app_proto)
+{
+	struct detect_engine *e = t->e;
+	struct det_flow *df;
+	struct det_win *w;
+	struct insp in;
+	const uint8_t *all = data;
+	size_t alen = len, keep;
+
+	if (!e->has_stream)
+		return;
+	df = dflow_get(e, f, e->stream_window > 0 && data != NULL);
+	w = df != NULL ? &df->win[dir] : NULL;
+	if (data == NULL) { /* a gap: what is kept no longer joins what comes */
+		if (w != NULL)
+			w->len = 0;
+		return;
+	}
+	if (len == 0)
+		return;
+	sw_counter_add(&t->st.stream_chunks, 1);
+	if (w != NULL && (w->len == 0 || w->end != offset))
+		w->len = 0;
+	if (w != NULL && w->len > 0) {
+		if (t->join_cap < w->len + len) {
+			size_t cap = (w->len + len) * 2;
+			uint8_t *nj = realloc(t->join, cap);
+
+			if (nj == NULL)
+				return;
+			t->join = nj;
+			t->join_cap = cap;
+		}
+		memcpy(t->join, w->buf, w->len);
+		memcpy(t->join + w->len, data, len);
+		all = t->join;
+		alen = w->len + len;
+	}
+	memset(&in, 0, offsetof(struct insp, bufs));
+	in.f = f;
+	in.dir = dir;
+	in.ts = ts;
+	in.app_proto = app_proto;
+	in.ctx = DET_CTX_STREAM;
+	in.data = all;
+	in.len = alen;
+	in.base = offset - (alen - len);
+	in.min_end = alen - len;
+	cand_start(t);
+	scan(t, DET_SLOT_STREAM, all, alen, in.min_end);
+	group_cands(t, &e->nofp_stream, dir == FLOW_TO_SERVER ? f->sport : f->cport);
+	run_cands(t, &in, DET_CTX_STREAM);
+
+	/* keep the end for the next chunk */
+	if (w == NULL)
+		return;
+	keep = alen < e->stream_window ? alen : e->stream_window;
+	if (w->buf == NULL && (w->buf = malloc(e->stream_window)) == NULL)
+		return;
+	memmove(w->buf, all + alen - keep, keep);
+	w->len = (uint32_t)keep;
+	w->end = offset + len;
+}
+
+void
+detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,
+	       const char *app_proto)
+{
+	struct detect_engine *e = t->e;
+	struct insp in;
+
+	if (!e->has_app || msg->kind < 0 || msg->kind >= DET_MSG_KINDS)
+		return;
+	sw_counter_add(&t->st.app_msgs, 1);
+	memset(&in, 0, sizeof(in));
+	in.f = f;
+	in.dir = msg->dir;
+	in.ts = msg->ts;
+	in.app_proto = app_proto;
+	in.ctx = DET_CTX_APP;
+	in.msg = msg;
+	cand_start(t);
+	for (int b = 1; b < DET_BUF_MAX; b++) {
+		const uint8_t *p;
+		size_t len;
+		uint64_t base;
+
+		if (e->slot[DET_SLOT_APP0 + b - 1].db == NULL || det_buffer_msg_kind(b) != msg->kind)
+			continue;
+		if (insp_buffer(&in, b, &p, &len, &base))
+			scan(t, DET_SLOT_APP0 + b - 1, p, len, 0);
+	}
+	for (uint32_t i = 0; i < e->nnofp_app[msg->kind]; i++)
+		cand_add(t, e->nofp_app[msg->kind][i]);
+	run_cands(t, &in, DET_CTX_APP);
+}
+
+void
+detect_event(struct detect_thread *t, struct sw_flow *f, const struct sw_packet *p,
+	     enum flow_dir dir, int kind, int event_id)
+{
+	struct detect_engine *e = t->e;
+	struct insp in;
+
+	if (e->nevent_rules == 0 || (p == NULL && f == NULL))
+		return;
+	memset(&in, 0, offsetof(struct insp, bufs));
+	in.f = f;
+	in.p = p;
+	in.dir = dir;
+	in.ts = p != NULL ? p->ts : f->last;
+	in.ctx = p != NULL ? DET_CTX_EVENT : DET_CTX_STREAM;
+	for (uint32_t i = 0; i < e->nevent_rules && !in.stop; i++) {
+		const struct det_rule *r = e->rules[e->event_rules[i]].r;
+
+		if (r->event_kind == kind && r->event_id == event_id)
+			verify(t, &in, e->event_rules[i]);
+	}
+}

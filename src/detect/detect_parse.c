@@ -1,0 +1,2403 @@
+/* src/detect/detect_parse.c: the Suricata rule language (https://docs.suricata.io/en/latest/rules/):
+ * header, options and their escaping, the keywords we verify, sticky buffers and the old content
+ * modifiers, and the checks Suricata makes before it loads a rule; chooses the fast pattern. */
+#include "config.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <pcre2.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "decode/decode.h"
+#include "defrag/defrag.h"
+#include "detect/detect_int.h"
+#include "stream/stream.h"
+
+#define RP_VARS_MAX      8
+#define RP_CONTENT_MAX   65535
+#define RP_ARGS_MAX      24
+#define RP_BUF_FILE_DATA DET_BUF_MAX /* file.data until the direction is known */
+
+const struct det_buffer_info det_buffers[DET_BUF_MAX] = {
+    [DET_BUF_PAYLOAD] = {"pkt_data", NULL, APP_NONE, -1},
+    [DET_BUF_HTTP_URI] = {"http.uri", "http.uri", APP_HTTP, 0},
+    [DET_BUF_HTTP_URI_RAW] = {"http.uri.raw", "http.uri.raw", APP_HTTP, 0},
+    [DET_BUF_HTTP_HOST] = {"http.host", "http.host", APP_HTTP, 0},
+    [DET_BUF_HTTP_METHOD] = {"http.method", "http.method", APP_HTTP, 0},
+    [DET_BUF_HTTP_UA] = {"http.user_agent", "http.user_agent", APP_HTTP, 0},
+    [DET_BUF_HTTP_HEADER] = {"http.header", "http.header", APP_HTTP, 0},
+    [DET_BUF_HTTP_RESP_HEADER] = {"http.response_header", "http.response_header", APP_HTTP, 1},
+    [DET_BUF_HTTP_COOKIE] = {"http.cookie", "http.cookie", APP_HTTP, 0},
+    [DET_BUF_HTTP_CTYPE] = {"http.content_type", "http.content_type", APP_HTTP, 1},
+    [DET_BUF_HTTP_REQ_BODY] = {"http.request_body", "http.request_body", APP_HTTP, 0},
+    [DET_BUF_HTTP_STAT_CODE] = {"http.stat_code", "http.stat_code", APP_HTTP, 1},
+    [DET_BUF_HTTP_STAT_MSG] = {"http.stat_msg", "http.stat_msg", APP_HTTP, 1},
+    [DET_BUF_HTTP_PROTOCOL] = {"http.protocol", "http.protocol", APP_HTTP, 0},
+    [DET_BUF_HTTP_RESP_BODY] = {"http.response_body", "http.response_body", APP_HTTP, 1},
+    [DET_BUF_DNS_QUERY] = {"dns.query", "dns.query", APP_DNS, 0},
+    [DET_BUF_TLS_SNI] = {"tls.sni", "tls.sni", APP_TLS, 0},
+    [DET_BUF_TLS_SUBJECT] = {"tls.cert_subject", "tls.cert_subject", APP_TLS, 1},
+    [DET_BUF_TLS_ISSUER] = {"tls.cert_issuer", "tls.cert_issuer", APP_TLS, 1},
+    [DET_BUF_TLS_SERIAL] = {"tls.cert_serial", "tls.cert_serial", APP_TLS, 1},
+    [DET_BUF_TLS_FINGERPRINT] = {"tls.cert_fingerprint", "tls.cert_fingerprint", APP_TLS, 1},
+    [DET_BUF_JA3_HASH] = {"ja3.hash", "ja3.hash", APP_TLS, 0},
+    [DET_BUF_JA3_STRING] = {"ja3.string", "ja3.string", APP_TLS, 0},
+    [DET_BUF_JA3S_HASH] = {"ja3s.hash", "ja3s.hash", APP_TLS, 1},
+    [DET_BUF_JA3S_STRING] = {"ja3s.string", "ja3s.string", APP_TLS, 1},
+    [DET_BUF_FILE_NAME] = {"file.name", "file.name", APP_HTTP, -1},
+};
+
+struct rp_name {
+	const char *name;
+	int buffer;
+};
+
+/* Sticky buffers and the underscore aliases Suricata 6/7 accept for them. */
+static const struct rp_name rp_sticky[] = {
+    {"http.uri", DET_BUF_HTTP_URI},
+    {"http.uri.raw", DET_BUF_HTTP_URI_RAW},
+    {"http.host", DET_BUF_HTTP_HOST},
+    {"http.method", DET_BUF_HTTP_METHOD},
+    {"http.user_agent", DET_BUF_HTTP_UA},
+    {"http.header", DET_BUF_HTTP_HEADER},
+    {"http.response_header", DET_BUF_HTTP_RESP_HEADER},
+    {"http.cookie", DET_BUF_HTTP_COOKIE},
+    {"http.content_type", DET_BUF_HTTP_CTYPE},
+    {"http_content_type", DET_BUF_HTTP_CTYPE},
+    {"http.request_body", DET_BUF_HTTP_REQ_BODY},
+    {"http.client_body", DET_BUF_HTTP_REQ_BODY},
+    {"http.stat_code", DET_BUF_HTTP_STAT_CODE},
+    {"http.stat_msg", DET_BUF_HTTP_STAT_MSG},
+    {"http.protocol", DET_BUF_HTTP_PROTOCOL},
+    {"http_protocol", DET_BUF_HTTP_PROTOCOL},
+    {"http.response_body", DET_BUF_HTTP_RESP_BODY},
+    {"http.server_body", DET_BUF_HTTP_RESP_BODY},
+    {"file.data", RP_BUF_FILE_DATA},
+    {"file_data", RP_BUF_FILE_DATA},
+    {"dns.query", DET_BUF_DNS_QUERY},
+    {"dns_query", DET_BUF_DNS_QUERY},
+    {"tls.sni", DET_BUF_TLS_SNI},
+    {"tls_sni", DET_BUF_TLS_SNI},
+    {"tls.cert_subject", DET_BUF_TLS_SUBJECT},
+    {"tls_cert_subject", DET_BUF_TLS_SUBJECT},
+    {"tls.cert_issuer", DET_BUF_TLS_ISSUER},
+    {"tls_cert_issuer", DET_BUF_TLS_ISSUER},
+    {"tls.cert_serial", DET_BUF_TLS_SERIAL},
+    {"tls_cert_serial", DET_BUF_TLS_SERIAL},
+    {"tls.cert_fingerprint", DET_BUF_TLS_FINGERPRINT},
+    {"tls_cert_fingerprint", DET_BUF_TLS_FINGERPRINT},
+    {"ja3.hash", DET_BUF_JA3_HASH},
+    {"ja3_hash", DET_BUF_JA3_HASH},
+    {"ja3.string", DET_BUF_JA3_STRING},
+    {"ja3_string", DET_BUF_JA3_STRING},
+    {"ja3s.hash", DET_BUF_JA3S_HASH},
+    {"ja3s_hash", DET_BUF_JA3S_HASH},
+    {"ja3s.string", DET_BUF_JA3S_STRING},
+    {"ja3s_string", DET_BUF_JA3S_STRING},
+    {"file.name", DET_BUF_FILE_NAME},
+    {NULL, -1},
+};
+
+/* The old content modifiers: they move the content just before them into a buffer. */
+static const struct rp_name rp_modifiers[] = {
+    {"http_uri", DET_BUF_HTTP_URI},
+    {"uricontent", DET_BUF_HTTP_URI},
+    {"http_raw_uri", DET_BUF_HTTP_URI_RAW},
+    {"http_header", DET_BUF_HTTP_HEADER},
+    {"http_raw_header", DET_BUF_HTTP_HEADER},
+    {"http_method", DET_BUF_HTTP_METHOD},
+    {"http_cookie", DET_BUF_HTTP_COOKIE},
+    {"http_client_body", DET_BUF_HTTP_REQ_BODY},
+    {"http_stat_code", DET_BUF_HTTP_STAT_CODE},
+    {"http_stat_msg", DET_BUF_HTTP_STAT_MSG},
+    {"http_user_agent", DET_BUF_HTTP_UA},
+    {"http_host", DET_BUF_HTTP_HOST},
+    {"http_raw_host", DET_BUF_HTTP_HOST},
+    {"http_server_body", DET_BUF_HTTP_RESP_BODY},
+    {NULL, -1},
+};
+
+int
+det_buffer_by_sticky(const char *keyword)
+{
+	size_t i;
+
+	for (i = 0; rp_sticky[i].name != NULL; i++)
+		if (strcasecmp(rp_sticky[i].name, keyword) == 0)
+			return rp_sticky[i].buffer == RP_BUF_FILE_DATA ? DET_BUF_HTTP_RESP_BODY
+								       : rp_sticky[i].buffer;
+	return -1;
+}
+
+int
+det_buffer_by_modifier(const char *keyword)
+{
+	size_t i;
+
+	for (i = 0; rp_modifiers[i].name != NULL; i++)
+		if (strcasecmp(rp_modifiers[i].name, keyword) == 0)
+			return rp_modifiers[i].buffer;
+	return -1;
+}
+
+static int
+rp_sticky_find(const char *keyword)
+{
+	size_t i;
+
+	for (i = 0; rp_sticky[i].name != NULL; i++)
+		if (strcasecmp(rp_sticky[i].name, keyword) == 0)
+			return rp_sticky[i].buffer;
+	return -1;
+}
+
+static const char *
+rp_buffer_name(int buffer)
+{
+	return buffer == RP_BUF_FILE_DATA ? "file.data" : det_buffers[buffer].name;
+}
+
+/* ---- freeing ------------------------------------------------------------------------------ */
+
+static void
+rp_item_free(struct det_item *it)
+{
+	switch (it->kind) {
+	case DET_ITEM_CONTENT:
+		free(it->u.content.pat);
+		break;
+	case DET_ITEM_PCRE:
+		pcre2_code_free(it->u.pcre.code);
+		free(it->u.pcre.source);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+rp_strv_free(char **v, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+det_rule_free(struct det_rule *r)
+{
+	uint32_t i, j;
+
+	if (r == NULL)
+		return;
+	free(r->file);
+	free(r->app_name);
+	det_ipset_free(&r->src);
+	det_ipset_free(&r->dst);
+	det_portset_free(&r->sport);
+	det_portset_free(&r->dport);
+	free(r->msg);
+	free(r->classtype);
+	rp_strv_free(r->references, r->nreferences);
+	rp_strv_free(r->metadata, r->nmetadata);
+	for (i = 0; i < r->nflowbits; i++) {
+		rp_strv_free(r->flowbits[i].names, r->flowbits[i].n);
+		free(r->flowbits[i].ids);
+	}
+	free(r->flowbits);
+	free(r->alproto);
+	for (i = 0; i < r->nlists; i++) {
+		for (j = 0; j < r->lists[i].n; j++)
+			rp_item_free(&r->lists[i].items[j]);
+		free(r->lists[i].items);
+	}
+	free(r->lists);
+	free(r);
+}
+
+/* ---- parse state -------------------------------------------------------------------------- */
+
+struct rp {
+	struct det_rule *r;
+	struct det_parse_error *err;
+	const struct det_vars *vars;
+	const struct det_classes *classes;
+	int sticky;           /* buffer of the last sticky-buffer keyword, DET_BUF_PAYLOAD after none */
+	int last_buf;         /* buffer of the last content, -1 when none */
+	uint32_t last_item;   /* its index in that buffer's list */
+	char *varnames[RP_VARS_MAX];
+	bool has_sid, has_rev, has_gid, has_msg, has_priority, has_classtype, has_flow;
+	bool has_threshold, has_df, has_fast;
+};
+
+static int
+rp_fail(struct rp *p, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+rp_fail(struct rp *p, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->err->reason, sizeof(p->err->reason), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* SW_E_UNSUPP naming the keyword (or "keyword:option"). */
+static int
+rp_unsupp(struct rp *p, const char *keyword, const char *reason)
+{
+	snprintf(p->err->keyword, sizeof(p->err->keyword), "%s", keyword);
+	snprintf(p->err->reason, sizeof(p->err->reason), "%s", reason);
+	return SW_E_UNSUPP;
+}
+
+static struct det_list *
+rp_list_find(struct rp *p, int buffer)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->r->nlists; i++)
+		if (p->r->lists[i].buffer == buffer)
+			return &p->r->lists[i];
+	return NULL;
+}
+
+static struct det_list *
+rp_list_get(struct rp *p, int buffer)
+{
+	struct det_list *l, *nl;
+
+	if ((l = rp_list_find(p, buffer)) != NULL)
+		return l;
+	if ((nl = realloc(p->r->lists, (p->r->nlists + 1) * sizeof(*nl))) == NULL)
+		return NULL;
+	p->r->lists = nl;
+	l = &nl[p->r->nlists++];
+	memset(l, 0, sizeof(*l));
+	l->buffer = buffer;
+	return l;
+}
+
+/* Appends an item of kind to buffer's list; returns it zeroed (values "unset"), or NULL. */
+static struct det_item *
+rp_item_add(struct rp *p, int buffer, int kind)
+{
+	struct det_list *l;
+	struct det_item *ni, *it;
+
+	if ((l = rp_list_get(p, buffer)) == NULL)
+		return NULL;
+	if ((ni = realloc(l->items, (l->n + 1) * sizeof(*ni))) == NULL)
+		return NULL;
+	l->items = ni;
+	it = &ni[l->n++];
+	memset(it, 0, sizeof(*it));
+	it->kind = kind;
+	switch (kind) {
+	case DET_ITEM_CONTENT:
+		it->u.content.offset.var = it->u.content.depth.var = -1;
+		it->u.content.distance.var = it->u.content.within.var = -1;
+		break;
+	case DET_ITEM_PCRE:
+		it->u.pcre.capture_var = -1;
+		break;
+	case DET_ITEM_BYTE_TEST:
+	case DET_ITEM_BYTE_JUMP:
+	case DET_ITEM_BYTE_EXTRACT:
+		it->u.byte.value.var = it->u.byte.offset.var = -1;
+		it->u.byte.var = -1;
+		it->u.byte.multiplier = 1;
+		break;
+	case DET_ITEM_ISDATAAT:
+		it->u.isdataat.at.var = -1;
+		break;
+	default:
+		break;
+	}
+	return it;
+}
+
+/* The buffer the next content, pcre, byte_* or isdataat goes to. */
+static int
+rp_cur_buffer(const struct rp *p)
+{
+	return p->sticky;
+}
+
+static struct det_content *
+rp_last_content(struct rp *p, const char *kw, int *code)
+{
+	struct det_list *l;
+
+	if (p->last_buf < 0 || (l = rp_list_find(p, p->last_buf)) == NULL ||
+	    p->last_item >= l->n) {
+		*code = rp_fail(p, SW_E_INVAL, "%s: no content before it", kw);
+		return NULL;
+	}
+	return &l->items[p->last_item].u.content;
+}
+
+/* ---- small value parsers ------------------------------------------------------------------- */
+
+static char *
+rp_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Drops one pair of surrounding double quotes. */
+static char *
+rp_unquote(char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		s[n - 1] = '\0';
+		return s + 1;
+	}
+	return s;
+}
+
+/* A decimal (or 0x hex) integer within [min, max]. */
+static int
+rp_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	const char *q = s;
+	char *end;
+	long long v;
+	int base = 10;
+
+	if (*q == '-' || *q == '+')
+		q++;
+	if (!isdigit((unsigned char)*q))
+		return -1;
+	if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+		base = 16;
+	errno = 0;
+	v = strtoll(s, &end, base);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+rp_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	int base = 10;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		base = 16;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+rp_var_find(const struct rp *p, const char *name)
+{
+	int i;
+
+	for (i = 0; i < p->r->nvars; i++)
+		if (strcmp(p->varnames[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* A number in [min, max] or the name of a byte_extract variable. */
+static int
+rp_value(struct rp *p, const char *kw, const char *s, int64_t min, int64_t max,
+	 struct det_value *out)
+{
+	int64_t v;
+	int var;
+
+	if (*s == '\0')
+		return rp_fail(p, SW_E_INVAL, "%s: missing value", kw);
+	if (isdigit((unsigned char)*s) || *s == '-' || *s == '+') {
+		if (rp_int(s, min, max, &v) != 0)
+			return rp_fail(p, SW_E_INVAL, "%s: bad value '%s'", kw, s);
+		out->v = v;
+		out->var = -1;
+		return 0;
+	}
+	if ((var = rp_var_find(p, s)) < 0)
+		return rp_fail(p, SW_E_INVAL, "%s: unknown variable '%s'", kw, s);
+	out->v = 0;
+	out->var = (int8_t)var;
+	return 0;
+}
+
+/* Splits s at commas (outside quotes) into trimmed fields; returns their number or -1. */
+static int
+rp_split(char *s, char sep, char **out, int max)
+{
+	int n = 0;
+	bool quoted = false;
+	char *start = s;
+
+	for (;; s++) {
+		if (*s == '"')
+			quoted = !quoted;
+		if ((*s == sep && !quoted) || *s == '\0') {
+			bool end = *s == '\0';
+
+			if (n == max)
+				return -1;
+			*s = '\0';
+			out[n++] = rp_trim(start);
+			if (end)
+				break;
+			start = s + 1;
+		}
+	}
+	return n;
+}
+
+static char *
+rp_strdup(struct rp *p, const char *s, int *code)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		*code = rp_fail(p, SW_E_NOMEM, "out of memory");
+	return d;
+}
+
+static int
+rp_strv_add(struct rp *p, char ***v, uint32_t *n, const char *s)
+{
+	char **nv, *d;
+	int code = 0;
+
+	if ((d = rp_strdup(p, s, &code)) == NULL)
+		return code;
+	if ((nv = realloc(*v, (*n + 1) * sizeof(*nv))) == NULL) {
+		free(d);
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	}
+	nv[(*n)++] = d;
+	*v = nv;
+	return 0;
+}
+
+/* ---- meta keywords ------------------------------------------------------------------------- */
+
+static int
+kw_msg(struct rp *p, const char *kw, char *v)
+{
+	char *s, *o, *i;
+	bool esc = false;
+	int code = 0;
+
+	if (p->has_msg)
+		return rp_fail(p, SW_E_INVAL, "%s: set twice", kw);
+	p->has_msg = true;
+	s = rp_unquote(v);
+	/* any backslash escape stands for the character after it */
+	for (i = o = s; *i != '\0'; i++) {
+		if (!esc && *i == '\\') {
+			esc = true;
+			continue;
+		}
+		esc = false;
+		*o++ = *i;
+	}
+	*o = '\0';
+	if ((p->r->msg = rp_strdup(p, s, &code)) == NULL)
+		return code;
+	return 0;
+}
+
+static int
+kw_u32(struct rp *p, const char *kw, char *v, bool *seen, uint32_t *out, int64_t min)
+{
+	int64_t n;
+
+	if (*seen)
+		return rp_fail(p, SW_E_INVAL, "%s: set twice", kw);
+	*seen = true;
+	v = rp_unquote(v);
+	if (rp_int(v, min, UINT32_MAX, &n) != 0 || v[0] == '-' || v[0] == '+')
+		return rp_fail(p, SW_E_INVAL, "%s: bad value '%s'", kw, v);
+	*out = (uint32_t)n;
+	return 0;
+}
+
+static int
+kw_sid(struct rp *p, const char *kw, char *v)
+{
+	return kw_u32(p, kw, v, &p->has_sid, &p->r->sid, 1);
+}
+
+static int
+kw_rev(struct rp *p, const char *kw, char *v)
+{
+	return kw_u32(p, kw, v, &p->has_rev, &p->r->rev, 0);
+}
+
+static int
+kw_gid(struct rp *p, const char *kw, char *v)
+{
+	return kw_u32(p, kw, v, &p->has_gid, &p->r->gid, 0);
+}
+
+static int
+kw_classtype(struct rp *p, const char *kw, char *v)
+{
+	int code = 0;
+
+	if (p->has_classtype)
+		return rp_fail(p, SW_E_INVAL, "%s: set twice", kw);
+	p->has_classtype = true;
+	v = rp_unquote(v);
+	if (*v == '\0')
+		return rp_fail(p, SW_E_INVAL, "%s: missing value", kw);
+	if (p->classes != NULL && p->classes->n > 0 && det_classes_find(p->classes, v) == NULL)
+		return rp_fail(p, SW_E_INVAL, "%s: unknown classtype '%s'", kw, v);
+	if ((p->r->classtype = rp_strdup(p, v, &code)) == NULL)
+		return code;
+	for (char *q = p->r->classtype; *q != '\0'; q++)
+		*q = (char)tolower((unsigned char)*q);
+	return 0;
+}
+
+static int
+kw_priority(struct rp *p, const char *kw, char *v)
+{
+	int64_t n;
+
+	if (p->has_priority)
+		return rp_fail(p, SW_E_INVAL, "%s: set twice", kw);
+	p->has_priority = true;
+	v = rp_unquote(v);
+	if (rp_int(v, 1, 255, &n) != 0)
+		return rp_fail(p, SW_E_INVAL, "%s: bad value '%s'", kw, v);
+	p->r->priority = (int)n;
+	return 0;
+}
+
+static int
+kw_reference(struct rp *p, const char *kw, char *v)
+{
+	char *comma, type[64];
+	size_t i, tl;
+
+	v = rp_unquote(v);
+	if ((comma = strchr(v, ',')) == NULL || comma == v || rp_trim(comma + 1)[0] == '\0')
+		return rp_fail(p, SW_E_INVAL, "%s: expected 'type,id', got '%s'", kw, v);
+	tl = (size_t)(comma - v);
+	while (tl > 0 && isspace((unsigned char)v[tl - 1]))
+		tl--;
+	if (tl >= sizeof(type))
+		return rp_fail(p, SW_E_INVAL, "%s: type too long", kw);
+	memcpy(type, v, tl);
+	type[tl] = '\0';
+	if (p->classes != NULL && p->classes->nrefs > 0) {
+		for (i = 0; i < p->classes->nrefs; i++)
+			if (strcasecmp(p->classes->ref_names[i], type) == 0)
+				break;
+		if (i == p->classes->nrefs)
+			return rp_fail(p, SW_E_INVAL, "%s: unknown type '%s'", kw, type);
+	}
+	return rp_strv_add(p, &p->r->references, &p->r->nreferences, v);
+}
+
+static int
+kw_metadata(struct rp *p, const char *kw, char *v)
+{
+	char *f[64];
+	int n, i, r;
+
+	if ((n = rp_split(v, ',', f, 64)) < 0)
+		return rp_fail(p, SW_E_INVAL, "%s: too many items", kw);
+	for (i = 0; i < n; i++) {
+		if (f[i][0] == '\0')
+			continue;
+		if ((r = rp_strv_add(p, &p->r->metadata, &p->r->nmetadata, f[i])) != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+kw_target(struct rp *p, const char *kw, char *v)
+{
+	if (strcmp(v, "src_ip") == 0)
+		p->r->target = 0;
+	else if (strcmp(v, "dest_ip") == 0)
+		p->r->target = 1;
+	else
+		return rp_fail(p, SW_E_INVAL, "%s: expected src_ip or dest_ip, got '%s'", kw, v);
+	return 0;
+}
+
+/* ---- content and its modifiers ------------------------------------------------------------- */
+
+/* Decodes a content string: "|hex|" parts, and the escapes \" \; \: \\ (the only ones Suricata
+ * accepts in a content). */
+static int
+rp_content_decode(struct rp *p, const char *kw, const char *s, uint8_t **out, uint32_t *outlen)
+{
+	size_t n = strlen(s), len = 0;
+	uint8_t *pat;
+	bool hex = false, esc = false;
+	int nib = -1;
+
+	if ((pat = malloc(n + 1)) == NULL)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (hex) {
+			if (c == '|') {
+				if (nib >= 0)
+					goto odd;
+				hex = false;
+			} else if (isxdigit(c)) {
+				int d = isdigit(c) ? c - '0' : (tolower(c) - 'a' + 10);
+
+				if (nib < 0) {
+					nib = d;
+				} else {
+					pat[len++] = (uint8_t)(nib << 4 | d);
+					nib = -1;
+				}
+			} else if (c != ' ' && c != '\t') {
+				free(pat);
+				return rp_fail(p, SW_E_INVAL, "%s: bad hex character '%c'", kw, c);
+			} else if (nib >= 0) {
+				goto odd;
+			}
+			continue;
+		}
+		if (esc) {
+			if (c != '"' && c != ';' && c != ':' && c != '\\') {
+				free(pat);
+				return rp_fail(p, SW_E_INVAL, "%s: '\\%c' is not a valid escape", kw,
+					       c);
+			}
+			pat[len++] = c;
+			esc = false;
+		} else if (c == '\\') {
+			esc = true;
+		} else if (c == '|') {
+			hex = true;
+		} else if (c == '"') {
+			free(pat);
+			return rp_fail(p, SW_E_INVAL, "%s: unescaped '\"'", kw);
+		} else {
+			pat[len++] = c;
+		}
+	}
+	if (hex) {
+		free(pat);
+		return rp_fail(p, SW_E_INVAL, "%s: unterminated hex '|'", kw);
+	}
+	if (esc) {
+		free(pat);
+		return rp_fail(p, SW_E_INVAL, "%s: trailing '\\'", kw);
+	}
+	if (len == 0) {
+		free(pat);
+		return rp_fail(p, SW_E_INVAL, "%s: empty pattern", kw);
+	}
+	if (len > RP_CONTENT_MAX) {
+		free(pat);
+		return rp_fail(p, SW_E_INVAL, "%s: pattern longer than %d bytes", kw, RP_CONTENT_MAX);
+	}
+	*out = pat;
+	*outlen = (uint32_t)len;
+	return 0;
+odd:
+	free(pat);
+	return rp_fail(p, SW_E_INVAL, "%s: odd number of hex digits", kw);
+}
+
+static int
+rp_content_add(struct rp *p, const char *kw, char *v, int buffer)
+{
+	struct det_item *it;
+	struct det_list *l;
+	uint8_t *pat = NULL;
+	uint32_t len = 0;
+	bool negated = false;
+	size_t n;
+	int r;
+
+	if (*v == '!') {
+		negated = true;
+		v = rp_trim(v + 1);
+	}
+	n = strlen(v);
+	if (n == 0)
+		return rp_fail(p, SW_E_INVAL, "%s: missing value", kw);
+	if (v[0] == '"') {
+		if (n < 2 || v[n - 1] != '"' || (n >= 3 && v[n - 2] == '\\' &&
+						 (n < 4 || v[n - 3] != '\\')))
+			return rp_fail(p, SW_E_INVAL, "%s: unterminated quote", kw);
+		v[n - 1] = '\0';
+		v++;
+	}
+	if ((r = rp_content_decode(p, kw, v, &pat, &len)) != 0)
+		return r;
+	if ((it = rp_item_add(p, buffer, DET_ITEM_CONTENT)) == NULL) {
+		free(pat);
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	}
+	it->u.content.pat = pat;
+	it->u.content.len = len;
+	if (negated)
+		it->u.content.flags |= DET_C_NEGATED;
+	l = rp_list_find(p, buffer);
+	p->last_buf = buffer;
+	p->last_item = l->n - 1;
+	return 0;
+}
+
+static int
+kw_content(struct rp *p, const char *kw, char *v)
+{
+	return rp_content_add(p, kw, v, rp_cur_buffer(p));
+}
+
+static int
+kw_uricontent(struct rp *p, const char *kw, char *v)
+{
+	return rp_content_add(p, kw, v, DET_BUF_HTTP_URI);
+}
+
+static int
+kw_nocase(struct rp *p, const char *kw, char *v)
+{
+	struct det_content *c;
+	int code = 0;
+
+	(void)v;
+	if ((c = rp_last_content(p, kw, &code)) == NULL)
+		return code;
+	if (c->flags & DET_C_NOCASE)
+		return rp_fail(p, SW_E_INVAL, "%s: set twice on one content", kw);
+	c->flags |= DET_C_NOCASE;
+	return 0;
+}
+
+static int
+kw_rawbytes(struct rp *p, const char *kw, char *v)
+{
+	int code = 0;
+
+	(void)v;
+	if (rp_last_content(p, kw, &code) == NULL)
+		return code;
+	return 0;
+}
+
+/* depth, offset, distance, within. */
+static int
+kw_position(struct rp *p, const char *kw, char *v)
+{
+	struct det_content *c;
+	struct det_value val;
+	uint32_t flag, conflict;
+	int code = 0, r;
+	int64_t min, max;
+
+	if ((c = rp_last_content(p, kw, &code)) == NULL)
+		return code;
+	if (strcmp(kw, "depth") == 0) {
+		flag = DET_C_DEPTH;
+		min = 0;
+		max = RP_CONTENT_MAX;
+	} else if (strcmp(kw, "offset") == 0) {
+		flag = DET_C_OFFSET;
+		min = 0;
+		max = RP_CONTENT_MAX;
+	} else if (strcmp(kw, "distance") == 0) {
+		flag = DET_C_DISTANCE;
+		min = -RP_CONTENT_MAX;
+		max = RP_CONTENT_MAX;
+	} else {
+		flag = DET_C_WITHIN;
+		min = 0;
+		max = RP_CONTENT_MAX;
+	}
+	if (c->flags & flag)
+		return rp_fail(p, SW_E_INVAL, "%s: set twice on one content", kw);
+	if (c->flags & DET_C_STARTSWITH)
+		return rp_fail(p, SW_E_INVAL, "%s: cannot be used with startswith", kw);
+	conflict = (flag & (DET_C_DEPTH | DET_C_OFFSET)) ? (DET_C_DISTANCE | DET_C_WITHIN)
+							 : (DET_C_DEPTH | DET_C_OFFSET);
+	if (c->flags & conflict)
+		return rp_fail(p, SW_E_INVAL, "%s: cannot mix depth/offset with distance/within "
+					      "on one content", kw);
+	if ((r = rp_value(p, kw, v, min, max, &val)) != 0)
+		return r;
+	if (val.var < 0 && (flag == DET_C_DEPTH || flag == DET_C_WITHIN) &&
+	    val.v < (int64_t)c->len)
+		return rp_fail(p, SW_E_INVAL, "%s: %lld is smaller than the content's length %u", kw,
+			       (long long)val.v, c->len);
+	c->flags |= flag;
+	switch (flag) {
+	case DET_C_DEPTH: c->depth = val; break;
+	case DET_C_OFFSET: c->offset = val; break;
+	case DET_C_DISTANCE: c->distance = val; break;
+	default: c->within = val; break;
+	}
+	return 0;
+}
+
+static int
+kw_startswith(struct rp *p, const char *kw, char *v)
+{
+	struct det_content *c;
+	int code = 0;
+
+	(void)v;
+	if ((c = rp_last_content(p, kw, &code)) == NULL)
+		return code;
+	if (c->flags & DET_C_STARTSWITH)
+		return rp_fail(p, SW_E_INVAL, "%s: set twice on one content", kw);
+	if (c->flags & (DET_C_DEPTH | DET_C_OFFSET | DET_C_DISTANCE | DET_C_WITHIN))
+		return rp_fail(p, SW_E_INVAL,
+			       "%s: cannot be used with depth, offset, distance or within", kw);
+	c->flags |= DET_C_STARTSWITH;
+	return 0;
+}
+
+static int
+kw_endswith(struct rp *p, const char *kw, char *v)
+{
+	struct det_content *c;
+	int code = 0;
+
+	(void)v;
+	if ((c = rp_last_content(p, kw, &code)) == NULL)
+		return code;
+	if (c->flags & DET_C_ENDSWITH)
+		return rp_fail(p, SW_E_INVAL, "%s: set twice on one content", kw);
+	c->flags |= DET_C_ENDSWITH;
+	return 0;
+}
+
+static int
+kw_fast_pattern(struct rp *p, const char *kw, char *v)
+{
+	struct det_content *c;
+	int code = 0;
+
+	if ((c = rp_last_content(p, kw, &code)) == NULL)
+		return code;
+	if (p->has_fast)
+		return rp_fail(p, SW_E_INVAL, "%s: can be used on only one content", kw);
+	p->has_fast = true;
+	c->flags |= DET_C_FAST;
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (strcmp(v, "only") == 0) {
+		c->flags |= DET_C_FAST_ONLY;
+		return 0;
+	}
+	{
+		char *f[3];
+		int64_t off, len;
+
+		if (rp_split(v, ',', f, 3) != 2 || rp_int(f[0], 0, RP_CONTENT_MAX, &off) != 0 ||
+		    rp_int(f[1], 1, RP_CONTENT_MAX, &len) != 0)
+			return rp_fail(p, SW_E_INVAL, "%s: expected 'only' or 'offset,length'", kw);
+		if (off + len > (int64_t)c->len)
+			return rp_fail(p, SW_E_INVAL,
+				       "%s: %lld,%lld goes past the content's length %u", kw,
+				       (long long)off, (long long)len, c->len);
+		c->flags |= DET_C_FAST_CHOP;
+		c->fp_off = (uint32_t)off;
+		c->fp_len = (uint32_t)len;
+	}
+	return 0;
+}
+
+/* http_uri and friends: move the last content to their buffer. */
+static int
+kw_modifier(struct rp *p, const char *kw, char *v)
+{
+	struct det_list *from;
+	struct det_item it, *dst;
+	int buffer = det_buffer_by_modifier(kw), code = 0;
+
+	(void)v;
+	if (rp_last_content(p, kw, &code) == NULL)
+		return code;
+	if (p->last_buf == buffer)
+		return 0; /* already there (uricontent; http_uri) */
+	if (p->last_buf != DET_BUF_PAYLOAD)
+		return rp_fail(p, SW_E_INVAL, "%s: the content is already in %s", kw,
+			       rp_buffer_name(p->last_buf));
+	from = rp_list_find(p, p->last_buf);
+	it = from->items[p->last_item];
+	memmove(&from->items[p->last_item], &from->items[p->last_item + 1],
+		(from->n - p->last_item - 1) * sizeof(it));
+	from->n--;
+	if ((dst = rp_item_add(p, buffer, DET_ITEM_CONTENT)) == NULL) {
+		rp_item_free(&it);
+		p->last_buf = -1;
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	}
+	*dst = it;
+	p->last_buf = buffer;
+	p->last_item = rp_list_find(p, buffer)->n - 1;
+	return 0;
+}
+
+/* ---- sticky buffers ------------------------------------------------------------------------ */
+
+static int
+kw_sticky(struct rp *p, const char *kw, char *v)
+{
+	int b = rp_sticky_find(kw);
+
+	if (v != NULL)
+		return rp_fail(p, SW_E_INVAL, "%s: takes no value", kw);
+	p->sticky = b;
+	return 0;
+}
+
+static int
+kw_pkt_data(struct rp *p, const char *kw, char *v)
+{
+	(void)kw;
+	(void)v;
+	p->sticky = DET_BUF_PAYLOAD;
+	return 0;
+}
+
+/* ---- pcre ---------------------------------------------------------------------------------- */
+
+static int
+kw_pcre(struct rp *p, const char *kw, char *v)
+{
+	static const struct {
+		char flag;
+		int buffer;
+	} pcre_bufs[] = {
+	    {'U', DET_BUF_HTTP_URI},    {'I', DET_BUF_HTTP_URI_RAW},  {'H', DET_BUF_HTTP_HEADER},
+	    {'D', DET_BUF_HTTP_HEADER}, {'M', DET_BUF_HTTP_METHOD},   {'C', DET_BUF_HTTP_COOKIE},
+	    {'P', DET_BUF_HTTP_REQ_BODY}, {'S', DET_BUF_HTTP_STAT_CODE},
+	    {'Y', DET_BUF_HTTP_STAT_MSG}, {'V', DET_BUF_HTTP_UA},   {'W', DET_BUF_HTTP_HOST},
+	    {'Z', DET_BUF_HTTP_HOST},   {'Q', RP_BUF_FILE_DATA},
+	};
+	uint32_t opts = 0, flags = 0;
+	int buffer = -1, errcode, i;
+	char *slash, *pat, *f;
+	PCRE2_SIZE erroff;
+	pcre2_code *code;
+	struct det_item *it;
+	size_t n;
+
+	if (*v == '!') {
+		flags |= DET_PCRE_NEGATED;
+		v = rp_trim(v + 1);
+	}
+	n = strlen(v);
+	if (n < 2 || v[0] != '"' || v[n - 1] != '"')
+		return rp_fail(p, SW_E_INVAL, "%s: expected \"/pattern/flags\"", kw);
+	v[n - 1] = '\0';
+	v++;
+	if (v[0] != '/' || (slash = strrchr(v, '/')) == v)
+		return rp_fail(p, SW_E_INVAL, "%s: expected \"/pattern/flags\"", kw);
+	*slash = '\0';
+	pat = v + 1;
+	for (f = slash + 1; *f != '\0'; f++) {
+		switch (*f) {
+		case 'i': opts |= PCRE2_CASELESS; break;
+		case 's': opts |= PCRE2_DOTALL; break;
+		case 'm': opts |= PCRE2_MULTILINE; break;
+		case 'x': opts |= PCRE2_EXTENDED; break;
+		case 'A': opts |= PCRE2_ANCHORED; break;
+		case 'E': opts |= PCRE2_DOLLAR_ENDONLY; break;
+		case 'G': opts |= PCRE2_UNGREEDY; break;
+		case 'R': flags |= DET_PCRE_RELATIVE; break;
+		case 'B': flags |= DET_PCRE_RAWBYTES; break;
+		case 'O': break;
+		default:
+			for (i = 0; i < (int)(sizeof(pcre_bufs) / sizeof(pcre_bufs[0])); i++)
+				if (pcre_bufs[i].flag == *f)
+					break;
+			if (i == (int)(sizeof(pcre_bufs) / sizeof(pcre_bufs[0])))
+				return rp_fail(p, SW_E_INVAL, "%s: unknown flag '%c'", kw, *f);
+			if (buffer >= 0 && buffer != pcre_bufs[i].buffer)
+				return rp_fail(p, SW_E_INVAL, "%s: more than one buffer flag", kw);
+			buffer = pcre_bufs[i].buffer;
+			break;
+		}
+	}
+	if (buffer >= 0 && p->sticky != DET_BUF_PAYLOAD && p->sticky != buffer)
+		return rp_fail(p, SW_E_INVAL, "%s: a buffer flag cannot be used after the sticky "
+					      "buffer %s", kw, rp_buffer_name(p->sticky));
+	if (buffer < 0)
+		buffer = rp_cur_buffer(p);
+	code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, opts, &errcode, &erroff, NULL);
+	if (code == NULL) {
+		PCRE2_UCHAR msg[160];
+
+		pcre2_get_error_message(errcode, msg, sizeof(msg));
+		return rp_fail(p, SW_E_INVAL, "%s: compile error at offset %zu: %s", kw,
+			       (size_t)erroff, (char *)msg);
+	}
+	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); /* the interpreter when it fails */
+	if ((it = rp_item_add(p, buffer, DET_ITEM_PCRE)) == NULL) {
+		pcre2_code_free(code);
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	}
+	it->u.pcre.code = code;
+	it->u.pcre.flags = flags;
+	if ((it->u.pcre.source = strdup(pat)) == NULL)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	return 0;
+}
+
+/* ---- byte_test, byte_jump, byte_extract, isdataat, bsize, dsize ----------------------------- */
+
+/* The options shared by the byte_* keywords; 1 when opt was not one of them. */
+static int
+rp_byte_opt(struct rp *p, const char *kw, char *opt, struct det_byte *b, bool *has_base)
+{
+	if (strcmp(opt, "relative") == 0)
+		b->flags |= DET_BYTE_RELATIVE;
+	else if (strcmp(opt, "big") == 0)
+		b->flags &= ~DET_BYTE_LITTLE;
+	else if (strcmp(opt, "little") == 0)
+		b->flags |= DET_BYTE_LITTLE;
+	else if (strcmp(opt, "string") == 0)
+		b->flags |= DET_BYTE_STRING;
+	else if (strcmp(opt, "hex") == 0 || strcmp(opt, "dec") == 0 || strcmp(opt, "oct") == 0) {
+		if (*has_base)
+			return rp_fail(p, SW_E_INVAL, "%s: more than one base", kw);
+		*has_base = true;
+		b->base = opt[0] == 'h' ? 16 : opt[0] == 'd' ? 10 : 8;
+	} else if (strcmp(opt, "dce") == 0) {
+		char name[48];
+
+		snprintf(name, sizeof(name), "%s:dce", kw);
+		return rp_unsupp(p, name, "dce is not supported");
+	} else if (strncmp(opt, "bitmask", 7) == 0 && isspace((unsigned char)opt[7])) {
+		uint64_t m;
+
+		if (rp_u64(rp_trim(opt + 8), &m) != 0 || m == 0)
+			return rp_fail(p, SW_E_INVAL, "%s: bad bitmask '%s'", kw, rp_trim(opt + 8));
+		b->flags |= DET_BYTE_BITMASK;
+		b->bitmask = m;
+	} else if (strncmp(opt, "multiplier", 10) == 0 && isspace((unsigned char)opt[10])) {
+		int64_t m;
+
+		if (rp_int(rp_trim(opt + 11), 1, 65535, &m) != 0)
+			return rp_fail(p, SW_E_INVAL, "%s: bad multiplier '%s'", kw,
+				       rp_trim(opt + 11));
+		b->multiplier = (uint32_t)m;
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+static int
+rp_byte_check(struct rp *p, const char *kw, struct det_byte *b, bool has_base)
+{
+	if (has_base && !(b->flags & DET_BYTE_STRING))
+		return rp_fail(p, SW_E_INVAL, "%s: hex, dec and oct need string", kw);
+	if (b->flags & DET_BYTE_STRING) {
+		if (!has_base)
+			b->base = 10;
+		if (b->nbytes > 23)
+			return rp_fail(p, SW_E_INVAL, "%s: string conversion of more than 23 bytes",
+				       kw);
+	} else if (b->nbytes > 8) {
+		return rp_fail(p, SW_E_INVAL, "%s: more than 8 bytes without string", kw);
+	}
+	return 0;
+}
+
+static int
+rp_nbytes(struct rp *p, const char *kw, const char *s, struct det_byte *b)
+{
+	int64_t n;
+
+	if (rp_int(s, 1, 23, &n) != 0)
+		return rp_fail(p, SW_E_INVAL, "%s: bad byte count '%s'", kw, s);
+	b->nbytes = (uint8_t)n;
+	return 0;
+}
+
+static int
+kw_byte_test(struct rp *p, const char *kw, char *v)
+{
+	char *a[RP_ARGS_MAX], *op;
+	struct det_byte b;
+	struct det_item *it;
+	bool has_base = false;
+	int n, i, r;
+
+	memset(&b, 0, sizeof(b));
+	b.var = -1;
+	b.multiplier = 1;
+	if ((n = rp_split(v, ',', a, RP_ARGS_MAX)) < 4)
+		return rp_fail(p, SW_E_INVAL, "%s: expected 'bytes, operator, value, offset'", kw);
+	if ((r = rp_nbytes(p, kw, a[0], &b)) != 0)
+		return r;
+	op = a[1];
+	if (*op == '!') {
+		b.flags |= DET_BYTE_NEGATED;
+		op = rp_trim(op + 1);
+	}
+	if (strcmp(op, "<") == 0)
+		b.op = DET_OP_LT;
+	else if (strcmp(op, ">") == 0)
+		b.op = DET_OP_GT;
+	else if (strcmp(op, "<=") == 0)
+		b.op = DET_OP_LE;
+	else if (strcmp(op, ">=") == 0)
+		b.op = DET_OP_GE;
+	else if (strcmp(op, "=") == 0 || (*op == '\0' && (b.flags & DET_BYTE_NEGATED)))
+		b.op = DET_OP_EQ;
+	else if (strcmp(op, "&") == 0)
+		b.op = DET_OP_AND;
+	else if (strcmp(op, "^") == 0)
+		b.op = DET_OP_XOR;
+	else
+		return rp_fail(p, SW_E_INVAL, "%s: bad operator '%s'", kw, a[1]);
+	if (isdigit((unsigned char)a[2][0])) {
+		uint64_t val;
+
+		if (rp_u64(a[2], &val) != 0 || val > INT64_MAX)
+			return rp_fail(p, SW_E_INVAL, "%s: bad value '%s'", kw, a[2]);
+		b.value.v = (int64_t)val;
+		b.value.var = -1;
+	} else if ((r = rp_value(p, kw, a[2], 0, INT64_MAX, &b.value)) != 0) {
+		return r;
+	}
+	if ((r = rp_value(p, kw, a[3], -65535, 65535, &b.offset)) != 0)
+		return r;
+	for (i = 4; i < n; i++) {
+		if ((r = rp_byte_opt(p, kw, a[i], &b, &has_base)) < 0)
+			return r;
+		if (r == 1 || strncmp(a[i], "multiplier", 10) == 0)
+			return rp_fail(p, SW_E_INVAL, "%s: unknown option '%s'", kw, a[i]);
+	}
+	if ((r = rp_byte_check(p, kw, &b, has_base)) != 0)
+		return r;
+	if ((it = rp_item_add(p, rp_cur_buffer(p), DET_ITEM_BYTE_TEST)) == NULL)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	it->u.byte = b;
+	return 0;
+}
+
+static int
+kw_byte_jump(struct rp *p, const char *kw, char *v)
+{
+	char *a[RP_ARGS_MAX];
+	struct det_byte b;
+	struct det_item *it;
+	bool has_base = false;
+	int n, i, r;
+
+	memset(&b, 0, sizeof(b));
+	b.var = -1;
+	b.multiplier = 1;
+	b.value.var = -1;
+	if ((n = rp_split(v, ',', a, RP_ARGS_MAX)) < 2)
+		return rp_fail(p, SW_E_INVAL, "%s: expected 'bytes, offset'", kw);
+	if ((r = rp_nbytes(p, kw, a[0], &b)) != 0)
+		return r;
+	if ((r = rp_value(p, kw, a[1], -65535, 65535, &b.offset)) != 0)
+		return r;
+	for (i = 2; i < n; i++) {
+		if ((r = rp_byte_opt(p, kw, a[i], &b, &has_base)) < 0)
+			return r;
+		if (r == 0)
+			continue;
+		if (strcmp(a[i], "align") == 0) {
+			b.flags |= DET_BYTE_ALIGN;
+		} else if (strcmp(a[i], "from_beginning") == 0) {
+			b.flags |= DET_BYTE_FROM_BEGIN;
+		} else if (strcmp(a[i], "from_end") == 0) {
+			b.flags |= DET_BYTE_FROM_END;
+		} else if (strncmp(a[i], "post_offset", 11) == 0 &&
+			   isspace((unsigned char)a[i][11])) {
+			int64_t po;
+
+			if (rp_int(rp_trim(a[i] + 12), -65535, 65535, &po) != 0)
+				return rp_fail(p, SW_E_INVAL, "%s: bad post_offset '%s'", kw,
+					       rp_trim(a[i] + 12));
+			b.post_offset = (int32_t)po;
+		} else {
+			return rp_fail(p, SW_E_INVAL, "%s: unknown option '%s'", kw, a[i]);
+		}
+	}
+	if ((b.flags & DET_BYTE_FROM_BEGIN) && (b.flags & DET_BYTE_FROM_END))
+		return rp_fail(p, SW_E_INVAL, "%s: from_beginning and from_end together", kw);
+	if ((r = rp_byte_check(p, kw, &b, has_base)) != 0)
+		return r;
+	if ((it = rp_item_add(p, rp_cur_buffer(p), DET_ITEM_BYTE_JUMP)) == NULL)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	it->u.byte = b;
+	return 0;
+}
+
+static int
+kw_byte_extract(struct rp *p, const char *kw, char *v)
+{
+	char *a[RP_ARGS_MAX], *name;
+	struct det_byte b;
+	struct det_item *it;
+	bool has_base = false;
+	int n, i, r;
+	int64_t off;
+
+	memset(&b, 0, sizeof(b));
+	b.multiplier = 1;
+	b.value.var = b.offset.var = -1;
+	if ((n = rp_split(v, ',', a, RP_ARGS_MAX)) < 3)
+		return rp_fail(p, SW_E_INVAL, "%s: expected 'bytes, offset, name'", kw);
+	if ((r = rp_nbytes(p, kw, a[0], &b)) != 0)
+		return r;
+	if (rp_int(a[1], -65535, 65535, &off) != 0)
+		return rp_fail(p, SW_E_INVAL, "%s: bad offset '%s'", kw, a[1]);
+	b.offset.v = off;
+	name = a[2];
+	if (!isalpha((unsigned char)name[0]) && name[0] != '_')
+		return rp_fail(p, SW_E_INVAL, "%s: bad variable name '%s'", kw, name);
+	for (const char *q = name; *q != '\0'; q++)
+		if (!isalnum((unsigned char)*q) && *q != '_' && *q != '-' && *q != '.')
+			return rp_fail(p, SW_E_INVAL, "%s: bad variable name '%s'", kw, name);
+	if (rp_var_find(p, name) >= 0)
+		return rp_fail(p, SW_E_INVAL, "%s: variable '%s' defined twice", kw, name);
+	if (p->r->nvars >= RP_VARS_MAX)
+		return rp_fail(p, SW_E_INVAL, "%s: more than %d variables", kw, RP_VARS_MAX);
+	for (i = 3; i < n; i++) {
+		if ((r = rp_byte_opt(p, kw, a[i], &b, &has_base)) < 0)
+			return r;
+		if (r == 0)
+			continue;
+		if (strncmp(a[i], "align", 5) == 0 && isspace((unsigned char)a[i][5])) {
+			char *al = rp_trim(a[i] + 6);
+
+			if (strcmp(al, "2") != 0 && strcmp(al, "4") != 0)
+				return rp_fail(p, SW_E_INVAL, "%s: align must be 2 or 4", kw);
+			if (al[0] == '2')
+				return rp_unsupp(p, "byte_extract:align 2", "align 2 is not "
+									    "supported");
+			b.flags |= DET_BYTE_ALIGN;
+		} else {
+			return rp_fail(p, SW_E_INVAL, "%s: unknown option '%s'", kw, a[i]);
+		}
+	}
+	if ((r = rp_byte_check(p, kw, &b, has_base)) != 0)
+		return r;
+	if ((p->varnames[p->r->nvars] = strdup(name)) == NULL)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	b.var = (int8_t)p->r->nvars++;
+	if ((it = rp_item_add(p, rp_cur_buffer(p), DET_ITEM_BYTE_EXTRACT)) == NULL)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	it->u.byte = b;
+	return 0;
+}
+
+static int
+kw_isdataat(struct rp *p, const char *kw, char *v)
+{
+	char *a[4];
+	struct det_isdataat d;
+	struct det_item *it;
+	int n, i, r;
+
+	memset(&d, 0, sizeof(d));
+	if ((n = rp_split(v, ',', a, 4)) < 1)
+		return rp_fail(p, SW_E_INVAL, "%s: bad value", kw);
+	if (a[0][0] == '!') {
+		d.flags |= DET_ISDATAAT_NEGATED;
+		a[0] = rp_trim(a[0] + 1);
+	}
+	if ((r = rp_value(p, kw, a[0], 0, 65535, &d.at)) != 0)
+		return r;
+	for (i = 1; i < n; i++) {
+		if (strcmp(a[i], "relative") == 0)
+			d.flags |= DET_ISDATAAT_RELATIVE;
+		else if (strcmp(a[i], "rawbytes") != 0)
+			return rp_fail(p, SW_E_INVAL, "%s: unknown option '%s'", kw, a[i]);
+	}
+	if ((it = rp_item_add(p, rp_cur_buffer(p), DET_ITEM_ISDATAAT)) == NULL)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	it->u.isdataat = d;
+	return 0;
+}
+
+/* "N", "<N", ">N", "<=N", ">=N", "!N", "N<>M" (exclusive), "N-M" (inclusive). */
+static int
+rp_size(struct rp *p, const char *kw, char *v, struct det_size *out)
+{
+	struct det_size s = {0, UINT32_MAX, false};
+	int64_t a, b;
+	char *sep;
+
+	if (v[0] == '<' || v[0] == '>') {
+		bool lt = v[0] == '<', eq = v[1] == '=';
+
+		if (rp_int(rp_trim(v + (eq ? 2 : 1)), 0, UINT32_MAX, &a) != 0)
+			goto bad;
+		if (lt) {
+			if (!eq && a == 0)
+				return rp_fail(p, SW_E_INVAL, "%s: '%s' matches nothing", kw, v);
+			s.hi = (uint32_t)(eq ? a : a - 1);
+		} else {
+			if (!eq && a == UINT32_MAX)
+				return rp_fail(p, SW_E_INVAL, "%s: '%s' matches nothing", kw, v);
+			s.lo = (uint32_t)(eq ? a : a + 1);
+		}
+	} else if (v[0] == '!') {
+		if (rp_int(rp_trim(v + 1), 0, UINT32_MAX, &a) != 0)
+			goto bad;
+		s.lo = s.hi = (uint32_t)a;
+		s.negated = true;
+	} else if ((sep = strstr(v, "<>")) != NULL) {
+		*sep = '\0';
+		if (rp_int(rp_trim(v), 0, UINT32_MAX, &a) != 0 ||
+		    rp_int(rp_trim(sep + 2), 0, UINT32_MAX, &b) != 0) {
+			*sep = '<';
+			goto bad;
+		}
+		if (b - a < 2)
+			return rp_fail(p, SW_E_INVAL, "%s: %lld<>%lld matches nothing", kw,
+				       (long long)a, (long long)b);
+		s.lo = (uint32_t)(a + 1);
+		s.hi = (uint32_t)(b - 1);
+	} else if ((sep = strchr(v, '-')) != NULL && sep != v) {
+		*sep = '\0';
+		if (rp_int(rp_trim(v), 0, UINT32_MAX, &a) != 0 ||
+		    rp_int(rp_trim(sep + 1), 0, UINT32_MAX, &b) != 0) {
+			*sep = '-';
+			goto bad;
+		}
+		if (a > b)
+			return rp_fail(p, SW_E_INVAL, "%s: range %lld-%lld is reversed", kw,
+				       (long long)a, (long long)b);
+		s.lo = (uint32_t)a;
+		s.hi = (uint32_t)b;
+	} else {
+		if (rp_int(v, 0, UINT32_MAX, &a) != 0)
+			goto bad;
+		s.lo = s.hi = (uint32_t)a;
+	}
+	*out = s;
+	return 0;
+bad:
+	return rp_fail(p, SW_E_INVAL, "%s: bad value '%s'", kw, v);
+}
+
+static int
+kw_bsize(struct rp *p, const char *kw, char *v)
+{
+	struct det_size s;
+	struct det_item *it;
+	int r;
+
+	if (p->sticky == DET_BUF_PAYLOAD)
+		return rp_fail(p, SW_E_INVAL, "%s: needs a sticky buffer before it", kw);
+	if ((r = rp_size(p, kw, v, &s)) != 0)
+		return r;
+	if ((it = rp_item_add(p, p->sticky, DET_ITEM_BSIZE)) == NULL)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	it->u.bsize = s;
+	return 0;
+}
+
+static int
+kw_dsize(struct rp *p, const char *kw, char *v)
+{
+	if (p->r->has_dsize)
+		return rp_fail(p, SW_E_INVAL, "%s: set twice", kw);
+	p->r->has_dsize = true;
+	return rp_size(p, kw, v, &p->r->dsize);
+}
+
+/* ---- flow, flowbits, flags, threshold ------------------------------------------------------ */
+
+static int
+kw_flow(struct rp *p, const char *kw, char *v)
+{
+	static const struct {
+		const char *name;
+		uint32_t flag;
+	} opts[] = {
+	    {"established", DET_FLOW_ESTABLISHED}, {"not_established", DET_FLOW_NOT_ESTABLISHED},
+	    {"stateless", DET_FLOW_STATELESS},     {"to_server", DET_FLOW_TO_SERVER},
+	    {"from_client", DET_FLOW_TO_SERVER},   {"to_client", DET_FLOW_TO_CLIENT},
+	    {"from_server", DET_FLOW_TO_CLIENT},   {"only_stream", DET_FLOW_ONLY_STREAM},
+	    {"no_stream", DET_FLOW_NO_STREAM},
+	};
+	char *a[12];
+	uint32_t f = 0;
+	int n, i;
+	size_t k;
+
+	if (p->has_flow)
+		return rp_fail(p, SW_E_INVAL, "%s: used twice", kw);
+	p->has_flow = true;
+	if ((n = rp_split(v, ',', a, 12)) < 1)
+		return rp_fail(p, SW_E_INVAL, "%s: too many options", kw);
+	for (i = 0; i < n; i++) {
+		if (strcmp(a[i], "no_frag") == 0 || strcmp(a[i], "only_frag") == 0) {
+			char name[48];
+
+			snprintf(name, sizeof(name), "flow:%s", a[i]);
+			return rp_unsupp(p, name, "flow: no_frag and only_frag are not supported");
+		}
+		for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+			if (strcmp(a[i], opts[k].name) == 0)
+				break;
+		if (k == sizeof(opts) / sizeof(opts[0]))
+			return rp_fail(p, SW_E_INVAL, "%s: unknown option '%s'", kw, a[i]);
+		if (f & opts[k].flag)
+			return rp_fail(p, SW_E_INVAL, "%s: '%s' given twice", kw, a[i]);
+		f |= opts[k].flag;
+	}
+	if ((f & DET_FLOW_TO_SERVER) && (f & DET_FLOW_TO_CLIENT))
+		return rp_fail(p, SW_E_INVAL, "%s: to_server and to_client together", kw);
+	if (__builtin_popcount(f & (DET_FLOW_ESTABLISHED | DET_FLOW_NOT_ESTABLISHED |
+				    DET_FLOW_STATELESS)) > 1)
+		return rp_fail(p, SW_E_INVAL,
+			       "%s: established, not_established and stateless exclude each other",
+			       kw);
+	if ((f & DET_FLOW_ONLY_STREAM) && (f & DET_FLOW_NO_STREAM))
+		return rp_fail(p, SW_E_INVAL, "%s: only_stream and no_stream together", kw);
+	p->r->flow |= f;
+	return 0;
+}
+
+static bool
+rp_bit_name_ok(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
+			return false;
+	return true;
+}
+
+static int
+kw_flowbits(struct rp *p, const char *kw, char *v)
+{
+	static const char *const ops[] = {"set", "isset", "isnotset", "unset", "toggle"};
+	struct det_flowbit fb, *nf;
+	char *a[3], *names, *tok, *save = NULL;
+	int n, op, r;
+	char sep = 0;
+
+	if (v == NULL)
+		return rp_fail(p, SW_E_INVAL, "%s: missing value", kw);
+	if ((n = rp_split(v, ',', a, 3)) < 1 || n > 2)
+		return rp_fail(p, SW_E_INVAL, "%s: expected 'command[,name]'", kw);
+	if (n == 1) {
+		if (strcmp(a[0], "noalert") == 0) {
+			p->r->noalert = true;
+			return 0;
+		}
+		return rp_fail(p, SW_E_INVAL, "%s: '%s' needs a name", kw, a[0]);
+	}
+	for (op = 0; op < 5; op++)
+		if (strcmp(a[0], ops[op]) == 0)
+			break;
+	if (op == 5)
+		return rp_fail(p, SW_E_INVAL, "%s: unknown command '%s'", kw, a[0]);
+	names = a[1];
+	if (strchr(names, '|') != NULL)
+		sep = '|';
+	if (strchr(names, '&') != NULL) {
+		if (sep != 0)
+			return rp_fail(p, SW_E_INVAL, "%s: cannot mix '|' and '&'", kw);
+		sep = '&';
+	}
+	if (sep == '|' && op != DET_FB_ISSET && op != DET_FB_ISNOTSET)
+		return rp_fail(p, SW_E_INVAL, "%s: '|' lists are for isset and isnotset", kw);
+	memset(&fb, 0, sizeof(fb));
+	fb.op = (uint8_t)op;
+	fb.any = sep == '|';
+	{
+		char delim[2] = {sep ? sep : ',', '\0'};
+
+		for (tok = strtok_r(names, delim, &save); tok != NULL;
+		     tok = strtok_r(NULL, delim, &save)) {
+			tok = rp_trim(tok);
+			if (!rp_bit_name_ok(tok)) {
+				r = rp_fail(p, SW_E_INVAL, "%s: bad name '%s'", kw, tok);
+				goto fail;
+			}
+			if ((r = rp_strv_add(p, &fb.names, &fb.n, tok)) != 0)
+				goto fail;
+		}
+	}
+	if (fb.n == 0) {
+		r = rp_fail(p, SW_E_INVAL, "%s: missing name", kw);
+		goto fail;
+	}
+	if ((nf = realloc(p->r->flowbits, (p->r->nflowbits + 1) * sizeof(*nf))) == NULL) {
+		r = rp_fail(p, SW_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	p->r->flowbits = nf;
+	nf[p->r->nflowbits++] = fb;
+	return 0;
+fail:
+	rp_strv_free(fb.names, fb.n);
+	return r;
+}
+
+static int
+rp_flag_bit(char c)
+{
+	switch (c) {
+	case 'F': return SW_TH_FIN;
+	case 'S': return SW_TH_SYN;
+	case 'R': return SW_TH_RST;
+	case 'P': return SW_TH_PSH;
+	case 'A': return SW_TH_ACK;
+	case 'U': return SW_TH_URG;
+	case 'C': case '1': return SW_TH_CWR;
+	case 'E': case '2': return SW_TH_ECE;
+	default: return -1;
+	}
+}
+
+static int
+kw_flags(struct rp *p, const char *kw, char *v)
+{
+	char *a[3], *s;
+	uint8_t flags = 0, ignore = 0;
+	int mode = DET_FLAGS_EXACT, n, bit;
+	bool zero = false;
+
+	if (p->r->has_flags)
+		return rp_fail(p, SW_E_INVAL, "%s: set twice", kw);
+	if ((n = rp_split(v, ',', a, 3)) < 1 || n > 2 || a[0][0] == '\0')
+		return rp_fail(p, SW_E_INVAL, "%s: expected '[+*!]FLAGS[,IGNORED]'", kw);
+	for (s = a[0]; *s != '\0'; s++) {
+		char c = (char)toupper((unsigned char)*s);
+
+		if (c == '+' || c == '*' || c == '!') {
+			int m = c == '+' ? DET_FLAGS_ALL : c == '*' ? DET_FLAGS_ANY : DET_FLAGS_NOT;
+
+			if (mode != DET_FLAGS_EXACT)
+				return rp_fail(p, SW_E_INVAL, "%s: more than one modifier", kw);
+			mode = m;
+		} else if (c == '0') {
+			zero = true;
+		} else if (c == ' ') {
+			continue;
+		} else if ((bit = rp_flag_bit(c)) >= 0) {
+			flags |= (uint8_t)bit;
+		} else {
+			return rp_fail(p, SW_E_INVAL, "%s: unknown flag '%c'", kw, *s);
+		}
+	}
+	if (zero && (flags != 0 || mode != DET_FLAGS_EXACT))
+		return rp_fail(p, SW_E_INVAL, "%s: 0 cannot be combined with flags or modifiers",
+			       kw);
+	if (!zero && flags == 0)
+		return rp_fail(p, SW_E_INVAL, "%s: no flags", kw);
+	if (n == 2) {
+		for (s = a[1]; *s != '\0'; s++) {
+			if (*s == ' ')
+				continue;
+			if ((bit = rp_flag_bit((char)toupper((unsigned char)*s))) < 0)
+				return rp_fail(p, SW_E_INVAL, "%s: unknown flag '%c' in the ignore "
+							      "list", kw, *s);
+			ignore |= (uint8_t)bit;
+		}
+	}
+	p->r->has_flags = true;
+	p->r->flags = flags;
+	p->r->flags_mask = (uint8_t)~ignore;
+	p->r->flags_mode = (uint8_t)mode;
+	return 0;
+}
+
+static int
+rp_threshold(struct rp *p, const char *kw, char *v, struct det_threshold *th, bool is_df)
+{
+	char *a[8];
+	int n, i;
+	bool has_type = false, has_track = false, has_count = false, has_secs = false;
+
+	if ((n = rp_split(v, ',', a, 8)) < 1)
+		return rp_fail(p, SW_E_INVAL, "%s: too many options", kw);
+	memset(th, 0, sizeof(*th));
+	for (i = 0; i < n; i++) {
+		char *key = a[i], *val = a[i];
+		int64_t num;
+
+		while (*val != '\0' && !isspace((unsigned char)*val))
+			val++;
+		if (*val != '\0')
+			*val++ = '\0';
+		val = rp_trim(val);
+		if (strcmp(key, "type") == 0 && !is_df && !has_type) {
+			has_type = true;
+			if (strcmp(val, "limit") == 0)
+				th->type = DET_TH_LIMIT;
+			else if (strcmp(val, "threshold") == 0)
+				th->type = DET_TH_THRESHOLD;
+			else if (strcmp(val, "both") == 0)
+				th->type = DET_TH_BOTH;
+			else
+				return rp_fail(p, SW_E_INVAL, "%s: unknown type '%s'", kw, val);
+		} else if (strcmp(key, "track") == 0 && !has_track) {
+			has_track = true;
+			if (strcmp(val, "by_src") == 0)
+				th->track = DET_TRACK_SRC;
+			else if (strcmp(val, "by_dst") == 0)
+				th->track = DET_TRACK_DST;
+			else if (strcmp(val, "by_both") == 0)
+				th->track = DET_TRACK_BOTH;
+			else if (strcmp(val, "by_rule") == 0)
+				th->track = DET_TRACK_RULE;
+			else if (strcmp(val, "by_flow") == 0)
+				return rp_unsupp(p, is_df ? "detection_filter:by_flow"
+							  : "threshold:by_flow",
+						 "track by_flow is not supported");
+			else
+				return rp_fail(p, SW_E_INVAL, "%s: unknown track '%s'", kw, val);
+		} else if (strcmp(key, "count") == 0 && !has_count) {
+			has_count = true;
+			if (rp_int(val, 1, UINT32_MAX, &num) != 0)
+				return rp_fail(p, SW_E_INVAL, "%s: bad count '%s'", kw, val);
+			th->count = (uint32_t)num;
+		} else if (strcmp(key, "seconds") == 0 && !has_secs) {
+			has_secs = true;
+			if (rp_int(val, 1, UINT32_MAX, &num) != 0)
+				return rp_fail(p, SW_E_INVAL, "%s: bad seconds '%s'", kw, val);
+			th->seconds = (uint32_t)num;
+		} else {
+			return rp_fail(p, SW_E_INVAL, "%s: unexpected '%s'", kw, key);
+		}
+	}
+	if (!is_df && !has_type)
+		return rp_fail(p, SW_E_INVAL, "%s: missing type", kw);
+	if (!has_track)
+		return rp_fail(p, SW_E_INVAL, "%s: missing track", kw);
+	if (!has_count)
+		return rp_fail(p, SW_E_INVAL, "%s: missing count", kw);
+	if (!has_secs)
+		return rp_fail(p, SW_E_INVAL, "%s: missing seconds", kw);
+	if (is_df)
+		th->type = DET_TH_DETECTION_FILTER;
+	th->set = true;
+	return 0;
+}
+
+static int
+kw_threshold(struct rp *p, const char *kw, char *v)
+{
+	if (p->has_threshold)
+		return rp_fail(p, SW_E_INVAL, "%s: set twice", kw);
+	p->has_threshold = true;
+	return rp_threshold(p, kw, v, &p->r->threshold, false);
+}
+
+static int
+kw_detection_filter(struct rp *p, const char *kw, char *v)
+{
+	if (p->has_df)
+		return rp_fail(p, SW_E_INVAL, "%s: set twice", kw);
+	p->has_df = true;
+	return rp_threshold(p, kw, v, &p->r->detection_filter, true);
+}
+
+static int
+kw_noalert(struct rp *p, const char *kw, char *v)
+{
+	(void)kw;
+	(void)v;
+	p->r->noalert = true;
+	return 0;
+}
+
+static int
+kw_app_layer_protocol(struct rp *p, const char *kw, char *v)
+{
+	int code = 0;
+
+	if (p->r->alproto != NULL)
+		return rp_fail(p, SW_E_INVAL, "%s: set twice", kw);
+	if (*v == '!') {
+		p->r->alproto_negated = true;
+		v = rp_trim(v + 1);
+	}
+	if (!rp_bit_name_ok(v))
+		return rp_fail(p, SW_E_INVAL, "%s: bad protocol '%s'", kw, v);
+	if ((p->r->alproto = rp_strdup(p, v, &code)) == NULL)
+		return code;
+	for (char *q = p->r->alproto; *q != '\0'; q++)
+		*q = (char)tolower((unsigned char)*q);
+	return 0;
+}
+
+/* name is "layer.event" as our stages name them; the rule may drop the "layer." part when that
+ * leaves no doubt. 1 exact, 2 suffix, 0 no match. */
+static int
+rp_event_match(const char *full, const char *name)
+{
+	const char *dot;
+
+	if (strcmp(full, "none") == 0 || strcmp(full, "unknown") == 0)
+		return 0;
+	if (strcasecmp(full, name) == 0)
+		return 1;
+	if ((dot = strchr(full, '.')) != NULL && strcasecmp(dot + 1, name) == 0)
+		return 2;
+	return 0;
+}
+
+static int
+kw_event(struct rp *p, const char *kw, char *v)
+{
+	int kind, id = -1, k, i, m, nsuffix = 0, skind = -1, sid = -1;
+	bool stream = strcmp(kw, "stream-event") == 0;
+
+	if (p->r->event_kind >= 0)
+		return rp_fail(p, SW_E_INVAL, "%s: only one event per rule", kw);
+	for (k = 0; k < DETECT_EVENT_MAX && id < 0; k++) {
+		int max;
+		const char *(*fn)(int);
+
+		if (stream != (k == DETECT_EVENT_STREAM))
+			continue;
+		switch (k) {
+		case DETECT_EVENT_DECODE: max = DECODE_EV_MAX; fn = decode_event_name; break;
+		case DETECT_EVENT_DEFRAG: max = DEFRAG_EV_MAX; fn = defrag_event_name; break;
+		default: max = STREAM_EV_MAX; fn = stream_event_name; break;
+		}
+		for (i = 1; i < max; i++) {
+			if ((m = rp_event_match(fn(i), v)) == 1) {
+				kind = k;
+				id = i;
+				break;
+			}
+			if (m == 2) {
+				nsuffix++;
+				skind = k;
+				sid = i;
+			}
+		}
+		if (id >= 0)
+			break;
+	}
+	if (id < 0) {
+		if (nsuffix > 1)
+			return rp_fail(p, SW_E_INVAL, "%s: '%s' is ambiguous, name the layer", kw, v);
+		if (nsuffix == 0)
+			return rp_fail(p, SW_E_INVAL, "%s: unknown event '%s'", kw, v);
+		kind = skind;
+		id = sid;
+	}
+	p->r->event_kind = kind;
+	p->r->event_id = id;
+	return 0;
+}
+
+/* ---- the keyword table --------------------------------------------------------------------- */
+
+enum rp_value_rule {
+	RP_V_NONE = 0, /* takes no value */
+	RP_V_NEED = 1, /* needs one */
+	RP_V_OPT = 2,  /* either */
+};
+
+struct rp_keyword {
+	const char *name;
+	int (*fn)(struct rp *p, const char *kw, char *v);
+	int value;
+};
+
+static const struct rp_keyword rp_keywords[] = {
+    {"msg", kw_msg, RP_V_NEED},
+    {"sid", kw_sid, RP_V_NEED},
+    {"rev", kw_rev, RP_V_NEED},
+    {"gid", kw_gid, RP_V_NEED},
+    {"classtype", kw_classtype, RP_V_NEED},
+    {"priority", kw_priority, RP_V_NEED},
+    {"reference", kw_reference, RP_V_NEED},
+    {"metadata", kw_metadata, RP_V_NEED},
+    {"target", kw_target, RP_V_NEED},
+    {"content", kw_content, RP_V_NEED},
+    {"uricontent", kw_uricontent, RP_V_NEED},
+    {"nocase", kw_nocase, RP_V_NONE},
+    {"rawbytes", kw_rawbytes, RP_V_NONE},
+    {"depth", kw_position, RP_V_NEED},
+    {"offset", kw_position, RP_V_NEED},
+    {"distance", kw_position, RP_V_NEED},
+    {"within", kw_position, RP_V_NEED},
+    {"startswith", kw_startswith, RP_V_NONE},
+    {"endswith", kw_endswith, RP_V_NONE},
+    {"fast_pattern", kw_fast_pattern, RP_V_OPT},
+    {"pkt_data", kw_pkt_data, RP_V_NONE},
+    {"pcre", kw_pcre, RP_V_NEED},
+    {"byte_test", kw_byte_test, RP_V_NEED},
+    {"byte_jump", kw_byte_jump, RP_V_NEED},
+    {"byte_extract", kw_byte_extract, RP_V_NEED},
+    {"isdataat", kw_isdataat, RP_V_NEED},
+    {"bsize", kw_bsize, RP_V_NEED},
+    {"dsize", kw_dsize, RP_V_NEED},
+    {"flow", kw_flow, RP_V_NEED},
+    {"flowbits", kw_flowbits, RP_V_NEED},
+    {"flags", kw_flags, RP_V_NEED},
+    {"threshold", kw_threshold, RP_V_NEED},
+    {"detection_filter", kw_detection_filter, RP_V_NEED},
+    {"noalert", kw_noalert, RP_V_NONE},
+    {"app-layer-protocol", kw_app_layer_protocol, RP_V_NEED},
+    {"decode-event", kw_event, RP_V_NEED},
+    {"stream-event", kw_event, RP_V_NEED},
+    {NULL, NULL, 0},
+};
+
+/* Suricata keywords we know of but do not verify: "not supported" rather than "unknown". */
+static const char *const rp_known_unsupported[] = {
+    "itype", "icode", "icmp_id", "icmp_seq", "ttl", "tos", "id", "ipopts", "fragbits",
+    "fragoffset", "ip_proto", "ack", "seq", "window", "tcp.mss", "tcp.hdr", "urilen",
+    "filemagic", "filestore", "filename", "fileext", "filesize", "filemd5", "filesha1",
+    "filesha256", "lua", "luajit", "dataset", "datarep", "xbits", "hostbits", "tag",
+    "base64_decode", "base64_data", "byte_math", "replace", "http.request_line",
+    "http.response_line", "http.header.raw", "http.header_names", "http.accept",
+    "http.referer", "http.connection", "http.start", "http.host.raw", "http.location",
+    "http.server", "http.content_len", "tls.version", "tls.subject", "tls.issuerdn",
+    "tls.fingerprint", "tls.store", "tls_cert_notbefore", "tls_cert_notafter",
+    "tls_cert_expired", "tls_cert_valid", "ssh.proto", "ssh.software", "ssh_proto",
+    "ssh.protoversion", "ssh.softwareversion", "ssl_version", "ssl_state", "dns.opcode",
+    "dns.answer.name", "dns.queries.rrname", "smb.named_pipe", "smb.share", "krb5_msg_type",
+    "dce_iface", "dce_opnum", "dce_stub_data", "to_md5", "to_sha256", "to_lowercase",
+    "dotprefix", "strip_whitespace", "compress_whitespace", "url_decode", "pcrexform",
+    "xor", "entropy", "iprep", "stream_size", "sameip", "geoip", "asn1", "rpc",
+    "prefilter", "ja4.hash", "quic.sni", "http2.header", "requires", "config", "absent",
+    NULL,
+};
+
+/* ---- the rule header ----------------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	uint8_t proto;
+} rp_app_protos[] = {
+    {"ssh", 6},    {"smtp", 6},  {"ftp", 6},  {"ftp-data", 6}, {"smb", 6},   {"imap", 6},
+    {"pop3", 6},   {"rdp", 6},   {"mqtt", 6}, {"http2", 6},    {"rfb", 6},   {"modbus", 6},
+    {"dnp3", 6},   {"pgsql", 6}, {"telnet", 6}, {"websocket", 6}, {"irc", 6},
+    {"snmp", 17},  {"ntp", 17},  {"dhcp", 17}, {"quic", 17},  {"tftp", 17}, {"ike", 17},
+    {"ikev2", 17}, {"bittorrent-dht", 17},
+    {"dcerpc", 0}, {"krb5", 0},  {"sip", 0},  {"nfs", 0},     {"enip", 0},
+};
+
+/* Splits the header into whitespace-separated words; spaces inside [ ] are kept. */
+static int
+rp_header_words(char *h, char **w, int max)
+{
+	int n = 0, depth = 0;
+
+	while (*h != '\0') {
+		while (isspace((unsigned char)*h))
+			h++;
+		if (*h == '\0')
+			break;
+		if (n == max)
+			return -1;
+		w[n++] = h;
+		for (; *h != '\0'; h++) {
+			if (*h == '[')
+				depth++;
+			else if (*h == ']' && depth > 0)
+				depth--;
+			else if (isspace((unsigned char)*h) && depth == 0)
+				break;
+		}
+		if (*h != '\0')
+			*h++ = '\0';
+	}
+	return n;
+}
+
+static int
+rp_header(struct rp *p, char *h)
+{
+	struct det_rule *r = p->r;
+	char *w[8], err[200];
+	int n, rc;
+	size_t i;
+
+	if ((n = rp_header_words(h, w, 8)) != 7)
+		return rp_fail(p, SW_E_INVAL, "header: expected 'action proto src sport -> dst "
+					      "dport', got %d words", n < 0 ? 8 : n);
+	if (strcmp(w[0], "alert") == 0)
+		r->action = DET_ACT_ALERT;
+	else if (strcmp(w[0], "pass") == 0)
+		r->action = DET_ACT_PASS;
+	else if (strcmp(w[0], "drop") == 0)
+		r->action = DET_ACT_DROP;
+	else if (strcmp(w[0], "reject") == 0 || strcmp(w[0], "rejectsrc") == 0 ||
+		 strcmp(w[0], "rejectdst") == 0 || strcmp(w[0], "rejectboth") == 0)
+		r->action = DET_ACT_REJECT;
+	else
+		return rp_fail(p, SW_E_INVAL, "unknown action '%s'", w[0]);
+
+	for (char *q = w[1]; *q != '\0'; q++)
+		*q = (char)tolower((unsigned char)*q);
+	r->app_proto = APP_NONE;
+	if (strcmp(w[1], "ip") == 0 || strcmp(w[1], "any") == 0) {
+		r->proto = 0;
+	} else if (strcmp(w[1], "tcp") == 0) {
+		r->proto = 6;
+	} else if (strcmp(w[1], "tcp-pkt") == 0) {
+		r->proto = 6;
+		r->flow |= DET_FLOW_NO_STREAM;
+	} else if (strcmp(w[1], "tcp-stream") == 0) {
+		r->proto = 6;
+		r->flow |= DET_FLOW_ONLY_STREAM;
+	} else if (strcmp(w[1], "udp") == 0) {
+		r->proto = 17;
+	} else if (strcmp(w[1], "icmp") == 0) {
+		r->proto = 1;
+		r->icmp_any = true;
+	} else if (strcmp(w[1], "http") == 0 || strcmp(w[1], "http1") == 0) {
+		r->proto = 6;
+		r->app_proto = APP_HTTP;
+	} else if (strcmp(w[1], "tls") == 0 || strcmp(w[1], "ssl") == 0) {
+		r->proto = 6;
+		r->app_proto = APP_TLS;
+	} else if (strcmp(w[1], "dns") == 0) {
+		r->proto = 0;
+		r->app_proto = APP_DNS;
+	} else {
+		if (!rp_bit_name_ok(w[1]) || !isalpha((unsigned char)w[1][0]))
+			return rp_fail(p, SW_E_INVAL, "unknown protocol '%s'", w[1]);
+		r->proto = 0;
+		for (i = 0; i < sizeof(rp_app_protos) / sizeof(rp_app_protos[0]); i++)
+			if (strcmp(rp_app_protos[i].name, w[1]) == 0)
+				r->proto = rp_app_protos[i].proto;
+		if ((r->app_name = rp_strdup(p, w[1], &rc)) == NULL)
+			return rc;
+	}
+
+	if (strcmp(w[4], "->") == 0)
+		r->bidir = false;
+	else if (strcmp(w[4], "<>") == 0)
+		r->bidir = true;
+	else
+		return rp_fail(p, SW_E_INVAL, "bad direction '%s'", w[4]);
+
+	err[0] = '\0';
+	if ((rc = det_parse_addr(p->vars, w[2], &r->src, err, sizeof(err))) != 0 ||
+	    (rc = det_parse_port(p->vars, w[3], &r->sport, err, sizeof(err))) != 0 ||
+	    (rc = det_parse_addr(p->vars, w[5], &r->dst, err, sizeof(err))) != 0 ||
+	    (rc = det_parse_port(p->vars, w[6], &r->dport, err, sizeof(err))) != 0)
+		return rp_fail(p, rc, "%s", rc == SW_E_NOMEM ? "out of memory" : err);
+	return 0;
+}
+
+/* ---- the options --------------------------------------------------------------------------- */
+
+static int
+rp_option(struct rp *p, char *name, char *value)
+{
+	const struct rp_keyword *k;
+	size_t i;
+
+	for (char *q = name; *q != '\0'; q++)
+		*q = (char)tolower((unsigned char)*q);
+	for (k = rp_keywords; k->name != NULL; k++)
+		if (strcmp(k->name, name) == 0)
+			break;
+	if (k->name == NULL) {
+		char reason[128];
+
+		if (rp_sticky_find(name) >= 0) {
+			if (value != NULL)
+				return rp_fail(p, SW_E_INVAL, "%s: takes no value", name);
+			return kw_sticky(p, name, NULL);
+		}
+		if (det_buffer_by_modifier(name) >= 0) {
+			if (value != NULL)
+				return rp_fail(p, SW_E_INVAL, "%s: takes no value", name);
+			return kw_modifier(p, name, NULL);
+		}
+		for (i = 0; rp_known_unsupported[i] != NULL; i++)
+			if (strcmp(rp_known_unsupported[i], name) == 0)
+				break;
+		if (rp_known_unsupported[i] != NULL)
+			snprintf(reason, sizeof(reason), "keyword '%.60s' is not supported", name);
+		else
+			snprintf(reason, sizeof(reason), "unknown keyword '%.60s'", name);
+		return rp_unsupp(p, name, reason);
+	}
+	if (k->value == RP_V_NONE && value != NULL)
+		return rp_fail(p, SW_E_INVAL, "%s: takes no value", name);
+	if (k->value == RP_V_NEED && (value == NULL || *value == '\0'))
+		return rp_fail(p, SW_E_INVAL, "%s: missing value", name);
+	return k->fn(p, k->name, value);
+}
+
+/*
+ * Walks "key:value; key; ..." up to the end of s. A ';' ends an option unless it is escaped
+ * or inside double quotes; a backslash protects the character after it either way.
+ */
+static int
+rp_options(struct rp *p, char *s)
+{
+	for (;;) {
+		char *name, *value = NULL, *q;
+		bool quoted = false;
+
+		while (isspace((unsigned char)*s))
+			s++;
+		if (*s == '\0')
+			return 0;
+		name = s;
+		while (*s != '\0' && *s != ':' && *s != ';')
+			s++;
+		if (*s == '\0') {
+			rp_trim(name);
+			return rp_fail(p, SW_E_INVAL, "%.60s: no terminating ';'", name);
+		}
+		if (*s == ':') {
+			*s++ = '\0';
+			value = s;
+			for (q = s; *q != '\0'; q++) {
+				if (*q == '\\' && q[1] != '\0')
+					q++;
+				else if (*q == '"')
+					quoted = !quoted;
+				else if (*q == ';' && !quoted)
+					break;
+			}
+			name = rp_trim(name);
+			if (*q == '\0')
+				return rp_fail(p, SW_E_INVAL, quoted ? "%.60s: unterminated quote"
+								     : "%.60s: no terminating ';'",
+					       name);
+			*q = '\0';
+			s = q + 1;
+			value = rp_trim(value);
+		} else {
+			*s++ = '\0';
+			name = rp_trim(name);
+		}
+		if (*name == '\0')
+			return rp_fail(p, SW_E_INVAL, "empty option");
+		{
+			int r = rp_option(p, name, value);
+
+			if (r != 0)
+				return r;
+		}
+	}
+}
+
+/* ---- after the options --------------------------------------------------------------------- */
+
+static bool
+rp_item_relative(const struct det_item *it)
+{
+	switch (it->kind) {
+	case DET_ITEM_PCRE: return (it->u.pcre.flags & DET_PCRE_RELATIVE) != 0;
+	case DET_ITEM_BYTE_TEST:
+	case DET_ITEM_BYTE_JUMP:
+	case DET_ITEM_BYTE_EXTRACT: return (it->u.byte.flags & DET_BYTE_RELATIVE) != 0;
+	case DET_ITEM_ISDATAAT: return (it->u.isdataat.flags & DET_ISDATAAT_RELATIVE) != 0;
+	default: return false;
+	}
+}
+
+static const char *
+rp_item_name(int kind)
+{
+	static const char *const names[] = {"content", "pcre", "byte_test", "byte_jump",
+					    "byte_extract", "isdataat", "bsize"};
+
+	return kind >= 0 && kind <= DET_ITEM_BSIZE ? names[kind] : "item";
+}
+
+/* Moves the lists' buffers to their final ids (file.data, http.header by direction) and merges
+ * lists that end up on the same buffer. */
+static int
+rp_remap(struct rp *p)
+{
+	struct det_rule *r = p->r;
+	bool to_client = (r->flow & DET_FLOW_TO_CLIENT) != 0;
+	bool to_server = (r->flow & DET_FLOW_TO_SERVER) != 0;
+	uint32_t i, j;
+
+	for (i = 0; i < r->nlists; i++) {
+		if (r->lists[i].buffer == RP_BUF_FILE_DATA)
+			r->lists[i].buffer = to_server ? DET_BUF_HTTP_REQ_BODY
+						       : DET_BUF_HTTP_RESP_BODY;
+		else if (r->lists[i].buffer == DET_BUF_HTTP_HEADER && to_client)
+			r->lists[i].buffer = DET_BUF_HTTP_RESP_HEADER;
+	}
+	for (i = 0; i < r->nlists; i++) {
+		for (j = i + 1; j < r->nlists; j++) {
+			struct det_list *a = &r->lists[i], *b = &r->lists[j];
+			struct det_item *ni;
+
+			if (a->buffer != b->buffer)
+				continue;
+			if ((ni = realloc(a->items, (a->n + b->n) * sizeof(*ni))) == NULL)
+				return rp_fail(p, SW_E_NOMEM, "out of memory");
+			memcpy(ni + a->n, b->items, b->n * sizeof(*ni));
+			a->items = ni;
+			a->n += b->n;
+			free(b->items);
+			memmove(b, b + 1, (r->nlists - j - 1) * sizeof(*b));
+			r->nlists--;
+			j--;
+		}
+	}
+	return 0;
+}
+
+/* Pattern strength as in Suricata's fast pattern choice: distinct bytes weigh more. */
+static uint32_t
+rp_strength(const struct det_content *c)
+{
+	uint8_t seen[256] = {0};
+	uint32_t s = 0, i;
+
+	for (i = 0; i < c->len; i++) {
+		uint8_t b = c->pat[i];
+
+		if (c->flags & DET_C_NOCASE)
+			b = (uint8_t)tolower(b);
+		if (!seen[b]) {
+			seen[b] = 1;
+			s += isalpha(b) ? 3 : (isprint(b) && b != ' ') ? 4 : 6;
+		} else {
+			s += 1;
+		}
+	}
+	return s;
+}
+
+/* Suricata ranks the buffers: the app-layer ones first, then the payload, then http.method. */
+static int
+rp_buffer_rank(int buffer)
+{
+	if (buffer == DET_BUF_HTTP_METHOD)
+		return 0;
+	if (buffer == DET_BUF_PAYLOAD)
+		return 1;
+	return 2;
+}
+
+static void
+rp_choose_fast(struct rp *p)
+{
+	struct det_rule *r = p->r;
+	int best_l = -1, best_i = -1, best_rank = -1;
+	uint32_t best_len = 0, best_str = 0, i, j;
+
+	r->fp_list = r->fp_item = -1;
+	for (i = 0; i < r->nlists; i++) {
+		for (j = 0; j < r->lists[i].n; j++) {
+			const struct det_item *it = &r->lists[i].items[j];
+			const struct det_content *c = &it->u.content;
+			uint32_t len, str;
+			int rank;
+
+			if (it->kind != DET_ITEM_CONTENT)
+				continue;
+			if (c->flags & DET_C_FAST) {
+				r->fp_list = (int)i;
+				r->fp_item = (int)j;
+				return;
+			}
+			if (c->flags & DET_C_NEGATED)
+				continue;
+			rank = rp_buffer_rank(r->lists[i].buffer);
+			len = c->len;
+			if (rank < best_rank || (rank == best_rank && len < best_len))
+				continue;
+			str = rp_strength(c);
+			if (rank == best_rank && len == best_len && str <= best_str)
+				continue;
+			best_l = (int)i;
+			best_i = (int)j;
+			best_rank = rank;
+			best_len = len;
+			best_str = str;
+		}
+	}
+	r->fp_list = best_l;
+	r->fp_item = best_i;
+}
+
+static int
+rp_finish(struct rp *p)
+{
+	struct det_rule *r = p->r;
+	uint32_t i, j;
+	int rc;
+
+	if (!p->has_sid)
+		return rp_fail(p, SW_E_INVAL, "sid: missing");
+	if ((rc = rp_remap(p)) != 0)
+		return rc;
+	for (i = 0; i < r->nlists; i++) {
+		const struct det_list *l = &r->lists[i];
+		const struct det_buffer_info *bi = &det_buffers[l->buffer];
+		bool before = false;
+
+		if (l->buffer != DET_BUF_PAYLOAD) {
+			if (r->app_name != NULL) {
+				char name[48];
+
+				snprintf(name, sizeof(name), "%s", bi->name);
+				snprintf(p->err->keyword, sizeof(p->err->keyword), "%s", name);
+				return rp_fail(p, SW_E_UNSUPP, "%s: not available in %s rules",
+					       bi->name, r->app_name);
+			}
+			if (r->app_proto != APP_NONE && r->app_proto != bi->app_proto)
+				return rp_fail(p, SW_E_INVAL, "%s: rule protocol is %s", bi->name,
+					       app_proto_name(r->app_proto));
+			if ((r->proto == 17 && bi->app_proto != APP_DNS) || r->proto == 1)
+				return rp_fail(p, SW_E_INVAL, "%s: rule protocol is %s", bi->name,
+					       r->proto == 1 ? "icmp" : "udp");
+		}
+		for (j = 0; j < l->n; j++) {
+			const struct det_item *it = &l->items[j];
+			const struct det_content *c = &it->u.content;
+
+			if (rp_item_relative(it) && !before)
+				return rp_fail(p, SW_E_INVAL,
+					       "%s: relative but no previous match in %s",
+					       rp_item_name(it->kind), bi->name);
+			if (it->kind != DET_ITEM_BSIZE)
+				before = true;
+			if (it->kind != DET_ITEM_CONTENT || !(c->flags & DET_C_FAST))
+				continue;
+			if ((c->flags & DET_C_NEGATED) &&
+			    (c->flags & (DET_C_OFFSET | DET_C_DEPTH | DET_C_DISTANCE | DET_C_WITHIN)))
+				return rp_fail(p, SW_E_INVAL, "fast_pattern: cannot be used on a "
+							      "negated content with a position");
+			if ((c->flags & DET_C_FAST_ONLY) &&
+			    (c->flags & (DET_C_OFFSET | DET_C_DEPTH | DET_C_DISTANCE | DET_C_WITHIN |
+					 DET_C_NEGATED | DET_C_STARTSWITH | DET_C_ENDSWITH)))
+				return rp_fail(p, SW_E_INVAL, "fast_pattern: only cannot be used on a "
+							      "negated or positioned content");
+		}
+	}
+	/* the protocol app buffers imply */
+	if (r->app_proto == APP_NONE && r->app_name == NULL) {
+		for (i = 0; i < r->nlists; i++) {
+			int ap = det_buffers[r->lists[i].buffer].app_proto;
+
+			if (ap == APP_NONE)
+				continue;
+			if (r->app_proto != APP_NONE && r->app_proto != ap)
+				return rp_fail(p, SW_E_INVAL, "%s: a rule cannot mix %s and %s "
+							      "buffers",
+					       det_buffers[r->lists[i].buffer].name,
+					       app_proto_name(r->app_proto), app_proto_name(ap));
+			r->app_proto = ap;
+		}
+	}
+	rp_choose_fast(p);
+	if (!p->has_gid)
+		r->gid = 1;
+	if (!p->has_priority) {
+		const struct det_classtype *ct = NULL;
+
+		if (r->classtype != NULL)
+			ct = det_classes_find(p->classes, r->classtype);
+		r->priority = ct != NULL ? ct->priority : 3;
+	}
+	return 0;
+}
+
+int
+det_rule_parse(const char *text, const char *file, unsigned line, const struct det_vars *vars,
+	       const struct det_classes *classes, struct det_rule **out,
+	       struct det_parse_error *err)
+{
+	struct det_parse_error dummy;
+	struct rp p;
+	char *buf = NULL, *s, *open, *close;
+	int r, i;
+
+	*out = NULL;
+	if (err == NULL)
+		err = &dummy;
+	memset(err, 0, sizeof(*err));
+	memset(&p, 0, sizeof(p));
+	p.err = err;
+	p.vars = vars;
+	p.classes = classes;
+	p.sticky = DET_BUF_PAYLOAD;
+	p.last_buf = -1;
+	if ((p.r = calloc(1, sizeof(*p.r))) == NULL || (buf = strdup(text)) == NULL) {
+		r = rp_fail(&p, SW_E_NOMEM, "out of memory");
+		goto out;
+	}
+	p.r->line = line;
+	p.r->target = -1;
+	p.r->event_kind = -1;
+	p.r->event_id = -1;
+	p.r->fp_list = p.r->fp_item = -1;
+	if (file != NULL && (p.r->file = strdup(file)) == NULL) {
+		r = rp_fail(&p, SW_E_NOMEM, "out of memory");
+		goto out;
+	}
+	s = rp_trim(buf);
+	if ((open = strchr(s, '(')) == NULL) {
+		r = rp_fail(&p, SW_E_INVAL, "no '(' options");
+		goto out;
+	}
+	close = s + strlen(s) - 1;
+	if (close <= open || *close != ')') {
+		r = rp_fail(&p, SW_E_INVAL, "no ')' at the end of the rule");
+		goto out;
+	}
+	*open = '\0';
+	*close = '\0';
+	if ((r = rp_header(&p, s)) != 0)
+		goto out;
+	if ((r = rp_options(&p, open + 1)) != 0)
+		goto out;
+	if ((r = rp_finish(&p)) != 0)
+		goto out;
+	*out = p.r;
+	p.r = NULL;
+	r = 0;
+out:
+	for (i = 0; i < RP_VARS_MAX; i++)
+		free(p.varnames[i]);
+	free(buf);
+	det_rule_free(p.r);
+	return r;
+}

@@ -1,0 +1,533 @@
+/* tests/unit/detect/test_engine.c: the rule engine on hand-made inspections: stream chunks of a
+ * TCP flow (contents split across chunks, positions relative to the stream start, backtracking,
+ * byte_*, pcre, isdataat), packets (dsize, flags, header), app-layer messages (sticky buffers,
+ * startswith/endswith, bsize), flowbits, thresholds, pass rules, events, and the database
+ * cache. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "detect/detect.h"
+#include "unit.h"
+
+#define MAX_ALERTS 256
+
+static uint32_t alerts[MAX_ALERTS];
+static const struct app_msg *alert_msgs[MAX_ALERTS];
+static enum flow_dir alert_dirs[MAX_ALERTS];
+static int nalerts;
+static char tmpdir[] = "/tmp/sw-detect-XXXXXX";
+
+static void
+on_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_dir dir, sw_time_t ts,
+	 const struct detect_alert *a, const struct app_msg *msg)
+{
+	(void)arg;
+	(void)f;
+	(void)p;
+	(void)ts;
+	if (nalerts < MAX_ALERTS) {
+		alert_dirs[nalerts] = dir;
+		alert_msgs[nalerts] = msg;
+		alerts[nalerts++] = a->sid;
+	}
+}
+
+static int
+count(uint32_t sid)
+{
+	int n = 0;
+
+	for (int i = 0; i < nalerts; i++)
+		n += alerts[i] == sid;
+	return n;
+}
+
+struct eng {
+	struct detect_engine *e;
+	struct detect_thread *t;
+};
+
+static struct detect_conf conf;
+static char *files[1];
+
+/* Loads rules (text) into an engine and a thread; cache: use the cache directory. */
+static int
+load(struct eng *g, const char *rules, bool cache)
+{
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/test.rules", tmpdir);
+	if ((fp = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(rules, fp);
+	fclose(fp);
+	memset(&conf, 0, sizeof(conf));
+	conf.enabled = true;
+	files[0] = path;
+	conf.cli_only.v = files;
+	conf.cli_only.n = 1;
+	conf.cache_dir = cache ? tmpdir : NULL;
+	conf.stream_window = 2048;
+	conf.backtrack_limit = 3000;
+	memset(g, 0, sizeof(*g));
+	if (detect_engine_new(&conf, 1, &g->e) != 0)
+		return -1;
+	if (detect_thread_new(g->e, 0, on_alert, NULL, &g->t) != 0)
+		return -1;
+	nalerts = 0;
+	return 0;
+}
+
+static void
+unload(struct eng *g)
+{
+	detect_thread_free(g->t);
+	detect_engine_free(g->e);
+}
+
+static void
+flow_init(struct sw_flow *f, uint8_t proto)
+{
+	memset(f, 0, sizeof(*f));
+	f->family = 4;
+	f->proto = proto;
+	inet_pton(AF_INET, "192.168.1.10", f->cli.b);
+	inet_pton(AF_INET, "203.0.113.5", f->srv.b);
+	f->cport = 40000;
+	f->sport = 80;
+	f->state = FLOW_STATE_ESTABLISHED;
+	f->pkts[0] = f->pkts[1] = 1;
+}
+
+/* Feeds the chunks of one direction as a stream starting at offset 0. */
+static void
+stream(struct eng *g, struct sw_flow *f, enum flow_dir dir, const char *const *chunks)
+{
+	uint64_t off = 0;
+
+	for (int i = 0; chunks[i] != NULL; i++) {
+		size_t len = strlen(chunks[i]);
+
+		detect_stream(g->t, f, dir, (const uint8_t *)chunks[i], len, off, 1, NULL);
+		off += len;
+	}
+}
+
+static void
+stream_bytes(struct eng *g, struct sw_flow *f, const uint8_t *p, size_t len)
+{
+	detect_stream(g->t, f, FLOW_TO_SERVER, p, len, 0, 1, NULL);
+}
+
+static void
+test_stream_contents(void)
+{
+	struct eng g;
+	struct sw_flow f;
+	static const char *const split[] = {"GET /ev", "il.php HTTP/1.1\r\n", "Host: x\r\n\r\n",
+					    NULL};
+	static const char *const rel[] = {"axxaxb", NULL};
+
+	UNIT_CHECK(load(&g,
+			"alert tcp any any -> any 80 (msg:\"split\"; content:\"/evil.php\"; "
+			"sid:1;)\n"
+			"alert tcp any any -> any 80 (msg:\"depth ok\"; content:\"GET\"; depth:3; "
+			"sid:2;)\n"
+			"alert tcp any any -> any 80 (msg:\"depth no\"; content:\"evil\"; depth:6; "
+			"sid:3;)\n"
+			"alert tcp any any -> any 80 (msg:\"offset across chunks\"; "
+			"content:\"HTTP/1.1\"; offset:14; depth:8; sid:4;)\n"
+			"alert tcp any any -> any 80 (msg:\"offset no\"; content:\"HTTP/1.1\"; "
+			"offset:15; sid:5;)\n"
+			"alert tcp any any -> any 80 (msg:\"nocase\"; content:\"HOST|3a| X\"; "
+			"nocase; sid:6;)\n"
+			"alert tcp any any -> any 80 (msg:\"case\"; content:\"HOST\"; sid:7;)\n"
+			"alert tcp any any -> any 80 (msg:\"negated\"; content:\"GET\"; "
+			"content:!\"POST\"; sid:8;)\n"
+			"alert tcp any any -> any 80 (msg:\"negated no\"; content:\"GET\"; "
+			"content:!\"/ev\"; sid:9;)\n"
+			"alert tcp any any -> any 80 (msg:\"to_client only\"; "
+			"flow:to_client; content:\"GET\"; sid:10;)\n"
+			"alert tcp any any -> any 81 (msg:\"other port\"; content:\"GET\"; "
+			"sid:11;)\n"
+			"alert tcp any any -> any 80 (msg:\"distance within\"; content:\"/ev\"; "
+			"content:\".php\"; distance:2; within:4; sid:12;)\n"
+			"alert tcp any any -> any 80 (msg:\"within no\"; content:\"/ev\"; "
+			"content:\".php\"; distance:0; within:5; sid:13;)\n",
+			false) == 0,
+		   "stream rules load");
+	flow_init(&f, 6);
+	stream(&g, &f, FLOW_TO_SERVER, split);
+	UNIT_CHECK(count(1) == 1, "a content split across two chunks matches once");
+	UNIT_CHECK(count(2) == 1, "depth 3 finds GET at the stream start");
+	UNIT_CHECK(count(3) == 0, "depth 6 does not reach 'evil' at offset 5..9");
+	UNIT_CHECK(count(4) == 1, "offset/depth count from the stream start across chunks");
+	UNIT_CHECK(count(5) == 0, "offset past the content does not match");
+	UNIT_CHECK(count(6) == 1, "nocase matches other case");
+	UNIT_CHECK(count(7) == 0, "without nocase the case matters");
+	UNIT_CHECK(count(8) >= 1, "a negated content that is absent matches");
+	UNIT_CHECK(count(9) == 0, "a negated content that is present fails the rule");
+	UNIT_CHECK(count(10) == 0, "flow:to_client does not match client data");
+	UNIT_CHECK(count(11) == 0, "the destination port is checked");
+	UNIT_CHECK(count(12) == 1, "distance/within place the second content");
+	UNIT_CHECK(count(13) == 0, "within too small fails");
+	detect_flow_free(g.t, &f);
+	unload(&g);
+
+	UNIT_CHECK(load(&g,
+			"alert tcp any any -> any any (msg:\"backtrack\"; content:\"a\"; "
+			"content:\"b\"; distance:1; within:2; sid:20;)\n"
+			"alert tcp any any -> any any (msg:\"no backtrack hit\"; content:\"a\"; "
+			"content:\"b\"; distance:0; within:1; sid:21;)\n",
+			false) == 0,
+		   "backtracking rules load");
+	flow_init(&f, 6);
+	stream(&g, &f, FLOW_TO_SERVER, rel);
+	UNIT_CHECK(count(20) == 1, "a relative content retries later occurrences of the one before");
+	UNIT_CHECK(count(21) == 0, "no 'b' right after any 'a'");
+	detect_flow_free(g.t, &f);
+	unload(&g);
+}
+
+static void
+test_stream_once(void)
+{
+	struct eng g;
+	struct sw_flow f;
+	static const char *const chunks[] = {"xxMARKERyy", "zz", "zzMARKER", NULL};
+
+	UNIT_CHECK(load(&g, "alert tcp any any -> any any (content:\"MARKER\"; sid:30;)\n", false) ==
+			   0,
+		   "marker rule loads");
+	flow_init(&f, 6);
+	stream(&g, &f, FLOW_TO_SERVER, chunks);
+	UNIT_CHECK(count(30) == 2,
+		   "each occurrence alerts once: the kept end of a chunk is not matched again");
+	detect_flow_free(g.t, &f);
+	unload(&g);
+}
+
+static void
+test_byte_pcre(void)
+{
+	struct eng g;
+	struct sw_flow f;
+	/* "LEN" + 2-byte big-endian length 5 + 5 bytes + "END"; then text "size=0042;" */
+	static const uint8_t bin[] = {'L', 'E', 'N', 0x00, 0x05, 'h', 'e', 'l', 'l',
+				      'o', 'E', 'N', 'D', 's', 'i', 'z', 'e', '=',
+				      '0', '0', '4', '2', ';', 0x01, 0x02, 0x03, 0x04};
+
+	UNIT_CHECK(
+		load(&g,
+		     "alert tcp any any -> any any (msg:\"byte_test\"; content:\"LEN\"; "
+		     "byte_test:2,=,5,0,relative; sid:40;)\n"
+		     "alert tcp any any -> any any (msg:\"byte_test no\"; content:\"LEN\"; "
+		     "byte_test:2,>,5,0,relative; sid:41;)\n"
+		     "alert tcp any any -> any any (msg:\"byte_jump\"; content:\"LEN\"; "
+		     "byte_jump:2,0,relative; content:\"END\"; within:3; sid:42;)\n"
+		     "alert tcp any any -> any any (msg:\"byte_extract\"; content:\"LEN\"; "
+		     "byte_extract:2,0,n,relative; content:\"END\"; distance:n; within:3; sid:43;)\n"
+		     "alert tcp any any -> any any (msg:\"string byte_test\"; content:\"size=\"; "
+		     "byte_test:4,>,41,0,relative,string,dec; sid:44;)\n"
+		     "alert tcp any any -> any any (msg:\"string byte_test no\"; content:\"size=\"; "
+		     "byte_test:4,>,42,0,relative,string,dec; sid:45;)\n"
+		     "alert tcp any any -> any any (msg:\"pcre relative\"; content:\"size=\"; "
+		     "pcre:\"/^[0-9]{4};/R\"; sid:46;)\n"
+		     "alert tcp any any -> any any (msg:\"pcre i\"; pcre:\"/hello/i\"; "
+		     "content:\"LEN\"; sid:47;)\n"
+		     "alert tcp any any -> any any (msg:\"pcre negated\"; content:\"LEN\"; "
+		     "pcre:!\"/goodbye/\"; sid:48;)\n"
+		     "alert tcp any any -> any any (msg:\"isdataat\"; content:\"END\"; "
+		     "isdataat:13,relative; sid:49;)\n"
+		     "alert tcp any any -> any any (msg:\"isdataat no\"; content:\"END\"; "
+		     "isdataat:14,relative; sid:50;)\n"
+		     "alert tcp any any -> any any (msg:\"little endian\"; content:\"|01 02|\"; "
+		     "byte_test:2,=,0x0403,0,relative,little; sid:51;)\n"
+		     "alert tcp any any -> any any (msg:\"bitmask\"; content:\"|01 02|\"; "
+		     "byte_test:1,=,3,0,relative,bitmask 0x0f; sid:52;)\n",
+		     false) == 0,
+		"byte and pcre rules load");
+	flow_init(&f, 6);
+	stream_bytes(&g, &f, bin, sizeof(bin));
+	UNIT_CHECK(count(40) == 1, "byte_test = 5 on the big-endian length");
+	UNIT_CHECK(count(41) == 0, "byte_test > 5 fails");
+	UNIT_CHECK(count(42) == 1, "byte_jump skips the 5 bytes to END");
+	UNIT_CHECK(count(43) == 1, "a byte_extract variable as a distance");
+	UNIT_CHECK(count(44) == 1, "byte_test on decimal text 0042 > 41");
+	UNIT_CHECK(count(45) == 0, "byte_test on decimal text 0042 > 42 fails");
+	UNIT_CHECK(count(46) == 1, "pcre R anchors after the previous content");
+	UNIT_CHECK(count(47) == 1, "pcre i flag");
+	UNIT_CHECK(count(48) == 1, "a negated pcre that does not match");
+	UNIT_CHECK(count(49) == 1, "isdataat relative within the data");
+	UNIT_CHECK(count(50) == 0, "isdataat relative past the end fails");
+	UNIT_CHECK(count(51) == 1, "byte_test little endian");
+	UNIT_CHECK(count(52) == 1, "byte_test with a bitmask");
+	detect_flow_free(g.t, &f);
+	unload(&g);
+}
+
+static void
+packet_init(struct sw_packet *p, uint8_t *buf, const char *payload, uint8_t flags)
+{
+	size_t n = strlen(payload);
+
+	memset(p, 0, sizeof(*p));
+	memcpy(buf + 40, payload, n);
+	p->data = buf;
+	p->caplen = p->wirelen = (uint32_t)(40 + n);
+	p->flags = SW_PKT_IP | SW_PKT_L4;
+	p->family = 4;
+	p->proto = 6;
+	inet_pton(AF_INET, "192.168.1.10", p->src.b);
+	inet_pton(AF_INET, "203.0.113.5", p->dst.b);
+	p->sport = 40000;
+	p->dport = 80;
+	p->payload_off = 40;
+	p->payload_len = (uint32_t)n;
+	p->tcp_flags = flags;
+	p->ts = 1000000;
+}
+
+static void
+test_packet(void)
+{
+	struct eng g;
+	struct sw_flow f;
+	struct sw_packet p;
+	uint8_t buf[256];
+
+	UNIT_CHECK(load(&g,
+			"alert tcp any any -> any 80 (msg:\"syn\"; flags:S; sid:60;)\n"
+			"alert tcp any any -> any 80 (msg:\"syn only\"; flags:S,12; sid:61;)\n"
+			"alert tcp any any -> any 80 (msg:\"dsize\"; dsize:>3; content:\"abc\"; "
+			"sid:62;)\n"
+			"alert tcp any any -> any 80 (msg:\"dsize no\"; dsize:<3; sid:63;)\n"
+			"alert tcp 192.168.0.0/16 any -> !192.168.0.0/16 80 (msg:\"addr\"; "
+			"flags:S; sid:64;)\n"
+			"alert tcp !192.168.0.0/16 any -> any any (msg:\"addr no\"; flags:S; "
+			"sid:65;)\n"
+			"alert tcp any 80 <> any any (msg:\"bidir\"; flags:S; sid:66;)\n"
+			"alert udp any any -> any any (msg:\"udp\"; sid:67;)\n"
+			"alert tcp any any -> any 80 (msg:\"no_stream content\"; "
+			"flow:no_stream; content:\"abcd\"; sid:68;)\n"
+			"alert tcp any any -> any 80 (msg:\"stream content\"; content:\"abcd\"; "
+			"sid:69;)\n",
+			false) == 0,
+		   "packet rules load");
+	flow_init(&f, 6);
+	packet_init(&p, buf, "abcd", 0x02);
+	detect_packet(g.t, &f, FLOW_TO_SERVER, &p, NULL);
+	UNIT_CHECK(count(60) == 1, "flags:S on a SYN");
+	UNIT_CHECK(count(61) == 1, "flags:S,12 ignores CWR and ECE");
+	UNIT_CHECK(count(62) == 1, "dsize:>3 with a content on the packet");
+	UNIT_CHECK(count(63) == 0, "dsize:<3 does not match 4 bytes");
+	UNIT_CHECK(count(64) == 1, "address and negated address");
+	UNIT_CHECK(count(65) == 0, "negated source does not match");
+	UNIT_CHECK(count(66) == 1, "<> matches the other way round");
+	UNIT_CHECK(count(67) == 0, "a udp rule does not see tcp");
+	UNIT_CHECK(count(68) == 1, "flow:no_stream content on the packet");
+	UNIT_CHECK(count(69) == 0, "a stream content is not matched on packets");
+	nalerts = 0;
+	packet_init(&p, buf, "abcd", 0x12);
+	detect_packet(g.t, &f, FLOW_TO_SERVER, &p, NULL);
+	UNIT_CHECK(count(60) == 0, "flags:S does not match SYN+ACK");
+	detect_flow_free(g.t, &f);
+	unload(&g);
+}
+
+static struct app_buf
+ab(const char *s)
+{
+	struct app_buf b = {(const uint8_t *)s, strlen(s)};
+
+	return b;
+}
+
+static void
+test_app(void)
+{
+	struct eng g;
+	struct sw_flow f;
+	struct app_http_txn tx;
+	struct app_dns_msg dns;
+	struct app_msg m;
+
+	UNIT_CHECK(
+		load(&g,
+		     "alert http any any -> any any (msg:\"uri\"; http.uri; content:\"/admin\"; "
+		     "startswith; sid:70;)\n"
+		     "alert http any any -> any any (msg:\"uri endswith\"; http.uri; "
+		     "content:\".php\"; endswith; sid:71;)\n"
+		     "alert http any any -> any any (msg:\"uri endswith no\"; http.uri; "
+		     "content:\"admin\"; endswith; sid:72;)\n"
+		     "alert http any any -> any any (msg:\"host and ua\"; http.host; "
+		     "content:\"evil.example\"; http.user_agent; content:\"curl\"; sid:73;)\n"
+		     "alert http any any -> any any (msg:\"old modifiers\"; content:\"GET\"; "
+		     "http_method; content:\"/admin\"; http_uri; sid:74;)\n"
+		     "alert http any any -> any any (msg:\"bsize\"; http.method; bsize:3; "
+		     "sid:75;)\n"
+		     "alert http any any -> any any (msg:\"stat code\"; http.stat_code; "
+		     "content:\"404\"; sid:76;)\n"
+		     "alert http any any -> any any (msg:\"response to_client\"; flow:to_client; "
+		     "http.stat_code; content:\"404\"; sid:77;)\n"
+		     "alert http any any -> any any (msg:\"no fast pattern\"; "
+		     "flow:established,to_server; sid:78;)\n"
+		     "alert dns any any -> any any (msg:\"dns query\"; dns.query; "
+		     "content:\"evil\"; sid:79;)\n"
+		     "alert http any any -> any any (msg:\"uricontent\"; uricontent:\"login\"; "
+		     "nocase; sid:80;)\n",
+		     false) == 0,
+		"app rules load");
+	flow_init(&f, 6);
+	memset(&tx, 0, sizeof(tx));
+	tx.method = ab("GET");
+	tx.uri = tx.uri_raw = ab("/admin/LOGIN.php");
+	tx.host = ab("www.evil.example");
+	tx.user_agent = ab("curl/8.0");
+	tx.status = 404;
+	memset(&m, 0, sizeof(m));
+	m.kind = APP_MSG_HTTP;
+	m.dir = FLOW_TO_SERVER;
+	m.ts = 5;
+	m.u.http = &tx;
+	detect_app_msg(g.t, &f, &m, "http");
+	UNIT_CHECK(count(70) == 1, "http.uri startswith");
+	UNIT_CHECK(count(71) == 1, "http.uri endswith");
+	UNIT_CHECK(count(72) == 0, "endswith needs the content at the end");
+	UNIT_CHECK(count(73) == 1, "two sticky buffers in one rule");
+	UNIT_CHECK(count(74) == 1, "old content modifiers http_method, http_uri");
+	UNIT_CHECK(count(75) == 1, "bsize on http.method");
+	UNIT_CHECK(count(76) == 1, "http.stat_code");
+	UNIT_CHECK(count(77) == 1, "a response buffer rule with flow:to_client");
+	UNIT_CHECK(count(78) == 1, "a header-only http rule runs once per transaction");
+	UNIT_CHECK(count(79) == 0, "a dns rule does not see http");
+	UNIT_CHECK(count(80) == 1, "uricontent with nocase");
+	for (int i = 0; i < nalerts; i++)
+		if (alerts[i] == 77)
+			UNIT_CHECK(alert_dirs[i] == FLOW_TO_CLIENT,
+				   "a response buffer alert is oriented to_client");
+	UNIT_CHECK(nalerts > 0 && alert_msgs[0] == &m, "the alert carries the message");
+	nalerts = 0;
+	detect_app_msg(g.t, &f, &m, "tls");
+	UNIT_CHECK(count(78) == 0, "a header-only http rule needs the flow to be http");
+
+	memset(&dns, 0, sizeof(dns));
+	dns.qname = ab("c2.evil.example");
+	dns.nquestions = 1;
+	memset(&m, 0, sizeof(m));
+	m.kind = APP_MSG_DNS;
+	m.dir = FLOW_TO_SERVER;
+	m.u.dns = &dns;
+	nalerts = 0;
+	f.proto = 17;
+	f.sport = 53;
+	detect_app_msg(g.t, &f, &m, "dns");
+	UNIT_CHECK(count(79) == 1, "dns.query");
+	detect_flow_free(g.t, &f);
+	unload(&g);
+}
+
+static void
+test_flowbits_threshold(void)
+{
+	struct eng g;
+	struct sw_flow f, f2;
+	static const char *const login[] = {"USER admin\r\n", NULL};
+	static const char *const pass[] = {"PASS secret\r\n", NULL};
+
+	UNIT_CHECK(
+		load(&g,
+		     "alert tcp any any -> any any (msg:\"checker\"; flowbits:isset,user.admin; "
+		     "content:\"PASS\"; sid:91;)\n"
+		     "alert tcp any any -> any any (msg:\"setter\"; content:\"USER admin\"; "
+		     "flowbits:set,user.admin; flowbits:noalert; sid:90;)\n"
+		     "alert tcp any any -> any any (msg:\"isnotset\"; flowbits:isnotset,user.admin; "
+		     "content:\"PASS\"; sid:92;)\n"
+		     "alert tcp any any -> any any (msg:\"limit\"; content:\"X\"; "
+		     "threshold:type limit, track by_src, count 1, seconds 60; sid:93;)\n"
+		     "alert tcp any any -> any any (msg:\"filter\"; content:\"X\"; "
+		     "detection_filter:track by_src, count 2, seconds 60; sid:94;)\n"
+		     "alert tcp any any -> any any (msg:\"threshold\"; content:\"X\"; "
+		     "threshold:type threshold, track by_dst, count 2, seconds 60; sid:95;)\n"
+		     "alert tcp any any -> any any (msg:\"both\"; content:\"X\"; "
+		     "threshold:type both, track by_src, count 2, seconds 60; sid:96;)\n"
+		     "pass tcp any any -> any any (msg:\"pass\"; content:\"PASSME\"; sid:97;)\n"
+		     "alert tcp any any -> any any (msg:\"after pass\"; content:\"PASSME\"; "
+		     "sid:98;)\n",
+		     false) == 0,
+		"flowbits and threshold rules load");
+	flow_init(&f, 6);
+	flow_init(&f2, 6);
+	stream(&g, &f2, FLOW_TO_SERVER, pass);
+	UNIT_CHECK(count(91) == 0 && count(92) == 1, "isset fails and isnotset matches before set");
+	nalerts = 0;
+	stream(&g, &f, FLOW_TO_SERVER, login);
+	UNIT_CHECK(count(90) == 0, "noalert: the setter does not alert");
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"PASS x\r\n", 8, 12, 2, NULL);
+	UNIT_CHECK(count(91) == 1 && count(92) == 0, "isset after set on the same flow");
+	nalerts = 0;
+	for (int i = 0; i < 5; i++) {
+		struct sw_flow fx;
+
+		flow_init(&fx, 6);
+		detect_stream(g.t, &fx, FLOW_TO_SERVER, (const uint8_t *)"X", 1, 0, 10 + i, NULL);
+		detect_flow_free(g.t, &fx);
+	}
+	UNIT_CHECK(count(93) == 1, "threshold limit 1: one alert of five");
+	UNIT_CHECK(count(94) == 3, "detection_filter count 2: alerts from the third match");
+	UNIT_CHECK(count(95) == 2, "threshold count 2: every second match");
+	UNIT_CHECK(count(96) == 1, "threshold both: once per period after 2 matches");
+	nalerts = 0;
+	detect_stream(g.t, &f2, FLOW_TO_SERVER, (const uint8_t *)"PASSME", 6, 100, 3, NULL);
+	UNIT_CHECK(count(98) == 0, "a pass rule that matched stops the alerts of that data");
+	detect_flow_free(g.t, &f);
+	detect_flow_free(g.t, &f2);
+	unload(&g);
+}
+
+static void
+test_cache_and_events(void)
+{
+	struct eng g;
+	struct sw_flow f;
+	static const char *const data[] = {"hello cached world", NULL};
+	const char *rules = "alert tcp any any -> any any (content:\"cached\"; sid:100;)\n"
+			    "alert tcp any any -> any any (content:\"world\"; nocase; sid:101;)\n";
+
+	UNIT_CHECK(load(&g, rules, true) == 0, "first load with a cache");
+	UNIT_CHECK(!detect_engine_summary(g.e)->from_cache, "the first load compiles");
+	unload(&g);
+	UNIT_CHECK(load(&g, rules, true) == 0, "second load with a cache");
+	UNIT_CHECK(detect_engine_summary(g.e)->from_cache, "the second load reads the cache");
+	flow_init(&f, 6);
+	stream(&g, &f, FLOW_TO_SERVER, data);
+	UNIT_CHECK(count(100) == 1 && count(101) == 1, "rules from the cache match");
+	detect_flow_free(g.t, &f);
+	unload(&g);
+}
+
+int
+main(void)
+{
+	char cmd[300];
+
+	sw_log_set_level(SW_LOG_ERROR);
+	if (mkdtemp(tmpdir) == NULL)
+		return 1;
+	test_stream_contents();
+	test_stream_once();
+	test_byte_pcre();
+	test_packet();
+	test_app();
+	test_flowbits_threshold();
+	test_cache_and_events();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		return 1;
+	return unit_done();
+}
