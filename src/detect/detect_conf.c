@@ -8,21 +8,21 @@
 
 #include "detect/detect_int.h"
 
-#ifndef SW_RULEDIR
-#define SW_RULEDIR "/usr/share/spanwatch/rules"
+#ifndef SW_PKGDATADIR
+#define SW_PKGDATADIR "/usr/share/spanwatch"
 #endif
 
 static const struct conf_key detect_keys[] = {
 	{"detect.enabled", CONF_BOOL, offsetof(struct detect_conf, enabled), "true", 0, 0, NULL},
-	{"detect.default-rule-path", CONF_STR, offsetof(struct detect_conf, rule_path), SW_RULEDIR,
+	{"detect.default-rule-path", CONF_STR, offsetof(struct detect_conf, rule_path), SW_PKGDATADIR "/rules",
 	 0, 0, NULL},
 	{"detect.rule-files", CONF_STRLIST, offsetof(struct detect_conf, rule_files),
 	 "[spanwatch.rules, decoder-events.rules, stream-events.rules]", 0, 0, NULL},
 	{"detect.classification-file", CONF_STR,
 	 offsetof(struct detect_conf, classification_file),
-	 SW_SYSCONFDIR "/spanwatch/classification.config", 0, 0, NULL},
+	 SW_PKGDATADIR "/classification.config", 0, 0, NULL},
 	{"detect.reference-config-file", CONF_STR, offsetof(struct detect_conf, reference_file),
-	 SW_SYSCONFDIR "/spanwatch/reference.config", 0, 0, NULL},
+	 SW_PKGDATADIR "/reference.config", 0, 0, NULL},
 	{"detect.cache-dir", CONF_STR, offsetof(struct detect_conf, cache_dir),
 	 "/var/cache/spanwatch", 0, 0, NULL},
 	{"detect.backtrack-limit", CONF_U32, offsetof(struct detect_conf, backtrack_limit), "3000",

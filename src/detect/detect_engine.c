@@ -882,6 +882,8 @@ build_slots(struct detect_engine *e, const struct detect_conf *conf)
 	qsort(e->nofp_stream.byport, e->nofp_stream.nbyport, sizeof(struct det_portent),
 	      portent_cmp);
 
+	if (e->sum.patterns == 0)
+		cache = false; /* nothing to compile */
 	if (cache) {
 		cache_key(sb, key);
 		if ((size_t)snprintf(path, sizeof(path), "%s/rules-%.32s.hsdb", conf->cache_dir,

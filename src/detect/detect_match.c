@@ -739,8 +739,13 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	bool way;
 
 	sw_counter_add(&t->st.candidates, 1);
-	if (in->msg != NULL && ri->app_dir >= 0)
+	if (in->msg != NULL && ri->app_dir >= 0) {
+		/* a DNS message has one direction; an HTTP transaction or a TLS handshake both */
+		if ((in->msg->kind == APP_MSG_DNS || in->msg->kind == APP_MSG_FILE) &&
+		    (int)in->msg->dir != ri->app_dir)
+			return;
 		dir = (enum flow_dir)ri->app_dir;
+	}
 	if (in->f == NULL && (r->flow & (DET_FLOW_ESTABLISHED | DET_FLOW_TO_SERVER |
 					 DET_FLOW_TO_CLIENT)))
 		return;

@@ -819,7 +819,8 @@ eve_format_rule_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw
 		default: eve_fileinfo(&w, msg->u.file); break;
 		}
 	}
-	if (f != NULL && dpi_flow_info(f) != NULL)
+	/* nDPI's verdict as far as it has one when the rule matched */
+	if (f != NULL && dpi_flow_info(f) != NULL && dpi_flow_info(f)->ndpi_proto[0] != '\0')
 		eve_ndpi(&w, dpi_flow_info(f));
 	jw_finish(&w);
 }

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""contrib/bench/rules/genrules.py: writes N Suricata rules of the shape of a published rule set
+(ET Open): mixed http (uri, host, user agent, headers, bodies), dns, tls and tcp stream rules,
+1-3 contents each with positions, some pcre, flow keywords and metadata. Deterministic for a
+seed. Their contents are random words, so on ordinary traffic they are candidates now and then
+and rarely alert, as real rules do.
+
+usage: genrules.py N [--seed S] > file.rules
+"""
+import argparse
+import random
+
+WORDS = ("admin login panel update config backup shell upload download invoice order payment "
+         "cmd exec eval system passwd token session install setup wp plugin theme api v1 v2 "
+         "gate beacon report task check status data file image doc pdf zip jar class loader "
+         "stage drop bot cnc c2 proxy tunnel socks mine pool wallet coin crypt lock ransom key "
+         "note help read decrypt victim id uid guid hwid build version os arch user pass name "
+         "mail smtp imap pop ftp ssh rdp vnc telnet mysql mssql redis mongo elastic kibana "
+         "jenkins tomcat struts spring log4j jndi ldap rmi ognl xss sqli union select from "
+         "where sleep benchmark waitfor delay char concat script alert onerror onload iframe").split()
+TLDS = ["com", "net", "org", "ru", "cn", "top", "xyz", "info", "biz", "io"]
+
+
+def word(rng):
+    return rng.choice(WORDS)
+
+
+def token(rng, lo=4, hi=14):
+    n = rng.randint(lo, hi)
+    s = ""
+    while len(s) < n:
+        s += word(rng) + rng.choice(["", "_", "-", ".", "/", "="])
+    return s[:n]
+
+
+def esc(s):
+    return s.replace("\\", "\\\\").replace('"', '\\"').replace(";", "\\;")
+
+
+def contents(rng, n, nocase_p=0.3):
+    out = []
+    for i in range(n):
+        c = 'content:"%s";' % esc(token(rng))
+        if rng.random() < nocase_p:
+            c += " nocase;"
+        if i > 0 and rng.random() < 0.5:
+            c += " distance:0;"
+            if rng.random() < 0.4:
+                c += " within:%d;" % rng.randint(20, 200)
+        out.append(c)
+    return " ".join(out)
+
+
+def pcre(rng):
+    return ' pcre:"/%s[0-9a-f]{%d,%d}/%s";' % (esc(token(rng, 3, 6)), rng.randint(2, 8),
+                                             rng.randint(9, 32), rng.choice(["", "i", "R", "s"]))
+
+
+def rule(rng, sid):
+    kind = rng.choices(["http", "dns", "tls", "tcp", "udp"], [55, 12, 10, 20, 3])[0]
+    n = rng.choices([1, 2, 3], [40, 40, 20])[0]
+    msg = "BENCH %s %s %s" % (kind.upper(), word(rng), word(rng))
+    opts = []
+    if kind == "http":
+        hdr = 'alert http $HOME_NET any -> $EXTERNAL_NET any'
+        opts.append("flow:established,to_server;")
+        buf = rng.choices(["http.uri", "http.host", "http.user_agent", "http.header",
+                           "http.request_body", "http.method"], [50, 15, 10, 15, 5, 5])[0]
+        if buf == "http.method":
+            opts.append('http.method; content:"%s";' % rng.choice(["POST", "PUT", "DELETE"]))
+            buf = "http.uri"
+        opts.append("%s; %s" % (buf, contents(rng, n)))
+        if rng.random() < 0.15:
+            opts.append(pcre(rng))
+        if rng.random() < 0.2:
+            opts.append('http.host; content:".%s"; endswith;' % rng.choice(TLDS))
+    elif kind == "dns":
+        hdr = 'alert dns $HOME_NET any -> any any'
+        opts.append('dns.query; content:"%s.%s"; nocase; endswith;' %
+                    (token(rng, 5, 12).replace("/", ""), rng.choice(TLDS)))
+    elif kind == "tls":
+        hdr = 'alert tls $HOME_NET any -> $EXTERNAL_NET any'
+        opts.append("flow:established,to_server;")
+        opts.append('tls.sni; content:"%s.%s"; endswith;' %
+                    (token(rng, 5, 12).replace("/", ""), rng.choice(TLDS)))
+    elif kind == "tcp":
+        port = rng.choice(["any", "$HTTP_PORTS", "443", "[1024:]", "445", "8080", "4444"])
+        hdr = 'alert tcp $EXTERNAL_NET %s -> $HOME_NET any' % port
+        opts.append("flow:established,to_client;")
+        opts.append(contents(rng, n))
+        if rng.random() < 0.1:
+            opts.append(pcre(rng))
+        if rng.random() < 0.1:
+            opts.append('content:"|%02x %02x %02x|"; depth:%d;' % (
+                rng.randrange(256), rng.randrange(256), rng.randrange(256), rng.randint(3, 64)))
+    else:
+        hdr = 'alert udp any any -> $HOME_NET %s' % rng.choice(["53", "123", "any", "[1024:]"])
+        opts.append(contents(rng, 1))
+        if rng.random() < 0.3:
+            opts.append("dsize:>%d;" % rng.randint(10, 200))
+    return ('%s (msg:"%s"; %s reference:url,example.com/%d; classtype:trojan-activity; '
+            'sid:%d; rev:%d; metadata:created_at 2026_01_01, signature_severity Major;)' %
+            (hdr, msg, " ".join(opts), sid, sid, rng.randint(1, 9)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("n", type=int)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    rng = random.Random(a.seed)
+    print("# %d generated benchmark rules (contrib/bench/rules/genrules.py, seed %d)" % (a.n, a.seed))
+    for i in range(a.n):
+        print(rule(rng, 8000000 + i))
+
+
+if __name__ == "__main__":
+    main()
