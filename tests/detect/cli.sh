@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# tests/detect/cli.sh: loading rules from the command line and the config (-S only FILE, -s FILE
+# too, detect.rule-files), the load summary of -T with skipped and failed rules named with
+# file:line, the database cache, and SIGHUP reloading the rules while a capture runs (a rule
+# set that cannot be loaded leaves the old one in use).
+. "$(dirname "$0")/../lib.sh"
+tmp=$(mktmp)
+trap 'rm -rf "$tmp"' EXIT
+classes=(--set detect.classification-file="$top_srcdir/conf/classification.config"
+	--set detect.reference-config-file="$top_srcdir/conf/reference.config")
+# sids of the alerts of an EVE file, one per line
+sids() { "$PY" -c 'import json,sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e["event_type"] == "alert":
+        print(e["alert"]["signature_id"])' "$1"; }
+
+cat >"$tmp/a.rules" <<'R'
+alert dns any any -> any any (msg:"a: dns query"; dns.query; content:"demo.example"; endswith; sid:1; rev:1;)
+R
+cat >"$tmp/b.rules" <<'R'
+alert dns any any -> any any (msg:"b: srv query"; dns.query; content:"_http._tcp"; startswith; sid:2; rev:1;)
+R
+cat >"$tmp/bad.rules" <<'R'
+# a comment, then a good rule, an unsupported keyword, a malformed rule, a duplicate
+alert dns any any -> any any (msg:"good"; dns.query; content:"www."; sid:10; rev:1;)
+alert tcp any any -> any any (msg:"unsupported"; content:"x"; lua:script.lua; sid:11;)
+alert tcp any any -> any any (msg:"broken"; content:"x; sid:12;)
+alert dns any any -> any any (msg:"duplicate"; dns.query; content:"www."; sid:10; rev:2;)
+alert tcp any any -> any any (msg:"continued over lines"; \
+    content:"y"; sid:13;)
+R
+cat >"$tmp/conf.yaml" <<R
+detect:
+  default-rule-path: $tmp
+  rule-files: [a.rules]
+R
+
+# -S loads only FILE, -s adds FILE to the config's list
+"$SPANWATCH" -q -c "$tmp/conf.yaml" -r "$PCAPS/dns.pcap" "${classes[@]}" >"$tmp/e1.json" 2>"$tmp/err1"
+check "the config's rule file loads (the 9 queries end in demo.example)" \
+	test "$(sids "$tmp/e1.json" | grep -c '^1$')" -eq 9 -a "$(sids "$tmp/e1.json" | grep -c '^2$')" -eq 0
+"$SPANWATCH" -q -c "$tmp/conf.yaml" -S "$tmp/b.rules" -r "$PCAPS/dns.pcap" "${classes[@]}" >"$tmp/e2.json" 2>/dev/null
+check "-S FILE loads only FILE" \
+	test "$(sids "$tmp/e2.json" | grep -c '^1$')" -eq 0 -a "$(sids "$tmp/e2.json" | grep -c '^2$')" -eq 1
+"$SPANWATCH" -q -c "$tmp/conf.yaml" -s "$tmp/b.rules" -r "$PCAPS/dns.pcap" "${classes[@]}" >"$tmp/e3.json" 2>/dev/null
+check "-s FILE adds FILE to the config's rules" \
+	test "$(sids "$tmp/e3.json" | grep -c '^1$')" -eq 9 -a "$(sids "$tmp/e3.json" | grep -c '^2$')" -eq 1
+"$SPANWATCH" -q -S "$tmp/nosuch.rules" -r "$PCAPS/dns.pcap" >/dev/null 2>"$tmp/err2"
+check "-S with a file that cannot be read stops the start, named" \
+	test $? -ne 0 -a -n "$(grep 'nosuch.rules' "$tmp/err2")"
+"$SPANWATCH" -c "$tmp/conf.yaml" --set 'detect.rule-files=[a.rules,gone.rules]' -r "$PCAPS/dns.pcap" \
+	"${classes[@]}" >"$tmp/e4.json" 2>"$tmp/err3"
+check "a missing file of the config's list is a warning; the others load" \
+	test $? -eq 0 -a "$(sids "$tmp/e4.json" | grep -c '^1$')" -eq 9
+check "... the warning names the file" grep -q "gone.rules.*continuing without it" "$tmp/err3"
+
+# -T: the load summary; bad rules named with file:line and the reason, the rest loads
+"$SPANWATCH" -T -S "$tmp/bad.rules" "${classes[@]}" >"$tmp/t.out" 2>"$tmp/t.err"
+rc=$?
+check "-T exits 1 when a rule is malformed" test "$rc" -eq 1
+check "-T: 2 loaded (the duplicate replaces the first), 1 skipped, 1 failed, 1 duplicate" \
+	grep -q "rules: 2 loaded, 1 skipped (unsupported), 1 failed, 1 duplicate" "$tmp/t.err"
+check "-T: the skipped rule is counted by its keyword" grep -q "skipped 1 for lua" "$tmp/t.err"
+check "the malformed rule is named with file:line and the reason" \
+	grep -q "bad.rules:4: rule skipped: content: unterminated quote" "$tmp/t.err"
+check "the duplicate is named with both places" grep -q "bad.rules:5: duplicate signature 1:10 (first at .*bad.rules:2)" "$tmp/t.err"
+"$SPANWATCH" -T -S "$tmp/a.rules" "${classes[@]}" >/dev/null 2>"$tmp/t2.err"
+check "-T exits 0 on good rules" test $? -eq 0
+"$SPANWATCH" -q -S "$tmp/bad.rules" -r "$PCAPS/dns.pcap" "${classes[@]}" >"$tmp/e5.json" 2>/dev/null
+check "the duplicate with the higher rev is the one in use (alerts of sid 10 rev 2)" \
+	grep -q '"signature_id":10,"rev":2' "$tmp/e5.json"
+
+# a bad address variable is a configuration error, not a thousand skipped rules
+"$SPANWATCH" -T -S "$tmp/a.rules" --set 'vars.address-groups.HOME_NET=10.0.0.0/33' >/dev/null 2>"$tmp/t3.err"
+check "a bad HOME_NET stops the start, named" test $? -ne 0 -a -n "$(grep 'vars.address-groups.HOME_NET' "$tmp/t3.err")"
+
+# the cache: the second start reads the databases the first one compiled
+"$SPANWATCH" -v -T -S "$tmp/a.rules" --set detect.cache-dir="$tmp/cache" >/dev/null 2>"$tmp/c1.err"
+"$SPANWATCH" -v -T -S "$tmp/a.rules" --set detect.cache-dir="$tmp/cache" >/dev/null 2>"$tmp/c2.err"
+check "the first start compiles" grep -q "databases compiled" "$tmp/c1.err"
+check "the second start reads the cache" grep -q "databases read from the cache" "$tmp/c2.err"
+check "one cache file" test "$(ls "$tmp/cache" | wc -l)" -eq 1
+printf 'garbage' >"$(ls -d "$tmp"/cache/*)"
+"$SPANWATCH" -v -T -S "$tmp/a.rules" --set detect.cache-dir="$tmp/cache" >/dev/null 2>"$tmp/c3.err"
+check "a corrupt cache file is compiled again" grep -q "databases compiled" "$tmp/c3.err"
+
+# SIGHUP while capturing: the new rules take over between packets; a rule set that cannot be
+# loaded leaves the one in use
+cat >"$tmp/live.rules" <<'R'
+alert udp any any -> any 5353 (msg:"first rules"; content:"kafka feed"; sid:101; rev:1;)
+R
+mkfifo "$tmp/feed"
+"$SPANWATCH" -r "$tmp/feed" --workers 2 -S "$tmp/live.rules" --set flow.timeout.udp.new=1 \
+	>"$tmp/e6.json" 2>"$tmp/err6" &
+pid=$!
+( "$PY" "$top_srcdir/tests/kafka/feed.py" "$tmp/feed" 300 3 300 3 300 ) &
+feeder=$!
+sleep 1.5
+sed 's/sid:101/sid:102/; s/first/second/' "$tmp/live.rules" >"$tmp/live.new" && mv "$tmp/live.new" "$tmp/live.rules"
+kill -HUP "$pid"
+sleep 3
+rm -f "$tmp/live.rules"
+kill -HUP "$pid"
+wait "$feeder"
+wait "$pid"
+check "reloading rules: the capture ends cleanly" test $? -eq 0
+check "the first 300 packets alert with the first rules" test "$(sids "$tmp/e6.json" | grep -c '^101$')" -eq 300
+check "the next 600 with the reloaded rules, also after a failed reload" \
+	test "$(sids "$tmp/e6.json" | grep -c '^102$')" -eq 600
+check "the reload is logged" grep -q "rules reloaded: 1 rules" "$tmp/err6"
+check "the failed reload is logged" grep -q "reload failed.*previous rules stay in use" "$tmp/err6"
+check "stats count the reload and the failure" grep -q '"reloads":1,"reload_errors":1' "$tmp/e6.json"
+tap_done
