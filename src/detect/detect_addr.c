@@ -76,7 +76,8 @@ iset_normalize(struct iset *s)
 	for (i = 1; i < s->n; i++) {
 		struct det_iprange *last = &s->r[o];
 
-		if (s->r[i].lo <= last->hi || (last->hi != U128_MAX && s->r[i].lo == last->hi + 1)) {
+		if (s->r[i].lo <= last->hi ||
+		    (last->hi != U128_MAX && s->r[i].lo == last->hi + 1)) {
 			if (s->r[i].hi > last->hi)
 				last->hi = s->r[i].hi;
 		} else {
@@ -292,7 +293,7 @@ det_vars_defaults(struct det_vars *v)
 
 	for (i = 0; i < sizeof(det_default_vars) / sizeof(det_default_vars[0]); i++)
 		if ((r = det_vars_set(v, det_default_vars[i].is_port, det_default_vars[i].name,
-				      det_default_vars[i].value)) != 0)
+		                      det_default_vars[i].value)) != 0)
 			return r;
 	return 0;
 }
@@ -379,8 +380,8 @@ struct expr_parser {
 	int nest;
 };
 
-static int
-expr_fail(struct expr_parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int expr_fail(struct expr_parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int
 expr_fail(struct expr_parser *p, const char *fmt, ...)
@@ -448,8 +449,8 @@ addr_parse_atom(struct expr_parser *p, const char *tok, struct iset *out)
 		return iset_push(out, 0, U128_MAX);
 	if ((dash = strchr(buf, '-')) != NULL) {
 		*dash = '\0';
-		if (addr_parse_one(buf, &lo, &fam) != 0 || addr_parse_one(dash + 1, &hi, &fam2) != 0 ||
-		    fam != fam2)
+		if (addr_parse_one(buf, &lo, &fam) != 0 ||
+		    addr_parse_one(dash + 1, &hi, &fam2) != 0 || fam != fam2)
 			return expr_fail(p, "bad range '%s'", tok);
 		if (lo > hi)
 			return expr_fail(p, "range '%s' is reversed", tok);
@@ -623,8 +624,8 @@ expr_parse(struct expr_parser *p, const char **sp, struct iset *out)
 				s++;
 				break;
 			}
-			r = expr_fail(p, *s == '\0' ? "unterminated list" : "unexpected '%c' in list",
-				      *s);
+			r = expr_fail(
+			    p, *s == '\0' ? "unterminated list" : "unexpected '%c' in list", *s);
 			break;
 		}
 		iset_free(&one);
@@ -693,7 +694,7 @@ expr_parse_top(struct expr_parser *p, const char *text, struct iset *out)
 
 int
 det_parse_addr(const struct det_vars *v, const char *text, struct det_ipset *out, char *err,
-	       size_t errlen)
+               size_t errlen)
 {
 	struct expr_parser p;
 	struct iset s = {NULL, 0, 0};
@@ -713,7 +714,7 @@ det_parse_addr(const struct det_vars *v, const char *text, struct det_ipset *out
 
 int
 det_parse_port(const struct det_vars *v, const char *text, struct det_portset *out, char *err,
-	       size_t errlen)
+               size_t errlen)
 {
 	struct expr_parser p;
 	struct iset s = {NULL, 0, 0};

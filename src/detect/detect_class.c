@@ -80,7 +80,7 @@ class_add(struct det_classes *c, char *text, const char *path, unsigned lineno)
 		goto bad;
 	if (det_classes_find(c, name) != NULL) {
 		sw_warn("%s:%u: classtype '%s' defined again, the first one is kept", path, lineno,
-			name);
+		        name);
 		return 1;
 	}
 	if ((nv = realloc(c->v, (c->n + 1) * sizeof(*nv))) == NULL)
@@ -101,8 +101,8 @@ class_add(struct det_classes *c, char *text, const char *path, unsigned lineno)
 	return 0;
 bad:
 	sw_warn("%s:%u: bad classification line, expected 'config classification: "
-		"name,description,priority'; skipped",
-		path, lineno);
+	        "name,description,priority'; skipped",
+	        path, lineno);
 	return 1;
 }
 
@@ -120,13 +120,13 @@ ref_add(struct det_classes *c, char *text, const char *path, unsigned lineno)
 	url = class_trim(url);
 	if (!class_name_ok(name) || *url == '\0') {
 		sw_warn("%s:%u: bad reference line, expected 'config reference: name url'; skipped",
-			path, lineno);
+		        path, lineno);
 		return 1;
 	}
 	for (i = 0; i < c->nrefs; i++) {
 		if (strcasecmp(c->ref_names[i], name) == 0) {
 			sw_warn("%s:%u: reference type '%s' defined again, the first one is kept",
-				path, lineno, name);
+			        path, lineno, name);
 			return 1;
 		}
 	}
@@ -150,17 +150,15 @@ ref_add(struct det_classes *c, char *text, const char *path, unsigned lineno)
 /* Reads path line by line; each "config WHAT:" line goes to add. */
 static int
 class_file_read(struct det_classes *c, const char *path, const char *what,
-		int (*add)(struct det_classes *, char *, const char *, unsigned))
+                int (*add)(struct det_classes *, char *, const char *, unsigned))
 {
 	char line[CLASS_LINE_MAX];
 	unsigned lineno = 0;
 	FILE *fp;
 	int r = 0;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		sw_err("%s: %s", path, strerror(errno));
-		return SW_E_IO;
-	}
+	if ((fp = fopen(path, "r")) == NULL)
+		return SW_E_IO; /* the caller says what it does without the file */
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		char *s, *rest;
 		size_t len = strlen(line);

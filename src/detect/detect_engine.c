@@ -835,7 +835,10 @@ build_slots(struct detect_engine *e, const struct detect_conf *conf)
 
 		if (ri->ctx == DET_CTX_EVENT)
 			continue;
-		if (rl->fp_list < 0) {
+		/* a negated fast pattern (allowed on a content without positions) cannot select
+		 * candidates: its presence rules the rule out */
+		if (rl->fp_list < 0 ||
+		    (rl->lists[rl->fp_list].items[rl->fp_item].u.content.flags & DET_C_NEGATED)) {
 			/* tried by protocol and port */
 			if (ri->ctx & DET_CTX_PACKET)
 				r = group_add(&e->nofp_packet[ri->pclass], rl, i);
@@ -947,12 +950,12 @@ load_classes(struct detect_engine *e, const struct detect_conf *conf)
 {
 	if (conf->classification_file != NULL && conf->classification_file[0] != '\0' &&
 	    det_classes_load(&e->classes, conf->classification_file) != 0)
-		sw_notice("detect: no classification file (%s): classtypes are not checked",
-			  conf->classification_file);
+		sw_notice("detect: cannot read the classification file %s (%s): classtypes are "
+			  "not checked", conf->classification_file, strerror(errno));
 	if (conf->reference_file != NULL && conf->reference_file[0] != '\0' &&
 	    det_refs_load(&e->classes, conf->reference_file) != 0)
-		sw_notice("detect: no reference file (%s): references are not checked",
-			  conf->reference_file);
+		sw_notice("detect: cannot read the reference file %s (%s): references are not "
+			  "checked", conf->reference_file, strerror(errno));
 	return 0;
 }
 

@@ -1,6 +1,7 @@
-/* src/detect/detect_parse.c: the Suricata rule language (https://docs.suricata.io/en/latest/rules/):
- * header, options and their escaping, the keywords we verify, sticky buffers and the old content
- * modifiers, and the checks Suricata makes before it loads a rule; chooses the fast pattern. */
+/* src/detect/detect_parse.c: the Suricata rule language
+ * (https://docs.suricata.io/en/latest/rules/): header, options and their escaping, the keywords we
+ * verify, sticky buffers and the old content modifiers, and the checks Suricata makes before it
+ * loads a rule; chooses the fast pattern. */
 #include "config.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -131,7 +132,7 @@ det_buffer_by_sticky(const char *keyword)
 	for (i = 0; rp_sticky[i].name != NULL; i++)
 		if (strcasecmp(rp_sticky[i].name, keyword) == 0)
 			return rp_sticky[i].buffer == RP_BUF_FILE_DATA ? DET_BUF_HTTP_RESP_BODY
-								       : rp_sticky[i].buffer;
+			                                               : rp_sticky[i].buffer;
 	return -1;
 }
 
@@ -230,16 +231,16 @@ struct rp {
 	struct det_parse_error *err;
 	const struct det_vars *vars;
 	const struct det_classes *classes;
-	int sticky;           /* buffer of the last sticky-buffer keyword, DET_BUF_PAYLOAD after none */
-	int last_buf;         /* buffer of the last content, -1 when none */
-	uint32_t last_item;   /* its index in that buffer's list */
+	int sticky;   /* buffer of the last sticky-buffer keyword, DET_BUF_PAYLOAD after none */
+	int last_buf; /* buffer of the last content, -1 when none */
+	uint32_t last_item; /* its index in that buffer's list */
 	char *varnames[RP_VARS_MAX];
 	bool has_sid, has_rev, has_gid, has_msg, has_priority, has_classtype, has_flow;
 	bool has_threshold, has_df, has_fast;
 };
 
-static int
-rp_fail(struct rp *p, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int rp_fail(struct rp *p, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int
 rp_fail(struct rp *p, int code, const char *fmt, ...)
@@ -339,8 +340,7 @@ rp_last_content(struct rp *p, const char *kw, int *code)
 {
 	struct det_list *l;
 
-	if (p->last_buf < 0 || (l = rp_list_find(p, p->last_buf)) == NULL ||
-	    p->last_item >= l->n) {
+	if (p->last_buf < 0 || (l = rp_list_find(p, p->last_buf)) == NULL || p->last_item >= l->n) {
 		*code = rp_fail(p, SW_E_INVAL, "%s: no content before it", kw);
 		return NULL;
 	}
@@ -431,7 +431,7 @@ rp_var_find(const struct rp *p, const char *name)
 /* A number in [min, max] or the name of a byte_extract variable. */
 static int
 rp_value(struct rp *p, const char *kw, const char *s, int64_t min, int64_t max,
-	 struct det_value *out)
+         struct det_value *out)
 {
 	int64_t v;
 	int var;
@@ -698,8 +698,8 @@ rp_content_decode(struct rp *p, const char *kw, const char *s, uint8_t **out, ui
 		if (esc) {
 			if (c != '"' && c != ';' && c != ':' && c != '\\') {
 				free(pat);
-				return rp_fail(p, SW_E_INVAL, "%s: '\\%c' is not a valid escape", kw,
-					       c);
+				return rp_fail(p, SW_E_INVAL, "%s: '\\%c' is not a valid escape",
+				               kw, c);
 			}
 			pat[len++] = c;
 			esc = false;
@@ -728,7 +728,8 @@ rp_content_decode(struct rp *p, const char *kw, const char *s, uint8_t **out, ui
 	}
 	if (len > RP_CONTENT_MAX) {
 		free(pat);
-		return rp_fail(p, SW_E_INVAL, "%s: pattern longer than %d bytes", kw, RP_CONTENT_MAX);
+		return rp_fail(p, SW_E_INVAL, "%s: pattern longer than %d bytes", kw,
+		               RP_CONTENT_MAX);
 	}
 	*out = pat;
 	*outlen = (uint32_t)len;
@@ -757,8 +758,8 @@ rp_content_add(struct rp *p, const char *kw, char *v, int buffer)
 	if (n == 0)
 		return rp_fail(p, SW_E_INVAL, "%s: missing value", kw);
 	if (v[0] == '"') {
-		if (n < 2 || v[n - 1] != '"' || (n >= 3 && v[n - 2] == '\\' &&
-						 (n < 4 || v[n - 3] != '\\')))
+		if (n < 2 || v[n - 1] != '"' ||
+		    (n >= 3 && v[n - 2] == '\\' && (n < 4 || v[n - 3] != '\\')))
 			return rp_fail(p, SW_E_INVAL, "%s: unterminated quote", kw);
 		v[n - 1] = '\0';
 		v++;
@@ -851,22 +852,31 @@ kw_position(struct rp *p, const char *kw, char *v)
 	if (c->flags & DET_C_STARTSWITH)
 		return rp_fail(p, SW_E_INVAL, "%s: cannot be used with startswith", kw);
 	conflict = (flag & (DET_C_DEPTH | DET_C_OFFSET)) ? (DET_C_DISTANCE | DET_C_WITHIN)
-							 : (DET_C_DEPTH | DET_C_OFFSET);
+	                                                 : (DET_C_DEPTH | DET_C_OFFSET);
 	if (c->flags & conflict)
-		return rp_fail(p, SW_E_INVAL, "%s: cannot mix depth/offset with distance/within "
-					      "on one content", kw);
+		return rp_fail(p, SW_E_INVAL,
+		               "%s: cannot mix depth/offset with distance/within "
+		               "on one content",
+		               kw);
 	if ((r = rp_value(p, kw, v, min, max, &val)) != 0)
 		return r;
-	if (val.var < 0 && (flag == DET_C_DEPTH || flag == DET_C_WITHIN) &&
-	    val.v < (int64_t)c->len)
-		return rp_fail(p, SW_E_INVAL, "%s: %lld is smaller than the content's length %u", kw,
-			       (long long)val.v, c->len);
+	if (val.var < 0 && (flag == DET_C_DEPTH || flag == DET_C_WITHIN) && val.v < (int64_t)c->len)
+		return rp_fail(p, SW_E_INVAL, "%s: %lld is smaller than the content's length %u",
+		               kw, (long long)val.v, c->len);
 	c->flags |= flag;
 	switch (flag) {
-	case DET_C_DEPTH: c->depth = val; break;
-	case DET_C_OFFSET: c->offset = val; break;
-	case DET_C_DISTANCE: c->distance = val; break;
-	default: c->within = val; break;
+	case DET_C_DEPTH:
+		c->depth = val;
+		break;
+	case DET_C_OFFSET:
+		c->offset = val;
+		break;
+	case DET_C_DISTANCE:
+		c->distance = val;
+		break;
+	default:
+		c->within = val;
+		break;
 	}
 	return 0;
 }
@@ -884,7 +894,7 @@ kw_startswith(struct rp *p, const char *kw, char *v)
 		return rp_fail(p, SW_E_INVAL, "%s: set twice on one content", kw);
 	if (c->flags & (DET_C_DEPTH | DET_C_OFFSET | DET_C_DISTANCE | DET_C_WITHIN))
 		return rp_fail(p, SW_E_INVAL,
-			       "%s: cannot be used with depth, offset, distance or within", kw);
+		               "%s: cannot be used with depth, offset, distance or within", kw);
 	c->flags |= DET_C_STARTSWITH;
 	return 0;
 }
@@ -931,8 +941,8 @@ kw_fast_pattern(struct rp *p, const char *kw, char *v)
 			return rp_fail(p, SW_E_INVAL, "%s: expected 'only' or 'offset,length'", kw);
 		if (off + len > (int64_t)c->len)
 			return rp_fail(p, SW_E_INVAL,
-				       "%s: %lld,%lld goes past the content's length %u", kw,
-				       (long long)off, (long long)len, c->len);
+			               "%s: %lld,%lld goes past the content's length %u", kw,
+			               (long long)off, (long long)len, c->len);
 		c->flags |= DET_C_FAST_CHOP;
 		c->fp_off = (uint32_t)off;
 		c->fp_len = (uint32_t)len;
@@ -955,11 +965,11 @@ kw_modifier(struct rp *p, const char *kw, char *v)
 		return 0; /* already there (uricontent; http_uri) */
 	if (p->last_buf != DET_BUF_PAYLOAD)
 		return rp_fail(p, SW_E_INVAL, "%s: the content is already in %s", kw,
-			       rp_buffer_name(p->last_buf));
+		               rp_buffer_name(p->last_buf));
 	from = rp_list_find(p, p->last_buf);
 	it = from->items[p->last_item];
 	memmove(&from->items[p->last_item], &from->items[p->last_item + 1],
-		(from->n - p->last_item - 1) * sizeof(it));
+	        (from->n - p->last_item - 1) * sizeof(it));
 	from->n--;
 	if ((dst = rp_item_add(p, buffer, DET_ITEM_CONTENT)) == NULL) {
 		rp_item_free(&it);
@@ -1003,11 +1013,13 @@ kw_pcre(struct rp *p, const char *kw, char *v)
 		char flag;
 		int buffer;
 	} pcre_bufs[] = {
-	    {'U', DET_BUF_HTTP_URI},    {'I', DET_BUF_HTTP_URI_RAW},  {'H', DET_BUF_HTTP_HEADER},
-	    {'D', DET_BUF_HTTP_HEADER}, {'M', DET_BUF_HTTP_METHOD},   {'C', DET_BUF_HTTP_COOKIE},
+	    {'U', DET_BUF_HTTP_URI},      {'I', DET_BUF_HTTP_URI_RAW},
+	    {'H', DET_BUF_HTTP_HEADER},   {'D', DET_BUF_HTTP_HEADER},
+	    {'M', DET_BUF_HTTP_METHOD},   {'C', DET_BUF_HTTP_COOKIE},
 	    {'P', DET_BUF_HTTP_REQ_BODY}, {'S', DET_BUF_HTTP_STAT_CODE},
-	    {'Y', DET_BUF_HTTP_STAT_MSG}, {'V', DET_BUF_HTTP_UA},   {'W', DET_BUF_HTTP_HOST},
-	    {'Z', DET_BUF_HTTP_HOST},   {'Q', RP_BUF_FILE_DATA},
+	    {'Y', DET_BUF_HTTP_STAT_MSG}, {'V', DET_BUF_HTTP_UA},
+	    {'W', DET_BUF_HTTP_HOST},     {'Z', DET_BUF_HTTP_HOST},
+	    {'Q', RP_BUF_FILE_DATA},
 	};
 	uint32_t opts = 0, flags = 0;
 	int buffer = -1, errcode, i;
@@ -1032,16 +1044,35 @@ kw_pcre(struct rp *p, const char *kw, char *v)
 	pat = v + 1;
 	for (f = slash + 1; *f != '\0'; f++) {
 		switch (*f) {
-		case 'i': opts |= PCRE2_CASELESS; break;
-		case 's': opts |= PCRE2_DOTALL; break;
-		case 'm': opts |= PCRE2_MULTILINE; break;
-		case 'x': opts |= PCRE2_EXTENDED; break;
-		case 'A': opts |= PCRE2_ANCHORED; break;
-		case 'E': opts |= PCRE2_DOLLAR_ENDONLY; break;
-		case 'G': opts |= PCRE2_UNGREEDY; break;
-		case 'R': flags |= DET_PCRE_RELATIVE; break;
-		case 'B': flags |= DET_PCRE_RAWBYTES; break;
-		case 'O': break;
+		case 'i':
+			opts |= PCRE2_CASELESS;
+			break;
+		case 's':
+			opts |= PCRE2_DOTALL;
+			break;
+		case 'm':
+			opts |= PCRE2_MULTILINE;
+			break;
+		case 'x':
+			opts |= PCRE2_EXTENDED;
+			break;
+		case 'A':
+			opts |= PCRE2_ANCHORED;
+			break;
+		case 'E':
+			opts |= PCRE2_DOLLAR_ENDONLY;
+			break;
+		case 'G':
+			opts |= PCRE2_UNGREEDY;
+			break;
+		case 'R':
+			flags |= DET_PCRE_RELATIVE;
+			break;
+		case 'B':
+			flags |= DET_PCRE_RAWBYTES;
+			break;
+		case 'O':
+			break;
 		default:
 			for (i = 0; i < (int)(sizeof(pcre_bufs) / sizeof(pcre_bufs[0])); i++)
 				if (pcre_bufs[i].flag == *f)
@@ -1055,8 +1086,10 @@ kw_pcre(struct rp *p, const char *kw, char *v)
 		}
 	}
 	if (buffer >= 0 && p->sticky != DET_BUF_PAYLOAD && p->sticky != buffer)
-		return rp_fail(p, SW_E_INVAL, "%s: a buffer flag cannot be used after the sticky "
-					      "buffer %s", kw, rp_buffer_name(p->sticky));
+		return rp_fail(p, SW_E_INVAL,
+		               "%s: a buffer flag cannot be used after the sticky "
+		               "buffer %s",
+		               kw, rp_buffer_name(p->sticky));
 	if (buffer < 0)
 		buffer = rp_cur_buffer(p);
 	code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, opts, &errcode, &erroff, NULL);
@@ -1065,7 +1098,7 @@ kw_pcre(struct rp *p, const char *kw, char *v)
 
 		pcre2_get_error_message(errcode, msg, sizeof(msg));
 		return rp_fail(p, SW_E_INVAL, "%s: compile error at offset %zu: %s", kw,
-			       (size_t)erroff, (char *)msg);
+		               (size_t)erroff, (char *)msg);
 	}
 	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); /* the interpreter when it fails */
 	if ((it = rp_item_add(p, buffer, DET_ITEM_PCRE)) == NULL) {
@@ -1115,7 +1148,7 @@ rp_byte_opt(struct rp *p, const char *kw, char *opt, struct det_byte *b, bool *h
 
 		if (rp_int(rp_trim(opt + 11), 1, 65535, &m) != 0)
 			return rp_fail(p, SW_E_INVAL, "%s: bad multiplier '%s'", kw,
-				       rp_trim(opt + 11));
+			               rp_trim(opt + 11));
 		b->multiplier = (uint32_t)m;
 	} else {
 		return 1;
@@ -1133,7 +1166,7 @@ rp_byte_check(struct rp *p, const char *kw, struct det_byte *b, bool has_base)
 			b->base = 10;
 		if (b->nbytes > 23)
 			return rp_fail(p, SW_E_INVAL, "%s: string conversion of more than 23 bytes",
-				       kw);
+			               kw);
 	} else if (b->nbytes > 8) {
 		return rp_fail(p, SW_E_INVAL, "%s: more than 8 bytes without string", kw);
 	}
@@ -1245,12 +1278,12 @@ kw_byte_jump(struct rp *p, const char *kw, char *v)
 		} else if (strcmp(a[i], "from_end") == 0) {
 			b.flags |= DET_BYTE_FROM_END;
 		} else if (strncmp(a[i], "post_offset", 11) == 0 &&
-			   isspace((unsigned char)a[i][11])) {
+		           isspace((unsigned char)a[i][11])) {
 			int64_t po;
 
 			if (rp_int(rp_trim(a[i] + 12), -65535, 65535, &po) != 0)
 				return rp_fail(p, SW_E_INVAL, "%s: bad post_offset '%s'", kw,
-					       rp_trim(a[i] + 12));
+				               rp_trim(a[i] + 12));
 			b.post_offset = (int32_t)po;
 		} else {
 			return rp_fail(p, SW_E_INVAL, "%s: unknown option '%s'", kw, a[i]);
@@ -1307,8 +1340,9 @@ kw_byte_extract(struct rp *p, const char *kw, char *v)
 			if (strcmp(al, "2") != 0 && strcmp(al, "4") != 0)
 				return rp_fail(p, SW_E_INVAL, "%s: align must be 2 or 4", kw);
 			if (al[0] == '2')
-				return rp_unsupp(p, "byte_extract:align 2", "align 2 is not "
-									    "supported");
+				return rp_unsupp(p, "byte_extract:align 2",
+				                 "align 2 is not "
+				                 "supported");
 			b.flags |= DET_BYTE_ALIGN;
 		} else {
 			return rp_fail(p, SW_E_INVAL, "%s: unknown option '%s'", kw, a[i]);
@@ -1390,7 +1424,7 @@ rp_size(struct rp *p, const char *kw, char *v, struct det_size *out)
 		}
 		if (b - a < 2)
 			return rp_fail(p, SW_E_INVAL, "%s: %lld<>%lld matches nothing", kw,
-				       (long long)a, (long long)b);
+			               (long long)a, (long long)b);
 		s.lo = (uint32_t)(a + 1);
 		s.hi = (uint32_t)(b - 1);
 	} else if ((sep = strchr(v, '-')) != NULL && sep != v) {
@@ -1402,7 +1436,7 @@ rp_size(struct rp *p, const char *kw, char *v, struct det_size *out)
 		}
 		if (a > b)
 			return rp_fail(p, SW_E_INVAL, "%s: range %lld-%lld is reversed", kw,
-				       (long long)a, (long long)b);
+			               (long long)a, (long long)b);
 		s.lo = (uint32_t)a;
 		s.hi = (uint32_t)b;
 	} else {
@@ -1485,11 +1519,11 @@ kw_flow(struct rp *p, const char *kw, char *v)
 	}
 	if ((f & DET_FLOW_TO_SERVER) && (f & DET_FLOW_TO_CLIENT))
 		return rp_fail(p, SW_E_INVAL, "%s: to_server and to_client together", kw);
-	if (__builtin_popcount(f & (DET_FLOW_ESTABLISHED | DET_FLOW_NOT_ESTABLISHED |
-				    DET_FLOW_STATELESS)) > 1)
+	if (__builtin_popcount(
+	        f & (DET_FLOW_ESTABLISHED | DET_FLOW_NOT_ESTABLISHED | DET_FLOW_STATELESS)) > 1)
 		return rp_fail(p, SW_E_INVAL,
-			       "%s: established, not_established and stateless exclude each other",
-			       kw);
+		               "%s: established, not_established and stateless exclude each other",
+		               kw);
 	if ((f & DET_FLOW_ONLY_STREAM) && (f & DET_FLOW_NO_STREAM))
 		return rp_fail(p, SW_E_INVAL, "%s: only_stream and no_stream together", kw);
 	p->r->flow |= f;
@@ -1579,15 +1613,26 @@ static int
 rp_flag_bit(char c)
 {
 	switch (c) {
-	case 'F': return SW_TH_FIN;
-	case 'S': return SW_TH_SYN;
-	case 'R': return SW_TH_RST;
-	case 'P': return SW_TH_PSH;
-	case 'A': return SW_TH_ACK;
-	case 'U': return SW_TH_URG;
-	case 'C': case '1': return SW_TH_CWR;
-	case 'E': case '2': return SW_TH_ECE;
-	default: return -1;
+	case 'F':
+		return SW_TH_FIN;
+	case 'S':
+		return SW_TH_SYN;
+	case 'R':
+		return SW_TH_RST;
+	case 'P':
+		return SW_TH_PSH;
+	case 'A':
+		return SW_TH_ACK;
+	case 'U':
+		return SW_TH_URG;
+	case 'C':
+	case '1':
+		return SW_TH_CWR;
+	case 'E':
+	case '2':
+		return SW_TH_ECE;
+	default:
+		return -1;
 	}
 }
 
@@ -1624,7 +1669,7 @@ kw_flags(struct rp *p, const char *kw, char *v)
 	}
 	if (zero && (flags != 0 || mode != DET_FLAGS_EXACT))
 		return rp_fail(p, SW_E_INVAL, "%s: 0 cannot be combined with flags or modifiers",
-			       kw);
+		               kw);
 	if (!zero && flags == 0)
 		return rp_fail(p, SW_E_INVAL, "%s: no flags", kw);
 	if (n == 2) {
@@ -1632,8 +1677,10 @@ kw_flags(struct rp *p, const char *kw, char *v)
 			if (*s == ' ')
 				continue;
 			if ((bit = rp_flag_bit((char)toupper((unsigned char)*s))) < 0)
-				return rp_fail(p, SW_E_INVAL, "%s: unknown flag '%c' in the ignore "
-							      "list", kw, *s);
+				return rp_fail(p, SW_E_INVAL,
+				               "%s: unknown flag '%c' in the ignore "
+				               "list",
+				               kw, *s);
 			ignore |= (uint8_t)bit;
 		}
 	}
@@ -1684,9 +1731,9 @@ rp_threshold(struct rp *p, const char *kw, char *v, struct det_threshold *th, bo
 			else if (strcmp(val, "by_rule") == 0)
 				th->track = DET_TRACK_RULE;
 			else if (strcmp(val, "by_flow") == 0)
-				return rp_unsupp(p, is_df ? "detection_filter:by_flow"
-							  : "threshold:by_flow",
-						 "track by_flow is not supported");
+				return rp_unsupp(
+				    p, is_df ? "detection_filter:by_flow" : "threshold:by_flow",
+				    "track by_flow is not supported");
 			else
 				return rp_fail(p, SW_E_INVAL, "%s: unknown track '%s'", kw, val);
 		} else if (strcmp(key, "count") == 0 && !has_count) {
@@ -1795,9 +1842,18 @@ kw_event(struct rp *p, const char *kw, char *v)
 		if (stream != (k == DETECT_EVENT_STREAM))
 			continue;
 		switch (k) {
-		case DETECT_EVENT_DECODE: max = DECODE_EV_MAX; fn = decode_event_name; break;
-		case DETECT_EVENT_DEFRAG: max = DEFRAG_EV_MAX; fn = defrag_event_name; break;
-		default: max = STREAM_EV_MAX; fn = stream_event_name; break;
+		case DETECT_EVENT_DECODE:
+			max = DECODE_EV_MAX;
+			fn = decode_event_name;
+			break;
+		case DETECT_EVENT_DEFRAG:
+			max = DEFRAG_EV_MAX;
+			fn = defrag_event_name;
+			break;
+		default:
+			max = STREAM_EV_MAX;
+			fn = stream_event_name;
+			break;
 		}
 		for (i = 1; i < max; i++) {
 			if ((m = rp_event_match(fn(i), v)) == 1) {
@@ -1816,7 +1872,8 @@ kw_event(struct rp *p, const char *kw, char *v)
 	}
 	if (id < 0) {
 		if (nsuffix > 1)
-			return rp_fail(p, SW_E_INVAL, "%s: '%s' is ambiguous, name the layer", kw, v);
+			return rp_fail(p, SW_E_INVAL, "%s: '%s' is ambiguous, name the layer", kw,
+			               v);
 		if (nsuffix == 0)
 			return rp_fail(p, SW_E_INVAL, "%s: unknown event '%s'", kw, v);
 		kind = skind;
@@ -1884,22 +1941,102 @@ static const struct rp_keyword rp_keywords[] = {
 
 /* Suricata keywords we know of but do not verify: "not supported" rather than "unknown". */
 static const char *const rp_known_unsupported[] = {
-    "itype", "icode", "icmp_id", "icmp_seq", "ttl", "tos", "id", "ipopts", "fragbits",
-    "fragoffset", "ip_proto", "ack", "seq", "window", "tcp.mss", "tcp.hdr", "urilen",
-    "filemagic", "filestore", "filename", "fileext", "filesize", "filemd5", "filesha1",
-    "filesha256", "lua", "luajit", "dataset", "datarep", "xbits", "hostbits", "tag",
-    "base64_decode", "base64_data", "byte_math", "replace", "http.request_line",
-    "http.response_line", "http.header.raw", "http.header_names", "http.accept",
-    "http.referer", "http.connection", "http.start", "http.host.raw", "http.location",
-    "http.server", "http.content_len", "tls.version", "tls.subject", "tls.issuerdn",
-    "tls.fingerprint", "tls.store", "tls_cert_notbefore", "tls_cert_notafter",
-    "tls_cert_expired", "tls_cert_valid", "ssh.proto", "ssh.software", "ssh_proto",
-    "ssh.protoversion", "ssh.softwareversion", "ssl_version", "ssl_state", "dns.opcode",
-    "dns.answer.name", "dns.queries.rrname", "smb.named_pipe", "smb.share", "krb5_msg_type",
-    "dce_iface", "dce_opnum", "dce_stub_data", "to_md5", "to_sha256", "to_lowercase",
-    "dotprefix", "strip_whitespace", "compress_whitespace", "url_decode", "pcrexform",
-    "xor", "entropy", "iprep", "stream_size", "sameip", "geoip", "asn1", "rpc",
-    "prefilter", "ja4.hash", "quic.sni", "http2.header", "requires", "config", "absent",
+    "itype",
+    "icode",
+    "icmp_id",
+    "icmp_seq",
+    "ttl",
+    "tos",
+    "id",
+    "ipopts",
+    "fragbits",
+    "fragoffset",
+    "ip_proto",
+    "ack",
+    "seq",
+    "window",
+    "tcp.mss",
+    "tcp.hdr",
+    "urilen",
+    "filemagic",
+    "filestore",
+    "filename",
+    "fileext",
+    "filesize",
+    "filemd5",
+    "filesha1",
+    "filesha256",
+    "lua",
+    "luajit",
+    "dataset",
+    "datarep",
+    "xbits",
+    "hostbits",
+    "tag",
+    "base64_decode",
+    "base64_data",
+    "byte_math",
+    "replace",
+    "http.request_line",
+    "http.response_line",
+    "http.header.raw",
+    "http.header_names",
+    "http.accept",
+    "http.referer",
+    "http.connection",
+    "http.start",
+    "http.host.raw",
+    "http.location",
+    "http.server",
+    "http.content_len",
+    "tls.version",
+    "tls.subject",
+    "tls.issuerdn",
+    "tls.fingerprint",
+    "tls.store",
+    "tls_cert_notbefore",
+    "tls_cert_notafter",
+    "tls_cert_expired",
+    "tls_cert_valid",
+    "ssh.proto",
+    "ssh.software",
+    "ssh_proto",
+    "ssh.protoversion",
+    "ssh.softwareversion",
+    "ssl_version",
+    "ssl_state",
+    "dns.opcode",
+    "dns.answer.name",
+    "dns.queries.rrname",
+    "smb.named_pipe",
+    "smb.share",
+    "krb5_msg_type",
+    "dce_iface",
+    "dce_opnum",
+    "dce_stub_data",
+    "to_md5",
+    "to_sha256",
+    "to_lowercase",
+    "dotprefix",
+    "strip_whitespace",
+    "compress_whitespace",
+    "url_decode",
+    "pcrexform",
+    "xor",
+    "entropy",
+    "iprep",
+    "stream_size",
+    "sameip",
+    "geoip",
+    "asn1",
+    "rpc",
+    "prefilter",
+    "ja4.hash",
+    "quic.sni",
+    "http2.header",
+    "requires",
+    "config",
+    "absent",
     NULL,
 };
 
@@ -1909,12 +2046,12 @@ static const struct {
 	const char *name;
 	uint8_t proto;
 } rp_app_protos[] = {
-    {"ssh", 6},    {"smtp", 6},  {"ftp", 6},  {"ftp-data", 6}, {"smb", 6},   {"imap", 6},
-    {"pop3", 6},   {"rdp", 6},   {"mqtt", 6}, {"http2", 6},    {"rfb", 6},   {"modbus", 6},
-    {"dnp3", 6},   {"pgsql", 6}, {"telnet", 6}, {"websocket", 6}, {"irc", 6},
-    {"snmp", 17},  {"ntp", 17},  {"dhcp", 17}, {"quic", 17},  {"tftp", 17}, {"ike", 17},
-    {"ikev2", 17}, {"bittorrent-dht", 17},
-    {"dcerpc", 0}, {"krb5", 0},  {"sip", 0},  {"nfs", 0},     {"enip", 0},
+    {"ssh", 6},       {"smtp", 6},   {"ftp", 6},   {"ftp-data", 6}, {"smb", 6},
+    {"imap", 6},      {"pop3", 6},   {"rdp", 6},   {"mqtt", 6},     {"http2", 6},
+    {"rfb", 6},       {"modbus", 6}, {"dnp3", 6},  {"pgsql", 6},    {"telnet", 6},
+    {"websocket", 6}, {"irc", 6},    {"snmp", 17}, {"ntp", 17},     {"dhcp", 17},
+    {"quic", 17},     {"tftp", 17},  {"ike", 17},  {"ikev2", 17},   {"bittorrent-dht", 17},
+    {"dcerpc", 0},    {"krb5", 0},   {"sip", 0},   {"nfs", 0},      {"enip", 0},
 };
 
 /* Splits the header into whitespace-separated words; spaces inside [ ] are kept. */
@@ -1954,8 +2091,10 @@ rp_header(struct rp *p, char *h)
 	size_t i;
 
 	if ((n = rp_header_words(h, w, 8)) != 7)
-		return rp_fail(p, SW_E_INVAL, "header: expected 'action proto src sport -> dst "
-					      "dport', got %d words", n < 0 ? 8 : n);
+		return rp_fail(p, SW_E_INVAL,
+		               "header: expected 'action proto src sport -> dst "
+		               "dport', got %d words",
+		               n < 0 ? 8 : n);
 	if (strcmp(w[0], "alert") == 0)
 		r->action = DET_ACT_ALERT;
 	else if (strcmp(w[0], "pass") == 0)
@@ -1963,7 +2102,7 @@ rp_header(struct rp *p, char *h)
 	else if (strcmp(w[0], "drop") == 0)
 		r->action = DET_ACT_DROP;
 	else if (strcmp(w[0], "reject") == 0 || strcmp(w[0], "rejectsrc") == 0 ||
-		 strcmp(w[0], "rejectdst") == 0 || strcmp(w[0], "rejectboth") == 0)
+	         strcmp(w[0], "rejectdst") == 0 || strcmp(w[0], "rejectboth") == 0)
 		r->action = DET_ACT_REJECT;
 	else
 		return rp_fail(p, SW_E_INVAL, "unknown action '%s'", w[0]);
@@ -1971,7 +2110,8 @@ rp_header(struct rp *p, char *h)
 	for (char *q = w[1]; *q != '\0'; q++)
 		*q = (char)tolower((unsigned char)*q);
 	r->app_proto = APP_NONE;
-	if (strcmp(w[1], "ip") == 0 || strcmp(w[1], "any") == 0) {
+	if (strcmp(w[1], "ip") == 0 || strcmp(w[1], "any") == 0 || strcmp(w[1], "pkthdr") == 0) {
+		/* pkthdr: Suricata's protocol for decoder-event rules, any packet */
 		r->proto = 0;
 	} else if (strcmp(w[1], "tcp") == 0) {
 		r->proto = 6;
@@ -2099,9 +2239,10 @@ rp_options(struct rp *p, char *s)
 			}
 			name = rp_trim(name);
 			if (*q == '\0')
-				return rp_fail(p, SW_E_INVAL, quoted ? "%.60s: unterminated quote"
-								     : "%.60s: no terminating ';'",
-					       name);
+				return rp_fail(p, SW_E_INVAL,
+				               quoted ? "%.60s: unterminated quote"
+				                      : "%.60s: no terminating ';'",
+				               name);
 			*q = '\0';
 			s = q + 1;
 			value = rp_trim(value);
@@ -2126,20 +2267,24 @@ static bool
 rp_item_relative(const struct det_item *it)
 {
 	switch (it->kind) {
-	case DET_ITEM_PCRE: return (it->u.pcre.flags & DET_PCRE_RELATIVE) != 0;
+	case DET_ITEM_PCRE:
+		return (it->u.pcre.flags & DET_PCRE_RELATIVE) != 0;
 	case DET_ITEM_BYTE_TEST:
 	case DET_ITEM_BYTE_JUMP:
-	case DET_ITEM_BYTE_EXTRACT: return (it->u.byte.flags & DET_BYTE_RELATIVE) != 0;
-	case DET_ITEM_ISDATAAT: return (it->u.isdataat.flags & DET_ISDATAAT_RELATIVE) != 0;
-	default: return false;
+	case DET_ITEM_BYTE_EXTRACT:
+		return (it->u.byte.flags & DET_BYTE_RELATIVE) != 0;
+	case DET_ITEM_ISDATAAT:
+		return (it->u.isdataat.flags & DET_ISDATAAT_RELATIVE) != 0;
+	default:
+		return false;
 	}
 }
 
 static const char *
 rp_item_name(int kind)
 {
-	static const char *const names[] = {"content", "pcre", "byte_test", "byte_jump",
-					    "byte_extract", "isdataat", "bsize"};
+	static const char *const names[] = {"content",      "pcre",     "byte_test", "byte_jump",
+	                                    "byte_extract", "isdataat", "bsize"};
 
 	return kind >= 0 && kind <= DET_ITEM_BSIZE ? names[kind] : "item";
 }
@@ -2154,10 +2299,19 @@ rp_remap(struct rp *p)
 	bool to_server = (r->flow & DET_FLOW_TO_SERVER) != 0;
 	uint32_t i, j;
 
+	/* lists the old content modifiers emptied */
+	for (i = 0; i < r->nlists; i++) {
+		if (r->lists[i].n > 0)
+			continue;
+		free(r->lists[i].items);
+		memmove(&r->lists[i], &r->lists[i + 1], (r->nlists - i - 1) * sizeof(r->lists[0]));
+		r->nlists--;
+		i--;
+	}
 	for (i = 0; i < r->nlists; i++) {
 		if (r->lists[i].buffer == RP_BUF_FILE_DATA)
-			r->lists[i].buffer = to_server ? DET_BUF_HTTP_REQ_BODY
-						       : DET_BUF_HTTP_RESP_BODY;
+			r->lists[i].buffer =
+			    to_server ? DET_BUF_HTTP_REQ_BODY : DET_BUF_HTTP_RESP_BODY;
 		else if (r->lists[i].buffer == DET_BUF_HTTP_HEADER && to_client)
 			r->lists[i].buffer = DET_BUF_HTTP_RESP_HEADER;
 	}
@@ -2280,14 +2434,14 @@ rp_finish(struct rp *p)
 				snprintf(name, sizeof(name), "%s", bi->name);
 				snprintf(p->err->keyword, sizeof(p->err->keyword), "%s", name);
 				return rp_fail(p, SW_E_UNSUPP, "%s: not available in %s rules",
-					       bi->name, r->app_name);
+				               bi->name, r->app_name);
 			}
 			if (r->app_proto != APP_NONE && r->app_proto != bi->app_proto)
 				return rp_fail(p, SW_E_INVAL, "%s: rule protocol is %s", bi->name,
-					       app_proto_name(r->app_proto));
+				               app_proto_name(r->app_proto));
 			if ((r->proto == 17 && bi->app_proto != APP_DNS) || r->proto == 1)
 				return rp_fail(p, SW_E_INVAL, "%s: rule protocol is %s", bi->name,
-					       r->proto == 1 ? "icmp" : "udp");
+				               r->proto == 1 ? "icmp" : "udp");
 		}
 		for (j = 0; j < l->n; j++) {
 			const struct det_item *it = &l->items[j];
@@ -2295,21 +2449,25 @@ rp_finish(struct rp *p)
 
 			if (rp_item_relative(it) && !before)
 				return rp_fail(p, SW_E_INVAL,
-					       "%s: relative but no previous match in %s",
-					       rp_item_name(it->kind), bi->name);
+				               "%s: relative but no previous match in %s",
+				               rp_item_name(it->kind), bi->name);
 			if (it->kind != DET_ITEM_BSIZE)
 				before = true;
 			if (it->kind != DET_ITEM_CONTENT || !(c->flags & DET_C_FAST))
 				continue;
 			if ((c->flags & DET_C_NEGATED) &&
-			    (c->flags & (DET_C_OFFSET | DET_C_DEPTH | DET_C_DISTANCE | DET_C_WITHIN)))
-				return rp_fail(p, SW_E_INVAL, "fast_pattern: cannot be used on a "
-							      "negated content with a position");
+			    (c->flags &
+			     (DET_C_OFFSET | DET_C_DEPTH | DET_C_DISTANCE | DET_C_WITHIN)))
+				return rp_fail(p, SW_E_INVAL,
+				               "fast_pattern: cannot be used on a "
+				               "negated content with a position");
 			if ((c->flags & DET_C_FAST_ONLY) &&
-			    (c->flags & (DET_C_OFFSET | DET_C_DEPTH | DET_C_DISTANCE | DET_C_WITHIN |
-					 DET_C_NEGATED | DET_C_STARTSWITH | DET_C_ENDSWITH)))
-				return rp_fail(p, SW_E_INVAL, "fast_pattern: only cannot be used on a "
-							      "negated or positioned content");
+			    (c->flags &
+			     (DET_C_OFFSET | DET_C_DEPTH | DET_C_DISTANCE | DET_C_WITHIN |
+			      DET_C_NEGATED | DET_C_STARTSWITH | DET_C_ENDSWITH)))
+				return rp_fail(p, SW_E_INVAL,
+				               "fast_pattern: only cannot be used on a "
+				               "negated or positioned content");
 		}
 	}
 	/* the protocol app buffers imply */
@@ -2320,10 +2478,11 @@ rp_finish(struct rp *p)
 			if (ap == APP_NONE)
 				continue;
 			if (r->app_proto != APP_NONE && r->app_proto != ap)
-				return rp_fail(p, SW_E_INVAL, "%s: a rule cannot mix %s and %s "
-							      "buffers",
-					       det_buffers[r->lists[i].buffer].name,
-					       app_proto_name(r->app_proto), app_proto_name(ap));
+				return rp_fail(p, SW_E_INVAL,
+				               "%s: a rule cannot mix %s and %s "
+				               "buffers",
+				               det_buffers[r->lists[i].buffer].name,
+				               app_proto_name(r->app_proto), app_proto_name(ap));
 			r->app_proto = ap;
 		}
 	}
@@ -2342,8 +2501,8 @@ rp_finish(struct rp *p)
 
 int
 det_rule_parse(const char *text, const char *file, unsigned line, const struct det_vars *vars,
-	       const struct det_classes *classes, struct det_rule **out,
-	       struct det_parse_error *err)
+               const struct det_classes *classes, struct det_rule **out,
+               struct det_parse_error *err)
 {
 	struct det_parse_error dummy;
 	struct rp p;

@@ -1,0 +1,1173 @@
+/* tests/unit/detect/test_parse.c: the Suricata rule parser of src/detect/ (issue 5): header,
+ * address and port expressions, option quoting, every keyword, the checks Suricata makes, the
+ * fast pattern choice, class and reference files (https://docs.suricata.io/en/latest/rules/). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "decode/decode.h"
+#include "defrag/defrag.h"
+#include "detect/detect.h"
+#include "detect/detect_int.h"
+#include "stream/stream.h"
+#include "unit.h"
+
+static struct det_vars vars;
+static struct det_classes classes;
+static struct det_parse_error perr;
+static int last_rc;
+
+/* Parses text with the default vars and the test classes; NULL (and last_rc, perr) on error. */
+static struct det_rule *
+parse(const char *text)
+{
+	struct det_rule *r = NULL;
+
+	last_rc = det_rule_parse(text, "test.rules", 7, &vars, &classes, &r, &perr);
+	return last_rc == 0 ? r : NULL;
+}
+
+/* Checks that text fails with code and exactly reason. */
+static void
+check_fail(const char *text, int code, const char *reason)
+{
+	struct det_rule *r = parse(text);
+	char name[600];
+
+	snprintf(name, sizeof(name), "rejected (%s): %.400s", reason, text);
+	UNIT_CHECK(r == NULL && last_rc == code, name);
+	if (r == NULL)
+		UNIT_CHECK_STR(perr.reason, reason, "  reason");
+	det_rule_free(r);
+}
+
+static void
+check_unsupp(const char *text, const char *keyword)
+{
+	struct det_rule *r = parse(text);
+	char name[600];
+
+	snprintf(name, sizeof(name), "unsupported %s: %.400s", keyword, text);
+	UNIT_CHECK(r == NULL && last_rc == SW_E_UNSUPP, name);
+	UNIT_CHECK_STR(perr.keyword, keyword, "  keyword named");
+	det_rule_free(r);
+}
+
+static void
+check_ok(const char *text)
+{
+	struct det_rule *r = parse(text);
+	char name[600];
+
+	snprintf(name, sizeof(name), "parsed: %.500s", text);
+	UNIT_CHECK(r != NULL, name);
+	if (r == NULL)
+		printf("#   rc %d: %s\n", last_rc, perr.reason);
+	det_rule_free(r);
+}
+
+static const struct det_list *
+list_of(const struct det_rule *r, int buffer)
+{
+	uint32_t i;
+
+	for (i = 0; r != NULL && i < r->nlists; i++)
+		if (r->lists[i].buffer == buffer)
+			return &r->lists[i];
+	return NULL;
+}
+
+static bool
+pat_is(const struct det_item *it, const char *want, size_t n)
+{
+	return it->kind == DET_ITEM_CONTENT && it->u.content.len == n &&
+	       memcmp(it->u.content.pat, want, n) == 0;
+}
+
+static det_u128
+v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	uint8_t x[4] = {a, b, c, d};
+
+	return det_addr_key(4, x);
+}
+
+static det_u128
+v6(const char *text)
+{
+	uint8_t x[16];
+
+	if (inet_pton(AF_INET6, text, x) != 1)
+		abort();
+	return det_addr_key(6, x);
+}
+
+/* ---- addresses and ports ------------------------------------------------------------------- */
+
+static void
+test_addr(void)
+{
+	struct det_ipset s;
+	struct det_portset ps;
+	char err[200];
+	int rc;
+
+	rc = det_parse_addr(&vars, "any", &s, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && det_ipset_is_any(&s), "any is any");
+	det_ipset_free(&s);
+
+	rc = det_parse_addr(&vars, "10.0.0.5/8", &s, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && s.n == 1 && det_ipset_has(&s, v4(10, 255, 1, 1)) &&
+	               !det_ipset_has(&s, v4(11, 0, 0, 0)),
+	           "CIDR with host bits covers the prefix");
+	det_ipset_free(&s);
+
+	rc = det_parse_addr(&vars, "192.168.1.0/255.255.255.0", &s, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && det_ipset_has(&s, v4(192, 168, 1, 200)) &&
+	               !det_ipset_has(&s, v4(192, 168, 2, 1)),
+	           "netmask form");
+	det_ipset_free(&s);
+
+	rc = det_parse_addr(&vars, "$HOME_NET", &s, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && s.n == 3 && det_ipset_has(&s, v4(172, 31, 255, 255)) &&
+	               !det_ipset_has(&s, v4(172, 32, 0, 0)),
+	           "HOME_NET default");
+	det_ipset_free(&s);
+
+	rc = det_parse_addr(&vars, "$EXTERNAL_NET", &s, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && det_ipset_has(&s, v4(8, 8, 8, 8)) &&
+	               !det_ipset_has(&s, v4(10, 1, 2, 3)) && det_ipset_has(&s, v6("2001:db8::1")),
+	           "EXTERNAL_NET is !HOME_NET, IPv6 included");
+	det_ipset_free(&s);
+
+	rc = det_parse_addr(&vars, "$AIM_SERVERS", &s, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && det_ipset_has(&s, v4(8, 8, 8, 8)), "AIM_SERVERS is EXTERNAL_NET");
+	det_ipset_free(&s);
+
+	rc = det_parse_addr(&vars, "[10.0.0.0/8,![10.1.0.0/16,10.2.0.0/16]]", &s, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && det_ipset_has(&s, v4(10, 3, 0, 1)) &&
+	               !det_ipset_has(&s, v4(10, 1, 9, 9)) && !det_ipset_has(&s, v4(10, 2, 0, 0)) &&
+	               s.n == 2,
+	           "nested negated list subtracts");
+	det_ipset_free(&s);
+
+	rc = det_parse_addr(&vars, "[!1.2.3.4]", &s, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && !det_ipset_has(&s, v4(1, 2, 3, 4)) &&
+	               det_ipset_has(&s, v4(1, 2, 3, 5)) && s.n == 2,
+	           "list of only negations is any minus them");
+	det_ipset_free(&s);
+
+	rc = det_parse_addr(&vars, "[1.2.3.4, 5.6.7.8 ,2001:db8::/32]", &s, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && det_ipset_has(&s, v4(5, 6, 7, 8)) &&
+	               det_ipset_has(&s, v6("2001:db8:ffff::1")) &&
+	               !det_ipset_has(&s, v6("2001:db9::")),
+	           "list with spaces and IPv6");
+	det_ipset_free(&s);
+
+	rc = det_parse_addr(&vars, "!2001:db8::1", &s, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && !det_ipset_has(&s, v6("2001:db8::1")) &&
+	               det_ipset_has(&s, v4(1, 1, 1, 1)),
+	           "negated IPv6 host");
+	det_ipset_free(&s);
+
+	rc = det_parse_addr(&vars, "[1.2.3.4,!1.2.3.4]", &s, err, sizeof(err));
+	UNIT_CHECK(rc == SW_E_INVAL, "contradicting list rejected");
+	UNIT_CHECK_STR(err, "address: '[1.2.3.4,!1.2.3.4]' matches nothing", "  its message");
+
+	rc = det_parse_addr(&vars, "!any", &s, err, sizeof(err));
+	UNIT_CHECK(rc == SW_E_INVAL, "!any rejected");
+
+	rc = det_parse_addr(&vars, "$NOPE", &s, err, sizeof(err));
+	UNIT_CHECK_STR(rc == SW_E_INVAL ? err : "", "address: unknown variable $NOPE",
+	               "unknown variable");
+
+	rc = det_parse_addr(&vars, "1.2.3.400", &s, err, sizeof(err));
+	UNIT_CHECK_STR(rc == SW_E_INVAL ? err : "", "address: bad value '1.2.3.400'", "bad IPv4");
+
+	rc = det_parse_addr(&vars, "1.2.3.0/33", &s, err, sizeof(err));
+	UNIT_CHECK_STR(rc == SW_E_INVAL ? err : "", "address: bad prefix length in '1.2.3.0/33'",
+	               "bad prefix");
+
+	rc = det_parse_addr(&vars, "[1.2.3.4,5.6.7.8", &s, err, sizeof(err));
+	UNIT_CHECK_STR(rc == SW_E_INVAL ? err : "", "address: unterminated list", "unterminated");
+
+	{
+		struct det_vars lv;
+
+		memset(&lv, 0, sizeof(lv));
+		det_vars_set(&lv, false, "A", "[1.1.1.1,$B]");
+		det_vars_set(&lv, false, "B", "$A");
+		rc = det_parse_addr(&lv, "$A", &s, err, sizeof(err));
+		UNIT_CHECK(rc == SW_E_INVAL && strstr(err, "variable loop") != NULL,
+		           "variable loop detected");
+		det_vars_set(&lv, false, "B", "2.2.2.2");
+		rc = det_parse_addr(&lv, "$A", &s, err, sizeof(err));
+		UNIT_CHECK(rc == 0 && det_ipset_has(&s, v4(2, 2, 2, 2)), "det_vars_set replaces");
+		det_ipset_free(&s);
+		det_vars_free(&lv);
+	}
+
+	rc = det_parse_port(&vars, "any", &ps, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && det_portset_is_any(&ps), "port any");
+	det_portset_free(&ps);
+	rc = det_parse_port(&vars, "[80,443,8000:8080]", &ps, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && ps.n == 3 && det_portset_has(&ps, 8042) &&
+	               !det_portset_has(&ps, 8081) && det_portset_has(&ps, 443),
+	           "port list with range");
+	det_portset_free(&ps);
+	rc = det_parse_port(&vars, "1024:", &ps, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && det_portset_has(&ps, 65535) && !det_portset_has(&ps, 1023),
+	           "open range a:");
+	det_portset_free(&ps);
+	rc = det_parse_port(&vars, ":1023", &ps, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && det_portset_has(&ps, 0) && !det_portset_has(&ps, 1024),
+	           "open range :b");
+	det_portset_free(&ps);
+	rc = det_parse_port(&vars, "!22", &ps, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && !det_portset_has(&ps, 22) && det_portset_has(&ps, 23), "!22");
+	det_portset_free(&ps);
+	rc = det_parse_port(&vars, "$FILE_DATA_PORTS", &ps, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && det_portset_has(&ps, 80) && det_portset_has(&ps, 143) &&
+	               det_portset_has(&ps, 110) && ps.n == 3,
+	           "FILE_DATA_PORTS expands HTTP_PORTS");
+	det_portset_free(&ps);
+	rc = det_parse_port(&vars, "[$HTTP_PORTS,!81]", &ps, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && det_portset_has(&ps, 80) && !det_portset_has(&ps, 81), "var and !");
+	det_portset_free(&ps);
+	rc = det_parse_port(&vars, "$SHELLCODE_PORTS", &ps, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && !det_portset_has(&ps, 80) && det_portset_has(&ps, 81),
+	           "SHELLCODE_PORTS");
+	det_portset_free(&ps);
+	rc = det_parse_port(&vars, "$TEREDO_PORTS", &ps, err, sizeof(err));
+	UNIT_CHECK(rc == 0 && det_portset_has(&ps, 3544), "TEREDO_PORTS");
+	det_portset_free(&ps);
+	rc = det_parse_port(&vars, "70000", &ps, err, sizeof(err));
+	UNIT_CHECK_STR(rc == SW_E_INVAL ? err : "", "port: bad value '70000'", "port too big");
+	rc = det_parse_port(&vars, "90:80", &ps, err, sizeof(err));
+	UNIT_CHECK_STR(rc == SW_E_INVAL ? err : "", "port: range '90:80' is reversed", "reversed");
+	rc = det_parse_port(&vars, "[80,!80]", &ps, err, sizeof(err));
+	UNIT_CHECK(rc == SW_E_INVAL, "empty port set rejected");
+	rc = det_parse_port(&vars, "$HOME_NET", &ps, err, sizeof(err));
+	UNIT_CHECK(rc == SW_E_INVAL, "address group is not a port group");
+}
+
+/* ---- header -------------------------------------------------------------------------------- */
+
+static void
+test_header(void)
+{
+	struct det_rule *r;
+
+	r = parse("alert tcp $HOME_NET any -> $EXTERNAL_NET $HTTP_PORTS (msg:\"x\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->action == DET_ACT_ALERT && r->proto == 6 &&
+	               r->app_proto == APP_NONE && !r->bidir && r->sid == 1 && r->gid == 1 &&
+	               r->priority == 3 && r->line == 7 && strcmp(r->file, "test.rules") == 0,
+	           "basic header");
+	UNIT_CHECK(r != NULL && r->nlists == 0, "no lists without contents");
+	UNIT_CHECK(r != NULL && det_portset_has(&r->dport, 80) && !det_portset_has(&r->dport, 81) &&
+	               det_portset_is_any(&r->sport),
+	           "header ports");
+	det_rule_free(r);
+
+	r = parse("drop udp any any <> 10.0.0.1 53 (sid:2;)");
+	UNIT_CHECK(r != NULL && r->action == DET_ACT_DROP && r->proto == 17 && r->bidir,
+	           "drop udp <>");
+	det_rule_free(r);
+	r = parse("rejectboth icmp any any -> any any (sid:3;)");
+	UNIT_CHECK(r != NULL && r->action == DET_ACT_REJECT && r->proto == 1 && r->icmp_any,
+	           "rejectboth icmp");
+	det_rule_free(r);
+	r = parse("pass ip any any -> any any (sid:4;)");
+	UNIT_CHECK(r != NULL && r->action == DET_ACT_PASS && r->proto == 0, "pass ip");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (sid:5;)");
+	UNIT_CHECK(r != NULL && r->app_proto == APP_HTTP && r->proto == 6 && r->app_name == NULL,
+	           "http header");
+	det_rule_free(r);
+	r = parse("alert http1 any any -> any any (sid:5;)");
+	UNIT_CHECK(r != NULL && r->app_proto == APP_HTTP, "http1 header");
+	det_rule_free(r);
+	r = parse("alert dns any any -> any any (sid:6;)");
+	UNIT_CHECK(r != NULL && r->app_proto == APP_DNS, "dns header");
+	det_rule_free(r);
+	r = parse("alert tls any any -> any any (sid:7;)");
+	UNIT_CHECK(r != NULL && r->app_proto == APP_TLS && r->proto == 6, "tls header");
+	det_rule_free(r);
+	r = parse("alert ssh any any -> any any (sid:8;)");
+	UNIT_CHECK(r != NULL && r->app_proto == APP_NONE && r->app_name != NULL &&
+	               strcmp(r->app_name, "ssh") == 0 && r->proto == 6,
+	           "ssh: app_name, tcp");
+	det_rule_free(r);
+	r = parse("alert snmp any any -> any any (sid:9;)");
+	UNIT_CHECK(r != NULL && strcmp(r->app_name, "snmp") == 0 && r->proto == 17, "snmp: udp");
+	det_rule_free(r);
+	r = parse("alert krb5 any any -> any any (sid:9;)");
+	UNIT_CHECK(r != NULL && strcmp(r->app_name, "krb5") == 0 && r->proto == 0, "krb5: any");
+	det_rule_free(r);
+	r = parse("alert tcp [10.0.0.0/8, !10.1.0.0/16] any -> any [80, 8080] (sid:10;)");
+	UNIT_CHECK(r != NULL && det_portset_has(&r->dport, 8080) &&
+	               !det_ipset_has(&r->src, v4(10, 1, 0, 1)),
+	           "spaces inside header lists");
+	det_rule_free(r);
+	r = parse("  alert tcp any any -> any any ( sid : 11 ; msg : \"sp\" ; )  ");
+	UNIT_CHECK(r != NULL && r->sid == 11 && strcmp(r->msg, "sp") == 0,
+	           "spaces around keys and values");
+	det_rule_free(r);
+
+	check_fail("alert tcp any any -> any any", SW_E_INVAL, "no '(' options");
+	check_fail("alert tcp any any -> any any (sid:1;", SW_E_INVAL,
+	           "no ')' at the end of the rule");
+	check_fail("alert tcp any any -> any any (sid:1;) x", SW_E_INVAL,
+	           "no ')' at the end of the rule");
+	check_fail("alert tcp any any any (sid:1;)", SW_E_INVAL,
+	           "header: expected 'action proto src sport -> dst dport', got 5 words");
+	check_fail("alrt tcp any any -> any any (sid:1;)", SW_E_INVAL, "unknown action 'alrt'");
+	check_fail("alert tcp any any <- any any (sid:1;)", SW_E_INVAL, "bad direction '<-'");
+	check_fail("alert t@p any any -> any any (sid:1;)", SW_E_INVAL, "unknown protocol 't@p'");
+	check_fail("alert tcp 1.2.3 any -> any any (sid:1;)", SW_E_INVAL,
+	           "address: bad value '1.2.3'");
+	check_fail("alert tcp any 99999 -> any any (sid:1;)", SW_E_INVAL,
+	           "port: bad value '99999'");
+	check_fail("alert tcp $NOPE any -> any any (sid:1;)", SW_E_INVAL,
+	           "address: unknown variable $NOPE");
+	check_fail("alert tcp [1.2.3.4,!1.2.3.4] any -> any any (sid:1;)", SW_E_INVAL,
+	           "address: '[1.2.3.4,!1.2.3.4]' matches nothing");
+}
+
+/* ---- meta keywords and quoting --------------------------------------------------------------- */
+
+static void
+test_meta(void)
+{
+	struct det_rule *r;
+
+	r = parse(
+	    "alert tcp any any -> any any (msg:\"a\\;b\"; sid:100; rev:3; gid:2; "
+	    "classtype:trojan-activity; reference:cve,2021-44228; reference:url,example.com/x; "
+	    "metadata:created_at 2024_01_01, former_category MALWARE; target:dest_ip;)");
+	UNIT_CHECK(r != NULL, "meta rule parses");
+	if (r != NULL) {
+		UNIT_CHECK_STR(r->msg, "a;b", "msg \\; unescaped");
+		UNIT_CHECK(r->sid == 100 && r->rev == 3 && r->gid == 2, "sid rev gid");
+		UNIT_CHECK_STR(r->classtype, "trojan-activity", "classtype");
+		UNIT_CHECK(r->priority == 1, "priority from classtype");
+		UNIT_CHECK(r->nreferences == 2, "two references");
+		UNIT_CHECK_STR(r->nreferences == 2 ? r->references[0] : "", "cve,2021-44228",
+		               "reference as written");
+		UNIT_CHECK(r->nmetadata == 2, "two metadata items");
+		UNIT_CHECK_STR(r->nmetadata == 2 ? r->metadata[1] : "", "former_category MALWARE",
+		               "metadata trimmed");
+		UNIT_CHECK(r->target == 1, "target dest_ip");
+	}
+	det_rule_free(r);
+
+	r = parse("alert tcp any any -> any any (msg:\"quote \\\" back \\\\ colon \\: ; in "
+	          "quotes\"; sid:101; priority:2; classtype:bad-unknown;)");
+	UNIT_CHECK_STR(r != NULL ? r->msg : "", "quote \" back \\ colon : ; in quotes",
+	               "msg escapes and ; inside quotes");
+	UNIT_CHECK(r != NULL && r->priority == 2, "explicit priority wins");
+	det_rule_free(r);
+
+	r = parse("alert tcp any any -> any any (msg:\"x\"; sid:102; target:src_ip;)");
+	UNIT_CHECK(r != NULL && r->target == 0 && r->classtype == NULL && r->priority == 3,
+	           "target src_ip, default priority 3");
+	det_rule_free(r);
+
+	{
+		struct det_rule *r2 = NULL;
+		int rc = det_rule_parse("alert tcp any any -> any any (classtype:whatever; sid:1;)",
+		                        "f", 1, &vars, NULL, &r2, &perr);
+
+		UNIT_CHECK(rc == 0 && r2 != NULL && r2->priority == 3,
+		           "classes NULL accepts any classtype");
+		det_rule_free(r2);
+	}
+
+	check_fail("alert tcp any any -> any any (msg:\"x\";)", SW_E_INVAL, "sid: missing");
+	check_fail("alert tcp any any -> any any (sid:0;)", SW_E_INVAL, "sid: bad value '0'");
+	check_fail("alert tcp any any -> any any (sid:-1;)", SW_E_INVAL, "sid: bad value '-1'");
+	check_fail("alert tcp any any -> any any (sid:abc;)", SW_E_INVAL, "sid: bad value 'abc'");
+	check_fail("alert tcp any any -> any any (sid:1; sid:2;)", SW_E_INVAL, "sid: set twice");
+	check_fail("alert tcp any any -> any any (sid:1)", SW_E_INVAL, "sid: no terminating ';'");
+	check_fail("alert tcp any any -> any any (msg:\"abc; sid:1;)", SW_E_INVAL,
+	           "msg: unterminated quote");
+	check_fail("alert tcp any any -> any any (msg:\"a\\\"; sid:1;)", SW_E_INVAL,
+	           "msg: unterminated quote");
+	check_fail("alert tcp any any -> any any (sid:1; classtype:no-such-class;)", SW_E_INVAL,
+	           "classtype: unknown classtype 'no-such-class'");
+	check_fail("alert tcp any any -> any any (sid:1; reference:nosuch,1;)", SW_E_INVAL,
+	           "reference: unknown type 'nosuch'");
+	check_fail("alert tcp any any -> any any (sid:1; reference:cve;)", SW_E_INVAL,
+	           "reference: expected 'type,id', got 'cve'");
+	check_fail("alert tcp any any -> any any (sid:1; priority:0;)", SW_E_INVAL,
+	           "priority: bad value '0'");
+	check_fail("alert tcp any any -> any any (sid:1; target:both;)", SW_E_INVAL,
+	           "target: expected src_ip or dest_ip, got 'both'");
+	check_fail("alert tcp any any -> any any (sid:1; msg;)", SW_E_INVAL, "msg: missing value");
+	check_fail("alert tcp any any -> any any (sid:1; ;)", SW_E_INVAL, "empty option");
+	check_fail("alert tcp any any -> any any (sid:1; nocase:1;)", SW_E_INVAL,
+	           "nocase: takes no value");
+}
+
+/* ---- content -----------------------------------------------------------------------------------
+ */
+
+static void
+test_content(void)
+{
+	struct det_rule *r;
+	const struct det_list *l;
+
+	r = parse("alert tcp any any -> any any (content:\"|3a|\\\"x\\\"\"; sid:1;)");
+	l = list_of(r, DET_BUF_PAYLOAD);
+	UNIT_CHECK(l != NULL && l->n == 1 && pat_is(&l->items[0], ":\"x\"", 4),
+	           "hex and escaped quotes");
+	det_rule_free(r);
+
+	r = parse("alert tcp any any -> any any (content:\"a\\\\b\\;c\\:d\"; sid:1;)");
+	l = list_of(r, DET_BUF_PAYLOAD);
+	UNIT_CHECK(l != NULL && pat_is(&l->items[0], "a\\b;c:d", 7), "escaped backslash, ; and :");
+	det_rule_free(r);
+
+	r = parse("alert tcp any any -> any any (content:\"GET |20 2f|x|0D 0a|\"; sid:1;)");
+	l = list_of(r, DET_BUF_PAYLOAD);
+	UNIT_CHECK(l != NULL && pat_is(&l->items[0], "GET  /x\r\n", 9), "mixed hex");
+	det_rule_free(r);
+
+	r = parse("alert tcp any any -> any any (content:!\"evil\"; content:\"good\"; nocase; "
+	          "depth:10; offset:2; content:\"more\"; distance:0; within:20; sid:1;)");
+	l = list_of(r, DET_BUF_PAYLOAD);
+	UNIT_CHECK(l != NULL && l->n == 3, "three contents");
+	if (l != NULL && l->n == 3) {
+		const struct det_content *c0 = &l->items[0].u.content, *c1 = &l->items[1].u.content,
+		                         *c2 = &l->items[2].u.content;
+
+		UNIT_CHECK(c0->flags == DET_C_NEGATED, "negated content");
+		UNIT_CHECK(c1->flags == (DET_C_NOCASE | DET_C_DEPTH | DET_C_OFFSET) &&
+		               c1->depth.v == 10 && c1->offset.v == 2 && c1->depth.var == -1,
+		           "nocase depth offset");
+		UNIT_CHECK(c2->flags == (DET_C_DISTANCE | DET_C_WITHIN) && c2->distance.v == 0 &&
+		               c2->within.v == 20,
+		           "distance within");
+		/* "good" and "more" are as long; "more" has more distinct bytes */
+		UNIT_CHECK(r->fp_list == 0 && r->fp_item == 2,
+		           "fast pattern: longest non-negated, then the strongest");
+	}
+	det_rule_free(r);
+
+	r = parse("alert tcp any any -> any any (content:\"a\"; content:\"b\"; distance:-5; "
+	          "content:\"c\"; startswith; content:\"d\"; endswith; content:\"e\"; rawbytes; "
+	          "sid:1;)");
+	l = list_of(r, DET_BUF_PAYLOAD);
+	UNIT_CHECK(l != NULL && l->n == 5 && l->items[1].u.content.distance.v == -5 &&
+	               (l->items[2].u.content.flags & DET_C_STARTSWITH) &&
+	               (l->items[3].u.content.flags & DET_C_ENDSWITH),
+	           "negative distance, startswith, endswith, rawbytes");
+	det_rule_free(r);
+
+	r = parse("alert tcp any any -> any any (content:\"abc\"; distance:0; sid:1;)");
+	UNIT_CHECK(r != NULL, "distance on the first content is allowed (from the start)");
+	det_rule_free(r);
+
+	r = parse("alert tcp any any -> any any (content:\"User-Agent|3a|\"; content:\"Bad\"; "
+	          "distance:0; fast_pattern; sid:1;)");
+	UNIT_CHECK(r != NULL && r->fp_item == 1 &&
+	               (r->lists[0].items[1].u.content.flags & DET_C_FAST) &&
+	               !(r->lists[0].items[1].u.content.flags & DET_C_FAST_ONLY),
+	           "explicit fast_pattern");
+	det_rule_free(r);
+
+	r = parse("alert tcp any any -> any any (content:\"only\"; fast_pattern:only; sid:1;)");
+	UNIT_CHECK(r != NULL && (r->lists[0].items[0].u.content.flags & DET_C_FAST_ONLY),
+	           "fast_pattern:only");
+	det_rule_free(r);
+
+	r = parse("alert tcp any any -> any any (content:\"abcdefgh\"; fast_pattern:2,4; sid:1;)");
+	UNIT_CHECK(r != NULL && (r->lists[0].items[0].u.content.flags & DET_C_FAST_CHOP) &&
+	               r->lists[0].items[0].u.content.fp_off == 2 &&
+	               r->lists[0].items[0].u.content.fp_len == 4,
+	           "fast_pattern chop");
+	det_rule_free(r);
+
+	r = parse("alert tcp any any -> any any (content:!\"x\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->fp_list == -1, "only a negated content: no fast pattern");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (flow:established; sid:1;)");
+	UNIT_CHECK(r != NULL && r->fp_list == -1 && r->nlists == 0, "no content, no fast pattern");
+	det_rule_free(r);
+
+	check_fail("alert tcp any any -> any any (content:\"abc\"; depth:2; sid:1;)", SW_E_INVAL,
+	           "depth: 2 is smaller than the content's length 3");
+	check_fail("alert tcp any any -> any any (content:\"abcd\"; within:3; sid:1;)", SW_E_INVAL,
+	           "within: 3 is smaller than the content's length 4");
+	check_fail("alert tcp any any -> any any (content:\"abc; sid:1;)", SW_E_INVAL,
+	           "content: unterminated quote");
+	check_fail("alert tcp any any -> any any (content:\"a\"b\"c\"; sid:1;)", SW_E_INVAL,
+	           "content: unescaped '\"'");
+	check_fail("alert tcp any any -> any any (content:\"a\\nb\"; sid:1;)", SW_E_INVAL,
+	           "content: '\\n' is not a valid escape");
+	check_fail("alert tcp any any -> any any (content:\"|4|\"; sid:1;)", SW_E_INVAL,
+	           "content: odd number of hex digits");
+	check_fail("alert tcp any any -> any any (content:\"|4g|\"; sid:1;)", SW_E_INVAL,
+	           "content: bad hex character 'g'");
+	check_fail("alert tcp any any -> any any (content:\"|41\"; sid:1;)", SW_E_INVAL,
+	           "content: unterminated hex '|'");
+	check_fail("alert tcp any any -> any any (content:\"\"; sid:1;)", SW_E_INVAL,
+	           "content: empty pattern");
+	check_fail("alert tcp any any -> any any (nocase; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "nocase: no content before it");
+	check_fail("alert tcp any any -> any any (content:\"a\"; nocase; nocase; sid:1;)",
+	           SW_E_INVAL, "nocase: set twice on one content");
+	check_fail("alert tcp any any -> any any (content:\"a\"; content:\"b\"; distance:0; "
+	           "depth:5; sid:1;)",
+	           SW_E_INVAL,
+	           "depth: cannot mix depth/offset with distance/within on one content");
+	check_fail("alert tcp any any -> any any (content:\"a\"; depth:x; sid:1;)", SW_E_INVAL,
+	           "depth: unknown variable 'x'");
+	check_fail("alert tcp any any -> any any (content:\"a\"; offset:-1; sid:1;)", SW_E_INVAL,
+	           "offset: bad value '-1'");
+	check_fail("alert tcp any any -> any any (content:\"a\"; depth:3; startswith; sid:1;)",
+	           SW_E_INVAL, "startswith: cannot be used with depth, offset, distance or within");
+	check_fail("alert tcp any any -> any any (content:\"a\"; fast_pattern; content:\"b\"; "
+	           "fast_pattern; sid:1;)",
+	           SW_E_INVAL, "fast_pattern: can be used on only one content");
+	check_fail("alert tcp any any -> any any (content:!\"a\"; fast_pattern; depth:4; sid:1;)",
+	           SW_E_INVAL, "fast_pattern: cannot be used on a negated content with a position");
+	check_fail("alert tcp any any -> any any (content:\"abc\"; fast_pattern:only; offset:1; "
+	           "sid:1;)",
+	           SW_E_INVAL,
+	           "fast_pattern: only cannot be used on a negated or positioned content");
+	check_fail("alert tcp any any -> any any (content:\"abc\"; fast_pattern:2,4; sid:1;)",
+	           SW_E_INVAL, "fast_pattern: 2,4 goes past the content's length 3");
+	check_fail("alert tcp any any -> any any (content:\"abc\"; fast_pattern:x; sid:1;)",
+	           SW_E_INVAL, "fast_pattern: expected 'only' or 'offset,length'");
+}
+
+/* ---- buffers ------------------------------------------------------------------------------- */
+
+static void
+test_buffers(void)
+{
+	struct det_rule *r;
+	const struct det_list *l;
+
+	UNIT_CHECK(det_buffer_by_sticky("http.uri") == DET_BUF_HTTP_URI, "sticky http.uri");
+	UNIT_CHECK(det_buffer_by_sticky("http_uri") == -1, "http_uri is not sticky");
+	UNIT_CHECK(det_buffer_by_modifier("http_uri") == DET_BUF_HTTP_URI, "modifier http_uri");
+	UNIT_CHECK(det_buffer_by_modifier("uricontent") == DET_BUF_HTTP_URI, "uricontent");
+	UNIT_CHECK(det_buffer_by_sticky("tls_sni") == DET_BUF_TLS_SNI, "tls_sni alias");
+	UNIT_CHECK(det_buffer_by_sticky("dns_query") == DET_BUF_DNS_QUERY, "dns_query alias");
+	UNIT_CHECK(det_buffer_by_sticky("ja3_hash") == DET_BUF_JA3_HASH, "ja3_hash alias");
+	UNIT_CHECK(det_buffer_by_modifier("http_server_body") == DET_BUF_HTTP_RESP_BODY,
+	           "http_server_body");
+	for (int i = 0; i < DET_BUF_MAX; i++)
+		if (det_buffers[i].name == NULL)
+			UNIT_CHECK(0, "det_buffers entry without a name");
+	UNIT_CHECK(det_buffers[DET_BUF_DNS_QUERY].app_proto == APP_DNS, "dns.query is dns");
+
+	r = parse("alert tcp any any -> any any (flow:established,to_server; http.uri; "
+	          "content:\"/a.php\"; http.host; content:\"evil\"; endswith; pkt_data; "
+	          "content:\"raw\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 3 && list_of(r, DET_BUF_HTTP_URI) != NULL &&
+	               list_of(r, DET_BUF_HTTP_HOST) != NULL && list_of(r, DET_BUF_PAYLOAD) != NULL,
+	           "sticky buffers and pkt_data");
+	UNIT_CHECK(r != NULL && r->app_proto == APP_HTTP, "app_proto implied by http buffers");
+	UNIT_CHECK(r != NULL && r->lists[0].buffer == DET_BUF_HTTP_URI, "lists in order of use");
+	UNIT_CHECK(r != NULL && r->fp_list == 0, "app buffer preferred for fast pattern");
+	det_rule_free(r);
+
+	/* old-style modifiers move the content, with its modifiers */
+	r = parse(
+	    "alert tcp any any -> any any (content:\"POST\"; http_method; content:\"/x\"; "
+	    "nocase; http_uri; content:\"b\"; distance:0; http_uri; content:\"tail\"; sid:1;)");
+	l = list_of(r, DET_BUF_HTTP_URI);
+	UNIT_CHECK(l != NULL && l->n == 2 && pat_is(&l->items[0], "/x", 2) &&
+	               (l->items[0].u.content.flags & DET_C_NOCASE) &&
+	               (l->items[1].u.content.flags & DET_C_DISTANCE),
+	           "http_uri moves contents and their modifiers");
+	l = list_of(r, DET_BUF_PAYLOAD);
+	UNIT_CHECK(l != NULL && l->n == 1 && pat_is(&l->items[0], "tail", 4),
+	           "payload keeps the rest");
+	UNIT_CHECK(list_of(r, DET_BUF_HTTP_METHOD) != NULL, "http_method list");
+	/* method has the lowest rank: uri wins even though "POST" and "tail" are longer */
+	UNIT_CHECK(r != NULL && r->lists[r->fp_list].buffer == DET_BUF_HTTP_URI,
+	           "fast pattern prefers http.uri over payload and method");
+	det_rule_free(r);
+
+	r = parse("alert tcp any any -> any any (content:\"GET\"; http_method; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 1 && r->lists[0].buffer == DET_BUF_HTTP_METHOD,
+	           "a payload list emptied by a modifier is dropped");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (uricontent:\"/cgi-bin/\"; sid:1;)");
+	UNIT_CHECK(list_of(r, DET_BUF_HTTP_URI) != NULL && r->app_proto == APP_HTTP,
+	           "uricontent is http.uri");
+	det_rule_free(r);
+
+	r = parse("alert http any any -> any any (flow:to_client; http.header; content:\"X\"; "
+	          "sid:1;)");
+	UNIT_CHECK(list_of(r, DET_BUF_HTTP_RESP_HEADER) != NULL &&
+	               list_of(r, DET_BUF_HTTP_HEADER) == NULL,
+	           "http.header in a to_client rule is the response header");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (flow:from_server; content:\"X\"; http_header; "
+	          "sid:1;)");
+	UNIT_CHECK(list_of(r, DET_BUF_HTTP_RESP_HEADER) != NULL, "from_server too");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (flow:to_server; file.data; content:\"MZ\"; "
+	          "sid:1;)");
+	UNIT_CHECK(list_of(r, DET_BUF_HTTP_REQ_BODY) != NULL, "file.data to_server: request body");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (file_data; content:\"MZ\"; sid:1;)");
+	UNIT_CHECK(list_of(r, DET_BUF_HTTP_RESP_BODY) != NULL, "file_data: response body");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (http.response_body; content:\"a\"; file.data; "
+	          "content:\"b\"; sid:1;)");
+	l = list_of(r, DET_BUF_HTTP_RESP_BODY);
+	UNIT_CHECK(r != NULL && r->nlists == 1 && l != NULL && l->n == 2,
+	           "lists on the same buffer are merged");
+	det_rule_free(r);
+
+	r = parse("alert dns any any -> any any (dns.query; content:\"evil\"; nocase; "
+	          "bsize:<20; sid:1;)");
+	l = list_of(r, DET_BUF_DNS_QUERY);
+	UNIT_CHECK(l != NULL && l->n == 2 && l->items[1].kind == DET_ITEM_BSIZE &&
+	               l->items[1].u.bsize.lo == 0 && l->items[1].u.bsize.hi == 19,
+	           "dns.query with bsize");
+	det_rule_free(r);
+	r = parse("alert udp any any -> any 53 (dns_query; content:\"x\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->app_proto == APP_DNS, "udp + dns.query implies dns");
+	det_rule_free(r);
+
+	r = parse("alert tls any any -> any any (tls.sni; content:\"a\"; tls.cert_subject; "
+	          "content:\"b\"; tls.cert_issuer; content:\"c\"; tls.cert_serial; content:\"d\"; "
+	          "tls.cert_fingerprint; content:\"e\"; ja3.hash; content:\"f\"; ja3.string; "
+	          "content:\"g\"; ja3s.hash; content:\"h\"; ja3s.string; content:\"i\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 9, "all tls buffers");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (http.uri.raw; content:\"a\"; http.method; "
+	          "content:\"b\"; http.user_agent; content:\"c\"; http.cookie; content:\"d\"; "
+	          "http.content_type; content:\"e\"; http.request_body; content:\"f\"; "
+	          "http.stat_code; content:\"200\"; http.stat_msg; content:\"OK\"; http.protocol; "
+	          "content:\"HTTP/1.1\"; http.response_header; content:\"g\"; file.name; "
+	          "content:\".exe\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 11, "all http buffers");
+	det_rule_free(r);
+
+	check_fail("alert dns any any -> any any (tls.sni; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "tls.sni: rule protocol is dns");
+	check_fail("alert udp any any -> any any (http.uri; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "http.uri: rule protocol is udp");
+	check_fail("alert tcp any any -> any any (http.uri; content:\"a\"; tls.sni; "
+	           "content:\"b\"; sid:1;)",
+	           SW_E_INVAL, "tls.sni: a rule cannot mix http and tls buffers");
+	check_unsupp("alert smtp any any -> any any (file.data; content:\"a\"; sid:1;)",
+	             "http.response_body");
+	check_fail("alert tcp any any -> any any (http.host; content:\"a\"; http_uri; sid:1;)",
+	           SW_E_INVAL, "http_uri: the content is already in http.host");
+	check_fail("alert tcp any any -> any any (http_uri; sid:1;)", SW_E_INVAL,
+	           "http_uri: no content before it");
+	check_fail("alert tcp any any -> any any (content:\"a\"; bsize:10; sid:1;)", SW_E_INVAL,
+	           "bsize: needs a sticky buffer before it");
+	check_fail("alert tcp any any -> any any (http.uri:x; sid:1;)", SW_E_INVAL,
+	           "http.uri: takes no value");
+}
+
+/* ---- pcre, byte_*, isdataat, sizes -------------------------------------------------------------
+ */
+
+static void
+test_pcre_byte(void)
+{
+	struct det_rule *r;
+	const struct det_list *l;
+
+	r = parse("alert tcp any any -> any any (content:\"id=\"; pcre:\"/^[a-f0-9]{32}\\;x/Ri\"; "
+	          "pcre:!\"/bad/smxAEGBO\"; sid:1;)");
+	l = list_of(r, DET_BUF_PAYLOAD);
+	UNIT_CHECK(l != NULL && l->n == 3 && l->items[1].kind == DET_ITEM_PCRE &&
+	               l->items[1].u.pcre.code != NULL &&
+	               l->items[1].u.pcre.flags == DET_PCRE_RELATIVE &&
+	               l->items[2].u.pcre.flags == (DET_PCRE_NEGATED | DET_PCRE_RAWBYTES) &&
+	               l->items[1].u.pcre.capture_var == -1,
+	           "pcre flags");
+	UNIT_CHECK_STR(l != NULL && l->n == 3 ? l->items[1].u.pcre.source : "", "^[a-f0-9]{32}\\;x",
+	               "pcre source kept as written");
+	det_rule_free(r);
+
+	r = parse("alert tcp any any -> any any (pcre:\"/\\/admin\\/[^\\/]+\\.php/U\"; "
+	          "pcre:\"/^Host\\x3a/Hm\"; pcre:\"/MZ/Q\"; pcre:\"/x/W\"; sid:1;)");
+	UNIT_CHECK(list_of(r, DET_BUF_HTTP_URI) != NULL &&
+	               list_of(r, DET_BUF_HTTP_HEADER) != NULL &&
+	               list_of(r, DET_BUF_HTTP_RESP_BODY) != NULL &&
+	               list_of(r, DET_BUF_HTTP_HOST) != NULL && r->app_proto == APP_HTTP,
+	           "pcre buffer flags U H Q W");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (http.uri; pcre:\"/a/U\"; sid:1;)");
+	UNIT_CHECK(r != NULL, "U flag after http.uri is fine");
+	det_rule_free(r);
+
+	check_fail("alert tcp any any -> any any (pcre:\"/a(/\"; sid:1;)", SW_E_INVAL,
+	           "pcre: compile error at offset 2: missing closing parenthesis");
+	check_fail("alert tcp any any -> any any (pcre:\"/a/z\"; sid:1;)", SW_E_INVAL,
+	           "pcre: unknown flag 'z'");
+	check_fail("alert tcp any any -> any any (pcre:\"abc\"; sid:1;)", SW_E_INVAL,
+	           "pcre: expected \"/pattern/flags\"");
+	check_fail("alert tcp any any -> any any (pcre:\"/a/UH\"; sid:1;)", SW_E_INVAL,
+	           "pcre: more than one buffer flag");
+	check_fail("alert tcp any any -> any any (http.host; pcre:\"/a/U\"; sid:1;)", SW_E_INVAL,
+	           "pcre: a buffer flag cannot be used after the sticky buffer http.host");
+	check_fail("alert tcp any any -> any any (pcre:\"/a/R\"; sid:1;)", SW_E_INVAL,
+	           "pcre: relative but no previous match in pkt_data");
+
+	r = parse("alert tcp any any -> any any (content:\"|00 01|\"; byte_extract:2,0,len,"
+	          "relative,little; byte_test:4,>,len,0,relative,big; byte_test:2,!&,0x8000,2; "
+	          "byte_test:3,<=,100,0,string,dec; byte_jump:2,len,relative,multiplier 2,align,"
+	          "post_offset -4,bitmask 0x0fff; byte_jump:1,0,from_end; content:\"x\"; "
+	          "within:len; isdataat:!len,relative; sid:1;)");
+	l = list_of(r, DET_BUF_PAYLOAD);
+	UNIT_CHECK(r != NULL && r->nvars == 1 && l != NULL && l->n == 9, "byte_* rule parses");
+	if (l != NULL && l->n == 9) {
+		const struct det_byte *be = &l->items[1].u.byte, *bt = &l->items[2].u.byte,
+		                      *bt2 = &l->items[3].u.byte, *bt3 = &l->items[4].u.byte,
+		                      *bj = &l->items[5].u.byte, *bj2 = &l->items[6].u.byte;
+
+		UNIT_CHECK(l->items[1].kind == DET_ITEM_BYTE_EXTRACT && be->var == 0 &&
+		               be->nbytes == 2 &&
+		               be->flags == (DET_BYTE_RELATIVE | DET_BYTE_LITTLE),
+		           "byte_extract");
+		UNIT_CHECK(bt->op == DET_OP_GT && bt->value.var == 0 && bt->nbytes == 4 &&
+		               bt->flags == DET_BYTE_RELATIVE,
+		           "byte_test with variable value");
+		UNIT_CHECK(bt2->op == DET_OP_AND && (bt2->flags & DET_BYTE_NEGATED) &&
+		               bt2->value.v == 0x8000 && bt2->offset.v == 2,
+		           "byte_test !& hex value");
+		UNIT_CHECK(bt3->op == DET_OP_LE && (bt3->flags & DET_BYTE_STRING) &&
+		               bt3->base == 10,
+		           "byte_test string dec");
+		UNIT_CHECK(bj->offset.var == 0 && bj->multiplier == 2 && bj->post_offset == -4 &&
+		               (bj->flags & DET_BYTE_ALIGN) && (bj->flags & DET_BYTE_BITMASK) &&
+		               bj->bitmask == 0x0fff,
+		           "byte_jump options");
+		UNIT_CHECK(bj2->flags == DET_BYTE_FROM_END, "byte_jump from_end");
+		UNIT_CHECK(l->items[7].u.content.within.var == 0, "within from a variable");
+		UNIT_CHECK(l->items[8].kind == DET_ITEM_ISDATAAT &&
+		               l->items[8].u.isdataat.at.var == 0 &&
+		               l->items[8].u.isdataat.flags ==
+		                   (DET_ISDATAAT_NEGATED | DET_ISDATAAT_RELATIVE),
+		           "isdataat !var,relative");
+	}
+	det_rule_free(r);
+
+	r = parse("alert tcp any any -> any any (byte_extract:1,0,a; byte_extract:1,1,b; "
+	          "byte_extract:1,2,c; byte_extract:1,3,d; byte_extract:1,4,e; byte_extract:1,5,f; "
+	          "byte_extract:1,6,g; byte_extract:1,7,h; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nvars == 8, "eight variables");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (byte_extract:1,0,a; byte_extract:1,1,b; "
+	           "byte_extract:1,2,c; byte_extract:1,3,d; byte_extract:1,4,e; "
+	           "byte_extract:1,5,f; byte_extract:1,6,g; byte_extract:1,7,h; "
+	           "byte_extract:1,8,i; sid:1;)",
+	           SW_E_INVAL, "byte_extract: more than 8 variables");
+	check_fail("alert tcp any any -> any any (byte_extract:1,0,a; byte_extract:1,0,a; sid:1;)",
+	           SW_E_INVAL, "byte_extract: variable 'a' defined twice");
+	check_unsupp("alert tcp any any -> any any (byte_test:4,>,1,0,dce; sid:1;)",
+	             "byte_test:dce");
+	check_unsupp("alert tcp any any -> any any (byte_jump:4,0,relative,dce; sid:1;)",
+	             "byte_jump:dce");
+	check_fail("alert tcp any any -> any any (byte_test:4,>,1; sid:1;)", SW_E_INVAL,
+	           "byte_test: expected 'bytes, operator, value, offset'");
+	check_fail("alert tcp any any -> any any (byte_test:4,~,1,0; sid:1;)", SW_E_INVAL,
+	           "byte_test: bad operator '~'");
+	check_fail("alert tcp any any -> any any (byte_test:9,>,1,0; sid:1;)", SW_E_INVAL,
+	           "byte_test: more than 8 bytes without string");
+	check_fail("alert tcp any any -> any any (byte_test:4,>,1,0,hex; sid:1;)", SW_E_INVAL,
+	           "byte_test: hex, dec and oct need string");
+	check_fail("alert tcp any any -> any any (byte_test:4,>,1,0,wat; sid:1;)", SW_E_INVAL,
+	           "byte_test: unknown option 'wat'");
+	check_fail("alert tcp any any -> any any (byte_jump:2,0,relative; sid:1;)", SW_E_INVAL,
+	           "byte_jump: relative but no previous match in pkt_data");
+	check_fail("alert tcp any any -> any any (byte_jump:2,0,from_beginning,from_end; sid:1;)",
+	           SW_E_INVAL, "byte_jump: from_beginning and from_end together");
+	check_fail("alert tcp any any -> any any (content:\"a\"; isdataat:nope; sid:1;)",
+	           SW_E_INVAL, "isdataat: unknown variable 'nope'");
+	check_fail("alert tcp any any -> any any (isdataat:10,relative; sid:1;)", SW_E_INVAL,
+	           "isdataat: relative but no previous match in pkt_data");
+
+	r = parse("alert tcp any any -> any any (dsize:>100; sid:1;)");
+	UNIT_CHECK(r != NULL && r->has_dsize && r->dsize.lo == 101 && r->dsize.hi == UINT32_MAX,
+	           "dsize >");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (dsize:10<>20; sid:1;)");
+	UNIT_CHECK(r != NULL && r->dsize.lo == 11 && r->dsize.hi == 19, "dsize <> exclusive");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (dsize:!0; sid:1;)");
+	UNIT_CHECK(r != NULL && r->dsize.negated && r->dsize.lo == 0, "dsize !0");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (http.uri; bsize:5-10; http.host; bsize:>=3; "
+	          "sid:1;)");
+	UNIT_CHECK(r != NULL && r->lists[0].items[0].u.bsize.lo == 5 &&
+	               r->lists[0].items[0].u.bsize.hi == 10 &&
+	               r->lists[1].items[0].u.bsize.lo == 3,
+	           "bsize ranges");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (dsize:<0; sid:1;)", SW_E_INVAL,
+	           "dsize: '<0' matches nothing");
+	check_fail("alert tcp any any -> any any (dsize:5<>6; sid:1;)", SW_E_INVAL,
+	           "dsize: 5<>6 matches nothing");
+	check_fail("alert tcp any any -> any any (dsize:abc; sid:1;)", SW_E_INVAL,
+	           "dsize: bad value 'abc'");
+}
+
+/* ---- flow, flowbits, flags, thresholds, events -------------------------------------------------
+ */
+
+static void
+test_state(void)
+{
+	struct det_rule *r;
+
+	r = parse("alert tcp any any -> any any (flow:established,to_server,only_stream; "
+	          "flowbits:set,a.b&c; flowbits:isset,x|y; flowbits:isnotset,z; flowbits:unset,a; "
+	          "flowbits:toggle,t; flowbits:noalert; sid:1;)");
+	UNIT_CHECK(r != NULL && r->flow == (DET_FLOW_ESTABLISHED | DET_FLOW_TO_SERVER |
+	                                    DET_FLOW_ONLY_STREAM),
+	           "flow options");
+	UNIT_CHECK(r != NULL && r->nflowbits == 5 && r->noalert, "flowbits and noalert");
+	if (r != NULL && r->nflowbits == 5) {
+		UNIT_CHECK(r->flowbits[0].op == DET_FB_SET && r->flowbits[0].n == 2 &&
+		               !r->flowbits[0].any && strcmp(r->flowbits[0].names[0], "a.b") == 0,
+		           "set a.b&c");
+		UNIT_CHECK(r->flowbits[1].op == DET_FB_ISSET && r->flowbits[1].any &&
+		               r->flowbits[1].n == 2,
+		           "isset x|y is any-of");
+		UNIT_CHECK(r->flowbits[2].op == DET_FB_ISNOTSET &&
+		               r->flowbits[3].op == DET_FB_UNSET &&
+		               r->flowbits[4].op == DET_FB_TOGGLE,
+		           "isnotset unset toggle");
+	}
+	det_rule_free(r);
+
+	r = parse("alert tcp any any -> any any (flow:from_server,not_established; sid:1;)");
+	UNIT_CHECK(r != NULL && r->flow == (DET_FLOW_TO_CLIENT | DET_FLOW_NOT_ESTABLISHED),
+	           "from_server is to_client");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (flow:stateless,from_client,no_stream; sid:1;)");
+	UNIT_CHECK(r != NULL &&
+	               r->flow == (DET_FLOW_STATELESS | DET_FLOW_TO_SERVER | DET_FLOW_NO_STREAM),
+	           "stateless from_client no_stream");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (flow:to_server,to_client; sid:1;)", SW_E_INVAL,
+	           "flow: to_server and to_client together");
+	check_fail("alert tcp any any -> any any (flow:established,stateless; sid:1;)", SW_E_INVAL,
+	           "flow: established, not_established and stateless exclude each other");
+	check_fail("alert tcp any any -> any any (flow:sideways; sid:1;)", SW_E_INVAL,
+	           "flow: unknown option 'sideways'");
+	check_unsupp("alert tcp any any -> any any (flow:established,only_frag; sid:1;)",
+	             "flow:only_frag");
+	check_fail("alert tcp any any -> any any (flowbits:set,a|b; sid:1;)", SW_E_INVAL,
+	           "flowbits: '|' lists are for isset and isnotset");
+	check_fail("alert tcp any any -> any any (flowbits:isset,a|b&c; sid:1;)", SW_E_INVAL,
+	           "flowbits: cannot mix '|' and '&'");
+	check_fail("alert tcp any any -> any any (flowbits:frob,a; sid:1;)", SW_E_INVAL,
+	           "flowbits: unknown command 'frob'");
+	check_fail("alert tcp any any -> any any (flowbits:set; sid:1;)", SW_E_INVAL,
+	           "flowbits: 'set' needs a name");
+
+	r = parse("alert tcp any any -> any any (flags:SA; sid:1;)");
+	UNIT_CHECK(r != NULL && r->has_flags && r->flags == (SW_TH_SYN | SW_TH_ACK) &&
+	               r->flags_mode == DET_FLAGS_EXACT && r->flags_mask == 0xff,
+	           "flags:SA");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (flags:S+,CE; sid:1;)");
+	UNIT_CHECK(r != NULL && r->flags == SW_TH_SYN && r->flags_mode == DET_FLAGS_ALL &&
+	               r->flags_mask == (uint8_t) ~(SW_TH_CWR | SW_TH_ECE),
+	           "flags:S+,CE ignore mask");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (flags:*FPU; sid:1;)");
+	UNIT_CHECK(r != NULL && r->flags_mode == DET_FLAGS_ANY &&
+	               r->flags == (SW_TH_FIN | SW_TH_PSH | SW_TH_URG),
+	           "flags:*FPU");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (flags:!R; sid:1;)");
+	UNIT_CHECK(r != NULL && r->flags_mode == DET_FLAGS_NOT && r->flags == SW_TH_RST,
+	           "flags:!R");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (flags:0; sid:1;)");
+	UNIT_CHECK(r != NULL && r->has_flags && r->flags == 0, "flags:0");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (flags:S,12; sid:1;)");
+	UNIT_CHECK(r != NULL && r->flags_mask == (uint8_t) ~(SW_TH_CWR | SW_TH_ECE),
+	           "old names 1 and 2");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (flags:SX; sid:1;)", SW_E_INVAL,
+	           "flags: unknown flag 'X'");
+	check_fail("alert tcp any any -> any any (flags:0S; sid:1;)", SW_E_INVAL,
+	           "flags: 0 cannot be combined with flags or modifiers");
+	check_fail("alert tcp any any -> any any (flags:+*S; sid:1;)", SW_E_INVAL,
+	           "flags: more than one modifier");
+
+	r = parse("alert tcp any any -> any any (threshold: count 5, type both, seconds 60, "
+	          "track by_src; detection_filter:track by_dst, count 10, seconds 30; sid:1;)");
+	UNIT_CHECK(r != NULL && r->threshold.set && r->threshold.type == DET_TH_BOTH &&
+	               r->threshold.track == DET_TRACK_SRC && r->threshold.count == 5 &&
+	               r->threshold.seconds == 60,
+	           "threshold in any order");
+	UNIT_CHECK(r != NULL && r->detection_filter.set &&
+	               r->detection_filter.type == DET_TH_DETECTION_FILTER &&
+	               r->detection_filter.track == DET_TRACK_DST &&
+	               r->detection_filter.count == 10,
+	           "detection_filter");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (threshold:type limit,track by_rule,count 1,"
+	          "seconds 3600; sid:1;)");
+	UNIT_CHECK(r != NULL && r->threshold.type == DET_TH_LIMIT &&
+	               r->threshold.track == DET_TRACK_RULE,
+	           "threshold limit by_rule");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (threshold:type limit, track by_src, count 1; "
+	           "sid:1;)",
+	           SW_E_INVAL, "threshold: missing seconds");
+	check_fail("alert tcp any any -> any any (threshold:type often, track by_src, count 1, "
+	           "seconds 1; sid:1;)",
+	           SW_E_INVAL, "threshold: unknown type 'often'");
+	check_fail("alert tcp any any -> any any (detection_filter:type limit, track by_src, "
+	           "count 1, seconds 1; sid:1;)",
+	           SW_E_INVAL, "detection_filter: unexpected 'type'");
+
+	r = parse("alert tcp any any -> any any (app-layer-protocol:!TLS; sid:1;)");
+	UNIT_CHECK(r != NULL && r->alproto_negated && strcmp(r->alproto, "tls") == 0,
+	           "app-layer-protocol negated");
+	det_rule_free(r);
+
+	r = parse("alert ip any any -> any any (decode-event:ipv4.trunc_pkt; sid:1;)");
+	UNIT_CHECK(r != NULL && r->event_kind == DETECT_EVENT_DECODE &&
+	               r->event_id == DECODE_EV_IPV4_TRUNC,
+	           "decode-event full name");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (decode-event:defrag.overlap; sid:1;)");
+	UNIT_CHECK(r != NULL && r->event_kind == DETECT_EVENT_DEFRAG &&
+	               r->event_id == DEFRAG_EV_OVERLAP,
+	           "decode-event defrag");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (stream-event:reassembly_seq_gap; sid:1;)");
+	UNIT_CHECK(r != NULL && r->event_kind == DETECT_EVENT_STREAM &&
+	               r->event_id == STREAM_EV_GAP,
+	           "stream-event without the stream. prefix");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (stream-event:stream.rst_invalid; sid:1;)");
+	UNIT_CHECK(r != NULL && r->event_id == STREAM_EV_RST_INVALID, "stream-event with prefix");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (decode-event:hlen_too_big; sid:1;)");
+	UNIT_CHECK(r != NULL && r->event_id == DECODE_EV_TCP_HLEN_TOO_BIG,
+	           "unique name without layer");
+	det_rule_free(r);
+	check_fail("alert ip any any -> any any (decode-event:trunc_pkt; sid:1;)", SW_E_INVAL,
+	           "decode-event: 'trunc_pkt' is ambiguous, name the layer");
+	check_fail("alert ip any any -> any any (decode-event:ipv4.bogus; sid:1;)", SW_E_INVAL,
+	           "decode-event: unknown event 'ipv4.bogus'");
+	check_fail("alert ip any any -> any any (stream-event:ipv4.trunc_pkt; sid:1;)", SW_E_INVAL,
+	           "stream-event: unknown event 'ipv4.trunc_pkt'");
+}
+
+/* ---- unsupported keywords -------------------------------------------------------------------- */
+
+static void
+test_unsupported(void)
+{
+	static const char *const kws[] = {
+	    "itype:8",
+	    "icode:0",
+	    "ttl:64",
+	    "id:1",
+	    "ack:0",
+	    "seq:0",
+	    "window:1024",
+	    "ip_proto:6",
+	    "urilen:>10",
+	    "filemagic:\"PE\"",
+	    "filestore",
+	    "lua:x.lua",
+	    "dataset:isset,x",
+	    "xbits:set,x,track ip_src",
+	    "tag:session,10,packets",
+	    "base64_decode",
+	    "http.request_line",
+	    "tls.version:1.2",
+	    "ssh.proto",
+	};
+	struct det_rule *r;
+	char rule[256], kw[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++) {
+		snprintf(rule, sizeof(rule),
+		         "alert tcp any any -> any any (content:\"x\"; %s; sid:1;)", kws[i]);
+		snprintf(kw, sizeof(kw), "%s", kws[i]);
+		kw[strcspn(kw, ":")] = '\0';
+		check_unsupp(rule, kw);
+	}
+	r = parse("alert tcp any any -> any any (foo; sid:1;)");
+	UNIT_CHECK(r == NULL && last_rc == SW_E_UNSUPP, "unknown keyword is SW_E_UNSUPP");
+	UNIT_CHECK_STR(perr.reason, "unknown keyword 'foo'", "  its reason");
+	UNIT_CHECK_STR(perr.keyword, "foo", "  its keyword");
+	r = parse("alert tcp any any -> any any (itype:8; sid:1;)");
+	UNIT_CHECK_STR(perr.reason, "keyword 'itype' is not supported", "known Suricata keyword");
+}
+
+/* ---- realistic rules ------------------------------------------------------------------------- */
+
+static void
+test_realistic(void)
+{
+	struct det_rule *r;
+
+	check_ok("alert http $HOME_NET any -> $EXTERNAL_NET any (msg:\"ET MALWARE Possible Loader "
+	         "Checkin\"; flow:established,to_server; http.method; content:\"POST\"; "
+	         "http.uri; content:\"/gate.php\"; endswith; fast_pattern; http.user_agent; "
+	         "content:\"Mozilla/4.0 (compatible|3b| MSIE 6.0)\"; http.header; "
+	         "content:!\"Referer|3a|\"; reference:url,example.org/loader; "
+	         "classtype:command-and-control; sid:2030001; rev:2; metadata:affected_product "
+	         "Windows_XP_Vista_7_8_10_Server_32_64_Bit, attack_target Client_Endpoint, "
+	         "created_at 2020_05_01, deployment Perimeter, signature_severity Major, "
+	         "updated_at 2020_05_01;)");
+	check_ok("alert dns $HOME_NET any -> any any (msg:\"ET DNS Query to a *.top domain - "
+	         "Likely Hostile\"; dns.query; content:\".top\"; nocase; endswith; "
+	         "threshold:type limit, track by_src, count 1, seconds 3600; "
+	         "classtype:bad-unknown; sid:2023883; rev:3;)");
+	check_ok("alert tls $EXTERNAL_NET 443 -> $HOME_NET any (msg:\"ET INFO Observed Let's "
+	         "Encrypt Certificate for Suspicious TLD (.xyz)\"; flow:from_server,established; "
+	         "tls.cert_subject; content:\"CN=\"; content:\".xyz\"; distance:0; endswith; "
+	         "tls.cert_issuer; content:\"Let's Encrypt\"; classtype:bad-unknown; "
+	         "sid:2025000; rev:1;)");
+	check_ok("alert tcp $EXTERNAL_NET any -> $HOME_NET 445 (msg:\"ET EXPLOIT Possible "
+	         "ETERNALBLUE Probe\"; flow:to_server,established; content:\"|FF|SMB|25 00 00 00 "
+	         "00|\"; offset:4; depth:9; content:\"|00 00 00 00|\"; distance:0; within:4; "
+	         "byte_test:2,>,0x0008,52,relative,little; pcre:\"/^.{27}\\x00\\x00/Rs\"; "
+	         "classtype:trojan-activity; sid:2024217; rev:3;)");
+	check_ok("alert tcp $HOME_NET any -> $EXTERNAL_NET $HTTP_PORTS (msg:\"ET TROJAN old "
+	         "style\"; flow:established,to_server; content:\"GET\"; http_method; "
+	         "content:\"/index.asp?id=\"; http_uri; content:\"&v=\"; http_uri; distance:0; "
+	         "content:\"User-Agent|3a| Agent\"; http_header; pcre:\"/\\?id=[0-9]{8}&v=/U\"; "
+	         "classtype:trojan-activity; sid:2008001; rev:5;)");
+	check_ok("alert udp $HOME_NET any -> any 53 (msg:\"ET DNS Query for .onion\"; "
+	         "content:\"|01 00 00 01 00 00 00 00 00 00|\"; depth:10; offset:2; "
+	         "content:\"|05|onion|00|\"; distance:0; fast_pattern; classtype:bad-unknown; "
+	         "sid:2014939; rev:4;)");
+	check_ok("alert tcp any any -> $HOME_NET 22 (msg:\"ET SCAN SSH brute force\"; "
+	         "flow:to_server; flags:S,CE; threshold: type threshold, track by_src, count 5, "
+	         "seconds 120; classtype:attempted-recon; sid:2001219; rev:20;)");
+	check_ok("alert http any any -> any any (msg:\"file with MZ\"; flow:established,"
+	         "to_client; file.data; content:\"MZ\"; startswith; content:\"This program\"; "
+	         "distance:0; isdataat:100,relative; classtype:policy-violation; sid:3000001;)");
+	check_ok("alert tcp-pkt any any -> any any (msg:\"pkt\"; content:\"x\"; sid:3000002;)");
+
+	r = parse("alert tcp $EXTERNAL_NET any -> $HOME_NET 445 (msg:\"e\"; content:\"|FF|SMB\"; "
+	          "byte_extract:2,26,len,relative,little; byte_test:2,>,len,0,relative; "
+	          "sid:3000003;)");
+	UNIT_CHECK(r != NULL && r->lists[0].n == 3, "byte_extract then byte_test with it");
+	det_rule_free(r);
+}
+
+/* ---- classification and reference files ------------------------------------------------------ */
+
+static void
+test_class_files(void)
+{
+	struct det_classes c;
+	char path[512] = "/tmp/sw_test_class_XXXXXX", path2[512];
+	const struct det_classtype *ct;
+	const char *top;
+	FILE *fp;
+	int fd, rc;
+
+	memset(&c, 0, sizeof(c));
+	if ((fd = mkstemp(path)) < 0 || (fp = fdopen(fd, "w")) == NULL) {
+		UNIT_CHECK(0, "temp file");
+		return;
+	}
+	fputs("# comment\n\nconfig classification: one,First One,1\n"
+	      "config classification:two , Second, with comma ,2\n"
+	      "config classification: bad line\n"
+	      "config classification: three,Third,x\n"
+	      "something else\n"
+	      "config classification: one,Again,3\n"
+	      "config reference: cve http://cve.example/?id=\n"
+	      "config reference: bad\n",
+	      fp);
+	fclose(fp);
+	sw_log_set_level(SW_LOG_ERROR); /* the bad lines are reported as warnings */
+	rc = det_classes_load(&c, path);
+	UNIT_CHECK(rc == 0 && c.n == 2, "two good classes, bad lines skipped");
+	ct = det_classes_find(&c, "TWO");
+	UNIT_CHECK(ct != NULL && ct->priority == 2, "find is case-insensitive");
+	UNIT_CHECK_STR(ct != NULL ? ct->description : "", "Second, with comma",
+	               "description may hold commas");
+	ct = det_classes_find(&c, "one");
+	UNIT_CHECK(ct != NULL && ct->priority == 1, "first definition kept");
+	rc = det_refs_load(&c, path);
+	UNIT_CHECK(rc == 0 && c.nrefs == 1 && strcmp(c.ref_urls[0], "http://cve.example/?id=") == 0,
+	           "reference line");
+	det_classes_free(&c);
+	det_classes_free(&c);
+	UNIT_CHECK(det_classes_load(&c, "/nonexistent/x.config") == SW_E_IO, "missing file");
+	unlink(path);
+	sw_log_set_level(SW_LOG_WARN);
+
+	/* the shipped files */
+	memset(&c, 0, sizeof(c));
+	top = getenv("top_srcdir");
+	snprintf(path, sizeof(path), "%s/conf/classification.config", top ? top : ".");
+	rc = det_classes_load(&c, path);
+	UNIT_CHECK(rc == 0 && c.n >= 40, "conf/classification.config loads");
+	ct = det_classes_find(&c, "command-and-control");
+	UNIT_CHECK(ct != NULL && ct->priority == 1, "command-and-control is priority 1");
+	ct = det_classes_find(&c, "not-suspicious");
+	UNIT_CHECK(ct != NULL && ct->priority == 3, "not-suspicious is priority 3");
+	snprintf(path2, sizeof(path2), "%s/conf/reference.config", top ? top : ".");
+	rc = det_refs_load(&c, path2);
+	UNIT_CHECK(rc == 0 && c.nrefs >= 10, "conf/reference.config loads");
+	det_classes_free(&c);
+}
+
+int
+main(void)
+{
+	struct det_classtype cts[] = {
+	    {"trojan-activity", "A Network Trojan was detected", 1},
+	    {"bad-unknown", "Potentially Bad Traffic", 2},
+	    {"command-and-control", "Malware Command and Control Activity Detected", 1},
+	    {"attempted-recon", "Attempted Information Leak", 2},
+	    {"policy-violation", "Potential Corporate Privacy Violation", 1},
+	};
+	char *refn[] = {"cve", "url", "bugtraq"}, *refu[] = {"http://cve/", "http://", "http://b/"};
+
+	if (det_vars_defaults(&vars) != 0)
+		return 1;
+	classes.v = cts;
+	classes.n = sizeof(cts) / sizeof(cts[0]);
+	classes.ref_names = refn;
+	classes.ref_urls = refu;
+	classes.nrefs = 3;
+
+	test_addr();
+	test_header();
+	test_meta();
+	test_content();
+	test_buffers();
+	test_pcre_byte();
+	test_state();
+	test_unsupported();
+	test_realistic();
+	test_class_files();
+
+	UNIT_CHECK(det_rule_parse("", "f", 1, &vars, NULL, &(struct det_rule *){NULL}, &perr) ==
+	               SW_E_INVAL,
+	           "empty text");
+	det_rule_free(NULL);
+	det_vars_free(&vars);
+	det_vars_free(&vars);
+	return unit_done();
+}
