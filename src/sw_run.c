@@ -673,13 +673,13 @@ reader_detect_sync(struct sw_ctx *ctx)
 	struct detect_engine *cur = atomic_load_explicit(&ctx->det_cur, memory_order_acquire);
 	struct detect_thread *t = NULL;
 
-	if (cur == ctx->det_reader_engine)
+	if (cur == atomic_load_explicit(&ctx->det_reader_engine, memory_order_relaxed))
 		return;
 	if (cur != NULL && detect_thread_new(cur, ctx->nworkers, reader_alert, ctx, &t) != 0)
 		return;
 	detect_thread_free(ctx->det_reader);
 	ctx->det_reader = t;
-	ctx->det_reader_engine = cur;
+	atomic_store_explicit(&ctx->det_reader_engine, cur, memory_order_release);
 }
 
 static void
@@ -936,7 +936,27 @@ cti_note_store(struct sw_ctx *ctx)
 
 /* ---- rule reloads ------------------------------------------------------------------------- */
 
-#define DETECT_SWITCH_WAIT_MS 30000 /* how long a reload waits for every thread to move */
+/* Frees the replaced engines no thread uses any more. Only the reload thread calls it (and
+ * run_sensor at the end, when the other threads are gone). */
+static void
+detect_reclaim(struct sw_ctx *ctx, bool all)
+{
+	unsigned i = 0;
+
+	while (i < ctx->det_nretired) {
+		struct detect_engine *old = ctx->det_retired[i];
+		bool used = !all && atomic_load(&ctx->det_reader_engine) == old;
+
+		for (uint32_t k = 0; !used && !all && k < ctx->nworkers; k++)
+			used = atomic_load(&ctx->workers[k].det_seen) == old;
+		if (used) {
+			i++;
+			continue;
+		}
+		detect_engine_free(old);
+		ctx->det_retired[i] = ctx->det_retired[--ctx->det_nretired];
+	}
+}
 
 /* Builds a new rule engine and publishes it; the workers move to it between packets and the old
  * one is freed once none uses it. A rule set that fails to load leaves the old one running. */
@@ -945,34 +965,30 @@ detect_reload(struct sw_ctx *ctx)
 {
 	struct detect_engine *ne = NULL, *old;
 	struct timespec ts = {0, 10 * 1000 * 1000};
-	unsigned waited = 0;
-	bool all;
 	int r;
 
+	detect_reclaim(ctx, false);
+	while (ctx->det_nretired == sizeof(ctx->det_retired) / sizeof(ctx->det_retired[0]) &&
+	       !ctx->stop) { /* reloads faster than the threads move: wait for them */
+		nanosleep(&ts, NULL);
+		detect_reclaim(ctx, false);
+	}
+	if (ctx->stop)
+		return;
 	if ((r = detect_engine_new(&ctx->detect, ctx->nworkers + 1, &ne)) != 0) {
 		sw_err("rules: reload failed (%s); the previous rules stay in use", sw_strerror(r));
 		sw_counter_add(&ctx->det_reload_errors, 1);
 		return;
 	}
-	detect_summary_print(detect_engine_summary(ne), stderr);
+	if (sw_log_get_level() >= SW_LOG_INFO)
+		detect_summary_print(detect_engine_summary(ne), stderr);
 	old = atomic_exchange_explicit(&ctx->det_cur, ne, memory_order_acq_rel);
 	atomic_store(&ctx->det_rules, detect_engine_rules(ne));
 	sw_counter_add(&ctx->det_reloads, 1);
 	sw_notice("rules reloaded: %llu rules", (unsigned long long)detect_engine_rules(ne));
-	/* wait until every worker and the capture thread use the new engine */
-	do {
-		all = ctx->det_reader_engine == ne || ctx->det_reader == NULL;
-		for (uint32_t i = 0; all && i < ctx->nworkers; i++)
-			all = atomic_load(&ctx->workers[i].det_seen) == ne;
-		if (all)
-			break;
-		nanosleep(&ts, NULL);
-		waited += 10;
-	} while (!ctx->stop && waited < DETECT_SWITCH_WAIT_MS);
-	if (all)
-		detect_engine_free(old);
-	else
-		sw_warn("rules: a thread still uses the previous rules; they stay in memory");
+	if (old != NULL)
+		ctx->det_retired[ctx->det_nretired++] = old;
+	detect_reclaim(ctx, false);
 }
 
 /* Reloads indicators and rules off the packet path when SIGHUP asks, and the indicators when a
@@ -995,6 +1011,7 @@ reload_main(void *arg)
 			sw_notice("cti: a feed file changed");
 			feeds_changed = true;
 		}
+		detect_reclaim(ctx, false);
 		if (!ctx->cti_reload && !feeds_changed)
 			continue;
 		if (ctx->cti_reload && ctx->detect.enabled)
@@ -1191,7 +1208,8 @@ out:
 	workers_free(ctx);
 	detect_thread_free(ctx->det_reader);
 	ctx->det_reader = NULL;
-	ctx->det_reader_engine = NULL;
+	atomic_store(&ctx->det_reader_engine, NULL);
+	detect_reclaim(ctx, true);
 	detect_engine_free(atomic_exchange(&ctx->det_cur, NULL));
 	cti_handle_free(ctx->cti_h);
 	ctx->cti_h = NULL;

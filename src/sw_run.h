@@ -54,7 +54,10 @@ struct sw_ctx {
 	 * says so in its det_seen, then the reload thread frees the one before */
 	_Atomic(struct detect_engine *) det_cur;
 	struct detect_thread *det_reader; /* decoder events, in the capture thread */
-	struct detect_engine *det_reader_engine;
+	_Atomic(struct detect_engine *) det_reader_engine;
+	/* replaced engines some thread may still use; freed by the reload thread once none does */
+	struct detect_engine *det_retired[16];
+	unsigned det_nretired;
 	sw_counter_t det_rules, det_reloads, det_reload_errors;
 	bool reload_thread_needed;
 	struct eve_ctx eve;
