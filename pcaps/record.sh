@@ -5,7 +5,7 @@
 #   sudo pcaps/record.sh http dns   # only some steps
 #
 # Steps: http http6 http-more dns tls tls13 sll sll2 pcapng truncated crafted
-#        loss frag crafted-stream protocols readme
+#        loss frag crafted-stream crafted-rules protocols readme
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
 # generated inventory at the end of README.md.)
 #
@@ -15,7 +15,8 @@
 # Each server and tcpdump runs under `timeout` and is stopped by a trap.
 # loss and frag record real traffic between network namespaces (client,
 # router, server joined by veth pairs; needs ip, nft, ethtool); the
-# stream/defrag edge cases come from craft_stream.py.
+# stream/defrag edge cases come from craft_stream.py, the rule keyword cases
+# that no recording has (HTTP cookies, ECN flags) from craft_rules.py.
 # protocols records proto-*.pcap: SSH, SMTP, QUIC on loopback, FTP, NTP and
 # DHCP between two namespaces (openssh-server, swaks, vsftpd, chrony, udhcpc,
 # ngtcp2-server, ngtcp2-client).
@@ -619,6 +620,14 @@ step_crafted_stream() {
     for f in "$WORK"/crafted-stream/*.pcap; do install_pcap "$f" $((4 * 1024 * 1024)); done
 }
 
+step_crafted_rules() {
+    log "crafted rule keyword pcaps (craft_rules.py, $PY)"
+    mkdir -p "$WORK/crafted-rules"
+    "$PY" "$HERE/craft_rules.py" "$WORK/crafted-rules" >&2
+    local f
+    for f in "$WORK"/crafted-rules/*.pcap; do install_pcap "$f" $((50 * 1024)); done
+}
+
 # ----------------------------------------------------------------------------
 # protocols: one small capture per application protocol (proto-*.pcap)
 # ----------------------------------------------------------------------------
@@ -1030,7 +1039,7 @@ main() {
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream protocols readme)
+        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules protocols readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -1048,9 +1057,10 @@ main() {
             loss)      step_loss ;;
             frag)      step_frag ;;
             crafted-stream) step_crafted_stream ;;
+            crafted-rules) step_crafted_rules ;;
             protocols) step_protocols ;;
             readme)    step_readme ;;
-            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream protocols readme)" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules protocols readme)" ;;
         esac
     done
     nginx_stop

@@ -43,6 +43,7 @@ struct sw_worker {
 	struct dpi_worker *dpi;
 	struct app_worker *app;
 	struct cti_reader *cti;
+	const struct cti_store *cti_seen; /* the indicator set file hashes were chosen for */
 	struct detect_thread *det;
 	struct detect_engine *det_engine; /* the engine det belongs to */
 	_Atomic(struct detect_engine *) det_seen;
@@ -87,6 +88,8 @@ run_conf_load(struct sw_ctx *ctx, struct conf_doc *doc)
 		r = SW_E_CONFIG;
 	if (dpi_conf_load(doc, &ctx->dpi) != 0)
 		r = SW_E_CONFIG;
+	if (app_conf_load(doc, &ctx->app) != 0)
+		r = SW_E_CONFIG;
 	if (cti_conf_load(doc, &ctx->cti) != 0)
 		r = SW_E_CONFIG;
 	if (detect_conf_load(doc, &ctx->detect) != 0)
@@ -104,6 +107,7 @@ run_conf_free(struct sw_ctx *ctx)
 	conf_struct_free(run_keys, &ctx->run);
 	capture_conf_free(&ctx->capture);
 	stream_conf_free(&ctx->stream);
+	app_conf_free(&ctx->app);
 	cti_conf_free(&ctx->cti);
 	detect_conf_free(&ctx->detect);
 	output_conf_free(&ctx->output);
@@ -192,6 +196,27 @@ worker_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_
 	eve_format_rule_alert(&w->alertbuf, &ctx->eve, f, p, dir, ts, a, msg);
 	if (!sbuf_failed(&w->alertbuf))
 		output_write(ctx->out, EVE_ALERT, w->alertbuf.p, w->alertbuf.len);
+}
+
+/* The file hashes bodies get: the configured ones, and those the indicator set has indicators
+ * of (an MD5 feed turns MD5 on). Checked between packets; changes with a reload. */
+static void
+worker_file_hashes(struct sw_worker *w)
+{
+	const struct cti_store *s = w->cti != NULL ? cti_reader_store(w->cti) : NULL;
+	unsigned mask = w->ctx->app.hash_mask;
+
+	if (s == w->cti_seen && w->cti_seen != NULL)
+		return;
+	w->cti_seen = s;
+	if (s != NULL && cti_store_count(s, CTI_T_MD5) > 0)
+		mask |= APP_HASH_MD5;
+	if (s != NULL && cti_store_count(s, CTI_T_SHA1) > 0)
+		mask |= APP_HASH_SHA1;
+	if (s != NULL && cti_store_count(s, CTI_T_SHA256) > 0)
+		mask |= APP_HASH_SHA256;
+	if (w->app != NULL)
+		app_worker_set_file_hashes(w->app, mask);
 }
 
 /* Moves worker w to the current rule engine (after a reload), between packets. */
@@ -464,8 +489,10 @@ worker_packet(struct sw_worker *w, struct sw_packet *p)
 
 	sw_counter_add(&w->packets, 1);
 	worker_tick(w, p->ts);
-	if (w->cti != NULL)
+	if (w->cti != NULL) {
 		cti_reader_quiescent(w->cti); /* between packets: an old indicator set may go */
+		worker_file_hashes(w);
+	}
 	worker_detect_sync(w);
 	f = flow_table_update(w->flows, p, &dir);
 	if (f == NULL)
@@ -552,6 +579,7 @@ workers_start(struct sw_ctx *ctx)
 			return r;
 		if ((r = app_worker_new(worker_app_msg, w, &w->app)) != 0)
 			return r;
+		app_worker_set_file_hashes(w->app, ctx->app.hash_mask);
 		if (ctx->cti_h != NULL && (r = cti_reader_new(ctx->cti_h, &w->cti)) != 0)
 			return r;
 		if (ctx->stream.enabled &&

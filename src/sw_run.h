@@ -38,6 +38,7 @@ struct sw_ctx {
 	struct flow_conf flow;
 	struct stream_conf stream;
 	struct dpi_conf dpi;
+	struct app_conf app;
 	struct cti_conf cti;
 	struct detect_conf detect;
 	struct output_conf output;

@@ -3,6 +3,8 @@
  * the UDP datagrams, and hands its messages on. */
 #include "config.h"
 
+#include <stddef.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +30,55 @@ struct app_worker {
 	app_msg_fn *emit;
 	void *arg;
 	struct app_stats st;
+	unsigned file_hashes;
 };
+
+static const char *const hash_names[] = {"md5", "sha1", "sha256", NULL};
+
+static const struct conf_key app_keys[] = {
+	{"app.http.file-hashes", CONF_STRLIST, offsetof(struct app_conf, file_hashes), "[sha256]", 0,
+	 0, NULL},
+	{NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+int
+app_conf_load(struct conf_doc *doc, struct app_conf *conf)
+{
+	int r;
+
+	memset(conf, 0, sizeof(*conf));
+	r = conf_apply(doc, app_keys, conf);
+	for (size_t i = 0; i < conf->file_hashes.n; i++) {
+		int k;
+
+		for (k = 0; hash_names[k] != NULL; k++)
+			if (strcmp(conf->file_hashes.v[i], hash_names[k]) == 0)
+				break;
+		if (hash_names[k] == NULL) {
+			char where[256];
+
+			sw_err("%s: app.http.file-hashes: unknown hash '%s' (md5, sha1, sha256)",
+			       conf_doc_where(doc, "app.http.file-hashes", where, sizeof(where)) ?: "",
+			       conf->file_hashes.v[i]);
+			r = SW_E_CONFIG;
+			continue;
+		}
+		conf->hash_mask |= 1u << k;
+	}
+	return r;
+}
+
+void
+app_conf_free(struct app_conf *conf)
+{
+	conf_struct_free(app_keys, conf);
+}
+
+void
+app_worker_set_file_hashes(struct app_worker *w, unsigned mask)
+{
+	w->file_hashes = mask;
+}
 
 int
 app_worker_new(app_msg_fn *emit, void *arg, struct app_worker **out)
@@ -40,6 +90,7 @@ app_worker_new(app_msg_fn *emit, void *arg, struct app_worker **out)
 		return SW_E_NOMEM;
 	w->emit = emit;
 	w->arg = arg;
+	w->file_hashes = APP_HASH_MD5 | APP_HASH_SHA1 | APP_HASH_SHA256;
 	*out = w;
 	return 0;
 }
@@ -114,6 +165,7 @@ ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t t
 	c->emit = w->emit;
 	c->arg = w->arg;
 	c->st = &w->st;
+	c->file_hashes = w->file_hashes;
 }
 
 void

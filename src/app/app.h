@@ -159,6 +159,11 @@ struct app_msg {
 /* Called for each message; msg and everything it points to are valid during the call. */
 typedef void app_msg_fn(void *arg, struct sw_flow *f, const struct app_msg *msg);
 
+/* File hashes computed while a body streams by (bits). */
+#define APP_HASH_MD5    0x1u
+#define APP_HASH_SHA1   0x2u
+#define APP_HASH_SHA256 0x4u
+
 /* What a parser sees of the flow it works for. */
 struct app_ctx {
 	struct sw_flow *f;
@@ -166,6 +171,7 @@ struct app_ctx {
 	app_msg_fn *emit;
 	void *arg;
 	struct app_stats *st;
+	unsigned file_hashes; /* APP_HASH_* of the bodies that start now */
 };
 
 /* One parser: a protocol's table of operations. */
@@ -220,12 +226,29 @@ int app_msg_buffer(const struct app_msg *msg, const char *name, struct app_buf *
 /* The NULL-terminated list of buffer names app_msg_buffer() knows. */
 const char *const *app_buffer_names(void);
 
+/* ---- configuration ------------------------------------------------------------------------ */
+
+/* app.* keys */
+struct app_conf {
+	struct conf_strlist file_hashes; /* "md5", "sha1", "sha256" */
+	unsigned hash_mask;              /* the same as APP_HASH_* bits */
+};
+
+struct conf_doc;
+/* Reads app.* keys; an unknown hash name is an error naming it. */
+int app_conf_load(struct conf_doc *doc, struct app_conf *conf);
+void app_conf_free(struct app_conf *conf);
+
 /* ---- dispatch (one per worker) ----------------------------------------------------------- */
 
 struct app_worker;
 
 int app_worker_new(app_msg_fn *emit, void *arg, struct app_worker **out);
 void app_worker_free(struct app_worker *w); /* NULL-safe; flows must be ended first */
+/* Which hashes bodies that start from now on get (APP_HASH_*; 0 = none). Hashing every body
+ * three ways costs a third of the pipeline's time on HTTP-heavy traffic, so only what the
+ * configuration and the indicator set need is computed. */
+void app_worker_set_file_hashes(struct app_worker *w, unsigned mask);
 struct app_stats *app_worker_stats(struct app_worker *w);
 
 /* A UDP (or other datagram) packet of flow f. */

@@ -112,6 +112,7 @@ struct http_dir {
 	struct http_body *b; /* its body being read */
 	/* the body sink */
 	EVP_MD_CTX *md[3]; /* MD5, SHA-1, SHA-256 */
+	unsigned hashes;   /* which of them this body gets (APP_HASH_* bits) */
 	bool md_ok;
 	int enc;
 	z_stream z;
@@ -509,15 +510,19 @@ txn_push(struct http_state *s)
 /* ---- the body sink: decode, keep, hash --------------------------------------------------- */
 
 static int
-sink_begin(struct http_dir *d, struct http_body *b, int enc)
+sink_begin(struct http_dir *d, struct http_body *b, int enc, unsigned hashes)
 {
 	int i;
 
 	d->b = b;
 	d->enc = enc;
 	d->md_ok = true;
+	d->hashes = hashes;
 	for (i = 0; i < 3; i++) {
 		const EVP_MD *md = i == 0 ? EVP_md5() : i == 1 ? EVP_sha1() : EVP_sha256();
+
+		if (!(hashes & (1u << i)))
+			continue;
 		if (d->md[i] == NULL && (d->md[i] = EVP_MD_CTX_new()) == NULL)
 			d->md_ok = false;
 		else if (d->md[i] != NULL && EVP_DigestInit_ex(d->md[i], md, NULL) != 1)
@@ -551,7 +556,7 @@ sink_decoded(struct http_dir *d, const uint8_t *p, size_t n)
 	b->len += n;
 	if (d->md_ok)
 		for (i = 0; i < 3; i++)
-			if (EVP_DigestUpdate(d->md[i], p, n) != 1)
+			if ((d->hashes & (1u << i)) && EVP_DigestUpdate(d->md[i], p, n) != 1)
 				d->md_ok = false;
 	if (b->kept < HTTP_BODY_DEPTH) {
 		size_t take = HTTP_BODY_DEPTH - b->kept < n ? HTTP_BODY_DEPTH - b->kept : n;
@@ -655,9 +660,12 @@ sink_end(struct http_dir *d)
 	}
 	b->done = true;
 	if (!b->truncated && d->md_ok) {
-		digest_hex(d->md[0], b->md5, sizeof(b->md5));
-		digest_hex(d->md[1], b->sha1, sizeof(b->sha1));
-		digest_hex(d->md[2], b->sha256, sizeof(b->sha256));
+		if (d->hashes & APP_HASH_MD5)
+			digest_hex(d->md[0], b->md5, sizeof(b->md5));
+		if (d->hashes & APP_HASH_SHA1)
+			digest_hex(d->md[1], b->sha1, sizeof(b->sha1));
+		if (d->hashes & APP_HASH_SHA256)
+			digest_hex(d->md[2], b->sha256, sizeof(b->sha256));
 	}
 	d->b = NULL;
 }
@@ -927,7 +935,7 @@ begin_body(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir,
 		b->done = true;
 		return;
 	}
-	if (sink_begin(d, b, fr->enc) != 0) {
+	if (sink_begin(d, b, fr->enc, ctx->file_hashes) != 0) {
 		http_error(ctx);
 		b->truncated = true;
 	}

@@ -308,7 +308,8 @@ int conf_check_unused(struct conf_doc *doc);
 const char *conf_doc_where(struct conf_doc *doc, const char *path, char *buf, size_t size);
 
 /* Calls fn for every scalar under prefix (a path ending in '.'), with the rest of its path
- * and its value (NULL for a YAML null), in file order, and marks them used. For free-form maps
+ * and its value (NULL for a YAML null; a list as the text "[a,b]"), in file order, and marks
+ * them used. For free-form maps
  * such as outputs.kafka.properties. Returns the first non-zero fn result, or 0. */
 int conf_doc_foreach(struct conf_doc *doc, const char *prefix,
 		     int (*fn)(void *arg, const char *key, const char *value), void *arg);

@@ -917,11 +917,29 @@ conf_doc_foreach(struct conf_doc *doc, const char *prefix,
 
 	for (i = 0; i < doc->n; i++) {
 		struct conf_entry *e = &doc->e[i];
+		struct sbuf joined;
 
-		if (strncmp(e->path, prefix, plen) != 0 || e->path[plen] == '\0' || e->is_list)
+		if (strncmp(e->path, prefix, plen) != 0 || e->path[plen] == '\0')
 			continue;
 		e->used = true;
-		if ((r = fn(arg, e->path + plen, e->value)) != 0)
+		if (!e->is_list) {
+			if ((r = fn(arg, e->path + plen, e->value)) != 0)
+				return r;
+			continue;
+		}
+		/* a list (a YAML sequence, or --set KEY=[a,b]) is handed on as its text "[a,b]",
+		 * as free-form values such as Suricata's address groups are written */
+		sbuf_init(&joined);
+		sbuf_addc(&joined, '[');
+		for (size_t k = 0; k < e->list.n; k++) {
+			if (k > 0)
+				sbuf_addc(&joined, ',');
+			sbuf_adds(&joined, e->list.v[k]);
+		}
+		sbuf_addc(&joined, ']');
+		r = sbuf_failed(&joined) ? SW_E_NOMEM : fn(arg, e->path + plen, joined.p);
+		sbuf_free(&joined);
+		if (r != 0)
 			return r;
 	}
 	return 0;

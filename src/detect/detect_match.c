@@ -280,6 +280,19 @@ flags_ok(const struct det_rule *r, uint8_t pf)
 	}
 }
 
+/* Suricata's "established": for TCP the three-way handshake is complete (the server's SYN+ACK
+ * and then an ACK from the client), or the flow was picked up midstream and both sides spoke;
+ * for the other protocols both directions were seen. */
+static bool
+flow_established(const struct sw_flow *f)
+{
+	if (f == NULL || f->state == FLOW_STATE_NEW)
+		return false;
+	if (f->proto != 6 || f->midstream)
+		return true;
+	return (f->tcp_flags[FLOW_TO_CLIENT] & 0x12) == 0x12 && (f->tcp_flags[FLOW_TO_SERVER] & 0x10);
+}
+
 /* ---- buffers -------------------------------------------------------------------------------- */
 
 static bool
@@ -698,7 +711,9 @@ threshold_pass(struct detect_engine *e, uint32_t rule, const struct det_threshol
 		en->a = a;
 		en->b = b;
 		en->start = ts;
-	} else if (ts - en->start > (sw_time_t)th->seconds * SW_USEC_PER_SEC) {
+	} else if (ts > en->start && ts - en->start > (sw_time_t)th->seconds * SW_USEC_PER_SEC) {
+		/* a new period (a packet older than the period's start, handled late by another
+		 * worker, still counts in it) */
 		en->start = ts;
 		en->count = 0;
 		en->fired = false;
@@ -756,7 +771,7 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	if (!way && !(r->bidir && header_way(r, &tu, true)))
 		return;
 	if (r->flow != 0) {
-		bool est = in->f != NULL && in->f->state != FLOW_STATE_NEW;
+		bool est = flow_established(in->f);
 
 		if ((r->flow & DET_FLOW_ESTABLISHED) && !est)
 			return;

@@ -102,6 +102,10 @@ flow_init(struct sw_flow *f, uint8_t proto)
 	f->sport = 80;
 	f->state = FLOW_STATE_ESTABLISHED;
 	f->pkts[0] = f->pkts[1] = 1;
+	if (proto == 6) { /* the handshake was seen */
+		f->tcp_flags[FLOW_TO_SERVER] = 0x12;
+		f->tcp_flags[FLOW_TO_CLIENT] = 0x12;
+	}
 }
 
 /* Feeds the chunks of one direction as a stream starting at offset 0. */
@@ -336,6 +340,7 @@ test_packet(void)
 	packet_init(&p, buf, "abcd", 0x12);
 	detect_packet(g.t, &f, FLOW_TO_SERVER, &p, NULL);
 	UNIT_CHECK(count(60) == 0, "flags:S does not match SYN+ACK");
+
 	detect_flow_free(g.t, &f);
 	unload(&g);
 }
@@ -415,6 +420,11 @@ test_app(void)
 	nalerts = 0;
 	detect_app_msg(g.t, &f, &m, "tls");
 	UNIT_CHECK(count(78) == 0, "a header-only http rule needs the flow to be http");
+	f.tcp_flags[FLOW_TO_SERVER] = 0x02; /* the client's ACK of the handshake not seen yet */
+	nalerts = 0;
+	detect_app_msg(g.t, &f, &m, "http");
+	UNIT_CHECK(count(78) == 0, "flow:established needs the TCP handshake complete");
+	f.tcp_flags[FLOW_TO_SERVER] = 0x12;
 
 	memset(&dns, 0, sizeof(dns));
 	dns.qname = ab("c2.evil.example");
