@@ -112,7 +112,7 @@ struct http_dir {
 	struct http_body *b; /* its body being read */
 	/* the body sink */
 	EVP_MD_CTX *md[3]; /* MD5, SHA-1, SHA-256 */
-	unsigned hashes;   /* which of them this body gets (APP_HASH_* bits) */
+	unsigned hashes;   /* the ones computed for this body (APP_HASH_* bits) */
 	bool md_ok;
 	int enc;
 	z_stream z;

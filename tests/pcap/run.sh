@@ -3,6 +3,8 @@
 # worker and compared with its expected events, then with three workers: the same pcap must
 # give the same events whatever the number of workers.
 . "$(dirname "$0")/../lib.sh"
+# every file hash, so the expected events check MD5 and SHA-1 too (the default is SHA-256)
+all_hashes=(--set "app.http.file-hashes=[md5,sha1,sha256]")
 dir="$top_srcdir/tests/pcap"
 tmp=$(mktmp)
 trap 'rm -rf "$tmp"' EXIT
@@ -10,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 run_case() { # name pcap config workers out
 	local conf=()
 	[ "$3" = "-" ] || conf=(-c "$dir/conf/$3")
-	"$SPANWATCH" "${conf[@]}" -r "$PCAPS/$2" --workers "$4" >"$5" 2>"$5.err"
+	"$SPANWATCH" "${conf[@]}" "${all_hashes[@]}" -r "$PCAPS/$2" --workers "$4" >"$5" 2>"$5.err"
 }
 
 while read -r name pcap config expected; do
