@@ -48,6 +48,7 @@ struct sw_worker {
 	struct detect_engine *det_engine; /* the engine det belongs to */
 	_Atomic(struct detect_engine *) det_seen;
 	uint64_t det_prev[7]; /* counters of the engines used before */
+	struct detect_mem det_mem;
 	struct sbuf evbuf, alertbuf;
 	sw_time_t now, last_expire;
 	sw_counter_t packets;
@@ -172,6 +173,13 @@ run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7])
 	out[6] += sw_counter_get(&st->backtrack_limit);
 }
 
+void
+run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i, uint64_t *memuse, uint64_t *refused)
+{
+	*memuse = sw_counter_get(&ctx->workers[i].det_mem.memuse);
+	*refused = sw_counter_get(&ctx->workers[i].det_mem.refused);
+}
+
 /* The flow's protocol as rules name it: our parser's, else nDPI's. */
 static const char *
 flow_app_name(const struct sw_flow *f)
@@ -228,7 +236,7 @@ worker_detect_sync(struct sw_worker *w)
 
 	if (cur == w->det_engine)
 		return;
-	if (cur != NULL && detect_thread_new(cur, w->id, worker_alert, w, &t) != 0) {
+	if (cur != NULL && detect_thread_new(cur, &w->det_mem, worker_alert, w, &t) != 0) {
 		sw_err("worker %u: no memory for the new rules; keeping the previous ones", w->id);
 		return;
 	}
@@ -572,6 +580,7 @@ workers_start(struct sw_ctx *ctx)
 		w->id = i;
 		sbuf_init(&w->evbuf);
 		sbuf_init(&w->alertbuf);
+		w->det_mem.memcap = ctx->detect.memcap / ctx->nworkers;
 		worker_detect_sync(w);
 		if ((r = flow_table_new(&ctx->flow, worker_flow_end, w, &w->flows)) != 0)
 			return r;
@@ -703,7 +712,7 @@ reader_detect_sync(struct sw_ctx *ctx)
 
 	if (cur == atomic_load_explicit(&ctx->det_reader_engine, memory_order_relaxed))
 		return;
-	if (cur != NULL && detect_thread_new(cur, ctx->nworkers, reader_alert, ctx, &t) != 0)
+	if (cur != NULL && detect_thread_new(cur, NULL, reader_alert, ctx, &t) != 0)
 		return;
 	detect_thread_free(ctx->det_reader);
 	ctx->det_reader = t;

@@ -189,16 +189,21 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			"detect.candidates", "detect.alerts", "detect.suppressed",
 			"detect.backtrack_limit",
 		};
-		uint64_t dv[7] = {0}, wv[7];
+		uint64_t dv[7] = {0}, wv[7], mu = 0, mr = 0, a, b;
 
 		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
 			run_worker_detect_stats(ctx, i, wv);
 			for (int k = 0; k < 7; k++)
 				dv[k] += wv[k];
+			run_worker_detect_mem(ctx, i, &a, &b);
+			mu += a;
+			mr += b;
 		}
 		put(cs, "detect.rules", sw_counter_get(&ctx->det_rules));
 		for (int k = 0; k < 7; k++)
 			put(cs, dn[k], dv[k]);
+		put(cs, "detect.memuse", mu);
+		put(cs, "detect.memcap_refused", mr);
 		put(cs, "detect.reloads", sw_counter_get(&ctx->det_reloads));
 		put(cs, "detect.reload_errors", sw_counter_get(&ctx->det_reload_errors));
 	}

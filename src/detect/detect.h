@@ -25,6 +25,7 @@ struct detect_conf {
 	char *cache_dir;        /* compiled databases; NULL or "" = no cache */
 	uint32_t stream_window; /* bytes of a direction's stream kept to match across chunks */
 	uint32_t backtrack_limit; /* content positions tried per rule and buffer */
+	uint64_t memcap;          /* per-flow state (stream windows, flowbits) of all workers */
 	/* vars.address-groups.NAME / vars.port-groups.NAME */
 	char **var_names, **var_values;
 	bool *var_is_port;
@@ -97,12 +98,20 @@ struct detect_stats {
 	sw_counter_t backtrack_limit;                  /* verifications cut by the limit */
 };
 
-/* Per worker: Hyperscan scratch, candidate lists. Belongs to one engine. */
+/* The memory a worker's per-flow detection state holds (stream windows, flowbits), charged
+ * against its share of detect.memcap. Owned by the worker: it outlives the engines (reloads). */
+struct detect_mem {
+	sw_counter_t memuse;  /* gauge, bytes */
+	sw_counter_t refused; /* windows or flowbits not kept because of the cap */
+	uint64_t memcap;      /* 0: no cap */
+};
+
+/* Per worker: Hyperscan scratch, candidate lists. Belongs to one engine; mem (may be NULL: no
+ * accounting) is the worker's. */
 struct detect_thread;
 
-/* worker is the worker's index (< nworkers of the engine). */
-int detect_thread_new(struct detect_engine *e, unsigned worker, detect_alert_fn *fn, void *arg,
-		      struct detect_thread **out);
+int detect_thread_new(struct detect_engine *e, struct detect_mem *mem, detect_alert_fn *fn,
+		      void *arg, struct detect_thread **out);
 void detect_thread_free(struct detect_thread *t);
 struct detect_stats *detect_thread_stats(struct detect_thread *t);
 

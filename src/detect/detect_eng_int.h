@@ -51,6 +51,7 @@ struct det_slot {
 struct det_rinfo {
 	struct det_rule *r;
 	struct detect_alert alert;
+	char **ref_urls; /* references as URLs (reference.config prefixes), for the alert */
 	uint8_t ctx;       /* DET_CTX_* */
 	bool packet_tcp;   /* a packet rule that also applies to TCP packets */
 	int8_t app_dir;    /* app rules: the direction of their buffers, -1 the message's */

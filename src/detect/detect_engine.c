@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -443,6 +444,34 @@ fill_alert(struct detect_engine *e, struct det_rinfo *ri)
 	a->nmetadata = r->nmetadata;
 	a->references = (const char *const *)r->references;
 	a->nreferences = r->nreferences;
+	/* "cve,2021-44228" -> "http://cve.mitre.org/cgi-bin/cvename.cgi?name=2021-44228" */
+	if (r->nreferences > 0 && e->classes.nrefs > 0 &&
+	    (ri->ref_urls = calloc(r->nreferences, sizeof(*ri->ref_urls))) != NULL) {
+		bool ok = true;
+
+		for (uint32_t i = 0; i < r->nreferences && ok; i++) {
+			const char *comma = strchr(r->references[i], ',');
+			const char *prefix = NULL;
+			struct sbuf b;
+
+			for (size_t k = 0; comma != NULL && k < e->classes.nrefs; k++)
+				if (strlen(e->classes.ref_names[k]) == (size_t)(comma - r->references[i]) &&
+				    strncasecmp(e->classes.ref_names[k], r->references[i],
+						(size_t)(comma - r->references[i])) == 0)
+					prefix = e->classes.ref_urls[k];
+			sbuf_init(&b);
+			if (prefix != NULL) {
+				sbuf_adds(&b, prefix);
+				sbuf_adds(&b, comma + 1);
+			} else {
+				sbuf_adds(&b, r->references[i]);
+			}
+			ok = !sbuf_failed(&b);
+			ri->ref_urls[i] = b.p; /* owned now */
+		}
+		if (ok)
+			a->references = (const char *const *)ri->ref_urls;
+	}
 	a->target = r->target;
 }
 
@@ -1064,8 +1093,12 @@ detect_engine_free(struct detect_engine *e)
 {
 	if (e == NULL)
 		return;
-	for (uint32_t i = 0; i < e->nrules; i++)
+	for (uint32_t i = 0; i < e->nrules; i++) {
+		for (uint32_t k = 0; e->rules[i].ref_urls != NULL && k < e->rules[i].r->nreferences; k++)
+			free(e->rules[i].ref_urls[k]);
+		free(e->rules[i].ref_urls);
 		det_rule_free(e->rules[i].r);
+	}
 	free(e->rules);
 	for (int s = 0; s < DET_NSLOTS; s++) {
 		hs_free_database(e->slot[s].db);

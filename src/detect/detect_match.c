@@ -27,6 +27,7 @@ struct det_win {
 
 struct det_flow {
 	uint64_t generation; /* of the engine that made it */
+	size_t charged;      /* bytes charged to the worker's detect_mem */
 	struct det_win win[2];
 	uint32_t nbits;
 	uint64_t bits[];
@@ -34,6 +35,7 @@ struct det_flow {
 
 struct detect_thread {
 	struct detect_engine *e;
+	struct detect_mem *mem;
 	hs_scratch_t *scratch;
 	detect_alert_fn *fn;
 	void *arg;
@@ -70,15 +72,15 @@ struct insp {
 };
 
 int
-detect_thread_new(struct detect_engine *e, unsigned worker, detect_alert_fn *fn, void *arg,
+detect_thread_new(struct detect_engine *e, struct detect_mem *mem, detect_alert_fn *fn, void *arg,
 		  struct detect_thread **out)
 {
 	struct detect_thread *t;
 
-	(void)worker;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return SW_E_NOMEM;
 	t->e = e;
+	t->mem = mem;
 	t->fn = fn;
 	t->arg = arg;
 	if ((e->proto_scratch != NULL &&
@@ -114,41 +116,84 @@ detect_thread_stats(struct detect_thread *t)
 
 /* ---- per-flow state ------------------------------------------------------------------------ */
 
-static void
-dflow_reset(struct det_flow *df, uint64_t generation)
+/* Charges n bytes of per-flow state to the worker; false when the cap refuses them. */
+static bool
+mem_take(struct detect_thread *t, struct det_flow *df, size_t n)
 {
+	struct detect_mem *m = t->mem;
+
+	if (m == NULL)
+		return true;
+	if (m->memcap != 0 && sw_counter_get(&m->memuse) + n > m->memcap) {
+		sw_counter_add(&m->refused, 1);
+		return false;
+	}
+	sw_counter_add(&m->memuse, n);
+	if (df != NULL)
+		df->charged += n;
+	return true;
+}
+
+static void
+mem_give(struct detect_thread *t, struct det_flow *df)
+{
+	if (t != NULL && t->mem != NULL && df->charged > 0)
+		atomic_fetch_sub_explicit(&t->mem->memuse, df->charged, memory_order_relaxed);
+	df->charged = 0;
+}
+
+/* Drops the windows (another engine's, or the flow ends); the flowbits stay charged. */
+static void
+dflow_reset(struct detect_thread *t, struct det_flow *df, uint64_t generation)
+{
+	size_t bits = sizeof(*df) + ((df->nbits + 63) / 64) * sizeof(uint64_t);
+
 	for (int d = 0; d < 2; d++) {
 		free(df->win[d].buf);
 		df->win[d].buf = NULL;
 		df->win[d].len = 0;
 		df->win[d].end = 0;
 	}
+	mem_give(t, df);
+	if (t != NULL && t->mem != NULL) {
+		sw_counter_add(&t->mem->memuse, bits);
+		df->charged = bits;
+	}
 	memset(df->bits, 0, ((df->nbits + 63) / 64) * sizeof(uint64_t));
 	df->generation = generation;
 }
 
-/* The flow's state for engine e; NULL when it has none and create is false (or no memory). */
+/* The flow's state for the thread's engine; NULL when it has none and create is false, or
+ * when the memory cap refuses it. */
 static struct det_flow *
-dflow_get(const struct detect_engine *e, struct sw_flow *f, bool create)
+dflow_get(struct detect_thread *t, struct sw_flow *f, bool create)
 {
+	const struct detect_engine *e = t->e;
 	struct det_flow *df = f->detect;
-	size_t words = (e->nflowbits + 63) / 64;
+	size_t words = (e->nflowbits + 63) / 64, size = sizeof(*df) + words * sizeof(uint64_t);
 
 	if (df != NULL && df->generation == e->generation)
 		return df;
 	if (df != NULL && df->nbits >= e->nflowbits) {
-		dflow_reset(df, e->generation);
+		dflow_reset(t, df, e->generation);
 		return df;
 	}
 	if (!create && df == NULL)
 		return NULL;
 	if (df != NULL) {
-		dflow_reset(df, e->generation);
+		dflow_reset(t, df, e->generation);
+		mem_give(t, df);
 		free(df);
 		f->detect = NULL;
 	}
-	if ((df = calloc(1, sizeof(*df) + words * sizeof(uint64_t))) == NULL)
+	if (!mem_take(t, NULL, size))
 		return NULL;
+	if ((df = calloc(1, size)) == NULL) {
+		if (t->mem != NULL)
+			atomic_fetch_sub_explicit(&t->mem->memuse, size, memory_order_relaxed);
+		return NULL;
+	}
+	df->charged = size;
 	df->nbits = (uint32_t)(words * 64);
 	df->generation = e->generation;
 	f->detect = df;
@@ -160,11 +205,11 @@ detect_flow_free(struct detect_thread *t, struct sw_flow *f)
 {
 	struct det_flow *df = f->detect;
 
-	(void)t;
 	if (df == NULL)
 		return;
 	free(df->win[0].buf);
 	free(df->win[1].buf);
+	mem_give(t, df);
 	free(df);
 	f->detect = NULL;
 }
@@ -795,7 +840,7 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	if (!app_ok(r, in->app_proto))
 		return;
 	if (r->nflowbits > 0 && in->f != NULL)
-		df = dflow_get(e, in->f, false);
+		df = dflow_get(t, in->f, false);
 	for (uint32_t i = 0; i < r->nflowbits; i++) {
 		const struct det_flowbit *fb = &r->flowbits[i];
 		uint32_t set = 0;
@@ -822,7 +867,7 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 
 		if (fb->op == DET_FB_ISSET || fb->op == DET_FB_ISNOTSET)
 			continue;
-		if ((df = dflow_get(e, in->f, true)) == NULL)
+		if ((df = dflow_get(t, in->f, true)) == NULL)
 			break;
 		for (uint32_t k = 0; k < fb->n; k++) {
 			uint32_t id = fb->ids[k];
@@ -1010,7 +1055,7 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
 
 	if (!e->has_stream)
 		return;
-	df = dflow_get(e, f, e->stream_window > 0 && data != NULL);
+	df = dflow_get(t, f, e->stream_window > 0 && data != NULL);
 	w = df != NULL ? &df->win[dir] : NULL;
 	if (data == NULL) { /* a gap: what is kept no longer joins what comes */
 		if (w != NULL)
@@ -1056,8 +1101,12 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
 	if (w == NULL)
 		return;
 	keep = alen < e->stream_window ? alen : e->stream_window;
-	if (w->buf == NULL && (w->buf = malloc(e->stream_window)) == NULL)
-		return;
+	if (w->buf == NULL) {
+		if (!mem_take(t, df, e->stream_window))
+			return; /* over the cap: this flow's chunks are matched one by one */
+		if ((w->buf = malloc(e->stream_window)) == NULL)
+			return;
+	}
 	memmove(w->buf, all + alen - keep, keep);
 	w->len = (uint32_t)keep;
 	w->end = offset + len;

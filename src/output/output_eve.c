@@ -726,6 +726,42 @@ eve_packet_tuple(struct jw *w, const struct eve_ctx *ctx, const struct sw_packet
 		jw_str(w, "community_id", cid);
 }
 
+/* The target keyword: Suricata's "source" and "target" objects of the alert, the target being
+ * the rule's source (target:src_ip) or destination (target:dest_ip) side. */
+static void
+eve_alert_target(struct jw *w, const struct sw_flow *f, const struct sw_packet *p,
+		 enum flow_dir dir, int target)
+{
+	const struct sw_addr *sa, *da;
+	uint16_t sp, dp;
+	int family;
+	uint8_t proto;
+	char a[64];
+
+	if (p != NULL) {
+		sa = &p->src, da = &p->dst, sp = p->sport, dp = p->dport;
+		family = p->family, proto = p->proto;
+	} else if (f != NULL) {
+		sa = dir == FLOW_TO_SERVER ? &f->cli : &f->srv;
+		da = dir == FLOW_TO_SERVER ? &f->srv : &f->cli;
+		sp = dir == FLOW_TO_SERVER ? f->cport : f->sport;
+		dp = dir == FLOW_TO_SERVER ? f->sport : f->cport;
+		family = f->family, proto = f->proto;
+	} else {
+		return;
+	}
+	for (int k = 0; k < 2; k++) {
+		bool is_target = (k == 1);
+		bool use_src = is_target ? target == 0 : target != 0;
+
+		jw_obj_begin(w, is_target ? "target" : "source");
+		jw_str(w, "ip", sw_addr_str(use_src ? sa : da, family, a, sizeof(a)));
+		if (has_ports(proto))
+			jw_u64(w, "port", use_src ? sp : dp);
+		jw_obj_end(w);
+	}
+}
+
 /* "key value" metadata items grouped by key into arrays, as Suricata prints them. */
 static void
 eve_rule_metadata(struct jw *w, const struct detect_alert *a)
@@ -800,9 +836,8 @@ eve_format_rule_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw
 	jw_str(&w, "signature", a->msg);
 	jw_str(&w, "category", a->category);
 	jw_u64(&w, "severity", (uint64_t)a->severity);
-	if (a->target >= 0) {
-		jw_str(&w, "target", a->target == 0 ? "source" : "destination");
-	}
+	if (a->target >= 0)
+		eve_alert_target(&w, f, p, dir, a->target);
 	eve_rule_metadata(&w, a);
 	if (a->nreferences > 0) {
 		jw_arr_begin(&w, "references");

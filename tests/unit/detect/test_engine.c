@@ -52,6 +52,7 @@ struct eng {
 };
 
 static struct detect_conf conf;
+static struct detect_mem mem;
 static char *files[1];
 
 /* Loads rules (text) into an engine and a thread; cache: use the cache directory. */
@@ -77,7 +78,7 @@ load(struct eng *g, const char *rules, bool cache)
 	memset(g, 0, sizeof(*g));
 	if (detect_engine_new(&conf, 1, &g->e) != 0)
 		return -1;
-	if (detect_thread_new(g->e, 0, on_alert, NULL, &g->t) != 0)
+	if (detect_thread_new(g->e, &mem, on_alert, NULL, &g->t) != 0)
 		return -1;
 	nalerts = 0;
 	return 0;
@@ -501,6 +502,37 @@ test_flowbits_threshold(void)
 }
 
 static void
+test_memcap(void)
+{
+	struct eng g;
+	struct sw_flow f;
+	static const char *const split[] = {"xxSPL", "ITxx", NULL};
+
+	UNIT_CHECK(load(&g, "alert tcp any any -> any any (content:\"SPLIT\"; sid:110;)\n"
+			    "alert tcp any any -> any any (content:\"xx\"; flowbits:set,a; "
+			    "flowbits:noalert; sid:111;)\n",
+			false) == 0,
+		   "memcap rules load");
+	memset(&mem, 0, sizeof(mem));
+	flow_init(&f, 6);
+	stream(&g, &f, FLOW_TO_SERVER, split);
+	UNIT_CHECK(count(110) == 1, "with room, the window joins the chunks");
+	UNIT_CHECK(sw_counter_get(&mem.memuse) > 2048, "the window and flowbits are charged");
+	detect_flow_free(g.t, &f);
+	UNIT_CHECK(sw_counter_get(&mem.memuse) == 0, "and given back when the flow ends");
+	mem.memcap = 512; /* room for the flowbits, not for a 2 KB window */
+	nalerts = 0;
+	flow_init(&f, 6);
+	stream(&g, &f, FLOW_TO_SERVER, split);
+	UNIT_CHECK(count(110) == 0, "over the cap, no window: a split content is missed");
+	UNIT_CHECK(sw_counter_get(&mem.refused) > 0, "... and the refusal is counted");
+	detect_flow_free(g.t, &f);
+	UNIT_CHECK(sw_counter_get(&mem.memuse) == 0, "nothing stays charged");
+	mem.memcap = 0;
+	unload(&g);
+}
+
+static void
 test_cache_and_events(void)
 {
 	struct eng g;
@@ -535,6 +567,7 @@ main(void)
 	test_packet();
 	test_app();
 	test_flowbits_threshold();
+	test_memcap();
 	test_cache_and_events();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
