@@ -36,8 +36,8 @@ struct app_worker {
 static const char *const hash_names[] = {"md5", "sha1", "sha256", NULL};
 
 static const struct conf_key app_keys[] = {
-	{"app.http.file-hashes", CONF_STRLIST, offsetof(struct app_conf, file_hashes), "[sha256]", 0,
-	 0, NULL},
+	{"app.http.file-hashes", CONF_STRLIST, offsetof(struct app_conf, file_hashes),
+	 "[md5, sha1, sha256]", 0, 0, NULL},
 	{NULL, 0, 0, NULL, 0, 0, NULL},
 };
 

@@ -246,8 +246,8 @@ struct app_worker;
 int app_worker_new(app_msg_fn *emit, void *arg, struct app_worker **out);
 void app_worker_free(struct app_worker *w); /* NULL-safe; flows must be ended first */
 /* Which hashes bodies that start from now on get (APP_HASH_*; 0 = none). Hashing every body
- * three ways costs a third of the pipeline's time on HTTP-heavy traffic, so only what the
- * configuration and the indicator set need is computed. */
+ * three ways costs a third of the pipeline's time on HTTP-heavy traffic, so the configuration
+ * can drop what the SOC does not use; indicators of a type turn its hash back on. */
 void app_worker_set_file_hashes(struct app_worker *w, unsigned mask);
 struct app_stats *app_worker_stats(struct app_worker *w);
 
