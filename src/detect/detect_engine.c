@@ -909,10 +909,12 @@ build_slots(struct detect_engine *e, const struct detect_conf *conf)
 	if (r != 0)
 		goto out;
 	for (int k = 0; k < DET_PC_MAX; k++)
-		qsort(e->nofp_packet[k].byport, e->nofp_packet[k].nbyport,
-		      sizeof(struct det_portent), portent_cmp);
-	qsort(e->nofp_stream.byport, e->nofp_stream.nbyport, sizeof(struct det_portent),
-	      portent_cmp);
+		if (e->nofp_packet[k].nbyport > 1)
+			qsort(e->nofp_packet[k].byport, e->nofp_packet[k].nbyport,
+			      sizeof(struct det_portent), portent_cmp);
+	if (e->nofp_stream.nbyport > 1)
+		qsort(e->nofp_stream.byport, e->nofp_stream.nbyport, sizeof(struct det_portent),
+		      portent_cmp);
 
 	if (e->sum.patterns == 0)
 		cache = false; /* nothing to compile */
