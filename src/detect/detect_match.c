@@ -655,8 +655,9 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 		v *= b->multiplier ? b->multiplier : 1;
 		if ((b->flags & DET_BYTE_ALIGN) && v % 4 != 0)
 			v += 4 - v % 4;
+		/* bounded so that positions computed from it cannot overflow */
 		if (b->var >= 0 && b->var < 16)
-			m->vars[(int)b->var] = (int64_t)(v > INT64_MAX ? INT64_MAX : v);
+			m->vars[(int)b->var] = (int64_t)(v > UINT32_MAX ? UINT32_MAX : v);
 		return match_from(m, i + 1, (size_t)pos + b->nbytes, reached);
 	}
 	case DET_ITEM_ISDATAAT: {
