@@ -47,7 +47,6 @@ struct sw_worker {
 	struct detect_thread *det;
 	struct detect_engine *det_engine; /* the engine det belongs to */
 	_Atomic(struct detect_engine *) det_seen;
-	uint64_t det_prev[7]; /* counters of the engines used before */
 	struct detect_mem det_mem;
 	struct sbuf evbuf, alertbuf;
 	sw_time_t now, last_expire;
@@ -157,20 +156,16 @@ run_worker_stream_stats(struct sw_ctx *ctx, uint32_t i)
 void
 run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7])
 {
-	struct sw_worker *w = &ctx->workers[i];
-	struct detect_stats *st = w->det != NULL ? detect_thread_stats(w->det) : NULL;
+	/* kept by the worker in its detect_mem, so reading them never meets a freed thread */
+	const struct detect_stats *st = &ctx->workers[i].det_mem.st;
 
-	for (int k = 0; k < 7; k++)
-		out[k] = w->det_prev[k];
-	if (st == NULL)
-		return;
-	out[0] += sw_counter_get(&st->packets);
-	out[1] += sw_counter_get(&st->stream_chunks);
-	out[2] += sw_counter_get(&st->app_msgs);
-	out[3] += sw_counter_get(&st->candidates);
-	out[4] += sw_counter_get(&st->alerts);
-	out[5] += sw_counter_get(&st->suppressed);
-	out[6] += sw_counter_get(&st->backtrack_limit);
+	out[0] = sw_counter_get(&st->packets);
+	out[1] = sw_counter_get(&st->stream_chunks);
+	out[2] = sw_counter_get(&st->app_msgs);
+	out[3] = sw_counter_get(&st->candidates);
+	out[4] = sw_counter_get(&st->alerts);
+	out[5] = sw_counter_get(&st->suppressed);
+	out[6] = sw_counter_get(&st->backtrack_limit) + sw_counter_get(&st->pcre_limit);
 }
 
 void
@@ -231,25 +226,31 @@ worker_file_hashes(struct sw_worker *w)
 static void
 worker_detect_sync(struct sw_worker *w)
 {
-	struct detect_engine *cur = atomic_load_explicit(&w->ctx->det_cur, memory_order_acquire);
+	struct detect_engine *cur;
 	struct detect_thread *t = NULL;
 
-	if (cur == w->det_engine)
-		return;
-	if (cur != NULL && detect_thread_new(cur, &w->det_mem, worker_alert, w, &t) != 0) {
-		sw_err("worker %u: no memory for the new rules; keeping the previous ones", w->id);
-		return;
+	/* Say which engine we take before touching it, then check it is still the current one:
+	 * the reload thread frees a replaced engine only when no det_seen names it. Once det_seen
+	 * moved, the old engine is no longer protected: we never go back to it. */
+	for (;;) {
+		cur = atomic_load(&w->ctx->det_cur);
+		if (cur == w->det_engine)
+			return;
+		atomic_store(&w->det_seen, cur);
+		if (atomic_load(&w->ctx->det_cur) == cur)
+			break;
 	}
-	if (w->det != NULL) {
-		uint64_t v[7];
-
-		run_worker_detect_stats(w->ctx, w->id, v);
-		memcpy(w->det_prev, v, sizeof(v));
-		detect_thread_free(w->det);
+	detect_thread_free(w->det);
+	w->det = NULL;
+	w->det_engine = NULL;
+	if (cur != NULL && detect_thread_new(cur, &w->det_mem, worker_alert, w, &t) != 0) {
+		sw_err("worker %u: no memory for the new rules; no detection until the next try",
+		       w->id);
+		atomic_store(&w->det_seen, NULL);
+		return;
 	}
 	w->det = t;
 	w->det_engine = cur;
-	atomic_store_explicit(&w->det_seen, cur, memory_order_release);
 }
 
 /* A flow ended: the later stages let go of it, then its flow event. */
@@ -517,10 +518,10 @@ worker_packet(struct sw_worker *w, struct sw_packet *p)
 		const char *name = flow_app_name(f);
 
 		detect_packet(w->det, f, dir, p, name);
-		/* without reassembly, stream rules see each segment's payload */
+		/* without reassembly, stream rules see each segment's payload on its own */
 		if (f->proto == 6 && w->stream == NULL && p->payload_len > 0)
-			detect_stream(w->det, f, dir, p->data + p->payload_off, p->payload_len,
-				      p->tcp_seq, p->ts, name);
+			detect_stream(w->det, f, dir, p->data + p->payload_off, p->payload_len, 0,
+				      p->ts, name);
 	}
 }
 
@@ -707,16 +708,24 @@ reader_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_
 static void
 reader_detect_sync(struct sw_ctx *ctx)
 {
-	struct detect_engine *cur = atomic_load_explicit(&ctx->det_cur, memory_order_acquire);
+	struct detect_engine *cur;
 	struct detect_thread *t = NULL;
 
-	if (cur == atomic_load_explicit(&ctx->det_reader_engine, memory_order_relaxed))
-		return;
-	if (cur != NULL && detect_thread_new(cur, NULL, reader_alert, ctx, &t) != 0)
-		return;
+	/* as worker_detect_sync: name it first, then make sure it is still current */
+	for (;;) {
+		cur = atomic_load(&ctx->det_cur);
+		if (cur == atomic_load(&ctx->det_reader_engine) &&
+		    (cur == NULL) == (ctx->det_reader == NULL))
+			return;
+		atomic_store(&ctx->det_reader_engine, cur);
+		if (atomic_load(&ctx->det_cur) == cur)
+			break;
+	}
 	detect_thread_free(ctx->det_reader);
+	ctx->det_reader = NULL;
+	if (cur != NULL && detect_thread_new(cur, NULL, reader_alert, ctx, &t) != 0)
+		return; /* retried at the next packet */
 	ctx->det_reader = t;
-	atomic_store_explicit(&ctx->det_reader_engine, cur, memory_order_release);
 }
 
 static void

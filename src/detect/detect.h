@@ -92,10 +92,12 @@ typedef void detect_alert_fn(void *arg, struct sw_flow *f, const struct sw_packe
 			     enum flow_dir dir, sw_time_t ts, const struct detect_alert *a,
 			     const struct app_msg *msg);
 
+
 struct detect_stats {
 	sw_counter_t packets, stream_chunks, app_msgs; /* inspected */
 	sw_counter_t candidates, alerts, suppressed;   /* suppressed by threshold or noalert */
 	sw_counter_t backtrack_limit;                  /* verifications cut by the limit */
+	sw_counter_t pcre_limit;                       /* pcre runs cut by the match limit */
 };
 
 /* The memory a worker's per-flow detection state holds (stream windows, flowbits), charged
@@ -104,6 +106,7 @@ struct detect_mem {
 	sw_counter_t memuse;  /* gauge, bytes */
 	sw_counter_t refused; /* windows or flowbits not kept because of the cap */
 	uint64_t memcap;      /* 0: no cap */
+	struct detect_stats st; /* the worker's counters, over every engine it used */
 };
 
 /* Per worker: Hyperscan scratch, candidate lists. Belongs to one engine; mem (may be NULL: no

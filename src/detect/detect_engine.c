@@ -520,7 +520,9 @@ group_add(struct det_group *g, const struct det_rule *r, uint32_t idx)
 {
 	uint32_t nports = 0;
 
-	if (!r->bidir && !det_portset_is_any(&r->dport)) {
+	/* ports mean nothing to ICMP and the like (the header check ignores them there): such
+	 * rules and "ip" rules, which ICMP packets meet, are tried for every port */
+	if (!r->bidir && !det_portset_is_any(&r->dport) && (r->proto == 6 || r->proto == 17)) {
 		for (uint32_t i = 0; i < r->dport.n; i++)
 			nports += (uint32_t)(r->dport.r[i].hi - r->dport.r[i].lo) + 1;
 	}

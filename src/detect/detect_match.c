@@ -28,6 +28,7 @@ struct det_win {
 struct det_flow {
 	uint64_t generation; /* of the engine that made it */
 	size_t charged;      /* bytes charged to the worker's detect_mem */
+	bool passed;         /* a pass rule matched: the flow is not inspected any more */
 	struct det_win win[2];
 	uint32_t nbits;
 	uint64_t bits[];
@@ -47,7 +48,9 @@ struct detect_thread {
 	size_t join_cap;
 	pcre2_match_data *md;
 	uint32_t budget; /* content positions left to try for the rule being verified */
-	struct detect_stats st;
+	pcre2_match_context *mctx; /* Suricata's pcre match limits */
+	struct detect_stats *st;   /* the worker's (in its detect_mem), else own_st */
+	struct detect_stats own_st;
 };
 
 /* What is being inspected. */
@@ -81,16 +84,22 @@ detect_thread_new(struct detect_engine *e, struct detect_mem *mem, detect_alert_
 		return SW_E_NOMEM;
 	t->e = e;
 	t->mem = mem;
+	t->st = mem != NULL ? &mem->st : &t->own_st;
 	t->fn = fn;
 	t->arg = arg;
 	if ((e->proto_scratch != NULL &&
 	     hs_clone_scratch(e->proto_scratch, &t->scratch) != HS_SUCCESS) ||
 	    (t->cand = calloc(e->nrules + 1, sizeof(*t->cand))) == NULL ||
 	    (t->stamp = calloc(e->nrules + 1, sizeof(*t->stamp))) == NULL ||
-	    (t->md = pcre2_match_data_create(32, NULL)) == NULL) {
+	    (t->md = pcre2_match_data_create(32, NULL)) == NULL ||
+	    (t->mctx = pcre2_match_context_create(NULL)) == NULL) {
 		detect_thread_free(t);
 		return SW_E_NOMEM;
 	}
+	/* Suricata's defaults (pcre.match-limit, pcre.match-limit-recursion): a pathological
+	 * pattern costs a bounded time per buffer */
+	pcre2_set_match_limit(t->mctx, 3500);
+	pcre2_set_depth_limit(t->mctx, 1500);
 	*out = t;
 	return 0;
 }
@@ -105,13 +114,14 @@ detect_thread_free(struct detect_thread *t)
 	free(t->stamp);
 	free(t->join);
 	pcre2_match_data_free(t->md);
+	pcre2_match_context_free(t->mctx);
 	free(t);
 }
 
 struct detect_stats *
 detect_thread_stats(struct detect_thread *t)
 {
-	return &t->st;
+	return t->st;
 }
 
 /* ---- per-flow state ------------------------------------------------------------------------ */
@@ -161,6 +171,7 @@ dflow_reset(struct detect_thread *t, struct det_flow *df, uint64_t generation)
 	}
 	memset(df->bits, 0, ((df->nbits + 63) / 64) * sizeof(uint64_t));
 	df->generation = generation;
+	df->passed = false;
 }
 
 /* The flow's state for the thread's engine; NULL when it has none and create is false, or
@@ -212,6 +223,15 @@ detect_flow_free(struct detect_thread *t, struct sw_flow *f)
 	mem_give(t, df);
 	free(df);
 	f->detect = NULL;
+}
+
+/* Whether a pass rule let this flow go. */
+static bool
+flow_passed(const struct detect_thread *t, const struct sw_flow *f)
+{
+	const struct det_flow *df = f != NULL ? f->detect : NULL;
+
+	return df != NULL && df->passed && df->generation == t->e->generation;
 }
 
 static bool
@@ -320,7 +340,7 @@ flags_ok(const struct det_rule *r, uint8_t pf)
 	case DET_FLAGS_EXACT: return v == r->flags;
 	case DET_FLAGS_ALL: return (v & r->flags) == r->flags;
 	case DET_FLAGS_ANY: return r->flags == 0 ? v == 0 : (v & r->flags) != 0;
-	case DET_FLAGS_NOT: return (v & r->flags) == 0;
+	case DET_FLAGS_NOT: return (v & r->flags) != r->flags; /* not all of them, as Suricata */
 	default: return false;
 	}
 }
@@ -534,8 +554,11 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 					to = w;
 			}
 		} else if (c->flags & DET_C_STARTSWITH) {
-			from = -(int64_t)m->base;
-			to = from + c->len;
+			if (m->base > 0) /* the window does not hold the start */
+				return (c->flags & DET_C_NEGATED) ? match_from(m, i + 1, prev, reached)
+								  : false;
+			from = 0;
+			to = c->len;
 		} else {
 			from = (c->flags & DET_C_OFFSET) ? value_of(&c->offset, m->vars) : 0;
 			from -= (int64_t)m->base;
@@ -576,7 +599,7 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 			if (match_from(m, i + 1, end, end > reached ? end : reached))
 				return true;
 			if (m->t->budget == 0) {
-				sw_counter_add(&m->t->st.backtrack_limit, 1);
+				sw_counter_add(&m->t->st->backtrack_limit, 1);
 				return false;
 			}
 			m->t->budget--;
@@ -596,16 +619,29 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 			return (pc->flags & DET_PCRE_NEGATED) != 0 && match_from(m, i + 1, prev, reached);
 		/* as Suricata: R matches on the rest of the buffer, so ^ anchors there */
 		rc = pcre2_match((const pcre2_code *)pc->code, m->buf + start, m->len - start, 0, 0,
-				 m->t->md, NULL);
+				 m->t->md, m->t->mctx);
+		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT)
+			sw_counter_add(&m->t->st->pcre_limit, 1);
 		if (pc->flags & DET_PCRE_NEGATED)
 			return rc < 0 && match_from(m, i + 1, prev, reached);
-		if (rc < 0)
-			return false;
-		{
-			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->t->md);
-			size_t end = start + ov[1];
+		bool retry = i + 1 < l->n && item_relative(&l->items[i + 1]);
+		for (;;) {
+			PCRE2_SIZE *ov;
+			size_t mstart, end;
 
-			return match_from(m, i + 1, end, end > reached ? end : reached);
+			if (rc < 0)
+				return false;
+			ov = pcre2_get_ovector_pointer(m->t->md);
+			mstart = start + ov[0];
+			end = start + ov[1];
+			if (match_from(m, i + 1, end, end > reached ? end : reached))
+				return true;
+			/* as Suricata: a later relative keyword failed, try the next match */
+			if (!retry || m->t->budget == 0 || mstart + 1 > m->len)
+				return false;
+			m->t->budget--;
+			rc = pcre2_match((const pcre2_code *)pc->code, m->buf + start,
+					 m->len - start, mstart + 1 - start, 0, m->t->md, m->t->mctx);
 		}
 	}
 	case DET_ITEM_BYTE_TEST: {
@@ -628,19 +664,21 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 
 		if (!byte_read(b, m->buf, m->len, pos, &v))
 			return false;
+		if (b->multiplier > 1 && v > (1ull << 40) / b->multiplier)
+			return false;
 		v *= b->multiplier ? b->multiplier : 1;
 		if ((b->flags & DET_BYTE_ALIGN) && v % 4 != 0)
 			v += 4 - v % 4;
 		if (v > (1ull << 40))
 			return false;
 		if (b->flags & DET_BYTE_FROM_BEGIN)
-			to = (int64_t)v;
+			to = (int64_t)v - (int64_t)m->base;
 		else if (b->flags & DET_BYTE_FROM_END)
 			to = (int64_t)m->len + (int64_t)v;
 		else
 			to = pos + b->nbytes + (int64_t)v;
 		to += b->post_offset;
-		if (to < 0 || to > (int64_t)m->len)
+		if (to < 0 || to >= (int64_t)m->len) /* as Suricata: the jump lands inside */
 			return false;
 		return match_from(m, i + 1, (size_t)to, reached);
 	}
@@ -652,7 +690,10 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 
 		if (!byte_read(b, m->buf, m->len, pos, &v))
 			return false;
-		v *= b->multiplier ? b->multiplier : 1;
+		if (b->multiplier > 1 && v > UINT32_MAX / b->multiplier)
+			v = UINT32_MAX;
+		else
+			v *= b->multiplier ? b->multiplier : 1;
 		if ((b->flags & DET_BYTE_ALIGN) && v % 4 != 0)
 			v += 4 - v % 4;
 		/* bounded so that positions computed from it cannot overflow */
@@ -687,14 +728,9 @@ list_match(struct detect_thread *t, struct insp *in, const struct det_list *l)
 	size_t len;
 	uint64_t base;
 
-	if (!insp_buffer(in, l->buffer, &p, &len, &base)) {
-		/* a missing buffer matches only a list of negations */
-		for (uint32_t i = 0; i < l->n; i++)
-			if (!(l->items[i].kind == DET_ITEM_CONTENT &&
-			      (l->items[i].u.content.flags & DET_C_NEGATED)))
-				return false;
-		return in->msg != NULL;
-	}
+	/* a missing buffer is no match, even for a negated content (Suricata 7) */
+	if (!insp_buffer(in, l->buffer, &p, &len, &base))
+		return false;
 	memset(&m, 0, sizeof(m));
 	m.t = t;
 	m.l = l;
@@ -757,7 +793,7 @@ threshold_pass(struct detect_engine *e, uint32_t rule, const struct det_threshol
 		en->a = a;
 		en->b = b;
 		en->start = ts;
-	} else if (ts > en->start && ts - en->start > (sw_time_t)th->seconds * SW_USEC_PER_SEC) {
+	} else if (ts > en->start && ts - en->start >= (sw_time_t)th->seconds * SW_USEC_PER_SEC) {
 		/* a new period (a packet older than the period's start, handled late by another
 		 * worker, still counts in it) */
 		en->start = ts;
@@ -769,10 +805,8 @@ threshold_pass(struct detect_engine *e, uint32_t rule, const struct det_threshol
 	case DET_TH_LIMIT: pass = en->count <= th->count; break;
 	case DET_TH_THRESHOLD:
 		pass = en->count >= th->count;
-		if (pass) {
+		if (pass) /* every count-th match; the period keeps its start, as Suricata's */
 			en->count = 0;
-			en->start = ts;
-		}
 		break;
 	case DET_TH_BOTH:
 		pass = en->count >= th->count && !en->fired;
@@ -799,7 +833,7 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	struct tuple tu;
 	bool way;
 
-	sw_counter_add(&t->st.candidates, 1);
+	sw_counter_add(&t->st->candidates, 1);
 	if (in->msg != NULL && ri->app_dir >= 0) {
 		/* a DNS message has one direction; an HTTP transaction or a TLS handshake both */
 		if ((in->msg->kind == APP_MSG_DNS || in->msg->kind == APP_MSG_FILE) &&
@@ -885,22 +919,24 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 		}
 	}
 	if (r->action == DET_ACT_PASS) {
+		/* as Suricata: the rest of the rules skip this packet, and a flow's later packets
+		 * are not inspected at all */
 		in->stop = true;
+		if (in->f != NULL && (df = dflow_get(t, in->f, true)) != NULL)
+			df->passed = true;
 		return;
 	}
 	if (r->noalert) {
-		sw_counter_add(&t->st.suppressed, 1);
+		sw_counter_add(&t->st->suppressed, 1);
 		return;
 	}
-	if (!way) /* a <> rule that matched the other way: its source is our destination */
-		insp_tuple(in, dir == FLOW_TO_SERVER ? FLOW_TO_CLIENT : FLOW_TO_SERVER, &tu);
 	if ((r->detection_filter.set &&
 	     !threshold_pass(e, idx, &r->detection_filter, &tu, in->ts)) ||
 	    (r->threshold.set && !threshold_pass(e, idx, &r->threshold, &tu, in->ts))) {
-		sw_counter_add(&t->st.suppressed, 1);
+		sw_counter_add(&t->st->suppressed, 1);
 		return;
 	}
-	sw_counter_add(&t->st.alerts, 1);
+	sw_counter_add(&t->st->alerts, 1);
 	if (in->f != NULL)
 		in->f->alerted = true;
 	t->fn(t->arg, in->f, in->ctx == DET_CTX_PACKET || in->ctx == DET_CTX_EVENT ? in->p : NULL,
@@ -937,8 +973,10 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to, unsign
 
 	(void)from;
 	(void)flags;
-	if (to <= t->min_end || id >= s->npat)
-		return 0; /* stream: ended in data the previous chunk already covered */
+	/* a hit in the kept end of the previous chunk still makes a candidate: its other contents
+	 * may be in the new data (match_from wants the match to reach into it) */
+	if (id >= s->npat)
+		return 0;
 	for (uint32_t k = s->pat_off[id]; k < s->pat_off[id + 1]; k++)
 		cand_add(t, s->pat_rules[k]);
 	return 0;
@@ -1021,9 +1059,9 @@ detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	struct insp in;
 	int pc = pclass_of(p->proto);
 
-	if (!e->has_packet)
+	if (!e->has_packet || flow_passed(t, f))
 		return;
-	sw_counter_add(&t->st.packets, 1);
+	sw_counter_add(&t->st->packets, 1);
 	memset(&in, 0, offsetof(struct insp, bufs));
 	in.f = f;
 	in.p = p;
@@ -1054,7 +1092,7 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
 	const uint8_t *all = data;
 	size_t alen = len, keep;
 
-	if (!e->has_stream)
+	if (!e->has_stream || flow_passed(t, f))
 		return;
 	df = dflow_get(t, f, e->stream_window > 0 && data != NULL);
 	w = df != NULL ? &df->win[dir] : NULL;
@@ -1065,7 +1103,7 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
 	}
 	if (len == 0)
 		return;
-	sw_counter_add(&t->st.stream_chunks, 1);
+	sw_counter_add(&t->st->stream_chunks, 1);
 	if (w != NULL && (w->len == 0 || w->end != offset))
 		w->len = 0;
 	if (w != NULL && w->len > 0) {
@@ -1120,9 +1158,9 @@ detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg 
 	struct detect_engine *e = t->e;
 	struct insp in;
 
-	if (!e->has_app || msg->kind < 0 || msg->kind >= DET_MSG_KINDS)
+	if (!e->has_app || msg->kind < 0 || msg->kind >= DET_MSG_KINDS || flow_passed(t, f))
 		return;
-	sw_counter_add(&t->st.app_msgs, 1);
+	sw_counter_add(&t->st->app_msgs, 1);
 	memset(&in, 0, sizeof(in));
 	in.f = f;
 	in.dir = msg->dir;
