@@ -193,9 +193,13 @@ worker_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_
 {
 	struct sw_worker *w = arg;
 	struct sw_ctx *ctx = w->ctx;
+	struct app_msg cur;
 
 	if (ctx->out == NULL || !output_enabled(ctx->out, EVE_ALERT))
 		return;
+	/* a rule on the raw stream or packets of an HTTP flow: the transaction under way */
+	if (msg == NULL && f != NULL && app_flow_current(f, dir, &cur))
+		msg = &cur;
 	eve_format_rule_alert(&w->alertbuf, &ctx->eve, f, p, dir, ts, a, msg);
 	if (!sbuf_failed(&w->alertbuf))
 		output_write(ctx->out, EVE_ALERT, w->alertbuf.p, w->alertbuf.len);

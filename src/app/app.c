@@ -233,6 +233,16 @@ app_flow_free(struct app_worker *w, struct sw_flow *f)
 	f->app = NULL;
 }
 
+bool
+app_flow_current(const struct sw_flow *f, enum flow_dir dir, struct app_msg *out)
+{
+	const struct app_flow *af = f->app;
+
+	if (af == NULL || af->ops == NULL || af->state == NULL || af->ops->current == NULL)
+		return false;
+	return af->ops->current(af->state, dir, out);
+}
+
 const char *
 app_flow_proto(const struct sw_flow *f)
 {

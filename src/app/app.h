@@ -192,6 +192,9 @@ struct app_parser_ops {
 			 size_t len);
 	/* The flow ends: emit what is pending. */
 	void (*flow_end)(struct app_ctx *ctx, void *state);
+	/* The message being read in direction dir as far as parsed (an HTTP transaction whose
+	 * request line is in), for alerts on the raw stream; NULL when the protocol has none. */
+	bool (*current)(void *state, enum flow_dir dir, struct app_msg *out);
 };
 
 extern const struct app_parser_ops app_parser_dns;
@@ -265,6 +268,10 @@ bool app_stream(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, cons
  * flow event, which still names the protocol. */
 void app_flow_end(struct app_worker *w, struct sw_flow *f, sw_time_t ts);
 void app_flow_free(struct app_worker *w, struct sw_flow *f);
+
+/* The app message f is in the middle of in direction dir (see app_parser_ops.current), for
+ * alerts of stream rules; *out and what it points to are valid until f's next data. */
+bool app_flow_current(const struct sw_flow *f, enum flow_dir dir, struct app_msg *out);
 
 /* The parser's protocol name ("dns", "tls") for f, or NULL when none parses it. */
 const char *app_flow_proto(const struct sw_flow *f);

@@ -1381,6 +1381,34 @@ http_flow_end(struct app_ctx *ctx, void *state)
 	s->dir[0].stopped = s->dir[1].stopped = true;
 }
 
+/* The transaction direction dir is reading (or the newest one), once its request line is in. */
+static bool
+http_current(void *state, enum flow_dir dir, struct app_msg *out)
+{
+	struct http_state *s = state;
+	struct http_txn *t;
+
+	if (s == NULL || (dir != FLOW_TO_SERVER && dir != FLOW_TO_CLIENT))
+		return false;
+	t = s->dir[dir].t != NULL ? s->dir[dir].t : s->nq > 0 ? s->q[s->nq - 1] : NULL;
+	if (t == NULL || t->pub.method.len == 0)
+		return false;
+	/* what emit_txn fills in at the end, as far as it is known now */
+	t->pub.req_headers = t->req_hdrs;
+	t->pub.resp_headers = t->resp_hdrs;
+	t->pub.req_body_len = t->req.len;
+	t->pub.resp_body_len = t->resp.len;
+	t->pub.req_body.p = t->req.buf;
+	t->pub.req_body.len = t->req.kept;
+	t->pub.resp_body.p = t->resp.buf;
+	t->pub.resp_body.len = t->resp.kept;
+	memset(out, 0, sizeof(*out));
+	out->kind = APP_MSG_HTTP;
+	out->dir = dir;
+	out->u.http = &t->pub;
+	return true;
+}
+
 const struct app_parser_ops app_parser_http = {
     .name = "http",
     .id = APP_HTTP,
@@ -1390,4 +1418,5 @@ const struct app_parser_ops app_parser_http = {
     .stream = http_stream,
     .datagram = NULL,
     .flow_end = http_flow_end,
+    .current = http_current,
 };

@@ -85,6 +85,20 @@ printf 'garbage' >"$(ls -d "$tmp"/cache/*)"
 "$SPANWATCH" -v -T -S "$tmp/a.rules" --set detect.cache-dir="$tmp/cache" >/dev/null 2>"$tmp/c3.err"
 check "a corrupt cache file is compiled again" grep -q "databases compiled" "$tmp/c3.err"
 
+# an alert of a rule on the raw stream of an HTTP flow carries the transaction under way
+cat >"$tmp/raw.rules" <<'R'
+alert tcp any any -> any 18080 (msg:"raw request"; flow:to_server; content:"data.bin"; sid:201;)
+R
+"$SPANWATCH" -q -S "$tmp/raw.rules" -r "$PCAPS/http.pcap" >"$tmp/e7.json" 2>/dev/null
+check "a raw-stream alert on an HTTP flow has the http object of its transaction" \
+	test "$("$PY" -c 'import json,sys
+n = 0
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e["event_type"] == "alert" and e.get("http", {}).get("url") == "/data.bin":
+        n += 1
+print(n)' "$tmp/e7.json")" -eq 2
+
 # SIGHUP while capturing: the new rules take over between packets; a rule set that cannot be
 # loaded leaves the one in use
 cat >"$tmp/live.rules" <<'R'
