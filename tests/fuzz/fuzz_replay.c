@@ -47,6 +47,7 @@ static const struct replay_target replay_targets[] = {
     {"cti_plain", fuzz_cti_plain_one},
     {"cti_stix", fuzz_cti_stix_one},
     {"rule", fuzz_rule_one},
+    {"detect", fuzz_detect_one},
     {NULL, NULL},
 };
 
