@@ -828,6 +828,8 @@ eve_format_rule_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw
 	}
 	if (f != NULL)
 		jw_str(&w, "direction", dir == FLOW_TO_SERVER ? "to_server" : "to_client");
+	if (msg != NULL && msg->kind == APP_MSG_HTTP)
+		jw_u64(&w, "tx_id", msg->u.http->tx_id);
 	jw_obj_begin(&w, "alert");
 	jw_str(&w, "action", a->action);
 	jw_u64(&w, "gid", a->gid);
