@@ -456,11 +456,15 @@ byte_read(const struct det_byte *b, const uint8_t *p, size_t len, int64_t pos, u
 			return false;
 		memcpy(tmp, p, b->nbytes);
 		tmp[b->nbytes] = '\0';
-		if (!isxdigit((unsigned char)tmp[0]) && !isdigit((unsigned char)tmp[0]))
+		char *s = tmp;
+
+		while (*s == ' ' || *s == '\t') /* leading blanks, as strtoull takes them */
+			s++;
+		if (!isxdigit((unsigned char)*s)) /* no sign: "-1" is not a length */
 			return false;
 		errno = 0;
-		v = strtoull(tmp, &end, b->base ? b->base : 10);
-		if (end == tmp || errno != 0)
+		v = strtoull(s, &end, b->base ? b->base : 10);
+		if (end == s || errno != 0)
 			return false;
 	} else if (b->flags & DET_BYTE_LITTLE) {
 		for (int i = b->nbytes - 1; i >= 0; i--)
