@@ -621,6 +621,8 @@ eve_format_app(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *
 	jw_finish(&w);
 }
 
+static void eve_alert_flow(struct jw *w, const struct sw_flow *f);
+
 void
 eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
 		     sw_time_t ts, enum flow_dir dir, const struct cti_hit *hit,
@@ -668,6 +670,7 @@ eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_
 	if (hit->id[0] != '\0')
 		jw_str(&w, "id", hit->id);
 	jw_obj_end(&w);
+	eve_alert_flow(&w, f);
 	jw_finish(&w);
 }
 
@@ -724,6 +727,19 @@ eve_packet_tuple(struct jw *w, const struct eve_ctx *ctx, const struct sw_packet
 	    flow_community_id(ctx->cid_seed, p->family, &p->src, &p->dst, p->sport, p->dport,
 			      p->proto, cid, sizeof(cid)) == 0)
 		jw_str(w, "community_id", cid);
+}
+
+/* The flow so far, as in Suricata's alerts ("flow" object): packets and bytes each way, start. */
+static void
+eve_alert_flow(struct jw *w, const struct sw_flow *f)
+{
+	jw_obj_begin(w, "flow");
+	jw_u64(w, "pkts_toserver", f->pkts[FLOW_TO_SERVER]);
+	jw_u64(w, "pkts_toclient", f->pkts[FLOW_TO_CLIENT]);
+	jw_u64(w, "bytes_toserver", f->bytes[FLOW_TO_SERVER]);
+	jw_u64(w, "bytes_toclient", f->bytes[FLOW_TO_CLIENT]);
+	eve_time(w, "start", f->start);
+	jw_obj_end(w);
 }
 
 /* The target keyword: Suricata's "source" and "target" objects of the alert, the target being
@@ -856,6 +872,8 @@ eve_format_rule_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw
 		default: eve_fileinfo(&w, msg->u.file); break;
 		}
 	}
+	if (f != NULL)
+		eve_alert_flow(&w, f);
 	/* nDPI's verdict as far as it has one when the rule matched */
 	if (f != NULL && dpi_flow_info(f) != NULL && dpi_flow_info(f)->ndpi_proto[0] != '\0')
 		eve_ndpi(&w, dpi_flow_info(f));
