@@ -84,6 +84,7 @@ struct detect_engine {
 	uint32_t nflowbits;
 	uint64_t generation; /* per-flow state made by another engine is reset */
 	uint32_t stream_window, backtrack_limit;
+	uint32_t stream_maxlen; /* the longest fast pattern of the stream database */
 	bool has_stream, has_packet, has_app;
 	struct det_classes classes;
 	struct det_vars vars;

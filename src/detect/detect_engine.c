@@ -908,6 +908,9 @@ build_slots(struct detect_engine *e, const struct detect_conf *conf)
 		r = slot_index(&e->slot[s], &sb[s]);
 		e->sum.patterns += e->slot[s].npat;
 	}
+	for (size_t i = 0; i < sb[DET_SLOT_STREAM].n; i++)
+		if (sb[DET_SLOT_STREAM].v[i].len > e->stream_maxlen)
+			e->stream_maxlen = sb[DET_SLOT_STREAM].v[i].len;
 	if (r != 0)
 		goto out;
 	for (int k = 0; k < DET_PC_MAX; k++)

@@ -19,10 +19,22 @@
 
 /* Per-flow state: flowbits and, per direction, the end of the stream kept so that a pattern
  * split across chunks still matches. */
+/* A rule whose fast pattern was seen in the kept window: a candidate again for the next chunk,
+ * which may bring its other contents (the window itself is not scanned again). */
+struct det_pending {
+	uint32_t rule;
+	uint64_t end; /* stream offset just after its fast pattern */
+};
+
+#define DET_PENDING_MAX 16
+
 struct det_win {
-	uint8_t *buf;
+	uint8_t *buf; /* stream_window bytes, then the pending list (one allocation) */
 	uint32_t len;
 	uint64_t end; /* stream offset just after buf's last byte */
+	struct det_pending *pending;
+	uint8_t npending;
+	bool overflow; /* more than DET_PENDING_MAX: the next chunk scans the window again */
 };
 
 struct det_flow {
@@ -44,6 +56,11 @@ struct detect_thread {
 	uint32_t *stamp, gen;
 	const struct det_slot *cur_slot; /* for the Hyperscan callback */
 	size_t min_end;                  /* stream: matches must end after this */
+	bool track_end;                  /* stream scans: note where each candidate's hit ends */
+	uint64_t scan_base;              /* stream offset of the scanned buffer's first byte */
+	uint64_t *cand_end;              /* by rule: stream offset after its last fast-pattern hit */
+	uint8_t *seam;                   /* the window's end and the chunk's start */
+	size_t seam_cap;
 	uint8_t *join;                   /* stream: window + chunk */
 	size_t join_cap;
 	pcre2_match_data *md;
@@ -91,6 +108,7 @@ detect_thread_new(struct detect_engine *e, struct detect_mem *mem, detect_alert_
 	     hs_clone_scratch(e->proto_scratch, &t->scratch) != HS_SUCCESS) ||
 	    (t->cand = calloc(e->nrules + 1, sizeof(*t->cand))) == NULL ||
 	    (t->stamp = calloc(e->nrules + 1, sizeof(*t->stamp))) == NULL ||
+	    (t->cand_end = calloc(e->nrules + 1, sizeof(*t->cand_end))) == NULL ||
 	    (t->md = pcre2_match_data_create(32, NULL)) == NULL ||
 	    (t->mctx = pcre2_match_context_create(NULL)) == NULL) {
 		detect_thread_free(t);
@@ -112,6 +130,8 @@ detect_thread_free(struct detect_thread *t)
 	hs_free_scratch(t->scratch);
 	free(t->cand);
 	free(t->stamp);
+	free(t->cand_end);
+	free(t->seam);
 	free(t->join);
 	pcre2_match_data_free(t->md);
 	pcre2_match_context_free(t->mctx);
@@ -159,10 +179,13 @@ dflow_reset(struct detect_thread *t, struct det_flow *df, uint64_t generation)
 	size_t bits = sizeof(*df) + ((df->nbits + 63) / 64) * sizeof(uint64_t);
 
 	for (int d = 0; d < 2; d++) {
-		free(df->win[d].buf);
+		free(df->win[d].pending); /* the allocation; buf is inside it */
 		df->win[d].buf = NULL;
+		df->win[d].pending = NULL;
 		df->win[d].len = 0;
 		df->win[d].end = 0;
+		df->win[d].npending = 0;
+		df->win[d].overflow = false;
 	}
 	mem_give(t, df);
 	if (t != NULL && t->mem != NULL) {
@@ -218,8 +241,8 @@ detect_flow_free(struct detect_thread *t, struct sw_flow *f)
 
 	if (df == NULL)
 		return;
-	free(df->win[0].buf);
-	free(df->win[1].buf);
+	free(df->win[0].pending); /* each window's allocation; buf is inside it */
+	free(df->win[1].pending);
 	mem_give(t, df);
 	free(df);
 	f->detect = NULL;
@@ -955,6 +978,7 @@ cand_add(struct detect_thread *t, uint32_t rule)
 	if (t->stamp[rule] == t->gen)
 		return;
 	t->stamp[rule] = t->gen;
+	t->cand_end[rule] = 0;
 	t->cand[t->ncand++] = rule;
 }
 
@@ -981,8 +1005,13 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to, unsign
 	 * may be in the new data (match_from wants the match to reach into it) */
 	if (id >= s->npat)
 		return 0;
-	for (uint32_t k = s->pat_off[id]; k < s->pat_off[id + 1]; k++)
-		cand_add(t, s->pat_rules[k]);
+	for (uint32_t k = s->pat_off[id]; k < s->pat_off[id + 1]; k++) {
+		uint32_t r = s->pat_rules[k];
+
+		cand_add(t, r);
+		if (t->track_end && t->scan_base + to > t->cand_end[r])
+			t->cand_end[r] = t->scan_base + to;
+	}
 	return 0;
 }
 
@@ -1085,6 +1114,50 @@ detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	run_cands(t, &in, DET_CTX_PACKET);
 }
 
+/* Joins the kept window and the chunk in the thread's buffer; NULL when out of memory. */
+static const uint8_t *
+stream_join(struct detect_thread *t, const struct det_win *w, const uint8_t *data, size_t len)
+{
+	if (t->join_cap < w->len + len) {
+		size_t cap = (w->len + len) * 2;
+		uint8_t *nj = realloc(t->join, cap);
+
+		if (nj == NULL)
+			return NULL;
+		t->join = nj;
+		t->join_cap = cap;
+	}
+	memcpy(t->join, w->buf, w->len);
+	memcpy(t->join + w->len, data, len);
+	return t->join;
+}
+
+/* The fast patterns that end in the chunk but start in the window: the window's last
+ * maxlen - 1 bytes and the chunk's first maxlen - 1 bytes, scanned together. */
+static void
+stream_scan_seam(struct detect_thread *t, const struct det_win *w, const uint8_t *data, size_t len,
+		 uint64_t offset)
+{
+	size_t maxlen = t->e->stream_maxlen, k, m;
+
+	if (maxlen < 2)
+		return;
+	k = w->len < maxlen - 1 ? w->len : maxlen - 1;
+	m = len < maxlen - 1 ? len : maxlen - 1;
+	if (t->seam_cap < k + m) {
+		uint8_t *ns = realloc(t->seam, 2 * maxlen);
+
+		if (ns == NULL)
+			return;
+		t->seam = ns;
+		t->seam_cap = 2 * maxlen;
+	}
+	memcpy(t->seam, w->buf + w->len - k, k);
+	memcpy(t->seam + k, data, m);
+	t->scan_base = offset - k;
+	scan(t, DET_SLOT_STREAM, t->seam, k + m, 0);
+}
+
 void
 detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, const uint8_t *data,
 	      size_t len, uint64_t offset, sw_time_t ts, const char *app_proto)
@@ -1093,8 +1166,9 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
 	struct det_flow *df;
 	struct det_win *w;
 	struct insp in;
-	const uint8_t *all = data;
-	size_t alen = len, keep;
+	const uint8_t *all = NULL;
+	size_t old, keep;
+	uint64_t from;
 
 	if (!e->has_stream || flow_passed(t, f))
 		return;
@@ -1102,57 +1176,101 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
 	w = df != NULL ? &df->win[dir] : NULL;
 	if (data == NULL) { /* a gap: what is kept no longer joins what comes */
 		if (w != NULL)
-			w->len = 0;
+			w->len = w->npending = 0;
 		return;
 	}
 	if (len == 0)
 		return;
 	sw_counter_add(&t->st->stream_chunks, 1);
 	if (w != NULL && (w->len == 0 || w->end != offset))
-		w->len = 0;
-	if (w != NULL && w->len > 0) {
-		if (t->join_cap < w->len + len) {
-			size_t cap = (w->len + len) * 2;
-			uint8_t *nj = realloc(t->join, cap);
+		w->len = w->npending = 0;
+	old = w != NULL ? w->len : 0;
 
-			if (nj == NULL)
-				return;
-			t->join = nj;
-			t->join_cap = cap;
-		}
-		memcpy(t->join, w->buf, w->len);
-		memcpy(t->join + w->len, data, len);
-		all = t->join;
-		alen = w->len + len;
-	}
-	memset(&in, 0, offsetof(struct insp, bufs));
-	in.f = f;
-	in.dir = dir;
-	in.ts = ts;
-	in.app_proto = app_proto;
-	in.ctx = DET_CTX_STREAM;
-	in.data = all;
-	in.len = alen;
-	in.base = offset - (alen - len);
-	in.min_end = alen - len;
+	/*
+	 * Candidates: the fast patterns in the chunk, those across the seam with the window, and
+	 * the rules whose fast pattern was seen in the window before (pending). The window is
+	 * scanned again only when the pending list overflowed.
+	 */
 	cand_start(t);
-	scan(t, DET_SLOT_STREAM, all, alen, in.min_end);
-	group_cands(t, &e->nofp_stream, dir == FLOW_TO_SERVER ? f->sport : f->cport);
-	run_cands(t, &in, DET_CTX_STREAM);
+	t->track_end = true;
+	if (old > 0 && w->overflow) {
+		if ((all = stream_join(t, w, data, len)) == NULL)
+			goto out;
+		t->scan_base = offset - old;
+		scan(t, DET_SLOT_STREAM, all, old + len, 0);
+	} else {
+		t->scan_base = offset;
+		scan(t, DET_SLOT_STREAM, data, len, 0);
+		if (old > 0) {
+			stream_scan_seam(t, w, data, len, offset);
+			for (uint8_t i = 0; i < w->npending; i++) {
+				uint32_t r = w->pending[i].rule;
 
-	/* keep the end for the next chunk */
+				cand_add(t, r);
+				if (w->pending[i].end > t->cand_end[r])
+					t->cand_end[r] = w->pending[i].end;
+			}
+		}
+	}
+	t->track_end = false;
+	group_cands(t, &e->nofp_stream, dir == FLOW_TO_SERVER ? f->sport : f->cport);
+	if (t->ncand > 0) {
+		if (all == NULL)
+			all = old > 0 ? stream_join(t, w, data, len) : data;
+		if (all == NULL)
+			goto out;
+		memset(&in, 0, offsetof(struct insp, bufs));
+		in.f = f;
+		in.dir = dir;
+		in.ts = ts;
+		in.app_proto = app_proto;
+		in.ctx = DET_CTX_STREAM;
+		in.data = all;
+		in.len = old + len;
+		in.base = offset - old;
+		in.min_end = old;
+		run_cands(t, &in, DET_CTX_STREAM);
+	}
+
+out:
+	/* keep the end for the next chunk, and the rules whose fast pattern is in it */
 	if (w == NULL)
 		return;
-	keep = alen < e->stream_window ? alen : e->stream_window;
 	if (w->buf == NULL) {
-		if (!mem_take(t, df, e->stream_window))
+		size_t size = e->stream_window + DET_PENDING_MAX * sizeof(struct det_pending);
+		uint8_t *mem;
+
+		if (!mem_take(t, df, size))
 			return; /* over the cap: this flow's chunks are matched one by one */
-		if ((w->buf = malloc(e->stream_window)) == NULL)
+		if ((mem = malloc(size)) == NULL)
 			return;
+		w->pending = (struct det_pending *)mem;
+		w->buf = mem + DET_PENDING_MAX * sizeof(struct det_pending);
 	}
-	memmove(w->buf, all + alen - keep, keep);
+	keep = old + len < e->stream_window ? old + len : e->stream_window;
+	if (len >= keep) {
+		memcpy(w->buf, data + len - keep, keep);
+	} else { /* the window's last keep - len bytes, then the chunk */
+		memmove(w->buf, w->buf + old - (keep - len), keep - len);
+		memcpy(w->buf + keep - len, data, len);
+	}
 	w->len = (uint32_t)keep;
 	w->end = offset + len;
+	from = w->end - keep;
+	w->npending = 0;
+	w->overflow = false;
+	for (uint32_t i = 0; i < t->ncand; i++) {
+		uint32_t r = t->cand[i];
+
+		if (t->cand_end[r] <= from || t->stamp[r] != t->gen)
+			continue;
+		if (w->npending == DET_PENDING_MAX) {
+			w->overflow = true;
+			break;
+		}
+		w->pending[w->npending].rule = r;
+		w->pending[w->npending++].end = t->cand_end[r];
+	}
 }
 
 void

@@ -217,6 +217,50 @@ test_stream_once(void)
 	unload(&g);
 }
 
+/* More rules with a fast pattern in the window than the pending list holds: the next chunk
+ * scans the window again, so none is missed. */
+static void
+test_stream_pending(void)
+{
+	struct eng g;
+	struct sw_flow f;
+	char rules[8192], chunk1[512];
+	size_t n = 0, c = 0;
+	int all = 1;
+
+	for (int i = 0; i < 24; i++) {
+		n += (size_t)snprintf(rules + n, sizeof(rules) - n,
+				      "alert tcp any any -> any any (content:\"KEY%02d\"; "
+				      "content:\"TAIL\"; distance:0; sid:%d;)\n",
+				      i, 300 + i);
+		c += (size_t)snprintf(chunk1 + c, sizeof(chunk1) - c, "KEY%02d ", i);
+	}
+	UNIT_CHECK(load(&g, rules, false) == 0, "24 rules load");
+	flow_init(&f, 6);
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)chunk1, c, 0, 1, NULL);
+	UNIT_CHECK(nalerts == 0, "no alert before the second content");
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"TAIL", 4, c, 2, NULL);
+	for (int i = 0; i < 24; i++)
+		all &= count(300 + (uint32_t)i) == 1;
+	UNIT_CHECK(all && nalerts == 24,
+		   "24 fast patterns in the window, the second content in the next chunk: 24 alerts");
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"xx", 2, c + 4, 3, NULL);
+	UNIT_CHECK(nalerts == 24, "a chunk without a new TAIL alerts nothing more");
+	detect_flow_free(g.t, &f);
+	unload(&g);
+	UNIT_CHECK(load(&g, "alert tcp any any -> any any (content:\"KEY\"; content:\"TAIL\"; "
+			    "distance:0; sid:330;)\n",
+			false) == 0,
+		   "one rule loads");
+	flow_init(&f, 6);
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"..KE", 4, 0, 1, NULL);
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"Y..", 3, 4, 2, NULL);
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"TAIL", 4, 7, 3, NULL);
+	UNIT_CHECK(count(330) == 1, "a fast pattern across two chunks, the rest in a third");
+	detect_flow_free(g.t, &f);
+	unload(&g);
+}
+
 static void
 test_byte_pcre(void)
 {
@@ -563,6 +607,7 @@ main(void)
 		return 1;
 	test_stream_contents();
 	test_stream_once();
+	test_stream_pending();
 	test_byte_pcre();
 	test_packet();
 	test_app();
