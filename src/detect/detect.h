@@ -16,14 +16,14 @@
 /* detect.* and vars.* keys. */
 struct detect_conf {
 	bool enabled;
-	char *rule_path;              /* directory for relative rule file names */
+	char *rule_path; /* directory for relative rule file names */
 	struct conf_strlist rule_files;
-	struct conf_strlist cli_only; /* -S: only these files, the config's list is ignored */
+	struct conf_strlist cli_only;  /* -S: only these files, the config's list is ignored */
 	struct conf_strlist cli_extra; /* -s: these files too */
 	char *classification_file;
 	char *reference_file;
-	char *cache_dir;        /* compiled databases; NULL or "" = no cache */
-	uint32_t stream_window; /* bytes of a direction's stream kept to match across chunks */
+	char *cache_dir;          /* compiled databases; NULL or "" = no cache */
+	uint32_t stream_window;   /* bytes of a direction's stream kept to match across chunks */
 	uint32_t backtrack_limit; /* content positions tried per rule and buffer */
 	uint64_t memcap;          /* per-flow state (stream windows, flowbits) of all workers */
 	/* vars.address-groups.NAME / vars.port-groups.NAME */
@@ -42,7 +42,7 @@ struct detect_summary {
 	uint64_t files, missing_files, rules_read; /* rule lines seen (not comments) */
 	uint64_t loaded, skipped, failed, duplicates;
 	uint64_t fast_pattern_rules, other_rules; /* with a Hyperscan pattern, and without */
-	uint64_t patterns;      /* distinct literals in all databases */
+	uint64_t patterns;                        /* distinct literals in all databases */
 	bool from_cache;
 	double parse_secs, compile_secs;
 	/* skipped rules by the unsupported keyword */
@@ -62,7 +62,7 @@ struct detect_engine;
  * fails. The engine is immutable and shared by the workers.
  */
 int detect_engine_new(const struct detect_conf *conf, unsigned nworkers,
-		      struct detect_engine **out);
+                      struct detect_engine **out);
 void detect_engine_free(struct detect_engine *e); /* NULL-safe */
 const struct detect_summary *detect_engine_summary(const struct detect_engine *e);
 /* Prints the load summary (for -T and the log). */
@@ -73,9 +73,9 @@ uint64_t detect_engine_rules(const struct detect_engine *e);
 struct detect_alert {
 	uint32_t gid, sid, rev;
 	const char *msg;
-	const char *category; /* classtype's description, "" when none */
-	int severity;         /* priority */
-	const char *action;   /* "allowed" */
+	const char *category;        /* classtype's description, "" when none */
+	int severity;                /* priority */
+	const char *action;          /* "allowed" */
 	const char *const *metadata; /* "key value" strings */
 	uint32_t nmetadata;
 	const char *const *references;
@@ -89,9 +89,8 @@ struct detect_alert {
  * the direction of the data that matched (source = client when FLOW_TO_SERVER).
  */
 typedef void detect_alert_fn(void *arg, struct sw_flow *f, const struct sw_packet *p,
-			     enum flow_dir dir, sw_time_t ts, const struct detect_alert *a,
-			     const struct app_msg *msg);
-
+                             enum flow_dir dir, sw_time_t ts, const struct detect_alert *a,
+                             const struct app_msg *msg);
 
 struct detect_stats {
 	sw_counter_t packets, stream_chunks, app_msgs; /* inspected */
@@ -103,9 +102,9 @@ struct detect_stats {
 /* The memory a worker's per-flow detection state holds (stream windows, flowbits), charged
  * against its share of detect.memcap. Owned by the worker: it outlives the engines (reloads). */
 struct detect_mem {
-	sw_counter_t memuse;  /* gauge, bytes */
-	sw_counter_t refused; /* windows or flowbits not kept because of the cap */
-	uint64_t memcap;      /* 0: no cap */
+	sw_counter_t memuse;    /* gauge, bytes */
+	sw_counter_t refused;   /* windows or flowbits not kept because of the cap */
+	uint64_t memcap;        /* 0: no cap */
 	struct detect_stats st; /* the worker's counters, over every engine it used */
 };
 
@@ -114,7 +113,7 @@ struct detect_mem {
 struct detect_thread;
 
 int detect_thread_new(struct detect_engine *e, struct detect_mem *mem, detect_alert_fn *fn,
-		      void *arg, struct detect_thread **out);
+                      void *arg, struct detect_thread **out);
 void detect_thread_free(struct detect_thread *t);
 struct detect_stats *detect_thread_stats(struct detect_thread *t);
 
@@ -122,16 +121,16 @@ struct detect_stats *detect_thread_stats(struct detect_thread *t);
  * dsize, flags, payload of UDP/ICMP and of TCP rules that ask for packets). app_proto is the
  * flow's protocol name as far as known ("http"), or NULL. */
 void detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
-		   const struct sw_packet *p, const char *app_proto);
+                   const struct sw_packet *p, const char *app_proto);
 
 /* In-order reassembled TCP data of f (the stream stage's chunk at offset). */
 void detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
-		   const uint8_t *data, size_t len, uint64_t offset, sw_time_t ts,
-		   const char *app_proto);
+                   const uint8_t *data, size_t len, uint64_t offset, sw_time_t ts,
+                   const char *app_proto);
 
 /* An app-layer message: rules on its buffers, and header-only rules of its protocol. */
 void detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,
-		    const char *app_proto);
+                    const char *app_proto);
 
 enum detect_event_kind {
 	DETECT_EVENT_DECODE = 0, /* enum decode_event: decode-event rules */
@@ -143,7 +142,7 @@ enum detect_event_kind {
 /* A decoder, defragmentation or stream anomaly: the rules that name it (decode-event:NAME,
  * stream-event:NAME with the names of our anomaly events). f may be NULL. */
 void detect_event(struct detect_thread *t, struct sw_flow *f, const struct sw_packet *p,
-		  enum flow_dir dir, int kind, int event_id);
+                  enum flow_dir dir, int kind, int event_id);
 
 /* The flow ends: frees its detection state (flowbits, stream windows). */
 void detect_flow_free(struct detect_thread *t, struct sw_flow *f);

@@ -13,23 +13,22 @@
 #endif
 
 static const struct conf_key detect_keys[] = {
-	{"detect.enabled", CONF_BOOL, offsetof(struct detect_conf, enabled), "true", 0, 0, NULL},
-	{"detect.default-rule-path", CONF_STR, offsetof(struct detect_conf, rule_path), SW_PKGDATADIR "/rules",
-	 0, 0, NULL},
-	{"detect.rule-files", CONF_STRLIST, offsetof(struct detect_conf, rule_files),
-	 "[spanwatch.rules, decoder-events.rules, stream-events.rules]", 0, 0, NULL},
-	{"detect.classification-file", CONF_STR,
-	 offsetof(struct detect_conf, classification_file),
-	 SW_PKGDATADIR "/classification.config", 0, 0, NULL},
-	{"detect.reference-config-file", CONF_STR, offsetof(struct detect_conf, reference_file),
-	 SW_PKGDATADIR "/reference.config", 0, 0, NULL},
-	{"detect.cache-dir", CONF_STR, offsetof(struct detect_conf, cache_dir),
-	 "/var/cache/spanwatch", 0, 0, NULL},
-	{"detect.backtrack-limit", CONF_U32, offsetof(struct detect_conf, backtrack_limit), "3000",
-	 1, 1000000, NULL},
-	{"vars.address-groups.*", CONF_STR, 0, NULL, 0, 0, NULL},
-	{"vars.port-groups.*", CONF_STR, 0, NULL, 0, 0, NULL},
-	{NULL, 0, 0, NULL, 0, 0, NULL},
+    {"detect.enabled", CONF_BOOL, offsetof(struct detect_conf, enabled), "true", 0, 0, NULL},
+    {"detect.default-rule-path", CONF_STR, offsetof(struct detect_conf, rule_path),
+     SW_PKGDATADIR "/rules", 0, 0, NULL},
+    {"detect.rule-files", CONF_STRLIST, offsetof(struct detect_conf, rule_files),
+     "[spanwatch.rules, decoder-events.rules, stream-events.rules]", 0, 0, NULL},
+    {"detect.classification-file", CONF_STR, offsetof(struct detect_conf, classification_file),
+     SW_PKGDATADIR "/classification.config", 0, 0, NULL},
+    {"detect.reference-config-file", CONF_STR, offsetof(struct detect_conf, reference_file),
+     SW_PKGDATADIR "/reference.config", 0, 0, NULL},
+    {"detect.cache-dir", CONF_STR, offsetof(struct detect_conf, cache_dir), "/var/cache/spanwatch",
+     0, 0, NULL},
+    {"detect.backtrack-limit", CONF_U32, offsetof(struct detect_conf, backtrack_limit), "3000", 1,
+     1000000, NULL},
+    {"vars.address-groups.*", CONF_STR, 0, NULL, 0, 0, NULL},
+    {"vars.port-groups.*", CONF_STR, 0, NULL, 0, 0, NULL},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
 struct window_conf {
@@ -38,11 +37,11 @@ struct window_conf {
 };
 
 static const struct conf_key window_keys[] = {
-	{"detect.stream-window", CONF_SIZE, offsetof(struct window_conf, stream_window), "2kb", 0,
-	 1 << 20, NULL},
-	{"detect.memcap", CONF_SIZE, offsetof(struct window_conf, memcap), "64mb", 1 << 20,
-	 INT64_MAX, NULL},
-	{NULL, 0, 0, NULL, 0, 0, NULL},
+    {"detect.stream-window", CONF_SIZE, offsetof(struct window_conf, stream_window), "2kb", 0,
+     1 << 20, NULL},
+    {"detect.memcap", CONF_SIZE, offsetof(struct window_conf, memcap), "64mb", 1 << 20, INT64_MAX,
+     NULL},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
 static int

@@ -52,11 +52,11 @@ struct det_rinfo {
 	struct det_rule *r;
 	struct detect_alert alert;
 	char **ref_urls; /* references as URLs (reference.config prefixes), for the alert */
-	uint8_t ctx;       /* DET_CTX_* */
-	bool packet_tcp;   /* a packet rule that also applies to TCP packets */
-	int8_t app_dir;    /* app rules: the direction of their buffers, -1 the message's */
-	int8_t msg_kind;   /* app rules: enum app_msg_kind, -1 any */
-	uint8_t pclass;    /* DET_PC_* */
+	uint8_t ctx;     /* DET_CTX_* */
+	bool packet_tcp; /* a packet rule that also applies to TCP packets */
+	int8_t app_dir;  /* app rules: the direction of their buffers, -1 the message's */
+	int8_t msg_kind; /* app rules: enum app_msg_kind, -1 any */
+	uint8_t pclass;  /* DET_PC_* */
 };
 
 struct det_th_entry {

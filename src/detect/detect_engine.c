@@ -106,8 +106,8 @@ loader_add(struct loader *l, struct det_rule *r)
 
 		l->e->sum.duplicates++;
 		sw_warn("%s:%u: duplicate signature %u:%u (first at %s:%u); keeping rev %u",
-			r->file, r->line, r->gid, r->sid, old->file, old->line,
-			r->rev > old->rev ? r->rev : old->rev);
+		        r->file, r->line, r->gid, r->sid, old->file, old->line,
+		        r->rev > old->rev ? r->rev : old->rev);
 		if (r->rev > old->rev) {
 			l->rules[l->sid_idx[j]] = r;
 			det_rule_free(old);
@@ -142,18 +142,18 @@ parse_one(struct loader *l, const char *text, const char *file, unsigned line)
 	e->sum.rules_read++;
 	memset(&err, 0, sizeof(err));
 	rc = det_rule_parse(text, file, line, &e->vars, e->classes.n > 0 ? &e->classes : NULL, &r,
-			    &err);
+	                    &err);
 	if (rc == SW_E_UNSUPP) {
 		e->sum.skipped++;
 		skip_count(&e->sum, err.keyword[0] != '\0' ? err.keyword : "?");
 		sw_info("%s:%u: rule skipped: unsupported keyword '%s'%s%s", file, line,
-			err.keyword, err.reason[0] ? ": " : "", err.reason);
+		        err.keyword, err.reason[0] ? ": " : "", err.reason);
 		return;
 	}
 	if (rc != 0) {
 		e->sum.failed++;
 		sw_warn("%s:%u: rule skipped: %s", file, line,
-			err.reason[0] != '\0' ? err.reason : sw_strerror(rc));
+		        err.reason[0] != '\0' ? err.reason : sw_strerror(rc));
 		return;
 	}
 	if (loader_add(l, r) != 0) {
@@ -206,7 +206,8 @@ load_file(struct loader *l, const char *path, bool must_exist)
 				while (cont && (n = getline(&line, &cap, fp)) >= 0) {
 					lineno++;
 					len = (size_t)n;
-					while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+					while (len > 0 &&
+					       (line[len - 1] == '\n' || line[len - 1] == '\r'))
 						len--;
 					cont = len > 0 && line[len - 1] == '\\';
 				}
@@ -216,7 +217,7 @@ load_file(struct loader *l, const char *path, bool must_exist)
 		}
 		if (acclen + len - i + 1 > LINE_MAX_BYTES) {
 			sw_warn("%s:%u: rule skipped: longer than %u bytes", path, start,
-				LINE_MAX_BYTES);
+			        LINE_MAX_BYTES);
 			l->e->sum.failed++;
 			acclen = 0;
 			continue;
@@ -299,7 +300,9 @@ rule_rank(const struct det_rule *r)
 		else
 			sets = true;
 	}
-	return (r->action == DET_ACT_PASS ? 0 : 4) + (sets && !checks ? 0 : checks && !sets ? 2 : 1);
+	return (r->action == DET_ACT_PASS ? 0 : 4) + (sets && !checks   ? 0
+	                                              : checks && !sets ? 2
+	                                                                : 1);
 }
 
 struct ranked {
@@ -331,10 +334,14 @@ static int
 app_msg_kind_of_proto(int app_proto)
 {
 	switch (app_proto) {
-	case APP_DNS: return APP_MSG_DNS;
-	case APP_TLS: return APP_MSG_TLS;
-	case APP_HTTP: return APP_MSG_HTTP;
-	default: return -1;
+	case APP_DNS:
+		return APP_MSG_DNS;
+	case APP_TLS:
+		return APP_MSG_TLS;
+	case APP_HTTP:
+		return APP_MSG_HTTP;
+	default:
+		return -1;
 	}
 }
 
@@ -374,8 +381,10 @@ classify(struct det_rinfo *ri, const char **why)
 		dir = dir < 0 ? FLOW_TO_SERVER : dir;
 	ri->app_dir = (int8_t)dir;
 	ri->msg_kind = (int8_t)kind;
-	ri->pclass = r->proto == 6 ? DET_PC_TCP : r->proto == 17 ? DET_PC_UDP
-		     : r->proto == 1 || r->icmp_any ? DET_PC_ICMP : DET_PC_OTHER;
+	ri->pclass = r->proto == 6                  ? DET_PC_TCP
+	             : r->proto == 17               ? DET_PC_UDP
+	             : r->proto == 1 || r->icmp_any ? DET_PC_ICMP
+	                                            : DET_PC_OTHER;
 	if (r->event_kind >= 0) {
 		if (r->nlists > 0) {
 			*why = "content on a decoder or stream event";
@@ -410,7 +419,8 @@ classify(struct det_rinfo *ri, const char **why)
 	if (r->proto == 6 || (r->proto == 0 && r->app_proto != APP_NONE && r->app_proto != APP_DNS))
 		ri->ctx = DET_CTX_STREAM;
 	else if (r->proto == 0)
-		ri->ctx = DET_CTX_STREAM | DET_CTX_PACKET; /* ip: the stream of TCP, packets of others */
+		ri->ctx =
+		    DET_CTX_STREAM | DET_CTX_PACKET; /* ip: the stream of TCP, packets of others */
 	else
 		ri->ctx = DET_CTX_PACKET;
 	ri->packet_tcp = false;
@@ -455,9 +465,10 @@ fill_alert(struct detect_engine *e, struct det_rinfo *ri)
 			struct sbuf b;
 
 			for (size_t k = 0; comma != NULL && k < e->classes.nrefs; k++)
-				if (strlen(e->classes.ref_names[k]) == (size_t)(comma - r->references[i]) &&
+				if (strlen(e->classes.ref_names[k]) ==
+				        (size_t)(comma - r->references[i]) &&
 				    strncasecmp(e->classes.ref_names[k], r->references[i],
-						(size_t)(comma - r->references[i])) == 0)
+				                (size_t)(comma - r->references[i])) == 0)
 					prefix = e->classes.ref_urls[k];
 			sbuf_init(&b);
 			if (prefix != NULL) {
@@ -495,7 +506,7 @@ intern_flowbits(struct detect_engine *e)
 						break;
 				if (id == e->nflowbits) {
 					char **nn = realloc(e->flowbit_names,
-							    (e->nflowbits + 1) * sizeof(*nn));
+					                    (e->nflowbits + 1) * sizeof(*nn));
 
 					if (nn == NULL)
 						return SW_E_NOMEM;
@@ -633,9 +644,9 @@ slot_index(struct det_slot *s, struct slot_build *sb)
 		return 0;
 	qsort(sb->v, sb->n, sizeof(*sb->v), pat_cmp);
 	for (i = 0; i < sb->n; i++) {
-		if (i > 0 && (sb->v[i].len != sb->v[i - 1].len ||
-			      sb->v[i].flags != sb->v[i - 1].flags ||
-			      memcmp(sb->v[i].p, sb->v[i - 1].p, sb->v[i].len) != 0))
+		if (i > 0 &&
+		    (sb->v[i].len != sb->v[i - 1].len || sb->v[i].flags != sb->v[i - 1].flags ||
+		     memcmp(sb->v[i].p, sb->v[i - 1].p, sb->v[i].len) != 0))
 			id++;
 		sb->v[i].id = id;
 	}
@@ -683,9 +694,9 @@ slot_compile(struct det_slot *s, const struct slot_build *sb, int slotno)
 	if (hs_compile_lit_multi(exprs, flags, ids, lens, k, HS_MODE_BLOCK, NULL, &s->db, &cerr) !=
 	    HS_SUCCESS) {
 		sw_err("detect: Hyperscan cannot compile the patterns of %s: %s",
-		       slotno == DET_SLOT_PACKET ? "the packet payload"
+		       slotno == DET_SLOT_PACKET   ? "the packet payload"
 		       : slotno == DET_SLOT_STREAM ? "the stream"
-						   : det_buffers[slotno - DET_SLOT_APP0 + 1].name,
+		                                   : det_buffers[slotno - DET_SLOT_APP0 + 1].name,
 		       cerr != NULL ? cerr->message : "?");
 		hs_free_compile_error(cerr);
 		r = SW_E_UNSUPP;
@@ -815,7 +826,7 @@ cache_store(struct detect_engine *e, const char *dir, const char *path)
 
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
 		sw_info("detect: cache directory %s: %s; databases not cached", dir,
-			strerror(errno));
+		        strerror(errno));
 		return;
 	}
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= sizeof(tmp))
@@ -926,7 +937,7 @@ build_slots(struct detect_engine *e, const struct detect_conf *conf)
 	if (cache) {
 		cache_key(sb, key);
 		if ((size_t)snprintf(path, sizeof(path), "%s/rules-%.32s.hsdb", conf->cache_dir,
-				     key) >= sizeof(path))
+		                     key) >= sizeof(path))
 			cache = false;
 		else if (cache_load(e, path) == 0) {
 			e->sum.from_cache = true;
@@ -955,7 +966,7 @@ vars_from_conf(struct det_vars *v, const struct detect_conf *conf)
 		return r;
 	for (size_t i = 0; i < conf->nvars; i++)
 		if ((r = det_vars_set(v, conf->var_is_port[i], conf->var_names[i],
-				      conf->var_values[i])) != 0)
+		                      conf->var_values[i])) != 0)
 			return r;
 	/* every variable must parse: a bad HOME_NET is a configuration error, not 1,000 skips */
 	for (size_t i = 0; i < v->n; i++) {
@@ -987,11 +998,13 @@ load_classes(struct detect_engine *e, const struct detect_conf *conf)
 	if (conf->classification_file != NULL && conf->classification_file[0] != '\0' &&
 	    det_classes_load(&e->classes, conf->classification_file) != 0)
 		sw_notice("detect: cannot read the classification file %s (%s): classtypes are "
-			  "not checked", conf->classification_file, strerror(errno));
+		          "not checked",
+		          conf->classification_file, strerror(errno));
 	if (conf->reference_file != NULL && conf->reference_file[0] != '\0' &&
 	    det_refs_load(&e->classes, conf->reference_file) != 0)
 		sw_notice("detect: cannot read the reference file %s (%s): references are not "
-			  "checked", conf->reference_file, strerror(errno));
+		          "checked",
+		          conf->reference_file, strerror(errno));
 	return 0;
 }
 
@@ -1101,7 +1114,8 @@ detect_engine_free(struct detect_engine *e)
 	if (e == NULL)
 		return;
 	for (uint32_t i = 0; i < e->nrules; i++) {
-		for (uint32_t k = 0; e->rules[i].ref_urls != NULL && k < e->rules[i].r->nreferences; k++)
+		for (uint32_t k = 0; e->rules[i].ref_urls != NULL && k < e->rules[i].r->nreferences;
+		     k++)
 			free(e->rules[i].ref_urls[k]);
 		free(e->rules[i].ref_urls);
 		det_rule_free(e->rules[i].r);
@@ -1149,19 +1163,19 @@ void
 detect_summary_print(const struct detect_summary *s, FILE *fp)
 {
 	fprintf(fp,
-		"rules: %llu loaded, %llu skipped (unsupported), %llu failed, %llu duplicate, "
-		"from %llu file(s)%s\n",
-		(unsigned long long)s->loaded, (unsigned long long)s->skipped,
-		(unsigned long long)s->failed, (unsigned long long)s->duplicates,
-		(unsigned long long)s->files,
-		s->missing_files ? " (some listed files are missing)" : "");
+	        "rules: %llu loaded, %llu skipped (unsupported), %llu failed, %llu duplicate, "
+	        "from %llu file(s)%s\n",
+	        (unsigned long long)s->loaded, (unsigned long long)s->skipped,
+	        (unsigned long long)s->failed, (unsigned long long)s->duplicates,
+	        (unsigned long long)s->files,
+	        s->missing_files ? " (some listed files are missing)" : "");
 	fprintf(fp,
-		"rules: %llu with a fast pattern (%llu distinct patterns), %llu grouped by "
-		"protocol and port; parsed in %.3f s, databases %s in %.3f s\n",
-		(unsigned long long)s->fast_pattern_rules, (unsigned long long)s->patterns,
-		(unsigned long long)s->other_rules, s->parse_secs,
-		s->from_cache ? "read from the cache" : "compiled", s->compile_secs);
+	        "rules: %llu with a fast pattern (%llu distinct patterns), %llu grouped by "
+	        "protocol and port; parsed in %.3f s, databases %s in %.3f s\n",
+	        (unsigned long long)s->fast_pattern_rules, (unsigned long long)s->patterns,
+	        (unsigned long long)s->other_rules, s->parse_secs,
+	        s->from_cache ? "read from the cache" : "compiled", s->compile_secs);
 	for (size_t i = 0; i < s->nskip; i++)
 		fprintf(fp, "rules: skipped %llu for %s\n", (unsigned long long)s->skip_counts[i],
-			s->skip_keywords[i]);
+		        s->skip_keywords[i]);
 }

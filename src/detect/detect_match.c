@@ -58,13 +58,13 @@ struct detect_thread {
 	size_t min_end;                  /* stream: matches must end after this */
 	bool track_end;                  /* stream scans: note where each candidate's hit ends */
 	uint64_t scan_base;              /* stream offset of the scanned buffer's first byte */
-	uint64_t *cand_end;              /* by rule: stream offset after its last fast-pattern hit */
-	uint8_t *seam;                   /* the window's end and the chunk's start */
+	uint64_t *cand_end; /* by rule: stream offset after its last fast-pattern hit */
+	uint8_t *seam;      /* the window's end and the chunk's start */
 	size_t seam_cap;
-	uint8_t *join;                   /* stream: window + chunk */
+	uint8_t *join; /* stream: window + chunk */
 	size_t join_cap;
 	pcre2_match_data *md;
-	uint32_t budget; /* content positions left to try for the rule being verified */
+	uint32_t budget;           /* content positions left to try for the rule being verified */
 	pcre2_match_context *mctx; /* Suricata's pcre match limits */
 	struct detect_stats *st;   /* the worker's (in its detect_mem), else own_st */
 	struct detect_stats own_st;
@@ -93,7 +93,7 @@ struct insp {
 
 int
 detect_thread_new(struct detect_engine *e, struct detect_mem *mem, detect_alert_fn *fn, void *arg,
-		  struct detect_thread **out)
+                  struct detect_thread **out)
 {
 	struct detect_thread *t;
 
@@ -360,11 +360,16 @@ flags_ok(const struct det_rule *r, uint8_t pf)
 	uint8_t v = pf & r->flags_mask;
 
 	switch (r->flags_mode) {
-	case DET_FLAGS_EXACT: return v == r->flags;
-	case DET_FLAGS_ALL: return (v & r->flags) == r->flags;
-	case DET_FLAGS_ANY: return r->flags == 0 ? v == 0 : (v & r->flags) != 0;
-	case DET_FLAGS_NOT: return (v & r->flags) != r->flags; /* not all of them, as Suricata */
-	default: return false;
+	case DET_FLAGS_EXACT:
+		return v == r->flags;
+	case DET_FLAGS_ALL:
+		return (v & r->flags) == r->flags;
+	case DET_FLAGS_ANY:
+		return r->flags == 0 ? v == 0 : (v & r->flags) != 0;
+	case DET_FLAGS_NOT:
+		return (v & r->flags) != r->flags; /* not all of them, as Suricata */
+	default:
+		return false;
 	}
 }
 
@@ -378,7 +383,8 @@ flow_established(const struct sw_flow *f)
 		return false;
 	if (f->proto != 6 || f->midstream)
 		return true;
-	return (f->tcp_flags[FLOW_TO_CLIENT] & 0x12) == 0x12 && (f->tcp_flags[FLOW_TO_SERVER] & 0x10);
+	return (f->tcp_flags[FLOW_TO_CLIENT] & 0x12) == 0x12 &&
+	       (f->tcp_flags[FLOW_TO_SERVER] & 0x10);
 }
 
 /* ---- buffers -------------------------------------------------------------------------------- */
@@ -401,7 +407,7 @@ insp_buffer(struct insp *in, int buf, const uint8_t **p, size_t *len, uint64_t *
 		struct app_buf b;
 
 		if (app_msg_buffer(in->msg, det_buffers[buf].app_name, &b, in->scratch[buf],
-				   sizeof(in->scratch[buf])) == 0) {
+		                   sizeof(in->scratch[buf])) == 0) {
 			in->bufs[buf] = b;
 			in->have[buf] = 1;
 		} else {
@@ -418,11 +424,11 @@ insp_buffer(struct insp *in, int buf, const uint8_t **p, size_t *len, uint64_t *
 /* ---- content and the other list items ------------------------------------------------------- */
 
 static const uint8_t lower[256] = {
-#define L(i) (uint8_t)((i) >= 'A' && (i) <= 'Z' ? (i) + 32 : (i))
-#define L4(i) L(i), L(i + 1), L(i + 2), L(i + 3)
+#define L(i)   (uint8_t)((i) >= 'A' && (i) <= 'Z' ? (i) + 32 : (i))
+#define L4(i)  L(i), L(i + 1), L(i + 2), L(i + 3)
 #define L16(i) L4(i), L4(i + 4), L4(i + 8), L4(i + 12)
 #define L64(i) L16(i), L16(i + 16), L16(i + 32), L16(i + 48)
-	L64(0), L64(64), L64(128), L64(192)
+    L64(0), L64(64), L64(128), L64(192)
 #undef L64
 #undef L16
 #undef L4
@@ -511,15 +517,33 @@ byte_test_ok(const struct det_byte *b, uint64_t v, uint64_t ref)
 	bool m;
 
 	switch (b->op) {
-	case DET_OP_LT: m = v < ref; break;
-	case DET_OP_GT: m = v > ref; break;
-	case DET_OP_LE: m = v <= ref; break;
-	case DET_OP_GE: m = v >= ref; break;
-	case DET_OP_EQ: m = v == ref; break;
-	case DET_OP_NE: m = v != ref; break;
-	case DET_OP_AND: m = (v & ref) != 0; break;
-	case DET_OP_XOR: m = (v ^ ref) != 0; break;
-	default: m = false; break;
+	case DET_OP_LT:
+		m = v < ref;
+		break;
+	case DET_OP_GT:
+		m = v > ref;
+		break;
+	case DET_OP_LE:
+		m = v <= ref;
+		break;
+	case DET_OP_GE:
+		m = v >= ref;
+		break;
+	case DET_OP_EQ:
+		m = v == ref;
+		break;
+	case DET_OP_NE:
+		m = v != ref;
+		break;
+	case DET_OP_AND:
+		m = (v & ref) != 0;
+		break;
+	case DET_OP_XOR:
+		m = (v ^ ref) != 0;
+		break;
+	default:
+		m = false;
+		break;
 	}
 	return (b->flags & DET_BYTE_NEGATED) ? !m : m;
 }
@@ -530,12 +554,16 @@ item_relative(const struct det_item *it)
 	switch (it->kind) {
 	case DET_ITEM_CONTENT:
 		return (it->u.content.flags & (DET_C_DISTANCE | DET_C_WITHIN)) != 0;
-	case DET_ITEM_PCRE: return (it->u.pcre.flags & DET_PCRE_RELATIVE) != 0;
+	case DET_ITEM_PCRE:
+		return (it->u.pcre.flags & DET_PCRE_RELATIVE) != 0;
 	case DET_ITEM_BYTE_TEST:
 	case DET_ITEM_BYTE_JUMP:
-	case DET_ITEM_BYTE_EXTRACT: return (it->u.byte.flags & DET_BYTE_RELATIVE) != 0;
-	case DET_ITEM_ISDATAAT: return (it->u.isdataat.flags & DET_ISDATAAT_RELATIVE) != 0;
-	default: return false;
+	case DET_ITEM_BYTE_EXTRACT:
+		return (it->u.byte.flags & DET_BYTE_RELATIVE) != 0;
+	case DET_ITEM_ISDATAAT:
+		return (it->u.isdataat.flags & DET_ISDATAAT_RELATIVE) != 0;
+	default:
+		return false;
 	}
 }
 
@@ -544,8 +572,8 @@ struct lmatch {
 	const struct det_list *l;
 	const uint8_t *buf;
 	size_t len;
-	uint64_t base;    /* stream offset of buf[0]: absolute positions are offsets in the stream */
-	size_t min_end;   /* a match must reach beyond this (stream: not all old data) */
+	uint64_t base;  /* stream offset of buf[0]: absolute positions are offsets in the stream */
+	size_t min_end; /* a match must reach beyond this (stream: not all old data) */
 	int64_t vars[16]; /* byte_extract */
 };
 
@@ -582,8 +610,9 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 			}
 		} else if (c->flags & DET_C_STARTSWITH) {
 			if (m->base > 0) /* the window does not hold the start */
-				return (c->flags & DET_C_NEGATED) ? match_from(m, i + 1, prev, reached)
-								  : false;
+				return (c->flags & DET_C_NEGATED)
+				           ? match_from(m, i + 1, prev, reached)
+				           : false;
 			from = 0;
 			to = c->len;
 		} else {
@@ -608,7 +637,8 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 		}
 		if (from > to || to < 0) {
 			/* nothing can be there */
-			return (c->flags & DET_C_NEGATED) ? match_from(m, i + 1, prev, reached) : false;
+			return (c->flags & DET_C_NEGATED) ? match_from(m, i + 1, prev, reached)
+			                                  : false;
 		}
 		if (c->flags & DET_C_NEGATED) {
 			if (find(m->buf, (size_t)from, (size_t)to, c->pat, c->len, nocase) >= 0)
@@ -643,10 +673,11 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 		int rc;
 
 		if (start > m->len)
-			return (pc->flags & DET_PCRE_NEGATED) != 0 && match_from(m, i + 1, prev, reached);
+			return (pc->flags & DET_PCRE_NEGATED) != 0 &&
+			       match_from(m, i + 1, prev, reached);
 		/* as Suricata: R matches on the rest of the buffer, so ^ anchors there */
 		rc = pcre2_match((const pcre2_code *)pc->code, m->buf + start, m->len - start, 0, 0,
-				 m->t->md, m->t->mctx);
+		                 m->t->md, m->t->mctx);
 		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT)
 			sw_counter_add(&m->t->st->pcre_limit, 1);
 		if (pc->flags & DET_PCRE_NEGATED)
@@ -668,13 +699,14 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 				return false;
 			m->t->budget--;
 			rc = pcre2_match((const pcre2_code *)pc->code, m->buf + start,
-					 m->len - start, mstart + 1 - start, 0, m->t->md, m->t->mctx);
+			                 m->len - start, mstart + 1 - start, 0, m->t->md,
+			                 m->t->mctx);
 		}
 	}
 	case DET_ITEM_BYTE_TEST: {
 		const struct det_byte *b = &it->u.byte;
 		int64_t pos = value_of(&b->offset, m->vars) +
-			      ((b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
+		              ((b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
 		uint64_t v;
 
 		if (!byte_read(b, m->buf, m->len, pos, &v) ||
@@ -685,7 +717,7 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 	case DET_ITEM_BYTE_JUMP: {
 		const struct det_byte *b = &it->u.byte;
 		int64_t pos = value_of(&b->offset, m->vars) +
-			      ((b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
+		              ((b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
 		uint64_t v;
 		int64_t to;
 
@@ -712,7 +744,7 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 	case DET_ITEM_BYTE_EXTRACT: {
 		const struct det_byte *b = &it->u.byte;
 		int64_t pos = value_of(&b->offset, m->vars) +
-			      ((b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
+		              ((b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
 		uint64_t v;
 
 		if (!byte_read(b, m->buf, m->len, pos, &v))
@@ -730,8 +762,9 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 	}
 	case DET_ITEM_ISDATAAT: {
 		const struct det_isdataat *d = &it->u.isdataat;
-		int64_t pos = value_of(&d->at, m->vars) +
-			      ((d->flags & DET_ISDATAAT_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
+		int64_t pos =
+		    value_of(&d->at, m->vars) +
+		    ((d->flags & DET_ISDATAAT_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
 		bool has = pos >= 0 && pos < (int64_t)m->len;
 
 		if (has == ((d->flags & DET_ISDATAAT_NEGATED) != 0))
@@ -770,13 +803,13 @@ list_match(struct detect_thread *t, struct insp *in, const struct det_list *l)
 
 /* ---- thresholds ----------------------------------------------------------------------------- */
 
-#define TH_SIZE 65536 /* tracked (rule, address) pairs; when full, the oldest in a probe goes */
+#define TH_SIZE  65536 /* tracked (rule, address) pairs; when full, the oldest in a probe goes */
 #define TH_PROBE 16
 
 /* Whether an alert of rule ri with this key passes th at time ts. */
 static bool
 threshold_pass(struct detect_engine *e, uint32_t rule, const struct det_threshold *th,
-	       const struct tuple *tu, sw_time_t ts)
+               const struct tuple *tu, sw_time_t ts)
 {
 	det_u128 a = 0, b = 0;
 	uint64_t h, seed = (uint64_t)rule * 4 + th->type;
@@ -829,7 +862,9 @@ threshold_pass(struct detect_engine *e, uint32_t rule, const struct det_threshol
 	}
 	en->count++;
 	switch (th->type) {
-	case DET_TH_LIMIT: pass = en->count <= th->count; break;
+	case DET_TH_LIMIT:
+		pass = en->count <= th->count;
+		break;
 	case DET_TH_THRESHOLD:
 		pass = en->count >= th->count;
 		if (pass) /* every count-th match; the period keeps its start, as Suricata's */
@@ -840,8 +875,11 @@ threshold_pass(struct detect_engine *e, uint32_t rule, const struct det_threshol
 		if (pass)
 			en->fired = true;
 		break;
-	case DET_TH_DETECTION_FILTER: pass = en->count > th->count; break;
-	default: break;
+	case DET_TH_DETECTION_FILTER:
+		pass = en->count > th->count;
+		break;
+	default:
+		break;
 	}
 	pthread_mutex_unlock(&e->th_lock);
 	return pass;
@@ -868,8 +906,8 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 			return;
 		dir = (enum flow_dir)ri->app_dir;
 	}
-	if (in->f == NULL && (r->flow & (DET_FLOW_ESTABLISHED | DET_FLOW_TO_SERVER |
-					 DET_FLOW_TO_CLIENT)))
+	if (in->f == NULL &&
+	    (r->flow & (DET_FLOW_ESTABLISHED | DET_FLOW_TO_SERVER | DET_FLOW_TO_CLIENT)))
 		return;
 	insp_tuple(in, dir, &tu);
 	if (!proto_ok(r, tu.proto))
@@ -994,7 +1032,7 @@ cand_start(struct detect_thread *t)
 
 static int
 on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
-	 void *arg)
+         void *arg)
 {
 	struct detect_thread *t = arg;
 	const struct det_slot *s = t->cur_slot;
@@ -1076,17 +1114,21 @@ static int
 pclass_of(uint8_t proto)
 {
 	switch (proto) {
-	case 6: return DET_PC_TCP;
-	case 17: return DET_PC_UDP;
+	case 6:
+		return DET_PC_TCP;
+	case 17:
+		return DET_PC_UDP;
 	case 1:
-	case 58: return DET_PC_ICMP;
-	default: return DET_PC_OTHER;
+	case 58:
+		return DET_PC_ICMP;
+	default:
+		return DET_PC_OTHER;
 	}
 }
 
 void
 detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
-	      const struct sw_packet *p, const char *app_proto)
+              const struct sw_packet *p, const char *app_proto)
 {
 	struct detect_engine *e = t->e;
 	struct insp in;
@@ -1104,8 +1146,8 @@ detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	in.ctx = DET_CTX_PACKET;
 	in.data = p->data + p->payload_off;
 	in.len = p->payload_off <= p->caplen && p->payload_len <= p->caplen - p->payload_off
-			 ? p->payload_len
-			 : 0;
+	             ? p->payload_len
+	             : 0;
 	cand_start(t);
 	scan(t, DET_SLOT_PACKET, in.data, in.len, 0);
 	group_cands(t, &e->nofp_packet[pc], p->dport);
@@ -1136,7 +1178,7 @@ stream_join(struct detect_thread *t, const struct det_win *w, const uint8_t *dat
  * maxlen - 1 bytes and the chunk's first maxlen - 1 bytes, scanned together. */
 static void
 stream_scan_seam(struct detect_thread *t, const struct det_win *w, const uint8_t *data, size_t len,
-		 uint64_t offset)
+                 uint64_t offset)
 {
 	size_t maxlen = t->e->stream_maxlen, k, m;
 
@@ -1160,7 +1202,7 @@ stream_scan_seam(struct detect_thread *t, const struct det_win *w, const uint8_t
 
 void
 detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, const uint8_t *data,
-	      size_t len, uint64_t offset, sw_time_t ts, const char *app_proto)
+              size_t len, uint64_t offset, sw_time_t ts, const char *app_proto)
 {
 	struct detect_engine *e = t->e;
 	struct det_flow *df;
@@ -1275,7 +1317,7 @@ out:
 
 void
 detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,
-	       const char *app_proto)
+               const char *app_proto)
 {
 	struct detect_engine *e = t->e;
 	struct insp in;
@@ -1296,7 +1338,8 @@ detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg 
 		size_t len;
 		uint64_t base;
 
-		if (e->slot[DET_SLOT_APP0 + b - 1].db == NULL || det_buffer_msg_kind(b) != msg->kind)
+		if (e->slot[DET_SLOT_APP0 + b - 1].db == NULL ||
+		    det_buffer_msg_kind(b) != msg->kind)
 			continue;
 		if (insp_buffer(&in, b, &p, &len, &base))
 			scan(t, DET_SLOT_APP0 + b - 1, p, len, 0);
@@ -1308,7 +1351,7 @@ detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg 
 
 void
 detect_event(struct detect_thread *t, struct sw_flow *f, const struct sw_packet *p,
-	     enum flow_dir dir, int kind, int event_id)
+             enum flow_dir dir, int kind, int event_id)
 {
 	struct detect_engine *e = t->e;
 	struct insp in;

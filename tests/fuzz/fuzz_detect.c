@@ -19,8 +19,8 @@
 static int alerts;
 
 static void
-fz_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_dir dir,
-	 sw_time_t ts, const struct detect_alert *a, const struct app_msg *msg)
+fz_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_dir dir, sw_time_t ts,
+         const struct detect_alert *a, const struct app_msg *msg)
 {
 	(void)arg, (void)f, (void)p, (void)dir, (void)ts, (void)msg;
 	if (a->msg != NULL && a->sid != 0)
@@ -77,7 +77,8 @@ fuzz_detect_one(const uint8_t *data, size_t size)
 	conf.stream_window = 64; /* small, so windows are often cut */
 	conf.backtrack_limit = 100;
 	memset(&mem, 0, sizeof(mem));
-	if (detect_engine_new(&conf, 1, &e) != 0 || detect_thread_new(e, &mem, fz_alert, NULL, &t) != 0)
+	if (detect_engine_new(&conf, 1, &e) != 0 ||
+	    detect_thread_new(e, &mem, fz_alert, NULL, &t) != 0)
 		goto out;
 
 	memset(&f, 0, sizeof(f));
@@ -115,7 +116,8 @@ fuzz_detect_one(const uint8_t *data, size_t size)
 		p.ts = 5;
 		detect_packet(t, &f, FLOW_TO_SERVER, &p, "http");
 		detect_event(t, &f, &p, FLOW_TO_SERVER, DETECT_EVENT_DECODE, n > 2 ? d[2] % 40 : 1);
-		detect_event(t, NULL, &p, FLOW_TO_SERVER, DETECT_EVENT_STREAM, n > 3 ? d[3] % 12 : 1);
+		detect_event(t, NULL, &p, FLOW_TO_SERVER, DETECT_EVENT_STREAM,
+		             n > 3 ? d[3] % 12 : 1);
 	}
 
 	/* an HTTP transaction whose fields are slices of the data */

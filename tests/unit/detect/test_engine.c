@@ -23,7 +23,7 @@ static char tmpdir[] = "/tmp/sw-detect-XXXXXX";
 
 static void
 on_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_dir dir, sw_time_t ts,
-	 const struct detect_alert *a, const struct app_msg *msg)
+         const struct detect_alert *a, const struct app_msg *msg)
 {
 	(void)arg;
 	(void)f;
@@ -135,37 +135,37 @@ test_stream_contents(void)
 	struct eng g;
 	struct sw_flow f;
 	static const char *const split[] = {"GET /ev", "il.php HTTP/1.1\r\n", "Host: x\r\n\r\n",
-					    NULL};
+	                                    NULL};
 	static const char *const rel[] = {"axxaxb", NULL};
 
 	UNIT_CHECK(load(&g,
-			"alert tcp any any -> any 80 (msg:\"split\"; content:\"/evil.php\"; "
-			"sid:1;)\n"
-			"alert tcp any any -> any 80 (msg:\"depth ok\"; content:\"GET\"; depth:3; "
-			"sid:2;)\n"
-			"alert tcp any any -> any 80 (msg:\"depth no\"; content:\"evil\"; depth:6; "
-			"sid:3;)\n"
-			"alert tcp any any -> any 80 (msg:\"offset across chunks\"; "
-			"content:\"HTTP/1.1\"; offset:14; depth:8; sid:4;)\n"
-			"alert tcp any any -> any 80 (msg:\"offset no\"; content:\"HTTP/1.1\"; "
-			"offset:15; sid:5;)\n"
-			"alert tcp any any -> any 80 (msg:\"nocase\"; content:\"HOST|3a| X\"; "
-			"nocase; sid:6;)\n"
-			"alert tcp any any -> any 80 (msg:\"case\"; content:\"HOST\"; sid:7;)\n"
-			"alert tcp any any -> any 80 (msg:\"negated\"; content:\"GET\"; "
-			"content:!\"POST\"; sid:8;)\n"
-			"alert tcp any any -> any 80 (msg:\"negated no\"; content:\"GET\"; "
-			"content:!\"/ev\"; sid:9;)\n"
-			"alert tcp any any -> any 80 (msg:\"to_client only\"; "
-			"flow:to_client; content:\"GET\"; sid:10;)\n"
-			"alert tcp any any -> any 81 (msg:\"other port\"; content:\"GET\"; "
-			"sid:11;)\n"
-			"alert tcp any any -> any 80 (msg:\"distance within\"; content:\"/ev\"; "
-			"content:\".php\"; distance:2; within:4; sid:12;)\n"
-			"alert tcp any any -> any 80 (msg:\"within no\"; content:\"/ev\"; "
-			"content:\".php\"; distance:0; within:5; sid:13;)\n",
-			false) == 0,
-		   "stream rules load");
+	                "alert tcp any any -> any 80 (msg:\"split\"; content:\"/evil.php\"; "
+	                "sid:1;)\n"
+	                "alert tcp any any -> any 80 (msg:\"depth ok\"; content:\"GET\"; depth:3; "
+	                "sid:2;)\n"
+	                "alert tcp any any -> any 80 (msg:\"depth no\"; content:\"evil\"; depth:6; "
+	                "sid:3;)\n"
+	                "alert tcp any any -> any 80 (msg:\"offset across chunks\"; "
+	                "content:\"HTTP/1.1\"; offset:14; depth:8; sid:4;)\n"
+	                "alert tcp any any -> any 80 (msg:\"offset no\"; content:\"HTTP/1.1\"; "
+	                "offset:15; sid:5;)\n"
+	                "alert tcp any any -> any 80 (msg:\"nocase\"; content:\"HOST|3a| X\"; "
+	                "nocase; sid:6;)\n"
+	                "alert tcp any any -> any 80 (msg:\"case\"; content:\"HOST\"; sid:7;)\n"
+	                "alert tcp any any -> any 80 (msg:\"negated\"; content:\"GET\"; "
+	                "content:!\"POST\"; sid:8;)\n"
+	                "alert tcp any any -> any 80 (msg:\"negated no\"; content:\"GET\"; "
+	                "content:!\"/ev\"; sid:9;)\n"
+	                "alert tcp any any -> any 80 (msg:\"to_client only\"; "
+	                "flow:to_client; content:\"GET\"; sid:10;)\n"
+	                "alert tcp any any -> any 81 (msg:\"other port\"; content:\"GET\"; "
+	                "sid:11;)\n"
+	                "alert tcp any any -> any 80 (msg:\"distance within\"; content:\"/ev\"; "
+	                "content:\".php\"; distance:2; within:4; sid:12;)\n"
+	                "alert tcp any any -> any 80 (msg:\"within no\"; content:\"/ev\"; "
+	                "content:\".php\"; distance:0; within:5; sid:13;)\n",
+	                false) == 0,
+	           "stream rules load");
 	flow_init(&f, 6);
 	stream(&g, &f, FLOW_TO_SERVER, split);
 	UNIT_CHECK(count(1) == 1, "a content split across two chunks matches once");
@@ -185,15 +185,16 @@ test_stream_contents(void)
 	unload(&g);
 
 	UNIT_CHECK(load(&g,
-			"alert tcp any any -> any any (msg:\"backtrack\"; content:\"a\"; "
-			"content:\"b\"; distance:1; within:2; sid:20;)\n"
-			"alert tcp any any -> any any (msg:\"no backtrack hit\"; content:\"a\"; "
-			"content:\"b\"; distance:0; within:1; sid:21;)\n",
-			false) == 0,
-		   "backtracking rules load");
+	                "alert tcp any any -> any any (msg:\"backtrack\"; content:\"a\"; "
+	                "content:\"b\"; distance:1; within:2; sid:20;)\n"
+	                "alert tcp any any -> any any (msg:\"no backtrack hit\"; content:\"a\"; "
+	                "content:\"b\"; distance:0; within:1; sid:21;)\n",
+	                false) == 0,
+	           "backtracking rules load");
 	flow_init(&f, 6);
 	stream(&g, &f, FLOW_TO_SERVER, rel);
-	UNIT_CHECK(count(20) == 1, "a relative content retries later occurrences of the one before");
+	UNIT_CHECK(count(20) == 1,
+	           "a relative content retries later occurrences of the one before");
 	UNIT_CHECK(count(21) == 0, "no 'b' right after any 'a'");
 	detect_flow_free(g.t, &f);
 	unload(&g);
@@ -206,13 +207,13 @@ test_stream_once(void)
 	struct sw_flow f;
 	static const char *const chunks[] = {"xxMARKERyy", "zz", "zzMARKER", NULL};
 
-	UNIT_CHECK(load(&g, "alert tcp any any -> any any (content:\"MARKER\"; sid:30;)\n", false) ==
-			   0,
-		   "marker rule loads");
+	UNIT_CHECK(
+	    load(&g, "alert tcp any any -> any any (content:\"MARKER\"; sid:30;)\n", false) == 0,
+	    "marker rule loads");
 	flow_init(&f, 6);
 	stream(&g, &f, FLOW_TO_SERVER, chunks);
 	UNIT_CHECK(count(30) == 2,
-		   "each occurrence alerts once: the kept end of a chunk is not matched again");
+	           "each occurrence alerts once: the kept end of a chunk is not matched again");
 	detect_flow_free(g.t, &f);
 	unload(&g);
 }
@@ -230,9 +231,9 @@ test_stream_pending(void)
 
 	for (int i = 0; i < 24; i++) {
 		n += (size_t)snprintf(rules + n, sizeof(rules) - n,
-				      "alert tcp any any -> any any (content:\"KEY%02d\"; "
-				      "content:\"TAIL\"; distance:0; sid:%d;)\n",
-				      i, 300 + i);
+		                      "alert tcp any any -> any any (content:\"KEY%02d\"; "
+		                      "content:\"TAIL\"; distance:0; sid:%d;)\n",
+		                      i, 300 + i);
 		c += (size_t)snprintf(chunk1 + c, sizeof(chunk1) - c, "KEY%02d ", i);
 	}
 	UNIT_CHECK(load(&g, rules, false) == 0, "24 rules load");
@@ -242,16 +243,18 @@ test_stream_pending(void)
 	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"TAIL", 4, c, 2, NULL);
 	for (int i = 0; i < 24; i++)
 		all &= count(300 + (uint32_t)i) == 1;
-	UNIT_CHECK(all && nalerts == 24,
-		   "24 fast patterns in the window, the second content in the next chunk: 24 alerts");
+	UNIT_CHECK(
+	    all && nalerts == 24,
+	    "24 fast patterns in the window, the second content in the next chunk: 24 alerts");
 	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"xx", 2, c + 4, 3, NULL);
 	UNIT_CHECK(nalerts == 24, "a chunk without a new TAIL alerts nothing more");
 	detect_flow_free(g.t, &f);
 	unload(&g);
-	UNIT_CHECK(load(&g, "alert tcp any any -> any any (content:\"KEY\"; content:\"TAIL\"; "
-			    "distance:0; sid:330;)\n",
-			false) == 0,
-		   "one rule loads");
+	UNIT_CHECK(load(&g,
+	                "alert tcp any any -> any any (content:\"KEY\"; content:\"TAIL\"; "
+	                "distance:0; sid:330;)\n",
+	                false) == 0,
+	           "one rule loads");
 	flow_init(&f, 6);
 	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"..KE", 4, 0, 1, NULL);
 	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"Y..", 3, 4, 2, NULL);
@@ -267,40 +270,40 @@ test_byte_pcre(void)
 	struct eng g;
 	struct sw_flow f;
 	/* "LEN" + 2-byte big-endian length 5 + 5 bytes + "END"; then text "size=0042;" */
-	static const uint8_t bin[] = {'L', 'E', 'N', 0x00, 0x05, 'h', 'e', 'l', 'l',
-				      'o', 'E', 'N', 'D', 's', 'i', 'z', 'e', '=',
-				      '0', '0', '4', '2', ';', 0x01, 0x02, 0x03, 0x04};
+	static const uint8_t bin[] = {'L', 'E', 'N', 0x00, 0x05, 'h',  'e',  'l',  'l',
+	                              'o', 'E', 'N', 'D',  's',  'i',  'z',  'e',  '=',
+	                              '0', '0', '4', '2',  ';',  0x01, 0x02, 0x03, 0x04};
 
 	UNIT_CHECK(
-		load(&g,
-		     "alert tcp any any -> any any (msg:\"byte_test\"; content:\"LEN\"; "
-		     "byte_test:2,=,5,0,relative; sid:40;)\n"
-		     "alert tcp any any -> any any (msg:\"byte_test no\"; content:\"LEN\"; "
-		     "byte_test:2,>,5,0,relative; sid:41;)\n"
-		     "alert tcp any any -> any any (msg:\"byte_jump\"; content:\"LEN\"; "
-		     "byte_jump:2,0,relative; content:\"END\"; within:3; sid:42;)\n"
-		     "alert tcp any any -> any any (msg:\"byte_extract\"; content:\"LEN\"; "
-		     "byte_extract:2,0,n,relative; content:\"END\"; distance:n; within:3; sid:43;)\n"
-		     "alert tcp any any -> any any (msg:\"string byte_test\"; content:\"size=\"; "
-		     "byte_test:4,>,41,0,relative,string,dec; sid:44;)\n"
-		     "alert tcp any any -> any any (msg:\"string byte_test no\"; content:\"size=\"; "
-		     "byte_test:4,>,42,0,relative,string,dec; sid:45;)\n"
-		     "alert tcp any any -> any any (msg:\"pcre relative\"; content:\"size=\"; "
-		     "pcre:\"/^[0-9]{4};/R\"; sid:46;)\n"
-		     "alert tcp any any -> any any (msg:\"pcre i\"; pcre:\"/hello/i\"; "
-		     "content:\"LEN\"; sid:47;)\n"
-		     "alert tcp any any -> any any (msg:\"pcre negated\"; content:\"LEN\"; "
-		     "pcre:!\"/goodbye/\"; sid:48;)\n"
-		     "alert tcp any any -> any any (msg:\"isdataat\"; content:\"END\"; "
-		     "isdataat:13,relative; sid:49;)\n"
-		     "alert tcp any any -> any any (msg:\"isdataat no\"; content:\"END\"; "
-		     "isdataat:14,relative; sid:50;)\n"
-		     "alert tcp any any -> any any (msg:\"little endian\"; content:\"|01 02|\"; "
-		     "byte_test:2,=,0x0403,0,relative,little; sid:51;)\n"
-		     "alert tcp any any -> any any (msg:\"bitmask\"; content:\"|01 02|\"; "
-		     "byte_test:1,=,3,0,relative,bitmask 0x0f; sid:52;)\n",
-		     false) == 0,
-		"byte and pcre rules load");
+	    load(&g,
+	         "alert tcp any any -> any any (msg:\"byte_test\"; content:\"LEN\"; "
+	         "byte_test:2,=,5,0,relative; sid:40;)\n"
+	         "alert tcp any any -> any any (msg:\"byte_test no\"; content:\"LEN\"; "
+	         "byte_test:2,>,5,0,relative; sid:41;)\n"
+	         "alert tcp any any -> any any (msg:\"byte_jump\"; content:\"LEN\"; "
+	         "byte_jump:2,0,relative; content:\"END\"; within:3; sid:42;)\n"
+	         "alert tcp any any -> any any (msg:\"byte_extract\"; content:\"LEN\"; "
+	         "byte_extract:2,0,n,relative; content:\"END\"; distance:n; within:3; sid:43;)\n"
+	         "alert tcp any any -> any any (msg:\"string byte_test\"; content:\"size=\"; "
+	         "byte_test:4,>,41,0,relative,string,dec; sid:44;)\n"
+	         "alert tcp any any -> any any (msg:\"string byte_test no\"; content:\"size=\"; "
+	         "byte_test:4,>,42,0,relative,string,dec; sid:45;)\n"
+	         "alert tcp any any -> any any (msg:\"pcre relative\"; content:\"size=\"; "
+	         "pcre:\"/^[0-9]{4};/R\"; sid:46;)\n"
+	         "alert tcp any any -> any any (msg:\"pcre i\"; pcre:\"/hello/i\"; "
+	         "content:\"LEN\"; sid:47;)\n"
+	         "alert tcp any any -> any any (msg:\"pcre negated\"; content:\"LEN\"; "
+	         "pcre:!\"/goodbye/\"; sid:48;)\n"
+	         "alert tcp any any -> any any (msg:\"isdataat\"; content:\"END\"; "
+	         "isdataat:13,relative; sid:49;)\n"
+	         "alert tcp any any -> any any (msg:\"isdataat no\"; content:\"END\"; "
+	         "isdataat:14,relative; sid:50;)\n"
+	         "alert tcp any any -> any any (msg:\"little endian\"; content:\"|01 02|\"; "
+	         "byte_test:2,=,0x0403,0,relative,little; sid:51;)\n"
+	         "alert tcp any any -> any any (msg:\"bitmask\"; content:\"|01 02|\"; "
+	         "byte_test:1,=,3,0,relative,bitmask 0x0f; sid:52;)\n",
+	         false) == 0,
+	    "byte and pcre rules load");
 	flow_init(&f, 6);
 	stream_bytes(&g, &f, bin, sizeof(bin));
 	UNIT_CHECK(count(40) == 1, "byte_test = 5 on the big-endian length");
@@ -351,23 +354,23 @@ test_packet(void)
 	uint8_t buf[256];
 
 	UNIT_CHECK(load(&g,
-			"alert tcp any any -> any 80 (msg:\"syn\"; flags:S; sid:60;)\n"
-			"alert tcp any any -> any 80 (msg:\"syn only\"; flags:S,12; sid:61;)\n"
-			"alert tcp any any -> any 80 (msg:\"dsize\"; dsize:>3; content:\"abc\"; "
-			"sid:62;)\n"
-			"alert tcp any any -> any 80 (msg:\"dsize no\"; dsize:<3; sid:63;)\n"
-			"alert tcp 192.168.0.0/16 any -> !192.168.0.0/16 80 (msg:\"addr\"; "
-			"flags:S; sid:64;)\n"
-			"alert tcp !192.168.0.0/16 any -> any any (msg:\"addr no\"; flags:S; "
-			"sid:65;)\n"
-			"alert tcp any 80 <> any any (msg:\"bidir\"; flags:S; sid:66;)\n"
-			"alert udp any any -> any any (msg:\"udp\"; sid:67;)\n"
-			"alert tcp any any -> any 80 (msg:\"no_stream content\"; "
-			"flow:no_stream; content:\"abcd\"; sid:68;)\n"
-			"alert tcp any any -> any 80 (msg:\"stream content\"; content:\"abcd\"; "
-			"sid:69;)\n",
-			false) == 0,
-		   "packet rules load");
+	                "alert tcp any any -> any 80 (msg:\"syn\"; flags:S; sid:60;)\n"
+	                "alert tcp any any -> any 80 (msg:\"syn only\"; flags:S,12; sid:61;)\n"
+	                "alert tcp any any -> any 80 (msg:\"dsize\"; dsize:>3; content:\"abc\"; "
+	                "sid:62;)\n"
+	                "alert tcp any any -> any 80 (msg:\"dsize no\"; dsize:<3; sid:63;)\n"
+	                "alert tcp 192.168.0.0/16 any -> !192.168.0.0/16 80 (msg:\"addr\"; "
+	                "flags:S; sid:64;)\n"
+	                "alert tcp !192.168.0.0/16 any -> any any (msg:\"addr no\"; flags:S; "
+	                "sid:65;)\n"
+	                "alert tcp any 80 <> any any (msg:\"bidir\"; flags:S; sid:66;)\n"
+	                "alert udp any any -> any any (msg:\"udp\"; sid:67;)\n"
+	                "alert tcp any any -> any 80 (msg:\"no_stream content\"; "
+	                "flow:no_stream; content:\"abcd\"; sid:68;)\n"
+	                "alert tcp any any -> any 80 (msg:\"stream content\"; content:\"abcd\"; "
+	                "sid:69;)\n",
+	                false) == 0,
+	           "packet rules load");
 	flow_init(&f, 6);
 	packet_init(&p, buf, "abcd", 0x02);
 	detect_packet(g.t, &f, FLOW_TO_SERVER, &p, NULL);
@@ -408,31 +411,31 @@ test_app(void)
 	struct app_msg m;
 
 	UNIT_CHECK(
-		load(&g,
-		     "alert http any any -> any any (msg:\"uri\"; http.uri; content:\"/admin\"; "
-		     "startswith; sid:70;)\n"
-		     "alert http any any -> any any (msg:\"uri endswith\"; http.uri; "
-		     "content:\".php\"; endswith; sid:71;)\n"
-		     "alert http any any -> any any (msg:\"uri endswith no\"; http.uri; "
-		     "content:\"admin\"; endswith; sid:72;)\n"
-		     "alert http any any -> any any (msg:\"host and ua\"; http.host; "
-		     "content:\"evil.example\"; http.user_agent; content:\"curl\"; sid:73;)\n"
-		     "alert http any any -> any any (msg:\"old modifiers\"; content:\"GET\"; "
-		     "http_method; content:\"/admin\"; http_uri; sid:74;)\n"
-		     "alert http any any -> any any (msg:\"bsize\"; http.method; bsize:3; "
-		     "sid:75;)\n"
-		     "alert http any any -> any any (msg:\"stat code\"; http.stat_code; "
-		     "content:\"404\"; sid:76;)\n"
-		     "alert http any any -> any any (msg:\"response to_client\"; flow:to_client; "
-		     "http.stat_code; content:\"404\"; sid:77;)\n"
-		     "alert http any any -> any any (msg:\"no fast pattern\"; "
-		     "flow:established,to_server; sid:78;)\n"
-		     "alert dns any any -> any any (msg:\"dns query\"; dns.query; "
-		     "content:\"evil\"; sid:79;)\n"
-		     "alert http any any -> any any (msg:\"uricontent\"; uricontent:\"login\"; "
-		     "nocase; sid:80;)\n",
-		     false) == 0,
-		"app rules load");
+	    load(&g,
+	         "alert http any any -> any any (msg:\"uri\"; http.uri; content:\"/admin\"; "
+	         "startswith; sid:70;)\n"
+	         "alert http any any -> any any (msg:\"uri endswith\"; http.uri; "
+	         "content:\".php\"; endswith; sid:71;)\n"
+	         "alert http any any -> any any (msg:\"uri endswith no\"; http.uri; "
+	         "content:\"admin\"; endswith; sid:72;)\n"
+	         "alert http any any -> any any (msg:\"host and ua\"; http.host; "
+	         "content:\"evil.example\"; http.user_agent; content:\"curl\"; sid:73;)\n"
+	         "alert http any any -> any any (msg:\"old modifiers\"; content:\"GET\"; "
+	         "http_method; content:\"/admin\"; http_uri; sid:74;)\n"
+	         "alert http any any -> any any (msg:\"bsize\"; http.method; bsize:3; "
+	         "sid:75;)\n"
+	         "alert http any any -> any any (msg:\"stat code\"; http.stat_code; "
+	         "content:\"404\"; sid:76;)\n"
+	         "alert http any any -> any any (msg:\"response to_client\"; flow:to_client; "
+	         "http.stat_code; content:\"404\"; sid:77;)\n"
+	         "alert http any any -> any any (msg:\"no fast pattern\"; "
+	         "flow:established,to_server; sid:78;)\n"
+	         "alert dns any any -> any any (msg:\"dns query\"; dns.query; "
+	         "content:\"evil\"; sid:79;)\n"
+	         "alert http any any -> any any (msg:\"uricontent\"; uricontent:\"login\"; "
+	         "nocase; sid:80;)\n",
+	         false) == 0,
+	    "app rules load");
 	flow_init(&f, 6);
 	memset(&tx, 0, sizeof(tx));
 	tx.method = ab("GET");
@@ -460,7 +463,7 @@ test_app(void)
 	for (int i = 0; i < nalerts; i++)
 		if (alerts[i] == 77)
 			UNIT_CHECK(alert_dirs[i] == FLOW_TO_CLIENT,
-				   "a response buffer alert is oriented to_client");
+			           "a response buffer alert is oriented to_client");
 	UNIT_CHECK(nalerts > 0 && alert_msgs[0] == &m, "the alert carries the message");
 	nalerts = 0;
 	detect_app_msg(g.t, &f, &m, "tls");
@@ -496,26 +499,26 @@ test_flowbits_threshold(void)
 	static const char *const pass[] = {"PASS secret\r\n", NULL};
 
 	UNIT_CHECK(
-		load(&g,
-		     "alert tcp any any -> any any (msg:\"checker\"; flowbits:isset,user.admin; "
-		     "content:\"PASS\"; sid:91;)\n"
-		     "alert tcp any any -> any any (msg:\"setter\"; content:\"USER admin\"; "
-		     "flowbits:set,user.admin; flowbits:noalert; sid:90;)\n"
-		     "alert tcp any any -> any any (msg:\"isnotset\"; flowbits:isnotset,user.admin; "
-		     "content:\"PASS\"; sid:92;)\n"
-		     "alert tcp any any -> any any (msg:\"limit\"; content:\"X\"; "
-		     "threshold:type limit, track by_src, count 1, seconds 60; sid:93;)\n"
-		     "alert tcp any any -> any any (msg:\"filter\"; content:\"X\"; "
-		     "detection_filter:track by_src, count 2, seconds 60; sid:94;)\n"
-		     "alert tcp any any -> any any (msg:\"threshold\"; content:\"X\"; "
-		     "threshold:type threshold, track by_dst, count 2, seconds 60; sid:95;)\n"
-		     "alert tcp any any -> any any (msg:\"both\"; content:\"X\"; "
-		     "threshold:type both, track by_src, count 2, seconds 60; sid:96;)\n"
-		     "pass tcp any any -> any any (msg:\"pass\"; content:\"PASSME\"; sid:97;)\n"
-		     "alert tcp any any -> any any (msg:\"after pass\"; content:\"PASSME\"; "
-		     "sid:98;)\n",
-		     false) == 0,
-		"flowbits and threshold rules load");
+	    load(&g,
+	         "alert tcp any any -> any any (msg:\"checker\"; flowbits:isset,user.admin; "
+	         "content:\"PASS\"; sid:91;)\n"
+	         "alert tcp any any -> any any (msg:\"setter\"; content:\"USER admin\"; "
+	         "flowbits:set,user.admin; flowbits:noalert; sid:90;)\n"
+	         "alert tcp any any -> any any (msg:\"isnotset\"; flowbits:isnotset,user.admin; "
+	         "content:\"PASS\"; sid:92;)\n"
+	         "alert tcp any any -> any any (msg:\"limit\"; content:\"X\"; "
+	         "threshold:type limit, track by_src, count 1, seconds 60; sid:93;)\n"
+	         "alert tcp any any -> any any (msg:\"filter\"; content:\"X\"; "
+	         "detection_filter:track by_src, count 2, seconds 60; sid:94;)\n"
+	         "alert tcp any any -> any any (msg:\"threshold\"; content:\"X\"; "
+	         "threshold:type threshold, track by_dst, count 2, seconds 60; sid:95;)\n"
+	         "alert tcp any any -> any any (msg:\"both\"; content:\"X\"; "
+	         "threshold:type both, track by_src, count 2, seconds 60; sid:96;)\n"
+	         "pass tcp any any -> any any (msg:\"pass\"; content:\"PASSME\"; sid:97;)\n"
+	         "alert tcp any any -> any any (msg:\"after pass\"; content:\"PASSME\"; "
+	         "sid:98;)\n",
+	         false) == 0,
+	    "flowbits and threshold rules load");
 	flow_init(&f, 6);
 	flow_init(&f2, 6);
 	stream(&g, &f2, FLOW_TO_SERVER, pass);
@@ -552,11 +555,12 @@ test_memcap(void)
 	struct sw_flow f;
 	static const char *const split[] = {"xxSPL", "ITxx", NULL};
 
-	UNIT_CHECK(load(&g, "alert tcp any any -> any any (content:\"SPLIT\"; sid:110;)\n"
-			    "alert tcp any any -> any any (content:\"xx\"; flowbits:set,a; "
-			    "flowbits:noalert; sid:111;)\n",
-			false) == 0,
-		   "memcap rules load");
+	UNIT_CHECK(load(&g,
+	                "alert tcp any any -> any any (content:\"SPLIT\"; sid:110;)\n"
+	                "alert tcp any any -> any any (content:\"xx\"; flowbits:set,a; "
+	                "flowbits:noalert; sid:111;)\n",
+	                false) == 0,
+	           "memcap rules load");
 	memset(&mem, 0, sizeof(mem));
 	flow_init(&f, 6);
 	stream(&g, &f, FLOW_TO_SERVER, split);
@@ -583,7 +587,7 @@ test_cache_and_events(void)
 	struct sw_flow f;
 	static const char *const data[] = {"hello cached world", NULL};
 	const char *rules = "alert tcp any any -> any any (content:\"cached\"; sid:100;)\n"
-			    "alert tcp any any -> any any (content:\"world\"; nocase; sid:101;)\n";
+	                    "alert tcp any any -> any any (content:\"world\"; nocase; sid:101;)\n";
 
 	UNIT_CHECK(load(&g, rules, true) == 0, "first load with a cache");
 	UNIT_CHECK(!detect_engine_summary(g.e)->from_cache, "the first load compiles");
