@@ -117,4 +117,18 @@ else
 fi
 sw -r "$PCAPS/http.pcap" --pidfile "$tmp/pid"
 check "--pidfile is removed at exit" test ! -e "$tmp/pid"
+
+# the systemd unit make builds: its paths filled in, and systemd finds nothing wrong with it
+unit="$top_builddir/spanwatch.service"
+check "the systemd unit is built with its paths filled in" \
+	test -f "$unit" -a -z "$(grep '@[a-z]*@' "$unit" 2>/dev/null)"
+if command -v systemd-analyze >/dev/null 2>&1 && [ -f "$unit" ]; then
+	bin=$(sed -n 's|^ExecStart=\([^ ]*\) .*|\1|p' "$unit")
+	sed "s|$bin|$SPANWATCH|g" "$unit" >"$tmp/spanwatch.service"
+	out=$(systemd-analyze verify "$tmp/spanwatch.service" 2>&1)
+	check "systemd-analyze verify finds nothing to say about the unit" test -z "$out"
+	[ -z "$out" ] || echo "$out" | diag
+else
+	skip "systemd-analyze is not installed"
+fi
 tap_done
