@@ -137,6 +137,14 @@ run_worker_app_stats(struct sw_ctx *ctx, uint32_t i)
 	return w->app != NULL ? app_worker_stats(w->app) : NULL;
 }
 
+const struct app_mem *
+run_worker_app_mem(struct sw_ctx *ctx, uint32_t i)
+{
+	struct sw_worker *w = &ctx->workers[i];
+
+	return w->app != NULL ? app_worker_mem(w->app) : NULL;
+}
+
 struct dpi_stats *
 run_worker_dpi_stats(struct sw_ctx *ctx, uint32_t i)
 {
@@ -594,6 +602,7 @@ workers_start(struct sw_ctx *ctx)
 		if ((r = app_worker_new(worker_app_msg, w, &w->app)) != 0)
 			return r;
 		app_worker_set_file_hashes(w->app, ctx->app.hash_mask);
+		app_worker_set_memcap(w->app, ctx->app.memcap / ctx->nworkers);
 		if (ctx->cti_h != NULL && (r = cti_reader_new(ctx->cti_h, &w->cti)) != 0)
 			return r;
 		if (ctx->stream.enabled &&

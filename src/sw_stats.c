@@ -159,12 +159,17 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 	}
 	{
 		static char names[APP_PROTO_MAX][3][32];
-		uint64_t av[APP_PROTO_MAX][3] = {{0}};
+		uint64_t av[APP_PROTO_MAX][3] = {{0}}, amem = 0, arefused = 0;
 		int a;
 
 		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
 			struct app_stats *as = run_worker_app_stats(ctx, i);
+			const struct app_mem *am = run_worker_app_mem(ctx, i);
 
+			if (am != NULL) {
+				amem += sw_counter_get(&am->memuse);
+				arefused += sw_counter_get(&am->refused);
+			}
 			if (as == NULL)
 				continue;
 			for (a = 1; a < APP_PROTO_MAX; a++) {
@@ -182,6 +187,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			put(cs, names[a][1], av[a][1]);
 			put(cs, names[a][2], av[a][2]);
 		}
+		put(cs, "app.memuse", amem);
+		put(cs, "app.memcap_refused", arefused);
 	}
 	if (ctx->detect.enabled) {
 		static const char *const dn[7] = {

@@ -118,6 +118,23 @@ fi
 sw -r "$PCAPS/http.pcap" --pidfile "$tmp/pid"
 check "--pidfile is removed at exit" test ! -e "$tmp/pid"
 
+# the parsers' memory: charged while flows live, all given back when they end; a small cap is
+# refused (counted), never a crash
+for cap in 256mb 64kb; do
+	"$SPANWATCH" -r "$PCAPS/http.pcap" -r "$PCAPS/tls.pcap" -r "$PCAPS/dns.pcap" \
+		-r "$PCAPS/http-gzip.pcap" --set app.memcap=$cap >"$tmp/mem-$cap.json" 2>/dev/null
+	check "app.memcap=$cap: the run completes" test $? -eq 0
+	read -r use refused < <("$PY" -c 'import json,sys
+s = [json.loads(l) for l in open(sys.argv[1]) if "\"stats\"" in l][-1]["stats"]["app"]
+print(s["memuse"], s["memcap_refused"])' "$tmp/mem-$cap.json")
+	check "app.memcap=$cap: every byte charged is given back at the end ($use)" test "$use" -eq 0
+	if [ "$cap" = 64kb ]; then
+		check "app.memcap=64kb: refusals are counted ($refused)" test "$refused" -gt 0
+	else
+		check "app.memcap=256mb: nothing refused ($refused)" test "$refused" -eq 0
+	fi
+done
+
 # the systemd unit make builds: its paths filled in, and systemd finds nothing wrong with it
 unit="$top_builddir/spanwatch.service"
 check "the systemd unit is built with its paths filled in" \

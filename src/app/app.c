@@ -31,6 +31,7 @@ struct app_worker {
 	void *arg;
 	struct app_stats st;
 	unsigned file_hashes;
+	struct app_mem mem;
 };
 
 static const char *const hash_names[] = {"md5", "sha1", "sha256", NULL};
@@ -38,6 +39,8 @@ static const char *const hash_names[] = {"md5", "sha1", "sha256", NULL};
 static const struct conf_key app_keys[] = {
 	{"app.http.file-hashes", CONF_STRLIST, offsetof(struct app_conf, file_hashes),
 	 "[md5, sha1, sha256]", 0, 0, NULL},
+	{"app.memcap", CONF_SIZE, offsetof(struct app_conf, memcap), "256mb", 1 << 16, INT64_MAX,
+	 NULL},
 	{NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -79,6 +82,19 @@ app_worker_set_file_hashes(struct app_worker *w, unsigned mask)
 {
 	w->file_hashes = mask;
 }
+
+void
+app_worker_set_memcap(struct app_worker *w, uint64_t memcap)
+{
+	w->mem.memcap = memcap;
+}
+
+const struct app_mem *
+app_worker_mem(const struct app_worker *w)
+{
+	return &w->mem;
+}
+
 
 int
 app_worker_new(app_msg_fn *emit, void *arg, struct app_worker **out)
@@ -166,6 +182,7 @@ ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t t
 	c->arg = w->arg;
 	c->st = &w->st;
 	c->file_hashes = w->file_hashes;
+	c->mem = &w->mem;
 }
 
 void

@@ -164,6 +164,18 @@ typedef void app_msg_fn(void *arg, struct sw_flow *f, const struct app_msg *msg)
 #define APP_HASH_SHA1   0x2u
 #define APP_HASH_SHA256 0x4u
 
+/* The memory a worker's parsers hold for their flows (header and handshake buffers, pending
+ * HTTP transactions, kept bodies), against the worker's share of app.memcap. */
+struct app_mem {
+	sw_counter_t memuse;  /* gauge, bytes */
+	sw_counter_t refused; /* allocations the cap refused: the parser keeps less, or stops */
+	uint64_t memcap;      /* 0: no cap */
+};
+
+/* Charges n bytes; false (counted) when the cap refuses them. m may be NULL (no accounting). */
+bool app_mem_take(struct app_mem *m, size_t n);
+void app_mem_give(struct app_mem *m, size_t n);
+
 /* What a parser sees of the flow it works for. */
 struct app_ctx {
 	struct sw_flow *f;
@@ -172,6 +184,7 @@ struct app_ctx {
 	void *arg;
 	struct app_stats *st;
 	unsigned file_hashes; /* APP_HASH_* of the bodies that start now */
+	struct app_mem *mem;  /* the worker's; parsers keep it in their state for the frees */
 };
 
 /* One parser: a protocol's table of operations. */
@@ -235,6 +248,7 @@ const char *const *app_buffer_names(void);
 struct app_conf {
 	struct conf_strlist file_hashes; /* "md5", "sha1", "sha256" */
 	unsigned hash_mask;              /* the same as APP_HASH_* bits */
+	uint64_t memcap;                 /* all workers' parser memory */
 };
 
 struct conf_doc;
@@ -252,6 +266,9 @@ void app_worker_free(struct app_worker *w); /* NULL-safe; flows must be ended fi
  * three ways costs a third of the pipeline's time on HTTP-heavy traffic, so the configuration
  * can drop what the SOC does not use; indicators of a type turn its hash back on. */
 void app_worker_set_file_hashes(struct app_worker *w, unsigned mask);
+/* The worker's share of app.memcap, and its accounting (for stats). */
+void app_worker_set_memcap(struct app_worker *w, uint64_t memcap);
+const struct app_mem *app_worker_mem(const struct app_worker *w);
 struct app_stats *app_worker_stats(struct app_worker *w);
 
 /* A UDP (or other datagram) packet of flow f. */

@@ -75,6 +75,7 @@ struct http_body {
 	uint64_t len;  /* decoded bytes */
 	uint64_t wire; /* bytes on the wire (dechunked, still encoded) */
 	bool truncated, done;
+	bool nokeep; /* the memory cap refused the buffer: the body is hashed, not kept */
 	char md5[33], sha1[41], sha256[65];
 };
 
@@ -93,6 +94,7 @@ struct http_txn {
 	struct http_body req, resp;
 	bool req_done, resp_started, resp_done;
 	bool is_head, is_connect;
+	size_t charged; /* bytes charged to the worker's app_mem, but for the bodies' buffers */
 };
 
 /* What a header block says about its body. */
@@ -103,6 +105,7 @@ struct http_framing {
 };
 
 struct http_dir {
+	struct app_mem *mem; /* the worker's (the state's) */
 	int phase;
 	uint8_t *hdr; /* HTTP_HDR_MAX bytes, made at the first byte */
 	size_t hdr_len, line_start;
@@ -122,6 +125,7 @@ struct http_dir {
 };
 
 struct http_state {
+	struct app_mem *mem; /* the worker's: every buffer here is charged to it */
 	struct http_dir dir[2];
 	struct http_txn *q[HTTP_TXN_MAX]; /* pending transactions, oldest first */
 	unsigned nq;
@@ -359,10 +363,11 @@ digest_hex(EVP_MD_CTX *md, char *out, size_t size)
 /* ---- transactions ------------------------------------------------------------------------ */
 
 static void
-txn_free(struct http_txn *t)
+txn_free(struct http_state *s, struct http_txn *t)
 {
 	if (t == NULL)
 		return;
+	app_mem_give(s->mem, t->charged + t->req.cap + t->resp.cap);
 	free(t->req_raw);
 	free(t->resp_raw);
 	free(t->uri_norm);
@@ -489,7 +494,7 @@ http_flush(struct app_ctx *ctx, struct http_state *s, bool all)
 			break;
 		emit_txn(ctx, t);
 		dir_forget(s, t);
-		txn_free(t);
+		txn_free(s, t);
 		memmove(&s->q[0], &s->q[1], (s->nq - 1) * sizeof(s->q[0]));
 		s->q[--s->nq] = NULL;
 	}
@@ -500,8 +505,13 @@ txn_push(struct http_state *s)
 {
 	struct http_txn *t;
 
-	if (s->nq >= HTTP_TXN_MAX || (t = calloc(1, sizeof(*t))) == NULL)
+	if (s->nq >= HTTP_TXN_MAX || !app_mem_take(s->mem, sizeof(*t)))
 		return NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		app_mem_give(s->mem, sizeof(*t));
+		return NULL;
+	}
+	t->charged = sizeof(*t);
 	t->pub.tx_id = s->next_tx_id++;
 	s->q[s->nq++] = t;
 	return t;
@@ -558,7 +568,7 @@ sink_decoded(struct http_dir *d, const uint8_t *p, size_t n)
 		for (i = 0; i < 3; i++)
 			if ((d->hashes & (1u << i)) && EVP_DigestUpdate(d->md[i], p, n) != 1)
 				d->md_ok = false;
-	if (b->kept < HTTP_BODY_DEPTH) {
+	if (b->kept < HTTP_BODY_DEPTH && !b->nokeep) {
 		size_t take = HTTP_BODY_DEPTH - b->kept < n ? HTTP_BODY_DEPTH - b->kept : n;
 		if (b->kept + take > b->cap) {
 			size_t cap = b->cap < 4096 ? 4096 : b->cap;
@@ -567,8 +577,14 @@ sink_decoded(struct http_dir *d, const uint8_t *p, size_t n)
 				cap *= 2;
 			if (cap > HTTP_BODY_DEPTH)
 				cap = HTTP_BODY_DEPTH;
-			if ((nb = realloc(b->buf, cap)) == NULL)
+			if (!app_mem_take(d->mem, cap - b->cap)) {
+				b->nokeep = true;
 				return;
+			}
+			if ((nb = realloc(b->buf, cap)) == NULL) {
+				app_mem_give(d->mem, cap - b->cap);
+				return;
+			}
 			b->buf = nb;
 			b->cap = cap;
 		}
@@ -1000,23 +1016,33 @@ header_block(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 	ll = off - 1;
 	if (ll > 0 && d->hdr[ll - 1] == '\r')
 		ll--;
-	if ((raw = malloc(d->hdr_len)) == NULL)
+	if (!app_mem_take(s->mem, d->hdr_len))
+		return SW_E_MEMCAP;
+	if ((raw = malloc(d->hdr_len)) == NULL) {
+		app_mem_give(s->mem, d->hdr_len);
 		return SW_E_NOMEM;
+	}
 	memcpy(raw, d->hdr, d->hdr_len);
 	if (dir == FLOW_TO_SERVER) {
 		if ((t = txn_push(s)) == NULL) {
 			free(raw);
+			app_mem_give(s->mem, d->hdr_len);
 			return SW_E_RANGE;
 		}
 		t->req_raw = raw;
 		t->req_raw_len = d->hdr_len;
 		t->req_fields_off = off;
+		t->charged += d->hdr_len;
 		if (parse_request_line(t, ll) != 0) {
 			/* not a request: drop the transaction again */
 			s->q[--s->nq] = NULL;
 			s->next_tx_id--;
-			txn_free(t);
+			txn_free(s, t);
 			return SW_E_INVAL;
+		}
+		if (t->uri_norm != NULL && s->mem != NULL) { /* charged once made (at most hdr_len) */
+			sw_counter_add(&s->mem->memuse, t->pub.uri_raw.len);
+			t->charged += t->pub.uri_raw.len;
 		}
 		t->pub.req_headers_raw.p = raw + off;
 		t->pub.req_headers_raw.len = d->hdr_len - off;
@@ -1038,18 +1064,26 @@ header_block(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 		struct app_buf msg;
 		if (parse_status_line(raw, ll, &status, &msg) != 0) {
 			free(raw);
+			app_mem_give(s->mem, d->hdr_len);
 			return SW_E_INVAL;
 		}
 		if (status / 100 == 1 && status != 101) {
 			free(raw); /* interim response (100-continue): the real one follows */
+			app_mem_give(s->mem, d->hdr_len);
 			return 0;
 		}
 		if ((t = response_txn(s)) == NULL) {
 			free(raw);
+			app_mem_give(s->mem, d->hdr_len);
 			return SW_E_RANGE;
+		}
+		if (t->resp_raw != NULL) {
+			app_mem_give(s->mem, t->resp_raw_len);
+			t->charged -= t->resp_raw_len;
 		}
 		free(t->resp_raw);
 		t->resp_raw = raw;
+		t->charged += d->hdr_len;
 		t->resp_raw_len = d->hdr_len;
 		t->resp_fields_off = off;
 		t->resp_started = true;
@@ -1160,8 +1194,14 @@ http_bytes(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir, const u
 	struct cursor c;
 	int r;
 
-	if (d->hdr == NULL && (d->hdr = malloc(HTTP_HDR_MAX)) == NULL)
-		return SW_E_NOMEM;
+	if (d->hdr == NULL) {
+		if (!app_mem_take(s->mem, HTTP_HDR_MAX))
+			return SW_E_MEMCAP;
+		if ((d->hdr = malloc(HTTP_HDR_MAX)) == NULL) {
+			app_mem_give(s->mem, HTTP_HDR_MAX);
+			return SW_E_NOMEM;
+		}
+	}
 	cur_init(&c, data, len);
 	while (cur_left(&c) > 0 && !d->stopped && !s->stopped) {
 		switch (d->phase) {
@@ -1240,6 +1280,7 @@ http_bytes(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir, const u
 	/* Nothing partial is buffered: give the header buffer back, so an idle keep-alive or a long
 	 * download costs no 16 KiB per direction (many concurrent flows). */
 	if (d->hdr_len == 0 && d->line_start == 0) {
+		app_mem_give(s->mem, HTTP_HDR_MAX);
 		free(d->hdr);
 		d->hdr = NULL;
 	}
@@ -1319,9 +1360,11 @@ http_state_free(void *state)
 	if (s == NULL)
 		return;
 	for (i = 0; i < s->nq; i++)
-		txn_free(s->q[i]);
+		txn_free(s, s->q[i]);
 	for (j = 0; j < 2; j++) {
 		struct http_dir *d = &s->dir[j];
+		if (d->hdr != NULL)
+			app_mem_give(s->mem, HTTP_HDR_MAX);
 		free(d->hdr);
 		for (k = 0; k < 3; k++)
 			EVP_MD_CTX_free(d->md[k]);
@@ -1340,6 +1383,8 @@ http_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *
 
 	if (s == NULL || (dir != FLOW_TO_SERVER && dir != FLOW_TO_CLIENT) || s->stopped)
 		return;
+	if (s->mem == NULL) /* every buffer of this flow is charged to the worker's memory */
+		s->mem = s->dir[0].mem = s->dir[1].mem = ctx->mem;
 	d = &s->dir[dir];
 	if (d->stopped)
 		return;

@@ -74,6 +74,7 @@ struct tls_dir {
 };
 
 struct tls_state {
+	struct app_mem *mem; /* the worker's, for the handshake buffers */
 	struct tls_dir dir[2];
 	bool emitted;
 	struct app_tls_msg msg;
@@ -552,9 +553,10 @@ parse_certificate(struct tls_state *s, struct cursor *c)
 /* ---- records and handshake messages ------------------------------------------------------ */
 
 static void
-tls_dir_stop(struct tls_dir *d)
+tls_dir_stop(struct tls_state *s, struct tls_dir *d)
 {
 	d->stopped = true;
+	app_mem_give(s->mem, d->hs_cap);
 	free(d->hs);
 	d->hs = NULL;
 	d->hs_len = d->hs_cap = 0;
@@ -570,7 +572,7 @@ tls_emit(struct app_ctx *ctx, struct tls_state *s)
 		return;
 	s->emitted = true;
 	for (d = 0; d < 2; d++) /* nothing more is parsed on this flow */
-		tls_dir_stop(&s->dir[d]);
+		tls_dir_stop(s, &s->dir[d]);
 	if (ctx->st != NULL)
 		sw_counter_add(&ctx->st->messages[APP_TLS], 1);
 	if (ctx->emit == NULL)
@@ -595,23 +597,23 @@ tls_clear_part_over(struct app_ctx *ctx, struct tls_state *s, enum flow_dir dir)
 {
 	bool parsed = s->msg.client_hello || s->msg.server_hello || s->msg.certificate;
 
-	tls_dir_stop(&s->dir[dir]);
+	tls_dir_stop(s, &s->dir[dir]);
 	if (dir == FLOW_TO_SERVER && !s->msg.server_hello && !s->dir[FLOW_TO_CLIENT].stopped)
 		return;
 	if (parsed) {
 		tls_emit(ctx, s);
 	} else {
-		tls_dir_stop(&s->dir[0]);
-		tls_dir_stop(&s->dir[1]);
+		tls_dir_stop(s, &s->dir[0]);
+		tls_dir_stop(s, &s->dir[1]);
 	}
 }
 
 static void
-tls_error(struct app_ctx *ctx, struct tls_dir *d)
+tls_error(struct app_ctx *ctx, struct tls_state *s, struct tls_dir *d)
 {
 	if (ctx->st != NULL)
 		sw_counter_add(&ctx->st->errors[APP_TLS], 1);
-	tls_dir_stop(d);
+	tls_dir_stop(s, d);
 }
 
 /* Parses the complete handshake message in d->hs; returns 0, or SW_E_INVAL when malformed. */
@@ -667,8 +669,12 @@ tls_handshake_bytes(struct app_ctx *ctx, struct tls_state *s, enum flow_dir dir,
 				cap *= 2;
 			if (cap > TLS_HS_MAX + 4)
 				cap = TLS_HS_MAX + 4;
-			if ((nb = realloc(d->hs, cap)) == NULL)
+			if (!app_mem_take(s->mem, cap - d->hs_cap))
+				return SW_E_MEMCAP;
+			if ((nb = realloc(d->hs, cap)) == NULL) {
+				app_mem_give(s->mem, cap - d->hs_cap);
 				return SW_E_NOMEM;
+			}
 			d->hs = nb;
 			d->hs_cap = cap;
 		}
@@ -780,6 +786,7 @@ tls_state_free(void *state)
 
 	if (s == NULL)
 		return;
+	app_mem_give(s->mem, s->dir[0].hs_cap + s->dir[1].hs_cap);
 	free(s->dir[0].hs);
 	free(s->dir[1].hs);
 	free(s);
@@ -794,17 +801,19 @@ tls_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *d
 
 	if (s == NULL || (dir != FLOW_TO_SERVER && dir != FLOW_TO_CLIENT))
 		return;
+	if (s->mem == NULL)
+		s->mem = ctx->mem;
 	d = &s->dir[dir];
 	if (s->emitted || d->stopped)
 		return;
 	if (flags & STREAM_CHUNK_GAP) {
-		tls_dir_stop(d); /* record boundaries are lost */
+		tls_dir_stop(s, d); /* record boundaries are lost */
 		return;
 	}
 	if (data == NULL || len == 0)
 		return;
 	if (tls_stream_bytes(ctx, s, dir, data, len) != 0 && !s->emitted)
-		tls_error(ctx, d);
+		tls_error(ctx, s, d);
 }
 
 static void
