@@ -47,7 +47,8 @@ struct sw_worker {
 	struct detect_thread *det;
 	struct detect_engine *det_engine; /* the engine det belongs to */
 	_Atomic(struct detect_engine *) det_seen;
-	struct detect_mem det_mem;
+	struct sw_memcap det_mem;
+	struct detect_stats det_st; /* over every engine it used */
 	struct sbuf evbuf, alertbuf;
 	sw_time_t now, last_expire;
 	sw_counter_t packets;
@@ -137,7 +138,7 @@ run_worker_app_stats(struct sw_ctx *ctx, uint32_t i)
 	return w->app != NULL ? app_worker_stats(w->app) : NULL;
 }
 
-const struct app_mem *
+const struct sw_memcap *
 run_worker_app_mem(struct sw_ctx *ctx, uint32_t i)
 {
 	struct sw_worker *w = &ctx->workers[i];
@@ -164,8 +165,8 @@ run_worker_stream_stats(struct sw_ctx *ctx, uint32_t i)
 void
 run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7])
 {
-	/* kept by the worker in its detect_mem, so reading them never meets a freed thread */
-	const struct detect_stats *st = &ctx->workers[i].det_mem.st;
+	/* kept by the worker, so reading them never meets a freed thread */
+	const struct detect_stats *st = &ctx->workers[i].det_st;
 
 	out[0] = sw_counter_get(&st->packets);
 	out[1] = sw_counter_get(&st->stream_chunks);
@@ -176,22 +177,10 @@ run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7])
 	out[6] = sw_counter_get(&st->backtrack_limit) + sw_counter_get(&st->pcre_limit);
 }
 
-void
-run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i, uint64_t *memuse, uint64_t *refused)
+const struct sw_memcap *
+run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i)
 {
-	*memuse = sw_counter_get(&ctx->workers[i].det_mem.memuse);
-	*refused = sw_counter_get(&ctx->workers[i].det_mem.refused);
-}
-
-/* The flow's protocol as rules name it: our parser's, else nDPI's. */
-static const char *
-flow_app_name(const struct sw_flow *f)
-{
-	const char *n = app_flow_proto(f);
-
-	if (n != NULL)
-		return n;
-	return dpi_flow_info(f) != NULL ? dpi_flow_info(f)->app_proto : NULL;
+	return &ctx->workers[i].det_mem;
 }
 
 /* A rule matched: an alert event. */
@@ -255,7 +244,7 @@ worker_detect_sync(struct sw_worker *w)
 	detect_thread_free(w->det);
 	w->det = NULL;
 	w->det_engine = NULL;
-	if (cur != NULL && detect_thread_new(cur, &w->det_mem, worker_alert, w, &t) != 0) {
+	if (cur != NULL && detect_thread_new(cur, &w->det_mem, &w->det_st, worker_alert, w, &t) != 0) {
 		sw_err("worker %u: no memory for the new rules; no detection until the next try",
 		       w->id);
 		atomic_store(&w->det_seen, NULL);
@@ -444,7 +433,7 @@ worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
 	if (w->cti != NULL)
 		cti_check_msg(w, f, msg);
 	if (w->det != NULL)
-		detect_app_msg(w->det, f, msg, flow_app_name(f));
+		detect_app_msg(w->det, f, msg, app_flow_name(f));
 	if (ctx->out == NULL || !output_enabled(ctx->out, type))
 		return;
 	eve_format_app(&w->evbuf, &ctx->eve, f, msg);
@@ -462,7 +451,7 @@ worker_stream_data(void *arg, struct sw_flow *f, enum flow_dir dir, const uint8_
 	if (w->app != NULL)
 		app_stream(w->app, f, dir, data, len, flags, w->now);
 	if (w->det != NULL)
-		detect_stream(w->det, f, dir, data, len, offset, w->now, flow_app_name(f));
+		detect_stream(w->det, f, dir, data, len, offset, w->now, app_flow_name(f));
 	/* The stream is kept even when no parser wants it: raw-stream detection rules will. */
 	return true;
 }
@@ -527,7 +516,7 @@ worker_packet(struct sw_worker *w, struct sw_packet *p)
 	if (w->app != NULL && f->proto == 17)
 		app_datagram(w->app, f, dir, p);
 	if (w->det != NULL) {
-		const char *name = flow_app_name(f);
+		const char *name = app_flow_name(f);
 
 		detect_packet(w->det, f, dir, p, name);
 		/* without reassembly, stream rules see each segment's payload on its own */
@@ -736,7 +725,7 @@ reader_detect_sync(struct sw_ctx *ctx)
 	}
 	detect_thread_free(ctx->det_reader);
 	ctx->det_reader = NULL;
-	if (cur != NULL && detect_thread_new(cur, NULL, reader_alert, ctx, &t) != 0)
+	if (cur != NULL && detect_thread_new(cur, NULL, NULL, reader_alert, ctx, &t) != 0)
 		return; /* retried at the next packet */
 	ctx->det_reader = t;
 }

@@ -97,11 +97,11 @@ uint64_t run_worker_packets(struct sw_ctx *ctx, uint32_t i);
 struct stream_stats *run_worker_stream_stats(struct sw_ctx *ctx, uint32_t i);
 struct dpi_stats *run_worker_dpi_stats(struct sw_ctx *ctx, uint32_t i);
 struct app_stats *run_worker_app_stats(struct sw_ctx *ctx, uint32_t i);
-const struct app_mem *run_worker_app_mem(struct sw_ctx *ctx, uint32_t i);
+const struct sw_memcap *run_worker_app_mem(struct sw_ctx *ctx, uint32_t i);
 /* Detection counters of worker i, summed over the engines it used, into out. */
 void run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7]);
-/* Its per-flow detection memory (gauge) and what the cap refused. */
-void run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i, uint64_t *memuse, uint64_t *refused);
+/* Its per-flow detection memory (stream windows, flowbits). */
+const struct sw_memcap *run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i);
 
 /* Builds the rule engine of ctx->detect and prints its load summary on fp (for -T). Returns 0
  * when every rule loaded or was skipped as unsupported, 1 when some failed, or an SW_E_ code. */

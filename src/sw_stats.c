@@ -164,7 +164,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 
 		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
 			struct app_stats *as = run_worker_app_stats(ctx, i);
-			const struct app_mem *am = run_worker_app_mem(ctx, i);
+			const struct sw_memcap *am = run_worker_app_mem(ctx, i);
 
 			if (am != NULL) {
 				amem += sw_counter_get(&am->memuse);
@@ -196,15 +196,14 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			"detect.candidates", "detect.alerts", "detect.suppressed",
 			"detect.backtrack_limit",
 		};
-		uint64_t dv[7] = {0}, wv[7], mu = 0, mr = 0, a, b;
+		uint64_t dv[7] = {0}, wv[7], mu = 0, mr = 0;
 
 		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
 			run_worker_detect_stats(ctx, i, wv);
 			for (int k = 0; k < 7; k++)
 				dv[k] += wv[k];
-			run_worker_detect_mem(ctx, i, &a, &b);
-			mu += a;
-			mr += b;
+			mu += sw_counter_get(&run_worker_detect_mem(ctx, i)->memuse);
+			mr += sw_counter_get(&run_worker_detect_mem(ctx, i)->refused);
 		}
 		put(cs, "detect.rules", sw_counter_get(&ctx->det_rules));
 		for (int k = 0; k < 7; k++)

@@ -26,4 +26,17 @@ tap_done() {
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
 }
+# alert_counts EVE: "SID COUNT" lines, one per signature that alerted, by sid
+alert_counts() {
+	"$PY" -c 'import collections, json, sys
+c = collections.Counter()
+for l in open(sys.argv[1]):
+    l = l.strip()
+    if l.startswith("{"):
+        e = json.loads(l)
+        if e.get("event_type") == "alert":
+            c[e["alert"]["signature_id"]] += 1
+for sid, n in sorted(c.items()):
+    print(sid, n)' "$1"
+}
 mktmp() { mktemp -d "${TMPDIR:-/tmp}/spanwatch-test.XXXXXX"; }

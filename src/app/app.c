@@ -31,7 +31,7 @@ struct app_worker {
 	void *arg;
 	struct app_stats st;
 	unsigned file_hashes;
-	struct app_mem mem;
+	struct sw_memcap mem;
 };
 
 static const char *const hash_names[] = {"md5", "sha1", "sha256", NULL};
@@ -89,7 +89,7 @@ app_worker_set_memcap(struct app_worker *w, uint64_t memcap)
 	w->mem.memcap = memcap;
 }
 
-const struct app_mem *
+const struct sw_memcap *
 app_worker_mem(const struct app_worker *w)
 {
 	return &w->mem;
@@ -261,6 +261,16 @@ app_flow_current(const struct sw_flow *f, enum flow_dir dir, struct app_msg *out
 }
 
 const char *
+app_flow_name(const struct sw_flow *f)
+{
+	const char *n = app_flow_proto(f);
+
+	if (n != NULL)
+		return n;
+	return dpi_flow_info(f) != NULL ? dpi_flow_info(f)->app_proto : NULL;
+}
+
+const char *
 app_flow_proto(const struct sw_flow *f)
 {
 	const struct app_flow *af = f->app;
@@ -310,16 +320,28 @@ text_buf(const char *s)
 }
 
 int
+app_buffer_id(const char *name)
+{
+	for (int id = 0; id < B_MAX; id++)
+		if (strcmp(buffer_names[id], name) == 0)
+			return id;
+	return SW_E_INVAL;
+}
+
+int
 app_msg_buffer(const struct app_msg *msg, const char *name, struct app_buf *out, char *scratch,
 	       size_t scratch_size)
 {
-	struct app_buf b = {NULL, 0};
-	int id;
+	return app_msg_buffer_id(msg, app_buffer_id(name), out, scratch, scratch_size);
+}
 
-	for (id = 0; id < B_MAX; id++)
-		if (strcmp(buffer_names[id], name) == 0)
-			break;
-	if (id == B_MAX)
+int
+app_msg_buffer_id(const struct app_msg *msg, int id, struct app_buf *out, char *scratch,
+		  size_t scratch_size)
+{
+	struct app_buf b = {NULL, 0};
+
+	if (id < 0 || id >= B_MAX)
 		return SW_E_INVAL;
 	if (msg->kind == APP_MSG_HTTP) {
 		const struct app_http_txn *t = msg->u.http;

@@ -164,18 +164,6 @@ typedef void app_msg_fn(void *arg, struct sw_flow *f, const struct app_msg *msg)
 #define APP_HASH_SHA1   0x2u
 #define APP_HASH_SHA256 0x4u
 
-/* The memory a worker's parsers hold for their flows (header and handshake buffers, pending
- * HTTP transactions, kept bodies), against the worker's share of app.memcap. */
-struct app_mem {
-	sw_counter_t memuse;  /* gauge, bytes */
-	sw_counter_t refused; /* allocations the cap refused: the parser keeps less, or stops */
-	uint64_t memcap;      /* 0: no cap */
-};
-
-/* Charges n bytes; false (counted) when the cap refuses them. m may be NULL (no accounting). */
-bool app_mem_take(struct app_mem *m, size_t n);
-void app_mem_give(struct app_mem *m, size_t n);
-
 /* What a parser sees of the flow it works for. */
 struct app_ctx {
 	struct sw_flow *f;
@@ -184,7 +172,10 @@ struct app_ctx {
 	void *arg;
 	struct app_stats *st;
 	unsigned file_hashes; /* APP_HASH_* of the bodies that start now */
-	struct app_mem *mem;  /* the worker's; parsers keep it in their state for the frees */
+	/* the worker's memory for the parsers' per-flow buffers (header and handshake buffers,
+	 * pending HTTP transactions, kept bodies), against its share of app.memcap; parsers keep
+	 * it in their state for the frees. Over the cap a parser keeps less, or stops. */
+	struct sw_memcap *mem;
 };
 
 /* One parser: a protocol's table of operations. */
@@ -239,6 +230,11 @@ const char *app_proto_name(int id);
 int app_msg_buffer(const struct app_msg *msg, const char *name, struct app_buf *out,
 		   char *scratch, size_t scratch_size);
 
+/* The same by the buffer's number (app_buffer_id), for callers that look the names up once. */
+int app_buffer_id(const char *name); /* its index in app_buffer_names(), or SW_E_INVAL */
+int app_msg_buffer_id(const struct app_msg *msg, int id, struct app_buf *out, char *scratch,
+		      size_t scratch_size);
+
 /* The NULL-terminated list of buffer names app_msg_buffer() knows. */
 const char *const *app_buffer_names(void);
 
@@ -268,7 +264,7 @@ void app_worker_free(struct app_worker *w); /* NULL-safe; flows must be ended fi
 void app_worker_set_file_hashes(struct app_worker *w, unsigned mask);
 /* The worker's share of app.memcap, and its accounting (for stats). */
 void app_worker_set_memcap(struct app_worker *w, uint64_t memcap);
-const struct app_mem *app_worker_mem(const struct app_worker *w);
+const struct sw_memcap *app_worker_mem(const struct app_worker *w);
 struct app_stats *app_worker_stats(struct app_worker *w);
 
 /* A UDP (or other datagram) packet of flow f. */
@@ -289,6 +285,10 @@ void app_flow_free(struct app_worker *w, struct sw_flow *f);
 /* The app message f is in the middle of in direction dir (see app_parser_ops.current), for
  * alerts of stream rules; *out and what it points to are valid until f's next data. */
 bool app_flow_current(const struct sw_flow *f, enum flow_dir dir, struct app_msg *out);
+
+/* The flow's protocol as events and rules name it: our parser's ("http"), else nDPI's, NULL
+ * when neither knows yet. */
+const char *app_flow_name(const struct sw_flow *f);
 
 /* The parser's protocol name ("dns", "tls") for f, or NULL when none parses it. */
 const char *app_flow_proto(const struct sw_flow *f);

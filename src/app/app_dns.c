@@ -61,7 +61,7 @@ struct dns_tcp_dir {
 };
 
 struct dns_state {
-	struct app_mem *mem; /* the worker's, for the TCP message buffers */
+	struct sw_memcap *mem; /* the worker's, for the TCP message buffers */
 	struct dns_txn txn[DNS_TXN_MAX];
 	unsigned txn_next; /* ring position of the next query */
 	struct dns_tcp_dir tcp[2];
@@ -500,7 +500,7 @@ dns_state_free(void *state)
 
 	if (st == NULL)
 		return;
-	app_mem_give(st->mem, (st->tcp[0].buf != NULL) * (size_t)DNS_TCP_MSG_MAX +
+	sw_memcap_give(st->mem, (st->tcp[0].buf != NULL) * (size_t)DNS_TCP_MSG_MAX +
 				      (st->tcp[1].buf != NULL) * (size_t)DNS_TCP_MSG_MAX);
 	free(st->tcp[0].buf);
 	free(st->tcp[1].buf);
@@ -568,10 +568,10 @@ dns_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *d
 			continue;
 		}
 		if (d->buf == NULL && !d->discard) {
-			if (!app_mem_take(st->mem, DNS_TCP_MSG_MAX)) {
+			if (!sw_memcap_take(st->mem, DNS_TCP_MSG_MAX)) {
 				d->discard = true; /* over the memory cap: counted there */
 			} else if ((d->buf = malloc(DNS_TCP_MSG_MAX)) == NULL) {
-				app_mem_give(st->mem, DNS_TCP_MSG_MAX);
+				sw_memcap_give(st->mem, DNS_TCP_MSG_MAX);
 				dns_error(ctx);
 				d->discard = true;
 			}

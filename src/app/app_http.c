@@ -94,7 +94,7 @@ struct http_txn {
 	struct http_body req, resp;
 	bool req_done, resp_started, resp_done;
 	bool is_head, is_connect;
-	size_t charged; /* bytes charged to the worker's app_mem, but for the bodies' buffers */
+	size_t charged; /* bytes charged to the worker's app memory, but for the bodies' buffers */
 };
 
 /* What a header block says about its body. */
@@ -105,7 +105,7 @@ struct http_framing {
 };
 
 struct http_dir {
-	struct app_mem *mem; /* the worker's (the state's) */
+	struct sw_memcap *mem; /* the worker's (the state's) */
 	int phase;
 	uint8_t *hdr; /* HTTP_HDR_MAX bytes, made at the first byte */
 	size_t hdr_len, line_start;
@@ -125,7 +125,7 @@ struct http_dir {
 };
 
 struct http_state {
-	struct app_mem *mem; /* the worker's: every buffer here is charged to it */
+	struct sw_memcap *mem; /* the worker's: every buffer here is charged to it */
 	struct http_dir dir[2];
 	struct http_txn *q[HTTP_TXN_MAX]; /* pending transactions, oldest first */
 	unsigned nq;
@@ -367,7 +367,7 @@ txn_free(struct http_state *s, struct http_txn *t)
 {
 	if (t == NULL)
 		return;
-	app_mem_give(s->mem, t->charged + t->req.cap + t->resp.cap);
+	sw_memcap_give(s->mem, t->charged + t->req.cap + t->resp.cap);
 	free(t->req_raw);
 	free(t->resp_raw);
 	free(t->uri_norm);
@@ -505,10 +505,10 @@ txn_push(struct http_state *s)
 {
 	struct http_txn *t;
 
-	if (s->nq >= HTTP_TXN_MAX || !app_mem_take(s->mem, sizeof(*t)))
+	if (s->nq >= HTTP_TXN_MAX || !sw_memcap_take(s->mem, sizeof(*t)))
 		return NULL;
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		app_mem_give(s->mem, sizeof(*t));
+		sw_memcap_give(s->mem, sizeof(*t));
 		return NULL;
 	}
 	t->charged = sizeof(*t);
@@ -577,12 +577,12 @@ sink_decoded(struct http_dir *d, const uint8_t *p, size_t n)
 				cap *= 2;
 			if (cap > HTTP_BODY_DEPTH)
 				cap = HTTP_BODY_DEPTH;
-			if (!app_mem_take(d->mem, cap - b->cap)) {
+			if (!sw_memcap_take(d->mem, cap - b->cap)) {
 				b->nokeep = true;
 				return;
 			}
 			if ((nb = realloc(b->buf, cap)) == NULL) {
-				app_mem_give(d->mem, cap - b->cap);
+				sw_memcap_give(d->mem, cap - b->cap);
 				return;
 			}
 			b->buf = nb;
@@ -1016,17 +1016,17 @@ header_block(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 	ll = off - 1;
 	if (ll > 0 && d->hdr[ll - 1] == '\r')
 		ll--;
-	if (!app_mem_take(s->mem, d->hdr_len))
+	if (!sw_memcap_take(s->mem, d->hdr_len))
 		return SW_E_MEMCAP;
 	if ((raw = malloc(d->hdr_len)) == NULL) {
-		app_mem_give(s->mem, d->hdr_len);
+		sw_memcap_give(s->mem, d->hdr_len);
 		return SW_E_NOMEM;
 	}
 	memcpy(raw, d->hdr, d->hdr_len);
 	if (dir == FLOW_TO_SERVER) {
 		if ((t = txn_push(s)) == NULL) {
 			free(raw);
-			app_mem_give(s->mem, d->hdr_len);
+			sw_memcap_give(s->mem, d->hdr_len);
 			return SW_E_RANGE;
 		}
 		t->req_raw = raw;
@@ -1064,21 +1064,21 @@ header_block(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 		struct app_buf msg;
 		if (parse_status_line(raw, ll, &status, &msg) != 0) {
 			free(raw);
-			app_mem_give(s->mem, d->hdr_len);
+			sw_memcap_give(s->mem, d->hdr_len);
 			return SW_E_INVAL;
 		}
 		if (status / 100 == 1 && status != 101) {
 			free(raw); /* interim response (100-continue): the real one follows */
-			app_mem_give(s->mem, d->hdr_len);
+			sw_memcap_give(s->mem, d->hdr_len);
 			return 0;
 		}
 		if ((t = response_txn(s)) == NULL) {
 			free(raw);
-			app_mem_give(s->mem, d->hdr_len);
+			sw_memcap_give(s->mem, d->hdr_len);
 			return SW_E_RANGE;
 		}
 		if (t->resp_raw != NULL) {
-			app_mem_give(s->mem, t->resp_raw_len);
+			sw_memcap_give(s->mem, t->resp_raw_len);
 			t->charged -= t->resp_raw_len;
 		}
 		free(t->resp_raw);
@@ -1195,10 +1195,10 @@ http_bytes(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir, const u
 	int r;
 
 	if (d->hdr == NULL) {
-		if (!app_mem_take(s->mem, HTTP_HDR_MAX))
+		if (!sw_memcap_take(s->mem, HTTP_HDR_MAX))
 			return SW_E_MEMCAP;
 		if ((d->hdr = malloc(HTTP_HDR_MAX)) == NULL) {
-			app_mem_give(s->mem, HTTP_HDR_MAX);
+			sw_memcap_give(s->mem, HTTP_HDR_MAX);
 			return SW_E_NOMEM;
 		}
 	}
@@ -1280,7 +1280,7 @@ http_bytes(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir, const u
 	/* Nothing partial is buffered: give the header buffer back, so an idle keep-alive or a long
 	 * download costs no 16 KiB per direction (many concurrent flows). */
 	if (d->hdr_len == 0 && d->line_start == 0) {
-		app_mem_give(s->mem, HTTP_HDR_MAX);
+		sw_memcap_give(s->mem, HTTP_HDR_MAX);
 		free(d->hdr);
 		d->hdr = NULL;
 	}
@@ -1364,7 +1364,7 @@ http_state_free(void *state)
 	for (j = 0; j < 2; j++) {
 		struct http_dir *d = &s->dir[j];
 		if (d->hdr != NULL)
-			app_mem_give(s->mem, HTTP_HDR_MAX);
+			sw_memcap_give(s->mem, HTTP_HDR_MAX);
 		free(d->hdr);
 		for (k = 0; k < 3; k++)
 			EVP_MD_CTX_free(d->md[k]);

@@ -74,7 +74,7 @@ struct tls_dir {
 };
 
 struct tls_state {
-	struct app_mem *mem; /* the worker's, for the handshake buffers */
+	struct sw_memcap *mem; /* the worker's, for the handshake buffers */
 	struct tls_dir dir[2];
 	bool emitted;
 	struct app_tls_msg msg;
@@ -556,7 +556,7 @@ static void
 tls_dir_stop(struct tls_state *s, struct tls_dir *d)
 {
 	d->stopped = true;
-	app_mem_give(s->mem, d->hs_cap);
+	sw_memcap_give(s->mem, d->hs_cap);
 	free(d->hs);
 	d->hs = NULL;
 	d->hs_len = d->hs_cap = 0;
@@ -669,10 +669,10 @@ tls_handshake_bytes(struct app_ctx *ctx, struct tls_state *s, enum flow_dir dir,
 				cap *= 2;
 			if (cap > TLS_HS_MAX + 4)
 				cap = TLS_HS_MAX + 4;
-			if (!app_mem_take(s->mem, cap - d->hs_cap))
+			if (!sw_memcap_take(s->mem, cap - d->hs_cap))
 				return SW_E_MEMCAP;
 			if ((nb = realloc(d->hs, cap)) == NULL) {
-				app_mem_give(s->mem, cap - d->hs_cap);
+				sw_memcap_give(s->mem, cap - d->hs_cap);
 				return SW_E_NOMEM;
 			}
 			d->hs = nb;
@@ -786,7 +786,7 @@ tls_state_free(void *state)
 
 	if (s == NULL)
 		return;
-	app_mem_give(s->mem, s->dir[0].hs_cap + s->dir[1].hs_cap);
+	sw_memcap_give(s->mem, s->dir[0].hs_cap + s->dir[1].hs_cap);
 	free(s->dir[0].hs);
 	free(s->dir[1].hs);
 	free(s);

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -231,6 +232,23 @@ sw_counter_get(const sw_counter_t *c)
 {
 	return atomic_load_explicit((sw_counter_t *)c, memory_order_relaxed);
 }
+
+/*
+ * Memory a worker's stage holds for its flows, charged against the worker's share of a memcap
+ * (the parsers' buffers, the rules' stream windows). The worker is the only writer; stats read
+ * memuse and refused from another thread.
+ */
+struct sw_memcap {
+	sw_counter_t memuse;  /* gauge, bytes */
+	sw_counter_t refused; /* allocations the cap refused */
+	uint64_t memcap;      /* 0: no cap */
+};
+
+/* Charges n bytes; false (counted in refused) when the cap refuses them. m may be NULL: no
+ * accounting. */
+bool sw_memcap_take(struct sw_memcap *m, size_t n);
+/* Gives back n bytes charged before; NULL-safe. */
+void sw_memcap_give(struct sw_memcap *m, size_t n);
 
 /* ---- configuration ------------------------------------------------------------------------ */
 

@@ -186,3 +186,23 @@ sw_hash64(const void *p, size_t n, uint64_t seed)
 	}
 	return hash_mix(h);
 }
+
+bool
+sw_memcap_take(struct sw_memcap *m, size_t n)
+{
+	if (m == NULL)
+		return true;
+	if (m->memcap != 0 && sw_counter_get(&m->memuse) + n > m->memcap) {
+		sw_counter_add(&m->refused, 1);
+		return false;
+	}
+	sw_counter_add(&m->memuse, n);
+	return true;
+}
+
+void
+sw_memcap_give(struct sw_memcap *m, size_t n)
+{
+	if (m != NULL && n > 0)
+		sw_counter_add(&m->memuse, -(uint64_t)n); /* wraps back to the right value */
+}

@@ -99,21 +99,14 @@ struct detect_stats {
 	sw_counter_t pcre_limit;                       /* pcre runs cut by the match limit */
 };
 
-/* The memory a worker's per-flow detection state holds (stream windows, flowbits), charged
- * against its share of detect.memcap. Owned by the worker: it outlives the engines (reloads). */
-struct detect_mem {
-	sw_counter_t memuse;    /* gauge, bytes */
-	sw_counter_t refused;   /* windows or flowbits not kept because of the cap */
-	uint64_t memcap;        /* 0: no cap */
-	struct detect_stats st; /* the worker's counters, over every engine it used */
-};
-
-/* Per worker: Hyperscan scratch, candidate lists. Belongs to one engine; mem (may be NULL: no
- * accounting) is the worker's. */
+/* Per worker: Hyperscan scratch, candidate lists. Belongs to one engine. mem and st are the
+ * worker's and outlive the engines it goes through (reloads): mem is charged with the per-flow
+ * state (stream windows, flowbits) against the worker's share of detect.memcap, st counts. Either
+ * may be NULL: no accounting, counters of the thread's own. */
 struct detect_thread;
 
-int detect_thread_new(struct detect_engine *e, struct detect_mem *mem, detect_alert_fn *fn,
-                      void *arg, struct detect_thread **out);
+int detect_thread_new(struct detect_engine *e, struct sw_memcap *mem, struct detect_stats *st,
+                      detect_alert_fn *fn, void *arg, struct detect_thread **out);
 void detect_thread_free(struct detect_thread *t);
 struct detect_stats *detect_thread_stats(struct detect_thread *t);
 

@@ -1024,6 +1024,8 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	e->stream_window = conf->stream_window;
 	e->backtrack_limit = conf->backtrack_limit ? conf->backtrack_limit : 3000;
 	e->nthreads = nthreads;
+	for (int b = 1; b < DET_BUF_MAX; b++)
+		e->app_buf[b] = app_buffer_id(det_buffers[b].app_name);
 	memset(&l, 0, sizeof(l));
 	l.e = e;
 	if ((r = vars_from_conf(&e->vars, conf)) != 0 || (r = load_classes(e, conf)) != 0)

@@ -255,6 +255,27 @@ struct det_item {
 	} u;
 };
 
+/* Whether an item is placed relative to the match before it in its list (content distance or
+ * within, pcre R, byte_* relative, isdataat relative). */
+static inline bool
+det_item_relative(const struct det_item *it)
+{
+	switch (it->kind) {
+	case DET_ITEM_CONTENT:
+		return (it->u.content.flags & (DET_C_DISTANCE | DET_C_WITHIN)) != 0;
+	case DET_ITEM_PCRE:
+		return (it->u.pcre.flags & DET_PCRE_RELATIVE) != 0;
+	case DET_ITEM_BYTE_TEST:
+	case DET_ITEM_BYTE_JUMP:
+	case DET_ITEM_BYTE_EXTRACT:
+		return (it->u.byte.flags & DET_BYTE_RELATIVE) != 0;
+	case DET_ITEM_ISDATAAT:
+		return (it->u.isdataat.flags & DET_ISDATAAT_RELATIVE) != 0;
+	default:
+		return false;
+	}
+}
+
 /* The matches on one buffer, in rule order. */
 struct det_list {
 	int buffer; /* enum det_buffer_id */

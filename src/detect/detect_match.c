@@ -39,7 +39,7 @@ struct det_win {
 
 struct det_flow {
 	uint64_t generation; /* of the engine that made it */
-	size_t charged;      /* bytes charged to the worker's detect_mem */
+	size_t charged;      /* bytes charged to the worker's memcap */
 	bool passed;         /* a pass rule matched: the flow is not inspected any more */
 	struct det_win win[2];
 	uint32_t nbits;
@@ -48,7 +48,7 @@ struct det_flow {
 
 struct detect_thread {
 	struct detect_engine *e;
-	struct detect_mem *mem;
+	struct sw_memcap *mem;
 	hs_scratch_t *scratch;
 	detect_alert_fn *fn;
 	void *arg;
@@ -66,7 +66,7 @@ struct detect_thread {
 	pcre2_match_data *md;
 	uint32_t budget;           /* content positions left to try for the rule being verified */
 	pcre2_match_context *mctx; /* Suricata's pcre match limits */
-	struct detect_stats *st;   /* the worker's (in its detect_mem), else own_st */
+	struct detect_stats *st;   /* the worker's, else own_st */
 	struct detect_stats own_st;
 };
 
@@ -86,14 +86,15 @@ struct insp {
 	bool stop; /* a pass rule matched */
 	/* app message and its buffers, fetched on demand (bufs and after: only with msg set) */
 	const struct app_msg *msg;
+	const int *app_buf; /* the engine's buffer numbers in the app stage */
 	struct app_buf bufs[DET_BUF_MAX];
 	uint8_t have[DET_BUF_MAX]; /* 0 not fetched, 1 present, 2 absent */
 	char scratch[DET_BUF_MAX][16];
 };
 
 int
-detect_thread_new(struct detect_engine *e, struct detect_mem *mem, detect_alert_fn *fn, void *arg,
-                  struct detect_thread **out)
+detect_thread_new(struct detect_engine *e, struct sw_memcap *mem, struct detect_stats *st,
+                  detect_alert_fn *fn, void *arg, struct detect_thread **out)
 {
 	struct detect_thread *t;
 
@@ -101,7 +102,7 @@ detect_thread_new(struct detect_engine *e, struct detect_mem *mem, detect_alert_
 		return SW_E_NOMEM;
 	t->e = e;
 	t->mem = mem;
-	t->st = mem != NULL ? &mem->st : &t->own_st;
+	t->st = st != NULL ? st : &t->own_st;
 	t->fn = fn;
 	t->arg = arg;
 	if ((e->proto_scratch != NULL &&
@@ -146,19 +147,12 @@ detect_thread_stats(struct detect_thread *t)
 
 /* ---- per-flow state ------------------------------------------------------------------------ */
 
-/* Charges n bytes of per-flow state to the worker; false when the cap refuses them. */
+/* Charges n bytes of per-flow state to the worker (and to df); false when the cap refuses. */
 static bool
 mem_take(struct detect_thread *t, struct det_flow *df, size_t n)
 {
-	struct detect_mem *m = t->mem;
-
-	if (m == NULL)
-		return true;
-	if (m->memcap != 0 && sw_counter_get(&m->memuse) + n > m->memcap) {
-		sw_counter_add(&m->refused, 1);
+	if (!sw_memcap_take(t->mem, n))
 		return false;
-	}
-	sw_counter_add(&m->memuse, n);
 	if (df != NULL)
 		df->charged += n;
 	return true;
@@ -167,8 +161,8 @@ mem_take(struct detect_thread *t, struct det_flow *df, size_t n)
 static void
 mem_give(struct detect_thread *t, struct det_flow *df)
 {
-	if (t != NULL && t->mem != NULL && df->charged > 0)
-		atomic_fetch_sub_explicit(&t->mem->memuse, df->charged, memory_order_relaxed);
+	if (t != NULL)
+		sw_memcap_give(t->mem, df->charged);
 	df->charged = 0;
 }
 
@@ -187,11 +181,8 @@ dflow_reset(struct detect_thread *t, struct det_flow *df, uint64_t generation)
 		df->win[d].npending = 0;
 		df->win[d].overflow = false;
 	}
-	mem_give(t, df);
-	if (t != NULL && t->mem != NULL) {
-		sw_counter_add(&t->mem->memuse, bits);
-		df->charged = bits;
-	}
+	sw_memcap_give(t->mem, df->charged - bits); /* the windows; the struct stays charged */
+	df->charged = bits;
 	memset(df->bits, 0, ((df->nbits + 63) / 64) * sizeof(uint64_t));
 	df->generation = generation;
 	df->passed = false;
@@ -223,8 +214,7 @@ dflow_get(struct detect_thread *t, struct sw_flow *f, bool create)
 	if (!mem_take(t, NULL, size))
 		return NULL;
 	if ((df = calloc(1, size)) == NULL) {
-		if (t->mem != NULL)
-			atomic_fetch_sub_explicit(&t->mem->memuse, size, memory_order_relaxed);
+		sw_memcap_give(t->mem, size);
 		return NULL;
 	}
 	df->charged = size;
@@ -406,8 +396,8 @@ insp_buffer(struct insp *in, int buf, const uint8_t **p, size_t *len, uint64_t *
 	if (in->have[buf] == 0) {
 		struct app_buf b;
 
-		if (app_msg_buffer(in->msg, det_buffers[buf].app_name, &b, in->scratch[buf],
-		                   sizeof(in->scratch[buf])) == 0) {
+		if (app_msg_buffer_id(in->msg, in->app_buf[buf], &b, in->scratch[buf],
+		                      sizeof(in->scratch[buf])) == 0) {
 			in->bufs[buf] = b;
 			in->have[buf] = 1;
 		} else {
@@ -548,25 +538,6 @@ byte_test_ok(const struct det_byte *b, uint64_t v, uint64_t ref)
 	return (b->flags & DET_BYTE_NEGATED) ? !m : m;
 }
 
-static bool
-item_relative(const struct det_item *it)
-{
-	switch (it->kind) {
-	case DET_ITEM_CONTENT:
-		return (it->u.content.flags & (DET_C_DISTANCE | DET_C_WITHIN)) != 0;
-	case DET_ITEM_PCRE:
-		return (it->u.pcre.flags & DET_PCRE_RELATIVE) != 0;
-	case DET_ITEM_BYTE_TEST:
-	case DET_ITEM_BYTE_JUMP:
-	case DET_ITEM_BYTE_EXTRACT:
-		return (it->u.byte.flags & DET_BYTE_RELATIVE) != 0;
-	case DET_ITEM_ISDATAAT:
-		return (it->u.isdataat.flags & DET_ISDATAAT_RELATIVE) != 0;
-	default:
-		return false;
-	}
-}
-
 struct lmatch {
 	struct detect_thread *t;
 	const struct det_list *l;
@@ -591,7 +562,7 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 	switch (it->kind) {
 	case DET_ITEM_CONTENT: {
 		const struct det_content *c = &it->u.content;
-		bool nocase = (c->flags & DET_C_NOCASE) != 0, rel = item_relative(it);
+		bool nocase = (c->flags & DET_C_NOCASE) != 0, rel = det_item_relative(it);
 		int64_t from, to = (int64_t)m->len;
 
 		if (rel) {
@@ -645,7 +616,7 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 				return false;
 			return match_from(m, i + 1, prev, reached);
 		}
-		bool retry = i + 1 < l->n && item_relative(&l->items[i + 1]);
+		bool retry = i + 1 < l->n && det_item_relative(&l->items[i + 1]);
 		for (;;) {
 			int64_t at = find(m->buf, (size_t)from, (size_t)to, c->pat, c->len, nocase);
 			size_t end;
@@ -682,7 +653,7 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 			sw_counter_add(&m->t->st->pcre_limit, 1);
 		if (pc->flags & DET_PCRE_NEGATED)
 			return rc < 0 && match_from(m, i + 1, prev, reached);
-		bool retry = i + 1 < l->n && item_relative(&l->items[i + 1]);
+		bool retry = i + 1 < l->n && det_item_relative(&l->items[i + 1]);
 		for (;;) {
 			PCRE2_SIZE *ov;
 			size_t mstart, end;
@@ -1332,6 +1303,7 @@ detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg 
 	in.app_proto = app_proto;
 	in.ctx = DET_CTX_APP;
 	in.msg = msg;
+	in.app_buf = e->app_buf;
 	cand_start(t);
 	for (int b = 1; b < DET_BUF_MAX; b++) {
 		const uint8_t *p;

@@ -792,19 +792,30 @@ kw_uricontent(struct rp *p, const char *kw, char *v)
 	return rp_content_add(p, kw, v, DET_BUF_HTTP_URI);
 }
 
+/* Sets flag on the content before kw, once; conflict names the modifiers it cannot go with
+ * (conflict_msg says which). */
 static int
-kw_nocase(struct rp *p, const char *kw, char *v)
+rp_content_flag(struct rp *p, const char *kw, uint32_t flag, uint32_t conflict,
+                const char *conflict_msg)
 {
 	struct det_content *c;
 	int code = 0;
 
-	(void)v;
 	if ((c = rp_last_content(p, kw, &code)) == NULL)
 		return code;
-	if (c->flags & DET_C_NOCASE)
+	if (c->flags & flag)
 		return rp_fail(p, SW_E_INVAL, "%s: set twice on one content", kw);
-	c->flags |= DET_C_NOCASE;
+	if (c->flags & conflict)
+		return rp_fail(p, SW_E_INVAL, "%s: %s", kw, conflict_msg);
+	c->flags |= flag;
 	return 0;
+}
+
+static int
+kw_nocase(struct rp *p, const char *kw, char *v)
+{
+	(void)v;
+	return rp_content_flag(p, kw, DET_C_NOCASE, 0, NULL);
 }
 
 static int
@@ -884,34 +895,17 @@ kw_position(struct rp *p, const char *kw, char *v)
 static int
 kw_startswith(struct rp *p, const char *kw, char *v)
 {
-	struct det_content *c;
-	int code = 0;
-
 	(void)v;
-	if ((c = rp_last_content(p, kw, &code)) == NULL)
-		return code;
-	if (c->flags & DET_C_STARTSWITH)
-		return rp_fail(p, SW_E_INVAL, "%s: set twice on one content", kw);
-	if (c->flags & (DET_C_DEPTH | DET_C_OFFSET | DET_C_DISTANCE | DET_C_WITHIN))
-		return rp_fail(p, SW_E_INVAL,
-		               "%s: cannot be used with depth, offset, distance or within", kw);
-	c->flags |= DET_C_STARTSWITH;
-	return 0;
+	return rp_content_flag(p, kw, DET_C_STARTSWITH,
+	                       DET_C_DEPTH | DET_C_OFFSET | DET_C_DISTANCE | DET_C_WITHIN,
+	                       "cannot be used with depth, offset, distance or within");
 }
 
 static int
 kw_endswith(struct rp *p, const char *kw, char *v)
 {
-	struct det_content *c;
-	int code = 0;
-
 	(void)v;
-	if ((c = rp_last_content(p, kw, &code)) == NULL)
-		return code;
-	if (c->flags & DET_C_ENDSWITH)
-		return rp_fail(p, SW_E_INVAL, "%s: set twice on one content", kw);
-	c->flags |= DET_C_ENDSWITH;
-	return 0;
+	return rp_content_flag(p, kw, DET_C_ENDSWITH, 0, NULL);
 }
 
 static int
@@ -2263,23 +2257,6 @@ rp_options(struct rp *p, char *s)
 
 /* ---- after the options --------------------------------------------------------------------- */
 
-static bool
-rp_item_relative(const struct det_item *it)
-{
-	switch (it->kind) {
-	case DET_ITEM_PCRE:
-		return (it->u.pcre.flags & DET_PCRE_RELATIVE) != 0;
-	case DET_ITEM_BYTE_TEST:
-	case DET_ITEM_BYTE_JUMP:
-	case DET_ITEM_BYTE_EXTRACT:
-		return (it->u.byte.flags & DET_BYTE_RELATIVE) != 0;
-	case DET_ITEM_ISDATAAT:
-		return (it->u.isdataat.flags & DET_ISDATAAT_RELATIVE) != 0;
-	default:
-		return false;
-	}
-}
-
 static const char *
 rp_item_name(int kind)
 {
@@ -2447,7 +2424,8 @@ rp_finish(struct rp *p)
 			const struct det_item *it = &l->items[j];
 			const struct det_content *c = &it->u.content;
 
-			if (rp_item_relative(it) && !before)
+			/* distance/within on a first content count from the buffer's start */
+			if (it->kind != DET_ITEM_CONTENT && det_item_relative(it) && !before)
 				return rp_fail(p, SW_E_INVAL,
 				               "%s: relative but no previous match in %s",
 				               rp_item_name(it->kind), bi->name);

@@ -103,19 +103,24 @@ tcp_flags_hex(struct jw *w, const char *key, uint8_t flags)
 	jw_str(w, key, buf);
 }
 
-/* The addresses, ports, proto and community_id of a flow, client first. */
+/* The tuple of a flow oriented as dir: source first. */
 static void
-eve_flow_tuple(struct jw *w, const struct eve_ctx *ctx, const struct sw_flow *f)
+eve_flow_tuple_dir(struct jw *w, const struct eve_ctx *ctx, const struct sw_flow *f,
+		   enum flow_dir dir)
 {
+	const struct sw_addr *src = dir == FLOW_TO_SERVER ? &f->cli : &f->srv;
+	const struct sw_addr *dst = dir == FLOW_TO_SERVER ? &f->srv : &f->cli;
+	uint16_t sp = dir == FLOW_TO_SERVER ? f->cport : f->sport;
+	uint16_t dp = dir == FLOW_TO_SERVER ? f->sport : f->cport;
 	char a[64], cid[64], pn[8];
 
 	eve_vlan(w, f->vlan, f->vlan_count);
-	jw_str(w, "src_ip", sw_addr_str(&f->cli, f->family, a, sizeof(a)));
+	jw_str(w, "src_ip", sw_addr_str(src, f->family, a, sizeof(a)));
 	if (has_ports(f->proto))
-		jw_u64(w, "src_port", f->cport);
-	jw_str(w, "dest_ip", sw_addr_str(&f->srv, f->family, a, sizeof(a)));
+		jw_u64(w, "src_port", sp);
+	jw_str(w, "dest_ip", sw_addr_str(dst, f->family, a, sizeof(a)));
 	if (has_ports(f->proto))
-		jw_u64(w, "dest_port", f->sport);
+		jw_u64(w, "dest_port", dp);
 	jw_str(w, "proto", proto_name(f->proto, pn, sizeof(pn)));
 	if (f->proto == 1 || f->proto == 58) {
 		jw_u64(w, "icmp_type", f->icmp_type);
@@ -124,11 +129,39 @@ eve_flow_tuple(struct jw *w, const struct eve_ctx *ctx, const struct sw_flow *f)
 	if (flow_community_id_flow(ctx->cid_seed, f, cid, sizeof(cid)) == 0)
 		jw_str(w, "community_id", cid);
 	/* our parser's verdict first (it parsed the data), else nDPI's */
-	if (app_flow_proto(f) != NULL)
-		jw_str(w, "app_proto", app_flow_proto(f));
-	else
-		jw_str(w, "app_proto",
-		       dpi_flow_info(f) != NULL ? dpi_flow_info(f)->app_proto : "unknown");
+	jw_str(w, "app_proto", app_flow_name(f) != NULL ? app_flow_name(f) : "unknown");
+}
+
+/* The addresses, ports, proto and community_id of a flow, client first. */
+static void
+eve_flow_tuple(struct jw *w, const struct eve_ctx *ctx, const struct sw_flow *f)
+{
+	eve_flow_tuple_dir(w, ctx, f, FLOW_TO_SERVER);
+}
+
+/* The addresses, ports, proto and community_id of a packet, as far as it was decoded. */
+static void
+eve_packet_tuple(struct jw *w, const struct eve_ctx *ctx, const struct sw_packet *p)
+{
+	char a[64], cid[64], pn[8];
+	int ports = (p->flags & SW_PKT_L4) && has_ports(p->proto);
+
+	eve_vlan(w, p->vlan, p->vlan_count);
+	if (!(p->flags & SW_PKT_IP))
+		return;
+	jw_str(w, "src_ip", sw_addr_str(&p->src, p->family, a, sizeof(a)));
+	if (ports)
+		jw_u64(w, "src_port", p->sport);
+	jw_str(w, "dest_ip", sw_addr_str(&p->dst, p->family, a, sizeof(a)));
+	if (ports)
+		jw_u64(w, "dest_port", p->dport);
+	/* IPv6 knows its transport only after the extension headers */
+	if ((p->flags & SW_PKT_L4) || p->family == 4)
+		jw_str(w, "proto", proto_name(p->proto, pn, sizeof(pn)));
+	if ((p->flags & SW_PKT_L4) &&
+	    flow_community_id(ctx->cid_seed, p->family, &p->src, &p->dst, p->sport, p->dport,
+			      p->proto, cid, sizeof(cid)) == 0)
+		jw_str(w, "community_id", cid);
 }
 
 /* nDPI's view of the flow: protocol, category, confidence and risks. */
@@ -248,27 +281,10 @@ eve_format_anomaly(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_pa
 		   const char *layer_type, const char *event)
 {
 	struct jw w;
-	char a[64], cid[64], pn[8];
-	int ports = (p->flags & SW_PKT_L4) && has_ports(p->proto);
 
 	jw_init(&w, b);
 	eve_head(&w, ctx, p->ts, EVE_ANOMALY, p->source_idx, 0);
-	eve_vlan(&w, p->vlan, p->vlan_count);
-	if (p->flags & SW_PKT_IP) {
-		jw_str(&w, "src_ip", sw_addr_str(&p->src, p->family, a, sizeof(a)));
-		if (ports)
-			jw_u64(&w, "src_port", p->sport);
-		jw_str(&w, "dest_ip", sw_addr_str(&p->dst, p->family, a, sizeof(a)));
-		if (ports)
-			jw_u64(&w, "dest_port", p->dport);
-		/* IPv6 knows its transport only after the extension headers */
-		if ((p->flags & SW_PKT_L4) || p->family == 4)
-			jw_str(&w, "proto", proto_name(p->proto, pn, sizeof(pn)));
-		if ((p->flags & SW_PKT_L4) &&
-		    flow_community_id(ctx->cid_seed, p->family, &p->src, &p->dst, p->sport,
-				      p->dport, p->proto, cid, sizeof(cid)) == 0)
-			jw_str(&w, "community_id", cid);
-	}
+	eve_packet_tuple(&w, ctx, p);
 	jw_obj_begin(&w, "anomaly");
 	jw_str(&w, "type", layer_type);
 	if (strcmp(layer_type, "decode") == 0 && strncmp(event, "decoder.", 8) != 0) {
@@ -674,60 +690,6 @@ eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_
 	jw_finish(&w);
 }
 
-/* The tuple of a flow oriented as dir: source first. */
-static void
-eve_flow_tuple_dir(struct jw *w, const struct eve_ctx *ctx, const struct sw_flow *f,
-		   enum flow_dir dir)
-{
-	const struct sw_addr *src = dir == FLOW_TO_SERVER ? &f->cli : &f->srv;
-	const struct sw_addr *dst = dir == FLOW_TO_SERVER ? &f->srv : &f->cli;
-	uint16_t sp = dir == FLOW_TO_SERVER ? f->cport : f->sport;
-	uint16_t dp = dir == FLOW_TO_SERVER ? f->sport : f->cport;
-	char a[64], cid[64], pn[8];
-
-	eve_vlan(w, f->vlan, f->vlan_count);
-	jw_str(w, "src_ip", sw_addr_str(src, f->family, a, sizeof(a)));
-	if (has_ports(f->proto))
-		jw_u64(w, "src_port", sp);
-	jw_str(w, "dest_ip", sw_addr_str(dst, f->family, a, sizeof(a)));
-	if (has_ports(f->proto))
-		jw_u64(w, "dest_port", dp);
-	jw_str(w, "proto", proto_name(f->proto, pn, sizeof(pn)));
-	if (f->proto == 1 || f->proto == 58) {
-		jw_u64(w, "icmp_type", f->icmp_type);
-		jw_u64(w, "icmp_code", f->icmp_code);
-	}
-	if (flow_community_id_flow(ctx->cid_seed, f, cid, sizeof(cid)) == 0)
-		jw_str(w, "community_id", cid);
-	if (app_flow_proto(f) != NULL)
-		jw_str(w, "app_proto", app_flow_proto(f));
-	else
-		jw_str(w, "app_proto",
-		       dpi_flow_info(f) != NULL ? dpi_flow_info(f)->app_proto : "unknown");
-}
-
-static void
-eve_packet_tuple(struct jw *w, const struct eve_ctx *ctx, const struct sw_packet *p)
-{
-	char a[64], cid[64], pn[8];
-	int ports = (p->flags & SW_PKT_L4) && has_ports(p->proto);
-
-	eve_vlan(w, p->vlan, p->vlan_count);
-	if (!(p->flags & SW_PKT_IP))
-		return;
-	jw_str(w, "src_ip", sw_addr_str(&p->src, p->family, a, sizeof(a)));
-	if (ports)
-		jw_u64(w, "src_port", p->sport);
-	jw_str(w, "dest_ip", sw_addr_str(&p->dst, p->family, a, sizeof(a)));
-	if (ports)
-		jw_u64(w, "dest_port", p->dport);
-	if ((p->flags & SW_PKT_L4) || p->family == 4)
-		jw_str(w, "proto", proto_name(p->proto, pn, sizeof(pn)));
-	if ((p->flags & SW_PKT_L4) &&
-	    flow_community_id(ctx->cid_seed, p->family, &p->src, &p->dst, p->sport, p->dport,
-			      p->proto, cid, sizeof(cid)) == 0)
-		jw_str(w, "community_id", cid);
-}
 
 /* The flow so far, as in Suricata's alerts ("flow" object): packets and bytes each way, start. */
 static void
@@ -836,12 +798,8 @@ eve_format_rule_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw
 		eve_packet_tuple(&w, ctx, p);
 	else
 		eve_flow_tuple_dir(&w, ctx, f, dir);
-	if (p != NULL && f != NULL) {
-		if (app_flow_proto(f) != NULL)
-			jw_str(&w, "app_proto", app_flow_proto(f));
-		else if (dpi_flow_info(f) != NULL)
-			jw_str(&w, "app_proto", dpi_flow_info(f)->app_proto);
-	}
+	if (p != NULL && f != NULL && app_flow_name(f) != NULL)
+		jw_str(&w, "app_proto", app_flow_name(f));
 	if (f != NULL)
 		jw_str(&w, "direction", dir == FLOW_TO_SERVER ? "to_server" : "to_client");
 	if (msg != NULL && msg->kind == APP_MSG_HTTP)

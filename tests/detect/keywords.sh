@@ -56,19 +56,6 @@ if pending:
 PYEOF
 }
 
-# EVE file -> "SID COUNT" lines
-count_alerts() {
-	"$PY" -c 'import collections, json, sys
-c = collections.Counter()
-for l in open(sys.argv[1]):
-    l = l.strip()
-    if l.startswith("{"):
-        e = json.loads(l)
-        if e.get("event_type") == "alert":
-            c[e["alert"]["signature_id"]] += 1
-for sid, n in sorted(c.items()):
-    print(sid, n)' "$1"
-}
 
 run_file() { # path
 	local f=$1 name n=0 w pcap sets=() extra_workers= rc
@@ -109,7 +96,7 @@ run_file() { # path
 				not_ok "$name: spanwatch failed on $pcap (workers $w)"
 				diag <"$out.w$w.err"
 			fi
-			count_alerts "$out.w$w.json" >"$out.w$w.counts"
+			alert_counts "$out.w$w.json" >"$out.w$w.counts"
 		done
 		while read -r line sid p want; do
 			[ "$p" = "$pcap" ] || continue

@@ -41,18 +41,6 @@ declare -A want=(
 order=(http.pcap http6.pcap dns.pcap tls.pcap vlan.pcap ipv6-ext.pcap icmp.pcap malformed.pcap
 	truncated-file.pcap proto-ssh.pcap proto-ftp.pcap http-wget.pcap http-python.pcap)
 
-count_alerts() { # EVE file -> "SID COUNT" lines
-	"$PY" -c 'import collections, json, sys
-c = collections.Counter()
-for l in open(sys.argv[1]):
-    l = l.strip()
-    if l.startswith("{"):
-        e = json.loads(l)
-        if e.get("event_type") == "alert":
-            c[e["alert"]["signature_id"]] += 1
-for sid, n in sorted(c.items()):
-    print(sid, n)' "$1"
-}
 
 if [ ! -x "$SPANWATCH" ]; then
 	skip "no $SPANWATCH (build it first)"
@@ -77,7 +65,7 @@ for pcap in "${order[@]}"; do
 			# truncated-file.pcap ends in the middle of a record: spanwatch says so
 			[ "$pcap" = truncated-file.pcap ] || { not_ok "$pcap: spanwatch failed (workers $w)"; diag <"$out.err"; }
 		fi
-		count_alerts "$out.json" >"$out.counts"
+		alert_counts "$out.json" >"$out.counts"
 	done
 	printf '%s %s\n' ${want[$pcap]} | sed '/^ *$/d' | sort >"$tmp/want"
 	sort "$tmp/$pcap.1.counts" >"$tmp/got"

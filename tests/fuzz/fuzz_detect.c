@@ -49,7 +49,7 @@ fuzz_detect_one(const uint8_t *data, size_t size)
 	struct detect_conf conf;
 	struct detect_engine *e = NULL;
 	struct detect_thread *t = NULL;
-	struct detect_mem mem;
+	struct sw_memcap mem;
 	struct sw_flow f;
 	struct sw_packet p;
 	struct app_http_txn tx;
@@ -78,7 +78,7 @@ fuzz_detect_one(const uint8_t *data, size_t size)
 	conf.backtrack_limit = 100;
 	memset(&mem, 0, sizeof(mem));
 	if (detect_engine_new(&conf, 1, &e) != 0 ||
-	    detect_thread_new(e, &mem, fz_alert, NULL, &t) != 0)
+	    detect_thread_new(e, &mem, NULL, fz_alert, NULL, &t) != 0)
 		goto out;
 
 	memset(&f, 0, sizeof(f));

@@ -52,7 +52,7 @@ struct eng {
 };
 
 static struct detect_conf conf;
-static struct detect_mem mem;
+static struct sw_memcap mem;
 static char *files[1];
 
 /* Loads rules (text) into an engine and a thread; cache: use the cache directory. */
@@ -78,7 +78,7 @@ load(struct eng *g, const char *rules, bool cache)
 	memset(g, 0, sizeof(*g));
 	if (detect_engine_new(&conf, 1, &g->e) != 0)
 		return -1;
-	if (detect_thread_new(g->e, &mem, on_alert, NULL, &g->t) != 0)
+	if (detect_thread_new(g->e, &mem, NULL, on_alert, NULL, &g->t) != 0)
 		return -1;
 	nalerts = 0;
 	return 0;
