@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app/app_int.h"
 
@@ -281,129 +282,153 @@ app_flow_proto(const struct sw_flow *f)
 const char *
 app_proto_name(int id)
 {
-	static const char *const names[APP_PROTO_MAX] = {"none", "dns", "tls", "http"};
-
-	return id >= 0 && id < APP_PROTO_MAX ? names[id] : "unknown";
+	if (id == APP_NONE)
+		return "none";
+	for (size_t i = 0; parsers[i] != NULL; i++)
+		if (parsers[i]->id == id)
+			return parsers[i]->name;
+	return "unknown";
 }
 
-/* ---- named buffers ------------------------------------------------------------------------ */
-
-enum buf_id {
-	B_HTTP_URI, B_HTTP_URI_RAW, B_HTTP_HOST, B_HTTP_METHOD, B_HTTP_UA, B_HTTP_HEADER,
-	B_HTTP_RESP_HEADER, B_HTTP_COOKIE, B_HTTP_CTYPE, B_HTTP_REQ_BODY, B_HTTP_STAT_CODE,
-	B_HTTP_STAT_MSG, B_HTTP_PROTOCOL, B_HTTP_RESP_BODY, B_FILE_DATA, B_DNS_QUERY, B_TLS_SNI,
-	B_TLS_SUBJECT, B_TLS_ISSUER, B_TLS_SERIAL, B_TLS_FP, B_JA3, B_JA3_STR, B_JA3S, B_JA3S_STR,
-	B_FILE_NAME, B_FILE_MD5, B_FILE_SHA1, B_FILE_SHA256, B_MAX
-};
-
-static const char *const buffer_names[B_MAX + 1] = {
-	"http.uri", "http.uri.raw", "http.host", "http.method", "http.user_agent", "http.header",
-	"http.response_header", "http.cookie", "http.content_type", "http.request_body",
-	"http.stat_code", "http.stat_msg", "http.protocol", "http.response_body", "file.data",
-	"dns.query", "tls.sni", "tls.cert_subject", "tls.cert_issuer", "tls.cert_serial",
-	"tls.cert_fingerprint", "ja3.hash", "ja3.string", "ja3s.hash", "ja3s.string", "file.name",
-	"file.md5", "file.sha1", "file.sha256", NULL,
-};
-
-const char *const *
-app_buffer_names(void)
+bool
+app_proto_has_datagrams(int id)
 {
-	return buffer_names;
+	for (size_t i = 0; parsers[i] != NULL; i++)
+		if (parsers[i]->id == id)
+			return parsers[i]->datagram != NULL;
+	return false;
 }
 
-static struct app_buf
-text_buf(const char *s)
-{
-	struct app_buf b = {(const uint8_t *)s, strlen(s)};
+/* ---- protocol descriptors ---------------------------------------------------------------- */
 
-	return b;
+/* By enum app_msg_kind; the order numbers the buffers. */
+static const struct app_msg_desc *const descs[APP_MSG_KIND_MAX] = {
+	[APP_MSG_DNS] = &app_desc_dns,
+	[APP_MSG_TLS] = &app_desc_tls,
+	[APP_MSG_HTTP] = &app_desc_http,
+	[APP_MSG_FILE] = &app_desc_file,
+};
+
+const struct app_msg_desc *
+app_msg_desc(int kind)
+{
+	return kind >= 0 && kind < APP_MSG_KIND_MAX ? descs[kind] : NULL;
 }
 
 int
-app_buffer_id(const char *name)
+app_buffer_count(void)
 {
-	for (int id = 0; id < B_MAX; id++)
-		if (strcmp(buffer_names[id], name) == 0)
-			return id;
-	return SW_E_INVAL;
+	int n = 0;
+
+	for (int k = 0; k < APP_MSG_KIND_MAX; k++)
+		n += (int)descs[k]->nbuffers;
+	return n;
+}
+
+const struct app_buffer_desc *
+app_buffer_desc(int id, int *kind)
+{
+	if (id < 0)
+		return NULL;
+	for (int k = 0; k < APP_MSG_KIND_MAX; k++) {
+		if ((size_t)id < descs[k]->nbuffers) {
+			if (kind != NULL)
+				*kind = k;
+			return &descs[k]->buffers[id];
+		}
+		id -= (int)descs[k]->nbuffers;
+	}
+	return NULL;
+}
+
+static bool
+name_in(const char *const *list, const char *name)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strcasecmp(*list, name) == 0)
+			return true;
+	return false;
+}
+
+/* The first buffer, from kind first (-1: none first), named name (or, with modifier, whose
+ * modifiers name it); SW_E_NOTFOUND. */
+static int
+buffer_lookup(const char *name, bool modifier, int first_kind)
+{
+	for (int pass = first_kind < 0 ? 1 : 0; pass < 2; pass++) {
+		int id = 0;
+
+		for (int k = 0; k < APP_MSG_KIND_MAX; k++) {
+			const struct app_msg_desc *d = descs[k];
+
+			for (size_t i = 0; i < d->nbuffers; i++, id++) {
+				const struct app_buffer_desc *b = &d->buffers[i];
+
+				if (pass == 0 && k != first_kind)
+					continue;
+				if (modifier ? name_in(b->modifiers, name)
+					     : strcasecmp(b->name, name) == 0 || name_in(b->aliases, name))
+					return id;
+			}
+		}
+	}
+	return SW_E_NOTFOUND;
 }
 
 int
-app_msg_buffer(const struct app_msg *msg, const char *name, struct app_buf *out, char *scratch,
-	       size_t scratch_size)
+app_buffer_find(const char *name)
 {
-	return app_msg_buffer_id(msg, app_buffer_id(name), out, scratch, scratch_size);
+	return buffer_lookup(name, false, -1);
+}
+
+int
+app_buffer_find_modifier(const char *name)
+{
+	return buffer_lookup(name, true, -1);
 }
 
 int
 app_msg_buffer_id(const struct app_msg *msg, int id, struct app_buf *out, char *scratch,
 		  size_t scratch_size)
 {
-	struct app_buf b = {NULL, 0};
+	const struct app_buffer_desc *b;
+	struct app_buf v = {NULL, 0};
+	int kind;
 
-	if (id < 0 || id >= B_MAX)
+	if ((b = app_buffer_desc(id, &kind)) == NULL)
 		return SW_E_INVAL;
-	if (msg->kind == APP_MSG_HTTP) {
-		const struct app_http_txn *t = msg->u.http;
-
-		switch (id) {
-		case B_HTTP_URI: b = t->uri; break;
-		case B_HTTP_URI_RAW: b = t->uri_raw; break;
-		case B_HTTP_HOST: b = t->host; break;
-		case B_HTTP_METHOD: b = t->method; break;
-		case B_HTTP_UA: b = t->user_agent; break;
-		case B_HTTP_HEADER: b = t->req_headers_raw; break;
-		case B_HTTP_RESP_HEADER: b = t->resp_headers_raw; break;
-		case B_HTTP_COOKIE: b = t->cookie; break;
-		case B_HTTP_CTYPE: b = t->content_type; break;
-		case B_HTTP_REQ_BODY: b = t->req_body; break;
-		case B_HTTP_STAT_MSG: b = t->status_msg; break;
-		case B_HTTP_PROTOCOL: b = t->protocol; break;
-		case B_HTTP_RESP_BODY:
-		case B_FILE_DATA: b = t->resp_body; break;
-		case B_HTTP_STAT_CODE:
-			if (t->status != 0 && scratch_size >= 4) {
-				snprintf(scratch, scratch_size, "%d", t->status);
-				b = text_buf(scratch);
-			}
-			break;
-		default: break;
-		}
-	} else if (msg->kind == APP_MSG_DNS) {
-		if (id == B_DNS_QUERY && msg->u.dns->nquestions > 0)
-			b = msg->u.dns->qname;
-	} else if (msg->kind == APP_MSG_TLS) {
-		const struct app_tls_msg *t = msg->u.tls;
-
-		switch (id) {
-		case B_TLS_SNI: b = t->sni; break;
-		case B_TLS_SUBJECT: b = t->cert_subject; break;
-		case B_TLS_ISSUER: b = t->cert_issuer; break;
-		case B_TLS_SERIAL: b = t->cert_serial; break;
-		case B_TLS_FP: b = text_buf(t->cert_fingerprint); break;
-		case B_JA3: b = text_buf(t->ja3_hash); break;
-		case B_JA3_STR: b = t->ja3; break;
-		case B_JA3S: b = text_buf(t->ja3s_hash); break;
-		case B_JA3S_STR: b = t->ja3s; break;
-		default: break;
-		}
-	} else if (msg->kind == APP_MSG_FILE) {
-		const struct app_file *fi = msg->u.file;
-
-		switch (id) {
-		case B_FILE_NAME: b = fi->name; break;
-		case B_FILE_MD5: b = text_buf(fi->md5); break;
-		case B_FILE_SHA1: b = text_buf(fi->sha1); break;
-		case B_FILE_SHA256: b = text_buf(fi->sha256); break;
-		case B_FILE_DATA:
-			if (fi->txn != NULL)
-				b = fi->dir == FLOW_TO_SERVER ? fi->txn->req_body : fi->txn->resp_body;
-			break;
-		default: break;
-		}
-	}
-	if (b.len == 0)
+	if ((int)msg->kind != kind || b->get(msg, &v, scratch, scratch_size) != 0 || v.len == 0)
 		return SW_E_NOTFOUND;
-	*out = b;
+	*out = v;
 	return 0;
 }
+
+int
+app_msg_buffer(const struct app_msg *msg, const char *name, struct app_buf *out, char *scratch,
+	       size_t scratch_size)
+{
+	int id = buffer_lookup(name, false, (int)msg->kind);
+
+	if (id < 0)
+		return SW_E_INVAL;
+	return app_msg_buffer_id(msg, id, out, scratch, scratch_size);
+}
+
+void
+app_msg_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
+{
+	const struct app_msg_desc *d = app_msg_desc((int)msg->kind);
+
+	if (d != NULL)
+		d->eve(w, msg, in_alert);
+}
+
+void
+app_msg_observables(const struct app_msg *msg, app_observable_fn *fn, void *arg)
+{
+	const struct app_msg_desc *d = app_msg_desc((int)msg->kind);
+
+	if (d != NULL && d->observables != NULL)
+		d->observables(msg, fn, arg);
+}
+

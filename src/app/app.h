@@ -142,10 +142,11 @@ enum app_msg_kind {
 			    1.3 encrypted data), or at flow end */
 	APP_MSG_HTTP = 2, /* one HTTP transaction */
 	APP_MSG_FILE = 3, /* one file (a body) of an HTTP transaction, after that transaction */
+	APP_MSG_KIND_MAX
 };
 
 struct app_msg {
-	int kind; /* enum app_msg_kind */
+	enum app_msg_kind kind;
 	enum flow_dir dir;
 	sw_time_t ts;
 	union {
@@ -213,30 +214,104 @@ struct app_stats {
 };
 
 const char *app_proto_name(int id);
+/* Whether the parser of protocol id reads datagrams (UDP) as well as streams. */
+bool app_proto_has_datagrams(int id);
 
-/* ---- named buffers for detection ---------------------------------------------------------- */
+/* ---- protocol descriptors ----------------------------------------------------------------- */
 
 /*
- * The fields of a message under the buffer names rules and indicators use: http.uri,
- * http.uri.raw, http.host, http.method, http.user_agent, http.header (the request header block),
- * http.response_header, http.cookie, http.content_type, http.request_body, http.stat_code,
- * http.stat_msg, http.protocol, http.response_body and file.data (the kept body), dns.query,
- * tls.sni, tls.cert_subject, tls.cert_issuer, tls.cert_serial, tls.cert_fingerprint, ja3.hash,
- * ja3.string, ja3s.hash, ja3s.string, file.name, file.md5, file.sha1, file.sha256.
- * Writes the buffer to *out (borrowed from msg, or from scratch for the few built as text, such
- * as http.stat_code) and returns 0; SW_E_NOTFOUND when msg has no such buffer (wrong message
- * kind, or the field is empty), SW_E_INVAL for an unknown name.
+ * Each kind of message has one descriptor, next to its parser (app_dns.c, app_tls.c,
+ * app_http.c): its EVE event type and formatter, the named buffers rules read, and the
+ * observables indicators are checked against. The later stages work through the descriptors
+ * only: detect/ numbers its buffers from them when it loads rules, output/ formats app events
+ * and the app object of alerts with them, cti/ matches observables in one loop. Adding a
+ * message kind is: its parser file, its descriptor, its entry in enum app_msg_kind and in
+ * app.c's table of descriptors, and its tests.
  */
+
+/* What an indicator can be checked against. */
+enum app_obs_type {
+	APP_OBS_IP = 0,     /* value: 4 or 16 address bytes (family says which) */
+	APP_OBS_DOMAIN = 1, /* a host name, lower-case, no trailing dot */
+	APP_OBS_URL = 2,    /* "http://host[:port]/path?query" as the client asked for it */
+	APP_OBS_MD5 = 3,    /* lower-case hex */
+	APP_OBS_SHA1 = 4,
+	APP_OBS_SHA256 = 5,
+	APP_OBS_JA3 = 6,
+	APP_OBS_MAX
+};
+
+/* One value of a message an indicator may match; borrowed for the duration of the callback. */
+struct app_observable {
+	enum app_obs_type type;
+	const char *where;    /* the field it came from, as alerts name it: "dns.query" */
+	enum flow_dir dir;    /* the direction of the data that carried it */
+	const uint8_t *value; /* text, or address bytes for APP_OBS_IP */
+	size_t len;
+	uint8_t family; /* APP_OBS_IP: 4 or 6 */
+};
+
+typedef void app_observable_fn(void *arg, const struct app_observable *o);
+
+/* One named buffer of a message kind. */
+struct app_buffer_desc {
+	const char *name;             /* Suricata's sticky-buffer name: "http.uri" */
+	const char *const *aliases;   /* other sticky-buffer names ("http_uri"); NULL-terminated */
+	const char *const *modifiers; /* old content modifiers that move the content before them
+					 into this buffer ("uricontent"); NULL-terminated */
+	int dir; /* where the field is seen: FLOW_TO_SERVER, FLOW_TO_CLIENT, or -1 both */
+	/* Writes the buffer to *out (borrowed from m, or built in scratch) and returns 0, or
+	 * SW_E_NOTFOUND when m does not have it (or it is empty). */
+	int (*get)(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size);
+};
+
+struct jw;
+
+struct app_msg_desc {
+	enum app_msg_kind kind;
+	const char *name; /* the EVE event type and its object in alerts: "dns", "fileinfo" */
+	int proto;        /* enum app_proto_id of the parser that emits it */
+	bool one_way;     /* a message has one direction (a DNS message, a file); else it is a
+			     transaction and its buffers are seen in both */
+	const struct app_buffer_desc *buffers;
+	size_t nbuffers;
+	/* Writes m's fields into an event under way: top-level fields first (an HTTP
+	 * transaction's tx_id), then its object(s). in_alert leaves out what only the message's
+	 * own event carries (HTTP headers are kept; a file's http object has no headers). */
+	void (*eve)(struct jw *w, const struct app_msg *m, bool in_alert);
+	/* Calls fn for every value of m indicators are checked against. */
+	void (*observables)(const struct app_msg *m, app_observable_fn *fn, void *arg);
+};
+
+/* The descriptor of a kind (enum app_msg_kind); NULL for a value out of range. */
+const struct app_msg_desc *app_msg_desc(int kind);
+
+/*
+ * Every buffer of every kind has a number, 0 .. app_buffer_count() - 1, the same for the whole
+ * run (the order of app.c's table): callers look names up once (when rules load) and use the
+ * number on the packet path.
+ */
+int app_buffer_count(void);
+/* The buffer with number id and the kind of message it belongs to; NULL when out of range. */
+const struct app_buffer_desc *app_buffer_desc(int id, int *kind);
+/* The number of a buffer by name or alias (case-insensitive), or SW_E_NOTFOUND. */
+int app_buffer_find(const char *name);
+/* The number of the buffer an old content modifier names ("http_uri"), or SW_E_NOTFOUND. */
+int app_buffer_find_modifier(const char *name);
+
+/* Buffer id of msg into *out: 0; SW_E_NOTFOUND when msg has no such buffer (another kind of
+ * message, or the field is empty); SW_E_INVAL for an id out of range. scratch holds buffers
+ * built as text (http.stat_code). */
+int app_msg_buffer_id(const struct app_msg *msg, int id, struct app_buf *out, char *scratch,
+		      size_t scratch_size);
+/* The same by name, for tests and tools. */
 int app_msg_buffer(const struct app_msg *msg, const char *name, struct app_buf *out,
 		   char *scratch, size_t scratch_size);
 
-/* The same by the buffer's number (app_buffer_id), for callers that look the names up once. */
-int app_buffer_id(const char *name); /* its index in app_buffer_names(), or SW_E_INVAL */
-int app_msg_buffer_id(const struct app_msg *msg, int id, struct app_buf *out, char *scratch,
-		      size_t scratch_size);
-
-/* The NULL-terminated list of buffer names app_msg_buffer() knows. */
-const char *const *app_buffer_names(void);
+/* Writes msg's event object(s) (app_msg_desc.eve). */
+void app_msg_eve(struct jw *w, const struct app_msg *msg, bool in_alert);
+/* Calls fn for msg's observables (app_msg_desc.observables). */
+void app_msg_observables(const struct app_msg *msg, app_observable_fn *fn, void *arg);
 
 /* ---- configuration ------------------------------------------------------------------------ */
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/app.h"
+#include "app/app_int.h"
 
 /*
  * A message (RFC 1035 4.1):
@@ -691,3 +691,141 @@ app_dns_rcode_name(uint8_t rcode, char *buf, size_t size)
 		return names[rcode];
 	return dns_num_name("RCODE", rcode, buf, size);
 }
+
+/* ---- descriptor: the dns event, buffers and observables --------------------------------- */
+
+static void
+dns_eve_rr(struct jw *w, const struct app_dns_rr *rr)
+{
+	char t[16];
+
+	jw_obj_begin(w, NULL);
+	jw_strn(w, "rrname", rr->name.p, rr->name.len);
+	jw_str(w, "rrtype", app_dns_type_name(rr->type, t, sizeof(t)));
+	jw_u64(w, "ttl", rr->ttl);
+	if (rr->data.len > 0 || rr->type == DNS_T_A || rr->type == DNS_T_AAAA)
+		jw_strn(w, "rdata", rr->data.p, rr->data.len);
+	if (rr->type == DNS_T_MX)
+		jw_u64(w, "preference", rr->mx_pref);
+	if (rr->type == DNS_T_SRV) {
+		jw_u64(w, "priority", rr->srv_prio);
+		jw_u64(w, "weight", rr->srv_weight);
+		jw_u64(w, "port", rr->srv_port);
+	}
+	jw_obj_end(w);
+}
+
+/* Suricata's eve dns version 2 layout: one event per query, one per answer message. */
+static void
+dns_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
+{
+	const struct app_dns_msg *m = msg->u.dns;
+	char t[16], flags[8];
+	uint16_t i;
+
+	(void)in_alert;
+	jw_obj_begin(w, "dns");
+	jw_u64(w, "version", 2);
+	jw_str(w, "type", m->response ? "answer" : "query");
+	jw_u64(w, "id", m->id);
+	snprintf(flags, sizeof(flags), "%04x",
+		 (unsigned)((m->response ? 0x8000 : 0) | (m->opcode & 0xf) << 11 |
+			    (m->aa ? 0x400 : 0) | (m->tc ? 0x200 : 0) | (m->rd ? 0x100 : 0) |
+			    (m->ra ? 0x80 : 0) | (m->rcode & 0xf)));
+	jw_str(w, "flags", flags);
+	if (m->response)
+		jw_bool(w, "qr", true);
+	if (m->aa)
+		jw_bool(w, "aa", true);
+	if (m->tc)
+		jw_bool(w, "tc", true);
+	if (m->rd)
+		jw_bool(w, "rd", true);
+	if (m->ra)
+		jw_bool(w, "ra", true);
+	jw_u64(w, "opcode", m->opcode);
+	if (m->nquestions > 0) {
+		jw_strn(w, "rrname", m->qname.p, m->qname.len);
+		jw_str(w, "rrtype", app_dns_type_name(m->qtype, t, sizeof(t)));
+	}
+	if (m->response) {
+		jw_str(w, "rcode", app_dns_rcode_name(m->rcode, t, sizeof(t)));
+		if (m->nanswers > 0) {
+			jw_arr_begin(w, "answers");
+			for (i = 0; i < m->nanswers; i++)
+				dns_eve_rr(w, &m->answers[i]);
+			jw_arr_end(w);
+		}
+		if (m->nauthorities > 0) {
+			jw_arr_begin(w, "authorities");
+			for (i = 0; i < m->nauthorities; i++)
+				dns_eve_rr(w, &m->authorities[i]);
+			jw_arr_end(w);
+		}
+	}
+	if (m->truncated_parse)
+		jw_bool(w, "parse_error", true);
+	jw_obj_end(w);
+}
+
+/* The query name; the addresses of A/AAAA answers and the names CNAME, NS, PTR, MX and SRV
+ * answers point at. */
+static void
+dns_observables(const struct app_msg *msg, app_observable_fn *fn, void *arg)
+{
+	const struct app_dns_msg *m = msg->u.dns;
+	struct app_observable o = {.dir = msg->dir};
+
+	if (m->nquestions > 0 && m->qname.len > 0) {
+		o.type = APP_OBS_DOMAIN, o.where = "dns.query";
+		o.value = m->qname.p, o.len = m->qname.len;
+		fn(arg, &o);
+	}
+	if (!m->response)
+		return;
+	o.where = "dns.answer";
+	for (uint16_t i = 0; i < m->nanswers; i++) {
+		const struct app_dns_rr *rr = &m->answers[i];
+
+		if (rr->addr_family != 0) {
+			o.type = APP_OBS_IP, o.family = rr->addr_family;
+			o.value = rr->addr, o.len = rr->addr_family == 4 ? 4 : 16;
+		} else if (rr->data.len > 0 &&
+			   (rr->type == DNS_T_CNAME || rr->type == DNS_T_NS || rr->type == DNS_T_PTR ||
+			    rr->type == DNS_T_MX || rr->type == DNS_T_SRV)) {
+			o.type = APP_OBS_DOMAIN, o.family = 0;
+			o.value = rr->data.p, o.len = rr->data.len;
+		} else {
+			continue;
+		}
+		fn(arg, &o);
+	}
+}
+
+static int
+dns_buf_query(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
+{
+	(void)scratch;
+	(void)size;
+	if (m->u.dns->nquestions == 0)
+		return SW_E_NOTFOUND;
+	*out = m->u.dns->qname;
+	return 0;
+}
+
+static const char *const dns_query_aliases[] = {"dns_query", NULL};
+
+static const struct app_buffer_desc dns_buffers[] = {
+    {"dns.query", dns_query_aliases, NULL, FLOW_TO_SERVER, dns_buf_query},
+};
+
+const struct app_msg_desc app_desc_dns = {
+    .kind = APP_MSG_DNS,
+    .name = "dns",
+    .proto = APP_DNS,
+    .one_way = true,
+    .buffers = dns_buffers,
+    .nbuffers = sizeof(dns_buffers) / sizeof(dns_buffers[0]),
+    .eve = dns_eve,
+    .observables = dns_observables,
+};

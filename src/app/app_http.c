@@ -42,7 +42,7 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
-#include "app/app.h"
+#include "app/app_int.h"
 #include "stream/stream.h"
 
 #define HTTP_HDR_MAX     16384     /* header block (start line included) per message */
@@ -1464,4 +1464,155 @@ const struct app_parser_ops app_parser_http = {
     .datagram = NULL,
     .flow_end = http_flow_end,
     .current = http_current,
+};
+
+/* ---- descriptor: the http event, buffers and observables -------------------------------- */
+
+static void
+http_eve_headers(struct jw *w, const char *key, const struct app_http_header *h, uint16_t n)
+{
+	uint16_t i;
+
+	if (n == 0)
+		return;
+	jw_arr_begin(w, key);
+	for (i = 0; i < n; i++) {
+		jw_obj_begin(w, NULL);
+		jw_strn(w, "name", h[i].name.p, h[i].name.len);
+		jw_strn(w, "value", h[i].value.p, h[i].value.len);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/* Suricata's http object: hostname, url, http_user_agent, http_content_type, http_method,
+ * protocol, status, length, and the headers. */
+void
+app_http_eve_txn(struct jw *w, const struct app_http_txn *t, bool headers)
+{
+	jw_obj_begin(w, "http");
+	if (t->host.len > 0)
+		jw_strn(w, "hostname", t->host.p, t->host.len);
+	if (t->port != 0)
+		jw_u64(w, "http_port", t->port);
+	jw_strn(w, "url", t->uri_raw.p, t->uri_raw.len);
+	if (t->uri.len > 0 && (t->uri.len != t->uri_raw.len ||
+			       memcmp(t->uri.p, t->uri_raw.p, t->uri.len) != 0))
+		jw_strn(w, "url_normalized", t->uri.p, t->uri.len);
+	if (t->user_agent.len > 0)
+		jw_strn(w, "http_user_agent", t->user_agent.p, t->user_agent.len);
+	if (t->content_type.len > 0)
+		jw_strn(w, "http_content_type", t->content_type.p, t->content_type.len);
+	if (t->referer.len > 0)
+		jw_strn(w, "http_refer", t->referer.p, t->referer.len);
+	jw_strn(w, "http_method", t->method.p, t->method.len);
+	if (t->protocol.len > 0)
+		jw_strn(w, "protocol", t->protocol.p, t->protocol.len);
+	if (t->status != 0)
+		jw_u64(w, "status", (uint64_t)t->status);
+	if (t->location.len > 0)
+		jw_strn(w, "redirect", t->location.p, t->location.len);
+	jw_u64(w, "length", t->resp_body_len);
+	if (t->req_body_len > 0)
+		jw_u64(w, "request_body_length", t->req_body_len);
+	if (headers) {
+		http_eve_headers(w, "request_headers", t->req_headers, t->n_req_headers);
+		http_eve_headers(w, "response_headers", t->resp_headers, t->n_resp_headers);
+	}
+	jw_obj_end(w);
+}
+
+static void
+http_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
+{
+	(void)in_alert;
+	jw_u64(w, "tx_id", msg->u.http->tx_id);
+	app_http_eve_txn(w, msg->u.http, true);
+}
+
+/* The host, and the full URL as the client asked for it: scheme, host, port, target. */
+static void
+http_observables(const struct app_msg *msg, app_observable_fn *fn, void *arg)
+{
+	const struct app_http_txn *t = msg->u.http;
+	struct app_observable o = {.dir = FLOW_TO_SERVER};
+	char url[4096];
+	int n;
+
+	if (t->host.len == 0)
+		return;
+	o.type = APP_OBS_DOMAIN, o.where = "http.host";
+	o.value = t->host.p, o.len = t->host.len;
+	fn(arg, &o);
+	if (t->uri_raw.len == 0 || t->uri_raw.p[0] != '/')
+		return;
+	if (t->port != 0 && t->port != 80)
+		n = snprintf(url, sizeof(url), "http://%.*s:%u%.*s", (int)t->host.len,
+			     (const char *)t->host.p, t->port, (int)t->uri_raw.len,
+			     (const char *)t->uri_raw.p);
+	else
+		n = snprintf(url, sizeof(url), "http://%.*s%.*s", (int)t->host.len,
+			     (const char *)t->host.p, (int)t->uri_raw.len, (const char *)t->uri_raw.p);
+	if (n <= 0 || (size_t)n >= sizeof(url))
+		return;
+	o.type = APP_OBS_URL, o.where = "http.url";
+	o.value = (const uint8_t *)url, o.len = (size_t)n;
+	fn(arg, &o);
+}
+
+static int
+http_buf_stat_code(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
+{
+	if (m->u.http->status == 0 || size < 4)
+		return SW_E_NOTFOUND;
+	snprintf(scratch, size, "%d", m->u.http->status);
+	*out = app_buf_text(scratch);
+	return 0;
+}
+
+APP_BUFFER_GETTER(http_buf_uri, struct app_http_txn, http, http->uri)
+APP_BUFFER_GETTER(http_buf_uri_raw, struct app_http_txn, http, http->uri_raw)
+APP_BUFFER_GETTER(http_buf_host, struct app_http_txn, http, http->host)
+APP_BUFFER_GETTER(http_buf_method, struct app_http_txn, http, http->method)
+APP_BUFFER_GETTER(http_buf_ua, struct app_http_txn, http, http->user_agent)
+APP_BUFFER_GETTER(http_buf_header, struct app_http_txn, http, http->req_headers_raw)
+APP_BUFFER_GETTER(http_buf_resp_header, struct app_http_txn, http, http->resp_headers_raw)
+APP_BUFFER_GETTER(http_buf_cookie, struct app_http_txn, http, http->cookie)
+APP_BUFFER_GETTER(http_buf_ctype, struct app_http_txn, http, http->content_type)
+APP_BUFFER_GETTER(http_buf_req_body, struct app_http_txn, http, http->req_body)
+APP_BUFFER_GETTER(http_buf_stat_msg, struct app_http_txn, http, http->status_msg)
+APP_BUFFER_GETTER(http_buf_protocol, struct app_http_txn, http, http->protocol)
+APP_BUFFER_GETTER(http_buf_resp_body, struct app_http_txn, http, http->resp_body)
+
+static const struct app_buffer_desc http_buffers[] = {
+    {"http.uri", NULL, APP_NAMES("http_uri", "uricontent"), FLOW_TO_SERVER, http_buf_uri},
+    {"http.uri.raw", NULL, APP_NAMES("http_raw_uri"), FLOW_TO_SERVER, http_buf_uri_raw},
+    {"http.host", NULL, APP_NAMES("http_host", "http_raw_host"), FLOW_TO_SERVER, http_buf_host},
+    {"http.method", NULL, APP_NAMES("http_method"), FLOW_TO_SERVER, http_buf_method},
+    {"http.user_agent", NULL, APP_NAMES("http_user_agent"), FLOW_TO_SERVER, http_buf_ua},
+    {"http.header", NULL, APP_NAMES("http_header", "http_raw_header"), FLOW_TO_SERVER,
+     http_buf_header},
+    {"http.response_header", NULL, NULL, FLOW_TO_CLIENT, http_buf_resp_header},
+    {"http.cookie", NULL, APP_NAMES("http_cookie"), FLOW_TO_SERVER, http_buf_cookie},
+    {"http.content_type", APP_NAMES("http_content_type"), NULL, FLOW_TO_CLIENT, http_buf_ctype},
+    {"http.request_body", APP_NAMES("http.client_body"), APP_NAMES("http_client_body"),
+     FLOW_TO_SERVER, http_buf_req_body},
+    {"http.stat_code", NULL, APP_NAMES("http_stat_code"), FLOW_TO_CLIENT, http_buf_stat_code},
+    {"http.stat_msg", NULL, APP_NAMES("http_stat_msg"), FLOW_TO_CLIENT, http_buf_stat_msg},
+    {"http.protocol", APP_NAMES("http_protocol"), NULL, FLOW_TO_SERVER, http_buf_protocol},
+    {"http.response_body", APP_NAMES("http.server_body"), APP_NAMES("http_server_body"),
+     FLOW_TO_CLIENT, http_buf_resp_body},
+    /* the body of a transaction's response; rules pick the body by their direction */
+    {"file.data", APP_NAMES("file_data"), NULL, -1, http_buf_resp_body},
+};
+
+const struct app_msg_desc app_desc_http = {
+    .kind = APP_MSG_HTTP,
+    .name = "http",
+    .proto = APP_HTTP,
+    .one_way = false,
+    .buffers = http_buffers,
+    .nbuffers = sizeof(http_buffers) / sizeof(http_buffers[0]),
+    .eve = http_eve,
+    .observables = http_observables,
 };

@@ -33,7 +33,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "app/app.h"
+#include "app/app_int.h"
 #include "stream/stream.h"
 
 #define TLS_REC_HANDSHAKE 22
@@ -836,4 +836,136 @@ const struct app_parser_ops app_parser_tls = {
     .stream = tls_stream,
     .datagram = NULL,
     .flow_end = tls_flow_end,
+};
+
+/* ---- descriptor: the tls event, buffers and observables --------------------------------- */
+
+static const char *
+tls_version_name(uint16_t v, char *buf, size_t size)
+{
+	switch (v) {
+	case 0x0300:
+		return "SSLv3";
+	case 0x0301:
+		return "TLS 1.0";
+	case 0x0302:
+		return "TLS 1.1";
+	case 0x0303:
+		return "TLS 1.2";
+	case 0x0304:
+		return "TLS 1.3";
+	default:
+		snprintf(buf, size, "0x%04x", v);
+		return buf;
+	}
+}
+
+static void
+tls_eve_time(struct jw *w, const char *key, sw_time_t t)
+{
+	char ts[64];
+
+	/* Suricata prints certificate validity without fraction or zone */
+	if (sw_time_format(t, ts, sizeof(ts)) > 19) {
+		ts[19] = '\0';
+		jw_str(w, key, ts);
+	}
+}
+
+static void
+tls_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
+{
+	const struct app_tls_msg *m = msg->u.tls;
+	char v[16];
+	uint8_t i;
+
+	(void)in_alert;
+	jw_obj_begin(w, "tls");
+	if (m->cert_subject.len > 0)
+		jw_strn(w, "subject", m->cert_subject.p, m->cert_subject.len);
+	if (m->cert_issuer.len > 0)
+		jw_strn(w, "issuerdn", m->cert_issuer.p, m->cert_issuer.len);
+	if (m->cert_serial.len > 0)
+		jw_strn(w, "serial", m->cert_serial.p, m->cert_serial.len);
+	if (m->cert_fingerprint[0] != '\0')
+		jw_str(w, "fingerprint", m->cert_fingerprint);
+	if (m->sni.len > 0)
+		jw_strn(w, "sni", m->sni.p, m->sni.len);
+	if (m->version != 0)
+		jw_str(w, "version", tls_version_name(m->version, v, sizeof(v)));
+	if (m->cert_not_before != 0)
+		tls_eve_time(w, "notbefore", m->cert_not_before);
+	if (m->cert_not_after != 0)
+		tls_eve_time(w, "notafter", m->cert_not_after);
+	if (m->ja3_hash[0] != '\0') {
+		jw_obj_begin(w, "ja3");
+		jw_str(w, "hash", m->ja3_hash);
+		jw_strn(w, "string", m->ja3.p, m->ja3.len);
+		jw_obj_end(w);
+	}
+	if (m->ja3s_hash[0] != '\0') {
+		jw_obj_begin(w, "ja3s");
+		jw_str(w, "hash", m->ja3s_hash);
+		jw_strn(w, "string", m->ja3s.p, m->ja3s.len);
+		jw_obj_end(w);
+	}
+	if (m->nalpn > 0) {
+		jw_arr_begin(w, m->server_hello ? "alpn_ts" : "alpn");
+		for (i = 0; i < m->nalpn && i < 8; i++)
+			jw_strn(w, NULL, m->alpn[i].p, m->alpn[i].len);
+		jw_arr_end(w);
+	}
+	jw_obj_end(w);
+}
+
+/* The SNI and the client's JA3. */
+static void
+tls_observables(const struct app_msg *msg, app_observable_fn *fn, void *arg)
+{
+	const struct app_tls_msg *m = msg->u.tls;
+	struct app_observable o = {.dir = msg->dir};
+
+	if (m->sni.len > 0) {
+		o.type = APP_OBS_DOMAIN, o.where = "tls.sni";
+		o.value = m->sni.p, o.len = m->sni.len;
+		fn(arg, &o);
+	}
+	if (m->ja3_hash[0] != '\0') {
+		o.type = APP_OBS_JA3, o.where = "tls.ja3", o.dir = FLOW_TO_SERVER;
+		o.value = (const uint8_t *)m->ja3_hash, o.len = strlen(m->ja3_hash);
+		fn(arg, &o);
+	}
+}
+
+APP_BUFFER_GETTER(tls_buf_sni, struct app_tls_msg, tls, tls->sni)
+APP_BUFFER_GETTER(tls_buf_subject, struct app_tls_msg, tls, tls->cert_subject)
+APP_BUFFER_GETTER(tls_buf_issuer, struct app_tls_msg, tls, tls->cert_issuer)
+APP_BUFFER_GETTER(tls_buf_serial, struct app_tls_msg, tls, tls->cert_serial)
+APP_BUFFER_GETTER(tls_buf_fp, struct app_tls_msg, tls, app_buf_text(tls->cert_fingerprint))
+APP_BUFFER_GETTER(tls_buf_ja3, struct app_tls_msg, tls, app_buf_text(tls->ja3_hash))
+APP_BUFFER_GETTER(tls_buf_ja3_str, struct app_tls_msg, tls, tls->ja3)
+APP_BUFFER_GETTER(tls_buf_ja3s, struct app_tls_msg, tls, app_buf_text(tls->ja3s_hash))
+APP_BUFFER_GETTER(tls_buf_ja3s_str, struct app_tls_msg, tls, tls->ja3s)
+
+static const struct app_buffer_desc tls_buffers[] = {
+    {"tls.sni", APP_NAMES("tls_sni"), NULL, FLOW_TO_SERVER, tls_buf_sni},
+    {"tls.cert_subject", APP_NAMES("tls_cert_subject"), NULL, FLOW_TO_CLIENT, tls_buf_subject},
+    {"tls.cert_issuer", APP_NAMES("tls_cert_issuer"), NULL, FLOW_TO_CLIENT, tls_buf_issuer},
+    {"tls.cert_serial", APP_NAMES("tls_cert_serial"), NULL, FLOW_TO_CLIENT, tls_buf_serial},
+    {"tls.cert_fingerprint", APP_NAMES("tls_cert_fingerprint"), NULL, FLOW_TO_CLIENT, tls_buf_fp},
+    {"ja3.hash", APP_NAMES("ja3_hash"), NULL, FLOW_TO_SERVER, tls_buf_ja3},
+    {"ja3.string", APP_NAMES("ja3_string"), NULL, FLOW_TO_SERVER, tls_buf_ja3_str},
+    {"ja3s.hash", APP_NAMES("ja3s_hash"), NULL, FLOW_TO_CLIENT, tls_buf_ja3s},
+    {"ja3s.string", APP_NAMES("ja3s_string"), NULL, FLOW_TO_CLIENT, tls_buf_ja3s_str},
+};
+
+const struct app_msg_desc app_desc_tls = {
+    .kind = APP_MSG_TLS,
+    .name = "tls",
+    .proto = APP_TLS,
+    .one_way = false,
+    .buffers = tls_buffers,
+    .nbuffers = sizeof(tls_buffers) / sizeof(tls_buffers[0]),
+    .eve = tls_eve,
+    .observables = tls_observables,
 };

@@ -362,6 +362,31 @@ sbuf_failed(const struct sbuf *b)
 	return b->failed;
 }
 
+/* ---- JSON writer -------------------------------------------------------------------------- */
+
+/* Writes JSON into an sbuf, placing commas itself. Nesting up to 32 levels. */
+struct jw {
+	struct sbuf *b;
+	uint32_t depth;
+	uint32_t nonempty; /* bit per level: something was written at this level */
+};
+
+void jw_init(struct jw *w, struct sbuf *b); /* resets b and opens the top object */
+void jw_finish(struct jw *w);                /* closes the top object, adds '\n' */
+void jw_obj_begin(struct jw *w, const char *key); /* key NULL inside arrays */
+void jw_obj_end(struct jw *w);
+void jw_arr_begin(struct jw *w, const char *key);
+void jw_arr_end(struct jw *w);
+void jw_str(struct jw *w, const char *key, const char *val);
+/* Bytes from the wire: escaped so the output is always valid UTF-8 JSON. */
+void jw_strn(struct jw *w, const char *key, const void *val, size_t len);
+void jw_u64(struct jw *w, const char *key, uint64_t val);
+void jw_i64(struct jw *w, const char *key, int64_t val);
+void jw_bool(struct jw *w, const char *key, bool val);
+void jw_double(struct jw *w, const char *key, double val);
+/* A time as "2026-11-25T10:00:01.123456+0000" (sw_time_format). */
+void jw_time(struct jw *w, const char *key, sw_time_t t);
+
 /* ---- single-producer/single-consumer ring ------------------------------------------------- */
 
 /*

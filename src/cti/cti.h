@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "flow/flow.h"
+#include "app/app.h"
 
 enum cti_type {
 	CTI_T_IPV4 = 0,   /* address or CIDR prefix */
@@ -61,6 +63,7 @@ struct cti_feed_conf {
 
 struct cti_conf {
 	bool enabled;
+	uint64_t memcap;         /* all workers' per-flow state (indicators alerted on) */
 	bool reload_watch;       /* reload when a feed file changes (inotify) */
 	uint32_t sid[CTI_T_MAX]; /* signature_id base per type */
 	struct cti_feed_conf *feeds;
@@ -172,6 +175,14 @@ const struct cti_hit *cti_store_match_digest(const struct cti_store *s, int type
 const struct cti_hit *cti_store_match_ja3(const struct cti_store *s, const char *hex, size_t len,
                                           sw_time_t now, struct cti_hit *out);
 
+/* An observable of an app message (app.h) by its type; NULL when nothing matches. */
+const struct cti_hit *cti_store_match_observable(const struct cti_store *s,
+                                                 const struct app_observable *o, sw_time_t now,
+                                                 struct cti_hit *out);
+
+/* The file hashes (APP_HASH_*) the store has indicators of: an MD5 feed turns MD5 hashing on. */
+unsigned cti_store_file_hashes(const struct cti_store *s);
+
 /* ---- normalization (also used by the wiring to build alert text) ------------------------- */
 
 #define CTI_URL_MAX 4096 /* longest URL stored or matched (normalized) */
@@ -236,5 +247,28 @@ void cti_reader_quiescent(struct cti_reader *r);
  * online again before its next cti_reader_store(). */
 void cti_reader_offline(struct cti_reader *r);
 void cti_reader_online(struct cti_reader *r);
+
+/* The reader's share of cti.memcap and its accounting (per-flow state, for stats); set memcap
+ * before the reader's first flow. */
+struct sw_memcap *cti_reader_mem(struct cti_reader *r);
+
+/* ---- indicators against traffic (cti_flow.c) ---------------------------------------------- */
+
+/*
+ * Called once per flow and indicator that matched: dir is the direction of the data that
+ * carried the value, matched_on the field ("flow.src_ip", "dns.query", "http.url", ...). hit is
+ * valid during the call. The calls come from the worker's thread, inside cti_flow_check_*().
+ */
+typedef void cti_alert_fn(void *arg, struct sw_flow *f, sw_time_t ts, enum flow_dir dir,
+                          const struct cti_hit *hit, const char *matched_on);
+
+/* Both addresses of flow f (call once, at its first packet). */
+void cti_flow_check_addrs(struct cti_reader *r, struct sw_flow *f, sw_time_t ts, cti_alert_fn *fn,
+                          void *arg);
+/* Every observable of msg (its descriptor says which), seen in flow f. */
+void cti_flow_check_msg(struct cti_reader *r, struct sw_flow *f, const struct app_msg *msg,
+                        cti_alert_fn *fn, void *arg);
+/* The flow ends: frees what it remembered; NULL-safe r (no accounting). */
+void cti_flow_free(struct cti_reader *r, struct sw_flow *f);
 
 #endif /* SW_CTI_H */

@@ -17,6 +17,7 @@
 struct cti_reader {
 	_Atomic uint64_t seen; /* the epoch at its last quiescent point; CTI_OFFLINE when idle */
 	struct cti_handle *h;
+	struct sw_memcap mem; /* per-flow state of this reader's worker */
 };
 
 struct cti_retired {
@@ -242,4 +243,10 @@ cti_reader_online(struct cti_reader *r)
 	 * the store published before the reclaimer's check */
 	atomic_store_explicit(&r->seen, atomic_load_explicit(&r->h->epoch, memory_order_seq_cst),
 	                      memory_order_seq_cst);
+}
+
+struct sw_memcap *
+cti_reader_mem(struct cti_reader *r)
+{
+	return &r->mem;
 }

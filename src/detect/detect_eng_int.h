@@ -68,7 +68,7 @@ struct det_th_entry {
 	bool fired;
 };
 
-#define DET_MSG_KINDS 4
+#define DET_MSG_KINDS APP_MSG_KIND_MAX
 
 struct detect_engine {
 	struct det_rinfo *rules;
@@ -85,7 +85,7 @@ struct detect_engine {
 	uint64_t generation; /* per-flow state made by another engine is reset */
 	uint32_t stream_window, backtrack_limit;
 	uint32_t stream_maxlen; /* the longest fast pattern of the stream database */
-	int app_buf[DET_BUF_MAX]; /* each buffer's number in the app stage (app_buffer_id) */
+	int app_buf[DET_BUF_MAX]; /* each buffer's number in the app stage (app_buffer_find) */
 	bool has_stream, has_packet, has_app;
 	struct det_classes classes;
 	struct det_vars vars;
@@ -98,17 +98,13 @@ struct detect_engine {
 	uint32_t th_size, th_used;
 };
 
-/* The app-layer message (enum app_msg_kind) that carries a buffer. */
+/* The app-layer message (enum app_msg_kind) that carries a buffer; -1 for none. */
 static inline int
 det_buffer_msg_kind(int buf)
 {
-	if (buf == DET_BUF_DNS_QUERY)
-		return APP_MSG_DNS;
-	if (buf >= DET_BUF_TLS_SNI && buf <= DET_BUF_JA3S_STRING)
-		return APP_MSG_TLS;
-	if (buf == DET_BUF_FILE_NAME)
-		return APP_MSG_FILE;
-	return APP_MSG_HTTP;
+	const struct det_buffer_info *bi = det_buffer(buf);
+
+	return bi != NULL ? bi->msg_kind : -1;
 }
 
 #endif

@@ -330,19 +330,17 @@ list_has_payload(const struct det_rule *r)
 	return false;
 }
 
+/* The message kind a rule on app_proto without buffers ("alert http ...") is inspected on:
+ * the first kind that protocol's parser emits; -1 when none. */
 static int
 app_msg_kind_of_proto(int app_proto)
 {
-	switch (app_proto) {
-	case APP_DNS:
-		return APP_MSG_DNS;
-	case APP_TLS:
-		return APP_MSG_TLS;
-	case APP_HTTP:
-		return APP_MSG_HTTP;
-	default:
+	if (app_proto == APP_NONE)
 		return -1;
-	}
+	for (int k = 0; k < APP_MSG_KIND_MAX; k++)
+		if (app_msg_desc(k)->proto == app_proto)
+			return k;
+	return -1;
 }
 
 /* Decides where a rule is inspected; 0, or SW_E_UNSUPP with the reason. */
@@ -366,13 +364,13 @@ classify(struct det_rinfo *ri, const char **why)
 			return SW_E_UNSUPP;
 		}
 		kind = k;
-		if (det_buffers[b].dir >= 0) {
-			if (dir >= 0 && det_buffers[b].dir != dir && kind != APP_MSG_HTTP) {
+		if (det_buffer(b)->dir >= 0) {
+			if (dir >= 0 && det_buffer(b)->dir != dir && app_msg_desc(kind)->one_way) {
 				*why = "buffers of both directions";
 				return SW_E_UNSUPP;
 			}
-			if (dir < 0 || det_buffers[b].dir == FLOW_TO_CLIENT)
-				dir = det_buffers[b].dir;
+			if (dir < 0 || det_buffer(b)->dir == FLOW_TO_CLIENT)
+				dir = det_buffer(b)->dir;
 		}
 	}
 	if (r->flow & DET_FLOW_TO_CLIENT)
@@ -416,7 +414,8 @@ classify(struct det_rinfo *ri, const char **why)
 		ri->packet_tcp = true;
 		return 0;
 	}
-	if (r->proto == 6 || (r->proto == 0 && r->app_proto != APP_NONE && r->app_proto != APP_DNS))
+	if (r->proto == 6 ||
+	    (r->proto == 0 && r->app_proto != APP_NONE && !app_proto_has_datagrams(r->app_proto)))
 		ri->ctx = DET_CTX_STREAM;
 	else if (r->proto == 0)
 		ri->ctx =
@@ -696,7 +695,7 @@ slot_compile(struct det_slot *s, const struct slot_build *sb, int slotno)
 		sw_err("detect: Hyperscan cannot compile the patterns of %s: %s",
 		       slotno == DET_SLOT_PACKET   ? "the packet payload"
 		       : slotno == DET_SLOT_STREAM ? "the stream"
-		                                   : det_buffers[slotno - DET_SLOT_APP0 + 1].name,
+		                                   : det_buffer(slotno - DET_SLOT_APP0 + 1)->name,
 		       cerr != NULL ? cerr->message : "?");
 		hs_free_compile_error(cerr);
 		r = SW_E_UNSUPP;
@@ -1024,8 +1023,8 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	e->stream_window = conf->stream_window;
 	e->backtrack_limit = conf->backtrack_limit ? conf->backtrack_limit : 3000;
 	e->nthreads = nthreads;
-	for (int b = 1; b < DET_BUF_MAX; b++)
-		e->app_buf[b] = app_buffer_id(det_buffers[b].app_name);
+	for (int b = 1; b < det_buffer_count(); b++)
+		e->app_buf[b] = b - 1; /* our numbers are the app stage's, after the payload */
 	memset(&l, 0, sizeof(l));
 	l.e = e;
 	if ((r = vars_from_conf(&e->vars, conf)) != 0 || (r = load_classes(e, conf)) != 0)

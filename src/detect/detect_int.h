@@ -110,46 +110,27 @@ enum det_action {
 	DET_ACT_MAX
 };
 
-/* Buffers: index 0 is the payload (the reassembled stream for TCP, the packet for the others,
- * and the packet itself for packet rules). The others are the app-layer buffers, by their
- * Suricata sticky-buffer names; see det_buffers[]. */
-enum det_buffer_id {
-	DET_BUF_PAYLOAD = 0,
-	DET_BUF_HTTP_URI,
-	DET_BUF_HTTP_URI_RAW,
-	DET_BUF_HTTP_HOST,
-	DET_BUF_HTTP_METHOD,
-	DET_BUF_HTTP_UA,
-	DET_BUF_HTTP_HEADER,      /* request headers */
-	DET_BUF_HTTP_RESP_HEADER, /* http.header in a to_client rule */
-	DET_BUF_HTTP_COOKIE,
-	DET_BUF_HTTP_CTYPE,
-	DET_BUF_HTTP_REQ_BODY,
-	DET_BUF_HTTP_STAT_CODE,
-	DET_BUF_HTTP_STAT_MSG,
-	DET_BUF_HTTP_PROTOCOL,
-	DET_BUF_HTTP_RESP_BODY, /* http.response_body, and file.data of a to_client rule */
-	DET_BUF_DNS_QUERY,
-	DET_BUF_TLS_SNI,
-	DET_BUF_TLS_SUBJECT,
-	DET_BUF_TLS_ISSUER,
-	DET_BUF_TLS_SERIAL,
-	DET_BUF_TLS_FINGERPRINT,
-	DET_BUF_JA3_HASH,
-	DET_BUF_JA3_STRING,
-	DET_BUF_JA3S_HASH,
-	DET_BUF_JA3S_STRING,
-	DET_BUF_FILE_NAME,
-	DET_BUF_MAX
-};
+/* Buffers: number 0 is the payload (the reassembled stream for TCP, the packet for the others,
+ * and the packet itself for packet rules). The others are the app stage's buffers (their
+ * descriptors, app.h), numbered 1 + app_buffer_find(): the rule language knows no protocol by
+ * itself. DET_BUF_MAX bounds the arrays indexed by buffer; det_buffer() checks it. */
+#define DET_BUF_PAYLOAD 0
+#define DET_BUF_MAX     48
 
 struct det_buffer_info {
-	const char *name;     /* the sticky-buffer keyword: "http.uri" */
-	const char *app_name; /* the app stage's buffer name (app_msg_buffer) */
-	int app_proto;        /* "http", "dns", "tls" as an enum app_proto_id; APP_NONE for payload */
-	int dir;              /* the direction it is seen in: 0 to_server, 1 to_client, -1 both */
+	const char *name; /* the sticky-buffer keyword: "http.uri"; "pkt_data" for the payload */
+	int app_proto;    /* enum app_proto_id of the parser whose messages have it; APP_NONE */
+	int dir;          /* the direction it is seen in: 0 to_server, 1 to_client, -1 both */
+	int msg_kind;     /* enum app_msg_kind of the messages that carry it; -1 for the payload */
 };
-extern const struct det_buffer_info det_buffers[DET_BUF_MAX];
+
+/* The buffer with number b, NULL when there is none. */
+const struct det_buffer_info *det_buffer(int b);
+/* How many buffers there are (payload included). */
+int det_buffer_count(void);
+/* The number of a buffer by its canonical name ("http.uri"), for the rule language's own
+ * mappings (pcre flags, file.data); -1 when no parser has it. */
+int det_buffer_named(const char *name);
 
 /* Which keyword names select which buffer: sticky ("http.uri", "http_uri" as a sticky-buffer
  * alias where Suricata has one) and the old content modifiers ("http_uri", "uricontent"). */

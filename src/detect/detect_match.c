@@ -872,7 +872,7 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	sw_counter_add(&t->st->candidates, 1);
 	if (in->msg != NULL && ri->app_dir >= 0) {
 		/* a DNS message has one direction; an HTTP transaction or a TLS handshake both */
-		if ((in->msg->kind == APP_MSG_DNS || in->msg->kind == APP_MSG_FILE) &&
+		if (app_msg_desc((int)in->msg->kind)->one_way &&
 		    (int)in->msg->dir != ri->app_dir)
 			return;
 		dir = (enum flow_dir)ri->app_dir;
@@ -1305,13 +1305,13 @@ detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg 
 	in.msg = msg;
 	in.app_buf = e->app_buf;
 	cand_start(t);
-	for (int b = 1; b < DET_BUF_MAX; b++) {
+	for (int b = 1; b < det_buffer_count(); b++) {
 		const uint8_t *p;
 		size_t len;
 		uint64_t base;
 
 		if (e->slot[DET_SLOT_APP0 + b - 1].db == NULL ||
-		    det_buffer_msg_kind(b) != msg->kind)
+		    det_buffer_msg_kind(b) != (int)msg->kind)
 			continue;
 		if (insp_buffer(&in, b, &p, &len, &base))
 			scan(t, DET_SLOT_APP0 + b - 1, p, len, 0);

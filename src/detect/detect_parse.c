@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pcre2.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -25,143 +26,97 @@
 #define RP_ARGS_MAX      24
 #define RP_BUF_FILE_DATA DET_BUF_MAX /* file.data until the direction is known */
 
-const struct det_buffer_info det_buffers[DET_BUF_MAX] = {
-    [DET_BUF_PAYLOAD] = {"pkt_data", NULL, APP_NONE, -1},
-    [DET_BUF_HTTP_URI] = {"http.uri", "http.uri", APP_HTTP, 0},
-    [DET_BUF_HTTP_URI_RAW] = {"http.uri.raw", "http.uri.raw", APP_HTTP, 0},
-    [DET_BUF_HTTP_HOST] = {"http.host", "http.host", APP_HTTP, 0},
-    [DET_BUF_HTTP_METHOD] = {"http.method", "http.method", APP_HTTP, 0},
-    [DET_BUF_HTTP_UA] = {"http.user_agent", "http.user_agent", APP_HTTP, 0},
-    [DET_BUF_HTTP_HEADER] = {"http.header", "http.header", APP_HTTP, 0},
-    [DET_BUF_HTTP_RESP_HEADER] = {"http.response_header", "http.response_header", APP_HTTP, 1},
-    [DET_BUF_HTTP_COOKIE] = {"http.cookie", "http.cookie", APP_HTTP, 0},
-    [DET_BUF_HTTP_CTYPE] = {"http.content_type", "http.content_type", APP_HTTP, 1},
-    [DET_BUF_HTTP_REQ_BODY] = {"http.request_body", "http.request_body", APP_HTTP, 0},
-    [DET_BUF_HTTP_STAT_CODE] = {"http.stat_code", "http.stat_code", APP_HTTP, 1},
-    [DET_BUF_HTTP_STAT_MSG] = {"http.stat_msg", "http.stat_msg", APP_HTTP, 1},
-    [DET_BUF_HTTP_PROTOCOL] = {"http.protocol", "http.protocol", APP_HTTP, 0},
-    [DET_BUF_HTTP_RESP_BODY] = {"http.response_body", "http.response_body", APP_HTTP, 1},
-    [DET_BUF_DNS_QUERY] = {"dns.query", "dns.query", APP_DNS, 0},
-    [DET_BUF_TLS_SNI] = {"tls.sni", "tls.sni", APP_TLS, 0},
-    [DET_BUF_TLS_SUBJECT] = {"tls.cert_subject", "tls.cert_subject", APP_TLS, 1},
-    [DET_BUF_TLS_ISSUER] = {"tls.cert_issuer", "tls.cert_issuer", APP_TLS, 1},
-    [DET_BUF_TLS_SERIAL] = {"tls.cert_serial", "tls.cert_serial", APP_TLS, 1},
-    [DET_BUF_TLS_FINGERPRINT] = {"tls.cert_fingerprint", "tls.cert_fingerprint", APP_TLS, 1},
-    [DET_BUF_JA3_HASH] = {"ja3.hash", "ja3.hash", APP_TLS, 0},
-    [DET_BUF_JA3_STRING] = {"ja3.string", "ja3.string", APP_TLS, 0},
-    [DET_BUF_JA3S_HASH] = {"ja3s.hash", "ja3s.hash", APP_TLS, 1},
-    [DET_BUF_JA3S_STRING] = {"ja3s.string", "ja3s.string", APP_TLS, 1},
-    [DET_BUF_FILE_NAME] = {"file.name", "file.name", APP_HTTP, -1},
-};
+/* ---- buffers: numbered from the app stage's descriptors ------------------------------------ */
 
-struct rp_name {
-	const char *name;
-	int buffer;
-};
+static struct det_buffer_info det_buf_table[DET_BUF_MAX];
+static int det_buf_count;
+static pthread_once_t det_buf_once = PTHREAD_ONCE_INIT;
 
-/* Sticky buffers and the underscore aliases Suricata 6/7 accept for them. */
-static const struct rp_name rp_sticky[] = {
-    {"http.uri", DET_BUF_HTTP_URI},
-    {"http.uri.raw", DET_BUF_HTTP_URI_RAW},
-    {"http.host", DET_BUF_HTTP_HOST},
-    {"http.method", DET_BUF_HTTP_METHOD},
-    {"http.user_agent", DET_BUF_HTTP_UA},
-    {"http.header", DET_BUF_HTTP_HEADER},
-    {"http.response_header", DET_BUF_HTTP_RESP_HEADER},
-    {"http.cookie", DET_BUF_HTTP_COOKIE},
-    {"http.content_type", DET_BUF_HTTP_CTYPE},
-    {"http_content_type", DET_BUF_HTTP_CTYPE},
-    {"http.request_body", DET_BUF_HTTP_REQ_BODY},
-    {"http.client_body", DET_BUF_HTTP_REQ_BODY},
-    {"http.stat_code", DET_BUF_HTTP_STAT_CODE},
-    {"http.stat_msg", DET_BUF_HTTP_STAT_MSG},
-    {"http.protocol", DET_BUF_HTTP_PROTOCOL},
-    {"http_protocol", DET_BUF_HTTP_PROTOCOL},
-    {"http.response_body", DET_BUF_HTTP_RESP_BODY},
-    {"http.server_body", DET_BUF_HTTP_RESP_BODY},
-    {"file.data", RP_BUF_FILE_DATA},
-    {"file_data", RP_BUF_FILE_DATA},
-    {"dns.query", DET_BUF_DNS_QUERY},
-    {"dns_query", DET_BUF_DNS_QUERY},
-    {"tls.sni", DET_BUF_TLS_SNI},
-    {"tls_sni", DET_BUF_TLS_SNI},
-    {"tls.cert_subject", DET_BUF_TLS_SUBJECT},
-    {"tls_cert_subject", DET_BUF_TLS_SUBJECT},
-    {"tls.cert_issuer", DET_BUF_TLS_ISSUER},
-    {"tls_cert_issuer", DET_BUF_TLS_ISSUER},
-    {"tls.cert_serial", DET_BUF_TLS_SERIAL},
-    {"tls_cert_serial", DET_BUF_TLS_SERIAL},
-    {"tls.cert_fingerprint", DET_BUF_TLS_FINGERPRINT},
-    {"tls_cert_fingerprint", DET_BUF_TLS_FINGERPRINT},
-    {"ja3.hash", DET_BUF_JA3_HASH},
-    {"ja3_hash", DET_BUF_JA3_HASH},
-    {"ja3.string", DET_BUF_JA3_STRING},
-    {"ja3_string", DET_BUF_JA3_STRING},
-    {"ja3s.hash", DET_BUF_JA3S_HASH},
-    {"ja3s_hash", DET_BUF_JA3S_HASH},
-    {"ja3s.string", DET_BUF_JA3S_STRING},
-    {"ja3s_string", DET_BUF_JA3S_STRING},
-    {"file.name", DET_BUF_FILE_NAME},
-    {NULL, -1},
-};
+static void
+det_buf_init(void)
+{
+	int n = app_buffer_count();
 
-/* The old content modifiers: they move the content just before them into a buffer. */
-static const struct rp_name rp_modifiers[] = {
-    {"http_uri", DET_BUF_HTTP_URI},
-    {"uricontent", DET_BUF_HTTP_URI},
-    {"http_raw_uri", DET_BUF_HTTP_URI_RAW},
-    {"http_header", DET_BUF_HTTP_HEADER},
-    {"http_raw_header", DET_BUF_HTTP_HEADER},
-    {"http_method", DET_BUF_HTTP_METHOD},
-    {"http_cookie", DET_BUF_HTTP_COOKIE},
-    {"http_client_body", DET_BUF_HTTP_REQ_BODY},
-    {"http_stat_code", DET_BUF_HTTP_STAT_CODE},
-    {"http_stat_msg", DET_BUF_HTTP_STAT_MSG},
-    {"http_user_agent", DET_BUF_HTTP_UA},
-    {"http_host", DET_BUF_HTTP_HOST},
-    {"http_raw_host", DET_BUF_HTTP_HOST},
-    {"http_server_body", DET_BUF_HTTP_RESP_BODY},
-    {NULL, -1},
-};
+	det_buf_table[0] = (struct det_buffer_info){"pkt_data", APP_NONE, -1, -1};
+	if (n + 1 > DET_BUF_MAX) {
+		sw_err("detect: %d app-layer buffers, only %d fit (raise DET_BUF_MAX); the rest are "
+		       "unknown to rules", n, DET_BUF_MAX - 1);
+		n = DET_BUF_MAX - 1;
+	}
+	for (int id = 0; id < n; id++) {
+		int kind;
+		const struct app_buffer_desc *b = app_buffer_desc(id, &kind);
+
+		det_buf_table[id + 1] =
+		    (struct det_buffer_info){b->name, app_msg_desc(kind)->proto, b->dir, kind};
+	}
+	det_buf_count = n + 1;
+}
+
+const struct det_buffer_info *
+det_buffer(int b)
+{
+	pthread_once(&det_buf_once, det_buf_init);
+	return b >= 0 && b < det_buf_count ? &det_buf_table[b] : NULL;
+}
+
+int
+det_buffer_count(void)
+{
+	pthread_once(&det_buf_once, det_buf_init);
+	return det_buf_count;
+}
+
+/* An app buffer number as ours, -1 when absent or beyond DET_BUF_MAX. */
+static int
+det_buf_of_app(int id)
+{
+	return id >= 0 && id + 1 < det_buffer_count() ? id + 1 : -1;
+}
+
+int
+det_buffer_named(const char *name)
+{
+	for (int b = 1; b < det_buffer_count(); b++)
+		if (strcmp(det_buf_table[b].name, name) == 0)
+			return b;
+	return -1;
+}
+
+/* file.data and file_data name the body of the rule's direction: the response body until the
+ * rule says to_server (rp_remap). */
+static bool
+rp_is_file_data(const char *keyword)
+{
+	return strcasecmp(keyword, "file.data") == 0 || strcasecmp(keyword, "file_data") == 0;
+}
 
 int
 det_buffer_by_sticky(const char *keyword)
 {
-	size_t i;
-
-	for (i = 0; rp_sticky[i].name != NULL; i++)
-		if (strcasecmp(rp_sticky[i].name, keyword) == 0)
-			return rp_sticky[i].buffer == RP_BUF_FILE_DATA ? DET_BUF_HTTP_RESP_BODY
-			                                               : rp_sticky[i].buffer;
-	return -1;
+	if (rp_is_file_data(keyword))
+		return det_buffer_named("http.response_body");
+	return det_buf_of_app(app_buffer_find(keyword));
 }
 
 int
 det_buffer_by_modifier(const char *keyword)
 {
-	size_t i;
-
-	for (i = 0; rp_modifiers[i].name != NULL; i++)
-		if (strcasecmp(rp_modifiers[i].name, keyword) == 0)
-			return rp_modifiers[i].buffer;
-	return -1;
+	return det_buf_of_app(app_buffer_find_modifier(keyword));
 }
 
 static int
 rp_sticky_find(const char *keyword)
 {
-	size_t i;
-
-	for (i = 0; rp_sticky[i].name != NULL; i++)
-		if (strcasecmp(rp_sticky[i].name, keyword) == 0)
-			return rp_sticky[i].buffer;
-	return -1;
+	if (rp_is_file_data(keyword))
+		return RP_BUF_FILE_DATA;
+	return det_buf_of_app(app_buffer_find(keyword));
 }
 
 static const char *
 rp_buffer_name(int buffer)
 {
-	return buffer == RP_BUF_FILE_DATA ? "file.data" : det_buffers[buffer].name;
+	return buffer == RP_BUF_FILE_DATA ? "file.data" : det_buffer(buffer)->name;
 }
 
 /* ---- freeing ------------------------------------------------------------------------------ */
@@ -789,7 +744,7 @@ kw_content(struct rp *p, const char *kw, char *v)
 static int
 kw_uricontent(struct rp *p, const char *kw, char *v)
 {
-	return rp_content_add(p, kw, v, DET_BUF_HTTP_URI);
+	return rp_content_add(p, kw, v, det_buffer_named("http.uri"));
 }
 
 /* Sets flag on the content before kw, once; conflict names the modifiers it cannot go with
@@ -1003,20 +958,19 @@ kw_pkt_data(struct rp *p, const char *kw, char *v)
 static int
 kw_pcre(struct rp *p, const char *kw, char *v)
 {
+	/* Suricata's pcre buffer flags, by the name of the buffer they select */
 	static const struct {
 		char flag;
-		int buffer;
+		const char *buffer;
 	} pcre_bufs[] = {
-	    {'U', DET_BUF_HTTP_URI},      {'I', DET_BUF_HTTP_URI_RAW},
-	    {'H', DET_BUF_HTTP_HEADER},   {'D', DET_BUF_HTTP_HEADER},
-	    {'M', DET_BUF_HTTP_METHOD},   {'C', DET_BUF_HTTP_COOKIE},
-	    {'P', DET_BUF_HTTP_REQ_BODY}, {'S', DET_BUF_HTTP_STAT_CODE},
-	    {'Y', DET_BUF_HTTP_STAT_MSG}, {'V', DET_BUF_HTTP_UA},
-	    {'W', DET_BUF_HTTP_HOST},     {'Z', DET_BUF_HTTP_HOST},
-	    {'Q', RP_BUF_FILE_DATA},
+	    {'U', "http.uri"},          {'I', "http.uri.raw"},   {'H', "http.header"},
+	    {'D', "http.header"},       {'M', "http.method"},    {'C', "http.cookie"},
+	    {'P', "http.request_body"}, {'S', "http.stat_code"}, {'Y', "http.stat_msg"},
+	    {'V', "http.user_agent"},   {'W', "http.host"},      {'Z', "http.host"},
+	    {'Q', "file.data"},
 	};
 	uint32_t opts = 0, flags = 0;
-	int buffer = -1, errcode, i;
+	int buffer = -1, errcode, i, b;
 	char *slash, *pat, *f;
 	PCRE2_SIZE erroff;
 	pcre2_code *code;
@@ -1073,9 +1027,11 @@ kw_pcre(struct rp *p, const char *kw, char *v)
 					break;
 			if (i == (int)(sizeof(pcre_bufs) / sizeof(pcre_bufs[0])))
 				return rp_fail(p, SW_E_INVAL, "%s: unknown flag '%c'", kw, *f);
-			if (buffer >= 0 && buffer != pcre_bufs[i].buffer)
+			b = pcre_bufs[i].flag == 'Q' ? RP_BUF_FILE_DATA
+			                             : det_buffer_named(pcre_bufs[i].buffer);
+			if (buffer >= 0 && buffer != b)
 				return rp_fail(p, SW_E_INVAL, "%s: more than one buffer flag", kw);
-			buffer = pcre_bufs[i].buffer;
+			buffer = b;
 			break;
 		}
 	}
@@ -2287,10 +2243,10 @@ rp_remap(struct rp *p)
 	}
 	for (i = 0; i < r->nlists; i++) {
 		if (r->lists[i].buffer == RP_BUF_FILE_DATA)
-			r->lists[i].buffer =
-			    to_server ? DET_BUF_HTTP_REQ_BODY : DET_BUF_HTTP_RESP_BODY;
-		else if (r->lists[i].buffer == DET_BUF_HTTP_HEADER && to_client)
-			r->lists[i].buffer = DET_BUF_HTTP_RESP_HEADER;
+			r->lists[i].buffer = det_buffer_named(to_server ? "http.request_body"
+			                                                        : "http.response_body");
+		else if (r->lists[i].buffer == det_buffer_named("http.header") && to_client)
+			r->lists[i].buffer = det_buffer_named("http.response_header");
 	}
 	for (i = 0; i < r->nlists; i++) {
 		for (j = i + 1; j < r->nlists; j++) {
@@ -2339,7 +2295,7 @@ rp_strength(const struct det_content *c)
 static int
 rp_buffer_rank(int buffer)
 {
-	if (buffer == DET_BUF_HTTP_METHOD)
+	if (buffer == det_buffer_named("http.method"))
 		return 0;
 	if (buffer == DET_BUF_PAYLOAD)
 		return 1;
@@ -2401,7 +2357,7 @@ rp_finish(struct rp *p)
 		return rc;
 	for (i = 0; i < r->nlists; i++) {
 		const struct det_list *l = &r->lists[i];
-		const struct det_buffer_info *bi = &det_buffers[l->buffer];
+		const struct det_buffer_info *bi = det_buffer(l->buffer);
 		bool before = false;
 
 		if (l->buffer != DET_BUF_PAYLOAD) {
@@ -2416,7 +2372,7 @@ rp_finish(struct rp *p)
 			if (r->app_proto != APP_NONE && r->app_proto != bi->app_proto)
 				return rp_fail(p, SW_E_INVAL, "%s: rule protocol is %s", bi->name,
 				               app_proto_name(r->app_proto));
-			if ((r->proto == 17 && bi->app_proto != APP_DNS) || r->proto == 1)
+			if ((r->proto == 17 && !app_proto_has_datagrams(bi->app_proto)) || r->proto == 1)
 				return rp_fail(p, SW_E_INVAL, "%s: rule protocol is %s", bi->name,
 				               r->proto == 1 ? "icmp" : "udp");
 		}
@@ -2451,7 +2407,7 @@ rp_finish(struct rp *p)
 	/* the protocol app buffers imply */
 	if (r->app_proto == APP_NONE && r->app_name == NULL) {
 		for (i = 0; i < r->nlists; i++) {
-			int ap = det_buffers[r->lists[i].buffer].app_proto;
+			int ap = det_buffer(r->lists[i].buffer)->app_proto;
 
 			if (ap == APP_NONE)
 				continue;
@@ -2459,7 +2415,7 @@ rp_finish(struct rp *p)
 				return rp_fail(p, SW_E_INVAL,
 				               "%s: a rule cannot mix %s and %s "
 				               "buffers",
-				               det_buffers[r->lists[i].buffer].name,
+				               det_buffer(r->lists[i].buffer)->name,
 				               app_proto_name(r->app_proto), app_proto_name(ap));
 			r->app_proto = ap;
 		}

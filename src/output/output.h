@@ -14,29 +14,6 @@
 #include "cti/cti.h"
 #include "detect/detect.h"
 
-/* ---- JSON writer -------------------------------------------------------------------------- */
-
-/* Writes JSON into an sbuf, placing commas itself. Nesting up to 32 levels. */
-struct jw {
-	struct sbuf *b;
-	uint32_t depth;
-	uint32_t nonempty; /* bit per level: something was written at this level */
-};
-
-void jw_init(struct jw *w, struct sbuf *b); /* resets b and opens the top object */
-void jw_finish(struct jw *w);                /* closes the top object, adds '\n' */
-void jw_obj_begin(struct jw *w, const char *key); /* key NULL inside arrays */
-void jw_obj_end(struct jw *w);
-void jw_arr_begin(struct jw *w, const char *key);
-void jw_arr_end(struct jw *w);
-void jw_str(struct jw *w, const char *key, const char *val);
-/* Bytes from the wire: escaped so the output is always valid UTF-8 JSON. */
-void jw_strn(struct jw *w, const char *key, const void *val, size_t len);
-void jw_u64(struct jw *w, const char *key, uint64_t val);
-void jw_i64(struct jw *w, const char *key, int64_t val);
-void jw_bool(struct jw *w, const char *key, bool val);
-void jw_double(struct jw *w, const char *key, double val);
-
 /* ---- events ------------------------------------------------------------------------------- */
 
 enum eve_type {
@@ -44,11 +21,12 @@ enum eve_type {
 	EVE_FLOW = 1,
 	EVE_ANOMALY = 2,
 	EVE_STATS = 3,
-	EVE_DNS = 4,
-	EVE_TLS = 5,
-	EVE_HTTP = 6,
-	EVE_FILEINFO = 7,
-	EVE_TYPE_MAX
+	EVE_APP0 = 4, /* then one type per app message kind, named by its descriptor */
+	EVE_DNS = EVE_APP0 + APP_MSG_DNS,
+	EVE_TLS = EVE_APP0 + APP_MSG_TLS,
+	EVE_HTTP = EVE_APP0 + APP_MSG_HTTP,
+	EVE_FILEINFO = EVE_APP0 + APP_MSG_FILE,
+	EVE_TYPE_MAX = EVE_APP0 + APP_MSG_KIND_MAX
 };
 
 const char *eve_type_name(int type);
@@ -132,7 +110,7 @@ void eve_format_rule_alert(struct sbuf *b, const struct eve_ctx *ctx, const stru
 			   const struct sw_packet *p, enum flow_dir dir, sw_time_t ts,
 			   const struct detect_alert *a, const struct app_msg *msg);
 
-/* The EVE type of an app message (EVE_DNS, EVE_TLS, EVE_HTTP, EVE_FILEINFO). */
+/* The EVE type of an app message: EVE_APP0 + its kind. */
 int eve_type_of_app(const struct app_msg *msg);
 
 /* A named counter for the stats event: dotted names become nested objects ("decoder.pkts"). The

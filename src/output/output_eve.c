@@ -10,10 +10,13 @@
 const char *
 eve_type_name(int type)
 {
-	static const char *const names[EVE_TYPE_MAX] = {"alert", "flow", "anomaly", "stats",
-							"dns", "tls", "http", "fileinfo"};
+	static const char *const names[EVE_APP0] = {"alert", "flow", "anomaly", "stats"};
 
-	return type >= 0 && type < EVE_TYPE_MAX ? names[type] : "unknown";
+	if (type >= 0 && type < EVE_APP0)
+		return names[type];
+	if (type >= EVE_APP0 && type < EVE_TYPE_MAX)
+		return app_msg_desc(type - EVE_APP0)->name;
+	return "unknown";
 }
 
 /* IANA keyword of an IP protocol, as Suricata prints it; numbers otherwise. */
@@ -41,22 +44,13 @@ proto_name(uint8_t proto, char *buf, size_t size)
 	}
 }
 
-static void
-eve_time(struct jw *w, const char *key, sw_time_t t)
-{
-	char ts[64];
-
-	if (sw_time_format(t, ts, sizeof(ts)) < 0)
-		ts[0] = '\0';
-	jw_str(w, key, ts);
-}
 
 /* timestamp, flow_id, sensor, pcap_filename, event_type: the head of every event. */
 static void
 eve_head(struct jw *w, const struct eve_ctx *ctx, sw_time_t ts, int type, uint32_t source_idx,
 	 uint64_t flow_id)
 {
-	eve_time(w, "timestamp", ts);
+	jw_time(w, "timestamp", ts);
 	if (flow_id != 0)
 		jw_u64(w, "flow_id", flow_id);
 	if (ctx->conf->sensor_name != NULL && ctx->conf->sensor_name[0] != '\0')
@@ -231,8 +225,8 @@ eve_format_flow(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow 
 	jw_u64(&w, "pkts_toclient", f->pkts[FLOW_TO_CLIENT]);
 	jw_u64(&w, "bytes_toserver", f->bytes[FLOW_TO_SERVER]);
 	jw_u64(&w, "bytes_toclient", f->bytes[FLOW_TO_CLIENT]);
-	eve_time(&w, "start", f->start);
-	eve_time(&w, "end", f->last);
+	jw_time(&w, "start", f->start);
+	jw_time(&w, "end", f->last);
 	jw_u64(&w, "age", (f->last - f->start) / SW_USEC_PER_SEC);
 	jw_str(&w, "state", flow_state_name(f->state));
 	jw_str(&w, "reason", flow_reason_name(f->reason));
@@ -372,242 +366,16 @@ eve_format_stats(struct sbuf *b, const struct eve_ctx *ctx, sw_time_t ts, uint64
 int
 eve_type_of_app(const struct app_msg *msg)
 {
-	switch (msg->kind) {
-	case APP_MSG_DNS:
-		return EVE_DNS;
-	case APP_MSG_TLS:
-		return EVE_TLS;
-	case APP_MSG_HTTP:
-		return EVE_HTTP;
-	default:
-		return EVE_FILEINFO;
-	}
+	return EVE_APP0 + (int)msg->kind;
 }
 
-static void
-eve_headers(struct jw *w, const char *key, const struct app_http_header *h, uint16_t n)
-{
-	uint16_t i;
 
-	if (n == 0)
-		return;
-	jw_arr_begin(w, key);
-	for (i = 0; i < n; i++) {
-		jw_obj_begin(w, NULL);
-		jw_strn(w, "name", h[i].name.p, h[i].name.len);
-		jw_strn(w, "value", h[i].value.p, h[i].value.len);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-}
 
-/* Suricata's http object: hostname, url, http_user_agent, http_content_type, http_method,
- * protocol, status, length, and the headers. */
-static void
-eve_http(struct jw *w, const struct app_http_txn *t, bool headers)
-{
-	jw_obj_begin(w, "http");
-	if (t->host.len > 0)
-		jw_strn(w, "hostname", t->host.p, t->host.len);
-	if (t->port != 0)
-		jw_u64(w, "http_port", t->port);
-	jw_strn(w, "url", t->uri_raw.p, t->uri_raw.len);
-	if (t->uri.len > 0 && (t->uri.len != t->uri_raw.len ||
-			       memcmp(t->uri.p, t->uri_raw.p, t->uri.len) != 0))
-		jw_strn(w, "url_normalized", t->uri.p, t->uri.len);
-	if (t->user_agent.len > 0)
-		jw_strn(w, "http_user_agent", t->user_agent.p, t->user_agent.len);
-	if (t->content_type.len > 0)
-		jw_strn(w, "http_content_type", t->content_type.p, t->content_type.len);
-	if (t->referer.len > 0)
-		jw_strn(w, "http_refer", t->referer.p, t->referer.len);
-	jw_strn(w, "http_method", t->method.p, t->method.len);
-	if (t->protocol.len > 0)
-		jw_strn(w, "protocol", t->protocol.p, t->protocol.len);
-	if (t->status != 0)
-		jw_u64(w, "status", (uint64_t)t->status);
-	if (t->location.len > 0)
-		jw_strn(w, "redirect", t->location.p, t->location.len);
-	jw_u64(w, "length", t->resp_body_len);
-	if (t->req_body_len > 0)
-		jw_u64(w, "request_body_length", t->req_body_len);
-	if (headers) {
-		eve_headers(w, "request_headers", t->req_headers, t->n_req_headers);
-		eve_headers(w, "response_headers", t->resp_headers, t->n_resp_headers);
-	}
-	jw_obj_end(w);
-}
 
-static void
-eve_fileinfo(struct jw *w, const struct app_file *fi)
-{
-	if (fi->txn != NULL)
-		eve_http(w, fi->txn, false);
-	jw_obj_begin(w, "fileinfo");
-	jw_strn(w, "filename", fi->name.p, fi->name.len);
-	if (fi->content_type.len > 0)
-		jw_strn(w, "mimetype", fi->content_type.p, fi->content_type.len);
-	jw_bool(w, "gaps", fi->state == APP_FILE_TRUNCATED);
-	jw_str(w, "state", fi->state == APP_FILE_COMPLETE ? "CLOSED" : "TRUNCATED");
-	if (fi->md5[0] != '\0')
-		jw_str(w, "md5", fi->md5);
-	if (fi->sha1[0] != '\0')
-		jw_str(w, "sha1", fi->sha1);
-	if (fi->sha256[0] != '\0')
-		jw_str(w, "sha256", fi->sha256);
-	jw_bool(w, "stored", false);
-	jw_u64(w, "size", fi->size);
-	jw_u64(w, "tx_id", fi->tx_id);
-	jw_obj_end(w);
-}
 
-static void
-eve_rr(struct jw *w, const struct app_dns_rr *rr)
-{
-	char t[16];
 
-	jw_obj_begin(w, NULL);
-	jw_strn(w, "rrname", rr->name.p, rr->name.len);
-	jw_str(w, "rrtype", app_dns_type_name(rr->type, t, sizeof(t)));
-	jw_u64(w, "ttl", rr->ttl);
-	if (rr->data.len > 0 || rr->type == 1 || rr->type == 28)
-		jw_strn(w, "rdata", rr->data.p, rr->data.len);
-	if (rr->type == 15)
-		jw_u64(w, "preference", rr->mx_pref);
-	if (rr->type == 33) {
-		jw_u64(w, "priority", rr->srv_prio);
-		jw_u64(w, "weight", rr->srv_weight);
-		jw_u64(w, "port", rr->srv_port);
-	}
-	jw_obj_end(w);
-}
 
-/* Suricata's eve dns version 2 layout: one event per query, one per answer message. */
-static void
-eve_dns(struct jw *w, const struct app_dns_msg *m)
-{
-	char t[16], flags[8];
-	uint16_t i;
 
-	jw_obj_begin(w, "dns");
-	jw_u64(w, "version", 2);
-	jw_str(w, "type", m->response ? "answer" : "query");
-	jw_u64(w, "id", m->id);
-	snprintf(flags, sizeof(flags), "%04x",
-		 (unsigned)((m->response ? 0x8000 : 0) | (m->opcode & 0xf) << 11 |
-			    (m->aa ? 0x400 : 0) | (m->tc ? 0x200 : 0) | (m->rd ? 0x100 : 0) |
-			    (m->ra ? 0x80 : 0) | (m->rcode & 0xf)));
-	jw_str(w, "flags", flags);
-	if (m->response)
-		jw_bool(w, "qr", true);
-	if (m->aa)
-		jw_bool(w, "aa", true);
-	if (m->tc)
-		jw_bool(w, "tc", true);
-	if (m->rd)
-		jw_bool(w, "rd", true);
-	if (m->ra)
-		jw_bool(w, "ra", true);
-	jw_u64(w, "opcode", m->opcode);
-	if (m->nquestions > 0) {
-		jw_strn(w, "rrname", m->qname.p, m->qname.len);
-		jw_str(w, "rrtype", app_dns_type_name(m->qtype, t, sizeof(t)));
-	}
-	if (m->response) {
-		jw_str(w, "rcode", app_dns_rcode_name(m->rcode, t, sizeof(t)));
-		if (m->nanswers > 0) {
-			jw_arr_begin(w, "answers");
-			for (i = 0; i < m->nanswers; i++)
-				eve_rr(w, &m->answers[i]);
-			jw_arr_end(w);
-		}
-		if (m->nauthorities > 0) {
-			jw_arr_begin(w, "authorities");
-			for (i = 0; i < m->nauthorities; i++)
-				eve_rr(w, &m->authorities[i]);
-			jw_arr_end(w);
-		}
-	}
-	if (m->truncated_parse)
-		jw_bool(w, "parse_error", true);
-	jw_obj_end(w);
-}
-
-static const char *
-tls_version_name(uint16_t v, char *buf, size_t size)
-{
-	switch (v) {
-	case 0x0300:
-		return "SSLv3";
-	case 0x0301:
-		return "TLS 1.0";
-	case 0x0302:
-		return "TLS 1.1";
-	case 0x0303:
-		return "TLS 1.2";
-	case 0x0304:
-		return "TLS 1.3";
-	default:
-		snprintf(buf, size, "0x%04x", v);
-		return buf;
-	}
-}
-
-static void
-eve_tls_time(struct jw *w, const char *key, sw_time_t t)
-{
-	char ts[64];
-
-	/* Suricata prints certificate validity without fraction or zone */
-	if (sw_time_format(t, ts, sizeof(ts)) > 19) {
-		ts[19] = '\0';
-		jw_str(w, key, ts);
-	}
-}
-
-static void
-eve_tls(struct jw *w, const struct app_tls_msg *m)
-{
-	char v[16];
-	uint8_t i;
-
-	jw_obj_begin(w, "tls");
-	if (m->cert_subject.len > 0)
-		jw_strn(w, "subject", m->cert_subject.p, m->cert_subject.len);
-	if (m->cert_issuer.len > 0)
-		jw_strn(w, "issuerdn", m->cert_issuer.p, m->cert_issuer.len);
-	if (m->cert_serial.len > 0)
-		jw_strn(w, "serial", m->cert_serial.p, m->cert_serial.len);
-	if (m->cert_fingerprint[0] != '\0')
-		jw_str(w, "fingerprint", m->cert_fingerprint);
-	if (m->sni.len > 0)
-		jw_strn(w, "sni", m->sni.p, m->sni.len);
-	if (m->version != 0)
-		jw_str(w, "version", tls_version_name(m->version, v, sizeof(v)));
-	if (m->cert_not_before != 0)
-		eve_tls_time(w, "notbefore", m->cert_not_before);
-	if (m->cert_not_after != 0)
-		eve_tls_time(w, "notafter", m->cert_not_after);
-	if (m->ja3_hash[0] != '\0') {
-		jw_obj_begin(w, "ja3");
-		jw_str(w, "hash", m->ja3_hash);
-		jw_strn(w, "string", m->ja3.p, m->ja3.len);
-		jw_obj_end(w);
-	}
-	if (m->ja3s_hash[0] != '\0') {
-		jw_obj_begin(w, "ja3s");
-		jw_str(w, "hash", m->ja3s_hash);
-		jw_strn(w, "string", m->ja3s.p, m->ja3s.len);
-		jw_obj_end(w);
-	}
-	if (m->nalpn > 0) {
-		jw_arr_begin(w, m->server_hello ? "alpn_ts" : "alpn");
-		for (i = 0; i < m->nalpn && i < 8; i++)
-			jw_strn(w, NULL, m->alpn[i].p, m->alpn[i].len);
-		jw_arr_end(w);
-	}
-	jw_obj_end(w);
-}
 
 void
 eve_format_app(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
@@ -619,21 +387,7 @@ eve_format_app(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *
 	eve_head(&w, ctx, msg->ts, eve_type_of_app(msg), f->source_idx, f->flow_id);
 	eve_flow_tuple(&w, ctx, f);
 	jw_str(&w, "direction", msg->dir == FLOW_TO_SERVER ? "to_server" : "to_client");
-	switch (msg->kind) {
-	case APP_MSG_DNS:
-		eve_dns(&w, msg->u.dns);
-		break;
-	case APP_MSG_TLS:
-		eve_tls(&w, msg->u.tls);
-		break;
-	case APP_MSG_HTTP:
-		jw_u64(&w, "tx_id", msg->u.http->tx_id);
-		eve_http(&w, msg->u.http, true);
-		break;
-	default:
-		eve_fileinfo(&w, msg->u.file);
-		break;
-	}
+	app_msg_eve(&w, msg, false);
 	jw_finish(&w);
 }
 
@@ -682,7 +436,7 @@ eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_
 	}
 	jw_arr_end(&w);
 	if (hit->valid_until != 0)
-		eve_time(&w, "valid_until", hit->valid_until);
+		jw_time(&w, "valid_until", hit->valid_until);
 	if (hit->id[0] != '\0')
 		jw_str(&w, "id", hit->id);
 	jw_obj_end(&w);
@@ -700,7 +454,7 @@ eve_alert_flow(struct jw *w, const struct sw_flow *f)
 	jw_u64(w, "pkts_toclient", f->pkts[FLOW_TO_CLIENT]);
 	jw_u64(w, "bytes_toserver", f->bytes[FLOW_TO_SERVER]);
 	jw_u64(w, "bytes_toclient", f->bytes[FLOW_TO_CLIENT]);
-	eve_time(w, "start", f->start);
+	jw_time(w, "start", f->start);
 	jw_obj_end(w);
 }
 
@@ -802,8 +556,6 @@ eve_format_rule_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw
 		jw_str(&w, "app_proto", app_flow_name(f));
 	if (f != NULL)
 		jw_str(&w, "direction", dir == FLOW_TO_SERVER ? "to_server" : "to_client");
-	if (msg != NULL && msg->kind == APP_MSG_HTTP)
-		jw_u64(&w, "tx_id", msg->u.http->tx_id);
 	jw_obj_begin(&w, "alert");
 	jw_str(&w, "action", a->action);
 	jw_u64(&w, "gid", a->gid);
@@ -822,14 +574,8 @@ eve_format_rule_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw
 		jw_arr_end(&w);
 	}
 	jw_obj_end(&w);
-	if (msg != NULL) {
-		switch (msg->kind) {
-		case APP_MSG_DNS: eve_dns(&w, msg->u.dns); break;
-		case APP_MSG_TLS: eve_tls(&w, msg->u.tls); break;
-		case APP_MSG_HTTP: eve_http(&w, msg->u.http, true); break;
-		default: eve_fileinfo(&w, msg->u.file); break;
-		}
-	}
+	if (msg != NULL)
+		app_msg_eve(&w, msg, true);
 	if (f != NULL)
 		eve_alert_flow(&w, f);
 	/* nDPI's verdict as far as it has one when the rule matched */

@@ -554,28 +554,35 @@ test_buffers(void)
 	struct det_rule *r;
 	const struct det_list *l;
 
-	UNIT_CHECK(det_buffer_by_sticky("http.uri") == DET_BUF_HTTP_URI, "sticky http.uri");
+	UNIT_CHECK(det_buffer_by_sticky("http.uri") == det_buffer_named("http.uri"), "sticky http.uri");
 	UNIT_CHECK(det_buffer_by_sticky("http_uri") == -1, "http_uri is not sticky");
-	UNIT_CHECK(det_buffer_by_modifier("http_uri") == DET_BUF_HTTP_URI, "modifier http_uri");
-	UNIT_CHECK(det_buffer_by_modifier("uricontent") == DET_BUF_HTTP_URI, "uricontent");
-	UNIT_CHECK(det_buffer_by_sticky("tls_sni") == DET_BUF_TLS_SNI, "tls_sni alias");
-	UNIT_CHECK(det_buffer_by_sticky("dns_query") == DET_BUF_DNS_QUERY, "dns_query alias");
-	UNIT_CHECK(det_buffer_by_sticky("ja3_hash") == DET_BUF_JA3_HASH, "ja3_hash alias");
-	UNIT_CHECK(det_buffer_by_modifier("http_server_body") == DET_BUF_HTTP_RESP_BODY,
+	UNIT_CHECK(det_buffer_by_modifier("http_uri") == det_buffer_named("http.uri"), "modifier http_uri");
+	UNIT_CHECK(det_buffer_by_modifier("uricontent") == det_buffer_named("http.uri"), "uricontent");
+	UNIT_CHECK(det_buffer_by_sticky("tls_sni") == det_buffer_named("tls.sni"), "tls_sni alias");
+	UNIT_CHECK(det_buffer_by_sticky("dns_query") == det_buffer_named("dns.query"), "dns_query alias");
+	UNIT_CHECK(det_buffer_by_sticky("ja3_hash") == det_buffer_named("ja3.hash"), "ja3_hash alias");
+	UNIT_CHECK(det_buffer_by_modifier("http_server_body") == det_buffer_named("http.response_body"),
 	           "http_server_body");
-	for (int i = 0; i < DET_BUF_MAX; i++)
-		if (det_buffers[i].name == NULL)
-			UNIT_CHECK(0, "det_buffers entry without a name");
-	UNIT_CHECK(det_buffers[DET_BUF_DNS_QUERY].app_proto == APP_DNS, "dns.query is dns");
+	UNIT_CHECK(det_buffer_count() > 25 && det_buffer_count() <= DET_BUF_MAX,
+	           "every app buffer is numbered");
+	for (int i = 0; i < det_buffer_count(); i++)
+		if (det_buffer(i)->name == NULL)
+			UNIT_CHECK(0, "a buffer without a name");
+	UNIT_CHECK(det_buffer(det_buffer_named("dns.query"))->app_proto == APP_DNS, "dns.query is dns");
+	UNIT_CHECK(det_buffer(det_buffer_named("file.name"))->msg_kind == APP_MSG_FILE,
+	           "file.name is on files");
+	UNIT_CHECK(det_buffer_by_sticky("file_data") == det_buffer_named("http.response_body"),
+	           "file_data is the response body until the direction says otherwise");
+	UNIT_CHECK(det_buffer_by_sticky("http.nope") < 0, "an unknown sticky buffer");
 
 	r = parse("alert tcp any any -> any any (flow:established,to_server; http.uri; "
 	          "content:\"/a.php\"; http.host; content:\"evil\"; endswith; pkt_data; "
 	          "content:\"raw\"; sid:1;)");
-	UNIT_CHECK(r != NULL && r->nlists == 3 && list_of(r, DET_BUF_HTTP_URI) != NULL &&
-	               list_of(r, DET_BUF_HTTP_HOST) != NULL && list_of(r, DET_BUF_PAYLOAD) != NULL,
+	UNIT_CHECK(r != NULL && r->nlists == 3 && list_of(r, det_buffer_named("http.uri")) != NULL &&
+	               list_of(r, det_buffer_named("http.host")) != NULL && list_of(r, DET_BUF_PAYLOAD) != NULL,
 	           "sticky buffers and pkt_data");
 	UNIT_CHECK(r != NULL && r->app_proto == APP_HTTP, "app_proto implied by http buffers");
-	UNIT_CHECK(r != NULL && r->lists[0].buffer == DET_BUF_HTTP_URI, "lists in order of use");
+	UNIT_CHECK(r != NULL && r->lists[0].buffer == det_buffer_named("http.uri"), "lists in order of use");
 	UNIT_CHECK(r != NULL && r->fp_list == 0, "app buffer preferred for fast pattern");
 	det_rule_free(r);
 
@@ -583,7 +590,7 @@ test_buffers(void)
 	r = parse(
 	    "alert tcp any any -> any any (content:\"POST\"; http_method; content:\"/x\"; "
 	    "nocase; http_uri; content:\"b\"; distance:0; http_uri; content:\"tail\"; sid:1;)");
-	l = list_of(r, DET_BUF_HTTP_URI);
+	l = list_of(r, det_buffer_named("http.uri"));
 	UNIT_CHECK(l != NULL && l->n == 2 && pat_is(&l->items[0], "/x", 2) &&
 	               (l->items[0].u.content.flags & DET_C_NOCASE) &&
 	               (l->items[1].u.content.flags & DET_C_DISTANCE),
@@ -591,48 +598,48 @@ test_buffers(void)
 	l = list_of(r, DET_BUF_PAYLOAD);
 	UNIT_CHECK(l != NULL && l->n == 1 && pat_is(&l->items[0], "tail", 4),
 	           "payload keeps the rest");
-	UNIT_CHECK(list_of(r, DET_BUF_HTTP_METHOD) != NULL, "http_method list");
+	UNIT_CHECK(list_of(r, det_buffer_named("http.method")) != NULL, "http_method list");
 	/* method has the lowest rank: uri wins even though "POST" and "tail" are longer */
-	UNIT_CHECK(r != NULL && r->lists[r->fp_list].buffer == DET_BUF_HTTP_URI,
+	UNIT_CHECK(r != NULL && r->lists[r->fp_list].buffer == det_buffer_named("http.uri"),
 	           "fast pattern prefers http.uri over payload and method");
 	det_rule_free(r);
 
 	r = parse("alert tcp any any -> any any (content:\"GET\"; http_method; sid:1;)");
-	UNIT_CHECK(r != NULL && r->nlists == 1 && r->lists[0].buffer == DET_BUF_HTTP_METHOD,
+	UNIT_CHECK(r != NULL && r->nlists == 1 && r->lists[0].buffer == det_buffer_named("http.method"),
 	           "a payload list emptied by a modifier is dropped");
 	det_rule_free(r);
 	r = parse("alert tcp any any -> any any (uricontent:\"/cgi-bin/\"; sid:1;)");
-	UNIT_CHECK(list_of(r, DET_BUF_HTTP_URI) != NULL && r->app_proto == APP_HTTP,
+	UNIT_CHECK(list_of(r, det_buffer_named("http.uri")) != NULL && r->app_proto == APP_HTTP,
 	           "uricontent is http.uri");
 	det_rule_free(r);
 
 	r = parse("alert http any any -> any any (flow:to_client; http.header; content:\"X\"; "
 	          "sid:1;)");
-	UNIT_CHECK(list_of(r, DET_BUF_HTTP_RESP_HEADER) != NULL &&
-	               list_of(r, DET_BUF_HTTP_HEADER) == NULL,
+	UNIT_CHECK(list_of(r, det_buffer_named("http.response_header")) != NULL &&
+	               list_of(r, det_buffer_named("http.header")) == NULL,
 	           "http.header in a to_client rule is the response header");
 	det_rule_free(r);
 	r = parse("alert http any any -> any any (flow:from_server; content:\"X\"; http_header; "
 	          "sid:1;)");
-	UNIT_CHECK(list_of(r, DET_BUF_HTTP_RESP_HEADER) != NULL, "from_server too");
+	UNIT_CHECK(list_of(r, det_buffer_named("http.response_header")) != NULL, "from_server too");
 	det_rule_free(r);
 	r = parse("alert http any any -> any any (flow:to_server; file.data; content:\"MZ\"; "
 	          "sid:1;)");
-	UNIT_CHECK(list_of(r, DET_BUF_HTTP_REQ_BODY) != NULL, "file.data to_server: request body");
+	UNIT_CHECK(list_of(r, det_buffer_named("http.request_body")) != NULL, "file.data to_server: request body");
 	det_rule_free(r);
 	r = parse("alert http any any -> any any (file_data; content:\"MZ\"; sid:1;)");
-	UNIT_CHECK(list_of(r, DET_BUF_HTTP_RESP_BODY) != NULL, "file_data: response body");
+	UNIT_CHECK(list_of(r, det_buffer_named("http.response_body")) != NULL, "file_data: response body");
 	det_rule_free(r);
 	r = parse("alert http any any -> any any (http.response_body; content:\"a\"; file.data; "
 	          "content:\"b\"; sid:1;)");
-	l = list_of(r, DET_BUF_HTTP_RESP_BODY);
+	l = list_of(r, det_buffer_named("http.response_body"));
 	UNIT_CHECK(r != NULL && r->nlists == 1 && l != NULL && l->n == 2,
 	           "lists on the same buffer are merged");
 	det_rule_free(r);
 
 	r = parse("alert dns any any -> any any (dns.query; content:\"evil\"; nocase; "
 	          "bsize:<20; sid:1;)");
-	l = list_of(r, DET_BUF_DNS_QUERY);
+	l = list_of(r, det_buffer_named("dns.query"));
 	UNIT_CHECK(l != NULL && l->n == 2 && l->items[1].kind == DET_ITEM_BSIZE &&
 	               l->items[1].u.bsize.lo == 0 && l->items[1].u.bsize.hi == 19,
 	           "dns.query with bsize");
@@ -699,10 +706,10 @@ test_pcre_byte(void)
 
 	r = parse("alert tcp any any -> any any (pcre:\"/\\/admin\\/[^\\/]+\\.php/U\"; "
 	          "pcre:\"/^Host\\x3a/Hm\"; pcre:\"/MZ/Q\"; pcre:\"/x/W\"; sid:1;)");
-	UNIT_CHECK(list_of(r, DET_BUF_HTTP_URI) != NULL &&
-	               list_of(r, DET_BUF_HTTP_HEADER) != NULL &&
-	               list_of(r, DET_BUF_HTTP_RESP_BODY) != NULL &&
-	               list_of(r, DET_BUF_HTTP_HOST) != NULL && r->app_proto == APP_HTTP,
+	UNIT_CHECK(list_of(r, det_buffer_named("http.uri")) != NULL &&
+	               list_of(r, det_buffer_named("http.header")) != NULL &&
+	               list_of(r, det_buffer_named("http.response_body")) != NULL &&
+	               list_of(r, det_buffer_named("http.host")) != NULL && r->app_proto == APP_HTTP,
 	           "pcre buffer flags U H Q W");
 	det_rule_free(r);
 	r = parse("alert http any any -> any any (http.uri; pcre:\"/a/U\"; sid:1;)");

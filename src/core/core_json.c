@@ -1,4 +1,4 @@
-/* src/output/output_json.c: a small streaming JSON writer (RFC 8259) that always emits valid
+/* src/core/core_json.c: a small streaming JSON writer (RFC 8259) that always emits valid
  * UTF-8: bytes of invalid sequences from the wire are escaped as \u00XX. */
 #include "config.h"
 
@@ -6,7 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "output/output_int.h"
+#include "core/core.h"
 
 void
 jw_init(struct jw *w, struct sbuf *b)
@@ -225,4 +225,14 @@ jw_double(struct jw *w, const char *key, double val)
 		sbuf_adds(w->b, "null");
 	else
 		sbuf_addf(w->b, "%.6f", val);
+}
+
+void
+jw_time(struct jw *w, const char *key, sw_time_t t)
+{
+	char ts[64];
+
+	if (sw_time_format(t, ts, sizeof(ts)) < 0)
+		ts[0] = '\0';
+	jw_str(w, key, ts);
 }

@@ -1,0 +1,99 @@
+/* src/app/app_file.c: files (message bodies) as messages of their own: the fileinfo event,
+ * the file.* buffers, and file hashes as observables. Files come from HTTP today; any parser
+ * that carries files emits APP_MSG_FILE with a struct app_file. */
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "app/app_int.h"
+
+static void
+file_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
+{
+	const struct app_file *fi = msg->u.file;
+
+	(void)in_alert;
+	if (fi->txn != NULL)
+		app_http_eve_txn(w, fi->txn, false);
+	jw_obj_begin(w, "fileinfo");
+	jw_strn(w, "filename", fi->name.p, fi->name.len);
+	if (fi->content_type.len > 0)
+		jw_strn(w, "mimetype", fi->content_type.p, fi->content_type.len);
+	jw_bool(w, "gaps", fi->state == APP_FILE_TRUNCATED);
+	jw_str(w, "state", fi->state == APP_FILE_COMPLETE ? "CLOSED" : "TRUNCATED");
+	if (fi->md5[0] != '\0')
+		jw_str(w, "md5", fi->md5);
+	if (fi->sha1[0] != '\0')
+		jw_str(w, "sha1", fi->sha1);
+	if (fi->sha256[0] != '\0')
+		jw_str(w, "sha256", fi->sha256);
+	jw_bool(w, "stored", false);
+	jw_u64(w, "size", fi->size);
+	jw_u64(w, "tx_id", fi->tx_id);
+	jw_obj_end(w);
+}
+
+/* The hashes computed of the file. */
+static void
+file_observables(const struct app_msg *msg, app_observable_fn *fn, void *arg)
+{
+	const struct app_file *fi = msg->u.file;
+	static const struct {
+		enum app_obs_type type;
+		const char *where;
+		size_t off;
+	} hashes[] = {
+	    {APP_OBS_MD5, "file.md5", offsetof(struct app_file, md5)},
+	    {APP_OBS_SHA1, "file.sha1", offsetof(struct app_file, sha1)},
+	    {APP_OBS_SHA256, "file.sha256", offsetof(struct app_file, sha256)},
+	};
+
+	for (size_t i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++) {
+		const char *hex = (const char *)fi + hashes[i].off;
+		struct app_observable o = {.type = hashes[i].type, .where = hashes[i].where,
+					   .dir = fi->dir};
+
+		if (hex[0] == '\0')
+			continue;
+		o.value = (const uint8_t *)hex, o.len = strlen(hex);
+		fn(arg, &o);
+	}
+}
+
+static int
+file_buf_data(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
+{
+	const struct app_file *fi = m->u.file;
+
+	(void)scratch;
+	(void)size;
+	if (fi->txn == NULL)
+		return SW_E_NOTFOUND;
+	*out = fi->dir == FLOW_TO_SERVER ? fi->txn->req_body : fi->txn->resp_body;
+	return 0;
+}
+
+APP_BUFFER_GETTER(file_buf_name, struct app_file, file, file->name)
+APP_BUFFER_GETTER(file_buf_md5, struct app_file, file, app_buf_text(file->md5))
+APP_BUFFER_GETTER(file_buf_sha1, struct app_file, file, app_buf_text(file->sha1))
+APP_BUFFER_GETTER(file_buf_sha256, struct app_file, file, app_buf_text(file->sha256))
+
+static const struct app_buffer_desc file_buffers[] = {
+    {"file.name", NULL, NULL, -1, file_buf_name},
+    {"file.md5", NULL, NULL, -1, file_buf_md5},
+    {"file.sha1", NULL, NULL, -1, file_buf_sha1},
+    {"file.sha256", NULL, NULL, -1, file_buf_sha256},
+    {"file.data", APP_NAMES("file_data"), NULL, -1, file_buf_data},
+};
+
+const struct app_msg_desc app_desc_file = {
+    .kind = APP_MSG_FILE,
+    .name = "fileinfo",
+    .proto = APP_HTTP, /* the parser that carries files today */
+    .one_way = true,
+    .buffers = file_buffers,
+    .nbuffers = sizeof(file_buffers) / sizeof(file_buffers[0]),
+    .eve = file_eve,
+    .observables = file_observables,
+};

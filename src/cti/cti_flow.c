@@ -1,0 +1,188 @@
+/* src/cti/cti_flow.c: indicators against traffic (DESIGN.md "CTI indicators"): both addresses
+ * of a flow, and every observable its app-layer messages declare through their descriptors
+ * (app.h), one alert per flow and indicator. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cti/cti_int.h"
+
+/* The indicators a flow has alerted on: an open-addressed set of 64-bit keys (hash of type and
+ * indicator), grown by doubling and charged to the reader's memcap. */
+struct cti_flow_seen {
+	uint32_t n, cap; /* cap: a power of two */
+	uint64_t key[];  /* 0 is free */
+};
+
+static const int obs_cti_type[APP_OBS_MAX] = {
+	[APP_OBS_IP] = -1, /* by family */
+	[APP_OBS_DOMAIN] = CTI_T_DOMAIN,
+	[APP_OBS_URL] = CTI_T_URL,
+	[APP_OBS_MD5] = CTI_T_MD5,
+	[APP_OBS_SHA1] = CTI_T_SHA1,
+	[APP_OBS_SHA256] = CTI_T_SHA256,
+	[APP_OBS_JA3] = CTI_T_JA3,
+};
+
+const struct cti_hit *
+cti_store_match_observable(const struct cti_store *s, const struct app_observable *o,
+			   sw_time_t now, struct cti_hit *out)
+{
+	uint8_t addr[16] = {0};
+
+	if (s == NULL || o->type < 0 || o->type >= APP_OBS_MAX)
+		return NULL;
+	switch (o->type) {
+	case APP_OBS_IP:
+		if ((o->family != 4 && o->family != 6) || o->len != (o->family == 4 ? 4u : 16u))
+			return NULL;
+		memcpy(addr, o->value, o->len);
+		return cti_store_match_ip(s, o->family, addr, now, out);
+	case APP_OBS_DOMAIN:
+		return cti_store_match_domain(s, (const char *)o->value, o->len, now, out);
+	case APP_OBS_URL:
+		return cti_store_match_url(s, (const char *)o->value, o->len, now, out);
+	case APP_OBS_MD5:
+	case APP_OBS_SHA1:
+	case APP_OBS_SHA256:
+	case APP_OBS_JA3:
+		return cti_store_match_hash(s, obs_cti_type[o->type], (const char *)o->value, o->len,
+					    now, out);
+	case APP_OBS_MAX:
+		break;
+	}
+	return NULL;
+}
+
+unsigned
+cti_store_file_hashes(const struct cti_store *s)
+{
+	unsigned mask = 0;
+
+	if (s != NULL && cti_store_count(s, CTI_T_MD5) > 0)
+		mask |= APP_HASH_MD5;
+	if (s != NULL && cti_store_count(s, CTI_T_SHA1) > 0)
+		mask |= APP_HASH_SHA1;
+	if (s != NULL && cti_store_count(s, CTI_T_SHA256) > 0)
+		mask |= APP_HASH_SHA256;
+	return mask;
+}
+
+static size_t
+seen_bytes(uint32_t cap)
+{
+	return sizeof(struct cti_flow_seen) + (size_t)cap * sizeof(uint64_t);
+}
+
+/* Adds key to f's set; false when it was there already. Over the memcap the key is not
+ * remembered (counted) and the alert goes out anyway: a duplicate beats a lost alert. */
+static bool
+seen_add(struct cti_reader *r, struct sw_flow *f, uint64_t key)
+{
+	struct cti_flow_seen *s = f->cti, *ns;
+	uint32_t i;
+
+	key |= 1; /* never 0 */
+	if (s != NULL) {
+		for (i = (uint32_t)key & (s->cap - 1); s->key[i] != 0; i = (i + 1) & (s->cap - 1))
+			if (s->key[i] == key)
+				return false;
+	}
+	if (s == NULL || (s->n + 1) * 4 > s->cap * 3) {
+		uint32_t cap = s != NULL ? s->cap * 2 : 8;
+
+		if (!sw_memcap_take(cti_reader_mem(r), seen_bytes(cap)))
+			return true;
+		if ((ns = calloc(1, seen_bytes(cap))) == NULL) {
+			sw_memcap_give(cti_reader_mem(r), seen_bytes(cap));
+			return true;
+		}
+		ns->cap = cap;
+		for (uint32_t k = 0; s != NULL && k < s->cap; k++) {
+			if (s->key[k] == 0)
+				continue;
+			for (i = (uint32_t)s->key[k] & (cap - 1); ns->key[i] != 0; i = (i + 1) & (cap - 1))
+				;
+			ns->key[i] = s->key[k];
+			ns->n++;
+		}
+		if (s != NULL) {
+			sw_memcap_give(cti_reader_mem(r), seen_bytes(s->cap));
+			free(s);
+		}
+		f->cti = s = ns;
+	}
+	for (i = (uint32_t)key & (s->cap - 1); s->key[i] != 0; i = (i + 1) & (s->cap - 1))
+		;
+	s->key[i] = key;
+	s->n++;
+	return true;
+}
+
+void
+cti_flow_free(struct cti_reader *r, struct sw_flow *f)
+{
+	struct cti_flow_seen *s = f->cti;
+
+	if (s == NULL)
+		return;
+	sw_memcap_give(r != NULL ? cti_reader_mem(r) : NULL, seen_bytes(s->cap));
+	free(s);
+	f->cti = NULL;
+}
+
+struct check {
+	struct cti_reader *r;
+	const struct cti_store *s;
+	struct sw_flow *f;
+	sw_time_t ts;
+	cti_alert_fn *fn;
+	void *arg;
+};
+
+static void
+check_hit(struct check *c, enum flow_dir dir, const struct cti_hit *hit, const char *matched_on)
+{
+	uint64_t key = sw_hash64(hit->indicator, strlen(hit->indicator), (uint64_t)hit->type + 1);
+
+	if (!seen_add(c->r, c->f, key))
+		return;
+	c->f->alerted = true;
+	c->fn(c->arg, c->f, c->ts, dir, hit, matched_on);
+}
+
+static void
+check_observable(void *arg, const struct app_observable *o)
+{
+	struct check *c = arg;
+	struct cti_hit hit;
+
+	if (cti_store_match_observable(c->s, o, c->ts, &hit) != NULL)
+		check_hit(c, o->dir, &hit, o->where);
+}
+
+void
+cti_flow_check_addrs(struct cti_reader *r, struct sw_flow *f, sw_time_t ts, cti_alert_fn *fn,
+		     void *arg)
+{
+	struct check c = {r, cti_reader_store(r), f, ts, fn, arg};
+	struct cti_hit hit;
+
+	if (c.s == NULL)
+		return;
+	if (cti_store_match_ip(c.s, f->family, f->cli.b, ts, &hit) != NULL)
+		check_hit(&c, FLOW_TO_SERVER, &hit, "flow.src_ip");
+	if (cti_store_match_ip(c.s, f->family, f->srv.b, ts, &hit) != NULL)
+		check_hit(&c, FLOW_TO_SERVER, &hit, "flow.dest_ip");
+}
+
+void
+cti_flow_check_msg(struct cti_reader *r, struct sw_flow *f, const struct app_msg *msg,
+		   cti_alert_fn *fn, void *arg)
+{
+	struct check c = {r, cti_reader_store(r), f, msg->ts, fn, arg};
+
+	if (c.s != NULL)
+		app_msg_observables(msg, check_observable, &c);
+}
