@@ -63,7 +63,7 @@ on_hup(int sig)
 	(void)sig;
 	if (the_ctx != NULL) {
 		the_ctx->reopen = 1;
-		the_ctx->cti_reload = 1;
+		the_ctx->reload = 1;
 	}
 }
 

@@ -47,20 +47,12 @@ struct sw_ctx {
 	struct capture *cap;
 	struct output *out;
 	struct cti_handle *cti_h; /* NULL when no indicators are configured */
-	pthread_t cti_thread;
-	bool cti_thread_started;
+	pthread_t reload_thread;
+	bool reload_thread_started;
 	/* the loaded indicator set, for stats (written by whoever reloads) */
 	sw_counter_t cti_version, cti_indicators, cti_bytes, cti_reloads, cti_reload_errors;
-	/* the rules: the engine workers should use; each worker moves to it at its next packet and
-	 * says so in its det_seen, then the reload thread frees the one before */
-	_Atomic(struct detect_engine *) det_cur;
-	struct detect_thread *det_reader; /* decoder events, in the capture thread */
-	_Atomic(struct detect_engine *) det_reader_engine;
-	/* replaced engines some thread may still use; freed by the reload thread once none does */
-	struct detect_engine *det_retired[16];
-	unsigned det_nretired;
-	sw_counter_t det_rules, det_reloads, det_reload_errors;
-	bool reload_thread_needed;
+	/* the rules in use; NULL when detection is off */
+	struct detect_handle *det_h;
 	struct eve_ctx eve;
 	_Atomic uint64_t event_seq;
 	bool live;
@@ -75,7 +67,8 @@ struct sw_ctx {
 
 	sw_time_t start_wall, start_mono;
 	sw_time_t replay_end; /* offline: time of the last packet */
-	volatile sig_atomic_t stop, reopen, cti_reload;
+	/* set by signal handlers (lock-free atomics are async-signal-safe), read by every thread */
+	atomic_int stop, reopen, reload;
 };
 
 /* Loads every stage's configuration from doc (already holding the file and --set values);
@@ -98,10 +91,45 @@ struct stream_stats *run_worker_stream_stats(struct sw_ctx *ctx, uint32_t i);
 struct dpi_stats *run_worker_dpi_stats(struct sw_ctx *ctx, uint32_t i);
 struct app_stats *run_worker_app_stats(struct sw_ctx *ctx, uint32_t i);
 const struct sw_memcap *run_worker_app_mem(struct sw_ctx *ctx, uint32_t i);
+const struct sw_memcap *run_worker_cti_mem(struct sw_ctx *ctx, uint32_t i);
 /* Detection counters of worker i, summed over the engines it used, into out. */
 void run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7]);
 /* Its per-flow detection memory (stream windows, flowbits). */
 const struct sw_memcap *run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i);
+
+/* ---- the packet path (sw_worker.c) -------------------------------------------------------- */
+
+/* The capture thread's state. */
+struct reader {
+	struct sw_ctx *ctx;
+	sw_time_t now;               /* latest packet time */
+	sw_time_t last_tick;         /* when workers were last told the time */
+	struct detect_reader *det_r; /* decoder and defragmentation event rules */
+	struct detect_thread *det;
+};
+
+int reader_init(struct reader *rd, struct sw_ctx *ctx);
+void reader_free(struct reader *rd);
+/* Makes ctx->defrag, its events reported through rd (when defrag is enabled). */
+int reader_defrag_new(struct reader *rd);
+/* capture_packet_fn: decode, defragment, hand to the worker of the flow. arg: struct reader. */
+void reader_packet(struct sw_packet *p, void *arg);
+/* Time advanced (packet time, or the clock when live): timeouts. */
+void reader_tick(struct reader *rd, sw_time_t now);
+/* A quiescent point of the capture thread (and of an inline worker), for idle loops. */
+void reader_idle(struct reader *rd);
+
+/* Starts ctx->nworkers workers (threads when more than one). On failure the ones started are
+ * stopped and joined before it returns. */
+int workers_start(struct sw_ctx *ctx);
+/* Ends every flow at time now and joins the worker threads; NULL-safe, repeatable. */
+void workers_finish(struct sw_ctx *ctx, sw_time_t now);
+void workers_free(struct sw_ctx *ctx);
+
+/* Whether some sink wants events of EVE type type; then format into an sbuf and run_emit()
+ * it: the one way events leave a thread. */
+bool run_wants(const struct sw_ctx *ctx, int type);
+void run_emit(struct sw_ctx *ctx, int type, const struct sbuf *b);
 
 /* Builds the rule engine of ctx->detect and prints its load summary on fp (for -T). Returns 0
  * when every rule loaded or was skipped as unsupported, 1 when some failed, or an SW_E_ code. */

@@ -205,13 +205,18 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			mu += sw_counter_get(&run_worker_detect_mem(ctx, i)->memuse);
 			mr += sw_counter_get(&run_worker_detect_mem(ctx, i)->refused);
 		}
-		put(cs, "detect.rules", sw_counter_get(&ctx->det_rules));
+		put(cs, "detect.rules",
+		    ctx->det_h != NULL ? sw_counter_get(&detect_handle_stats(ctx->det_h)->rules) : 0);
 		for (int k = 0; k < 7; k++)
 			put(cs, dn[k], dv[k]);
 		put(cs, "detect.memuse", mu);
 		put(cs, "detect.memcap_refused", mr);
-		put(cs, "detect.reloads", sw_counter_get(&ctx->det_reloads));
-		put(cs, "detect.reload_errors", sw_counter_get(&ctx->det_reload_errors));
+		put(cs, "detect.reloads",
+		    ctx->det_h != NULL ? sw_counter_get(&detect_handle_stats(ctx->det_h)->reloads) : 0);
+		put(cs, "detect.reload_errors",
+		    ctx->det_h != NULL ? sw_counter_get(&detect_handle_stats(ctx->det_h)->reload_errors)
+				       : 0);
+		put(cs, "detect.retired_pending", ctx->det_h != NULL ? detect_handle_pending(ctx->det_h) : 0);
 	}
 	if (ctx->cti_h != NULL) {
 		put(cs, "cti.version", sw_counter_get(&ctx->cti_version));
@@ -219,6 +224,21 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		put(cs, "cti.bytes", sw_counter_get(&ctx->cti_bytes));
 		put(cs, "cti.reloads", sw_counter_get(&ctx->cti_reloads));
 		put(cs, "cti.reload_errors", sw_counter_get(&ctx->cti_reload_errors));
+		put(cs, "cti.retired_pending", cti_handle_pending(ctx->cti_h));
+		{
+			uint64_t mu = 0, mr = 0;
+
+			for (uint32_t k = 0; ctx->workers != NULL && k < ctx->nworkers; k++) {
+				const struct sw_memcap *m = run_worker_cti_mem(ctx, k);
+
+				if (m != NULL) {
+					mu += sw_counter_get(&m->memuse);
+					mr += sw_counter_get(&m->refused);
+				}
+			}
+			put(cs, "cti.memuse", mu);
+			put(cs, "cti.memcap_refused", mr);
+		}
 	}
 	if (ctx->dpi.enabled) {
 		uint64_t dv[6] = {0};

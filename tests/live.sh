@@ -91,4 +91,43 @@ check "SIGTERM ends the capture cleanly" test $rc -eq 0
 check "SIGTERM flushes the open flow into the new file" grep -q '"dest_port":40002.*"reason":"shutdown"' "$tmp/logs/eve.json"
 check "the rotated file was not written after the reopen" sh -c "! grep -q '\"dest_port\":40002' '$tmp/logs/eve.json.1'"
 check "the final summary is printed" grep -q "packets, .* bytes in" "$tmp/err"
+
+# Reloads while no packet comes (issue 10, bug 1): idle workers still pass their quiescent
+# points, so each replaced indicator set and rule engine is freed, and reloads never block.
+# A rule set made malformed is refused and the old one kept; a broken feed is counted.
+echo "192.0.2.99" >"$tmp/idle.txt"
+cat >"$tmp/idle.rules" <<'R'
+alert udp any any -> any 40009 (msg:"idle rule"; content:"x"; sid:201; rev:1;)
+alert udp any any -> any 40010 (msg:"idle rule 2"; content:"y"; sid:202; rev:1;)
+R
+: >"$tmp/logs/idle.json"
+"$SPANWATCH" -i "sw$$a" -k none --workers 2 --indicators "$tmp/idle.txt" -S "$tmp/idle.rules" \
+	--set outputs.eve.sink=stdout --set outputs.stats.interval=1 \
+	'udp and port 40099' >"$tmp/logs/idle.json" 2>"$tmp/err2" &
+pid=$!
+if wait_for 10 grep -q '"event_type":"stats"' "$tmp/logs/idle.json"; then
+	for _ in $(seq 20); do kill -HUP "$pid"; sleep 0.15; done
+	laststats() { grep '"event_type":"stats"' "$tmp/logs/idle.json" | tail -n 1; }
+	check "20 rule reloads on an idle capture (none blocks)" \
+		wait_for 15 sh -c "grep '\"event_type\":\"stats\"' '$tmp/logs/idle.json' | tail -n 1 | grep -q '\"reloads\":20,\"reload_errors\":0'"
+	check "20 indicator reloads on an idle capture" \
+		wait_for 15 sh -c "grep '\"event_type\":\"stats\"' '$tmp/logs/idle.json' | tail -n 1 | grep -q '\"cti\":{.*\"reloads\":20,'"
+	check "idle workers let every replaced rule engine go" \
+		wait_for 5 sh -c "grep '\"event_type\":\"stats\"' '$tmp/logs/idle.json' | tail -n 1 | grep -q '\"detect\":{.*\"retired_pending\":0'"
+	check "idle workers let every replaced indicator set go" \
+		wait_for 5 sh -c "grep '\"event_type\":\"stats\"' '$tmp/logs/idle.json' | tail -n 1 | grep -q '\"cti\":{.*\"retired_pending\":0'"
+	# issue 11, point 4: a broken rule file is refused, the rules in use stay
+	echo 'alert udp any any -> any 1 (msg:"broken"; content:"x" sid:1;)' >"$tmp/idle.rules"
+	echo 'not an indicator %%%' >"$tmp/idle.txt"
+	kill -HUP "$pid"
+	check "a malformed rule set is refused" wait_for 10 grep -q "reload refused" "$tmp/err2"
+	check "... the 2 rules in use stay, the refusal and the broken feed are counted" \
+		wait_for 10 sh -c "grep '\"event_type\":\"stats\"' '$tmp/logs/idle.json' | tail -n 1 | grep -q '\"detect\":{\"rules\":2,.*\"reload_errors\":1.*\"cti\":{.*\"reload_errors\":1'"
+else
+	not_ok "spanwatch starts on an idle capture"
+	diag <"$tmp/err2"
+fi
+kill -TERM "$pid" 2>/dev/null
+wait "$pid"
+pid=
 tap_done

@@ -417,6 +417,48 @@ void sw_ring_release(struct sw_ring *r);
  * *spins counts the waits so far; reset it to 0 after progress. */
 void sw_ring_wait(unsigned *spins);
 
+/* ---- quiescent-state-based reclamation ---------------------------------------------------- */
+
+/*
+ * Sets that reloads replace while workers read them (indicators, rules). The writer publishes
+ * the new object with a seq_cst store of its own pointer, then retires the old one; the old one
+ * is freed (free_fn) once every registered reader has passed a quiescent point after that, or is
+ * offline. A reader holds no reference to a published object across a quiescent point, with one
+ * exception: a reader that keeps the object it loaded (a worker's rule engine) takes a snapshot
+ * before loading the pointer and reports that snapshot as its quiescent point (see
+ * sw_qsbr_quiescent_at). Idle readers must still pass quiescent points (or go offline), or
+ * nothing they might see is ever freed.
+ */
+struct sw_qsbr;
+struct sw_qsbr_reader;
+
+int sw_qsbr_new(struct sw_qsbr **out);
+/* Frees every retired object; no reader may use any of them. NULL-safe. */
+void sw_qsbr_free(struct sw_qsbr *q);
+/* Retires obj (already replaced by a seq_cst store of the new one; NULL is a no-op). Only
+ * fails with SW_E_NOMEM, when obj is not retired and stays the caller's. */
+int sw_qsbr_retire(struct sw_qsbr *q, void *obj, void (*free_fn)(void *));
+/* Frees what every reader has passed; returns how many objects still wait. Any thread. */
+size_t sw_qsbr_reclaim(struct sw_qsbr *q);
+/* Reclaims until nothing waits: 0, or SW_E_AGAIN after timeout_ms. */
+int sw_qsbr_synchronize(struct sw_qsbr *q, unsigned timeout_ms);
+/* Retired objects not freed yet (for stats and tests). */
+size_t sw_qsbr_pending(struct sw_qsbr *q);
+
+/* A reader thread; it starts online. 0 or SW_E_NOMEM. */
+int sw_qsbr_reader_new(struct sw_qsbr *q, struct sw_qsbr_reader **out);
+void sw_qsbr_reader_free(struct sw_qsbr_reader *r); /* NULL-safe */
+/* The reader holds nothing it loaded before this call. */
+void sw_qsbr_quiescent(struct sw_qsbr_reader *r);
+/* For a reader that keeps what it loads: snapshot before loading the pointer, then, once it
+ * has let go of whatever it held that is no longer published, report the snapshot. */
+uint64_t sw_qsbr_snapshot(struct sw_qsbr_reader *r);
+void sw_qsbr_quiescent_at(struct sw_qsbr_reader *r, uint64_t snapshot);
+/* A reader that will idle goes offline (reclamation does not wait for it); online again
+ * before it loads a published pointer. */
+void sw_qsbr_offline(struct sw_qsbr_reader *r);
+void sw_qsbr_online(struct sw_qsbr_reader *r);
+
 /* 64-bit mixing hash (deterministic, not cryptographic). */
 uint64_t sw_hash64(const void *p, size_t n, uint64_t seed);
 

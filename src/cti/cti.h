@@ -227,6 +227,8 @@ const struct cti_store *cti_handle_current(struct cti_handle *h);
 
 /* Frees retired stores that every reader has passed; returns how many are still waiting. */
 size_t cti_handle_reclaim(struct cti_handle *h);
+/* Retired stores not freed yet. */
+size_t cti_handle_pending(struct cti_handle *h);
 
 /* Waits (sleeping, up to timeout_ms) until every retired store is freed; 0 or SW_E_AGAIN.
  * For the control thread and tests; workers never wait. */

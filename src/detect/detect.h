@@ -140,4 +140,46 @@ void detect_event(struct detect_thread *t, struct sw_flow *f, const struct sw_pa
 /* The flow ends: frees its detection state (flowbits, stream windows). */
 void detect_flow_free(struct detect_thread *t, struct sw_flow *f);
 
+/* ---- the rule set in use, and reloads (detect_handle.c) ------------------------------------- */
+
+struct detect_handle; /* the current engine; replaced ones freed once no thread uses them */
+struct detect_reader; /* one per thread that inspects: its detect_thread of the current engine */
+
+struct detect_handle_stats {
+	sw_counter_t rules;         /* gauge: rules of the set in use */
+	sw_counter_t reloads;       /* sets swapped in */
+	sw_counter_t reload_errors; /* reloads that failed or were refused */
+};
+
+/* Loads the first rule set (detect_engine_new, its summary logged) for nthreads threads. */
+int detect_handle_new(const struct detect_conf *conf, unsigned nthreads,
+                      struct detect_handle **out);
+/* Frees the current and every retired engine; no reader may use them. NULL-safe. */
+void detect_handle_free(struct detect_handle *h);
+/* Builds a new set from conf off the packet path and publishes it. A set that fails to load,
+ * has rules that failed to parse (what -T refuses), or has no rule where the old one had some
+ * is refused: the old set stays, the reason is logged and counted. 0 or SW_E_*. One reload at
+ * a time (serialized inside). */
+int detect_handle_reload(struct detect_handle *h, const struct detect_conf *conf);
+/* Frees retired engines no reader uses; returns how many still wait. Any thread. */
+size_t detect_handle_reclaim(struct detect_handle *h);
+size_t detect_handle_pending(struct detect_handle *h);
+const struct detect_handle_stats *detect_handle_stats(const struct detect_handle *h);
+
+/* A thread's reader: mem, st, fn and arg as for detect_thread_new(), kept across reloads. */
+int detect_reader_new(struct detect_handle *h, struct sw_memcap *mem, struct detect_stats *st,
+                      detect_alert_fn *fn, void *arg, struct detect_reader **out);
+void detect_reader_free(struct detect_reader *r); /* NULL-safe */
+/*
+ * The thread's quiescent point: moves to the current engine when a reload replaced it, and lets
+ * the reclaimer know the thread holds nothing older. Call it between packets, and while idle
+ * (there is no offline state: the thread always holds its engine), or replaced engines are
+ * never freed. Returns the thread state to inspect with (NULL when it
+ * could not be made: no detection until the next call succeeds). Flows keep their detection
+ * state across the move (detect_flow_free works with any engine's thread).
+ */
+struct detect_thread *detect_reader_sync(struct detect_reader *r);
+/* The thread state of the last sync (NULL-safe r: NULL). */
+struct detect_thread *detect_reader_thread(const struct detect_reader *r);
+
 #endif

@@ -98,10 +98,11 @@ void eve_format_app(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_f
 		    const struct app_msg *msg);
 /* A threat-intelligence match: an alert with the cti object (indicator, type, matched_on, feed,
  * source, confidence, severity, tags, valid_until, id). dir is the direction of the packet or
- * message that carried the value. */
+ * message that carried the value; msg, when a message carried it, adds its app-layer object
+ * ("http", "dns", "tls", "fileinfo") as rule alerts have. */
 void eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
 			  sw_time_t ts, enum flow_dir dir, const struct cti_hit *hit,
-			  const char *matched_on);
+			  const char *matched_on, const struct app_msg *msg);
 
 /* A rule alert. Addresses are oriented as the data that matched: the source is the client when
  * dir is FLOW_TO_SERVER. f may be NULL (a packet without a flow: p is then set); msg, when set,

@@ -396,7 +396,7 @@ static void eve_alert_flow(struct jw *w, const struct sw_flow *f);
 void
 eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
 		     sw_time_t ts, enum flow_dir dir, const struct cti_hit *hit,
-		     const char *matched_on)
+		     const char *matched_on, const struct app_msg *msg)
 {
 	struct jw w;
 	char sig[512];
@@ -440,6 +440,8 @@ eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_
 	if (hit->id[0] != '\0')
 		jw_str(&w, "id", hit->id);
 	jw_obj_end(&w);
+	if (msg != NULL)
+		app_msg_eve(&w, msg, true);
 	eve_alert_flow(&w, f);
 	jw_finish(&w);
 }

@@ -1,0 +1,697 @@
+/* src/sw_worker.c: the packet path. The capture thread decodes each packet (and rebuilds
+ * fragments), then hands it to worker hash(flow) % N over a single-producer/single-consumer
+ * ring, or runs the worker inline when there is one worker. A worker owns its flow table and
+ * every stage's per-flow state behind it, and publishes what they find through worker_emit().
+ *
+ * Who calls whom, on a worker's thread (nothing here is re-entered from another thread):
+ *   worker_packet -> flow_table_update -> [worker_flow_end when a flow ends]
+ *                 -> stream_packet -> worker_stream_data -> app_stream -> worker_app_msg
+ *                                                       -> detect_stream -> worker_alert
+ *                                  -> worker_stream_event
+ *                 -> dpi_packet, app_datagram -> worker_app_msg -> cti / detect / output
+ *                 -> detect_packet -> worker_alert
+ * Callbacks run inside the stage that calls them and may call later stages only (app ->
+ * cti/detect/output; detect -> output); none calls back into the stage that called it, except
+ * worker_alert asking app_flow_current() for the transaction under way (a read). Quiescent
+ * points (worker_sync) are only between packets and in idle loops. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sw_run.h"
+
+#define RING_BYTES   (8u << 20)
+#define EXPIRE_EVERY SW_USEC_PER_SEC /* flow timeout sweep interval (packet or wall time) */
+
+enum ring_kind {
+	RING_PACKET = 0,
+	RING_TICK = 1, /* time advanced; sweep timeouts */
+	RING_END = 2,  /* input ended; flush and exit */
+};
+
+struct ring_rec {
+	uint32_t kind;
+	uint32_t pad;
+	struct sw_packet pkt; /* data follows the record (pkt.caplen bytes) */
+};
+
+struct sw_worker {
+	struct sw_ctx *ctx;
+	uint32_t id;
+	pthread_t tid;
+	bool started;
+	struct sw_ring *ring;
+	struct flow_table *flows;
+	struct stream_worker *stream;
+	struct dpi_worker *dpi;
+	struct app_worker *app;
+	struct cti_reader *cti;
+	const struct cti_store *cti_seen; /* the indicator set file hashes were chosen for */
+	struct detect_reader *det_r;
+	struct detect_thread *det; /* of the last sync; NULL: no rules */
+	struct sw_memcap det_mem;
+	struct detect_stats det_st; /* over every engine it used */
+	struct sbuf evbuf, alertbuf;
+	sw_time_t now, last_expire;
+	sw_counter_t packets;
+};
+
+/* ---- counters of worker i (sw_stats.c) ----------------------------------------------------- */
+
+struct flow_stats *
+run_worker_flow_stats(struct sw_ctx *ctx, uint32_t i)
+{
+	struct sw_worker *w = &ctx->workers[i];
+
+	return w->flows != NULL ? flow_table_stats(w->flows) : NULL;
+}
+
+uint64_t
+run_worker_packets(struct sw_ctx *ctx, uint32_t i)
+{
+	return sw_counter_get(&ctx->workers[i].packets);
+}
+
+struct app_stats *
+run_worker_app_stats(struct sw_ctx *ctx, uint32_t i)
+{
+	struct sw_worker *w = &ctx->workers[i];
+
+	return w->app != NULL ? app_worker_stats(w->app) : NULL;
+}
+
+const struct sw_memcap *
+run_worker_app_mem(struct sw_ctx *ctx, uint32_t i)
+{
+	struct sw_worker *w = &ctx->workers[i];
+
+	return w->app != NULL ? app_worker_mem(w->app) : NULL;
+}
+
+const struct sw_memcap *
+run_worker_cti_mem(struct sw_ctx *ctx, uint32_t i)
+{
+	struct sw_worker *w = &ctx->workers[i];
+
+	return w->cti != NULL ? cti_reader_mem(w->cti) : NULL;
+}
+
+struct dpi_stats *
+run_worker_dpi_stats(struct sw_ctx *ctx, uint32_t i)
+{
+	struct sw_worker *w = &ctx->workers[i];
+
+	return w->dpi != NULL ? dpi_worker_stats(w->dpi) : NULL;
+}
+
+struct stream_stats *
+run_worker_stream_stats(struct sw_ctx *ctx, uint32_t i)
+{
+	struct sw_worker *w = &ctx->workers[i];
+
+	return w->stream != NULL ? stream_worker_stats(w->stream) : NULL;
+}
+
+void
+run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7])
+{
+	/* kept by the worker, so reading them never meets a freed thread */
+	const struct detect_stats *st = &ctx->workers[i].det_st;
+
+	out[0] = sw_counter_get(&st->packets);
+	out[1] = sw_counter_get(&st->stream_chunks);
+	out[2] = sw_counter_get(&st->app_msgs);
+	out[3] = sw_counter_get(&st->candidates);
+	out[4] = sw_counter_get(&st->alerts);
+	out[5] = sw_counter_get(&st->suppressed);
+	out[6] = sw_counter_get(&st->backtrack_limit) + sw_counter_get(&st->pcre_limit);
+}
+
+const struct sw_memcap *
+run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i)
+{
+	return &ctx->workers[i].det_mem;
+}
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+/* Writes the event formatted in b (of EVE type type); the only way events leave a thread.
+ * Callers check run_wants() before formatting. */
+void
+run_emit(struct sw_ctx *ctx, int type, const struct sbuf *b)
+{
+	if (!sbuf_failed(b))
+		output_write(ctx->out, type, b->p, b->len);
+}
+
+bool
+run_wants(const struct sw_ctx *ctx, int type)
+{
+	return ctx->out != NULL && output_enabled(ctx->out, type);
+}
+
+/* A rule matched: an alert event. */
+static void
+worker_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_dir dir,
+	     sw_time_t ts, const struct detect_alert *a, const struct app_msg *msg)
+{
+	struct sw_worker *w = arg;
+	struct app_msg cur;
+
+	if (!run_wants(w->ctx, EVE_ALERT))
+		return;
+	/* a rule on the raw stream or packets of an HTTP flow: the transaction under way */
+	if (msg == NULL && f != NULL && app_flow_current(f, dir, &cur))
+		msg = &cur;
+	eve_format_rule_alert(&w->alertbuf, &w->ctx->eve, f, p, dir, ts, a, msg);
+	run_emit(w->ctx, EVE_ALERT, &w->alertbuf);
+}
+
+struct cti_alert_ctx {
+	struct sw_worker *w;
+	const struct app_msg *msg; /* the message that carried the value; NULL for addresses */
+};
+
+/* An indicator matched: an alert event with the cti object and, when a message carried the
+ * value, its app-layer object as rule alerts have. */
+static void
+worker_cti_alert(void *arg, struct sw_flow *f, sw_time_t ts, enum flow_dir dir,
+		 const struct cti_hit *hit, const char *matched_on)
+{
+	struct cti_alert_ctx *c = arg;
+	struct sw_worker *w = c->w;
+
+	if (!run_wants(w->ctx, EVE_ALERT))
+		return;
+	eve_format_cti_alert(&w->alertbuf, &w->ctx->eve, f, ts, dir, hit, matched_on, c->msg);
+	run_emit(w->ctx, EVE_ALERT, &w->alertbuf);
+}
+
+/* A flow ended: the later stages let go of it, then its flow event. */
+static void
+worker_flow_end(struct sw_flow *f, void *arg)
+{
+	struct sw_worker *w = arg;
+	struct stream_dir_info info[2];
+	bool has_stream = w->stream != NULL && stream_flow_end(w->stream, f, info);
+
+	if (w->app != NULL)
+		app_flow_end(w->app, f, f->last);
+	if (w->dpi != NULL)
+		dpi_flow_finish(w->dpi, f);
+	if (run_wants(w->ctx, EVE_FLOW)) {
+		eve_format_flow(&w->evbuf, &w->ctx->eve, f, has_stream ? info : NULL);
+		run_emit(w->ctx, EVE_FLOW, &w->evbuf);
+	}
+	if (w->dpi != NULL)
+		dpi_flow_free(w->dpi, f);
+	if (w->app != NULL)
+		app_flow_free(w->app, f);
+	detect_flow_free(w->det, f);
+	cti_flow_free(w->cti, f);
+}
+
+/* A message of an app-layer parser: indicators, rules, then its EVE event. */
+static void
+worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
+{
+	struct sw_worker *w = arg;
+	int type = eve_type_of_app(msg);
+
+	if (w->cti != NULL) {
+		struct cti_alert_ctx c = {w, msg};
+
+		cti_flow_check_msg(w->cti, f, msg, worker_cti_alert, &c);
+	}
+	if (w->det != NULL)
+		detect_app_msg(w->det, f, msg, app_flow_name(f));
+	if (!run_wants(w->ctx, type))
+		return;
+	eve_format_app(&w->evbuf, &w->ctx->eve, f, msg);
+	run_emit(w->ctx, type, &w->evbuf);
+}
+
+/* Reassembled TCP data: to the app-layer parsers and the stream rules. */
+static bool
+worker_stream_data(void *arg, struct sw_flow *f, enum flow_dir dir, const uint8_t *data,
+		   size_t len, uint64_t offset, unsigned flags)
+{
+	struct sw_worker *w = arg;
+
+	if (w->app != NULL)
+		app_stream(w->app, f, dir, data, len, flags, w->now);
+	if (w->det != NULL)
+		detect_stream(w->det, f, dir, data, len, offset, w->now, app_flow_name(f));
+	/* The stream is kept even when no parser wants it: raw-stream detection rules will. */
+	return true;
+}
+
+/* A stream anomaly: an anomaly event of type "stream" for the flow, and its event rules. */
+static void
+worker_stream_event(void *arg, struct sw_flow *f, const struct sw_packet *p, int ev)
+{
+	struct sw_worker *w = arg;
+
+	if (run_wants(w->ctx, EVE_ANOMALY)) {
+		eve_format_flow_anomaly(&w->evbuf, &w->ctx->eve, f, p, "stream",
+					stream_event_name(ev));
+		run_emit(w->ctx, EVE_ANOMALY, &w->evbuf);
+	}
+	if (w->det != NULL) {
+		enum flow_dir dir = p != NULL && p->sport == f->sport &&
+					    memcmp(&p->src, &f->srv, sizeof(p->src)) == 0
+					    ? FLOW_TO_CLIENT
+					    : FLOW_TO_SERVER;
+
+		detect_event(w->det, f, p, dir, DETECT_EVENT_STREAM, ev);
+	}
+}
+
+/* ---- the worker ---------------------------------------------------------------------------- */
+
+/* A quiescent point, between packets or while idle: an old indicator set or rule engine may
+ * go; the worker moves to the current ones (and the file hashes they need). */
+static void
+worker_sync(struct sw_worker *w)
+{
+	if (w->cti != NULL) {
+		const struct cti_store *s;
+
+		cti_reader_quiescent(w->cti);
+		s = cti_reader_store(w->cti);
+		if (s != w->cti_seen && w->app != NULL) {
+			/* the hashes bodies get: the configured ones, and those the indicator set
+			 * has indicators of (an MD5 feed turns MD5 on) */
+			w->cti_seen = s;
+			app_worker_set_file_hashes(w->app,
+						   w->ctx->app.hash_mask | cti_store_file_hashes(s));
+		}
+	}
+	if (w->det_r != NULL)
+		w->det = detect_reader_sync(w->det_r);
+}
+
+static void
+worker_tick(struct sw_worker *w, sw_time_t now)
+{
+	worker_sync(w);
+	if (now > w->now)
+		w->now = now;
+	if (w->now - w->last_expire >= EXPIRE_EVERY) {
+		flow_table_expire(w->flows, w->now);
+		w->last_expire = w->now;
+	}
+}
+
+/* One decoded, flow-able packet. */
+static void
+worker_packet(struct sw_worker *w, struct sw_packet *p)
+{
+	enum flow_dir dir;
+	struct sw_flow *f;
+
+	sw_counter_add(&w->packets, 1);
+	worker_tick(w, p->ts);
+	f = flow_table_update(w->flows, p, &dir);
+	if (f == NULL)
+		return;
+	if (w->cti != NULL && f->pkts[0] + f->pkts[1] == 1) {
+		struct cti_alert_ctx c = {w, NULL};
+
+		cti_flow_check_addrs(w->cti, f, p->ts, worker_cti_alert, &c);
+	}
+	if (f->proto == 6 && w->stream != NULL)
+		stream_packet(w->stream, f, dir, p);
+	if (w->dpi != NULL)
+		dpi_packet(w->dpi, f, dir, p);
+	if (w->app != NULL && f->proto == 17)
+		app_datagram(w->app, f, dir, p);
+	if (w->det != NULL) {
+		const char *name = app_flow_name(f);
+
+		detect_packet(w->det, f, dir, p, name);
+		/* without reassembly, stream rules see each segment's payload on its own */
+		if (f->proto == 6 && w->stream == NULL && p->payload_len > 0)
+			detect_stream(w->det, f, dir, p->data + p->payload_off, p->payload_len, 0,
+				      p->ts, name);
+	}
+}
+
+static void
+worker_end(struct sw_worker *w, sw_time_t now)
+{
+	if (now > w->now)
+		w->now = now;
+	flow_table_flush(w->flows, w->now, FLOW_END_SHUTDOWN);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct sw_worker *w = arg;
+	unsigned spins = 0;
+
+	for (;;) {
+		struct ring_rec *rec;
+		size_t len;
+
+		if ((rec = sw_ring_peek(w->ring, &len)) == NULL) {
+			worker_sync(w); /* idle: reloads need not wait for traffic */
+			sw_ring_wait(&spins);
+			continue;
+		}
+		spins = 0;
+		switch (rec->kind) {
+		case RING_PACKET:
+			rec->pkt.data = (const uint8_t *)(rec + 1);
+			worker_packet(w, &rec->pkt);
+			break;
+		case RING_TICK:
+			worker_tick(w, rec->pkt.ts);
+			break;
+		case RING_END:
+			worker_end(w, rec->pkt.ts);
+			sw_ring_release(w->ring);
+			return NULL;
+		}
+		sw_ring_release(w->ring);
+	}
+}
+
+/* Makes worker w's stages. */
+static int
+worker_init(struct sw_ctx *ctx, struct sw_worker *w, uint32_t i)
+{
+	int r;
+
+	w->ctx = ctx;
+	w->id = i;
+	sbuf_init(&w->evbuf);
+	sbuf_init(&w->alertbuf);
+	w->det_mem.memcap = ctx->detect.memcap / ctx->nworkers;
+	if ((r = flow_table_new(&ctx->flow, worker_flow_end, w, &w->flows)) != 0)
+		return r;
+	if (ctx->dpi.enabled && (r = dpi_worker_new(&ctx->dpi, &w->dpi)) != 0)
+		return r;
+	if ((r = app_worker_new(worker_app_msg, w, &w->app)) != 0)
+		return r;
+	app_worker_set_file_hashes(w->app, ctx->app.hash_mask);
+	app_worker_set_memcap(w->app, ctx->app.memcap / ctx->nworkers);
+	if (ctx->cti_h != NULL) {
+		if ((r = cti_reader_new(ctx->cti_h, &w->cti)) != 0)
+			return r;
+		cti_reader_mem(w->cti)->memcap = ctx->cti.memcap / ctx->nworkers;
+	}
+	if (ctx->det_h != NULL &&
+	    (r = detect_reader_new(ctx->det_h, &w->det_mem, &w->det_st, worker_alert, w,
+				   &w->det_r)) != 0)
+		return r;
+	if (ctx->stream.enabled &&
+	    (r = stream_worker_new(&ctx->stream, ctx->stream.memcap / ctx->nworkers,
+				   worker_stream_data, worker_stream_event, w, &w->stream)) != 0)
+		return r;
+	worker_sync(w);
+	return 0;
+}
+
+int
+workers_start(struct sw_ctx *ctx)
+{
+	uint32_t i;
+	int r;
+
+	if ((ctx->workers = calloc(ctx->nworkers, sizeof(*ctx->workers))) == NULL)
+		return SW_E_NOMEM;
+	for (i = 0; i < ctx->nworkers; i++) {
+		struct sw_worker *w = &ctx->workers[i];
+
+		if ((r = worker_init(ctx, w, i)) != 0)
+			goto fail;
+		if (ctx->nworkers == 1)
+			continue; /* inline in the capture thread */
+		if ((r = sw_ring_new(RING_BYTES, &w->ring)) != 0)
+			goto fail;
+		if ((errno = pthread_create(&w->tid, NULL, worker_main, w)) != 0) {
+			sw_err("cannot start worker %u: %s", i, strerror(errno));
+			r = SW_E_NOMEM;
+			goto fail;
+		}
+		w->started = true;
+	}
+	return 0;
+fail:
+	/* the workers already running own their rings and flow tables: stop them first */
+	workers_finish(ctx, 0);
+	return r;
+}
+
+/* Puts a record on worker w's ring, waiting while it is full (offline this is backpressure;
+ * live, a full ring shows up as kernel drops, which are counted). A packet longer than a ring
+ * record can hold is cut, and its caplen says so. */
+static void
+ring_send(struct sw_worker *w, uint32_t kind, const struct sw_packet *p)
+{
+	size_t bytes = kind == RING_PACKET ? p->caplen : 0;
+	struct ring_rec *rec;
+	unsigned spins = 0;
+
+	if (bytes > sw_ring_max_record(w->ring) - sizeof(*rec))
+		bytes = sw_ring_max_record(w->ring) - sizeof(*rec);
+	while ((rec = sw_ring_reserve(w->ring, sizeof(*rec) + bytes)) == NULL)
+		sw_ring_wait(&spins);
+	rec->kind = kind;
+	rec->pkt = *p;
+	rec->pkt.data = NULL;
+	rec->pkt.caplen = (uint32_t)bytes;
+	if (bytes > 0)
+		memcpy(rec + 1, p->data, bytes);
+	sw_ring_commit(w->ring);
+}
+
+void
+workers_finish(struct sw_ctx *ctx, sw_time_t now)
+{
+	struct sw_packet end;
+	uint32_t i;
+
+	if (ctx->workers == NULL)
+		return;
+	memset(&end, 0, sizeof(end));
+	end.ts = now;
+	for (i = 0; i < ctx->nworkers; i++) {
+		struct sw_worker *w = &ctx->workers[i];
+
+		if (w->started)
+			ring_send(w, RING_END, &end);
+		else if (w->flows != NULL)
+			worker_end(w, now);
+	}
+	for (i = 0; i < ctx->nworkers; i++) {
+		if (ctx->workers[i].started) {
+			pthread_join(ctx->workers[i].tid, NULL);
+			ctx->workers[i].started = false;
+		}
+	}
+}
+
+void
+workers_free(struct sw_ctx *ctx)
+{
+	uint32_t i;
+
+	if (ctx->workers == NULL)
+		return;
+	for (i = 0; i < ctx->nworkers; i++) {
+		struct sw_worker *w = &ctx->workers[i];
+
+		if (w->flows != NULL) /* an error path: end flows so stream state is freed */
+			flow_table_flush(w->flows, w->now, FLOW_END_SHUTDOWN);
+		flow_table_free(w->flows);
+		stream_worker_free(w->stream);
+		dpi_worker_free(w->dpi);
+		app_worker_free(w->app);
+		cti_reader_free(w->cti);
+		detect_reader_free(w->det_r);
+		w->det = NULL;
+		sw_ring_free(w->ring);
+		sbuf_free(&w->evbuf);
+		sbuf_free(&w->alertbuf);
+	}
+	free(ctx->workers);
+	ctx->workers = NULL;
+}
+
+/* ---- the capture thread ------------------------------------------------------------------- */
+
+/* An alert from a decoder or defragmentation event rule, in the capture thread. */
+static void
+reader_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_dir dir,
+	     sw_time_t ts, const struct detect_alert *a, const struct app_msg *msg)
+{
+	struct sw_ctx *ctx = arg;
+
+	if (!run_wants(ctx, EVE_ALERT))
+		return;
+	eve_format_rule_alert(&ctx->evbuf, &ctx->eve, f, p, dir, ts, a, msg);
+	run_emit(ctx, EVE_ALERT, &ctx->evbuf);
+}
+
+int
+reader_init(struct reader *rd, struct sw_ctx *ctx)
+{
+	memset(rd, 0, sizeof(*rd));
+	rd->ctx = ctx;
+	if (ctx->det_h != NULL)
+		return detect_reader_new(ctx->det_h, NULL, NULL, reader_alert, ctx, &rd->det_r);
+	return 0;
+}
+
+void
+reader_free(struct reader *rd)
+{
+	detect_reader_free(rd->det_r);
+	rd->det_r = NULL;
+}
+
+/* The capture thread's quiescent point, and the single worker's when it runs inline. */
+void
+reader_idle(struct reader *rd)
+{
+	if (rd->det_r != NULL)
+		rd->det = detect_reader_sync(rd->det_r);
+	if (rd->ctx->nworkers == 1 && rd->ctx->workers != NULL)
+		worker_sync(&rd->ctx->workers[0]);
+}
+
+static void
+reader_anomaly(struct reader *rd, const struct sw_packet *p)
+{
+	struct sw_ctx *ctx = rd->ctx;
+
+	if (run_wants(ctx, EVE_ANOMALY)) {
+		eve_format_anomaly(&ctx->evbuf, &ctx->eve, p, "decode",
+				   decode_event_name(p->anomaly));
+		run_emit(ctx, EVE_ANOMALY, &ctx->evbuf);
+	}
+	if (rd->det != NULL)
+		detect_event(rd->det, NULL, p, FLOW_TO_SERVER, DETECT_EVENT_DECODE, p->anomaly);
+}
+
+/* A defragmentation anomaly (p is NULL for a timeout, which is only counted). */
+static void
+reader_defrag_event(void *arg, const struct sw_packet *p, int ev)
+{
+	struct reader *rd = arg;
+	struct sw_ctx *ctx = rd->ctx;
+
+	if (p == NULL)
+		return;
+	if (run_wants(ctx, EVE_ANOMALY)) {
+		eve_format_anomaly(&ctx->evbuf, &ctx->eve, p, "defrag", defrag_event_name(ev));
+		run_emit(ctx, EVE_ANOMALY, &ctx->evbuf);
+	}
+	if (rd->det != NULL)
+		detect_event(rd->det, NULL, p, FLOW_TO_SERVER, DETECT_EVENT_DEFRAG, ev);
+}
+
+int
+reader_defrag_new(struct reader *rd)
+{
+	struct sw_ctx *ctx = rd->ctx;
+
+	if (!ctx->defrag_conf.enabled)
+		return 0;
+	return defrag_new(&ctx->defrag_conf, reader_defrag_event, rd, &ctx->defrag);
+}
+
+void
+reader_tick(struct reader *rd, sw_time_t now)
+{
+	struct sw_ctx *ctx = rd->ctx;
+	struct sw_packet tick;
+	uint32_t i;
+
+	if (now > rd->now)
+		rd->now = now;
+	if (rd->now - rd->last_tick < EXPIRE_EVERY)
+		return;
+	rd->last_tick = rd->now;
+	if (ctx->defrag != NULL)
+		defrag_expire(ctx->defrag, rd->now);
+	if (ctx->nworkers == 1) {
+		worker_tick(&ctx->workers[0], rd->now);
+		return;
+	}
+	memset(&tick, 0, sizeof(tick));
+	tick.ts = rd->now;
+	for (i = 0; i < ctx->nworkers; i++)
+		ring_send(&ctx->workers[i], RING_TICK, &tick);
+}
+
+/* Checksum validation "auto" when live, like Suricata's: validate, but if more than a tenth of
+ * the first packets have bad checksums the capture sees offloaded (unfilled) checksums, as on
+ * the sending host itself, and validating would drop everything: stop validating, and say so. */
+#define CSUM_AUTO_SAMPLE 1000
+
+static void
+reader_csum_auto(struct sw_ctx *ctx)
+{
+	const struct decode_stats *d = &ctx->decode_st;
+	uint64_t pkts = sw_counter_get(&d->pkts);
+	uint64_t bad = sw_counter_get(&d->ipv4_csum_bad) + sw_counter_get(&d->tcp_csum_bad) +
+		       sw_counter_get(&d->udp_csum_bad) + sw_counter_get(&d->icmp_csum_bad);
+
+	if (pkts < CSUM_AUTO_SAMPLE)
+		return;
+	ctx->csum_auto = false;
+	if (bad * 10 > pkts) {
+		ctx->decode.checksum_mode = DECODE_CSUM_NONE;
+		sw_notice("%llu of the first %llu packets have bad checksums (offloading?): "
+			  "checksum validation turned off (set -k all to keep it)",
+			  (unsigned long long)bad, (unsigned long long)pkts);
+	}
+}
+
+void
+reader_packet(struct sw_packet *p, void *arg)
+{
+	struct reader *rd = arg;
+	struct sw_ctx *ctx = rd->ctx;
+	struct sw_packet whole;
+	struct sw_worker *w;
+	int r;
+
+	reader_idle(rd); /* between packets: a quiescent point */
+	r = decode_packet(&ctx->decode, &ctx->decode_st, p);
+	if (ctx->csum_auto)
+		reader_csum_auto(ctx);
+	if (rd->last_tick == 0)
+		rd->last_tick = p->ts;
+	if (p->ts > rd->now)
+		reader_tick(rd, p->ts);
+	if (p->anomaly != 0)
+		reader_anomaly(rd, p);
+	if (r != 0)
+		return;
+	if ((p->flags & SW_PKT_FRAG) && ctx->defrag != NULL) {
+		/* A fragment: nothing goes on until its datagram is whole; then the whole packet
+		 * is decoded again and continues in place of the fragment. */
+		if (defrag_packet(ctx->defrag, p, &whole) != 1)
+			return;
+		whole.flags = SW_PKT_REBUILT;
+		r = decode_packet(&ctx->decode, &ctx->decode_st, &whole);
+		if (whole.anomaly != 0)
+			reader_anomaly(rd, &whole);
+		if (r != 0 || (whole.flags & SW_PKT_FRAG))
+			return;
+		p = &whole;
+	}
+	p->hash = flow_packet_hash(p);
+	w = &ctx->workers[(p->hash & 0xffffffffu) % ctx->nworkers];
+	if (ctx->nworkers == 1)
+		worker_packet(w, p);
+	else
+		ring_send(w, RING_PACKET, p);
+}
