@@ -106,7 +106,7 @@ set_key(struct conf_doc *doc, const char *key, const char *value, const char *or
 	return r;
 }
 
-#if defined(SW_ABS_SRCDIR) && defined(SW_ABS_BUILDDIR)
+#if defined(SW_ABS_SRCDIR) && defined(SW_ABS_BUILDDIR) && defined(SW_BINDIR)
 /* Whether this process is the build tree's src/spanwatch rather than an installed copy. */
 static bool
 in_build_tree(void)
@@ -125,11 +125,12 @@ in_build_tree(void)
 
 /* Run from the build tree, the shipped rules and class files are those of the source tree (not
  * yet installed, or an older installation): each path the configuration left at its default
- * points there. An installed binary never looks at the source tree. */
+ * points there. An installed binary never looks at the source tree; one staged with
+ * make install DESTDIR=D whose default files are missing uses those under D. */
 static int
 build_tree_paths(struct sw_ctx *ctx, struct conf_doc *doc)
 {
-#if defined(SW_ABS_SRCDIR) && defined(SW_ABS_BUILDDIR)
+#if defined(SW_ABS_SRCDIR) && defined(SW_ABS_BUILDDIR) && defined(SW_BINDIR)
 	static const struct {
 		const char *key;
 		size_t off;
@@ -142,23 +143,47 @@ build_tree_paths(struct sw_ctx *ctx, struct conf_doc *doc)
 		{"detect.reference-config-file", offsetof(struct detect_conf, reference_file),
 		 SW_ABS_SRCDIR "/conf/reference.config"},
 	};
-	char where[256];
-	size_t i;
+	char where[256], self[PATH_MAX];
+	size_t i, root = 0;
+	bool build = in_build_tree();
+	ssize_t n;
 
-	if (!in_build_tree())
+	/* A staged installation (make install DESTDIR=D): the binary is D/bindir/spanwatch, the
+	 * data D/pkgdatadir. */
+	if (!build && (n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		size_t tail = strlen(SW_BINDIR "/spanwatch");
+
+		self[n] = '\0';
+		if ((size_t)n > tail && strcmp(self + n - tail, SW_BINDIR "/spanwatch") == 0)
+			root = (size_t)n - tail;
+	}
+	if (!build && root == 0)
 		return 0;
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		char **slot = (char **)(void *)((char *)&ctx->detect + paths[i].off);
 		char *copy;
+		struct sbuf b;
 
 		if (conf_doc_where(doc, paths[i].key, where, sizeof(where)) != NULL)
 			continue;
-		if ((copy = strdup(paths[i].path)) == NULL)
+		if (!build && (*slot == NULL || access(*slot, F_OK) == 0))
+			continue; /* installed where configure said: use it */
+		sbuf_init(&b);
+		if (build) {
+			sbuf_adds(&b, paths[i].path);
+		} else {
+			sbuf_add(&b, self, root);
+			sbuf_adds(&b, *slot);
+		}
+		copy = sbuf_failed(&b) ? NULL : strdup(b.p);
+		sbuf_free(&b);
+		if (copy == NULL)
 			return SW_E_NOMEM;
 		free(*slot);
 		*slot = copy;
 	}
-	sw_info("running from the build tree: rules and class files from %s", SW_ABS_SRCDIR);
+	if (build)
+		sw_info("running from the build tree: rules and class files from %s", SW_ABS_SRCDIR);
 #else
 	(void)ctx;
 	(void)doc;
