@@ -2,12 +2,15 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "sw_run.h"
+#include "sw_test.h"
 
 static struct sw_ctx *the_ctx; /* for the signal handlers only */
 
@@ -89,7 +92,7 @@ install_signals(void)
 /* --set KEY=VALUE built from an option, so command-line values get the same checks as the
  * configuration file. */
 static int
-set_key(struct conf_doc *doc, const char *key, const char *value)
+set_key(struct conf_doc *doc, const char *key, const char *value, const char *origin)
 {
 	struct sbuf b;
 	int r;
@@ -98,9 +101,94 @@ set_key(struct conf_doc *doc, const char *key, const char *value)
 	sbuf_adds(&b, key);
 	sbuf_addc(&b, '=');
 	sbuf_adds(&b, value);
-	r = sbuf_failed(&b) ? SW_E_NOMEM : conf_doc_set(doc, b.p);
+	r = sbuf_failed(&b) ? SW_E_NOMEM : conf_doc_set_from(doc, b.p, origin);
 	sbuf_free(&b);
 	return r;
+}
+
+#if defined(SW_ABS_SRCDIR) && defined(SW_ABS_BUILDDIR) && defined(SW_BINDIR)
+/* Whether this process is the build tree's src/spanwatch rather than an installed copy. */
+static bool
+in_build_tree(void)
+{
+	char self[PATH_MAX], built[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	if (realpath(SW_ABS_BUILDDIR "/src/spanwatch", built) == NULL)
+		return false;
+	return strcmp(self, built) == 0;
+}
+#endif
+
+/* Run from the build tree, the shipped rules and class files are those of the source tree (not
+ * yet installed, or an older installation): each path the configuration left at its default
+ * points there. An installed binary never looks at the source tree; one staged with
+ * make install DESTDIR=D whose default files are missing uses those under D. */
+static int
+build_tree_paths(struct sw_ctx *ctx, struct conf_doc *doc)
+{
+#if defined(SW_ABS_SRCDIR) && defined(SW_ABS_BUILDDIR) && defined(SW_BINDIR)
+	static const struct {
+		const char *key;
+		size_t off;
+		const char *path;
+	} paths[] = {
+		{"detect.default-rule-path", offsetof(struct detect_conf, rule_path),
+		 SW_ABS_SRCDIR "/rules"},
+		{"detect.classification-file", offsetof(struct detect_conf, classification_file),
+		 SW_ABS_SRCDIR "/conf/classification.config"},
+		{"detect.reference-config-file", offsetof(struct detect_conf, reference_file),
+		 SW_ABS_SRCDIR "/conf/reference.config"},
+	};
+	char where[256], self[PATH_MAX];
+	size_t i, root = 0;
+	bool build = in_build_tree();
+	ssize_t n;
+
+	/* A staged installation (make install DESTDIR=D): the binary is D/bindir/spanwatch, the
+	 * data D/pkgdatadir. */
+	if (!build && (n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		size_t tail = strlen(SW_BINDIR "/spanwatch");
+
+		self[n] = '\0';
+		if ((size_t)n > tail && strcmp(self + n - tail, SW_BINDIR "/spanwatch") == 0)
+			root = (size_t)n - tail;
+	}
+	if (!build && root == 0)
+		return 0;
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		char **slot = (char **)(void *)((char *)&ctx->detect + paths[i].off);
+		char *copy;
+		struct sbuf b;
+
+		if (conf_doc_where(doc, paths[i].key, where, sizeof(where)) != NULL)
+			continue;
+		if (!build && (*slot == NULL || access(*slot, F_OK) == 0))
+			continue; /* installed where configure said: use it */
+		sbuf_init(&b);
+		if (build) {
+			sbuf_adds(&b, paths[i].path);
+		} else {
+			sbuf_add(&b, self, root);
+			sbuf_adds(&b, *slot);
+		}
+		copy = sbuf_failed(&b) ? NULL : strdup(b.p);
+		sbuf_free(&b);
+		if (copy == NULL)
+			return SW_E_NOMEM;
+		free(*slot);
+		*slot = copy;
+	}
+	if (build)
+		sw_info("running from the build tree: rules and class files from %s", SW_ABS_SRCDIR);
+#else
+	(void)ctx;
+	(void)doc;
+#endif
+	return 0;
 }
 
 enum {
@@ -152,10 +240,10 @@ main(int argc, char **argv)
 	char **files = NULL, **sets = NULL, **feeds = NULL, **rules_only = NULL, **rules_more = NULL;
 	size_t nfiles = 0, nsets = 0, nfeeds = 0, nonly = 0, nmore = 0, i;
 	struct {
-		const char *key, *value;
+		const char *key, *value, *origin; /* origin: the option as the user typed it */
 	} opts[16];
 	size_t nopts = 0;
-	int c, test_only = 0, verbosity = 0, r = 1;
+	int c, test_only = 0, verbosity = 0, interface_given = 0, r = 1;
 	struct sbuf bpf;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -178,7 +266,9 @@ main(int argc, char **argv)
 			files[nfiles++] = optarg;
 			break;
 		case 'i':
+			interface_given = 1;
 			opts[nopts].key = "capture.interface";
+			opts[nopts].origin = "-i";
 			opts[nopts++].value = optarg;
 			break;
 		case 'c':
@@ -201,34 +291,42 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			opts[nopts].key = "outputs.log-dir";
+			opts[nopts].origin = "-l";
 			opts[nopts++].value = optarg;
 			break;
 		case 'k':
 			opts[nopts].key = "decode.checksum-validation";
+			opts[nopts].origin = "-k";
 			opts[nopts++].value = optarg;
 			break;
 		case OPT_WORKERS:
 			opts[nopts].key = "workers";
+			opts[nopts].origin = "--workers";
 			opts[nopts++].value = optarg;
 			break;
 		case OPT_SNAPLEN:
 			opts[nopts].key = "capture.snaplen";
+			opts[nopts].origin = "--snaplen";
 			opts[nopts++].value = optarg;
 			break;
 		case OPT_BPF:
 			opts[nopts].key = "capture.bpf-filter";
+			opts[nopts].origin = "--bpf";
 			opts[nopts++].value = optarg;
 			break;
 		case OPT_USER:
 			opts[nopts].key = "run-as.user";
+			opts[nopts].origin = "--user";
 			opts[nopts++].value = optarg;
 			break;
 		case OPT_GROUP:
 			opts[nopts].key = "run-as.group";
+			opts[nopts].origin = "--group";
 			opts[nopts++].value = optarg;
 			break;
 		case OPT_PIDFILE:
 			opts[nopts].key = "pidfile";
+			opts[nopts].origin = "--pidfile";
 			opts[nopts++].value = optarg;
 			break;
 		case 'v':
@@ -249,6 +347,10 @@ main(int argc, char **argv)
 			usage(stderr);
 			goto out;
 		}
+	}
+	if (nfiles > 0 && interface_given) {
+		sw_err("-r and -i cannot be used together: replay files or capture live");
+		goto out;
 	}
 	/* Like tcpdump: the remaining arguments are a BPF filter expression. */
 	for (i = (size_t)optind; i < (size_t)argc; i++) {
@@ -271,12 +373,16 @@ main(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < nopts; i++)
-		if (set_key(doc, opts[i].key, opts[i].value) != 0)
+		if (set_key(doc, opts[i].key, opts[i].value, opts[i].origin) != 0)
 			goto out;
-	if (bpf.len > 0 && set_key(doc, "capture.bpf-filter", bpf.p) != 0)
+	if (bpf.len > 0 && set_key(doc, "capture.bpf-filter", bpf.p, "BPF filter argument") != 0)
 		goto out;
 	if (run_conf_load(&ctx, doc) != 0) {
 		sw_err("configuration %s has errors", conf_path != NULL ? conf_path : "(defaults)");
+		goto out;
+	}
+	if (build_tree_paths(&ctx, doc) != 0) {
+		sw_err("out of memory");
 		goto out;
 	}
 	for (i = 0; i < nfeeds; i++) {
@@ -311,16 +417,14 @@ main(int argc, char **argv)
 		}
 	}
 	if (test_only) {
-		int tr = run_test_rules(&ctx, stderr);
-
-		if (tr < 0) {
-			sw_err("rules cannot be loaded: %s", sw_strerror(tr));
+		if (run_test(&ctx, stderr) != 0) {
+			sw_err("configuration %s: the sensor would not start (see above)",
+			       conf_path != NULL ? conf_path : "(defaults)");
 			goto out;
 		}
-		fprintf(stderr, "spanwatch: configuration %s is valid%s\n",
-			conf_path != NULL ? conf_path : "(defaults)",
-			tr > 0 ? ", but some rules have errors" : "");
-		r = tr;
+		fprintf(stderr, "spanwatch: configuration %s is valid\n",
+			conf_path != NULL ? conf_path : "(defaults)");
+		r = 0;
 		goto out;
 	}
 	if (ctx.capture.files.n == 0 && ctx.capture.interface == NULL) {

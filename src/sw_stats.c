@@ -303,7 +303,7 @@ run_report_stats(struct sw_ctx *ctx, bool final)
 	struct flow_stats fs;
 	uint64_t elapsed_us = sw_time_monotonic() - ctx->start_mono;
 	double secs = (double)elapsed_us / 1e6;
-	uint64_t pkts, bytes, invalid;
+	uint64_t pkts, bytes, invalid, alerts = 0, events = 0;
 
 	collect(ctx, &cs, &cap, &fs);
 	if (ctx->out != NULL && output_enabled(ctx->out, EVE_STATS)) {
@@ -325,14 +325,22 @@ run_report_stats(struct sw_ctx *ctx, bool final)
 	pkts = sw_counter_get(&ctx->decode_st.pkts);
 	bytes = sw_counter_get(&ctx->decode_st.bytes);
 	invalid = sw_counter_get(&ctx->decode_st.invalid);
+	if (ctx->out != NULL) { /* read after the stats event above, which counts too */
+		const struct output_stats *os = output_get_stats(ctx->out);
+
+		alerts = sw_counter_get(&os->written[EVE_ALERT]); /* rule and CTI alerts */
+		for (int t = 0; t < EVE_TYPE_MAX; t++)
+			events += sw_counter_get(&os->written[t]);
+	}
 	fprintf(stderr,
 		"spanwatch: %llu packets, %llu bytes in %.3f s (%.0f packets/s, %.3f Gbit/s); "
+		"%llu alerts (rules and CTI), %llu events written; "
 		"%llu flows (%llu evicted, %llu refused); %llu decode errors; "
 		"%llu dropped by the kernel; %llu capture file errors\n",
 		(unsigned long long)pkts, (unsigned long long)bytes, secs,
 		secs > 0 ? (double)pkts / secs : 0.0,
-		secs > 0 ? (double)bytes * 8 / secs / 1e9 : 0.0,
-		(unsigned long long)sw_counter_get(&fs.created),
+		secs > 0 ? (double)bytes * 8 / secs / 1e9 : 0.0, (unsigned long long)alerts,
+		(unsigned long long)events, (unsigned long long)sw_counter_get(&fs.created),
 		(unsigned long long)sw_counter_get(&fs.ended[FLOW_END_FORCED]),
 		(unsigned long long)sw_counter_get(&fs.memcap_refused), (unsigned long long)invalid,
 		(unsigned long long)(cap.kernel_drop + cap.if_drop),

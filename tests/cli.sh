@@ -142,10 +142,72 @@ check "the systemd unit is built with its paths filled in" \
 if command -v systemd-analyze >/dev/null 2>&1 && [ -f "$unit" ]; then
 	bin=$(sed -n 's|^ExecStart=\([^ ]*\) .*|\1|p' "$unit")
 	sed "s|$bin|$SPANWATCH|g" "$unit" >"$tmp/spanwatch.service"
-	out=$(systemd-analyze verify "$tmp/spanwatch.service" 2>&1)
+	out=$(systemd-analyze verify --man=no "$tmp/spanwatch.service" 2>&1)
 	check "systemd-analyze verify finds nothing to say about the unit" test -z "$out"
 	[ -z "$out" ] || echo "$out" | diag
 else
 	skip "systemd-analyze is not installed"
 fi
+# issue 11, point 1: from the build tree the shipped rules and class files are found without flags
+sw -r "$PCAPS/http.pcap"
+check "build tree: the shipped rules load without --set" has "rules: [1-9][0-9]* loaded, 0 skipped, 0 failed" "$tmp/err"
+check "build tree: no warning about missing class or rule files" test -z "$(grep -E 'cannot read|No such file' "$tmp/err")"
+check "build tree: rule alerts carry their category" \
+	test "$(grep '"event_type":"alert"' "$tmp/out" | grep -c '"category":"Potential Corporate Privacy Violation"')" -gt 0
+# point 8: the summary line counts alerts and events written
+n_alerts=$(grep -c '"event_type":"alert"' "$tmp/out")
+n_events=$(wc -l <"$tmp/out")
+check "summary: alerts (rules and CTI) and events written" \
+	has "; $n_alerts alerts (rules and CTI), $n_events events written;" "$tmp/err"
+
+# point 2: -T does what the start does, short of capturing
+sw -T
+check "-T: the built-in defaults are valid" test $? -eq 0
+sw -T --indicators "$tmp/nope.csv"
+check "-T: a feed that does not exist fails" test $? -eq 1
+check "... named" has "nope.csv" "$tmp/err"
+sw -T --indicators "$top_srcdir/conf/cti/example.csv"
+check "-T: a good feed loads, with its summary" test $? -eq 0
+check "... the summary is printed" has "cti: feed 'example.csv' (csv" "$tmp/err"
+sw -T --set outputs.kafka.enabled=yes
+check "-T: Kafka enabled without brokers fails" test $? -eq 1
+check "... saying so" has "outputs.kafka.brokers is not set" "$tmp/err"
+sw -T --set outputs.kafka.enabled=yes --set outputs.kafka.brokers=127.0.0.1:1 \
+	--set "outputs.kafka.spool.dir=$tmp/no/such/spool"
+check "-T: a spool directory that cannot be created fails" test $? -eq 1
+check "... named" has "outputs.kafka.spool.dir.*$tmp/no/such" "$tmp/err"
+sw -T --set outputs.kafka.enabled=yes --set outputs.kafka.brokers=127.0.0.1:1 \
+	--set "outputs.kafka.spool.dir=$tmp/spool"
+check "-T: a spool directory that can be created passes (and is not made)" \
+	test $? -eq 0 -a ! -e "$tmp/spool"
+sw -T -l "$tmp/missing"
+check "-T: -l on a missing directory fails" test $? -eq 1
+check "... named" has "outputs.log-dir: $tmp/missing" "$tmp/err"
+sw -T --user no-such-user-spanwatch
+check "-T: run-as.user naming no user fails" test $? -eq 1
+check "... named" has "no such user 'no-such-user-spanwatch'" "$tmp/err"
+sw -T -r "$tmp/missing.pcap"
+check "-T: a capture file that does not exist fails" test $? -eq 1
+
+# point 6: conflicting and misleading options
+sw -r "$PCAPS/http.pcap" -i lo
+check "-r with -i is refused" test $? -eq 1
+check "... saying why" has "-r and -i cannot be used together" "$tmp/err"
+sw -k maybe -r "$PCAPS/http.pcap"
+check "-k maybe: the error names -k" has "error: -k: key 'decode.checksum-validation': value 'maybe'" "$tmp/err"
+check "... not --set" test -z "$(grep -e '--set' "$tmp/err")"
+sw --workers many -r "$PCAPS/http.pcap"
+check "--workers many: the error names --workers" has "error: --workers: key 'workers'" "$tmp/err"
+
+# point 10: the shipped spanwatch.yaml shows the defaults: it changes nothing
+norm() { grep -v '"event_type":"stats"' | sed 's/"event_id":"[^"]*",//' | sort; }
+"$SPANWATCH" --workers 1 -r "$PCAPS/http.pcap" -r "$PCAPS/dns.pcap" -r "$PCAPS/tls.pcap" 2>/dev/null |
+	norm >"$tmp/nodefaults"
+"$SPANWATCH" --workers 1 -c "$top_srcdir/conf/spanwatch.yaml" -r "$PCAPS/http.pcap" \
+	-r "$PCAPS/dns.pcap" -r "$PCAPS/tls.pcap" 2>/dev/null | norm >"$tmp/yamldefaults"
+check "conf/spanwatch.yaml gives the same events as the built-in defaults" \
+	cmp -s "$tmp/nodefaults" "$tmp/yamldefaults"
+check "... and they are not empty" test -s "$tmp/nodefaults"
+check "the systemd unit documents itself with the man page" \
+	grep -q '^Documentation=man:spanwatch(8)' "$top_srcdir/conf/spanwatch.service.in"
 tap_done

@@ -308,6 +308,9 @@ void conf_doc_free(struct conf_doc *doc);
 /* Sets "path=value" from the command line (--set); replaces what the file said. A value of the
  * form "[a,b]" sets a list. Returns SW_E_INVAL when the text has no '='. */
 int conf_doc_set(struct conf_doc *doc, const char *assignment);
+/* The same for a command-line option that stands for a key (e.g. "-k"): messages about the
+ * value name origin instead of "--set". origin must outlive doc (a string literal). */
+int conf_doc_set_from(struct conf_doc *doc, const char *assignment, const char *origin);
 
 /* Fills dst (a stage's conf struct) from keys: defaults first, then the document. Reports every
  * wrong type or out-of-bounds value with file:line:key and returns SW_E_CONFIG after checking

@@ -280,6 +280,12 @@ conf_path_valid(const char *path)
 int
 conf_doc_set(struct conf_doc *doc, const char *assignment)
 {
+	return conf_doc_set_from(doc, assignment, CONF_ORIGIN_SET);
+}
+
+int
+conf_doc_set_from(struct conf_doc *doc, const char *assignment, const char *origin)
+{
 	const char *eq;
 	char *path = NULL, *value = NULL;
 	struct conf_strlist list = {NULL, 0};
@@ -288,7 +294,7 @@ conf_doc_set(struct conf_doc *doc, const char *assignment)
 	int r;
 
 	if (doc == NULL || assignment == NULL || (eq = strchr(assignment, '=')) == NULL) {
-		sw_err("--set: '%s': expected path=value", assignment ? assignment : "(null)");
+		sw_err("%s: '%s': expected path=value", origin, assignment ? assignment : "(null)");
 		return SW_E_INVAL;
 	}
 	if ((path = conf_strndup_trim(assignment, (size_t)(eq - assignment))) == NULL ||
@@ -297,15 +303,16 @@ conf_doc_set(struct conf_doc *doc, const char *assignment)
 		goto out;
 	}
 	if (!conf_path_valid(path)) {
-		sw_err("--set: '%s': '%s' is not a key path (e.g. flow.memcap)", assignment, path);
+		sw_err("%s: '%s': '%s' is not a key path (e.g. flow.memcap)", origin, assignment,
+		       path);
 		r = SW_E_INVAL;
 		goto out;
 	}
 	if (value[0] == '[') {
 		if ((r = conf_list_parse(value, &list)) != 0) {
 			if (r == SW_E_INVAL)
-				sw_err("--set: key '%s': '%s' is not a list (e.g. [a, b])", path,
-				       value);
+				sw_err("%s: key '%s': '%s' is not a list (e.g. [a, b])", origin,
+				       path, value);
 			goto out;
 		}
 		is_list = true;
@@ -322,7 +329,7 @@ conf_doc_set(struct conf_doc *doc, const char *assignment)
 		e->value = value;
 		e->list = list;
 		e->is_list = is_list;
-		e->origin = CONF_ORIGIN_SET;
+		e->origin = origin;
 		e->line = 0;
 		e->used = false;
 		value = NULL;
@@ -331,7 +338,7 @@ conf_doc_set(struct conf_doc *doc, const char *assignment)
 		r = 0;
 		goto out;
 	}
-	r = conf_doc_append(doc, path, CONF_ORIGIN_SET, 0, &value, is_list ? &list : NULL);
+	r = conf_doc_append(doc, path, origin, 0, &value, is_list ? &list : NULL);
 out:
 	free(path);
 	free(value);

@@ -1889,7 +1889,9 @@ static const struct rp_keyword rp_keywords[] = {
     {NULL, NULL, 0},
 };
 
-/* Suricata keywords we know of but do not verify: "not supported" rather than "unknown". */
+/* Suricata 7's rule keywords (suricata --list-keywords, docs.suricata.io "Suricata Rules") that
+ * are not in rp_keywords or the buffer tables: a rule using one is skipped as "not supported" and
+ * counted; a keyword in no table is a typo or another engine's, and an error. */
 static const char *const rp_known_unsupported[] = {
     "itype",
     "icode",
@@ -1987,6 +1989,193 @@ static const char *const rp_known_unsupported[] = {
     "requires",
     "config",
     "absent",
+    "ipv4.hdr",
+    "ipv6.hdr",
+    "ipv4-csum",
+    "tcpv4-csum",
+    "tcpv6-csum",
+    "udpv4-csum",
+    "udpv6-csum",
+    "icmpv4-csum",
+    "icmpv6-csum",
+    "udp.hdr",
+    "icmpv4.hdr",
+    "icmpv6.hdr",
+    "icmpv6.mtu",
+    "tcp.flags",
+    "file_data",
+    "file.data",
+    "file.name",
+    "file.magic",
+    "to_uppercase",
+    "to_sha1",
+    "header_lowercase",
+    "strip_pseudo_headers",
+    "from_base64",
+    "flowint",
+    "flow.age",
+    "bypass",
+    "http.accept_enc",
+    "http.accept_lang",
+    "http.content_type",
+    "http.request_header",
+    "http.response_header",
+    "http.header",
+    "http.cookie",
+    "http.user_agent",
+    "http.method",
+    "http.uri",
+    "http.uri.raw",
+    "http.protocol",
+    "http.stat_code",
+    "http.stat_msg",
+    "http.request_body",
+    "http.response_body",
+    "http.host",
+    "http_method",
+    "http_uri",
+    "http_raw_uri",
+    "http_header",
+    "http_raw_header",
+    "http_cookie",
+    "http_user_agent",
+    "http_client_body",
+    "http_server_body",
+    "http_stat_code",
+    "http_stat_msg",
+    "http_host",
+    "http_raw_host",
+    "http_accept",
+    "http_accept_enc",
+    "http_accept_lang",
+    "http_connection",
+    "http_content_type",
+    "http_content_len",
+    "http_referer",
+    "http_start",
+    "http_header_names",
+    "http_protocol",
+    "http_request_line",
+    "http_response_line",
+    "dns.query",
+    "dns_query",
+    "dns.rrtype",
+    "dns.rcode",
+    "tls.sni",
+    "tls_sni",
+    "tls.cert_subject",
+    "tls.cert_issuer",
+    "tls.cert_serial",
+    "tls.cert_fingerprint",
+    "tls_cert_subject",
+    "tls_cert_issuer",
+    "tls_cert_serial",
+    "tls_cert_fingerprint",
+    "tls.certs",
+    "tls.random",
+    "tls.random_time",
+    "tls.random_bytes",
+    "tls.cert_chain_len",
+    "ssh_software",
+    "ssh.hassh",
+    "ssh.hassh.string",
+    "ssh.hassh.server",
+    "ssh.hassh.server.string",
+    "ssh_hassh",
+    "ssh_hassh_string",
+    "ssh_hassh_server",
+    "ssh_hassh_server_string",
+    "ja3.hash",
+    "ja3_hash",
+    "ja3.string",
+    "ja3_string",
+    "ja3s.hash",
+    "ja3s_hash",
+    "ja3s.string",
+    "ja3s_string",
+    "modbus",
+    "dcerpc.iface",
+    "dcerpc.opnum",
+    "dcerpc.stub_data",
+    "dhcp.leasetime",
+    "dhcp.rebinding_time",
+    "dhcp.renewal_time",
+    "dnp3_func",
+    "dnp3.func",
+    "dnp3_ind",
+    "dnp3.ind",
+    "dnp3_obj",
+    "dnp3.obj",
+    "dnp3_data",
+    "dnp3.data",
+    "cip_service",
+    "enip_command",
+    "ftpdata_command",
+    "ftpbounce",
+    "krb5_cname",
+    "krb5_sname",
+    "krb5_err_code",
+    "krb5.weak_encryption",
+    "krb5.ticket_encryption",
+    "smb.ntlmssp_user",
+    "smb.ntlmssp_domain",
+    "smb.version",
+    "snmp.version",
+    "snmp.community",
+    "snmp.pdu_type",
+    "snmp.usm",
+    "sip.method",
+    "sip.uri",
+    "sip.request_line",
+    "sip.stat_code",
+    "sip.stat_msg",
+    "sip.response_line",
+    "sip.protocol",
+    "rfb.name",
+    "rfb.secresult",
+    "rfb.sectype",
+    "mqtt.protocol_version",
+    "mqtt.type",
+    "mqtt.flags",
+    "mqtt.qos",
+    "mqtt.reason_code",
+    "mqtt.connack.session_present",
+    "mqtt.connect.clientid",
+    "mqtt.connect.flags",
+    "mqtt.connect.password",
+    "mqtt.connect.username",
+    "mqtt.connect.willmessage",
+    "mqtt.connect.willtopic",
+    "mqtt.publish.message",
+    "mqtt.publish.topic",
+    "mqtt.subscribe.topic",
+    "mqtt.unsubscribe.topic",
+    "ike.init_spi",
+    "ike.resp_spi",
+    "ike.chosen_sa_attribute",
+    "ike.exchtype",
+    "ike.vendor",
+    "ike.key_exchange_payload",
+    "ike.key_exchange_payload_length",
+    "ike.nonce_payload",
+    "ike.nonce_payload_length",
+    "http2.frametype",
+    "http2.errorcode",
+    "http2.priority",
+    "http2.window",
+    "http2.size_update",
+    "http2.settings",
+    "http2.header_name",
+    "quic.cyu.hash",
+    "quic.cyu.string",
+    "quic.version",
+    "nfs_procedure",
+    "nfs.version",
+    "app-layer-event",
+    "app-layer-state",
+    "engine-event",
+    "frame",
+    "pgsql.query",
     NULL,
 };
 
@@ -2002,6 +2191,12 @@ static const struct {
     {"websocket", 6}, {"irc", 6},    {"snmp", 17}, {"ntp", 17},     {"dhcp", 17},
     {"quic", 17},     {"tftp", 17},  {"ike", 17},  {"ikev2", 17},   {"bittorrent-dht", 17},
     {"dcerpc", 0},    {"krb5", 0},   {"sip", 0},   {"nfs", 0},      {"enip", 0},
+    {"ike", 17},      {"ldap", 0},   {"doh2", 6},  {"template", 0},
+};
+
+/* Header protocols Suricata knows that we do not match on: the rule is skipped, counted. */
+static const char *const rp_unsupported_protos[] = {
+    "ipv4", "ip4", "ipv6", "ip6", "sctp", "udp-pkt", NULL,
 };
 
 /* Splits the header into whitespace-separated words; spaces inside [ ] are kept. */
@@ -2085,13 +2280,22 @@ rp_header(struct rp *p, char *h)
 	} else if (strcmp(w[1], "dns") == 0) {
 		r->proto = 0;
 		r->app_proto = APP_DNS;
+	} else if (strcmp(w[1], "icmpv4") == 0) {
+		r->proto = 1;
+	} else if (strcmp(w[1], "icmpv6") == 0) {
+		r->proto = 58;
 	} else {
-		if (!rp_bit_name_ok(w[1]) || !isalpha((unsigned char)w[1][0]))
-			return rp_fail(p, SW_E_INVAL, "unknown protocol '%s'", w[1]);
-		r->proto = 0;
 		for (i = 0; i < sizeof(rp_app_protos) / sizeof(rp_app_protos[0]); i++)
 			if (strcmp(rp_app_protos[i].name, w[1]) == 0)
-				r->proto = rp_app_protos[i].proto;
+				break;
+		if (i == sizeof(rp_app_protos) / sizeof(rp_app_protos[0])) {
+			for (i = 0; rp_unsupported_protos[i] != NULL; i++)
+				if (strcmp(rp_unsupported_protos[i], w[1]) == 0)
+					return rp_unsupp(p, w[1], "protocol not supported");
+			/* a typo (htp) would load and never match: Suricata refuses it too */
+			return rp_fail(p, SW_E_INVAL, "unknown protocol '%.40s'", w[1]);
+		}
+		r->proto = rp_app_protos[i].proto;
 		if ((r->app_name = rp_strdup(p, w[1], &rc)) == NULL)
 			return rc;
 	}
@@ -2114,14 +2318,52 @@ rp_header(struct rp *p, char *h)
 
 /* ---- the options --------------------------------------------------------------------------- */
 
+/*
+ * A quoted value must end the option: text after its closing quote is a missing ';'
+ * (msg:"x" http.uri; would swallow the buffer) or Snort 3's comma form (content:"x", nocase;),
+ * which Suricata rejects. Unterminated quotes are left to the keyword's own check.
+ */
+static int
+rp_quoted_end(struct rp *p, const char *kw, const char *v)
+{
+	const char *q;
+
+	if (*v == '!')
+		v++;
+	while (isspace((unsigned char)*v))
+		v++;
+	if (*v != '"')
+		return 0;
+	for (q = v + 1; *q != '\0' && *q != '"'; q++)
+		if (*q == '\\' && q[1] != '\0')
+			q++;
+	if (*q == '\0')
+		return 0;
+	for (q++; isspace((unsigned char)*q); q++)
+		;
+	/* "a"b"c": ends in a quote, an unescaped '"' inside, which the keyword reports */
+	if (*q == '\0' || q[strlen(q) - 1] == '"')
+		return 0;
+	if (*q == ',')
+		return rp_fail(p, SW_E_INVAL,
+		               "%s: ',' after the quoted value: each option ends with ';' "
+		               "(Snort 3's '\"x\", nocase' is written '\"x\"; nocase')",
+		               kw);
+	return rp_fail(p, SW_E_INVAL, "%s: missing ';' after the quoted value, before '%.40s'", kw,
+	               q);
+}
+
 static int
 rp_option(struct rp *p, char *name, char *value)
 {
 	const struct rp_keyword *k;
 	size_t i;
+	int r;
 
 	for (char *q = name; *q != '\0'; q++)
 		*q = (char)tolower((unsigned char)*q);
+	if (value != NULL && (r = rp_quoted_end(p, name, value)) != 0)
+		return r;
 	for (k = rp_keywords; k->name != NULL; k++)
 		if (strcmp(k->name, name) == 0)
 			break;
@@ -2141,10 +2383,9 @@ rp_option(struct rp *p, char *name, char *value)
 		for (i = 0; rp_known_unsupported[i] != NULL; i++)
 			if (strcmp(rp_known_unsupported[i], name) == 0)
 				break;
-		if (rp_known_unsupported[i] != NULL)
-			snprintf(reason, sizeof(reason), "keyword '%.60s' is not supported", name);
-		else
-			snprintf(reason, sizeof(reason), "unknown keyword '%.60s'", name);
+		if (rp_known_unsupported[i] == NULL) /* a typo (contnet) must not hide a rule */
+			return rp_fail(p, SW_E_INVAL, "unknown keyword '%.60s'", name);
+		snprintf(reason, sizeof(reason), "keyword '%.60s' is not supported", name);
 		return rp_unsupp(p, name, reason);
 	}
 	if (k->value == RP_V_NONE && value != NULL)

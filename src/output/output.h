@@ -42,6 +42,7 @@ struct output_kafka_conf {
 	bool enabled;
 	char *brokers;
 	char *topic[EVE_TYPE_MAX]; /* NULL or empty: that event type is not sent */
+	char *default_topic;       /* topics.default: filled into topic[] where none is set */
 	uint32_t delivery_timeout_ms; /* message.timeout.ms */
 	uint32_t queue_size;          /* queue.buffering.max.messages */
 	uint32_t shutdown_timeout;    /* seconds to wait for deliveries at exit */
@@ -145,6 +146,10 @@ const struct output_sink_ops *output_sink_find(const char *name);
 struct output;
 
 int output_new(const struct output_conf *conf, struct output **out);
+/* What output_new() needs, checked without opening anything (for -T): the log directory exists
+ * and is writable, Kafka has brokers, the spool directory exists or can be created. Logs each
+ * problem; returns 0 or SW_E_CONFIG. */
+int output_check(const struct output_conf *conf);
 /* Writes one formatted event of the given type if that type is enabled; thread-safe. Counts
  * written events and write errors. */
 int output_write(struct output *o, int type, const char *line, size_t len);

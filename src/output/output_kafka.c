@@ -134,12 +134,26 @@ produce(struct output_sink *s, const char *topic, const void *key, size_t klen, 
 	return SW_E_AGAIN;
 }
 
-/* Event type from its topic, for replayed records (their headers). */
+/* Event type of a replayed record (for its headers): its "event_type" field, else the first
+ * type whose topic it is (several types may share the default topic). */
 static int
-type_of_topic(const struct output_kafka_conf *c, const char *topic)
+type_of_record(const struct output_kafka_conf *c, const char *topic, const uint8_t *payload,
+	       size_t len)
 {
+	static const char field[] = "\"event_type\":\"";
+	const char *p = memmem(payload, len, field, sizeof(field) - 1);
 	int t;
 
+	if (p != NULL) {
+		const char *v = p + sizeof(field) - 1, *end = (const char *)payload + len;
+
+		for (t = 0; t < EVE_TYPE_MAX; t++) {
+			size_t n = strlen(eve_type_name(t));
+
+			if ((size_t)(end - v) > n && memcmp(v, eve_type_name(t), n) == 0 && v[n] == '"')
+				return t;
+		}
+	}
 	for (t = 0; t < EVE_TYPE_MAX; t++)
 		if (c->topic[t] != NULL && strcmp(c->topic[t], topic) == 0)
 			return t;
@@ -158,7 +172,7 @@ replay_some(struct output_sink *s, uint32_t budget)
 		if (!spool_next(s->spool, &rec))
 			return;
 		ref = spool_ref_pack(rec.seg, rec.idx);
-		if (produce(s, rec.topic, rec.key, rec.key_len, type_of_topic(s->conf, rec.topic),
+		if (produce(s, rec.topic, rec.key, rec.key_len, type_of_record(s->conf, rec.topic, rec.payload, rec.payload_len),
 			    rec.payload, rec.payload_len, ref) != 0) {
 			spool_done(s->spool, ref, false);
 			return;

@@ -2,10 +2,13 @@
  * outputs.* configuration keys. */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "output/output_int.h"
@@ -65,6 +68,7 @@ static const struct conf_key output_keys[] = {
 	 3600, NULL},
 	{"outputs.kafka.enabled", CONF_BOOL, K(enabled), "no", 0, 0, NULL},
 	{"outputs.kafka.brokers", CONF_STR, K(brokers), NULL, 0, 0, NULL},
+	{"outputs.kafka.topics.default", CONF_STR, K(default_topic), "spanwatch.events", 0, 0, NULL},
 	{"outputs.kafka.topics.alert", CONF_STR, K(topic[EVE_ALERT]), "spanwatch.alerts", 0, 0, NULL},
 	{"outputs.kafka.topics.flow", CONF_STR, K(topic[EVE_FLOW]), NULL, 0, 0, NULL},
 	{"outputs.kafka.topics.anomaly", CONF_STR, K(topic[EVE_ANOMALY]), NULL, 0, 0, NULL},
@@ -107,6 +111,28 @@ add_prop(void *arg, const char *key, const char *value)
 	return nk[k->nprops - 1] == NULL ? SW_E_NOMEM : 0;
 }
 
+/* Every event type without a topic of its own goes to topics.default; one set empty stays off. */
+static int
+kafka_default_topics(struct conf_doc *doc, struct output_kafka_conf *k)
+{
+	char key[64], where[256];
+	int t;
+
+	if (k->default_topic == NULL || k->default_topic[0] == '\0')
+		return 0;
+	for (t = 0; t < EVE_TYPE_MAX; t++) {
+		if (k->topic[t] != NULL && k->topic[t][0] != '\0')
+			continue;
+		snprintf(key, sizeof(key), "outputs.kafka.topics.%s", eve_type_name(t));
+		if (conf_doc_where(doc, key, where, sizeof(where)) != NULL)
+			continue; /* set empty: this type is not sent */
+		free(k->topic[t]);
+		if ((k->topic[t] = strdup(k->default_topic)) == NULL)
+			return SW_E_NOMEM;
+	}
+	return 0;
+}
+
 int
 output_conf_load(struct conf_doc *doc, struct output_conf *conf)
 {
@@ -115,6 +141,8 @@ output_conf_load(struct conf_doc *doc, struct output_conf *conf)
 
 	memset(conf, 0, sizeof(*conf));
 	r = conf_apply(doc, output_keys, conf);
+	if (r == 0)
+		r = kafka_default_topics(doc, &conf->kafka);
 	if (conf_doc_foreach(doc, "outputs.kafka.properties.", add_prop, &conf->kafka) != 0)
 		r = SW_E_NOMEM;
 	else if (output_kafka_check_props(&conf->kafka, doc) != 0)
@@ -162,6 +190,83 @@ output_conf_free(struct output_conf *conf)
 	conf->kafka.prop_keys = conf->kafka.prop_values = NULL;
 	conf->kafka.nprops = 0;
 	conf_struct_free(output_keys, conf);
+}
+
+/* A directory the sensor must write in: an error naming key unless it exists and is writable. */
+static int
+check_dir(const char *key, const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0) {
+		sw_err("%s: %s: %s", key, dir, strerror(errno));
+		return SW_E_CONFIG;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		sw_err("%s: %s: not a directory", key, dir);
+		return SW_E_CONFIG;
+	}
+	if (access(dir, W_OK | X_OK) != 0) {
+		sw_err("%s: %s: %s", key, dir, strerror(errno));
+		return SW_E_CONFIG;
+	}
+	return 0;
+}
+
+int
+output_check(const struct output_conf *conf)
+{
+	const struct output_kafka_conf *k = &conf->kafka;
+	int r = 0;
+
+	if (conf->sink == OUTPUT_SINK_FILE ||
+	    (conf->sink == OUTPUT_SINK_AUTO && conf->log_dir != NULL)) {
+		if (conf->log_dir == NULL || conf->filename == NULL) {
+			sw_err("outputs.eve.sink is file but outputs.log-dir is not set");
+			r = SW_E_CONFIG;
+		} else if (check_dir("outputs.log-dir", conf->log_dir) != 0) {
+			r = SW_E_CONFIG;
+		} else {
+			struct sbuf path;
+
+			sbuf_init(&path);
+			sbuf_adds(&path, conf->log_dir);
+			sbuf_addc(&path, '/');
+			sbuf_adds(&path, conf->filename);
+			if (!sbuf_failed(&path) && access(path.p, F_OK) == 0 &&
+			    access(path.p, W_OK) != 0) {
+				sw_err("outputs.eve.filename: %s: %s", path.p, strerror(errno));
+				r = SW_E_CONFIG;
+			}
+			sbuf_free(&path);
+		}
+	}
+	if (!k->enabled)
+		return r;
+	if (k->brokers == NULL || k->brokers[0] == '\0') {
+		sw_err("outputs.kafka: enabled but outputs.kafka.brokers is not set");
+		r = SW_E_CONFIG;
+	}
+	if (k->spool_dir == NULL || k->spool_dir[0] == '\0') {
+		sw_err("outputs.kafka.spool.dir: not set");
+		r = SW_E_CONFIG;
+	} else if (access(k->spool_dir, F_OK) == 0) {
+		if (check_dir("outputs.kafka.spool.dir", k->spool_dir) != 0)
+			r = SW_E_CONFIG;
+	} else {
+		/* the start creates the spool directory (one level): its parent must be writable */
+		char parent[4096];
+		const char *slash = strrchr(k->spool_dir, '/');
+
+		if (slash == NULL)
+			snprintf(parent, sizeof(parent), ".");
+		else
+			snprintf(parent, sizeof(parent), "%.*s",
+				 (int)(slash == k->spool_dir ? 1 : slash - k->spool_dir), k->spool_dir);
+		if (check_dir("outputs.kafka.spool.dir (cannot be created)", parent) != 0)
+			r = SW_E_CONFIG;
+	}
+	return r;
 }
 
 static int

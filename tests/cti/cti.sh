@@ -23,7 +23,7 @@ ipv6,2001:db8::10,unit-test,70,answer,ind-2
 ipv4,10.0.0.0/24,unit-test,60,icmp,ind-3
 ja3,0149f47eabf9a20d0893e2a44e5a6323,unit-test,90,c2|tls,ind-4
 CSV
-"$SPANWATCH" -r "$PCAPS/dns.pcap" -r "$PCAPS/tls.pcap" -r "$PCAPS/icmp.pcap" --workers 1 \
+"$SPANWATCH" --set detect.enabled=no -r "$PCAPS/dns.pcap" -r "$PCAPS/tls.pcap" -r "$PCAPS/icmp.pcap" --workers 1 \
 	--indicators "$tmp/planted.csv" >"$tmp/eve.json" 2>"$tmp/err"
 alerts "$tmp/eve.json" >"$tmp/alerts"
 flows_dns=$(grep -c '"event_type":"flow".*"dest_port":15353' "$tmp/eve.json")
@@ -48,38 +48,38 @@ for l in open(sys.argv[1]):
 check "flows with an alert say alerted: true" grep -q '"event_type":"flow".*"alerted":true' "$tmp/eve.json"
 
 # HTTP: host, full URL (normalized: case, default port, dot segments) and file hashes.
-sha=$("$SPANWATCH" -r "$PCAPS/http.pcap" 2>/dev/null | sed -n 's/.*"filename":"data.bin".*"sha256":"\([0-9a-f]*\)".*/\1/p' | head -n 1)
+sha=$("$SPANWATCH" --set detect.enabled=no -r "$PCAPS/http.pcap" 2>/dev/null | sed -n 's/.*"filename":"data.bin".*"sha256":"\([0-9a-f]*\)".*/\1/p' | head -n 1)
 printf 'type,value\nurl,HTTP://Demo.Example:18080/./missing.html\nsha256,%s\n' "$sha" >"$tmp/http.csv"
-"$SPANWATCH" -r "$PCAPS/http.pcap" --workers 1 --indicators "$tmp/http.csv" >"$tmp/eveh.json" 2>/dev/null
+"$SPANWATCH" --set detect.enabled=no -r "$PCAPS/http.pcap" --workers 1 --indicators "$tmp/http.csv" >"$tmp/eveh.json" 2>/dev/null
 alerts "$tmp/eveh.json" >"$tmp/alertsh"
 check "http.url: the normalized URL matches the request" grep -q '^http.url http://demo.example:18080/missing.html' "$tmp/alertsh"
 check "file.sha256: the downloaded file's hash matches ($sha)" grep -q "^file.sha256 $sha" "$tmp/alertsh"
 printf 'demo.example\n' >"$tmp/host.txt"
-"$SPANWATCH" -r "$PCAPS/http.pcap" --workers 1 --indicators "$tmp/host.txt" >"$tmp/eveh2.json" 2>/dev/null
+"$SPANWATCH" --set detect.enabled=no -r "$PCAPS/http.pcap" --workers 1 --indicators "$tmp/host.txt" >"$tmp/eveh2.json" 2>/dev/null
 check "http.host: one alert per HTTP flow (5)" test "$(alerts "$tmp/eveh2.json" | grep -c '^http.host demo.example')" -eq 5
 printf 'url,http://demo.example:18080/data.bin?x=1\nurl,http://demo.example/data.bin\n' | sed '1i type,value' >"$tmp/nearurl.csv"
-"$SPANWATCH" -r "$PCAPS/http.pcap" --workers 1 --indicators "$tmp/nearurl.csv" >"$tmp/eveh3.json" 2>/dev/null
+"$SPANWATCH" --set detect.enabled=no -r "$PCAPS/http.pcap" --workers 1 --indicators "$tmp/nearurl.csv" >"$tmp/eveh3.json" 2>/dev/null
 check "near misses: a URL with another query or another port raises nothing" test "$(alerts "$tmp/eveh3.json" | wc -l)" -eq 0
 
 # Near misses: none of these may match anything in these captures.
 printf 'notdemo.example\nemo.example\ndemo.example.com\n10.0.1.0/24\n2001:db8::11\n' >"$tmp/near.txt"
-"$SPANWATCH" -r "$PCAPS/dns.pcap" -r "$PCAPS/tls.pcap" -r "$PCAPS/icmp.pcap" --workers 1 \
+"$SPANWATCH" --set detect.enabled=no -r "$PCAPS/dns.pcap" -r "$PCAPS/tls.pcap" -r "$PCAPS/icmp.pcap" --workers 1 \
 	--indicators "$tmp/near.txt" >"$tmp/eve2.json" 2>/dev/null
 check "near misses (notdemo.example, demo.example.com, the neighbouring /24, ...) raise nothing" \
 	test "$(alerts "$tmp/eve2.json" | wc -l)" -eq 0
 
 # Bad input: named with file:line, the rest of the feed still loads.
 printf 'type,value\ndomain,ok.example\nipv4,300.1.2.3\nbogus,x\n' >"$tmp/bad.csv"
-"$SPANWATCH" -r "$PCAPS/icmp.pcap" --indicators "$tmp/bad.csv" >/dev/null 2>"$tmp/err3"
+"$SPANWATCH" --set detect.enabled=no -r "$PCAPS/icmp.pcap" --indicators "$tmp/bad.csv" >/dev/null 2>"$tmp/err3"
 check "a bad indicator line is reported with file:line" grep -q 'bad.csv:3' "$tmp/err3"
 check "... and the good lines load" grep -q "domain 1" "$tmp/err3"
-"$SPANWATCH" -r "$PCAPS/icmp.pcap" --indicators "$tmp/missing.csv" >/dev/null 2>"$tmp/err4"
+"$SPANWATCH" --set detect.enabled=no -r "$PCAPS/icmp.pcap" --indicators "$tmp/missing.csv" >/dev/null 2>"$tmp/err4"
 check "a feed that cannot be read stops the start, named" test $? -ne 0 -a -n "$(grep missing.csv "$tmp/err4")"
 
 # Reload while capturing: SIGHUP in a loop; flows before the switch alert, after it do not.
 echo "192.0.2.1" >"$tmp/live.txt"
 mkfifo "$tmp/feed"
-"$SPANWATCH" -r "$tmp/feed" --workers 2 --indicators "$tmp/live.txt" --set flow.timeout.udp.new=1 \
+"$SPANWATCH" --set detect.enabled=no -r "$tmp/feed" --workers 2 --indicators "$tmp/live.txt" --set flow.timeout.udp.new=1 \
 	>"$tmp/eve3.json" 2>"$tmp/err5" &
 pid=$!
 ( "$PY" "$top_srcdir/tests/kafka/feed.py" "$tmp/feed" 300 3 300 ) &
@@ -109,7 +109,7 @@ check "stats give the indicator set's version and size" grep -q '"cti":{"version
 # A feed file replaced on disk (written aside, then renamed) is reloaded by itself.
 echo "198.51.100.1" >"$tmp/watched.txt"
 mkfifo "$tmp/feed2"
-"$SPANWATCH" -r "$tmp/feed2" --workers 1 --indicators "$tmp/watched.txt" --set flow.timeout.udp.new=1 \
+"$SPANWATCH" --set detect.enabled=no -r "$tmp/feed2" --workers 1 --indicators "$tmp/watched.txt" --set flow.timeout.udp.new=1 \
 	>"$tmp/eve4.json" 2>"$tmp/err6" &
 pid=$!
 ( "$PY" "$top_srcdir/tests/kafka/feed.py" "$tmp/feed2" 300 3 300 ) &

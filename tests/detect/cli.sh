@@ -125,4 +125,30 @@ check "the next 600 with the reloaded rules, also after a failed reload" \
 check "the reload is logged" grep -q "rules reloaded: 1 rules" "$tmp/err6"
 check "the failed reload is logged" grep -q "reload failed.*previous rules stay in use" "$tmp/err6"
 check "stats count the reload and the failure" grep -q '"reloads":1,"reload_errors":1' "$tmp/e6.json"
+# issue 11, point 3: strict syntax. A typo is an error printed with file:line (without -v) and
+# -T exits 1; a Suricata keyword we do not support is a counted skip; -T then exits 0.
+cat >"$tmp/strict.rules" <<'R'
+alert tcp any any -> any any (msg:"good"; content:"x"; sid:30;)
+alert htp any any -> any any (msg:"typo protocol"; content:"x"; sid:31;)
+alert tcp any any -> any any (msg:"typo keyword"; contnet:"x"; sid:32;)
+alert tcp any any -> any any (msg:"snort 3"; content:"x", nocase; sid:33;)
+alert http any any -> any any (msg:"text" http.uri; content:"/data"; sid:34;)
+alert tcp any any -> any any (msg:"no semicolon"; content:"x" nocase; sid:35;)
+R
+"$SPANWATCH" -T -S "$tmp/strict.rules" "${classes[@]}" >"$tmp/s.out" 2>"$tmp/s.err"
+check "strict: -T exits 1 on syntax errors" test $? -eq 1
+check "strict: unknown protocol, file:line" grep -q "strict.rules:2: rule skipped: unknown protocol 'htp'" "$tmp/s.err"
+check "strict: unknown keyword, file:line" grep -q "strict.rules:3: rule skipped: unknown keyword 'contnet'" "$tmp/s.err"
+check "strict: Snort 3 comma form" grep -q "strict.rules:4: rule skipped: content: ',' after the quoted value" "$tmp/s.err"
+check "strict: missing ';' after msg names what follows" \
+	grep -q "strict.rules:5: rule skipped: msg: missing ';' after the quoted value, before 'http.uri'" "$tmp/s.err"
+check "strict: missing ';' after content" \
+	grep -q "strict.rules:6: rule skipped: content: missing ';' after the quoted value, before 'nocase'" "$tmp/s.err"
+check "strict: 1 loaded, 5 failed" grep -q "rules: 1 loaded, 0 skipped (unsupported), 5 failed" "$tmp/s.err"
+"$SPANWATCH" -q -r "$PCAPS/http.pcap" -S "$tmp/strict.rules" "${classes[@]}" >/dev/null 2>"$tmp/s2.err"
+check "strict: errors are printed without -v (even with -q)" grep -q "strict.rules:3: rule skipped" "$tmp/s2.err"
+printf 'alert tcp any any -> any any (msg:"unsupported"; content:"x"; itype:8; sid:40;)\nalert tcp any any -> any any (msg:"ok"; content:"x"; sid:41;)\n' >"$tmp/unsupp.rules"
+"$SPANWATCH" -T -S "$tmp/unsupp.rules" "${classes[@]}" >/dev/null 2>"$tmp/u.err"
+check "strict: a known Suricata keyword we do not support is a skip; -T exits 0" test $? -eq 0
+check "... counted as unsupported" grep -q "rules: 1 loaded, 1 skipped (unsupported), 0 failed" "$tmp/u.err"
 tap_done

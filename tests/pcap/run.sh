@@ -12,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 run_case() { # name pcap config workers out
 	local conf=()
 	[ "$3" = "-" ] || conf=(-c "$dir/conf/$3")
-	"$SPANWATCH" "${conf[@]}" "${all_hashes[@]}" -r "$PCAPS/$2" --workers "$4" >"$5" 2>"$5.err"
+	"$SPANWATCH" --set detect.enabled=no "${conf[@]}" "${all_hashes[@]}" -r "$PCAPS/$2" --workers "$4" >"$5" 2>"$5.err"
 }
 
 while read -r name pcap config expected; do

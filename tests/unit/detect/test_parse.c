@@ -1016,10 +1016,22 @@ test_unsupported(void)
 		kw[strcspn(kw, ":")] = '\0';
 		check_unsupp(rule, kw);
 	}
-	r = parse("alert tcp any any -> any any (foo; sid:1;)");
-	UNIT_CHECK(r == NULL && last_rc == SW_E_UNSUPP, "unknown keyword is SW_E_UNSUPP");
-	UNIT_CHECK_STR(perr.reason, "unknown keyword 'foo'", "  its reason");
-	UNIT_CHECK_STR(perr.keyword, "foo", "  its keyword");
+	/* a keyword no engine knows is a typo: an error, not a skip that hides the rule */
+	check_fail("alert tcp any any -> any any (foo; sid:1;)", SW_E_INVAL, "unknown keyword 'foo'");
+	check_fail("alert tcp any any -> any any (contnet:\"x\"; sid:1;)", SW_E_INVAL,
+	           "unknown keyword 'contnet'");
+	/* a header protocol nobody knows is an error; one Suricata knows and we do not, a skip */
+	check_fail("alert htp any any -> any any (sid:1;)", SW_E_INVAL, "unknown protocol 'htp'");
+	r = parse("alert ipv6 any any -> any any (sid:1;)");
+	UNIT_CHECK(r == NULL && last_rc == SW_E_UNSUPP, "protocol ipv6: unsupported, skipped");
+	/* a missing ';' after a quoted value, and Snort 3's comma form, are syntax errors */
+	check_fail("alert http any any -> any any (msg:\"text\" http.uri; content:\"/data\"; sid:1;)",
+	           SW_E_INVAL, "msg: missing ';' after the quoted value, before 'http.uri'");
+	check_fail("alert tcp any any -> any any (content:\"x\" nocase; sid:1;)", SW_E_INVAL,
+	           "content: missing ';' after the quoted value, before 'nocase'");
+	check_fail("alert tcp any any -> any any (content:\"x\", nocase; sid:1;)", SW_E_INVAL,
+	           "content: ',' after the quoted value: each option ends with ';' (Snort 3's "
+	           "'\"x\", nocase' is written '\"x\"; nocase')");
 	r = parse("alert tcp any any -> any any (itype:8; sid:1;)");
 	UNIT_CHECK_STR(perr.reason, "keyword 'itype' is not supported", "known Suricata keyword");
 }
