@@ -37,13 +37,13 @@ engine_free(void *e)
 }
 
 static void
-log_summary(const struct detect_engine *e, const char *what)
+log_summary(const struct detect_engine *e)
 {
 	const struct detect_summary *s = detect_engine_summary(e);
 
 	if (sw_log_get_level() >= SW_LOG_INFO)
 		detect_summary_print(s, stderr);
-	sw_notice("rules %s: %llu loaded, %llu skipped, %llu failed", what,
+	sw_notice("rules: %llu loaded, %llu skipped, %llu failed",
 		  (unsigned long long)s->loaded, (unsigned long long)s->skipped,
 		  (unsigned long long)s->failed);
 }
@@ -66,7 +66,7 @@ detect_handle_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	}
 	pthread_mutex_init(&h->reload_lock, NULL);
 	h->nthreads = nthreads;
-	log_summary(e, "loaded");
+	log_summary(e);
 	sw_counter_add(&h->st.rules, detect_engine_rules(e));
 	atomic_init(&h->cur, e);
 	e = NULL;
