@@ -586,7 +586,8 @@ workers_start(struct sw_ctx *ctx)
 		worker_detect_sync(w);
 		if ((r = flow_table_new(&ctx->flow, worker_flow_end, w, &w->flows)) != 0)
 			return r;
-		if (ctx->dpi.enabled && (r = dpi_worker_new(&ctx->dpi, &w->dpi)) != 0)
+		if (ctx->dpi.enabled &&
+		    (r = dpi_worker_new(&ctx->dpi, ctx->dpi.memcap / ctx->nworkers, &w->dpi)) != 0)
 			return r;
 		if ((r = app_worker_new(worker_app_msg, w, &w->app)) != 0)
 			return r;

@@ -221,7 +221,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		put(cs, "cti.reload_errors", sw_counter_get(&ctx->cti_reload_errors));
 	}
 	if (ctx->dpi.enabled) {
-		uint64_t dv[6] = {0};
+		uint64_t dv[8] = {0};
 
 		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
 			struct dpi_stats *ds = run_worker_dpi_stats(ctx, i);
@@ -234,6 +234,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			dv[3] += sw_counter_get(&ds->failed);
 			dv[4] += sw_counter_get(&ds->packets);
 			dv[5] += sw_counter_get(&ds->active);
+			dv[6] += sw_counter_get(&ds->mem.memuse);
+			dv[7] += sw_counter_get(&ds->mem.refused);
 		}
 		put(cs, "dpi.flows", dv[0]);
 		put(cs, "dpi.detected", dv[1]);
@@ -241,6 +243,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		put(cs, "dpi.failed", dv[3]);
 		put(cs, "dpi.packets", dv[4]);
 		put(cs, "dpi.active", dv[5]);
+		put(cs, "dpi.memuse", dv[6]);
+		put(cs, "dpi.memcap_refused", dv[7]);
 	}
 	{
 		const struct output_kafka_stats *ks = ctx->out != NULL
