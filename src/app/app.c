@@ -146,7 +146,7 @@ flow_parser(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, const ui
 	size_t i;
 
 	if (af == NULL) {
-		if ((af = calloc(1, sizeof(*af))) == NULL)
+		if ((af = app_state_alloc(&w->mem, sizeof(*af))) == NULL)
 			return NULL;
 		f->app = af;
 	}
@@ -166,7 +166,7 @@ flow_parser(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, const ui
 			af->given_up = true;
 		return af;
 	}
-	if ((af->state = ops->state_new()) == NULL)
+	if ((af->state = ops->state_new(&w->mem)) == NULL)
 		return af;
 	af->ops = ops;
 	sw_counter_add(&w->st.flows[ops->id], 1);
@@ -241,12 +241,12 @@ app_flow_free(struct app_worker *w, struct sw_flow *f)
 {
 	struct app_flow *af = f->app;
 
-	(void)w;
 	if (af == NULL)
 		return;
 	if (af->state != NULL)
 		af->ops->state_free(af->state);
 	free(af);
+	sw_memcap_give(&w->mem, sizeof(*af));
 	f->app = NULL;
 }
 

@@ -185,8 +185,10 @@ struct app_parser_ops {
 	/* Whether the first bytes of a direction look like the protocol (to parse it on any
 	 * port when nDPI has not named it). len may be short. */
 	bool (*probe)(const uint8_t *data, size_t len, enum flow_dir dir);
-	/* Per-flow state; NULL-safe free. */
-	void *(*state_new)(void);
+	/* Per-flow state, its size charged to mem (the worker's app memory, kept in the state for
+	 * its buffers; NULL: no accounting); NULL when refused. state_free gives back all the
+	 * state was charged, NULL-safe. */
+	void *(*state_new)(struct sw_memcap *mem);
 	void (*state_free)(void *state);
 	/* In-order TCP data of one direction (STREAM_CHUNK_* flags: a gap has data NULL). */
 	void (*stream)(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *data,

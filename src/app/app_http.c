@@ -42,7 +42,7 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
-#include "app/app.h"
+#include "app/app_int.h"
 #include "stream/stream.h"
 
 #define HTTP_HDR_MAX     16384     /* header block (start line included) per message */
@@ -872,7 +872,7 @@ is_http_version(const uint8_t *p, size_t n)
 
 /* Parses the request line; the pub buffers point into t->req_raw. */
 static int
-parse_request_line(struct http_txn *t, size_t ll)
+parse_request_line(struct sw_memcap *mem, struct http_txn *t, size_t ll)
 {
 	const uint8_t *p = t->req_raw;
 	size_t i = 0, m, u0, u1;
@@ -894,8 +894,13 @@ parse_request_line(struct http_txn *t, size_t ll)
 	t->pub.uri_raw.len = u1 - u0;
 	t->pub.protocol.p = p + i + 1;
 	t->pub.protocol.len = 8;
-	if ((t->uri_norm = malloc(t->pub.uri_raw.len)) == NULL)
+	if (!sw_memcap_take(mem, t->pub.uri_raw.len))
+		return SW_E_MEMCAP;
+	if ((t->uri_norm = malloc(t->pub.uri_raw.len)) == NULL) {
+		sw_memcap_give(mem, t->pub.uri_raw.len);
 		return SW_E_NOMEM;
+	}
+	t->charged += t->pub.uri_raw.len;
 	t->uri_norm_len = uri_normalize(t->pub.uri_raw, t->uri_norm);
 	t->pub.uri.p = t->uri_norm;
 	t->pub.uri.len = t->uri_norm_len;
@@ -1008,7 +1013,7 @@ header_block(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 	struct http_framing fr;
 	struct http_txn *t;
 	uint8_t *raw;
-	int bad;
+	int bad, r;
 
 	if (nl == NULL)
 		return SW_E_INVAL;
@@ -1033,16 +1038,12 @@ header_block(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 		t->req_raw_len = d->hdr_len;
 		t->req_fields_off = off;
 		t->charged += d->hdr_len;
-		if (parse_request_line(t, ll) != 0) {
-			/* not a request: drop the transaction again */
+		if ((r = parse_request_line(s->mem, t, ll)) != 0) {
+			/* not a request, or no room for its normalized URI: drop the transaction */
 			s->q[--s->nq] = NULL;
 			s->next_tx_id--;
 			txn_free(s, t);
-			return SW_E_INVAL;
-		}
-		if (t->uri_norm != NULL && s->mem != NULL) { /* charged once made (at most hdr_len) */
-			sw_counter_add(&s->mem->memuse, t->pub.uri_raw.len);
-			t->charged += t->pub.uri_raw.len;
+			return r == SW_E_MEMCAP ? r : SW_E_INVAL;
 		}
 		t->pub.req_headers_raw.p = raw + off;
 		t->pub.req_headers_raw.len = d->hdr_len - off;
@@ -1345,9 +1346,14 @@ http_probe(const uint8_t *data, size_t len, enum flow_dir dir)
 }
 
 static void *
-http_state_new(void)
+http_state_new(struct sw_memcap *mem)
 {
-	return calloc(1, sizeof(struct http_state));
+	struct http_state *s;
+
+	/* every buffer of this flow is charged to the worker's memory */
+	if ((s = app_state_alloc(mem, sizeof(*s))) != NULL)
+		s->mem = s->dir[0].mem = s->dir[1].mem = mem;
+	return s;
 }
 
 static void
@@ -1371,6 +1377,7 @@ http_state_free(void *state)
 		if (d->z_init)
 			inflateEnd(&d->z);
 	}
+	sw_memcap_give(s->mem, sizeof(*s));
 	free(s);
 }
 
@@ -1383,8 +1390,6 @@ http_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *
 
 	if (s == NULL || (dir != FLOW_TO_SERVER && dir != FLOW_TO_CLIENT) || s->stopped)
 		return;
-	if (s->mem == NULL) /* every buffer of this flow is charged to the worker's memory */
-		s->mem = s->dir[0].mem = s->dir[1].mem = ctx->mem;
 	d = &s->dir[dir];
 	if (d->stopped)
 		return;
