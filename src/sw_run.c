@@ -593,6 +593,7 @@ workers_start(struct sw_ctx *ctx)
 			return r;
 		app_worker_set_file_hashes(w->app, ctx->app.hash_mask);
 		app_worker_set_memcap(w->app, ctx->app.memcap / ctx->nworkers);
+		app_worker_set_http_decompress(w->app, &ctx->app.http_decompress);
 		if (ctx->cti_h != NULL && (r = cti_reader_new(ctx->cti_h, &w->cti)) != 0)
 			return r;
 		if (ctx->stream.enabled &&

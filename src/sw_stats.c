@@ -159,7 +159,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 	}
 	{
 		static char names[APP_PROTO_MAX][3][32];
-		uint64_t av[APP_PROTO_MAX][3] = {{0}}, amem = 0, arefused = 0;
+		uint64_t av[APP_PROTO_MAX][3] = {{0}}, amem = 0, arefused = 0, alimited = 0;
 		int a;
 
 		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
@@ -172,6 +172,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			}
 			if (as == NULL)
 				continue;
+			alimited += sw_counter_get(&as->http_decompress_limited);
 			for (a = 1; a < APP_PROTO_MAX; a++) {
 				av[a][0] += sw_counter_get(&as->flows[a]);
 				av[a][1] += sw_counter_get(&as->messages[a]);
@@ -186,6 +187,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			put(cs, names[a][0], av[a][0]);
 			put(cs, names[a][1], av[a][1]);
 			put(cs, names[a][2], av[a][2]);
+			if (a == APP_HTTP) /* next to the other app.http counters: one JSON object */
+				put(cs, "app.http.decompress_limited", alimited);
 		}
 		put(cs, "app.memuse", amem);
 		put(cs, "app.memcap_refused", arefused);

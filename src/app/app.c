@@ -32,6 +32,7 @@ struct app_worker {
 	struct app_stats st;
 	unsigned file_hashes;
 	struct sw_memcap mem;
+	struct app_decompress_limits http_decompress;
 };
 
 static const char *const hash_names[] = {"md5", "sha1", "sha256", NULL};
@@ -41,6 +42,10 @@ static const struct conf_key app_keys[] = {
 	 "[md5, sha1, sha256]", 0, 0, NULL},
 	{"app.memcap", CONF_SIZE, offsetof(struct app_conf, memcap), "256mb", 1 << 16, INT64_MAX,
 	 NULL},
+	{"app.http.decompress.max-bytes", CONF_SIZE,
+	 offsetof(struct app_conf, http_decompress.max_bytes), "64mb", 0, INT64_MAX, NULL},
+	{"app.http.decompress.max-ratio", CONF_U32,
+	 offsetof(struct app_conf, http_decompress.max_ratio), "500", 0, UINT32_MAX, NULL},
 	{NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -93,6 +98,12 @@ const struct sw_memcap *
 app_worker_mem(const struct app_worker *w)
 {
 	return &w->mem;
+}
+
+void
+app_worker_set_http_decompress(struct app_worker *w, const struct app_decompress_limits *limits)
+{
+	w->http_decompress = *limits;
 }
 
 
@@ -183,6 +194,7 @@ ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t t
 	c->st = &w->st;
 	c->file_hashes = w->file_hashes;
 	c->mem = &w->mem;
+	c->http_decompress = w->http_decompress;
 }
 
 void

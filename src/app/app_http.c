@@ -593,20 +593,40 @@ sink_decoded(struct http_dir *d, const uint8_t *p, size_t n)
 	}
 }
 
-/* Runs inflate over n input bytes; returns 0, or SW_E_INVAL when the data does not decode. */
+/* Whether decoding the body has gone past a bound of lim (then it stops there). */
+static bool
+inflate_limited(const struct app_decompress_limits *lim, const struct http_dir *d)
+{
+	uint64_t out = d->b->len;
+
+	if (lim->max_bytes != 0 && out >= lim->max_bytes)
+		return true;
+	return lim->max_ratio != 0 && out > APP_DECOMPRESS_RATIO_FROM &&
+	       out / lim->max_ratio > d->z.total_in;
+}
+
+/* Runs inflate over n input bytes, within the bounds of lim; returns 0, SW_E_RANGE when a bound
+ * stopped it, or SW_E_INVAL when the data does not decode. */
 static int
-sink_inflate(struct http_dir *d, const uint8_t *p, size_t n)
+sink_inflate(const struct app_decompress_limits *lim, struct http_dir *d, const uint8_t *p,
+	     size_t n)
 {
 	uint8_t out[HTTP_INFLATE_BUF];
+	size_t room;
 	int zr;
 
 	d->z.next_in = (Bytef *)(uintptr_t)p;
 	d->z.avail_in = (uInt)n;
 	while (d->z.avail_in > 0 && !d->z_end) {
+		if (inflate_limited(lim, d))
+			return SW_E_RANGE;
+		room = sizeof(out);
+		if (lim->max_bytes != 0 && lim->max_bytes - d->b->len < room)
+			room = (size_t)(lim->max_bytes - d->b->len);
 		d->z.next_out = out;
-		d->z.avail_out = sizeof(out);
+		d->z.avail_out = (uInt)room;
 		zr = inflate(&d->z, Z_NO_FLUSH);
-		sink_decoded(d, out, sizeof(out) - d->z.avail_out);
+		sink_decoded(d, out, room - d->z.avail_out);
 		if (zr == Z_STREAM_END) {
 			d->z_end = true;
 		} else if (zr == Z_BUF_ERROR) {
@@ -624,6 +644,7 @@ static void
 sink_wire(struct app_ctx *ctx, struct http_dir *d, const uint8_t *p, size_t n)
 {
 	struct http_body *b = d->b;
+	int r;
 
 	if (b == NULL || n == 0)
 		return;
@@ -642,10 +663,9 @@ sink_wire(struct app_ctx *ctx, struct http_dir *d, const uint8_t *p, size_t n)
 		d->zhead_len += take;
 	}
 	uLong before = d->z.total_in;
-	if (sink_inflate(d, p, n) == 0)
-		return;
+	r = sink_inflate(&ctx->http_decompress, d, p, n);
 	/* deflate without its zlib wrapper: start again as raw deflate (RFC 9110 8.4.1.2) */
-	if (d->enc == ENC_DEFLATE && !d->z_raw_tried && d->z.total_out == 0 &&
+	if (r == SW_E_INVAL && d->enc == ENC_DEFLATE && !d->z_raw_tried && d->z.total_out == 0 &&
 	    before + n <= sizeof(d->zhead) + n && before <= d->zhead_len) {
 		d->z_raw_tried = true;
 		inflateEnd(&d->z);
@@ -655,11 +675,21 @@ sink_wire(struct app_ctx *ctx, struct http_dir *d, const uint8_t *p, size_t n)
 			b->truncated = true;
 			return;
 		}
-		if (sink_inflate(d, d->zhead, (size_t)before) == 0 && sink_inflate(d, p, n) == 0)
-			return;
+		if ((r = sink_inflate(&ctx->http_decompress, d, d->zhead, (size_t)before)) == 0)
+			r = sink_inflate(&ctx->http_decompress, d, p, n);
 	}
-	http_error(ctx);
+	if (r == 0)
+		return;
 	b->truncated = true;
+	if (r != SW_E_RANGE) {
+		http_error(ctx);
+		return;
+	}
+	/* a decompression bomb, or a body too big to decode: what is decoded stays, unhashed,
+	 * and nothing more of it is inflated */
+	sw_counter_add(&ctx->st->http_decompress_limited, 1);
+	inflateEnd(&d->z);
+	d->z_init = false;
 }
 
 /* The current body ended as announced: its hashes are final. */
