@@ -117,11 +117,11 @@ static const char *const how_names[] = {"normal end", "timeout", "evicted"};
 
 /* A query for example.com A, and its answer 192.0.2.1 */
 static const uint8_t dns_query[29] = {
-    0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 'e', 'x',
+    0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 'e',  'x',
     'a',  'm',  'p',  'l',  'e',  0x03, 'c',  'o',  'm',  0x00, 0x00, 0x01, 0x00, 0x01,
 };
 static const uint8_t dns_answer[45] = {
-    0x12, 0x34, 0x81, 0x80, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x07, 'e', 'x',
+    0x12, 0x34, 0x81, 0x80, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x07, 'e',  'x',
     'a',  'm',  'p',  'l',  'e',  0x03, 'c',  'o',  'm',  0x00, 0x00, 0x01, 0x00, 0x01, 0xc0,
     0x0c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x0e, 0x10, 0x00, 0x04, 192,  0,    2,    1,
 };
@@ -139,7 +139,7 @@ test_dns_udp(void)
 		run_udp(&r, FLOW_TO_SERVER, dns_query, sizeof(dns_query));
 		run_udp(&r, FLOW_TO_CLIENT, dns_answer, sizeof(dns_answer));
 		UNIT_CHECK(r.seen.msgs == 2 && run_memuse(&r) > 0,
-			   "dns udp: two messages, the flow's state charged");
+		           "dns udp: two messages, the flow's state charged");
 		snprintf(what, sizeof(what), "dns udp, answered, %s", how_names[how]);
 		run_close(&r, (enum end_how)how, what);
 		/* a query never answered, then a datagram cut short */
@@ -173,7 +173,7 @@ test_dns_tcp(void)
 		run_tcp(&r, FLOW_TO_CLIENT, a, 20, 0);
 		run_tcp(&r, FLOW_TO_CLIENT, a + 20, sizeof(a) - 20, 0);
 		UNIT_CHECK(r.seen.msgs == 2 && run_memuse(&r) > 2 * 1024,
-			   "dns tcp: two split messages parsed, their buffers charged");
+		           "dns tcp: two split messages parsed, their buffers charged");
 		snprintf(what, sizeof(what), "dns tcp, whole messages, %s", how_names[how]);
 		run_close(&r, (enum end_how)how, what);
 		/* the answer stops mid-message */
@@ -193,7 +193,7 @@ static size_t
 tls_client_hello(uint8_t *p)
 {
 	static const uint8_t sni[] = {0x00, 0x00, 0x00, 0x10, 0x00, 0x0e, 0x00, 0x00, 0x0b, 'e',
-				      'x',  'a',  'm',  'p',  'l',  'e',  '.',  'c',  'o',  'm'};
+	                              'x',  'a',  'm',  'p',  'l',  'e',  '.',  'c',  'o',  'm'};
 	size_t n = 0, body;
 
 	p[n++] = 0x16;
@@ -254,9 +254,9 @@ test_tls(void)
 /* ---- HTTP --------------------------------------------------------------------------------- */
 
 static const char http_req[] = "GET /a/../index.html?x=%41 HTTP/1.1\r\nHost: example.com\r\n"
-			       "User-Agent: test\r\n\r\n";
+                               "User-Agent: test\r\n\r\n";
 static const char http_resp[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-				"Content-Length: 12\r\n\r\nhello world\n";
+                                "Content-Length: 12\r\n\r\nhello world\n";
 
 static void
 test_http(void)
@@ -277,17 +277,18 @@ test_http(void)
 		/* a request never answered (pending transaction, normalized URI) */
 		run_open(&r, NULL);
 		run_tcp(&r, FLOW_TO_SERVER, http_req, sizeof(http_req) - 1, 0);
-		UNIT_CHECK(run_memuse(&r) > sizeof(http_req), "http: the pending request is charged");
+		UNIT_CHECK(run_memuse(&r) > sizeof(http_req),
+		           "http: the pending request is charged");
 		snprintf(what, sizeof(what), "http, unanswered request, %s", how_names[how]);
 		run_close(&r, (enum end_how)how, what);
 		/* the response stops in its headers, then in its body */
 		for (int cut = 0; cut < 2; cut++) {
 			run_open(&r, NULL);
 			run_tcp(&r, FLOW_TO_SERVER, http_req, sizeof(http_req) - 1, 0);
-			run_tcp(&r, FLOW_TO_CLIENT, http_resp, cut == 0 ? 30 : sizeof(http_resp) - 5,
-				0);
+			run_tcp(&r, FLOW_TO_CLIENT, http_resp,
+			        cut == 0 ? 30 : sizeof(http_resp) - 5, 0);
 			snprintf(what, sizeof(what), "http, mid-message (%s), %s",
-				 cut == 0 ? "headers" : "body", how_names[how]);
+			         cut == 0 ? "headers" : "body", how_names[how]);
 			run_close(&r, (enum end_how)how, what);
 		}
 	}
@@ -333,7 +334,8 @@ bomb_send(struct run *r, const uint8_t *bomb, size_t len)
 
 	run_tcp(r, FLOW_TO_SERVER, http_req, sizeof(http_req) - 1, 0);
 	n = snprintf(hdr, sizeof(hdr),
-		     "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n", len);
+	             "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n",
+	             len);
 	run_tcp(r, FLOW_TO_CLIENT, hdr, (size_t)n, 0);
 	for (size_t off = 0; off < len; off += 65536)
 		run_tcp(r, FLOW_TO_CLIENT, bomb + off, len - off < 65536 ? len - off : 65536, 0);
@@ -356,8 +358,8 @@ test_gzip_bomb(void)
 	run_open(&r, &none);
 	limited = bomb_send(&r, bomb, len);
 	UNIT_CHECK(r.seen.files == 1 && r.seen.file.size == BOMB_PLAIN &&
-			   r.seen.file.state == APP_FILE_COMPLETE,
-		   "no bound: 100 MB inflated, the file complete");
+	               r.seen.file.state == APP_FILE_COMPLETE,
+	           "no bound: 100 MB inflated, the file complete");
 	UNIT_CHECK(limited == 0, "no bound: nothing counted");
 	run_close(&r, END_NORMAL, "gzip bomb, no bound");
 
@@ -365,10 +367,10 @@ test_gzip_bomb(void)
 	run_open(&r, &bytes);
 	limited = bomb_send(&r, bomb, len);
 	UNIT_CHECK(r.seen.files == 1 && r.seen.file.size == bytes.max_bytes,
-		   "max-bytes 8mb: exactly 8 MB inflated");
+	           "max-bytes 8mb: exactly 8 MB inflated");
 	UNIT_CHECK(r.seen.file.state == APP_FILE_TRUNCATED && r.seen.file.md5[0] == '\0' &&
-			   r.seen.file.sha256[0] == '\0',
-		   "max-bytes: the file is truncated, with no hashes");
+	               r.seen.file.sha256[0] == '\0',
+	           "max-bytes: the file is truncated, with no hashes");
 	UNIT_CHECK(limited == 1, "max-bytes: app.http.decompress_limited counts the body once");
 	run_close(&r, END_NORMAL, "gzip bomb, max-bytes");
 
@@ -377,10 +379,10 @@ test_gzip_bomb(void)
 	limited = bomb_send(&r, bomb, len);
 	printf("# max-ratio 500: %llu bytes inflated\n", (unsigned long long)r.seen.file.size);
 	UNIT_CHECK(r.seen.files == 1 && r.seen.file.size > APP_DECOMPRESS_RATIO_FROM &&
-			   r.seen.file.size <= APP_DECOMPRESS_RATIO_FROM + (64u << 10),
-		   "max-ratio 500: inflating stops within 64 KB past the first MB");
+	               r.seen.file.size <= APP_DECOMPRESS_RATIO_FROM + (64u << 10),
+	           "max-ratio 500: inflating stops within 64 KB past the first MB");
 	UNIT_CHECK(r.seen.file.state == APP_FILE_TRUNCATED && r.seen.file.md5[0] == '\0',
-		   "max-ratio: the file is truncated, with no hashes");
+	           "max-ratio: the file is truncated, with no hashes");
 	UNIT_CHECK(limited == 1, "max-ratio: app.http.decompress_limited counts the body once");
 	run_close(&r, END_NORMAL, "gzip bomb, max-ratio");
 
