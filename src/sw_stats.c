@@ -159,7 +159,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 	}
 	{
 		static char names[APP_PROTO_MAX][3][32];
-		uint64_t av[APP_PROTO_MAX][3] = {{0}}, amem = 0, arefused = 0;
+		uint64_t av[APP_PROTO_MAX][3] = {{0}}, amem = 0, arefused = 0, alimited = 0;
 		int a;
 
 		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
@@ -172,6 +172,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			}
 			if (as == NULL)
 				continue;
+			alimited += sw_counter_get(&as->http_decompress_limited);
 			for (a = 1; a < APP_PROTO_MAX; a++) {
 				av[a][0] += sw_counter_get(&as->flows[a]);
 				av[a][1] += sw_counter_get(&as->messages[a]);
@@ -186,6 +187,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			put(cs, names[a][0], av[a][0]);
 			put(cs, names[a][1], av[a][1]);
 			put(cs, names[a][2], av[a][2]);
+			if (a == APP_HTTP) /* next to the other app.http counters: one JSON object */
+				put(cs, "app.http.decompress_limited", alimited);
 		}
 		put(cs, "app.memuse", amem);
 		put(cs, "app.memcap_refused", arefused);
@@ -241,7 +244,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		}
 	}
 	if (ctx->dpi.enabled) {
-		uint64_t dv[6] = {0};
+		uint64_t dv[8] = {0};
 
 		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
 			struct dpi_stats *ds = run_worker_dpi_stats(ctx, i);
@@ -254,6 +257,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			dv[3] += sw_counter_get(&ds->failed);
 			dv[4] += sw_counter_get(&ds->packets);
 			dv[5] += sw_counter_get(&ds->active);
+			dv[6] += sw_counter_get(&ds->mem.memuse);
+			dv[7] += sw_counter_get(&ds->mem.refused);
 		}
 		put(cs, "dpi.flows", dv[0]);
 		put(cs, "dpi.detected", dv[1]);
@@ -261,6 +266,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		put(cs, "dpi.failed", dv[3]);
 		put(cs, "dpi.packets", dv[4]);
 		put(cs, "dpi.active", dv[5]);
+		put(cs, "dpi.memuse", dv[6]);
+		put(cs, "dpi.memcap_refused", dv[7]);
 	}
 	{
 		const struct output_kafka_stats *ks = ctx->out != NULL

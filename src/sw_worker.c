@@ -393,12 +393,14 @@ worker_init(struct sw_ctx *ctx, struct sw_worker *w, uint32_t i)
 	w->det_mem.memcap = ctx->detect.memcap / ctx->nworkers;
 	if ((r = flow_table_new(&ctx->flow, worker_flow_end, w, &w->flows)) != 0)
 		return r;
-	if (ctx->dpi.enabled && (r = dpi_worker_new(&ctx->dpi, &w->dpi)) != 0)
+	if (ctx->dpi.enabled &&
+	    (r = dpi_worker_new(&ctx->dpi, ctx->dpi.memcap / ctx->nworkers, &w->dpi)) != 0)
 		return r;
 	if ((r = app_worker_new(worker_app_msg, w, &w->app)) != 0)
 		return r;
 	app_worker_set_file_hashes(w->app, ctx->app.hash_mask);
 	app_worker_set_memcap(w->app, ctx->app.memcap / ctx->nworkers);
+	app_worker_set_http_decompress(w->app, &ctx->app.http_decompress);
 	if (ctx->cti_h != NULL) {
 		if ((r = cti_reader_new(ctx->cti_h, &w->cti)) != 0)
 			return r;

@@ -40,3 +40,39 @@ for sid, n in sorted(c.items()):
     print(sid, n)' "$1"
 }
 mktmp() { mktemp -d "${TMPDIR:-/tmp}/spanwatch-test.XXXXXX"; }
+# stats_value EVE KEY.PATH: a value of the last stats event of EVE (empty when absent)
+stats_value() {
+	"$PY" - "$1" "$2" <<'PYEOF'
+import json, sys
+st = {}
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("event_type") == "stats":
+        st = e["stats"]
+v = st
+for k in sys.argv[2].split("."):
+    v = v.get(k, {}) if isinstance(v, dict) else {}
+print("" if isinstance(v, dict) else v)
+PYEOF
+}
+# require_spanwatch: ends the test (failed) when src/spanwatch is not built
+require_spanwatch() {
+	[ -x "$SPANWATCH" ] && return 0
+	not_ok "spanwatch not built ($SPANWATCH)"
+	tap_done
+	exit
+}
+# require_crafted DIR NAME...: makes the large crafted pcaps NAME.pcap in DIR with
+# pcaps/craft_stream.py, or ends the test (failed)
+require_crafted() {
+	local dir=$1
+	shift
+	"$PY" "$PCAPS/craft_stream.py" "$dir" "$@" >"$dir/craft.log" 2>&1 && return 0
+	not_ok "craft_stream.py $*"
+	diag <"$dir/craft.log"
+	tap_done
+	exit
+}

@@ -33,6 +33,7 @@ struct app_worker {
 	struct app_stats st;
 	unsigned file_hashes;
 	struct sw_memcap mem;
+	struct app_decompress_limits http_decompress;
 };
 
 static const char *const hash_names[] = {"md5", "sha1", "sha256", NULL};
@@ -42,6 +43,10 @@ static const struct conf_key app_keys[] = {
 	 "[md5, sha1, sha256]", 0, 0, NULL},
 	{"app.memcap", CONF_SIZE, offsetof(struct app_conf, memcap), "256mb", 1 << 16, INT64_MAX,
 	 NULL},
+	{"app.http.decompress.max-bytes", CONF_SIZE,
+	 offsetof(struct app_conf, http_decompress.max_bytes), "64mb", 0, INT64_MAX, NULL},
+	{"app.http.decompress.max-ratio", CONF_U32,
+	 offsetof(struct app_conf, http_decompress.max_ratio), "500", 0, UINT32_MAX, NULL},
 	{NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -96,6 +101,12 @@ app_worker_mem(const struct app_worker *w)
 	return &w->mem;
 }
 
+void
+app_worker_set_http_decompress(struct app_worker *w, const struct app_decompress_limits *limits)
+{
+	w->http_decompress = *limits;
+}
+
 
 int
 app_worker_new(app_msg_fn *emit, void *arg, struct app_worker **out)
@@ -147,7 +158,7 @@ flow_parser(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, const ui
 	size_t i;
 
 	if (af == NULL) {
-		if ((af = calloc(1, sizeof(*af))) == NULL)
+		if ((af = app_state_alloc(&w->mem, sizeof(*af))) == NULL)
 			return NULL;
 		f->app = af;
 	}
@@ -167,7 +178,7 @@ flow_parser(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, const ui
 			af->given_up = true;
 		return af;
 	}
-	if ((af->state = ops->state_new()) == NULL)
+	if ((af->state = ops->state_new(&w->mem)) == NULL)
 		return af;
 	af->ops = ops;
 	sw_counter_add(&w->st.flows[ops->id], 1);
@@ -184,6 +195,7 @@ ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t t
 	c->st = &w->st;
 	c->file_hashes = w->file_hashes;
 	c->mem = &w->mem;
+	c->http_decompress = w->http_decompress;
 }
 
 void
@@ -242,12 +254,12 @@ app_flow_free(struct app_worker *w, struct sw_flow *f)
 {
 	struct app_flow *af = f->app;
 
-	(void)w;
 	if (af == NULL)
 		return;
 	if (af->state != NULL)
 		af->ops->state_free(af->state);
 	free(af);
+	sw_memcap_give(&w->mem, sizeof(*af));
 	f->app = NULL;
 }
 

@@ -165,6 +165,14 @@ typedef void app_msg_fn(void *arg, struct sw_flow *f, const struct app_msg *msg)
 #define APP_HASH_SHA1   0x2u
 #define APP_HASH_SHA256 0x4u
 
+/* Bounds on the work of decoding one HTTP body (gzip, deflate); 0: no bound. Past either the
+ * body is truncated: no more inflating, no hashes. */
+struct app_decompress_limits {
+	uint64_t max_bytes; /* decoded bytes */
+	uint32_t max_ratio; /* decoded / encoded bytes, once past APP_DECOMPRESS_RATIO_FROM */
+};
+#define APP_DECOMPRESS_RATIO_FROM (1u << 20) /* a small body may compress better than any ratio */
+
 /* What a parser sees of the flow it works for. */
 struct app_ctx {
 	struct sw_flow *f;
@@ -177,6 +185,7 @@ struct app_ctx {
 	 * pending HTTP transactions, kept bodies), against its share of app.memcap; parsers keep
 	 * it in their state for the frees. Over the cap a parser keeps less, or stops. */
 	struct sw_memcap *mem;
+	struct app_decompress_limits http_decompress;
 };
 
 /* One parser: a protocol's table of operations. */
@@ -186,8 +195,10 @@ struct app_parser_ops {
 	/* Whether the first bytes of a direction look like the protocol (to parse it on any
 	 * port when nDPI has not named it). len may be short. */
 	bool (*probe)(const uint8_t *data, size_t len, enum flow_dir dir);
-	/* Per-flow state; NULL-safe free. */
-	void *(*state_new)(void);
+	/* Per-flow state, its size charged to mem (the worker's app memory, kept in the state for
+	 * its buffers; NULL: no accounting); NULL when refused. state_free gives back all the
+	 * state was charged, NULL-safe. */
+	void *(*state_new)(struct sw_memcap *mem);
 	void (*state_free)(void *state);
 	/* In-order TCP data of one direction (STREAM_CHUNK_* flags: a gap has data NULL). */
 	void (*stream)(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *data,
@@ -211,6 +222,7 @@ struct app_stats {
 	sw_counter_t messages[APP_PROTO_MAX];
 	sw_counter_t errors[APP_PROTO_MAX]; /* malformed input seen by a parser */
 	sw_counter_t gaps;                  /* stream gaps handed to parsers */
+	sw_counter_t http_decompress_limited; /* bodies cut by app.http.decompress.* */
 };
 
 const char *app_proto_name(int id);
@@ -320,6 +332,7 @@ struct app_conf {
 	struct conf_strlist file_hashes; /* "md5", "sha1", "sha256" */
 	unsigned hash_mask;              /* the same as APP_HASH_* bits */
 	uint64_t memcap;                 /* all workers' parser memory */
+	struct app_decompress_limits http_decompress;
 };
 
 struct conf_doc;
@@ -340,6 +353,9 @@ void app_worker_set_file_hashes(struct app_worker *w, unsigned mask);
 /* The worker's share of app.memcap, and its accounting (for stats). */
 void app_worker_set_memcap(struct app_worker *w, uint64_t memcap);
 const struct sw_memcap *app_worker_mem(const struct app_worker *w);
+/* The bounds on decoding HTTP bodies (app.http.decompress.*); none until set. */
+void app_worker_set_http_decompress(struct app_worker *w,
+				    const struct app_decompress_limits *limits);
 struct app_stats *app_worker_stats(struct app_worker *w);
 
 /* A UDP (or other datagram) packet of flow f. */

@@ -488,9 +488,25 @@ dns_probe(const uint8_t *data, size_t len, enum flow_dir dir)
 /* ---- operations -------------------------------------------------------------------------- */
 
 static void *
-dns_state_new(void)
+dns_state_new(struct sw_memcap *mem)
 {
-	return calloc(1, sizeof(struct dns_state));
+	struct dns_state *st;
+
+	if ((st = app_state_alloc(mem, sizeof(*st))) != NULL)
+		st->mem = mem;
+	return st;
+}
+
+/* Frees the TCP message buffers and gives their memory back. */
+static void
+dns_tcp_free(struct dns_state *st)
+{
+	for (int i = 0; i < 2; i++) {
+		if (st->tcp[i].buf != NULL)
+			sw_memcap_give(st->mem, DNS_TCP_MSG_MAX);
+		free(st->tcp[i].buf);
+		st->tcp[i].buf = NULL;
+	}
 }
 
 static void
@@ -500,10 +516,8 @@ dns_state_free(void *state)
 
 	if (st == NULL)
 		return;
-	sw_memcap_give(st->mem, (st->tcp[0].buf != NULL) * (size_t)DNS_TCP_MSG_MAX +
-				      (st->tcp[1].buf != NULL) * (size_t)DNS_TCP_MSG_MAX);
-	free(st->tcp[0].buf);
-	free(st->tcp[1].buf);
+	dns_tcp_free(st);
+	sw_memcap_give(st->mem, sizeof(*st));
 	free(st);
 }
 
@@ -536,8 +550,6 @@ dns_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *d
 
 	if (st == NULL || (dir != FLOW_TO_SERVER && dir != FLOW_TO_CLIENT))
 		return;
-	if (st->mem == NULL)
-		st->mem = ctx->mem;
 	d = &st->tcp[dir];
 	if ((flags & 0x01) ||
 	    data == NULL) { /* STREAM_CHUNK_GAP: resynchronise on the next chunk */
@@ -600,11 +612,9 @@ dns_flow_end(struct app_ctx *ctx, void *state)
 	(void)ctx; /* nothing is pending: a partial TCP message is dropped */
 	if (st == NULL)
 		return;
-	for (int i = 0; i < 2; i++) {
-		dns_tcp_reset(&st->tcp[i]);
-		free(st->tcp[i].buf);
-		st->tcp[i].buf = NULL;
-	}
+	dns_tcp_reset(&st->tcp[0]);
+	dns_tcp_reset(&st->tcp[1]);
+	dns_tcp_free(st);
 }
 
 const struct app_parser_ops app_parser_dns = {

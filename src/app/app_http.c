@@ -593,20 +593,40 @@ sink_decoded(struct http_dir *d, const uint8_t *p, size_t n)
 	}
 }
 
-/* Runs inflate over n input bytes; returns 0, or SW_E_INVAL when the data does not decode. */
+/* Whether decoding the body has gone past a bound of lim (then it stops there). */
+static bool
+inflate_limited(const struct app_decompress_limits *lim, const struct http_dir *d)
+{
+	uint64_t out = d->b->len;
+
+	if (lim->max_bytes != 0 && out >= lim->max_bytes)
+		return true;
+	return lim->max_ratio != 0 && out > APP_DECOMPRESS_RATIO_FROM &&
+	       out / lim->max_ratio > d->z.total_in;
+}
+
+/* Runs inflate over n input bytes, within the bounds of lim; returns 0, SW_E_RANGE when a bound
+ * stopped it, or SW_E_INVAL when the data does not decode. */
 static int
-sink_inflate(struct http_dir *d, const uint8_t *p, size_t n)
+sink_inflate(const struct app_decompress_limits *lim, struct http_dir *d, const uint8_t *p,
+	     size_t n)
 {
 	uint8_t out[HTTP_INFLATE_BUF];
+	size_t room;
 	int zr;
 
 	d->z.next_in = (Bytef *)(uintptr_t)p;
 	d->z.avail_in = (uInt)n;
 	while (d->z.avail_in > 0 && !d->z_end) {
+		if (inflate_limited(lim, d))
+			return SW_E_RANGE;
+		room = sizeof(out);
+		if (lim->max_bytes != 0 && lim->max_bytes - d->b->len < room)
+			room = (size_t)(lim->max_bytes - d->b->len);
 		d->z.next_out = out;
-		d->z.avail_out = sizeof(out);
+		d->z.avail_out = (uInt)room;
 		zr = inflate(&d->z, Z_NO_FLUSH);
-		sink_decoded(d, out, sizeof(out) - d->z.avail_out);
+		sink_decoded(d, out, room - d->z.avail_out);
 		if (zr == Z_STREAM_END) {
 			d->z_end = true;
 		} else if (zr == Z_BUF_ERROR) {
@@ -624,6 +644,7 @@ static void
 sink_wire(struct app_ctx *ctx, struct http_dir *d, const uint8_t *p, size_t n)
 {
 	struct http_body *b = d->b;
+	int r;
 
 	if (b == NULL || n == 0)
 		return;
@@ -642,10 +663,9 @@ sink_wire(struct app_ctx *ctx, struct http_dir *d, const uint8_t *p, size_t n)
 		d->zhead_len += take;
 	}
 	uLong before = d->z.total_in;
-	if (sink_inflate(d, p, n) == 0)
-		return;
+	r = sink_inflate(&ctx->http_decompress, d, p, n);
 	/* deflate without its zlib wrapper: start again as raw deflate (RFC 9110 8.4.1.2) */
-	if (d->enc == ENC_DEFLATE && !d->z_raw_tried && d->z.total_out == 0 &&
+	if (r == SW_E_INVAL && d->enc == ENC_DEFLATE && !d->z_raw_tried && d->z.total_out == 0 &&
 	    before + n <= sizeof(d->zhead) + n && before <= d->zhead_len) {
 		d->z_raw_tried = true;
 		inflateEnd(&d->z);
@@ -655,11 +675,21 @@ sink_wire(struct app_ctx *ctx, struct http_dir *d, const uint8_t *p, size_t n)
 			b->truncated = true;
 			return;
 		}
-		if (sink_inflate(d, d->zhead, (size_t)before) == 0 && sink_inflate(d, p, n) == 0)
-			return;
+		if ((r = sink_inflate(&ctx->http_decompress, d, d->zhead, (size_t)before)) == 0)
+			r = sink_inflate(&ctx->http_decompress, d, p, n);
 	}
-	http_error(ctx);
+	if (r == 0)
+		return;
 	b->truncated = true;
+	if (r != SW_E_RANGE) {
+		http_error(ctx);
+		return;
+	}
+	/* a decompression bomb, or a body too big to decode: what is decoded stays, unhashed,
+	 * and nothing more of it is inflated */
+	sw_counter_add(&ctx->st->http_decompress_limited, 1);
+	inflateEnd(&d->z);
+	d->z_init = false;
 }
 
 /* The current body ended as announced: its hashes are final. */
@@ -872,7 +902,7 @@ is_http_version(const uint8_t *p, size_t n)
 
 /* Parses the request line; the pub buffers point into t->req_raw. */
 static int
-parse_request_line(struct http_txn *t, size_t ll)
+parse_request_line(struct sw_memcap *mem, struct http_txn *t, size_t ll)
 {
 	const uint8_t *p = t->req_raw;
 	size_t i = 0, m, u0, u1;
@@ -894,8 +924,13 @@ parse_request_line(struct http_txn *t, size_t ll)
 	t->pub.uri_raw.len = u1 - u0;
 	t->pub.protocol.p = p + i + 1;
 	t->pub.protocol.len = 8;
-	if ((t->uri_norm = malloc(t->pub.uri_raw.len)) == NULL)
+	if (!sw_memcap_take(mem, t->pub.uri_raw.len))
+		return SW_E_MEMCAP;
+	if ((t->uri_norm = malloc(t->pub.uri_raw.len)) == NULL) {
+		sw_memcap_give(mem, t->pub.uri_raw.len);
 		return SW_E_NOMEM;
+	}
+	t->charged += t->pub.uri_raw.len;
 	t->uri_norm_len = uri_normalize(t->pub.uri_raw, t->uri_norm);
 	t->pub.uri.p = t->uri_norm;
 	t->pub.uri.len = t->uri_norm_len;
@@ -1008,7 +1043,7 @@ header_block(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 	struct http_framing fr;
 	struct http_txn *t;
 	uint8_t *raw;
-	int bad;
+	int bad, r;
 
 	if (nl == NULL)
 		return SW_E_INVAL;
@@ -1033,16 +1068,12 @@ header_block(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 		t->req_raw_len = d->hdr_len;
 		t->req_fields_off = off;
 		t->charged += d->hdr_len;
-		if (parse_request_line(t, ll) != 0) {
-			/* not a request: drop the transaction again */
+		if ((r = parse_request_line(s->mem, t, ll)) != 0) {
+			/* not a request, or no room for its normalized URI: drop the transaction */
 			s->q[--s->nq] = NULL;
 			s->next_tx_id--;
 			txn_free(s, t);
-			return SW_E_INVAL;
-		}
-		if (t->uri_norm != NULL && s->mem != NULL) { /* charged once made (at most hdr_len) */
-			sw_counter_add(&s->mem->memuse, t->pub.uri_raw.len);
-			t->charged += t->pub.uri_raw.len;
+			return r == SW_E_MEMCAP ? r : SW_E_INVAL;
 		}
 		t->pub.req_headers_raw.p = raw + off;
 		t->pub.req_headers_raw.len = d->hdr_len - off;
@@ -1345,9 +1376,14 @@ http_probe(const uint8_t *data, size_t len, enum flow_dir dir)
 }
 
 static void *
-http_state_new(void)
+http_state_new(struct sw_memcap *mem)
 {
-	return calloc(1, sizeof(struct http_state));
+	struct http_state *s;
+
+	/* every buffer of this flow is charged to the worker's memory */
+	if ((s = app_state_alloc(mem, sizeof(*s))) != NULL)
+		s->mem = s->dir[0].mem = s->dir[1].mem = mem;
+	return s;
 }
 
 static void
@@ -1371,6 +1407,7 @@ http_state_free(void *state)
 		if (d->z_init)
 			inflateEnd(&d->z);
 	}
+	sw_memcap_give(s->mem, sizeof(*s));
 	free(s);
 }
 
@@ -1383,8 +1420,6 @@ http_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *
 
 	if (s == NULL || (dir != FLOW_TO_SERVER && dir != FLOW_TO_CLIENT) || s->stopped)
 		return;
-	if (s->mem == NULL) /* every buffer of this flow is charged to the worker's memory */
-		s->mem = s->dir[0].mem = s->dir[1].mem = ctx->mem;
 	d = &s->dir[dir];
 	if (d->stopped)
 		return;

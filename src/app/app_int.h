@@ -7,6 +7,23 @@
 #include "app/app.h"
 #include "dpi/dpi.h"
 
+#include <stdlib.h>
+
+/* size zeroed bytes of per-flow state charged to mem (NULL: no accounting): NULL when the cap
+ * refuses them (counted there) or out of memory. The caller gives them back when it frees. */
+static inline void *
+app_state_alloc(struct sw_memcap *mem, size_t size)
+{
+	void *p;
+
+	if (!sw_memcap_take(mem, size))
+		return NULL;
+	if ((p = calloc(1, size)) == NULL)
+		sw_memcap_give(mem, size);
+	return p;
+}
+
+
 /* The descriptors of the message kinds (app.c numbers their buffers in this order). */
 extern const struct app_msg_desc app_desc_dns, app_desc_tls, app_desc_http, app_desc_file;
 

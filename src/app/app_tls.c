@@ -774,9 +774,13 @@ tls_probe(const uint8_t *data, size_t len, enum flow_dir dir)
 }
 
 static void *
-tls_state_new(void)
+tls_state_new(struct sw_memcap *mem)
 {
-	return calloc(1, sizeof(struct tls_state));
+	struct tls_state *s;
+
+	if ((s = app_state_alloc(mem, sizeof(*s))) != NULL)
+		s->mem = mem;
+	return s;
 }
 
 static void
@@ -786,7 +790,7 @@ tls_state_free(void *state)
 
 	if (s == NULL)
 		return;
-	sw_memcap_give(s->mem, s->dir[0].hs_cap + s->dir[1].hs_cap);
+	sw_memcap_give(s->mem, s->dir[0].hs_cap + s->dir[1].hs_cap + sizeof(*s));
 	free(s->dir[0].hs);
 	free(s->dir[1].hs);
 	free(s);
@@ -801,8 +805,6 @@ tls_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *d
 
 	if (s == NULL || (dir != FLOW_TO_SERVER && dir != FLOW_TO_CLIENT))
 		return;
-	if (s->mem == NULL)
-		s->mem = ctx->mem;
 	d = &s->dir[dir];
 	if (s->emitted || d->stopped)
 		return;

@@ -14,6 +14,8 @@ struct dpi_conf {
 	uint32_t max_packets_tcp; /* packets of a TCP flow fed to nDPI at most */
 	uint32_t max_packets_udp; /* ... of any other flow */
 	bool guess;               /* at the end, guess unclassified flows by port like ndpiReader */
+	uint64_t memcap;          /* bytes of per-flow state (nDPI's flow and our result), all
+	                             workers together */
 };
 
 struct conf_doc;
@@ -36,15 +38,19 @@ struct dpi_stats {
 	sw_counter_t flows, detected, guessed, failed;
 	sw_counter_t packets; /* fed to nDPI */
 	sw_counter_t active;  /* gauge: nDPI flows being classified */
+	struct sw_memcap mem; /* the worker's share of dpi.memcap: memuse, and refused = flows
+	                         left unclassified because their state did not fit */
 };
 
 struct dpi_worker;
 
-int dpi_worker_new(const struct dpi_conf *conf, struct dpi_worker **out);
+/* One per worker; memcap_share is this worker's part of conf->memcap (0: no cap). */
+int dpi_worker_new(const struct dpi_conf *conf, uint64_t memcap_share, struct dpi_worker **out);
 void dpi_worker_free(struct dpi_worker *w); /* NULL-safe; flows must be ended first */
 
 /* A packet of flow f (after flow_table_update). Feeds nDPI until the flow is classified, the
- * packet budget is spent, or nothing more can be learnt. */
+ * packet budget is spent, or nothing more can be learnt. A flow whose state the memcap refuses
+ * at its first packet is never classified (dpi_flow_info() stays NULL), counted once. */
 void dpi_packet(struct dpi_worker *w, struct sw_flow *f, enum flow_dir dir,
 		const struct sw_packet *p);
 

@@ -16,6 +16,15 @@ struct dpi_state {
 	uint32_t fed;
 };
 
+/* What f->dpi points to when the memcap refused the flow's state: the flow is left alone,
+ * without asking the memcap again on every packet. Never written, never freed. */
+static const struct dpi_state refused_state;
+#define REFUSED ((void *)&refused_state)
+
+/* Charged while classifying: nDPI's flow (its fixed part: the strings nDPI allocates inside it
+ * go through nDPI's own allocator and are not seen here) */
+#define NFLOW_SIZE ((size_t)SIZEOF_FLOW_STRUCT)
+
 struct dpi_worker {
 	struct dpi_conf conf;
 	struct ndpi_detection_module_struct *ndpi;
@@ -29,6 +38,8 @@ static const struct conf_key dpi_keys[] = {
 	{"dpi.max-packets.udp", CONF_U32, offsetof(struct dpi_conf, max_packets_udp), "24", 1, 10000,
 	 NULL},
 	{"dpi.guess", CONF_BOOL, offsetof(struct dpi_conf, guess), "yes", 0, 0, NULL},
+	{"dpi.memcap", CONF_SIZE, offsetof(struct dpi_conf, memcap), "256mb", 1 << 16, INT64_MAX,
+	 NULL},
 	{NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -40,7 +51,7 @@ dpi_conf_load(struct conf_doc *doc, struct dpi_conf *conf)
 }
 
 int
-dpi_worker_new(const struct dpi_conf *conf, struct dpi_worker **out)
+dpi_worker_new(const struct dpi_conf *conf, uint64_t memcap_share, struct dpi_worker **out)
 {
 	struct dpi_worker *w;
 	NDPI_PROTOCOL_BITMASK all;
@@ -49,6 +60,7 @@ dpi_worker_new(const struct dpi_conf *conf, struct dpi_worker **out)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return SW_E_NOMEM;
 	w->conf = *conf;
+	w->st.mem.memcap = memcap_share;
 	if ((w->ndpi = ndpi_init_detection_module(ndpi_no_prefs)) == NULL) {
 		free(w);
 		sw_err("nDPI: cannot initialise a detection module");
@@ -81,7 +93,7 @@ dpi_flow_info(const struct sw_flow *f)
 {
 	const struct dpi_state *s = f->dpi;
 
-	return s != NULL ? &s->info : NULL;
+	return s != NULL && s != REFUSED ? &s->info : NULL;
 }
 
 /* nDPI protocol names as Suricata's app_proto spells the same protocols. */
@@ -138,6 +150,7 @@ state_release(struct dpi_worker *w, struct dpi_state *s)
 	if (s->nflow != NULL) {
 		ndpi_flow_free(s->nflow);
 		s->nflow = NULL;
+		sw_memcap_give(&w->st.mem, NFLOW_SIZE);
 		atomic_store_explicit(&w->st.active, sw_counter_get(&w->st.active) - 1,
 				      memory_order_relaxed);
 	}
@@ -153,20 +166,24 @@ dpi_packet(struct dpi_worker *w, struct sw_flow *f, enum flow_dir dir,
 
 	(void)dir;
 	if (s == NULL) {
-		if ((s = calloc(1, sizeof(*s))) == NULL)
-			return;
-		if ((s->nflow = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT)) == NULL) {
-			free(s);
+		if (!sw_memcap_take(&w->st.mem, sizeof(*s) + NFLOW_SIZE)) {
+			f->dpi = REFUSED;
 			return;
 		}
-		memset(s->nflow, 0, SIZEOF_FLOW_STRUCT);
+		if ((s = calloc(1, sizeof(*s))) == NULL ||
+		    (s->nflow = ndpi_flow_malloc(NFLOW_SIZE)) == NULL) {
+			free(s);
+			sw_memcap_give(&w->st.mem, sizeof(*s) + NFLOW_SIZE);
+			return;
+		}
+		memset(s->nflow, 0, NFLOW_SIZE);
 		snprintf(s->info.app_proto, sizeof(s->info.app_proto), "unknown");
 		f->dpi = s;
 		sw_counter_add(&w->st.flows, 1);
 		sw_counter_add(&w->st.active, 1);
 	}
-	if (s->nflow == NULL)
-		return; /* classification is over */
+	if (s == REFUSED || s->nflow == NULL)
+		return; /* refused, or classification is over */
 	budget = f->proto == 6 ? w->conf.max_packets_tcp : w->conf.max_packets_udp;
 	len = p->caplen - p->l3_off;
 	if (len > 0xffff)
@@ -202,7 +219,7 @@ dpi_flow_finish(struct dpi_worker *w, struct sw_flow *f)
 	ndpi_protocol proto;
 	uint8_t guessed = 0;
 
-	if (s == NULL || s->info.done)
+	if (s == NULL || s == REFUSED || s->info.done)
 		return;
 	if (s->nflow != NULL) {
 		if (s->info.master == NDPI_PROTOCOL_UNKNOWN && s->info.app == NDPI_PROTOCOL_UNKNOWN) {
@@ -233,11 +250,12 @@ dpi_flow_free(struct dpi_worker *w, struct sw_flow *f)
 {
 	struct dpi_state *s = f->dpi;
 
-	if (s == NULL)
+	f->dpi = NULL;
+	if (s == NULL || s == REFUSED)
 		return;
 	state_release(w, s);
 	free(s);
-	f->dpi = NULL;
+	sw_memcap_give(&w->st.mem, sizeof(*s));
 }
 
 int

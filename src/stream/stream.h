@@ -92,10 +92,19 @@ struct stream_stats {
 	sw_counter_t sessions, midstream;
 	sw_counter_t segments, retransmissions, out_of_order, overlaps, overlap_diff;
 	sw_counter_t gaps, gap_bytes;
-	sw_counter_t depth_reached, memcap_refused, segment_limit;
+	sw_counter_t depth_reached, segment_limit;
 	sw_counter_t rst_invalid, after_close;
 	sw_counter_t bytes_delivered;
-	sw_counter_t memuse; /* gauge: held bytes of this worker */
+	/* The worker's share of stream.reassembly.memcap (held segments, per-flow state), whose
+	 * two counters keep the names the stats always had: memuse (gauge: held bytes of this
+	 * worker) and memcap_refused. */
+	union {
+		struct sw_memcap mem;
+		struct {
+			sw_counter_t memuse;
+			sw_counter_t memcap_refused;
+		};
+	};
 	sw_counter_t events[STREAM_EV_MAX];
 };
 

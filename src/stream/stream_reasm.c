@@ -68,7 +68,6 @@ struct stream_state {
 
 struct stream_worker {
 	const struct stream_conf *conf;
-	uint64_t memcap, memuse;
 	stream_data_fn *data_fn;
 	stream_event_fn *event_fn;
 	void *arg;
@@ -85,7 +84,8 @@ stream_worker_new(const struct stream_conf *conf, uint64_t memcap_share, stream_
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return SW_E_NOMEM;
 	w->conf = conf;
-	w->memcap = memcap_share;
+	/* sw_memcap reads 0 as no cap; a share of 0 has always refused everything */
+	w->st.mem.memcap = memcap_share != 0 ? memcap_share : 1;
 	w->data_fn = data_fn;
 	w->event_fn = event_fn;
 	w->arg = arg;
@@ -115,21 +115,20 @@ stream_event(struct stream_worker *w, struct sw_flow *f, const struct sw_packet 
 
 /* ---- memory ------------------------------------------------------------------------------- */
 
-static bool
-mem_charge(struct stream_worker *w, uint64_t n)
+/* Charges n bytes to the worker's memcap; a refusal, or a failed allocation after it
+ * (given back here), is counted in memcap_refused. */
+static void *
+mem_alloc(struct stream_worker *w, size_t n)
 {
-	if (w->memuse + n > w->memcap)
-		return false;
-	w->memuse += n;
-	atomic_store_explicit(&w->st.memuse, w->memuse, memory_order_relaxed);
-	return true;
-}
+	void *p;
 
-static void
-mem_release(struct stream_worker *w, uint64_t n)
-{
-	w->memuse -= n;
-	atomic_store_explicit(&w->st.memuse, w->memuse, memory_order_relaxed);
+	if (!sw_memcap_take(&w->st.mem, n))
+		return NULL;
+	if ((p = malloc(n)) == NULL) {
+		sw_memcap_give(&w->st.mem, n);
+		sw_counter_add(&w->st.mem.refused, 1);
+	}
+	return p;
 }
 
 static struct seg *
@@ -137,12 +136,8 @@ seg_new(struct stream_worker *w, uint32_t seq, const uint8_t *data, uint32_t len
 {
 	struct seg *s;
 
-	if (!mem_charge(w, SEG_OVERHEAD + len))
+	if ((s = mem_alloc(w, SEG_OVERHEAD + len)) == NULL)
 		return NULL;
-	if ((s = malloc(sizeof(*s) + len)) == NULL) {
-		mem_release(w, SEG_OVERHEAD + len);
-		return NULL;
-	}
 	s->next = NULL;
 	s->seq = seq;
 	s->len = len;
@@ -157,7 +152,7 @@ seg_free(struct stream_worker *w, struct sdir *sd, struct seg *s)
 {
 	sd->nheld--;
 	sd->held_bytes -= s->len;
-	mem_release(w, SEG_OVERHEAD + s->len);
+	sw_memcap_give(&w->st.mem, SEG_OVERHEAD + s->len);
 	free(s);
 }
 
@@ -350,7 +345,6 @@ held_insert(struct stream_worker *w, struct sw_flow *f, const struct sw_packet *
 				return;
 			}
 			if ((n = seg_new(w, cur, data + (cur - seq), upto - cur)) == NULL) {
-				sw_counter_add(&w->st.memcap_refused, 1);
 				if (!(sd->flags & SD_MEMCAP_EV)) {
 					sd->flags |= SD_MEMCAP_EV;
 					stream_event(w, f, p, STREAM_EV_MEMCAP);
@@ -425,14 +419,9 @@ state_get(struct stream_worker *w, struct sw_flow *f)
 
 	if (st != NULL)
 		return st;
-	if (!mem_charge(w, sizeof(*st))) {
-		sw_counter_add(&w->st.memcap_refused, 1);
+	if ((st = mem_alloc(w, sizeof(*st))) == NULL)
 		return NULL;
-	}
-	if ((st = calloc(1, sizeof(*st))) == NULL) {
-		mem_release(w, sizeof(*st));
-		return NULL;
-	}
+	memset(st, 0, sizeof(*st));
 	st->policy = (uint8_t)policy_for(w->conf, f);
 	st->d[0].wscale = st->d[1].wscale = 0xff;
 	f->stream = st;
@@ -638,7 +627,7 @@ stream_flow_end(struct stream_worker *w, struct sw_flow *f, struct stream_dir_in
 			info[d] = sd->info;
 	}
 	free(st);
-	mem_release(w, sizeof(*st));
+	sw_memcap_give(&w->st.mem, sizeof(*st));
 	f->stream = NULL;
 	return true;
 }

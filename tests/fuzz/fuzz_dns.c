@@ -87,7 +87,7 @@ fuzz_dns_one(const uint8_t *data, size_t size)
 	ctx.st = &st;
 	ctx.ts = 1;
 	(void)app_parser_dns.probe(data, size, FLOW_TO_SERVER);
-	if ((state = app_parser_dns.state_new()) == NULL)
+	if ((state = app_parser_dns.state_new(NULL)) == NULL)
 		return 0;
 
 	/* as datagrams: the same bytes as a query direction and an answer direction */

@@ -84,7 +84,7 @@ fuzz_tls_one(const uint8_t *data, size_t size)
 	ctx.emit = fz_emit;
 	ctx.arg = &n;
 	ctx.st = &st;
-	if ((state = app_parser_tls.state_new()) == NULL)
+	if ((state = app_parser_tls.state_new(NULL)) == NULL)
 		return 0;
 	app_parser_tls.probe(data, size, FLOW_TO_SERVER);
 	app_parser_tls.probe(data, size, FLOW_TO_CLIENT);

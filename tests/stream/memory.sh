@@ -8,36 +8,10 @@
 tmp=$(mktmp)
 trap 'rm -rf "$tmp"' EXIT
 
-if [ ! -x "$SPANWATCH" ]; then
-	not_ok "spanwatch not built ($SPANWATCH)"
-	tap_done
-	exit
-fi
-if ! "$PY" "$PCAPS/craft_stream.py" "$tmp" syn-flood overlap-flood >"$tmp/craft.log" 2>&1; then
-	not_ok "craft_stream.py syn-flood overlap-flood"
-	diag <"$tmp/craft.log"
-	tap_done
-	exit
-fi
+require_spanwatch
+require_crafted "$tmp" syn-flood overlap-flood
 
-# stat FILE KEY.PATH: a value of the last stats event (empty when absent)
-stat() {
-	"$PY" - "$1" "$2" <<'PYEOF'
-import json, sys
-st = {}
-for line in open(sys.argv[1]):
-    try:
-        e = json.loads(line)
-    except ValueError:
-        continue
-    if e.get("event_type") == "stats":
-        st = e["stats"]
-v = st
-for k in sys.argv[2].split("."):
-    v = v.get(k, {}) if isinstance(v, dict) else {}
-print("" if isinstance(v, dict) else v)
-PYEOF
-}
+stat() { stats_value "$@"; }
 # le A B / gt A B: numeric, false when A is empty
 le() { [ -n "$1" ] && [ "$1" -le "$2" ]; }
 gt() { [ -n "$1" ] && [ "$1" -gt "$2" ]; }

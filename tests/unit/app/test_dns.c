@@ -198,7 +198,7 @@ env_new(void)
 	e->ctx.arg = &e->rec;
 	e->ctx.st = &e->st;
 	e->ctx.ts = 1000;
-	e->state = app_parser_dns.state_new();
+	e->state = app_parser_dns.state_new(NULL);
 	if (e->state == NULL)
 		abort();
 	return e;

@@ -174,7 +174,7 @@ conn_open(struct conn *c)
 	c->ctx.arg = &c->rc;
 	c->ctx.st = &c->st;
 	c->ctx.file_hashes = APP_HASH_MD5 | APP_HASH_SHA1 | APP_HASH_SHA256;
-	c->state = app_parser_http.state_new();
+	c->state = app_parser_http.state_new(NULL);
 }
 
 static void

@@ -367,7 +367,7 @@ run_start(struct run *run)
 	run->ctx.arg = run;
 	run->ctx.st = &run->st;
 	run->ctx.ts = 1000;
-	run->state = app_parser_tls.state_new();
+	run->state = app_parser_tls.state_new(NULL);
 }
 
 static void
