@@ -21,6 +21,7 @@ on_event(void *arg, const struct sw_packet *p, int ev)
 
 static struct decode_conf dconf;
 static struct decode_stats dstats;
+static struct decode_ctx dctx; /* set up in main */
 static uint8_t frame[2048];
 
 /* An Ethernet + IPv4 fragment: offset in bytes, payload len bytes of ch. Decoded into *p. */
@@ -59,7 +60,7 @@ frag4(struct sw_packet *p, uint16_t id, uint8_t proto, uint32_t off, bool more, 
 	p->caplen = p->wirelen = (uint32_t)(14 + tot);
 	p->linktype = 1;
 	p->ts = ts;
-	decode_packet(&dconf, &dstats, p);
+	decode_packet(&dctx, p);
 }
 
 static struct defrag *
@@ -91,17 +92,17 @@ pattern(int policy, char *out)
 	struct defrag *d = new_defrag(policy, 1 << 20, 64);
 	struct sw_packet p, whole;
 	size_t i, k;
-	int r = 0;
+	int r = SW_E_AGAIN;
 
 	out[0] = '\0';
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		frag4(&p, 7, 253, f[i].start * 8, f[i].end != 13, f[i].ch,
 		      (f[i].end - f[i].start) * 8, 1000);
 		r = defrag_packet(d, &p, &whole);
-		if (r == 1)
+		if (r == 0)
 			break;
 	}
-	if (r == 1 && i == sizeof(f) / sizeof(f[0]) - 1) {
+	if (r == 0 && i == sizeof(f) / sizeof(f[0]) - 1) {
 		/* one letter per 8-byte unit, checking each unit is uniform */
 		const uint8_t *pl = whole.data + 14 + 20;
 
@@ -124,22 +125,23 @@ main(void)
 	char buf[32];
 	int r;
 
+	decode_ctx_init(&dctx, &dconf, &dstats, false);
 	d = new_defrag(DEFRAG_POLICY_BSD, 1 << 20, 64);
 	frag4(&p, 1, 17, 1480, false, 'c', 100, 1000);
 	UNIT_CHECK((p.flags & SW_PKT_FRAG) && p.frag_offset == 1480 && !p.frag_more &&
 			   p.frag_id == 1,
 		   "decode fills the fragment fields");
-	UNIT_CHECK(defrag_packet(d, &p, &whole) == 0, "the last fragment alone is held");
+	UNIT_CHECK(defrag_packet(d, &p, &whole) == SW_E_AGAIN, "the last fragment alone is held");
 	frag4(&p, 1, 17, 0, true, 'a', 1480, 1001);
 	memcpy(frame + 34, "\x04\xd2\x16\x2e\x06\x2c\x00\x00", 8); /* a UDP header: 1234 -> 5678 */
-	decode_packet(&dconf, &dstats, &p);
-	UNIT_CHECK(defrag_packet(d, &p, &whole) == 1, "the first fragment completes it");
+	decode_packet(&dctx, &p);
+	UNIT_CHECK(defrag_packet(d, &p, &whole) == 0, "the first fragment completes it");
 	UNIT_CHECK(whole.caplen == 14 + 20 + 1580, "rebuilt size: header + all payload");
 	UNIT_CHECK(whole.data[14 + 2] == (1600 >> 8) && whole.data[14 + 3] == (1600 & 0xff) &&
 			   (whole.data[14 + 6] & 0x3f) == 0 && whole.data[14 + 7] == 0,
 		   "rebuilt IPv4 header: total length, no MF, no offset");
 	whole.flags = SW_PKT_REBUILT;
-	r = decode_packet(&dconf, &dstats, &whole);
+	r = decode_packet(&dctx, &whole);
 	UNIT_CHECK(r == 0 && !(whole.flags & SW_PKT_FRAG) && whole.sport == 1234 &&
 			   whole.dport == 5678 && !(whole.flags & SW_PKT_BAD_CSUM &&
 						    sw_counter_get(&dstats.ipv4_csum_bad) > 0),
@@ -161,8 +163,8 @@ main(void)
 	memset(events, 0, sizeof(events));
 	d = new_defrag(DEFRAG_POLICY_BSD, 1 << 20, 64);
 	frag4(&p, 2, 17, 65528, false, 'x', 100, 1000);
-	UNIT_CHECK(defrag_packet(d, &p, &whole) == 0 && events[DEFRAG_EV_TOO_LARGE] == 1,
-		   "a datagram past 65535 bytes is refused and reported");
+	UNIT_CHECK(defrag_packet(d, &p, &whole) == SW_E_AGAIN && events[DEFRAG_EV_TOO_LARGE] == 1,
+	           "a datagram past 65535 bytes is refused and reported");
 	frag4(&p, 3, 6, 0, true, 't', 8, 1000);
 	defrag_packet(d, &p, &whole);
 	UNIT_CHECK(events[DEFRAG_EV_TINY_FIRST] == 1,
@@ -189,8 +191,8 @@ main(void)
 		defrag_packet(d, &p, &whole);
 	}
 	UNIT_CHECK(events[DEFRAG_EV_MEMCAP] > 0 &&
-			   sw_counter_get(&defrag_get_stats(d)->memuse) <= 4096,
-		   "the memcap holds and refusals are reported");
+	               sw_counter_get(&defrag_get_stats(d)->mem.memuse) <= 4096,
+	           "the memcap holds and refusals are reported");
 	defrag_free(d);
 	return unit_done();
 }
