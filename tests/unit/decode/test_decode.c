@@ -1474,6 +1474,17 @@ test_vxlan(void)
 	           "vxlan: ARP inside is not IP and not for flows");
 }
 
+/* Decodes an Ethernet frame with a decoding state that lives across packets. */
+static int
+decode_eth_with(struct decode_ctx *dc, const uint8_t *b, size_t n)
+{
+	memset(&pk, 0, sizeof(pk));
+	pk.data = b;
+	pk.caplen = pk.wirelen = (uint32_t)n;
+	pk.linktype = LT_ETH;
+	return decode_packet(dc, &pk);
+}
+
 /* Checksum "auto" on a live capture: packets with bad checksums from the start (offloading)
  * are kept out of flows only until the early decision, then all go through. */
 static void
@@ -1491,11 +1502,7 @@ test_csum_auto(void)
 	n = build_tcp4(b, 10);
 	b[14 + 20 + 16] ^= 0x80; /* a bad TCP checksum */
 	for (i = 0; i < 100; i++) {
-		memset(&pk, 0, sizeof(pk));
-		pk.data = b;
-		pk.caplen = pk.wirelen = (uint32_t)n;
-		pk.linktype = LT_ETH;
-		if (decode_packet(&dc, &pk) != 0) {
+		if (decode_eth_with(&dc, b, n) != 0) {
 			skipped++;
 			late_skipped += i >= DECODE_CSUM_AUTO_EARLY;
 		}
@@ -1510,19 +1517,11 @@ test_csum_auto(void)
 	memset(&st, 0, sizeof(st));
 	decode_ctx_init(&dc, &conf, &st, true);
 	for (i = 0; i < DECODE_CSUM_AUTO_SAMPLE; i++) {
-		memset(&pk, 0, sizeof(pk));
-		pk.data = b;
-		pk.caplen = pk.wirelen = (uint32_t)n;
-		pk.linktype = LT_ETH;
-		decode_packet(&dc, &pk);
+		decode_eth_with(&dc, b, n);
 	}
 	b[14 + 20 + 16] ^= 0x80;
-	memset(&pk, 0, sizeof(pk));
-	pk.data = b;
-	pk.caplen = pk.wirelen = (uint32_t)n;
-	pk.linktype = LT_ETH;
 	UNIT_CHECK(!dc.csum_deciding && dc.csum_mode == DECODE_CSUM_ALL &&
-	               decode_packet(&dc, &pk) == SW_E_UNSUPP && C(csum_skipped) == 1,
+	               decode_eth_with(&dc, b, n) == SW_E_UNSUPP && C(csum_skipped) == 1,
 	           "auto live: good checksums keep validation on, a bad one is kept out");
 
 	decode_ctx_init(&dc, &conf, &st, false);
