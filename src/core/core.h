@@ -174,6 +174,8 @@ struct sw_encap {
 	struct sw_addr src, dst;
 	uint32_t id;  /* VNI, GRE key, ...; 0 when the tunnel has none */
 	uint32_t off; /* offset of the outer IP header in data */
+	uint32_t next_off; /* offset of what it carries: the inner IP header (IP in IP) or the
+	                    * UDP header of the tunnel (VXLAN) */
 };
 
 /* Packet flags */

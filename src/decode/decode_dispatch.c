@@ -85,6 +85,7 @@ decode_encap_push(struct decode_pkt *d, enum sw_encap_kind kind, uint32_t id)
 	e->dst = p->dst;
 	e->id = id;
 	e->off = p->l3_off;
+	e->next_off = p->l4_off;
 	/* the inner packet starts with no network or transport layer of its own: a non-IP inner
 	 * frame (ARP in VXLAN) leaves the packet "not IP" */
 	p->flags &= ~(SW_PKT_IP | SW_PKT_L4);

@@ -44,6 +44,9 @@ struct tracker {
 	uint32_t hdr_len, l3_off;
 	uint32_t frag_hdr_off, nh_off; /* IPv6 */
 	uint8_t first_nh;              /* IPv6: the fragment header's next header */
+	/* the tunnel layers around the first fragment: their lengths change with the rebuild */
+	struct sw_encap encap[SW_ENCAP_MAX];
+	uint8_t encap_count;
 	int linktype;
 	uint32_t source_idx;
 	uint64_t mem;
@@ -372,6 +375,8 @@ keep_first_header(struct defrag *d, struct tracker *t, const struct sw_packet *p
 	t->frag_hdr_off = p->frag_hdr_off;
 	t->nh_off = p->frag_nh_off;
 	t->first_nh = p->proto;
+	memcpy(t->encap, p->encap, sizeof(t->encap));
+	t->encap_count = p->encap_count;
 	t->linktype = p->linktype;
 	t->source_idx = p->source_idx;
 	return true;
@@ -388,6 +393,51 @@ ipv4_header_csum(const uint8_t *h, size_t len)
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)~s;
+}
+
+/*
+ * The tunnel layers around a rebuilt inner datagram (b, size bytes, the outer headers in the
+ * first hdr_len): each outer IP header, and a tunnel's UDP header, now covers up to the end of
+ * the rebuilt packet. The UDP checksum is dropped (0, "none" over IPv4), not recomputed.
+ */
+static void
+rebuild_outer(const struct tracker *t, uint8_t *b, size_t size)
+{
+	uint8_t i;
+
+	for (i = 0; i < t->encap_count; i++) {
+		const struct sw_encap *e = &t->encap[i];
+		uint8_t *h = b + e->off;
+		size_t len;
+
+		if ((size_t)e->off + (e->family == 4 ? 20 : 40) > t->hdr_len)
+			continue; /* not reached: outer headers come before the inner one */
+		if (e->family == 4) {
+			size_t hlen = (size_t)(h[0] & 0x0f) * 4;
+			uint16_t c;
+
+			len = size - e->off;
+			h[2] = (uint8_t)(len >> 8);
+			h[3] = (uint8_t)len;
+			h[10] = h[11] = 0;
+			if (e->off + hlen <= t->hdr_len) {
+				c = ipv4_header_csum(h, hlen);
+				h[10] = (uint8_t)(c >> 8);
+				h[11] = (uint8_t)c;
+			}
+		} else {
+			len = size - e->off - 40;
+			h[4] = (uint8_t)(len >> 8);
+			h[5] = (uint8_t)len;
+		}
+		if (e->proto == 17 && (size_t)e->next_off + 8 <= t->hdr_len) {
+			h = b + e->next_off;
+			len = size - e->next_off;
+			h[4] = (uint8_t)(len >> 8);
+			h[5] = (uint8_t)len;
+			h[6] = h[7] = 0;
+		}
+	}
 }
 
 /* Whether the fragments cover [0, total) without a hole. */
@@ -455,6 +505,7 @@ rebuild(struct defrag *d, struct tracker *t, struct sw_packet *out)
 		ip[5] = (uint8_t)plen;
 		b[t->nh_off] = t->first_nh; /* the fragment header is gone */
 	}
+	rebuild_outer(t, b, size);
 	memset(out, 0, sizeof(*out));
 	out->data = b;
 	out->caplen = out->wirelen = (uint32_t)size;
