@@ -310,17 +310,17 @@ run_report_stats(struct sw_ctx *ctx, bool final)
 	bytes = sw_counter_get(&ctx->decode_st.bytes);
 	invalid = sw_counter_get(&ctx->decode_st.invalid);
 	fprintf(stderr,
-	        "spanwatch: %llu packets, %llu bytes in %.3f s (%.0f packets/s, %.3f Gbit/s); "
-	        "%llu flows (%llu evicted, %llu refused); %llu decode errors; "
-	        "%llu kept out of flows for bad checksums; "
-	        "%llu dropped by the kernel; %llu capture file errors\n",
-	        (unsigned long long)pkts, (unsigned long long)bytes, secs,
-	        secs > 0 ? (double)pkts / secs : 0.0,
-	        secs > 0 ? (double)bytes * 8 / secs / 1e9 : 0.0,
-	        (unsigned long long)sw_counter_get(&fs.created),
-	        (unsigned long long)sw_counter_get(&fs.ended[FLOW_END_FORCED]),
-	        (unsigned long long)sw_counter_get(&fs.mem.refused), (unsigned long long)invalid,
-	        (unsigned long long)sw_counter_get(&ctx->decode_st.csum_skipped),
-	        (unsigned long long)(cap.kernel_drop + cap.if_drop),
-	        (unsigned long long)cap.file_errors);
+		"spanwatch: %llu packets, %llu bytes in %.3f s (%.0f packets/s, %.3f Gbit/s); "
+		"%llu flows (%llu evicted, %llu refused); %llu decode errors; "
+		"%llu kept out of flows for bad checksums; "
+		"%llu dropped by the kernel; %llu capture file errors\n",
+		(unsigned long long)pkts, (unsigned long long)bytes, secs,
+		secs > 0 ? (double)pkts / secs : 0.0,
+		secs > 0 ? (double)bytes * 8 / secs / 1e9 : 0.0,
+		(unsigned long long)sw_counter_get(&fs.created),
+		(unsigned long long)sw_counter_get(&fs.ended[FLOW_END_FORCED]),
+		(unsigned long long)sw_counter_get(&fs.mem.refused), (unsigned long long)invalid,
+		(unsigned long long)sw_counter_get(&ctx->decode_st.csum_skipped),
+		(unsigned long long)(cap.kernel_drop + cap.if_drop),
+		(unsigned long long)cap.file_errors);
 }
