@@ -5,7 +5,7 @@
 #   sudo pcaps/record.sh http dns   # only some steps
 #
 # Steps: http http6 http-more dns tls tls13 sll sll2 pcapng truncated crafted
-#        loss frag crafted-stream crafted-rules protocols readme
+#        loss frag crafted-stream crafted-rules crafted-tunnel protocols readme
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
 # generated inventory at the end of README.md.)
 #
@@ -16,7 +16,8 @@
 # loss and frag record real traffic between network namespaces (client,
 # router, server joined by veth pairs; needs ip, nft, ethtool); the
 # stream/defrag edge cases come from craft_stream.py, the rule keyword cases
-# that no recording has (HTTP cookies, ECN flags) from craft_rules.py.
+# that no recording has (HTTP cookies, ECN flags) from craft_rules.py, the
+# VXLAN and IP-in-IP copies of http/http6/dns.pcap from craft_tunnel.py.
 # protocols records proto-*.pcap: SSH, SMTP, QUIC on loopback, FTP, NTP and
 # DHCP between two namespaces (openssh-server, swaks, vsftpd, chrony, udhcpc,
 # ngtcp2-server, ngtcp2-client).
@@ -628,6 +629,14 @@ step_crafted_rules() {
     for f in "$WORK"/crafted-rules/*.pcap; do install_pcap "$f" $((50 * 1024)); done
 }
 
+step_crafted_tunnel() {
+    log "tunnelled copies of http, http6 and dns.pcap (craft_tunnel.py, $PY)"
+    mkdir -p "$WORK/crafted-tunnel"
+    "$PY" "$HERE/craft_tunnel.py" "$HERE" "$WORK/crafted-tunnel" >&2
+    local f
+    for f in "$WORK"/crafted-tunnel/*.pcap; do install_pcap "$f" $((512 * 1024)); done
+}
+
 # ----------------------------------------------------------------------------
 # protocols: one small capture per application protocol (proto-*.pcap)
 # ----------------------------------------------------------------------------
@@ -1039,7 +1048,7 @@ main() {
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules protocols readme)
+        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel protocols readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -1058,9 +1067,10 @@ main() {
             frag)      step_frag ;;
             crafted-stream) step_crafted_stream ;;
             crafted-rules) step_crafted_rules ;;
+            crafted-tunnel) step_crafted_tunnel ;;
             protocols) step_protocols ;;
             readme)    step_readme ;;
-            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules protocols readme)" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel protocols readme)" ;;
         esac
     done
     nginx_stop

@@ -331,9 +331,10 @@ run_sensor(struct sw_ctx *ctx)
 	memset(&rd, 0, sizeof(rd));
 	ctx->live = ctx->capture.files.n == 0;
 	ctx->cap_ops = capture_ops_find(ctx->live ? "pcap-live" : "pcap-file");
-	if (ctx->decode.checksum_mode == DECODE_CSUM_AUTO) {
-		ctx->decode.checksum_mode = ctx->live ? DECODE_CSUM_ALL : DECODE_CSUM_NONE;
-		ctx->csum_auto = ctx->live;
+	decode_ctx_init(&ctx->dec, &ctx->decode, &ctx->decode_st, ctx->live);
+	if (ctx->live) { /* offline keeps fixed seeds: the same output whatever the workers */
+		flow_conf_seed_random(&ctx->flow);
+		defrag_conf_seed_random(&ctx->defrag_conf);
 	}
 	ctx->nworkers = ctx->run.workers != 0 ? ctx->run.workers : default_workers();
 	ctx->start_wall = sw_time_now();

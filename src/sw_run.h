@@ -56,12 +56,12 @@ struct sw_ctx {
 	struct eve_ctx eve;
 	_Atomic uint64_t event_seq;
 	bool live;
-	bool csum_auto; /* live checksum mode still being decided */
 	uint32_t nworkers;
 	struct sw_worker *workers;
 
 	/* the capture thread's decoder state and event buffer */
 	struct decode_stats decode_st;
+	struct decode_ctx dec; /* conf, decode_st and the checksum mode in force */
 	struct defrag *defrag;
 	struct sbuf evbuf;
 

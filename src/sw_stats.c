@@ -34,7 +34,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 	const struct decode_stats *d = &ctx->decode_st;
 	const struct output_stats *os = ctx->out != NULL ? output_get_stats(ctx->out) : NULL;
 	uint64_t ended[FLOW_END_MAX] = {0}, created = 0, active = 0, memuse = 0, refused = 0;
-	uint64_t reuse = 0, wpkts = 0;
+	uint64_t reuse = 0, wpkts = 0, chain = 0;
 	uint32_t i;
 	int e;
 
@@ -67,6 +67,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 	put(cs, "decoder.non_ip", sw_counter_get(&d->non_ip));
 	put(cs, "decoder.ipv4_frag", sw_counter_get(&d->ipv4_frag));
 	put(cs, "decoder.ipv6_frag", sw_counter_get(&d->ipv6_frag));
+	put(cs, "decoder.ipip", sw_counter_get(&d->ipip));
+	put(cs, "decoder.vxlan", sw_counter_get(&d->vxlan));
 	put(cs, "decoder.invalid", sw_counter_get(&d->invalid));
 	put(cs, "decoder.checksum.ipv4_bad", sw_counter_get(&d->ipv4_csum_bad));
 	put(cs, "decoder.checksum.tcp_bad", sw_counter_get(&d->tcp_csum_bad));
@@ -88,7 +90,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		put(cs, "defrag.reassembled", sw_counter_get(&ds->reassembled));
 		put(cs, "defrag.timeouts", sw_counter_get(&ds->timeouts));
 		put(cs, "defrag.dropped", sw_counter_get(&ds->dropped));
-		put(cs, "defrag.memuse", sw_counter_get(&ds->memuse));
+		put(cs, "defrag.memuse", sw_counter_get(&ds->mem.memuse));
 		put(cs, "defrag.trackers", sw_counter_get(&ds->trackers));
 		put(cs, "defrag.overlaps", sw_counter_get(&ds->events[DEFRAG_EV_OVERLAP]) +
 						   sw_counter_get(&ds->events[DEFRAG_EV_OVERLAP_DIFF]));
@@ -101,8 +103,9 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			continue;
 		created += sw_counter_get(&fs->created);
 		active += sw_counter_get(&fs->active);
-		memuse += sw_counter_get(&fs->memuse);
-		refused += sw_counter_get(&fs->memcap_refused);
+		memuse += sw_counter_get(&fs->mem.memuse);
+		refused += sw_counter_get(&fs->mem.refused);
+		chain += sw_counter_get(&fs->chain_evicted);
 		reuse += sw_counter_get(&fs->tcp_reuse);
 		for (e = 0; e < FLOW_END_MAX; e++)
 			ended[e] += sw_counter_get(&fs->ended[e]);
@@ -112,6 +115,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 	put(cs, "flow.active", active);
 	put(cs, "flow.memuse", memuse);
 	put(cs, "flow.memcap_refused", refused);
+	put(cs, "flow.chain_evicted", chain);
 	put(cs, "flow.tcp_reuse", reuse);
 	put(cs, "flow.end.timeout", ended[FLOW_END_TIMEOUT]);
 	put(cs, "flow.end.tcp_close", ended[FLOW_END_TCP_CLOSE]);
@@ -299,7 +303,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 	memset(fs_sum, 0, sizeof(*fs_sum));
 	sw_counter_add(&fs_sum->created, created);
 	sw_counter_add(&fs_sum->ended[FLOW_END_FORCED], ended[FLOW_END_FORCED]);
-	sw_counter_add(&fs_sum->memcap_refused, refused);
+	sw_counter_add(&fs_sum->mem.refused, refused);
 }
 
 void
@@ -343,13 +347,15 @@ run_report_stats(struct sw_ctx *ctx, bool final)
 		"spanwatch: %llu packets, %llu bytes in %.3f s (%.0f packets/s, %.3f Gbit/s); "
 		"%llu alerts (rules and CTI), %llu events written; "
 		"%llu flows (%llu evicted, %llu refused); %llu decode errors; "
+		"%llu kept out of flows for bad checksums; "
 		"%llu dropped by the kernel; %llu capture file errors\n",
 		(unsigned long long)pkts, (unsigned long long)bytes, secs,
 		secs > 0 ? (double)pkts / secs : 0.0,
 		secs > 0 ? (double)bytes * 8 / secs / 1e9 : 0.0, (unsigned long long)alerts,
 		(unsigned long long)events, (unsigned long long)sw_counter_get(&fs.created),
 		(unsigned long long)sw_counter_get(&fs.ended[FLOW_END_FORCED]),
-		(unsigned long long)sw_counter_get(&fs.memcap_refused), (unsigned long long)invalid,
+		(unsigned long long)sw_counter_get(&fs.mem.refused), (unsigned long long)invalid,
+		(unsigned long long)sw_counter_get(&ctx->decode_st.csum_skipped),
 		(unsigned long long)(cap.kernel_drop + cap.if_drop),
 		(unsigned long long)cap.file_errors);
 }

@@ -632,30 +632,6 @@ reader_tick(struct reader *rd, sw_time_t now)
 		ring_send(&ctx->workers[i], RING_TICK, &tick);
 }
 
-/* Checksum validation "auto" when live, like Suricata's: validate, but if more than a tenth of
- * the first packets have bad checksums the capture sees offloaded (unfilled) checksums, as on
- * the sending host itself, and validating would drop everything: stop validating, and say so. */
-#define CSUM_AUTO_SAMPLE 1000
-
-static void
-reader_csum_auto(struct sw_ctx *ctx)
-{
-	const struct decode_stats *d = &ctx->decode_st;
-	uint64_t pkts = sw_counter_get(&d->pkts);
-	uint64_t bad = sw_counter_get(&d->ipv4_csum_bad) + sw_counter_get(&d->tcp_csum_bad) +
-		       sw_counter_get(&d->udp_csum_bad) + sw_counter_get(&d->icmp_csum_bad);
-
-	if (pkts < CSUM_AUTO_SAMPLE)
-		return;
-	ctx->csum_auto = false;
-	if (bad * 10 > pkts) {
-		ctx->decode.checksum_mode = DECODE_CSUM_NONE;
-		sw_notice("%llu of the first %llu packets have bad checksums (offloading?): "
-			  "checksum validation turned off (set -k all to keep it)",
-			  (unsigned long long)bad, (unsigned long long)pkts);
-	}
-}
-
 void
 reader_packet(struct sw_packet *p, void *arg)
 {
@@ -666,9 +642,7 @@ reader_packet(struct sw_packet *p, void *arg)
 	int r;
 
 	reader_idle(rd); /* between packets: a quiescent point */
-	r = decode_packet(&ctx->decode, &ctx->decode_st, p);
-	if (ctx->csum_auto)
-		reader_csum_auto(ctx);
+	r = decode_packet(&ctx->dec, p);
 	if (rd->last_tick == 0)
 		rd->last_tick = p->ts;
 	if (p->ts > rd->now)
@@ -680,17 +654,17 @@ reader_packet(struct sw_packet *p, void *arg)
 	if ((p->flags & SW_PKT_FRAG) && ctx->defrag != NULL) {
 		/* A fragment: nothing goes on until its datagram is whole; then the whole packet
 		 * is decoded again and continues in place of the fragment. */
-		if (defrag_packet(ctx->defrag, p, &whole) != 1)
+		if (defrag_packet(ctx->defrag, p, &whole) != 0)
 			return;
 		whole.flags = SW_PKT_REBUILT;
-		r = decode_packet(&ctx->decode, &ctx->decode_st, &whole);
+		r = decode_packet(&ctx->dec, &whole);
 		if (whole.anomaly != 0)
 			reader_anomaly(rd, &whole);
 		if (r != 0 || (whole.flags & SW_PKT_FRAG))
 			return;
 		p = &whole;
 	}
-	p->hash = flow_packet_hash(p);
+	p->hash = flow_packet_hash(p, ctx->flow.hash_seed);
 	w = &ctx->workers[(p->hash & 0xffffffffu) % ctx->nworkers];
 	if (ctx->nworkers == 1)
 		worker_packet(w, p);

@@ -151,6 +151,33 @@ const char *sw_addr_str(const struct sw_addr *addr, int family, char *buf, size_
 
 #define SW_VLAN_MAX 2
 
+/* Tunnel layers kept under the innermost packet; one more is decode event
+ * decoder.too_many_layers. */
+#define SW_ENCAP_MAX 4
+
+/* What carried the layer above it (struct sw_encap.kind). */
+enum sw_encap_kind {
+	SW_ENCAP_NONE = 0,
+	SW_ENCAP_IPIP = 1,  /* IPv4/IPv6 in IPv4/IPv6 (IP protocol 4 or 41), RFC 2003/2473/4213 */
+	SW_ENCAP_VXLAN = 2, /* Ethernet in UDP, RFC 7348; id is the VNI */
+	SW_ENCAP_KIND_MAX
+};
+
+/*
+ * One outer layer of a tunnelled packet: the IP header that carried the tunnel and what the
+ * tunnel header said. Offsets, not pointers, like the rest of struct sw_packet.
+ */
+struct sw_encap {
+	uint8_t kind;   /* enum sw_encap_kind */
+	uint8_t family; /* of the outer IP header: 4 or 6 */
+	uint8_t proto;  /* IP protocol of the outer header that names the tunnel (4, 41, 17) */
+	struct sw_addr src, dst;
+	uint32_t id;  /* VNI, GRE key, ...; 0 when the tunnel has none */
+	uint32_t off; /* offset of the outer IP header in data */
+	uint32_t next_off; /* offset of what it carries: the inner IP header (IP in IP) or the
+	                    * UDP header of the tunnel (VXLAN) */
+};
+
 /* Packet flags */
 #define SW_PKT_IP        0x0001u /* an IPv4 or IPv6 header was decoded */
 #define SW_PKT_L4        0x0002u /* a TCP/UDP/ICMP header was decoded (ports valid) */
@@ -178,6 +205,12 @@ struct sw_packet {
 	uint64_t hash;   /* symmetric flow hash (flow_packet_hash); 0 when not set */
 	uint16_t vlan[SW_VLAN_MAX];
 	uint8_t vlan_count;
+	uint8_t encap_count; /* outer layers in encap[], outermost first */
+	/* symmetric key of the tunnel layers (kinds, ids, outer address pairs), part of the flow
+	 * and defrag keys; 0 for a packet that came in no tunnel */
+	uint32_t tunnel;
+	struct sw_encap encap[SW_ENCAP_MAX];
+	/* the innermost packet */
 	uint8_t family; /* 4, 6, or 0 when not IP */
 	uint8_t proto;  /* IP protocol of the transport header */
 	uint8_t ttl;    /* or hop limit */
@@ -464,5 +497,9 @@ void sw_qsbr_online(struct sw_qsbr_reader *r);
 
 /* 64-bit mixing hash (deterministic, not cryptographic). */
 uint64_t sw_hash64(const void *p, size_t n, uint64_t seed);
+
+/* A random, non-zero 64-bit seed for hash tables that face hostile keys (getrandom(), or the
+ * clocks when that fails). */
+uint64_t sw_random_seed(void);
 
 #endif /* SW_CORE_H */

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "core/core.h"
 
@@ -205,4 +206,14 @@ sw_memcap_give(struct sw_memcap *m, size_t n)
 {
 	if (m != NULL && n > 0)
 		sw_counter_add(&m->memuse, -(uint64_t)n); /* wraps back to the right value */
+}
+
+uint64_t
+sw_random_seed(void)
+{
+	uint64_t seed = 0;
+
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		seed = sw_time_now() ^ sw_time_monotonic() << 20 ^ (uint64_t)(uintptr_t)&seed;
+	return seed != 0 ? seed : 1;
 }

@@ -19,15 +19,8 @@
 #define LT_IPV6       229
 #define LT_LINUX_SLL2 276
 
-#define ETH_HLEN       14
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_IPV6 0x86dd
-#define ETHERTYPE_VLAN 0x8100
-#define ETHERTYPE_QINQ 0x88a8
-#define ETHERTYPE_Q9100 0x9100
-
-static int
-decode_vlan(struct decode_ctx *d, struct cursor *c)
+int
+decode_vlan(struct decode_pkt *d, struct cursor *c)
 {
 	/*
 	 *  0               16   20                 32
@@ -48,27 +41,21 @@ decode_vlan(struct decode_ctx *d, struct cursor *c)
 }
 
 int
-decode_ethertype(struct decode_ctx *d, struct cursor *c, uint16_t type)
+decode_ethertype(struct decode_pkt *d, struct cursor *c, uint16_t type)
 {
+	decode_fn *fn;
+
 	if (++d->depth > DECODE_MAX_DEPTH + SW_VLAN_MAX + 1)
 		return decode_set_event(d, DECODE_EV_TOO_DEEP);
-	switch (type) {
-	case ETHERTYPE_IPV4:
-		return decode_ipv4(d, c);
-	case ETHERTYPE_IPV6:
-		return decode_ipv6(d, c);
-	case ETHERTYPE_VLAN:
-	case ETHERTYPE_QINQ:
-	case ETHERTYPE_Q9100:
-		return decode_vlan(d, c);
-	default:
+	if ((fn = decode_ethertype_find(type)) == NULL) {
 		sw_counter_add(&d->st->non_ip, 1);
-		return 1;
+		return DECODE_NOT_FLOW;
 	}
+	return fn(d, c);
 }
 
 static int
-decode_ethernet(struct decode_ctx *d, struct cursor *c)
+decode_ethernet(struct decode_pkt *d, struct cursor *c)
 {
 	uint16_t type;
 
@@ -77,13 +64,13 @@ decode_ethernet(struct decode_ctx *d, struct cursor *c)
 		return decode_set_event(d, DECODE_EV_ETH_TOO_SMALL);
 	if (type < 0x0600) { /* an 802.3 length field: LLC/SNAP, not IP */
 		sw_counter_add(&d->st->non_ip, 1);
-		return 1;
+		return DECODE_NOT_FLOW;
 	}
 	return decode_ethertype(d, c, type);
 }
 
 static int
-decode_sll(struct decode_ctx *d, struct cursor *c)
+decode_sll(struct decode_pkt *d, struct cursor *c)
 {
 	/* packet type(2) ARPHRD(2) addr len(2) addr(8) protocol(2) */
 	uint16_t proto;
@@ -95,7 +82,7 @@ decode_sll(struct decode_ctx *d, struct cursor *c)
 }
 
 static int
-decode_sll2(struct decode_ctx *d, struct cursor *c)
+decode_sll2(struct decode_pkt *d, struct cursor *c)
 {
 	/* protocol(2) reserved(2) ifindex(4) ARPHRD(2) packet type(1) addr len(1) addr(8) */
 	uint16_t proto;
@@ -107,7 +94,7 @@ decode_sll2(struct decode_ctx *d, struct cursor *c)
 }
 
 static int
-decode_raw(struct decode_ctx *d, struct cursor *c)
+decode_raw(struct decode_pkt *d, struct cursor *c)
 {
 	sw_counter_add(&d->st->raw, 1);
 	if (cur_left(c) < 1)
@@ -125,7 +112,7 @@ decode_raw(struct decode_ctx *d, struct cursor *c)
 /* BSD loopback: a 4-byte address family, host byte order of the capturing machine (NULL) or
  * network order (LOOP). IPv6 has a different AF_INET6 on every BSD. */
 static int
-decode_null(struct decode_ctx *d, struct cursor *c, int network_order)
+decode_null(struct decode_pkt *d, struct cursor *c, int network_order)
 {
 	uint32_t fam;
 	int r;
@@ -157,17 +144,120 @@ static const struct conf_key decode_keys[] = {
 	{NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
-int
-decode_conf_load(struct conf_doc *doc, struct decode_conf *conf)
+/* Reads the port list of UDP tunnel entry e into conf. */
+static int
+decode_conf_udp_ports(struct conf_doc *doc, struct decode_conf *conf, size_t e)
 {
-	memset(conf, 0, sizeof(*conf));
-	return conf_apply(doc, decode_keys, conf);
+	const struct decode_udp_entry *u = &decode_udp_tunnels[e];
+	struct conf_strlist ports = {NULL, 0};
+	const struct conf_key keys[] = {
+	    {u->conf_path, CONF_STRLIST, 0, u->default_ports, 0, 0, NULL},
+	    {NULL, 0, 0, NULL, 0, 0, NULL},
+	};
+	char where[128];
+	int64_t v;
+	size_t i;
+	int r;
+
+	if ((r = conf_apply(doc, keys, &ports)) != 0)
+		goto out;
+	for (i = 0; i < ports.n; i++) {
+		if (sw_parse_i64(ports.v[i], 1, 65535, &v) != 0) {
+			sw_err("%s: %s: '%s' is not a port (1-65535)",
+			       conf_doc_where(doc, u->conf_path, where, sizeof(where)) != NULL
+			           ? where
+			           : "default",
+			       u->conf_path, ports.v[i]);
+			r = SW_E_CONFIG;
+			goto out;
+		}
+		if (conf->udp_nports >= DECODE_UDP_PORTS_MAX) {
+			sw_err("%s: at most %d UDP tunnel ports in all", u->conf_path,
+			       DECODE_UDP_PORTS_MAX);
+			r = SW_E_CONFIG;
+			goto out;
+		}
+		conf->udp_port[conf->udp_nports] = (uint16_t)v;
+		conf->udp_entry[conf->udp_nports] = (uint8_t)e;
+		conf->udp_nports++;
+	}
+	r = 0;
+out:
+	conf_struct_free(keys, &ports);
+	return r;
 }
 
 int
-decode_packet(const struct decode_conf *conf, struct decode_stats *st, struct sw_packet *p)
+decode_conf_load(struct conf_doc *doc, struct decode_conf *conf)
 {
-	struct decode_ctx d = {.conf = conf, .st = st, .p = p, .depth = 0};
+	size_t e;
+	int r;
+
+	memset(conf, 0, sizeof(*conf));
+	if ((r = conf_apply(doc, decode_keys, conf)) != 0)
+		return r;
+	for (e = 0; e < decode_nudp_tunnels; e++)
+		if ((r = decode_conf_udp_ports(doc, conf, e)) != 0)
+			return r;
+	return 0;
+}
+
+void
+decode_ctx_init(struct decode_ctx *dc, const struct decode_conf *conf, struct decode_stats *st,
+                bool live)
+{
+	memset(dc, 0, sizeof(*dc));
+	dc->conf = conf;
+	dc->st = st;
+	dc->csum_mode = conf->checksum_mode;
+	if (conf->checksum_mode == DECODE_CSUM_AUTO) {
+		dc->csum_mode = live ? DECODE_CSUM_ALL : DECODE_CSUM_NONE;
+		dc->csum_deciding = live;
+	}
+}
+
+/*
+ * Checksum "auto" on a live capture, like Suricata's: validate, but a capture on the sending host
+ * itself sees offloaded (unfilled) checksums, and validating would keep everything out of flows.
+ * Most of the first DECODE_CSUM_AUTO_EARLY packets bad: stop validating at once; then over the
+ * first DECODE_CSUM_AUTO_SAMPLE, more than a tenth bad means offloaded, less means not.
+ */
+static void
+decode_csum_auto(struct decode_ctx *dc, bool bad)
+{
+	int mode;
+
+	dc->csum_checked++;
+	dc->csum_bad += bad;
+	if (dc->csum_checked == DECODE_CSUM_AUTO_EARLY && dc->csum_bad * 2 > dc->csum_checked) {
+		dc->csum_mode = DECODE_CSUM_NONE;
+		sw_notice("%u of the first %u packets have bad checksums (offloading?): checksum "
+		          "validation turned off (set -k all to keep it)",
+		          dc->csum_bad, dc->csum_checked);
+		return;
+	}
+	if (dc->csum_checked < DECODE_CSUM_AUTO_SAMPLE)
+		return;
+	dc->csum_deciding = false;
+	mode = (uint64_t)dc->csum_bad * 10 > dc->csum_checked ? DECODE_CSUM_NONE : DECODE_CSUM_ALL;
+	if (mode == dc->csum_mode)
+		return;
+	dc->csum_mode = mode;
+	if (mode == DECODE_CSUM_NONE)
+		sw_notice("%u of the first %u packets have bad checksums (offloading?): checksum "
+		          "validation turned off (set -k all to keep it)",
+		          dc->csum_bad, dc->csum_checked);
+	else
+		sw_notice("only %u of the first %u packets have bad checksums: checksum validation "
+		          "turned back on",
+		          dc->csum_bad, dc->csum_checked);
+}
+
+int
+decode_packet(struct decode_ctx *dc, struct sw_packet *p)
+{
+	struct decode_stats *st = dc->st;
+	struct decode_pkt d = {.conf = dc->conf, .st = st, .p = p, .depth = 0};
 	struct cursor c;
 	int r;
 
@@ -216,14 +306,19 @@ decode_packet(const struct decode_conf *conf, struct decode_stats *st, struct sw
 		r = decode_set_event(&d, DECODE_EV_LINKTYPE_UNSUPPORTED);
 		break;
 	}
-	if (r > 1) {
+	p->tunnel = decode_tunnel_key(p);
+	if (r > DECODE_NOT_FLOW) {
 		p->flags |= SW_PKT_INVALID;
 		sw_counter_add(&st->invalid, 1);
-		return r;
+		return SW_E_INVAL;
 	}
-	if (r == 0 && (p->flags & SW_PKT_BAD_CSUM) && conf->checksum_mode == DECODE_CSUM_ALL) {
+	if (r != 0)
+		return SW_E_UNSUPP;
+	if (dc->csum_deciding && d.csum_checked && !rebuilt)
+		decode_csum_auto(dc, (p->flags & SW_PKT_BAD_CSUM) != 0);
+	if ((p->flags & SW_PKT_BAD_CSUM) && dc->csum_mode == DECODE_CSUM_ALL) {
 		sw_counter_add(&st->csum_skipped, 1);
-		return 1;
+		return SW_E_UNSUPP;
 	}
-	return r;
+	return 0;
 }

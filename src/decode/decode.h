@@ -1,7 +1,11 @@
-/* src/decode/decode.h: link, network and transport decoding of one captured packet into
+/* src/decode/decode.h: link, network, tunnel and transport decoding of one captured packet into
  * struct sw_packet (Ethernet, 802.1Q/QinQ, Linux cooked v1/v2, raw IP, BSD NULL; IPv4, IPv6 and
- * extension headers; TCP, UDP, ICMP, ICMPv6). Every read is bounds-checked; a malformed header
- * becomes a named decode event and a counter, never a crash. */
+ * extension headers; IP-in-IP, VXLAN; TCP, UDP, ICMP, ICMPv6). Every read is bounds-checked; a
+ * malformed header becomes a named decode event and a counter, never a crash.
+ *
+ * Tunnels: the packet fields (family, addresses, ports, l3_off, l4_off, payload) describe the
+ * innermost packet; every outer IP layer that carried a tunnel is kept in p->encap[] (outermost
+ * first), and p->tunnel is a symmetric key of those layers for the flow and defrag keys. */
 #ifndef SW_DECODE_H
 #define SW_DECODE_H
 
@@ -10,7 +14,7 @@
 /* Decode events, Suricata's names where they exist. Keep decode_event.c in the same order. */
 enum decode_event {
 	DECODE_EV_NONE = 0,
-	DECODE_EV_RESERVED = 1, /* 1 is decode_packet()'s "valid, not flow-able", never an event */
+	DECODE_EV_RESERVED = 1, /* was decode_packet()'s "valid, not flow-able"; never an event */
 	DECODE_EV_LINKTYPE_UNSUPPORTED,
 	DECODE_EV_ETH_TOO_SMALL,
 	DECODE_EV_VLAN_TOO_SMALL,
@@ -38,6 +42,7 @@ enum decode_event {
 	DECODE_EV_ICMPV4_TOO_SMALL,
 	DECODE_EV_ICMPV6_TOO_SMALL,
 	DECODE_EV_TOO_DEEP,
+	DECODE_EV_VXLAN_TOO_SMALL, /* UDP to a VXLAN port with less than a VXLAN header */
 	DECODE_EV_MAX
 };
 
@@ -51,11 +56,20 @@ int decode_event_is_fatal(int ev);
 enum decode_csum_mode {
 	DECODE_CSUM_NONE = 0, /* count bad checksums, use the packets anyway (offloaded captures) */
 	DECODE_CSUM_ALL = 1,  /* count them and keep such packets out of flows */
-	DECODE_CSUM_AUTO = 2, /* none for files, all for live capture: resolved by the caller */
+	DECODE_CSUM_AUTO = 2, /* none for files; for live capture all, unless the first packets
+	                       * show offloaded checksums (decided by decode_ctx_init's state) */
 };
+
+/* UDP ports that name a tunnel (decode.vxlan.ports, ...), across all UDP tunnels. */
+#define DECODE_UDP_PORTS_MAX 16
 
 struct decode_conf {
 	int checksum_mode; /* enum decode_csum_mode */
+	/* UDP tunnel ports resolved from the config: udp_port[i] goes to the UDP dispatch table
+	 * entry udp_entry[i] */
+	uint16_t udp_port[DECODE_UDP_PORTS_MAX];
+	uint8_t udp_entry[DECODE_UDP_PORTS_MAX];
+	uint8_t udp_nports;
 };
 
 /* Counters of one decoding thread; zero-initialise. */
@@ -64,6 +78,7 @@ struct decode_stats {
 	sw_counter_t ethernet, vlan, sll, null, raw;
 	sw_counter_t ipv4, ipv6, tcp, udp, icmpv4, icmpv6, other_proto, non_ip;
 	sw_counter_t ipv4_frag, ipv6_frag;
+	sw_counter_t ipip, vxlan; /* tunnel layers decoded */
 	sw_counter_t ipv4_csum_bad, tcp_csum_bad, udp_csum_bad, icmp_csum_bad;
 	sw_counter_t csum_skipped; /* packets kept out of flows for a bad checksum (-k all) */
 	sw_counter_t invalid;      /* packets with a fatal decode event */
@@ -71,15 +86,44 @@ struct decode_stats {
 };
 
 struct conf_doc;
-/* Reads decode.* keys from the configuration. */
+/* Reads decode.* keys from the configuration (including each UDP tunnel's port list). */
 int decode_conf_load(struct conf_doc *doc, struct decode_conf *conf);
+
+/* The packets checksum "auto" looks at before it decides, and the first, early decision. */
+#define DECODE_CSUM_AUTO_EARLY  16
+#define DECODE_CSUM_AUTO_SAMPLE 1000
+
+/*
+ * The decoding state of one capture thread: the configuration, its counters and the checksum
+ * mode in force. Owned and written by that thread only (stats read the counters elsewhere).
+ */
+struct decode_ctx {
+	const struct decode_conf *conf;
+	struct decode_stats *st;
+	int csum_mode; /* in force now: DECODE_CSUM_NONE or DECODE_CSUM_ALL */
+	/* "auto" on a live capture: packets that carried a checksum so far, and how many of them
+	 * had a bad one; deciding is false once the sample is complete */
+	bool csum_deciding;
+	uint32_t csum_checked, csum_bad;
+};
+
+/*
+ * Prepares dc for a capture thread. conf and st are borrowed and must outlive dc. Checksum mode
+ * "auto" becomes "none" for files (live false) and "all" for live capture, re-decided on the
+ * first packets: when most of the first DECODE_CSUM_AUTO_EARLY packets that carry a checksum
+ * have a bad one (offloading on the capturing host) validation is turned off at once, and the
+ * first DECODE_CSUM_AUTO_SAMPLE confirm or reverse that; every change is logged.
+ */
+void decode_ctx_init(struct decode_ctx *dc, const struct decode_conf *conf, struct decode_stats *st,
+                     bool live);
 
 /*
  * Decodes p->data (p->caplen bytes, link type p->linktype) and fills the decode fields of p.
- * Returns 0 when the packet can go to the flow stage (SW_PKT_IP set), 1 when it is valid but not
- * flow-able (ARP, unsupported ethertype), or the fatal enum decode_event (>1) that stopped it;
- * p->anomaly holds the first event either way. Never reads outside data.
+ * Returns 0 when the packet can go to the flow stage (SW_PKT_IP set); SW_E_UNSUPP when it is
+ * valid but not flow-able (ARP, an unsupported ethertype, or kept out for a bad checksum,
+ * counted in csum_skipped); SW_E_INVAL when a fatal decode event stopped it (SW_PKT_INVALID).
+ * p->anomaly holds the first event (enum decode_event) in every case. Never reads outside data.
  */
-int decode_packet(const struct decode_conf *conf, struct decode_stats *st, struct sw_packet *p);
+int decode_packet(struct decode_ctx *dc, struct sw_packet *p);
 
 #endif

@@ -7,35 +7,36 @@ static const struct {
 	const char *name;
 	int fatal;
 } decode_events[DECODE_EV_MAX] = {
-	[DECODE_EV_NONE] = {"none", 0},
-	[DECODE_EV_RESERVED] = {"none", 0},
-	[DECODE_EV_LINKTYPE_UNSUPPORTED] = {"decoder.unsupported_linktype", 1},
-	[DECODE_EV_ETH_TOO_SMALL] = {"ethernet.pkt_too_small", 1},
-	[DECODE_EV_VLAN_TOO_SMALL] = {"vlan.header_too_small", 1},
-	[DECODE_EV_VLAN_TOO_MANY] = {"vlan.too_many_layers", 1},
-	[DECODE_EV_SLL_TOO_SMALL] = {"sll.pkt_too_small", 1},
-	[DECODE_EV_NULL_TOO_SMALL] = {"null.pkt_too_small", 1},
-	[DECODE_EV_NULL_UNKNOWN_FAMILY] = {"null.unsupported_type", 1},
-	[DECODE_EV_IPV4_TOO_SMALL] = {"ipv4.pkt_too_small", 1},
-	[DECODE_EV_IPV4_WRONG_VERSION] = {"ipv4.wrong_ip_version", 1},
-	[DECODE_EV_IPV4_HLEN_TOO_SMALL] = {"ipv4.hlen_too_small", 1},
-	[DECODE_EV_IPV4_IPLEN_SMALLER_THAN_HLEN] = {"ipv4.iplen_smaller_than_hlen", 1},
-	[DECODE_EV_IPV4_TRUNC] = {"ipv4.trunc_pkt", 1},
-	[DECODE_EV_IPV4_OPT_INVALID] = {"ipv4.opt_invalid_len", 0},
-	[DECODE_EV_IPV6_TOO_SMALL] = {"ipv6.pkt_too_small", 1},
-	[DECODE_EV_IPV6_WRONG_VERSION] = {"ipv6.wrong_ip_version", 1},
-	[DECODE_EV_IPV6_TRUNC] = {"ipv6.trunc_pkt", 1},
-	[DECODE_EV_IPV6_EXTHDR_TRUNC] = {"ipv6.trunc_exthdr", 1},
-	[DECODE_EV_IPV6_EXTHDR_TOO_MANY] = {"ipv6.exthdr_too_many", 1},
-	[DECODE_EV_TCP_TOO_SMALL] = {"tcp.pkt_too_small", 1},
-	[DECODE_EV_TCP_HLEN_TOO_SMALL] = {"tcp.hlen_too_small", 1},
-	[DECODE_EV_TCP_HLEN_TOO_BIG] = {"tcp.hlen_too_big", 1},
-	[DECODE_EV_TCP_OPT_INVALID_LEN] = {"tcp.opt_invalid_len", 0},
-	[DECODE_EV_UDP_TOO_SMALL] = {"udp.pkt_too_small", 1},
-	[DECODE_EV_UDP_LEN_INVALID] = {"udp.len_invalid", 1},
-	[DECODE_EV_ICMPV4_TOO_SMALL] = {"icmpv4.pkt_too_small", 1},
-	[DECODE_EV_ICMPV6_TOO_SMALL] = {"icmpv6.pkt_too_small", 1},
-	[DECODE_EV_TOO_DEEP] = {"decoder.too_many_layers", 1},
+    [DECODE_EV_NONE] = {"none", 0},
+    [DECODE_EV_RESERVED] = {"none", 0},
+    [DECODE_EV_LINKTYPE_UNSUPPORTED] = {"decoder.unsupported_linktype", 1},
+    [DECODE_EV_ETH_TOO_SMALL] = {"ethernet.pkt_too_small", 1},
+    [DECODE_EV_VLAN_TOO_SMALL] = {"vlan.header_too_small", 1},
+    [DECODE_EV_VLAN_TOO_MANY] = {"vlan.too_many_layers", 1},
+    [DECODE_EV_SLL_TOO_SMALL] = {"sll.pkt_too_small", 1},
+    [DECODE_EV_NULL_TOO_SMALL] = {"null.pkt_too_small", 1},
+    [DECODE_EV_NULL_UNKNOWN_FAMILY] = {"null.unsupported_type", 1},
+    [DECODE_EV_IPV4_TOO_SMALL] = {"ipv4.pkt_too_small", 1},
+    [DECODE_EV_IPV4_WRONG_VERSION] = {"ipv4.wrong_ip_version", 1},
+    [DECODE_EV_IPV4_HLEN_TOO_SMALL] = {"ipv4.hlen_too_small", 1},
+    [DECODE_EV_IPV4_IPLEN_SMALLER_THAN_HLEN] = {"ipv4.iplen_smaller_than_hlen", 1},
+    [DECODE_EV_IPV4_TRUNC] = {"ipv4.trunc_pkt", 1},
+    [DECODE_EV_IPV4_OPT_INVALID] = {"ipv4.opt_invalid_len", 0},
+    [DECODE_EV_IPV6_TOO_SMALL] = {"ipv6.pkt_too_small", 1},
+    [DECODE_EV_IPV6_WRONG_VERSION] = {"ipv6.wrong_ip_version", 1},
+    [DECODE_EV_IPV6_TRUNC] = {"ipv6.trunc_pkt", 1},
+    [DECODE_EV_IPV6_EXTHDR_TRUNC] = {"ipv6.trunc_exthdr", 1},
+    [DECODE_EV_IPV6_EXTHDR_TOO_MANY] = {"ipv6.exthdr_too_many", 1},
+    [DECODE_EV_TCP_TOO_SMALL] = {"tcp.pkt_too_small", 1},
+    [DECODE_EV_TCP_HLEN_TOO_SMALL] = {"tcp.hlen_too_small", 1},
+    [DECODE_EV_TCP_HLEN_TOO_BIG] = {"tcp.hlen_too_big", 1},
+    [DECODE_EV_TCP_OPT_INVALID_LEN] = {"tcp.opt_invalid_len", 0},
+    [DECODE_EV_UDP_TOO_SMALL] = {"udp.pkt_too_small", 1},
+    [DECODE_EV_UDP_LEN_INVALID] = {"udp.len_invalid", 1},
+    [DECODE_EV_ICMPV4_TOO_SMALL] = {"icmpv4.pkt_too_small", 1},
+    [DECODE_EV_ICMPV6_TOO_SMALL] = {"icmpv6.pkt_too_small", 1},
+    [DECODE_EV_TOO_DEEP] = {"decoder.too_many_layers", 1},
+    [DECODE_EV_VXLAN_TOO_SMALL] = {"vxlan.pkt_too_small", 0},
 };
 
 const char *
@@ -55,7 +56,7 @@ decode_event_is_fatal(int ev)
 }
 
 int
-decode_set_event(struct decode_ctx *d, int ev)
+decode_set_event(struct decode_pkt *d, int ev)
 {
 	if (d->p->anomaly == 0)
 		d->p->anomaly = (uint16_t)ev;

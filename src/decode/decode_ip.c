@@ -32,7 +32,7 @@
  * +---------------------------------------------------------------+
  */
 static void
-ipv4_check_options(struct decode_ctx *d, const uint8_t *opt, size_t len)
+ipv4_check_options(struct decode_pkt *d, const uint8_t *opt, size_t len)
 {
 	size_t i = 0;
 
@@ -54,7 +54,7 @@ ipv4_check_options(struct decode_ctx *d, const uint8_t *opt, size_t len)
 }
 
 int
-decode_ipv4(struct decode_ctx *d, struct cursor *c)
+decode_ipv4(struct decode_pkt *d, struct cursor *c)
 {
 	struct sw_packet *p = d->p;
 	const uint8_t *h = c->p;
@@ -85,6 +85,7 @@ decode_ipv4(struct decode_ctx *d, struct cursor *c)
 	sw_counter_add(&d->st->ipv4, 1);
 	if (hlen > 20)
 		ipv4_check_options(d, h + 20, hlen - 20);
+	d->csum_checked = 1;
 	if (decode_csum_fold(decode_csum_add(0, h, hlen)) != 0) {
 		sw_counter_add(&d->st->ipv4_csum_bad, 1);
 		p->flags |= SW_PKT_BAD_CSUM;
@@ -125,7 +126,7 @@ decode_ipv4(struct decode_ctx *d, struct cursor *c)
  * hop limit(8) | source(128) | destination(128), then a chain of extension headers.
  */
 int
-decode_ipv6(struct decode_ctx *d, struct cursor *c)
+decode_ipv6(struct decode_pkt *d, struct cursor *c)
 {
 	struct sw_packet *p = d->p;
 	const uint8_t *h = c->p;

@@ -6,11 +6,6 @@
 
 #include "decode/decode_int.h"
 
-#define PROTO_ICMP   1
-#define PROTO_TCP    6
-#define PROTO_UDP    17
-#define PROTO_ICMPV6 58
-
 /*
  * RFC 1071 sum of len bytes, added to sum (both in network-order 16-bit word terms). The words
  * are summed in host order 8 bytes at a time (the one's complement sum does not depend on byte
@@ -69,10 +64,11 @@ l4_complete(const struct sw_packet *p)
 }
 
 static void
-l4_verify(struct decode_ctx *d, const uint8_t *h, size_t len, uint32_t pseudo, sw_counter_t *bad)
+l4_verify(struct decode_pkt *d, const uint8_t *h, size_t len, uint32_t pseudo, sw_counter_t *bad)
 {
 	if (!l4_complete(d->p))
 		return;
+	d->csum_checked = 1;
 	if (decode_csum_fold(decode_csum_add(pseudo, h, len)) != 0) {
 		sw_counter_add(bad, 1);
 		d->p->flags |= SW_PKT_BAD_CSUM;
@@ -84,8 +80,8 @@ l4_verify(struct decode_ctx *d, const uint8_t *h, size_t len, uint32_t pseudo, s
  * | source port(16) | destination port(16) | sequence(32) | acknowledgment(32) |
  * | offset(4) res(4) flags(8) | window(16) | checksum(16) | urgent(16) | options |
  */
-static int
-decode_tcp(struct decode_ctx *d, struct cursor *c, uint32_t pseudo)
+int
+decode_tcp(struct decode_pkt *d, struct cursor *c, uint32_t pseudo)
 {
 	struct sw_packet *p = d->p;
 	const uint8_t *h = c->p;
@@ -127,15 +123,19 @@ decode_tcp(struct decode_ctx *d, struct cursor *c, uint32_t pseudo)
 	p->payload_off = (uint32_t)(h + hlen - p->data);
 	p->payload_len = (uint32_t)(avail - hlen);
 	l4_verify(d, h, avail, pseudo + (uint32_t)avail, &d->st->tcp_csum_bad);
+	p->flags |= SW_PKT_L4;
 	return 0;
 }
 
-static int
-decode_udp(struct decode_ctx *d, struct cursor *c, uint32_t pseudo)
+int
+decode_udp(struct decode_pkt *d, struct cursor *c, uint32_t pseudo)
 {
 	struct sw_packet *p = d->p;
 	const uint8_t *h = c->p;
 	size_t avail = cur_left(c), len;
+	struct cursor inner;
+	decode_fn *tunnel;
+	int r;
 
 	if (avail < 8)
 		return decode_set_event(d, DECODE_EV_UDP_TOO_SMALL);
@@ -155,11 +155,18 @@ decode_udp(struct decode_ctx *d, struct cursor *c, uint32_t pseudo)
 	/* A zero checksum means "none" over IPv4 (it is mandatory over IPv6). */
 	if (!(p->family == 4 && h[6] == 0 && h[7] == 0))
 		l4_verify(d, h, len, pseudo + (uint32_t)len, &d->st->udp_csum_bad);
+	p->flags |= SW_PKT_L4;
+	/* a UDP tunnel by port: its decoder takes the payload, or says it is not its protocol */
+	if ((tunnel = decode_udp_find(d->conf, p->sport, p->dport)) != NULL) {
+		cur_init(&inner, h + 8, len - 8);
+		if ((r = tunnel(d, &inner)) != DECODE_NOT_MINE)
+			return r;
+	}
 	return 0;
 }
 
 static int
-decode_icmp(struct decode_ctx *d, struct cursor *c, uint32_t pseudo, int v6)
+decode_icmp(struct decode_pkt *d, struct cursor *c, uint32_t pseudo, int v6)
 {
 	struct sw_packet *p = d->p;
 	const uint8_t *h = c->p;
@@ -177,38 +184,36 @@ decode_icmp(struct decode_ctx *d, struct cursor *c, uint32_t pseudo, int v6)
 	p->payload_len = (uint32_t)(avail >= 8 ? avail - 8 : avail - 4);
 	/* ICMPv4 has no pseudo header; ICMPv6 does. */
 	l4_verify(d, h, avail, v6 ? pseudo + (uint32_t)avail : 0, &d->st->icmp_csum_bad);
+	p->flags |= SW_PKT_L4;
 	return 0;
 }
 
-/* pseudo: the one's complement sum of the pseudo header without its length field, which each
- * protocol adds itself. */
 int
-decode_l4(struct decode_ctx *d, struct cursor *c, uint8_t proto, uint32_t pseudo)
+decode_icmpv4(struct decode_pkt *d, struct cursor *c, uint32_t pseudo)
+{
+	return decode_icmp(d, c, pseudo, 0);
+}
+
+int
+decode_icmpv6(struct decode_pkt *d, struct cursor *c, uint32_t pseudo)
+{
+	return decode_icmp(d, c, pseudo, 1);
+}
+
+/* pseudo: the one's complement sum of the pseudo header without its length field, which each
+ * protocol adds itself. The IP protocol table (decode_dispatch.c) names the decoder. */
+int
+decode_l4(struct decode_pkt *d, struct cursor *c, uint8_t proto, uint32_t pseudo)
 {
 	struct sw_packet *p = d->p;
-	int r;
+	decode_ip_fn *fn;
 
 	p->l4_off = (uint32_t)(c->p - p->data);
-	switch (proto) {
-	case PROTO_TCP:
-		r = decode_tcp(d, c, pseudo);
-		break;
-	case PROTO_UDP:
-		r = decode_udp(d, c, pseudo);
-		break;
-	case PROTO_ICMP:
-		r = decode_icmp(d, c, pseudo, 0);
-		break;
-	case PROTO_ICMPV6:
-		r = decode_icmp(d, c, pseudo, 1);
-		break;
-	default:
+	if ((fn = decode_ipproto_find(proto)) == NULL) {
 		sw_counter_add(&d->st->other_proto, 1);
 		p->payload_off = p->l4_off;
 		p->payload_len = (uint32_t)cur_left(c);
 		return 0;
 	}
-	if (r == 0)
-		p->flags |= SW_PKT_L4;
-	return r;
+	return fn(d, c, pseudo);
 }

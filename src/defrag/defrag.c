@@ -11,6 +11,10 @@
 #define NBUCKETS     4096
 #define IPV4_MAX_LEN 65535
 #define FRAG_OVERHEAD sizeof(struct frag)
+#define DEFRAG_HASH_SEED_FIXED 0x64656672ULL /* offline: the seed every earlier version used */
+/* Datagrams one bucket may chain; a new one in a full bucket drops the bucket's oldest
+ * (counted in dropped), so crafted fragment ids cannot make lookups long scans. */
+#define DEFRAG_CHAIN_MAX 16
 
 struct frag {
 	struct frag *next;
@@ -21,6 +25,7 @@ struct frag {
 struct dkey {
 	struct sw_addr src, dst;
 	uint32_t id;
+	uint32_t tunnel; /* the packet's tunnel key: the same inner tuple in two tunnels differs */
 	uint16_t vlan[SW_VLAN_MAX];
 	uint8_t vlan_count, family, proto, pad;
 };
@@ -39,6 +44,9 @@ struct tracker {
 	uint32_t hdr_len, l3_off;
 	uint32_t frag_hdr_off, nh_off; /* IPv6 */
 	uint8_t first_nh;              /* IPv6: the fragment header's next header */
+	/* the tunnel layers around the first fragment: their lengths change with the rebuild */
+	struct sw_encap encap[SW_ENCAP_MAX];
+	uint8_t encap_count;
 	int linktype;
 	uint32_t source_idx;
 	uint64_t mem;
@@ -52,7 +60,6 @@ struct defrag {
 	struct tracker *buckets[NBUCKETS];
 	struct tracker *oldest, *newest;
 	uint32_t ntrackers;
-	uint64_t memuse;
 	uint8_t *out;    /* the last reassembled packet */
 	size_t out_size;
 	struct defrag_stats st;
@@ -78,7 +85,14 @@ int
 defrag_conf_load(struct conf_doc *doc, struct defrag_conf *conf)
 {
 	memset(conf, 0, sizeof(*conf));
+	conf->hash_seed = DEFRAG_HASH_SEED_FIXED;
 	return conf_apply(doc, defrag_keys, conf);
+}
+
+void
+defrag_conf_seed_random(struct defrag_conf *conf)
+{
+	conf->hash_seed = sw_random_seed();
 }
 
 const char *
@@ -109,6 +123,7 @@ defrag_new(const struct defrag_conf *conf, defrag_event_fn *event_fn, void *arg,
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return SW_E_NOMEM;
 	d->conf = *conf;
+	d->st.mem.memcap = conf->memcap;
 	d->event_fn = event_fn;
 	d->arg = arg;
 	*out = d;
@@ -132,7 +147,6 @@ event(struct defrag *d, const struct sw_packet *p, int ev)
 static void
 gauges(struct defrag *d)
 {
-	atomic_store_explicit(&d->st.memuse, d->memuse, memory_order_relaxed);
 	atomic_store_explicit(&d->st.trackers, d->ntrackers, memory_order_relaxed);
 }
 
@@ -162,7 +176,7 @@ tracker_free(struct defrag *d, struct tracker *t)
 		free(f);
 	}
 	free(t->hdr);
-	d->memuse -= t->mem;
+	sw_memcap_give(&d->st.mem, t->mem);
 	d->ntrackers--;
 	free(t);
 	gauges(d);
@@ -195,9 +209,8 @@ defrag_expire(struct defrag *d, sw_time_t now)
 static bool
 charge(struct defrag *d, struct tracker *t, uint64_t n)
 {
-	if (d->memuse + n > d->conf.memcap)
+	if (!sw_memcap_take(&d->st.mem, n))
 		return false;
-	d->memuse += n;
 	if (t != NULL)
 		t->mem += n;
 	return true;
@@ -207,23 +220,32 @@ static struct tracker *
 tracker_find(struct defrag *d, const struct sw_packet *p, bool create)
 {
 	struct dkey k;
-	struct tracker *t;
+	struct tracker *t, *last = NULL;
+	uint32_t chain = 0;
 	uint64_t h;
 
 	memset(&k, 0, sizeof(k));
 	k.src = p->src;
 	k.dst = p->dst;
 	k.id = p->frag_id;
+	k.tunnel = p->tunnel;
 	memcpy(k.vlan, p->vlan, sizeof(k.vlan));
 	k.vlan_count = p->vlan_count;
 	k.family = p->family;
 	k.proto = p->family == 4 ? p->proto : 0; /* IPv6 fragments do not all name the protocol */
-	h = sw_hash64(&k, sizeof(k), 0x64656672);
-	for (t = d->buckets[h % NBUCKETS]; t != NULL; t = t->hnext)
+	h = sw_hash64(&k, sizeof(k), d->conf.hash_seed);
+	for (t = d->buckets[h % NBUCKETS]; t != NULL; t = t->hnext, chain++) {
 		if (t->hash == h && memcmp(&t->key, &k, sizeof(k)) == 0)
 			return t;
+		last = t;
+	}
 	if (!create)
 		return NULL;
+	if (chain >= DEFRAG_CHAIN_MAX && last != NULL) {
+		/* a full bucket: its oldest datagram (new ones go to the head) goes */
+		sw_counter_add(&d->st.dropped, 1);
+		tracker_free(d, last);
+	}
 	if (d->ntrackers >= d->conf.max_trackers) {
 		/* a flood of unfinished datagrams: the oldest goes */
 		sw_counter_add(&d->st.dropped, 1);
@@ -353,6 +375,8 @@ keep_first_header(struct defrag *d, struct tracker *t, const struct sw_packet *p
 	t->frag_hdr_off = p->frag_hdr_off;
 	t->nh_off = p->frag_nh_off;
 	t->first_nh = p->proto;
+	memcpy(t->encap, p->encap, sizeof(t->encap));
+	t->encap_count = p->encap_count;
 	t->linktype = p->linktype;
 	t->source_idx = p->source_idx;
 	return true;
@@ -369,6 +393,51 @@ ipv4_header_csum(const uint8_t *h, size_t len)
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)~s;
+}
+
+/*
+ * The tunnel layers around a rebuilt inner datagram (b, size bytes, the outer headers in the
+ * first hdr_len): each outer IP header, and a tunnel's UDP header, now covers up to the end of
+ * the rebuilt packet. The UDP checksum is dropped (0, "none" over IPv4), not recomputed.
+ */
+static void
+rebuild_outer(const struct tracker *t, uint8_t *b, size_t size)
+{
+	uint8_t i;
+
+	for (i = 0; i < t->encap_count; i++) {
+		const struct sw_encap *e = &t->encap[i];
+		uint8_t *h = b + e->off;
+		size_t len;
+
+		if ((size_t)e->off + (e->family == 4 ? 20 : 40) > t->hdr_len)
+			continue; /* not reached: outer headers come before the inner one */
+		if (e->family == 4) {
+			size_t hlen = (size_t)(h[0] & 0x0f) * 4;
+			uint16_t c;
+
+			len = size - e->off;
+			h[2] = (uint8_t)(len >> 8);
+			h[3] = (uint8_t)len;
+			h[10] = h[11] = 0;
+			if (e->off + hlen <= t->hdr_len) {
+				c = ipv4_header_csum(h, hlen);
+				h[10] = (uint8_t)(c >> 8);
+				h[11] = (uint8_t)c;
+			}
+		} else {
+			len = size - e->off - 40;
+			h[4] = (uint8_t)(len >> 8);
+			h[5] = (uint8_t)len;
+		}
+		if (e->proto == 17 && (size_t)e->next_off + 8 <= t->hdr_len) {
+			h = b + e->next_off;
+			len = size - e->next_off;
+			h[4] = (uint8_t)(len >> 8);
+			h[5] = (uint8_t)len;
+			h[6] = h[7] = 0;
+		}
+	}
 }
 
 /* Whether the fragments cover [0, total) without a hole. */
@@ -436,6 +505,7 @@ rebuild(struct defrag *d, struct tracker *t, struct sw_packet *out)
 		ip[5] = (uint8_t)plen;
 		b[t->nh_off] = t->first_nh; /* the fragment header is gone */
 	}
+	rebuild_outer(t, b, size);
 	memset(out, 0, sizeof(*out));
 	out->data = b;
 	out->caplen = out->wirelen = (uint32_t)size;
@@ -457,24 +527,24 @@ defrag_packet(struct defrag *d, const struct sw_packet *p, struct sw_packet *out
 	sw_counter_add(&d->st.fragments, 1);
 	if (p->caplen < p->wirelen) { /* cut by the snap length: cannot be rebuilt */
 		sw_counter_add(&d->st.dropped, 1);
-		return 0;
+		return SW_E_AGAIN;
 	}
 	if ((uint64_t)off + len + hlen > IPV4_MAX_LEN) {
 		event(d, p, DEFRAG_EV_TOO_LARGE);
 		sw_counter_add(&d->st.dropped, 1);
 		if ((t = tracker_find(d, p, false)) != NULL)
 			tracker_free(d, t);
-		return 0;
+		return SW_E_AGAIN;
 	}
 	if ((t = tracker_find(d, p, true)) == NULL) {
 		sw_counter_add(&d->st.dropped, 1);
-		return 0;
+		return SW_E_AGAIN;
 	}
 	if (t->nfrags >= d->conf.max_frags) {
 		event(d, p, DEFRAG_EV_MAX_FRAGS);
 		sw_counter_add(&d->st.dropped, 1);
 		tracker_free(d, t);
-		return 0;
+		return SW_E_AGAIN;
 	}
 	t->nfrags++;
 	if (!p->frag_more) {
@@ -492,21 +562,22 @@ defrag_packet(struct defrag *d, const struct sw_packet *p, struct sw_packet *out
 			event(d, p, DEFRAG_EV_TINY_FIRST);
 		if (!keep_first_header(d, t, p)) {
 			tracker_free(d, t);
-			return 0;
+			return SW_E_AGAIN;
 		}
 	}
 	if (!frags_insert(d, t, p, off, data, len)) {
 		sw_counter_add(&d->st.dropped, 1);
 		tracker_free(d, t);
-		return 0;
+		return SW_E_AGAIN;
 	}
 	gauges(d);
 	if (!complete(t))
-		return 0;
+		return SW_E_AGAIN;
 	r = rebuild(d, t, out);
 	out->ts = p->ts; /* the datagram is complete when its last fragment arrives */
 	tracker_free(d, t);
-	if (r)
-		sw_counter_add(&d->st.reassembled, 1);
-	return r;
+	if (!r)
+		return SW_E_NOMEM;
+	sw_counter_add(&d->st.reassembled, 1);
+	return 0;
 }

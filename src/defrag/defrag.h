@@ -26,10 +26,16 @@ struct defrag_conf {
 	uint32_t max_frags; /* fragments per datagram */
 	uint32_t max_trackers; /* datagrams in reassembly at once */
 	int policy;
+	/* seed of the datagram table's hash: fixed unless defrag_conf_seed_random() was called
+	 * (live capture); not a configuration key */
+	uint64_t hash_seed;
 };
 
 struct conf_doc;
 int defrag_conf_load(struct conf_doc *doc, struct defrag_conf *conf);
+
+/* Replaces the fixed hash seed by a random one (live capture; see flow_conf_seed_random). */
+void defrag_conf_seed_random(struct defrag_conf *conf);
 
 enum defrag_event {
 	DEFRAG_EV_NONE = 0,
@@ -48,7 +54,8 @@ const char *defrag_event_name(int ev); /* "ipv4.frag_overlap", ... */
 
 struct defrag_stats {
 	sw_counter_t fragments, reassembled, timeouts, dropped;
-	sw_counter_t memuse, trackers; /* gauges */
+	sw_counter_t trackers; /* gauge */
+	struct sw_memcap mem;  /* bytes held against defrag.memcap; refused allocations */
 	sw_counter_t events[DEFRAG_EV_MAX];
 };
 
@@ -62,10 +69,11 @@ int defrag_new(const struct defrag_conf *conf, defrag_event_fn *event_fn, void *
 void defrag_free(struct defrag *d); /* NULL-safe */
 
 /*
- * Takes a decoded fragment (SW_PKT_FRAG). Returns 1 when it completed a datagram: *out then
+ * Takes a decoded fragment (SW_PKT_FRAG). Returns 0 when it completed a datagram: *out then
  * describes the whole packet (link header of the first fragment, IP header without fragmentation,
  * the payload), with data owned by d and valid until the next call; the caller decodes it again.
- * Returns 0 when the fragment was kept (or dropped, counted) and nothing is complete yet.
+ * Returns SW_E_AGAIN when the fragment was kept (or dropped, counted) and nothing is complete yet.
+ * Fragments are keyed by addresses, id, protocol, VLANs and the tunnel key (p->tunnel).
  */
 int defrag_packet(struct defrag *d, const struct sw_packet *p, struct sw_packet *out);
 

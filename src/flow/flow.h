@@ -1,6 +1,6 @@
-/* src/flow/flow.h: the bidirectional flow table of one worker (keyed by VLANs, addresses, ports
- * and protocol), per-protocol and per-state timeouts on packet time, a memory cap with eviction,
- * and Community ID v1 (https://github.com/corelight/community-id-spec). */
+/* src/flow/flow.h: the bidirectional flow table of one worker (keyed by VLANs, tunnel, addresses,
+ * ports and protocol), per-protocol and per-state timeouts on packet time, a memory cap with
+ * eviction, and Community ID v1 (https://github.com/corelight/community-id-spec). */
 #ifndef SW_FLOW_H
 #define SW_FLOW_H
 
@@ -41,7 +41,14 @@ struct flow_conf {
 	uint32_t hash_size; /* buckets */
 	uint32_t timeout[FLOW_CLASS_MAX][FLOW_STATE_MAX]; /* seconds */
 	uint32_t community_id_seed;
+	/* seed of flow_packet_hash (bucket and worker): a fixed public value unless
+	 * flow_conf_seed_random() was called (live capture); not a configuration key */
+	uint64_t hash_seed;
 };
+
+/* Flows one hash bucket may chain; a new flow in a full bucket evicts the bucket's oldest
+ * (counted in chain_evicted), so crafted keys cannot turn lookups into long scans. */
+#define FLOW_CHAIN_MAX 16
 
 /*
  * One flow. The client is the side that sent the first packet, except that a first packet with
@@ -55,6 +62,7 @@ struct sw_flow {
 	uint16_t vlan[SW_VLAN_MAX];
 	uint8_t vlan_count;
 	uint8_t family, proto;
+	uint32_t tunnel;              /* the packet's tunnel key (0: none), see struct sw_packet */
 	uint8_t icmp_type, icmp_code; /* of the first packet, for Community ID */
 
 	uint8_t state;  /* enum flow_state */
@@ -86,8 +94,10 @@ struct sw_flow {
 struct flow_stats {
 	sw_counter_t created, ended[FLOW_END_MAX];
 	sw_counter_t active;       /* gauge: flows in the table now */
-	sw_counter_t memuse;       /* gauge: bytes charged to the cap */
-	sw_counter_t memcap_refused; /* packets with no flow: cap reached and nothing to evict */
+	/* bytes charged to flow.memcap (memuse, a gauge), and refused: packets with no flow, the
+	 * cap reached and nothing to evict */
+	struct sw_memcap mem;
+	sw_counter_t chain_evicted; /* flows evicted because their hash bucket was full */
 	sw_counter_t not_flowable; /* packets without IP */
 	sw_counter_t tcp_reuse;    /* a SYN on a closed flow started a new one */
 };
@@ -96,9 +106,14 @@ struct conf_doc;
 /* Reads flow.* keys. */
 int flow_conf_load(struct conf_doc *doc, struct flow_conf *conf);
 
-/* Symmetric hash of the packet's flow key (same value for both directions). p must have been
- * decoded with SW_PKT_IP set. */
-uint64_t flow_packet_hash(const struct sw_packet *p);
+/* Replaces the fixed hash seed by a random one (live capture: the bucket and the worker of a
+ * flow cannot be chosen by whoever crafts the traffic). Offline runs keep the fixed seed so the
+ * output does not depend on the number of workers. */
+void flow_conf_seed_random(struct flow_conf *conf);
+
+/* Symmetric hash of the packet's flow key (same value for both directions) under seed (the
+ * flow_conf's hash_seed). p must have been decoded with SW_PKT_IP set. */
+uint64_t flow_packet_hash(const struct sw_packet *p, uint64_t seed);
 
 struct flow_table;
 

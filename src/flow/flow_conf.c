@@ -43,5 +43,12 @@ flow_conf_load(struct conf_doc *doc, struct flow_conf *conf)
 	/* States without a key of their own (closed UDP, ICMP, other) use established. */
 	for (c = FLOW_CLASS_UDP; c < FLOW_CLASS_MAX; c++)
 		conf->timeout[c][FLOW_STATE_CLOSED] = conf->timeout[c][FLOW_STATE_ESTABLISHED];
+	conf->hash_seed = FLOW_HASH_SEED_FIXED;
 	return r;
+}
+
+void
+flow_conf_seed_random(struct flow_conf *conf)
+{
+	conf->hash_seed = sw_random_seed();
 }

@@ -4,6 +4,9 @@
 
 #include "flow/flow.h"
 
+/* flow_packet_hash's seed for offline runs (and the one every earlier version used) */
+#define FLOW_HASH_SEED_FIXED 0x5370616e77617463ULL
+
 #define PROTO_TCP_    6
 #define PROTO_UDP_    17
 #define PROTO_ICMP_   1

@@ -31,8 +31,7 @@ struct flow_table {
 	sw_time_t timeout_us[LRU_LISTS];
 	struct sw_flow *free_list;
 	struct pool_chunk *chunks;
-	uint64_t memuse;
-	struct flow_stats st;
+	struct flow_stats st; /* st.mem is the memory cap */
 };
 
 /* The ports that are part of the key. ICMP uses Community ID's port equivalents: a request
@@ -61,8 +60,9 @@ key_ports(const struct sw_packet *p, uint16_t *sp, uint16_t *dp)
 }
 
 uint64_t
-flow_packet_hash(const struct sw_packet *p)
+flow_packet_hash(const struct sw_packet *p, uint64_t seed)
 {
+	uint64_t h;
 	struct {
 		uint8_t lo[16], hi[16];
 		uint16_t plo, phi;
@@ -89,7 +89,12 @@ flow_packet_hash(const struct sw_packet *p)
 	memcpy(k.vlan, p->vlan, sizeof(k.vlan));
 	k.vlan_count = p->vlan_count;
 	k.proto = p->proto;
-	return sw_hash64(&k, sizeof(k), 0x5370616e77617463ULL);
+	h = sw_hash64(&k, sizeof(k), seed);
+	/* the tunnel is mixed in only when there is one: packets in no tunnel keep the hash (and
+	 * flow_id) they always had */
+	if (p->tunnel != 0)
+		h = sw_hash64(&p->tunnel, sizeof(p->tunnel), h);
+	return h;
 }
 
 const char *
@@ -128,12 +133,13 @@ flow_table_new(const struct flow_conf *conf, flow_end_fn *end_fn, void *arg,
 		free(t);
 		return SW_E_NOMEM;
 	}
-	t->memuse = (uint64_t)t->nbuckets * sizeof(*t->buckets);
+	/* the buckets are charged before the cap applies: the cap is for flows */
+	sw_memcap_take(&t->st.mem, (size_t)t->nbuckets * sizeof(*t->buckets));
+	t->st.mem.memcap = conf->memcap;
 	for (c = 0; c < FLOW_CLASS_MAX; c++)
 		for (s = 0; s < FLOW_STATE_MAX; s++)
 			t->timeout_us[c * FLOW_STATE_MAX + s] =
-				(sw_time_t)conf->timeout[c][s] * SW_USEC_PER_SEC;
-	sw_counter_add(&t->st.memuse, t->memuse);
+			    (sw_time_t)conf->timeout[c][s] * SW_USEC_PER_SEC;
 	*out = t;
 	return 0;
 }
@@ -219,8 +225,7 @@ flow_end(struct flow_table *t, struct sw_flow *f, enum flow_end_reason reason)
 	lru_unlink(t, f);
 	f->hnext = t->free_list;
 	t->free_list = f;
-	t->memuse -= sizeof(*f);
-	atomic_store_explicit(&t->st.memuse, t->memuse, memory_order_relaxed);
+	sw_memcap_give(&t->st.mem, sizeof(*f));
 	atomic_store_explicit(&t->st.active, sw_counter_get(&t->st.active) - 1,
 			      memory_order_relaxed);
 }
@@ -248,14 +253,20 @@ flow_alloc(struct flow_table *t)
 	struct pool_chunk *ch;
 	size_t i;
 
-	while (t->memuse + sizeof(*f) > t->conf.memcap) {
-		if ((f = flow_oldest(t)) == NULL)
-			return NULL;
+	/* evict the least recently seen flows while the cap would refuse a new one; with nothing
+	 * left to evict the cap refuses (counted in st.mem.refused) */
+	while (t->st.mem.memcap != 0 &&
+	       sw_counter_get(&t->st.mem.memuse) + sizeof(*f) > t->st.mem.memcap &&
+	       (f = flow_oldest(t)) != NULL)
 		flow_end(t, f, FLOW_END_FORCED);
-	}
+	if (!sw_memcap_take(&t->st.mem, sizeof(*f)))
+		return NULL;
 	if (t->free_list == NULL) {
-		if ((ch = malloc(sizeof(*ch))) == NULL)
+		if ((ch = malloc(sizeof(*ch))) == NULL) {
+			sw_memcap_give(&t->st.mem, sizeof(*f));
+			sw_counter_add(&t->st.mem.refused, 1);
 			return NULL;
+		}
 		ch->next = t->chunks;
 		t->chunks = ch;
 		for (i = 0; i < POOL_CHUNK; i++) {
@@ -266,8 +277,6 @@ flow_alloc(struct flow_table *t)
 	f = t->free_list;
 	t->free_list = f->hnext;
 	memset(f, 0, sizeof(*f));
-	t->memuse += sizeof(*f);
-	atomic_store_explicit(&t->st.memuse, t->memuse, memory_order_relaxed);
 	return f;
 }
 
@@ -279,10 +288,8 @@ flow_create(struct flow_table *t, const struct sw_packet *p, uint64_t hash)
 	uint16_t sp, dp;
 	int swap;
 
-	if ((f = flow_alloc(t)) == NULL) {
-		sw_counter_add(&t->st.memcap_refused, 1);
+	if ((f = flow_alloc(t)) == NULL)
 		return NULL;
-	}
 	key_ports(p, &sp, &dp);
 	/* A first packet with SYN+ACK comes from the server: its SYN was missed. */
 	swap = p->proto == PROTO_TCP_ && (p->flags & SW_PKT_L4) &&
@@ -302,6 +309,7 @@ flow_create(struct flow_table *t, const struct sw_packet *p, uint64_t hash)
 	f->vlan_count = p->vlan_count;
 	f->family = p->family;
 	f->proto = p->proto;
+	f->tunnel = p->tunnel;
 	if (flow_proto_class(p->proto) == FLOW_CLASS_ICMP) {
 		f->icmp_type = p->icmp_type;
 		f->icmp_code = p->icmp_code;
@@ -332,8 +340,8 @@ static inline int
 flow_match(const struct sw_flow *f, const struct sw_packet *p, uint16_t sp, uint16_t dp,
 	   enum flow_dir *dir)
 {
-	if (f->proto != p->proto || f->family != p->family || f->vlan_count != p->vlan_count ||
-	    memcmp(f->vlan, p->vlan, sizeof(f->vlan)) != 0)
+	if (f->proto != p->proto || f->family != p->family || f->tunnel != p->tunnel ||
+	    f->vlan_count != p->vlan_count || memcmp(f->vlan, p->vlan, sizeof(f->vlan)) != 0)
 		return 0;
 	if (f->cport == sp && f->sport == dp && memcmp(&f->cli, &p->src, 16) == 0 &&
 	    memcmp(&f->srv, &p->dst, 16) == 0) {
@@ -372,9 +380,10 @@ flow_update_state(struct flow_table *t, struct sw_flow *f, const struct sw_packe
 struct sw_flow *
 flow_table_update(struct flow_table *t, const struct sw_packet *p, enum flow_dir *dir)
 {
-	uint64_t hash = p->hash != 0 ? p->hash : flow_packet_hash(p);
-	struct sw_flow *f;
+	uint64_t hash = p->hash != 0 ? p->hash : flow_packet_hash(p, t->conf.hash_seed);
+	struct sw_flow *f, *last = NULL;
 	uint16_t sp, dp;
+	uint32_t chain = 0;
 	enum flow_dir d = FLOW_TO_SERVER;
 
 	if ((p->flags & SW_PKT_IP) == 0) {
@@ -382,9 +391,11 @@ flow_table_update(struct flow_table *t, const struct sw_packet *p, enum flow_dir
 		return NULL;
 	}
 	key_ports(p, &sp, &dp);
-	for (f = t->buckets[(hash >> 32) % t->nbuckets]; f != NULL; f = f->hnext)
+	for (f = t->buckets[(hash >> 32) % t->nbuckets]; f != NULL; f = f->hnext, chain++) {
 		if (f->hash == hash && flow_match(f, p, sp, dp, &d))
 			break;
+		last = f;
+	}
 	if (f != NULL) {
 		if (flow_expired(t, f, p->ts)) {
 			flow_end(t, f, FLOW_END_TIMEOUT);
@@ -398,6 +409,11 @@ flow_table_update(struct flow_table *t, const struct sw_packet *p, enum flow_dir
 		}
 	}
 	if (f == NULL) {
+		if (chain >= FLOW_CHAIN_MAX && last != NULL) {
+			/* a full bucket: its oldest flow (new ones go to the head) makes room */
+			sw_counter_add(&t->st.chain_evicted, 1);
+			flow_end(t, last, FLOW_END_FORCED);
+		}
 		if ((f = flow_create(t, p, hash)) == NULL)
 			return NULL;
 		d = memcmp(&f->cli, &p->src, 16) == 0 && f->cport == sp ? FLOW_TO_SERVER

@@ -17,6 +17,7 @@
 struct fuzz_pcap_state {
 	struct decode_conf conf;
 	struct decode_stats st;
+	struct decode_ctx dc;
 	uint64_t packets;
 };
 
@@ -95,8 +96,10 @@ fuzz_pcap_packet(struct sw_packet *p, void *arg)
 	if (p->caplen > 0)
 		memcpy(copy, p->data, p->caplen);
 	p->data = copy;
-	r = decode_packet(&s->conf, &s->st, p);
-	FUZZ_ASSERT(r >= 0 && r < DECODE_EV_MAX);
+	decode_ctx_init(&s->dc, &s->conf, &s->st, false);
+	r = decode_packet(&s->dc, p);
+	FUZZ_ASSERT(r == 0 || r == SW_E_UNSUPP || r == SW_E_INVAL);
+	FUZZ_ASSERT(p->encap_count <= SW_ENCAP_MAX);
 	FUZZ_ASSERT(p->vlan_count <= SW_VLAN_MAX);
 	FUZZ_ASSERT((uint64_t)p->payload_off + p->payload_len <= p->caplen);
 	FUZZ_ASSERT(p->l3_off <= p->caplen && p->l4_off <= p->caplen);

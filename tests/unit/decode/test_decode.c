@@ -223,16 +223,46 @@ eth_build(uint8_t *out, uint16_t type, const uint8_t *inner, size_t len)
 
 /* ---- decoding ------------------------------------------------------------------------------ */
 
+/* A check that prints only when it fails (it runs for every decoded packet). */
+#define UNIT_CHECK_QUIET(cond, name)                                                               \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			UNIT_CHECK(cond, name);                                                    \
+	} while (0)
+
 static uint8_t *last_copy;
 static struct decode_stats st;
 static struct sw_packet pk;
 
 /* Decodes len bytes as captured (wirelen 0: the same as len) from an exact-size heap copy, so
  * AddressSanitizer catches a read past the captured bytes. Fresh counters each time. */
+/* decode_packet returns 0 / SW_E_UNSUPP / SW_E_INVAL; the checks below read the event of a fatal
+ * anomaly, so this maps the return back to it (1 for "valid, not flow-able") after checking the
+ * return agrees with the packet's flags. */
+static int
+decode_result(int r)
+{
+	if (r == 0) {
+		UNIT_CHECK_QUIET((pk.flags & SW_PKT_IP) && !(pk.flags & SW_PKT_INVALID),
+		                 "decode_packet 0: an IP packet");
+		return 0;
+	}
+	if (r == SW_E_INVAL) {
+		UNIT_CHECK_QUIET((pk.flags & SW_PKT_INVALID) && pk.anomaly > 1,
+		                 "decode_packet SW_E_INVAL: invalid, with its event");
+		return pk.anomaly;
+	}
+	UNIT_CHECK_QUIET(r == SW_E_UNSUPP && !(pk.flags & SW_PKT_INVALID),
+	                 "decode_packet otherwise SW_E_UNSUPP: valid, not flow-able");
+	return 1;
+}
+
 static int
 decode_as(int linktype, const uint8_t *data, size_t len, size_t wirelen, int csum_mode)
 {
-	struct decode_conf conf = {.checksum_mode = csum_mode};
+	/* the UDP tunnel ports decode_conf_load gives by default (decode.vxlan.ports: [4789]) */
+	struct decode_conf conf = {.checksum_mode = csum_mode, .udp_port = {4789}, .udp_nports = 1};
+	struct decode_ctx dc;
 
 	free(last_copy);
 	if ((last_copy = malloc(len ? len : 1)) == NULL)
@@ -244,7 +274,8 @@ decode_as(int linktype, const uint8_t *data, size_t len, size_t wirelen, int csu
 	pk.caplen = (uint32_t)len;
 	pk.wirelen = (uint32_t)(wirelen ? wirelen : len);
 	pk.linktype = linktype;
-	return decode_packet(&conf, &st, &pk);
+	decode_ctx_init(&dc, &conf, &st, false);
+	return decode_result(decode_packet(&dc, &pk));
 }
 
 static int
@@ -497,7 +528,9 @@ test_vlan(void)
 
 	{
 		struct decode_conf conf = {.checksum_mode = DECODE_CSUM_NONE};
+		struct decode_ctx dc;
 
+		decode_ctx_init(&dc, &conf, &st, false);
 		/* decode a tagged packet into pk, then an untagged one into the same struct */
 		memcpy(b + 18, inner, ilen);
 		put16(b + 14, 100);
@@ -507,7 +540,7 @@ test_vlan(void)
 		n = eth_build(b, 0x0800, inner, ilen);
 		memcpy(last_copy, b, n); /* the copy is longer: n fits */
 		pk.caplen = pk.wirelen = (uint32_t)n;
-		r = decode_packet(&conf, &st, &pk);
+		r = decode_packet(&dc, &pk);
 		UNIT_CHECK(r == 0 && pk.vlan_count == 0 && pk.l3_off == 14,
 		           "decode_packet resets the fields a previous packet set");
 	}
@@ -958,17 +991,18 @@ test_events_l4(void)
 	r = decode(LT_IPV6, b, n);
 	check_fatal(r, DECODE_EV_ICMPV6_TOO_SMALL, "3 bytes of icmpv6");
 
-	/* two events: the packet keeps the first, both are counted, the fatal one is returned */
+	/* two events: the packet keeps the first, both are counted, the packet is invalid
+	 * (decode_packet returns SW_E_INVAL, which decode() maps to the packet's event) */
 	{
 		static const uint8_t opt[] = {0x44, 1, 0, 0};
 
 		n = ipv4_build(b, P_TCP, 0, opt, sizeof(opt), l4, 10);
 		r = decode(LT_IPV4, b, n);
 		UNIT_CHECK(
-		    r == DECODE_EV_TCP_TOO_SMALL && pk.anomaly == DECODE_EV_IPV4_OPT_INVALID &&
+		    r == DECODE_EV_IPV4_OPT_INVALID && pk.anomaly == DECODE_EV_IPV4_OPT_INVALID &&
 		        C(events[DECODE_EV_IPV4_OPT_INVALID]) == 1 &&
 		        C(events[DECODE_EV_TCP_TOO_SMALL]) == 1 && (pk.flags & SW_PKT_INVALID),
-		    "two events: anomaly is the first, both counted, the fatal one returned");
+		    "two events: anomaly is the first, both counted, the packet invalid");
 	}
 
 	/* 4 bytes of ICMP are enough: type, code, checksum */
@@ -1221,6 +1255,279 @@ test_eth_padding(void)
 	}
 }
 
+/* ---- tunnels ------------------------------------------------------------------------------- */
+
+static const uint8_t tun4_a[4] = {198, 51, 100, 1}, tun4_b[4] = {198, 51, 100, 2};
+static const uint8_t tun6_a[16] = {0x20, 0x01, 0x0d, 0xb8, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+static const uint8_t tun6_b[16] = {0x20, 0x01, 0x0d, 0xb8, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+
+/* An outer IPv4 header src -> dst of protocol proto around inner (moved, may overlap out). */
+static size_t
+ipv4_wrap(uint8_t *out, uint8_t proto, const uint8_t *src, const uint8_t *dst, const uint8_t *inner,
+          size_t len)
+{
+	memmove(out + 20, inner, len);
+	memset(out, 0, 20);
+	out[0] = 0x45;
+	put16(out + 2, (uint16_t)(20 + len));
+	out[8] = 64;
+	out[9] = proto;
+	memcpy(out + 12, src, 4);
+	memcpy(out + 16, dst, 4);
+	put16(out + 10, fold(sum16(0, out, 20)));
+	return 20 + len;
+}
+
+static size_t
+ipv6_wrap(uint8_t *out, uint8_t next, const uint8_t *src, const uint8_t *dst, const uint8_t *inner,
+          size_t len)
+{
+	memmove(out + 40, inner, len);
+	memset(out, 0, 40);
+	out[0] = 0x60;
+	put16(out + 4, (uint16_t)len);
+	out[6] = next;
+	out[7] = 64;
+	memcpy(out + 8, src, 16);
+	memcpy(out + 24, dst, 16);
+	return 40 + len;
+}
+
+/* VXLAN with vni around an Ethernet frame, in UDP sport -> 4789, in IPv4 src -> dst. */
+static size_t
+vxlan_wrap(uint8_t *out, uint32_t vni, uint16_t sport, const uint8_t *src, const uint8_t *dst,
+           const uint8_t *frame, size_t len)
+{
+	uint8_t tmp[2048];
+	size_t n;
+
+	memset(tmp, 0, 8);
+	tmp[0] = 0x08; /* I: the VNI is valid */
+	put32(tmp + 4, vni << 8);
+	memcpy(tmp + 8, frame, len);
+	n = udp_build(out + 20, sport, 4789, tmp, 8 + len);
+	return ipv4_wrap(out, P_UDP, src, dst, out + 20, n);
+}
+
+static void
+test_ipip(void)
+{
+	uint8_t b[1024], l4[64];
+	size_t n, l4len;
+	uint32_t key;
+	int r, i;
+
+	/* 4in4 */
+	l4len = tcp_build(l4, 40000, 80, 1, 0, SW_TH_SYN, NULL, 0, NULL, 0);
+	n = ipv4_build(b, P_TCP, 0, NULL, 0, l4, l4len);
+	n = ipv4_wrap(b, 4, tun4_a, tun4_b, b, n);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == 0 && pk.encap_count == 1,
+	           "4in4: decoded, one outer layer");
+	UNIT_CHECK(pk.encap[0].kind == SW_ENCAP_IPIP && pk.encap[0].family == 4 &&
+	               pk.encap[0].proto == 4 && pk.encap[0].off == 0 &&
+	               memcmp(pk.encap[0].src.b, tun4_a, 4) == 0 &&
+	               memcmp(pk.encap[0].dst.b, tun4_b, 4) == 0,
+	           "4in4: the outer addresses are kept on the stack");
+	UNIT_CHECK(pk.family == 4 && memcmp(pk.src.b, ip4_src, 4) == 0 &&
+	               memcmp(pk.dst.b, ip4_dst, 4) == 0 && pk.proto == P_TCP && pk.l3_off == 20 &&
+	               pk.l4_off == 40 && pk.sport == 40000 && pk.dport == 80 &&
+	               (pk.flags & SW_PKT_L4),
+	           "4in4: the packet fields are the inner packet");
+	UNIT_CHECK(pk.tunnel != 0 && C(ipip) == 1 && C(ipv4) == 2 && C(tcp) == 1,
+	           "4in4: a tunnel key, counters");
+	key = pk.tunnel;
+	/* the other direction of the tunnel gives the same key; another tunnel another */
+	n = ipv4_build(b, P_TCP, 0, NULL, 0, l4, l4len);
+	n = ipv4_wrap(b, 4, tun4_b, tun4_a, b, n);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.tunnel == key, "4in4: the tunnel key is the same both ways");
+	n = ipv4_build(b, P_TCP, 0, NULL, 0, l4, l4len);
+	n = ipv4_wrap(b, 4, tun4_a, ip4_dst, b, n);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.tunnel != key && pk.tunnel != 0,
+	           "4in4: another tunnel, another key");
+
+	/* 6in4 (protocol 41) */
+	l4len = udp_build(l4, 5353, 53, (const uint8_t *)"abcd", 4);
+	n = ipv6_build(b, P_UDP, NULL, 0, P_UDP, l4, l4len);
+	n = ipv4_wrap(b, 41, tun4_a, tun4_b, b, n);
+	n = eth_build(b, 0x0800, b, n);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == 0 && pk.encap_count == 1 && pk.encap[0].family == 4 &&
+	               pk.encap[0].proto == 41 && pk.encap[0].off == 14 && pk.family == 6 &&
+	               memcmp(pk.src.b, ip6_src, 16) == 0 && pk.l3_off == 34 && pk.dport == 53 &&
+	               pk.payload_len == 4,
+	           "6in4: inner IPv6/UDP over an outer IPv4 kept on the stack");
+	/* 4in6 and 6in6 */
+	l4len = tcp_build(l4, 1234, 443, 1, 0, SW_TH_SYN, NULL, 0, NULL, 0);
+	n = ipv4_build(b, P_TCP, 0, NULL, 0, l4, l4len);
+	n = ipv6_wrap(b, 4, tun6_a, tun6_b, b, n);
+	r = decode(LT_IPV6, b, n);
+	UNIT_CHECK(r == 0 && pk.encap_count == 1 && pk.encap[0].family == 6 &&
+	               memcmp(pk.encap[0].src.b, tun6_a, 16) == 0 && pk.family == 4 &&
+	               pk.l3_off == 40 && pk.dport == 443,
+	           "4in6: inner IPv4/TCP, outer IPv6 on the stack");
+	n = ipv6_build(b, P_UDP, NULL, 0, P_UDP, l4, udp_build(l4, 7, 9, NULL, 0));
+	n = ipv6_wrap(b, 41, tun6_a, tun6_b, b, n);
+	r = decode(LT_IPV6, b, n);
+	UNIT_CHECK(r == 0 && pk.encap_count == 1 && pk.family == 6 && pk.l3_off == 40 &&
+	               memcmp(pk.dst.b, ip6_dst, 16) == 0 && pk.dport == 9,
+	           "6in6: inner IPv6/UDP");
+
+	/* nested to the limit, then one more */
+	l4len = udp_build(l4, 1111, 2222, NULL, 0);
+	n = ipv4_build(b, P_UDP, 0, NULL, 0, l4, l4len);
+	for (i = 0; i < SW_ENCAP_MAX; i++)
+		n = ipv4_wrap(b, 4, i % 2 ? tun4_a : tun4_b, tun4_b, b, n);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.encap_count == SW_ENCAP_MAX && pk.sport == 1111 &&
+	               pk.l3_off == 20 * SW_ENCAP_MAX &&
+	               pk.encap[SW_ENCAP_MAX - 1].off == 20 * (SW_ENCAP_MAX - 1) &&
+	               pk.encap[0].off == 0,
+	           "ip-in-ip nested SW_ENCAP_MAX deep: every layer kept, outermost first");
+	n = ipv4_wrap(b, 4, tun4_a, tun4_b, b, n);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == DECODE_EV_TOO_DEEP && (pk.flags & SW_PKT_INVALID) &&
+	               pk.encap_count == SW_ENCAP_MAX && C(events[DECODE_EV_TOO_DEEP]) == 1,
+	           "one layer more: decoder.too_many_layers, counted, not for flows");
+
+	/* a truncated inner header is an event of the inner layer, at every cut */
+	l4len = tcp_build(l4, 40000, 80, 1, 0, SW_TH_SYN, NULL, 0, NULL, 0);
+	n = ipv4_build(b, P_TCP, 0, NULL, 0, l4, l4len);
+	n = ipv4_wrap(b, 4, tun4_a, tun4_b, b, n);
+	r = decode_as(LT_IPV4, b, 30, 30, DECODE_CSUM_NONE);
+	UNIT_CHECK(r == DECODE_EV_IPV4_TRUNC || r == DECODE_EV_IPV4_TOO_SMALL,
+	           "4in4 cut inside the inner header: an ipv4 event");
+	{
+		int bad = 0;
+		size_t cut;
+
+		for (cut = 0; cut < n; cut++) {
+			put16(b + 2, (uint16_t)cut); /* an outer header that agrees with the cut */
+			r = decode_as(LT_IPV4, b, cut, cut, DECODE_CSUM_NONE);
+			bad += r != 0 && !(pk.flags & SW_PKT_INVALID);
+			bad += pk.encap_count > 1;
+		}
+		UNIT_CHECK(bad == 0, "4in4 cut at every length: an event or a packet, never more");
+	}
+}
+
+static void
+test_vxlan(void)
+{
+	uint8_t b[1024], frame[512], l4[64];
+	size_t n, fl, l4len;
+	uint32_t key;
+	int r;
+
+	l4len = tcp_build(l4, 40000, 80, 7, 0, SW_TH_SYN, NULL, 0, NULL, 0);
+	fl = eth_build(frame, 0x0800, frame, ipv4_build(frame, P_TCP, 0, NULL, 0, l4, l4len));
+	n = vxlan_wrap(b, 42, 51000, tun4_a, tun4_b, frame, fl);
+	n = eth_build(b, 0x0800, b, n);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == 0 && pk.encap_count == 1 &&
+	               pk.encap[0].kind == SW_ENCAP_VXLAN && pk.encap[0].id == 42 &&
+	               pk.encap[0].proto == P_UDP && pk.encap[0].off == 14 &&
+	               memcmp(pk.encap[0].src.b, tun4_a, 4) == 0,
+	           "vxlan: the outer IPv4/UDP layer and the VNI on the stack");
+	UNIT_CHECK(pk.family == 4 && memcmp(pk.src.b, ip4_src, 4) == 0 && pk.proto == P_TCP &&
+	               pk.sport == 40000 && pk.dport == 80 && pk.tcp_seq == 7 &&
+	               pk.l3_off == 14 + 20 + 8 + 8 + 14,
+	           "vxlan: the packet fields are the inner IPv4/TCP packet");
+	UNIT_CHECK(C(vxlan) == 1 && C(udp) == 1 && C(tcp) == 1 && C(ethernet) == 1,
+	           "vxlan: counted");
+	key = pk.tunnel;
+	n = vxlan_wrap(b, 43, 51000, tun4_a, tun4_b, frame, fl);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.tunnel != key && pk.encap[0].off == 0,
+	           "vxlan: another VNI, another tunnel key");
+	n = vxlan_wrap(b, 42, 3333, tun4_b, tun4_a, frame, fl);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.tunnel == key,
+	           "vxlan: the reverse direction (other source port) has the same key");
+
+	/* a VXLAN port with less than a VXLAN header: an event, the packet stays UDP */
+	n = ipv4_build(b, P_UDP, 0, NULL, 0, l4,
+	               udp_build(l4, 5000, 4789, (const uint8_t *)"\x08\0\0", 3));
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == DECODE_EV_VXLAN_TOO_SMALL && pk.encap_count == 0 &&
+	               pk.dport == 4789 && pk.payload_len == 3 && pk.tunnel == 0,
+	           "vxlan: a short header is vxlan.pkt_too_small, the packet stays UDP");
+	/* without the I flag it is not VXLAN */
+	n = vxlan_wrap(b, 42, 51000, tun4_a, tun4_b, frame, fl);
+	b[20 + 8] = 0;
+	put16(b + 20 + 6, 0);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == 0 && pk.encap_count == 0 && pk.dport == 4789,
+	           "vxlan: no I flag, plain UDP");
+	/* the inner Ethernet header cut short */
+	n = vxlan_wrap(b, 42, 51000, tun4_a, tun4_b, frame, 10);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == DECODE_EV_ETH_TOO_SMALL && pk.encap_count == 1,
+	           "vxlan: a cut inner Ethernet header is ethernet.pkt_too_small");
+	/* ARP inside: valid, not for flows, not IP */
+	fl = eth_build(frame, 0x0806, (const uint8_t *)"arp-arp-arp-arp-arp-arp-arp!", 28);
+	n = vxlan_wrap(b, 42, 51000, tun4_a, tun4_b, frame, fl);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 1 && !(pk.flags & SW_PKT_IP) && pk.family == 0 && pk.encap_count == 1,
+	           "vxlan: ARP inside is not IP and not for flows");
+}
+
+/* Decodes an Ethernet frame with a decoding state that lives across packets. */
+static int
+decode_eth_with(struct decode_ctx *dc, const uint8_t *b, size_t n)
+{
+	memset(&pk, 0, sizeof(pk));
+	pk.data = b;
+	pk.caplen = pk.wirelen = (uint32_t)n;
+	pk.linktype = LT_ETH;
+	return decode_packet(dc, &pk);
+}
+
+/* Checksum "auto" on a live capture: packets with bad checksums from the start (offloading)
+ * are kept out of flows only until the early decision, then all go through. */
+static void
+test_csum_auto(void)
+{
+	struct decode_conf conf = {.checksum_mode = DECODE_CSUM_AUTO};
+	struct decode_ctx dc;
+	uint8_t b[512];
+	size_t n;
+	int i, skipped = 0, late_skipped = 0;
+
+	memset(&st, 0, sizeof(st));
+	decode_ctx_init(&dc, &conf, &st, true);
+	UNIT_CHECK(dc.csum_mode == DECODE_CSUM_ALL && dc.csum_deciding, "auto live: validating");
+	n = build_tcp4(b, 10);
+	b[14 + 20 + 16] ^= 0x80; /* a bad TCP checksum */
+	for (i = 0; i < 100; i++) {
+		if (decode_eth_with(&dc, b, n) != 0) {
+			skipped++;
+			late_skipped += i >= DECODE_CSUM_AUTO_EARLY;
+		}
+	}
+	UNIT_CHECK(skipped <= DECODE_CSUM_AUTO_EARLY && late_skipped == 0,
+	           "auto live: bad checksums from the start are not dropped after the first few");
+	UNIT_CHECK(C(csum_skipped) == (uint64_t)skipped && dc.csum_mode == DECODE_CSUM_NONE,
+	           "auto live: the skipped ones are counted, validation is off");
+
+	/* good packets: validation stays on after the sample, and then keeps bad ones out */
+	n = build_tcp4(b, 10);
+	memset(&st, 0, sizeof(st));
+	decode_ctx_init(&dc, &conf, &st, true);
+	for (i = 0; i < DECODE_CSUM_AUTO_SAMPLE; i++) {
+		decode_eth_with(&dc, b, n);
+	}
+	b[14 + 20 + 16] ^= 0x80;
+	UNIT_CHECK(!dc.csum_deciding && dc.csum_mode == DECODE_CSUM_ALL &&
+	               decode_eth_with(&dc, b, n) == SW_E_UNSUPP && C(csum_skipped) == 1,
+	           "auto live: good checksums keep validation on, a bad one is kept out");
+
+	decode_ctx_init(&dc, &conf, &st, false);
+	UNIT_CHECK(dc.csum_mode == DECODE_CSUM_NONE && !dc.csum_deciding, "auto offline: none");
+}
+
 int
 main(void)
 {
@@ -1243,6 +1550,9 @@ main(void)
 	test_checksums();
 	test_snapped();
 	test_eth_padding();
+	test_ipip();
+	test_vxlan();
+	test_csum_auto();
 	free(last_copy);
 	return unit_done();
 }

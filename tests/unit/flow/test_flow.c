@@ -10,6 +10,7 @@
 #include "unit.h"
 
 #define SEC SW_USEC_PER_SEC
+#define SEED 0x5370616e77617463ULL /* flow_conf_load's fixed offline seed */
 
 struct ended {
 	int n;
@@ -215,18 +216,19 @@ test_memcap(void)
 	UNIT_CHECK(sw_counter_get(&flow_table_stats(t)->active) == 3, "at most 3 flows fit");
 	UNIT_CHECK(e.reasons[FLOW_END_FORCED] == 2 && e.last.cport == 1001,
 		   "the least recently seen flows were evicted, reason forced");
-	UNIT_CHECK(sw_counter_get(&flow_table_stats(t)->memuse) <= c.memcap, "memory under the cap");
+	UNIT_CHECK(sw_counter_get(&flow_table_stats(t)->mem.memuse) <= c.memcap,
+	           "memory under the cap");
 	flow_table_flush(t, 2000 * SEC, FLOW_END_SHUTDOWN);
-	UNIT_CHECK(sw_counter_get(&flow_table_stats(t)->memuse) == c.hash_size * sizeof(void *),
-		   "memory returns to the hash table alone");
+	UNIT_CHECK(sw_counter_get(&flow_table_stats(t)->mem.memuse) == c.hash_size * sizeof(void *),
+	           "memory returns to the hash table alone");
 	flow_table_free(t);
 
 	c.memcap = c.hash_size * sizeof(void *); /* no room for any flow */
 	flow_table_new(&c, on_end, &e, &t);
 	p = pkt("10.0.0.1", 1, "10.0.0.2", 2, 17, 0, SEC);
 	UNIT_CHECK(flow_table_update(t, &p, &d) == NULL &&
-			   sw_counter_get(&flow_table_stats(t)->memcap_refused) == 1,
-		   "a flow that cannot fit is refused and counted");
+	               sw_counter_get(&flow_table_stats(t)->mem.refused) == 1,
+	           "a flow that cannot fit is refused and counted");
 	flow_table_free(t);
 }
 
@@ -243,13 +245,25 @@ test_keys(void)
 	flow_table_new(&c, on_end, &e, &t);
 	p = pkt("10.0.0.1", 1111, "10.0.0.2", 2222, 17, 0, SEC);
 	q = pkt("10.0.0.2", 2222, "10.0.0.1", 1111, 17, 0, SEC);
-	UNIT_CHECK(flow_packet_hash(&p) == flow_packet_hash(&q), "the flow hash is symmetric");
+	UNIT_CHECK(flow_packet_hash(&p, SEED) == flow_packet_hash(&q, SEED),
+	           "the flow hash is symmetric");
 	f1 = flow_table_update(t, &p, &d);
 	p.vlan[0] = 100;
 	p.vlan_count = 1;
-	UNIT_CHECK(flow_packet_hash(&p) != flow_packet_hash(&q), "the VLAN is part of the hash");
+	UNIT_CHECK(flow_packet_hash(&p, SEED) != flow_packet_hash(&q, SEED),
+	           "the VLAN is part of the hash");
 	f2 = flow_table_update(t, &p, &d);
 	UNIT_CHECK(f1 != f2, "the same 5-tuple on another VLAN is another flow");
+	p.tunnel = 0x1234;
+	UNIT_CHECK(flow_packet_hash(&p, SEED) != flow_packet_hash(&q, SEED),
+	           "the tunnel key is part of the hash");
+	q = p;
+	q.tunnel = 0x5678;
+	UNIT_CHECK(flow_table_update(t, &p, &d) != flow_table_update(t, &q, &d),
+	           "the same 5-tuple in two tunnels (VNIs) is two flows");
+	q = p;
+	UNIT_CHECK(flow_table_update(t, &p, &d) == flow_table_update(t, &q, &d),
+	           "the same tuple in the same tunnel is one flow");
 	p = pkt("10.0.0.1", 8, "10.0.0.2", 0, 1, 0, SEC); /* echo request */
 	f1 = flow_table_update(t, &p, &d);
 	p = pkt("10.0.0.2", 0, "10.0.0.1", 0, 1, 0, SEC); /* echo reply */
@@ -282,8 +296,8 @@ test_hash_spread(void)
 
 	for (i = 0; i < 1000; i++) {
 		p = pkt("10.0.0.1", (uint16_t)(1024 + i), "10.0.0.2", 80, 6, SW_TH_SYN, SEC);
-		p.hash = flow_packet_hash(&p);
-		truncated += p.hash != flow_packet_hash(&p);
+		p.hash = flow_packet_hash(&p, SEED);
+		truncated += p.hash != flow_packet_hash(&p, SEED);
 		if (!used[(p.hash >> 32) % 1024]++)
 			distinct++;
 	}
@@ -291,9 +305,72 @@ test_hash_spread(void)
 	UNIT_CHECK(distinct > 500, "1000 flows spread over more than 500 of 1024 buckets");
 }
 
+/* Many keys crafted (for a known seed) into one bucket: the chain stays at FLOW_CHAIN_MAX, the
+ * bucket's oldest flows are evicted and counted, the other buckets are untouched. */
+static void
+test_chain_cap(void)
+{
+	struct flow_conf c = conf();
+	struct flow_table *t;
+	struct ended e = {0};
+	struct sw_packet p;
+	enum flow_dir d;
+	uint32_t i, n = 0, want = FLOW_CHAIN_MAX + 20, port;
+	uint64_t target = 0;
+
+	c.hash_size = 1024;
+	c.hash_seed = SEED;
+	flow_table_new(&c, on_end, &e, &t);
+	for (port = 1; port < 65536 && n < want; port++) {
+		p = pkt("10.0.0.1", (uint16_t)port, "10.0.0.2", 80, 17, 0, SEC);
+		p.hash = flow_packet_hash(&p, SEED);
+		if (n == 0)
+			target = (p.hash >> 32) % c.hash_size;
+		if ((p.hash >> 32) % c.hash_size != target)
+			continue;
+		n++;
+		flow_table_update(t, &p, &d);
+	}
+	UNIT_CHECK(n == want, "found keys that share one bucket");
+	UNIT_CHECK(sw_counter_get(&flow_table_stats(t)->active) == FLOW_CHAIN_MAX,
+	           "one bucket holds at most FLOW_CHAIN_MAX flows");
+	UNIT_CHECK(sw_counter_get(&flow_table_stats(t)->chain_evicted) == want - FLOW_CHAIN_MAX &&
+	               (uint32_t)e.reasons[FLOW_END_FORCED] == want - FLOW_CHAIN_MAX,
+	           "the flows over the cap were evicted (forced) and counted in chain_evicted");
+	p = pkt("10.0.0.3", 1, "10.0.0.4", 2, 17, 0, SEC);
+	for (i = 0; i < 64; i++) {
+		p.sport = (uint16_t)(100 + i);
+		flow_table_update(t, &p, &d);
+	}
+	UNIT_CHECK(sw_counter_get(&flow_table_stats(t)->chain_evicted) == want - FLOW_CHAIN_MAX,
+	           "flows in other buckets evict nothing");
+	flow_table_free(t);
+}
+
+/* Offline keeps the fixed seed (the same worker and bucket every run); live draws one. */
+static void
+test_seeds(void)
+{
+	struct flow_conf a, b;
+	struct conf_doc *doc = conf_doc_new();
+	struct sw_packet p = pkt("10.0.0.1", 1, "10.0.0.2", 2, 17, 0, SEC);
+
+	flow_conf_load(doc, &a);
+	flow_conf_load(doc, &b);
+	UNIT_CHECK(a.hash_seed == b.hash_seed && a.hash_seed != 0, "the offline seed is fixed");
+	flow_conf_seed_random(&a);
+	flow_conf_seed_random(&b);
+	UNIT_CHECK(a.hash_seed != b.hash_seed, "live seeds are random");
+	UNIT_CHECK(flow_packet_hash(&p, a.hash_seed) != flow_packet_hash(&p, b.hash_seed),
+	           "the seed changes the hash (bucket and worker)");
+	conf_doc_free(doc);
+}
+
 int
 main(void)
 {
+	test_chain_cap();
+	test_seeds();
 	test_hash_spread();
 	test_tcp_session();
 	test_synack_first();
