@@ -54,6 +54,11 @@ printf 'type,value\nurl,HTTP://Demo.Example:18080/./missing.html\nsha256,%s\n' "
 alerts "$tmp/eveh.json" >"$tmp/alertsh"
 check "http.url: the normalized URL matches the request" grep -q '^http.url http://demo.example:18080/missing.html' "$tmp/alertsh"
 check "file.sha256: the downloaded file's hash matches ($sha)" grep -q "^file.sha256 $sha" "$tmp/alertsh"
+# issue 11, point 5: CTI alerts carry the app-layer object of what matched, as rule alerts do
+check "a URL alert has the transaction's http object" \
+	grep -q '"event_type":"alert".*"matched_on":"http.url".*"http":{"hostname":"demo.example"' "$tmp/eveh.json"
+check "a file hash alert has the fileinfo object with the file name" \
+	grep -q '"event_type":"alert".*"matched_on":"file.sha256".*"fileinfo":{"filename":"data.bin"' "$tmp/eveh.json"
 printf 'demo.example\n' >"$tmp/host.txt"
 "$SPANWATCH" --set detect.enabled=no -r "$PCAPS/http.pcap" --workers 1 --indicators "$tmp/host.txt" >"$tmp/eveh2.json" 2>/dev/null
 check "http.host: one alert per HTTP flow (5)" test "$(alerts "$tmp/eveh2.json" | grep -c '^http.host demo.example')" -eq 5
