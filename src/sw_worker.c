@@ -641,7 +641,10 @@ reader_packet(struct sw_packet *p, void *arg)
 	struct sw_worker *w;
 	int r;
 
-	reader_idle(rd); /* between packets: a quiescent point */
+	/* between packets: the capture thread's quiescent point (an inline worker passes its own
+	 * in worker_tick) */
+	if (rd->det_r != NULL)
+		rd->det = detect_reader_sync(rd->det_r);
 	r = decode_packet(&ctx->dec, p);
 	if (rd->last_tick == 0)
 		rd->last_tick = p->ts;

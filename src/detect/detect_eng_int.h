@@ -85,7 +85,8 @@ struct detect_engine {
 	uint64_t generation; /* per-flow state made by another engine is reset */
 	uint32_t stream_window, backtrack_limit;
 	uint32_t stream_maxlen; /* the longest fast pattern of the stream database */
-	int app_buf[DET_BUF_MAX]; /* each buffer's number in the app stage (app_buffer_find) */
+	int nbuf;                     /* det_buffer_count(), read once at load */
+	int8_t buf_kind[DET_BUF_MAX]; /* det_buffer_msg_kind() of each buffer, read once at load */
 	bool has_stream, has_packet, has_app;
 	struct det_classes classes;
 	struct det_vars vars;

@@ -1023,8 +1023,10 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	e->stream_window = conf->stream_window;
 	e->backtrack_limit = conf->backtrack_limit ? conf->backtrack_limit : 3000;
 	e->nthreads = nthreads;
-	for (int b = 1; b < det_buffer_count(); b++)
-		e->app_buf[b] = b - 1; /* our numbers are the app stage's, after the payload */
+	/* the packet path reads these, not the load-time table behind det_buffer() */
+	e->nbuf = det_buffer_count();
+	for (int b = 0; b < e->nbuf; b++)
+		e->buf_kind[b] = (int8_t)det_buffer_msg_kind(b);
 	memset(&l, 0, sizeof(l));
 	l.e = e;
 	if ((r = vars_from_conf(&e->vars, conf)) != 0 || (r = load_classes(e, conf)) != 0)

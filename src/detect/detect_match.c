@@ -86,7 +86,6 @@ struct insp {
 	bool stop; /* a pass rule matched */
 	/* app message and its buffers, fetched on demand (bufs and after: only with msg set) */
 	const struct app_msg *msg;
-	const int *app_buf; /* the engine's buffer numbers in the app stage */
 	struct app_buf bufs[DET_BUF_MAX];
 	uint8_t have[DET_BUF_MAX]; /* 0 not fetched, 1 present, 2 absent */
 	char scratch[DET_BUF_MAX][16];
@@ -396,7 +395,7 @@ insp_buffer(struct insp *in, int buf, const uint8_t **p, size_t *len, uint64_t *
 	if (in->have[buf] == 0) {
 		struct app_buf b;
 
-		if (app_msg_buffer_id(in->msg, in->app_buf[buf], &b, in->scratch[buf],
+		if (app_msg_buffer_id(in->msg, buf - 1 /* the app stage's number */, &b, in->scratch[buf],
 		                      sizeof(in->scratch[buf])) == 0) {
 			in->bufs[buf] = b;
 			in->have[buf] = 1;
@@ -1303,15 +1302,14 @@ detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg 
 	in.app_proto = app_proto;
 	in.ctx = DET_CTX_APP;
 	in.msg = msg;
-	in.app_buf = e->app_buf;
 	cand_start(t);
-	for (int b = 1; b < det_buffer_count(); b++) {
+	for (int b = 1; b < e->nbuf; b++) {
 		const uint8_t *p;
 		size_t len;
 		uint64_t base;
 
 		if (e->slot[DET_SLOT_APP0 + b - 1].db == NULL ||
-		    det_buffer_msg_kind(b) != (int)msg->kind)
+		    e->buf_kind[b] != (int)msg->kind)
 			continue;
 		if (insp_buffer(&in, b, &p, &len, &base))
 			scan(t, DET_SLOT_APP0 + b - 1, p, len, 0);
