@@ -320,7 +320,8 @@ worker_packet(struct sw_worker *w, struct sw_packet *p)
 	if (w->cti != NULL && f->pkts[0] + f->pkts[1] == 1) {
 		struct cti_alert_ctx c = {w, NULL};
 
-		cti_flow_check_addrs(w->cti, f, p->ts, worker_cti_alert, &c);
+		cti_flow_check_addrs(w->cti, f, p->ts, w->ctx->cti.match_tunnel,
+				     worker_cti_alert, &c);
 	}
 	if (f->proto == 6 && w->stream != NULL)
 		stream_packet(w->stream, f, dir, p);
@@ -667,7 +668,7 @@ reader_packet(struct sw_packet *p, void *arg)
 			return;
 		p = &whole;
 	}
-	p->hash = flow_packet_hash(p, ctx->flow.hash_seed);
+	p->hash = flow_packet_hash(p, &ctx->flow);
 	w = &ctx->workers[(p->hash & 0xffffffffu) % ctx->nworkers];
 	if (ctx->nworkers == 1)
 		worker_packet(w, p);

@@ -160,6 +160,7 @@ enum sw_encap_kind {
 	SW_ENCAP_NONE = 0,
 	SW_ENCAP_IPIP = 1,  /* IPv4/IPv6 in IPv4/IPv6 (IP protocol 4 or 41), RFC 2003/2473/4213 */
 	SW_ENCAP_VXLAN = 2, /* Ethernet in UDP, RFC 7348; id is the VNI */
+	SW_ENCAP_GRE = 3,   /* GRE, RFC 2784/2890; id is the key */
 	SW_ENCAP_KIND_MAX
 };
 

@@ -65,6 +65,9 @@ struct cti_conf {
 	bool enabled;
 	uint64_t memcap;         /* all workers' per-flow state (indicators alerted on) */
 	bool reload_watch;       /* reload when a feed file changes (inotify) */
+	/* cti.match-tunnel-addresses: IP indicators are matched against the outer addresses of a
+	 * tunnelled flow too (the tunnel endpoints: often the mirror itself, so off by default) */
+	bool match_tunnel;
 	uint32_t sid[CTI_T_MAX]; /* signature_id base per type */
 	struct cti_feed_conf *feeds;
 	size_t nfeeds;
@@ -264,9 +267,10 @@ struct sw_memcap *cti_reader_mem(struct cti_reader *r);
 typedef void cti_alert_fn(void *arg, struct sw_flow *f, sw_time_t ts, enum flow_dir dir,
                           const struct cti_hit *hit, const char *matched_on);
 
-/* Both addresses of flow f (call once, at its first packet). */
-void cti_flow_check_addrs(struct cti_reader *r, struct sw_flow *f, sw_time_t ts, cti_alert_fn *fn,
-                          void *arg);
+/* Both addresses of flow f (call once, at its first packet); with tunnel, also the outer
+ * addresses of every layer of a tunnelled flow (matched_on "tunnel.src_ip"/"tunnel.dest_ip"). */
+void cti_flow_check_addrs(struct cti_reader *r, struct sw_flow *f, sw_time_t ts, bool tunnel,
+                          cti_alert_fn *fn, void *arg);
 /* Every observable of msg (its descriptor says which), seen in flow f. */
 void cti_flow_check_msg(struct cti_reader *r, struct sw_flow *f, const struct app_msg *msg,
                         cti_alert_fn *fn, void *arg);

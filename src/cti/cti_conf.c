@@ -18,6 +18,8 @@ static const char *const cti_type_choices[] = {"auto", "ipv4", "ipv6",   "domain
 static const struct conf_key cti_keys[] = {
     {"cti.enabled", CONF_BOOL, offsetof(struct cti_conf, enabled), "yes", 0, 0, NULL},
     {"cti.reload-watch", CONF_BOOL, offsetof(struct cti_conf, reload_watch), "yes", 0, 0, NULL},
+    {"cti.match-tunnel-addresses", CONF_BOOL, offsetof(struct cti_conf, match_tunnel), "no", 0, 0,
+     NULL},
     {"cti.memcap", CONF_SIZE, offsetof(struct cti_conf, memcap), "32mb", 1 << 16, INT64_MAX, NULL},
     {"cti.sid.ipv4", CONF_U32, SID(CTI_T_IPV4), "9100000", 1, 2000000000, NULL},
     {"cti.sid.ipv6", CONF_U32, SID(CTI_T_IPV6), "9110000", 1, 2000000000, NULL},

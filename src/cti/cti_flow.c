@@ -163,8 +163,8 @@ check_observable(void *arg, const struct app_observable *o)
 }
 
 void
-cti_flow_check_addrs(struct cti_reader *r, struct sw_flow *f, sw_time_t ts, cti_alert_fn *fn,
-		     void *arg)
+cti_flow_check_addrs(struct cti_reader *r, struct sw_flow *f, sw_time_t ts, bool tunnel,
+		     cti_alert_fn *fn, void *arg)
 {
 	struct check c = {r, cti_reader_store(r), f, ts, fn, arg};
 	struct cti_hit hit;
@@ -175,6 +175,16 @@ cti_flow_check_addrs(struct cti_reader *r, struct sw_flow *f, sw_time_t ts, cti_
 		check_hit(&c, FLOW_TO_SERVER, &hit, "flow.src_ip");
 	if (cti_store_match_ip(c.s, f->family, f->srv.b, ts, &hit) != NULL)
 		check_hit(&c, FLOW_TO_SERVER, &hit, "flow.dest_ip");
+	if (!tunnel || f->tun == NULL)
+		return;
+	for (uint8_t i = 0; i < f->tun->depth; i++) {
+		const struct flow_tunnel_layer *l = &f->tun->layer[i];
+
+		if (cti_store_match_ip(c.s, l->family, l->src.b, ts, &hit) != NULL)
+			check_hit(&c, FLOW_TO_SERVER, &hit, "tunnel.src_ip");
+		if (cti_store_match_ip(c.s, l->family, l->dst.b, ts, &hit) != NULL)
+			check_hit(&c, FLOW_TO_SERVER, &hit, "tunnel.dest_ip");
+	}
 }
 
 void

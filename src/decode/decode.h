@@ -49,6 +49,13 @@ enum decode_event {
 /* "ipv4.trunc_pkt" and the like; never NULL. */
 const char *decode_event_name(int ev);
 
+/* The name of an enum sw_encap_kind for output ("ipip", "vxlan", ...); "unknown" when out of
+ * range. */
+const char *decode_encap_kind_name(int kind);
+
+/* The output name of a kind's struct sw_encap.id ("vni", "key", ...), NULL when it has none. */
+const char *decode_encap_id_name(int kind);
+
 /* Whether decode_event ev ended decoding (the packet is not used for flows), or only noted an
  * oddity in an otherwise usable packet (e.g. a bad TCP option length). */
 int decode_event_is_fatal(int ev);

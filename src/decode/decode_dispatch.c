@@ -29,6 +29,31 @@ const struct decode_udp_entry decode_udp_tunnels[] = {
 };
 const size_t decode_nudp_tunnels = sizeof(decode_udp_tunnels) / sizeof(decode_udp_tunnels[0]);
 
+/* ---- names of the encapsulation kinds, indexed by enum sw_encap_kind ----------------------- */
+
+static const struct {
+	const char *name, *id_name;
+} encap_kinds[SW_ENCAP_KIND_MAX] = {
+    [SW_ENCAP_NONE] = {"none", NULL},
+    [SW_ENCAP_IPIP] = {"ipip", NULL},
+    [SW_ENCAP_VXLAN] = {"vxlan", "vni"},
+    [SW_ENCAP_GRE] = {"gre", "key"},
+};
+
+const char *
+decode_encap_kind_name(int kind)
+{
+	return kind >= 0 && kind < SW_ENCAP_KIND_MAX && encap_kinds[kind].name != NULL
+		   ? encap_kinds[kind].name
+		   : "unknown";
+}
+
+const char *
+decode_encap_id_name(int kind)
+{
+	return kind >= 0 && kind < SW_ENCAP_KIND_MAX ? encap_kinds[kind].id_name : NULL;
+}
+
 /* ---- lookups ------------------------------------------------------------------------------ */
 
 decode_fn *

@@ -41,6 +41,9 @@ struct flow_conf {
 	uint32_t hash_size; /* buckets */
 	uint32_t timeout[FLOW_CLASS_MAX][FLOW_STATE_MAX]; /* seconds */
 	uint32_t community_id_seed;
+	/* decode.vlan.use-for-tracking: VLAN ids are part of the flow key (Suricata's
+	 * vlan.use-for-tracking); off, the same conversation on two VLANs is one flow */
+	bool vlan_tracking;
 	/* seed of flow_packet_hash (bucket and worker): a fixed public value unless
 	 * flow_conf_seed_random() was called (live capture); not a configuration key */
 	uint64_t hash_seed;
@@ -49,6 +52,22 @@ struct flow_conf {
 /* Flows one hash bucket may chain; a new flow in a full bucket evicts the bucket's oldest
  * (counted in chain_evicted), so crafted keys cannot turn lookups into long scans. */
 #define FLOW_CHAIN_MAX 16
+
+/* One tunnel layer a flow came in, oriented client to server: what the outer IP header and the
+ * tunnel header said (struct sw_encap without the packet offsets, plus a UDP tunnel's ports). */
+struct flow_tunnel_layer {
+	struct sw_addr src, dst;
+	uint32_t id;           /* VNI, GRE key, ...; 0 when the tunnel has none */
+	uint16_t sport, dport; /* of a tunnel carried in UDP (VXLAN, Geneve, ...), else 0 */
+	uint8_t kind;          /* enum sw_encap_kind */
+	uint8_t family, proto; /* of the outer IP header */
+};
+
+/* The encapsulation stack of a tunnelled flow's first packet, outermost first. */
+struct flow_tunnel {
+	uint8_t depth;
+	struct flow_tunnel_layer layer[];
+};
 
 /*
  * One flow. The client is the side that sent the first packet, except that a first packet with
@@ -63,6 +82,9 @@ struct sw_flow {
 	uint8_t vlan_count;
 	uint8_t family, proto;
 	uint32_t tunnel;              /* the packet's tunnel key (0: none), see struct sw_packet */
+	/* the layers of that tunnel, charged to flow.memcap; NULL in no tunnel (or when the cap
+	 * refused them, counted in mem.refused: the flow is still tracked) */
+	struct flow_tunnel *tun;
 	uint8_t icmp_type, icmp_code; /* of the first packet, for Community ID */
 
 	uint8_t state;  /* enum flow_state */
@@ -111,9 +133,9 @@ int flow_conf_load(struct conf_doc *doc, struct flow_conf *conf);
  * output does not depend on the number of workers. */
 void flow_conf_seed_random(struct flow_conf *conf);
 
-/* Symmetric hash of the packet's flow key (same value for both directions) under seed (the
- * flow_conf's hash_seed). p must have been decoded with SW_PKT_IP set. */
-uint64_t flow_packet_hash(const struct sw_packet *p, uint64_t seed);
+/* Symmetric hash of the packet's flow key (same value for both directions) under conf's
+ * hash_seed, with VLAN ids when conf tracks them. p must have been decoded with SW_PKT_IP set. */
+uint64_t flow_packet_hash(const struct sw_packet *p, const struct flow_conf *conf);
 
 struct flow_table;
 

@@ -12,6 +12,8 @@ static const struct conf_key flow_keys[] = {
 	 INT64_MAX, NULL},
 	{"flow.hash-size", CONF_U32, offsetof(struct flow_conf, hash_size), "65536", 1024, 1 << 26,
 	 NULL},
+	{"decode.vlan.use-for-tracking", CONF_BOOL, offsetof(struct flow_conf, vlan_tracking), "true",
+	 0, 0, NULL},
 	{"flow.community-id-seed", CONF_U32, offsetof(struct flow_conf, community_id_seed), "0", 0,
 	 65535, NULL},
 	{"flow.timeout.tcp.new", CONF_SECS, T(FLOW_CLASS_TCP, FLOW_STATE_NEW), "60", 1, 86400, NULL},

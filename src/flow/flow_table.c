@@ -60,8 +60,9 @@ key_ports(const struct sw_packet *p, uint16_t *sp, uint16_t *dp)
 }
 
 uint64_t
-flow_packet_hash(const struct sw_packet *p, uint64_t seed)
+flow_packet_hash(const struct sw_packet *p, const struct flow_conf *conf)
 {
+	uint64_t seed = conf->hash_seed;
 	uint64_t h;
 	struct {
 		uint8_t lo[16], hi[16];
@@ -86,8 +87,10 @@ flow_packet_hash(const struct sw_packet *p, uint64_t seed)
 		k.plo = dp;
 		k.phi = sp;
 	}
-	memcpy(k.vlan, p->vlan, sizeof(k.vlan));
-	k.vlan_count = p->vlan_count;
+	if (conf->vlan_tracking) {
+		memcpy(k.vlan, p->vlan, sizeof(k.vlan));
+		k.vlan_count = p->vlan_count;
+	}
 	k.proto = p->proto;
 	h = sw_hash64(&k, sizeof(k), seed);
 	/* the tunnel is mixed in only when there is one: packets in no tunnel keep the hash (and
@@ -151,6 +154,9 @@ flow_table_free(struct flow_table *t)
 
 	if (t == NULL)
 		return;
+	for (uint32_t b = 0; b < t->nbuckets; b++)
+		for (struct sw_flow *f = t->buckets[b]; f != NULL; f = f->hnext)
+			free(f->tun);
 	for (ch = t->chunks; ch != NULL; ch = next) {
 		next = ch->next;
 		free(ch);
@@ -203,6 +209,57 @@ flow_expired(const struct flow_table *t, const struct sw_flow *f, sw_time_t now)
 	return now > f->last && now - f->last > t->timeout_us[f->lru];
 }
 
+/* The tunnel layers of p, oriented client to server (swap: p comes from the server), charged
+ * to the cap; NULL when p came in no tunnel or the cap refused (counted). */
+static struct flow_tunnel *
+flow_tunnel_new(struct flow_table *t, const struct sw_packet *p, int swap)
+{
+	size_t size = sizeof(struct flow_tunnel) +
+		      (size_t)p->encap_count * sizeof(struct flow_tunnel_layer);
+	struct flow_tunnel *tun;
+	uint8_t i;
+
+	if (p->encap_count == 0 || !sw_memcap_take(&t->st.mem, size))
+		return NULL;
+	if ((tun = calloc(1, size)) == NULL) {
+		sw_memcap_give(&t->st.mem, size);
+		sw_counter_add(&t->st.mem.refused, 1);
+		return NULL;
+	}
+	tun->depth = p->encap_count;
+	for (i = 0; i < p->encap_count; i++) {
+		const struct sw_encap *e = &p->encap[i];
+		struct flow_tunnel_layer *l = &tun->layer[i];
+		uint16_t sport = 0, dport = 0;
+
+		/* a tunnel in UDP: its header is at next_off, within the captured bytes */
+		if (e->proto == PROTO_UDP_ && e->next_off + 4 <= p->caplen) {
+			sport = (uint16_t)(p->data[e->next_off] << 8 | p->data[e->next_off + 1]);
+			dport = (uint16_t)(p->data[e->next_off + 2] << 8 | p->data[e->next_off + 3]);
+		}
+		l->kind = e->kind;
+		l->family = e->family;
+		l->proto = e->proto;
+		l->id = e->id;
+		l->src = swap ? e->dst : e->src;
+		l->dst = swap ? e->src : e->dst;
+		l->sport = swap ? dport : sport;
+		l->dport = swap ? sport : dport;
+	}
+	return tun;
+}
+
+static void
+flow_tunnel_free(struct flow_table *t, struct sw_flow *f)
+{
+	if (f->tun == NULL)
+		return;
+	sw_memcap_give(&t->st.mem, sizeof(struct flow_tunnel) +
+				       (size_t)f->tun->depth * sizeof(struct flow_tunnel_layer));
+	free(f->tun);
+	f->tun = NULL;
+}
+
 /* Ends f: reports it, unlinks it and puts its record back in the pool. */
 static void
 flow_end(struct flow_table *t, struct sw_flow *f, enum flow_end_reason reason)
@@ -223,6 +280,7 @@ flow_end(struct flow_table *t, struct sw_flow *f, enum flow_end_reason reason)
 		}
 	}
 	lru_unlink(t, f);
+	flow_tunnel_free(t, f);
 	f->hnext = t->free_list;
 	t->free_list = f;
 	sw_memcap_give(&t->st.mem, sizeof(*f));
@@ -310,6 +368,7 @@ flow_create(struct flow_table *t, const struct sw_packet *p, uint64_t hash)
 	f->family = p->family;
 	f->proto = p->proto;
 	f->tunnel = p->tunnel;
+	f->tun = flow_tunnel_new(t, p, swap);
 	if (flow_proto_class(p->proto) == FLOW_CLASS_ICMP) {
 		f->icmp_type = p->icmp_type;
 		f->icmp_code = p->icmp_code;
@@ -337,11 +396,13 @@ flow_create(struct flow_table *t, const struct sw_packet *p, uint64_t hash)
 
 /* Matches p against f; on a match writes the packet's direction. */
 static inline int
-flow_match(const struct sw_flow *f, const struct sw_packet *p, uint16_t sp, uint16_t dp,
-	   enum flow_dir *dir)
+flow_match(const struct flow_table *t, const struct sw_flow *f, const struct sw_packet *p,
+	   uint16_t sp, uint16_t dp, enum flow_dir *dir)
 {
-	if (f->proto != p->proto || f->family != p->family || f->tunnel != p->tunnel ||
-	    f->vlan_count != p->vlan_count || memcmp(f->vlan, p->vlan, sizeof(f->vlan)) != 0)
+	if (f->proto != p->proto || f->family != p->family || f->tunnel != p->tunnel)
+		return 0;
+	if (t->conf.vlan_tracking &&
+	    (f->vlan_count != p->vlan_count || memcmp(f->vlan, p->vlan, sizeof(f->vlan)) != 0))
 		return 0;
 	if (f->cport == sp && f->sport == dp && memcmp(&f->cli, &p->src, 16) == 0 &&
 	    memcmp(&f->srv, &p->dst, 16) == 0) {
@@ -380,7 +441,7 @@ flow_update_state(struct flow_table *t, struct sw_flow *f, const struct sw_packe
 struct sw_flow *
 flow_table_update(struct flow_table *t, const struct sw_packet *p, enum flow_dir *dir)
 {
-	uint64_t hash = p->hash != 0 ? p->hash : flow_packet_hash(p, t->conf.hash_seed);
+	uint64_t hash = p->hash != 0 ? p->hash : flow_packet_hash(p, &t->conf);
 	struct sw_flow *f, *last = NULL;
 	uint16_t sp, dp;
 	uint32_t chain = 0;
@@ -392,7 +453,7 @@ flow_table_update(struct flow_table *t, const struct sw_packet *p, enum flow_dir
 	}
 	key_ports(p, &sp, &dp);
 	for (f = t->buckets[(hash >> 32) % t->nbuckets]; f != NULL; f = f->hnext, chain++) {
-		if (f->hash == hash && flow_match(f, p, sp, dp, &d))
+		if (f->hash == hash && flow_match(t, f, p, sp, dp, &d))
 			break;
 		last = f;
 	}

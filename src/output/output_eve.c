@@ -30,6 +30,10 @@ proto_name(uint8_t proto, char *buf, size_t size)
 		return "TCP";
 	case 17:
 		return "UDP";
+	case 4:
+		return "IPv4"; /* IPv4 encapsulation (IP in IP) */
+	case 41:
+		return "IPv6"; /* IPv6 encapsulation (6in4, 6in6) */
 	case 47:
 		return "GRE";
 	case 50:
@@ -82,6 +86,93 @@ eve_vlan(struct jw *w, const uint16_t *vlan, uint8_t n)
 	jw_arr_end(w);
 }
 
+/*
+ * The encapsulation of a tunnelled flow or packet, after Suricata's "tunnel" object: the
+ * outermost layer's addresses, ports (a tunnel in UDP) and protocol, the depth, and every layer
+ * in "layers" (outermost first, with its VNI, GRE key, ...). The innermost VXLAN and GRE layers
+ * also give top-level "vxlan": {"vni"} and "gre": {"key"}. Layers are given as the flow's or
+ * packet's direction sees them; swap reverses each one (a flow written server to client).
+ */
+static void
+eve_tunnel_layer(struct jw *w, const struct flow_tunnel_layer *l, bool swap, bool outer)
+{
+	const char *id_name = decode_encap_id_name(l->kind);
+	char a[64], pn[8];
+
+	if (!outer)
+		jw_str(w, "type", decode_encap_kind_name(l->kind));
+	jw_str(w, "src_ip", sw_addr_str(swap ? &l->dst : &l->src, l->family, a, sizeof(a)));
+	if (l->proto == 17)
+		jw_u64(w, "src_port", swap ? l->dport : l->sport);
+	jw_str(w, "dest_ip", sw_addr_str(swap ? &l->src : &l->dst, l->family, a, sizeof(a)));
+	if (l->proto == 17)
+		jw_u64(w, "dest_port", swap ? l->sport : l->dport);
+	jw_str(w, "proto", proto_name(l->proto, pn, sizeof(pn)));
+	if (!outer && id_name != NULL)
+		jw_u64(w, id_name, l->id);
+}
+
+static void
+eve_tunnel(struct jw *w, const struct flow_tunnel_layer *layers, uint8_t depth, bool swap)
+{
+	int vxlan = -1, gre = -1;
+	uint8_t i;
+
+	if (depth == 0)
+		return;
+	jw_obj_begin(w, "tunnel");
+	eve_tunnel_layer(w, &layers[0], swap, true);
+	jw_u64(w, "depth", depth);
+	jw_arr_begin(w, "layers");
+	for (i = 0; i < depth; i++) {
+		jw_obj_begin(w, NULL);
+		eve_tunnel_layer(w, &layers[i], swap, false);
+		jw_obj_end(w);
+		if (layers[i].kind == SW_ENCAP_VXLAN)
+			vxlan = i;
+		if (layers[i].kind == SW_ENCAP_GRE)
+			gre = i;
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+	if (vxlan >= 0) {
+		jw_obj_begin(w, "vxlan");
+		jw_u64(w, "vni", layers[vxlan].id);
+		jw_obj_end(w);
+	}
+	if (gre >= 0) {
+		jw_obj_begin(w, "gre");
+		jw_u64(w, "key", layers[gre].id);
+		jw_obj_end(w);
+	}
+}
+
+/* A packet's encapsulation stack in the form a flow keeps it (ports read from the packet). */
+static void
+eve_packet_tunnel(struct jw *w, const struct sw_packet *p)
+{
+	struct flow_tunnel_layer layers[SW_ENCAP_MAX];
+	uint8_t i;
+
+	for (i = 0; i < p->encap_count; i++) {
+		const struct sw_encap *e = &p->encap[i];
+		struct flow_tunnel_layer *l = &layers[i];
+
+		memset(l, 0, sizeof(*l));
+		l->kind = e->kind;
+		l->family = e->family;
+		l->proto = e->proto;
+		l->id = e->id;
+		l->src = e->src;
+		l->dst = e->dst;
+		if (e->proto == 17 && e->next_off + 4 <= p->caplen) {
+			l->sport = (uint16_t)(p->data[e->next_off] << 8 | p->data[e->next_off + 1]);
+			l->dport = (uint16_t)(p->data[e->next_off + 2] << 8 | p->data[e->next_off + 3]);
+		}
+	}
+	eve_tunnel(w, layers, p->encap_count, false);
+}
+
 static int
 has_ports(uint8_t proto)
 {
@@ -109,6 +200,8 @@ eve_flow_tuple_dir(struct jw *w, const struct eve_ctx *ctx, const struct sw_flow
 	char a[64], cid[64], pn[8];
 
 	eve_vlan(w, f->vlan, f->vlan_count);
+	if (f->tun != NULL)
+		eve_tunnel(w, f->tun->layer, f->tun->depth, dir == FLOW_TO_CLIENT);
 	jw_str(w, "src_ip", sw_addr_str(src, f->family, a, sizeof(a)));
 	if (has_ports(f->proto))
 		jw_u64(w, "src_port", sp);
@@ -141,6 +234,7 @@ eve_packet_tuple(struct jw *w, const struct eve_ctx *ctx, const struct sw_packet
 	int ports = (p->flags & SW_PKT_L4) && has_ports(p->proto);
 
 	eve_vlan(w, p->vlan, p->vlan_count);
+	eve_packet_tunnel(w, p);
 	if (!(p->flags & SW_PKT_IP))
 		return;
 	jw_str(w, "src_ip", sw_addr_str(&p->src, p->family, a, sizeof(a)));

@@ -144,6 +144,9 @@ fuzz_check_packet(const struct sw_packet *p, const struct decode_stats *st, int 
 }
 
 /* The flow hash is symmetric: the reply direction of a TCP/UDP packet hashes the same. */
+/* flow_packet_hash's view of the configuration: seed 0, VLANs tracked */
+static const struct flow_conf fuzz_hash_conf = {.vlan_tracking = true};
+
 static void
 fuzz_check_hash(const struct sw_packet *p, uint64_t hash)
 {
@@ -156,7 +159,7 @@ fuzz_check_hash(const struct sw_packet *p, uint64_t hash)
 	rev.dst = p->src;
 	rev.sport = p->dport;
 	rev.dport = p->sport;
-	FUZZ_ASSERT(flow_packet_hash(&rev, 0) == hash);
+	FUZZ_ASSERT(flow_packet_hash(&rev, &fuzz_hash_conf) == hash);
 }
 
 static void
@@ -168,7 +171,7 @@ fuzz_flow(struct sw_packet *p)
 	struct sw_flow *f;
 	uint64_t h;
 
-	h = flow_packet_hash(p, 0);
+	h = flow_packet_hash(p, &fuzz_hash_conf);
 	fuzz_check_hash(p, h);
 	p->hash = (uint32_t)h; /* as sw_run.c stores it */
 	f = flow_table_update(t, p, &dir);

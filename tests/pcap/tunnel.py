@@ -68,7 +68,7 @@ def normalized(events, drop_time):
         if e["event_type"] not in APP_EVENTS:
             continue
         e = {k: v for k, v in e.items()
-             if k not in ("flow_id", "event_id", "pcap_filename") and
+             if k not in ("flow_id", "event_id", "pcap_filename", "tunnel", "vxlan", "gre") and
              not (drop_time and k == "timestamp")}
         out[json.dumps(e, sort_keys=True)] += 1
     return out

@@ -11,6 +11,8 @@
 
 #define SEC SW_USEC_PER_SEC
 #define SEED 0x5370616e77617463ULL /* flow_conf_load's fixed offline seed */
+/* what flow_packet_hash reads of a loaded configuration: the seed and VLAN tracking */
+static const struct flow_conf hconf = {.hash_seed = SEED, .vlan_tracking = true};
 
 struct ended {
 	int n;
@@ -67,6 +69,7 @@ conf(void)
 		c.timeout[k][FLOW_STATE_CLOSED] = 60;
 	}
 	c.timeout[FLOW_CLASS_TCP][FLOW_STATE_CLOSED] = 10;
+	c.vlan_tracking = true;
 	return c;
 }
 
@@ -245,17 +248,17 @@ test_keys(void)
 	flow_table_new(&c, on_end, &e, &t);
 	p = pkt("10.0.0.1", 1111, "10.0.0.2", 2222, 17, 0, SEC);
 	q = pkt("10.0.0.2", 2222, "10.0.0.1", 1111, 17, 0, SEC);
-	UNIT_CHECK(flow_packet_hash(&p, SEED) == flow_packet_hash(&q, SEED),
+	UNIT_CHECK(flow_packet_hash(&p, &hconf) == flow_packet_hash(&q, &hconf),
 	           "the flow hash is symmetric");
 	f1 = flow_table_update(t, &p, &d);
 	p.vlan[0] = 100;
 	p.vlan_count = 1;
-	UNIT_CHECK(flow_packet_hash(&p, SEED) != flow_packet_hash(&q, SEED),
+	UNIT_CHECK(flow_packet_hash(&p, &hconf) != flow_packet_hash(&q, &hconf),
 	           "the VLAN is part of the hash");
 	f2 = flow_table_update(t, &p, &d);
 	UNIT_CHECK(f1 != f2, "the same 5-tuple on another VLAN is another flow");
 	p.tunnel = 0x1234;
-	UNIT_CHECK(flow_packet_hash(&p, SEED) != flow_packet_hash(&q, SEED),
+	UNIT_CHECK(flow_packet_hash(&p, &hconf) != flow_packet_hash(&q, &hconf),
 	           "the tunnel key is part of the hash");
 	q = p;
 	q.tunnel = 0x5678;
@@ -287,6 +290,95 @@ test_keys(void)
 
 /* Regression: sw_packet.hash was 32 bits wide while buckets come from the upper bits, so every
  * flow landed in bucket 0 and lookups were a walk of one list of all flows. */
+/* decode.vlan.use-for-tracking off: one conversation seen on two VLANs is one flow. */
+static void
+test_vlan_untracked(void)
+{
+	struct flow_conf c = conf();
+	struct flow_table *t;
+	struct ended e = {0};
+	struct sw_packet p, q;
+	enum flow_dir d;
+
+	c.vlan_tracking = false;
+	flow_table_new(&c, on_end, &e, &t);
+	p = pkt("10.0.0.1", 1111, "10.0.0.2", 2222, 17, 0, SEC);
+	q = pkt("10.0.0.2", 2222, "10.0.0.1", 1111, 17, 0, SEC);
+	p.vlan[0] = 100;
+	p.vlan_count = 1;
+	q.vlan[0] = 200;
+	q.vlan_count = 1;
+	UNIT_CHECK(flow_packet_hash(&p, &c) == flow_packet_hash(&q, &c),
+	           "VLANs untracked: not part of the hash");
+	UNIT_CHECK(flow_table_update(t, &p, &d) == flow_table_update(t, &q, &d) &&
+	               d == FLOW_TO_CLIENT,
+	           "VLANs untracked: the two directions on VLANs 100 and 200 are one flow");
+	UNIT_CHECK(e.last.vlan_count == 0 && flow_table_stats(t)->created == 1,
+	           "one flow created");
+	flow_table_flush(t, SEC, FLOW_END_SHUTDOWN);
+	UNIT_CHECK(e.n == 1 && e.last.vlan_count == 1 && e.last.vlan[0] == 100,
+	           "the flow keeps its first packet's VLAN for output");
+	flow_table_free(t);
+}
+
+/* A tunnelled flow keeps its first packet's layers, client to server, charged to the cap. */
+static void
+test_tunnel_layers(void)
+{
+	struct flow_conf c = conf();
+	struct flow_table *t;
+	struct ended e = {0};
+	struct sw_packet p;
+	struct sw_flow *f;
+	enum flow_dir d;
+	uint8_t bytes[64] = {0};
+	uint64_t before;
+
+	flow_table_new(&c, on_end, &e, &t);
+	before = flow_table_stats(t)->mem.memuse;
+	/* a SYN+ACK first: the server's packet, so the layers are swapped to client order */
+	p = pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, SW_TH_SYN | SW_TH_ACK, SEC);
+	p.data = bytes;
+	p.caplen = sizeof(bytes);
+	p.tunnel = 77;
+	p.encap_count = 2;
+	p.encap[0].kind = SW_ENCAP_VXLAN;
+	p.encap[0].family = 4;
+	p.encap[0].proto = 17;
+	p.encap[0].id = 1001;
+	inet_pton(AF_INET, "192.0.2.2", p.encap[0].src.b);
+	inet_pton(AF_INET, "192.0.2.1", p.encap[0].dst.b);
+	p.encap[0].next_off = 34; /* the outer UDP header: ports 4790 -> 4789 */
+	bytes[34] = 0x12;
+	bytes[35] = 0xb6;
+	bytes[36] = 0x12;
+	bytes[37] = 0xb5;
+	p.encap[1].kind = SW_ENCAP_IPIP;
+	p.encap[1].family = 6;
+	p.encap[1].proto = 4;
+	inet_pton(AF_INET6, "2001:db8::b", p.encap[1].src.b);
+	inet_pton(AF_INET6, "2001:db8::a", p.encap[1].dst.b);
+	f = flow_table_update(t, &p, &d);
+	UNIT_CHECK(f != NULL && f->tun != NULL && f->tun->depth == 2, "two layers kept");
+	if (f == NULL || f->tun == NULL)
+		goto out;
+	UNIT_CHECK(f->tun->layer[0].kind == SW_ENCAP_VXLAN && f->tun->layer[0].id == 1001 &&
+	               f->tun->layer[0].src.b[3] == 1 && f->tun->layer[0].dst.b[3] == 2 &&
+	               f->tun->layer[0].sport == 4789 && f->tun->layer[0].dport == 4790,
+	           "the outer layer oriented client to server, with its UDP ports and VNI");
+	UNIT_CHECK(f->tun->layer[1].kind == SW_ENCAP_IPIP && f->tun->layer[1].family == 6 &&
+	               f->tun->layer[1].src.b[15] == 0xa && f->tun->layer[1].sport == 0,
+	           "the inner layer oriented too, no ports for IP in IP");
+	UNIT_CHECK(flow_table_stats(t)->mem.memuse >=
+	               before + sizeof(struct sw_flow) + sizeof(struct flow_tunnel) +
+	                   2 * sizeof(struct flow_tunnel_layer),
+	           "the layers are charged to flow.memcap");
+	flow_table_flush(t, SEC, FLOW_END_SHUTDOWN);
+	UNIT_CHECK(flow_table_stats(t)->mem.memuse == before, "and given back when it ends");
+out:
+	flow_table_free(t);
+}
+
 static void
 test_hash_spread(void)
 {
@@ -296,8 +388,8 @@ test_hash_spread(void)
 
 	for (i = 0; i < 1000; i++) {
 		p = pkt("10.0.0.1", (uint16_t)(1024 + i), "10.0.0.2", 80, 6, SW_TH_SYN, SEC);
-		p.hash = flow_packet_hash(&p, SEED);
-		truncated += p.hash != flow_packet_hash(&p, SEED);
+		p.hash = flow_packet_hash(&p, &hconf);
+		truncated += p.hash != flow_packet_hash(&p, &hconf);
 		if (!used[(p.hash >> 32) % 1024]++)
 			distinct++;
 	}
@@ -323,7 +415,7 @@ test_chain_cap(void)
 	flow_table_new(&c, on_end, &e, &t);
 	for (port = 1; port < 65536 && n < want; port++) {
 		p = pkt("10.0.0.1", (uint16_t)port, "10.0.0.2", 80, 17, 0, SEC);
-		p.hash = flow_packet_hash(&p, SEED);
+		p.hash = flow_packet_hash(&p, &hconf);
 		if (n == 0)
 			target = (p.hash >> 32) % c.hash_size;
 		if ((p.hash >> 32) % c.hash_size != target)
@@ -361,7 +453,7 @@ test_seeds(void)
 	flow_conf_seed_random(&a);
 	flow_conf_seed_random(&b);
 	UNIT_CHECK(a.hash_seed != b.hash_seed, "live seeds are random");
-	UNIT_CHECK(flow_packet_hash(&p, a.hash_seed) != flow_packet_hash(&p, b.hash_seed),
+	UNIT_CHECK(flow_packet_hash(&p, &a) != flow_packet_hash(&p, &b),
 	           "the seed changes the hash (bucket and worker)");
 	conf_doc_free(doc);
 }
@@ -378,5 +470,7 @@ main(void)
 	test_reuse_and_rst();
 	test_memcap();
 	test_keys();
+	test_vlan_untracked();
+	test_tunnel_layers();
 	return unit_done();
 }
