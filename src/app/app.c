@@ -302,6 +302,22 @@ app_proto_name(int id)
 	return "unknown";
 }
 
+int
+app_proto_find_rule_name(const char *word, uint8_t *ipproto)
+{
+	for (size_t i = 0; parsers[i] != NULL; i++) {
+		const struct app_parser_ops *ops = parsers[i];
+
+		for (size_t k = 0; ops->rule_names != NULL && ops->rule_names[k] != NULL; k++) {
+			if (strcmp(ops->rule_names[k], word) != 0)
+				continue;
+			*ipproto = ops->datagram == NULL ? 6 : ops->stream == NULL ? 17 : 0;
+			return ops->id;
+		}
+	}
+	return APP_NONE;
+}
+
 bool
 app_proto_has_datagrams(int id)
 {

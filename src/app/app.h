@@ -192,6 +192,9 @@ struct app_ctx {
 struct app_parser_ops {
 	const char *name; /* "dns", "tls" */
 	int id;           /* enum app_proto_id */
+	/* the words that name it in a rule header (Suricata's: "http", "http1"), NULL-terminated;
+	 * such a rule applies to TCP, UDP or both as the parser reads streams, datagrams or both */
+	const char *const *rule_names;
 	/* Whether the first bytes of a direction look like the protocol (to parse it on any
 	 * port when nDPI has not named it). len may be short. */
 	bool (*probe)(const uint8_t *data, size_t len, enum flow_dir dir);
@@ -226,6 +229,10 @@ struct app_stats {
 };
 
 const char *app_proto_name(int id);
+
+/* The parser a rule header's protocol word names (lower case): its enum app_proto_id, with in
+ * *ipproto the transport its rules apply to (6, 17, or 0 for both); APP_NONE when none. */
+int app_proto_find_rule_name(const char *word, uint8_t *ipproto);
 /* Whether the parser of protocol id reads datagrams (UDP) as well as streams. */
 bool app_proto_has_datagrams(int id);
 

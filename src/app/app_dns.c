@@ -620,6 +620,7 @@ dns_flow_end(struct app_ctx *ctx, void *state)
 const struct app_parser_ops app_parser_dns = {
     .name = "dns",
     .id = APP_DNS,
+    .rule_names = APP_NAMES("dns"),
     .probe = dns_probe,
     .state_new = dns_state_new,
     .state_free = dns_state_free,

@@ -1492,6 +1492,7 @@ http_current(void *state, enum flow_dir dir, struct app_msg *out)
 const struct app_parser_ops app_parser_http = {
     .name = "http",
     .id = APP_HTTP,
+    .rule_names = APP_NAMES("http", "http1"),
     .probe = http_probe,
     .state_new = http_state_new,
     .state_free = http_state_free,

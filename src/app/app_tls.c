@@ -832,6 +832,7 @@ tls_flow_end(struct app_ctx *ctx, void *state)
 const struct app_parser_ops app_parser_tls = {
     .name = "tls",
     .id = APP_TLS,
+    .rule_names = APP_NAMES("tls", "ssl"),
     .probe = tls_probe,
     .state_new = tls_state_new,
     .state_free = tls_state_free,

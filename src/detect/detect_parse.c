@@ -2271,15 +2271,8 @@ rp_header(struct rp *p, char *h)
 	} else if (strcmp(w[1], "icmp") == 0) {
 		r->proto = 1;
 		r->icmp_any = true;
-	} else if (strcmp(w[1], "http") == 0 || strcmp(w[1], "http1") == 0) {
-		r->proto = 6;
-		r->app_proto = APP_HTTP;
-	} else if (strcmp(w[1], "tls") == 0 || strcmp(w[1], "ssl") == 0) {
-		r->proto = 6;
-		r->app_proto = APP_TLS;
-	} else if (strcmp(w[1], "dns") == 0) {
-		r->proto = 0;
-		r->app_proto = APP_DNS;
+	} else if ((r->app_proto = app_proto_find_rule_name(w[1], &r->proto)) != APP_NONE) {
+		/* a protocol one of our parsers reads (its descriptor names the words) */
 	} else if (strcmp(w[1], "icmpv4") == 0) {
 		r->proto = 1;
 	} else if (strcmp(w[1], "icmpv6") == 0) {

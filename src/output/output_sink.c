@@ -60,8 +60,8 @@ static const struct conf_key output_keys[] = {
 	 sink_kinds},
 	{"outputs.eve.filename", CONF_STR, offsetof(struct output_conf, filename), "eve.json", 0, 0,
 	 NULL},
-	{"outputs.eve.types", CONF_STRLIST, offsetof(struct output_conf, types),
-	 "[alert, anomaly, flow, stats, dns, tls, http, fileinfo]", 0, 0, NULL},
+	/* no default: every event type (output_conf_load) */
+	{"outputs.eve.types", CONF_STRLIST, offsetof(struct output_conf, types), NULL, 0, 0, NULL},
 	{"outputs.stats.interval", CONF_SECS, offsetof(struct output_conf, stats_interval), "60", 0,
 	 86400, NULL},
 	{"outputs.flush-interval", CONF_SECS, offsetof(struct output_conf, flush_interval), "1", 1,
@@ -69,14 +69,6 @@ static const struct conf_key output_keys[] = {
 	{"outputs.kafka.enabled", CONF_BOOL, K(enabled), "no", 0, 0, NULL},
 	{"outputs.kafka.brokers", CONF_STR, K(brokers), NULL, 0, 0, NULL},
 	{"outputs.kafka.topics.default", CONF_STR, K(default_topic), "spanwatch.events", 0, 0, NULL},
-	{"outputs.kafka.topics.alert", CONF_STR, K(topic[EVE_ALERT]), "spanwatch.alerts", 0, 0, NULL},
-	{"outputs.kafka.topics.flow", CONF_STR, K(topic[EVE_FLOW]), NULL, 0, 0, NULL},
-	{"outputs.kafka.topics.anomaly", CONF_STR, K(topic[EVE_ANOMALY]), NULL, 0, 0, NULL},
-	{"outputs.kafka.topics.stats", CONF_STR, K(topic[EVE_STATS]), NULL, 0, 0, NULL},
-	{"outputs.kafka.topics.dns", CONF_STR, K(topic[EVE_DNS]), NULL, 0, 0, NULL},
-	{"outputs.kafka.topics.tls", CONF_STR, K(topic[EVE_TLS]), NULL, 0, 0, NULL},
-	{"outputs.kafka.topics.http", CONF_STR, K(topic[EVE_HTTP]), NULL, 0, 0, NULL},
-	{"outputs.kafka.topics.fileinfo", CONF_STR, K(topic[EVE_FILEINFO]), NULL, 0, 0, NULL},
 	{"outputs.kafka.delivery-timeout-ms", CONF_U32, K(delivery_timeout_ms), "30000", 100,
 	 86400000, NULL},
 	{"outputs.kafka.queue-size", CONF_U32, K(queue_size), "100000", 10, 10000000, NULL},
@@ -111,13 +103,37 @@ add_prop(void *arg, const char *key, const char *value)
 	return nk[k->nprops - 1] == NULL ? SW_E_NOMEM : 0;
 }
 
+/* outputs.kafka.topics.<type> for every event type (the app message kinds' names come from
+ * their descriptors); alerts default to a topic of their own. */
+static int
+kafka_type_topics(struct conf_doc *doc, struct output_kafka_conf *k)
+{
+	char key[64];
+	int t, r;
+
+	for (t = 0; t < EVE_TYPE_MAX; t++) {
+		const struct conf_key keys[] = {
+		    {key, CONF_STR, offsetof(struct output_kafka_conf, topic) + t * sizeof(char *),
+		     t == EVE_ALERT ? "spanwatch.alerts" : NULL, 0, 0, NULL},
+		    {NULL, 0, 0, NULL, 0, 0, NULL},
+		};
+
+		snprintf(key, sizeof(key), "outputs.kafka.topics.%s", eve_type_name(t));
+		if ((r = conf_apply(doc, keys, k)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 /* Every event type without a topic of its own goes to topics.default; one set empty stays off. */
 static int
 kafka_default_topics(struct conf_doc *doc, struct output_kafka_conf *k)
 {
 	char key[64], where[256];
-	int t;
+	int t, r;
 
+	if ((r = kafka_type_topics(doc, k)) != 0)
+		return r;
 	if (k->default_topic == NULL || k->default_topic[0] == '\0')
 		return 0;
 	for (t = 0; t < EVE_TYPE_MAX; t++) {
@@ -136,6 +152,7 @@ kafka_default_topics(struct conf_doc *doc, struct output_kafka_conf *k)
 int
 output_conf_load(struct conf_doc *doc, struct output_conf *conf)
 {
+	char twhere[256];
 	size_t i;
 	int t, r;
 
@@ -155,6 +172,10 @@ output_conf_load(struct conf_doc *doc, struct output_conf *conf)
 			conf->sensor_name = strdup(host);
 		}
 	}
+	if (conf->types.n == 0 &&
+	    conf_doc_where(doc, "outputs.eve.types", twhere, sizeof(twhere)) == NULL)
+		for (t = 0; t < EVE_TYPE_MAX; t++)
+			conf->enabled[t] = true; /* not set: every type */
 	for (i = 0; i < conf->types.n; i++) {
 		for (t = 0; t < EVE_TYPE_MAX; t++) {
 			if (strcasecmp(conf->types.v[i], eve_type_name(t)) == 0) {
@@ -163,13 +184,17 @@ output_conf_load(struct conf_doc *doc, struct output_conf *conf)
 			}
 		}
 		if (t == EVE_TYPE_MAX) {
-			char where[256];
+			char where[256], known[256];
+			size_t len = 0;
 
-			sw_err("%s: key 'outputs.eve.types': unknown event type '%s' (known: alert, "
-			       "anomaly, flow, stats, dns, tls, http, fileinfo)",
+			known[0] = '\0';
+			for (t = 0; t < EVE_TYPE_MAX && len < sizeof(known); t++)
+				len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s",
+							t > 0 ? ", " : "", eve_type_name(t));
+			sw_err("%s: key 'outputs.eve.types': unknown event type '%s' (known: %s)",
 			       conf_doc_where(doc, "outputs.eve.types", where, sizeof(where))
 				       ?: "default",
-			       conf->types.v[i]);
+			       conf->types.v[i], known);
 			r = SW_E_CONFIG;
 		}
 	}
@@ -189,6 +214,10 @@ output_conf_free(struct output_conf *conf)
 	free(conf->kafka.prop_values);
 	conf->kafka.prop_keys = conf->kafka.prop_values = NULL;
 	conf->kafka.nprops = 0;
+	for (i = 0; i < EVE_TYPE_MAX; i++) {
+		free(conf->kafka.topic[i]);
+		conf->kafka.topic[i] = NULL;
+	}
 	conf_struct_free(output_keys, conf);
 }
 

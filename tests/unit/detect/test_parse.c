@@ -291,7 +291,12 @@ test_header(void)
 	UNIT_CHECK(r != NULL && r->app_proto == APP_HTTP, "http1 header");
 	det_rule_free(r);
 	r = parse("alert dns any any -> any any (sid:6;)");
-	UNIT_CHECK(r != NULL && r->app_proto == APP_DNS, "dns header");
+	UNIT_CHECK(r != NULL && r->app_proto == APP_DNS && r->proto == 0,
+	           "dns header: TCP and UDP (the parser reads both)");
+	det_rule_free(r);
+	r = parse("alert SSL any any -> any any (sid:6;)");
+	UNIT_CHECK(r != NULL && r->app_proto == APP_TLS && r->proto == 6,
+	           "ssl header, any case: tls over TCP");
 	det_rule_free(r);
 	r = parse("alert tls any any -> any any (sid:7;)");
 	UNIT_CHECK(r != NULL && r->app_proto == APP_TLS && r->proto == 6, "tls header");
