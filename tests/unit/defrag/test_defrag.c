@@ -183,6 +183,45 @@ pattern(int policy, char *out)
 	return out;
 }
 
+/* A flood of unfinished datagrams (every IPv4 id, two protocols: 131,070 datagrams over 4,096
+ * buckets, 32 a bucket on average) with room for all of them: each bucket keeps at most
+ * DEFRAG_CHAIN_MAX (16), its oldest dropped and counted, so no lookup scans a long chain. */
+static void
+test_chain_cap(void)
+{
+	struct defrag *d = new_defrag(DEFRAG_POLICY_BSD, 1ULL << 30, 64);
+	struct defrag_conf c;
+	struct defrag_stats *st;
+	struct sw_packet p, whole;
+	uint32_t n = 0, held = 0;
+	uint8_t proto;
+
+	defrag_free(d);
+	memset(&c, 0, sizeof(c));
+	c.enabled = true;
+	c.timeout = 600;
+	c.memcap = 1ULL << 30;
+	c.max_frags = 64;
+	c.max_trackers = 1u << 20; /* the chain cap, not the tracker cap, must act */
+	c.policy = DEFRAG_POLICY_BSD;
+	defrag_new(&c, on_event, NULL, &d);
+	for (proto = 17; proto <= 18; proto++)
+		for (uint32_t id = 0; id < 65535; id++, n++) {
+			frag4(&p, (uint16_t)id, proto, 0, true, 'a', 8, 1000 + n);
+			held += defrag_packet(d, &p, &whole) == SW_E_AGAIN;
+		}
+	st = defrag_get_stats(d);
+	UNIT_CHECK(held == n, "every first fragment is held");
+	UNIT_CHECK(sw_counter_get(&st->dropped) > 0 && sw_counter_get(&st->trackers) <= 16 * 4096,
+	           "full buckets dropped their oldest: at most 16 datagrams a bucket of 4096");
+	UNIT_CHECK(sw_counter_get(&st->trackers) + sw_counter_get(&st->dropped) == n,
+	           "every datagram is either held or counted as dropped");
+	/* the newest datagram of all is still there: its last fragment completes it */
+	frag4(&p, 65534, 18, 8, false, 'b', 8, 1000 + n);
+	UNIT_CHECK(defrag_packet(d, &p, &whole) == 0, "the newest datagram still completes");
+	defrag_free(d);
+}
+
 int
 main(void)
 {
@@ -193,6 +232,7 @@ main(void)
 
 	decode_ctx_init(&dctx, &dconf, &dstats, false);
 	test_tunnel();
+	test_chain_cap();
 	d = new_defrag(DEFRAG_POLICY_BSD, 1 << 20, 64);
 	frag4(&p, 1, 17, 1480, false, 'c', 100, 1000);
 	UNIT_CHECK((p.flags & SW_PKT_FRAG) && p.frag_offset == 1480 && !p.frag_more &&
