@@ -284,6 +284,11 @@ bool sw_memcap_take(struct sw_memcap *m, size_t n);
 /* Gives back n bytes charged before; NULL-safe. */
 void sw_memcap_give(struct sw_memcap *m, size_t n);
 
+/* Charges n bytes that were already allocated and cannot be refused (inside a library that does
+ * not handle a failed allocation); returns false, counted in refused, when that put the use over
+ * the cap: the caller then stops what makes that memory grow. m may be NULL. */
+bool sw_memcap_charge(struct sw_memcap *m, size_t n);
+
 /* ---- configuration ------------------------------------------------------------------------ */
 
 /*

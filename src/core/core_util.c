@@ -201,6 +201,19 @@ sw_memcap_take(struct sw_memcap *m, size_t n)
 	return true;
 }
 
+bool
+sw_memcap_charge(struct sw_memcap *m, size_t n)
+{
+	if (m == NULL)
+		return true;
+	sw_counter_add(&m->memuse, n);
+	if (m->memcap != 0 && sw_counter_get(&m->memuse) > m->memcap) {
+		sw_counter_add(&m->refused, 1);
+		return false;
+	}
+	return true;
+}
+
 void
 sw_memcap_give(struct sw_memcap *m, size_t n)
 {

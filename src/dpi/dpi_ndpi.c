@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,15 +23,54 @@ struct dpi_state {
 static const struct dpi_state refused_state;
 #define REFUSED ((void *)&refused_state)
 
-/* Charged while classifying: nDPI's flow (its fixed part: the strings nDPI allocates inside it
- * go through nDPI's own allocator and are not seen here) */
+/* Charged while classifying: nDPI's flow, its fixed part (what nDPI allocates inside it is
+ * charged by the allocator below) */
 #define NFLOW_SIZE ((size_t)SIZEOF_FLOW_STRUCT)
 
 struct dpi_worker {
 	struct dpi_conf conf;
 	struct ndpi_detection_module_struct *ndpi;
 	struct dpi_stats st;
+	bool over_cap; /* nDPI's own allocations put dpi.memcap over: end the flow's classification */
 };
+
+/*
+ * nDPI's allocator. nDPI allocates inside its calls (host names, certificate strings, its
+ * caches) through one process-wide hook. While a worker calls into nDPI, dpi_charging names
+ * that worker, and what nDPI allocates or frees is charged to or given back to its dpi.memcap,
+ * the size read from the allocator itself (no header: a pointer nDPI got elsewhere stays safe).
+ * nDPI does not survive a failed allocation, so an allocation over the cap is made, charged and
+ * counted as refused; the worker then ends that flow's classification, which gives it back.
+ * Outside worker calls (module set-up) nothing is charged; each module is freed with its worker
+ * named, so what its calls charged is given back.
+ */
+static _Thread_local struct dpi_worker *dpi_charging;
+
+static void *
+dpi_ndpi_malloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (p != NULL && dpi_charging != NULL &&
+	    !sw_memcap_charge(&dpi_charging->st.mem, malloc_usable_size(p)))
+		dpi_charging->over_cap = true;
+	return p;
+}
+
+static void
+dpi_ndpi_free(void *p)
+{
+	if (p != NULL && dpi_charging != NULL)
+		sw_memcap_give(&dpi_charging->st.mem, malloc_usable_size(p));
+	free(p);
+}
+
+static void
+dpi_hooks_install(void)
+{
+	set_ndpi_malloc(dpi_ndpi_malloc);
+	set_ndpi_free(dpi_ndpi_free);
+}
 
 static const struct conf_key dpi_keys[] = {
 	{"dpi.enabled", CONF_BOOL, offsetof(struct dpi_conf, enabled), "yes", 0, 0, NULL},
@@ -56,7 +97,10 @@ dpi_worker_new(const struct dpi_conf *conf, uint64_t memcap_share, struct dpi_wo
 	struct dpi_worker *w;
 	NDPI_PROTOCOL_BITMASK all;
 
+	static pthread_once_t hooks = PTHREAD_ONCE_INIT;
+
 	*out = NULL;
+	pthread_once(&hooks, dpi_hooks_install);
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return SW_E_NOMEM;
 	w->conf = *conf;
@@ -78,7 +122,9 @@ dpi_worker_free(struct dpi_worker *w)
 {
 	if (w == NULL)
 		return;
+	dpi_charging = w;
 	ndpi_exit_detection_module(w->ndpi);
+	dpi_charging = NULL;
 	free(w);
 }
 
@@ -148,7 +194,11 @@ static void
 state_release(struct dpi_worker *w, struct dpi_state *s)
 {
 	if (s->nflow != NULL) {
-		ndpi_flow_free(s->nflow);
+		/* the flow's strings go back to the cap, its fixed part was charged here */
+		dpi_charging = w;
+		ndpi_free_flow_data(s->nflow);
+		dpi_charging = NULL;
+		free(s->nflow);
 		s->nflow = NULL;
 		sw_memcap_give(&w->st.mem, NFLOW_SIZE);
 		atomic_store_explicit(&w->st.active, sw_counter_get(&w->st.active) - 1,
@@ -171,12 +221,11 @@ dpi_packet(struct dpi_worker *w, struct sw_flow *f, enum flow_dir dir,
 			return;
 		}
 		if ((s = calloc(1, sizeof(*s))) == NULL ||
-		    (s->nflow = ndpi_flow_malloc(NFLOW_SIZE)) == NULL) {
+		    (s->nflow = calloc(1, NFLOW_SIZE)) == NULL) {
 			free(s);
 			sw_memcap_give(&w->st.mem, sizeof(*s) + NFLOW_SIZE);
 			return;
 		}
-		memset(s->nflow, 0, NFLOW_SIZE);
 		snprintf(s->info.app_proto, sizeof(s->info.app_proto), "unknown");
 		f->dpi = s;
 		sw_counter_add(&w->st.flows, 1);
@@ -188,8 +237,10 @@ dpi_packet(struct dpi_worker *w, struct sw_flow *f, enum flow_dir dir,
 	len = p->caplen - p->l3_off;
 	if (len > 0xffff)
 		len = 0xffff;
+	dpi_charging = w;
 	proto = ndpi_detection_process_packet(w->ndpi, s->nflow, p->data + p->l3_off,
 					      (unsigned short)len, p->ts / 1000);
+	dpi_charging = NULL;
 	s->fed++;
 	sw_counter_add(&w->st.packets, 1);
 	if (proto.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
@@ -208,8 +259,10 @@ dpi_packet(struct dpi_worker *w, struct sw_flow *f, enum flow_dir dir,
 		}
 		return;
 	}
-	if (s->fed >= budget)
+	if (s->fed >= budget || w->over_cap) {
+		w->over_cap = false;
 		dpi_flow_finish(w, f);
+	}
 }
 
 void
@@ -223,8 +276,10 @@ dpi_flow_finish(struct dpi_worker *w, struct sw_flow *f)
 		return;
 	if (s->nflow != NULL) {
 		if (s->info.master == NDPI_PROTOCOL_UNKNOWN && s->info.app == NDPI_PROTOCOL_UNKNOWN) {
+			dpi_charging = w;
 			proto = ndpi_detection_giveup(w->ndpi, s->nflow, w->conf.guess ? 1 : 0,
 						      &guessed);
+			dpi_charging = NULL;
 			fill_info(w, s, proto);
 			s->info.guessed = guessed != 0;
 			if (proto.app_protocol == NDPI_PROTOCOL_UNKNOWN &&
