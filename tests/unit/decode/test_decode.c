@@ -1995,7 +1995,8 @@ gtpu_wrap(uint8_t *b, uint8_t flags, uint8_t type, int ext, const uint8_t *inner
 		}
 	}
 	put16(tmp + 2, (uint16_t)(hl - 8 + len));
-	memcpy(tmp + hl, inner, len);
+	if (len > 0)
+		memcpy(tmp + hl, inner, len);
 	return udp4_wrap(b, 2152, 2152, tmp, hl + len);
 }
 
@@ -2105,7 +2106,8 @@ ayiya_wrap(uint8_t *b, uint8_t idlen, uint8_t siglen, uint8_t op, uint8_t nh,
 	tmp[2] = (uint8_t)(2 << 4 | op);     /* authentication: shared secret */
 	tmp[3] = nh;
 	put32(tmp + 4, 1700000000);
-	memcpy(tmp + hl, inner, len);
+	if (len > 0)
+		memcpy(tmp + hl, inner, len);
 	return udp4_wrap(b, 5072, 5072, tmp, hl + len);
 }
 
@@ -2244,7 +2246,9 @@ pppoe_wrap(uint8_t *b, uint8_t vt, uint8_t code, uint16_t len, const uint8_t *pa
 	h[1] = code;
 	put16(h + 2, 0x1234); /* session id */
 	put16(h + 4, len);
-	return eth_build(b, 0x8864, b, prepend(b, h, 6, (memmove(b, payload, plen), plen)));
+	if (plen > 0)
+		memmove(b, payload, plen);
+	return eth_build(b, 0x8864, b, prepend(b, h, 6, plen));
 }
 
 static void
