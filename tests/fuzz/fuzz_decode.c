@@ -13,7 +13,8 @@
 /*
  * Input layout:
  *
- *   byte 0: selector   bits 0-3  link type, index into fuzz_linktypes (modulo its size)
+ *   byte 0: selector   bits 0-3  link type, index into fuzz_linktypes (modulo its size: the
+ *                                first 11 entries kept their index when 11-14 were added)
  *                      bit  4    snapped: wirelen > caplen
  *                      bits 5-7  how many bytes were cut by the snap length (x 97, + 1)
  *   bytes 1..: the captured packet (caplen = size - 1)
@@ -32,6 +33,10 @@ static const int fuzz_linktypes[] = {
     229, /* 8 raw IPv6 */
     14,  /* 9 raw IP (DLT_RAW on BSD) */
     147, /* 10 DLT_USER0: unsupported */
+    104, /* 11 Cisco HDLC */
+    9,   /* 12 PPP */
+    50,  /* 13 PPP in HDLC framing (or Cisco HDLC) */
+    239, /* 14 NFLOG */
 };
 #define FUZZ_NLINKTYPES (sizeof(fuzz_linktypes) / sizeof(fuzz_linktypes[0]))
 
@@ -90,7 +95,8 @@ fuzz_check_packet(const struct sw_packet *p, const struct decode_stats *st, int 
 	/* regression: an unsupported link type once came back as "not flow-able" */
 	FUZZ_ASSERT(!(r == SW_E_UNSUPP && p->anomaly == DECODE_EV_LINKTYPE_UNSUPPORTED));
 	FUZZ_ASSERT(p->vlan_count <= SW_VLAN_MAX);
-	/* the encapsulation stack: bounded, outer layers before the inner one, keyed iff used */
+	/* the encapsulation stack: bounded, outer layers before the inner one, keyed iff used
+	 * (every kind is used for tracking in the default configuration) */
 	FUZZ_ASSERT(p->encap_count <= SW_ENCAP_MAX);
 	FUZZ_ASSERT((p->encap_count == 0) == (p->tunnel == 0));
 	for (i = 0; i < p->encap_count; i++) {
@@ -100,6 +106,11 @@ fuzz_check_packet(const struct sw_packet *p, const struct decode_stats *st, int 
 		FUZZ_ASSERT((uint64_t)p->encap[i].off + (p->encap[i].family == 4 ? 20 : 40) <= cap);
 		if (i > 0)
 			FUZZ_ASSERT(p->encap[i].off > p->encap[i - 1].off);
+		/* what the outer header carried (the lead prints UDP ports from there) */
+		FUZZ_ASSERT(p->encap[i].next_off > p->encap[i].off &&
+		            p->encap[i].next_off <= cap);
+		if (p->encap[i].proto == 17)
+			FUZZ_ASSERT((uint64_t)p->encap[i].next_off + 8 <= cap);
 		if (p->flags & SW_PKT_IP)
 			FUZZ_ASSERT(p->l3_off > p->encap[i].off);
 	}
@@ -191,12 +202,27 @@ fuzz_flow(struct sw_packet *p)
 		flow_table_expire(t, fuzz_now);
 }
 
+/* The default configuration (every UDP tunnel on its port, decode.max-layers 8). */
+static const struct decode_conf *
+fuzz_decode_conf(void)
+{
+	static struct decode_conf conf;
+	static int loaded;
+	struct conf_doc *doc;
+
+	if (loaded)
+		return &conf;
+	if ((doc = conf_doc_new()) == NULL || decode_conf_load(doc, &conf) != 0)
+		abort();
+	conf_doc_free(doc);
+	loaded = 1;
+	return &conf;
+}
+
 int
 fuzz_decode_one(const uint8_t *data, size_t size)
 {
-	/* VXLAN on its default port, as decode_conf_load sets it */
-	struct decode_conf conf_none = {
-	    .checksum_mode = DECODE_CSUM_NONE, .udp_port = {4789}, .udp_nports = 1};
+	struct decode_conf conf_none = *fuzz_decode_conf();
 	struct decode_conf conf_all = conf_none;
 	struct decode_ctx dc_none, dc_all;
 	struct decode_stats st;
@@ -217,6 +243,7 @@ fuzz_decode_one(const uint8_t *data, size_t size)
 		return 0;
 	if (len > 0)
 		memcpy(buf, data + 1, len);
+	conf_none.checksum_mode = DECODE_CSUM_NONE;
 	conf_all.checksum_mode = DECODE_CSUM_ALL;
 	decode_ctx_init(&dc_none, &conf_none, &st, false);
 	decode_ctx_init(&dc_all, &conf_all, &st, false);

@@ -1,6 +1,7 @@
 /* tests/unit/defrag/test_defrag.c: IP fragment reassembly: IPv4 out of order with the rebuilt
  * header checked, IPv6, each overlap policy on the stream tests' pattern (in 8-byte units),
- * too-large datagrams, tiny first fragments, the fragment limit, the timeout and the memcap. */
+ * too-large datagrams, tiny first fragments, the fragment limit, the timeout and the memcap;
+ * inner fragments in IP in IP and GTP-U tunnels, an outer GRE packet fragmented. */
 #include "config.h"
 
 #include <string.h>
@@ -146,6 +147,126 @@ test_tunnel(void)
 	defrag_free(d);
 }
 
+/* Decodes the Ethernet frame b (n bytes) into *p. */
+static void
+decode_frame(struct sw_packet *p, const uint8_t *b, size_t n)
+{
+	memset(p, 0, sizeof(*p));
+	p->data = b;
+	p->caplen = p->wirelen = (uint32_t)n;
+	p->linktype = 1;
+	p->ts = 1000;
+	decode_packet(&dctx, p);
+}
+
+/* An outer Ethernet + IPv4 198.51.100.1 -> .2 of protocol proto, fragment offset/MF frag,
+ * around len bytes at inner; returns the frame length. */
+static size_t
+outer4(uint8_t *out, uint8_t proto, uint16_t frag, const uint8_t *inner, size_t len)
+{
+	uint8_t *o = out + 14;
+
+	memmove(o + 20, inner, len);
+	memset(out, 0, 14);
+	out[12] = 0x08;
+	memset(o, 0, 20);
+	o[0] = 0x45;
+	o[2] = (uint8_t)((20 + len) >> 8);
+	o[3] = (uint8_t)(20 + len);
+	o[4] = 0x77;
+	o[6] = (uint8_t)(frag >> 8);
+	o[7] = (uint8_t)frag;
+	o[8] = 64;
+	o[9] = proto;
+	o[12] = 198, o[13] = 51, o[14] = 100, o[15] = 1;
+	o[16] = 198, o[17] = 51, o[18] = 100, o[19] = 2;
+	ip4_set_csum(o);
+	return 14 + 20 + len;
+}
+
+/* An inner fragment in GTP-U: the rebuilt datagram is longer than the GTP-U length field of
+ * the first fragment says; decode takes the rebuilt length (defrag fixes only IP and UDP). */
+static void
+test_tunnel_gtpu(void)
+{
+	struct defrag *d = new_defrag(DEFRAG_POLICY_BSD, 1 << 20, 64);
+	static uint8_t b1[2048], b2[2048];
+	struct sw_packet p, whole;
+	size_t i, n;
+	int r;
+
+	for (i = 0; i < 2; i++) {
+		uint8_t *b = i == 0 ? b1 : b2;
+		uint8_t *u;
+		size_t ilen;
+
+		frag4(&p, 33, 253, i == 0 ? 0 : 800, i == 0, (char)('a' + i), i == 0 ? 800 : 100,
+		      1000);
+		ilen = p.caplen - 14;
+		u = b + 14 + 20; /* UDP 2152 -> 2152, GTP-U G-PDU of TEID 5, the fragment */
+		memcpy(u + 16, frame + 14, ilen);
+		memset(u, 0, 16);
+		u[0] = u[2] = 0x08, u[1] = u[3] = 0x68;
+		u[4] = (uint8_t)((16 + ilen) >> 8);
+		u[5] = (uint8_t)(16 + ilen);
+		u[8] = 0x30, u[9] = 255;
+		u[10] = (uint8_t)(ilen >> 8);
+		u[11] = (uint8_t)ilen;
+		u[15] = 5;
+		n = outer4(b, 17, 0, u, 16 + ilen);
+		decode_frame(&p, b, n);
+		UNIT_CHECK((p.flags & SW_PKT_FRAG) && p.encap_count == 1 &&
+		               p.encap[0].kind == SW_ENCAP_GTPU && p.encap[0].id == 5,
+		           i == 0 ? "gtp-u: an inner first fragment, in its tunnel"
+		                  : "gtp-u: the inner last fragment");
+		r = defrag_packet(d, &p, &whole);
+	}
+	UNIT_CHECK(r == 0, "gtp-u: the inner datagram is whole");
+	whole.flags = SW_PKT_REBUILT;
+	r = decode_packet(&dctx, &whole);
+	UNIT_CHECK(r == 0 && whole.anomaly == 0 && whole.encap_count == 1 &&
+	               !(whole.flags & SW_PKT_FRAG) && whole.proto == 253 &&
+	               whole.payload_len == 900,
+	           "gtp-u: the rebuilt inner datagram decodes whole despite the stale GTP length");
+	defrag_free(d);
+}
+
+/* An outer fragment: the GRE packet is reassembled first, then decapsulated. */
+static void
+test_outer_gre(void)
+{
+	struct defrag *d = new_defrag(DEFRAG_POLICY_BSD, 1 << 20, 64);
+	static uint8_t gre[1024], b1[1024], b2[1024];
+	struct sw_packet p, whole;
+	size_t n, glen;
+	int r;
+
+	/* GRE (no options, IPv4) around frag4's datagram made whole: IPv4/UDP 1000 bytes */
+	frag4(&p, 44, 17, 0, false, 'g', 600, 1000);
+	memset(gre, 0, 4);
+	gre[2] = 0x08;
+	memcpy(gre + 4, frame + 14, p.caplen - 14);
+	gre[4 + 20 + 4] = (uint8_t)(600 >> 8); /* the inner UDP length */
+	gre[4 + 20 + 5] = (uint8_t)(600 & 0xff);
+	glen = 4 + p.caplen - 14;
+	n = outer4(b1, 47, 0x2000, gre, 296); /* MF, offset 0 */
+	decode_frame(&p, b1, n);
+	UNIT_CHECK((p.flags & SW_PKT_FRAG) && p.encap_count == 0 && p.proto == 47,
+	           "outer gre first fragment: a fragment, not decapsulated yet");
+	r = defrag_packet(d, &p, &whole);
+	n = outer4(b2, 47, 296 / 8, gre + 296, glen - 296);
+	decode_frame(&p, b2, n);
+	r = defrag_packet(d, &p, &whole);
+	UNIT_CHECK(r == 0, "outer gre: whole");
+	whole.flags = SW_PKT_REBUILT;
+	r = decode_packet(&dctx, &whole);
+	UNIT_CHECK(r == 0 && whole.encap_count == 1 && whole.encap[0].kind == SW_ENCAP_GRE &&
+	               whole.family == 4 && whole.proto == 17 && whole.payload_len == 600 - 8 &&
+	               whole.l3_off == 14 + 20 + 4,
+	           "outer gre rebuilt: then decapsulated, the inner UDP datagram whole");
+	defrag_free(d);
+}
+
 /* The overlap pattern of test_stream.c, in 8-byte units, protocol 253 (no transport header). */
 static const char *
 pattern(int policy, char *out)
@@ -230,9 +351,18 @@ main(void)
 	char buf[32];
 	int r;
 
+	{
+		struct conf_doc *doc = conf_doc_new(); /* the defaults: every UDP tunnel port */
+
+		if (doc == NULL || decode_conf_load(doc, &dconf) != 0)
+			return 1;
+		conf_doc_free(doc);
+	}
 	decode_ctx_init(&dctx, &dconf, &dstats, false);
 	test_tunnel();
 	test_chain_cap();
+	test_tunnel_gtpu();
+	test_outer_gre();
 	d = new_defrag(DEFRAG_POLICY_BSD, 1 << 20, 64);
 	frag4(&p, 1, 17, 1480, false, 'c', 100, 1000);
 	UNIT_CHECK((p.flags & SW_PKT_FRAG) && p.frag_offset == 1480 && !p.frag_more &&
