@@ -259,11 +259,12 @@ def ethernet_capture():
 
     def pw(n, cw_len=0):
         cw = struct.pack("!I", (cw_len & 0x3F) << 16 | 1)
-        return ct.ether(0, ct.ETH_MPLS_UC, ct.mpls((16, 17), cw + P(inner4(n)).frame))
+        # the pseudowire label of craft_tunnel.py (tshark is told it is one: Decode As)
+        return ct.ether(0, ct.ETH_MPLS_UC, ct.mpls((16, 2001), cw + P(inner4(n)).frame))
     cap.add(pw(cap.number()), "mpls", "valid", "pseudowire, control word, Ethernet")
     for k in range(0, 4 + 14 + 1):
         n = cap.number()
-        full = ct.mpls((16, 17), struct.pack("!I", 1) + P(inner4(n)).frame)
+        full = ct.mpls((16, 2001), struct.pack("!I", 1) + P(inner4(n)).frame)
         cap.add(ct.ether(0, ct.ETH_MPLS_UC, full[:8 + k]), "mpls", "anomaly",
                 "pseudowire control word + Ethernet cut at %d of 18 bytes" % k)
 
