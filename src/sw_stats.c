@@ -69,11 +69,30 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 	put(cs, "decoder.ipv6_frag", sw_counter_get(&d->ipv6_frag));
 	put(cs, "decoder.ipip", sw_counter_get(&d->ipip));
 	put(cs, "decoder.vxlan", sw_counter_get(&d->vxlan));
+	put(cs, "decoder.gre", sw_counter_get(&d->gre));
+	put(cs, "decoder.erspan", sw_counter_get(&d->erspan));
+	put(cs, "decoder.geneve", sw_counter_get(&d->geneve));
+	put(cs, "decoder.gtpu", sw_counter_get(&d->gtpu));
+	put(cs, "decoder.teredo", sw_counter_get(&d->teredo));
+	put(cs, "decoder.ayiya", sw_counter_get(&d->ayiya));
+	put(cs, "decoder.mpls", sw_counter_get(&d->mpls));
+	put(cs, "decoder.pppoe", sw_counter_get(&d->pppoe));
+	put(cs, "decoder.pppoe_discovery", sw_counter_get(&d->pppoe_discovery));
+	put(cs, "decoder.ppp", sw_counter_get(&d->ppp));
+	put(cs, "decoder.chdlc", sw_counter_get(&d->chdlc));
+	put(cs, "decoder.nflog", sw_counter_get(&d->nflog));
+	put(cs, "decoder.llc", sw_counter_get(&d->llc));
+	put(cs, "decoder.tunnel_unknown_payload", sw_counter_get(&d->tunnel_unknown));
+	put(cs, "decoder.gtpu_other_msg", sw_counter_get(&d->gtpu_other));
+	put(cs, "decoder.ayiya_other_msg", sw_counter_get(&d->ayiya_other));
+	/* tunnel layers past decode.max-layers (and link layers nested too deep) */
+	put(cs, "decoder.depth_limit", sw_counter_get(&d->events[DECODE_EV_TOO_DEEP]));
 	put(cs, "decoder.invalid", sw_counter_get(&d->invalid));
 	put(cs, "decoder.checksum.ipv4_bad", sw_counter_get(&d->ipv4_csum_bad));
 	put(cs, "decoder.checksum.tcp_bad", sw_counter_get(&d->tcp_csum_bad));
 	put(cs, "decoder.checksum.udp_bad", sw_counter_get(&d->udp_csum_bad));
 	put(cs, "decoder.checksum.icmp_bad", sw_counter_get(&d->icmp_csum_bad));
+	put(cs, "decoder.checksum.gre_bad", sw_counter_get(&d->gre_csum_bad));
 	put(cs, "decoder.checksum.skipped", sw_counter_get(&d->csum_skipped));
 	for (e = DECODE_EV_RESERVED + 1; e < DECODE_EV_MAX; e++) {
 		const char *n = decode_event_name(e);

@@ -149,17 +149,25 @@ struct sw_addr {
 /* Formats addr (family 4 or 6) as text into buf (>= 46 bytes); returns buf. */
 const char *sw_addr_str(const struct sw_addr *addr, int family, char *buf, size_t size);
 
-#define SW_VLAN_MAX 2
+/* 802.1Q/802.1ad tags kept for tracking and output (Suricata keeps three too). Deeper tags are
+ * decoded and counted (decoder.vlan, event vlan.too_many_layers) but not kept. */
+#define SW_VLAN_MAX 3
 
-/* Tunnel layers kept under the innermost packet; one more is decode event
- * decoder.too_many_layers. */
-#define SW_ENCAP_MAX 4
+/* Tunnel layers kept under the innermost packet (decode.max-layers, at most this); one more is
+ * decode event decoder.too_many_layers. */
+#define SW_ENCAP_MAX 8
 
-/* What carried the layer above it (struct sw_encap.kind). */
+/* What carried the layer above it (struct sw_encap.kind); decode_encap_kind_name() names it. */
 enum sw_encap_kind {
 	SW_ENCAP_NONE = 0,
-	SW_ENCAP_IPIP = 1,  /* IPv4/IPv6 in IPv4/IPv6 (IP protocol 4 or 41), RFC 2003/2473/4213 */
-	SW_ENCAP_VXLAN = 2, /* Ethernet in UDP, RFC 7348; id is the VNI */
+	SW_ENCAP_IPIP = 1,   /* IPv4/IPv6 in IPv4/IPv6 (IP protocol 4 or 41), RFC 2003/2473/4213 */
+	SW_ENCAP_VXLAN = 2,  /* Ethernet in UDP, RFC 7348; id is the VNI */
+	SW_ENCAP_GRE = 3,    /* GRE, RFC 2784/2890 (id: the key), PPTP RFC 2637 (id: call id) */
+	SW_ENCAP_ERSPAN = 4, /* ERSPAN type I/II/III in GRE; id is the session id (0 for type I) */
+	SW_ENCAP_GENEVE = 5, /* Geneve in UDP, RFC 8926; id is the VNI */
+	SW_ENCAP_GTPU = 6,   /* GTP-U v1 in UDP, 3GPP TS 29.281; id is the TEID */
+	SW_ENCAP_TEREDO = 7, /* IPv6 in UDP, RFC 4380; no id */
+	SW_ENCAP_AYIYA = 8,  /* IPv4/IPv6 in UDP, AYIYA (draft-massar-v6ops-ayiya); no id */
 	SW_ENCAP_KIND_MAX
 };
 
@@ -172,10 +180,11 @@ struct sw_encap {
 	uint8_t family; /* of the outer IP header: 4 or 6 */
 	uint8_t proto;  /* IP protocol of the outer header that names the tunnel (4, 41, 17) */
 	struct sw_addr src, dst;
-	uint32_t id;  /* VNI, GRE key, ...; 0 when the tunnel has none */
+	uint32_t id;  /* VNI, GRE key, ERSPAN session, TEID; 0 when the tunnel has none */
 	uint32_t off; /* offset of the outer IP header in data */
-	uint32_t next_off; /* offset of what it carries: the inner IP header (IP in IP) or the
-	                    * UDP header of the tunnel (VXLAN) */
+	uint32_t next_off; /* offset of what the outer IP header carries: the inner IP header (IP
+	                    * in IP), the GRE header, or the UDP header of a UDP tunnel (VXLAN,
+	                    * Geneve, GTP-U, Teredo, AYIYA: the outer ports are there) */
 };
 
 /* Packet flags */
@@ -206,10 +215,10 @@ struct sw_packet {
 	uint16_t vlan[SW_VLAN_MAX];
 	uint8_t vlan_count;
 	uint8_t encap_count; /* outer layers in encap[], outermost first */
-	/* symmetric key of the tunnel layers (kinds, ids, outer address pairs), part of the flow
-	 * and defrag keys; 0 for a packet that came in no tunnel */
+	/* symmetric key of the tunnel layers (kinds, ids, outer address pairs) of the kinds used
+	 * for tracking, part of the flow and defrag keys; 0 for a packet that came in no tunnel
+	 * (or in tunnels none of which is used for tracking) */
 	uint32_t tunnel;
-	struct sw_encap encap[SW_ENCAP_MAX];
 	/* the innermost packet */
 	uint8_t family; /* 4, 6, or 0 when not IP */
 	uint8_t proto;  /* IP protocol of the transport header */
@@ -234,6 +243,9 @@ struct sw_packet {
 	uint32_t frag_nh_off;  /* IPv6: offset of the next-header byte that names it */
 	/* the first decode anomaly (enum decode_event), 0 when none */
 	uint16_t anomaly;
+	/* Last, and not cleared per packet: only the first encap_count entries are ever written
+	 * or read (decode_packet resets everything before this field). */
+	struct sw_encap encap[SW_ENCAP_MAX];
 };
 
 #define SW_TH_FIN 0x01

@@ -1,5 +1,7 @@
-/* src/decode/decode.c: the entry point and the link layers: Ethernet (IEEE 802.3), 802.1Q and
- * 802.1ad VLAN tags, Linux cooked capture v1/v2, BSD loopback (NULL/LOOP) and raw IP. */
+/* src/decode/decode.c: the entry point, the configuration and the link layers: Ethernet
+ * (Ethernet II, and IEEE 802.3 with LLC/SNAP, IEEE 802.2 and RFC 1042), 802.1Q and 802.1ad VLAN
+ * tags, Linux cooked capture v1/v2, BSD loopback (NULL/LOOP) and raw IP. Cisco HDLC and PPP are
+ * in decode_ppp.c, NFLOG in decode_nflog.c. */
 #include "config.h"
 
 #include <stdbool.h>
@@ -10,33 +12,54 @@
 /* Link types as libpcap reports them (DLT_*), plus the LINKTYPE_* values files may carry. */
 #define LT_NULL       0
 #define LT_EN10MB     1
+#define LT_PPP        9
+#define LT_PPP_HDLC   50 /* DLT_PPP_SERIAL: PPP in HDLC-like framing, or Cisco HDLC */
 #define LT_RAW        12 /* DLT_RAW on Linux */
 #define LT_RAW_BSD    14
 #define LT_RAW_FILE   101
+#define LT_C_HDLC     104
 #define LT_LOOP       108
 #define LT_LINUX_SLL  113
 #define LT_IPV4       228
 #define LT_IPV6       229
+#define LT_NFLOG      239
 #define LT_LINUX_SLL2 276
 
+#define ETH_P_8021Q  0x8100
+#define ETH_P_8021AD 0x88a8
+#define ETH_P_QINQ   0x9100
+#define ETH_P_ARP    0x0806
+
+static int
+is_vlan_type(uint16_t type)
+{
+	return type == ETH_P_8021Q || type == ETH_P_8021AD || type == ETH_P_QINQ;
+}
+
+/*
+ * One or more 802.1Q / 802.1ad tags, in a loop (no recursion, whatever the depth):
+ *  0               16   20                 32
+ * +---------------+---+-+-----------------+
+ * | PCP DEI VID (TCI)   | inner ethertype |
+ * +---------------------+-----------------+
+ * The first SW_VLAN_MAX ids are kept for the flow key and output; deeper tags are decoded and
+ * counted, and noted with the non-fatal event vlan.too_many_layers.
+ */
 int
 decode_vlan(struct decode_pkt *d, struct cursor *c)
 {
-	/*
-	 *  0               16   20                 32
-	 * +---------------+---+-+-----------------+
-	 * | PCP DEI VID (TCI)   | inner ethertype |
-	 * +---------------------+-----------------+
-	 */
 	struct sw_packet *p = d->p;
 	uint16_t tci, type;
 
-	if (cur_be16(c, &tci) != 0 || cur_be16(c, &type) != 0)
-		return decode_set_event(d, DECODE_EV_VLAN_TOO_SMALL);
-	if (p->vlan_count >= SW_VLAN_MAX)
-		return decode_set_event(d, DECODE_EV_VLAN_TOO_MANY);
-	p->vlan[p->vlan_count++] = tci & 0x0fff;
-	sw_counter_add(&d->st->vlan, 1);
+	do {
+		if (cur_be16(c, &tci) != 0 || cur_be16(c, &type) != 0)
+			return decode_set_event(d, DECODE_EV_VLAN_TOO_SMALL);
+		sw_counter_add(&d->st->vlan, 1);
+		if (p->vlan_count < SW_VLAN_MAX)
+			p->vlan[p->vlan_count++] = tci & 0x0fff;
+		else
+			decode_set_event(d, DECODE_EV_VLAN_TOO_MANY);
+	} while (is_vlan_type(type));
 	return decode_ethertype(d, c, type);
 }
 
@@ -45,7 +68,7 @@ decode_ethertype(struct decode_pkt *d, struct cursor *c, uint16_t type)
 {
 	decode_fn *fn;
 
-	if (++d->depth > DECODE_MAX_DEPTH + SW_VLAN_MAX + 1)
+	if (++d->depth > DECODE_MAX_NEST)
 		return decode_set_event(d, DECODE_EV_TOO_DEEP);
 	if ((fn = decode_ethertype_find(type)) == NULL) {
 		sw_counter_add(&d->st->non_ip, 1);
@@ -54,19 +77,77 @@ decode_ethertype(struct decode_pkt *d, struct cursor *c, uint16_t type)
 	return fn(d, c);
 }
 
-static int
-decode_ethernet(struct decode_pkt *d, struct cursor *c)
+int
+decode_trim(struct decode_pkt *d, struct cursor *c, size_t len)
 {
-	uint16_t type;
+	if (d->p->flags & SW_PKT_REBUILT)
+		return 0;
+	if (len > cur_left(c))
+		return d->p->caplen < d->p->wirelen ? 0 : SW_E_TRUNC;
+	c->end = c->p + len;
+	return 0;
+}
 
-	sw_counter_add(&d->st->ethernet, 1);
-	if (cur_skip(c, 12) != 0 || cur_be16(c, &type) != 0)
+/*
+ * The type of an Ethernet frame after its two addresses: an EtherType (>= 0x0600), or an IEEE
+ * 802.3 length followed by an IEEE 802.2 LLC header. Only SNAP with an EtherType (RFC 1042,
+ * OUI 00-00-00, or 802.1H, OUI 00-00-f8) says what follows; *type is 0 for any other LLC frame
+ * (spanning tree, NetBIOS, CDP...).
+ *
+ * +-----------+-----------+-----------+--------------------------------+
+ * | dst MAC 6 | src MAC 6 | length 2  | DSAP AA | SSAP AA | ctrl 03 | OUI 3 | EtherType 2 |
+ * +-----------+-----------+-----------+--------------------------------+
+ */
+static int
+eth_type(struct decode_pkt *d, struct cursor *c, uint16_t *type)
+{
+	uint8_t dsap, ssap, ctrl, oui[3];
+	uint16_t len;
+
+	if (cur_skip(c, 12) != 0 || cur_be16(c, &len) != 0)
 		return decode_set_event(d, DECODE_EV_ETH_TOO_SMALL);
-	if (type < 0x0600) { /* an 802.3 length field: LLC/SNAP, not IP */
+	if (len >= 0x0600) {
+		*type = len;
+		return 0;
+	}
+	sw_counter_add(&d->st->llc, 1);
+	if (decode_trim(d, c, len) != 0 || cur_u8(c, &dsap) != 0 || cur_u8(c, &ssap) != 0 ||
+	    cur_u8(c, &ctrl) != 0)
+		return decode_set_event(d, DECODE_EV_ETH_TOO_SMALL);
+	*type = 0;
+	if (dsap != 0xaa || ssap != 0xaa || ctrl != 0x03)
+		return 0; /* plain IEEE 802.2 LLC */
+	if (cur_bytes(c, oui, sizeof(oui)) != 0 || cur_be16(c, type) != 0)
+		return decode_set_event(d, DECODE_EV_ETH_TOO_SMALL);
+	if (oui[0] != 0 || oui[1] != 0 || (oui[2] != 0 && oui[2] != 0xf8))
+		*type = 0; /* a protocol id of that organisation, not an EtherType */
+	return 0;
+}
+
+int
+decode_eth_frame(struct decode_pkt *d, struct cursor *c, int unknown_ev)
+{
+	uint16_t type = 0;
+	int r;
+
+	if ((r = eth_type(d, c, &type)) != 0)
+		return r;
+	if (type == 0) {
 		sw_counter_add(&d->st->non_ip, 1);
 		return DECODE_NOT_FLOW;
 	}
+	if (unknown_ev != 0 && type != ETH_P_ARP && decode_ethertype_find(type) == NULL) {
+		decode_set_event(d, unknown_ev);
+		sw_counter_add(&d->st->tunnel_unknown, 1);
+	}
 	return decode_ethertype(d, c, type);
+}
+
+static int
+decode_ethernet(struct decode_pkt *d, struct cursor *c)
+{
+	sw_counter_add(&d->st->ethernet, 1);
+	return decode_eth_frame(d, c, 0);
 }
 
 static int
@@ -141,8 +222,32 @@ static const char *const csum_modes[] = {"none", "all", "auto", NULL};
 static const struct conf_key decode_keys[] = {
 	{"decode.checksum-validation", CONF_ENUM, offsetof(struct decode_conf, checksum_mode),
 	 "auto", 0, 0, csum_modes},
+	{"decode.max-layers", CONF_U32, offsetof(struct decode_conf, max_layers), "8", 1,
+	 SW_ENCAP_MAX, NULL},
 	{NULL, 0, 0, NULL, 0, 0, NULL},
 };
+
+/* decode.<kind>.use-for-tracking for every tunnel kind (default yes, like Suricata's
+ * vlan.use-for-tracking): whether its layers are part of the tunnel key of flows. */
+static int
+decode_conf_tracking(struct conf_doc *doc, struct decode_conf *conf)
+{
+	int k, r;
+
+	for (k = SW_ENCAP_NONE + 1; k < SW_ENCAP_KIND_MAX; k++) {
+		const struct conf_key keys[] = {
+		    {decode_encap_kinds[k].track_path, CONF_BOOL, 0, "yes", 0, 0, NULL},
+		    {NULL, 0, 0, NULL, 0, 0, NULL},
+		};
+		bool use = true;
+
+		if ((r = conf_apply(doc, keys, &use)) != 0)
+			return r;
+		if (!use)
+			conf->untracked |= 1u << k;
+	}
+	return 0;
+}
 
 /* Reads the port list of UDP tunnel entry e into conf. */
 static int
@@ -195,6 +300,8 @@ decode_conf_load(struct conf_doc *doc, struct decode_conf *conf)
 
 	memset(conf, 0, sizeof(*conf));
 	if ((r = conf_apply(doc, decode_keys, conf)) != 0)
+		return r;
+	if ((r = decode_conf_tracking(doc, conf)) != 0)
 		return r;
 	for (e = 0; e < decode_nudp_tunnels; e++)
 		if ((r = decode_conf_udp_ports(doc, conf, e)) != 0)
@@ -263,8 +370,9 @@ decode_packet(struct decode_ctx *dc, struct sw_packet *p)
 
 	bool rebuilt = (p->flags & SW_PKT_REBUILT) != 0;
 
-	/* Reset what a previous use of this struct may have left. */
-	memset(&p->flags, 0, sizeof(*p) - offsetof(struct sw_packet, flags));
+	/* Reset what a previous use of this struct may have left; encap[], last, is not read
+	 * past encap_count, so it is not cleared (a plain packet pays nothing for it). */
+	memset(&p->flags, 0, offsetof(struct sw_packet, encap) - offsetof(struct sw_packet, flags));
 	if (rebuilt)
 		p->flags |= SW_PKT_REBUILT; /* its fragments were counted */
 	else {
@@ -299,6 +407,22 @@ decode_packet(struct decode_ctx *dc, struct sw_packet *p)
 	case LT_NULL:
 		r = decode_null(&d, &c, 0);
 		break;
+	case LT_C_HDLC:
+		r = decode_chdlc(&d, &c);
+		break;
+	case LT_PPP_HDLC:
+		/* PPP in HDLC-like framing (FF 03), or Cisco HDLC (address 0x0f/0x8f) */
+		if (cur_left(&c) > 0 && (c.p[0] == 0x0f || c.p[0] == 0x8f))
+			r = decode_chdlc(&d, &c);
+		else
+			r = decode_ppp(&d, &c);
+		break;
+	case LT_PPP:
+		r = decode_ppp(&d, &c);
+		break;
+	case LT_NFLOG:
+		r = decode_nflog(&d, &c);
+		break;
 	case LT_LOOP:
 		r = decode_null(&d, &c, 1);
 		break;
@@ -306,7 +430,7 @@ decode_packet(struct decode_ctx *dc, struct sw_packet *p)
 		r = decode_set_event(&d, DECODE_EV_LINKTYPE_UNSUPPORTED);
 		break;
 	}
-	p->tunnel = decode_tunnel_key(p);
+	p->tunnel = decode_tunnel_key(dc->conf, p);
 	if (r > DECODE_NOT_FLOW) {
 		p->flags |= SW_PKT_INVALID;
 		sw_counter_add(&st->invalid, 1);

@@ -1,11 +1,16 @@
 /* src/decode/decode.h: link, network, tunnel and transport decoding of one captured packet into
- * struct sw_packet (Ethernet, 802.1Q/QinQ, Linux cooked v1/v2, raw IP, BSD NULL; IPv4, IPv6 and
- * extension headers; IP-in-IP, VXLAN; TCP, UDP, ICMP, ICMPv6). Every read is bounds-checked; a
- * malformed header becomes a named decode event and a counter, never a crash.
+ * struct sw_packet. Link types: Ethernet (with 802.3 LLC/SNAP), Linux cooked v1/v2, raw IP, BSD
+ * NULL/LOOP, Cisco HDLC, PPP, PPP in HDLC framing, NFLOG. Inside them: 802.1Q/802.1ad tags,
+ * MPLS, PPPoE, PPP; IPv4, IPv6 and extension headers; tunnels: IP in IP, GRE (with PPTP and
+ * Transparent Ethernet Bridging), ERSPAN I/II/III, VXLAN, Geneve, GTP-U, Teredo, AYIYA; TCP, UDP,
+ * ICMP, ICMPv6. Every read is bounds-checked; a malformed header becomes a named decode event
+ * and a counter, never a crash.
  *
  * Tunnels: the packet fields (family, addresses, ports, l3_off, l4_off, payload) describe the
  * innermost packet; every outer IP layer that carried a tunnel is kept in p->encap[] (outermost
- * first), and p->tunnel is a symmetric key of those layers for the flow and defrag keys. */
+ * first, decode.max-layers of them at most), and p->tunnel is a symmetric key of those layers
+ * (the kinds whose decode.<kind>.use-for-tracking is on) for the flow and defrag keys. VLAN
+ * tags, MPLS labels, PPPoE and PPP are link layers: they are not on p->encap[]. */
 #ifndef SW_DECODE_H
 #define SW_DECODE_H
 
@@ -43,6 +48,46 @@ enum decode_event {
 	DECODE_EV_ICMPV6_TOO_SMALL,
 	DECODE_EV_TOO_DEEP,
 	DECODE_EV_VXLAN_TOO_SMALL, /* UDP to a VXLAN port with less than a VXLAN header */
+	/* tunnels and link layers added for issue 12; "ours" marks names Suricata does not have */
+	DECODE_EV_VXLAN_UNKNOWN_PAYLOAD,
+	DECODE_EV_GRE_TOO_SMALL,
+	DECODE_EV_GRE_WRONG_VERSION,
+	DECODE_EV_GRE_V0_RECUR,
+	DECODE_EV_GRE_V0_FLAGS,
+	DECODE_EV_GRE_V0_HDR_TOO_BIG,
+	DECODE_EV_GRE_V0_MALFORMED_SRE,
+	DECODE_EV_GRE_V1_CHKSUM,
+	DECODE_EV_GRE_V1_ROUTE,
+	DECODE_EV_GRE_V1_SSR,
+	DECODE_EV_GRE_V1_RECUR,
+	DECODE_EV_GRE_V1_FLAGS,
+	DECODE_EV_GRE_V1_NO_KEY,
+	DECODE_EV_GRE_V1_WRONG_PROTOCOL,
+	DECODE_EV_GRE_V1_HDR_TOO_BIG,
+	DECODE_EV_GRE_UNKNOWN_PAYLOAD, /* ours */
+	DECODE_EV_ERSPAN_TOO_SMALL,
+	DECODE_EV_ERSPAN_UNSUPPORTED_VERSION,
+	DECODE_EV_ERSPAN_UNKNOWN_PAYLOAD, /* ours */
+	DECODE_EV_GENEVE_TOO_SMALL,       /* ours */
+	DECODE_EV_GENEVE_UNKNOWN_PAYLOAD,
+	DECODE_EV_GTPU_TOO_SMALL,        /* ours */
+	DECODE_EV_GTPU_UNKNOWN_PAYLOAD,  /* ours */
+	DECODE_EV_AYIYA_TOO_SMALL,       /* ours */
+	DECODE_EV_AYIYA_UNKNOWN_PAYLOAD, /* ours */
+	DECODE_EV_MPLS_HEADER_TOO_SMALL,
+	DECODE_EV_MPLS_PKT_TOO_SMALL,
+	DECODE_EV_MPLS_BAD_LABEL_ROUTER_ALERT,
+	DECODE_EV_MPLS_BAD_LABEL_IMPLICIT_NULL,
+	DECODE_EV_MPLS_BAD_LABEL_RESERVED,
+	DECODE_EV_MPLS_UNKNOWN_PAYLOAD,
+	DECODE_EV_PPPOE_TOO_SMALL,
+	DECODE_EV_PPPOE_WRONG_CODE,
+	DECODE_EV_PPPOE_WRONG_VERSION, /* ours */
+	DECODE_EV_PPP_TOO_SMALL,
+	DECODE_EV_PPP_UNSUP_PROTO,
+	DECODE_EV_CHDLC_TOO_SMALL,
+	DECODE_EV_NFLOG_TOO_SMALL,          /* ours */
+	DECODE_EV_NFLOG_UNSUPPORTED_FAMILY, /* ours */
 	DECODE_EV_MAX
 };
 
@@ -60,11 +105,21 @@ enum decode_csum_mode {
 	                       * show offloaded checksums (decided by decode_ctx_init's state) */
 };
 
+/* The name of an enum sw_encap_kind ("ipip", "vxlan", "gre", "erspan", "geneve", "gtpu",
+ * "teredo", "ayiya"), as in the decode.<kind>.* keys and for output; "unknown" otherwise. */
+const char *decode_encap_kind_name(int kind);
+
 /* UDP ports that name a tunnel (decode.vxlan.ports, ...), across all UDP tunnels. */
 #define DECODE_UDP_PORTS_MAX 16
 
 struct decode_conf {
 	int checksum_mode; /* enum decode_csum_mode */
+	/* decode.max-layers: tunnel layers a packet may have (1..SW_ENCAP_MAX); 0 in a struct
+	 * zeroed by hand means SW_ENCAP_MAX */
+	uint32_t max_layers;
+	/* bit (1 << kind) set: decode.<kind>.use-for-tracking is off, the layers of that kind
+	 * are left out of the tunnel key (0, every kind used, in a zeroed struct) */
+	uint32_t untracked;
 	/* UDP tunnel ports resolved from the config: udp_port[i] goes to the UDP dispatch table
 	 * entry udp_entry[i] */
 	uint16_t udp_port[DECODE_UDP_PORTS_MAX];
@@ -78,7 +133,12 @@ struct decode_stats {
 	sw_counter_t ethernet, vlan, sll, null, raw;
 	sw_counter_t ipv4, ipv6, tcp, udp, icmpv4, icmpv6, other_proto, non_ip;
 	sw_counter_t ipv4_frag, ipv6_frag;
-	sw_counter_t ipip, vxlan; /* tunnel layers decoded */
+	sw_counter_t ipip, vxlan, gre, erspan, geneve, gtpu, teredo, ayiya; /* tunnel layers */
+	sw_counter_t mpls, pppoe, pppoe_discovery, ppp, chdlc, nflog, llc;  /* link layers */
+	sw_counter_t tunnel_unknown; /* a tunnel header whose payload we do not decode */
+	sw_counter_t gtpu_other;     /* GTP-U messages other than G-PDU (echo, end marker...) */
+	sw_counter_t ayiya_other;    /* AYIYA messages other than "forward" */
+	sw_counter_t gre_csum_bad;
 	sw_counter_t ipv4_csum_bad, tcp_csum_bad, udp_csum_bad, icmp_csum_bad;
 	sw_counter_t csum_skipped; /* packets kept out of flows for a bad checksum (-k all) */
 	sw_counter_t invalid;      /* packets with a fatal decode event */

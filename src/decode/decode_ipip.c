@@ -27,7 +27,6 @@ decode_ipip(struct decode_pkt *d, struct cursor *c, uint32_t pseudo)
 	(void)pseudo; /* no checksum of its own */
 	if ((r = decode_encap_push(d, SW_ENCAP_IPIP, 0)) != 0)
 		return r;
-	sw_counter_add(&d->st->ipip, 1);
 	if (proto == PROTO_IPV6_IN_IP)
 		return decode_ipv6(d, c);
 	return decode_ipv4(d, c);

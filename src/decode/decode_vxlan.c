@@ -24,7 +24,6 @@ decode_vxlan(struct decode_pkt *d, struct cursor *c)
 {
 	uint8_t flags;
 	uint32_t vni;
-	uint16_t type;
 	int r;
 
 	if (cur_left(c) < VXLAN_HLEN) {
@@ -37,13 +36,5 @@ decode_vxlan(struct decode_pkt *d, struct cursor *c)
 		return DECODE_NOT_MINE; /* not reached: the length was checked */
 	if ((r = decode_encap_push(d, SW_ENCAP_VXLAN, vni >> 8)) != 0)
 		return r;
-	sw_counter_add(&d->st->vxlan, 1);
-	/* the inner Ethernet header: destination(6) source(6) ethertype(2) */
-	if (cur_skip(c, 12) != 0 || cur_be16(c, &type) != 0)
-		return decode_set_event(d, DECODE_EV_ETH_TOO_SMALL);
-	if (type < 0x0600) { /* an 802.3 length field: not IP */
-		sw_counter_add(&d->st->non_ip, 1);
-		return DECODE_NOT_FLOW;
-	}
-	return decode_ethertype(d, c, type);
+	return decode_eth_frame(d, c, DECODE_EV_VXLAN_UNKNOWN_PAYLOAD);
 }

@@ -257,12 +257,38 @@ decode_result(int r)
 	return 1;
 }
 
+/* The configuration decode_as uses: decode_conf_load's defaults, or what conf_set made. */
+static struct decode_conf tconf;
+static int tconf_loaded;
+
+/* Loads the decode configuration with the --set assignments of sets (NULL-terminated), or the
+ * defaults for NULL. */
+static void
+conf_set(const char *const *sets)
+{
+	struct conf_doc *doc = conf_doc_new();
+
+	if (doc == NULL)
+		abort();
+	for (; sets != NULL && *sets != NULL; sets++)
+		if (conf_doc_set(doc, *sets) != 0)
+			abort();
+	if (decode_conf_load(doc, &tconf) != 0)
+		abort();
+	conf_doc_free(doc);
+	tconf_loaded = 1;
+}
+
 static int
 decode_as(int linktype, const uint8_t *data, size_t len, size_t wirelen, int csum_mode)
 {
-	/* the UDP tunnel ports decode_conf_load gives by default (decode.vxlan.ports: [4789]) */
-	struct decode_conf conf = {.checksum_mode = csum_mode, .udp_port = {4789}, .udp_nports = 1};
+	struct decode_conf conf;
 	struct decode_ctx dc;
+
+	if (!tconf_loaded)
+		conf_set(NULL);
+	conf = tconf;
+	conf.checksum_mode = csum_mode;
 
 	free(last_copy);
 	if ((last_copy = malloc(len ? len : 1)) == NULL)
@@ -757,15 +783,22 @@ test_events_link(void)
 	r = decode(LT_ETH, b, 16);
 	check_fatal(r, DECODE_EV_VLAN_TOO_SMALL, "tag without its EtherType");
 
-	for (i = 0; i < 3; i++) {
-		put16(b + 12 + 4 * i, 0x8100);
-		put16(b + 14 + 4 * i, (uint16_t)(10 + i));
+	/* five tags (802.1ad, 0x9100, 802.1Q...): all decoded, the first SW_VLAN_MAX kept, the
+	 * others noted by a non-fatal vlan.too_many_layers */
+	for (i = 0; i < 5; i++) {
+		put16(b + 12 + 4 * i, i == 0 ? 0x88a8 : i == 1 ? 0x9100 : 0x8100);
+		put16(b + 14 + 4 * i, (uint16_t)(0xe000 | (10 + i))); /* PCP 7 */
 	}
-	put16(b + 24, 0x0800);
-	memcpy(b + 26, v4, n4);
-	r = decode(LT_ETH, b, 26 + n4);
-	check_fatal(r, DECODE_EV_VLAN_TOO_MANY, "three tags");
-	UNIT_CHECK(pk.vlan_count == SW_VLAN_MAX, "three tags: two kept");
+	put16(b + 32, 0x0800);
+	memcpy(b + 34, v4, n4);
+	r = decode(LT_ETH, b, 34 + n4);
+	UNIT_CHECK(r == 0 && pk.anomaly == DECODE_EV_VLAN_TOO_MANY && pk.vlan_count == SW_VLAN_MAX &&
+	               SW_VLAN_MAX == 3 && pk.vlan[0] == 10 && pk.vlan[1] == 11 && pk.vlan[2] == 12 &&
+	               C(vlan) == 5 && C(events[DECODE_EV_VLAN_TOO_MANY]) == 2 &&
+	               !decode_event_is_fatal(DECODE_EV_VLAN_TOO_MANY),
+	           "five tags: decoded, three kept, vlan.too_many_layers noted (not fatal)");
+	UNIT_CHECK(pk.family == 4 && pk.l3_off == 34 && (pk.flags & SW_PKT_L4),
+	           "five tags: the IP packet after them");
 
 	r = decode(LT_SLL, b, 15);
 	check_fatal(r, DECODE_EV_SLL_TOO_SMALL, "sll v1 of 15 bytes");
