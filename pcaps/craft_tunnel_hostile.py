@@ -364,10 +364,23 @@ def link_captures():
     cap.add(ct.nflog(P(inner4(1)), 7, b"x"), "nflog", "valid", "NFLOG, IPv4 payload TLV")
     full = ct.nflog(P(inner4(2)), 7, b"x")
     hdr_len = len(full) - len(inner4(2))
+    # where a record may legally end: after the 4-byte header or after a whole TLV, with or
+    # without its padding (a record without a payload TLV is legal: nflog-size 0 logs none)
+    ends, off = {4}, 4
+    while off + 4 <= hdr_len:
+        length = struct.unpack_from("<H", full, off)[0]
+        if off + length > hdr_len:
+            break
+        ends.update(range(off + length, off + ((length + 3) & ~3) + 1))
+        off += (length + 3) & ~3
     for k in range(0, hdr_len + 1):
         n = cap.number()
-        cap.add(ct.nflog(P(inner4(n)), 7, b"x")[:k], "nflog", "anomaly",
-                "NFLOG cut at %d of %d header bytes" % (k, hdr_len))
+        if k in ends:
+            cap.add(ct.nflog(P(inner4(n)), 7, b"x")[:k], "nflog", "any",
+                    "NFLOG ending after %d bytes, on a TLV boundary, without a payload" % k)
+        else:
+            cap.add(ct.nflog(P(inner4(n)), 7, b"x")[:k], "nflog", "anomaly",
+                    "NFLOG cut at %d of %d header bytes" % (k, hdr_len))
 
     def tlvs(*items):
         return struct.pack("!BBH", 2, 0, 7) + b"".join(items)
@@ -382,7 +395,7 @@ def link_captures():
             "a payload TLV of length 60000, past the end")
     n = cap.number()
     cap.add(tlvs(struct.pack("<HH", 8, 1) + struct.pack("!HBB", 0x0800, 1, 0)), "nflog",
-            "anomaly", "no payload TLV")
+            "any", "no payload TLV (legal: nothing to decode)")
     out.append(cap)
     return out
 

@@ -28,7 +28,7 @@ COUNTER_NAMES = {
     "erspan": ("erspan", "ethernet"), "geneve": ("geneve", "ethernet"), "gtpu": ("gtp",),
     "teredo": ("teredo",), "ayiya": ("ayiya",), "ipip": ("ipv4", "ipv6", "ipip"),
     "mpls": ("mpls", "ethernet"), "pppoe": ("pppoe", "ppp"), "vlan": ("vlan",),
-    "llc": ("llc", "snap", "ieee8023", "802"), "chdlc": ("chdlc", "hdlc"), "ppp": ("ppp",),
+    "llc": ("llc", "snap", "ieee8023", "802", "ethernet"), "chdlc": ("chdlc", "hdlc"), "ppp": ("ppp",),
     "nflog": ("nflog",), "depth": ("too_many_layers", "depth"),
 }
 DEPTH_WORDS = ("too_many_layers", "depth")
