@@ -1507,6 +1507,1123 @@ test_vxlan(void)
 	           "vxlan: ARP inside is not IP and not for flows");
 }
 
+/* ---- issue 12: more tunnels and link layers --------------------------------------------- */
+
+#define LT_PPP     9
+#define LT_PPPHDLC 50
+#define LT_CHDLC   104
+#define LT_NFLOG   239
+#define P_GRE      47
+
+/* A TCP SYN 10.0.0.1:40000 -> 192.168.7.200:80 in IPv4 (the inner packet of most tests). */
+static size_t
+inner_tcp4(uint8_t *out)
+{
+	uint8_t l4[64];
+	size_t n = tcp_build(l4, 40000, 80, 7, 0, SW_TH_SYN, NULL, 0, NULL, 0);
+
+	return ipv4_build(out, P_TCP, 0, NULL, 0, l4, n);
+}
+
+/* A UDP datagram 2001:db8::1:5353 -> 2001:db8::1234:53 with 4 bytes, in IPv6. */
+static size_t
+inner_udp6(uint8_t *out)
+{
+	uint8_t l4[64];
+	size_t n = udp_build(l4, 5353, 53, (const uint8_t *)"abcd", 4);
+
+	return ipv6_build(out, P_UDP, NULL, 0, P_UDP, l4, n);
+}
+
+static int
+is_inner_tcp4(void)
+{
+	return pk.family == 4 && memcmp(pk.src.b, ip4_src, 4) == 0 &&
+	       memcmp(pk.dst.b, ip4_dst, 4) == 0 && pk.proto == P_TCP && pk.sport == 40000 &&
+	       pk.dport == 80 && pk.tcp_seq == 7 && (pk.flags & SW_PKT_L4);
+}
+
+static int
+is_inner_udp6(void)
+{
+	return pk.family == 6 && memcmp(pk.src.b, ip6_src, 16) == 0 &&
+	       memcmp(pk.dst.b, ip6_dst, 16) == 0 && pk.proto == P_UDP && pk.sport == 5353 &&
+	       pk.dport == 53 && pk.payload_len == 4 && (pk.flags & SW_PKT_L4);
+}
+
+/*
+ * GRE header (RFC 2784/2890) with the fields flags asks for, protocol proto, then inner:
+ * | flags+ver(2) | protocol(2) | [checksum(2) reserved(2)] | [key(4)] | [sequence(4)] |
+ * The checksum, when C is set, is computed over the header and payload.
+ */
+static size_t
+gre_build(uint8_t *out, uint16_t flags, uint16_t proto, uint32_t key, const uint8_t *inner,
+          size_t len)
+{
+	size_t h = 4;
+
+	memmove(out + 20 + 16, inner, len); /* room for the largest header, moved back below */
+	put16(out, flags);
+	put16(out + 2, proto);
+	if (flags & 0x8000) {
+		put32(out + h, 0); /* checksum, filled below; reserved1 */
+		h += 4;
+	}
+	if (flags & 0x2000) {
+		put32(out + h, key);
+		h += 4;
+	}
+	if (flags & 0x1000) {
+		put32(out + h, 0x00000101); /* sequence number */
+		h += 4;
+	}
+	memmove(out + h, out + 36, len);
+	if (flags & 0x8000)
+		put16(out + 4, fold(sum16(0, out, h + len)));
+	return h + len;
+}
+
+/* GRE (gre_build) in IPv4 tun4_a -> tun4_b. */
+static size_t
+gre_wrap(uint8_t *out, uint16_t flags, uint16_t proto, uint32_t key, const uint8_t *inner,
+         size_t len)
+{
+	uint8_t tmp[2048];
+	size_t n;
+
+	memcpy(tmp, inner, len);
+	n = gre_build(out + 20, flags, proto, key, tmp, len);
+	return ipv4_wrap(out, P_GRE, tun4_a, tun4_b, out + 20, n);
+}
+
+/* A UDP datagram sport -> dport carrying inner, in IPv4 tun4_a -> tun4_b. */
+static size_t
+udp4_wrap(uint8_t *out, uint16_t sport, uint16_t dport, const uint8_t *inner, size_t len)
+{
+	uint8_t tmp[2048];
+
+	memcpy(tmp, inner, len);
+	return ipv4_wrap(out, P_UDP, tun4_a, tun4_b, out + 20,
+	                 udp_build(out + 20, sport, dport, tmp, len));
+}
+
+/* Prepends hlen header bytes to the len bytes at out. */
+static size_t
+prepend(uint8_t *out, const uint8_t *hdr, size_t hlen, size_t len)
+{
+	memmove(out + hlen, out, len);
+	memcpy(out, hdr, hlen);
+	return hlen + len;
+}
+
+/* A 16-bit length field at off that counts the bytes from base to the end of the packet. */
+struct lenfield {
+	size_t off, base;
+};
+
+/*
+ * Decodes every prefix of b (n bytes) as a whole packet whose outer length fields (lf: IPv4
+ * total length, UDP length...) say it ends there, the IPv4 header at ip4 (or SIZE_MAX) with its
+ * checksum redone; and as the same prefix cut by the snap length. Each decode reads an
+ * exact-size copy (AddressSanitizer sees a read past it). Returns the number of cuts that broke
+ * the contract: no event for a packet that lost bytes (unless quiet_ok), a fatal return without
+ * SW_PKT_INVALID, more than max_encap layers.
+ */
+static int
+cut_every(int lt, const uint8_t *b, size_t n, size_t ip4, const struct lenfield *lf, size_t nlf,
+          int quiet_ok, int max_encap)
+{
+	uint8_t c[2048];
+	size_t cut, i;
+	int bad = 0, r;
+
+	for (cut = 0; cut < n; cut++) {
+		memcpy(c, b, n);
+		for (i = 0; i < nlf; i++)
+			if (lf[i].off + 2 <= cut && cut >= lf[i].base)
+				put16(c + lf[i].off, (uint16_t)(cut - lf[i].base));
+		if (ip4 != SIZE_MAX && ip4 + 20 <= cut) {
+			put16(c + ip4 + 10, 0);
+			put16(c + ip4 + 10, fold(sum16(0, c + ip4, 20)));
+		}
+		r = decode_as(lt, c, cut, 0, DECODE_CSUM_NONE);
+		bad += pk.anomaly == 0 && !quiet_ok;
+		bad += r > 1 && !(pk.flags & SW_PKT_INVALID);
+		bad += pk.encap_count > max_encap;
+		r = decode_as(lt, b, cut, n, DECODE_CSUM_NONE);
+		bad += r > 1 && !(pk.flags & SW_PKT_INVALID);
+		bad += pk.encap_count > max_encap;
+	}
+	return bad;
+}
+
+static void
+test_gre(void)
+{
+	uint8_t b[1024], in[512], fr[512];
+	size_t n, il, fl;
+	uint32_t key;
+	int r;
+
+	/* GRE with checksum, key and sequence number (C K S) around IPv4/TCP */
+	il = inner_tcp4(in);
+	n = gre_wrap(b, 0xb000, 0x0800, 0x01020304, in, il);
+	n = eth_build(b, 0x0800, b, n);
+	r = decode_as(LT_ETH, b, n, 0, DECODE_CSUM_ALL);
+	UNIT_CHECK(r == 0 && pk.anomaly == 0 && pk.encap_count == 1 &&
+	               pk.encap[0].kind == SW_ENCAP_GRE && pk.encap[0].id == 0x01020304 &&
+	               pk.encap[0].proto == P_GRE && pk.encap[0].off == 14 &&
+	               pk.encap[0].next_off == 34 && memcmp(pk.encap[0].src.b, tun4_a, 4) == 0,
+	           "gre C K S: the outer layer and the key on the stack");
+	UNIT_CHECK(is_inner_tcp4() && pk.l3_off == 34 + 16 && C(gre) == 1 && C(gre_csum_bad) == 0,
+	           "gre C K S: the inner IPv4/TCP packet, the checksum verified");
+	key = pk.tunnel;
+	b[n - 1] ^= 0x40; /* a payload byte: the GRE checksum no longer verifies (nor TCP's) */
+	r = decode_as(LT_ETH, b, n, 0, DECODE_CSUM_NONE);
+	UNIT_CHECK(r == 0 && C(gre_csum_bad) == 1 && (pk.flags & SW_PKT_BAD_CSUM),
+	           "gre: a bad GRE checksum is counted and flagged");
+	n = gre_wrap(b, 0x2000, 0x0800, 0x01020305, in, il);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.tunnel != key && pk.tunnel != 0 &&
+	               pk.l3_off == 20 + 8,
+	           "gre K: another key, another tunnel key");
+	n = gre_wrap(b, 0x0000, 0x86dd, 0, in, inner_udp6(in));
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && is_inner_udp6() && pk.encap[0].id == 0 && pk.l3_off == 24,
+	           "gre, no options: IPv6 inside, id 0");
+
+	/* Transparent Ethernet Bridging: an Ethernet frame, here with a VLAN tag */
+	il = inner_tcp4(in);
+	fl = eth_build(fr, 0x0800, in, il);
+	memmove(fr + 16, fr + 12, fl - 12);
+	put16(fr + 12, 0x8100);
+	put16(fr + 14, 77);
+	fl += 4;
+	n = gre_wrap(b, 0x2000, 0x6558, 9, fr, fl);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.encap[0].kind == SW_ENCAP_GRE &&
+	               pk.encap[0].id == 9 && pk.vlan_count == 1 && pk.vlan[0] == 77 &&
+	               pk.l3_off == 20 + 8 + 18,
+	           "gre 0x6558: Ethernet (with a VLAN tag) inside");
+	/* an EtherType we do not decode: counted, the packet stays a GRE packet */
+	n = gre_wrap(b, 0x0000, 0x1234, 0, in, il);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == DECODE_EV_GRE_UNKNOWN_PAYLOAD && pk.encap_count == 0 &&
+	               pk.proto == P_GRE && pk.l4_off == 20 && pk.payload_len == 4 + il &&
+	               C(tunnel_unknown) == 1 && pk.tunnel == 0 &&
+	               !decode_event_is_fatal(DECODE_EV_GRE_UNKNOWN_PAYLOAD),
+	           "gre unknown protocol: gre.unknown_payload_type, counted, stays GRE");
+	fl = eth_build(fr, 0x88cc, in, 20); /* LLDP in TEB */
+	n = gre_wrap(b, 0x0000, 0x6558, 0, fr, fl);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 1 && pk.anomaly == DECODE_EV_GRE_UNKNOWN_PAYLOAD && pk.encap_count == 1,
+	           "gre 0x6558, unknown EtherType inside: counted, not for flows");
+
+	/* version 1, PPTP (RFC 2637): K S A, payload length, call id 0x4242, PPP FF 03 0021 */
+	{
+		uint8_t ppp[600], h[16];
+		size_t pl;
+
+		il = inner_tcp4(in);
+		pl = prepend(ppp, (const uint8_t *)"\xff\x03\x00\x21", 4,
+		             (memcpy(ppp, in, il), il));
+		put16(h, 0x3081); /* K S A, version 1 */
+		put16(h + 2, 0x880b);
+		put16(h + 4, (uint16_t)pl);
+		put16(h + 6, 0x4242);
+		put32(h + 8, 5);  /* sequence */
+		put32(h + 12, 4); /* acknowledgment */
+		n = prepend(b, h, 16, (memcpy(b, ppp, pl), pl));
+		n = ipv4_wrap(b, P_GRE, tun4_a, tun4_b, b, n);
+		r = decode(LT_IPV4, b, n);
+		UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.encap[0].kind == SW_ENCAP_GRE &&
+		               pk.encap[0].id == 0x4242 && pk.l3_off == 20 + 16 + 4 && C(ppp) == 1,
+		           "gre v1 (PPTP): PPP in HDLC framing, IPv4 inside, the call id as id");
+		UNIT_CHECK(cut_every(LT_IPV4, b, n, 0, &(struct lenfield){2, 0}, 1, 0, 1) == 0,
+		           "gre v1 cut at every length: an event every time, no read past the end");
+		/* protocol-field compression, no address/control (RFC 1661 6.5, 6.6) */
+		pl = prepend(ppp, (const uint8_t *)"\x21", 1, (memcpy(ppp, in, il), il));
+		put16(h + 4, (uint16_t)pl);
+		n = prepend(b, h, 16, (memcpy(b, ppp, pl), pl));
+		n = ipv4_wrap(b, P_GRE, tun4_a, tun4_b, b, n);
+		r = decode(LT_IPV4, b, n);
+		UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.l3_off == 20 + 16 + 1,
+		           "gre v1: a compressed PPP protocol field");
+		/* an acknowledgment alone: no payload, stays a GRE packet */
+		put16(h, 0x2081); /* K A */
+		put16(h + 4, 0);
+		memcpy(b + 20, h, 8);
+		put32(b + 28, 4);
+		n = ipv4_wrap(b, P_GRE, tun4_a, tun4_b, b + 20, 12);
+		r = decode(LT_IPV4, b, n);
+		UNIT_CHECK(r == 0 && pk.anomaly == 0 && pk.encap_count == 0 && pk.proto == P_GRE,
+		           "gre v1 acknowledgment only: a GRE packet");
+		/* the payload length says more than there is */
+		put16(h, 0x3081);
+		put16(h + 4, (uint16_t)(pl + 1));
+		n = prepend(b, h, 16, (memcpy(b, ppp, pl), pl));
+		n = ipv4_wrap(b, P_GRE, tun4_a, tun4_b, b, n);
+		r = decode(LT_IPV4, b, n);
+		UNIT_CHECK(r == DECODE_EV_GRE_V1_HDR_TOO_BIG, "gre v1: a payload length past the end");
+	}
+
+	/* malformed headers: one event each, fatal */
+	{
+		static const struct {
+			uint16_t flags, proto;
+			int ev;
+			const char *what;
+		} bad[] = {
+		    {0x0002, 0x0800, DECODE_EV_GRE_WRONG_VERSION, "version 2"},
+		    {0x0100, 0x0800, DECODE_EV_GRE_V0_RECUR, "version 0 with recursion control"},
+		    {0x0008, 0x0800, DECODE_EV_GRE_V0_FLAGS, "version 0 with flag bits"},
+		    {0x0080, 0x0800, DECODE_EV_GRE_V0_FLAGS, "version 0 with A"},
+		    {0xa001, 0x880b, DECODE_EV_GRE_V1_CHKSUM, "version 1 with a checksum"},
+		    {0x6001, 0x880b, DECODE_EV_GRE_V1_ROUTE, "version 1 with routing"},
+		    {0x2801, 0x880b, DECODE_EV_GRE_V1_SSR, "version 1 with strict source route"},
+		    {0x2101, 0x880b, DECODE_EV_GRE_V1_RECUR, "version 1 with recursion control"},
+		    {0x2011, 0x880b, DECODE_EV_GRE_V1_FLAGS, "version 1 with flag bits"},
+		    {0x1001, 0x880b, DECODE_EV_GRE_V1_NO_KEY, "version 1 without a key"},
+		    {0x3001, 0x0800, DECODE_EV_GRE_V1_WRONG_PROTOCOL, "version 1 not PPP"},
+		    {0x4000, 0x0800, DECODE_EV_GRE_V0_MALFORMED_SRE, "version 0 routing cut"},
+		};
+		size_t i;
+		int ok = 0;
+
+		il = inner_tcp4(in);
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			n = gre_wrap(b, bad[i].flags, bad[i].proto, 1, in, il);
+			if (bad[i].ev == DECODE_EV_GRE_V0_MALFORMED_SRE) /* R: offset, then SREs */
+				n = ipv4_wrap(b, P_GRE, tun4_a, tun4_b,
+				              (const uint8_t *)"\x40\x00\x08\x00\0\0\0\0\x08\x00\x00\x09" "ab",
+				              14);
+			r = decode(LT_IPV4, b, n);
+			if (r == bad[i].ev && decode_event_is_fatal(r) && pk.encap_count == 0)
+				ok++;
+			else
+				printf("# gre %s: event %s\n", bad[i].what, decode_event_name(r));
+		}
+		UNIT_CHECK(ok == (int)i, "gre: each malformed header is its own fatal event");
+	}
+	/* version 0 routing (RFC 1701): SREs skipped up to the null one */
+	{
+		uint8_t h[] = {0x40, 0x00, 0x08, 0x00, 0, 0, 0, 0, /* R, IPv4; checksum, offset */
+		               0x08, 0x00, 0x00, 0x04, 1,    2, 3, 4, /* an SRE of 4 bytes */
+		               0x00, 0x00, 0x00, 0x00}; /* the null SRE */
+
+		il = inner_tcp4(in);
+		n = prepend(b, h, sizeof(h), (memcpy(b, in, il), il));
+		n = ipv4_wrap(b, P_GRE, tun4_a, tun4_b, b, n);
+		r = decode(LT_IPV4, b, n);
+		UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.l3_off == 20 + sizeof(h),
+		           "gre v0 routing: source route entries skipped");
+	}
+	r = decode(LT_IPV4, b, ipv4_wrap(b, P_GRE, tun4_a, tun4_b, (const uint8_t *)"\0\0\x08", 3));
+	UNIT_CHECK(r == DECODE_EV_GRE_TOO_SMALL, "gre: 3 bytes are gre.pkt_too_small");
+	il = inner_tcp4(in);
+	n = gre_wrap(b, 0xb000, 0x0800, 1, in, il);
+	UNIT_CHECK(cut_every(LT_IPV4, b, n, 0, &(struct lenfield){2, 0}, 1, 0, 1) == 0,
+	           "gre C K S cut at every length: an event every time, no read past the end");
+}
+
+/* ERSPAN session 0x155 around an Ethernet frame, in GRE with a sequence number (types II and
+ * III) or not (type I). */
+static size_t
+erspan_wrap(uint8_t *b, int type, int platform, const uint8_t *frame, size_t fl)
+{
+	uint8_t h[24], tmp[1024];
+	size_t hl = 0;
+
+	memcpy(tmp, frame, fl);
+	if (type == 2) {
+		put16(h, 0x1000 | 100); /* version 1, VLAN 100 */
+		put16(h + 2, 0x0155);   /* COS 0, En 0, T 0, session id */
+		put32(h + 4, 0x00000007); /* reserved, index */
+		hl = 8;
+	} else if (type == 3) {
+		put16(h, 0x2000 | 100); /* version 2 */
+		put16(h + 2, 0x0155);
+		put32(h + 4, 0x11223344); /* timestamp */
+		put16(h + 8, 0x0abc);     /* SGT */
+		put16(h + 10, platform ? 0x0001 : 0); /* P FT HwID D Gra O */
+		hl = 12;
+		if (platform) {
+			put32(h + 12, 0x08000000); /* platform id 1 sub-header */
+			put32(h + 16, 0);
+			hl = 20;
+		}
+	}
+	memmove(tmp + hl, tmp, fl);
+	memcpy(tmp, h, hl);
+	return gre_wrap(b, type == 1 ? 0x0000 : 0x1000, type == 3 ? 0x22eb : 0x88be, 0, tmp,
+	                hl + fl);
+}
+
+static void
+test_erspan(void)
+{
+	uint8_t b[1024], in[512], fr[512];
+	size_t n, fl, gre;
+	int r, t;
+
+	fl = eth_build(fr, 0x0800, in, inner_tcp4(in));
+	for (t = 1; t <= 4; t++) {
+		int type = t == 4 ? 3 : t, plat = t == 4;
+		size_t hl = type == 1 ? 0 : type == 2 ? 8 : plat ? 20 : 12;
+		char name[96];
+
+		gre = type == 1 ? 4 : 8;
+		n = erspan_wrap(b, type, plat, fr, fl);
+		r = decode(LT_IPV4, b, n);
+		snprintf(name, sizeof(name), "erspan type %s: the mirrored frame, the session id",
+		         t == 1 ? "I" : t == 2 ? "II" : plat ? "III with a platform sub-header" : "III");
+		UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.encap_count == 1 &&
+		               pk.encap[0].kind == SW_ENCAP_ERSPAN &&
+		               pk.encap[0].id == (type == 1 ? 0u : 0x155u) &&
+		               pk.l3_off == 20 + gre + hl + 14 && C(erspan) == 1 && C(gre) == 0,
+		           name);
+		snprintf(name, sizeof(name), "erspan type %d%s cut at every length", type,
+		         plat ? "+O" : "");
+		UNIT_CHECK(cut_every(LT_IPV4, b, n, 0, &(struct lenfield){2, 0}, 1, 0, 1) == 0, name);
+	}
+	n = erspan_wrap(b, 2, 0, fr, fl);
+	b[20 + 8] = 0x20; /* version 2 in a type II header */
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == DECODE_EV_ERSPAN_UNSUPPORTED_VERSION && pk.encap_count == 0,
+	           "erspan II with version 2: erspan.unsupported_version");
+	n = erspan_wrap(b, 3, 0, fr, fl);
+	b[20 + 8] = 0x10;
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == DECODE_EV_ERSPAN_UNSUPPORTED_VERSION, "erspan III with version 1");
+	n = erspan_wrap(b, 3, 1, fr, 0);
+	r = decode(LT_IPV4, b, n - 1);
+	put16(b + 2, (uint16_t)(n - 1));
+	put16(b + 10, 0);
+	put16(b + 10, fold(sum16(0, b, 20)));
+	r = decode(LT_IPV4, b, n - 1);
+	UNIT_CHECK(r == DECODE_EV_ERSPAN_TOO_SMALL, "erspan III sub-header cut: header_too_small");
+}
+
+/* Geneve (RFC 8926) with optlen 4-byte words of options, protocol proto, VNI vni. */
+static size_t
+geneve_wrap(uint8_t *b, uint8_t ver, uint8_t optlen, uint16_t proto, uint32_t vni,
+            const uint8_t *inner, size_t len)
+{
+	uint8_t tmp[1024];
+	size_t hl = 8 + (size_t)optlen * 4;
+
+	memset(tmp, 0, hl);
+	tmp[0] = (uint8_t)(ver << 6 | optlen);
+	tmp[1] = 0; /* O C */
+	put16(tmp + 2, proto);
+	put32(tmp + 4, vni << 8);
+	if (optlen >= 2) { /* one option: class 0x0102, type 3, length 1 word */
+		put16(tmp + 8, 0x0102);
+		tmp[10] = 3;
+		tmp[11] = 1;
+		put32(tmp + 12, 0xdeadbeef);
+	}
+	memcpy(tmp + hl, inner, len);
+	return udp4_wrap(b, 40001, 6081, tmp, hl + len);
+}
+
+static void
+test_geneve(void)
+{
+	uint8_t b[1024], in[512], fr[512];
+	size_t n, il, fl;
+	uint32_t key;
+	int r;
+
+	il = inner_tcp4(in);
+	fl = eth_build(fr, 0x0800, in, il);
+	n = geneve_wrap(b, 0, 2, 0x6558, 0xabcdef, fr, fl);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.encap_count == 1 &&
+	               pk.encap[0].kind == SW_ENCAP_GENEVE && pk.encap[0].id == 0xabcdef &&
+	               pk.encap[0].next_off == 20 && pk.l3_off == 20 + 8 + 16 + 14 && C(geneve) == 1,
+	           "geneve: Ethernet inside, an option skipped, the VNI, next_off at UDP");
+	key = pk.tunnel;
+	UNIT_CHECK(cut_every(LT_IPV4, b, n, 0, (const struct lenfield[]){{2, 0}, {24, 20}}, 2, 0, 1) ==
+	               0,
+	           "geneve cut at every length: an event every time, no read past the end");
+	n = geneve_wrap(b, 0, 0, 0x0800, 0xabcdee, in, il);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.l3_off == 20 + 8 + 8 && pk.tunnel != key,
+	           "geneve: IPv4 inside, another VNI, another key");
+	n = geneve_wrap(b, 0, 0, 0x86dd, 1, in, inner_udp6(in));
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && is_inner_udp6(), "geneve: IPv6 inside");
+	n = geneve_wrap(b, 0, 0, 0x88cc, 1, in, 40);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == DECODE_EV_GENEVE_UNKNOWN_PAYLOAD && pk.encap_count == 0 &&
+	               pk.dport == 6081 && C(tunnel_unknown) == 1,
+	           "geneve unknown protocol: geneve.unknown_payload_type, stays UDP");
+	n = geneve_wrap(b, 1, 0, 0x0800, 1, in, il);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == 0 && pk.encap_count == 0 && pk.dport == 6081,
+	           "geneve version 1: not Geneve, plain UDP");
+	memcpy(in, "\x28\x00\x08\x00\x00\x00\x01\x00", 8); /* 160 bytes of options, 16 there */
+	n = udp4_wrap(b, 1, 6081, in, 24);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == DECODE_EV_GENEVE_TOO_SMALL && pk.encap_count == 0,
+	           "geneve options longer than the datagram: geneve.pkt_too_small, stays UDP");
+}
+
+/* GTP-U v1 (TS 29.281) of message type type, TEID 0x11223344, with an extension header (a PDU
+ * session container, 4 bytes) when ext. */
+static size_t
+gtpu_wrap(uint8_t *b, uint8_t flags, uint8_t type, int ext, const uint8_t *inner, size_t len)
+{
+	uint8_t tmp[1024];
+	size_t hl = 8;
+
+	tmp[0] = flags;
+	tmp[1] = type;
+	put32(tmp + 4, 0x11223344);
+	if (flags & 0x07) {
+		put16(tmp + 8, 0x0001); /* sequence */
+		tmp[10] = 0;            /* N-PDU */
+		tmp[11] = ext ? 0x85 : 0;
+		hl = 12;
+		if (ext) {
+			tmp[12] = 1; /* 4 bytes */
+			tmp[13] = 0x10;
+			tmp[14] = 0x09; /* QFI */
+			tmp[15] = 0;    /* no next extension */
+			hl = 16;
+		}
+	}
+	put16(tmp + 2, (uint16_t)(hl - 8 + len));
+	memcpy(tmp + hl, inner, len);
+	return udp4_wrap(b, 2152, 2152, tmp, hl + len);
+}
+
+static void
+test_gtpu(void)
+{
+	uint8_t b[1024], in[512];
+	size_t n, il;
+	int r;
+
+	il = inner_tcp4(in);
+	n = gtpu_wrap(b, 0x30, 255, 0, in, il);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.encap_count == 1 &&
+	               pk.encap[0].kind == SW_ENCAP_GTPU && pk.encap[0].id == 0x11223344 &&
+	               pk.l3_off == 20 + 8 + 8 && C(gtpu) == 1,
+	           "gtp-u G-PDU: IPv4 inside, the TEID as id");
+	n = gtpu_wrap(b, 0x36, 255, 1, in, inner_udp6(in));
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && is_inner_udp6() && pk.l3_off == 20 + 8 + 16,
+	           "gtp-u E S: sequence and an extension header skipped, IPv6 inside");
+	UNIT_CHECK(cut_every(LT_IPV4, b, n, 0, (const struct lenfield[]){{2, 0}, {24, 20}}, 2, 0, 1) ==
+	               0,
+	           "gtp-u cut at every length: an event every time, no read past the end");
+	put16(b + 30, (uint16_t)(n - 28 - 8 + 1)); /* the GTP length says one byte more */
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == DECODE_EV_GTPU_TOO_SMALL && pk.encap_count == 0,
+	           "gtp-u length past the datagram: gtpu.pkt_too_small, stays UDP");
+	n = gtpu_wrap(b, 0x34, 255, 1, in, il);
+	b[20 + 8 + 12] = 0; /* an extension header of length 0 */
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == DECODE_EV_GTPU_TOO_SMALL, "gtp-u extension length 0");
+	n = gtpu_wrap(b, 0x32, 1, 0, NULL, 0); /* echo request */
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == 0 && pk.encap_count == 0 && C(gtpu_other) == 1 &&
+	               pk.dport == 2152,
+	           "gtp-u echo request: counted, stays UDP");
+	n = gtpu_wrap(b, 0x30, 255, 0, (const uint8_t *)"\x50\0\0\0", 4);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == DECODE_EV_GTPU_UNKNOWN_PAYLOAD && pk.encap_count == 0 &&
+	               C(tunnel_unknown) == 1,
+	           "gtp-u G-PDU, not IP: gtpu.unknown_payload_type");
+	n = gtpu_wrap(b, 0x50, 255, 0, in, il); /* version 2 */
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == 0 && pk.encap_count == 0, "gtp v2 on the port: UDP");
+}
+
+static void
+test_teredo(void)
+{
+	uint8_t b[1024], in[512], t[600];
+	size_t n, il;
+	int r;
+
+	il = inner_udp6(in);
+	n = udp4_wrap(b, 3544, 40000, in, il);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && is_inner_udp6() && pk.encap_count == 1 &&
+	               pk.encap[0].kind == SW_ENCAP_TEREDO && pk.l3_off == 28 && C(teredo) == 1,
+	           "teredo: IPv6 inside UDP from port 3544");
+	/* authentication (id 2, auth 3, nonce, confirmation) then origin indications */
+	memcpy(t, "\x00\x01\x02\x03" "ab" "xyz" "NONCE..." "\x00", 4 + 2 + 3 + 8 + 1);
+	memcpy(t + 18, "\x00\x00\x12\x34\xc0\x00\x02\x01", 8);
+	memcpy(t + 26, in, il);
+	n = udp4_wrap(b, 3544, 40000, t, 26 + il);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && is_inner_udp6() && pk.l3_off == 28 + 26,
+	           "teredo: authentication and origin indications skipped");
+	UNIT_CHECK(cut_every(LT_IPV4, b, n, 0, (const struct lenfield[]){{2, 0}, {24, 20}}, 2, 1, 1) ==
+	               0,
+	           "teredo cut at every length: no read past the end");
+	/* look-alikes: stay UDP, no event */
+	memcpy(t, in, il);
+	t[0] = 0x45;
+	n = udp4_wrap(b, 3544, 40000, t, il);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == 0 && pk.encap_count == 0 && pk.proto == P_UDP &&
+	               pk.payload_len == il && C(teredo) == 0,
+	           "teredo port, version 4: not Teredo, stays UDP");
+	memcpy(t, in, il);
+	put16(t + 4, (uint16_t)(il - 40 + 1)); /* payload length one more than the datagram */
+	n = udp4_wrap(b, 3544, 40000, t, il);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == 0 && pk.encap_count == 0 && pk.proto == P_UDP,
+	           "teredo port, IPv6 length past the datagram: stays UDP");
+	n = udp4_wrap(b, 3544, 40000, (const uint8_t *)"\x60hello", 6);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == 0 && pk.encap_count == 0, "teredo port, 6 bytes: UDP");
+	memcpy(t, "\x00\x01\xff\xff", 4);
+	n = udp4_wrap(b, 3544, 40000, t, 40);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == 0 && pk.encap_count == 0,
+	           "teredo port, authentication longer than the datagram: UDP");
+}
+
+/* AYIYA with identity length 2^idlen, signature siglen words, operation op, next header nh. */
+static size_t
+ayiya_wrap(uint8_t *b, uint8_t idlen, uint8_t siglen, uint8_t op, uint8_t nh,
+           const uint8_t *inner, size_t len)
+{
+	uint8_t tmp[1024];
+	size_t hl = 8 + ((size_t)1 << idlen) + (size_t)siglen * 4;
+
+	memset(tmp, 0x5a, hl);
+	tmp[0] = (uint8_t)(idlen << 4 | 1); /* identity type: integer */
+	tmp[1] = (uint8_t)(siglen << 4 | 2); /* hash: SHA-1 */
+	tmp[2] = (uint8_t)(2 << 4 | op);     /* authentication: shared secret */
+	tmp[3] = nh;
+	put32(tmp + 4, 1700000000);
+	memcpy(tmp + hl, inner, len);
+	return udp4_wrap(b, 5072, 5072, tmp, hl + len);
+}
+
+static void
+test_ayiya(void)
+{
+	uint8_t b[1024], in[512];
+	size_t n, il;
+	int r;
+
+	il = inner_udp6(in);
+	n = ayiya_wrap(b, 4, 5, 1, 41, in, il);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && is_inner_udp6() && pk.encap_count == 1 &&
+	               pk.encap[0].kind == SW_ENCAP_AYIYA && pk.l3_off == 28 + 8 + 16 + 20 &&
+	               C(ayiya) == 1,
+	           "ayiya: 16-byte identity and 20-byte signature skipped, IPv6 inside");
+	UNIT_CHECK(cut_every(LT_IPV4, b, n, 0, (const struct lenfield[]){{2, 0}, {24, 20}}, 2, 0, 1) ==
+	               0,
+	           "ayiya cut at every length: an event every time, no read past the end");
+	n = ayiya_wrap(b, 0, 0, 1, 4, in, inner_tcp4(in));
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.l3_off == 28 + 9, "ayiya: IPv4 inside");
+	n = ayiya_wrap(b, 4, 5, 2, 59, NULL, 0);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == 0 && pk.encap_count == 0 && C(ayiya_other) == 1,
+	           "ayiya echo request: counted, stays UDP");
+	n = ayiya_wrap(b, 4, 5, 1, 17, in, il);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && pk.anomaly == DECODE_EV_AYIYA_UNKNOWN_PAYLOAD && pk.encap_count == 0,
+	           "ayiya next header 17: ayiya.unknown_payload_type");
+}
+
+/* An MPLS label stack entry. */
+static void
+mpls_entry(uint8_t *out, uint32_t label, int bottom)
+{
+	put32(out, label << 12 | (bottom ? 0x100u : 0) | 64);
+}
+
+static void
+test_mpls(void)
+{
+	uint8_t b[1024], in[512], h[64];
+	size_t n, il;
+	int r;
+
+	il = inner_tcp4(in);
+	mpls_entry(h, 16001, 0);
+	mpls_entry(h + 4, 1000, 0);
+	mpls_entry(h + 8, 299776, 1);
+	n = prepend(b, h, 12, (memcpy(b, in, il), il));
+	n = eth_build(b, 0x8847, b, n);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.encap_count == 0 && pk.l3_off == 14 + 12 &&
+	               C(mpls) == 1 && pk.tunnel == 0,
+	           "mpls: three labels, IPv4 by its first nibble, no tunnel layer");
+	UNIT_CHECK(cut_every(LT_ETH, b, n, 26, &(struct lenfield){28, 26}, 1, 0, 0) == 0,
+	           "mpls cut at every length: an event every time, no read past the end");
+	/* explicit nulls, multicast EtherType */
+	mpls_entry(h, 2, 1);
+	n = prepend(b, h, 4, (memcpy(b, in, inner_udp6(in)), inner_udp6(in)));
+	n = eth_build(b, 0x8848, b, n);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == 0 && is_inner_udp6(), "mpls multicast, IPv6 explicit null");
+	il = inner_tcp4(in);
+	mpls_entry(h, 0, 1);
+	n = prepend(b, h, 4, (memcpy(b, in, il), il));
+	n = eth_build(b, 0x8847, b, n);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == 0 && is_inner_tcp4(), "mpls IPv4 explicit null");
+	/* an Ethernet pseudowire with its control word */
+	{
+		uint8_t fr[512];
+		size_t fl = eth_build(fr, 0x0800, in, il);
+
+		mpls_entry(h, 5000, 0);
+		mpls_entry(h + 4, 5001, 1);
+		put32(h + 8, 0x00000011); /* control word: 0000, flags, sequence 17 */
+		n = prepend(b, h, 12, (memcpy(b, fr, fl), fl));
+		n = eth_build(b, 0x8847, b, n);
+		r = decode(LT_ETH, b, n);
+		UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.l3_off == 14 + 12 + 14,
+		           "mpls pseudowire: control word, then an Ethernet frame");
+	}
+	/* the hostile ones */
+	mpls_entry(h, 16, 0);
+	mpls_entry(h + 4, 17, 0);
+	n = eth_build(b, 0x8847, h, 8);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == DECODE_EV_MPLS_HEADER_TOO_SMALL,
+	           "mpls without a bottom label: mpls.header_too_small");
+	{
+		uint8_t many[1200];
+		size_t i;
+
+		for (i = 0; i < 300; i++)
+			mpls_entry(many + 4 * i, 16 + (uint32_t)i, i == 299);
+		memcpy(many + 1200 - il, in, 0);
+		n = eth_build(b, 0x8847, many, 1200 - 200); /* the bottom label is cut off */
+		r = decode(LT_ETH, b, n);
+		UNIT_CHECK(r == DECODE_EV_MPLS_HEADER_TOO_SMALL,
+		           "mpls: 250 labels, none at the bottom: mpls.header_too_small");
+	}
+	mpls_entry(h, 1, 1);
+	n = eth_build(b, 0x8847, (memcpy(h + 4, in, 20), h), 24);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == DECODE_EV_MPLS_BAD_LABEL_ROUTER_ALERT, "mpls router alert at the bottom");
+	mpls_entry(h, 3, 1);
+	n = eth_build(b, 0x8847, h, 24);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == DECODE_EV_MPLS_BAD_LABEL_IMPLICIT_NULL, "mpls implicit null on the wire");
+	mpls_entry(h, 7, 1);
+	n = eth_build(b, 0x8847, h, 24);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == DECODE_EV_MPLS_BAD_LABEL_RESERVED, "mpls reserved label 7 at the bottom");
+	mpls_entry(h, 100, 1);
+	h[4] = 0x50;
+	n = eth_build(b, 0x8847, h, 24);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == 1 && pk.anomaly == DECODE_EV_MPLS_UNKNOWN_PAYLOAD && C(tunnel_unknown) == 1,
+	           "mpls payload starting with 5: mpls.unknown_payload_type, counted, not for flows");
+	n = eth_build(b, 0x8847, h, 4);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == DECODE_EV_MPLS_PKT_TOO_SMALL, "mpls: nothing after the bottom label");
+}
+
+/* PPPoE session (RFC 2516) header for a payload of len bytes. */
+static size_t
+pppoe_wrap(uint8_t *b, uint8_t vt, uint8_t code, uint16_t len, const uint8_t *payload,
+           size_t plen)
+{
+	uint8_t h[6];
+
+	h[0] = vt;
+	h[1] = code;
+	put16(h + 2, 0x1234); /* session id */
+	put16(h + 4, len);
+	return eth_build(b, 0x8864, b, prepend(b, h, 6, (memmove(b, payload, plen), plen)));
+}
+
+static void
+test_pppoe_ppp(void)
+{
+	uint8_t b[1024], in[512], pp[600];
+	size_t n, il, pl;
+	int r;
+
+	il = inner_tcp4(in);
+	pl = prepend(pp, (const uint8_t *)"\x00\x21", 2, (memcpy(pp, in, il), il));
+	n = pppoe_wrap(b, 0x11, 0, (uint16_t)pl, pp, pl);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.l3_off == 14 + 8 && C(pppoe) == 1 &&
+	               C(ppp) == 1 && pk.encap_count == 0,
+	           "pppoe session: PPP IPv4 inside");
+	UNIT_CHECK(cut_every(LT_ETH, b, n, 22, (const struct lenfield[]){{18, 20}, {24, 22}}, 2, 0,
+	                     0) == 0,
+	           "pppoe cut at every length: an event every time, no read past the end");
+	memset(b + n, 0xee, 10); /* Ethernet padding after the PPPoE payload */
+	r = decode(LT_ETH, b, n + 10);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.anomaly == 0,
+	           "pppoe: padding after the length is not part of the packet");
+	r = decode(LT_ETH, b, n - 1);
+	UNIT_CHECK(r == DECODE_EV_PPPOE_TOO_SMALL, "pppoe: a length past the frame");
+	n = pppoe_wrap(b, 0x11, 0x09, (uint16_t)pl, pp, pl);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == DECODE_EV_PPPOE_WRONG_CODE, "pppoe session with code PADI");
+	n = pppoe_wrap(b, 0x21, 0, (uint16_t)pl, pp, pl);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == DECODE_EV_PPPOE_WRONG_VERSION, "pppoe version 2");
+	pl = prepend(pp, (const uint8_t *)"\x00\x57", 2, (memcpy(pp, in, inner_udp6(in)),
+	                                                   inner_udp6(in)));
+	n = pppoe_wrap(b, 0x11, 0, (uint16_t)pl, pp, pl);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == 0 && is_inner_udp6(), "pppoe session: PPP IPv6 inside");
+	/* discovery: counted, not for flows */
+	n = pppoe_wrap(b, 0x11, 0x09, 4, (const uint8_t *)"\x01\x01\x00\x00", 4);
+	put16(b + 12, 0x8863);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == 1 && pk.anomaly == 0 && C(pppoe_discovery) == 1,
+	           "pppoe discovery (PADI): counted, not for flows");
+	/* PPP control and unsupported protocols */
+	n = pppoe_wrap(b, 0x11, 0, 6, (const uint8_t *)"\xc0\x21\x01\x01\x00\x04", 6);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == 1 && pk.anomaly == 0, "ppp LCP: not IP, no event");
+	n = pppoe_wrap(b, 0x11, 0, 6, (const uint8_t *)"\x00\x2b\x01\x01\x00\x04", 6);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == 1 && pk.anomaly == DECODE_EV_PPP_UNSUP_PROTO,
+	           "ppp IPX: ppp.unsup_proto, not for flows");
+	n = pppoe_wrap(b, 0x11, 0, 0, NULL, 0);
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == DECODE_EV_PPP_TOO_SMALL, "ppp without a protocol: ppp.pkt_too_small");
+
+	/* link types: PPP (9) with and without FF 03, PPP in HDLC framing (50), Cisco HDLC */
+	il = inner_tcp4(in);
+	pl = prepend(pp, (const uint8_t *)"\xff\x03\x00\x21", 4, (memcpy(pp, in, il), il));
+	r = decode(LT_PPP, pp, pl);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.l3_off == 4, "DLT_PPP with FF 03");
+	r = decode(LT_PPPHDLC, pp, pl);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.l3_off == 4, "DLT_PPP_SERIAL");
+	r = decode(LT_PPP, pp + 2, pl - 2);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.l3_off == 2, "DLT_PPP without FF 03");
+	pl = prepend(pp, (const uint8_t *)"\x0f\x00\x08\x00", 4, (memcpy(pp, in, il), il));
+	r = decode(LT_CHDLC, pp, pl);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.l3_off == 4 && C(chdlc) == 1,
+	           "DLT_C_HDLC: unicast, IPv4");
+	pp[0] = 0x8f;
+	r = decode(LT_PPPHDLC, pp, pl);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && C(chdlc) == 1,
+	           "DLT_PPP_SERIAL with a Cisco HDLC frame (broadcast)");
+	r = decode(LT_CHDLC, pp, 3);
+	UNIT_CHECK(r == DECODE_EV_CHDLC_TOO_SMALL, "cisco hdlc of 3 bytes: chdlc.pkt_too_small");
+	pp[0] = 0x55;
+	r = decode(LT_CHDLC, pp, pl);
+	UNIT_CHECK(r == 1 && pk.anomaly == 0, "cisco hdlc, unknown address: not for flows");
+}
+
+/* An NFLOG TLV (little-endian length and type), padded to 4; returns its padded length. */
+static size_t
+nflog_tlv(uint8_t *out, uint16_t type, const uint8_t *v, size_t len)
+{
+	size_t l = 4 + len;
+
+	out[0] = (uint8_t)l;
+	out[1] = (uint8_t)(l >> 8);
+	out[2] = (uint8_t)type;
+	out[3] = (uint8_t)(type >> 8);
+	memcpy(out + 4, v, len);
+	memset(out + l, 0, (4 - l % 4) % 4);
+	return (l + 3) & ~(size_t)3;
+}
+
+static void
+test_nflog(void)
+{
+	uint8_t b[1024], in[512];
+	size_t n, il;
+	int r;
+
+	il = inner_tcp4(in);
+	memcpy(b, "\x02\x00\x00\x05", 4); /* AF_INET, version 0, resource id 5 */
+	n = 4;
+	n += nflog_tlv(b + n, 1, (const uint8_t *)"\x08\x00\x03\x00", 4); /* packet header */
+	n += nflog_tlv(b + n, 10, (const uint8_t *)"drop", 5);             /* prefix, NUL */
+	n += nflog_tlv(b + n, 9, in, il);                                  /* the payload */
+	r = decode(LT_NFLOG, b, n);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.l3_off == 4 + 8 + 12 + 4 && C(nflog) == 1,
+	           "nflog: TLVs skipped, the IPv4 payload");
+	/* a cut between two TLVs is a record without its payload: no event there */
+	UNIT_CHECK(cut_every(LT_NFLOG, b, n, SIZE_MAX, NULL, 0, 1, 0) == 0,
+	           "nflog cut at every length: no read past the end");
+	r = decode(LT_NFLOG, b, n - 1);
+	UNIT_CHECK(r == DECODE_EV_NFLOG_TOO_SMALL, "nflog payload TLV past the record");
+	r = decode_as(LT_NFLOG, b, n - 1, n, DECODE_CSUM_NONE);
+	UNIT_CHECK(r == DECODE_EV_TCP_TOO_SMALL && pk.family == 4 && pk.l3_off == 4 + 8 + 12 + 4,
+	           "nflog payload cut by the snap length: decoded up to the cut TCP header");
+	r = decode(LT_NFLOG, b, 4 + 8 + 12 + 2);
+	UNIT_CHECK(r == DECODE_EV_NFLOG_TOO_SMALL, "nflog cut inside a TLV header");
+	b[0] = 10;
+	n = 4 + nflog_tlv(b + 4, 9, in, inner_udp6(in));
+	r = decode(LT_NFLOG, b, n);
+	UNIT_CHECK(r == 0 && is_inner_udp6() && pk.l3_off == 8, "nflog AF_INET6: IPv6");
+	b[0] = 7;
+	r = decode(LT_NFLOG, b, n);
+	UNIT_CHECK(r == DECODE_EV_NFLOG_UNSUPPORTED_FAMILY, "nflog family 7: unsupported_family");
+	b[0] = 2;
+	n = 4 + nflog_tlv(b + 4, 10, (const uint8_t *)"x", 1);
+	r = decode(LT_NFLOG, b, n);
+	UNIT_CHECK(r == 1 && pk.anomaly == 0, "nflog without a payload: not for flows");
+	b[4] = 3;
+	r = decode(LT_NFLOG, b, n);
+	UNIT_CHECK(r == DECODE_EV_NFLOG_TOO_SMALL, "nflog TLV length 3: nflog.pkt_too_small");
+}
+
+static void
+test_llc(void)
+{
+	uint8_t b[1024], in[512];
+	size_t n, il;
+	int r;
+
+	il = inner_tcp4(in);
+	/* 802.3 length, LLC AA AA 03, SNAP OUI 00-00-00, EtherType IPv4 (RFC 1042) */
+	n = prepend(b, (const uint8_t *)"\xaa\xaa\x03\x00\x00\x00\x08\x00", 8,
+	            (memcpy(b, in, il), il));
+	n = eth_build(b, (uint16_t)n, b, n);
+	memset(b + n, 0, 6); /* padding after the 802.3 length */
+	r = decode(LT_ETH, b, n + 6);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.l3_off == 22 && C(llc) == 1,
+	           "802.3 + LLC/SNAP (RFC 1042): IPv4 by its EtherType");
+	UNIT_CHECK(cut_every(LT_ETH, b, n, 22, (const struct lenfield[]){{12, 14}, {24, 22}}, 2, 0,
+	                     0) == 0,
+	           "802.3 LLC/SNAP cut at every length: an event every time, no read past the end");
+	b[17] = 0x0c; /* Cisco's OUI: its protocol ids are not EtherTypes */
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == 1 && pk.anomaly == 0 && C(non_ip) == 1, "SNAP with another OUI: not IP");
+	memcpy(b + 14, "\x42\x42\x03", 3); /* spanning tree */
+	r = decode(LT_ETH, b, n);
+	UNIT_CHECK(r == 1 && pk.anomaly == 0 && C(llc) == 1, "802.2 LLC (STP): counted, not IP");
+}
+
+/* Nesting: GRE in GRE to decode.max-layers and past it, every kind in one packet, a link-layer
+ * loop, IPv6 next header 41 after extension headers. */
+static void
+test_depth(void)
+{
+	uint8_t b[2048], in[512];
+	size_t n, il;
+	int r, i;
+
+	il = inner_tcp4(in);
+	memcpy(b, in, il);
+	n = il;
+	for (i = 0; i < SW_ENCAP_MAX; i++)
+		n = gre_wrap(b, 0x2000, 0x0800, (uint32_t)i, (memcpy(in, b, n), in), n);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.encap_count == SW_ENCAP_MAX &&
+	               pk.encap[SW_ENCAP_MAX - 1].id == 0 && pk.encap[0].id == SW_ENCAP_MAX - 1 &&
+	               C(gre) == SW_ENCAP_MAX,
+	           "gre in gre 8 deep (the default decode.max-layers): decoded");
+	n = gre_wrap(b, 0x2000, 0x0800, 99, (memcpy(in, b, n), in), n);
+	r = decode(LT_IPV4, b, n);
+	UNIT_CHECK(r == DECODE_EV_TOO_DEEP && (pk.flags & SW_PKT_INVALID) &&
+	               pk.encap_count == SW_ENCAP_MAX && C(events[DECODE_EV_TOO_DEEP]) == 1,
+	           "gre bomb 9 deep: decoder.too_many_layers, not for flows");
+	{
+		static const char *const two[] = {"decode.max-layers=2", NULL};
+		static const char *const nine[] = {"decode.max-layers=9", NULL};
+		struct conf_doc *doc = conf_doc_new();
+		struct decode_conf c;
+
+		conf_set(two);
+		il = inner_tcp4(in);
+		n = gre_wrap(b, 0, 0x0800, 0, in, il);
+		n = gre_wrap(b, 0, 0x0800, 0, (memcpy(in, b, n), in), n);
+		r = decode(LT_IPV4, b, n);
+		UNIT_CHECK(r == 0 && pk.encap_count == 2, "max-layers 2: two layers pass");
+		n = gre_wrap(b, 0, 0x0800, 0, (memcpy(in, b, n), in), n);
+		r = decode(LT_IPV4, b, n);
+		UNIT_CHECK(r == DECODE_EV_TOO_DEEP && pk.encap_count == 2,
+		           "max-layers 2: the third is too_many_layers");
+		conf_set(NULL);
+		conf_doc_set(doc, nine[0]);
+		UNIT_CHECK(decode_conf_load(doc, &c) == SW_E_CONFIG,
+		           "decode.max-layers above SW_ENCAP_MAX is a configuration error");
+		conf_doc_free(doc);
+	}
+	/* every tunnel kind in one packet: innermost IPv4/TCP in AYIYA in Teredo... */
+	{
+		uint8_t fr[2048];
+		size_t fl;
+
+		il = inner_tcp4(in);
+		n = ayiya_wrap(b, 0, 0, 1, 4, in, il);                  /* AYIYA */
+		n = ipv6_wrap(fr, 4, tun6_a, tun6_b, b, n);             /* 4in6 */
+		n = ipv4_wrap(b, 41, tun4_a, tun4_b, fr, n);            /* 6in4 */
+		n = gtpu_wrap(fr, 0x30, 255, 0, b, n);                  /* GTP-U */
+		n = geneve_wrap(b, 0, 0, 0x0800, 3, fr, n);             /* Geneve */
+		fl = eth_build(fr, 0x0800, b, n);
+		n = erspan_wrap(b, 2, 0, fr, fl);                       /* ERSPAN II */
+		fl = eth_build(in, 0x0800, b, n);
+		n = vxlan_wrap(fr, 42, 1, tun4_a, tun4_b, in, fl);         /* VXLAN */
+		r = decode(LT_IPV4, fr, n);
+		UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.encap_count == 7 &&
+		               pk.encap[0].kind == SW_ENCAP_VXLAN && pk.encap[1].kind == SW_ENCAP_ERSPAN &&
+		               pk.encap[2].kind == SW_ENCAP_GENEVE && pk.encap[3].kind == SW_ENCAP_GTPU &&
+		               pk.encap[4].kind == SW_ENCAP_IPIP && pk.encap[5].kind == SW_ENCAP_IPIP &&
+		               pk.encap[6].kind == SW_ENCAP_AYIYA,
+		           "vxlan/erspan/geneve/gtp-u/6in4/4in6/ayiya nested: seven layers, outermost "
+		           "first");
+		UNIT_CHECK(pk.encap[4].family == 4 && pk.encap[4].proto == 41 &&
+		               pk.encap[5].family == 6 && pk.encap[5].proto == 4 &&
+		               memcmp(pk.encap[5].src.b, tun6_a, 16) == 0 && pk.encap[6].family == 4 &&
+		               pk.encap[3].id == 0x11223344 && pk.encap[2].id == 3 &&
+		               pk.encap[1].id == 0x155 && pk.encap[0].id == 42,
+		           "nested: each layer keeps its own outer addresses and id");
+	}
+	/* MPLS pseudowires nested without an IP layer: bounded, too_many_layers */
+	{
+		size_t k;
+
+		il = inner_tcp4(in);
+		n = eth_build(b, 0x0800, in, il);
+		for (k = 0; k < 40; k++) {
+			uint8_t h[8];
+
+			mpls_entry(h, 100, 1);
+			put32(h + 4, 0);
+			n = prepend(b, h, 8, n);
+			n = eth_build(b, 0x8847, b, n);
+		}
+		r = decode(LT_ETH, b, n);
+		UNIT_CHECK(r == DECODE_EV_TOO_DEEP && pk.encap_count == 0,
+		           "40 MPLS pseudowires in each other: too_many_layers, no deep recursion");
+	}
+	/* IPv6 next header 41 and 4 after a hop-by-hop and a destination options header */
+	{
+		static const uint8_t ext[] = {60, 0, 1, 4, 0, 0, 0, 0, 41, 0, 1, 4, 0, 0, 0, 0};
+		uint8_t e2[16];
+
+		n = ipv6_wrap(b, 0, tun6_a, tun6_b, in, 0);
+		il = inner_udp6(in);
+		memcpy(b + 40, ext, sizeof(ext));
+		memcpy(b + 40 + sizeof(ext), in, il);
+		put16(b + 4, (uint16_t)(sizeof(ext) + il));
+		r = decode(LT_IPV6, b, 40 + sizeof(ext) + il);
+		UNIT_CHECK(r == 0 && is_inner_udp6() && pk.encap_count == 1 &&
+		               pk.encap[0].kind == SW_ENCAP_IPIP && pk.encap[0].proto == 41 &&
+		               pk.l3_off == 40 + 16,
+		           "6in6 after hop-by-hop and destination options");
+		memcpy(e2, ext, sizeof(e2));
+		e2[8] = 4;
+		il = inner_tcp4(in);
+		memcpy(b + 40, e2, sizeof(e2));
+		memcpy(b + 56, in, il);
+		put16(b + 4, (uint16_t)(16 + il));
+		r = decode(LT_IPV6, b, 56 + il);
+		UNIT_CHECK(r == 0 && is_inner_tcp4() && pk.encap[0].proto == 4 && pk.l3_off == 56,
+		           "4in6 after extension headers");
+	}
+}
+
+/* decode.<kind>.use-for-tracking: a kind switched off leaves its layers out of the key. */
+static void
+test_tracking(void)
+{
+	uint8_t b[2048], in[512], fr[512];
+	size_t n, il;
+	uint32_t k1, k2, k_gre_only;
+	int kind, ok = 0;
+	char set[64];
+	const char *sets[2] = {set, NULL};
+
+	for (kind = SW_ENCAP_NONE + 1; kind < SW_ENCAP_KIND_MAX; kind++) {
+		uint32_t on, off;
+
+		il = inner_tcp4(in);
+		switch (kind) {
+		case SW_ENCAP_IPIP:
+			n = ipv4_wrap(b, 4, tun4_a, tun4_b, in, il);
+			break;
+		case SW_ENCAP_VXLAN:
+			n = vxlan_wrap(b, 5, 1, tun4_a, tun4_b, fr, eth_build(fr, 0x0800, in, il));
+			break;
+		case SW_ENCAP_GRE:
+			n = gre_wrap(b, 0x2000, 0x0800, 5, in, il);
+			break;
+		case SW_ENCAP_ERSPAN:
+			n = erspan_wrap(b, 2, 0, fr, eth_build(fr, 0x0800, in, il));
+			break;
+		case SW_ENCAP_GENEVE:
+			n = geneve_wrap(b, 0, 0, 0x0800, 5, in, il);
+			break;
+		case SW_ENCAP_GTPU:
+			n = gtpu_wrap(b, 0x30, 255, 0, in, il);
+			break;
+		case SW_ENCAP_TEREDO:
+			n = udp4_wrap(b, 3544, 1, in, inner_udp6(in));
+			break;
+		default:
+			n = ayiya_wrap(b, 0, 0, 1, 4, in, il);
+			break;
+		}
+		conf_set(NULL);
+		decode(LT_IPV4, b, n);
+		on = pk.tunnel;
+		snprintf(set, sizeof(set), "decode.%s.use-for-tracking=false",
+		         decode_encap_kind_name(kind));
+		conf_set(sets);
+		decode(LT_IPV4, b, n);
+		off = pk.tunnel;
+		if (on != 0 && off == 0 && pk.encap_count == 1 && pk.encap[0].kind == kind)
+			ok++;
+		else
+			printf("# %s: key %08x on, %08x off\n", decode_encap_kind_name(kind), on, off);
+	}
+	UNIT_CHECK(ok == SW_ENCAP_KIND_MAX - 1,
+	           "each kind alone: a tunnel key with tracking on, none with it off");
+	/* VXLAN in GRE: GRE off, then the GRE key no longer matters, the VNI still does */
+	il = inner_tcp4(in);
+	n = vxlan_wrap(b, 5, 1, tun4_a, tun4_b, fr, eth_build(fr, 0x0800, in, il));
+	n = gre_wrap(fr, 0x2000, 0x0800, 1, b, n);
+	conf_set(NULL);
+	decode(LT_IPV4, fr, n);
+	k1 = pk.tunnel;
+	fr[20 + 4 + 3] = 2; /* another GRE key */
+	put16(fr + 10, 0);
+	put16(fr + 10, fold(sum16(0, fr, 20)));
+	decode(LT_IPV4, fr, n);
+	k2 = pk.tunnel;
+	UNIT_CHECK(pk.encap_count == 2 && k1 != k2, "tracking on: the GRE key is in the key");
+	snprintf(set, sizeof(set), "decode.gre.use-for-tracking=no");
+	conf_set(sets);
+	decode(LT_IPV4, fr, n);
+	k_gre_only = pk.tunnel;
+	fr[20 + 4 + 3] = 1;
+	put16(fr + 10, 0);
+	put16(fr + 10, fold(sum16(0, fr, 20)));
+	decode(LT_IPV4, fr, n);
+	UNIT_CHECK(pk.tunnel == k_gre_only && pk.tunnel != 0 && pk.tunnel != k1,
+	           "gre off: the GRE key is not in the key, the VXLAN layer is");
+	conf_set(NULL);
+}
+
+static void
+test_encap_names(void)
+{
+	static const char *const names[SW_ENCAP_KIND_MAX] = {
+	    "unknown", "ipip", "vxlan", "gre", "erspan", "geneve", "gtpu", "teredo", "ayiya"};
+	int k, ok = 0;
+
+	for (k = 0; k < SW_ENCAP_KIND_MAX; k++)
+		ok += strcmp(decode_encap_kind_name(k), names[k]) == 0;
+	UNIT_CHECK(ok == SW_ENCAP_KIND_MAX &&
+	               strcmp(decode_encap_kind_name(SW_ENCAP_KIND_MAX), "unknown") == 0,
+	           "decode_encap_kind_name: every kind named, unknown otherwise");
+}
+
 /* Decodes an Ethernet frame with a decoding state that lives across packets. */
 static int
 decode_eth_with(struct decode_ctx *dc, const uint8_t *b, size_t n)
@@ -1585,6 +2702,19 @@ main(void)
 	test_eth_padding();
 	test_ipip();
 	test_vxlan();
+	test_gre();
+	test_erspan();
+	test_geneve();
+	test_gtpu();
+	test_teredo();
+	test_ayiya();
+	test_mpls();
+	test_pppoe_ppp();
+	test_nflog();
+	test_llc();
+	test_depth();
+	test_tracking();
+	test_encap_names();
 	test_csum_auto();
 	free(last_copy);
 	return unit_done();
