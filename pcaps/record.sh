@@ -5,7 +5,7 @@
 #   sudo pcaps/record.sh http dns   # only some steps
 #
 # Steps: http http6 http-more dns tls tls13 sll sll2 pcapng truncated crafted
-#        loss frag crafted-stream crafted-rules crafted-tunnel protocols readme
+#        loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols readme
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
 # generated inventory at the end of README.md.)
 #
@@ -176,11 +176,12 @@ run() { log "  \$ $*"; "$@"; }
 # ----------------------------------------------------------------------------
 # nginx
 # ----------------------------------------------------------------------------
-NGINX_PID=
-nginx_start() {
-    [ -n "$NGINX_PID" ] && return 0
-    port_free tcp "$HTTP_PORT"
-    local d="$WORK/nginx"
+# nginx_site DIR LISTEN...: index.html (131 bytes) and data.bin (102400 bytes) in DIR/www, and
+# DIR/nginx.conf listening on each LISTEN (address:port)
+nginx_site() {
+    local d=$1 l listen=
+    shift
+    for l in "$@"; do listen+="        listen $l;"$'\n'; done
     mkdir -p "$d/www" "$d/tmp" "$d/logs"
     cat >"$d/www/index.html" <<'EOF'
 <!DOCTYPE html>
@@ -211,13 +212,19 @@ http {
     server_tokens off;
     keepalive_timeout 10;
     server {
-        listen 127.0.0.1:$HTTP_PORT;
-        listen [::1]:$HTTP_PORT;
-        server_name demo.example;
+$listen        server_name demo.example;
         root $d/www;
     }
 }
 EOF
+}
+
+NGINX_PID=
+nginx_start() {
+    [ -n "$NGINX_PID" ] && return 0
+    port_free tcp "$HTTP_PORT"
+    local d="$WORK/nginx"
+    nginx_site "$d" "127.0.0.1:$HTTP_PORT" "[::1]:$HTTP_PORT"
     bg 300 "$d/logs/stderr.log" nginx -e "$d/logs/error.log" -p "$d/" -c "$d/nginx.conf"
     NGINX_PID=$BG_PID
     wait_listen tcp "$HTTP_PORT"
@@ -234,15 +241,20 @@ step_http() {
     log "http.pcap: nginx + curl on 127.0.0.1:$HTTP_PORT"
     nginx_start
     capture_start http.pcap lo "tcp port $HTTP_PORT"
-    run "${CURL[@]}" -o /dev/null -w '    %{http_code} %{url_effective}\n' "$BASE/index.html"
-    run "${CURL[@]}" -o /dev/null -w '    %{http_code} %{url_effective}\n' "$BASE/data.bin"
-    run "${CURL[@]}" -o /dev/null -w '    %{http_code} %{url_effective}\n' "$BASE/missing.html"
-    run "${CURL[@]}" -o /dev/null -w '    %{http_code} %{url_effective}\n' \
+    http_requests "${CURL[@]}"
+    capture_stop
+}
+
+# http_requests CURL...: the five connections of http.pcap, CURL the curl command line
+http_requests() {
+    run "$@" -o /dev/null -w '    %{http_code} %{url_effective}\n' "$BASE/index.html"
+    run "$@" -o /dev/null -w '    %{http_code} %{url_effective}\n' "$BASE/data.bin"
+    run "$@" -o /dev/null -w '    %{http_code} %{url_effective}\n' "$BASE/missing.html"
+    run "$@" -o /dev/null -w '    %{http_code} %{url_effective}\n' \
         -d 'name=spanwatch&value=42' "$BASE/index.html"
     # one connection, two requests (keep-alive)
-    run "${CURL[@]}" -o /dev/null -o /dev/null -w '    %{http_code} %{url_effective} conn#%{num_connects}\n' \
+    run "$@" -o /dev/null -o /dev/null -w '    %{http_code} %{url_effective} conn#%{num_connects}\n' \
         "$BASE/index.html" "$BASE/data.bin"
-    capture_stop
 }
 
 step_http6() {
@@ -268,35 +280,42 @@ step_sll() {   # $1 = sll.pcap|sll2.pcap, $2 = LINUX_SLL|LINUX_SLL2
         die "$name: link type is not $dlt"
 }
 
+# the local data dnsmasq answers from (dns.pcap, vxlan-real.pcap); --host-record (not --address)
+# so that the CNAME target is known to dnsmasq and answers carry a real TTL; --local makes unknown
+# names NXDOMAIN.
+DNSMASQ_DATA=(--local=/demo.example/ --local-ttl=300
+    --host-record=demo.example,192.0.2.10,2001:db8::10
+    --cname=www.demo.example,demo.example
+    --txt-record=demo.example,"v=spf1 -all"
+    --mx-host=demo.example,mail.demo.example,10
+    --srv-host=_http._tcp.demo.example,demo.example,$HTTP_PORT,0,5)
+
+# dns_queries DIG...: the eight UDP queries and the TCP one of dns.pcap, DIG the dig command line
+dns_queries() {
+    local q
+    for q in "demo.example A" "demo.example AAAA" "www.demo.example CNAME" \
+             "www.demo.example A" "demo.example TXT" "demo.example MX" \
+             "_http._tcp.demo.example SRV" "nosuch.demo.example A"; do
+        # shellcheck disable=SC2086
+        run "$@" $q +noall +comments +answer | grep -E 'status:|IN' | sed 's/^/    /' >&2 || true
+    done
+    run "$@" +tcp demo.example A +noall +answer | sed 's/^/    /' >&2
+}
+
 step_dns() {
     log "dns.pcap: dnsmasq + dig on 127.0.0.1:$DNS_PORT"
     port_free udp "$DNS_PORT"
     port_free tcp "$DNS_PORT"
     local d="$WORK/dnsmasq"
     mkdir -p "$d"
-    # --host-record (not --address) so that the CNAME target is known to dnsmasq
-    # and answers carry a real TTL; --local makes unknown names NXDOMAIN.
     bg 60 "$d/stderr.log" dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts \
         --pid-file="$d/dnsmasq.pid" --log-facility="$d/dnsmasq.log" --log-queries \
         -p "$DNS_PORT" --listen-address=127.0.0.1 --bind-interfaces \
-        --local=/demo.example/ --local-ttl=300 \
-        --host-record=demo.example,192.0.2.10,2001:db8::10 \
-        --cname=www.demo.example,demo.example \
-        --txt-record=demo.example,"v=spf1 -all" \
-        --mx-host=demo.example,mail.demo.example,10 \
-        --srv-host=_http._tcp.demo.example,demo.example,$HTTP_PORT,0,5
+        "${DNSMASQ_DATA[@]}"
     local dns_pid=$BG_PID
     wait_listen udp "$DNS_PORT"
     capture_start dns.pcap lo "port $DNS_PORT"
-    local DIG=(dig +tries=1 +time=3 @127.0.0.1 -p "$DNS_PORT")
-    local q
-    for q in "demo.example A" "demo.example AAAA" "www.demo.example CNAME" \
-             "www.demo.example A" "demo.example TXT" "demo.example MX" \
-             "_http._tcp.demo.example SRV" "nosuch.demo.example A"; do
-        # shellcheck disable=SC2086
-        run "${DIG[@]}" $q +noall +comments +answer | grep -E 'status:|IN' | sed 's/^/    /' >&2 || true
-    done
-    run "${DIG[@]}" +tcp demo.example A +noall +answer | sed 's/^/    /' >&2
+    dns_queries dig +tries=1 +time=3 @127.0.0.1 -p "$DNS_PORT"
     capture_stop
     stop "$dns_pid"
 }
@@ -449,6 +468,14 @@ for a in sys.argv[1:]:
     done
     [ -n "$ok" ] || die "namespaces: neighbours not resolved after 5 s"
     sleep 1   # let the IPv6 multicast listener reports of the new links pass
+}
+# netns_add_v4only NS: a namespace (deleted at exit) with lo up and IPv6 off, which keeps
+# router solicitations and MLD reports off its links
+netns_add_v4only() {
+    ip netns add "$1"
+    NETNS+=("$1")
+    ip -n "$1" link set lo up
+    ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 }
 netns_teardown() {
     local ns
@@ -630,11 +657,101 @@ step_crafted_rules() {
 }
 
 step_crafted_tunnel() {
-    log "tunnelled copies of http, http6 and dns.pcap (craft_tunnel.py, $PY)"
+    log "tunnelled copies of http, http6, dns and tls.pcap (craft_tunnel.py, $PY)"
     mkdir -p "$WORK/crafted-tunnel"
     "$PY" "$HERE/craft_tunnel.py" "$HERE" "$WORK/crafted-tunnel" >&2
+    log "malformed tunnels (craft_tunnel_hostile.py)"
+    "$PY" "$HERE/craft_tunnel_hostile.py" "$WORK/crafted-tunnel" >&2
     local f
     for f in "$WORK"/crafted-tunnel/*.pcap; do install_pcap "$f" $((512 * 1024)); done
+    cp "$WORK/crafted-tunnel/tunnel-hostile.tsv" "$HERE/tunnel-hostile.tsv"
+}
+
+# ----------------------------------------------------------------------------
+# vxlan: real traffic through a Linux VXLAN tunnel (vxlan-real.pcap, vxlan-real-plain.pcap)
+# ----------------------------------------------------------------------------
+#   ns VA: ua 10.77.0.1/24 (underlay veth) ---- ub 10.77.0.2/24 :ns VB
+#          vx0 10.42.0.1/24 (VXLAN VNI 42 over ua, UDP 4789) ... vx0 10.42.0.2/24
+# nginx, dnsmasq and openssl s_server run in VB on 10.42.0.2, curl and dig in VA: the http,
+# dns and tls steps' conversations across the overlay. tcpdump in VA records the underlay
+# (ua, "udp port 4789": every packet in VXLAN) and the overlay (vx0, the same packets
+# without it) at once. IPv6 is off and the neighbours are static, so both hold exactly
+# the conversations; offloads are off so both hold MTU-sized segments with real checksums.
+VX_UNDER_A=10.77.0.1 VX_UNDER_B=10.77.0.2 VX_IN_A=10.42.0.1 VX_IN_B=10.42.0.2
+NS_VA='' NS_VB=''
+vxlan_netns_setup() {
+    NS_VA=swrec-va-$$ NS_VB=swrec-vb-$$
+    local n
+    netns_add_v4only "$NS_VA"
+    netns_add_v4only "$NS_VB"
+    ip link add ua netns "$NS_VA" address 02:00:00:00:77:01 type veth \
+        peer name ub netns "$NS_VB" address 02:00:00:00:77:02
+    ip -n "$NS_VA" addr add "$VX_UNDER_A/24" dev ua
+    ip -n "$NS_VB" addr add "$VX_UNDER_B/24" dev ub
+    ip -n "$NS_VA" link add vx0 address 02:00:00:00:42:01 type vxlan id 42 dstport 4789 \
+        remote "$VX_UNDER_B" local "$VX_UNDER_A" dev ua
+    ip -n "$NS_VB" link add vx0 address 02:00:00:00:42:02 type vxlan id 42 dstport 4789 \
+        remote "$VX_UNDER_A" local "$VX_UNDER_B" dev ub
+    ip -n "$NS_VA" addr add "$VX_IN_A/24" dev vx0
+    ip -n "$NS_VB" addr add "$VX_IN_B/24" dev vx0
+    for n in "$NS_VA:ua" "$NS_VB:ub" "$NS_VA:vx0" "$NS_VB:vx0"; do
+        ip -n "${n%%:*}" link set "${n#*:}" up
+        ip netns exec "${n%%:*}" ethtool -K "${n#*:}" tso off gso off gro off tx off rx off \
+            >/dev/null 2>&1 || true
+    done
+    ip -n "$NS_VA" neigh replace "$VX_UNDER_B" lladdr 02:00:00:00:77:02 dev ua nud permanent
+    ip -n "$NS_VB" neigh replace "$VX_UNDER_A" lladdr 02:00:00:00:77:01 dev ub nud permanent
+    ip -n "$NS_VA" neigh replace "$VX_IN_B" lladdr 02:00:00:00:42:02 dev vx0 nud permanent
+    ip -n "$NS_VB" neigh replace "$VX_IN_A" lladdr 02:00:00:00:42:01 dev vx0 nud permanent
+    # no ARP on either link (static neighbours): nothing to wait for; curl and dig fail (and
+    # stop the script) if the tunnel does not carry
+}
+
+step_vxlan() {
+    log "vxlan-real.pcap, vxlan-real-plain.pcap: nginx, dnsmasq, s_server across a VXLAN overlay"
+    need_tools ip ethtool
+    make_cert
+    vxlan_netns_setup
+    local d="$WORK/vxlan" pids=()
+    nginx_site "$d/nginx" "$VX_IN_B:$HTTP_PORT"
+    bg 120 "$d/nginx/logs/stderr.log" ip netns exec "$NS_VB" \
+        nginx -e "$d/nginx/logs/error.log" -p "$d/nginx/" -c "$d/nginx/nginx.conf"
+    pids+=("$BG_PID")
+    bg 120 "$d/dnsmasq.log" ip netns exec "$NS_VB" dnsmasq -k --conf-file=/dev/null --no-resolv \
+        --no-hosts --pid-file="$d/dnsmasq.pid" -p "$DNS_PORT" --listen-address="$VX_IN_B" \
+        --bind-interfaces "${DNSMASQ_DATA[@]}"
+    pids+=("$BG_PID")
+    bg 120 "$d/s_server.log" ip netns exec "$NS_VB" openssl s_server \
+        -accept "$VX_IN_B:$TLS_PORT" -cert "$WORK/tls/tls.crt" -key "$WORK/tls/tls.key" \
+        -www -tls1_2 -naccept 1
+    pids+=("$BG_PID")
+    ns_wait_listen "$NS_VB" tcp "$HTTP_PORT"
+    ns_wait_listen "$NS_VB" udp "$DNS_PORT"
+    ns_wait_listen "$NS_VB" tcp "$TLS_PORT"
+
+    NSEXEC=(ip netns exec "$NS_VA")
+    CAP_MAX=$((1024 * 1024))
+    capture_start vxlan-real.pcap ua "udp port 4789"
+    local u_pid=$CAP_PID u_file=$CAP_FILE u_err=$CAP_ERR
+    capture_start vxlan-real-plain.pcap vx0 "ip"
+    http_requests ip netns exec "$NS_VA" curl -sS --max-time 10 -A "$UA" \
+        --resolve "demo.example:$HTTP_PORT:$VX_IN_B"
+    dns_queries ip netns exec "$NS_VA" dig +tries=1 +time=3 "@$VX_IN_B" -p "$DNS_PORT"
+    run ip netns exec "$NS_VA" curl -sS --max-time 10 -A "$UA" -k --tlsv1.2 \
+        --resolve "tls.demo.example:$TLS_PORT:$VX_IN_B" \
+        -o /dev/null -w '    %{http_code} %{url_effective}\n' "https://tls.demo.example:$TLS_PORT/"
+    capture_stop
+    CAP_PID=$u_pid CAP_FILE=$u_file CAP_ERR=$u_err
+    capture_stop
+    CAP_MAX=
+    local p
+    for p in "${pids[@]}"; do stop "$p"; done
+    netns_teardown
+    local nu np
+    nu=$(capinfos -c -M "$HERE/vxlan-real.pcap" | sed -n 's/^Number of packets: *//p')
+    np=$(capinfos -c -M "$HERE/vxlan-real-plain.pcap" | sed -n 's/^Number of packets: *//p')
+    [ "$nu" = "$np" ] || die "vxlan: $nu packets on the underlay, $np on the overlay"
+    log "  $nu packets on each side; tshark: $(tshark -r "$HERE/vxlan-real.pcap" -Y vxlan 2>/dev/null | wc -l) in VXLAN"
 }
 
 # ----------------------------------------------------------------------------
@@ -662,14 +779,8 @@ proto_need() {   # cmd:package ...
 }
 proto_netns_setup() {
     NS_PC=swrec-pc-$$ NS_PS=swrec-ps-$$
-    local ns
-    for ns in "$NS_PC" "$NS_PS"; do
-        ip netns add "$ns"
-        NETNS+=("$ns")
-        ip -n "$ns" link set lo up
-        # no IPv6 on the veth: keeps router solicitations and MLD reports away
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    done
+    netns_add_v4only "$NS_PC"
+    netns_add_v4only "$NS_PS"
     ip link add pc netns "$NS_PC" type veth peer name ps netns "$NS_PS"
     ip -n "$NS_PC" addr add "$PR_CLIENT/24" dev pc
     ip -n "$NS_PS" addr add "$PR_SERVER/24" dev ps
@@ -1048,7 +1159,7 @@ main() {
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel protocols readme)
+        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -1068,9 +1179,10 @@ main() {
             crafted-stream) step_crafted_stream ;;
             crafted-rules) step_crafted_rules ;;
             crafted-tunnel) step_crafted_tunnel ;;
+            vxlan)     step_vxlan ;;
             protocols) step_protocols ;;
             readme)    step_readme ;;
-            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel protocols readme)" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols readme)" ;;
         esac
     done
     nginx_stop
