@@ -7,7 +7,10 @@ the tracking and indicator switches, judged by tshark's reading of the outer hea
   - the same inner conversation in two VNIs gives two flows, one per VNI;
   - decode.vlan.use-for-tracking: off, flows are tshark's conversations (which ignore VLANs);
   - cti.match-tunnel-addresses: an indicator on a tunnel endpoint alerts only when it is on,
-    with matched_on tunnel.src_ip/tunnel.dest_ip; an inner indicator alerts either way."""
+    with matched_on tunnel.src_ip/tunnel.dest_ip; an inner indicator alerts either way;
+  - GRE, Geneve, GTP-U, ERSPAN and nested tunnels: each layer's type and id as tshark reads it;
+  - every decoder anomaly the hostile tunnel captures raise has a rule in
+    rules/decoder-events.rules, and it alerts."""
 import json
 import os
 import subprocess
@@ -124,8 +127,75 @@ def vlan_split(src, dst):
     wrpcap(dst, out)
 
 
+# capture, the layer types of its flows outermost first, tshark's field for each layer's id
+LAYERS = [
+    ("tunnel-gre-key-dns.pcap", ["gre"], ["gre.key"]),
+    ("tunnel-geneve-http.pcap", ["geneve"], ["geneve.vni"]),
+    ("tunnel-gtpu-http.pcap", ["gtpu"], ["gtp.teid"]),
+    ("tunnel-erspan2-http.pcap", ["erspan"], ["erspan.spanid"]),
+    ("tunnel-gre-vxlan-http.pcap", ["gre", "vxlan"], ["gre.key", "vxlan.vni"]),
+    ("tunnel-geneve-gre-dns.pcap", ["geneve", "gre"], ["geneve.vni", None]),
+]
+ID_NAMES = {"gre": "key", "vxlan": "vni", "geneve": "vni", "gtpu": "teid",
+            "erspan": "session_id"}
+
+
+def tshark_values(path, field):
+    out = subprocess.run(["tshark", "-r", path, "-T", "fields", "-e", field],
+                         capture_output=True, text=True, check=True).stdout
+    return {int(v, 0) for line in out.split() for v in line.split(",") if v}
+
+
+def check_layers(binary, pcaps):
+    for name, types, fields in LAYERS:
+        path = os.path.join(pcaps, name)
+        flows = [e for e in run(binary, path) if e["event_type"] == "flow"]
+        bad = []
+        for e in flows:
+            layers = e["tunnel"]["layers"]
+            if [l["type"] for l in layers] != types or e["tunnel"]["depth"] != len(types):
+                bad.append("layers %s" % layers)
+                continue
+            for l, field in zip(layers, fields):
+                if field is None:
+                    continue
+                want = tshark_values(path, field)
+                if l.get(ID_NAMES[l["type"]]) not in want:
+                    bad.append("%s %s not in tshark's %s %s" % (l["type"], l, field, want))
+            for top in ("gre", "vxlan"):
+                inner = [l for l in layers if l["type"] == top]
+                if inner and e.get(top, {}).get(ID_NAMES[top]) != inner[-1][ID_NAMES[top]]:
+                    bad.append("top-level %s %s" % (top, e.get(top)))
+        tap(flows and not bad, "%s: each of the %d flows has the layers %s with tshark's ids" %
+            (name, len(flows), "/".join(types)), "\n".join(bad[:5]))
+
+
+def check_decoder_rules(binary, pcaps, top):
+    """rules/decoder-events.rules on the hostile captures: every decoder anomaly they raise has
+    a shipped rule, and that rule alerts."""
+    rules = os.path.join(top, "rules", "decoder-events.rules")
+    sid_of = {}
+    for line in open(rules):
+        if "decode-event:" in line:
+            name = line.split("decode-event:")[1].split(";")[0].strip()
+            sid_of[name.replace("decoder.", "", 1)] = int(line.split("sid:")[1].split(";")[0])
+    for name in sorted(f for f in os.listdir(pcaps) if f.startswith("tunnel-hostile")
+                       and f.endswith(".pcap")):
+        events = run(binary, os.path.join(pcaps, name), None, ["-S", rules])
+        seen = {e["anomaly"]["event"].replace("decoder.", "", 1) for e in events
+                if e["event_type"] == "anomaly" and e["anomaly"].get("type") == "decode"}
+        alerted = {e["alert"]["signature_id"] for e in events if e["event_type"] == "alert"}
+        no_rule = sorted(seen - set(sid_of))
+        silent = sorted(n for n in seen if n in sid_of and sid_of[n] not in alerted)
+        tap(seen and not no_rule and not silent,
+            "%s: each of the %d decoder anomalies raised has a shipped rule that alerts" %
+            (name, len(seen)), "no rule: %s\nno alert: %s" % (no_rule, silent))
+
+
 def main():
     binary, pcaps = sys.argv[1], sys.argv[2]
+    check_layers(binary, pcaps)
+    check_decoder_rules(binary, pcaps, os.path.dirname(os.path.abspath(pcaps)))
     check_tunnel_objects(binary, pcaps, "tunnel-vxlan-http.pcap", 4, "UDP", "vxlan")
     check_tunnel_objects(binary, pcaps, "tunnel-6in4-http6.pcap", 6, "IPv6", "ipip")
     check_tunnel_objects(binary, pcaps, "tunnel-4in6-dns.pcap", 4, "IPv4", "ipip")
