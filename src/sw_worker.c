@@ -465,7 +465,9 @@ ring_send(struct sw_worker *w, uint32_t kind, const struct sw_packet *p)
 	while ((rec = sw_ring_reserve(w->ring, sizeof(*rec) + bytes)) == NULL)
 		sw_ring_wait(&spins);
 	rec->kind = kind;
-	rec->pkt = *p;
+	/* encap[] is last: only the layers in use are copied (the rest is never read) */
+	memcpy(&rec->pkt, p,
+	       offsetof(struct sw_packet, encap) + (size_t)p->encap_count * sizeof(p->encap[0]));
 	rec->pkt.data = NULL;
 	rec->pkt.caplen = (uint32_t)bytes;
 	if (bytes > 0)
