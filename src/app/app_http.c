@@ -138,6 +138,9 @@ enum http_anom {
 	HA_ENC_UNFINISHED,
 	HA_DECOMPRESS_LIMITED,
 	HA_MULTIPART_MALFORMED,
+	HA_101_UNREQUESTED,
+	HA_GZIP_RESERVED,
+	HA_CL_DECODED,
 	HA_MAX
 };
 
@@ -183,6 +186,9 @@ static const char *const anom_names[HA_MAX] = {
     [HA_ENC_UNFINISHED] = "http.content_encoding_unfinished",
     [HA_DECOMPRESS_LIMITED] = "http.decompress_limited",
     [HA_MULTIPART_MALFORMED] = "http.multipart_malformed",
+    [HA_101_UNREQUESTED] = "http.switching_protocols_unrequested",
+    [HA_GZIP_RESERVED] = "http.gzip_reserved_flags",
+    [HA_CL_DECODED] = "http.content_length_decoded",
 };
 
 /* Hash contexts of one file being hashed. */
@@ -230,6 +236,7 @@ struct http_txn {
 	uint8_t nparts;
 	bool req_done, resp_started, resp_done;
 	bool is_head, is_connect;
+	bool req_upgrade; /* the request asked for a protocol switch (Upgrade) */
 	uint64_t anoms; /* anomalies raised (bits of enum http_anom) */
 	size_t charged; /* bytes charged to the worker's app memory, but for the bodies' buffers */
 };
@@ -254,6 +261,7 @@ struct http_dir {
 	uint8_t *hdr; /* the header block or line being gathered, grown as needed */
 	size_t hdr_len, hdr_cap;
 	uint64_t body_left;
+	uint64_t body_len; /* the Content-Length of the body being read */
 	bool stopped;
 	bool start_ok;   /* responses: the status line's start was found */
 	bool refused;    /* the body being read is one Chromium refuses (kept going, truncated) */
@@ -276,6 +284,9 @@ struct http_state {
 	unsigned nq;
 	uint32_t next_tx_id;
 	bool resp_seen; /* a response was read on this connection */
+	bool started;   /* data was seen: the directions are settled */
+	bool swapped;   /* the flow's "to server" direction carries the responses (a capture
+			   that started mid-connection took the server for the client) */
 	bool stopped;   /* a protocol switch: nothing more is HTTP */
 };
 
@@ -906,7 +917,7 @@ sink_flags(struct app_ctx *ctx, struct http_dir *d, enum flow_dir dir, unsigned 
 	} map[] = {
 	    {HTTP_DEC_RAW_DEFLATE, HA_DEFLATE_RAW},     {HTTP_DEC_GZIP_TRAILER, HA_GZIP_TRAILER},
 	    {HTTP_DEC_TRAILING, HA_ENC_TRAILING},       {HTTP_DEC_UNFINISHED, HA_ENC_UNFINISHED},
-	    {HTTP_DEC_GZIP_FIELDS, HA_GZIP_FIELDS},
+	    {HTTP_DEC_GZIP_FIELDS, HA_GZIP_FIELDS},     {HTTP_DEC_GZIP_RESERVED, HA_GZIP_RESERVED},
 	};
 	unsigned fresh = flags & ~d->chain_flags;
 
@@ -1091,7 +1102,7 @@ set_host(struct http_txn *t, struct app_buf v)
 /* Splits v at commas into trimmed elements (Chromium's value lists; empty ones skipped): calls
  * fn for each. */
 static void
-list_each(struct app_buf v, void (*fn)(void *arg, struct app_buf e), void *arg)
+list_each(struct app_buf v, void (*fn)(void *arg, struct app_buf e), void *arg, bool empties)
 {
 	size_t i = 0;
 
@@ -1100,7 +1111,7 @@ list_each(struct app_buf v, void (*fn)(void *arg, struct app_buf e), void *arg)
 		size_t end = comma != NULL ? (size_t)(comma - v.p) : v.len;
 		struct app_buf e = buf_trim(v.p + i, end - i);
 
-		if (e.len > 0)
+		if (e.len > 0 || empties)
 			fn(arg, e);
 		i = end + 1;
 	}
@@ -1174,6 +1185,10 @@ ce_elem(void *arg, struct app_buf e)
 	struct http_framing *fr = fc->fr;
 	int coding;
 
+	if (e.len == 0) {
+		fr->ce_empty = true;
+		return;
+	}
 	if (buf_ieq(e, "gzip") || buf_ieq(e, "x-gzip"))
 		coding = HTTP_CODING_GZIP;
 	else if (buf_ieq(e, "deflate"))
@@ -1266,11 +1281,10 @@ field_use(struct field_ctx *fc, struct app_buf name, struct app_buf value)
 	switch (lc(name.p[0])) {
 	case 'c':
 		if (buf_ieq(name, "content-length")) {
-			list_each(value, cl_elem, fc);
+			list_each(value, cl_elem, fc, false);
 		} else if (buf_ieq(name, "content-encoding")) {
-			list_each(value, ce_elem, fc);
-			if (value.len == 0)
-				fr->ce_empty = true; /* Chromium: an empty coding is "none" */
+			/* an empty coding ("gzip," too) is Chromium's "none": the body as sent */
+			list_each(value, ce_elem, fc, true);
 		} else if (buf_ieq(name, "content-type")) {
 			if (request)
 				t->pub.content_type_req = value;
@@ -1290,7 +1304,7 @@ field_use(struct field_ctx *fc, struct app_buf name, struct app_buf value)
 	case 't':
 		if (buf_ieq(name, "transfer-encoding")) {
 			fr->te_present = true;
-			list_each(value, te_elem, fc);
+			list_each(value, te_elem, fc, false);
 		}
 		break;
 	case 'h':
@@ -1300,8 +1314,11 @@ field_use(struct field_ctx *fc, struct app_buf name, struct app_buf value)
 	case 'u':
 		if (request && buf_ieq(name, "user-agent"))
 			t->pub.user_agent = value;
-		else if (buf_ieq(name, "upgrade"))
+		else if (buf_ieq(name, "upgrade")) {
 			fr->upgrade = value;
+			if (request)
+				t->req_upgrade = true;
+		}
 		break;
 	case 'r':
 		if (request && buf_ieq(name, "referer"))
@@ -1639,7 +1656,7 @@ begin_body(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir,
 		d->phase = PH_CHUNK_SIZE;
 	} else if (fr->has_len && fr->len > 0) {
 		d->phase = PH_BODY_LEN;
-		d->body_left = fr->len;
+		d->body_left = d->body_len = fr->len;
 	} else if (!fr->has_len && until_close) {
 		d->phase = PH_BODY_CLOSE;
 	} else {
@@ -1812,6 +1829,18 @@ response_block(struct app_ctx *ctx, struct http_state *s, bool complete)
 	memset(&tmp, 0, sizeof(tmp));
 	parse_status_loose(&tmp, d->hdr, ll, &fr, &strict);
 	status = tmp.pub.status;
+	if (status == 101 && complete) {
+		/* Chromium switches only when it asked to (WebSocket); a 101 nobody asked for is
+		 * one more interim response */
+		struct http_txn *w = NULL;
+		for (unsigned i = 0; i < s->nq && w == NULL; i++)
+			if (!s->q[i]->resp_done && !s->q[i]->resp_started)
+				w = s->q[i];
+		if (w == NULL || !w->req_upgrade) {
+			http_anomaly(ctx, w, FLOW_TO_CLIENT, HA_101_UNREQUESTED);
+			return 0;
+		}
+	}
 	if (status / 100 == 1 && status != 101 && complete)
 		return 0; /* interim response (100-continue): the real one follows */
 	if ((t = response_txn(ctx, s)) == NULL)
@@ -1952,6 +1981,16 @@ status_start(const uint8_t *p, size_t n)
 		if (buf_ieq((struct app_buf){p + i, 4}, "http"))
 			return (int)i;
 	return -1;
+}
+
+/* Whether data starts like a status line as Chromium finds one: "http/" (any case) within its
+ * first 5 bytes. */
+static bool
+looks_like_status(const uint8_t *data, size_t len)
+{
+	int at = status_start(data, len < 9 ? len : 9);
+
+	return at >= 0 && (size_t)at + 5 <= len && data[at + 4] == '/';
 }
 
 static const char *const methods[] = {"GET ",  "POST ",    "HEAD ",    "PUT ",   "DELETE ",
@@ -2350,18 +2389,16 @@ dir_gap(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir, size_t len
 
 /* ---- the operations ---------------------------------------------------------------------- */
 
+/* A request or a status line, in either direction: a capture that started mid-connection may
+ * have taken the server for the client (http_stream turns such a flow around). */
 static bool
 http_probe(const uint8_t *data, size_t len, enum flow_dir dir)
 {
 	size_t i, j;
 
-	if (dir == FLOW_TO_CLIENT) {
-		if (len < 5)
-			return false;
-		if (len < 12)
-			return memcmp(data, "HTTP/1.", len < 7 ? len : 7) == 0;
-		return parse_status_line(data, 12, &(int){0}, &(struct app_buf){NULL, 0}) == 0;
-	}
+	(void)dir;
+	if (looks_like_status(data, len))
+		return true;
 	if (is_method_start(data, len))
 		return true;
 	/* another method: the whole request line must be there */
@@ -2426,6 +2463,14 @@ dir_close(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 		message_end(ctx, s, dir); /* the body ran until the close */
 		return;
 	}
+	if (d->phase == PH_BODY_LEN && d->b != NULL && d->chain != NULL &&
+	    d->b->len == d->body_len) {
+		/* a coded body whose Content-Length is its decoded size, cut by the close:
+		 * Chromium (and Firefox) take it as complete */
+		http_anomaly(ctx, d->t, dir, HA_CL_DECODED);
+		message_end(ctx, s, dir);
+		return;
+	}
 	if (d->phase == PH_CHUNK_SIZE || d->phase == PH_CHUNK_DATA || d->phase == PH_CHUNK_CRLF ||
 	    d->phase == PH_TRAILERS)
 		http_anomaly(ctx, d->t, dir, HA_CHUNKED_INCOMPLETE);
@@ -2441,6 +2486,17 @@ http_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *
 
 	if (s == NULL || (dir != FLOW_TO_SERVER && dir != FLOW_TO_CLIENT) || s->stopped)
 		return;
+	if (!s->started && data != NULL && len > 0) {
+		/* the first bytes say which side is the server: a status line from the "client",
+		 * or a request line from the "server", turns the flow around */
+		s->started = true;
+		if (dir == FLOW_TO_SERVER && looks_like_status(data, len))
+			s->swapped = true;
+		else if (dir == FLOW_TO_CLIENT && is_method_start(data, len))
+			s->swapped = true;
+	}
+	if (s->swapped)
+		dir = dir == FLOW_TO_SERVER ? FLOW_TO_CLIENT : FLOW_TO_SERVER;
 	d = &s->dir[dir];
 	if (d->stopped)
 		return;
@@ -2498,6 +2554,8 @@ http_current(void *state, enum flow_dir dir, struct app_msg *out)
 
 	if (s == NULL || (dir != FLOW_TO_SERVER && dir != FLOW_TO_CLIENT))
 		return false;
+	if (s->swapped)
+		dir = dir == FLOW_TO_SERVER ? FLOW_TO_CLIENT : FLOW_TO_SERVER;
 	t = s->dir[dir].t != NULL ? s->dir[dir].t : s->nq > 0 ? s->q[s->nq - 1] : NULL;
 	if (t == NULL || t->pub.method.len == 0)
 		return false;

@@ -301,12 +301,14 @@ gzip_header(struct http_chain *c, struct layer *l, const uint8_t *p, size_t n, i
 			if (l->gz_fixed_len < sizeof(l->gz_fixed))
 				continue;
 			/* ID1 ID2 CM FLG MTIME(4) XFL OS */
-			if (l->gz_fixed[0] != 0x1f || l->gz_fixed[1] != 0x8b || l->gz_fixed[2] != 8 ||
-			    (l->gz_fixed[3] & 0xe0) != 0) {
+			if (l->gz_fixed[0] != 0x1f || l->gz_fixed[1] != 0x8b || l->gz_fixed[2] != 8) {
 				*err = SW_E_INVAL;
 				return used;
 			}
-			l->gz_flags = l->gz_fixed[3];
+			/* reserved flag bits: Chromium ignores them (Firefox refuses) */
+			if (l->gz_fixed[3] & 0xe0)
+				c->flags |= HTTP_DEC_GZIP_RESERVED;
+			l->gz_flags = l->gz_fixed[3] & 0x1f;
 			if (l->gz_flags & (0x04 | 0x10 | 0x02))
 				c->flags |= HTTP_DEC_GZIP_FIELDS;
 			l->gz_field = 0;

@@ -22,6 +22,7 @@ enum http_coding {
 #define HTTP_DEC_TRAILING 0x04u /* bytes after the end of a coded stream (ignored) */
 #define HTTP_DEC_UNFINISHED 0x08u /* the body ended inside a coded stream */
 #define HTTP_DEC_GZIP_FIELDS 0x10u /* gzip header with FEXTRA, FCOMMENT or FHCRC */
+#define HTTP_DEC_GZIP_RESERVED 0x20u /* gzip header with reserved flag bits (ignored) */
 
 struct http_chain;
 
