@@ -1622,8 +1622,8 @@ parse_status_loose(struct http_txn *t, const uint8_t *p, size_t ll, struct http_
 	d0 = i;
 	st = 0;
 	while (i < ll && p[i] >= '0' && p[i] <= '9') {
-		if (i - d0 < 4)
-			st = st * 10 + (p[i] - '0');
+		if (i - d0 < 3)
+			st = st * 10 + (p[i] - '0'); /* more digits: the first three */
 		i++;
 	}
 	if (i == d0)

@@ -308,10 +308,15 @@ gzip_header(struct http_chain *c, struct layer *l, const uint8_t *p, size_t n, i
 			/* reserved flag bits: Chromium ignores them (Firefox refuses) */
 			if (l->gz_fixed[3] & 0xe0)
 				c->flags |= HTTP_DEC_GZIP_RESERVED;
-			l->gz_flags = l->gz_fixed[3] & 0x1f;
+			l->gz_flags = l->gz_fixed[3] & 0x1e; /* FHCRC FEXTRA FNAME FCOMMENT */
 			if (l->gz_flags & (0x04 | 0x10 | 0x02))
 				c->flags |= HTTP_DEC_GZIP_FIELDS;
 			l->gz_field = 0;
+			if (l->gz_flags == 0) {
+				l->phase = LP_DATA;
+				break;
+			}
+			continue; /* the fields, if there is more input */
 		}
 		/* the optional fields, in order: FEXTRA (0x04), FNAME (0x08), FCOMMENT (0x10),
 		 * FHCRC (0x02) */
@@ -565,6 +570,7 @@ layer_write(struct http_chain *c, unsigned i, const uint8_t *p, size_t n)
 
 	while (n > 0) {
 		size_t used = 0;
+		uint8_t phase = l->phase;
 
 		switch (l->phase) {
 		case LP_GZ_HEADER:
@@ -591,7 +597,7 @@ layer_write(struct http_chain *c, unsigned i, const uint8_t *p, size_t n)
 		l->in += used;
 		if (r != 0)
 			return r;
-		if (used == 0 && l->phase == LP_DATA)
+		if (used == 0 && l->phase == phase)
 			break; /* the decoder holds the rest (it asked for more input) */
 		p += used;
 		n -= used;
