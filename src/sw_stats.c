@@ -183,6 +183,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 	{
 		static char names[APP_PROTO_MAX][3][32];
 		uint64_t av[APP_PROTO_MAX][3] = {{0}}, amem = 0, arefused = 0, alimited = 0;
+		uint64_t ahmemcap = 0, ahbig = 0, ahanom = 0, aswitched = 0;
 		int a;
 
 		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
@@ -196,6 +197,10 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			if (as == NULL)
 				continue;
 			alimited += sw_counter_get(&as->http_decompress_limited);
+			ahmemcap += sw_counter_get(&as->http_decompress_memcap);
+			ahbig += sw_counter_get(&as->http_header_too_big);
+			ahanom += sw_counter_get(&as->http_anomalies);
+			aswitched += sw_counter_get(&as->switched);
 			for (a = 1; a < APP_PROTO_MAX; a++) {
 				av[a][0] += sw_counter_get(&as->flows[a]);
 				av[a][1] += sw_counter_get(&as->messages[a]);
@@ -211,8 +216,14 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			put(cs, names[a][1], av[a][1]);
 			put(cs, names[a][2], av[a][2]);
 			if (a == APP_HTTP) /* next to the other app.http counters: one JSON object */
+			{
 				put(cs, "app.http.decompress_limited", alimited);
+				put(cs, "app.http.decompress_memcap", ahmemcap);
+				put(cs, "app.http.header_too_big", ahbig);
+				put(cs, "app.http.anomalies", ahanom);
+			}
 		}
+		put(cs, "app.switched", aswitched);
 		put(cs, "app.memuse", amem);
 		put(cs, "app.memcap_refused", arefused);
 	}

@@ -248,6 +248,22 @@ worker_stream_data(void *arg, struct sw_flow *f, enum flow_dir dir, const uint8_
 	return true;
 }
 
+/* An app-layer anomaly (an HTTP evasion construct): an anomaly event of type "applayer". Rules
+ * on it (app-layer-event) come with the rule language's support for them. */
+static void
+worker_app_anomaly(void *arg, struct sw_flow *f, enum flow_dir dir, int proto, const char *event,
+		   uint32_t tx_id, bool has_tx)
+{
+	struct sw_worker *w = arg;
+
+	(void)dir;
+	if (!run_wants(w->ctx, EVE_ANOMALY))
+		return;
+	eve_format_app_anomaly(&w->evbuf, &w->ctx->eve, f, w->now, app_proto_name(proto), event,
+			       tx_id, has_tx);
+	run_emit(w->ctx, EVE_ANOMALY, &w->evbuf);
+}
+
 /* A stream anomaly: an anomaly event of type "stream" for the flow, and its event rules. */
 static void
 worker_stream_event(void *arg, struct sw_flow *f, const struct sw_packet *p, int ev)
@@ -402,6 +418,8 @@ worker_init(struct sw_ctx *ctx, struct sw_worker *w, uint32_t i)
 	app_worker_set_file_hashes(w->app, ctx->app.hash_mask);
 	app_worker_set_memcap(w->app, ctx->app.memcap / ctx->nworkers);
 	app_worker_set_http_decompress(w->app, &ctx->app.http_decompress);
+	app_worker_set_http_header_max(w->app, ctx->app.http_header_max);
+	app_worker_set_anomaly(w->app, worker_app_anomaly);
 	if (ctx->cti_h != NULL) {
 		if ((r = cti_reader_new(ctx->cti_h, &w->cti)) != 0)
 			return r;

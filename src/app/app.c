@@ -34,6 +34,8 @@ struct app_worker {
 	unsigned file_hashes;
 	struct sw_memcap mem;
 	struct app_decompress_limits http_decompress;
+	size_t http_header_max;
+	app_anomaly_fn *anomaly;
 };
 
 static const char *const hash_names[] = {"md5", "sha1", "sha256", NULL};
@@ -47,6 +49,10 @@ static const struct conf_key app_keys[] = {
 	 offsetof(struct app_conf, http_decompress.max_bytes), "64mb", 0, INT64_MAX, NULL},
 	{"app.http.decompress.max-ratio", CONF_U32,
 	 offsetof(struct app_conf, http_decompress.max_ratio), "500", 0, UINT32_MAX, NULL},
+	{"app.http.decompress.max-layers", CONF_U32,
+	 offsetof(struct app_conf, http_decompress.max_layers), "5", 1, 16, NULL},
+	{"app.http.header-max", CONF_SIZE, offsetof(struct app_conf, http_header_max), "256kb",
+	 1024, 64 << 20, NULL},
 	{NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -105,6 +111,18 @@ void
 app_worker_set_http_decompress(struct app_worker *w, const struct app_decompress_limits *limits)
 {
 	w->http_decompress = *limits;
+}
+
+void
+app_worker_set_anomaly(struct app_worker *w, app_anomaly_fn *fn)
+{
+	w->anomaly = fn;
+}
+
+void
+app_worker_set_http_header_max(struct app_worker *w, size_t max)
+{
+	w->http_header_max = max;
 }
 
 
@@ -196,6 +214,44 @@ ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t t
 	c->file_hashes = w->file_hashes;
 	c->mem = &w->mem;
 	c->http_decompress = w->http_decompress;
+	c->http_header_max = w->http_header_max;
+	c->anomaly = w->anomaly;
+	c->switch_proto = APP_NONE;
+	c->switch_off = 0;
+}
+
+static const struct app_parser_ops *
+parser_by_id(int id)
+{
+	for (size_t i = 0; parsers[i] != NULL; i++)
+		if (parsers[i]->id == id)
+			return parsers[i];
+	return NULL;
+}
+
+/* The parser of af asked to hand the connection to protocol c->switch_proto (a CONNECT tunnel
+ * carries TLS): the old parser emits what it has and goes, the new one reads from there. */
+static void
+flow_switch(struct app_worker *w, struct app_flow *af, struct app_ctx *c, enum flow_dir dir,
+	    const uint8_t *data, size_t len, unsigned flags)
+{
+	const struct app_parser_ops *next = parser_by_id(c->switch_proto);
+	size_t off = c->switch_off;
+
+	if (af->ops->flow_end != NULL)
+		af->ops->flow_end(c, af->state);
+	af->ops->state_free(af->state);
+	af->state = NULL;
+	if (next == NULL || next->stream == NULL || (af->state = next->state_new(&w->mem)) == NULL) {
+		af->given_up = true;
+		return;
+	}
+	af->ops = next;
+	sw_counter_add(&w->st.switched, 1);
+	sw_counter_add(&w->st.flows[next->id], 1);
+	c->switch_proto = APP_NONE;
+	if (data != NULL && off < len)
+		next->stream(c, af->state, dir, data + off, len - off, flags);
 }
 
 void
@@ -231,6 +287,8 @@ app_stream(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, const uin
 		return !af->given_up; /* nothing will parse this flow: stop the stream */
 	ctx_init(&c, w, f, ts);
 	af->ops->stream(&c, af->state, dir, data, len, flags);
+	if (c.switch_proto != APP_NONE && c.switch_proto != af->ops->id)
+		flow_switch(w, af, &c, dir, data, len, flags);
 	return true;
 }
 

@@ -111,6 +111,15 @@ struct app_http_txn {
 	const struct app_http_header *resp_headers;
 	uint16_t n_resp_headers;
 	struct app_buf resp_headers_raw;
+	struct app_buf xff;             /* X-Forwarded-For, as sent */
+	/* Content-Range of the response ("bytes 0-99/1000"): raw value; start, end and size
+	 * when it parses (size -1 for "*") */
+	struct app_buf content_range;
+	bool has_range;
+	int64_t range_start, range_end, range_size;
+	/* the connection stopped being HTTP after this transaction: the Upgrade value of a 101
+	 * ("websocket", "h2c"), or "connect" for a CONNECT tunnel; empty otherwise */
+	struct app_buf protocol_switch;
 	uint64_t req_body_len, resp_body_len; /* decoded (dechunked, decompressed) body bytes */
 	struct app_buf req_body, resp_body;   /* their first bytes (up to the body depth) */
 	bool req_truncated, resp_truncated;   /* a gap, depth or parse error cut a body */
@@ -124,6 +133,7 @@ enum app_file_state {
 /* A file: the body of a request or response, hashed while it streamed by. */
 struct app_file {
 	struct app_buf name;     /* from Content-Disposition, else the last segment of the URI */
+	struct app_buf form_name; /* a multipart/form-data part: its field name (else empty) */
 	struct app_buf content_type;
 	enum flow_dir dir;       /* FLOW_TO_CLIENT for a download */
 	uint64_t size;           /* bytes seen (decoded) */
@@ -170,8 +180,14 @@ typedef void app_msg_fn(void *arg, struct sw_flow *f, const struct app_msg *msg)
 struct app_decompress_limits {
 	uint64_t max_bytes; /* decoded bytes */
 	uint32_t max_ratio; /* decoded / encoded bytes, once past APP_DECOMPRESS_RATIO_FROM */
+	uint32_t max_layers; /* content codings undone per body (more: truncated); 0: the default */
 };
 #define APP_DECOMPRESS_RATIO_FROM (1u << 20) /* a small body may compress better than any ratio */
+
+/* An anomaly a parser saw in flow f (direction dir): event is its name as anomaly events and
+ * app-layer-event rules give it ("http.te_and_cl"); tx_id the transaction (has_tx false: none). */
+typedef void app_anomaly_fn(void *arg, struct sw_flow *f, enum flow_dir dir, int proto,
+			    const char *event, uint32_t tx_id, bool has_tx);
 
 /* What a parser sees of the flow it works for. */
 struct app_ctx {
@@ -186,6 +202,12 @@ struct app_ctx {
 	 * it in their state for the frees. Over the cap a parser keeps less, or stops. */
 	struct sw_memcap *mem;
 	struct app_decompress_limits http_decompress;
+	size_t http_header_max; /* an HTTP header block (start line included); 0: the default */
+	app_anomaly_fn *anomaly; /* NULL: anomalies are only counted */
+	/* Set by a parser whose connection turns into another protocol (a CONNECT tunnel: TLS):
+	 * the protocol (enum app_proto_id), and where in the data of this call it starts. */
+	int switch_proto;
+	size_t switch_off;
 };
 
 /* One parser: a protocol's table of operations. */
@@ -226,6 +248,10 @@ struct app_stats {
 	sw_counter_t errors[APP_PROTO_MAX]; /* malformed input seen by a parser */
 	sw_counter_t gaps;                  /* stream gaps handed to parsers */
 	sw_counter_t http_decompress_limited; /* bodies cut by app.http.decompress.* */
+	sw_counter_t http_decompress_memcap;  /* bodies whose decoders app.memcap refused */
+	sw_counter_t http_header_too_big;     /* header blocks over app.http.header-max */
+	sw_counter_t http_anomalies;          /* anomaly events of HTTP */
+	sw_counter_t switched;                /* connections handed to another parser */
 };
 
 const char *app_proto_name(int id);
@@ -340,6 +366,7 @@ struct app_conf {
 	unsigned hash_mask;              /* the same as APP_HASH_* bits */
 	uint64_t memcap;                 /* all workers' parser memory */
 	struct app_decompress_limits http_decompress;
+	uint64_t http_header_max;
 };
 
 struct conf_doc;
@@ -364,6 +391,10 @@ const struct sw_memcap *app_worker_mem(const struct app_worker *w);
 void app_worker_set_http_decompress(struct app_worker *w,
 				    const struct app_decompress_limits *limits);
 struct app_stats *app_worker_stats(struct app_worker *w);
+/* Where the parsers' anomalies go (called with the arg of app_worker_new); none until set. */
+void app_worker_set_anomaly(struct app_worker *w, app_anomaly_fn *fn);
+/* The largest HTTP header block (app.http.header-max). */
+void app_worker_set_http_header_max(struct app_worker *w, size_t max);
 
 /* A UDP (or other datagram) packet of flow f. */
 void app_datagram(struct app_worker *w, struct sw_flow *f, enum flow_dir dir,

@@ -18,6 +18,8 @@ file_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
 		app_http_eve_txn(w, fi->txn, false);
 	jw_obj_begin(w, "fileinfo");
 	jw_strn(w, "filename", fi->name.p, fi->name.len);
+	if (fi->form_name.len > 0)
+		jw_strn(w, "name", fi->form_name.p, fi->form_name.len);
 	if (fi->content_type.len > 0)
 		jw_strn(w, "mimetype", fi->content_type.p, fi->content_type.len);
 	jw_bool(w, "gaps", fi->state == APP_FILE_TRUNCATED);

@@ -1,31 +1,61 @@
-/* src/app/app_http.c: HTTP/1.x parser and the files its bodies carry (RFC 9112, 9110, 3986, 1950-1952). */
+/* src/app/app_http.c: HTTP/1.x parser and the files its bodies carry, read as browsers read it (RFC 9112, 9110, 3986). */
 /*
  * Each direction of the reassembled TCP stream is a sequence of messages:
  *
  *   start-line CRLF *( field-line CRLF ) CRLF [ message-body ]
  *
- * The header block of the message being read is gathered in a per-direction buffer of at most
- * HTTP_HDR_MAX bytes (more: an error, and that direction is no longer parsed). A request makes a
- * transaction, queued (at most HTTP_TXN_MAX pending: pipelining); a response goes to the oldest
- * transaction without one. Interim 1xx responses (100-continue) are skipped. A transaction is
- * emitted (APP_MSG_HTTP, then one APP_MSG_FILE per non-empty body) when its request and its
- * response are both complete, or at flow end / on a gap with what there is, marked truncated.
+ * Attackers serve malware from servers they control, so what counts is what the victim's browser
+ * accepts, not what the RFC allows. Where the two differ this parser reads a message as Chromium
+ * does (net/http: HttpStreamParser, HttpUtil, HttpResponseHeaders, HttpChunkedDecoder), and
+ * every construct a browser tolerates but an RFC reader may not (an evasion attempt) raises a
+ * named anomaly (ANOMALIES below), once per transaction:
  *
- * Bodies: Content-Length, chunked (extensions ignored, trailers read and dropped), until the
- * server closes (responses without a length), none for HEAD responses, 1xx, 204 and 304.
- * Content-Encoding gzip / x-gzip / deflate is decoded with zlib (deflate: zlib wrapper, or raw
- * deflate when the wrapper is missing); other codings are passed through undecoded. A body that
- * fails to decode is marked truncated and no more of it is decoded.
+ *   - a header block ends at LF [CR] LF; inside it a lone CR or LF also ends a line (LF-only and
+ *     CR-only line ends); leading CR/LF before a message is skipped; a response's status line may
+ *     start up to 4 bytes in ("http" in any case); without one in the first 8 bytes the response
+ *     is HTTP/0.9 (the body runs to the close), or, when no request waits for one, garbage that
+ *     is skipped up to the next "HTTP/1." (resync); a block that never ends (the server closed) is
+ *     read as headers without a body.
+ *   - a field line starting with SP/HT continues the previous one when that one was a field
+ *     (joined with one SP), else it is dropped; blanks between the name and the colon are
+ *     dropped; a name that is not a token, or a line without a colon, is dropped; values lose
+ *     surrounding SP/HT only.
+ *   - status line: "HTTP/x.y" read loosely, the first run of digits after the first SP is the
+ *     status (none: 200), the rest the reason; a version below 1.1 ignores chunked.
+ *   - framing: no body for HEAD, 1xx, 204, 205, 304; else Transfer-Encoding chunked when any of
+ *     its comma-separated codings is "chunked" (case-insensitive; "\x7fchunked" is not); else
+ *     Content-Length when it is only digits (a different second value: conflict, the first
+ *     wins); else until the close. Requests: chunked, Content-Length, or no body.
+ *   - chunked: the size line loses one CR before its LF, anything from ';', and trailing SPs;
+ *     the rest must be hex (else Chromium refuses the body: it is truncated, and the parser
+ *     carries on with the leading hex digits to keep its place); the data must end with an empty
+ *     line; trailers are dropped; the body is complete at the empty line after the last chunk.
+ *   - Content-Encoding: every coding of every header, in order; when one is unknown, "identity"
+ *     or empty, the body is kept as sent (Chromium); else they are undone in reverse order
+ *     (app_http_body.c), at most app.http.decompress.max-layers (more: truncated).
  *
- * Body depth: the first HTTP_BODY_DEPTH (16 KiB) decoded bytes are kept (req_body / resp_body),
- * which bounds the memory of many concurrent transfers; the whole decoded body is counted (*_body_len) and hashed (MD5, SHA-1, SHA-256 with libcrypto EVP, one
- * set of contexts per direction, made at the first body), so a file past the depth is still
- * complete with its real hashes. A truncated body (a gap, the reassembly depth, the connection
- * ending before the announced length, a decode error) has no hashes ("").
+ * The header block of the message being read is gathered in a per-direction buffer that grows
+ * up to app.http.header-max (256 KiB, Chromium's limit; more: counted, anomaly, the direction is
+ * no longer parsed). A request makes a transaction, queued (at most HTTP_TXN_MAX pending:
+ * pipelining); a response goes to the oldest transaction without one, or makes one of its own
+ * (a capture that started mid-connection). Interim 1xx responses (but 101) are skipped. A
+ * transaction is emitted (APP_MSG_HTTP, then one APP_MSG_FILE per non-empty body, one per part
+ * of a multipart/form-data request) when its request and its response are both complete, or at
+ * flow end / when the direction is lost with what there is, marked truncated.
  *
- * Gaps: the message being read in that direction is marked truncated and the direction is no
- * longer parsed (no resynchronisation). A gap to the client also emits every pending
- * transaction, since no response will be matched any more.
+ * Body depth: the first HTTP_BODY_DEPTH (16 KiB) decoded bytes are kept (req_body / resp_body);
+ * the whole decoded body is counted and hashed (MD5, SHA-1, SHA-256 with libcrypto EVP), so a
+ * file past the depth is still complete with its real hashes. A truncated body (a gap, the
+ * reassembly depth, the connection ending early, a decode error, a body Chromium refuses) has no
+ * hashes ("").
+ *
+ * Gaps: inside a body of known length the gap is skipped (the body is truncated, the next
+ * message is where it should be); elsewhere the message is truncated and the direction resyncs
+ * at the next request line (a method at a line start) or "HTTP/1." (responses; the pending
+ * transactions are emitted first, since no response can be matched to them any more).
+ *
+ * Protocol switches: a 101 (Upgrade: websocket, h2c) ends HTTP on the connection; a 2xx to
+ * CONNECT hands the connection to the TLS parser (app_ctx.switch_proto).
  *
  * Text forms: header values without surrounding blanks; the raw header blocks are the field lines
  * after the start line, up to and including the empty line; the normalized URI percent-decodes
@@ -40,17 +70,19 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <zlib.h>
 
-#include "app/app_int.h"
+#include "app/app_http_int.h"
 #include "stream/stream.h"
 
-#define HTTP_HDR_MAX     16384     /* header block (start line included) per message */
-#define HTTP_LINE_MAX    1024      /* chunk-size line, trailer line */
-#define HTTP_TXN_MAX     32        /* pending transactions per connection */
-#define HTTP_BODY_DEPTH  (16 << 10) /* decoded body bytes kept per body */
+#define HTTP_HDR_DEFAULT (256 << 10) /* header block (start line included), Chromium's limit */
+#define HTTP_HDR_FIRST   2048        /* first allocation of a header buffer */
+#define HTTP_LINE_MAX    16384       /* chunk-size line, trailer line (Chromium's) */
+#define HTTP_TXN_MAX     32          /* pending transactions per connection */
+#define HTTP_BODY_DEPTH  (16 << 10)  /* decoded body bytes kept per body */
 #define HTTP_HOST_MAX    256
-#define HTTP_INFLATE_BUF 16384
+#define HTTP_LAYERS_DEFAULT 5
+#define HTTP_PARTS_MAX   16          /* multipart parts kept (as files) per request */
+#define HTTP_PART_TEXT   256         /* bytes kept of a part's name, filename, type */
 
 enum http_phase {
 	PH_HEADERS = 0,  /* gathering a start line and header block */
@@ -60,12 +92,110 @@ enum http_phase {
 	PH_CHUNK_CRLF,   /* the CRLF after chunk data */
 	PH_TRAILERS,     /* trailer lines up to an empty one */
 	PH_BODY_CLOSE,   /* response body until the connection closes */
+	PH_RESYNC,       /* looking for the next message */
 };
 
-enum http_enc {
-	ENC_NONE = 0,
-	ENC_GZIP = 1,
-	ENC_DEFLATE = 2,
+/* The anomalies, as anomaly events and app-layer-event rules name them ("http." + name). */
+enum http_anom {
+	HA_LF_ONLY = 0,
+	HA_LONE_CR,
+	HA_FOLDING,
+	HA_SPACE_START,
+	HA_NAME_SPACE,
+	HA_NAME_INVALID,
+	HA_NO_COLON,
+	HA_VALUE_CTL,
+	HA_NUL,
+	HA_HEADERS_UNTERMINATED,
+	HA_HEADER_TOO_BIG,
+	HA_STATUS_LINE,
+	HA_JUNK_BEFORE_STATUS,
+	HA_HTTP09,
+	HA_NO_REQUEST,
+	HA_RESYNC,
+	HA_REQUEST_LINE,
+	HA_TE_CL,
+	HA_TE_NOT_CHUNKED,
+	HA_TE_ODD,
+	HA_TE_HTTP10,
+	HA_CL_DUP,
+	HA_CL_CONFLICT,
+	HA_CL_INVALID,
+	HA_CHUNK_SIZE_INVALID,
+	HA_CHUNK_SIZE_SPACES,
+	HA_CHUNK_EXT,
+	HA_CHUNK_SIZE_MISSING,
+	HA_CHUNK_UNTERMINATED,
+	HA_CHUNKED_INCOMPLETE,
+	HA_CE_UNKNOWN,
+	HA_CE_STACKED,
+	HA_CE_TOO_MANY,
+	HA_DECODE_FAILED,
+	HA_DEFLATE_RAW,
+	HA_GZIP_TRAILER,
+	HA_GZIP_FIELDS,
+	HA_ENC_TRAILING,
+	HA_ENC_UNFINISHED,
+	HA_DECOMPRESS_LIMITED,
+	HA_MULTIPART_MALFORMED,
+	HA_101_UNREQUESTED,
+	HA_GZIP_RESERVED,
+	HA_CL_DECODED,
+	HA_MAX
+};
+
+static const char *const anom_names[HA_MAX] = {
+    [HA_LF_ONLY] = "http.lf_only_line_end",
+    [HA_LONE_CR] = "http.lone_cr_line_end",
+    [HA_FOLDING] = "http.header_folding",
+    [HA_SPACE_START] = "http.header_space_start",
+    [HA_NAME_SPACE] = "http.header_name_space",
+    [HA_NAME_INVALID] = "http.header_name_invalid",
+    [HA_NO_COLON] = "http.header_no_colon",
+    [HA_VALUE_CTL] = "http.header_value_control",
+    [HA_NUL] = "http.header_nul",
+    [HA_HEADERS_UNTERMINATED] = "http.headers_unterminated",
+    [HA_HEADER_TOO_BIG] = "http.header_too_big",
+    [HA_STATUS_LINE] = "http.status_line_invalid",
+    [HA_JUNK_BEFORE_STATUS] = "http.junk_before_status_line",
+    [HA_HTTP09] = "http.response_http09",
+    [HA_NO_REQUEST] = "http.response_without_request",
+    [HA_RESYNC] = "http.resync",
+    [HA_REQUEST_LINE] = "http.request_line_invalid",
+    [HA_TE_CL] = "http.te_and_cl",
+    [HA_TE_NOT_CHUNKED] = "http.te_not_chunked",
+    [HA_TE_ODD] = "http.te_odd_chunked",
+    [HA_TE_HTTP10] = "http.te_chunked_http10",
+    [HA_CL_DUP] = "http.content_length_repeated",
+    [HA_CL_CONFLICT] = "http.content_length_conflict",
+    [HA_CL_INVALID] = "http.content_length_invalid",
+    [HA_CHUNK_SIZE_INVALID] = "http.chunk_size_invalid",
+    [HA_CHUNK_SIZE_SPACES] = "http.chunk_size_spaces",
+    [HA_CHUNK_EXT] = "http.chunk_extension",
+    [HA_CHUNK_SIZE_MISSING] = "http.chunk_size_missing",
+    [HA_CHUNK_UNTERMINATED] = "http.chunk_data_unterminated",
+    [HA_CHUNKED_INCOMPLETE] = "http.chunked_incomplete",
+    [HA_CE_UNKNOWN] = "http.content_encoding_unknown",
+    [HA_CE_STACKED] = "http.content_encoding_stacked",
+    [HA_CE_TOO_MANY] = "http.content_encoding_too_many",
+    [HA_DECODE_FAILED] = "http.content_decoding_failed",
+    [HA_DEFLATE_RAW] = "http.deflate_raw",
+    [HA_GZIP_TRAILER] = "http.gzip_trailer_invalid",
+    [HA_GZIP_FIELDS] = "http.gzip_header_fields",
+    [HA_ENC_TRAILING] = "http.content_encoding_trailing_data",
+    [HA_ENC_UNFINISHED] = "http.content_encoding_unfinished",
+    [HA_DECOMPRESS_LIMITED] = "http.decompress_limited",
+    [HA_MULTIPART_MALFORMED] = "http.multipart_malformed",
+    [HA_101_UNREQUESTED] = "http.switching_protocols_unrequested",
+    [HA_GZIP_RESERVED] = "http.gzip_reserved_flags",
+    [HA_CL_DECODED] = "http.content_length_decoded",
+};
+
+/* Hash contexts of one file being hashed. */
+struct http_hash {
+	EVP_MD_CTX *md[3]; /* MD5, SHA-1, SHA-256 */
+	unsigned mask;     /* the ones computed (APP_HASH_* bits) */
+	bool ok;
 };
 
 /* One body of a transaction. */
@@ -79,12 +209,22 @@ struct http_body {
 	char md5[33], sha1[41], sha256[65];
 };
 
+/* One part of a multipart/form-data request: a file of its own. */
+struct http_part {
+	char name[HTTP_PART_TEXT], filename[HTTP_PART_TEXT], ctype[HTTP_PART_TEXT];
+	uint16_t name_len, filename_len, ctype_len;
+	uint64_t size;
+	bool complete;
+	char md5[33], sha1[41], sha256[65];
+};
+
 /* One request and its response. */
 struct http_txn {
 	struct app_http_txn pub;
 	uint8_t *req_raw, *resp_raw; /* the header blocks, start line included */
 	size_t req_raw_len, resp_raw_len;
-	size_t req_fields_off, resp_fields_off; /* where the field lines start */
+	uint8_t *fold[2];  /* folded (joined) header values, per direction */
+	size_t fold_len[2], fold_cap[2];
 	uint8_t *uri_norm;
 	size_t uri_norm_len;
 	char host[HTTP_HOST_MAX];
@@ -92,36 +232,49 @@ struct http_txn {
 	struct app_http_header resp_hdrs[APP_HTTP_MAX_HEADERS];
 	struct app_buf req_disposition, resp_disposition; /* filenames */
 	struct http_body req, resp;
+	struct http_part *parts;
+	uint8_t nparts;
 	bool req_done, resp_started, resp_done;
 	bool is_head, is_connect;
+	bool req_upgrade; /* the request asked for a protocol switch (Upgrade) */
+	uint64_t anoms; /* anomalies raised (bits of enum http_anom) */
 	size_t charged; /* bytes charged to the worker's app memory, but for the bodies' buffers */
 };
 
 /* What a header block says about its body. */
 struct http_framing {
-	bool chunked, has_len, bad;
+	bool chunked, has_len, len_invalid, te_present, te_other, te_odd;
+	unsigned te_chunked; /* "chunked" codings seen */
 	uint64_t len;
-	int enc;
+	struct app_buf cl_first; /* the first Content-Length value */
+	uint8_t codings[HTTP_CODINGS_MAX];
+	unsigned ncodings; /* codings to undo (more than HTTP_CODINGS_MAX: counted on) */
+	bool coding_unknown, ce_empty;
+	bool cl_conflict, nul; /* Chromium refuses such a response */
+	struct app_buf upgrade;
+	int major, minor; /* the response's version */
 };
 
 struct http_dir {
 	struct sw_memcap *mem; /* the worker's (the state's) */
 	int phase;
-	uint8_t *hdr; /* HTTP_HDR_MAX bytes, made at the first byte */
-	size_t hdr_len, line_start;
+	uint8_t *hdr; /* the header block or line being gathered, grown as needed */
+	size_t hdr_len, hdr_cap;
 	uint64_t body_left;
+	uint64_t body_len; /* the Content-Length of the body being read */
 	bool stopped;
+	bool start_ok;   /* responses: the status line's start was found */
+	bool refused;    /* the body being read is one Chromium refuses (kept going, truncated) */
+	uint8_t resync_m; /* resync: bytes of the pattern matched */
 	struct http_txn *t;  /* the transaction whose message is being read */
 	struct http_body *b; /* its body being read */
 	/* the body sink */
-	EVP_MD_CTX *md[3]; /* MD5, SHA-1, SHA-256 */
-	unsigned hashes;   /* the ones computed for this body (APP_HASH_* bits) */
-	bool md_ok;
-	int enc;
-	z_stream z;
-	bool z_init, z_end, z_raw_tried;
-	uint8_t zhead[16]; /* the first encoded bytes, to restart as raw deflate */
-	size_t zhead_len;
+	struct http_hash body_hash, part_hash;
+	struct http_chain *chain;
+	unsigned chain_flags;  /* HTTP_DEC_* already reported */
+	bool dec_off;          /* nothing more of this body is decoded (error, bound, gap) */
+	struct http_multipart *mp;
+	struct http_part *part; /* the part being read */
 };
 
 struct http_state {
@@ -130,7 +283,11 @@ struct http_state {
 	struct http_txn *q[HTTP_TXN_MAX]; /* pending transactions, oldest first */
 	unsigned nq;
 	uint32_t next_tx_id;
-	bool stopped; /* a protocol switch: nothing more is HTTP */
+	bool resp_seen; /* a response was read on this connection */
+	bool started;   /* data was seen: the directions are settled */
+	bool swapped;   /* the flow's "to server" direction carries the responses (a capture
+			   that started mid-connection took the server for the client) */
+	bool stopped;   /* a protocol switch: nothing more is HTTP */
 };
 
 /* ---- small text helpers ------------------------------------------------------------------ */
@@ -360,6 +517,62 @@ digest_hex(EVP_MD_CTX *md, char *out, size_t size)
 	out[2 * n] = '\0';
 }
 
+
+/* ---- hashing -------------------------------------------------------------------------------- */
+
+static void
+hash_begin(struct http_hash *h, unsigned mask)
+{
+	int i;
+
+	h->ok = true;
+	h->mask = mask;
+	for (i = 0; i < 3; i++) {
+		const EVP_MD *md = i == 0 ? EVP_md5() : i == 1 ? EVP_sha1() : EVP_sha256();
+
+		if (!(mask & (1u << i)))
+			continue;
+		if (h->md[i] == NULL && (h->md[i] = EVP_MD_CTX_new()) == NULL)
+			h->ok = false;
+		else if (h->md[i] != NULL && EVP_DigestInit_ex(h->md[i], md, NULL) != 1)
+			h->ok = false;
+	}
+}
+
+static void
+hash_update(struct http_hash *h, const uint8_t *p, size_t n)
+{
+	int i;
+
+	if (!h->ok)
+		return;
+	for (i = 0; i < 3; i++)
+		if ((h->mask & (1u << i)) && EVP_DigestUpdate(h->md[i], p, n) != 1)
+			h->ok = false;
+}
+
+static void
+hash_final(struct http_hash *h, char *md5, char *sha1, char *sha256)
+{
+	md5[0] = sha1[0] = sha256[0] = '\0';
+	if (!h->ok)
+		return;
+	if (h->mask & APP_HASH_MD5)
+		digest_hex(h->md[0], md5, 33);
+	if (h->mask & APP_HASH_SHA1)
+		digest_hex(h->md[1], sha1, 41);
+	if (h->mask & APP_HASH_SHA256)
+		digest_hex(h->md[2], sha256, 65);
+	h->ok = false;
+}
+
+static void
+hash_free(struct http_hash *h)
+{
+	for (int i = 0; i < 3; i++)
+		EVP_MD_CTX_free(h->md[i]);
+}
+
 /* ---- transactions ------------------------------------------------------------------------ */
 
 static void
@@ -370,9 +583,12 @@ txn_free(struct http_state *s, struct http_txn *t)
 	sw_memcap_give(s->mem, t->charged + t->req.cap + t->resp.cap);
 	free(t->req_raw);
 	free(t->resp_raw);
+	free(t->fold[0]);
+	free(t->fold[1]);
 	free(t->uri_norm);
 	free(t->req.buf);
 	free(t->resp.buf);
+	free(t->parts);
 	free(t);
 }
 
@@ -381,6 +597,22 @@ http_error(struct app_ctx *ctx)
 {
 	if (ctx->st != NULL)
 		sw_counter_add(&ctx->st->errors[APP_HTTP], 1);
+}
+
+/* Raises anomaly a of transaction t (NULL: of the connection), once per transaction. */
+static void
+http_anomaly(struct app_ctx *ctx, struct http_txn *t, enum flow_dir dir, enum http_anom a)
+{
+	if (t != NULL) {
+		if (t->anoms & (1ull << a))
+			return;
+		t->anoms |= 1ull << a;
+	}
+	if (ctx->st != NULL)
+		sw_counter_add(&ctx->st->http_anomalies, 1);
+	if (ctx->anomaly != NULL)
+		ctx->anomaly(ctx->arg, ctx->f, dir, APP_HTTP, anom_names[a],
+			     t != NULL ? t->pub.tx_id : 0, t != NULL);
 }
 
 /* The last segment of the normalized path: the default file name. */
@@ -403,11 +635,34 @@ uri_file_name(const struct http_txn *t)
 	return b;
 }
 
+/* Emits file (of t): its hashes, when it is complete, from md5, sha1, sha256. */
+static void
+emit_file_msg(struct app_ctx *ctx, struct http_txn *t, struct app_file *file, const char *md5,
+	      const char *sha1, const char *sha256)
+{
+	struct app_msg msg;
+
+	if (file->state == APP_FILE_COMPLETE) {
+		memcpy(file->md5, md5, sizeof(file->md5));
+		memcpy(file->sha1, sha1, sizeof(file->sha1));
+		memcpy(file->sha256, sha256, sizeof(file->sha256));
+	}
+	file->tx_id = t->pub.tx_id;
+	file->txn = &t->pub;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.kind = APP_MSG_FILE;
+	msg.dir = file->dir;
+	msg.ts = ctx->ts;
+	msg.u.file = file;
+	if (ctx->emit != NULL)
+		ctx->emit(ctx->arg, ctx->f, &msg);
+}
+
 static void
 emit_file(struct app_ctx *ctx, struct http_txn *t, const struct http_body *b, enum flow_dir dir)
 {
 	struct app_file file;
-	struct app_msg msg;
 	struct app_buf disp = dir == FLOW_TO_SERVER ? t->req_disposition : t->resp_disposition;
 
 	memset(&file, 0, sizeof(file));
@@ -416,35 +671,37 @@ emit_file(struct app_ctx *ctx, struct http_txn *t, const struct http_body *b, en
 	file.dir = dir;
 	file.size = b->len;
 	file.state = b->truncated || !b->done ? APP_FILE_TRUNCATED : APP_FILE_COMPLETE;
-	if (file.state == APP_FILE_COMPLETE) {
-		memcpy(file.md5, b->md5, sizeof(file.md5));
-		memcpy(file.sha1, b->sha1, sizeof(file.sha1));
-		memcpy(file.sha256, b->sha256, sizeof(file.sha256));
-	}
-	file.tx_id = t->pub.tx_id;
-	file.txn = &t->pub;
-	memset(&msg, 0, sizeof(msg));
-	msg.kind = APP_MSG_FILE;
-	msg.dir = dir;
-	msg.ts = ctx->ts;
-	msg.u.file = &file;
-	if (ctx->emit != NULL)
-		ctx->emit(ctx->arg, ctx->f, &msg);
+	emit_file_msg(ctx, t, &file, b->md5, b->sha1, b->sha256);
 }
 
-/* Emits t and its files; marks what was not complete as truncated. */
+/* The parts of a multipart/form-data request, a file each. */
 static void
-emit_txn(struct app_ctx *ctx, struct http_txn *t)
+emit_parts(struct app_ctx *ctx, struct http_txn *t)
+{
+	for (unsigned i = 0; i < t->nparts; i++) {
+		const struct http_part *pt = &t->parts[i];
+		struct app_file file;
+
+		memset(&file, 0, sizeof(file));
+		file.name.p = (const uint8_t *)(pt->filename_len > 0 ? pt->filename : pt->name);
+		file.name.len = pt->filename_len > 0 ? pt->filename_len : pt->name_len;
+		file.form_name.p = (const uint8_t *)pt->name;
+		file.form_name.len = pt->name_len;
+		file.content_type.p = (const uint8_t *)pt->ctype;
+		file.content_type.len = pt->ctype_len;
+		file.dir = FLOW_TO_SERVER;
+		file.size = pt->size;
+		file.state = pt->complete && !t->req.truncated ? APP_FILE_COMPLETE
+							       : APP_FILE_TRUNCATED;
+		emit_file_msg(ctx, t, &file, pt->md5, pt->sha1, pt->sha256);
+	}
+}
+
+static void
+txn_publish(struct http_txn *t)
 {
 	struct app_http_txn *pub = &t->pub;
-	struct app_msg msg;
 
-	if (!t->req_done || (t->req.wire > 0 && !t->req.done))
-		t->req.truncated = true;
-	if (t->resp_started && !t->resp_done)
-		t->resp.truncated = true;
-	if (t->resp.wire > 0 && !t->resp.done)
-		t->resp.truncated = true;
 	pub->req_headers = t->req_hdrs;
 	pub->resp_headers = t->resp_hdrs;
 	pub->req_body_len = t->req.len;
@@ -455,19 +712,47 @@ emit_txn(struct app_ctx *ctx, struct http_txn *t)
 	pub->resp_body.len = t->resp.kept;
 	pub->req_truncated = t->req.truncated;
 	pub->resp_truncated = t->resp.truncated;
+}
+
+/* Emits t and its files; marks what was not complete as truncated. */
+static void
+emit_txn(struct app_ctx *ctx, struct http_txn *t)
+{
+	struct app_msg msg;
+
+	if (!t->req_done || (t->req.wire > 0 && !t->req.done))
+		t->req.truncated = true;
+	if (t->resp_started && !t->resp_done)
+		t->resp.truncated = true;
+	if (t->resp.wire > 0 && !t->resp.done)
+		t->resp.truncated = true;
+	txn_publish(t);
 	memset(&msg, 0, sizeof(msg));
 	msg.kind = APP_MSG_HTTP;
 	msg.dir = FLOW_TO_SERVER;
 	msg.ts = ctx->ts;
-	msg.u.http = pub;
+	msg.u.http = &t->pub;
 	if (ctx->st != NULL)
 		sw_counter_add(&ctx->st->messages[APP_HTTP], 1);
 	if (ctx->emit != NULL)
 		ctx->emit(ctx->arg, ctx->f, &msg);
-	if (t->req.wire > 0 || t->req.len > 0)
+	if (t->parts != NULL)
+		emit_parts(ctx, t);
+	else if (t->req.wire > 0 || t->req.len > 0)
 		emit_file(ctx, t, &t->req, FLOW_TO_SERVER);
 	if (t->resp.wire > 0 || t->resp.len > 0)
 		emit_file(ctx, t, &t->resp, FLOW_TO_CLIENT);
+}
+
+/* The body sinks of d stop reading (the decoders' memory goes back now). */
+static void
+sink_drop(struct http_dir *d)
+{
+	http_chain_free(d->chain);
+	d->chain = NULL;
+	http_multipart_free(d->mp);
+	d->mp = NULL;
+	d->part = NULL;
 }
 
 /* Forgets t in the directions that were reading it. */
@@ -480,6 +765,7 @@ dir_forget(struct http_state *s, struct http_txn *t)
 		if (s->dir[i].t == t) {
 			s->dir[i].t = NULL;
 			s->dir[i].b = NULL;
+			sink_drop(&s->dir[i]);
 		}
 	}
 }
@@ -519,55 +805,83 @@ txn_push(struct http_state *s)
 
 /* ---- the body sink: decode, keep, hash --------------------------------------------------- */
 
-static int
-sink_begin(struct http_dir *d, struct http_body *b, int enc, unsigned hashes)
+static void
+part_begin(void *arg, const struct http_part_info *info)
 {
-	int i;
+	struct http_dir *d = arg;
+	struct http_txn *t = d->t;
+	struct http_part *pt;
 
-	d->b = b;
-	d->enc = enc;
-	d->md_ok = true;
-	d->hashes = hashes;
-	for (i = 0; i < 3; i++) {
-		const EVP_MD *md = i == 0 ? EVP_md5() : i == 1 ? EVP_sha1() : EVP_sha256();
-
-		if (!(hashes & (1u << i)))
-			continue;
-		if (d->md[i] == NULL && (d->md[i] = EVP_MD_CTX_new()) == NULL)
-			d->md_ok = false;
-		else if (d->md[i] != NULL && EVP_DigestInit_ex(d->md[i], md, NULL) != 1)
-			d->md_ok = false;
+	d->part = NULL;
+	if (t == NULL)
+		return;
+	if (t->parts == NULL) {
+		if (!sw_memcap_take(d->mem, HTTP_PARTS_MAX * sizeof(*t->parts)))
+			return;
+		if ((t->parts = calloc(HTTP_PARTS_MAX, sizeof(*t->parts))) == NULL) {
+			sw_memcap_give(d->mem, HTTP_PARTS_MAX * sizeof(*t->parts));
+			return;
+		}
+		t->charged += HTTP_PARTS_MAX * sizeof(*t->parts);
 	}
-	if (d->z_init) {
-		inflateEnd(&d->z);
-		d->z_init = false;
-	}
-	d->z_end = false;
-	d->z_raw_tried = false;
-	d->zhead_len = 0;
-	if (enc != ENC_NONE) {
-		memset(&d->z, 0, sizeof(d->z));
-		if (inflateInit2(&d->z, 15 + 32) != Z_OK)
-			return SW_E_NOMEM;
-		d->z_init = true;
-	}
-	return 0;
+	if (t->nparts >= HTTP_PARTS_MAX)
+		return; /* counted in the body's length, not a file of its own */
+	pt = &t->parts[t->nparts++];
+	pt->name_len = (uint16_t)(info->name.len < HTTP_PART_TEXT ? info->name.len : HTTP_PART_TEXT);
+	memcpy(pt->name, info->name.p, pt->name_len);
+	pt->filename_len = (uint16_t)(info->filename.len < HTTP_PART_TEXT ? info->filename.len
+									 : HTTP_PART_TEXT);
+	memcpy(pt->filename, info->filename.p, pt->filename_len);
+	pt->ctype_len = (uint16_t)(info->content_type.len < HTTP_PART_TEXT ? info->content_type.len
+									    : HTTP_PART_TEXT);
+	memcpy(pt->ctype, info->content_type.p, pt->ctype_len);
+	hash_begin(&d->part_hash, d->body_hash.mask);
+	d->part = pt;
 }
 
-/* Decoded bytes: counted, kept up to the depth, hashed. */
 static void
-sink_decoded(struct http_dir *d, const uint8_t *p, size_t n)
+part_data(void *arg, const uint8_t *p, size_t n)
 {
-	struct http_body *b = d->b;
-	int i;
+	struct http_dir *d = arg;
 
-	if (n == 0)
+	if (d->part == NULL)
+		return;
+	d->part->size += n;
+	hash_update(&d->part_hash, p, n);
+}
+
+static void
+part_end(void *arg, bool complete)
+{
+	struct http_dir *d = arg;
+	struct http_part *pt = d->part;
+
+	if (pt == NULL)
+		return;
+	pt->complete = complete;
+	if (complete)
+		hash_final(&d->part_hash, pt->md5, pt->sha1, pt->sha256);
+	d->part = NULL;
+}
+
+static const struct http_multipart_cb part_cb_template = {part_begin, part_data, part_end, NULL};
+
+/* Decoded bytes: counted, kept up to the depth, hashed (and split into parts). */
+static void
+sink_decoded(void *arg, const uint8_t *p, size_t n)
+{
+	struct http_dir *d = arg;
+	struct http_body *b = d->b;
+
+	if (n == 0 || b == NULL)
 		return;
 	b->len += n;
-	if (d->md_ok)
-		for (i = 0; i < 3; i++)
-			if ((d->hashes & (1u << i)) && EVP_DigestUpdate(d->md[i], p, n) != 1)
-				d->md_ok = false;
+	hash_update(&d->body_hash, p, n);
+	if (d->mp != NULL) {
+		struct http_multipart_cb cb = part_cb_template;
+		cb.arg = d;
+		http_multipart_write(d->mp, p, n, &cb);
+	}
 	if (b->kept < HTTP_BODY_DEPTH && !b->nokeep) {
 		size_t take = HTTP_BODY_DEPTH - b->kept < n ? HTTP_BODY_DEPTH - b->kept : n;
 		if (b->kept + take > b->cap) {
@@ -593,55 +907,59 @@ sink_decoded(struct http_dir *d, const uint8_t *p, size_t n)
 	}
 }
 
-/* Whether decoding the body has gone past a bound of lim (then it stops there). */
-static bool
-inflate_limited(const struct app_decompress_limits *lim, const struct http_dir *d)
+/* Reports what the decoders ran into since the last call. */
+static void
+sink_flags(struct app_ctx *ctx, struct http_dir *d, enum flow_dir dir, unsigned flags)
 {
-	uint64_t out = d->b->len;
+	static const struct {
+		unsigned bit;
+		enum http_anom a;
+	} map[] = {
+	    {HTTP_DEC_RAW_DEFLATE, HA_DEFLATE_RAW},     {HTTP_DEC_GZIP_TRAILER, HA_GZIP_TRAILER},
+	    {HTTP_DEC_TRAILING, HA_ENC_TRAILING},       {HTTP_DEC_UNFINISHED, HA_ENC_UNFINISHED},
+	    {HTTP_DEC_GZIP_FIELDS, HA_GZIP_FIELDS},     {HTTP_DEC_GZIP_RESERVED, HA_GZIP_RESERVED},
+	};
+	unsigned fresh = flags & ~d->chain_flags;
 
-	if (lim->max_bytes != 0 && out >= lim->max_bytes)
-		return true;
-	return lim->max_ratio != 0 && out > APP_DECOMPRESS_RATIO_FROM &&
-	       out / lim->max_ratio > d->z.total_in;
+	d->chain_flags |= flags;
+	for (size_t i = 0; fresh != 0 && i < sizeof(map) / sizeof(map[0]); i++)
+		if (fresh & map[i].bit)
+			http_anomaly(ctx, d->t, dir, map[i].a);
 }
 
-/* Runs inflate over n input bytes, within the bounds of lim; returns 0, SW_E_RANGE when a bound
- * stopped it, or SW_E_INVAL when the data does not decode. */
-static int
-sink_inflate(const struct app_decompress_limits *lim, struct http_dir *d, const uint8_t *p,
-	     size_t n)
+static void
+sink_begin(struct app_ctx *ctx, struct http_dir *d, enum flow_dir dir, struct http_body *b,
+	   const struct http_framing *fr)
 {
-	uint8_t out[HTTP_INFLATE_BUF];
-	size_t room;
-	int zr;
+	unsigned max = ctx->http_decompress.max_layers != 0 ? ctx->http_decompress.max_layers
+							    : HTTP_LAYERS_DEFAULT;
+	int r;
 
-	d->z.next_in = (Bytef *)(uintptr_t)p;
-	d->z.avail_in = (uInt)n;
-	while (d->z.avail_in > 0 && !d->z_end) {
-		if (inflate_limited(lim, d))
-			return SW_E_RANGE;
-		room = sizeof(out);
-		if (lim->max_bytes != 0 && lim->max_bytes - d->b->len < room)
-			room = (size_t)(lim->max_bytes - d->b->len);
-		d->z.next_out = out;
-		d->z.avail_out = (uInt)room;
-		zr = inflate(&d->z, Z_NO_FLUSH);
-		sink_decoded(d, out, room - d->z.avail_out);
-		if (zr == Z_STREAM_END) {
-			d->z_end = true;
-		} else if (zr == Z_BUF_ERROR) {
-			if (d->z.avail_out != 0)
-				break;
-		} else if (zr != Z_OK) {
-			return SW_E_INVAL;
-		}
+	d->b = b;
+	d->chain_flags = 0;
+	d->dec_off = false;
+	hash_begin(&d->body_hash, ctx->file_hashes);
+	sink_drop(d);
+	if (fr->coding_unknown || fr->ce_empty || fr->ncodings == 0)
+		return;
+	if (fr->ncodings > max || fr->ncodings > HTTP_CODINGS_MAX) {
+		/* more layers than we undo: what comes out would not be what the browser saves */
+		http_anomaly(ctx, d->t, dir, HA_CE_TOO_MANY);
+		d->dec_off = true;
+		b->truncated = true;
+		return;
 	}
-	return 0;
+	if ((r = http_chain_new(d->mem, fr->codings, fr->ncodings, &d->chain)) != 0) {
+		if (ctx->st != NULL)
+			sw_counter_add(&ctx->st->http_decompress_memcap, 1);
+		d->dec_off = true;
+		b->truncated = true;
+	}
 }
 
 /* Wire bytes of the current body (dechunked). */
 static void
-sink_wire(struct app_ctx *ctx, struct http_dir *d, const uint8_t *p, size_t n)
+sink_wire(struct app_ctx *ctx, struct http_dir *d, enum flow_dir dir, const uint8_t *p, size_t n)
 {
 	struct http_body *b = d->b;
 	int r;
@@ -649,70 +967,57 @@ sink_wire(struct app_ctx *ctx, struct http_dir *d, const uint8_t *p, size_t n)
 	if (b == NULL || n == 0)
 		return;
 	b->wire += n;
-	if (b->truncated)
+	if (d->dec_off)
 		return;
-	if (d->enc == ENC_NONE || !d->z_init) {
+	if (d->chain == NULL) {
 		sink_decoded(d, p, n);
 		return;
 	}
-	if (d->z_end)
-		return;
-	if (d->zhead_len < sizeof(d->zhead)) {
-		size_t take = sizeof(d->zhead) - d->zhead_len < n ? sizeof(d->zhead) - d->zhead_len : n;
-		memcpy(d->zhead + d->zhead_len, p, take);
-		d->zhead_len += take;
-	}
-	uLong before = d->z.total_in;
-	r = sink_inflate(&ctx->http_decompress, d, p, n);
-	/* deflate without its zlib wrapper: start again as raw deflate (RFC 9110 8.4.1.2) */
-	if (r == SW_E_INVAL && d->enc == ENC_DEFLATE && !d->z_raw_tried && d->z.total_out == 0 &&
-	    before + n <= sizeof(d->zhead) + n && before <= d->zhead_len) {
-		d->z_raw_tried = true;
-		inflateEnd(&d->z);
-		memset(&d->z, 0, sizeof(d->z));
-		if (inflateInit2(&d->z, -15) != Z_OK) {
-			d->z_init = false;
-			b->truncated = true;
-			return;
-		}
-		if ((r = sink_inflate(&ctx->http_decompress, d, d->zhead, (size_t)before)) == 0)
-			r = sink_inflate(&ctx->http_decompress, d, p, n);
-	}
+	r = http_chain_write(d->chain, &ctx->http_decompress, p, n, sink_decoded, d);
+	sink_flags(ctx, d, dir, http_chain_flags(d->chain));
 	if (r == 0)
 		return;
 	b->truncated = true;
-	if (r != SW_E_RANGE) {
+	if (r == SW_E_RANGE) {
+		/* a decompression bomb, or a body too big to decode: what is decoded stays,
+		 * unhashed, and nothing more of it is decoded */
+		if (ctx->st != NULL)
+			sw_counter_add(&ctx->st->http_decompress_limited, 1);
+		http_anomaly(ctx, d->t, dir, HA_DECOMPRESS_LIMITED);
+	} else if (r == SW_E_MEMCAP || r == SW_E_NOMEM) {
+		if (ctx->st != NULL)
+			sw_counter_add(&ctx->st->http_decompress_memcap, 1);
+	} else {
 		http_error(ctx);
-		return;
+		http_anomaly(ctx, d->t, dir, HA_DECODE_FAILED);
 	}
-	/* a decompression bomb, or a body too big to decode: what is decoded stays, unhashed,
-	 * and nothing more of it is inflated */
-	sw_counter_add(&ctx->st->http_decompress_limited, 1);
-	inflateEnd(&d->z);
-	d->z_init = false;
+	http_chain_free(d->chain); /* the decoders' memory goes back now */
+	d->chain = NULL;
+	d->dec_off = true;
 }
 
 /* The current body ended as announced: its hashes are final. */
 static void
-sink_end(struct http_dir *d)
+sink_end(struct app_ctx *ctx, struct http_dir *d, enum flow_dir dir)
 {
 	struct http_body *b = d->b;
 
 	if (b == NULL)
 		return;
-	if (d->z_init) {
-		inflateEnd(&d->z);
-		d->z_init = false;
+	if (d->chain != NULL)
+		sink_flags(ctx, d, dir, http_chain_end(d->chain));
+	if (d->mp != NULL) {
+		struct http_multipart_cb cb = part_cb_template;
+		cb.arg = d;
+		if (!http_multipart_end(d->mp, &cb))
+			http_anomaly(ctx, d->t, dir, HA_MULTIPART_MALFORMED);
 	}
+	sink_drop(d);
 	b->done = true;
-	if (!b->truncated && d->md_ok) {
-		if (d->hashes & APP_HASH_MD5)
-			digest_hex(d->md[0], b->md5, sizeof(b->md5));
-		if (d->hashes & APP_HASH_SHA1)
-			digest_hex(d->md[1], b->sha1, sizeof(b->sha1));
-		if (d->hashes & APP_HASH_SHA256)
-			digest_hex(d->md[2], b->sha256, sizeof(b->sha256));
-	}
+	if (d->refused)
+		b->truncated = true;
+	if (!b->truncated)
+		hash_final(&d->body_hash, b->md5, b->sha1, b->sha256);
 	d->b = NULL;
 }
 
@@ -758,22 +1063,6 @@ disposition_filename(struct app_buf v)
 	return none;
 }
 
-static bool
-ends_with_token(struct app_buf v, const char *tok)
-{
-	size_t n = strlen(tok);
-	struct app_buf tail;
-
-	v = buf_trim(v.p, v.len);
-	if (v.len < n)
-		return false;
-	tail.p = v.p + v.len - n;
-	tail.len = n;
-	if (!buf_ieq(tail, tok))
-		return false;
-	return v.len == n || v.p[v.len - n - 1] == ',' || is_blank(v.p[v.len - n - 1]);
-}
-
 /* Host header: lower-case, port removed, IPv6 brackets removed. */
 static void
 set_host(struct http_txn *t, struct app_buf v)
@@ -810,60 +1099,192 @@ set_host(struct http_txn *t, struct app_buf v)
 	t->pub.host.len = n;
 }
 
-/*
- * Splits the field lines of a header block (from off to the end of raw) into hdrs and reads the
- * fields that frame the body. Returns the number of malformed lines.
- */
-static int
-parse_fields(const uint8_t *raw, size_t len, size_t off, struct http_txn *t, bool request,
-             struct http_framing *fr)
+/* Splits v at commas into trimmed elements (Chromium's value lists; empty ones skipped): calls
+ * fn for each. */
+static void
+list_each(struct app_buf v, void (*fn)(void *arg, struct app_buf e), void *arg, bool empties)
 {
+	size_t i = 0;
+
+	while (i <= v.len) {
+		const uint8_t *comma = i < v.len ? memchr(v.p + i, ',', v.len - i) : NULL;
+		size_t end = comma != NULL ? (size_t)(comma - v.p) : v.len;
+		struct app_buf e = buf_trim(v.p + i, end - i);
+
+		if (e.len > 0 || empties)
+			fn(arg, e);
+		i = end + 1;
+	}
+}
+
+/* Only digits, as Chromium's StringToInt64 takes them (no sign, no blanks). */
+static bool
+parse_digits(struct app_buf b, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (b.len == 0 || b.len > 18)
+		return false;
+	for (size_t i = 0; i < b.len; i++) {
+		if (b.p[i] < '0' || b.p[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(b.p[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+struct field_ctx {
+	struct app_ctx *ctx;
+	struct http_txn *t;
+	enum flow_dir dir;
+	struct http_framing *fr;
+};
+
+static void
+cl_elem(void *arg, struct app_buf e)
+{
+	struct field_ctx *fc = arg;
+	struct http_framing *fr = fc->fr;
+
+	if (fr->cl_first.p == NULL) {
+		fr->cl_first = e;
+		fr->has_len = parse_digits(e, &fr->len);
+		fr->len_invalid = !fr->has_len;
+		if (fr->len_invalid)
+			http_anomaly(fc->ctx, fc->t, fc->dir, HA_CL_INVALID);
+		return;
+	}
+	if (e.len == fr->cl_first.len && memcmp(e.p, fr->cl_first.p, e.len) == 0) {
+		http_anomaly(fc->ctx, fc->t, fc->dir, HA_CL_DUP);
+	} else {
+		http_anomaly(fc->ctx, fc->t, fc->dir, HA_CL_CONFLICT);
+		fr->cl_conflict = true;
+	}
+}
+
+static void
+te_elem(void *arg, struct app_buf e)
+{
+	struct field_ctx *fc = arg;
+	struct http_framing *fr = fc->fr;
+
+	if (buf_ieq(e, "chunked")) {
+		fr->te_chunked++;
+		if (memcmp(e.p, "chunked", 7) != 0)
+			fr->te_odd = true; /* another case */
+	} else {
+		fr->te_other = true;
+	}
+}
+
+static void
+ce_elem(void *arg, struct app_buf e)
+{
+	struct field_ctx *fc = arg;
+	struct http_framing *fr = fc->fr;
+	int coding;
+
+	if (e.len == 0) {
+		fr->ce_empty = true;
+		return;
+	}
+	if (buf_ieq(e, "gzip") || buf_ieq(e, "x-gzip"))
+		coding = HTTP_CODING_GZIP;
+	else if (buf_ieq(e, "deflate"))
+		coding = HTTP_CODING_DEFLATE;
+	else if (buf_ieq(e, "br"))
+		coding = HTTP_CODING_BR;
+	else if (buf_ieq(e, "zstd"))
+		coding = HTTP_CODING_ZSTD;
+	else
+		coding = -1; /* identity too: Chromium then keeps the whole body as sent */
+	if (coding < 0) {
+		fr->coding_unknown = true;
+		return;
+	}
+	if (fr->ncodings < HTTP_CODINGS_MAX)
+		fr->codings[fr->ncodings] = (uint8_t)coding;
+	fr->ncodings++;
+}
+
+/* Whether the value has a control byte other than HT (e.g. "\x7fchunked"). */
+static bool
+has_ctl(struct app_buf v)
+{
+	for (size_t i = 0; i < v.len; i++)
+		if ((v.p[i] < 0x20 && v.p[i] != '\t') || v.p[i] == 0x7f)
+			return true;
+	return false;
+}
+
+/* Parses Content-Range "bytes first-last/complete" (RFC 9110 14.4; complete may be "*"). */
+static void
+set_content_range(struct http_txn *t, struct app_buf v)
+{
+	size_t i = 0;
+	uint64_t a = 0, b = 0, c = 0;
+	bool star = false;
+
+	t->pub.content_range = v;
+	if (v.len < 6 || !buf_ieq((struct app_buf){v.p, 5}, "bytes") || !is_blank(v.p[5]))
+		return;
+	i = 6;
+	while (i < v.len && is_blank(v.p[i]))
+		i++;
+#define RANGE_NUM(x)                                                                               \
+	do {                                                                                       \
+		size_t d0 = i;                                                                     \
+		while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9' && i - d0 < 18)                 \
+			x = x * 10 + (uint64_t)(v.p[i++] - '0');                                   \
+		if (i == d0)                                                                       \
+			return;                                                                    \
+	} while (0)
+	RANGE_NUM(a);
+	if (i >= v.len || v.p[i++] != '-')
+		return;
+	RANGE_NUM(b);
+	if (i >= v.len || v.p[i++] != '/')
+		return;
+	if (i < v.len && v.p[i] == '*') {
+		star = true;
+		i++;
+	} else {
+		RANGE_NUM(c);
+	}
+#undef RANGE_NUM
+	if (i != v.len)
+		return;
+	t->pub.has_range = true;
+	t->pub.range_start = (int64_t)a;
+	t->pub.range_end = (int64_t)b;
+	t->pub.range_size = star ? -1 : (int64_t)c;
+}
+
+/* One complete field (name, value) of a header block: kept, and read when it matters. */
+static void
+field_use(struct field_ctx *fc, struct app_buf name, struct app_buf value)
+{
+	struct http_txn *t = fc->t;
+	struct http_framing *fr = fc->fr;
+	bool request = fc->dir == FLOW_TO_SERVER;
 	struct app_http_header *hdrs = request ? t->req_hdrs : t->resp_hdrs;
 	uint16_t *nh = request ? &t->pub.n_req_headers : &t->pub.n_resp_headers;
-	int bad = 0;
 
-	memset(fr, 0, sizeof(*fr));
-	while (off < len) {
-		const uint8_t *line = raw + off, *nl, *colon;
-		size_t ll;
-		struct app_buf name, value;
-		nl = memchr(line, '\n', len - off);
-		ll = nl != NULL ? (size_t)(nl - line) : len - off;
-		off += ll + (nl != NULL);
-		if (ll > 0 && line[ll - 1] == '\r')
-			ll--;
-		if (ll == 0)
-			break; /* the empty line that ends the block */
-		if (is_blank(line[0]))
-			continue; /* obs-fold: the continuation is dropped */
-		colon = memchr(line, ':', ll);
-		if (colon == NULL || colon == line || is_blank(colon[-1])) {
-			bad++;
-			continue;
-		}
-		name.p = line;
-		name.len = (size_t)(colon - line);
-		value = buf_trim(colon + 1, ll - name.len - 1);
-		if (*nh < APP_HTTP_MAX_HEADERS) {
-			hdrs[*nh].name = name;
-			hdrs[*nh].value = value;
-			(*nh)++;
-		}
+	if (*nh < APP_HTTP_MAX_HEADERS) {
+		hdrs[*nh].name = name;
+		hdrs[*nh].value = value;
+		(*nh)++;
+	}
+	if (has_ctl(value))
+		http_anomaly(fc->ctx, t, fc->dir, HA_VALUE_CTL);
+	switch (lc(name.p[0])) {
+	case 'c':
 		if (buf_ieq(name, "content-length")) {
-			uint64_t v;
-			if (parse_u64(value, &v) != 0 || (fr->has_len && v != fr->len))
-				fr->bad = true;
-			fr->has_len = true;
-			fr->len = v;
-		} else if (buf_ieq(name, "transfer-encoding")) {
-			fr->chunked = ends_with_token(value, "chunked");
+			list_each(value, cl_elem, fc, false);
 		} else if (buf_ieq(name, "content-encoding")) {
-			if (buf_ieq(value, "gzip") || buf_ieq(value, "x-gzip"))
-				fr->enc = ENC_GZIP;
-			else if (buf_ieq(value, "deflate"))
-				fr->enc = ENC_DEFLATE;
-			else
-				fr->enc = ENC_NONE;
+			/* an empty coding ("gzip," too) is Chromium's "none": the body as sent */
+			list_each(value, ce_elem, fc, true);
 		} else if (buf_ieq(name, "content-type")) {
 			if (request)
 				t->pub.content_type_req = value;
@@ -871,59 +1292,275 @@ parse_fields(const uint8_t *raw, size_t len, size_t off, struct http_txn *t, boo
 				t->pub.content_type = value;
 		} else if (buf_ieq(name, "content-disposition")) {
 			struct app_buf fn = disposition_filename(value);
-			if (request)
-				t->req_disposition = fn;
-			else
-				t->resp_disposition = fn;
-		} else if (request) {
-			if (buf_ieq(name, "host") && t->pub.host.len == 0)
-				set_host(t, value);
-			else if (buf_ieq(name, "user-agent"))
-				t->pub.user_agent = value;
-			else if (buf_ieq(name, "referer"))
-				t->pub.referer = value;
-			else if (buf_ieq(name, "cookie"))
-				t->pub.cookie = value;
-		} else if (buf_ieq(name, "location")) {
-			t->pub.location = value;
+			struct app_buf *dst = request ? &t->req_disposition : &t->resp_disposition;
+			if (dst->p == NULL)
+				*dst = fn;
+		} else if (!request && buf_ieq(name, "content-range")) {
+			set_content_range(t, value);
+		} else if (request && buf_ieq(name, "cookie")) {
+			t->pub.cookie = value;
 		}
+		break;
+	case 't':
+		if (buf_ieq(name, "transfer-encoding")) {
+			fr->te_present = true;
+			list_each(value, te_elem, fc, false);
+		}
+		break;
+	case 'h':
+		if (request && buf_ieq(name, "host") && t->pub.host.len == 0)
+			set_host(t, value);
+		break;
+	case 'u':
+		if (request && buf_ieq(name, "user-agent"))
+			t->pub.user_agent = value;
+		else if (buf_ieq(name, "upgrade")) {
+			fr->upgrade = value;
+			if (request)
+				t->req_upgrade = true;
+		}
+		break;
+	case 'r':
+		if (request && buf_ieq(name, "referer"))
+			t->pub.referer = value;
+		break;
+	case 'x':
+		if (request && buf_ieq(name, "x-forwarded-for"))
+			t->pub.xff = value;
+		break;
+	case 'l':
+		if (!request && buf_ieq(name, "location") && t->pub.location.p == NULL)
+			t->pub.location = value;
+		break;
+	default:
+		break;
 	}
-	if (fr->chunked)
-		fr->has_len = false;
+}
+
+/* Room for n more bytes of folded values in direction dir of t (the whole block is an upper
+ * bound of what folding writes). */
+static uint8_t *
+fold_room(struct sw_memcap *mem, struct http_txn *t, int dir, size_t block_len)
+{
+	if (t->fold[dir] == NULL) {
+		if (!sw_memcap_take(mem, block_len))
+			return NULL;
+		if ((t->fold[dir] = malloc(block_len)) == NULL) {
+			sw_memcap_give(mem, block_len);
+			return NULL;
+		}
+		t->fold_cap[dir] = block_len;
+		t->charged += block_len;
+	}
+	return t->fold[dir];
+}
+
+/*
+ * Splits the field lines of a header block (raw[off..len)) as Chromium does: lines end at CR or
+ * LF, a line starting with SP/HT continues a previous field line (joined with one SP), names
+ * lose trailing blanks and must be tokens. Fills the transaction's headers and fr. Returns the
+ * number of malformed lines.
+ */
+static int
+parse_fields(struct app_ctx *ctx, struct http_state *s, struct http_txn *t, enum flow_dir dir,
+	     const uint8_t *raw, size_t len, size_t off, struct http_framing *fr)
+{
+	struct field_ctx fc = {ctx, t, dir, fr};
+	struct app_buf name = {NULL, 0}, value = {NULL, 0};
+	bool pending = false; /* name/value is a field line that may be continued */
+	int bad = 0;
+
+	while (off < len) {
+		const uint8_t *line, *colon;
+		size_t ll = 0;
+		struct app_buf n;
+
+		while (off < len && (raw[off] == '\r' || raw[off] == '\n'))
+			off++;
+		if (off >= len)
+			break;
+		line = raw + off;
+		while (off + ll < len && line[ll] != '\r' && line[ll] != '\n')
+			ll++;
+		off += ll;
+		if (is_blank(line[0])) {
+			struct app_buf cont = buf_trim(line, ll);
+			uint8_t *fb;
+			if (!pending) {
+				/* nothing to continue: Chromium drops the line */
+				http_anomaly(ctx, t, dir, HA_SPACE_START);
+				bad++;
+				continue;
+			}
+			http_anomaly(ctx, t, dir, HA_FOLDING);
+			if (cont.len == 0)
+				continue;
+			if ((fb = fold_room(s->mem, t, dir, len)) == NULL)
+				continue; /* over the cap: the continuation is dropped */
+			if (value.p < fb || value.p >= fb + t->fold_cap[dir]) {
+				/* first continuation of this field: its value moves to the fold area */
+				if (t->fold_len[dir] + value.len > t->fold_cap[dir])
+					continue;
+				memcpy(fb + t->fold_len[dir], value.p, value.len);
+				value.p = fb + t->fold_len[dir];
+				t->fold_len[dir] += value.len;
+			}
+			if (t->fold_len[dir] + 1 + cont.len > t->fold_cap[dir])
+				continue;
+			fb[t->fold_len[dir]++] = ' ';
+			memcpy(fb + t->fold_len[dir], cont.p, cont.len);
+			t->fold_len[dir] += cont.len;
+			value.len += 1 + cont.len;
+			continue;
+		}
+		if (pending)
+			field_use(&fc, name, value);
+		pending = false;
+		colon = memchr(line, ':', ll);
+		if (colon == NULL) {
+			http_anomaly(ctx, t, dir, HA_NO_COLON);
+			bad++;
+			continue;
+		}
+		n.p = line;
+		n.len = (size_t)(colon - line);
+		while (n.len > 0 && is_blank(n.p[n.len - 1]))
+			n.len--;
+		if (n.len < (size_t)(colon - line))
+			http_anomaly(ctx, t, dir, HA_NAME_SPACE);
+		if (n.len == 0) {
+			http_anomaly(ctx, t, dir, HA_NAME_INVALID);
+			bad++;
+			continue;
+		}
+		for (size_t i = 0; i < n.len; i++) {
+			if (!is_tchar(n.p[i])) {
+				n.len = 0;
+				break;
+			}
+		}
+		if (n.len == 0) {
+			http_anomaly(ctx, t, dir, HA_NAME_INVALID);
+			bad++;
+			continue;
+		}
+		name = n;
+		value = buf_trim(colon + 1, ll - (size_t)(colon + 1 - line));
+		pending = true;
+	}
+	if (pending)
+		field_use(&fc, name, value);
 	return bad;
 }
 
-/* "HTTP/1.x": the protocol of a start line. */
-static bool
-is_http_version(const uint8_t *p, size_t n)
+/* Line ends and NULs of a header block, for the anomalies. */
+static void
+block_scan(struct app_ctx *ctx, struct http_txn *t, enum flow_dir dir, const uint8_t *p, size_t n)
 {
-	return n == 8 && memcmp(p, "HTTP/1.", 7) == 0 && p[7] >= '0' && p[7] <= '9';
+	const uint8_t *q = p, *end = p + n;
+
+	while ((q = memchr(q, '\n', (size_t)(end - q))) != NULL) {
+		if (q == p || q[-1] != '\r') {
+			http_anomaly(ctx, t, dir, HA_LF_ONLY);
+			break;
+		}
+		q++;
+	}
+	q = p;
+	while ((q = memchr(q, '\r', (size_t)(end - q))) != NULL) {
+		if (q + 1 < end && q[1] != '\n') {
+			http_anomaly(ctx, t, dir, HA_LONE_CR);
+			break;
+		}
+		q++;
+	}
+	if (memchr(p, 0, n) != NULL)
+		http_anomaly(ctx, t, dir, HA_NUL);
 }
 
-/* Parses the request line; the pub buffers point into t->req_raw. */
+/* The length of the start line: up to the first CR or LF. */
+static size_t
+start_line_len(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && p[i] != '\r' && p[i] != '\n')
+		i++;
+	return i;
+}
+
+/* "HTTP/d.d" (case-insensitive name): 0 and the version, else SW_E_INVAL. */
 static int
-parse_request_line(struct sw_memcap *mem, struct http_txn *t, size_t ll)
+parse_version(const uint8_t *p, size_t n, int *major, int *minor)
+{
+	const uint8_t *dot;
+
+	if (n < 5 || !buf_ieq((struct app_buf){p, 4}, "http") || p[4] != '/')
+		return SW_E_INVAL;
+	if ((dot = memchr(p + 5, '.', n - 5)) == NULL || dot + 1 >= p + n)
+		return SW_E_INVAL;
+	if (p[5] < '0' || p[5] > '9' || dot[1] < '0' || dot[1] > '9')
+		return SW_E_INVAL;
+	*major = p[5] - '0';
+	*minor = dot[1] - '0';
+	return 0;
+}
+
+/* Parses the request line of t->req_raw (ll bytes): "method SP target SP HTTP/1.x", tolerating
+ * runs of blanks and a missing version (HTTP/0.9). The pub buffers point into t->req_raw. */
+static int
+parse_request_line(struct app_ctx *ctx, struct sw_memcap *mem, struct http_txn *t, size_t ll)
 {
 	const uint8_t *p = t->req_raw;
-	size_t i = 0, m, u0, u1;
+	size_t i = 0, m, u0, u1, v0;
+	int major = 1, minor = 1;
+	bool strict = true;
 
 	while (i < ll && is_tchar(p[i]))
 		i++;
 	m = i;
-	if (m == 0 || i >= ll || p[i] != ' ')
+	if (m == 0 || i >= ll || !is_blank(p[i]))
 		return SW_E_INVAL;
-	u0 = ++i;
-	while (i < ll && p[i] > ' ' && p[i] != 0x7f)
+	while (i < ll && is_blank(p[i]))
+		i++;
+	if (i != m + 1 || p[m] != ' ')
+		strict = false;
+	u0 = i;
+	while (i < ll && !is_blank(p[i]) && p[i] != 0x7f && p[i] != 0)
 		i++;
 	u1 = i;
-	if (u1 == u0 || i >= ll || p[i] != ' ' || !is_http_version(p + i + 1, ll - i - 1))
+	if (u1 == u0)
 		return SW_E_INVAL;
+	while (i < ll && is_blank(p[i]))
+		i++;
+	if (i != u1 + 1 || (i < ll && p[u1] != ' '))
+		strict = false;
+	v0 = i;
+	while (i < ll && !is_blank(p[i]))
+		i++;
+	if (v0 == ll) {
+		strict = false; /* no version: HTTP/0.9 */
+		t->pub.protocol.p = p + v0;
+		t->pub.protocol.len = 0;
+	} else {
+		if (parse_version(p + v0, i - v0, &major, &minor) != 0 || i - v0 != 8 ||
+		    memcmp(p + v0, "HTTP/1.", 7) != 0 || major != 1)
+			strict = false;
+		if (i - v0 < 5 || !buf_ieq((struct app_buf){p + v0, 5}, "http/"))
+			return SW_E_INVAL; /* a third word that is not a version: not HTTP */
+		t->pub.protocol.p = p + v0;
+		t->pub.protocol.len = i - v0;
+		if (i != ll)
+			strict = false;
+	}
 	t->pub.method.p = p;
 	t->pub.method.len = m;
 	t->pub.uri_raw.p = p + u0;
 	t->pub.uri_raw.len = u1 - u0;
-	t->pub.protocol.p = p + i + 1;
-	t->pub.protocol.len = 8;
+	if (!strict) {
+		http_anomaly(ctx, t, FLOW_TO_SERVER, HA_REQUEST_LINE);
+		http_error(ctx);
+	}
 	if (!sw_memcap_take(mem, t->pub.uri_raw.len))
 		return SW_E_MEMCAP;
 	if ((t->uri_norm = malloc(t->pub.uri_raw.len)) == NULL) {
@@ -939,11 +1576,11 @@ parse_request_line(struct sw_memcap *mem, struct http_txn *t, size_t ll)
 	return 0;
 }
 
-/* Parses "HTTP/1.x SP 3DIGIT [SP reason]" in p[0..ll); sets *status and the message. */
+/* Strict "HTTP/1.x SP 3DIGIT [SP reason]" (the probe). */
 static int
 parse_status_line(const uint8_t *p, size_t ll, int *status, struct app_buf *msg)
 {
-	if (ll < 12 || !is_http_version(p, 8) || p[8] != ' ')
+	if (ll < 12 || memcmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' || p[7] > '9' || p[8] != ' ')
 		return SW_E_INVAL;
 	if (p[9] < '1' || p[9] > '9' || p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9')
 		return SW_E_INVAL;
@@ -959,6 +1596,46 @@ parse_status_line(const uint8_t *p, size_t ll, int *status, struct app_buf *msg)
 	return 0;
 }
 
+/* A status line as Chromium reads it (HttpResponseHeaders::ParseStatusLine): the version
+ * loosely (unreadable: 1.0), the digits after the first SP run (none: 200), the rest the
+ * reason. Sets the transaction's fields; *strict says whether it was the RFC's form. */
+static void
+parse_status_loose(struct http_txn *t, const uint8_t *p, size_t ll, struct http_framing *fr,
+		   bool *strict)
+{
+	int st = 0;
+	size_t i, d0, sp;
+	struct app_buf msg;
+
+	*strict = parse_status_line(p, ll, &st, &msg) == 0;
+	if (parse_version(p, ll, &fr->major, &fr->minor) != 0) {
+		fr->major = 1;
+		fr->minor = 0;
+	}
+	for (sp = 0; sp < ll && p[sp] != ' '; sp++)
+		;
+	t->pub.protocol.p = p;
+	t->pub.protocol.len = sp;
+	i = sp;
+	while (i < ll && p[i] == ' ')
+		i++;
+	d0 = i;
+	st = 0;
+	while (i < ll && p[i] >= '0' && p[i] <= '9') {
+		if (i - d0 < 3)
+			st = st * 10 + (p[i] - '0'); /* more digits: the first three */
+		i++;
+	}
+	if (i == d0)
+		st = 200;
+	while (i < ll && p[i] == ' ')
+		i++;
+	t->pub.status = st;
+	t->pub.status_msg = buf_trim(p + i, ll - i);
+}
+
+/* ---- messages -------------------------------------------------------------------------- */
+
 static void
 dir_stop(struct http_dir *d)
 {
@@ -968,17 +1645,18 @@ dir_stop(struct http_dir *d)
 /* Starts the body of the message just read, or ends the message when it has none. */
 static void
 begin_body(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir,
-           const struct http_framing *fr, bool until_close)
+	   const struct http_framing *fr, bool until_close)
 {
 	struct http_dir *d = &s->dir[dir];
 	struct http_txn *t = d->t;
 	struct http_body *b = dir == FLOW_TO_SERVER ? &t->req : &t->resp;
 
+	d->refused = false;
 	if (fr->chunked) {
 		d->phase = PH_CHUNK_SIZE;
 	} else if (fr->has_len && fr->len > 0) {
 		d->phase = PH_BODY_LEN;
-		d->body_left = fr->len;
+		d->body_left = d->body_len = fr->len;
 	} else if (!fr->has_len && until_close) {
 		d->phase = PH_BODY_CLOSE;
 	} else {
@@ -986,9 +1664,11 @@ begin_body(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir,
 		b->done = true;
 		return;
 	}
-	if (sink_begin(d, b, fr->enc, ctx->file_hashes) != 0) {
-		http_error(ctx);
-		b->truncated = true;
+	sink_begin(ctx, d, dir, b, fr);
+	if (dir == FLOW_TO_SERVER && t->pub.content_type_req.len > 0) {
+		struct app_buf boundary = http_multipart_boundary(t->pub.content_type_req);
+		if (boundary.len > 0 && http_multipart_new(d->mem, boundary, &d->mp) != 0)
+			d->mp = NULL;
 	}
 }
 
@@ -999,8 +1679,9 @@ message_end(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 	struct http_dir *d = &s->dir[dir];
 	struct http_txn *t = d->t;
 
-	sink_end(d);
+	sink_end(ctx, d, dir);
 	d->phase = PH_HEADERS;
+	d->start_ok = false;
 	d->t = NULL;
 	if (t == NULL)
 		return;
@@ -1010,6 +1691,10 @@ message_end(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 		t->resp_done = true;
 		if (t->pub.status == 101 || (t->is_connect && t->pub.status / 100 == 2)) {
 			/* the connection is no longer HTTP */
+			if (t->is_connect && t->pub.status != 101) {
+				t->pub.protocol_switch = app_buf_text("connect");
+				ctx->switch_proto = APP_TLS;
+			}
 			s->stopped = true;
 			http_flush(ctx, s, true);
 			return;
@@ -1020,159 +1705,254 @@ message_end(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 
 /* The response goes to the oldest transaction without one. */
 static struct http_txn *
-response_txn(struct http_state *s)
+response_txn(struct app_ctx *ctx, struct http_state *s)
 {
 	unsigned i;
 	struct http_txn *t;
 
 	for (i = 0; i < s->nq; i++)
-		if (!s->q[i]->resp_done)
+		if (!s->q[i]->resp_done && !s->q[i]->resp_started)
 			return s->q[i];
-	if ((t = txn_push(s)) != NULL)
+	if ((t = txn_push(s)) != NULL) {
 		t->req_done = true; /* a response without a request (mid-stream) */
+		http_anomaly(ctx, t, FLOW_TO_CLIENT, HA_NO_REQUEST);
+	}
 	return t;
 }
 
-/* A complete header block is in d->hdr[0..hdr_len). Returns 0, or <0 to stop the direction. */
-static int
-header_block(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
+/* Copies the block in d->hdr for a transaction; charged to the memcap. */
+static uint8_t *
+block_copy(struct http_state *s, struct http_dir *d)
+{
+	uint8_t *raw;
+
+	if (!sw_memcap_take(s->mem, d->hdr_len))
+		return NULL;
+	if ((raw = malloc(d->hdr_len > 0 ? d->hdr_len : 1)) == NULL) {
+		sw_memcap_give(s->mem, d->hdr_len);
+		return NULL;
+	}
+	memcpy(raw, d->hdr, d->hdr_len);
+	return raw;
+}
+
+/* The field lines of t's header block raw (after its start line of ll bytes) in direction dir:
+ * the raw headers, the line-end anomalies, the fields, and what they say of the framing. */
+static void
+block_fields(struct app_ctx *ctx, struct http_state *s, struct http_txn *t, enum flow_dir dir,
+	     const uint8_t *raw, size_t ll, struct http_framing *fr)
 {
 	struct http_dir *d = &s->dir[dir];
-	const uint8_t *nl = memchr(d->hdr, '\n', d->hdr_len);
-	size_t ll, off;
+	struct app_buf *hraw = dir == FLOW_TO_SERVER ? &t->pub.req_headers_raw
+						     : &t->pub.resp_headers_raw;
+	size_t off = ll;
+
+	if (off < d->hdr_len && raw[off] == '\r')
+		off++;
+	if (off < d->hdr_len && raw[off] == '\n')
+		off++;
+	hraw->p = raw + off;
+	hraw->len = d->hdr_len - off;
+	block_scan(ctx, t, dir, raw, d->hdr_len);
+	fr->nul = memchr(raw, 0, d->hdr_len) != NULL;
+	if (parse_fields(ctx, s, t, dir, raw, d->hdr_len, off, fr) > 0)
+		http_error(ctx);
+	d->t = t;
+	if (fr->te_chunked > 0 && fr->cl_first.p != NULL)
+		http_anomaly(ctx, t, dir, HA_TE_CL);
+	if (fr->te_present && fr->te_chunked == 0)
+		http_anomaly(ctx, t, dir, HA_TE_NOT_CHUNKED);
+	if (fr->te_chunked > 0 && (fr->te_chunked > 1 || fr->te_other || fr->te_odd))
+		http_anomaly(ctx, t, dir, HA_TE_ODD);
+}
+
+/* A complete request header block is in d->hdr[0..hdr_len). Returns 0, or <0 when it is not a
+ * request (then the direction resyncs). */
+static int
+request_block(struct app_ctx *ctx, struct http_state *s)
+{
+	struct http_dir *d = &s->dir[FLOW_TO_SERVER];
+	size_t ll = start_line_len(d->hdr, d->hdr_len);
 	struct http_framing fr;
 	struct http_txn *t;
 	uint8_t *raw;
-	int bad, r;
+	int r;
 
-	if (nl == NULL)
-		return SW_E_INVAL;
-	off = (size_t)(nl - d->hdr) + 1;
-	ll = off - 1;
-	if (ll > 0 && d->hdr[ll - 1] == '\r')
-		ll--;
-	if (!sw_memcap_take(s->mem, d->hdr_len))
+	if ((raw = block_copy(s, d)) == NULL)
 		return SW_E_MEMCAP;
-	if ((raw = malloc(d->hdr_len)) == NULL) {
+	if ((t = txn_push(s)) == NULL) {
+		free(raw);
 		sw_memcap_give(s->mem, d->hdr_len);
-		return SW_E_NOMEM;
+		return SW_E_RANGE;
 	}
-	memcpy(raw, d->hdr, d->hdr_len);
-	if (dir == FLOW_TO_SERVER) {
-		if ((t = txn_push(s)) == NULL) {
-			free(raw);
-			sw_memcap_give(s->mem, d->hdr_len);
-			return SW_E_RANGE;
-		}
-		t->req_raw = raw;
-		t->req_raw_len = d->hdr_len;
-		t->req_fields_off = off;
-		t->charged += d->hdr_len;
-		if ((r = parse_request_line(s->mem, t, ll)) != 0) {
-			/* not a request, or no room for its normalized URI: drop the transaction */
-			s->q[--s->nq] = NULL;
-			s->next_tx_id--;
-			txn_free(s, t);
-			return r == SW_E_MEMCAP ? r : SW_E_INVAL;
-		}
-		t->pub.req_headers_raw.p = raw + off;
-		t->pub.req_headers_raw.len = d->hdr_len - off;
-		bad = parse_fields(raw, d->hdr_len, off, t, true, &fr);
-		d->t = t;
-		if (bad > 0)
-			http_error(ctx);
-		if (fr.bad) {
-			http_error(ctx);
-			return SW_E_INVAL;
-		}
-		begin_body(ctx, s, dir, &fr, false);
-		if (d->phase == PH_HEADERS)
-			message_end(ctx, s, dir);
-		return 0;
+	t->req_raw = raw;
+	t->req_raw_len = d->hdr_len;
+	t->charged += d->hdr_len;
+	if ((r = parse_request_line(ctx, s->mem, t, ll)) != 0) {
+		/* not a request, or no room for its normalized URI: drop the transaction */
+		s->q[--s->nq] = NULL;
+		s->next_tx_id--;
+		txn_free(s, t);
+		return r == SW_E_MEMCAP ? r : SW_E_INVAL;
 	}
-	{
-		int status;
-		struct app_buf msg;
-		if (parse_status_line(raw, ll, &status, &msg) != 0) {
-			free(raw);
-			sw_memcap_give(s->mem, d->hdr_len);
-			return SW_E_INVAL;
-		}
-		if (status / 100 == 1 && status != 101) {
-			free(raw); /* interim response (100-continue): the real one follows */
-			sw_memcap_give(s->mem, d->hdr_len);
-			return 0;
-		}
-		if ((t = response_txn(s)) == NULL) {
-			free(raw);
-			sw_memcap_give(s->mem, d->hdr_len);
-			return SW_E_RANGE;
-		}
-		if (t->resp_raw != NULL) {
-			sw_memcap_give(s->mem, t->resp_raw_len);
-			t->charged -= t->resp_raw_len;
-		}
-		free(t->resp_raw);
-		t->resp_raw = raw;
-		t->charged += d->hdr_len;
-		t->resp_raw_len = d->hdr_len;
-		t->resp_fields_off = off;
-		t->resp_started = true;
-		t->pub.status = status;
-		t->pub.status_msg = msg; /* points into raw */
-		t->pub.resp_headers_raw.p = raw + off;
-		t->pub.resp_headers_raw.len = d->hdr_len - off;
-		t->pub.n_resp_headers = 0;
-		bad = parse_fields(raw, d->hdr_len, off, t, false, &fr);
-		d->t = t;
-		if (bad > 0)
-			http_error(ctx);
-		if (fr.bad) {
-			http_error(ctx);
-			return SW_E_INVAL;
-		}
-		if (t->is_head || status == 204 || status == 304 || status == 101 ||
-		    (t->is_connect && status / 100 == 2)) {
-			fr.chunked = false;
-			fr.has_len = false;
-			fr.len = 0;
-			begin_body(ctx, s, dir, &fr, false);
-		} else {
-			begin_body(ctx, s, dir, &fr, true);
-		}
-		if (d->phase == PH_HEADERS)
-			message_end(ctx, s, dir);
-	}
+	memset(&fr, 0, sizeof(fr));
+	block_fields(ctx, s, t, FLOW_TO_SERVER, raw, ll, &fr);
+	fr.chunked = fr.te_chunked > 0;
+	if (fr.len_invalid)
+		http_error(ctx);
+	if (fr.ncodings > 1)
+		http_anomaly(ctx, t, FLOW_TO_SERVER, HA_CE_STACKED);
+	if (fr.coding_unknown)
+		fr.ncodings = 0;
+	if (fr.chunked)
+		fr.has_len = false;
+	begin_body(ctx, s, FLOW_TO_SERVER, &fr, false);
+	if (d->phase == PH_HEADERS)
+		message_end(ctx, s, FLOW_TO_SERVER);
 	return 0;
 }
 
+/* A complete response header block (status line found) is in d->hdr[0..hdr_len); complete is
+ * false when the server closed before its end (read as headers without a body). */
+static int
+response_block(struct app_ctx *ctx, struct http_state *s, bool complete)
+{
+	struct http_dir *d = &s->dir[FLOW_TO_CLIENT];
+	size_t ll = start_line_len(d->hdr, d->hdr_len);
+	struct http_framing fr;
+	struct http_txn *t, tmp;
+	uint8_t *raw;
+	bool strict;
+	int status;
+
+	memset(&fr, 0, sizeof(fr));
+	memset(&tmp, 0, sizeof(tmp));
+	parse_status_loose(&tmp, d->hdr, ll, &fr, &strict);
+	status = tmp.pub.status;
+	if (status == 101 && complete) {
+		/* Chromium switches only when it asked to (WebSocket); a 101 nobody asked for is
+		 * one more interim response */
+		struct http_txn *w = NULL;
+		for (unsigned i = 0; i < s->nq && w == NULL; i++)
+			if (!s->q[i]->resp_done && !s->q[i]->resp_started)
+				w = s->q[i];
+		if (w == NULL || !w->req_upgrade) {
+			http_anomaly(ctx, w, FLOW_TO_CLIENT, HA_101_UNREQUESTED);
+			return 0;
+		}
+	}
+	if (status / 100 == 1 && status != 101 && complete)
+		return 0; /* interim response (100-continue): the real one follows */
+	if ((t = response_txn(ctx, s)) == NULL)
+		return SW_E_RANGE;
+	if ((raw = block_copy(s, d)) == NULL)
+		return SW_E_MEMCAP;
+	s->resp_seen = true;
+	t->resp_raw = raw;
+	t->charged += d->hdr_len;
+	t->resp_raw_len = d->hdr_len;
+	t->resp_started = true;
+	parse_status_loose(t, raw, ll, &fr, &strict);
+	if (!strict) {
+		http_anomaly(ctx, t, FLOW_TO_CLIENT, HA_STATUS_LINE);
+		http_error(ctx);
+	}
+	if (!complete)
+		http_anomaly(ctx, t, FLOW_TO_CLIENT, HA_HEADERS_UNTERMINATED);
+	block_fields(ctx, s, t, FLOW_TO_CLIENT, raw, ll, &fr);
+	/* framing, as HttpStreamParser::CalculateResponseBodySize decides it */
+	fr.chunked = fr.te_chunked > 0 && (fr.major > 1 || (fr.major == 1 && fr.minor >= 1));
+	if (fr.te_chunked > 0 && !fr.chunked)
+		http_anomaly(ctx, t, FLOW_TO_CLIENT, HA_TE_HTTP10);
+	if (fr.coding_unknown || (fr.ce_empty && fr.ncodings > 0))
+		http_anomaly(ctx, t, FLOW_TO_CLIENT, HA_CE_UNKNOWN);
+	if (fr.ncodings > 1 && !fr.coding_unknown)
+		http_anomaly(ctx, t, FLOW_TO_CLIENT, HA_CE_STACKED);
+	if (fr.chunked)
+		fr.has_len = false;
+	if (status == 101 && fr.upgrade.len > 0)
+		t->pub.protocol_switch = fr.upgrade;
+	if (!complete || t->is_head || status / 100 == 1 || status == 204 || status == 205 ||
+	    status == 304 || (t->is_connect && status / 100 == 2)) {
+		fr.chunked = false;
+		fr.has_len = false;
+		begin_body(ctx, s, FLOW_TO_CLIENT, &fr, false);
+	} else {
+		begin_body(ctx, s, FLOW_TO_CLIENT, &fr, true);
+	}
+	if (fr.cl_conflict || fr.nul)
+		d->refused = true; /* Chromium refuses the whole response */
+	if (d->phase == PH_HEADERS)
+		message_end(ctx, s, FLOW_TO_CLIENT);
+	return 0;
+}
+
+/* ---- gathering and resync ------------------------------------------------------------------ */
+
+/* Room for n more bytes in d->hdr, up to max. */
+static int
+hdr_reserve(struct http_dir *d, size_t n, size_t max)
+{
+	size_t cap;
+	uint8_t *nb;
+
+	if (n > max || d->hdr_len > max - n)
+		return SW_E_RANGE;
+	if (d->hdr_len + n <= d->hdr_cap)
+		return 0;
+	cap = d->hdr_cap < HTTP_HDR_FIRST ? HTTP_HDR_FIRST : d->hdr_cap;
+	while (cap < d->hdr_len + n)
+		cap *= 2;
+	if (cap > max)
+		cap = max;
+	if (!sw_memcap_take(d->mem, cap - d->hdr_cap))
+		return SW_E_MEMCAP;
+	if ((nb = realloc(d->hdr, cap)) == NULL) {
+		sw_memcap_give(d->mem, cap - d->hdr_cap);
+		return SW_E_NOMEM;
+	}
+	d->hdr = nb;
+	d->hdr_cap = cap;
+	return 0;
+}
+
+static void
+hdr_release(struct http_dir *d)
+{
+	sw_memcap_give(d->mem, d->hdr_cap);
+	free(d->hdr);
+	d->hdr = NULL;
+	d->hdr_cap = 0;
+	d->hdr_len = 0;
+}
+
 /*
- * Gathers header-block bytes from c. Returns 1 when the block is complete in d->hdr, 0 when more
- * is needed (c is empty), <0 when the block is too large.
+ * Gathers header-block bytes from c until the block ends (LF [CR] LF, as Chromium's
+ * LocateEndOfHeaders). 1 complete, 0 more needed (c is empty), <0 too large. stop_at bounds
+ * what is gathered (the first 8 bytes of a response, to look for its status line).
  */
 static int
-gather_block(struct http_dir *d, struct cursor *c)
+gather_block(struct http_dir *d, struct cursor *c, size_t max, size_t stop_at)
 {
-	while (cur_left(c) > 0) {
-		const uint8_t *nl = memchr(c->p, '\n', cur_left(c));
-		size_t take = nl != NULL ? (size_t)(nl - c->p) + 1 : cur_left(c), ll;
-		if (d->hdr_len == 0 && (c->p[0] == '\r' || c->p[0] == '\n')) {
-			cur_skip(c, 1); /* empty lines before a start line (RFC 9112 2.2) */
-			continue;
-		}
-		if (take > HTTP_HDR_MAX - d->hdr_len)
-			return SW_E_RANGE;
-		if (cur_bytes(c, d->hdr + d->hdr_len, take) != 0)
-			return SW_E_TRUNC;
+	while (cur_left(c) > 0 && d->hdr_len < stop_at) {
+		size_t left = cur_left(c) < stop_at - d->hdr_len ? cur_left(c) : stop_at - d->hdr_len;
+		const uint8_t *nl = memchr(c->p, '\n', left);
+		size_t take = nl != NULL ? (size_t)(nl - c->p) + 1 : left;
+		size_t e;
+		int r;
+
+		if ((r = hdr_reserve(d, take, max)) != 0)
+			return r;
+		memcpy(d->hdr + d->hdr_len, c->p, take);
+		cur_skip(c, take);
 		d->hdr_len += take;
 		if (nl == NULL)
-			return 0;
-		ll = d->hdr_len - d->line_start - 1;
-		if (ll > 0 && d->hdr[d->line_start + ll - 1] == '\r')
-			ll--;
-		if (ll == 0 && d->line_start > 0)
+			continue;
+		e = d->hdr_len - 1;
+		if (e >= 1 && d->hdr[e - 1] == '\n')
 			return 1;
-		d->line_start = d->hdr_len;
+		if (e >= 2 && d->hdr[e - 1] == '\r' && d->hdr[e - 2] == '\n')
+			return 1;
 	}
 	return 0;
 }
@@ -1183,90 +1963,305 @@ gather_line(struct http_dir *d, struct cursor *c)
 {
 	const uint8_t *nl = memchr(c->p, '\n', cur_left(c));
 	size_t take = nl != NULL ? (size_t)(nl - c->p) + 1 : cur_left(c);
+	int r;
 
-	if (take > HTTP_LINE_MAX - d->hdr_len)
-		return SW_E_RANGE;
-	if (cur_bytes(c, d->hdr + d->hdr_len, take) != 0)
-		return SW_E_TRUNC;
+	if ((r = hdr_reserve(d, take, HTTP_LINE_MAX)) != 0)
+		return r;
+	memcpy(d->hdr + d->hdr_len, c->p, take);
+	cur_skip(c, take);
 	d->hdr_len += take;
 	return nl != NULL;
 }
 
-/* Parses the chunk-size line in d->hdr (RFC 9112 7.1): hex size, then extensions. */
+/* Where "http" (any case) starts in the first 4 + 4 bytes, as LocateStartOfStatusLine; -1. */
 static int
-parse_chunk_size(const struct http_dir *d, uint64_t *size)
+status_start(const uint8_t *p, size_t n)
 {
-	uint64_t v = 0;
-	size_t i = 0, digits = 0;
+	for (size_t i = 0; i + 4 <= n && i <= 4; i++)
+		if (buf_ieq((struct app_buf){p + i, 4}, "http"))
+			return (int)i;
+	return -1;
+}
 
-	while (i < d->hdr_len && is_blank(d->hdr[i]))
-		i++;
-	for (; i < d->hdr_len && hex_val(d->hdr[i]) >= 0; i++, digits++) {
-		if (v >> 60)
-			return SW_E_RANGE;
-		v = v << 4 | (uint64_t)hex_val(d->hdr[i]);
+/* Whether data starts like a status line as Chromium finds one: "http/" (any case) within its
+ * first 5 bytes. */
+static bool
+looks_like_status(const uint8_t *data, size_t len)
+{
+	int at = status_start(data, len < 9 ? len : 9);
+
+	return at >= 0 && (size_t)at + 5 <= len && data[at + 4] == '/';
+}
+
+static const char *const methods[] = {"GET ",  "POST ",    "HEAD ",    "PUT ",   "DELETE ",
+				      "OPTIONS ", "PATCH ", "TRACE ", "CONNECT ", NULL};
+
+/* Whether p starts with a known method and a SP. */
+static bool
+is_method_start(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; methods[i] != NULL; i++) {
+		size_t m = strlen(methods[i]);
+		if (n >= m && memcmp(p, methods[i], m) == 0)
+			return true;
 	}
-	if (digits == 0)
-		return SW_E_INVAL;
-	while (i < d->hdr_len && is_blank(d->hdr[i]))
+	return false;
+}
+
+/*
+ * Looks for the next message in c: a request line (a known method at a line start, whole in
+ * this data) or "HTTP/1." anywhere (responses). On a find, the cursor is at the message (for a
+ * response, its first 7 bytes are in d->hdr) and 1 is returned; else c is used up and 0.
+ */
+static int
+resync(struct http_dir *d, enum flow_dir dir, struct cursor *c)
+{
+	static const char pat[] = "HTTP/1.";
+
+	if (dir == FLOW_TO_SERVER) {
+		const uint8_t *p = c->p, *end = c->p + cur_left(c);
+		bool line_start = d->resync_m == 1;
+
+		while (p < end) {
+			const uint8_t *nl;
+			if (line_start && is_method_start(p, (size_t)(end - p))) {
+				cur_skip(c, (size_t)(p - c->p));
+				d->resync_m = 0;
+				return 1;
+			}
+			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+				break;
+			p = nl + 1;
+			line_start = true;
+		}
+		d->resync_m = end > c->p && end[-1] == '\n';
+		cur_skip(c, cur_left(c));
+		return 0;
+	}
+	while (cur_left(c) > 0) {
+		uint8_t ch = *c->p;
+		cur_skip(c, 1);
+		if (ch == (uint8_t)pat[d->resync_m]) {
+			if (++d->resync_m == sizeof(pat) - 1) {
+				d->resync_m = 0;
+				d->hdr_len = 0;
+				if (hdr_reserve(d, sizeof(pat) - 1, HTTP_HDR_DEFAULT) != 0)
+					return 0;
+				memcpy(d->hdr, pat, sizeof(pat) - 1);
+				d->hdr_len = sizeof(pat) - 1;
+				d->start_ok = true;
+				return 1;
+			}
+		} else {
+			d->resync_m = ch == 'H';
+		}
+	}
+	return 0;
+}
+
+/* Goes looking for the next message of direction dir. */
+static void
+dir_resync(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
+{
+	struct http_dir *d = &s->dir[dir];
+
+	d->phase = PH_RESYNC;
+	d->resync_m = 0;
+	d->hdr_len = 0;
+	d->start_ok = false;
+	http_anomaly(ctx, d->t, dir, HA_RESYNC);
+}
+
+/* A response without a status line: HTTP/0.9 (its body runs to the close) when the first
+ * request of the connection waits for it, else garbage to skip. The bytes gathered are in
+ * d->hdr. */
+static void
+no_status_line(struct app_ctx *ctx, struct http_state *s)
+{
+	struct http_dir *d = &s->dir[FLOW_TO_CLIENT];
+	struct http_framing fr;
+	struct http_txn *t = NULL;
+
+	for (unsigned i = 0; i < s->nq; i++) {
+		if (!s->q[i]->resp_started && !s->q[i]->resp_done) {
+			t = s->q[i];
+			break;
+		}
+	}
+	if (t == NULL || s->resp_seen || t->pub.method.len == 0) {
+		struct cursor c;
+		size_t n = d->hdr_len;
+		uint8_t tmp[16];
+
+		/* look for "HTTP/1." in what was gathered, then in what follows */
+		memcpy(tmp, d->hdr, n < sizeof(tmp) ? n : sizeof(tmp));
+		dir_resync(ctx, s, FLOW_TO_CLIENT);
+		cur_init(&c, tmp, n < sizeof(tmp) ? n : sizeof(tmp));
+		if (resync(d, FLOW_TO_CLIENT, &c) == 1) {
+			d->phase = PH_HEADERS;
+			/* bytes after the pattern in tmp */
+			if (cur_left(&c) > 0 && hdr_reserve(d, cur_left(&c), HTTP_HDR_DEFAULT) == 0) {
+				memcpy(d->hdr + d->hdr_len, c.p, cur_left(&c));
+				d->hdr_len += cur_left(&c);
+			}
+		}
+		return;
+	}
+	s->resp_seen = true;
+	t->resp_started = true;
+	t->pub.status = 200; /* what Chromium makes of it: "HTTP/0.9 200 OK" */
+	t->pub.protocol = app_buf_text("HTTP/0.9");
+	d->t = t;
+	http_anomaly(ctx, t, FLOW_TO_CLIENT, HA_HTTP09);
+	memset(&fr, 0, sizeof(fr));
+	begin_body(ctx, s, FLOW_TO_CLIENT, &fr, true);
+	sink_wire(ctx, d, FLOW_TO_CLIENT, d->hdr, d->hdr_len);
+	d->hdr_len = 0;
+}
+
+/* Parses a chunk-size line (d->hdr, ll bytes without the line end) as HttpChunkedDecoder: cut at
+ * ';', trailing SPs dropped, the rest all hex. On junk (Chromium refuses the body) the leading
+ * hex digits give the size, to keep our place; SW_E_INVAL when there are none. */
+static int
+chunk_size(struct app_ctx *ctx, struct http_dir *d, enum flow_dir dir, size_t ll,
+	   uint64_t *size)
+{
+	const uint8_t *p = d->hdr;
+	const uint8_t *semi = memchr(p, ';', ll);
+	size_t n = semi != NULL ? (size_t)(semi - p) : ll, i = 0;
+	uint64_t v = 0;
+	bool junk = false;
+
+	if (semi != NULL)
+		http_anomaly(ctx, d->t, dir, HA_CHUNK_EXT);
+	if (n > 0 && p[n - 1] == ' ') {
+		http_anomaly(ctx, d->t, dir, HA_CHUNK_SIZE_SPACES);
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+	}
+	while (i < n && is_blank(p[i])) {
+		junk = true; /* leading blanks: Chromium refuses */
 		i++;
-	if (i < d->hdr_len && d->hdr[i] != ';' && d->hdr[i] != '\r' && d->hdr[i] != '\n')
+	}
+	size_t d0 = i;
+	for (; i < n && hex_val(p[i]) >= 0; i++) {
+		if (v >> 59) {
+			junk = true; /* past int64: Chromium refuses */
+			break;
+		}
+		v = v << 4 | (uint64_t)hex_val(p[i]);
+	}
+	if (i == d0)
 		return SW_E_INVAL;
+	if (i < n)
+		junk = true;
+	if (junk) {
+		http_anomaly(ctx, d->t, dir, HA_CHUNK_SIZE_INVALID);
+		d->refused = true;
+	}
 	*size = v;
 	return 0;
+}
+
+/* n bytes of a Content-Length body or of chunk data went by. */
+static void
+body_advance(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir, uint64_t n)
+{
+	struct http_dir *d = &s->dir[dir];
+
+	d->body_left -= n;
+	if (d->body_left > 0)
+		return;
+	if (d->phase == PH_BODY_LEN)
+		message_end(ctx, s, dir);
+	else
+		d->phase = PH_CHUNK_CRLF;
 }
 
 /* Parses the bytes of one direction; returns <0 to stop it. */
 static int
 http_bytes(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir, const uint8_t *data,
-           size_t len)
+	   size_t len)
 {
 	struct http_dir *d = &s->dir[dir];
+	size_t max = ctx->http_header_max != 0 ? ctx->http_header_max : HTTP_HDR_DEFAULT;
 	struct cursor c;
 	int r;
 
-	if (d->hdr == NULL) {
-		if (!sw_memcap_take(s->mem, HTTP_HDR_MAX))
-			return SW_E_MEMCAP;
-		if ((d->hdr = malloc(HTTP_HDR_MAX)) == NULL) {
-			sw_memcap_give(s->mem, HTTP_HDR_MAX);
-			return SW_E_NOMEM;
-		}
-	}
 	cur_init(&c, data, len);
 	while (cur_left(&c) > 0 && !d->stopped && !s->stopped) {
 		switch (d->phase) {
 		case PH_HEADERS:
-			if ((r = gather_block(d, &c)) < 0)
+			if (d->hdr_len == 0) {
+				/* empty lines before a message are skipped */
+				while (cur_left(&c) > 0 && (*c.p == '\r' || *c.p == '\n'))
+					cur_skip(&c, 1);
+				if (cur_left(&c) == 0)
+					break;
+			}
+			if (dir == FLOW_TO_CLIENT && !d->start_ok) {
+				int at;
+				if ((r = gather_block(d, &c, max, 8)) < 0)
+					return r;
+				if ((at = status_start(d->hdr, d->hdr_len)) >= 0) {
+					for (int k = 0; k < at; k++)
+						if (d->hdr[k] != '\r' && d->hdr[k] != '\n' &&
+						    !is_blank(d->hdr[k]))
+							http_anomaly(ctx, NULL, dir,
+								     HA_JUNK_BEFORE_STATUS);
+					memmove(d->hdr, d->hdr + at, d->hdr_len - (size_t)at);
+					d->hdr_len -= (size_t)at;
+					d->start_ok = true;
+					if (r == 0)
+						break;
+				} else if (d->hdr_len >= 8 || r == 1) {
+					no_status_line(ctx, s);
+					break;
+				} else {
+					break;
+				}
+			} else if ((r = gather_block(d, &c, max, SIZE_MAX)) < 0) {
 				return r;
+			}
 			if (r == 0)
 				break;
-			r = header_block(ctx, s, dir);
-			d->hdr_len = 0;
-			d->line_start = 0;
+			if (dir == FLOW_TO_SERVER) {
+				r = request_block(ctx, s);
+				d->hdr_len = 0;
+				if (r == SW_E_INVAL) {
+					http_error(ctx);
+					dir_resync(ctx, s, dir);
+					break;
+				}
+			} else {
+				r = response_block(ctx, s, true);
+				d->hdr_len = 0;
+				if (!s->stopped && d->phase == PH_HEADERS)
+					d->start_ok = false;
+			}
 			if (r < 0)
 				return r;
+			if (s->stopped && ctx->switch_proto != APP_NONE)
+				ctx->switch_off = (size_t)(c.p - data);
+			break;
+		case PH_RESYNC:
+			if (resync(d, dir, &c) == 1)
+				d->phase = PH_HEADERS;
 			break;
 		case PH_BODY_LEN:
 		case PH_CHUNK_DATA: {
 			size_t n = cur_left(&c) < d->body_left ? cur_left(&c) : (size_t)d->body_left;
 			const uint8_t *p = c.p;
 			cur_skip(&c, n);
-			d->body_left -= n;
-			sink_wire(ctx, d, p, n);
-			if (d->body_left == 0) {
-				if (d->phase == PH_BODY_LEN)
-					message_end(ctx, s, dir);
-				else
-					d->phase = PH_CHUNK_CRLF;
-			}
+			sink_wire(ctx, d, dir, p, n);
+			body_advance(ctx, s, dir, n);
 			break;
 		}
 		case PH_BODY_CLOSE: {
 			const uint8_t *p = c.p;
 			size_t n = cur_left(&c);
 			cur_skip(&c, n);
-			sink_wire(ctx, d, p, n);
+			sink_wire(ctx, d, dir, p, n);
 			break;
 		}
 		case PH_CHUNK_CRLF:
@@ -1274,33 +2269,53 @@ http_bytes(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir, const u
 		case PH_TRAILERS: {
 			size_t ll;
 			uint64_t size;
-			if ((r = gather_line(d, &c)) < 0)
+			if ((r = gather_line(d, &c)) < 0) {
+				if (d->b != NULL)
+					d->b->truncated = true;
+				http_anomaly(ctx, d->t, dir, HA_CHUNK_SIZE_INVALID);
 				return r;
+			}
 			if (r == 0)
 				break;
 			ll = d->hdr_len - 1;
 			if (ll > 0 && d->hdr[ll - 1] == '\r')
 				ll--;
-			if (d->phase == PH_CHUNK_CRLF) {
-				d->hdr_len = 0;
-				if (ll != 0)
-					return SW_E_INVAL;
-				d->phase = PH_CHUNK_SIZE;
-			} else if (d->phase == PH_CHUNK_SIZE) {
-				r = parse_chunk_size(d, &size);
-				d->hdr_len = 0;
-				if (r != 0)
-					return r;
-				if (size == 0) {
-					d->phase = PH_TRAILERS;
-				} else {
-					d->phase = PH_CHUNK_DATA;
-					d->body_left = size;
-				}
-			} else {
+			if (d->phase == PH_TRAILERS) {
 				d->hdr_len = 0;
 				if (ll == 0)
 					message_end(ctx, s, dir);
+				break;
+			}
+			if (d->phase == PH_CHUNK_CRLF) {
+				d->phase = PH_CHUNK_SIZE;
+				if (ll == 0) {
+					d->hdr_len = 0;
+					break;
+				}
+				/* data longer than its size: Chromium refuses; read on as a size */
+				http_anomaly(ctx, d->t, dir, HA_CHUNK_UNTERMINATED);
+				d->refused = true;
+			}
+			if (ll == 0) {
+				/* an empty line where a size should be: Chromium refuses */
+				http_anomaly(ctx, d->t, dir, HA_CHUNK_SIZE_MISSING);
+				d->refused = true;
+				d->hdr_len = 0;
+				break;
+			}
+			r = chunk_size(ctx, d, dir, ll, &size);
+			d->hdr_len = 0;
+			if (r != 0) {
+				http_anomaly(ctx, d->t, dir, HA_CHUNK_SIZE_INVALID);
+				if (d->b != NULL)
+					d->b->truncated = true;
+				return r;
+			}
+			if (size == 0) {
+				d->phase = PH_TRAILERS;
+			} else {
+				d->phase = PH_CHUNK_DATA;
+				d->body_left = size;
 			}
 			break;
 		}
@@ -1309,16 +2324,13 @@ http_bytes(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir, const u
 		}
 	}
 	/* Nothing partial is buffered: give the header buffer back, so an idle keep-alive or a long
-	 * download costs no 16 KiB per direction (many concurrent flows). */
-	if (d->hdr_len == 0 && d->line_start == 0) {
-		sw_memcap_give(s->mem, HTTP_HDR_MAX);
-		free(d->hdr);
-		d->hdr = NULL;
-	}
+	 * download costs nothing per direction (many concurrent flows). */
+	if (d->hdr_len == 0 && d->hdr != NULL)
+		hdr_release(d);
 	return 0;
 }
 
-/* The direction can no longer be read (gap, depth, error): its message is truncated. */
+/* The direction can no longer be read (depth, error, end): its message is truncated. */
 static void
 dir_cut(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 {
@@ -1330,10 +2342,7 @@ dir_cut(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 		d->t->req.truncated = true;
 		d->t->req_done = true;
 	}
-	if (d->z_init) {
-		inflateEnd(&d->z);
-		d->z_init = false;
-	}
+	sink_drop(d);
 	d->b = NULL;
 	d->t = NULL;
 	dir_stop(d);
@@ -1343,27 +2352,55 @@ dir_cut(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 		http_flush(ctx, s, false);
 }
 
+/* A gap of len bytes in direction dir: skipped inside a body of known length, else the message
+ * is truncated and the direction resyncs. */
+static void
+dir_gap(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir, size_t len)
+{
+	struct http_dir *d = &s->dir[dir];
+
+	if (d->b != NULL)
+		d->b->truncated = true;
+	if ((d->phase == PH_BODY_LEN || d->phase == PH_CHUNK_DATA) && len > 0 &&
+	    len <= d->body_left) {
+		if (d->b != NULL)
+			d->b->wire += len;
+		sink_drop(d); /* the decoders cannot go on past the hole */
+		d->dec_off = true;
+		body_advance(ctx, s, dir, len);
+		return;
+	}
+	if (d->phase == PH_BODY_CLOSE) {
+		sink_drop(d);
+		d->dec_off = true;
+		return;
+	}
+	if (d->t != NULL && dir == FLOW_TO_SERVER) {
+		d->t->req.truncated = true;
+		d->t->req_done = true;
+	}
+	sink_drop(d);
+	d->b = NULL;
+	d->t = NULL;
+	http_flush(ctx, s, dir == FLOW_TO_CLIENT);
+	dir_resync(ctx, s, dir);
+	d->resync_m = 0;
+}
+
 /* ---- the operations ---------------------------------------------------------------------- */
 
+/* A request or a status line, in either direction: a capture that started mid-connection may
+ * have taken the server for the client (http_stream turns such a flow around). */
 static bool
 http_probe(const uint8_t *data, size_t len, enum flow_dir dir)
 {
-	static const char *methods[] = {"GET ",    "POST ",  "HEAD ",  "PUT ",     "DELETE ",
-	                                "OPTIONS ", "PATCH ", "TRACE ", "CONNECT ", NULL};
 	size_t i, j;
 
-	if (dir == FLOW_TO_CLIENT) {
-		if (len < 5)
-			return false;
-		if (len < 12)
-			return memcmp(data, "HTTP/1.", len < 7 ? len : 7) == 0;
-		return parse_status_line(data, 12, &(int){0}, &(struct app_buf){NULL, 0}) == 0;
-	}
-	for (i = 0; methods[i] != NULL; i++) {
-		size_t n = strlen(methods[i]);
-		if (len >= n && memcmp(data, methods[i], n) == 0)
-			return true;
-	}
+	(void)dir;
+	if (looks_like_status(data, len))
+		return true;
+	if (is_method_start(data, len))
+		return true;
 	/* another method: the whole request line must be there */
 	for (i = 0; i < len && i < 32 && is_tchar(data[i]); i++)
 		;
@@ -1391,7 +2428,7 @@ http_state_free(void *state)
 {
 	struct http_state *s = state;
 	unsigned i;
-	int j, k;
+	int j;
 
 	if (s == NULL)
 		return;
@@ -1399,45 +2436,93 @@ http_state_free(void *state)
 		txn_free(s, s->q[i]);
 	for (j = 0; j < 2; j++) {
 		struct http_dir *d = &s->dir[j];
-		if (d->hdr != NULL)
-			sw_memcap_give(s->mem, HTTP_HDR_MAX);
-		free(d->hdr);
-		for (k = 0; k < 3; k++)
-			EVP_MD_CTX_free(d->md[k]);
-		if (d->z_init)
-			inflateEnd(&d->z);
+		hdr_release(d);
+		hash_free(&d->body_hash);
+		hash_free(&d->part_hash);
+		sink_drop(d);
 	}
 	sw_memcap_give(s->mem, sizeof(*s));
 	free(s);
 }
 
+/* The connection closed in direction dir: what an ending means for the message under way. */
+static void
+dir_close(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
+{
+	struct http_dir *d = &s->dir[dir];
+
+	if (dir == FLOW_TO_CLIENT && d->phase == PH_HEADERS && d->hdr_len > 0) {
+		/* the server closed inside a header block: Chromium reads what there is as headers
+		 * (or as an HTTP/0.9 body when no status line started it) */
+		if (!d->start_ok)
+			no_status_line(ctx, s);
+		else if (response_block(ctx, s, false) == 0)
+			d->hdr_len = 0;
+	}
+	if (d->phase == PH_BODY_CLOSE) {
+		message_end(ctx, s, dir); /* the body ran until the close */
+		return;
+	}
+	if (d->phase == PH_BODY_LEN && d->b != NULL && d->chain != NULL &&
+	    d->b->len == d->body_len) {
+		/* a coded body whose Content-Length is its decoded size, cut by the close:
+		 * Chromium (and Firefox) take it as complete */
+		http_anomaly(ctx, d->t, dir, HA_CL_DECODED);
+		message_end(ctx, s, dir);
+		return;
+	}
+	if (d->phase == PH_CHUNK_SIZE || d->phase == PH_CHUNK_DATA || d->phase == PH_CHUNK_CRLF ||
+	    d->phase == PH_TRAILERS)
+		http_anomaly(ctx, d->t, dir, HA_CHUNKED_INCOMPLETE);
+}
+
 static void
 http_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *data, size_t len,
-            unsigned flags)
+	    unsigned flags)
 {
 	struct http_state *s = state;
 	struct http_dir *d;
+	int r;
 
 	if (s == NULL || (dir != FLOW_TO_SERVER && dir != FLOW_TO_CLIENT) || s->stopped)
 		return;
+	if (!s->started && data != NULL && len > 0) {
+		/* the first bytes say which side is the server: a status line from the "client",
+		 * or a request line from the "server", turns the flow around */
+		s->started = true;
+		if (dir == FLOW_TO_SERVER && looks_like_status(data, len))
+			s->swapped = true;
+		else if (dir == FLOW_TO_CLIENT && is_method_start(data, len))
+			s->swapped = true;
+	}
+	if (s->swapped)
+		dir = dir == FLOW_TO_SERVER ? FLOW_TO_CLIENT : FLOW_TO_SERVER;
 	d = &s->dir[dir];
 	if (d->stopped)
 		return;
 	if (flags & STREAM_CHUNK_GAP) {
-		dir_cut(ctx, s, dir);
+		dir_gap(ctx, s, dir, len);
 		return;
 	}
-	if (data != NULL && len > 0 && http_bytes(ctx, s, dir, data, len) != 0) {
+	if (data != NULL && len > 0 && (r = http_bytes(ctx, s, dir, data, len)) != 0) {
+		if (r == SW_E_RANGE && d->phase == PH_HEADERS) {
+			if (ctx->st != NULL)
+				sw_counter_add(&ctx->st->http_header_too_big, 1);
+			http_anomaly(ctx, d->t, dir, HA_HEADER_TOO_BIG);
+		}
 		http_error(ctx);
 		dir_cut(ctx, s, dir);
+		hdr_release(d);
 		return;
 	}
 	if (s->stopped || d->stopped)
 		return;
 	if (flags & (STREAM_CHUNK_FIN | STREAM_CHUNK_RST | STREAM_CHUNK_DEPTH)) {
-		if (d->phase == PH_BODY_CLOSE && (flags & STREAM_CHUNK_FIN))
-			message_end(ctx, s, dir); /* the body ran until the close */
-		dir_cut(ctx, s, dir);
+		if (flags & STREAM_CHUNK_FIN)
+			dir_close(ctx, s, dir);
+		if (!s->stopped)
+			dir_cut(ctx, s, dir);
+		hdr_release(d);
 	}
 }
 
@@ -1448,9 +2533,8 @@ http_flow_end(struct app_ctx *ctx, void *state)
 
 	if (s == NULL)
 		return;
-	if (!s->stopped && !s->dir[FLOW_TO_CLIENT].stopped &&
-	    s->dir[FLOW_TO_CLIENT].phase == PH_BODY_CLOSE)
-		message_end(ctx, s, FLOW_TO_CLIENT);
+	if (!s->stopped && !s->dir[FLOW_TO_CLIENT].stopped)
+		dir_close(ctx, s, FLOW_TO_CLIENT);
 	if (s->dir[FLOW_TO_CLIENT].b != NULL)
 		s->dir[FLOW_TO_CLIENT].b->truncated = true;
 	if (s->dir[FLOW_TO_SERVER].b != NULL)
@@ -1470,18 +2554,13 @@ http_current(void *state, enum flow_dir dir, struct app_msg *out)
 
 	if (s == NULL || (dir != FLOW_TO_SERVER && dir != FLOW_TO_CLIENT))
 		return false;
+	if (s->swapped)
+		dir = dir == FLOW_TO_SERVER ? FLOW_TO_CLIENT : FLOW_TO_SERVER;
 	t = s->dir[dir].t != NULL ? s->dir[dir].t : s->nq > 0 ? s->q[s->nq - 1] : NULL;
 	if (t == NULL || t->pub.method.len == 0)
 		return false;
 	/* what emit_txn fills in at the end, as far as it is known now */
-	t->pub.req_headers = t->req_hdrs;
-	t->pub.resp_headers = t->resp_hdrs;
-	t->pub.req_body_len = t->req.len;
-	t->pub.resp_body_len = t->resp.len;
-	t->pub.req_body.p = t->req.buf;
-	t->pub.req_body.len = t->req.kept;
-	t->pub.resp_body.p = t->resp.buf;
-	t->pub.resp_body.len = t->resp.kept;
+	txn_publish(t);
 	memset(out, 0, sizeof(*out));
 	out->kind = APP_MSG_HTTP;
 	out->dir = dir;
@@ -1541,6 +2620,8 @@ app_http_eve_txn(struct jw *w, const struct app_http_txn *t, bool headers)
 		jw_strn(w, "http_content_type", t->content_type.p, t->content_type.len);
 	if (t->referer.len > 0)
 		jw_strn(w, "http_refer", t->referer.p, t->referer.len);
+	if (t->xff.len > 0)
+		jw_strn(w, "xff", t->xff.p, t->xff.len);
 	jw_strn(w, "http_method", t->method.p, t->method.len);
 	if (t->protocol.len > 0)
 		jw_strn(w, "protocol", t->protocol.p, t->protocol.len);
@@ -1548,6 +2629,19 @@ app_http_eve_txn(struct jw *w, const struct app_http_txn *t, bool headers)
 		jw_u64(w, "status", (uint64_t)t->status);
 	if (t->location.len > 0)
 		jw_strn(w, "redirect", t->location.p, t->location.len);
+	if (t->content_range.len > 0) {
+		/* as Suricata logs it: raw, and start / end / size when the value parses */
+		jw_obj_begin(w, "content_range");
+		jw_strn(w, "raw", t->content_range.p, t->content_range.len);
+		if (t->has_range) {
+			jw_i64(w, "start", t->range_start);
+			jw_i64(w, "end", t->range_end);
+			jw_i64(w, "size", t->range_size);
+		}
+		jw_obj_end(w);
+	}
+	if (t->protocol_switch.len > 0)
+		jw_strn(w, "protocol_switch", t->protocol_switch.p, t->protocol_switch.len);
 	jw_u64(w, "length", t->resp_body_len);
 	if (t->req_body_len > 0)
 		jw_u64(w, "request_body_length", t->req_body_len);

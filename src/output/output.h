@@ -90,6 +90,11 @@ void eve_format_flow(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_
 /* An anomaly of a flow (e.g. a stream event); p is the packet that caused it, or NULL. */
 void eve_format_flow_anomaly(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
 			     const struct sw_packet *p, const char *layer_type, const char *event);
+/* An app-layer anomaly of flow f (Suricata's form: type "applayer", app_proto, layer
+ * "proto_parser", the event name, the transaction's tx_id when has_tx). */
+void eve_format_app_anomaly(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
+			    sw_time_t ts, const char *app_proto, const char *event, uint64_t tx_id,
+			    bool has_tx);
 /* A decode anomaly of packet p (decoded as far as it went). */
 void eve_format_anomaly(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_packet *p,
 			const char *layer_type, const char *event);

@@ -290,6 +290,27 @@ eve_format_flow_anomaly(struct sbuf *b, const struct eve_ctx *ctx, const struct 
 	jw_finish(&w);
 }
 
+void
+eve_format_app_anomaly(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
+		       sw_time_t ts, const char *app_proto, const char *event, uint64_t tx_id,
+		       bool has_tx)
+{
+	struct jw w;
+
+	jw_init(&w, b);
+	eve_head(&w, ctx, ts, EVE_ANOMALY, f->source_idx, f->flow_id);
+	eve_flow_tuple(&w, ctx, f);
+	if (has_tx)
+		jw_u64(&w, "tx_id", tx_id);
+	jw_obj_begin(&w, "anomaly");
+	jw_str(&w, "app_proto", app_proto);
+	jw_str(&w, "type", "applayer");
+	jw_str(&w, "event", event);
+	jw_str(&w, "layer", "proto_parser");
+	jw_obj_end(&w);
+	jw_finish(&w);
+}
+
 static void
 eve_stream_dir(struct jw *w, const char *key, const struct stream_dir_info *d)
 {

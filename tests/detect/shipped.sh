@@ -50,7 +50,10 @@ fi
 
 "$SPANWATCH" -T "${common[@]}" >"$tmp/T.out" 2>&1
 rc=$?
-nrules=$(cat "$top_srcdir"/rules/*.rules | grep -c '^[[:space:]]*\(alert\|pass\|drop\|reject\)')
+# the files of the default detect.rule-files (http-events.rules joins them once the rule language
+# supports app-layer-event)
+nrules=$(cd "$top_srcdir/rules" && cat spanwatch.rules decoder-events.rules stream-events.rules |
+	grep -c '^[[:space:]]*\(alert\|pass\|drop\|reject\)')
 if [ $rc -eq 0 ] && grep -q "^rules: $nrules loaded, 0 skipped (unsupported), 0 failed, 0 duplicate" "$tmp/T.out"; then
 	ok "-T: the $nrules shipped rules load, 0 skipped, 0 failed"
 else

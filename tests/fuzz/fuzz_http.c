@@ -110,8 +110,10 @@ fz_emit(void *arg, struct sw_flow *f, const struct app_msg *m)
 		FUZZ_ASSERT(n->have_last && fl->tx_id == n->last_tx && fl->txn != NULL &&
 		            fl->txn->tx_id == fl->tx_id);
 		FUZZ_ASSERT(m->dir == fl->dir);
-		FUZZ_ASSERT(fl->size == (fl->dir == FLOW_TO_SERVER ? fl->txn->req_body_len
-		                                                   : fl->txn->resp_body_len));
+		/* an upload is the request body, or a multipart/form-data part of it */
+		FUZZ_ASSERT(fl->dir == FLOW_TO_SERVER ? fl->size <= fl->txn->req_body_len
+		                                      : fl->size == fl->txn->resp_body_len);
+		fz_touch(fl->form_name);
 		fz_touch(fl->name);
 		fz_touch(fl->content_type);
 		fz_hash(fl->md5, 32, trunc);

@@ -345,7 +345,7 @@ bomb_send(struct run *r, const uint8_t *bomb, size_t len)
 static void
 test_gzip_bomb(void)
 {
-	struct app_decompress_limits none = {0, 0}, bytes = {8u << 20, 0}, ratio = {0, 500};
+	struct app_decompress_limits none = {0, 0, 0}, bytes = {8u << 20, 0, 0}, ratio = {0, 500, 0};
 	size_t len;
 	uint8_t *bomb = bomb_make(&len);
 	struct run r;
