@@ -42,7 +42,8 @@ done < <("$PY" "$here/table.py" compare "$here/expected.tsv" "$tmp/eve.json" "$t
 	"$result" 2>&1)
 echo "# result table: $result"
 if [ -n "${UPDATE_README:-}" ]; then
-	"$PY" "$here/table.py" readme "$result" "$PCAPS/README.md" &&
+	rev=$(git -C "$top_srcdir" log -1 --format='(%h, %ad)' --date=short 2>/dev/null || true)
+	"$PY" "$here/table.py" readme "$result" "$PCAPS/README.md" "$rev" &&
 		echo "# pcaps/README.md: evasion table rewritten"
 fi
 tap_done

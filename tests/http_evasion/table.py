@@ -6,7 +6,7 @@ Usage:
     table.py compare EXPECTED.tsv EVE.json TSHARK_DIR RESULT.tsv
         prints one TAP-like line per check ("ok - ..." / "not ok - ..." / "# ...") and writes
         RESULT.tsv (variant, chromium, firefox, spanwatch, ok, tshark, anomaly)
-    table.py readme RESULT.tsv README.md
+    table.py readme RESULT.tsv README.md [REVISION]
         rewrites the section between the HTTP EVASION markers of README.md
 
 The rules (issue 13): where both browsers got the same body, spanwatch's fileinfo.sha256 on
@@ -192,7 +192,7 @@ BEGIN = "<!-- BEGIN HTTP EVASION TABLE (tests/http_evasion/check.sh with UPDATE_
 END = "<!-- END HTTP EVASION TABLE -->"
 
 
-def cmd_readme(result, readme):
+def cmd_readme(result, readme, rev=""):
     rows = read_tsv(result)
     exp = {r["variant"]: r for r in read_tsv(os.path.join(HERE, "expected.tsv"))}
     out = [BEGIN, "",
@@ -201,8 +201,8 @@ def cmd_readme(result, readme):
            "`chunked-bytes` = the chunked body not de-chunked, `whole-response` = every byte the "
            "server sent (read as HTTP/0.9), "
            "`empty`, `decoy`/`extra` = the other response's body, otherwise the first 12 hex "
-           "digits of the SHA-256; `none` = no fileinfo. %d of %d variants match." % (
-               sum(r["ok"] == "ok" for r in rows), len(rows)), "",
+           "digits of the SHA-256; `none` = no fileinfo. spanwatch%s matches on %d of %d variants." % (
+               " " + rev if rev else "", sum(r["ok"] == "ok" for r in rows), len(rows)), "",
            "| variant | class | what | Chromium | Firefox | spanwatch | ok | tshark |",
            "|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -234,8 +234,8 @@ def main():
         cmd_expected(a[1], a[2])
     elif a[:1] == ["compare"] and len(a) == 5:
         cmd_compare(*a[1:])
-    elif a[:1] == ["readme"] and len(a) == 3:
-        cmd_readme(a[1], a[2])
+    elif a[:1] == ["readme"] and len(a) in (3, 4):
+        cmd_readme(*a[1:])
     else:
         sys.exit(__doc__)
 
