@@ -7,12 +7,25 @@
 # tshark --export-objects http: on the variants where tshark gets the browsers' body, spanwatch's
 # set of hashes is tshark's. The table (variant, chromium, firefox, spanwatch, ok, tshark,
 # anomaly) is left in the build tree as tests/http_evasion/result.tsv; UPDATE_README=1 copies it
-# into pcaps/README.md.
+# into pcaps/README.md. Then the capture cut as a sensor started mid-connection sees it (no
+# handshake, no request): where the browsers got a body, spanwatch's file is that body.
 . "$(dirname "$0")/../lib.sh"
 tmp=$(mktmp)
 trap 'rm -rf "$tmp"' EXIT
 here="$top_srcdir/tests/http_evasion"
 pcap="$PCAPS/http-evasion.pcap"
+
+# relay: table.py's "ok - ..." / "not ok - ..." lines as numbered TAP, the rest as is
+relay() {
+	local line
+	while read -r line; do
+		case $line in
+			ok*) ok "${line#ok - }" ;;
+			not\ ok*) not_ok "${line#not ok - }" ;;
+			*) echo "$line" ;;
+		esac
+	done
+}
 
 require_spanwatch
 timeout 300 "$SPANWATCH" -r "$pcap" --workers 1 >"$tmp/eve.json" 2>"$tmp/err"
@@ -32,15 +45,19 @@ fi
 
 mkdir -p "$top_builddir/tests/http_evasion"
 result="$top_builddir/tests/http_evasion/result.tsv"
-while read -r line; do
-	case $line in
-		ok*) ok "${line#ok - }" ;;
-		not\ ok*) not_ok "${line#not ok - }" ;;
-		*) echo "$line" ;;
-	esac
-done < <("$PY" "$here/table.py" compare "$here/expected.tsv" "$tmp/eve.json" "$tmp/objects" \
+relay < <("$PY" "$here/table.py" compare "$here/expected.tsv" "$tmp/eve.json" "$tmp/objects" \
 	"$result" 2>&1)
 echo "# result table: $result"
+
+# the same responses without their requests (a sensor started mid-connection)
+"$PY" "$here/table.py" cut "$pcap" "$tmp/cut.pcap"
+if timeout 300 "$SPANWATCH" -r "$tmp/cut.pcap" --workers 1 >"$tmp/cut.json" 2>"$tmp/cut.err"; then
+	ok "midstream: spanwatch reads the capture without handshakes and requests, exits 0"
+else
+	not_ok "midstream: spanwatch failed on the capture without handshakes and requests"
+	tail -n 20 "$tmp/cut.err" | diag
+fi
+relay < <("$PY" "$here/table.py" midstream "$here/expected.tsv" "$tmp/cut.json" 2>&1)
 if [ -n "${UPDATE_README:-}" ]; then
 	rev=$(git -C "$top_srcdir" log -1 --format='(%h, %ad)' --date=short 2>/dev/null || true)
 	"$PY" "$here/table.py" readme "$result" "$PCAPS/README.md" "$rev" &&

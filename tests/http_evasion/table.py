@@ -7,6 +7,12 @@ Usage:
         prints one TAP-like line per check ("ok - ..." / "not ok - ..." / "# ...") and writes
         RESULT.tsv (variant, chromium, firefox, spanwatch, ok, tshark, anomaly)
     table.py readme RESULT.tsv README.md [REVISION]
+    table.py cut IN.pcap OUT.pcap
+        the capture as a sensor started mid-connection sees it: per TCP connection, every
+        packet before the server's first data (handshake, request) is left out
+    table.py midstream EXPECTED.tsv EVE.json
+        on the cut capture, per variant where the browsers got the same non-empty body:
+        spanwatch's fileinfo.sha256 on the connection (found by the client port) is that body
         rewrites the section between the HTTP EVASION markers of README.md
 
 The rules (issue 13): where both browsers got the same body, spanwatch's fileinfo.sha256 on
@@ -228,12 +234,73 @@ def cmd_readme(result, readme, rev=""):
         fh.write(text)
 
 
+def cmd_cut(src, dst):
+    """classic pcap, Ethernet, IPv4 (what tcpdump -i lo writes)"""
+    import struct
+    with open(src, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    e = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    out = [data[:24]]
+    started = set()
+    off = 24
+    while off + 16 <= len(data):
+        incl = struct.unpack(e + "IIII", data[off:off + 16])[2]
+        rec = data[off:off + 16 + incl]
+        pkt = rec[16:]
+        off += 16 + incl
+        if len(pkt) < 34 or pkt[12:14] != b"\x08\x00" or pkt[23] != 6:
+            out.append(rec)
+            continue
+        ihl = (pkt[14] & 15) * 4
+        tcp = pkt[14 + ihl:]
+        sport, dport = struct.unpack("!HH", tcp[:4])
+        payload = len(pkt) - 14 - ihl - (tcp[12] >> 4) * 4
+        client = dport if sport == 80 else sport
+        if sport == 80 and payload > 0:
+            started.add(client)
+        if client in started:
+            out.append(rec)
+    with open(dst, "wb") as f:
+        f.write(b"".join(out))
+
+
+def cmd_midstream(expected, evefile):
+    exp = read_tsv(expected)
+    flows, files = {}, {}
+    for e in read_eve(evefile):
+        t, fid = e.get("event_type"), e.get("flow_id")
+        if t == "flow":
+            for p in (e.get("src_port"), e.get("dest_port")):
+                if p != 80:
+                    flows.setdefault(p, fid)
+        elif t == "fileinfo":
+            files.setdefault(fid, []).append(e.get("fileinfo") or {})
+    n_ok = n = 0
+    for r in exp:
+        name, c = r["variant"], r["chromium"]
+        if c != r["firefox"] or c in (REFUSED, EMPTY):
+            continue
+        fis = files.get(flows.get(int(r["port"])), [])
+        sw = (fis[0].get("sha256") or "no-hash") if fis else "none"
+        good = sw == c
+        n += 1
+        n_ok += good
+        print("%s - midstream %s: browsers %s, spanwatch %s" % (
+            "ok" if good else "not ok", name, label(c, name), label(sw, name)))
+    print("# midstream: spanwatch matches on %d of %d variants" % (n_ok, n))
+
+
 def main():
     a = sys.argv[1:]
     if a[:1] == ["expected"] and len(a) == 3:
         cmd_expected(a[1], a[2])
     elif a[:1] == ["compare"] and len(a) == 5:
         cmd_compare(*a[1:])
+    elif a[:1] == ["cut"] and len(a) == 3:
+        cmd_cut(a[1], a[2])
+    elif a[:1] == ["midstream"] and len(a) == 3:
+        cmd_midstream(a[1], a[2])
     elif a[:1] == ["readme"] and len(a) in (3, 4):
         cmd_readme(*a[1:])
     else:
