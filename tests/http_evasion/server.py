@@ -323,6 +323,11 @@ V("cl-trailing-space", "cl", "Content-Length: 1000 followed by spaces",
   resp(S200 + CT + b"Content-Length: 1000   \r\n", B))
 V("cl-folded", "cl", "Content-Length value folded to the next line",
   resp(S200 + CT + b"Content-Length:\r\n 1000\r\n", B))
+V("cl-nul-after", "cl", "Content-Length: 1000\\x00", resp(S200 + CT + b"Content-Length: 1000\x00\r\n", B))
+V("cl-name-ctrl", "cl", "\\x01Content-Length: 1000 (a control byte before the name)",
+  resp(S200 + CT + b"\x01Content-Length: 1000\r\n", B))
+V("cl-name-space-first", "cl", "' Content-Length: 1000' as the first header line",
+  resp(S200 + b" Content-Length: 1000\r\n" + CT, B))
 V("cl-http10-te", "cl", "HTTP/1.0, Content-Length 1000 and Transfer-Encoding: chunked",
   resp(b"HTTP/1.0 200 OK\r\n" + CT + cl(1000) + TEC, chunked(B)))
 
@@ -453,6 +458,23 @@ V("ce-ctrl", "ce", "\\x0bgzip", ce(b"\x0bgzip", GZ))
 V("ce-comma", "ce", "gzip,", ce(b"gzip,", GZ))
 V("ce-name-space", "ce", "'Content-Encoding : gzip' (space before the colon)",
   resp(S200 + CT + b"Content-Encoding : gzip\r\n" + cl(GZL), GZ))
+V("ce-tab", "ce", "tabs around gzip", ce(b"\tgzip\t", GZ))
+V("ce-nul-after", "ce", "gzip\\x00", ce(b"gzip\x00", GZ))
+V("ce-del-before", "ce", "\\x7fgzip", ce(b"\x7fgzip", GZ))
+V("ce-name-tab", "ce", "'Content-Encoding\\t: gzip' (a tab before the colon)",
+  resp(S200 + CT + b"Content-Encoding\t: gzip\r\n" + cl(GZL), GZ))
+V("ce-name-lower", "ce", "content-encoding: gzip", resp(S200 + CT + b"content-encoding: gzip\r\n" + cl(GZL), GZ))
+V("ce-folded", "ce", "Content-Encoding value folded to the next line",
+  resp(S200 + CT + b"Content-Encoding:\r\n gzip\r\n" + cl(GZL), GZ))
+V("ce-folded-into", "ce", "' Content-Encoding: gzip' folded into the previous header",
+  resp(S200 + CT + b" Content-Encoding: gzip\r\n" + cl(GZL), GZ))
+V("ce-gzip-zstd", "ce", "gzip, zstd", ce(b"gzip, zstd", zst(GZ)))
+V("ce-deflate-deflate", "ce", "deflate, deflate (raw inside zlib)", ce(b"deflate, deflate", deflate_zlib(deflate_raw(B))))
+V("ce-x-gzip-gzip", "ce", "x-gzip, gzip", ce(b"x-gzip, gzip", gz(GZ)))
+V("ce-three", "ce", "gzip, deflate, br (three layers)", ce(b"gzip, deflate, br", br(deflate_zlib(GZ))))
+V("ce-gzip-te-chunked-ext", "ce", "gzip in chunks with extensions and a trailer",
+  resp(S200 + CT + TEC + b"Content-Encoding: gzip\r\n",
+       chunked(GZ, 500, fmt=b"%x;x=1", last=b"0\r\nX-T: 1\r\n\r\n")))
 V("ce-gzip-plain", "ce", "gzip declared, body not compressed", ce(b"gzip", B))
 V("ce-deflate-plain", "ce", "deflate declared, body not compressed", ce(b"deflate", B))
 V("ce-gzip-fextra", "ce", "gzip with FEXTRA", ce(b"gzip", gzip_member(B, 4, extra=b"AB\x04\x00abcd")))
