@@ -2,7 +2,7 @@
 """Fetch every evasion variant with a real headless browser and say what it got.
 
 Usage:
-    browsers.py chromium|firefox BASE_URL OUT.jsonl [NAME...]
+    browsers.py chromium|firefox BASE_URL OUT.jsonl [--download] [NAME...]
 
 BASE_URL is the evasion server (http://127.0.0.1); NAMEs default to every variant of
 server.py. One JSON line per variant: {"name", "result": SHA-256 of the body or "refused",
@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 
+REFUSED = "refused"
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import server  # noqa: E402
@@ -56,10 +57,24 @@ FETCH_JS = r"""
 """
 
 
+def download_result(ddir, complete, why):
+    """the one file in ddir (then emptied) as a result, or refused"""
+    names = [n for n in os.listdir(ddir) if not n.endswith(".part")]
+    body = None
+    if complete and len(names) == 1:
+        with open(os.path.join(ddir, names[0]), "rb") as f:
+            body = f.read()
+    for n in os.listdir(ddir):
+        os.unlink(os.path.join(ddir, n))
+    if body is None:
+        return {"result": REFUSED, "error": why}
+    return {"result": hashlib.sha256(body).hexdigest(), "size": len(body), "error": ""}
+
+
 def result_of(raw, neterr=""):
     r = json.loads(raw)
     if not r.get("ok"):
-        return {"result": "refused", "error": neterr or r.get("error", "")}
+        return {"result": REFUSED, "error": neterr or r.get("error", "")}
     body = base64.b64decode(r["body"])
     return {"result": hashlib.sha256(body).hexdigest(), "size": len(body), "status": r["status"],
             "error": ""}
@@ -117,7 +132,7 @@ class Chromium:
             if "method" in a:
                 self.events.append(a)
 
-    def start(self, base):
+    def start(self, base, download=False):
         for _ in range(50):
             pages = [t for t in self.call("Target.getTargets", session=False)["targetInfos"]
                      if t["type"] == "page"]
@@ -129,14 +144,18 @@ class Chromium:
                                  session=False)["sessionId"]
         self.call("Network.enable")
         self.call("Network.setCacheDisabled", {"cacheDisabled": True})
-        self.call("Page.navigate", {"url": base + "/"})
+        self.base = base
+        self.goto(base + "/")
+
+    def goto(self, url):
+        self.call("Page.navigate", {"url": url})
         for _ in range(100):
             r = self.call("Runtime.evaluate", {"expression": "document.readyState + ' ' + "
                                                "location.href", "returnByValue": True})
-            if r["result"].get("value", "").startswith("complete http"):
+            if r["result"].get("value", "") == "complete " + url:
                 return
-            time.sleep(0.1)
-        raise RuntimeError("chromium: the index page did not load")
+            time.sleep(0.05)
+        raise RuntimeError("chromium: %s did not load" % url)
 
     def fetch(self, url):
         self.events = []
@@ -148,6 +167,29 @@ class Chromium:
             if e.get("method") == "Network.loadingFailed":
                 neterr = e["params"].get("errorText", "")
         return result_of(r["result"]["value"], neterr)
+
+    def download(self, url, ddir):
+        """navigate to url; the octet-stream response becomes a download into ddir"""
+        if not getattr(self, "ddir", None):
+            self.call("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": ddir,
+                                                      "eventsEnabled": True}, session=False)
+            self.ddir = ddir
+        if getattr(self, "left_page", False):   # an error page or a rendered body: back
+            self.goto(self.base + "/")
+        self.events = []
+        self.call("Page.navigate", {"url": url})
+        state = None
+        for _ in range(60):
+            for e in self.events:
+                if e.get("method") == "Browser.downloadProgress" and \
+                        e["params"]["state"] in ("completed", "canceled"):
+                    state = e["params"]["state"]
+            if state:
+                break
+            self.call("Runtime.evaluate", {"expression": "1"})
+            time.sleep(0.05)
+        self.left_page = state != "completed"
+        return download_result(ddir, state == "completed", state or "no download")
 
     def close(self):
         try:
@@ -195,8 +237,18 @@ FIREFOX_PREFS = {
 class Firefox:
     def __init__(self, profile):
         os.makedirs(profile, exist_ok=True)
+        self.ddir = profile + "-downloads"
+        os.makedirs(self.ddir, exist_ok=True)
+        prefs = dict(FIREFOX_PREFS)
+        prefs.update({"browser.download.folderList": 2, "browser.download.dir": self.ddir,
+                      "browser.download.useDownloadDir": True,
+                      "browser.download.always_ask_before_handling_new_types": False,
+                      "browser.download.start_downloads_in_tmp_dir": False,
+                      "browser.download.manager.showWhenStarting": False,
+                      "browser.download.alwaysOpenPanel": False,
+                      "browser.helperApps.neverAsk.saveToDisk": "application/octet-stream"})
         with open(os.path.join(profile, "user.js"), "w") as f:
-            for k, v in FIREFOX_PREFS.items():
+            for k, v in prefs.items():
                 f.write("user_pref(%s, %s);\n" % (json.dumps(k), json.dumps(v)))
         exe = shutil.which("firefox-esr") or "/usr/bin/firefox-esr"
         env = dict(os.environ, MOZ_HEADLESS="1", HOME=profile)
@@ -244,9 +296,11 @@ class Firefox:
                     raise RuntimeError("%s: %s" % (method, a[2]))
                 return a[3]
 
-    def start(self, base):
-        self.call("WebDriver:NewSession", {"capabilities": {"alwaysMatch": {
-            "acceptInsecureCerts": True, "timeouts": {"script": 30000, "pageLoad": 30000}}}})
+    def start(self, base, download=False):
+        caps = {"acceptInsecureCerts": True, "timeouts": {"script": 30000, "pageLoad": 30000}}
+        if download:
+            caps["pageLoadStrategy"] = "none"
+        self.call("WebDriver:NewSession", {"capabilities": {"alwaysMatch": caps}})
         self.call("WebDriver:Navigate", {"url": base + "/"})
 
     def fetch(self, url):
@@ -255,6 +309,30 @@ class Firefox:
                       "(%s)(arguments[0]).then(done);" % FETCH_JS,
             "args": [url]})
         return result_of(r["value"])
+
+    def download(self, url, ddir):
+        """navigate to url (page load strategy none); the octet-stream response is saved into
+        ddir without a prompt (user.js); done when a file without .part stays for 0.3 s"""
+        go = {"script": "location.href = arguments[0];", "args": [url]}
+        try:
+            self.call("WebDriver:ExecuteScript", go)
+        except RuntimeError as e:  # the alert of the last failed download, now dismissed
+            if "unexpected alert open" not in str(e):
+                raise
+            self.call("WebDriver:ExecuteScript", go)
+        last, since = None, time.time()
+        deadline = time.time() + 8
+        while time.time() < deadline:
+            names = sorted(os.listdir(ddir))
+            if names != last:
+                last, since = names, time.time()
+            elif names and not any(n.endswith(".part") for n in names) and \
+                    time.time() - since > 0.3:
+                return download_result(ddir, True, "")
+            elif not names and time.time() - since > 3:
+                break
+            time.sleep(0.05)
+        return download_result(ddir, False, "no download" if not last else "incomplete")
 
     def close(self):
         try:
@@ -269,19 +347,31 @@ class Firefox:
 
 
 def main():
-    if len(sys.argv) < 4 or sys.argv[1] not in ("chromium", "firefox"):
+    args = sys.argv[1:]
+    download = "--download" in args
+    args = [a for a in args if a != "--download"]
+    if len(args) < 3 or args[0] not in ("chromium", "firefox"):
         sys.exit(__doc__)
-    which, base, out = sys.argv[1:4]
-    names = sys.argv[4:] or [v[0] for v in server.VARIANTS]
+    which, base, out = args[:3]
+    names = args[3:] or [v[0] for v in server.VARIANTS]
     tmp = tempfile.mkdtemp(prefix="swev-" + which + "-")
+    ddir = os.path.join(tmp, "downloads")
+    os.makedirs(ddir)
     b = None
     try:
         b = (Chromium if which == "chromium" else Firefox)(os.path.join(tmp, "profile"))
-        b.start(base)
+        b.start(base, download)
+        if which == "firefox":
+            ddir = b.ddir
         with open(out, "w") as f:
             for name in names:
+                url = "%s/v/%s" % (base, name)
                 r = {"name": name}
-                r.update(b.fetch("%s/v/%s" % (base, name)))
+                r.update(b.download(url, ddir) if download else b.fetch(url))
+                # let the server finish and close that connection (its FIN arrives), so that
+                # the browser cannot reuse it for the next variant and read this response's
+                # remaining bytes as the next one's (server.py logs a reuse; record.sh fails)
+                time.sleep(0.05 * (len(server.BY_NAME[name][3]) - 1) + 0.15)
                 f.write(json.dumps(r) + "\n")
                 f.flush()
                 print("%-8s %-28s %s %s" % (which, name, r["result"][:16], r.get("error", "")),

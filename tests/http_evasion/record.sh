@@ -7,6 +7,9 @@
 # the HTTP fuzz corpus gets one seed per variant (tests/fuzz/corpus/http/evasion-*).
 #
 #   sudo tests/http_evasion/record.sh        (or: sudo pcaps/record.sh http-evasion)
+#   sudo tests/http_evasion/record.sh --downloads
+#        also has each browser download every variant (a navigation saved to disk) and writes
+#        downloads.tsv, fetch() against download per browser: a check of the oracle (~5 min)
 #
 # Needs root, Debian 12: chromium, firefox-esr, tcpdump, wireshark-common (capinfos), iproute2,
 # python3-brotli, python3-zstandard (contrib/setup --browsers installs them). ~1 minute.
@@ -21,6 +24,13 @@ export PATH="$PATH:/usr/sbin:/sbin"
 
 log() { printf '[http-evasion] %s\n' "$*" >&2; }
 die() { printf '[http-evasion] ERROR: %s\n' "$*" >&2; exit 1; }
+
+DOWNLOADS=no
+case "${1:-}" in
+	--downloads) DOWNLOADS=yes ;;
+	"") ;;
+	*) die "usage: record.sh [--downloads]" ;;
+esac
 
 missing=()
 for pair in tcpdump:tcpdump capinfos:wireshark-common ip:iproute2 ss:iproute2 \
@@ -45,6 +55,8 @@ cleanup() {
 	set +e
 	for p in "${PIDS[@]+"${PIDS[@]}"}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${PIDS[@]+"${PIDS[@]}"}"; do wait "$p" 2>/dev/null; done
+	# whatever still runs in our namespace (the server under ip netns exec, a browser)
+	for p in $(ip netns pids "$NS" 2>/dev/null); do kill -TERM "$p" 2>/dev/null; done
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$WORK"
 }
@@ -71,6 +83,20 @@ for b in chromium firefox; do
 		>"$WORK/$b.log" 2>&1 || { tail -n 20 "$WORK/$b.log" >&2; die "$b failed"; }
 	log "  $b: $(grep -c '"refused"' "$WORK/$b.jsonl") refused of $(wc -l <"$WORK/$b.jsonl")"
 done
+if [ "$DOWNLOADS" = yes ]; then
+	for b in chromium firefox; do
+		log "$b: downloading every variant (navigation, Content-Type application/octet-stream)"
+		nsx timeout 1200 "$PY" "$HERE/browsers.py" "$b" http://127.0.0.1 "$WORK/$b-dl.jsonl" \
+			--download >"$WORK/$b-dl.log" 2>&1 || { tail -n 20 "$WORK/$b-dl.log" >&2; die "$b failed"; }
+	done
+	"$PY" "$HERE/table.py" downloads "$WORK/chromium.jsonl" "$WORK/chromium-dl.jsonl" \
+		"$WORK/firefox.jsonl" "$WORK/firefox-dl.jsonl" >"$HERE/downloads.tsv"
+	log "downloads.tsv: $(awk -F'\t' 'NR > 1 && ($2 != $3 || $4 != $5)' "$HERE/downloads.tsv" | wc -l) variants where a download differs from fetch()"
+fi
+if grep -q '^REUSED CONNECTION' "$WORK/requests.log"; then
+	grep '^REUSED CONNECTION' "$WORK/requests.log" >&2
+	die "a browser reused a connection: its next result may be another variant's response"
+fi
 "$PY" "$HERE/table.py" expected "$WORK/chromium.jsonl" "$WORK/firefox.jsonl" \
 	>"$WORK/expected.tsv"
 mv -f "$WORK/expected.tsv" "$HERE/expected.tsv"

@@ -570,11 +570,18 @@ def serve_one(conn, log):
             if p:
                 conn.sendall(p)
         conn.shutdown(socket.SHUT_WR)
-        # wait for the client's FIN (at most 2 s) so that the server does not reset
+        # wait for the client's FIN (at most 2 s) so that the server does not reset. A client
+        # that sends another request here reused the connection: it may have read the end of
+        # this response as the answer to its next request, which spoils that result
         conn.settimeout(2)
         while True:
-            if not conn.recv(4096):
+            more = conn.recv(4096)
+            if not more:
                 break
+            if log:
+                with log[1]:
+                    log[0].write("REUSED CONNECTION after %s: %r\n----\n" % (path, more[:60]))
+                    log[0].flush()
     except OSError:
         pass
     finally:

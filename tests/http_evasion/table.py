@@ -7,6 +7,8 @@ Usage:
         prints one TAP-like line per check ("ok - ..." / "not ok - ..." / "# ...") and writes
         RESULT.tsv (variant, chromium, firefox, spanwatch, ok, tshark, anomaly)
     table.py readme RESULT.tsv README.md [REVISION]
+    table.py downloads C_FETCH.jsonl C_DOWNLOAD.jsonl F_FETCH.jsonl F_DOWNLOAD.jsonl
+        > downloads.tsv: per variant, each browser's fetch() result against its download
     table.py cut IN.pcap OUT.pcap
         the capture as a sensor started mid-connection sees it: per TCP connection, every
         packet before the server's first data (handshake, request) is left out
@@ -232,6 +234,17 @@ def cmd_readme(result, readme, rev=""):
         fh.write(text)
 
 
+def cmd_downloads(cf, cd, ff, fd):
+    c, cdl, f, fdl = (read_jsonl(p) for p in (cf, cd, ff, fd))
+    w = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
+    w.writerow(["variant", "chromium_fetch", "chromium_download", "firefox_fetch",
+                "firefox_download", "chromium_download_error", "firefox_download_error"])
+    for name, _, _, _ in server.VARIANTS:
+        g = lambda d: d.get(name, {}).get("result", "missing")  # noqa: E731
+        w.writerow([name, g(c), g(cdl), g(f), g(fdl), cdl.get(name, {}).get("error", ""),
+                    fdl.get(name, {}).get("error", "")])
+
+
 def cmd_cut(src, dst):
     """classic pcap, Ethernet, IPv4 (what tcpdump -i lo writes)"""
     import struct
@@ -295,6 +308,8 @@ def main():
         cmd_expected(a[1], a[2])
     elif a[:1] == ["compare"] and len(a) == 5:
         cmd_compare(*a[1:])
+    elif a[:1] == ["downloads"] and len(a) == 5:
+        cmd_downloads(*a[1:])
     elif a[:1] == ["cut"] and len(a) == 3:
         cmd_cut(a[1], a[2])
     elif a[:1] == ["midstream"] and len(a) == 3:
