@@ -59,7 +59,7 @@ else
 fi
 relay < <("$PY" "$here/table.py" midstream "$here/expected.tsv" "$tmp/cut.json" 2>&1)
 if [ -n "${UPDATE_README:-}" ]; then
-	rev=$(git -C "$top_srcdir" log -1 --format='(%h, %ad)' --date=short 2>/dev/null || true)
+	rev=$(git -C "$top_srcdir" log -1 --format='(src/ at %h, %ad)' --date=short -- src 2>/dev/null || true)
 	"$PY" "$here/table.py" readme "$result" "$PCAPS/README.md" "$rev" &&
 		echo "# pcaps/README.md: evasion table rewritten"
 fi
