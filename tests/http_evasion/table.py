@@ -7,6 +7,7 @@ Usage:
         prints one TAP-like line per check ("ok - ..." / "not ok - ..." / "# ...") and writes
         RESULT.tsv (variant, chromium, firefox, spanwatch, ok, tshark, anomaly)
     table.py readme RESULT.tsv README.md [REVISION]
+        rewrites the section between the HTTP EVASION markers of README.md
     table.py downloads C_FETCH.jsonl C_DOWNLOAD.jsonl F_FETCH.jsonl F_DOWNLOAD.jsonl
         > downloads.tsv: per variant, each browser's fetch() result against its download
     table.py cut IN.pcap OUT.pcap
@@ -15,13 +16,13 @@ Usage:
     table.py midstream EXPECTED.tsv EVE.json
         on the cut capture, per variant where the browsers got the same non-empty body:
         spanwatch's fileinfo.sha256 on the connection (found by the client port) is that body
-        rewrites the section between the HTTP EVASION markers of README.md
 
 The rules (issue 13): where both browsers got the same body, spanwatch's fileinfo.sha256 on
 the variant's flow must be that body's; where they disagree, it must be Chromium's body and
 spanwatch must raise an anomaly event on the flow (when Chromium refused, any body or none
-passes, but the anomaly is still required; stream and decoder anomalies do not count); where both refused, anything passes as long as
-spanwatch ran (check.sh checks that it exits 0 on the whole capture). A body of 0 bytes is
+passes, but the anomaly is still required; stream and decoder anomalies do not count); where
+both refused, anything passes as long as spanwatch ran (check.sh checks that it exits 0 on
+the whole capture). A body of 0 bytes is
 matched by no fileinfo as well as by a fileinfo of the empty hash.
 """
 
