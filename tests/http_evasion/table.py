@@ -22,8 +22,8 @@ the variant's flow must be that body's; where they disagree, it must be Chromium
 spanwatch must raise an anomaly event on the flow (when Chromium refused, any body or none
 passes, but the anomaly is still required; stream and decoder anomalies do not count); where
 both refused, anything passes as long as spanwatch ran (check.sh checks that it exits 0 on
-the whole capture). A body of 0 bytes is
-matched by no fileinfo as well as by a fileinfo of the empty hash.
+the whole capture). A body of 0 bytes is matched by no fileinfo as well as by a fileinfo of
+the empty hash.
 """
 
 import csv
