@@ -192,6 +192,12 @@ def cmd_compare(expected, evefile, tdir, result):
     print("# tshark differs from the browsers on %d variants: %s" % (
         len(tshark_diff), ", ".join("%s (%s)" % (n, label(t)) for n, t, _ in tshark_diff)))
     print("# spanwatch matches the oracle on %d of %d variants" % (n_ok, n_ok + n_bad))
+    by_class = {}
+    for r, row in zip(exp, rows):
+        k = by_class.setdefault(r.get("class", "?"), [0, 0])
+        k[0] += row[4] == "ok"
+        k[1] += 1
+    print("# by class: " + ", ".join("%s %d/%d" % (c, a, b) for c, (a, b) in by_class.items()))
     with open(result, "w", newline="") as fh:
         w = csv.writer(fh, delimiter="\t", lineterminator="\n")
         w.writerow(["variant", "chromium", "firefox", "spanwatch", "ok", "tshark", "anomaly"])
