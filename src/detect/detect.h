@@ -97,6 +97,7 @@ struct detect_stats {
 	sw_counter_t candidates, alerts, suppressed;   /* suppressed by threshold or noalert */
 	sw_counter_t backtrack_limit;                  /* verifications cut by the limit */
 	sw_counter_t pcre_limit;                       /* pcre runs cut by the match limit */
+	sw_counter_t tagged;                           /* packets logged for a tag keyword */
 };
 
 /* Per worker: Hyperscan scratch, candidate lists. Belongs to one engine. mem and st are the

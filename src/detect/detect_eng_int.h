@@ -70,6 +70,36 @@ struct det_th_entry {
 
 #define DET_MSG_KINDS APP_MSG_KIND_MAX
 
+/* detect_kw.c: what its keywords look at. */
+struct det_kw_shared; /* xbits and host tags, shared by the workers */
+struct det_kw_ctx {
+	struct detect_engine *e;
+	struct sw_memcap *mem;     /* the worker's, for the flow's keyword state */
+	struct sw_flow *f;         /* may be NULL */
+	void **fstate;             /* the flow's keyword state (flowint, tags); NULL: none */
+	const struct sw_packet *p; /* the packet in packet context, else NULL */
+	const struct app_msg *msg; /* the app message in app context, else NULL */
+	const uint8_t *payload;    /* the packet's payload or the stream window */
+	size_t payload_len;
+	size_t last_match; /* end of the last payload match (asn1 relative_offset) */
+	int family;
+	const struct sw_addr *src, *dst; /* of the inspected data's direction */
+	enum flow_dir dir;
+	sw_time_t ts;
+};
+
+/* Numbers the flowint variables and makes the shared tables (a quarter of memcap). */
+int det_kw_engine_init(struct detect_engine *e, uint64_t memcap);
+void det_kw_engine_free(struct detect_engine *e); /* NULL-safe e->kw */
+uint64_t det_kw_shared_refused(const struct detect_engine *e);
+/* The conditions of r's keywords (itype, xbits isset, flowint compare, ...). */
+bool det_kw_match(struct det_kw_ctx *c, const struct det_rule *r);
+/* r matched: xbits and flowint changes, tags. */
+void det_kw_apply(struct det_kw_ctx *c, const struct det_rule *r, uint32_t sid, uint32_t gid);
+/* A packet (c->p): whether a session or host tag window covers it. */
+bool det_kw_tagged(struct det_kw_ctx *c);
+void det_kw_flow_free(void *state, struct sw_memcap *mem); /* NULL-safe */
+
 struct detect_engine {
 	struct det_rinfo *rules;
 	uint32_t nrules;
@@ -88,11 +118,13 @@ struct detect_engine {
 	int nbuf;                     /* det_buffer_count(), read once at load */
 	int8_t buf_kind[DET_BUF_MAX]; /* det_buffer_msg_kind() of each buffer, read once at load */
 	bool has_stream, has_packet, has_app;
+	bool has_tags; /* a rule has tag: packets are checked against tag windows */
 	struct det_classes classes;
 	struct det_vars vars;
 	struct detect_summary sum;
 	hs_scratch_t *proto_scratch; /* cloned for each thread */
 	unsigned nthreads;
+	struct det_kw_shared *kw;
 	/* threshold and detection_filter state, shared by all threads */
 	pthread_mutex_t th_lock;
 	struct det_th_entry *th;

@@ -41,6 +41,7 @@ struct det_flow {
 	uint64_t generation; /* of the engine that made it */
 	size_t charged;      /* bytes charged to the worker's memcap */
 	bool passed;         /* a pass rule matched: the flow is not inspected any more */
+	void *kw;            /* flowint variables and session tags (detect_kw.c) */
 	struct det_win win[2];
 	uint32_t nbits;
 	uint64_t bits[];
@@ -84,6 +85,7 @@ struct insp {
 	uint64_t base;
 	size_t min_end;
 	bool stop; /* a pass rule matched */
+	const struct det_rule *r_cur; /* the rule being verified */
 	/* app message and its buffers, fetched on demand (bufs and after: only with msg set) */
 	const struct app_msg *msg;
 	struct app_buf bufs[DET_BUF_MAX];
@@ -183,6 +185,8 @@ dflow_reset(struct detect_thread *t, struct det_flow *df, uint64_t generation)
 	sw_memcap_give(t->mem, df->charged - bits); /* the windows; the struct stays charged */
 	df->charged = bits;
 	memset(df->bits, 0, ((df->nbits + 63) / 64) * sizeof(uint64_t));
+	det_kw_flow_free(df->kw, t->mem); /* its variables are numbered by the engine */
+	df->kw = NULL;
 	df->generation = generation;
 	df->passed = false;
 }
@@ -232,6 +236,7 @@ detect_flow_free(struct detect_thread *t, struct sw_flow *f)
 		return;
 	free(df->win[0].pending); /* each window's allocation; buf is inside it */
 	free(df->win[1].pending);
+	det_kw_flow_free(df->kw, t->mem);
 	mem_give(t, df);
 	free(df);
 	f->detect = NULL;
@@ -779,13 +784,16 @@ list_match(struct detect_thread *t, struct insp *in, const struct det_list *l)
 /* Whether an alert of rule ri with this key passes th at time ts. */
 static bool
 threshold_pass(struct detect_engine *e, uint32_t rule, const struct det_threshold *th,
-               const struct tuple *tu, sw_time_t ts)
+               const struct tuple *tu, const struct sw_flow *f, sw_time_t ts)
 {
 	det_u128 a = 0, b = 0;
 	uint64_t h, seed = (uint64_t)rule * 4 + th->type;
 	struct det_th_entry *en = NULL, *victim = NULL;
 	bool pass = true;
 
+	if (th->track == DET_TRACK_FLOW) /* the flow's id (and its hash: ids may repeat per
+					     worker) */
+		a = f != NULL ? (det_u128)f->flow_id << 64 | f->hash : 0;
 	if (th->track == DET_TRACK_SRC || th->track == DET_TRACK_BOTH)
 		a = det_addr_key(tu->family, tu->src->b);
 	if (th->track == DET_TRACK_DST || th->track == DET_TRACK_BOTH)
@@ -857,6 +865,53 @@ threshold_pass(struct detect_engine *e, uint32_t rule, const struct det_threshol
 
 /* ---- verification --------------------------------------------------------------------------- */
 
+/* The end of the first match of the last content of the payload list (asn1 relative_offset). */
+static size_t
+last_content_end(const struct insp *in, const struct det_rule *r)
+{
+	for (uint32_t i = 0; i < r->nlists; i++) {
+		const struct det_list *l = &r->lists[i];
+
+		if (l->buffer != DET_BUF_PAYLOAD || in->data == NULL)
+			continue;
+		for (uint32_t j = l->n; j-- > 0;) {
+			const struct det_content *c = &l->items[j].u.content;
+			int64_t at;
+
+			if (l->items[j].kind != DET_ITEM_CONTENT || (c->flags & DET_C_NEGATED))
+				continue;
+			at = find(in->data, 0, in->len, c->pat, c->len, (c->flags & DET_C_NOCASE) != 0);
+			return at >= 0 ? (size_t)at + c->len : 0;
+		}
+	}
+	return 0;
+}
+
+static void
+kw_ctx(struct detect_thread *t, struct insp *in, const struct tuple *tu, enum flow_dir dir,
+       struct det_kw_ctx *kc)
+{
+	struct det_flow *df = in->f != NULL ? dflow_get(t, in->f, true) : NULL;
+
+	memset(kc, 0, sizeof(*kc));
+	kc->e = t->e;
+	kc->mem = t->mem;
+	kc->f = in->f;
+	kc->fstate = df != NULL ? &df->kw : NULL;
+	kc->p = in->ctx == DET_CTX_PACKET ? in->p : NULL;
+	kc->msg = in->msg;
+	if (in->msg == NULL) {
+		kc->payload = in->data;
+		kc->payload_len = in->len;
+		kc->last_match = last_content_end(in, in->r_cur);
+	}
+	kc->family = tu->family;
+	kc->src = tu->src;
+	kc->dst = tu->dst;
+	kc->dir = dir;
+	kc->ts = in->ts;
+}
+
 static void
 verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 {
@@ -866,9 +921,11 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	struct det_flow *df = NULL;
 	enum flow_dir dir = in->dir;
 	struct tuple tu;
+	struct det_kw_ctx kc;
 	bool way;
 
 	sw_counter_add(&t->st->candidates, 1);
+	in->r_cur = r;
 	if (in->msg != NULL && ri->app_dir >= 0) {
 		/* a DNS message has one direction; an HTTP transaction or a TLS handshake both */
 		if (app_msg_desc((int)in->msg->kind)->one_way &&
@@ -930,6 +987,12 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	for (uint32_t i = 0; i < r->nlists; i++)
 		if (!list_match(t, in, &r->lists[i]))
 			return;
+	if (r->nkws > 0) {
+		kw_ctx(t, in, &tu, dir, &kc);
+		if (!det_kw_match(&kc, r))
+			return;
+		det_kw_apply(&kc, r, 0, 0); /* xbits and flowint: at the match, as flowbits */
+	}
 
 	/* a match */
 	for (uint32_t i = 0; i < r->nflowbits && in->f != NULL; i++) {
@@ -966,11 +1029,13 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 		return;
 	}
 	if ((r->detection_filter.set &&
-	     !threshold_pass(e, idx, &r->detection_filter, &tu, in->ts)) ||
-	    (r->threshold.set && !threshold_pass(e, idx, &r->threshold, &tu, in->ts))) {
+	     !threshold_pass(e, idx, &r->detection_filter, &tu, in->f, in->ts)) ||
+	    (r->threshold.set && !threshold_pass(e, idx, &r->threshold, &tu, in->f, in->ts))) {
 		sw_counter_add(&t->st->suppressed, 1);
 		return;
 	}
+	if (r->nkws > 0)
+		det_kw_apply(&kc, r, r->sid, r->gid); /* tags: for the alerts that are raised */
 	sw_counter_add(&t->st->alerts, 1);
 	if (in->f != NULL)
 		in->f->alerted = true;
@@ -1096,6 +1161,39 @@ pclass_of(uint8_t proto)
 	}
 }
 
+/* Suricata's tagged packets: each packet a tag window covers is logged as an alert of its tag
+ * signature (gid 2, sid 1, "Tagged Packet"), with the packet. */
+static const struct detect_alert tag_alert = {
+    .gid = 2, .sid = 1, .rev = 1, .msg = "Tagged Packet", .category = "", .severity = 2,
+    .action = "allowed", .target = -1,
+};
+
+static void
+packet_tags(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
+            const struct sw_packet *p)
+{
+	struct det_flow *df = f != NULL ? f->detect : NULL;
+	struct det_kw_ctx kc;
+
+	if (df != NULL && df->generation != t->e->generation)
+		df = NULL;
+	memset(&kc, 0, sizeof(kc));
+	kc.e = t->e;
+	kc.mem = t->mem;
+	kc.f = f;
+	kc.fstate = df != NULL ? &df->kw : NULL;
+	kc.p = p;
+	kc.family = p->family;
+	kc.src = &p->src;
+	kc.dst = &p->dst;
+	kc.dir = dir;
+	kc.ts = p->ts;
+	if (!det_kw_tagged(&kc))
+		return;
+	sw_counter_add(&t->st->tagged, 1);
+	t->fn(t->arg, f, p, dir, p->ts, &tag_alert, NULL);
+}
+
 void
 detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
               const struct sw_packet *p, const char *app_proto)
@@ -1104,7 +1202,7 @@ detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	struct insp in;
 	int pc = pclass_of(p->proto);
 
-	if (!e->has_packet || flow_passed(t, f))
+	if ((!e->has_packet && !e->has_tags) || flow_passed(t, f))
 		return;
 	sw_counter_add(&t->st->packets, 1);
 	memset(&in, 0, offsetof(struct insp, bufs));
@@ -1124,6 +1222,8 @@ detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	if (pc != DET_PC_OTHER)
 		group_cands(t, &e->nofp_packet[DET_PC_OTHER], p->dport); /* "ip" rules */
 	run_cands(t, &in, DET_CTX_PACKET);
+	if (e->has_tags)
+		packet_tags(t, f, dir, p);
 }
 
 /* Joins the kept window and the chunk in the thread's buffer; NULL when out of memory. */

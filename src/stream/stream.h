@@ -132,4 +132,8 @@ bool stream_flow_end(struct stream_worker *w, struct sw_flow *f, struct stream_d
 
 struct stream_stats *stream_worker_stats(struct stream_worker *w);
 
+/* The size of a direction of f as Suricata's stream_size counts it: the next sequence number
+ * to deliver minus the initial one (the SYN counts 1). false when f has no stream state. */
+bool stream_flow_size(const struct sw_flow *f, enum flow_dir dir, uint64_t *out);
+
 #endif

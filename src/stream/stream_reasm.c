@@ -631,3 +631,14 @@ stream_flow_end(struct stream_worker *w, struct sw_flow *f, struct stream_dir_in
 	f->stream = NULL;
 	return true;
 }
+
+bool
+stream_flow_size(const struct sw_flow *f, enum flow_dir dir, uint64_t *out)
+{
+	const struct stream_state *st = f->stream;
+
+	if (st == NULL || !(st->d[dir].flags & SD_STARTED))
+		return false;
+	*out = (uint32_t)(st->d[dir].next_seq - st->d[dir].isn);
+	return true;
+}
