@@ -819,12 +819,14 @@ kflow_get(struct det_kw_ctx *c, bool create)
 
 /* ---- matching ------------------------------------------------------------------------------- */
 
+/* The version tls.version compares: the client's hello with flow:to_server (its legacy
+ * version), else the negotiated one (the server's hello, supported_versions included). The
+ * handshake is one message here, so a rule without a direction sees the negotiated version. */
 static uint64_t
-tls_version_of(const struct app_tls_msg *m, enum flow_dir dir)
+tls_version_of(const struct app_tls_msg *m, bool client)
 {
-	/* Suricata compares the version of the direction's hello */
-	if (dir == FLOW_TO_SERVER || !m->server_hello)
-		return m->client_hello ? m->client_version : m->version;
+	if (client && m->client_hello)
+		return m->client_version;
 	return m->version;
 }
 
@@ -1086,7 +1088,8 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 		}
 		case DET_KW_TLS_VERSION:
 			if (c->msg == NULL || c->msg->kind != APP_MSG_TLS ||
-			    !uint_ok(&k->num, tls_version_of(c->msg->u.tls, c->dir)))
+			    !uint_ok(&k->num, tls_version_of(c->msg->u.tls,
+			                                          (r->flow & DET_FLOW_TO_SERVER) != 0)))
 				return false;
 			break;
 		case DET_KW_DNS_OPCODE:
@@ -1094,21 +1097,12 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 			    !uint_ok(&k->num, c->msg->u.dns->opcode))
 				return false;
 			break;
-		case DET_KW_DNS_RRTYPE: {
-			const struct app_dns_msg *m;
-			bool any = false;
-
-			if (c->msg == NULL || c->msg->kind != APP_MSG_DNS)
-				return false;
-			m = c->msg->u.dns;
-			if (m->nquestions > 0)
-				any = uint_ok(&k->num, m->qtype);
-			for (uint16_t j = 0; j < m->nanswers && !any; j++)
-				any = uint_ok(&k->num, m->answers[j].type);
-			if (!any)
+		case DET_KW_DNS_RRTYPE: /* Suricata 7: the question's type, query or response */
+			if (c->msg == NULL || c->msg->kind != APP_MSG_DNS ||
+			    c->msg->u.dns->nquestions == 0 ||
+			    !uint_ok(&k->num, c->msg->u.dns->qtype))
 				return false;
 			break;
-		}
 		case DET_KW_FTPBOUNCE:
 			if (!ftpbounce_ok(c))
 				return false;
@@ -1230,7 +1224,9 @@ tag_step(uint8_t metric, uint32_t count, uint32_t *progress, sw_time_t first, bo
 		*skipped = true;
 		return false;
 	}
-	if ((metric == 1 && p->ts > first && p->ts - first > (sw_time_t)count * SW_USEC_PER_SEC) ||
+	/* seconds: whole seconds of the timestamps, as Suricata keeps them */
+	if ((metric == 1 && p->ts / SW_USEC_PER_SEC > first / SW_USEC_PER_SEC &&
+	     p->ts / SW_USEC_PER_SEC - first / SW_USEC_PER_SEC > count) ||
 	    (metric != 1 && *progress > count)) {
 		*done = true;
 		return false;
