@@ -23,10 +23,11 @@ rules-kw.pcap (t = seconds after 1700000000):
   E  udp 10.0.0.3:40400 -> 10.0.0.2:7200   t 20.000 "HOSTTAG"
   F  udp 10.0.0.3:40401 <-> 10.0.0.2:7201  t 20.001 "g1", reply 20.002 "g2", 20.003 "g3",
                                           20.004 "g4"
-  G  tcp 10.0.0.1:40500 -> 10.0.0.2:21     handshake at t 30, "USER a\\r\\n",
+  G  tcp 10.0.0.1:40500 -> 10.0.0.2:21     at t 30: handshake, "USER a\\r\\n",
                                           "PORT 10,0,0,1,156,64\\r\\n" (the client itself),
-                                          "PORT 192,0,2,9,0,80\\r\\n" (a bounce), each ACKed,
-                                          FIN/FIN/ACK
+                                          each ACKed, FIN/FIN/ACK
+  G' tcp 10.0.0.1:40501 -> 10.0.0.2:21     the same at t 31 with "PORT 192,0,2,9,0,80\\r\\n"
+                                          (a bounce to another host)
   H  udp 10.0.0.1:40600 -> 10.0.0.2:161    t 40.000 a well-formed SEQUENCE { INTEGER 0,
                                           OCTET STRING "public" } (13 bytes);
                                           40.001 a BIT STRING of 2 bytes claiming 9 unused
@@ -119,23 +120,23 @@ def rules_kw():
     f.append((20.002, udp(V4_S, V4_3, 7201, 40401, b"g2")))
     f.append((20.003, udp(V4_3, V4_S, 40401, 7201, b"g3")))
     f.append((20.004, udp(V4_3, V4_S, 40401, 7201, b"g4")))
-    # G: FTP PORT commands
-    cp, sp, ci, si = 40500, 21, 3000, 8000
-    cmds = [b"USER a\r\n", b"PORT 10,0,0,1,156,64\r\n", b"PORT 192,0,2,9,0,80\r\n"]
-    t = 30.0
-    f.append((t, tcp(V4_C, V4_S, cp, sp, "S", ci, 0)))
-    f.append((t + 0.001, tcp(V4_S, V4_C, sp, cp, "SA", si, ci + 1)))
-    f.append((t + 0.002, tcp(V4_C, V4_S, cp, sp, "A", ci + 1, si + 1)))
-    seq = ci + 1
-    t += 0.003
-    for c in cmds:
-        f.append((t, tcp(V4_C, V4_S, cp, sp, "PA", seq, si + 1, c)))
-        seq += len(c)
-        f.append((t + 0.001, tcp(V4_S, V4_C, sp, cp, "A", si + 1, seq)))
-        t += 0.002
-    f.append((t, tcp(V4_C, V4_S, cp, sp, "FA", seq, si + 1)))
-    f.append((t + 0.001, tcp(V4_S, V4_C, sp, cp, "FA", si + 1, seq + 1)))
-    f.append((t + 0.002, tcp(V4_C, V4_S, cp, sp, "A", seq + 1, si + 2)))
+    # G: FTP PORT commands, one connection each
+    for cp, port, t in ((40500, b"PORT 10,0,0,1,156,64\r\n", 30.0),
+                        (40501, b"PORT 192,0,2,9,0,80\r\n", 31.0)):
+        sp, ci, si = 21, 3000, 8000
+        f.append((t, tcp(V4_C, V4_S, cp, sp, "S", ci, 0)))
+        f.append((t + 0.001, tcp(V4_S, V4_C, sp, cp, "SA", si, ci + 1)))
+        f.append((t + 0.002, tcp(V4_C, V4_S, cp, sp, "A", ci + 1, si + 1)))
+        seq = ci + 1
+        t += 0.003
+        for c in (b"USER a\r\n", port):
+            f.append((t, tcp(V4_C, V4_S, cp, sp, "PA", seq, si + 1, c)))
+            seq += len(c)
+            f.append((t + 0.001, tcp(V4_S, V4_C, sp, cp, "A", si + 1, seq)))
+            t += 0.002
+        f.append((t, tcp(V4_C, V4_S, cp, sp, "FA", seq, si + 1)))
+        f.append((t + 0.001, tcp(V4_S, V4_C, sp, cp, "FA", si + 1, seq + 1)))
+        f.append((t + 0.002, tcp(V4_C, V4_S, cp, sp, "A", seq + 1, si + 2)))
     # H: ASN.1
     good = bytes([0x30, 0x0b, 0x02, 0x01, 0x00, 0x04, 0x06]) + b"public"
     bitstr = bytes([0x30, 0x04, 0x03, 0x02, 0x09, 0xff])

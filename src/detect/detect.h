@@ -24,6 +24,7 @@ struct detect_conf {
 	char *reference_file;
 	char *cache_dir;          /* compiled databases; NULL or "" = no cache */
 	uint32_t stream_window;   /* bytes of a direction's stream kept to match across chunks */
+	uint32_t stream_chunk;    /* new bytes of a direction that make a raw stream inspection */
 	uint32_t backtrack_limit; /* content positions tried per rule and buffer */
 	uint64_t memcap;          /* per-flow state (stream windows, flowbits) of all workers */
 	/* vars.address-groups.NAME / vars.port-groups.NAME */
@@ -121,6 +122,16 @@ void detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir
 void detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
                    const uint8_t *data, size_t len, uint64_t offset, sw_time_t ts,
                    const char *app_proto);
+
+/* Raw stream inspection follows Suricata's (detect_match.c): a direction is inspected once
+ * detect.stream-chunk-size new bytes are in, when an app-layer message completes, when it ends
+ * and when the flow ends. detect_stream_begin() says which chunk comes next (call it before the
+ * app-layer parsers see that chunk: a message they complete has it inspected with the chunk);
+ * detect_stream_flush() inspects what a direction has not (its FIN, RST or depth; the flow's
+ * end). */
+void detect_stream_begin(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir);
+void detect_stream_flush(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
+                         sw_time_t ts, const char *app_proto);
 
 /* An app-layer message: rules on its buffers, and header-only rules of its protocol. */
 void detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,

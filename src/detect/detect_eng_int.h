@@ -114,6 +114,7 @@ struct detect_engine {
 	uint32_t nflowbits;
 	uint64_t generation; /* per-flow state made by another engine is reset */
 	uint32_t stream_window, backtrack_limit;
+	uint32_t stream_chunk; /* detect.stream-chunk-size */
 	uint32_t stream_maxlen; /* the longest fast pattern of the stream database */
 	int nbuf;                     /* det_buffer_count(), read once at load */
 	int8_t buf_kind[DET_BUF_MAX]; /* det_buffer_msg_kind() of each buffer, read once at load */

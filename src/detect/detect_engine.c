@@ -1029,6 +1029,7 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	pthread_mutex_init(&e->th_lock, NULL);
 	e->generation = atomic_fetch_add(&engine_generation, 1);
 	e->stream_window = conf->stream_window;
+	e->stream_chunk = conf->stream_chunk;
 	e->backtrack_limit = conf->backtrack_limit ? conf->backtrack_limit : 3000;
 	e->nthreads = nthreads;
 	/* the packet path reads these, not the load-time table behind det_buffer() */

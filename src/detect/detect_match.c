@@ -16,25 +16,23 @@
 #include <string.h>
 
 #include "detect/detect_eng_int.h"
+#include "stream/stream.h"
 
-/* Per-flow state: flowbits and, per direction, the end of the stream kept so that a pattern
- * split across chunks still matches. */
-/* A rule whose fast pattern was seen in the kept window: a candidate again for the next chunk,
- * which may bring its other contents (the window itself is not scanned again). */
-struct det_pending {
-	uint32_t rule;
-	uint64_t end; /* stream offset just after its fast pattern */
-};
-
-#define DET_PENDING_MAX 16
-
+/*
+ * Per-flow state: flowbits and, per direction, the stream data not inspected yet and the end of
+ * what was (Suricata's raw stream inspection): a direction's stream is inspected once
+ * detect.stream-chunk-size new bytes are in (Suricata's toserver/toclient-chunk-size), when an
+ * app-layer message of the flow completes, when the direction ends (FIN, RST, depth), at a gap
+ * and when the flow ends. One inspection covers the new data and the last stream-window bytes
+ * already inspected before it, so a content split across chunks matches; a match must end in
+ * the new data, so what one inspection reported is not reported again; a rule alerts at most
+ * once per inspection.
+ */
 struct det_win {
-	uint8_t *buf; /* stream_window bytes, then the pending list (one allocation) */
-	uint32_t len;
-	uint64_t end; /* stream offset just after buf's last byte */
-	struct det_pending *pending;
-	uint8_t npending;
-	bool overflow; /* more than DET_PENDING_MAX: the next chunk scans the window again */
+	uint8_t *buf; /* stream_window + stream_chunk bytes: tail (inspected), then new bytes */
+	uint32_t tail, len;
+	uint64_t end;   /* stream offset just after buf's last byte */
+	bool flush;     /* an app-layer message completed: inspect with the next data */
 };
 
 struct det_flow {
@@ -60,8 +58,8 @@ struct detect_thread {
 	bool track_end;                  /* stream scans: note where each candidate's hit ends */
 	uint64_t scan_base;              /* stream offset of the scanned buffer's first byte */
 	uint64_t *cand_end; /* by rule: stream offset after its last fast-pattern hit */
-	uint8_t *seam;      /* the window's end and the chunk's start */
-	size_t seam_cap;
+	struct sw_flow *deliver_f; /* detect_stream_begin: the stream chunk about to come */
+	enum flow_dir deliver_dir;
 	uint8_t *join; /* stream: window + chunk */
 	size_t join_cap;
 	pcre2_match_data *md;
@@ -133,7 +131,6 @@ detect_thread_free(struct detect_thread *t)
 	free(t->cand);
 	free(t->stamp);
 	free(t->cand_end);
-	free(t->seam);
 	free(t->join);
 	pcre2_match_data_free(t->md);
 	pcre2_match_context_free(t->mctx);
@@ -174,13 +171,8 @@ dflow_reset(struct detect_thread *t, struct det_flow *df, uint64_t generation)
 	size_t bits = sizeof(*df) + ((df->nbits + 63) / 64) * sizeof(uint64_t);
 
 	for (int d = 0; d < 2; d++) {
-		free(df->win[d].pending); /* the allocation; buf is inside it */
-		df->win[d].buf = NULL;
-		df->win[d].pending = NULL;
-		df->win[d].len = 0;
-		df->win[d].end = 0;
-		df->win[d].npending = 0;
-		df->win[d].overflow = false;
+		free(df->win[d].buf);
+		memset(&df->win[d], 0, sizeof(df->win[d]));
 	}
 	sw_memcap_give(t->mem, df->charged - bits); /* the windows; the struct stays charged */
 	df->charged = bits;
@@ -234,8 +226,8 @@ detect_flow_free(struct detect_thread *t, struct sw_flow *f)
 
 	if (df == NULL)
 		return;
-	free(df->win[0].pending); /* each window's allocation; buf is inside it */
-	free(df->win[1].pending);
+	free(df->win[0].buf);
+	free(df->win[1].buf);
 	det_kw_flow_free(df->kw, t->mem);
 	mem_give(t, df);
 	free(df);
@@ -1202,7 +1194,8 @@ detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	struct insp in;
 	int pc = pclass_of(p->proto);
 
-	if ((!e->has_packet && !e->has_tags) || flow_passed(t, f))
+	if ((!e->has_packet && !e->has_tags && !(e->has_stream && p->proto == 6)) ||
+	    flow_passed(t, f))
 		return;
 	sw_counter_add(&t->st->packets, 1);
 	memset(&in, 0, offsetof(struct insp, bufs));
@@ -1222,16 +1215,27 @@ detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	if (pc != DET_PC_OTHER)
 		group_cands(t, &e->nofp_packet[DET_PC_OTHER], p->dport); /* "ip" rules */
 	run_cands(t, &in, DET_CTX_PACKET);
+	/* As Suricata: stream rules see the payload of a packet whose data did not go into the
+	 * stream (a retransmission, data past the depth or after a reset), which no stream
+	 * inspection covers. */
+	if (e->has_stream && f != NULL && p->proto == 6 && in.len > 0 && !in.stop &&
+	    !stream_packet_added(f, dir)) {
+		cand_start(t);
+		scan(t, DET_SLOT_STREAM, in.data, in.len, 0);
+		group_cands(t, &e->nofp_stream, p->dport);
+		run_cands(t, &in, DET_CTX_STREAM);
+	}
 	if (e->has_tags)
 		packet_tags(t, f, dir, p);
 }
 
-/* Joins the kept window and the chunk in the thread's buffer; NULL when out of memory. */
+/* Joins the kept bytes and the chunk in the thread's buffer; NULL when out of memory. */
 static const uint8_t *
-stream_join(struct detect_thread *t, const struct det_win *w, const uint8_t *data, size_t len)
+stream_join(struct detect_thread *t, const uint8_t *kept, size_t klen, const uint8_t *data,
+            size_t len)
 {
-	if (t->join_cap < w->len + len) {
-		size_t cap = (w->len + len) * 2;
+	if (t->join_cap < klen + len) {
+		size_t cap = (klen + len) * 2;
 		uint8_t *nj = realloc(t->join, cap);
 
 		if (nj == NULL)
@@ -1239,35 +1243,56 @@ stream_join(struct detect_thread *t, const struct det_win *w, const uint8_t *dat
 		t->join = nj;
 		t->join_cap = cap;
 	}
-	memcpy(t->join, w->buf, w->len);
-	memcpy(t->join + w->len, data, len);
+	memcpy(t->join, kept, klen);
+	memcpy(t->join + klen, data, len);
 	return t->join;
 }
 
-/* The fast patterns that end in the chunk but start in the window: the window's last
- * maxlen - 1 bytes and the chunk's first maxlen - 1 bytes, scanned together. */
+/* One raw stream inspection: all[0..len) at stream offset base, of which the first old bytes
+ * were inspected before (a match must end after them). */
 static void
-stream_scan_seam(struct detect_thread *t, const struct det_win *w, const uint8_t *data, size_t len,
-                 uint64_t offset)
+stream_inspect(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, const uint8_t *all,
+               size_t len, size_t old, uint64_t base, sw_time_t ts, const char *app_proto)
 {
-	size_t maxlen = t->e->stream_maxlen, k, m;
+	struct detect_engine *e = t->e;
+	struct insp in;
 
-	if (maxlen < 2)
+	if (len <= old)
 		return;
-	k = w->len < maxlen - 1 ? w->len : maxlen - 1;
-	m = len < maxlen - 1 ? len : maxlen - 1;
-	if (t->seam_cap < k + m) {
-		uint8_t *ns = realloc(t->seam, 2 * maxlen);
+	sw_counter_add(&t->st->stream_chunks, 1);
+	cand_start(t);
+	t->scan_base = base;
+	scan(t, DET_SLOT_STREAM, all, len, 0);
+	group_cands(t, &e->nofp_stream, dir == FLOW_TO_SERVER ? f->sport : f->cport);
+	if (t->ncand == 0)
+		return;
+	memset(&in, 0, offsetof(struct insp, bufs));
+	in.f = f;
+	in.dir = dir;
+	in.ts = ts;
+	in.app_proto = app_proto;
+	in.ctx = DET_CTX_STREAM;
+	in.data = all;
+	in.len = len;
+	in.base = base;
+	in.min_end = old;
+	run_cands(t, &in, DET_CTX_STREAM);
+}
 
-		if (ns == NULL)
-			return;
-		t->seam = ns;
-		t->seam_cap = 2 * maxlen;
-	}
-	memcpy(t->seam, w->buf + w->len - k, k);
-	memcpy(t->seam + k, data, m);
-	t->scan_base = offset - k;
-	scan(t, DET_SLOT_STREAM, t->seam, k + m, 0);
+/* Inspects w's new bytes (with its tail) and keeps the last stream_window bytes as the tail. */
+static void
+win_inspect(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, struct det_win *w,
+            sw_time_t ts, const char *app_proto)
+{
+	uint32_t keep;
+
+	w->flush = false;
+	if (w->len == w->tail)
+		return;
+	stream_inspect(t, f, dir, w->buf, w->len, w->tail, w->end - w->len, ts, app_proto);
+	keep = w->len < t->e->stream_window ? w->len : t->e->stream_window;
+	memmove(w->buf, w->buf + w->len - keep, keep);
+	w->len = w->tail = keep;
 }
 
 void
@@ -1275,114 +1300,70 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
               size_t len, uint64_t offset, sw_time_t ts, const char *app_proto)
 {
 	struct detect_engine *e = t->e;
+	size_t cap = (size_t)e->stream_window + e->stream_chunk;
 	struct det_flow *df;
 	struct det_win *w;
-	struct insp in;
-	const uint8_t *all = NULL;
-	size_t old, keep;
-	uint64_t from;
+	const uint8_t *all;
+	size_t total, keep;
 
+	t->deliver_f = NULL;
 	if (!e->has_stream || flow_passed(t, f))
 		return;
-	df = dflow_get(t, f, e->stream_window > 0 && data != NULL);
+	df = dflow_get(t, f, cap > 0 && data != NULL);
 	w = df != NULL ? &df->win[dir] : NULL;
-	if (data == NULL) { /* a gap: what is kept no longer joins what comes */
-		if (w != NULL)
-			w->len = w->npending = 0;
+	if (w != NULL && w->len > 0 && (data == NULL || w->end != offset)) {
+		/* a gap (or data that does not follow): what is in is inspected, then dropped */
+		win_inspect(t, f, dir, w, ts, app_proto);
+		w->len = w->tail = 0;
+	}
+	if (data == NULL || len == 0)
+		return;
+	if (w != NULL && w->buf == NULL && cap > 0) {
+		if (!mem_take(t, df, cap))
+			w = NULL; /* over the cap: this flow's chunks are inspected one by one */
+		else if ((w->buf = malloc(cap)) == NULL)
+			w = NULL;
+	}
+	if (w == NULL) {
+		stream_inspect(t, f, dir, data, len, 0, offset, ts, app_proto);
 		return;
 	}
-	if (len == 0)
+	if (w->len == 0)
+		w->end = offset;
+	if (w->len + len <= cap && w->len - w->tail + len < e->stream_chunk && !w->flush) {
+		memcpy(w->buf + w->len, data, len); /* not enough for an inspection yet */
+		w->len += (uint32_t)len;
+		w->end = offset + len;
 		return;
-	sw_counter_add(&t->st->stream_chunks, 1);
-	if (w != NULL && (w->len == 0 || w->end != offset))
-		w->len = w->npending = 0;
-	old = w != NULL ? w->len : 0;
-
-	/*
-	 * Candidates: the fast patterns in the chunk, those across the seam with the window, and
-	 * the rules whose fast pattern was seen in the window before (pending). The window is
-	 * scanned again only when the pending list overflowed.
-	 */
-	cand_start(t);
-	t->track_end = true;
-	if (old > 0 && w->overflow) {
-		if ((all = stream_join(t, w, data, len)) == NULL)
-			goto out;
-		t->scan_base = offset - old;
-		scan(t, DET_SLOT_STREAM, all, old + len, 0);
-	} else {
-		t->scan_base = offset;
-		scan(t, DET_SLOT_STREAM, data, len, 0);
-		if (old > 0) {
-			stream_scan_seam(t, w, data, len, offset);
-			for (uint8_t i = 0; i < w->npending; i++) {
-				uint32_t r = w->pending[i].rule;
-
-				cand_add(t, r);
-				if (w->pending[i].end > t->cand_end[r])
-					t->cand_end[r] = w->pending[i].end;
-			}
-		}
 	}
-	t->track_end = false;
-	group_cands(t, &e->nofp_stream, dir == FLOW_TO_SERVER ? f->sport : f->cport);
-	if (t->ncand > 0) {
-		if (all == NULL)
-			all = old > 0 ? stream_join(t, w, data, len) : data;
-		if (all == NULL)
-			goto out;
-		memset(&in, 0, offsetof(struct insp, bufs));
-		in.f = f;
-		in.dir = dir;
-		in.ts = ts;
-		in.app_proto = app_proto;
-		in.ctx = DET_CTX_STREAM;
-		in.data = all;
-		in.len = old + len;
-		in.base = offset - old;
-		in.min_end = old;
-		run_cands(t, &in, DET_CTX_STREAM);
-	}
-
-out:
-	/* keep the end for the next chunk, and the rules whose fast pattern is in it */
-	if (w == NULL)
+	/* an inspection: the tail, what waited, and this chunk */
+	if ((all = stream_join(t, w->buf, w->len, data, len)) == NULL)
 		return;
-	if (w->buf == NULL) {
-		size_t size = e->stream_window + DET_PENDING_MAX * sizeof(struct det_pending);
-		uint8_t *mem;
-
-		if (!mem_take(t, df, size))
-			return; /* over the cap: this flow's chunks are matched one by one */
-		if ((mem = malloc(size)) == NULL)
-			return;
-		w->pending = (struct det_pending *)mem;
-		w->buf = mem + DET_PENDING_MAX * sizeof(struct det_pending);
-	}
-	keep = old + len < e->stream_window ? old + len : e->stream_window;
-	if (len >= keep) {
-		memcpy(w->buf, data + len - keep, keep);
-	} else { /* the window's last keep - len bytes, then the chunk */
-		memmove(w->buf, w->buf + old - (keep - len), keep - len);
-		memcpy(w->buf + keep - len, data, len);
-	}
-	w->len = (uint32_t)keep;
+	total = w->len + len;
+	w->flush = false;
+	stream_inspect(t, f, dir, all, total, w->tail, offset - w->len, ts, app_proto);
+	keep = total < e->stream_window ? total : e->stream_window;
+	memcpy(w->buf, all + total - keep, keep);
+	w->len = w->tail = (uint32_t)keep;
 	w->end = offset + len;
-	from = w->end - keep;
-	w->npending = 0;
-	w->overflow = false;
-	for (uint32_t i = 0; i < t->ncand; i++) {
-		uint32_t r = t->cand[i];
+}
 
-		if (t->cand_end[r] <= from || t->stamp[r] != t->gen)
-			continue;
-		if (w->npending == DET_PENDING_MAX) {
-			w->overflow = true;
-			break;
-		}
-		w->pending[w->npending].rule = r;
-		w->pending[w->npending++].end = t->cand_end[r];
-	}
+void
+detect_stream_begin(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir)
+{
+	t->deliver_f = f;
+	t->deliver_dir = dir;
+}
+
+void
+detect_stream_flush(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, sw_time_t ts,
+                    const char *app_proto)
+{
+	struct det_flow *df = f->detect;
+
+	if (df == NULL || df->generation != t->e->generation || flow_passed(t, f))
+		return;
+	win_inspect(t, f, dir, &df->win[dir], ts, app_proto);
 }
 
 void
@@ -1392,8 +1373,22 @@ detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg 
 	struct detect_engine *e = t->e;
 	struct insp in;
 
-	if (!e->has_app || msg->kind < 0 || msg->kind >= DET_MSG_KINDS || flow_passed(t, f))
+	if (flow_passed(t, f))
 		return;
+	if (f->detect != NULL && ((struct det_flow *)f->detect)->generation == e->generation) {
+		/* as Suricata's parsers: a complete message has the raw stream inspected, with the
+		 * chunk being delivered when the message came from it */
+		struct det_flow *df = f->detect;
+
+		for (int d = 0; d < 2; d++) {
+			if (t->deliver_f == f && (int)t->deliver_dir == d)
+				df->win[d].flush = true;
+			else
+				win_inspect(t, f, (enum flow_dir)d, &df->win[d], msg->ts, app_proto);
+		}
+	}
+	if (!e->has_app || msg->kind < 0 || msg->kind >= DET_MSG_KINDS || flow_passed(t, f))
+		return; /* (a pass rule may just have matched the stream) */
 	sw_counter_add(&t->st->app_msgs, 1);
 	memset(&in, 0, sizeof(in));
 	in.f = f;
