@@ -69,6 +69,10 @@ const struct detect_summary *detect_engine_summary(const struct detect_engine *e
 /* Prints the load summary (for -T and the log). */
 void detect_summary_print(const struct detect_summary *s, FILE *fp);
 uint64_t detect_engine_rules(const struct detect_engine *e);
+/* A reload: to goes on with from's thresholds (of the rules both have, by gid:sid, when their
+ * threshold is the same), xbits and host tags, as Suricata keeps them across a rule reload.
+ * from may still be in use. 0, or SW_E_NOMEM (to then starts afresh). */
+int detect_engine_carry(struct detect_engine *to, struct detect_engine *from);
 
 /* The rule of an alert, for the EVE alert object. */
 struct detect_alert {

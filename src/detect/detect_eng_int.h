@@ -65,10 +65,17 @@ struct det_th_entry {
 	det_u128 a, b;
 	sw_time_t start;
 	uint32_t count;
+	uint8_t type; /* enum det_threshold_type */
 	bool fired;
 };
 
 #define DET_MSG_KINDS APP_MSG_KIND_MAX
+
+#define TH_SIZE  65536 /* tracked (rule, address) pairs; when full, the oldest in a probe goes */
+#define TH_PROBE 16
+
+/* The slot hash of a threshold entry (detect_match.c). */
+uint64_t det_th_hash(uint32_t rule, uint8_t type, det_u128 a, det_u128 b);
 
 /* detect_kw.c: what its keywords look at. */
 struct det_kw_shared; /* xbits and host tags, shared by the workers */
@@ -99,6 +106,10 @@ void det_kw_apply(struct det_kw_ctx *c, const struct det_rule *r, uint32_t sid, 
 /* A packet (c->p): whether a session or host tag window covers it. */
 bool det_kw_tagged(struct det_kw_ctx *c);
 void det_kw_flow_free(void *state, struct sw_memcap *mem); /* NULL-safe */
+/* A reload: the new engine to takes over what from keeps across flows (thresholds of the rules
+ * both have, by gid:sid and the same threshold; xbits and host tags). Workers may still use
+ * from. 0 or SW_E_NOMEM (to then starts afresh). */
+int det_kw_carry(struct detect_engine *to, struct detect_engine *from);
 
 struct detect_engine {
 	struct det_rinfo *rules;

@@ -608,15 +608,53 @@ struct kv_ent {
 	bool skipped_first;
 };
 
-struct det_kw_shared {
+/* xbits and host tags: kept across reloads (an engine takes over its predecessor's) */
+struct kv_table {
+	atomic_uint refs;
 	pthread_mutex_t lock[KV_STRIPES];
 	struct kv_ent *bucket[KV_BUCKETS];
 	atomic_uint_fast64_t used, refused, nhosttags;
 	uint64_t cap;
+};
+
+struct det_kw_shared {
+	struct kv_table *kv;
 	/* flowint names, numbered */
 	char **ints;
 	uint32_t nints;
 };
+
+static struct kv_table *
+kv_table_new(uint64_t cap)
+{
+	struct kv_table *kv = calloc(1, sizeof(*kv));
+
+	if (kv == NULL)
+		return NULL;
+	atomic_init(&kv->refs, 1);
+	for (int i = 0; i < KV_STRIPES; i++)
+		pthread_mutex_init(&kv->lock[i], NULL);
+	kv->cap = cap;
+	return kv;
+}
+
+static void
+kv_table_unref(struct kv_table *kv)
+{
+	if (kv == NULL || atomic_fetch_sub(&kv->refs, 1) != 1)
+		return;
+	for (int i = 0; i < KV_BUCKETS; i++) {
+		struct kv_ent *x = kv->bucket[i], *n;
+
+		for (; x != NULL; x = n) {
+			n = x->next;
+			free(x);
+		}
+	}
+	for (int i = 0; i < KV_STRIPES; i++)
+		pthread_mutex_destroy(&kv->lock[i]);
+	free(kv);
+}
 
 static uint32_t
 flowint_id(struct det_kw_shared *s, const char *name)
@@ -652,11 +690,10 @@ det_kw_engine_init(struct detect_engine *e, uint64_t memcap)
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return SW_E_NOMEM;
-	for (int i = 0; i < KV_STRIPES; i++)
-		pthread_mutex_init(&s->lock[i], NULL);
-	/* xbits and host tags share detect.memcap with the flows' state: a quarter of it */
-	s->cap = memcap / 4;
 	e->kw = s;
+	/* xbits and host tags share detect.memcap with the flows' state: a quarter of it */
+	if ((s->kv = kv_table_new(memcap / 4)) == NULL)
+		return SW_E_NOMEM;
 	for (uint32_t i = 0; i < e->nrules; i++) {
 		struct det_rule *r = e->rules[i].r;
 
@@ -682,16 +719,7 @@ det_kw_engine_free(struct detect_engine *e)
 
 	if (s == NULL)
 		return;
-	for (int i = 0; i < KV_BUCKETS; i++) {
-		struct kv_ent *x = s->bucket[i], *n;
-
-		for (; x != NULL; x = n) {
-			n = x->next;
-			free(x);
-		}
-	}
-	for (int i = 0; i < KV_STRIPES; i++)
-		pthread_mutex_destroy(&s->lock[i]);
+	kv_table_unref(s->kv);
 	for (uint32_t i = 0; i < s->nints; i++)
 		free(s->ints[i]);
 	free(s->ints);
@@ -702,7 +730,7 @@ det_kw_engine_free(struct detect_engine *e)
 uint64_t
 det_kw_shared_refused(const struct detect_engine *e)
 {
-	return e->kw != NULL ? (uint64_t)atomic_load(&e->kw->refused) : 0;
+	return e->kw != NULL && e->kw->kv != NULL ? (uint64_t)atomic_load(&e->kw->kv->refused) : 0;
 }
 
 static uint32_t
@@ -716,7 +744,7 @@ kv_bucket(uint64_t name, det_u128 a, det_u128 b)
 /* The entry for (name, a, b) in bucket bk (its stripe locked); expired xbits are dropped on
  * the way. NULL when there is none. */
 static struct kv_ent **
-kv_find(struct det_kw_shared *s, uint32_t bk, uint64_t name, det_u128 a, det_u128 b,
+kv_find(struct kv_table *s, uint32_t bk, uint64_t name, det_u128 a, det_u128 b,
         sw_time_t now)
 {
 	struct kv_ent **pp = &s->bucket[bk];
@@ -738,7 +766,7 @@ kv_find(struct det_kw_shared *s, uint32_t bk, uint64_t name, det_u128 a, det_u12
 }
 
 static struct kv_ent *
-kv_new(struct det_kw_shared *s, uint32_t bk)
+kv_new(struct kv_table *s, uint32_t bk)
 {
 	struct kv_ent *x;
 
@@ -850,7 +878,7 @@ track_key(const struct det_kw_ctx *c, int track, det_u128 *a, det_u128 *b)
 static bool
 xbit_isset(struct det_kw_ctx *c, const struct det_kw *k)
 {
-	struct det_kw_shared *s = c->e->kw;
+	struct kv_table *s = c->e->kw != NULL ? c->e->kw->kv : NULL;
 	det_u128 a, b;
 	uint32_t bk;
 	bool set;
@@ -868,7 +896,7 @@ xbit_isset(struct det_kw_ctx *c, const struct det_kw *k)
 static void
 xbit_apply(struct det_kw_ctx *c, const struct det_kw *k)
 {
-	struct det_kw_shared *s = c->e->kw;
+	struct kv_table *s = c->e->kw != NULL ? c->e->kw->kv : NULL;
 	struct kv_ent **pp, *x;
 	det_u128 a, b;
 	uint32_t bk;
@@ -1153,7 +1181,7 @@ tag_session(struct det_kw_ctx *c, const struct det_kw *k, uint32_t sid, uint32_t
 static void
 tag_host(struct det_kw_ctx *c, const struct det_kw *k, uint32_t sid, uint32_t gid)
 {
-	struct det_kw_shared *s = c->e->kw;
+	struct kv_table *s = c->e->kw != NULL ? c->e->kw->kv : NULL;
 	det_u128 a, b;
 	struct kv_ent **pp, *x;
 	uint32_t bk;
@@ -1238,7 +1266,7 @@ bool
 det_kw_tagged(struct det_kw_ctx *c)
 {
 	struct det_kw_flow *kf = c->fstate != NULL ? *c->fstate : NULL;
-	struct det_kw_shared *s = c->e->kw;
+	struct kv_table *s = c->e->kw != NULL ? c->e->kw->kv : NULL;
 	bool tagged = false, done;
 
 	if (kf != NULL) {
@@ -1288,4 +1316,98 @@ det_kw_tagged(struct det_kw_ctx *c)
 		}
 	}
 	return tagged;
+}
+
+/* ---- reloads ------------------------------------------------------------------------------- */
+
+struct sid_ix {
+	uint64_t key; /* gid << 32 | sid */
+	uint32_t idx;
+};
+
+static int
+sid_ix_cmp(const void *a, const void *b)
+{
+	const struct sid_ix *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static const struct det_threshold *
+th_of(const struct det_rule *r, uint8_t type)
+{
+	if (type == DET_TH_DETECTION_FILTER)
+		return r->detection_filter.set ? &r->detection_filter : NULL;
+	return r->threshold.set && r->threshold.type == type ? &r->threshold : NULL;
+}
+
+int
+det_kw_carry(struct detect_engine *to, struct detect_engine *from)
+{
+	struct sid_ix *ix = NULL;
+	uint32_t n = 0;
+	int rc = 0;
+
+	/* xbits and host tags: one table for both engines from now on */
+	if (to->kw != NULL && from->kw != NULL && from->kw->kv != NULL) {
+		atomic_fetch_add(&from->kw->kv->refs, 1);
+		kv_table_unref(to->kw->kv);
+		to->kw->kv = from->kw->kv;
+	}
+	/* thresholds: the entries of the rules (gid:sid) both sets have with the same threshold,
+	 * moved to the new rule numbers */
+	if ((ix = malloc((to->nrules + 1) * sizeof(*ix))) == NULL)
+		return SW_E_NOMEM;
+	for (uint32_t i = 0; i < to->nrules; i++)
+		if (to->rules[i].r->threshold.set || to->rules[i].r->detection_filter.set)
+			ix[n++] = (struct sid_ix){(uint64_t)to->rules[i].r->gid << 32 |
+			                              to->rules[i].r->sid,
+			                          i};
+	qsort(ix, n, sizeof(*ix), sid_ix_cmp);
+	pthread_mutex_lock(&from->th_lock);
+	if (from->th != NULL && n > 0 &&
+	    (to->th != NULL || (to->th = calloc(TH_SIZE, sizeof(*to->th))) != NULL)) {
+		for (uint32_t i = 0; i < TH_SIZE; i++) {
+			const struct det_th_entry *x = &from->th[i];
+			const struct det_rule *or, *nr;
+			const struct det_threshold *ot, *nt;
+			struct sid_ix want, *hit;
+			uint64_t h;
+
+			if (x->hash == 0 || x->rule >= from->nrules)
+				continue;
+			or = from->rules[x->rule].r;
+			want.key = (uint64_t)or->gid << 32 | or->sid;
+			if ((hit = bsearch(&want, ix, n, sizeof(*ix), sid_ix_cmp)) == NULL)
+				continue;
+			nr = to->rules[hit->idx].r;
+			ot = th_of(or, x->type);
+			nt = th_of(nr, x->type);
+			if (ot == NULL || nt == NULL || ot->track != nt->track ||
+			    ot->count != nt->count || ot->seconds != nt->seconds)
+				continue; /* a changed threshold starts over */
+			h = det_th_hash(hit->idx, x->type, x->a, x->b);
+			for (uint32_t k = 0; k < TH_PROBE; k++) {
+				struct det_th_entry *y = &to->th[(h + k) & (TH_SIZE - 1)];
+
+				if (y->hash != 0)
+					continue;
+				*y = *x;
+				y->hash = h;
+				y->rule = hit->idx;
+				break;
+			}
+		}
+	} else if (from->th != NULL && n > 0) {
+		rc = SW_E_NOMEM;
+	}
+	pthread_mutex_unlock(&from->th_lock);
+	free(ix);
+	return rc;
+}
+
+int
+detect_engine_carry(struct detect_engine *to, struct detect_engine *from)
+{
+	return det_kw_carry(to, from);
 }

@@ -770,8 +770,14 @@ list_match(struct detect_thread *t, struct insp *in, const struct det_list *l)
 
 /* ---- thresholds ----------------------------------------------------------------------------- */
 
-#define TH_SIZE  65536 /* tracked (rule, address) pairs; when full, the oldest in a probe goes */
-#define TH_PROBE 16
+
+uint64_t
+det_th_hash(uint32_t rule, uint8_t type, det_u128 a, det_u128 b)
+{
+	uint64_t seed = (uint64_t)rule * 4 + type;
+
+	return sw_hash64(&a, sizeof(a), sw_hash64(&b, sizeof(b), seed)) | 1;
+}
 
 /* Whether an alert of rule ri with this key passes th at time ts. */
 static bool
@@ -779,7 +785,7 @@ threshold_pass(struct detect_engine *e, uint32_t rule, const struct det_threshol
                const struct tuple *tu, const struct sw_flow *f, sw_time_t ts)
 {
 	det_u128 a = 0, b = 0;
-	uint64_t h, seed = (uint64_t)rule * 4 + th->type;
+	uint64_t h;
 	struct det_th_entry *en = NULL, *victim = NULL;
 	bool pass = true;
 
@@ -790,7 +796,7 @@ threshold_pass(struct detect_engine *e, uint32_t rule, const struct det_threshol
 		a = det_addr_key(tu->family, tu->src->b);
 	if (th->track == DET_TRACK_DST || th->track == DET_TRACK_BOTH)
 		b = det_addr_key(tu->family, tu->dst->b);
-	h = sw_hash64(&a, sizeof(a), sw_hash64(&b, sizeof(b), seed)) | 1;
+	h = det_th_hash(rule, th->type, a, b);
 	pthread_mutex_lock(&e->th_lock);
 	if (e->th == NULL && (e->th = calloc(TH_SIZE, sizeof(*e->th))) == NULL) {
 		pthread_mutex_unlock(&e->th_lock);
@@ -822,6 +828,7 @@ threshold_pass(struct detect_engine *e, uint32_t rule, const struct det_threshol
 		en->rule = rule;
 		en->a = a;
 		en->b = b;
+		en->type = th->type;
 		en->start = ts;
 	} else if (ts > en->start && ts - en->start >= (sw_time_t)th->seconds * SW_USEC_PER_SEC) {
 		/* a new period (a packet older than the period's start, handled late by another
