@@ -319,6 +319,13 @@ enum det_kw_kind {
 	DET_KW_FLOWINT = 10,
 	DET_KW_TAG = 11,
 	DET_KW_FRAG = 12, /* flow:no_frag / flow:only_frag */
+	DET_KW_TLS_SUBJECT = 13,  /* legacy tls.subject:"text" (a substring of the subject) */
+	DET_KW_TLS_ISSUER = 14,   /* tls.issuerdn:"text" */
+	DET_KW_TLS_FP = 15,       /* tls.fingerprint:"aa:bb:..." */
+	DET_KW_TLS_NOTBEFORE = 16, /* tls_cert_notbefore: date comparison (num: seconds) */
+	DET_KW_TLS_NOTAFTER = 17,
+	DET_KW_TLS_EXPIRED = 18,  /* tls_cert_expired */
+	DET_KW_TLS_VALID = 19,    /* tls_cert_valid */
 };
 
 /* A number compared by Suricata's integer keywords: inclusive lo..hi, negated for '!'. */
@@ -341,6 +348,7 @@ struct det_kw {
 	uint64_t hash;       /* xbits: of the name */
 	int32_t id, id2;     /* flowint: the variable, and the variable compared with (-1: value) */
 	int64_t value;       /* flowint operand */
+	bool negated;        /* tls.subject, tls.issuerdn, tls.fingerprint with '!' */
 };
 
 struct det_rule;

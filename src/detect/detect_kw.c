@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "detect/detect_eng_int.h"
 #include "stream/stream.h"
@@ -507,6 +508,106 @@ kw_tag(struct det_kw *k, char *v, struct det_parse_error *err)
 	return 0;
 }
 
+/* A date of tls_cert_notbefore/notafter: "YYYY", "YYYY-MM", "YYYY-MM-DD",
+ * "YYYY-MM-DDTHH:MM:SS" (UTC), as seconds since the epoch, and the length of the period it names
+ * (for '='). */
+static int
+kw_date(const char *s, int64_t *secs, int64_t *span)
+{
+	struct tm tm;
+	int y = 0, mo = 1, d = 1, h = 0, mi = 0, se = 0, n = 0, used = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	n = sscanf(s, "%4d%n-%2d%n-%2d%nT%2d:%2d:%2d%n", &y, &used, &mo, &used, &d, &used, &h, &mi,
+	           &se, &used);
+	if (n < 1 || n == 4 || n == 5 || s[used] != '\0' || y < 1970 || mo < 1 || mo > 12 ||
+	    d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	*secs = (int64_t)timegm(&tm);
+	*span = n == 1 ? 365 * 86400 : n == 2 ? 28 * 86400 : n == 3 ? 86400 : 1;
+	if (n == 1) { /* to the next year, the next month: exactly */
+		tm.tm_year++;
+		*span = (int64_t)timegm(&tm) - *secs;
+	} else if (n == 2) {
+		tm.tm_mon++;
+		*span = (int64_t)timegm(&tm) - *secs;
+	}
+	return 0;
+}
+
+/* tls_cert_notbefore / tls_cert_notafter: "<DATE", ">DATE", "DATE", "DATE<>DATE" */
+static int
+kw_cert_date(struct det_kw *k, const char *kw, char *v, struct det_parse_error *err)
+{
+	char *s = kw_trim(v), *sep;
+	int64_t a, b, sa, sb;
+
+	if ((sep = strstr(s, "<>")) != NULL) {
+		*sep = '\0';
+		if (kw_date(kw_trim(s), &a, &sa) != 0 || kw_date(kw_trim(sep + 2), &b, &sb) != 0 ||
+		    a >= b)
+			return kw_fail(err, "%s: expected DATE<>DATE with the first before the second%s",
+			               kw, "");
+		k->num.lo = (uint64_t)a + 1;
+		k->num.hi = (uint64_t)b - 1;
+		return 0;
+	}
+	if (*s == '<' || *s == '>') {
+		if (kw_date(kw_trim(s + 1), &a, &sa) != 0)
+			return kw_fail(err, "%s: bad date '%s' (YYYY[-MM[-DD[THH:MM:SS]]])", kw, s + 1);
+		k->num.lo = *s == '<' ? 0 : (uint64_t)a + 1;
+		k->num.hi = *s == '<' ? (uint64_t)a - 1 : UINT64_MAX;
+		return 0;
+	}
+	if (kw_date(s, &a, &sa) != 0)
+		return kw_fail(err, "%s: bad date '%s' (YYYY[-MM[-DD[THH:MM:SS]]])", kw, s);
+	k->num.lo = (uint64_t)a; /* within the year, month, day or second it names */
+	k->num.hi = (uint64_t)(a + sa - 1);
+	return 0;
+}
+
+/* tls.subject:[!]"text", tls.issuerdn:[!]"text", tls.fingerprint:[!]"aa:bb:..." */
+static int
+kw_tls_text(struct det_kw *k, const char *kw, char *v, struct det_parse_error *err)
+{
+	char *s = kw_trim(v);
+	size_t l;
+
+	if (*s == '!') {
+		k->negated = true;
+		s = kw_trim(s + 1);
+	}
+	l = strlen(s);
+	if (l >= 2 && s[0] == '"' && s[l - 1] == '"') {
+		s[l - 1] = '\0';
+		s++;
+		l -= 2;
+	}
+	if (l == 0)
+		return kw_fail(err, "%s: empty value%s", kw, "");
+	if (k->kind == DET_KW_TLS_FP) {
+		if (l != 59)
+			return kw_fail(err, "%s: expected a SHA-1 as 20 hex pairs 'aa:bb:...', not '%s'",
+			               kw, s);
+		for (size_t i = 0; i < l; i++) {
+			if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+				return kw_fail(err, "%s: expected a SHA-1 as 20 hex pairs 'aa:bb:...', "
+				                    "not '%s'",
+				               kw, s);
+			s[i] = (char)tolower((unsigned char)s[i]);
+		}
+	}
+	if ((k->name = strdup(s)) == NULL)
+		return SW_E_NOMEM;
+	return 0;
+}
+
 int
 det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error *err)
 {
@@ -522,10 +623,17 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 		r->kw_packet = true;
 		return 0;
 	}
-	if (strcmp(kw, "ftpbounce") == 0) {
+	if (strcmp(kw, "ftpbounce") == 0 || strcmp(kw, "tls_cert_expired") == 0 ||
+	    strcmp(kw, "tls_cert_valid") == 0) {
+		int kind = kw[0] == 'f'         ? DET_KW_FTPBOUNCE
+		           : kw[9] == 'e'       ? DET_KW_TLS_EXPIRED
+		                                : DET_KW_TLS_VALID;
+
 		if (v != NULL)
 			return kw_fail(err, "%s: takes no value%s", kw, "");
-		return kw_add(r, DET_KW_FTPBOUNCE) != NULL ? 0 : SW_E_NOMEM;
+		if (kind != DET_KW_FTPBOUNCE && r->app_proto == APP_NONE && r->app_name == NULL)
+			r->app_proto = APP_TLS;
+		return kw_add(r, kind) != NULL ? 0 : SW_E_NOMEM;
 	}
 	if (v == NULL || *kw_trim(v) == '\0')
 		return kw_fail(err, "%s: missing value%s", kw, "");
@@ -575,6 +683,18 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 	} else if (strcmp(kw, "tag") == 0) {
 		k->kind = DET_KW_TAG;
 		rc = kw_tag(k, v, err);
+	} else if (strncmp(kw, "tls", 3) == 0) {
+		k->kind = strcmp(kw, "tls.subject") == 0    ? DET_KW_TLS_SUBJECT
+		          : strcmp(kw, "tls.issuerdn") == 0 ? DET_KW_TLS_ISSUER
+		          : strcmp(kw, "tls.fingerprint") == 0 ? DET_KW_TLS_FP
+		          : strcmp(kw, "tls_cert_notbefore") == 0 ? DET_KW_TLS_NOTBEFORE
+		                                                   : DET_KW_TLS_NOTAFTER;
+		if (k->kind == DET_KW_TLS_NOTBEFORE || k->kind == DET_KW_TLS_NOTAFTER)
+			rc = kw_cert_date(k, kw, v, err);
+		else
+			rc = kw_tls_text(k, kw, v, err);
+		if (rc == 0 && r->app_proto == APP_NONE && r->app_name == NULL)
+			r->app_proto = APP_TLS;
 	} else {
 		rc = kw_fail(err, "%s: not a keyword of detect_kw.c%s", kw, "");
 	}
@@ -858,6 +978,41 @@ tls_version_of(const struct app_tls_msg *m, bool client)
 	return m->version;
 }
 
+/* Suricata's legacy TLS keywords, on the server's first certificate: a message without one
+ * does not match (negated or not). */
+static bool
+tls_cert_ok(const struct det_kw *k, const struct app_tls_msg *m, sw_time_t now)
+{
+	const struct app_buf *b;
+	bool in;
+
+	if (!m->certificate || m->ncerts == 0)
+		return false;
+	switch (k->kind) {
+	case DET_KW_TLS_SUBJECT:
+	case DET_KW_TLS_ISSUER: {
+		size_t n = strlen(k->name);
+
+		b = k->kind == DET_KW_TLS_SUBJECT ? &m->cert_subject : &m->cert_issuer;
+		in = false;
+		for (size_t i = 0; !in && b->len >= n && i <= b->len - n; i++)
+			in = memcmp(b->p + i, k->name, n) == 0;
+		return in != k->negated;
+	}
+	case DET_KW_TLS_FP:
+		return (strcasecmp(m->cert_fingerprint, k->name) == 0) != k->negated;
+	case DET_KW_TLS_NOTBEFORE:
+		return uint_ok(&k->num, (uint64_t)(m->cert_not_before / SW_USEC_PER_SEC));
+	case DET_KW_TLS_NOTAFTER:
+		return uint_ok(&k->num, (uint64_t)(m->cert_not_after / SW_USEC_PER_SEC));
+	case DET_KW_TLS_EXPIRED: /* by the time of the traffic, as Suricata */
+		return m->cert_not_after != 0 && now > m->cert_not_after;
+	default:
+		return m->cert_not_before != 0 && now >= m->cert_not_before &&
+		       now <= m->cert_not_after;
+	}
+}
+
 /* The address an xbit or host tag is kept for. */
 static void
 track_key(const struct det_kw_ctx *c, int track, det_u128 *a, det_u128 *b)
@@ -1118,6 +1273,17 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 			if (c->msg == NULL || c->msg->kind != APP_MSG_TLS ||
 			    !uint_ok(&k->num, tls_version_of(c->msg->u.tls,
 			                                          (r->flow & DET_FLOW_TO_SERVER) != 0)))
+				return false;
+			break;
+		case DET_KW_TLS_SUBJECT:
+		case DET_KW_TLS_ISSUER:
+		case DET_KW_TLS_FP:
+		case DET_KW_TLS_NOTBEFORE:
+		case DET_KW_TLS_NOTAFTER:
+		case DET_KW_TLS_EXPIRED:
+		case DET_KW_TLS_VALID:
+			if (c->msg == NULL || c->msg->kind != APP_MSG_TLS ||
+			    !tls_cert_ok(k, c->msg->u.tls, c->ts))
 				return false;
 			break;
 		case DET_KW_DNS_OPCODE:

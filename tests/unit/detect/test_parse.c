@@ -1219,6 +1219,37 @@ test_kw_other(void)
 	k = one_kw(r);
 	UNIT_CHECK(k != NULL && k->flags == 2, "flow:only_frag");
 	det_rule_free(r);
+	/* legacy TLS keywords */
+	r = parse("alert tls $EXTERNAL_NET any -> $HOME_NET any (msg:\"ET POLICY\"; "
+	          "tls.subject:\"CN=*.googleusercontent.com\"; tls.issuerdn:!\"CN=Google\"; "
+	          "tls.fingerprint:\"7D:02:3E:2B:A3:35:51:54:86:EC:90:2C:EA:FC:E4:C9:7E:00:84:BE\"; "
+	          "tls_cert_notbefore:<2015-10-22; tls_cert_notafter:2030<>2035; tls_cert_expired; "
+	          "sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 6 && r->kws[0].kind == DET_KW_TLS_SUBJECT &&
+	               strcmp(r->kws[0].name, "CN=*.googleusercontent.com") == 0 &&
+	               r->kws[1].kind == DET_KW_TLS_ISSUER && r->kws[1].negated &&
+	               strcmp(r->kws[2].name,
+	                      "7d:02:3e:2b:a3:35:51:54:86:ec:90:2c:ea:fc:e4:c9:7e:00:84:be") == 0 &&
+	               r->kws[3].kind == DET_KW_TLS_NOTBEFORE && r->kws[3].num.hi == 1445471999 &&
+	               r->kws[4].num.lo == 1893456001 && r->kws[5].kind == DET_KW_TLS_EXPIRED,
+	           "tls.subject, issuerdn, fingerprint, cert dates, expired");
+	det_rule_free(r);
+	r = parse("alert tls any any -> any any (tls_cert_notbefore:2024; tls_cert_valid; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 2 && r->kws[0].num.lo == 1704067200 &&
+	               r->kws[0].num.hi == 1735689599 && r->kws[1].kind == DET_KW_TLS_VALID,
+	           "a year is the whole year");
+	det_rule_free(r);
+	check_fail("alert tls any any -> any any (tls.fingerprint:\"7d:02\"; sid:1;)", SW_E_INVAL,
+	           "tls.fingerprint: expected a SHA-1 as 20 hex pairs 'aa:bb:...', not '7d:02'");
+	check_fail("alert tls any any -> any any (tls.subject:\"\"; sid:1;)", SW_E_INVAL,
+	           "tls.subject: empty value");
+	check_fail("alert tls any any -> any any (tls_cert_notafter:>2015-13; sid:1;)", SW_E_INVAL,
+	           "tls_cert_notafter: bad date '2015-13' (YYYY[-MM[-DD[THH:MM:SS]]])");
+	check_fail("alert tls any any -> any any (tls_cert_notafter:2016<>2015; sid:1;)", SW_E_INVAL,
+	           "tls_cert_notafter: expected DATE<>DATE with the first before the second");
+	check_fail("alert tls any any -> any any (tls_cert_valid:1; sid:1;)", SW_E_INVAL,
+	           "tls_cert_valid: takes no value");
+
 	r = parse("alert tcp any any -> any any (threshold:type limit, track by_flow, count 1, "
 	          "seconds 60; detection_filter:track by_flow, count 3, seconds 10; sid:1;)");
 	UNIT_CHECK(r != NULL && r->threshold.track == DET_TRACK_FLOW &&
