@@ -20,6 +20,9 @@ rules-kw.pcap (t = seconds after 1700000000):
                                           "c6" "r7"), then 13.000 "c8", 13.001 "r9"
   D  udp 10.0.0.1:40301 <-> 10.0.0.2:7101  t 10.010 "TAGSECS", 10.011 "s1", 11.000 "s2",
                                           11.990 "s3", 12.020 "s4", 12.500 "s5", 13.002 "s6"
+  J  udp 10.0.0.1:40800 <-> 10.0.0.2:7300  t 50.000 "TAGBYTES" (a 50-byte frame), then the
+                                          server's "b1", "b2" from the client, "b3", "b4"
+                                          one ms apart (44-byte frames)
   E  udp 10.0.0.3:40400 -> 10.0.0.2:7200   t 20.000 "HOSTTAG"
   F  udp 10.0.0.3:40401 <-> 10.0.0.2:7201  t 20.001 "g1", reply 20.002 "g2", 20.003 "g3",
                                           20.004 "g4"
@@ -120,6 +123,13 @@ def rules_kw():
     f.append((20.002, udp(V4_S, V4_3, 7201, 40401, b"g2")))
     f.append((20.003, udp(V4_3, V4_S, 40401, 7201, b"g3")))
     f.append((20.004, udp(V4_3, V4_S, 40401, 7201, b"g4")))
+    # J: session tag by bytes
+    f.append((50.0, udp(V4_C, V4_S, 40800, 7300, b"TAGBYTES")))
+    for i, name in enumerate([b"b1", b"b2", b"b3", b"b4"]):
+        if i % 2 == 0:
+            f.append((50.001 + i / 1000, udp(V4_S, V4_C, 7300, 40800, name)))
+        else:
+            f.append((50.001 + i / 1000, udp(V4_C, V4_S, 40800, 7300, name)))
     # G: FTP PORT commands, one connection each
     for cp, port, t in ((40500, b"PORT 10,0,0,1,156,64\r\n", 30.0),
                         (40501, b"PORT 192,0,2,9,0,80\r\n", 31.0)):
