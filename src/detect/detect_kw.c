@@ -1455,6 +1455,9 @@ det_kw_tagged(struct det_kw_ctx *c)
 	for (int side = 0; side < 2; side++) {
 		det_u128 a = det_addr_key(c->family, (side == 0 ? c->src : c->dst)->b);
 
+		if (side == 1 && a == det_addr_key(c->family, c->src->b))
+			break; /* to itself: one host, counted once */
+
 		{
 			uint32_t bk = kv_bucket(0, a, 0);
 			struct kv_ent **pp;

@@ -890,8 +890,13 @@ static void
 kw_ctx(struct detect_thread *t, struct insp *in, const struct tuple *tu, enum flow_dir dir,
        struct det_kw_ctx *kc)
 {
-	struct det_flow *df = in->f != NULL ? dflow_get(t, in->f, true) : NULL;
+	const struct det_rule *r = in->r_cur;
+	bool keeps = false; /* flowint or a session tag: state in the flow */
+	struct det_flow *df;
 
+	for (uint32_t i = 0; i < r->nkws && !keeps; i++)
+		keeps = r->kws[i].kind == DET_KW_FLOWINT || r->kws[i].kind == DET_KW_TAG;
+	df = in->f != NULL ? dflow_get(t, in->f, keeps) : NULL;
 	memset(kc, 0, sizeof(*kc));
 	kc->e = t->e;
 	kc->mem = t->mem;
