@@ -80,7 +80,8 @@ kw_uint(char *v, uint64_t max, struct det_uint *u, const char **why)
 
 	memset(u, 0, sizeof(*u));
 	*why = "expected N, <N, >N, <=N, >=N, !N or A<>B";
-	if ((sep = strstr(s, "<>")) != NULL || ((sep = strchr(s + 1, '-')) != NULL && isdigit((unsigned char)*s))) {
+	if ((sep = strstr(s, "<>")) != NULL ||
+	    ((sep = strchr(s + 1, '-')) != NULL && isdigit((unsigned char)*s))) {
 		size_t skip = sep[0] == '<' ? 2 : 1;
 
 		*sep = '\0';
@@ -163,11 +164,12 @@ static const struct {
 	const char *name;
 	uint8_t proto;
 } kw_protos[] = {
-    {"ip", 0},    {"hopopt", 0}, {"icmp", 1},       {"igmp", 2},     {"ipip", 4},   {"ipv4", 4},
-    {"tcp", 6},   {"egp", 8},    {"pup", 12},       {"udp", 17},     {"idp", 22},   {"ipv6", 41},
-    {"ipv6-route", 43}, {"ipv6-frag", 44}, {"rsvp", 46}, {"gre", 47}, {"esp", 50}, {"ah", 51},
-    {"ipv6-icmp", 58}, {"icmpv6", 58}, {"ipv6-nonxt", 59}, {"ipv6-opts", 60}, {"eigrp", 88},
-    {"ospf", 89}, {"pim", 103}, {"vrrp", 112}, {"l2tp", 115}, {"sctp", 132}, {"udplite", 136},
+    {"ip", 0},          {"hopopt", 0},     {"icmp", 1},        {"igmp", 2},       {"ipip", 4},
+    {"ipv4", 4},        {"tcp", 6},        {"egp", 8},         {"pup", 12},       {"udp", 17},
+    {"idp", 22},        {"ipv6", 41},      {"ipv6-route", 43}, {"ipv6-frag", 44}, {"rsvp", 46},
+    {"gre", 47},        {"esp", 50},       {"ah", 51},         {"ipv6-icmp", 58}, {"icmpv6", 58},
+    {"ipv6-nonxt", 59}, {"ipv6-opts", 60}, {"eigrp", 88},      {"ospf", 89},      {"pim", 103},
+    {"vrrp", 112},      {"l2tp", 115},     {"sctp", 132},      {"udplite", 136},
 };
 
 /* ip_proto:[!<>]NUMBER or NAME (Suricata takes the names of /etc/protocols; these are the usual
@@ -244,15 +246,31 @@ kw_stream_size(struct det_kw *k, char *v, struct det_parse_error *err)
 		return kw_fail(err, "%s: bad number '%s'", "stream_size", a[2]);
 	k->num.negated = false;
 	switch (i) {
-	case 0: k->num.lo = 0; k->num.hi = num; break;
-	case 1: k->num.lo = num; k->num.hi = UINT64_MAX; break;
-	case 2: k->num.lo = k->num.hi = num; k->num.negated = true; break;
+	case 0:
+		k->num.lo = 0;
+		k->num.hi = num;
+		break;
+	case 1:
+		k->num.lo = num;
+		k->num.hi = UINT64_MAX;
+		break;
+	case 2:
+		k->num.lo = k->num.hi = num;
+		k->num.negated = true;
+		break;
 	case 3:
 		if (num == 0)
 			return kw_fail(err, "%s: '<%s' matches nothing", "stream_size", a[2]);
-		k->num.lo = 0; k->num.hi = num - 1; break;
-	case 4: k->num.lo = num + 1; k->num.hi = UINT64_MAX; break;
-	default: k->num.lo = k->num.hi = num; break;
+		k->num.lo = 0;
+		k->num.hi = num - 1;
+		break;
+	case 4:
+		k->num.lo = num + 1;
+		k->num.hi = UINT64_MAX;
+		break;
+	default:
+		k->num.lo = k->num.hi = num;
+		break;
 	}
 	return 0;
 }
@@ -264,7 +282,7 @@ kw_tls_version(struct det_kw *k, char *v, struct det_parse_error *err)
 	static const struct {
 		const char *name;
 		uint16_t v;
-	} names[] = {{"1.0", 0x0301}, {"1.1", 0x0302}, {"1.2", 0x0303}, {"1.3", 0x0304},
+	} names[] = {{"1.0", 0x0301},  {"1.1", 0x0302}, {"1.2", 0x0303},  {"1.3", 0x0304},
 	             {"ssl3", 0x0300}, {"3.0", 0x0300}, {"ssl2", 0x0200}, {"2.0", 0x0200}};
 	char *s = kw_trim(v);
 	uint64_t n;
@@ -323,17 +341,19 @@ kw_asn1(struct det_kw *k, char *v, struct det_parse_error *err)
 				               "asn1", arg);
 			k->flags |= ASN1_OVERSIZE;
 			k->count = (uint32_t)n;
-		} else if (strcmp(opt, "absolute_offset") == 0 || strcmp(opt, "relative_offset") == 0) {
+		} else if (strcmp(opt, "absolute_offset") == 0 ||
+		           strcmp(opt, "relative_offset") == 0) {
 			char *end;
 			long long off;
 
 			if (k->flags & (ASN1_ABSOLUTE | ASN1_RELATIVE))
-				return kw_fail(err, "%s: only one of absolute_offset and relative_offset%s",
-				               "asn1", "");
+				return kw_fail(
+				    err, "%s: only one of absolute_offset and relative_offset%s",
+				    "asn1", "");
 			errno = 0;
 			off = strtoll(arg, &end, 10);
-			if (*arg == '\0' || *end != '\0' || errno != 0 || off < -65535 || off > 65535 ||
-			    (opt[0] == 'a' && off < 0))
+			if (*arg == '\0' || *end != '\0' || errno != 0 || off < -65535 ||
+			    off > 65535 || (opt[0] == 'a' && off < 0))
 				return kw_fail(err, "%s: bad offset '%s'", "asn1", arg);
 			k->flags |= opt[0] == 'a' ? ASN1_ABSOLUTE : ASN1_RELATIVE;
 			k->offset = (int32_t)off;
@@ -342,8 +362,9 @@ kw_asn1(struct det_kw *k, char *v, struct det_parse_error *err)
 		}
 	}
 	if (!(k->flags & (ASN1_BITSTRING_OVF | ASN1_DOUBLE_OVF | ASN1_OVERSIZE)))
-		return kw_fail(err, "%s: no check (bitstring_overflow, double_overflow or "
-		                    "oversize_length)%s",
+		return kw_fail(err,
+		               "%s: no check (bitstring_overflow, double_overflow or "
+		               "oversize_length)%s",
 		               "asn1", "");
 	return 0;
 }
@@ -364,8 +385,9 @@ kw_xbits(struct det_rule *r, struct det_kw *k, char *v, struct det_parse_error *
 		return 0;
 	}
 	if (n < 3 || n > 4 || t != NULL)
-		return kw_fail(err, "%s: expected '<command>,<name>,track <ip_src|ip_dst|ip_pair>"
-		                    "[,expire <seconds>]'%s",
+		return kw_fail(err,
+		               "%s: expected '<command>,<name>,track <ip_src|ip_dst|ip_pair>"
+		               "[,expire <seconds>]'%s",
 		               "xbits", "");
 	for (op = 0; op < 5; op++)
 		if (strcmp(a[0], ops[op]) == 0)
@@ -375,8 +397,8 @@ kw_xbits(struct det_rule *r, struct det_kw *k, char *v, struct det_parse_error *
 	if (!kw_name_ok(a[1]))
 		return kw_fail(err, "%s: bad name '%s'", "xbits", a[1]);
 	if (strncmp(a[2], "track", 5) != 0 || !isspace((unsigned char)a[2][5]))
-		return kw_fail(err, "%s: expected 'track <ip_src|ip_dst|ip_pair>', not '%s'", "xbits",
-		               a[2]);
+		return kw_fail(err, "%s: expected 'track <ip_src|ip_dst|ip_pair>', not '%s'",
+		               "xbits", a[2]);
 	t = kw_trim(a[2] + 5);
 	if (strcmp(t, "ip_src") == 0)
 		k->track = 0;
@@ -394,10 +416,12 @@ kw_xbits(struct det_rule *r, struct det_kw *k, char *v, struct det_parse_error *
 		uint64_t secs;
 
 		if (op == DET_FB_ISSET || op == DET_FB_ISNOTSET)
-			return kw_fail(err, "%s: expire is for set, unset and toggle%s", "xbits", "");
+			return kw_fail(err, "%s: expire is for set, unset and toggle%s", "xbits",
+			               "");
 		if (strncmp(a[3], "expire", 6) != 0 || kw_num(a[3] + 6, UINT32_MAX, &secs) != 0 ||
 		    secs == 0)
-			return kw_fail(err, "%s: expected 'expire <seconds>', not '%s'", "xbits", a[3]);
+			return kw_fail(err, "%s: expected 'expire <seconds>', not '%s'", "xbits",
+			               a[3]);
 		k->count = (uint32_t)secs;
 	}
 	if ((k->name = strdup(a[1])) == NULL)
@@ -407,15 +431,25 @@ kw_xbits(struct det_rule *r, struct det_kw *k, char *v, struct det_parse_error *
 }
 
 enum {
-	FI_SET = 0, FI_ADD, FI_SUB, FI_EQ, FI_NE, FI_LT, FI_LE, FI_GT, FI_GE, FI_ISSET, FI_NOTSET,
+	FI_SET = 0,
+	FI_ADD,
+	FI_SUB,
+	FI_EQ,
+	FI_NE,
+	FI_LT,
+	FI_LE,
+	FI_GT,
+	FI_GE,
+	FI_ISSET,
+	FI_NOTSET,
 };
 
 /* flowint:<name>,<op>[,<value or name>] */
 static int
 kw_flowint(struct det_kw *k, char *v, struct det_parse_error *err)
 {
-	static const char *const ops[] = {"=", "+", "-", "==", "!=", "<", "<=", ">", ">=",
-	                                  "isset", "notset"};
+	static const char *const ops[] = {"=",  "+", "-",  "==",    "!=",    "<",
+	                                  "<=", ">", ">=", "isset", "notset"};
 	char *a[4], *save = NULL, *t;
 	int n = 0, op;
 	uint64_t num;
@@ -436,7 +470,7 @@ kw_flowint(struct det_kw *k, char *v, struct det_parse_error *err)
 	if ((op == FI_ISSET || op == FI_NOTSET) != (n == 2))
 		return kw_fail(err, "%s: '%s' %s", "flowint", a[1],
 		               op == FI_ISSET || op == FI_NOTSET ? "takes no value"
-		                                                  : "needs a value");
+		                                                 : "needs a value");
 	k->op = (uint8_t)op;
 	if (n == 3) {
 		if (kw_num(a[2], UINT32_MAX, &num) == 0) {
@@ -471,7 +505,8 @@ kw_tag(struct det_kw *k, char *v, struct det_parse_error *err)
 	for (t = strtok_r(v, ",", &save); t != NULL && n < 5; t = strtok_r(NULL, ",", &save))
 		a[n++] = kw_trim(t);
 	if (n < 1 || n == 2 || n > 4 || t != NULL)
-		return kw_fail(err, "%s: expected '<session|host>[,<count>,<metric>[,<src|dst>]]'%s",
+		return kw_fail(err,
+		               "%s: expected '<session|host>[,<count>,<metric>[,<src|dst>]]'%s",
 		               "tag", "");
 	if (strcmp(a[0], "session") == 0)
 		k->track = 0;
@@ -496,8 +531,8 @@ kw_tag(struct det_kw *k, char *v, struct det_parse_error *err)
 	}
 	if (n == 4) {
 		if (k->track == 0)
-			return kw_fail(err, "%s: a direction is only for host tags, not '%s'", "tag",
-			               a[3]);
+			return kw_fail(err, "%s: a direction is only for host tags, not '%s'",
+			               "tag", a[3]);
 		if (strcmp(a[3], "src") == 0)
 			k->track = 1;
 		else if (strcmp(a[3], "dst") == 0)
@@ -552,7 +587,8 @@ kw_cert_date(struct det_kw *k, const char *kw, char *v, struct det_parse_error *
 		*sep = '\0';
 		if (kw_date(kw_trim(s), &a, &sa) != 0 || kw_date(kw_trim(sep + 2), &b, &sb) != 0 ||
 		    a >= b)
-			return kw_fail(err, "%s: expected DATE<>DATE with the first before the second%s",
+			return kw_fail(err,
+			               "%s: expected DATE<>DATE with the first before the second%s",
 			               kw, "");
 		k->num.lo = (uint64_t)a + 1;
 		k->num.hi = (uint64_t)b - 1;
@@ -560,7 +596,8 @@ kw_cert_date(struct det_kw *k, const char *kw, char *v, struct det_parse_error *
 	}
 	if (*s == '<' || *s == '>') {
 		if (kw_date(kw_trim(s + 1), &a, &sa) != 0)
-			return kw_fail(err, "%s: bad date '%s' (YYYY[-MM[-DD[THH:MM:SS]]])", kw, s + 1);
+			return kw_fail(err, "%s: bad date '%s' (YYYY[-MM[-DD[THH:MM:SS]]])", kw,
+			               s + 1);
 		k->num.lo = *s == '<' ? 0 : (uint64_t)a + 1;
 		k->num.hi = *s == '<' ? (uint64_t)a - 1 : UINT64_MAX;
 		return 0;
@@ -593,12 +630,14 @@ kw_tls_text(struct det_kw *k, const char *kw, char *v, struct det_parse_error *e
 		return kw_fail(err, "%s: empty value%s", kw, "");
 	if (k->kind == DET_KW_TLS_FP) {
 		if (l != 59)
-			return kw_fail(err, "%s: expected a SHA-1 as 20 hex pairs 'aa:bb:...', not '%s'",
+			return kw_fail(err,
+			               "%s: expected a SHA-1 as 20 hex pairs 'aa:bb:...', not '%s'",
 			               kw, s);
 		for (size_t i = 0; i < l; i++) {
 			if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
-				return kw_fail(err, "%s: expected a SHA-1 as 20 hex pairs 'aa:bb:...', "
-				                    "not '%s'",
+				return kw_fail(err,
+				               "%s: expected a SHA-1 as 20 hex pairs 'aa:bb:...', "
+				               "not '%s'",
 				               kw, s);
 			s[i] = (char)tolower((unsigned char)s[i]);
 		}
@@ -625,9 +664,9 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 	}
 	if (strcmp(kw, "ftpbounce") == 0 || strcmp(kw, "tls_cert_expired") == 0 ||
 	    strcmp(kw, "tls_cert_valid") == 0) {
-		int kind = kw[0] == 'f'         ? DET_KW_FTPBOUNCE
-		           : kw[9] == 'e'       ? DET_KW_TLS_EXPIRED
-		                                : DET_KW_TLS_VALID;
+		int kind = kw[0] == 'f'   ? DET_KW_FTPBOUNCE
+		           : kw[9] == 'e' ? DET_KW_TLS_EXPIRED
+		                          : DET_KW_TLS_VALID;
 
 		if (v != NULL)
 			return kw_fail(err, "%s: takes no value%s", kw, "");
@@ -675,7 +714,8 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 		rc = kw_xbits(r, k, v, err);
 		if (rc == SW_E_UNSUPP) {
 			snprintf(err->keyword, sizeof(err->keyword), "xbits:track tx");
-			snprintf(err->reason, sizeof(err->reason), "xbits: track tx is Suricata 8's");
+			snprintf(err->reason, sizeof(err->reason),
+			         "xbits: track tx is Suricata 8's");
 		}
 	} else if (strcmp(kw, "flowint") == 0) {
 		k->kind = DET_KW_FLOWINT;
@@ -684,11 +724,11 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 		k->kind = DET_KW_TAG;
 		rc = kw_tag(k, v, err);
 	} else if (strncmp(kw, "tls", 3) == 0) {
-		k->kind = strcmp(kw, "tls.subject") == 0    ? DET_KW_TLS_SUBJECT
-		          : strcmp(kw, "tls.issuerdn") == 0 ? DET_KW_TLS_ISSUER
-		          : strcmp(kw, "tls.fingerprint") == 0 ? DET_KW_TLS_FP
+		k->kind = strcmp(kw, "tls.subject") == 0          ? DET_KW_TLS_SUBJECT
+		          : strcmp(kw, "tls.issuerdn") == 0       ? DET_KW_TLS_ISSUER
+		          : strcmp(kw, "tls.fingerprint") == 0    ? DET_KW_TLS_FP
 		          : strcmp(kw, "tls_cert_notbefore") == 0 ? DET_KW_TLS_NOTBEFORE
-		                                                   : DET_KW_TLS_NOTAFTER;
+		                                                  : DET_KW_TLS_NOTAFTER;
 		if (k->kind == DET_KW_TLS_NOTBEFORE || k->kind == DET_KW_TLS_NOTAFTER)
 			rc = kw_cert_date(k, kw, v, err);
 		else
@@ -718,8 +758,8 @@ det_kw_free(struct det_rule *r)
 
 struct kv_ent {
 	struct kv_ent *next;
-	uint64_t name;   /* xbits: the name's hash; host tags: 0 */
-	det_u128 a, b;   /* addresses (b = 0 unless ip_pair) */
+	uint64_t name;    /* xbits: the name's hash; host tags: 0 */
+	det_u128 a, b;    /* addresses (b = 0 unless ip_pair) */
 	sw_time_t expire; /* xbits */
 	/* host tags */
 	uint32_t sid, gid, count, progress;
@@ -864,8 +904,7 @@ kv_bucket(uint64_t name, det_u128 a, det_u128 b)
 /* The entry for (name, a, b) in bucket bk (its stripe locked); expired xbits are dropped on
  * the way. NULL when there is none. */
 static struct kv_ent **
-kv_find(struct kv_table *s, uint32_t bk, uint64_t name, det_u128 a, det_u128 b,
-        sw_time_t now)
+kv_find(struct kv_table *s, uint32_t bk, uint64_t name, det_u128 a, det_u128 b, sw_time_t now)
 {
 	struct kv_ent **pp = &s->bucket[bk];
 
@@ -1126,8 +1165,8 @@ asn1_walk(const struct det_kw *k, const uint8_t *d, size_t len, int depth)
 		if (universal && !constructed && tag == 3 && (k->flags & ASN1_BITSTRING_OVF) &&
 		    l > 0 && pos < len && (l - 1) * 8 < d[pos])
 			return true; /* more unused bits than the string has */
-		if (universal && !constructed && tag == 9 && (k->flags & ASN1_DOUBLE_OVF) && l > 0 &&
-		    pos < len && (d[pos] & 0xc0) == 0 && l >= 256)
+		if (universal && !constructed && tag == 9 && (k->flags & ASN1_DOUBLE_OVF) &&
+		    l > 0 && pos < len && (d[pos] & 0xc0) == 0 && l >= 256)
 			return true; /* a decimal REAL longer than any double needs */
 		if (l > len - pos)
 			return false;
@@ -1223,12 +1262,18 @@ flowint_ok(struct det_kw_ctx *c, const struct det_kw *k)
 		ref = (uint32_t)k->value;
 	}
 	switch (k->op) {
-	case FI_EQ: return cur == ref;
-	case FI_NE: return cur != ref;
-	case FI_LT: return cur < ref;
-	case FI_LE: return cur <= ref;
-	case FI_GT: return cur > ref;
-	default: return cur >= ref;
+	case FI_EQ:
+		return cur == ref;
+	case FI_NE:
+		return cur != ref;
+	case FI_LT:
+		return cur < ref;
+	case FI_LE:
+		return cur <= ref;
+	case FI_GT:
+		return cur > ref;
+	default:
+		return cur >= ref;
 	}
 }
 
@@ -1243,7 +1288,8 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 		case DET_KW_ITYPE:
 		case DET_KW_ICODE:
 			if (p == NULL || (p->proto != 1 && p->proto != 58) ||
-			    !uint_ok(&k->num, k->kind == DET_KW_ITYPE ? p->icmp_type : p->icmp_code))
+			    !uint_ok(&k->num,
+			             k->kind == DET_KW_ITYPE ? p->icmp_type : p->icmp_code))
 				return false;
 			break;
 		case DET_KW_IP_PROTO:
@@ -1264,15 +1310,17 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 				return false;
 			cs = uint_ok(&k->num, sz[0]);
 			ss = uint_ok(&k->num, sz[1]);
-			if (!(k->track == 0 ? ss : k->track == 1 ? cs : k->track == 2 ? cs && ss
-			                                                              : cs || ss))
+			if (!(k->track == 0   ? ss
+			      : k->track == 1 ? cs
+			      : k->track == 2 ? cs && ss
+			                      : cs || ss))
 				return false;
 			break;
 		}
 		case DET_KW_TLS_VERSION:
 			if (c->msg == NULL || c->msg->kind != APP_MSG_TLS ||
 			    !uint_ok(&k->num, tls_version_of(c->msg->u.tls,
-			                                          (r->flow & DET_FLOW_TO_SERVER) != 0)))
+			                                     (r->flow & DET_FLOW_TO_SERVER) != 0)))
 				return false;
 			break;
 		case DET_KW_TLS_SUBJECT:
@@ -1529,16 +1577,15 @@ det_kw_carry(struct detect_engine *to, struct detect_engine *from)
 		return SW_E_NOMEM;
 	for (uint32_t i = 0; i < to->nrules; i++)
 		if (to->rules[i].r->threshold.set || to->rules[i].r->detection_filter.set)
-			ix[n++] = (struct sid_ix){(uint64_t)to->rules[i].r->gid << 32 |
-			                              to->rules[i].r->sid,
-			                          i};
+			ix[n++] = (struct sid_ix){
+			    (uint64_t)to->rules[i].r->gid << 32 | to->rules[i].r->sid, i};
 	qsort(ix, n, sizeof(*ix), sid_ix_cmp);
 	pthread_mutex_lock(&from->th_lock);
 	if (from->th != NULL && n > 0 &&
 	    (to->th != NULL || (to->th = calloc(TH_SIZE, sizeof(*to->th))) != NULL)) {
 		for (uint32_t i = 0; i < TH_SIZE; i++) {
 			const struct det_th_entry *x = &from->th[i];
-			const struct det_rule *or, *nr;
+			const struct det_rule * or, *nr;
 			const struct det_threshold *ot, *nt;
 			struct sid_ix want, *hit;
 			uint64_t h;
@@ -1546,7 +1593,7 @@ det_kw_carry(struct detect_engine *to, struct detect_engine *from)
 			if (x->hash == 0 || x->rule >= from->nrules)
 				continue;
 			or = from->rules[x->rule].r;
-			want.key = (uint64_t)or->gid << 32 | or->sid;
+			want.key = (uint64_t) or->gid << 32 | or->sid;
 			if ((hit = bsearch(&want, ix, n, sizeof(*ix), sid_ix_cmp)) == NULL)
 				continue;
 			nr = to->rules[hit->idx].r;
