@@ -5,7 +5,7 @@
 #   sudo pcaps/record.sh http dns   # only some steps
 #
 # Steps: http http6 http-more dns tls tls13 sll sll2 pcapng truncated crafted
-#        loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols readme
+#        loss frag crafted-stream crafted-rules crafted-kw crafted-tunnel vxlan protocols readme
 #        http-evasion (only when named: needs the browsers, see below)
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
 # generated inventory at the end of README.md.)
@@ -661,6 +661,14 @@ step_crafted_rules() {
     for f in "$WORK"/crafted-rules/*.pcap; do install_pcap "$f" $((50 * 1024)); done
 }
 
+step_crafted_kw() {
+    log "crafted pcaps of detect_kw.c's keywords and of stream alert counts (craft_kw.py, $PY)"
+    mkdir -p "$WORK/crafted-kw"
+    "$PY" "$HERE/craft_kw.py" "$WORK/crafted-kw" >&2
+    local f
+    for f in "$WORK"/crafted-kw/*.pcap; do install_pcap "$f" $((50 * 1024)); done
+}
+
 step_crafted_tunnel() {
     log "tunnelled copies of http, http6, dns and tls.pcap (craft_tunnel.py, $PY)"
     mkdir -p "$WORK/crafted-tunnel"
@@ -1164,7 +1172,7 @@ main() {
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols readme)
+        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-tunnel vxlan protocols readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -1183,12 +1191,13 @@ main() {
             frag)      step_frag ;;
             crafted-stream) step_crafted_stream ;;
             crafted-rules) step_crafted_rules ;;
+            crafted-kw) step_crafted_kw ;;
             crafted-tunnel) step_crafted_tunnel ;;
             vxlan)     step_vxlan ;;
             protocols) step_protocols ;;
             readme)    step_readme ;;
             http-evasion) "$HERE/../tests/http_evasion/record.sh" ;;
-            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols readme http-evasion)" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-tunnel vxlan protocols readme http-evasion)" ;;
         esac
     done
     nginx_stop

@@ -199,6 +199,10 @@ worker_flow_end(struct sw_flow *f, void *arg)
 
 	if (w->app != NULL)
 		app_flow_end(w->app, f, f->last);
+	if (w->det != NULL) { /* what the raw stream inspection has not seen yet */
+		detect_stream_flush(w->det, f, FLOW_TO_SERVER, f->last, app_flow_name(f));
+		detect_stream_flush(w->det, f, FLOW_TO_CLIENT, f->last, app_flow_name(f));
+	}
 	if (w->dpi != NULL)
 		dpi_flow_finish(w->dpi, f);
 	if (run_wants(w->ctx, EVE_FLOW)) {
@@ -240,10 +244,15 @@ worker_stream_data(void *arg, struct sw_flow *f, enum flow_dir dir, const uint8_
 {
 	struct sw_worker *w = arg;
 
+	if (w->det != NULL)
+		detect_stream_begin(w->det, f, dir);
 	if (w->app != NULL)
 		app_stream(w->app, f, dir, data, len, flags, w->now);
-	if (w->det != NULL)
+	if (w->det != NULL) {
 		detect_stream(w->det, f, dir, data, len, offset, w->now, app_flow_name(f));
+		if (flags & (STREAM_CHUNK_FIN | STREAM_CHUNK_RST | STREAM_CHUNK_DEPTH))
+			detect_stream_flush(w->det, f, dir, w->now, app_flow_name(f));
+	}
 	/* The stream is kept even when no parser wants it: raw-stream detection rules will. */
 	return true;
 }

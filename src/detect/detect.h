@@ -24,6 +24,7 @@ struct detect_conf {
 	char *reference_file;
 	char *cache_dir;          /* compiled databases; NULL or "" = no cache */
 	uint32_t stream_window;   /* bytes of a direction's stream kept to match across chunks */
+	uint32_t stream_chunk;    /* new bytes of a direction that make a raw stream inspection */
 	uint32_t backtrack_limit; /* content positions tried per rule and buffer */
 	uint64_t memcap;          /* per-flow state (stream windows, flowbits) of all workers */
 	/* vars.address-groups.NAME / vars.port-groups.NAME */
@@ -68,6 +69,10 @@ const struct detect_summary *detect_engine_summary(const struct detect_engine *e
 /* Prints the load summary (for -T and the log). */
 void detect_summary_print(const struct detect_summary *s, FILE *fp);
 uint64_t detect_engine_rules(const struct detect_engine *e);
+/* A reload: to goes on with from's thresholds (of the rules both have, by gid:sid, when their
+ * threshold is the same), xbits and host tags, as Suricata keeps them across a rule reload.
+ * from may still be in use. 0, or SW_E_NOMEM (to then starts afresh). */
+int detect_engine_carry(struct detect_engine *to, struct detect_engine *from);
 
 /* The rule of an alert, for the EVE alert object. */
 struct detect_alert {
@@ -97,6 +102,7 @@ struct detect_stats {
 	sw_counter_t candidates, alerts, suppressed;   /* suppressed by threshold or noalert */
 	sw_counter_t backtrack_limit;                  /* verifications cut by the limit */
 	sw_counter_t pcre_limit;                       /* pcre runs cut by the match limit */
+	sw_counter_t tagged;                           /* packets logged for a tag keyword */
 };
 
 /* Per worker: Hyperscan scratch, candidate lists. Belongs to one engine. mem and st are the
@@ -120,6 +126,16 @@ void detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir
 void detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
                    const uint8_t *data, size_t len, uint64_t offset, sw_time_t ts,
                    const char *app_proto);
+
+/* Raw stream inspection follows Suricata's (detect_match.c): a direction is inspected once
+ * detect.stream-chunk-size new bytes are in, when an app-layer message completes, when it ends
+ * and when the flow ends. detect_stream_begin() says which chunk comes next (call it before the
+ * app-layer parsers see that chunk: a message they complete has it inspected with the chunk);
+ * detect_stream_flush() inspects what a direction has not (its FIN, RST or depth; the flow's
+ * end). */
+void detect_stream_begin(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir);
+void detect_stream_flush(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
+                         sw_time_t ts, const char *app_proto);
 
 /* An app-layer message: rules on its buffers, and header-only rules of its protocol. */
 void detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,

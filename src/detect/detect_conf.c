@@ -33,12 +33,15 @@ static const struct conf_key detect_keys[] = {
 
 struct window_conf {
 	uint64_t stream_window;
+	uint64_t stream_chunk;
 	uint64_t memcap;
 };
 
 static const struct conf_key window_keys[] = {
     {"detect.stream-window", CONF_SIZE, offsetof(struct window_conf, stream_window), "2kb", 0,
      1 << 20, NULL},
+    {"detect.stream-chunk-size", CONF_SIZE, offsetof(struct window_conf, stream_chunk), "2560",
+     0, 1 << 20, NULL},
     {"detect.memcap", CONF_SIZE, offsetof(struct window_conf, memcap), "64mb", 1 << 20, INT64_MAX,
      NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
@@ -93,6 +96,7 @@ detect_conf_load(struct conf_doc *doc, struct detect_conf *conf)
 	if (conf_apply(doc, window_keys, &wc) != 0)
 		r = SW_E_CONFIG;
 	conf->stream_window = (uint32_t)wc.stream_window;
+	conf->stream_chunk = (uint32_t)wc.stream_chunk;
 	conf->memcap = wc.memcap;
 	if (conf_doc_foreach(doc, "vars.address-groups.", add_addr_var, conf) != 0 ||
 	    conf_doc_foreach(doc, "vars.port-groups.", add_port_var, conf) != 0)

@@ -65,10 +65,51 @@ struct det_th_entry {
 	det_u128 a, b;
 	sw_time_t start;
 	uint32_t count;
+	uint8_t type; /* enum det_threshold_type */
 	bool fired;
 };
 
 #define DET_MSG_KINDS APP_MSG_KIND_MAX
+
+#define TH_SIZE  65536 /* tracked (rule, address) pairs; when full, the oldest in a probe goes */
+#define TH_PROBE 16
+
+/* The slot hash of a threshold entry (detect_match.c). */
+uint64_t det_th_hash(uint32_t rule, uint8_t type, det_u128 a, det_u128 b);
+
+/* detect_kw.c: what its keywords look at. */
+struct det_kw_shared; /* xbits and host tags, shared by the workers */
+struct det_kw_ctx {
+	struct detect_engine *e;
+	struct sw_memcap *mem;     /* the worker's, for the flow's keyword state */
+	struct sw_flow *f;         /* may be NULL */
+	void **fstate;             /* the flow's keyword state (flowint, tags); NULL: none */
+	const struct sw_packet *p; /* the packet in packet context, else NULL */
+	const struct app_msg *msg; /* the app message in app context, else NULL */
+	const uint8_t *payload;    /* the packet's payload or the stream window */
+	size_t payload_len;
+	size_t last_match; /* end of the last payload match (asn1 relative_offset) */
+	int family;
+	const struct sw_addr *src, *dst; /* of the inspected data's direction */
+	enum flow_dir dir;
+	sw_time_t ts;
+};
+
+/* Numbers the flowint variables and makes the shared tables (a quarter of memcap). */
+int det_kw_engine_init(struct detect_engine *e, uint64_t memcap);
+void det_kw_engine_free(struct detect_engine *e); /* NULL-safe e->kw */
+uint64_t det_kw_shared_refused(const struct detect_engine *e);
+/* The conditions of r's keywords (itype, xbits isset, flowint compare, ...). */
+bool det_kw_match(struct det_kw_ctx *c, const struct det_rule *r);
+/* r matched: xbits and flowint changes, tags. */
+void det_kw_apply(struct det_kw_ctx *c, const struct det_rule *r, uint32_t sid, uint32_t gid);
+/* A packet (c->p): whether a session or host tag window covers it. */
+bool det_kw_tagged(struct det_kw_ctx *c);
+void det_kw_flow_free(void *state, struct sw_memcap *mem); /* NULL-safe */
+/* A reload: the new engine to takes over what from keeps across flows (thresholds of the rules
+ * both have, by gid:sid and the same threshold; xbits and host tags). Workers may still use
+ * from. 0 or SW_E_NOMEM (to then starts afresh). */
+int det_kw_carry(struct detect_engine *to, struct detect_engine *from);
 
 struct detect_engine {
 	struct det_rinfo *rules;
@@ -84,15 +125,18 @@ struct detect_engine {
 	uint32_t nflowbits;
 	uint64_t generation; /* per-flow state made by another engine is reset */
 	uint32_t stream_window, backtrack_limit;
+	uint32_t stream_chunk; /* detect.stream-chunk-size */
 	uint32_t stream_maxlen; /* the longest fast pattern of the stream database */
 	int nbuf;                     /* det_buffer_count(), read once at load */
 	int8_t buf_kind[DET_BUF_MAX]; /* det_buffer_msg_kind() of each buffer, read once at load */
 	bool has_stream, has_packet, has_app;
+	bool has_tags; /* a rule has tag: packets are checked against tag windows */
 	struct det_classes classes;
 	struct det_vars vars;
 	struct detect_summary sum;
 	hs_scratch_t *proto_scratch; /* cloned for each thread */
 	unsigned nthreads;
+	struct det_kw_shared *kw;
 	/* threshold and detection_filter state, shared by all threads */
 	pthread_mutex_t th_lock;
 	struct det_th_entry *th;

@@ -300,6 +300,14 @@ rule_rank(const struct det_rule *r)
 		else
 			sets = true;
 	}
+	for (i = 0; i < r->nkws; i++) { /* xbits and flowint are ordered as Suricata does flowbits */
+		const struct det_kw *k = &r->kws[i];
+
+		if (k->kind == DET_KW_XBITS)
+			*(k->op == DET_FB_ISSET || k->op == DET_FB_ISNOTSET ? &checks : &sets) = true;
+		else if (k->kind == DET_KW_FLOWINT)
+			*(k->op <= 2 ? &sets : &checks) = true;
+	}
 	return (r->action == DET_ACT_PASS ? 0 : 4) + (sets && !checks   ? 0
 	                                              : checks && !sets ? 2
 	                                                                : 1);
@@ -351,7 +359,7 @@ classify(struct det_rinfo *ri, const char **why)
 	bool payload = list_has_payload(r), app = false, packet_kw;
 	int kind = -1, dir = -1;
 
-	packet_kw = r->has_dsize || r->has_flags || (r->flow & DET_FLOW_NO_STREAM);
+	packet_kw = r->has_dsize || r->has_flags || (r->flow & DET_FLOW_NO_STREAM) || r->kw_packet;
 	for (uint32_t i = 0; i < r->nlists; i++) {
 		int b = r->lists[i].buffer, k;
 
@@ -1021,6 +1029,7 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	pthread_mutex_init(&e->th_lock, NULL);
 	e->generation = atomic_fetch_add(&engine_generation, 1);
 	e->stream_window = conf->stream_window;
+	e->stream_chunk = conf->stream_chunk;
 	e->backtrack_limit = conf->backtrack_limit ? conf->backtrack_limit : 3000;
 	e->nthreads = nthreads;
 	/* the packet path reads these, not the load-time table behind det_buffer() */
@@ -1065,6 +1074,8 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 			continue;
 		}
 		fill_alert(e, ri);
+		for (uint32_t k = 0; k < ri->r->nkws; k++)
+			e->has_tags |= ri->r->kws[k].kind == DET_KW_TAG;
 		if (ri->ctx & DET_CTX_PACKET)
 			e->has_packet = true;
 		if (ri->ctx & DET_CTX_STREAM)
@@ -1084,7 +1095,7 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 		e->nrules++;
 	}
 	e->sum.loaded = e->nrules;
-	if ((r = intern_flowbits(e)) != 0)
+	if ((r = intern_flowbits(e)) != 0 || (r = det_kw_engine_init(e, conf->memcap)) != 0)
 		goto out;
 	t1 = sw_time_now();
 	e->sum.parse_secs = (double)(t1 - t0) / SW_USEC_PER_SEC;
@@ -1147,6 +1158,7 @@ detect_engine_free(struct detect_engine *e)
 	hs_free_scratch(e->proto_scratch);
 	free(e->th);
 	pthread_mutex_destroy(&e->th_lock);
+	det_kw_engine_free(e);
 	free(e);
 }
 

@@ -126,6 +126,8 @@ detect_handle_reload(struct detect_handle *h, const struct detect_conf *conf)
 		r = SW_E_CONFIG;
 		goto out;
 	}
+	if (detect_engine_carry(ne, old) != 0)
+		sw_err("rules: no memory to carry thresholds over; they start over");
 	atomic_store_explicit(&h->cur, ne, memory_order_seq_cst);
 	if (sw_qsbr_retire(h->qsbr, old, engine_free) != 0)
 		sw_err("rules: no memory to retire the previous rules; they stay allocated");

@@ -286,7 +286,7 @@ struct det_flowbit {
 };
 
 enum det_track {
-	DET_TRACK_SRC = 0, DET_TRACK_DST, DET_TRACK_BOTH, DET_TRACK_RULE,
+	DET_TRACK_SRC = 0, DET_TRACK_DST, DET_TRACK_BOTH, DET_TRACK_RULE, DET_TRACK_FLOW,
 };
 
 enum det_threshold_type {
@@ -302,6 +302,61 @@ struct det_threshold {
 	uint8_t track; /* enum det_track */
 	uint32_t count, seconds;
 };
+
+/* ---- the keywords of detect_kw.c ----------------------------------------------------------- */
+
+enum det_kw_kind {
+	DET_KW_ITYPE = 0,
+	DET_KW_ICODE = 1,
+	DET_KW_IP_PROTO = 2,
+	DET_KW_STREAM_SIZE = 3,
+	DET_KW_TLS_VERSION = 4,
+	DET_KW_DNS_OPCODE = 5,
+	DET_KW_DNS_RRTYPE = 6,
+	DET_KW_FTPBOUNCE = 7,
+	DET_KW_ASN1 = 8,
+	DET_KW_XBITS = 9,
+	DET_KW_FLOWINT = 10,
+	DET_KW_TAG = 11,
+	DET_KW_FRAG = 12, /* flow:no_frag / flow:only_frag */
+	DET_KW_TLS_SUBJECT = 13,  /* legacy tls.subject:"text" (a substring of the subject) */
+	DET_KW_TLS_ISSUER = 14,   /* tls.issuerdn:"text" */
+	DET_KW_TLS_FP = 15,       /* tls.fingerprint:"aa:bb:..." */
+	DET_KW_TLS_NOTBEFORE = 16, /* tls_cert_notbefore: date comparison (num: seconds) */
+	DET_KW_TLS_NOTAFTER = 17,
+	DET_KW_TLS_EXPIRED = 18,  /* tls_cert_expired */
+	DET_KW_TLS_VALID = 19,    /* tls_cert_valid */
+};
+
+/* A number compared by Suricata's integer keywords: inclusive lo..hi, negated for '!'. */
+struct det_uint {
+	uint64_t lo, hi;
+	bool negated;
+};
+
+struct det_kw {
+	uint8_t kind; /* enum det_kw_kind */
+	uint8_t op;   /* xbits: enum det_flowbit_op; flowint: its operator; stream_size: side */
+	uint8_t track; /* xbits: 0 ip_src, 1 ip_dst, 2 ip_pair; tag: 0 session, 1 host src,
+			  2 host dst; stream_size: 0 server 1 client 2 both 3 either */
+	uint8_t metric; /* tag: 0 packets, 1 seconds, 2 bytes */
+	struct det_uint num; /* itype, icode, ip_proto, stream_size, dns.*, tls.version */
+	uint32_t count;      /* xbits expire (s); tag count; asn1 oversize_length */
+	uint32_t flags;      /* asn1 checks; flow frag: 1 no_frag, 2 only_frag */
+	int32_t offset;      /* asn1 absolute/relative offset */
+	char *name;          /* xbits and flowint names */
+	uint64_t hash;       /* xbits: of the name */
+	int32_t id, id2;     /* flowint: the variable, and the variable compared with (-1: value) */
+	int64_t value;       /* flowint operand */
+	bool negated;        /* tls.subject, tls.issuerdn, tls.fingerprint with '!' */
+};
+
+struct det_rule;
+struct det_parse_error;
+/* Parses keyword kw (itype, xbits, tag, ..., "flow:no_frag") with value v (may be NULL) into r's list;
+ * 0, SW_E_INVAL with err->reason, SW_E_UNSUPP with err->keyword. */
+int det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error *err);
+void det_kw_free(struct det_rule *r);
 
 /* TCP flags keyword: the packet's flags, with the ignored ones masked out, compared by mode. */
 enum det_flags_mode {
@@ -353,6 +408,9 @@ struct det_rule {
 	bool alproto_negated;
 	int event_kind; /* decode-event / stream-event: enum detect_event_kind, -1 when none */
 	int event_id;
+	struct det_kw *kws; /* detect_kw.c: itype, xbits, tag, ... */
+	uint32_t nkws;
+	bool kw_packet; /* one of them is a packet keyword (itype, ip_proto, ...) */
 	struct det_list *lists; /* in the order their first keyword appears */
 	uint32_t nlists;
 	uint8_t nvars; /* byte_extract variables */

@@ -16,31 +16,30 @@
 #include <string.h>
 
 #include "detect/detect_eng_int.h"
+#include "stream/stream.h"
 
-/* Per-flow state: flowbits and, per direction, the end of the stream kept so that a pattern
- * split across chunks still matches. */
-/* A rule whose fast pattern was seen in the kept window: a candidate again for the next chunk,
- * which may bring its other contents (the window itself is not scanned again). */
-struct det_pending {
-	uint32_t rule;
-	uint64_t end; /* stream offset just after its fast pattern */
-};
-
-#define DET_PENDING_MAX 16
-
+/*
+ * Per-flow state: flowbits and, per direction, the stream data not inspected yet and the end of
+ * what was (Suricata's raw stream inspection): a direction's stream is inspected once
+ * detect.stream-chunk-size new bytes are in (Suricata's toserver/toclient-chunk-size), when an
+ * app-layer message of the flow completes, when the direction ends (FIN, RST, depth), at a gap
+ * and when the flow ends. One inspection covers the new data and the last stream-window bytes
+ * already inspected before it, so a content split across chunks matches; a match must end in
+ * the new data, so what one inspection reported is not reported again; a rule alerts at most
+ * once per inspection.
+ */
 struct det_win {
-	uint8_t *buf; /* stream_window bytes, then the pending list (one allocation) */
-	uint32_t len;
-	uint64_t end; /* stream offset just after buf's last byte */
-	struct det_pending *pending;
-	uint8_t npending;
-	bool overflow; /* more than DET_PENDING_MAX: the next chunk scans the window again */
+	uint8_t *buf; /* stream_window + stream_chunk bytes: tail (inspected), then new bytes */
+	uint32_t tail, len;
+	uint64_t end;   /* stream offset just after buf's last byte */
+	bool flush;     /* an app-layer message completed: inspect with the next data */
 };
 
 struct det_flow {
 	uint64_t generation; /* of the engine that made it */
 	size_t charged;      /* bytes charged to the worker's memcap */
 	bool passed;         /* a pass rule matched: the flow is not inspected any more */
+	void *kw;            /* flowint variables and session tags (detect_kw.c) */
 	struct det_win win[2];
 	uint32_t nbits;
 	uint64_t bits[];
@@ -59,8 +58,8 @@ struct detect_thread {
 	bool track_end;                  /* stream scans: note where each candidate's hit ends */
 	uint64_t scan_base;              /* stream offset of the scanned buffer's first byte */
 	uint64_t *cand_end; /* by rule: stream offset after its last fast-pattern hit */
-	uint8_t *seam;      /* the window's end and the chunk's start */
-	size_t seam_cap;
+	struct sw_flow *deliver_f; /* detect_stream_begin: the stream chunk about to come */
+	enum flow_dir deliver_dir;
 	uint8_t *join; /* stream: window + chunk */
 	size_t join_cap;
 	pcre2_match_data *md;
@@ -84,6 +83,7 @@ struct insp {
 	uint64_t base;
 	size_t min_end;
 	bool stop; /* a pass rule matched */
+	const struct det_rule *r_cur; /* the rule being verified */
 	/* app message and its buffers, fetched on demand (bufs and after: only with msg set) */
 	const struct app_msg *msg;
 	struct app_buf bufs[DET_BUF_MAX];
@@ -131,7 +131,6 @@ detect_thread_free(struct detect_thread *t)
 	free(t->cand);
 	free(t->stamp);
 	free(t->cand_end);
-	free(t->seam);
 	free(t->join);
 	pcre2_match_data_free(t->md);
 	pcre2_match_context_free(t->mctx);
@@ -172,17 +171,14 @@ dflow_reset(struct detect_thread *t, struct det_flow *df, uint64_t generation)
 	size_t bits = sizeof(*df) + ((df->nbits + 63) / 64) * sizeof(uint64_t);
 
 	for (int d = 0; d < 2; d++) {
-		free(df->win[d].pending); /* the allocation; buf is inside it */
-		df->win[d].buf = NULL;
-		df->win[d].pending = NULL;
-		df->win[d].len = 0;
-		df->win[d].end = 0;
-		df->win[d].npending = 0;
-		df->win[d].overflow = false;
+		free(df->win[d].buf);
+		memset(&df->win[d], 0, sizeof(df->win[d]));
 	}
 	sw_memcap_give(t->mem, df->charged - bits); /* the windows; the struct stays charged */
 	df->charged = bits;
 	memset(df->bits, 0, ((df->nbits + 63) / 64) * sizeof(uint64_t));
+	det_kw_flow_free(df->kw, t->mem); /* its variables are numbered by the engine */
+	df->kw = NULL;
 	df->generation = generation;
 	df->passed = false;
 }
@@ -230,8 +226,9 @@ detect_flow_free(struct detect_thread *t, struct sw_flow *f)
 
 	if (df == NULL)
 		return;
-	free(df->win[0].pending); /* each window's allocation; buf is inside it */
-	free(df->win[1].pending);
+	free(df->win[0].buf);
+	free(df->win[1].buf);
+	det_kw_flow_free(df->kw, t->mem);
 	mem_give(t, df);
 	free(df);
 	f->detect = NULL;
@@ -773,24 +770,33 @@ list_match(struct detect_thread *t, struct insp *in, const struct det_list *l)
 
 /* ---- thresholds ----------------------------------------------------------------------------- */
 
-#define TH_SIZE  65536 /* tracked (rule, address) pairs; when full, the oldest in a probe goes */
-#define TH_PROBE 16
+
+uint64_t
+det_th_hash(uint32_t rule, uint8_t type, det_u128 a, det_u128 b)
+{
+	uint64_t seed = (uint64_t)rule * 4 + type;
+
+	return sw_hash64(&a, sizeof(a), sw_hash64(&b, sizeof(b), seed)) | 1;
+}
 
 /* Whether an alert of rule ri with this key passes th at time ts. */
 static bool
 threshold_pass(struct detect_engine *e, uint32_t rule, const struct det_threshold *th,
-               const struct tuple *tu, sw_time_t ts)
+               const struct tuple *tu, const struct sw_flow *f, sw_time_t ts)
 {
 	det_u128 a = 0, b = 0;
-	uint64_t h, seed = (uint64_t)rule * 4 + th->type;
+	uint64_t h;
 	struct det_th_entry *en = NULL, *victim = NULL;
 	bool pass = true;
 
+	if (th->track == DET_TRACK_FLOW) /* the flow's id (and its hash: ids may repeat per
+					     worker) */
+		a = f != NULL ? (det_u128)f->flow_id << 64 | f->hash : 0;
 	if (th->track == DET_TRACK_SRC || th->track == DET_TRACK_BOTH)
 		a = det_addr_key(tu->family, tu->src->b);
 	if (th->track == DET_TRACK_DST || th->track == DET_TRACK_BOTH)
 		b = det_addr_key(tu->family, tu->dst->b);
-	h = sw_hash64(&a, sizeof(a), sw_hash64(&b, sizeof(b), seed)) | 1;
+	h = det_th_hash(rule, th->type, a, b);
 	pthread_mutex_lock(&e->th_lock);
 	if (e->th == NULL && (e->th = calloc(TH_SIZE, sizeof(*e->th))) == NULL) {
 		pthread_mutex_unlock(&e->th_lock);
@@ -822,6 +828,7 @@ threshold_pass(struct detect_engine *e, uint32_t rule, const struct det_threshol
 		en->rule = rule;
 		en->a = a;
 		en->b = b;
+		en->type = th->type;
 		en->start = ts;
 	} else if (ts > en->start && ts - en->start >= (sw_time_t)th->seconds * SW_USEC_PER_SEC) {
 		/* a new period (a packet older than the period's start, handled late by another
@@ -857,6 +864,58 @@ threshold_pass(struct detect_engine *e, uint32_t rule, const struct det_threshol
 
 /* ---- verification --------------------------------------------------------------------------- */
 
+/* The end of the first match of the last content of the payload list (asn1 relative_offset). */
+static size_t
+last_content_end(const struct insp *in, const struct det_rule *r)
+{
+	for (uint32_t i = 0; i < r->nlists; i++) {
+		const struct det_list *l = &r->lists[i];
+
+		if (l->buffer != DET_BUF_PAYLOAD || in->data == NULL)
+			continue;
+		for (uint32_t j = l->n; j-- > 0;) {
+			const struct det_content *c = &l->items[j].u.content;
+			int64_t at;
+
+			if (l->items[j].kind != DET_ITEM_CONTENT || (c->flags & DET_C_NEGATED))
+				continue;
+			at = find(in->data, 0, in->len, c->pat, c->len, (c->flags & DET_C_NOCASE) != 0);
+			return at >= 0 ? (size_t)at + c->len : 0;
+		}
+	}
+	return 0;
+}
+
+static void
+kw_ctx(struct detect_thread *t, struct insp *in, const struct tuple *tu, enum flow_dir dir,
+       struct det_kw_ctx *kc)
+{
+	const struct det_rule *r = in->r_cur;
+	bool keeps = false; /* flowint or a session tag: state in the flow */
+	struct det_flow *df;
+
+	for (uint32_t i = 0; i < r->nkws && !keeps; i++)
+		keeps = r->kws[i].kind == DET_KW_FLOWINT || r->kws[i].kind == DET_KW_TAG;
+	df = in->f != NULL ? dflow_get(t, in->f, keeps) : NULL;
+	memset(kc, 0, sizeof(*kc));
+	kc->e = t->e;
+	kc->mem = t->mem;
+	kc->f = in->f;
+	kc->fstate = df != NULL ? &df->kw : NULL;
+	kc->p = in->ctx == DET_CTX_PACKET ? in->p : NULL;
+	kc->msg = in->msg;
+	if (in->msg == NULL) {
+		kc->payload = in->data;
+		kc->payload_len = in->len;
+		kc->last_match = last_content_end(in, in->r_cur);
+	}
+	kc->family = tu->family;
+	kc->src = tu->src;
+	kc->dst = tu->dst;
+	kc->dir = dir;
+	kc->ts = in->ts;
+}
+
 static void
 verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 {
@@ -866,9 +925,11 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	struct det_flow *df = NULL;
 	enum flow_dir dir = in->dir;
 	struct tuple tu;
+	struct det_kw_ctx kc;
 	bool way;
 
 	sw_counter_add(&t->st->candidates, 1);
+	in->r_cur = r;
 	if (in->msg != NULL && ri->app_dir >= 0) {
 		/* a DNS message has one direction; an HTTP transaction or a TLS handshake both */
 		if (app_msg_desc((int)in->msg->kind)->one_way &&
@@ -930,6 +991,12 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	for (uint32_t i = 0; i < r->nlists; i++)
 		if (!list_match(t, in, &r->lists[i]))
 			return;
+	if (r->nkws > 0) {
+		kw_ctx(t, in, &tu, dir, &kc);
+		if (!det_kw_match(&kc, r))
+			return;
+		det_kw_apply(&kc, r, 0, 0); /* xbits and flowint: at the match, as flowbits */
+	}
 
 	/* a match */
 	for (uint32_t i = 0; i < r->nflowbits && in->f != NULL; i++) {
@@ -966,11 +1033,13 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 		return;
 	}
 	if ((r->detection_filter.set &&
-	     !threshold_pass(e, idx, &r->detection_filter, &tu, in->ts)) ||
-	    (r->threshold.set && !threshold_pass(e, idx, &r->threshold, &tu, in->ts))) {
+	     !threshold_pass(e, idx, &r->detection_filter, &tu, in->f, in->ts)) ||
+	    (r->threshold.set && !threshold_pass(e, idx, &r->threshold, &tu, in->f, in->ts))) {
 		sw_counter_add(&t->st->suppressed, 1);
 		return;
 	}
+	if (r->nkws > 0)
+		det_kw_apply(&kc, r, r->sid, r->gid); /* tags: for the alerts that are raised */
 	sw_counter_add(&t->st->alerts, 1);
 	if (in->f != NULL)
 		in->f->alerted = true;
@@ -1096,6 +1165,39 @@ pclass_of(uint8_t proto)
 	}
 }
 
+/* Suricata's tagged packets: each packet a tag window covers is logged as an alert of its tag
+ * signature (gid 2, sid 1, "Tagged Packet"), with the packet. */
+static const struct detect_alert tag_alert = {
+    .gid = 2, .sid = 1, .rev = 1, .msg = "Tagged Packet", .category = "", .severity = 2,
+    .action = "allowed", .target = -1,
+};
+
+static void
+packet_tags(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
+            const struct sw_packet *p)
+{
+	struct det_flow *df = f != NULL ? f->detect : NULL;
+	struct det_kw_ctx kc;
+
+	if (df != NULL && df->generation != t->e->generation)
+		df = NULL;
+	memset(&kc, 0, sizeof(kc));
+	kc.e = t->e;
+	kc.mem = t->mem;
+	kc.f = f;
+	kc.fstate = df != NULL ? &df->kw : NULL;
+	kc.p = p;
+	kc.family = p->family;
+	kc.src = &p->src;
+	kc.dst = &p->dst;
+	kc.dir = dir;
+	kc.ts = p->ts;
+	if (!det_kw_tagged(&kc))
+		return;
+	sw_counter_add(&t->st->tagged, 1);
+	t->fn(t->arg, f, p, dir, p->ts, &tag_alert, NULL);
+}
+
 void
 detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
               const struct sw_packet *p, const char *app_proto)
@@ -1104,7 +1206,8 @@ detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	struct insp in;
 	int pc = pclass_of(p->proto);
 
-	if (!e->has_packet || flow_passed(t, f))
+	if ((!e->has_packet && !e->has_tags && !(e->has_stream && p->proto == 6)) ||
+	    flow_passed(t, f))
 		return;
 	sw_counter_add(&t->st->packets, 1);
 	memset(&in, 0, offsetof(struct insp, bufs));
@@ -1124,14 +1227,27 @@ detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	if (pc != DET_PC_OTHER)
 		group_cands(t, &e->nofp_packet[DET_PC_OTHER], p->dport); /* "ip" rules */
 	run_cands(t, &in, DET_CTX_PACKET);
+	/* As Suricata: stream rules see the payload of a packet whose data did not go into the
+	 * stream (a retransmission, data past the depth or after a reset), which no stream
+	 * inspection covers. */
+	if (e->has_stream && f != NULL && p->proto == 6 && in.len > 0 && !in.stop &&
+	    !stream_packet_added(f, dir)) {
+		cand_start(t);
+		scan(t, DET_SLOT_STREAM, in.data, in.len, 0);
+		group_cands(t, &e->nofp_stream, p->dport);
+		run_cands(t, &in, DET_CTX_STREAM);
+	}
+	if (e->has_tags)
+		packet_tags(t, f, dir, p);
 }
 
-/* Joins the kept window and the chunk in the thread's buffer; NULL when out of memory. */
+/* Joins the kept bytes and the chunk in the thread's buffer; NULL when out of memory. */
 static const uint8_t *
-stream_join(struct detect_thread *t, const struct det_win *w, const uint8_t *data, size_t len)
+stream_join(struct detect_thread *t, const uint8_t *kept, size_t klen, const uint8_t *data,
+            size_t len)
 {
-	if (t->join_cap < w->len + len) {
-		size_t cap = (w->len + len) * 2;
+	if (t->join_cap < klen + len) {
+		size_t cap = (klen + len) * 2;
 		uint8_t *nj = realloc(t->join, cap);
 
 		if (nj == NULL)
@@ -1139,35 +1255,56 @@ stream_join(struct detect_thread *t, const struct det_win *w, const uint8_t *dat
 		t->join = nj;
 		t->join_cap = cap;
 	}
-	memcpy(t->join, w->buf, w->len);
-	memcpy(t->join + w->len, data, len);
+	memcpy(t->join, kept, klen);
+	memcpy(t->join + klen, data, len);
 	return t->join;
 }
 
-/* The fast patterns that end in the chunk but start in the window: the window's last
- * maxlen - 1 bytes and the chunk's first maxlen - 1 bytes, scanned together. */
+/* One raw stream inspection: all[0..len) at stream offset base, of which the first old bytes
+ * were inspected before (a match must end after them). */
 static void
-stream_scan_seam(struct detect_thread *t, const struct det_win *w, const uint8_t *data, size_t len,
-                 uint64_t offset)
+stream_inspect(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, const uint8_t *all,
+               size_t len, size_t old, uint64_t base, sw_time_t ts, const char *app_proto)
 {
-	size_t maxlen = t->e->stream_maxlen, k, m;
+	struct detect_engine *e = t->e;
+	struct insp in;
 
-	if (maxlen < 2)
+	if (len <= old)
 		return;
-	k = w->len < maxlen - 1 ? w->len : maxlen - 1;
-	m = len < maxlen - 1 ? len : maxlen - 1;
-	if (t->seam_cap < k + m) {
-		uint8_t *ns = realloc(t->seam, 2 * maxlen);
+	sw_counter_add(&t->st->stream_chunks, 1);
+	cand_start(t);
+	t->scan_base = base;
+	scan(t, DET_SLOT_STREAM, all, len, 0);
+	group_cands(t, &e->nofp_stream, dir == FLOW_TO_SERVER ? f->sport : f->cport);
+	if (t->ncand == 0)
+		return;
+	memset(&in, 0, offsetof(struct insp, bufs));
+	in.f = f;
+	in.dir = dir;
+	in.ts = ts;
+	in.app_proto = app_proto;
+	in.ctx = DET_CTX_STREAM;
+	in.data = all;
+	in.len = len;
+	in.base = base;
+	in.min_end = old;
+	run_cands(t, &in, DET_CTX_STREAM);
+}
 
-		if (ns == NULL)
-			return;
-		t->seam = ns;
-		t->seam_cap = 2 * maxlen;
-	}
-	memcpy(t->seam, w->buf + w->len - k, k);
-	memcpy(t->seam + k, data, m);
-	t->scan_base = offset - k;
-	scan(t, DET_SLOT_STREAM, t->seam, k + m, 0);
+/* Inspects w's new bytes (with its tail) and keeps the last stream_window bytes as the tail. */
+static void
+win_inspect(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, struct det_win *w,
+            sw_time_t ts, const char *app_proto)
+{
+	uint32_t keep;
+
+	w->flush = false;
+	if (w->len == w->tail)
+		return;
+	stream_inspect(t, f, dir, w->buf, w->len, w->tail, w->end - w->len, ts, app_proto);
+	keep = w->len < t->e->stream_window ? w->len : t->e->stream_window;
+	memmove(w->buf, w->buf + w->len - keep, keep);
+	w->len = w->tail = keep;
 }
 
 void
@@ -1175,114 +1312,70 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
               size_t len, uint64_t offset, sw_time_t ts, const char *app_proto)
 {
 	struct detect_engine *e = t->e;
+	size_t cap = (size_t)e->stream_window + e->stream_chunk;
 	struct det_flow *df;
 	struct det_win *w;
-	struct insp in;
-	const uint8_t *all = NULL;
-	size_t old, keep;
-	uint64_t from;
+	const uint8_t *all;
+	size_t total, keep;
 
+	t->deliver_f = NULL;
 	if (!e->has_stream || flow_passed(t, f))
 		return;
-	df = dflow_get(t, f, e->stream_window > 0 && data != NULL);
+	df = dflow_get(t, f, cap > 0 && data != NULL);
 	w = df != NULL ? &df->win[dir] : NULL;
-	if (data == NULL) { /* a gap: what is kept no longer joins what comes */
-		if (w != NULL)
-			w->len = w->npending = 0;
+	if (w != NULL && w->len > 0 && (data == NULL || w->end != offset)) {
+		/* a gap (or data that does not follow): what is in is inspected, then dropped */
+		win_inspect(t, f, dir, w, ts, app_proto);
+		w->len = w->tail = 0;
+	}
+	if (data == NULL || len == 0)
+		return;
+	if (w != NULL && w->buf == NULL && cap > 0) {
+		if (!mem_take(t, df, cap))
+			w = NULL; /* over the cap: this flow's chunks are inspected one by one */
+		else if ((w->buf = malloc(cap)) == NULL)
+			w = NULL;
+	}
+	if (w == NULL) {
+		stream_inspect(t, f, dir, data, len, 0, offset, ts, app_proto);
 		return;
 	}
-	if (len == 0)
+	if (w->len == 0)
+		w->end = offset;
+	if (w->len + len <= cap && w->len - w->tail + len < e->stream_chunk && !w->flush) {
+		memcpy(w->buf + w->len, data, len); /* not enough for an inspection yet */
+		w->len += (uint32_t)len;
+		w->end = offset + len;
 		return;
-	sw_counter_add(&t->st->stream_chunks, 1);
-	if (w != NULL && (w->len == 0 || w->end != offset))
-		w->len = w->npending = 0;
-	old = w != NULL ? w->len : 0;
-
-	/*
-	 * Candidates: the fast patterns in the chunk, those across the seam with the window, and
-	 * the rules whose fast pattern was seen in the window before (pending). The window is
-	 * scanned again only when the pending list overflowed.
-	 */
-	cand_start(t);
-	t->track_end = true;
-	if (old > 0 && w->overflow) {
-		if ((all = stream_join(t, w, data, len)) == NULL)
-			goto out;
-		t->scan_base = offset - old;
-		scan(t, DET_SLOT_STREAM, all, old + len, 0);
-	} else {
-		t->scan_base = offset;
-		scan(t, DET_SLOT_STREAM, data, len, 0);
-		if (old > 0) {
-			stream_scan_seam(t, w, data, len, offset);
-			for (uint8_t i = 0; i < w->npending; i++) {
-				uint32_t r = w->pending[i].rule;
-
-				cand_add(t, r);
-				if (w->pending[i].end > t->cand_end[r])
-					t->cand_end[r] = w->pending[i].end;
-			}
-		}
 	}
-	t->track_end = false;
-	group_cands(t, &e->nofp_stream, dir == FLOW_TO_SERVER ? f->sport : f->cport);
-	if (t->ncand > 0) {
-		if (all == NULL)
-			all = old > 0 ? stream_join(t, w, data, len) : data;
-		if (all == NULL)
-			goto out;
-		memset(&in, 0, offsetof(struct insp, bufs));
-		in.f = f;
-		in.dir = dir;
-		in.ts = ts;
-		in.app_proto = app_proto;
-		in.ctx = DET_CTX_STREAM;
-		in.data = all;
-		in.len = old + len;
-		in.base = offset - old;
-		in.min_end = old;
-		run_cands(t, &in, DET_CTX_STREAM);
-	}
-
-out:
-	/* keep the end for the next chunk, and the rules whose fast pattern is in it */
-	if (w == NULL)
+	/* an inspection: the tail, what waited, and this chunk */
+	if ((all = stream_join(t, w->buf, w->len, data, len)) == NULL)
 		return;
-	if (w->buf == NULL) {
-		size_t size = e->stream_window + DET_PENDING_MAX * sizeof(struct det_pending);
-		uint8_t *mem;
-
-		if (!mem_take(t, df, size))
-			return; /* over the cap: this flow's chunks are matched one by one */
-		if ((mem = malloc(size)) == NULL)
-			return;
-		w->pending = (struct det_pending *)mem;
-		w->buf = mem + DET_PENDING_MAX * sizeof(struct det_pending);
-	}
-	keep = old + len < e->stream_window ? old + len : e->stream_window;
-	if (len >= keep) {
-		memcpy(w->buf, data + len - keep, keep);
-	} else { /* the window's last keep - len bytes, then the chunk */
-		memmove(w->buf, w->buf + old - (keep - len), keep - len);
-		memcpy(w->buf + keep - len, data, len);
-	}
-	w->len = (uint32_t)keep;
+	total = w->len + len;
+	w->flush = false;
+	stream_inspect(t, f, dir, all, total, w->tail, offset - w->len, ts, app_proto);
+	keep = total < e->stream_window ? total : e->stream_window;
+	memcpy(w->buf, all + total - keep, keep);
+	w->len = w->tail = (uint32_t)keep;
 	w->end = offset + len;
-	from = w->end - keep;
-	w->npending = 0;
-	w->overflow = false;
-	for (uint32_t i = 0; i < t->ncand; i++) {
-		uint32_t r = t->cand[i];
+}
 
-		if (t->cand_end[r] <= from || t->stamp[r] != t->gen)
-			continue;
-		if (w->npending == DET_PENDING_MAX) {
-			w->overflow = true;
-			break;
-		}
-		w->pending[w->npending].rule = r;
-		w->pending[w->npending++].end = t->cand_end[r];
-	}
+void
+detect_stream_begin(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir)
+{
+	t->deliver_f = f;
+	t->deliver_dir = dir;
+}
+
+void
+detect_stream_flush(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, sw_time_t ts,
+                    const char *app_proto)
+{
+	struct det_flow *df = f->detect;
+
+	if (df == NULL || df->generation != t->e->generation || flow_passed(t, f))
+		return;
+	win_inspect(t, f, dir, &df->win[dir], ts, app_proto);
 }
 
 void
@@ -1292,8 +1385,22 @@ detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg 
 	struct detect_engine *e = t->e;
 	struct insp in;
 
-	if (!e->has_app || msg->kind < 0 || msg->kind >= DET_MSG_KINDS || flow_passed(t, f))
+	if (flow_passed(t, f))
 		return;
+	if (f->detect != NULL && ((struct det_flow *)f->detect)->generation == e->generation) {
+		/* as Suricata's parsers: a complete message has the raw stream inspected, with the
+		 * chunk being delivered when the message came from it */
+		struct det_flow *df = f->detect;
+
+		for (int d = 0; d < 2; d++) {
+			if (t->deliver_f == f && (int)t->deliver_dir == d)
+				df->win[d].flush = true;
+			else
+				win_inspect(t, f, (enum flow_dir)d, &df->win[d], msg->ts, app_proto);
+		}
+	}
+	if (!e->has_app || msg->kind < 0 || msg->kind >= DET_MSG_KINDS || flow_passed(t, f))
+		return; /* (a pass rule may just have matched the stream) */
 	sw_counter_add(&t->st->app_msgs, 1);
 	memset(&in, 0, sizeof(in));
 	in.f = f;

@@ -176,6 +176,7 @@ det_rule_free(struct det_rule *r)
 		free(r->lists[i].items);
 	}
 	free(r->lists);
+	det_kw_free(r);
 	free(r);
 }
 
@@ -1454,9 +1455,12 @@ kw_flow(struct rp *p, const char *kw, char *v)
 	for (i = 0; i < n; i++) {
 		if (strcmp(a[i], "no_frag") == 0 || strcmp(a[i], "only_frag") == 0) {
 			char name[48];
+			int rc;
 
 			snprintf(name, sizeof(name), "flow:%s", a[i]);
-			return rp_unsupp(p, name, "flow: no_frag and only_frag are not supported");
+			if ((rc = det_kw_parse(p->r, name, NULL, p->err)) != 0)
+				return rc;
+			continue;
 		}
 		for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
 			if (strcmp(a[i], opts[k].name) == 0)
@@ -1681,9 +1685,7 @@ rp_threshold(struct rp *p, const char *kw, char *v, struct det_threshold *th, bo
 			else if (strcmp(val, "by_rule") == 0)
 				th->track = DET_TRACK_RULE;
 			else if (strcmp(val, "by_flow") == 0)
-				return rp_unsupp(
-				    p, is_df ? "detection_filter:by_flow" : "threshold:by_flow",
-				    "track by_flow is not supported");
+				th->track = DET_TRACK_FLOW;
 			else
 				return rp_fail(p, SW_E_INVAL, "%s: unknown track '%s'", kw, val);
 		} else if (strcmp(key, "count") == 0 && !has_count) {
@@ -1834,6 +1836,13 @@ kw_event(struct rp *p, const char *kw, char *v)
 	return 0;
 }
 
+/* The keywords of detect_kw.c. */
+static int
+kw_other(struct rp *p, const char *kw, char *v)
+{
+	return det_kw_parse(p->r, kw, v, p->err);
+}
+
 /* ---- the keyword table --------------------------------------------------------------------- */
 
 enum rp_value_rule {
@@ -1886,6 +1895,25 @@ static const struct rp_keyword rp_keywords[] = {
     {"app-layer-protocol", kw_app_layer_protocol, RP_V_NEED},
     {"decode-event", kw_event, RP_V_NEED},
     {"stream-event", kw_event, RP_V_NEED},
+    {"itype", kw_other, RP_V_NEED},
+    {"icode", kw_other, RP_V_NEED},
+    {"ip_proto", kw_other, RP_V_NEED},
+    {"stream_size", kw_other, RP_V_NEED},
+    {"tls.version", kw_other, RP_V_NEED},
+    {"dns.opcode", kw_other, RP_V_NEED},
+    {"dns.rrtype", kw_other, RP_V_NEED},
+    {"ftpbounce", kw_other, RP_V_NONE},
+    {"asn1", kw_other, RP_V_NEED},
+    {"xbits", kw_other, RP_V_NEED},
+    {"flowint", kw_other, RP_V_NEED},
+    {"tag", kw_other, RP_V_NEED},
+    {"tls.subject", kw_other, RP_V_NEED},
+    {"tls.issuerdn", kw_other, RP_V_NEED},
+    {"tls.fingerprint", kw_other, RP_V_NEED},
+    {"tls_cert_notbefore", kw_other, RP_V_NEED},
+    {"tls_cert_notafter", kw_other, RP_V_NEED},
+    {"tls_cert_expired", kw_other, RP_V_NONE},
+    {"tls_cert_valid", kw_other, RP_V_NONE},
     {NULL, NULL, 0},
 };
 
@@ -1893,8 +1921,6 @@ static const struct rp_keyword rp_keywords[] = {
  * are not in rp_keywords or the buffer tables: a rule using one is skipped as "not supported" and
  * counted; a keyword in no table is a typo or another engine's, and an error. */
 static const char *const rp_known_unsupported[] = {
-    "itype",
-    "icode",
     "icmp_id",
     "icmp_seq",
     "ttl",
@@ -1903,7 +1929,6 @@ static const char *const rp_known_unsupported[] = {
     "ipopts",
     "fragbits",
     "fragoffset",
-    "ip_proto",
     "ack",
     "seq",
     "window",
@@ -1922,9 +1947,7 @@ static const char *const rp_known_unsupported[] = {
     "luajit",
     "dataset",
     "datarep",
-    "xbits",
     "hostbits",
-    "tag",
     "base64_decode",
     "base64_data",
     "byte_math",
@@ -1941,15 +1964,7 @@ static const char *const rp_known_unsupported[] = {
     "http.location",
     "http.server",
     "http.content_len",
-    "tls.version",
-    "tls.subject",
-    "tls.issuerdn",
-    "tls.fingerprint",
     "tls.store",
-    "tls_cert_notbefore",
-    "tls_cert_notafter",
-    "tls_cert_expired",
-    "tls_cert_valid",
     "ssh.proto",
     "ssh.software",
     "ssh_proto",
@@ -1957,7 +1972,6 @@ static const char *const rp_known_unsupported[] = {
     "ssh.softwareversion",
     "ssl_version",
     "ssl_state",
-    "dns.opcode",
     "dns.answer.name",
     "dns.queries.rrname",
     "smb.named_pipe",
@@ -1977,10 +1991,8 @@ static const char *const rp_known_unsupported[] = {
     "xor",
     "entropy",
     "iprep",
-    "stream_size",
     "sameip",
     "geoip",
-    "asn1",
     "rpc",
     "prefilter",
     "ja4.hash",
@@ -2012,7 +2024,6 @@ static const char *const rp_known_unsupported[] = {
     "header_lowercase",
     "strip_pseudo_headers",
     "from_base64",
-    "flowint",
     "flow.age",
     "bypass",
     "http.accept_enc",
@@ -2059,7 +2070,6 @@ static const char *const rp_known_unsupported[] = {
     "http_response_line",
     "dns.query",
     "dns_query",
-    "dns.rrtype",
     "dns.rcode",
     "tls.sni",
     "tls_sni",
@@ -2111,7 +2121,6 @@ static const char *const rp_known_unsupported[] = {
     "cip_service",
     "enip_command",
     "ftpdata_command",
-    "ftpbounce",
     "krb5_cname",
     "krb5_sname",
     "krb5_err_code",

@@ -132,4 +132,13 @@ bool stream_flow_end(struct stream_worker *w, struct sw_flow *f, struct stream_d
 
 struct stream_stats *stream_worker_stats(struct stream_worker *w);
 
+/* Whether the data of the last packet of f in direction dir went into the stream (Suricata's
+ * PKT_STREAM_ADD): false for a retransmission of data already there, after the depth, a reset
+ * or a bypass. true for a flow without stream state. */
+bool stream_packet_added(const struct sw_flow *f, enum flow_dir dir);
+
+/* The size of a direction of f as Suricata's stream_size counts it: the next sequence number
+ * to deliver minus the initial one (the SYN counts 1). false when f has no stream state. */
+bool stream_flow_size(const struct sw_flow *f, enum flow_dir dir, uint64_t *out);
+
 #endif

@@ -52,6 +52,7 @@ struct sdir {
 	uint8_t wscale;    /* the receiver's window scale, 0xff unknown */
 	uint8_t flags;
 	uint16_t gap_wait; /* packets since the receiver acknowledged data we miss */
+	bool last_added;   /* the last packet's data went into the stream (new, in window) */
 	uint32_t nheld;
 	uint64_t held_bytes;
 	uint64_t offset; /* stream offset of next_seq */
@@ -505,6 +506,7 @@ stream_packet(struct stream_worker *w, struct sw_flow *f, enum flow_dir dir,
 		return;
 	sd = &st->d[dir];
 	od = &st->d[!dir];
+	sd->last_added = false;
 	sw_counter_add(&w->st.segments, 1);
 
 	if (fl & SW_TH_RST) {
@@ -583,6 +585,7 @@ stream_packet(struct stream_worker *w, struct sw_flow *f, enum flow_dir dir,
 		if (SEQ_LEQ(end, sd->next_seq)) {
 			sw_counter_add(&w->st.retransmissions, 1);
 		} else {
+			sd->last_added = true;
 			if (SEQ_LT(seq, sd->next_seq)) { /* partly seen: keep the new part */
 				uint32_t skip = sd->next_seq - seq;
 
@@ -629,5 +632,24 @@ stream_flow_end(struct stream_worker *w, struct sw_flow *f, struct stream_dir_in
 	free(st);
 	sw_memcap_give(&w->st.mem, sizeof(*st));
 	f->stream = NULL;
+	return true;
+}
+
+bool
+stream_packet_added(const struct sw_flow *f, enum flow_dir dir)
+{
+	const struct stream_state *st = f->stream;
+
+	return st == NULL || st->d[dir].last_added;
+}
+
+bool
+stream_flow_size(const struct sw_flow *f, enum flow_dir dir, uint64_t *out)
+{
+	const struct stream_state *st = f->stream;
+
+	if (st == NULL || !(st->d[dir].flags & SD_STARTED))
+		return false;
+	*out = (uint32_t)(st->d[dir].next_seq - st->d[dir].isn);
 	return true;
 }

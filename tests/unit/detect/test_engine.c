@@ -53,6 +53,7 @@ struct eng {
 
 static struct detect_conf conf;
 static struct sw_memcap mem;
+static uint32_t chunk_size; /* detect.stream-chunk-size of the next load() */
 static char *files[1];
 
 /* Loads rules (text) into an engine and a thread; cache: use the cache directory. */
@@ -74,6 +75,7 @@ load(struct eng *g, const char *rules, bool cache)
 	conf.cli_only.n = 1;
 	conf.cache_dir = cache ? tmpdir : NULL;
 	conf.stream_window = 2048;
+	conf.stream_chunk = chunk_size;
 	conf.backtrack_limit = 3000;
 	memset(g, 0, sizeof(*g));
 	if (detect_engine_new(&conf, 1, &g->e) != 0)
@@ -601,6 +603,74 @@ test_cache_and_events(void)
 	unload(&g);
 }
 
+/* A reload (detect_engine_carry): thresholds of the rules both sets have go on, a changed
+ * threshold starts over, xbits stay set. */
+static void
+test_reload_carry(void)
+{
+	static const char *const rules =
+	    "alert tcp any any -> any any (msg:\"limit\"; content:\"X\"; "
+	    "threshold:type limit, track by_src, count 1, seconds 60; sid:93;)\n"
+	    "alert tcp any any -> any any (msg:\"changed\"; content:\"X\"; "
+	    "threshold:type limit, track by_src, count %d, seconds 60; sid:94;)\n"
+	    "alert tcp any any -> any any (msg:\"set\"; content:\"S\"; "
+	    "xbits:set,kw.r,track ip_src,expire 60; noalert; sid:95;)\n"
+	    "alert tcp any any -> any any (msg:\"isset\"; content:\"C\"; "
+	    "xbits:isset,kw.r,track ip_src; sid:96;)\n";
+	struct eng a, b;
+	struct sw_flow f;
+	char text[1024];
+
+	snprintf(text, sizeof(text), rules, 1);
+	UNIT_CHECK(load(&a, text, false) == 0, "first set loads");
+	flow_init(&f, 6);
+	detect_stream(a.t, &f, FLOW_TO_SERVER, (const uint8_t *)"XS", 2, 0, 10, NULL);
+	UNIT_CHECK(count(93) == 1 && count(94) == 1, "first set: one alert each");
+	detect_flow_free(a.t, &f);
+	snprintf(text, sizeof(text), rules, 2); /* sid 94 now allows 2 */
+	UNIT_CHECK(load(&b, text, false) == 0, "second set loads");
+	UNIT_CHECK(detect_engine_carry(b.e, a.e) == 0, "carry");
+	unload(&a); /* the old set goes: what was carried stays with the new one */
+	flow_init(&f, 6);
+	detect_stream(b.t, &f, FLOW_TO_SERVER, (const uint8_t *)"XC", 2, 0, 11, NULL);
+	UNIT_CHECK(count(93) == 0, "limit 1 reached before the reload: no alert after it");
+	UNIT_CHECK(count(94) == 1, "a changed threshold starts over");
+	UNIT_CHECK(count(96) == 1, "an xbit set before the reload is still set");
+	detect_flow_free(b.t, &f);
+	unload(&b);
+}
+
+/* detect.stream-chunk-size: the bytes of a direction wait for an inspection; one inspection
+ * alerts once per rule; a flush inspects what waits. */
+static void
+test_stream_chunks(void)
+{
+	struct eng g;
+	struct sw_flow f;
+
+	chunk_size = 10;
+	UNIT_CHECK(load(&g, "alert tcp any any -> any any (msg:\"m\"; content:\"MARK\"; sid:81;)\n",
+	                false) == 0,
+	           "rules load with a 10-byte chunk");
+	chunk_size = 0;
+	flow_init(&f, 6);
+	nalerts = 0;
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"MARK", 4, 0, 1, NULL);
+	UNIT_CHECK(nalerts == 0, "4 new bytes: no inspection yet");
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"MARK", 4, 4, 2, NULL);
+	UNIT_CHECK(nalerts == 0, "8 new bytes: no inspection yet");
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"xxMA", 4, 8, 3, NULL);
+	UNIT_CHECK(count(81) == 1, "12 new bytes: one inspection, one alert for two MARKs");
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"RK", 2, 12, 4, NULL);
+	UNIT_CHECK(count(81) == 1, "2 new bytes wait");
+	detect_stream_flush(g.t, &f, FLOW_TO_SERVER, 5, NULL);
+	UNIT_CHECK(count(81) == 2, "the flush: the MARK split across the inspections");
+	detect_stream_flush(g.t, &f, FLOW_TO_SERVER, 6, NULL);
+	UNIT_CHECK(count(81) == 2, "nothing new: nothing again");
+	detect_flow_free(g.t, &f);
+	unload(&g);
+}
+
 int
 main(void)
 {
@@ -618,6 +688,8 @@ main(void)
 	test_flowbits_threshold();
 	test_memcap();
 	test_cache_and_events();
+	test_reload_carry();
+	test_stream_chunks();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
 		return 1;

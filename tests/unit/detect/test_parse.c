@@ -877,8 +877,6 @@ test_state(void)
 	           "flow: established, not_established and stateless exclude each other");
 	check_fail("alert tcp any any -> any any (flow:sideways; sid:1;)", SW_E_INVAL,
 	           "flow: unknown option 'sideways'");
-	check_unsupp("alert tcp any any -> any any (flow:established,only_frag; sid:1;)",
-	             "flow:only_frag");
 	check_fail("alert tcp any any -> any any (flowbits:set,a|b; sid:1;)", SW_E_INVAL,
 	           "flowbits: '|' lists are for isset and isnotset");
 	check_fail("alert tcp any any -> any any (flowbits:isset,a|b&c; sid:1;)", SW_E_INVAL,
@@ -984,30 +982,300 @@ test_state(void)
 	           "stream-event: unknown event 'ipv4.trunc_pkt'");
 }
 
+/* ---- itype, icode, ip_proto, stream_size, xbits, flowint, tag, asn1, tls.version, dns.* -------- */
+
+/* The rule's only keyword of detect_kw.c (NULL when it has not exactly one). */
+static const struct det_kw *
+one_kw(const struct det_rule *r)
+{
+	return r != NULL && r->nkws == 1 ? &r->kws[0] : NULL;
+}
+
+static void
+test_kw_other(void)
+{
+	struct det_rule *r;
+	const struct det_kw *k;
+
+	/* ICMP type and code, as ET writes them */
+	r = parse("alert icmp $EXTERNAL_NET any -> $HOME_NET any (msg:\"GPL ICMP_INFO PING\"; "
+	          "itype:8; icode:0; sid:2100384; rev:6;)");
+	UNIT_CHECK(r != NULL && r->nkws == 2 && r->kw_packet && r->kws[0].kind == DET_KW_ITYPE &&
+	               r->kws[0].num.lo == 8 && r->kws[0].num.hi == 8 &&
+	               r->kws[1].kind == DET_KW_ICODE && r->kws[1].num.lo == 0,
+	           "itype:8; icode:0");
+	det_rule_free(r);
+	r = parse("alert icmp any any -> any any (itype:>30; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->num.lo == 31 && k->num.hi == 255 && !k->num.negated,
+	           "itype:>30 is 31..255");
+	det_rule_free(r);
+	r = parse("alert icmp any any -> any any (icode:3<>8; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->num.lo == 4 && k->num.hi == 7, "icode:3<>8 is exclusive");
+	det_rule_free(r);
+	r = parse("alert icmp any any -> any any (itype:!0; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->num.negated && k->num.lo == 0, "itype:!0");
+	det_rule_free(r);
+	r = parse("alert icmp any any -> any any (itype:<=5; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->num.lo == 0 && k->num.hi == 5, "itype:<=5");
+	det_rule_free(r);
+	check_fail("alert icmp any any -> any any (itype:echo; sid:1;)", SW_E_INVAL,
+	           "itype: bad value 'echo': expected N, <N, >N, <=N, >=N, !N or A<>B");
+	check_fail("alert icmp any any -> any any (itype:256; sid:1;)", SW_E_INVAL,
+	           "itype: bad value '256': expected N, <N, >N, <=N, >=N, !N or A<>B");
+	check_fail("alert icmp any any -> any any (icode:8<>9; sid:1;)", SW_E_INVAL,
+	           "icode: bad value '8<>9': empty range: A<>B matches the values strictly "
+	           "between A and B");
+	check_fail("alert icmp any any -> any any (itype:<0; sid:1;)", SW_E_INVAL,
+	           "itype: bad value '<0': <0 matches nothing");
+	check_fail("alert icmp any any -> any any (itype; sid:1;)", SW_E_INVAL,
+	           "itype: missing value");
+
+	/* ip_proto: numbers, names, ! < > */
+	r = parse("alert ip any any -> any any (msg:\"GPL MISC IP Proto 103 PIM\"; ip_proto:103; "
+	          "sid:2102189; rev:4;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_IP_PROTO && k->num.lo == 103 && r->kw_packet,
+	           "ip_proto:103");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (ip_proto:igmp; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->num.lo == 2 && k->num.hi == 2, "ip_proto:igmp is 2");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (ip_proto:!tcp; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->num.lo == 6 && k->num.negated, "ip_proto:!tcp");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (ip_proto:<17; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->num.lo == 0 && k->num.hi == 16, "ip_proto:<17");
+	det_rule_free(r);
+	check_fail("alert ip any any -> any any (ip_proto:bogus; sid:1;)", SW_E_INVAL,
+	           "ip_proto: unknown protocol 'bogus'");
+	check_fail("alert ip any any -> any any (ip_proto:300; sid:1;)", SW_E_INVAL,
+	           "ip_proto: bad protocol '300'");
+
+	/* stream_size */
+	r = parse("alert tcp any any -> any any (msg:\"ET SCAN\"; flow:established,to_server; "
+	          "stream_size:server,<,6; content:\"x\"; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_STREAM_SIZE && k->track == 0 && k->num.lo == 0 &&
+	               k->num.hi == 5 && !r->kw_packet,
+	           "stream_size:server,<,6");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (stream_size:either,!=,100; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->track == 3 && k->num.negated && k->num.lo == 100,
+	           "stream_size:either,!=,100");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (stream_size: both, >=, 1024; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->track == 2 && k->num.lo == 1024 && k->num.hi == UINT64_MAX,
+	           "stream_size with spaces");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (stream_size:client,~,5; sid:1;)", SW_E_INVAL,
+	           "stream_size: unknown operator '~'");
+	check_fail("alert tcp any any -> any any (stream_size:middle,<,5; sid:1;)", SW_E_INVAL,
+	           "stream_size: unknown side 'middle'");
+	check_fail("alert tcp any any -> any any (stream_size:client,<; sid:1;)", SW_E_INVAL,
+	           "stream_size: expected '<server|client|both|either>,<op>,<number>'");
+	check_fail("alert tcp any any -> any any (stream_size:client,<,x; sid:1;)", SW_E_INVAL,
+	           "stream_size: bad number 'x'");
+
+	/* xbits, as ET's "crossing the streams" rules */
+	r = parse("alert http $HOME_NET any -> $EXTERNAL_NET any (msg:\"ET INFO set\"; "
+	          "flow:established,to_server; http.uri; content:\"/a\"; "
+	          "xbits:set,ET.dropsite,track ip_src,expire 3600; xbits:noalert; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_XBITS && k->op == DET_FB_SET && k->track == 0 &&
+	               k->count == 3600 && strcmp(k->name, "ET.dropsite") == 0 && r->noalert,
+	           "xbits:set,...,track ip_src,expire 3600 and xbits:noalert");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (xbits:isset,ET.dropsite,track ip_dst; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->op == DET_FB_ISSET && k->track == 1 && k->count == 30,
+	           "xbits isset ip_dst, default expiry 30 s");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (xbits:toggle,b,track ip_pair; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->op == DET_FB_TOGGLE && k->track == 2, "xbits toggle ip_pair");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (xbits:set,x,track ip_any; sid:1;)", SW_E_INVAL,
+	           "xbits: unknown track 'ip_any'");
+	check_fail("alert tcp any any -> any any (xbits:isset,x,track ip_src,expire 5; sid:1;)",
+	           SW_E_INVAL, "xbits: expire is for set, unset and toggle");
+	check_fail("alert tcp any any -> any any (xbits:set,x; sid:1;)", SW_E_INVAL,
+	           "xbits: expected '<command>,<name>,track <ip_src|ip_dst|ip_pair>"
+	           "[,expire <seconds>]'");
+	check_fail("alert tcp any any -> any any (xbits:frob,x,track ip_src; sid:1;)", SW_E_INVAL,
+	           "xbits: unknown command 'frob'");
+	check_fail("alert tcp any any -> any any (xbits:set,x,ip_src; sid:1;)", SW_E_INVAL,
+	           "xbits: expected 'track <ip_src|ip_dst|ip_pair>', not 'ip_src'");
+	check_fail("alert tcp any any -> any any (xbits:set,x,track ip_src,expire 0; sid:1;)",
+	           SW_E_INVAL, "xbits: expected 'expire <seconds>', not 'expire 0'");
+	check_unsupp("alert http any any -> any any (xbits:set,x,track tx; sid:1;)", "xbits:track tx");
+
+	/* flowint */
+	r = parse("alert tcp any any -> any any (flowint:cnt,+,1; flowint:cnt,>,5; "
+	          "flowint:other,isset; flowint:cnt,==,other; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 4 && r->kws[0].kind == DET_KW_FLOWINT &&
+	               r->kws[0].value == 1 && r->kws[1].value == 5 && r->kws[2].id2 < 0 &&
+	               r->kws[3].id2 == 0,
+	           "flowint add, compare, isset, compare with a variable");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (flowint:cnt,isset,5; sid:1;)", SW_E_INVAL,
+	           "flowint: 'isset' takes no value");
+	check_fail("alert tcp any any -> any any (flowint:cnt,+; sid:1;)", SW_E_INVAL,
+	           "flowint: '+' needs a value");
+	check_fail("alert tcp any any -> any any (flowint:cnt,*,2; sid:1;)", SW_E_INVAL,
+	           "flowint: unknown operator '*'");
+
+	/* tag */
+	r = parse("alert tcp any any -> any any (content:\"x\"; tag:session; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_TAG && k->track == 0 && k->count == 256 &&
+	               k->metric == 0,
+	           "tag:session: 256 packets");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (content:\"x\"; tag:host,60,seconds,src; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->track == 1 && k->count == 60 && k->metric == 1,
+	           "tag:host,60,seconds,src");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (content:\"x\"; tag:host; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->track == 2 && k->count == 256, "tag:host: the destination");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (tag:session,10,packets,src; sid:1;)", SW_E_INVAL,
+	           "tag: a direction is only for host tags, not 'src'");
+	check_fail("alert tcp any any -> any any (tag:session,10; sid:1;)", SW_E_INVAL,
+	           "tag: expected '<session|host>[,<count>,<metric>[,<src|dst>]]'");
+	check_fail("alert tcp any any -> any any (tag:flow,10,packets; sid:1;)", SW_E_INVAL,
+	           "tag: unknown scope 'flow'");
+	check_fail("alert tcp any any -> any any (tag:session,10,frames; sid:1;)", SW_E_INVAL,
+	           "tag: unknown metric 'frames'");
+
+	/* asn1 */
+	r = parse("alert tcp any any -> any any (content:\"|30|\"; asn1:bitstring_overflow, "
+	          "double_overflow, oversize_length 1024, relative_offset 4; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_ASN1 && k->flags == 0x17 && k->count == 1024 &&
+	               k->offset == 4,
+	           "asn1 with every check and relative_offset");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (asn1:absolute_offset 0; sid:1;)", SW_E_INVAL,
+	           "asn1: no check (bitstring_overflow, double_overflow or oversize_length)");
+	check_fail("alert tcp any any -> any any (asn1:oversize_length; sid:1;)", SW_E_INVAL,
+	           "asn1: oversize_length needs a number, not ''");
+	check_fail("alert tcp any any -> any any (asn1:bitstring_overflow,absolute_offset -1; "
+	           "sid:1;)",
+	           SW_E_INVAL, "asn1: bad offset '-1'");
+	check_fail("alert tcp any any -> any any (asn1:overflow; sid:1;)", SW_E_INVAL,
+	           "asn1: unknown option 'overflow'");
+
+	/* tls.version, dns.opcode, dns.rrtype: app keywords, on their protocol's messages */
+	r = parse("alert tls any any -> any any (msg:\"ET POLICY TLS 1.0\"; tls.version:1.0; "
+	          "sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_TLS_VERSION && k->num.lo == 0x0301 &&
+	               r->app_proto == APP_TLS,
+	           "tls.version:1.0");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (tls.version:0x0303; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->num.lo == 0x0303 && r->app_proto == APP_TLS,
+	           "tls.version:0x0303 makes a TLS rule");
+	det_rule_free(r);
+	check_fail("alert tls any any -> any any (tls.version:9; sid:1;)", SW_E_INVAL,
+	           "tls.version: unknown version '9' (1.0, 1.1, 1.2, 1.3, ssl3 or 0xNNNN)");
+	r = parse("alert dns any any -> any any (dns.opcode:!0; dns.rrtype:16; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 2 && r->kws[0].kind == DET_KW_DNS_OPCODE &&
+	               r->kws[0].num.negated && r->kws[1].kind == DET_KW_DNS_RRTYPE &&
+	               r->kws[1].num.lo == 16 && r->app_proto == APP_DNS,
+	           "dns.opcode:!0; dns.rrtype:16");
+	det_rule_free(r);
+	check_fail("alert dns any any -> any any (dns.opcode:16; sid:1;)", SW_E_INVAL,
+	           "dns.opcode: bad value '16': expected N, <N, >N, <=N, >=N, !N or A<>B");
+
+	/* ftpbounce, flow:no_frag/only_frag, threshold by_flow */
+	r = parse("alert tcp $EXTERNAL_NET any -> $HOME_NET 21 (msg:\"GPL FTP PORT bounce "
+	          "attempt\"; flow:to_server,established; content:\"PORT\"; nocase; ftpbounce; "
+	          "pcre:\"/^PORT/smi\"; classtype:attempted-recon; sid:2103441; rev:4;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_FTPBOUNCE, "ftpbounce as ET writes it");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (ftpbounce:1; sid:1;)", SW_E_INVAL,
+	           "ftpbounce: takes no value");
+	r = parse("alert tcp any any -> any any (flow:established,no_frag; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_FRAG && k->flags == 1 &&
+	               r->flow == DET_FLOW_ESTABLISHED && r->kw_packet,
+	           "flow:no_frag");
+	det_rule_free(r);
+	r = parse("alert udp any any -> any any (flow:only_frag; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->flags == 2, "flow:only_frag");
+	det_rule_free(r);
+	/* legacy TLS keywords */
+	r = parse("alert tls $EXTERNAL_NET any -> $HOME_NET any (msg:\"ET POLICY\"; "
+	          "tls.subject:\"CN=*.googleusercontent.com\"; tls.issuerdn:!\"CN=Google\"; "
+	          "tls.fingerprint:\"7D:02:3E:2B:A3:35:51:54:86:EC:90:2C:EA:FC:E4:C9:7E:00:84:BE\"; "
+	          "tls_cert_notbefore:<2015-10-22; tls_cert_notafter:2030<>2035; tls_cert_expired; "
+	          "sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 6 && r->kws[0].kind == DET_KW_TLS_SUBJECT &&
+	               strcmp(r->kws[0].name, "CN=*.googleusercontent.com") == 0 &&
+	               r->kws[1].kind == DET_KW_TLS_ISSUER && r->kws[1].negated &&
+	               strcmp(r->kws[2].name,
+	                      "7d:02:3e:2b:a3:35:51:54:86:ec:90:2c:ea:fc:e4:c9:7e:00:84:be") == 0 &&
+	               r->kws[3].kind == DET_KW_TLS_NOTBEFORE && r->kws[3].num.hi == 1445471999 &&
+	               r->kws[4].num.lo == 1893456001 && r->kws[5].kind == DET_KW_TLS_EXPIRED,
+	           "tls.subject, issuerdn, fingerprint, cert dates, expired");
+	det_rule_free(r);
+	r = parse("alert tls any any -> any any (tls_cert_notbefore:2024; tls_cert_valid; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 2 && r->kws[0].num.lo == 1704067200 &&
+	               r->kws[0].num.hi == 1735689599 && r->kws[1].kind == DET_KW_TLS_VALID,
+	           "a year is the whole year");
+	det_rule_free(r);
+	check_fail("alert tls any any -> any any (tls.fingerprint:\"7d:02\"; sid:1;)", SW_E_INVAL,
+	           "tls.fingerprint: expected a SHA-1 as 20 hex pairs 'aa:bb:...', not '7d:02'");
+	check_fail("alert tls any any -> any any (tls.subject:\"\"; sid:1;)", SW_E_INVAL,
+	           "tls.subject: empty value");
+	check_fail("alert tls any any -> any any (tls_cert_notafter:>2015-13; sid:1;)", SW_E_INVAL,
+	           "tls_cert_notafter: bad date '2015-13' (YYYY[-MM[-DD[THH:MM:SS]]])");
+	check_fail("alert tls any any -> any any (tls_cert_notafter:2016<>2015; sid:1;)", SW_E_INVAL,
+	           "tls_cert_notafter: expected DATE<>DATE with the first before the second");
+	check_fail("alert tls any any -> any any (tls_cert_valid:1; sid:1;)", SW_E_INVAL,
+	           "tls_cert_valid: takes no value");
+
+	r = parse("alert tcp any any -> any any (threshold:type limit, track by_flow, count 1, "
+	          "seconds 60; detection_filter:track by_flow, count 3, seconds 10; sid:1;)");
+	UNIT_CHECK(r != NULL && r->threshold.track == DET_TRACK_FLOW &&
+	               r->detection_filter.track == DET_TRACK_FLOW,
+	           "threshold and detection_filter by_flow");
+	det_rule_free(r);
+}
+
 /* ---- unsupported keywords -------------------------------------------------------------------- */
 
 static void
 test_unsupported(void)
 {
 	static const char *const kws[] = {
-	    "itype:8",
-	    "icode:0",
 	    "ttl:64",
 	    "id:1",
 	    "ack:0",
 	    "seq:0",
 	    "window:1024",
-	    "ip_proto:6",
 	    "urilen:>10",
 	    "filemagic:\"PE\"",
 	    "filestore",
 	    "lua:x.lua",
 	    "dataset:isset,x",
-	    "xbits:set,x,track ip_src",
-	    "tag:session,10,packets",
 	    "base64_decode",
 	    "http.request_line",
-	    "tls.version:1.2",
 	    "ssh.proto",
 	};
 	struct det_rule *r;
@@ -1037,8 +1305,8 @@ test_unsupported(void)
 	check_fail("alert tcp any any -> any any (content:\"x\", nocase; sid:1;)", SW_E_INVAL,
 	           "content: ',' after the quoted value: each option ends with ';' (Snort 3's "
 	           "'\"x\", nocase' is written '\"x\"; nocase')");
-	r = parse("alert tcp any any -> any any (itype:8; sid:1;)");
-	UNIT_CHECK_STR(perr.reason, "keyword 'itype' is not supported", "known Suricata keyword");
+	r = parse("alert tcp any any -> any any (ttl:8; sid:1;)");
+	UNIT_CHECK_STR(perr.reason, "keyword 'ttl' is not supported", "known Suricata keyword");
 }
 
 /* ---- realistic rules ------------------------------------------------------------------------- */
@@ -1184,6 +1452,7 @@ main(void)
 	test_pcre_byte();
 	test_state();
 	test_unsupported();
+	test_kw_other();
 	test_realistic();
 	test_class_files();
 
