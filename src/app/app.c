@@ -17,6 +17,13 @@ static const struct app_parser_ops *const parsers[] = {
 	&app_parser_dns,
 	&app_parser_tls,
 	&app_parser_http,
+	&app_parser_smtp,
+	&app_parser_imap,
+	&app_parser_pop3,
+	&app_parser_ftp,
+	&app_parser_xmpp,
+	&app_parser_ldap,
+	&app_parser_pgsql,
 	NULL,
 };
 
@@ -165,8 +172,15 @@ app_worker_stats(struct app_worker *w)
 static const struct app_parser_ops *
 parser_by_name(const char *name)
 {
+	/* nDPI's names (as dpi/ spells them) for protocols whose parser has another */
+	static const struct {
+		const char *ndpi, *ours;
+	} alias[] = {{"jabber", "xmpp"}, {"postgresql", "pgsql"}};
 	size_t i;
 
+	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (strcmp(alias[i].ndpi, name) == 0)
+			name = alias[i].ours;
 	for (i = 0; parsers[i] != NULL; i++)
 		if (strcmp(parsers[i]->name, name) == 0)
 			return parsers[i];
