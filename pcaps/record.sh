@@ -5,8 +5,8 @@
 #   sudo pcaps/record.sh http dns   # only some steps
 #
 # Steps: http http6 http-more dns tls tls13 sll sll2 pcapng truncated crafted
-#        loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols starttls
-#        readme
+#        loss frag crafted-stream crafted-rules crafted-tunnel crafted-tls vxlan protocols
+#        starttls readme
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
 # generated inventory at the end of README.md.)
 #
@@ -647,6 +647,14 @@ step_crafted_stream() {
     "$PY" "$HERE/craft_stream.py" "$WORK/crafted-stream" >&2
     local f
     for f in "$WORK"/crafted-stream/*.pcap; do install_pcap "$f" $((4 * 1024 * 1024)); done
+}
+
+step_crafted_tls() {
+    log "crafted TLS handshakes from tls.pcap (craft_tls.py, $PY)"
+    mkdir -p "$WORK/crafted-tls"
+    "$PY" "$HERE/craft_tls.py" "$HERE/tls.pcap" "$WORK/crafted-tls" >&2
+    local f
+    for f in "$WORK"/crafted-tls/*.pcap; do install_pcap "$f" $((512 * 1024)); done
 }
 
 step_crafted_rules() {
@@ -1435,7 +1443,7 @@ main() {
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols starttls readme)
+        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel crafted-tls vxlan protocols starttls readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -1454,12 +1462,13 @@ main() {
             frag)      step_frag ;;
             crafted-stream) step_crafted_stream ;;
             crafted-rules) step_crafted_rules ;;
+            crafted-tls) step_crafted_tls ;;
             crafted-tunnel) step_crafted_tunnel ;;
             vxlan)     step_vxlan ;;
             protocols) step_protocols ;;
             starttls)  step_starttls ;;
             readme)    step_readme ;;
-            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols starttls readme)" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel crafted-tls vxlan protocols starttls readme)" ;;
         esac
     done
     nginx_stop

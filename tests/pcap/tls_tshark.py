@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """tests/pcap/tls_tshark.py: spanwatch's tls events agree with tshark's dissection of a pcap.
 
+An SSLv2-compatible ClientHello has no JA3 in tshark: it is computed here from tshark's cipher
+specs (those that are TLS suites), as spanwatch does.
+
 usage: tls_tshark.py PCAP EVE [tshark -d option...]
 
 For every ClientHello tshark sees (in frame order), the matching tls event (same client port,
@@ -87,11 +90,16 @@ def main():
                     ["tcp.srcport", "tls.handshake.extensions_server_name", "tls.handshake.ja3",
                      "tls.handshake.ciphersuite", "tls.handshake.extension.type",
                      "tls.handshake.sig_hash_alg", "tls.handshake.extensions.supported_version",
-                     "tls.handshake.version", "tls.handshake.extensions_alpn_str"])
+                     "tls.handshake.version", "tls.handshake.extensions_alpn_str",
+                     "tls.handshake.cipherspec"])
     bad = 0
     seen = {}
-    for port, sni, ja3, ciph, ext, sig, sv, ver, alpn in hellos:
+    for port, sni, ja3, ciph, ext, sig, sv, ver, alpn, specs in hellos:
         port = int(port)
+        if specs:  # an SSLv2-compatible hello: tshark gives no JA3; its TLS suites make it
+            ciph = ",".join(str(s) for s in nums(specs) if s < 0x10000 and not grease(s))
+            ja3 = hashlib.md5(("%d,%s,,," % (int(ver.split(",")[0], 0), ciph.replace(",", "-")))
+                              .encode()).hexdigest()
         i = seen.get(port, 0)
         seen[port] = i + 1
         evs = events.get(port, [])

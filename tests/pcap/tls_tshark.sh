@@ -52,5 +52,8 @@ starttls-ldap.pcap ldap tcp.port==12389,ldap
 starttls-postgres.pcap pgsql tcp.port==15432,pgsql
 tls.pcap - tcp.port==18443,tls
 tls13.pcap - tcp.port==18443,tls
+tls-frag.pcap - tcp.port==443,tls
+tls-sslv2.pcap - tcp.port==443,tls
+tls-oddcert.pcap - tcp.port==443,tls
 LIST
 tap_done
