@@ -6,7 +6,7 @@
 #
 # Steps: http http6 http-more dns tls tls13 sll sll2 pcapng truncated crafted
 #        loss frag crafted-stream crafted-rules crafted-tunnel crafted-tls vxlan protocols
-#        starttls readme
+#        starttls openvpn readme
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
 # generated inventory at the end of README.md.)
 #
@@ -1437,13 +1437,79 @@ step_starttls() {
     st_postgres
 }
 
+# ----------------------------------------------------------------------------
+# OpenVPN: the TLS handshake of its control channel, UDP and TCP
+# ----------------------------------------------------------------------------
+# openvpn-udp.pcap: three sessions (TLS 1.3; TLS 1.2, the certificates in clear;
+# TLS 1.2 with --tls-auth, an HMAC-SHA1 of 20 bytes in every control packet);
+# openvpn-tcp.pcap: TLS 1.3 and TLS 1.2 over TCP (2-byte length framing). Both
+# ends are openvpn 2.6 in p2p TLS mode with --dev null (no tun device needed),
+# on 127.0.0.1, certificates made here (server.ovpn.demo.example).
+OVPN_PORT=11194
+
+ovpn_certs() {
+    local d="$WORK/ovpn" n ku
+    mkdir -p "$d"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" \
+        -subj "/CN=ovpn demo CA" -days 3650 2>/dev/null
+    for n in server client; do
+        ku=clientAuth
+        [ "$n" = server ] && ku=serverAuth
+        openssl req -new -newkey rsa:2048 -nodes -keyout "$d/$n.key" -out "$d/$n.csr" \
+            -subj "/CN=$n.ovpn.demo.example" 2>/dev/null
+        printf 'subjectAltName=DNS:%s.ovpn.demo.example\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=%s\n' \
+            "$n" "$ku" >"$d/$n.ext"
+        openssl x509 -req -in "$d/$n.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -set_serial "0x7$((${#n}))" \
+            -days 3650 -extfile "$d/$n.ext" -out "$d/$n.pem" 2>/dev/null
+    done
+    openvpn --genkey secret "$d/ta.key" >/dev/null
+}
+
+# ovpn_session udp|tcp auth|noauth [openvpn options for both ends...]
+ovpn_session() {
+    local proto=$1 d="$WORK/ovpn" sp cp sauth=() cauth=()
+    [ "$2" = auth ] && sauth=(--tls-auth "$d/ta.key" 0) cauth=(--tls-auth "$d/ta.key" 1)
+    shift 2
+    sp=udp4 cp=udp4
+    [ "$proto" = tcp ] && sp=tcp4-server cp=tcp4-client
+    bg 30 "$d/server.log" openvpn --tls-server --dev null --proto "$sp" --local 127.0.0.1 \
+        --port "$OVPN_PORT" --ca "$d/ca.pem" --cert "$d/server.pem" --key "$d/server.key" \
+        --dh none --verb 3 "${sauth[@]+"${sauth[@]}"}" "$@"
+    local srv=$BG_PID
+    wait_listen "$proto" "$OVPN_PORT"
+    log "  \$ openvpn --tls-client --proto $cp ${cauth[*]} $*"
+    timeout 6 openvpn --tls-client --dev null --proto "$cp" --remote 127.0.0.1 "$OVPN_PORT" \
+        --ca "$d/ca.pem" --cert "$d/client.pem" --key "$d/client.key" --remote-cert-tls server \
+        --verb 3 "${cauth[@]+"${cauth[@]}"}" "$@" >"$d/client.log" 2>&1 || true
+    grep -q "Peer Connection Initiated" "$d/client.log" ||
+        { cat "$d/client.log" >&2; die "openvpn: no connection ($proto $*)"; }
+    stop "$srv"
+}
+
+step_openvpn() {
+    proto_need openvpn:openvpn
+    log "openvpn-udp.pcap, openvpn-tcp.pcap: openvpn p2p TLS on 127.0.0.1:$OVPN_PORT"
+    port_free udp "$OVPN_PORT"
+    port_free tcp "$OVPN_PORT"
+    ovpn_certs
+    capture_start openvpn-udp.pcap lo "udp port $OVPN_PORT"
+    ovpn_session udp noauth
+    ovpn_session udp noauth --tls-version-max 1.2
+    ovpn_session udp auth --tls-version-max 1.2
+    capture_stop
+    capture_start openvpn-tcp.pcap lo "tcp port $OVPN_PORT"
+    ovpn_session tcp noauth
+    ovpn_session tcp noauth --tls-version-max 1.2
+    capture_stop
+}
+
 main() {
     check_tools
     WORK=$(mktemp -d /tmp/spanwatch-record.XXXXXX)
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel crafted-tls vxlan protocols starttls readme)
+        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel crafted-tls vxlan protocols starttls openvpn readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -1467,8 +1533,9 @@ main() {
             vxlan)     step_vxlan ;;
             protocols) step_protocols ;;
             starttls)  step_starttls ;;
+            openvpn)   step_openvpn ;;
             readme)    step_readme ;;
-            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel crafted-tls vxlan protocols starttls readme)" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel crafted-tls vxlan protocols starttls openvpn readme)" ;;
         esac
     done
     nginx_stop

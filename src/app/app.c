@@ -18,6 +18,7 @@ static const struct app_parser_ops *const parsers[] = {
 	&app_parser_dns,
 	&app_parser_tls,
 	&app_parser_http,
+	&app_parser_openvpn,
 	&app_parser_smtp,
 	&app_parser_imap,
 	&app_parser_pop3,

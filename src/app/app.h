@@ -23,6 +23,7 @@ enum app_proto_id {
 	APP_XMPP = 8,
 	APP_LDAP = 9,
 	APP_PGSQL = 10,
+	APP_OPENVPN = 11, /* the control channel's TLS (app_openvpn.c) */
 	APP_PROTO_MAX
 };
 
@@ -299,7 +300,7 @@ extern const struct app_parser_ops app_parser_dns;
 extern const struct app_parser_ops app_parser_tls;
 extern const struct app_parser_ops app_parser_http;
 extern const struct app_parser_ops app_parser_smtp, app_parser_imap, app_parser_pop3,
-    app_parser_ftp, app_parser_xmpp, app_parser_ldap, app_parser_pgsql;
+    app_parser_ftp, app_parser_xmpp, app_parser_ldap, app_parser_pgsql, app_parser_openvpn;
 
 struct app_stats {
 	sw_counter_t flows[APP_PROTO_MAX];

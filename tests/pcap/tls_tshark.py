@@ -87,15 +87,16 @@ def main():
         if e.get("event_type") == "tls":
             events.setdefault(e["src_port"], []).append(e["tls"])
     hellos = tshark(pcap, decode, "tls.handshake.type == 1",
-                    ["tcp.srcport", "tls.handshake.extensions_server_name", "tls.handshake.ja3",
+                    ["tcp.srcport", "udp.srcport", "tls.handshake.extensions_server_name",
+                     "tls.handshake.ja3",
                      "tls.handshake.ciphersuite", "tls.handshake.extension.type",
                      "tls.handshake.sig_hash_alg", "tls.handshake.extensions.supported_version",
                      "tls.handshake.version", "tls.handshake.extensions_alpn_str",
                      "tls.handshake.cipherspec"])
     bad = 0
     seen = {}
-    for port, sni, ja3, ciph, ext, sig, sv, ver, alpn, specs in hellos:
-        port = int(port)
+    for tport, uport, sni, ja3, ciph, ext, sig, sv, ver, alpn, specs in hellos:
+        port = int(tport or uport)
         if specs:  # an SSLv2-compatible hello: tshark gives no JA3; its TLS suites make it
             ciph = ",".join(str(s) for s in nums(specs) if s < 0x10000 and not grease(s))
             ja3 = hashlib.md5(("%d,%s,,," % (int(ver.split(",")[0], 0), ciph.replace(",", "-")))
@@ -117,9 +118,9 @@ def main():
             bad += 1
     ncert = 0
     certs = tshark(pcap, decode, "tls.handshake.type == 11",
-                   ["tcp.dstport", "tls.handshake.certificate", "x509ce.dNSName"])
-    for port, ders, dns in certs:
-        port = int(port)
+                   ["tcp.dstport", "udp.dstport", "tls.handshake.certificate", "x509ce.dNSName"])
+    for tport, uport, ders, dns in certs:
+        port = int(tport or uport)
         if not ders:  # a client's empty Certificate (the server asked for one)
             continue
         evs = [t for t in events.get(port, []) if "chain" in t or "subject" in t]

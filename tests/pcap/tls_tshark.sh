@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/pcap/tls_tshark.sh: TLS found wherever it runs (after STARTTLS in SMTP, IMAP, POP3, FTP,
-# XMPP, LDAP and PostgreSQL, and the crafted odd handshakes) gives SNI, JA3, JA4, certificate
+# XMPP, LDAP and PostgreSQL, in OpenVPN's control channel over UDP and TCP, and the crafted odd
+# handshakes) gives SNI, JA3, JA4, certificate
 # chain and subjectAltName that agree with tshark's dissection (JA4 computed from tshark's
 # fields by tls_tshark.py, after FoxIO's specification); the flow keeps the outer protocol and
 # the tls events say "starttls".
@@ -55,5 +56,35 @@ tls13.pcap - tcp.port==18443,tls
 tls-frag.pcap - tcp.port==443,tls
 tls-sslv2.pcap - tcp.port==443,tls
 tls-oddcert.pcap - tcp.port==443,tls
+openvpn-udp.pcap - udp.port==11194,openvpn
+openvpn-tcp.pcap - tcp.port==11194,openvpn
 LIST
+# OpenVPN: tshark 4.0 does not put together a Certificate split over control packets ("Ignored
+# Unknown Record"): the certificate the recording made is checked by name instead. UDP: three
+# sessions on the same ports (TLS 1.3, TLS 1.2, TLS 1.2 with tls-auth's 20-byte HMAC); TCP: two.
+for x in "openvpn-udp.pcap 3" "openvpn-tcp.pcap 2"; do
+	set -- $x
+	[ -f "$PCAPS/$1" ] || { skip "$1 is not recorded (pcaps/record.sh openvpn)"; continue; }
+	"$SPANWATCH" -r "$PCAPS/$1" --workers 1 >"$tmp/eve.json" 2>/dev/null
+	if "$PY" - "$tmp/eve.json" "$2" <<'PYEOF'; then
+import json, sys
+tls = []
+for l in open(sys.argv[1]):
+    if l.startswith("{"):
+        e = json.loads(l)
+        if e["event_type"] in ("tls", "flow"):
+            assert e["app_proto"] == "openvpn", e
+        if e["event_type"] == "tls":
+            tls.append(e["tls"])
+assert len(tls) == int(sys.argv[2]), tls
+for t in tls:
+    if t["version"] == "TLS 1.2":
+        assert t["subject"] == "CN=server.ovpn.demo.example", t
+        assert t["subjectaltname"] == ["server.ovpn.demo.example"], t
+PYEOF
+		ok "$1: $2 handshakes in openvpn flows, TLS 1.2 ones with the server's certificate"
+	else
+		not_ok "$1: OpenVPN handshakes or certificates missing"
+	fi
+done
 tap_done

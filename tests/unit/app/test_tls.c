@@ -994,9 +994,49 @@ test_sslv2(void)
 	}
 }
 
+/* OpenVPN over TCP: empty packets, a hard reset, then the ClientHello of tls.pcap in two
+ * P_CONTROL_V1 packets sent out of order (ids 2 then 1). */
+static void
+test_openvpn(void)
+{
+	static const uint8_t reset[] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x0e, 0x38, 1, 2, 3, 4, 5, 6, 7,
+					8, 0x00, 0x00, 0x00, 0x00, 0x00};
+	uint8_t pkt[2 + 14 + 300];
+	struct run run;
+	void *st;
+	size_t half = 300;
+
+	UNIT_CHECK(app_parser_openvpn.probe(reset + 4, sizeof(reset) - 4, FLOW_TO_SERVER),
+		   "openvpn: a TCP hard reset is recognised");
+	run_start(&run);
+	st = app_parser_openvpn.state_new(NULL);
+	app_parser_openvpn.stream(&run.ctx, st, FLOW_TO_SERVER, reset, sizeof(reset), 0);
+	for (int k = 1; k >= 0; k--) { /* id 2 (the rest) first, then id 1 */
+		const uint8_t *part = k == 0 ? tls12_client : tls12_client + half;
+		size_t n = k == 0 ? half : TLS12_CH_LEN - half, plen = 14 + n;
+
+		pkt[0] = (uint8_t)(plen >> 8);
+		pkt[1] = (uint8_t)plen;
+		pkt[2] = 0x20; /* P_CONTROL_V1, key 0 */
+		memset(pkt + 3, 1, 8);
+		pkt[11] = 0; /* no acks */
+		pkt[12] = pkt[13] = pkt[14] = 0;
+		pkt[15] = (uint8_t)(k + 1);
+		memcpy(pkt + 16, part, n);
+		app_parser_openvpn.stream(&run.ctx, st, FLOW_TO_SERVER, pkt, 2 + plen, 0);
+	}
+	app_parser_openvpn.flow_end(&run.ctx, st);
+	app_parser_openvpn.state_free(st);
+	UNIT_CHECK(run.n == 1 && run.last.ch &&
+		       strcmp(run.last.ja4, "t13d3112h2_e8f1e7e78f70_b26ce05bbdd6") == 0,
+		   "openvpn: the ClientHello put back in message-id order");
+	app_parser_tls.state_free(run.state);
+}
+
 int
 main(void)
 {
+	test_openvpn();
 	test_ja4_spec();
 	test_ja4_parsed();
 	test_sslv2();
