@@ -65,7 +65,8 @@
 #define TLS_JA3S_MAX   1024
 #define TLS_NAME_MAX   1024
 #define TLS_SERIAL_MAX 192
-#define TLS_SAN_TEXT   256 /* one subjectAltName value as text, cut there */
+#define TLS_SAN_TEXT   256  /* one subjectAltName value as text, cut there */
+#define TLS_SAN_POOL   2048 /* all of them: names past it are not kept */
 
 struct tls_dir {
 	uint8_t rec_hdr[5];
@@ -89,7 +90,7 @@ struct tls_state {
 	struct app_tls_msg msg;
 	struct app_tls_hello hello;
 	size_t chain_bytes; /* DER bytes of msg.chain, charged to mem */
-	char san_text[APP_TLS_SAN_MAX][TLS_SAN_TEXT];
+	char san_pool[TLS_SAN_POOL];
 	char sni[TLS_SNI_MAX];
 	uint8_t alpn_pool[TLS_ALPN_POOL];
 	size_t alpn_used;
@@ -799,6 +800,7 @@ static void
 parse_san(struct tls_state *s, X509 *x)
 {
 	GENERAL_NAMES *names;
+	size_t used = 0;
 	int n;
 
 	s->msg.nsan = 0;
@@ -807,25 +809,30 @@ parse_san(struct tls_state *s, X509 *x)
 	n = sk_GENERAL_NAME_num(names);
 	for (int i = 0; i < n && s->msg.nsan < APP_TLS_SAN_MAX; i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
-		char *out = s->san_text[s->msg.nsan];
-		size_t len = 0;
+		char *out = s->san_pool + used;
+		size_t room = TLS_SAN_POOL - used, len = 0;
 
+		if (room > TLS_SAN_TEXT)
+			room = TLS_SAN_TEXT;
+		if (room < 2)
+			break;
 		if (g->type == GEN_DNS) {
 			len = (size_t)ASN1_STRING_length(g->d.dNSName);
-			if (len >= TLS_SAN_TEXT)
-				len = TLS_SAN_TEXT - 1;
+			if (len >= room)
+				len = room - 1;
 			memcpy(out, ASN1_STRING_get0_data(g->d.dNSName), len);
 		} else if (g->type == GEN_IPADD) {
 			int alen = ASN1_STRING_length(g->d.iPAddress);
 			const unsigned char *a = ASN1_STRING_get0_data(g->d.iPAddress);
 
 			if ((alen == 4 || alen == 16) &&
-			    inet_ntop(alen == 4 ? AF_INET : AF_INET6, a, out, TLS_SAN_TEXT) != NULL)
+			    inet_ntop(alen == 4 ? AF_INET : AF_INET6, a, out, (socklen_t)room) != NULL)
 				len = strlen(out);
 		}
 		if (len == 0)
 			continue;
 		out[len] = '\0';
+		used += len + 1;
 		s->msg.san[s->msg.nsan].p = (const uint8_t *)out;
 		s->msg.san[s->msg.nsan].len = len;
 		s->msg.nsan++;
