@@ -11,7 +11,7 @@ import sys
 import logging
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.all import TCP, rdpcap  # noqa: E402
+from scapy.all import TCP, UDP, rdpcap  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PCAPS = os.path.join(HERE, "..", "..", "pcaps")
@@ -30,15 +30,20 @@ def chunks(direction, data):
     return out
 
 
-def flow_script(path, sport, skip_client=0, skip_server=0):
-    """The payload segments of the connection from client port sport, in capture order."""
+def flow_script(path, sport, skip_client=0, skip_server=0, udp=False):
+    """The payload segments of the connection from client port sport, in capture order (UDP:
+    each datagram one chunk with a 2-byte length)."""
     out = b""
+    L4 = UDP if udp else TCP
     for p in rdpcap(path):
-        if TCP not in p or not bytes(p[TCP].payload):
+        if L4 not in p or not bytes(p[L4].payload):
             continue
-        data = bytes(p[TCP].payload)
-        to_server = p[TCP].sport == sport
-        if not to_server and p[TCP].dport != sport:
+        data = bytes(p[L4].payload)
+        to_server = p[L4].sport == sport
+        if not to_server and p[L4].dport != sport:
+            continue
+        if udp:  # one chunk per datagram, its length in 2 bytes (fuzz_starttls.c)
+            out += bytes([0 if to_server else 1]) + len(data).to_bytes(2, "big") + data
             continue
         if to_server and skip_client:
             cut = min(skip_client, len(data))
@@ -49,6 +54,11 @@ def flow_script(path, sport, skip_client=0, skip_server=0):
         if data:
             out += chunks(0 if to_server else 1, data)
     return out
+
+
+def udp_client_port(path):
+    """The source port of the first UDP datagram."""
+    return [p[UDP].sport for p in rdpcap(path) if UDP in p][0]
 
 
 def first_port(path, n):
@@ -73,6 +83,22 @@ def main():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)
         print("  %-22s %6d bytes" % (name, len(data)))
+    # tests/fuzz/fuzz_starttls.c: a selector byte (the parser), then the whole first session
+    out = os.path.join(HERE, "corpus", "starttls")
+    os.makedirs(out, exist_ok=True)
+    for sel, name in enumerate(["smtp", "imap", "pop3", "ftp", "xmpp", "ldap", "postgres"]):
+        path = os.path.join(PCAPS, "starttls-%s.pcap" % name)
+        data = bytes([sel]) + flow_script(path, first_port(path, 0))
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
+        print("  starttls/%-13s %6d bytes" % (name, len(data)))
+    for sel, name in ((7, "tcp"), (8, "udp")):
+        path = os.path.join(PCAPS, "openvpn-%s.pcap" % name)
+        sport = first_port(path, 0) if name == "tcp" else udp_client_port(path)
+        data = bytes([sel]) + flow_script(path, sport, udp=name == "udp")
+        with open(os.path.join(out, "openvpn_" + name), "wb") as f:
+            f.write(data)
+        print("  starttls/openvpn_%-5s %6d bytes" % (name, len(data)))
     return 0
 
 
