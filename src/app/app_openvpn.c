@@ -135,7 +135,8 @@ ovpn_payload(struct app_ctx *ctx, struct ovpn_state *s, enum flow_dir dir, uint3
 			sw_memcap_give(s->mem, len);
 			return;
 		}
-		memcpy(copy, p, len);
+		if (len > 0)
+			memcpy(copy, p, len);
 		d->pend[d->npend].id = id;
 		d->pend[d->npend].p = copy;
 		d->pend[d->npend].len = len;
@@ -225,7 +226,7 @@ ovpn_packet(struct app_ctx *ctx, struct ovpn_state *s, enum flow_dir dir, const 
 	if (op == OVPN_CONTROL_V1)
 		ovpn_payload(ctx, s, dir, id, c.p, cur_left(&c));
 	else if (op != OVPN_CONTROL_WKC_V1) /* a reset takes an id too (0), carries no TLS */
-		ovpn_payload(ctx, s, dir, id, NULL, 0);
+		ovpn_payload(ctx, s, dir, id, c.p, 0);
 	return;
 bad:
 	if (ctx->st != NULL)
