@@ -56,10 +56,10 @@ struct ovpn_pending {
 };
 
 struct ovpn_dir {
-	uint32_t next_id;  /* the message id the TLS stream needs next */
+	uint32_t next_id; /* the message id the TLS stream needs next */
 	struct ovpn_pending pend[OVPN_PENDING];
 	uint8_t npend;
-	uint8_t *pkt;      /* TCP: the packet being gathered (2-byte length first) */
+	uint8_t *pkt; /* TCP: the packet being gathered (2-byte length first) */
 	size_t pkt_len;
 	bool stopped;
 };
@@ -67,11 +67,11 @@ struct ovpn_dir {
 struct ovpn_state {
 	struct sw_memcap *mem;
 	struct ovpn_dir dir[2];
-	int hmac;          /* tls-auth HMAC size; -1 until the client's hard reset was read */
-	bool failed;       /* tls-crypt or not OpenVPN: nothing more is read */
-	bool started;      /* a session is under way (key_id is its key) */
+	int hmac;     /* tls-auth HMAC size; -1 until the client's hard reset was read */
+	bool failed;  /* tls-crypt or not OpenVPN: nothing more is read */
+	bool started; /* a session is under way (key_id is its key) */
 	uint8_t key_id;
-	void *tls;         /* the TLS parser's state */
+	void *tls; /* the TLS parser's state */
 };
 
 static uint8_t
@@ -98,8 +98,7 @@ ovpn_reset_fits(const uint8_t *p, size_t len, size_t h)
 }
 
 static void
-ovpn_tls(struct app_ctx *ctx, struct ovpn_state *s, enum flow_dir dir, const uint8_t *p,
-	 size_t len)
+ovpn_tls(struct app_ctx *ctx, struct ovpn_state *s, enum flow_dir dir, const uint8_t *p, size_t len)
 {
 	if (s->tls != NULL && len > 0)
 		app_parser_tls.stream(ctx, s->tls, dir, p, len, 0);
@@ -116,7 +115,7 @@ pending_drop(struct ovpn_state *s, struct ovpn_dir *d, uint8_t i)
 /* A control payload with message id `id`: handed over in order, kept when early. */
 static void
 ovpn_payload(struct app_ctx *ctx, struct ovpn_state *s, enum flow_dir dir, uint32_t id,
-	     const uint8_t *p, size_t len)
+             const uint8_t *p, size_t len)
 {
 	struct ovpn_dir *d = &s->dir[dir];
 	bool more = true;
@@ -180,7 +179,7 @@ ovpn_new_session(struct app_ctx *ctx, struct ovpn_state *s, uint8_t key_id)
 /* One OpenVPN packet (without TCP's length). */
 static void
 ovpn_packet(struct app_ctx *ctx, struct ovpn_state *s, enum flow_dir dir, const uint8_t *p,
-	    size_t len)
+            size_t len)
 {
 	struct cursor c;
 	uint8_t b, op, nack;
@@ -245,7 +244,7 @@ ovpn_datagram(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t
 /* TCP: packets behind a 2-byte length, gathered when they straddle chunks. */
 static void
 ovpn_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *data, size_t len,
-	    unsigned flags)
+            unsigned flags)
 {
 	struct ovpn_state *s = state;
 	struct ovpn_dir *d;
@@ -361,7 +360,7 @@ ovpn_probe(const uint8_t *data, size_t len, enum flow_dir dir)
 		return false;
 	if (ovpn_hard_reset_client(ovpn_op(data[0])))
 		return ovpn_first_packet(data, len); /* UDP */
-	n = (size_t)data[0] << 8 | data[1]; /* TCP */
+	n = (size_t)data[0] << 8 | data[1];          /* TCP */
 	return n >= 14 && n <= OVPN_PKT_MAX && n <= len - 2 && ovpn_first_packet(data + 2, n);
 }
 

@@ -31,7 +31,7 @@
 #include "app/app_int.h"
 #include "stream/stream.h"
 
-#define STARTTLS_LINE      128       /* the start of a line kept to match commands */
+#define STARTTLS_LINE      128        /* the start of a line kept to match commands */
 #define STARTTLS_MAX_CLEAR (64 << 10) /* client bytes without a request before giving up */
 
 enum starttls_kind {
@@ -53,18 +53,18 @@ struct starttls_proto {
 
 struct starttls_dir {
 	char line[STARTTLS_LINE];
-	size_t len;     /* bytes of the current line kept */
-	bool overlong;  /* the current line is longer than kept */
+	size_t len;    /* bytes of the current line kept */
+	bool overlong; /* the current line is longer than kept */
 };
 
 struct starttls_state {
 	struct sw_memcap *mem;
 	const struct starttls_proto *proto;
 	struct starttls_dir dir[2];
-	bool asked;       /* the client asked for TLS; the answer is awaited */
-	bool done;        /* gave up (or handed over): nothing more to look at */
-	uint64_t clear;   /* client bytes seen */
-	char tag[32];     /* IMAP: the tag of the STARTTLS command */
+	bool asked;     /* the client asked for TLS; the answer is awaited */
+	bool done;      /* gave up (or handed over): nothing more to look at */
+	uint64_t clear; /* client bytes seen */
+	char tag[32];   /* IMAP: the tag of the STARTTLS command */
 	size_t taglen;
 };
 
@@ -82,7 +82,8 @@ line_word(const char *line, size_t len, const char *word)
 static bool
 line_code(const char *line, size_t len, const char *code)
 {
-	return len >= 3 && memcmp(line, code, 3) == 0 && (len == 3 || line[3] == ' ' || line[3] == '-');
+	return len >= 3 && memcmp(line, code, 3) == 0 &&
+	       (len == 3 || line[3] == ' ' || line[3] == '-');
 }
 
 static bool
@@ -162,13 +163,13 @@ imap_answer(const char *line, size_t len, const char *tag, size_t taglen)
 /* ---- the protocols ------------------------------------------------------------------------ */
 
 static const struct starttls_proto protos[] = {
-	{"smtp", APP_SMTP, ST_LINE, smtp_asks, smtp_answer},
-	{"imap", APP_IMAP, ST_LINE, imap_asks, imap_answer},
-	{"pop3", APP_POP3, ST_LINE, pop3_asks, pop3_answer},
-	{"ftp", APP_FTP, ST_LINE, ftp_asks, ftp_answer},
-	{"xmpp", APP_XMPP, ST_XMPP, NULL, NULL},
-	{"ldap", APP_LDAP, ST_LDAP, NULL, NULL},
-	{"pgsql", APP_PGSQL, ST_PGSQL, NULL, NULL},
+    {"smtp", APP_SMTP, ST_LINE, smtp_asks, smtp_answer},
+    {"imap", APP_IMAP, ST_LINE, imap_asks, imap_answer},
+    {"pop3", APP_POP3, ST_LINE, pop3_asks, pop3_answer},
+    {"ftp", APP_FTP, ST_LINE, ftp_asks, ftp_answer},
+    {"xmpp", APP_XMPP, ST_XMPP, NULL, NULL},
+    {"ldap", APP_LDAP, ST_LDAP, NULL, NULL},
+    {"pgsql", APP_PGSQL, ST_PGSQL, NULL, NULL},
 };
 
 static const struct starttls_proto *
@@ -223,7 +224,7 @@ line_done(struct starttls_state *s, enum flow_dir dir, const char *line, size_t 
 
 static void
 follow_lines(struct app_ctx *ctx, struct starttls_state *s, enum flow_dir dir, const uint8_t *data,
-	     size_t len)
+             size_t len)
 {
 	struct starttls_dir *d = &s->dir[dir];
 
@@ -253,7 +254,7 @@ follow_lines(struct app_ctx *ctx, struct starttls_state *s, enum flow_dir dir, c
  * hello instead). */
 static void
 follow_xmpp(struct app_ctx *ctx, struct starttls_state *s, enum flow_dir dir, const uint8_t *data,
-	    size_t len)
+            size_t len)
 {
 	const uint8_t *m, *gt;
 
@@ -302,7 +303,7 @@ ber_len(struct cursor *c, size_t *len)
  */
 static void
 follow_ldap(struct app_ctx *ctx, struct starttls_state *s, enum flow_dir dir, const uint8_t *data,
-	    size_t len)
+            size_t len)
 {
 	struct cursor c, op;
 	size_t mlen, olen, idlen;
@@ -320,8 +321,9 @@ follow_ldap(struct app_ctx *ctx, struct starttls_state *s, enum flow_dir dir, co
 	if (cur_u8(&c, &tag) != 0 || tag != 0x30 || !ber_len(&c, &mlen) || mlen > cur_left(&c))
 		return;
 	size_t msg_end = len - cur_left(&c) + mlen;
-	if (cur_u8(&c, &tag) != 0 || tag != 0x02 || !ber_len(&c, &idlen) || cur_skip(&c, idlen) != 0 ||
-	    cur_u8(&c, &tag) != 0 || tag != 0x78 || !ber_len(&c, &olen) || olen > cur_left(&c))
+	if (cur_u8(&c, &tag) != 0 || tag != 0x02 || !ber_len(&c, &idlen) ||
+	    cur_skip(&c, idlen) != 0 || cur_u8(&c, &tag) != 0 || tag != 0x78 ||
+	    !ber_len(&c, &olen) || olen > cur_left(&c))
 		return;
 	cur_init(&op, c.p, olen);
 	if (cur_u8(&op, &tag) != 0 || tag != 0x0a || cur_u8(&op, &tag) != 0 || tag != 1 ||
@@ -336,7 +338,7 @@ follow_ldap(struct app_ctx *ctx, struct starttls_state *s, enum flow_dir dir, co
 /* SSLRequest: Int32 length 8, Int32 80877103; the server answers one byte, 'S' or 'N'. */
 static void
 follow_pgsql(struct app_ctx *ctx, struct starttls_state *s, enum flow_dir dir, const uint8_t *data,
-	     size_t len)
+             size_t len)
 {
 	static const uint8_t req[8] = {0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f};
 
@@ -357,7 +359,7 @@ follow_pgsql(struct app_ctx *ctx, struct starttls_state *s, enum flow_dir dir, c
 
 static void
 starttls_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *data,
-		size_t len, unsigned flags)
+                size_t len, unsigned flags)
 {
 	struct starttls_state *s = state;
 
@@ -432,7 +434,7 @@ imap_probe(const uint8_t *d, size_t len, enum flow_dir dir)
 {
 	return dir == FLOW_TO_CLIENT && len >= 5 &&
 	       (strncasecmp((const char *)d, "* OK ", 5) == 0 ||
-		strncasecmp((const char *)d, "* PREAUTH ", len < 10 ? len : 10) == 0);
+	        strncasecmp((const char *)d, "* PREAUTH ", len < 10 ? len : 10) == 0);
 }
 
 static bool
@@ -489,22 +491,22 @@ starttls_state_free(void *state)
 	free(s);
 }
 
-#define STARTTLS_OPS(var, nm, ID, probefn)                                                      \
-	static void *var##_state_new(struct sw_memcap *mem)                                    \
-	{                                                                                      \
-		return starttls_state_new_id(mem, ID);                                         \
-	}                                                                                      \
-	const struct app_parser_ops var = {                                                    \
-	    .name = nm,                                                                        \
-	    .id = ID,                                                                          \
-	    .starttls = true,                                                                  \
-	    .rule_names = NULL,                                                                \
-	    .probe = probefn,                                                                  \
-	    .state_new = var##_state_new,                                                      \
-	    .state_free = starttls_state_free,                                                 \
-	    .stream = starttls_stream,                                                         \
-	    .datagram = NULL,                                                                  \
-	    .flow_end = NULL,                                                                  \
+#define STARTTLS_OPS(var, nm, ID, probefn)                                                         \
+	static void *var##_state_new(struct sw_memcap *mem)                                        \
+	{                                                                                          \
+		return starttls_state_new_id(mem, ID);                                             \
+	}                                                                                          \
+	const struct app_parser_ops var = {                                                        \
+	    .name = nm,                                                                            \
+	    .id = ID,                                                                              \
+	    .starttls = true,                                                                      \
+	    .rule_names = NULL,                                                                    \
+	    .probe = probefn,                                                                      \
+	    .state_new = var##_state_new,                                                          \
+	    .state_free = starttls_state_free,                                                     \
+	    .stream = starttls_stream,                                                             \
+	    .datagram = NULL,                                                                      \
+	    .flow_end = NULL,                                                                      \
 	};
 
 STARTTLS_OPS(app_parser_smtp, "smtp", APP_SMTP, smtp_probe)

@@ -4,10 +4,11 @@
  * The first byte picks the parser: % 9 gives smtp, imap, pop3, ftp, xmpp, ldap, pgsql, openvpn
  * over TCP, openvpn over UDP. Then a script of chunks as in fuzz_tls.c: a control byte (bit 0
  * direction, bit 1 gap, bit 2 small: length (c >> 3) + 1, else ((c >> 3) + 1) * 64) and the
- * data; over UDP each chunk is a datagram whose length is the 2 bytes after the control byte. A follower that hands over (app_ctx.switch_proto) is
- * replaced by the TLS parser fed from switch_off, as app.c does. Invariants, checked with
- * abort(): messages are TLS messages, a follower's say starttls, the counter agrees, a switch
- * offset is inside its chunk, and a follower hands over at most once.
+ * data; over UDP each chunk is a datagram whose length is the 2 bytes after the control byte. A
+ * follower that hands over (app_ctx.switch_proto) is replaced by the TLS parser fed from
+ * switch_off, as app.c does. Invariants, checked with abort(): messages are TLS messages, a
+ * follower's say starttls, the counter agrees, a switch offset is inside its chunk, and a follower
+ * hands over at most once.
  */
 #include "config.h"
 
@@ -46,9 +47,9 @@ int
 fuzz_starttls_one(const uint8_t *data, size_t size)
 {
 	static const struct app_parser_ops *const ops[] = {
-	    &app_parser_smtp, &app_parser_imap, &app_parser_pop3,    &app_parser_ftp,
-	    &app_parser_xmpp, &app_parser_ldap, &app_parser_pgsql,   &app_parser_openvpn,
-	    &app_parser_openvpn,
+	    &app_parser_smtp,  &app_parser_imap,    &app_parser_pop3,
+	    &app_parser_ftp,   &app_parser_xmpp,    &app_parser_ldap,
+	    &app_parser_pgsql, &app_parser_openvpn, &app_parser_openvpn,
 	};
 	const struct app_parser_ops *p;
 	struct app_stats st;
@@ -107,7 +108,7 @@ fuzz_starttls_one(const uint8_t *data, size_t size)
 				return 0;
 			if (ctx.switch_off < len)
 				p->stream(&ctx, state, dir, data + off + ctx.switch_off,
-					  len - ctx.switch_off, 0);
+				          len - ctx.switch_off, 0);
 		}
 		off += len;
 	}
