@@ -1263,7 +1263,11 @@ EOF
     starttls_sessions smtp "$ST_SMTP" smtp $'QUIT\r\n'
     postfix -c "$d" stop >/dev/null 2>&1 || true
     stop "$srv"
-    postconf -e "alternate_config_directories = $alt"
+    if [ -n "$alt" ]; then
+        postconf -e "alternate_config_directories = $alt"
+    else
+        postconf -X alternate_config_directories
+    fi
 }
 
 st_dovecot() {
