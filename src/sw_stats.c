@@ -7,7 +7,7 @@
 
 #include "sw_run.h"
 
-#define MAX_COUNTERS 192
+#define MAX_COUNTERS 320
 
 struct counters {
 	struct eve_counter c[MAX_COUNTERS];

@@ -12,19 +12,34 @@
 #include "app/app_int.h"
 
 #define PROBE_CHUNKS 4 /* chunks per flow to find a parser before giving up on it */
+#define PROBE_HEAD   24u /* first bytes of a direction gathered when its segments are smaller */
 
 static const struct app_parser_ops *const parsers[] = {
 	&app_parser_dns,
 	&app_parser_tls,
 	&app_parser_http,
+	&app_parser_openvpn,
+	&app_parser_smtp,
+	&app_parser_imap,
+	&app_parser_pop3,
+	&app_parser_ftp,
+	&app_parser_xmpp,
+	&app_parser_ldap,
+	&app_parser_pgsql,
 	NULL,
 };
 
 struct app_flow {
 	const struct app_parser_ops *ops;
+	const struct app_parser_ops *outer; /* the STARTTLS follower that handed over, or NULL */
 	void *state;
 	uint8_t tries;
 	bool given_up;
+	/* the first bytes of each direction while no parser is found and they came in pieces
+	 * smaller than PROBE_HEAD (a ClientHello sent a byte at a time): probed together, and
+	 * fed to the parser found before the chunk that decided */
+	uint8_t head[2][PROBE_HEAD];
+	uint8_t head_len[2];
 };
 
 struct app_worker {
@@ -35,6 +50,7 @@ struct app_worker {
 	struct sw_memcap mem;
 	struct app_decompress_limits http_decompress;
 	size_t http_header_max;
+	bool tls_log_chain;
 	app_anomaly_fn *anomaly;
 };
 
@@ -53,6 +69,7 @@ static const struct conf_key app_keys[] = {
 	 offsetof(struct app_conf, http_decompress.max_layers), "5", 1, 16, NULL},
 	{"app.http.header-max", CONF_SIZE, offsetof(struct app_conf, http_header_max), "256kb",
 	 1024, 64 << 20, NULL},
+	{"app.tls.log-chain", CONF_BOOL, offsetof(struct app_conf, tls_log_chain), "no", 0, 0, NULL},
 	{NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -125,6 +142,12 @@ app_worker_set_http_header_max(struct app_worker *w, size_t max)
 	w->http_header_max = max;
 }
 
+void
+app_worker_set_tls_log_chain(struct app_worker *w, bool on)
+{
+	w->tls_log_chain = on;
+}
+
 
 int
 app_worker_new(app_msg_fn *emit, void *arg, struct app_worker **out)
@@ -156,8 +179,15 @@ app_worker_stats(struct app_worker *w)
 static const struct app_parser_ops *
 parser_by_name(const char *name)
 {
+	/* nDPI's names (as dpi/ spells them) for protocols whose parser has another */
+	static const struct {
+		const char *ndpi, *ours;
+	} alias[] = {{"jabber", "xmpp"}, {"postgresql", "pgsql"}};
 	size_t i;
 
+	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (strcmp(alias[i].ndpi, name) == 0)
+			name = alias[i].ours;
 	for (i = 0; parsers[i] != NULL; i++)
 		if (strcmp(parsers[i]->name, name) == 0)
 			return parsers[i];
@@ -168,7 +198,7 @@ parser_by_name(const char *name)
  * the data. NULL while undecided. */
 static struct app_flow *
 flow_parser(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, const uint8_t *data,
-	    size_t len, bool datagram)
+	    size_t len, bool datagram, bool count)
 {
 	struct app_flow *af = f->app;
 	const struct app_parser_ops *ops = NULL;
@@ -192,7 +222,7 @@ flow_parser(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, const ui
 	if (ops != NULL && (datagram ? ops->datagram == NULL : ops->stream == NULL))
 		ops = NULL;
 	if (ops == NULL) {
-		if (len > 0 && ++af->tries >= PROBE_CHUNKS)
+		if (len > 0 && count && ++af->tries >= PROBE_CHUNKS)
 			af->given_up = true;
 		return af;
 	}
@@ -206,6 +236,8 @@ flow_parser(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, const ui
 static void
 ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t ts)
 {
+	const struct app_flow *af = f->app;
+
 	c->f = f;
 	c->ts = ts;
 	c->emit = w->emit;
@@ -218,6 +250,8 @@ ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t t
 	c->anomaly = w->anomaly;
 	c->switch_proto = APP_NONE;
 	c->switch_off = 0;
+	c->tls_log_chain = w->tls_log_chain;
+	c->starttls = af != NULL && af->outer != NULL && af->outer->starttls;
 }
 
 static const struct app_parser_ops *
@@ -246,7 +280,10 @@ flow_switch(struct app_worker *w, struct app_flow *af, struct app_ctx *c, enum f
 		af->given_up = true;
 		return;
 	}
+	if (af->ops->starttls && af->outer == NULL)
+		af->outer = af->ops; /* the flow keeps its name: smtp, imap... */
 	af->ops = next;
+	c->starttls = af->outer != NULL;
 	sw_counter_add(&w->st.switched, 1);
 	sw_counter_add(&w->st.flows[next->id], 1);
 	c->switch_proto = APP_NONE;
@@ -264,7 +301,7 @@ app_datagram(struct app_worker *w, struct sw_flow *f, enum flow_dir dir,
 
 	if (p->payload_len == 0 || (p->flags & SW_PKT_L4) == 0)
 		return;
-	af = flow_parser(w, f, dir, data, p->payload_len, true);
+	af = flow_parser(w, f, dir, data, p->payload_len, true, true);
 	if (af == NULL || af->ops == NULL)
 		return;
 	ctx_init(&c, w, f, p->ts);
@@ -278,14 +315,42 @@ app_stream(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, const uin
 	struct app_flow *af;
 	struct app_ctx c;
 
+	const uint8_t *probe = data;
+	size_t plen = data != NULL ? len : 0, before = 0;
+	uint8_t view[PROBE_HEAD];
+
 	if (flags & 0x01) /* STREAM_CHUNK_GAP */
 		sw_counter_add(&w->st.gaps, 1);
-	af = flow_parser(w, f, dir, data, data != NULL ? len : 0, false);
+	af = f->app;
+	/* small first pieces of a direction are probed together */
+	if (af != NULL && af->ops == NULL && !af->given_up && data != NULL && dir <= FLOW_TO_CLIENT &&
+	    (af->head_len[dir] > 0 || len < PROBE_HEAD)) {
+		size_t take = PROBE_HEAD - af->head_len[dir] < len ? PROBE_HEAD - af->head_len[dir] : len;
+
+		before = af->head_len[dir];
+		memcpy(view, af->head[dir], before);
+		memcpy(view + before, data, take);
+		probe = view;
+		plen = before + take;
+	}
+	af = flow_parser(w, f, dir, probe, plen, false, plen >= PROBE_HEAD || probe == data);
 	if (af == NULL)
 		return true;
-	if (af->ops == NULL)
+	if (af->ops == NULL) {
+		if (!af->given_up && probe == view && plen < PROBE_HEAD) { /* keep gathering */
+			memcpy(af->head[dir], view, plen);
+			af->head_len[dir] = (uint8_t)plen;
+		} else if (data != NULL && dir <= FLOW_TO_CLIENT && af->head_len[dir] == 0 &&
+			   len < PROBE_HEAD) {
+			memcpy(af->head[dir], data, len); /* the first piece of the direction */
+			af->head_len[dir] = (uint8_t)len;
+		}
 		return !af->given_up; /* nothing will parse this flow: stop the stream */
+	}
 	ctx_init(&c, w, f, ts);
+	if (probe == view && before > 0) /* the pieces before this one */
+		af->ops->stream(&c, af->state, dir, af->head[dir], before, 0);
+	af->head_len[0] = af->head_len[1] = 0;
 	af->ops->stream(&c, af->state, dir, data, len, flags);
 	if (c.switch_proto != APP_NONE && c.switch_proto != af->ops->id)
 		flow_switch(w, af, &c, dir, data, len, flags);
@@ -346,6 +411,8 @@ app_flow_proto(const struct sw_flow *f)
 {
 	const struct app_flow *af = f->app;
 
+	if (af != NULL && af->outer != NULL)
+		return af->outer->name;
 	return af != NULL && af->ops != NULL ? af->ops->name : NULL;
 }
 
@@ -487,6 +554,57 @@ app_msg_buffer_id(const struct app_msg *msg, int id, struct app_buf *out, char *
 		return SW_E_NOTFOUND;
 	*out = v;
 	return 0;
+}
+
+/* The buffer id's index in its kind's buffers[], and its descriptor's kind. */
+static const struct app_msg_desc *
+buffer_kind(int id, size_t *index)
+{
+	if (id < 0)
+		return NULL;
+	for (int k = 0; k < APP_MSG_KIND_MAX; k++) {
+		if ((size_t)id < descs[k]->nbuffers) {
+			*index = (size_t)id;
+			return descs[k];
+		}
+		id -= (int)descs[k]->nbuffers;
+	}
+	return NULL;
+}
+
+int
+app_msg_buffer_id_i(const struct app_msg *msg, int id, size_t idx, struct app_buf *out,
+		    char *scratch, size_t scratch_size)
+{
+	const struct app_msg_desc *d;
+	struct app_buf v = {NULL, 0};
+	size_t bi;
+	int r;
+
+	if ((d = buffer_kind(id, &bi)) == NULL)
+		return SW_E_INVAL;
+	if (!app_buffer_multi(id))
+		return idx == 0 ? app_msg_buffer_id(msg, id, out, scratch, scratch_size)
+				: SW_E_NOTFOUND;
+	if (msg->kind != d->kind)
+		return SW_E_NOTFOUND;
+	if ((r = d->buffer_i(msg, bi, idx, &v)) != 0)
+		return r;
+	*out = v;
+	return 0;
+}
+
+bool
+app_buffer_multi(int id)
+{
+	static const struct app_msg probe; /* kind 0; buffer_i answers SW_E_INVAL by buffer only */
+	const struct app_msg_desc *d;
+	struct app_buf v;
+	size_t bi;
+
+	if ((d = buffer_kind(id, &bi)) == NULL || d->buffer_i == NULL)
+		return false;
+	return d->buffer_i(&probe, bi, SIZE_MAX, &v) != SW_E_INVAL;
 }
 
 int

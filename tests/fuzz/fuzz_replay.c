@@ -48,6 +48,7 @@ static const struct replay_target replay_targets[] = {
     {"cti_stix", fuzz_cti_stix_one},
     {"rule", fuzz_rule_one},
     {"detect", fuzz_detect_one},
+    {"starttls", fuzz_starttls_one},
     {NULL, NULL},
 };
 
