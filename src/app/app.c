@@ -17,6 +17,7 @@ static const struct app_parser_ops *const parsers[] = {
 	&app_parser_dns,
 	&app_parser_tls,
 	&app_parser_http,
+	&app_parser_quic,
 	NULL,
 };
 
@@ -393,6 +394,7 @@ static const struct app_msg_desc *const descs[APP_MSG_KIND_MAX] = {
 	[APP_MSG_TLS] = &app_desc_tls,
 	[APP_MSG_HTTP] = &app_desc_http,
 	[APP_MSG_FILE] = &app_desc_file,
+	[APP_MSG_QUIC] = &app_desc_quic,
 };
 
 const struct app_msg_desc *

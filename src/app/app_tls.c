@@ -972,3 +972,52 @@ const struct app_msg_desc app_desc_tls = {
     .eve = tls_eve,
     .observables = tls_observables,
 };
+
+/* ---- the handshake parser for QUIC's CRYPTO stream ---------------------------------------- */
+/*
+ * QUIC (RFC 9001 4) carries TLS handshake messages in CRYPTO frames, without the record layer.
+ * app_quic.c reassembles each direction's CRYPTO stream and feeds the bytes here, in order;
+ * the same message parsers fill the same struct app_tls_msg (SNI, ALPN, JA3/JA3S, versions).
+ * Nothing is emitted from here: the QUIC parser emits its own message that points at the
+ * hello fields.
+ */
+
+struct tls_state *
+app_tls_quic_new(struct sw_memcap *mem)
+{
+	return tls_state_new(mem);
+}
+
+void
+app_tls_quic_free(struct tls_state *s)
+{
+	tls_state_free(s);
+}
+
+int
+app_tls_quic_handshake(struct tls_state *s, enum flow_dir dir, const uint8_t *p, size_t n)
+{
+	struct app_ctx ctx;
+	struct tls_dir *d;
+	int r;
+
+	if (s == NULL || (dir != FLOW_TO_SERVER && dir != FLOW_TO_CLIENT))
+		return SW_E_INVAL;
+	d = &s->dir[dir];
+	if (s->emitted || d->stopped)
+		return 0;
+	memset(&ctx, 0, sizeof(ctx)); /* no emit, no counters: the QUIC parser reports */
+	if ((r = tls_handshake_bytes(&ctx, s, dir, p, n)) != 0 && !s->emitted)
+		tls_dir_stop(s, d);
+	return r;
+}
+
+const struct app_tls_msg *
+app_tls_quic_msg(const struct tls_state *s, bool *done)
+{
+	if (s == NULL)
+		return NULL;
+	if (done != NULL)
+		*done = s->emitted; /* a TLS 1.3 ServerHello was parsed: the clear part is over */
+	return &s->msg;
+}
