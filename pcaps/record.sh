@@ -5,7 +5,7 @@
 #   sudo pcaps/record.sh http dns   # only some steps
 #
 # Steps: http http6 http-more dns tls tls13 sll sll2 pcapng truncated crafted
-#        loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols readme
+#        loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols quic readme
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
 # generated inventory at the end of README.md.)
 #
@@ -1108,6 +1108,71 @@ step_http_more() {
 # ----------------------------------------------------------------------------
 # README inventory (between the markers at the end of README.md)
 # ----------------------------------------------------------------------------
+# ----------------------------------------------------------------------------
+# quic: real QUIC handshakes for the QUIC parser (quic-handshakes.pcap)
+# ----------------------------------------------------------------------------
+# ngtcp2's gtlsserver/gtlsclient (Debian 12: ngtcp2 0.12, GnuTLS 3.7) on
+# 127.0.0.1, one connection each:
+#   v1 and draft-29 (0xff00001d) with the default hello;
+#   a ClientHello with an FFDHE-8192 key share (1 KB) so its CRYPTO data spans
+#   two Initial packets (v1, v1 at --max-udp-payload-size 1200, draft-29);
+#   an FFDHE-6144 key share;
+#   address validation (-V): a Retry, then the Initial with its token;
+#   a resumed session with 0-RTT data (--session-file / --tp-file).
+# gtlsclient 0.12 sends "localhost" as SNI for an address and ignores --sni,
+# so every hello names localhost (other names would need a resolver entry).
+# ngtcp2 0.12 speaks the QUIC v2 draft (0x709a50c4), not RFC 9369's v2, and
+# tshark 4.0 cannot decrypt that draft: v2 is tested against RFC 9369's
+# vectors in tests/unit/app/test_quic.c only.  The oracle of tests/pcap/quic.sh
+# is tshark, which decrypts Initials.
+QUIC_REC_PORT=18445 QUIC_RETRY_PORT=18446
+step_quic() {
+    proto_need gtlsserver:ngtcp2-server gtlsclient:ngtcp2-client
+    log "quic-handshakes.pcap: ngtcp2 gtlsserver + gtlsclient, QUIC v1 and draft-29, on 127.0.0.1"
+    port_free udp "$QUIC_REC_PORT"
+    port_free udp "$QUIC_RETRY_PORT"
+    make_cert
+    local d="$WORK/quic-hs"
+    mkdir -p "$d/www"
+    echo "Hello from the spanwatch test capture." >"$d/www/index.html"
+    bg 60 "$d/server.log" gtlsserver -q -d "$d/www" 127.0.0.1 "$QUIC_REC_PORT" \
+        "$WORK/tls/tls.key" "$WORK/tls/tls.crt"
+    local srv=$BG_PID
+    bg 60 "$d/server-retry.log" gtlsserver -q -V -d "$d/www" 127.0.0.1 "$QUIC_RETRY_PORT" \
+        "$WORK/tls/tls.key" "$WORK/tls/tls.crt"
+    local srv2=$BG_PID
+    wait_listen udp "$QUIC_REC_PORT"
+    wait_listen udp "$QUIC_RETRY_PORT"
+    capture_start quic-handshakes.pcap lo "udp port $QUIC_REC_PORT or udp port $QUIC_RETRY_PORT"
+    local ffdhe8k='-GROUP-ALL:+GROUP-X25519:+GROUP-FFDHE8192'
+    local ffdhe6k='-GROUP-ALL:+GROUP-X25519:+GROUP-FFDHE6144'
+    quic_get() {   # PORT WHAT [gtlsclient options...]
+        local port=$1 what=$2; shift 2
+        log "  $what"
+        run timeout 15 gtlsclient -q --exit-on-all-streams-close "$@" \
+            127.0.0.1 "$port" "https://localhost:$port/index.html" >"$d/client.out" 2>&1 ||
+            { cat "$d/client.out" >&2; die "gtlsclient failed ($what)"; }
+    }
+    quic_get "$QUIC_REC_PORT" v1 -v 0x1
+    quic_get "$QUIC_REC_PORT" draft-29 -v 0xff00001d
+    quic_get "$QUIC_REC_PORT" "v1, hello over two Initials" -v 0x1 --groups="$ffdhe8k"
+    quic_get "$QUIC_REC_PORT" "v1, hello over two Initials, 1200-byte datagrams" -v 0x1 \
+        --groups="$ffdhe8k" --max-udp-payload-size=1200
+    quic_get "$QUIC_REC_PORT" "draft-29, hello over two Initials" -v 0xff00001d \
+        --groups="$ffdhe8k"
+    quic_get "$QUIC_REC_PORT" "v1, FFDHE-6144 share" -v 0x1 --groups="$ffdhe6k"
+    quic_get "$QUIC_RETRY_PORT" "v1, Retry" -v 0x1
+    quic_get "$QUIC_REC_PORT" "v1, new session" -v 0x1 \
+        --session-file="$d/session" --tp-file="$d/tp"
+    quic_get "$QUIC_REC_PORT" "v1, resumed, 0-RTT" -v 0x1 \
+        --session-file="$d/session" --tp-file="$d/tp"
+    capture_stop
+    stop "$srv"
+    stop "$srv2"
+    log "  tshark: $(tshark -r "$HERE/quic-handshakes.pcap" -d udp.port==$QUIC_REC_PORT,quic \
+        -d udp.port==$QUIC_RETRY_PORT,quic -Y 'tls.handshake.type == 1' 2>/dev/null | wc -l) ClientHellos"
+}
+
 step_readme() {
     log "README.md: refreshing generated inventory"
     local out="$WORK/inventory.md" f lt n
@@ -1159,7 +1224,7 @@ main() {
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols readme)
+        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols quic readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -1181,8 +1246,9 @@ main() {
             crafted-tunnel) step_crafted_tunnel ;;
             vxlan)     step_vxlan ;;
             protocols) step_protocols ;;
+            quic)      step_quic ;;
             readme)    step_readme ;;
-            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols readme)" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols quic readme)" ;;
         esac
     done
     nginx_stop

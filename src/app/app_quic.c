@@ -324,7 +324,7 @@ app_quic_open_initial(const struct app_quic_keys *keys, uint32_t version, const 
 
 	if ((r = quic_read_lhdr(pkt, len, true, &h)) != 0)
 		return r;
-	if ((h.first & 0xc0) != 0xc0 || h.version != version ||
+	if ((h.first & 0x80) == 0 || h.version != version ||
 	    quic_ptype(version, h.first) != QUIC_PT_INITIAL)
 		return SW_E_INVAL;
 	/* the sample is taken as if the packet number were 4 bytes; a packet too short for it
@@ -753,8 +753,7 @@ quic_datagram(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t
 		uint32_t version;
 
 		if ((first & 0x80) == 0) { /* a short header runs to the end of the datagram */
-			if (first & 0x40)
-				s->msg.short_header++;
+			s->msg.short_header++;
 			break;
 		}
 		if (cur_left(&c) < 5)
@@ -766,7 +765,8 @@ quic_datagram(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t
 			quic_count(ctx, APP_QUIC_ST_VERSION_NEG);
 			break;
 		}
-		if (!quic_version_known(version) || (first & 0x40) == 0) {
+		/* the fixed bit (0x40) may be greased once the peer allowed it (RFC 9287) */
+		if (!quic_version_known(version)) {
 			quic_error(ctx);
 			break;
 		}
@@ -813,8 +813,9 @@ quic_datagram(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t
 
 /* ---- the operations ---------------------------------------------------------------------- */
 
-/* A client's Initial of a version we can decrypt: long header, fixed bit, a DCID of at least
- * 8 bytes (RFC 9000 7.2), and a Length that fits. */
+/* A client's Initial of a version we can decrypt: long header, fixed bit (the client's first
+ * Initial cannot grease it, RFC 9287 3), a DCID of at least 8 bytes (RFC 9000 7.2), and a
+ * Length that fits. */
 static bool
 quic_probe(const uint8_t *data, size_t len, enum flow_dir dir)
 {
