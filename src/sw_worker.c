@@ -225,8 +225,13 @@ worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
 
 		cti_flow_check_msg(w->cti, f, msg, worker_cti_alert, &c);
 	}
+	/* a message's rules see its own protocol: the tls message of an SMTP flow that said
+	 * STARTTLS is tls for "alert tls" rules, while the flow stays smtp */
 	if (w->det != NULL)
-		detect_app_msg(w->det, f, msg, app_flow_name(f));
+		detect_app_msg(w->det, f, msg,
+			       app_msg_desc((int)msg->kind) != NULL && app_flow_name(f) != NULL
+				   ? app_proto_name(app_msg_desc((int)msg->kind)->proto)
+				   : app_flow_name(f));
 	if (!run_wants(w->ctx, type))
 		return;
 	eve_format_app(&w->evbuf, &w->ctx->eve, f, msg);
@@ -419,6 +424,7 @@ worker_init(struct sw_ctx *ctx, struct sw_worker *w, uint32_t i)
 	app_worker_set_memcap(w->app, ctx->app.memcap / ctx->nworkers);
 	app_worker_set_http_decompress(w->app, &ctx->app.http_decompress);
 	app_worker_set_http_header_max(w->app, ctx->app.http_header_max);
+	app_worker_set_tls_log_chain(w->app, ctx->app.tls_log_chain);
 	app_worker_set_anomaly(w->app, worker_app_anomaly);
 	if (ctx->cti_h != NULL) {
 		if ((r = cti_reader_new(ctx->cti_h, &w->cti)) != 0)

@@ -23,6 +23,7 @@ static const struct app_parser_ops *const parsers[] = {
 
 struct app_flow {
 	const struct app_parser_ops *ops;
+	const struct app_parser_ops *outer; /* the STARTTLS follower that handed over, or NULL */
 	void *state;
 	uint8_t tries;
 	bool given_up;
@@ -36,6 +37,7 @@ struct app_worker {
 	struct sw_memcap mem;
 	struct app_decompress_limits http_decompress;
 	size_t http_header_max;
+	bool tls_log_chain;
 	app_anomaly_fn *anomaly;
 };
 
@@ -54,6 +56,7 @@ static const struct conf_key app_keys[] = {
 	 offsetof(struct app_conf, http_decompress.max_layers), "5", 1, 16, NULL},
 	{"app.http.header-max", CONF_SIZE, offsetof(struct app_conf, http_header_max), "256kb",
 	 1024, 64 << 20, NULL},
+	{"app.tls.log-chain", CONF_BOOL, offsetof(struct app_conf, tls_log_chain), "no", 0, 0, NULL},
 	{NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -124,6 +127,12 @@ void
 app_worker_set_http_header_max(struct app_worker *w, size_t max)
 {
 	w->http_header_max = max;
+}
+
+void
+app_worker_set_tls_log_chain(struct app_worker *w, bool on)
+{
+	w->tls_log_chain = on;
 }
 
 
@@ -207,6 +216,8 @@ flow_parser(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, const ui
 static void
 ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t ts)
 {
+	const struct app_flow *af = f->app;
+
 	c->f = f;
 	c->ts = ts;
 	c->emit = w->emit;
@@ -219,6 +230,8 @@ ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t t
 	c->anomaly = w->anomaly;
 	c->switch_proto = APP_NONE;
 	c->switch_off = 0;
+	c->tls_log_chain = w->tls_log_chain;
+	c->starttls = af != NULL && af->outer != NULL && af->outer->starttls;
 }
 
 static const struct app_parser_ops *
@@ -247,7 +260,10 @@ flow_switch(struct app_worker *w, struct app_flow *af, struct app_ctx *c, enum f
 		af->given_up = true;
 		return;
 	}
+	if (af->ops->starttls && af->outer == NULL)
+		af->outer = af->ops; /* the flow keeps its name: smtp, imap... */
 	af->ops = next;
+	c->starttls = af->outer != NULL;
 	sw_counter_add(&w->st.switched, 1);
 	sw_counter_add(&w->st.flows[next->id], 1);
 	c->switch_proto = APP_NONE;
@@ -347,6 +363,8 @@ app_flow_proto(const struct sw_flow *f)
 {
 	const struct app_flow *af = f->app;
 
+	if (af != NULL && af->outer != NULL)
+		return af->outer->name;
 	return af != NULL && af->ops != NULL ? af->ops->name : NULL;
 }
 
@@ -489,6 +507,57 @@ app_msg_buffer_id(const struct app_msg *msg, int id, struct app_buf *out, char *
 		return SW_E_NOTFOUND;
 	*out = v;
 	return 0;
+}
+
+/* The buffer id's index in its kind's buffers[], and its descriptor's kind. */
+static const struct app_msg_desc *
+buffer_kind(int id, size_t *index)
+{
+	if (id < 0)
+		return NULL;
+	for (int k = 0; k < APP_MSG_KIND_MAX; k++) {
+		if ((size_t)id < descs[k]->nbuffers) {
+			*index = (size_t)id;
+			return descs[k];
+		}
+		id -= (int)descs[k]->nbuffers;
+	}
+	return NULL;
+}
+
+int
+app_msg_buffer_id_i(const struct app_msg *msg, int id, size_t idx, struct app_buf *out,
+		    char *scratch, size_t scratch_size)
+{
+	const struct app_msg_desc *d;
+	struct app_buf v = {NULL, 0};
+	size_t bi;
+	int r;
+
+	if ((d = buffer_kind(id, &bi)) == NULL)
+		return SW_E_INVAL;
+	if (!app_buffer_multi(id))
+		return idx == 0 ? app_msg_buffer_id(msg, id, out, scratch, scratch_size)
+				: SW_E_NOTFOUND;
+	if (msg->kind != d->kind)
+		return SW_E_NOTFOUND;
+	if ((r = d->buffer_i(msg, bi, idx, &v)) != 0)
+		return r;
+	*out = v;
+	return 0;
+}
+
+bool
+app_buffer_multi(int id)
+{
+	static const struct app_msg probe; /* kind 0; buffer_i answers SW_E_INVAL by buffer only */
+	const struct app_msg_desc *d;
+	struct app_buf v;
+	size_t bi;
+
+	if ((d = buffer_kind(id, &bi)) == NULL || d->buffer_i == NULL)
+		return false;
+	return d->buffer_i(&probe, bi, SIZE_MAX, &v) != SW_E_INVAL;
 }
 
 int

@@ -63,8 +63,42 @@ const char *app_dns_rcode_name(uint8_t rcode, char *buf, size_t size); /* "NOERR
 
 /* ---- TLS (RFC 8446, 5246; JA3) ----------------------------------------------------------- */
 
+/*
+ * The fields of a ClientHello that JA4 reads (FoxIO's JA4, BSD-3-Clause), GREASE values
+ * dropped, in the order sent. Lists longer than APP_TLS_HELLO_LIST are cut and marked
+ * truncated (no JA4 is then given: its hashes need the whole lists).
+ */
+#define APP_TLS_HELLO_LIST 256
+
+struct app_tls_hello {
+	uint16_t legacy_version;      /* ClientHello.legacy_version (0x0002 for an SSLv2 hello) */
+	uint16_t supported_version;   /* highest of supported_versions, 0 when absent */
+	bool sni;                     /* a server_name extension is there */
+	bool truncated;               /* a list was cut */
+	uint16_t nciphers, nexts, nsigalgs;
+	uint16_t ciphers[APP_TLS_HELLO_LIST];
+	uint16_t exts[APP_TLS_HELLO_LIST];    /* extension types */
+	uint16_t sigalgs[APP_TLS_HELLO_LIST]; /* signature_algorithms, as sent */
+	uint8_t alpn_first[2];        /* first and last byte of the first ALPN value */
+	uint8_t alpn_len;             /* its length (cut at 255), 0: no ALPN value */
+};
+
+#define APP_TLS_JA4_LEN 36 /* "t13d1516h2_8daaf6152771_e5627efa2ab1" */
+
+/* Writes h's JA4 fingerprint into out (NUL-terminated; quic gives "q" for "t"), or "" when h
+ * is truncated or the hash fails. Pure: no state, callable from any parser (QUIC). */
+void app_tls_ja4(const struct app_tls_hello *h, bool quic, char out[APP_TLS_JA4_LEN + 1]);
+
+#define APP_TLS_SAN_MAX   32 /* subjectAltName values kept for the first certificate */
+#define APP_TLS_CHAIN_MAX 10 /* certificates kept of a chain */
+
 struct app_tls_msg {
 	bool client_hello, server_hello, certificate; /* which parts this message has */
+	bool starttls;           /* the handshake followed a clear-text STARTTLS (SMTP, IMAP...) */
+	bool hello_retry;        /* the server's hello was a HelloRetryRequest: another hello
+				    and message follow */
+	bool sslv2_hello;        /* the ClientHello was in SSLv2 form (RFC 5246 E.2) */
+	char ja4[APP_TLS_JA4_LEN + 1]; /* "" when no ClientHello */
 	uint16_t version;        /* negotiated (ServerHello, supported_versions), else ClientHello's */
 	uint16_t client_version; /* legacy_version of the ClientHello */
 	struct app_buf sni;      /* server_name, as sent */
@@ -80,6 +114,14 @@ struct app_tls_msg {
 	sw_time_t cert_not_before, cert_not_after;
 	char cert_fingerprint[60]; /* SHA-1 "aa:bb:..." */
 	uint8_t ncerts;
+	/* subjectAltName of the first certificate: DNS names, addresses as text, e-mail, URIs */
+	struct app_buf san[APP_TLS_SAN_MAX];
+	uint8_t nsan;
+	/* the certificates in DER, as sent, at most APP_TLS_CHAIN_MAX (and what app.memcap let us
+	 * keep): nchain may be below ncerts */
+	struct app_buf chain[APP_TLS_CHAIN_MAX];
+	uint8_t nchain;
+	bool log_chain; /* app.tls.log-chain: the event carries "chain" */
 };
 
 /* ---- HTTP/1.x (RFC 9112, 9110) and files carried by it ------------------------------------ */
@@ -260,12 +302,19 @@ struct app_ctx {
 	 * the protocol (enum app_proto_id), and where in the data of this call it starts. */
 	int switch_proto;
 	size_t switch_off;
+	/* The connection was handed to this parser by a STARTTLS follower (smtp, imap, ...): the
+	 * TLS event says so. */
+	bool starttls;
+	bool tls_log_chain; /* app.tls.log-chain: TLS events carry the certificates */
 };
 
 /* One parser: a protocol's table of operations. */
 struct app_parser_ops {
 	const char *name; /* "dns", "tls" */
 	int id;           /* enum app_proto_id */
+	/* a clear-text protocol that hands its connection to TLS after STARTTLS: the flow keeps
+	 * this parser's name, its TLS events say "starttls" */
+	bool starttls;
 	/* the words that name it in a rule header (Suricata's: "http", "http1"), NULL-terminated;
 	 * such a rule applies to TCP, UDP or both as the parser reads streams, datagrams or both */
 	const char *const *rule_names;
@@ -351,6 +400,7 @@ enum app_obs_type {
 	APP_OBS_SHA1 = 4,
 	APP_OBS_SHA256 = 5,
 	APP_OBS_JA3 = 6,
+	APP_OBS_JA4 = 7, /* "t13d1516h2_8daaf6152771_e5627efa2ab1" */
 	APP_OBS_MAX
 };
 
@@ -394,6 +444,12 @@ struct app_msg_desc {
 	void (*eve)(struct jw *w, const struct app_msg *m, bool in_alert);
 	/* Calls fn for every value of m indicators are checked against. */
 	void (*observables)(const struct app_msg *m, app_observable_fn *fn, void *arg);
+	/* Buffers with several values (tls.certs: each certificate): value i of buffer buf (its
+	 * index in buffers[]) of m into *out, borrowed from m; SW_E_NOTFOUND past the last value,
+	 * SW_E_INVAL when buf has one value only (then get gives it; m->u may then be NULL: asked
+	 * so, the answer is by buf only). NULL: no such buffer. Such a
+	 * buffer's get gives its first value; a rule matches when its contents match one value. */
+	int (*buffer_i)(const struct app_msg *m, size_t buf, size_t i, struct app_buf *out);
 };
 
 /* The descriptor of a kind (enum app_msg_kind); NULL for a value out of range. */
@@ -420,6 +476,12 @@ int app_msg_buffer_id(const struct app_msg *msg, int id, struct app_buf *out, ch
 /* The same by name, for tests and tools. */
 int app_msg_buffer(const struct app_msg *msg, const char *name, struct app_buf *out,
 		   char *scratch, size_t scratch_size);
+/* Value idx of buffer id of msg: a buffer with one value has it at idx 0; SW_E_NOTFOUND past
+ * the last value (or when msg has none), SW_E_INVAL for an id out of range. */
+int app_msg_buffer_id_i(const struct app_msg *msg, int id, size_t idx, struct app_buf *out,
+			char *scratch, size_t scratch_size);
+/* Whether buffer id has several values (app_buffer_desc.get_i). */
+bool app_buffer_multi(int id);
 
 /* Writes msg's event object(s) (app_msg_desc.eve). */
 void app_msg_eve(struct jw *w, const struct app_msg *msg, bool in_alert);
@@ -435,6 +497,7 @@ struct app_conf {
 	uint64_t memcap;                 /* all workers' parser memory */
 	struct app_decompress_limits http_decompress;
 	uint64_t http_header_max;
+	bool tls_log_chain; /* app.tls.log-chain */
 };
 
 struct conf_doc;
@@ -463,6 +526,8 @@ struct app_stats *app_worker_stats(struct app_worker *w);
 void app_worker_set_anomaly(struct app_worker *w, app_anomaly_fn *fn);
 /* The largest HTTP header block (app.http.header-max). */
 void app_worker_set_http_header_max(struct app_worker *w, size_t max);
+/* Whether TLS events carry the certificate chain (app.tls.log-chain). */
+void app_worker_set_tls_log_chain(struct app_worker *w, bool on);
 
 /* A UDP (or other datagram) packet of flow f. */
 void app_datagram(struct app_worker *w, struct sw_flow *f, enum flow_dir dir,

@@ -23,7 +23,9 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,6 +34,7 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "app/app_int.h"
 #include "stream/stream.h"
@@ -49,6 +52,7 @@
 #define TLS_EXT_SERVER_NAME        0
 #define TLS_EXT_SUPPORTED_GROUPS   10
 #define TLS_EXT_EC_POINT_FORMATS   11
+#define TLS_EXT_SIG_ALGS           13
 #define TLS_EXT_ALPN               16
 #define TLS_EXT_SUPPORTED_VERSIONS 43
 
@@ -61,6 +65,7 @@
 #define TLS_JA3S_MAX   1024
 #define TLS_NAME_MAX   1024
 #define TLS_SERIAL_MAX 192
+#define TLS_SAN_TEXT   256 /* one subjectAltName value as text, cut there */
 
 struct tls_dir {
 	uint8_t rec_hdr[5];
@@ -71,13 +76,20 @@ struct tls_dir {
 	uint8_t *hs; /* the handshake message being gathered: 4-byte header + body */
 	size_t hs_len, hs_cap;
 	bool stopped; /* a gap or malformed input: ignore the rest of this direction */
+	size_t v2_left; /* bytes of an SSLv2-compatible ClientHello still to come */
 };
 
 struct tls_state {
 	struct sw_memcap *mem; /* the worker's, for the handshake buffers */
 	struct tls_dir dir[2];
-	bool emitted;
+	bool emitted;     /* the last message is out: nothing more is parsed */
+	bool quic;        /* the hellos came in QUIC CRYPTO frames: JA4 starts with "q" */
+	bool v2_checked;  /* the first client bytes were checked for an SSLv2 hello */
+	bool after_hrr;   /* a HelloRetryRequest was emitted, the second hello is awaited */
 	struct app_tls_msg msg;
+	struct app_tls_hello hello;
+	size_t chain_bytes; /* DER bytes of msg.chain, charged to mem */
+	char san_text[APP_TLS_SAN_MAX][TLS_SAN_TEXT];
 	char sni[TLS_SNI_MAX];
 	uint8_t alpn_pool[TLS_ALPN_POOL];
 	size_t alpn_used;
@@ -273,6 +285,7 @@ static void
 client_reset(struct tls_state *s)
 {
 	s->msg.client_hello = false;
+	s->msg.sslv2_hello = false;
 	s->msg.client_version = 0;
 	s->msg.sni.p = NULL;
 	s->msg.sni.len = 0;
@@ -281,7 +294,94 @@ client_reset(struct tls_state *s)
 	s->msg.ja3.p = NULL;
 	s->msg.ja3.len = 0;
 	s->msg.ja3_hash[0] = '\0';
+	s->msg.ja4[0] = '\0';
 	s->ja3[0] = '\0';
+	memset(&s->hello, 0, sizeof(s->hello));
+}
+
+/* Starts a JA3 or JA3S text with "version," and its MD5. */
+static int
+ja3_start(struct tls_text *t, uint16_t version)
+{
+	if ((t->md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(t->md, EVP_md5(), NULL) != 1)
+		return SW_E_NOMEM;
+	text_u32(t, version);
+	text_add(t, ",", 1);
+	return 0;
+}
+
+static void
+hello_add(struct app_tls_hello *h, uint16_t *list, uint16_t *n, uint16_t v)
+{
+	if (*n < APP_TLS_HELLO_LIST)
+		list[(*n)++] = v;
+	else
+		h->truncated = true;
+}
+
+/* Adds the u16 list of c (GREASE dropped) to a hello list. */
+static int
+hello_u16_list(struct app_tls_hello *h, struct cursor *c, uint16_t *list, uint16_t *n)
+{
+	uint16_t v;
+
+	while (cur_left(c) > 0) {
+		if (cur_be16(c, &v) != 0)
+			return SW_E_INVAL;
+		if (!tls_is_grease(v))
+			hello_add(h, list, n, v);
+	}
+	return 0;
+}
+
+/* supported_versions in a ClientHello (RFC 8446 4.2.1): versions<2..254> */
+static int
+hello_versions(struct app_tls_hello *h, struct cursor *ext)
+{
+	struct cursor list;
+	uint16_t v;
+
+	if (cur_sub8(ext, &list) != 0 || cur_left(&list) % 2 != 0)
+		return SW_E_INVAL;
+	while (cur_be16(&list, &v) == 0)
+		if (!tls_is_grease(v) && v > h->supported_version)
+			h->supported_version = v;
+	return 0;
+}
+
+/* The first ALPN value's first and last bytes (RFC 7301 3.1). */
+static int
+hello_alpn(struct app_tls_hello *h, struct cursor ext)
+{
+	struct cursor list, name;
+
+	if (cur_sub16(&ext, &list) != 0)
+		return SW_E_INVAL;
+	if (cur_left(&list) == 0)
+		return 0;
+	if (cur_sub8(&list, &name) != 0)
+		return SW_E_INVAL;
+	if (cur_left(&name) == 0)
+		return 0;
+	h->alpn_first[0] = name.p[0];
+	h->alpn_first[1] = name.p[cur_left(&name) - 1];
+	h->alpn_len = cur_left(&name) > 255 ? 255 : (uint8_t)cur_left(&name);
+	return 0;
+}
+
+/* The end of a ClientHello: JA3 hash, JA4, and the message's client fields. */
+static void
+client_done(struct tls_state *s, struct tls_text *t, uint16_t version)
+{
+	md5_hex(t->md, s->msg.ja3_hash);
+	s->msg.ja3.p = (const uint8_t *)s->ja3;
+	s->msg.ja3.len = t->len;
+	s->hello.legacy_version = version;
+	app_tls_ja4(&s->hello, s->quic, s->msg.ja4);
+	s->msg.client_version = version;
+	s->msg.client_hello = true;
+	if (!s->msg.server_hello)
+		s->msg.version = version;
 }
 
 /*
@@ -293,6 +393,7 @@ parse_client_hello(struct tls_state *s, struct cursor *c)
 {
 	struct cursor sid, ciphers, comp, exts, ext, groups, formats;
 	struct tls_text t = {.buf = s->ja3, .size = sizeof(s->ja3)};
+	struct app_tls_hello *h = &s->hello;
 	bool first = true;
 	uint16_t version, type;
 	int r = SW_E_INVAL;
@@ -307,14 +408,16 @@ parse_client_hello(struct tls_state *s, struct cursor *c)
 	exts.p = exts.end = c->p;
 	if (cur_left(c) > 0 && (cur_sub16(c, &exts) != 0 || cur_left(c) != 0))
 		goto out;
-	if ((t.md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(t.md, EVP_md5(), NULL) != 1) {
-		r = SW_E_NOMEM;
+	if ((r = ja3_start(&t, version)) != 0)
 		goto out;
+	r = SW_E_INVAL;
+	{
+		struct cursor cc = ciphers;
+
+		if (ja3_u16_list(&t, &ciphers) != 0 ||
+		    hello_u16_list(h, &cc, h->ciphers, &h->nciphers) != 0)
+			goto out;
 	}
-	text_u32(&t, version);
-	text_add(&t, ",", 1);
-	if (ja3_u16_list(&t, &ciphers) != 0)
-		goto out;
 	text_add(&t, ",", 1);
 	while (cur_left(&exts) > 0) {
 		if (cur_be16(&exts, &type) != 0 || cur_sub16(&exts, &ext) != 0)
@@ -324,14 +427,16 @@ parse_client_hello(struct tls_state *s, struct cursor *c)
 				text_add(&t, "-", 1);
 			text_u32(&t, type);
 			first = false;
+			hello_add(h, h->exts, &h->nexts, type);
 		}
 		switch (type) {
 		case TLS_EXT_SERVER_NAME:
+			h->sni = true;
 			if (parse_sni(s, &ext) != 0)
 				goto out;
 			break;
 		case TLS_EXT_ALPN:
-			if (parse_alpn(s, &ext) != 0)
+			if (hello_alpn(h, ext) != 0 || parse_alpn(s, &ext) != 0)
 				goto out;
 			break;
 		case TLS_EXT_SUPPORTED_GROUPS:
@@ -340,6 +445,18 @@ parse_client_hello(struct tls_state *s, struct cursor *c)
 			break;
 		case TLS_EXT_EC_POINT_FORMATS:
 			if (cur_sub8(&ext, &formats) != 0)
+				goto out;
+			break;
+		case TLS_EXT_SIG_ALGS: {
+			struct cursor list;
+
+			if (cur_sub16(&ext, &list) != 0 || cur_left(&list) % 2 != 0 ||
+			    hello_u16_list(h, &list, h->sigalgs, &h->nsigalgs) != 0)
+				goto out;
+			break;
+		}
+		case TLS_EXT_SUPPORTED_VERSIONS:
+			if (hello_versions(h, &ext) != 0)
 				goto out;
 			break;
 		default:
@@ -362,19 +479,202 @@ parse_client_hello(struct tls_state *s, struct cursor *c)
 	}
 	if (t.fail)
 		goto out;
-	md5_hex(t.md, s->msg.ja3_hash);
-	s->msg.ja3.p = (const uint8_t *)s->ja3;
-	s->msg.ja3.len = t.len;
-	s->msg.client_version = version;
-	s->msg.client_hello = true;
-	if (!s->msg.server_hello)
-		s->msg.version = version;
+	client_done(s, &t, version);
 	r = 0;
 out:
 	EVP_MD_CTX_free(t.md);
 	if (r != 0)
 		client_reset(s);
 	return r;
+}
+
+/*
+ * An SSLv2-compatible ClientHello (RFC 5246 appendix E.2, RFC 6101 appendix E), after its
+ * 2-byte record header:
+ *
+ *   msg_type(1)=1 version(2) cipher_spec_length(2) session_id_length(2) challenge_length(2)
+ *   cipher_specs (3 bytes each) session_id challenge
+ *
+ * The 3-byte specs whose first byte is 0 are TLS cipher suites; the others are SSLv2-only
+ * and left out of JA3 and JA4 (which have no place for them). No extensions, so no SNI.
+ */
+static int
+parse_sslv2_hello(struct tls_state *s, struct cursor *c)
+{
+	struct tls_text t = {.buf = s->ja3, .size = sizeof(s->ja3)};
+	struct app_tls_hello *h = &s->hello;
+	uint16_t version, speclen, sidlen, chlen;
+	uint8_t type;
+	bool first = true;
+	int r = SW_E_INVAL;
+
+	client_reset(s);
+	if (cur_u8(c, &type) != 0 || type != TLS_HS_CLIENT_HELLO || cur_be16(c, &version) != 0 ||
+	    cur_be16(c, &speclen) != 0 || cur_be16(c, &sidlen) != 0 || cur_be16(c, &chlen) != 0 ||
+	    speclen % 3 != 0 || cur_left(c) != (size_t)speclen + sidlen + chlen)
+		goto out;
+	if ((r = ja3_start(&t, version)) != 0)
+		goto out;
+	r = SW_E_INVAL;
+	for (uint16_t i = 0; i < speclen / 3; i++) {
+		uint8_t k0;
+		uint16_t v;
+
+		if (cur_u8(c, &k0) != 0 || cur_be16(c, &v) != 0)
+			goto out;
+		if (k0 != 0 || tls_is_grease(v))
+			continue;
+		if (!first)
+			text_add(&t, "-", 1);
+		text_u32(&t, v);
+		first = false;
+		hello_add(h, h->ciphers, &h->nciphers, v);
+	}
+	text_add(&t, ",,,", 3);
+	if (t.fail)
+		goto out;
+	client_done(s, &t, version);
+	s->msg.sslv2_hello = true;
+	r = 0;
+out:
+	EVP_MD_CTX_free(t.md);
+	if (r != 0)
+		client_reset(s);
+	return r;
+}
+
+/* ---- JA4 (FoxIO, "JA4: TLS Client Fingerprinting", BSD-3-Clause) --------------------------- */
+
+static const char hexdig[] = "0123456789abcdef";
+
+/* JA4's two-character version: "13", "12", ..., "s3", "s2", "d1".."d3", or "00". */
+static const char *
+ja4_version(uint16_t v)
+{
+	switch (v) {
+	case 0x0304: return "13";
+	case 0x0303: return "12";
+	case 0x0302: return "11";
+	case 0x0301: return "10";
+	case 0x0300: return "s3";
+	case 0x0002: return "s2";
+	case 0xfeff: return "d1";
+	case 0xfefd: return "d2";
+	case 0xfefc: return "d3";
+	default: return "00";
+	}
+}
+
+static int
+u16_cmp(const void *a, const void *b)
+{
+	uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Feeds "xxxx,yyyy,..." (4 lower-case hex digits each) to md. */
+static bool
+ja4_hash_list(EVP_MD_CTX *md, const uint16_t *v, size_t n, bool comma_first)
+{
+	for (size_t i = 0; i < n; i++) {
+		char x[5] = {',', hexdig[v[i] >> 12], hexdig[v[i] >> 8 & 15], hexdig[v[i] >> 4 & 15],
+			     hexdig[v[i] & 15]};
+
+		if (i == 0 && !comma_first ? EVP_DigestUpdate(md, x + 1, 4) != 1
+					   : EVP_DigestUpdate(md, x, 5) != 1)
+			return false;
+	}
+	return true;
+}
+
+/* The first 12 hex digits of md's SHA-256 into out. */
+static bool
+ja4_hash_end(EVP_MD_CTX *md, char out[12])
+{
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (EVP_DigestFinal_ex(md, h, &n) != 1 || n < 6)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		out[2 * i] = hexdig[h[i] >> 4];
+		out[2 * i + 1] = hexdig[h[i] & 15];
+	}
+	return true;
+}
+
+static bool
+ja4_alnum(uint8_t b)
+{
+	return (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z');
+}
+
+void
+app_tls_ja4(const struct app_tls_hello *h, bool quic, char out[APP_TLS_JA4_LEN + 1])
+{
+	uint16_t sorted[APP_TLS_HELLO_LIST];
+	EVP_MD_CTX *md = NULL;
+	const char *ver;
+	size_t n = 0;
+	char *o = out;
+
+	out[0] = '\0';
+	if (h->truncated)
+		return;
+	/* a: transport, version, d/i, counts, ALPN */
+	ver = ja4_version(h->supported_version != 0 ? h->supported_version : h->legacy_version);
+	o[0] = quic ? 'q' : 't';
+	o[1] = ver[0];
+	o[2] = ver[1];
+	o[3] = h->sni ? 'd' : 'i';
+	o[4] = (char)('0' + (h->nciphers > 99 ? 99 : h->nciphers) / 10);
+	o[5] = (char)('0' + (h->nciphers > 99 ? 99 : h->nciphers) % 10);
+	o[6] = (char)('0' + (h->nexts > 99 ? 99 : h->nexts) / 10);
+	o[7] = (char)('0' + (h->nexts > 99 ? 99 : h->nexts) % 10);
+	if (h->alpn_len == 0) {
+		o[8] = o[9] = '0';
+	} else if (ja4_alnum(h->alpn_first[0]) && ja4_alnum(h->alpn_first[1])) {
+		o[8] = (char)h->alpn_first[0];
+		o[9] = (char)h->alpn_first[1];
+	} else { /* first and last digits of the value in hex */
+		o[8] = hexdig[h->alpn_first[0] >> 4];
+		o[9] = hexdig[h->alpn_first[1] & 15];
+	}
+	o[10] = '_';
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		goto fail;
+	/* b: sorted ciphers */
+	if (h->nciphers == 0) {
+		memset(o + 11, '0', 12);
+	} else {
+		memcpy(sorted, h->ciphers, h->nciphers * sizeof(sorted[0]));
+		qsort(sorted, h->nciphers, sizeof(sorted[0]), u16_cmp);
+		if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+		    !ja4_hash_list(md, sorted, h->nciphers, false) || !ja4_hash_end(md, o + 11))
+			goto fail;
+	}
+	o[23] = '_';
+	/* c: sorted extensions without SNI and ALPN, "_", signature algorithms as sent */
+	for (size_t i = 0; i < h->nexts; i++)
+		if (h->exts[i] != TLS_EXT_SERVER_NAME && h->exts[i] != TLS_EXT_ALPN)
+			sorted[n++] = h->exts[i];
+	if (n == 0) {
+		memset(o + 24, '0', 12);
+	} else {
+		qsort(sorted, n, sizeof(sorted[0]), u16_cmp);
+		if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 || !ja4_hash_list(md, sorted, n, false) ||
+		    (h->nsigalgs > 0 && (EVP_DigestUpdate(md, "_", 1) != 1 ||
+					 !ja4_hash_list(md, h->sigalgs, h->nsigalgs, false))) ||
+		    !ja4_hash_end(md, o + 24))
+			goto fail;
+	}
+	o[APP_TLS_JA4_LEN] = '\0';
+	EVP_MD_CTX_free(md);
+	return;
+fail:
+	EVP_MD_CTX_free(md);
+	out[0] = '\0';
 }
 
 /* ---- ServerHello (RFC 8446 4.1.3) -------------------------------------------------------- */
@@ -388,10 +688,17 @@ server_reset(struct tls_state *s)
 	s->msg.ja3s.len = 0;
 	s->msg.ja3s_hash[0] = '\0';
 	s->ja3s[0] = '\0';
+	s->msg.hello_retry = false;
 	s->msg.version = s->msg.client_version;
 }
 
 /* legacy_version(2) random(32) session_id<0..32> cipher_suite(2) compression(1) extensions */
+/* ServerHello.random of a HelloRetryRequest (RFC 8446 4.1.3): SHA-256("HelloRetryRequest") */
+static const uint8_t tls_hrr_random[32] = {
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
 static int
 parse_server_hello(struct tls_state *s, struct cursor *c, bool *tls13)
 {
@@ -403,18 +710,18 @@ parse_server_hello(struct tls_state *s, struct cursor *c, bool *tls13)
 	int r = SW_E_INVAL;
 
 	server_reset(s);
-	if (cur_be16(c, &version) != 0 || cur_skip(c, 32) != 0 || cur_sub8(c, &sid) != 0 ||
+	if (cur_be16(c, &version) != 0 || cur_left(c) < 32)
+		goto out;
+	s->msg.hello_retry = memcmp(c->p, tls_hrr_random, 32) == 0;
+	if (cur_skip(c, 32) != 0 || cur_sub8(c, &sid) != 0 ||
 	    cur_left(&sid) > 32 || cur_be16(c, &cipher) != 0 || cur_u8(c, &comp) != 0)
 		goto out;
 	exts.p = exts.end = c->p;
 	if (cur_left(c) > 0 && (cur_sub16(c, &exts) != 0 || cur_left(c) != 0))
 		goto out;
-	if ((t.md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(t.md, EVP_md5(), NULL) != 1) {
-		r = SW_E_NOMEM;
+	if ((r = ja3_start(&t, version)) != 0)
 		goto out;
-	}
-	text_u32(&t, version);
-	text_add(&t, ",", 1);
+	r = SW_E_INVAL;
 	text_u32(&t, cipher);
 	text_add(&t, ",", 1);
 	while (cur_left(&exts) > 0) {
@@ -487,6 +794,45 @@ asn1_time_usec(const ASN1_TIME *at)
 	return (sw_time_t)t * SW_USEC_PER_SEC;
 }
 
+/* The subjectAltName DNS names and IP addresses of x, as text, into msg.san. */
+static void
+parse_san(struct tls_state *s, X509 *x)
+{
+	GENERAL_NAMES *names;
+	int n;
+
+	s->msg.nsan = 0;
+	if ((names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL)) == NULL)
+		return;
+	n = sk_GENERAL_NAME_num(names);
+	for (int i = 0; i < n && s->msg.nsan < APP_TLS_SAN_MAX; i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+		char *out = s->san_text[s->msg.nsan];
+		size_t len = 0;
+
+		if (g->type == GEN_DNS) {
+			len = (size_t)ASN1_STRING_length(g->d.dNSName);
+			if (len >= TLS_SAN_TEXT)
+				len = TLS_SAN_TEXT - 1;
+			memcpy(out, ASN1_STRING_get0_data(g->d.dNSName), len);
+		} else if (g->type == GEN_IPADD) {
+			int alen = ASN1_STRING_length(g->d.iPAddress);
+			const unsigned char *a = ASN1_STRING_get0_data(g->d.iPAddress);
+
+			if ((alen == 4 || alen == 16) &&
+			    inet_ntop(alen == 4 ? AF_INET : AF_INET6, a, out, TLS_SAN_TEXT) != NULL)
+				len = strlen(out);
+		}
+		if (len == 0)
+			continue;
+		out[len] = '\0';
+		s->msg.san[s->msg.nsan].p = (const uint8_t *)out;
+		s->msg.san[s->msg.nsan].len = len;
+		s->msg.nsan++;
+	}
+	GENERAL_NAMES_free(names);
+}
+
 static int
 parse_x509(struct tls_state *s, const uint8_t *der, size_t len)
 {
@@ -506,6 +852,7 @@ parse_x509(struct tls_state *s, const uint8_t *der, size_t len)
 		          s->serial, sizeof(s->serial));
 	s->msg.cert_not_before = asn1_time_usec(X509_get0_notBefore(x));
 	s->msg.cert_not_after = asn1_time_usec(X509_get0_notAfter(x));
+	parse_san(s, x);
 	X509_free(x);
 	s->msg.cert_fingerprint[0] = '\0';
 	if (EVP_Digest(der, len, md, &mdlen, EVP_sha1(), NULL) == 1 && mdlen == 20)
@@ -519,7 +866,41 @@ parse_x509(struct tls_state *s, const uint8_t *der, size_t len)
 	return 0;
 }
 
-/* certificate_list<0..2^24-1> of opaque ASN.1Cert<1..2^24-1> */
+static void
+chain_free(struct tls_state *s)
+{
+	for (uint8_t i = 0; i < s->msg.nchain; i++)
+		free((void *)(uintptr_t)s->msg.chain[i].p);
+	sw_memcap_give(s->mem, s->chain_bytes);
+	s->chain_bytes = 0;
+	s->msg.nchain = 0;
+}
+
+/* Keeps a copy of one certificate of the chain, while app.memcap lets us. */
+static void
+chain_add(struct tls_state *s, const uint8_t *der, size_t len)
+{
+	uint8_t *copy;
+
+	if (s->msg.nchain >= APP_TLS_CHAIN_MAX || !sw_memcap_take(s->mem, len))
+		return;
+	if ((copy = malloc(len)) == NULL) {
+		sw_memcap_give(s->mem, len);
+		return;
+	}
+	memcpy(copy, der, len);
+	s->chain_bytes += len;
+	s->msg.chain[s->msg.nchain].p = copy;
+	s->msg.chain[s->msg.nchain].len = len;
+	s->msg.nchain++;
+}
+
+/*
+ * certificate_list<0..2^24-1> of opaque ASN.1Cert<1..2^24-1>. The first certificate gives
+ * the subject, issuer, serial, validity, fingerprint and subjectAltName; every one is kept in
+ * the chain. A first certificate OpenSSL cannot read is malformed input; a later one is kept
+ * as bytes all the same.
+ */
 static int
 parse_certificate(struct tls_state *s, struct cursor *c)
 {
@@ -533,6 +914,7 @@ parse_certificate(struct tls_state *s, struct cursor *c)
 	len = (size_t)l[0] << 16 | (size_t)l[1] << 8 | l[2];
 	if (cur_sub(c, len, &list) != 0 || cur_left(c) != 0)
 		return SW_E_INVAL;
+	chain_free(s);
 	while (cur_left(&list) > 0) {
 		const uint8_t *der;
 		if (cur_bytes(&list, l, 3) != 0)
@@ -543,6 +925,7 @@ parse_certificate(struct tls_state *s, struct cursor *c)
 			return SW_E_INVAL;
 		if (n == 0 && parse_x509(s, der, len) != 0)
 			return SW_E_INVAL;
+		chain_add(s, der, len);
 		n++;
 	}
 	s->msg.ncerts = n > 255 ? 255 : (uint8_t)n;
@@ -562,27 +945,54 @@ tls_dir_stop(struct tls_state *s, struct tls_dir *d)
 	d->hs_len = d->hs_cap = 0;
 }
 
+/* Forgets the message emitted: the next hellos start a new one. */
 static void
-tls_emit(struct app_ctx *ctx, struct tls_state *s)
+msg_reset(struct tls_state *s)
+{
+	client_reset(s);
+	server_reset(s);
+	chain_free(s);
+	s->msg.version = 0;
+	s->msg.certificate = false;
+	s->msg.ncerts = 0;
+	s->msg.nsan = 0;
+	s->msg.cert_subject.len = s->msg.cert_issuer.len = s->msg.cert_serial.len = 0;
+	s->msg.cert_not_before = s->msg.cert_not_after = 0;
+	s->msg.cert_fingerprint[0] = '\0';
+}
+
+/*
+ * Emits the message as far as parsed. last: the clear part of the handshake is over and
+ * nothing more is parsed on this flow; else (a HelloRetryRequest, a second ClientHello) the
+ * message is reset and parsing goes on with the next hellos.
+ */
+static void
+tls_emit(struct app_ctx *ctx, struct tls_state *s, bool last)
 {
 	struct app_msg m;
 	int d;
 
 	if (s->emitted)
 		return;
-	s->emitted = true;
-	for (d = 0; d < 2; d++) /* nothing more is parsed on this flow */
-		tls_dir_stop(s, &s->dir[d]);
+	if (last) {
+		s->emitted = true;
+		for (d = 0; d < 2; d++) /* nothing more is parsed on this flow */
+			tls_dir_stop(s, &s->dir[d]);
+	}
 	if (ctx->st != NULL)
 		sw_counter_add(&ctx->st->messages[APP_TLS], 1);
-	if (ctx->emit == NULL)
-		return;
-	memset(&m, 0, sizeof(m));
-	m.kind = APP_MSG_TLS;
-	m.dir = FLOW_TO_SERVER;
-	m.ts = ctx->ts;
-	m.u.tls = &s->msg;
-	ctx->emit(ctx->arg, ctx->f, &m);
+	s->msg.starttls = ctx->starttls;
+	s->msg.log_chain = ctx->tls_log_chain;
+	if (ctx->emit != NULL) {
+		memset(&m, 0, sizeof(m));
+		m.kind = APP_MSG_TLS;
+		m.dir = FLOW_TO_SERVER;
+		m.ts = ctx->ts;
+		m.u.tls = &s->msg;
+		ctx->emit(ctx->arg, ctx->f, &m);
+	}
+	if (!last)
+		msg_reset(s);
 }
 
 /*
@@ -601,7 +1011,7 @@ tls_clear_part_over(struct app_ctx *ctx, struct tls_state *s, enum flow_dir dir)
 	if (dir == FLOW_TO_SERVER && !s->msg.server_hello && !s->dir[FLOW_TO_CLIENT].stopped)
 		return;
 	if (parsed) {
-		tls_emit(ctx, s);
+		tls_emit(ctx, s, true);
 	} else {
 		tls_dir_stop(s, &s->dir[0]);
 		tls_dir_stop(s, &s->dir[1]);
@@ -627,21 +1037,83 @@ tls_handshake(struct app_ctx *ctx, struct tls_state *s, enum flow_dir dir, struc
 	cur_init(&c, d->hs + 4, d->hs_len - 4);
 	switch (d->hs[0]) {
 	case TLS_HS_CLIENT_HELLO:
-		if (dir == FLOW_TO_SERVER)
-			r = parse_client_hello(s, &c);
+		if (dir != FLOW_TO_SERVER)
+			break;
+		if (s->msg.client_hello) /* a second hello: the first one gets its own event */
+			tls_emit(ctx, s, false);
+		r = parse_client_hello(s, &c);
+		s->after_hrr = false;
 		break;
 	case TLS_HS_SERVER_HELLO:
-		if (dir == FLOW_TO_CLIENT && (r = parse_server_hello(s, &c, &tls13)) == 0 && tls13)
-			tls_emit(ctx, s);
+		if (dir != FLOW_TO_CLIENT || (r = parse_server_hello(s, &c, &tls13)) != 0)
+			break;
+		if (s->msg.hello_retry) { /* the client says hello again */
+			tls_emit(ctx, s, false);
+			s->after_hrr = true;
+		}
+		else if (tls13)
+			tls_emit(ctx, s, true);
 		break;
 	case TLS_HS_CERTIFICATE:
 		if (dir == FLOW_TO_CLIENT && (r = parse_certificate(s, &c)) == 0)
-			tls_emit(ctx, s);
+			tls_emit(ctx, s, true);
 		break;
 	default:
 		break;
 	}
 	return r;
+}
+
+/* Grows d's handshake buffer to hold want bytes (at most TLS_HS_MAX + 4), charged to mem. */
+static int
+hs_reserve(struct tls_state *s, struct tls_dir *d, size_t want)
+{
+	size_t cap = d->hs_cap < 1024 ? 1024 : d->hs_cap;
+	uint8_t *nb;
+
+	if (d->hs_cap >= want)
+		return 0;
+	if (want > TLS_HS_MAX + 4)
+		return SW_E_RANGE;
+	while (cap < want)
+		cap *= 2;
+	if (cap > TLS_HS_MAX + 4)
+		cap = TLS_HS_MAX + 4;
+	if (!sw_memcap_take(s->mem, cap - d->hs_cap))
+		return SW_E_MEMCAP;
+	if ((nb = realloc(d->hs, cap)) == NULL) {
+		sw_memcap_give(s->mem, cap - d->hs_cap);
+		return SW_E_NOMEM;
+	}
+	d->hs = nb;
+	d->hs_cap = cap;
+	return 0;
+}
+
+/*
+ * An SSLv2-compatible ClientHello (a client that still speaks to SSLv2 servers): a 2-byte
+ * header with the top bit set and the 15-bit length, then the hello. Its bytes are gathered
+ * in the handshake buffer; d->v2_left counts those still to come.
+ */
+static int
+tls_sslv2_bytes(struct app_ctx *ctx, struct tls_state *s, struct tls_dir *d, struct cursor *c)
+{
+	struct cursor body;
+	size_t take = d->v2_left < cur_left(c) ? d->v2_left : cur_left(c);
+	int r;
+
+	if ((r = hs_reserve(s, d, d->hs_len + take)) != 0 || (r = cur_bytes(c, d->hs + d->hs_len, take)) != 0)
+		return r;
+	d->hs_len += take;
+	d->v2_left -= take;
+	if (d->v2_left > 0)
+		return 0;
+	cur_init(&body, d->hs, d->hs_len);
+	d->hs_len = 0;
+	if (parse_sslv2_hello(s, &body) != 0)
+		return SW_E_INVAL;
+	(void)ctx;
+	return 0;
 }
 
 /* Gathers n handshake bytes; parses each message once complete. */
@@ -651,6 +1123,7 @@ tls_handshake_bytes(struct app_ctx *ctx, struct tls_state *s, enum flow_dir dir,
 {
 	struct tls_dir *d = &s->dir[dir];
 	struct cursor c;
+	int r;
 
 	cur_init(&c, p, n);
 	while (cur_left(&c) > 0 && !d->stopped) {
@@ -662,22 +1135,8 @@ tls_handshake_bytes(struct app_ctx *ctx, struct tls_state *s, enum flow_dir dir,
 			if (want > TLS_HS_MAX + 4)
 				return SW_E_RANGE;
 		}
-		if (d->hs_cap < want) {
-			size_t cap = d->hs_cap < 1024 ? 1024 : d->hs_cap;
-			uint8_t *nb;
-			while (cap < want)
-				cap *= 2;
-			if (cap > TLS_HS_MAX + 4)
-				cap = TLS_HS_MAX + 4;
-			if (!sw_memcap_take(s->mem, cap - d->hs_cap))
-				return SW_E_MEMCAP;
-			if ((nb = realloc(d->hs, cap)) == NULL) {
-				sw_memcap_give(s->mem, cap - d->hs_cap);
-				return SW_E_NOMEM;
-			}
-			d->hs = nb;
-			d->hs_cap = cap;
-		}
+		if ((r = hs_reserve(s, d, want)) != 0)
+			return r;
 		take = want - d->hs_len;
 		if (take > cur_left(&c))
 			take = cur_left(&c);
@@ -703,7 +1162,23 @@ tls_stream_bytes(struct app_ctx *ctx, struct tls_state *s, enum flow_dir dir, co
 	struct cursor c;
 
 	cur_init(&c, data, len);
+	if (dir == FLOW_TO_SERVER && !s->v2_checked) {
+		s->v2_checked = true;
+		/* len(2, top bit set) msg_type(1) = client_hello, version major 0, 2 or 3 */
+		if (len >= 3 && (data[0] & 0x80) != 0 && data[2] == TLS_HS_CLIENT_HELLO) {
+			d->v2_left = ((size_t)(data[0] & 0x7f) << 8 | data[1]);
+			if (d->v2_left < 9)
+				return SW_E_INVAL;
+			c.p += 2;
+		}
+	}
 	while (cur_left(&c) > 0 && !d->stopped) {
+		if (d->v2_left > 0) {
+			int r = tls_sslv2_bytes(ctx, s, d, &c);
+			if (r != 0)
+				return r;
+			continue;
+		}
 		if (!d->in_record) {
 			size_t take = 5 - d->rec_hdr_len;
 			uint16_t version, rlen;
@@ -724,6 +1199,12 @@ tls_stream_bytes(struct app_ctx *ctx, struct tls_state *s, enum flow_dir dir, co
 				return SW_E_INVAL;
 			switch (d->rec_type) {
 			case TLS_REC_CCS:
+				/* TLS 1.3's middlebox compatibility: the client's CCS before its second
+				 * hello after a HelloRetryRequest changes nothing */
+				if (dir == FLOW_TO_SERVER && s->after_hrr && !s->msg.client_hello)
+					break;
+				tls_clear_part_over(ctx, s, dir);
+				return 0;
 			case TLS_REC_APPDATA:
 				tls_clear_part_over(ctx, s, dir);
 				return 0;
@@ -763,6 +1244,11 @@ tls_probe(const uint8_t *data, size_t len, enum flow_dir dir)
 	uint8_t type, hs_type;
 	uint16_t version, rlen;
 
+	/* an SSLv2-compatible ClientHello: len(2, top bit) 1 version(0x0002..0x0303) */
+	if (dir == FLOW_TO_SERVER && len >= 5 && (data[0] & 0x80) != 0 &&
+	    data[2] == TLS_HS_CLIENT_HELLO && (data[3] == 0 || data[3] == 3) && data[4] <= 4 &&
+	    ((size_t)(data[0] & 0x7f) << 8 | data[1]) >= 9)
+		return true;
 	cur_init(&c, data, len);
 	if (cur_u8(&c, &type) != 0 || cur_be16(&c, &version) != 0 || cur_be16(&c, &rlen) != 0 ||
 	    cur_u8(&c, &hs_type) != 0)
@@ -790,6 +1276,7 @@ tls_state_free(void *state)
 
 	if (s == NULL)
 		return;
+	chain_free(s);
 	sw_memcap_give(s->mem, s->dir[0].hs_cap + s->dir[1].hs_cap + sizeof(*s));
 	free(s->dir[0].hs);
 	free(s->dir[1].hs);
@@ -826,7 +1313,7 @@ tls_flow_end(struct app_ctx *ctx, void *state)
 	if (s == NULL || s->emitted)
 		return;
 	if (s->msg.client_hello || s->msg.server_hello || s->msg.certificate)
-		tls_emit(ctx, s);
+		tls_emit(ctx, s, true);
 }
 
 const struct app_parser_ops app_parser_tls = {
@@ -875,6 +1362,26 @@ tls_eve_time(struct jw *w, const char *key, sw_time_t t)
 	}
 }
 
+/* "chain": the certificates as sent, base64 DER (Suricata's custom "chain" field). */
+static void
+tls_eve_chain(struct jw *w, const struct app_tls_msg *m)
+{
+	jw_arr_begin(w, "chain");
+	for (uint8_t i = 0; i < m->nchain; i++) {
+		size_t n = 4 * ((m->chain[i].len + 2) / 3) + 1;
+		unsigned char *b64;
+		int k;
+
+		if (m->chain[i].len > INT_MAX / 2 || (b64 = malloc(n)) == NULL)
+			continue;
+		k = EVP_EncodeBlock(b64, m->chain[i].p, (int)m->chain[i].len);
+		if (k > 0)
+			jw_strn(w, NULL, b64, (size_t)k);
+		free(b64);
+	}
+	jw_arr_end(w);
+}
+
 static void
 tls_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
 {
@@ -882,7 +1389,6 @@ tls_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
 	char v[16];
 	uint8_t i;
 
-	(void)in_alert;
 	jw_obj_begin(w, "tls");
 	if (m->cert_subject.len > 0)
 		jw_strn(w, "subject", m->cert_subject.p, m->cert_subject.len);
@@ -912,12 +1418,28 @@ tls_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
 		jw_strn(w, "string", m->ja3s.p, m->ja3s.len);
 		jw_obj_end(w);
 	}
+	if (m->ja4[0] != '\0')
+		jw_str(w, "ja4", m->ja4);
 	if (m->nalpn > 0) {
 		jw_arr_begin(w, m->server_hello ? "alpn_ts" : "alpn");
 		for (i = 0; i < m->nalpn && i < 8; i++)
 			jw_strn(w, NULL, m->alpn[i].p, m->alpn[i].len);
 		jw_arr_end(w);
 	}
+	if (m->nsan > 0) {
+		jw_arr_begin(w, "subjectaltname");
+		for (i = 0; i < m->nsan; i++)
+			jw_strn(w, NULL, m->san[i].p, m->san[i].len);
+		jw_arr_end(w);
+	}
+	if (m->starttls)
+		jw_bool(w, "starttls", true);
+	if (m->hello_retry)
+		jw_bool(w, "hello_retry_request", true);
+	if (m->sslv2_hello)
+		jw_bool(w, "sslv2_hello", true);
+	if (m->log_chain && m->nchain > 0 && !in_alert)
+		tls_eve_chain(w, m);
 	jw_obj_end(w);
 }
 
@@ -938,6 +1460,11 @@ tls_observables(const struct app_msg *msg, app_observable_fn *fn, void *arg)
 		o.value = (const uint8_t *)m->ja3_hash, o.len = strlen(m->ja3_hash);
 		fn(arg, &o);
 	}
+	if (m->ja4[0] != '\0') {
+		o.type = APP_OBS_JA4, o.where = "tls.ja4", o.dir = FLOW_TO_SERVER;
+		o.value = (const uint8_t *)m->ja4, o.len = strlen(m->ja4);
+		fn(arg, &o);
+	}
 }
 
 APP_BUFFER_GETTER(tls_buf_sni, struct app_tls_msg, tls, tls->sni)
@@ -949,6 +1476,41 @@ APP_BUFFER_GETTER(tls_buf_ja3, struct app_tls_msg, tls, app_buf_text(tls->ja3_ha
 APP_BUFFER_GETTER(tls_buf_ja3_str, struct app_tls_msg, tls, tls->ja3)
 APP_BUFFER_GETTER(tls_buf_ja3s, struct app_tls_msg, tls, app_buf_text(tls->ja3s_hash))
 APP_BUFFER_GETTER(tls_buf_ja3s_str, struct app_tls_msg, tls, tls->ja3s)
+APP_BUFFER_GETTER(tls_buf_ja4, struct app_tls_msg, tls, app_buf_text(tls->ja4))
+
+/* The multi-value buffers: the i-th certificate (DER), the i-th subjectAltName. */
+#define TLS_BUF_CERTS 10 /* their places in tls_buffers[] */
+#define TLS_BUF_SAN   11
+
+static int
+tls_buffer_i(const struct app_msg *m, size_t buf, size_t i, struct app_buf *out)
+{
+	const struct app_tls_msg *t = m->u.tls;
+
+	if (buf != TLS_BUF_CERTS && buf != TLS_BUF_SAN)
+		return SW_E_INVAL;
+	if (t == NULL || i >= (buf == TLS_BUF_CERTS ? t->nchain : t->nsan))
+		return SW_E_NOTFOUND;
+	*out = buf == TLS_BUF_CERTS ? t->chain[i] : t->san[i];
+	return 0;
+}
+
+/* The first value of a multi-value buffer, for callers that read one. */
+static int
+tls_buf_certs(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
+{
+	(void)scratch;
+	(void)size;
+	return tls_buffer_i(m, TLS_BUF_CERTS, 0, out);
+}
+
+static int
+tls_buf_san(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
+{
+	(void)scratch;
+	(void)size;
+	return tls_buffer_i(m, TLS_BUF_SAN, 0, out);
+}
 
 static const struct app_buffer_desc tls_buffers[] = {
     {"tls.sni", APP_NAMES("tls_sni"), NULL, FLOW_TO_SERVER, tls_buf_sni},
@@ -960,6 +1522,9 @@ static const struct app_buffer_desc tls_buffers[] = {
     {"ja3.string", APP_NAMES("ja3_string"), NULL, FLOW_TO_SERVER, tls_buf_ja3_str},
     {"ja3s.hash", APP_NAMES("ja3s_hash"), NULL, FLOW_TO_CLIENT, tls_buf_ja3s},
     {"ja3s.string", APP_NAMES("ja3s_string"), NULL, FLOW_TO_CLIENT, tls_buf_ja3s_str},
+    {"ja4.hash", APP_NAMES("ja4_hash"), NULL, FLOW_TO_SERVER, tls_buf_ja4},
+    {"tls.certs", APP_NAMES("tls_certs"), NULL, FLOW_TO_CLIENT, tls_buf_certs},
+    {"tls.subjectaltname", APP_NAMES("tls_subjectaltname"), NULL, FLOW_TO_CLIENT, tls_buf_san},
 };
 
 const struct app_msg_desc app_desc_tls = {
@@ -971,6 +1536,7 @@ const struct app_msg_desc app_desc_tls = {
     .nbuffers = sizeof(tls_buffers) / sizeof(tls_buffers[0]),
     .eve = tls_eve,
     .observables = tls_observables,
+    .buffer_i = tls_buffer_i,
 };
 
 /* ---- the handshake parser for QUIC's CRYPTO stream ---------------------------------------- */

@@ -23,6 +23,7 @@ static const int obs_cti_type[APP_OBS_MAX] = {
 	[APP_OBS_SHA1] = CTI_T_SHA1,
 	[APP_OBS_SHA256] = CTI_T_SHA256,
 	[APP_OBS_JA3] = CTI_T_JA3,
+	[APP_OBS_JA4] = CTI_T_JA4,
 };
 
 const struct cti_hit *
@@ -49,6 +50,8 @@ cti_store_match_observable(const struct cti_store *s, const struct app_observabl
 	case APP_OBS_JA3:
 		return cti_store_match_hash(s, obs_cti_type[o->type], (const char *)o->value, o->len,
 					    now, out);
+	case APP_OBS_JA4:
+		return cti_store_match_ja4(s, (const char *)o->value, o->len, now, out);
 	case APP_OBS_MAX:
 		break;
 	}

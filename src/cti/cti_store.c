@@ -11,7 +11,7 @@
 #include "cti/cti_int.h"
 
 static const uint32_t cti_sid_default[CTI_T_MAX] = {
-    9100000, 9110000, 9120000, 9130000, 9140000, 9150000, 9160000, 9170000,
+    9100000, 9110000, 9120000, 9130000, 9140000, 9150000, 9160000, 9170000, 9180000,
 };
 
 /* ---- arena and interning ----------------------------------------------------------------- */
@@ -865,6 +865,19 @@ cti_store_match_digest(const struct cti_store *s, int type, const uint8_t *diges
 		buf[2 * i + 1] = hex[digest[i] & 15];
 	}
 	return cti_store_match_hash(s, type, buf, 2 * len, now, out);
+}
+
+const struct cti_hit *
+cti_store_match_ja4(const struct cti_store *s, const char *ja4, size_t len, sw_time_t now,
+                    struct cti_hit *out)
+{
+	char buf[40];
+
+	if (s == NULL || ja4 == NULL || s->tab[CTI_T_JA4].count == 0 || len != 36)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char)tolower((unsigned char)ja4[i]);
+	return cti_lookup(s, CTI_T_JA4, buf, len, now, out);
 }
 
 const struct cti_hit *

@@ -11,7 +11,7 @@
 #include "cti/cti_int.h"
 
 static const char *const cti_type_names[CTI_T_MAX] = {
-    "ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "ja3",
+    "ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "ja3", "ja4",
 };
 
 static const char *const cti_format_names[CTI_FMT_MAX] = {"auto", "csv", "plain", "stix"};
@@ -53,6 +53,7 @@ cti_type_parse(const char *name, size_t len)
 	    {"sha256", CTI_T_SHA256},
 	    {"sha-256", CTI_T_SHA256},
 	    {"ja3", CTI_T_JA3},
+	    {"ja4", CTI_T_JA4},
 	};
 
 	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
@@ -163,6 +164,24 @@ cti_has_scheme(const char *v, size_t len, size_t *slen)
 	return true;
 }
 
+/* A JA4 fingerprint: [tqd], 2 version characters, [di], 4 digits, 2 ALPN characters, "_", 12
+ * hex digits, "_", 12 hex digits (any case). */
+bool
+cti_ja4_valid(const char *v, size_t len)
+{
+	if (len != 36 || v[10] != '_' || v[23] != '_')
+		return false;
+	if (strchr("tqdTQD", v[0]) == NULL || strchr("diDI", v[3]) == NULL)
+		return false;
+	for (size_t i = 1; i < 10; i++) {
+		if (i == 3)
+			continue;
+		if (!isalnum((unsigned char)v[i]) || (i >= 4 && i <= 7 && !isdigit((unsigned char)v[i])))
+			return false;
+	}
+	return cti_all_hex(v + 11, 12) && cti_all_hex(v + 24, 12);
+}
+
 int
 cti_value_guess(const char *v, size_t len)
 {
@@ -178,6 +197,8 @@ cti_value_guess(const char *v, size_t len)
 		return CTI_T_IPV4;
 	if (memchr(v, ':', len) != NULL && cti_ip_parse(v, len, 6, addr, &plen) == 0)
 		return CTI_T_IPV6;
+	if (cti_ja4_valid(v, len))
+		return CTI_T_JA4;
 	if (cti_all_hex(v, len)) {
 		if (len == 32)
 			return CTI_T_MD5;
@@ -461,12 +482,19 @@ cti_key_make(int type, const char *v, size_t len, struct cti_key *k, const char 
 			                              : "not a JA3 hash (32 hex digits)";
 			return SW_E_INVAL;
 		}
+		goto lower;
+	}
+	case CTI_T_JA4:
+		if (!cti_ja4_valid(v, len)) {
+			*why = "not a JA4 fingerprint (t13d1516h2_8daaf6152771_e5627efa2ab1)";
+			return SW_E_INVAL;
+		}
+	lower: /* hashes and fingerprints are kept lower-cased */
 		for (size_t i = 0; i < len; i++)
 			k->text[i] = (char)tolower((unsigned char)v[i]);
 		k->text[len] = '\0';
 		k->text_len = len;
 		break;
-	}
 	default:
 		*why = "unknown type";
 		return SW_E_INVAL;

@@ -758,6 +758,23 @@ list_match(struct detect_thread *t, struct insp *in, const struct det_list *l)
 	size_t len;
 	uint64_t base;
 
+	/* a buffer with several values (tls.certs) matches when one value does */
+	if (l->buffer != DET_BUF_PAYLOAD && in->msg != NULL && app_buffer_multi(l->buffer - 1)) {
+		struct app_buf v;
+
+		for (size_t i = 0; app_msg_buffer_id_i(in->msg, l->buffer - 1, i, &v, NULL, 0) == 0; i++) {
+			if (v.len == 0)
+				continue;
+			memset(&m, 0, sizeof(m));
+			m.t = t;
+			m.l = l;
+			m.buf = v.p;
+			m.len = v.len;
+			if (match_from(&m, 0, 0, 0))
+				return true;
+		}
+		return false;
+	}
 	/* a missing buffer is no match, even for a negated content (Suricata 7) */
 	if (!insp_buffer(in, l->buffer, &p, &len, &base))
 		return false;
@@ -1311,6 +1328,14 @@ detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg 
 		if (e->slot[DET_SLOT_APP0 + b - 1].db == NULL ||
 		    e->buf_kind[b] != (int)msg->kind)
 			continue;
+		if (app_buffer_multi(b - 1)) { /* every value is scanned */
+			struct app_buf v;
+
+			for (size_t i = 0; app_msg_buffer_id_i(msg, b - 1, i, &v, NULL, 0) == 0; i++)
+				if (v.len > 0)
+					scan(t, DET_SLOT_APP0 + b - 1, v.p, v.len, 0);
+			continue;
+		}
 		if (insp_buffer(&in, b, &p, &len, &base))
 			scan(t, DET_SLOT_APP0 + b - 1, p, len, 0);
 	}
