@@ -924,6 +924,8 @@ quic_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
 		jw_strn(w, "sni", t->sni.p, t->sni.len);
 	if (q->ua.len > 0)
 		jw_strn(w, "ua", q->ua.p, q->ua.len);
+	if (t->ja4[0] != '\0')
+		jw_str(w, "ja4", t->ja4);
 	if (t->ja3_hash[0] != '\0') {
 		jw_obj_begin(w, "ja3");
 		jw_str(w, "hash", t->ja3_hash);
@@ -945,7 +947,7 @@ quic_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
 	jw_obj_end(w);
 }
 
-/* The SNI and the client's JA3, as a TLS handshake's: indicators see QUIC as TLS. */
+/* The SNI and the client's JA3 and JA4, as a TLS handshake's: indicators see QUIC as TLS. */
 static void
 quic_observables(const struct app_msg *msg, app_observable_fn *fn, void *arg)
 {
@@ -960,6 +962,11 @@ quic_observables(const struct app_msg *msg, app_observable_fn *fn, void *arg)
 	if (t->ja3_hash[0] != '\0') {
 		o.type = APP_OBS_JA3, o.where = "tls.ja3";
 		o.value = (const uint8_t *)t->ja3_hash, o.len = strlen(t->ja3_hash);
+		fn(arg, &o);
+	}
+	if (t->ja4[0] != '\0') {
+		o.type = APP_OBS_JA4, o.where = "tls.ja4";
+		o.value = (const uint8_t *)t->ja4, o.len = strlen(t->ja4);
 		fn(arg, &o);
 	}
 }

@@ -1551,7 +1551,11 @@ const struct app_msg_desc app_desc_tls = {
 struct tls_state *
 app_tls_quic_new(struct sw_memcap *mem)
 {
-	return tls_state_new(mem);
+	struct tls_state *s = tls_state_new(mem);
+
+	if (s != NULL)
+		s->quic = true; /* JA4 starts with "q" */
+	return s;
 }
 
 void

@@ -71,6 +71,7 @@ checks = [
     (int(sys.argv[2]) >= 3, "tshark sees >= 3 hellos over two Initials"),
     (all("ja3s" in e["quic"] for e in quic), "every connection has its ServerHello (JA3S)"),
     (sum(e["quic"]["version"] == "ff00001d" for e in quic) == 2, "two draft-29 connections"),
+    (all(e["quic"].get("ja4", "").startswith("q13d") for e in quic), "JA4 of QUIC: q13d..."),
 ]
 bad = [n for c, n in checks if not c]
 print("# " + ("; ".join(bad) if bad else "%s" % json.dumps(q)))
