@@ -504,14 +504,18 @@ quic_emit(struct app_ctx *ctx, struct quic_state *s)
 		quic_crypto_free(s, &s->dir[d]);
 	if (ctx->st != NULL)
 		sw_counter_add(&ctx->st->messages[APP_QUIC], 1);
-	if (ctx->emit == NULL)
-		return;
-	memset(&m, 0, sizeof(m));
-	m.kind = APP_MSG_QUIC;
-	m.dir = FLOW_TO_SERVER;
-	m.ts = ctx->ts;
-	m.u.quic = &s->msg;
-	ctx->emit(ctx->arg, ctx->f, &m);
+	if (ctx->emit != NULL) {
+		memset(&m, 0, sizeof(m));
+		m.kind = APP_MSG_QUIC;
+		m.dir = FLOW_TO_SERVER;
+		m.ts = ctx->ts;
+		m.u.quic = &s->msg;
+		ctx->emit(ctx->arg, ctx->f, &m);
+	}
+	/* nothing reads the hellos after their message: the flow keeps only its small state */
+	s->msg.tls = NULL;
+	app_tls_quic_free(s->tls);
+	s->tls = NULL;
 }
 
 /* Hands the contiguous bytes past d->fed to the TLS parser. */
