@@ -7,7 +7,7 @@
 
 #include "sw_run.h"
 
-#define MAX_COUNTERS 192
+#define MAX_COUNTERS 384 /* every counter of a run; past it put() drops them (dpi.memuse was lost at 192) */
 
 struct counters {
 	struct eve_counter c[MAX_COUNTERS];
