@@ -5,7 +5,8 @@
 #   sudo pcaps/record.sh http dns   # only some steps
 #
 # Steps: http http6 http-more dns tls tls13 sll sll2 pcapng truncated crafted
-#        loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols quic readme
+#        loss frag crafted-stream crafted-rules crafted-tunnel crafted-tls vxlan protocols
+#        starttls quic readme
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
 # generated inventory at the end of README.md.)
 #
@@ -649,6 +650,14 @@ step_crafted_stream() {
     for f in "$WORK"/crafted-stream/*.pcap; do install_pcap "$f" $((4 * 1024 * 1024)); done
 }
 
+step_crafted_tls() {
+    log "crafted TLS handshakes from tls.pcap (craft_tls.py, $PY)"
+    mkdir -p "$WORK/crafted-tls"
+    "$PY" "$HERE/craft_tls.py" "$HERE/tls.pcap" "$WORK/crafted-tls" >&2
+    local f
+    for f in "$WORK"/crafted-tls/*.pcap; do install_pcap "$f" $((512 * 1024)); done
+}
+
 step_crafted_rules() {
     log "crafted rule keyword pcaps (craft_rules.py, $PY)"
     mkdir -p "$WORK/crafted-rules"
@@ -1229,13 +1238,288 @@ step_readme() {
 }
 
 # ----------------------------------------------------------------------------
+# ----------------------------------------------------------------------------
+# STARTTLS: real servers on loopback, openssl s_client -starttls, one pcap each
+# ----------------------------------------------------------------------------
+# starttls-smtp (Postfix), starttls-imap and starttls-pop3 (Dovecot), starttls-ftp
+# (vsftpd), starttls-xmpp (Prosody), starttls-ldap (slapd), starttls-postgres
+# (PostgreSQL): each holds two sessions, TLS 1.2 (the certificate chain in clear)
+# then TLS 1.3, both with SNI starttls.demo.example. The server sends a chain: a
+# leaf (SAN starttls.demo.example, mail.demo.example, 127.0.0.1) and the CA made
+# here, so tls.certs and subjectaltname have several values.
+ST_SMTP=12525 ST_IMAP=12143 ST_POP3=12110 ST_FTP=12121 ST_XMPP=15222 ST_LDAP=12389 ST_PG=15432
+
+starttls_cert() {
+    local d="$WORK/st"
+    [ -s "$d/chain.pem" ] && return 0
+    mkdir -p "$d"
+    chmod 755 "$d"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" \
+        -subj "/O=spanwatch test/CN=spanwatch demo CA" -days 3650 2>/dev/null
+    openssl req -new -newkey rsa:2048 -nodes -keyout "$d/key.pem" -out "$d/leaf.csr" \
+        -subj "/CN=starttls.demo.example" 2>/dev/null
+    printf 'subjectAltName=DNS:starttls.demo.example,DNS:mail.demo.example,IP:127.0.0.1\n' \
+        >"$d/ext.cnf"
+    openssl x509 -req -in "$d/leaf.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -set_serial 0x5157 \
+        -days 3650 -extfile "$d/ext.cnf" -out "$d/leaf.pem" 2>/dev/null
+    cat "$d/leaf.pem" "$d/ca.pem" >"$d/chain.pem"
+    chmod 644 "$d"/*.pem "$d"/*.key
+}
+
+# starttls_sessions NAME PORT S_CLIENT_PROTO [INPUT [EXTRA s_client options...]]: one TLS 1.2
+# and one TLS 1.3 session
+starttls_sessions() {
+    local name=$1 port=$2 proto=$3 input=${4:-} v
+    shift 4 2>/dev/null || shift $#
+    capture_start "starttls-$name.pcap" lo "tcp port $port"
+    for v in -tls1_2 -tls1_3; do
+        log "  \$ openssl s_client -starttls $proto $v -connect 127.0.0.1:$port $*"
+        timeout 10 openssl s_client -connect "127.0.0.1:$port" -starttls "$proto" \
+            -servername starttls.demo.example "$v" -quiet "$@" \
+            < <(sleep 1; printf '%s' "$input") >"$WORK/st/s_client-$name$v.log" 2>&1 || true
+    done
+    capture_stop
+}
+
+st_smtp() {
+    local d="$WORK/st/postfix" alt
+    log "starttls-smtp.pcap: Postfix on 127.0.0.1:$ST_SMTP"
+    port_free tcp "$ST_SMTP"
+    mkdir -p "$d/spool" "$d/data"
+    chown postfix "$d/data"
+    cat >"$d/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $d/spool
+data_directory = $d/data
+myhostname = mail.demo.example
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mydestination =
+alias_maps =
+alias_database =
+maillog_file_prefixes = $WORK
+maillog_file = $d/maillog
+smtpd_tls_chain_files = $WORK/st/key.pem, $WORK/st/chain.pem
+smtpd_tls_security_level = may
+EOF
+    cat >"$d/master.cf" <<EOF
+127.0.0.1:$ST_SMTP inet n - n - - smtpd
+pickup unix n - n 60 1 pickup
+cleanup unix n - n - 0 cleanup
+qmgr unix n - n 300 1 qmgr
+tlsmgr unix - - n 1000? 1 tlsmgr
+rewrite unix - - n - - trivial-rewrite
+bounce unix - - n - 0 bounce
+defer unix - - n - 0 bounce
+trace unix - - n - 0 bounce
+verify unix - - n - 1 verify
+flush unix n - n 1000? 0 flush
+proxymap unix - - n - - proxymap
+smtp unix - - n - - smtp
+relay unix - - n - - smtp
+showq unix n - n - - showq
+error unix - - n - - error
+retry unix - - n - - error
+discard unix - - n - - discard
+local unix - n n - - local
+virtual unix - n n - - virtual
+lmtp unix - - n - - lmtp
+anvil unix - - n - 1 anvil
+scache unix - - n - 1 scache
+postlog unix-dgram n - n - 1 postlogd
+EOF
+    # postfix -c wants the directory listed in the default configuration: added for the
+    # recording, put back after
+    alt=$(postconf -h alternate_config_directories 2>/dev/null || true)
+    postconf -e "alternate_config_directories = $alt $d"
+    # start-fg reports errors on a terminal only: script(1) gives it one
+    bg 60 "$d/postfix.log" script -qc "postfix -c $d start-fg" /dev/null
+    local srv=$BG_PID
+    wait_listen tcp "$ST_SMTP"
+    starttls_sessions smtp "$ST_SMTP" smtp $'QUIT\r\n'
+    postfix -c "$d" stop >/dev/null 2>&1 || true
+    stop "$srv"
+    postconf -e "alternate_config_directories = $alt"
+}
+
+st_dovecot() {
+    local d="$WORK/st/dovecot"
+    log "starttls-imap.pcap, starttls-pop3.pcap: Dovecot on 127.0.0.1:$ST_IMAP, $ST_POP3"
+    port_free tcp "$ST_IMAP"
+    port_free tcp "$ST_POP3"
+    mkdir -p "$d/run" "$d/state"
+    cat >"$d/dovecot.conf" <<EOF
+protocols = imap pop3
+listen = 127.0.0.1
+base_dir = $d/run
+state_dir = $d/state
+log_path = $d/dovecot.log
+ssl = yes
+ssl_cert = <$WORK/st/chain.pem
+ssl_key = <$WORK/st/key.pem
+mail_location = maildir:$d/mail
+service imap-login {
+  inet_listener imap {
+    port = $ST_IMAP
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = $ST_POP3
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+passdb {
+  driver = static
+  args = password=demo
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=$d/home
+}
+EOF
+    bg 60 "$d/stderr.log" dovecot -F -c "$d/dovecot.conf"
+    local srv=$BG_PID
+    wait_listen tcp "$ST_IMAP"
+    wait_listen tcp "$ST_POP3"
+    starttls_sessions imap "$ST_IMAP" imap $'a LOGOUT\r\n'
+    starttls_sessions pop3 "$ST_POP3" pop3 $'QUIT\r\n'
+    stop "$srv"
+}
+
+st_ftp() {
+    local d="$WORK/st/ftp"
+    log "starttls-ftp.pcap: vsftpd (AUTH TLS) on 127.0.0.1:$ST_FTP"
+    port_free tcp "$ST_FTP"
+    mkdir -p "$d/root" "$d/empty"
+    chmod 755 "$d/root" "$d/empty"
+    cat >"$d/vsftpd.conf" <<EOF
+listen=YES
+listen_ipv6=NO
+listen_address=127.0.0.1
+listen_port=$ST_FTP
+background=NO
+anonymous_enable=YES
+no_anon_password=YES
+anon_root=$d/root
+local_enable=NO
+write_enable=NO
+secure_chroot_dir=$d/empty
+seccomp_sandbox=NO
+xferlog_enable=NO
+vsftpd_log_file=$d/vsftpd.log
+ftpd_banner=spanwatch test FTP
+ssl_enable=YES
+allow_anon_ssl=YES
+ssl_tlsv1=YES
+ssl_sslv2=NO
+ssl_sslv3=NO
+ssl_ciphers=HIGH
+rsa_cert_file=$WORK/st/chain.pem
+rsa_private_key_file=$WORK/st/key.pem
+require_ssl_reuse=NO
+EOF
+    bg 60 "$d/stderr.log" vsftpd "$d/vsftpd.conf"
+    local srv=$BG_PID
+    wait_listen tcp "$ST_FTP"
+    starttls_sessions ftp "$ST_FTP" ftp $'QUIT\r\n'
+    stop "$srv"
+}
+
+st_xmpp() {
+    local d="$WORK/st/prosody"
+    log "starttls-xmpp.pcap: Prosody on 127.0.0.1:$ST_XMPP"
+    port_free tcp "$ST_XMPP"
+    mkdir -p "$d/data"
+    cat >"$d/prosody.cfg.lua" <<EOF
+run_as_root = true
+daemonize = false
+pidfile = "$d/prosody.pid"
+data_path = "$d/data"
+log = { info = "$d/prosody.log" }
+interfaces = { "127.0.0.1" }
+c2s_ports = { $ST_XMPP }
+s2s_ports = { }
+c2s_direct_tls_ports = { }
+modules_enabled = { "tls", "saslauth", "disco" }
+c2s_require_encryption = false
+ssl = { certificate = "$WORK/st/chain.pem", key = "$WORK/st/key.pem" }
+VirtualHost "starttls.demo.example"
+EOF
+    bg 60 "$d/stderr.log" prosody --config "$d/prosody.cfg.lua" -F
+    local srv=$BG_PID
+    wait_listen tcp "$ST_XMPP"
+    starttls_sessions xmpp "$ST_XMPP" xmpp '' -xmpphost starttls.demo.example
+    stop "$srv"
+}
+
+st_ldap() {
+    local d="$WORK/st/slapd"
+    log "starttls-ldap.pcap: slapd on 127.0.0.1:$ST_LDAP"
+    port_free tcp "$ST_LDAP"
+    mkdir -p "$d/db"
+    cat >"$d/slapd.conf" <<EOF
+include /etc/ldap/schema/core.schema
+pidfile $d/slapd.pid
+modulepath /usr/lib/ldap
+moduleload back_mdb
+TLSCertificateFile $WORK/st/chain.pem
+TLSCertificateKeyFile $WORK/st/key.pem
+database mdb
+suffix "dc=demo,dc=example"
+directory $d/db
+EOF
+    bg 60 "$d/stderr.log" slapd -d 0 -f "$d/slapd.conf" -h "ldap://127.0.0.1:$ST_LDAP/"
+    local srv=$BG_PID
+    wait_listen tcp "$ST_LDAP"
+    starttls_sessions ldap "$ST_LDAP" ldap
+    stop "$srv"
+}
+
+st_postgres() {
+    local d="$WORK/st/pg" bin
+    log "starttls-postgres.pcap: PostgreSQL (SSLRequest) on 127.0.0.1:$ST_PG"
+    port_free tcp "$ST_PG"
+    bin=$(dirname "$(command -v postgres 2>/dev/null || ls /usr/lib/postgresql/*/bin/postgres | tail -n 1)")
+    mkdir -p "$d"
+    cp "$WORK/st/chain.pem" "$WORK/st/key.pem" "$d/"
+    chmod 600 "$d/key.pem"
+    chown -R postgres "$d"
+    su postgres -s /bin/sh -c "$bin/initdb -D $d/data -A trust -U postgres" >"$d/initdb.log" 2>&1 ||
+        { cat "$d/initdb.log" >&2; die "initdb failed"; }
+    bg 60 "$d/postgres.log" su postgres -s /bin/sh -c "exec $bin/postgres -D $d/data \
+        -c listen_addresses=127.0.0.1 -c port=$ST_PG -c unix_socket_directories=$d \
+        -c ssl=on -c ssl_cert_file=$d/chain.pem -c ssl_key_file=$d/key.pem"
+    local srv=$BG_PID
+    wait_listen tcp "$ST_PG"
+    starttls_sessions postgres "$ST_PG" postgres
+    stop "$srv"
+}
+
+step_starttls() {
+    proto_need postconf:postfix dovecot:dovecot-imapd vsftpd:vsftpd prosody:prosody \
+        slapd:slapd script:bsdutils
+    starttls_cert
+    st_smtp
+    st_dovecot
+    st_ftp
+    st_xmpp
+    st_ldap
+    st_postgres
+}
+
 main() {
     check_tools
     WORK=$(mktemp -d /tmp/spanwatch-record.XXXXXX)
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols quic readme)
+        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel crafted-tls vxlan protocols starttls quic readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -1254,12 +1538,14 @@ main() {
             frag)      step_frag ;;
             crafted-stream) step_crafted_stream ;;
             crafted-rules) step_crafted_rules ;;
+            crafted-tls) step_crafted_tls ;;
             crafted-tunnel) step_crafted_tunnel ;;
             vxlan)     step_vxlan ;;
             protocols) step_protocols ;;
+            starttls)  step_starttls ;;
             quic)      step_quic ;;
             readme)    step_readme ;;
-            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols quic readme)" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel crafted-tls vxlan protocols starttls quic readme)" ;;
         esac
     done
     nginx_stop

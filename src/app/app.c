@@ -12,11 +12,19 @@
 #include "app/app_int.h"
 
 #define PROBE_CHUNKS 4 /* chunks per flow to find a parser before giving up on it */
+#define PROBE_HEAD   24u /* first bytes of a direction gathered when its segments are smaller */
 
 static const struct app_parser_ops *const parsers[] = {
 	&app_parser_dns,
 	&app_parser_tls,
 	&app_parser_http,
+	&app_parser_smtp,
+	&app_parser_imap,
+	&app_parser_pop3,
+	&app_parser_ftp,
+	&app_parser_xmpp,
+	&app_parser_ldap,
+	&app_parser_pgsql,
 	&app_parser_quic,
 	NULL,
 };
@@ -27,6 +35,11 @@ struct app_flow {
 	void *state;
 	uint8_t tries;
 	bool given_up;
+	/* the first bytes of each direction while no parser is found and they came in pieces
+	 * smaller than PROBE_HEAD (a ClientHello sent a byte at a time): probed together, and
+	 * fed to the parser found before the chunk that decided */
+	uint8_t head[2][PROBE_HEAD];
+	uint8_t head_len[2];
 };
 
 struct app_worker {
@@ -166,8 +179,15 @@ app_worker_stats(struct app_worker *w)
 static const struct app_parser_ops *
 parser_by_name(const char *name)
 {
+	/* nDPI's names (as dpi/ spells them) for protocols whose parser has another */
+	static const struct {
+		const char *ndpi, *ours;
+	} alias[] = {{"jabber", "xmpp"}, {"postgresql", "pgsql"}};
 	size_t i;
 
+	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (strcmp(alias[i].ndpi, name) == 0)
+			name = alias[i].ours;
 	for (i = 0; parsers[i] != NULL; i++)
 		if (strcmp(parsers[i]->name, name) == 0)
 			return parsers[i];
@@ -178,7 +198,7 @@ parser_by_name(const char *name)
  * the data. NULL while undecided. */
 static struct app_flow *
 flow_parser(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, const uint8_t *data,
-	    size_t len, bool datagram)
+	    size_t len, bool datagram, bool count)
 {
 	struct app_flow *af = f->app;
 	const struct app_parser_ops *ops = NULL;
@@ -202,7 +222,7 @@ flow_parser(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, const ui
 	if (ops != NULL && (datagram ? ops->datagram == NULL : ops->stream == NULL))
 		ops = NULL;
 	if (ops == NULL) {
-		if (len > 0 && ++af->tries >= PROBE_CHUNKS)
+		if (len > 0 && count && ++af->tries >= PROBE_CHUNKS)
 			af->given_up = true;
 		return af;
 	}
@@ -281,7 +301,7 @@ app_datagram(struct app_worker *w, struct sw_flow *f, enum flow_dir dir,
 
 	if (p->payload_len == 0 || (p->flags & SW_PKT_L4) == 0)
 		return;
-	af = flow_parser(w, f, dir, data, p->payload_len, true);
+	af = flow_parser(w, f, dir, data, p->payload_len, true, true);
 	if (af == NULL || af->ops == NULL)
 		return;
 	ctx_init(&c, w, f, p->ts);
@@ -295,14 +315,42 @@ app_stream(struct app_worker *w, struct sw_flow *f, enum flow_dir dir, const uin
 	struct app_flow *af;
 	struct app_ctx c;
 
+	const uint8_t *probe = data;
+	size_t plen = data != NULL ? len : 0, before = 0;
+	uint8_t view[PROBE_HEAD];
+
 	if (flags & 0x01) /* STREAM_CHUNK_GAP */
 		sw_counter_add(&w->st.gaps, 1);
-	af = flow_parser(w, f, dir, data, data != NULL ? len : 0, false);
+	af = f->app;
+	/* small first pieces of a direction are probed together */
+	if (af != NULL && af->ops == NULL && !af->given_up && data != NULL && dir <= FLOW_TO_CLIENT &&
+	    (af->head_len[dir] > 0 || len < PROBE_HEAD)) {
+		size_t take = PROBE_HEAD - af->head_len[dir] < len ? PROBE_HEAD - af->head_len[dir] : len;
+
+		before = af->head_len[dir];
+		memcpy(view, af->head[dir], before);
+		memcpy(view + before, data, take);
+		probe = view;
+		plen = before + take;
+	}
+	af = flow_parser(w, f, dir, probe, plen, false, plen >= PROBE_HEAD || probe == data);
 	if (af == NULL)
 		return true;
-	if (af->ops == NULL)
+	if (af->ops == NULL) {
+		if (!af->given_up && probe == view && plen < PROBE_HEAD) { /* keep gathering */
+			memcpy(af->head[dir], view, plen);
+			af->head_len[dir] = (uint8_t)plen;
+		} else if (data != NULL && dir <= FLOW_TO_CLIENT && af->head_len[dir] == 0 &&
+			   len < PROBE_HEAD) {
+			memcpy(af->head[dir], data, len); /* the first piece of the direction */
+			af->head_len[dir] = (uint8_t)len;
+		}
 		return !af->given_up; /* nothing will parse this flow: stop the stream */
+	}
 	ctx_init(&c, w, f, ts);
+	if (probe == view && before > 0) /* the pieces before this one */
+		af->ops->stream(&c, af->state, dir, af->head[dir], before, 0);
+	af->head_len[0] = af->head_len[1] = 0;
 	af->ops->stream(&c, af->state, dir, data, len, flags);
 	if (c.switch_proto != APP_NONE && c.switch_proto != af->ops->id)
 		flow_switch(w, af, &c, dir, data, len, flags);

@@ -15,7 +15,15 @@ enum app_proto_id {
 	APP_DNS = 1,
 	APP_TLS = 2,
 	APP_HTTP = 3,
-	APP_QUIC = 4,
+	/* STARTTLS followers (app_starttls.c): clear text until TLS starts */
+	APP_SMTP = 4,
+	APP_IMAP = 5,
+	APP_POP3 = 6,
+	APP_FTP = 7,
+	APP_XMPP = 8,
+	APP_LDAP = 9,
+	APP_PGSQL = 10,
+	APP_QUIC = 11,
 	APP_PROTO_MAX
 };
 
@@ -342,6 +350,8 @@ struct app_parser_ops {
 extern const struct app_parser_ops app_parser_dns;
 extern const struct app_parser_ops app_parser_tls;
 extern const struct app_parser_ops app_parser_http;
+extern const struct app_parser_ops app_parser_smtp, app_parser_imap, app_parser_pop3,
+    app_parser_ftp, app_parser_xmpp, app_parser_ldap, app_parser_pgsql;
 extern const struct app_parser_ops app_parser_quic;
 
 struct app_stats {

@@ -1199,9 +1199,10 @@ tls_stream_bytes(struct app_ctx *ctx, struct tls_state *s, enum flow_dir dir, co
 				return SW_E_INVAL;
 			switch (d->rec_type) {
 			case TLS_REC_CCS:
-				/* TLS 1.3's middlebox compatibility: the client's CCS before its second
-				 * hello after a HelloRetryRequest changes nothing */
-				if (dir == FLOW_TO_SERVER && s->after_hrr && !s->msg.client_hello)
+				/* TLS 1.3's middlebox compatibility: a CCS after a HelloRetryRequest
+				 * (the server's, and the client's before its second hello) changes
+				 * nothing */
+				if (s->after_hrr)
 					break;
 				tls_clear_part_over(ctx, s, dir);
 				return 0;

@@ -135,4 +135,28 @@ print(b, a)' "$tmp/eve4.json")
 check "a replaced feed file is reloaded without a signal (alerts before: $before, after: $after of 300)" \
 	test "$before" -eq 0 -a "$after" -eq 300
 check "the change is logged" grep -q "a feed file changed" "$tmp/err6"
+# JA4 (issue 15): the ClientHello's JA4 (from tls.pcap and after STARTTLS in an SMTP flow); a
+# plain list guesses the type; one character off matches nothing
+printf 'type,value,source,confidence,tags\nja4,T13D3112H2_E8F1E7E78F70_B26CE05BBDD6,unit-test,70,ja4\n' >"$tmp/ja4.csv"
+printf 't12d280700_d943125447b4_e7e480e5a997\nt13d041000_16476d049b0b_78f1d400d465\n' >"$tmp/ja4.txt"
+"$SPANWATCH" --set detect.enabled=no -r "$PCAPS/tls.pcap" -r "$PCAPS/starttls-smtp.pcap" --workers 1 \
+	--indicators "$tmp/ja4.csv" --indicators "$tmp/ja4.txt" >"$tmp/eve4.json" 2>"$tmp/err4"
+alerts "$tmp/eve4.json" >"$tmp/alerts4"
+check "tls.ja4: the CSV's JA4 (upper case) matches tls.pcap's ClientHello once" \
+	test "$(grep -c '^tls.ja4 t13d3112h2_e8f1e7e78f70_b26ce05bbdd6 [0-9]* ja4.csv 70 ja4$' "$tmp/alerts4")" -eq 1
+check "tls.ja4: a plain list's JA4 matches the TLS 1.2 hello after SMTP STARTTLS" \
+	test "$(grep -c '^tls.ja4 t12d280700_d943125447b4_e7e480e5a997 [0-9]* ja4.txt' "$tmp/alerts4")" -eq 1
+check "tls.ja4: one hex digit off matches nothing" \
+	test "$(grep -c '78f1d400d46' "$tmp/alerts4")" -eq 0
+check "tls.ja4: alerts have type ja4 and sid 9180000 + feed" "$PY" -c 'import json,sys
+n = 0
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e["event_type"] == "alert" and e["cti"]["type"] == "ja4":
+        assert e["alert"]["signature_id"] in (9180000, 9180001), e["alert"]
+        n += 1
+sys.exit(0 if n == 2 else 1)' "$tmp/eve4.json"
+printf 'type,value\nja4,t13d3112h2_e8f1e7e78f70\n' >"$tmp/ja4bad.csv"
+"$SPANWATCH" -T --indicators "$tmp/ja4bad.csv" >/dev/null 2>"$tmp/err4b" || true
+check "a malformed JA4 is reported with file:line" grep -q 'ja4bad.csv:2.*not a JA4 fingerprint' "$tmp/err4b"
 tap_done

@@ -291,6 +291,9 @@ struct rec {
 	char subject[1024], issuer[1024], serial[200], fp[60];
 	sw_time_t not_before, not_after;
 	int ncerts;
+	char ja4[40];
+	bool sslv2, hrr;
+	int nsan, nchain;
 };
 
 static void
@@ -338,6 +341,11 @@ on_msg(void *arg, struct sw_flow *f, const struct app_msg *m)
 	r->not_before = t->cert_not_before;
 	r->not_after = t->cert_not_after;
 	r->ncerts = t->ncerts;
+	memcpy(r->ja4, t->ja4, sizeof(t->ja4));
+	r->sslv2 = t->sslv2_hello;
+	r->hrr = t->hello_retry;
+	r->nsan = t->nsan;
+	r->nchain = t->nchain;
 }
 
 /* The recorder keeps the last message and counts them all. */
@@ -833,9 +841,165 @@ test_encrypted_records(void)
 	           "only encrypted records: no message, no error");
 }
 
+/* ---- JA4 (FoxIO technical_details/JA4.md: its example and rules) ------------------------- */
+
+static void
+ja4_example(struct app_tls_hello *h)
+{
+	static const uint16_t ciphers[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030,
+					   0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f,
+					   0x0035};
+	static const uint16_t exts[] = {0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017,
+					0x002d, 0x000d, 0x0005, 0x0023, 0x0012, 0x002b,
+					0xff01, 0x000b, 0x000a, 0x0015};
+	static const uint16_t sigs[] = {0x0403, 0x0804, 0x0401, 0x0503,
+					0x0805, 0x0501, 0x0806, 0x0601};
+
+	memset(h, 0, sizeof(*h));
+	h->legacy_version = 0x0303;
+	h->supported_version = 0x0304;
+	h->sni = true;
+	h->nciphers = sizeof(ciphers) / 2;
+	memcpy(h->ciphers, ciphers, sizeof(ciphers));
+	h->nexts = sizeof(exts) / 2;
+	memcpy(h->exts, exts, sizeof(exts));
+	h->nsigalgs = sizeof(sigs) / 2;
+	memcpy(h->sigalgs, sigs, sizeof(sigs));
+	h->alpn_first[0] = 'h';
+	h->alpn_first[1] = '2';
+	h->alpn_len = 2;
+}
+
+static void
+ja4_alpn(const uint8_t *v, size_t n, const char *want)
+{
+	struct app_tls_hello h;
+	char out[APP_TLS_JA4_LEN + 1], name[64];
+
+	ja4_example(&h);
+	h.alpn_first[0] = v[0];
+	h.alpn_first[1] = v[n - 1];
+	h.alpn_len = (uint8_t)n;
+	app_tls_ja4(&h, false, out);
+	snprintf(name, sizeof(name), "ja4: ALPN of %zu bytes gives \"%s\"", n, want);
+	UNIT_CHECK(strncmp(out + 8, want, 2) == 0, name);
+}
+
+static void
+test_ja4_spec(void)
+{
+	struct app_tls_hello h;
+	char out[APP_TLS_JA4_LEN + 1];
+
+	ja4_example(&h);
+	app_tls_ja4(&h, false, out);
+	UNIT_CHECK_STR(out, "t13d1516h2_8daaf6152771_e5627efa2ab1", "ja4: the specification's example");
+	app_tls_ja4(&h, true, out);
+	UNIT_CHECK_STR(out, "q13d1516h2_8daaf6152771_e5627efa2ab1", "ja4: QUIC starts with q");
+	h.nsigalgs = 0;
+	app_tls_ja4(&h, false, out);
+	UNIT_CHECK_STR(out, "t13d1516h2_8daaf6152771_6d807ffa2a79",
+		       "ja4: no signature algorithms: no underscore in the hashed string");
+	ja4_example(&h);
+	h.sni = false;
+	h.alpn_len = 0;
+	h.supported_version = 0;
+	app_tls_ja4(&h, false, out);
+	UNIT_CHECK_STR(out, "t12i151600_8daaf6152771_e5627efa2ab1",
+		       "ja4: legacy version without supported_versions, no SNI, no ALPN");
+	h.legacy_version = 0x0002;
+	app_tls_ja4(&h, false, out);
+	UNIT_CHECK(strncmp(out, "ts2", 3) == 0, "ja4: SSL 2.0 is s2");
+	h.legacy_version = 0x7f1c;
+	app_tls_ja4(&h, false, out);
+	UNIT_CHECK(strncmp(out, "t00", 3) == 0, "ja4: an unknown version is 00");
+	h.nciphers = 0;
+	h.nexts = 0;
+	app_tls_ja4(&h, false, out);
+	UNIT_CHECK_STR(out, "t00i000000_000000000000_000000000000",
+		       "ja4: no ciphers, no extensions: zero hashes");
+	ja4_example(&h);
+	h.nexts = 2; /* only SNI and ALPN left: the extension list to hash is empty */
+	h.exts[0] = 0x0000;
+	h.exts[1] = 0x0010;
+	app_tls_ja4(&h, false, out);
+	UNIT_CHECK(strcmp(out + 24, "000000000000") == 0 && strncmp(out + 6, "02", 2) == 0,
+		   "ja4: SNI and ALPN count but are not hashed");
+	ja4_example(&h);
+	h.nciphers = 120;
+	for (int i = 0; i < 120; i++)
+		h.ciphers[i] = (uint16_t)(0x0100 + i);
+	app_tls_ja4(&h, false, out);
+	UNIT_CHECK(strncmp(out + 4, "99", 2) == 0, "ja4: more than 99 ciphers count 99");
+	h.truncated = true;
+	app_tls_ja4(&h, false, out);
+	UNIT_CHECK(out[0] == '\0', "ja4: a cut list gives no fingerprint");
+	ja4_alpn((const uint8_t *)"\xab", 1, "ab");
+	ja4_alpn((const uint8_t *)"\xab\xcd", 2, "ad");
+	ja4_alpn((const uint8_t *)"\x30\xab", 2, "3b");
+	ja4_alpn((const uint8_t *)"\x30\x31\xab\xcd", 4, "3d");
+	ja4_alpn((const uint8_t *)"\x30\xab\xcd\x31", 4, "01");
+	ja4_alpn((const uint8_t *)"http/1.1", 8, "h1");
+	ja4_alpn((const uint8_t *)"h", 1, "hh");
+}
+
+/* JA4 of the recorded hellos (the value tls_tshark.py computes from tshark's fields). */
+static void
+test_ja4_parsed(void)
+{
+	struct run run;
+	uint8_t twice[2 * TLS12_CH_LEN];
+
+	run_tls12(&run, 0);
+	UNIT_CHECK_STR(run.last.ja4, "t13d3112h2_e8f1e7e78f70_b26ce05bbdd6", "ja4: tls.pcap's ClientHello");
+	UNIT_CHECK(run.last.nsan == 1 && run.last.nchain == 1, "tls.pcap: one certificate, one SAN");
+	/* the same hello twice: two messages, the first with the ClientHello only */
+	memcpy(twice, tls12_client, TLS12_CH_LEN);
+	memcpy(twice + TLS12_CH_LEN, tls12_client, TLS12_CH_LEN);
+	run_start(&run);
+	feed(&run, FLOW_TO_SERVER, twice, sizeof(twice), 0);
+	UNIT_CHECK(run.n == 1 && run.last.ch && !run.last.sh, "repeated hello: the first one is out");
+	run.ctx.ts = 2000;
+	feed(&run, FLOW_TO_CLIENT, tls12_server, TLS12_FLIGHT_LEN, 0);
+	run_end(&run);
+	UNIT_CHECK(run.n == 2 && run.last.ch && run.last.sh && run.last.cert &&
+		       strcmp(run.last.ja4, "t13d3112h2_e8f1e7e78f70_b26ce05bbdd6") == 0,
+		   "repeated hello: the second goes with the server's flight");
+}
+
+/* An SSLv2-compatible ClientHello (RFC 5246 E.2): two TLS suites and one SSLv2-only spec. */
+static void
+test_sslv2(void)
+{
+	static const uint8_t v2[] = {
+	    0x80, 0x22,             /* length 34 */
+	    0x01, 0x03, 0x01,       /* client_hello, TLS 1.0 */
+	    0x00, 0x09, 0x00, 0x00, 0x00, 0x10, /* 9 bytes of specs, no session id, 16 challenge */
+	    0x00, 0x00, 0x2f, 0x00, 0x00, 0x35, 0x07, 0x00, 0xc0,
+	    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+	};
+	struct run run;
+
+	UNIT_CHECK(app_parser_tls.probe(v2, sizeof(v2), FLOW_TO_SERVER), "sslv2 hello: probe");
+	for (int chunk = 0; chunk <= 3; chunk += 3) {
+		run_start(&run);
+		feed(&run, FLOW_TO_SERVER, v2, sizeof(v2), chunk);
+		run_end(&run);
+		UNIT_CHECK(run.n == 1 && run.last.ch && run.last.sslv2 &&
+			       sw_counter_get(&run.st.errors[APP_TLS]) == 0,
+			   chunk ? "sslv2 hello in 3-byte chunks: a ClientHello" : "sslv2 hello: a ClientHello");
+		UNIT_CHECK_STR(run.last.ja3, "769,47-53,,,", "sslv2 hello: JA3 has the TLS suites only");
+		UNIT_CHECK_STR(run.last.ja4, "t10i020000_f54dd463d39b_000000000000",
+			       "sslv2 hello: JA4");
+	}
+}
+
 int
 main(void)
 {
+	test_ja4_spec();
+	test_ja4_parsed();
+	test_sslv2();
 	test_probe();
 	test_tls12();
 	test_tls13();
