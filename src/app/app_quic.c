@@ -814,7 +814,10 @@ quic_datagram(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t
 		}
 		/* the fixed bit (0x40) may be greased once the peer allowed it (RFC 9287) */
 		if (!quic_version_known(version)) {
-			quic_error(ctx);
+			/* Google QUIC, a draft we have no salt for, a greased version: not
+			 * malformed, not readable. A client that starts so is left alone. */
+			if (dir == FLOW_TO_SERVER && !s->have_keys)
+				s->done = true;
 			break;
 		}
 		switch (quic_ptype(version, first)) {
