@@ -252,7 +252,8 @@ enum app_msg_kind {
 	APP_MSG_HTTP = 2, /* one HTTP transaction */
 	APP_MSG_FILE = 3, /* one file (a body) of an HTTP transaction, after that transaction */
 	APP_MSG_QUIC = 4, /* a QUIC connection's handshake as its Initial packets show it: emitted
-			     once, after the server's ServerHello, or at flow end */
+			     after the server's ServerHello, or at flow end; a HelloRetryRequest
+			     and the hello before it are a message of their own (at most 4) */
 	APP_MSG_KIND_MAX
 };
 

@@ -49,6 +49,7 @@
 #define QUIC_CRYPTO_AHEAD   16384 /* how far past the contiguous bytes a frame may start */
 #define QUIC_RANGES         16    /* disjoint pieces held out of order per direction */
 #define QUIC_MAX_DATAGRAMS  64    /* datagrams parsed per flow before giving up */
+#define QUIC_MAX_MSGS       4     /* messages per flow (hellos again after a HelloRetryRequest) */
 #define QUIC_TAG_LEN        16
 #define QUIC_UA_MAX         256
 #define QUIC_PKT_STACK      2048  /* larger packets are opened in a heap buffer */
@@ -449,8 +450,8 @@ struct quic_state {
 	struct app_quic_keys keys[2]; /* [FLOW_TO_SERVER] the client's, [FLOW_TO_CLIENT] */
 	uint32_t key_version;
 	bool have_keys;
-	bool done; /* emitted, or gave up: nothing more is parsed */
-	bool emitted;
+	bool done;      /* the handshake's clear part is over, or we gave up: nothing more is parsed */
+	uint8_t nmsgs;  /* messages emitted */
 	uint16_t datagrams;
 	char ua[QUIC_UA_MAX];
 };
@@ -530,21 +531,19 @@ quic_find_ua(struct quic_state *s)
 	}
 }
 
+/* Emits a message with the hellos t (at most QUIC_MAX_MSGS a flow: a client may say hello
+ * again and again). */
 static void
-quic_emit(struct app_ctx *ctx, struct quic_state *s)
+quic_emit_msg(struct app_ctx *ctx, struct quic_state *s, const struct app_tls_msg *t)
 {
 	struct app_msg m;
-	const struct app_tls_msg *t = app_tls_quic_msg(s->tls, NULL);
 
-	s->done = true;
-	if (s->emitted || t == NULL || !(t->client_hello || t->server_hello))
+	if (t == NULL || !(t->client_hello || t->server_hello) || s->nmsgs >= QUIC_MAX_MSGS)
 		return;
-	s->emitted = true;
-	if (t->client_hello)
+	s->nmsgs++;
+	if (t->client_hello && s->msg.ua.len == 0)
 		quic_find_ua(s);
 	s->msg.tls = t;
-	for (int d = 0; d < 2; d++)
-		quic_crypto_free(s, &s->dir[d]);
 	if (ctx->st != NULL)
 		sw_counter_add(&ctx->st->messages[APP_QUIC], 1);
 	if (ctx->emit != NULL) {
@@ -555,10 +554,37 @@ quic_emit(struct app_ctx *ctx, struct quic_state *s)
 		m.u.quic = &s->msg;
 		ctx->emit(ctx->arg, ctx->f, &m);
 	}
-	/* nothing reads the hellos after their message: the flow keeps only its small state */
 	s->msg.tls = NULL;
+}
+
+/* The handshake's clear part is over (or the flow, or our patience): the last message, and
+ * nothing more is parsed. The flow keeps only its small state. */
+static void
+quic_finish(struct app_ctx *ctx, struct quic_state *s)
+{
+	if (s->done && s->tls == NULL)
+		return;
+	s->done = true;
+	quic_emit_msg(ctx, s, app_tls_quic_msg(s->tls, NULL));
+	for (int d = 0; d < 2; d++)
+		quic_crypto_free(s, &s->dir[d]);
 	app_tls_quic_free(s->tls);
 	s->tls = NULL;
+}
+
+struct quic_hello_arg {
+	struct app_ctx *ctx;
+	struct quic_state *s;
+};
+
+/* A hello the TLS parser finished before the end (a HelloRetryRequest and the hello before
+ * it): its own message. */
+static void
+quic_hello(void *arg, const struct app_tls_msg *t)
+{
+	struct quic_hello_arg *a = arg;
+
+	quic_emit_msg(a->ctx, a->s, t);
 }
 
 /* Hands the contiguous bytes past d->fed to the TLS parser. */
@@ -566,12 +592,14 @@ static void
 quic_crypto_feed(struct app_ctx *ctx, struct quic_state *s, enum flow_dir dir)
 {
 	struct quic_crypto *d = &s->dir[dir];
+	struct quic_hello_arg arg = {ctx, s};
 
 	while (d->nheld > 0 && d->held[0].start <= d->fed) {
 		uint32_t end = d->held[0].end;
 
 		if (end > d->fed) {
-			if (app_tls_quic_handshake(s->tls, dir, d->buf + d->fed, end - d->fed) != 0) {
+			if (app_tls_quic_handshake(s->tls, dir, d->buf + d->fed, end - d->fed,
+						   quic_hello, &arg) != 0) {
 				quic_error(ctx);
 				d->stopped = true;
 			}
@@ -789,7 +817,7 @@ quic_datagram(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t
 	if (s == NULL || s->done || (dir != FLOW_TO_SERVER && dir != FLOW_TO_CLIENT))
 		return;
 	if (++s->datagrams > QUIC_MAX_DATAGRAMS) {
-		quic_emit(ctx, s); /* what there is; nothing more is parsed */
+		quic_finish(ctx, s); /* what there is; nothing more is parsed */
 		return;
 	}
 	cur_init(&c, data, len);
@@ -858,7 +886,7 @@ quic_datagram(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t
 
 	(void)app_tls_quic_msg(s->tls, &done);
 	if (done)
-		quic_emit(ctx, s);
+		quic_finish(ctx, s);
 }
 
 /* ---- the operations ---------------------------------------------------------------------- */
@@ -915,8 +943,8 @@ quic_flow_end(struct app_ctx *ctx, void *state)
 {
 	struct quic_state *s = state;
 
-	if (s != NULL && !s->emitted)
-		quic_emit(ctx, s);
+	if (s != NULL)
+		quic_finish(ctx, s);
 }
 
 const struct app_parser_ops app_parser_quic = {

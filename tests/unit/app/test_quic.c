@@ -488,6 +488,89 @@ test_parser(void)
 	}
 }
 
+/* A HelloRetryRequest (RFC 8446 4.1.4): the first ClientHello and the HRR are one message,
+ * the second ClientHello and the ServerHello another. */
+static void
+test_hrr(void)
+{
+	static const char hrr_random[] =
+	    "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c";
+	struct run r;
+	uint8_t pkt[1500], f[600], hello[300], cframes[300], sframes[256], hrr[64];
+	size_t n, a, fl, sl, hl, k = 0;
+
+	fl = unhex(client_crypto, cframes, sizeof(cframes));
+	memcpy(hello, cframes + 4, fl - 4);
+	hl = fl - 4;
+	sl = unhex(server_frames, sframes, sizeof(sframes)); /* ACK (5), CRYPTO header (4), SH */
+	/* the HRR: ServerHello with the special random, key_share naming x25519 */
+	hrr[k++] = 2;
+	hrr[k++] = 0;
+	hrr[k++] = 0;
+	hrr[k++] = 52;
+	hrr[k++] = 3;
+	hrr[k++] = 3;
+	k += unhex(hrr_random, hrr + k, 32);
+	memcpy(hrr + k, "\x00\x13\x01\x00\x00\x0c\x00\x33\x00\x02\x00\x1d\x00\x2b\x00\x02\x03\x04", 18);
+	k += 18;
+
+	run_start(&r);
+	a = crypto_frame(hello, 0, hl, f);
+	n = build_initial(APP_QUIC_V1, FLOW_TO_SERVER, 0, f, a, pkt, sizeof(pkt));
+	dgram(&r, FLOW_TO_SERVER, pkt, n);
+	a = crypto_frame(hrr, 0, k, f);
+	n = build_initial(APP_QUIC_V1, FLOW_TO_CLIENT, 0, f, a, pkt, sizeof(pkt));
+	dgram(&r, FLOW_TO_CLIENT, pkt, n);
+	UNIT_CHECK(r.n == 1 && strcmp(r.sni, "example.com") == 0 && r.ja3s[0] != '\0',
+		   "HRR: the first hello and the HelloRetryRequest are one message");
+	/* the second ClientHello follows the first in the client's CRYPTO stream */
+	a = 0;
+	f[a++] = 0x06;
+	f[a++] = (uint8_t)(0x40 | hl >> 8);
+	f[a++] = (uint8_t)hl;
+	f[a++] = (uint8_t)(0x40 | hl >> 8);
+	f[a++] = (uint8_t)hl;
+	memcpy(f + a, hello, hl);
+	a += hl;
+	n = build_initial(APP_QUIC_V1, FLOW_TO_SERVER, 1, f, a, pkt, sizeof(pkt));
+	dgram(&r, FLOW_TO_SERVER, pkt, n);
+	/* the ServerHello after the HRR in the server's */
+	a = 0;
+	f[a++] = 0x06;
+	f[a++] = (uint8_t)(0x40 | k >> 8);
+	f[a++] = (uint8_t)k;
+	memcpy(f + a, sframes + 7, sl - 7); /* length 405a and the ServerHello */
+	a += sl - 7;
+	n = build_initial(APP_QUIC_V1, FLOW_TO_CLIENT, 1, f, a, pkt, sizeof(pkt));
+	dgram(&r, FLOW_TO_CLIENT, pkt, n);
+	UNIT_CHECK(r.n == 2 && strcmp(r.sni, "example.com") == 0 &&
+		       strcmp(r.ja3s, "771,4865,51-43") == 0 &&
+		       sw_counter_get(&r.st.messages[APP_QUIC]) == 2,
+		   "HRR: the second hello and the ServerHello are another");
+	run_end(&r);
+	UNIT_CHECK(r.n == 2 && sw_counter_get(&r.st.errors[APP_QUIC]) == 0,
+		   "HRR: nothing more at flow end, no error");
+
+	/* a client that says hello again and again: at most four messages */
+	run_start(&r);
+	for (int i = 0; i < 8; i++) {
+		uint64_t off = (uint64_t)i * hl;
+
+		a = 0;
+		f[a++] = 0x06;
+		f[a++] = (uint8_t)(0x40 | off >> 8);
+		f[a++] = (uint8_t)off;
+		f[a++] = (uint8_t)(0x40 | hl >> 8);
+		f[a++] = (uint8_t)hl;
+		memcpy(f + a, hello, hl);
+		a += hl;
+		n = build_initial(APP_QUIC_V1, FLOW_TO_SERVER, (uint64_t)i, f, a, pkt, sizeof(pkt));
+		dgram(&r, FLOW_TO_SERVER, pkt, n);
+	}
+	run_end(&r);
+	UNIT_CHECK(r.n == 4, "hellos again and again: four messages, no more");
+}
+
 static void
 test_hostile(void)
 {
@@ -657,6 +740,7 @@ main(void)
 	test_keys();
 	test_protection();
 	test_parser();
+	test_hrr();
 	test_hostile();
 	return unit_done();
 }
