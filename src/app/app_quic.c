@@ -610,34 +610,28 @@ quic_crypto_feed(struct app_ctx *ctx, struct quic_state *s, enum flow_dir dir)
 	}
 }
 
-/* Adds [start, end) to the held ranges; false when there is no room. */
+/* Adds [start, end) to the held ranges (merged with those it touches); false when there is
+ * no room. */
 static bool
 quic_range_add(struct quic_crypto *d, uint32_t start, uint32_t end)
 {
-	struct quic_range r = {start, end};
-	struct quic_range out[QUIC_RANGES + 1];
+	struct quic_range out[QUIC_RANGES + 1], r = {start, end};
 	size_t n = 0, i = 0;
-	bool placed = false;
 
-	for (i = 0; i < d->nheld || !placed; i++) {
-		struct quic_range x;
-
-		if (!placed && (i == d->nheld || r.start <= d->held[i].start)) {
-			x = r;
-			placed = true;
-			i--;
-		} else {
-			x = d->held[i];
-		}
-		if (n > 0 && x.start <= out[n - 1].end) {
-			if (x.end > out[n - 1].end)
-				out[n - 1].end = x.end;
-		} else {
-			out[n++] = x;
-		}
-		if (n > QUIC_RANGES)
-			return false;
+	while (i < d->nheld && d->held[i].end < r.start) /* before it */
+		out[n++] = d->held[i++];
+	while (i < d->nheld && d->held[i].start <= r.end) { /* touching it */
+		if (d->held[i].start < r.start)
+			r.start = d->held[i].start;
+		if (d->held[i].end > r.end)
+			r.end = d->held[i].end;
+		i++;
 	}
+	out[n++] = r;
+	while (i < d->nheld) /* after it */
+		out[n++] = d->held[i++];
+	if (n > QUIC_RANGES)
+		return false;
 	memcpy(d->held, out, n * sizeof(out[0]));
 	d->nheld = (uint8_t)n;
 	return true;

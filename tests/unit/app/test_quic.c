@@ -437,6 +437,37 @@ test_parser(void)
 		run_end(&r);
 	}
 
+	/* the hello in 10-byte frames, last first, 6 frames a packet: one range grows down */
+	run_start(&r);
+	for (size_t end = hl, pn = 0; end > 0; pn++) {
+		size_t a = 0;
+
+		for (int i = 0; i < 6 && end > 0; i++) {
+			size_t off = end > 10 ? end - 10 : 0;
+
+			a += crypto_frame(hello, off, end - off, f + a);
+			end = off;
+		}
+		n = build_initial(APP_QUIC_V1, FLOW_TO_SERVER, pn, f, a, pkt, sizeof(pkt));
+		dgram(&r, FLOW_TO_SERVER, pkt, n);
+	}
+	run_end(&r);
+	UNIT_CHECK(r.n == 1 && strcmp(r.ja3, rfc_ja3) == 0 && stat(&r, APP_QUIC_ST_CRYPTO_REFUSED) == 0,
+		   "the hello in 25 frames, last first: reassembled");
+	/* 17 pieces with holes between them: the 17th has no room */
+	run_start(&r);
+	{
+		size_t a = 0;
+
+		for (size_t i = 0; i < 17; i++)
+			a += crypto_frame(hello, 10 + 12 * i, 10, f + a);
+		n = build_initial(APP_QUIC_V1, FLOW_TO_SERVER, 0, f, a, pkt, sizeof(pkt));
+		dgram(&r, FLOW_TO_SERVER, pkt, n);
+	}
+	run_end(&r);
+	UNIT_CHECK(r.n == 0 && stat(&r, APP_QUIC_ST_CRYPTO_REFUSED) == 1,
+		   "17 disjoint pieces: 16 held, one refused");
+
 	/* only the client: the message comes at flow end */
 	n = rfc_client_initial(APP_QUIC_V1, pkt, sizeof(pkt));
 	run_start(&r);
