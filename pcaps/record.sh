@@ -6,7 +6,7 @@
 #
 # Steps: http http6 http-more dns tls tls13 sll sll2 pcapng truncated crafted
 #        loss frag crafted-stream crafted-rules crafted-kw crafted-tunnel crafted-tls vxlan
-#        protocols starttls openvpn readme
+#        protocols starttls openvpn quic readme
 #        http-evasion (only when named: needs the browsers, see below)
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
 # generated inventory at the end of README.md.)
@@ -91,6 +91,7 @@ cleanup() {
     PIDS=()
     for ns in "${NETNS[@]+"${NETNS[@]}"}"; do
         ip netns del "$ns" 2>/dev/null
+        rm -rf "/etc/netns/$ns"     # a hosts file of the namespace (the quic step)
     done
     NETNS=()
     [ -n "$WORK" ] && rm -rf "$WORK"
@@ -1130,6 +1131,81 @@ step_http_more() {
 # ----------------------------------------------------------------------------
 # README inventory (between the markers at the end of README.md)
 # ----------------------------------------------------------------------------
+# ----------------------------------------------------------------------------
+# quic: real QUIC handshakes for the QUIC parser (quic-handshakes.pcap)
+# ----------------------------------------------------------------------------
+# ngtcp2's gtlsserver/gtlsclient (Debian 12: ngtcp2 0.12, GnuTLS 3.7) on
+# 127.0.0.1 of a namespace of their own, one connection each:
+#   v1 and draft-29 (0xff00001d) with the default hello;
+#   a ClientHello with an FFDHE-8192 key share (1 KB) so its CRYPTO data spans
+#   two Initial packets (v1, v1 at --max-udp-payload-size 1200, draft-29);
+#   a 200-byte SNI with an FFDHE-6144 key share;
+#   address validation (-V): a Retry, then the Initial with its token;
+#   a new session, then the same resumed with 0-RTT (--session-file/--tp-file).
+# gtlsclient 0.12 sends as SNI the name it was given to connect to (--sni is
+# ignored), so each connection uses a name of its own that the namespace's
+# hosts file (/etc/netns/NS/hosts, which ip netns exec mounts over
+# /etc/hosts) maps to 127.0.0.1.
+# ngtcp2 0.12 speaks the QUIC v2 draft (0x709a50c4), not RFC 9369's v2, and
+# tshark 4.0 cannot decrypt that draft: v2 is tested against RFC 9369's
+# vectors in tests/unit/app/test_quic.c only.  The oracle of tests/pcap/quic.sh
+# is tshark, which decrypts Initials.
+QUIC_REC_PORT=18445 QUIC_RETRY_PORT=18446
+step_quic() {
+    proto_need gtlsserver:ngtcp2-server gtlsclient:ngtcp2-client ip:iproute2
+    log "quic-handshakes.pcap: ngtcp2 gtlsserver + gtlsclient, QUIC v1 and draft-29, in a namespace"
+    make_cert
+    local d="$WORK/quic-hs" ns=swrec-quic-$$ long
+    mkdir -p "$d/www"
+    echo "Hello from the spanwatch test capture." >"$d/www/index.html"
+    long=$(printf 'a%.0s' $(seq 60)).$(printf 'b%.0s' $(seq 60)).$(printf 'c%.0s' $(seq 60)).long.demo.example
+    netns_add_v4only "$ns"
+    mkdir -p "/etc/netns/$ns"
+    {
+        echo "127.0.0.1 localhost"
+        for h in v1 draft29 split split1200 split29 retry resume "$long"; do
+            case $h in *.example) echo "127.0.0.1 $h" ;; *) echo "127.0.0.1 $h.quic.demo.example" ;; esac
+        done
+    } >"/etc/netns/$ns/hosts"
+    NSEXEC=(ip netns exec "$ns")
+    bg 60 "$d/server.log" ip netns exec "$ns" gtlsserver -q -d "$d/www" 127.0.0.1 \
+        "$QUIC_REC_PORT" "$WORK/tls/tls.key" "$WORK/tls/tls.crt"
+    local srv=$BG_PID
+    bg 60 "$d/server-retry.log" ip netns exec "$ns" gtlsserver -q -V -d "$d/www" 127.0.0.1 \
+        "$QUIC_RETRY_PORT" "$WORK/tls/tls.key" "$WORK/tls/tls.crt"
+    local srv2=$BG_PID
+    ns_wait_listen "$ns" udp "$QUIC_REC_PORT"
+    ns_wait_listen "$ns" udp "$QUIC_RETRY_PORT"
+    capture_start quic-handshakes.pcap lo "udp port $QUIC_REC_PORT or udp port $QUIC_RETRY_PORT"
+    local ffdhe8k='-GROUP-ALL:+GROUP-X25519:+GROUP-FFDHE8192'
+    local ffdhe6k='-GROUP-ALL:+GROUP-X25519:+GROUP-FFDHE6144'
+    quic_get() {   # PORT NAME [gtlsclient options...]
+        local port=$1 name=$2; shift 2
+        run timeout 15 ip netns exec "$ns" gtlsclient -q --exit-on-all-streams-close "$@" \
+            "$name" "$port" "https://$name:$port/index.html" >"$d/client.out" 2>&1 ||
+            { cat "$d/client.out" >&2; die "gtlsclient failed ($name)"; }
+    }
+    quic_get "$QUIC_REC_PORT" v1.quic.demo.example -v 0x1
+    quic_get "$QUIC_REC_PORT" draft29.quic.demo.example -v 0xff00001d
+    quic_get "$QUIC_REC_PORT" split.quic.demo.example -v 0x1 --groups="$ffdhe8k"
+    quic_get "$QUIC_REC_PORT" split1200.quic.demo.example -v 0x1 --groups="$ffdhe8k" \
+        --max-udp-payload-size=1200
+    quic_get "$QUIC_REC_PORT" split29.quic.demo.example -v 0xff00001d --groups="$ffdhe8k"
+    quic_get "$QUIC_REC_PORT" "$long" -v 0x1 --groups="$ffdhe6k"
+    quic_get "$QUIC_RETRY_PORT" retry.quic.demo.example -v 0x1
+    quic_get "$QUIC_REC_PORT" resume.quic.demo.example -v 0x1 \
+        --session-file="$d/session" --tp-file="$d/tp"
+    quic_get "$QUIC_REC_PORT" resume.quic.demo.example -v 0x1 \
+        --session-file="$d/session" --tp-file="$d/tp"
+    capture_stop
+    stop "$srv"
+    stop "$srv2"
+    rm -rf "/etc/netns/$ns"
+    netns_teardown
+    log "  tshark: $(tshark -r "$HERE/quic-handshakes.pcap" -d udp.port==$QUIC_REC_PORT,quic \
+        -d udp.port==$QUIC_RETRY_PORT,quic -Y 'tls.handshake.type == 1' 2>/dev/null | wc -l) ClientHellos"
+}
+
 step_readme() {
     log "README.md: refreshing generated inventory"
     local out="$WORK/inventory.md" f lt n
@@ -1526,7 +1602,7 @@ main() {
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-tunnel crafted-tls vxlan protocols starttls openvpn readme)
+        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-tunnel crafted-tls vxlan protocols starttls openvpn quic readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -1552,9 +1628,10 @@ main() {
             protocols) step_protocols ;;
             starttls)  step_starttls ;;
             openvpn)   step_openvpn ;;
+            quic)      step_quic ;;
             readme)    step_readme ;;
             http-evasion) "$HERE/../tests/http_evasion/record.sh" ;;
-            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-tunnel crafted-tls vxlan protocols starttls openvpn readme http-evasion)" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-tunnel crafted-tls vxlan protocols starttls openvpn quic readme http-evasion)" ;;
         esac
     done
     nginx_stop

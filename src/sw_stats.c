@@ -7,7 +7,7 @@
 
 #include "sw_run.h"
 
-#define MAX_COUNTERS 320
+#define MAX_COUNTERS 512 /* every counter of a run; past it put() drops them (dpi.memuse was lost at 192) */
 
 struct counters {
 	struct eve_counter c[MAX_COUNTERS];
@@ -184,6 +184,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		static char names[APP_PROTO_MAX][3][32];
 		uint64_t av[APP_PROTO_MAX][3] = {{0}}, amem = 0, arefused = 0, alimited = 0;
 		uint64_t ahmemcap = 0, ahbig = 0, ahanom = 0, aswitched = 0;
+		uint64_t aquic[APP_QUIC_ST_MAX] = {0};
+		static char quic_names[APP_QUIC_ST_MAX][48];
 		int a;
 
 		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
@@ -201,6 +203,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			ahbig += sw_counter_get(&as->http_header_too_big);
 			ahanom += sw_counter_get(&as->http_anomalies);
 			aswitched += sw_counter_get(&as->switched);
+			for (a = 0; a < APP_QUIC_ST_MAX; a++)
+				aquic[a] += sw_counter_get(&as->quic[a]);
 			for (a = 1; a < APP_PROTO_MAX; a++) {
 				av[a][0] += sw_counter_get(&as->flows[a]);
 				av[a][1] += sw_counter_get(&as->messages[a]);
@@ -222,6 +226,12 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 				put(cs, "app.http.header_too_big", ahbig);
 				put(cs, "app.http.anomalies", ahanom);
 			}
+			if (a == APP_QUIC) /* the packets QUIC's parser saw and decrypted */
+				for (int q = 0; q < APP_QUIC_ST_MAX; q++) {
+					snprintf(quic_names[q], sizeof(quic_names[q]), "app.quic.%s",
+						 app_quic_stat_name(q));
+					put(cs, quic_names[q], aquic[q]);
+				}
 		}
 		put(cs, "app.switched", aswitched);
 		put(cs, "app.memuse", amem);

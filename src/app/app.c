@@ -26,6 +26,7 @@ static const struct app_parser_ops *const parsers[] = {
 	&app_parser_xmpp,
 	&app_parser_ldap,
 	&app_parser_pgsql,
+	&app_parser_quic,
 	NULL,
 };
 
@@ -460,6 +461,7 @@ static const struct app_msg_desc *const descs[APP_MSG_KIND_MAX] = {
 	[APP_MSG_TLS] = &app_desc_tls,
 	[APP_MSG_HTTP] = &app_desc_http,
 	[APP_MSG_FILE] = &app_desc_file,
+	[APP_MSG_QUIC] = &app_desc_quic,
 };
 
 const struct app_msg_desc *

@@ -24,6 +24,7 @@ enum app_proto_id {
 	APP_LDAP = 9,
 	APP_PGSQL = 10,
 	APP_OPENVPN = 11, /* the control channel's TLS (app_openvpn.c) */
+	APP_QUIC = 12,
 	APP_PROTO_MAX
 };
 
@@ -194,6 +195,54 @@ struct app_file {
 	const struct app_http_txn *txn;
 };
 
+/* ---- QUIC (RFC 9000, 9001, 9369; draft-ietf-quic-transport-29) --------------------------- */
+
+#define APP_QUIC_V1      0x00000001u
+#define APP_QUIC_V2      0x6b3343cfu
+#define APP_QUIC_DRAFT29 0xff00001du
+
+/* What a QUIC connection's Initial packets said: the TLS hellos carried in their CRYPTO frames
+ * (decrypted with the Initial keys), and what the packet headers showed. */
+struct app_quic_msg {
+	uint32_t version;             /* of the client's Initial packets (the last one seen) */
+	uint8_t version_raw[4];       /* the same, as on the wire (the quic.version buffer) */
+	const struct app_tls_msg *tls; /* the ClientHello and ServerHello fields; never NULL */
+	struct app_buf ua;            /* the google_user_agent transport parameter, else empty */
+	/* long-header packets seen by type, and short-header packets (not decrypted) */
+	uint32_t initial, zero_rtt, handshake, retry, version_negotiation, short_header;
+};
+
+/* The Initial packet protection keys of one direction (RFC 9001 5.2, RFC 9369 3.3.1). */
+struct app_quic_keys {
+	uint8_t secret[32];
+	uint8_t key[16], iv[12], hp[16];
+};
+
+/* Derives the client's and the server's Initial keys of version from the Destination
+ * Connection ID of the client's first Initial. 0; SW_E_UNSUPP for a version without known
+ * Initial salt; SW_E_INVAL when dcid is longer than 20 bytes or the crypto library fails. */
+int app_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
+			  struct app_quic_keys *client, struct app_quic_keys *server);
+
+/* Removes the header protection and the packet protection of the long-header Initial packet
+ * at pkt (len: the packet through its end, per its Length field, or more) with keys: the
+ * plaintext payload (frames) is written to out (at most out_size bytes; len is enough), its
+ * length to *out_len, the packet number to *pn, and the packet's length in the datagram to
+ * *pkt_len. largest_pn: the largest packet number seen before in this direction (-1: none),
+ * to expand a truncated number. Returns 0, SW_E_TRUNC, SW_E_INVAL (not an Initial, bad
+ * lengths) or SW_E_RANGE (authentication failed). pkt is not modified. */
+int app_quic_open_initial(const struct app_quic_keys *keys, uint32_t version, const uint8_t *pkt,
+			  size_t len, int64_t largest_pn, uint8_t *out, size_t out_size,
+			  size_t *out_len, uint64_t *pn, size_t *pkt_len);
+
+/* The inverse, for tests and fuzz seeds: protects the Initial packet whose header (through a
+ * pn_len-byte packet number whose value is pn) is hdr[0..hdr_len) and whose frames are
+ * payload; the Length field of hdr must already count pn_len + payload_len + 16. Writes the
+ * packet to out (hdr_len + payload_len + 16 bytes). 0 or SW_E_INVAL. */
+int app_quic_seal_initial(const struct app_quic_keys *keys, const uint8_t *hdr, size_t hdr_len,
+			  size_t pn_len, uint64_t pn, const uint8_t *payload, size_t payload_len,
+			  uint8_t *out, size_t out_size);
+
 /* ---- messages to the stages after us ----------------------------------------------------- */
 
 enum app_msg_kind {
@@ -203,6 +252,9 @@ enum app_msg_kind {
 			    1.3 encrypted data), or at flow end */
 	APP_MSG_HTTP = 2, /* one HTTP transaction */
 	APP_MSG_FILE = 3, /* one file (a body) of an HTTP transaction, after that transaction */
+	APP_MSG_QUIC = 4, /* a QUIC connection's handshake as its Initial packets show it: emitted
+			     after the server's ServerHello, or at flow end; a HelloRetryRequest
+			     and the hello before it are a message of their own (at most 4) */
 	APP_MSG_KIND_MAX
 };
 
@@ -215,6 +267,7 @@ struct app_msg {
 		const struct app_tls_msg *tls;
 		const struct app_http_txn *http;
 		const struct app_file *file;
+		const struct app_quic_msg *quic;
 	} u;
 };
 
@@ -301,6 +354,7 @@ extern const struct app_parser_ops app_parser_tls;
 extern const struct app_parser_ops app_parser_http;
 extern const struct app_parser_ops app_parser_smtp, app_parser_imap, app_parser_pop3,
     app_parser_ftp, app_parser_xmpp, app_parser_ldap, app_parser_pgsql, app_parser_openvpn;
+extern const struct app_parser_ops app_parser_quic;
 
 struct app_stats {
 	sw_counter_t flows[APP_PROTO_MAX];
@@ -312,7 +366,22 @@ struct app_stats {
 	sw_counter_t http_header_too_big;     /* header blocks over app.http.header-max */
 	sw_counter_t http_anomalies;          /* anomaly events of HTTP */
 	sw_counter_t switched;                /* connections handed to another parser */
+	sw_counter_t quic[8];                 /* enum app_quic_stat */
 };
+
+/* QUIC's counters (app_stats.quic), named by app_quic_stat_name() as "app.quic.<name>". */
+enum app_quic_stat {
+	APP_QUIC_ST_INITIAL = 0,       /* long-header packets by type */
+	APP_QUIC_ST_ZERO_RTT = 1,
+	APP_QUIC_ST_HANDSHAKE = 2,
+	APP_QUIC_ST_RETRY = 3,
+	APP_QUIC_ST_VERSION_NEG = 4,
+	APP_QUIC_ST_DECRYPTED = 5,     /* Initial packets decrypted */
+	APP_QUIC_ST_DECRYPT_FAILED = 6, /* Initial packets that did not decrypt or parse */
+	APP_QUIC_ST_CRYPTO_REFUSED = 7, /* CRYPTO frames refused: too far ahead, too big, memcap */
+	APP_QUIC_ST_MAX
+};
+const char *app_quic_stat_name(int stat); /* NULL past the last */
 
 const char *app_proto_name(int id);
 

@@ -25,7 +25,24 @@ app_state_alloc(struct sw_memcap *mem, size_t size)
 
 
 /* The descriptors of the message kinds (app.c numbers their buffers in this order). */
-extern const struct app_msg_desc app_desc_dns, app_desc_tls, app_desc_http, app_desc_file;
+extern const struct app_msg_desc app_desc_dns, app_desc_tls, app_desc_http, app_desc_file,
+    app_desc_quic;
+
+/* The TLS handshake parser without the record layer, for QUIC's CRYPTO streams (the end of
+ * app_tls.c). app_tls_quic_new charges its state to mem (NULL when refused); _free is
+ * NULL-safe. app_tls_quic_handshake feeds n in-order handshake bytes of direction dir:
+ * 0, or a negative SW_E_* when they are malformed or too big (that direction is then
+ * ignored); fn (may be NULL) gets each hello that ends before the handshake does (the first
+ * ClientHello with a HelloRetryRequest, or a ClientHello sent again), valid for the call.
+ * app_tls_quic_msg gives the fields parsed so far (valid until the next call or the free),
+ * and in *done whether a TLS 1.3 ServerHello ended the clear part. */
+struct tls_state;
+typedef void app_tls_quic_hello_fn(void *arg, const struct app_tls_msg *m);
+struct tls_state *app_tls_quic_new(struct sw_memcap *mem);
+void app_tls_quic_free(struct tls_state *s);
+int app_tls_quic_handshake(struct tls_state *s, enum flow_dir dir, const uint8_t *p, size_t n,
+			   app_tls_quic_hello_fn *fn, void *arg);
+const struct app_tls_msg *app_tls_quic_msg(const struct tls_state *s, bool *done);
 
 /* A NUL-terminated text field as a buffer. */
 static inline struct app_buf

@@ -1546,3 +1546,79 @@ const struct app_msg_desc app_desc_tls = {
     .observables = tls_observables,
     .buffer_i = tls_buffer_i,
 };
+
+/* ---- the handshake parser for QUIC's CRYPTO stream ---------------------------------------- */
+/*
+ * QUIC (RFC 9001 4) carries TLS handshake messages in CRYPTO frames, without the record layer.
+ * app_quic.c reassembles each direction's CRYPTO stream and feeds the bytes here, in order;
+ * the same message parsers fill the same struct app_tls_msg (SNI, ALPN, JA3/JA3S, JA4 with
+ * "q", versions). Nothing is emitted from here as TLS: a hello that the TLS parser would emit
+ * before the end of the handshake (the first ClientHello and a HelloRetryRequest, or a
+ * repeated ClientHello) is handed to the QUIC parser's callback; the last one it reads with
+ * app_tls_quic_msg().
+ */
+
+struct tls_quic_hello {
+	struct tls_state *s;
+	app_tls_quic_hello_fn *fn;
+	void *arg;
+};
+
+/* tls_emit's callback: only the hellos emitted before the end go to the QUIC parser. */
+static void
+tls_quic_hello(void *arg, struct sw_flow *f, const struct app_msg *m)
+{
+	struct tls_quic_hello *h = arg;
+
+	(void)f;
+	if (!h->s->emitted && h->fn != NULL)
+		h->fn(h->arg, m->u.tls);
+}
+
+struct tls_state *
+app_tls_quic_new(struct sw_memcap *mem)
+{
+	struct tls_state *s = tls_state_new(mem);
+
+	if (s != NULL)
+		s->quic = true; /* JA4 starts with "q" */
+	return s;
+}
+
+void
+app_tls_quic_free(struct tls_state *s)
+{
+	tls_state_free(s);
+}
+
+int
+app_tls_quic_handshake(struct tls_state *s, enum flow_dir dir, const uint8_t *p, size_t n,
+		       app_tls_quic_hello_fn *fn, void *arg)
+{
+	struct tls_quic_hello h = {s, fn, arg};
+	struct app_ctx ctx;
+	struct tls_dir *d;
+	int r;
+
+	if (s == NULL || (dir != FLOW_TO_SERVER && dir != FLOW_TO_CLIENT))
+		return SW_E_INVAL;
+	d = &s->dir[dir];
+	if (s->emitted || d->stopped)
+		return 0;
+	memset(&ctx, 0, sizeof(ctx)); /* no counters: the QUIC parser reports */
+	ctx.emit = tls_quic_hello;
+	ctx.arg = &h;
+	if ((r = tls_handshake_bytes(&ctx, s, dir, p, n)) != 0 && !s->emitted)
+		tls_dir_stop(s, d);
+	return r;
+}
+
+const struct app_tls_msg *
+app_tls_quic_msg(const struct tls_state *s, bool *done)
+{
+	if (s == NULL)
+		return NULL;
+	if (done != NULL)
+		*done = s->emitted; /* a TLS 1.3 ServerHello was parsed: the clear part is over */
+	return &s->msg;
+}

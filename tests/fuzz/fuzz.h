@@ -13,6 +13,7 @@ int fuzz_pcap_one(const uint8_t *data, size_t size);
 int fuzz_stream_one(const uint8_t *data, size_t size);
 int fuzz_dns_one(const uint8_t *data, size_t size);
 int fuzz_tls_one(const uint8_t *data, size_t size);
+int fuzz_quic_one(const uint8_t *data, size_t size);
 int fuzz_http_one(const uint8_t *data, size_t size);
 int fuzz_cti_csv_one(const uint8_t *data, size_t size);
 int fuzz_cti_plain_one(const uint8_t *data, size_t size);

@@ -42,6 +42,7 @@ static const struct replay_target replay_targets[] = {
     {"stream", fuzz_stream_one},
     {"dns", fuzz_dns_one},
     {"tls", fuzz_tls_one},
+    {"quic", fuzz_quic_one},
     {"http", fuzz_http_one},
     {"cti_csv", fuzz_cti_csv_one},
     {"cti_plain", fuzz_cti_plain_one},
