@@ -248,15 +248,16 @@ worker_stream_data(void *arg, struct sw_flow *f, enum flow_dir dir, const uint8_
 	return true;
 }
 
-/* An app-layer anomaly (an HTTP evasion construct): an anomaly event of type "applayer". Rules
- * on it (app-layer-event) come with the rule language's support for them. */
+/* An app-layer anomaly (an HTTP evasion construct): an anomaly event of type "applayer", and
+ * the app-layer-event rules that name it. */
 static void
 worker_app_anomaly(void *arg, struct sw_flow *f, enum flow_dir dir, int proto, const char *event,
 		   uint32_t tx_id, bool has_tx)
 {
 	struct sw_worker *w = arg;
 
-	(void)dir;
+	if (w->det != NULL)
+		detect_app_event(w->det, f, dir, w->now, app_flow_name(f), app_event_find(event));
 	if (!run_wants(w->ctx, EVE_ANOMALY))
 		return;
 	eve_format_app_anomaly(&w->evbuf, &w->ctx->eve, f, w->now, app_proto_name(proto), event,

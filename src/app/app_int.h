@@ -26,6 +26,8 @@ app_state_alloc(struct sw_memcap *mem, size_t size)
 
 /* The descriptors of the message kinds (app.c numbers their buffers in this order). */
 extern const struct app_msg_desc app_desc_dns, app_desc_tls, app_desc_http, app_desc_file;
+/* The HTTP parser's anomaly names: the i-th (0 ..), NULL past the last. */
+const char *app_http_event_name(int i);
 
 /* A NUL-terminated text field as a buffer. */
 static inline struct app_buf

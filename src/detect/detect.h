@@ -129,6 +129,7 @@ enum detect_event_kind {
 	DETECT_EVENT_DECODE = 0, /* enum decode_event: decode-event rules */
 	DETECT_EVENT_DEFRAG = 1, /* enum defrag_event: decode-event rules too, as in Suricata */
 	DETECT_EVENT_STREAM = 2, /* enum stream_event: stream-event rules */
+	DETECT_EVENT_APP = 3,    /* app_event_find(): app-layer-event rules */
 	DETECT_EVENT_MAX
 };
 
@@ -136,6 +137,11 @@ enum detect_event_kind {
  * stream-event:NAME with the names of our anomaly events). f may be NULL. */
 void detect_event(struct detect_thread *t, struct sw_flow *f, const struct sw_packet *p,
                   enum flow_dir dir, int kind, int event_id);
+
+/* An anomaly an app-layer parser raised in flow f (app_event_find() numbers its name): the
+ * app-layer-event rules that name it. */
+void detect_app_event(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, sw_time_t ts,
+                      const char *app_proto, int event_id);
 
 /* The flow ends: frees its detection state (flowbits, stream windows). */
 void detect_flow_free(struct detect_thread *t, struct sw_flow *f);

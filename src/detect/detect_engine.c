@@ -392,7 +392,8 @@ classify(struct det_rinfo *ri, const char **why)
 		return 0;
 	}
 	if (app) {
-		if (payload) {
+		/* the payload of an HTTP transaction is its messages as sent (detect_match.c) */
+		if (payload && kind != APP_MSG_HTTP) {
 			*why = "payload and app-layer buffers in one rule";
 			return SW_E_UNSUPP;
 		}
@@ -611,7 +612,7 @@ slot_add(struct slot_build *sb, const struct det_content *c, uint32_t rule)
 		p->p = c->pat + c->fp_off;
 		p->len = c->fp_len;
 	}
-	p->flags = (c->flags & DET_C_NOCASE) ? HS_FLAG_CASELESS : 0;
+	p->flags = (c->flags & (DET_C_NOCASE | DET_C_FAST_NOCASE)) ? HS_FLAG_CASELESS : 0;
 	p->rule = rule;
 	p->id = 0;
 	return 0;
@@ -879,7 +880,8 @@ build_slots(struct detect_engine *e, const struct detect_conf *conf)
 		/* a negated fast pattern (allowed on a content without positions) cannot select
 		 * candidates: its presence rules the rule out */
 		if (rl->fp_list < 0 ||
-		    (rl->lists[rl->fp_list].items[rl->fp_item].u.content.flags & DET_C_NEGATED)) {
+		    (rl->lists[rl->fp_list].items[rl->fp_item].u.content.flags & DET_C_NEGATED) ||
+		    (ri->ctx == DET_CTX_APP && rl->lists[rl->fp_list].buffer == DET_BUF_PAYLOAD)) {
 			/* tried by protocol and port */
 			if (ri->ctx & DET_CTX_PACKET)
 				r = group_add(&e->nofp_packet[ri->pclass], rl, i);

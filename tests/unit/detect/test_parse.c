@@ -702,7 +702,8 @@ test_pcre_byte(void)
 	UNIT_CHECK(l != NULL && l->n == 3 && l->items[1].kind == DET_ITEM_PCRE &&
 	               l->items[1].u.pcre.code != NULL &&
 	               l->items[1].u.pcre.flags == DET_PCRE_RELATIVE &&
-	               l->items[2].u.pcre.flags == (DET_PCRE_NEGATED | DET_PCRE_RAWBYTES) &&
+	               l->items[2].u.pcre.flags ==
+	                   (DET_PCRE_NEGATED | DET_PCRE_RAWBYTES | DET_PCRE_NOLIMIT) &&
 	               l->items[1].u.pcre.capture_var == -1,
 	           "pcre flags");
 	UNIT_CHECK_STR(l != NULL && l->n == 3 ? l->items[1].u.pcre.source : "", "^[a-f0-9]{32}\\;x",
@@ -998,7 +999,6 @@ test_unsupported(void)
 	    "seq:0",
 	    "window:1024",
 	    "ip_proto:6",
-	    "urilen:>10",
 	    "filemagic:\"PE\"",
 	    "filestore",
 	    "lua:x.lua",
@@ -1006,7 +1006,6 @@ test_unsupported(void)
 	    "xbits:set,x,track ip_src",
 	    "tag:session,10,packets",
 	    "base64_decode",
-	    "http.request_line",
 	    "tls.version:1.2",
 	    "ssh.proto",
 	};
