@@ -2534,6 +2534,36 @@ rp_option(struct rp *p, char *name, char *value)
 }
 
 /*
+ * The end of an option's value whose quotes do not pair up (pcre:"/href="[^"]+/i"; as
+ * Suricata takes it): inside the quotes, only a '"' followed by ';' (blanks between) closes
+ * them. Returns the ';' that ends the option, or the string's end.
+ */
+static char *
+rp_value_end(char *s)
+{
+	bool quoted = false;
+	char *q;
+
+	for (q = s; *q != '\0'; q++) {
+		if (*q == '\\' && q[1] != '\0') {
+			q++;
+		} else if (*q == '"') {
+			const char *n = q + 1;
+
+			while (isspace((unsigned char)*n))
+				n++;
+			if (!quoted)
+				quoted = true;
+			else if (*n == ';')
+				quoted = false;
+		} else if (*q == ';' && !quoted) {
+			break;
+		}
+	}
+	return q;
+}
+
+/*
  * Walks "key:value; key; ..." up to the end of s. A ';' ends an option unless it is escaped
  * or inside double quotes; a backslash protects the character after it either way.
  */
@@ -2567,6 +2597,8 @@ rp_options(struct rp *p, char *s)
 					break;
 			}
 			name = rp_trim(name);
+			if (*q == '\0' && quoted)
+				q = rp_value_end(s);
 			if (*q == '\0')
 				return rp_fail(p, SW_E_INVAL,
 				               quoted ? "%.60s: unterminated quote"
