@@ -151,6 +151,7 @@ enum det_item_kind {
 	DET_ITEM_BYTE_EXTRACT = 4,
 	DET_ITEM_ISDATAAT = 5,
 	DET_ITEM_BSIZE = 6,
+	DET_ITEM_BASE64 = 7, /* base64_decode, with the base64_data matches on what it decoded */
 };
 
 #define DET_C_NOCASE     0x0001u
@@ -227,6 +228,16 @@ struct det_size {
 	bool negated;
 };
 
+struct det_list;
+
+/* base64_decode:[bytes N][, offset N][, relative]: decodes base64 text of the buffer (bytes 0:
+ * up to its end) and matches data, base64_data's list, on the result. */
+struct det_base64 {
+	uint32_t bytes, offset;
+	bool relative;
+	struct det_list *data; /* NULL: no base64_data (the decode has to succeed, nothing more) */
+};
+
 struct det_item {
 	int kind; /* enum det_item_kind */
 	union {
@@ -235,6 +246,7 @@ struct det_item {
 		struct det_byte byte;
 		struct det_isdataat isdataat;
 		struct det_size bsize;
+		struct det_base64 b64;
 	} u;
 };
 
@@ -254,6 +266,8 @@ det_item_relative(const struct det_item *it)
 		return (it->u.byte.flags & DET_BYTE_RELATIVE) != 0;
 	case DET_ITEM_ISDATAAT:
 		return (it->u.isdataat.flags & DET_ISDATAAT_RELATIVE) != 0;
+	case DET_ITEM_BASE64:
+		return it->u.b64.relative;
 	default:
 		return false;
 	}

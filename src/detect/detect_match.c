@@ -72,6 +72,7 @@ struct detect_thread {
 	uint8_t *arena;
 	size_t arena_used;
 	uint8_t *xf_out, *xf_tmp;
+	uint8_t *b64; /* base64_decode's result (DET_XF_CAP bytes) */
 };
 
 /* Room for the buffers built for one app-layer message (app.http.header-max is 256 KiB), and
@@ -147,6 +148,7 @@ detect_thread_free(struct detect_thread *t)
 	free(t->arena);
 	free(t->xf_out);
 	free(t->xf_tmp);
+	free(t->b64);
 	pcre2_match_data_free(t->md);
 	pcre2_match_context_free(t->mctx);
 	free(t);
@@ -581,6 +583,86 @@ struct lmatch {
 	int64_t vars[16]; /* byte_extract */
 };
 
+static bool match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached);
+
+/* The value of a base64 character, -1 for any other. */
+static int
+b64_val(uint8_t ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0' + 52;
+	return ch == '+' ? 62 : ch == '/' ? 63 : -1;
+}
+
+/*
+ * base64_decode as Suricata's relaxed mode reads it: the base64 characters from p on, up to the
+ * first other one ('=' padding included), a last partial group giving what it holds. Returns
+ * the decoded length (0: nothing).
+ */
+static size_t
+b64_decode(const uint8_t *p, size_t len, uint8_t *out, size_t cap)
+{
+	uint32_t acc = 0;
+	size_t o = 0, k = 0;
+
+	for (size_t i = 0; i < len && o + 3 <= cap; i++) {
+		int v = b64_val(p[i]);
+
+		if (v < 0)
+			break;
+		acc = acc << 6 | (uint32_t)v;
+		if (++k == 4) {
+			out[o++] = (uint8_t)(acc >> 16);
+			out[o++] = (uint8_t)(acc >> 8);
+			out[o++] = (uint8_t)acc;
+			acc = 0;
+			k = 0;
+		}
+	}
+	if (k >= 2)
+		out[o++] = (uint8_t)(acc >> (k == 2 ? 4 : 10));
+	if (k == 3)
+		out[o++] = (uint8_t)(acc >> 2);
+	return o;
+}
+
+/* base64_decode at item i: decodes, then base64_data's list on the result. */
+static bool
+match_base64(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
+{
+	const struct det_base64 *b = &m->l->items[i].u.b64;
+	struct lmatch sub;
+	size_t from = b->relative ? prev : 0, n, dlen;
+
+	if (m->base > 0 && !b->relative) /* a stream window: absolute offsets are not in it */
+		return false;
+	from += b->offset;
+	if (from >= m->len)
+		return false;
+	n = m->len - from;
+	if (b->bytes > 0 && b->bytes < n)
+		n = b->bytes;
+	if (m->t->b64 == NULL && (m->t->b64 = malloc(DET_XF_CAP)) == NULL)
+		return false;
+	if ((dlen = b64_decode(m->buf + from, n, m->t->b64, DET_XF_CAP)) == 0)
+		return false;
+	if (b->data != NULL && b->data->n > 0) {
+		sub = *m;
+		sub.l = b->data;
+		sub.buf = m->t->b64;
+		sub.len = dlen;
+		sub.base = 0;
+		sub.min_end = 0;
+		if (!match_from(&sub, 0, 0, 0))
+			return false;
+	}
+	return match_from(m, i + 1, prev, reached);
+}
+
 /* Matches items i.. of the list with the previous match ending at prev; reached is the
  * furthest end of a positive match so far. */
 static bool
@@ -783,6 +865,8 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 		if (!size_ok(&it->u.bsize, m->len))
 			return false;
 		return match_from(m, i + 1, prev, reached);
+	case DET_ITEM_BASE64:
+		return match_base64(m, i, prev, reached);
 	default:
 		return false;
 	}

@@ -25,6 +25,8 @@
 #define RP_CONTENT_MAX   65535
 #define RP_ARGS_MAX      24
 #define RP_BUF_FILE_DATA DET_BUF_MAX /* file.data until the direction is known */
+#define RP_BUF_B64       (DET_BUF_MAX + 1) /* base64_data: the last base64_decode's result */
+#define RP_LIST_B64      (-2) /* the list of that base64_decode */
 
 /* ---- buffers: numbered from the app stage's descriptors ------------------------------------ */
 
@@ -116,6 +118,8 @@ rp_sticky_find(const char *keyword)
 static const char *
 rp_buffer_name(int buffer)
 {
+	if (buffer == RP_BUF_B64)
+		return "base64_data";
 	return buffer == RP_BUF_FILE_DATA ? "file.data" : det_buffer(buffer)->name;
 }
 
@@ -131,6 +135,14 @@ rp_item_free(struct det_item *it)
 	case DET_ITEM_PCRE:
 		pcre2_code_free(it->u.pcre.code);
 		free(it->u.pcre.source);
+		break;
+	case DET_ITEM_BASE64:
+		if (it->u.b64.data != NULL) {
+			for (uint32_t j = 0; j < it->u.b64.data->n; j++)
+				rp_item_free(&it->u.b64.data->items[j]);
+			free(it->u.b64.data->items);
+			free(it->u.b64.data);
+		}
 		break;
 	default:
 		break;
@@ -194,7 +206,8 @@ struct rp {
 	uint32_t last_item; /* its index in that list */
 	int xf_list;      /* the transformed list of the sticky buffer, -1 when none */
 	bool sticky_used; /* something was matched on the sticky buffer since it was named */
-	int added_list;   /* the list rp_item_add appended to */
+	int added_list;   /* the list rp_item_add appended to (RP_LIST_B64: b64) */
+	struct det_list *b64; /* base64_data's list of the last base64_decode, NULL before one */
 	char *varnames[RP_VARS_MAX];
 	bool has_sid, has_rev, has_gid, has_msg, has_priority, has_classtype, has_flow;
 	bool has_threshold, has_df, has_fast;
@@ -250,6 +263,15 @@ rp_list_get(struct rp *p, int buffer)
 	return l;
 }
 
+/* The list of index idx (RP_LIST_B64: base64_data's), NULL when none. */
+static struct det_list *
+rp_list_at(struct rp *p, int idx)
+{
+	if (idx == RP_LIST_B64)
+		return p->b64;
+	return idx >= 0 && (uint32_t)idx < p->r->nlists ? &p->r->lists[idx] : NULL;
+}
+
 /* Appends an item of kind to buffer's list; returns it zeroed (values "unset"), or NULL. */
 static struct det_item *
 rp_item_add(struct rp *p, int buffer, int kind)
@@ -257,13 +279,16 @@ rp_item_add(struct rp *p, int buffer, int kind)
 	struct det_list *l;
 	struct det_item *ni, *it;
 
-	if (buffer == p->sticky && p->xf_list >= 0)
+	if (buffer == RP_BUF_B64) {
+		if ((l = p->b64) == NULL)
+			return NULL;
+	} else if (buffer == p->sticky && p->xf_list >= 0)
 		l = &p->r->lists[p->xf_list];
 	else if ((l = rp_list_get(p, buffer)) == NULL)
 		return NULL;
 	if (buffer == p->sticky)
 		p->sticky_used = true;
-	p->added_list = (int)(l - p->r->lists);
+	p->added_list = buffer == RP_BUF_B64 ? RP_LIST_B64 : (int)(l - p->r->lists);
 	if ((ni = realloc(l->items, (l->n + 1) * sizeof(*ni))) == NULL)
 		return NULL;
 	l->items = ni;
@@ -306,8 +331,8 @@ rp_last_content(struct rp *p, const char *kw, int *code)
 {
 	struct det_list *l;
 
-	if (p->last_buf < 0 || p->last_list < 0 || (uint32_t)p->last_list >= p->r->nlists ||
-	    (l = &p->r->lists[p->last_list])->buffer != p->last_buf || p->last_item >= l->n) {
+	if (p->last_buf < 0 || (l = rp_list_at(p, p->last_list)) == NULL ||
+	    l->buffer != p->last_buf || p->last_item >= l->n) {
 		*code = rp_fail(p, SW_E_INVAL, "%s: no content before it", kw);
 		return NULL;
 	}
@@ -741,7 +766,7 @@ rp_content_add(struct rp *p, const char *kw, char *v, int buffer)
 	it->u.content.len = len;
 	if (negated)
 		it->u.content.flags |= DET_C_NEGATED;
-	l = &p->r->lists[p->added_list];
+	l = rp_list_at(p, p->added_list);
 	p->last_buf = buffer;
 	p->last_list = p->added_list;
 	p->last_item = l->n - 1;
@@ -928,7 +953,7 @@ kw_modifier(struct rp *p, const char *kw, char *v)
 	if (p->last_buf != DET_BUF_PAYLOAD)
 		return rp_fail(p, SW_E_INVAL, "%s: the content is already in %s", kw,
 		               rp_buffer_name(p->last_buf));
-	from = &p->r->lists[p->last_list];
+	from = rp_list_at(p, p->last_list);
 	it = from->items[p->last_item];
 	memmove(&from->items[p->last_item], &from->items[p->last_item + 1],
 	        (from->n - p->last_item - 1) * sizeof(it));
@@ -941,7 +966,7 @@ kw_modifier(struct rp *p, const char *kw, char *v)
 	*dst = it;
 	p->last_buf = buffer;
 	p->last_list = p->added_list;
-	p->last_item = p->r->lists[p->added_list].n - 1;
+	p->last_item = rp_list_at(p, p->added_list)->n - 1;
 	return 0;
 }
 
@@ -971,6 +996,8 @@ kw_transform(struct rp *p, const char *kw, char *v)
 
 	if (p->sticky == DET_BUF_PAYLOAD)
 		return rp_fail(p, SW_E_INVAL, "%s: transforms need a sticky buffer before them", kw);
+	if (p->sticky == RP_BUF_B64)
+		return rp_fail(p, SW_E_INVAL, "%s: no transforms on base64_data", kw);
 	if (p->sticky_used && p->xf_list < 0)
 		return rp_fail(p, SW_E_INVAL,
 		               "%s: a transform goes right after its sticky buffer, before the "
@@ -1900,6 +1927,61 @@ kw_event(struct rp *p, const char *kw, char *v)
 	return 0;
 }
 
+/* base64_decode:[bytes N][, offset N][, relative] on the current buffer; base64_data then
+ * points the matches after it at what it decoded. */
+static int
+kw_base64_decode(struct rp *p, const char *kw, char *v)
+{
+	struct det_base64 b = {0, 0, false, NULL};
+	struct det_item *it;
+	char *a[RP_ARGS_MAX];
+	int n = v != NULL ? rp_split(v, ',', a, RP_ARGS_MAX) : 0;
+
+	if (p->sticky == RP_BUF_B64)
+		return rp_fail(p, SW_E_INVAL, "%s: not on base64_data", kw);
+	for (int i = 0; i < n; i++) {
+		int64_t x;
+
+		if (strcmp(a[i], "relative") == 0) {
+			b.relative = true;
+		} else if (strncmp(a[i], "bytes", 5) == 0 && isspace((unsigned char)a[i][5])) {
+			if (rp_int(rp_trim(a[i] + 6), 1, UINT32_MAX, &x) != 0)
+				return rp_fail(p, SW_E_INVAL, "%s: bad bytes '%s'", kw,
+				               rp_trim(a[i] + 6));
+			b.bytes = (uint32_t)x;
+		} else if (strncmp(a[i], "offset", 6) == 0 && isspace((unsigned char)a[i][6])) {
+			if (rp_int(rp_trim(a[i] + 7), 0, UINT32_MAX, &x) != 0)
+				return rp_fail(p, SW_E_INVAL, "%s: bad offset '%s'", kw,
+				               rp_trim(a[i] + 7));
+			b.offset = (uint32_t)x;
+		} else if (*a[i] != '\0') {
+			return rp_fail(p, SW_E_INVAL, "%s: unknown option '%s'", kw, a[i]);
+		}
+	}
+	if ((b.data = calloc(1, sizeof(*b.data))) == NULL)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	b.data->buffer = RP_BUF_B64;
+	if ((it = rp_item_add(p, rp_cur_buffer(p), DET_ITEM_BASE64)) == NULL) {
+		free(b.data);
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	}
+	it->u.b64 = b;
+	p->b64 = b.data;
+	return 0;
+}
+
+static int
+kw_base64_data(struct rp *p, const char *kw, char *v)
+{
+	(void)v;
+	if (p->b64 == NULL)
+		return rp_fail(p, SW_E_INVAL, "%s: no base64_decode before it", kw);
+	p->sticky = RP_BUF_B64;
+	p->xf_list = -1;
+	p->sticky_used = false;
+	return 0;
+}
+
 /* urilen:[op]N[<>M][,raw|norm]: the length of the normalized (default) or raw URI, as a bsize of
  * that buffer's (untransformed) list. */
 static int
@@ -2019,6 +2101,8 @@ static const struct rp_keyword rp_keywords[] = {
     {"stream-event", kw_event, RP_V_NEED},
     {"app-layer-event", kw_app_event, RP_V_NEED},
     {"urilen", kw_urilen, RP_V_NEED},
+    {"base64_decode", kw_base64_decode, RP_V_OPT},
+    {"base64_data", kw_base64_data, RP_V_NONE},
     {"dotprefix", kw_transform, RP_V_NONE},
     {"strip_whitespace", kw_transform, RP_V_NONE},
     {"compress_whitespace", kw_transform, RP_V_NONE},
@@ -2628,9 +2712,9 @@ static const char *
 rp_item_name(int kind)
 {
 	static const char *const names[] = {"content",      "pcre",     "byte_test", "byte_jump",
-	                                    "byte_extract", "isdataat", "bsize"};
+	                                    "byte_extract", "isdataat", "bsize",     "base64_decode"};
 
-	return kind >= 0 && kind <= DET_ITEM_BSIZE ? names[kind] : "item";
+	return kind >= 0 && kind <= DET_ITEM_BASE64 ? names[kind] : "item";
 }
 
 /* Moves the lists' buffers to their final ids (file.data, http.header by direction) and merges

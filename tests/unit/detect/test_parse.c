@@ -3,6 +3,9 @@
  * fast pattern choice, class and reference files (https://docs.suricata.io/en/latest/rules/). */
 #include "config.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -853,6 +856,78 @@ test_http14(void)
 	if (r == NULL)
 		printf("#   rc %d: %s\n", last_rc, perr.reason);
 	det_rule_free(r);
+
+	/* base64_decode and base64_data (ET: content, base64_decode relative, base64_data) */
+	r = parse("alert http any any -> any any (msg:\"ET b64\"; http.request_body; content:\"d=\"; "
+	          "base64_decode:bytes 300, offset 1, relative; base64_data; content:\"MZ\"; "
+	          "content:\"PE\"; distance:0; sid:1;)");
+	l = list_of(r, det_buffer_named("http.request_body"));
+	UNIT_CHECK(l != NULL && l->n == 2 && l->items[1].kind == DET_ITEM_BASE64 &&
+	               l->items[1].u.b64.bytes == 300 && l->items[1].u.b64.offset == 1 &&
+	               l->items[1].u.b64.relative && l->items[1].u.b64.data != NULL &&
+	               l->items[1].u.b64.data->n == 2 && r->nlists == 1,
+	           "base64_decode bytes, offset, relative; base64_data's two contents");
+	det_rule_free(r);
+	check_ok("alert tcp any any -> any any (content:\"x\"; base64_decode; base64_data; "
+	         "content:\"y\"; nocase; pkt_data; content:\"z\"; sid:1;)");
+	check_fail("alert tcp any any -> any any (content:\"x\"; base64_data; content:\"y\"; sid:1;)",
+	           SW_E_INVAL, "base64_data: no base64_decode before it");
+	check_fail("alert tcp any any -> any any (base64_decode:bytes 0; sid:1;)", SW_E_INVAL,
+	           "base64_decode: bad bytes '0'");
+	check_fail("alert tcp any any -> any any (base64_decode:foo; sid:1;)", SW_E_INVAL,
+	           "base64_decode: unknown option 'foo'");
+	check_fail("alert tcp any any -> any any (content:\"x\"; base64_decode; base64_data; "
+	           "content:\"y\"; http_uri; sid:1;)",
+	           SW_E_INVAL, "http_uri: the content is already in base64_data");
+}
+
+/* A transform chain on one input. */
+static void
+check_xform(const char *rule, const char *in, const char *want, size_t want_len, const char *name)
+{
+	struct det_rule *r = parse(rule);
+	static uint8_t out[4096], tmp[4096];
+	const uint8_t *res = NULL;
+	size_t len = 0;
+	void *md = pcre2_match_data_create(8, NULL);
+
+	if (r != NULL && r->nlists > 0)
+		res = det_xform_apply(&r->lists[r->nlists - 1], (const uint8_t *)in, strlen(in), out,
+		                      tmp, sizeof(out), &len, md);
+	UNIT_CHECK(res != NULL && len == want_len && memcmp(res, want, want_len) == 0, name);
+	pcre2_match_data_free(md);
+	det_rule_free(r);
+}
+
+static void
+test_xform_apply(void)
+{
+	check_xform("alert dns any any -> any any (dns.query; dotprefix; content:\".a\"; sid:1;)",
+	            "evil.example", ".evil.example", 13, "dotprefix");
+	check_xform("alert http any any -> any any (http.uri; url_decode; content:\"a\"; sid:1;)",
+	            "/a%41+b%zz%4", "/aA b%zz%4", 10, "url_decode: %XX and '+', the rest as is");
+	check_xform("alert http any any -> any any (http.uri; compress_whitespace; content:\"a\"; "
+	            "sid:1;)",
+	            "a  \t b\n", "a b\n", 4, "compress_whitespace keeps a run's first byte");
+	check_xform("alert http any any -> any any (http.uri; strip_whitespace; content:\"a\"; sid:1;)",
+	            " a b\r\n", "ab", 2, "strip_whitespace");
+	check_xform("alert http any any -> any any (http.uri; to_lowercase; to_uppercase; "
+	            "content:\"A\"; sid:1;)",
+	            "aBc", "ABC", 3, "to_lowercase then to_uppercase");
+	check_xform("alert http any any -> any any (http.uri; pcrexform:\"id=(\\d+)\"; content:\"1\"; "
+	            "sid:1;)",
+	            "/x?id=123&y", "123", 3, "pcrexform: the first capture");
+	check_xform("alert http any any -> any any (http.header; header_lowercase; content:\"a\"; "
+	            "sid:1;)",
+	            "Host: A.B\r\nUser-Agent: X\r\n", "host: A.B\r\nuser-agent: X\r\n", 26,
+	            "header_lowercase: the names only");
+	check_xform("alert http any any -> any any (http.header; strip_pseudo_headers; content:\"a\"; "
+	            "sid:1;)",
+	            ":method: GET\r\nHost: a\r\n", "Host: a\r\n", 9, "strip_pseudo_headers");
+	check_xform("alert http any any -> any any (http.uri; to_sha256; content:\"a\"; sid:1;)", "abc",
+	            "\xba\x78\x16\xbf\x8f\x01\xcf\xea\x41\x41\x40\xde\x5d\xae\x22\x23"
+	            "\xb0\x03\x61\xa3\x96\x17\x7a\x9c\xb4\x10\xff\x61\xf2\x00\x15\xad",
+	            32, "to_sha256");
 }
 
 static void
@@ -1170,7 +1245,6 @@ test_unsupported(void)
 	    "dataset:isset,x",
 	    "xbits:set,x,track ip_src",
 	    "tag:session,10,packets",
-	    "base64_decode",
 	    "tls.version:1.2",
 	    "ssh.proto",
 	};
@@ -1346,6 +1420,7 @@ main(void)
 	test_content();
 	test_buffers();
 	test_http14();
+	test_xform_apply();
 	test_pcre_byte();
 	test_state();
 	test_unsupported();
