@@ -330,19 +330,6 @@ list_has_payload(const struct det_rule *r)
 	return false;
 }
 
-/* The message kind a rule on app_proto without buffers ("alert http ...") is inspected on:
- * the first kind that protocol's parser emits; -1 when none. */
-static int
-app_msg_kind_of_proto(int app_proto)
-{
-	if (app_proto == APP_NONE)
-		return -1;
-	for (int k = 0; k < APP_MSG_KIND_MAX; k++)
-		if (app_msg_desc(k)->proto == app_proto)
-			return k;
-	return -1;
-}
-
 /* Decides where a rule is inspected; 0, or SW_E_UNSUPP with the reason. */
 static int
 classify(struct det_rinfo *ri, const char **why)
@@ -404,12 +391,8 @@ classify(struct det_rinfo *ri, const char **why)
 		ri->ctx = DET_CTX_APP;
 		return 0;
 	}
-	if (!payload && !packet_kw && app_msg_kind_of_proto(r->app_proto) >= 0) {
-		/* "alert http ... (flow:to_server; ...)": once per transaction */
-		ri->ctx = DET_CTX_APP;
-		ri->msg_kind = (int8_t)app_msg_kind_of_proto(r->app_proto);
-		return 0;
-	}
+	/* "alert http ... (flow:to_server; ...)" without buffers: as Suricata 7's app_layer (and,
+	 * with flow:established, pkt) rules, each packet of a flow of that protocol (below) */
 	if (!payload || packet_kw) {
 		ri->ctx = DET_CTX_PACKET;
 		ri->packet_tcp = true;
