@@ -1982,8 +1982,9 @@ kw_base64_data(struct rp *p, const char *kw, char *v)
 	return 0;
 }
 
-/* urilen:[op]N[<>M][,raw|norm]: the length of the normalized (default) or raw URI, as a bsize of
- * that buffer's (untransformed) list. */
+/* urilen:N, <N, >N, <=N, >=N, !N, N<>M, N-M (Suricata 7's integer forms, as bsize reads them),
+ * then ,raw or ,norm: the length of the normalized (default) or raw URI, as a bsize of that
+ * buffer's (untransformed) list. */
 static int
 kw_urilen(struct rp *p, const char *kw, char *v)
 {
@@ -2011,8 +2012,6 @@ kw_urilen(struct rp *p, const char *kw, char *v)
 	num[o] = '\0';
 	if (o == 0)
 		return rp_fail(p, SW_E_INVAL, "%s: missing value", kw);
-	if (num[0] == '!' || strchr(num + 1, '-') != NULL)
-		return rp_fail(p, SW_E_INVAL, "%s: bad value '%s'", kw, num);
 	if ((r = rp_size(p, kw, num, &sz)) != 0)
 		return r;
 	p->xf_list = -1; /* not the transformed list of a sticky http.uri */

@@ -819,6 +819,8 @@ test_http14(void)
 	det_rule_free(r);
 	check_ok("alert http any any -> any any (urilen:<10,norm; sid:1;)");
 	check_ok("alert http any any -> any any (urilen:1; sid:1;)");
+	check_ok("alert http any any -> any any (urilen:!0; sid:1;)");
+	check_ok("alert http any any -> any any (urilen:>=5,raw; sid:1;)");
 	check_fail("alert http any any -> any any (urilen:>80,foo; sid:1;)", SW_E_INVAL,
 	           "urilen: unknown option 'foo' (raw or norm)");
 	check_fail("alert http any any -> any any (urilen:abc; sid:1;)", SW_E_INVAL,
