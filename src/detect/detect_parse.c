@@ -2023,8 +2023,8 @@ kw_urilen(struct rp *p, const char *kw, char *v)
 	return 0;
 }
 
-/* app-layer-event:PROTO.NAME: an anomaly an app-layer parser raised in the flow ("http.te_and_cl"),
- * by our parsers' names. Suricata's own event names that no parser of ours raises are skipped. */
+/* app-layer-event:NAME: an anomaly an app-layer parser raised in the flow ("http.te_and_cl"), by
+ * our parsers' names. Other names (Suricata's events that no parser of ours raises) are skipped. */
 static int
 kw_app_event(struct rp *p, const char *kw, char *v)
 {
@@ -2032,8 +2032,9 @@ kw_app_event(struct rp *p, const char *kw, char *v)
 
 	if (p->r->event_kind >= 0)
 		return rp_fail(p, SW_E_INVAL, "%s: only one event per rule", kw);
-	if (strchr(v, '.') == NULL || strchr(v, ' ') != NULL)
-		return rp_fail(p, SW_E_INVAL, "%s: expected 'protocol.event', not '%s'", kw, v);
+	if (strchr(v, ' ') != NULL || strchr(v, ',') != NULL)
+		return rp_fail(p, SW_E_INVAL, "%s: expected one event name, not '%s'", kw, v);
+	/* Suricata's own names (applayer_mismatch_protocol_both_directions, smtp.*) are skipped */
 	if ((id = app_event_find(v)) < 0) {
 		char reason[160];
 

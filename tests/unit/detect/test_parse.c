@@ -838,8 +838,11 @@ test_http14(void)
 	check_unsupp("alert http any any -> any any (app-layer-event:http.request_field_too_long; "
 	             "sid:1;)",
 	             "app-layer-event");
-	check_fail("alert http any any -> any any (app-layer-event:foo; sid:1;)", SW_E_INVAL,
-	           "app-layer-event: expected 'protocol.event', not 'foo'");
+	check_unsupp("alert tcp any any -> any any (app-layer-event:"
+	             "applayer_mismatch_protocol_both_directions; sid:1;)",
+	             "app-layer-event");
+	check_fail("alert http any any -> any any (app-layer-event:http.a, http.b; sid:1;)",
+	           SW_E_INVAL, "app-layer-event: expected one event name, not 'http.a, http.b'");
 
 	/* pcre: O, and Q after http.response_body; a '"' inside a pcre (Suricata's quoting) */
 	r = parse("alert http any any -> any any (flow:to_client; http.response_body; "
