@@ -1050,7 +1050,7 @@ kw_pcre(struct rp *p, const char *kw, char *v)
 		const char *buffer;
 	} pcre_bufs[] = {
 	    {'U', "http.uri"},          {'I', "http.uri.raw"},   {'H', "http.header"},
-	    {'D', "http.header"},       {'M', "http.method"},    {'C', "http.cookie"},
+	    {'D', "http.header.raw"},   {'M', "http.method"},    {'C', "http.cookie"},
 	    {'P', "http.request_body"}, {'S', "http.stat_code"}, {'Y', "http.stat_msg"},
 	    {'V', "http.user_agent"},   {'W', "http.host"},      {'Z', "http.host"},
 	    {'Q', "file.data"},
