@@ -53,6 +53,10 @@ struct sw_worker {
 	struct detect_thread *det; /* of the last sync; NULL: no rules */
 	struct sw_memcap det_mem;
 	struct detect_stats det_st; /* over every engine it used */
+	/* the bytes the parsers are reading (a datagram's payload, a stream chunk): the payload of
+	 * rules that mix payload contents and DNS buffers; NULL outside app_datagram/app_stream */
+	const uint8_t *app_data;
+	size_t app_len;
 	struct sbuf evbuf, alertbuf;
 	sw_time_t now, last_expire;
 	sw_counter_t packets;
@@ -226,7 +230,7 @@ worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
 		cti_flow_check_msg(w->cti, f, msg, worker_cti_alert, &c);
 	}
 	if (w->det != NULL)
-		detect_app_msg(w->det, f, msg, app_flow_name(f));
+		detect_app_msg_payload(w->det, f, msg, app_flow_name(f), w->app_data, w->app_len);
 	if (!run_wants(w->ctx, type))
 		return;
 	eve_format_app(&w->evbuf, &w->ctx->eve, f, msg);
@@ -240,8 +244,12 @@ worker_stream_data(void *arg, struct sw_flow *f, enum flow_dir dir, const uint8_
 {
 	struct sw_worker *w = arg;
 
-	if (w->app != NULL)
+	if (w->app != NULL) {
+		w->app_data = data;
+		w->app_len = len;
 		app_stream(w->app, f, dir, data, len, flags, w->now);
+		w->app_data = NULL;
+	}
 	if (w->det != NULL)
 		detect_stream(w->det, f, dir, data, len, offset, w->now, app_flow_name(f));
 	/* The stream is kept even when no parser wants it: raw-stream detection rules will. */
@@ -344,8 +352,14 @@ worker_packet(struct sw_worker *w, struct sw_packet *p)
 		stream_packet(w->stream, f, dir, p);
 	if (w->dpi != NULL)
 		dpi_packet(w->dpi, f, dir, p);
-	if (w->app != NULL && f->proto == 17)
+	if (w->app != NULL && f->proto == 17) {
+		if (p->payload_off <= p->caplen && p->payload_len <= p->caplen - p->payload_off) {
+			w->app_data = p->data + p->payload_off;
+			w->app_len = p->payload_len;
+		}
 		app_datagram(w->app, f, dir, p);
+		w->app_data = NULL;
+	}
 	if (w->det != NULL) {
 		const char *name = app_flow_name(f);
 

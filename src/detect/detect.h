@@ -121,9 +121,14 @@ void detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir
                    const uint8_t *data, size_t len, uint64_t offset, sw_time_t ts,
                    const char *app_proto);
 
-/* An app-layer message: rules on its buffers, and header-only rules of its protocol. */
+/* An app-layer message: rules on its buffers. */
 void detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,
                     const char *app_proto);
+/* The same, with the bytes the parser read it from (a datagram's payload, a stream chunk;
+ * borrowed for the call, NULL when none): the payload contents of rules that mix them with DNS
+ * buffers match there. */
+void detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,
+                            const char *app_proto, const uint8_t *data, size_t len);
 
 enum detect_event_kind {
 	DETECT_EVENT_DECODE = 0, /* enum decode_event: decode-event rules */

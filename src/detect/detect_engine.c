@@ -379,8 +379,10 @@ classify(struct det_rinfo *ri, const char **why)
 		return 0;
 	}
 	if (app) {
-		/* the payload of an HTTP transaction is its messages as sent (detect_match.c) */
-		if (payload && kind != APP_MSG_HTTP) {
+		/* the payload of an HTTP transaction is its messages as sent, a DNS message's the
+		 * datagram or stream chunk it came in (detect_match.c); a TLS handshake is reported
+		 * after data of both directions */
+		if (payload && kind != APP_MSG_HTTP && kind != APP_MSG_DNS) {
 			*why = "payload and app-layer buffers in one rule";
 			return SW_E_UNSUPP;
 		}

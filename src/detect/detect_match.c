@@ -398,7 +398,7 @@ static bool
 insp_buffer(struct insp *in, int buf, const uint8_t **p, size_t *len, uint64_t *base)
 {
 	*base = 0;
-	if (buf == DET_BUF_PAYLOAD && in->msg != NULL) {
+	if (buf == DET_BUF_PAYLOAD && in->msg != NULL && in->msg->kind == APP_MSG_HTTP) {
 		/* a rule mixing payload and HTTP buffers: the message of its direction as sent */
 		buf = det_buffer_named(in->rule_dir == FLOW_TO_CLIENT ? "@http.response"
 		                                                      : "@http.request");
@@ -406,7 +406,8 @@ insp_buffer(struct insp *in, int buf, const uint8_t **p, size_t *len, uint64_t *
 			return false;
 	}
 	if (buf == DET_BUF_PAYLOAD) {
-		if (in->msg != NULL || in->data == NULL)
+		/* a DNS message's payload: the datagram or chunk it was read from */
+		if (in->data == NULL)
 			return false;
 		*p = in->data;
 		*len = in->len;
@@ -1424,6 +1425,13 @@ void
 detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,
                const char *app_proto)
 {
+	detect_app_msg_payload(t, f, msg, app_proto, NULL, 0);
+}
+
+void
+detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,
+                       const char *app_proto, const uint8_t *data, size_t data_len)
+{
 	struct detect_engine *e = t->e;
 	struct insp in;
 
@@ -1437,6 +1445,8 @@ detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg 
 	in.app_proto = app_proto;
 	in.ctx = DET_CTX_APP;
 	in.msg = msg;
+	in.data = data;
+	in.len = data != NULL ? data_len : 0;
 	in.t = t;
 	t->arena_used = 0;
 	cand_start(t);
