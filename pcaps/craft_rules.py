@@ -24,6 +24,9 @@ transaction per connection, each handshake / request / response / FIN as above:
                 HTTP/1.0 200 from nginx, body "ok"
   40202 -> 80   POST /smuggle with Content-Length and Transfer-Encoding: chunked (te_and_cl)
   40203 -> 80   GET /lf whose header lines end in a bare LF, one of them folded
+  40204 -> 80   GET /odd with "X-Spaced : 1" and a line without a colon; a chunked answer whose
+                chunk has an extension
+  40205 -> 80   GET /twice answered with Content-Length: 2 twice
 """
 
 import os
@@ -131,6 +134,23 @@ TXNS14 = [
      b" b\n"
      b"\n",
      b"HTTP/1.1 200 OK\r\n"
+     b"Content-Length: 2\r\n"
+     b"\r\n"
+     b"ok"),
+    (b"GET /odd HTTP/1.1\r\n"
+     b"Host: crafted.example\r\n"
+     b"X-Spaced : 1\r\n"
+     b"no colon on this line\r\n"
+     b"\r\n",
+     b"HTTP/1.1 200 OK\r\n"
+     b"Transfer-Encoding: chunked\r\n"
+     b"\r\n"
+     b"2;ext=1\r\nok\r\n0\r\n\r\n"),
+    (b"GET /twice HTTP/1.1\r\n"
+     b"Host: crafted.example\r\n"
+     b"\r\n",
+     b"HTTP/1.1 200 OK\r\n"
+     b"Content-Length: 2\r\n"
      b"Content-Length: 2\r\n"
      b"\r\n"
      b"ok"),

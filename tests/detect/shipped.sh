@@ -39,8 +39,10 @@ declare -A want=(
 	[http-python.pcap]="9400001 1 9400002 1"
 	# crafted anomalies (pcaps/craft_rules.py): POST /smuggle with Content-Length and chunked
 	# (9320018), GET /lf whose header lines end in a bare LF (9320001), one of them folded
-	# (9320003); each once. Its four hosts are under .example (9400001)
-	[rules-http14.pcap]="9320018 1 9320001 1 9320003 1 9400001 4"
+	# (9320003), GET /odd with "X-Spaced :" (9320005) and a line without a colon (9320007)
+	# answered with a chunk extension (9320027), a response with Content-Length twice
+	# (9320022); each once. Its six hosts are under .example (9400001)
+	[rules-http14.pcap]="9320018 1 9320001 1 9320003 1 9320005 1 9320007 1 9320027 1 9320022 1 9400001 6"
 )
 order=(http.pcap http6.pcap dns.pcap tls.pcap vlan.pcap ipv6-ext.pcap icmp.pcap malformed.pcap
 	truncated-file.pcap proto-ssh.pcap proto-ftp.pcap http-wget.pcap http-python.pcap
