@@ -6,6 +6,7 @@
 #
 # Steps: http http6 http-more dns tls tls13 sll sll2 pcapng truncated crafted
 #        loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols readme
+#        http-evasion (only when named: needs the browsers, see below)
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
 # generated inventory at the end of README.md.)
 #
@@ -21,6 +22,10 @@
 # protocols records proto-*.pcap: SSH, SMTP, QUIC on loopback, FTP, NTP and
 # DHCP between two namespaces (openssh-server, swaks, vsftpd, chrony, udhcpc,
 # ngtcp2-server, ngtcp2-client).
+# http-evasion runs tests/http_evasion/record.sh: headless Chromium and Firefox ESR fetch
+# every variant of the evasion server (expected.tsv), a plain client's fetches become
+# http-evasion.pcap (contrib/setup --browsers installs what it needs). Not part of the
+# default list: the browsers are big and only needed to remake the oracle.
 
 set -euo pipefail
 
@@ -1182,7 +1187,8 @@ main() {
             vxlan)     step_vxlan ;;
             protocols) step_protocols ;;
             readme)    step_readme ;;
-            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols readme)" ;;
+            http-evasion) "$HERE/../tests/http_evasion/record.sh" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-tunnel vxlan protocols readme http-evasion)" ;;
         esac
     done
     nginx_stop

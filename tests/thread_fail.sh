@@ -18,7 +18,9 @@ chmod 755 "$tmp"
 cp "$SPANWATCH" "$PCAPS/http.pcap" "$tmp/"
 chmod 755 "$tmp/spanwatch"
 chmod 644 "$tmp/http.pcap"
-nobody=$(id -u nobody 2>/dev/null || echo 65534)
+# RLIMIT_NPROC counts every process of the user: a uid of our own (no account needed), so that
+# nothing else running as nobody, nor another run of this test, shares the count
+nobody=$((200000 + $$ % 100000))
 run_limited() { # NPROC: run 4 workers over http.pcap with at most NPROC threads
 	# (LeakSanitizer needs a thread of its own at exit, which the limit refuses: leaks are
 	# checked by every other test)

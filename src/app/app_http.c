@@ -811,6 +811,17 @@ txn_push(struct http_state *s)
 
 /* ---- the body sink: decode, keep, hash --------------------------------------------------- */
 
+/* Copies at most HTTP_PART_TEXT bytes of b (p may be NULL when empty) into out; the length. */
+static uint16_t
+part_text(char *out, const struct app_buf *b)
+{
+	size_t n = b->len < HTTP_PART_TEXT ? b->len : HTTP_PART_TEXT;
+
+	if (n > 0)
+		memcpy(out, b->p, n);
+	return (uint16_t)n;
+}
+
 static void
 part_begin(void *arg, const struct http_part_info *info)
 {
@@ -833,14 +844,9 @@ part_begin(void *arg, const struct http_part_info *info)
 	if (t->nparts >= HTTP_PARTS_MAX)
 		return; /* counted in the body's length, not a file of its own */
 	pt = &t->parts[t->nparts++];
-	pt->name_len = (uint16_t)(info->name.len < HTTP_PART_TEXT ? info->name.len : HTTP_PART_TEXT);
-	memcpy(pt->name, info->name.p, pt->name_len);
-	pt->filename_len = (uint16_t)(info->filename.len < HTTP_PART_TEXT ? info->filename.len
-									 : HTTP_PART_TEXT);
-	memcpy(pt->filename, info->filename.p, pt->filename_len);
-	pt->ctype_len = (uint16_t)(info->content_type.len < HTTP_PART_TEXT ? info->content_type.len
-									    : HTTP_PART_TEXT);
-	memcpy(pt->ctype, info->content_type.p, pt->ctype_len);
+	pt->name_len = part_text(pt->name, &info->name);
+	pt->filename_len = part_text(pt->filename, &info->filename);
+	pt->ctype_len = part_text(pt->ctype, &info->content_type);
 	hash_begin(&d->part_hash, d->body_hash.mask);
 	d->part = pt;
 }
