@@ -53,6 +53,10 @@ struct sw_worker {
 	struct detect_thread *det; /* of the last sync; NULL: no rules */
 	struct sw_memcap det_mem;
 	struct detect_stats det_st; /* over every engine it used */
+	/* the bytes the parsers are reading (a datagram's payload, a stream chunk): the payload of
+	 * rules that mix payload contents and DNS buffers; NULL outside app_datagram/app_stream */
+	const uint8_t *app_data;
+	size_t app_len;
 	struct sbuf evbuf, alertbuf;
 	sw_time_t now, last_expire;
 	sw_counter_t packets;
@@ -232,10 +236,11 @@ worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
 	/* a message's rules see its own protocol: the tls message of an SMTP flow that said
 	 * STARTTLS is tls for "alert tls" rules, while the flow stays smtp */
 	if (w->det != NULL)
-		detect_app_msg(w->det, f, msg,
+		detect_app_msg_payload(w->det, f, msg,
 			       app_msg_desc((int)msg->kind) != NULL && app_flow_name(f) != NULL
 				   ? app_proto_name(app_msg_desc((int)msg->kind)->proto)
-				   : app_flow_name(f));
+				   : app_flow_name(f),
+				       w->app_data, w->app_len);
 	if (!run_wants(w->ctx, type))
 		return;
 	eve_format_app(&w->evbuf, &w->ctx->eve, f, msg);
@@ -251,8 +256,12 @@ worker_stream_data(void *arg, struct sw_flow *f, enum flow_dir dir, const uint8_
 
 	if (w->det != NULL)
 		detect_stream_begin(w->det, f, dir);
-	if (w->app != NULL)
+	if (w->app != NULL) {
+		w->app_data = data;
+		w->app_len = len;
 		app_stream(w->app, f, dir, data, len, flags, w->now);
+		w->app_data = NULL;
+	}
 	if (w->det != NULL) {
 		detect_stream(w->det, f, dir, data, len, offset, w->now, app_flow_name(f));
 		if (flags & (STREAM_CHUNK_FIN | STREAM_CHUNK_RST | STREAM_CHUNK_DEPTH))
@@ -262,15 +271,16 @@ worker_stream_data(void *arg, struct sw_flow *f, enum flow_dir dir, const uint8_
 	return true;
 }
 
-/* An app-layer anomaly (an HTTP evasion construct): an anomaly event of type "applayer". Rules
- * on it (app-layer-event) come with the rule language's support for them. */
+/* An app-layer anomaly (an HTTP evasion construct): an anomaly event of type "applayer", and
+ * the app-layer-event rules that name it. */
 static void
 worker_app_anomaly(void *arg, struct sw_flow *f, enum flow_dir dir, int proto, const char *event,
 		   uint32_t tx_id, bool has_tx)
 {
 	struct sw_worker *w = arg;
 
-	(void)dir;
+	if (w->det != NULL)
+		detect_app_event(w->det, f, dir, w->now, app_flow_name(f), app_event_find(event));
 	if (!run_wants(w->ctx, EVE_ANOMALY))
 		return;
 	eve_format_app_anomaly(&w->evbuf, &w->ctx->eve, f, w->now, app_proto_name(proto), event,
@@ -357,8 +367,14 @@ worker_packet(struct sw_worker *w, struct sw_packet *p)
 		stream_packet(w->stream, f, dir, p);
 	if (w->dpi != NULL)
 		dpi_packet(w->dpi, f, dir, p);
-	if (w->app != NULL && f->proto == 17)
+	if (w->app != NULL && f->proto == 17) {
+		if (p->payload_off <= p->caplen && p->payload_len <= p->caplen - p->payload_off) {
+			w->app_data = p->data + p->payload_off;
+			w->app_len = p->payload_len;
+		}
 		app_datagram(w->app, f, dir, p);
+		w->app_data = NULL;
+	}
 	if (w->det != NULL) {
 		const char *name = app_flow_name(f);
 

@@ -31,7 +31,7 @@ first_hour() { # DIR LABEL SED: the commands with ./src/spanwatch rewritten by S
 	c=$(sed "$sedexpr" <<<"${cmds[0]}")
 	run "$dir" "$c"
 	check "$label: $c exits 0" test "$rc" -eq 0
-	check "$label: rules: 99 loaded, 0 skipped, 0 failed" has "rules: 99 loaded, 0 skipped, 0 failed" "$tmp/err"
+	check "$label: rules: 143 loaded, 0 skipped, 0 failed" has "rules: 143 loaded, 0 skipped, 0 failed" "$tmp/err"
 	check "$label: the summary line" \
 		has "^spanwatch: 62 packets, 211475 bytes in .*; 9 alerts (rules and CTI), 28 events written; 5 flows (0 evicted, 0 refused); 0 decode errors;" "$tmp/err"
 	check "$label: no missing file" test -z "$(grep -E 'cannot read|No such file' "$tmp/err")"

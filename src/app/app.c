@@ -531,6 +531,17 @@ buffer_lookup(const char *name, bool modifier, int first_kind)
 }
 
 int
+app_event_find(const char *name)
+{
+	const char *n;
+
+	for (int i = 0; (n = app_http_event_name(i)) != NULL; i++)
+		if (strcasecmp(n, name) == 0)
+			return i;
+	return -1;
+}
+
+int
 app_buffer_find(const char *name)
 {
 	return buffer_lookup(name, false, -1);

@@ -477,6 +477,10 @@ int app_buffer_count(void);
 const struct app_buffer_desc *app_buffer_desc(int id, int *kind);
 /* The number of a buffer by name or alias (case-insensitive), or SW_E_NOTFOUND. */
 int app_buffer_find(const char *name);
+/* The number of an anomaly event a parser raises by its name ("http.te_and_cl",
+ * case-insensitive): 0 .. ; -1 when no parser raises it. The number is the same for the whole
+ * run. */
+int app_event_find(const char *name);
 /* The number of the buffer an old content modifier names ("http_uri"), or SW_E_NOTFOUND. */
 int app_buffer_find_modifier(const char *name);
 

@@ -191,6 +191,12 @@ static const char *const anom_names[HA_MAX] = {
     [HA_CL_DECODED] = "http.content_length_decoded",
 };
 
+const char *
+app_http_event_name(int i)
+{
+	return i >= 0 && i < HA_MAX ? anom_names[i] : NULL;
+}
+
 /* Hash contexts of one file being hashed. */
 struct http_hash {
 	EVP_MD_CTX *md[3]; /* MD5, SHA-1, SHA-256 */
@@ -2720,14 +2726,195 @@ APP_BUFFER_GETTER(http_buf_stat_msg, struct app_http_txn, http, http->status_msg
 APP_BUFFER_GETTER(http_buf_protocol, struct app_http_txn, http, http->protocol)
 APP_BUFFER_GETTER(http_buf_resp_body, struct app_http_txn, http, http->resp_body)
 
+/* ---- the buffers built from the header blocks (Suricata's http.start, http.header_names,
+ * http.request_line, http.header.raw and the one-header buffers) ---- */
+
+/* The transaction a message's public part belongs to (pub is struct http_txn's first member). */
+static const struct http_txn *
+msg_txn(const struct app_msg *m)
+{
+	return (const struct http_txn *)(const void *)m->u.http;
+}
+
+/* The start line of direction dir's header block, without its line end; empty when none. */
+static struct app_buf
+block_start_line(const struct http_txn *t, enum flow_dir dir)
+{
+	const uint8_t *raw = dir == FLOW_TO_SERVER ? t->req_raw : t->resp_raw;
+	size_t len = dir == FLOW_TO_SERVER ? t->req_raw_len : t->resp_raw_len;
+
+	if (raw == NULL)
+		return (struct app_buf){NULL, 0};
+	return (struct app_buf){raw, start_line_len(raw, len)};
+}
+
+/* Appends n bytes at *at in scratch[0..size); false when they do not fit. */
+static bool
+scratch_put(char *scratch, size_t size, size_t *at, const void *p, size_t n)
+{
+	if (n > size - *at)
+		return false;
+	if (n > 0)
+		memcpy(scratch + *at, p, n);
+	*at += n;
+	return true;
+}
+
+/*
+ * The value of header name in direction dir, as Suricata's one-header buffers (http.referer,
+ * http.server, ...) give it: the value without the line end; repeated headers joined with
+ * ", " in scratch, in the order sent. SW_E_NOTFOUND when absent or when the join does not fit.
+ */
+static int
+header_value(const struct app_msg *m, enum flow_dir dir, const char *name, struct app_buf *out,
+	     char *scratch, size_t size)
+{
+	const struct app_http_txn *t = m->u.http;
+	const struct app_http_header *h = dir == FLOW_TO_SERVER ? t->req_headers : t->resp_headers;
+	uint16_t n = dir == FLOW_TO_SERVER ? t->n_req_headers : t->n_resp_headers;
+	struct app_buf first = {NULL, 0};
+	size_t at = 0;
+	unsigned seen = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (!buf_ieq(h[i].name, name))
+			continue;
+		if (seen++ == 0) {
+			first = h[i].value;
+			continue;
+		}
+		if (seen == 2 && !scratch_put(scratch, size, &at, first.p, first.len))
+			return SW_E_NOTFOUND;
+		if (!scratch_put(scratch, size, &at, ", ", 2) ||
+		    !scratch_put(scratch, size, &at, h[i].value.p, h[i].value.len))
+			return SW_E_NOTFOUND;
+	}
+	if (seen == 0)
+		return SW_E_NOTFOUND;
+	*out = seen == 1 ? first : (struct app_buf){(const uint8_t *)scratch, at};
+	return 0;
+}
+
+/*
+ * The header lines of direction dir rebuilt in scratch as Suricata builds two buffers:
+ * http.header_names ("\r\n", each name and "\r\n", then "\r\n") when start is false;
+ * http.start (the start line and "\r\n", each header as "Name: value\r\n" with folded lines
+ * joined and the value's surrounding blanks dropped, then "\r\n") when it is true.
+ */
+static int
+header_lines(const struct app_msg *m, enum flow_dir dir, bool start, struct app_buf *out,
+	     char *scratch, size_t size)
+{
+	const struct app_http_txn *t = m->u.http;
+	const struct app_http_header *h = dir == FLOW_TO_SERVER ? t->req_headers : t->resp_headers;
+	uint16_t n = dir == FLOW_TO_SERVER ? t->n_req_headers : t->n_resp_headers;
+	struct app_buf line = block_start_line(msg_txn(m), dir);
+	size_t at = 0;
+	bool ok;
+
+	if (line.p == NULL)
+		return SW_E_NOTFOUND;
+	ok = start ? scratch_put(scratch, size, &at, line.p, line.len) : true;
+	ok = ok && scratch_put(scratch, size, &at, "\r\n", 2);
+	for (uint16_t i = 0; i < n && ok; i++) {
+		ok = scratch_put(scratch, size, &at, h[i].name.p, h[i].name.len);
+		if (start)
+			ok = ok && scratch_put(scratch, size, &at, ": ", 2) &&
+			     scratch_put(scratch, size, &at, h[i].value.p, h[i].value.len);
+		ok = ok && scratch_put(scratch, size, &at, "\r\n", 2);
+	}
+	if (!ok || !scratch_put(scratch, size, &at, "\r\n", 2))
+		return SW_E_NOTFOUND;
+	*out = (struct app_buf){(const uint8_t *)scratch, at};
+	return 0;
+}
+
+static int
+header_names(const struct app_msg *m, enum flow_dir dir, struct app_buf *out, char *scratch,
+	     size_t size)
+{
+	return header_lines(m, dir, false, out, scratch, size);
+}
+
+static int
+start_block(const struct app_msg *m, enum flow_dir dir, struct app_buf *out, char *scratch,
+	    size_t size)
+{
+	return header_lines(m, dir, true, out, scratch, size);
+}
+
+/* A message as it went by, for rules that mix payload contents with HTTP buffers: the header
+ * block as sent (start line included), then the body's kept bytes. */
+static int
+message_block(const struct app_msg *m, enum flow_dir dir, struct app_buf *out, char *scratch,
+	      size_t size)
+{
+	const struct http_txn *t = msg_txn(m);
+	const uint8_t *raw = dir == FLOW_TO_SERVER ? t->req_raw : t->resp_raw;
+	size_t len = dir == FLOW_TO_SERVER ? t->req_raw_len : t->resp_raw_len, at = 0;
+	struct app_buf body = dir == FLOW_TO_SERVER ? t->pub.req_body : t->pub.resp_body;
+
+	if (raw == NULL)
+		return SW_E_NOTFOUND;
+	if (body.len == 0) {
+		*out = (struct app_buf){raw, len};
+		return 0;
+	}
+	if (!scratch_put(scratch, size, &at, raw, len))
+		return SW_E_NOTFOUND;
+	if (!scratch_put(scratch, size, &at, body.p, body.len))
+		at = len; /* the header block alone */
+	*out = (struct app_buf){(const uint8_t *)scratch, at};
+	return 0;
+}
+
+#define HTTP_LINE_GETTER(fn, dir)                                                                  \
+	static int fn(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)    \
+	{                                                                                          \
+		(void)scratch;                                                                     \
+		(void)size;                                                                        \
+		*out = block_start_line(msg_txn(m), dir);                                          \
+		return out->p != NULL ? 0 : SW_E_NOTFOUND;                                         \
+	}
+#define HTTP_BUILT_GETTER(fn, builder, dir)                                                        \
+	static int fn(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)    \
+	{                                                                                          \
+		return builder(m, dir, out, scratch, size);                                        \
+	}
+#define HTTP_HEADER_GETTER(fn, dir, name)                                                          \
+	static int fn(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)    \
+	{                                                                                          \
+		return header_value(m, dir, name, out, scratch, size);                             \
+	}
+
+HTTP_LINE_GETTER(http_buf_request_line, FLOW_TO_SERVER)
+HTTP_LINE_GETTER(http_buf_response_line, FLOW_TO_CLIENT)
+HTTP_BUILT_GETTER(http_buf_start_req, start_block, FLOW_TO_SERVER)
+HTTP_BUILT_GETTER(http_buf_start_resp, start_block, FLOW_TO_CLIENT)
+HTTP_BUILT_GETTER(http_buf_names_req, header_names, FLOW_TO_SERVER)
+HTTP_BUILT_GETTER(http_buf_names_resp, header_names, FLOW_TO_CLIENT)
+HTTP_BUILT_GETTER(http_buf_msg_req, message_block, FLOW_TO_SERVER)
+HTTP_BUILT_GETTER(http_buf_msg_resp, message_block, FLOW_TO_CLIENT)
+HTTP_HEADER_GETTER(http_buf_referer, FLOW_TO_SERVER, "referer")
+HTTP_HEADER_GETTER(http_buf_accept, FLOW_TO_SERVER, "accept")
+HTTP_HEADER_GETTER(http_buf_accept_enc, FLOW_TO_SERVER, "accept-encoding")
+HTTP_HEADER_GETTER(http_buf_accept_lang, FLOW_TO_SERVER, "accept-language")
+HTTP_HEADER_GETTER(http_buf_connection, FLOW_TO_SERVER, "connection")
+HTTP_HEADER_GETTER(http_buf_cl_req, FLOW_TO_SERVER, "content-length")
+HTTP_HEADER_GETTER(http_buf_cl_resp, FLOW_TO_CLIENT, "content-length")
+HTTP_HEADER_GETTER(http_buf_ctype_req, FLOW_TO_SERVER, "content-type")
+HTTP_HEADER_GETTER(http_buf_server, FLOW_TO_CLIENT, "server")
+HTTP_HEADER_GETTER(http_buf_location, FLOW_TO_CLIENT, "location")
+APP_BUFFER_GETTER(http_buf_header_raw, struct app_http_txn, http, http->req_headers_raw)
+APP_BUFFER_GETTER(http_buf_resp_header_raw, struct app_http_txn, http, http->resp_headers_raw)
+
 static const struct app_buffer_desc http_buffers[] = {
     {"http.uri", NULL, APP_NAMES("http_uri", "uricontent"), FLOW_TO_SERVER, http_buf_uri},
     {"http.uri.raw", NULL, APP_NAMES("http_raw_uri"), FLOW_TO_SERVER, http_buf_uri_raw},
     {"http.host", NULL, APP_NAMES("http_host", "http_raw_host"), FLOW_TO_SERVER, http_buf_host},
     {"http.method", NULL, APP_NAMES("http_method"), FLOW_TO_SERVER, http_buf_method},
     {"http.user_agent", NULL, APP_NAMES("http_user_agent"), FLOW_TO_SERVER, http_buf_ua},
-    {"http.header", NULL, APP_NAMES("http_header", "http_raw_header"), FLOW_TO_SERVER,
-     http_buf_header},
+    {"http.header", NULL, APP_NAMES("http_header"), FLOW_TO_SERVER, http_buf_header},
     {"http.response_header", NULL, NULL, FLOW_TO_CLIENT, http_buf_resp_header},
     {"http.cookie", NULL, APP_NAMES("http_cookie"), FLOW_TO_SERVER, http_buf_cookie},
     {"http.content_type", APP_NAMES("http_content_type"), NULL, FLOW_TO_CLIENT, http_buf_ctype},
@@ -2738,6 +2925,33 @@ static const struct app_buffer_desc http_buffers[] = {
     {"http.protocol", APP_NAMES("http_protocol"), NULL, FLOW_TO_SERVER, http_buf_protocol},
     {"http.response_body", APP_NAMES("http.server_body"), APP_NAMES("http_server_body"),
      FLOW_TO_CLIENT, http_buf_resp_body},
+    /* Suricata's buffers for both directions are the request's; detect/ moves a to_client
+     * rule's to the response_ ones (and http.content_type the other way) */
+    {"http.request_line", APP_NAMES("http_request_line"), NULL, FLOW_TO_SERVER,
+     http_buf_request_line},
+    {"http.response_line", APP_NAMES("http_response_line"), NULL, FLOW_TO_CLIENT,
+     http_buf_response_line},
+    {"http.start", APP_NAMES("http_start"), NULL, FLOW_TO_SERVER, http_buf_start_req},
+    {"http.response_start", NULL, NULL, FLOW_TO_CLIENT, http_buf_start_resp},
+    {"http.header_names", APP_NAMES("http_header_names"), NULL, FLOW_TO_SERVER,
+     http_buf_names_req},
+    {"http.response_header_names", NULL, NULL, FLOW_TO_CLIENT, http_buf_names_resp},
+    {"http.header.raw", NULL, APP_NAMES("http_raw_header"), FLOW_TO_SERVER, http_buf_header_raw},
+    {"http.response_header.raw", NULL, NULL, FLOW_TO_CLIENT, http_buf_resp_header_raw},
+    {"http.referer", APP_NAMES("http_referer"), NULL, FLOW_TO_SERVER, http_buf_referer},
+    {"http.accept", APP_NAMES("http_accept"), NULL, FLOW_TO_SERVER, http_buf_accept},
+    {"http.accept_enc", APP_NAMES("http_accept_enc"), NULL, FLOW_TO_SERVER, http_buf_accept_enc},
+    {"http.accept_lang", APP_NAMES("http_accept_lang"), NULL, FLOW_TO_SERVER,
+     http_buf_accept_lang},
+    {"http.connection", APP_NAMES("http_connection"), NULL, FLOW_TO_SERVER, http_buf_connection},
+    {"http.content_len", APP_NAMES("http_content_len"), NULL, FLOW_TO_SERVER, http_buf_cl_req},
+    {"http.response_content_len", NULL, NULL, FLOW_TO_CLIENT, http_buf_cl_resp},
+    {"http.request_content_type", NULL, NULL, FLOW_TO_SERVER, http_buf_ctype_req},
+    {"http.server", APP_NAMES("http_server"), NULL, FLOW_TO_CLIENT, http_buf_server},
+    {"http.location", APP_NAMES("http_location"), NULL, FLOW_TO_CLIENT, http_buf_location},
+    /* not keywords ('@'): the payload of a rule that mixes payload and HTTP buffers */
+    {"@http.request", NULL, NULL, FLOW_TO_SERVER, http_buf_msg_req},
+    {"@http.response", NULL, NULL, FLOW_TO_CLIENT, http_buf_msg_resp},
     /* the body of a transaction's response; rules pick the body by their direction */
     {"file.data", APP_NAMES("file_data"), NULL, -1, http_buf_resp_body},
 };

@@ -140,11 +140,17 @@ void detect_stream_flush(struct detect_thread *t, struct sw_flow *f, enum flow_d
 /* An app-layer message: rules on its buffers, and header-only rules of its protocol. */
 void detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,
                     const char *app_proto);
+/* The same, with the bytes the parser read it from (a datagram's payload, a stream chunk;
+ * borrowed for the call, NULL when none): the payload contents of rules that mix them with DNS
+ * buffers match there. */
+void detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,
+                            const char *app_proto, const uint8_t *data, size_t len);
 
 enum detect_event_kind {
 	DETECT_EVENT_DECODE = 0, /* enum decode_event: decode-event rules */
 	DETECT_EVENT_DEFRAG = 1, /* enum defrag_event: decode-event rules too, as in Suricata */
 	DETECT_EVENT_STREAM = 2, /* enum stream_event: stream-event rules */
+	DETECT_EVENT_APP = 3,    /* app_event_find(): app-layer-event rules */
 	DETECT_EVENT_MAX
 };
 
@@ -152,6 +158,11 @@ enum detect_event_kind {
  * stream-event:NAME with the names of our anomaly events). f may be NULL. */
 void detect_event(struct detect_thread *t, struct sw_flow *f, const struct sw_packet *p,
                   enum flow_dir dir, int kind, int event_id);
+
+/* An anomaly an app-layer parser raised in flow f (app_event_find() numbers its name): the
+ * app-layer-event rules that name it. */
+void detect_app_event(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, sw_time_t ts,
+                      const char *app_proto, int event_id);
 
 /* The flow ends: frees its detection state (flowbits, stream windows). */
 void detect_flow_free(struct detect_thread *t, struct sw_flow *f);

@@ -338,19 +338,6 @@ list_has_payload(const struct det_rule *r)
 	return false;
 }
 
-/* The message kind a rule on app_proto without buffers ("alert http ...") is inspected on:
- * the first kind that protocol's parser emits; -1 when none. */
-static int
-app_msg_kind_of_proto(int app_proto)
-{
-	if (app_proto == APP_NONE)
-		return -1;
-	for (int k = 0; k < APP_MSG_KIND_MAX; k++)
-		if (app_msg_desc(k)->proto == app_proto)
-			return k;
-	return -1;
-}
-
 /* Decides where a rule is inspected; 0, or SW_E_UNSUPP with the reason. */
 static int
 classify(struct det_rinfo *ri, const char **why)
@@ -400,7 +387,10 @@ classify(struct det_rinfo *ri, const char **why)
 		return 0;
 	}
 	if (app) {
-		if (payload) {
+		/* the payload of an HTTP transaction is its messages as sent, a DNS message's the
+		 * datagram or stream chunk it came in (detect_match.c); a TLS handshake is reported
+		 * after data of both directions */
+		if (payload && kind != APP_MSG_HTTP && kind != APP_MSG_DNS) {
 			*why = "payload and app-layer buffers in one rule";
 			return SW_E_UNSUPP;
 		}
@@ -411,12 +401,8 @@ classify(struct det_rinfo *ri, const char **why)
 		ri->ctx = DET_CTX_APP;
 		return 0;
 	}
-	if (!payload && !packet_kw && app_msg_kind_of_proto(r->app_proto) >= 0) {
-		/* "alert http ... (flow:to_server; ...)": once per transaction */
-		ri->ctx = DET_CTX_APP;
-		ri->msg_kind = (int8_t)app_msg_kind_of_proto(r->app_proto);
-		return 0;
-	}
+	/* "alert http ... (flow:to_server; ...)" without buffers: as Suricata 7's app_layer (and,
+	 * with flow:established, pkt) rules, each packet of a flow of that protocol (below) */
 	if (!payload || packet_kw) {
 		ri->ctx = DET_CTX_PACKET;
 		ri->packet_tcp = true;
@@ -619,7 +605,7 @@ slot_add(struct slot_build *sb, const struct det_content *c, uint32_t rule)
 		p->p = c->pat + c->fp_off;
 		p->len = c->fp_len;
 	}
-	p->flags = (c->flags & DET_C_NOCASE) ? HS_FLAG_CASELESS : 0;
+	p->flags = (c->flags & (DET_C_NOCASE | DET_C_FAST_NOCASE)) ? HS_FLAG_CASELESS : 0;
 	p->rule = rule;
 	p->id = 0;
 	return 0;
@@ -887,7 +873,8 @@ build_slots(struct detect_engine *e, const struct detect_conf *conf)
 		/* a negated fast pattern (allowed on a content without positions) cannot select
 		 * candidates: its presence rules the rule out */
 		if (rl->fp_list < 0 ||
-		    (rl->lists[rl->fp_list].items[rl->fp_item].u.content.flags & DET_C_NEGATED)) {
+		    (rl->lists[rl->fp_list].items[rl->fp_item].u.content.flags & DET_C_NEGATED) ||
+		    (ri->ctx == DET_CTX_APP && rl->lists[rl->fp_list].buffer == DET_BUF_PAYLOAD)) {
 			/* tried by protocol and port */
 			if (ri->ctx & DET_CTX_PACKET)
 				r = group_add(&e->nofp_packet[ri->pclass], rl, i);

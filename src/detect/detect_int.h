@@ -115,7 +115,7 @@ enum det_action {
  * descriptors, app.h), numbered 1 + app_buffer_find(): the rule language knows no protocol by
  * itself. DET_BUF_MAX bounds the arrays indexed by buffer; det_buffer() checks it. */
 #define DET_BUF_PAYLOAD 0
-#define DET_BUF_MAX     48
+#define DET_BUF_MAX     96
 
 struct det_buffer_info {
 	const char *name; /* the sticky-buffer keyword: "http.uri"; "pkt_data" for the payload */
@@ -151,6 +151,7 @@ enum det_item_kind {
 	DET_ITEM_BYTE_EXTRACT = 4,
 	DET_ITEM_ISDATAAT = 5,
 	DET_ITEM_BSIZE = 6,
+	DET_ITEM_BASE64 = 7, /* base64_decode, with the base64_data matches on what it decoded */
 };
 
 #define DET_C_NOCASE     0x0001u
@@ -164,6 +165,7 @@ enum det_item_kind {
 #define DET_C_FAST       0x0100u /* fast_pattern named it */
 #define DET_C_FAST_ONLY  0x0200u /* fast_pattern:only (or a content that needs no check) */
 #define DET_C_FAST_CHOP  0x0400u /* fast_pattern:offset,length */
+#define DET_C_FAST_NOCASE 0x0800u /* the fast pattern is looked for caseless (to_lowercase) */
 
 struct det_content {
 	uint8_t *pat; /* hex and escapes decoded */
@@ -176,6 +178,7 @@ struct det_content {
 #define DET_PCRE_RELATIVE 0x01u /* R: from the end of the previous match */
 #define DET_PCRE_NEGATED  0x02u
 #define DET_PCRE_RAWBYTES 0x04u /* B: accepted, no effect (we have no normalized payload) */
+#define DET_PCRE_NOLIMIT  0x08u /* O: without the configured match limits */
 
 struct det_pcre {
 	void *code;       /* pcre2_code *, compiled (with JIT when available) */
@@ -225,6 +228,16 @@ struct det_size {
 	bool negated;
 };
 
+struct det_list;
+
+/* base64_decode:[bytes N][, offset N][, relative]: decodes base64 text of the buffer (bytes 0:
+ * up to its end) and matches data, base64_data's list, on the result. */
+struct det_base64 {
+	uint32_t bytes, offset;
+	bool relative;
+	struct det_list *data; /* NULL: no base64_data (the decode has to succeed, nothing more) */
+};
+
 struct det_item {
 	int kind; /* enum det_item_kind */
 	union {
@@ -233,6 +246,7 @@ struct det_item {
 		struct det_byte byte;
 		struct det_isdataat isdataat;
 		struct det_size bsize;
+		struct det_base64 b64;
 	} u;
 };
 
@@ -252,17 +266,64 @@ det_item_relative(const struct det_item *it)
 		return (it->u.byte.flags & DET_BYTE_RELATIVE) != 0;
 	case DET_ITEM_ISDATAAT:
 		return (it->u.isdataat.flags & DET_ISDATAAT_RELATIVE) != 0;
+	case DET_ITEM_BASE64:
+		return it->u.b64.relative;
 	default:
 		return false;
 	}
 }
 
-/* The matches on one buffer, in rule order. */
+/* Transforms (Suricata's dotprefix, to_lowercase, ...): applied in order to a sticky buffer
+ * before its list is matched (detect_transform.c). */
+enum det_xform_kind {
+	DET_XF_DOTPREFIX = 0,
+	DET_XF_STRIP_WS = 1,
+	DET_XF_COMPRESS_WS = 2,
+	DET_XF_TO_LOWER = 3,
+	DET_XF_TO_UPPER = 4,
+	DET_XF_TO_MD5 = 5,
+	DET_XF_TO_SHA1 = 6,
+	DET_XF_TO_SHA256 = 7,
+	DET_XF_URL_DECODE = 8,
+	DET_XF_PCREXFORM = 9,
+	DET_XF_HEADER_LOWER = 10,
+	DET_XF_STRIP_PSEUDO = 11,
+	DET_XF_FROM_BASE64 = 12,
+};
+
+#define DET_XF_MAX 8
+
+struct det_xform {
+	uint8_t kind; /* enum det_xform_kind */
+	void *code;   /* pcrexform: pcre2_code * */
+};
+
+/* The matches on one buffer, in rule order. A rule may have two lists on one buffer when one of
+ * them is transformed (http.uri; content:"a"; ... http.uri; to_lowercase; content:"b"). */
 struct det_list {
 	int buffer; /* enum det_buffer_id */
 	struct det_item *items;
 	uint32_t n;
+	struct det_xform xf[DET_XF_MAX];
+	uint8_t nxf;
 };
+
+/* Whether kw names a transform. */
+bool det_xform_known(const char *kw);
+/* Parses transform kw (value v, NULL when none) into *out: 0, or SW_E_INVAL with the reason in
+ * err. */
+int det_xform_parse(const char *kw, const char *v, struct det_xform *out, char *err,
+		    size_t errlen);
+void det_xform_free(struct det_xform *x);
+/* Whether content c of a list transformed by l's chain can be looked for in the buffer before
+ * the transforms (a fast pattern for it): true, and the chop / caseless flags set on c, when the
+ * untransformed buffer must hold (part of) it for the transformed one to hold it. */
+bool det_xform_prefilter(const struct det_list *l, struct det_content *c);
+/* Applies the chain of l to in[0..len) into out (cap bytes each of out and tmp, used in turn).
+ * Returns the result (out or tmp) and its length in *outlen; NULL when it does not fit. md: a
+ * pcre2_match_data * for pcrexform. */
+const uint8_t *det_xform_apply(const struct det_list *l, const uint8_t *in, size_t len,
+			       uint8_t *out, uint8_t *tmp, size_t cap, size_t *outlen, void *md);
 
 #define DET_FLOW_ESTABLISHED     0x0001u
 #define DET_FLOW_NOT_ESTABLISHED 0x0002u

@@ -67,7 +67,17 @@ struct detect_thread {
 	pcre2_match_context *mctx; /* Suricata's pcre match limits */
 	struct detect_stats *st;   /* the worker's, else own_st */
 	struct detect_stats own_st;
+	/* app buffers built for one message (http.start, ...), and transformed buffers */
+	uint8_t *arena;
+	size_t arena_used;
+	uint8_t *xf_out, *xf_tmp;
+	uint8_t *b64; /* base64_decode's result (DET_XF_CAP bytes) */
 };
+
+/* Room for the buffers built for one app-layer message (app.http.header-max is 256 KiB), and
+ * for each of the two buffers a transform chain writes in turn. */
+#define DET_ARENA   (1u << 20)
+#define DET_XF_CAP  (512u << 10)
 
 /* What is being inspected. */
 struct insp {
@@ -84,11 +94,12 @@ struct insp {
 	size_t min_end;
 	bool stop; /* a pass rule matched */
 	const struct det_rule *r_cur; /* the rule being verified */
+	struct detect_thread *t;
+	int rule_dir; /* the direction of the rule being verified (app messages) */
 	/* app message and its buffers, fetched on demand (bufs and after: only with msg set) */
 	const struct app_msg *msg;
 	struct app_buf bufs[DET_BUF_MAX];
 	uint8_t have[DET_BUF_MAX]; /* 0 not fetched, 1 present, 2 absent */
-	char scratch[DET_BUF_MAX][16];
 };
 
 int
@@ -110,7 +121,8 @@ detect_thread_new(struct detect_engine *e, struct sw_memcap *mem, struct detect_
 	    (t->stamp = calloc(e->nrules + 1, sizeof(*t->stamp))) == NULL ||
 	    (t->cand_end = calloc(e->nrules + 1, sizeof(*t->cand_end))) == NULL ||
 	    (t->md = pcre2_match_data_create(32, NULL)) == NULL ||
-	    (t->mctx = pcre2_match_context_create(NULL)) == NULL) {
+	    (t->mctx = pcre2_match_context_create(NULL)) == NULL ||
+	    (e->has_app && (t->arena = malloc(DET_ARENA)) == NULL)) {
 		detect_thread_free(t);
 		return SW_E_NOMEM;
 	}
@@ -132,6 +144,10 @@ detect_thread_free(struct detect_thread *t)
 	free(t->stamp);
 	free(t->cand_end);
 	free(t->join);
+	free(t->arena);
+	free(t->xf_out);
+	free(t->xf_tmp);
+	free(t->b64);
 	pcre2_match_data_free(t->md);
 	pcre2_match_context_free(t->mctx);
 	free(t);
@@ -379,8 +395,16 @@ static bool
 insp_buffer(struct insp *in, int buf, const uint8_t **p, size_t *len, uint64_t *base)
 {
 	*base = 0;
+	if (buf == DET_BUF_PAYLOAD && in->msg != NULL && in->msg->kind == APP_MSG_HTTP) {
+		/* a rule mixing payload and HTTP buffers: the message of its direction as sent */
+		buf = det_buffer_named(in->rule_dir == FLOW_TO_CLIENT ? "@http.response"
+		                                                      : "@http.request");
+		if (buf < 0)
+			return false;
+	}
 	if (buf == DET_BUF_PAYLOAD) {
-		if (in->msg != NULL || in->data == NULL)
+		/* a DNS message's payload: the datagram or chunk it was read from */
+		if (in->data == NULL)
 			return false;
 		*p = in->data;
 		*len = in->len;
@@ -390,12 +414,17 @@ insp_buffer(struct insp *in, int buf, const uint8_t **p, size_t *len, uint64_t *
 	if (in->msg == NULL)
 		return false;
 	if (in->have[buf] == 0) {
+		struct detect_thread *t = in->t;
+		char *scratch = (char *)t->arena + t->arena_used;
+		size_t room = t->arena != NULL ? DET_ARENA - t->arena_used : 0;
 		struct app_buf b;
 
-		if (app_msg_buffer_id(in->msg, buf - 1 /* the app stage's number */, &b, in->scratch[buf],
-		                      sizeof(in->scratch[buf])) == 0) {
+		if (app_msg_buffer_id(in->msg, buf - 1 /* the app stage's number */, &b,
+		                      room > 0 ? scratch : NULL, room) == 0) {
 			in->bufs[buf] = b;
 			in->have[buf] = 1;
+			if (b.p >= (const uint8_t *)scratch && b.p < (const uint8_t *)scratch + room)
+				t->arena_used += b.len;
 		} else {
 			in->have[buf] = 2;
 		}
@@ -456,21 +485,28 @@ value_of(const struct det_value *v, const int64_t *vars)
 
 /* Reads the number of a byte_* keyword at pos; false when short or not a number. */
 static bool
-byte_read(const struct det_byte *b, const uint8_t *p, size_t len, int64_t pos, uint64_t *out)
+byte_read(const struct det_byte *b, const uint8_t *p, size_t len, int64_t pos, uint64_t *out,
+          size_t *used)
 {
 	uint64_t v = 0;
+	size_t nbytes = b->nbytes;
 
-	if (pos < 0 || (uint64_t)pos + b->nbytes > len)
+	if (pos < 0 || (uint64_t)pos > len)
+		return false;
+	if (nbytes == 0 && (b->flags & DET_BYTE_STRING)) /* 0: the digits there are, up to 23 */
+		nbytes = len - (size_t)pos < 23 ? len - (size_t)pos : 23;
+	if (nbytes == 0 || (uint64_t)pos + nbytes > len)
 		return false;
 	p += pos;
+	*used = nbytes;
 	if (b->flags & DET_BYTE_STRING) {
 		char tmp[32];
 		char *end;
 
-		if (b->nbytes >= sizeof(tmp))
+		if (nbytes >= sizeof(tmp))
 			return false;
-		memcpy(tmp, p, b->nbytes);
-		tmp[b->nbytes] = '\0';
+		memcpy(tmp, p, nbytes);
+		tmp[nbytes] = '\0';
 		char *s = tmp;
 
 		while (*s == ' ' || *s == '\t') /* leading blanks, as strtoull takes them */
@@ -481,6 +517,7 @@ byte_read(const struct det_byte *b, const uint8_t *p, size_t len, int64_t pos, u
 		v = strtoull(s, &end, b->base ? b->base : 10);
 		if (end == s || errno != 0)
 			return false;
+		*used = (size_t)(end - tmp); /* as Suricata: what the conversion read */
 	} else if (b->flags & DET_BYTE_LITTLE) {
 		for (int i = b->nbytes - 1; i >= 0; i--)
 			v = v << 8 | p[i];
@@ -543,6 +580,86 @@ struct lmatch {
 	size_t min_end; /* a match must reach beyond this (stream: not all old data) */
 	int64_t vars[16]; /* byte_extract */
 };
+
+static bool match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached);
+
+/* The value of a base64 character, -1 for any other. */
+static int
+b64_val(uint8_t ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0' + 52;
+	return ch == '+' ? 62 : ch == '/' ? 63 : -1;
+}
+
+/*
+ * base64_decode as Suricata's relaxed mode reads it: the base64 characters from p on, up to the
+ * first other one ('=' padding included), a last partial group giving what it holds. Returns
+ * the decoded length (0: nothing).
+ */
+static size_t
+b64_decode(const uint8_t *p, size_t len, uint8_t *out, size_t cap)
+{
+	uint32_t acc = 0;
+	size_t o = 0, k = 0;
+
+	for (size_t i = 0; i < len && o + 3 <= cap; i++) {
+		int v = b64_val(p[i]);
+
+		if (v < 0)
+			break;
+		acc = acc << 6 | (uint32_t)v;
+		if (++k == 4) {
+			out[o++] = (uint8_t)(acc >> 16);
+			out[o++] = (uint8_t)(acc >> 8);
+			out[o++] = (uint8_t)acc;
+			acc = 0;
+			k = 0;
+		}
+	}
+	if (k >= 2)
+		out[o++] = (uint8_t)(acc >> (k == 2 ? 4 : 10));
+	if (k == 3)
+		out[o++] = (uint8_t)(acc >> 2);
+	return o;
+}
+
+/* base64_decode at item i: decodes, then base64_data's list on the result. */
+static bool
+match_base64(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
+{
+	const struct det_base64 *b = &m->l->items[i].u.b64;
+	struct lmatch sub;
+	size_t from = b->relative ? prev : 0, n, dlen;
+
+	if (m->base > 0 && !b->relative) /* a stream window: absolute offsets are not in it */
+		return false;
+	from += b->offset;
+	if (from >= m->len)
+		return false;
+	n = m->len - from;
+	if (b->bytes > 0 && b->bytes < n)
+		n = b->bytes;
+	if (m->t->b64 == NULL && (m->t->b64 = malloc(DET_XF_CAP)) == NULL)
+		return false;
+	if ((dlen = b64_decode(m->buf + from, n, m->t->b64, DET_XF_CAP)) == 0)
+		return false;
+	if (b->data != NULL && b->data->n > 0) {
+		sub = *m;
+		sub.l = b->data;
+		sub.buf = m->t->b64;
+		sub.len = dlen;
+		sub.base = 0;
+		sub.min_end = 0;
+		if (!match_from(&sub, 0, 0, 0))
+			return false;
+	}
+	return match_from(m, i + 1, prev, reached);
+}
 
 /* Matches items i.. of the list with the previous match ending at prev; reached is the
  * furthest end of a positive match so far. */
@@ -643,8 +760,10 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 			return (pc->flags & DET_PCRE_NEGATED) != 0 &&
 			       match_from(m, i + 1, prev, reached);
 		/* as Suricata: R matches on the rest of the buffer, so ^ anchors there */
+		pcre2_match_context *mctx = (pc->flags & DET_PCRE_NOLIMIT) ? NULL : m->t->mctx;
+
 		rc = pcre2_match((const pcre2_code *)pc->code, m->buf + start, m->len - start, 0, 0,
-		                 m->t->md, m->t->mctx);
+		                 m->t->md, mctx);
 		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT)
 			sw_counter_add(&m->t->st->pcre_limit, 1);
 		if (pc->flags & DET_PCRE_NEGATED)
@@ -666,8 +785,7 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 				return false;
 			m->t->budget--;
 			rc = pcre2_match((const pcre2_code *)pc->code, m->buf + start,
-			                 m->len - start, mstart + 1 - start, 0, m->t->md,
-			                 m->t->mctx);
+			                 m->len - start, mstart + 1 - start, 0, m->t->md, mctx);
 		}
 	}
 	case DET_ITEM_BYTE_TEST: {
@@ -675,8 +793,9 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 		int64_t pos = value_of(&b->offset, m->vars) +
 		              ((b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
 		uint64_t v;
+		size_t used;
 
-		if (!byte_read(b, m->buf, m->len, pos, &v) ||
+		if (!byte_read(b, m->buf, m->len, pos, &v, &used) ||
 		    !byte_test_ok(b, v, (uint64_t)value_of(&b->value, m->vars)))
 			return false;
 		return match_from(m, i + 1, prev, reached);
@@ -686,9 +805,10 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 		int64_t pos = value_of(&b->offset, m->vars) +
 		              ((b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
 		uint64_t v;
+		size_t used;
 		int64_t to;
 
-		if (!byte_read(b, m->buf, m->len, pos, &v))
+		if (!byte_read(b, m->buf, m->len, pos, &v, &used))
 			return false;
 		if (b->multiplier > 1 && v > (1ull << 40) / b->multiplier)
 			return false;
@@ -702,7 +822,7 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 		else if (b->flags & DET_BYTE_FROM_END)
 			to = (int64_t)m->len + (int64_t)v;
 		else
-			to = pos + b->nbytes + (int64_t)v;
+			to = pos + (int64_t)used + (int64_t)v; /* string: the digits read */
 		to += b->post_offset;
 		if (to < 0 || to >= (int64_t)m->len) /* as Suricata: the jump lands inside */
 			return false;
@@ -713,8 +833,9 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 		int64_t pos = value_of(&b->offset, m->vars) +
 		              ((b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
 		uint64_t v;
+		size_t used;
 
-		if (!byte_read(b, m->buf, m->len, pos, &v))
+		if (!byte_read(b, m->buf, m->len, pos, &v, &used))
 			return false;
 		if (b->multiplier > 1 && v > UINT32_MAX / b->multiplier)
 			v = UINT32_MAX;
@@ -725,7 +846,7 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 		/* bounded so that positions computed from it cannot overflow */
 		if (b->var >= 0 && b->var < 16)
 			m->vars[(int)b->var] = (int64_t)(v > UINT32_MAX ? UINT32_MAX : v);
-		return match_from(m, i + 1, (size_t)pos + b->nbytes, reached);
+		return match_from(m, i + 1, (size_t)pos + used, reached);
 	}
 	case DET_ITEM_ISDATAAT: {
 		const struct det_isdataat *d = &it->u.isdataat;
@@ -742,6 +863,8 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 		if (!size_ok(&it->u.bsize, m->len))
 			return false;
 		return match_from(m, i + 1, prev, reached);
+	case DET_ITEM_BASE64:
+		return match_base64(m, i, prev, reached);
 	default:
 		return false;
 	}
@@ -775,13 +898,24 @@ list_match(struct detect_thread *t, struct insp *in, const struct det_list *l)
 	/* a missing buffer is no match, even for a negated content (Suricata 7) */
 	if (!insp_buffer(in, l->buffer, &p, &len, &base))
 		return false;
+	if (l->nxf > 0) {
+		if (t->xf_out == NULL &&
+		    ((t->xf_out = malloc(DET_XF_CAP)) == NULL ||
+		     (t->xf_tmp = malloc(DET_XF_CAP)) == NULL))
+			return false;
+		/* a transformed stream window starts where the transform says */
+		if ((p = det_xform_apply(l, p, len, t->xf_out, t->xf_tmp, DET_XF_CAP, &len, t->md)) ==
+		    NULL)
+			return false;
+		base = 0;
+	}
 	memset(&m, 0, sizeof(m));
 	m.t = t;
 	m.l = l;
 	m.buf = p;
 	m.len = len;
 	m.base = base;
-	m.min_end = l->buffer == DET_BUF_PAYLOAD ? in->min_end : 0;
+	m.min_end = l->buffer == DET_BUF_PAYLOAD && in->msg == NULL ? in->min_end : 0;
 	return match_from(&m, 0, 0, 0);
 }
 
@@ -947,6 +1081,7 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 
 	sw_counter_add(&t->st->candidates, 1);
 	in->r_cur = r;
+	in->t = t;
 	if (in->msg != NULL && ri->app_dir >= 0) {
 		/* a DNS message has one direction; an HTTP transaction or a TLS handshake both */
 		if (app_msg_desc((int)in->msg->kind)->one_way &&
@@ -1005,6 +1140,7 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 			return;
 	}
 	t->budget = e->backtrack_limit;
+	in->rule_dir = (int)dir;
 	for (uint32_t i = 0; i < r->nlists; i++)
 		if (!list_match(t, in, &r->lists[i]))
 			return;
@@ -1399,6 +1535,13 @@ void
 detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,
                const char *app_proto)
 {
+	detect_app_msg_payload(t, f, msg, app_proto, NULL, 0);
+}
+
+void
+detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,
+                       const char *app_proto, const uint8_t *data, size_t data_len)
+{
 	struct detect_engine *e = t->e;
 	struct insp in;
 
@@ -1426,6 +1569,10 @@ detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg 
 	in.app_proto = app_proto;
 	in.ctx = DET_CTX_APP;
 	in.msg = msg;
+	in.data = data;
+	in.len = data != NULL ? data_len : 0;
+	in.t = t;
+	t->arena_used = 0;
 	cand_start(t);
 	for (int b = 1; b < e->nbuf; b++) {
 		const uint8_t *p;
@@ -1470,6 +1617,29 @@ detect_event(struct detect_thread *t, struct sw_flow *f, const struct sw_packet 
 		const struct det_rule *r = e->rules[e->event_rules[i]].r;
 
 		if (r->event_kind == kind && r->event_id == event_id)
+			verify(t, &in, e->event_rules[i]);
+	}
+}
+
+void
+detect_app_event(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, sw_time_t ts,
+                 const char *app_proto, int event_id)
+{
+	struct detect_engine *e = t->e;
+	struct insp in;
+
+	if (e->nevent_rules == 0 || f == NULL || event_id < 0 || flow_passed(t, f))
+		return;
+	memset(&in, 0, offsetof(struct insp, bufs));
+	in.f = f;
+	in.dir = dir;
+	in.ts = ts;
+	in.app_proto = app_proto;
+	in.ctx = DET_CTX_STREAM; /* no packet: flow keywords only */
+	for (uint32_t i = 0; i < e->nevent_rules && !in.stop; i++) {
+		const struct det_rule *r = e->rules[e->event_rules[i]].r;
+
+		if (r->event_kind == DETECT_EVENT_APP && r->event_id == event_id)
 			verify(t, &in, e->event_rules[i]);
 	}
 }

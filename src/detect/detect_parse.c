@@ -25,6 +25,8 @@
 #define RP_CONTENT_MAX   65535
 #define RP_ARGS_MAX      24
 #define RP_BUF_FILE_DATA DET_BUF_MAX /* file.data until the direction is known */
+#define RP_BUF_B64       (DET_BUF_MAX + 1) /* base64_data: the last base64_decode's result */
+#define RP_LIST_B64      (-2) /* the list of that base64_decode */
 
 /* ---- buffers: numbered from the app stage's descriptors ------------------------------------ */
 
@@ -116,6 +118,8 @@ rp_sticky_find(const char *keyword)
 static const char *
 rp_buffer_name(int buffer)
 {
+	if (buffer == RP_BUF_B64)
+		return "base64_data";
 	return buffer == RP_BUF_FILE_DATA ? "file.data" : det_buffer(buffer)->name;
 }
 
@@ -131,6 +135,14 @@ rp_item_free(struct det_item *it)
 	case DET_ITEM_PCRE:
 		pcre2_code_free(it->u.pcre.code);
 		free(it->u.pcre.source);
+		break;
+	case DET_ITEM_BASE64:
+		if (it->u.b64.data != NULL) {
+			for (uint32_t j = 0; j < it->u.b64.data->n; j++)
+				rp_item_free(&it->u.b64.data->items[j]);
+			free(it->u.b64.data->items);
+			free(it->u.b64.data);
+		}
 		break;
 	default:
 		break;
@@ -173,6 +185,8 @@ det_rule_free(struct det_rule *r)
 	for (i = 0; i < r->nlists; i++) {
 		for (j = 0; j < r->lists[i].n; j++)
 			rp_item_free(&r->lists[i].items[j]);
+		for (j = 0; j < r->lists[i].nxf; j++)
+			det_xform_free(&r->lists[i].xf[j]);
 		free(r->lists[i].items);
 	}
 	free(r->lists);
@@ -189,7 +203,12 @@ struct rp {
 	const struct det_classes *classes;
 	int sticky;   /* buffer of the last sticky-buffer keyword, DET_BUF_PAYLOAD after none */
 	int last_buf; /* buffer of the last content, -1 when none */
-	uint32_t last_item; /* its index in that buffer's list */
+	int last_list; /* its list */
+	uint32_t last_item; /* its index in that list */
+	int xf_list;      /* the transformed list of the sticky buffer, -1 when none */
+	bool sticky_used; /* something was matched on the sticky buffer since it was named */
+	int added_list;   /* the list rp_item_add appended to (RP_LIST_B64: b64) */
+	struct det_list *b64; /* base64_data's list of the last base64_decode, NULL before one */
 	char *varnames[RP_VARS_MAX];
 	bool has_sid, has_rev, has_gid, has_msg, has_priority, has_classtype, has_flow;
 	bool has_threshold, has_df, has_fast;
@@ -224,7 +243,7 @@ rp_list_find(struct rp *p, int buffer)
 	uint32_t i;
 
 	for (i = 0; i < p->r->nlists; i++)
-		if (p->r->lists[i].buffer == buffer)
+		if (p->r->lists[i].buffer == buffer && p->r->lists[i].nxf == 0)
 			return &p->r->lists[i];
 	return NULL;
 }
@@ -245,6 +264,15 @@ rp_list_get(struct rp *p, int buffer)
 	return l;
 }
 
+/* The list of index idx (RP_LIST_B64: base64_data's), NULL when none. */
+static struct det_list *
+rp_list_at(struct rp *p, int idx)
+{
+	if (idx == RP_LIST_B64)
+		return p->b64;
+	return idx >= 0 && (uint32_t)idx < p->r->nlists ? &p->r->lists[idx] : NULL;
+}
+
 /* Appends an item of kind to buffer's list; returns it zeroed (values "unset"), or NULL. */
 static struct det_item *
 rp_item_add(struct rp *p, int buffer, int kind)
@@ -252,8 +280,16 @@ rp_item_add(struct rp *p, int buffer, int kind)
 	struct det_list *l;
 	struct det_item *ni, *it;
 
-	if ((l = rp_list_get(p, buffer)) == NULL)
+	if (buffer == RP_BUF_B64) {
+		if ((l = p->b64) == NULL)
+			return NULL;
+	} else if (buffer == p->sticky && p->xf_list >= 0)
+		l = &p->r->lists[p->xf_list];
+	else if ((l = rp_list_get(p, buffer)) == NULL)
 		return NULL;
+	if (buffer == p->sticky)
+		p->sticky_used = true;
+	p->added_list = buffer == RP_BUF_B64 ? RP_LIST_B64 : (int)(l - p->r->lists);
 	if ((ni = realloc(l->items, (l->n + 1) * sizeof(*ni))) == NULL)
 		return NULL;
 	l->items = ni;
@@ -296,7 +332,8 @@ rp_last_content(struct rp *p, const char *kw, int *code)
 {
 	struct det_list *l;
 
-	if (p->last_buf < 0 || (l = rp_list_find(p, p->last_buf)) == NULL || p->last_item >= l->n) {
+	if (p->last_buf < 0 || (l = rp_list_at(p, p->last_list)) == NULL ||
+	    l->buffer != p->last_buf || p->last_item >= l->n) {
 		*code = rp_fail(p, SW_E_INVAL, "%s: no content before it", kw);
 		return NULL;
 	}
@@ -730,8 +767,9 @@ rp_content_add(struct rp *p, const char *kw, char *v, int buffer)
 	it->u.content.len = len;
 	if (negated)
 		it->u.content.flags |= DET_C_NEGATED;
-	l = rp_list_find(p, buffer);
+	l = rp_list_at(p, p->added_list);
 	p->last_buf = buffer;
+	p->last_list = p->added_list;
 	p->last_item = l->n - 1;
 	return 0;
 }
@@ -916,7 +954,7 @@ kw_modifier(struct rp *p, const char *kw, char *v)
 	if (p->last_buf != DET_BUF_PAYLOAD)
 		return rp_fail(p, SW_E_INVAL, "%s: the content is already in %s", kw,
 		               rp_buffer_name(p->last_buf));
-	from = rp_list_find(p, p->last_buf);
+	from = rp_list_at(p, p->last_list);
 	it = from->items[p->last_item];
 	memmove(&from->items[p->last_item], &from->items[p->last_item + 1],
 	        (from->n - p->last_item - 1) * sizeof(it));
@@ -928,7 +966,8 @@ kw_modifier(struct rp *p, const char *kw, char *v)
 	}
 	*dst = it;
 	p->last_buf = buffer;
-	p->last_item = rp_list_find(p, buffer)->n - 1;
+	p->last_list = p->added_list;
+	p->last_item = rp_list_at(p, p->added_list)->n - 1;
 	return 0;
 }
 
@@ -942,6 +981,51 @@ kw_sticky(struct rp *p, const char *kw, char *v)
 	if (v != NULL)
 		return rp_fail(p, SW_E_INVAL, "%s: takes no value", kw);
 	p->sticky = b;
+	p->xf_list = -1;
+	p->sticky_used = false;
+	return 0;
+}
+
+/* A transform (dotprefix, to_lowercase, ...): it opens a list of its own on the sticky buffer,
+ * so that the buffer's other (untransformed) matches are not transformed with it. */
+static int
+kw_transform(struct rp *p, const char *kw, char *v)
+{
+	struct det_xform x;
+	struct det_list *l, *nl;
+	char err[200];
+
+	if (p->sticky == DET_BUF_PAYLOAD)
+		return rp_fail(p, SW_E_INVAL, "%s: transforms need a sticky buffer before them", kw);
+	if (p->sticky == RP_BUF_B64)
+		return rp_fail(p, SW_E_INVAL, "%s: no transforms on base64_data", kw);
+	if (p->sticky_used && p->xf_list < 0)
+		return rp_fail(p, SW_E_INVAL,
+		               "%s: a transform goes right after its sticky buffer, before the "
+		               "matches",
+		               kw);
+	if (p->xf_list >= 0 && p->r->lists[p->xf_list].n > 0)
+		return rp_fail(p, SW_E_INVAL, "%s: a transform after the matches it would change",
+		               kw);
+	if (det_xform_parse(kw, v, &x, err, sizeof(err)) != 0)
+		return rp_fail(p, SW_E_INVAL, "%s", err);
+	if (p->xf_list < 0) {
+		if ((nl = realloc(p->r->lists, (p->r->nlists + 1) * sizeof(*nl))) == NULL) {
+			det_xform_free(&x);
+			return rp_fail(p, SW_E_NOMEM, "out of memory");
+		}
+		p->r->lists = nl;
+		l = &nl[p->r->nlists];
+		memset(l, 0, sizeof(*l));
+		l->buffer = p->sticky;
+		p->xf_list = (int)p->r->nlists++;
+	}
+	l = &p->r->lists[p->xf_list];
+	if (l->nxf == DET_XF_MAX) {
+		det_xform_free(&x);
+		return rp_fail(p, SW_E_INVAL, "%s: more than %d transforms", kw, DET_XF_MAX);
+	}
+	l->xf[l->nxf++] = x;
 	return 0;
 }
 
@@ -951,6 +1035,8 @@ kw_pkt_data(struct rp *p, const char *kw, char *v)
 	(void)kw;
 	(void)v;
 	p->sticky = DET_BUF_PAYLOAD;
+	p->xf_list = -1;
+	p->sticky_used = false;
 	return 0;
 }
 
@@ -965,7 +1051,7 @@ kw_pcre(struct rp *p, const char *kw, char *v)
 		const char *buffer;
 	} pcre_bufs[] = {
 	    {'U', "http.uri"},          {'I', "http.uri.raw"},   {'H', "http.header"},
-	    {'D', "http.header"},       {'M', "http.method"},    {'C', "http.cookie"},
+	    {'D', "http.header.raw"},   {'M', "http.method"},    {'C', "http.cookie"},
 	    {'P', "http.request_body"}, {'S', "http.stat_code"}, {'Y', "http.stat_msg"},
 	    {'V', "http.user_agent"},   {'W', "http.host"},      {'Z', "http.host"},
 	    {'Q', "file.data"},
@@ -1021,6 +1107,7 @@ kw_pcre(struct rp *p, const char *kw, char *v)
 			flags |= DET_PCRE_RAWBYTES;
 			break;
 		case 'O':
+			flags |= DET_PCRE_NOLIMIT;
 			break;
 		default:
 			for (i = 0; i < (int)(sizeof(pcre_bufs) / sizeof(pcre_bufs[0])); i++)
@@ -1036,6 +1123,9 @@ kw_pcre(struct rp *p, const char *kw, char *v)
 			break;
 		}
 	}
+	/* Q names the response body: file.data's (until the direction is known) or its own */
+	if (buffer == RP_BUF_FILE_DATA && p->sticky == det_buffer_named("http.response_body"))
+		buffer = p->sticky;
 	if (buffer >= 0 && p->sticky != DET_BUF_PAYLOAD && p->sticky != buffer)
 		return rp_fail(p, SW_E_INVAL,
 		               "%s: a buffer flag cannot be used after the sticky "
@@ -1120,6 +1210,9 @@ rp_byte_check(struct rp *p, const char *kw, struct det_byte *b, bool has_base)
 			               kw);
 	} else if (b->nbytes > 8) {
 		return rp_fail(p, SW_E_INVAL, "%s: more than 8 bytes without string", kw);
+	} else if (b->nbytes == 0) {
+		/* with string, 0 reads the digits there are (http.content_len) */
+		return rp_fail(p, SW_E_INVAL, "%s: a byte count of 0 needs string", kw);
 	}
 	return 0;
 }
@@ -1129,7 +1222,7 @@ rp_nbytes(struct rp *p, const char *kw, const char *s, struct det_byte *b)
 {
 	int64_t n;
 
-	if (rp_int(s, 1, 23, &n) != 0)
+	if (rp_int(s, 0, 23, &n) != 0)
 		return rp_fail(p, SW_E_INVAL, "%s: bad byte count '%s'", kw, s);
 	b->nbytes = (uint8_t)n;
 	return 0;
@@ -1791,7 +1884,7 @@ kw_event(struct rp *p, const char *kw, char *v)
 		int max;
 		const char *(*fn)(int);
 
-		if (stream != (k == DETECT_EVENT_STREAM))
+		if (stream != (k == DETECT_EVENT_STREAM) || k == DETECT_EVENT_APP)
 			continue;
 		switch (k) {
 		case DETECT_EVENT_DECODE:
@@ -1841,6 +1934,126 @@ static int
 kw_other(struct rp *p, const char *kw, char *v)
 {
 	return det_kw_parse(p->r, kw, v, p->err);
+}
+
+/* base64_decode:[bytes N][, offset N][, relative] on the current buffer; base64_data then
+ * points the matches after it at what it decoded. */
+static int
+kw_base64_decode(struct rp *p, const char *kw, char *v)
+{
+	struct det_base64 b = {0, 0, false, NULL};
+	struct det_item *it;
+	char *a[RP_ARGS_MAX];
+	int n = v != NULL ? rp_split(v, ',', a, RP_ARGS_MAX) : 0;
+
+	if (p->sticky == RP_BUF_B64)
+		return rp_fail(p, SW_E_INVAL, "%s: not on base64_data", kw);
+	for (int i = 0; i < n; i++) {
+		int64_t x;
+
+		if (strcmp(a[i], "relative") == 0) {
+			b.relative = true;
+		} else if (strncmp(a[i], "bytes", 5) == 0 && isspace((unsigned char)a[i][5])) {
+			if (rp_int(rp_trim(a[i] + 6), 1, UINT32_MAX, &x) != 0)
+				return rp_fail(p, SW_E_INVAL, "%s: bad bytes '%s'", kw,
+				               rp_trim(a[i] + 6));
+			b.bytes = (uint32_t)x;
+		} else if (strncmp(a[i], "offset", 6) == 0 && isspace((unsigned char)a[i][6])) {
+			if (rp_int(rp_trim(a[i] + 7), 0, UINT32_MAX, &x) != 0)
+				return rp_fail(p, SW_E_INVAL, "%s: bad offset '%s'", kw,
+				               rp_trim(a[i] + 7));
+			b.offset = (uint32_t)x;
+		} else if (*a[i] != '\0') {
+			return rp_fail(p, SW_E_INVAL, "%s: unknown option '%s'", kw, a[i]);
+		}
+	}
+	if ((b.data = calloc(1, sizeof(*b.data))) == NULL)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	b.data->buffer = RP_BUF_B64;
+	if ((it = rp_item_add(p, rp_cur_buffer(p), DET_ITEM_BASE64)) == NULL) {
+		free(b.data);
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	}
+	it->u.b64 = b;
+	p->b64 = b.data;
+	return 0;
+}
+
+static int
+kw_base64_data(struct rp *p, const char *kw, char *v)
+{
+	(void)v;
+	if (p->b64 == NULL)
+		return rp_fail(p, SW_E_INVAL, "%s: no base64_decode before it", kw);
+	p->sticky = RP_BUF_B64;
+	p->xf_list = -1;
+	p->sticky_used = false;
+	return 0;
+}
+
+/* urilen:N, <N, >N, <=N, >=N, !N, N<>M, N-M (Suricata 7's integer forms, as bsize reads them),
+ * then ,raw or ,norm: the length of the normalized (default) or raw URI, as a bsize of that
+ * buffer's (untransformed) list. */
+static int
+kw_urilen(struct rp *p, const char *kw, char *v)
+{
+	struct det_size sz;
+	struct det_item *it;
+	char *comma = strchr(v, ','), num[64];
+	const char *which = "http.uri";
+	size_t o = 0;
+	int r, saved_xf = p->xf_list;
+
+	if (comma != NULL) {
+		char *opt = rp_trim(comma + 1);
+
+		*comma = '\0';
+		if (strcmp(opt, "raw") == 0)
+			which = "http.uri.raw";
+		else if (strcmp(opt, "norm") != 0)
+			return rp_fail(p, SW_E_INVAL, "%s: unknown option '%s' (raw or norm)", kw,
+			               opt);
+	}
+	/* "> 80" as ET writes it */
+	for (const char *q = rp_trim(v); *q != '\0' && o + 1 < sizeof(num); q++)
+		if (!isspace((unsigned char)*q))
+			num[o++] = *q;
+	num[o] = '\0';
+	if (o == 0)
+		return rp_fail(p, SW_E_INVAL, "%s: missing value", kw);
+	if ((r = rp_size(p, kw, num, &sz)) != 0)
+		return r;
+	p->xf_list = -1; /* not the transformed list of a sticky http.uri */
+	it = rp_item_add(p, det_buffer_named(which), DET_ITEM_BSIZE);
+	p->xf_list = saved_xf;
+	if (it == NULL)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	it->u.bsize = sz;
+	return 0;
+}
+
+/* app-layer-event:NAME: an anomaly an app-layer parser raised in the flow ("http.te_and_cl"), by
+ * our parsers' names. Other names (Suricata's events that no parser of ours raises) are skipped. */
+static int
+kw_app_event(struct rp *p, const char *kw, char *v)
+{
+	int id;
+
+	if (p->r->event_kind >= 0)
+		return rp_fail(p, SW_E_INVAL, "%s: only one event per rule", kw);
+	if (strchr(v, ' ') != NULL || strchr(v, ',') != NULL)
+		return rp_fail(p, SW_E_INVAL, "%s: expected one event name, not '%s'", kw, v);
+	/* Suricata's own names (applayer_mismatch_protocol_both_directions, smtp.*) are skipped */
+	if ((id = app_event_find(v)) < 0) {
+		char reason[160];
+
+		snprintf(reason, sizeof(reason), "%s: event '%.80s' is not raised by our parsers",
+		         kw, v);
+		return rp_unsupp(p, kw, reason);
+	}
+	p->r->event_kind = DETECT_EVENT_APP;
+	p->r->event_id = id;
+	return 0;
 }
 
 /* ---- the keyword table --------------------------------------------------------------------- */
@@ -1914,6 +2127,22 @@ static const struct rp_keyword rp_keywords[] = {
     {"tls_cert_notafter", kw_other, RP_V_NEED},
     {"tls_cert_expired", kw_other, RP_V_NONE},
     {"tls_cert_valid", kw_other, RP_V_NONE},
+    {"app-layer-event", kw_app_event, RP_V_NEED},
+    {"urilen", kw_urilen, RP_V_NEED},
+    {"base64_decode", kw_base64_decode, RP_V_OPT},
+    {"base64_data", kw_base64_data, RP_V_NONE},
+    {"dotprefix", kw_transform, RP_V_NONE},
+    {"strip_whitespace", kw_transform, RP_V_NONE},
+    {"compress_whitespace", kw_transform, RP_V_NONE},
+    {"to_lowercase", kw_transform, RP_V_NONE},
+    {"to_uppercase", kw_transform, RP_V_NONE},
+    {"to_md5", kw_transform, RP_V_NONE},
+    {"to_sha1", kw_transform, RP_V_NONE},
+    {"to_sha256", kw_transform, RP_V_NONE},
+    {"url_decode", kw_transform, RP_V_NONE},
+    {"pcrexform", kw_transform, RP_V_NEED},
+    {"header_lowercase", kw_transform, RP_V_NONE},
+    {"strip_pseudo_headers", kw_transform, RP_V_NONE},
     {NULL, NULL, 0},
 };
 
@@ -2398,6 +2627,36 @@ rp_option(struct rp *p, char *name, char *value)
 }
 
 /*
+ * The end of an option's value whose quotes do not pair up (pcre:"/href="[^"]+/i"; as
+ * Suricata takes it): inside the quotes, only a '"' followed by ';' (blanks between) closes
+ * them. Returns the ';' that ends the option, or the string's end.
+ */
+static char *
+rp_value_end(char *s)
+{
+	bool quoted = false;
+	char *q;
+
+	for (q = s; *q != '\0'; q++) {
+		if (*q == '\\' && q[1] != '\0') {
+			q++;
+		} else if (*q == '"') {
+			const char *n = q + 1;
+
+			while (isspace((unsigned char)*n))
+				n++;
+			if (!quoted)
+				quoted = true;
+			else if (*n == ';')
+				quoted = false;
+		} else if (*q == ';' && !quoted) {
+			break;
+		}
+	}
+	return q;
+}
+
+/*
  * Walks "key:value; key; ..." up to the end of s. A ';' ends an option unless it is escaped
  * or inside double quotes; a backslash protects the character after it either way.
  */
@@ -2431,6 +2690,8 @@ rp_options(struct rp *p, char *s)
 					break;
 			}
 			name = rp_trim(name);
+			if (*q == '\0' && quoted)
+				q = rp_value_end(s);
 			if (*q == '\0')
 				return rp_fail(p, SW_E_INVAL,
 				               quoted ? "%.60s: unterminated quote"
@@ -2460,13 +2721,40 @@ static const char *
 rp_item_name(int kind)
 {
 	static const char *const names[] = {"content",      "pcre",     "byte_test", "byte_jump",
-	                                    "byte_extract", "isdataat", "bsize"};
+	                                    "byte_extract", "isdataat", "bsize",     "base64_decode"};
 
-	return kind >= 0 && kind <= DET_ITEM_BSIZE ? names[kind] : "item";
+	return kind >= 0 && kind <= DET_ITEM_BASE64 ? names[kind] : "item";
 }
 
 /* Moves the lists' buffers to their final ids (file.data, http.header by direction) and merges
  * lists that end up on the same buffer. */
+/* Suricata's buffers of both directions: the request's by default (the response's for
+ * http.content_type), the other when the rule is for the other direction. */
+static const struct {
+	const char *request, *response;
+	bool response_default;
+} rp_both_ways[] = {
+    {"http.header", "http.response_header", false},
+    {"http.start", "http.response_start", false},
+    {"http.header_names", "http.response_header_names", false},
+    {"http.header.raw", "http.response_header.raw", false},
+    {"http.content_len", "http.response_content_len", false},
+    {"http.request_content_type", "http.content_type", true},
+};
+
+#define RP_NBOTH (sizeof(rp_both_ways) / sizeof(rp_both_ways[0]))
+
+/* Whether buffer b is one of the two of rp_both_ways[]. */
+static bool
+rp_is_both_ways(int b)
+{
+	for (size_t k = 0; k < RP_NBOTH; k++)
+		if (b == det_buffer_named(rp_both_ways[k].request) ||
+		    b == det_buffer_named(rp_both_ways[k].response))
+			return true;
+	return false;
+}
+
 static int
 rp_remap(struct rp *p)
 {
@@ -2475,10 +2763,34 @@ rp_remap(struct rp *p)
 	bool to_server = (r->flow & DET_FLOW_TO_SERVER) != 0;
 	uint32_t i, j;
 
+	/* without flow:to_*, the buffers of one direction (http.method, http.stat_code) say it */
+	bool derived_server = false, flow_to_server = to_server;
+	bool flow_dir = to_client || to_server;
+
+	for (i = 0; i < r->nlists && !flow_dir; i++) {
+		const struct det_buffer_info *bi;
+
+		if (r->lists[i].buffer == RP_BUF_FILE_DATA || r->lists[i].n == 0 ||
+		    rp_is_both_ways(r->lists[i].buffer) ||
+		    (bi = det_buffer(r->lists[i].buffer)) == NULL || bi->dir < 0 ||
+		    bi->msg_kind != APP_MSG_HTTP)
+			continue;
+		if (bi->dir == FLOW_TO_CLIENT)
+			to_client = true;
+		else
+			derived_server = true;
+	}
+	if (derived_server && to_client && !(r->flow & DET_FLOW_TO_CLIENT))
+		to_client = false; /* buffers of both directions: leave the defaults */
+	else if (derived_server && !to_client)
+		to_server = true;
+
 	/* lists the old content modifiers emptied */
 	for (i = 0; i < r->nlists; i++) {
 		if (r->lists[i].n > 0)
 			continue;
+		for (j = 0; j < r->lists[i].nxf; j++)
+			det_xform_free(&r->lists[i].xf[j]);
 		free(r->lists[i].items);
 		memmove(&r->lists[i], &r->lists[i + 1], (r->nlists - i - 1) * sizeof(r->lists[0]));
 		r->nlists--;
@@ -2486,17 +2798,26 @@ rp_remap(struct rp *p)
 	}
 	for (i = 0; i < r->nlists; i++) {
 		if (r->lists[i].buffer == RP_BUF_FILE_DATA)
-			r->lists[i].buffer = det_buffer_named(to_server ? "http.request_body"
+			r->lists[i].buffer = det_buffer_named(flow_to_server ? "http.request_body"
 			                                                        : "http.response_body");
-		else if (r->lists[i].buffer == det_buffer_named("http.header") && to_client)
-			r->lists[i].buffer = det_buffer_named("http.response_header");
+		else
+			for (size_t k = 0; k < RP_NBOTH; k++) {
+				int rq = det_buffer_named(rp_both_ways[k].request);
+				int rs = det_buffer_named(rp_both_ways[k].response);
+
+				if (r->lists[i].buffer == rq && to_client)
+					r->lists[i].buffer = rs;
+				else if (r->lists[i].buffer == rs && to_server &&
+				         rp_both_ways[k].response_default)
+					r->lists[i].buffer = rq;
+			}
 	}
 	for (i = 0; i < r->nlists; i++) {
 		for (j = i + 1; j < r->nlists; j++) {
 			struct det_list *a = &r->lists[i], *b = &r->lists[j];
 			struct det_item *ni;
 
-			if (a->buffer != b->buffer)
+			if (a->buffer != b->buffer || a->nxf > 0 || b->nxf > 0)
 				continue;
 			if ((ni = realloc(a->items, (a->n + b->n) * sizeof(*ni))) == NULL)
 				return rp_fail(p, SW_E_NOMEM, "out of memory");
@@ -2551,9 +2872,17 @@ rp_choose_fast(struct rp *p)
 	struct det_rule *r = p->r;
 	int best_l = -1, best_i = -1, best_rank = -1;
 	uint32_t best_len = 0, best_str = 0, i, j;
+	bool app = false;
 
 	r->fp_list = r->fp_item = -1;
+	for (i = 0; i < r->nlists; i++)
+		if (r->lists[i].buffer != DET_BUF_PAYLOAD)
+			app = true;
 	for (i = 0; i < r->nlists; i++) {
+		/* a rule with app-layer buffers is inspected on its messages: the payload cannot
+		 * select it */
+		if (app && r->lists[i].buffer == DET_BUF_PAYLOAD)
+			continue;
 		for (j = 0; j < r->lists[i].n; j++) {
 			const struct det_item *it = &r->lists[i].items[j];
 			const struct det_content *c = &it->u.content;
@@ -2562,10 +2891,16 @@ rp_choose_fast(struct rp *p)
 
 			if (it->kind != DET_ITEM_CONTENT)
 				continue;
+			if (r->lists[i].nxf > 0) {
+				struct det_content probe = *c;
+
+				if (!det_xform_prefilter(&r->lists[i], &probe))
+					continue;
+			}
 			if (c->flags & DET_C_FAST) {
-				r->fp_list = (int)i;
-				r->fp_item = (int)j;
-				return;
+				best_l = (int)i;
+				best_i = (int)j;
+				goto chosen;
 			}
 			if (c->flags & DET_C_NEGATED)
 				continue;
@@ -2583,8 +2918,11 @@ rp_choose_fast(struct rp *p)
 			best_str = str;
 		}
 	}
+chosen:
 	r->fp_list = best_l;
 	r->fp_item = best_i;
+	if (best_l >= 0 && r->lists[best_l].nxf > 0)
+		(void)det_xform_prefilter(&r->lists[best_l], &r->lists[best_l].items[best_i].u.content);
 }
 
 static int
@@ -2696,6 +3034,9 @@ det_rule_parse(const char *text, const char *file, unsigned line, const struct d
 	p.classes = classes;
 	p.sticky = DET_BUF_PAYLOAD;
 	p.last_buf = -1;
+	p.last_list = -1;
+	p.xf_list = -1;
+	p.added_list = -1;
 	if ((p.r = calloc(1, sizeof(*p.r))) == NULL || (buf = strdup(text)) == NULL) {
 		r = rp_fail(&p, SW_E_NOMEM, "out of memory");
 		goto out;

@@ -37,9 +37,16 @@ declare -A want=(
 	[http-wget.pcap]="9400005 1"
 	# Host demo.example:18082, User-Agent spanwatch-test/1.0, /python.bin
 	[http-python.pcap]="9400001 1 9400002 1"
+	# crafted anomalies (pcaps/craft_rules.py): POST /smuggle with Content-Length and chunked
+	# (9320018), GET /lf whose header lines end in a bare LF (9320001), one of them folded
+	# (9320003), GET /odd with "X-Spaced :" (9320005) and a line without a colon (9320007)
+	# answered with a chunk extension (9320027), a response with Content-Length twice
+	# (9320022); each once. Its six hosts are under .example (9400001)
+	[rules-http14.pcap]="9320018 1 9320001 1 9320003 1 9320005 1 9320007 1 9320027 1 9320022 1 9400001 6"
 )
 order=(http.pcap http6.pcap dns.pcap tls.pcap vlan.pcap ipv6-ext.pcap icmp.pcap malformed.pcap
-	truncated-file.pcap proto-ssh.pcap proto-ftp.pcap http-wget.pcap http-python.pcap)
+	truncated-file.pcap proto-ssh.pcap proto-ftp.pcap http-wget.pcap http-python.pcap
+	rules-http14.pcap)
 
 
 if [ ! -x "$SPANWATCH" ]; then
@@ -50,9 +57,9 @@ fi
 
 "$SPANWATCH" -T "${common[@]}" >"$tmp/T.out" 2>&1
 rc=$?
-# the files of the default detect.rule-files (http-events.rules joins them once the rule language
-# supports app-layer-event)
-nrules=$(cd "$top_srcdir/rules" && cat spanwatch.rules decoder-events.rules stream-events.rules |
+# the files of the default detect.rule-files
+nrules=$(cd "$top_srcdir/rules" && cat spanwatch.rules decoder-events.rules stream-events.rules \
+	http-events.rules |
 	grep -c '^[[:space:]]*\(alert\|pass\|drop\|reject\)')
 if [ $rc -eq 0 ] && grep -q "^rules: $nrules loaded, 0 skipped (unsupported), 0 failed, 0 duplicate" "$tmp/T.out"; then
 	ok "-T: the $nrules shipped rules load, 0 skipped, 0 failed"

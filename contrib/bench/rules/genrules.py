@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """contrib/bench/rules/genrules.py: writes N Suricata rules of the shape of a published rule set
 (ET Open): mixed http (uri, host, user agent, headers, bodies), dns, tls and tcp stream rules,
-1-3 contents each with positions, some pcre, flow keywords and metadata. Deterministic for a
-seed. Their contents are random words, so on ordinary traffic they are candidates now and then
+1-3 contents each with positions, some pcre, flow keywords and metadata; the HTTP buffers,
+transforms, urilen, base64 and payload-with-buffer rules of issue 14 in the proportions ET Open
+2024 has them (dotprefix on most dns.query and some tls.sni rules). Deterministic for a seed. Their contents are random words, so on ordinary traffic they are candidates now and then
 and rarely alert, as real rules do.
 
 usage: genrules.py N [--seed S] > file.rules
@@ -56,6 +57,45 @@ def pcre(rng):
                                              rng.randint(9, 32), rng.choice(["", "i", "R", "s"]))
 
 
+# One more clause for an http rule, with its share of ET Open 2024's http rules (of ~13,600):
+# http.header_names 385, payload and buffer in one rule 312, urilen 165, http.request_line 132,
+# http.referer 54, http.start 40, http.location 36, http.content_len 27, http.accept 18,
+# http.server 18, base64 17, http.header.raw 8, http.response_line 8, http.connection 5,
+# http.accept_enc 4, http.accept_lang 2.
+def http_extra(rng):
+    extras = [
+        (385, lambda: 'http.header_names; content:"|0d 0a|%s|0d 0a|";%s' % (
+            rng.choice(["Host", "User-Agent", "Accept", "Cookie", "Referer"]),
+            rng.choice(["", ' content:!"Accept-Language";', ' content:!"Referer";']))),
+        (312, lambda: 'pkt_data; content:"%s"; depth:%d;' % (
+            rng.choice(["POST ", "GET /", "PUT "]), rng.randint(5, 8))),
+        (165, lambda: "urilen:%s;" % rng.choice([">%d" % rng.randint(20, 200), "%d" % rng.randint(
+            5, 80), "%d<>%d" % (rng.randint(5, 20), rng.randint(30, 90))])),
+        (132, lambda: 'http.request_line; content:"%s /%s"; startswith;' % (
+            rng.choice(["GET", "POST"]), token(rng, 4, 10))),
+        (54, lambda: 'http.referer; content:"%s";' % esc(token(rng))),
+        (40, lambda: 'http.start; content:"HTTP/1.1|0d 0a|%s";' % rng.choice(
+            ["Host", "User-Agent", "Accept"])),
+        (36, lambda: 'http.location; content:"%s";' % esc(token(rng))),
+        (27, lambda: "http.content_len; byte_test:0,>,%d,0,string,dec;" % rng.randint(100, 9999)),
+        (18, lambda: 'http.accept; content:"*/*"; bsize:3;'),
+        (18, lambda: 'http.server; content:"%s";' % esc(token(rng))),
+        (17, lambda: 'http.request_body; content:"%s="; base64_decode:bytes 64, relative; '
+                     'base64_data; content:"%s";' % (word(rng), esc(token(rng, 4, 8)))),
+        (8, lambda: 'http.header.raw; content:"%s|3a 20|";' % esc(token(rng, 4, 10))),
+        (8, lambda: 'http.response_line; content:"HTTP/1.1 %d";' % rng.choice([200, 302, 404])),
+        (5, lambda: 'http.connection; content:"close";'),
+        (4, lambda: 'http.accept_enc; content:"gzip";'),
+        (2, lambda: 'http.accept_lang; content:"%s";' % rng.choice(["en-us", "ru", "zh-cn"])),
+    ]
+    x = rng.randrange(13600)
+    for weight, make in extras:
+        if x < weight:
+            return make()
+        x -= weight
+    return None
+
+
 def rule(rng, sid):
     kind = rng.choices(["http", "dns", "tls", "tcp", "udp"], [55, 12, 10, 20, 3])[0]
     n = rng.choices([1, 2, 3], [40, 40, 20])[0]
@@ -74,15 +114,22 @@ def rule(rng, sid):
             opts.append(pcre(rng))
         if rng.random() < 0.2:
             opts.append('http.host; content:".%s"; endswith;' % rng.choice(TLDS))
+        extra = http_extra(rng)
+        if extra is not None:
+            opts.append(extra)
     elif kind == "dns":
         hdr = 'alert dns $HOME_NET any -> any any'
-        opts.append('dns.query; content:"%s.%s"; nocase; endswith;' %
-                    (token(rng, 5, 12).replace("/", ""), rng.choice(TLDS)))
+        dot = rng.random() < 0.3
+        opts.append('dns.query; %scontent:"%s%s.%s"; nocase; endswith;' %
+                    ("dotprefix; " if dot else "", "." if dot else "",
+                     token(rng, 5, 12).replace("/", ""), rng.choice(TLDS)))
     elif kind == "tls":
         hdr = 'alert tls $HOME_NET any -> $EXTERNAL_NET any'
         opts.append("flow:established,to_server;")
-        opts.append('tls.sni; content:"%s.%s"; endswith;' %
-                    (token(rng, 5, 12).replace("/", ""), rng.choice(TLDS)))
+        dot = rng.random() < 0.08
+        opts.append('tls.sni; %scontent:"%s%s.%s"; endswith;' %
+                    ("dotprefix; " if dot else "", "." if dot else "",
+                     token(rng, 5, 12).replace("/", ""), rng.choice(TLDS)))
     elif kind == "tcp":
         port = rng.choice(["any", "$HTTP_PORTS", "443", "[1024:]", "445", "8080", "4444"])
         hdr = 'alert tcp $EXTERNAL_NET %s -> $HOME_NET any' % port

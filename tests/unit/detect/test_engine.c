@@ -411,6 +411,8 @@ test_app(void)
 	struct app_http_txn tx;
 	struct app_dns_msg dns;
 	struct app_msg m;
+	struct sw_packet p;
+	uint8_t buf[128];
 
 	UNIT_CHECK(
 	    load(&g,
@@ -459,7 +461,7 @@ test_app(void)
 	UNIT_CHECK(count(75) == 1, "bsize on http.method");
 	UNIT_CHECK(count(76) == 1, "http.stat_code");
 	UNIT_CHECK(count(77) == 1, "a response buffer rule with flow:to_client");
-	UNIT_CHECK(count(78) == 1, "a header-only http rule runs once per transaction");
+	UNIT_CHECK(count(78) == 0, "a header-only http rule is not run on messages");
 	UNIT_CHECK(count(79) == 0, "a dns rule does not see http");
 	UNIT_CHECK(count(80) == 1, "uricontent with nocase");
 	for (int i = 0; i < nalerts; i++)
@@ -467,12 +469,18 @@ test_app(void)
 			UNIT_CHECK(alert_dirs[i] == FLOW_TO_CLIENT,
 			           "a response buffer alert is oriented to_client");
 	UNIT_CHECK(nalerts > 0 && alert_msgs[0] == &m, "the alert carries the message");
+	/* as Suricata 7's app_layer / pkt rules: each packet of an http flow */
 	nalerts = 0;
-	detect_app_msg(g.t, &f, &m, "tls");
+	packet_init(&p, buf, "", 0x10);
+	detect_packet(g.t, &f, FLOW_TO_SERVER, &p, "http");
+	detect_packet(g.t, &f, FLOW_TO_SERVER, &p, "http");
+	UNIT_CHECK(count(78) == 2, "a header-only http rule runs on each packet of an http flow");
+	nalerts = 0;
+	detect_packet(g.t, &f, FLOW_TO_SERVER, &p, "tls");
 	UNIT_CHECK(count(78) == 0, "a header-only http rule needs the flow to be http");
 	f.tcp_flags[FLOW_TO_SERVER] = 0x02; /* the client's ACK of the handshake not seen yet */
 	nalerts = 0;
-	detect_app_msg(g.t, &f, &m, "http");
+	detect_packet(g.t, &f, FLOW_TO_SERVER, &p, "http");
 	UNIT_CHECK(count(78) == 0, "flow:established needs the TCP handshake complete");
 	f.tcp_flags[FLOW_TO_SERVER] = 0x12;
 

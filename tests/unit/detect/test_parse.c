@@ -3,11 +3,15 @@
  * fast pattern choice, class and reference files (https://docs.suricata.io/en/latest/rules/). */
 #include "config.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "app/app.h"
 #include "decode/decode.h"
 #include "defrag/defrag.h"
 #include "detect/detect.h"
@@ -690,6 +694,247 @@ test_buffers(void)
 /* ---- pcre, byte_*, isdataat, sizes -------------------------------------------------------------
  */
 
+/* The HTTP buffers, transforms, urilen and app-layer-event of issue 14, in the forms ET writes
+ * them (docs.suricata.io "HTTP Keywords", "Transformations"). */
+static void
+test_http14(void)
+{
+	struct det_rule *r;
+	const struct det_list *l;
+	static const char *const bufs[][2] = {
+	    {"http.header_names; content:\"|0d 0a|Host|0d 0a|\"; content:!\"Accept\"", "http.header_names"},
+	    {"http_header_names; content:\"|0d 0a|Host|0d 0a|\"", "http.header_names"},
+	    {"http.request_line; content:\"GET / HTTP/1.1\"; bsize:14", "http.request_line"},
+	    {"http_request_line; content:\"POST \"; startswith", "http.request_line"},
+	    {"http.start; content:\"HTTP/1.1|0d 0a|User-Agent\"", "http.start"},
+	    {"http.header.raw; content:\"Accept|3a 20|\"", "http.header.raw"},
+	    {"content:\"Accept|3a 20|\"; http_raw_header", "http.header.raw"},
+	    {"http.referer; content:\"http://\"; startswith", "http.referer"},
+	    {"http.accept; content:\"*/*\"; bsize:3", "http.accept"},
+	    {"http.accept_enc; content:\"gzip\"", "http.accept_enc"},
+	    {"http.accept_lang; content:\"en-us\"", "http.accept_lang"},
+	    {"http.connection; content:\"close\"", "http.connection"},
+	    {"http.content_len; byte_test:0,>=,8079,0,string,dec", "http.content_len"},
+	    {"flow:to_client; http.server; content:\"nginx\"", "http.server"},
+	    {"flow:to_client; http.location; content:\".exe\"; endswith", "http.location"},
+	    {"flow:to_client; http.response_line; content:\"HTTP/1.0 200 OK\"", "http.response_line"},
+	    {"flow:to_client; http.start; content:\"200\"", "http.response_start"},
+	    {"flow:to_client; http.header_names; content:\"|0d 0a|Server\"", "http.response_header_names"},
+	    {"flow:to_client; http.header.raw; content:\"Server\"", "http.response_header.raw"},
+	    {"flow:to_client; http.content_len; content:\"0\"", "http.response_content_len"},
+	    {"http.stat_code; content:\"200\"; http.content_len; content:\"5\"", "http.response_content_len"},
+	    {"flow:to_server; http.content_type; content:\"form\"", "http.request_content_type"},
+	    {"http.method; content:\"POST\"; http.content_type; content:\"form\"", "http.request_content_type"},
+	    {"http.content_type; content:\"text/html\"", "http.content_type"},
+	    {"flow:to_client; http.response_body; pcre:\"/MZ/Q\"", "http.response_body"},
+	    {"flow:to_server; http.request_body; content:\"a=\"", "http.request_body"},
+	};
+	char rule[600], name[200];
+
+	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+		snprintf(rule, sizeof(rule), "alert http any any -> any any (%s; sid:1;)", bufs[i][0]);
+		r = parse(rule);
+		snprintf(name, sizeof(name), "%s: buffer %s", bufs[i][0], bufs[i][1]);
+		UNIT_CHECK(r != NULL && r->nlists >= 1 &&
+		               list_of(r, det_buffer_named(bufs[i][1])) != NULL &&
+		               list_of(r, DET_BUF_PAYLOAD) == NULL,
+		           name);
+		if (r == NULL)
+			printf("#   rc %d: %s\n", last_rc, perr.reason);
+		det_rule_free(r);
+	}
+	r = parse("alert http any any -> any any (http.content_len; byte_test:0,>=,8079,0,string,dec; "
+	          "sid:1;)");
+	l = list_of(r, det_buffer_named("http.content_len"));
+	UNIT_CHECK(l != NULL && l->n == 1 && l->items[0].u.byte.nbytes == 0 &&
+	               (l->items[0].u.byte.flags & DET_BYTE_STRING),
+	           "byte_test count 0 with string: the digits there are");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (content:\"x\"; byte_test:0,=,1,0; sid:1;)",
+	           SW_E_INVAL, "byte_test: a byte count of 0 needs string");
+	check_fail("alert tcp any any -> any any (content:\"x\"; byte_jump:0,0; sid:1;)",
+	           SW_E_INVAL, "byte_jump: a byte count of 0 needs string");
+	check_ok("alert tcp any any -> any any (content:\"x\"; byte_jump:0,0,relative,string,dec; "
+	         "sid:1;)");
+
+	/* transforms: a list of their own, the fast pattern from the raw buffer when it must hold
+	 * the content */
+	r = parse("alert dns any any -> any any (msg:\"ET DNS Query to evil\"; dns.query; dotprefix; "
+	          "content:\".evil.example\"; endswith; fast_pattern; sid:1;)");
+	l = r != NULL && r->fp_list >= 0 ? &r->lists[r->fp_list] : NULL;
+	UNIT_CHECK(l != NULL && l->nxf == 1 && l->xf[0].kind == DET_XF_DOTPREFIX &&
+	               l->buffer == det_buffer_named("dns.query") &&
+	               (l->items[0].u.content.flags & DET_C_FAST_CHOP) &&
+	               l->items[0].u.content.fp_off == 1 && l->items[0].u.content.fp_len == 12,
+	           "dotprefix: '.evil.example' looked for as 'evil.example' in dns.query");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (http.uri; content:\"/a\"; http.uri; to_lowercase; "
+	          "content:\"/admin.php\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 2 && r->lists[0].nxf == 0 && r->lists[1].nxf == 1 &&
+	               r->fp_list == 1 &&
+	               (r->lists[1].items[0].u.content.flags & DET_C_FAST_NOCASE),
+	           "to_lowercase: a second http.uri list, its content looked for caseless");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (http.uri; strip_whitespace; compress_whitespace; "
+	          "url_decode; to_sha256; content:\"|00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f "
+	          "00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f|\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 1 && r->lists[0].nxf == 4 &&
+	               r->lists[0].xf[3].kind == DET_XF_TO_SHA256 && r->fp_list < 0,
+	           "four transforms in order; no fast pattern through a hash");
+	det_rule_free(r);
+	check_ok("alert http any any -> any any (http.header; header_lowercase; "
+	         "strip_pseudo_headers; content:\"user-agent: \"; sid:1;)");
+	check_ok("alert http any any -> any any (http.uri; pcrexform:\"[a-c]+(\\d+)\"; "
+	         "content:\"123\"; sid:1;)");
+	check_ok("alert http any any -> any any (http.user_agent; to_uppercase; to_md5; to_sha1; "
+	         "content:\"|00|\"; sid:1;)");
+	check_fail("alert tcp any any -> any any (dotprefix; content:\".a\"; sid:1;)", SW_E_INVAL,
+	           "dotprefix: transforms need a sticky buffer before them");
+	check_fail("alert http any any -> any any (http.uri; content:\"a\"; to_lowercase; sid:1;)",
+	           SW_E_INVAL,
+	           "to_lowercase: a transform goes right after its sticky buffer, before the matches");
+	check_fail("alert http any any -> any any (http.uri; pcrexform:\"abc\"; content:\"a\"; sid:1;)",
+	           SW_E_INVAL, "pcrexform: the regex has no capture group");
+	check_fail("alert http any any -> any any (http.uri; pcrexform:abc; content:\"a\"; sid:1;)",
+	           SW_E_INVAL, "pcrexform: expected \"regex\"");
+	check_fail("alert http any any -> any any (http.uri; dotprefix:1; content:\"a\"; sid:1;)",
+	           SW_E_INVAL, "dotprefix: takes no value");
+
+	/* urilen: a bsize of http.uri (norm, the default) or http.uri.raw */
+	r = parse("alert tcp $HOME_NET any -> $EXTERNAL_NET $HTTP_PORTS (msg:\"ET TROJAN Vundo\"; "
+	          "flow:established,to_server; content:\"POST \"; depth:5; "
+	          "uricontent:\"/frame.html?\"; urilen: > 80; sid:2009173; rev:2;)");
+	l = list_of(r, det_buffer_named("http.uri"));
+	UNIT_CHECK(l != NULL && l->n == 2 && l->items[1].kind == DET_ITEM_BSIZE &&
+	               l->items[1].u.bsize.lo == 81 && l->items[1].u.bsize.hi == UINT32_MAX &&
+	               list_of(r, DET_BUF_PAYLOAD) != NULL && r->lists[r->fp_list].buffer ==
+	               det_buffer_named("http.uri"),
+	           "urilen: > 80 with payload and uricontent (fast pattern in http.uri)");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (urilen:10<>20,raw; sid:1;)");
+	l = list_of(r, det_buffer_named("http.uri.raw"));
+	UNIT_CHECK(l != NULL && l->n == 1 && l->items[0].u.bsize.lo == 11 &&
+	               l->items[0].u.bsize.hi == 19,
+	           "urilen:10<>20,raw: 11..19 of http.uri.raw");
+	det_rule_free(r);
+	check_ok("alert http any any -> any any (urilen:<10,norm; sid:1;)");
+	check_ok("alert http any any -> any any (urilen:1; sid:1;)");
+	check_ok("alert http any any -> any any (urilen:!0; sid:1;)");
+	check_ok("alert http any any -> any any (urilen:>=5,raw; sid:1;)");
+	check_fail("alert http any any -> any any (urilen:>80,foo; sid:1;)", SW_E_INVAL,
+	           "urilen: unknown option 'foo' (raw or norm)");
+	check_fail("alert http any any -> any any (urilen:abc; sid:1;)", SW_E_INVAL,
+	           "urilen: bad value 'abc'");
+	check_fail("alert http any any -> any any (urilen:20<>10; sid:1;)", SW_E_INVAL,
+	           "urilen: 20<>10 matches nothing");
+
+	/* app-layer-event: our parsers' anomaly names */
+	r = parse("alert http any any -> any any (msg:\"te and cl\"; flow:established; "
+	          "app-layer-event:http.te_and_cl; sid:1;)");
+	UNIT_CHECK(r != NULL && r->event_kind == DETECT_EVENT_APP &&
+	               r->event_id == app_event_find("http.te_and_cl") && r->event_id >= 0,
+	           "app-layer-event:http.te_and_cl");
+	det_rule_free(r);
+	check_unsupp("alert http any any -> any any (app-layer-event:http.request_field_too_long; "
+	             "sid:1;)",
+	             "app-layer-event");
+	check_unsupp("alert tcp any any -> any any (app-layer-event:"
+	             "applayer_mismatch_protocol_both_directions; sid:1;)",
+	             "app-layer-event");
+	check_fail("alert http any any -> any any (app-layer-event:http.a, http.b; sid:1;)",
+	           SW_E_INVAL, "app-layer-event: expected one event name, not 'http.a, http.b'");
+
+	/* pcre: O, and Q after http.response_body; a '"' inside a pcre (Suricata's quoting) */
+	r = parse("alert http any any -> any any (flow:to_client; http.response_body; "
+	          "content:\"MZ\"; pcre:\"/^MZ.{0,200}This/QRO\"; sid:1;)");
+	l = list_of(r, det_buffer_named("http.response_body"));
+	UNIT_CHECK(l != NULL && l->n == 2 &&
+	               l->items[1].u.pcre.flags == (DET_PCRE_RELATIVE | DET_PCRE_NOLIMIT),
+	           "pcre Q after http.response_body, O");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (msg:\"x\"; file_data; content:\"href\"; "
+	          "pcre:\"/href=\"[^\"]+\\.exe/i\"; content:\"b\"; sid:1;)");
+	l = list_of(r, det_buffer_named("http.response_body"));
+	UNIT_CHECK(r != NULL && l != NULL && l->n == 3 &&
+	               strcmp(l->items[1].u.pcre.source, "href=\"[^\"]+\\.exe") == 0,
+	           "unescaped quotes inside a pcre, as Suricata reads them");
+	if (r == NULL)
+		printf("#   rc %d: %s\n", last_rc, perr.reason);
+	det_rule_free(r);
+
+	/* base64_decode and base64_data (ET: content, base64_decode relative, base64_data) */
+	r = parse("alert http any any -> any any (msg:\"ET b64\"; http.request_body; content:\"d=\"; "
+	          "base64_decode:bytes 300, offset 1, relative; base64_data; content:\"MZ\"; "
+	          "content:\"PE\"; distance:0; sid:1;)");
+	l = list_of(r, det_buffer_named("http.request_body"));
+	UNIT_CHECK(l != NULL && l->n == 2 && l->items[1].kind == DET_ITEM_BASE64 &&
+	               l->items[1].u.b64.bytes == 300 && l->items[1].u.b64.offset == 1 &&
+	               l->items[1].u.b64.relative && l->items[1].u.b64.data != NULL &&
+	               l->items[1].u.b64.data->n == 2 && r->nlists == 1,
+	           "base64_decode bytes, offset, relative; base64_data's two contents");
+	det_rule_free(r);
+	check_ok("alert tcp any any -> any any (content:\"x\"; base64_decode; base64_data; "
+	         "content:\"y\"; nocase; pkt_data; content:\"z\"; sid:1;)");
+	check_fail("alert tcp any any -> any any (content:\"x\"; base64_data; content:\"y\"; sid:1;)",
+	           SW_E_INVAL, "base64_data: no base64_decode before it");
+	check_fail("alert tcp any any -> any any (base64_decode:bytes 0; sid:1;)", SW_E_INVAL,
+	           "base64_decode: bad bytes '0'");
+	check_fail("alert tcp any any -> any any (base64_decode:foo; sid:1;)", SW_E_INVAL,
+	           "base64_decode: unknown option 'foo'");
+	check_fail("alert tcp any any -> any any (content:\"x\"; base64_decode; base64_data; "
+	           "content:\"y\"; http_uri; sid:1;)",
+	           SW_E_INVAL, "http_uri: the content is already in base64_data");
+}
+
+/* A transform chain on one input. */
+static void
+check_xform(const char *rule, const char *in, const char *want, size_t want_len, const char *name)
+{
+	struct det_rule *r = parse(rule);
+	static uint8_t out[4096], tmp[4096];
+	const uint8_t *res = NULL;
+	size_t len = 0;
+	void *md = pcre2_match_data_create(8, NULL);
+
+	if (r != NULL && r->nlists > 0)
+		res = det_xform_apply(&r->lists[r->nlists - 1], (const uint8_t *)in, strlen(in), out,
+		                      tmp, sizeof(out), &len, md);
+	UNIT_CHECK(res != NULL && len == want_len && memcmp(res, want, want_len) == 0, name);
+	pcre2_match_data_free(md);
+	det_rule_free(r);
+}
+
+static void
+test_xform_apply(void)
+{
+	check_xform("alert dns any any -> any any (dns.query; dotprefix; content:\".a\"; sid:1;)",
+	            "evil.example", ".evil.example", 13, "dotprefix");
+	check_xform("alert http any any -> any any (http.uri; url_decode; content:\"a\"; sid:1;)",
+	            "/a%41+b%zz%4", "/aA b%zz%4", 10, "url_decode: %XX and '+', the rest as is");
+	check_xform("alert http any any -> any any (http.uri; compress_whitespace; content:\"a\"; "
+	            "sid:1;)",
+	            "a  \t b\n", "a b\n", 4, "compress_whitespace keeps a run's first byte");
+	check_xform("alert http any any -> any any (http.uri; strip_whitespace; content:\"a\"; sid:1;)",
+	            " a b\r\n", "ab", 2, "strip_whitespace");
+	check_xform("alert http any any -> any any (http.uri; to_lowercase; to_uppercase; "
+	            "content:\"A\"; sid:1;)",
+	            "aBc", "ABC", 3, "to_lowercase then to_uppercase");
+	check_xform("alert http any any -> any any (http.uri; pcrexform:\"id=(\\d+)\"; content:\"1\"; "
+	            "sid:1;)",
+	            "/x?id=123&y", "123", 3, "pcrexform: the first capture");
+	check_xform("alert http any any -> any any (http.header; header_lowercase; content:\"a\"; "
+	            "sid:1;)",
+	            "Host: A.B\r\nUser-Agent: X\r\n", "host: A.B\r\nuser-agent: X\r\n", 26,
+	            "header_lowercase: the names only");
+	check_xform("alert http any any -> any any (http.header; strip_pseudo_headers; content:\"a\"; "
+	            "sid:1;)",
+	            ":method: GET\r\nHost: a\r\n", "Host: a\r\n", 9, "strip_pseudo_headers");
+	check_xform("alert http any any -> any any (http.uri; to_sha256; content:\"a\"; sid:1;)", "abc",
+	            "\xba\x78\x16\xbf\x8f\x01\xcf\xea\x41\x41\x40\xde\x5d\xae\x22\x23"
+	            "\xb0\x03\x61\xa3\x96\x17\x7a\x9c\xb4\x10\xff\x61\xf2\x00\x15\xad",
+	            32, "to_sha256");
+}
+
 static void
 test_pcre_byte(void)
 {
@@ -702,7 +947,8 @@ test_pcre_byte(void)
 	UNIT_CHECK(l != NULL && l->n == 3 && l->items[1].kind == DET_ITEM_PCRE &&
 	               l->items[1].u.pcre.code != NULL &&
 	               l->items[1].u.pcre.flags == DET_PCRE_RELATIVE &&
-	               l->items[2].u.pcre.flags == (DET_PCRE_NEGATED | DET_PCRE_RAWBYTES) &&
+	               l->items[2].u.pcre.flags ==
+	                   (DET_PCRE_NEGATED | DET_PCRE_RAWBYTES | DET_PCRE_NOLIMIT) &&
 	               l->items[1].u.pcre.capture_var == -1,
 	           "pcre flags");
 	UNIT_CHECK_STR(l != NULL && l->n == 3 ? l->items[1].u.pcre.source : "", "^[a-f0-9]{32}\\;x",
@@ -1269,13 +1515,10 @@ test_unsupported(void)
 	    "ack:0",
 	    "seq:0",
 	    "window:1024",
-	    "urilen:>10",
 	    "filemagic:\"PE\"",
 	    "filestore",
 	    "lua:x.lua",
 	    "dataset:isset,x",
-	    "base64_decode",
-	    "http.request_line",
 	    "ssh.proto",
 	};
 	struct det_rule *r;
@@ -1449,6 +1692,8 @@ main(void)
 	test_meta();
 	test_content();
 	test_buffers();
+	test_http14();
+	test_xform_apply();
 	test_pcre_byte();
 	test_state();
 	test_unsupported();
