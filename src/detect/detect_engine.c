@@ -338,6 +338,19 @@ list_has_payload(const struct det_rule *r)
 	return false;
 }
 
+/* The message kind a rule's app-message keywords (tls.version, dns.opcode, ...) read: the first
+ * kind its protocol's parser emits; -1 when none. */
+static int
+app_msg_kind_of_proto(int app_proto)
+{
+	if (app_proto == APP_NONE)
+		return -1;
+	for (int k = 0; k < APP_MSG_KIND_MAX; k++)
+		if (app_msg_desc(k)->proto == app_proto)
+			return k;
+	return -1;
+}
+
 /* Decides where a rule is inspected; 0, or SW_E_UNSUPP with the reason. */
 static int
 classify(struct det_rinfo *ri, const char **why)
@@ -399,6 +412,13 @@ classify(struct det_rinfo *ri, const char **why)
 			return SW_E_UNSUPP;
 		}
 		ri->ctx = DET_CTX_APP;
+		return 0;
+	}
+	/* keywords that read an app message (tls.version, dns.opcode, tls.subject, ...) make an
+	 * app-layer rule on that protocol's messages */
+	if (r->kw_msg && !payload && !packet_kw && app_msg_kind_of_proto(r->app_proto) >= 0) {
+		ri->ctx = DET_CTX_APP;
+		ri->msg_kind = (int8_t)app_msg_kind_of_proto(r->app_proto);
 		return 0;
 	}
 	/* "alert http ... (flow:to_server; ...)" without buffers: as Suricata 7's app_layer (and,

@@ -472,6 +472,7 @@ struct det_rule {
 	struct det_kw *kws; /* detect_kw.c: itype, xbits, tag, ... */
 	uint32_t nkws;
 	bool kw_packet; /* one of them is a packet keyword (itype, ip_proto, ...) */
+	bool kw_msg;    /* one of them reads an app message (tls.version, dns.opcode, ...) */
 	struct det_list *lists; /* in the order their first keyword appears */
 	uint32_t nlists;
 	uint8_t nvars; /* byte_extract variables */

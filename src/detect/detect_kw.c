@@ -672,6 +672,7 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 			return kw_fail(err, "%s: takes no value%s", kw, "");
 		if (kind != DET_KW_FTPBOUNCE && r->app_proto == APP_NONE && r->app_name == NULL)
 			r->app_proto = APP_TLS;
+		r->kw_msg |= kind != DET_KW_FTPBOUNCE;
 		return kw_add(r, kind) != NULL ? 0 : SW_E_NOMEM;
 	}
 	if (v == NULL || *kw_trim(v) == '\0')
@@ -698,6 +699,7 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 		rc = kw_tls_version(k, v, err);
 		if (rc == 0 && r->app_proto == APP_NONE && r->app_name == NULL)
 			r->app_proto = APP_TLS;
+		r->kw_msg = true;
 	} else if (strcmp(kw, "dns.opcode") == 0 || strcmp(kw, "dns.rrtype") == 0) {
 		k->kind = kw[4] == 'o' ? DET_KW_DNS_OPCODE : DET_KW_DNS_RRTYPE;
 		if (kw_uint(v, k->kind == DET_KW_DNS_OPCODE ? 15 : 65535, &k->num, &why) != 0) {
@@ -706,6 +708,7 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 		}
 		if (rc == 0 && r->app_proto == APP_NONE && r->app_name == NULL)
 			r->app_proto = APP_DNS;
+		r->kw_msg = true;
 	} else if (strcmp(kw, "asn1") == 0) {
 		k->kind = DET_KW_ASN1;
 		rc = kw_asn1(k, v, err);
@@ -735,6 +738,7 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 			rc = kw_tls_text(k, kw, v, err);
 		if (rc == 0 && r->app_proto == APP_NONE && r->app_name == NULL)
 			r->app_proto = APP_TLS;
+		r->kw_msg = true;
 	} else {
 		rc = kw_fail(err, "%s: not a keyword of detect_kw.c%s", kw, "");
 	}
