@@ -250,7 +250,8 @@ copy_buf(char *dst, size_t size, struct app_buf b)
 {
 	size_t n = b.len < size - 1 ? b.len : size - 1;
 
-	memcpy(dst, b.p, n);
+	if (n > 0) /* an absent field is {NULL, 0} */
+		memcpy(dst, b.p, n);
 	dst[n] = '\0';
 }
 
