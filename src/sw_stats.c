@@ -3,25 +3,38 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sw_run.h"
 
-#define MAX_COUNTERS 512 /* every counter of a run; past it put() drops them (dpi.memuse was lost at 192) */
-
+/* Every counter of a run, in an array that grows as stages add counters (a fixed size once
+ * dropped dpi.memuse and what followed without a word). */
 struct counters {
-	struct eve_counter c[MAX_COUNTERS];
-	size_t n;
+	struct eve_counter *c;
+	size_t n, cap;
+	bool failed; /* out of memory: the event lacks counters, said once */
 };
 
 static void
 put(struct counters *cs, const char *name, uint64_t v)
 {
-	if (cs->n < MAX_COUNTERS) {
-		cs->c[cs->n].name = name;
-		cs->c[cs->n].value = v;
-		cs->n++;
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap != 0 ? cs->cap * 2 : 256;
+		struct eve_counter *c = realloc(cs->c, cap * sizeof(*c));
+
+		if (c == NULL) {
+			if (!cs->failed)
+				sw_err("stats: out of memory: counters from '%s' on are left out", name);
+			cs->failed = true;
+			return;
+		}
+		cs->c = c;
+		cs->cap = cap;
 	}
+	cs->c[cs->n].name = name;
+	cs->c[cs->n].value = v;
+	cs->n++;
 }
 
 /* Decode event counters are named "decoder.event.<layer>.<event>"; the names live here. */
@@ -349,7 +362,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 void
 run_report_stats(struct sw_ctx *ctx, bool final)
 {
-	struct counters cs = {.n = 0};
+	struct counters cs = {NULL, 0, 0, false};
 	struct capture_stats cap;
 	struct flow_stats fs;
 	uint64_t elapsed_us = sw_time_monotonic() - ctx->start_mono;
@@ -369,6 +382,7 @@ run_report_stats(struct sw_ctx *ctx, bool final)
 		if (!sbuf_failed(&ctx->evbuf))
 			output_write(ctx->out, EVE_STATS, ctx->evbuf.p, ctx->evbuf.len);
 	}
+	free(cs.c);
 	if (ctx->out != NULL)
 		output_flush(ctx->out);
 	if (!final)
