@@ -41,8 +41,8 @@ struct dpi_worker {
  * the size read from the allocator itself (no header: a pointer nDPI got elsewhere stays safe).
  * nDPI does not survive a failed allocation, so an allocation over the cap is made, charged and
  * counted as refused; the worker then ends that flow's classification, which gives it back.
- * Outside worker calls (module set-up) nothing is charged; each module is freed with its worker
- * named, so what its calls charged is given back.
+ * Outside worker calls (module set-up and tear-down) nothing is charged or given back: what a
+ * module keeps across flows (its caches) stays charged until the end.
  */
 static _Thread_local struct dpi_worker *dpi_charging;
 
@@ -122,9 +122,8 @@ dpi_worker_free(struct dpi_worker *w)
 {
 	if (w == NULL)
 		return;
-	dpi_charging = w;
+	/* not charged: it frees what its set-up allocated too, which was never charged */
 	ndpi_exit_detection_module(w->ndpi);
-	dpi_charging = NULL;
 	free(w);
 }
 
