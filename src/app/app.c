@@ -27,6 +27,7 @@ static const struct app_parser_ops *const parsers[] = {
 	&app_parser_ldap,
 	&app_parser_pgsql,
 	&app_parser_quic,
+	&app_parser_ssh,
 	NULL,
 };
 
@@ -462,6 +463,7 @@ static const struct app_msg_desc *const descs[APP_MSG_KIND_MAX] = {
 	[APP_MSG_HTTP] = &app_desc_http,
 	[APP_MSG_FILE] = &app_desc_file,
 	[APP_MSG_QUIC] = &app_desc_quic,
+	[APP_MSG_SSH] = &app_desc_ssh,
 };
 
 const struct app_msg_desc *

@@ -25,6 +25,7 @@ enum app_proto_id {
 	APP_PGSQL = 10,
 	APP_OPENVPN = 11, /* the control channel's TLS (app_openvpn.c) */
 	APP_QUIC = 12,
+	APP_SSH = 13,
 	APP_PROTO_MAX
 };
 
@@ -243,6 +244,18 @@ int app_quic_seal_initial(const struct app_quic_keys *keys, const uint8_t *hdr, 
 			  size_t pn_len, uint64_t pn, const uint8_t *payload, size_t payload_len,
 			  uint8_t *out, size_t out_size);
 
+/* ---- SSH (RFC 4253 4.2) ------------------------------------------------------------------ */
+
+/* One side's identification string "SSH-2.0-OpenSSH_9.2p1 Debian-2": proto "2.0", software
+ * "OpenSSH_9.2p1" (up to the first space; the comments are not kept). Empty when not seen. */
+struct app_ssh_banner {
+	struct app_buf proto, software;
+};
+
+struct app_ssh_msg {
+	struct app_ssh_banner client, server;
+};
+
 /* ---- messages to the stages after us ----------------------------------------------------- */
 
 enum app_msg_kind {
@@ -255,6 +268,8 @@ enum app_msg_kind {
 	APP_MSG_QUIC = 4, /* a QUIC connection's handshake as its Initial packets show it: emitted
 			     after the server's ServerHello, or at flow end; a HelloRetryRequest
 			     and the hello before it are a message of their own (at most 4) */
+	APP_MSG_SSH = 5, /* an SSH connection's identification strings: emitted when both sides'
+			    are in (or one side went wrong), or at flow end with the one seen */
 	APP_MSG_KIND_MAX
 };
 
@@ -268,6 +283,7 @@ struct app_msg {
 		const struct app_http_txn *http;
 		const struct app_file *file;
 		const struct app_quic_msg *quic;
+		const struct app_ssh_msg *ssh;
 	} u;
 };
 
@@ -355,6 +371,7 @@ extern const struct app_parser_ops app_parser_http;
 extern const struct app_parser_ops app_parser_smtp, app_parser_imap, app_parser_pop3,
     app_parser_ftp, app_parser_xmpp, app_parser_ldap, app_parser_pgsql, app_parser_openvpn;
 extern const struct app_parser_ops app_parser_quic;
+extern const struct app_parser_ops app_parser_ssh;
 
 struct app_stats {
 	sw_counter_t flows[APP_PROTO_MAX];

@@ -26,7 +26,7 @@ app_state_alloc(struct sw_memcap *mem, size_t size)
 
 /* The descriptors of the message kinds (app.c numbers their buffers in this order). */
 extern const struct app_msg_desc app_desc_dns, app_desc_tls, app_desc_http, app_desc_file,
-    app_desc_quic;
+    app_desc_quic, app_desc_ssh;
 
 /* The TLS handshake parser without the record layer, for QUIC's CRYPTO streams (the end of
  * app_tls.c). app_tls_quic_new charges its state to mem (NULL when refused); _free is

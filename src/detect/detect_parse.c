@@ -2194,9 +2194,6 @@ static const char *const rp_known_unsupported[] = {
     "http.server",
     "http.content_len",
     "tls.store",
-    "ssh.proto",
-    "ssh.software",
-    "ssh_proto",
     "ssh.protoversion",
     "ssh.softwareversion",
     "ssl_version",
@@ -2315,7 +2312,6 @@ static const char *const rp_known_unsupported[] = {
     "tls.random_time",
     "tls.random_bytes",
     "tls.cert_chain_len",
-    "ssh_software",
     "ssh.hassh",
     "ssh.hassh.string",
     "ssh.hassh.server",
@@ -2423,7 +2419,7 @@ static const struct {
 	const char *name;
 	uint8_t proto;
 } rp_app_protos[] = {
-    {"ssh", 6},       {"smtp", 6},   {"ftp", 6},   {"ftp-data", 6}, {"smb", 6},
+    {"smtp", 6},   {"ftp", 6},   {"ftp-data", 6}, {"smb", 6},
     {"imap", 6},      {"pop3", 6},   {"rdp", 6},   {"mqtt", 6},     {"http2", 6},
     {"rfb", 6},       {"modbus", 6}, {"dnp3", 6},  {"pgsql", 6},    {"telnet", 6},
     {"websocket", 6}, {"irc", 6},    {"snmp", 17}, {"ntp", 17},     {"dhcp", 17},

@@ -306,9 +306,12 @@ test_header(void)
 	UNIT_CHECK(r != NULL && r->app_proto == APP_TLS && r->proto == 6, "tls header");
 	det_rule_free(r);
 	r = parse("alert ssh any any -> any any (sid:8;)");
+	UNIT_CHECK(r != NULL && r->app_proto == APP_SSH && r->proto == 6, "ssh header: our parser, tcp");
+	det_rule_free(r);
+	r = parse("alert smtp any any -> any any (sid:8;)");
 	UNIT_CHECK(r != NULL && r->app_proto == APP_NONE && r->app_name != NULL &&
-	               strcmp(r->app_name, "ssh") == 0 && r->proto == 6,
-	           "ssh: app_name, tcp");
+	               strcmp(r->app_name, "smtp") == 0 && r->proto == 6,
+	           "smtp: app_name, tcp");
 	det_rule_free(r);
 	r = parse("alert snmp any any -> any any (sid:9;)");
 	UNIT_CHECK(r != NULL && strcmp(r->app_name, "snmp") == 0 && r->proto == 17, "snmp: udp");
@@ -1519,7 +1522,7 @@ test_unsupported(void)
 	    "filestore",
 	    "lua:x.lua",
 	    "dataset:isset,x",
-	    "ssh.proto",
+	    "ssh.protoversion:2_compat",
 	};
 	struct det_rule *r;
 	char rule[256], kw[64];
