@@ -479,6 +479,9 @@ struct app_msg_desc {
 	 * so, the answer is by buf only). NULL: no such buffer. Such a
 	 * buffer's get gives its first value; a rule matches when its contents match one value. */
 	int (*buffer_i)(const struct app_msg *m, size_t buf, size_t i, struct app_buf *out);
+	/* buffer_i's value 0 is the client's and value 1 the server's (ssh.software): a rule with
+	 * a direction (flow:to_server) matches only that side's value */
+	bool values_by_dir;
 };
 
 /* The descriptor of a kind (enum app_msg_kind); NULL for a value out of range. */

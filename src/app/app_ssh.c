@@ -208,7 +208,8 @@ ssh_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
 }
 
 /* Suricata inspects ssh.proto and ssh.software in both directions: the client's banner and the
- * server's are the buffer's two values (index 0, 1), and a rule's contents match either. */
+ * server's are the buffer's two values (index 0, 1); a rule without a direction matches either,
+ * one with flow:to_server the client's, flow:to_client the server's (values_by_dir). */
 static int
 ssh_buffer_i(const struct app_msg *m, size_t buf, size_t i, struct app_buf *out)
 {
@@ -257,4 +258,5 @@ const struct app_msg_desc app_desc_ssh = {
     .eve = ssh_eve,
     .observables = NULL,
     .buffer_i = ssh_buffer_i,
+    .values_by_dir = true,
 };

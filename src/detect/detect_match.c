@@ -96,6 +96,7 @@ struct insp {
 	const struct det_rule *r_cur; /* the rule being verified */
 	struct detect_thread *t;
 	int rule_dir; /* the direction of the rule being verified (app messages) */
+	bool rule_has_dir; /* ... and whether the rule gave it (flow:to_*, one-way buffers) */
 	/* app message and its buffers, fetched on demand (bufs and after: only with msg set) */
 	const struct app_msg *msg;
 	struct app_buf bufs[DET_BUF_MAX];
@@ -880,10 +881,12 @@ list_match(struct detect_thread *t, struct insp *in, const struct det_list *l)
 
 	/* a buffer with several values (tls.certs) matches when one value does */
 	if (l->buffer != DET_BUF_PAYLOAD && in->msg != NULL && app_buffer_multi(l->buffer - 1)) {
+		const struct app_msg_desc *md = app_msg_desc((int)in->msg->kind);
+		bool by_dir = md != NULL && md->values_by_dir && in->rule_has_dir;
 		struct app_buf v;
 
 		for (size_t i = 0; app_msg_buffer_id_i(in->msg, l->buffer - 1, i, &v, NULL, 0) == 0; i++) {
-			if (v.len == 0)
+			if (v.len == 0 || (by_dir && i != (size_t)in->rule_dir))
 				continue;
 			memset(&m, 0, sizeof(m));
 			m.t = t;
@@ -1141,6 +1144,7 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	}
 	t->budget = e->backtrack_limit;
 	in->rule_dir = (int)dir;
+	in->rule_has_dir = ri->app_dir >= 0;
 	for (uint32_t i = 0; i < r->nlists; i++)
 		if (!list_match(t, in, &r->lists[i]))
 			return;
