@@ -237,9 +237,7 @@ worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
 	 * STARTTLS is tls for "alert tls" rules, while the flow stays smtp */
 	if (w->det != NULL)
 		detect_app_msg_payload(w->det, f, msg,
-			       app_msg_desc((int)msg->kind) != NULL && app_flow_name(f) != NULL
-				   ? app_proto_name(app_msg_desc((int)msg->kind)->proto)
-				   : app_flow_name(f),
+				       app_proto_name(app_msg_desc((int)msg->kind)->proto),
 				       w->app_data, w->app_len);
 	if (!run_wants(w->ctx, type))
 		return;

@@ -535,11 +535,12 @@ buffer_lookup(const char *name, bool modifier, int first_kind)
 int
 app_event_find(const char *name)
 {
-	const char *n;
+	int id = 0;
 
-	for (int i = 0; (n = app_http_event_name(i)) != NULL; i++)
-		if (strcasecmp(n, name) == 0)
-			return i;
+	for (size_t k = 0; parsers[k] != NULL; k++)
+		for (size_t i = 0; parsers[k]->events != NULL && parsers[k]->events[i] != NULL; i++, id++)
+			if (strcasecmp(parsers[k]->events[i], name) == 0)
+				return id;
 	return -1;
 }
 

@@ -344,6 +344,9 @@ struct app_parser_ops {
 	/* the words that name it in a rule header (Suricata's: "http", "http1"), NULL-terminated;
 	 * such a rule applies to TCP, UDP or both as the parser reads streams, datagrams or both */
 	const char *const *rule_names;
+	/* the names of the anomalies it raises ("http.te_and_cl"), NULL-terminated; NULL: none.
+	 * app_event_find() numbers them for app-layer-event rules */
+	const char *const *events;
 	/* Whether the first bytes of a direction look like the protocol (to parse it on any
 	 * port when nDPI has not named it). len may be short. */
 	bool (*probe)(const uint8_t *data, size_t len, enum flow_dir dir);

@@ -144,7 +144,7 @@ enum http_anom {
 	HA_MAX
 };
 
-static const char *const anom_names[HA_MAX] = {
+static const char *const anom_names[HA_MAX + 1] = { /* NULL-terminated: app_parser_ops.events */
     [HA_LF_ONLY] = "http.lf_only_line_end",
     [HA_LONE_CR] = "http.lone_cr_line_end",
     [HA_FOLDING] = "http.header_folding",
@@ -190,12 +190,6 @@ static const char *const anom_names[HA_MAX] = {
     [HA_GZIP_RESERVED] = "http.gzip_reserved_flags",
     [HA_CL_DECODED] = "http.content_length_decoded",
 };
-
-const char *
-app_http_event_name(int i)
-{
-	return i >= 0 && i < HA_MAX ? anom_names[i] : NULL;
-}
 
 /* Hash contexts of one file being hashed. */
 struct http_hash {
@@ -2584,6 +2578,7 @@ const struct app_parser_ops app_parser_http = {
     .name = "http",
     .id = APP_HTTP,
     .rule_names = APP_NAMES("http", "http1"),
+    .events = anom_names,
     .probe = http_probe,
     .state_new = http_state_new,
     .state_free = http_state_free,

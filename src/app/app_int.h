@@ -43,8 +43,6 @@ void app_tls_quic_free(struct tls_state *s);
 int app_tls_quic_handshake(struct tls_state *s, enum flow_dir dir, const uint8_t *p, size_t n,
 			   app_tls_quic_hello_fn *fn, void *arg);
 const struct app_tls_msg *app_tls_quic_msg(const struct tls_state *s, bool *done);
-/* The HTTP parser's anomaly names: the i-th (0 ..), NULL past the last. */
-const char *app_http_event_name(int i);
 
 /* A NUL-terminated text field as a buffer. */
 static inline struct app_buf

@@ -500,4 +500,9 @@ int det_rule_parse(const char *text, const char *file, unsigned line,
 		   struct det_rule **out, struct det_parse_error *err);
 void det_rule_free(struct det_rule *r); /* NULL-safe */
 
+/* Rule-text helpers shared by the keyword parsers (detect_parse.c): s without surrounding white
+ * space (cut in place); whether s is a flowbit/xbit/flowint name (letters, digits, _ . -). */
+char *det_trim(char *s);
+bool det_name_ok(const char *s);
+
 #endif

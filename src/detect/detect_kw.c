@@ -34,26 +34,13 @@ kw_fail(struct det_parse_error *err, const char *fmt, ...)
 	return SW_E_INVAL;
 }
 
-static char *
-kw_trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 static int
 kw_num(const char *s, uint64_t max, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
 
-	s = kw_trim((char *)s);
+	s = det_trim((char *)s);
 	if (!isdigit((unsigned char)*s))
 		return -1;
 	errno = 0;
@@ -75,7 +62,7 @@ kw_num(const char *s, uint64_t max, uint64_t *out)
 static int
 kw_uint(char *v, uint64_t max, struct det_uint *u, const char **why)
 {
-	char *s = kw_trim(v), *sep;
+	char *s = det_trim(v), *sep;
 	uint64_t a, b;
 
 	memset(u, 0, sizeof(*u));
@@ -149,17 +136,6 @@ kw_add(struct det_rule *r, int kind)
 	return &n[r->nkws++];
 }
 
-static bool
-kw_name_ok(const char *s)
-{
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
-			return false;
-	return true;
-}
-
 static const struct {
 	const char *name;
 	uint8_t proto;
@@ -177,13 +153,13 @@ static const struct {
 static int
 kw_ip_proto(struct det_kw *k, char *v, struct det_parse_error *err)
 {
-	char *s = kw_trim(v);
+	char *s = det_trim(v);
 	char op = 0;
 	const char *why;
 
 	if (*s == '!' || *s == '<' || *s == '>')
 		op = *s++;
-	s = kw_trim(s);
+	s = det_trim(s);
 	if (isalpha((unsigned char)*s)) {
 		size_t i;
 
@@ -227,7 +203,7 @@ kw_stream_size(struct det_kw *k, char *v, struct det_parse_error *err)
 	uint64_t num;
 
 	for (t = strtok_r(v, ",", &save); t != NULL && n < 4; t = strtok_r(NULL, ",", &save))
-		a[n++] = kw_trim(t);
+		a[n++] = det_trim(t);
 	if (n != 3 || t != NULL)
 		return kw_fail(err, "%s: expected '<server|client|both|either>,<op>,<number>'%s",
 		               "stream_size", "");
@@ -284,7 +260,7 @@ kw_tls_version(struct det_kw *k, char *v, struct det_parse_error *err)
 		uint16_t v;
 	} names[] = {{"1.0", 0x0301},  {"1.1", 0x0302}, {"1.2", 0x0303},  {"1.3", 0x0304},
 	             {"ssl3", 0x0300}, {"3.0", 0x0300}, {"ssl2", 0x0200}, {"2.0", 0x0200}};
-	char *s = kw_trim(v);
+	char *s = det_trim(v);
 	uint64_t n;
 
 	if (*s == '"') { /* ET writes it unquoted; a quoted form is accepted as Suricata does */
@@ -323,14 +299,14 @@ kw_asn1(struct det_kw *k, char *v, struct det_parse_error *err)
 	char *t, *save = NULL;
 
 	for (t = strtok_r(v, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
-		char *opt = kw_trim(t), *arg = opt;
+		char *opt = det_trim(t), *arg = opt;
 		uint64_t n;
 
 		while (*arg != '\0' && !isspace((unsigned char)*arg))
 			arg++;
 		if (*arg != '\0')
 			*arg++ = '\0';
-		arg = kw_trim(arg);
+		arg = det_trim(arg);
 		if (strcmp(opt, "bitstring_overflow") == 0 && *arg == '\0') {
 			k->flags |= ASN1_BITSTRING_OVF;
 		} else if (strcmp(opt, "double_overflow") == 0 && *arg == '\0') {
@@ -378,7 +354,7 @@ kw_xbits(struct det_rule *r, struct det_kw *k, char *v, struct det_parse_error *
 	int n = 0, op;
 
 	for (t = strtok_r(v, ",", &save); t != NULL && n < 5; t = strtok_r(NULL, ",", &save))
-		a[n++] = kw_trim(t);
+		a[n++] = det_trim(t);
 	if (n == 1 && strcmp(a[0], "noalert") == 0) {
 		r->noalert = true;
 		r->nkws--; /* nothing to match */
@@ -394,12 +370,12 @@ kw_xbits(struct det_rule *r, struct det_kw *k, char *v, struct det_parse_error *
 			break;
 	if (op == 5)
 		return kw_fail(err, "%s: unknown command '%s'", "xbits", a[0]);
-	if (!kw_name_ok(a[1]))
+	if (!det_name_ok(a[1]))
 		return kw_fail(err, "%s: bad name '%s'", "xbits", a[1]);
 	if (strncmp(a[2], "track", 5) != 0 || !isspace((unsigned char)a[2][5]))
 		return kw_fail(err, "%s: expected 'track <ip_src|ip_dst|ip_pair>', not '%s'",
 		               "xbits", a[2]);
-	t = kw_trim(a[2] + 5);
+	t = det_trim(a[2] + 5);
 	if (strcmp(t, "ip_src") == 0)
 		k->track = 0;
 	else if (strcmp(t, "ip_dst") == 0)
@@ -455,10 +431,10 @@ kw_flowint(struct det_kw *k, char *v, struct det_parse_error *err)
 	uint64_t num;
 
 	for (t = strtok_r(v, ",", &save); t != NULL && n < 4; t = strtok_r(NULL, ",", &save))
-		a[n++] = kw_trim(t);
+		a[n++] = det_trim(t);
 	if (n < 2 || n > 3 || t != NULL)
 		return kw_fail(err, "%s: expected '<name>,<operator>[,<value>]'%s", "flowint", "");
-	if (!kw_name_ok(a[0]))
+	if (!det_name_ok(a[0]))
 		return kw_fail(err, "%s: bad name '%s'", "flowint", a[0]);
 	for (op = 0; op < 11; op++)
 		if (strcmp(a[1], ops[op]) == 0)
@@ -475,7 +451,7 @@ kw_flowint(struct det_kw *k, char *v, struct det_parse_error *err)
 	if (n == 3) {
 		if (kw_num(a[2], UINT32_MAX, &num) == 0) {
 			k->value = (int64_t)num;
-		} else if (kw_name_ok(a[2]) && !isdigit((unsigned char)a[2][0])) {
+		} else if (det_name_ok(a[2]) && !isdigit((unsigned char)a[2][0])) {
 			/* another variable: its name after ours, split by the engine */
 			size_t l0 = strlen(a[0]), l2 = strlen(a[2]);
 
@@ -503,7 +479,7 @@ kw_tag(struct det_kw *k, char *v, struct det_parse_error *err)
 	uint64_t num;
 
 	for (t = strtok_r(v, ",", &save); t != NULL && n < 5; t = strtok_r(NULL, ",", &save))
-		a[n++] = kw_trim(t);
+		a[n++] = det_trim(t);
 	if (n < 1 || n == 2 || n > 4 || t != NULL)
 		return kw_fail(err,
 		               "%s: expected '<session|host>[,<count>,<metric>[,<src|dst>]]'%s",
@@ -580,12 +556,12 @@ kw_date(const char *s, int64_t *secs, int64_t *span)
 static int
 kw_cert_date(struct det_kw *k, const char *kw, char *v, struct det_parse_error *err)
 {
-	char *s = kw_trim(v), *sep;
+	char *s = det_trim(v), *sep;
 	int64_t a, b, sa, sb;
 
 	if ((sep = strstr(s, "<>")) != NULL) {
 		*sep = '\0';
-		if (kw_date(kw_trim(s), &a, &sa) != 0 || kw_date(kw_trim(sep + 2), &b, &sb) != 0 ||
+		if (kw_date(det_trim(s), &a, &sa) != 0 || kw_date(det_trim(sep + 2), &b, &sb) != 0 ||
 		    a >= b)
 			return kw_fail(err,
 			               "%s: expected DATE<>DATE with the first before the second%s",
@@ -595,7 +571,7 @@ kw_cert_date(struct det_kw *k, const char *kw, char *v, struct det_parse_error *
 		return 0;
 	}
 	if (*s == '<' || *s == '>') {
-		if (kw_date(kw_trim(s + 1), &a, &sa) != 0)
+		if (kw_date(det_trim(s + 1), &a, &sa) != 0)
 			return kw_fail(err, "%s: bad date '%s' (YYYY[-MM[-DD[THH:MM:SS]]])", kw,
 			               s + 1);
 		k->num.lo = *s == '<' ? 0 : (uint64_t)a + 1;
@@ -613,12 +589,12 @@ kw_cert_date(struct det_kw *k, const char *kw, char *v, struct det_parse_error *
 static int
 kw_tls_text(struct det_kw *k, const char *kw, char *v, struct det_parse_error *err)
 {
-	char *s = kw_trim(v);
+	char *s = det_trim(v);
 	size_t l;
 
 	if (*s == '!') {
 		k->negated = true;
-		s = kw_trim(s + 1);
+		s = det_trim(s + 1);
 	}
 	l = strlen(s);
 	if (l >= 2 && s[0] == '"' && s[l - 1] == '"') {
@@ -675,9 +651,9 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 		r->kw_msg |= kind != DET_KW_FTPBOUNCE;
 		return kw_add(r, kind) != NULL ? 0 : SW_E_NOMEM;
 	}
-	if (v == NULL || *kw_trim(v) == '\0')
+	if (v == NULL || *det_trim(v) == '\0')
 		return kw_fail(err, "%s: missing value%s", kw, "");
-	snprintf(orig, sizeof(orig), "%s", kw_trim(v)); /* the parsers below cut v up */
+	snprintf(orig, sizeof(orig), "%s", det_trim(v)); /* the parsers below cut v up */
 	if ((k = kw_add(r, DET_KW_ITYPE)) == NULL)
 		return SW_E_NOMEM;
 	if (strcmp(kw, "itype") == 0 || strcmp(kw, "icode") == 0) {

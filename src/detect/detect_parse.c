@@ -342,8 +342,8 @@ rp_last_content(struct rp *p, const char *kw, int *code)
 
 /* ---- small value parsers ------------------------------------------------------------------- */
 
-static char *
-rp_trim(char *s)
+char *
+det_trim(char *s)
 {
 	char *e;
 
@@ -462,7 +462,7 @@ rp_split(char *s, char sep, char **out, int max)
 			if (n == max)
 				return -1;
 			*s = '\0';
-			out[n++] = rp_trim(start);
+			out[n++] = det_trim(start);
 			if (end)
 				break;
 			start = s + 1;
@@ -601,7 +601,7 @@ kw_reference(struct rp *p, const char *kw, char *v)
 	size_t i, tl;
 
 	v = rp_unquote(v);
-	if ((comma = strchr(v, ',')) == NULL || comma == v || rp_trim(comma + 1)[0] == '\0')
+	if ((comma = strchr(v, ',')) == NULL || comma == v || det_trim(comma + 1)[0] == '\0')
 		return rp_fail(p, SW_E_INVAL, "%s: expected 'type,id', got '%s'", kw, v);
 	tl = (size_t)(comma - v);
 	while (tl > 0 && isspace((unsigned char)v[tl - 1]))
@@ -745,7 +745,7 @@ rp_content_add(struct rp *p, const char *kw, char *v, int buffer)
 
 	if (*v == '!') {
 		negated = true;
-		v = rp_trim(v + 1);
+		v = det_trim(v + 1);
 	}
 	n = strlen(v);
 	if (n == 0)
@@ -1066,7 +1066,7 @@ kw_pcre(struct rp *p, const char *kw, char *v)
 
 	if (*v == '!') {
 		flags |= DET_PCRE_NEGATED;
-		v = rp_trim(v + 1);
+		v = det_trim(v + 1);
 	}
 	n = strlen(v);
 	if (n < 2 || v[0] != '"' || v[n - 1] != '"')
@@ -1180,16 +1180,16 @@ rp_byte_opt(struct rp *p, const char *kw, char *opt, struct det_byte *b, bool *h
 	} else if (strncmp(opt, "bitmask", 7) == 0 && isspace((unsigned char)opt[7])) {
 		uint64_t m;
 
-		if (rp_u64(rp_trim(opt + 8), &m) != 0 || m == 0)
-			return rp_fail(p, SW_E_INVAL, "%s: bad bitmask '%s'", kw, rp_trim(opt + 8));
+		if (rp_u64(det_trim(opt + 8), &m) != 0 || m == 0)
+			return rp_fail(p, SW_E_INVAL, "%s: bad bitmask '%s'", kw, det_trim(opt + 8));
 		b->flags |= DET_BYTE_BITMASK;
 		b->bitmask = m;
 	} else if (strncmp(opt, "multiplier", 10) == 0 && isspace((unsigned char)opt[10])) {
 		int64_t m;
 
-		if (rp_int(rp_trim(opt + 11), 1, 65535, &m) != 0)
+		if (rp_int(det_trim(opt + 11), 1, 65535, &m) != 0)
 			return rp_fail(p, SW_E_INVAL, "%s: bad multiplier '%s'", kw,
-			               rp_trim(opt + 11));
+			               det_trim(opt + 11));
 		b->multiplier = (uint32_t)m;
 	} else {
 		return 1;
@@ -1247,7 +1247,7 @@ kw_byte_test(struct rp *p, const char *kw, char *v)
 	op = a[1];
 	if (*op == '!') {
 		b.flags |= DET_BYTE_NEGATED;
-		op = rp_trim(op + 1);
+		op = det_trim(op + 1);
 	}
 	if (strcmp(op, "<") == 0)
 		b.op = DET_OP_LT;
@@ -1325,9 +1325,9 @@ kw_byte_jump(struct rp *p, const char *kw, char *v)
 		           isspace((unsigned char)a[i][11])) {
 			int64_t po;
 
-			if (rp_int(rp_trim(a[i] + 12), -65535, 65535, &po) != 0)
+			if (rp_int(det_trim(a[i] + 12), -65535, 65535, &po) != 0)
 				return rp_fail(p, SW_E_INVAL, "%s: bad post_offset '%s'", kw,
-				               rp_trim(a[i] + 12));
+				               det_trim(a[i] + 12));
 			b.post_offset = (int32_t)po;
 		} else {
 			return rp_fail(p, SW_E_INVAL, "%s: unknown option '%s'", kw, a[i]);
@@ -1379,7 +1379,7 @@ kw_byte_extract(struct rp *p, const char *kw, char *v)
 		if (r == 0)
 			continue;
 		if (strncmp(a[i], "align", 5) == 0 && isspace((unsigned char)a[i][5])) {
-			char *al = rp_trim(a[i] + 6);
+			char *al = det_trim(a[i] + 6);
 
 			if (strcmp(al, "2") != 0 && strcmp(al, "4") != 0)
 				return rp_fail(p, SW_E_INVAL, "%s: align must be 2 or 4", kw);
@@ -1416,7 +1416,7 @@ kw_isdataat(struct rp *p, const char *kw, char *v)
 		return rp_fail(p, SW_E_INVAL, "%s: bad value", kw);
 	if (a[0][0] == '!') {
 		d.flags |= DET_ISDATAAT_NEGATED;
-		a[0] = rp_trim(a[0] + 1);
+		a[0] = det_trim(a[0] + 1);
 	}
 	if ((r = rp_value(p, kw, a[0], 0, 65535, &d.at)) != 0)
 		return r;
@@ -1443,7 +1443,7 @@ rp_size(struct rp *p, const char *kw, char *v, struct det_size *out)
 	if (v[0] == '<' || v[0] == '>') {
 		bool lt = v[0] == '<', eq = v[1] == '=';
 
-		if (rp_int(rp_trim(v + (eq ? 2 : 1)), 0, UINT32_MAX, &a) != 0)
+		if (rp_int(det_trim(v + (eq ? 2 : 1)), 0, UINT32_MAX, &a) != 0)
 			goto bad;
 		if (lt) {
 			if (!eq && a == 0)
@@ -1455,14 +1455,14 @@ rp_size(struct rp *p, const char *kw, char *v, struct det_size *out)
 			s.lo = (uint32_t)(eq ? a : a + 1);
 		}
 	} else if (v[0] == '!') {
-		if (rp_int(rp_trim(v + 1), 0, UINT32_MAX, &a) != 0)
+		if (rp_int(det_trim(v + 1), 0, UINT32_MAX, &a) != 0)
 			goto bad;
 		s.lo = s.hi = (uint32_t)a;
 		s.negated = true;
 	} else if ((sep = strstr(v, "<>")) != NULL) {
 		*sep = '\0';
-		if (rp_int(rp_trim(v), 0, UINT32_MAX, &a) != 0 ||
-		    rp_int(rp_trim(sep + 2), 0, UINT32_MAX, &b) != 0) {
+		if (rp_int(det_trim(v), 0, UINT32_MAX, &a) != 0 ||
+		    rp_int(det_trim(sep + 2), 0, UINT32_MAX, &b) != 0) {
 			*sep = '<';
 			goto bad;
 		}
@@ -1473,8 +1473,8 @@ rp_size(struct rp *p, const char *kw, char *v, struct det_size *out)
 		s.hi = (uint32_t)(b - 1);
 	} else if ((sep = strchr(v, '-')) != NULL && sep != v) {
 		*sep = '\0';
-		if (rp_int(rp_trim(v), 0, UINT32_MAX, &a) != 0 ||
-		    rp_int(rp_trim(sep + 1), 0, UINT32_MAX, &b) != 0) {
+		if (rp_int(det_trim(v), 0, UINT32_MAX, &a) != 0 ||
+		    rp_int(det_trim(sep + 1), 0, UINT32_MAX, &b) != 0) {
 			*sep = '-';
 			goto bad;
 		}
@@ -1577,8 +1577,8 @@ kw_flow(struct rp *p, const char *kw, char *v)
 	return 0;
 }
 
-static bool
-rp_bit_name_ok(const char *s)
+bool
+det_name_ok(const char *s)
 {
 	if (*s == '\0')
 		return false;
@@ -1631,8 +1631,8 @@ kw_flowbits(struct rp *p, const char *kw, char *v)
 
 		for (tok = strtok_r(names, delim, &save); tok != NULL;
 		     tok = strtok_r(NULL, delim, &save)) {
-			tok = rp_trim(tok);
-			if (!rp_bit_name_ok(tok)) {
+			tok = det_trim(tok);
+			if (!det_name_ok(tok)) {
 				r = rp_fail(p, SW_E_INVAL, "%s: bad name '%s'", kw, tok);
 				goto fail;
 			}
@@ -1756,7 +1756,7 @@ rp_threshold(struct rp *p, const char *kw, char *v, struct det_threshold *th, bo
 			val++;
 		if (*val != '\0')
 			*val++ = '\0';
-		val = rp_trim(val);
+		val = det_trim(val);
 		if (strcmp(key, "type") == 0 && !is_df && !has_type) {
 			has_type = true;
 			if (strcmp(val, "limit") == 0)
@@ -1845,9 +1845,9 @@ kw_app_layer_protocol(struct rp *p, const char *kw, char *v)
 		return rp_fail(p, SW_E_INVAL, "%s: set twice", kw);
 	if (*v == '!') {
 		p->r->alproto_negated = true;
-		v = rp_trim(v + 1);
+		v = det_trim(v + 1);
 	}
-	if (!rp_bit_name_ok(v))
+	if (!det_name_ok(v))
 		return rp_fail(p, SW_E_INVAL, "%s: bad protocol '%s'", kw, v);
 	if ((p->r->alproto = rp_strdup(p, v, &code)) == NULL)
 		return code;
@@ -1954,14 +1954,14 @@ kw_base64_decode(struct rp *p, const char *kw, char *v)
 		if (strcmp(a[i], "relative") == 0) {
 			b.relative = true;
 		} else if (strncmp(a[i], "bytes", 5) == 0 && isspace((unsigned char)a[i][5])) {
-			if (rp_int(rp_trim(a[i] + 6), 1, UINT32_MAX, &x) != 0)
+			if (rp_int(det_trim(a[i] + 6), 1, UINT32_MAX, &x) != 0)
 				return rp_fail(p, SW_E_INVAL, "%s: bad bytes '%s'", kw,
-				               rp_trim(a[i] + 6));
+				               det_trim(a[i] + 6));
 			b.bytes = (uint32_t)x;
 		} else if (strncmp(a[i], "offset", 6) == 0 && isspace((unsigned char)a[i][6])) {
-			if (rp_int(rp_trim(a[i] + 7), 0, UINT32_MAX, &x) != 0)
+			if (rp_int(det_trim(a[i] + 7), 0, UINT32_MAX, &x) != 0)
 				return rp_fail(p, SW_E_INVAL, "%s: bad offset '%s'", kw,
-				               rp_trim(a[i] + 7));
+				               det_trim(a[i] + 7));
 			b.offset = (uint32_t)x;
 		} else if (*a[i] != '\0') {
 			return rp_fail(p, SW_E_INVAL, "%s: unknown option '%s'", kw, a[i]);
@@ -2005,7 +2005,7 @@ kw_urilen(struct rp *p, const char *kw, char *v)
 	int r, saved_xf = p->xf_list;
 
 	if (comma != NULL) {
-		char *opt = rp_trim(comma + 1);
+		char *opt = det_trim(comma + 1);
 
 		*comma = '\0';
 		if (strcmp(opt, "raw") == 0)
@@ -2015,7 +2015,7 @@ kw_urilen(struct rp *p, const char *kw, char *v)
 			               opt);
 	}
 	/* "> 80" as ET writes it */
-	for (const char *q = rp_trim(v); *q != '\0' && o + 1 < sizeof(num); q++)
+	for (const char *q = det_trim(v); *q != '\0' && o + 1 < sizeof(num); q++)
 		if (!isspace((unsigned char)*q))
 			num[o++] = *q;
 	num[o] = '\0';
@@ -2671,7 +2671,7 @@ rp_options(struct rp *p, char *s)
 		while (*s != '\0' && *s != ':' && *s != ';')
 			s++;
 		if (*s == '\0') {
-			rp_trim(name);
+			det_trim(name);
 			return rp_fail(p, SW_E_INVAL, "%.60s: no terminating ';'", name);
 		}
 		if (*s == ':') {
@@ -2685,7 +2685,7 @@ rp_options(struct rp *p, char *s)
 				else if (*q == ';' && !quoted)
 					break;
 			}
-			name = rp_trim(name);
+			name = det_trim(name);
 			if (*q == '\0' && quoted)
 				q = rp_value_end(s);
 			if (*q == '\0')
@@ -2695,10 +2695,10 @@ rp_options(struct rp *p, char *s)
 				               name);
 			*q = '\0';
 			s = q + 1;
-			value = rp_trim(value);
+			value = det_trim(value);
 		} else {
 			*s++ = '\0';
-			name = rp_trim(name);
+			name = det_trim(name);
 		}
 		if (*name == '\0')
 			return rp_fail(p, SW_E_INVAL, "empty option");
@@ -3046,7 +3046,7 @@ det_rule_parse(const char *text, const char *file, unsigned line, const struct d
 		r = rp_fail(&p, SW_E_NOMEM, "out of memory");
 		goto out;
 	}
-	s = rp_trim(buf);
+	s = det_trim(buf);
 	if ((open = strchr(s, '(')) == NULL) {
 		r = rp_fail(&p, SW_E_INVAL, "no '(' options");
 		goto out;

@@ -69,6 +69,10 @@ struct flow_tunnel {
 	struct flow_tunnel_layer layer[];
 };
 
+/* Layer e of packet p as a flow keeps it (its UDP ports read from p), reversed with swap. */
+void flow_tunnel_layer_of(const struct sw_packet *p, const struct sw_encap *e, bool swap,
+			  struct flow_tunnel_layer *l);
+
 /*
  * One flow. The client is the side that sent the first packet, except that a first packet with
  * SYN+ACK marks its sender as the server (the SYN was missed). Fields are read by later stages;

@@ -209,6 +209,28 @@ flow_expired(const struct flow_table *t, const struct sw_flow *f, sw_time_t now)
 	return now > f->last && now - f->last > t->timeout_us[f->lru];
 }
 
+void
+flow_tunnel_layer_of(const struct sw_packet *p, const struct sw_encap *e, bool swap,
+		     struct flow_tunnel_layer *l)
+{
+	uint16_t sport = 0, dport = 0;
+
+	/* a tunnel in UDP: its header is at next_off, within the captured bytes */
+	if (e->proto == PROTO_UDP_ && e->next_off + 4 <= p->caplen) {
+		sport = (uint16_t)(p->data[e->next_off] << 8 | p->data[e->next_off + 1]);
+		dport = (uint16_t)(p->data[e->next_off + 2] << 8 | p->data[e->next_off + 3]);
+	}
+	memset(l, 0, sizeof(*l));
+	l->kind = e->kind;
+	l->family = e->family;
+	l->proto = e->proto;
+	l->id = e->id;
+	l->src = swap ? e->dst : e->src;
+	l->dst = swap ? e->src : e->dst;
+	l->sport = swap ? dport : sport;
+	l->dport = swap ? sport : dport;
+}
+
 /* The tunnel layers of p, oriented client to server (swap: p comes from the server), charged
  * to the cap; NULL when p came in no tunnel or the cap refused (counted). */
 static struct flow_tunnel *
@@ -227,25 +249,8 @@ flow_tunnel_new(struct flow_table *t, const struct sw_packet *p, int swap)
 		return NULL;
 	}
 	tun->depth = p->encap_count;
-	for (i = 0; i < p->encap_count; i++) {
-		const struct sw_encap *e = &p->encap[i];
-		struct flow_tunnel_layer *l = &tun->layer[i];
-		uint16_t sport = 0, dport = 0;
-
-		/* a tunnel in UDP: its header is at next_off, within the captured bytes */
-		if (e->proto == PROTO_UDP_ && e->next_off + 4 <= p->caplen) {
-			sport = (uint16_t)(p->data[e->next_off] << 8 | p->data[e->next_off + 1]);
-			dport = (uint16_t)(p->data[e->next_off + 2] << 8 | p->data[e->next_off + 3]);
-		}
-		l->kind = e->kind;
-		l->family = e->family;
-		l->proto = e->proto;
-		l->id = e->id;
-		l->src = swap ? e->dst : e->src;
-		l->dst = swap ? e->src : e->dst;
-		l->sport = swap ? dport : sport;
-		l->dport = swap ? sport : dport;
-	}
+	for (i = 0; i < p->encap_count; i++)
+		flow_tunnel_layer_of(p, &p->encap[i], swap, &tun->layer[i]);
 	return tun;
 }
 

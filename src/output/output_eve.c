@@ -154,22 +154,8 @@ eve_packet_tunnel(struct jw *w, const struct sw_packet *p)
 	struct flow_tunnel_layer layers[SW_ENCAP_MAX];
 	uint8_t i;
 
-	for (i = 0; i < p->encap_count; i++) {
-		const struct sw_encap *e = &p->encap[i];
-		struct flow_tunnel_layer *l = &layers[i];
-
-		memset(l, 0, sizeof(*l));
-		l->kind = e->kind;
-		l->family = e->family;
-		l->proto = e->proto;
-		l->id = e->id;
-		l->src = e->src;
-		l->dst = e->dst;
-		if (e->proto == 17 && e->next_off + 4 <= p->caplen) {
-			l->sport = (uint16_t)(p->data[e->next_off] << 8 | p->data[e->next_off + 1]);
-			l->dport = (uint16_t)(p->data[e->next_off + 2] << 8 | p->data[e->next_off + 3]);
-		}
-	}
+	for (i = 0; i < p->encap_count; i++)
+		flow_tunnel_layer_of(p, &p->encap[i], false, &layers[i]);
 	eve_tunnel(w, layers, p->encap_count, false);
 }
 
