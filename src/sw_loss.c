@@ -105,9 +105,7 @@ loss_interval(struct loss_state *s, const struct loss_figures *f, sw_time_t now,
 	d->gap_bytes = f->gap_bytes >= s->last.gap_bytes ? f->gap_bytes - s->last.gap_bytes
 							 : f->gap_bytes;
 	*start = s->interval_start;
-	if (any) {
-		s->last = *f;
-		s->interval_start = now;
-	}
+	s->last = *f;
+	s->interval_start = now;
 	return any;
 }

@@ -58,9 +58,8 @@ struct loss_state {
 	bool started;
 };
 
-/* The loss of the interval from s->interval_start to now: d = f - s->last. Returns whether any
- * cause grew; then s moves to (f, now). Without loss s->interval_start stays, so a loss event's
- * interval always starts at the previous loss event (or the start of the run). */
+/* The loss of the interval from s->interval_start (the previous report, or the start of the
+ * run) to now: d = f - s->last. Returns whether any cause grew; s moves to (f, now). */
 bool loss_interval(struct loss_state *s, const struct loss_figures *f, sw_time_t now,
 		   struct loss_figures *d, sw_time_t *start);
 

@@ -122,4 +122,56 @@ running=("${running[1]}")
 check "SIGTERM ends the capture cleanly" test $rc -eq 0
 check "the stats event counts the same $n packets" test "$(stats_value "$tmp/logs/eve.json" capture.packets)" = "$n"
 check "the port is closed after exit" sh -c "! ss -Hltn 'sport = :$port' | grep -q ."
+
+# Live loss: with a 64 kB flow memcap no flow fits, so every packet sent is lost (flow_memcap).
+# Two bursts in different stats intervals: loss events for the intervals they fell in, their
+# deltas adding up to the bursts, their sum the stats total and the metrics' figure.
+"$SPANWATCH" -i "$a" -k none --workers 1 --set flow.memcap=64kb --set outputs.eve.sink=stdout \
+	--set metrics.enabled=yes --set metrics.port="$port" --set outputs.stats.interval=1 \
+	'udp and host 192.0.2.2 and dst port 40100' >"$tmp/loss.json" 2>"$tmp/err2" &
+pid=$!
+(sleep 60 && kill "$pid" 2>/dev/null) &
+running=("$pid" $!)
+burst() {
+	ip netns exec "$ns" "$PY" -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(int(sys.argv[1])):
+    s.sendto(b"lost %d" % i, ("192.0.2.1", 40100))' "$1"
+}
+loss_events_sum() { # N: the loss events so far add up to N lost to flow_memcap
+	[ "$("$PY" -c 'import json, sys
+print(sum(json.loads(l)["loss"]["causes"].get("flow_memcap", 0) for l in open(sys.argv[1])
+          if "\"event_type\":\"loss\"" in l))' "$tmp/loss.json")" = "$1" ]
+}
+lost() { # N: /metrics says N packets lost to flow_memcap
+	scrape /metrics "$tmp/m3.txt" >/dev/null
+	[ "$(metric "$tmp/m3.txt" 'spanwatch_loss_total{cause="flow_memcap"}')" = "$1" ]
+}
+if wait_until 15 grep -q '"event_type":"stats"' "$tmp/loss.json"; then
+	burst 120
+	check "/metrics: the 120 packets of the first burst lost to flow_memcap" wait_until 10 lost 120
+	check "loss events for those intervals: 120" wait_until 5 loss_events_sum 120
+	burst 80
+	check "/metrics: 200 after the second burst of 80" wait_until 10 lost 200
+	check "loss events of the later intervals: 200 in all" wait_until 5 loss_events_sum 200
+else
+	not_ok "spanwatch starts with a 64 kB flow memcap"
+	diag <"$tmp/err2"
+fi
+kill -TERM "$pid"
+wait "$pid"
+running=("${running[1]}")
+check "the loss events' intervals do not overlap; their deltas add up to the stats (200)" \
+	"$PY" - "$tmp/loss.json" <<'PYEOF'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+loss = [e["loss"] for e in ev if e["event_type"] == "loss"]
+stats = [e["stats"] for e in ev if e["event_type"] == "stats"][-1]
+assert len(loss) >= 2, loss
+for a, b in zip(loss, loss[1:]):
+    assert a["interval_end"] <= b["interval_start"], loss
+    assert a["interval_start"] < a["interval_end"], loss
+assert sum(l["causes"]["flow_memcap"] for l in loss) == stats["loss"]["flow_memcap"] == 200, stats["loss"]
+assert stats["loss"]["total"] == 200 and stats["flow"]["memcap_refused"] == 200
+PYEOF
 tap_done
