@@ -123,4 +123,11 @@ else
 	not_ok "outputs.kafka.topics.loss is a known key"
 	diag <"$tmp/t.out"
 fi
+# every counter the loss map names is one sw_stats.c puts in the stats event (a renamed counter
+# would silently stop counting as loss)
+missing=$(sed -n 's/^[[:space:]]*{"\([a-z_.]*\)", LOSS_[A-Z_]*},.*/\1/p' "$top_srcdir/src/sw_loss.c" |
+	while read -r c; do grep -qF "\"$c\"" "$top_srcdir/src/sw_stats.c" || echo "$c"; done)
+nmap=$(grep -c '^[[:space:]]*{"[a-z_.]*", LOSS_[A-Z_]*},' "$top_srcdir/src/sw_loss.c")
+check "the $nmap counters of the loss map are stats counters${missing:+ (missing: $missing)}" \
+	test -z "$missing" -a "$nmap" -ge 19
 tap_done
