@@ -492,7 +492,8 @@ run_report_stats(struct sw_ctx *ctx, bool final)
 		"%llu alerts (rules and CTI), %llu events written; "
 		"%llu flows (%llu evicted, %llu refused); %llu decode errors; "
 		"%llu kept out of flows for bad checksums; "
-		"%llu dropped by the kernel; %llu capture file errors\n",
+		"%llu dropped by the kernel; %llu capture file errors; "
+		"%llu lost in all (stats loss.total, by cause)\n",
 		(unsigned long long)pkts, (unsigned long long)bytes, secs,
 		secs > 0 ? (double)pkts / secs : 0.0,
 		secs > 0 ? (double)bytes * 8 / secs / 1e9 : 0.0, (unsigned long long)alerts,
@@ -501,5 +502,5 @@ run_report_stats(struct sw_ctx *ctx, bool final)
 		(unsigned long long)sw_counter_get(&fs.mem.refused), (unsigned long long)invalid,
 		(unsigned long long)sw_counter_get(&ctx->decode_st.csum_skipped),
 		(unsigned long long)(cap.kernel_drop + cap.if_drop),
-		(unsigned long long)cap.file_errors);
+		(unsigned long long)cap.file_errors, (unsigned long long)lf.total);
 }
