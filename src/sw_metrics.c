@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,6 +280,20 @@ answer(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	return r;
 }
 
+/* libmicrohttpd's messages, through our log. */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t l;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	l = strlen(msg);
+	while (l > 0 && (msg[l - 1] == '\n' || msg[l - 1] == '\r'))
+		msg[--l] = '\0';
+	sw_warn("metrics: %s", msg);
+}
+
 int
 metrics_start(const struct metrics_conf *conf, struct sw_metrics **out)
 {
@@ -309,7 +324,8 @@ metrics_start(const struct metrics_conf *conf, struct sw_metrics **out)
 	m->d = MHD_start_daemon(flags, (uint16_t)conf->port, NULL, NULL, answer, m,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10, MHD_OPTION_END);
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (m->d == NULL) {
 		sw_err("metrics: cannot listen on %s port %u: %s", conf->listen,
 		       (unsigned)conf->port, strerror(errno));

@@ -174,4 +174,20 @@ for a, b in zip(loss, loss[1:]):
 assert sum(l["causes"]["flow_memcap"] for l in loss) == stats["loss"]["flow_memcap"] == 200, stats["loss"]
 assert stats["loss"]["total"] == 200 and stats["flow"]["memcap_refused"] == 200
 PYEOF
+# a port already taken: a clear error naming it, before any capture
+"$PY" -c 'import socket, subprocess, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen()
+p = s.getsockname()[1]
+r = subprocess.run([sys.argv[1], "-r", sys.argv[2], "--set", "metrics.enabled=yes",
+                    "--set", "metrics.port=%d" % p], capture_output=True, text=True)
+print(r.returncode, p)
+sys.stderr.write(r.stderr)' "$SPANWATCH" "$PCAPS/dns.pcap" >"$tmp/busy" 2>"$tmp/busy.err"
+read -r rc bport <"$tmp/busy"
+check "a metrics port in use: exit 1 naming the address and port" sh -c \
+	"[ $rc = 1 ] && grep -q 'cannot listen on 127.0.0.1 port $bport: Address already in use' '$tmp/busy.err'"
+"$SPANWATCH" -T --set metrics.listen=localhost >"$tmp/lh.err" 2>&1
+check "... and a listen value that is no address is a configuration error (exit $?)" \
+	grep -q "key 'metrics.listen': 'localhost' is not an IPv4 or IPv6 address" "$tmp/lh.err"
 tap_done
