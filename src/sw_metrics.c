@@ -241,6 +241,7 @@ answer(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
        const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	static const char not_found[] = "not found: try /metrics\n";
+	static const char not_allowed[] = "only GET and HEAD\n";
 	struct sw_metrics *m = cls;
 	struct MHD_Response *resp;
 	enum MHD_Result r;
@@ -248,9 +249,13 @@ answer(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	char *copy = NULL;
 	size_t len = 0;
 
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return MHD_NO;
-	if (strcmp(url, "/metrics") != 0) {
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		status = MHD_HTTP_METHOD_NOT_ALLOWED;
+		resp = MHD_create_response_from_buffer(sizeof(not_allowed) - 1, (void *)not_allowed,
+						       MHD_RESPMEM_PERSISTENT);
+		if (resp != NULL)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	} else if (strcmp(url, "/metrics") != 0) {
 		status = MHD_HTTP_NOT_FOUND;
 		resp = MHD_create_response_from_buffer(sizeof(not_found) - 1, (void *)not_found,
 						       MHD_RESPMEM_PERSISTENT);
@@ -322,10 +327,10 @@ metrics_start(const struct metrics_conf *conf, struct sw_metrics **out)
 	pthread_mutex_init(&m->lock, NULL);
 	sbuf_init(&m->buf);
 	m->d = MHD_start_daemon(flags, (uint16_t)conf->port, NULL, NULL, answer, m,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, as MHD asks */
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10, MHD_OPTION_END);
 	if (m->d == NULL) {
 		sw_err("metrics: cannot listen on %s port %u: %s", conf->listen,
 		       (unsigned)conf->port, strerror(errno));

@@ -113,6 +113,12 @@ else
 	skip "promtool not installed (Debian prometheus)"
 fi
 check "another path is 404" test "$(scrape /other "$tmp/o.txt")" = 404
+check "POST is 405" test "$("$PY" -c 'import sys, urllib.request, urllib.error
+try:
+    urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b"x=1"), timeout=5)
+    print("accepted")
+except urllib.error.HTTPError as e:
+    print(e.code)' "http://127.0.0.1:$port/metrics")" = 405
 kill -HUP "$pid" # a reload in between: scrapes go on
 check "scrapes go on across a reload" test "$(scrape /metrics "$tmp/m2.txt" | cut -d' ' -f1)" = 200
 kill -TERM "$pid"
