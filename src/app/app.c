@@ -472,6 +472,38 @@ app_msg_desc(int kind)
 	return kind >= 0 && kind < APP_MSG_KIND_MAX ? descs[kind] : NULL;
 }
 
+bool
+app_kind_serves(int msg_kind, int kind)
+{
+	const struct app_msg_desc *d = app_msg_desc(msg_kind);
+
+	return d != NULL && (msg_kind == kind || (d->serves != NULL && (int)d->serves->kind == kind));
+}
+
+bool
+app_proto_serves(int proto, int kind)
+{
+	for (int k = 0; k < APP_MSG_KIND_MAX; k++)
+		if (descs[k]->proto == proto && app_kind_serves(k, kind))
+			return true;
+	return false;
+}
+
+bool
+app_msg_as(const struct app_msg *m, int kind, struct app_msg *out)
+{
+	const struct app_msg_desc *d = app_msg_desc((int)m->kind);
+
+	if ((int)m->kind == kind) {
+		*out = *m;
+		return true;
+	}
+	if (d == NULL || d->serves == NULL || (int)d->serves->kind != kind || d->view == NULL)
+		return false;
+	d->view(m, out);
+	return true;
+}
+
 int
 app_buffer_count(void)
 {
@@ -562,11 +594,13 @@ app_msg_buffer_id(const struct app_msg *msg, int id, struct app_buf *out, char *
 {
 	const struct app_buffer_desc *b;
 	struct app_buf v = {NULL, 0};
+	struct app_msg as;
 	int kind;
 
 	if ((b = app_buffer_desc(id, &kind)) == NULL)
 		return SW_E_INVAL;
-	if ((int)msg->kind != kind || b->get(msg, &v, scratch, scratch_size) != 0 || v.len == 0)
+	if (!app_msg_as(msg, kind, &as) || b->get(&as, &v, scratch, scratch_size) != 0 ||
+	    v.len == 0)
 		return SW_E_NOTFOUND;
 	*out = v;
 	return 0;
@@ -594,6 +628,7 @@ app_msg_buffer_id_i(const struct app_msg *msg, int id, size_t idx, struct app_bu
 {
 	const struct app_msg_desc *d;
 	struct app_buf v = {NULL, 0};
+	struct app_msg as;
 	size_t bi;
 	int r;
 
@@ -602,9 +637,9 @@ app_msg_buffer_id_i(const struct app_msg *msg, int id, size_t idx, struct app_bu
 	if (!app_buffer_multi(id))
 		return idx == 0 ? app_msg_buffer_id(msg, id, out, scratch, scratch_size)
 				: SW_E_NOTFOUND;
-	if (msg->kind != d->kind)
+	if (!app_msg_as(msg, (int)d->kind, &as))
 		return SW_E_NOTFOUND;
-	if ((r = d->buffer_i(msg, bi, idx, &v)) != 0)
+	if ((r = d->buffer_i(&as, bi, idx, &v)) != 0)
 		return r;
 	*out = v;
 	return 0;

@@ -288,6 +288,7 @@ client_reset(struct tls_state *s)
 	s->msg.client_hello = false;
 	s->msg.sslv2_hello = false;
 	s->msg.client_version = 0;
+	s->msg.client_supported = 0;
 	s->msg.sni.p = NULL;
 	s->msg.sni.len = 0;
 	s->msg.nalpn = 0;
@@ -344,9 +345,14 @@ hello_versions(struct app_tls_hello *h, struct cursor *ext)
 
 	if (cur_sub8(ext, &list) != 0 || cur_left(&list) % 2 != 0)
 		return SW_E_INVAL;
-	while (cur_be16(&list, &v) == 0)
+	while (cur_be16(&list, &v) == 0) {
 		if (!tls_is_grease(v) && v > h->supported_version)
 			h->supported_version = v;
+		/* known: SSL 2/3, TLS 1.0-1.3 and 1.3's drafts */
+		if (h->first_version == 0 && (v == 0x0002 || v == 0x0200 ||
+					      (v >= 0x0300 && v <= 0x0304) || (v >> 8) == 0x7f))
+			h->first_version = v;
+	}
 	return 0;
 }
 
@@ -380,6 +386,7 @@ client_done(struct tls_state *s, struct tls_text *t, uint16_t version)
 	s->hello.legacy_version = version;
 	app_tls_ja4(&s->hello, s->quic, s->msg.ja4);
 	s->msg.client_version = version;
+	s->msg.client_supported = s->hello.first_version;
 	s->msg.client_hello = true;
 	if (!s->msg.server_hello)
 		s->msg.version = version;

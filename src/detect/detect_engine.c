@@ -367,9 +367,12 @@ classify(struct det_rinfo *ri, const char **why)
 			continue;
 		app = true;
 		k = det_buffer_msg_kind(b);
-		if (kind >= 0 && k != kind) {
-			*why = "buffers of different app-layer messages";
-			return SW_E_UNSUPP;
+		if (kind >= 0 && k != kind && !app_kind_serves(k, kind)) {
+			if (!app_kind_serves(kind, k)) {
+				*why = "buffers of different app-layer messages";
+				return SW_E_UNSUPP;
+			}
+			k = kind; /* quic.version and tls.sni: the rule reads QUIC messages */
 		}
 		kind = k;
 		if (det_buffer(b)->dir >= 0) {
@@ -1043,6 +1046,10 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	e->nbuf = det_buffer_count();
 	for (int b = 0; b < e->nbuf; b++)
 		e->buf_kind[b] = (int8_t)det_buffer_msg_kind(b);
+	for (int m = 0; m < DET_MSG_KINDS; m++)
+		for (int k = 0; k < DET_MSG_KINDS; k++)
+			if (app_kind_serves(m, k))
+				e->kind_serves[m] |= 1u << k;
 	memset(&l, 0, sizeof(l));
 	l.e = e;
 	if ((r = vars_from_conf(&e->vars, conf)) != 0 || (r = load_classes(e, conf)) != 0)

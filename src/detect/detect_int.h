@@ -403,7 +403,8 @@ struct det_kw {
 	uint8_t metric; /* tag: 0 packets, 1 seconds, 2 bytes */
 	struct det_uint num; /* itype, icode, ip_proto, stream_size, dns.*, tls.version */
 	uint32_t count;      /* xbits expire (s); tag count; asn1 oversize_length */
-	uint32_t flags;      /* asn1 checks; flow frag: 1 no_frag, 2 only_frag */
+	uint32_t flags;      /* asn1 checks; flow frag: 1 no_frag, 2 only_frag; tls.version:
+				1 given as 0xNNNN (raw: drafts not read as 1.3) */
 	int32_t offset;      /* asn1 absolute/relative offset */
 	char *name;          /* xbits and flowint names */
 	uint64_t hash;       /* xbits: of the name */

@@ -1584,7 +1584,7 @@ detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct 
 		uint64_t base;
 
 		if (e->slot[DET_SLOT_APP0 + b - 1].db == NULL ||
-		    e->buf_kind[b] != (int)msg->kind)
+		    !(e->kind_serves[msg->kind] & (1u << e->buf_kind[b])))
 			continue;
 		if (app_buffer_multi(b - 1)) { /* every value is scanned */
 			struct app_buf v;
@@ -1597,8 +1597,10 @@ detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct 
 		if (insp_buffer(&in, b, &p, &len, &base))
 			scan(t, DET_SLOT_APP0 + b - 1, p, len, 0);
 	}
-	for (uint32_t i = 0; i < e->nnofp_app[msg->kind]; i++)
-		cand_add(t, e->nofp_app[msg->kind][i]);
+	for (int k = 0; k < DET_MSG_KINDS; k++) /* its own kind's, and those it serves (TLS's) */
+		if (e->kind_serves[msg->kind] & (1u << k))
+			for (uint32_t i = 0; i < e->nnofp_app[k]; i++)
+				cand_add(t, e->nofp_app[k][i]);
 	run_cands(t, &in, DET_CTX_APP);
 }
 

@@ -2713,6 +2713,27 @@ rp_options(struct rp *p, char *s)
 
 /* ---- after the options --------------------------------------------------------------------- */
 
+/* Whether more than one protocol's messages have buffer bi (QUIC's have TLS's). */
+static bool
+rp_buffer_shared(const struct det_buffer_info *bi)
+{
+	for (int ap = 1; ap < APP_PROTO_MAX; ap++)
+		if (ap != bi->app_proto && app_proto_serves(ap, bi->msg_kind))
+			return true;
+	return false;
+}
+
+/* Whether a parser that reads datagrams (the rule's own when its header names one) has bi. */
+static bool
+rp_buffer_datagrams(const struct det_rule *r, const struct det_buffer_info *bi)
+{
+	for (int ap = 1; ap < APP_PROTO_MAX; ap++)
+		if ((r->app_proto == APP_NONE || r->app_proto == ap) && app_proto_has_datagrams(ap) &&
+		    app_proto_serves(ap, bi->msg_kind))
+			return true;
+	return false;
+}
+
 static const char *
 rp_item_name(int kind)
 {
@@ -2946,10 +2967,10 @@ rp_finish(struct rp *p)
 				return rp_fail(p, SW_E_UNSUPP, "%s: not available in %s rules",
 				               bi->name, r->app_name);
 			}
-			if (r->app_proto != APP_NONE && r->app_proto != bi->app_proto)
+			if (r->app_proto != APP_NONE && !app_proto_serves(r->app_proto, bi->msg_kind))
 				return rp_fail(p, SW_E_INVAL, "%s: rule protocol is %s", bi->name,
 				               app_proto_name(r->app_proto));
-			if ((r->proto == 17 && !app_proto_has_datagrams(bi->app_proto)) || r->proto == 1)
+			if ((r->proto == 17 && !rp_buffer_datagrams(r, bi)) || r->proto == 1)
 				return rp_fail(p, SW_E_INVAL, "%s: rule protocol is %s", bi->name,
 				               r->proto == 1 ? "icmp" : "udp");
 		}
@@ -2981,20 +3002,28 @@ rp_finish(struct rp *p)
 				               "negated or positioned content");
 		}
 	}
-	/* the protocol app buffers imply */
+	/* the protocol app buffers imply (none for a buffer several protocols have: ja3.hash in
+	 * "alert udp" reads QUIC, in "alert tcp" TLS, as Suricata's); then every buffer must be
+	 * one of that protocol's */
 	if (r->app_proto == APP_NONE && r->app_name == NULL) {
 		for (i = 0; i < r->nlists; i++) {
-			int ap = det_buffer(r->lists[i].buffer)->app_proto;
+			const struct det_buffer_info *bi = det_buffer(r->lists[i].buffer);
 
-			if (ap == APP_NONE)
+			if (bi->app_proto == APP_NONE || rp_buffer_shared(bi))
 				continue;
-			if (r->app_proto != APP_NONE && r->app_proto != ap)
-				return rp_fail(p, SW_E_INVAL,
-				               "%s: a rule cannot mix %s and %s "
-				               "buffers",
-				               det_buffer(r->lists[i].buffer)->name,
-				               app_proto_name(r->app_proto), app_proto_name(ap));
-			r->app_proto = ap;
+			if (r->app_proto != APP_NONE && r->app_proto != bi->app_proto)
+				return rp_fail(p, SW_E_INVAL, "%s: a rule cannot mix %s and %s buffers",
+				               bi->name, app_proto_name(r->app_proto),
+				               app_proto_name(bi->app_proto));
+			r->app_proto = bi->app_proto;
+		}
+		for (i = 0; i < r->nlists && r->app_proto != APP_NONE; i++) {
+			const struct det_buffer_info *bi = det_buffer(r->lists[i].buffer);
+
+			if (bi->app_proto != APP_NONE && !app_proto_serves(r->app_proto, bi->msg_kind))
+				return rp_fail(p, SW_E_INVAL, "%s: a rule cannot mix %s and %s buffers",
+				               bi->name, app_proto_name(r->app_proto),
+				               app_proto_name(bi->app_proto));
 		}
 	}
 	rp_choose_fast(p);

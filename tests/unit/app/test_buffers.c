@@ -133,5 +133,26 @@ main(void)
 	UNIT_CHECK(app_buffer_find_modifier("uricontent") == app_buffer_find("http.uri"),
 		   "old content modifiers");
 	UNIT_CHECK(app_buffer_find("http.nope") == SW_E_NOTFOUND, "unknown buffer");
+	{ /* a QUIC message has the TLS buffers of the handshake its Initials carried */
+		struct app_quic_msg q;
+		struct app_msg as;
+
+		memset(&q, 0, sizeof(q));
+		q.tls = &tls;
+		m.kind = APP_MSG_QUIC;
+		m.u.quic = &q;
+		UNIT_CHECK(app_kind_serves(APP_MSG_QUIC, APP_MSG_TLS) &&
+			   !app_kind_serves(APP_MSG_TLS, APP_MSG_QUIC) &&
+			   !app_kind_serves(APP_MSG_HTTP, APP_MSG_TLS),
+			   "QUIC serves TLS's buffers, not the other way");
+		UNIT_CHECK(app_proto_serves(APP_QUIC, APP_MSG_TLS) &&
+			   !app_proto_serves(APP_DNS, APP_MSG_TLS), "by protocol");
+		UNIT_CHECK_STR(get(&m, "tls.sni", buf, sizeof(buf)), "evil.example", "tls.sni of QUIC");
+		UNIT_CHECK_STR(get(&m, "ja3.hash", buf, sizeof(buf)), "0149f47eabf9a20d0893e2a44e5a6323",
+			       "ja3.hash of QUIC");
+		UNIT_CHECK(app_msg_as(&m, APP_MSG_TLS, &as) && as.kind == APP_MSG_TLS && as.u.tls == &tls,
+			   "the TLS view");
+		UNIT_CHECK(!app_msg_as(&m, APP_MSG_HTTP, &as), "no HTTP view");
+	}
 	return unit_done();
 }
