@@ -136,6 +136,10 @@ struct app_tls_msg {
 	struct app_buf chain[APP_TLS_CHAIN_MAX];
 	uint8_t nchain;
 	bool log_chain; /* app.tls.log-chain: the event carries "chain" */
+	/* each direction's bytes as sent over TCP (records, from the start of TLS; the first 16 KiB
+	 * and what app.memcap let us keep): the buffers "@tls.request" and "@tls.response", the
+	 * payload of rules that mix payload contents and TLS buffers; empty for QUIC */
+	struct app_buf raw[2];
 };
 
 /* ---- HTTP/1.x (RFC 9112, 9110) and files carried by it ------------------------------------ */

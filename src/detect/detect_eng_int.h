@@ -132,6 +132,8 @@ struct detect_engine {
 	/* by message kind: the kinds whose buffers its messages have (bit k; app_kind_serves():
 	 * a QUIC message has the TLS buffers too), read once at load */
 	uint32_t kind_serves[DET_MSG_KINDS];
+	/* by message kind and direction (1: to the client), det_buffer_msg_payload() */
+	int msg_payload[DET_MSG_KINDS][2];
 	bool has_stream, has_packet, has_app;
 	bool has_tags; /* a rule has tag: packets are checked against tag windows */
 	struct det_classes classes;

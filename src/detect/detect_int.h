@@ -131,6 +131,10 @@ int det_buffer_count(void);
 /* The number of a buffer by its canonical name ("http.uri"), for the rule language's own
  * mappings (pcre flags, file.data); -1 when no parser has it. */
 int det_buffer_named(const char *name);
+/* The buffer a message of kind carries as the payload of rules that mix payload contents and
+ * its buffers, in direction dir: "@http.request", "@tls.response" ...; -1 when the kind has
+ * none (a DNS message's payload is the datagram or chunk it came in). */
+int det_buffer_msg_payload(int kind, int dir);
 
 /* Which keyword names select which buffer: sticky ("http.uri", "http_uri" as a sticky-buffer
  * alias where Suricata has one) and the old content modifiers ("http_uri", "uricontent"). */

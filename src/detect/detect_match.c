@@ -396,12 +396,11 @@ static bool
 insp_buffer(struct insp *in, int buf, const uint8_t **p, size_t *len, uint64_t *base)
 {
 	*base = 0;
-	if (buf == DET_BUF_PAYLOAD && in->msg != NULL && in->msg->kind == APP_MSG_HTTP) {
-		/* a rule mixing payload and HTTP buffers: the message of its direction as sent */
-		buf = det_buffer_named(in->rule_dir == FLOW_TO_CLIENT ? "@http.response"
-		                                                      : "@http.request");
-		if (buf < 0)
-			return false;
+	if (buf == DET_BUF_PAYLOAD && in->msg != NULL && in->t != NULL &&
+	    in->t->e->msg_payload[in->msg->kind][in->rule_dir == FLOW_TO_CLIENT] > 0) {
+		/* a rule mixing payload and HTTP or TLS buffers: the message (the handshake) of its
+		 * direction as sent */
+		buf = in->t->e->msg_payload[in->msg->kind][in->rule_dir == FLOW_TO_CLIENT];
 	}
 	if (buf == DET_BUF_PAYLOAD) {
 		/* a DNS message's payload: the datagram or chunk it was read from */

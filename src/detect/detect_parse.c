@@ -85,6 +85,18 @@ det_buffer_named(const char *name)
 	return -1;
 }
 
+int
+det_buffer_msg_payload(int kind, int dir)
+{
+	const struct app_msg_desc *d = app_msg_desc(kind);
+	char name[64];
+
+	if (d == NULL)
+		return -1;
+	snprintf(name, sizeof(name), "@%s.%s", d->name, dir == FLOW_TO_CLIENT ? "response" : "request");
+	return det_buffer_named(name);
+}
+
 /* file.data and file_data name the body of the rule's direction: the response body until the
  * rule says to_server (rp_remap). */
 static bool
