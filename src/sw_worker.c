@@ -166,6 +166,13 @@ worker_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_
 
 	if (!run_wants(w->ctx, EVE_ALERT))
 		return;
+	if (a->tagged_packet) { /* Suricata's alert output writes these as "packet" events */
+		if (p != NULL && w->ctx->eve.conf->tagged_packets) {
+			eve_format_tagged_packet(&w->alertbuf, &w->ctx->eve, f, p);
+			run_emit(w->ctx, EVE_ALERT, &w->alertbuf);
+		}
+		return;
+	}
 	/* a rule on the raw stream or packets of an HTTP flow: the transaction under way */
 	if (msg == NULL && f != NULL && app_flow_current(f, dir, &cur))
 		msg = &cur;

@@ -86,6 +86,9 @@ struct detect_alert {
 	const char *const *references;
 	uint32_t nreferences;
 	int target; /* -1, 0 = source, 1 = destination */
+	/* not a rule's alert: a packet a tag keyword's window covers, which Suricata logs as a
+	 * "packet" event (eve-log alert tagged-packets) */
+	bool tagged_packet;
 };
 
 /*

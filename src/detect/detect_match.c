@@ -1321,11 +1321,12 @@ pclass_of(uint8_t proto)
 	}
 }
 
-/* Suricata's tagged packets: each packet a tag window covers is logged as an alert of its tag
- * signature (gid 2, sid 1, "Tagged Packet"), with the packet. */
+/* Suricata's tagged packets: each packet a tag window covers goes to the alert callback marked
+ * tagged_packet (Suricata's tag signature, gid 2 sid 1, which its EVE output writes as a
+ * "packet" event, not an alert). */
 static const struct detect_alert tag_alert = {
     .gid = 2, .sid = 1, .rev = 1, .msg = "Tagged Packet", .category = "", .severity = 2,
-    .action = "allowed", .target = -1,
+    .action = "allowed", .target = -1, .tagged_packet = true,
 };
 
 static void
