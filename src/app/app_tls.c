@@ -808,7 +808,9 @@ asn1_time_usec(const ASN1_TIME *at)
 	return (sw_time_t)t * SW_USEC_PER_SEC;
 }
 
-/* The subjectAltName DNS names and IP addresses of x, as text, into msg.san. */
+/* The subjectAltName values of x as text, in their order, into msg.san: DNS names, e-mail
+ * addresses and URIs as written, IP addresses as text; other kinds (directory names, other
+ * names) are left out. */
 static void
 parse_san(struct tls_state *s, X509 *x)
 {
@@ -829,11 +831,15 @@ parse_san(struct tls_state *s, X509 *x)
 			room = TLS_SAN_TEXT;
 		if (room < 2)
 			break;
-		if (g->type == GEN_DNS) {
-			len = (size_t)ASN1_STRING_length(g->d.dNSName);
+		if (g->type == GEN_DNS || g->type == GEN_EMAIL || g->type == GEN_URI) {
+			const ASN1_IA5STRING *t = g->type == GEN_DNS     ? g->d.dNSName
+			                          : g->type == GEN_EMAIL ? g->d.rfc822Name
+			                                                 : g->d.uniformResourceIdentifier;
+
+			len = (size_t)ASN1_STRING_length(t);
 			if (len >= room)
 				len = room - 1;
-			memcpy(out, ASN1_STRING_get0_data(g->d.dNSName), len);
+			memcpy(out, ASN1_STRING_get0_data(t), len);
 		} else if (g->type == GEN_IPADD) {
 			int alen = ASN1_STRING_length(g->d.iPAddress);
 			const unsigned char *a = ASN1_STRING_get0_data(g->d.iPAddress);
