@@ -2910,7 +2910,7 @@ static const struct app_buffer_desc http_buffers[] = {
     {"http.method", NULL, APP_NAMES("http_method"), FLOW_TO_SERVER, http_buf_method},
     {"http.user_agent", NULL, APP_NAMES("http_user_agent"), FLOW_TO_SERVER, http_buf_ua},
     {"http.header", NULL, APP_NAMES("http_header"), FLOW_TO_SERVER, http_buf_header},
-    {"http.response_header", NULL, NULL, FLOW_TO_CLIENT, http_buf_resp_header},
+    {"@http.response_header", NULL, NULL, FLOW_TO_CLIENT, http_buf_resp_header},
     {"http.cookie", NULL, APP_NAMES("http_cookie"), FLOW_TO_SERVER, http_buf_cookie},
     {"http.content_type", APP_NAMES("http_content_type"), NULL, FLOW_TO_CLIENT, http_buf_ctype},
     {"http.request_body", APP_NAMES("http.client_body"), APP_NAMES("http_client_body"),
@@ -2921,18 +2921,19 @@ static const struct app_buffer_desc http_buffers[] = {
     {"http.response_body", APP_NAMES("http.server_body"), APP_NAMES("http_server_body"),
      FLOW_TO_CLIENT, http_buf_resp_body},
     /* Suricata's buffers for both directions are the request's; detect/ moves a to_client
-     * rule's to the response_ ones (and http.content_type the other way) */
+     * rule's to the response_ ones (and http.content_type the other way); those ('@') are not
+     * keywords */
     {"http.request_line", APP_NAMES("http_request_line"), NULL, FLOW_TO_SERVER,
      http_buf_request_line},
     {"http.response_line", APP_NAMES("http_response_line"), NULL, FLOW_TO_CLIENT,
      http_buf_response_line},
     {"http.start", APP_NAMES("http_start"), NULL, FLOW_TO_SERVER, http_buf_start_req},
-    {"http.response_start", NULL, NULL, FLOW_TO_CLIENT, http_buf_start_resp},
+    {"@http.response_start", NULL, NULL, FLOW_TO_CLIENT, http_buf_start_resp},
     {"http.header_names", APP_NAMES("http_header_names"), NULL, FLOW_TO_SERVER,
      http_buf_names_req},
-    {"http.response_header_names", NULL, NULL, FLOW_TO_CLIENT, http_buf_names_resp},
+    {"@http.response_header_names", NULL, NULL, FLOW_TO_CLIENT, http_buf_names_resp},
     {"http.header.raw", NULL, APP_NAMES("http_raw_header"), FLOW_TO_SERVER, http_buf_header_raw},
-    {"http.response_header.raw", NULL, NULL, FLOW_TO_CLIENT, http_buf_resp_header_raw},
+    {"@http.response_header.raw", NULL, NULL, FLOW_TO_CLIENT, http_buf_resp_header_raw},
     {"http.referer", APP_NAMES("http_referer"), NULL, FLOW_TO_SERVER, http_buf_referer},
     {"http.accept", APP_NAMES("http_accept"), NULL, FLOW_TO_SERVER, http_buf_accept},
     {"http.accept_enc", APP_NAMES("http_accept_enc"), NULL, FLOW_TO_SERVER, http_buf_accept_enc},
@@ -2940,8 +2941,8 @@ static const struct app_buffer_desc http_buffers[] = {
      http_buf_accept_lang},
     {"http.connection", APP_NAMES("http_connection"), NULL, FLOW_TO_SERVER, http_buf_connection},
     {"http.content_len", APP_NAMES("http_content_len"), NULL, FLOW_TO_SERVER, http_buf_cl_req},
-    {"http.response_content_len", NULL, NULL, FLOW_TO_CLIENT, http_buf_cl_resp},
-    {"http.request_content_type", NULL, NULL, FLOW_TO_SERVER, http_buf_ctype_req},
+    {"@http.response_content_len", NULL, NULL, FLOW_TO_CLIENT, http_buf_cl_resp},
+    {"@http.request_content_type", NULL, NULL, FLOW_TO_SERVER, http_buf_ctype_req},
     {"http.server", APP_NAMES("http_server"), NULL, FLOW_TO_CLIENT, http_buf_server},
     {"http.location", APP_NAMES("http_location"), NULL, FLOW_TO_CLIENT, http_buf_location},
     /* not keywords ('@'): the payload of a rule that mixes payload and HTTP buffers */

@@ -105,12 +105,14 @@ rp_is_file_data(const char *keyword)
 	return strcasecmp(keyword, "file.data") == 0 || strcasecmp(keyword, "file_data") == 0;
 }
 
+/* A buffer whose name starts with '@' is the app stage's for detect's own use (the response's
+ * side of a buffer Suricata names once, the payload of mixed rules): no rule can name it. */
 int
 det_buffer_by_sticky(const char *keyword)
 {
 	if (rp_is_file_data(keyword))
 		return det_buffer_named("http.response_body");
-	return det_buf_of_app(app_buffer_find(keyword));
+	return keyword[0] == '@' ? -1 : det_buf_of_app(app_buffer_find(keyword));
 }
 
 int
@@ -124,7 +126,7 @@ rp_sticky_find(const char *keyword)
 {
 	if (rp_is_file_data(keyword))
 		return RP_BUF_FILE_DATA;
-	return det_buf_of_app(app_buffer_find(keyword));
+	return keyword[0] == '@' ? -1 : det_buf_of_app(app_buffer_find(keyword));
 }
 
 static const char *
@@ -2175,7 +2177,6 @@ static const char *const rp_known_unsupported[] = {
     "window",
     "tcp.mss",
     "tcp.hdr",
-    "urilen",
     "filemagic",
     "filestore",
     "filename",
@@ -2189,22 +2190,9 @@ static const char *const rp_known_unsupported[] = {
     "dataset",
     "datarep",
     "hostbits",
-    "base64_decode",
-    "base64_data",
     "byte_math",
     "replace",
-    "http.request_line",
-    "http.response_line",
-    "http.header.raw",
-    "http.header_names",
-    "http.accept",
-    "http.referer",
-    "http.connection",
-    "http.start",
     "http.host.raw",
-    "http.location",
-    "http.server",
-    "http.content_len",
     "tls.store",
     "ssh.protoversion",
     "ssh.softwareversion",
@@ -2218,14 +2206,6 @@ static const char *const rp_known_unsupported[] = {
     "dce_iface",
     "dce_opnum",
     "dce_stub_data",
-    "to_md5",
-    "to_sha256",
-    "to_lowercase",
-    "dotprefix",
-    "strip_whitespace",
-    "compress_whitespace",
-    "url_decode",
-    "pcrexform",
     "xor",
     "entropy",
     "iprep",
@@ -2233,8 +2213,6 @@ static const char *const rp_known_unsupported[] = {
     "geoip",
     "rpc",
     "prefilter",
-    "ja4.hash",
-    "quic.sni",
     "http2.header",
     "requires",
     "config",
@@ -2253,73 +2231,13 @@ static const char *const rp_known_unsupported[] = {
     "icmpv6.hdr",
     "icmpv6.mtu",
     "tcp.flags",
-    "file_data",
-    "file.data",
-    "file.name",
     "file.magic",
-    "to_uppercase",
-    "to_sha1",
-    "header_lowercase",
-    "strip_pseudo_headers",
     "from_base64",
     "flow.age",
     "bypass",
-    "http.accept_enc",
-    "http.accept_lang",
-    "http.content_type",
     "http.request_header",
     "http.response_header",
-    "http.header",
-    "http.cookie",
-    "http.user_agent",
-    "http.method",
-    "http.uri",
-    "http.uri.raw",
-    "http.protocol",
-    "http.stat_code",
-    "http.stat_msg",
-    "http.request_body",
-    "http.response_body",
-    "http.host",
-    "http_method",
-    "http_uri",
-    "http_raw_uri",
-    "http_header",
-    "http_raw_header",
-    "http_cookie",
-    "http_user_agent",
-    "http_client_body",
-    "http_server_body",
-    "http_stat_code",
-    "http_stat_msg",
-    "http_host",
-    "http_raw_host",
-    "http_accept",
-    "http_accept_enc",
-    "http_accept_lang",
-    "http_connection",
-    "http_content_type",
-    "http_content_len",
-    "http_referer",
-    "http_start",
-    "http_header_names",
-    "http_protocol",
-    "http_request_line",
-    "http_response_line",
-    "dns.query",
-    "dns_query",
     "dns.rcode",
-    "tls.sni",
-    "tls_sni",
-    "tls.cert_subject",
-    "tls.cert_issuer",
-    "tls.cert_serial",
-    "tls.cert_fingerprint",
-    "tls_cert_subject",
-    "tls_cert_issuer",
-    "tls_cert_serial",
-    "tls_cert_fingerprint",
-    "tls.certs",
     "tls.random",
     "tls.random_time",
     "tls.random_bytes",
@@ -2332,14 +2250,6 @@ static const char *const rp_known_unsupported[] = {
     "ssh_hassh_string",
     "ssh_hassh_server",
     "ssh_hassh_server_string",
-    "ja3.hash",
-    "ja3_hash",
-    "ja3.string",
-    "ja3_string",
-    "ja3s.hash",
-    "ja3s_hash",
-    "ja3s.string",
-    "ja3s_string",
     "modbus",
     "dcerpc.iface",
     "dcerpc.opnum",
@@ -2414,10 +2324,8 @@ static const char *const rp_known_unsupported[] = {
     "http2.header_name",
     "quic.cyu.hash",
     "quic.cyu.string",
-    "quic.version",
     "nfs_procedure",
     "nfs.version",
-    "app-layer-event",
     "app-layer-state",
     "engine-event",
     "frame",
@@ -2763,12 +2671,12 @@ static const struct {
 	const char *request, *response;
 	bool response_default;
 } rp_both_ways[] = {
-    {"http.header", "http.response_header", false},
-    {"http.start", "http.response_start", false},
-    {"http.header_names", "http.response_header_names", false},
-    {"http.header.raw", "http.response_header.raw", false},
-    {"http.content_len", "http.response_content_len", false},
-    {"http.request_content_type", "http.content_type", true},
+    {"http.header", "@http.response_header", false},
+    {"http.start", "@http.response_start", false},
+    {"http.header_names", "@http.response_header_names", false},
+    {"http.header.raw", "@http.response_header.raw", false},
+    {"http.content_len", "@http.response_content_len", false},
+    {"@http.request_content_type", "http.content_type", true},
 };
 
 #define RP_NBOTH (sizeof(rp_both_ways) / sizeof(rp_both_ways[0]))
