@@ -2712,8 +2712,6 @@ APP_BUFFER_GETTER(http_buf_uri_raw, struct app_http_txn, http, http->uri_raw)
 APP_BUFFER_GETTER(http_buf_host, struct app_http_txn, http, http->host)
 APP_BUFFER_GETTER(http_buf_method, struct app_http_txn, http, http->method)
 APP_BUFFER_GETTER(http_buf_ua, struct app_http_txn, http, http->user_agent)
-APP_BUFFER_GETTER(http_buf_header, struct app_http_txn, http, http->req_headers_raw)
-APP_BUFFER_GETTER(http_buf_resp_header, struct app_http_txn, http, http->resp_headers_raw)
 APP_BUFFER_GETTER(http_buf_cookie, struct app_http_txn, http, http->cookie)
 APP_BUFFER_GETTER(http_buf_ctype, struct app_http_txn, http, http->content_type)
 APP_BUFFER_GETTER(http_buf_req_body, struct app_http_txn, http, http->req_body)
@@ -2838,6 +2836,49 @@ start_block(const struct app_msg *m, enum flow_dir dir, struct app_buf *out, cha
 	return header_lines(m, dir, true, out, scratch, size);
 }
 
+/*
+ * http.header as Suricata 7 builds it from libhtp's header table: each header once, in the order
+ * of its first line, as "Name: value\r\n" (a repeated header's values joined with ", "), without
+ * Cookie in a request and Set-Cookie in a response, no blank line at the end (http.header.raw
+ * keeps the block as sent). SW_E_NOTFOUND when nothing is left or it does not fit.
+ */
+static int
+header_block(const struct app_msg *m, enum flow_dir dir, struct app_buf *out, char *scratch,
+	     size_t size)
+{
+	const struct app_http_txn *t = m->u.http;
+	const struct app_http_header *h = dir == FLOW_TO_SERVER ? t->req_headers : t->resp_headers;
+	uint16_t n = dir == FLOW_TO_SERVER ? t->n_req_headers : t->n_resp_headers;
+	const char *skip = dir == FLOW_TO_SERVER ? "cookie" : "set-cookie";
+	size_t at = 0;
+	bool ok = true;
+
+	for (uint16_t i = 0; i < n && ok; i++) {
+		bool again = false;
+
+		for (uint16_t j = 0; j < i && !again; j++)
+			again = h[j].name.len == h[i].name.len &&
+			        strncasecmp((const char *)h[j].name.p, (const char *)h[i].name.p,
+			                    h[i].name.len) == 0;
+		if (again || buf_ieq(h[i].name, skip))
+			continue;
+		ok = scratch_put(scratch, size, &at, h[i].name.p, h[i].name.len) &&
+		     scratch_put(scratch, size, &at, ": ", 2) &&
+		     scratch_put(scratch, size, &at, h[i].value.p, h[i].value.len);
+		for (uint16_t k = i + 1; k < n && ok; k++)
+			if (h[k].name.len == h[i].name.len &&
+			    strncasecmp((const char *)h[k].name.p, (const char *)h[i].name.p,
+			                h[i].name.len) == 0)
+				ok = scratch_put(scratch, size, &at, ", ", 2) &&
+				     scratch_put(scratch, size, &at, h[k].value.p, h[k].value.len);
+		ok = ok && scratch_put(scratch, size, &at, "\r\n", 2);
+	}
+	if (!ok || at == 0)
+		return SW_E_NOTFOUND;
+	*out = (struct app_buf){(const uint8_t *)scratch, at};
+	return 0;
+}
+
 /* A message as it went by, for rules that mix payload contents with HTTP buffers: the header
  * block as sent (start line included), then the body's kept bytes. */
 static int
@@ -2884,6 +2925,8 @@ message_block(const struct app_msg *m, enum flow_dir dir, struct app_buf *out, c
 
 HTTP_LINE_GETTER(http_buf_request_line, FLOW_TO_SERVER)
 HTTP_LINE_GETTER(http_buf_response_line, FLOW_TO_CLIENT)
+HTTP_BUILT_GETTER(http_buf_header, header_block, FLOW_TO_SERVER)
+HTTP_BUILT_GETTER(http_buf_resp_header, header_block, FLOW_TO_CLIENT)
 HTTP_BUILT_GETTER(http_buf_start_req, start_block, FLOW_TO_SERVER)
 HTTP_BUILT_GETTER(http_buf_start_resp, start_block, FLOW_TO_CLIENT)
 HTTP_BUILT_GETTER(http_buf_names_req, header_names, FLOW_TO_SERVER)
