@@ -4,8 +4,8 @@
 # tshark check); tls13.pcap one TLS 1.3 connection to tls.demo.example. Counts by hand from
 # those lists: "split" starts 3 SNIs (split, split1200, split29), JA3 7f1ee40f... is those 3,
 # JA3S aa8ccc23... and JA4 q13d0417h3_... the resumed connection only, draft-29 two connections
-# of which split29 alone starts with "split" and draft29 alone with "draft29.". As Suricata 7, a rule whose header says tls stays
-# on TLS flows; "udp", "ip" and "quic" rules see QUIC.
+# of which split29 alone starts with "split" and draft29 alone with "draft29.". As Suricata 7,
+# a rule whose header says tls stays on TLS flows; "udp", "ip" and "quic" rules see QUIC.
 . "$(dirname "$0")/../lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
