@@ -334,8 +334,11 @@ worker_sync(struct sw_worker *w)
 						   w->ctx->app.hash_mask | cti_store_file_hashes(s));
 		}
 	}
-	if (w->det_r != NULL)
+	if (w->det_r != NULL) {
 		w->det = detect_reader_sync(w->det_r);
+		if (w->app != NULL) /* TLS keeps its bytes as sent for mixed payload/TLS rules */
+			app_worker_set_tls_raw(w->app, detect_wants_msg_payload(w->det, APP_MSG_TLS));
+	}
 }
 
 static void

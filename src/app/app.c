@@ -53,6 +53,7 @@ struct app_worker {
 	struct app_decompress_limits http_decompress;
 	size_t http_header_max;
 	bool tls_log_chain;
+	bool tls_raw;
 	app_anomaly_fn *anomaly;
 };
 
@@ -148,6 +149,12 @@ void
 app_worker_set_tls_log_chain(struct app_worker *w, bool on)
 {
 	w->tls_log_chain = on;
+}
+
+void
+app_worker_set_tls_raw(struct app_worker *w, bool on)
+{
+	w->tls_raw = on;
 }
 
 
@@ -253,6 +260,7 @@ ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t t
 	c->switch_proto = APP_NONE;
 	c->switch_off = 0;
 	c->tls_log_chain = w->tls_log_chain;
+	c->tls_raw = w->tls_raw;
 	c->starttls = af != NULL && af->outer != NULL && af->outer->starttls;
 }
 

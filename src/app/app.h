@@ -340,6 +340,9 @@ struct app_ctx {
 	 * TLS event says so. */
 	bool starttls;
 	bool tls_log_chain; /* app.tls.log-chain: TLS events carry the certificates */
+	/* TLS keeps each direction's bytes as sent until its event (rules mix payload contents
+	 * and TLS buffers); decided for a direction by its first data */
+	bool tls_raw;
 };
 
 /* One parser: a protocol's table of operations. */
@@ -588,6 +591,9 @@ void app_worker_set_anomaly(struct app_worker *w, app_anomaly_fn *fn);
 void app_worker_set_http_header_max(struct app_worker *w, size_t max);
 /* Whether TLS events carry the certificate chain (app.tls.log-chain). */
 void app_worker_set_tls_log_chain(struct app_worker *w, bool on);
+/* Whether TLS keeps the handshake's bytes as sent (the payload of rules that mix payload
+ * contents and TLS buffers; detect_wants_msg_payload()). Off until set. */
+void app_worker_set_tls_raw(struct app_worker *w, bool on);
 
 /* A UDP (or other datagram) packet of flow f. */
 void app_datagram(struct app_worker *w, struct sw_flow *f, enum flow_dir dir,

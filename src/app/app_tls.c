@@ -83,7 +83,8 @@ struct tls_dir {
 	 * of rules that mix payload contents and TLS buffers */
 	uint8_t *raw;
 	size_t raw_len, raw_cap;
-	bool raw_full; /* TLS_RAW_MAX reached or app.memcap refused more */
+	bool raw_full;    /* TLS_RAW_MAX reached, app.memcap refused more, or not wanted */
+	bool raw_decided; /* the direction's first data said whether rules want the bytes */
 };
 
 struct tls_state {
@@ -1383,6 +1384,10 @@ tls_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *d
 	}
 	if (data == NULL || len == 0)
 		return;
+	if (!d->raw_decided) { /* from the start or not at all */
+		d->raw_decided = true;
+		d->raw_full = !ctx->tls_raw;
+	}
 	raw_keep(s, d, data, len);
 	if (tls_stream_bytes(ctx, s, dir, data, len) != 0 && !s->emitted)
 		tls_error(ctx, s, d);

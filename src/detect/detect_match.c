@@ -1535,6 +1535,12 @@ detect_stream_flush(struct detect_thread *t, struct sw_flow *f, enum flow_dir di
 	win_inspect(t, f, dir, &df->win[dir], ts, app_proto);
 }
 
+bool
+detect_wants_msg_payload(const struct detect_thread *t, int kind)
+{
+	return t != NULL && kind >= 0 && kind < DET_MSG_KINDS && (t->e->payload_kinds & (1u << kind));
+}
+
 void
 detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,
                const char *app_proto)

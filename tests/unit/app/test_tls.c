@@ -1053,8 +1053,15 @@ test_raw(void)
 	struct sw_memcap m;
 	struct run run;
 
+	run_start(&run);
+	feed(&run, FLOW_TO_SERVER, tls12_client, TLS12_CH_LEN, 0);
+	feed(&run, FLOW_TO_CLIENT, tls12_server, TLS12_FLIGHT_LEN, 0);
+	run_end(&run);
+	UNIT_CHECK(run.n == 1 && run.raw_len[0] == 0 && run.raw_len[1] == 0,
+	           "raw: not kept when no rule wants it");
 	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
 		run_start(&run);
+		run.ctx.tls_raw = true;
 		run.raw_want[0] = tls12_client;
 		run.raw_want[1] = tls12_server;
 		feed(&run, FLOW_TO_SERVER, tls12_client, TLS12_CH_LEN, chunks[c]);
@@ -1070,6 +1077,7 @@ test_raw(void)
 	run_start(&run);
 	app_parser_tls.state_free(run.state);
 	run.state = app_parser_tls.state_new(&m);
+	run.ctx.tls_raw = true;
 	m.memcap = m.memuse + 1500; /* room for the handshake messages, not for 2 KiB of raw */
 	feed(&run, FLOW_TO_SERVER, tls12_client, TLS12_CH_LEN, 0);
 	feed(&run, FLOW_TO_CLIENT, tls12_server, TLS12_FLIGHT_LEN, 0);
