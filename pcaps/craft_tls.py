@@ -12,7 +12,7 @@ usage: craft_tls.py TLS_PCAP OUTDIR
                     suites of tls.pcap's hello, answered by tls.pcap's server flight
   tls-oddcert.pcap  tls.pcap's hello, then a ServerHello and a Certificate message carrying two
                     certificates made here with openssl: an empty subject and issuer with
-                    subjectAltName DNS, IP and e-mail names, and one whose subject has only
+                    subjectAltName DNS, IP, e-mail and URI names, and one whose subject has only
                     an e-mail address and UTF-8
 Each connection has its own client port (so events pair with tshark's by port). Checked by
 tests/pcap/tls_tshark.sh against tshark.
@@ -188,7 +188,7 @@ def make_certs(tmp):
     ders = []
     for i, (subj, san) in enumerate([
             ("/", "DNS:odd.demo.example,DNS:*.odd.demo.example,IP:192.0.2.20,"
-                  "IP:2001:db8::20,email:ops@demo.example"),
+                  "IP:2001:db8::20,email:ops@demo.example,URI:https://odd.demo.example/ca"),
             ("/emailAddress=ops@demo.example/O=Bücher \\, Ltd", "DNS:bücher.demo.example")]):
         cfg = os.path.join(tmp, "c%d.cnf" % i)
         with open(cfg, "w") as f:

@@ -166,6 +166,13 @@ worker_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_
 
 	if (!run_wants(w->ctx, EVE_ALERT))
 		return;
+	if (a->tagged_packet) { /* Suricata's alert output writes these as "packet" events */
+		if (p != NULL && w->ctx->eve.conf->tagged_packets) {
+			eve_format_tagged_packet(&w->alertbuf, &w->ctx->eve, f, p);
+			run_emit(w->ctx, EVE_ALERT, &w->alertbuf);
+		}
+		return;
+	}
 	/* a rule on the raw stream or packets of an HTTP flow: the transaction under way */
 	if (msg == NULL && f != NULL && app_flow_current(f, dir, &cur))
 		msg = &cur;
@@ -327,8 +334,11 @@ worker_sync(struct sw_worker *w)
 						   w->ctx->app.hash_mask | cti_store_file_hashes(s));
 		}
 	}
-	if (w->det_r != NULL)
+	if (w->det_r != NULL) {
 		w->det = detect_reader_sync(w->det_r);
+		if (w->app != NULL) /* TLS keeps its bytes as sent for mixed payload/TLS rules */
+			app_worker_set_tls_raw(w->app, detect_wants_msg_payload(w->det, APP_MSG_TLS));
+	}
 }
 
 static void

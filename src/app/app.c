@@ -53,6 +53,7 @@ struct app_worker {
 	struct app_decompress_limits http_decompress;
 	size_t http_header_max;
 	bool tls_log_chain;
+	bool tls_raw;
 	app_anomaly_fn *anomaly;
 };
 
@@ -148,6 +149,12 @@ void
 app_worker_set_tls_log_chain(struct app_worker *w, bool on)
 {
 	w->tls_log_chain = on;
+}
+
+void
+app_worker_set_tls_raw(struct app_worker *w, bool on)
+{
+	w->tls_raw = on;
 }
 
 
@@ -253,6 +260,7 @@ ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t t
 	c->switch_proto = APP_NONE;
 	c->switch_off = 0;
 	c->tls_log_chain = w->tls_log_chain;
+	c->tls_raw = w->tls_raw;
 	c->starttls = af != NULL && af->outer != NULL && af->outer->starttls;
 }
 
@@ -472,6 +480,38 @@ app_msg_desc(int kind)
 	return kind >= 0 && kind < APP_MSG_KIND_MAX ? descs[kind] : NULL;
 }
 
+bool
+app_kind_serves(int msg_kind, int kind)
+{
+	const struct app_msg_desc *d = app_msg_desc(msg_kind);
+
+	return d != NULL && (msg_kind == kind || (d->serves != NULL && (int)d->serves->kind == kind));
+}
+
+bool
+app_proto_serves(int proto, int kind)
+{
+	for (int k = 0; k < APP_MSG_KIND_MAX; k++)
+		if (descs[k]->proto == proto && app_kind_serves(k, kind))
+			return true;
+	return false;
+}
+
+bool
+app_msg_as(const struct app_msg *m, int kind, struct app_msg *out)
+{
+	const struct app_msg_desc *d = app_msg_desc((int)m->kind);
+
+	if ((int)m->kind == kind) {
+		*out = *m;
+		return true;
+	}
+	if (d == NULL || d->serves == NULL || (int)d->serves->kind != kind || d->view == NULL)
+		return false;
+	d->view(m, out);
+	return true;
+}
+
 int
 app_buffer_count(void)
 {
@@ -562,11 +602,13 @@ app_msg_buffer_id(const struct app_msg *msg, int id, struct app_buf *out, char *
 {
 	const struct app_buffer_desc *b;
 	struct app_buf v = {NULL, 0};
+	struct app_msg as;
 	int kind;
 
 	if ((b = app_buffer_desc(id, &kind)) == NULL)
 		return SW_E_INVAL;
-	if ((int)msg->kind != kind || b->get(msg, &v, scratch, scratch_size) != 0 || v.len == 0)
+	if (!app_msg_as(msg, kind, &as) || b->get(&as, &v, scratch, scratch_size) != 0 ||
+	    v.len == 0)
 		return SW_E_NOTFOUND;
 	*out = v;
 	return 0;
@@ -594,6 +636,7 @@ app_msg_buffer_id_i(const struct app_msg *msg, int id, size_t idx, struct app_bu
 {
 	const struct app_msg_desc *d;
 	struct app_buf v = {NULL, 0};
+	struct app_msg as;
 	size_t bi;
 	int r;
 
@@ -602,9 +645,9 @@ app_msg_buffer_id_i(const struct app_msg *msg, int id, size_t idx, struct app_bu
 	if (!app_buffer_multi(id))
 		return idx == 0 ? app_msg_buffer_id(msg, id, out, scratch, scratch_size)
 				: SW_E_NOTFOUND;
-	if (msg->kind != d->kind)
+	if (!app_msg_as(msg, (int)d->kind, &as))
 		return SW_E_NOTFOUND;
-	if ((r = d->buffer_i(msg, bi, idx, &v)) != 0)
+	if ((r = d->buffer_i(&as, bi, idx, &v)) != 0)
 		return r;
 	*out = v;
 	return 0;

@@ -83,6 +83,7 @@ const char *app_dns_rcode_name(uint8_t rcode, char *buf, size_t size); /* "NOERR
 struct app_tls_hello {
 	uint16_t legacy_version;      /* ClientHello.legacy_version (0x0002 for an SSLv2 hello) */
 	uint16_t supported_version;   /* highest of supported_versions, 0 when absent */
+	uint16_t first_version;       /* the first known version of supported_versions, or 0 */
 	bool sni;                     /* a server_name extension is there */
 	bool truncated;               /* a list was cut */
 	uint16_t nciphers, nexts, nsigalgs;
@@ -111,6 +112,9 @@ struct app_tls_msg {
 	char ja4[APP_TLS_JA4_LEN + 1]; /* "" when no ClientHello */
 	uint16_t version;        /* negotiated (ServerHello, supported_versions), else ClientHello's */
 	uint16_t client_version; /* legacy_version of the ClientHello */
+	uint16_t client_supported; /* the first valid version of the ClientHello's
+				      supported_versions (GREASE and unknown values skipped: what
+				      Suricata calls the client's version), 0 when absent */
 	struct app_buf sni;      /* server_name, as sent */
 	struct app_buf alpn[8];  /* offered (ClientHello) or chosen (ServerHello) */
 	uint8_t nalpn;
@@ -132,6 +136,10 @@ struct app_tls_msg {
 	struct app_buf chain[APP_TLS_CHAIN_MAX];
 	uint8_t nchain;
 	bool log_chain; /* app.tls.log-chain: the event carries "chain" */
+	/* each direction's bytes as sent over TCP (records, from the start of TLS; the first 16 KiB
+	 * and what app.memcap let us keep): the buffers "@tls.request" and "@tls.response", the
+	 * payload of rules that mix payload contents and TLS buffers; empty for QUIC */
+	struct app_buf raw[2];
 };
 
 /* ---- HTTP/1.x (RFC 9112, 9110) and files carried by it ------------------------------------ */
@@ -332,6 +340,9 @@ struct app_ctx {
 	 * TLS event says so. */
 	bool starttls;
 	bool tls_log_chain; /* app.tls.log-chain: TLS events carry the certificates */
+	/* TLS keeps each direction's bytes as sent until its event (rules mix payload contents
+	 * and TLS buffers); decided for a direction by its first data */
+	bool tls_raw;
 };
 
 /* One parser: a protocol's table of operations. */
@@ -485,10 +496,23 @@ struct app_msg_desc {
 	/* buffer_i's value 0 is the client's and value 1 the server's (ssh.software): a rule with
 	 * a direction (flow:to_server) matches only that side's value */
 	bool values_by_dir;
+	/* Another kind whose buffers and message keywords this kind's messages also have (QUIC's
+	 * Initials carry a TLS handshake: tls.sni, ja3.hash, ... read it), with view writing m as
+	 * a message of that kind into *out; NULL: none. */
+	const struct app_msg_desc *serves;
+	void (*view)(const struct app_msg *m, struct app_msg *out);
 };
 
 /* The descriptor of a kind (enum app_msg_kind); NULL for a value out of range. */
 const struct app_msg_desc *app_msg_desc(int kind);
+/* Whether messages of kind msg_kind have the buffers of kind (their own, or those of the kind
+ * their descriptor serves). */
+bool app_kind_serves(int msg_kind, int kind);
+/* Whether parser proto (enum app_proto_id) emits messages that have the buffers of kind. */
+bool app_proto_serves(int proto, int kind);
+/* m as a message of kind into *out (m itself, or the view of the kind m's serves); false when
+ * m's kind does not serve kind. */
+bool app_msg_as(const struct app_msg *m, int kind, struct app_msg *out);
 
 /*
  * Every buffer of every kind has a number, 0 .. app_buffer_count() - 1, the same for the whole
@@ -567,6 +591,9 @@ void app_worker_set_anomaly(struct app_worker *w, app_anomaly_fn *fn);
 void app_worker_set_http_header_max(struct app_worker *w, size_t max);
 /* Whether TLS events carry the certificate chain (app.tls.log-chain). */
 void app_worker_set_tls_log_chain(struct app_worker *w, bool on);
+/* Whether TLS keeps the handshake's bytes as sent (the payload of rules that mix payload
+ * contents and TLS buffers; detect_wants_msg_payload()). Off until set. */
+void app_worker_set_tls_raw(struct app_worker *w, bool on);
 
 /* A UDP (or other datagram) packet of flow f. */
 void app_datagram(struct app_worker *w, struct sw_flow *f, enum flow_dir dir,

@@ -2712,8 +2712,6 @@ APP_BUFFER_GETTER(http_buf_uri_raw, struct app_http_txn, http, http->uri_raw)
 APP_BUFFER_GETTER(http_buf_host, struct app_http_txn, http, http->host)
 APP_BUFFER_GETTER(http_buf_method, struct app_http_txn, http, http->method)
 APP_BUFFER_GETTER(http_buf_ua, struct app_http_txn, http, http->user_agent)
-APP_BUFFER_GETTER(http_buf_header, struct app_http_txn, http, http->req_headers_raw)
-APP_BUFFER_GETTER(http_buf_resp_header, struct app_http_txn, http, http->resp_headers_raw)
 APP_BUFFER_GETTER(http_buf_cookie, struct app_http_txn, http, http->cookie)
 APP_BUFFER_GETTER(http_buf_ctype, struct app_http_txn, http, http->content_type)
 APP_BUFFER_GETTER(http_buf_req_body, struct app_http_txn, http, http->req_body)
@@ -2838,6 +2836,49 @@ start_block(const struct app_msg *m, enum flow_dir dir, struct app_buf *out, cha
 	return header_lines(m, dir, true, out, scratch, size);
 }
 
+/*
+ * http.header as Suricata 7 builds it from libhtp's header table: each header once, in the order
+ * of its first line, as "Name: value\r\n" (a repeated header's values joined with ", "), without
+ * Cookie in a request and Set-Cookie in a response, no blank line at the end (http.header.raw
+ * keeps the block as sent). SW_E_NOTFOUND when nothing is left or it does not fit.
+ */
+static int
+header_block(const struct app_msg *m, enum flow_dir dir, struct app_buf *out, char *scratch,
+	     size_t size)
+{
+	const struct app_http_txn *t = m->u.http;
+	const struct app_http_header *h = dir == FLOW_TO_SERVER ? t->req_headers : t->resp_headers;
+	uint16_t n = dir == FLOW_TO_SERVER ? t->n_req_headers : t->n_resp_headers;
+	const char *skip = dir == FLOW_TO_SERVER ? "cookie" : "set-cookie";
+	size_t at = 0;
+	bool ok = true;
+
+	for (uint16_t i = 0; i < n && ok; i++) {
+		bool again = false;
+
+		for (uint16_t j = 0; j < i && !again; j++)
+			again = h[j].name.len == h[i].name.len &&
+			        strncasecmp((const char *)h[j].name.p, (const char *)h[i].name.p,
+			                    h[i].name.len) == 0;
+		if (again || buf_ieq(h[i].name, skip))
+			continue;
+		ok = scratch_put(scratch, size, &at, h[i].name.p, h[i].name.len) &&
+		     scratch_put(scratch, size, &at, ": ", 2) &&
+		     scratch_put(scratch, size, &at, h[i].value.p, h[i].value.len);
+		for (uint16_t k = i + 1; k < n && ok; k++)
+			if (h[k].name.len == h[i].name.len &&
+			    strncasecmp((const char *)h[k].name.p, (const char *)h[i].name.p,
+			                h[i].name.len) == 0)
+				ok = scratch_put(scratch, size, &at, ", ", 2) &&
+				     scratch_put(scratch, size, &at, h[k].value.p, h[k].value.len);
+		ok = ok && scratch_put(scratch, size, &at, "\r\n", 2);
+	}
+	if (!ok || at == 0)
+		return SW_E_NOTFOUND;
+	*out = (struct app_buf){(const uint8_t *)scratch, at};
+	return 0;
+}
+
 /* A message as it went by, for rules that mix payload contents with HTTP buffers: the header
  * block as sent (start line included), then the body's kept bytes. */
 static int
@@ -2884,6 +2925,8 @@ message_block(const struct app_msg *m, enum flow_dir dir, struct app_buf *out, c
 
 HTTP_LINE_GETTER(http_buf_request_line, FLOW_TO_SERVER)
 HTTP_LINE_GETTER(http_buf_response_line, FLOW_TO_CLIENT)
+HTTP_BUILT_GETTER(http_buf_header, header_block, FLOW_TO_SERVER)
+HTTP_BUILT_GETTER(http_buf_resp_header, header_block, FLOW_TO_CLIENT)
 HTTP_BUILT_GETTER(http_buf_start_req, start_block, FLOW_TO_SERVER)
 HTTP_BUILT_GETTER(http_buf_start_resp, start_block, FLOW_TO_CLIENT)
 HTTP_BUILT_GETTER(http_buf_names_req, header_names, FLOW_TO_SERVER)
@@ -2910,7 +2953,7 @@ static const struct app_buffer_desc http_buffers[] = {
     {"http.method", NULL, APP_NAMES("http_method"), FLOW_TO_SERVER, http_buf_method},
     {"http.user_agent", NULL, APP_NAMES("http_user_agent"), FLOW_TO_SERVER, http_buf_ua},
     {"http.header", NULL, APP_NAMES("http_header"), FLOW_TO_SERVER, http_buf_header},
-    {"http.response_header", NULL, NULL, FLOW_TO_CLIENT, http_buf_resp_header},
+    {"@http.response_header", NULL, NULL, FLOW_TO_CLIENT, http_buf_resp_header},
     {"http.cookie", NULL, APP_NAMES("http_cookie"), FLOW_TO_SERVER, http_buf_cookie},
     {"http.content_type", APP_NAMES("http_content_type"), NULL, FLOW_TO_CLIENT, http_buf_ctype},
     {"http.request_body", APP_NAMES("http.client_body"), APP_NAMES("http_client_body"),
@@ -2921,18 +2964,19 @@ static const struct app_buffer_desc http_buffers[] = {
     {"http.response_body", APP_NAMES("http.server_body"), APP_NAMES("http_server_body"),
      FLOW_TO_CLIENT, http_buf_resp_body},
     /* Suricata's buffers for both directions are the request's; detect/ moves a to_client
-     * rule's to the response_ ones (and http.content_type the other way) */
+     * rule's to the response_ ones (and http.content_type the other way); those ('@') are not
+     * keywords */
     {"http.request_line", APP_NAMES("http_request_line"), NULL, FLOW_TO_SERVER,
      http_buf_request_line},
     {"http.response_line", APP_NAMES("http_response_line"), NULL, FLOW_TO_CLIENT,
      http_buf_response_line},
     {"http.start", APP_NAMES("http_start"), NULL, FLOW_TO_SERVER, http_buf_start_req},
-    {"http.response_start", NULL, NULL, FLOW_TO_CLIENT, http_buf_start_resp},
+    {"@http.response_start", NULL, NULL, FLOW_TO_CLIENT, http_buf_start_resp},
     {"http.header_names", APP_NAMES("http_header_names"), NULL, FLOW_TO_SERVER,
      http_buf_names_req},
-    {"http.response_header_names", NULL, NULL, FLOW_TO_CLIENT, http_buf_names_resp},
+    {"@http.response_header_names", NULL, NULL, FLOW_TO_CLIENT, http_buf_names_resp},
     {"http.header.raw", NULL, APP_NAMES("http_raw_header"), FLOW_TO_SERVER, http_buf_header_raw},
-    {"http.response_header.raw", NULL, NULL, FLOW_TO_CLIENT, http_buf_resp_header_raw},
+    {"@http.response_header.raw", NULL, NULL, FLOW_TO_CLIENT, http_buf_resp_header_raw},
     {"http.referer", APP_NAMES("http_referer"), NULL, FLOW_TO_SERVER, http_buf_referer},
     {"http.accept", APP_NAMES("http_accept"), NULL, FLOW_TO_SERVER, http_buf_accept},
     {"http.accept_enc", APP_NAMES("http_accept_enc"), NULL, FLOW_TO_SERVER, http_buf_accept_enc},
@@ -2940,8 +2984,8 @@ static const struct app_buffer_desc http_buffers[] = {
      http_buf_accept_lang},
     {"http.connection", APP_NAMES("http_connection"), NULL, FLOW_TO_SERVER, http_buf_connection},
     {"http.content_len", APP_NAMES("http_content_len"), NULL, FLOW_TO_SERVER, http_buf_cl_req},
-    {"http.response_content_len", NULL, NULL, FLOW_TO_CLIENT, http_buf_cl_resp},
-    {"http.request_content_type", NULL, NULL, FLOW_TO_SERVER, http_buf_ctype_req},
+    {"@http.response_content_len", NULL, NULL, FLOW_TO_CLIENT, http_buf_cl_resp},
+    {"@http.request_content_type", NULL, NULL, FLOW_TO_SERVER, http_buf_ctype_req},
     {"http.server", APP_NAMES("http_server"), NULL, FLOW_TO_CLIENT, http_buf_server},
     {"http.location", APP_NAMES("http_location"), NULL, FLOW_TO_CLIENT, http_buf_location},
     /* not keywords ('@'): the payload of a rule that mixes payload and HTTP buffers */

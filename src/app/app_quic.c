@@ -1058,6 +1058,16 @@ quic_buf_version(const struct app_msg *m, struct app_buf *out, char *scratch, si
 	return 0;
 }
 
+/* The TLS handshake the Initials carried, as a TLS message: tls.sni, ja3.hash, ja4.hash ...
+ * read QUIC's hellos as they read TLS's. */
+static void
+quic_view(const struct app_msg *m, struct app_msg *out)
+{
+	*out = *m;
+	out->kind = APP_MSG_TLS;
+	out->u.tls = m->u.quic->tls;
+}
+
 static const struct app_buffer_desc quic_buffers[] = {
     {"quic.sni", NULL, NULL, FLOW_TO_SERVER, quic_buf_sni},
     {"quic.version", NULL, NULL, -1, quic_buf_version},
@@ -1073,4 +1083,6 @@ const struct app_msg_desc app_desc_quic = {
     .nbuffers = sizeof(quic_buffers) / sizeof(quic_buffers[0]),
     .eve = quic_eve,
     .observables = quic_observables,
+    .serves = &app_desc_tls,
+    .view = quic_view,
 };

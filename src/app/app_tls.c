@@ -58,6 +58,7 @@
 
 #define TLS_REC_MAX (16384 + 2048) /* TLSCiphertext.length bound (RFC 5246 6.2.3) */
 #define TLS_HS_MAX  65536          /* largest handshake message we gather */
+#define TLS_RAW_MAX 16384          /* bytes of a direction kept as sent (the "@tls.*" buffers) */
 
 #define TLS_SNI_MAX    256
 #define TLS_ALPN_POOL  512
@@ -78,6 +79,12 @@ struct tls_dir {
 	size_t hs_len, hs_cap;
 	bool stopped; /* a gap or malformed input: ignore the rest of this direction */
 	size_t v2_left; /* bytes of an SSLv2-compatible ClientHello still to come */
+	/* the direction's first TLS_RAW_MAX bytes as sent, until the message is out: the payload
+	 * of rules that mix payload contents and TLS buffers */
+	uint8_t *raw;
+	size_t raw_len, raw_cap;
+	bool raw_full;    /* TLS_RAW_MAX reached, app.memcap refused more, or not wanted */
+	bool raw_decided; /* the direction's first data said whether rules want the bytes */
 };
 
 struct tls_state {
@@ -288,6 +295,7 @@ client_reset(struct tls_state *s)
 	s->msg.client_hello = false;
 	s->msg.sslv2_hello = false;
 	s->msg.client_version = 0;
+	s->msg.client_supported = 0;
 	s->msg.sni.p = NULL;
 	s->msg.sni.len = 0;
 	s->msg.nalpn = 0;
@@ -344,9 +352,14 @@ hello_versions(struct app_tls_hello *h, struct cursor *ext)
 
 	if (cur_sub8(ext, &list) != 0 || cur_left(&list) % 2 != 0)
 		return SW_E_INVAL;
-	while (cur_be16(&list, &v) == 0)
+	while (cur_be16(&list, &v) == 0) {
 		if (!tls_is_grease(v) && v > h->supported_version)
 			h->supported_version = v;
+		/* known: SSL 2/3, TLS 1.0-1.3 and 1.3's drafts */
+		if (h->first_version == 0 && (v == 0x0002 || v == 0x0200 ||
+					      (v >= 0x0300 && v <= 0x0304) || (v >> 8) == 0x7f))
+			h->first_version = v;
+	}
 	return 0;
 }
 
@@ -380,6 +393,7 @@ client_done(struct tls_state *s, struct tls_text *t, uint16_t version)
 	s->hello.legacy_version = version;
 	app_tls_ja4(&s->hello, s->quic, s->msg.ja4);
 	s->msg.client_version = version;
+	s->msg.client_supported = s->hello.first_version;
 	s->msg.client_hello = true;
 	if (!s->msg.server_hello)
 		s->msg.version = version;
@@ -795,7 +809,9 @@ asn1_time_usec(const ASN1_TIME *at)
 	return (sw_time_t)t * SW_USEC_PER_SEC;
 }
 
-/* The subjectAltName DNS names and IP addresses of x, as text, into msg.san. */
+/* The subjectAltName values of x as text, in their order, into msg.san: DNS names, e-mail
+ * addresses and URIs as written, IP addresses as text; other kinds (directory names, other
+ * names) are left out. */
 static void
 parse_san(struct tls_state *s, X509 *x)
 {
@@ -816,11 +832,15 @@ parse_san(struct tls_state *s, X509 *x)
 			room = TLS_SAN_TEXT;
 		if (room < 2)
 			break;
-		if (g->type == GEN_DNS) {
-			len = (size_t)ASN1_STRING_length(g->d.dNSName);
+		if (g->type == GEN_DNS || g->type == GEN_EMAIL || g->type == GEN_URI) {
+			const ASN1_IA5STRING *t = g->type == GEN_DNS     ? g->d.dNSName
+			                          : g->type == GEN_EMAIL ? g->d.rfc822Name
+			                                                 : g->d.uniformResourceIdentifier;
+
+			len = (size_t)ASN1_STRING_length(t);
 			if (len >= room)
 				len = room - 1;
-			memcpy(out, ASN1_STRING_get0_data(g->d.dNSName), len);
+			memcpy(out, ASN1_STRING_get0_data(t), len);
 		} else if (g->type == GEN_IPADD) {
 			int alen = ASN1_STRING_length(g->d.iPAddress);
 			const unsigned char *a = ASN1_STRING_get0_data(g->d.iPAddress);
@@ -952,6 +972,54 @@ tls_dir_stop(struct tls_state *s, struct tls_dir *d)
 	d->hs_len = d->hs_cap = 0;
 }
 
+/* Keeps data (the next bytes of direction d as sent) while there is room. */
+static void
+raw_keep(struct tls_state *s, struct tls_dir *d, const uint8_t *data, size_t len)
+{
+	size_t want, cap;
+	uint8_t *n;
+
+	if (d->raw_full || len == 0)
+		return;
+	want = d->raw_len + len < TLS_RAW_MAX ? d->raw_len + len : TLS_RAW_MAX;
+	if (want > d->raw_cap) {
+		cap = d->raw_cap > 0 ? d->raw_cap : 2048;
+		while (cap < want)
+			cap *= 2;
+		cap = cap < TLS_RAW_MAX ? cap : TLS_RAW_MAX;
+		if (!sw_memcap_take(s->mem, cap - d->raw_cap)) {
+			d->raw_full = true;
+			return;
+		}
+		if ((n = realloc(d->raw, cap)) == NULL) {
+			sw_memcap_give(s->mem, cap - d->raw_cap);
+			d->raw_full = true;
+			return;
+		}
+		d->raw = n;
+		d->raw_cap = cap;
+	}
+	memcpy(d->raw + d->raw_len, data, want - d->raw_len);
+	d->raw_len = want;
+	d->raw_full = want == TLS_RAW_MAX;
+}
+
+static void
+raw_free(struct tls_state *s)
+{
+	for (int i = 0; i < 2; i++) {
+		struct tls_dir *d = &s->dir[i];
+
+		sw_memcap_give(s->mem, d->raw_cap);
+		free(d->raw);
+		d->raw = NULL;
+		d->raw_len = d->raw_cap = 0;
+		d->raw_full = true;
+		s->msg.raw[i].p = NULL;
+		s->msg.raw[i].len = 0;
+	}
+}
+
 /* Forgets the message emitted: the next hellos start a new one. */
 static void
 msg_reset(struct tls_state *s)
@@ -990,6 +1058,10 @@ tls_emit(struct app_ctx *ctx, struct tls_state *s, bool last)
 		sw_counter_add(&ctx->st->messages[APP_TLS], 1);
 	s->msg.starttls = ctx->starttls;
 	s->msg.log_chain = ctx->tls_log_chain;
+	for (d = 0; d < 2; d++) {
+		s->msg.raw[d].p = s->dir[d].raw;
+		s->msg.raw[d].len = s->dir[d].raw_len;
+	}
 	if (ctx->emit != NULL) {
 		memset(&m, 0, sizeof(m));
 		m.kind = APP_MSG_TLS;
@@ -1000,6 +1072,8 @@ tls_emit(struct app_ctx *ctx, struct tls_state *s, bool last)
 	}
 	if (!last)
 		msg_reset(s);
+	else
+		raw_free(s); /* nothing more is emitted */
 }
 
 /*
@@ -1284,6 +1358,7 @@ tls_state_free(void *state)
 
 	if (s == NULL)
 		return;
+	raw_free(s);
 	chain_free(s);
 	sw_memcap_give(s->mem, s->dir[0].hs_cap + s->dir[1].hs_cap + sizeof(*s));
 	free(s->dir[0].hs);
@@ -1309,6 +1384,11 @@ tls_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *d
 	}
 	if (data == NULL || len == 0)
 		return;
+	if (!d->raw_decided) { /* from the start or not at all */
+		d->raw_decided = true;
+		d->raw_full = !ctx->tls_raw;
+	}
+	raw_keep(s, d, data, len);
 	if (tls_stream_bytes(ctx, s, dir, data, len) != 0 && !s->emitted)
 		tls_error(ctx, s, d);
 }
@@ -1476,6 +1556,8 @@ tls_observables(const struct app_msg *msg, app_observable_fn *fn, void *arg)
 }
 
 APP_BUFFER_GETTER(tls_buf_sni, struct app_tls_msg, tls, tls->sni)
+APP_BUFFER_GETTER(tls_buf_raw_req, struct app_tls_msg, tls, tls->raw[FLOW_TO_SERVER])
+APP_BUFFER_GETTER(tls_buf_raw_resp, struct app_tls_msg, tls, tls->raw[FLOW_TO_CLIENT])
 APP_BUFFER_GETTER(tls_buf_subject, struct app_tls_msg, tls, tls->cert_subject)
 APP_BUFFER_GETTER(tls_buf_issuer, struct app_tls_msg, tls, tls->cert_issuer)
 APP_BUFFER_GETTER(tls_buf_serial, struct app_tls_msg, tls, tls->cert_serial)
@@ -1533,6 +1615,9 @@ static const struct app_buffer_desc tls_buffers[] = {
     {"ja4.hash", APP_NAMES("ja4_hash"), NULL, FLOW_TO_SERVER, tls_buf_ja4},
     {"tls.certs", APP_NAMES("tls_certs"), NULL, FLOW_TO_CLIENT, tls_buf_certs},
     {"tls.subjectaltname", APP_NAMES("tls_subjectaltname"), NULL, FLOW_TO_CLIENT, tls_buf_san},
+    /* not rule keywords: the payload of rules mixing payload contents and TLS buffers */
+    {"@tls.request", NULL, NULL, FLOW_TO_SERVER, tls_buf_raw_req},
+    {"@tls.response", NULL, NULL, FLOW_TO_CLIENT, tls_buf_raw_resp},
 };
 
 const struct app_msg_desc app_desc_tls = {

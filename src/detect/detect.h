@@ -86,6 +86,9 @@ struct detect_alert {
 	const char *const *references;
 	uint32_t nreferences;
 	int target; /* -1, 0 = source, 1 = destination */
+	/* not a rule's alert: a packet a tag keyword's window covers, which Suricata logs as a
+	 * "packet" event (eve-log alert tagged-packets) */
+	bool tagged_packet;
 };
 
 /*
@@ -206,6 +209,10 @@ void detect_reader_free(struct detect_reader *r); /* NULL-safe */
  * state across the move (detect_flow_free works with any engine's thread).
  */
 struct detect_thread *detect_reader_sync(struct detect_reader *r);
+/* Whether a rule of t's engine mixes payload contents and the buffers of message kind (enum
+ * app_msg_kind): the parser then keeps what its payload is (TLS: the bytes as sent). false for
+ * t NULL. */
+bool detect_wants_msg_payload(const struct detect_thread *t, int kind);
 /* The thread state of the last sync (NULL-safe r: NULL). */
 struct detect_thread *detect_reader_thread(const struct detect_reader *r);
 

@@ -129,6 +129,12 @@ struct detect_engine {
 	uint32_t stream_maxlen; /* the longest fast pattern of the stream database */
 	int nbuf;                     /* det_buffer_count(), read once at load */
 	int8_t buf_kind[DET_BUF_MAX]; /* det_buffer_msg_kind() of each buffer, read once at load */
+	/* by message kind: the kinds whose buffers its messages have (bit k; app_kind_serves():
+	 * a QUIC message has the TLS buffers too), read once at load */
+	uint32_t kind_serves[DET_MSG_KINDS];
+	/* by message kind and direction (1: to the client), det_buffer_msg_payload() */
+	int msg_payload[DET_MSG_KINDS][2];
+	uint32_t payload_kinds; /* bit k: a rule mixes payload contents and kind k's buffers */
 	bool has_stream, has_packet, has_app;
 	bool has_tags; /* a rule has tag: packets are checked against tag windows */
 	struct det_classes classes;

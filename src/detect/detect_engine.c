@@ -367,9 +367,12 @@ classify(struct det_rinfo *ri, const char **why)
 			continue;
 		app = true;
 		k = det_buffer_msg_kind(b);
-		if (kind >= 0 && k != kind) {
-			*why = "buffers of different app-layer messages";
-			return SW_E_UNSUPP;
+		if (kind >= 0 && k != kind && !app_kind_serves(k, kind)) {
+			if (!app_kind_serves(kind, k)) {
+				*why = "buffers of different app-layer messages";
+				return SW_E_UNSUPP;
+			}
+			k = kind; /* quic.version and tls.sni: the rule reads QUIC messages */
 		}
 		kind = k;
 		if (det_buffer(b)->dir >= 0) {
@@ -400,10 +403,10 @@ classify(struct det_rinfo *ri, const char **why)
 		return 0;
 	}
 	if (app) {
-		/* the payload of an HTTP transaction is its messages as sent, a DNS message's the
-		 * datagram or stream chunk it came in (detect_match.c); a TLS handshake is reported
-		 * after data of both directions */
-		if (payload && kind != APP_MSG_HTTP && kind != APP_MSG_DNS) {
+		/* the payload of an HTTP transaction is its messages as sent, of a TLS handshake
+		 * its records as sent, a DNS message's the datagram or stream chunk it came in
+		 * (detect_match.c) */
+		if (payload && kind != APP_MSG_DNS && det_buffer_msg_payload(kind, FLOW_TO_SERVER) < 0) {
 			*why = "payload and app-layer buffers in one rule";
 			return SW_E_UNSUPP;
 		}
@@ -1043,6 +1046,13 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	e->nbuf = det_buffer_count();
 	for (int b = 0; b < e->nbuf; b++)
 		e->buf_kind[b] = (int8_t)det_buffer_msg_kind(b);
+	for (int m = 0; m < DET_MSG_KINDS; m++) {
+		for (int k = 0; k < DET_MSG_KINDS; k++)
+			if (app_kind_serves(m, k))
+				e->kind_serves[m] |= 1u << k;
+		e->msg_payload[m][0] = det_buffer_msg_payload(m, FLOW_TO_SERVER);
+		e->msg_payload[m][1] = det_buffer_msg_payload(m, FLOW_TO_CLIENT);
+	}
 	memset(&l, 0, sizeof(l));
 	l.e = e;
 	if ((r = vars_from_conf(&e->vars, conf)) != 0 || (r = load_classes(e, conf)) != 0)
@@ -1081,6 +1091,8 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 			continue;
 		}
 		fill_alert(e, ri);
+		if ((ri->ctx & DET_CTX_APP) && ri->msg_kind >= 0 && list_has_payload(ri->r))
+			e->payload_kinds |= 1u << ri->msg_kind;
 		for (uint32_t k = 0; k < ri->r->nkws; k++)
 			e->has_tags |= ri->r->kws[k].kind == DET_KW_TAG;
 		if (ri->ctx & DET_CTX_PACKET)

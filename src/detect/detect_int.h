@@ -131,6 +131,10 @@ int det_buffer_count(void);
 /* The number of a buffer by its canonical name ("http.uri"), for the rule language's own
  * mappings (pcre flags, file.data); -1 when no parser has it. */
 int det_buffer_named(const char *name);
+/* The buffer a message of kind carries as the payload of rules that mix payload contents and
+ * its buffers, in direction dir: "@http.request", "@tls.response" ...; -1 when the kind has
+ * none (a DNS message's payload is the datagram or chunk it came in). */
+int det_buffer_msg_payload(int kind, int dir);
 
 /* Which keyword names select which buffer: sticky ("http.uri", "http_uri" as a sticky-buffer
  * alias where Suricata has one) and the old content modifiers ("http_uri", "uricontent"). */
@@ -403,7 +407,8 @@ struct det_kw {
 	uint8_t metric; /* tag: 0 packets, 1 seconds, 2 bytes */
 	struct det_uint num; /* itype, icode, ip_proto, stream_size, dns.*, tls.version */
 	uint32_t count;      /* xbits expire (s); tag count; asn1 oversize_length */
-	uint32_t flags;      /* asn1 checks; flow frag: 1 no_frag, 2 only_frag */
+	uint32_t flags;      /* asn1 checks; flow frag: 1 no_frag, 2 only_frag; tls.version:
+				1 given as 0xNNNN (raw: drafts not read as 1.3) */
 	int32_t offset;      /* asn1 absolute/relative offset */
 	char *name;          /* xbits and flowint names */
 	uint64_t hash;       /* xbits: of the name */

@@ -279,6 +279,7 @@ kw_tls_version(struct det_kw *k, char *v, struct det_parse_error *err)
 	}
 	if (strncasecmp(s, "0x", 2) == 0 && kw_num(s, 0xffff, &n) == 0) {
 		k->num.lo = k->num.hi = n;
+		k->flags = 1;
 		return 0;
 	}
 	return kw_fail(err, "%s: unknown version '%s' (1.0, 1.1, 1.2, 1.3, ssl3 or 0xNNNN)",
@@ -986,15 +987,21 @@ kflow_get(struct det_kw_ctx *c, bool create)
 
 /* ---- matching ------------------------------------------------------------------------------- */
 
-/* The version tls.version compares: the client's hello with flow:to_server (its legacy
- * version), else the negotiated one (the server's hello, supported_versions included). The
- * handshake is one message here, so a rule without a direction sees the negotiated version. */
+/* The version tls.version compares, as Suricata 7's: with flow:to_server the client's (the
+ * first valid version of its supported_versions, else its legacy version), else the negotiated
+ * one (the server's hello, supported_versions included). The handshake is one message here, so
+ * a rule without a direction sees the negotiated version. Unless given raw (0xNNNN), a TLS 1.3
+ * draft (0x7fNN) counts as 1.3. */
 static uint64_t
-tls_version_of(const struct app_tls_msg *m, bool client)
+tls_version_of(const struct app_tls_msg *m, bool client, bool raw)
 {
+	uint16_t v = m->version;
+
 	if (client && m->client_hello)
-		return m->client_version;
-	return m->version;
+		v = m->client_supported != 0 ? m->client_supported : m->client_version;
+	if (!raw && (v >> 8) == 0x7f)
+		v = 0x0304;
+	return v;
 }
 
 /* Suricata's legacy TLS keywords, on the server's first certificate: a message without one
@@ -1263,6 +1270,7 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 	for (uint32_t i = 0; i < r->nkws; i++) {
 		const struct det_kw *k = &r->kws[i];
 		const struct sw_packet *p = c->p;
+		struct app_msg tm; /* the TLS handshake of a TLS or QUIC message */
 
 		switch (k->kind) {
 		case DET_KW_ITYPE:
@@ -1298,9 +1306,10 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 			break;
 		}
 		case DET_KW_TLS_VERSION:
-			if (c->msg == NULL || c->msg->kind != APP_MSG_TLS ||
-			    !uint_ok(&k->num, tls_version_of(c->msg->u.tls,
-			                                     (r->flow & DET_FLOW_TO_SERVER) != 0)))
+			if (c->msg == NULL || !app_msg_as(c->msg, APP_MSG_TLS, &tm) ||
+			    !uint_ok(&k->num, tls_version_of(tm.u.tls,
+			                                     (r->flow & DET_FLOW_TO_SERVER) != 0,
+			                                     k->flags & 1)))
 				return false;
 			break;
 		case DET_KW_TLS_SUBJECT:
@@ -1310,8 +1319,8 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 		case DET_KW_TLS_NOTAFTER:
 		case DET_KW_TLS_EXPIRED:
 		case DET_KW_TLS_VALID:
-			if (c->msg == NULL || c->msg->kind != APP_MSG_TLS ||
-			    !tls_cert_ok(k, c->msg->u.tls, c->ts))
+			if (c->msg == NULL || !app_msg_as(c->msg, APP_MSG_TLS, &tm) ||
+			    !tls_cert_ok(k, tm.u.tls, c->ts))
 				return false;
 			break;
 		case DET_KW_DNS_OPCODE:

@@ -396,12 +396,11 @@ static bool
 insp_buffer(struct insp *in, int buf, const uint8_t **p, size_t *len, uint64_t *base)
 {
 	*base = 0;
-	if (buf == DET_BUF_PAYLOAD && in->msg != NULL && in->msg->kind == APP_MSG_HTTP) {
-		/* a rule mixing payload and HTTP buffers: the message of its direction as sent */
-		buf = det_buffer_named(in->rule_dir == FLOW_TO_CLIENT ? "@http.response"
-		                                                      : "@http.request");
-		if (buf < 0)
-			return false;
+	if (buf == DET_BUF_PAYLOAD && in->msg != NULL && in->t != NULL &&
+	    in->t->e->msg_payload[in->msg->kind][in->rule_dir == FLOW_TO_CLIENT] > 0) {
+		/* a rule mixing payload and HTTP or TLS buffers: the message (the handshake) of its
+		 * direction as sent */
+		buf = in->t->e->msg_payload[in->msg->kind][in->rule_dir == FLOW_TO_CLIENT];
 	}
 	if (buf == DET_BUF_PAYLOAD) {
 		/* a DNS message's payload: the datagram or chunk it was read from */
@@ -1322,11 +1321,12 @@ pclass_of(uint8_t proto)
 	}
 }
 
-/* Suricata's tagged packets: each packet a tag window covers is logged as an alert of its tag
- * signature (gid 2, sid 1, "Tagged Packet"), with the packet. */
+/* Suricata's tagged packets: each packet a tag window covers goes to the alert callback marked
+ * tagged_packet (Suricata's tag signature, gid 2 sid 1, which its EVE output writes as a
+ * "packet" event, not an alert). */
 static const struct detect_alert tag_alert = {
     .gid = 2, .sid = 1, .rev = 1, .msg = "Tagged Packet", .category = "", .severity = 2,
-    .action = "allowed", .target = -1,
+    .action = "allowed", .target = -1, .tagged_packet = true,
 };
 
 static void
@@ -1535,6 +1535,12 @@ detect_stream_flush(struct detect_thread *t, struct sw_flow *f, enum flow_dir di
 	win_inspect(t, f, dir, &df->win[dir], ts, app_proto);
 }
 
+bool
+detect_wants_msg_payload(const struct detect_thread *t, int kind)
+{
+	return t != NULL && kind >= 0 && kind < DET_MSG_KINDS && (t->e->payload_kinds & (1u << kind));
+}
+
 void
 detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,
                const char *app_proto)
@@ -1584,7 +1590,7 @@ detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct 
 		uint64_t base;
 
 		if (e->slot[DET_SLOT_APP0 + b - 1].db == NULL ||
-		    e->buf_kind[b] != (int)msg->kind)
+		    !(e->kind_serves[msg->kind] & (1u << e->buf_kind[b])))
 			continue;
 		if (app_buffer_multi(b - 1)) { /* every value is scanned */
 			struct app_buf v;
@@ -1597,8 +1603,10 @@ detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct 
 		if (insp_buffer(&in, b, &p, &len, &base))
 			scan(t, DET_SLOT_APP0 + b - 1, p, len, 0);
 	}
-	for (uint32_t i = 0; i < e->nnofp_app[msg->kind]; i++)
-		cand_add(t, e->nofp_app[msg->kind][i]);
+	for (int k = 0; k < DET_MSG_KINDS; k++) /* its own kind's, and those it serves (TLS's) */
+		if (e->kind_serves[msg->kind] & (1u << k))
+			for (uint32_t i = 0; i < e->nnofp_app[k]; i++)
+				cand_add(t, e->nofp_app[k][i]);
 	run_cands(t, &in, DET_CTX_APP);
 }
 

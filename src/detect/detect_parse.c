@@ -85,6 +85,18 @@ det_buffer_named(const char *name)
 	return -1;
 }
 
+int
+det_buffer_msg_payload(int kind, int dir)
+{
+	const struct app_msg_desc *d = app_msg_desc(kind);
+	char name[64];
+
+	if (d == NULL)
+		return -1;
+	snprintf(name, sizeof(name), "@%s.%s", d->name, dir == FLOW_TO_CLIENT ? "response" : "request");
+	return det_buffer_named(name);
+}
+
 /* file.data and file_data name the body of the rule's direction: the response body until the
  * rule says to_server (rp_remap). */
 static bool
@@ -93,12 +105,14 @@ rp_is_file_data(const char *keyword)
 	return strcasecmp(keyword, "file.data") == 0 || strcasecmp(keyword, "file_data") == 0;
 }
 
+/* A buffer whose name starts with '@' is the app stage's for detect's own use (the response's
+ * side of a buffer Suricata names once, the payload of mixed rules): no rule can name it. */
 int
 det_buffer_by_sticky(const char *keyword)
 {
 	if (rp_is_file_data(keyword))
 		return det_buffer_named("http.response_body");
-	return det_buf_of_app(app_buffer_find(keyword));
+	return keyword[0] == '@' ? -1 : det_buf_of_app(app_buffer_find(keyword));
 }
 
 int
@@ -112,7 +126,7 @@ rp_sticky_find(const char *keyword)
 {
 	if (rp_is_file_data(keyword))
 		return RP_BUF_FILE_DATA;
-	return det_buf_of_app(app_buffer_find(keyword));
+	return keyword[0] == '@' ? -1 : det_buf_of_app(app_buffer_find(keyword));
 }
 
 static const char *
@@ -2163,7 +2177,6 @@ static const char *const rp_known_unsupported[] = {
     "window",
     "tcp.mss",
     "tcp.hdr",
-    "urilen",
     "filemagic",
     "filestore",
     "filename",
@@ -2177,22 +2190,9 @@ static const char *const rp_known_unsupported[] = {
     "dataset",
     "datarep",
     "hostbits",
-    "base64_decode",
-    "base64_data",
     "byte_math",
     "replace",
-    "http.request_line",
-    "http.response_line",
-    "http.header.raw",
-    "http.header_names",
-    "http.accept",
-    "http.referer",
-    "http.connection",
-    "http.start",
     "http.host.raw",
-    "http.location",
-    "http.server",
-    "http.content_len",
     "tls.store",
     "ssh.protoversion",
     "ssh.softwareversion",
@@ -2206,14 +2206,6 @@ static const char *const rp_known_unsupported[] = {
     "dce_iface",
     "dce_opnum",
     "dce_stub_data",
-    "to_md5",
-    "to_sha256",
-    "to_lowercase",
-    "dotprefix",
-    "strip_whitespace",
-    "compress_whitespace",
-    "url_decode",
-    "pcrexform",
     "xor",
     "entropy",
     "iprep",
@@ -2221,8 +2213,6 @@ static const char *const rp_known_unsupported[] = {
     "geoip",
     "rpc",
     "prefilter",
-    "ja4.hash",
-    "quic.sni",
     "http2.header",
     "requires",
     "config",
@@ -2241,73 +2231,13 @@ static const char *const rp_known_unsupported[] = {
     "icmpv6.hdr",
     "icmpv6.mtu",
     "tcp.flags",
-    "file_data",
-    "file.data",
-    "file.name",
     "file.magic",
-    "to_uppercase",
-    "to_sha1",
-    "header_lowercase",
-    "strip_pseudo_headers",
     "from_base64",
     "flow.age",
     "bypass",
-    "http.accept_enc",
-    "http.accept_lang",
-    "http.content_type",
     "http.request_header",
     "http.response_header",
-    "http.header",
-    "http.cookie",
-    "http.user_agent",
-    "http.method",
-    "http.uri",
-    "http.uri.raw",
-    "http.protocol",
-    "http.stat_code",
-    "http.stat_msg",
-    "http.request_body",
-    "http.response_body",
-    "http.host",
-    "http_method",
-    "http_uri",
-    "http_raw_uri",
-    "http_header",
-    "http_raw_header",
-    "http_cookie",
-    "http_user_agent",
-    "http_client_body",
-    "http_server_body",
-    "http_stat_code",
-    "http_stat_msg",
-    "http_host",
-    "http_raw_host",
-    "http_accept",
-    "http_accept_enc",
-    "http_accept_lang",
-    "http_connection",
-    "http_content_type",
-    "http_content_len",
-    "http_referer",
-    "http_start",
-    "http_header_names",
-    "http_protocol",
-    "http_request_line",
-    "http_response_line",
-    "dns.query",
-    "dns_query",
     "dns.rcode",
-    "tls.sni",
-    "tls_sni",
-    "tls.cert_subject",
-    "tls.cert_issuer",
-    "tls.cert_serial",
-    "tls.cert_fingerprint",
-    "tls_cert_subject",
-    "tls_cert_issuer",
-    "tls_cert_serial",
-    "tls_cert_fingerprint",
-    "tls.certs",
     "tls.random",
     "tls.random_time",
     "tls.random_bytes",
@@ -2320,14 +2250,6 @@ static const char *const rp_known_unsupported[] = {
     "ssh_hassh_string",
     "ssh_hassh_server",
     "ssh_hassh_server_string",
-    "ja3.hash",
-    "ja3_hash",
-    "ja3.string",
-    "ja3_string",
-    "ja3s.hash",
-    "ja3s_hash",
-    "ja3s.string",
-    "ja3s_string",
     "modbus",
     "dcerpc.iface",
     "dcerpc.opnum",
@@ -2402,10 +2324,8 @@ static const char *const rp_known_unsupported[] = {
     "http2.header_name",
     "quic.cyu.hash",
     "quic.cyu.string",
-    "quic.version",
     "nfs_procedure",
     "nfs.version",
-    "app-layer-event",
     "app-layer-state",
     "engine-event",
     "frame",
@@ -2713,6 +2633,27 @@ rp_options(struct rp *p, char *s)
 
 /* ---- after the options --------------------------------------------------------------------- */
 
+/* Whether more than one protocol's messages have buffer bi (QUIC's have TLS's). */
+static bool
+rp_buffer_shared(const struct det_buffer_info *bi)
+{
+	for (int ap = 1; ap < APP_PROTO_MAX; ap++)
+		if (ap != bi->app_proto && app_proto_serves(ap, bi->msg_kind))
+			return true;
+	return false;
+}
+
+/* Whether a parser that reads datagrams (the rule's own when its header names one) has bi. */
+static bool
+rp_buffer_datagrams(const struct det_rule *r, const struct det_buffer_info *bi)
+{
+	for (int ap = 1; ap < APP_PROTO_MAX; ap++)
+		if ((r->app_proto == APP_NONE || r->app_proto == ap) && app_proto_has_datagrams(ap) &&
+		    app_proto_serves(ap, bi->msg_kind))
+			return true;
+	return false;
+}
+
 static const char *
 rp_item_name(int kind)
 {
@@ -2730,12 +2671,12 @@ static const struct {
 	const char *request, *response;
 	bool response_default;
 } rp_both_ways[] = {
-    {"http.header", "http.response_header", false},
-    {"http.start", "http.response_start", false},
-    {"http.header_names", "http.response_header_names", false},
-    {"http.header.raw", "http.response_header.raw", false},
-    {"http.content_len", "http.response_content_len", false},
-    {"http.request_content_type", "http.content_type", true},
+    {"http.header", "@http.response_header", false},
+    {"http.start", "@http.response_start", false},
+    {"http.header_names", "@http.response_header_names", false},
+    {"http.header.raw", "@http.response_header.raw", false},
+    {"http.content_len", "@http.response_content_len", false},
+    {"@http.request_content_type", "http.content_type", true},
 };
 
 #define RP_NBOTH (sizeof(rp_both_ways) / sizeof(rp_both_ways[0]))
@@ -2946,10 +2887,10 @@ rp_finish(struct rp *p)
 				return rp_fail(p, SW_E_UNSUPP, "%s: not available in %s rules",
 				               bi->name, r->app_name);
 			}
-			if (r->app_proto != APP_NONE && r->app_proto != bi->app_proto)
+			if (r->app_proto != APP_NONE && !app_proto_serves(r->app_proto, bi->msg_kind))
 				return rp_fail(p, SW_E_INVAL, "%s: rule protocol is %s", bi->name,
 				               app_proto_name(r->app_proto));
-			if ((r->proto == 17 && !app_proto_has_datagrams(bi->app_proto)) || r->proto == 1)
+			if ((r->proto == 17 && !rp_buffer_datagrams(r, bi)) || r->proto == 1)
 				return rp_fail(p, SW_E_INVAL, "%s: rule protocol is %s", bi->name,
 				               r->proto == 1 ? "icmp" : "udp");
 		}
@@ -2981,20 +2922,28 @@ rp_finish(struct rp *p)
 				               "negated or positioned content");
 		}
 	}
-	/* the protocol app buffers imply */
+	/* the protocol app buffers imply (none for a buffer several protocols have: ja3.hash in
+	 * "alert udp" reads QUIC, in "alert tcp" TLS, as Suricata's); then every buffer must be
+	 * one of that protocol's */
 	if (r->app_proto == APP_NONE && r->app_name == NULL) {
 		for (i = 0; i < r->nlists; i++) {
-			int ap = det_buffer(r->lists[i].buffer)->app_proto;
+			const struct det_buffer_info *bi = det_buffer(r->lists[i].buffer);
 
-			if (ap == APP_NONE)
+			if (bi->app_proto == APP_NONE || rp_buffer_shared(bi))
 				continue;
-			if (r->app_proto != APP_NONE && r->app_proto != ap)
-				return rp_fail(p, SW_E_INVAL,
-				               "%s: a rule cannot mix %s and %s "
-				               "buffers",
-				               det_buffer(r->lists[i].buffer)->name,
-				               app_proto_name(r->app_proto), app_proto_name(ap));
-			r->app_proto = ap;
+			if (r->app_proto != APP_NONE && r->app_proto != bi->app_proto)
+				return rp_fail(p, SW_E_INVAL, "%s: a rule cannot mix %s and %s buffers",
+				               bi->name, app_proto_name(r->app_proto),
+				               app_proto_name(bi->app_proto));
+			r->app_proto = bi->app_proto;
+		}
+		for (i = 0; i < r->nlists && r->app_proto != APP_NONE; i++) {
+			const struct det_buffer_info *bi = det_buffer(r->lists[i].buffer);
+
+			if (bi->app_proto != APP_NONE && !app_proto_serves(r->app_proto, bi->msg_kind))
+				return rp_fail(p, SW_E_INVAL, "%s: a rule cannot mix %s and %s buffers",
+				               bi->name, app_proto_name(r->app_proto),
+				               app_proto_name(bi->app_proto));
 		}
 	}
 	rp_choose_fast(p);

@@ -65,6 +65,7 @@ struct output_conf {
 	bool enabled[EVE_TYPE_MAX]; /* from types */
 	uint32_t stats_interval;    /* seconds between stats events when live; 0 = only at end */
 	uint32_t flush_interval;    /* seconds between sink flushes when live */
+	bool tagged_packets;        /* outputs.eve.tagged-packets: "packet" events (with alerts) */
 	struct output_kafka_conf kafka;
 };
 
@@ -114,6 +115,10 @@ void eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struc
 /* A rule alert. Addresses are oriented as the data that matched: the source is the client when
  * dir is FLOW_TO_SERVER. f may be NULL (a packet without a flow: p is then set); msg, when set,
  * adds its app-layer object ("http", "dns", "tls", "fileinfo"). */
+/* A packet a tag keyword's window covers, as Suricata logs it: event_type "packet", the packet's
+ * tuple, "packet" (the frame in base64) and "packet_info" (linktype). */
+void eve_format_tagged_packet(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
+			      const struct sw_packet *p);
 void eve_format_rule_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
 			   const struct sw_packet *p, enum flow_dir dir, sw_time_t ts,
 			   const struct detect_alert *a, const struct app_msg *msg);

@@ -51,8 +51,20 @@ proto_name(uint8_t proto, char *buf, size_t size)
 
 /* timestamp, flow_id, sensor, pcap_filename, event_type: the head of every event. */
 static void
+eve_head_as(struct jw *w, const struct eve_ctx *ctx, sw_time_t ts, const char *event_type,
+	    uint32_t source_idx, uint64_t flow_id);
+
+static void
 eve_head(struct jw *w, const struct eve_ctx *ctx, sw_time_t ts, int type, uint32_t source_idx,
 	 uint64_t flow_id)
+{
+	eve_head_as(w, ctx, ts, eve_type_name(type), source_idx, flow_id);
+}
+
+/* The common head with event_type named (a "packet" event has no type of its own). */
+static void
+eve_head_as(struct jw *w, const struct eve_ctx *ctx, sw_time_t ts, const char *event_type,
+	    uint32_t source_idx, uint64_t flow_id)
 {
 	jw_time(w, "timestamp", ts);
 	if (flow_id != 0)
@@ -70,7 +82,7 @@ eve_head(struct jw *w, const struct eve_ctx *ctx, sw_time_t ts, int type, uint32
 	}
 	if (ctx->source_names != NULL && source_idx < ctx->nsources)
 		jw_str(w, "pcap_filename", ctx->source_names[source_idx]);
-	jw_str(w, "event_type", eve_type_name(type));
+	jw_str(w, "event_type", event_type);
 }
 
 static void
@@ -667,6 +679,39 @@ eve_rule_metadata(struct jw *w, const struct detect_alert *a)
 	}
 	jw_obj_end(w);
 	free(done);
+}
+
+void
+eve_format_tagged_packet(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
+			 const struct sw_packet *p)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *enc;
+	size_t n = 0;
+	struct jw w;
+
+	jw_init(&w, b);
+	eve_head_as(&w, ctx, p->ts, "packet", f != NULL ? f->source_idx : p->source_idx,
+		    f != NULL ? f->flow_id : 0);
+	eve_packet_tuple(&w, ctx, p);
+	if ((enc = malloc((size_t)p->caplen / 3 * 4 + 5)) != NULL) {
+		for (uint32_t i = 0; i < p->caplen; i += 3) {
+			uint32_t v = (uint32_t)p->data[i] << 16, left = p->caplen - i;
+
+			v |= left > 1 ? (uint32_t)p->data[i + 1] << 8 : 0;
+			v |= left > 2 ? p->data[i + 2] : 0;
+			enc[n++] = b64[v >> 18];
+			enc[n++] = b64[(v >> 12) & 63];
+			enc[n++] = left > 1 ? b64[(v >> 6) & 63] : '=';
+			enc[n++] = left > 2 ? b64[v & 63] : '=';
+		}
+		jw_strn(&w, "packet", enc, n);
+		free(enc);
+	}
+	jw_obj_begin(&w, "packet_info");
+	jw_u64(&w, "linktype", (uint64_t)p->linktype);
+	jw_obj_end(&w);
+	jw_finish(&w);
 }
 
 void

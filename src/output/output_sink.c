@@ -64,6 +64,8 @@ static const struct conf_key output_keys[] = {
 	{"outputs.eve.types", CONF_STRLIST, offsetof(struct output_conf, types), NULL, 0, 0, NULL},
 	{"outputs.stats.interval", CONF_SECS, offsetof(struct output_conf, stats_interval), "60", 0,
 	 86400, NULL},
+	{"outputs.eve.tagged-packets", CONF_BOOL, offsetof(struct output_conf, tagged_packets), "yes",
+	 0, 0, NULL},
 	{"outputs.flush-interval", CONF_SECS, offsetof(struct output_conf, flush_interval), "1", 1,
 	 3600, NULL},
 	{"outputs.kafka.enabled", CONF_BOOL, K(enabled), "no", 0, 0, NULL},

@@ -58,8 +58,29 @@ main(void)
 	UNIT_CHECK_STR(get(&m, "http.host", buf, sizeof(buf)), "evil.example", "http.host");
 	UNIT_CHECK_STR(get(&m, "http.method", buf, sizeof(buf)), "POST", "http.method");
 	UNIT_CHECK_STR(get(&m, "http.user_agent", buf, sizeof(buf)), "curl/8.0", "http.user_agent");
-	UNIT_CHECK_STR(get(&m, "http.header", buf, sizeof(buf)), "Host: evil.example\r\n\r\n",
-		       "http.header is the request header block");
+	{ /* http.header as Suricata 7 builds it; http.header.raw as sent */
+		static const struct app_http_header hs[] = {
+		    {{(const uint8_t *)"Host", 4}, {(const uint8_t *)"evil.example", 12}},
+		    {{(const uint8_t *)"Cookie", 6}, {(const uint8_t *)"a=1", 3}},
+		    {{(const uint8_t *)"X-A", 3}, {(const uint8_t *)"1", 1}},
+		    {{(const uint8_t *)"Accept", 6}, {(const uint8_t *)"*/*", 3}},
+		    {{(const uint8_t *)"x-a", 3}, {(const uint8_t *)"2", 1}},
+		};
+		char big[256];
+
+		t.req_headers = hs;
+		t.n_req_headers = 5;
+		UNIT_CHECK(app_msg_buffer(&m, "http.header", &b, big, sizeof(big)) == 0 &&
+			   b.len == 44 && memcmp(b.p, "Host: evil.example\r\nX-A: 1, 2\r\n"
+			   "Accept: */*\r\n", 44) == 0,
+			   "http.header: one line per header, repeats joined, no Cookie, no blank line");
+		UNIT_CHECK(app_msg_buffer(&m, "http.header", &b, big, 20) == SW_E_NOTFOUND,
+			   "http.header that does not fit the scratch: none");
+		UNIT_CHECK_STR(get(&m, "http.header.raw", buf, sizeof(buf)),
+			       "Host: evil.example\r\n\r\n", "http.header.raw is the block as sent");
+		t.req_headers = NULL;
+		t.n_req_headers = 0;
+	}
 	UNIT_CHECK_STR(get(&m, "http.cookie", buf, sizeof(buf)), "s=1", "http.cookie");
 	UNIT_CHECK_STR(get(&m, "http.stat_code", buf, sizeof(buf)), "404",
 		       "http.stat_code as text");
@@ -133,5 +154,26 @@ main(void)
 	UNIT_CHECK(app_buffer_find_modifier("uricontent") == app_buffer_find("http.uri"),
 		   "old content modifiers");
 	UNIT_CHECK(app_buffer_find("http.nope") == SW_E_NOTFOUND, "unknown buffer");
+	{ /* a QUIC message has the TLS buffers of the handshake its Initials carried */
+		struct app_quic_msg q;
+		struct app_msg as;
+
+		memset(&q, 0, sizeof(q));
+		q.tls = &tls;
+		m.kind = APP_MSG_QUIC;
+		m.u.quic = &q;
+		UNIT_CHECK(app_kind_serves(APP_MSG_QUIC, APP_MSG_TLS) &&
+			   !app_kind_serves(APP_MSG_TLS, APP_MSG_QUIC) &&
+			   !app_kind_serves(APP_MSG_HTTP, APP_MSG_TLS),
+			   "QUIC serves TLS's buffers, not the other way");
+		UNIT_CHECK(app_proto_serves(APP_QUIC, APP_MSG_TLS) &&
+			   !app_proto_serves(APP_DNS, APP_MSG_TLS), "by protocol");
+		UNIT_CHECK_STR(get(&m, "tls.sni", buf, sizeof(buf)), "evil.example", "tls.sni of QUIC");
+		UNIT_CHECK_STR(get(&m, "ja3.hash", buf, sizeof(buf)), "0149f47eabf9a20d0893e2a44e5a6323",
+			       "ja3.hash of QUIC");
+		UNIT_CHECK(app_msg_as(&m, APP_MSG_TLS, &as) && as.kind == APP_MSG_TLS && as.u.tls == &tls,
+			   "the TLS view");
+		UNIT_CHECK(!app_msg_as(&m, APP_MSG_HTTP, &as), "no HTTP view");
+	}
 	return unit_done();
 }

@@ -355,6 +355,11 @@ struct run {
 	struct app_stats st;
 	struct app_ctx ctx;
 	void *state;
+	/* the last message's "@tls.request" / "@tls.response" bytes: their length, and whether
+	 * they are the first bytes of raw_want[dir] */
+	size_t raw_len[2];
+	bool raw_same[2];
+	const uint8_t *raw_want[2];
 };
 
 static void
@@ -363,6 +368,11 @@ on_msg_count(void *arg, struct sw_flow *f, const struct app_msg *m)
 	struct run *run = arg;
 
 	on_msg(&run->last, f, m);
+	for (int i = 0; i < 2; i++) {
+		run->raw_len[i] = m->u.tls->raw[i].len;
+		run->raw_same[i] = run->raw_want[i] != NULL && m->u.tls->raw[i].len > 0 &&
+		                   memcmp(m->u.tls->raw[i].p, run->raw_want[i], run->raw_len[i]) == 0;
+	}
 	run->n++;
 	run->last.n = run->n;
 }
@@ -1033,9 +1043,55 @@ test_openvpn(void)
 	app_parser_tls.state_free(run.state);
 }
 
+/* Each direction's bytes as sent, for rules mixing payload and TLS buffers: at the message,
+ * the ClientHello's record and the server's flight, whatever the segment sizes; none when
+ * app.memcap refuses them (the message still comes, and all is given back). */
+static void
+test_raw(void)
+{
+	static const int chunks[] = {0, 7, 1};
+	struct sw_memcap m;
+	struct run run;
+
+	run_start(&run);
+	feed(&run, FLOW_TO_SERVER, tls12_client, TLS12_CH_LEN, 0);
+	feed(&run, FLOW_TO_CLIENT, tls12_server, TLS12_FLIGHT_LEN, 0);
+	run_end(&run);
+	UNIT_CHECK(run.n == 1 && run.raw_len[0] == 0 && run.raw_len[1] == 0,
+	           "raw: not kept when no rule wants it");
+	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+		run_start(&run);
+		run.ctx.tls_raw = true;
+		run.raw_want[0] = tls12_client;
+		run.raw_want[1] = tls12_server;
+		feed(&run, FLOW_TO_SERVER, tls12_client, TLS12_CH_LEN, chunks[c]);
+		feed(&run, FLOW_TO_CLIENT, tls12_server, TLS12_FLIGHT_LEN, chunks[c]);
+		run_end(&run);
+		UNIT_CHECK(run.n == 1 && run.raw_len[0] == TLS12_CH_LEN && run.raw_same[0],
+		           "raw: the client's bytes are its ClientHello record as sent");
+		UNIT_CHECK(run.raw_len[1] > 0 && run.raw_len[1] <= TLS12_FLIGHT_LEN &&
+		               run.raw_same[1],
+		           "raw: the server's bytes are its flight as sent, up to the message");
+	}
+	memset(&m, 0, sizeof(m));
+	run_start(&run);
+	app_parser_tls.state_free(run.state);
+	run.state = app_parser_tls.state_new(&m);
+	run.ctx.tls_raw = true;
+	m.memcap = m.memuse + 1500; /* room for the handshake messages, not for 2 KiB of raw */
+	feed(&run, FLOW_TO_SERVER, tls12_client, TLS12_CH_LEN, 0);
+	feed(&run, FLOW_TO_CLIENT, tls12_server, TLS12_FLIGHT_LEN, 0);
+	run_end(&run);
+	UNIT_CHECK(run.n == 1 && run.last.ch && run.raw_len[0] == 0 &&
+	               run.raw_len[1] == 0 && m.refused > 0,
+	           "raw: refused by the memcap, not kept; the message is emitted");
+	UNIT_CHECK(m.memuse == 0, "raw: memuse back to 0");
+}
+
 int
 main(void)
 {
+	test_raw();
 	test_openvpn();
 	test_ja4_spec();
 	test_ja4_parsed();
