@@ -193,8 +193,9 @@ static const char *const anom_names[HA_MAX + 1] = { /* NULL-terminated: app_pars
 
 /* Hash contexts of one file being hashed. */
 struct http_hash {
-	EVP_MD_CTX *md[3]; /* MD5, SHA-1, SHA-256 */
-	unsigned mask;     /* the ones computed (APP_HASH_* bits) */
+	EVP_MD_CTX *md[APP_HASH_N]; /* MD5, SHA-1, SHA-256 */
+	EVP_MD *const *mds;         /* the worker's digests (app_ctx.file_md) */
+	unsigned mask;              /* the ones computed (APP_HASH_* bits) */
 	bool ok;
 };
 
@@ -521,21 +522,24 @@ digest_hex(EVP_MD_CTX *md, char *out, size_t size)
 /* ---- hashing -------------------------------------------------------------------------------- */
 
 static void
-hash_begin(struct http_hash *h, unsigned mask)
+hash_begin(struct http_hash *h, unsigned mask, EVP_MD *const *mds)
 {
 	int i;
 
 	h->ok = true;
-	h->mask = mask;
-	for (i = 0; i < 3; i++) {
-		const EVP_MD *md = i == 0 ? EVP_md5() : i == 1 ? EVP_sha1() : EVP_sha256();
-
-		if (!(mask & (1u << i)))
+	h->mask = 0;
+	h->mds = mds;
+	for (i = 0; i < APP_HASH_N; i++) {
+		if (!(mask & (1u << i)) || mds == NULL || mds[i] == NULL)
 			continue;
+		/* the context stays with the connection from one body to the next: initialised
+		 * again, not allocated again */
 		if (h->md[i] == NULL && (h->md[i] = EVP_MD_CTX_new()) == NULL)
 			h->ok = false;
-		else if (h->md[i] != NULL && EVP_DigestInit_ex(h->md[i], md, NULL) != 1)
+		else if (EVP_DigestInit_ex2(h->md[i], mds[i], NULL) != 1)
 			h->ok = false;
+		else
+			h->mask |= 1u << i;
 	}
 }
 
@@ -546,7 +550,7 @@ hash_update(struct http_hash *h, const uint8_t *p, size_t n)
 
 	if (!h->ok)
 		return;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < APP_HASH_N; i++)
 		if ((h->mask & (1u << i)) && EVP_DigestUpdate(h->md[i], p, n) != 1)
 			h->ok = false;
 }
@@ -841,7 +845,7 @@ part_begin(void *arg, const struct http_part_info *info)
 	pt->name_len = part_text(pt->name, &info->name);
 	pt->filename_len = part_text(pt->filename, &info->filename);
 	pt->ctype_len = part_text(pt->ctype, &info->content_type);
-	hash_begin(&d->part_hash, d->body_hash.mask);
+	hash_begin(&d->part_hash, d->body_hash.mask, d->body_hash.mds);
 	d->part = pt;
 }
 
@@ -944,7 +948,7 @@ sink_begin(struct app_ctx *ctx, struct http_dir *d, enum flow_dir dir, struct ht
 	d->b = b;
 	d->chain_flags = 0;
 	d->dec_off = false;
-	hash_begin(&d->body_hash, ctx->file_hashes);
+	hash_begin(&d->body_hash, ctx->file_hashes, ctx->file_md);
 	sink_drop(d);
 	if (fr->coding_unknown || fr->ce_empty || fr->ncodings == 0)
 		return;
