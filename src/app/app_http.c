@@ -194,7 +194,6 @@ static const char *const anom_names[HA_MAX + 1] = { /* NULL-terminated: app_pars
 /* Hash contexts of one file being hashed. */
 struct http_hash {
 	EVP_MD_CTX *md[APP_HASH_N]; /* MD5, SHA-1, SHA-256 */
-	EVP_MD *const *mds;         /* the worker's digests (app_ctx.file_md) */
 	unsigned mask;              /* the ones computed (APP_HASH_* bits) */
 	bool ok;
 };
@@ -522,15 +521,23 @@ digest_hex(EVP_MD_CTX *md, char *out, size_t size)
 /* ---- hashing -------------------------------------------------------------------------------- */
 
 static void
-hash_begin(struct http_hash *h, unsigned mask, EVP_MD *const *mds)
+hash_begin(struct http_hash *h, unsigned mask, const EVP_MD *const *mds)
 {
+	/* a context made without a worker (tests, fuzz targets): the built-in digests, looked
+	 * up by OpenSSL at each initialisation */
+	const EVP_MD *builtin[APP_HASH_N];
 	int i;
 
+	if (mds == NULL) {
+		builtin[0] = EVP_md5();
+		builtin[1] = EVP_sha1();
+		builtin[2] = EVP_sha256();
+		mds = builtin;
+	}
 	h->ok = true;
 	h->mask = 0;
-	h->mds = mds;
 	for (i = 0; i < APP_HASH_N; i++) {
-		if (!(mask & (1u << i)) || mds == NULL || mds[i] == NULL)
+		if (!(mask & (1u << i)) || mds[i] == NULL)
 			continue;
 		/* the context stays with the connection from one body to the next: initialised
 		 * again, not allocated again */
@@ -845,7 +852,16 @@ part_begin(void *arg, const struct http_part_info *info)
 	pt->name_len = part_text(pt->name, &info->name);
 	pt->filename_len = part_text(pt->filename, &info->filename);
 	pt->ctype_len = part_text(pt->ctype, &info->content_type);
-	hash_begin(&d->part_hash, d->body_hash.mask, d->body_hash.mds);
+	{
+		/* the worker's digests, as the body's contexts hold them (the state keeps no
+		 * pointer of its own: its size is charged to app.memcap) */
+		const EVP_MD *mds[APP_HASH_N];
+
+		for (int i = 0; i < APP_HASH_N; i++)
+			mds[i] = d->body_hash.md[i] != NULL ? EVP_MD_CTX_get0_md(d->body_hash.md[i])
+							    : NULL;
+		hash_begin(&d->part_hash, d->body_hash.mask, mds);
+	}
 	d->part = pt;
 }
 
@@ -948,7 +964,7 @@ sink_begin(struct app_ctx *ctx, struct http_dir *d, enum flow_dir dir, struct ht
 	d->b = b;
 	d->chain_flags = 0;
 	d->dec_off = false;
-	hash_begin(&d->body_hash, ctx->file_hashes, ctx->file_md);
+	hash_begin(&d->body_hash, ctx->file_hashes, (const EVP_MD *const *)ctx->file_md);
 	sink_drop(d);
 	if (fr->coding_unknown || fr->ce_empty || fr->ncodings == 0)
 		return;
