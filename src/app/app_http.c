@@ -913,6 +913,12 @@ sink_decoded(void *arg, const uint8_t *p, size_t n)
 		if (b->kept + take > b->cap) {
 			size_t cap = b->cap < 4096 ? 4096 : b->cap;
 			uint8_t *nb;
+			/* a body of known length, not encoded, gets what it keeps at once (one
+			 * allocation, not 4K, 8K, 16K and two copies) */
+			if (b->cap == 0 && d->chain == NULL && d->phase == PH_BODY_LEN &&
+			    d->body_len > cap)
+				cap = d->body_len < HTTP_BODY_DEPTH ? (size_t)d->body_len
+								    : HTTP_BODY_DEPTH;
 			while (cap < b->kept + take)
 				cap *= 2;
 			if (cap > HTTP_BODY_DEPTH)
