@@ -37,8 +37,11 @@ struct ring_rec {
 	struct sw_packet pkt; /* data follows the record (pkt.caplen bytes) */
 };
 
+/* Aligned to a cache line (and so a multiple of one in size): worker i writes its counters and
+ * event buffers at every packet, and must not share a line with what worker i+1 and the reader
+ * read at every packet (ctx, ring, flows). */
 struct sw_worker {
-	struct sw_ctx *ctx;
+	_Alignas(64) struct sw_ctx *ctx;
 	uint32_t id;
 	pthread_t tid;
 	bool started;
@@ -482,8 +485,11 @@ workers_start(struct sw_ctx *ctx)
 	uint32_t i;
 	int r;
 
-	if ((ctx->workers = calloc(ctx->nworkers, sizeof(*ctx->workers))) == NULL)
+	/* not calloc: its 16-byte alignment is not the struct's */
+	if ((ctx->workers = aligned_alloc(_Alignof(struct sw_worker),
+					  ctx->nworkers * sizeof(*ctx->workers))) == NULL)
 		return SW_E_NOMEM;
+	memset(ctx->workers, 0, ctx->nworkers * sizeof(*ctx->workers));
 	for (i = 0; i < ctx->nworkers; i++) {
 		struct sw_worker *w = &ctx->workers[i];
 

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "app/app_int.h"
 
 #define PROBE_CHUNKS 4 /* chunks per flow to find a parser before giving up on it */
@@ -49,6 +51,7 @@ struct app_worker {
 	void *arg;
 	struct app_stats st;
 	unsigned file_hashes;
+	struct evp_md_st *file_md[APP_HASH_N]; /* MD5, SHA-1, SHA-256: fetched once */
 	struct sw_memcap mem;
 	struct app_decompress_limits http_decompress;
 	size_t http_header_max;
@@ -61,7 +64,7 @@ static const char *const hash_names[] = {"md5", "sha1", "sha256", NULL};
 
 static const struct conf_key app_keys[] = {
 	{"app.http.file-hashes", CONF_STRLIST, offsetof(struct app_conf, file_hashes),
-	 "[md5, sha1, sha256]", 0, 0, NULL},
+	 "[sha256]", 0, 0, NULL},
 	{"app.memcap", CONF_SIZE, offsetof(struct app_conf, memcap), "256mb", 1 << 16, INT64_MAX,
 	 NULL},
 	{"app.http.decompress.max-bytes", CONF_SIZE,
@@ -168,7 +171,12 @@ app_worker_new(app_msg_fn *emit, void *arg, struct app_worker **out)
 		return SW_E_NOMEM;
 	w->emit = emit;
 	w->arg = arg;
-	w->file_hashes = APP_HASH_MD5 | APP_HASH_SHA1 | APP_HASH_SHA256;
+	w->file_hashes = APP_HASH_SHA256;
+	/* fetched here, once: EVP_md5() and the like look the algorithm up (under a lock) at
+	 * every EVP_DigestInit_ex, that is for every body */
+	w->file_md[0] = EVP_MD_fetch(NULL, "MD5", NULL);
+	w->file_md[1] = EVP_MD_fetch(NULL, "SHA1", NULL);
+	w->file_md[2] = EVP_MD_fetch(NULL, "SHA256", NULL);
 	*out = w;
 	return 0;
 }
@@ -176,6 +184,10 @@ app_worker_new(app_msg_fn *emit, void *arg, struct app_worker **out)
 void
 app_worker_free(struct app_worker *w)
 {
+	if (w == NULL)
+		return;
+	for (int i = 0; i < APP_HASH_N; i++)
+		EVP_MD_free(w->file_md[i]);
 	free(w);
 }
 
@@ -253,6 +265,7 @@ ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t t
 	c->arg = w->arg;
 	c->st = &w->st;
 	c->file_hashes = w->file_hashes;
+	c->file_md = w->file_md;
 	c->mem = &w->mem;
 	c->http_decompress = w->http_decompress;
 	c->http_header_max = w->http_header_max;

@@ -302,6 +302,7 @@ typedef void app_msg_fn(void *arg, struct sw_flow *f, const struct app_msg *msg)
 #define APP_HASH_MD5    0x1u
 #define APP_HASH_SHA1   0x2u
 #define APP_HASH_SHA256 0x4u
+#define APP_HASH_N      3 /* bit i: file_md[i] of struct app_ctx */
 
 /* Bounds on the work of decoding one HTTP body (gzip, deflate); 0: no bound. Past either the
  * body is truncated: no more inflating, no hashes. */
@@ -325,6 +326,9 @@ struct app_ctx {
 	void *arg;
 	struct app_stats *st;
 	unsigned file_hashes; /* APP_HASH_* of the bodies that start now */
+	/* the digests of APP_HASH_* bit i, fetched once per worker (EVP_MD_fetch: no algorithm
+	 * look-up per body); NULL: that one could not be fetched and is not computed */
+	struct evp_md_st *const *file_md;
 	/* the worker's memory for the parsers' per-flow buffers (header and handshake buffers,
 	 * pending HTTP transactions, kept bodies), against its share of app.memcap; parsers keep
 	 * it in their state for the frees. Over the cap a parser keeps less, or stops. */

@@ -193,8 +193,8 @@ static const char *const anom_names[HA_MAX + 1] = { /* NULL-terminated: app_pars
 
 /* Hash contexts of one file being hashed. */
 struct http_hash {
-	EVP_MD_CTX *md[3]; /* MD5, SHA-1, SHA-256 */
-	unsigned mask;     /* the ones computed (APP_HASH_* bits) */
+	EVP_MD_CTX *md[APP_HASH_N]; /* MD5, SHA-1, SHA-256 */
+	unsigned mask;              /* the ones computed (APP_HASH_* bits) */
 	bool ok;
 };
 
@@ -521,21 +521,32 @@ digest_hex(EVP_MD_CTX *md, char *out, size_t size)
 /* ---- hashing -------------------------------------------------------------------------------- */
 
 static void
-hash_begin(struct http_hash *h, unsigned mask)
+hash_begin(struct http_hash *h, unsigned mask, const EVP_MD *const *mds)
 {
+	/* a context made without a worker (tests, fuzz targets): the built-in digests, looked
+	 * up by OpenSSL at each initialisation */
+	const EVP_MD *builtin[APP_HASH_N];
 	int i;
 
+	if (mds == NULL) {
+		builtin[0] = EVP_md5();
+		builtin[1] = EVP_sha1();
+		builtin[2] = EVP_sha256();
+		mds = builtin;
+	}
 	h->ok = true;
-	h->mask = mask;
-	for (i = 0; i < 3; i++) {
-		const EVP_MD *md = i == 0 ? EVP_md5() : i == 1 ? EVP_sha1() : EVP_sha256();
-
-		if (!(mask & (1u << i)))
+	h->mask = 0;
+	for (i = 0; i < APP_HASH_N; i++) {
+		if (!(mask & (1u << i)) || mds[i] == NULL)
 			continue;
+		/* the context stays with the connection from one body to the next: initialised
+		 * again, not allocated again */
 		if (h->md[i] == NULL && (h->md[i] = EVP_MD_CTX_new()) == NULL)
 			h->ok = false;
-		else if (h->md[i] != NULL && EVP_DigestInit_ex(h->md[i], md, NULL) != 1)
+		else if (EVP_DigestInit_ex2(h->md[i], mds[i], NULL) != 1)
 			h->ok = false;
+		else
+			h->mask |= 1u << i;
 	}
 }
 
@@ -546,7 +557,7 @@ hash_update(struct http_hash *h, const uint8_t *p, size_t n)
 
 	if (!h->ok)
 		return;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < APP_HASH_N; i++)
 		if ((h->mask & (1u << i)) && EVP_DigestUpdate(h->md[i], p, n) != 1)
 			h->ok = false;
 }
@@ -841,7 +852,16 @@ part_begin(void *arg, const struct http_part_info *info)
 	pt->name_len = part_text(pt->name, &info->name);
 	pt->filename_len = part_text(pt->filename, &info->filename);
 	pt->ctype_len = part_text(pt->ctype, &info->content_type);
-	hash_begin(&d->part_hash, d->body_hash.mask);
+	{
+		/* the worker's digests, as the body's contexts hold them (the state keeps no
+		 * pointer of its own: its size is charged to app.memcap) */
+		const EVP_MD *mds[APP_HASH_N];
+
+		for (int i = 0; i < APP_HASH_N; i++)
+			mds[i] = d->body_hash.md[i] != NULL ? EVP_MD_CTX_get0_md(d->body_hash.md[i])
+							    : NULL;
+		hash_begin(&d->part_hash, d->body_hash.mask, mds);
+	}
 	d->part = pt;
 }
 
@@ -893,6 +913,12 @@ sink_decoded(void *arg, const uint8_t *p, size_t n)
 		if (b->kept + take > b->cap) {
 			size_t cap = b->cap < 4096 ? 4096 : b->cap;
 			uint8_t *nb;
+			/* a body of known length, not encoded, gets what it keeps at once (one
+			 * allocation, not 4K, 8K, 16K and two copies) */
+			if (b->cap == 0 && d->chain == NULL && d->phase == PH_BODY_LEN &&
+			    d->body_len > cap)
+				cap = d->body_len < HTTP_BODY_DEPTH ? (size_t)d->body_len
+								    : HTTP_BODY_DEPTH;
 			while (cap < b->kept + take)
 				cap *= 2;
 			if (cap > HTTP_BODY_DEPTH)
@@ -944,7 +970,7 @@ sink_begin(struct app_ctx *ctx, struct http_dir *d, enum flow_dir dir, struct ht
 	d->b = b;
 	d->chain_flags = 0;
 	d->dec_off = false;
-	hash_begin(&d->body_hash, ctx->file_hashes);
+	hash_begin(&d->body_hash, ctx->file_hashes, (const EVP_MD *const *)ctx->file_md);
 	sink_drop(d);
 	if (fr->coding_unknown || fr->ce_empty || fr->ncodings == 0)
 		return;

@@ -3,6 +3,8 @@
  * the packets read before stay counted. */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +21,7 @@ struct capture {
 	uint64_t file_packets;
 	struct capture_stats st;
 	volatile int interrupted;
+	char *iobuf; /* the open file's stdio buffer (FILE_READ_BUFFER), freed after pcap_close */
 };
 
 static void
@@ -28,6 +31,35 @@ file_close_current(struct capture *c)
 		pcap_close(c->pcap);
 		c->pcap = NULL;
 	}
+}
+
+/* libpcap reads a file through stdio, whose buffer is 4 KB: one read(2) per 4 KB, 100,000 of them
+ * for a 400 MB capture. The file is opened here with a 1 MB buffer instead ("-", standard
+ * input, is left to libpcap). */
+#define FILE_READ_BUFFER (1u << 20)
+
+static pcap_t *
+file_pcap_open(struct capture *c, const char *path, char *errbuf)
+{
+	pcap_t *p;
+	FILE *fp;
+
+	if (strcmp(path, "-") == 0)
+		return pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO,
+							       errbuf);
+	if ((fp = fopen(path, "rb")) == NULL) {
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
+		return NULL;
+	}
+	/* glibc ignores the size unless it is given the buffer; without one: stdio's own */
+	if (c->iobuf == NULL)
+		c->iobuf = malloc(FILE_READ_BUFFER);
+	if (c->iobuf != NULL)
+		(void)setvbuf(fp, c->iobuf, _IOFBF, FILE_READ_BUFFER);
+	if ((p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO,
+							  errbuf)) == NULL)
+		fclose(fp); /* libpcap closes it only once it has taken it */
+	return p;
 }
 
 /* Opens files[cur], skipping (and reporting) files that cannot be opened. 0 when one is open,
@@ -43,8 +75,7 @@ file_open_next(struct capture *c)
 		const char *path = c->files.v[c->cur];
 
 		errbuf[0] = '\0';
-		c->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO,
-								  errbuf);
+		c->pcap = file_pcap_open(c, path, errbuf);
 		if (c->pcap == NULL) {
 			sw_err("%s: cannot read capture: %s", path, errbuf);
 			c->st.file_errors++;
@@ -84,6 +115,7 @@ file_free(struct capture *c)
 	if (c == NULL)
 		return;
 	file_close_current(c);
+	free(c->iobuf);
 	for (i = 0; i < c->files.n; i++)
 		free(c->files.v[i]);
 	free(c->files.v);

@@ -49,6 +49,19 @@ proto_name(uint8_t proto, char *buf, size_t size)
 }
 
 
+/* Appends text s (NULL: nothing) to id at *k, cut to leave room for the NUL. */
+static void
+id_add(char *id, size_t size, size_t *k, const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n > size - 1 - *k)
+		n = size - 1 - *k;
+	if (n > 0)
+		memcpy(id + *k, s, n);
+	*k += n;
+}
+
 /* timestamp, flow_id, sensor, pcap_filename, event_type: the head of every event. */
 static void
 eve_head_as(struct jw *w, const struct eve_ctx *ctx, sw_time_t ts, const char *event_type,
@@ -72,13 +85,23 @@ eve_head_as(struct jw *w, const struct eve_ctx *ctx, sw_time_t ts, const char *e
 	if (ctx->conf->sensor_name != NULL && ctx->conf->sensor_name[0] != '\0')
 		jw_str(w, "sensor", ctx->conf->sensor_name);
 	if (ctx->event_seq != NULL) {
-		char id[128];
+		/* "SENSOR-RUNID-SEQ" without printf (one per event), cut at 127 bytes as
+		 * snprintf cut it */
+		char id[128], d[20];
+		size_t k = 0, i = sizeof(d), ndig;
+		uint64_t seq = atomic_fetch_add_explicit(ctx->event_seq, 1, memory_order_relaxed);
 
-		snprintf(id, sizeof(id), "%s-%s-%llu",
-			 ctx->conf->sensor_name != NULL ? ctx->conf->sensor_name : "", ctx->run_id,
-			 (unsigned long long)atomic_fetch_add_explicit(ctx->event_seq, 1,
-								       memory_order_relaxed));
-		jw_str(w, "event_id", id);
+		do {
+			d[--i] = (char)('0' + seq % 10);
+			seq /= 10;
+		} while (seq != 0);
+		id_add(id, sizeof(id), &k, ctx->conf->sensor_name);
+		id_add(id, sizeof(id), &k, "-");
+		id_add(id, sizeof(id), &k, ctx->run_id);
+		id_add(id, sizeof(id), &k, "-");
+		ndig = sizeof(d) - i < sizeof(id) - 1 - k ? sizeof(d) - i : sizeof(id) - 1 - k;
+		memcpy(id + k, d + i, ndig);
+		jw_strn(w, "event_id", id, k + ndig);
 	}
 	if (ctx->source_names != NULL && source_idx < ctx->nsources)
 		jw_str(w, "pcap_filename", ctx->source_names[source_idx]);

@@ -294,6 +294,48 @@ test_http(void)
 	}
 }
 
+/* ---- file hashes ----------------------------------------------------------------------------- */
+
+/* SHA-256 alone by default; MD5 and SHA-1 when asked. Two responses on one connection: the
+ * hash contexts are initialised again for the second body, which must hash as if alone. */
+static void
+test_file_hashes(void)
+{
+	/* of "hello world\n" (sha256sum, md5sum, sha1sum) */
+	static const char sha256[] =
+	    "a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447";
+	static const char md5[] = "6f5902ac237024bdd0c176cb93063dc4";
+	static const char sha1[] = "22596363b3de40b06f981fb85d82312e8c0ed511";
+
+	for (int all = 0; all < 2; all++) {
+		struct run r;
+
+		run_open(&r, NULL);
+		if (all)
+			app_worker_set_file_hashes(r.w,
+						   APP_HASH_MD5 | APP_HASH_SHA1 | APP_HASH_SHA256);
+		for (int k = 0; k < 2; k++) {
+			char what[96];
+
+			r.seen.files = 0;
+			run_tcp(&r, FLOW_TO_SERVER, http_req, sizeof(http_req) - 1, 0);
+			run_tcp(&r, FLOW_TO_CLIENT, http_resp, sizeof(http_resp) - 1, 0);
+			snprintf(what, sizeof(what), "file hashes (%s), body %d: sha256",
+				 all ? "all three" : "default", k + 1);
+			UNIT_CHECK(r.seen.files == 1 && strcmp(r.seen.file.sha256, sha256) == 0,
+				   what);
+			snprintf(what, sizeof(what), "file hashes (%s), body %d: md5 and sha1 %s",
+				 all ? "all three" : "default", k + 1,
+				 all ? "computed" : "not computed");
+			UNIT_CHECK(all ? strcmp(r.seen.file.md5, md5) == 0 &&
+					     strcmp(r.seen.file.sha1, sha1) == 0
+				       : r.seen.file.md5[0] == '\0' && r.seen.file.sha1[0] == '\0',
+				   what);
+		}
+		run_close(&r, END_NORMAL, all ? "file hashes, all three" : "file hashes, default");
+	}
+}
+
 /* ---- a gzip bomb -------------------------------------------------------------------------- */
 
 #define BOMB_PLAIN (100u << 20) /* 100 MB of zeros */
@@ -396,6 +438,7 @@ main(void)
 	test_dns_tcp();
 	test_tls();
 	test_http();
+	test_file_hashes();
 	test_gzip_bomb();
 	return unit_done();
 }

@@ -78,6 +78,16 @@ test_time(void)
 		   "timestamp length");
 	UNIT_CHECK_STR(buf, "2023-11-14T22:13:20.123456+0000", "timestamp text (UTC, usec)");
 	UNIT_CHECK(sw_time_format(0, buf, 10) == -1, "timestamp refuses a short buffer");
+	/* the same second again (the thread's cached date), then the next one */
+	UNIT_CHECK(sw_time_format(1700000000000007ULL, buf, sizeof(buf)) == 31, "same second");
+	UNIT_CHECK_STR(buf, "2023-11-14T22:13:20.000007+0000", "same second, other microseconds");
+	UNIT_CHECK(sw_time_format(1700000001999999ULL, buf, sizeof(buf)) == 31, "next second");
+	UNIT_CHECK_STR(buf, "2023-11-14T22:13:21.999999+0000", "next second's text");
+	UNIT_CHECK(sw_time_format(0, buf, sizeof(buf)) == 31, "the epoch");
+	UNIT_CHECK_STR(buf, "1970-01-01T00:00:00.000000+0000", "the epoch's text");
+	/* year 10000: five digits, as printf wrote it */
+	UNIT_CHECK(sw_time_format(253402300800000001ULL, buf, sizeof(buf)) == 32, "year 10000");
+	UNIT_CHECK_STR(buf, "10000-01-01T00:00:00.000001+0000", "year 10000's text");
 }
 
 static void

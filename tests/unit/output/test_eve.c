@@ -41,6 +41,55 @@ int_at(json_t *j, const char *a, const char *b)
 	return json_is_integer(v) ? json_integer_value(v) : -1;
 }
 
+/* The 8-bytes-at-a-time path of the string escaper against a byte-at-a-time reference: one
+ * byte needing care (or not) at every offset of a plain 24-byte string. */
+static void
+test_escape_fast(void)
+{
+	static const uint8_t special[] = {'"', '\\', '\n', 0x00, 0x1f, 0x20, 0x7e, 0x7f, 0x80, 0xff};
+	unsigned bad = 0;
+
+	for (size_t k = 0; k < sizeof(special); k++) {
+		for (size_t at = 0; at < 24; at++) {
+			uint8_t in[24];
+			char want[64];
+			size_t n = 0;
+			struct sbuf b;
+			struct jw w;
+			uint8_t c = special[k];
+
+			memset(in, 'a' + (int)(at % 26), sizeof(in));
+			in[at] = c;
+			n += (size_t)snprintf(want + n, sizeof(want) - n, "{\"k\":\"");
+			for (size_t i = 0; i < sizeof(in); i++) {
+				if (in[i] == '"')
+					n += (size_t)snprintf(want + n, sizeof(want) - n, "\\\"");
+				else if (in[i] == '\\')
+					n += (size_t)snprintf(want + n, sizeof(want) - n, "\\\\");
+				else if (in[i] == '\n')
+					n += (size_t)snprintf(want + n, sizeof(want) - n, "\\n");
+				else if (in[i] < 0x20 || in[i] >= 0x80)
+					n += (size_t)snprintf(want + n, sizeof(want) - n, "\\u00%02x",
+							      in[i]);
+				else
+					want[n++] = (char)in[i];
+			}
+			snprintf(want + n, sizeof(want) - n, "\"}\n");
+			sbuf_init(&b);
+			jw_init(&w, &b);
+			jw_strn(&w, "k", in, sizeof(in));
+			jw_finish(&w);
+			if (strcmp(b.p, want) != 0) {
+				if (bad++ == 0)
+					printf("#   byte 0x%02x at %zu: got %s   want %s", c, at, b.p,
+					       want);
+			}
+			sbuf_free(&b);
+		}
+	}
+	UNIT_CHECK(bad == 0, "escaping 8 bytes at a time gives what a byte at a time gives");
+}
+
 static void
 test_writer(void)
 {
@@ -220,6 +269,7 @@ int
 main(void)
 {
 	test_writer();
+	test_escape_fast();
 	test_flow_event();
 	test_stats_event();
 	test_anomaly_event();
