@@ -51,7 +51,7 @@ struct sw_worker {
 	struct dpi_worker *dpi;
 	struct app_worker *app;
 	struct cti_reader *cti;
-	const struct cti_store *cti_seen; /* the indicator set file hashes were chosen for */
+	unsigned hashes; /* APP_HASH_* bodies get now (configured | indicators' | rules') */
 	struct detect_reader *det_r;
 	struct detect_thread *det; /* of the last sync; NULL: no rules */
 	struct sw_memcap det_mem;
@@ -324,23 +324,24 @@ worker_stream_event(void *arg, struct sw_flow *f, const struct sw_packet *p, int
 static void
 worker_sync(struct sw_worker *w)
 {
-	if (w->cti != NULL) {
-		const struct cti_store *s;
+	unsigned hashes = w->ctx->app.hash_mask;
 
+	if (w->cti != NULL) {
 		cti_reader_quiescent(w->cti);
-		s = cti_reader_store(w->cti);
-		if (s != w->cti_seen && w->app != NULL) {
-			/* the hashes bodies get: the configured ones, and those the indicator set
-			 * has indicators of (an MD5 feed turns MD5 on) */
-			w->cti_seen = s;
-			app_worker_set_file_hashes(w->app,
-						   w->ctx->app.hash_mask | cti_store_file_hashes(s));
-		}
+		/* an MD5 feed turns MD5 on */
+		hashes |= cti_store_file_hashes(cti_reader_store(w->cti));
 	}
 	if (w->det_r != NULL) {
 		w->det = detect_reader_sync(w->det_r);
+		/* a file.md5 rule too */
+		hashes |= detect_file_hashes(w->det);
 		if (w->app != NULL) /* TLS keeps its bytes as sent for mixed payload/TLS rules */
 			app_worker_set_tls_raw(w->app, detect_wants_msg_payload(w->det, APP_MSG_TLS));
+	}
+	/* the hashes bodies get: the configured ones, and those the indicators and rules read */
+	if (w->app != NULL && hashes != w->hashes) {
+		w->hashes = hashes;
+		app_worker_set_file_hashes(w->app, hashes);
 	}
 }
 
@@ -456,7 +457,8 @@ worker_init(struct sw_ctx *ctx, struct sw_worker *w, uint32_t i)
 		return r;
 	if ((r = app_worker_new(worker_app_msg, w, &w->app)) != 0)
 		return r;
-	app_worker_set_file_hashes(w->app, ctx->app.hash_mask);
+	w->hashes = ctx->app.hash_mask;
+	app_worker_set_file_hashes(w->app, w->hashes);
 	app_worker_set_memcap(w->app, ctx->app.memcap / ctx->nworkers);
 	app_worker_set_http_decompress(w->app, &ctx->app.http_decompress);
 	app_worker_set_http_header_max(w->app, ctx->app.http_header_max);

@@ -213,6 +213,8 @@ struct detect_thread *detect_reader_sync(struct detect_reader *r);
  * app_msg_kind): the parser then keeps what its payload is (TLS: the bytes as sent). false for
  * t NULL. */
 bool detect_wants_msg_payload(const struct detect_thread *t, int kind);
+/* The file hashes (APP_HASH_*) the loaded rules read through file.md5/file.sha1/file.sha256. */
+unsigned detect_file_hashes(const struct detect_thread *t);
 /* The thread state of the last sync (NULL-safe r: NULL). */
 struct detect_thread *detect_reader_thread(const struct detect_reader *r);
 

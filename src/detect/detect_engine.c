@@ -338,6 +338,25 @@ list_has_payload(const struct det_rule *r)
 	return false;
 }
 
+/* The file hashes a rule's buffers read (file.md5 ...): bodies get them computed while it is
+ * loaded, whatever app.http.file-hashes says, or the rule could never match. */
+static unsigned
+list_file_hashes(const struct det_rule *r)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} hb[] = {{"file.md5", APP_HASH_MD5}, {"file.sha1", APP_HASH_SHA1},
+	          {"file.sha256", APP_HASH_SHA256}};
+	unsigned m = 0;
+
+	for (uint32_t i = 0; i < r->nlists; i++)
+		for (size_t h = 0; h < sizeof(hb) / sizeof(hb[0]); h++)
+			if (r->lists[i].n > 0 && r->lists[i].buffer == det_buffer_named(hb[h].name))
+				m |= hb[h].bit;
+	return m;
+}
+
 /* The message kind a rule's app-message keywords (tls.version, dns.opcode, ...) read: the first
  * kind its protocol's parser emits; -1 when none. */
 static int
@@ -1093,6 +1112,7 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 		fill_alert(e, ri);
 		if ((ri->ctx & DET_CTX_APP) && ri->msg_kind >= 0 && list_has_payload(ri->r))
 			e->payload_kinds |= 1u << ri->msg_kind;
+		e->file_hashes |= list_file_hashes(ri->r);
 		for (uint32_t k = 0; k < ri->r->nkws; k++)
 			e->has_tags |= ri->r->kws[k].kind == DET_KW_TAG;
 		if (ri->ctx & DET_CTX_PACKET)

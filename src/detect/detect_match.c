@@ -1541,6 +1541,12 @@ detect_wants_msg_payload(const struct detect_thread *t, int kind)
 	return t != NULL && kind >= 0 && kind < DET_MSG_KINDS && (t->e->payload_kinds & (1u << kind));
 }
 
+unsigned
+detect_file_hashes(const struct detect_thread *t)
+{
+	return t != NULL ? t->e->file_hashes : 0;
+}
+
 void
 detect_app_msg(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg,
                const char *app_proto)
