@@ -272,7 +272,9 @@ cap_add(struct evidence *ev, struct ev_flow *ef, struct ev_rec *r)
 {
 	struct ev_cap *c = ef->cap;
 
-	if (c->n == c->max || c->bytes + PCAP_REC_HDR + r->caplen > ev->conf->capture_bytes) {
+	/* full; the first packet goes in whatever its size (a capture is never empty) */
+	if (c->n == c->max ||
+	    (c->n > 0 && c->bytes + PCAP_REC_HDR + r->caplen > ev->conf->capture_bytes)) {
 		sw_counter_add(&ev->st.cut, 1);
 		cap_finish(ev, ef);
 		return;
@@ -302,13 +304,16 @@ evidence_packet(struct evidence *ev, struct sw_flow *f, const struct sw_packet *
 		f->evidence = ef;
 	}
 	if (p->linktype != ef->linktype) /* a pcap has one link type: keep the first */
-		return;
-	if (!sw_memcap_take(&ev->st.mem, sizeof(*r) + p->caplen))
+		r = NULL;
+	else if (!sw_memcap_take(&ev->st.mem, sizeof(*r) + p->caplen))
 		r = NULL;
 	else if ((r = malloc(sizeof(*r) + p->caplen)) == NULL)
 		sw_memcap_give(&ev->st.mem, sizeof(*r) + p->caplen);
-	if (r == NULL)
-		return; /* counted in refused; the capture lacks this packet */
+	if (r == NULL) { /* refused (counted): the ring and the capture lack this packet */
+		if (ef->cap != NULL && --ef->cap->post_left == 0)
+			cap_finish(ev, ef);
+		return;
+	}
 	r->refs = 1;
 	r->caplen = p->caplen;
 	r->wirelen = p->wirelen;
@@ -364,7 +369,8 @@ event_id_of(const struct sbuf *b, char *buf, size_t size)
 static bool
 cap_open(struct evidence *ev, struct ev_flow *ef, const struct sbuf *alert, uint64_t flow_id)
 {
-	uint32_t max = ev->conf->ring_packets + ev->conf->post_packets, i;
+	uint32_t max = ev->conf->ring_packets + ev->conf->post_packets, i, first;
+	uint64_t bytes = PCAP_FILE_HDR;
 	struct ev_cap *c;
 
 	if (!sw_memcap_take(&ev->st.mem, cap_size(max)))
@@ -380,7 +386,17 @@ cap_open(struct evidence *ev, struct ev_flow *ef, const struct sbuf *alert, uint
 	c->bytes = PCAP_FILE_HDR;
 	c->post_left = ev->conf->post_packets;
 	ef->cap = c;
-	for (i = 0; i < ef->n && ef->cap != NULL; i++)
+	/* the newest ring packets that fit in capture-bytes (the alert's packet at least) */
+	for (first = ef->n; first > 0; first--) {
+		const struct ev_rec *r = ef->ring[(ef->head + first - 1) % ev->conf->ring_packets];
+
+		if (first < ef->n && bytes + PCAP_REC_HDR + r->caplen > ev->conf->capture_bytes) {
+			sw_counter_add(&ev->st.cut, 1);
+			break;
+		}
+		bytes += PCAP_REC_HDR + r->caplen;
+	}
+	for (i = first; i < ef->n && ef->cap != NULL; i++)
 		cap_add(ev, ef, ef->ring[(ef->head + i) % ev->conf->ring_packets]);
 	return true;
 }
