@@ -130,6 +130,13 @@ produce(struct output_sink *s, const char *topic, const void *key, size_t klen, 
 	}
 	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
 		sw_counter_add(&s->st.queue_full, 1);
+	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+		/* never sendable (an evidence pcap over message.max.bytes): not retried */
+		sw_counter_add(&s->st.dropped, 1);
+		sw_warn("kafka: a %zu-byte message to %s dropped: %s", plen, topic,
+			rd_kafka_err2str(err));
+		return SW_E_RANGE;
+	}
 	return SW_E_AGAIN;
 }
 
@@ -167,6 +174,7 @@ replay_some(struct output_sink *s, uint32_t budget)
 
 	while (budget-- > 0 && rd_kafka_outq_len(s->rk) < REPLAY_WINDOW && !s->stop) {
 		void *ref;
+		int r;
 
 		if (!spool_next(s->spool, &rec))
 			return;
@@ -178,8 +186,13 @@ replay_some(struct output_sink *s, uint32_t budget)
 				: eve_type_name(type_of_record(s->conf, rec.topic, rec.payload,
 							       rec.payload_len));
 
-		if (produce(s, rec.topic, rec.key, rec.key_len, tname, rec.payload, rec.payload_len,
-			    ref) != 0) {
+		r = produce(s, rec.topic, rec.key, rec.key_len, tname, rec.payload, rec.payload_len,
+			    ref);
+		if (r == SW_E_RANGE) {
+			spool_done(s->spool, ref, true); /* dropped, counted: never replayed */
+			continue;
+		}
+		if (r != 0) {
 			spool_done(s->spool, ref, false);
 			return;
 		}
@@ -379,7 +392,11 @@ kafka_send(struct output_sink *s, const char *topic, const char *tname, const vo
 		sw_counter_add(&s->st.spooled, 1);
 	else if (r != SW_E_MEMCAP)
 		sw_warn("kafka: spool write failed: %s", sw_strerror(r));
-	if (produce(s, topic, key, klen, tname, buf, len, ref) != 0) {
+	if ((r = produce(s, topic, key, klen, tname, buf, len, ref)) != 0) {
+		if (r == SW_E_RANGE) {
+			spool_done(s->spool, ref, true); /* dropped, counted: never replayed */
+			return r;
+		}
 		if (ref != NULL) {
 			spool_done(s->spool, ref, false); /* replayed once there is room */
 			return 0;

@@ -104,4 +104,26 @@ check "... once each" test "$(cut -d ' ' -f 1 "$tmp/got2/list" | sort | uniq -d 
 check "... replayed with the event_type header evidence" \
 	test -z "$(grep -v -x 'event_type=evidence,sensor=.*' "$tmp/got2/headers")"
 check "the spool is empty after the replay" test -z "$(ls "$tmp/spool2")"
+
+# 3. A pcap larger than the producer's message.max.bytes can never be sent: dropped and counted
+# (kafka.dropped), not replayed forever; the others arrive.
+mkdir -p "$tmp/run3/ev"
+"$SPANWATCH" -r "$PCAPS/http.pcap" -S "$rules" -l "$tmp/run3" "${kafka[@]}" \
+	--set "evidence.directory=$tmp/run3/ev" --set "outputs.kafka.spool.dir=$tmp/spool3" \
+	--set evidence.ring-packets=4096 --set evidence.ring-bytes=64mb \
+	--set evidence.post-packets=100000 --set evidence.capture-bytes=15mb \
+	--set outputs.kafka.properties.message.max.bytes=50000 2>"$tmp/run3.err"
+big=$(find "$tmp/run3/ev" -name '*.pcap' -size +49000c | wc -l)
+check "message.max.bytes 50000: the $big larger pcap(s) dropped, counted" \
+	test "$big" -gt 0 -a "$(sed -n 's/.* \([0-9]*\) dropped,.*/\1/p' "$tmp/run3.err")" = "$big"
+check "... said so" grep -q "message to spanwatch.evidence dropped" "$tmp/run3.err"
+check "... and not left in the spool" test -z "$(ls "$tmp/spool3")"
+rm -rf "$tmp/got3"
+fetch "$tmp/got3"
+small=0
+for f in "$tmp/run3/ev"/*.pcap; do
+	[ "$(stat -c %s "$f")" -lt 49000 ] && cmp -s "$f" "$tmp/got3/${f##*/}" && small=$((small + 1))
+done
+check "... the $small others arrive" \
+	test "$small" -eq "$(($(ls "$tmp/run3/ev" | wc -l) - big))" -a "$small" -gt 0
 tap_done
