@@ -17,7 +17,8 @@ run() {
 	shift 2
 	mkdir -p "$tmp/$name/ev"
 	"$SPANWATCH" -r "$pcap" -l "$tmp/$name" --set evidence.enabled=yes \
-		--set "evidence.directory=$tmp/$name/ev" "$@" 2>"$tmp/$name/err"
+		--set "evidence.directory=$tmp/$name/ev" "$@" 2>"$tmp/$name/err" ||
+		echo "spanwatch exit status $?" >>"$tmp/$name/err"
 }
 evcheck() { # NAME PCAP [MODE]: evidence_check.py, its output kept in NAME/check
 	"$PY" "$check_py" ${3:+"$3"} "$2" "$tmp/$1/eve.json" >"$tmp/$1/check" 2>&1 ||
@@ -90,6 +91,8 @@ check "capture-bytes 4kb: captures cut ($(stats_value "$tmp/cut/eve.json" eviden
 	test "$(stats_value "$tmp/cut/eve.json" evidence.cut)" -gt 0 -a \
 	-z "$(for f in $(find "$tmp/cut/ev" -size +4096c); do capinfos -c -M "$f" | grep -v -x 'Number of packets:   1' | grep 'packets'; done)"
 check "... each a run of its flow's frames" evcheck cut "$PCAPS/http.pcap"
+check "every run exits 0, without a sanitizer report" \
+	test -z "$(grep -l 'spanwatch exit status\|Sanitizer\|runtime error' "$tmp"/*/err)"
 
 # 6. Configuration: evidence with nowhere to go, or into a missing directory, is refused.
 out=$("$SPANWATCH" -T --set evidence.enabled=yes 2>&1)

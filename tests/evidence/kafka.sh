@@ -126,4 +126,5 @@ for f in "$tmp/run3/ev"/*.pcap; do
 done
 check "... the $small others arrive" \
 	test "$small" -eq "$(($(ls "$tmp/run3/ev" | wc -l) - big))" -a "$small" -gt 0
+check "no sanitizer report" test -z "$(grep -l 'Sanitizer\|runtime error' "$tmp"/*.err)"
 tap_done
