@@ -248,6 +248,25 @@ check_dir(const char *key, const char *dir)
 	return 0;
 }
 
+/* Evidence has somewhere to go: its directory exists and is writable, or Kafka takes it. */
+static int
+evidence_check(const struct output_conf *conf)
+{
+	const struct output_kafka_conf *k = &conf->kafka;
+	int r = 0;
+
+	if (conf->evidence.directory != NULL &&
+	    check_dir("evidence.directory", conf->evidence.directory) != 0)
+		r = SW_E_CONFIG;
+	if (conf->evidence.enabled && conf->evidence.directory == NULL &&
+	    (!k->enabled || k->evidence_topic == NULL || k->evidence_topic[0] == '\0')) {
+		sw_err("evidence.enabled: neither evidence.directory nor a Kafka evidence topic "
+		       "(outputs.kafka.topics.evidence) to write evidence to");
+		r = SW_E_CONFIG;
+	}
+	return r;
+}
+
 int
 output_check(const struct output_conf *conf)
 {
@@ -276,15 +295,8 @@ output_check(const struct output_conf *conf)
 			sbuf_free(&path);
 		}
 	}
-	if (conf->evidence.directory != NULL &&
-	    check_dir("evidence.directory", conf->evidence.directory) != 0)
+	if (evidence_check(conf) != 0)
 		r = SW_E_CONFIG;
-	if (conf->evidence.enabled && conf->evidence.directory == NULL &&
-	    (!k->enabled || k->evidence_topic == NULL || k->evidence_topic[0] == '\0')) {
-		sw_err("evidence.enabled: neither evidence.directory nor a Kafka evidence topic "
-		       "(outputs.kafka.topics.evidence) to write evidence to");
-		r = SW_E_CONFIG;
-	}
 	if (!k->enabled)
 		return r;
 	if (k->brokers == NULL || k->brokers[0] == '\0') {
@@ -339,6 +351,8 @@ output_new(const struct output_conf *conf, struct output **out)
 	int r, t;
 
 	*out = NULL;
+	if (conf->evidence.enabled && evidence_check(conf) != 0)
+		return SW_E_CONFIG;
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return SW_E_NOMEM;
 	o->kafka = -1;

@@ -100,4 +100,8 @@ check "evidence on without a directory or Kafka: refused with a message" \
 	grep -q "evidence.enabled: neither evidence.directory" <<<"$out"
 out=$("$SPANWATCH" -T --set evidence.enabled=yes --set "evidence.directory=$tmp/nosuch" 2>&1)
 check "a missing evidence.directory: refused, named" grep -q "evidence.directory: .*nosuch" <<<"$out"
+"$SPANWATCH" -r "$PCAPS/http.pcap" -l "$tmp" --set evidence.enabled=yes >/dev/null 2>"$tmp/start.err"
+st=$?
+check "... also when starting a run (exit $st)" \
+	test "$st" -ne 0 -a -n "$(grep "evidence.enabled: neither" "$tmp/start.err")"
 tap_done
