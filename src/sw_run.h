@@ -104,6 +104,8 @@ const struct sw_memcap *run_worker_cti_mem(struct sw_ctx *ctx, uint32_t i);
 void run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7]);
 /* Its per-flow detection memory (stream windows, flowbits). */
 const struct sw_memcap *run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i);
+/* Its evidence counters; NULL when evidence is off. */
+const struct evidence_stats *run_worker_evidence_stats(struct sw_ctx *ctx, uint32_t i);
 
 /* ---- the packet path (sw_worker.c) -------------------------------------------------------- */
 

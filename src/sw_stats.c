@@ -280,6 +280,33 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 				       : 0);
 		put(cs, "detect.retired_pending", ctx->det_h != NULL ? detect_handle_pending(ctx->det_h) : 0);
 	}
+	if (ctx->output.evidence.enabled) {
+		static const char *const en[8] = {
+			"evidence.captures", "evidence.packets", "evidence.bytes", "evidence.files",
+			"evidence.published", "evidence.cut", "evidence.write_errors",
+			"evidence.memuse",
+		};
+		uint64_t ev[8] = {0}, er = 0;
+
+		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
+			const struct evidence_stats *es = run_worker_evidence_stats(ctx, i);
+
+			if (es == NULL)
+				continue;
+			ev[0] += sw_counter_get(&es->captures);
+			ev[1] += sw_counter_get(&es->packets);
+			ev[2] += sw_counter_get(&es->bytes);
+			ev[3] += sw_counter_get(&es->files);
+			ev[4] += sw_counter_get(&es->published);
+			ev[5] += sw_counter_get(&es->cut);
+			ev[6] += sw_counter_get(&es->write_errors);
+			ev[7] += sw_counter_get(&es->mem.memuse);
+			er += sw_counter_get(&es->mem.refused);
+		}
+		for (int k = 0; k < 8; k++)
+			put(cs, en[k], ev[k]);
+		put(cs, "evidence.memcap_refused", er);
+	}
 	if (ctx->cti_h != NULL) {
 		put(cs, "cti.version", sw_counter_get(&ctx->cti_version));
 		put(cs, "cti.indicators", sw_counter_get(&ctx->cti_indicators));

@@ -61,6 +61,7 @@ struct sw_worker {
 	const uint8_t *app_data;
 	size_t app_len;
 	struct sbuf evbuf, alertbuf;
+	struct evidence *ev; /* NULL: evidence.enabled is off */
 	sw_time_t now, last_expire;
 	sw_counter_t packets;
 };
@@ -142,6 +143,14 @@ run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i)
 	return &ctx->workers[i].det_mem;
 }
 
+const struct evidence_stats *
+run_worker_evidence_stats(struct sw_ctx *ctx, uint32_t i)
+{
+	struct sw_worker *w = &ctx->workers[i];
+
+	return w->ev != NULL ? evidence_get_stats(w->ev) : NULL;
+}
+
 /* ---- events ------------------------------------------------------------------------------- */
 
 /* Writes the event formatted in b (of EVE type type); the only way events leave a thread.
@@ -180,6 +189,8 @@ worker_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_
 	if (msg == NULL && f != NULL && app_flow_current(f, dir, &cur))
 		msg = &cur;
 	eve_format_rule_alert(&w->alertbuf, &w->ctx->eve, f, p, dir, ts, a, msg);
+	if (w->ev != NULL && f != NULL)
+		evidence_alert(w->ev, f, &w->alertbuf);
 	run_emit(w->ctx, EVE_ALERT, &w->alertbuf);
 }
 
@@ -200,6 +211,8 @@ worker_cti_alert(void *arg, struct sw_flow *f, sw_time_t ts, enum flow_dir dir,
 	if (!run_wants(w->ctx, EVE_ALERT))
 		return;
 	eve_format_cti_alert(&w->alertbuf, &w->ctx->eve, f, ts, dir, hit, matched_on, c->msg);
+	if (w->ev != NULL)
+		evidence_alert(w->ev, f, &w->alertbuf);
 	run_emit(w->ctx, EVE_ALERT, &w->alertbuf);
 }
 
@@ -223,6 +236,8 @@ worker_flow_end(struct sw_flow *f, void *arg)
 		eve_format_flow(&w->evbuf, &w->ctx->eve, f, has_stream ? info : NULL);
 		run_emit(w->ctx, EVE_FLOW, &w->evbuf);
 	}
+	if (w->ev != NULL) /* after every alert the flow can raise */
+		evidence_flow_end(w->ev, f);
 	if (w->dpi != NULL)
 		dpi_flow_free(w->dpi, f);
 	if (w->app != NULL)
@@ -369,6 +384,8 @@ worker_packet(struct sw_worker *w, struct sw_packet *p)
 	f = flow_table_update(w->flows, p, &dir);
 	if (f == NULL)
 		return;
+	if (w->ev != NULL)
+		evidence_packet(w->ev, f, p);
 	if (w->cti != NULL && f->pkts[0] + f->pkts[1] == 1) {
 		struct cti_alert_ctx c = {w, NULL};
 
@@ -451,6 +468,10 @@ worker_init(struct sw_ctx *ctx, struct sw_worker *w, uint32_t i)
 	sbuf_init(&w->alertbuf);
 	w->det_mem.memcap = ctx->detect.memcap / ctx->nworkers;
 	if ((r = flow_table_new(&ctx->flow, worker_flow_end, w, &w->flows)) != 0)
+		return r;
+	if (ctx->output.evidence.enabled &&
+	    (r = evidence_new(&ctx->output, ctx->output.evidence.memcap / ctx->nworkers, ctx->out,
+			      &w->ev)) != 0)
 		return r;
 	if (ctx->dpi.enabled &&
 	    (r = dpi_worker_new(&ctx->dpi, ctx->dpi.memcap / ctx->nworkers, &w->dpi)) != 0)
@@ -579,6 +600,8 @@ workers_free(struct sw_ctx *ctx)
 		if (w->flows != NULL) /* an error path: end flows so stream state is freed */
 			flow_table_flush(w->flows, w->now, FLOW_END_SHUTDOWN);
 		flow_table_free(w->flows);
+		evidence_free(w->ev); /* its flows ended above */
+		w->ev = NULL;
 		stream_worker_free(w->stream);
 		dpi_worker_free(w->dpi);
 		app_worker_free(w->app);

@@ -98,3 +98,30 @@ wait_until() {
 	while [ $t -gt 0 ]; do "$@" && return 0; sleep 0.1; t=$((t - 1)); done
 	return 1
 }
+# kafka_cluster DIR TOPIC...: starts tests/kafka/kafka_tool's mock cluster (3 Kafka-protocol
+# brokers on loopback, the topics created), obeying "down" / "up" written to fd 3; sets
+# cluster_pid and boot (the bootstrap list), or ends the test (failed). The caller's EXIT trap
+# calls kafka_cluster_stop.
+kafka_cluster() {
+	local dir=$1
+	shift
+	mkfifo "$dir/ctl"
+	"$top_builddir/tests/kafka/kafka_tool" cluster 3 "$@" <"$dir/ctl" >"$dir/boot" \
+		2>"$dir/cluster.err" &
+	cluster_pid=$!
+	exec 3>"$dir/ctl"
+	for _ in $(seq 100); do [ -s "$dir/boot" ] && break; sleep 0.1; done
+	boot=$(head -n 1 "$dir/boot")
+	if [ -z "$boot" ]; then
+		not_ok "the mock cluster starts"
+		diag <"$dir/cluster.err"
+		tap_done
+		exit 1
+	fi
+	ok "a 3-broker mock cluster runs at $boot"
+}
+kafka_cluster_stop() {
+	exec 3>&- 2>/dev/null
+	[ -n "$cluster_pid" ] && kill "$cluster_pid" 2>/dev/null
+	wait 2>/dev/null
+}

@@ -109,6 +109,7 @@ struct sw_flow {
 	void *app;
 	void *cti;    /* indicators already alerted on in this flow */
 	void *detect; /* flowbits and stream windows of the rule engine */
+	void *evidence; /* recent packets and the open evidence capture (output/) */
 	bool alerted; /* an alert was raised for this flow */
 
 	/* table links, private to the flow stage */

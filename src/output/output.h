@@ -44,6 +44,7 @@ struct output_kafka_conf {
 	char *brokers;
 	char *topic[EVE_TYPE_MAX]; /* NULL or empty: that event type is not sent */
 	char *default_topic;       /* topics.default: filled into topic[] where none is set */
+	char *evidence_topic;      /* topics.evidence: evidence pcaps; empty: not sent */
 	uint32_t delivery_timeout_ms; /* message.timeout.ms */
 	uint32_t queue_size;          /* queue.buffering.max.messages */
 	uint32_t shutdown_timeout;    /* seconds to wait for deliveries at exit */
@@ -54,6 +55,17 @@ struct output_kafka_conf {
 	/* free-form librdkafka properties, outputs.kafka.properties.KEY: VALUE */
 	char **prop_keys, **prop_values;
 	size_t nprops;
+};
+
+/* evidence.*: a pcap of the packets behind every alert (output_evidence.c). */
+struct evidence_conf {
+	bool enabled;
+	uint32_t ring_packets;  /* the flow's most recent packets kept ... */
+	uint64_t ring_bytes;    /* ... and their bytes (pcap records) at most */
+	uint32_t post_packets;  /* packets of the flow added after the first alert */
+	uint64_t capture_bytes; /* most bytes of one pcap file / Kafka message */
+	uint64_t memcap;        /* rings and open captures, all workers */
+	char *directory;        /* NULL: no files */
 };
 
 struct output_conf {
@@ -67,6 +79,7 @@ struct output_conf {
 	uint32_t flush_interval;    /* seconds between sink flushes when live */
 	bool tagged_packets;        /* outputs.eve.tagged-packets: "packet" events (with alerts) */
 	struct output_kafka_conf kafka;
+	struct evidence_conf evidence;
 };
 
 struct conf_doc;
@@ -197,5 +210,45 @@ struct output_kafka_stats {
 };
 /* NULL when there is no Kafka sink. */
 const struct output_kafka_stats *output_kafka_get_stats(const struct output *o);
+
+
+/* ---- evidence: a pcap of the packets behind every alert (output_evidence.c) ---------------- */
+
+/* Each worker keeps, per flow, a ring of its most recent packets (charged to its share of
+ * evidence.memcap). The first alert on a flow opens a capture: the ring, then the flow's next
+ * evidence.post-packets packets; later alerts while it is open share it. It is finalized when
+ * the post packets have come, when it reaches evidence.capture-bytes, or when the flow ends,
+ * then written as a pcap to evidence.directory and/or published to the evidence topic. */
+struct evidence_stats {
+	struct sw_memcap mem;  /* rings and open captures; refused: packets or captures not kept */
+	sw_counter_t captures;  /* finalized */
+	sw_counter_t packets, bytes; /* in finalized captures (bytes: of the pcap files) */
+	sw_counter_t files, published;
+	sw_counter_t cut;          /* captures finalized early at evidence.capture-bytes */
+	sw_counter_t write_errors; /* files not written, or pcaps not handed to Kafka */
+};
+
+struct evidence;
+int evidence_conf_load(struct conf_doc *doc, struct evidence_conf *conf);
+void evidence_conf_free(struct evidence_conf *conf);
+/* memcap: this worker's share; out: where finished captures go. */
+int evidence_new(const struct output_conf *conf, uint64_t memcap, struct output *out,
+		 struct evidence **ev);
+/* Frees what is left (end flows first, with evidence_flow_end); NULL-safe. */
+void evidence_free(struct evidence *ev);
+/* A packet of flow f (call for every packet, before its alerts). */
+void evidence_packet(struct evidence *ev, struct sw_flow *f, const struct sw_packet *p);
+/* An alert on flow f, formatted in alert (one EVE line): opens or joins the flow's capture and
+ * adds the alert's "evidence" object to the line. */
+void evidence_alert(struct evidence *ev, struct sw_flow *f, struct sbuf *alert);
+/* The flow ends: its open capture is finalized, its ring freed. */
+void evidence_flow_end(struct evidence *ev, struct sw_flow *f);
+const struct evidence_stats *evidence_get_stats(const struct evidence *ev);
+
+/* Publishes a finished evidence pcap to the Kafka evidence topic, keyed by key (through the
+ * spool, as events). 0 also when there is no Kafka sink. */
+int output_write_evidence(struct output *o, const char *key, const void *pcap, size_t len);
+/* The Kafka topic evidence goes to, NULL when none. */
+const char *output_evidence_topic(const struct output *o);
 
 #endif

@@ -12,6 +12,11 @@ extern const struct output_sink_ops output_sink_kafka;
 struct conf_doc;
 int output_kafka_check_props(const struct output_kafka_conf *kcf, struct conf_doc *doc);
 
+/* Sends one message (an evidence pcap) to topic through the spool, as events go; its
+ * event_type header is "evidence". Thread-safe. */
+int output_kafka_write_raw(struct output_sink *s, const char *topic, const void *key,
+			   size_t klen, const void *buf, size_t len);
+
 /* The Kafka sink's counters (output_kafka.c). */
 const struct output_kafka_stats *output_kafka_sink_stats(const struct output_sink *s);
 

@@ -111,11 +111,10 @@ on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 }
 
 static int
-produce(struct output_sink *s, const char *topic, const void *key, size_t klen, int type,
+produce(struct output_sink *s, const char *topic, const void *key, size_t klen, const char *tname,
 	const void *payload, size_t plen, void *ref)
 {
 	rd_kafka_resp_err_t err;
-	const char *tname = eve_type_name(type);
 	void *k = klen > 0 ? (void *)key : NULL;
 
 	err = rd_kafka_producev(
@@ -131,6 +130,13 @@ produce(struct output_sink *s, const char *topic, const void *key, size_t klen, 
 	}
 	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
 		sw_counter_add(&s->st.queue_full, 1);
+	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+		/* never sendable (an evidence pcap over message.max.bytes): not retried */
+		sw_counter_add(&s->st.dropped, 1);
+		sw_warn("kafka: a %zu-byte message to %s dropped: %s", plen, topic,
+			rd_kafka_err2str(err));
+		return SW_E_RANGE;
+	}
 	return SW_E_AGAIN;
 }
 
@@ -168,12 +174,25 @@ replay_some(struct output_sink *s, uint32_t budget)
 
 	while (budget-- > 0 && rd_kafka_outq_len(s->rk) < REPLAY_WINDOW && !s->stop) {
 		void *ref;
+		int r;
 
 		if (!spool_next(s->spool, &rec))
 			return;
 		ref = spool_ref_pack(rec.seg, rec.idx);
-		if (produce(s, rec.topic, rec.key, rec.key_len, type_of_record(s->conf, rec.topic, rec.payload, rec.payload_len),
-			    rec.payload, rec.payload_len, ref) != 0) {
+		/* an evidence pcap is binary: its topic says what it is */
+		const char *tname =
+			s->conf->evidence_topic != NULL && strcmp(rec.topic, s->conf->evidence_topic) == 0
+				? "evidence"
+				: eve_type_name(type_of_record(s->conf, rec.topic, rec.payload,
+							       rec.payload_len));
+
+		r = produce(s, rec.topic, rec.key, rec.key_len, tname, rec.payload, rec.payload_len,
+			    ref);
+		if (r == SW_E_RANGE) {
+			spool_done(s->spool, ref, true); /* dropped, counted: never replayed */
+			continue;
+		}
+		if (r != 0) {
 			spool_done(s->spool, ref, false);
 			return;
 		}
@@ -362,25 +381,22 @@ fail:
 
 /* Called by any worker; thread-safe (the spool and librdkafka have their own locks). */
 static int
-kafka_write(struct output_sink *s, int type, const char *buf, size_t len)
+kafka_send(struct output_sink *s, const char *topic, const char *tname, const void *key,
+	   size_t klen, const void *buf, size_t len)
 {
-	const char *topic = s->conf->topic[type];
-	const char *key;
-	size_t klen;
 	void *ref = NULL;
 	int r;
 
-	if (topic == NULL || topic[0] == '\0')
-		return 0;
-	if (len > 0 && buf[len - 1] == '\n')
-		len--; /* a message is the JSON object, without the line end */
-	key = event_key(buf, len, &klen);
 	r = spool_append(s->spool, topic, key, klen, buf, len, &ref);
 	if (r == 0)
 		sw_counter_add(&s->st.spooled, 1);
 	else if (r != SW_E_MEMCAP)
 		sw_warn("kafka: spool write failed: %s", sw_strerror(r));
-	if (produce(s, topic, key, klen, type, buf, len, ref) != 0) {
+	if ((r = produce(s, topic, key, klen, tname, buf, len, ref)) != 0) {
+		if (r == SW_E_RANGE) {
+			spool_done(s->spool, ref, true); /* dropped, counted: never replayed */
+			return r;
+		}
 		if (ref != NULL) {
 			spool_done(s->spool, ref, false); /* replayed once there is room */
 			return 0;
@@ -390,6 +406,28 @@ kafka_write(struct output_sink *s, int type, const char *buf, size_t len)
 		return SW_E_MEMCAP;
 	}
 	return 0;
+}
+
+static int
+kafka_write(struct output_sink *s, int type, const char *buf, size_t len)
+{
+	const char *topic = s->conf->topic[type];
+	const char *key;
+	size_t klen;
+
+	if (topic == NULL || topic[0] == '\0')
+		return 0;
+	if (len > 0 && buf[len - 1] == '\n')
+		len--; /* a message is the JSON object, without the line end */
+	key = event_key(buf, len, &klen);
+	return kafka_send(s, topic, eve_type_name(type), key, klen, buf, len);
+}
+
+int
+output_kafka_write_raw(struct output_sink *s, const char *topic, const void *key, size_t klen,
+		       const void *buf, size_t len)
+{
+	return kafka_send(s, topic, "evidence", key, klen, buf, len);
 }
 
 static int

@@ -44,6 +44,7 @@ struct output {
 	struct sink_slot slot[MAX_SINKS];
 	int nslots;
 	int kafka; /* slot of the Kafka sink, -1 when none */
+	const char *evidence_topic; /* evidence pcaps go there (Kafka and evidence on) */
 	bool enabled[EVE_TYPE_MAX]; /* any sink wants it */
 	pthread_mutex_t lock;
 	struct output_stats st;
@@ -71,6 +72,8 @@ static const struct conf_key output_keys[] = {
 	{"outputs.kafka.enabled", CONF_BOOL, K(enabled), "no", 0, 0, NULL},
 	{"outputs.kafka.brokers", CONF_STR, K(brokers), NULL, 0, 0, NULL},
 	{"outputs.kafka.topics.default", CONF_STR, K(default_topic), "spanwatch.events", 0, 0, NULL},
+	{"outputs.kafka.topics.evidence", CONF_STR, K(evidence_topic), "spanwatch.evidence", 0, 0,
+	 NULL},
 	{"outputs.kafka.delivery-timeout-ms", CONF_U32, K(delivery_timeout_ms), "30000", 100,
 	 86400000, NULL},
 	{"outputs.kafka.queue-size", CONF_U32, K(queue_size), "100000", 10, 10000000, NULL},
@@ -162,6 +165,8 @@ output_conf_load(struct conf_doc *doc, struct output_conf *conf)
 	r = conf_apply(doc, output_keys, conf);
 	if (r == 0)
 		r = kafka_default_topics(doc, &conf->kafka);
+	if (evidence_conf_load(doc, &conf->evidence) != 0)
+		r = SW_E_CONFIG;
 	if (conf_doc_foreach(doc, "outputs.kafka.properties.", add_prop, &conf->kafka) != 0)
 		r = SW_E_NOMEM;
 	else if (output_kafka_check_props(&conf->kafka, doc) != 0)
@@ -221,6 +226,7 @@ output_conf_free(struct output_conf *conf)
 		conf->kafka.topic[i] = NULL;
 	}
 	conf_struct_free(output_keys, conf);
+	evidence_conf_free(&conf->evidence);
 }
 
 /* A directory the sensor must write in: an error naming key unless it exists and is writable. */
@@ -242,6 +248,25 @@ check_dir(const char *key, const char *dir)
 		return SW_E_CONFIG;
 	}
 	return 0;
+}
+
+/* Evidence has somewhere to go: its directory exists and is writable, or Kafka takes it. */
+static int
+evidence_check(const struct output_conf *conf)
+{
+	const struct output_kafka_conf *k = &conf->kafka;
+	int r = 0;
+
+	if (conf->evidence.directory != NULL &&
+	    check_dir("evidence.directory", conf->evidence.directory) != 0)
+		r = SW_E_CONFIG;
+	if (conf->evidence.enabled && conf->evidence.directory == NULL &&
+	    (!k->enabled || k->evidence_topic == NULL || k->evidence_topic[0] == '\0')) {
+		sw_err("evidence.enabled: neither evidence.directory nor a Kafka evidence topic "
+		       "(outputs.kafka.topics.evidence) to write evidence to");
+		r = SW_E_CONFIG;
+	}
+	return r;
 }
 
 int
@@ -272,6 +297,8 @@ output_check(const struct output_conf *conf)
 			sbuf_free(&path);
 		}
 	}
+	if (evidence_check(conf) != 0)
+		r = SW_E_CONFIG;
 	if (!k->enabled)
 		return r;
 	if (k->brokers == NULL || k->brokers[0] == '\0') {
@@ -326,6 +353,8 @@ output_new(const struct output_conf *conf, struct output **out)
 	int r, t;
 
 	*out = NULL;
+	if (conf->evidence.enabled && evidence_check(conf) != 0)
+		return SW_E_CONFIG;
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return SW_E_NOMEM;
 	o->kafka = -1;
@@ -349,6 +378,9 @@ output_new(const struct output_conf *conf, struct output **out)
 		o->kafka = o->nslots;
 		if ((r = slot_open(o, "kafka", conf, ktypes)) != 0)
 			goto fail;
+		if (conf->evidence.enabled && conf->kafka.evidence_topic != NULL &&
+		    conf->kafka.evidence_topic[0] != '\0')
+			o->evidence_topic = conf->kafka.evidence_topic;
 	}
 	*out = o;
 	return 0;
@@ -427,6 +459,26 @@ const struct output_kafka_stats *
 output_kafka_get_stats(const struct output *o)
 {
 	return o != NULL && o->kafka >= 0 ? output_kafka_sink_stats(o->slot[o->kafka].sink) : NULL;
+}
+
+const char *
+output_evidence_topic(const struct output *o)
+{
+	return o->evidence_topic;
+}
+
+int
+output_write_evidence(struct output *o, const char *key, const void *pcap, size_t len)
+{
+	int r;
+
+	if (o->evidence_topic == NULL)
+		return 0;
+	r = output_kafka_write_raw(o->slot[o->kafka].sink, o->evidence_topic, key, strlen(key),
+				   pcap, len);
+	if (r != 0)
+		sw_counter_add(&o->st.write_errors, 1);
+	return r;
 }
 
 void

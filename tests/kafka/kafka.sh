@@ -9,29 +9,12 @@ tool="$top_builddir/tests/kafka/kafka_tool"
 feed="$top_srcdir/tests/kafka/feed.py"
 spool="$top_srcdir/tests/kafka/spool.py"
 tmp=$(mktmp)
-cluster_pid=
 cleanup() {
-	exec 3>&- 2>/dev/null
-	[ -n "$cluster_pid" ] && kill "$cluster_pid" 2>/dev/null
-	wait 2>/dev/null
+	kafka_cluster_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-mkfifo "$tmp/ctl"
-"$tool" cluster 3 spanwatch.alerts spanwatch.flows spanwatch.anomalies spanwatch.events <"$tmp/ctl" >"$tmp/boot" \
-	2>"$tmp/cluster.err" &
-cluster_pid=$!
-exec 3>"$tmp/ctl"
-for _ in $(seq 100); do [ -s "$tmp/boot" ] && break; sleep 0.1; done
-boot=$(head -n 1 "$tmp/boot")
-if [ -z "$boot" ]; then
-	not_ok "the mock cluster starts"
-	diag <"$tmp/cluster.err"
-	tap_done
-	exit 1
-fi
-ok "a 3-broker mock cluster runs at $boot"
+kafka_cluster "$tmp" spanwatch.alerts spanwatch.flows spanwatch.anomalies spanwatch.events
 
 # (no rules: the alerts here are CTI ones)
 kafka=(--set detect.enabled=no --set outputs.kafka.enabled=yes --set "outputs.kafka.brokers=$boot"
