@@ -299,6 +299,19 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			put(cs, "cti.memuse", mu);
 			put(cs, "cti.memcap_refused", mr);
 		}
+		if (ctx->cti_k != NULL) { /* the intel topic (issue 17) */
+			struct cti_kafka_stats ks;
+
+			cti_kafka_get_stats(ctx->cti_k, &ks);
+			put(cs, "cti.kafka.messages", ks.messages);
+			put(cs, "cti.kafka.applied", ks.applied);
+			put(cs, "cti.kafka.removed", ks.removed);
+			put(cs, "cti.kafka.malformed", ks.malformed);
+			put(cs, "cti.kafka.deltas", ks.batches);
+			put(cs, "cti.kafka.merges", ks.merges);
+			put(cs, "cti.kafka.commits", ks.commits);
+			put(cs, "cti.kafka.lag", ks.lag < 0 ? 0 : (uint64_t)ks.lag);
+		}
 	}
 	if (ctx->dpi.enabled) {
 		uint64_t dv[8] = {0};

@@ -21,6 +21,19 @@ static const struct conf_key cti_keys[] = {
     {"cti.match-tunnel-addresses", CONF_BOOL, offsetof(struct cti_conf, match_tunnel), "no", 0, 0,
      NULL},
     {"cti.memcap", CONF_SIZE, offsetof(struct cti_conf, memcap), "32mb", 1 << 16, INT64_MAX, NULL},
+    {"cti.kafka.brokers", CONF_STR, offsetof(struct cti_conf, kafka.brokers), NULL, 0, 0, NULL},
+    {"cti.kafka.topic", CONF_STR, offsetof(struct cti_conf, kafka.topic), "spanwatch.intel", 0, 0,
+     NULL},
+    {"cti.kafka.group", CONF_STR, offsetof(struct cti_conf, kafka.group), "spanwatch-intel", 0, 0,
+     NULL},
+    {"cti.kafka.state-file", CONF_STR, offsetof(struct cti_conf, kafka.state_file), NULL, 0, 0,
+     NULL},
+    {"cti.kafka.batch-ms", CONF_U32, offsetof(struct cti_conf, kafka.batch_ms), "100", 1, 60000,
+     NULL},
+    {"cti.kafka.batch-max", CONF_U32, offsetof(struct cti_conf, kafka.batch_max), "100000", 1,
+     10000000, NULL},
+    {"cti.kafka.initial-wait", CONF_U32, offsetof(struct cti_conf, kafka.initial_wait), "10", 0,
+     3600, NULL},
     {"cti.sid.ipv4", CONF_U32, SID(CTI_T_IPV4), "9100000", 1, 2000000000, NULL},
     {"cti.sid.ipv6", CONF_U32, SID(CTI_T_IPV6), "9110000", 1, 2000000000, NULL},
     {"cti.sid.domain", CONF_U32, SID(CTI_T_DOMAIN), "9120000", 1, 2000000000, NULL},
@@ -62,6 +75,7 @@ cti_conf_free(struct cti_conf *conf)
 	free(conf->feeds);
 	conf->feeds = NULL;
 	conf->nfeeds = 0;
+	conf_struct_free(cti_keys, conf);
 }
 
 static const char *

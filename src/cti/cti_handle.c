@@ -21,6 +21,10 @@ struct cti_handle {
 	pthread_mutex_t reload_lock; /* one reload at a time */
 	struct sw_qsbr *qsbr;
 	uint64_t version;
+	/* with an intel topic (cti_handle_publish_topic) cur is a view of these three */
+	bool topic;
+	struct cti_store *files, *tover, *tbase;
+	uint64_t tcount[CTI_T_MAX];
 };
 
 static void
@@ -54,6 +58,11 @@ cti_handle_free(struct cti_handle *h)
 		return;
 	sw_qsbr_free(h->qsbr);
 	cti_store_free(atomic_load(&h->cur));
+	if (h->topic) {
+		cti_store_free(h->files);
+		cti_store_free(h->tover);
+		cti_store_free(h->tbase);
+	}
 	pthread_mutex_destroy(&h->reload_lock);
 	free(h);
 }
@@ -76,6 +85,64 @@ cti_handle_synchronize(struct cti_handle *h, unsigned timeout_ms)
 	return sw_qsbr_synchronize(h->qsbr, timeout_ms);
 }
 
+/* Hands s to the reclaimer (NULL-safe). */
+static void
+handle_retire(struct cti_handle *h, struct cti_store *s)
+{
+	if (s != NULL && sw_qsbr_retire(h->qsbr, s, store_free) != 0) {
+		/* cannot retire it safely: leak it rather than free it under a reader */
+		sw_err("cti: no memory to retire indicator set version %llu; it stays allocated",
+		       (unsigned long long)cti_store_version(s));
+	}
+}
+
+/* With reload_lock held: publishes a view of files, over and base as the next version and
+ * retires the previous view and the parts it had that are replaced. */
+static int
+handle_publish_view(struct cti_handle *h, struct cti_store *files, struct cti_store *over,
+                    struct cti_store *base)
+{
+	struct cti_store *view, *old;
+	int r;
+
+	if ((r = cti_store_view(files, over, base, h->tcount, h->version + 1, &view)) != 0)
+		return r;
+	h->version++;
+	old = atomic_load_explicit(&h->cur, memory_order_acquire);
+	atomic_store_explicit(&h->cur, view, memory_order_seq_cst);
+	if (h->topic) {
+		handle_retire(h, old);
+		if (h->files != files)
+			handle_retire(h, h->files);
+		if (h->tover != over)
+			handle_retire(h, h->tover);
+		if (h->tbase != base)
+			handle_retire(h, h->tbase);
+	} else if (old != files) {
+		handle_retire(h, old); /* the first view: the plain store it replaces stays a part */
+	}
+	h->topic = true;
+	h->files = files;
+	h->tover = over;
+	h->tbase = base;
+	(void)sw_qsbr_reclaim(h->qsbr);
+	return 0;
+}
+
+int
+cti_handle_publish_topic(struct cti_handle *h, struct cti_store *over, struct cti_store *base,
+                         const uint64_t count[CTI_T_MAX], uint64_t *version)
+{
+	int r;
+
+	pthread_mutex_lock(&h->reload_lock);
+	memcpy(h->tcount, count, sizeof(h->tcount));
+	r = handle_publish_view(h, h->topic ? h->files : atomic_load(&h->cur), over, base);
+	*version = h->version;
+	pthread_mutex_unlock(&h->reload_lock);
+	return r;
+}
+
 int
 cti_handle_reload(struct cti_handle *h, const struct cti_conf *conf, sw_time_t now)
 {
@@ -85,18 +152,25 @@ cti_handle_reload(struct cti_handle *h, const struct cti_conf *conf, sw_time_t n
 	pthread_mutex_lock(&h->reload_lock);
 	/* only reloads (serialized here) replace or free cur: reading it plainly is safe */
 	old = atomic_load_explicit(&h->cur, memory_order_acquire);
+	if (h->topic)
+		old = h->files;
 	if ((r = cti_store_build(conf, old, now, h->version + 1, &next)) != 0) {
 		sw_err("cti: reload failed (%s): keeping version %llu", sw_strerror(r),
 		       (unsigned long long)h->version);
 		goto out;
 	}
+	if (h->topic) {
+		if ((r = handle_publish_view(h, next, h->tover, h->tbase)) != 0) {
+			cti_store_free(next);
+			goto out;
+		}
+		cti_store_log_summary(next);
+		r = 0;
+		goto out;
+	}
 	h->version++;
 	atomic_store_explicit(&h->cur, next, memory_order_seq_cst);
-	if (sw_qsbr_retire(h->qsbr, old, store_free) != 0) {
-		/* cannot retire it safely: leak it rather than free it under a reader */
-		sw_err("cti: no memory to retire indicator set version %llu; it stays allocated",
-		       (unsigned long long)cti_store_version(old));
-	}
+	handle_retire(h, old);
 	cti_store_log_summary(next);
 	(void)sw_qsbr_reclaim(h->qsbr);
 	r = 0;
@@ -115,6 +189,20 @@ const struct cti_store *
 cti_handle_current(struct cti_handle *h)
 {
 	return atomic_load_explicit(&h->cur, memory_order_acquire);
+}
+
+void
+cti_handle_figures(struct cti_handle *h, struct cti_figures *out)
+{
+	const struct cti_store *s;
+
+	pthread_mutex_lock(&h->reload_lock);
+	s = atomic_load_explicit(&h->cur, memory_order_acquire);
+	out->version = cti_store_version(s);
+	out->indicators = cti_store_count(s, -1);
+	out->bytes = cti_store_bytes(s);
+	out->failed_feeds = cti_store_failed_feeds(s);
+	pthread_mutex_unlock(&h->reload_lock);
 }
 
 /* ---- readers ----------------------------------------------------------------------------- */

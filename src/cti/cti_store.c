@@ -209,6 +209,11 @@ cti_store_put(struct cti_store *s, int type, const void *key, size_t keylen, con
 	    (r = cti_arena_add(s, "", 1, &x)) != 0 || (r = cti_arena_add(s, id, idlen, &x)) != 0 ||
 	    (r = cti_arena_add(s, "", 1, &x)) != 0)
 		return r;
+	if (s->has_origin &&
+	    ((r = cti_arena_add(s, s->cur_origin != NULL ? s->cur_origin : "",
+	                        s->cur_origin != NULL ? strlen(s->cur_origin) : 0, &x)) != 0 ||
+	     (r = cti_arena_add(s, "", 1, &x)) != 0))
+		return r;
 	t->pending[t->npending].tag = (uint32_t)(h >> 32);
 	t->pending[t->npending].off = off;
 	t->pending[t->npending].meta = meta;
@@ -296,6 +301,43 @@ cti_store_new(uint64_t version, const uint32_t sid[CTI_T_MAX], size_t nfeeds,
 		return r;
 	}
 	*out = s;
+	return 0;
+}
+
+int
+cti_store_view(const struct cti_store *files, const struct cti_store *over,
+               const struct cti_store *base, const uint64_t count[CTI_T_MAX], uint64_t version,
+               struct cti_store **out)
+{
+	struct cti_store *v;
+
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return SW_E_NOMEM;
+	v->version = version;
+	v->part[0] = files;
+	v->part[1] = over;
+	v->part[2] = base;
+	v->nparts = 3;
+	for (int t = 0; t < CTI_T_MAX; t++)
+		v->tab[t].count =
+		    (uint32_t)((files != NULL ? files->tab[t].count : 0) + count[t]);
+	for (int i = 0; i < 3; i++) {
+		const struct cti_store *p = v->part[i];
+
+		for (int b = 0; p != NULL && b <= 128; b++) {
+			if (b <= 32)
+				v->has4[b] |= p->has4[b];
+			v->has6[b] |= p->has6[b];
+		}
+		/* an overlay's removals must still be probed: it holds them as entries */
+	}
+	for (int p = 32; p >= 0; p--)
+		if (v->has4[p])
+			v->plens4[v->nplens4++] = (uint8_t)p;
+	for (int p = 128; p >= 0; p--)
+		if (v->has6[p])
+			v->plens6[v->nplens6++] = (uint8_t)p;
+	*out = v;
 	return 0;
 }
 
@@ -634,6 +676,9 @@ cti_store_bytes(const struct cti_store *s)
 
 	if (s == NULL)
 		return 0;
+	if (s->nparts > 0)
+		return sizeof(*s) + cti_store_bytes(s->part[0]) + cti_store_bytes(s->part[1]) +
+		       cti_store_bytes(s->part[2]);
 	n = sizeof(*s) + s->arena_cap + (size_t)s->capmeta * sizeof(struct cti_meta) +
 	    s->nfeeds * (sizeof(struct cti_feed_stats) + 2 * sizeof(char *));
 	for (int t = 0; t < CTI_T_MAX; t++)
@@ -641,15 +686,24 @@ cti_store_bytes(const struct cti_store *s)
 	return n;
 }
 
+/* A view's feed statistics are its file feeds'. */
+static const struct cti_store *
+cti_files_of(const struct cti_store *s)
+{
+	return s != NULL && s->nparts > 0 ? s->part[0] : s;
+}
+
 size_t
 cti_store_nfeeds(const struct cti_store *s)
 {
+	s = cti_files_of(s);
 	return s != NULL ? s->nfeeds : 0;
 }
 
 const struct cti_feed_stats *
 cti_store_feed(const struct cti_store *s, size_t i)
 {
+	s = cti_files_of(s);
 	return s != NULL && i < s->nfeeds ? &s->feeds[i] : NULL;
 }
 
@@ -658,6 +712,7 @@ cti_store_failed_feeds(const struct cti_store *s)
 {
 	size_t n = 0;
 
+	s = cti_files_of(s);
 	for (size_t i = 0; s != NULL && i < s->nfeeds; i++)
 		n += s->feeds[i].error != 0;
 	return n;
@@ -687,6 +742,16 @@ cti_store_log_summary(const struct cti_store *s)
 
 	if (s == NULL)
 		return;
+	if (s->nparts > 0) {
+		cti_store_log_summary(s->part[0]);
+		for (int t = 0; t < CTI_T_MAX; t++)
+			total[t] = s->tab[t].count;
+		cti_counts_str(total, buf, sizeof(buf));
+		sw_notice("cti: version %llu with the intel topic: %llu indicators (%s)",
+		          (unsigned long long)s->version,
+		          (unsigned long long)cti_store_count(s, -1), buf);
+		return;
+	}
 	for (size_t i = 0; i < s->nfeeds; i++) {
 		const struct cti_feed_stats *f = &s->feeds[i];
 
@@ -733,6 +798,7 @@ cti_fill(const struct cti_store *s, int type, const struct cti_slot *sl, struct 
 	out->name = s->arena + m->name;
 	out->tags = s->arena + m->tags;
 	out->id = text + strlen(text) + 1;
+	out->origin = s->has_origin ? out->id + strlen(out->id) + 1 : s->feeds[m->feed].path;
 	out->valid_until = m->valid_until;
 	out->signature_id = s->sid[type] + m->feed;
 	out->confidence = m->confidence;
@@ -753,8 +819,24 @@ static const struct cti_hit *
 cti_lookup(const struct cti_store *s, int type, const void *key, size_t len, sw_time_t now,
            struct cti_hit *out)
 {
-	const struct cti_slot *sl = cti_table_find(s, type, key, len, cti_hash(key, len, type));
+	uint64_t h = cti_hash(key, len, type);
+	const struct cti_slot *sl;
 
+	if (s->nparts > 0) {
+		/* a view: the files, then the overlay; what the overlay holds hides the base */
+		for (int i = 0; i < s->nparts; i++) {
+			const struct cti_store *p = s->part[i];
+
+			if (p == NULL || (sl = cti_table_find(p, type, key, len, h)) == NULL)
+				continue;
+			if (p->meta[sl->meta].severity != CTI_SEV_REMOVED && cti_live(p, sl, now))
+				return cti_fill(p, type, sl, out);
+			if (i == 1)
+				break;
+		}
+		return NULL;
+	}
+	sl = cti_table_find(s, type, key, len, h);
 	if (sl == NULL || !cti_live(s, sl, now))
 		return NULL;
 	return cti_fill(s, type, sl, out);

@@ -49,10 +49,20 @@ proto_name(uint8_t proto, char *buf, size_t size)
 }
 
 
+static void eve_head_named(struct jw *w, const struct eve_ctx *ctx, sw_time_t ts,
+			   const char *type, uint32_t source_idx, uint64_t flow_id);
+
 /* timestamp, flow_id, sensor, pcap_filename, event_type: the head of every event. */
 static void
 eve_head(struct jw *w, const struct eve_ctx *ctx, sw_time_t ts, int type, uint32_t source_idx,
 	 uint64_t flow_id)
+{
+	eve_head_named(w, ctx, ts, eve_type_name(type), source_idx, flow_id);
+}
+
+static void
+eve_head_named(struct jw *w, const struct eve_ctx *ctx, sw_time_t ts, const char *type,
+	       uint32_t source_idx, uint64_t flow_id)
 {
 	jw_time(w, "timestamp", ts);
 	if (flow_id != 0)
@@ -70,7 +80,7 @@ eve_head(struct jw *w, const struct eve_ctx *ctx, sw_time_t ts, int type, uint32
 	}
 	if (ctx->source_names != NULL && source_idx < ctx->nsources)
 		jw_str(w, "pcap_filename", ctx->source_names[source_idx]);
-	jw_str(w, "event_type", eve_type_name(type));
+	jw_str(w, "event_type", type);
 }
 
 static void
@@ -540,6 +550,8 @@ eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_
 		jw_time(&w, "valid_until", hit->valid_until);
 	if (hit->id[0] != '\0')
 		jw_str(&w, "id", hit->id);
+	if (hit->origin != NULL && hit->origin[0] != '\0')
+		jw_str(&w, "provenance", hit->origin);
 	jw_obj_end(&w);
 	if (msg != NULL)
 		app_msg_eve(&w, msg, true);
@@ -684,5 +696,27 @@ eve_format_rule_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw
 	/* nDPI's verdict as far as it has one when the rule matched */
 	if (f != NULL && dpi_flow_info(f) != NULL && dpi_flow_info(f)->ndpi_proto[0] != '\0')
 		eve_ndpi(&w, dpi_flow_info(f));
+	jw_finish(&w);
+}
+
+/* An applied delta of the intel topic (issue 17): which indicator set the sensor now runs. */
+void
+eve_format_intel(struct sbuf *b, const struct eve_ctx *ctx, const struct cti_intel_event *ev)
+{
+	struct jw w;
+
+	jw_init(&w, b);
+	eve_head_named(&w, ctx, ev->ts, "intel", UINT32_MAX, 0);
+	jw_obj_begin(&w, "intel");
+	jw_str(&w, "topic", ev->topic);
+	jw_u64(&w, "version", ev->version);
+	jw_u64(&w, "added", ev->added);
+	jw_u64(&w, "changed", ev->changed);
+	jw_u64(&w, "removed", ev->removed);
+	jw_u64(&w, "skipped", ev->skipped);
+	jw_u64(&w, "total", ev->total);
+	jw_i64(&w, "lag", ev->lag);
+	jw_bool(&w, "merged", ev->merged);
+	jw_obj_end(&w);
 	jw_finish(&w);
 }
