@@ -308,6 +308,21 @@ cti_intel_event(void *arg, const struct cti_intel_event *ev)
 	sbuf_free(&b);
 }
 
+/* A new indicator matched what a worker saw before: a retro alert, on the adding thread. */
+static void
+cti_retro_alert(void *arg, const struct cti_retro_alert *a)
+{
+	struct sw_ctx *ctx = arg;
+	struct sbuf b;
+
+	if (!run_wants(ctx, EVE_ALERT))
+		return;
+	sbuf_init(&b);
+	eve_format_cti_retro(&b, &ctx->eve, a);
+	run_emit(ctx, EVE_ALERT, &b);
+	sbuf_free(&b);
+}
+
 static int
 cti_start(struct sw_ctx *ctx)
 {
@@ -318,6 +333,7 @@ cti_start(struct sw_ctx *ctx)
 		return 0;
 	if ((r = cti_handle_new(&ctx->cti_h)) != 0)
 		return r;
+	cti_handle_set_retro(ctx->cti_h, cti_retro_alert, ctx);
 	if ((r = cti_handle_reload(ctx->cti_h, &ctx->cti, sw_time_now())) != 0)
 		return r;
 	s = cti_handle_current(ctx->cti_h);

@@ -197,6 +197,7 @@ file_poll(struct capture *c, capture_packet_fn *fn, void *arg, int max)
 		/* PCAP_ERROR_BREAK: end of this file */
 		file_close_current(c);
 		c->cur++;
+		c->pace_mono0 = 0; /* each file is paced from its first packet */
 	}
 	return n;
 }

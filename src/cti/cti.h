@@ -83,6 +83,8 @@ struct cti_conf {
 	struct cti_feed_conf *feeds;
 	size_t nfeeds;
 	struct cti_kafka_conf kafka;
+	uint32_t retro_minutes; /* cti.retro.minutes: the retro-hunt window; 0: none */
+	uint64_t retro_memcap;  /* cti.retro.memcap: all workers' windows */
 };
 
 /* Fills conf from cti.enabled, cti.reload-watch, cti.sid.<type> and every cti.feeds.N.* of the
@@ -341,5 +343,38 @@ void cti_kafka_get_stats(struct cti_kafka *k, struct cti_kafka_stats *out);
  * without applying it; 0 or SW_E_INVAL with why set. For tests and fuzzing. */
 int cti_kafka_check(const void *key, size_t keylen, const void *val, size_t len,
                     const char **why);
+
+/* ---- retro-hunt (cti_retro.c) ------------------------------------------------------------ */
+
+/* A new indicator matched something a worker saw before it was added. f is rebuilt from the
+ * window (tuple, flow id, input; no counters); valid during the call. */
+struct cti_retro_alert {
+	const struct sw_flow *f;
+	sw_time_t observed; /* packet time of the observation */
+	sw_time_t detected; /* wall clock of the match */
+	enum flow_dir dir;
+	const struct cti_hit *hit;
+	const char *matched_on;
+};
+typedef void cti_retro_fn(void *arg, const struct cti_retro_alert *a);
+
+struct cti_retro_stats {
+	uint64_t observations; /* recorded */
+	uint64_t records;      /* in the window now */
+	uint64_t bytes;        /* their bytes */
+	uint64_t memuse;       /* the ring's bytes (charged to the memcap) */
+	uint64_t expired;      /* fell out of the window by age */
+	uint64_t evicted;      /* pushed out by the memcap before their time */
+	uint64_t refused;      /* not recorded (larger than the window, too many fields) */
+	uint64_t deduped;      /* repeats within a flow, not recorded */
+	uint64_t scans, hits;
+};
+
+/* The retro alert sink, called on the thread that added indicators; set before readers. */
+void cti_handle_set_retro(struct cti_handle *h, cti_retro_fn *fn, void *arg);
+/* Gives reader r a window of minutes (packet time) and memcap bytes. 0 or SW_E_NOMEM. */
+int cti_reader_retro(struct cti_reader *r, uint32_t minutes, uint64_t memcap);
+/* Every window's figures, summed. */
+void cti_handle_retro_stats(struct cti_handle *h, struct cti_retro_stats *out);
 
 #endif /* SW_CTI_H */

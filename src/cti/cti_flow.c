@@ -155,12 +155,32 @@ check_hit(struct check *c, enum flow_dir dir, const struct cti_hit *hit, const c
 	c->fn(c->arg, c->f, c->ts, dir, hit, matched_on);
 }
 
+/* Records an observation in the reader's retro-hunt window, once per flow and value. */
+static void
+retro_note(struct check *c, int type, const char *where, enum flow_dir dir, const void *value,
+           size_t len, uint8_t family)
+{
+	struct cti_retro *w = cti_reader_window(c->r);
+	uint64_t key;
+
+	if (w == NULL)
+		return;
+	key = sw_hash64(value, len, 0x726574726f00ULL + (uint64_t)type);
+	if (!seen_add(c->r, c->f, key)) {
+		cti_retro_count_dedup(w);
+		return;
+	}
+	cti_retro_note(w, c->f, c->ts, cti_store_version(c->s), type, where, dir, value, len,
+	               family);
+}
+
 static void
 check_observable(void *arg, const struct app_observable *o)
 {
 	struct check *c = arg;
 	struct cti_hit hit;
 
+	retro_note(c, o->type, o->where, o->dir, o->value, o->len, o->family);
 	if (cti_store_match_observable(c->s, o, c->ts, &hit) != NULL)
 		check_hit(c, o->dir, &hit, o->where);
 }
@@ -174,6 +194,7 @@ cti_flow_check_addrs(struct cti_reader *r, struct sw_flow *f, sw_time_t ts, bool
 
 	if (c.s == NULL)
 		return;
+	retro_note(&c, CTI_RETRO_ADDRS, "flow", FLOW_TO_SERVER, "", 0, f->family);
 	if (cti_store_match_ip(c.s, f->family, f->cli.b, ts, &hit) != NULL)
 		check_hit(&c, FLOW_TO_SERVER, &hit, "flow.src_ip");
 	if (cti_store_match_ip(c.s, f->family, f->srv.b, ts, &hit) != NULL)

@@ -13,7 +13,9 @@
 struct cti_reader {
 	struct sw_qsbr_reader *q;
 	struct cti_handle *h;
-	struct sw_memcap mem; /* per-flow state of this reader's worker */
+	struct sw_memcap mem;     /* per-flow state of this reader's worker */
+	struct cti_retro *retro;  /* its retro-hunt window; NULL when none */
+	struct cti_reader *rnext; /* the handle's readers with a window */
 };
 
 struct cti_handle {
@@ -25,6 +27,11 @@ struct cti_handle {
 	bool topic;
 	struct cti_store *files, *tover, *tbase;
 	uint64_t tcount[CTI_T_MAX];
+	/* retro-hunt: the readers with a window, and where their alerts go */
+	pthread_mutex_t rlock;
+	struct cti_reader *retro_readers;
+	cti_retro_fn *retro_fn;
+	void *retro_arg;
 };
 
 static void
@@ -47,6 +54,7 @@ cti_handle_new(struct cti_handle **out)
 	}
 	atomic_init(&h->cur, NULL);
 	pthread_mutex_init(&h->reload_lock, NULL);
+	pthread_mutex_init(&h->rlock, NULL);
 	*out = h;
 	return 0;
 }
@@ -64,6 +72,7 @@ cti_handle_free(struct cti_handle *h)
 		cti_store_free(h->tbase);
 	}
 	pthread_mutex_destroy(&h->reload_lock);
+	pthread_mutex_destroy(&h->rlock);
 	free(h);
 }
 
@@ -146,7 +155,8 @@ cti_handle_publish_topic(struct cti_handle *h, struct cti_store *over, struct ct
 int
 cti_handle_reload(struct cti_handle *h, const struct cti_conf *conf, sw_time_t now)
 {
-	struct cti_store *next = NULL, *old;
+	struct cti_store *next = NULL, *old, *fresh = NULL;
+	uint64_t version = 0;
 	int r;
 
 	pthread_mutex_lock(&h->reload_lock);
@@ -159,6 +169,10 @@ cti_handle_reload(struct cti_handle *h, const struct cti_conf *conf, sw_time_t n
 		       (unsigned long long)h->version);
 		goto out;
 	}
+	/* the indicators this reload adds, for the retro-hunt (none at the first load) */
+	if (h->retro_readers != NULL && old != NULL && cti_store_diff(next, old, &fresh) != 0)
+		sw_err("cti: no memory to find the new indicators: no retro-hunt for this reload");
+	version = h->version + 1;
 	if (h->topic) {
 		if ((r = handle_publish_view(h, next, h->tover, h->tbase)) != 0) {
 			cti_store_free(next);
@@ -176,6 +190,9 @@ cti_handle_reload(struct cti_handle *h, const struct cti_conf *conf, sw_time_t n
 	r = 0;
 out:
 	pthread_mutex_unlock(&h->reload_lock);
+	if (r == 0)
+		cti_handle_retro_scan(h, fresh, version);
+	cti_store_free(fresh);
 	return r;
 }
 
@@ -205,6 +222,91 @@ cti_handle_figures(struct cti_handle *h, struct cti_figures *out)
 	pthread_mutex_unlock(&h->reload_lock);
 }
 
+/* ---- retro-hunt ------------------------------------------------------------------------- */
+
+void
+cti_handle_set_retro(struct cti_handle *h, cti_retro_fn *fn, void *arg)
+{
+	h->retro_fn = fn;
+	h->retro_arg = arg;
+}
+
+void
+cti_handle_retro_scan(struct cti_handle *h, const struct cti_store *fresh, uint64_t version)
+{
+	struct cti_retro *wins[256];
+	size_t n = 0;
+
+	if (fresh == NULL || h->retro_readers == NULL || h->retro_fn == NULL ||
+	    cti_store_count(fresh, -1) == 0)
+		return;
+	/* every worker has passed a quiescent point since the set was published: whatever it
+	 * records from now on was matched against the new indicators already */
+	if (sw_qsbr_synchronize(h->qsbr, 5000) != 0)
+		sw_warn("cti: retro-hunt: a worker did not pass a quiescent point in 5 s");
+	pthread_mutex_lock(&h->rlock);
+	for (struct cti_reader *r = h->retro_readers; r != NULL && n < 256; r = r->rnext)
+		wins[n++] = r->retro;
+	cti_retro_scan(wins, n, fresh, version, sw_time_now(), h->retro_fn, h->retro_arg);
+	pthread_mutex_unlock(&h->rlock);
+}
+
+void
+cti_handle_retro_stats(struct cti_handle *h, struct cti_retro_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&h->rlock);
+	for (struct cti_reader *r = h->retro_readers; r != NULL; r = r->rnext) {
+		struct cti_retro_stats st;
+
+		cti_retro_get_stats(r->retro, &st);
+		out->observations += st.observations;
+		out->records += st.records;
+		out->bytes += st.bytes;
+		out->memuse += st.memuse;
+		out->expired += st.expired;
+		out->evicted += st.evicted;
+		out->refused += st.refused;
+		out->deduped += st.deduped;
+		out->scans += st.scans;
+		out->hits += st.hits;
+	}
+	pthread_mutex_unlock(&h->rlock);
+}
+
+int
+cti_reader_retro(struct cti_reader *r, uint32_t minutes, uint64_t memcap)
+{
+	int rr;
+
+	if (minutes == 0 || r->retro != NULL)
+		return 0;
+	if ((rr = cti_retro_new((sw_time_t)minutes * 60 * SW_USEC_PER_SEC, memcap, &r->retro)) != 0)
+		return rr;
+	pthread_mutex_lock(&r->h->rlock);
+	r->rnext = r->h->retro_readers;
+	r->h->retro_readers = r;
+	pthread_mutex_unlock(&r->h->rlock);
+	return 0;
+}
+
+bool
+cti_handle_retro_on(struct cti_handle *h)
+{
+	bool on;
+
+	pthread_mutex_lock(&h->rlock);
+	on = h->retro_readers != NULL && h->retro_fn != NULL;
+	pthread_mutex_unlock(&h->rlock);
+	return on;
+}
+
+struct cti_retro *
+cti_reader_window(struct cti_reader *r)
+{
+	return r->retro;
+}
+
 /* ---- readers ----------------------------------------------------------------------------- */
 
 int
@@ -229,6 +331,17 @@ cti_reader_free(struct cti_reader *r)
 {
 	if (r == NULL)
 		return;
+	if (r->retro != NULL) {
+		pthread_mutex_lock(&r->h->rlock);
+		for (struct cti_reader **pp = &r->h->retro_readers; *pp != NULL; pp = &(*pp)->rnext) {
+			if (*pp == r) {
+				*pp = r->rnext;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&r->h->rlock);
+		cti_retro_free(r->retro);
+	}
 	sw_qsbr_reader_free(r->q);
 	free(r);
 }

@@ -132,6 +132,33 @@ int cti_store_view(const struct cti_store *files, const struct cti_store *over,
 int cti_handle_publish_topic(struct cti_handle *h, struct cti_store *over, struct cti_store *base,
                              const uint64_t count[CTI_T_MAX], uint64_t *version);
 
+/* cti_retro.c: one worker's window. */
+struct cti_retro;
+int cti_retro_new(sw_time_t window, uint64_t memcap, struct cti_retro **out);
+void cti_retro_free(struct cti_retro *w);
+/* Records an observation of flow f at ts, matched against set version; type is an enum
+ * app_obs_type or CTI_RETRO_ADDRS (the flow's addresses, no value). */
+#define CTI_RETRO_ADDRS 0xfe
+void cti_retro_note(struct cti_retro *w, const struct sw_flow *f, sw_time_t ts, uint64_t version,
+                    int type, const char *where, enum flow_dir dir, const void *value, size_t len,
+                    uint8_t obs_family);
+void cti_retro_count_dedup(struct cti_retro *w);
+/* Matches fresh (the indicators just added, published as version) against the windows. */
+void cti_retro_scan(struct cti_retro *const *wins, size_t n, const struct cti_store *fresh,
+                    uint64_t version, sw_time_t detected, cti_retro_fn *fn, void *arg);
+void cti_retro_get_stats(struct cti_retro *w, struct cti_retro_stats *out);
+/* cti_handle.c: scans every reader's window with fresh (NULL-safe; waits for a grace period
+ * first, so no worker still matches against an older set). */
+void cti_handle_retro_scan(struct cti_handle *h, const struct cti_store *fresh, uint64_t version);
+/* Whether some reader has a window (and alerts have a sink). */
+bool cti_handle_retro_on(struct cti_handle *h);
+/* The reader's window, or NULL. */
+struct cti_retro *cti_reader_window(struct cti_reader *r);
+/* cti_store.c: the indicators of next that prev (NULL-safe) lacks, as a store; 0 or
+ * SW_E_NOMEM. */
+int cti_store_diff(const struct cti_store *next, const struct cti_store *prev,
+                   struct cti_store **out);
+
 /* cti_feed.c */
 /* Reads and parses one feed into ld. Returns 0 when the feed loaded (bad records skipped), or
  * why it failed before anything was stored (SW_E_IO, SW_E_INVAL: not the format, every record

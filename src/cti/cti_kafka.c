@@ -58,6 +58,8 @@ struct cti_kafka {
 	uint64_t live[CTI_T_MAX];  /* entries not removed, per type */
 	struct kf_ent **dirty;     /* the overlay's entries */
 	uint32_t ndirty, capdirty;
+	struct kf_ent **fresh;     /* added in the delta under way (for the retro-hunt) */
+	uint32_t nfresh, capfresh;
 	struct cti_store *base, *over; /* published; the handle owns them once published */
 
 	/* the delta under way */
@@ -400,6 +402,17 @@ kf_apply(struct cti_kafka *k, const struct kf_rec *rec, int32_t partition, int64
 	if (e->removed) {
 		k->live[e->type]++;
 		k->added++;
+		if (k->nfresh == k->capfresh) {
+			uint32_t cap = k->capfresh ? k->capfresh * 2 : 256;
+			struct kf_ent **nf = realloc(k->fresh, cap * sizeof(*nf));
+
+			if (nf != NULL) {
+				k->fresh = nf;
+				k->capfresh = cap;
+			}
+		}
+		if (k->nfresh < k->capfresh)
+			k->fresh[k->nfresh++] = e; /* else: no retro-hunt for it (out of memory) */
 	} else {
 		k->changed++;
 	}
@@ -493,8 +506,9 @@ kf_store_add(struct cti_kafka *k, struct cti_load *ld, const struct kf_ent *e, b
 	return cti_load_add(ld, &rec, 0, "kafka");
 }
 
+/* merge 0: the overlay (changed keys); 1: the whole set; 2: what the delta added */
 static int
-kf_build(struct cti_kafka *k, bool merge, struct cti_store **out)
+kf_build(struct cti_kafka *k, int merge, struct cti_store **out)
 {
 	struct cti_load ld;
 	struct cti_store *s;
@@ -502,7 +516,10 @@ kf_build(struct cti_kafka *k, bool merge, struct cti_store **out)
 
 	if ((r = kf_store_begin(k, &s, &ld)) != 0)
 		return r;
-	if (merge) {
+	if (merge == 2) {
+		for (uint32_t i = 0; i < k->nfresh && r == 0; i++)
+			r = kf_store_add(k, &ld, k->fresh[i], false);
+	} else if (merge) {
 		for (uint32_t i = 0; i < k->nslots && r == 0; i++)
 			if (k->slots[i] != NULL)
 				r = kf_store_add(k, &ld, k->slots[i], false);
@@ -676,7 +693,7 @@ kf_commit(struct cti_kafka *k)
 static void
 kf_delta(struct cti_kafka *k, bool force_state)
 {
-	struct cti_store *over = NULL, *base = k->base;
+	struct cti_store *over = NULL, *base = k->base, *fresh = NULL;
 	struct cti_intel_event ev;
 	uint64_t total = 0, version = 0;
 	bool merge, changes = k->added + k->changed + k->removed > 0;
@@ -684,17 +701,23 @@ kf_delta(struct cti_kafka *k, bool force_state)
 
 	for (int t = 0; t < CTI_T_MAX; t++)
 		total += k->live[t];
+	if (k->nfresh > 0 && cti_handle_retro_on(k->h) && kf_build(k, 2, &fresh) != 0) {
+		sw_err("cti: kafka topic %s: no memory for the retro-hunt of this delta",
+		       k->conf->kafka.topic);
+		fresh = NULL;
+	}
+	k->nfresh = 0;
 	if (changes) {
 		merge = k->ndirty > KF_MERGE_MIN && k->ndirty > total / 4;
 		merge |= k->base == NULL && k->ndirty > 0 && k->over == NULL && k->added > 1000;
 		if (merge) {
-			if ((r = kf_build(k, true, &base)) == 0) {
+			if ((r = kf_build(k, 1, &base)) == 0) {
 				for (uint32_t i = 0; i < k->ndirty; i++)
 					k->dirty[i]->dirty = false;
 				k->ndirty = 0;
 				r = kf_rehash(k, k->nslots, true);
 			}
-		} else if ((r = kf_build(k, false, &over)) != 0) {
+		} else if ((r = kf_build(k, 0, &over)) != 0) {
 			over = NULL;
 		}
 		if (r == 0)
@@ -707,6 +730,7 @@ kf_delta(struct cti_kafka *k, bool force_state)
 				cti_store_free(over);
 			if (base != k->base)
 				cti_store_free(base);
+			cti_store_free(fresh);
 			return;
 		}
 		k->over = over;
@@ -730,6 +754,9 @@ kf_delta(struct cti_kafka *k, bool force_state)
 		atomic_store(&k->st_lag, ev.lag);
 		if (k->fn != NULL)
 			k->fn(k->fnarg, &ev);
+		cti_handle_retro_scan(k->h, fresh, version);
+		cti_store_free(fresh);
+		fresh = NULL;
 		sw_info("cti: kafka topic %s: version %llu: %llu added, %llu changed, %llu removed, "
 		        "%llu skipped, %llu in the set",
 		        ev.topic, (unsigned long long)version, (unsigned long long)ev.added,
@@ -921,6 +948,7 @@ kf_free(struct cti_kafka *k)
 	}
 	free(k->slots);
 	free(k->dirty);
+	free(k->fresh);
 	pthread_mutex_destroy(&k->lock);
 	pthread_cond_destroy(&k->cond);
 	free(k);

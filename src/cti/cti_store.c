@@ -529,6 +529,74 @@ cti_load_copy_prev(struct cti_load *ld, const struct cti_store *prev, const char
 	return 0;
 }
 
+int
+cti_store_diff(const struct cti_store *next, const struct cti_store *prev, struct cti_store **out)
+{
+	struct cti_store *s;
+	int r;
+
+	*out = NULL;
+	if (next == NULL || next->nparts > 0)
+		return 0;
+	if (prev != NULL && prev->nparts > 0)
+		prev = prev->part[0];
+	if ((r = cti_store_new(next->version, next->sid, next->nfeeds, &s)) != 0)
+		return r;
+	for (size_t i = 0; i < next->nfeeds; i++) {
+		if ((s->feed_strs[2 * i] = strdup(next->feeds[i].name)) == NULL ||
+		    (s->feed_strs[2 * i + 1] = strdup(next->feeds[i].path)) == NULL) {
+			cti_store_free(s);
+			return SW_E_NOMEM;
+		}
+		s->feeds[i].name = s->feed_strs[2 * i];
+		s->feeds[i].path = s->feed_strs[2 * i + 1];
+	}
+	for (int type = 0; type < CTI_T_MAX; type++) {
+		const struct cti_table *t = &next->tab[type];
+		size_t kl = cti_type_keylen(type);
+
+		for (uint32_t i = 0; i < t->nslots; i++) {
+			const struct cti_slot *sl = &t->slots[i];
+			const struct cti_meta *pm;
+			const char *key, *text, *id;
+			size_t klen;
+			struct cti_meta m;
+			uint32_t midx;
+
+			if (sl->off == CTI_EMPTY)
+				continue;
+			key = next->arena + sl->off;
+			text = key + kl;
+			id = text + strlen(text) + 1;
+			klen = kl != 0 ? kl : strlen(text);
+			if (prev != NULL &&
+			    cti_table_find(prev, type, key, klen, cti_hash(key, klen, type)) != NULL)
+				continue;
+			pm = &next->meta[sl->meta];
+			m = *pm;
+			if ((r = cti_store_intern_str(s, next->arena + pm->source,
+			                              strlen(next->arena + pm->source), &m.source)) !=
+			        0 ||
+			    (r = cti_store_intern_str(s, next->arena + pm->tags,
+			                              strlen(next->arena + pm->tags), &m.tags)) != 0 ||
+			    (r = cti_store_intern_str(s, next->arena + pm->name,
+			                              strlen(next->arena + pm->name), &m.name)) != 0 ||
+			    (r = cti_intern_meta(s, &m, &midx)) != 0 ||
+			    (r = cti_store_put(s, type, key, klen, text, strlen(text), id, strlen(id),
+			                       midx)) != 0) {
+				cti_store_free(s);
+				return r;
+			}
+		}
+	}
+	if ((r = cti_store_finish(s)) != 0) {
+		cti_store_free(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
 /* "a|b" from the feed's default tags. */
 static int
 cti_tags_join(struct cti_store *s, const struct conf_strlist *tags, uint32_t *off)

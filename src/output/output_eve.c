@@ -504,10 +504,29 @@ eve_format_app(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *
 
 static void eve_alert_flow(struct jw *w, const struct sw_flow *f);
 
+static void eve_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
+			  sw_time_t ts, enum flow_dir dir, const struct cti_hit *hit,
+			  const char *matched_on, const struct app_msg *msg,
+			  const struct cti_retro_alert *retro);
+
 void
 eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
 		     sw_time_t ts, enum flow_dir dir, const struct cti_hit *hit,
 		     const char *matched_on, const struct app_msg *msg)
+{
+	eve_cti_alert(b, ctx, f, ts, dir, hit, matched_on, msg, NULL);
+}
+
+void
+eve_format_cti_retro(struct sbuf *b, const struct eve_ctx *ctx, const struct cti_retro_alert *a)
+{
+	eve_cti_alert(b, ctx, a->f, a->detected, a->dir, a->hit, a->matched_on, NULL, a);
+}
+
+static void
+eve_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f, sw_time_t ts,
+	      enum flow_dir dir, const struct cti_hit *hit, const char *matched_on,
+	      const struct app_msg *msg, const struct cti_retro_alert *retro)
 {
 	struct jw w;
 	char sig[512];
@@ -552,6 +571,11 @@ eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_
 		jw_str(&w, "id", hit->id);
 	if (hit->origin != NULL && hit->origin[0] != '\0')
 		jw_str(&w, "provenance", hit->origin);
+	if (retro != NULL) {
+		jw_bool(&w, "retro", true);
+		jw_time(&w, "observed", retro->observed);
+		jw_time(&w, "detected", retro->detected);
+	}
 	jw_obj_end(&w);
 	if (msg != NULL)
 		app_msg_eve(&w, msg, true);
