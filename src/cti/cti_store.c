@@ -1036,3 +1036,48 @@ cti_store_match_ja3(const struct cti_store *s, const char *hex, size_t len, sw_t
 {
 	return cti_store_match_hash(s, CTI_T_JA3, hex, len, now, out);
 }
+
+/* ---- observables (app.h) ----------------------------------------------------------------- */
+
+static const int obs_cti_type[APP_OBS_MAX] = {
+	[APP_OBS_IP] = -1, /* by family */
+	[APP_OBS_DOMAIN] = CTI_T_DOMAIN,
+	[APP_OBS_URL] = CTI_T_URL,
+	[APP_OBS_MD5] = CTI_T_MD5,
+	[APP_OBS_SHA1] = CTI_T_SHA1,
+	[APP_OBS_SHA256] = CTI_T_SHA256,
+	[APP_OBS_JA3] = CTI_T_JA3,
+	[APP_OBS_JA4] = CTI_T_JA4,
+};
+
+const struct cti_hit *
+cti_store_match_observable(const struct cti_store *s, const struct app_observable *o,
+			   sw_time_t now, struct cti_hit *out)
+{
+	uint8_t addr[16] = {0};
+
+	if (s == NULL || o->type < 0 || o->type >= APP_OBS_MAX)
+		return NULL;
+	switch (o->type) {
+	case APP_OBS_IP:
+		if ((o->family != 4 && o->family != 6) || o->len != (o->family == 4 ? 4u : 16u))
+			return NULL;
+		memcpy(addr, o->value, o->len);
+		return cti_store_match_ip(s, o->family, addr, now, out);
+	case APP_OBS_DOMAIN:
+		return cti_store_match_domain(s, (const char *)o->value, o->len, now, out);
+	case APP_OBS_URL:
+		return cti_store_match_url(s, (const char *)o->value, o->len, now, out);
+	case APP_OBS_MD5:
+	case APP_OBS_SHA1:
+	case APP_OBS_SHA256:
+	case APP_OBS_JA3:
+		return cti_store_match_hash(s, obs_cti_type[o->type], (const char *)o->value, o->len,
+					    now, out);
+	case APP_OBS_JA4:
+		return cti_store_match_ja4(s, (const char *)o->value, o->len, now, out);
+	case APP_OBS_MAX:
+		break;
+	}
+	return NULL;
+}
