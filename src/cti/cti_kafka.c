@@ -982,6 +982,8 @@ cti_kafka_start(struct cti_handle *h, const struct cti_conf *conf, cti_intel_fn 
 	    rd_kafka_conf_set(rc, "enable.auto.commit", "false", err, sizeof(err)) ||
 	    rd_kafka_conf_set(rc, "auto.offset.reset", "earliest", err, sizeof(err)) ||
 	    rd_kafka_conf_set(rc, "enable.partition.eof", "true", err, sizeof(err)) ||
+	    rd_kafka_conf_set(rc, "max.partition.fetch.bytes", "8388608", err, sizeof(err)) ||
+	    rd_kafka_conf_set(rc, "fetch.wait.max.ms", "50", err, sizeof(err)) ||
 	    rd_kafka_conf_set(rc, "log_level", "3", err, sizeof(err))) {
 		sw_err("cti.kafka: %s", err);
 		rd_kafka_conf_destroy(rc);
