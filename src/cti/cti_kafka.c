@@ -917,11 +917,13 @@ kf_main(void *arg)
 			for (p = 0; p < k->nparts && k->eof[p]; p++)
 				;
 			if (p == k->nparts) {
+				uint64_t total = 0;
+
+				for (int t = 0; t < CTI_T_MAX; t++)
+					total += k->live[t];
 				caught_up = true;
 				sw_notice("cti: kafka topic %s: read to its end: %llu indicators",
-				          k->conf->kafka.topic,
-				          (unsigned long long)cti_store_count(k->base, -1) +
-				              (unsigned long long)(k->over != NULL ? 0 : 0));
+				          k->conf->kafka.topic, (unsigned long long)total);
 				kf_signal_caught_up(k);
 			}
 		}
