@@ -7,30 +7,7 @@
 # indicator (retro, observed, detected), every later one a live alert, none gets both; the DNS
 # names fell out of the window (a week older) and get none.
 . "$(dirname "$0")/../lib.sh"
-tool="$top_builddir/tests/kafka/kafka_tool"
-tmp=$(mktmp)
-cluster_pid=
-sensor_pid=
-cleanup() {
-	exec 3>&- 2>/dev/null
-	[ -n "$sensor_pid" ] && kill "$sensor_pid" 2>/dev/null
-	[ -n "$cluster_pid" ] && kill "$cluster_pid" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-if ! command -v kcat >/dev/null; then
-	skip "kcat is not installed (contrib/setup)"
-	tap_done
-	exit 0
-fi
-mkfifo "$tmp/ctl"
-"$tool" cluster 1 intel <"$tmp/ctl" >"$tmp/boot" 2>"$tmp/cluster.err" &
-cluster_pid=$!
-exec 3>"$tmp/ctl"
-for _ in $(seq 100); do [ -s "$tmp/boot" ] && break; sleep 0.1; done
-boot=$(head -n 1 "$tmp/boot")
-check "the mock cluster starts" test -n "$boot"
+. "$(dirname "$0")/intel_lib.sh"
 
 mkdir -p "$tmp/run"
 "$SPANWATCH" -r "$PCAPS/dns.pcap" -r "$PCAPS/quic-handshakes.pcap" -l "$tmp/run" \
