@@ -73,4 +73,28 @@ import json, sys
 st = [e for e in map(json.loads, open(sys.argv[1])) if e["event_type"] == "stats"][-1]["stats"]["cti"]["retro"]
 assert st["expired"] > 0 and st["memuse"] > 0 and st["hits"] > 0 and st["deduped"] > 0, st
 EOF
+
+# 2. The same from a feed file changed mid-replay (reload-watch): only what the reload adds is
+# hunted; the indicator that was there from the start alerts live only.
+printf 'resume.quic.demo.example\n' >"$tmp/feed.txt"
+mkdir -p "$tmp/run2"
+"$SPANWATCH" -r "$PCAPS/quic-handshakes.pcap" -l "$tmp/run2" --set detect.enabled=no \
+	--indicators "$tmp/feed.txt" --set capture.pace=20 --set cti.retro.minutes=1 \
+	2>"$tmp/run2.err" &
+sensor_pid=$!
+for _ in $(seq 200); do grep -q 'paced replay' "$tmp/run2.err" && break; sleep 0.05; done
+sleep 2
+printf 'resume.quic.demo.example\nv1.quic.demo.example\n' >"$tmp/feed.new"
+mv "$tmp/feed.new" "$tmp/feed.txt"
+wait "$sensor_pid"
+sensor_pid=
+check "a feed file reload hunts back: v1 (seen before the reload) gets one retro alert" "$PY" - "$tmp/run2/eve.json" <<'EOF'
+import collections, json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+al = [e for e in ev if e["event_type"] == "alert"]
+c = collections.Counter((e["cti"]["indicator"], bool(e["cti"].get("retro"))) for e in al)
+assert c[("v1.quic.demo.example", True)] == 1 and c[("v1.quic.demo.example", False)] == 0, c
+assert c[("resume.quic.demo.example", False)] == 2 and c[("resume.quic.demo.example", True)] == 0, c
+assert all(e["cti"]["provenance"].endswith("feed.txt") for e in al), al
+EOF
 tap_done
