@@ -342,7 +342,7 @@ cti_start(struct sw_ctx *ctx)
 		sw_err("cti: %zu indicator feed(s) could not be loaded", cti_store_failed_feeds(s));
 		return SW_E_CONFIG;
 	}
-	if (ctx->cti.kafka.brokers != NULL &&
+	if ((ctx->cti.kafka.brokers != NULL && ctx->cti.kafka.brokers[0] != '\0') &&
 	    (r = cti_kafka_start(ctx->cti_h, &ctx->cti, cti_intel_event, ctx, &ctx->cti_k)) != 0)
 		return r;
 	if (ctx->cti_k != NULL)

@@ -69,6 +69,7 @@ struct cti_kafka {
 	int64_t done_off[KF_PARTS_MAX]; /* per partition: committed */
 	int nparts;
 	unsigned msgs;
+	bool warned_topic;
 	sw_time_t state_written;
 
 	/* start-up: set once every partition reached its end */
@@ -836,8 +837,13 @@ kf_assign(struct cti_kafka *k, bool resume)
 	if (md != NULL)
 		rd_kafka_metadata_destroy(md);
 	rd_kafka_topic_destroy(t);
-	if (np <= 0)
+	if (np <= 0) {
+		if (!k->warned_topic)
+			sw_warn("cti: kafka topic %s: no such topic or no broker answers yet (%s); "
+			        "retrying", k->conf->kafka.topic, rd_kafka_err2str(err));
+		k->warned_topic = true;
 		return SW_E_AGAIN;
+	}
 	if (np > KF_PARTS_MAX)
 		np = KF_PARTS_MAX;
 	k->nparts = np;
@@ -935,6 +941,14 @@ kf_main(void *arg)
 
 /* ---- start and stop ---------------------------------------------------------------------- */
 
+/* librdkafka's messages through the sensor's log (errors as warnings: it retries). */
+static void
+kf_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	(void)rk;
+	sw_log(level <= 3 ? SW_LOG_WARN : SW_LOG_DEBUG, "cti.kafka: %s: %s", fac, buf);
+}
+
 static void
 kf_free(struct cti_kafka *k)
 {
@@ -992,6 +1006,7 @@ cti_kafka_start(struct cti_handle *h, const struct cti_conf *conf, cti_intel_fn 
 		kf_free(k);
 		return SW_E_CONFIG;
 	}
+	rd_kafka_conf_set_log_cb(rc, kf_log);
 	if ((k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, rc, err, sizeof(err))) == NULL) {
 		sw_err("cti.kafka: %s", err);
 		kf_free(k);
