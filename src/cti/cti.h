@@ -70,6 +70,9 @@ struct cti_kafka_conf {
 	uint32_t batch_ms;     /* longest a change waits before its delta is applied */
 	uint32_t batch_max;    /* most changes in one delta */
 	uint32_t initial_wait; /* seconds the start waits to have read the topic to its end */
+	/* cti.kafka.properties.KEY: VALUE for librdkafka (TLS, SASL): "KEY\0VALUE\0" pairs */
+	char *props;
+	size_t props_len;
 };
 
 struct cti_conf {

@@ -1006,6 +1006,17 @@ cti_kafka_start(struct cti_handle *h, const struct cti_conf *conf, cti_intel_fn 
 		kf_free(k);
 		return SW_E_CONFIG;
 	}
+	for (size_t off = 0; off < kc->props_len;) { /* the user's properties win */
+		const char *key = kc->props + off, *val = key + strlen(key) + 1;
+
+		off += strlen(key) + strlen(val) + 2;
+		if (rd_kafka_conf_set(rc, key, val, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+			sw_err("cti.kafka.properties.%s: %s", key, err);
+			rd_kafka_conf_destroy(rc);
+			kf_free(k);
+			return SW_E_CONFIG;
+		}
+	}
 	rd_kafka_conf_set_log_cb(rc, kf_log);
 	if ((k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, rc, err, sizeof(err))) == NULL) {
 		sw_err("cti.kafka: %s", err);

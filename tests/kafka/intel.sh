@@ -11,7 +11,7 @@
 # key TAB value lines; an empty value is a tombstone (-Z)
 publish() { kcat -P -Z -b "$boot" -t intel -K '	' 2>>"$tmp/kcat.err"; }
 intel=(--set detect.enabled=no --set "cti.kafka.brokers=$boot" --set cti.kafka.topic=intel
-	--set cti.kafka.batch-ms=10)
+	--set cti.kafka.batch-ms=10 --set cti.kafka.properties.client.id=intel-test)
 
 printf '%s\t%s\n' \
 	'domain:b.intel.test' '{"type":"domain","value":"b.intel.test","source":"cti-team","severity":3,"confidence":70,"tags":["c2"],"id":"ind-b"}' \
