@@ -202,13 +202,12 @@ cti_watch_changed(struct sw_ctx *ctx, int fd)
 static void
 cti_note_store(struct sw_ctx *ctx)
 {
-	const struct cti_store *s = cti_handle_current(ctx->cti_h);
+	struct cti_figures fig;
 
-	if (s == NULL)
-		return;
-	atomic_store(&ctx->cti_version, cti_store_version(s));
-	atomic_store(&ctx->cti_indicators, cti_store_count(s, -1));
-	atomic_store(&ctx->cti_bytes, cti_store_bytes(s));
+	cti_handle_figures(ctx->cti_h, &fig);
+	atomic_store(&ctx->cti_version, fig.version);
+	atomic_store(&ctx->cti_indicators, fig.indicators);
+	atomic_store(&ctx->cti_bytes, fig.bytes);
 }
 
 /* Reloads the indicators after SIGHUP or a changed feed file. A feed that fails keeps its
@@ -216,8 +215,10 @@ cti_note_store(struct sw_ctx *ctx)
 static void
 cti_reload(struct sw_ctx *ctx)
 {
+	struct cti_figures fig;
+
 	if (cti_handle_reload(ctx->cti_h, &ctx->cti, sw_time_now()) == 0 &&
-	    cti_store_failed_feeds(cti_handle_current(ctx->cti_h)) == 0) {
+	    (cti_handle_figures(ctx->cti_h, &fig), fig.failed_feeds == 0)) {
 		sw_notice("cti: indicators reloaded (version %llu)",
 			  (unsigned long long)cti_handle_version(ctx->cti_h));
 		sw_counter_add(&ctx->cti_reloads, 1);
@@ -261,6 +262,8 @@ reload_main(void *arg)
 			detect_handle_reclaim(ctx->det_h);
 		if (ctx->cti_h != NULL)
 			cti_handle_reclaim(ctx->cti_h);
+		if (ctx->cti_k != NULL)
+			cti_note_store(ctx); /* the intel topic changes the set without a reload */
 	}
 	if (wfd >= 0)
 		close(wfd);
@@ -298,16 +301,47 @@ run_test_rules(struct sw_ctx *ctx, FILE *fp)
 	return r;
 }
 
+/* An applied delta of the intel topic: an "intel" event, on the consumer's thread. */
+static void
+cti_intel_event(void *arg, const struct cti_intel_event *ev)
+{
+	struct sw_ctx *ctx = arg;
+	struct sbuf b;
+
+	if (!run_wants(ctx, EVE_STATS))
+		return;
+	sbuf_init(&b);
+	eve_format_intel(&b, &ctx->eve, ev);
+	run_emit(ctx, EVE_STATS, &b);
+	sbuf_free(&b);
+}
+
+/* A new indicator matched what a worker saw before: a retro alert, on the adding thread. */
+static void
+cti_retro_alert(void *arg, const struct cti_retro_alert *a)
+{
+	struct sw_ctx *ctx = arg;
+	struct sbuf b;
+
+	if (!run_wants(ctx, EVE_ALERT))
+		return;
+	sbuf_init(&b);
+	eve_format_cti_retro(&b, &ctx->eve, a);
+	run_emit(ctx, EVE_ALERT, &b);
+	sbuf_free(&b);
+}
+
 static int
 cti_start(struct sw_ctx *ctx)
 {
 	const struct cti_store *s;
 	int r;
 
-	if (!ctx->cti.enabled || ctx->cti.nfeeds == 0)
+	if (!ctx->cti.enabled || (ctx->cti.nfeeds == 0 && ctx->cti.kafka.brokers == NULL))
 		return 0;
 	if ((r = cti_handle_new(&ctx->cti_h)) != 0)
 		return r;
+	cti_handle_set_retro(ctx->cti_h, cti_retro_alert, ctx);
 	if ((r = cti_handle_reload(ctx->cti_h, &ctx->cti, sw_time_now())) != 0)
 		return r;
 	s = cti_handle_current(ctx->cti_h);
@@ -316,6 +350,11 @@ cti_start(struct sw_ctx *ctx)
 		sw_err("cti: %zu indicator feed(s) could not be loaded", cti_store_failed_feeds(s));
 		return SW_E_CONFIG;
 	}
+	if ((ctx->cti.kafka.brokers != NULL && ctx->cti.kafka.brokers[0] != '\0') &&
+	    (r = cti_kafka_start(ctx->cti_h, &ctx->cti, cti_intel_event, ctx, &ctx->cti_k)) != 0)
+		return r;
+	if (ctx->cti_k != NULL)
+		cti_note_store(ctx);
 	return 0;
 }
 
@@ -435,6 +474,8 @@ out:
 		ctx->reload_thread_started = false;
 	}
 	workers_finish(ctx, rd.now); /* an error path: threads started are stopped first */
+	cti_kafka_stop(ctx->cti_k);
+	ctx->cti_k = NULL;
 	workers_free(ctx);
 	reader_free(&rd);
 	detect_handle_free(ctx->det_h);

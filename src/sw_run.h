@@ -50,6 +50,7 @@ struct sw_ctx {
 	struct capture *cap;
 	struct output *out;
 	struct cti_handle *cti_h; /* NULL when no indicators are configured */
+	struct cti_kafka *cti_k;  /* the intel topic's consumer; NULL when none */
 	pthread_t reload_thread;
 	bool reload_thread_started;
 	/* the loaded indicator set, for stats (written by whoever reloads) */

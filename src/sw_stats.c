@@ -328,6 +328,34 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			put(cs, "cti.memuse", mu);
 			put(cs, "cti.memcap_refused", mr);
 		}
+		if (ctx->cti_k != NULL) { /* the intel topic (issue 17) */
+			struct cti_kafka_stats ks;
+
+			cti_kafka_get_stats(ctx->cti_k, &ks);
+			put(cs, "cti.kafka.messages", ks.messages);
+			put(cs, "cti.kafka.applied", ks.applied);
+			put(cs, "cti.kafka.removed", ks.removed);
+			put(cs, "cti.kafka.malformed", ks.malformed);
+			put(cs, "cti.kafka.deltas", ks.batches);
+			put(cs, "cti.kafka.merges", ks.merges);
+			put(cs, "cti.kafka.commits", ks.commits);
+			put(cs, "cti.kafka.lag", ks.lag < 0 ? 0 : (uint64_t)ks.lag);
+		}
+		if (ctx->cti.retro_minutes > 0) { /* the retro-hunt windows (issue 17) */
+			struct cti_retro_stats rs;
+
+			cti_handle_retro_stats(ctx->cti_h, &rs);
+			put(cs, "cti.retro.observations", rs.observations);
+			put(cs, "cti.retro.records", rs.records);
+			put(cs, "cti.retro.bytes", rs.bytes);
+			put(cs, "cti.retro.memuse", rs.memuse);
+			put(cs, "cti.retro.expired", rs.expired);
+			put(cs, "cti.retro.evicted", rs.evicted);
+			put(cs, "cti.retro.refused", rs.refused);
+			put(cs, "cti.retro.deduped", rs.deduped);
+			put(cs, "cti.retro.scans", rs.scans);
+			put(cs, "cti.retro.hits", rs.hits);
+		}
 	}
 	if (ctx->dpi.enabled) {
 		uint64_t dv[8] = {0};

@@ -489,6 +489,9 @@ worker_init(struct sw_ctx *ctx, struct sw_worker *w, uint32_t i)
 		if ((r = cti_reader_new(ctx->cti_h, &w->cti)) != 0)
 			return r;
 		cti_reader_mem(w->cti)->memcap = ctx->cti.memcap / ctx->nworkers;
+		if ((r = cti_reader_retro(w->cti, ctx->cti.retro_minutes,
+					  ctx->cti.retro_memcap / ctx->nworkers)) != 0)
+			return r;
 	}
 	if (ctx->det_h != NULL &&
 	    (r = detect_reader_new(ctx->det_h, &w->det_mem, &w->det_st, worker_alert, w,

@@ -37,6 +37,7 @@ static const struct conf_key capture_keys[] = {
 	{"capture.bpf-filter", CONF_STR, offsetof(struct capture_conf, bpf), NULL, 0, 0, NULL},
 	{"capture.timeout-ms", CONF_U32, offsetof(struct capture_conf, timeout_ms), "100", 1, 10000,
 	 NULL},
+	{"capture.pace", CONF_U32, offsetof(struct capture_conf, pace), "0", 0, 1000000, NULL},
 	{NULL, 0, 0, NULL, 0, 0, NULL},
 };
 

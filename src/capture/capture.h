@@ -15,6 +15,9 @@ struct capture_conf {
 	uint64_t buffer_size; /* kernel ring, bytes */
 	char *bpf;            /* filter expression, NULL for none */
 	uint32_t timeout_ms;  /* live read timeout */
+	/* offline: 0 reads as fast as it can; N delivers packets at N percent of the speed of
+	 * their timestamps (100: as captured), a replay paced by packet time */
+	uint32_t pace;
 };
 
 struct conf_doc;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <pcap/pcap.h>
 
@@ -22,7 +23,36 @@ struct capture {
 	struct capture_stats st;
 	volatile int interrupted;
 	char *iobuf; /* the open file's stdio buffer (FILE_READ_BUFFER), freed after pcap_close */
+	uint32_t pace;             /* capture.pace: percent of packet-time speed, 0 none */
+	sw_time_t pace_pkt0, pace_mono0; /* first packet's time, and when it was delivered */
 };
+
+/* capture.pace: waits until the packet at ts is due (in slices, so an interrupt is seen). */
+static void
+file_pace(struct capture *c, sw_time_t ts)
+{
+	sw_time_t due, now;
+
+	if (c->pace_mono0 == 0) {
+		c->pace_pkt0 = ts;
+		c->pace_mono0 = sw_time_monotonic();
+		sw_notice("capture: paced replay (%u%%): packet time %lld.%06lld at wall clock "
+			  "%lld.%06lld",
+			  c->pace, (long long)(ts / SW_USEC_PER_SEC), (long long)(ts % SW_USEC_PER_SEC),
+			  (long long)(sw_time_now() / SW_USEC_PER_SEC),
+			  (long long)(sw_time_now() % SW_USEC_PER_SEC));
+		return;
+	}
+	if (ts <= c->pace_pkt0)
+		return;
+	due = c->pace_mono0 + (ts - c->pace_pkt0) * 100 / c->pace;
+	while (!c->interrupted && (now = sw_time_monotonic()) < due) {
+		sw_time_t d = due - now < 50000 ? due - now : 50000;
+		struct timespec sl = {0, (long)d * 1000};
+
+		nanosleep(&sl, NULL);
+	}
+}
 
 static void
 file_close_current(struct capture *c)
@@ -138,6 +168,7 @@ file_open(const struct capture_conf *conf, struct capture **out)
 		return SW_E_NOMEM;
 	if ((r = capture_expand_files(&conf->files, &c->files)) != 0)
 		goto fail;
+	c->pace = conf->pace;
 	if (conf->bpf != NULL && (c->bpf = strdup(conf->bpf)) == NULL) {
 		r = SW_E_NOMEM;
 		goto fail;
@@ -181,6 +212,8 @@ file_poll(struct capture *c, capture_packet_fn *fn, void *arg, int max)
 			pkt.ts = (sw_time_t)h->ts.tv_sec * SW_USEC_PER_SEC + (sw_time_t)h->ts.tv_usec;
 			pkt.linktype = c->linktype;
 			pkt.source_idx = (uint32_t)c->cur;
+			if (c->pace > 0)
+				file_pace(c, pkt.ts);
 			c->file_packets++;
 			c->st.packets++;
 			fn(&pkt, arg);
@@ -196,6 +229,7 @@ file_poll(struct capture *c, capture_packet_fn *fn, void *arg, int max)
 		/* PCAP_ERROR_BREAK: end of this file */
 		file_close_current(c);
 		c->cur++;
+		c->pace_mono0 = 0; /* each file is paced from its first packet */
 	}
 	return n;
 }

@@ -63,6 +63,18 @@ struct cti_feed_conf {
 	size_t len;
 };
 
+/* cti.kafka.*: indicators from an intel topic (cti_kafka.c); off when brokers is NULL. */
+struct cti_kafka_conf {
+	char *brokers, *topic, *group;
+	char *state_file;      /* the topic's set and offsets across restarts; NULL: none */
+	uint32_t batch_ms;     /* longest a change waits before its delta is applied */
+	uint32_t batch_max;    /* most changes in one delta */
+	uint32_t initial_wait; /* seconds the start waits to have read the topic to its end */
+	/* cti.kafka.properties.KEY: VALUE for librdkafka (TLS, SASL): "KEY\0VALUE\0" pairs */
+	char *props;
+	size_t props_len;
+};
+
 struct cti_conf {
 	bool enabled;
 	uint64_t memcap;         /* all workers' per-flow state (indicators alerted on) */
@@ -73,6 +85,9 @@ struct cti_conf {
 	uint32_t sid[CTI_T_MAX]; /* signature_id base per type */
 	struct cti_feed_conf *feeds;
 	size_t nfeeds;
+	struct cti_kafka_conf kafka;
+	uint32_t retro_minutes; /* cti.retro.minutes: the retro-hunt window; 0: none */
+	uint64_t retro_memcap;  /* cti.retro.memcap: all workers' windows */
 };
 
 /* Fills conf from cti.enabled, cti.reload-watch, cti.sid.<type> and every cti.feeds.N.* of the
@@ -104,6 +119,8 @@ struct cti_hit {
 	const char *tags;      /* "c2|botnet": '|'-separated, "" when none */
 	const char *id;        /* CSV id column or STIX object id; "" when none */
 	sw_time_t valid_until; /* 0 when none */
+	/* where it came from: the feed file's path, or "kafka:TOPIC/PARTITION/OFFSET" */
+	const char *origin;
 	uint32_t signature_id; /* cti.sid.<type> + feed position */
 	uint8_t confidence;    /* 0..100 */
 	uint8_t severity;      /* 1..4 */
@@ -236,6 +253,13 @@ uint64_t cti_handle_version(struct cti_handle *h);
  * next reload by the same thread. */
 const struct cti_store *cti_handle_current(struct cti_handle *h);
 
+/* The current set's version, indicators, bytes and failed feeds, read under the handle's lock
+ * (safe while the intel topic's consumer publishes). */
+struct cti_figures {
+	uint64_t version, indicators, bytes, failed_feeds;
+};
+void cti_handle_figures(struct cti_handle *h, struct cti_figures *out);
+
 /* Frees retired stores that every reader has passed; returns how many are still waiting. */
 size_t cti_handle_reclaim(struct cti_handle *h);
 /* Retired stores not freed yet. */
@@ -284,5 +308,76 @@ void cti_flow_check_msg(struct cti_reader *r, struct sw_flow *f, const struct ap
                         cti_alert_fn *fn, void *arg);
 /* The flow ends: frees what it remembered; NULL-safe r (no accounting). */
 void cti_flow_free(struct cti_reader *r, struct sw_flow *f);
+
+/* ---- indicators from a Kafka topic (cti_kafka.c) ----------------------------------------- */
+
+/* What one applied delta did: the body of an "intel" event. */
+struct cti_intel_event {
+	sw_time_t ts;
+	const char *topic;
+	uint64_t version;        /* the indicator set version the workers now use */
+	uint64_t added, changed, removed, skipped;
+	uint64_t total;          /* live indicators from the topic */
+	int64_t lag;             /* messages on the topic not applied yet; -1 when unknown */
+	bool merged;             /* the overlay was merged into the topic's base set */
+};
+typedef void cti_intel_fn(void *arg, const struct cti_intel_event *ev);
+
+struct cti_kafka_stats {
+	uint64_t messages, applied, removed, malformed, batches, merges, commits;
+	int64_t lag;
+};
+
+struct cti_kafka;
+
+/*
+ * Starts the consumer thread of conf->kafka (brokers set) publishing into h. It reads the topic
+ * from the beginning, or with a state file from that file's set and the group's committed
+ * offsets; the start waits up to initial_wait seconds for it to reach the end of the topic.
+ * fn is called on the consumer's thread after each applied delta. 0, SW_E_CONFIG or SW_E_NOMEM.
+ */
+int cti_kafka_start(struct cti_handle *h, const struct cti_conf *conf, cti_intel_fn *fn,
+                    void *arg, struct cti_kafka **out);
+/* Stops and joins the thread (a last delta is applied and committed); NULL-safe. */
+void cti_kafka_stop(struct cti_kafka *k);
+void cti_kafka_get_stats(struct cti_kafka *k, struct cti_kafka_stats *out);
+
+/* Parses one topic message (key "type:value", value a JSON indicator or NULL for a removal)
+ * without applying it; 0 or SW_E_INVAL with why set. For tests and fuzzing. */
+int cti_kafka_check(const void *key, size_t keylen, const void *val, size_t len,
+                    const char **why);
+
+/* ---- retro-hunt (cti_retro.c) ------------------------------------------------------------ */
+
+/* A new indicator matched something a worker saw before it was added. f is rebuilt from the
+ * window (tuple, flow id, input; no counters); valid during the call. */
+struct cti_retro_alert {
+	const struct sw_flow *f;
+	sw_time_t observed; /* packet time of the observation */
+	sw_time_t detected; /* wall clock of the match */
+	enum flow_dir dir;
+	const struct cti_hit *hit;
+	const char *matched_on;
+};
+typedef void cti_retro_fn(void *arg, const struct cti_retro_alert *a);
+
+struct cti_retro_stats {
+	uint64_t observations; /* recorded */
+	uint64_t records;      /* in the window now */
+	uint64_t bytes;        /* their bytes */
+	uint64_t memuse;       /* the ring's bytes (charged to the memcap) */
+	uint64_t expired;      /* fell out of the window by age */
+	uint64_t evicted;      /* pushed out by the memcap before their time */
+	uint64_t refused;      /* not recorded (larger than the window, too many fields) */
+	uint64_t deduped;      /* repeats within a flow, not recorded */
+	uint64_t scans, hits;
+};
+
+/* The retro alert sink, called on the thread that added indicators; set before readers. */
+void cti_handle_set_retro(struct cti_handle *h, cti_retro_fn *fn, void *arg);
+/* Gives reader r a window of minutes (packet time) and memcap bytes. 0 or SW_E_NOMEM. */
+int cti_reader_retro(struct cti_reader *r, uint32_t minutes, uint64_t memcap);
+/* Every window's figures, summed. */
+void cti_handle_retro_stats(struct cti_handle *h, struct cti_retro_stats *out);
 
 #endif /* SW_CTI_H */

@@ -21,6 +21,23 @@ static const struct conf_key cti_keys[] = {
     {"cti.match-tunnel-addresses", CONF_BOOL, offsetof(struct cti_conf, match_tunnel), "no", 0, 0,
      NULL},
     {"cti.memcap", CONF_SIZE, offsetof(struct cti_conf, memcap), "32mb", 1 << 16, INT64_MAX, NULL},
+    {"cti.kafka.brokers", CONF_STR, offsetof(struct cti_conf, kafka.brokers), NULL, 0, 0, NULL},
+    {"cti.kafka.topic", CONF_STR, offsetof(struct cti_conf, kafka.topic), "spanwatch.intel", 0, 0,
+     NULL},
+    {"cti.kafka.group", CONF_STR, offsetof(struct cti_conf, kafka.group), "spanwatch-intel", 0, 0,
+     NULL},
+    {"cti.kafka.state-file", CONF_STR, offsetof(struct cti_conf, kafka.state_file), NULL, 0, 0,
+     NULL},
+    {"cti.kafka.batch-ms", CONF_U32, offsetof(struct cti_conf, kafka.batch_ms), "100", 1, 60000,
+     NULL},
+    {"cti.kafka.batch-max", CONF_U32, offsetof(struct cti_conf, kafka.batch_max), "100000", 1,
+     10000000, NULL},
+    {"cti.kafka.initial-wait", CONF_U32, offsetof(struct cti_conf, kafka.initial_wait), "10", 0,
+     3600, NULL},
+    {"cti.retro.minutes", CONF_U32, offsetof(struct cti_conf, retro_minutes), "0", 0, 10080, NULL},
+    {"cti.retro.memcap", CONF_SIZE, offsetof(struct cti_conf, retro_memcap), "64mb", 1 << 20,
+     INT64_MAX, NULL},
+    {"cti.kafka.properties.*", CONF_STR, 0, NULL, 0, 0, NULL},
     {"cti.sid.ipv4", CONF_U32, SID(CTI_T_IPV4), "9100000", 1, 2000000000, NULL},
     {"cti.sid.ipv6", CONF_U32, SID(CTI_T_IPV6), "9110000", 1, 2000000000, NULL},
     {"cti.sid.domain", CONF_U32, SID(CTI_T_DOMAIN), "9120000", 1, 2000000000, NULL},
@@ -62,6 +79,27 @@ cti_conf_free(struct cti_conf *conf)
 	free(conf->feeds);
 	conf->feeds = NULL;
 	conf->nfeeds = 0;
+	conf_struct_free(cti_keys, conf);
+	free(conf->kafka.props);
+	conf->kafka.props = NULL;
+	conf->kafka.props_len = 0;
+}
+
+/* One cti.kafka.properties.KEY: VALUE, appended as "KEY\0VALUE\0". */
+static int
+cti_conf_kafka_prop(void *arg, const char *key, const char *value)
+{
+	struct cti_kafka_conf *k = arg;
+	size_t kl = strlen(key) + 1, vl = value != NULL ? strlen(value) + 1 : 1;
+	char *np = realloc(k->props, k->props_len + kl + vl);
+
+	if (np == NULL)
+		return SW_E_NOMEM;
+	memcpy(np + k->props_len, key, kl);
+	memcpy(np + k->props_len + kl, value != NULL ? value : "", vl);
+	k->props = np;
+	k->props_len += kl + vl;
+	return 0;
 }
 
 static const char *
@@ -149,6 +187,8 @@ cti_conf_load(struct conf_doc *doc, struct cti_conf *conf)
 
 	memset(conf, 0, sizeof(*conf));
 	r = conf_apply(doc, cti_keys, conf);
+	if (conf_doc_foreach(doc, "cti.kafka.properties.", cti_conf_kafka_prop, &conf->kafka) != 0)
+		return SW_E_NOMEM;
 	for (size_t i = 0;; i++) {
 		snprintf(key, sizeof(key), "cti.feeds.%zu", i);
 		if (conf_doc_where(doc, key, where, sizeof(where)) == NULL)

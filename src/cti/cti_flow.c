@@ -15,49 +15,6 @@ struct cti_flow_seen {
 	uint64_t key[];  /* 0 is free */
 };
 
-static const int obs_cti_type[APP_OBS_MAX] = {
-	[APP_OBS_IP] = -1, /* by family */
-	[APP_OBS_DOMAIN] = CTI_T_DOMAIN,
-	[APP_OBS_URL] = CTI_T_URL,
-	[APP_OBS_MD5] = CTI_T_MD5,
-	[APP_OBS_SHA1] = CTI_T_SHA1,
-	[APP_OBS_SHA256] = CTI_T_SHA256,
-	[APP_OBS_JA3] = CTI_T_JA3,
-	[APP_OBS_JA4] = CTI_T_JA4,
-};
-
-const struct cti_hit *
-cti_store_match_observable(const struct cti_store *s, const struct app_observable *o,
-			   sw_time_t now, struct cti_hit *out)
-{
-	uint8_t addr[16] = {0};
-
-	if (s == NULL || o->type < 0 || o->type >= APP_OBS_MAX)
-		return NULL;
-	switch (o->type) {
-	case APP_OBS_IP:
-		if ((o->family != 4 && o->family != 6) || o->len != (o->family == 4 ? 4u : 16u))
-			return NULL;
-		memcpy(addr, o->value, o->len);
-		return cti_store_match_ip(s, o->family, addr, now, out);
-	case APP_OBS_DOMAIN:
-		return cti_store_match_domain(s, (const char *)o->value, o->len, now, out);
-	case APP_OBS_URL:
-		return cti_store_match_url(s, (const char *)o->value, o->len, now, out);
-	case APP_OBS_MD5:
-	case APP_OBS_SHA1:
-	case APP_OBS_SHA256:
-	case APP_OBS_JA3:
-		return cti_store_match_hash(s, obs_cti_type[o->type], (const char *)o->value, o->len,
-					    now, out);
-	case APP_OBS_JA4:
-		return cti_store_match_ja4(s, (const char *)o->value, o->len, now, out);
-	case APP_OBS_MAX:
-		break;
-	}
-	return NULL;
-}
-
 unsigned
 cti_store_file_hashes(const struct cti_store *s)
 {
@@ -155,12 +112,32 @@ check_hit(struct check *c, enum flow_dir dir, const struct cti_hit *hit, const c
 	c->fn(c->arg, c->f, c->ts, dir, hit, matched_on);
 }
 
+/* Records an observation in the reader's retro-hunt window, once per flow and value. */
+static void
+retro_note(struct check *c, int type, const char *where, enum flow_dir dir, const void *value,
+           size_t len, uint8_t family)
+{
+	struct cti_retro *w = cti_reader_window(c->r);
+	uint64_t key;
+
+	if (w == NULL)
+		return;
+	key = sw_hash64(value, len, 0x726574726f00ULL + (uint64_t)type);
+	if (!seen_add(c->r, c->f, key)) {
+		cti_retro_count_dedup(w);
+		return;
+	}
+	cti_retro_note(w, c->f, c->ts, cti_store_version(c->s), type, where, dir, value, len,
+	               family);
+}
+
 static void
 check_observable(void *arg, const struct app_observable *o)
 {
 	struct check *c = arg;
 	struct cti_hit hit;
 
+	retro_note(c, o->type, o->where, o->dir, o->value, o->len, o->family);
 	if (cti_store_match_observable(c->s, o, c->ts, &hit) != NULL)
 		check_hit(c, o->dir, &hit, o->where);
 }
@@ -174,6 +151,7 @@ cti_flow_check_addrs(struct cti_reader *r, struct sw_flow *f, sw_time_t ts, bool
 
 	if (c.s == NULL)
 		return;
+	retro_note(&c, CTI_RETRO_ADDRS, "flow", FLOW_TO_SERVER, "", 0, f->family);
 	if (cti_store_match_ip(c.s, f->family, f->cli.b, ts, &hit) != NULL)
 		check_hit(&c, FLOW_TO_SERVER, &hit, "flow.src_ip");
 	if (cti_store_match_ip(c.s, f->family, f->srv.b, ts, &hit) != NULL)

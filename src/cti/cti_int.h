@@ -12,6 +12,7 @@
 #define CTI_LOAD_PERMILLE 700 /* final fill of the hash tables */
 #define CTI_MSG_MAX       20  /* bad-record messages logged per feed, then a count */
 #define CTI_VALUE_MAX     (CTI_URL_MAX + 64)
+#define CTI_SEV_REMOVED   0 /* meta.severity of a removal in a topic overlay */
 
 /*
  * One hash table slot: 12 bytes. tag is the top half of the key's 64-bit hash and also places
@@ -64,6 +65,16 @@ struct cti_store {
 	uint32_t sid[CTI_T_MAX];
 	uint64_t version;
 	uint32_t empty_str; /* arena offset of "" */
+	/* indicators from a topic (cti_kafka.c): each record also holds its origin
+	 * ("kafka:TOPIC/PARTITION/OFFSET") after its id, set in cur_origin before each add */
+	bool has_origin;
+	const char *cur_origin;
+	/* a view (nparts > 0): what workers see when a topic is configured; it owns nothing but
+	 * itself. part[0] the file feeds, part[1] the topic's delta overlay, part[2] its base: a
+	 * key found in the overlay (live, expired or removed) hides the base's. tab[].count holds
+	 * the totals, plens4/6 the union. */
+	const struct cti_store *part[3];
+	uint8_t nparts;
 	/* building only */
 	struct cti_intern istr, imeta;
 };
@@ -109,6 +120,44 @@ void cti_load_report(struct cti_load *ld, unsigned long line, const char *ctx, c
     __attribute__((format(printf, 4, 5)));
 /* Copies the indicators of feed name from prev into ld's store; returns 0 or SW_E_NOMEM. */
 int cti_load_copy_prev(struct cti_load *ld, const struct cti_store *prev, const char *name);
+
+/* A view of files, overlay and base (any may be NULL) with the given totals per type; owns
+ * nothing. 0 or SW_E_NOMEM. */
+int cti_store_view(const struct cti_store *files, const struct cti_store *over,
+                   const struct cti_store *base, const uint64_t count[CTI_T_MAX],
+                   uint64_t version, struct cti_store **out);
+
+/* cti_handle.c: publishes a new topic overlay and base (either may be the current one); the
+ * replaced ones are retired. count: the topic's live indicators per type. */
+int cti_handle_publish_topic(struct cti_handle *h, struct cti_store *over, struct cti_store *base,
+                             const uint64_t count[CTI_T_MAX], uint64_t *version);
+
+/* cti_retro.c: one worker's window. */
+struct cti_retro;
+int cti_retro_new(sw_time_t window, uint64_t memcap, struct cti_retro **out);
+void cti_retro_free(struct cti_retro *w);
+/* Records an observation of flow f at ts, matched against set version; type is an enum
+ * app_obs_type or CTI_RETRO_ADDRS (the flow's addresses, no value). */
+#define CTI_RETRO_ADDRS 0xfe
+void cti_retro_note(struct cti_retro *w, const struct sw_flow *f, sw_time_t ts, uint64_t version,
+                    int type, const char *where, enum flow_dir dir, const void *value, size_t len,
+                    uint8_t obs_family);
+void cti_retro_count_dedup(struct cti_retro *w);
+/* Matches fresh (the indicators just added, published as version) against the windows. */
+void cti_retro_scan(struct cti_retro *const *wins, size_t n, const struct cti_store *fresh,
+                    uint64_t version, sw_time_t detected, cti_retro_fn *fn, void *arg);
+void cti_retro_get_stats(struct cti_retro *w, struct cti_retro_stats *out);
+/* cti_handle.c: scans every reader's window with fresh (NULL-safe; waits for a grace period
+ * first, so no worker still matches against an older set). */
+void cti_handle_retro_scan(struct cti_handle *h, const struct cti_store *fresh, uint64_t version);
+/* Whether some reader has a window (and alerts have a sink). */
+bool cti_handle_retro_on(struct cti_handle *h);
+/* The reader's window, or NULL. */
+struct cti_retro *cti_reader_window(struct cti_reader *r);
+/* cti_store.c: the indicators of next that prev (NULL-safe) lacks, as a store; 0 or
+ * SW_E_NOMEM. */
+int cti_store_diff(const struct cti_store *next, const struct cti_store *prev,
+                   struct cti_store **out);
 
 /* cti_feed.c */
 /* Reads and parses one feed into ld. Returns 0 when the feed loaded (bad records skipped), or

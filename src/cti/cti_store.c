@@ -209,6 +209,11 @@ cti_store_put(struct cti_store *s, int type, const void *key, size_t keylen, con
 	    (r = cti_arena_add(s, "", 1, &x)) != 0 || (r = cti_arena_add(s, id, idlen, &x)) != 0 ||
 	    (r = cti_arena_add(s, "", 1, &x)) != 0)
 		return r;
+	if (s->has_origin &&
+	    ((r = cti_arena_add(s, s->cur_origin != NULL ? s->cur_origin : "",
+	                        s->cur_origin != NULL ? strlen(s->cur_origin) : 0, &x)) != 0 ||
+	     (r = cti_arena_add(s, "", 1, &x)) != 0))
+		return r;
 	t->pending[t->npending].tag = (uint32_t)(h >> 32);
 	t->pending[t->npending].off = off;
 	t->pending[t->npending].meta = meta;
@@ -296,6 +301,43 @@ cti_store_new(uint64_t version, const uint32_t sid[CTI_T_MAX], size_t nfeeds,
 		return r;
 	}
 	*out = s;
+	return 0;
+}
+
+int
+cti_store_view(const struct cti_store *files, const struct cti_store *over,
+               const struct cti_store *base, const uint64_t count[CTI_T_MAX], uint64_t version,
+               struct cti_store **out)
+{
+	struct cti_store *v;
+
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return SW_E_NOMEM;
+	v->version = version;
+	v->part[0] = files;
+	v->part[1] = over;
+	v->part[2] = base;
+	v->nparts = 3;
+	for (int t = 0; t < CTI_T_MAX; t++)
+		v->tab[t].count =
+		    (uint32_t)((files != NULL ? files->tab[t].count : 0) + count[t]);
+	for (int i = 0; i < 3; i++) {
+		const struct cti_store *p = v->part[i];
+
+		for (int b = 0; p != NULL && b <= 128; b++) {
+			if (b <= 32)
+				v->has4[b] |= p->has4[b];
+			v->has6[b] |= p->has6[b];
+		}
+		/* an overlay's removals must still be probed: it holds them as entries */
+	}
+	for (int p = 32; p >= 0; p--)
+		if (v->has4[p])
+			v->plens4[v->nplens4++] = (uint8_t)p;
+	for (int p = 128; p >= 0; p--)
+		if (v->has6[p])
+			v->plens6[v->nplens6++] = (uint8_t)p;
+	*out = v;
 	return 0;
 }
 
@@ -487,6 +529,74 @@ cti_load_copy_prev(struct cti_load *ld, const struct cti_store *prev, const char
 	return 0;
 }
 
+int
+cti_store_diff(const struct cti_store *next, const struct cti_store *prev, struct cti_store **out)
+{
+	struct cti_store *s;
+	int r;
+
+	*out = NULL;
+	if (next == NULL || next->nparts > 0)
+		return 0;
+	if (prev != NULL && prev->nparts > 0)
+		prev = prev->part[0];
+	if ((r = cti_store_new(next->version, next->sid, next->nfeeds, &s)) != 0)
+		return r;
+	for (size_t i = 0; i < next->nfeeds; i++) {
+		if ((s->feed_strs[2 * i] = strdup(next->feeds[i].name)) == NULL ||
+		    (s->feed_strs[2 * i + 1] = strdup(next->feeds[i].path)) == NULL) {
+			cti_store_free(s);
+			return SW_E_NOMEM;
+		}
+		s->feeds[i].name = s->feed_strs[2 * i];
+		s->feeds[i].path = s->feed_strs[2 * i + 1];
+	}
+	for (int type = 0; type < CTI_T_MAX; type++) {
+		const struct cti_table *t = &next->tab[type];
+		size_t kl = cti_type_keylen(type);
+
+		for (uint32_t i = 0; i < t->nslots; i++) {
+			const struct cti_slot *sl = &t->slots[i];
+			const struct cti_meta *pm;
+			const char *key, *text, *id;
+			size_t klen;
+			struct cti_meta m;
+			uint32_t midx;
+
+			if (sl->off == CTI_EMPTY)
+				continue;
+			key = next->arena + sl->off;
+			text = key + kl;
+			id = text + strlen(text) + 1;
+			klen = kl != 0 ? kl : strlen(text);
+			if (prev != NULL &&
+			    cti_table_find(prev, type, key, klen, cti_hash(key, klen, type)) != NULL)
+				continue;
+			pm = &next->meta[sl->meta];
+			m = *pm;
+			if ((r = cti_store_intern_str(s, next->arena + pm->source,
+			                              strlen(next->arena + pm->source), &m.source)) !=
+			        0 ||
+			    (r = cti_store_intern_str(s, next->arena + pm->tags,
+			                              strlen(next->arena + pm->tags), &m.tags)) != 0 ||
+			    (r = cti_store_intern_str(s, next->arena + pm->name,
+			                              strlen(next->arena + pm->name), &m.name)) != 0 ||
+			    (r = cti_intern_meta(s, &m, &midx)) != 0 ||
+			    (r = cti_store_put(s, type, key, klen, text, strlen(text), id, strlen(id),
+			                       midx)) != 0) {
+				cti_store_free(s);
+				return r;
+			}
+		}
+	}
+	if ((r = cti_store_finish(s)) != 0) {
+		cti_store_free(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
 /* "a|b" from the feed's default tags. */
 static int
 cti_tags_join(struct cti_store *s, const struct conf_strlist *tags, uint32_t *off)
@@ -634,6 +744,9 @@ cti_store_bytes(const struct cti_store *s)
 
 	if (s == NULL)
 		return 0;
+	if (s->nparts > 0)
+		return sizeof(*s) + cti_store_bytes(s->part[0]) + cti_store_bytes(s->part[1]) +
+		       cti_store_bytes(s->part[2]);
 	n = sizeof(*s) + s->arena_cap + (size_t)s->capmeta * sizeof(struct cti_meta) +
 	    s->nfeeds * (sizeof(struct cti_feed_stats) + 2 * sizeof(char *));
 	for (int t = 0; t < CTI_T_MAX; t++)
@@ -641,15 +754,24 @@ cti_store_bytes(const struct cti_store *s)
 	return n;
 }
 
+/* A view's feed statistics are its file feeds'. */
+static const struct cti_store *
+cti_files_of(const struct cti_store *s)
+{
+	return s != NULL && s->nparts > 0 ? s->part[0] : s;
+}
+
 size_t
 cti_store_nfeeds(const struct cti_store *s)
 {
+	s = cti_files_of(s);
 	return s != NULL ? s->nfeeds : 0;
 }
 
 const struct cti_feed_stats *
 cti_store_feed(const struct cti_store *s, size_t i)
 {
+	s = cti_files_of(s);
 	return s != NULL && i < s->nfeeds ? &s->feeds[i] : NULL;
 }
 
@@ -658,6 +780,7 @@ cti_store_failed_feeds(const struct cti_store *s)
 {
 	size_t n = 0;
 
+	s = cti_files_of(s);
 	for (size_t i = 0; s != NULL && i < s->nfeeds; i++)
 		n += s->feeds[i].error != 0;
 	return n;
@@ -687,6 +810,16 @@ cti_store_log_summary(const struct cti_store *s)
 
 	if (s == NULL)
 		return;
+	if (s->nparts > 0) {
+		cti_store_log_summary(s->part[0]);
+		for (int t = 0; t < CTI_T_MAX; t++)
+			total[t] = s->tab[t].count;
+		cti_counts_str(total, buf, sizeof(buf));
+		sw_notice("cti: version %llu with the intel topic: %llu indicators (%s)",
+		          (unsigned long long)s->version,
+		          (unsigned long long)cti_store_count(s, -1), buf);
+		return;
+	}
 	for (size_t i = 0; i < s->nfeeds; i++) {
 		const struct cti_feed_stats *f = &s->feeds[i];
 
@@ -733,6 +866,7 @@ cti_fill(const struct cti_store *s, int type, const struct cti_slot *sl, struct 
 	out->name = s->arena + m->name;
 	out->tags = s->arena + m->tags;
 	out->id = text + strlen(text) + 1;
+	out->origin = s->has_origin ? out->id + strlen(out->id) + 1 : s->feeds[m->feed].path;
 	out->valid_until = m->valid_until;
 	out->signature_id = s->sid[type] + m->feed;
 	out->confidence = m->confidence;
@@ -753,8 +887,24 @@ static const struct cti_hit *
 cti_lookup(const struct cti_store *s, int type, const void *key, size_t len, sw_time_t now,
            struct cti_hit *out)
 {
-	const struct cti_slot *sl = cti_table_find(s, type, key, len, cti_hash(key, len, type));
+	uint64_t h = cti_hash(key, len, type);
+	const struct cti_slot *sl;
 
+	if (s->nparts > 0) {
+		/* a view: the files, then the overlay; what the overlay holds hides the base */
+		for (int i = 0; i < s->nparts; i++) {
+			const struct cti_store *p = s->part[i];
+
+			if (p == NULL || (sl = cti_table_find(p, type, key, len, h)) == NULL)
+				continue;
+			if (p->meta[sl->meta].severity != CTI_SEV_REMOVED && cti_live(p, sl, now))
+				return cti_fill(p, type, sl, out);
+			if (i == 1)
+				break;
+		}
+		return NULL;
+	}
+	sl = cti_table_find(s, type, key, len, h);
 	if (sl == NULL || !cti_live(s, sl, now))
 		return NULL;
 	return cti_fill(s, type, sl, out);
@@ -885,4 +1035,49 @@ cti_store_match_ja3(const struct cti_store *s, const char *hex, size_t len, sw_t
                     struct cti_hit *out)
 {
 	return cti_store_match_hash(s, CTI_T_JA3, hex, len, now, out);
+}
+
+/* ---- observables (app.h) ----------------------------------------------------------------- */
+
+static const int obs_cti_type[APP_OBS_MAX] = {
+	[APP_OBS_IP] = -1, /* by family */
+	[APP_OBS_DOMAIN] = CTI_T_DOMAIN,
+	[APP_OBS_URL] = CTI_T_URL,
+	[APP_OBS_MD5] = CTI_T_MD5,
+	[APP_OBS_SHA1] = CTI_T_SHA1,
+	[APP_OBS_SHA256] = CTI_T_SHA256,
+	[APP_OBS_JA3] = CTI_T_JA3,
+	[APP_OBS_JA4] = CTI_T_JA4,
+};
+
+const struct cti_hit *
+cti_store_match_observable(const struct cti_store *s, const struct app_observable *o,
+			   sw_time_t now, struct cti_hit *out)
+{
+	uint8_t addr[16] = {0};
+
+	if (s == NULL || o->type < 0 || o->type >= APP_OBS_MAX)
+		return NULL;
+	switch (o->type) {
+	case APP_OBS_IP:
+		if ((o->family != 4 && o->family != 6) || o->len != (o->family == 4 ? 4u : 16u))
+			return NULL;
+		memcpy(addr, o->value, o->len);
+		return cti_store_match_ip(s, o->family, addr, now, out);
+	case APP_OBS_DOMAIN:
+		return cti_store_match_domain(s, (const char *)o->value, o->len, now, out);
+	case APP_OBS_URL:
+		return cti_store_match_url(s, (const char *)o->value, o->len, now, out);
+	case APP_OBS_MD5:
+	case APP_OBS_SHA1:
+	case APP_OBS_SHA256:
+	case APP_OBS_JA3:
+		return cti_store_match_hash(s, obs_cti_type[o->type], (const char *)o->value, o->len,
+					    now, out);
+	case APP_OBS_JA4:
+		return cti_store_match_ja4(s, (const char *)o->value, o->len, now, out);
+	case APP_OBS_MAX:
+		break;
+	}
+	return NULL;
 }

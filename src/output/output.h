@@ -145,6 +145,11 @@ struct eve_counter {
 	const char *name;
 	uint64_t value;
 };
+/* A retro-hunt alert: a CTI alert at detection time with cti.retro, cti.observed (the packet
+ * time of the observation) and cti.detected. */
+void eve_format_cti_retro(struct sbuf *b, const struct eve_ctx *ctx, const struct cti_retro_alert *a);
+/* An "intel" event (an applied delta of the intel topic); written as a stats-type event. */
+void eve_format_intel(struct sbuf *b, const struct eve_ctx *ctx, const struct cti_intel_event *ev);
 void eve_format_stats(struct sbuf *b, const struct eve_ctx *ctx, sw_time_t ts, uint64_t uptime,
 		      const struct eve_counter *c, size_t n);
 

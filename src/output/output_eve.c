@@ -553,10 +553,29 @@ eve_format_app(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *
 
 static void eve_alert_flow(struct jw *w, const struct sw_flow *f);
 
+static void eve_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
+			  sw_time_t ts, enum flow_dir dir, const struct cti_hit *hit,
+			  const char *matched_on, const struct app_msg *msg,
+			  const struct cti_retro_alert *retro);
+
 void
 eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
 		     sw_time_t ts, enum flow_dir dir, const struct cti_hit *hit,
 		     const char *matched_on, const struct app_msg *msg)
+{
+	eve_cti_alert(b, ctx, f, ts, dir, hit, matched_on, msg, NULL);
+}
+
+void
+eve_format_cti_retro(struct sbuf *b, const struct eve_ctx *ctx, const struct cti_retro_alert *a)
+{
+	eve_cti_alert(b, ctx, a->f, a->detected, a->dir, a->hit, a->matched_on, NULL, a);
+}
+
+static void
+eve_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f, sw_time_t ts,
+	      enum flow_dir dir, const struct cti_hit *hit, const char *matched_on,
+	      const struct app_msg *msg, const struct cti_retro_alert *retro)
 {
 	struct jw w;
 	char sig[512];
@@ -599,6 +618,13 @@ eve_format_cti_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_
 		jw_time(&w, "valid_until", hit->valid_until);
 	if (hit->id[0] != '\0')
 		jw_str(&w, "id", hit->id);
+	if (hit->origin != NULL && hit->origin[0] != '\0')
+		jw_str(&w, "provenance", hit->origin);
+	if (retro != NULL) {
+		jw_bool(&w, "retro", true);
+		jw_time(&w, "observed", retro->observed);
+		jw_time(&w, "detected", retro->detected);
+	}
 	jw_obj_end(&w);
 	if (msg != NULL)
 		app_msg_eve(&w, msg, true);
@@ -780,5 +806,27 @@ eve_format_rule_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw
 	/* nDPI's verdict as far as it has one when the rule matched */
 	if (f != NULL && dpi_flow_info(f) != NULL && dpi_flow_info(f)->ndpi_proto[0] != '\0')
 		eve_ndpi(&w, dpi_flow_info(f));
+	jw_finish(&w);
+}
+
+/* An applied delta of the intel topic (issue 17): which indicator set the sensor now runs. */
+void
+eve_format_intel(struct sbuf *b, const struct eve_ctx *ctx, const struct cti_intel_event *ev)
+{
+	struct jw w;
+
+	jw_init(&w, b);
+	eve_head_as(&w, ctx, ev->ts, "intel", UINT32_MAX, 0);
+	jw_obj_begin(&w, "intel");
+	jw_str(&w, "topic", ev->topic);
+	jw_u64(&w, "version", ev->version);
+	jw_u64(&w, "added", ev->added);
+	jw_u64(&w, "changed", ev->changed);
+	jw_u64(&w, "removed", ev->removed);
+	jw_u64(&w, "skipped", ev->skipped);
+	jw_u64(&w, "total", ev->total);
+	jw_i64(&w, "lag", ev->lag);
+	jw_bool(&w, "merged", ev->merged);
+	jw_obj_end(&w);
 	jw_finish(&w);
 }

@@ -17,6 +17,7 @@ int fuzz_quic_one(const uint8_t *data, size_t size);
 int fuzz_http_one(const uint8_t *data, size_t size);
 int fuzz_cti_csv_one(const uint8_t *data, size_t size);
 int fuzz_cti_plain_one(const uint8_t *data, size_t size);
+int fuzz_cti_kafka_one(const uint8_t *data, size_t size);
 int fuzz_cti_stix_one(const uint8_t *data, size_t size);
 int fuzz_rule_one(const uint8_t *data, size_t size);
 int fuzz_detect_one(const uint8_t *data, size_t size);

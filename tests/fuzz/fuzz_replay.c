@@ -46,6 +46,7 @@ static const struct replay_target replay_targets[] = {
     {"http", fuzz_http_one},
     {"cti_csv", fuzz_cti_csv_one},
     {"cti_plain", fuzz_cti_plain_one},
+    {"cti_kafka", fuzz_cti_kafka_one},
     {"cti_stix", fuzz_cti_stix_one},
     {"rule", fuzz_rule_one},
     {"detect", fuzz_detect_one},

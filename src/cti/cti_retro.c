@@ -1,0 +1,399 @@
+/* src/cti/cti_retro.c: the retro-hunt window of issue 17. Each worker appends what it matched
+ * against the indicators (flow addresses and every app observable cti_flow.c checks) to a
+ * byte ring of variable-length records: the flow's tuple and id, the packet time, the field,
+ * the value and the indicator set version it was matched against; repeats within a flow are
+ * dropped. Records older than cti.retro.minutes (packet time) or past the window's share of
+ * cti.retro.memcap fall out, counted. When indicators are added, the thread that added them
+ * (the topic's consumer, the reload thread) matches only the new ones against every window, under
+ * the window's lock, off the packet path; each hit is a retro alert. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cti/cti_int.h"
+
+#define RETRO_PAD     0xff /* filler up to the end of the ring */
+#define RETRO_ADDRS   CTI_RETRO_ADDRS /* the flow's two addresses */
+#define RETRO_ALERTED 1    /* flags: a retro alert was written for it */
+#define RETRO_CAP0    (64 * 1024)
+#define RETRO_WHERE   255
+
+struct retro_rec {
+	uint32_t size; /* the whole record, a multiple of 8 */
+	uint8_t type;  /* enum app_obs_type, RETRO_ADDRS or RETRO_PAD */
+	uint8_t family, proto, dir;
+	uint8_t where, flags;
+	uint16_t len; /* of the value */
+	uint16_t cport, sport;
+	uint16_t source_idx;
+	uint16_t obs_family; /* APP_OBS_IP: the value's family */
+	uint32_t version;    /* indicator set version it was matched against */
+	sw_time_t ts;
+	uint64_t flow_id;
+	/* then the addresses (2 x 4 or 2 x 16 octets), then the value */
+};
+
+struct cti_retro {
+	pthread_mutex_t lock;
+	uint8_t *buf;
+	size_t cap, head, tail, used; /* records from head, wrapping once at cap */
+	size_t max;                   /* the memcap share */
+	sw_time_t window, latest;
+	const char *where[RETRO_WHERE];
+	unsigned nwhere;
+	struct sw_memcap mem;
+	struct cti_retro_stats st;
+};
+
+static size_t
+rec_size(uint8_t family, size_t len)
+{
+	return (sizeof(struct retro_rec) + (family == 6 ? 32u : 8u) + len + 7) & ~(size_t)7;
+}
+
+int
+cti_retro_new(sw_time_t window, uint64_t memcap, struct cti_retro **out)
+{
+	struct cti_retro *w = calloc(1, sizeof(*w));
+
+	*out = NULL;
+	if (w == NULL)
+		return SW_E_NOMEM;
+	pthread_mutex_init(&w->lock, NULL);
+	w->window = window;
+	w->max = memcap < RETRO_CAP0 ? RETRO_CAP0 : (size_t)memcap;
+	w->mem.memcap = w->max;
+	*out = w;
+	return 0;
+}
+
+void
+cti_retro_free(struct cti_retro *w)
+{
+	if (w == NULL)
+		return;
+	sw_memcap_give(&w->mem, w->cap);
+	free(w->buf);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
+
+static struct retro_rec *
+rec_at(struct cti_retro *w, size_t off)
+{
+	return (struct retro_rec *)(void *)(w->buf + off);
+}
+
+/* Drops the oldest record (and a pad after it). */
+static void
+retro_pop(struct cti_retro *w)
+{
+	struct retro_rec *r = rec_at(w, w->head);
+
+	w->used -= r->size;
+	w->head += r->size;
+	if (r->type != RETRO_PAD)
+		w->st.records--;
+	if (w->head == w->cap)
+		w->head = 0;
+	if (w->used == 0)
+		w->head = w->tail = 0;
+}
+
+/* Doubles the ring, records made contiguous from 0; false when the memcap refuses. */
+static bool
+retro_grow(struct cti_retro *w)
+{
+	size_t ncap = w->cap ? w->cap * 2 : RETRO_CAP0, off = w->head, n = 0, left = w->used;
+	uint8_t *nb;
+
+	if (ncap > w->max || !sw_memcap_take(&w->mem, ncap - w->cap))
+		return false;
+	if ((nb = malloc(ncap)) == NULL) {
+		sw_memcap_give(&w->mem, ncap - w->cap);
+		return false;
+	}
+	while (left > 0) {
+		struct retro_rec *r = rec_at(w, off);
+
+		if (r->type != RETRO_PAD) {
+			memcpy(nb + n, r, r->size);
+			n += r->size;
+		}
+		left -= r->size;
+		off += r->size;
+		if (off == w->cap)
+			off = 0;
+	}
+	free(w->buf);
+	w->buf = nb;
+	w->cap = ncap;
+	w->head = 0;
+	w->tail = n == ncap ? 0 : n;
+	w->used = n;
+	return true;
+}
+
+/* Room for size contiguous bytes at tail (a pad fills the end when it must wrap). */
+static struct retro_rec *
+retro_reserve(struct cti_retro *w, size_t size)
+{
+	for (;;) {
+		size_t free_end, free_all = w->cap - w->used;
+
+		if (w->cap > 0) {
+			/* contiguous room at tail: up to the end, or up to head when wrapped */
+			if (w->used == 0)
+				free_end = w->cap;
+			else if (w->tail > w->head || (w->tail == w->head && w->used == 0))
+				free_end = w->cap - w->tail;
+			else
+				free_end = w->head - w->tail;
+			if (free_end >= size)
+				return rec_at(w, w->tail);
+			if (w->tail > w->head && w->cap - w->tail < size && w->head >= size) {
+				struct retro_rec *pad = rec_at(w, w->tail);
+
+				pad->size = (uint32_t)(w->cap - w->tail);
+				pad->type = RETRO_PAD;
+				w->used += pad->size;
+				w->tail = 0;
+				continue;
+			}
+		}
+		(void)free_all;
+		if (retro_grow(w))
+			continue;
+		if (w->used == 0)
+			return NULL; /* a record larger than the whole window */
+		retro_pop(w);
+		w->st.evicted++;
+	}
+}
+
+void
+cti_retro_note(struct cti_retro *w, const struct sw_flow *f, sw_time_t ts, uint64_t version,
+               int type, const char *where, enum flow_dir dir, const void *value, size_t len,
+               uint8_t obs_family)
+{
+	struct retro_rec *r;
+	size_t size, alen = f->family == 6 ? 16 : 4;
+	unsigned wi;
+
+	if (len > UINT16_MAX)
+		return;
+	size = rec_size(f->family, len);
+	pthread_mutex_lock(&w->lock);
+	if (ts > w->latest)
+		w->latest = ts;
+	/* what fell out of the window (packet time) */
+	while (w->used > 0) {
+		struct retro_rec *h = rec_at(w, w->head);
+
+		if (h->type != RETRO_PAD && h->ts + w->window >= w->latest)
+			break;
+		if (h->type != RETRO_PAD)
+			w->st.expired++;
+		retro_pop(w);
+	}
+	for (wi = 0; wi < w->nwhere && w->where[wi] != where; wi++)
+		;
+	if (wi == w->nwhere && w->nwhere < RETRO_WHERE)
+		w->where[w->nwhere++] = where;
+	if (wi == RETRO_WHERE || (r = retro_reserve(w, size)) == NULL) {
+		w->st.refused++;
+		pthread_mutex_unlock(&w->lock);
+		return;
+	}
+	memset(r, 0, sizeof(*r));
+	r->size = (uint32_t)size;
+	r->type = (uint8_t)type;
+	r->family = f->family;
+	r->proto = f->proto;
+	r->dir = (uint8_t)dir;
+	r->where = (uint8_t)wi;
+	r->len = (uint16_t)len;
+	r->cport = f->cport;
+	r->sport = f->sport;
+	r->source_idx = f->source_idx > UINT16_MAX ? UINT16_MAX : (uint16_t)f->source_idx;
+	r->obs_family = obs_family;
+	r->version = (uint32_t)version;
+	r->ts = ts;
+	r->flow_id = f->flow_id;
+	memcpy((uint8_t *)(r + 1), f->cli.b, alen);
+	memcpy((uint8_t *)(r + 1) + alen, f->srv.b, alen);
+	if (len > 0)
+		memcpy((uint8_t *)(r + 1) + 2 * alen, value, len);
+	w->used += size;
+	w->tail += size;
+	if (w->tail == w->cap)
+		w->tail = 0;
+	w->st.records++;
+	w->st.observations++;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* ---- scanning ---------------------------------------------------------------------------- */
+
+struct retro_scan {
+	const struct cti_store *fresh;
+	uint64_t version;
+	sw_time_t detected;
+	sw_time_t latest; /* the newest packet time of all windows: the window ends there */
+	cti_retro_fn *fn;
+	void *arg;
+	/* (flow, indicator) pairs alerted in this scan */
+	uint64_t *seen;
+	uint32_t nseen, capseen;
+};
+
+static bool
+scan_once(struct retro_scan *sc, uint64_t key)
+{
+	uint32_t i;
+
+	key |= 1;
+	if ((sc->nseen + 1) * 2 > sc->capseen) {
+		uint32_t cap = sc->capseen ? sc->capseen * 2 : 256;
+		uint64_t *ns = calloc(cap, sizeof(*ns));
+
+		if (ns == NULL)
+			return true; /* a duplicate beats a lost alert */
+		for (uint32_t k = 0; k < sc->capseen; k++) {
+			if (sc->seen[k] == 0)
+				continue;
+			for (i = (uint32_t)sc->seen[k] & (cap - 1); ns[i] != 0; i = (i + 1) & (cap - 1))
+				;
+			ns[i] = sc->seen[k];
+		}
+		free(sc->seen);
+		sc->seen = ns;
+		sc->capseen = cap;
+	}
+	for (i = (uint32_t)key & (sc->capseen - 1); sc->seen[i] != 0; i = (i + 1) & (sc->capseen - 1))
+		if (sc->seen[i] == key)
+			return false;
+	sc->seen[i] = key;
+	sc->nseen++;
+	return true;
+}
+
+static void
+scan_hit(struct cti_retro *w, struct retro_scan *sc, struct retro_rec *r, const struct sw_flow *f,
+         const struct cti_hit *hit, const char *where)
+{
+	struct cti_retro_alert a;
+	uint64_t key = sw_hash64(hit->indicator, strlen(hit->indicator),
+	                         r->flow_id * 31 + (uint64_t)hit->type);
+
+	if (!scan_once(sc, key))
+		return;
+	r->flags |= RETRO_ALERTED;
+	w->st.hits++;
+	a.f = f;
+	a.observed = r->ts;
+	a.detected = sc->detected;
+	a.dir = (enum flow_dir)r->dir;
+	a.hit = hit;
+	a.matched_on = where;
+	sc->fn(sc->arg, &a);
+}
+
+static void
+scan_window(struct cti_retro *w, struct retro_scan *sc)
+{
+	size_t off, left;
+
+	pthread_mutex_lock(&w->lock);
+	w->st.scans++;
+	for (off = w->head, left = w->used; left > 0;) {
+		struct retro_rec *r = rec_at(w, off);
+		size_t alen = r->family == 6 ? 16 : 4;
+		const uint8_t *addrs = (const uint8_t *)(r + 1);
+		struct sw_flow f;
+		struct cti_hit hit;
+
+		left -= r->size;
+		off += r->size;
+		if (off == w->cap)
+			off = 0;
+		/* gone from the window, alerted already, or matched live against this set */
+		if (r->type == RETRO_PAD || (r->flags & RETRO_ALERTED) ||
+		    r->ts + w->window < sc->latest || r->version >= sc->version)
+			continue;
+		memset(&f, 0, sizeof(f));
+		f.family = r->family;
+		f.proto = r->proto;
+		f.cport = r->cport;
+		f.sport = r->sport;
+		memcpy(f.cli.b, addrs, alen);
+		memcpy(f.srv.b, addrs + alen, alen);
+		f.flow_id = r->flow_id;
+		f.start = f.last = r->ts;
+		f.source_idx = r->source_idx == UINT16_MAX ? UINT32_MAX : r->source_idx;
+		if (r->type == RETRO_ADDRS) {
+			if (cti_store_match_ip(sc->fresh, f.family, f.cli.b, r->ts, &hit) != NULL)
+				scan_hit(w, sc, r, &f, &hit, "flow.src_ip");
+			if (cti_store_match_ip(sc->fresh, f.family, f.srv.b, r->ts, &hit) != NULL)
+				scan_hit(w, sc, r, &f, &hit, "flow.dest_ip");
+		} else {
+			struct app_observable o;
+
+			memset(&o, 0, sizeof(o));
+			o.type = (enum app_obs_type)r->type;
+			o.where = w->where[r->where];
+			o.dir = (enum flow_dir)r->dir;
+			o.value = addrs + 2 * alen;
+			o.len = r->len;
+			o.family = (uint8_t)r->obs_family;
+			if (cti_store_match_observable(sc->fresh, &o, r->ts, &hit) != NULL)
+				scan_hit(w, sc, r, &f, &hit, o.where);
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+cti_retro_scan(struct cti_retro *const *wins, size_t n, const struct cti_store *fresh,
+               uint64_t version, sw_time_t detected, cti_retro_fn *fn, void *arg)
+{
+	struct retro_scan sc;
+
+	if (fresh == NULL || cti_store_count(fresh, -1) == 0 || fn == NULL)
+		return;
+	memset(&sc, 0, sizeof(sc));
+	sc.fresh = fresh;
+	sc.version = version;
+	sc.detected = detected;
+	sc.fn = fn;
+	sc.arg = arg;
+	for (size_t i = 0; i < n; i++) {
+		pthread_mutex_lock(&wins[i]->lock);
+		if (wins[i]->latest > sc.latest)
+			sc.latest = wins[i]->latest;
+		pthread_mutex_unlock(&wins[i]->lock);
+	}
+	for (size_t i = 0; i < n; i++)
+		scan_window(wins[i], &sc);
+	free(sc.seen);
+}
+
+void
+cti_retro_count_dedup(struct cti_retro *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->st.deduped++;
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+cti_retro_get_stats(struct cti_retro *w, struct cti_retro_stats *out)
+{
+	pthread_mutex_lock(&w->lock);
+	*out = w->st;
+	out->bytes = w->used;
+	out->memuse = w->cap;
+	pthread_mutex_unlock(&w->lock);
+}

@@ -1,0 +1,254 @@
+/* tests/unit/cti/test_cti_delta.c: the intel topic's delta store and the retro-hunt window of
+ * issue 17. A view of file feeds, a delta overlay and the topic's base: the overlay's changes and
+ * removals hide the base, longest prefix across the parts, provenance per part; publication
+ * through the handle. The window: observations matched by new indicators only, never twice,
+ * never those matched live against the new set; aged out by packet time and pushed out by its
+ * memcap, both counted. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cti/cti_int.h"
+#include "unit.h"
+
+#define NOW (1800000000ULL * SW_USEC_PER_SEC)
+
+static const struct cti_feed_conf defaults = {.format = CTI_FMT_CSV, .type = -1, .confidence = 50,
+                                              .severity = 2};
+
+/* A topic store of "type value severity" lines (severity 0: a removal). */
+static struct cti_store *
+topic_store(const char *const *lines, size_t n)
+{
+	struct cti_store *s;
+	struct cti_load ld;
+
+	if (cti_store_new(1, NULL, 1, &s) != 0)
+		return NULL;
+	s->feed_strs[0] = strdup("kafka:t");
+	s->feed_strs[1] = strdup("kafka:t");
+	s->feeds[0].name = s->feed_strs[0];
+	s->feeds[0].path = s->feed_strs[1];
+	s->has_origin = true;
+	memset(&ld, 0, sizeof(ld));
+	ld.s = s;
+	ld.fc = &defaults;
+	ld.st = &s->feeds[0];
+	ld.now = NOW;
+	ld.where = "kafka:t";
+	cti_store_intern_str(s, "t", 1, &ld.def_source);
+	cti_store_intern_str(s, "", 0, &ld.def_tags);
+	for (size_t i = 0; i < n; i++) {
+		char type[16], value[128], origin[32];
+		int sev;
+		struct cti_record rec;
+
+		if (sscanf(lines[i], "%15s %127s %d", type, value, &sev) != 3)
+			return NULL;
+		memset(&rec, 0, sizeof(rec));
+		rec.type = cti_type_parse(type, strlen(type));
+		rec.value = value;
+		rec.value_len = strlen(value);
+		rec.confidence = -1;
+		rec.severity = sev;
+		snprintf(origin, sizeof(origin), "kafka:t/0/%zu", i);
+		s->cur_origin = origin;
+		if (cti_load_add(&ld, &rec, 0, "t") != 0)
+			return NULL;
+	}
+	if (cti_store_finish(s) != 0)
+		return NULL;
+	return s;
+}
+
+static void
+test_view(void)
+{
+	static const char *const base_l[] = {"domain a.example 3", "domain b.example 3",
+	                                     "ipv4 10.0.0.0/8 3", "domain gone.example 3"};
+	static const char *const over_l[] = {"domain b.example 1", "domain c.example 2",
+	                                     "ipv4 10.1.0.0/16 2", "domain gone.example 0"};
+	struct cti_feed_conf fc = defaults;
+	struct cti_conf conf;
+	struct cti_store *files = NULL, *base, *over, *view = NULL;
+	uint64_t count[CTI_T_MAX] = {0};
+	struct cti_hit hit;
+	uint8_t a1[16] = {10, 1, 2, 3}, a2[16] = {10, 2, 2, 3};
+	const struct cti_hit *h;
+
+	memset(&conf, 0, sizeof(conf));
+	fc.name = "file";
+	fc.path = "/feeds/file.txt";
+	fc.format = CTI_FMT_PLAIN;
+	fc.data = "f.example\n";
+	fc.len = strlen(fc.data);
+	conf.feeds = &fc;
+	conf.nfeeds = 1;
+	UNIT_CHECK(cti_store_build(&conf, NULL, NOW, 1, &files) == 0, "file store");
+	base = topic_store(base_l, 4);
+	over = topic_store(over_l, 4);
+	UNIT_CHECK(base != NULL && over != NULL, "base and overlay built");
+	count[CTI_T_DOMAIN] = 3;
+	count[CTI_T_IPV4] = 2;
+	UNIT_CHECK(cti_store_view(files, over, base, count, 9, &view) == 0, "view");
+	UNIT_CHECK(cti_store_version(view) == 9 && cti_store_count(view, -1) == 6,
+	           "the view's version and totals");
+	h = cti_store_match_domain(view, "x.a.example", 11, NOW, &hit);
+	UNIT_CHECK(h != NULL && h->severity == 3, "the base's a.example");
+	h = cti_store_match_domain(view, "b.example", 9, NOW, &hit);
+	UNIT_CHECK(h != NULL && h->severity == 1, "the overlay's change hides the base's b.example");
+	UNIT_CHECK_STR(h != NULL ? h->origin : NULL, "kafka:t/0/0", "provenance of the change");
+	UNIT_CHECK(cti_store_match_domain(view, "c.example", 9, NOW, &hit) != NULL,
+	           "the overlay's addition");
+	UNIT_CHECK(cti_store_match_domain(view, "gone.example", 12, NOW, &hit) == NULL,
+	           "the overlay's removal hides the base's gone.example");
+	h = cti_store_match_domain(view, "f.example", 9, NOW, &hit);
+	UNIT_CHECK_STR(h != NULL ? h->origin : NULL, "/feeds/file.txt", "a file's indicator: its path");
+	h = cti_store_match_ip(view, 4, a1, NOW, &hit);
+	UNIT_CHECK_STR(h != NULL ? h->indicator : NULL, "10.1.0.0/16", "longest prefix across parts");
+	h = cti_store_match_ip(view, 4, a2, NOW, &hit);
+	UNIT_CHECK_STR(h != NULL ? h->indicator : NULL, "10.0.0.0/8", "the base's shorter prefix");
+	UNIT_CHECK(cti_store_nfeeds(view) == 1 && cti_store_bytes(view) > cti_store_bytes(base),
+	           "feed stats and bytes of the view");
+	cti_store_free(view);
+	cti_store_free(files);
+
+	/* publication: the handle's view, replaced parts reclaimed */
+	{
+		struct cti_handle *hd;
+		struct cti_reader *r;
+		uint64_t v1 = 0, v2 = 0;
+
+		cti_handle_new(&hd);
+		cti_reader_new(hd, &r);
+		UNIT_CHECK(cti_handle_publish_topic(hd, over, base, count, &v1) == 0,
+		           "first topic publication");
+		UNIT_CHECK(cti_store_match_domain(cti_reader_store(r), "c.example", 9, NOW, &hit) !=
+		               NULL,
+		           "readers see the overlay");
+		cti_reader_quiescent(r);
+		UNIT_CHECK(cti_handle_publish_topic(hd, NULL, base, count, &v2) == 0 && v2 == v1 + 1,
+		           "an empty overlay published: the next version");
+		UNIT_CHECK(cti_store_match_domain(cti_reader_store(r), "c.example", 9, NOW, &hit) ==
+		               NULL,
+		           "the overlay's addition is gone with it");
+		cti_reader_quiescent(r);
+		UNIT_CHECK(cti_handle_synchronize(hd, 1000) == 0, "the old view and overlay reclaimed");
+		cti_reader_free(r);
+		cti_handle_free(hd);
+	}
+}
+
+struct got {
+	int n;
+	char last[64];
+	sw_time_t observed;
+};
+
+static void
+on_retro(void *arg, const struct cti_retro_alert *a)
+{
+	struct got *g = arg;
+
+	g->n++;
+	snprintf(g->last, sizeof(g->last), "%s %s", a->hit->indicator, a->matched_on);
+	g->observed = a->observed;
+}
+
+static void
+test_window(void)
+{
+	static const char *const fresh_l[] = {"domain evil.example 1", "ipv4 192.0.2.9 2"};
+	struct cti_store *fresh = topic_store(fresh_l, 2);
+	struct cti_retro *w;
+	struct cti_retro_stats st;
+	struct sw_flow f;
+	struct got g = {0};
+
+	memset(&f, 0, sizeof(f));
+	f.family = 4;
+	f.proto = 17;
+	f.cport = 5353;
+	f.sport = 53;
+	f.flow_id = 77;
+	memcpy(f.cli.b, "\xc0\x00\x02\x09", 4);
+	memcpy(f.srv.b, "\x0a\x00\x00\x35", 4);
+	UNIT_CHECK(cti_retro_new(60 * SW_USEC_PER_SEC, 1 << 20, &w) == 0, "window");
+	cti_retro_note(w, &f, NOW, 3, CTI_RETRO_ADDRS, "flow", FLOW_TO_SERVER, "", 0, 4);
+	cti_retro_note(w, &f, NOW + 1000, 3, APP_OBS_DOMAIN, "dns.query", FLOW_TO_SERVER,
+	               "www.evil.example", 16, 0);
+	f.flow_id = 78;
+	cti_retro_note(w, &f, NOW + 2000, 5, APP_OBS_DOMAIN, "dns.query", FLOW_TO_SERVER,
+	               "evil.example", 12, 0); /* matched live against version 5 */
+	cti_retro_scan(&w, 1, fresh, 5, NOW, on_retro, &g);
+	UNIT_CHECK(g.n == 2, "the address and the name of flow 77, not flow 78 matched live");
+	UNIT_CHECK_STR(g.last, "evil.example dns.query", "the parent domain, the field");
+	UNIT_CHECK(g.observed == NOW + 1000, "the observation's time");
+	cti_retro_scan(&w, 1, fresh, 6, NOW, on_retro, &g);
+	UNIT_CHECK(g.n == 3, "a later set: flow 78 now, flow 77 never twice");
+	/* aging: a packet two minutes later pushes the rest out */
+	cti_retro_note(w, &f, NOW + 120 * SW_USEC_PER_SEC, 6, APP_OBS_DOMAIN, "dns.query",
+	               FLOW_TO_SERVER, "late.example", 12, 0);
+	cti_retro_get_stats(w, &st);
+	UNIT_CHECK(st.expired == 3 && st.records == 1, "three aged out, counted");
+	cti_retro_free(w);
+
+	/* the memcap: a 64 KB window keeps the newest, counts what it pushed out */
+	UNIT_CHECK(cti_retro_new(60 * SW_USEC_PER_SEC, 1, &w) == 0, "small window");
+	for (int i = 0; i < 5000; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "host%d.example", i);
+		f.flow_id = (uint64_t)i;
+		cti_retro_note(w, &f, NOW + i, 1, APP_OBS_DOMAIN, "dns.query", FLOW_TO_SERVER, name,
+		               strlen(name), 0);
+	}
+	cti_retro_get_stats(w, &st);
+	UNIT_CHECK(st.memuse == 64 * 1024 && st.evicted > 0 &&
+	               st.records + st.evicted == 5000,
+	           "capped at 64 KB; the oldest pushed out and counted");
+	printf("# %llu records in %llu bytes: %.1f bytes per observation (a 17-byte name, IPv4)\n",
+	       (unsigned long long)st.records, (unsigned long long)st.bytes,
+	       (double)st.bytes / (double)st.records);
+	{
+		static const char *const l[] = {"domain host4999.example 1", "domain host0.example 1"};
+		struct cti_store *s2 = topic_store(l, 2);
+
+		g.n = 0;
+		cti_retro_scan(&w, 1, s2, 2, NOW, on_retro, &g);
+		UNIT_CHECK(g.n == 1, "the newest is still there, the oldest is not");
+		cti_store_free(s2);
+	}
+	cti_retro_free(w);
+	cti_store_free(fresh);
+}
+
+static void
+test_check(void)
+{
+	const char *why = NULL;
+
+	UNIT_CHECK(cti_kafka_check("domain:a.example", 16, "{\"value\":\"a.example\"}", 21, &why) ==
+	               0,
+	           "a message");
+	UNIT_CHECK(cti_kafka_check("domain:a.example", 16, NULL, 0, &why) == 0, "a tombstone");
+	UNIT_CHECK(cti_kafka_check("domain:b.example", 16, "{\"value\":\"a.example\"}", 21, &why) !=
+	               0,
+	           "a key that is not the value's");
+	UNIT_CHECK(cti_kafka_check(NULL, 0, "{\"value\":\"a.example\",\"severity\":9}", 34, &why) !=
+	               0,
+	           "severity 9");
+	UNIT_CHECK(cti_kafka_check("nokey", 5, NULL, 0, &why) != 0, "a tombstone without type:value");
+	UNIT_CHECK(cti_kafka_check(NULL, 0, "[1]", 3, &why) != 0, "not an object");
+}
+
+int
+main(void)
+{
+	sw_log_set_level(SW_LOG_ERROR);
+	test_view();
+	test_window();
+	test_check();
+	return unit_done();
+}
