@@ -308,11 +308,11 @@ cti_intel_event(void *arg, const struct cti_intel_event *ev)
 	struct sw_ctx *ctx = arg;
 	struct sbuf b;
 
-	if (!run_wants(ctx, EVE_STATS))
+	if (!run_wants(ctx, EVE_INTEL))
 		return;
 	sbuf_init(&b);
 	eve_format_intel(&b, &ctx->eve, ev);
-	run_emit(ctx, EVE_STATS, &b);
+	run_emit(ctx, EVE_INTEL, &b);
 	sbuf_free(&b);
 }
 

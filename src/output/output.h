@@ -22,7 +22,8 @@ enum eve_type {
 	EVE_ANOMALY = 2,
 	EVE_STATS = 3,
 	EVE_LOSS = 4, /* what a stats interval lost, by cause (sw_loss.h) */
-	EVE_APP0 = 5, /* then one type per app message kind, named by its descriptor */
+	EVE_INTEL = 5, /* an applied batch of the intel topic (cti_kafka.c) */
+	EVE_APP0 = 6, /* then one type per app message kind, named by its descriptor */
 	EVE_DNS = EVE_APP0 + APP_MSG_DNS,
 	EVE_TLS = EVE_APP0 + APP_MSG_TLS,
 	EVE_HTTP = EVE_APP0 + APP_MSG_HTTP,
@@ -148,7 +149,7 @@ struct eve_counter {
 /* A retro-hunt alert: a CTI alert at detection time with cti.retro, cti.observed (the packet
  * time of the observation) and cti.detected. */
 void eve_format_cti_retro(struct sbuf *b, const struct eve_ctx *ctx, const struct cti_retro_alert *a);
-/* An "intel" event (an applied delta of the intel topic); written as a stats-type event. */
+/* An "intel" event (an applied batch of the intel topic), EVE type EVE_INTEL. */
 void eve_format_intel(struct sbuf *b, const struct eve_ctx *ctx, const struct cti_intel_event *ev);
 void eve_format_stats(struct sbuf *b, const struct eve_ctx *ctx, sw_time_t ts, uint64_t uptime,
 		      const struct eve_counter *c, size_t n);

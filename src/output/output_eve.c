@@ -10,7 +10,7 @@
 const char *
 eve_type_name(int type)
 {
-	static const char *const names[EVE_APP0] = {"alert", "flow", "anomaly", "stats", "loss"};
+	static const char *const names[EVE_APP0] = {"alert", "flow", "anomaly", "stats", "loss", "intel"};
 
 	if (type >= 0 && type < EVE_APP0)
 		return names[type];
