@@ -55,6 +55,8 @@ struct afp_sock {
 	uint8_t *ring;
 	size_t ring_len;
 	uint32_t block_size, nblocks, cur;
+	struct tpacket3_hdr *next; /* in block cur, while left > 0 */
+	uint32_t left;
 	int linktype;
 	uint32_t iface;           /* index in capture.ifaces */
 	_Atomic uint64_t packets; /* delivered (written by the worker, read for stats) */
@@ -70,6 +72,8 @@ struct afp_iface {
 	uint64_t sys_base[3]; /* the sysfs counters when the capture opened */
 	char key[IF_NAMESIZE]; /* the name in stats: dots in a VLAN interface's would nest */
 	char names[IFC_MAX][64];
+	struct bpf_program prog; /* while opening */
+	bool has_prog;
 };
 
 struct afp_queue {
@@ -116,6 +120,9 @@ afp_close(struct capture *c)
 
 	if (c == NULL)
 		return;
+	for (i = 0; i < c->nifaces; i++)
+		if (c->ifaces[i].has_prog)
+			pcap_freecode(&c->ifaces[i].prog);
 	for (i = 0; i < c->nsocks; i++) {
 		struct afp_sock *s = &c->socks[i];
 
@@ -152,34 +159,35 @@ iface_linktype(const char *ifname)
 	}
 }
 
-/* The BPF program every socket gets: the filter, or accept-all, either cut to the snap length
- * (compiled by libpcap for the link type, the kernel applies it before the ring). */
+/* The BPF program every socket of interface f gets: the filter, or accept-all, either cut to
+ * the snap length (the kernel applies it before the ring). Compiled by libpcap on a live
+ * handle when it can be activated, so that "vlan" tests read the tag the kernel took off the
+ * frame as libpcap's own live capture does; else on a dead handle of the link type. */
 static int
-filter_attach(int fd, const struct capture_conf *conf, int linktype, const char *ifname)
+filter_compile(const struct capture_conf *conf, const struct afp_iface *f,
+	       struct bpf_program *prog)
 {
-	struct bpf_program prog;
-	struct sock_fprog fp;
-	pcap_t *dead;
-	int r = 0;
+	char errbuf[PCAP_ERRBUF_SIZE];
+	const char *expr = conf->bpf != NULL ? conf->bpf : "";
+	pcap_t *h;
 
-	if ((dead = pcap_open_dead(linktype, (int)conf->snaplen)) == NULL)
+	if ((h = pcap_create(f->name, errbuf)) != NULL) {
+		pcap_set_snaplen(h, (int)conf->snaplen);
+		pcap_set_buffer_size(h, 1 << 20);
+		if (pcap_activate(h) < 0 || pcap_datalink(h) != f->linktype) {
+			pcap_close(h);
+			h = NULL;
+		}
+	}
+	if (h == NULL && (h = pcap_open_dead(f->linktype, (int)conf->snaplen)) == NULL)
 		return SW_E_NOMEM;
-	if (pcap_compile(dead, &prog, conf->bpf != NULL ? conf->bpf : "", 1,
-			 PCAP_NETMASK_UNKNOWN) != 0) {
-		sw_err("%s: BPF filter '%s': %s", ifname, conf->bpf != NULL ? conf->bpf : "",
-		       pcap_geterr(dead));
-		pcap_close(dead);
+	if (pcap_compile(h, prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		sw_err("%s: BPF filter '%s': %s", f->name, expr, pcap_geterr(h));
+		pcap_close(h);
 		return SW_E_CONFIG;
 	}
-	fp.len = (unsigned short)prog.bf_len;
-	fp.filter = (struct sock_filter *)prog.bf_insns;
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) != 0) {
-		sw_err("%s: cannot attach the BPF filter: %s", ifname, strerror(errno));
-		r = SW_E_CAPTURE;
-	}
-	pcap_freecode(&prog);
-	pcap_close(dead);
-	return r;
+	pcap_close(h);
+	return 0;
 }
 
 /* Opens socket s on interface f: version, filter, ring, bind, promiscuous mode. */
@@ -188,7 +196,8 @@ sock_open(struct afp_sock *s, const struct capture_conf *conf, const struct afp_
 {
 	struct tpacket_req3 req;
 	struct sockaddr_ll sll;
-	int ver = TPACKET_V3, r;
+	struct sock_fprog fp;
+	int ver = TPACKET_V3;
 	long page = sysconf(_SC_PAGESIZE);
 
 	/* protocol 0: nothing is queued before the filter and the ring are in place */
@@ -200,8 +209,12 @@ sock_open(struct afp_sock *s, const struct capture_conf *conf, const struct afp_
 		sw_err("%s: TPACKET_V3 is not available: %s", f->name, strerror(errno));
 		return SW_E_CAPTURE;
 	}
-	if ((r = filter_attach(s->fd, conf, f->linktype, f->name)) != 0)
-		return r;
+	fp.len = (unsigned short)f->prog.bf_len;
+	fp.filter = (struct sock_filter *)f->prog.bf_insns;
+	if (setsockopt(s->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) != 0) {
+		sw_err("%s: cannot attach the BPF filter: %s", f->name, strerror(errno));
+		return SW_E_CAPTURE;
+	}
 	if (page <= 0 || conf->afp_block_size % (uint64_t)page != 0) {
 		sw_err("capture.afpacket.block-size: %llu is not a multiple of the page size (%ld)",
 		       (unsigned long long)conf->afp_block_size, page);
@@ -343,6 +356,11 @@ afp_open(const struct capture_conf *conf, struct capture **out)
 					 f->key, ifc_names[j]);
 			for (j = 0; j < 3; j++)
 				(void)read_sysfs(f->name, sysfs_names[j], &f->sys_base[j]);
+			if ((r = filter_compile(conf, f, &f->prog)) != 0) {
+				afp_close(c);
+				return r;
+			}
+			f->has_prog = true;
 		}
 	}
 
@@ -380,6 +398,10 @@ afp_open(const struct capture_conf *conf, struct capture **out)
 				  conf->promisc ? ", promiscuous" : "",
 				  pt->nifs > 1 ? ", one direction of a TAP" : "");
 	}
+	for (i = 0; i < c->nifaces; i++) { /* attached: the kernel has its copy */
+		pcap_freecode(&c->ifaces[i].prog);
+		c->ifaces[i].has_prog = false;
+	}
 	*out = c;
 	return 0;
 }
@@ -412,49 +434,86 @@ vlan_restore(struct afp_sock *s, struct tpacket3_hdr *h, uint8_t *mac, uint32_t 
 	return d;
 }
 
-/* Hands every packet of the ready blocks of s to fn, up to about max (whole blocks). */
-static int
-sock_drain(struct afp_sock *s, capture_packet_fn *fn, void *arg, int max)
+/* The next packet of s, NULL when its current block is still the kernel's. */
+static struct tpacket3_hdr *
+sock_peek(struct afp_sock *s)
 {
-	int n = 0;
+	struct tpacket_block_desc *bd;
 
-	while (n < max) {
+	if (s->left > 0)
+		return s->next;
+	bd = (struct tpacket_block_desc *)(s->ring + (size_t)s->cur * s->block_size);
+	if ((__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0)
+		return NULL;
+	if (bd->hdr.bh1.num_pkts == 0) { /* an empty block the timer retired */
+		__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		s->cur = (s->cur + 1) % s->nblocks;
+		return NULL;
+	}
+	s->left = bd->hdr.bh1.num_pkts;
+	s->next = (struct tpacket3_hdr *)((uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt);
+	return s->next;
+}
+
+/* Hands s's next packet (h, from sock_peek) to fn; gives the block back after its last. */
+static void
+sock_deliver(struct afp_sock *s, struct tpacket3_hdr *h, capture_packet_fn *fn, void *arg)
+{
+	struct sw_packet pkt;
+	uint8_t *mac = (uint8_t *)h + h->tp_mac;
+	uint32_t caplen = h->tp_snaplen;
+
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.data = mac;
+	pkt.wirelen = h->tp_len;
+	if ((h->tp_status & TP_STATUS_VLAN_VALID) && s->linktype == DLT_EN10MB) {
+		pkt.data = vlan_restore(s, h, mac, &caplen);
+		if (pkt.data != mac)
+			pkt.wirelen += 4;
+	}
+	pkt.caplen = caplen;
+	/* the kernel's ns, in the microseconds of the packet path */
+	pkt.ts = (sw_time_t)h->tp_sec * SW_USEC_PER_SEC + h->tp_nsec / 1000;
+	pkt.linktype = s->linktype;
+	fn(&pkt, arg);
+	s->next = (struct tpacket3_hdr *)((uint8_t *)h + h->tp_next_offset);
+	if (--s->left == 0) {
 		struct tpacket_block_desc *bd =
 			(struct tpacket_block_desc *)(s->ring + (size_t)s->cur * s->block_size);
-		struct tpacket3_hdr *h;
-		uint32_t i, num;
 
-		if ((__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) &
-		     TP_STATUS_USER) == 0)
-			break;
-		num = bd->hdr.bh1.num_pkts;
-		h = (struct tpacket3_hdr *)((uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt);
-		for (i = 0; i < num; i++) {
-			struct sw_packet pkt;
-			uint8_t *mac = (uint8_t *)h + h->tp_mac;
-			uint32_t caplen = h->tp_snaplen;
-
-			memset(&pkt, 0, sizeof(pkt));
-			pkt.data = mac;
-			pkt.wirelen = h->tp_len;
-			if ((h->tp_status & TP_STATUS_VLAN_VALID) && s->linktype == DLT_EN10MB) {
-				pkt.data = vlan_restore(s, h, mac, &caplen);
-				if (pkt.data != mac)
-					pkt.wirelen += 4;
-			}
-			pkt.caplen = caplen;
-			/* the kernel's ns, in the microseconds of the packet path */
-			pkt.ts = (sw_time_t)h->tp_sec * SW_USEC_PER_SEC + h->tp_nsec / 1000;
-			pkt.linktype = s->linktype;
-			fn(&pkt, arg);
-			h = (struct tpacket3_hdr *)((uint8_t *)h + h->tp_next_offset);
-		}
-		atomic_fetch_add_explicit(&s->packets, num, memory_order_relaxed);
-		n += (int)num;
+		atomic_fetch_add_explicit(&s->packets, bd->hdr.bh1.num_pkts, memory_order_relaxed);
 		__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
 		s->cur = (s->cur + 1) % s->nblocks;
 	}
-	return n;
+}
+
+/* Up to max packets of the n sockets from first on; with two (a TAP pair), the earlier of
+ * their next packets goes first, so the two directions keep their order. */
+static int
+queue_drain(struct afp_sock *first, uint32_t n, capture_packet_fn *fn, void *arg, int max)
+{
+	int done = 0;
+
+	while (done < max) {
+		struct tpacket3_hdr *h, *best = NULL;
+		struct afp_sock *from = NULL;
+		uint32_t k;
+
+		for (k = 0; k < n; k++) {
+			if ((h = sock_peek(&first[k])) == NULL)
+				continue;
+			if (best == NULL || h->tp_sec < best->tp_sec ||
+			    (h->tp_sec == best->tp_sec && h->tp_nsec < best->tp_nsec)) {
+				best = h;
+				from = &first[k];
+			}
+		}
+		if (best == NULL)
+			break;
+		sock_deliver(from, best, fn, arg);
+		done++;
+	}
+	return done;
 }
 
 static int
@@ -462,22 +521,20 @@ afp_poll_queue(struct capture *c, uint32_t q, capture_packet_fn *fn, void *arg, 
 {
 	struct pollfd pfd[CAPTURE_PORT_IFS];
 	const struct afp_queue *qu = &c->queues[q];
+	struct afp_sock *first = &c->socks[qu->first];
 	uint32_t k;
-	int n = 0;
+	int n;
 
-	for (k = 0; k < qu->n; k++)
-		n += sock_drain(&c->socks[qu->first + k], fn, arg, max);
-	if (n > 0)
+	if ((n = queue_drain(first, qu->n, fn, arg, max)) > 0)
 		return n;
 	for (k = 0; k < qu->n; k++) {
-		pfd[k].fd = c->socks[qu->first + k].fd;
+		pfd[k].fd = first[k].fd;
 		pfd[k].events = POLLIN;
 		pfd[k].revents = 0;
 	}
 	if (poll(pfd, qu->n, c->timeout_ms) < 0)
 		return SW_E_AGAIN; /* EINTR: a signal; the caller checks its flags */
-	for (k = 0; k < qu->n; k++)
-		n += sock_drain(&c->socks[qu->first + k], fn, arg, max);
+	n = queue_drain(first, qu->n, fn, arg, max);
 	return n > 0 ? n : SW_E_AGAIN;
 }
 
