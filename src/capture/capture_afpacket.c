@@ -267,8 +267,10 @@ sock_open(struct afp_sock *s, const struct capture_conf *conf, const struct afp_
 static int
 fanout_join(struct afp_sock *s, const char *ifname, uint16_t *id)
 {
-	int mode = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
-	int val;
+	/* the kernel reads a 32-bit id | type << 16 | flags << 24: unsigned, the flags would
+	 * overflow an int */
+	uint32_t mode = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
+	uint32_t val;
 	socklen_t len = sizeof(val);
 
 	if (*id == 0) {
@@ -282,7 +284,7 @@ fanout_join(struct afp_sock *s, const char *ifname, uint16_t *id)
 		sw_err("%s: cannot make a PACKET_FANOUT group: %s", ifname, strerror(errno));
 		return SW_E_CAPTURE;
 	}
-	val = (int)*id | (mode << 16);
+	val = (uint32_t)*id | (mode << 16);
 	if (setsockopt(s->fd, SOL_PACKET, PACKET_FANOUT, &val, sizeof(val)) != 0) {
 		sw_err("%s: cannot join PACKET_FANOUT group %u: %s", ifname, *id,
 		       strerror(errno));
