@@ -62,8 +62,8 @@ capture_conf_load(struct conf_doc *doc, struct capture_conf *conf)
 	return conf_apply(doc, capture_keys, conf);
 }
 
-static void
-ports_free(struct capture_conf *conf)
+void
+capture_conf_ports_free(struct capture_conf *conf)
 {
 	size_t i, k;
 
@@ -78,7 +78,7 @@ ports_free(struct capture_conf *conf)
 void
 capture_conf_free(struct capture_conf *conf)
 {
-	ports_free(conf);
+	capture_conf_ports_free(conf);
 	conf_struct_free(capture_keys, conf);
 }
 
@@ -126,7 +126,7 @@ capture_conf_ports(struct capture_conf *conf)
 	size_t n = conf->interfaces.n, i, j, k, l;
 	int r;
 
-	ports_free(conf);
+	capture_conf_ports_free(conf);
 	if (n == 0 && conf->interface != NULL) {
 		one[0] = conf->interface;
 		v = one;
@@ -139,7 +139,7 @@ capture_conf_ports(struct capture_conf *conf)
 	for (i = 0; i < n; i++) {
 		if ((r = port_parse(v[i], &conf->ports[i])) != 0) {
 			conf->nports = i + 1;
-			ports_free(conf);
+			capture_conf_ports_free(conf);
 			return r;
 		}
 		conf->nports = i + 1;
@@ -152,7 +152,7 @@ capture_conf_ports(struct capture_conf *conf)
 					if (strcmp(conf->ports[i].ifs[k], conf->ports[j].ifs[l]) == 0) {
 						sw_err("capture.interfaces: %s is listed twice",
 						       conf->ports[i].ifs[k]);
-						ports_free(conf);
+						capture_conf_ports_free(conf);
 						return SW_E_CONFIG;
 					}
 	return 0;
@@ -166,6 +166,10 @@ capture_ops_choose(const struct capture_conf *conf)
 	if (conf->files.n > 0)
 		return &capture_pcap_file;
 #ifdef __linux__
+	/* "any" (every interface, cooked headers) is libpcap's */
+	if (conf->source == CAPTURE_SOURCE_AUTO && conf->nports == 1 &&
+	    conf->ports[0].nifs == 1 && strcmp(conf->ports[0].ifs[0], "any") == 0)
+		return &capture_pcap_live;
 	if (conf->source != CAPTURE_SOURCE_PCAP)
 		return &capture_afpacket;
 #else

@@ -45,6 +45,7 @@ struct capture_port {
 /* Fills conf->ports from conf->interfaces, or from conf->interface alone. Errors name the
  * key and the entry. */
 int capture_conf_ports(struct capture_conf *conf);
+void capture_conf_ports_free(struct capture_conf *conf); /* only the ports */
 
 struct conf_doc;
 /* Reads capture.* keys (the command line overrides afterwards). */

@@ -85,19 +85,6 @@ ports_of(struct capture_conf *lc, const char **v, size_t n)
 	return r;
 }
 
-static void
-ports_free(struct capture_conf *lc)
-{
-	size_t i, k;
-
-	for (i = 0; i < lc->nports; i++)
-		for (k = 0; k < lc->ports[i].nifs; k++)
-			free(lc->ports[i].ifs[k]);
-	free(lc->ports);
-	lc->ports = NULL;
-	lc->nports = 0;
-}
-
 int
 main(void)
 {
@@ -192,7 +179,7 @@ main(void)
 		lc.ports[0].workers = 2;
 		UNIT_CHECK(capture_ops_find("afpacket")->open(&lc, &c) != 0 && c == NULL,
 			   "afpacket on a missing interface fails cleanly");
-		ports_free(&lc);
+		capture_conf_ports_free(&lc);
 	}
 #endif
 	{
@@ -212,7 +199,7 @@ main(void)
 		lc.files.n = 0;
 		lc.source = CAPTURE_SOURCE_PCAP;
 		UNIT_CHECK(capture_ops_choose(&lc) == NULL, "pcap refuses several interfaces");
-		ports_free(&lc);
+		capture_conf_ports_free(&lc);
 		UNIT_CHECK(ports_of(&lc, bad1, 1) == SW_E_CONFIG && lc.ports == NULL, "@0 refused");
 		UNIT_CHECK(ports_of(&lc, bad2, 1) == SW_E_CONFIG && lc.ports == NULL,
 			   "three interfaces in one entry refused");
