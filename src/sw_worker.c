@@ -437,7 +437,7 @@ worker_capture_main(void *arg)
 {
 	struct sw_worker *w = arg;
 	struct sw_ctx *ctx = w->ctx;
-	int r, zero = 0;
+	int r, zero = 0, n;
 
 	while (!atomic_load(&ctx->stop) && !atomic_load(&ctx->capture_quit)) {
 		r = ctx->cap_ops->poll_queue(ctx->cap, w->id, reader_packet, &w->rd, POLL_BATCH);
@@ -450,6 +450,11 @@ worker_capture_main(void *arg)
 		reader_idle(&w->rd);
 		reader_tick(&w->rd, sw_time_now());
 	}
+	/* what is already in the rings when told to stop is read, so that what the kernel
+	 * counted as received was delivered (bounded: the link may not be quiet) */
+	for (n = 0; atomic_load(&ctx->capture_err) == 0 && n < 4096; n++)
+		if (ctx->cap_ops->poll_queue(ctx->cap, w->id, reader_packet, &w->rd, POLL_BATCH) <= 0)
+			break;
 	worker_end(w, sw_time_now());
 	return NULL;
 }
