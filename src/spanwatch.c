@@ -22,7 +22,10 @@ usage(FILE *fp)
 		"\n"
 		"  -r FILE|DIR        read packets from a pcap/pcapng file, or every file of a\n"
 		"                     directory in name order; repeatable\n"
-		"  -i IFACE           capture live on IFACE (libpcap)\n"
+		"  -i IFACE           capture live on IFACE; repeatable (each interface with its\n"
+		"                     own workers); IFACE+IFACE2 the two directions of a TAP\n"
+		"  --capture-source auto|pcap|afpacket\n"
+		"                     live capture source (default auto: afpacket on Linux)\n"
 		"  -c FILE            configuration file (YAML); built-in defaults without it\n"
 		"  --set KEY=VALUE    override one configuration key; repeatable\n"
 		"  -T                 check the configuration and exit\n"
@@ -200,6 +203,7 @@ enum {
 	OPT_GROUP,
 	OPT_PIDFILE,
 	OPT_INDICATORS,
+	OPT_CAPTURE_SOURCE,
 };
 
 /* Copies the -S or -s file names into the detect configuration. */
@@ -218,6 +222,26 @@ cli_rule_files(struct conf_strlist *l, char **names, size_t n)
 	return 0;
 }
 
+/* Replaces the values of l with copies of v[0..n). */
+static int
+strlist_replace(struct conf_strlist *l, char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->n = 0;
+	if ((l->v = calloc(n, sizeof(char *))) == NULL)
+		return SW_E_NOMEM;
+	for (i = 0; i < n; i++) {
+		if ((l->v[i] = strdup(v[i])) == NULL)
+			return SW_E_NOMEM;
+		l->n++;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -230,6 +254,7 @@ main(int argc, char **argv)
 		{"group", required_argument, NULL, OPT_GROUP},
 		{"pidfile", required_argument, NULL, OPT_PIDFILE},
 		{"indicators", required_argument, NULL, OPT_INDICATORS},
+		{"capture-source", required_argument, NULL, OPT_CAPTURE_SOURCE},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -237,6 +262,8 @@ main(int argc, char **argv)
 	struct sw_ctx ctx;
 	struct conf_doc *doc = NULL;
 	const char *conf_path = NULL;
+	char **ifaces = NULL;
+	size_t nifaces = 0;
 	char **files = NULL, **sets = NULL, **feeds = NULL, **rules_only = NULL, **rules_more = NULL;
 	size_t nfiles = 0, nsets = 0, nfeeds = 0, nonly = 0, nmore = 0, i;
 	struct {
@@ -249,6 +276,7 @@ main(int argc, char **argv)
 	memset(&ctx, 0, sizeof(ctx));
 	sbuf_init(&bpf);
 	if ((files = calloc((size_t)argc, sizeof(*files))) == NULL ||
+	    (ifaces = calloc((size_t)argc, sizeof(*ifaces))) == NULL ||
 	    (sets = calloc((size_t)argc, sizeof(*sets))) == NULL ||
 	    (feeds = calloc((size_t)argc, sizeof(*feeds))) == NULL ||
 	    (rules_only = calloc((size_t)argc, sizeof(*rules_only))) == NULL ||
@@ -267,8 +295,11 @@ main(int argc, char **argv)
 			break;
 		case 'i':
 			interface_given = 1;
-			opts[nopts].key = "capture.interface";
-			opts[nopts].origin = "-i";
+			ifaces[nifaces++] = optarg;
+			break;
+		case OPT_CAPTURE_SOURCE:
+			opts[nopts].key = "capture.source";
+			opts[nopts].origin = "--capture-source";
 			opts[nopts++].value = optarg;
 			break;
 		case 'c':
@@ -401,21 +432,11 @@ main(int argc, char **argv)
 					     : ctx.run.log_level + verbosity > SW_LOG_DEBUG
 						     ? SW_LOG_DEBUG
 						     : ctx.run.log_level + verbosity));
-	if (nfiles > 0) {
-		/* -r replaces capture.files and wins over an interface from the config. */
-		for (i = 0; i < ctx.capture.files.n; i++)
-			free(ctx.capture.files.v[i]);
-		free(ctx.capture.files.v);
-		ctx.capture.files.v = NULL;
-		ctx.capture.files.n = 0;
-		if ((ctx.capture.files.v = calloc(nfiles, sizeof(char *))) == NULL)
-			goto out;
-		for (i = 0; i < nfiles; i++) {
-			if ((ctx.capture.files.v[i] = strdup(files[i])) == NULL)
-				goto out;
-			ctx.capture.files.n++;
-		}
-	}
+	/* -r replaces capture.files and wins over an interface from the config; -i replaces
+	 * capture.interfaces and wins over capture.interface */
+	if ((nfiles > 0 && strlist_replace(&ctx.capture.files, files, nfiles) != 0) ||
+	    (nifaces > 0 && strlist_replace(&ctx.capture.interfaces, ifaces, nifaces) != 0))
+		goto out;
 	if (test_only) {
 		if (run_test(&ctx, stderr) != 0) {
 			sw_err("configuration %s: the sensor would not start (see above)",
@@ -427,7 +448,8 @@ main(int argc, char **argv)
 		r = 0;
 		goto out;
 	}
-	if (ctx.capture.files.n == 0 && ctx.capture.interface == NULL) {
+	if (ctx.capture.files.n == 0 && ctx.capture.interface == NULL &&
+	    ctx.capture.interfaces.n == 0) {
 		sw_err("nothing to read: give -r FILE or -i IFACE (see -h)");
 		goto out;
 	}
@@ -440,6 +462,7 @@ out:
 	conf_doc_free(doc);
 	sbuf_free(&bpf);
 	free(files);
+	free(ifaces);
 	free(sets);
 	free(feeds);
 	free(rules_only);

@@ -368,6 +368,49 @@ default_workers(void)
 	return n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : (uint32_t)n;
 }
 
+/* Live: the capture source, and the workers of each port (capture.interfaces "@N", else the
+ * workers key, else the cores shared between the ports). */
+static int
+live_setup(struct sw_ctx *ctx)
+{
+	struct capture_conf *cc = &ctx->capture;
+	uint32_t total = 0, each;
+	size_t i;
+	int r;
+
+	if ((r = capture_conf_ports(cc)) != 0)
+		return r;
+	if ((ctx->cap_ops = capture_ops_choose(cc)) == NULL)
+		return SW_E_CONFIG;
+	each = ctx->run.workers;
+	if (each == 0 && cc->nports > 0)
+		each = default_workers() / (uint32_t)cc->nports;
+	for (i = 0; i < cc->nports; i++) {
+		if (cc->ports[i].workers == 0)
+			cc->ports[i].workers = each > 0 ? each : 1;
+		total += cc->ports[i].workers;
+	}
+	if (total > MAX_WORKERS) {
+		sw_err("capture.interfaces: %u workers in all; at most %d", total, MAX_WORKERS);
+		return SW_E_CONFIG;
+	}
+	if (total > 0)
+		ctx->nworkers = total;
+	ctx->per_worker_capture = ctx->cap_ops->poll_queue != NULL;
+	return 0;
+}
+
+/* The main thread while the workers read their own queues: it keeps time for the stats and
+ * flushes, like an idle capture. */
+static int
+wait_tick(struct sw_ctx *ctx)
+{
+	struct timespec ts = {0, (long)ctx->capture.timeout_ms * 1000 * 1000};
+
+	nanosleep(&ts, NULL);
+	return SW_E_AGAIN;
+}
+
 int
 run_sensor(struct sw_ctx *ctx)
 {
@@ -379,12 +422,15 @@ run_sensor(struct sw_ctx *ctx)
 	memset(&rd, 0, sizeof(rd));
 	ctx->live = ctx->capture.files.n == 0;
 	ctx->cap_ops = capture_ops_find(ctx->live ? "pcap-live" : "pcap-file");
+	ctx->nworkers = ctx->run.workers != 0 ? ctx->run.workers : default_workers();
+	if (ctx->live && (r = live_setup(ctx)) != 0)
+		return r;
+	pthread_mutex_init(&ctx->defrag_lock, NULL);
 	decode_ctx_init(&ctx->dec, &ctx->decode, &ctx->decode_st, ctx->live);
 	if (ctx->live) { /* offline keeps fixed seeds: the same output whatever the workers */
 		flow_conf_seed_random(&ctx->flow);
 		defrag_conf_seed_random(&ctx->defrag_conf);
 	}
-	ctx->nworkers = ctx->run.workers != 0 ? ctx->run.workers : default_workers();
 	ctx->start_wall = sw_time_now();
 	ctx->start_mono = sw_time_monotonic();
 	sbuf_init(&ctx->evbuf);
@@ -410,7 +456,9 @@ run_sensor(struct sw_ctx *ctx)
 	if ((r = cti_start(ctx)) != 0)
 		goto out;
 	if (ctx->detect.enabled &&
-	    (r = detect_handle_new(&ctx->detect, ctx->nworkers + 1, &ctx->det_h)) != 0)
+	    (r = detect_handle_new(&ctx->detect,
+				   ctx->nworkers * (ctx->per_worker_capture ? 2 : 1) + 1,
+				   &ctx->det_h)) != 0)
 		goto out;
 	if ((r = reader_init(&rd, ctx)) != 0 || (r = reader_defrag_new(&rd)) != 0)
 		goto out;
@@ -425,7 +473,8 @@ run_sensor(struct sw_ctx *ctx)
 	if (ctx->metrics != NULL)
 		run_metrics_refresh(ctx);
 	while (!atomic_load(&ctx->stop)) {
-		r = ctx->cap_ops->poll(ctx->cap, reader_packet, &rd, POLL_BATCH);
+		r = ctx->per_worker_capture ? wait_tick(ctx)
+					    : ctx->cap_ops->poll(ctx->cap, reader_packet, &rd, POLL_BATCH);
 		if (r == 0)
 			break;
 		if (r < 0 && r != SW_E_AGAIN)
@@ -458,6 +507,8 @@ run_sensor(struct sw_ctx *ctx)
 		}
 	}
 	notify_stopping();
+	if (atomic_load(&ctx->capture_err) != 0)
+		r = atomic_load(&ctx->capture_err);
 	if (r < 0 && r != SW_E_AGAIN)
 		sw_err("capture stopped: %s", sw_strerror(r));
 	else
@@ -495,5 +546,6 @@ out:
 	if (ctx->run.pidfile != NULL)
 		unlink(ctx->run.pidfile);
 	sbuf_free(&ctx->evbuf);
+	pthread_mutex_destroy(&ctx->defrag_lock);
 	return r;
 }

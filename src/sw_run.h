@@ -60,6 +60,14 @@ struct sw_ctx {
 	struct eve_ctx eve;
 	_Atomic uint64_t event_seq;
 	bool live;
+	/* afpacket: each worker reads its own capture queue (no capture thread); the main thread
+	 * only keeps time for stats and flushes. Workers end on capture_quit; the first capture
+	 * error of a worker is in capture_err. Fragments then go through ctx->defrag under
+	 * defrag_lock, defrag_rd the reader its events are reported through. */
+	bool per_worker_capture;
+	atomic_int capture_quit, capture_err;
+	pthread_mutex_t defrag_lock;
+	struct reader *defrag_rd;
 	uint32_t nworkers;
 	struct sw_worker *workers;
 
@@ -117,6 +125,10 @@ struct reader {
 	sw_time_t last_tick;         /* when workers were last told the time */
 	struct detect_reader *det_r; /* decoder and defragmentation event rules */
 	struct detect_thread *det;
+	struct decode_ctx *dec; /* &ctx->dec, or a worker's own when it reads its queue */
+	struct sbuf *evbuf;     /* &ctx->evbuf, or the worker's own */
+	struct sw_worker *self; /* the worker reading its queue (packets go to it); NULL: the
+				 * capture thread */
 };
 
 int reader_init(struct reader *rd, struct sw_ctx *ctx);

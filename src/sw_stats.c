@@ -61,6 +61,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		put(cs, "capture.kernel_packets", cap->kernel_recv);
 		put(cs, "capture.kernel_drops", cap->kernel_drop);
 		put(cs, "capture.kernel_ifdrops", cap->if_drop);
+		for (size_t k = 0; k < cap->nmore; k++) /* per interface and socket */
+			put(cs, cap->more[k].name, cap->more[k].value);
 	} else {
 		put(cs, "capture.files", cap->files_read);
 		put(cs, "capture.file_errors", cap->file_errors);

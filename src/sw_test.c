@@ -76,6 +76,27 @@ test_capture(const struct capture_conf *cc)
 		sw_err("capture.interface: no such interface '%s'", cc->interface);
 		r = SW_E_CONFIG;
 	}
+	/* capture.interfaces (and -i): their syntax, and each interface */
+	if (cc->files.n == 0 && cc->interfaces.n > 0) {
+		struct capture_conf ports = *cc;
+		size_t k;
+
+		ports.ports = NULL;
+		ports.nports = 0;
+		if (capture_conf_ports(&ports) != 0)
+			return SW_E_CONFIG;
+		for (i = 0; i < ports.nports; i++)
+			for (k = 0; k < ports.ports[i].nifs; k++)
+				if (strcmp(ports.ports[i].ifs[k], "any") != 0 &&
+				    if_nametoindex(ports.ports[i].ifs[k]) == 0) {
+					sw_err("capture.interfaces: no such interface '%s'",
+					       ports.ports[i].ifs[k]);
+					r = SW_E_CONFIG;
+				}
+		if (capture_ops_choose(&ports) == NULL)
+			r = SW_E_CONFIG;
+		capture_conf_ports_free(&ports);
+	}
 	return r;
 }
 

@@ -23,6 +23,7 @@
 #include "sw_run.h"
 
 #define RING_BYTES   (8u << 20)
+#define POLL_BATCH   64
 #define EXPIRE_EVERY SW_USEC_PER_SEC /* flow timeout sweep interval (packet or wall time) */
 
 enum ring_kind {
@@ -64,6 +65,10 @@ struct sw_worker {
 	struct evidence *ev; /* NULL: evidence.enabled is off */
 	sw_time_t now, last_expire;
 	sw_counter_t packets;
+	/* when it reads its own capture queue (afpacket): its decoding side */
+	struct reader rd;
+	struct decode_ctx dec;
+	struct sbuf rdbuf;
 };
 
 /* ---- counters of worker i (sw_stats.c) ----------------------------------------------------- */
@@ -456,6 +461,51 @@ worker_main(void *arg)
 	}
 }
 
+/* A worker reading its own capture queue: decode, defragment and the packet path, all on this
+ * thread; the clock drives timeouts when nothing comes. */
+static void *
+worker_capture_main(void *arg)
+{
+	struct sw_worker *w = arg;
+	struct sw_ctx *ctx = w->ctx;
+	int r, zero = 0, n;
+
+	while (!atomic_load(&ctx->stop) && !atomic_load(&ctx->capture_quit)) {
+		r = ctx->cap_ops->poll_queue(ctx->cap, w->id, reader_packet, &w->rd, POLL_BATCH);
+		if (r < 0 && r != SW_E_AGAIN) {
+			sw_err("worker %u: capture failed: %s", w->id, sw_strerror(r));
+			atomic_compare_exchange_strong(&ctx->capture_err, &zero, r);
+			atomic_store(&ctx->stop, 1);
+			break;
+		}
+		reader_idle(&w->rd);
+		reader_tick(&w->rd, sw_time_now());
+	}
+	/* what is already in the rings when told to stop is read, so that what the kernel
+	 * counted as received was delivered (bounded: the link may not be quiet) */
+	for (n = 0; atomic_load(&ctx->capture_err) == 0 && n < 4096; n++)
+		if (ctx->cap_ops->poll_queue(ctx->cap, w->id, reader_packet, &w->rd, POLL_BATCH) <= 0)
+			break;
+	worker_end(w, sw_time_now());
+	return NULL;
+}
+
+/* Its own decoding side, for a worker that reads its capture queue. */
+static int
+worker_reader_init(struct sw_ctx *ctx, struct sw_worker *w)
+{
+	int r;
+
+	if ((r = reader_init(&w->rd, ctx)) != 0)
+		return r;
+	sbuf_init(&w->rdbuf);
+	decode_ctx_init(&w->dec, &ctx->decode, &ctx->decode_st, ctx->live);
+	w->rd.dec = &w->dec;
+	w->rd.evbuf = &w->rdbuf;
+	w->rd.self = w;
+	return 0;
+}
+
 /* Makes worker w's stages. */
 static int
 worker_init(struct sw_ctx *ctx, struct sw_worker *w, uint32_t i)
@@ -521,6 +571,17 @@ workers_start(struct sw_ctx *ctx)
 
 		if ((r = worker_init(ctx, w, i)) != 0)
 			goto fail;
+		if (ctx->per_worker_capture) {
+			if ((r = worker_reader_init(ctx, w)) != 0)
+				goto fail;
+			if ((errno = pthread_create(&w->tid, NULL, worker_capture_main, w)) != 0) {
+				sw_err("cannot start worker %u: %s", i, strerror(errno));
+				r = SW_E_NOMEM;
+				goto fail;
+			}
+			w->started = true;
+			continue;
+		}
 		if (ctx->nworkers == 1)
 			continue; /* inline in the capture thread */
 		if ((r = sw_ring_new(RING_BYTES, &w->ring)) != 0)
@@ -574,13 +635,17 @@ workers_finish(struct sw_ctx *ctx, sw_time_t now)
 		return;
 	memset(&end, 0, sizeof(end));
 	end.ts = now;
+	if (ctx->per_worker_capture) /* they end their flows when they see it */
+		atomic_store(&ctx->capture_quit, 1);
 	for (i = 0; i < ctx->nworkers; i++) {
 		struct sw_worker *w = &ctx->workers[i];
 
-		if (w->started)
-			ring_send(w, RING_END, &end);
-		else if (w->flows != NULL)
+		if (w->started) {
+			if (w->ring != NULL)
+				ring_send(w, RING_END, &end);
+		} else if (w->flows != NULL) {
 			worker_end(w, now);
+		}
 	}
 	for (i = 0; i < ctx->nworkers; i++) {
 		if (ctx->workers[i].started) {
@@ -614,6 +679,10 @@ workers_free(struct sw_ctx *ctx)
 		sw_ring_free(w->ring);
 		sbuf_free(&w->evbuf);
 		sbuf_free(&w->alertbuf);
+		if (w->rd.self != NULL) {
+			reader_free(&w->rd);
+			sbuf_free(&w->rdbuf);
+		}
 	}
 	free(ctx->workers);
 	ctx->workers = NULL;
@@ -626,12 +695,12 @@ static void
 reader_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_dir dir,
 	     sw_time_t ts, const struct detect_alert *a, const struct app_msg *msg)
 {
-	struct sw_ctx *ctx = arg;
+	struct reader *rd = arg;
 
-	if (!run_wants(ctx, EVE_ALERT))
+	if (!run_wants(rd->ctx, EVE_ALERT))
 		return;
-	eve_format_rule_alert(&ctx->evbuf, &ctx->eve, f, p, dir, ts, a, msg);
-	run_emit(ctx, EVE_ALERT, &ctx->evbuf);
+	eve_format_rule_alert(rd->evbuf, &rd->ctx->eve, f, p, dir, ts, a, msg);
+	run_emit(rd->ctx, EVE_ALERT, rd->evbuf);
 }
 
 int
@@ -639,8 +708,10 @@ reader_init(struct reader *rd, struct sw_ctx *ctx)
 {
 	memset(rd, 0, sizeof(*rd));
 	rd->ctx = ctx;
+	rd->dec = &ctx->dec;
+	rd->evbuf = &ctx->evbuf;
 	if (ctx->det_h != NULL)
-		return detect_reader_new(ctx->det_h, NULL, NULL, reader_alert, ctx, &rd->det_r);
+		return detect_reader_new(ctx->det_h, NULL, NULL, reader_alert, rd, &rd->det_r);
 	return 0;
 }
 
@@ -657,7 +728,9 @@ reader_idle(struct reader *rd)
 {
 	if (rd->det_r != NULL)
 		rd->det = detect_reader_sync(rd->det_r);
-	if (rd->ctx->nworkers == 1 && rd->ctx->workers != NULL)
+	if (rd->self != NULL)
+		worker_sync(rd->self);
+	else if (rd->ctx->nworkers == 1 && rd->ctx->workers != NULL && !rd->ctx->per_worker_capture)
 		worker_sync(&rd->ctx->workers[0]);
 }
 
@@ -667,26 +740,26 @@ reader_anomaly(struct reader *rd, const struct sw_packet *p)
 	struct sw_ctx *ctx = rd->ctx;
 
 	if (run_wants(ctx, EVE_ANOMALY)) {
-		eve_format_anomaly(&ctx->evbuf, &ctx->eve, p, "decode",
-				   decode_event_name(p->anomaly));
-		run_emit(ctx, EVE_ANOMALY, &ctx->evbuf);
+		eve_format_anomaly(rd->evbuf, &ctx->eve, p, "decode", decode_event_name(p->anomaly));
+		run_emit(ctx, EVE_ANOMALY, rd->evbuf);
 	}
 	if (rd->det != NULL)
 		detect_event(rd->det, NULL, p, FLOW_TO_SERVER, DETECT_EVENT_DECODE, p->anomaly);
 }
 
-/* A defragmentation anomaly (p is NULL for a timeout, which is only counted). */
+/* A defragmentation anomaly (p is NULL for a timeout, which is only counted), reported through
+ * the reader that called defrag (ctx->defrag_rd). */
 static void
 reader_defrag_event(void *arg, const struct sw_packet *p, int ev)
 {
-	struct reader *rd = arg;
-	struct sw_ctx *ctx = rd->ctx;
+	struct sw_ctx *ctx = arg;
+	struct reader *rd = ctx->defrag_rd;
 
 	if (p == NULL)
 		return;
 	if (run_wants(ctx, EVE_ANOMALY)) {
-		eve_format_anomaly(&ctx->evbuf, &ctx->eve, p, "defrag", defrag_event_name(ev));
-		run_emit(ctx, EVE_ANOMALY, &ctx->evbuf);
+		eve_format_anomaly(rd->evbuf, &ctx->eve, p, "defrag", defrag_event_name(ev));
+		run_emit(ctx, EVE_ANOMALY, rd->evbuf);
 	}
 	if (rd->det != NULL)
 		detect_event(rd->det, NULL, p, FLOW_TO_SERVER, DETECT_EVENT_DEFRAG, ev);
@@ -699,7 +772,8 @@ reader_defrag_new(struct reader *rd)
 
 	if (!ctx->defrag_conf.enabled)
 		return 0;
-	return defrag_new(&ctx->defrag_conf, reader_defrag_event, rd, &ctx->defrag);
+	ctx->defrag_rd = rd;
+	return defrag_new(&ctx->defrag_conf, reader_defrag_event, ctx, &ctx->defrag);
 }
 
 void
@@ -714,6 +788,18 @@ reader_tick(struct reader *rd, sw_time_t now)
 	if (rd->now - rd->last_tick < EXPIRE_EVERY)
 		return;
 	rd->last_tick = rd->now;
+	if (ctx->per_worker_capture) { /* each worker keeps its own time */
+		if (rd->self == NULL)
+			return;
+		if (ctx->defrag != NULL) {
+			pthread_mutex_lock(&ctx->defrag_lock);
+			ctx->defrag_rd = rd;
+			defrag_expire(ctx->defrag, rd->now);
+			pthread_mutex_unlock(&ctx->defrag_lock);
+		}
+		worker_tick(rd->self, rd->now);
+		return;
+	}
 	if (ctx->defrag != NULL)
 		defrag_expire(ctx->defrag, rd->now);
 	if (ctx->nworkers == 1) {
@@ -726,20 +812,57 @@ reader_tick(struct reader *rd, sw_time_t now)
 		ring_send(&ctx->workers[i], RING_TICK, &tick);
 }
 
+/* The packet to its worker: itself when it reads its queue, else the worker of its flow. */
+static void
+reader_dispatch(struct reader *rd, struct sw_packet *p)
+{
+	struct sw_ctx *ctx = rd->ctx;
+	struct sw_worker *w;
+
+	if (rd->self != NULL) {
+		worker_packet(rd->self, p);
+		return;
+	}
+	p->hash = flow_packet_hash(p, &ctx->flow);
+	w = &ctx->workers[(p->hash & 0xffffffffu) % ctx->nworkers];
+	if (ctx->nworkers == 1)
+		worker_packet(w, p);
+	else
+		ring_send(w, RING_PACKET, p);
+}
+
+/* A fragment: nothing goes on until its datagram is whole; then the whole packet is decoded
+ * again and continues in place of the fragment. */
+static void
+reader_fragment(struct reader *rd, struct sw_packet *p)
+{
+	struct sw_ctx *ctx = rd->ctx;
+	struct sw_packet whole;
+	int r;
+
+	if (defrag_packet(ctx->defrag, p, &whole) != 0)
+		return;
+	whole.flags = SW_PKT_REBUILT;
+	r = decode_packet(rd->dec, &whole);
+	if (whole.anomaly != 0)
+		reader_anomaly(rd, &whole);
+	if (r != 0 || (whole.flags & SW_PKT_FRAG))
+		return;
+	reader_dispatch(rd, &whole);
+}
+
 void
 reader_packet(struct sw_packet *p, void *arg)
 {
 	struct reader *rd = arg;
 	struct sw_ctx *ctx = rd->ctx;
-	struct sw_packet whole;
-	struct sw_worker *w;
 	int r;
 
 	/* between packets: the capture thread's quiescent point (an inline worker passes its own
 	 * in worker_tick) */
 	if (rd->det_r != NULL)
 		rd->det = detect_reader_sync(rd->det_r);
-	r = decode_packet(&ctx->dec, p);
+	r = decode_packet(rd->dec, p);
 	if (rd->last_tick == 0)
 		rd->last_tick = ctx->replay_start = p->ts;
 	if (p->ts > rd->now)
@@ -749,22 +872,18 @@ reader_packet(struct sw_packet *p, void *arg)
 	if (r != 0)
 		return;
 	if ((p->flags & SW_PKT_FRAG) && ctx->defrag != NULL) {
-		/* A fragment: nothing goes on until its datagram is whole; then the whole packet
-		 * is decoded again and continues in place of the fragment. */
-		if (defrag_packet(ctx->defrag, p, &whole) != 0)
+		if (rd->self == NULL) {
+			reader_fragment(rd, p);
 			return;
-		whole.flags = SW_PKT_REBUILT;
-		r = decode_packet(&ctx->dec, &whole);
-		if (whole.anomaly != 0)
-			reader_anomaly(rd, &whole);
-		if (r != 0 || (whole.flags & SW_PKT_FRAG))
-			return;
-		p = &whole;
+		}
+		/* workers reading their own queues share the fragments' table (the kernel's
+		 * fanout already rebuilt most IPv4 datagrams); the whole packet's bytes belong
+		 * to it until the next call, so its path runs under the lock */
+		pthread_mutex_lock(&ctx->defrag_lock);
+		ctx->defrag_rd = rd;
+		reader_fragment(rd, p);
+		pthread_mutex_unlock(&ctx->defrag_lock);
+		return;
 	}
-	p->hash = flow_packet_hash(p, &ctx->flow);
-	w = &ctx->workers[(p->hash & 0xffffffffu) % ctx->nworkers];
-	if (ctx->nworkers == 1)
-		worker_packet(w, p);
-	else
-		ring_send(w, RING_PACKET, p);
+	reader_dispatch(rd, p);
 }

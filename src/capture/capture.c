@@ -12,6 +12,9 @@
 static const struct capture_ops *const sources[] = {
 	&capture_pcap_file,
 	&capture_pcap_live,
+#ifdef __linux__
+	&capture_afpacket,
+#endif
 	NULL,
 };
 
@@ -26,7 +29,19 @@ capture_ops_find(const char *name)
 	return NULL;
 }
 
+static const char *const source_names[] = {"auto", "pcap", "afpacket", NULL};
+
 static const struct conf_key capture_keys[] = {
+	{"capture.source", CONF_ENUM, offsetof(struct capture_conf, source), "auto", 0, 0,
+	 source_names},
+	{"capture.interfaces", CONF_STRLIST, offsetof(struct capture_conf, interfaces), NULL, 0, 0,
+	 NULL},
+	{"capture.afpacket.block-size", CONF_SIZE, offsetof(struct capture_conf, afp_block_size),
+	 "256kb", 4096, 1LL << 30, NULL},
+	{"capture.afpacket.block-count", CONF_U32, offsetof(struct capture_conf, afp_block_count),
+	 "128", 2, 65536, NULL},
+	{"capture.afpacket.block-timeout-ms", CONF_U32,
+	 offsetof(struct capture_conf, afp_block_tov), "50", 1, 1000, NULL},
 	{"capture.interface", CONF_STR, offsetof(struct capture_conf, interface), NULL, 0, 0, NULL},
 	{"capture.files", CONF_STRLIST, offsetof(struct capture_conf, files), NULL, 0, 0, NULL},
 	{"capture.snaplen", CONF_U32, offsetof(struct capture_conf, snaplen), "262144", 64, 262144,
@@ -49,9 +64,127 @@ capture_conf_load(struct conf_doc *doc, struct capture_conf *conf)
 }
 
 void
+capture_conf_ports_free(struct capture_conf *conf)
+{
+	size_t i, k;
+
+	for (i = 0; i < conf->nports; i++)
+		for (k = 0; k < conf->ports[i].nifs; k++)
+			free(conf->ports[i].ifs[k]);
+	free(conf->ports);
+	conf->ports = NULL;
+	conf->nports = 0;
+}
+
+void
 capture_conf_free(struct capture_conf *conf)
 {
+	capture_conf_ports_free(conf);
 	conf_struct_free(capture_keys, conf);
+}
+
+/* One entry: NAME[+NAME][@WORKERS]. */
+static int
+port_parse(const char *spec, struct capture_port *pt)
+{
+	const char *at = strrchr(spec, '@'), *end = at != NULL ? at : spec + strlen(spec);
+	const char *p = spec;
+
+	memset(pt, 0, sizeof(*pt));
+	if (at != NULL) {
+		char *e;
+		unsigned long n = strtoul(at + 1, &e, 10);
+
+		if (at[1] == '\0' || *e != '\0' || n < 1 || n > 64) {
+			sw_err("capture.interfaces: '%s': workers after '@' must be 1 to 64", spec);
+			return SW_E_CONFIG;
+		}
+		pt->workers = (uint32_t)n;
+	}
+	while (p <= end) {
+		const char *plus = memchr(p, '+', (size_t)(end - p));
+		const char *stop = plus != NULL ? plus : end;
+
+		if (stop == p || stop - p >= 16 || pt->nifs >= CAPTURE_PORT_IFS) {
+			sw_err("capture.interfaces: '%s': expected IFACE, IFACE+IFACE (a TAP), "
+			       "either with @WORKERS",
+			       spec);
+			return SW_E_CONFIG;
+		}
+		if ((pt->ifs[pt->nifs] = strndup(p, (size_t)(stop - p))) == NULL)
+			return SW_E_NOMEM;
+		pt->nifs++;
+		p = stop + 1;
+	}
+	return 0;
+}
+
+int
+capture_conf_ports(struct capture_conf *conf)
+{
+	const char *one[1];
+	const char *const *v = (const char *const *)conf->interfaces.v;
+	size_t n = conf->interfaces.n, i, j, k, l;
+	int r;
+
+	capture_conf_ports_free(conf);
+	if (n == 0 && conf->interface != NULL) {
+		one[0] = conf->interface;
+		v = one;
+		n = 1;
+	}
+	if (n == 0)
+		return 0;
+	if ((conf->ports = calloc(n, sizeof(*conf->ports))) == NULL)
+		return SW_E_NOMEM;
+	for (i = 0; i < n; i++) {
+		if ((r = port_parse(v[i], &conf->ports[i])) != 0) {
+			conf->nports = i + 1;
+			capture_conf_ports_free(conf);
+			return r;
+		}
+		conf->nports = i + 1;
+	}
+	/* an interface read twice would see every packet twice */
+	for (i = 0; i < n; i++)
+		for (k = 0; k < conf->ports[i].nifs; k++)
+			for (j = i; j < n; j++)
+				for (l = j == i ? k + 1 : 0; l < conf->ports[j].nifs; l++)
+					if (strcmp(conf->ports[i].ifs[k], conf->ports[j].ifs[l]) == 0) {
+						sw_err("capture.interfaces: %s is listed twice",
+						       conf->ports[i].ifs[k]);
+						capture_conf_ports_free(conf);
+						return SW_E_CONFIG;
+					}
+	return 0;
+}
+
+const struct capture_ops *
+capture_ops_choose(const struct capture_conf *conf)
+{
+	bool several = conf->nports > 1 || (conf->nports == 1 && conf->ports[0].nifs > 1);
+
+	if (conf->files.n > 0)
+		return &capture_pcap_file;
+#ifdef __linux__
+	/* "any" (every interface, cooked headers) is libpcap's */
+	if (conf->source == CAPTURE_SOURCE_AUTO && conf->nports == 1 &&
+	    conf->ports[0].nifs == 1 && strcmp(conf->ports[0].ifs[0], "any") == 0)
+		return &capture_pcap_live;
+	if (conf->source != CAPTURE_SOURCE_PCAP)
+		return &capture_afpacket;
+#else
+	if (conf->source == CAPTURE_SOURCE_AFPACKET) {
+		sw_err("capture.source: afpacket is only available on Linux");
+		return NULL;
+	}
+#endif
+	if (several) {
+		sw_err("capture.source pcap reads one interface: use capture.source afpacket for "
+		       "several interfaces or a TAP pair");
+		return NULL;
+	}
+	return &capture_pcap_live;
 }
 
 static int

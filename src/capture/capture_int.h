@@ -6,5 +6,8 @@
 
 extern const struct capture_ops capture_pcap_file;
 extern const struct capture_ops capture_pcap_live;
+#ifdef __linux__
+extern const struct capture_ops capture_afpacket;
+#endif
 
 #endif

@@ -38,20 +38,24 @@ live_open(const struct capture_conf *conf, struct capture **out)
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct bpf_program prog;
 	struct capture *c;
+	const char *ifname = conf->interface;
 	int r;
 
 	*out = NULL;
-	if (conf->interface == NULL) {
+	/* -i and capture.interfaces come as conf->ports (one interface here) */
+	if (conf->nports > 0)
+		ifname = conf->ports[0].ifs[0];
+	if (ifname == NULL) {
 		sw_err("no capture interface given");
 		return SW_E_CONFIG;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL || (c->name = strdup(conf->interface)) == NULL) {
+	if ((c = calloc(1, sizeof(*c))) == NULL || (c->name = strdup(ifname)) == NULL) {
 		free(c);
 		return SW_E_NOMEM;
 	}
 	errbuf[0] = '\0';
-	if ((c->pcap = pcap_create(conf->interface, errbuf)) == NULL) {
-		sw_err("%s: %s", conf->interface, errbuf);
+	if ((c->pcap = pcap_create(ifname, errbuf)) == NULL) {
+		sw_err("%s: %s", ifname, errbuf);
 		r = SW_E_CAPTURE;
 		goto fail;
 	}
@@ -62,18 +66,18 @@ live_open(const struct capture_conf *conf, struct capture **out)
 									 : conf->buffer_size));
 	r = pcap_activate(c->pcap);
 	if (r < 0) {
-		sw_err("%s: cannot capture: %s", conf->interface,
+		sw_err("%s: cannot capture: %s", ifname,
 		       r == PCAP_ERROR ? pcap_geterr(c->pcap) : pcap_statustostr(r));
 		r = SW_E_CAPTURE;
 		goto fail;
 	}
 	if (r > 0)
-		sw_warn("%s: %s", conf->interface,
+		sw_warn("%s: %s", ifname,
 			r == PCAP_WARNING ? pcap_geterr(c->pcap) : pcap_statustostr(r));
 	if (conf->bpf != NULL) {
 		/* prog is only filled (and to be freed) when the compile succeeds */
 		if (pcap_compile(c->pcap, &prog, conf->bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-			sw_err("%s: BPF filter '%s': %s", conf->interface, conf->bpf,
+			sw_err("%s: BPF filter '%s': %s", ifname, conf->bpf,
 			       pcap_geterr(c->pcap));
 			r = SW_E_CONFIG;
 			goto fail;
@@ -81,7 +85,7 @@ live_open(const struct capture_conf *conf, struct capture **out)
 		r = pcap_setfilter(c->pcap, &prog);
 		pcap_freecode(&prog);
 		if (r != 0) {
-			sw_err("%s: BPF filter '%s': %s", conf->interface, conf->bpf,
+			sw_err("%s: BPF filter '%s': %s", ifname, conf->bpf,
 			       pcap_geterr(c->pcap));
 			r = SW_E_CONFIG;
 			goto fail;
@@ -90,13 +94,13 @@ live_open(const struct capture_conf *conf, struct capture **out)
 	/* Non-blocking reads after our own poll(): libpcap's read timeout does not fire on an idle
 	 * TPACKET_V3 ring, and the sensor must wake up for timers when nothing arrives. */
 	if (pcap_setnonblock(c->pcap, 1, errbuf) != 0 || (c->fd = pcap_get_selectable_fd(c->pcap)) < 0) {
-		sw_err("%s: cannot read without blocking: %s", conf->interface, errbuf);
+		sw_err("%s: cannot read without blocking: %s", ifname, errbuf);
 		r = SW_E_CAPTURE;
 		goto fail;
 	}
 	c->timeout_ms = (int)conf->timeout_ms;
 	c->linktype = pcap_datalink(c->pcap);
-	sw_notice("capturing on %s (link type %s, snaplen %u%s)", conf->interface,
+	sw_notice("capturing on %s (link type %s, snaplen %u%s)", ifname,
 		  pcap_datalink_val_to_name(c->linktype) ?: "unknown", conf->snaplen,
 		  conf->promisc ? ", promiscuous" : "");
 	*out = c;

@@ -1,6 +1,6 @@
 /* tests/unit/capture/test_capture.c: the capture sources table and the pcap-file source: file
  * and directory expansion, packets and their fields, pcapng, several files in a row, a truncated
- * file, and the live source's refusal of a missing interface. */
+ * file, the live sources' refusal of a missing interface, and capture.interfaces entries. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -67,6 +67,21 @@ read_all(char **files, size_t n, struct seen *s, size_t *nsources)
 		;
 	ops->sources(c, nsources);
 	ops->close(c);
+	return r;
+}
+
+/* Parses the capture.interfaces entries v[0..n) into lc->ports; returns its result. */
+static int
+ports_of(struct capture_conf *lc, const char **v, size_t n)
+{
+	int r;
+
+	memset(lc, 0, sizeof(*lc));
+	lc->interfaces.v = (char **)v;
+	lc->interfaces.n = n;
+	r = capture_conf_ports(lc);
+	lc->interfaces.v = NULL;
+	lc->interfaces.n = 0;
 	return r;
 }
 
@@ -150,6 +165,50 @@ main(void)
 	lc.timeout_ms = 10;
 	UNIT_CHECK(capture_ops_find("pcap-live")->open(&lc, &c) != 0 && c == NULL,
 		   "live capture on a missing interface fails cleanly");
+#ifdef __linux__
+	UNIT_CHECK(capture_ops_find("afpacket") != NULL, "the afpacket source is there on Linux");
+	lc.interface = NULL;
+	{
+		const char *one[] = {"sw-no-such-if0"};
+
+		UNIT_CHECK(ports_of(&lc, one, 1) == 0, "one interface");
+		lc.snaplen = 65535;
+		lc.afp_block_size = 1 << 20;
+		lc.afp_block_count = 2;
+		lc.afp_block_tov = 10;
+		lc.ports[0].workers = 2;
+		UNIT_CHECK(capture_ops_find("afpacket")->open(&lc, &c) != 0 && c == NULL,
+			   "afpacket on a missing interface fails cleanly");
+		capture_conf_ports_free(&lc);
+	}
+#endif
+	{
+		const char *v[] = {"eth0", "eth1+eth2@3", "eth3@1"};
+		const char *bad1[] = {"eth0@0"}, *bad2[] = {"a+b+c"}, *bad3[] = {"eth0", "x+eth0"};
+		const char *bad4[] = {"+eth0"}, *bad5[] = {"eth0@"}, *bad6[] = {"eth0+"};
+
+		UNIT_CHECK(ports_of(&lc, v, 3) == 0 && lc.nports == 3, "three entries");
+		UNIT_CHECK(lc.nports == 3 && lc.ports[0].nifs == 1 && lc.ports[0].workers == 0 &&
+				   strcmp(lc.ports[0].ifs[0], "eth0") == 0,
+			   "an interface alone: workers not given");
+		UNIT_CHECK(lc.nports == 3 && lc.ports[1].nifs == 2 && lc.ports[1].workers == 3 &&
+				   strcmp(lc.ports[1].ifs[0], "eth1") == 0 &&
+				   strcmp(lc.ports[1].ifs[1], "eth2") == 0,
+			   "a TAP pair with 3 workers");
+		UNIT_CHECK(lc.nports == 3 && lc.ports[2].workers == 1, "@1");
+		lc.files.n = 0;
+		lc.source = CAPTURE_SOURCE_PCAP;
+		UNIT_CHECK(capture_ops_choose(&lc) == NULL, "pcap refuses several interfaces");
+		capture_conf_ports_free(&lc);
+		UNIT_CHECK(ports_of(&lc, bad1, 1) == SW_E_CONFIG && lc.ports == NULL, "@0 refused");
+		UNIT_CHECK(ports_of(&lc, bad2, 1) == SW_E_CONFIG && lc.ports == NULL,
+			   "three interfaces in one entry refused");
+		UNIT_CHECK(ports_of(&lc, bad3, 2) == SW_E_CONFIG && lc.ports == NULL,
+			   "an interface listed twice refused");
+		UNIT_CHECK(ports_of(&lc, bad4, 1) == SW_E_CONFIG && ports_of(&lc, bad5, 1) ==
+			   SW_E_CONFIG && ports_of(&lc, bad6, 1) == SW_E_CONFIG && lc.ports == NULL,
+			   "empty names and counts refused");
+	}
 	free(http);
 	free(ng);
 	free(dns);
