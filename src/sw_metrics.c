@@ -135,6 +135,90 @@ process_memory(uint64_t *rss, uint64_t *vsz)
 	return true;
 }
 
+/* Per-interface capture counters, "capture.interface.IF.NAME" (IF may hold dots: eth0.100;
+ * NAME does not), are one family per NAME labelled by interface, and the per-socket drops
+ * "capture.interface.IF.socketN_drops" one family labelled by interface and socket. Samples
+ * of a family are written together, as the text format wants. */
+#define IF_PREFIX "capture.interface."
+
+/* Splits a per-interface counter name: the interface (length *iflen) and the counter's own
+ * name; false when it has no interface part. */
+static bool
+if_split(const char *n, const char **ifname, size_t *iflen, const char **leaf)
+{
+	const char *rest = n + sizeof(IF_PREFIX) - 1, *dot = strrchr(rest, '.');
+
+	if (dot == NULL || dot == rest || dot[1] == '\0')
+		return false;
+	*ifname = rest;
+	*iflen = (size_t)(dot - rest);
+	*leaf = dot + 1;
+	return true;
+}
+
+/* "socketN_drops": N, else -1. */
+static long
+socket_index(const char *leaf)
+{
+	char *end;
+	long v;
+
+	if (strncmp(leaf, "socket", 6) != 0 || leaf[6] < '0' || leaf[6] > '9')
+		return -1;
+	v = strtol(leaf + 6, &end, 10);
+	return strcmp(end, "_drops") == 0 ? v : -1;
+}
+
+static void
+interface_families(struct sbuf *b, const struct metrics_input *in)
+{
+	char name[160], help[224], ifn[128];
+
+	for (size_t i = 0; i < in->n; i++) {
+		const char *ifname, *leaf, *leaf2, *ifname2;
+		size_t iflen, iflen2;
+		long sock;
+		bool gauge, seen = false;
+
+		if (strncmp(in->c[i].name, IF_PREFIX, sizeof(IF_PREFIX) - 1) != 0 ||
+		    !if_split(in->c[i].name, &ifname, &iflen, &leaf))
+			continue;
+		sock = socket_index(leaf);
+		/* a family is written at its first counter: skip names an earlier one had */
+		for (size_t j = 0; j < i && !seen; j++)
+			if (strncmp(in->c[j].name, IF_PREFIX, sizeof(IF_PREFIX) - 1) == 0 &&
+			    if_split(in->c[j].name, &ifname2, &iflen2, &leaf2))
+				seen = sock >= 0 ? socket_index(leaf2) >= 0 : strcmp(leaf, leaf2) == 0;
+		if (seen)
+			continue;
+		gauge = is_gauge(in->c[i].name);
+		snprintf(ifn, sizeof(ifn), "capture.interface.%s",
+			 sock >= 0 ? "socket_drops" : leaf);
+		metric_name(name, sizeof(name), ifn, gauge ? NULL : "_total");
+		snprintf(help, sizeof(help), "The capture.interface.IF.%s %s of the stats event, by "
+			 "interface%s.", sock >= 0 ? "socketN_drops" : leaf,
+			 gauge ? "gauge" : "counter", sock >= 0 ? " and socket" : "");
+		family(b, name, gauge ? "gauge" : "counter", help);
+		for (size_t j = i; j < in->n; j++) {
+			char one[128];
+
+			if (strncmp(in->c[j].name, IF_PREFIX, sizeof(IF_PREFIX) - 1) != 0 ||
+			    !if_split(in->c[j].name, &ifname2, &iflen2, &leaf2))
+				continue;
+			if (sock >= 0 ? socket_index(leaf2) < 0 : strcmp(leaf, leaf2) != 0)
+				continue;
+			snprintf(one, sizeof(one), "%.*s", (int)iflen2, ifname2);
+			sbuf_adds(b, name);
+			sbuf_adds(b, "{interface=\"");
+			label_value(b, one);
+			if (sock >= 0)
+				sbuf_addf(b, "\",socket=\"%ld", socket_index(leaf2));
+			sbuf_adds(b, "\"}");
+			sbuf_addf(b, " %llu\n", (unsigned long long)in->c[j].value);
+		}
+	}
+}
+
 static void
 worker_family(struct sbuf *b, const struct metrics_input *in, const char *name, const char *type,
 	      const char *help, size_t offset)
@@ -176,6 +260,8 @@ metrics_format(struct sbuf *b, const struct metrics_input *in)
 
 		if (strncmp(n, "loss.", 5) == 0)
 			continue; /* spanwatch_loss_total above, the total being their sum */
+		if (strncmp(n, IF_PREFIX, sizeof(IF_PREFIX) - 1) == 0)
+			continue; /* per interface: labelled families below */
 		if (strcmp(n, "detect.reloads") == 0)
 			reloads = in->c[i].value;
 		if (strcmp(n, "detect.rules") == 0)
@@ -192,6 +278,7 @@ metrics_format(struct sbuf *b, const struct metrics_input *in)
 		}
 		sbuf_addf(b, " %llu\n", (unsigned long long)in->c[i].value);
 	}
+	interface_families(b, in);
 	if (rules) {
 		family(b, "spanwatch_rules_version", "gauge",
 		       "The rule set in use: 1 for the one loaded at start, plus each successful reload.");

@@ -457,7 +457,13 @@ loss_and_metrics(struct sw_ctx *ctx, struct counters *cs, struct loss_figures *l
 	in.loss = lf;
 	in.workers = mw;
 	in.nworkers = nw;
-	in.interface = ctx->live ? ctx->capture.interface : NULL;
+	/* the capture totals are labelled by the interface when there is one (several: the
+	 * per-interface families say which) */
+	in.interface = NULL;
+	if (ctx->live && ctx->capture.nports == 1 && ctx->capture.ports[0].nifs == 1)
+		in.interface = ctx->capture.ports[0].ifs[0];
+	else if (ctx->live && ctx->capture.nports == 0)
+		in.interface = ctx->capture.interface;
 	in.uptime = (sw_time_monotonic() - ctx->start_mono) / SW_USEC_PER_SEC;
 	metrics_publish(ctx->metrics, &in);
 }

@@ -77,6 +77,13 @@ else
 	not_ok "the $n packets sent are the capture packets of /metrics"
 	grep -E "capture|decoder_udp" "$tmp/m.txt" | diag
 fi
+# afpacket (auto on Linux) also counts per interface: one family labelled by interface
+if grep -q '^spanwatch_capture_interface_packets_total' "$tmp/m.txt"; then
+	check "... and the per-interface family says the same for $a" \
+		test "$(metric "$tmp/m.txt" "spanwatch_capture_interface_packets_total{interface=\"$a\"}")" = "$n"
+else
+	skip "no per-interface capture counters (the pcap source)"
+fi
 # the workers' figures come with the next snapshot (one a second)
 sleep 1.5
 status=$(scrape /metrics "$tmp/m.txt")
