@@ -27,6 +27,7 @@ usage(FILE *fp)
 		"  --set KEY=VALUE    override one configuration key; repeatable\n"
 		"  -T                 check the configuration and exit\n"
 		"  -l DIR             write events to DIR/eve.json instead of stdout\n"
+		"  --report FILE      write an investigation report (one HTML file) at exit\n"
 		"  -k all|none|auto   checksum validation (default auto: none for files, all live)\n"
 		"  --workers N        worker threads (default: one per core)\n"
 		"  --snaplen N        live capture snap length (default 262144)\n"
@@ -200,6 +201,7 @@ enum {
 	OPT_GROUP,
 	OPT_PIDFILE,
 	OPT_INDICATORS,
+	OPT_REPORT,
 };
 
 /* Copies the -S or -s file names into the detect configuration. */
@@ -230,6 +232,7 @@ main(int argc, char **argv)
 		{"group", required_argument, NULL, OPT_GROUP},
 		{"pidfile", required_argument, NULL, OPT_PIDFILE},
 		{"indicators", required_argument, NULL, OPT_INDICATORS},
+		{"report", required_argument, NULL, OPT_REPORT},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -322,6 +325,11 @@ main(int argc, char **argv)
 		case OPT_GROUP:
 			opts[nopts].key = "run-as.group";
 			opts[nopts].origin = "--group";
+			opts[nopts++].value = optarg;
+			break;
+		case OPT_REPORT:
+			opts[nopts].key = "report.file";
+			opts[nopts].origin = "--report";
 			opts[nopts++].value = optarg;
 			break;
 		case OPT_PIDFILE:

@@ -65,6 +65,11 @@ struct output_conf {
 	uint32_t stats_interval;    /* seconds between stats events when live; 0 = only at end */
 	uint32_t flush_interval;    /* seconds between sink flushes when live */
 	struct output_kafka_conf kafka;
+	/* report.*: the investigation report written at exit (output_report.c) */
+	char *report_file;       /* NULL: no report */
+	uint32_t report_alerts;  /* alerts shown in full; the others are counted */
+	uint32_t report_top;     /* rows per table */
+	uint64_t report_memcap;  /* everything the report keeps */
 };
 
 struct conf_doc;
@@ -185,5 +190,13 @@ struct output_kafka_stats {
 };
 /* NULL when there is no Kafka sink. */
 const struct output_kafka_stats *output_kafka_get_stats(const struct output *o);
+
+/* Counters of the report sink (report.memcap and what it refused, alerts kept in full or only
+ * counted, lines it could not read); NULL when there is no report. */
+struct output_report_stats {
+	struct sw_memcap mem;
+	sw_counter_t alerts_detailed, alerts_summarized, unparsed;
+};
+const struct output_report_stats *output_report_get_stats(const struct output *o);
 
 #endif

@@ -17,6 +17,7 @@ static const struct output_sink_ops *const sinks[] = {
 	&output_sink_stdout,
 	&output_sink_file,
 	&output_sink_kafka,
+	&output_sink_report,
 	NULL,
 };
 
@@ -31,7 +32,7 @@ output_sink_find(const char *name)
 	return NULL;
 }
 
-#define MAX_SINKS 2
+#define MAX_SINKS 3
 
 struct sink_slot {
 	const struct output_sink_ops *ops;
@@ -44,6 +45,7 @@ struct output {
 	struct sink_slot slot[MAX_SINKS];
 	int nslots;
 	int kafka; /* slot of the Kafka sink, -1 when none */
+	int report; /* slot of the report sink, -1 when none */
 	bool enabled[EVE_TYPE_MAX]; /* any sink wants it */
 	pthread_mutex_t lock;
 	struct output_stats st;
@@ -82,6 +84,12 @@ static const struct conf_key output_keys[] = {
 	 NULL},
 	{"outputs.kafka.spool.replay-rate", CONF_U32, K(replay_rate), "5000", 1, 10000000, NULL},
 	{"outputs.kafka.properties.*", CONF_STR, 0, NULL, 0, 0, NULL},
+	{"report.file", CONF_STR, offsetof(struct output_conf, report_file), NULL, 0, 0, NULL},
+	{"report.alerts", CONF_U32, offsetof(struct output_conf, report_alerts), "1000", 0, 1000000,
+	 NULL},
+	{"report.top", CONF_U32, offsetof(struct output_conf, report_top), "100", 1, 4096, NULL},
+	{"report.memcap", CONF_SIZE, offsetof(struct output_conf, report_memcap), "64mb", 1 << 20,
+	 INT64_MAX, NULL},
 	{NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -270,6 +278,15 @@ output_check(const struct output_conf *conf)
 			sbuf_free(&path);
 		}
 	}
+	if (conf->report_file != NULL && conf->report_file[0] != '\0') {
+		char dir[4096];
+		const char *slash = strrchr(conf->report_file, '/');
+
+		snprintf(dir, sizeof(dir), "%.*s", slash == NULL ? 1 : slash == conf->report_file ? 1
+				: (int)(slash - conf->report_file), slash == NULL ? "." : conf->report_file);
+		if (check_dir("report.file", dir) != 0)
+			r = SW_E_CONFIG;
+	}
 	if (!k->enabled)
 		return r;
 	if (k->brokers == NULL || k->brokers[0] == '\0') {
@@ -327,6 +344,7 @@ output_new(const struct output_conf *conf, struct output **out)
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return SW_E_NOMEM;
 	o->kafka = -1;
+	o->report = -1;
 	pthread_mutex_init(&o->lock, NULL);
 	switch (conf->sink) {
 	case OUTPUT_SINK_FILE:
@@ -348,6 +366,15 @@ output_new(const struct output_conf *conf, struct output **out)
 		if ((r = slot_open(o, "kafka", conf, ktypes)) != 0)
 			goto fail;
 	}
+	if (conf->report_file != NULL && conf->report_file[0] != '\0') {
+		bool all[EVE_TYPE_MAX];
+
+		for (t = 0; t < EVE_TYPE_MAX; t++) /* the report reads every event the run makes */
+			all[t] = true;
+		o->report = o->nslots;
+		if ((r = slot_open(o, "report", conf, all)) != 0)
+			goto fail;
+	}
 	*out = o;
 	return 0;
 fail:
@@ -365,6 +392,7 @@ int
 output_write(struct output *o, int type, const char *line, size_t len)
 {
 	int i, r, ret = 0;
+	bool written = false;
 
 	if (!output_enabled(o, type))
 		return 0;
@@ -373,6 +401,7 @@ output_write(struct output *o, int type, const char *line, size_t len)
 
 		if (!sl->types[type])
 			continue;
+		written |= i != o->report; /* events written: those of the event sinks */
 		if (sl->ops->needs_lock) {
 			pthread_mutex_lock(&o->lock);
 			r = sl->ops->write(sl->sink, type, line, len);
@@ -385,7 +414,8 @@ output_write(struct output *o, int type, const char *line, size_t len)
 			ret = r;
 		}
 	}
-	sw_counter_add(&o->st.written[type], 1);
+	if (written)
+		sw_counter_add(&o->st.written[type], 1);
 	return ret;
 }
 
@@ -425,6 +455,12 @@ const struct output_kafka_stats *
 output_kafka_get_stats(const struct output *o)
 {
 	return o != NULL && o->kafka >= 0 ? output_kafka_sink_stats(o->slot[o->kafka].sink) : NULL;
+}
+
+const struct output_report_stats *
+output_report_get_stats(const struct output *o)
+{
+	return o != NULL && o->report >= 0 ? output_report_sink_stats(o->slot[o->report].sink) : NULL;
 }
 
 void
