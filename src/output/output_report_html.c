@@ -124,6 +124,18 @@ td_count(struct sbuf *b, const struct report_entry *e)
 	sbuf_adds(b, "</td>");
 }
 
+/* Flows, packets, bytes one way, the other, and in all. */
+static void
+td_traffic(struct sbuf *b, const struct report_entry *e)
+{
+	td_count(b, e);
+	td_num(b, e->pkts);
+	td_bytes(b, e->bytes_out);
+	td_bytes(b, e->bytes_in);
+	td_bytes(b, e->weight);
+	sbuf_adds(b, "</tr>\n");
+}
+
 static int
 by_weight(const void *a, const void *b)
 {
@@ -335,6 +347,9 @@ static const char script[] =
     "filterT(t,v.slice(k+1));}});\n"
     "p.getAll('sort').forEach(function(v){var a=v.split(':'),t=document.getElementById(a[0]);"
     "if(t&&t.tBodies.length)sortT(t,parseInt(a[1],10),a[2]==='desc');});\n"
+    "/* how long the page took to open, for the tests: navigation start to the load event */\n"
+    "window.addEventListener('load',function(){document.body.setAttribute('data-load-ms',"
+    "Math.round(performance.now()));});\n"
     "})();\n";
 
 static void
@@ -614,12 +629,7 @@ section_hosts(struct report *r, struct sbuf *b)
 		sbuf_adds(b, "<tr><td class=mono>");
 		esc(b, v[i]->key);
 		sbuf_adds(b, "</td>");
-		td_count(b, v[i]);
-		td_num(b, v[i]->pkts);
-		td_bytes(b, v[i]->bytes_out);
-		td_bytes(b, v[i]->bytes_in);
-		td_bytes(b, v[i]->weight);
-		sbuf_adds(b, "</tr>\n");
+		td_traffic(b, v[i]);
 	}
 	table_end(b);
 	free(v);
@@ -633,12 +643,7 @@ section_hosts(struct report *r, struct sbuf *b)
 		sbuf_adds(b, "</td>");
 		td_str(b, field(v[i]->key, 2, f, sizeof(f)));
 		td_str(b, v[i]->extra);
-		td_count(b, v[i]);
-		td_num(b, v[i]->pkts);
-		td_bytes(b, v[i]->bytes_out);
-		td_bytes(b, v[i]->bytes_in);
-		td_bytes(b, v[i]->weight);
-		sbuf_adds(b, "</tr>\n");
+		td_traffic(b, v[i]);
 	}
 	table_end(b);
 	free(v);
