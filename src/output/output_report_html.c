@@ -317,7 +317,8 @@ static const char style[] =
     "display:inline-block}.approx{color:#999;font-size:12px}.note{color:#555}"
     "table.kv th{background:none;font-weight:600;color:#333;width:1%;white-space:nowrap}"
     "table.kv table.kv{margin:0}.item{border-left:3px solid #dde1e6;padding-left:6px;margin:2px 0}"
-    ".alert-page{display:none}.alert-page:target{display:block;border-color:#5b8def}"
+    ".alert-page{display:none}.alert-page:target{display:block;position:fixed;top:0;left:0;"
+    "right:0;bottom:0;overflow:auto;margin:0;border-radius:0;z-index:10;padding:8px 24px}"
     ".mono,td.h{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}"
     "svg text{font:11px sans-serif;fill:#444}\n";
 
