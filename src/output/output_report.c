@@ -152,50 +152,59 @@ report_parse_time(const char *s)
 	return (sw_time_t)secs * SW_USEC_PER_SEC + (sw_time_t)v[6];
 }
 
+/* Merges the buckets pairwise into one half of the array (lower: the range keeps its start,
+ * upper: it keeps its end) and doubles their width. */
+static void
+timeline_merge(struct report *r, bool upper)
+{
+	const size_t h = REPORT_BUCKETS / 2;
+	struct report_bucket m[REPORT_BUCKETS / 2];
+	size_t i;
+
+	for (i = 0; i < h; i++) {
+		m[i].bytes = r->tl[2 * i].bytes + r->tl[2 * i + 1].bytes;
+		m[i].pkts = r->tl[2 * i].pkts + r->tl[2 * i + 1].pkts;
+		m[i].alerts = r->tl[2 * i].alerts + r->tl[2 * i + 1].alerts;
+		m[i].flows = r->tl[2 * i].flows + r->tl[2 * i + 1].flows;
+	}
+	memset(r->tl, 0, sizeof(r->tl));
+	memcpy(upper ? &r->tl[h] : &r->tl[0], m, sizeof(m));
+	if (upper)
+		r->base -= r->bucket_us * REPORT_BUCKETS;
+	r->bucket_us *= 2;
+}
+
+#define TIMELINE_MAX_US (INT64_C(1) << 60) /* times beyond (year 38000) count as this */
+#define TIMELINE_MAX_BUCKET (INT64_C(1) << 52)
+
 /* The timeline: REPORT_BUCKETS buckets of width bucket_us from base. A time outside doubles the
  * width (two buckets merge into one) until it fits: the range grows to the right, or to the left
  * for a time before base (flows end after the alerts that came from them). */
 static void
 timeline_fit(struct report *r, sw_time_t t)
 {
-	size_t i, n = REPORT_BUCKETS;
+	int64_t ti = t > (sw_time_t)TIMELINE_MAX_US ? TIMELINE_MAX_US : (int64_t)t;
 
 	if (r->bucket_us == 0) {
-		r->base = t - t % SW_USEC_PER_SEC;
+		r->base = ti - ti % (int64_t)SW_USEC_PER_SEC;
 		r->bucket_us = SW_USEC_PER_SEC / 4;
 		return;
 	}
-	while (t >= r->base + r->bucket_us * n) {
-		for (i = 0; i < n / 2; i++) {
-			r->tl[i].bytes = r->tl[2 * i].bytes + r->tl[2 * i + 1].bytes;
-			r->tl[i].pkts = r->tl[2 * i].pkts + r->tl[2 * i + 1].pkts;
-			r->tl[i].alerts = r->tl[2 * i].alerts + r->tl[2 * i + 1].alerts;
-			r->tl[i].flows = r->tl[2 * i].flows + r->tl[2 * i + 1].flows;
-		}
-		memset(&r->tl[n / 2], 0, n / 2 * sizeof(r->tl[0]));
-		r->bucket_us *= 2;
-	}
-	while (t < r->base) {
-		for (i = n; i-- > n / 2;) {
-			size_t a = 2 * i - n;
-
-			r->tl[i].bytes = r->tl[a].bytes + r->tl[a + 1].bytes;
-			r->tl[i].pkts = r->tl[a].pkts + r->tl[a + 1].pkts;
-			r->tl[i].alerts = r->tl[a].alerts + r->tl[a + 1].alerts;
-			r->tl[i].flows = r->tl[a].flows + r->tl[a + 1].flows;
-		}
-		memset(&r->tl[0], 0, n / 2 * sizeof(r->tl[0]));
-		r->base -= r->bucket_us * n;
-		r->bucket_us *= 2;
-	}
+	while (ti >= r->base + r->bucket_us * REPORT_BUCKETS && r->bucket_us < TIMELINE_MAX_BUCKET)
+		timeline_merge(r, false);
+	while (ti < r->base && r->bucket_us < TIMELINE_MAX_BUCKET)
+		timeline_merge(r, true);
 }
 
 size_t
 report_timeline_idx(const struct report *r, sw_time_t t)
 {
-	size_t i = (size_t)((t - r->base) / r->bucket_us);
+	int64_t ti = t > (sw_time_t)TIMELINE_MAX_US ? TIMELINE_MAX_US : (int64_t)t;
 
-	return i < REPORT_BUCKETS ? i : REPORT_BUCKETS - 1;
+	if (r->bucket_us == 0 || ti < r->base)
+		return 0;
+	ti = (ti - r->base) / r->bucket_us;
+	return ti < REPORT_BUCKETS ? (size_t)ti : REPORT_BUCKETS - 1;
 }
 
 static void

@@ -481,7 +481,7 @@ section_timeline(struct report *r, struct sbuf *b)
 		sbuf_addf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=#5b8def>"
 			     "<title>",
 			  L + (double)(i - lo) * bw, (double)(H - B) - h, bw > 1.5 ? bw - 0.5 : bw, h);
-		fmt_time(b, r->base + (sw_time_t)i * r->bucket_us);
+		fmt_time(b, (sw_time_t)(r->base + (int64_t)i * r->bucket_us));
 		sbuf_adds(b, ": ");
 		fmt_bytes(b, r->tl[i].bytes);
 		sbuf_addf(b, ", %llu alerts</title></rect>", (unsigned long long)r->tl[i].alerts);
@@ -496,9 +496,9 @@ section_timeline(struct report *r, struct sbuf *b)
 	sbuf_addf(b, "</text><text x=\"%d\" y=20 fill=#d0312d>%llu alerts</text>", W - R + 2,
 		  (unsigned long long)maxa);
 	sbuf_addf(b, "<text x=%d y=%d>", L, H - 8);
-	fmt_time(b, r->base + (sw_time_t)lo * r->bucket_us);
+	fmt_time(b, (sw_time_t)(r->base + (int64_t)lo * r->bucket_us));
 	sbuf_addf(b, "</text><text x=%d y=%d text-anchor=end>", W - R, H - 8);
-	fmt_time(b, r->base + (sw_time_t)(hi + 1) * r->bucket_us);
+	fmt_time(b, (sw_time_t)(r->base + (int64_t)(hi + 1) * r->bucket_us));
 	sbuf_adds(b, "</text></svg>\n");
 	sbuf_addf(b, "<p class=note>Blue: bytes of the flows active in each interval of %.3f s "
 		     "(a flow's bytes spread evenly over its lifetime; left scale: the highest bar). "

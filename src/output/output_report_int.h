@@ -120,7 +120,7 @@ struct report {
 	bool more_sources;
 	struct report_topk sigs, talkers, convs, protos, cti, filetab;
 	struct report_bucket tl[REPORT_BUCKETS];
-	sw_time_t base, bucket_us;
+	int64_t base, bucket_us; /* base may go below 0 when the range grows to the left */
 	struct report_alert *detail;
 	size_t ndetail, max_detail;
 	struct report_flowref *flowref;
