@@ -6,7 +6,8 @@
 # and sort, driven by ?filter=&sort= in its URL, show the rows they should in the right order.
 # The report of an empty capture and of a capture with 100k alerts render; the latter stays
 # under 5 MB, lists 1000 alerts in full and counts the rest, and report.memuse stays under
-# report.memcap. Without Chromium (Debian package chromium) the browser checks are skipped.
+# report.memcap. A live capture (on lo) writes its report when SIGTERM stops it. Without
+# Chromium (Debian package chromium) the browser checks are skipped.
 . "$(dirname "$0")/../lib.sh"
 tmp=$(mktmp)
 trap 'rm -rf "$tmp"' EXIT
@@ -55,6 +56,25 @@ PYEOF
 st_memuse=$(stats_value "$tmp/demo.json" report.memuse)
 check "demo: report.memuse ($st_memuse) counted in the stats event, under report.memcap (64 MiB)" \
 	test -n "$st_memuse" -a "${st_memuse:-0}" -gt 0 -a "${st_memuse:-0}" -le $((64 << 20))
+
+# ---- live: the report is written when SIGTERM stops the capture (on lo, 20 UDP datagrams) ----
+"$SPANWATCH" -i lo --workers 1 --report "$tmp/live.html" >"$tmp/live.json" 2>"$tmp/live.err" &
+live_pid=$!
+for _ in $(seq 50); do grep -q "capturing on lo" "$tmp/live.err" 2>/dev/null && break; sleep 0.1; done
+sleep 1
+"$PY" -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(20):
+    s.sendto(b"live report test", ("127.0.0.1", 39999))
+    time.sleep(0.02)'
+sleep 0.5
+kill -TERM "$live_pid"
+wait "$live_pid"
+live_rc=$?
+live_pkts=$(grep -o 'id="sum-packets">[0-9]*' "$tmp/live.html" 2>/dev/null | grep -o '[0-9]*$')
+check "live: SIGTERM ends the capture and writes the report (rc $live_rc, ${live_pkts:-no} packets)" \
+	test "$live_rc" -eq 0 -a "${live_pkts:-0}" -ge 20
+check "live: the report says it is a live capture" grep -q "live capture" "$tmp/live.html"
 
 if [ -z "$CHROMIUM" ]; then
 	skip "chromium is not installed (apt-get install chromium): the page is not rendered"
