@@ -543,6 +543,10 @@ report_free(struct report *r)
 	if (r->fp != NULL)
 		fclose(r->fp);
 	for (i = 0; r->detail != NULL && i < r->ndetail; i++) {
+		if (r->detail[i].line != NULL)
+			sw_memcap_give(&r->st.mem, strlen(r->detail[i].line) + 1);
+		if (r->detail[i].flow_line != NULL)
+			sw_memcap_give(&r->st.mem, strlen(r->detail[i].flow_line) + 1);
 		free(r->detail[i].line);
 		free(r->detail[i].flow_line);
 	}
@@ -551,12 +555,12 @@ report_free(struct report *r)
 	free(r->doc.nodes);
 	free(r->doc.str);
 	free(r->stats_line);
-	topk_free(&r->sigs, NULL);
-	topk_free(&r->talkers, NULL);
-	topk_free(&r->convs, NULL);
-	topk_free(&r->protos, NULL);
-	topk_free(&r->cti, NULL);
-	topk_free(&r->filetab, NULL);
+	topk_free(&r->sigs, &r->st.mem);
+	topk_free(&r->talkers, &r->st.mem);
+	topk_free(&r->convs, &r->st.mem);
+	topk_free(&r->protos, &r->st.mem);
+	topk_free(&r->cti, &r->st.mem);
+	topk_free(&r->filetab, &r->st.mem);
 	free(r);
 }
 

@@ -1,7 +1,7 @@
 /* tests/fuzz/fuzz_report.c: fuzz target for the investigation report's reader of EVE lines and
  * its page writer (src/output/output_report*.c). The input is lines; the first byte of each
- * picks the event type. Invariant: every line is read or counted as unreadable, the page is
- * written, and report.memuse goes back to nothing held above the cap. */
+ * picks the event type. Invariant: every write succeeds (a line that is not an event is
+ * counted, never an error), and the page is written at close without a crash or a leak. */
 #include "config.h"
 
 #include <stdlib.h>
