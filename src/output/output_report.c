@@ -257,7 +257,7 @@ add_alert(struct report *r, const struct rjv *ev, const char *line, size_t len, 
 	const struct rjv *cti = rjv_get(ev, "cti");
 	const char *sig = rjv_str(ev, "alert.signature");
 	char key[REPORT_KEY_MAX];
-	struct report_entry *e;
+	struct report_entry *e, *sig_entry;
 	uint64_t sev = rjv_u64(ev, "alert.severity");
 	uint64_t flow_id = rjv_u64(ev, "flow_id");
 
@@ -272,8 +272,8 @@ add_alert(struct report *r, const struct rjv *ev, const char *line, size_t len, 
 		snprintf(e->extra, sizeof(e->extra), "%s\t%s\t%s\t%s", rjv_str(ev, "alert.signature_id") ?: "",
 			 sig ?: "", rjv_str(ev, "alert.category") ?: "", cti != NULL ? "cti" : "rule");
 		e->aux = sev;
-		e->ref = r->ndetail < r->max_detail ? r->ndetail + 1 : 0;
 	}
+	sig_entry = e;
 	if (cti != NULL) {
 		const struct rjv *tags = rjv_get(cti, "tags"), *t;
 		char tagbuf[128];
@@ -321,6 +321,8 @@ add_alert(struct report *r, const struct rjv *ev, const char *line, size_t len, 
 		}
 	}
 	r->ndetail++;
+	if (sig_entry->ref == 0) /* the signature's example: its first alert kept in full */
+		sig_entry->ref = (uint32_t)r->ndetail;
 	sw_counter_add(&r->st.alerts_detailed, 1);
 }
 
