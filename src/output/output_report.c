@@ -187,7 +187,7 @@ timeline_fit(struct report *r, sw_time_t t)
 
 	if (r->bucket_us == 0) {
 		r->base = ti - ti % (int64_t)SW_USEC_PER_SEC;
-		r->bucket_us = SW_USEC_PER_SEC / 4;
+		r->bucket_us = 1000; /* 1 ms: widened as the times spread */
 		return;
 	}
 	while (ti >= r->base + r->bucket_us * REPORT_BUCKETS && r->bucket_us < TIMELINE_MAX_BUCKET)

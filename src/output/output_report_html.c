@@ -449,7 +449,7 @@ section_summary(struct report *r, struct sbuf *b, const struct rjv *st)
 static void
 section_timeline(struct report *r, struct sbuf *b)
 {
-	const int W = 960, H = 200, L = 70, R = 50, T = 10, B = 30;
+	const int W = 960, H = 200, L = 70, R = 90, T = 10, B = 30;
 	uint64_t maxb = 1, maxa = 1;
 	size_t i, lo, hi, n;
 	double bw;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # tests/report/screenshot.sh: remakes the README's screenshots of a report, doc/report.png (the
 # top of the page) and doc/report-alert.png (the page of one alert), from the report of the
-# bundled HTTP, DNS, TLS, SSH and FTP captures with the shipped rules and a small planted CTI
-# feed, rendered by headless Chromium (Debian package chromium). Run from the source tree after
-# make.
+# bundled HTTP, DNS and TLS captures (recorded within seconds of each other) with the shipped
+# rules and a small planted CTI feed, rendered by headless Chromium (Debian package chromium).
+# Run from the source tree after make.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -16,7 +16,7 @@ type,value,source,confidence,tags,id
 domain,demo.example,planted-feed,80,demo,ind-1
 CSV
 args=()
-for p in http.pcap http6.pcap dns.pcap tls.pcap proto-ssh.pcap proto-ftp.pcap; do args+=(-r "pcaps/$p"); done
+for p in http.pcap http6.pcap dns.pcap tls.pcap; do args+=(-r "pcaps/$p"); done
 src/spanwatch "${args[@]}" --workers 1 --set sensor.name=demo --indicators "$tmp/feed.csv" \
 	--set detect.default-rule-path=rules --set detect.classification-file=conf/classification.config \
 	--set detect.reference-config-file=conf/reference.config --set detect.cache-dir= \
