@@ -174,7 +174,7 @@ timeline_merge(struct report *r, bool upper)
 	r->bucket_us *= 2;
 }
 
-#define TIMELINE_MAX_US (INT64_C(1) << 60) /* times beyond (year 38000) count as this */
+#define TIMELINE_MAX_US     (INT64_C(1) << 60) /* times beyond (year 38000) count as this */
 #define TIMELINE_MAX_BUCKET (INT64_C(1) << 52)
 
 /* The timeline: REPORT_BUCKETS buckets of width bucket_us from base. A time outside doubles the
@@ -266,11 +266,12 @@ add_alert(struct report *r, const struct rjv *ev, const char *line, size_t len, 
 	if (ts != 0)
 		r->tl[report_timeline_idx(r, ts)].alerts++;
 	snprintf(key, sizeof(key), "%s:%s|%s", rjv_str(ev, "alert.gid") ?: "1",
-		 rjv_str(ev, "alert.signature_id") ?: "0", sig ?: "");
+	         rjv_str(ev, "alert.signature_id") ?: "0", sig ?: "");
 	e = topk_add(&r->sigs, key, 1, ts);
 	if (e->extra[0] == '\0') {
-		snprintf(e->extra, sizeof(e->extra), "%s\t%s\t%s\t%s", rjv_str(ev, "alert.signature_id") ?: "",
-			 sig ?: "", rjv_str(ev, "alert.category") ?: "", cti != NULL ? "cti" : "rule");
+		snprintf(e->extra, sizeof(e->extra), "%s\t%s\t%s\t%s",
+		         rjv_str(ev, "alert.signature_id") ?: "", sig ?: "",
+		         rjv_str(ev, "alert.category") ?: "", cti != NULL ? "cti" : "rule");
 		e->aux = sev;
 	}
 	sig_entry = e;
@@ -280,12 +281,13 @@ add_alert(struct report *r, const struct rjv *ev, const char *line, size_t len, 
 		size_t n = 0;
 
 		tagbuf[0] = '\0';
-		for (t = tags != NULL ? tags->child : NULL; t != NULL && n < sizeof(tagbuf); t = t->next)
+		for (t = tags != NULL ? tags->child : NULL; t != NULL && n < sizeof(tagbuf);
+		     t = t->next)
 			if (t->type == RJ_STR)
 				n += (size_t)snprintf(tagbuf + n, sizeof(tagbuf) - n, "%s%s",
-						      n > 0 ? ", " : "", t->s);
+				                      n > 0 ? ", " : "", t->s);
 		snprintf(key, sizeof(key), "%s|%s", rjv_str(cti, "indicator") ?: "",
-			 rjv_str(cti, "feed") ?: "");
+		         rjv_str(cti, "feed") ?: "");
 		e = topk_add(&r->cti, key, 1, ts);
 		snprintf(e->extra, sizeof(e->extra), "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s",
 			 rjv_str(cti, "indicator") ?: "", rjv_str(cti, "type") ?: "",
@@ -351,8 +353,10 @@ add_flow(struct report *r, const struct rjv *ev, const char *line, size_t len)
 		b = report_timeline_idx(r, end);
 		r->tl[a].flows++;
 		for (i = a; i <= b; i++) { /* spread evenly over the buckets the flow covers */
-			r->tl[i].bytes += (bts + btc) / (b - a + 1) + (i == a ? (bts + btc) % (b - a + 1) : 0);
-			r->tl[i].pkts += (pts + ptc) / (b - a + 1) + (i == a ? (pts + ptc) % (b - a + 1) : 0);
+			r->tl[i].bytes +=
+			    (bts + btc) / (b - a + 1) + (i == a ? (bts + btc) % (b - a + 1) : 0);
+			r->tl[i].pkts +=
+			    (pts + ptc) / (b - a + 1) + (i == a ? (pts + ptc) % (b - a + 1) : 0);
 		}
 	}
 	e = topk_add(&r->talkers, src, bts + btc, start);
@@ -500,8 +504,8 @@ report_open(const struct output_conf *conf, struct output_sink **out)
 	}
 	r->nflowref = (size_t)r->max_detail * 2 + 1;
 	if (!sw_memcap_take(&r->st.mem, sizeof(*r) + r->nflowref * sizeof(*r->flowref) +
-					     r->max_detail * sizeof(*r->detail) +
-					     REPORT_NODES * sizeof(*r->doc.nodes)) ||
+	                                    r->max_detail * sizeof(*r->detail) +
+	                                    REPORT_NODES * sizeof(*r->doc.nodes)) ||
 	    (r->flowref = calloc(r->nflowref, sizeof(*r->flowref))) == NULL ||
 	    (r->detail = calloc(r->max_detail + 1, sizeof(*r->detail))) == NULL ||
 	    (r->doc.nodes = calloc(REPORT_NODES, sizeof(*r->doc.nodes))) == NULL)
@@ -531,8 +535,9 @@ report_min_memory(uint32_t alerts)
 {
 	return sizeof(struct report) + ((size_t)alerts * 2 + 1) * sizeof(struct report_flowref) +
 	       alerts * sizeof(struct report_alert) + REPORT_NODES * sizeof(struct rjv) +
-	       (REPORT_SIGS + 2 * REPORT_HOSTS + REPORT_PROTOS + REPORT_CTI + REPORT_FILES + 6 * TK_WAYS) *
-		       sizeof(struct report_entry);
+	       (REPORT_SIGS + 2 * REPORT_HOSTS + REPORT_PROTOS + REPORT_CTI + REPORT_FILES +
+	        6 * TK_WAYS) *
+	           sizeof(struct report_entry);
 }
 
 void
@@ -598,11 +603,11 @@ output_report_sink_stats(const struct output_sink *s)
 }
 
 const struct output_sink_ops output_sink_report = {
-	.name = "report",
-	.open = report_open,
-	.write = report_write,
-	.needs_lock = true,
-	.flush = report_flush,
-	.reopen = NULL,
-	.close = report_close,
+    .name = "report",
+    .open = report_open,
+    .write = report_write,
+    .needs_lock = true,
+    .flush = report_flush,
+    .reopen = NULL,
+    .close = report_close,
 };

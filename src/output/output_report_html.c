@@ -13,11 +13,21 @@ esc(struct sbuf *b, const char *s)
 {
 	for (; s != NULL && *s != '\0'; s++) {
 		switch (*s) {
-		case '&': sbuf_adds(b, "&amp;"); break;
-		case '<': sbuf_adds(b, "&lt;"); break;
-		case '>': sbuf_adds(b, "&gt;"); break;
-		case '"': sbuf_adds(b, "&quot;"); break;
-		case '\'': sbuf_adds(b, "&#39;"); break;
+		case '&':
+			sbuf_adds(b, "&amp;");
+			break;
+		case '<':
+			sbuf_adds(b, "&lt;");
+			break;
+		case '>':
+			sbuf_adds(b, "&gt;");
+			break;
+		case '"':
+			sbuf_adds(b, "&quot;");
+			break;
+		case '\'':
+			sbuf_adds(b, "&#39;");
+			break;
 		default:
 			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
 				sbuf_addc(b, '?');
@@ -34,7 +44,8 @@ fmt_time(struct sbuf *b, sw_time_t t)
 	struct tm tm;
 	char buf[64];
 
-	if (t == 0 || gmtime_r(&secs, &tm) == NULL || strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm) == 0) {
+	if (t == 0 || gmtime_r(&secs, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm) == 0) {
 		sbuf_adds(b, "-");
 		return;
 	}
@@ -84,7 +95,8 @@ field(const char *s, int n, char *out, size_t size)
 static void
 td_num(struct sbuf *b, uint64_t v)
 {
-	sbuf_addf(b, "<td class=n data-v=\"%llu\">%llu</td>", (unsigned long long)v, (unsigned long long)v);
+	sbuf_addf(b, "<td class=n data-v=\"%llu\">%llu</td>", (unsigned long long)v,
+	          (unsigned long long)v);
 }
 
 static void
@@ -116,11 +128,12 @@ static void
 td_count(struct sbuf *b, const struct report_entry *e)
 {
 	sbuf_addf(b, "<td class=n data-v=\"%llu\">%llu", (unsigned long long)e->count,
-		  (unsigned long long)e->count);
+	          (unsigned long long)e->count);
 	if (e->err > 0)
-		sbuf_addf(b, " <span class=approx title=\"this row replaced a lighter one: up to %llu "
-			     "more may belong to it\">+&le;%llu</span>",
-			  (unsigned long long)e->err, (unsigned long long)e->err);
+		sbuf_addf(b,
+		          " <span class=approx title=\"this row replaced a lighter one: up to %llu "
+		          "more may belong to it\">+&le;%llu</span>",
+		          (unsigned long long)e->err, (unsigned long long)e->err);
 	sbuf_adds(b, "</td>");
 }
 
@@ -169,23 +182,28 @@ sorted(const struct report_topk *t, size_t *n)
 /* The heading of a sortable, filterable table and the note on what it shows. */
 static void
 table_begin(struct sbuf *b, const char *id, const char *const *cols, size_t shown,
-	    const struct report_topk *t, const char *what)
+            const struct report_topk *t, const char *what)
 {
 	size_t i;
 
-	sbuf_addf(b, "<p class=tools>Filter: <input type=search id=\"%s-filter\" "
-		     "placeholder=\"text in any column\"> <span id=\"%s-shown\">%zu</span> of %zu rows "
-		     "shown.",
-		  id, id, shown, shown);
+	sbuf_addf(
+	    b,
+	    "<p class=tools>Filter: <input type=search id=\"%s-filter\" "
+	    "placeholder=\"text in any column\"> <span id=\"%s-shown\">%zu</span> of %zu rows "
+	    "shown.",
+	    id, id, shown, shown);
 	if (t != NULL) {
 		sbuf_addf(b, " The table keeps up to %zu %s (the heaviest)", t->cap, what);
 		if (t->evicted > 0)
-			sbuf_addf(b, "; %llu lighter ones were replaced, so the figures of a row marked "
-				     "+&le; may miss up to that many",
-				  (unsigned long long)t->evicted);
+			sbuf_addf(
+			    b,
+			    "; %llu lighter ones were replaced, so the figures of a row marked "
+			    "+&le; may miss up to that many",
+			    (unsigned long long)t->evicted);
 		sbuf_adds(b, ".");
 	}
-	sbuf_addf(b, " Click a heading to sort.</p>\n<table class=sortable id=\"%s\"><thead><tr>", id);
+	sbuf_addf(b, " Click a heading to sort.</p>\n<table class=sortable id=\"%s\"><thead><tr>",
+	          id);
 	for (i = 0; cols[i] != NULL; i++) {
 		sbuf_adds(b, "<th>");
 		esc(b, cols[i]);
@@ -204,7 +222,7 @@ table_end(struct sbuf *b)
  * empty: a sentence for a table without rows. The caller frees the array. */
 static struct report_entry **
 table_rows(struct report *r, struct sbuf *b, const struct report_topk *t, const char *id,
-	   const char *const *cols, const char *what, const char *empty, size_t *shown)
+           const char *const *cols, const char *what, const char *empty, size_t *shown)
 {
 	struct report_entry **v;
 	size_t n;
@@ -215,7 +233,7 @@ table_rows(struct report *r, struct sbuf *b, const struct report_topk *t, const 
 		sbuf_addf(b, "<p>%s</p>\n", empty);
 	if (n > *shown)
 		sbuf_addf(b, "<p class=note>%zu more %s are not listed (report.top: %u).</p>\n",
-			  n - *shown, what, r->conf->report_top);
+		          n - *shown, what, r->conf->report_top);
 	table_begin(b, id, cols, *shown, t, what);
 	return v;
 }
@@ -300,7 +318,8 @@ render_value(struct sbuf *b, const struct rjv *v, int depth)
 /* ---- sections ----------------------------------------------------------------------------- */
 
 static const char style[] =
-    "body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#1b1f24;"
+    "body{font:14px/1.4 system-ui,-apple-system,'Segoe "
+    "UI',Roboto,sans-serif;margin:0;color:#1b1f24;"
     "background:#f6f7f9}header{background:#20324d;color:#fff;padding:12px 24px}header h1{margin:0;"
     "font-size:22px}header p{margin:4px 0 0;opacity:.85}nav{background:#2c4466;padding:6px 24px}"
     "nav a{color:#dfe8f5;margin-right:14px;text-decoration:none}main{padding:8px 24px 40px}"
@@ -319,7 +338,8 @@ static const char style[] =
     "table.kv table.kv{margin:0}.item{border-left:3px solid #dde1e6;padding-left:6px;margin:2px 0}"
     ".alert-page{display:none}.alert-page:target{display:block;position:fixed;top:0;left:0;"
     "right:0;bottom:0;overflow:auto;margin:0;border-radius:0;z-index:10;padding:8px 24px}"
-    ".mono,td.h{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}"
+    ".mono,td.h{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-"
+    "all}"
     "svg text{font:11px sans-serif;fill:#444}\n";
 
 static const char script[] =
@@ -335,7 +355,9 @@ static const char script[] =
     "function filterT(t,q){q=q.toLowerCase();var n=0,rows=t.tBodies[0].rows;\n"
     " for(var i=0;i<rows.length;i++){var s=!q||rows[i].textContent.toLowerCase().indexOf(q)>=0;"
     "rows[i].style.display=s?'':'none';if(s)n++;}\n"
-    " var e=document.getElementById(t.id+'-shown');if(e)e.textContent=n;t.setAttribute('data-shown',n);}\n"
+    " var "
+    "e=document.getElementById(t.id+'-shown');if(e)e.textContent=n;t.setAttribute('data-shown',n);}"
+    "\n"
     "Array.prototype.forEach.call(document.querySelectorAll('table.sortable'),function(t){\n"
     " var ths=t.tHead.rows[0].cells;Array.prototype.forEach.call(ths,function(th,i){"
     "th.addEventListener('click',function(){sortT(t,i,t.getAttribute('data-sort')!==i+'d');});});\n"
@@ -343,8 +365,10 @@ static const char script[] =
     "filterT(t,f.value);});});\n"
     "/* ?filter=TABLE:TEXT&sort=TABLE:COLUMN:asc|desc, applied when the page opens */\n"
     "var p=new URLSearchParams(location.search);\n"
-    "p.getAll('filter').forEach(function(v){var k=v.indexOf(':'),t=document.getElementById(v.slice(0,k));"
-    "if(t&&t.tBodies.length){var f=document.getElementById(t.id+'-filter');if(f)f.value=v.slice(k+1);"
+    "p.getAll('filter').forEach(function(v){var "
+    "k=v.indexOf(':'),t=document.getElementById(v.slice(0,k));"
+    "if(t&&t.tBodies.length){var "
+    "f=document.getElementById(t.id+'-filter');if(f)f.value=v.slice(k+1);"
     "filterT(t,v.slice(k+1));}});\n"
     "p.getAll('sort').forEach(function(v){var a=v.split(':'),t=document.getElementById(a[0]);"
     "if(t&&t.tBodies.length)sortT(t,parseInt(a[1],10),a[2]==='desc');});\n"
@@ -357,7 +381,7 @@ static void
 card(struct sbuf *b, const char *id, const char *label, uint64_t v)
 {
 	sbuf_addf(b, "<div class=card><b id=\"%s\">%llu</b>%s</div>", id, (unsigned long long)v,
-		  label);
+	          label);
 }
 
 struct flat {
@@ -369,9 +393,9 @@ struct flat {
 static void
 loss_rows(struct flat *fl, const struct rjv *v, char *path, size_t len, size_t size)
 {
-	static const char *const words[] = {"drop", "loss", "refused", "gap", "trunc", "invalid",
-					    "error", "evicted", "limit", "bad", "overlap", "full",
-					    "failed", "corrupt", NULL};
+	static const char *const words[] = {"drop",    "loss",  "refused", "gap",     "trunc",
+	                                    "invalid", "error", "evicted", "limit",   "bad",
+	                                    "overlap", "full",  "failed",  "corrupt", NULL};
 	const struct rjv *c;
 	size_t i;
 
@@ -382,7 +406,8 @@ loss_rows(struct flat *fl, const struct rjv *v, char *path, size_t len, size_t s
 			continue;
 		if (c->type == RJ_OBJ) {
 			loss_rows(fl, c, path, len + (size_t)n, size);
-		} else if (c->type == RJ_NUM && c->num > 0 && strncmp(path, "decoder.event.", 14) != 0) {
+		} else if (c->type == RJ_NUM && c->num > 0 &&
+		           strncmp(path, "decoder.event.", 14) != 0) {
 			for (i = 0; words[i] != NULL; i++)
 				if (strstr(path, words[i]) != NULL)
 					break;
@@ -402,7 +427,8 @@ loss_rows(struct flat *fl, const struct rjv *v, char *path, size_t len, size_t s
 static void
 section_summary(struct report *r, struct sbuf *b, const struct rjv *st)
 {
-	uint64_t pkts = rjv_u64(st, "stats.decoder.pkts"), bytes = rjv_u64(st, "stats.decoder.bytes");
+	uint64_t pkts = rjv_u64(st, "stats.decoder.pkts"),
+	         bytes = rjv_u64(st, "stats.decoder.bytes");
 	char path[256] = "";
 	struct flat fl = {b, 0};
 	int t;
@@ -422,26 +448,27 @@ section_summary(struct report *r, struct sbuf *b, const struct rjv *st)
 	sbuf_adds(b, " UTC</td></tr><tr><th>last seen</th><td id=sum-last>");
 	fmt_time(b, r->last);
 	sbuf_addf(b, " UTC</td></tr><tr><th>time span</th><td id=sum-span>%.3f s</td></tr>",
-		  r->last > r->first ? (double)(r->last - r->first) / 1e6 : 0.0);
+	          r->last > r->first ? (double)(r->last - r->first) / 1e6 : 0.0);
 	sbuf_adds(b, "<tr><th>events</th><td id=sum-events>");
 	for (t = 0; t < EVE_TYPE_MAX; t++)
 		if (r->events[t] > 0)
 			sbuf_addf(b, "<span data-type=\"%s\">%s %llu</span> ", eve_type_name(t),
-				  eve_type_name(t), (unsigned long long)r->events[t]);
+			          eve_type_name(t), (unsigned long long)r->events[t]);
 	sbuf_adds(b, "</td></tr>");
 	if (st == NULL)
-		sbuf_adds(b, "<tr><th>final stats</th><td>none: the run wrote no stats event</td></tr>");
+		sbuf_adds(
+		    b, "<tr><th>final stats</th><td>none: the run wrote no stats event</td></tr>");
 	sbuf_adds(b, "</table>\n<h3>Loss and limits</h3>\n<table id=loss><tbody>\n");
 	if (st != NULL && (st = rjv_get(st, "stats")) != NULL)
 		loss_rows(&fl, st, path, 0, sizeof(path));
 	sbuf_adds(b, "</tbody></table>\n");
 	if (fl.shown == 0)
 		sbuf_adds(b, "<p id=loss-none>Nothing was lost or refused: no capture drops, no "
-			     "decode errors, no memcap refusals, no reassembly gaps.</p>\n");
+		             "decode errors, no memcap refusals, no reassembly gaps.</p>\n");
 	else
 		sbuf_adds(b, "<p class=note>The non-zero counters of the final stats event that "
-			     "say something was dropped, refused, cut or malformed (the EVE "
-			     "<code>stats</code> event has them all).</p>\n");
+		             "say something was dropped, refused, cut or malformed (the EVE "
+		             "<code>stats</code> event has them all).</p>\n");
 	sbuf_adds(b, "</section>\n");
 }
 
@@ -469,18 +496,21 @@ section_timeline(struct report *r, struct sbuf *b)
 			maxa = r->tl[i].alerts;
 	}
 	bw = (double)(W - L - R) / (double)n;
-	sbuf_addf(b, "<svg id=timeline-svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		     "role=img aria-label=\"traffic and alerts over time\">",
-		  W, H, W, H);
+	sbuf_addf(b,
+	          "<svg id=timeline-svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+	          "role=img aria-label=\"traffic and alerts over time\">",
+	          W, H, W, H);
 	sbuf_addf(b, "<line x1=%d y1=%d x2=%d y2=%d stroke=#999 />", L, H - B, W - R, H - B);
 	for (i = lo; i <= hi; i++) {
 		double h = (double)r->tl[i].bytes / (double)maxb * (H - T - B);
 
 		if (r->tl[i].bytes == 0)
 			continue;
-		sbuf_addf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=#5b8def>"
-			     "<title>",
-			  L + (double)(i - lo) * bw, (double)(H - B) - h, bw > 1.5 ? bw - 0.5 : bw, h);
+		sbuf_addf(b,
+		          "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=#5b8def>"
+		          "<title>",
+		          L + (double)(i - lo) * bw, (double)(H - B) - h, bw > 1.5 ? bw - 0.5 : bw,
+		          h);
 		fmt_time(b, (sw_time_t)(r->base + (int64_t)i * r->bucket_us));
 		sbuf_adds(b, ": ");
 		fmt_bytes(b, r->tl[i].bytes);
@@ -489,56 +519,63 @@ section_timeline(struct report *r, struct sbuf *b)
 	sbuf_adds(b, "<polyline fill=none stroke=#d0312d stroke-width=1.5 points=\"");
 	for (i = lo; i <= hi; i++)
 		sbuf_addf(b, "%.1f,%.1f ", L + ((double)(i - lo) + 0.5) * bw,
-			  (double)(H - B) - (double)r->tl[i].alerts / (double)maxa * (H - T - B));
+		          (double)(H - B) - (double)r->tl[i].alerts / (double)maxa * (H - T - B));
 	sbuf_adds(b, "\" />");
 	sbuf_adds(b, "<text x=2 y=20>");
 	fmt_bytes(b, maxb);
 	sbuf_addf(b, "</text><text x=\"%d\" y=20 fill=#d0312d>%llu alerts</text>", W - R + 2,
-		  (unsigned long long)maxa);
+	          (unsigned long long)maxa);
 	sbuf_addf(b, "<text x=%d y=%d>", L, H - 8);
 	fmt_time(b, (sw_time_t)(r->base + (int64_t)lo * r->bucket_us));
 	sbuf_addf(b, "</text><text x=%d y=%d text-anchor=end>", W - R, H - 8);
 	fmt_time(b, (sw_time_t)(r->base + (int64_t)(hi + 1) * r->bucket_us));
 	sbuf_adds(b, "</text></svg>\n");
-	sbuf_addf(b, "<p class=note>Blue: bytes of the flows active in each interval of %.3f s "
-		     "(a flow's bytes spread evenly over its lifetime; left scale: the highest bar). "
-		     "Red: alerts per interval (right scale). Times UTC.</p></section>\n",
-		  (double)r->bucket_us / 1e6);
+	sbuf_addf(b,
+	          "<p class=note>Blue: bytes of the flows active in each interval of %.3f s "
+	          "(a flow's bytes spread evenly over its lifetime; left scale: the highest bar). "
+	          "Red: alerts per interval (right scale). Times UTC.</p></section>\n",
+	          (double)r->bucket_us / 1e6);
 }
 
 static void
 section_alerts(struct report *r, struct sbuf *b)
 {
-	static const char *const cols[] = {"SID", "Signature", "Category", "Kind", "Severity", "Alerts",
-					   "First seen", "Last seen", "Example", NULL};
+	static const char *const cols[] = {"SID",      "Signature", "Category",   "Kind",
+	                                   "Severity", "Alerts",    "First seen", "Last seen",
+	                                   "Example",  NULL};
 	struct report_entry **v;
 	size_t i, shown;
 	char f[REPORT_EXTRA_MAX];
 
-	sbuf_adds(b, "<section id=alerts-by-signature><h2>Alerts by signature and severity</h2>\n"
-		     "<table id=severity><thead><tr><th>Severity</th><th>Alerts</th></tr></thead><tbody>");
+	sbuf_adds(
+	    b,
+	    "<section id=alerts-by-signature><h2>Alerts by signature and severity</h2>\n"
+	    "<table id=severity><thead><tr><th>Severity</th><th>Alerts</th></tr></thead><tbody>");
 	for (i = 1; i <= 4; i++)
-		sbuf_addf(b, "<tr><td class=sev%zu>%zu</td><td class=n id=sev-%zu>%llu</td></tr>", i, i,
-			  i, (unsigned long long)r->by_severity[i]);
+		sbuf_addf(b, "<tr><td class=sev%zu>%zu</td><td class=n id=sev-%zu>%llu</td></tr>",
+		          i, i, i, (unsigned long long)r->by_severity[i]);
 	if (r->by_severity[0] > 0)
 		sbuf_addf(b, "<tr><td>other</td><td class=n id=sev-0>%llu</td></tr>",
-			  (unsigned long long)r->by_severity[0]);
+		          (unsigned long long)r->by_severity[0]);
 	sbuf_adds(b, "</tbody></table>\n");
 	v = table_rows(r, b, &r->sigs, "sigs", cols, "signatures", NULL, &shown);
 	for (i = 0; i < shown; i++) {
 		const struct report_entry *e = v[i];
 
-		sbuf_addf(b, "<tr><td class=n data-v=\"%s\">%s</td>", field(e->extra, 0, f, sizeof(f)), f);
+		sbuf_addf(b, "<tr><td class=n data-v=\"%s\">%s</td>",
+		          field(e->extra, 0, f, sizeof(f)), f);
 		td_str(b, field(e->extra, 1, f, sizeof(f)));
 		td_str(b, field(e->extra, 2, f, sizeof(f)));
 		td_str(b, field(e->extra, 3, f, sizeof(f)));
 		sbuf_addf(b, "<td class=\"n sev%llu\" data-v=\"%llu\">%llu</td>",
-			  (unsigned long long)e->aux, (unsigned long long)e->aux, (unsigned long long)e->aux);
+		          (unsigned long long)e->aux, (unsigned long long)e->aux,
+		          (unsigned long long)e->aux);
 		td_count(b, e);
 		td_time(b, e->first);
 		td_time(b, e->last);
 		if (e->ref > 0)
-			sbuf_addf(b, "<td><a href=\"#alert-%u\">alert %u</a></td></tr>\n", e->ref, e->ref);
+			sbuf_addf(b, "<td><a href=\"#alert-%u\">alert %u</a></td></tr>\n", e->ref,
+			          e->ref);
 		else
 			sbuf_adds(b, "<td></td></tr>\n");
 	}
@@ -550,9 +587,9 @@ section_alerts(struct report *r, struct sbuf *b)
 static void
 section_cti(struct report *r, struct sbuf *b)
 {
-	static const char *const cols[] = {"Indicator", "Type", "Matched on", "Feed", "Source",
-					   "Confidence", "Severity", "Id / name", "Tags", "Valid until",
-					   "Hits", "First seen", "Last seen", NULL};
+	static const char *const cols[] = {
+	    "Indicator", "Type", "Matched on",  "Feed", "Source",     "Confidence", "Severity",
+	    "Id / name", "Tags", "Valid until", "Hits", "First seen", "Last seen",  NULL};
 	struct report_entry **v;
 	size_t i, k, shown;
 	char f[REPORT_EXTRA_MAX];
@@ -563,7 +600,8 @@ section_cti(struct report *r, struct sbuf *b)
 		sbuf_adds(b, "<tr>");
 		for (k = 0; k < 9; k++) {
 			if (k == 6) {
-				sbuf_addf(b, "<td class=n>%llu</td>", (unsigned long long)v[i]->aux);
+				sbuf_addf(b, "<td class=n>%llu</td>",
+				          (unsigned long long)v[i]->aux);
 				continue;
 			}
 			field(v[i]->extra, (int)(k > 6 ? k - 1 : k), f, sizeof(f));
@@ -577,15 +615,15 @@ section_cti(struct report *r, struct sbuf *b)
 	}
 	table_end(b);
 	sbuf_adds(b, "<p class=note>Provenance: the feed as configured (<code>cti.feeds</code>), "
-		     "the source the feed names for the indicator, and its id.</p></section>\n");
+	             "the source the feed names for the indicator, and its id.</p></section>\n");
 	free(v);
 }
 
 static void
 section_protocols(struct report *r, struct sbuf *b)
 {
-	static const char *const cols[] = {"Protocol", "Category", "Flows", "Packets", "Bytes",
-					   "Share of bytes", NULL};
+	static const char *const cols[] = {"Protocol", "Category",       "Flows", "Packets",
+	                                   "Bytes",    "Share of bytes", NULL};
 	struct report_entry **v;
 	size_t i, shown;
 	uint64_t total = 0;
@@ -603,23 +641,25 @@ section_protocols(struct report *r, struct sbuf *b)
 		td_count(b, v[i]);
 		td_num(b, v[i]->pkts);
 		td_bytes(b, v[i]->weight - v[i]->err);
-		sbuf_addf(b, "<td data-v=\"%.4f\"><span class=bar style=\"width:%.0fpx\"></span> "
-			     "%.1f%%</td></tr>\n",
-			  share, share * 200 + 1, share * 100);
+		sbuf_addf(b,
+		          "<td data-v=\"%.4f\"><span class=bar style=\"width:%.0fpx\"></span> "
+		          "%.1f%%</td></tr>\n",
+		          share, share * 200 + 1, share * 100);
 	}
 	table_end(b);
 	sbuf_adds(b, "<p class=note>By flow: nDPI's protocol of each ended flow (the app-layer "
-		     "protocol when nDPI gave none).</p></section>\n");
+	             "protocol when nDPI gave none).</p></section>\n");
 	free(v);
 }
 
 static void
 section_hosts(struct report *r, struct sbuf *b)
 {
-	static const char *const tcols[] = {"Host", "Flows", "Packets", "Bytes sent",
-					    "Bytes received", "Bytes", NULL};
-	static const char *const ccols[] = {"Client", "Server", "Proto", "App", "Flows", "Packets",
-					    "Client to server", "Server to client", "Bytes", NULL};
+	static const char *const tcols[] = {"Host",           "Flows", "Packets", "Bytes sent",
+	                                    "Bytes received", "Bytes", NULL};
+	static const char *const ccols[] = {
+	    "Client",           "Server",           "Proto", "App", "Flows", "Packets",
+	    "Client to server", "Server to client", "Bytes", NULL};
 	struct report_entry **v;
 	size_t i, shown;
 	char f[REPORT_KEY_MAX];
@@ -649,22 +689,23 @@ section_hosts(struct report *r, struct sbuf *b)
 	table_end(b);
 	free(v);
 	sbuf_adds(b, "<p class=note>From the flow events: a conversation is a client and a server "
-		     "address over one transport; hosts and conversations are ranked by bytes.</p>"
-		     "</section>\n");
+	             "address over one transport; hosts and conversations are ranked by bytes.</p>"
+	             "</section>\n");
 }
 
 static void
 section_files(struct report *r, struct sbuf *b)
 {
-	static const char *const cols[] = {"File name", "Size", "Type", "MD5", "SHA-1", "SHA-256",
-					   "Protocol", "Hosts", "Seen", "First seen", NULL};
+	static const char *const cols[] = {"File name", "Size",       "Type",     "MD5",
+	                                   "SHA-1",     "SHA-256",    "Protocol", "Hosts",
+	                                   "Seen",      "First seen", NULL};
 	struct report_entry **v;
 	size_t i, k, shown;
 	char f[REPORT_EXTRA_MAX];
 
 	sbuf_adds(b, "<section id=files-section><h2>Files seen</h2>\n");
 	v = table_rows(r, b, &r->filetab, "files", cols, "files", "No file transfer was seen.",
-		       &shown);
+	               &shown);
 	for (i = 0; i < shown; i++) {
 		sbuf_adds(b, "<tr>");
 		for (k = 0; k < 8; k++) {
@@ -683,8 +724,9 @@ section_files(struct report *r, struct sbuf *b)
 		sbuf_adds(b, "</tr>\n");
 	}
 	table_end(b);
-	sbuf_adds(b, "<p class=note>One row per content (by SHA-256): Seen counts its transfers.</p>"
-		     "</section>\n");
+	sbuf_adds(b,
+	          "<p class=note>One row per content (by SHA-256): Seen counts its transfers.</p>"
+	          "</section>\n");
 	free(v);
 }
 
@@ -717,20 +759,21 @@ endpoint(struct sbuf *b, const struct rjv *ev, const char *ip, const char *port)
 static void
 section_alert_pages(struct report *r, struct sbuf *b, struct rjson *doc, struct rjson *fdoc)
 {
-	static const char *const cols[] = {"#", "Time", "SID", "Signature", "Severity", "Source",
-					   "Destination", "App", "Evidence", NULL};
-	static const char *const known[] = {"timestamp", "flow_id", "sensor", "event_id",
-					    "pcap_filename", "event_type", "src_ip", "src_port",
-					    "dest_ip", "dest_port", "proto", "community_id",
-					    "app_proto", "direction", "alert", "flow", "evidence",
-					    "cti", "tx_id", NULL};
+	static const char *const cols[] = {"#",      "Time",        "SID", "Signature", "Severity",
+	                                   "Source", "Destination", "App", "Evidence",  NULL};
+	static const char *const known[] = {"timestamp",     "flow_id",    "sensor", "event_id",
+	                                    "pcap_filename", "event_type", "src_ip", "src_port",
+	                                    "dest_ip",       "dest_port",  "proto",  "community_id",
+	                                    "app_proto",     "direction",  "alert",  "flow",
+	                                    "evidence",      "cti",        "tx_id",  NULL};
 	static const char *const flowskip[] = {NULL};
 	size_t i;
 
-	sbuf_addf(b, "<section id=alert-list><h2>Alerts</h2>\n<p id=alerts-detail-note>%zu alerts "
-		     "are shown in full (the first %zu of the run, report.alerts); %llu more are "
-		     "only counted in the tables above.</p>\n",
-		  r->ndetail, r->max_detail, (unsigned long long)r->alerts_summarized);
+	sbuf_addf(b,
+	          "<section id=alert-list><h2>Alerts</h2>\n<p id=alerts-detail-note>%zu alerts "
+	          "are shown in full (the first %zu of the run, report.alerts); %llu more are "
+	          "only counted in the tables above.</p>\n",
+	          r->ndetail, r->max_detail, (unsigned long long)r->alerts_summarized);
 	table_begin(b, "alerts", cols, r->ndetail, NULL, NULL);
 	for (i = 0; i < r->ndetail; i++) {
 		const struct rjv *ev;
@@ -739,8 +782,8 @@ section_alert_pages(struct report *r, struct sbuf *b, struct rjson *doc, struct 
 		if (report_json_parse(doc, r->detail[i].line, strlen(r->detail[i].line)) != 0)
 			continue;
 		ev = doc->root;
-		sbuf_addf(b, "<tr><td class=n data-v=\"%zu\"><a href=\"#alert-%zu\">%zu</a></td>", i + 1,
-			  i + 1, i + 1);
+		sbuf_addf(b, "<tr><td class=n data-v=\"%zu\"><a href=\"#alert-%zu\">%zu</a></td>",
+		          i + 1, i + 1, i + 1);
 		td_time(b, report_parse_time(rjv_str(ev, "timestamp")));
 		sbuf_addf(b, "<td class=n>%s</td>", rjv_str(ev, "alert.signature_id") ?: "");
 		td_str(b, rjv_str(ev, "alert.signature"));
@@ -773,7 +816,8 @@ section_alert_pages(struct report *r, struct sbuf *b, struct rjson *doc, struct 
 		if (report_json_parse(doc, a->line, strlen(a->line)) != 0)
 			continue;
 		ev = doc->root;
-		sbuf_addf(b, "<section class=alert-page id=\"alert-%zu\"><h2>Alert %zu: ", i + 1, i + 1);
+		sbuf_addf(b, "<section class=alert-page id=\"alert-%zu\"><h2>Alert %zu: ", i + 1,
+		          i + 1);
 		esc(b, rjv_str(ev, "alert.signature"));
 		sbuf_adds(b, "</h2><p><a href=\"#alert-list\">back to the alerts</a>");
 		if (i > 0)
@@ -793,7 +837,9 @@ section_alert_pages(struct report *r, struct sbuf *b, struct rjson *doc, struct 
 			render_obj(b, c, 1, NULL);
 			sbuf_adds(b, "</td></tr>");
 		}
-		sbuf_adds(b, "</table>\n<h3>Flow</h3><table class=kv><tr><th>endpoints</th><td class=mono>");
+		sbuf_adds(
+		    b,
+		    "</table>\n<h3>Flow</h3><table class=kv><tr><th>endpoints</th><td class=mono>");
 		endpoint(b, ev, "src_ip", "src_port");
 		sbuf_adds(b, " &rarr; ");
 		endpoint(b, ev, "dest_ip", "dest_port");
@@ -814,15 +860,17 @@ section_alert_pages(struct report *r, struct sbuf *b, struct rjson *doc, struct 
 			static const char *const parts[] = {"flow", "tcp", "stream", "ndpi", NULL};
 
 			for (size_t k = 0; parts[k] != NULL; k++) {
-				if ((c = rjv_get(fdoc->root, parts[k])) == NULL || c->type != RJ_OBJ)
+				if ((c = rjv_get(fdoc->root, parts[k])) == NULL ||
+				    c->type != RJ_OBJ)
 					continue;
 				sbuf_addf(b, "<tr><th>%s at the flow's end</th><td>", parts[k]);
 				render_obj(b, c, 1, NULL);
 				sbuf_adds(b, "</td></tr>");
 			}
 		} else {
-			sbuf_adds(b, "<tr><th>at the flow's end</th><td class=note>no flow event (the "
-				     "flow outlived the run, or flow events are off)</td></tr>");
+			sbuf_adds(b,
+			          "<tr><th>at the flow's end</th><td class=note>no flow event (the "
+			          "flow outlived the run, or flow events are off)</td></tr>");
 		}
 		sbuf_adds(b, "</table>\n<h3>Evidence</h3>");
 		evd = rjv_get(ev, "evidence");
@@ -840,8 +888,9 @@ section_alert_pages(struct report *r, struct sbuf *b, struct rjson *doc, struct 
 			}
 			render_obj(b, evd, 1, NULL);
 		} else {
-			sbuf_adds(b, "<p class=note>No evidence pcap: evidence capture was off for this "
-				     "run.</p>");
+			sbuf_adds(
+			    b, "<p class=note>No evidence pcap: evidence capture was off for this "
+			       "run.</p>");
 		}
 		sbuf_adds(b, "\n<h3>Application layer</h3>");
 		{
@@ -862,7 +911,9 @@ section_alert_pages(struct report *r, struct sbuf *b, struct rjson *doc, struct 
 				any = true;
 			}
 			if (!any)
-				sbuf_adds(b, "<p class=note>No app-layer message came with this alert.</p>");
+				sbuf_adds(
+				    b,
+				    "<p class=note>No app-layer message came with this alert.</p>");
 		}
 		sbuf_adds(b, "</section>\n");
 	}
@@ -871,16 +922,18 @@ section_alert_pages(struct report *r, struct sbuf *b, struct rjson *doc, struct 
 static void
 section_about(struct report *r, struct sbuf *b)
 {
-	sbuf_addf(b, "<section id=about><h2>About this report</h2><p>Made by spanwatch " PACKAGE_VERSION
-		     " from the events of the run as they were written, in bounded memory: "
-		     "<span id=report-memuse>%llu</span> bytes used at the end of report.memcap's %llu "
-		     "(%llu allocations refused). Tables keep their heaviest rows in fixed-size tables "
-		     "(report.top: %u rows listed each); the first %zu alerts are kept in full. "
-		     "%llu event lines could not be read. Times are UTC.</p></section>\n",
-		  (unsigned long long)sw_counter_get(&r->st.mem.memuse),
-		  (unsigned long long)r->st.mem.memcap,
-		  (unsigned long long)sw_counter_get(&r->st.mem.refused), r->conf->report_top,
-		  r->max_detail, (unsigned long long)r->unparsed);
+	sbuf_addf(
+	    b,
+	    "<section id=about><h2>About this report</h2><p>Made by spanwatch " PACKAGE_VERSION
+	    " from the events of the run as they were written, in bounded memory: "
+	    "<span id=report-memuse>%llu</span> bytes used at the end of report.memcap's %llu "
+	    "(%llu allocations refused). Tables keep their heaviest rows in fixed-size tables "
+	    "(report.top: %u rows listed each); the first %zu alerts are kept in full. "
+	    "%llu event lines could not be read. Times are UTC.</p></section>\n",
+	    (unsigned long long)sw_counter_get(&r->st.mem.memuse),
+	    (unsigned long long)r->st.mem.memcap,
+	    (unsigned long long)sw_counter_get(&r->st.mem.refused), r->conf->report_top,
+	    r->max_detail, (unsigned long long)r->unparsed);
 }
 
 int
@@ -900,17 +953,18 @@ report_write_html(struct report *r, FILE *fp)
 	}
 	fdoc.cap_nodes = REPORT_NODES;
 	sbuf_adds(&b, "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
-		      "<meta name=viewport content=\"width=device-width\">"
-		      "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; "
-		      "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
-		      "<title>spanwatch report");
+	              "<meta name=viewport content=\"width=device-width\">"
+	              "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; "
+	              "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
+	              "<title>spanwatch report");
 	if (r->sensor[0] != '\0') {
 		sbuf_adds(&b, ": ");
 		esc(&b, r->sensor);
 	}
-	sbuf_addf(&b, "</title><style>%s</style></head><body>\n<header><h1>spanwatch investigation "
-		      "report</h1><p>sensor ",
-		  style);
+	sbuf_addf(&b,
+	          "</title><style>%s</style></head><body>\n<header><h1>spanwatch investigation "
+	          "report</h1><p>sensor ",
+	          style);
 	esc(&b, r->sensor[0] != '\0' ? r->sensor : "?");
 	sbuf_adds(&b, " &middot; ");
 	if (r->nsources == 0)
@@ -922,11 +976,13 @@ report_write_html(struct report *r, FILE *fp)
 	}
 	if (r->more_sources)
 		sbuf_adds(&b, ", &hellip;");
-	sbuf_adds(&b, "</p></header>\n<nav><a href=\"#summary\">Summary</a><a href=\"#timeline\">"
-		      "Timeline</a><a href=\"#alerts-by-signature\">Signatures</a><a href=\"#cti-hits\">"
-		      "CTI</a><a href=\"#protocols\">Protocols</a><a href=\"#talkers-section\">Talkers"
-		      "</a><a href=\"#conversations\">Conversations</a><a href=\"#files-section\">Files"
-		      "</a><a href=\"#alert-list\">Alerts</a><a href=\"#about\">About</a></nav>\n<main>\n");
+	sbuf_adds(
+	    &b,
+	    "</p></header>\n<nav><a href=\"#summary\">Summary</a><a href=\"#timeline\">"
+	    "Timeline</a><a href=\"#alerts-by-signature\">Signatures</a><a href=\"#cti-hits\">"
+	    "CTI</a><a href=\"#protocols\">Protocols</a><a href=\"#talkers-section\">Talkers"
+	    "</a><a href=\"#conversations\">Conversations</a><a href=\"#files-section\">Files"
+	    "</a><a href=\"#alert-list\">Alerts</a><a href=\"#about\">About</a></nav>\n<main>\n");
 	if (r->stats_line != NULL &&
 	    report_json_parse(&fdoc, r->stats_line, strlen(r->stats_line)) == 0)
 		st = fdoc.root;

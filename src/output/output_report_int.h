@@ -57,16 +57,16 @@ uint64_t rjv_u64(const struct rjv *v, const char *path);
 
 #include "output/output.h"
 
-#define REPORT_KEY_MAX 128
+#define REPORT_KEY_MAX   128
 #define REPORT_EXTRA_MAX 400
-#define REPORT_BUCKETS 240  /* timeline buckets (even) */
-#define REPORT_NODES 8192   /* JSON values in one event */
-#define REPORT_SIGS 4096    /* table entries: signatures, hosts, conversations, ... */
-#define REPORT_HOSTS 4096
-#define REPORT_PROTOS 512
-#define REPORT_CTI 2048
-#define REPORT_FILES 2048
-#define REPORT_SOURCES 16
+#define REPORT_BUCKETS   240  /* timeline buckets (even) */
+#define REPORT_NODES     8192 /* JSON values in one event */
+#define REPORT_SIGS      4096 /* table entries: signatures, hosts, conversations, ... */
+#define REPORT_HOSTS     4096
+#define REPORT_PROTOS    512
+#define REPORT_CTI       2048
+#define REPORT_FILES     2048
+#define REPORT_SOURCES   16
 
 /* One row of a top-N table. weight orders the rows (alerts: count; hosts: bytes); err is the
  * part of weight inherited from an entry it replaced (0: exact). */

@@ -85,12 +85,26 @@ read_string(struct jparse *j, size_t *len)
 			return NULL;
 		c = *j->p++;
 		switch (c) {
-		case '"': case '\\': case '/': *j->s++ = c; break;
-		case 'b': *j->s++ = '\b'; break;
-		case 'f': *j->s++ = '\f'; break;
-		case 'n': *j->s++ = '\n'; break;
-		case 'r': *j->s++ = '\r'; break;
-		case 't': *j->s++ = '\t'; break;
+		case '"':
+		case '\\':
+		case '/':
+			*j->s++ = c;
+			break;
+		case 'b':
+			*j->s++ = '\b';
+			break;
+		case 'f':
+			*j->s++ = '\f';
+			break;
+		case 'n':
+			*j->s++ = '\n';
+			break;
+		case 'r':
+			*j->s++ = '\r';
+			break;
+		case 't':
+			*j->s++ = '\t';
+			break;
 		case 'u':
 			if (hex4(j->p, j->end, &cp) != 0)
 				return NULL;

@@ -41,7 +41,8 @@ fuzz_report_one(const uint8_t *data, size_t size)
 			eol = end;
 		len = (size_t)(eol - p);
 		if (len > 0)
-			FUZZ_ASSERT(ops->write(s, (uint8_t)p[0] % EVE_TYPE_MAX, p + 1, len - 1) == 0);
+			FUZZ_ASSERT(ops->write(s, (uint8_t)p[0] % EVE_TYPE_MAX, p + 1, len - 1) ==
+			            0);
 		p = eol < end ? eol + 1 : end;
 	}
 	ops->close(s);
