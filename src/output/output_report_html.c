@@ -774,6 +774,11 @@ section_alert_pages(struct report *r, struct sbuf *b, struct rjson *doc, struct 
 	          "are shown in full (the first %zu of the run, report.alerts); %llu more are "
 	          "only counted in the tables above.</p>\n",
 	          r->ndetail, r->max_detail, (unsigned long long)r->alerts_summarized);
+	if (sw_counter_get(&r->st.mem.refused) > 0)
+		sbuf_addf(b,
+		          "<p class=note id=alerts-refused>report.memcap refused to keep %llu "
+		          "things (alerts in full, flow ends): raise it to see more.</p>\n",
+		          (unsigned long long)sw_counter_get(&r->st.mem.refused));
 	table_begin(b, "alerts", cols, r->ndetail, NULL, NULL);
 	for (i = 0; i < r->ndetail; i++) {
 		const struct rjv *ev;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "output/output_int.h"
+#include "output/output_report_int.h"
 
 static const struct output_sink_ops *const sinks[] = {
 	&output_sink_stdout,
@@ -286,6 +287,13 @@ output_check(const struct output_conf *conf)
 				: (int)(slash - conf->report_file), slash == NULL ? "." : conf->report_file);
 		if (check_dir("report.file", dir) != 0)
 			r = SW_E_CONFIG;
+		if (conf->report_memcap < report_min_memory(conf->report_alerts)) {
+			sw_err("report.memcap: %llu bytes are too few for the report's tables (about "
+			       "%zu needed)",
+			       (unsigned long long)conf->report_memcap,
+			       report_min_memory(conf->report_alerts));
+			r = SW_E_CONFIG;
+		}
 	}
 	if (!k->enabled)
 		return r;

@@ -57,6 +57,19 @@ st_memuse=$(stats_value "$tmp/demo.json" report.memuse)
 check "demo: report.memuse ($st_memuse) counted in the stats event, under report.memcap (64 MiB)" \
 	test -n "$st_memuse" -a "${st_memuse:-0}" -gt 0 -a "${st_memuse:-0}" -le $((64 << 20))
 
+# -T: a report.memcap too small for the report's tables is refused, naming the key
+if "$SPANWATCH" -r "$PCAPS/dns.pcap" --report "$tmp/x.html" --set report.memcap=1mb -T 2>"$tmp/t.err"; then
+	not_ok "-T: report.memcap 1mb accepted"
+else
+	check "-T: report.memcap 1mb is refused, naming the key" grep -q "report.memcap: .* too few" "$tmp/t.err"
+fi
+if "$SPANWATCH" -r "$PCAPS/dns.pcap" --report /nonexistent/dir/r.html -T 2>"$tmp/t.err"; then
+	not_ok "-T: report.file in a missing directory accepted"
+else
+	check "-T: report.file in a missing directory is refused, naming the key" \
+		grep -q "report.file: /nonexistent/dir" "$tmp/t.err"
+fi
+
 # ---- live: the report is written when SIGTERM stops the capture (on lo, 20 UDP datagrams) ----
 "$SPANWATCH" -i lo --workers 1 --report "$tmp/live.html" >"$tmp/live.json" 2>"$tmp/live.err" &
 live_pid=$!
@@ -319,6 +332,15 @@ d=$(stats_value "$tmp/flood.json" report.alerts_detailed)
 s=$(stats_value "$tmp/flood.json" report.alerts_summarized)
 check "100k alerts: 1000 kept in full, 99000 counted (stats: $d, $s), report.memuse $m <= 64 MiB" \
 	test "${d:-0}" -eq 1000 -a "${s:-0}" -eq 99000 -a "${m:-0}" -le $((64 << 20))
+# a report.memcap just above the tables (10.4 MB): alerts in full are refused, counted, said so
+"$SPANWATCH" -r "$tmp/flood.pcap" -S "$tmp/flood.rules" --set detect.cache-dir= --workers 2 \
+	--set report.memcap=10900kb --report "$tmp/small.html" >"$tmp/small.json" 2>"$tmp/small.err"
+m=$(stats_value "$tmp/small.json" report.memuse)
+r=$(stats_value "$tmp/small.json" report.memcap_refused)
+d=$(stats_value "$tmp/small.json" report.alerts_detailed)
+check "report.memcap 10900kb: memuse $m <= cap, $r refused, $d alerts in full (< 1000), the page says so" \
+	test "${m:-0}" -gt 0 -a "${m:-0}" -le $((10900 << 10)) -a "${r:-0}" -gt 0 -a "${d:-1000}" -lt 1000 \
+	-a "$(grep -c 'id=alerts-refused' "$tmp/small.html")" -eq 1
 if browse "file://$tmp/flood.html" "$tmp/flood.dom" "$art/flood-report.png"; then
 	ok "100k alerts: chromium renders the report"
 else
