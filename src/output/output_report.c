@@ -436,6 +436,8 @@ report_write(struct output_sink *s, int type, const char *buf, size_t len)
 	if (type < 0 || type >= EVE_TYPE_MAX)
 		return 0;
 	r->events[type]++;
+	if (type >= EVE_APP0 && type != EVE_FILEINFO)
+		return 0; /* counted only: their flows and alerts carry what the page shows */
 	if (report_json_parse(&r->doc, buf, len) != 0) {
 		r->unparsed++;
 		sw_counter_add(&r->st.unparsed, 1);
