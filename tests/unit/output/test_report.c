@@ -154,7 +154,8 @@ test_sink(void)
 	put(ops, s, EVE_STATS,
 	    "{\"timestamp\":\"2026-11-26T00:00:01.000000+0000\",\"event_type\":\"stats\",\"stats\":"
 	    "{\"decoder\":{\"pkts\":20004,\"bytes\":2000000},\"capture\":{\"kernel_drops\":17}}}");
-	put(ops, s, EVE_DNS, "not json");
+	put(ops, s, EVE_ANOMALY, "not json");
+	put(ops, s, EVE_DNS, "not json either: app events are counted, not read");
 	st = output_report_sink_stats(s);
 	UNIT_CHECK(sw_counter_get(&st->alerts_detailed) == 3 &&
 	               sw_counter_get(&st->alerts_summarized) == 2,
