@@ -94,8 +94,8 @@ else
 	check "live: the report says it is a live capture" grep -q "live capture" "$tmp/live.html"
 fi
 
-if [ -z "$CHROMIUM" ]; then
-	skip "chromium is not installed (apt-get install chromium): the page is not rendered"
+if [ -z "$CHROMIUM" ] || [ ! -x "$CHROMIUM" ]; then
+	skip "chromium is not installed (apt-get install chromium): the page is not rendered, its checks are skipped"
 	tap_done
 	exit
 fi
