@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sw_run.h"
+#include "sw_notify.h"
 
 #define POLL_BATCH  64
 #define MAX_WORKERS 64
@@ -61,6 +62,8 @@ run_conf_load(struct sw_ctx *ctx, struct conf_doc *doc)
 		r = SW_E_CONFIG;
 	if (output_conf_load(doc, &ctx->output) != 0)
 		r = SW_E_CONFIG;
+	if (metrics_conf_load(doc, &ctx->metrics_conf) != 0)
+		r = SW_E_CONFIG;
 	if (conf_check_unused(doc) != 0)
 		r = SW_E_CONFIG;
 	return r;
@@ -76,6 +79,7 @@ run_conf_free(struct sw_ctx *ctx)
 	cti_conf_free(&ctx->cti);
 	detect_conf_free(&ctx->detect);
 	output_conf_free(&ctx->output);
+	metrics_conf_free(&ctx->metrics_conf);
 }
 
 /* ---- privileges --------------------------------------------------------------------------- */
@@ -245,10 +249,14 @@ reload_main(void *arg)
 			feeds_changed = true;
 		}
 		hup = atomic_exchange(&ctx->reload, 0) != 0;
+		if (hup)
+			notify_reloading();
 		if (hup && ctx->det_h != NULL)
 			(void)detect_handle_reload(ctx->det_h, &ctx->detect);
 		if ((hup || feeds_changed) && ctx->cti_h != NULL)
 			cti_reload(ctx);
+		if (hup)
+			notify_ready();
 		if (ctx->det_h != NULL)
 			detect_handle_reclaim(ctx->det_h);
 		if (ctx->cti_h != NULL)
@@ -325,7 +333,8 @@ int
 run_sensor(struct sw_ctx *ctx)
 {
 	struct reader rd;
-	sw_time_t last_stats, last_flush, wall;
+	sw_time_t last_stats, last_flush, wall, last_metrics, last_watchdog;
+	uint64_t watchdog_us = notify_watchdog_interval();
 	int r;
 
 	memset(&rd, 0, sizeof(rd));
@@ -344,6 +353,8 @@ run_sensor(struct sw_ctx *ctx)
 	if ((r = ctx->cap_ops->open(&ctx->capture, &ctx->cap)) != 0)
 		goto out;
 	if ((r = output_new(&ctx->output, &ctx->out)) != 0)
+		goto out;
+	if ((r = metrics_start(&ctx->metrics_conf, &ctx->metrics)) != 0)
 		goto out;
 	if ((r = write_pidfile(ctx->run.pidfile)) != 0)
 		goto out;
@@ -369,7 +380,11 @@ run_sensor(struct sw_ctx *ctx)
 	if ((r = reload_thread_start(ctx)) != 0)
 		goto out;
 
-	last_stats = last_flush = sw_time_monotonic();
+	last_stats = last_flush = last_metrics = last_watchdog = sw_time_monotonic();
+	/* the capture is open and the rules and indicators loaded */
+	notify_ready();
+	if (ctx->metrics != NULL)
+		run_metrics_refresh(ctx);
 	while (!atomic_load(&ctx->stop)) {
 		r = ctx->cap_ops->poll(ctx->cap, reader_packet, &rd, POLL_BATCH);
 		if (r == 0)
@@ -394,7 +409,16 @@ run_sensor(struct sw_ctx *ctx)
 			run_report_stats(ctx, false);
 			last_stats = wall;
 		}
+		if (ctx->metrics != NULL && wall - last_metrics >= SW_USEC_PER_SEC) {
+			run_metrics_refresh(ctx);
+			last_metrics = wall;
+		}
+		if (watchdog_us != 0 && wall - last_watchdog >= watchdog_us) {
+			notify_watchdog();
+			last_watchdog = wall;
+		}
 	}
+	notify_stopping();
 	if (r < 0 && r != SW_E_AGAIN)
 		sw_err("capture stopped: %s", sw_strerror(r));
 	else
@@ -403,6 +427,8 @@ run_sensor(struct sw_ctx *ctx)
 	workers_finish(ctx, ctx->live ? sw_time_now() : rd.now);
 	run_report_stats(ctx, true);
 out:
+	metrics_stop(ctx->metrics);
+	ctx->metrics = NULL;
 	if (ctx->reload_thread_started) {
 		atomic_store(&ctx->stop, 1);
 		pthread_join(ctx->reload_thread, NULL);

@@ -18,6 +18,8 @@
 #include "app/app.h"
 #include "cti/cti.h"
 #include "detect/detect.h"
+#include "sw_loss.h"
+#include "sw_metrics.h"
 
 struct run_conf {
 	uint32_t workers; /* 0: one per core */
@@ -42,6 +44,7 @@ struct sw_ctx {
 	struct cti_conf cti;
 	struct detect_conf detect;
 	struct output_conf output;
+	struct metrics_conf metrics_conf;
 
 	const struct capture_ops *cap_ops;
 	struct capture *cap;
@@ -67,6 +70,9 @@ struct sw_ctx {
 
 	sw_time_t start_wall, start_mono;
 	sw_time_t replay_end; /* offline: time of the last packet */
+	sw_time_t replay_start; /* time of the first packet */
+	struct loss_state loss;       /* the loss last reported (sw_stats.c) */
+	struct sw_metrics *metrics;   /* the /metrics endpoint; NULL when off */
 	/* set by signal handlers (lock-free atomics are async-signal-safe), read by every thread */
 	atomic_int stop, reopen, reload;
 };
@@ -83,6 +89,8 @@ int run_sensor(struct sw_ctx *ctx);
 /* Collects every counter into a stats event and writes it; with human set, also prints the
  * summary on stderr. */
 void run_report_stats(struct sw_ctx *ctx, bool final);
+/* Collects every counter into a new /metrics snapshot, without writing an event. */
+void run_metrics_refresh(struct sw_ctx *ctx);
 
 /* Counters of worker i (sw_stats.c reads them). */
 struct flow_stats *run_worker_flow_stats(struct sw_ctx *ctx, uint32_t i);

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "sw_run.h"
+#include "sw_loss.h"
+#include "sw_metrics.h"
 
 /* Every counter of a run, in an array that grows as stages add counters (a fixed size once
  * dropped dpi.memuse and what followed without a word). */
@@ -368,9 +370,97 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 	sw_counter_add(&fs_sum->mem.refused, refused);
 }
 
+/* The loss section (by cause, with the total) appended to the counters, and the /metrics
+ * snapshot made of them. */
+static void
+loss_and_metrics(struct sw_ctx *ctx, struct counters *cs, struct loss_figures *lf)
+{
+	struct metrics_worker mw[64];
+	struct metrics_input in;
+	uint32_t i, nw = ctx->workers != NULL ? ctx->nworkers : 0;
+	int k;
+
+	loss_from_counters(cs->c, cs->n, lf);
+	for (k = 0; k < LOSS_MAX; k++)
+		put(cs, loss_counter_name(k), lf->v[k]);
+	put(cs, "loss.total", lf->total);
+	if (ctx->metrics == NULL)
+		return;
+	if (nw > sizeof(mw) / sizeof(mw[0]))
+		nw = sizeof(mw) / sizeof(mw[0]);
+	memset(mw, 0, sizeof(mw));
+	for (i = 0; i < nw; i++) {
+		struct flow_stats *fs = run_worker_flow_stats(ctx, i);
+		struct stream_stats *ss = run_worker_stream_stats(ctx, i);
+
+		mw[i].packets = run_worker_packets(ctx, i);
+		if (fs != NULL) {
+			mw[i].flows_active = sw_counter_get(&fs->active);
+			mw[i].flow_memcap_refused = sw_counter_get(&fs->mem.refused);
+		}
+		if (ss != NULL) {
+			mw[i].stream_gaps = sw_counter_get(&ss->gaps);
+			mw[i].stream_memcap_refused = sw_counter_get(&ss->memcap_refused);
+		}
+	}
+	memset(&in, 0, sizeof(in));
+	in.c = cs->c;
+	in.n = cs->n;
+	in.loss = lf;
+	in.workers = mw;
+	in.nworkers = nw;
+	in.interface = ctx->live ? ctx->capture.interface : NULL;
+	in.uptime = (sw_time_monotonic() - ctx->start_mono) / SW_USEC_PER_SEC;
+	metrics_publish(ctx->metrics, &in);
+}
+
+void
+run_metrics_refresh(struct sw_ctx *ctx)
+{
+	struct counters cs = {NULL, 0, 0, false};
+	struct capture_stats cap;
+	struct flow_stats fs;
+	struct loss_figures lf;
+
+	collect(ctx, &cs, &cap, &fs);
+	loss_and_metrics(ctx, &cs, &lf);
+	free(cs.c);
+}
+
+/* A loss event when the interval that ends at ts lost anything. */
+static void
+report_loss(struct sw_ctx *ctx, const struct loss_figures *lf, sw_time_t ts)
+{
+	const char *names[LOSS_MAX];
+	uint64_t values[LOSS_MAX];
+	struct loss_figures d;
+	sw_time_t start;
+	size_t n = 0;
+	int k;
+
+	if (!ctx->loss.started) {
+		ctx->loss.interval_start = ctx->live || ctx->replay_start == 0 ? ctx->start_wall
+									       : ctx->replay_start;
+		ctx->loss.started = true;
+	}
+	if (!loss_interval(&ctx->loss, lf, ts, &d, &start))
+		return;
+	if (ctx->out == NULL || !output_enabled(ctx->out, EVE_LOSS))
+		return;
+	for (k = 0; k < LOSS_MAX; k++)
+		if (d.v[k] != 0) {
+			names[n] = loss_cause_name(k);
+			values[n++] = d.v[k];
+		}
+	eve_format_loss(&ctx->evbuf, &ctx->eve, start, ts, names, values, n, d.total, d.gap_bytes);
+	if (!sbuf_failed(&ctx->evbuf))
+		output_write(ctx->out, EVE_LOSS, ctx->evbuf.p, ctx->evbuf.len);
+}
+
 void
 run_report_stats(struct sw_ctx *ctx, bool final)
 {
+	struct loss_figures lf;
 	struct counters cs = {NULL, 0, 0, false};
 	struct capture_stats cap;
 	struct flow_stats fs;
@@ -378,20 +468,20 @@ run_report_stats(struct sw_ctx *ctx, bool final)
 	double secs = (double)elapsed_us / 1e6;
 	uint64_t pkts, bytes, invalid, alerts = 0, events = 0;
 
-	collect(ctx, &cs, &cap, &fs);
-	if (ctx->out != NULL && output_enabled(ctx->out, EVE_STATS)) {
-		/* Offline the event carries the time the replay ended, like every other event of
-		 * the file; live it is the clock. */
-		sw_time_t ts = sw_time_now();
+	/* Offline the events carry the time the replay ended, like every other event of the
+	 * file; live it is the clock. */
+	sw_time_t ts = final && !ctx->live ? ctx->replay_end : sw_time_now();
 
-		if (final && !ctx->live)
-			ts = ctx->replay_end;
+	collect(ctx, &cs, &cap, &fs);
+	loss_and_metrics(ctx, &cs, &lf);
+	if (ctx->out != NULL && output_enabled(ctx->out, EVE_STATS)) {
 		eve_format_stats(&ctx->evbuf, &ctx->eve, ts, elapsed_us / SW_USEC_PER_SEC, cs.c,
 				 cs.n);
 		if (!sbuf_failed(&ctx->evbuf))
 			output_write(ctx->out, EVE_STATS, ctx->evbuf.p, ctx->evbuf.len);
 	}
 	free(cs.c);
+	report_loss(ctx, &lf, ts);
 	if (ctx->out != NULL)
 		output_flush(ctx->out);
 	if (!final)
@@ -411,7 +501,8 @@ run_report_stats(struct sw_ctx *ctx, bool final)
 		"%llu alerts (rules and CTI), %llu events written; "
 		"%llu flows (%llu evicted, %llu refused); %llu decode errors; "
 		"%llu kept out of flows for bad checksums; "
-		"%llu dropped by the kernel; %llu capture file errors\n",
+		"%llu dropped by the kernel; %llu capture file errors; "
+		"%llu lost in all (stats loss.total, by cause)\n",
 		(unsigned long long)pkts, (unsigned long long)bytes, secs,
 		secs > 0 ? (double)pkts / secs : 0.0,
 		secs > 0 ? (double)bytes * 8 / secs / 1e9 : 0.0, (unsigned long long)alerts,
@@ -420,5 +511,5 @@ run_report_stats(struct sw_ctx *ctx, bool final)
 		(unsigned long long)sw_counter_get(&fs.mem.refused), (unsigned long long)invalid,
 		(unsigned long long)sw_counter_get(&ctx->decode_st.csum_skipped),
 		(unsigned long long)(cap.kernel_drop + cap.if_drop),
-		(unsigned long long)cap.file_errors);
+		(unsigned long long)cap.file_errors, (unsigned long long)lf.total);
 }

@@ -697,7 +697,7 @@ reader_packet(struct sw_packet *p, void *arg)
 		rd->det = detect_reader_sync(rd->det_r);
 	r = decode_packet(&ctx->dec, p);
 	if (rd->last_tick == 0)
-		rd->last_tick = p->ts;
+		rd->last_tick = ctx->replay_start = p->ts;
 	if (p->ts > rd->now)
 		reader_tick(rd, p->ts);
 	if (p->anomaly != 0)

@@ -76,3 +76,25 @@ require_crafted() {
 	tap_done
 	exit
 }
+# netns_veth NS A B: a network namespace NS and a veth pair, A here with 192.0.2.1/24 (the capture
+# side), B in NS with 192.0.2.2/24 and a static neighbour entry for A (the traffic source does not
+# depend on ARP answers). Fails when namespaces or veth are unavailable; the caller deletes NS
+# and A.
+netns_veth() {
+	ip netns add "$1" && ip link add "$2" type veth peer name "$3" &&
+		ip link set "$3" netns "$1" || return 1
+	ip addr add 192.0.2.1/24 dev "$2"
+	ip link set "$2" up
+	ip netns exec "$1" ip addr add 192.0.2.2/24 dev "$3"
+	ip netns exec "$1" ip link set "$3" up
+	ip netns exec "$1" ip link set lo up
+	ip netns exec "$1" ip neigh replace 192.0.2.1 lladdr "$(cat "/sys/class/net/$2/address")" \
+		dev "$3" nud permanent
+}
+# wait_until SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds (or fails)
+wait_until() {
+	local t=$(($1 * 10))
+	shift
+	while [ $t -gt 0 ]; do "$@" && return 0; sleep 0.1; t=$((t - 1)); done
+	return 1
+}

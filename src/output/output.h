@@ -21,7 +21,8 @@ enum eve_type {
 	EVE_FLOW = 1,
 	EVE_ANOMALY = 2,
 	EVE_STATS = 3,
-	EVE_APP0 = 4, /* then one type per app message kind, named by its descriptor */
+	EVE_LOSS = 4, /* what a stats interval lost, by cause (sw_loss.h) */
+	EVE_APP0 = 5, /* then one type per app message kind, named by its descriptor */
 	EVE_DNS = EVE_APP0 + APP_MSG_DNS,
 	EVE_TLS = EVE_APP0 + APP_MSG_TLS,
 	EVE_HTTP = EVE_APP0 + APP_MSG_HTTP,
@@ -133,6 +134,12 @@ struct eve_counter {
 };
 void eve_format_stats(struct sbuf *b, const struct eve_ctx *ctx, sw_time_t ts, uint64_t uptime,
 		      const struct eve_counter *c, size_t n);
+
+/* A loss event: the loss of the interval [start, ts] by cause (names[i], values[i] for the n
+ * causes that grew), their total, and the stream bytes never seen in that interval. */
+void eve_format_loss(struct sbuf *b, const struct eve_ctx *ctx, sw_time_t start, sw_time_t ts,
+		     const char *const *names, const uint64_t *values, size_t n, uint64_t total,
+		     uint64_t gap_bytes);
 
 /* ---- sinks -------------------------------------------------------------------------------- */
 

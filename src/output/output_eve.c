@@ -10,7 +10,7 @@
 const char *
 eve_type_name(int type)
 {
-	static const char *const names[EVE_APP0] = {"alert", "flow", "anomaly", "stats"};
+	static const char *const names[EVE_APP0] = {"alert", "flow", "anomaly", "stats", "loss"};
 
 	if (type >= 0 && type < EVE_APP0)
 		return names[type];
@@ -464,6 +464,30 @@ eve_format_stats(struct sbuf *b, const struct eve_ctx *ctx, sw_time_t ts, uint64
 	jw_finish(&w);
 }
 
+void
+eve_format_loss(struct sbuf *b, const struct eve_ctx *ctx, sw_time_t start, sw_time_t ts,
+		const char *const *names, const uint64_t *values, size_t n, uint64_t total,
+		uint64_t gap_bytes)
+{
+	struct jw w;
+	size_t i;
+
+	jw_init(&w, b);
+	eve_head(&w, ctx, ts, EVE_LOSS, UINT32_MAX, 0);
+	jw_obj_begin(&w, "loss");
+	jw_time(&w, "interval_start", start);
+	jw_time(&w, "interval_end", ts);
+	jw_u64(&w, "total", total);
+	jw_obj_begin(&w, "causes");
+	for (i = 0; i < n; i++)
+		jw_u64(&w, names[i], values[i]);
+	jw_obj_end(&w);
+	if (gap_bytes > 0)
+		jw_u64(&w, "stream_gap_bytes", gap_bytes);
+	jw_obj_end(&w);
+	jw_finish(&w);
+}
+
 int
 eve_type_of_app(const struct app_msg *msg)
 {
@@ -558,6 +582,10 @@ eve_alert_flow(struct jw *w, const struct sw_flow *f)
 	jw_u64(w, "bytes_toserver", f->bytes[FLOW_TO_SERVER]);
 	jw_u64(w, "bytes_toclient", f->bytes[FLOW_TO_CLIENT]);
 	jw_time(w, "start", f->start);
+	/* bytes of this flow were never seen (as Suricata's fileinfo "gaps"): the alert was
+	 * raised on incomplete data, and a rule may have missed more */
+	if (stream_flow_gaps(f) > 0)
+		jw_bool(w, "gaps", true);
 	jw_obj_end(w);
 }
 

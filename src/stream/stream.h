@@ -136,6 +136,8 @@ struct stream_stats *stream_worker_stats(struct stream_worker *w);
  * PKT_STREAM_ADD): false for a retransmission of data already there, after the depth, a reset
  * or a bypass. true for a flow without stream state. */
 bool stream_packet_added(const struct sw_flow *f, enum flow_dir dir);
+/* Gaps (holes never seen) in both directions of f so far; 0 without stream state. */
+uint64_t stream_flow_gaps(const struct sw_flow *f);
 
 /* The size of a direction of f as Suricata's stream_size counts it: the next sequence number
  * to deliver minus the initial one (the SYN counts 1). false when f has no stream state. */

@@ -643,6 +643,14 @@ stream_packet_added(const struct sw_flow *f, enum flow_dir dir)
 	return st == NULL || st->d[dir].last_added;
 }
 
+uint64_t
+stream_flow_gaps(const struct sw_flow *f)
+{
+	const struct stream_state *st = f->stream;
+
+	return st == NULL ? 0 : st->d[0].info.gaps + st->d[1].info.gaps;
+}
+
 bool
 stream_flow_size(const struct sw_flow *f, enum flow_dir dir, uint64_t *out)
 {

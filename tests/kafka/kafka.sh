@@ -83,11 +83,12 @@ check "the spool is empty after delivery" test -z "$(ls "$tmp/spool1" 2>/dev/nul
 # topics.default (spanwatch.events) carries every type without a topic of its own
 consume spanwatch.events >"$tmp/events1"
 check "the default topic carries every other event type, as the file has them" \
-	cmp -s <(for t in dns tls http fileinfo stats; do file_events "$tmp/run1/eve.json" $t; done | sort) \
+	cmp -s <(for t in dns tls http fileinfo stats loss; do file_events "$tmp/run1/eve.json" $t; done | sort) \
 	<(consumed_events "$tmp/events1")
+check "... the loss event (malformed.pcap's decode errors) among them" grep -qF '"event_type":"loss"' "$tmp/events1"
 check "... dns, http and stats among them" test -n "$(grep -F '"event_type":"dns"' "$tmp/events1")" \
 	-a -n "$(grep -F '"event_type":"http"' "$tmp/events1")" -a -n "$(grep -F '"event_type":"stats"' "$tmp/events1")"
-check "... with the event_type header" test -z "$(cut -f 2 "$tmp/events1" | grep -v -x -E 'dns|tls|http|fileinfo|stats')"
+check "... with the event_type header" test -z "$(cut -f 2 "$tmp/events1" | grep -v -x -E 'dns|tls|http|fileinfo|stats|loss')"
 
 # 2. All brokers down before the start, up 10 s later: nothing lost.
 echo down >&3

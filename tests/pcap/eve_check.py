@@ -45,6 +45,8 @@ FIELDS = {
               "stats.flow.end.forced", "stats.decoder.event", "stats.stream.sessions",
               "stats.stream.gaps", "stats.stream.overlaps", "stats.stream.retransmissions",
               "stats.stream.bytes_delivered", "stats.stream.midstream"],
+    "loss": ["timestamp", "loss.interval_start", "loss.interval_end", "loss.total",
+             "loss.causes", "loss.stream_gap_bytes"],
 }
 
 
