@@ -30,6 +30,7 @@ usage(FILE *fp)
 		"  --set KEY=VALUE    override one configuration key; repeatable\n"
 		"  -T                 check the configuration and exit\n"
 		"  -l DIR             write events to DIR/eve.json instead of stdout\n"
+		"  --report FILE      write an investigation report (one HTML file) at exit\n"
 		"  -k all|none|auto   checksum validation (default auto: none for files, all live)\n"
 		"  --workers N        worker threads (default: one per core)\n"
 		"  --snaplen N        live capture snap length (default 262144)\n"
@@ -204,6 +205,7 @@ enum {
 	OPT_PIDFILE,
 	OPT_INDICATORS,
 	OPT_CAPTURE_SOURCE,
+	OPT_REPORT,
 };
 
 /* Copies the -S or -s file names into the detect configuration. */
@@ -255,6 +257,7 @@ main(int argc, char **argv)
 		{"pidfile", required_argument, NULL, OPT_PIDFILE},
 		{"indicators", required_argument, NULL, OPT_INDICATORS},
 		{"capture-source", required_argument, NULL, OPT_CAPTURE_SOURCE},
+		{"report", required_argument, NULL, OPT_REPORT},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -353,6 +356,11 @@ main(int argc, char **argv)
 		case OPT_GROUP:
 			opts[nopts].key = "run-as.group";
 			opts[nopts].origin = "--group";
+			opts[nopts++].value = optarg;
+			break;
+		case OPT_REPORT:
+			opts[nopts].key = "report.file";
+			opts[nopts].origin = "--report";
 			opts[nopts++].value = optarg;
 			break;
 		case OPT_PIDFILE:

@@ -412,6 +412,15 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		put(cs, "output.events.stats", sw_counter_get(&os->written[EVE_STATS]));
 		put(cs, "output.write_errors", sw_counter_get(&os->write_errors));
 	}
+	if (ctx->out != NULL && output_report_get_stats(ctx->out) != NULL) {
+		const struct output_report_stats *rs = output_report_get_stats(ctx->out);
+
+		put(cs, "report.memuse", sw_counter_get(&rs->mem.memuse));
+		put(cs, "report.memcap_refused", sw_counter_get(&rs->mem.refused));
+		put(cs, "report.alerts_detailed", sw_counter_get(&rs->alerts_detailed));
+		put(cs, "report.alerts_summarized", sw_counter_get(&rs->alerts_summarized));
+		put(cs, "report.unparsed", sw_counter_get(&rs->unparsed));
+	}
 	memset(fs_sum, 0, sizeof(*fs_sum));
 	sw_counter_add(&fs_sum->created, created);
 	sw_counter_add(&fs_sum->ended[FLOW_END_FORCED], ended[FLOW_END_FORCED]);

@@ -81,6 +81,11 @@ struct output_conf {
 	bool tagged_packets;        /* outputs.eve.tagged-packets: "packet" events (with alerts) */
 	struct output_kafka_conf kafka;
 	struct evidence_conf evidence;
+	/* report.*: the investigation report written at exit (output_report.c) */
+	char *report_file;       /* NULL: no report */
+	uint32_t report_alerts;  /* alerts shown in full; the others are counted */
+	uint32_t report_top;     /* rows per table */
+	uint64_t report_memcap;  /* everything the report keeps */
 };
 
 struct conf_doc;
@@ -256,5 +261,12 @@ const struct evidence_stats *evidence_get_stats(const struct evidence *ev);
 int output_write_evidence(struct output *o, const char *key, const void *pcap, size_t len);
 /* The Kafka topic evidence goes to, NULL when none. */
 const char *output_evidence_topic(const struct output *o);
+/* Counters of the report sink (report.memcap and what it refused, alerts kept in full or only
+ * counted, lines it could not read); NULL when there is no report. */
+struct output_report_stats {
+	struct sw_memcap mem;
+	sw_counter_t alerts_detailed, alerts_summarized, unparsed;
+};
+const struct output_report_stats *output_report_get_stats(const struct output *o);
 
 #endif

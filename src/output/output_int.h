@@ -7,6 +7,9 @@
 extern const struct output_sink_ops output_sink_stdout;
 extern const struct output_sink_ops output_sink_file;
 extern const struct output_sink_ops output_sink_kafka;
+extern const struct output_sink_ops output_sink_report;
+/* The report sink's counters (output_report.c). */
+const struct output_report_stats *output_report_sink_stats(const struct output_sink *s);
 
 /* Checks outputs.kafka.properties with librdkafka, reporting bad ones with file:line. */
 struct conf_doc;

@@ -12,11 +12,13 @@
 #include <unistd.h>
 
 #include "output/output_int.h"
+#include "output/output_report_int.h"
 
 static const struct output_sink_ops *const sinks[] = {
 	&output_sink_stdout,
 	&output_sink_file,
 	&output_sink_kafka,
+	&output_sink_report,
 	NULL,
 };
 
@@ -31,7 +33,7 @@ output_sink_find(const char *name)
 	return NULL;
 }
 
-#define MAX_SINKS 2
+#define MAX_SINKS 3
 
 struct sink_slot {
 	const struct output_sink_ops *ops;
@@ -45,6 +47,7 @@ struct output {
 	int nslots;
 	int kafka; /* slot of the Kafka sink, -1 when none */
 	const char *evidence_topic; /* evidence pcaps go there (Kafka and evidence on) */
+	int report; /* slot of the report sink, -1 when none */
 	bool enabled[EVE_TYPE_MAX]; /* any sink wants it */
 	pthread_mutex_t lock;
 	struct output_stats st;
@@ -87,6 +90,12 @@ static const struct conf_key output_keys[] = {
 	 NULL},
 	{"outputs.kafka.spool.replay-rate", CONF_U32, K(replay_rate), "5000", 1, 10000000, NULL},
 	{"outputs.kafka.properties.*", CONF_STR, 0, NULL, 0, 0, NULL},
+	{"report.file", CONF_STR, offsetof(struct output_conf, report_file), NULL, 0, 0, NULL},
+	{"report.alerts", CONF_U32, offsetof(struct output_conf, report_alerts), "1000", 0, 1000000,
+	 NULL},
+	{"report.top", CONF_U32, offsetof(struct output_conf, report_top), "100", 1, 4096, NULL},
+	{"report.memcap", CONF_SIZE, offsetof(struct output_conf, report_memcap), "64mb", 1 << 20,
+	 INT64_MAX, NULL},
 	{NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -299,6 +308,22 @@ output_check(const struct output_conf *conf)
 	}
 	if (evidence_check(conf) != 0)
 		r = SW_E_CONFIG;
+	if (conf->report_file != NULL && conf->report_file[0] != '\0') {
+		char dir[4096];
+		const char *slash = strrchr(conf->report_file, '/');
+
+		snprintf(dir, sizeof(dir), "%.*s", slash == NULL ? 1 : slash == conf->report_file ? 1
+				: (int)(slash - conf->report_file), slash == NULL ? "." : conf->report_file);
+		if (check_dir("report.file", dir) != 0)
+			r = SW_E_CONFIG;
+		if (conf->report_memcap < report_min_memory(conf->report_alerts)) {
+			sw_err("report.memcap: %llu bytes are too few for the report's tables (about "
+			       "%zu needed)",
+			       (unsigned long long)conf->report_memcap,
+			       report_min_memory(conf->report_alerts));
+			r = SW_E_CONFIG;
+		}
+	}
 	if (!k->enabled)
 		return r;
 	if (k->brokers == NULL || k->brokers[0] == '\0') {
@@ -358,6 +383,7 @@ output_new(const struct output_conf *conf, struct output **out)
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return SW_E_NOMEM;
 	o->kafka = -1;
+	o->report = -1;
 	pthread_mutex_init(&o->lock, NULL);
 	switch (conf->sink) {
 	case OUTPUT_SINK_FILE:
@@ -382,6 +408,15 @@ output_new(const struct output_conf *conf, struct output **out)
 		    conf->kafka.evidence_topic[0] != '\0')
 			o->evidence_topic = conf->kafka.evidence_topic;
 	}
+	if (conf->report_file != NULL && conf->report_file[0] != '\0') {
+		bool all[EVE_TYPE_MAX];
+
+		for (t = 0; t < EVE_TYPE_MAX; t++) /* the report reads every event the run makes */
+			all[t] = true;
+		o->report = o->nslots;
+		if ((r = slot_open(o, "report", conf, all)) != 0)
+			goto fail;
+	}
 	*out = o;
 	return 0;
 fail:
@@ -399,6 +434,7 @@ int
 output_write(struct output *o, int type, const char *line, size_t len)
 {
 	int i, r, ret = 0;
+	bool written = false;
 
 	if (!output_enabled(o, type))
 		return 0;
@@ -407,6 +443,7 @@ output_write(struct output *o, int type, const char *line, size_t len)
 
 		if (!sl->types[type])
 			continue;
+		written |= i != o->report; /* events written: those of the event sinks */
 		if (sl->ops->needs_lock) {
 			pthread_mutex_lock(&o->lock);
 			r = sl->ops->write(sl->sink, type, line, len);
@@ -419,7 +456,8 @@ output_write(struct output *o, int type, const char *line, size_t len)
 			ret = r;
 		}
 	}
-	sw_counter_add(&o->st.written[type], 1);
+	if (written)
+		sw_counter_add(&o->st.written[type], 1);
 	return ret;
 }
 
@@ -479,6 +517,12 @@ output_write_evidence(struct output *o, const char *key, const void *pcap, size_
 	if (r != 0)
 		sw_counter_add(&o->st.write_errors, 1);
 	return r;
+}
+
+const struct output_report_stats *
+output_report_get_stats(const struct output *o)
+{
+	return o != NULL && o->report >= 0 ? output_report_sink_stats(o->slot[o->report].sink) : NULL;
 }
 
 void

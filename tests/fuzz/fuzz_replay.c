@@ -51,6 +51,7 @@ static const struct replay_target replay_targets[] = {
     {"rule", fuzz_rule_one},
     {"detect", fuzz_detect_one},
     {"starttls", fuzz_starttls_one},
+    {"report", fuzz_report_one},
     {NULL, NULL},
 };
 
