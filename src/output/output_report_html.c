@@ -404,6 +404,10 @@ loss_rows(struct flat *fl, const struct rjv *v, char *path, size_t len, size_t s
 
 		if (n < 0 || (size_t)n >= size - len)
 			continue;
+		if (len == 0 && strcmp(c->key, "loss") == 0) {
+			path[len] = '\0';
+			continue; /* the loss section, shown by cause above */
+		}
 		if (c->type == RJ_OBJ) {
 			loss_rows(fl, c, path, len + (size_t)n, size);
 		} else if (c->type == RJ_NUM && c->num > 0 &&
@@ -458,8 +462,32 @@ section_summary(struct report *r, struct sbuf *b, const struct rjv *st)
 	if (st == NULL)
 		sbuf_adds(
 		    b, "<tr><th>final stats</th><td>none: the run wrote no stats event</td></tr>");
-	sbuf_adds(b, "</table>\n<h3>Loss and limits</h3>\n<table id=loss><tbody>\n");
-	if (st != NULL && (st = rjv_get(st, "stats")) != NULL)
+	sbuf_adds(b, "</table>\n<h3>Loss</h3>\n");
+	if (st != NULL && (st = rjv_get(st, "stats")) != NULL) {
+		const struct rjv *loss = rjv_get(st, "loss"), *c;
+
+		if (loss != NULL) {
+			/* the sensor's own accounting: what was not fully handled, by cause */
+			sbuf_addf(b, "<table id=loss-causes><thead><tr><th>cause</th><th>lost"
+			             "</th></tr></thead><tbody>\n<tr><td><b>total</b></td>");
+			td_num(b, rjv_u64(loss, "total"));
+			sbuf_adds(b, "</tr>\n");
+			for (c = loss->child; c != NULL; c = c->next)
+				if (c->type == RJ_NUM && c->num > 0 && strcmp(c->key, "total") != 0) {
+					sbuf_adds(b, "<tr><td class=mono>");
+					esc(b, c->key);
+					sbuf_adds(b, "</td>");
+					td_num(b, (uint64_t)c->num);
+					sbuf_adds(b, "</tr>\n");
+				}
+			sbuf_adds(b, "</tbody></table>\n<p class=note>The <code>loss</code> section "
+			             "of the final stats event: packets, segments, flows or events the "
+			             "sensor did not fully handle, by cause (a <code>loss</code> event "
+			             "says when).</p>\n");
+		}
+	}
+	sbuf_adds(b, "<h3>Other limits</h3>\n<table id=loss><tbody>\n");
+	if (st != NULL)
 		loss_rows(&fl, st, path, 0, sizeof(path));
 	sbuf_adds(b, "</tbody></table>\n");
 	if (fl.shown == 0)
@@ -467,8 +495,8 @@ section_summary(struct report *r, struct sbuf *b, const struct rjv *st)
 		             "decode errors, no memcap refusals, no reassembly gaps.</p>\n");
 	else
 		sbuf_adds(b, "<p class=note>The non-zero counters of the final stats event that "
-		             "say something was dropped, refused, cut or malformed (the EVE "
-		             "<code>stats</code> event has them all).</p>\n");
+		             "say something was dropped, refused, cut, malformed or failed (the "
+		             "EVE <code>stats</code> event has them all).</p>\n");
 	sbuf_adds(b, "</section>\n");
 }
 

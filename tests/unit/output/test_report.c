@@ -153,7 +153,8 @@ test_sink(void)
 	}
 	put(ops, s, EVE_STATS,
 	    "{\"timestamp\":\"2026-11-26T00:00:01.000000+0000\",\"event_type\":\"stats\",\"stats\":"
-	    "{\"decoder\":{\"pkts\":20004,\"bytes\":2000000},\"capture\":{\"kernel_drops\":17}}}");
+	    "{\"decoder\":{\"pkts\":20004,\"bytes\":2000000},\"capture\":{\"kernel_drops\":17},"
+	    "\"loss\":{\"kernel_drop\":17,\"stream_gap\":0,\"total\":17}}}");
 	put(ops, s, EVE_ANOMALY, "not json");
 	put(ops, s, EVE_DNS, "not json either: app events are counted, not read");
 	st = output_report_sink_stats(s);
@@ -183,6 +184,9 @@ test_sink(void)
 	           "page: alerts, flows and packets in the summary");
 	UNIT_CHECK(strstr(html, "capture.kernel_drops</td><td class=n data-v=\"17\">17<") != NULL,
 	           "page: kernel drops in the loss figures");
+	UNIT_CHECK(strstr(html, "kernel_drop</td><td class=n data-v=\"17\">17<") != NULL &&
+	               strstr(html, "stream_gap</td>") == NULL,
+	           "page: the stats event's loss section by cause, the zero causes left out");
 	{
 		/* the heavy pair is the first row of the talkers table, its bytes exact */
 		const char *t = strstr(html, "id=\"talkers\"");
