@@ -1048,14 +1048,29 @@ test_pcre_byte(void)
 	           "byte_test: hex, dec and oct need string");
 	check_fail("alert tcp any any -> any any (byte_test:4,>,1,0,wat; sid:1;)", SW_E_INVAL,
 	           "byte_test: unknown option 'wat'");
-	check_fail("alert tcp any any -> any any (byte_jump:2,0,relative; sid:1;)", SW_E_INVAL,
-	           "byte_jump: relative but no previous match in pkt_data");
+	/* as Suricata: a relative byte_jump, isdataat or pcre R (the last in a sticky buffer only)
+	 * with no match before it counts from the buffer's start (ET: file.data; pcre:"/^../R") */
+	r = parse("alert tcp any any -> any any (byte_jump:2,0,relative; sid:1;)");
+	UNIT_CHECK(r != NULL && r->lists[0].n == 1 && r->lists[0].items[0].kind == DET_ITEM_BYTE_JUMP,
+	           "byte_jump relative first in pkt_data");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (isdataat:10,relative; sid:1;)");
+	UNIT_CHECK(r != NULL && r->lists[0].n == 1 && r->lists[0].items[0].kind == DET_ITEM_ISDATAAT,
+	           "isdataat relative first in pkt_data");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (flow:established,from_server; http.stat_code; "
+	          "content:\"200\"; file.data; pcre:\"/^(?=[a-zA-Z]*?\\d)[a-zA-Z0-9+/]{30}/R\"; sid:1;)");
+	UNIT_CHECK(r != NULL, "pcre R first in file.data (ET sid 2022318)");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (http.uri; pcre:\"/^\\/a/R\"; content:\"b\"; sid:1;)");
+	UNIT_CHECK(r != NULL, "pcre R first in http.uri");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (byte_jump:2,0,relative; pcre:\"/a/R\"; sid:1;)",
+	           SW_E_INVAL, "pcre: relative but no previous match in pkt_data");
 	check_fail("alert tcp any any -> any any (byte_jump:2,0,from_beginning,from_end; sid:1;)",
 	           SW_E_INVAL, "byte_jump: from_beginning and from_end together");
 	check_fail("alert tcp any any -> any any (content:\"a\"; isdataat:nope; sid:1;)",
 	           SW_E_INVAL, "isdataat: unknown variable 'nope'");
-	check_fail("alert tcp any any -> any any (isdataat:10,relative; sid:1;)", SW_E_INVAL,
-	           "isdataat: relative but no previous match in pkt_data");
 
 	r = parse("alert tcp any any -> any any (dsize:>100; sid:1;)");
 	UNIT_CHECK(r != NULL && r->has_dsize && r->dsize.lo == 101 && r->dsize.hi == UINT32_MAX,
