@@ -1072,6 +1072,29 @@ test_pcre_byte(void)
 	check_fail("alert tcp any any -> any any (content:\"a\"; isdataat:nope; sid:1;)",
 	           SW_E_INVAL, "isdataat: unknown variable 'nope'");
 
+	/* the header keywords ttl, window, seq, ack and sameip (Suricata 7 forms) */
+	r = parse("alert tcp any any -> any any (ttl:>220; window:!0; seq:0; ack:4294967295; "
+	          "sameip; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 5 && r->kws[0].kind == DET_KW_TTL &&
+	               r->kws[0].num.lo == 221 && r->kws[0].num.hi == 255 &&
+	               r->kws[1].kind == DET_KW_WINDOW && r->kws[1].num.negated &&
+	               r->kws[2].kind == DET_KW_SEQ && r->kws[3].kind == DET_KW_ACK &&
+	               r->kws[3].num.lo == 4294967295u && r->kws[4].kind == DET_KW_SAMEIP,
+	           "ttl:>220; window:!0; seq:0; ack:4294967295; sameip");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (ttl:256; sid:1;)", SW_E_INVAL,
+	           "ttl: bad value '256': expected N, <N, >N, <=N, >=N, !N or A<>B");
+	check_fail("alert tcp any any -> any any (window:<5; sid:1;)", SW_E_INVAL,
+	           "window: bad value '<5': expected N or !N (0 to 65535)");
+	check_fail("alert tcp any any -> any any (window:65536; sid:1;)", SW_E_INVAL,
+	           "window: bad value '65536': expected N or !N (0 to 65535)");
+	check_fail("alert tcp any any -> any any (seq:!5; sid:1;)", SW_E_INVAL,
+	           "seq: bad value '!5': expected N (0 to 4294967295)");
+	check_fail("alert tcp any any -> any any (ack:1-3; sid:1;)", SW_E_INVAL,
+	           "ack: bad value '1-3': expected N (0 to 4294967295)");
+	check_fail("alert ip any any -> any any (sameip:1; sid:1;)", SW_E_INVAL,
+	           "sameip: takes no value");
+
 	r = parse("alert tcp any any -> any any (dsize:>100; sid:1;)");
 	UNIT_CHECK(r != NULL && r->has_dsize && r->dsize.lo == 101 && r->dsize.hi == UINT32_MAX,
 	           "dsize >");
@@ -1528,11 +1551,9 @@ static void
 test_unsupported(void)
 {
 	static const char *const kws[] = {
-	    "ttl:64",
 	    "id:1",
-	    "ack:0",
-	    "seq:0",
-	    "window:1024",
+	    "icmp_id:0",
+	    "fragbits:R",
 	    "filemagic:\"PE\"",
 	    "filestore",
 	    "lua:x.lua",
@@ -1566,8 +1587,8 @@ test_unsupported(void)
 	check_fail("alert tcp any any -> any any (content:\"x\", nocase; sid:1;)", SW_E_INVAL,
 	           "content: ',' after the quoted value: each option ends with ';' (Snort 3's "
 	           "'\"x\", nocase' is written '\"x\"; nocase')");
-	r = parse("alert tcp any any -> any any (ttl:8; sid:1;)");
-	UNIT_CHECK_STR(perr.reason, "keyword 'ttl' is not supported", "known Suricata keyword");
+	r = parse("alert tcp any any -> any any (tos:8; sid:1;)");
+	UNIT_CHECK_STR(perr.reason, "keyword 'tos' is not supported", "known Suricata keyword");
 	/* detect's own buffers (the response side of http.start, the payload of mixed rules) are
 	 * not keywords, as Suricata knows none of them; Suricata 7's http.response_header (HTTP/2
 	 * there) is a known one we skip */
