@@ -391,6 +391,11 @@ enum det_kw_kind {
 	DET_KW_TLS_NOTAFTER = 17,
 	DET_KW_TLS_EXPIRED = 18,  /* tls_cert_expired */
 	DET_KW_TLS_VALID = 19,    /* tls_cert_valid */
+	DET_KW_TTL = 20,          /* ttl: the IP TTL or IPv6 hop limit */
+	DET_KW_WINDOW = 21,       /* window: the TCP window as sent (not scaled) */
+	DET_KW_SEQ = 22,          /* seq: the TCP sequence number */
+	DET_KW_ACK = 23,          /* ack: the TCP acknowledgement number */
+	DET_KW_SAMEIP = 24,       /* sameip: source address is the destination's */
 };
 
 /* A number compared by Suricata's integer keywords: inclusive lo..hi, negated for '!'. */

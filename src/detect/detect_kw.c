@@ -639,6 +639,12 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 		r->kw_packet = true;
 		return 0;
 	}
+	if (strcmp(kw, "sameip") == 0) {
+		if (v != NULL)
+			return kw_fail(err, "%s: takes no value%s", kw, "");
+		r->kw_packet = true;
+		return kw_add(r, DET_KW_SAMEIP) != NULL ? 0 : SW_E_NOMEM;
+	}
 	if (strcmp(kw, "ftpbounce") == 0 || strcmp(kw, "tls_cert_expired") == 0 ||
 	    strcmp(kw, "tls_cert_valid") == 0) {
 		int kind = kw[0] == 'f'   ? DET_KW_FTPBOUNCE
@@ -662,6 +668,28 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 		r->kw_packet = true;
 		if (kw_uint(v, 255, &k->num, &why) != 0) {
 			kw_fail(err, "%s: bad value '%s': %s", kw, orig, why);
+			rc = SW_E_INVAL;
+		}
+	} else if (strcmp(kw, "ttl") == 0) {
+		/* Suricata 7: the integer forms of the other u8 keywords (N, <N, >N, A<>B, ...) */
+		k->kind = DET_KW_TTL;
+		r->kw_packet = true;
+		if (kw_uint(v, 255, &k->num, &why) != 0) {
+			kw_fail(err, "%s: bad value '%s': %s", kw, orig, why);
+			rc = SW_E_INVAL;
+		}
+	} else if (strcmp(kw, "window") == 0 || strcmp(kw, "seq") == 0 ||
+	           strcmp(kw, "ack") == 0) {
+		/* Suricata 7: window:[!]N (0..65535); seq:N and ack:N, one number each */
+		bool win = kw[0] == 'w';
+
+		k->kind = win ? DET_KW_WINDOW : kw[0] == 's' ? DET_KW_SEQ : DET_KW_ACK;
+		r->kw_packet = true;
+		if (kw_uint(v, win ? 65535 : UINT32_MAX, &k->num, &why) != 0 ||
+		    k->num.lo != k->num.hi || (k->num.negated && !win) ||
+		    (strpbrk(orig, "<>=-") != NULL)) {
+			kw_fail(err, "%s: bad value '%s': expected %s", kw, orig,
+			        win ? "N or !N (0 to 65535)" : "N (0 to 4294967295)");
 			rc = SW_E_INVAL;
 		}
 	} else if (strcmp(kw, "ip_proto") == 0) {
@@ -1282,6 +1310,24 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 			break;
 		case DET_KW_IP_PROTO:
 			if (p == NULL || !uint_ok(&k->num, p->proto))
+				return false;
+			break;
+		case DET_KW_TTL:
+			if (p == NULL || p->family == 0 || !uint_ok(&k->num, p->ttl))
+				return false;
+			break;
+		case DET_KW_WINDOW:
+		case DET_KW_SEQ:
+		case DET_KW_ACK:
+			if (p == NULL || p->proto != 6 ||
+			    !uint_ok(&k->num, k->kind == DET_KW_WINDOW ? p->tcp_win
+			                      : k->kind == DET_KW_SEQ  ? p->tcp_seq
+			                                               : p->tcp_ack))
+				return false;
+			break;
+		case DET_KW_SAMEIP:
+			if (p == NULL || p->family == 0 ||
+			    memcmp(p->src.b, p->dst.b, sizeof(p->src.b)) != 0)
 				return false;
 			break;
 		case DET_KW_FRAG:

@@ -2125,6 +2125,11 @@ static const struct rp_keyword rp_keywords[] = {
     {"itype", kw_other, RP_V_NEED},
     {"icode", kw_other, RP_V_NEED},
     {"ip_proto", kw_other, RP_V_NEED},
+    {"ttl", kw_other, RP_V_NEED},
+    {"window", kw_other, RP_V_NEED},
+    {"seq", kw_other, RP_V_NEED},
+    {"ack", kw_other, RP_V_NEED},
+    {"sameip", kw_other, RP_V_NONE},
     {"stream_size", kw_other, RP_V_NEED},
     {"tls.version", kw_other, RP_V_NEED},
     {"dns.opcode", kw_other, RP_V_NEED},
@@ -2166,15 +2171,11 @@ static const struct rp_keyword rp_keywords[] = {
 static const char *const rp_known_unsupported[] = {
     "icmp_id",
     "icmp_seq",
-    "ttl",
     "tos",
     "id",
     "ipopts",
     "fragbits",
     "fragoffset",
-    "ack",
-    "seq",
-    "window",
     "tcp.mss",
     "tcp.hdr",
     "filemagic",
@@ -2209,7 +2210,6 @@ static const char *const rp_known_unsupported[] = {
     "xor",
     "entropy",
     "iprep",
-    "sameip",
     "geoip",
     "rpc",
     "prefilter",
@@ -2898,12 +2898,17 @@ rp_finish(struct rp *p)
 			const struct det_item *it = &l->items[j];
 			const struct det_content *c = &it->u.content;
 
-			/* distance/within on a first content count from the buffer's start */
-			if (it->kind != DET_ITEM_CONTENT && det_item_relative(it) && !before)
+			/* as Suricata: a first relative item (distance/within, byte_test, byte_jump,
+			 * byte_extract, isdataat, base64_decode relative, and pcre R in a sticky
+			 * buffer) counts from the buffer's start; only pcre R needs a match before
+			 * it in the packet payload */
+			if (it->kind == DET_ITEM_PCRE && det_item_relative(it) && !before &&
+			    l->buffer == DET_BUF_PAYLOAD)
 				return rp_fail(p, SW_E_INVAL,
 				               "%s: relative but no previous match in %s",
 				               rp_item_name(it->kind), bi->name);
-			if (it->kind != DET_ITEM_BSIZE)
+			/* Suricata looks back for a content or a pcre only */
+			if (it->kind == DET_ITEM_CONTENT || it->kind == DET_ITEM_PCRE)
 				before = true;
 			if (it->kind != DET_ITEM_CONTENT || !(c->flags & DET_C_FAST))
 				continue;

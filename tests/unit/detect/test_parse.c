@@ -1048,14 +1048,52 @@ test_pcre_byte(void)
 	           "byte_test: hex, dec and oct need string");
 	check_fail("alert tcp any any -> any any (byte_test:4,>,1,0,wat; sid:1;)", SW_E_INVAL,
 	           "byte_test: unknown option 'wat'");
-	check_fail("alert tcp any any -> any any (byte_jump:2,0,relative; sid:1;)", SW_E_INVAL,
-	           "byte_jump: relative but no previous match in pkt_data");
+	/* as Suricata: a relative byte_jump, isdataat or pcre R (the last in a sticky buffer only)
+	 * with no match before it counts from the buffer's start (ET: file.data; pcre:"/^../R") */
+	r = parse("alert tcp any any -> any any (byte_jump:2,0,relative; sid:1;)");
+	UNIT_CHECK(r != NULL && r->lists[0].n == 1 && r->lists[0].items[0].kind == DET_ITEM_BYTE_JUMP,
+	           "byte_jump relative first in pkt_data");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (isdataat:10,relative; sid:1;)");
+	UNIT_CHECK(r != NULL && r->lists[0].n == 1 && r->lists[0].items[0].kind == DET_ITEM_ISDATAAT,
+	           "isdataat relative first in pkt_data");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (flow:established,from_server; http.stat_code; "
+	          "content:\"200\"; file.data; pcre:\"/^(?=[a-zA-Z]*?\\d)[a-zA-Z0-9+/]{30}/R\"; sid:1;)");
+	UNIT_CHECK(r != NULL, "pcre R first in file.data (ET sid 2022318)");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (http.uri; pcre:\"/^\\/a/R\"; content:\"b\"; sid:1;)");
+	UNIT_CHECK(r != NULL, "pcre R first in http.uri");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (byte_jump:2,0,relative; pcre:\"/a/R\"; sid:1;)",
+	           SW_E_INVAL, "pcre: relative but no previous match in pkt_data");
 	check_fail("alert tcp any any -> any any (byte_jump:2,0,from_beginning,from_end; sid:1;)",
 	           SW_E_INVAL, "byte_jump: from_beginning and from_end together");
 	check_fail("alert tcp any any -> any any (content:\"a\"; isdataat:nope; sid:1;)",
 	           SW_E_INVAL, "isdataat: unknown variable 'nope'");
-	check_fail("alert tcp any any -> any any (isdataat:10,relative; sid:1;)", SW_E_INVAL,
-	           "isdataat: relative but no previous match in pkt_data");
+
+	/* the header keywords ttl, window, seq, ack and sameip (Suricata 7 forms) */
+	r = parse("alert tcp any any -> any any (ttl:>220; window:!0; seq:0; ack:4294967295; "
+	          "sameip; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 5 && r->kws[0].kind == DET_KW_TTL &&
+	               r->kws[0].num.lo == 221 && r->kws[0].num.hi == 255 &&
+	               r->kws[1].kind == DET_KW_WINDOW && r->kws[1].num.negated &&
+	               r->kws[2].kind == DET_KW_SEQ && r->kws[3].kind == DET_KW_ACK &&
+	               r->kws[3].num.lo == 4294967295u && r->kws[4].kind == DET_KW_SAMEIP,
+	           "ttl:>220; window:!0; seq:0; ack:4294967295; sameip");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (ttl:256; sid:1;)", SW_E_INVAL,
+	           "ttl: bad value '256': expected N, <N, >N, <=N, >=N, !N or A<>B");
+	check_fail("alert tcp any any -> any any (window:<5; sid:1;)", SW_E_INVAL,
+	           "window: bad value '<5': expected N or !N (0 to 65535)");
+	check_fail("alert tcp any any -> any any (window:65536; sid:1;)", SW_E_INVAL,
+	           "window: bad value '65536': expected N or !N (0 to 65535)");
+	check_fail("alert tcp any any -> any any (seq:!5; sid:1;)", SW_E_INVAL,
+	           "seq: bad value '!5': expected N (0 to 4294967295)");
+	check_fail("alert tcp any any -> any any (ack:1-3; sid:1;)", SW_E_INVAL,
+	           "ack: bad value '1-3': expected N (0 to 4294967295)");
+	check_fail("alert ip any any -> any any (sameip:1; sid:1;)", SW_E_INVAL,
+	           "sameip: takes no value");
 
 	r = parse("alert tcp any any -> any any (dsize:>100; sid:1;)");
 	UNIT_CHECK(r != NULL && r->has_dsize && r->dsize.lo == 101 && r->dsize.hi == UINT32_MAX,
@@ -1513,11 +1551,9 @@ static void
 test_unsupported(void)
 {
 	static const char *const kws[] = {
-	    "ttl:64",
 	    "id:1",
-	    "ack:0",
-	    "seq:0",
-	    "window:1024",
+	    "icmp_id:0",
+	    "fragbits:R",
 	    "filemagic:\"PE\"",
 	    "filestore",
 	    "lua:x.lua",
@@ -1551,8 +1587,8 @@ test_unsupported(void)
 	check_fail("alert tcp any any -> any any (content:\"x\", nocase; sid:1;)", SW_E_INVAL,
 	           "content: ',' after the quoted value: each option ends with ';' (Snort 3's "
 	           "'\"x\", nocase' is written '\"x\"; nocase')");
-	r = parse("alert tcp any any -> any any (ttl:8; sid:1;)");
-	UNIT_CHECK_STR(perr.reason, "keyword 'ttl' is not supported", "known Suricata keyword");
+	r = parse("alert tcp any any -> any any (tos:8; sid:1;)");
+	UNIT_CHECK_STR(perr.reason, "keyword 'tos' is not supported", "known Suricata keyword");
 	/* detect's own buffers (the response side of http.start, the payload of mixed rules) are
 	 * not keywords, as Suricata knows none of them; Suricata 7's http.response_header (HTTP/2
 	 * there) is a known one we skip */
