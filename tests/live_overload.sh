@@ -114,14 +114,21 @@ if tx + txdrop != sent:
     errs.append("tcpreplay sent %d, s0 passed on %d and dropped %d" % (sent, tx, txdrop))
 if rx != tx:
     errs.append("c0 received %d, s0 passed on %d" % (rx, tx))
-if got + kd + idr != sent:
-    errs.append("sent %d != delivered %d + kernel_drop %d + interface_drop %d (%+d)"
-                % (sent, got, kd, idr, sent - got - kd - idr))
+# What the veth dropped (tx_dropped: the receiving kernel's backlog, netdev_max_backlog, was
+# full) never reached c0 nor its packet sockets: c0 counts it in rx_dropped, which on a real
+# port also counts frames no protocol took, so it is not a loss cause (see the README). It has
+# been 0 in every run here; when not, the accounting below holds for what reached c0.
+if got + kd + idr != rx:
+    errs.append("c0 received %d != delivered %d + kernel_drop %d + interface_drop %d (%+d)"
+                % (rx, got, kd, idr, rx - got - kd - idr))
+if got + kd + idr + txdrop != sent:
+    errs.append("sent %d != delivered %d + kernel_drop %d + interface_drop %d + veth drops %d"
+                % (sent, got, kd, idr, txdrop))
 # the capture's packets all belong to flows: what the live flows miss is what was lost
 missing = offpkts - flowpkts - failed
-if missing != kd + idr:
-    errs.append("the flows miss %d packets of the %d offline, the capture lost %d"
-                % (missing, offpkts, kd + idr))
+if missing != kd + idr + txdrop:
+    errs.append("the flows miss %d packets of the %d offline, the capture lost %d (veth %d)"
+                % (missing, offpkts, kd + idr, txdrop))
 for k in ("decode_error", "flow_memcap", "flow_evicted", "defrag_dropped", "capture_file_error"):
     if loss[k]:
         errs.append("packets lost to %s: %d" % (k, loss[k]))
@@ -148,8 +155,9 @@ for k, v in causes.items():
     if summed.get(k, 0) != v:
         errs.append("cause %s: loss events sum to %d, stats say %d" % (k, summed.get(k, 0), v))
 print("sent %d at %s Mbit/s, %s pps; delivered %d, kernel_drop %d, interface_drop %d, "
-      "%d loss event(s)" % (sent, rated.group(1) if rated else "?", rated.group(2) if rated else "?",
-                            got, kd, idr, len(losses)))
+      "%d loss event(s)%s" % (sent, rated.group(1) if rated else "?", rated.group(2) if rated else "?",
+                            got, kd, idr, len(losses),
+                            "; %d dropped by the veth before c0" % txdrop if txdrop else ""))
 if errs:
     sys.exit("\n".join(errs))
 PYEOF
