@@ -513,6 +513,17 @@ run_sensor(struct sw_ctx *ctx)
 		sw_err("capture stopped: %s", sw_strerror(r));
 	else
 		r = 0;
+	/* live: the kernel takes no more packets, and what it already counted as received is
+	 * read and handed over (afpacket's workers do this for their own queues) */
+	if (r == 0 && ctx->live && !ctx->per_worker_capture && ctx->cap_ops->quiesce != NULL) {
+		int d, n;
+
+		ctx->cap_ops->quiesce(ctx->cap, 0);
+		for (n = 0; n < 1 << 20; n++)
+			if ((d = ctx->cap_ops->poll(ctx->cap, reader_packet, &rd, POLL_BATCH)) == 0 ||
+			    (d < 0 && d != SW_E_AGAIN))
+				break;
+	}
 	ctx->replay_end = rd.now;
 	workers_finish(ctx, ctx->live ? sw_time_now() : rd.now);
 	run_report_stats(ctx, true);

@@ -481,11 +481,16 @@ worker_capture_main(void *arg)
 		reader_idle(&w->rd);
 		reader_tick(&w->rd, sw_time_now());
 	}
-	/* what is already in the rings when told to stop is read, so that what the kernel
-	 * counted as received was delivered (bounded: the link may not be quiet) */
-	for (n = 0; atomic_load(&ctx->capture_err) == 0 && n < 4096; n++)
-		if (ctx->cap_ops->poll_queue(ctx->cap, w->id, reader_packet, &w->rd, POLL_BATCH) <= 0)
+	/* the kernel takes no more packets for this queue, and what is already in its rings is
+	 * read, so that what the kernel counted as received was delivered; poll_queue says 0
+	 * once nothing more can come (bounded all the same) */
+	if (ctx->cap_ops->quiesce != NULL)
+		ctx->cap_ops->quiesce(ctx->cap, w->id);
+	for (n = 0; atomic_load(&ctx->capture_err) == 0 && n < 1 << 20; n++) {
+		r = ctx->cap_ops->poll_queue(ctx->cap, w->id, reader_packet, &w->rd, POLL_BATCH);
+		if (r == 0 || (r < 0 && (r != SW_E_AGAIN || ctx->cap_ops->quiesce == NULL)))
 			break;
+	}
 	worker_end(w, sw_time_now());
 	return NULL;
 }

@@ -91,6 +91,103 @@ netns_veth() {
 	ip netns exec "$1" ip neigh replace 192.0.2.1 lladdr "$(cat "/sys/class/net/$2/address")" \
 		dev "$3" nud permanent
 }
+# eve_project EVE: one sorted line per flow, app-layer event and alert, without times, ids and
+# what depends on how the capture ended (flow end reason, age): live and offline runs compare
+eve_project() {
+	"$PY" - "$1" <<'PYEOF'
+import json, sys
+out = []
+drop = {"timestamp", "event_id", "flow_id", "pcap_cnt", "pcap_filename", "in_iface", "sensor",
+        "community_id", "tx_id", "parent_id"}
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    t = e.get("event_type")
+    if t in ("stats", "anomaly"):
+        continue
+    if t == "flow":
+        f = e["flow"]
+        keep = {k: e.get(k) for k in ("proto", "src_ip", "src_port", "dest_ip", "dest_port",
+                                      "app_proto", "vlan", "tunnel")}
+        keep.update({k: f.get(k) for k in ("pkts_toserver", "pkts_toclient", "bytes_toserver",
+                                           "bytes_toclient")})
+        out.append("flow " + json.dumps(keep, sort_keys=True))
+        continue
+    if t == "alert":
+        a = e["alert"]
+        out.append("alert %s %s:%s>%s:%s" % (a.get("signature_id"), e.get("src_ip"),
+                                             e.get("src_port"), e.get("dest_ip"),
+                                             e.get("dest_port")))
+        continue
+    for k in list(e):
+        if k in drop or k == "flow":
+            del e[k]
+    out.append(t + " " + json.dumps(e, sort_keys=True))
+for l in sorted(out):
+    print(l)
+PYEOF
+}
+# live_replay_setup TAG NPAIRS MTU: for tests replaying captures onto veths: skips the test unless
+# root, iproute2 and tcpreplay are there; makes two network namespaces, $nsc (the sensor's side)
+# and $nss (the traffic's side), without IPv6 (no neighbour discovery mixed into a capture),
+# joined by NPAIRS veth pairs c0-s0, c1-s1, ... of MTU, up; sets tmp and pid (a sensor to end)
+# and an EXIT trap that ends it and removes the namespaces and tmp.
+live_replay_setup() {
+	local tag=$1 n=$2 mtu=$3 ns i
+	if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1 || ! command -v tcpreplay >/dev/null 2>&1; then
+		skip "live capture needs root, iproute2 and tcpreplay"
+		tap_done
+		exit 0
+	fi
+	tmp=$(mktmp)
+	nsc="sw${tag}c$$"
+	nss="sw${tag}s$$"
+	pid=
+	trap live_replay_cleanup EXIT
+	if ! { ip netns add "$nsc" && ip netns add "$nss"; }; then
+		skip "cannot create network namespaces here"
+		tap_done
+		exit 0
+	fi
+	for ns in "$nsc" "$nss"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 2>/dev/null
+	done
+	for ((i = 0; i < n; i++)); do
+		if ! { ip -n "$nsc" link add "c$i" type veth peer name "s$i" netns "$nss" &&
+			ip -n "$nsc" link set "c$i" mtu "$mtu" && ip -n "$nss" link set "s$i" mtu "$mtu" &&
+			ip -n "$nsc" link set "c$i" up && ip -n "$nss" link set "s$i" up; }; then
+			skip "cannot create veth pairs here"
+			tap_done
+			exit 0
+		fi
+	done
+}
+# live_sensor_start NAME SPANWATCH-ARGS...: spanwatch capturing in $nsc (stats every second, blocks
+# handed over after 2 ms), its events in $tmp/NAME.json, its log in NAME.err; pid is set; 1 when
+# it did not start (bounded)
+live_sensor_start() {
+	local name=$1
+	shift
+	ip netns exec "$nsc" timeout 120 "$SPANWATCH" -k none --set outputs.stats.interval=1 \
+		--set capture.afpacket.block-timeout-ms=2 "$@" >"$tmp/$name.json" 2>"$tmp/$name.err" &
+	pid=$!
+	if ! wait_until 30 grep -qs "rules:" "$tmp/$name.err"; then
+		diag <"$tmp/$name.err"
+		kill "$pid" 2>/dev/null
+		pid=
+		return 1
+	fi
+	sleep 0.5
+}
+live_replay_cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	ip netns del "$nsc" 2>/dev/null
+	ip netns del "$nss" 2>/dev/null
+	[ -n "$KEEP" ] || rm -rf "$tmp"
+}
 # wait_until SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds (or fails)
 wait_until() {
 	local t=$(($1 * 10))

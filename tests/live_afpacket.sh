@@ -8,42 +8,8 @@
 # PACKET_STATISTICS counters must be in stats. Needs root; bounded in time; cleans up.
 . "$(dirname "$0")/lib.sh"
 require_spanwatch
-if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1 || ! command -v tcpreplay >/dev/null 2>&1; then
-	skip "live capture needs root, iproute2 and tcpreplay"
-	tap_done
-	exit 0
-fi
-tmp=$(mktmp)
-nsc="swafc$$" # the sensor's side
-nss="swafs$$" # the traffic's side
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	ip netns del "$nsc" 2>/dev/null
-	ip netns del "$nss" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-setup() {
-	local ns i
-	ip netns add "$nsc" && ip netns add "$nss" || return 1
-	for ns in "$nsc" "$nss"; do # no IPv6 neighbour discovery mixed into the capture
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 || return 1
-	done
-	for i in 0 1; do
-		ip -n "$nsc" link add "c$i" type veth peer name "s$i" netns "$nss" || return 1
-		# the committed captures were taken on loopback: frames up to 64 KB
-		ip -n "$nsc" link set "c$i" mtu 65000 && ip -n "$nss" link set "s$i" mtu 65000 &&
-			ip -n "$nsc" link set "c$i" up && ip -n "$nss" link set "s$i" up || return 1
-	done
-}
-if ! setup; then
-	skip "cannot create network namespaces with veth pairs here"
-	tap_done
-	exit 0
-fi
+# the committed captures were taken on loopback: frames up to 64 KB
+live_replay_setup af 2 65000
 
 # Ethernet captures whose flows do not share addresses and ports: HTTP, DNS, TLS, SSH, QUIC, a
 # VLAN-tagged and a QinQ one (the kernel takes the outer tag off), IPv4 fragments, and a tunnel.
@@ -51,45 +17,6 @@ files="http.pcap dns.pcap tls.pcap proto-ssh.pcap vlan.pcap tunnel-qinq3-http.pc
 tunnel-vxlan-http.pcap"
 paths=
 for f in $files; do paths="$paths $PCAPS/$f"; done
-
-# project EVE: one sorted line per flow, app-layer event and alert, without times, ids and what
-# depends on how the capture ended (flow end reason, age)
-project() {
-	"$PY" - "$1" <<'PYEOF'
-import json, sys
-out = []
-drop = {"timestamp", "event_id", "flow_id", "pcap_cnt", "pcap_filename", "in_iface", "sensor",
-        "community_id", "tx_id", "parent_id"}
-for line in open(sys.argv[1]):
-    try:
-        e = json.loads(line)
-    except ValueError:
-        continue
-    t = e.get("event_type")
-    if t in ("stats", "anomaly"):
-        continue
-    if t == "flow":
-        f = e["flow"]
-        keep = {k: e.get(k) for k in ("proto", "src_ip", "src_port", "dest_ip", "dest_port",
-                                      "app_proto", "vlan", "tunnel")}
-        keep.update({k: f.get(k) for k in ("pkts_toserver", "pkts_toclient", "bytes_toserver",
-                                           "bytes_toclient")})
-        out.append("flow " + json.dumps(keep, sort_keys=True))
-        continue
-    if t == "alert":
-        a = e["alert"]
-        out.append("alert %s %s:%s>%s:%s" % (a.get("signature_id"), e.get("src_ip"),
-                                             e.get("src_port"), e.get("dest_ip"),
-                                             e.get("dest_port")))
-        continue
-    for k in list(e):
-        if k in drop or k == "flow":
-            del e[k]
-    out.append(t + " " + json.dumps(e, sort_keys=True))
-for l in sorted(out):
-    print(l)
-PYEOF
-}
 
 # offline NAME [BPF]: the reference, each capture read on its own
 offline() {
@@ -99,14 +26,7 @@ offline() {
 	for f in $paths; do
 		"$SPANWATCH" -r "$f" -k none --workers 1 "$@" >>"$tmp/$name.off.json" 2>>"$tmp/$name.off.err"
 	done
-	project "$tmp/$name.off.json" >"$tmp/$name.off"
-}
-
-wait_for() { # seconds command...
-	local t=$(($1 * 10))
-	shift
-	while [ $t -gt 0 ]; do "$@" && return 0; sleep 0.1; t=$((t - 1)); done
-	return 1
+	eve_project "$tmp/$name.off.json" >"$tmp/$name.off"
 }
 
 # live NAME SENDER SPANWATCH-ARGS...: captures in $nsc while SENDER runs in $nss, then stops
@@ -114,22 +34,13 @@ wait_for() { # seconds command...
 live() {
 	local name=$1 sender=$2
 	shift 2
-	ip netns exec "$nsc" timeout 60 "$SPANWATCH" -k none --set outputs.stats.interval=1 \
-		--set capture.afpacket.block-timeout-ms=2 "$@" >"$tmp/$name.json" 2>"$tmp/$name.err" &
-	pid=$!
-	if ! wait_for 20 grep -q "rules:" "$tmp/$name.err"; then
-		diag <"$tmp/$name.err"
-		kill "$pid" 2>/dev/null
-		pid=
-		return 1
-	fi
-	sleep 0.5
+	live_sensor_start "$name" "$@" || return 1
 	$sender
 	sleep 1.5 # the last blocks retire, stats once more
 	kill -TERM "$pid"
 	wait "$pid"
 	pid=
-	project "$tmp/$name.json" >"$tmp/$name.live"
+	eve_project "$tmp/$name.json" >"$tmp/$name.live"
 }
 send_all() { ip netns exec "$nss" tcpreplay -q --pps 500 -i s0 $paths >>"$tmp/tcpreplay.log" 2>&1; }
 

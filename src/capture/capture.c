@@ -9,6 +9,20 @@
 
 #include "capture/capture_int.h"
 
+#ifdef __linux__
+#include <linux/filter.h>
+#include <sys/socket.h>
+
+int
+capture_reject_all(int fd)
+{
+	struct sock_filter none = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog fp = {.len = 1, .filter = &none};
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp));
+}
+#endif
+
 static const struct capture_ops *const sources[] = {
 	&capture_pcap_file,
 	&capture_pcap_live,

@@ -94,6 +94,12 @@ struct capture_ops {
 	 * like poll, from worker q's thread only. NULL for sources read by one capture thread. */
 	int (*poll_queue)(struct capture *c, uint32_t q, capture_packet_fn *fn, void *arg,
 			  int max);
+	/* Live, when the capture stops: the kernel takes no more packets for queue q (every queue
+	 * of a source read by one thread), so what it counted as received is what is left to read;
+	 * poll / poll_queue deliver that, then return 0 once nothing more can come. Without it,
+	 * packets arriving while the sensor stops would be counted received and never delivered.
+	 * NULL when not needed (files). */
+	void (*quiesce)(struct capture *c, uint32_t q);
 };
 
 const struct capture_ops *capture_ops_find(const char *name); /* NULL when unknown */

@@ -77,7 +77,8 @@ struct afp_iface {
 };
 
 struct afp_queue {
-	uint32_t first, n; /* its sockets: socks[first .. first + n) */
+	uint32_t first, n;   /* its sockets: socks[first .. first + n) */
+	sw_time_t quiesced; /* when its sockets stopped taking packets (monotonic), 0 before */
 };
 
 struct capture {
@@ -89,6 +90,7 @@ struct capture {
 	uint32_t nqueues;
 	uint32_t snaplen;
 	int timeout_ms;
+	uint32_t block_tov_ms;
 	struct capture_counter *more; /* for stats */
 	size_t nmore;
 };
@@ -328,6 +330,7 @@ afp_open(const struct capture_conf *conf, struct capture **out)
 	c->nqueues = nq;
 	c->snaplen = conf->snaplen;
 	c->timeout_ms = (int)conf->timeout_ms;
+	c->block_tov_ms = conf->afp_block_tov;
 
 	/* the interfaces, in order */
 	for (p = 0, i = 0; p < conf->nports; p++) {
@@ -536,8 +539,27 @@ afp_poll_queue(struct capture *c, uint32_t q, capture_packet_fn *fn, void *arg, 
 	}
 	if (poll(pfd, qu->n, c->timeout_ms) < 0)
 		return SW_E_AGAIN; /* EINTR: a signal; the caller checks its flags */
-	n = queue_drain(first, qu->n, fn, arg, max);
-	return n > 0 ? n : SW_E_AGAIN;
+	if ((n = queue_drain(first, qu->n, fn, arg, max)) > 0)
+		return n;
+	/* quiesced: the end once the kernel has surely retired the block it was filling (its
+	 * timer, which a loaded machine may run late) */
+	if (qu->quiesced != 0 &&
+	    sw_time_monotonic() - qu->quiesced > ((sw_time_t)c->block_tov_ms * 2 + 100) * 1000)
+		return 0;
+	return SW_E_AGAIN;
+}
+
+static void
+afp_quiesce(struct capture *c, uint32_t q)
+{
+	struct afp_queue *qu = &c->queues[q];
+	uint32_t k;
+
+	for (k = 0; k < qu->n; k++)
+		if (capture_reject_all(c->socks[qu->first + k].fd) != 0)
+			sw_warn("%s: cannot stop the capture socket: %s",
+				c->ifaces[c->socks[qu->first + k].iface].name, strerror(errno));
+	qu->quiesced = sw_time_monotonic();
 }
 
 static int
@@ -641,6 +663,7 @@ const struct capture_ops capture_afpacket = {
 	.interrupt = afp_interrupt,
 	.close = afp_close,
 	.poll_queue = afp_poll_queue,
+	.quiesce = afp_quiesce,
 };
 
 #endif /* __linux__ */

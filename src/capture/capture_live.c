@@ -2,6 +2,7 @@
  * snap length, promiscuous mode, kernel buffer size, read timeout and a BPF filter. */
 #include "config.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ struct capture {
 	struct capture_stats st;
 	capture_packet_fn *fn;
 	void *arg;
+	sw_time_t quiesced; /* when the socket stopped taking packets (monotonic), 0 before */
 };
 
 static void
@@ -142,8 +144,15 @@ live_poll(struct capture *c, capture_packet_fn *fn, void *arg, int max)
 			return SW_E_AGAIN; /* EINTR: a signal; the caller checks its flags */
 		r = pcap_dispatch(c->pcap, max, live_handler, (u_char *)c);
 	}
+	if (r == PCAP_ERROR_BREAK && c->quiesced != 0)
+		r = 0; /* the stop signal's: once quiesced, the drain goes on */
 	if (r > 0)
 		return r;
+	/* quiesced: the end once libpcap's ring has surely retired the block the kernel was
+	 * filling (libpcap makes the read timeout its block timeout) */
+	if (r == 0 && c->quiesced != 0 &&
+	    sw_time_monotonic() - c->quiesced > ((sw_time_t)c->timeout_ms * 2 + 100) * 1000)
+		return 0;
 	if (r == 0)
 		return SW_E_AGAIN;
 	if (r == PCAP_ERROR_BREAK)
@@ -165,6 +174,19 @@ live_stats(struct capture *c, struct capture_stats *st)
 	*st = c->st;
 }
 
+#ifdef __linux__
+static void
+live_quiesce(struct capture *c, uint32_t q)
+{
+	(void)q;
+	/* on the socket itself, not by pcap_setfilter: libpcap would also filter what is already
+	 * in its ring, which the kernel has counted as received */
+	if (capture_reject_all(c->fd) != 0)
+		sw_warn("%s: cannot stop the capture socket: %s", c->name, strerror(errno));
+	c->quiesced = sw_time_monotonic();
+}
+#endif
+
 static const char *const *
 live_sources(struct capture *c, size_t *n)
 {
@@ -183,6 +205,9 @@ const struct capture_ops capture_pcap_live = {
 	.open = live_open,
 	.poll = live_poll,
 	.stats = live_stats,
+#ifdef __linux__ /* elsewhere the capture stops without reading what is left */
+	.quiesce = live_quiesce,
+#endif
 	.sources = live_sources,
 	.interrupt = live_interrupt,
 	.close = live_close,
