@@ -1360,11 +1360,13 @@ tls_state_free(void *state)
 		return;
 	raw_free(s);
 	chain_free(s);
-	sw_memcap_give(s->mem, s->dir[0].hs_cap + s->dir[1].hs_cap + sizeof(*s));
+	sw_memcap_give(s->mem, s->dir[0].hs_cap + s->dir[1].hs_cap);
 	free(s->dir[0].hs);
 	free(s->dir[1].hs);
-	free(s);
+	app_state_release(s->mem, sizeof(*s), s);
 }
+
+const size_t app_tls_state_size = sizeof(struct tls_state);
 
 static void
 tls_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *data, size_t len,
