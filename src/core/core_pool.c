@@ -6,6 +6,12 @@
 
 #include "core/core.h"
 
+#if defined(__has_feature) /* clang says it this way, gcc defines __SANITIZE_ADDRESS__ */
+#if __has_feature(address_sanitizer) && !defined(__SANITIZE_ADDRESS__)
+#define __SANITIZE_ADDRESS__ 1
+#endif
+#endif
+
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
 #define POOL_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))

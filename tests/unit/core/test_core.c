@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/core.h"
 #include "unit.h"
@@ -228,6 +230,26 @@ test_pool(void)
 	a = sw_memcap_alloc(NULL, 64, true);
 	UNIT_CHECK(a != NULL && a[63] == 0, "pool: no memcap, plain allocation");
 	sw_memcap_free(NULL, 64, a);
+#if defined(__SANITIZE_ADDRESS__)
+	{ /* a kept object is poisoned: writing to it after it was given back is reported */
+		pid_t pid = fork();
+		int status = 0;
+
+		if (pid == 0) {
+			struct sw_pool q;
+			volatile unsigned char *o;
+
+			sw_pool_init(&q, 128, 1024, NULL);
+			o = sw_pool_take(&q, NULL, 128, false);
+			sw_pool_give(&q, NULL, 128, (void *)(uintptr_t)o);
+			o[64] = 1; /* use after give: ASan aborts here */
+			_exit(0);
+		}
+		UNIT_CHECK(pid > 0 && waitpid(pid, &status, 0) == pid &&
+				   !(WIFEXITED(status) && WEXITSTATUS(status) == 0),
+			   "pool: ASan reports a use after give");
+	}
+#endif
 }
 
 int
