@@ -53,6 +53,7 @@ struct app_worker {
 	unsigned file_hashes;
 	struct evp_md_st *file_md[APP_HASH_N]; /* MD5, SHA-1, SHA-256: fetched once */
 	struct sw_memcap mem;
+	struct sw_pool pools[APP_POOL_MAX]; /* in mem: flows, HTTP, TLS, DNS states */
 	struct app_decompress_limits http_decompress;
 	size_t http_header_max;
 	bool tls_log_chain;
@@ -172,6 +173,16 @@ app_worker_new(app_msg_fn *emit, void *arg, struct app_worker **out)
 	w->emit = emit;
 	w->arg = arg;
 	w->file_hashes = APP_HASH_SHA256;
+	{
+		const size_t sizes[APP_POOL_MAX] = {sizeof(struct app_flow), app_http_state_size,
+						    app_http_txn_size, app_tls_state_size,
+						    app_dns_state_size};
+
+		for (int i = 0; i < APP_POOL_MAX; i++)
+			sw_pool_init(&w->pools[i], sizes[i], SW_POOL_KEEP_BYTES, &w->st.pools[i]);
+		w->mem.pools = w->pools;
+		w->mem.npools = APP_POOL_MAX;
+	}
 	/* fetched here, once: EVP_md5() and the like look the algorithm up (under a lock) at
 	 * every EVP_DigestInit_ex, that is for every body */
 	w->file_md[0] = EVP_MD_fetch(NULL, "MD5", NULL);
@@ -188,6 +199,8 @@ app_worker_free(struct app_worker *w)
 		return;
 	for (int i = 0; i < APP_HASH_N; i++)
 		EVP_MD_free(w->file_md[i]);
+	for (int i = 0; i < APP_POOL_MAX; i++)
+		sw_pool_fini(&w->pools[i]);
 	free(w);
 }
 
@@ -404,8 +417,7 @@ app_flow_free(struct app_worker *w, struct sw_flow *f)
 		return;
 	if (af->state != NULL)
 		af->ops->state_free(af->state);
-	free(af);
-	sw_memcap_give(&w->mem, sizeof(*af));
+	app_state_release(&w->mem, sizeof(*af), af);
 	f->app = NULL;
 }
 

@@ -517,9 +517,10 @@ dns_state_free(void *state)
 	if (st == NULL)
 		return;
 	dns_tcp_free(st);
-	sw_memcap_give(st->mem, sizeof(*st));
-	free(st);
+	app_state_release(st->mem, sizeof(*st), st);
 }
+
+const size_t app_dns_state_size = sizeof(struct dns_state);
 
 static void
 dns_datagram(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *data, size_t len)

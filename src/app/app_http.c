@@ -220,6 +220,7 @@ struct http_part {
 
 /* One request and its response. */
 struct http_txn {
+	/* txn_push leaves req_hdrs and resp_hdrs unwritten: keep them together, in this order */
 	struct app_http_txn pub;
 	uint8_t *req_raw, *resp_raw; /* the header blocks, start line included */
 	size_t req_raw_len, resp_raw_len;
@@ -240,6 +241,12 @@ struct http_txn {
 	uint64_t anoms; /* anomalies raised (bits of enum http_anom) */
 	size_t charged; /* bytes charged to the worker's app memory, but for the bodies' buffers */
 };
+
+_Static_assert(offsetof(struct http_txn, resp_hdrs) ==
+		       offsetof(struct http_txn, req_hdrs) + sizeof(((struct http_txn *)0)->req_hdrs) &&
+		   offsetof(struct http_txn, req_disposition) ==
+		       offsetof(struct http_txn, resp_hdrs) + sizeof(((struct http_txn *)0)->resp_hdrs),
+	       "txn_push zeroes around the header slots");
 
 /* What a header block says about its body. */
 struct http_framing {
@@ -591,7 +598,7 @@ txn_free(struct http_state *s, struct http_txn *t)
 {
 	if (t == NULL)
 		return;
-	sw_memcap_give(s->mem, t->charged + t->req.cap + t->resp.cap);
+	sw_memcap_give(s->mem, t->charged - sizeof(*t) + t->req.cap + t->resp.cap);
 	free(t->req_raw);
 	free(t->resp_raw);
 	free(t->fold[0]);
@@ -600,7 +607,7 @@ txn_free(struct http_state *s, struct http_txn *t)
 	free(t->req.buf);
 	free(t->resp.buf);
 	free(t->parts);
-	free(t);
+	app_state_release(s->mem, sizeof(*t), t);
 }
 
 static void
@@ -802,12 +809,12 @@ txn_push(struct http_state *s)
 {
 	struct http_txn *t;
 
-	if (s->nq >= HTTP_TXN_MAX || !sw_memcap_take(s->mem, sizeof(*t)))
+	if (s->nq >= HTTP_TXN_MAX || (t = sw_memcap_alloc(s->mem, sizeof(*t), false)) == NULL)
 		return NULL;
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		sw_memcap_give(s->mem, sizeof(*t));
-		return NULL;
-	}
+	/* zeroed but for the header slots (most of the transaction's size), which are read only
+	 * below pub.n_req_headers / n_resp_headers, written before */
+	memset(t, 0, offsetof(struct http_txn, req_hdrs));
+	memset(&t->req_disposition, 0, sizeof(*t) - offsetof(struct http_txn, req_disposition));
 	t->charged = sizeof(*t);
 	t->pub.tx_id = s->next_tx_id++;
 	s->q[s->nq++] = t;
@@ -2473,9 +2480,11 @@ http_state_free(void *state)
 		hash_free(&d->part_hash);
 		sink_drop(d);
 	}
-	sw_memcap_give(s->mem, sizeof(*s));
-	free(s);
+	app_state_release(s->mem, sizeof(*s), s);
 }
+
+const size_t app_http_state_size = sizeof(struct http_state);
+const size_t app_http_txn_size = sizeof(struct http_txn);
 
 /* The connection closed in direction dir: what an ending means for the message under way. */
 static void

@@ -14,14 +14,19 @@
 static inline void *
 app_state_alloc(struct sw_memcap *mem, size_t size)
 {
-	void *p;
-
-	if (!sw_memcap_take(mem, size))
-		return NULL;
-	if ((p = calloc(1, size)) == NULL)
-		sw_memcap_give(mem, size);
-	return p;
+	return sw_memcap_alloc(mem, size, true); /* from the worker's pool of that size, if any */
 }
+
+/* Gives back what app_state_alloc(mem, size) returned; NULL-safe. */
+static inline void
+app_state_release(struct sw_memcap *mem, size_t size, void *p)
+{
+	sw_memcap_free(mem, size, p);
+}
+
+/* The sizes the app worker keeps pools of (APP_POOL_*), from the parsers that own the types */
+extern const size_t app_http_state_size, app_http_txn_size, app_tls_state_size,
+    app_dns_state_size;
 
 
 /* The descriptors of the message kinds (app.c numbers their buffers in this order). */

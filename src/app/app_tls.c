@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include <openssl/asn1.h>
+#include <openssl/asn1t.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -809,18 +810,63 @@ asn1_time_usec(const ASN1_TIME *at)
 	return (sw_time_t)t * SW_USEC_PER_SEC;
 }
 
+/*
+ * The certificate as parsed here: X.509's own layout (RFC 5280 4.1), but the subject's public key
+ * is kept as it came (ASN1_ANY) instead of decoded. OpenSSL 3's d2i_X509 decodes it through the
+ * providers' decoders (OSSL_DECODER_CTX_new_for_pkey: a provider look-up and hundreds of small
+ * allocations per certificate, 6.4 % of all instructions on the benchmark's mixed capture),
+ * and nothing here reads the key. d2i_X509 ignores a key it cannot decode, so the two accept
+ * the same certificates.
+ */
+struct tls_tbs {
+	ASN1_INTEGER *version;
+	ASN1_INTEGER *serial;
+	X509_ALGOR *sig_alg;
+	X509_NAME *issuer;
+	X509_VAL *validity;
+	X509_NAME *subject;
+	ASN1_TYPE *spki;
+	ASN1_BIT_STRING *issuer_uid, *subject_uid;
+	STACK_OF(X509_EXTENSION) *extensions;
+};
+
+struct tls_cert {
+	struct tls_tbs *tbs;
+	X509_ALGOR *sig_alg;
+	ASN1_BIT_STRING *signature;
+};
+
+ASN1_SEQUENCE(tls_tbs) = {
+	ASN1_EXP_OPT(struct tls_tbs, version, ASN1_INTEGER, 0),
+	ASN1_SIMPLE(struct tls_tbs, serial, ASN1_INTEGER),
+	ASN1_SIMPLE(struct tls_tbs, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(struct tls_tbs, issuer, X509_NAME),
+	ASN1_SIMPLE(struct tls_tbs, validity, X509_VAL),
+	ASN1_SIMPLE(struct tls_tbs, subject, X509_NAME),
+	ASN1_SIMPLE(struct tls_tbs, spki, ASN1_ANY),
+	ASN1_IMP_OPT(struct tls_tbs, issuer_uid, ASN1_BIT_STRING, 1),
+	ASN1_IMP_OPT(struct tls_tbs, subject_uid, ASN1_BIT_STRING, 2),
+	ASN1_EXP_SEQUENCE_OF_OPT(struct tls_tbs, extensions, X509_EXTENSION, 3),
+} static_ASN1_SEQUENCE_END_name(struct tls_tbs, tls_tbs)
+
+ASN1_SEQUENCE(tls_cert) = {
+	ASN1_SIMPLE(struct tls_cert, tbs, tls_tbs),
+	ASN1_SIMPLE(struct tls_cert, sig_alg, X509_ALGOR),
+	ASN1_SIMPLE(struct tls_cert, signature, ASN1_BIT_STRING),
+} static_ASN1_SEQUENCE_END_name(struct tls_cert, tls_cert)
+
 /* The subjectAltName values of x as text, in their order, into msg.san: DNS names, e-mail
  * addresses and URIs as written, IP addresses as text; other kinds (directory names, other
  * names) are left out. */
 static void
-parse_san(struct tls_state *s, X509 *x)
+parse_san(struct tls_state *s, const STACK_OF(X509_EXTENSION) *exts)
 {
 	GENERAL_NAMES *names;
 	size_t used = 0;
 	int n;
 
 	s->msg.nsan = 0;
-	if ((names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL)) == NULL)
+	if ((names = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL)) == NULL)
 		return;
 	n = sk_GENERAL_NAME_num(names);
 	for (int i = 0; i < n && s->msg.nsan < APP_TLS_SAN_MAX; i++) {
@@ -867,20 +913,24 @@ parse_x509(struct tls_state *s, const uint8_t *der, size_t len)
 	const ASN1_INTEGER *serial;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	X509 *x;
+	struct tls_cert *x;
+	struct tls_tbs *tbs;
 
-	if (len > LONG_MAX || (x = d2i_X509(NULL, &p, (long)len)) == NULL)
+	if (len > LONG_MAX ||
+	    (x = (struct tls_cert *)ASN1_item_d2i(NULL, &p, (long)len, ASN1_ITEM_rptr(tls_cert))) ==
+	        NULL)
 		return SW_E_INVAL;
-	name_text(X509_get_subject_name(x), s->subject, sizeof(s->subject));
-	name_text(X509_get_issuer_name(x), s->issuer, sizeof(s->issuer));
+	tbs = x->tbs;
+	name_text(tbs->subject, s->subject, sizeof(s->subject));
+	name_text(tbs->issuer, s->issuer, sizeof(s->issuer));
 	s->serial[0] = '\0';
-	if ((serial = X509_get0_serialNumber(x)) != NULL)
+	if ((serial = tbs->serial) != NULL)
 		hex_colon(ASN1_STRING_get0_data(serial), (size_t)ASN1_STRING_length(serial),
 		          s->serial, sizeof(s->serial));
-	s->msg.cert_not_before = asn1_time_usec(X509_get0_notBefore(x));
-	s->msg.cert_not_after = asn1_time_usec(X509_get0_notAfter(x));
-	parse_san(s, x);
-	X509_free(x);
+	s->msg.cert_not_before = asn1_time_usec(tbs->validity->notBefore);
+	s->msg.cert_not_after = asn1_time_usec(tbs->validity->notAfter);
+	parse_san(s, tbs->extensions);
+	ASN1_item_free((ASN1_VALUE *)x, ASN1_ITEM_rptr(tls_cert));
 	s->msg.cert_fingerprint[0] = '\0';
 	if (EVP_Digest(der, len, md, &mdlen, EVP_sha1(), NULL) == 1 && mdlen == 20)
 		hex_colon(md, mdlen, s->msg.cert_fingerprint, sizeof(s->msg.cert_fingerprint));
@@ -1360,11 +1410,13 @@ tls_state_free(void *state)
 		return;
 	raw_free(s);
 	chain_free(s);
-	sw_memcap_give(s->mem, s->dir[0].hs_cap + s->dir[1].hs_cap + sizeof(*s));
+	sw_memcap_give(s->mem, s->dir[0].hs_cap + s->dir[1].hs_cap);
 	free(s->dir[0].hs);
 	free(s->dir[1].hs);
-	free(s);
+	app_state_release(s->mem, sizeof(*s), s);
 }
+
+const size_t app_tls_state_size = sizeof(struct tls_state);
 
 static void
 tls_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *data, size_t len,

@@ -290,6 +290,8 @@ struct sw_memcap {
 	sw_counter_t memuse;  /* gauge, bytes */
 	sw_counter_t refused; /* allocations the cap refused */
 	uint64_t memcap;      /* 0: no cap */
+	struct sw_pool *pools; /* optional: the worker's pools, found by object size by */
+	uint32_t npools;       /* sw_memcap_alloc / sw_memcap_free */
 };
 
 /* Charges n bytes; false (counted in refused) when the cap refuses them. m may be NULL: no
@@ -302,6 +304,48 @@ void sw_memcap_give(struct sw_memcap *m, size_t n);
  * not handle a failed allocation); returns false, counted in refused, when that put the use over
  * the cap: the caller then stops what makes that memory grow. m may be NULL. */
 bool sw_memcap_charge(struct sw_memcap *m, size_t n);
+
+/*
+ * A worker's pool of fixed-size objects (flow states, segments, transactions): what a stage gives
+ * back is kept on a free list, up to a bound, and handed out again instead of going through
+ * malloc and free on the packet path. The memory stays charged to the caller's memcap exactly as
+ * with malloc: charged when taken, given back when given back (kept objects are not charged, and
+ * at most keep_bytes of them are kept). One writer (the worker); the counters are read by stats.
+ * Under AddressSanitizer a kept object is poisoned, so a use after it was given back still fails.
+ */
+struct sw_pool_stats {
+	sw_counter_t hits;   /* takes served from the free list */
+	sw_counter_t misses; /* takes that went to malloc */
+	sw_counter_t kept;   /* gauge: objects on the free list */
+};
+
+struct sw_pool {
+	void *free_list; /* kept objects, linked through their first word */
+	size_t size;     /* object size */
+	uint32_t nkept, keep;
+	struct sw_pool_stats *st; /* where the counters go; may be NULL */
+};
+
+/* What each pool keeps at most, by default */
+#define SW_POOL_KEEP_BYTES ((size_t)1 << 20)
+
+/* Objects of size bytes (0: the pool only counts, every take is a malloc), keeping at most
+ * keep_bytes of them (at least one when keep_bytes > 0); counters in st (NULL: none). */
+void sw_pool_init(struct sw_pool *p, size_t size, size_t keep_bytes, struct sw_pool_stats *st);
+/* Frees what the pool keeps; NULL-safe. Objects still taken are the callers'. */
+void sw_pool_fini(struct sw_pool *p);
+/* size bytes, charged to m (NULL: no accounting), zeroed when zero is set; NULL when m refuses
+ * (counted there) or memory runs out (counted in m's refused). From p's free list when p is not
+ * NULL and holds objects of this size, from malloc otherwise. */
+void *sw_pool_take(struct sw_pool *p, struct sw_memcap *m, size_t size, bool zero);
+/* Gives back obj (NULL-safe) taken with sw_pool_take(p, m, size, ...). */
+void sw_pool_give(struct sw_pool *p, struct sw_memcap *m, size_t size, void *obj);
+
+/* size bytes charged to m, from m's pool of that size when it has one (sw_pool_take); m may be
+ * NULL (plain malloc, no accounting). */
+void *sw_memcap_alloc(struct sw_memcap *m, size_t size, bool zero);
+/* Gives back obj taken by sw_memcap_alloc(m, size, ...); NULL-safe. */
+void sw_memcap_free(struct sw_memcap *m, size_t size, void *obj);
 
 /* ---- configuration ------------------------------------------------------------------------ */
 

@@ -40,7 +40,10 @@ struct dpi_stats {
 	sw_counter_t active;  /* gauge: nDPI flows being classified */
 	struct sw_memcap mem; /* the worker's share of dpi.memcap: memuse, and refused = flows
 	                         left unclassified because their state did not fit */
+	struct sw_pool_stats pools[2]; /* DPI_POOL_*: "pool.dpi.state", "pool.dpi.flow" */
 };
+
+#define DPI_POOL_MAX 2
 
 struct dpi_worker;
 

@@ -31,6 +31,7 @@ struct dpi_worker {
 	struct dpi_conf conf;
 	struct ndpi_detection_module_struct *ndpi;
 	struct dpi_stats st;
+	struct sw_pool pools[DPI_POOL_MAX]; /* dpi_state, nDPI's flow: in st.mem */
 	bool over_cap; /* nDPI's own allocations put dpi.memcap over: end the flow's classification */
 };
 
@@ -105,6 +106,10 @@ dpi_worker_new(const struct dpi_conf *conf, uint64_t memcap_share, struct dpi_wo
 		return SW_E_NOMEM;
 	w->conf = *conf;
 	w->st.mem.memcap = memcap_share;
+	sw_pool_init(&w->pools[0], sizeof(struct dpi_state), SW_POOL_KEEP_BYTES, &w->st.pools[0]);
+	sw_pool_init(&w->pools[1], NFLOW_SIZE, SW_POOL_KEEP_BYTES, &w->st.pools[1]);
+	w->st.mem.pools = w->pools;
+	w->st.mem.npools = DPI_POOL_MAX;
 	if ((w->ndpi = ndpi_init_detection_module(ndpi_no_prefs)) == NULL) {
 		free(w);
 		sw_err("nDPI: cannot initialise a detection module");
@@ -124,6 +129,8 @@ dpi_worker_free(struct dpi_worker *w)
 		return;
 	/* not charged: it frees what its set-up allocated too, which was never charged */
 	ndpi_exit_detection_module(w->ndpi);
+	for (int i = 0; i < DPI_POOL_MAX; i++)
+		sw_pool_fini(&w->pools[i]);
 	free(w);
 }
 
@@ -197,9 +204,8 @@ state_release(struct dpi_worker *w, struct dpi_state *s)
 		dpi_charging = w;
 		ndpi_free_flow_data(s->nflow);
 		dpi_charging = NULL;
-		free(s->nflow);
+		sw_memcap_free(&w->st.mem, NFLOW_SIZE, s->nflow);
 		s->nflow = NULL;
-		sw_memcap_give(&w->st.mem, NFLOW_SIZE);
 		atomic_store_explicit(&w->st.active, sw_counter_get(&w->st.active) - 1,
 				      memory_order_relaxed);
 	}
@@ -215,14 +221,11 @@ dpi_packet(struct dpi_worker *w, struct sw_flow *f, enum flow_dir dir,
 
 	(void)dir;
 	if (s == NULL) {
-		if (!sw_memcap_take(&w->st.mem, sizeof(*s) + NFLOW_SIZE)) {
+		/* refused (or out of memory, counted as refused): the flow is left alone */
+		if ((s = sw_memcap_alloc(&w->st.mem, sizeof(*s), true)) == NULL ||
+		    (s->nflow = sw_memcap_alloc(&w->st.mem, NFLOW_SIZE, true)) == NULL) {
+			sw_memcap_free(&w->st.mem, sizeof(*s), s);
 			f->dpi = REFUSED;
-			return;
-		}
-		if ((s = calloc(1, sizeof(*s))) == NULL ||
-		    (s->nflow = calloc(1, NFLOW_SIZE)) == NULL) {
-			free(s);
-			sw_memcap_give(&w->st.mem, sizeof(*s) + NFLOW_SIZE);
 			return;
 		}
 		snprintf(s->info.app_proto, sizeof(s->info.app_proto), "unknown");
@@ -308,8 +311,7 @@ dpi_flow_free(struct dpi_worker *w, struct sw_flow *f)
 	if (s == NULL || s == REFUSED)
 		return;
 	state_release(w, s);
-	free(s);
-	sw_memcap_give(&w->st.mem, sizeof(*s));
+	sw_memcap_free(&w->st.mem, sizeof(*s), s);
 }
 
 int

@@ -106,7 +106,10 @@ struct stream_stats {
 		};
 	};
 	sw_counter_t events[STREAM_EV_MAX];
+	struct sw_pool_stats pools[2]; /* STREAM_POOL_*: "pool.stream.segment", "pool.stream.state" */
 };
+
+#define STREAM_POOL_MAX 2
 
 struct stream_worker;
 

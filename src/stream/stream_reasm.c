@@ -22,6 +22,11 @@
 #define GAP_GRACE_PACKETS 32
 
 #define SEG_OVERHEAD (sizeof(struct seg))
+/* Held segments up to a full Ethernet MSS come from the worker's pool as objects of this size;
+ * larger ones from malloc. Either way a segment is charged at SEG_OVERHEAD + its length, as
+ * before the pool (the memcap keeps its meaning). */
+#define SEG_POOL_SIZE ((size_t)1536)
+#define SEG_ALLOC(len) (SEG_OVERHEAD + (len) <= SEG_POOL_SIZE ? SEG_POOL_SIZE : SEG_OVERHEAD + (len))
 
 struct seg {
 	struct seg *next;
@@ -73,6 +78,7 @@ struct stream_worker {
 	stream_event_fn *event_fn;
 	void *arg;
 	struct stream_stats st;
+	struct sw_pool pools[STREAM_POOL_MAX]; /* held segments, per-flow state: in st.mem */
 };
 
 int
@@ -87,6 +93,11 @@ stream_worker_new(const struct stream_conf *conf, uint64_t memcap_share, stream_
 	w->conf = conf;
 	/* sw_memcap reads 0 as no cap; a share of 0 has always refused everything */
 	w->st.mem.memcap = memcap_share != 0 ? memcap_share : 1;
+	sw_pool_init(&w->pools[0], SEG_POOL_SIZE, SW_POOL_KEEP_BYTES, &w->st.pools[0]);
+	sw_pool_init(&w->pools[1], sizeof(struct stream_state), SW_POOL_KEEP_BYTES,
+		     &w->st.pools[1]);
+	w->st.mem.pools = &w->pools[1]; /* segments: charged by length in seg_new */
+	w->st.mem.npools = 1;
 	w->data_fn = data_fn;
 	w->event_fn = event_fn;
 	w->arg = arg;
@@ -97,6 +108,10 @@ stream_worker_new(const struct stream_conf *conf, uint64_t memcap_share, stream_
 void
 stream_worker_free(struct stream_worker *w)
 {
+	if (w == NULL)
+		return;
+	for (int i = 0; i < STREAM_POOL_MAX; i++)
+		sw_pool_fini(&w->pools[i]);
 	free(w);
 }
 
@@ -116,20 +131,12 @@ stream_event(struct stream_worker *w, struct sw_flow *f, const struct sw_packet 
 
 /* ---- memory ------------------------------------------------------------------------------- */
 
-/* Charges n bytes to the worker's memcap; a refusal, or a failed allocation after it
- * (given back here), is counted in memcap_refused. */
+/* Charges n bytes to the worker's memcap (from its pool of that size, if any); a refusal, or a
+ * failed allocation after it, is counted in memcap_refused. */
 static void *
 mem_alloc(struct stream_worker *w, size_t n)
 {
-	void *p;
-
-	if (!sw_memcap_take(&w->st.mem, n))
-		return NULL;
-	if ((p = malloc(n)) == NULL) {
-		sw_memcap_give(&w->st.mem, n);
-		sw_counter_add(&w->st.mem.refused, 1);
-	}
-	return p;
+	return sw_memcap_alloc(&w->st.mem, n, false);
 }
 
 static struct seg *
@@ -137,8 +144,13 @@ seg_new(struct stream_worker *w, uint32_t seq, const uint8_t *data, uint32_t len
 {
 	struct seg *s;
 
-	if ((s = mem_alloc(w, SEG_OVERHEAD + len)) == NULL)
+	if (!sw_memcap_take(&w->st.mem, SEG_OVERHEAD + len))
 		return NULL;
+	if ((s = sw_pool_take(&w->pools[0], NULL, SEG_ALLOC(len), false)) == NULL) {
+		sw_memcap_give(&w->st.mem, SEG_OVERHEAD + len);
+		sw_counter_add(&w->st.mem.refused, 1);
+		return NULL;
+	}
 	s->next = NULL;
 	s->seq = seq;
 	s->len = len;
@@ -154,7 +166,7 @@ seg_free(struct stream_worker *w, struct sdir *sd, struct seg *s)
 	sd->nheld--;
 	sd->held_bytes -= s->len;
 	sw_memcap_give(&w->st.mem, SEG_OVERHEAD + s->len);
-	free(s);
+	sw_pool_give(&w->pools[0], NULL, SEG_ALLOC(s->len), s);
 }
 
 static void
@@ -629,8 +641,7 @@ stream_flow_end(struct stream_worker *w, struct sw_flow *f, struct stream_dir_in
 		if (info != NULL)
 			info[d] = sd->info;
 	}
-	free(st);
-	sw_memcap_give(&w->st.mem, sizeof(*st));
+	sw_memcap_free(&w->st.mem, sizeof(*st), st);
 	f->stream = NULL;
 	return true;
 }

@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/core.h"
 #include "unit.h"
@@ -178,6 +180,78 @@ test_ring(void)
 	sw_ring_free(NULL);
 }
 
+/* The object pool: charged on take and given back on give as malloc was, recycled up to its
+ * bound, counted; a memcap with pools finds them by size. */
+static void
+test_pool(void)
+{
+	struct sw_pool_stats st = {0};
+	struct sw_pool pool;
+	struct sw_memcap m = {.memcap = 1000};
+	unsigned char *a, *b, *c, *d;
+
+	sw_pool_init(&pool, 300, 600, &st); /* keeps two */
+	m.pools = &pool;
+	m.npools = 1;
+	a = sw_memcap_alloc(&m, 300, true);
+	b = sw_memcap_alloc(&m, 300, false);
+	c = sw_memcap_alloc(&m, 300, true);
+	UNIT_CHECK(a != NULL && b != NULL && c != NULL && a[0] == 0 && c[299] == 0,
+		   "pool: three objects, zeroed when asked");
+	UNIT_CHECK(sw_counter_get(&m.memuse) == 900 && sw_counter_get(&st.misses) == 3,
+		   "pool: each charged, all from malloc");
+	UNIT_CHECK(sw_memcap_alloc(&m, 300, false) == NULL && sw_counter_get(&m.refused) == 1 &&
+			   sw_counter_get(&m.memuse) == 900,
+		   "pool: the memcap refuses a fourth");
+	memset(a, 0xab, 300);
+	sw_memcap_free(&m, 300, a);
+	sw_memcap_free(&m, 300, b);
+	sw_memcap_free(&m, 300, c);
+	sw_memcap_free(&m, 300, NULL);
+	UNIT_CHECK(sw_counter_get(&m.memuse) == 0, "pool: memuse back to 0 when all are given back");
+	UNIT_CHECK(sw_counter_get(&st.kept) == 2, "pool: two kept, the third freed");
+	d = sw_memcap_alloc(&m, 300, true);
+	UNIT_CHECK(d != NULL && (d == b || d == a) && d[0] == 0 && d[299] == 0 &&
+			   sw_counter_get(&st.hits) == 1 && sw_counter_get(&st.kept) == 1,
+		   "pool: a kept object comes back, zeroed, counted as a hit");
+	UNIT_CHECK(sw_counter_get(&m.memuse) == 300, "pool: a recycled object is charged again");
+	c = sw_memcap_alloc(&m, 100, false);
+	UNIT_CHECK(c != NULL && sw_counter_get(&m.memuse) == 400 &&
+			   sw_counter_get(&st.misses) == 3,
+		   "pool: another size goes to malloc, charged, not counted by the pool");
+	sw_memcap_free(&m, 100, c);
+	sw_memcap_free(&m, 300, d);
+	UNIT_CHECK(sw_counter_get(&m.memuse) == 0 && sw_counter_get(&st.kept) == 2,
+		   "pool: memuse 0 again, two kept");
+	sw_pool_fini(&pool);
+	UNIT_CHECK(sw_counter_get(&st.kept) == 0 && pool.free_list == NULL,
+		   "pool: fini frees what it keeps");
+	sw_pool_fini(NULL);
+	a = sw_memcap_alloc(NULL, 64, true);
+	UNIT_CHECK(a != NULL && a[63] == 0, "pool: no memcap, plain allocation");
+	sw_memcap_free(NULL, 64, a);
+#if defined(__SANITIZE_ADDRESS__)
+	{ /* a kept object is poisoned: writing to it after it was given back is reported */
+		pid_t pid = fork();
+		int status = 0;
+
+		if (pid == 0) {
+			struct sw_pool q;
+			volatile unsigned char *o;
+
+			sw_pool_init(&q, 128, 1024, NULL);
+			o = sw_pool_take(&q, NULL, 128, false);
+			sw_pool_give(&q, NULL, 128, (void *)(uintptr_t)o);
+			o[64] = 1; /* use after give: ASan aborts here */
+			_exit(0);
+		}
+		UNIT_CHECK(pid > 0 && waitpid(pid, &status, 0) == pid &&
+				   !(WIFEXITED(status) && WEXITSTATUS(status) == 0),
+			   "pool: ASan reports a use after give");
+	}
+#endif
+}
+
 int
 main(void)
 {
@@ -187,5 +261,6 @@ main(void)
 	test_time();
 	test_hash();
 	test_ring();
+	test_pool();
 	return unit_done();
 }
