@@ -391,6 +391,21 @@ enum det_kw_kind {
 	DET_KW_TLS_NOTAFTER = 17,
 	DET_KW_TLS_EXPIRED = 18,  /* tls_cert_expired */
 	DET_KW_TLS_VALID = 19,    /* tls_cert_valid */
+	/* detect_hdr.c: IP, TCP and ICMP header keywords */
+	DET_KW_TTL = 40,
+	DET_KW_TOS = 41,
+	DET_KW_IPID = 42,
+	DET_KW_IPOPTS = 43,     /* count: the option type, 0xffff any */
+	DET_KW_FRAGBITS = 44,   /* flags: the bits (0x20 M, 0x40 D, 0x80 R); op: 0, '+', '*', '!' */
+	DET_KW_FRAGOFFSET = 45,
+	DET_KW_SAMEIP = 46,
+	DET_KW_SEQ = 47,
+	DET_KW_ACK = 48,
+	DET_KW_WINDOW = 49,
+	DET_KW_TCP_MSS = 50,
+	DET_KW_ICMP_ID = 51,
+	DET_KW_ICMP_SEQ = 52,
+	DET_KW_HDR_LAST = 52,
 };
 
 /* A number compared by Suricata's integer keywords: inclusive lo..hi, negated for '!'. */

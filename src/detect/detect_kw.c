@@ -116,6 +116,12 @@ kw_uint(char *v, uint64_t max, struct det_uint *u, const char **why)
 	return 0;
 }
 
+int
+det_kw_uint(char *v, uint64_t max, struct det_uint *u, const char **why)
+{
+	return kw_uint(v, max, u, why);
+}
+
 static bool
 uint_ok(const struct det_uint *u, uint64_t v)
 {
@@ -632,6 +638,11 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 	char orig[128];
 	int rc = 0;
 
+	if (det_hdr_known(kw)) { /* detect_hdr.c */
+		if ((k = kw_add(r, DET_KW_TTL)) == NULL)
+			return SW_E_NOMEM;
+		return det_hdr_parse(r, k, kw, v, err);
+	}
 	if (strcmp(kw, "flow:no_frag") == 0 || strcmp(kw, "flow:only_frag") == 0) {
 		if ((k = kw_add(r, DET_KW_FRAG)) == NULL)
 			return SW_E_NOMEM;
@@ -1353,6 +1364,9 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 				return false;
 			break;
 		default:
+			if (k->kind >= DET_KW_TTL && k->kind <= DET_KW_HDR_LAST &&
+			    !det_hdr_match(k, p))
+				return false;
 			break;
 		}
 	}

@@ -147,7 +147,7 @@ check "strict: missing ';' after content" \
 check "strict: 1 loaded, 5 failed" grep -q "rules: 1 loaded, 0 skipped (unsupported), 5 failed" "$tmp/s.err"
 "$SPANWATCH" -q -r "$PCAPS/http.pcap" -S "$tmp/strict.rules" "${classes[@]}" >/dev/null 2>"$tmp/s2.err"
 check "strict: errors are printed without -v (even with -q)" grep -q "strict.rules:3: rule skipped" "$tmp/s2.err"
-printf 'alert tcp any any -> any any (msg:"unsupported"; content:"x"; ttl:8; sid:40;)\nalert tcp any any -> any any (msg:"ok"; content:"x"; sid:41;)\n' >"$tmp/unsupp.rules"
+printf 'alert tcp any any -> any any (msg:"unsupported"; content:"x"; geoip:src,US; sid:40;)\nalert tcp any any -> any any (msg:"ok"; content:"x"; sid:41;)\n' >"$tmp/unsupp.rules"
 "$SPANWATCH" -T -S "$tmp/unsupp.rules" "${classes[@]}" >/dev/null 2>"$tmp/u.err"
 check "strict: a known Suricata keyword we do not support is a skip; -T exits 0" test $? -eq 0
 check "... counted as unsupported" grep -q "rules: 1 loaded, 1 skipped (unsupported), 0 failed" "$tmp/u.err"

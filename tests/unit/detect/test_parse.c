@@ -16,6 +16,7 @@
 #include "defrag/defrag.h"
 #include "detect/detect.h"
 #include "detect/detect_int.h"
+#include "detect/detect_eng_int.h"
 #include "stream/stream.h"
 #include "unit.h"
 
@@ -1507,17 +1508,210 @@ test_kw_other(void)
 	det_rule_free(r);
 }
 
+/* ---- detect_hdr.c: ttl, tos, id, ipopts, fragbits, fragoffset, sameip, seq, ack, window, ------
+ * ---- tcp.mss, tcp.flags, icmp_id, icmp_seq ------------------------------------------------- */
+
+/* An Ethernet + IPv4 packet with IHL words of header (options after the 20 bytes) and
+ * flags/offset word off, then 20 bytes of TCP with doff words (MSS 1460 when doff is 6). */
+static void
+hdr_packet(struct sw_packet *p, uint8_t *b, uint8_t ihl, uint16_t off, uint8_t doff)
+{
+	size_t l3 = 14, l4 = l3 + (size_t)ihl * 4;
+
+	memset(p, 0, sizeof(*p));
+	memset(b, 0, 128);
+	b[l3] = (uint8_t)(0x40 | ihl);
+	b[l3 + 1] = 0x10;                /* tos */
+	b[l3 + 4] = 0x12;                /* id 0x1234 */
+	b[l3 + 5] = 0x34;
+	b[l3 + 6] = (uint8_t)(off >> 8); /* flags and offset */
+	b[l3 + 7] = (uint8_t)off;
+	b[l3 + 8] = 9;                   /* ttl */
+	b[l4 + 12] = (uint8_t)(doff << 4);
+	if (doff == 6) {
+		b[l4 + 20] = 2;
+		b[l4 + 21] = 4;
+		b[l4 + 22] = 0x05;
+		b[l4 + 23] = 0xb4;
+	}
+	p->data = b;
+	p->caplen = (uint32_t)(l4 + (size_t)doff * 4);
+	p->family = 4;
+	p->proto = 6;
+	p->ttl = 9;
+	p->flags = SW_PKT_IP | SW_PKT_L4;
+	p->l3_off = (uint32_t)l3;
+	p->l4_off = (uint32_t)l4;
+	p->tcp_seq = 100;
+	p->tcp_win = 512;
+	p->src.b[15] = 1;
+	p->dst.b[15] = 2;
+}
+
+/* Whether the rule's first keyword matches p. */
+static bool
+hdr_ok(const char *opts, const struct sw_packet *p)
+{
+	char text[256];
+	struct det_rule *r;
+	bool ok;
+
+	snprintf(text, sizeof(text), "alert ip any any -> any any (%s sid:1;)", opts);
+	r = parse(text);
+	if (r == NULL || r->nkws != 1) {
+		printf("# %s: rc %d %s\n", text, last_rc, perr.reason);
+		det_rule_free(r);
+		return false;
+	}
+	ok = det_hdr_match(&r->kws[0], p);
+	det_rule_free(r);
+	return ok;
+}
+
+static void
+test_hdr_kw(void)
+{
+	struct det_rule *r;
+	const struct det_kw *k;
+	struct sw_packet p;
+	uint8_t b[128];
+
+	r = parse("alert ip $EXTERNAL_NET any -> $HOME_NET any (msg:\"GPL MISC 0 ttl\"; ttl:0; "
+	          "sid:2101321; rev:9;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_TTL && k->num.lo == 0 && k->num.hi == 0 &&
+	               r->kw_packet,
+	           "ttl:0 (ET)");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (ttl:3-5; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->num.lo == 4 && k->num.hi == 4, "ttl:3-5 is exclusive: 4");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (tos:!0x10; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_TOS && k->num.negated && k->num.lo == 16,
+	           "tos:!0x10");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (ipopts:lsrr; sid:2100500;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_IPOPTS && k->count == 0x83, "ipopts:lsrr");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (fragbits:+MD; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_FRAGBITS && k->op == '+' && k->flags == 0x60,
+	           "fragbits:+MD");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (sameip; sid:2100527;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_SAMEIP, "sameip");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (flags:S; tcp.mss:<536; seq:0; ack:\"0\"; "
+	          "window:!1024; sid:1;)");
+	UNIT_CHECK(r != NULL && r->has_flags && r->nkws == 4 && r->kws[0].kind == DET_KW_TCP_MSS &&
+	               r->kws[0].num.hi == 535 && r->kws[2].kind == DET_KW_ACK &&
+	               r->kws[3].num.negated && r->kws[3].num.lo == 1024,
+	           "tcp.mss, seq, ack (quoted), window");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (tcp.flags:SA,12; sid:1;)");
+	UNIT_CHECK(r != NULL && r->has_flags && r->flags == 0x12, "tcp.flags is flags");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (tcp.flags:S; flags:A; sid:1;)", SW_E_INVAL,
+	           "flags: set twice");
+	check_fail("alert ip any any -> any any (ttl:256; sid:1;)", SW_E_INVAL,
+	           "ttl: bad value '256': expected N, <N, >N, <=N, >=N, !N or A<>B");
+	check_fail("alert ip any any -> any any (tos:256; sid:1;)", SW_E_INVAL,
+	           "tos: bad value '256': expected [!]a number up to 255");
+	check_fail("alert ip any any -> any any (ipopts:qs; sid:1;)", SW_E_INVAL,
+	           "ipopts: unknown option 'qs' (rr, eol, nop, ts, sec, esec, lsrr, ssrr, satid, "
+	           "any)");
+	check_fail("alert ip any any -> any any (fragbits:MX; sid:1;)", SW_E_INVAL,
+	           "fragbits: unknown bit 'X' (M, D or R)");
+	check_fail("alert ip any any -> any any (fragbits:+; sid:1;)", SW_E_INVAL,
+	           "fragbits: expected [+*!] and some of M, D, R");
+	check_fail("alert ip any any -> any any (sameip:1; sid:1;)", SW_E_INVAL,
+	           "sameip: takes no value");
+	check_fail("alert tcp any any -> any any (seq:!5; sid:1;)", SW_E_INVAL,
+	           "seq: bad value '!5': expected a number up to 4294967295");
+	check_fail("alert icmp any any -> any any (icmp_id:65536; sid:1;)", SW_E_INVAL,
+	           "icmp_id: bad value '65536': expected a number up to 65535");
+	check_fail("alert ip any any -> any any (ttl; sid:1;)", SW_E_INVAL, "ttl: missing value");
+
+	/* matching on packets made here, fragments included (the engine sees only whole or
+	 * rebuilt packets; fragbits M and fragoffset > 0 are seen here) */
+	hdr_packet(&p, b, 5, 0x2000 | 0x0003, 5); /* MF, offset 3 (24 bytes) */
+	UNIT_CHECK(hdr_ok("fragbits:M;", &p) && !hdr_ok("fragbits:D;", &p) &&
+	               hdr_ok("fragbits:*MD;", &p) && !hdr_ok("fragbits:+M;", &p) &&
+	               hdr_ok("fragbits:!D;", &p) && !hdr_ok("fragbits:!M;", &p),
+	           "fragbits on MF");
+	UNIT_CHECK(hdr_ok("fragoffset:3;", &p) && hdr_ok("fragoffset:>0;", &p) &&
+	               !hdr_ok("fragoffset:0;", &p) && hdr_ok("fragoffset:!0;", &p) &&
+	               !hdr_ok("fragoffset:<3;", &p),
+	           "fragoffset in 8-byte units (IPv4)");
+	UNIT_CHECK(hdr_ok("ttl:9;", &p) && hdr_ok("ttl:<10;", &p) && !hdr_ok("ttl:>9;", &p) &&
+	               hdr_ok("tos:16;", &p) && !hdr_ok("tos:!16;", &p) && hdr_ok("id:4660;", &p) &&
+	               !hdr_ok("sameip;", &p),
+	           "ttl, tos, id");
+	UNIT_CHECK(!hdr_ok("tcp.mss:1460;", &p) && !hdr_ok("tcp.mss:>0;", &p) &&
+	               hdr_ok("seq:100;", &p) && hdr_ok("window:512;", &p) &&
+	               !hdr_ok("window:!512;", &p),
+	           "tcp.mss needs the option; seq, window");
+	hdr_packet(&p, b, 5, 0x8000 | 0x4000, 6); /* R and DF; MSS 1460 */
+	UNIT_CHECK(hdr_ok("fragbits:RD;", &p) && hdr_ok("fragbits:+R;", &p) &&
+	               !hdr_ok("fragbits:+RD;", &p) && hdr_ok("fragbits:!M;", &p) &&
+	               hdr_ok("tcp.mss:1460;", &p) && hdr_ok("tcp.mss:1400-1500;", &p),
+	           "fragbits R D, tcp.mss");
+	p.caplen -= 2; /* the MSS option cut short */
+	UNIT_CHECK(!hdr_ok("tcp.mss:1460;", &p), "a truncated MSS option is no MSS");
+	/* options: NOP, then timestamp (len 4), then EOL; a bad length ends the walk */
+	hdr_packet(&p, b, 7, 0, 5);
+	b[34] = 1;
+	b[35] = 0x44;
+	b[36] = 4;
+	b[39] = 0;
+	UNIT_CHECK(hdr_ok("ipopts:nop;", &p) && hdr_ok("ipopts:ts;", &p) &&
+	               hdr_ok("ipopts:any;", &p) && !hdr_ok("ipopts:rr;", &p) &&
+	               hdr_ok("ipopts:eol;", &p),
+	           "ipopts nop, ts, eol, any");
+	b[36] = 40; /* the timestamp option runs past the header */
+	UNIT_CHECK(hdr_ok("ipopts:ts;", &p) && !hdr_ok("ipopts:eol;", &p),
+	           "a malformed option ends the walk");
+	hdr_packet(&p, b, 5, 0, 5);
+	UNIT_CHECK(!hdr_ok("ipopts:any;", &p), "no options: not any");
+	p.dst = p.src;
+	UNIT_CHECK(hdr_ok("sameip;", &p), "sameip");
+	/* ICMP echo: id 7, seq 9; a port unreachable is not read */
+	hdr_packet(&p, b, 5, 0, 5);
+	p.proto = 1;
+	p.icmp_type = 8;
+	b[34] = 8;
+	b[39] = 7;
+	b[41] = 9;
+	UNIT_CHECK(hdr_ok("icmp_id:7;", &p) && hdr_ok("icmp_seq:9;", &p) &&
+	               !hdr_ok("icmp_seq:7;", &p) && !hdr_ok("seq:100;", &p),
+	           "icmp_id, icmp_seq on an echo request; seq needs TCP");
+	p.icmp_type = 3;
+	UNIT_CHECK(!hdr_ok("icmp_id:7;", &p), "icmp_id: not on a port unreachable");
+	/* IPv6: ttl is the hop limit; tos, id, fragbits are IPv4's */
+	p.family = 6;
+	UNIT_CHECK(hdr_ok("ttl:9;", &p) && !hdr_ok("tos:16;", &p) && !hdr_ok("id:4660;", &p) &&
+	               !hdr_ok("fragbits:!M;", &p) && !hdr_ok("fragoffset:0;", &p),
+	           "IPv6: ttl only");
+	p.flags |= SW_PKT_FRAG;
+	p.frag_offset = 16;
+	UNIT_CHECK(hdr_ok("fragoffset:16;", &p), "IPv6 fragment offset in bytes (Suricata 7)");
+}
+
 /* ---- unsupported keywords -------------------------------------------------------------------- */
 
 static void
 test_unsupported(void)
 {
 	static const char *const kws[] = {
-	    "ttl:64",
-	    "id:1",
-	    "ack:0",
-	    "seq:0",
-	    "window:1024",
+	    "geoip:src,US",
+	    "iprep:src,Bad,>,10",
+	    "rpc:100000,*,*",
+	    "entropy:bytes 4",
+	    "replace:\"x\"",
 	    "filemagic:\"PE\"",
 	    "filestore",
 	    "lua:x.lua",
@@ -1551,8 +1745,8 @@ test_unsupported(void)
 	check_fail("alert tcp any any -> any any (content:\"x\", nocase; sid:1;)", SW_E_INVAL,
 	           "content: ',' after the quoted value: each option ends with ';' (Snort 3's "
 	           "'\"x\", nocase' is written '\"x\"; nocase')");
-	r = parse("alert tcp any any -> any any (ttl:8; sid:1;)");
-	UNIT_CHECK_STR(perr.reason, "keyword 'ttl' is not supported", "known Suricata keyword");
+	r = parse("alert tcp any any -> any any (geoip:src,US; sid:1;)");
+	UNIT_CHECK_STR(perr.reason, "keyword 'geoip' is not supported", "known Suricata keyword");
 	/* detect's own buffers (the response side of http.start, the payload of mixed rules) are
 	 * not keywords, as Suricata knows none of them; Suricata 7's http.response_header (HTTP/2
 	 * there) is a known one we skip */
@@ -1714,6 +1908,7 @@ main(void)
 	test_state();
 	test_unsupported();
 	test_kw_other();
+	test_hdr_kw();
 	test_realistic();
 	test_class_files();
 
