@@ -406,6 +406,7 @@ enum det_kw_kind {
 	DET_KW_ICMP_ID = 51,
 	DET_KW_ICMP_SEQ = 52,
 	DET_KW_HDR_LAST = 52,
+	DET_KW_FLOW_AGE = 53, /* flow.age: seconds from the flow's first to its last packet */
 };
 
 /* A number compared by Suricata's integer keywords: inclusive lo..hi, negated for '!'. */

@@ -679,6 +679,15 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 		k->kind = DET_KW_IP_PROTO;
 		r->kw_packet = true;
 		rc = kw_ip_proto(k, v, err);
+	} else if (strcmp(kw, "flow.age") == 0) {
+		/* Suricata 7: an unsigned 32-bit integer with its operators, checked on every
+		 * packet of the flow */
+		k->kind = DET_KW_FLOW_AGE;
+		r->kw_packet = true;
+		if (kw_uint(v, UINT32_MAX, &k->num, &why) != 0) {
+			kw_fail(err, "%s: bad value '%s': %s", kw, orig, why);
+			rc = SW_E_INVAL;
+		}
 	} else if (strcmp(kw, "stream_size") == 0) {
 		k->kind = DET_KW_STREAM_SIZE;
 		rc = kw_stream_size(k, v, err);
@@ -1361,6 +1370,11 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 			break;
 		case DET_KW_FLOWINT:
 			if (c->f == NULL || !flowint_ok(c, k))
+				return false;
+			break;
+		case DET_KW_FLOW_AGE: /* as Suricata 7: whole seconds of last minus first packet */
+			if (c->f == NULL ||
+			    !uint_ok(&k->num, c->f->last / SW_USEC_PER_SEC - c->f->start / SW_USEC_PER_SEC))
 				return false;
 			break;
 		default:

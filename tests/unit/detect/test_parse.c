@@ -1699,6 +1699,16 @@ test_hdr_kw(void)
 	p.flags |= SW_PKT_FRAG;
 	p.frag_offset = 16;
 	UNIT_CHECK(hdr_ok("fragoffset:16;", &p), "IPv6 fragment offset in bytes (Suricata 7)");
+
+	/* flow.age (detect_kw.c) */
+	r = parse("alert ip any any -> any any (flow.age:>=3600; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_FLOW_AGE && k->num.lo == 3600 &&
+	               k->num.hi == UINT32_MAX && r->kw_packet,
+	           "flow.age:>=3600");
+	det_rule_free(r);
+	check_fail("alert ip any any -> any any (flow.age:old; sid:1;)", SW_E_INVAL,
+	           "flow.age: bad value 'old': expected N, <N, >N, <=N, >=N, !N or A<>B");
 }
 
 /* ---- unsupported keywords -------------------------------------------------------------------- */
