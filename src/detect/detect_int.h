@@ -524,6 +524,11 @@ void det_rule_free(struct det_rule *r); /* NULL-safe */
 /* Rule-text helpers shared by the keyword parsers (detect_parse.c): s without surrounding white
  * space (cut in place); whether s is a flowbit/xbit/flowint name (letters, digits, _ . -). */
 char *det_trim(char *s);
+/* detect_requires.c: Suricata 7.0.3's requires option. det_requires_eval: 1 met, 0 not (why
+ * says which), -1 malformed (why), -2 out of memory. det_requires_prescan: the same for the
+ * first requires option of a rule's text, 1 when it has none. */
+int det_requires_eval(const char *value, char *why, size_t why_size);
+int det_requires_prescan(const char *text, char *why, size_t why_size);
 bool det_name_ok(const char *s);
 
 #endif

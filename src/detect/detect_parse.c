@@ -226,6 +226,7 @@ struct rp {
 	char *varnames[RP_VARS_MAX];
 	bool has_sid, has_rev, has_gid, has_msg, has_priority, has_classtype, has_flow;
 	bool has_threshold, has_df, has_fast;
+	const char *prev_match; /* the last option that adds a match (prefilter's target) */
 };
 
 static int rp_fail(struct rp *p, int code, const char *fmt, ...)
@@ -2070,6 +2071,75 @@ kw_app_event(struct rp *p, const char *kw, char *v)
 	return 0;
 }
 
+/* ---- prefilter, requires, config (Suricata 7) ------------------------------------------------ */
+
+/* Keywords that add no match of their own (content modifiers, meta, sticky buffers): prefilter
+ * after them applies to the match before them. */
+static void
+rp_note_match(struct rp *p, const char *name)
+{
+	static const char *const none[] = {
+	    "nocase", "depth", "offset", "distance", "within", "fast_pattern", "rawbytes",
+	    "startswith", "endswith", "msg", "sid", "rev", "gid", "classtype", "priority",
+	    "reference", "metadata", "target", "prefilter", "requires", "noalert", NULL,
+	};
+
+	for (int i = 0; none[i] != NULL; i++)
+		if (strcmp(none[i], name) == 0)
+			return;
+	if (rp_sticky_find(name) >= 0 || det_buffer_by_modifier(name) >= 0)
+		return;
+	p->prev_match = strcmp(name, "content") == 0 || strcmp(name, "uricontent") == 0
+	                    ? "content"
+	                    : "other";
+}
+
+/* prefilter: after a content it is fast_pattern (Suricata 7); after another keyword it picks
+ * that keyword's prefilter engine, which changes no result: accepted with no effect. */
+static int
+kw_prefilter(struct rp *p, const char *kw, char *v)
+{
+	(void)v;
+	if (p->prev_match == NULL)
+		return rp_fail(p, SW_E_INVAL, "%s: needs a match before it", kw);
+	if (strcmp(p->prev_match, "content") == 0)
+		return kw_fast_pattern(p, kw, NULL);
+	return 0;
+}
+
+/* requires: checked by det_requires_prescan before the rule was parsed; here only a second
+ * requires option, or a malformed one, is left. */
+static int
+kw_requires(struct rp *p, const char *kw, char *v)
+{
+	char why[160];
+	int q = det_requires_eval(v, why, sizeof(why));
+
+	if (q == -2)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	if (q < 0)
+		return rp_fail(p, SW_E_INVAL, "%s", why);
+	return q == 0 ? rp_unsupp(p, kw, why) : 0;
+}
+
+/* config: logging disable, type tx|flow, scope tx|flow (Suricata 7): turns off the app-layer
+ * logging of the transaction or flow. Our app loggers do not consult the rule engine, so a
+ * rule with it is skipped with that reason (after its syntax is checked). */
+static int
+kw_config(struct rp *p, const char *kw, char *v)
+{
+	char *a[4];
+	int n = rp_split(v, ',', a, 4);
+
+	if (n != 3 || strcmp(a[0], "logging disable") != 0 || strncmp(a[1], "type ", 5) != 0 ||
+	    strncmp(a[2], "scope ", 6) != 0)
+		return rp_fail(p, SW_E_INVAL,
+		               "%s: expected 'logging disable, type tx|flow, scope tx|flow'", kw);
+	return rp_unsupp(p, kw,
+	                 "config: disabling a transaction's or flow's logging needs the app-layer "
+	                 "loggers to ask the rule engine, which they do not");
+}
+
 /* ---- the keyword table --------------------------------------------------------------------- */
 
 enum rp_value_rule {
@@ -2123,6 +2193,9 @@ static const struct rp_keyword rp_keywords[] = {
     {"decode-event", kw_event, RP_V_NEED},
     {"stream-event", kw_event, RP_V_NEED},
     {"itype", kw_other, RP_V_NEED},
+    {"prefilter", kw_prefilter, RP_V_NONE},
+    {"requires", kw_requires, RP_V_NEED},
+    {"config", kw_config, RP_V_NEED},
     {"ttl", kw_other, RP_V_NEED},
     {"tos", kw_other, RP_V_NEED},
     {"id", kw_other, RP_V_NEED},
@@ -2214,10 +2287,7 @@ static const char *const rp_known_unsupported[] = {
     "iprep",
     "geoip",
     "rpc",
-    "prefilter",
     "http2.header",
-    "requires",
-    "config",
     "absent",
     "ipv4.hdr",
     "ipv6.hdr",
@@ -2627,6 +2697,7 @@ rp_options(struct rp *p, char *s)
 
 			if (r != 0)
 				return r;
+			rp_note_match(p, name);
 		}
 	}
 }
@@ -3007,6 +3078,16 @@ det_rule_parse(const char *text, const char *file, unsigned line, const struct d
 	}
 	*open = '\0';
 	*close = '\0';
+	{ /* requires: a rule whose requirements are not met is skipped before it is parsed */
+		char why[160];
+		int q = det_requires_prescan(text, why, sizeof(why));
+
+		if (q == 0 || q == -2) {
+			r = q == 0 ? rp_unsupp(&p, "requires", why)
+			           : rp_fail(&p, SW_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
 	if ((r = rp_header(&p, s)) != 0)
 		goto out;
 	if ((r = rp_options(&p, open + 1)) != 0)

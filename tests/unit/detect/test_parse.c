@@ -1711,6 +1711,74 @@ test_hdr_kw(void)
 	           "flow.age: bad value 'old': expected N, <N, >N, <=N, >=N, !N or A<>B");
 }
 
+/* ---- prefilter, requires, config (Suricata 7) ------------------------------------------------ */
+
+static void
+test_meta7(void)
+{
+	struct det_rule *r;
+	char why[160];
+
+	/* prefilter after a content is fast_pattern; after another keyword it changes nothing */
+	r = parse("alert tcp any any -> any any (content:\"aaaa\"; content:\"bb\"; nocase; prefilter; "
+	          "sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 1 && r->lists[0].n == 2 &&
+	               !(r->lists[0].items[0].u.content.flags & DET_C_FAST) &&
+	               (r->lists[0].items[1].u.content.flags & DET_C_FAST),
+	           "prefilter after content (and nocase) is its fast_pattern");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (content:\"aaaa\"; flags:S; prefilter; sid:1;)");
+	UNIT_CHECK(r != NULL && r->has_flags && !(r->lists[0].items[0].u.content.flags & DET_C_FAST),
+	           "prefilter after flags: accepted, no fast_pattern");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (prefilter; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "prefilter: needs a match before it");
+	check_fail("alert tcp any any -> any any (content:\"a\"; fast_pattern; prefilter; sid:1;)",
+	           SW_E_INVAL, "prefilter: can be used on only one content");
+
+	/* requires, evaluated as Suricata 7.0.17 */
+	UNIT_CHECK(det_requires_eval("version >= 7.0.3", why, sizeof(why)) == 1, ">= 7.0.3 met");
+	UNIT_CHECK(det_requires_eval("version >= 7.0.3 < 8", why, sizeof(why)) == 1,
+	           ">= 7.0.3 < 8 met");
+	UNIT_CHECK(det_requires_eval("version >= 8", why, sizeof(why)) == 0, ">= 8 not met");
+	UNIT_CHECK_STR(why,
+	               "requires: version >= 8 is not met (rules are read as Suricata 7.0.17's)",
+	               "  why");
+	UNIT_CHECK(det_requires_eval("version >= 8.0.3 | >= 7.0.10 < 8", why, sizeof(why)) == 1,
+	           "alternatives: the second holds");
+	UNIT_CHECK(det_requires_eval("version >= 7.0.18", why, sizeof(why)) == 0, "7.0.18 is newer");
+	UNIT_CHECK(det_requires_eval("version = 7.0.17, feature ja3", why, sizeof(why)) == 1,
+	           "= 7.0.17 and feature ja3");
+	UNIT_CHECK(det_requires_eval("feature geoip, version >= 7.0.0", why, sizeof(why)) == 0,
+	           "feature geoip not provided");
+	UNIT_CHECK_STR(why, "requires: feature 'geoip' is not provided", "  why");
+	UNIT_CHECK(det_requires_eval("version => 7", why, sizeof(why)) == -1 &&
+	               det_requires_eval("version >= 7 |", why, sizeof(why)) == -1 &&
+	               det_requires_eval("keyword foo", why, sizeof(why)) == -1 &&
+	               det_requires_eval("version", why, sizeof(why)) == -1,
+	           "malformed requires");
+	r = parse("alert tcp any any -> any any (content:\"a\"; requires: version >= 7.0.3; sid:1;)");
+	UNIT_CHECK(r != NULL, "requires met: the rule loads");
+	det_rule_free(r);
+	/* not met: skipped before parsing, so a keyword we do not know does not fail it */
+	check_unsupp("alert tcp any any -> any any (msg:\"a;b\"; requires: version >= 8; "
+	             "some.future_kw; sid:1;)",
+	             "requires");
+	check_fail("alert tcp any any -> any any (content:\"a\"; requires: version >= x; sid:1;)",
+	           SW_E_INVAL, "requires: bad version expression '>= x'");
+
+	/* config: syntax checked, then skipped with the reason */
+	check_unsupp("alert dns any any -> any any (dns.query; content:\"x\"; config: logging disable, "
+	             "type tx, scope tx; sid:1;)",
+	             "config");
+	UNIT_CHECK_STR(perr.reason,
+	               "config: disabling a transaction's or flow's logging needs the app-layer "
+	               "loggers to ask the rule engine, which they do not",
+	               "  config's reason");
+	check_fail("alert dns any any -> any any (config: logging enable; sid:1;)", SW_E_INVAL,
+	           "config: expected 'logging disable, type tx|flow, scope tx|flow'");
+}
+
 /* ---- unsupported keywords -------------------------------------------------------------------- */
 
 static void
@@ -1919,6 +1987,7 @@ main(void)
 	test_unsupported();
 	test_kw_other();
 	test_hdr_kw();
+	test_meta7();
 	test_realistic();
 	test_class_files();
 
