@@ -156,6 +156,7 @@ enum det_item_kind {
 	DET_ITEM_ISDATAAT = 5,
 	DET_ITEM_BSIZE = 6,
 	DET_ITEM_BASE64 = 7, /* base64_decode, with the base64_data matches on what it decoded */
+	DET_ITEM_BYTE_MATH = 8, /* byte_math: u.byte, op an enum det_math_op, value the rvalue */
 };
 
 #define DET_C_NOCASE     0x0001u
@@ -194,6 +195,10 @@ struct det_pcre {
 enum det_op {
 	DET_OP_LT = 0, DET_OP_GT, DET_OP_LE, DET_OP_GE, DET_OP_EQ, DET_OP_NE, DET_OP_AND, DET_OP_XOR,
 };
+
+/* byte_math's operators */
+enum det_math_op { DET_MATH_ADD = 0, DET_MATH_SUB, DET_MATH_MUL, DET_MATH_DIV, DET_MATH_SHL,
+                   DET_MATH_SHR };
 
 #define DET_BYTE_RELATIVE   0x0001u
 #define DET_BYTE_LITTLE     0x0002u /* else big endian */
@@ -267,6 +272,7 @@ det_item_relative(const struct det_item *it)
 	case DET_ITEM_BYTE_TEST:
 	case DET_ITEM_BYTE_JUMP:
 	case DET_ITEM_BYTE_EXTRACT:
+	case DET_ITEM_BYTE_MATH:
 		return (it->u.byte.flags & DET_BYTE_RELATIVE) != 0;
 	case DET_ITEM_ISDATAAT:
 		return (it->u.isdataat.flags & DET_ISDATAAT_RELATIVE) != 0;

@@ -322,6 +322,7 @@ rp_item_add(struct rp *p, int buffer, int kind)
 	case DET_ITEM_BYTE_TEST:
 	case DET_ITEM_BYTE_JUMP:
 	case DET_ITEM_BYTE_EXTRACT:
+	case DET_ITEM_BYTE_MATH:
 		it->u.byte.value.var = it->u.byte.offset.var = -1;
 		it->u.byte.var = -1;
 		it->u.byte.multiplier = 1;
@@ -1358,6 +1359,35 @@ kw_byte_jump(struct rp *p, const char *kw, char *v)
 	return 0;
 }
 
+/* A new variable's name (byte_extract, byte_math): 0, or the error. */
+static int
+rp_var_check(struct rp *p, const char *kw, const char *name)
+{
+	if (!isalpha((unsigned char)name[0]) && name[0] != '_')
+		return rp_fail(p, SW_E_INVAL, "%s: bad variable name '%s'", kw, name);
+	for (const char *q = name; *q != '\0'; q++)
+		if (!isalnum((unsigned char)*q) && *q != '_' && *q != '-' && *q != '.')
+			return rp_fail(p, SW_E_INVAL, "%s: bad variable name '%s'", kw, name);
+	if (rp_var_find(p, name) >= 0)
+		return rp_fail(p, SW_E_INVAL, "%s: variable '%s' defined twice", kw, name);
+	if (p->r->nvars >= RP_VARS_MAX)
+		return rp_fail(p, SW_E_INVAL, "%s: more than %d variables", kw, RP_VARS_MAX);
+	return 0;
+}
+
+/* Adds the variable: its index, or a negative error code. */
+static int
+rp_var_new(struct rp *p, const char *kw, const char *name)
+{
+	int r;
+
+	if ((r = rp_var_check(p, kw, name)) != 0)
+		return r;
+	if ((p->varnames[p->r->nvars] = strdup(name)) == NULL)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	return p->r->nvars++;
+}
+
 static int
 kw_byte_extract(struct rp *p, const char *kw, char *v)
 {
@@ -1379,15 +1409,8 @@ kw_byte_extract(struct rp *p, const char *kw, char *v)
 		return rp_fail(p, SW_E_INVAL, "%s: bad offset '%s'", kw, a[1]);
 	b.offset.v = off;
 	name = a[2];
-	if (!isalpha((unsigned char)name[0]) && name[0] != '_')
-		return rp_fail(p, SW_E_INVAL, "%s: bad variable name '%s'", kw, name);
-	for (const char *q = name; *q != '\0'; q++)
-		if (!isalnum((unsigned char)*q) && *q != '_' && *q != '-' && *q != '.')
-			return rp_fail(p, SW_E_INVAL, "%s: bad variable name '%s'", kw, name);
-	if (rp_var_find(p, name) >= 0)
-		return rp_fail(p, SW_E_INVAL, "%s: variable '%s' defined twice", kw, name);
-	if (p->r->nvars >= RP_VARS_MAX)
-		return rp_fail(p, SW_E_INVAL, "%s: more than %d variables", kw, RP_VARS_MAX);
+	if ((r = rp_var_check(p, kw, name)) != 0)
+		return r;
 	for (i = 3; i < n; i++) {
 		if ((r = rp_byte_opt(p, kw, a[i], &b, &has_base)) < 0)
 			return r;
@@ -1409,10 +1432,100 @@ kw_byte_extract(struct rp *p, const char *kw, char *v)
 	}
 	if ((r = rp_byte_check(p, kw, &b, has_base)) != 0)
 		return r;
-	if ((p->varnames[p->r->nvars] = strdup(name)) == NULL)
-		return rp_fail(p, SW_E_NOMEM, "out of memory");
-	b.var = (int8_t)p->r->nvars++;
+	if ((r = rp_var_new(p, kw, name)) < 0)
+		return r;
+	b.var = (int8_t)r;
 	if ((it = rp_item_add(p, rp_cur_buffer(p), DET_ITEM_BYTE_EXTRACT)) == NULL)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	it->u.byte = b;
+	return 0;
+}
+
+/*
+ * byte_math:bytes N, offset N, oper OP, rvalue V, result NAME[, relative][, endian big|little]
+ * [, string hex|dec|oct][, dce][, bitmask M] (Suricata 7; the options in any order): reads the
+ * number as byte_extract does, applies the bitmask, computes number OP rvalue (+ - * / << >>;
+ * rvalue a number or a variable) and stores it in NAME for the keywords after it.
+ */
+static int
+kw_byte_math(struct rp *p, const char *kw, char *v)
+{
+	static const char *const ops[] = {"+", "-", "*", "/", "<<", ">>"};
+	char *a[RP_ARGS_MAX], *name = NULL;
+	struct det_byte b;
+	struct det_item *it;
+	bool has_base = false, has_bytes = false, has_off = false, has_op = false, has_rv = false;
+	int n, i, r;
+
+	memset(&b, 0, sizeof(b));
+	b.multiplier = 1;
+	b.value.var = b.offset.var = -1;
+	if ((n = rp_split(v, ',', a, RP_ARGS_MAX)) < 5)
+		return rp_fail(p, SW_E_INVAL,
+		               "%s: expected 'bytes N, offset N, oper OP, rvalue V, result NAME'", kw);
+	for (i = 0; i < n; i++) {
+		size_t kl = strcspn(a[i], " \t");
+		char *val = det_trim(a[i] + kl);
+
+		a[i][kl] = '\0';
+		if (strcmp(a[i], "bytes") == 0 && !has_bytes) {
+			int64_t nb;
+
+			if (rp_int(val, 1, 10, &nb) != 0)
+				return rp_fail(p, SW_E_INVAL, "%s: bad byte count '%s' (1 to 10)", kw, val);
+			b.nbytes = (uint8_t)nb;
+			has_bytes = true;
+		} else if (strcmp(a[i], "offset") == 0 && !has_off) {
+			if ((r = rp_value(p, kw, val, -65535, 65535, &b.offset)) != 0)
+				return r;
+			has_off = true;
+		} else if (strcmp(a[i], "oper") == 0 && !has_op) {
+			size_t o;
+
+			for (o = 0; o < sizeof(ops) / sizeof(ops[0]); o++)
+				if (strcmp(ops[o], val) == 0)
+					break;
+			if (o == sizeof(ops) / sizeof(ops[0]))
+				return rp_fail(p, SW_E_INVAL, "%s: bad operator '%s' (+ - * / << >>)", kw,
+				               val);
+			b.op = (uint8_t)o;
+			has_op = true;
+		} else if (strcmp(a[i], "rvalue") == 0 && !has_rv) {
+			if ((r = rp_value(p, kw, val, 0, UINT32_MAX, &b.value)) != 0)
+				return r;
+			has_rv = true;
+		} else if (strcmp(a[i], "result") == 0 && name == NULL) {
+			name = val;
+		} else if (strcmp(a[i], "relative") == 0 && *val == '\0') {
+			b.flags |= DET_BYTE_RELATIVE;
+		} else if (strcmp(a[i], "endian") == 0 &&
+		           (strcmp(val, "big") == 0 || strcmp(val, "little") == 0)) {
+			if (val[0] == 'l')
+				b.flags |= DET_BYTE_LITTLE;
+		} else if (strcmp(a[i], "string") == 0 && *val != '\0') {
+			if ((r = rp_byte_opt(p, kw, val, &b, &has_base)) != 0 || b.base == 0)
+				return r < 0 ? r
+				             : rp_fail(p, SW_E_INVAL, "%s: string takes hex, dec or oct",
+				                       kw);
+			b.flags |= DET_BYTE_STRING;
+		} else if ((strcmp(a[i], "dce") == 0 && *val == '\0') ||
+		           (strcmp(a[i], "bitmask") == 0 && *val != '\0')) {
+			a[i][kl] = *val != '\0' ? ' ' : '\0'; /* rp_byte_opt's "bitmask M", "dce" */
+			if ((r = rp_byte_opt(p, kw, a[i], &b, &has_base)) != 0)
+				return r;
+		} else {
+			return rp_fail(p, SW_E_INVAL, "%s: unknown or repeated option '%s'", kw, a[i]);
+		}
+	}
+	if (!has_bytes || !has_off || !has_op || !has_rv || name == NULL || *name == '\0')
+		return rp_fail(p, SW_E_INVAL, "%s: bytes, offset, oper, rvalue and result are needed",
+		               kw);
+	if (b.nbytes > 4 && !(b.flags & DET_BYTE_STRING))
+		return rp_fail(p, SW_E_INVAL, "%s: more than 4 bytes without string", kw);
+	if ((r = rp_var_new(p, kw, name)) < 0)
+		return r;
+	b.var = (int8_t)r;
+	if ((it = rp_item_add(p, rp_cur_buffer(p), DET_ITEM_BYTE_MATH)) == NULL)
 		return rp_fail(p, SW_E_NOMEM, "out of memory");
 	it->u.byte = b;
 	return 0;
@@ -2180,6 +2293,7 @@ static const struct rp_keyword rp_keywords[] = {
     {"byte_test", kw_byte_test, RP_V_NEED},
     {"byte_jump", kw_byte_jump, RP_V_NEED},
     {"byte_extract", kw_byte_extract, RP_V_NEED},
+    {"byte_math", kw_byte_math, RP_V_NEED},
     {"isdataat", kw_isdataat, RP_V_NEED},
     {"bsize", kw_bsize, RP_V_NEED},
     {"dsize", kw_dsize, RP_V_NEED},
@@ -2266,7 +2380,6 @@ static const char *const rp_known_unsupported[] = {
     "dataset",
     "datarep",
     "hostbits",
-    "byte_math",
     "replace",
     "http.host.raw",
     "tls.store",
@@ -2729,9 +2842,10 @@ static const char *
 rp_item_name(int kind)
 {
 	static const char *const names[] = {"content",      "pcre",     "byte_test", "byte_jump",
-	                                    "byte_extract", "isdataat", "bsize",     "base64_decode"};
+	                                    "byte_extract", "isdataat", "bsize",     "base64_decode",
+	                                    "byte_math"};
 
-	return kind >= 0 && kind <= DET_ITEM_BASE64 ? names[kind] : "item";
+	return kind >= 0 && kind <= DET_ITEM_BYTE_MATH ? names[kind] : "item";
 }
 
 /* Moves the lists' buffers to their final ids (file.data, http.header by direction) and merges

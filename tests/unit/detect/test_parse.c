@@ -1777,6 +1777,48 @@ test_meta7(void)
 	               "  config's reason");
 	check_fail("alert dns any any -> any any (config: logging enable; sid:1;)", SW_E_INVAL,
 	           "config: expected 'logging disable, type tx|flow, scope tx|flow'");
+
+	/* byte_math, its result used by byte_test */
+	r = parse("alert tcp any any -> any any (content:\"ab\"; byte_math:bytes 2, offset 1, "
+	          "oper >>, rvalue 3, result sz, relative, endian little, bitmask 0x0ff0; "
+	          "byte_test:2,>,sz,0; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 1 && r->lists[0].n == 3 &&
+	               r->lists[0].items[1].kind == DET_ITEM_BYTE_MATH &&
+	               r->lists[0].items[1].u.byte.op == DET_MATH_SHR &&
+	               r->lists[0].items[1].u.byte.nbytes == 2 &&
+	               r->lists[0].items[1].u.byte.value.v == 3 &&
+	               (r->lists[0].items[1].u.byte.flags & DET_BYTE_RELATIVE) &&
+	               (r->lists[0].items[1].u.byte.flags & DET_BYTE_LITTLE) &&
+	               r->lists[0].items[1].u.byte.bitmask == 0x0ff0 &&
+	               r->lists[0].items[2].u.byte.value.var == r->lists[0].items[1].u.byte.var,
+	           "byte_math parsed; byte_test uses its result");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (byte_extract:1,0,n; byte_math:rvalue n, oper *, "
+	          "result m, offset 2, bytes 4, string hex; sid:1;)");
+	UNIT_CHECK(r != NULL && r->lists[0].items[1].u.byte.value.var == 0 &&
+	               r->lists[0].items[1].u.byte.base == 16 &&
+	               (r->lists[0].items[1].u.byte.flags & DET_BYTE_STRING),
+	           "byte_math: options in any order, rvalue a variable, string hex");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (byte_math:bytes 1, offset 0, oper %, rvalue 1, "
+	           "result x; sid:1;)",
+	           SW_E_INVAL, "byte_math: bad operator '%' (+ - * / << >>)");
+	check_fail("alert tcp any any -> any any (byte_math:bytes 1, offset 0, oper +, rvalue y, "
+	           "result x; sid:1;)",
+	           SW_E_INVAL, "byte_math: unknown variable 'y'");
+	check_fail("alert tcp any any -> any any (byte_math:bytes 1, offset 0, oper +, rvalue 1; "
+	           "sid:1;)",
+	           SW_E_INVAL,
+	           "byte_math: expected 'bytes N, offset N, oper OP, rvalue V, result NAME'");
+	check_fail("alert tcp any any -> any any (byte_math:bytes 5, offset 0, oper +, rvalue 1, "
+	           "result x; sid:1;)",
+	           SW_E_INVAL, "byte_math: more than 4 bytes without string");
+	check_fail("alert tcp any any -> any any (byte_math:bytes 1, offset 0, oper +, rvalue 1, "
+	           "result x, result y; sid:1;)",
+	           SW_E_INVAL, "byte_math: unknown or repeated option 'result'");
+	check_unsupp("alert tcp any any -> any any (byte_math:bytes 1, offset 0, oper +, rvalue 1, "
+	             "result x, dce; sid:1;)",
+	             "byte_math:dce");
 }
 
 /* ---- unsupported keywords -------------------------------------------------------------------- */
