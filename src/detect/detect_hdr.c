@@ -136,23 +136,17 @@ hdr_fragbits(struct det_kw *k, char *v, struct det_parse_error *err)
 	}
 	if (*s == '\0')
 		return hdr_fail(err, "%s: expected [+*!] and some of M, D, R%s", "fragbits", "");
-	for (; *s != '\0' && !isspace((unsigned char)*s); s++) {
-		switch (toupper((unsigned char)*s)) {
-		case 'M':
-			k->flags |= 0x20;
+	/* as Suricata 7's pattern (not anchored at the end), what follows the bits is ignored:
+	 * Snort's "M+" is an exact M there */
+	for (; *s != '\0'; s++) {
+		int c = toupper((unsigned char)*s);
+
+		if (c != 'M' && c != 'D' && c != 'R')
 			break;
-		case 'D':
-			k->flags |= 0x40;
-			break;
-		case 'R':
-			k->flags |= 0x80;
-			break;
-		default:
-			return hdr_fail(err, "%s: unknown bit '%c' (M, D or R)", "fragbits", *s);
-		}
+		k->flags |= c == 'M' ? 0x20u : c == 'D' ? 0x40u : 0x80u;
 	}
-	if (*det_trim(s) != '\0')
-		return hdr_fail(err, "%s: unexpected '%s'", "fragbits", det_trim(s));
+	if (k->flags == 0)
+		return hdr_fail(err, "%s: unknown bit '%c' (M, D or R)", "fragbits", *s);
 	return 0;
 }
 

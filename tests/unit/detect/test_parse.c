@@ -1624,8 +1624,13 @@ test_hdr_kw(void)
 	check_fail("alert ip any any -> any any (ipopts:qs; sid:1;)", SW_E_INVAL,
 	           "ipopts: unknown option 'qs' (rr, eol, nop, ts, sec, esec, lsrr, ssrr, satid, "
 	           "any)");
-	check_fail("alert ip any any -> any any (fragbits:MX; sid:1;)", SW_E_INVAL,
+	check_fail("alert ip any any -> any any (fragbits:XM; sid:1;)", SW_E_INVAL,
 	           "fragbits: unknown bit 'X' (M, D or R)");
+	r = parse("alert ip any any -> any any (fragbits:M+; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->op == 0 && k->flags == 0x20,
+	           "fragbits:M+ is an exact M, as Suricata 7 reads it");
+	det_rule_free(r);
 	check_fail("alert ip any any -> any any (fragbits:+; sid:1;)", SW_E_INVAL,
 	           "fragbits: expected [+*!] and some of M, D, R");
 	check_fail("alert ip any any -> any any (sameip:1; sid:1;)", SW_E_INVAL,
