@@ -5,7 +5,7 @@
 #   sudo pcaps/record.sh http dns   # only some steps
 #
 # Steps: http http6 http-more dns tls tls13 sll sll2 pcapng truncated crafted
-#        loss frag crafted-stream crafted-rules crafted-kw crafted-tunnel crafted-tls vxlan
+#        loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-tunnel crafted-tls vxlan
 #        protocols starttls openvpn quic readme
 #        http-evasion (only when named: needs the browsers, see below)
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
@@ -677,6 +677,13 @@ step_crafted_kw() {
     "$PY" "$HERE/craft_kw.py" "$WORK/crafted-kw" >&2
     local f
     for f in "$WORK"/crafted-kw/*.pcap; do install_pcap "$f" $((50 * 1024)); done
+}
+
+step_crafted_hdr() {
+    log "crafted pcap of detect_hdr.c's header keywords (craft_hdr.py, $PY)"
+    mkdir -p "$WORK/crafted-hdr"
+    "$PY" "$HERE/craft_hdr.py" "$WORK/crafted-hdr" >&2
+    install_pcap "$WORK/crafted-hdr/rules-hdr.pcap" $((50 * 1024))
 }
 
 step_crafted_tunnel() {
@@ -1602,7 +1609,7 @@ main() {
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-tunnel crafted-tls vxlan protocols starttls openvpn quic readme)
+        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-tunnel crafted-tls vxlan protocols starttls openvpn quic readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -1622,6 +1629,7 @@ main() {
             crafted-stream) step_crafted_stream ;;
             crafted-rules) step_crafted_rules ;;
             crafted-kw) step_crafted_kw ;;
+            crafted-hdr) step_crafted_hdr ;;
             crafted-tls) step_crafted_tls ;;
             crafted-tunnel) step_crafted_tunnel ;;
             vxlan)     step_vxlan ;;
@@ -1631,7 +1639,7 @@ main() {
             quic)      step_quic ;;
             readme)    step_readme ;;
             http-evasion) "$HERE/../tests/http_evasion/record.sh" ;;
-            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-tunnel crafted-tls vxlan protocols starttls openvpn quic readme http-evasion)" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-tunnel crafted-tls vxlan protocols starttls openvpn quic readme http-evasion)" ;;
         esac
     done
     nginx_stop

@@ -95,6 +95,15 @@ struct det_kw_ctx {
 	sw_time_t ts;
 };
 
+/* detect_hdr.c: the IP/TCP/ICMP header keywords (ttl, tos, id, ipopts, fragbits, fragoffset,
+ * sameip, seq, ack, window, tcp.mss, icmp_id, icmp_seq). */
+bool det_hdr_known(const char *kw);
+int det_hdr_parse(struct det_rule *r, struct det_kw *k, const char *kw, char *v,
+                  struct det_parse_error *err);
+bool det_hdr_match(const struct det_kw *k, const struct sw_packet *p);
+/* detect_kw.c's reading of Suricata's unsigned integer forms (N, <N, >=N, !N, A-B, A<>B). */
+int det_kw_uint(char *v, uint64_t max, struct det_uint *u, const char **why);
+
 /* Numbers the flowint variables and makes the shared tables (a quarter of memcap). */
 int det_kw_engine_init(struct detect_engine *e, uint64_t memcap);
 void det_kw_engine_free(struct detect_engine *e); /* NULL-safe e->kw */

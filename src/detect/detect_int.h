@@ -156,6 +156,7 @@ enum det_item_kind {
 	DET_ITEM_ISDATAAT = 5,
 	DET_ITEM_BSIZE = 6,
 	DET_ITEM_BASE64 = 7, /* base64_decode, with the base64_data matches on what it decoded */
+	DET_ITEM_BYTE_MATH = 8, /* byte_math: u.byte, op an enum det_math_op, value the rvalue */
 };
 
 #define DET_C_NOCASE     0x0001u
@@ -194,6 +195,10 @@ struct det_pcre {
 enum det_op {
 	DET_OP_LT = 0, DET_OP_GT, DET_OP_LE, DET_OP_GE, DET_OP_EQ, DET_OP_NE, DET_OP_AND, DET_OP_XOR,
 };
+
+/* byte_math's operators */
+enum det_math_op { DET_MATH_ADD = 0, DET_MATH_SUB, DET_MATH_MUL, DET_MATH_DIV, DET_MATH_SHL,
+                   DET_MATH_SHR };
 
 #define DET_BYTE_RELATIVE   0x0001u
 #define DET_BYTE_LITTLE     0x0002u /* else big endian */
@@ -267,6 +272,7 @@ det_item_relative(const struct det_item *it)
 	case DET_ITEM_BYTE_TEST:
 	case DET_ITEM_BYTE_JUMP:
 	case DET_ITEM_BYTE_EXTRACT:
+	case DET_ITEM_BYTE_MATH:
 		return (it->u.byte.flags & DET_BYTE_RELATIVE) != 0;
 	case DET_ITEM_ISDATAAT:
 		return (it->u.isdataat.flags & DET_ISDATAAT_RELATIVE) != 0;
@@ -391,11 +397,22 @@ enum det_kw_kind {
 	DET_KW_TLS_NOTAFTER = 17,
 	DET_KW_TLS_EXPIRED = 18,  /* tls_cert_expired */
 	DET_KW_TLS_VALID = 19,    /* tls_cert_valid */
-	DET_KW_TTL = 20,          /* ttl: the IP TTL or IPv6 hop limit */
-	DET_KW_WINDOW = 21,       /* window: the TCP window as sent (not scaled) */
-	DET_KW_SEQ = 22,          /* seq: the TCP sequence number */
-	DET_KW_ACK = 23,          /* ack: the TCP acknowledgement number */
-	DET_KW_SAMEIP = 24,       /* sameip: source address is the destination's */
+	/* detect_hdr.c: IP, TCP and ICMP header keywords */
+	DET_KW_TTL = 40,
+	DET_KW_TOS = 41,
+	DET_KW_IPID = 42,
+	DET_KW_IPOPTS = 43,     /* count: the option type, 0xffff any */
+	DET_KW_FRAGBITS = 44,   /* flags: the bits (0x20 M, 0x40 D, 0x80 R); op: 0, '+', '*', '!' */
+	DET_KW_FRAGOFFSET = 45,
+	DET_KW_SAMEIP = 46,
+	DET_KW_SEQ = 47,
+	DET_KW_ACK = 48,
+	DET_KW_WINDOW = 49,
+	DET_KW_TCP_MSS = 50,
+	DET_KW_ICMP_ID = 51,
+	DET_KW_ICMP_SEQ = 52,
+	DET_KW_HDR_LAST = 52,
+	DET_KW_FLOW_AGE = 53, /* flow.age: seconds from the flow's first to its last packet */
 };
 
 /* A number compared by Suricata's integer keywords: inclusive lo..hi, negated for '!'. */
@@ -513,6 +530,11 @@ void det_rule_free(struct det_rule *r); /* NULL-safe */
 /* Rule-text helpers shared by the keyword parsers (detect_parse.c): s without surrounding white
  * space (cut in place); whether s is a flowbit/xbit/flowint name (letters, digits, _ . -). */
 char *det_trim(char *s);
+/* detect_requires.c: Suricata 7.0.3's requires option. det_requires_eval: 1 met, 0 not (why
+ * says which), -1 malformed (why), -2 out of memory. det_requires_prescan: the same for the
+ * first requires option of a rule's text, 1 when it has none. */
+int det_requires_eval(const char *value, char *why, size_t why_size);
+int det_requires_prescan(const char *text, char *why, size_t why_size);
 bool det_name_ok(const char *s);
 
 #endif

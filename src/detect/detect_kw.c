@@ -116,6 +116,12 @@ kw_uint(char *v, uint64_t max, struct det_uint *u, const char **why)
 	return 0;
 }
 
+int
+det_kw_uint(char *v, uint64_t max, struct det_uint *u, const char **why)
+{
+	return kw_uint(v, max, u, why);
+}
+
 static bool
 uint_ok(const struct det_uint *u, uint64_t v)
 {
@@ -632,18 +638,17 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 	char orig[128];
 	int rc = 0;
 
+	if (det_hdr_known(kw)) { /* detect_hdr.c */
+		if ((k = kw_add(r, DET_KW_TTL)) == NULL)
+			return SW_E_NOMEM;
+		return det_hdr_parse(r, k, kw, v, err);
+	}
 	if (strcmp(kw, "flow:no_frag") == 0 || strcmp(kw, "flow:only_frag") == 0) {
 		if ((k = kw_add(r, DET_KW_FRAG)) == NULL)
 			return SW_E_NOMEM;
 		k->flags = kw[5] == 'n' ? 1 : 2;
 		r->kw_packet = true;
 		return 0;
-	}
-	if (strcmp(kw, "sameip") == 0) {
-		if (v != NULL)
-			return kw_fail(err, "%s: takes no value%s", kw, "");
-		r->kw_packet = true;
-		return kw_add(r, DET_KW_SAMEIP) != NULL ? 0 : SW_E_NOMEM;
 	}
 	if (strcmp(kw, "ftpbounce") == 0 || strcmp(kw, "tls_cert_expired") == 0 ||
 	    strcmp(kw, "tls_cert_valid") == 0) {
@@ -670,32 +675,19 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 			kw_fail(err, "%s: bad value '%s': %s", kw, orig, why);
 			rc = SW_E_INVAL;
 		}
-	} else if (strcmp(kw, "ttl") == 0) {
-		/* Suricata 7: the integer forms of the other u8 keywords (N, <N, >N, A<>B, ...) */
-		k->kind = DET_KW_TTL;
-		r->kw_packet = true;
-		if (kw_uint(v, 255, &k->num, &why) != 0) {
-			kw_fail(err, "%s: bad value '%s': %s", kw, orig, why);
-			rc = SW_E_INVAL;
-		}
-	} else if (strcmp(kw, "window") == 0 || strcmp(kw, "seq") == 0 ||
-	           strcmp(kw, "ack") == 0) {
-		/* Suricata 7: window:[!]N (0..65535); seq:N and ack:N, one number each */
-		bool win = kw[0] == 'w';
-
-		k->kind = win ? DET_KW_WINDOW : kw[0] == 's' ? DET_KW_SEQ : DET_KW_ACK;
-		r->kw_packet = true;
-		if (kw_uint(v, win ? 65535 : UINT32_MAX, &k->num, &why) != 0 ||
-		    k->num.lo != k->num.hi || (k->num.negated && !win) ||
-		    (strpbrk(orig, "<>=-") != NULL)) {
-			kw_fail(err, "%s: bad value '%s': expected %s", kw, orig,
-			        win ? "N or !N (0 to 65535)" : "N (0 to 4294967295)");
-			rc = SW_E_INVAL;
-		}
 	} else if (strcmp(kw, "ip_proto") == 0) {
 		k->kind = DET_KW_IP_PROTO;
 		r->kw_packet = true;
 		rc = kw_ip_proto(k, v, err);
+	} else if (strcmp(kw, "flow.age") == 0) {
+		/* Suricata 7: an unsigned 32-bit integer with its operators, checked on every
+		 * packet of the flow */
+		k->kind = DET_KW_FLOW_AGE;
+		r->kw_packet = true;
+		if (kw_uint(v, UINT32_MAX, &k->num, &why) != 0) {
+			kw_fail(err, "%s: bad value '%s': %s", kw, orig, why);
+			rc = SW_E_INVAL;
+		}
 	} else if (strcmp(kw, "stream_size") == 0) {
 		k->kind = DET_KW_STREAM_SIZE;
 		rc = kw_stream_size(k, v, err);
@@ -1312,24 +1304,6 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 			if (p == NULL || !uint_ok(&k->num, p->proto))
 				return false;
 			break;
-		case DET_KW_TTL:
-			if (p == NULL || p->family == 0 || !uint_ok(&k->num, p->ttl))
-				return false;
-			break;
-		case DET_KW_WINDOW:
-		case DET_KW_SEQ:
-		case DET_KW_ACK:
-			if (p == NULL || p->proto != 6 ||
-			    !uint_ok(&k->num, k->kind == DET_KW_WINDOW ? p->tcp_win
-			                      : k->kind == DET_KW_SEQ  ? p->tcp_seq
-			                                               : p->tcp_ack))
-				return false;
-			break;
-		case DET_KW_SAMEIP:
-			if (p == NULL || p->family == 0 ||
-			    memcmp(p->src.b, p->dst.b, sizeof(p->src.b)) != 0)
-				return false;
-			break;
 		case DET_KW_FRAG:
 			if (p == NULL || ((p->flags & SW_PKT_REBUILT) != 0) != (k->flags == 2))
 				return false;
@@ -1398,7 +1372,15 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 			if (c->f == NULL || !flowint_ok(c, k))
 				return false;
 			break;
+		case DET_KW_FLOW_AGE: /* as Suricata 7: whole seconds of last minus first packet */
+			if (c->f == NULL ||
+			    !uint_ok(&k->num, c->f->last / SW_USEC_PER_SEC - c->f->start / SW_USEC_PER_SEC))
+				return false;
+			break;
 		default:
+			if (k->kind >= DET_KW_TTL && k->kind <= DET_KW_HDR_LAST &&
+			    !det_hdr_match(k, p))
+				return false;
 			break;
 		}
 	}

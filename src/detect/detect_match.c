@@ -534,6 +534,35 @@ byte_read(const struct det_byte *b, const uint8_t *p, size_t len, int64_t pos, u
 	return true;
 }
 
+/* byte_math: v OP rvalue as Suricata 7 computes it (64 bits; a division by 0 is no match). */
+static bool
+byte_math_apply(const struct det_byte *b, uint64_t rv, uint64_t *v)
+{
+	switch (b->op) {
+	case DET_MATH_ADD:
+		*v += rv;
+		break;
+	case DET_MATH_SUB:
+		*v -= rv;
+		break;
+	case DET_MATH_MUL:
+		*v *= rv;
+		break;
+	case DET_MATH_DIV:
+		if (rv == 0)
+			return false;
+		*v /= rv;
+		break;
+	case DET_MATH_SHL:
+		*v = rv < 64 ? *v << rv : 0;
+		break;
+	default:
+		*v = rv < 64 ? *v >> rv : 0;
+		break;
+	}
+	return true;
+}
+
 static bool
 byte_test_ok(const struct det_byte *b, uint64_t v, uint64_t ref)
 {
@@ -629,6 +658,25 @@ b64_decode(const uint8_t *p, size_t len, uint8_t *out, size_t cap)
 }
 
 /* base64_decode at item i: decodes, then base64_data's list on the result. */
+/* byte_math: reads and computes as Suricata 7, keeps the result for the items after it (bounded
+ * as byte_extract's variables) and goes on after the bytes read. */
+static bool
+match_byte_math(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
+{
+	const struct det_byte *b = &m->l->items[i].u.byte;
+	int64_t base = (b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base;
+	int64_t pos = value_of(&b->offset, m->vars) + base;
+	uint64_t v;
+	size_t used;
+
+	if (!byte_read(b, m->buf, m->len, pos, &v, &used) ||
+	    !byte_math_apply(b, (uint64_t)value_of(&b->value, m->vars), &v))
+		return false;
+	if (b->var >= 0 && b->var < 16)
+		m->vars[(int)b->var] = (int64_t)(v > UINT32_MAX ? UINT32_MAX : v);
+	return match_from(m, i + 1, (size_t)pos + used, reached);
+}
+
 static bool
 match_base64(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 {
@@ -848,6 +896,8 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 			m->vars[(int)b->var] = (int64_t)(v > UINT32_MAX ? UINT32_MAX : v);
 		return match_from(m, i + 1, (size_t)pos + used, reached);
 	}
+	case DET_ITEM_BYTE_MATH:
+		return match_byte_math(m, i, prev, reached);
 	case DET_ITEM_ISDATAAT: {
 		const struct det_isdataat *d = &it->u.isdataat;
 		int64_t pos =

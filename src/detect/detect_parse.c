@@ -226,6 +226,7 @@ struct rp {
 	char *varnames[RP_VARS_MAX];
 	bool has_sid, has_rev, has_gid, has_msg, has_priority, has_classtype, has_flow;
 	bool has_threshold, has_df, has_fast;
+	const char *prev_match; /* the last option that adds a match (prefilter's target) */
 };
 
 static int rp_fail(struct rp *p, int code, const char *fmt, ...)
@@ -321,6 +322,7 @@ rp_item_add(struct rp *p, int buffer, int kind)
 	case DET_ITEM_BYTE_TEST:
 	case DET_ITEM_BYTE_JUMP:
 	case DET_ITEM_BYTE_EXTRACT:
+	case DET_ITEM_BYTE_MATH:
 		it->u.byte.value.var = it->u.byte.offset.var = -1;
 		it->u.byte.var = -1;
 		it->u.byte.multiplier = 1;
@@ -1357,6 +1359,35 @@ kw_byte_jump(struct rp *p, const char *kw, char *v)
 	return 0;
 }
 
+/* A new variable's name (byte_extract, byte_math): 0, or the error. */
+static int
+rp_var_check(struct rp *p, const char *kw, const char *name)
+{
+	if (!isalpha((unsigned char)name[0]) && name[0] != '_')
+		return rp_fail(p, SW_E_INVAL, "%s: bad variable name '%s'", kw, name);
+	for (const char *q = name; *q != '\0'; q++)
+		if (!isalnum((unsigned char)*q) && *q != '_' && *q != '-' && *q != '.')
+			return rp_fail(p, SW_E_INVAL, "%s: bad variable name '%s'", kw, name);
+	if (rp_var_find(p, name) >= 0)
+		return rp_fail(p, SW_E_INVAL, "%s: variable '%s' defined twice", kw, name);
+	if (p->r->nvars >= RP_VARS_MAX)
+		return rp_fail(p, SW_E_INVAL, "%s: more than %d variables", kw, RP_VARS_MAX);
+	return 0;
+}
+
+/* Adds the variable: its index, or a negative error code. */
+static int
+rp_var_new(struct rp *p, const char *kw, const char *name)
+{
+	int r;
+
+	if ((r = rp_var_check(p, kw, name)) != 0)
+		return r;
+	if ((p->varnames[p->r->nvars] = strdup(name)) == NULL)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	return p->r->nvars++;
+}
+
 static int
 kw_byte_extract(struct rp *p, const char *kw, char *v)
 {
@@ -1378,15 +1409,8 @@ kw_byte_extract(struct rp *p, const char *kw, char *v)
 		return rp_fail(p, SW_E_INVAL, "%s: bad offset '%s'", kw, a[1]);
 	b.offset.v = off;
 	name = a[2];
-	if (!isalpha((unsigned char)name[0]) && name[0] != '_')
-		return rp_fail(p, SW_E_INVAL, "%s: bad variable name '%s'", kw, name);
-	for (const char *q = name; *q != '\0'; q++)
-		if (!isalnum((unsigned char)*q) && *q != '_' && *q != '-' && *q != '.')
-			return rp_fail(p, SW_E_INVAL, "%s: bad variable name '%s'", kw, name);
-	if (rp_var_find(p, name) >= 0)
-		return rp_fail(p, SW_E_INVAL, "%s: variable '%s' defined twice", kw, name);
-	if (p->r->nvars >= RP_VARS_MAX)
-		return rp_fail(p, SW_E_INVAL, "%s: more than %d variables", kw, RP_VARS_MAX);
+	if ((r = rp_var_check(p, kw, name)) != 0)
+		return r;
 	for (i = 3; i < n; i++) {
 		if ((r = rp_byte_opt(p, kw, a[i], &b, &has_base)) < 0)
 			return r;
@@ -1408,10 +1432,100 @@ kw_byte_extract(struct rp *p, const char *kw, char *v)
 	}
 	if ((r = rp_byte_check(p, kw, &b, has_base)) != 0)
 		return r;
-	if ((p->varnames[p->r->nvars] = strdup(name)) == NULL)
-		return rp_fail(p, SW_E_NOMEM, "out of memory");
-	b.var = (int8_t)p->r->nvars++;
+	if ((r = rp_var_new(p, kw, name)) < 0)
+		return r;
+	b.var = (int8_t)r;
 	if ((it = rp_item_add(p, rp_cur_buffer(p), DET_ITEM_BYTE_EXTRACT)) == NULL)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	it->u.byte = b;
+	return 0;
+}
+
+/*
+ * byte_math:bytes N, offset N, oper OP, rvalue V, result NAME[, relative][, endian big|little]
+ * [, string hex|dec|oct][, dce][, bitmask M] (Suricata 7; the options in any order): reads the
+ * number as byte_extract does, applies the bitmask, computes number OP rvalue (+ - * / << >>;
+ * rvalue a number or a variable) and stores it in NAME for the keywords after it.
+ */
+static int
+kw_byte_math(struct rp *p, const char *kw, char *v)
+{
+	static const char *const ops[] = {"+", "-", "*", "/", "<<", ">>"};
+	char *a[RP_ARGS_MAX], *name = NULL;
+	struct det_byte b;
+	struct det_item *it;
+	bool has_base = false, has_bytes = false, has_off = false, has_op = false, has_rv = false;
+	int n, i, r;
+
+	memset(&b, 0, sizeof(b));
+	b.multiplier = 1;
+	b.value.var = b.offset.var = -1;
+	if ((n = rp_split(v, ',', a, RP_ARGS_MAX)) < 5)
+		return rp_fail(p, SW_E_INVAL,
+		               "%s: expected 'bytes N, offset N, oper OP, rvalue V, result NAME'", kw);
+	for (i = 0; i < n; i++) {
+		size_t kl = strcspn(a[i], " \t");
+		char *val = det_trim(a[i] + kl);
+
+		a[i][kl] = '\0';
+		if (strcmp(a[i], "bytes") == 0 && !has_bytes) {
+			int64_t nb;
+
+			if (rp_int(val, 1, 10, &nb) != 0)
+				return rp_fail(p, SW_E_INVAL, "%s: bad byte count '%s' (1 to 10)", kw, val);
+			b.nbytes = (uint8_t)nb;
+			has_bytes = true;
+		} else if (strcmp(a[i], "offset") == 0 && !has_off) {
+			if ((r = rp_value(p, kw, val, -65535, 65535, &b.offset)) != 0)
+				return r;
+			has_off = true;
+		} else if (strcmp(a[i], "oper") == 0 && !has_op) {
+			size_t o;
+
+			for (o = 0; o < sizeof(ops) / sizeof(ops[0]); o++)
+				if (strcmp(ops[o], val) == 0)
+					break;
+			if (o == sizeof(ops) / sizeof(ops[0]))
+				return rp_fail(p, SW_E_INVAL, "%s: bad operator '%s' (+ - * / << >>)", kw,
+				               val);
+			b.op = (uint8_t)o;
+			has_op = true;
+		} else if (strcmp(a[i], "rvalue") == 0 && !has_rv) {
+			if ((r = rp_value(p, kw, val, 0, UINT32_MAX, &b.value)) != 0)
+				return r;
+			has_rv = true;
+		} else if (strcmp(a[i], "result") == 0 && name == NULL) {
+			name = val;
+		} else if (strcmp(a[i], "relative") == 0 && *val == '\0') {
+			b.flags |= DET_BYTE_RELATIVE;
+		} else if (strcmp(a[i], "endian") == 0 &&
+		           (strcmp(val, "big") == 0 || strcmp(val, "little") == 0)) {
+			if (val[0] == 'l')
+				b.flags |= DET_BYTE_LITTLE;
+		} else if (strcmp(a[i], "string") == 0 && *val != '\0') {
+			if ((r = rp_byte_opt(p, kw, val, &b, &has_base)) != 0 || b.base == 0)
+				return r < 0 ? r
+				             : rp_fail(p, SW_E_INVAL, "%s: string takes hex, dec or oct",
+				                       kw);
+			b.flags |= DET_BYTE_STRING;
+		} else if ((strcmp(a[i], "dce") == 0 && *val == '\0') ||
+		           (strcmp(a[i], "bitmask") == 0 && *val != '\0')) {
+			a[i][kl] = *val != '\0' ? ' ' : '\0'; /* rp_byte_opt's "bitmask M", "dce" */
+			if ((r = rp_byte_opt(p, kw, a[i], &b, &has_base)) != 0)
+				return r;
+		} else {
+			return rp_fail(p, SW_E_INVAL, "%s: unknown or repeated option '%s'", kw, a[i]);
+		}
+	}
+	if (!has_bytes || !has_off || !has_op || !has_rv || name == NULL || *name == '\0')
+		return rp_fail(p, SW_E_INVAL, "%s: bytes, offset, oper, rvalue and result are needed",
+		               kw);
+	if (b.nbytes > 4 && !(b.flags & DET_BYTE_STRING))
+		return rp_fail(p, SW_E_INVAL, "%s: more than 4 bytes without string", kw);
+	if ((r = rp_var_new(p, kw, name)) < 0)
+		return r;
+	b.var = (int8_t)r;
+	if ((it = rp_item_add(p, rp_cur_buffer(p), DET_ITEM_BYTE_MATH)) == NULL)
 		return rp_fail(p, SW_E_NOMEM, "out of memory");
 	it->u.byte = b;
 	return 0;
@@ -2070,6 +2184,75 @@ kw_app_event(struct rp *p, const char *kw, char *v)
 	return 0;
 }
 
+/* ---- prefilter, requires, config (Suricata 7) ------------------------------------------------ */
+
+/* Keywords that add no match of their own (content modifiers, meta, sticky buffers): prefilter
+ * after them applies to the match before them. */
+static void
+rp_note_match(struct rp *p, const char *name)
+{
+	static const char *const none[] = {
+	    "nocase", "depth", "offset", "distance", "within", "fast_pattern", "rawbytes",
+	    "startswith", "endswith", "msg", "sid", "rev", "gid", "classtype", "priority",
+	    "reference", "metadata", "target", "prefilter", "requires", "noalert", NULL,
+	};
+
+	for (int i = 0; none[i] != NULL; i++)
+		if (strcmp(none[i], name) == 0)
+			return;
+	if (rp_sticky_find(name) >= 0 || det_buffer_by_modifier(name) >= 0)
+		return;
+	p->prev_match = strcmp(name, "content") == 0 || strcmp(name, "uricontent") == 0
+	                    ? "content"
+	                    : "other";
+}
+
+/* prefilter: after a content it is fast_pattern (Suricata 7); after another keyword it picks
+ * that keyword's prefilter engine, which changes no result: accepted with no effect. */
+static int
+kw_prefilter(struct rp *p, const char *kw, char *v)
+{
+	(void)v;
+	if (p->prev_match == NULL)
+		return rp_fail(p, SW_E_INVAL, "%s: needs a match before it", kw);
+	if (strcmp(p->prev_match, "content") == 0)
+		return kw_fast_pattern(p, kw, NULL);
+	return 0;
+}
+
+/* requires: checked by det_requires_prescan before the rule was parsed; here only a second
+ * requires option, or a malformed one, is left. */
+static int
+kw_requires(struct rp *p, const char *kw, char *v)
+{
+	char why[160];
+	int q = det_requires_eval(v, why, sizeof(why));
+
+	if (q == -2)
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	if (q < 0)
+		return rp_fail(p, SW_E_INVAL, "%s", why);
+	return q == 0 ? rp_unsupp(p, kw, why) : 0;
+}
+
+/* config: logging disable, type tx|flow, scope tx|flow (Suricata 7): turns off the app-layer
+ * logging of the transaction or flow. Our app loggers do not consult the rule engine, so a
+ * rule with it is skipped with that reason (after its syntax is checked). */
+static int
+kw_config(struct rp *p, const char *kw, char *v)
+{
+	char *a[4];
+	int n = rp_split(v, ',', a, 4);
+
+	if (n != 3 || strcmp(a[0], "logging disable") != 0 || strncmp(a[1], "type ", 5) != 0 ||
+	    strncmp(a[2], "scope ", 6) != 0)
+		return rp_fail(p, SW_E_INVAL,
+		               "%s: expected 'logging disable, type tx|flow, scope tx|flow'", kw);
+	return rp_unsupp(p, kw,
+	                 "config: disabling a transaction's or flow's logging needs the app-layer "
+	                 "loggers to ask the rule engine, which they do not");
+}
+
 /* ---- the keyword table --------------------------------------------------------------------- */
 
 enum rp_value_rule {
@@ -2110,6 +2293,7 @@ static const struct rp_keyword rp_keywords[] = {
     {"byte_test", kw_byte_test, RP_V_NEED},
     {"byte_jump", kw_byte_jump, RP_V_NEED},
     {"byte_extract", kw_byte_extract, RP_V_NEED},
+    {"byte_math", kw_byte_math, RP_V_NEED},
     {"isdataat", kw_isdataat, RP_V_NEED},
     {"bsize", kw_bsize, RP_V_NEED},
     {"dsize", kw_dsize, RP_V_NEED},
@@ -2123,6 +2307,23 @@ static const struct rp_keyword rp_keywords[] = {
     {"decode-event", kw_event, RP_V_NEED},
     {"stream-event", kw_event, RP_V_NEED},
     {"itype", kw_other, RP_V_NEED},
+    {"prefilter", kw_prefilter, RP_V_NONE},
+    {"requires", kw_requires, RP_V_NEED},
+    {"config", kw_config, RP_V_NEED},
+    {"ttl", kw_other, RP_V_NEED},
+    {"tos", kw_other, RP_V_NEED},
+    {"id", kw_other, RP_V_NEED},
+    {"ipopts", kw_other, RP_V_NEED},
+    {"fragbits", kw_other, RP_V_NEED},
+    {"fragoffset", kw_other, RP_V_NEED},
+    {"sameip", kw_other, RP_V_NONE},
+    {"seq", kw_other, RP_V_NEED},
+    {"ack", kw_other, RP_V_NEED},
+    {"window", kw_other, RP_V_NEED},
+    {"tcp.mss", kw_other, RP_V_NEED},
+    {"tcp.flags", kw_flags, RP_V_NEED},
+    {"icmp_id", kw_other, RP_V_NEED},
+    {"icmp_seq", kw_other, RP_V_NEED},
     {"icode", kw_other, RP_V_NEED},
     {"ip_proto", kw_other, RP_V_NEED},
     {"ttl", kw_other, RP_V_NEED},
@@ -2131,6 +2332,7 @@ static const struct rp_keyword rp_keywords[] = {
     {"ack", kw_other, RP_V_NEED},
     {"sameip", kw_other, RP_V_NONE},
     {"stream_size", kw_other, RP_V_NEED},
+    {"flow.age", kw_other, RP_V_NEED},
     {"tls.version", kw_other, RP_V_NEED},
     {"dns.opcode", kw_other, RP_V_NEED},
     {"dns.rrtype", kw_other, RP_V_NEED},
@@ -2169,14 +2371,6 @@ static const struct rp_keyword rp_keywords[] = {
  * are not in rp_keywords or the buffer tables: a rule using one is skipped as "not supported" and
  * counted; a keyword in no table is a typo or another engine's, and an error. */
 static const char *const rp_known_unsupported[] = {
-    "icmp_id",
-    "icmp_seq",
-    "tos",
-    "id",
-    "ipopts",
-    "fragbits",
-    "fragoffset",
-    "tcp.mss",
     "tcp.hdr",
     "filemagic",
     "filestore",
@@ -2191,7 +2385,6 @@ static const char *const rp_known_unsupported[] = {
     "dataset",
     "datarep",
     "hostbits",
-    "byte_math",
     "replace",
     "http.host.raw",
     "tls.store",
@@ -2212,10 +2405,7 @@ static const char *const rp_known_unsupported[] = {
     "iprep",
     "geoip",
     "rpc",
-    "prefilter",
     "http2.header",
-    "requires",
-    "config",
     "absent",
     "ipv4.hdr",
     "ipv6.hdr",
@@ -2230,10 +2420,8 @@ static const char *const rp_known_unsupported[] = {
     "icmpv4.hdr",
     "icmpv6.hdr",
     "icmpv6.mtu",
-    "tcp.flags",
     "file.magic",
     "from_base64",
-    "flow.age",
     "bypass",
     "http.request_header",
     "http.response_header",
@@ -2627,6 +2815,7 @@ rp_options(struct rp *p, char *s)
 
 			if (r != 0)
 				return r;
+			rp_note_match(p, name);
 		}
 	}
 }
@@ -2658,9 +2847,10 @@ static const char *
 rp_item_name(int kind)
 {
 	static const char *const names[] = {"content",      "pcre",     "byte_test", "byte_jump",
-	                                    "byte_extract", "isdataat", "bsize",     "base64_decode"};
+	                                    "byte_extract", "isdataat", "bsize",     "base64_decode",
+	                                    "byte_math"};
 
-	return kind >= 0 && kind <= DET_ITEM_BASE64 ? names[kind] : "item";
+	return kind >= 0 && kind <= DET_ITEM_BYTE_MATH ? names[kind] : "item";
 }
 
 /* Moves the lists' buffers to their final ids (file.data, http.header by direction) and merges
@@ -3012,6 +3202,16 @@ det_rule_parse(const char *text, const char *file, unsigned line, const struct d
 	}
 	*open = '\0';
 	*close = '\0';
+	{ /* requires: a rule whose requirements are not met is skipped before it is parsed */
+		char why[160];
+		int q = det_requires_prescan(text, why, sizeof(why));
+
+		if (q == 0 || q == -2) {
+			r = q == 0 ? rp_unsupp(&p, "requires", why)
+			           : rp_fail(&p, SW_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
 	if ((r = rp_header(&p, s)) != 0)
 		goto out;
 	if ((r = rp_options(&p, open + 1)) != 0)

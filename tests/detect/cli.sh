@@ -147,8 +147,16 @@ check "strict: missing ';' after content" \
 check "strict: 1 loaded, 5 failed" grep -q "rules: 1 loaded, 0 skipped (unsupported), 5 failed" "$tmp/s.err"
 "$SPANWATCH" -q -r "$PCAPS/http.pcap" -S "$tmp/strict.rules" "${classes[@]}" >/dev/null 2>"$tmp/s2.err"
 check "strict: errors are printed without -v (even with -q)" grep -q "strict.rules:3: rule skipped" "$tmp/s2.err"
-printf 'alert tcp any any -> any any (msg:"unsupported"; content:"x"; tos:8; sid:40;)\nalert tcp any any -> any any (msg:"ok"; content:"x"; sid:41;)\n' >"$tmp/unsupp.rules"
+printf 'alert tcp any any -> any any (msg:"unsupported"; content:"x"; geoip:src,US; sid:40;)\nalert tcp any any -> any any (msg:"ok"; content:"x"; sid:41;)\n' >"$tmp/unsupp.rules"
 "$SPANWATCH" -T -S "$tmp/unsupp.rules" "${classes[@]}" >/dev/null 2>"$tmp/u.err"
 check "strict: a known Suricata keyword we do not support is a skip; -T exits 0" test $? -eq 0
 check "... counted as unsupported" grep -q "rules: 1 loaded, 1 skipped (unsupported), 0 failed" "$tmp/u.err"
+# requires (Suricata 7.0.3): a rule whose requirements are not met is skipped before it is
+# parsed (a keyword we do not know is no error then), silently without -v, counted
+printf 'alert tcp any any -> any any (msg:"new"; requires: version >= 8; some.future_kw; sid:50;)\nalert tcp any any -> any any (msg:"geoip"; requires: feature geoip; content:"x"; sid:51;)\nalert tcp any any -> any any (msg:"ok"; content:"x"; requires: version >= 7.0.3 < 8; sid:52;)\n' >"$tmp/req.rules"
+"$SPANWATCH" -T -S "$tmp/req.rules" "${classes[@]}" >/dev/null 2>"$tmp/r.err"
+check "requires: -T exits 0" test $? -eq 0
+check "requires: 1 loaded, 2 skipped" grep -q "rules: 1 loaded, 2 skipped (unsupported), 0 failed" "$tmp/r.err"
+check "requires: counted by keyword" grep -q "rules: skipped 2 for requires" "$tmp/r.err"
+check "requires: no per-rule message without -v" test "$(grep -c "rule skipped" "$tmp/r.err")" -eq 0
 tap_done

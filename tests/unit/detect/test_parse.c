@@ -16,6 +16,7 @@
 #include "defrag/defrag.h"
 #include "detect/detect.h"
 #include "detect/detect_int.h"
+#include "detect/detect_eng_int.h"
 #include "stream/stream.h"
 #include "unit.h"
 
@@ -1085,13 +1086,13 @@ test_pcre_byte(void)
 	check_fail("alert tcp any any -> any any (ttl:256; sid:1;)", SW_E_INVAL,
 	           "ttl: bad value '256': expected N, <N, >N, <=N, >=N, !N or A<>B");
 	check_fail("alert tcp any any -> any any (window:<5; sid:1;)", SW_E_INVAL,
-	           "window: bad value '<5': expected N or !N (0 to 65535)");
+	           "window: bad value '<5': expected [!]a number up to 65535");
 	check_fail("alert tcp any any -> any any (window:65536; sid:1;)", SW_E_INVAL,
-	           "window: bad value '65536': expected N or !N (0 to 65535)");
+	           "window: bad value '65536': expected [!]a number up to 65535");
 	check_fail("alert tcp any any -> any any (seq:!5; sid:1;)", SW_E_INVAL,
-	           "seq: bad value '!5': expected N (0 to 4294967295)");
+	           "seq: bad value '!5': expected a number up to 4294967295");
 	check_fail("alert tcp any any -> any any (ack:1-3; sid:1;)", SW_E_INVAL,
-	           "ack: bad value '1-3': expected N (0 to 4294967295)");
+	           "ack: bad value '1-3': expected a number up to 4294967295");
 	check_fail("alert ip any any -> any any (sameip:1; sid:1;)", SW_E_INVAL,
 	           "sameip: takes no value");
 
@@ -1545,15 +1546,335 @@ test_kw_other(void)
 	det_rule_free(r);
 }
 
+/* ---- detect_hdr.c: ttl, tos, id, ipopts, fragbits, fragoffset, sameip, seq, ack, window, ------
+ * ---- tcp.mss, tcp.flags, icmp_id, icmp_seq ------------------------------------------------- */
+
+/* An Ethernet + IPv4 packet with IHL words of header (options after the 20 bytes) and
+ * flags/offset word off, then 20 bytes of TCP with doff words (MSS 1460 when doff is 6). */
+static void
+hdr_packet(struct sw_packet *p, uint8_t *b, uint8_t ihl, uint16_t off, uint8_t doff)
+{
+	size_t l3 = 14, l4 = l3 + (size_t)ihl * 4;
+
+	memset(p, 0, sizeof(*p));
+	memset(b, 0, 128);
+	b[l3] = (uint8_t)(0x40 | ihl);
+	b[l3 + 1] = 0x10;                /* tos */
+	b[l3 + 4] = 0x12;                /* id 0x1234 */
+	b[l3 + 5] = 0x34;
+	b[l3 + 6] = (uint8_t)(off >> 8); /* flags and offset */
+	b[l3 + 7] = (uint8_t)off;
+	b[l3 + 8] = 9;                   /* ttl */
+	b[l4 + 12] = (uint8_t)(doff << 4);
+	if (doff == 6) {
+		b[l4 + 20] = 2;
+		b[l4 + 21] = 4;
+		b[l4 + 22] = 0x05;
+		b[l4 + 23] = 0xb4;
+	}
+	p->data = b;
+	p->caplen = (uint32_t)(l4 + (size_t)doff * 4);
+	p->family = 4;
+	p->proto = 6;
+	p->ttl = 9;
+	p->flags = SW_PKT_IP | SW_PKT_L4;
+	p->l3_off = (uint32_t)l3;
+	p->l4_off = (uint32_t)l4;
+	p->tcp_seq = 100;
+	p->tcp_win = 512;
+	p->src.b[15] = 1;
+	p->dst.b[15] = 2;
+}
+
+/* Whether the rule's first keyword matches p. */
+static bool
+hdr_ok(const char *opts, const struct sw_packet *p)
+{
+	char text[256];
+	struct det_rule *r;
+	bool ok;
+
+	snprintf(text, sizeof(text), "alert ip any any -> any any (%s sid:1;)", opts);
+	r = parse(text);
+	if (r == NULL || r->nkws != 1) {
+		printf("# %s: rc %d %s\n", text, last_rc, perr.reason);
+		det_rule_free(r);
+		return false;
+	}
+	ok = det_hdr_match(&r->kws[0], p);
+	det_rule_free(r);
+	return ok;
+}
+
+static void
+test_hdr_kw(void)
+{
+	struct det_rule *r;
+	const struct det_kw *k;
+	struct sw_packet p;
+	uint8_t b[128];
+
+	r = parse("alert ip $EXTERNAL_NET any -> $HOME_NET any (msg:\"GPL MISC 0 ttl\"; ttl:0; "
+	          "sid:2101321; rev:9;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_TTL && k->num.lo == 0 && k->num.hi == 0 &&
+	               r->kw_packet,
+	           "ttl:0 (ET)");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (ttl:3-5; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->num.lo == 4 && k->num.hi == 4, "ttl:3-5 is exclusive: 4");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (tos:!0x10; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_TOS && k->num.negated && k->num.lo == 16,
+	           "tos:!0x10");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (ipopts:lsrr; sid:2100500;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_IPOPTS && k->count == 0x83, "ipopts:lsrr");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (fragbits:+MD; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_FRAGBITS && k->op == '+' && k->flags == 0x60,
+	           "fragbits:+MD");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (sameip; sid:2100527;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_SAMEIP, "sameip");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (flags:S; tcp.mss:<536; seq:0; ack:\"0\"; "
+	          "window:!1024; sid:1;)");
+	UNIT_CHECK(r != NULL && r->has_flags && r->nkws == 4 && r->kws[0].kind == DET_KW_TCP_MSS &&
+	               r->kws[0].num.hi == 535 && r->kws[2].kind == DET_KW_ACK &&
+	               r->kws[3].num.negated && r->kws[3].num.lo == 1024,
+	           "tcp.mss, seq, ack (quoted), window");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (tcp.flags:SA,12; sid:1;)");
+	UNIT_CHECK(r != NULL && r->has_flags && r->flags == 0x12, "tcp.flags is flags");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (tcp.flags:S; flags:A; sid:1;)", SW_E_INVAL,
+	           "flags: set twice");
+	check_fail("alert ip any any -> any any (ttl:256; sid:1;)", SW_E_INVAL,
+	           "ttl: bad value '256': expected N, <N, >N, <=N, >=N, !N or A<>B");
+	check_fail("alert ip any any -> any any (tos:256; sid:1;)", SW_E_INVAL,
+	           "tos: bad value '256': expected [!]a number up to 255");
+	check_fail("alert ip any any -> any any (ipopts:qs; sid:1;)", SW_E_INVAL,
+	           "ipopts: unknown option 'qs' (rr, eol, nop, ts, sec, esec, lsrr, ssrr, satid, "
+	           "any)");
+	check_fail("alert ip any any -> any any (fragbits:XM; sid:1;)", SW_E_INVAL,
+	           "fragbits: unknown bit 'X' (M, D or R)");
+	r = parse("alert ip any any -> any any (fragbits:M+; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->op == 0 && k->flags == 0x20,
+	           "fragbits:M+ is an exact M, as Suricata 7 reads it");
+	det_rule_free(r);
+	check_fail("alert ip any any -> any any (fragbits:+; sid:1;)", SW_E_INVAL,
+	           "fragbits: expected [+*!] and some of M, D, R");
+	check_fail("alert ip any any -> any any (sameip:1; sid:1;)", SW_E_INVAL,
+	           "sameip: takes no value");
+	check_fail("alert tcp any any -> any any (seq:!5; sid:1;)", SW_E_INVAL,
+	           "seq: bad value '!5': expected a number up to 4294967295");
+	check_fail("alert icmp any any -> any any (icmp_id:65536; sid:1;)", SW_E_INVAL,
+	           "icmp_id: bad value '65536': expected a number up to 65535");
+	check_fail("alert ip any any -> any any (ttl; sid:1;)", SW_E_INVAL, "ttl: missing value");
+
+	/* matching on packets made here, fragments included (the engine sees only whole or
+	 * rebuilt packets; fragbits M and fragoffset > 0 are seen here) */
+	hdr_packet(&p, b, 5, 0x2000 | 0x0003, 5); /* MF, offset 3 (24 bytes) */
+	UNIT_CHECK(hdr_ok("fragbits:M;", &p) && !hdr_ok("fragbits:D;", &p) &&
+	               hdr_ok("fragbits:*MD;", &p) && !hdr_ok("fragbits:+M;", &p) &&
+	               hdr_ok("fragbits:!D;", &p) && !hdr_ok("fragbits:!M;", &p),
+	           "fragbits on MF");
+	UNIT_CHECK(hdr_ok("fragoffset:3;", &p) && hdr_ok("fragoffset:>0;", &p) &&
+	               !hdr_ok("fragoffset:0;", &p) && hdr_ok("fragoffset:!0;", &p) &&
+	               !hdr_ok("fragoffset:<3;", &p),
+	           "fragoffset in 8-byte units (IPv4)");
+	UNIT_CHECK(hdr_ok("ttl:9;", &p) && hdr_ok("ttl:<10;", &p) && !hdr_ok("ttl:>9;", &p) &&
+	               hdr_ok("tos:16;", &p) && !hdr_ok("tos:!16;", &p) && hdr_ok("id:4660;", &p) &&
+	               !hdr_ok("sameip;", &p),
+	           "ttl, tos, id");
+	UNIT_CHECK(!hdr_ok("tcp.mss:1460;", &p) && !hdr_ok("tcp.mss:>0;", &p) &&
+	               hdr_ok("seq:100;", &p) && hdr_ok("window:512;", &p) &&
+	               !hdr_ok("window:!512;", &p),
+	           "tcp.mss needs the option; seq, window");
+	hdr_packet(&p, b, 5, 0x8000 | 0x4000, 6); /* R and DF; MSS 1460 */
+	UNIT_CHECK(hdr_ok("fragbits:RD;", &p) && hdr_ok("fragbits:+R;", &p) &&
+	               !hdr_ok("fragbits:+RD;", &p) && hdr_ok("fragbits:!M;", &p) &&
+	               hdr_ok("tcp.mss:1460;", &p) && hdr_ok("tcp.mss:1400-1500;", &p),
+	           "fragbits R D, tcp.mss");
+	p.caplen -= 2; /* the MSS option cut short */
+	UNIT_CHECK(!hdr_ok("tcp.mss:1460;", &p), "a truncated MSS option is no MSS");
+	/* options: NOP, then timestamp (len 4), then EOL; a bad length ends the walk */
+	hdr_packet(&p, b, 7, 0, 5);
+	b[34] = 1;
+	b[35] = 0x44;
+	b[36] = 4;
+	b[39] = 0;
+	UNIT_CHECK(hdr_ok("ipopts:nop;", &p) && hdr_ok("ipopts:ts;", &p) &&
+	               hdr_ok("ipopts:any;", &p) && !hdr_ok("ipopts:rr;", &p) &&
+	               hdr_ok("ipopts:eol;", &p),
+	           "ipopts nop, ts, eol, any");
+	b[36] = 40; /* the timestamp option runs past the header */
+	UNIT_CHECK(hdr_ok("ipopts:ts;", &p) && !hdr_ok("ipopts:eol;", &p),
+	           "a malformed option ends the walk");
+	hdr_packet(&p, b, 5, 0, 5);
+	UNIT_CHECK(!hdr_ok("ipopts:any;", &p), "no options: not any");
+	p.dst = p.src;
+	UNIT_CHECK(hdr_ok("sameip;", &p), "sameip");
+	/* ICMP echo: id 7, seq 9; a port unreachable is not read */
+	hdr_packet(&p, b, 5, 0, 5);
+	p.proto = 1;
+	p.icmp_type = 8;
+	b[34] = 8;
+	b[39] = 7;
+	b[41] = 9;
+	UNIT_CHECK(hdr_ok("icmp_id:7;", &p) && hdr_ok("icmp_seq:9;", &p) &&
+	               !hdr_ok("icmp_seq:7;", &p) && !hdr_ok("seq:100;", &p),
+	           "icmp_id, icmp_seq on an echo request; seq needs TCP");
+	p.icmp_type = 3;
+	UNIT_CHECK(!hdr_ok("icmp_id:7;", &p), "icmp_id: not on a port unreachable");
+	/* IPv6: ttl is the hop limit; tos, id, fragbits are IPv4's */
+	p.family = 6;
+	UNIT_CHECK(hdr_ok("ttl:9;", &p) && !hdr_ok("tos:16;", &p) && !hdr_ok("id:4660;", &p) &&
+	               !hdr_ok("fragbits:!M;", &p) && !hdr_ok("fragoffset:0;", &p),
+	           "IPv6: ttl only");
+	p.flags |= SW_PKT_FRAG;
+	p.frag_offset = 16;
+	UNIT_CHECK(hdr_ok("fragoffset:16;", &p), "IPv6 fragment offset in bytes (Suricata 7)");
+
+	/* flow.age (detect_kw.c) */
+	r = parse("alert ip any any -> any any (flow.age:>=3600; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_FLOW_AGE && k->num.lo == 3600 &&
+	               k->num.hi == UINT32_MAX && r->kw_packet,
+	           "flow.age:>=3600");
+	det_rule_free(r);
+	check_fail("alert ip any any -> any any (flow.age:old; sid:1;)", SW_E_INVAL,
+	           "flow.age: bad value 'old': expected N, <N, >N, <=N, >=N, !N or A<>B");
+}
+
+/* ---- prefilter, requires, config (Suricata 7) ------------------------------------------------ */
+
+static void
+test_meta7(void)
+{
+	struct det_rule *r;
+	char why[160];
+
+	/* prefilter after a content is fast_pattern; after another keyword it changes nothing */
+	r = parse("alert tcp any any -> any any (content:\"aaaa\"; content:\"bb\"; nocase; prefilter; "
+	          "sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 1 && r->lists[0].n == 2 &&
+	               !(r->lists[0].items[0].u.content.flags & DET_C_FAST) &&
+	               (r->lists[0].items[1].u.content.flags & DET_C_FAST),
+	           "prefilter after content (and nocase) is its fast_pattern");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (content:\"aaaa\"; flags:S; prefilter; sid:1;)");
+	UNIT_CHECK(r != NULL && r->has_flags && !(r->lists[0].items[0].u.content.flags & DET_C_FAST),
+	           "prefilter after flags: accepted, no fast_pattern");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (prefilter; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "prefilter: needs a match before it");
+	check_fail("alert tcp any any -> any any (content:\"a\"; fast_pattern; prefilter; sid:1;)",
+	           SW_E_INVAL, "prefilter: can be used on only one content");
+
+	/* requires, evaluated as Suricata 7.0.17 */
+	UNIT_CHECK(det_requires_eval("version >= 7.0.3", why, sizeof(why)) == 1, ">= 7.0.3 met");
+	UNIT_CHECK(det_requires_eval("version >= 7.0.3 < 8", why, sizeof(why)) == 1,
+	           ">= 7.0.3 < 8 met");
+	UNIT_CHECK(det_requires_eval("version >= 8", why, sizeof(why)) == 0, ">= 8 not met");
+	UNIT_CHECK_STR(why,
+	               "requires: version >= 8 is not met (rules are read as Suricata 7.0.17's)",
+	               "  why");
+	UNIT_CHECK(det_requires_eval("version >= 8.0.3 | >= 7.0.10 < 8", why, sizeof(why)) == 1,
+	           "alternatives: the second holds");
+	UNIT_CHECK(det_requires_eval("version >= 7.0.18", why, sizeof(why)) == 0, "7.0.18 is newer");
+	UNIT_CHECK(det_requires_eval("version = 7.0.17, feature ja3", why, sizeof(why)) == 1,
+	           "= 7.0.17 and feature ja3");
+	UNIT_CHECK(det_requires_eval("feature geoip, version >= 7.0.0", why, sizeof(why)) == 0,
+	           "feature geoip not provided");
+	UNIT_CHECK_STR(why, "requires: feature 'geoip' is not provided", "  why");
+	UNIT_CHECK(det_requires_eval("version => 7", why, sizeof(why)) == -1 &&
+	               det_requires_eval("version >= 7 |", why, sizeof(why)) == -1 &&
+	               det_requires_eval("keyword foo", why, sizeof(why)) == -1 &&
+	               det_requires_eval("version", why, sizeof(why)) == -1,
+	           "malformed requires");
+	r = parse("alert tcp any any -> any any (content:\"a\"; requires: version >= 7.0.3; sid:1;)");
+	UNIT_CHECK(r != NULL, "requires met: the rule loads");
+	det_rule_free(r);
+	/* not met: skipped before parsing, so a keyword we do not know does not fail it */
+	check_unsupp("alert tcp any any -> any any (msg:\"a;b\"; requires: version >= 8; "
+	             "some.future_kw; sid:1;)",
+	             "requires");
+	check_fail("alert tcp any any -> any any (content:\"a\"; requires: version >= x; sid:1;)",
+	           SW_E_INVAL, "requires: bad version expression '>= x'");
+
+	/* config: syntax checked, then skipped with the reason */
+	check_unsupp("alert dns any any -> any any (dns.query; content:\"x\"; config: logging disable, "
+	             "type tx, scope tx; sid:1;)",
+	             "config");
+	UNIT_CHECK_STR(perr.reason,
+	               "config: disabling a transaction's or flow's logging needs the app-layer "
+	               "loggers to ask the rule engine, which they do not",
+	               "  config's reason");
+	check_fail("alert dns any any -> any any (config: logging enable; sid:1;)", SW_E_INVAL,
+	           "config: expected 'logging disable, type tx|flow, scope tx|flow'");
+
+	/* byte_math, its result used by byte_test */
+	r = parse("alert tcp any any -> any any (content:\"ab\"; byte_math:bytes 2, offset 1, "
+	          "oper >>, rvalue 3, result sz, relative, endian little, bitmask 0x0ff0; "
+	          "byte_test:2,>,sz,0; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 1 && r->lists[0].n == 3 &&
+	               r->lists[0].items[1].kind == DET_ITEM_BYTE_MATH &&
+	               r->lists[0].items[1].u.byte.op == DET_MATH_SHR &&
+	               r->lists[0].items[1].u.byte.nbytes == 2 &&
+	               r->lists[0].items[1].u.byte.value.v == 3 &&
+	               (r->lists[0].items[1].u.byte.flags & DET_BYTE_RELATIVE) &&
+	               (r->lists[0].items[1].u.byte.flags & DET_BYTE_LITTLE) &&
+	               r->lists[0].items[1].u.byte.bitmask == 0x0ff0 &&
+	               r->lists[0].items[2].u.byte.value.var == r->lists[0].items[1].u.byte.var,
+	           "byte_math parsed; byte_test uses its result");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (byte_extract:1,0,n; byte_math:rvalue n, oper *, "
+	          "result m, offset 2, bytes 4, string hex; sid:1;)");
+	UNIT_CHECK(r != NULL && r->lists[0].items[1].u.byte.value.var == 0 &&
+	               r->lists[0].items[1].u.byte.base == 16 &&
+	               (r->lists[0].items[1].u.byte.flags & DET_BYTE_STRING),
+	           "byte_math: options in any order, rvalue a variable, string hex");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (byte_math:bytes 1, offset 0, oper %, rvalue 1, "
+	           "result x; sid:1;)",
+	           SW_E_INVAL, "byte_math: bad operator '%' (+ - * / << >>)");
+	check_fail("alert tcp any any -> any any (byte_math:bytes 1, offset 0, oper +, rvalue y, "
+	           "result x; sid:1;)",
+	           SW_E_INVAL, "byte_math: unknown variable 'y'");
+	check_fail("alert tcp any any -> any any (byte_math:bytes 1, offset 0, oper +, rvalue 1; "
+	           "sid:1;)",
+	           SW_E_INVAL,
+	           "byte_math: expected 'bytes N, offset N, oper OP, rvalue V, result NAME'");
+	check_fail("alert tcp any any -> any any (byte_math:bytes 5, offset 0, oper +, rvalue 1, "
+	           "result x; sid:1;)",
+	           SW_E_INVAL, "byte_math: more than 4 bytes without string");
+	check_fail("alert tcp any any -> any any (byte_math:bytes 1, offset 0, oper +, rvalue 1, "
+	           "result x, result y; sid:1;)",
+	           SW_E_INVAL, "byte_math: unknown or repeated option 'result'");
+	check_unsupp("alert tcp any any -> any any (byte_math:bytes 1, offset 0, oper +, rvalue 1, "
+	             "result x, dce; sid:1;)",
+	             "byte_math:dce");
+}
+
 /* ---- unsupported keywords -------------------------------------------------------------------- */
 
 static void
 test_unsupported(void)
 {
 	static const char *const kws[] = {
-	    "id:1",
-	    "icmp_id:0",
-	    "fragbits:R",
+	    "geoip:src,US",
+	    "iprep:src,Bad,>,10",
+	    "rpc:100000,*,*",
+	    "entropy:bytes 4",
+	    "replace:\"x\"",
 	    "filemagic:\"PE\"",
 	    "filestore",
 	    "lua:x.lua",
@@ -1587,8 +1908,8 @@ test_unsupported(void)
 	check_fail("alert tcp any any -> any any (content:\"x\", nocase; sid:1;)", SW_E_INVAL,
 	           "content: ',' after the quoted value: each option ends with ';' (Snort 3's "
 	           "'\"x\", nocase' is written '\"x\"; nocase')");
-	r = parse("alert tcp any any -> any any (tos:8; sid:1;)");
-	UNIT_CHECK_STR(perr.reason, "keyword 'tos' is not supported", "known Suricata keyword");
+	r = parse("alert tcp any any -> any any (geoip:src,US; sid:1;)");
+	UNIT_CHECK_STR(perr.reason, "keyword 'geoip' is not supported", "known Suricata keyword");
 	/* detect's own buffers (the response side of http.start, the payload of mixed rules) are
 	 * not keywords, as Suricata knows none of them; Suricata 7's http.response_header (HTTP/2
 	 * there) is a known one we skip */
@@ -1750,6 +2071,8 @@ main(void)
 	test_state();
 	test_unsupported();
 	test_kw_other();
+	test_hdr_kw();
+	test_meta7();
 	test_realistic();
 	test_class_files();
 
