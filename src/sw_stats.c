@@ -357,6 +357,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			put(cs, "cti.retro.deduped", rs.deduped);
 			put(cs, "cti.retro.scans", rs.scans);
 			put(cs, "cti.retro.hits", rs.hits);
+			put(cs, "cti.retro.pairs", rs.pairs);
+			put(cs, "cti.retro.forgotten", rs.forgotten);
 		}
 	}
 	if (ctx->dpi.enabled) {

@@ -371,6 +371,8 @@ struct cti_retro_stats {
 	uint64_t refused;      /* not recorded (larger than the window, too many fields) */
 	uint64_t deduped;      /* repeats within a flow, not recorded */
 	uint64_t scans, hits;
+	uint64_t pairs;     /* (flow, indicator) pairs alerted, remembered while in the window */
+	uint64_t forgotten; /* alerted pairs the memcap left no room to remember */
 };
 
 /* The retro alert sink, called on the thread that added indicators; set before readers. */

@@ -143,6 +143,9 @@ void cti_retro_note(struct cti_retro *w, const struct sw_flow *f, sw_time_t ts, 
                     int type, const char *where, enum flow_dir dir, const void *value, size_t len,
                     uint8_t obs_family);
 void cti_retro_count_dedup(struct cti_retro *w);
+/* Remembers that flow f alerted live for hit at ts: no retro alert repeats the pair. */
+void cti_retro_live_hit(struct cti_retro *w, const struct sw_flow *f, sw_time_t ts,
+                        const struct cti_hit *hit);
 /* Matches fresh (the indicators just added, published as version) against the windows. */
 void cti_retro_scan(struct cti_retro *const *wins, size_t n, const struct cti_store *fresh,
                     uint64_t version, sw_time_t detected, cti_retro_fn *fn, void *arg);
