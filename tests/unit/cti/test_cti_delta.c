@@ -156,6 +156,28 @@ on_retro(void *arg, const struct cti_retro_alert *a)
 	g->observed = a->observed;
 }
 
+/* A 1-minute window holding flow id's addresses (192.0.2.9 to 10.0.0.53) and its DNS query
+ * www.evil.example, matched live against version. */
+static struct cti_retro *
+flow_window(struct sw_flow *f, uint64_t id, uint64_t version)
+{
+	struct cti_retro *w;
+
+	memset(f, 0, sizeof(*f));
+	f->family = 4;
+	f->proto = 17;
+	f->cport = 5353;
+	f->sport = 53;
+	f->flow_id = id;
+	memcpy(f->cli.b, "\xc0\x00\x02\x09", 4);
+	memcpy(f->srv.b, "\x0a\x00\x00\x35", 4);
+	UNIT_CHECK(cti_retro_new(60 * SW_USEC_PER_SEC, 1 << 20, &w) == 0, "window");
+	cti_retro_note(w, f, NOW, version, CTI_RETRO_ADDRS, "flow", FLOW_TO_SERVER, "", 0, 4);
+	cti_retro_note(w, f, NOW + 1000, version, APP_OBS_DOMAIN, "dns.query", FLOW_TO_SERVER,
+	               "www.evil.example", 16, 0);
+	return w;
+}
+
 static void
 test_window(void)
 {
@@ -166,18 +188,7 @@ test_window(void)
 	struct sw_flow f;
 	struct got g = {0};
 
-	memset(&f, 0, sizeof(f));
-	f.family = 4;
-	f.proto = 17;
-	f.cport = 5353;
-	f.sport = 53;
-	f.flow_id = 77;
-	memcpy(f.cli.b, "\xc0\x00\x02\x09", 4);
-	memcpy(f.srv.b, "\x0a\x00\x00\x35", 4);
-	UNIT_CHECK(cti_retro_new(60 * SW_USEC_PER_SEC, 1 << 20, &w) == 0, "window");
-	cti_retro_note(w, &f, NOW, 3, CTI_RETRO_ADDRS, "flow", FLOW_TO_SERVER, "", 0, 4);
-	cti_retro_note(w, &f, NOW + 1000, 3, APP_OBS_DOMAIN, "dns.query", FLOW_TO_SERVER,
-	               "www.evil.example", 16, 0);
+	w = flow_window(&f, 77, 3);
 	f.flow_id = 78;
 	cti_retro_note(w, &f, NOW + 2000, 5, APP_OBS_DOMAIN, "dns.query", FLOW_TO_SERVER,
 	               "evil.example", 12, 0); /* matched live against version 5 */
@@ -240,16 +251,7 @@ test_later_batch(void)
 	struct sw_flow f;
 	struct got g = {0};
 
-	memset(&f, 0, sizeof(f));
-	f.family = 4;
-	f.proto = 17;
-	f.flow_id = 90;
-	memcpy(f.cli.b, "\xc0\x00\x02\x09", 4);
-	memcpy(f.srv.b, "\x0a\x00\x00\x35", 4);
-	UNIT_CHECK(cti_retro_new(60 * SW_USEC_PER_SEC, 1 << 20, &w) == 0, "window");
-	cti_retro_note(w, &f, NOW, 1, CTI_RETRO_ADDRS, "flow", FLOW_TO_SERVER, "", 0, 4);
-	cti_retro_note(w, &f, NOW + 1000, 1, APP_OBS_DOMAIN, "dns.query", FLOW_TO_SERVER,
-	               "www.evil.example", 16, 0);
+	w = flow_window(&f, 90, 1);
 	cti_retro_scan(&w, 1, a, 2, NOW, on_retro, &g);
 	UNIT_CHECK(g.n == 1 && strcmp(g.last, "evil.example dns.query") == 0, "A alerts");
 	cti_retro_scan(&w, 1, b, 3, NOW, on_retro, &g);
