@@ -70,6 +70,7 @@ struct cti_kafka_conf {
 	uint32_t batch_ms;     /* longest a change waits before its delta is applied */
 	uint32_t batch_max;    /* most changes in one delta */
 	uint32_t initial_wait; /* seconds the start waits to have read the topic to its end */
+	uint64_t memcap;       /* the topic's set and the stores built from it */
 	/* cti.kafka.properties.KEY: VALUE for librdkafka (TLS, SASL): "KEY\0VALUE\0" pairs */
 	char *props;
 	size_t props_len;
@@ -326,6 +327,8 @@ typedef void cti_intel_fn(void *arg, const struct cti_intel_event *ev);
 struct cti_kafka_stats {
 	uint64_t messages, applied, removed, malformed, batches, merges, commits;
 	int64_t lag;
+	uint64_t memuse;          /* bytes charged to cti.kafka.memcap */
+	uint64_t memcap_refused;  /* messages skipped because the memcap refused them */
 };
 
 struct cti_kafka;

@@ -4,7 +4,9 @@
  * changed as a delta: a small overlay store of the changed keys (removals included) published
  * beside the topic's base store through the handle's lock-free swap; when the overlay grows past
  * a quarter of the set it is merged into a new base. Offsets are committed only once the delta
- * holding them is published (and, with a state file, written to it). */
+ * holding them is published (and, with a state file, written to it). The set, its arrays and the
+ * stores built from it are charged to cti.kafka.memcap: a message that would take it over is
+ * skipped whole, counted, before anything of it is applied (a tombstone is never refused). */
 #include "config.h"
 
 #include <errno.h>
@@ -40,6 +42,7 @@ struct kf_ent {
 	sw_time_t valid_until;
 	const char *f[5]; /* value, source, tags, id, name: into blob; NULL when absent */
 	size_t flen[5];
+	size_t blobsz;
 };
 
 struct cti_kafka {
@@ -61,6 +64,9 @@ struct cti_kafka {
 	struct kf_ent **fresh;     /* added in the delta under way (for the retro-hunt) */
 	uint32_t nfresh, capfresh;
 	struct cti_store *base, *over; /* published; the handle owns them once published */
+	struct sw_memcap mem;          /* cti.kafka.memcap: the set, its arrays, base and overlay */
+	size_t base_bytes, over_bytes; /* what base and over are charged */
+	uint64_t refused;              /* messages refused in the delta under way */
 
 	/* the delta under way */
 	uint64_t added, changed, removed, skipped, pending;
@@ -78,7 +84,7 @@ struct cti_kafka {
 	bool caught_up, eof[KF_PARTS_MAX];
 
 	_Atomic uint64_t st_messages, st_applied, st_removed, st_malformed, st_batches, st_merges,
-	    st_commits;
+	    st_commits, st_refused;
 	_Atomic int64_t st_lag;
 };
 
@@ -314,10 +320,15 @@ kf_find(struct cti_kafka *k, int type, const void *key, size_t len, uint64_t h)
 static int
 kf_rehash(struct cti_kafka *k, uint32_t n, bool purge)
 {
-	struct kf_ent **ns = calloc(n, sizeof(*ns));
+	struct kf_ent **ns;
 
-	if (ns == NULL)
+	if (n > k->nslots && !sw_memcap_take(&k->mem, (size_t)(n - k->nslots) * sizeof(*ns)))
+		return SW_E_RANGE;
+	if ((ns = calloc(n, sizeof(*ns))) == NULL) {
+		if (n > k->nslots)
+			sw_memcap_give(&k->mem, (size_t)(n - k->nslots) * sizeof(*ns));
 		return SW_E_NOMEM;
+	}
 	for (uint32_t i = 0; i < k->nslots; i++) {
 		struct kf_ent *e = k->slots[i];
 		uint32_t j;
@@ -325,6 +336,7 @@ kf_rehash(struct cti_kafka *k, uint32_t n, bool purge)
 		if (e == NULL)
 			continue;
 		if (purge && e->removed) {
+			sw_memcap_give(&k->mem, sizeof(*e) + e->blobsz);
 			free(e->blob);
 			free(e);
 			k->count--;
@@ -340,57 +352,90 @@ kf_rehash(struct cti_kafka *k, uint32_t n, bool purge)
 	return 0;
 }
 
+/* Room for one more in an array of entries, charged (force: past the cap, for a tombstone).
+ * 0, SW_E_RANGE (the memcap refused) or SW_E_NOMEM. */
 static int
-kf_mark_dirty(struct cti_kafka *k, struct kf_ent *e)
+kf_room(struct cti_kafka *k, struct kf_ent ***a, uint32_t n, uint32_t *cap, bool force)
 {
-	if (e->dirty)
-		return 0;
-	if (k->ndirty == k->capdirty) {
-		uint32_t cap = k->capdirty ? k->capdirty * 2 : 1024;
-		struct kf_ent **nd = realloc(k->dirty, cap * sizeof(*nd));
+	uint32_t ncap = *cap ? *cap * 2 : 1024;
+	size_t more = (size_t)(ncap - *cap) * sizeof(**a);
+	struct kf_ent **na;
 
-		if (nd == NULL)
-			return SW_E_NOMEM;
-		k->dirty = nd;
-		k->capdirty = cap;
+	if (n < *cap)
+		return 0;
+	if (force ? (sw_memcap_charge(&k->mem, more), false) : !sw_memcap_take(&k->mem, more))
+		return SW_E_RANGE;
+	if ((na = realloc(*a, ncap * sizeof(*na))) == NULL) {
+		sw_memcap_give(&k->mem, more);
+		return SW_E_NOMEM;
 	}
-	k->dirty[k->ndirty++] = e;
-	e->dirty = true;
+	*a = na;
+	*cap = ncap;
 	return 0;
 }
 
-/* Applies one parsed message to the set (not yet published). */
+/* Adds e to the overlay's entries (room made by kf_room first). */
+static void
+kf_mark_dirty(struct cti_kafka *k, struct kf_ent *e)
+{
+	if (e->dirty)
+		return;
+	k->dirty[k->ndirty++] = e;
+	e->dirty = true;
+}
+
+/* Applies one parsed message to the set (not yet published): whole, or (an error returned:
+ * SW_E_RANGE when the memcap refused, SW_E_NOMEM) not at all. */
 static int
 kf_apply(struct cti_kafka *k, const struct kf_rec *rec, int32_t partition, int64_t offset)
 {
 	uint64_t h = kf_hash(rec->type, rec->k.key, rec->k.key_len);
 	struct kf_ent **slot, *e;
-	size_t need;
+	size_t need, charge;
 	char *blob, *p;
+	int r;
 
-	if ((k->count + 1) * 10 > k->nslots * 7 &&
-	    kf_rehash(k, k->nslots ? k->nslots * 2 : 1024, false) != 0)
-		return SW_E_NOMEM;
-	slot = kf_find(k, rec->type, rec->k.key, rec->k.key_len, h);
-	e = *slot;
+	slot = k->nslots > 0 ? kf_find(k, rec->type, rec->k.key, rec->k.key_len, h) : NULL;
+	e = slot != NULL ? *slot : NULL;
 	if (rec->removal) {
 		if (e == NULL || e->removed)
 			return 0; /* nothing to remove: a tombstone read again */
+		if (!e->dirty && (r = kf_room(k, &k->dirty, k->ndirty, &k->capdirty, true)) != 0)
+			return r;
 		e->removed = true;
 		e->partition = partition;
 		e->offset = offset;
 		k->live[e->type]--;
 		k->removed++;
-		return kf_mark_dirty(k, e);
+		kf_mark_dirty(k, e);
+		return 0;
 	}
 	need = rec->k.key_len;
 	for (int i = 0; i < 5; i++)
 		need += rec->flen[i] + 1;
-	if ((blob = malloc(need)) == NULL)
+	/* everything this message needs is charged and allocated before the set changes */
+	if ((e == NULL || !e->dirty) &&
+	    (r = kf_room(k, &k->dirty, k->ndirty, &k->capdirty, false)) != 0)
+		return r;
+	if ((e == NULL || e->removed) &&
+	    (r = kf_room(k, &k->fresh, k->nfresh, &k->capfresh, false)) != 0)
+		return r;
+	if (e == NULL && (k->count + 1) * 10 > k->nslots * 7) {
+		if ((r = kf_rehash(k, k->nslots ? k->nslots * 2 : 1024, false)) != 0)
+			return r;
+		slot = kf_find(k, rec->type, rec->k.key, rec->k.key_len, h);
+	}
+	charge = need + (e == NULL ? sizeof(*e) : 0);
+	if (!sw_memcap_take(&k->mem, charge))
+		return SW_E_RANGE;
+	if ((blob = malloc(need)) == NULL) {
+		sw_memcap_give(&k->mem, charge);
 		return SW_E_NOMEM;
+	}
 	if (e == NULL) {
 		if ((e = calloc(1, sizeof(*e))) == NULL) {
 			free(blob);
+			sw_memcap_give(&k->mem, charge);
 			return SW_E_NOMEM;
 		}
 		e->h = h;
@@ -403,17 +448,7 @@ kf_apply(struct cti_kafka *k, const struct kf_rec *rec, int32_t partition, int64
 	if (e->removed) {
 		k->live[e->type]++;
 		k->added++;
-		if (k->nfresh == k->capfresh) {
-			uint32_t cap = k->capfresh ? k->capfresh * 2 : 256;
-			struct kf_ent **nf = realloc(k->fresh, cap * sizeof(*nf));
-
-			if (nf != NULL) {
-				k->fresh = nf;
-				k->capfresh = cap;
-			}
-		}
-		if (k->nfresh < k->capfresh)
-			k->fresh[k->nfresh++] = e; /* else: no retro-hunt for it (out of memory) */
+		k->fresh[k->nfresh++] = e; /* room made above */
 	} else {
 		k->changed++;
 	}
@@ -429,13 +464,16 @@ kf_apply(struct cti_kafka *k, const struct kf_rec *rec, int32_t partition, int64
 		p += rec->flen[i] + 1;
 	}
 	free(e->blob);
+	sw_memcap_give(&k->mem, e->blobsz);
 	e->blob = blob;
+	e->blobsz = need;
 	e->confidence = (int8_t)rec->confidence;
 	e->severity = (int8_t)rec->severity;
 	e->valid_until = rec->valid_until;
 	e->partition = partition;
 	e->offset = offset;
-	return kf_mark_dirty(k, e);
+	kf_mark_dirty(k, e);
+	return 0;
 }
 
 /* ---- building stores --------------------------------------------------------------------- */
@@ -734,6 +772,14 @@ kf_delta(struct cti_kafka *k, bool force_state)
 			cti_store_free(fresh);
 			return;
 		}
+		/* the stores are charged once built (they cannot be refused half-way: an overflow
+		 * makes the next messages refused instead) */
+		sw_memcap_give(&k->mem, k->over_bytes);
+		sw_memcap_charge(&k->mem, k->over_bytes = cti_store_bytes(over));
+		if (base != k->base) {
+			sw_memcap_give(&k->mem, k->base_bytes);
+			sw_memcap_charge(&k->mem, k->base_bytes = cti_store_bytes(base));
+		}
 		k->over = over;
 		k->base = base;
 		atomic_fetch_add(&k->st_batches, 1);
@@ -785,7 +831,7 @@ kf_message(struct cti_kafka *k, const rd_kafka_message_t *m)
 	struct kf_rec *rec;
 	const char *why = "?";
 	json_t *doc = NULL;
-	int p = m->partition;
+	int p = m->partition, r;
 
 	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 		if (p >= 0 && p < KF_PARTS_MAX)
@@ -811,7 +857,14 @@ kf_message(struct cti_kafka *k, const rd_kafka_message_t *m)
 		if (k->msgs++ < KF_MSG_MAX)
 			sw_warn("cti: kafka topic %s partition %d offset %lld: %s: skipped",
 			        k->conf->kafka.topic, p, (long long)m->offset, why);
-	} else if (kf_apply(k, rec, p, m->offset) != 0) {
+	} else if ((r = kf_apply(k, rec, p, m->offset)) == SW_E_RANGE) {
+		k->skipped++;
+		atomic_fetch_add(&k->st_refused, 1);
+		if (k->msgs++ < KF_MSG_MAX)
+			sw_warn("cti: kafka topic %s partition %d offset %lld: over cti.kafka.memcap "
+			        "(%llu bytes): skipped", k->conf->kafka.topic, p, (long long)m->offset,
+			        (unsigned long long)k->mem.memcap);
+	} else if (r != 0) {
 		sw_err("cti: kafka topic %s partition %d offset %lld: out of memory: skipped",
 		       k->conf->kafka.topic, p, (long long)m->offset);
 		k->skipped++;
@@ -987,6 +1040,7 @@ cti_kafka_start(struct cti_handle *h, const struct cti_conf *conf, cti_intel_fn 
 	k->conf = conf;
 	k->fn = fn;
 	k->fnarg = arg;
+	k->mem.memcap = kc->memcap;
 	pthread_mutex_init(&k->lock, NULL);
 	pthread_cond_init(&k->cond, NULL);
 	for (int p = 0; p < KF_PARTS_MAX; p++)
@@ -1067,4 +1121,6 @@ cti_kafka_get_stats(struct cti_kafka *k, struct cti_kafka_stats *out)
 	out->merges = atomic_load(&k->st_merges);
 	out->commits = atomic_load(&k->st_commits);
 	out->lag = atomic_load(&k->st_lag);
+	out->memuse = sw_counter_get(&k->mem.memuse);
+	out->memcap_refused = atomic_load(&k->st_refused);
 }
