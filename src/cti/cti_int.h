@@ -69,6 +69,7 @@ struct cti_store {
 	 * ("kafka:TOPIC/PARTITION/OFFSET") after its id, set in cur_origin before each add */
 	bool has_origin;
 	const char *cur_origin;
+	size_t cur_origin_len;
 	/* a view (nparts > 0): what workers see when a topic is configured; it owns nothing but
 	 * itself. part[0] the file feeds, part[1] the topic's delta overlay, part[2] its base: a
 	 * key found in the overlay (live, expired or removed) hides the base's. tab[].count holds
@@ -90,6 +91,12 @@ struct cti_record {
 	int severity;   /* -1: the feed's default */
 	sw_time_t valid_until;
 	bool revoked;
+	/* when key is set: the canonical key and text of value made before (type set), not made
+	 * again (the intel topic's consumer keeps them) */
+	const void *key;
+	size_t key_len;
+	const char *text;
+	size_t text_len;
 };
 
 /* The feed being loaded: its config, stats, and the message budget. */

@@ -31,8 +31,9 @@
 /* One indicator of the topic, by its canonical key. */
 struct kf_ent {
 	uint64_t h;
-	char *blob;   /* key bytes, then value, source, tags, id, name each '\0'-terminated */
+	char *blob; /* key bytes, text (IP types), then value, source, tags, id, name each '\0'-ended */
 	uint32_t keylen;
+	uint16_t textlen; /* the canonical text: after the key for IP types, else the key itself */
 	uint8_t type;
 	bool removed; /* a tombstone, kept until the next merge */
 	bool dirty;   /* changed since the base was built: in the overlay */
@@ -45,6 +46,18 @@ struct kf_ent {
 	size_t blobsz;
 };
 
+/* A parsed message: the fields point into the JSON document or the key. */
+struct kf_rec {
+	int type;
+	struct cti_key k;
+	const char *f[5];
+	size_t flen[5];
+	int confidence, severity;
+	sw_time_t valid_until;
+	bool removal;
+	char tagbuf[1024];
+};
+
 struct cti_kafka {
 	struct cti_handle *h;
 	const struct cti_conf *conf;
@@ -54,6 +67,8 @@ struct cti_kafka {
 	pthread_t thread;
 	atomic_int stop;
 	char origin_prefix[256];
+	char origin[256 + 48]; /* origin_prefix, then /PARTITION/OFFSET (kf_origin) */
+	size_t origin_plen;
 
 	/* the topic's set */
 	struct kf_ent **slots;
@@ -67,6 +82,8 @@ struct cti_kafka {
 	struct sw_memcap mem;          /* cti.kafka.memcap: the set, its arrays, base and overlay */
 	size_t base_bytes, over_bytes; /* what base and over are charged */
 	uint64_t refused;              /* messages refused in the delta under way */
+
+	struct kf_rec rec; /* the message being applied */
 
 	/* the delta under way */
 	uint64_t added, changed, removed, skipped, pending;
@@ -93,17 +110,6 @@ static const struct cti_feed_conf kf_feed_defaults = {
 
 /* ---- parsing ----------------------------------------------------------------------------- */
 
-/* A parsed message: the fields point into the JSON document or the key. */
-struct kf_rec {
-	int type;
-	struct cti_key k;
-	const char *f[5];
-	size_t flen[5];
-	int confidence, severity;
-	sw_time_t valid_until;
-	bool removal;
-	char tagbuf[1024];
-};
 
 static int
 kf_type_of(int type, const char *v, size_t len)
@@ -391,7 +397,7 @@ kf_apply(struct cti_kafka *k, const struct kf_rec *rec, int32_t partition, int64
 {
 	uint64_t h = kf_hash(rec->type, rec->k.key, rec->k.key_len);
 	struct kf_ent **slot, *e;
-	size_t need, charge;
+	size_t need, charge, textlen;
 	char *blob, *p;
 	int r;
 
@@ -410,7 +416,8 @@ kf_apply(struct cti_kafka *k, const struct kf_rec *rec, int32_t partition, int64
 		kf_mark_dirty(k, e);
 		return 0;
 	}
-	need = rec->k.key_len;
+	textlen = rec->type == CTI_T_IPV4 || rec->type == CTI_T_IPV6 ? rec->k.text_len : 0;
+	need = rec->k.key_len + textlen;
 	for (int i = 0; i < 5; i++)
 		need += rec->flen[i] + 1;
 	/* everything this message needs is charged and allocated before the set changes */
@@ -454,7 +461,9 @@ kf_apply(struct cti_kafka *k, const struct kf_rec *rec, int32_t partition, int64
 	}
 	e->removed = false;
 	memcpy(blob, rec->k.key, rec->k.key_len);
-	p = blob + rec->k.key_len;
+	memcpy(blob + rec->k.key_len, rec->k.text, textlen);
+	e->textlen = (uint16_t)(textlen > 0 ? textlen : rec->k.key_len);
+	p = blob + rec->k.key_len + textlen;
 	for (int i = 0; i < 5; i++) {
 		e->f[i] = rec->f[i] != NULL ? p : NULL;
 		e->flen[i] = rec->flen[i];
@@ -513,24 +522,48 @@ kf_store_begin(struct cti_kafka *k, struct cti_store **out, struct cti_load *ld)
 	return 0;
 }
 
+/* "kafka:TOPIC/PARTITION/OFFSET" into k->origin (the prefix is there already); its length. */
+static size_t
+kf_origin(struct cti_kafka *k, int32_t partition, int64_t offset)
+{
+	char *p = k->origin + k->origin_plen, digits[24];
+	uint64_t v[2] = {(uint64_t)(partition < 0 ? 0 : partition), (uint64_t)(offset < 0 ? 0 : offset)};
+
+	for (int i = 0; i < 2; i++) {
+		int n = 0;
+
+		do
+			digits[n++] = (char)('0' + v[i] % 10);
+		while ((v[i] /= 10) != 0);
+		*p++ = '/';
+		while (n > 0)
+			*p++ = digits[--n];
+	}
+	*p = '\0';
+	return (size_t)(p - k->origin);
+}
+
 /* Adds e to the store being built; a removal (or an expired change, in an overlay) becomes a
  * removal entry that hides the base's. */
 static int
 kf_store_add(struct cti_kafka *k, struct cti_load *ld, const struct kf_ent *e, bool overlay)
 {
 	struct cti_record rec;
-	char origin[320];
 	bool gone = e->removed || (e->valid_until != 0 && e->valid_until <= ld->now);
+	bool ip = e->type == CTI_T_IPV4 || e->type == CTI_T_IPV6;
 
 	if (gone && !overlay)
 		return 0;
-	snprintf(origin, sizeof(origin), "%s/%d/%lld", k->origin_prefix, (int)e->partition,
-	         (long long)e->offset);
-	ld->s->cur_origin = origin;
+	ld->s->cur_origin = k->origin;
+	ld->s->cur_origin_len = kf_origin(k, e->partition, e->offset);
 	memset(&rec, 0, sizeof(rec));
 	rec.type = e->type;
-	rec.value = e->f[0]; /* normalized again into the same key */
+	rec.value = e->f[0];
 	rec.value_len = e->flen[0];
+	rec.key = e->blob; /* as made when the message was read: not normalized again */
+	rec.key_len = e->keylen;
+	rec.text = ip ? e->blob + e->keylen : e->blob;
+	rec.text_len = e->textlen;
 	rec.source = e->f[1];
 	rec.source_len = e->flen[1];
 	rec.tags = e->f[2];
@@ -828,7 +861,7 @@ kf_delta(struct cti_kafka *k, bool force_state)
 static void
 kf_message(struct cti_kafka *k, const rd_kafka_message_t *m)
 {
-	struct kf_rec *rec;
+	struct kf_rec *rec = &k->rec; /* one message at a time: no allocation per message */
 	const char *why = "?";
 	json_t *doc = NULL;
 	int p = m->partition, r;
@@ -849,8 +882,6 @@ kf_message(struct cti_kafka *k, const rd_kafka_message_t *m)
 	k->eof[p] = false;
 	if (k->pending++ == 0)
 		k->first_pending = sw_time_monotonic();
-	if ((rec = malloc(sizeof(*rec))) == NULL)
-		return;
 	if (kf_parse(m->key, m->key_len, m->payload, m->len, rec, &doc, &why) != 0) {
 		k->skipped++;
 		atomic_fetch_add(&k->st_malformed, 1);
@@ -870,7 +901,6 @@ kf_message(struct cti_kafka *k, const rd_kafka_message_t *m)
 		k->skipped++;
 	}
 	json_decref(doc);
-	free(rec);
 }
 
 /* Assigns every partition: from the committed offsets when the set came from the state file,
@@ -968,7 +998,7 @@ kf_main(void *arg)
 		}
 		if (k->pending > 0 &&
 		    (m == NULL || k->pending >= k->conf->kafka.batch_max ||
-		     sw_time_monotonic() - k->first_pending >= batch))
+		     ((k->pending & 63) == 0 && sw_time_monotonic() - k->first_pending >= batch)))
 			kf_delta(k, false);
 		if (!caught_up && k->pending == 0) {
 			int p;
@@ -1046,6 +1076,8 @@ cti_kafka_start(struct cti_handle *h, const struct cti_conf *conf, cti_intel_fn 
 	for (int p = 0; p < KF_PARTS_MAX; p++)
 		k->next_off[p] = k->done_off[p] = -1;
 	snprintf(k->origin_prefix, sizeof(k->origin_prefix), "kafka:%s", kc->topic);
+	k->origin_plen = strlen(k->origin_prefix);
+	memcpy(k->origin, k->origin_prefix, k->origin_plen + 1);
 	rc = rd_kafka_conf_new();
 	if (rd_kafka_conf_set(rc, "bootstrap.servers", kc->brokers, err, sizeof(err)) ||
 	    rd_kafka_conf_set(rc, "group.id", kc->group, err, sizeof(err)) ||

@@ -54,6 +54,7 @@ topic_store(const char *const *lines, size_t n)
 		rec.severity = sev;
 		snprintf(origin, sizeof(origin), "kafka:t/0/%zu", i);
 		s->cur_origin = origin;
+		s->cur_origin_len = strlen(origin);
 		if (cti_load_add(&ld, &rec, 0, "t") != 0)
 			return NULL;
 	}
