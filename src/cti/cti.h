@@ -349,6 +349,9 @@ void cti_kafka_get_stats(struct cti_kafka *k, struct cti_kafka_stats *out);
  * without applying it; 0 or SW_E_INVAL with why set. For tests and fuzzing. */
 int cti_kafka_check(const void *key, size_t keylen, const void *val, size_t len,
                     const char **why);
+/* Tests: -1 when the fast scanner leaves the value (a JSON indicator) to jansson, else 0 when
+ * both readings give the same answer and fields, 1 when they differ (a bug). */
+int cti_kafka_fast_cmp(const void *val, size_t len);
 
 /* ---- retro-hunt (cti_retro.c) ------------------------------------------------------------ */
 

@@ -27,6 +27,7 @@
 #define KF_MERGE_MIN  65536 /* an overlay this small is never merged */
 #define KF_MSG_MAX    50    /* malformed messages logged, then counted */
 #define KF_STATE_SECS 1     /* state file written at most this often */
+#define KF_POLL       256   /* messages taken from librdkafka's queue at once */
 
 /* One indicator of the topic, by its canonical key. */
 struct kf_ent {
@@ -81,6 +82,8 @@ struct cti_kafka {
 	struct cti_store *base, *over; /* published; the handle owns them once published */
 	struct sw_memcap mem;          /* cti.kafka.memcap: the set, its arrays, base and overlay */
 	size_t base_bytes, over_bytes; /* what base and over are charged */
+	uint64_t over_work;            /* entries of the overlays built since the last merge */
+	uint64_t built;                /* entries put in stores (overlays, bases, retro-hunt) */
 	uint64_t refused;              /* messages refused in the delta under way */
 
 	struct kf_rec rec; /* the message being applied */
@@ -145,69 +148,264 @@ kf_parse_key(const char *key, size_t keylen, struct kf_rec *rec, const char **wh
 	return 0;
 }
 
-static int
-kf_str(json_t *o, const char *name, const char **p, size_t *len, const char **why)
-{
-	json_t *v = json_object_get(o, name);
+/* A message's fields before they are checked: from the fast scanner or from jansson. */
+enum { KF_VALUE, KF_SOURCE, KF_TAGS, KF_ID, KF_NAME, KF_TYPE, KF_CONF, KF_SEV, KF_VALID, KF_NF };
+enum kf_kind { KK_ABSENT, KK_STR, KK_INT, KK_OTHER, KK_BADTAGS };
 
-	*p = NULL;
-	*len = 0;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v)) {
-		*why = "a field that must be a string is not";
-		return SW_E_INVAL;
-	}
-	*p = json_string_value(v);
-	*len = json_string_length(v);
-	return 0;
+static const char *const kf_names[KF_NF] = {"value", "source",     "tags",
+                                            "id",    "name",       "type",
+                                            "confidence", "severity", "valid_until"};
+
+struct kf_raw {
+	uint8_t kind[KF_NF];
+	const char *s[KF_NF];
+	size_t l[KF_NF];
+	long long iv[KF_NF];
+};
+
+/* tags as a list: joined with '|' into buf (rec->tagbuf); false when it does not fit. */
+static bool
+kf_tag_add(char *buf, size_t size, size_t *n, const char *t, size_t l)
+{
+	if (*n + l + 1 >= size)
+		return false;
+	if (*n > 0)
+		buf[(*n)++] = '|';
+	memcpy(buf + *n, t, l);
+	*n += l;
+	buf[*n] = '\0';
+	return true;
 }
 
-/* The JSON value into rec (the document stays referenced by the caller). */
+/* The fields of a JSON document (jansson) into raw; tags lists joined into tagbuf. */
 static int
-kf_parse_value(json_t *o, struct kf_rec *rec, const char **why)
+kf_raw_json(json_t *o, struct kf_raw *raw, char *tagbuf, size_t tagsize, const char **why)
 {
-	static const char *const names[5] = {"value", "source", "tags", "id", "name"};
-	const char *tp;
-	size_t tl;
-	json_t *v;
-	int type = -1;
-
+	memset(raw, 0, sizeof(*raw));
 	if (!json_is_object(o)) {
 		*why = "the value is not a JSON object";
 		return SW_E_INVAL;
 	}
-	for (int i = 0; i < 5; i++) {
-		if (i == 2 && json_is_array(json_object_get(o, "tags"))) {
+	for (int i = 0; i < KF_NF; i++) {
+		json_t *v = json_object_get(o, kf_names[i]);
+
+		if (v == NULL || json_is_null(v))
+			continue;
+		if (json_is_string(v)) {
+			raw->kind[i] = KK_STR;
+			raw->s[i] = json_string_value(v);
+			raw->l[i] = json_string_length(v);
+		} else if (json_is_integer(v)) {
+			raw->kind[i] = KK_INT;
+			raw->iv[i] = json_integer_value(v);
+		} else if (i == KF_TAGS && json_is_array(v)) {
 			size_t n = 0, j;
 			json_t *t;
 
-			json_array_foreach(json_object_get(o, "tags"), j, t)
+			raw->kind[i] = KK_STR;
+			json_array_foreach(v, j, t)
 			{
-				size_t l = json_string_length(t);
-
-				if (!json_is_string(t) || n + l + 1 >= sizeof(rec->tagbuf)) {
-					*why = "tags is not a list of strings (or is too long)";
-					return SW_E_INVAL;
+				if (!json_is_string(t) || !kf_tag_add(tagbuf, tagsize, &n,
+				                                      json_string_value(t),
+				                                      json_string_length(t))) {
+					raw->kind[i] = KK_BADTAGS;
+					break;
 				}
-				if (n > 0)
-					rec->tagbuf[n++] = '|';
-				memcpy(rec->tagbuf + n, json_string_value(t), l);
-				n += l;
 			}
-			rec->tagbuf[n] = '\0';
-			rec->f[2] = n > 0 ? rec->tagbuf : NULL;
-			rec->flen[2] = n;
-			continue;
+			if (raw->kind[i] == KK_STR && n == 0)
+				raw->kind[i] = KK_ABSENT; /* an empty list: no tags */
+			raw->s[i] = tagbuf;
+			raw->l[i] = n;
+		} else {
+			raw->kind[i] = KK_OTHER;
 		}
-		if (kf_str(o, names[i], &rec->f[i], &rec->flen[i], why) != 0)
+	}
+	return 0;
+}
+
+/*
+ * The fast scanner of the common message: one flat object of the known fields whose strings
+ * are printable ASCII without escapes, integers without fraction or exponent, null, and tags
+ * as a list of such strings. Fills raw with pointers into p (tags lists joined into tagbuf).
+ * Returns 0, or 1 when the message is anything else (an escape, another byte, another key, a
+ * duplicate, true/false, a real, nesting, bad JSON): then jansson reads it, so every message
+ * gets exactly the answer jansson's reading gives (tests/fuzz/fuzz_cti_kafka.c checks it).
+ * kf_fast_str: one such string at *pp (its quotes); false for anything else.
+ */
+static bool
+kf_fast_str(const char **pp, const char *e, const char **s, size_t *l)
+{
+	const char *p = *pp;
+
+	if (p == e || *p++ != '"')
+		return false;
+	for (*s = p; p < e && *p != '"'; p++)
+		if (*p == '\\' || (unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			return false;
+	if (p == e)
+		return false;
+	*l = (size_t)(p - *s);
+	*pp = p + 1;
+	return true;
+}
+
+/* After a value: 1 at a comma (and the blanks after it), 0 at close, -1 at anything else. */
+static int
+kf_fast_sep(const char **pp, const char *e, char close)
+{
+	const char *p = *pp;
+	int r;
+
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	if (p == e || (*p != ',' && *p != close))
+		return -1;
+	r = *p++ == ',';
+	while (r && p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	*pp = p;
+	return r;
+}
+
+static int
+kf_raw_fast(const char *p, size_t len, struct kf_raw *raw, char *tagbuf, size_t tagsize)
+{
+	const char *e = p + len;
+	unsigned seen = 0;
+	int sep;
+
+#define KF_WS()                                                                                    \
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))                     \
+	p++
+	memset(raw, 0, sizeof(*raw));
+	KF_WS();
+	if (p == e || *p++ != '{')
+		return 1;
+	KF_WS();
+	if (p < e && *p == '}') {
+		p++;
+		goto end;
+	}
+	for (;;) {
+		const char *ks;
+		size_t kl;
+		int f;
+
+		if (!kf_fast_str(&p, e, &ks, &kl))
+			return 1;
+		for (f = 0; f < KF_NF; f++)
+			if (strlen(kf_names[f]) == kl && memcmp(kf_names[f], ks, kl) == 0)
+				break;
+		if (f == KF_NF || (seen & (1u << f)) != 0)
+			return 1; /* another key (jansson keeps it), or a duplicate (jansson refuses) */
+		seen |= 1u << f;
+		KF_WS();
+		if (p == e || *p++ != ':')
+			return 1;
+		KF_WS();
+		if (p == e)
+			return 1;
+		if (*p == '"') {
+			if (!kf_fast_str(&p, e, &raw->s[f], &raw->l[f]))
+				return 1;
+			raw->kind[f] = KK_STR;
+		} else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			bool neg = *p == '-';
+			long long v = 0;
+			int nd = 0;
+
+			if (neg)
+				p++;
+			if (p < e && *p == '0' && p + 1 < e && p[1] >= '0' && p[1] <= '9')
+				return 1;
+			for (; p < e && *p >= '0' && *p <= '9'; p++, nd++)
+				v = v * 10 + (*p - '0');
+			if (nd == 0 || nd > 18 || (p < e && (*p == '.' || *p == 'e' || *p == 'E')))
+				return 1;
+			raw->kind[f] = KK_INT;
+			raw->iv[f] = neg ? -v : v;
+		} else if (*p == 'n') {
+			if (e - p < 4 || memcmp(p, "null", 4) != 0)
+				return 1;
+			p += 4;
+		} else if (*p == '[' && f == KF_TAGS) {
+			size_t n = 0;
+			bool fits = true;
+
+			p++;
+			KF_WS();
+			if (p < e && *p == ']') {
+				p++;
+			} else {
+				for (;;) {
+					const char *ts;
+					size_t tl;
+
+					if (!kf_fast_str(&p, e, &ts, &tl))
+						return 1;
+					if (fits)
+						fits = kf_tag_add(tagbuf, tagsize, &n, ts, tl);
+					if ((sep = kf_fast_sep(&p, e, ']')) < 0)
+						return 1;
+					if (sep == 0)
+						break;
+				}
+			}
+			raw->kind[f] = !fits ? KK_BADTAGS : n > 0 ? KK_STR : KK_ABSENT;
+			raw->s[f] = tagbuf;
+			raw->l[f] = n;
+		} else {
+			return 1;
+		}
+		if ((sep = kf_fast_sep(&p, e, '}')) < 0)
+			return 1;
+		if (sep == 0)
+			break;
+	}
+end:
+	KF_WS();
+#undef KF_WS
+	return p == e ? 0 : 1;
+}
+
+/* A string field of raw (absent: NULL). */
+static int
+kf_raw_str(const struct kf_raw *raw, int f, const char **p, size_t *len, const char **why)
+{
+	*p = NULL;
+	*len = 0;
+	if (raw->kind[f] == KK_ABSENT)
+		return 0;
+	if (raw->kind[f] != KK_STR) {
+		*why = "a field that must be a string is not";
+		return SW_E_INVAL;
+	}
+	*p = raw->s[f];
+	*len = raw->l[f];
+	return 0;
+}
+
+/* Checks the fields into rec. */
+static int
+kf_raw_check(const struct kf_raw *raw, struct kf_rec *rec, const char **why)
+{
+	const char *tp;
+	size_t tl;
+	int type = -1;
+
+	for (int i = 0; i < 5; i++) {
+		if (raw->kind[i] == KK_BADTAGS) {
+			*why = "tags is not a list of strings (or is too long)";
+			return SW_E_INVAL;
+		}
+		if (kf_raw_str(raw, i, &rec->f[i], &rec->flen[i], why) != 0)
 			return SW_E_INVAL;
 	}
 	if (rec->f[0] == NULL || rec->flen[0] == 0) {
 		*why = "no value";
 		return SW_E_INVAL;
 	}
-	if (kf_str(o, "type", &tp, &tl, why) != 0)
+	if (kf_raw_str(raw, KF_TYPE, &tp, &tl, why) != 0)
 		return SW_E_INVAL;
 	if (tp != NULL && (type = cti_type_parse(tp, tl)) == -1) {
 		*why = "unknown type";
@@ -221,29 +419,27 @@ kf_parse_value(json_t *o, struct kf_rec *rec, const char **why)
 	if (cti_key_make(type, rec->f[0], rec->flen[0], &rec->k, why) != 0)
 		return SW_E_INVAL;
 	rec->confidence = rec->severity = -1;
-	if ((v = json_object_get(o, "confidence")) != NULL && !json_is_null(v)) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100) {
+	if (raw->kind[KF_CONF] != KK_ABSENT) {
+		if (raw->kind[KF_CONF] != KK_INT || raw->iv[KF_CONF] < 0 || raw->iv[KF_CONF] > 100) {
 			*why = "confidence is not a number from 0 to 100";
 			return SW_E_INVAL;
 		}
-		rec->confidence = (int)json_integer_value(v);
+		rec->confidence = (int)raw->iv[KF_CONF];
 	}
-	if ((v = json_object_get(o, "severity")) != NULL && !json_is_null(v)) {
-		if (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 4)
-			rec->severity = (int)json_integer_value(v);
-		else if (!json_is_string(v) ||
-		         cti_severity_parse(json_string_value(v), json_string_length(v),
-		                            &rec->severity) != 0) {
+	if (raw->kind[KF_SEV] != KK_ABSENT) {
+		if (raw->kind[KF_SEV] == KK_INT && raw->iv[KF_SEV] >= 1 && raw->iv[KF_SEV] <= 4)
+			rec->severity = (int)raw->iv[KF_SEV];
+		else if (raw->kind[KF_SEV] != KK_STR ||
+		         cti_severity_parse(raw->s[KF_SEV], raw->l[KF_SEV], &rec->severity) != 0) {
 			*why = "severity is not 1-4 or high, medium, low, info";
 			return SW_E_INVAL;
 		}
 	}
-	if ((v = json_object_get(o, "valid_until")) != NULL && !json_is_null(v)) {
-		if (json_is_integer(v) && json_integer_value(v) >= 0)
-			rec->valid_until = (sw_time_t)json_integer_value(v) * SW_USEC_PER_SEC;
-		else if (!json_is_string(v) ||
-		         cti_time_parse(json_string_value(v), json_string_length(v),
-		                        &rec->valid_until) != 0) {
+	if (raw->kind[KF_VALID] != KK_ABSENT) {
+		if (raw->kind[KF_VALID] == KK_INT && raw->iv[KF_VALID] >= 0)
+			rec->valid_until = (sw_time_t)raw->iv[KF_VALID] * SW_USEC_PER_SEC;
+		else if (raw->kind[KF_VALID] != KK_STR ||
+		         cti_time_parse(raw->s[KF_VALID], raw->l[KF_VALID], &rec->valid_until) != 0) {
 			*why = "valid_until is not a date or seconds since 1970";
 			return SW_E_INVAL;
 		}
@@ -251,12 +447,25 @@ kf_parse_value(json_t *o, struct kf_rec *rec, const char **why)
 	return 0;
 }
 
-/* Parses a message into rec; *doc holds the JSON the fields point into (json_decref it). */
+/* The JSON value into rec (the document stays referenced by the caller). */
+static int
+kf_parse_value(json_t *o, struct kf_rec *rec, const char **why)
+{
+	struct kf_raw raw;
+
+	if (kf_raw_json(o, &raw, rec->tagbuf, sizeof(rec->tagbuf), why) != 0)
+		return SW_E_INVAL;
+	return kf_raw_check(&raw, rec, why);
+}
+
+/* Parses a message into rec; *doc holds the JSON the fields point into (json_decref it), or
+ * they point into val. slow: always through jansson (a test of the fast scanner). */
 static int
 kf_parse(const void *key, size_t keylen, const void *val, size_t len, struct kf_rec *rec,
-         json_t **doc, const char **why)
+         json_t **doc, const char **why, bool slow)
 {
 	struct kf_rec kr;
+	struct kf_raw raw;
 	json_error_t err;
 
 	memset(rec, 0, sizeof(*rec));
@@ -265,12 +474,17 @@ kf_parse(const void *key, size_t keylen, const void *val, size_t len, struct kf_
 		rec->removal = true;
 		return kf_parse_key(key, keylen, rec, why);
 	}
-	if ((*doc = json_loadb(val, len, JSON_REJECT_DUPLICATES, &err)) == NULL) {
-		*why = "the value is not JSON";
-		return SW_E_INVAL;
+	if (!slow && kf_raw_fast(val, len, &raw, rec->tagbuf, sizeof(rec->tagbuf)) == 0) {
+		if (kf_raw_check(&raw, rec, why) != 0)
+			return SW_E_INVAL;
+	} else {
+		if ((*doc = json_loadb(val, len, JSON_REJECT_DUPLICATES, &err)) == NULL) {
+			*why = "the value is not JSON";
+			return SW_E_INVAL;
+		}
+		if (kf_parse_value(*doc, rec, why) != 0)
+			return SW_E_INVAL;
 	}
-	if (kf_parse_value(*doc, rec, why) != 0)
-		return SW_E_INVAL;
 	if (key != NULL && keylen > 0) {
 		memset(&kr, 0, sizeof(kr));
 		if (kf_parse_key(key, keylen, &kr, why) != 0)
@@ -293,10 +507,40 @@ cti_kafka_check(const void *key, size_t keylen, const void *val, size_t len, con
 
 	if (rec == NULL)
 		return SW_E_NOMEM;
-	r = kf_parse(key, keylen, val, len, rec, &doc, why);
+	r = kf_parse(key, keylen, val, len, rec, &doc, why, false);
 	json_decref(doc);
 	free(rec);
 	return r;
+}
+
+int
+cti_kafka_fast_cmp(const void *val, size_t len)
+{
+	struct kf_rec *a = calloc(2, sizeof(*a)), *b = a + 1;
+	struct kf_raw raw;
+	const char *wa = NULL, *wb = NULL;
+	json_t *da = NULL, *db = NULL;
+	int ra, rb, same = -1;
+
+	if (a == NULL)
+		return -1;
+	if (val != NULL && kf_raw_fast(val, len, &raw, a->tagbuf, sizeof(a->tagbuf)) == 0) {
+		ra = kf_parse(NULL, 0, val, len, a, &da, &wa, false);
+		rb = kf_parse(NULL, 0, val, len, b, &db, &wb, true);
+		same = ra == rb && (ra != 0 ? wa == wb : a->type == b->type && a->k.key_len == b->k.key_len &&
+		                                             memcmp(a->k.key, b->k.key, a->k.key_len) == 0 &&
+		                                             a->confidence == b->confidence &&
+		                                             a->severity == b->severity &&
+		                                             a->valid_until == b->valid_until);
+		for (int i = 0; i < 5 && same == 1 && ra == 0; i++)
+			same = (a->f[i] == NULL) == (b->f[i] == NULL) && a->flen[i] == b->flen[i] &&
+			       (a->flen[i] == 0 || memcmp(a->f[i], b->f[i], a->flen[i]) == 0);
+		same = same ? 0 : 1;
+	}
+	json_decref(da);
+	json_decref(db);
+	free(a);
+	return same;
 }
 
 /* ---- the set ----------------------------------------------------------------------------- */
@@ -605,6 +849,7 @@ kf_build(struct cti_kafka *k, int merge, struct cti_store **out)
 		cti_store_free(s);
 		return r;
 	}
+	k->built += (uint64_t)ld.good;
 	*out = s;
 	return 0;
 }
@@ -780,7 +1025,12 @@ kf_delta(struct cti_kafka *k, bool force_state)
 	}
 	k->nfresh = 0;
 	if (changes) {
+		/* merged when the overlay holds a quarter of the set, or when rebuilding it delta
+		 * after delta has cost more than one merge (the entries built since the last one
+		 * pass the set's size): the work per change stays bounded with small deltas */
 		merge = k->ndirty > KF_MERGE_MIN && k->ndirty > total / 4;
+		merge |= k->ndirty > 0 &&
+		         k->over_work + k->ndirty > (total > KF_MERGE_MIN ? total : KF_MERGE_MIN);
 		merge |= k->base == NULL && k->ndirty > 0 && k->over == NULL && k->added > 1000;
 		if (merge) {
 			if ((r = kf_build(k, 1, &base)) == 0) {
@@ -820,6 +1070,7 @@ kf_delta(struct cti_kafka *k, bool force_state)
 		atomic_fetch_add(&k->st_removed, k->removed);
 		if (merge)
 			atomic_fetch_add(&k->st_merges, 1);
+		k->over_work = merge ? 0 : k->over_work + (over != NULL ? k->ndirty : 0);
 		memset(&ev, 0, sizeof(ev));
 		ev.ts = sw_time_now();
 		ev.topic = k->conf->kafka.topic;
@@ -882,7 +1133,7 @@ kf_message(struct cti_kafka *k, const rd_kafka_message_t *m)
 	k->eof[p] = false;
 	if (k->pending++ == 0)
 		k->first_pending = sw_time_monotonic();
-	if (kf_parse(m->key, m->key_len, m->payload, m->len, rec, &doc, &why) != 0) {
+	if (kf_parse(m->key, m->key_len, m->payload, m->len, rec, &doc, &why, false) != 0) {
 		k->skipped++;
 		atomic_fetch_add(&k->st_malformed, 1);
 		if (k->msgs++ < KF_MSG_MAX)
@@ -974,13 +1225,15 @@ kf_main(void *arg)
 	struct cti_kafka *k = arg;
 	bool resume = false, assigned = false, caught_up = false;
 	sw_time_t batch = (sw_time_t)k->conf->kafka.batch_ms * 1000;
+	rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(k->rk);
+	rd_kafka_message_t *ms[KF_POLL];
 
 	if (k->conf->kafka.state_file != NULL && kf_state_read(k)) {
 		resume = true;
 		kf_delta(k, false); /* the saved set, before anything newer */
 	}
 	while (!atomic_load(&k->stop)) {
-		rd_kafka_message_t *m;
+		ssize_t n;
 
 		if (!assigned) {
 			if (kf_assign(k, resume) != 0) {
@@ -991,14 +1244,16 @@ kf_main(void *arg)
 			}
 			assigned = true;
 		}
-		m = rd_kafka_consumer_poll(k->rk, 20);
-		if (m != NULL) {
-			kf_message(k, m);
-			rd_kafka_message_destroy(m);
+		/* messages in batches: one queue operation for up to KF_POLL of them */
+		n = rd_kafka_consume_batch_queue(q, 20, ms, KF_POLL);
+		for (ssize_t i = 0; i < n; i++) {
+			kf_message(k, ms[i]);
+			rd_kafka_message_destroy(ms[i]);
+			if (k->pending >= k->conf->kafka.batch_max)
+				kf_delta(k, false);
 		}
 		if (k->pending > 0 &&
-		    (m == NULL || k->pending >= k->conf->kafka.batch_max ||
-		     ((k->pending & 63) == 0 && sw_time_monotonic() - k->first_pending >= batch)))
+		    (n <= 0 || sw_time_monotonic() - k->first_pending >= batch))
 			kf_delta(k, false);
 		if (!caught_up && k->pending == 0) {
 			int p;
@@ -1019,6 +1274,17 @@ kf_main(void *arg)
 	}
 	if (k->pending > 0 || k->conf->kafka.state_file != NULL)
 		kf_delta(k, true);
+	{ /* the consumer thread's own CPU time, for contrib/bench/intel/consumer */
+		struct timespec cpu;
+
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+		sw_info("cti: kafka topic %s: consumer thread: %llu messages, %.3f s CPU, %llu "
+		        "entries built into stores", k->conf->kafka.topic,
+		        (unsigned long long)atomic_load(&k->st_messages),
+		        (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9, (unsigned long long)k->built);
+	}
+	if (q != NULL)
+		rd_kafka_queue_destroy(q);
 	return NULL;
 }
 

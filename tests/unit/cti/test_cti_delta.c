@@ -303,6 +303,40 @@ test_check(void)
 	UNIT_CHECK(cti_kafka_check(NULL, 0, "[1]", 3, &why) != 0, "not an object");
 }
 
+/* The fast scanner reads the common messages as jansson does, and leaves the rest to it. */
+static void
+test_fast(void)
+{
+	static const char *const fast[] = {
+	    "{\"type\":\"domain\",\"value\":\"a.example\",\"severity\":2}",
+	    " { \"value\" : \"192.0.2.0/24\" , \"tags\" : [ \"c2\" , \"x\" ], \"confidence\": 70,"
+	    "\"source\": \"team\", \"id\": \"i-1\", \"name\": null, \"valid_until\": \"2030-01-01\"}\n",
+	    "{\"value\":\"a.example\",\"tags\":[],\"severity\":\"high\",\"valid_until\":1900000000}",
+	    "{\"value\":\"a.example\",\"severity\":9}",
+	    "{\"value\":\"a.example\",\"confidence\":-1}",
+	    "{\"value\":\"a.example\",\"source\":7}",
+	    "{\"value\":\"\"}",
+	    "{}",
+	};
+	static const char *const slow[] = {
+	    "{\"value\":\"a\\u002eexample\"}", /* an escape */
+	    "{\"value\":\"a.example\",\"value\":\"b.example\"}", /* a duplicate */
+	    "{\"value\":\"a.example\",\"other\":1}",              /* another key */
+	    "{\"value\":\"a.example\",\"confidence\":1.5}",        /* a real */
+	    "{\"value\":\"a.example\",\"confidence\":01}",         /* not JSON */
+	    "{\"value\":\"a.example\"} x",                           /* trailing bytes */
+	    "{\"value\":\"a.example\",}",                            /* a trailing comma */
+	    "{\"value\":\"\xc3\xa9.example\"}",                     /* not ASCII */
+	    "{\"value\":true}",
+	    "",
+	};
+
+	for (size_t i = 0; i < sizeof(fast) / sizeof(fast[0]); i++)
+		UNIT_CHECK(cti_kafka_fast_cmp(fast[i], strlen(fast[i])) == 0, fast[i]);
+	for (size_t i = 0; i < sizeof(slow) / sizeof(slow[0]); i++)
+		UNIT_CHECK(cti_kafka_fast_cmp(slow[i], strlen(slow[i])) == -1, slow[i]);
+}
+
 int
 main(void)
 {
@@ -311,5 +345,6 @@ main(void)
 	test_window();
 	test_later_batch();
 	test_check();
+	test_fast();
 	return unit_done();
 }
