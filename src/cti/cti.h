@@ -352,6 +352,9 @@ int cti_kafka_check(const void *key, size_t keylen, const void *val, size_t len,
 /* Tests: -1 when the fast scanner leaves the value (a JSON indicator) to jansson, else 0 when
  * both readings give the same answer and fields, 1 when they differ (a bug). */
 int cti_kafka_fast_cmp(const void *val, size_t len);
+/* Checks each cti.kafka.properties.KEY with librdkafka; a bad one is reported with its file and
+ * line (-T catches it). 0 or SW_E_CONFIG. */
+int cti_kafka_check_props(const struct cti_kafka_conf *kc, struct conf_doc *doc);
 
 /* ---- retro-hunt (cti_retro.c) ------------------------------------------------------------ */
 

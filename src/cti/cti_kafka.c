@@ -514,6 +514,31 @@ cti_kafka_check(const void *key, size_t keylen, const void *val, size_t len, con
 }
 
 int
+cti_kafka_check_props(const struct cti_kafka_conf *kc, struct conf_doc *doc)
+{
+	rd_kafka_conf_t *rc;
+	char err[512], key[512], where[256];
+	int r = 0;
+
+	if (kc->props_len == 0)
+		return 0;
+	rc = rd_kafka_conf_new();
+	for (size_t off = 0; off < kc->props_len;) {
+		const char *k = kc->props + off, *v = k + strlen(k) + 1;
+
+		off += strlen(k) + strlen(v) + 2;
+		if (rd_kafka_conf_set(rc, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+			snprintf(key, sizeof(key), "cti.kafka.properties.%s", k);
+			sw_err("%s: key '%s': %s", conf_doc_where(doc, key, where, sizeof(where)) ?: "?",
+			       key, err);
+			r = SW_E_CONFIG;
+		}
+	}
+	rd_kafka_conf_destroy(rc);
+	return r;
+}
+
+int
 cti_kafka_fast_cmp(const void *val, size_t len)
 {
 	struct kf_rec *a = calloc(2, sizeof(*a)), *b = a + 1;
