@@ -28,6 +28,7 @@
 #define KF_MSG_MAX    50    /* malformed messages logged, then counted */
 #define KF_STATE_SECS 1     /* state file written at most this often */
 #define KF_POLL       256   /* messages taken from librdkafka's queue at once */
+#define KF_RETRO_MS   1000  /* the additions of this long are hunted back by one scan */
 
 /* One indicator of the topic, by its canonical key. */
 struct kf_ent {
@@ -84,6 +85,8 @@ struct cti_kafka {
 	size_t base_bytes, over_bytes; /* what base and over are charged */
 	uint64_t over_work;            /* entries of the overlays built since the last merge */
 	uint64_t built;                /* entries put in stores (overlays, bases, retro-hunt) */
+	uint64_t version;              /* the set version last published */
+	sw_time_t fresh_since;         /* when the first of fresh was added */
 	uint64_t refused;              /* messages refused in the delta under way */
 
 	struct kf_rec rec; /* the message being applied */
@@ -724,6 +727,8 @@ kf_apply(struct cti_kafka *k, const struct kf_rec *rec, int32_t partition, int64
 	if (e->removed) {
 		k->live[e->type]++;
 		k->added++;
+		if (k->nfresh == 0)
+			k->fresh_since = sw_time_monotonic();
 		k->fresh[k->nfresh++] = e; /* room made above */
 	} else {
 		k->changed++;
@@ -1033,22 +1038,16 @@ kf_commit(struct cti_kafka *k)
 
 /* Publishes what changed since the last delta, then commits the offsets it covers. */
 static void
-kf_delta(struct cti_kafka *k, bool force_state)
+kf_delta(struct cti_kafka *k, bool force_state, bool idle)
 {
 	struct cti_store *over = NULL, *base = k->base, *fresh = NULL;
 	struct cti_intel_event ev;
 	uint64_t total = 0, version = 0;
-	bool merge, changes = k->added + k->changed + k->removed > 0;
+	bool merge = false, changes = k->added + k->changed + k->removed > 0, retro;
 	int r = 0;
 
 	for (int t = 0; t < CTI_T_MAX; t++)
 		total += k->live[t];
-	if (k->nfresh > 0 && cti_handle_retro_on(k->h) && kf_build(k, 2, &fresh) != 0) {
-		sw_err("cti: kafka topic %s: no memory for the retro-hunt of this delta",
-		       k->conf->kafka.topic);
-		fresh = NULL;
-	}
-	k->nfresh = 0;
 	if (changes) {
 		/* merged when the overlay holds a quarter of the set, or when rebuilding it delta
 		 * after delta has cost more than one merge (the entries built since the last one
@@ -1057,6 +1056,24 @@ kf_delta(struct cti_kafka *k, bool force_state)
 		merge |= k->ndirty > 0 &&
 		         k->over_work + k->ndirty > (total > KF_MERGE_MIN ? total : KF_MERGE_MIN);
 		merge |= k->base == NULL && k->ndirty > 0 && k->over == NULL && k->added > 1000;
+	}
+	/* The retro-hunt of the indicators added: each scan reads every window, so while changes
+	 * stream in, the additions of the deltas of up to KF_RETRO_MS are hunted together, by one
+	 * scan once they are published (before a merge, which frees removed entries; at once when
+	 * the topic is idle). Pairs alerted live are not alerted again (cti_retro.c). */
+	retro = k->nfresh > 0 && cti_handle_retro_on(k->h);
+	if (!retro)
+		k->nfresh = 0;
+	else if (idle || force_state || merge || k->nfresh >= k->conf->kafka.batch_max ||
+	         sw_time_monotonic() - k->fresh_since >= KF_RETRO_MS * 1000) {
+		if (kf_build(k, 2, &fresh) != 0) {
+			sw_err("cti: kafka topic %s: no memory for the retro-hunt of this delta",
+			       k->conf->kafka.topic);
+			fresh = NULL;
+		}
+		k->nfresh = 0;
+	}
+	if (changes) {
 		if (merge) {
 			if ((r = kf_build(k, 1, &base)) == 0) {
 				for (uint32_t i = 0; i < k->ndirty; i++)
@@ -1110,14 +1127,16 @@ kf_delta(struct cti_kafka *k, bool force_state)
 		atomic_store(&k->st_lag, ev.lag);
 		if (k->fn != NULL)
 			k->fn(k->fnarg, &ev);
-		cti_handle_retro_scan(k->h, fresh, version);
-		cti_store_free(fresh);
-		fresh = NULL;
+		k->version = version;
 		sw_info("cti: kafka topic %s: version %llu: %llu added, %llu changed, %llu removed, "
 		        "%llu skipped, %llu in the set",
 		        ev.topic, (unsigned long long)version, (unsigned long long)ev.added,
 		        (unsigned long long)ev.changed, (unsigned long long)ev.removed,
 		        (unsigned long long)ev.skipped, (unsigned long long)total);
+	}
+	if (fresh != NULL) {
+		cti_handle_retro_scan(k->h, fresh, k->version);
+		cti_store_free(fresh);
 	}
 	k->added = k->changed = k->removed = k->skipped = k->pending = 0;
 	if (k->conf->kafka.state_file != NULL) {
@@ -1255,7 +1274,7 @@ kf_main(void *arg)
 
 	if (k->conf->kafka.state_file != NULL && kf_state_read(k)) {
 		resume = true;
-		kf_delta(k, false); /* the saved set, before anything newer */
+		kf_delta(k, false, true); /* the saved set, before anything newer */
 	}
 	while (!atomic_load(&k->stop)) {
 		ssize_t n;
@@ -1275,11 +1294,14 @@ kf_main(void *arg)
 			kf_message(k, ms[i]);
 			rd_kafka_message_destroy(ms[i]);
 			if (k->pending >= k->conf->kafka.batch_max)
-				kf_delta(k, false);
+				kf_delta(k, false, false);
 		}
-		if (k->pending > 0 &&
-		    (n <= 0 || sw_time_monotonic() - k->first_pending >= batch))
-			kf_delta(k, false);
+		/* a delta when the queue is empty or batch-ms passed; also, with no change pending,
+		 * for the retro-hunt of the additions still waiting for theirs */
+		if ((k->pending > 0 &&
+		     (n <= 0 || sw_time_monotonic() - k->first_pending >= batch)) ||
+		    (k->pending == 0 && k->nfresh > 0 && n <= 0))
+			kf_delta(k, false, n <= 0);
 		if (!caught_up && k->pending == 0) {
 			int p;
 
@@ -1297,8 +1319,8 @@ kf_main(void *arg)
 			}
 		}
 	}
-	if (k->pending > 0 || k->conf->kafka.state_file != NULL)
-		kf_delta(k, true);
+	if (k->pending > 0 || k->nfresh > 0 || k->conf->kafka.state_file != NULL)
+		kf_delta(k, true, true);
 	{ /* the consumer thread's own CPU time, for contrib/bench/intel/consumer */
 		struct timespec cpu;
 
