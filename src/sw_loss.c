@@ -28,6 +28,7 @@ static const struct {
 	{"dpi.memcap_refused", LOSS_DPI_MEMCAP},
 	{"detect.memcap_refused", LOSS_DETECT_MEMCAP},
 	{"cti.memcap_refused", LOSS_CTI_MEMCAP},
+	{"cti.kafka.memcap_refused", LOSS_CTI_MEMCAP}, /* indicators not applied */
 	{"output.write_errors", LOSS_OUTPUT_WRITE},
 	{"kafka.dropped", LOSS_KAFKA_DROPPED},
 	{"kafka.corrupt", LOSS_KAFKA_CORRUPT},

@@ -56,7 +56,7 @@ run_conf_load(struct sw_ctx *ctx, struct conf_doc *doc)
 		r = SW_E_CONFIG;
 	if (app_conf_load(doc, &ctx->app) != 0)
 		r = SW_E_CONFIG;
-	if (cti_conf_load(doc, &ctx->cti) != 0)
+	if (cti_conf_load(doc, &ctx->cti) != 0 || cti_kafka_check_props(&ctx->cti.kafka, doc) != 0)
 		r = SW_E_CONFIG;
 	if (detect_conf_load(doc, &ctx->detect) != 0)
 		r = SW_E_CONFIG;

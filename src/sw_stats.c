@@ -342,6 +342,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			put(cs, "cti.kafka.merges", ks.merges);
 			put(cs, "cti.kafka.commits", ks.commits);
 			put(cs, "cti.kafka.lag", ks.lag < 0 ? 0 : (uint64_t)ks.lag);
+			put(cs, "cti.kafka.memuse", ks.memuse);
+			put(cs, "cti.kafka.memcap_refused", ks.memcap_refused);
 		}
 		if (ctx->cti.retro_minutes > 0) { /* the retro-hunt windows (issue 17) */
 			struct cti_retro_stats rs;
@@ -357,6 +359,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			put(cs, "cti.retro.deduped", rs.deduped);
 			put(cs, "cti.retro.scans", rs.scans);
 			put(cs, "cti.retro.hits", rs.hits);
+			put(cs, "cti.retro.pairs", rs.pairs);
+			put(cs, "cti.retro.forgotten", rs.forgotten);
 		}
 	}
 	if (ctx->dpi.enabled) {

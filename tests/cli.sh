@@ -50,6 +50,12 @@ printf 'outputs:\n  kafka:\n    properties:\n      linger.mss: 5\n' >"$tmp/kprop
 sw -c "$tmp/kprop.yaml" -T
 check "an unknown librdkafka property is named with file:line" \
 	has "kprop.yaml:4: key 'outputs.kafka.properties.linger.mss': No such configuration property" "$tmp/err"
+printf 'cti:\n  kafka:\n    topic: intel\n    properties:\n      fetch.wait.max.ms: soon\n' >"$tmp/ckprop.yaml"
+sw -c "$tmp/ckprop.yaml" -T
+rc=$?
+check "-T: a bad cti.kafka.properties value is named with file:line" \
+	has "ckprop.yaml:5: key 'cti.kafka.properties.fetch.wait.max.ms': " "$tmp/err"
+check "-T: a bad cti.kafka.properties value fails the check" test "$rc" != 0
 
 sw -r "$tmp/nope.pcap"
 check "missing capture file: exit 1" test $? -eq 1

@@ -70,6 +70,7 @@ struct cti_kafka_conf {
 	uint32_t batch_ms;     /* longest a change waits before its delta is applied */
 	uint32_t batch_max;    /* most changes in one delta */
 	uint32_t initial_wait; /* seconds the start waits to have read the topic to its end */
+	uint64_t memcap;       /* the topic's set and the stores built from it */
 	/* cti.kafka.properties.KEY: VALUE for librdkafka (TLS, SASL): "KEY\0VALUE\0" pairs */
 	char *props;
 	size_t props_len;
@@ -326,6 +327,8 @@ typedef void cti_intel_fn(void *arg, const struct cti_intel_event *ev);
 struct cti_kafka_stats {
 	uint64_t messages, applied, removed, malformed, batches, merges, commits;
 	int64_t lag;
+	uint64_t memuse;          /* bytes charged to cti.kafka.memcap */
+	uint64_t memcap_refused;  /* messages skipped because the memcap refused them */
 };
 
 struct cti_kafka;
@@ -346,6 +349,12 @@ void cti_kafka_get_stats(struct cti_kafka *k, struct cti_kafka_stats *out);
  * without applying it; 0 or SW_E_INVAL with why set. For tests and fuzzing. */
 int cti_kafka_check(const void *key, size_t keylen, const void *val, size_t len,
                     const char **why);
+/* Tests: -1 when the fast scanner leaves the value (a JSON indicator) to jansson, else 0 when
+ * both readings give the same answer and fields, 1 when they differ (a bug). */
+int cti_kafka_fast_cmp(const void *val, size_t len);
+/* Checks each cti.kafka.properties.KEY with librdkafka; a bad one is reported with its file and
+ * line (-T catches it). 0 or SW_E_CONFIG. */
+int cti_kafka_check_props(const struct cti_kafka_conf *kc, struct conf_doc *doc);
 
 /* ---- retro-hunt (cti_retro.c) ------------------------------------------------------------ */
 
@@ -371,6 +380,8 @@ struct cti_retro_stats {
 	uint64_t refused;      /* not recorded (larger than the window, too many fields) */
 	uint64_t deduped;      /* repeats within a flow, not recorded */
 	uint64_t scans, hits;
+	uint64_t pairs;     /* (flow, indicator) pairs alerted, remembered while in the window */
+	uint64_t forgotten; /* alerted pairs the memcap left no room to remember */
 };
 
 /* The retro alert sink, called on the thread that added indicators; set before readers. */

@@ -32,6 +32,8 @@ static const struct conf_key cti_keys[] = {
      NULL},
     {"cti.kafka.batch-max", CONF_U32, offsetof(struct cti_conf, kafka.batch_max), "100000", 1,
      10000000, NULL},
+    {"cti.kafka.memcap", CONF_SIZE, offsetof(struct cti_conf, kafka.memcap), "256mb", 1 << 20,
+     INT64_MAX, NULL},
     {"cti.kafka.initial-wait", CONF_U32, offsetof(struct cti_conf, kafka.initial_wait), "10", 0,
      3600, NULL},
     {"cti.retro.minutes", CONF_U32, offsetof(struct cti_conf, retro_minutes), "0", 0, 10080, NULL},

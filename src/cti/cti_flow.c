@@ -106,8 +106,12 @@ check_hit(struct check *c, enum flow_dir dir, const struct cti_hit *hit, const c
 {
 	uint64_t key = sw_hash64(hit->indicator, strlen(hit->indicator), (uint64_t)hit->type + 1);
 
+	struct cti_retro *w = cti_reader_window(c->r);
+
 	if (!seen_add(c->r, c->f, key))
 		return;
+	if (w != NULL)
+		cti_retro_live_hit(w, c->f, c->ts, hit);
 	c->f->alerted = true;
 	c->fn(c->arg, c->f, c->ts, dir, hit, matched_on);
 }

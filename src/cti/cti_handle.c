@@ -270,6 +270,8 @@ cti_handle_retro_stats(struct cti_handle *h, struct cti_retro_stats *out)
 		out->deduped += st.deduped;
 		out->scans += st.scans;
 		out->hits += st.hits;
+		out->pairs += st.pairs;
+		out->forgotten += st.forgotten;
 	}
 	pthread_mutex_unlock(&h->rlock);
 }

@@ -69,6 +69,7 @@ struct cti_store {
 	 * ("kafka:TOPIC/PARTITION/OFFSET") after its id, set in cur_origin before each add */
 	bool has_origin;
 	const char *cur_origin;
+	size_t cur_origin_len;
 	/* a view (nparts > 0): what workers see when a topic is configured; it owns nothing but
 	 * itself. part[0] the file feeds, part[1] the topic's delta overlay, part[2] its base: a
 	 * key found in the overlay (live, expired or removed) hides the base's. tab[].count holds
@@ -90,6 +91,12 @@ struct cti_record {
 	int severity;   /* -1: the feed's default */
 	sw_time_t valid_until;
 	bool revoked;
+	/* when key is set: the canonical key and text of value made before (type set), not made
+	 * again (the intel topic's consumer keeps them) */
+	const void *key;
+	size_t key_len;
+	const char *text;
+	size_t text_len;
 };
 
 /* The feed being loaded: its config, stats, and the message budget. */
@@ -143,6 +150,9 @@ void cti_retro_note(struct cti_retro *w, const struct sw_flow *f, sw_time_t ts, 
                     int type, const char *where, enum flow_dir dir, const void *value, size_t len,
                     uint8_t obs_family);
 void cti_retro_count_dedup(struct cti_retro *w);
+/* Remembers that flow f alerted live for hit at ts: no retro alert repeats the pair. */
+void cti_retro_live_hit(struct cti_retro *w, const struct sw_flow *f, sw_time_t ts,
+                        const struct cti_hit *hit);
 /* Matches fresh (the indicators just added, published as version) against the windows. */
 void cti_retro_scan(struct cti_retro *const *wins, size_t n, const struct cti_store *fresh,
                     uint64_t version, sw_time_t detected, cti_retro_fn *fn, void *arg);

@@ -5,7 +5,10 @@
  * dropped. Records older than cti.retro.minutes (packet time) or past the window's share of
  * cti.retro.memcap fall out, counted. When indicators are added, the thread that added them
  * (the topic's consumer, the reload thread) matches only the new ones against every window, under
- * the window's lock, off the packet path; each hit is a retro alert. */
+ * the window's lock, off the packet path; each hit is a retro alert. Every observation still in
+ * the window is matched by each new batch, also one that alerted before for another indicator;
+ * the (flow, indicator) pairs alerted, live or retro, are remembered while their observation is
+ * in the window, so no pair alerts twice. */
 #include "config.h"
 
 #include <pthread.h>
@@ -16,7 +19,6 @@
 
 #define RETRO_PAD     0xff /* filler up to the end of the ring */
 #define RETRO_ADDRS   CTI_RETRO_ADDRS /* the flow's two addresses */
-#define RETRO_ALERTED 1    /* flags: a retro alert was written for it */
 #define RETRO_CAP0    (64 * 1024)
 #define RETRO_WHERE   255
 
@@ -35,6 +37,11 @@ struct retro_rec {
 	/* then the addresses (2 x 4 or 2 x 16 octets), then the value */
 };
 
+struct retro_pair {
+	uint64_t key;
+	sw_time_t ts;
+};
+
 struct cti_retro {
 	pthread_mutex_t lock;
 	uint8_t *buf;
@@ -44,6 +51,11 @@ struct cti_retro {
 	const char *where[RETRO_WHERE];
 	unsigned nwhere;
 	struct sw_memcap mem;
+	/* the (flow, indicator) pairs alerted (live or retro) while their observation is in the
+	 * window: an open-addressing set, keys never 0, ts the newest observation of the pair */
+	struct retro_pair *pairs;
+	uint32_t npairs, cappairs;
+	size_t maxpairs; /* its share of the memcap (bytes) */
 	struct cti_retro_stats st;
 };
 
@@ -65,6 +77,9 @@ cti_retro_new(sw_time_t window, uint64_t memcap, struct cti_retro **out)
 	w->window = window;
 	w->max = memcap < RETRO_CAP0 ? RETRO_CAP0 : (size_t)memcap;
 	w->mem.memcap = w->max;
+	/* a sixteenth of the share for the alerted pairs, the rest for the ring */
+	w->maxpairs = w->max / 16;
+	w->max -= w->maxpairs;
 	*out = w;
 	return 0;
 }
@@ -74,8 +89,9 @@ cti_retro_free(struct cti_retro *w)
 {
 	if (w == NULL)
 		return;
-	sw_memcap_give(&w->mem, w->cap);
+	sw_memcap_give(&w->mem, w->cap + (size_t)w->cappairs * sizeof(*w->pairs));
 	free(w->buf);
+	free(w->pairs);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
@@ -109,7 +125,9 @@ retro_grow(struct cti_retro *w)
 	size_t ncap = w->cap ? w->cap * 2 : RETRO_CAP0, off = w->head, n = 0, left = w->used;
 	uint8_t *nb;
 
-	if (ncap > w->max || !sw_memcap_take(&w->mem, ncap - w->cap))
+	if (ncap > w->max)
+		ncap = w->max & ~(size_t)7;
+	if (ncap <= w->cap || !sw_memcap_take(&w->mem, ncap - w->cap))
 		return false;
 	if ((nb = malloc(ncap)) == NULL) {
 		sw_memcap_give(&w->mem, ncap - w->cap);
@@ -235,6 +253,99 @@ cti_retro_note(struct cti_retro *w, const struct sw_flow *f, sw_time_t ts, uint6
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* ---- alerted pairs ---------------------------------------------------------------------- */
+
+static void
+pair_put(struct retro_pair *t, uint32_t cap, uint64_t key, sw_time_t ts)
+{
+	uint32_t i;
+
+	for (i = (uint32_t)key & (cap - 1); t[i].key != 0 && t[i].key != key; i = (i + 1) & (cap - 1))
+		;
+	if (t[i].key == 0 || t[i].ts < ts)
+		t[i].ts = ts;
+	t[i].key = key;
+}
+
+/* Rebuilds the set into cap slots, without the pairs whose observation left the window. */
+static bool
+pair_rebuild(struct cti_retro *w, uint32_t cap)
+{
+	struct retro_pair *nt;
+	size_t oldb = (size_t)w->cappairs * sizeof(*nt), newb = (size_t)cap * sizeof(*nt);
+
+	if (newb > oldb && (newb > w->maxpairs || !sw_memcap_take(&w->mem, newb - oldb)))
+		return false;
+	if ((nt = calloc(cap, sizeof(*nt))) == NULL) {
+		if (newb > oldb)
+			sw_memcap_give(&w->mem, newb - oldb);
+		return false;
+	}
+	w->npairs = 0;
+	for (uint32_t i = 0; i < w->cappairs; i++) {
+		if (w->pairs[i].key == 0 || w->pairs[i].ts + w->window < w->latest)
+			continue;
+		pair_put(nt, cap, w->pairs[i].key, w->pairs[i].ts);
+		w->npairs++;
+	}
+	if (newb < oldb)
+		sw_memcap_give(&w->mem, oldb - newb);
+	free(w->pairs);
+	w->pairs = nt;
+	w->cappairs = cap;
+	return true;
+}
+
+/* Adds the pair key (observed at ts); false when it was there already. Under w->lock. When the
+ * memcap refuses room it is not remembered (counted): a duplicate beats a lost alert. */
+static bool
+pair_add(struct cti_retro *w, uint64_t key, sw_time_t ts)
+{
+	uint32_t i;
+
+	key |= 1;
+	if (w->cappairs > 0) {
+		for (i = (uint32_t)key & (w->cappairs - 1); w->pairs[i].key != 0;
+		     i = (i + 1) & (w->cappairs - 1)) {
+			if (w->pairs[i].key == key) {
+				if (w->pairs[i].ts < ts)
+					w->pairs[i].ts = ts;
+				return false;
+			}
+		}
+	}
+	if ((w->npairs + 1) * 2 > w->cappairs) {
+		/* drop what left the window; grow when that is not enough */
+		if (w->cappairs > 0)
+			pair_rebuild(w, w->cappairs);
+		if ((w->npairs + 1) * 2 > w->cappairs &&
+		    !pair_rebuild(w, w->cappairs ? w->cappairs * 2 : 256)) {
+			w->st.forgotten++;
+			return true;
+		}
+	}
+	pair_put(w->pairs, w->cappairs, key, ts);
+	w->npairs++;
+	return true;
+}
+
+static uint64_t
+pair_key(uint64_t flow_id, const struct cti_hit *hit)
+{
+	return sw_hash64(hit->indicator, strlen(hit->indicator), flow_id * 31 + (uint64_t)hit->type);
+}
+
+void
+cti_retro_live_hit(struct cti_retro *w, const struct sw_flow *f, sw_time_t ts,
+                   const struct cti_hit *hit)
+{
+	pthread_mutex_lock(&w->lock);
+	if (ts > w->latest)
+		w->latest = ts;
+	pair_add(w, pair_key(f->flow_id, hit), ts);
+	pthread_mutex_unlock(&w->lock);
+}
+
 /* ---- scanning ---------------------------------------------------------------------------- */
 
 struct retro_scan {
@@ -244,53 +355,17 @@ struct retro_scan {
 	sw_time_t latest; /* the newest packet time of all windows: the window ends there */
 	cti_retro_fn *fn;
 	void *arg;
-	/* (flow, indicator) pairs alerted in this scan */
-	uint64_t *seen;
-	uint32_t nseen, capseen;
 };
-
-static bool
-scan_once(struct retro_scan *sc, uint64_t key)
-{
-	uint32_t i;
-
-	key |= 1;
-	if ((sc->nseen + 1) * 2 > sc->capseen) {
-		uint32_t cap = sc->capseen ? sc->capseen * 2 : 256;
-		uint64_t *ns = calloc(cap, sizeof(*ns));
-
-		if (ns == NULL)
-			return true; /* a duplicate beats a lost alert */
-		for (uint32_t k = 0; k < sc->capseen; k++) {
-			if (sc->seen[k] == 0)
-				continue;
-			for (i = (uint32_t)sc->seen[k] & (cap - 1); ns[i] != 0; i = (i + 1) & (cap - 1))
-				;
-			ns[i] = sc->seen[k];
-		}
-		free(sc->seen);
-		sc->seen = ns;
-		sc->capseen = cap;
-	}
-	for (i = (uint32_t)key & (sc->capseen - 1); sc->seen[i] != 0; i = (i + 1) & (sc->capseen - 1))
-		if (sc->seen[i] == key)
-			return false;
-	sc->seen[i] = key;
-	sc->nseen++;
-	return true;
-}
 
 static void
 scan_hit(struct cti_retro *w, struct retro_scan *sc, struct retro_rec *r, const struct sw_flow *f,
          const struct cti_hit *hit, const char *where)
 {
 	struct cti_retro_alert a;
-	uint64_t key = sw_hash64(hit->indicator, strlen(hit->indicator),
-	                         r->flow_id * 31 + (uint64_t)hit->type);
 
-	if (!scan_once(sc, key))
+	/* none twice: not a pair alerted live or by an earlier scan */
+	if (!pair_add(w, pair_key(r->flow_id, hit), r->ts))
 		return;
-	r->flags |= RETRO_ALERTED;
 	w->st.hits++;
 	a.f = f;
 	a.observed = r->ts;
@@ -319,9 +394,10 @@ scan_window(struct cti_retro *w, struct retro_scan *sc)
 		off += r->size;
 		if (off == w->cap)
 			off = 0;
-		/* gone from the window, alerted already, or matched live against this set */
-		if (r->type == RETRO_PAD || (r->flags & RETRO_ALERTED) ||
-		    r->ts + w->window < sc->latest || r->version >= sc->version)
+		/* gone from the window, or matched live against this set (an observation that
+		 * alerted for an older indicator is matched again: the new ones may hit too) */
+		if (r->type == RETRO_PAD || r->ts + w->window < sc->latest ||
+		    r->version >= sc->version)
 			continue;
 		memset(&f, 0, sizeof(f));
 		f.family = r->family;
@@ -377,7 +453,6 @@ cti_retro_scan(struct cti_retro *const *wins, size_t n, const struct cti_store *
 	}
 	for (size_t i = 0; i < n; i++)
 		scan_window(wins[i], &sc);
-	free(sc.seen);
 }
 
 void
@@ -394,6 +469,7 @@ cti_retro_get_stats(struct cti_retro *w, struct cti_retro_stats *out)
 	pthread_mutex_lock(&w->lock);
 	*out = w->st;
 	out->bytes = w->used;
-	out->memuse = w->cap;
+	out->memuse = w->cap + (size_t)w->cappairs * sizeof(*w->pairs);
+	out->pairs = w->npairs;
 	pthread_mutex_unlock(&w->lock);
 }

@@ -210,8 +210,8 @@ cti_store_put(struct cti_store *s, int type, const void *key, size_t keylen, con
 	    (r = cti_arena_add(s, "", 1, &x)) != 0)
 		return r;
 	if (s->has_origin &&
-	    ((r = cti_arena_add(s, s->cur_origin != NULL ? s->cur_origin : "",
-	                        s->cur_origin != NULL ? strlen(s->cur_origin) : 0, &x)) != 0 ||
+	    ((r = cti_arena_add(s, s->cur_origin != NULL ? s->cur_origin : "", s->cur_origin_len,
+	                        &x)) != 0 ||
 	     (r = cti_arena_add(s, "", 1, &x)) != 0))
 		return r;
 	t->pending[t->npending].tag = (uint32_t)(h >> 32);
@@ -427,6 +427,11 @@ cti_load_add(struct cti_load *ld, const struct cti_record *rec, unsigned long li
 	uint32_t midx;
 	int type = rec->type, r;
 
+	if (rec->key != NULL) { /* made and checked before */
+		k.key = rec->key;
+		k.key_len = rec->key_len;
+		goto made;
+	}
 	if (type == -1 && (type = cti_value_guess(rec->value, rec->value_len)) < 0) {
 		cti_load_report(ld, line, ctx, "cannot tell the type of '%s'",
 		                cti_show(rec->value, rec->value_len, show, sizeof(show)));
@@ -443,6 +448,7 @@ cti_load_add(struct cti_load *ld, const struct cti_record *rec, unsigned long li
 		                cti_show(rec->value, rec->value_len, show, sizeof(show)));
 		return 0;
 	}
+made:
 	if (rec->revoked || (rec->valid_until != 0 && rec->valid_until <= ld->now)) {
 		ld->st->expired++;
 		ld->good++;
@@ -465,7 +471,8 @@ cti_load_add(struct cti_load *ld, const struct cti_record *rec, unsigned long li
 		return r;
 	if ((r = cti_intern_meta(s, &m, &midx)) != 0)
 		return r;
-	if ((r = cti_store_put(s, type, k.key, k.key_len, k.text, k.text_len,
+	if ((r = cti_store_put(s, type, k.key, k.key_len, rec->key != NULL ? rec->text : k.text,
+	                       rec->key != NULL ? rec->text_len : k.text_len,
 	                       rec->id != NULL ? rec->id : "", rec->id != NULL ? rec->id_len : 0,
 	                       midx)) != 0)
 		return r;

@@ -2,7 +2,8 @@
  * issue 17). The input is a message: its first line the key (an empty first line: no key), the
  * rest the value; a first byte 'T' makes it a tombstone of the key after it. Invariants, checked
  * with abort(): a value accepted with its key is accepted without one too (the key only adds a
- * check), and parsing the same message twice gives the same answer. */
+ * check), parsing the same message twice gives the same answer, and a value the fast scanner
+ * reads gives the same answer and fields as jansson's reading of it. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -34,8 +35,10 @@ fuzz_cti_kafka_one(const uint8_t *data, size_t size)
 	keylen = nl != NULL ? (size_t)(nl - p) : 0;
 	if (nl == NULL) {
 		(void)cti_kafka_check(NULL, 0, p, size, &why);
+		FUZZ_ASSERT(cti_kafka_fast_cmp(p, size) != 1);
 		return 0;
 	}
+	FUZZ_ASSERT(cti_kafka_fast_cmp(nl + 1, size - keylen - 1) != 1);
 	r = cti_kafka_check(keylen > 0 ? p : NULL, keylen, nl + 1, size - keylen - 1, &why);
 	FUZZ_ASSERT(r == cti_kafka_check(keylen > 0 ? p : NULL, keylen, nl + 1, size - keylen - 1,
 	                                 &why));

@@ -5,7 +5,9 @@
 # the QUIC part runs, indicators for what it showed early are published on the mock cluster's
 # intel topic. Every QUIC flow observed before the delta gets exactly one retro alert per
 # indicator (retro, observed, detected), every later one a live alert, none gets both; the DNS
-# names fell out of the window (a week older) and get none.
+# names fell out of the window (a week older) and get none. A second delta a moment later adds
+# v1.quic.demo.example: the v1 flows seen before it, already retro-alerted for the first four,
+# get a retro alert for it too (each new batch is matched against the whole window).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/intel_lib.sh"
 
@@ -23,6 +25,9 @@ printf '%s\t%s\n' \
 	'ja4:q13d0415h3_9caa18292e23_84684a673e38' '{"type":"ja4","value":"q13d0415h3_9caa18292e23_84684a673e38"}' \
 	'ipv4:127.0.0.1' '{"type":"ipv4","value":"127.0.0.1"}' |
 	kcat -P -b "$boot" -t intel -K '	' 2>"$tmp/kcat.err"
+sleep 0.5
+printf '%s\t%s\n' 'domain:v1.quic.demo.example' '{"type":"domain","value":"v1.quic.demo.example"}' |
+	kcat -P -b "$boot" -t intel -K '	' 2>>"$tmp/kcat.err"
 wait "$sensor_pid"
 rc=$?
 sensor_pid=
@@ -39,6 +44,11 @@ intel = [e for e in ev if e["event_type"] == "intel" and e["intel"]["added"] == 
 assert len(intel) == 1, "one delta of four indicators"
 t_apply = ts(intel[0]["timestamp"])
 pkt_apply = pkt0 + (t_apply - wall0) * 20 / 100     # the packet time being replayed then
+intel2 = [e for e in ev if e["event_type"] == "intel" and e["intel"]["added"] == 1]
+assert len(intel2) == 1, "a second delta of one indicator"
+t_apply2 = ts(intel2[0]["timestamp"])
+pkt_apply2 = pkt0 + (t_apply2 - wall0) * 20 / 100
+V1 = "v1.quic.demo.example"
 quic = {}
 for e in ev:
     if e["event_type"] == "quic":
@@ -54,10 +64,12 @@ assert retro and live, (len(retro), len(live))
 TOL = 0.05
 for a in retro:
     obs = ts(a["cti"]["observed"])
-    assert obs < pkt_apply + TOL, ("retro alert for a later observation", a["cti"], pkt_apply)
-    assert abs(ts(a["cti"]["detected"]) - t_apply) < 10 and ts(a["timestamp"]) == ts(a["cti"]["detected"])
+    pa, ta = (pkt_apply2, t_apply2) if a["cti"]["indicator"] == V1 else (pkt_apply, t_apply)
+    assert obs < pa + TOL, ("retro alert for a later observation", a["cti"], pa)
+    assert abs(ts(a["cti"]["detected"]) - ta) < 10 and ts(a["timestamp"]) == ts(a["cti"]["detected"])
 for a in live:
-    assert ts(a["timestamp"]) > pkt_apply - TOL, ("live alert before the delta", a["timestamp"])
+    pa = pkt_apply2 if a["cti"]["indicator"] == V1 else pkt_apply
+    assert ts(a["timestamp"]) > pa - TOL, ("live alert before the delta", a["timestamp"])
 # every QUIC flow alerted, on each indicator it carries: the address, its SNI's parent, JA4
 assert len(quic) >= 8, quic
 for f, sni in quic.items():
@@ -65,6 +77,10 @@ for f, sni in quic.items():
     assert "127.0.0.1" in got, (f, got)
     if sni.endswith(".quic.demo.example"):
         assert "quic.demo.example" in got, (f, sni, got)
+    if sni == V1:
+        assert V1 in got, ("a v1 flow without its alert for the second delta", f, got)
+early_v1 = [a for a in retro if a["cti"]["indicator"] == V1 and ts(a["cti"]["observed"]) < pkt_apply]
+assert early_v1, "no v1 flow seen before the first delta alerted for the second"
 print("%d retro and %d live alerts over %d QUIC flows; delta at packet offset %.3f s" %
       (len(retro), len(live), len(quic), pkt_apply - pkt0), file=sys.stderr)
 EOF

@@ -54,6 +54,7 @@ topic_store(const char *const *lines, size_t n)
 		rec.severity = sev;
 		snprintf(origin, sizeof(origin), "kafka:t/0/%zu", i);
 		s->cur_origin = origin;
+		s->cur_origin_len = strlen(origin);
 		if (cti_load_add(&ld, &rec, 0, "t") != 0)
 			return NULL;
 	}
@@ -156,6 +157,28 @@ on_retro(void *arg, const struct cti_retro_alert *a)
 	g->observed = a->observed;
 }
 
+/* A 1-minute window holding flow id's addresses (192.0.2.9 to 10.0.0.53) and its DNS query
+ * www.evil.example, matched live against version. */
+static struct cti_retro *
+flow_window(struct sw_flow *f, uint64_t id, uint64_t version)
+{
+	struct cti_retro *w;
+
+	memset(f, 0, sizeof(*f));
+	f->family = 4;
+	f->proto = 17;
+	f->cport = 5353;
+	f->sport = 53;
+	f->flow_id = id;
+	memcpy(f->cli.b, "\xc0\x00\x02\x09", 4);
+	memcpy(f->srv.b, "\x0a\x00\x00\x35", 4);
+	UNIT_CHECK(cti_retro_new(60 * SW_USEC_PER_SEC, 1 << 20, &w) == 0, "window");
+	cti_retro_note(w, f, NOW, version, CTI_RETRO_ADDRS, "flow", FLOW_TO_SERVER, "", 0, 4);
+	cti_retro_note(w, f, NOW + 1000, version, APP_OBS_DOMAIN, "dns.query", FLOW_TO_SERVER,
+	               "www.evil.example", 16, 0);
+	return w;
+}
+
 static void
 test_window(void)
 {
@@ -166,18 +189,7 @@ test_window(void)
 	struct sw_flow f;
 	struct got g = {0};
 
-	memset(&f, 0, sizeof(f));
-	f.family = 4;
-	f.proto = 17;
-	f.cport = 5353;
-	f.sport = 53;
-	f.flow_id = 77;
-	memcpy(f.cli.b, "\xc0\x00\x02\x09", 4);
-	memcpy(f.srv.b, "\x0a\x00\x00\x35", 4);
-	UNIT_CHECK(cti_retro_new(60 * SW_USEC_PER_SEC, 1 << 20, &w) == 0, "window");
-	cti_retro_note(w, &f, NOW, 3, CTI_RETRO_ADDRS, "flow", FLOW_TO_SERVER, "", 0, 4);
-	cti_retro_note(w, &f, NOW + 1000, 3, APP_OBS_DOMAIN, "dns.query", FLOW_TO_SERVER,
-	               "www.evil.example", 16, 0);
+	w = flow_window(&f, 77, 3);
 	f.flow_id = 78;
 	cti_retro_note(w, &f, NOW + 2000, 5, APP_OBS_DOMAIN, "dns.query", FLOW_TO_SERVER,
 	               "evil.example", 12, 0); /* matched live against version 5 */
@@ -205,7 +217,7 @@ test_window(void)
 		               strlen(name), 0);
 	}
 	cti_retro_get_stats(w, &st);
-	UNIT_CHECK(st.memuse == 64 * 1024 && st.evicted > 0 &&
+	UNIT_CHECK(st.memuse <= 64 * 1024 && st.evicted > 0 &&
 	               st.records + st.evicted == 5000,
 	           "capped at 64 KB; the oldest pushed out and counted");
 	printf("# %llu records in %llu bytes: %.1f bytes per observation (a 17-byte name, IPv4)\n",
@@ -222,6 +234,54 @@ test_window(void)
 	}
 	cti_retro_free(w);
 	cti_store_free(fresh);
+}
+
+/* A later batch of indicators is matched against every observation still in the window, also
+ * those that alerted before for another indicator; no (flow, indicator) pair alerts twice, live
+ * or retro. */
+static void
+test_later_batch(void)
+{
+	static const char *const a_l[] = {"domain evil.example 1"};
+	static const char *const b_l[] = {"domain www.evil.example 2"};
+	static const char *const c_l[] = {"ipv4 192.0.2.9 2", "domain evil.example 1"};
+	struct cti_store *a = topic_store(a_l, 1), *b = topic_store(b_l, 1), *c = topic_store(c_l, 2);
+	struct cti_retro *w;
+	struct cti_retro_stats st;
+	struct cti_hit hit;
+	struct sw_flow f;
+	struct got g = {0};
+
+	w = flow_window(&f, 90, 1);
+	cti_retro_scan(&w, 1, a, 2, NOW, on_retro, &g);
+	UNIT_CHECK(g.n == 1 && strcmp(g.last, "evil.example dns.query") == 0, "A alerts");
+	cti_retro_scan(&w, 1, b, 3, NOW, on_retro, &g);
+	UNIT_CHECK(g.n == 2, "B, added later, alerts for the same observation");
+	UNIT_CHECK_STR(g.last, "www.evil.example dns.query", "B's hit");
+	cti_retro_scan(&w, 1, a, 4, NOW, on_retro, &g);
+	UNIT_CHECK(g.n == 2, "A removed and added again: not twice");
+	/* flow 91 alerted live for the address (matched against version 1, which had it); a
+	 * later set adding it again (a removal in between) gives no retro alert for the pair */
+	f.flow_id = 91;
+	cti_retro_note(w, &f, NOW + 2000, 1, CTI_RETRO_ADDRS, "flow", FLOW_TO_SERVER, "", 0, 4);
+	UNIT_CHECK(cti_store_match_ip(c, 4, f.cli.b, NOW, &hit) != NULL, "the live hit");
+	cti_retro_live_hit(w, &f, NOW + 2000, &hit);
+	cti_retro_scan(&w, 1, c, 5, NOW, on_retro, &g);
+	UNIT_CHECK(g.n == 3, "flow 90's address alerts; flow 91's, alerted live, does not");
+	UNIT_CHECK_STR(g.last, "192.0.2.9 flow.src_ip", "the address of flow 90");
+	cti_retro_get_stats(w, &st);
+	UNIT_CHECK(st.pairs == 4 && st.hits == 3 && st.forgotten == 0,
+	           "four pairs remembered (three retro, one live)");
+	/* the pairs leave with their observations */
+	cti_retro_note(w, &f, NOW + 120 * SW_USEC_PER_SEC, 5, APP_OBS_DOMAIN, "dns.query",
+	               FLOW_TO_SERVER, "late.example", 12, 0);
+	cti_retro_scan(&w, 1, b, 6, NOW, on_retro, &g);
+	cti_retro_get_stats(w, &st);
+	UNIT_CHECK(g.n == 3 && st.records == 1, "gone from the window: no alert");
+	cti_retro_free(w);
+	cti_store_free(a);
+	cti_store_free(b);
+	cti_store_free(c);
 }
 
 static void
@@ -243,12 +303,48 @@ test_check(void)
 	UNIT_CHECK(cti_kafka_check(NULL, 0, "[1]", 3, &why) != 0, "not an object");
 }
 
+/* The fast scanner reads the common messages as jansson does, and leaves the rest to it. */
+static void
+test_fast(void)
+{
+	static const char *const fast[] = {
+	    "{\"type\":\"domain\",\"value\":\"a.example\",\"severity\":2}",
+	    " { \"value\" : \"192.0.2.0/24\" , \"tags\" : [ \"c2\" , \"x\" ], \"confidence\": 70,"
+	    "\"source\": \"team\", \"id\": \"i-1\", \"name\": null, \"valid_until\": \"2030-01-01\"}\n",
+	    "{\"value\":\"a.example\",\"tags\":[],\"severity\":\"high\",\"valid_until\":1900000000}",
+	    "{\"value\":\"a.example\",\"severity\":9}",
+	    "{\"value\":\"a.example\",\"confidence\":-1}",
+	    "{\"value\":\"a.example\",\"source\":7}",
+	    "{\"value\":\"\"}",
+	    "{}",
+	};
+	static const char *const slow[] = {
+	    "{\"value\":\"a\\u002eexample\"}", /* an escape */
+	    "{\"value\":\"a.example\",\"value\":\"b.example\"}", /* a duplicate */
+	    "{\"value\":\"a.example\",\"other\":1}",              /* another key */
+	    "{\"value\":\"a.example\",\"confidence\":1.5}",        /* a real */
+	    "{\"value\":\"a.example\",\"confidence\":01}",         /* not JSON */
+	    "{\"value\":\"a.example\"} x",                           /* trailing bytes */
+	    "{\"value\":\"a.example\",}",                            /* a trailing comma */
+	    "{\"value\":\"\xc3\xa9.example\"}",                     /* not ASCII */
+	    "{\"value\":true}",
+	    "",
+	};
+
+	for (size_t i = 0; i < sizeof(fast) / sizeof(fast[0]); i++)
+		UNIT_CHECK(cti_kafka_fast_cmp(fast[i], strlen(fast[i])) == 0, fast[i]);
+	for (size_t i = 0; i < sizeof(slow) / sizeof(slow[0]); i++)
+		UNIT_CHECK(cti_kafka_fast_cmp(slow[i], strlen(slow[i])) == -1, slow[i]);
+}
+
 int
 main(void)
 {
 	sw_log_set_level(SW_LOG_ERROR);
 	test_view();
 	test_window();
+	test_later_batch();
 	test_check();
+	test_fast();
 	return unit_done();
 }
