@@ -1507,6 +1507,97 @@ test_kw_other(void)
 	det_rule_free(r);
 }
 
+/* ---- detect_kw_app.c: file, SSH and TLS value keywords ------------------------------------- */
+
+static void
+test_kw_app(void)
+{
+	char dir[] = "/tmp/test_parse_kwa.XXXXXX", path[256], rule[512];
+	struct det_rule *r;
+	FILE *fp;
+
+	UNIT_CHECK(mkdtemp(dir) != NULL, "temporary directory");
+	snprintf(path, sizeof(path), "%s/md5.list", dir);
+	if ((fp = fopen(path, "w")) != NULL) {
+		fputs("# comment\n\nFFEEDDCCBBAA99887766554433221100  name\n"
+		      "00112233445566778899aabbccddeeff\n",
+		      fp);
+		fclose(fp);
+	}
+	snprintf(rule, sizeof(rule),
+	         "alert http any any -> any any (msg:\"ET INFO md5\"; filemd5:!%s; sid:1;)", path);
+	r = parse(rule);
+	UNIT_CHECK(r != NULL && r->nkws == 1 && r->kws[0].kind == DET_KW_FILEHASH &&
+	               r->kws[0].negated && r->kws[0].nset == 2 && r->kws[0].op == APP_HASH_MD5 &&
+	               r->kws[0].set[0] == 0x00 && r->kws[0].set[32] == 0xff && r->kw_file &&
+	               det_kwa_file_hashes(r) == APP_HASH_MD5,
+	           "filemd5:!list: two digests, sorted, negated, md5 turned on");
+	det_rule_free(r);
+	snprintf(rule, sizeof(rule), "alert http any any -> any any (filesha1:%s; sid:1;)", path);
+	r = parse(rule);
+	UNIT_CHECK(r == NULL && last_rc == SW_E_INVAL, "filesha1 on a list of md5 digests");
+	det_rule_free(r);
+	snprintf(path, sizeof(path), "filesha1: %s/md5.list:3: expected a digest of 40 hex digits",
+	         dir);
+	UNIT_CHECK_STR(perr.reason, path, "filesha1 on md5 digests: the line named");
+	snprintf(path, sizeof(path), "%s/md5.list", dir);
+	unlink(path);
+	rmdir(dir);
+	check_fail("alert http any any -> any any (filesha256:/nonexistent/x.list; sid:1;)",
+	           SW_E_INVAL,
+	           "filesha256: cannot open '/nonexistent/x.list': No such file or directory");
+
+	r = parse("alert http any any -> any any (filename:\"setup.exe\"; fileext:!\"EXE\"; "
+	          "filesize:>1000; filestore; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 4 && r->kws[0].kind == DET_KW_FILENAME &&
+	               strcmp(r->kws[0].name, "setup.exe") == 0 &&
+	               r->kws[1].kind == DET_KW_FILEEXT && r->kws[1].negated &&
+	               r->kws[2].kind == DET_KW_FILESIZE && r->kws[2].num.lo == 1001 &&
+	               r->kws[3].kind == DET_KW_FILESTORE && r->kw_file && r->app_proto == APP_HTTP,
+	           "filename, fileext:!, filesize:>1000, filestore");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (filestore:request,file; sid:1;)");
+	UNIT_CHECK(r != NULL && r->app_proto == APP_HTTP, "filestore with options makes an HTTP rule");
+	det_rule_free(r);
+	check_fail("alert http any any -> any any (filename:\"; sid:1;)", SW_E_INVAL,
+	           "filename: unterminated quote");
+	check_fail("alert http any any -> any any (filename:!; sid:1;)", SW_E_INVAL,
+	           "filename: empty value");
+	check_fail("alert http any any -> any any (fileext:\"\"; sid:1;)", SW_E_INVAL,
+	           "fileext: empty value");
+	check_fail("alert http any any -> any any (filesize:big; sid:1;)", SW_E_INVAL,
+	           "filesize: bad value 'big': expected N, <N, >N, <=N, >=N, !N or A<>B");
+
+	r = parse("alert ssh any any -> any any (ssh.protoversion:2_compat; "
+	          "ssh.softwareversion:\"OpenSSH_9.2p1\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 2 && r->kws[0].kind == DET_KW_SSH_PROTOVERSION &&
+	               r->kws[0].flags == 1 && r->kws[1].kind == DET_KW_SSH_SOFTWAREVERSION &&
+	               strcmp(r->kws[1].name, "OpenSSH_9.2p1") == 0 && r->app_proto == APP_SSH &&
+	               !r->kw_file,
+	           "ssh.protoversion:2_compat; ssh.softwareversion");
+	det_rule_free(r);
+	check_fail("alert ssh any any -> any any (ssh.protoversion:!2.0; sid:1;)", SW_E_INVAL,
+	           "ssh.protoversion: cannot be negated");
+
+	r = parse("alert tls any any -> any any (ssl_version:sslv3,!tls1.0,TLS1.3; "
+	          "tls.cert_chain_len:>2; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 2 && r->kws[0].kind == DET_KW_SSL_VERSION &&
+	               r->kws[0].flags == (1u << 1 | 1u << 5) && r->kws[0].count == 1u << 2 &&
+	               r->kws[1].kind == DET_KW_TLS_CHAIN_LEN && r->kws[1].num.lo == 3 &&
+	               r->app_proto == APP_TLS,
+	           "ssl_version list with a negation; tls.cert_chain_len:>2");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (ssl_version:!sslv2; sid:1;)");
+	UNIT_CHECK(r != NULL && r->app_proto == APP_TLS && r->kws[0].count == 1,
+	           "ssl_version makes a TLS rule");
+	det_rule_free(r);
+	check_fail("alert tls any any -> any any (ssl_version:tls1.4; sid:1;)", SW_E_INVAL,
+	           "ssl_version: unknown version 'tls1.4' (sslv2, sslv3, tls1.0, tls1.1, tls1.2, "
+	           "tls1.3)");
+	check_fail("alert tls any any -> any any (tls.cert_chain_len:<0; sid:1;)", SW_E_INVAL,
+	           "tls.cert_chain_len: bad value '<0': <0 matches nothing");
+}
+
 /* ---- unsupported keywords -------------------------------------------------------------------- */
 
 static void
@@ -1519,10 +1610,10 @@ test_unsupported(void)
 	    "seq:0",
 	    "window:1024",
 	    "filemagic:\"PE\"",
-	    "filestore",
+	    "ssl_state:client_hello",
 	    "lua:x.lua",
 	    "dataset:isset,x",
-	    "ssh.protoversion:2_compat",
+	    "tls.random",
 	};
 	struct det_rule *r;
 	char rule[256], kw[64];
@@ -1714,6 +1805,7 @@ main(void)
 	test_state();
 	test_unsupported();
 	test_kw_other();
+	test_kw_app();
 	test_realistic();
 	test_class_files();
 
