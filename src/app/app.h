@@ -140,6 +140,8 @@ struct app_tls_msg {
 	 * and what app.memcap let us keep): the buffers "@tls.request" and "@tls.response", the
 	 * payload of rules that mix payload contents and TLS buffers; empty for QUIC */
 	struct app_buf raw[2];
+	/* the hellos' random fields (valid with client_hello, server_hello): tls.random */
+	uint8_t client_random[32], server_random[32];
 };
 
 /* ---- HTTP/1.x (RFC 9112, 9110) and files carried by it ------------------------------------ */

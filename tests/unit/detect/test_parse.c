@@ -1591,6 +1591,15 @@ test_kw_app(void)
 	UNIT_CHECK(r != NULL && r->app_proto == APP_TLS && r->kws[0].count == 1,
 	           "ssl_version makes a TLS rule");
 	det_rule_free(r);
+	/* tls.random*: buffers of both hellos */
+	r = parse("alert tls any any -> any any (flow:to_client; tls.random_bytes; "
+	          "content:\"|00 01|\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 1 &&
+	               r->lists[0].buffer == det_buffer_named("tls.random_bytes") &&
+	               det_buffer_by_sticky("tls.random") == det_buffer_named("tls.random") &&
+	               det_buffer_by_sticky("tls.random_time") >= 0,
+	           "tls.random, tls.random_time, tls.random_bytes are buffers");
+	det_rule_free(r);
 	check_fail("alert tls any any -> any any (ssl_version:tls1.4; sid:1;)", SW_E_INVAL,
 	           "ssl_version: unknown version 'tls1.4' (sslv2, sslv3, tls1.0, tls1.1, tls1.2, "
 	           "tls1.3)");
@@ -1613,7 +1622,7 @@ test_unsupported(void)
 	    "ssl_state:client_hello",
 	    "lua:x.lua",
 	    "dataset:isset,x",
-	    "tls.random",
+	    "http.request_header",
 	};
 	struct det_rule *r;
 	char rule[256], kw[64];
