@@ -2197,7 +2197,6 @@ static const char *const rp_known_unsupported[] = {
     "hostbits",
     "byte_math",
     "replace",
-    "http.host.raw",
     "tls.store",
     "ssl_state",
     "dns.answer.name",

@@ -1591,6 +1591,11 @@ test_kw_app(void)
 	UNIT_CHECK(r != NULL && r->app_proto == APP_TLS && r->kws[0].count == 1,
 	           "ssl_version makes a TLS rule");
 	det_rule_free(r);
+	/* http.host.raw, and the old modifier http_raw_host moves content there */
+	UNIT_CHECK(det_buffer_by_sticky("http.host.raw") == det_buffer_named("http.host.raw") &&
+	               det_buffer_by_modifier("http_raw_host") == det_buffer_named("http.host.raw") &&
+	               det_buffer_named("http.host.raw") != det_buffer_named("http.host"),
+	           "http.host.raw is its own buffer; http_raw_host names it");
 	/* tls.random*: buffers of both hellos */
 	r = parse("alert tls any any -> any any (flow:to_client; tls.random_bytes; "
 	          "content:\"|00 01|\"; sid:1;)");
