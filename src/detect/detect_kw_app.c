@@ -14,6 +14,8 @@
  *   ssh.protoversion:V|2_compat   a side's protocol version is V (2_compat: "2." or 1.99)
  *   ssh.softwareversion:"S"   a side's software version is exactly S
  *   tls.cert_chain_len:N ...  certificates in the server's chain (integer forms)
+ *   tls.store                 accepted: spanwatch stores no certificates (app.tls.log-chain
+ *                             puts the chain in the tls event); matches any TLS message
  *   ssl_version:[!]V[,...]    the version (sslv2, sslv3, tls1.0 .. tls1.3) is one listed and
  *                             none negated: with flow:to_server the client's, else negotiated
  * A file keyword makes the rule a file rule (HTTP bodies today); the others read their
@@ -33,7 +35,7 @@
 
 static const char *const kwa_names[] = {
     "filename", "fileext", "filesize", "filemd5", "filesha1", "filesha256", "filestore",
-    "ssh.protoversion", "ssh.softwareversion", "tls.cert_chain_len", "ssl_version", NULL,
+    "ssh.protoversion", "ssh.softwareversion", "tls.cert_chain_len", "ssl_version", "tls.store", NULL,
 };
 
 bool
@@ -219,7 +221,11 @@ det_kwa_parse(struct det_rule *r, struct det_kw *k, const char *kw, char *v,
 	int rc = 0, proto;
 	bool file = strncmp(kw, "file", 4) == 0;
 
-	if (strcmp(kw, "filestore") == 0) {
+	if (strcmp(kw, "tls.store") == 0) {
+		if (v != NULL)
+			return kwa_fail(err, "%s: takes no value%s", kw, "");
+		k->kind = DET_KW_TLS_STORE;
+	} else if (strcmp(kw, "filestore") == 0) {
 		/* Suricata takes options (request|response|file|tx, file|tx|ssn|flow); the
 		 * rule alerts per file as Suricata's, nothing is written */
 		k->kind = DET_KW_FILESTORE;
@@ -379,6 +385,8 @@ det_kwa_match(const struct det_kw_ctx *c, const struct det_rule *r, const struct
 			return ssh_side_ok(k, &m->server);
 		return ssh_side_ok(k, &m->client) || ssh_side_ok(k, &m->server);
 	}
+	case DET_KW_TLS_STORE:
+		return app_msg_as(c->msg, APP_MSG_TLS, &tm);
 	case DET_KW_TLS_CHAIN_LEN:
 		return app_msg_as(c->msg, APP_MSG_TLS, &tm) && tm.u.tls->certificate &&
 		       uint_in(&k->num, tm.u.tls->ncerts);

@@ -1591,6 +1591,13 @@ test_kw_app(void)
 	UNIT_CHECK(r != NULL && r->app_proto == APP_TLS && r->kws[0].count == 1,
 	           "ssl_version makes a TLS rule");
 	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (tls.store; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 1 && r->kws[0].kind == DET_KW_TLS_STORE &&
+	               r->app_proto == APP_TLS,
+	           "tls.store makes a TLS rule");
+	det_rule_free(r);
+	check_fail("alert tls any any -> any any (tls.store:all; sid:1;)", SW_E_INVAL,
+	           "tls.store: takes no value");
 	/* http.host.raw, and the old modifier http_raw_host moves content there */
 	UNIT_CHECK(det_buffer_by_sticky("http.host.raw") == det_buffer_named("http.host.raw") &&
 	               det_buffer_by_modifier("http_raw_host") == det_buffer_named("http.host.raw") &&
