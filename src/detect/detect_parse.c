@@ -2330,6 +2330,17 @@ static const char *const rp_known_unsupported[] = {
     NULL,
 };
 
+/* Why a known keyword is skipped, when there is more to say than "not supported". */
+static const char *
+rp_unsupported_why(const char *name)
+{
+	if (strcmp(name, "http.request_header") == 0 || strcmp(name, "http.response_header") == 0)
+		return ": Suricata 7 reads it from HTTP/2 only, which spanwatch does not parse";
+	if (strncmp(name, "quic.cyu.", 9) == 0)
+		return ": CYU is Google QUIC's, which spanwatch does not parse";
+	return "";
+}
+
 /* ---- the rule header ----------------------------------------------------------------------- */
 
 static const struct {
@@ -2512,7 +2523,7 @@ rp_option(struct rp *p, char *name, char *value)
 		if (strcmp(k->name, name) == 0)
 			break;
 	if (k->name == NULL) {
-		char reason[128];
+		char reason[200];
 
 		if (rp_sticky_find(name) >= 0) {
 			if (value != NULL)
@@ -2529,7 +2540,8 @@ rp_option(struct rp *p, char *name, char *value)
 				break;
 		if (rp_known_unsupported[i] == NULL) /* a typo (contnet) must not hide a rule */
 			return rp_fail(p, SW_E_INVAL, "unknown keyword '%.60s'", name);
-		snprintf(reason, sizeof(reason), "keyword '%.60s' is not supported", name);
+		snprintf(reason, sizeof(reason), "keyword '%.60s' is not supported%s", name,
+		         rp_unsupported_why(name));
 		return rp_unsupp(p, name, reason);
 	}
 	if (k->value == RP_V_NONE && value != NULL)

@@ -1663,6 +1663,16 @@ test_unsupported(void)
 	check_fail("alert tcp any any -> any any (content:\"x\", nocase; sid:1;)", SW_E_INVAL,
 	           "content: ',' after the quoted value: each option ends with ';' (Snort 3's "
 	           "'\"x\", nocase' is written '\"x\"; nocase')");
+	r = parse("alert http any any -> any any (http.request_header; content:\"x\"; sid:1;)");
+	UNIT_CHECK_STR(perr.reason,
+	               "keyword 'http.request_header' is not supported: Suricata 7 reads it from "
+	               "HTTP/2 only, which spanwatch does not parse",
+	               "http.request_header: skipped, HTTP/2 only");
+	r = parse("alert quic any any -> any any (quic.cyu.hash; content:\"x\"; sid:1;)");
+	UNIT_CHECK_STR(perr.reason,
+	               "keyword 'quic.cyu.hash' is not supported: CYU is Google QUIC's, which "
+	               "spanwatch does not parse",
+	               "quic.cyu.hash: skipped, Google QUIC");
 	r = parse("alert tcp any any -> any any (ttl:8; sid:1;)");
 	UNIT_CHECK_STR(perr.reason, "keyword 'ttl' is not supported", "known Suricata keyword");
 	/* detect's own buffers (the response side of http.start, the payload of mixed rules) are
