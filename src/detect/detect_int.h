@@ -404,6 +404,7 @@ enum det_kw_kind {
 	DET_KW_SSL_VERSION = 72,   /* ssl_version (flags: versions, count: negated ones) */
 	DET_KW_SSL_STATE = 73,     /* ssl_state (flags: states, count: negated ones) */
 	DET_KW_TLS_STORE = 74,     /* tls.store: accepted, nothing stored */
+	DET_KW_FILEMAGIC = 75,     /* filemagic:[!]"text" (a substring of file.magic; id: it) */
 };
 
 /* A number compared by Suricata's integer keywords: inclusive lo..hi, negated for '!'. */

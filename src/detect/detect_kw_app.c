@@ -10,6 +10,8 @@
  *   filemd5:[!]FILE           the file's MD5 is (not) in FILE, one hex digest a line ('#'
  *   filesha1, filesha256      comments and blank lines skipped; a relative FILE is read from
  *                             the rule file's directory); the rule turns the hash on
+ *   filemagic:[!]"text"       libmagic's description of the file (the file.magic buffer)
+ *                             contains text (case-sensitive)
  *   filestore                 accepted: spanwatch stores no files; the rule alerts per file
  *   ssh.protoversion:V|2_compat   a side's protocol version is V (2_compat: "2." or 1.99)
  *   ssh.softwareversion:"S"   a side's software version is exactly S
@@ -34,7 +36,7 @@
 #include "detect/detect_eng_int.h"
 
 static const char *const kwa_names[] = {
-    "filename", "fileext", "filesize", "filemd5", "filesha1", "filesha256", "filestore",
+    "filename", "fileext", "filemagic", "filesize", "filemd5", "filesha1", "filesha256", "filestore",
     "ssh.protoversion", "ssh.softwareversion", "tls.cert_chain_len", "ssl_version", "tls.store", NULL,
 };
 
@@ -236,6 +238,11 @@ det_kwa_parse(struct det_rule *r, struct det_kw *k, const char *kw, char *v,
 		if (strcmp(kw, "filename") == 0) {
 			k->kind = DET_KW_FILENAME;
 			rc = kwa_text(k, kw, v, true, err);
+		} else if (strcmp(kw, "filemagic") == 0) {
+			k->kind = DET_KW_FILEMAGIC;
+			k->id = app_buffer_find("file.magic");
+			rc = k->id < 0 ? kwa_fail(err, "%s: no file.magic buffer%s", kw, "")
+			               : kwa_text(k, kw, v, true, err);
 		} else if (strcmp(kw, "fileext") == 0) {
 			k->kind = DET_KW_FILEEXT;
 			rc = kwa_text(k, kw, v, true, err);
@@ -301,19 +308,36 @@ uint_in(const struct det_uint *u, uint64_t v)
 }
 
 static bool
+has_text(const struct app_buf *b, const char *text)
+{
+	size_t l = strlen(text);
+
+	for (size_t i = 0; b->len >= l && i <= b->len - l; i++)
+		if (memcmp(b->p + i, text, l) == 0)
+			return true;
+	return false;
+}
+
+/* filemagic: libmagic's description of the file (no description: no match, negated or not) */
+static bool
+filemagic_ok(const struct det_kw *k, const struct app_msg *m)
+{
+	char scratch[1024];
+	struct app_buf d;
+
+	if (app_msg_buffer_id(m, k->id, &d, scratch, sizeof(scratch)) != 0)
+		return false;
+	return has_text(&d, k->name) != k->negated;
+}
+
+static bool
 file_ok(const struct det_kw *k, const struct app_file *fi)
 {
 	const struct app_buf *n = &fi->name;
 
 	switch (k->kind) {
-	case DET_KW_FILENAME: {
-		size_t l = strlen(k->name);
-		bool in = false;
-
-		for (size_t i = 0; !in && n->len >= l && i <= n->len - l; i++)
-			in = memcmp(n->p + i, k->name, l) == 0;
-		return in != k->negated;
-	}
+	case DET_KW_FILENAME:
+		return has_text(n, k->name) != k->negated;
 	case DET_KW_FILEEXT: {
 		size_t l = strlen(k->name);
 		bool in = n->len > l + 1 && n->p[n->len - l - 1] == '.' &&
@@ -372,6 +396,8 @@ det_kwa_match(const struct det_kw_ctx *c, const struct det_rule *r, const struct
 	case DET_KW_FILEHASH:
 	case DET_KW_FILESTORE:
 		return c->msg->kind == APP_MSG_FILE && file_ok(k, c->msg->u.file);
+	case DET_KW_FILEMAGIC:
+		return c->msg->kind == APP_MSG_FILE && filemagic_ok(k, c->msg);
 	case DET_KW_SSH_PROTOVERSION:
 	case DET_KW_SSH_SOFTWAREVERSION: {
 		const struct app_ssh_msg *m;

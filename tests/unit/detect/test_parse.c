@@ -1556,6 +1556,14 @@ test_kw_app(void)
 	               r->kws[3].kind == DET_KW_FILESTORE && r->kw_file && r->app_proto == APP_HTTP,
 	           "filename, fileext:!, filesize:>1000, filestore");
 	det_rule_free(r);
+	r = parse("alert http any any -> any any (filemagic:!\"PE32 executable\"; file.magic; "
+	          "content:\"PE32\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 1 && r->kws[0].kind == DET_KW_FILEMAGIC &&
+	               r->kws[0].negated && strcmp(r->kws[0].name, "PE32 executable") == 0 &&
+	               r->kws[0].id == app_buffer_find("file.magic") && r->nlists == 1 &&
+	               r->lists[0].buffer == det_buffer_named("file.magic") && r->kw_file,
+	           "filemagic:!\"text\" and the file.magic buffer");
+	det_rule_free(r);
 	r = parse("alert tcp any any -> any any (filestore:request,file; sid:1;)");
 	UNIT_CHECK(r != NULL && r->app_proto == APP_HTTP, "filestore with options makes an HTTP rule");
 	det_rule_free(r);
@@ -1630,7 +1638,6 @@ test_unsupported(void)
 	    "ack:0",
 	    "seq:0",
 	    "window:1024",
-	    "filemagic:\"PE\"",
 	    "ssl_state:client_hello",
 	    "lua:x.lua",
 	    "dataset:isset,x",
