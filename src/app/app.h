@@ -260,6 +260,10 @@ int app_quic_seal_initial(const struct app_quic_keys *keys, const uint8_t *hdr, 
  * "OpenSSH_9.2p1" (up to the first space; the comments are not kept). Empty when not seen. */
 struct app_ssh_banner {
 	struct app_buf proto, software;
+	/* HASSH of this side's KEXINIT: "kex;enc;mac;cmp" (the client's client-to-server lists,
+	 * the server's server-to-client ones) and its MD5; empty and "" when not seen */
+	struct app_buf hassh_string;
+	char hassh[33];
 };
 
 struct app_ssh_msg {

@@ -1584,6 +1584,16 @@ test_kw_app(void)
 	               !r->kw_file,
 	           "ssh.protoversion:2_compat; ssh.softwareversion");
 	det_rule_free(r);
+	r = parse("alert ssh any any -> any any (ssh_hassh_server; "
+	          "content:\"425d29fe50d8e4f5e37efb6e24bcf660\"; ssh.hassh.string; "
+	          "content:\"ext-info-c\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 2 &&
+	               r->lists[0].buffer == det_buffer_named("ssh.hassh.server") &&
+	               r->lists[1].buffer == det_buffer_named("ssh.hassh.string") &&
+	               det_buffer_by_sticky("ssh.hassh") == det_buffer_named("ssh.hassh") &&
+	               det_buffer_by_sticky("ssh.hassh.server.string") >= 0,
+	           "ssh.hassh buffers, old and new names");
+	det_rule_free(r);
 	check_fail("alert ssh any any -> any any (ssh.protoversion:!2.0; sid:1;)", SW_E_INVAL,
 	           "ssh.protoversion: cannot be negated");
 
