@@ -282,8 +282,9 @@ enum app_msg_kind {
 	APP_MSG_QUIC = 4, /* a QUIC connection's handshake as its Initial packets show it: emitted
 			     after the server's ServerHello, or at flow end; a HelloRetryRequest
 			     and the hello before it are a message of their own (at most 4) */
-	APP_MSG_SSH = 5, /* an SSH connection's identification strings: emitted when both sides'
-			    are in (or one side went wrong), or at flow end with the one seen */
+	APP_MSG_SSH = 5, /* an SSH connection's identification strings and HASSH: emitted when
+			    both sides' banner and KEXINIT are in (or a side went wrong), or at
+			    flow end with what was seen */
 	APP_MSG_KIND_MAX
 };
 

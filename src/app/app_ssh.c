@@ -1,5 +1,6 @@
-/* src/app/app_ssh.c: the SSH identification strings (RFC 4253 4.2) of both sides: the ssh
- * event and the ssh.proto / ssh.software buffers, as Suricata 7 gives them. */
+/* src/app/app_ssh.c: the SSH identification strings (RFC 4253 4.2) and HASSH of both sides:
+ * the ssh event and the ssh.proto / ssh.software / ssh.hassh* buffers, as Suricata 7 gives
+ * them. */
 /*
  * Each side sends, before anything binary:
  *
@@ -7,9 +8,12 @@
  *
  * The server may send other lines first (RFC 4253 4.2); they are skipped, at most
  * SSH_PRE_LINES of them. A bare LF ends a line as well (OpenSSH accepts it). Once a direction's
- * line is in (or it went wrong: too long, not SSH, a gap), that direction is not read again.
- * The line is kept in the state (charged to app.memcap with it) so that the message can borrow
- * it; one message is emitted when both lines are in, or at flow end with the one there is.
+ * line is in, its first binary packet (the KEXINIT, RFC 4253 7.1, at most SSH_KEX_MAX bytes,
+ * charged to app.memcap) is read for HASSH: MD5 of "kex;enc;mac;cmp", the client's
+ * client-to-server lists and the server's server-to-client ones. After that (or when it went
+ * wrong: too long, not SSH, a gap) the direction is not read again. The line is kept in the
+ * state (charged to app.memcap with it) so that the message can borrow it; one message is
+ * emitted when both directions are through, or at flow end with what there is.
  */
 #include "config.h"
 
