@@ -16,6 +16,11 @@
  *   ssh.protoversion:V|2_compat   a side's protocol version is V (2_compat: "2." or 1.99)
  *   ssh.softwareversion:"S"   a side's software version is exactly S
  *   tls.cert_chain_len:N ...  certificates in the server's chain (integer forms)
+ *   ssl_state:S[|S...]        client_hello, server_hello: the handshake message was seen (in the
+ *                             rule's direction when it has one); client_keyx, server_keyx,
+ *                             unknown and '!' are skipped (SW_E_UNSUPP): the handshake event
+ *                             goes out at the certificate, before the key exchanges, and
+ *                             Suricata's negation is per TLS record, which we do not keep
  *   tls.store                 accepted: spanwatch stores no certificates (app.tls.log-chain
  *                             puts the chain in the tls event); matches any TLS message
  *   ssl_version:[!]V[,...]    the version (sslv2, sslv3, tls1.0 .. tls1.3) is one listed and
@@ -37,7 +42,8 @@
 
 static const char *const kwa_names[] = {
     "filename", "fileext", "filemagic", "filesize", "filemd5", "filesha1", "filesha256", "filestore",
-    "ssh.protoversion", "ssh.softwareversion", "tls.cert_chain_len", "ssl_version", "tls.store", NULL,
+    "ssh.protoversion", "ssh.softwareversion", "tls.cert_chain_len", "ssl_version", "tls.store",
+    "ssl_state", NULL,
 };
 
 bool
@@ -214,6 +220,38 @@ kwa_ssl_version(struct det_kw *k, char *v, struct det_parse_error *err)
 	return 0;
 }
 
+/* ssl_state:client_hello|server_hello: flags bit 0 client_hello, bit 1 server_hello */
+static int
+kwa_ssl_state(struct det_kw *k, char *v, struct det_parse_error *err)
+{
+	char *t, *save = NULL;
+
+	for (t = strtok_r(v, "|", &save); t != NULL; t = strtok_r(NULL, "|", &save)) {
+		t = det_trim(t);
+		if (strcmp(t, "client_hello") == 0) {
+			k->flags |= 1;
+		} else if (strcmp(t, "server_hello") == 0) {
+			k->flags |= 2;
+		} else if (*t == '!' || strcmp(t, "client_keyx") == 0 ||
+		           strcmp(t, "server_keyx") == 0 || strcmp(t, "unknown") == 0) {
+			snprintf(err->keyword, sizeof(err->keyword), "ssl_state:%.30s", t);
+			snprintf(err->reason, sizeof(err->reason),
+			         "ssl_state: '%.30s' is not supported (the handshake event is out "
+			         "before the key exchanges; negation is per TLS record in Suricata)",
+			         t);
+			return SW_E_UNSUPP;
+		} else {
+			return kwa_fail(err,
+			                "ssl_state: unknown state '%s' (client_hello, server_hello, "
+			                "client_keyx, server_keyx, unknown)",
+			                t);
+		}
+	}
+	if (k->flags == 0)
+		return kwa_fail(err, "ssl_state: empty value%s", "");
+	return 0;
+}
+
 int
 det_kwa_parse(struct det_rule *r, struct det_kw *k, const char *kw, char *v,
               struct det_parse_error *err)
@@ -265,6 +303,9 @@ det_kwa_parse(struct det_rule *r, struct det_kw *k, const char *kw, char *v,
 			k->kind = DET_KW_TLS_CHAIN_LEN;
 			if (det_kw_uint(v, UINT32_MAX, &k->num, &why) != 0)
 				rc = kwa_fail(err, "%s: bad value '%s': %s", kw, orig, why);
+		} else if (strcmp(kw, "ssl_state") == 0) {
+			k->kind = DET_KW_SSL_STATE;
+			rc = kwa_ssl_state(k, v, err);
 		} else {
 			k->kind = DET_KW_SSL_VERSION;
 			rc = kwa_ssl_version(k, v, err);
@@ -413,6 +454,17 @@ det_kwa_match(const struct det_kw_ctx *c, const struct det_rule *r, const struct
 	}
 	case DET_KW_TLS_STORE:
 		return app_msg_as(c->msg, APP_MSG_TLS, &tm);
+	case DET_KW_SSL_STATE: {
+		unsigned seen = 0;
+
+		if (!app_msg_as(c->msg, APP_MSG_TLS, &tm))
+			return false;
+		if (tm.u.tls->client_hello && !(r->flow & DET_FLOW_TO_CLIENT))
+			seen |= 1;
+		if (tm.u.tls->server_hello && !(r->flow & DET_FLOW_TO_SERVER))
+			seen |= 2;
+		return (seen & k->flags) != 0;
+	}
 	case DET_KW_TLS_CHAIN_LEN:
 		return app_msg_as(c->msg, APP_MSG_TLS, &tm) && tm.u.tls->certificate &&
 		       uint_in(&k->num, tm.u.tls->ncerts);

@@ -1630,6 +1630,22 @@ test_kw_app(void)
 	               det_buffer_by_sticky("tls.random_time") >= 0,
 	           "tls.random, tls.random_time, tls.random_bytes are buffers");
 	det_rule_free(r);
+	r = parse("alert tls any any -> any any (flow:to_server; ssl_state:client_hello; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 1 && r->kws[0].kind == DET_KW_SSL_STATE &&
+	               r->kws[0].flags == 1 && r->app_proto == APP_TLS,
+	           "ssl_state:client_hello");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (ssl_state:server_hello|client_hello; sid:1;)");
+	UNIT_CHECK(r != NULL && r->kws[0].flags == 3 && r->app_proto == APP_TLS,
+	           "ssl_state:a|b makes a TLS rule");
+	det_rule_free(r);
+	check_unsupp("alert tls any any -> any any (ssl_state:client_hello|client_keyx; sid:1;)",
+	             "ssl_state:client_keyx");
+	check_unsupp("alert tls any any -> any any (ssl_state:!server_hello; sid:1;)",
+	             "ssl_state:!server_hello");
+	check_fail("alert tls any any -> any any (ssl_state:hello; sid:1;)", SW_E_INVAL,
+	           "ssl_state: unknown state 'hello' (client_hello, server_hello, client_keyx, "
+	           "server_keyx, unknown)");
 	check_fail("alert tls any any -> any any (ssl_version:tls1.4; sid:1;)", SW_E_INVAL,
 	           "ssl_version: unknown version 'tls1.4' (sslv2, sslv3, tls1.0, tls1.1, tls1.2, "
 	           "tls1.3)");
@@ -1648,7 +1664,6 @@ test_unsupported(void)
 	    "ack:0",
 	    "seq:0",
 	    "window:1024",
-	    "ssl_state:client_hello",
 	    "lua:x.lua",
 	    "dataset:isset,x",
 	    "http.request_header",
