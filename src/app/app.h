@@ -140,6 +140,8 @@ struct app_tls_msg {
 	 * and what app.memcap let us keep): the buffers "@tls.request" and "@tls.response", the
 	 * payload of rules that mix payload contents and TLS buffers; empty for QUIC */
 	struct app_buf raw[2];
+	/* the hellos' random fields (valid with client_hello, server_hello): tls.random */
+	uint8_t client_random[32], server_random[32];
 };
 
 /* ---- HTTP/1.x (RFC 9112, 9110) and files carried by it ------------------------------------ */
@@ -258,6 +260,10 @@ int app_quic_seal_initial(const struct app_quic_keys *keys, const uint8_t *hdr, 
  * "OpenSSH_9.2p1" (up to the first space; the comments are not kept). Empty when not seen. */
 struct app_ssh_banner {
 	struct app_buf proto, software;
+	/* HASSH of this side's KEXINIT: "kex;enc;mac;cmp" (the client's client-to-server lists,
+	 * the server's server-to-client ones) and its MD5; empty and "" when not seen */
+	struct app_buf hassh_string;
+	char hassh[33];
 };
 
 struct app_ssh_msg {
@@ -276,8 +282,9 @@ enum app_msg_kind {
 	APP_MSG_QUIC = 4, /* a QUIC connection's handshake as its Initial packets show it: emitted
 			     after the server's ServerHello, or at flow end; a HelloRetryRequest
 			     and the hello before it are a message of their own (at most 4) */
-	APP_MSG_SSH = 5, /* an SSH connection's identification strings: emitted when both sides'
-			    are in (or one side went wrong), or at flow end with the one seen */
+	APP_MSG_SSH = 5, /* an SSH connection's identification strings and HASSH: emitted when
+			    both sides' banner and KEXINIT are in (or a side went wrong), or at
+			    flow end with what was seen */
 	APP_MSG_KIND_MAX
 };
 

@@ -3,6 +3,8 @@
  * that carries files emits APP_MSG_FILE with a struct app_file. */
 #include "config.h"
 
+#include <magic.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -76,6 +78,72 @@ file_buf_data(const struct app_msg *m, struct app_buf *out, char *scratch, size_
 	return 0;
 }
 
+/* file.magic: what libmagic says of the body's first FILE_MAGIC_BYTES bytes, as Suricata's
+ * file.magic (it reads the first bytes of the file). Worked out only when a loaded rule reads
+ * the buffer (detection asks once per file and keeps the answer for the rules after); each
+ * thread loads its own libmagic database on first use (the cookies are not thread-safe),
+ * closed when the thread ends. */
+#define FILE_MAGIC_BYTES 4096
+
+static pthread_key_t file_magic_key;
+static pthread_once_t file_magic_once = PTHREAD_ONCE_INIT;
+static int file_magic_key_ok;
+
+static void
+file_magic_close(void *cookie)
+{
+	magic_close(cookie);
+}
+
+static void
+file_magic_init(void)
+{
+	file_magic_key_ok = pthread_key_create(&file_magic_key, file_magic_close) == 0;
+}
+
+static magic_t
+file_magic_cookie(void)
+{
+	magic_t m;
+
+	pthread_once(&file_magic_once, file_magic_init);
+	if (!file_magic_key_ok)
+		return NULL;
+	if ((m = pthread_getspecific(file_magic_key)) != NULL)
+		return m;
+	if ((m = magic_open(MAGIC_NONE)) == NULL)
+		return NULL;
+	if (magic_load(m, NULL) != 0 || pthread_setspecific(file_magic_key, m) != 0) {
+		magic_close(m);
+		return NULL;
+	}
+	return m;
+}
+
+static int
+file_buf_magic(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
+{
+	struct app_buf body;
+	const char *d;
+	magic_t cookie;
+	size_t n;
+
+	if (scratch == NULL || size < 2 || file_buf_data(m, &body, NULL, 0) != 0 || body.len == 0 ||
+	    (cookie = file_magic_cookie()) == NULL)
+		return SW_E_NOTFOUND;
+	if ((d = magic_buffer(cookie, body.p,
+	                      body.len < FILE_MAGIC_BYTES ? body.len : FILE_MAGIC_BYTES)) == NULL)
+		return SW_E_NOTFOUND;
+	n = strlen(d);
+	if (n >= size)
+		n = size - 1;
+	memcpy(scratch, d, n);
+	scratch[n] = '\0';
+	out->p = (const uint8_t *)scratch;
+	out->len = n;
+	return 0;
+}
+
 APP_BUFFER_GETTER(file_buf_name, struct app_file, file, file->name)
 APP_BUFFER_GETTER(file_buf_md5, struct app_file, file, app_buf_text(file->md5))
 APP_BUFFER_GETTER(file_buf_sha1, struct app_file, file, app_buf_text(file->sha1))
@@ -87,6 +155,7 @@ static const struct app_buffer_desc file_buffers[] = {
     {"file.sha1", NULL, NULL, -1, file_buf_sha1},
     {"file.sha256", NULL, NULL, -1, file_buf_sha256},
     {"file.data", APP_NAMES("file_data"), NULL, -1, file_buf_data},
+    {"file.magic", NULL, NULL, -1, file_buf_magic},
 };
 
 const struct app_msg_desc app_desc_file = {

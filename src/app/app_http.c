@@ -2978,13 +2978,15 @@ HTTP_HEADER_GETTER(http_buf_cl_resp, FLOW_TO_CLIENT, "content-length")
 HTTP_HEADER_GETTER(http_buf_ctype_req, FLOW_TO_SERVER, "content-type")
 HTTP_HEADER_GETTER(http_buf_server, FLOW_TO_CLIENT, "server")
 HTTP_HEADER_GETTER(http_buf_location, FLOW_TO_CLIENT, "location")
+/* http.host.raw: the Host header as sent (case and port kept) */
+HTTP_HEADER_GETTER(http_buf_host_raw, FLOW_TO_SERVER, "host")
 APP_BUFFER_GETTER(http_buf_header_raw, struct app_http_txn, http, http->req_headers_raw)
 APP_BUFFER_GETTER(http_buf_resp_header_raw, struct app_http_txn, http, http->resp_headers_raw)
 
 static const struct app_buffer_desc http_buffers[] = {
     {"http.uri", NULL, APP_NAMES("http_uri", "uricontent"), FLOW_TO_SERVER, http_buf_uri},
     {"http.uri.raw", NULL, APP_NAMES("http_raw_uri"), FLOW_TO_SERVER, http_buf_uri_raw},
-    {"http.host", NULL, APP_NAMES("http_host", "http_raw_host"), FLOW_TO_SERVER, http_buf_host},
+    {"http.host", NULL, APP_NAMES("http_host"), FLOW_TO_SERVER, http_buf_host},
     {"http.method", NULL, APP_NAMES("http_method"), FLOW_TO_SERVER, http_buf_method},
     {"http.user_agent", NULL, APP_NAMES("http_user_agent"), FLOW_TO_SERVER, http_buf_ua},
     {"http.header", NULL, APP_NAMES("http_header"), FLOW_TO_SERVER, http_buf_header},
@@ -3028,6 +3030,7 @@ static const struct app_buffer_desc http_buffers[] = {
     {"@http.response", NULL, NULL, FLOW_TO_CLIENT, http_buf_msg_resp},
     /* the body of a transaction's response; rules pick the body by their direction */
     {"file.data", APP_NAMES("file_data"), NULL, -1, http_buf_resp_body},
+    {"http.host.raw", NULL, APP_NAMES("http_raw_host"), FLOW_TO_SERVER, http_buf_host_raw},
 };
 
 const struct app_msg_desc app_desc_http = {

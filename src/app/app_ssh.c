@@ -1,5 +1,6 @@
-/* src/app/app_ssh.c: the SSH identification strings (RFC 4253 4.2) of both sides: the ssh
- * event and the ssh.proto / ssh.software buffers, as Suricata 7 gives them. */
+/* src/app/app_ssh.c: the SSH identification strings (RFC 4253 4.2) and HASSH of both sides:
+ * the ssh event and the ssh.proto / ssh.software / ssh.hassh* buffers, as Suricata 7 gives
+ * them. */
 /*
  * Each side sends, before anything binary:
  *
@@ -7,19 +8,26 @@
  *
  * The server may send other lines first (RFC 4253 4.2); they are skipped, at most
  * SSH_PRE_LINES of them. A bare LF ends a line as well (OpenSSH accepts it). Once a direction's
- * line is in (or it went wrong: too long, not SSH, a gap), that direction is not read again.
- * The line is kept in the state (charged to app.memcap with it) so that the message can borrow
- * it; one message is emitted when both lines are in, or at flow end with the one there is.
+ * line is in, its first binary packet (the KEXINIT, RFC 4253 7.1, at most SSH_KEX_MAX bytes,
+ * charged to app.memcap) is read for HASSH: MD5 of "kex;enc;mac;cmp", the client's
+ * client-to-server lists and the server's server-to-client ones. After that (or when it went
+ * wrong: too long, not SSH, a gap) the direction is not read again. The line is kept in the
+ * state (charged to app.memcap with it) so that the message can borrow it; one message is
+ * emitted when both directions are through, or at flow end with what there is.
  */
 #include "config.h"
 
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "app/app_int.h"
 #include "stream/stream.h"
 
 #define SSH_LINE_MAX  255 /* RFC 4253 4.2: CR LF included */
 #define SSH_PRE_LINES 32  /* lines the server may send before its identification */
+#define SSH_KEX_MAX   16384 /* the largest first binary packet (KEXINIT) read for HASSH */
+#define SSH_MSG_KEXINIT 20
 
 struct ssh_side {
 	uint8_t line[SSH_LINE_MAX];
@@ -27,6 +35,14 @@ struct ssh_side {
 	uint16_t pre; /* lines skipped before the identification */
 	bool done;    /* this direction is not read any more */
 	bool banner;  /* line[] holds the identification (CR LF removed) */
+	bool kex;     /* the banner is in: reading the first binary packet (KEXINIT, RFC 4253
+			 7.1) for HASSH */
+	uint8_t hdr[5];   /* that packet's length and padding length */
+	size_t hdr_len;
+	uint8_t *pkt;     /* the packet (charged to app.memcap), pkt_need bytes in the end */
+	size_t pkt_len, pkt_need;
+	char *hassh_str;  /* the HASSH string (charged), borrowed by the message */
+	size_t hassh_len;
 };
 
 struct ssh_state {
@@ -60,6 +76,14 @@ ssh_state_free(void *state)
 
 	if (s == NULL)
 		return;
+	for (int i = 0; i < 2; i++) {
+		if (s->side[i].pkt != NULL)
+			sw_memcap_give(s->mem, s->side[i].pkt_need);
+		free(s->side[i].pkt);
+		if (s->side[i].hassh_str != NULL)
+			sw_memcap_give(s->mem, s->side[i].hassh_len + 1);
+		free(s->side[i].hassh_str);
+	}
 	sw_memcap_give(s->mem, sizeof(*s));
 	free(s);
 }
@@ -100,6 +124,137 @@ ssh_emit(struct app_ctx *ctx, struct ssh_state *s, enum flow_dir dir)
 	ctx->emit(ctx->arg, ctx->f, &m);
 }
 
+/* Direction dir is not read any more; the message goes out once both are so. */
+static void
+ssh_side_end(struct app_ctx *ctx, struct ssh_state *s, enum flow_dir dir)
+{
+	struct ssh_side *d = &s->side[dir];
+
+	d->done = true;
+	d->kex = false;
+	if (d->pkt != NULL) {
+		sw_memcap_give(s->mem, d->pkt_need);
+		free(d->pkt);
+		d->pkt = NULL;
+	}
+	if (s->side[!dir].done)
+		ssh_emit(ctx, s, dir);
+}
+
+/* Name-list i (RFC 4251 5) of a KEXINIT payload after the cookie; false when malformed. */
+static bool
+ssh_name_lists(const uint8_t *p, size_t len, struct app_buf lists[8])
+{
+	size_t at = 0;
+
+	for (int i = 0; i < 8; i++) {
+		uint32_t n;
+
+		if (len - at < 4)
+			return false;
+		n = (uint32_t)p[at] << 24 | (uint32_t)p[at + 1] << 16 | (uint32_t)p[at + 2] << 8 |
+		    p[at + 3];
+		at += 4;
+		if (n > len - at)
+			return false;
+		lists[i].p = p + at;
+		lists[i].len = n;
+		at += n;
+	}
+	return true;
+}
+
+/* The whole first binary packet of dir: HASSH if it is a KEXINIT. */
+static void
+ssh_kexinit(struct ssh_state *s, enum flow_dir dir)
+{
+	struct ssh_side *d = &s->side[dir];
+	struct app_ssh_banner *b = dir == FLOW_TO_SERVER ? &s->msg.client : &s->msg.server;
+	size_t plen = d->pkt_need - 4, pad = d->hdr[4], at = 0, n;
+	const uint8_t *pay = d->pkt + 5;
+	struct app_buf l[8];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	int pick[4];
+	char *str;
+
+	if (pad + 1 >= plen)
+		return;
+	n = plen - 1 - pad; /* payload bytes */
+	if (n < 17 || pay[0] != SSH_MSG_KEXINIT || !ssh_name_lists(pay + 17, n - 17, l))
+		return;
+	pick[0] = 0; /* kex; then enc, mac, compression of the side's direction */
+	pick[1] = dir == FLOW_TO_SERVER ? 2 : 3;
+	pick[2] = dir == FLOW_TO_SERVER ? 4 : 5;
+	pick[3] = dir == FLOW_TO_SERVER ? 6 : 7;
+	n = l[pick[0]].len + l[pick[1]].len + l[pick[2]].len + l[pick[3]].len + 3;
+	if (!sw_memcap_take(s->mem, n + 1))
+		return;
+	if ((str = malloc(n + 1)) == NULL) {
+		sw_memcap_give(s->mem, n + 1);
+		return;
+	}
+	for (int i = 0; i < 4; i++) {
+		if (i > 0)
+			str[at++] = ';';
+		if (l[pick[i]].len > 0)
+			memcpy(str + at, l[pick[i]].p, l[pick[i]].len);
+		at += l[pick[i]].len;
+	}
+	str[at] = '\0';
+	if (EVP_Digest(str, at, md, &mdlen, EVP_md5(), NULL) != 1 || mdlen != 16) {
+		sw_memcap_give(s->mem, n + 1);
+		free(str);
+		return;
+	}
+	d->hassh_str = str;
+	d->hassh_len = n;
+	for (unsigned i = 0; i < 16; i++)
+		snprintf(b->hassh + 2 * i, 3, "%02x", md[i]);
+	b->hassh_string.p = (const uint8_t *)str;
+	b->hassh_string.len = at;
+}
+
+/* Bytes of dir after its banner: the first binary packet, read whole (at most SSH_KEX_MAX). */
+static void
+ssh_kex(struct app_ctx *ctx, struct ssh_state *s, enum flow_dir dir, const uint8_t *p, size_t n)
+{
+	struct ssh_side *d = &s->side[dir];
+
+	while (n > 0 && d->hdr_len < 5) {
+		d->hdr[d->hdr_len++] = *p++;
+		n--;
+	}
+	if (d->hdr_len < 5)
+		return;
+	if (d->pkt == NULL) {
+		uint32_t plen = (uint32_t)d->hdr[0] << 24 | (uint32_t)d->hdr[1] << 16 |
+		                (uint32_t)d->hdr[2] << 8 | d->hdr[3];
+
+		if (plen < 2 || plen > SSH_KEX_MAX || !sw_memcap_take(s->mem, (size_t)plen + 4)) {
+			ssh_side_end(ctx, s, dir);
+			return;
+		}
+		d->pkt_need = (size_t)plen + 4;
+		if ((d->pkt = malloc(d->pkt_need)) == NULL) {
+			sw_memcap_give(s->mem, d->pkt_need);
+			ssh_side_end(ctx, s, dir);
+			return;
+		}
+		memcpy(d->pkt, d->hdr, 5);
+		d->pkt_len = 5;
+	}
+	if (n > d->pkt_need - d->pkt_len)
+		n = d->pkt_need - d->pkt_len;
+	if (n > 0)
+		memcpy(d->pkt + d->pkt_len, p, n);
+	d->pkt_len += n;
+	if (d->pkt_len < d->pkt_need)
+		return;
+	ssh_kexinit(s, dir);
+	ssh_side_end(ctx, s, dir);
+}
+
 /* A whole line (terminator removed) of direction dir. */
 static void
 ssh_line(struct app_ctx *ctx, struct ssh_state *s, enum flow_dir dir)
@@ -110,20 +265,19 @@ ssh_line(struct app_ctx *ctx, struct ssh_state *s, enum flow_dir dir)
 	if (d->len > 0 && d->line[d->len - 1] == '\r')
 		d->len--;
 	if (d->len >= 4 && memcmp(d->line, "SSH-", 4) == 0) {
-		d->done = true;
 		if (!ssh_split(d->line, d->len, b)) {
 			sw_counter_add(&ctx->st->errors[APP_SSH], 1);
+			ssh_side_end(ctx, s, dir);
 			return;
 		}
 		d->banner = true;
-		if (s->side[!dir].banner || s->side[!dir].done)
-			ssh_emit(ctx, s, dir);
+		d->kex = true; /* the message waits for the KEXINIT (HASSH) */
 		return;
 	}
 	/* only the server may say something first */
 	if (dir != FLOW_TO_CLIENT || ++d->pre > SSH_PRE_LINES) {
-		d->done = true;
 		sw_counter_add(&ctx->st->errors[APP_SSH], 1);
+		ssh_side_end(ctx, s, dir);
 	}
 	d->len = 0;
 }
@@ -141,22 +295,26 @@ ssh_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *d
 	d = &s->side[dir];
 	if (d->done)
 		return;
-	if (data == NULL) { /* a gap: the line cannot be trusted */
-		d->done = true;
-		if (s->side[!dir].done)
-			ssh_emit(ctx, s, dir);
+	if (d->kex && data != NULL) {
+		ssh_kex(ctx, s, dir, data, len);
+		return;
+	}
+	if (data == NULL) { /* a gap: the line or packet cannot be trusted */
+		ssh_side_end(ctx, s, dir);
 		return;
 	}
 	for (size_t i = 0; i < len && !d->done; i++) {
+		if (d->kex) { /* the rest is the binary packet */
+			ssh_kex(ctx, s, dir, data + i, len - i);
+			return;
+		}
 		if (data[i] == '\n') {
 			ssh_line(ctx, s, dir);
 			continue;
 		}
 		if (d->len == SSH_LINE_MAX - 1) { /* no room left for the LF: too long */
-			d->done = true;
 			sw_counter_add(&ctx->st->errors[APP_SSH], 1);
-			if (s->side[!dir].done)
-				ssh_emit(ctx, s, dir);
+			ssh_side_end(ctx, s, dir);
 			break;
 		}
 		d->line[d->len++] = data[i];
@@ -193,6 +351,12 @@ ssh_eve_side(struct jw *w, const char *key, const struct app_ssh_banner *b)
 	jw_obj_begin(w, key);
 	jw_strn(w, "proto_version", b->proto.p, b->proto.len);
 	jw_strn(w, "software_version", b->software.p, b->software.len);
+	if (b->hassh[0] != '\0') { /* as Suricata's client.hassh / server.hassh */
+		jw_obj_begin(w, "hassh");
+		jw_str(w, "hash", b->hassh);
+		jw_strn(w, "string", b->hassh_string.p, b->hassh_string.len);
+		jw_obj_end(w);
+	}
 	jw_obj_end(w);
 }
 
@@ -243,9 +407,57 @@ ssh_buf_software(const struct app_msg *m, struct app_buf *out, char *scratch, si
 	return 0;
 }
 
+/* HASSH (Suricata 7's ssh.hassh, ssh.hassh.string: the client's; ssh.hassh.server,
+ * ssh.hassh.server.string: the server's): SW_E_NOTFOUND when that side's KEXINIT was not read */
+static int
+ssh_hassh_get(const struct app_ssh_banner *b, bool str, struct app_buf *out)
+{
+	if (b->hassh[0] == '\0')
+		return SW_E_NOTFOUND;
+	*out = str ? b->hassh_string : app_buf_text(b->hassh);
+	return 0;
+}
+
+static int
+ssh_buf_hassh(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
+{
+	(void)scratch;
+	(void)size;
+	return ssh_hassh_get(&m->u.ssh->client, false, out);
+}
+
+static int
+ssh_buf_hassh_str(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
+{
+	(void)scratch;
+	(void)size;
+	return ssh_hassh_get(&m->u.ssh->client, true, out);
+}
+
+static int
+ssh_buf_hassh_srv(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
+{
+	(void)scratch;
+	(void)size;
+	return ssh_hassh_get(&m->u.ssh->server, false, out);
+}
+
+static int
+ssh_buf_hassh_srv_str(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
+{
+	(void)scratch;
+	(void)size;
+	return ssh_hassh_get(&m->u.ssh->server, true, out);
+}
+
 static const struct app_buffer_desc ssh_buffers[] = {
     {"ssh.proto", APP_NAMES("ssh_proto"), NULL, -1, ssh_buf_proto},
     {"ssh.software", APP_NAMES("ssh_software"), NULL, -1, ssh_buf_software},
+    {"ssh.hassh", APP_NAMES("ssh_hassh"), NULL, FLOW_TO_SERVER, ssh_buf_hassh},
+    {"ssh.hassh.string", APP_NAMES("ssh_hassh_string"), NULL, FLOW_TO_SERVER, ssh_buf_hassh_str},
+    {"ssh.hassh.server", APP_NAMES("ssh_hassh_server"), NULL, FLOW_TO_CLIENT, ssh_buf_hassh_srv},
+    {"ssh.hassh.server.string", APP_NAMES("ssh_hassh_server_string"), NULL, FLOW_TO_CLIENT,
+     ssh_buf_hassh_srv_str},
 };
 
 const struct app_msg_desc app_desc_ssh = {

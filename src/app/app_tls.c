@@ -413,14 +413,17 @@ parse_client_hello(struct tls_state *s, struct cursor *c)
 	bool first = true;
 	uint16_t version, type;
 	int r = SW_E_INVAL;
+	const uint8_t *random;
 
 	client_reset(s);
 	groups.p = groups.end = NULL;
 	formats.p = formats.end = NULL;
+	random = c->p + 2;
 	if (cur_be16(c, &version) != 0 || cur_skip(c, 32) != 0 || cur_sub8(c, &sid) != 0 ||
 	    cur_left(&sid) > 32 || cur_sub16(c, &ciphers) != 0 || cur_left(&ciphers) % 2 != 0 ||
 	    cur_sub8(c, &comp) != 0)
 		goto out;
+	memcpy(s->msg.client_random, random, 32);
 	exts.p = exts.end = c->p;
 	if (cur_left(c) > 0 && (cur_sub16(c, &exts) != 0 || cur_left(c) != 0))
 		goto out;
@@ -729,6 +732,7 @@ parse_server_hello(struct tls_state *s, struct cursor *c, bool *tls13)
 	if (cur_be16(c, &version) != 0 || cur_left(c) < 32)
 		goto out;
 	s->msg.hello_retry = memcmp(c->p, tls_hrr_random, 32) == 0;
+	memcpy(s->msg.server_random, c->p, 32);
 	if (cur_skip(c, 32) != 0 || cur_sub8(c, &sid) != 0 ||
 	    cur_left(&sid) > 32 || cur_be16(c, &cipher) != 0 || cur_u8(c, &comp) != 0)
 		goto out;
@@ -1623,12 +1627,61 @@ APP_BUFFER_GETTER(tls_buf_ja4, struct app_tls_msg, tls, app_buf_text(tls->ja4))
 /* The multi-value buffers: the i-th certificate (DER), the i-th subjectAltName. */
 #define TLS_BUF_CERTS 10 /* their places in tls_buffers[] */
 #define TLS_BUF_SAN   11
+#define TLS_BUF_RANDOM 14 /* tls.random, tls.random_time, tls.random_bytes */
+
+/* Suricata 7's tls.random (the 32 bytes), tls.random_time (the first 4) and tls.random_bytes
+ * (the last 28) of the client's hello (value 0, flow:to_server) and the server's (value 1,
+ * flow:to_client): a rule without a direction matches either. */
+static int
+tls_random_i(const struct app_msg *m, size_t part, size_t i, struct app_buf *out)
+{
+	const struct app_tls_msg *t = m->u.tls;
+	const uint8_t *r;
+
+	if (t == NULL || i > 1)
+		return SW_E_NOTFOUND;
+	if (!(i == 0 ? t->client_hello : t->server_hello)) {
+		out->p = NULL; /* an empty value: skipped */
+		out->len = 0;
+		return 0;
+	}
+	r = i == 0 ? t->client_random : t->server_random;
+	out->p = part == 2 ? r + 4 : r;
+	out->len = part == 0 ? 32 : part == 1 ? 4 : 28;
+	return 0;
+}
+
+static int
+tls_buf_random(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
+{
+	(void)scratch;
+	(void)size;
+	return tls_random_i(m, 0, m->u.tls->client_hello ? 0 : 1, out);
+}
+
+static int
+tls_buf_random_time(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
+{
+	(void)scratch;
+	(void)size;
+	return tls_random_i(m, 1, m->u.tls->client_hello ? 0 : 1, out);
+}
+
+static int
+tls_buf_random_bytes(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
+{
+	(void)scratch;
+	(void)size;
+	return tls_random_i(m, 2, m->u.tls->client_hello ? 0 : 1, out);
+}
 
 static int
 tls_buffer_i(const struct app_msg *m, size_t buf, size_t i, struct app_buf *out)
 {
 	const struct app_tls_msg *t = m->u.tls;
 
+	if (buf >= TLS_BUF_RANDOM && buf <= TLS_BUF_RANDOM + 2)
+		return tls_random_i(m, buf - TLS_BUF_RANDOM, i, out);
 	if (buf != TLS_BUF_CERTS && buf != TLS_BUF_SAN)
 		return SW_E_INVAL;
 	if (t == NULL || i >= (buf == TLS_BUF_CERTS ? t->nchain : t->nsan))
@@ -1670,6 +1723,10 @@ static const struct app_buffer_desc tls_buffers[] = {
     /* not rule keywords: the payload of rules mixing payload contents and TLS buffers */
     {"@tls.request", NULL, NULL, FLOW_TO_SERVER, tls_buf_raw_req},
     {"@tls.response", NULL, NULL, FLOW_TO_CLIENT, tls_buf_raw_resp},
+    /* TLS_BUF_RANDOM: both hellos' (values 0 and 1) */
+    {"tls.random", NULL, NULL, -1, tls_buf_random},
+    {"tls.random_time", NULL, NULL, -1, tls_buf_random_time},
+    {"tls.random_bytes", NULL, NULL, -1, tls_buf_random_bytes},
 };
 
 const struct app_msg_desc app_desc_tls = {

@@ -110,6 +110,8 @@ void det_kw_engine_free(struct detect_engine *e); /* NULL-safe e->kw */
 uint64_t det_kw_shared_refused(const struct detect_engine *e);
 /* The conditions of r's keywords (itype, xbits isset, flowint compare, ...). */
 bool det_kw_match(struct det_kw_ctx *c, const struct det_rule *r);
+/* One keyword of detect_kw_app.c (kind >= DET_KW_APP_FIRST). */
+bool det_kwa_match(const struct det_kw_ctx *c, const struct det_rule *r, const struct det_kw *k);
 /* r matched: xbits and flowint changes, tags. */
 void det_kw_apply(struct det_kw_ctx *c, const struct det_rule *r, uint32_t sid, uint32_t gid);
 /* A packet (c->p): whether a session or host tag window covers it. */

@@ -354,7 +354,7 @@ list_file_hashes(const struct det_rule *r)
 		for (size_t h = 0; h < sizeof(hb) / sizeof(hb[0]); h++)
 			if (r->lists[i].n > 0 && r->lists[i].buffer == det_buffer_named(hb[h].name))
 				m |= hb[h].bit;
-	return m;
+	return m | det_kwa_file_hashes(r);
 }
 
 /* The message kind a rule's app-message keywords (tls.version, dns.opcode, ...) read: the first
@@ -433,6 +433,10 @@ classify(struct det_rinfo *ri, const char **why)
 			*why = "dsize/flags/no_stream with an app-layer buffer";
 			return SW_E_UNSUPP;
 		}
+		if (r->kw_file && kind != APP_MSG_FILE) {
+			*why = "file keywords with buffers of another app-layer message";
+			return SW_E_UNSUPP;
+		}
 		ri->ctx = DET_CTX_APP;
 		return 0;
 	}
@@ -441,6 +445,8 @@ classify(struct det_rinfo *ri, const char **why)
 	if (r->kw_msg && !payload && !packet_kw && app_msg_kind_of_proto(r->app_proto) >= 0) {
 		ri->ctx = DET_CTX_APP;
 		ri->msg_kind = (int8_t)app_msg_kind_of_proto(r->app_proto);
+		if (r->kw_file) /* filename, filesize, ...: the files' messages */
+			ri->msg_kind = APP_MSG_FILE;
 		return 0;
 	}
 	/* "alert http ... (flow:to_server; ...)" without buffers: as Suricata 7's app_layer (and,

@@ -413,6 +413,20 @@ enum det_kw_kind {
 	DET_KW_ICMP_SEQ = 52,
 	DET_KW_HDR_LAST = 52,
 	DET_KW_FLOW_AGE = 53, /* flow.age: seconds from the flow's first to its last packet */
+	/* detect_kw_app.c: file, SSH and TLS value keywords (from DET_KW_APP_FIRST on) */
+	DET_KW_APP_FIRST = 64,
+	DET_KW_FILENAME = 64,  /* filename:[!]"text" (a substring of the file name) */
+	DET_KW_FILEEXT = 65,   /* fileext:[!]"ext" */
+	DET_KW_FILESIZE = 66,  /* filesize: integer form */
+	DET_KW_FILEHASH = 67,  /* filemd5/filesha1/filesha256:[!]list-file (op: APP_HASH_*) */
+	DET_KW_FILESTORE = 68, /* filestore: accepted, nothing stored */
+	DET_KW_SSH_PROTOVERSION = 69,
+	DET_KW_SSH_SOFTWAREVERSION = 70,
+	DET_KW_TLS_CHAIN_LEN = 71, /* tls.cert_chain_len */
+	DET_KW_SSL_VERSION = 72,   /* ssl_version (flags: versions, count: negated ones) */
+	DET_KW_SSL_STATE = 73,     /* ssl_state (flags: states, count: negated ones) */
+	DET_KW_TLS_STORE = 74,     /* tls.store: accepted, nothing stored */
+	DET_KW_FILEMAGIC = 75,     /* filemagic:[!]"text" (a substring of file.magic; id: it) */
 };
 
 /* A number compared by Suricata's integer keywords: inclusive lo..hi, negated for '!'. */
@@ -437,6 +451,8 @@ struct det_kw {
 	int32_t id, id2;     /* flowint: the variable, and the variable compared with (-1: value) */
 	int64_t value;       /* flowint operand */
 	bool negated;        /* tls.subject, tls.issuerdn, tls.fingerprint with '!' */
+	uint8_t *set;        /* detect_kw_app.c: filemd5 ...: the sorted digests, nset of them */
+	size_t nset;
 };
 
 struct det_rule;
@@ -445,6 +461,22 @@ struct det_parse_error;
  * 0, SW_E_INVAL with err->reason, SW_E_UNSUPP with err->keyword. */
 int det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error *err);
 void det_kw_free(struct det_rule *r);
+
+/* detect_kw_app.c: file (filename, fileext, filesize, filemd5/sha1/sha256, filestore), SSH
+ * (ssh.protoversion, ssh.softwareversion) and TLS (tls.cert_chain_len, ssl_version, ssl_state)
+ * value keywords. det_kwa_is: whether kw is one of them; det_kwa_parse as det_kw_parse (k is
+ * already in r's list); det_kwa_free frees what k holds. */
+bool det_kwa_is(const char *kw);
+int det_kwa_parse(struct det_rule *r, struct det_kw *k, const char *kw, char *v,
+		  struct det_parse_error *err);
+void det_kwa_free(struct det_kw *k);
+/* The APP_HASH_* bits r's filemd5/filesha1/filesha256 need computed. */
+unsigned det_kwa_file_hashes(const struct det_rule *r);
+/* err->reason from fmt; returns SW_E_INVAL (detect_kw.c). */
+int det_kw_fail(struct det_parse_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Suricata's unsigned integer forms (detect_kw.c): 0, or -1 with the reason in why. */
+int det_kw_uint(char *v, uint64_t max, struct det_uint *u, const char **why);
 
 /* TCP flags keyword: the packet's flags, with the ignored ones masked out, compared by mode. */
 enum det_flags_mode {
@@ -500,6 +532,7 @@ struct det_rule {
 	uint32_t nkws;
 	bool kw_packet; /* one of them is a packet keyword (itype, ip_proto, ...) */
 	bool kw_msg;    /* one of them reads an app message (tls.version, dns.opcode, ...) */
+	bool kw_file;   /* one of them reads a file (filename, filesize, ...): files' messages */
 	struct det_list *lists; /* in the order their first keyword appears */
 	uint32_t nlists;
 	uint8_t nvars; /* byte_extract variables */

@@ -20,11 +20,10 @@
 
 /* ---- parsing ------------------------------------------------------------------------------- */
 
-static int kw_fail(struct det_parse_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+#define kw_fail det_kw_fail
 
-static int
-kw_fail(struct det_parse_error *err, const char *fmt, ...)
+int
+det_kw_fail(struct det_parse_error *err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -650,6 +649,11 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 		r->kw_packet = true;
 		return 0;
 	}
+	if (det_kwa_is(kw)) { /* detect_kw_app.c */
+		if ((k = kw_add(r, DET_KW_APP_FIRST)) == NULL)
+			return SW_E_NOMEM;
+		return det_kwa_parse(r, k, kw, v, err);
+	}
 	if (strcmp(kw, "ftpbounce") == 0 || strcmp(kw, "tls_cert_expired") == 0 ||
 	    strcmp(kw, "tls_cert_valid") == 0) {
 		int kind = kw[0] == 'f'   ? DET_KW_FTPBOUNCE
@@ -745,8 +749,10 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 void
 det_kw_free(struct det_rule *r)
 {
-	for (uint32_t i = 0; i < r->nkws; i++)
+	for (uint32_t i = 0; i < r->nkws; i++) {
 		free(r->kws[i].name);
+		det_kwa_free(&r->kws[i]);
+	}
 	free(r->kws);
 	r->kws = NULL;
 	r->nkws = 0;
@@ -1378,8 +1384,9 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 				return false;
 			break;
 		default:
-			if (k->kind >= DET_KW_TTL && k->kind <= DET_KW_HDR_LAST &&
-			    !det_hdr_match(k, p))
+			if ((k->kind >= DET_KW_TTL && k->kind <= DET_KW_HDR_LAST &&
+			     !det_hdr_match(k, p)) ||
+			    (k->kind >= DET_KW_APP_FIRST && !det_kwa_match(c, r, k)))
 				return false;
 			break;
 		}

@@ -931,7 +931,11 @@ list_match(struct detect_thread *t, struct insp *in, const struct det_list *l)
 	/* a buffer with several values (tls.certs) matches when one value does */
 	if (l->buffer != DET_BUF_PAYLOAD && in->msg != NULL && app_buffer_multi(l->buffer - 1)) {
 		const struct app_msg_desc *md = app_msg_desc((int)in->msg->kind);
-		bool by_dir = md != NULL && md->values_by_dir && in->rule_has_dir;
+		/* values by direction: the descriptor says so, or the buffer is seen in both
+		 * (ssh.proto, tls.random: the client's value 0, the server's 1) */
+		bool by_dir = md != NULL &&
+		              (md->values_by_dir || det_buffer(l->buffer)->dir < 0) &&
+		              in->rule_has_dir;
 		struct app_buf v;
 
 		for (size_t i = 0; app_msg_buffer_id_i(in->msg, l->buffer - 1, i, &v, NULL, 0) == 0; i++) {

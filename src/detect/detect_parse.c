@@ -2348,6 +2348,21 @@ static const struct rp_keyword rp_keywords[] = {
     {"tls_cert_notafter", kw_other, RP_V_NEED},
     {"tls_cert_expired", kw_other, RP_V_NONE},
     {"tls_cert_valid", kw_other, RP_V_NONE},
+    /* detect_kw_app.c */
+    {"filename", kw_other, RP_V_NEED},
+    {"fileext", kw_other, RP_V_NEED},
+    {"filesize", kw_other, RP_V_NEED},
+    {"filemd5", kw_other, RP_V_NEED},
+    {"filesha1", kw_other, RP_V_NEED},
+    {"filesha256", kw_other, RP_V_NEED},
+    {"filestore", kw_other, RP_V_OPT},
+    {"filemagic", kw_other, RP_V_NEED},
+    {"ssh.protoversion", kw_other, RP_V_NEED},
+    {"ssh.softwareversion", kw_other, RP_V_NEED},
+    {"tls.cert_chain_len", kw_other, RP_V_NEED},
+    {"ssl_version", kw_other, RP_V_NEED},
+    {"tls.store", kw_other, RP_V_NONE},
+    {"ssl_state", kw_other, RP_V_NEED},
     {"app-layer-event", kw_app_event, RP_V_NEED},
     {"urilen", kw_urilen, RP_V_NEED},
     {"base64_decode", kw_base64_decode, RP_V_OPT},
@@ -2372,26 +2387,12 @@ static const struct rp_keyword rp_keywords[] = {
  * counted; a keyword in no table is a typo or another engine's, and an error. */
 static const char *const rp_known_unsupported[] = {
     "tcp.hdr",
-    "filemagic",
-    "filestore",
-    "filename",
-    "fileext",
-    "filesize",
-    "filemd5",
-    "filesha1",
-    "filesha256",
     "lua",
     "luajit",
     "dataset",
     "datarep",
     "hostbits",
     "replace",
-    "http.host.raw",
-    "tls.store",
-    "ssh.protoversion",
-    "ssh.softwareversion",
-    "ssl_version",
-    "ssl_state",
     "dns.answer.name",
     "dns.queries.rrname",
     "smb.named_pipe",
@@ -2420,24 +2421,11 @@ static const char *const rp_known_unsupported[] = {
     "icmpv4.hdr",
     "icmpv6.hdr",
     "icmpv6.mtu",
-    "file.magic",
     "from_base64",
     "bypass",
     "http.request_header",
     "http.response_header",
     "dns.rcode",
-    "tls.random",
-    "tls.random_time",
-    "tls.random_bytes",
-    "tls.cert_chain_len",
-    "ssh.hassh",
-    "ssh.hassh.string",
-    "ssh.hassh.server",
-    "ssh.hassh.server.string",
-    "ssh_hassh",
-    "ssh_hassh_string",
-    "ssh_hassh_server",
-    "ssh_hassh_server_string",
     "modbus",
     "dcerpc.iface",
     "dcerpc.opnum",
@@ -2520,6 +2508,17 @@ static const char *const rp_known_unsupported[] = {
     "pgsql.query",
     NULL,
 };
+
+/* Why a known keyword is skipped, when there is more to say than "not supported". */
+static const char *
+rp_unsupported_why(const char *name)
+{
+	if (strcmp(name, "http.request_header") == 0 || strcmp(name, "http.response_header") == 0)
+		return ": Suricata 7 reads it from HTTP/2 only, which spanwatch does not parse";
+	if (strncmp(name, "quic.cyu.", 9) == 0)
+		return ": CYU is Google QUIC's, which spanwatch does not parse";
+	return "";
+}
 
 /* ---- the rule header ----------------------------------------------------------------------- */
 
@@ -2703,7 +2702,7 @@ rp_option(struct rp *p, char *name, char *value)
 		if (strcmp(k->name, name) == 0)
 			break;
 	if (k->name == NULL) {
-		char reason[128];
+		char reason[200];
 
 		if (rp_sticky_find(name) >= 0) {
 			if (value != NULL)
@@ -2720,7 +2719,8 @@ rp_option(struct rp *p, char *name, char *value)
 				break;
 		if (rp_known_unsupported[i] == NULL) /* a typo (contnet) must not hide a rule */
 			return rp_fail(p, SW_E_INVAL, "unknown keyword '%.60s'", name);
-		snprintf(reason, sizeof(reason), "keyword '%.60s' is not supported", name);
+		snprintf(reason, sizeof(reason), "keyword '%.60s' is not supported%s", name,
+		         rp_unsupported_why(name));
 		return rp_unsupp(p, name, reason);
 	}
 	if (k->value == RP_V_NONE && value != NULL)

@@ -52,6 +52,7 @@ static const struct replay_target replay_targets[] = {
     {"detect", fuzz_detect_one},
     {"starttls", fuzz_starttls_one},
     {"report", fuzz_report_one},
+    {"ssh", fuzz_ssh_one},
     {NULL, NULL},
 };
 

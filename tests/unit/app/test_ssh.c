@@ -16,7 +16,7 @@
 struct rec {
 	int n;
 	enum flow_dir dir;
-	char eve[512];
+	char eve[1024];
 	char proto[2][64], software[2][256]; /* buffer values 0 (client) and 1 (server) */
 };
 
@@ -100,11 +100,46 @@ feed(struct env *e, enum flow_dir dir, const char *s, bool bytewise)
 		app_parser_ssh.stream(&e->ctx, e->state, dir, (const uint8_t *)s + i, 1, 0);
 }
 
+/* A KEXINIT (RFC 4253 7.1) after the banner: the message waits for both sides' (HASSH). */
+static void
+feed_kex(struct env *e, enum flow_dir dir, bool bytewise)
+{
+	static const char *const lists[10] = {"kexA", "hk",   "encC", "encS", "macC",
+	                                      "macS", "none", "none", "",     ""};
+	uint8_t pkt[256];
+	size_t at = 5, plen;
+
+	pkt[at++] = 20;
+	memset(pkt + at, 0xaa, 16); /* cookie */
+	at += 16;
+	for (int i = 0; i < 10; i++) {
+		size_t n = strlen(lists[i]);
+
+		pkt[at++] = 0, pkt[at++] = 0, pkt[at++] = 0, pkt[at++] = (uint8_t)n;
+		memcpy(pkt + at, lists[i], n);
+		at += n;
+	}
+	pkt[at++] = 0; /* first_kex_packet_follows */
+	memset(pkt + at, 0, 4 + 6); /* reserved, then 6 bytes of padding */
+	at += 10;
+	plen = at - 4;
+	pkt[0] = 0, pkt[1] = 0, pkt[2] = 0, pkt[3] = (uint8_t)plen;
+	pkt[4] = 6;
+	if (!bytewise) {
+		app_parser_ssh.stream(&e->ctx, e->state, dir, pkt, at, 0);
+		return;
+	}
+	for (size_t i = 0; i < at; i++)
+		app_parser_ssh.stream(&e->ctx, e->state, dir, pkt + i, 1, 0);
+}
+
 static const char client[] = "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10\r\n";
 static const char server[] = "SSH-2.0-dropbear_2022.83\r\n";
 static const char want_eve[] =
-    "{\"ssh\":{\"client\":{\"proto_version\":\"2.0\",\"software_version\":\"OpenSSH_9.2p1\"},"
-    "\"server\":{\"proto_version\":\"2.0\",\"software_version\":\"dropbear_2022.83\"}}}";
+    "{\"ssh\":{\"client\":{\"proto_version\":\"2.0\",\"software_version\":\"OpenSSH_9.2p1\","
+    "\"hassh\":{\"hash\":\"df4582bcf62400986509f2017c2ab724\",\"string\":\"kexA;encC;macC;none\"}},"
+    "\"server\":{\"proto_version\":\"2.0\",\"software_version\":\"dropbear_2022.83\","
+    "\"hassh\":{\"hash\":\"47f8edc7437fa72a7d97a4fe4efebfbb\",\"string\":\"kexA;encS;macS;none\"}}}}";
 
 static void
 test_whole(bool bytewise)
@@ -118,10 +153,14 @@ test_whole(bool bytewise)
 	feed(&e, FLOW_TO_SERVER, client, bytewise);
 	snprintf(name, sizeof(name), "%s: nothing emitted with the client's banner only", how);
 	UNIT_CHECK(e.rec.n == 0, name);
-	/* what follows the banner (the binary key exchange) is not read */
-	feed(&e, FLOW_TO_SERVER, "\x00\x00\x05\xdc\x07\x14garbage\n", bytewise);
+	/* the first binary packet (KEXINIT) after the banner is read for HASSH */
+	feed_kex(&e, FLOW_TO_SERVER, bytewise);
+	feed(&e, FLOW_TO_SERVER, "\x00\x00\x05\xdc\x07\x14garbage\n", bytewise); /* not read */
 	feed(&e, FLOW_TO_CLIENT, server, bytewise);
-	snprintf(name, sizeof(name), "%s: one message when both banners are in", how);
+	snprintf(name, sizeof(name), "%s: nothing before the server's KEXINIT", how);
+	UNIT_CHECK(e.rec.n == 0, name);
+	feed_kex(&e, FLOW_TO_CLIENT, bytewise);
+	snprintf(name, sizeof(name), "%s: one message when both banners and KEXINITs are in", how);
 	UNIT_CHECK(e.rec.n == 1 && e.rec.dir == FLOW_TO_CLIENT, name);
 	snprintf(name, sizeof(name), "%s: the ssh event", how);
 	UNIT_CHECK_STR(e.rec.eve, want_eve, name);
@@ -148,6 +187,8 @@ test_pre_lines(void)
 	feed(&e, FLOW_TO_CLIENT, "\r\nauthorised use only\n", true);
 	feed(&e, FLOW_TO_CLIENT, "SSH-1.99-Cisco-1.25\n", false); /* bare LF */
 	feed(&e, FLOW_TO_SERVER, "SSH-2.0-PuTTY_Release_0.80\r\n", false);
+	feed_kex(&e, FLOW_TO_CLIENT, false);
+	feed_kex(&e, FLOW_TO_SERVER, false);
 	UNIT_CHECK(e.rec.n == 1 && e.rec.dir == FLOW_TO_SERVER,
 	           "server lines before its banner skipped");
 	UNIT_CHECK(strcmp(e.rec.proto[1], "1.99") == 0 &&
@@ -162,6 +203,7 @@ test_pre_lines(void)
 	env_init(&e);
 	feed(&e, FLOW_TO_SERVER, "hello\r\nSSH-2.0-x\r\n", false);
 	feed(&e, FLOW_TO_CLIENT, server, false);
+	feed_kex(&e, FLOW_TO_CLIENT, false);
 	UNIT_CHECK(e.st.errors[APP_SSH] == 1, "client line before the banner: counted");
 	UNIT_CHECK(e.rec.n == 1 && e.rec.proto[0][0] == '\0' && strcmp(e.rec.proto[1], "2.0") == 0,
 	           "... and the message has the server's banner only");
@@ -183,7 +225,9 @@ test_hostile(void)
 	line[255] = '\0';
 	env_init(&e);
 	feed(&e, FLOW_TO_SERVER, line, false);
+	feed_kex(&e, FLOW_TO_SERVER, false);
 	feed(&e, FLOW_TO_CLIENT, server, false);
+	feed_kex(&e, FLOW_TO_CLIENT, false);
 	UNIT_CHECK(e.rec.n == 1 && strlen(e.rec.software[0]) == 254 - 8 &&
 	               e.st.errors[APP_SSH] == 0,
 	           "a 255-byte line is taken");
@@ -198,6 +242,7 @@ test_hostile(void)
 	           "a 256-byte line is refused, counted");
 	feed(&e, FLOW_TO_SERVER, client, false);
 	feed(&e, FLOW_TO_CLIENT, server, false);
+	feed_kex(&e, FLOW_TO_CLIENT, false);
 	UNIT_CHECK(e.rec.n == 1 && e.rec.proto[0][0] == '\0' && strcmp(e.rec.proto[1], "2.0") == 0,
 	           "... and that direction is not read again");
 	env_end(&e);
@@ -227,6 +272,7 @@ test_hostile(void)
 	app_parser_ssh.stream(&e.ctx, e.state, FLOW_TO_CLIENT, NULL, 100, 0x01);
 	feed(&e, FLOW_TO_CLIENT, "SSH\r\n", false);
 	feed(&e, FLOW_TO_SERVER, client, false);
+	feed_kex(&e, FLOW_TO_SERVER, false);
 	UNIT_CHECK(e.rec.n == 1 && e.rec.proto[1][0] == '\0' && e.rec.proto[0][0] == '2',
 	           "a gap ends that direction");
 	env_end(&e);
@@ -246,6 +292,49 @@ test_flow_end(void)
 	               strcmp(e.rec.software[0], "OpenSSH_9.2p1") == 0,
 	           "flow end: the client's banner alone");
 	UNIT_CHECK(e.mem.memuse == 0, "flow end: memory back to 0");
+
+	/* a first packet longer than SSH_KEX_MAX is not read: no HASSH, the message goes out */
+	env_init(&e);
+	feed(&e, FLOW_TO_SERVER, client, false);
+	app_parser_ssh.stream(&e.ctx, e.state, FLOW_TO_SERVER,
+	                      (const uint8_t *)"\x00\x01\x00\x00\x04\x14", 6, 0);
+	feed(&e, FLOW_TO_CLIENT, server, false);
+	feed_kex(&e, FLOW_TO_CLIENT, false);
+	UNIT_CHECK(e.rec.n == 1 && strstr(e.rec.eve, "df4582bc") == NULL &&
+	               strstr(e.rec.eve, "47f8edc7") != NULL,
+	           "a 64 KiB first packet: not read, the server's HASSH only");
+	env_end(&e);
+	UNIT_CHECK(e.mem.memuse == 0, "... memory back to 0");
+	/* a KEXINIT cut by the flow's end: the banners alone */
+	env_init(&e);
+	feed(&e, FLOW_TO_SERVER, client, false);
+	{
+		size_t before = e.mem.memuse;
+
+		app_parser_ssh.stream(&e.ctx, e.state, FLOW_TO_SERVER,
+		                      (const uint8_t *)"\x00\x00\x01\x00\x04\x14\x00", 7, 0);
+		UNIT_CHECK(e.mem.memuse == before + 0x104, "a partial KEXINIT is kept, charged");
+	}
+	env_end(&e);
+	UNIT_CHECK(e.rec.n == 1 && strstr(e.rec.eve, "hassh") == NULL && e.mem.memuse == 0,
+	           "... flow end: the message without HASSH, memory back to 0");
+	/* not a KEXINIT (type 21), or lists that overrun the payload: no HASSH */
+	env_init(&e);
+	feed(&e, FLOW_TO_SERVER, client, false);
+	app_parser_ssh.stream(&e.ctx, e.state, FLOW_TO_SERVER,
+	                      (const uint8_t *)"\x00\x00\x00\x0c\x0a\x15\x00\x00\x00\x00\x00"
+	                                       "\x00\x00\x00\x00\x00",
+	                      16, 0);
+	feed(&e, FLOW_TO_CLIENT, server, false);
+	app_parser_ssh.stream(&e.ctx, e.state, FLOW_TO_CLIENT,
+	                      (const uint8_t *)"\x00\x00\x00\x20\x04\x14"
+	                                       "cookiecookiecook\x00\x00\xff\xff"
+	                                       "xxxxxx\x00\x00\x00\x00", /* 36 bytes */
+	                      36, 0);
+	UNIT_CHECK(e.rec.n == 1 && strstr(e.rec.eve, "hassh") == NULL,
+	           "not a KEXINIT, a list past the packet: no HASSH");
+	env_end(&e);
+	UNIT_CHECK(e.mem.memuse == 0, "... memory back to 0");
 }
 
 static void
@@ -270,6 +359,12 @@ test_ops(void)
 	           "old names are aliases");
 	UNIT_CHECK(app_buffer_multi(app_buffer_find("ssh.software")),
 	           "ssh.software: both sides' values");
+	UNIT_CHECK(app_buffer_find("ssh_hassh") == app_buffer_find("ssh.hassh") &&
+	               app_buffer_find("ssh_hassh_server_string") ==
+	                   app_buffer_find("ssh.hassh.server.string") &&
+	               app_buffer_find("ssh.hassh.string") >= 0 &&
+	               app_buffer_find("ssh.hassh.server") >= 0,
+	           "ssh.hassh buffers and their old names");
 	UNIT_CHECK(app_buffer_find("ssh.softwareversion") == SW_E_NOTFOUND,
 	           "ssh.softwareversion (a keyword with a value) is not a buffer");
 }

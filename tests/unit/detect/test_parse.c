@@ -1864,6 +1864,152 @@ test_meta7(void)
 	             "byte_math:dce");
 }
 
+/* ---- detect_kw_app.c: file, SSH and TLS value keywords ------------------------------------- */
+
+static void
+test_kw_app(void)
+{
+	char dir[] = "/tmp/test_parse_kwa.XXXXXX", path[256], rule[512];
+	struct det_rule *r;
+	FILE *fp;
+
+	UNIT_CHECK(mkdtemp(dir) != NULL, "temporary directory");
+	snprintf(path, sizeof(path), "%s/md5.list", dir);
+	if ((fp = fopen(path, "w")) != NULL) {
+		fputs("# comment\n\nFFEEDDCCBBAA99887766554433221100  name\n"
+		      "00112233445566778899aabbccddeeff\n",
+		      fp);
+		fclose(fp);
+	}
+	snprintf(rule, sizeof(rule),
+	         "alert http any any -> any any (msg:\"ET INFO md5\"; filemd5:!%s; sid:1;)", path);
+	r = parse(rule);
+	UNIT_CHECK(r != NULL && r->nkws == 1 && r->kws[0].kind == DET_KW_FILEHASH &&
+	               r->kws[0].negated && r->kws[0].nset == 2 && r->kws[0].op == APP_HASH_MD5 &&
+	               r->kws[0].set[0] == 0x00 && r->kws[0].set[32] == 0xff && r->kw_file &&
+	               det_kwa_file_hashes(r) == APP_HASH_MD5,
+	           "filemd5:!list: two digests, sorted, negated, md5 turned on");
+	det_rule_free(r);
+	snprintf(rule, sizeof(rule), "alert http any any -> any any (filesha1:%s; sid:1;)", path);
+	r = parse(rule);
+	UNIT_CHECK(r == NULL && last_rc == SW_E_INVAL, "filesha1 on a list of md5 digests");
+	det_rule_free(r);
+	snprintf(path, sizeof(path), "filesha1: %s/md5.list:3: expected a digest of 40 hex digits",
+	         dir);
+	UNIT_CHECK_STR(perr.reason, path, "filesha1 on md5 digests: the line named");
+	snprintf(path, sizeof(path), "%s/md5.list", dir);
+	unlink(path);
+	rmdir(dir);
+	check_fail("alert http any any -> any any (filesha256:/nonexistent/x.list; sid:1;)",
+	           SW_E_INVAL,
+	           "filesha256: cannot open '/nonexistent/x.list': No such file or directory");
+
+	r = parse("alert http any any -> any any (filename:\"setup.exe\"; fileext:!\"EXE\"; "
+	          "filesize:>1000; filestore; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 4 && r->kws[0].kind == DET_KW_FILENAME &&
+	               strcmp(r->kws[0].name, "setup.exe") == 0 &&
+	               r->kws[1].kind == DET_KW_FILEEXT && r->kws[1].negated &&
+	               r->kws[2].kind == DET_KW_FILESIZE && r->kws[2].num.lo == 1001 &&
+	               r->kws[3].kind == DET_KW_FILESTORE && r->kw_file && r->app_proto == APP_HTTP,
+	           "filename, fileext:!, filesize:>1000, filestore");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (filemagic:!\"PE32 executable\"; file.magic; "
+	          "content:\"PE32\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 1 && r->kws[0].kind == DET_KW_FILEMAGIC &&
+	               r->kws[0].negated && strcmp(r->kws[0].name, "PE32 executable") == 0 &&
+	               r->kws[0].id == app_buffer_find("file.magic") && r->nlists == 1 &&
+	               r->lists[0].buffer == det_buffer_named("file.magic") && r->kw_file,
+	           "filemagic:!\"text\" and the file.magic buffer");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (filestore:request,file; sid:1;)");
+	UNIT_CHECK(r != NULL && r->app_proto == APP_HTTP, "filestore with options makes an HTTP rule");
+	det_rule_free(r);
+	check_fail("alert http any any -> any any (filename:\"; sid:1;)", SW_E_INVAL,
+	           "filename: unterminated quote");
+	check_fail("alert http any any -> any any (filename:!; sid:1;)", SW_E_INVAL,
+	           "filename: empty value");
+	check_fail("alert http any any -> any any (fileext:\"\"; sid:1;)", SW_E_INVAL,
+	           "fileext: empty value");
+	check_fail("alert http any any -> any any (filesize:big; sid:1;)", SW_E_INVAL,
+	           "filesize: bad value 'big': expected N, <N, >N, <=N, >=N, !N or A<>B");
+
+	r = parse("alert ssh any any -> any any (ssh.protoversion:2_compat; "
+	          "ssh.softwareversion:\"OpenSSH_9.2p1\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 2 && r->kws[0].kind == DET_KW_SSH_PROTOVERSION &&
+	               r->kws[0].flags == 1 && r->kws[1].kind == DET_KW_SSH_SOFTWAREVERSION &&
+	               strcmp(r->kws[1].name, "OpenSSH_9.2p1") == 0 && r->app_proto == APP_SSH &&
+	               !r->kw_file,
+	           "ssh.protoversion:2_compat; ssh.softwareversion");
+	det_rule_free(r);
+	r = parse("alert ssh any any -> any any (ssh_hassh_server; "
+	          "content:\"425d29fe50d8e4f5e37efb6e24bcf660\"; ssh.hassh.string; "
+	          "content:\"ext-info-c\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 2 &&
+	               r->lists[0].buffer == det_buffer_named("ssh.hassh.server") &&
+	               r->lists[1].buffer == det_buffer_named("ssh.hassh.string") &&
+	               det_buffer_by_sticky("ssh.hassh") == det_buffer_named("ssh.hassh") &&
+	               det_buffer_by_sticky("ssh.hassh.server.string") >= 0,
+	           "ssh.hassh buffers, old and new names");
+	det_rule_free(r);
+	check_fail("alert ssh any any -> any any (ssh.protoversion:!2.0; sid:1;)", SW_E_INVAL,
+	           "ssh.protoversion: cannot be negated");
+
+	r = parse("alert tls any any -> any any (ssl_version:sslv3,!tls1.0,TLS1.3; "
+	          "tls.cert_chain_len:>2; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 2 && r->kws[0].kind == DET_KW_SSL_VERSION &&
+	               r->kws[0].flags == (1u << 1 | 1u << 5) && r->kws[0].count == 1u << 2 &&
+	               r->kws[1].kind == DET_KW_TLS_CHAIN_LEN && r->kws[1].num.lo == 3 &&
+	               r->app_proto == APP_TLS,
+	           "ssl_version list with a negation; tls.cert_chain_len:>2");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (ssl_version:!sslv2; sid:1;)");
+	UNIT_CHECK(r != NULL && r->app_proto == APP_TLS && r->kws[0].count == 1,
+	           "ssl_version makes a TLS rule");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (tls.store; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 1 && r->kws[0].kind == DET_KW_TLS_STORE &&
+	               r->app_proto == APP_TLS,
+	           "tls.store makes a TLS rule");
+	det_rule_free(r);
+	check_fail("alert tls any any -> any any (tls.store:all; sid:1;)", SW_E_INVAL,
+	           "tls.store: takes no value");
+	/* http.host.raw, and the old modifier http_raw_host moves content there */
+	UNIT_CHECK(det_buffer_by_sticky("http.host.raw") == det_buffer_named("http.host.raw") &&
+	               det_buffer_by_modifier("http_raw_host") == det_buffer_named("http.host.raw") &&
+	               det_buffer_named("http.host.raw") != det_buffer_named("http.host"),
+	           "http.host.raw is its own buffer; http_raw_host names it");
+	/* tls.random*: buffers of both hellos */
+	r = parse("alert tls any any -> any any (flow:to_client; tls.random_bytes; "
+	          "content:\"|00 01|\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 1 &&
+	               r->lists[0].buffer == det_buffer_named("tls.random_bytes") &&
+	               det_buffer_by_sticky("tls.random") == det_buffer_named("tls.random") &&
+	               det_buffer_by_sticky("tls.random_time") >= 0,
+	           "tls.random, tls.random_time, tls.random_bytes are buffers");
+	det_rule_free(r);
+	r = parse("alert tls any any -> any any (flow:to_server; ssl_state:client_hello; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 1 && r->kws[0].kind == DET_KW_SSL_STATE &&
+	               r->kws[0].flags == 1 && r->app_proto == APP_TLS,
+	           "ssl_state:client_hello");
+	det_rule_free(r);
+	r = parse("alert tcp any any -> any any (ssl_state:server_hello|client_hello; sid:1;)");
+	UNIT_CHECK(r != NULL && r->kws[0].flags == 3 && r->app_proto == APP_TLS,
+	           "ssl_state:a|b makes a TLS rule");
+	det_rule_free(r);
+	check_unsupp("alert tls any any -> any any (ssl_state:client_hello|client_keyx; sid:1;)",
+	             "ssl_state:client_keyx");
+	check_unsupp("alert tls any any -> any any (ssl_state:!server_hello; sid:1;)",
+	             "ssl_state:!server_hello");
+	check_fail("alert tls any any -> any any (ssl_state:hello; sid:1;)", SW_E_INVAL,
+	           "ssl_state: unknown state 'hello' (client_hello, server_hello, client_keyx, "
+	           "server_keyx, unknown)");
+	check_fail("alert tls any any -> any any (ssl_version:tls1.4; sid:1;)", SW_E_INVAL,
+	           "ssl_version: unknown version 'tls1.4' (sslv2, sslv3, tls1.0, tls1.1, tls1.2, "
+	           "tls1.3)");
+	check_fail("alert tls any any -> any any (tls.cert_chain_len:<0; sid:1;)", SW_E_INVAL,
+	           "tls.cert_chain_len: bad value '<0': <0 matches nothing");
+}
+
 /* ---- unsupported keywords -------------------------------------------------------------------- */
 
 static void
@@ -1875,11 +2021,9 @@ test_unsupported(void)
 	    "rpc:100000,*,*",
 	    "entropy:bytes 4",
 	    "replace:\"x\"",
-	    "filemagic:\"PE\"",
-	    "filestore",
 	    "lua:x.lua",
 	    "dataset:isset,x",
-	    "ssh.protoversion:2_compat",
+	    "http.request_header",
 	};
 	struct det_rule *r;
 	char rule[256], kw[64];
@@ -1910,6 +2054,16 @@ test_unsupported(void)
 	           "'\"x\", nocase' is written '\"x\"; nocase')");
 	r = parse("alert tcp any any -> any any (geoip:src,US; sid:1;)");
 	UNIT_CHECK_STR(perr.reason, "keyword 'geoip' is not supported", "known Suricata keyword");
+	r = parse("alert http any any -> any any (http.request_header; content:\"x\"; sid:1;)");
+	UNIT_CHECK_STR(perr.reason,
+	               "keyword 'http.request_header' is not supported: Suricata 7 reads it from "
+	               "HTTP/2 only, which spanwatch does not parse",
+	               "http.request_header: skipped, HTTP/2 only");
+	r = parse("alert quic any any -> any any (quic.cyu.hash; content:\"x\"; sid:1;)");
+	UNIT_CHECK_STR(perr.reason,
+	               "keyword 'quic.cyu.hash' is not supported: CYU is Google QUIC's, which "
+	               "spanwatch does not parse",
+	               "quic.cyu.hash: skipped, Google QUIC");
 	/* detect's own buffers (the response side of http.start, the payload of mixed rules) are
 	 * not keywords, as Suricata knows none of them; Suricata 7's http.response_header (HTTP/2
 	 * there) is a known one we skip */
@@ -2073,6 +2227,7 @@ main(void)
 	test_kw_other();
 	test_hdr_kw();
 	test_meta7();
+	test_kw_app();
 	test_realistic();
 	test_class_files();
 
