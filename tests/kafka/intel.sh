@@ -180,7 +180,10 @@ EOF
 for i in range(8000):
     print("domain:m%d.intel.test\t{\"type\":\"domain\",\"value\":\"m%d.intel.test\",\"name\":\"%s\"}" % (i, i, "n" * 200))
 ' | publish
-"$PY" "$top_srcdir/tests/kafka/intel_pcap.py" "$tmp/cap.pcap" 1 1 b.intel.test m7999.intel.test
+# queries for b and m0..m199: whichever partitions were read before the cap, some of these are in
+# the set (keys spread over every partition), so an applied indicator must alert
+"$PY" "$top_srcdir/tests/kafka/intel_pcap.py" "$tmp/cap.pcap" 1 1 b.intel.test \
+	$(seq -f 'm%g.intel.test' 0 199)
 mkdir -p "$tmp/run6"
 "$SPANWATCH" -r "$tmp/cap.pcap" -l "$tmp/run6" "${intel[@]}" --set cti.kafka.group=g6 \
 	--set cti.kafka.memcap=1mb --set cti.kafka.initial-wait=60 2>"$tmp/run6.err"
@@ -189,13 +192,13 @@ check "over cti.kafka.memcap: logged with the offset, skipped" \
 # (which later ones are refused depends on when deltas merge: a merge gives the overlay's bytes
 # back, so a later message may fit again)
 got6=$(alerted "$tmp/run6/eve.json")
-case " $got6 " in
-*" b.intel.test "*) ok "an indicator read before the cap was reached applies" ;;
-*)
-	not_ok "an indicator read before the cap was reached applies"
-	{ echo "alerted: '$got6'"; grep -E 'read to its end|not read' "$tmp/run6.err"; } | diag
-	;;
-esac
+n6=$(printf '%s\n' $got6 | grep -c .)
+if [ "$n6" -gt 0 ] && [ "$n6" -le 201 ]; then
+	ok "indicators read before the cap was reached apply ($n6 of the 201 queried alert)"
+else
+	not_ok "indicators read before the cap was reached apply"
+	{ echo "alerted: $n6"; grep -E 'read to its end|not read' "$tmp/run6.err"; } | diag
+fi
 check "refusals counted (cti.kafka.memcap_refused, loss cti_memcap, the intel events' skipped)" \
 	"$PY" - "$tmp/run6/eve.json" <<'EOF'
 import json, sys
