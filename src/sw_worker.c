@@ -53,6 +53,8 @@ struct sw_worker {
 	struct app_worker *app;
 	struct cti_reader *cti;
 	unsigned hashes; /* APP_HASH_* bodies get now (configured | indicators' | rules') */
+	const struct cti_store *cti_seen; /* the indicator set cti_hashes was read from */
+	unsigned cti_hashes;              /* APP_HASH_* that set has indicators of */
 	struct detect_reader *det_r;
 	struct detect_thread *det; /* of the last sync; NULL: no rules */
 	struct sw_memcap det_mem;
@@ -347,9 +349,15 @@ worker_sync(struct sw_worker *w)
 	unsigned hashes = w->ctx->app.hash_mask;
 
 	if (w->cti != NULL) {
+		const struct cti_store *s;
+
 		cti_reader_quiescent(w->cti);
-		/* an MD5 feed turns MD5 on */
-		hashes |= cti_store_file_hashes(cti_reader_store(w->cti));
+		s = cti_reader_store(w->cti);
+		if (s != w->cti_seen) { /* an MD5 feed turns MD5 on: read once per indicator set */
+			w->cti_seen = s;
+			w->cti_hashes = cti_store_file_hashes(s);
+		}
+		hashes |= w->cti_hashes;
 	}
 	if (w->det_r != NULL) {
 		w->det = detect_reader_sync(w->det_r);
