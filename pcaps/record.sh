@@ -4,7 +4,7 @@
 #   sudo pcaps/record.sh            # everything
 #   sudo pcaps/record.sh http dns   # only some steps
 #
-# Steps: http http6 http-more dns tls tls13 sll sll2 pcapng truncated crafted
+# Steps: http http6 http-more dns tls tls13 tls-alpn sll sll2 pcapng truncated crafted
 #        loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-tunnel crafted-tls vxlan
 #        protocols starttls openvpn quic readme
 #        http-evasion (only when named: needs the browsers, see below)
@@ -383,6 +383,27 @@ step_tls() {   # $1 = tls.pcap|tls13.pcap, $2 = -tls1_2|-tls1_3, $3 = curl optio
     stop "$srv"
     # keep the TLS secrets next to the capture (lets Wireshark decrypt it)
     cp "$d/${name%.pcap}.keylog" "$HERE/${name%.pcap}.keylog"
+}
+
+# tls-alpn.pcap (JA4S): a TLS 1.2 ServerHello that chooses an ALPN (http/1.1), and a TLS 1.3
+# HelloRetryRequest (the client's key share is P-256, the server takes X25519 only): two
+# ClientHellos and two ServerHellos on one connection. openssl s_client on both.
+step_tls_alpn() {
+    log "tls-alpn.pcap: openssl s_server + s_client (ALPN chosen; HelloRetryRequest) on 127.0.0.1:$TLS_PORT"
+    port_free tcp "$TLS_PORT"
+    make_cert
+    local d="$WORK/tls"
+    bg 30 "$d/s_server-alpn.log" openssl s_server -accept "127.0.0.1:$TLS_PORT" \
+        -cert "$d/tls.crt" -key "$d/tls.key" -alpn http/1.1 -groups X25519 -www -naccept 2
+    local srv=$BG_PID
+    wait_listen tcp "$TLS_PORT"
+    capture_start tls-alpn.pcap lo "tcp port $TLS_PORT"
+    echo Q | run timeout 10 openssl s_client -connect "127.0.0.1:$TLS_PORT" \
+        -servername tls.demo.example -tls1_2 -alpn http/1.1 >/dev/null 2>&1 || true
+    echo Q | run timeout 10 openssl s_client -connect "127.0.0.1:$TLS_PORT" \
+        -servername tls.demo.example -tls1_3 -groups P-256:X25519 >/dev/null 2>&1 || true
+    capture_stop
+    stop "$srv"
 }
 
 step_pcapng() {
@@ -1609,7 +1630,7 @@ main() {
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-tunnel crafted-tls vxlan protocols starttls openvpn quic readme)
+        steps=(http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-tunnel crafted-tls vxlan protocols starttls openvpn quic readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -1621,6 +1642,7 @@ main() {
             dns)       step_dns ;;
             tls)       step_tls tls.pcap -tls1_2 --tlsv1.2 ;;
             tls13)     step_tls tls13.pcap -tls1_3 --tlsv1.3 ;;
+            tls-alpn)  step_tls_alpn ;;
             pcapng)    step_pcapng ;;
             truncated) step_truncated ;;
             crafted)   step_crafted ;;
@@ -1639,7 +1661,7 @@ main() {
             quic)      step_quic ;;
             readme)    step_readme ;;
             http-evasion) "$HERE/../tests/http_evasion/record.sh" ;;
-            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-tunnel crafted-tls vxlan protocols starttls openvpn quic readme http-evasion)" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-tunnel crafted-tls vxlan protocols starttls openvpn quic readme http-evasion)" ;;
         esac
     done
     nginx_stop

@@ -376,6 +376,9 @@ main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("spanwatch %s\n", PACKAGE_VERSION);
+#ifdef SW_JA4PLUS
+			printf("built with: ja4plus (JA4S, FoxIO License 1.1)\n");
+#endif
 			r = 0;
 			goto out;
 		case 'h':

@@ -100,6 +100,26 @@ struct app_tls_hello {
  * is truncated or the hash fails. Pure: no state, callable from any parser (QUIC). */
 void app_tls_ja4(const struct app_tls_hello *h, bool quic, char out[APP_TLS_JA4_LEN + 1]);
 
+/*
+ * The fields of a ServerHello that JA4S reads (FoxIO's JA4S, under the FoxIO License 1.1, not
+ * BSD: built only with ./configure --enable-ja4plus, SW_JA4PLUS), GREASE values dropped.
+ */
+struct app_tls_server_hello {
+	uint16_t version;  /* supported_versions' selection, else legacy_version */
+	uint16_t cipher;   /* the suite chosen */
+	bool truncated;    /* more than APP_TLS_HELLO_LIST extensions: no JA4S */
+	uint16_t nexts;
+	uint16_t exts[APP_TLS_HELLO_LIST]; /* extension types, as sent */
+	uint8_t alpn_first[2]; /* first and last byte of the ALPN chosen */
+	uint8_t alpn_len;      /* its length (cut at 255), 0: no ALPN in the ServerHello */
+};
+
+#define APP_TLS_JA4S_LEN 25 /* "t120400_c030_4e8089b08790" */
+
+/* Writes h's JA4S into out (quic: "q" for "t"), or "" when h is truncated, the hash fails or
+ * spanwatch is built without ja4plus. Pure, like app_tls_ja4. */
+void app_tls_ja4s(const struct app_tls_server_hello *h, bool quic, char out[APP_TLS_JA4S_LEN + 1]);
+
 #define APP_TLS_SAN_MAX   32 /* subjectAltName values kept for the first certificate */
 #define APP_TLS_CHAIN_MAX 10 /* certificates kept of a chain */
 
@@ -123,6 +143,7 @@ struct app_tls_msg {
 	char ja3_hash[33];       /* MD5 hex of ja3, "" when no ClientHello */
 	struct app_buf ja3s;
 	char ja3s_hash[33];
+	char ja4s[APP_TLS_JA4S_LEN + 1]; /* "" without a ServerHello or without ja4plus */
 	/* the server's first certificate (TLS 1.2 and earlier: sent in clear) */
 	struct app_buf cert_subject, cert_issuer, cert_serial; /* text (RFC 4514 / hex) */
 	sw_time_t cert_not_before, cert_not_after;
@@ -466,6 +487,7 @@ enum app_obs_type {
 	APP_OBS_SHA256 = 5,
 	APP_OBS_JA3 = 6,
 	APP_OBS_JA4 = 7, /* "t13d1516h2_8daaf6152771_e5627efa2ab1" */
+	APP_OBS_JA4S = 8, /* "t120400_c030_4e8089b08790" (only with ja4plus) */
 	APP_OBS_MAX
 };
 

@@ -998,6 +998,8 @@ quic_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
 		jw_strn(w, "ua", q->ua.p, q->ua.len);
 	if (t->ja4[0] != '\0')
 		jw_str(w, "ja4", t->ja4);
+	if (t->ja4s[0] != '\0')
+		jw_str(w, "ja4s", t->ja4s);
 	if (t->ja3_hash[0] != '\0') {
 		jw_obj_begin(w, "ja3");
 		jw_str(w, "hash", t->ja3_hash);
@@ -1039,6 +1041,11 @@ quic_observables(const struct app_msg *msg, app_observable_fn *fn, void *arg)
 	if (t->ja4[0] != '\0') {
 		o.type = APP_OBS_JA4, o.where = "tls.ja4";
 		o.value = (const uint8_t *)t->ja4, o.len = strlen(t->ja4);
+		fn(arg, &o);
+	}
+	if (t->ja4s[0] != '\0') {
+		o.type = APP_OBS_JA4S, o.where = "tls.ja4s", o.dir = FLOW_TO_CLIENT;
+		o.value = (const uint8_t *)t->ja4s, o.len = strlen(t->ja4s);
 		fn(arg, &o);
 	}
 }

@@ -629,6 +629,22 @@ ja4_alnum(uint8_t b)
 	return (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z');
 }
 
+/* An ALPN value's two characters (JA4 and JA4S): "00" without one, its first and last
+ * characters when both are alphanumeric, else the first and last digits of the value in hex. */
+static void
+ja4_alpn(const uint8_t first[2], uint8_t len, char out[2])
+{
+	if (len == 0) {
+		out[0] = out[1] = '0';
+	} else if (ja4_alnum(first[0]) && ja4_alnum(first[1])) {
+		out[0] = (char)first[0];
+		out[1] = (char)first[1];
+	} else {
+		out[0] = hexdig[first[0] >> 4];
+		out[1] = hexdig[first[1] & 15];
+	}
+}
+
 void
 app_tls_ja4(const struct app_tls_hello *h, bool quic, char out[APP_TLS_JA4_LEN + 1])
 {
@@ -651,15 +667,7 @@ app_tls_ja4(const struct app_tls_hello *h, bool quic, char out[APP_TLS_JA4_LEN +
 	o[5] = (char)('0' + (h->nciphers > 99 ? 99 : h->nciphers) % 10);
 	o[6] = (char)('0' + (h->nexts > 99 ? 99 : h->nexts) / 10);
 	o[7] = (char)('0' + (h->nexts > 99 ? 99 : h->nexts) % 10);
-	if (h->alpn_len == 0) {
-		o[8] = o[9] = '0';
-	} else if (ja4_alnum(h->alpn_first[0]) && ja4_alnum(h->alpn_first[1])) {
-		o[8] = (char)h->alpn_first[0];
-		o[9] = (char)h->alpn_first[1];
-	} else { /* first and last digits of the value in hex */
-		o[8] = hexdig[h->alpn_first[0] >> 4];
-		o[9] = hexdig[h->alpn_first[1] & 15];
-	}
+	ja4_alpn(h->alpn_first, h->alpn_len, o + 8);
 	o[10] = '_';
 	if ((md = EVP_MD_CTX_new()) == NULL)
 		goto fail;
@@ -696,6 +704,56 @@ fail:
 	out[0] = '\0';
 }
 
+/* ---- JA4S (FoxIO, "JA4S: TLS Server/Session Fingerprint", FoxIO License 1.1) -------------- *
+ * Not BSD like JA4: compiled only with ./configure --enable-ja4plus (README, "TLS"). */
+
+void
+app_tls_ja4s(const struct app_tls_server_hello *h, bool quic, char out[APP_TLS_JA4S_LEN + 1])
+{
+	out[0] = '\0';
+#ifdef SW_JA4PLUS
+	EVP_MD_CTX *md;
+	const char *ver;
+	char *o = out;
+
+	if (h->truncated)
+		return;
+	/* a: transport, version, extension count, ALPN chosen */
+	ver = ja4_version(h->version);
+	o[0] = quic ? 'q' : 't';
+	o[1] = ver[0];
+	o[2] = ver[1];
+	o[3] = (char)('0' + (h->nexts > 99 ? 99 : h->nexts) / 10);
+	o[4] = (char)('0' + (h->nexts > 99 ? 99 : h->nexts) % 10);
+	ja4_alpn(h->alpn_first, h->alpn_len, o + 5);
+	/* b: the cipher suite chosen */
+	o[7] = '_';
+	o[8] = hexdig[h->cipher >> 12];
+	o[9] = hexdig[h->cipher >> 8 & 15];
+	o[10] = hexdig[h->cipher >> 4 & 15];
+	o[11] = hexdig[h->cipher & 15];
+	o[12] = '_';
+	/* c: the extensions in the order sent (a server does not shuffle them) */
+	if (h->nexts == 0) {
+		memset(o + 13, '0', 12);
+	} else {
+		if ((md = EVP_MD_CTX_new()) == NULL)
+			return;
+		if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+		    !ja4_hash_list(md, h->exts, h->nexts, false) || !ja4_hash_end(md, o + 13)) {
+			EVP_MD_CTX_free(md);
+			out[0] = '\0';
+			return;
+		}
+		EVP_MD_CTX_free(md);
+	}
+	o[APP_TLS_JA4S_LEN] = '\0';
+#else
+	(void)h;
+	(void)quic;
+#endif
+}
+
 /* ---- ServerHello (RFC 8446 4.1.3) -------------------------------------------------------- */
 
 static void
@@ -706,6 +764,7 @@ server_reset(struct tls_state *s)
 	s->msg.ja3s.p = NULL;
 	s->msg.ja3s.len = 0;
 	s->msg.ja3s_hash[0] = '\0';
+	s->msg.ja4s[0] = '\0';
 	s->ja3s[0] = '\0';
 	s->msg.hello_retry = false;
 	s->msg.version = s->msg.client_version;
@@ -723,6 +782,7 @@ parse_server_hello(struct tls_state *s, struct cursor *c, bool *tls13)
 {
 	struct cursor sid, exts, ext;
 	struct tls_text t = {.buf = s->ja3s, .size = sizeof(s->ja3s)};
+	struct app_tls_server_hello sh = {0};
 	uint16_t version, cipher, type, selected = 0;
 	bool first = true;
 	uint8_t comp;
@@ -752,6 +812,10 @@ parse_server_hello(struct tls_state *s, struct cursor *c, bool *tls13)
 				text_add(&t, "-", 1);
 			text_u32(&t, type);
 			first = false;
+			if (sh.nexts < APP_TLS_HELLO_LIST)
+				sh.exts[sh.nexts++] = type;
+			else
+				sh.truncated = true;
 		}
 		if (type == TLS_EXT_SUPPORTED_VERSIONS) {
 			if (cur_be16(&ext, &selected) != 0)
@@ -759,10 +823,20 @@ parse_server_hello(struct tls_state *s, struct cursor *c, bool *tls13)
 		} else if (type == TLS_EXT_ALPN) {
 			if (parse_alpn(s, &ext) != 0)
 				goto out;
+			if (s->msg.nalpn > 0 && s->msg.alpn[0].len > 0) {
+				const struct app_buf *a = &s->msg.alpn[0];
+
+				sh.alpn_first[0] = a->p[0];
+				sh.alpn_first[1] = a->p[a->len - 1];
+				sh.alpn_len = a->len > 255 ? 255 : (uint8_t)a->len;
+			}
 		}
 	}
 	if (t.fail)
 		goto out;
+	sh.version = selected != 0 ? selected : version;
+	sh.cipher = cipher;
+	app_tls_ja4s(&sh, s->quic, s->msg.ja4s);
 	md5_hex(t.md, s->msg.ja3s_hash);
 	s->msg.ja3s.p = (const uint8_t *)s->ja3s;
 	s->msg.ja3s.len = t.len;
@@ -1564,6 +1638,8 @@ tls_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
 	}
 	if (m->ja4[0] != '\0')
 		jw_str(w, "ja4", m->ja4);
+	if (m->ja4s[0] != '\0')
+		jw_str(w, "ja4s", m->ja4s);
 	if (m->nalpn > 0) {
 		jw_arr_begin(w, m->server_hello ? "alpn_ts" : "alpn");
 		for (i = 0; i < m->nalpn && i < 8; i++)
@@ -1609,6 +1685,11 @@ tls_observables(const struct app_msg *msg, app_observable_fn *fn, void *arg)
 		o.value = (const uint8_t *)m->ja4, o.len = strlen(m->ja4);
 		fn(arg, &o);
 	}
+	if (m->ja4s[0] != '\0') {
+		o.type = APP_OBS_JA4S, o.where = "tls.ja4s", o.dir = FLOW_TO_CLIENT;
+		o.value = (const uint8_t *)m->ja4s, o.len = strlen(m->ja4s);
+		fn(arg, &o);
+	}
 }
 
 APP_BUFFER_GETTER(tls_buf_sni, struct app_tls_msg, tls, tls->sni)
@@ -1622,6 +1703,9 @@ APP_BUFFER_GETTER(tls_buf_ja3, struct app_tls_msg, tls, app_buf_text(tls->ja3_ha
 APP_BUFFER_GETTER(tls_buf_ja3_str, struct app_tls_msg, tls, tls->ja3)
 APP_BUFFER_GETTER(tls_buf_ja3s, struct app_tls_msg, tls, app_buf_text(tls->ja3s_hash))
 APP_BUFFER_GETTER(tls_buf_ja3s_str, struct app_tls_msg, tls, tls->ja3s)
+#ifdef SW_JA4PLUS
+APP_BUFFER_GETTER(tls_buf_ja4s, struct app_tls_msg, tls, app_buf_text(tls->ja4s))
+#endif
 APP_BUFFER_GETTER(tls_buf_ja4, struct app_tls_msg, tls, app_buf_text(tls->ja4))
 
 /* The multi-value buffers: the i-th certificate (DER), the i-th subjectAltName. */
@@ -1727,6 +1811,9 @@ static const struct app_buffer_desc tls_buffers[] = {
     {"tls.random", NULL, NULL, -1, tls_buf_random},
     {"tls.random_time", NULL, NULL, -1, tls_buf_random_time},
     {"tls.random_bytes", NULL, NULL, -1, tls_buf_random_bytes},
+#ifdef SW_JA4PLUS /* last: the places above are fixed */
+    {"ja4s.hash", NULL, NULL, FLOW_TO_CLIENT, tls_buf_ja4s},
+#endif
 };
 
 const struct app_msg_desc app_desc_tls = {

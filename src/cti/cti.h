@@ -23,6 +23,8 @@ enum cti_type {
 	CTI_T_SHA256 = 6,
 	CTI_T_JA3 = 7, /* TLS client fingerprint (md5 hex) */
 	CTI_T_JA4 = 8, /* TLS client fingerprint, FoxIO's JA4 ("t13d1516h2_8daaf6152771_e5627efa2ab1") */
+	CTI_T_JA4S = 9, /* TLS server fingerprint, FoxIO's JA4S ("t120400_c030_4e8089b08790"); seen
+			   only when built with ja4plus */
 	CTI_T_MAX
 };
 
@@ -35,7 +37,7 @@ enum cti_format {
 	CTI_FMT_MAX
 };
 
-/* "ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "ja3", "ja4"; "unknown" out of
+/* "ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "ja3", "ja4", "ja4s"; "unknown" out of
  * range. */
 const char *cti_type_name(int type);
 /* "auto", "csv", "plain", "stix"; "unknown" out of range. */
@@ -202,6 +204,10 @@ const struct cti_hit *cti_store_match_ja3(const struct cti_store *s, const char 
 const struct cti_hit *cti_store_match_ja4(const struct cti_store *s, const char *ja4, size_t len,
                                           sw_time_t now, struct cti_hit *out);
 
+/* A JA4S fingerprint (any case; matched lower-cased). */
+const struct cti_hit *cti_store_match_ja4s(const struct cti_store *s, const char *ja4s, size_t len,
+                                           sw_time_t now, struct cti_hit *out);
+
 /* An observable of an app message (app.h) by its type; NULL when nothing matches. */
 const struct cti_hit *cti_store_match_observable(const struct cti_store *s,
                                                  const struct app_observable *o, sw_time_t now,
@@ -227,6 +233,8 @@ int cti_url_normalize(const char *url, size_t len, char *buf, size_t size);
 int cti_value_guess(const char *v, size_t len);
 /* Whether v is a JA4 fingerprint ("t13d1516h2_8daaf6152771_e5627efa2ab1", any case). */
 bool cti_ja4_valid(const char *v, size_t len);
+/* Whether v is a JA4S fingerprint ("t120400_c030_4e8089b08790", any case). */
+bool cti_ja4s_valid(const char *v, size_t len);
 
 /* ---- hot reload --------------------------------------------------------------------------- */
 

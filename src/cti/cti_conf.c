@@ -11,7 +11,7 @@
 
 static const char *const cti_format_choices[] = {"auto", "csv", "plain", "stix", NULL};
 static const char *const cti_type_choices[] = {"auto", "ipv4", "ipv6",   "domain", "url",
-                                               "md5",  "sha1", "sha256", "ja3",    "ja4", NULL};
+                                               "md5",  "sha1", "sha256", "ja3",    "ja4", "ja4s", NULL};
 
 #define SID(t) offsetof(struct cti_conf, sid) + (t) * sizeof(uint32_t)
 
@@ -49,6 +49,7 @@ static const struct conf_key cti_keys[] = {
     {"cti.sid.sha256", CONF_U32, SID(CTI_T_SHA256), "9160000", 1, 2000000000, NULL},
     {"cti.sid.ja3", CONF_U32, SID(CTI_T_JA3), "9170000", 1, 2000000000, NULL},
     {"cti.sid.ja4", CONF_U32, SID(CTI_T_JA4), "9180000", 1, 2000000000, NULL},
+    {"cti.sid.ja4s", CONF_U32, SID(CTI_T_JA4S), "9190000", 1, 2000000000, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 

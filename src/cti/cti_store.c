@@ -11,7 +11,7 @@
 #include "cti/cti_int.h"
 
 static const uint32_t cti_sid_default[CTI_T_MAX] = {
-    9100000, 9110000, 9120000, 9130000, 9140000, 9150000, 9160000, 9170000, 9180000,
+    9100000, 9110000, 9120000, 9130000, 9140000, 9150000, 9160000, 9170000, 9180000, 9190000,
 };
 
 /* ---- arena and interning ----------------------------------------------------------------- */
@@ -1038,6 +1038,19 @@ cti_store_match_ja4(const struct cti_store *s, const char *ja4, size_t len, sw_t
 }
 
 const struct cti_hit *
+cti_store_match_ja4s(const struct cti_store *s, const char *ja4s, size_t len, sw_time_t now,
+                     struct cti_hit *out)
+{
+	char buf[APP_TLS_JA4S_LEN + 1];
+
+	if (s == NULL || ja4s == NULL || s->tab[CTI_T_JA4S].count == 0 || len != APP_TLS_JA4S_LEN)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char)tolower((unsigned char)ja4s[i]);
+	return cti_lookup(s, CTI_T_JA4S, buf, len, now, out);
+}
+
+const struct cti_hit *
 cti_store_match_ja3(const struct cti_store *s, const char *hex, size_t len, sw_time_t now,
                     struct cti_hit *out)
 {
@@ -1055,6 +1068,7 @@ static const int obs_cti_type[APP_OBS_MAX] = {
 	[APP_OBS_SHA256] = CTI_T_SHA256,
 	[APP_OBS_JA3] = CTI_T_JA3,
 	[APP_OBS_JA4] = CTI_T_JA4,
+	[APP_OBS_JA4S] = CTI_T_JA4S,
 };
 
 const struct cti_hit *
@@ -1083,6 +1097,8 @@ cti_store_match_observable(const struct cti_store *s, const struct app_observabl
 					    now, out);
 	case APP_OBS_JA4:
 		return cti_store_match_ja4(s, (const char *)o->value, o->len, now, out);
+	case APP_OBS_JA4S:
+		return cti_store_match_ja4s(s, (const char *)o->value, o->len, now, out);
 	case APP_OBS_MAX:
 		break;
 	}

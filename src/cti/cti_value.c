@@ -11,7 +11,7 @@
 #include "cti/cti_int.h"
 
 static const char *const cti_type_names[CTI_T_MAX] = {
-    "ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "ja3", "ja4",
+    "ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "ja3", "ja4", "ja4s",
 };
 
 static const char *const cti_format_names[CTI_FMT_MAX] = {"auto", "csv", "plain", "stix"};
@@ -54,6 +54,7 @@ cti_type_parse(const char *name, size_t len)
 	    {"sha-256", CTI_T_SHA256},
 	    {"ja3", CTI_T_JA3},
 	    {"ja4", CTI_T_JA4},
+	    {"ja4s", CTI_T_JA4S},
 	};
 
 	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
@@ -182,6 +183,19 @@ cti_ja4_valid(const char *v, size_t len)
 	return cti_all_hex(v + 11, 12) && cti_all_hex(v + 24, 12);
 }
 
+/* A JA4S fingerprint: [tqd], 2 version characters, 2 digits, 2 ALPN characters, "_", 4 hex
+ * digits, "_", 12 hex digits (any case). */
+bool
+cti_ja4s_valid(const char *v, size_t len)
+{
+	if (len != 25 || v[7] != '_' || v[12] != '_' || strchr("tqdTQD", v[0]) == NULL)
+		return false;
+	for (size_t i = 1; i < 7; i++)
+		if (!isalnum((unsigned char)v[i]) || ((i == 3 || i == 4) && !isdigit((unsigned char)v[i])))
+			return false;
+	return cti_all_hex(v + 8, 4) && cti_all_hex(v + 13, 12);
+}
+
 int
 cti_value_guess(const char *v, size_t len)
 {
@@ -199,6 +213,8 @@ cti_value_guess(const char *v, size_t len)
 		return CTI_T_IPV6;
 	if (cti_ja4_valid(v, len))
 		return CTI_T_JA4;
+	if (cti_ja4s_valid(v, len))
+		return CTI_T_JA4S;
 	if (cti_all_hex(v, len)) {
 		if (len == 32)
 			return CTI_T_MD5;
@@ -487,6 +503,12 @@ cti_key_make(int type, const char *v, size_t len, struct cti_key *k, const char 
 	case CTI_T_JA4:
 		if (!cti_ja4_valid(v, len)) {
 			*why = "not a JA4 fingerprint (t13d1516h2_8daaf6152771_e5627efa2ab1)";
+			return SW_E_INVAL;
+		}
+		goto lower;
+	case CTI_T_JA4S:
+		if (!cti_ja4s_valid(v, len)) {
+			*why = "not a JA4S fingerprint (t120400_c030_4e8089b08790)";
 			return SW_E_INVAL;
 		}
 	lower: /* hashes and fingerprints are kept lower-cased */

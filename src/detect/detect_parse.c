@@ -2506,6 +2506,9 @@ static const char *const rp_known_unsupported[] = {
     "engine-event",
     "frame",
     "pgsql.query",
+#ifndef SW_JA4PLUS
+    "ja4s.hash",
+#endif
     NULL,
 };
 
@@ -2515,6 +2518,9 @@ rp_unsupported_why(const char *name)
 {
 	if (strcmp(name, "http.request_header") == 0 || strcmp(name, "http.response_header") == 0)
 		return ": Suricata 7 reads it from HTTP/2 only, which spanwatch does not parse";
+	if (strcmp(name, "ja4s.hash") == 0)
+		return ": JA4S is under the FoxIO License 1.1; this spanwatch was built without "
+		       "--enable-ja4plus";
 	if (strncmp(name, "quic.cyu.", 9) == 0)
 		return ": CYU is Google QUIC's, which spanwatch does not parse";
 	return "";

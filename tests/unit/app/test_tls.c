@@ -953,6 +953,46 @@ test_ja4_spec(void)
 	ja4_alpn((const uint8_t *)"h", 1, "hh");
 }
 
+/* JA4S (FoxIO License 1.1: computed only in a build configured with --enable-ja4plus). */
+static void
+test_ja4s_spec(void)
+{
+	struct app_tls_server_hello h = {0};
+	char out[APP_TLS_JA4S_LEN + 1];
+
+	/* the specification's example (technical_details/JA4S.md) */
+	h.version = 0x0303;
+	h.cipher = 0xc030;
+	h.nexts = 4;
+	h.exts[0] = 0x0005, h.exts[1] = 0x0017, h.exts[2] = 0xff01, h.exts[3] = 0x0000;
+	app_tls_ja4s(&h, false, out);
+#ifdef SW_JA4PLUS
+	UNIT_CHECK_STR(out, "t120400_c030_4e8089b08790", "ja4s: the specification's example");
+	app_tls_ja4s(&h, true, out);
+	UNIT_CHECK_STR(out, "q120400_c030_4e8089b08790", "ja4s: QUIC starts with q");
+	h.exts[0] = 0x0017, h.exts[1] = 0x0005; /* the order sent counts: no sorting */
+	app_tls_ja4s(&h, false, out);
+	UNIT_CHECK(strcmp(out + 13, "4e8089b08790") != 0, "ja4s: extensions hashed in the order sent");
+	h.version = 0x0304;
+	h.cipher = 0x1301;
+	h.nexts = 0;
+	h.alpn_first[0] = 'h', h.alpn_first[1] = '2', h.alpn_len = 2;
+	app_tls_ja4s(&h, false, out);
+	UNIT_CHECK_STR(out, "t1300h2_1301_000000000000", "ja4s: no extensions: a zero hash; ALPN h2");
+	h.alpn_first[0] = 0xab, h.alpn_first[1] = 0xcd;
+	app_tls_ja4s(&h, false, out);
+	UNIT_CHECK(strncmp(out + 5, "ad", 2) == 0, "ja4s: a non-alphanumeric ALPN gives hex digits");
+	h.nexts = 120;
+	app_tls_ja4s(&h, false, out);
+	UNIT_CHECK(strncmp(out + 3, "99", 2) == 0, "ja4s: more than 99 extensions count 99");
+	h.truncated = true;
+	app_tls_ja4s(&h, false, out);
+	UNIT_CHECK(out[0] == '\0', "ja4s: a cut list gives no fingerprint");
+#else
+	UNIT_CHECK(out[0] == '\0', "ja4s: built without ja4plus, no JA4S");
+#endif
+}
+
 /* JA4 of the recorded hellos (the value tls_tshark.py computes from tshark's fields). */
 static void
 test_ja4_parsed(void)
@@ -1094,6 +1134,7 @@ main(void)
 	test_raw();
 	test_openvpn();
 	test_ja4_spec();
+	test_ja4s_spec();
 	test_ja4_parsed();
 	test_sslv2();
 	test_probe();
