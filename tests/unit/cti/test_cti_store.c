@@ -368,13 +368,13 @@ test_provenance(void)
 	capture_end();
 	UNIT_CHECK(strstr(captured,
 	                  "spanwatch: notice: cti: version 7: 4 indicators (ipv4 0, ipv6 0, "
-	                  "domain 4, url 0, md5 0, sha1 0, sha256 0, ja3 0, ja4 0); 0 skipped, 1 "
+	                  "domain 4, url 0, md5 0, sha1 0, sha256 0, ja3 0, ja4 0, ja4s 0); 0 skipped, 1 "
 	                  "expired, 2 duplicates; ") != NULL,
 	           "summary line");
 	CHECK_LOG(
 	    captured,
 	    "spanwatch: notice: cti: feed 'second' (plain, second): ipv4 0, ipv6 0, domain 1, "
-	    "url 0, md5 0, sha1 0, sha256 0, ja3 0, ja4 0; 0 skipped (0 unsupported), 0 expired, 1 "
+	    "url 0, md5 0, sha1 0, sha256 0, ja3 0, ja4 0, ja4s 0; 0 skipped (0 unsupported), 0 expired, 1 "
 	    "duplicates",
 	    "feed summary line");
 	cti_store_free(s);
