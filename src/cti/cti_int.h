@@ -156,6 +156,11 @@ void cti_retro_live_hit(struct cti_retro *w, const struct sw_flow *f, sw_time_t 
 /* Matches fresh (the indicators just added, published as version) against the windows. */
 void cti_retro_scan(struct cti_retro *const *wins, size_t n, const struct cti_store *fresh,
                     uint64_t version, sw_time_t detected, cti_retro_fn *fn, void *arg);
+/* The same, calling between(between_arg) each time the scan lets go of a window's lock between
+ * two slices (the unit test appends there). */
+void cti_retro_scan_between(struct cti_retro *const *wins, size_t n, const struct cti_store *fresh,
+                            uint64_t version, sw_time_t detected, cti_retro_fn *fn, void *arg,
+                            void (*between)(void *), void *between_arg);
 void cti_retro_get_stats(struct cti_retro *w, struct cti_retro_stats *out);
 /* cti_handle.c: scans every reader's window with fresh (NULL-safe; waits for a grace period
  * first, so no worker still matches against an older set). */

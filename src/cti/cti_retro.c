@@ -5,13 +5,15 @@
  * dropped. Records older than cti.retro.minutes (packet time) or past the window's share of
  * cti.retro.memcap fall out, counted. When indicators are added, the thread that added them
  * (the topic's consumer, the reload thread) matches only the new ones against every window, under
- * the window's lock, off the packet path; each hit is a retro alert. Every observation still in
+ * the window's lock, off the packet path, RETRO_SLICE records per hold of the lock (a worker
+ * waits for a slice, never for a whole window); each hit is a retro alert. Every observation still in
  * the window is matched by each new batch, also one that alerted before for another indicator;
  * the (flow, indicator) pairs alerted, live or retro, are remembered while their observation is
  * in the window, so no pair alerts twice. */
 #include "config.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +23,7 @@
 #define RETRO_ADDRS   CTI_RETRO_ADDRS /* the flow's two addresses */
 #define RETRO_CAP0    (64 * 1024)
 #define RETRO_WHERE   255
+#define RETRO_SLICE   256 /* records a scan matches per hold of the window's lock */
 
 struct retro_rec {
 	uint32_t size; /* the whole record, a multiple of 8 */
@@ -34,6 +37,7 @@ struct retro_rec {
 	uint32_t version;    /* indicator set version it was matched against */
 	sw_time_t ts;
 	uint64_t flow_id;
+	uint64_t seq; /* 0, 1, ... in the window (not for pads): where a sliced scan resumes */
 	/* then the addresses (2 x 4 or 2 x 16 octets), then the value */
 };
 
@@ -48,6 +52,9 @@ struct cti_retro {
 	size_t cap, head, tail, used; /* records from head, wrapping once at cap */
 	size_t max;                   /* the memcap share */
 	sw_time_t window, latest;
+	uint64_t next_seq; /* the seq the next record gets */
+	uint64_t low_seq;  /* the seq of the oldest record kept (next_seq when none) */
+	uint64_t gen;      /* bumped when the ring is rebuilt: offsets held by a scan are stale */
 	const char *where[RETRO_WHERE];
 	unsigned nwhere;
 	struct sw_memcap mem;
@@ -110,8 +117,10 @@ retro_pop(struct cti_retro *w)
 
 	w->used -= r->size;
 	w->head += r->size;
-	if (r->type != RETRO_PAD)
+	if (r->type != RETRO_PAD) {
 		w->st.records--;
+		w->low_seq = r->seq + 1;
+	}
 	if (w->head == w->cap)
 		w->head = 0;
 	if (w->used == 0)
@@ -147,6 +156,7 @@ retro_grow(struct cti_retro *w)
 	}
 	free(w->buf);
 	w->buf = nb;
+	w->gen++;
 	w->cap = ncap;
 	w->head = 0;
 	w->tail = n == ncap ? 0 : n;
@@ -240,6 +250,7 @@ cti_retro_note(struct cti_retro *w, const struct sw_flow *f, sw_time_t ts, uint6
 	r->version = (uint32_t)version;
 	r->ts = ts;
 	r->flow_id = f->flow_id;
+	r->seq = w->next_seq++;
 	memcpy((uint8_t *)(r + 1), f->cli.b, alen);
 	memcpy((uint8_t *)(r + 1) + alen, f->srv.b, alen);
 	if (len > 0)
@@ -355,6 +366,8 @@ struct retro_scan {
 	sw_time_t latest; /* the newest packet time of all windows: the window ends there */
 	cti_retro_fn *fn;
 	void *arg;
+	void (*between)(void *arg); /* called between slices, the lock free (tests) */
+	void *between_arg;
 };
 
 static void
@@ -376,28 +389,51 @@ scan_hit(struct cti_retro *w, struct retro_scan *sc, struct retro_rec *r, const 
 	sc->fn(sc->arg, &a);
 }
 
-static void
-scan_window(struct cti_retro *w, struct retro_scan *sc)
+/* The records from seq on, at most RETRO_SLICE of them, up to end (exclusive); *off is where
+ * seq is when *gen is still the window's. Under w->lock. Returns the next seq. */
+static uint64_t
+scan_slice(struct cti_retro *w, struct retro_scan *sc, uint64_t seq, uint64_t end, size_t *off,
+	   uint64_t *gen)
 {
-	size_t off, left;
+	unsigned n = 0;
 
-	pthread_mutex_lock(&w->lock);
-	w->st.scans++;
-	for (off = w->head, left = w->used; left > 0;) {
-		struct retro_rec *r = rec_at(w, off);
+	if (seq < w->low_seq || *gen != w->gen) {
+		/* records were dropped, or the ring rebuilt, while the lock was free: find seq
+		 * again from the oldest record (a rebuild keeps the order) */
+		if (seq < w->low_seq)
+			seq = w->low_seq;
+		*off = w->head;
+		for (size_t left = w->used; left > 0;) {
+			struct retro_rec *r = rec_at(w, *off);
+
+			if (r->type != RETRO_PAD && r->seq >= seq)
+				break;
+			left -= r->size;
+			*off += r->size;
+			if (*off == w->cap)
+				*off = 0;
+		}
+		*gen = w->gen;
+	}
+	if (end > w->next_seq)
+		end = w->next_seq;
+	while (seq < end && n < RETRO_SLICE) {
+		struct retro_rec *r = rec_at(w, *off);
 		size_t alen = r->family == 6 ? 16 : 4;
 		const uint8_t *addrs = (const uint8_t *)(r + 1);
 		struct sw_flow f;
 		struct cti_hit hit;
 
-		left -= r->size;
-		off += r->size;
-		if (off == w->cap)
-			off = 0;
+		*off += r->size;
+		if (*off == w->cap)
+			*off = 0;
+		if (r->type == RETRO_PAD)
+			continue;
+		seq = r->seq + 1;
+		n++;
 		/* gone from the window, or matched live against this set (an observation that
 		 * alerted for an older indicator is matched again: the new ones may hit too) */
-		if (r->type == RETRO_PAD || r->ts + w->window < sc->latest ||
-		    r->version >= sc->version)
+		if (r->ts + w->window < sc->latest || r->version >= sc->version)
 			continue;
 		memset(&f, 0, sizeof(f));
 		f.family = r->family;
@@ -428,12 +464,49 @@ scan_window(struct cti_retro *w, struct retro_scan *sc)
 				scan_hit(w, sc, r, &f, &hit, o.where);
 		}
 	}
+	return seq;
+}
+
+/* Every record the window had when the scan began, a slice per hold of the lock: what a
+ * worker adds meanwhile was matched against the new set already (the caller waited for every
+ * worker to pass a quiescent point). */
+static void
+scan_window(struct cti_retro *w, struct retro_scan *sc)
+{
+	uint64_t seq, end, gen;
+	size_t off;
+
+	pthread_mutex_lock(&w->lock);
+	w->st.scans++;
+	seq = w->low_seq;
+	end = w->next_seq;
+	off = w->head;
+	gen = w->gen;
+	for (;;) {
+		seq = scan_slice(w, sc, seq, end, &off, &gen);
+		if (seq >= end || seq >= w->next_seq)
+			break;
+		pthread_mutex_unlock(&w->lock);
+		if (sc->between != NULL)
+			sc->between(sc->between_arg);
+		else
+			sched_yield();
+		pthread_mutex_lock(&w->lock);
+	}
 	pthread_mutex_unlock(&w->lock);
 }
 
 void
 cti_retro_scan(struct cti_retro *const *wins, size_t n, const struct cti_store *fresh,
                uint64_t version, sw_time_t detected, cti_retro_fn *fn, void *arg)
+{
+	cti_retro_scan_between(wins, n, fresh, version, detected, fn, arg, NULL, NULL);
+}
+
+void
+cti_retro_scan_between(struct cti_retro *const *wins, size_t n, const struct cti_store *fresh,
+                       uint64_t version, sw_time_t detected, cti_retro_fn *fn, void *arg,
+                       void (*between)(void *), void *between_arg)
 {
 	struct retro_scan sc;
 
@@ -445,6 +518,8 @@ cti_retro_scan(struct cti_retro *const *wins, size_t n, const struct cti_store *
 	sc.detected = detected;
 	sc.fn = fn;
 	sc.arg = arg;
+	sc.between = between;
+	sc.between_arg = between_arg;
 	for (size_t i = 0; i < n; i++) {
 		pthread_mutex_lock(&wins[i]->lock);
 		if (wins[i]->latest > sc.latest)

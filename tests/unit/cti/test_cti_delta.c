@@ -6,6 +6,8 @@
  * memcap, both counted. */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,6 +238,161 @@ test_window(void)
 	cti_store_free(fresh);
 }
 
+/* A scan holds the window's lock a slice at a time: a worker appending meanwhile (the ring
+ * growing under the scan, or pushing the oldest out) loses nothing and gets nothing twice. */
+#define SLICED_N 5000
+
+struct sliced {
+	int n, twice, wrong;
+	unsigned char seen[SLICED_N];
+};
+
+static void
+on_sliced(void *arg, const struct cti_retro_alert *a)
+{
+	struct sliced *g = arg;
+	uint64_t id = a->f->flow_id;
+
+	g->n++;
+	if (id >= SLICED_N || id % 7 != 0)
+		g->wrong++;
+	else if (g->seen[id]++)
+		g->twice++;
+}
+
+struct appender {
+	struct cti_retro *w;
+	int n, done, calls;
+	bool age_first; /* the first call ages host0..host2499 out of the window first */
+};
+
+/* Appends ap->n observations matched live against the new set (version 2), after those it
+ * appended before. */
+static void
+append_some(struct appender *ap)
+{
+	struct sw_flow f;
+
+	memset(&f, 0, sizeof(f));
+	f.family = 4;
+	f.proto = 17;
+	for (int i = ap->done; i < ap->done + ap->n; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "other%d.example", i);
+		f.flow_id = SLICED_N + (uint64_t)i;
+		/* matched live against the new set already (version 2): not the scan's */
+		cti_retro_note(ap->w, &f, NOW + SLICED_N + (sw_time_t)i, 2, APP_OBS_DOMAIN,
+		               "dns.query", FLOW_TO_SERVER, name, strlen(name), 0);
+	}
+	ap->done += ap->n;
+}
+
+static void *
+append_thread(void *arg)
+{
+	append_some(arg);
+	return NULL;
+}
+
+/* Between two slices of the scan: a worker's packets. */
+static void
+append_between(void *arg)
+{
+	struct appender *ap = arg;
+
+	if (ap->calls++ == 0 && ap->age_first) {
+		struct sw_flow f;
+
+		memset(&f, 0, sizeof(f));
+		f.family = 4;
+		f.proto = 17;
+		f.flow_id = 1ULL << 40;
+		/* a packet 60 s after host2500's: the window starts there */
+		cti_retro_note(ap->w, &f, NOW + 60 * SW_USEC_PER_SEC + 2500, 2, APP_OBS_DOMAIN,
+		               "dns.query", FLOW_TO_SERVER, "late.example", 12, 0);
+	}
+	append_some(ap);
+}
+
+/* threaded: appended observations by a thread while the scan runs; else `appended` of them
+ * between every two slices (after aging the first half out, with age_first); want: the hits
+ * expected, -1 for any number up to all */
+static void
+sliced_run(uint64_t memcap, int appended, bool threaded, bool age_first, int want,
+           const char *what)
+{
+	static char lines[SLICED_N / 7 + 1][48];
+	const char *lp[SLICED_N / 7 + 1];
+	struct cti_store *fresh;
+	struct cti_retro *w;
+	struct sliced *g = calloc(1, sizeof(*g));
+	struct appender ap;
+	struct sw_flow f;
+	pthread_t th;
+	size_t n = 0;
+	char name[160];
+
+	for (int i = 0; i < SLICED_N; i += 7) {
+		snprintf(lines[n], sizeof(lines[n]), "domain host%d.example 1", i);
+		lp[n] = lines[n];
+		n++;
+	}
+	fresh = topic_store(lp, n);
+	memset(&f, 0, sizeof(f));
+	f.family = 4;
+	f.proto = 17;
+	UNIT_CHECK(g != NULL && fresh != NULL && cti_retro_new(60 * SW_USEC_PER_SEC, memcap, &w) == 0,
+	           "sliced: window and set");
+	for (int i = 0; i < SLICED_N; i++) {
+		char host[32];
+
+		snprintf(host, sizeof(host), "host%d.example", i);
+		f.flow_id = (uint64_t)i;
+		cti_retro_note(w, &f, NOW + (sw_time_t)i, 1, APP_OBS_DOMAIN, "dns.query",
+		               FLOW_TO_SERVER, host, strlen(host), 0);
+	}
+	memset(&ap, 0, sizeof(ap));
+	ap.w = w;
+	ap.n = appended;
+	ap.age_first = age_first;
+	if (threaded) {
+		UNIT_CHECK(pthread_create(&th, NULL, append_thread, &ap) == 0, "sliced: appender");
+		cti_retro_scan(&w, 1, fresh, 2, NOW, on_sliced, g);
+		pthread_join(th, NULL);
+	} else {
+		cti_retro_scan_between(&w, 1, fresh, 2, NOW, on_sliced, g, append_between, &ap);
+		UNIT_CHECK(ap.calls >= 1, "sliced: the lock let go between slices");
+	}
+	snprintf(name, sizeof(name), "sliced, %s: %d hits of %zu, none twice, none wrong", what,
+	         g->n, n);
+	UNIT_CHECK(g->twice == 0 && g->wrong == 0 && (want >= 0 ? g->n == want : g->n <= (int)n),
+	           name);
+	g->n = 0;
+	cti_retro_scan(&w, 1, fresh, 3, NOW, on_sliced, g);
+	UNIT_CHECK(g->n == 0 && g->twice == 0, "sliced: a second scan repeats nothing");
+	cti_retro_free(w);
+	cti_store_free(fresh);
+	free(g);
+}
+
+static void
+test_sliced(void)
+{
+	/* 64 MB: all found, exactly once, while the ring grows (is rebuilt: the scan's offsets
+	 * change) between slices; and when the first half ages out after the first slice (host0
+	 * .. host255 scanned: 37 hits; host2500 .. host4999: 357), the ring wraps and then grows
+	 * with its oldest record in the middle */
+	sliced_run(64 << 20, 2000, false, false, 715, "ring rebuilt between slices");
+	sliced_run(64 << 20, 2000, false, true, 37 + 357,
+	           "first half aged out, the ring wrapped and rebuilt between slices");
+	/* 64 KB: the oldest pushed out between slices: what is left is found */
+	sliced_run(1, 300, false, false, -1, "oldest pushed out between slices");
+	/* the same with a thread appending while the scan runs (for the sanitizers) */
+	sliced_run(64 << 20, 200000, true, false, 715, "a thread appending");
+	sliced_run(1, 20000, true, false, -1, "a thread appending to a full window");
+}
+
 /* A later batch of indicators is matched against every observation still in the window, also
  * those that alerted before for another indicator; no (flow, indicator) pair alerts twice, live
  * or retro. */
@@ -344,6 +501,7 @@ main(void)
 	test_view();
 	test_window();
 	test_later_batch();
+	test_sliced();
 	test_check();
 	test_fast();
 	return unit_done();
