@@ -197,6 +197,10 @@ struct sw_encap {
 #define SW_PKT_BAD_CSUM  0x0008u /* an IP or L4 checksum did not verify */
 #define SW_PKT_INVALID   0x0010u /* a decode anomaly: do not use for flows */
 #define SW_PKT_REBUILT   0x0020u /* rebuilt from fragments: not counted again by decode */
+/* checksums are not validated (decode.checksum-validation none, or "auto" found them offloaded
+ * on a live capture): the checksum rule keywords take them as valid, as Suricata's
+ * PKT_IGNORE_CHECKSUM */
+#define SW_PKT_CSUM_IGNORED 0x0040u
 
 /*
  * One captured packet. The capture stage fills the first block; decode fills the rest. Layer
