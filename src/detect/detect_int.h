@@ -551,6 +551,7 @@ struct det_rule {
 	struct det_flowbit *flowbits;
 	uint32_t nflowbits;
 	bool noalert; /* flowbits:noalert */
+	bool bypass;  /* bypass: a match takes the flow out of inspection (sw_flow.bypassed) */
 	struct det_threshold threshold, detection_filter;
 	char *alproto; /* app-layer-protocol:NAME, compared with the flow's protocol */
 	bool alproto_negated;

@@ -257,6 +257,8 @@ flow_passed(const struct detect_thread *t, const struct sw_flow *f)
 {
 	const struct det_flow *df = f != NULL ? f->detect : NULL;
 
+	if (f != NULL && f->bypassed)
+		return true;
 	return df != NULL && df->passed && df->generation == t->e->generation;
 }
 
@@ -1248,6 +1250,11 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 			else
 				df->bits[id / 64] ^= bit;
 		}
+	}
+	if (r->bypass && in->f != NULL && !in->f->bypassed) {
+		/* as Suricata's local bypass, at the match (before noalert and thresholds) */
+		in->f->bypassed = true;
+		sw_counter_add(&t->st->bypassed, 1);
 	}
 	if (r->action == DET_ACT_PASS) {
 		/* as Suricata: the rest of the rules skip this packet, and a flow's later packets

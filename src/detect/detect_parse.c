@@ -2242,6 +2242,17 @@ kw_prefilter(struct rp *p, const char *kw, char *v)
 	return 0;
 }
 
+/* bypass (Suricata 7, IDS mode: local bypass): once the rule matches, the flow's later packets
+ * go through no stream, app-layer or rule inspection. */
+static int
+kw_bypass(struct rp *p, const char *kw, char *v)
+{
+	(void)kw;
+	(void)v;
+	p->r->bypass = true;
+	return 0;
+}
+
 /* requires: checked by det_requires_prescan before the rule was parsed; here only a second
  * requires option, or a malformed one, is left. */
 static int
@@ -2411,6 +2422,7 @@ static const struct rp_keyword rp_keywords[] = {
     {"icmpv6-csum", kw_other, RP_V_NEED},
     {"icmpv6.mtu", kw_other, RP_V_NEED},
     {"xor", kw_transform, RP_V_NEED},
+    {"bypass", kw_bypass, RP_V_NONE},
     {NULL, NULL, 0},
 };
 
@@ -2439,7 +2451,6 @@ static const char *const rp_known_unsupported[] = {
     "http2.header",
     "absent",
     "from_base64",
-    "bypass",
     "http.request_header",
     "http.response_header",
     "dns.rcode",

@@ -2171,6 +2171,17 @@ test_hdrbuf(void)
 	           SW_E_INVAL, "xor: missing value");
 	check_fail("alert tcp any any -> any any (xor:\"0d\"; content:\"a\"; sid:1;)", SW_E_INVAL,
 	           "xor: transforms need a sticky buffer before them");
+
+	/* bypass (ET's form) */
+	r = parse("alert http any any -> any any (msg:\"x\"; http.host; content:\"suricata.io\"; "
+	          "bypass; sid:10001; rev:1;)");
+	UNIT_CHECK(r != NULL && r->bypass, "bypass");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (http.host; content:\"a\"; sid:1;)");
+	UNIT_CHECK(r != NULL && !r->bypass, "no bypass by default");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (content:\"a\"; bypass:1; sid:1;)", SW_E_INVAL,
+	           "bypass: takes no value");
 }
 
 /* ---- unsupported keywords -------------------------------------------------------------------- */
