@@ -522,10 +522,13 @@ det_hdr_buffer(const struct sw_packet *p, int hdr, const uint8_t **data, size_t 
 		if (p->family != 6)
 			return false;
 		off = p->l3_off;
-		n = (p->flags & SW_PKT_L4) && p->l4_off > p->l3_off + 40 ? p->l4_off - p->l3_off : 40;
+		n = 40;
+		if ((p->flags & SW_PKT_L4) && p->l4_off > p->l3_off + 40)
+			n = p->l4_off - p->l3_off;
 		break;
 	case DET_HDR_TCP:
-		if (p->proto != 6 || (p->flags & SW_PKT_L4) == 0 || (size_t)p->l4_off + 20 > p->caplen)
+		if (p->proto != 6 || (p->flags & SW_PKT_L4) == 0 ||
+		    (size_t)p->l4_off + 20 > p->caplen)
 			return false;
 		off = p->l4_off;
 		n = (size_t)(p->data[off + 12] >> 4) * 4;

@@ -68,7 +68,8 @@ static int
 det_buf_hdr_find(const char *keyword)
 {
 	for (int b = 1; b < det_buffer_count(); b++)
-		if (det_buf_table[b].hdr != DET_HDR_NONE && strcmp(det_buf_table[b].name, keyword) == 0)
+		if (det_buf_table[b].hdr != DET_HDR_NONE &&
+		    strcmp(det_buf_table[b].name, keyword) == 0)
 			return b;
 	return -1;
 }

@@ -90,7 +90,8 @@ xf_xor_parse(const char *kw, const char *v, struct det_xform *out, char *err, si
 		return SW_E_NOMEM;
 	}
 	for (i = 0; i < n / 2; i++)
-		out->key[i] = (uint8_t)(hexdig((uint8_t)v[2 * i]) << 4 | hexdig((uint8_t)v[2 * i + 1]));
+		out->key[i] =
+		    (uint8_t)(hexdig((uint8_t)v[2 * i]) << 4 | hexdig((uint8_t)v[2 * i + 1]));
 	out->keylen = (uint8_t)(n / 2);
 	out->kind = DET_XF_XOR;
 	out->code = NULL;

@@ -2055,8 +2055,8 @@ test_hdrbuf(void)
 	for (size_t i = 0; i < 6; i++) {
 		hb = det_buffer_by_sticky(names[i]);
 		UNIT_CHECK(hb > 0 && det_buffer(hb)->hdr == (int)i + 1 &&
-		               det_buffer(hb)->app_proto == APP_NONE && det_buffer(hb)->msg_kind == -1 &&
-		               det_buffer_named(names[i]) == hb,
+		               det_buffer(hb)->app_proto == APP_NONE &&
+		               det_buffer(hb)->msg_kind == -1 && det_buffer_named(names[i]) == hb,
 		           names[i]);
 	}
 	r = parse("alert tcp any any -> any any (msg:\"x\"; tcp.hdr; content:\"|02 04 05 b4|\"; "
@@ -2084,15 +2084,16 @@ test_hdrbuf(void)
 	           "tcp.hdr: rule protocol is udp");
 	check_fail("alert tcp any any -> any any (udp.hdr; content:\"a\"; sid:1;)", SW_E_INVAL,
 	           "udp.hdr: rule protocol is tcp");
-	check_fail("alert icmpv6 any any -> any any (icmpv4.hdr; content:\"a\"; sid:1;)", SW_E_INVAL,
-	           "icmpv4.hdr: rule protocol is icmpv6");
+	check_fail("alert icmpv6 any any -> any any (icmpv4.hdr; content:\"a\"; sid:1;)",
+	           SW_E_INVAL, "icmpv4.hdr: rule protocol is icmpv6");
 	check_fail("alert tcp any any -> any any (tcp.hdr:1; sid:1;)", SW_E_INVAL,
 	           "tcp.hdr: takes no value");
 
 	/* the buffer on a packet: the IPv4 and UDP headers of hb_udp4 */
 	hb_udp4(&p, b, 0, 0);
 	UNIT_CHECK(det_hdr_buffer(&p, DET_HDR_IPV4, &d, &n) && d == b && n == 20, "ipv4.hdr bytes");
-	UNIT_CHECK(det_hdr_buffer(&p, DET_HDR_UDP, &d, &n) && d == b + 20 && n == 8, "udp.hdr bytes");
+	UNIT_CHECK(det_hdr_buffer(&p, DET_HDR_UDP, &d, &n) && d == b + 20 && n == 8,
+	           "udp.hdr bytes");
 	UNIT_CHECK(!det_hdr_buffer(&p, DET_HDR_TCP, &d, &n), "no tcp.hdr on UDP");
 	UNIT_CHECK(!det_hdr_buffer(&p, DET_HDR_IPV6, &d, &n), "no ipv6.hdr on IPv4");
 	p.caplen = 24;
