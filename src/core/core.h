@@ -197,10 +197,6 @@ struct sw_encap {
 #define SW_PKT_BAD_CSUM  0x0008u /* an IP or L4 checksum did not verify */
 #define SW_PKT_INVALID   0x0010u /* a decode anomaly: do not use for flows */
 #define SW_PKT_REBUILT   0x0020u /* rebuilt from fragments: not counted again by decode */
-/* checksums are not validated (decode.checksum-validation none, or "auto" found them offloaded
- * on a live capture): the checksum rule keywords take them as valid, as Suricata's
- * PKT_IGNORE_CHECKSUM */
-#define SW_PKT_CSUM_IGNORED 0x0040u
 
 /*
  * One captured packet. The capture stage fills the first block; decode fills the rest. Layer
@@ -250,6 +246,10 @@ struct sw_packet {
 	uint32_t frag_nh_off;  /* IPv6: offset of the next-header byte that names it */
 	/* the first decode anomaly (enum decode_event), 0 when none */
 	uint16_t anomaly;
+	/* checksums are not validated (decode.checksum-validation none, or "auto" that found them
+	 * offloaded on a live capture): the checksum rule keywords take them as valid, as
+	 * Suricata's PKT_IGNORE_CHECKSUM */
+	bool csum_ignored;
 	/* Last, and not cleared per packet: only the first encap_count entries are ever written
 	 * or read (decode_packet resets everything before this field). */
 	struct sw_encap encap[SW_ENCAP_MAX];

@@ -450,6 +450,6 @@ decode_packet(struct decode_ctx *dc, struct sw_packet *p)
 	 * Suricata's pcap-file checksum-checks: auto does while most checksums are good) */
 	if (dc->conf->checksum_mode == DECODE_CSUM_NONE ||
 	    (dc->live && dc->csum_mode == DECODE_CSUM_NONE))
-		p->flags |= SW_PKT_CSUM_IGNORED;
+		p->csum_ignored = true;
 	return 0;
 }

@@ -362,7 +362,7 @@ hdr_sum(uint32_t sum, const uint8_t *b, size_t len)
  * A checksum keyword (Suricata 7's detect-csum.c semantics): no match on a packet without that
  * header, on a packet rebuilt from fragments (Suricata's pseudo packet) or when the capture cut
  * what the checksum covers; udpv4-csum does not match a UDP checksum of 0 ("none"); with
- * checksums not validated (SW_PKT_CSUM_IGNORED) "valid" matches and "invalid" does not.
+ * checksums not validated (sw_packet.csum_ignored) "valid" matches and "invalid" does not.
  */
 static bool
 hdr_csum_match(const struct det_kw *k, const struct sw_packet *p)
@@ -379,7 +379,7 @@ hdr_csum_match(const struct det_kw *k, const struct sw_packet *p)
 	if (k->count == DET_CSUM_IPV4) {
 		if ((ip = hdr_ip4(p, &hlen)) == NULL)
 			return false;
-		if (p->flags & SW_PKT_CSUM_IGNORED)
+		if (p->csum_ignored)
 			return k->flags == 1;
 		return (hdr_sum(0, ip, hlen) == 0xffff) == (k->flags == 1);
 	}
@@ -410,7 +410,7 @@ hdr_csum_match(const struct det_kw *k, const struct sw_packet *p)
 			return false;
 		l4len = be16(l4 + 4);
 	}
-	if (p->flags & SW_PKT_CSUM_IGNORED)
+	if (p->csum_ignored)
 		return k->flags == 1;
 	sum = 0;
 	if (proto != 1) { /* the pseudo header: addresses, upper-layer length, protocol */

@@ -2129,11 +2129,12 @@ test_hdrbuf(void)
 	UNIT_CHECK(!hdr_ok("udpv4-csum:valid;", &p) && !hdr_ok("udpv4-csum:invalid;", &p),
 	           "a UDP checksum of 0 (none) matches neither");
 	hb_udp4(&p, b, 0x1111, 0x1234);
-	p.flags |= SW_PKT_CSUM_IGNORED;
+	p.csum_ignored = true;
 	UNIT_CHECK(hdr_ok("ipv4-csum:valid;", &p) && !hdr_ok("ipv4-csum:invalid;", &p) &&
 	               hdr_ok("udpv4-csum:valid;", &p),
 	           "checksums not validated: taken as valid");
 	p.flags = SW_PKT_IP | SW_PKT_L4 | SW_PKT_REBUILT;
+	p.csum_ignored = false;
 	UNIT_CHECK(!hdr_ok("ipv4-csum:valid;", &p) && !hdr_ok("ipv4-csum:invalid;", &p),
 	           "a rebuilt packet matches neither");
 
