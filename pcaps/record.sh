@@ -5,7 +5,7 @@
 #   sudo pcaps/record.sh http dns   # only some steps
 #
 # Steps: http http6 http-more dns tls tls13 tls-alpn sll sll2 pcapng truncated crafted
-#        loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-tunnel crafted-tls vxlan
+#        loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-tunnel crafted-tls vxlan
 #        protocols starttls openvpn quic readme
 #        http-evasion (only when named: needs the browsers, see below)
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
@@ -705,6 +705,13 @@ step_crafted_hdr() {
     mkdir -p "$WORK/crafted-hdr"
     "$PY" "$HERE/craft_hdr.py" "$WORK/crafted-hdr" >&2
     install_pcap "$WORK/crafted-hdr/rules-hdr.pcap" $((50 * 1024))
+}
+
+step_crafted_hdrbuf() {
+    log "crafted pcap of the header buffers and checksum keywords (craft_hdrbuf.py, $PY)"
+    mkdir -p "$WORK/crafted-hdrbuf"
+    "$PY" "$HERE/craft_hdrbuf.py" "$WORK/crafted-hdrbuf" >&2
+    install_pcap "$WORK/crafted-hdrbuf/rules-hdrbuf.pcap" $((50 * 1024))
 }
 
 step_crafted_tunnel() {
@@ -1652,6 +1659,7 @@ main() {
             crafted-rules) step_crafted_rules ;;
             crafted-kw) step_crafted_kw ;;
             crafted-hdr) step_crafted_hdr ;;
+            crafted-hdrbuf) step_crafted_hdrbuf ;;
             crafted-tls) step_crafted_tls ;;
             crafted-tunnel) step_crafted_tunnel ;;
             vxlan)     step_vxlan ;;

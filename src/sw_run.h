@@ -111,6 +111,8 @@ const struct sw_memcap *run_worker_app_mem(struct sw_ctx *ctx, uint32_t i);
 const struct sw_memcap *run_worker_cti_mem(struct sw_ctx *ctx, uint32_t i);
 /* Detection counters of worker i, summed over the engines it used, into out. */
 void run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7]);
+/* Flows worker i's bypass rules took out of inspection. */
+uint64_t run_worker_detect_bypassed(struct sw_ctx *ctx, uint32_t i);
 /* Its per-flow detection memory (stream windows, flowbits). */
 const struct sw_memcap *run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i);
 /* Its evidence counters; NULL when evidence is off. */

@@ -281,6 +281,13 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		    ctx->det_h != NULL ? sw_counter_get(&detect_handle_stats(ctx->det_h)->reload_errors)
 				       : 0);
 		put(cs, "detect.retired_pending", ctx->det_h != NULL ? detect_handle_pending(ctx->det_h) : 0);
+		{
+			uint64_t byp = 0;
+
+			for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++)
+				byp += run_worker_detect_bypassed(ctx, i);
+			put(cs, "detect.bypassed", byp);
+		}
 	}
 	if (ctx->output.evidence.enabled) {
 		static const char *const en[8] = {

@@ -144,6 +144,12 @@ run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7])
 	out[6] = sw_counter_get(&st->backtrack_limit) + sw_counter_get(&st->pcre_limit);
 }
 
+uint64_t
+run_worker_detect_bypassed(struct sw_ctx *ctx, uint32_t i)
+{
+	return sw_counter_get(&ctx->workers[i].det_st.bypassed);
+}
+
 const struct sw_memcap *
 run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i)
 {
@@ -405,6 +411,8 @@ worker_packet(struct sw_worker *w, struct sw_packet *p)
 		cti_flow_check_addrs(w->cti, f, p->ts, w->ctx->cti.match_tunnel,
 				     worker_cti_alert, &c);
 	}
+	if (f->bypassed) /* a bypass rule matched (Suricata's local bypass): counted, no more */
+		return;
 	if (f->proto == 6 && w->stream != NULL)
 		stream_packet(w->stream, f, dir, p);
 	if (w->dpi != NULL)

@@ -2978,8 +2978,48 @@ HTTP_HEADER_GETTER(http_buf_cl_resp, FLOW_TO_CLIENT, "content-length")
 HTTP_HEADER_GETTER(http_buf_ctype_req, FLOW_TO_SERVER, "content-type")
 HTTP_HEADER_GETTER(http_buf_server, FLOW_TO_CLIENT, "server")
 HTTP_HEADER_GETTER(http_buf_location, FLOW_TO_CLIENT, "location")
-/* http.host.raw: the Host header as sent (case and port kept) */
-HTTP_HEADER_GETTER(http_buf_host_raw, FLOW_TO_SERVER, "host")
+/*
+ * http.host.raw as Suricata 7 reads it: on an absolute-form request target
+ * ("GET http://User@Host.Example.:8080/p"), the target's host as libhtp's parsed URI holds it
+ * (user info and port left out, lower-case, trailing dots dropped: "host.example"); otherwise
+ * the Host header as sent (case and port kept).
+ */
+static int
+http_buf_host_raw(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
+{
+	const struct app_http_txn *h = m->u.http;
+	const uint8_t *u = h->uri_raw.p, *a, *e, *at;
+	size_t n = h->uri_raw.len, i, len;
+
+	a = n > 0 && u[0] != '/' ? memchr(u, ':', n) : NULL;
+	if (a == NULL || (size_t)(a - u) + 3 > n || a[1] != '/' || a[2] != '/')
+		return header_value(m, FLOW_TO_SERVER, "host", out, scratch, size);
+	a += 3;
+	for (e = a; e < u + n && *e != '/' && *e != '?' && *e != '#'; e++)
+		;
+	if ((at = memchr(a, '@', (size_t)(e - a))) != NULL) /* user info */
+		a = at + 1;
+	if (a < e && *a == '[') { /* an IPv6 literal, brackets kept */
+		const uint8_t *rb = memchr(a, ']', (size_t)(e - a));
+
+		if (rb != NULL)
+			e = rb + 1;
+	} else {
+		const uint8_t *colon = memchr(a, ':', (size_t)(e - a));
+
+		if (colon != NULL)
+			e = colon;
+	}
+	while (e > a && e[-1] == '.')
+		e--;
+	len = (size_t)(e - a);
+	if (scratch == NULL || len > size)
+		return SW_E_NOTFOUND;
+	for (i = 0; i < len; i++)
+		scratch[i] = (char)lc(a[i]);
+	*out = (struct app_buf){(const uint8_t *)scratch, len};
+	return 0;
+}
 APP_BUFFER_GETTER(http_buf_header_raw, struct app_http_txn, http, http->req_headers_raw)
 APP_BUFFER_GETTER(http_buf_resp_header_raw, struct app_http_txn, http, http->resp_headers_raw)
 

@@ -246,6 +246,10 @@ struct sw_packet {
 	uint32_t frag_nh_off;  /* IPv6: offset of the next-header byte that names it */
 	/* the first decode anomaly (enum decode_event), 0 when none */
 	uint16_t anomaly;
+	/* checksums are not validated (decode.checksum-validation none, or "auto" that found them
+	 * offloaded on a live capture): the checksum rule keywords take them as valid, as
+	 * Suricata's PKT_IGNORE_CHECKSUM */
+	bool csum_ignored;
 	/* Last, and not cleared per packet: only the first encap_count entries are ever written
 	 * or read (decode_packet resets everything before this field). */
 	struct sw_encap encap[SW_ENCAP_MAX];

@@ -317,6 +317,7 @@ decode_ctx_init(struct decode_ctx *dc, const struct decode_conf *conf, struct de
 	dc->conf = conf;
 	dc->st = st;
 	dc->csum_mode = conf->checksum_mode;
+	dc->live = live;
 	if (conf->checksum_mode == DECODE_CSUM_AUTO) {
 		dc->csum_mode = live ? DECODE_CSUM_ALL : DECODE_CSUM_NONE;
 		dc->csum_deciding = live;
@@ -444,5 +445,11 @@ decode_packet(struct decode_ctx *dc, struct sw_packet *p)
 		sw_counter_add(&st->csum_skipped, 1);
 		return SW_E_UNSUPP;
 	}
+	/* checksums not validated: "none", or "auto" that found them offloaded live (on a file
+	 * "auto" keeps packets with bad checksums in flows, but the rule keywords check them, as
+	 * Suricata's pcap-file checksum-checks: auto does while most checksums are good) */
+	if (dc->conf->checksum_mode == DECODE_CSUM_NONE ||
+	    (dc->live && dc->csum_mode == DECODE_CSUM_NONE))
+		p->csum_ignored = true;
 	return 0;
 }

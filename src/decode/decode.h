@@ -168,6 +168,7 @@ struct decode_ctx {
 	 * had a bad one; deciding is false once the sample is complete */
 	bool csum_deciding;
 	uint32_t csum_checked, csum_bad;
+	bool live; /* a live capture (checksum "auto" on files validates for the rule keywords) */
 };
 
 /*

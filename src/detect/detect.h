@@ -106,6 +106,7 @@ struct detect_stats {
 	sw_counter_t backtrack_limit;                  /* verifications cut by the limit */
 	sw_counter_t pcre_limit;                       /* pcre runs cut by the match limit */
 	sw_counter_t tagged;                           /* packets logged for a tag keyword */
+	sw_counter_t bypassed;                         /* flows a bypass rule took out */
 };
 
 /* Per worker: Hyperscan scratch, candidate lists. Belongs to one engine. mem and st are the

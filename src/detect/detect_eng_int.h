@@ -101,6 +101,11 @@ bool det_hdr_known(const char *kw);
 int det_hdr_parse(struct det_rule *r, struct det_kw *k, const char *kw, char *v,
                   struct det_parse_error *err);
 bool det_hdr_match(const struct det_kw *k, const struct sw_packet *p);
+/* The raw bytes of header hdr (enum det_hdr_buf) of p's innermost packet as on the wire: the
+ * IPv4 header with its options, the IPv6 header with its extension headers, the TCP header
+ * with its options, the 8 bytes of a UDP, ICMP or ICMPv6 header. False when p has no such
+ * header or the capture cut it. */
+bool det_hdr_buffer(const struct sw_packet *p, int hdr, const uint8_t **data, size_t *len);
 /* detect_kw.c's reading of Suricata's unsigned integer forms (N, <N, >=N, !N, A-B, A<>B). */
 int det_kw_uint(char *v, uint64_t max, struct det_uint *u, const char **why);
 
@@ -140,6 +145,7 @@ struct detect_engine {
 	uint32_t stream_maxlen; /* the longest fast pattern of the stream database */
 	int nbuf;                     /* det_buffer_count(), read once at load */
 	int8_t buf_kind[DET_BUF_MAX]; /* det_buffer_msg_kind() of each buffer, read once at load */
+	int8_t buf_hdr[DET_BUF_MAX];  /* det_buffer()->hdr of each buffer: enum det_hdr_buf */
 	/* by message kind: the kinds whose buffers its messages have (bit k; app_kind_serves():
 	 * a QUIC message has the TLS buffers too), read once at load */
 	uint32_t kind_serves[DET_MSG_KINDS];

@@ -384,6 +384,10 @@ classify(struct det_rinfo *ri, const char **why)
 
 		if (b == DET_BUF_PAYLOAD || r->lists[i].n == 0)
 			continue;
+		if (det_buffer(b)->hdr != DET_HDR_NONE) { /* ipv4.hdr ...: each packet */
+			packet_kw = true;
+			continue;
+		}
 		app = true;
 		k = det_buffer_msg_kind(b);
 		if (kind >= 0 && k != kind && !app_kind_serves(k, kind)) {
@@ -1071,6 +1075,8 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	e->nbuf = det_buffer_count();
 	for (int b = 0; b < e->nbuf; b++)
 		e->buf_kind[b] = (int8_t)det_buffer_msg_kind(b);
+	for (int b = 0; b < e->nbuf; b++)
+		e->buf_hdr[b] = (int8_t)det_buffer(b)->hdr;
 	for (int m = 0; m < DET_MSG_KINDS; m++) {
 		for (int k = 0; k < DET_MSG_KINDS; k++)
 			if (app_kind_serves(m, k))

@@ -48,6 +48,21 @@ static const struct {
     {"tcp.mss", DET_KW_TCP_MSS, 65535},
     {"icmp_id", DET_KW_ICMP_ID, 0},
     {"icmp_seq", DET_KW_ICMP_SEQ, 0},
+    /* checksums (hdr_csum_names gives which) and icmpv6.mtu */
+    {"ipv4-csum", DET_KW_CSUM, 0},
+    {"tcpv4-csum", DET_KW_CSUM, 0},
+    {"tcpv6-csum", DET_KW_CSUM, 0},
+    {"udpv4-csum", DET_KW_CSUM, 0},
+    {"udpv6-csum", DET_KW_CSUM, 0},
+    {"icmpv4-csum", DET_KW_CSUM, 0},
+    {"icmpv6-csum", DET_KW_CSUM, 0},
+    {"icmpv6.mtu", DET_KW_ICMPV6_MTU, UINT32_MAX},
+};
+
+/* The checksum keywords by enum det_csum. */
+static const char *const hdr_csum_names[] = {
+    "ipv4-csum", "tcpv4-csum", "tcpv6-csum", "udpv4-csum", "udpv6-csum", "icmpv4-csum",
+    "icmpv6-csum",
 };
 #define HDR_NKWS (sizeof(hdr_kws) / sizeof(hdr_kws[0]))
 
@@ -171,10 +186,32 @@ det_hdr_parse(struct det_rule *r, struct det_kw *k, const char *kw, char *v,
 		return hdr_fail(err, "%s: missing value%s", kw, "");
 	snprintf(orig, sizeof(orig), "%s", det_trim(v));
 	switch (k->kind) {
+	case DET_KW_CSUM: {
+		/* "valid" or "invalid", quoted or not, as Suricata 7 */
+		char *s = det_trim(v);
+		size_t n = strlen(s);
+
+		if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+			s[n - 1] = '\0';
+			s = det_trim(s + 1);
+		}
+		for (size_t c = 0; c < sizeof(hdr_csum_names) / sizeof(hdr_csum_names[0]); c++)
+			if (strcmp(hdr_csum_names[c], kw) == 0)
+				k->count = (uint32_t)c;
+		if (strcasecmp(s, "valid") == 0)
+			k->flags = 1;
+		else if (strcasecmp(s, "invalid") == 0)
+			k->flags = 0;
+		else
+			return hdr_fail(err, "%s: bad value '%s': expected valid or invalid", kw,
+			                orig);
+		return 0;
+	}
 	case DET_KW_TTL:
 	case DET_KW_IPID:
 	case DET_KW_FRAGOFFSET:
 	case DET_KW_TCP_MSS:
+	case DET_KW_ICMPV6_MTU:
 		/* Suricata 7's unsigned integers: N, <N, >N, <=N, >=N, !N, A-B, A<>B */
 		if (det_kw_uint(v, hdr_kws[i].max, &k->num, &why) != 0)
 			return hdr_fail(err, "%s: bad value '%s': %s", kw, orig, why);
@@ -306,6 +343,85 @@ hdr_uint_ok(const struct det_uint *u, uint64_t v)
 	return (v >= u->lo && v <= u->hi) != u->negated;
 }
 
+/* RFC 1071: the one's complement sum of len bytes (network order words) added to sum. */
+static uint32_t
+hdr_sum(uint32_t sum, const uint8_t *b, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (i < len)
+		sum += (uint32_t)b[i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/*
+ * A checksum keyword (Suricata 7's detect-csum.c semantics): no match on a packet without that
+ * header, on a packet rebuilt from fragments (Suricata's pseudo packet) or when the capture cut
+ * what the checksum covers; udpv4-csum does not match a UDP checksum of 0 ("none"); with
+ * checksums not validated (sw_packet.csum_ignored) "valid" matches and "invalid" does not.
+ */
+static bool
+hdr_csum_match(const struct det_kw *k, const struct sw_packet *p)
+{
+	bool v6 = k->count == DET_CSUM_TCPV6 || k->count == DET_CSUM_UDPV6 ||
+	          k->count == DET_CSUM_ICMPV6;
+	const uint8_t *ip = p->data + p->l3_off, *l4;
+	size_t hlen = 0, end, l4len;
+	uint8_t proto;
+	uint32_t sum;
+
+	if ((p->flags & SW_PKT_REBUILT) || p->family != (v6 ? 6 : 4))
+		return false;
+	if (k->count == DET_CSUM_IPV4) {
+		if ((ip = hdr_ip4(p, &hlen)) == NULL)
+			return false;
+		if (p->csum_ignored)
+			return k->flags == 1;
+		return (hdr_sum(0, ip, hlen) == 0xffff) == (k->flags == 1);
+	}
+	proto = k->count == DET_CSUM_TCPV4 || k->count == DET_CSUM_TCPV6   ? 6
+	        : k->count == DET_CSUM_UDPV4 || k->count == DET_CSUM_UDPV6 ? 17
+	        : k->count == DET_CSUM_ICMPV4                             ? 1
+	                                                                  : 58;
+	if (p->proto != proto || (p->flags & (SW_PKT_L4 | SW_PKT_FRAG)) != SW_PKT_L4)
+		return false;
+	/* the transport message: to the end of the IP datagram as its header gives it */
+	if (v6) {
+		if ((size_t)p->l3_off + 40 > p->caplen)
+			return false;
+		end = (size_t)p->l3_off + 40 + be16(ip + 4);
+	} else {
+		if (hdr_ip4(p, &hlen) == NULL)
+			return false;
+		end = (size_t)p->l3_off + be16(ip + 2);
+	}
+	if (end > p->caplen || end < (size_t)p->l4_off + 8)
+		return false;
+	l4 = p->data + p->l4_off;
+	l4len = end - p->l4_off;
+	if (proto == 17) {
+		if (!v6 && be16(l4 + 6) == 0)
+			return false;
+		if (be16(l4 + 4) < 8 || be16(l4 + 4) > l4len)
+			return false;
+		l4len = be16(l4 + 4);
+	}
+	if (p->csum_ignored)
+		return k->flags == 1;
+	sum = 0;
+	if (proto != 1) { /* the pseudo header: addresses, upper-layer length, protocol */
+		sum = hdr_sum(0, ip + (v6 ? 8 : 12), v6 ? 32 : 8);
+		sum = hdr_sum(sum, (const uint8_t[]){0, 0, (uint8_t)(l4len >> 8), (uint8_t)l4len,
+		                                     0, 0, 0, proto},
+		              8);
+	}
+	return (hdr_sum(sum, l4, l4len) == 0xffff) == (k->flags == 1);
+}
+
 bool
 det_hdr_match(const struct det_kw *k, const struct sw_packet *p)
 {
@@ -315,6 +431,15 @@ det_hdr_match(const struct det_kw *k, const struct sw_packet *p)
 	if (p == NULL || (p->flags & SW_PKT_IP) == 0)
 		return false;
 	switch (k->kind) {
+	case DET_KW_CSUM:
+		return hdr_csum_match(k, p);
+	case DET_KW_ICMPV6_MTU:
+		/* as Suricata 7: a Packet Too Big message of code 0 (not a rebuilt packet) */
+		if (p->proto != 58 || (p->flags & (SW_PKT_L4 | SW_PKT_REBUILT)) != SW_PKT_L4 ||
+		    p->icmp_type != 2 || p->icmp_code != 0 || (size_t)p->l4_off + 8 > p->caplen)
+			return false;
+		h = p->data + p->l4_off + 4;
+		return hdr_uint_ok(&k->num, (uint32_t)be16(h) << 16 | be16(h + 2));
 	case DET_KW_TTL:
 		return hdr_uint_ok(&k->num, p->ttl);
 	case DET_KW_SAMEIP:
@@ -376,4 +501,55 @@ det_hdr_match(const struct det_kw *k, const struct sw_packet *p)
 	default:
 		return false;
 	}
+}
+
+/* ---- the header buffers (ipv4.hdr, ipv6.hdr, tcp.hdr, udp.hdr, icmpv4.hdr, icmpv6.hdr) ---- */
+
+bool
+det_hdr_buffer(const struct sw_packet *p, int hdr, const uint8_t **data, size_t *len)
+{
+	size_t off, n;
+
+	if (p == NULL || (p->flags & SW_PKT_IP) == 0)
+		return false;
+	switch (hdr) {
+	case DET_HDR_IPV4:
+		if ((*data = hdr_ip4(p, len)) == NULL)
+			return false;
+		return true;
+	case DET_HDR_IPV6:
+		/* as Suricata: the fixed header and the extension headers after it */
+		if (p->family != 6)
+			return false;
+		off = p->l3_off;
+		n = 40;
+		if ((p->flags & SW_PKT_L4) && p->l4_off > p->l3_off + 40)
+			n = p->l4_off - p->l3_off;
+		break;
+	case DET_HDR_TCP:
+		if (p->proto != 6 || (p->flags & SW_PKT_L4) == 0 ||
+		    (size_t)p->l4_off + 20 > p->caplen)
+			return false;
+		off = p->l4_off;
+		n = (size_t)(p->data[off + 12] >> 4) * 4;
+		if (n < 20)
+			return false;
+		break;
+	case DET_HDR_UDP:
+	case DET_HDR_ICMPV4:
+	case DET_HDR_ICMPV6:
+		if (p->proto != (hdr == DET_HDR_UDP ? 17 : hdr == DET_HDR_ICMPV4 ? 1 : 58) ||
+		    (p->flags & SW_PKT_L4) == 0)
+			return false;
+		off = p->l4_off;
+		n = 8;
+		break;
+	default:
+		return false;
+	}
+	if (off + n > p->caplen)
+		return false;
+	*data = p->data + off;
+	*len = n;
+	return true;
 }

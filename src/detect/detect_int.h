@@ -122,6 +122,20 @@ struct det_buffer_info {
 	int app_proto;    /* enum app_proto_id of the parser whose messages have it; APP_NONE */
 	int dir;          /* the direction it is seen in: 0 to_server, 1 to_client, -1 both */
 	int msg_kind;     /* enum app_msg_kind of the messages that carry it; -1 for the payload */
+	int hdr;          /* a packet header buffer (ipv4.hdr ...): enum det_hdr_buf; 0 otherwise */
+};
+
+/* The packet header sticky buffers (Suricata 7's ipv4.hdr, ...): the raw header bytes of the
+ * innermost packet, numbered after the app buffers; only packet rules read them. */
+enum det_hdr_buf {
+	DET_HDR_NONE = 0,
+	DET_HDR_IPV4 = 1,
+	DET_HDR_IPV6 = 2,
+	DET_HDR_TCP = 3,
+	DET_HDR_UDP = 4,
+	DET_HDR_ICMPV4 = 5,
+	DET_HDR_ICMPV6 = 6,
+	DET_HDR_MAX
 };
 
 /* The buffer with number b, NULL when there is none. */
@@ -299,6 +313,7 @@ enum det_xform_kind {
 	DET_XF_HEADER_LOWER = 10,
 	DET_XF_STRIP_PSEUDO = 11,
 	DET_XF_FROM_BASE64 = 12,
+	DET_XF_XOR = 13, /* xor:"hexkey": each byte xor the key's byte at its index mod keylen */
 };
 
 #define DET_XF_MAX 8
@@ -306,6 +321,8 @@ enum det_xform_kind {
 struct det_xform {
 	uint8_t kind; /* enum det_xform_kind */
 	void *code;   /* pcrexform: pcre2_code * */
+	uint8_t *key; /* xor: the key (keylen bytes, 1..255) */
+	uint8_t keylen;
 };
 
 /* The matches on one buffer, in rule order. A rule may have two lists on one buffer when one of
@@ -413,6 +430,10 @@ enum det_kw_kind {
 	DET_KW_ICMP_SEQ = 52,
 	DET_KW_HDR_LAST = 52,
 	DET_KW_FLOW_AGE = 53, /* flow.age: seconds from the flow's first to its last packet */
+	/* detect_hdr.c too: checksums (count: enum det_csum; flags 1: "valid") and icmpv6.mtu */
+	DET_KW_CSUM = 56,
+	DET_KW_ICMPV6_MTU = 57,
+	DET_KW_HDR2_LAST = 57,
 	/* detect_kw_app.c: file, SSH and TLS value keywords (from DET_KW_APP_FIRST on) */
 	DET_KW_APP_FIRST = 64,
 	DET_KW_FILENAME = 64,  /* filename:[!]"text" (a substring of the file name) */
@@ -427,6 +448,12 @@ enum det_kw_kind {
 	DET_KW_SSL_STATE = 73,     /* ssl_state (flags: states, count: negated ones) */
 	DET_KW_TLS_STORE = 74,     /* tls.store: accepted, nothing stored */
 	DET_KW_FILEMAGIC = 75,     /* filemagic:[!]"text" (a substring of file.magic; id: it) */
+};
+
+/* Which checksum a DET_KW_CSUM keyword checks (ipv4-csum, tcpv4-csum, ...). */
+enum det_csum {
+	DET_CSUM_IPV4 = 0, DET_CSUM_TCPV4, DET_CSUM_TCPV6, DET_CSUM_UDPV4, DET_CSUM_UDPV6,
+	DET_CSUM_ICMPV4, DET_CSUM_ICMPV6,
 };
 
 /* A number compared by Suricata's integer keywords: inclusive lo..hi, negated for '!'. */
@@ -495,6 +522,7 @@ struct det_rule {
 	uint8_t action; /* enum det_action */
 	uint8_t proto;  /* IP protocol: 6, 17, 1 (icmp = 1 and 58), 0 = ip (any) */
 	bool icmp_any;  /* "icmp": ICMP or ICMPv6 */
+	uint8_t family; /* "ipv4"/"ip4": 4, "ipv6"/"ip6": 6 (any IP protocol of that family); 0 */
 	int app_proto;  /* from the header ("http"): an enum app_proto_id, APP_NONE when none */
 	char *app_name; /* the header's protocol when it is an app protocol we do not parse
 			   ("ssh", "smtp"): compared with the flow's nDPI app_proto */
@@ -523,6 +551,7 @@ struct det_rule {
 	struct det_flowbit *flowbits;
 	uint32_t nflowbits;
 	bool noalert; /* flowbits:noalert */
+	bool bypass;  /* bypass: a match takes the flow out of inspection (sw_flow.bypassed) */
 	struct det_threshold threshold, detection_filter;
 	char *alproto; /* app-layer-protocol:NAME, compared with the flow's protocol */
 	bool alproto_negated;

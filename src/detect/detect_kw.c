@@ -1386,6 +1386,8 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 		default:
 			if ((k->kind >= DET_KW_TTL && k->kind <= DET_KW_HDR_LAST &&
 			     !det_hdr_match(k, p)) ||
+			    (k->kind >= DET_KW_CSUM && k->kind <= DET_KW_HDR2_LAST &&
+			     !det_hdr_match(k, p)) ||
 			    (k->kind >= DET_KW_APP_FIRST && !det_kwa_match(c, r, k)))
 				return false;
 			break;

@@ -257,6 +257,8 @@ flow_passed(const struct detect_thread *t, const struct sw_flow *f)
 {
 	const struct det_flow *df = f != NULL ? f->detect : NULL;
 
+	if (f != NULL && f->bypassed)
+		return true;
 	return df != NULL && df->passed && df->generation == t->e->generation;
 }
 
@@ -396,6 +398,10 @@ static bool
 insp_buffer(struct insp *in, int buf, const uint8_t **p, size_t *len, uint64_t *base)
 {
 	*base = 0;
+	if (buf > 0 && buf < DET_BUF_MAX && in->t != NULL && in->t->e->buf_hdr[buf] != DET_HDR_NONE)
+		/* ipv4.hdr ...: the packet's header, in packet context only */
+		return in->ctx == DET_CTX_PACKET &&
+		       det_hdr_buffer(in->p, in->t->e->buf_hdr[buf], p, len);
 	if (buf == DET_BUF_PAYLOAD && in->msg != NULL && in->t != NULL &&
 	    in->t->e->msg_payload[in->msg->kind][in->rule_dir == FLOW_TO_CLIENT] > 0) {
 		/* a rule mixing payload and HTTP or TLS buffers: the message (the handshake) of its
@@ -481,6 +487,19 @@ static int64_t
 value_of(const struct det_value *v, const int64_t *vars)
 {
 	return v->var >= 0 ? vars[(int)v->var] : v->v;
+}
+
+/* A value used as a position or a length: a byte_math result keeps all 64 bits, as Suricata's,
+ * so a variable beyond any buffer (or negative as int64) is taken as 2^40, past every buffer,
+ * and the position arithmetic cannot overflow. */
+#define DET_POS_FAR ((int64_t)1 << 40)
+
+static int64_t
+pos_of(const struct det_value *v, const int64_t *vars)
+{
+	int64_t x = value_of(v, vars);
+
+	return v->var >= 0 && (x < 0 || x > DET_POS_FAR) ? DET_POS_FAR : x;
 }
 
 /* Reads the number of a byte_* keyword at pos; false when short or not a number. */
@@ -665,15 +684,17 @@ match_byte_math(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 {
 	const struct det_byte *b = &m->l->items[i].u.byte;
 	int64_t base = (b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base;
-	int64_t pos = value_of(&b->offset, m->vars) + base;
+	int64_t pos = pos_of(&b->offset, m->vars) + base;
 	uint64_t v;
 	size_t used;
 
 	if (!byte_read(b, m->buf, m->len, pos, &v, &used) ||
 	    !byte_math_apply(b, (uint64_t)value_of(&b->value, m->vars), &v))
 		return false;
+	/* as Suricata 7: the result wraps in 64 bits, kept whole (pos_of bounds it as a
+	 * position) */
 	if (b->var >= 0 && b->var < 16)
-		m->vars[(int)b->var] = (int64_t)(v > UINT32_MAX ? UINT32_MAX : v);
+		m->vars[(int)b->var] = (int64_t)v;
 	return match_from(m, i + 1, (size_t)pos + used, reached);
 }
 
@@ -729,14 +750,14 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 		if (rel) {
 			from = (int64_t)prev;
 			if (c->flags & DET_C_DISTANCE)
-				from += value_of(&c->distance, m->vars);
+				from += pos_of(&c->distance, m->vars);
 			if (from < 0)
 				from = 0;
 			if (c->flags & DET_C_WITHIN) {
-				int64_t w = (int64_t)prev + value_of(&c->within, m->vars);
+				int64_t w = (int64_t)prev + pos_of(&c->within, m->vars);
 
 				if (c->flags & DET_C_DISTANCE)
-					w += value_of(&c->distance, m->vars);
+					w += pos_of(&c->distance, m->vars);
 				if (w < to)
 					to = w;
 			}
@@ -748,10 +769,10 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 			from = 0;
 			to = c->len;
 		} else {
-			from = (c->flags & DET_C_OFFSET) ? value_of(&c->offset, m->vars) : 0;
+			from = (c->flags & DET_C_OFFSET) ? pos_of(&c->offset, m->vars) : 0;
 			from -= (int64_t)m->base;
 			if (c->flags & DET_C_DEPTH) {
-				int64_t d = from + value_of(&c->depth, m->vars);
+				int64_t d = from + pos_of(&c->depth, m->vars);
 
 				if (d < to)
 					to = d;
@@ -838,7 +859,7 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 	}
 	case DET_ITEM_BYTE_TEST: {
 		const struct det_byte *b = &it->u.byte;
-		int64_t pos = value_of(&b->offset, m->vars) +
+		int64_t pos = pos_of(&b->offset, m->vars) +
 		              ((b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
 		uint64_t v;
 		size_t used;
@@ -850,7 +871,7 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 	}
 	case DET_ITEM_BYTE_JUMP: {
 		const struct det_byte *b = &it->u.byte;
-		int64_t pos = value_of(&b->offset, m->vars) +
+		int64_t pos = pos_of(&b->offset, m->vars) +
 		              ((b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
 		uint64_t v;
 		size_t used;
@@ -878,7 +899,7 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 	}
 	case DET_ITEM_BYTE_EXTRACT: {
 		const struct det_byte *b = &it->u.byte;
-		int64_t pos = value_of(&b->offset, m->vars) +
+		int64_t pos = pos_of(&b->offset, m->vars) +
 		              ((b->flags & DET_BYTE_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
 		uint64_t v;
 		size_t used;
@@ -901,7 +922,7 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 	case DET_ITEM_ISDATAAT: {
 		const struct det_isdataat *d = &it->u.isdataat;
 		int64_t pos =
-		    value_of(&d->at, m->vars) +
+		    pos_of(&d->at, m->vars) +
 		    ((d->flags & DET_ISDATAAT_RELATIVE) ? (int64_t)prev : -(int64_t)m->base);
 		bool has = pos >= 0 && pos < (int64_t)m->len;
 
@@ -1149,7 +1170,7 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	    (r->flow & (DET_FLOW_ESTABLISHED | DET_FLOW_TO_SERVER | DET_FLOW_TO_CLIENT)))
 		return;
 	insp_tuple(in, dir, &tu);
-	if (!proto_ok(r, tu.proto))
+	if (!proto_ok(r, tu.proto) || (r->family != 0 && r->family != tu.family))
 		return;
 	way = header_way(r, &tu, false);
 	if (!way && !(r->bidir && header_way(r, &tu, true)))
@@ -1229,6 +1250,11 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 			else
 				df->bits[id / 64] ^= bit;
 		}
+	}
+	if (r->bypass && in->f != NULL && !in->f->bypassed) {
+		/* as Suricata's local bypass, at the match (before noalert and thresholds) */
+		in->f->bypassed = true;
+		sw_counter_add(&t->st->bypassed, 1);
 	}
 	if (r->action == DET_ACT_PASS) {
 		/* as Suricata: the rest of the rules skip this packet, and a flow's later packets

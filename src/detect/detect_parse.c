@@ -31,7 +31,11 @@
 /* ---- buffers: numbered from the app stage's descriptors ------------------------------------ */
 
 static struct det_buffer_info det_buf_table[DET_BUF_MAX];
+static const char *const det_hdr_buf_names[DET_HDR_MAX] = {
+    NULL, "ipv4.hdr", "ipv6.hdr", "tcp.hdr", "udp.hdr", "icmpv4.hdr", "icmpv6.hdr",
+};
 static int det_buf_count;
+static int det_buf_napp; /* 1 + the app buffers numbered; the header buffers follow */
 static pthread_once_t det_buf_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -39,20 +43,35 @@ det_buf_init(void)
 {
 	int n = app_buffer_count();
 
-	det_buf_table[0] = (struct det_buffer_info){"pkt_data", APP_NONE, -1, -1};
-	if (n + 1 > DET_BUF_MAX) {
+	det_buf_table[0] = (struct det_buffer_info){"pkt_data", APP_NONE, -1, -1, 0};
+	if (n + DET_HDR_MAX > DET_BUF_MAX) {
 		sw_err("detect: %d app-layer buffers, only %d fit (raise DET_BUF_MAX); the rest are "
 		       "unknown to rules", n, DET_BUF_MAX - 1);
-		n = DET_BUF_MAX - 1;
+		n = DET_BUF_MAX - DET_HDR_MAX;
 	}
 	for (int id = 0; id < n; id++) {
 		int kind;
 		const struct app_buffer_desc *b = app_buffer_desc(id, &kind);
 
 		det_buf_table[id + 1] =
-		    (struct det_buffer_info){b->name, app_msg_desc(kind)->proto, b->dir, kind};
+		    (struct det_buffer_info){b->name, app_msg_desc(kind)->proto, b->dir, kind, 0};
 	}
-	det_buf_count = n + 1;
+	det_buf_count = det_buf_napp = n + 1;
+	/* the packet header buffers, after the app stage's */
+	for (int h = DET_HDR_IPV4; h < DET_HDR_MAX && det_buf_count < DET_BUF_MAX; h++)
+		det_buf_table[det_buf_count++] =
+		    (struct det_buffer_info){det_hdr_buf_names[h], APP_NONE, -1, -1, h};
+}
+
+/* The number of packet header buffer keyword ("tcp.hdr"), -1 when it is not one. */
+static int
+det_buf_hdr_find(const char *keyword)
+{
+	for (int b = 1; b < det_buffer_count(); b++)
+		if (det_buf_table[b].hdr != DET_HDR_NONE &&
+		    strcmp(det_buf_table[b].name, keyword) == 0)
+			return b;
+	return -1;
 }
 
 const struct det_buffer_info *
@@ -73,7 +92,7 @@ det_buffer_count(void)
 static int
 det_buf_of_app(int id)
 {
-	return id >= 0 && id + 1 < det_buffer_count() ? id + 1 : -1;
+	return id >= 0 && id + 1 < det_buffer_count() && id + 1 < det_buf_napp ? id + 1 : -1;
 }
 
 int
@@ -112,6 +131,8 @@ det_buffer_by_sticky(const char *keyword)
 {
 	if (rp_is_file_data(keyword))
 		return det_buffer_named("http.response_body");
+	if (det_buf_hdr_find(keyword) >= 0)
+		return det_buf_hdr_find(keyword);
 	return keyword[0] == '@' ? -1 : det_buf_of_app(app_buffer_find(keyword));
 }
 
@@ -126,6 +147,8 @@ rp_sticky_find(const char *keyword)
 {
 	if (rp_is_file_data(keyword))
 		return RP_BUF_FILE_DATA;
+	if (det_buf_hdr_find(keyword) >= 0)
+		return det_buf_hdr_find(keyword);
 	return keyword[0] == '@' ? -1 : det_buf_of_app(app_buffer_find(keyword));
 }
 
@@ -2220,6 +2243,17 @@ kw_prefilter(struct rp *p, const char *kw, char *v)
 	return 0;
 }
 
+/* bypass (Suricata 7, IDS mode: local bypass): once the rule matches, the flow's later packets
+ * go through no stream, app-layer or rule inspection. */
+static int
+kw_bypass(struct rp *p, const char *kw, char *v)
+{
+	(void)kw;
+	(void)v;
+	p->r->bypass = true;
+	return 0;
+}
+
 /* requires: checked by det_requires_prescan before the rule was parsed; here only a second
  * requires option, or a malformed one, is left. */
 static int
@@ -2379,6 +2413,17 @@ static const struct rp_keyword rp_keywords[] = {
     {"pcrexform", kw_transform, RP_V_NEED},
     {"header_lowercase", kw_transform, RP_V_NONE},
     {"strip_pseudo_headers", kw_transform, RP_V_NONE},
+    /* hdrbuf: checksums and icmpv6.mtu (detect_hdr.c), the xor transform */
+    {"ipv4-csum", kw_other, RP_V_NEED},
+    {"tcpv4-csum", kw_other, RP_V_NEED},
+    {"tcpv6-csum", kw_other, RP_V_NEED},
+    {"udpv4-csum", kw_other, RP_V_NEED},
+    {"udpv6-csum", kw_other, RP_V_NEED},
+    {"icmpv4-csum", kw_other, RP_V_NEED},
+    {"icmpv6-csum", kw_other, RP_V_NEED},
+    {"icmpv6.mtu", kw_other, RP_V_NEED},
+    {"xor", kw_transform, RP_V_NEED},
+    {"bypass", kw_bypass, RP_V_NONE},
     {NULL, NULL, 0},
 };
 
@@ -2386,7 +2431,6 @@ static const struct rp_keyword rp_keywords[] = {
  * are not in rp_keywords or the buffer tables: a rule using one is skipped as "not supported" and
  * counted; a keyword in no table is a typo or another engine's, and an error. */
 static const char *const rp_known_unsupported[] = {
-    "tcp.hdr",
     "lua",
     "luajit",
     "dataset",
@@ -2401,28 +2445,13 @@ static const char *const rp_known_unsupported[] = {
     "dce_iface",
     "dce_opnum",
     "dce_stub_data",
-    "xor",
     "entropy",
     "iprep",
     "geoip",
     "rpc",
     "http2.header",
     "absent",
-    "ipv4.hdr",
-    "ipv6.hdr",
-    "ipv4-csum",
-    "tcpv4-csum",
-    "tcpv6-csum",
-    "udpv4-csum",
-    "udpv6-csum",
-    "icmpv4-csum",
-    "icmpv6-csum",
-    "udp.hdr",
-    "icmpv4.hdr",
-    "icmpv6.hdr",
-    "icmpv6.mtu",
     "from_base64",
-    "bypass",
     "http.request_header",
     "http.response_header",
     "dns.rcode",
@@ -2543,7 +2572,7 @@ static const struct {
 
 /* Header protocols Suricata knows that we do not match on: the rule is skipped, counted. */
 static const char *const rp_unsupported_protos[] = {
-    "ipv4", "ip4", "ipv6", "ip6", "sctp", "udp-pkt", NULL,
+    "sctp", "udp-pkt", NULL,
 };
 
 /* Splits the header into whitespace-separated words; spaces inside [ ] are kept. */
@@ -2605,6 +2634,11 @@ rp_header(struct rp *p, char *h)
 	if (strcmp(w[1], "ip") == 0 || strcmp(w[1], "any") == 0 || strcmp(w[1], "pkthdr") == 0) {
 		/* pkthdr: Suricata's protocol for decoder-event rules, any packet */
 		r->proto = 0;
+	} else if (strcmp(w[1], "ipv4") == 0 || strcmp(w[1], "ip4") == 0 ||
+	           strcmp(w[1], "ipv6") == 0 || strcmp(w[1], "ip6") == 0) {
+		/* Suricata 7: any protocol over that IP version */
+		r->proto = 0;
+		r->family = w[1][strlen(w[1]) - 1] == '4' ? 4 : 6;
 	} else if (strcmp(w[1], "tcp") == 0) {
 		r->proto = 6;
 	} else if (strcmp(w[1], "tcp-pkt") == 0) {
@@ -3009,9 +3043,13 @@ rp_choose_fast(struct rp *p)
 
 	r->fp_list = r->fp_item = -1;
 	for (i = 0; i < r->nlists; i++)
-		if (r->lists[i].buffer != DET_BUF_PAYLOAD)
+		if (r->lists[i].buffer != DET_BUF_PAYLOAD &&
+		    det_buffer(r->lists[i].buffer)->hdr == DET_HDR_NONE)
 			app = true;
 	for (i = 0; i < r->nlists; i++) {
+		/* a packet header buffer is no fast pattern: its rules are tried by protocol */
+		if (det_buffer(r->lists[i].buffer)->hdr != DET_HDR_NONE)
+			continue;
 		/* a rule with app-layer buffers is inspected on its messages: the payload cannot
 		 * select it */
 		if (app && r->lists[i].buffer == DET_BUF_PAYLOAD)
@@ -3058,6 +3096,40 @@ chosen:
 		(void)det_xform_prefilter(&r->lists[best_l], &r->lists[best_l].items[best_i].u.content);
 }
 
+/* As Suricata 7: tcp.hdr, udp.hdr, icmpv4.hdr and icmpv6.hdr need a rule protocol that holds
+ * theirs (ip holds them all; icmp both ICMPs); ipv4.hdr and ipv6.hdr go with any protocol. */
+static int
+rp_hdr_proto(struct rp *p, const struct det_buffer_info *bi)
+{
+	const struct det_rule *r = p->r;
+	uint8_t want;
+
+	switch (bi->hdr) {
+	case DET_HDR_TCP:
+		want = 6;
+		break;
+	case DET_HDR_UDP:
+		want = 17;
+		break;
+	case DET_HDR_ICMPV4:
+		want = 1;
+		break;
+	case DET_HDR_ICMPV6:
+		want = 58;
+		break;
+	default:
+		return 0;
+	}
+	if (r->proto == 0 || r->proto == want || (r->icmp_any && (want == 1 || want == 58)))
+		return 0;
+	return rp_fail(p, SW_E_INVAL, "%s: rule protocol is %s", bi->name,
+	               r->proto == 6    ? "tcp"
+	               : r->proto == 17 ? "udp"
+	               : r->proto == 58 ? "icmpv6"
+	               : r->proto == 1  ? "icmp"
+	                                : "not it");
+}
+
 static int
 rp_finish(struct rp *p)
 {
@@ -3074,7 +3146,10 @@ rp_finish(struct rp *p)
 		const struct det_buffer_info *bi = det_buffer(l->buffer);
 		bool before = false;
 
-		if (l->buffer != DET_BUF_PAYLOAD) {
+		if (bi->hdr != DET_HDR_NONE) {
+			if ((rc = rp_hdr_proto(p, bi)) != 0)
+				return rc;
+		} else if (l->buffer != DET_BUF_PAYLOAD) {
 			if (r->app_name != NULL) {
 				char name[48];
 

@@ -1,7 +1,7 @@
 /* src/detect/detect_transform.c: Suricata 7's transforms (docs.suricata.io, "Rules",
  * "Transformations"): dotprefix, strip_whitespace, compress_whitespace, to_lowercase,
  * to_uppercase, to_md5, to_sha1, to_sha256, url_decode, pcrexform, header_lowercase and
- * strip_pseudo_headers, parsed for a sticky buffer and applied to it before its list is
+ * strip_pseudo_headers and xor, parsed for a sticky buffer and applied to it before its list is
  * matched. */
 #include "config.h"
 
@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <pcre2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "detect/detect_int.h"
@@ -32,6 +33,7 @@ static const struct {
     {"pcrexform", DET_XF_PCREXFORM, true},
     {"header_lowercase", DET_XF_HEADER_LOWER, false},
     {"strip_pseudo_headers", DET_XF_STRIP_PSEUDO, false},
+    {"xor", DET_XF_XOR, true},
 };
 
 #define XF_NNAMES (sizeof(xf_names) / sizeof(xf_names[0]))
@@ -43,6 +45,57 @@ det_xform_known(const char *kw)
 		if (strcmp(xf_names[i].name, kw) == 0)
 			return true;
 	return false;
+}
+
+/* The value of a hex digit (isxdigit checked by the caller). */
+static uint8_t
+hexdig(uint8_t ch)
+{
+	return (uint8_t)(isdigit(ch) ? ch - '0' : tolower(ch) - 'a' + 10);
+}
+
+/* xor:"0d0ac8ff" (Suricata 7): the key in hex, quoted or not, an even number of digits, 1 to
+ * 255 bytes. */
+static int
+xf_xor_parse(const char *kw, const char *v, struct det_xform *out, char *err, size_t errlen)
+{
+	size_t n = v != NULL ? strlen(v) : 0, i;
+
+	while (n > 0 && isspace((unsigned char)*v)) {
+		v++;
+		n--;
+	}
+	while (n > 0 && isspace((unsigned char)v[n - 1]))
+		n--;
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+		v++;
+		n -= 2;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "%s: missing key (xor:\"0d0ac8ff\")", kw);
+		return SW_E_INVAL;
+	}
+	if (n % 2 != 0 || n / 2 > 255) {
+		snprintf(err, errlen, "%s: the key must be an even number of hex digits, up to 510",
+			 kw);
+		return SW_E_INVAL;
+	}
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)v[i])) {
+			snprintf(err, errlen, "%s: '%c' is not a hex digit", kw, v[i]);
+			return SW_E_INVAL;
+		}
+	if ((out->key = malloc(n / 2)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", kw);
+		return SW_E_NOMEM;
+	}
+	for (i = 0; i < n / 2; i++)
+		out->key[i] =
+		    (uint8_t)(hexdig((uint8_t)v[2 * i]) << 4 | hexdig((uint8_t)v[2 * i + 1]));
+	out->keylen = (uint8_t)(n / 2);
+	out->kind = DET_XF_XOR;
+	out->code = NULL;
+	return 0;
 }
 
 int
@@ -69,8 +122,12 @@ det_xform_parse(const char *kw, const char *v, struct det_xform *out, char *err,
 		}
 		out->kind = xf_names[i].kind;
 		out->code = NULL;
+		out->key = NULL;
 		return 0;
 	}
+	out->key = NULL;
+	if (xf_names[i].kind == DET_XF_XOR)
+		return xf_xor_parse(kw, v, out, err, errlen);
 	/* pcrexform:"<regex>": the buffer becomes the first capture of the match */
 	n = v != NULL ? strlen(v) : 0;
 	if (n < 2 || v[0] != '"' || v[n - 1] != '"' || n - 2 >= sizeof(pat)) {
@@ -106,6 +163,10 @@ det_xform_free(struct det_xform *x)
 	if (x != NULL && x->code != NULL) {
 		pcre2_code_free((pcre2_code *)x->code);
 		x->code = NULL;
+	}
+	if (x != NULL) {
+		free(x->key);
+		x->key = NULL;
 	}
 }
 
@@ -146,13 +207,6 @@ det_xform_prefilter(const struct det_list *l, struct det_content *c)
 	if (lower)
 		c->flags |= DET_C_FAST_NOCASE;
 	return true;
-}
-
-/* The value of a hex digit (isxdigit checked by the caller). */
-static uint8_t
-hexdig(uint8_t ch)
-{
-	return (uint8_t)(isdigit(ch) ? ch - '0' : tolower(ch) - 'a' + 10);
 }
 
 /* One transform of in[0..len) into out (cap bytes); the new length, or -1 when it does not
@@ -241,6 +295,10 @@ xf_one(const struct det_xform *x, const uint8_t *in, size_t len, uint8_t *out, s
 		}
 		return (long)len;
 	}
+	case DET_XF_XOR:
+		for (i = 0; i < len; i++)
+			out[i] = in[i] ^ x->key[i % x->keylen];
+		return (long)len;
 	case DET_XF_STRIP_PSEUDO:
 		/* lines that start with ':' (HTTP/2's pseudo-headers) go, line end included */
 		for (i = 0; i < len;) {

@@ -111,6 +111,7 @@ struct sw_flow {
 	void *detect; /* flowbits and stream windows of the rule engine */
 	void *evidence; /* recent packets and the open evidence capture (output/) */
 	bool alerted; /* an alert was raised for this flow */
+	bool bypassed; /* a rule with bypass matched: later packets skip stream, app and detect */
 
 	/* table links, private to the flow stage */
 	struct sw_flow *hnext;

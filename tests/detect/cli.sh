@@ -159,4 +159,15 @@ check "requires: -T exits 0" test $? -eq 0
 check "requires: 1 loaded, 2 skipped" grep -q "rules: 1 loaded, 2 skipped (unsupported), 0 failed" "$tmp/r.err"
 check "requires: counted by keyword" grep -q "rules: skipped 2 for requires" "$tmp/r.err"
 check "requires: no per-rule message without -v" test "$(grep -c "rule skipped" "$tmp/r.err")" -eq 0
+# bypass: the flows a bypass rule took out are counted (kw-bypass.rules: the two HTTP
+# conversations of rules-hdrbuf.pcap, bypassed at their SYN)
+"$SPANWATCH" -r "$PCAPS/rules-hdrbuf.pcap" -S "$top_srcdir/tests/detect/keywords/kw-bypass.rules" \
+	"${classes[@]}" >"$tmp/byp.json" 2>/dev/null
+check "bypass: detect.bypassed counts the 2 flows" test "$("$PY" -c 'import json,sys
+n = None
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e["event_type"] == "stats":
+        n = e["stats"]["detect"]["bypassed"]
+print(n)' "$tmp/byp.json")" = 2
 tap_done

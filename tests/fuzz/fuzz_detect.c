@@ -98,7 +98,10 @@ fuzz_detect_one(const uint8_t *data, size_t size)
 
 	/* a packet with the data as payload (copied: the packet owns its bytes) */
 	if ((pkt = malloc(40 + n + 1)) != NULL) {
+		/* its IPv4 and TCP/UDP headers (ipv4.hdr, tcp.hdr, the checksums) are the data's
+		 * first 40 bytes, as hostile as the rest */
 		memset(pkt, 0, 40);
+		memcpy(pkt, d, n < 40 ? n : 40);
 		memcpy(pkt + 40, d, n);
 		memset(&p, 0, sizeof(p));
 		p.data = pkt;
@@ -110,6 +113,7 @@ fuzz_detect_one(const uint8_t *data, size_t size)
 		p.dst = f.srv;
 		p.sport = 40000;
 		p.dport = 80;
+		p.l4_off = 20;
 		p.payload_off = 40;
 		p.payload_len = (uint32_t)n;
 		p.tcp_flags = n > 1 ? d[1] : 0x18;

@@ -2010,6 +2010,182 @@ test_kw_app(void)
 	           "tls.cert_chain_len: bad value '<0': <0 matches nothing");
 }
 
+/* ---- hdrbuf: header buffers, checksums, icmpv6.mtu, ipv4/ipv6, xor ------------------------- */
+
+/* A UDP/IPv4 packet in b: 20-byte IPv4 header (checksum as given), UDP 42000 -> 7600 "ab". */
+static void
+hb_udp4(struct sw_packet *p, uint8_t *b, uint16_t ipsum, uint16_t udpsum)
+{
+	static const uint8_t pkt[30] = {0x45, 0,    0,    30,   0,    1,    0,    0,    64, 17,
+	                                0,    0,    10,   0,    0,    1,    10,   0,    0,  2,
+	                                0xa4, 0x10, 0x1d, 0xb0, 0,    10,   0,    0,    'a', 'b'};
+
+	memcpy(b, pkt, sizeof(pkt));
+	b[10] = (uint8_t)(ipsum >> 8);
+	b[11] = (uint8_t)ipsum;
+	b[26] = (uint8_t)(udpsum >> 8);
+	b[27] = (uint8_t)udpsum;
+	memset(p, 0, offsetof(struct sw_packet, encap));
+	p->data = b;
+	p->caplen = p->wirelen = sizeof(pkt);
+	p->flags = SW_PKT_IP | SW_PKT_L4;
+	p->family = 4;
+	p->proto = 17;
+	p->l3_off = 0;
+	p->l4_off = 20;
+	p->payload_off = 28;
+	p->payload_len = 2;
+}
+
+static void
+test_hdrbuf(void)
+{
+	struct det_rule *r;
+	const struct det_kw *k;
+	struct sw_packet p;
+	uint8_t b[64];
+	const uint8_t *d;
+	size_t n;
+	int hb;
+
+	/* the sticky buffers: numbered after the app buffers, no app protocol, never a fast
+	 * pattern (the rule is tried by protocol) */
+	static const char *const names[] = {"ipv4.hdr", "ipv6.hdr", "tcp.hdr",
+	                                    "udp.hdr",  "icmpv4.hdr", "icmpv6.hdr"};
+	for (size_t i = 0; i < 6; i++) {
+		hb = det_buffer_by_sticky(names[i]);
+		UNIT_CHECK(hb > 0 && det_buffer(hb)->hdr == (int)i + 1 &&
+		               det_buffer(hb)->app_proto == APP_NONE &&
+		               det_buffer(hb)->msg_kind == -1 && det_buffer_named(names[i]) == hb,
+		           names[i]);
+	}
+	r = parse("alert tcp any any -> any any (msg:\"x\"; tcp.hdr; content:\"|02 04 05 b4|\"; "
+	          "sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 1 &&
+	               r->lists[0].buffer == det_buffer_named("tcp.hdr") && r->fp_list == -1 &&
+	               r->app_proto == APP_NONE,
+	           "tcp.hdr: a list on the header, no fast pattern");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (ipv4.hdr; content:\"|45|\"; depth:1; "
+	          "content:\"evil\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 1 && r->lists[0].n == 2, "ipv4.hdr is sticky");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (ipv4.hdr; content:\"|45|\"; depth:1; pkt_data; "
+	          "content:\"evil\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 2 && r->fp_list >= 0 &&
+	               r->lists[r->fp_list].buffer == DET_BUF_PAYLOAD,
+	           "ipv4.hdr and a payload content: the payload's is the fast pattern");
+	det_rule_free(r);
+	check_ok("alert ip any any -> any any (udp.hdr; bsize:8; sid:1;)");
+	check_ok("alert icmp any any -> any any (icmpv6.hdr; content:\"|80|\"; depth:1; sid:1;)");
+	check_ok("alert icmp any any -> any any (icmpv4.hdr; byte_test:1,=,8,0; sid:1;)");
+	check_ok("alert tcp-pkt any any -> any any (tcp.hdr; pcre:\"/^.{13}\\x02/s\"; sid:1;)");
+	check_fail("alert udp any any -> any any (tcp.hdr; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "tcp.hdr: rule protocol is udp");
+	check_fail("alert tcp any any -> any any (udp.hdr; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "udp.hdr: rule protocol is tcp");
+	check_fail("alert icmpv6 any any -> any any (icmpv4.hdr; content:\"a\"; sid:1;)",
+	           SW_E_INVAL, "icmpv4.hdr: rule protocol is icmpv6");
+	check_fail("alert tcp any any -> any any (tcp.hdr:1; sid:1;)", SW_E_INVAL,
+	           "tcp.hdr: takes no value");
+
+	/* the buffer on a packet: the IPv4 and UDP headers of hb_udp4 */
+	hb_udp4(&p, b, 0, 0);
+	UNIT_CHECK(det_hdr_buffer(&p, DET_HDR_IPV4, &d, &n) && d == b && n == 20, "ipv4.hdr bytes");
+	UNIT_CHECK(det_hdr_buffer(&p, DET_HDR_UDP, &d, &n) && d == b + 20 && n == 8,
+	           "udp.hdr bytes");
+	UNIT_CHECK(!det_hdr_buffer(&p, DET_HDR_TCP, &d, &n), "no tcp.hdr on UDP");
+	UNIT_CHECK(!det_hdr_buffer(&p, DET_HDR_IPV6, &d, &n), "no ipv6.hdr on IPv4");
+	p.caplen = 24;
+	UNIT_CHECK(!det_hdr_buffer(&p, DET_HDR_UDP, &d, &n), "udp.hdr cut by the capture: none");
+
+	/* checksums: valid/invalid, quoted or not, any case; the exact errors */
+	r = parse("alert ip any any -> any any (ipv4-csum:valid; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_CSUM && k->count == DET_CSUM_IPV4 &&
+	               k->flags == 1 && r->kw_packet,
+	           "ipv4-csum:valid");
+	det_rule_free(r);
+	r = parse("alert udp any any -> any any (udpv6-csum:\"INVALID\"; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->count == DET_CSUM_UDPV6 && k->flags == 0,
+	           "udpv6-csum:\"INVALID\"");
+	det_rule_free(r);
+	check_fail("alert ip any any -> any any (ipv4-csum:good; sid:1;)", SW_E_INVAL,
+	           "ipv4-csum: bad value 'good': expected valid or invalid");
+	check_fail("alert ip any any -> any any (tcpv4-csum; sid:1;)", SW_E_INVAL,
+	           "tcpv4-csum: missing value");
+	/* computed from the bytes: 0x0000 is wrong for both, the right sums are valid */
+	hb_udp4(&p, b, 0, 0x1234);
+	UNIT_CHECK(hdr_ok("ipv4-csum:invalid;", &p) && !hdr_ok("ipv4-csum:valid;", &p),
+	           "a bad IPv4 header checksum");
+	UNIT_CHECK(hdr_ok("udpv4-csum:invalid;", &p) && !hdr_ok("udpv6-csum:invalid;", &p),
+	           "a bad UDP checksum; udpv6-csum does not look at IPv4");
+	hb_udp4(&p, b, 0x66cc, 0xc8b4);
+	UNIT_CHECK(hdr_ok("ipv4-csum:valid;", &p) && hdr_ok("udpv4-csum:valid;", &p) &&
+	               !hdr_ok("udpv4-csum:invalid;", &p),
+	           "good IPv4 and UDP checksums");
+	hb_udp4(&p, b, 0x66cc, 0);
+	UNIT_CHECK(!hdr_ok("udpv4-csum:valid;", &p) && !hdr_ok("udpv4-csum:invalid;", &p),
+	           "a UDP checksum of 0 (none) matches neither");
+	hb_udp4(&p, b, 0x1111, 0x1234);
+	p.csum_ignored = true;
+	UNIT_CHECK(hdr_ok("ipv4-csum:valid;", &p) && !hdr_ok("ipv4-csum:invalid;", &p) &&
+	               hdr_ok("udpv4-csum:valid;", &p),
+	           "checksums not validated: taken as valid");
+	p.flags = SW_PKT_IP | SW_PKT_L4 | SW_PKT_REBUILT;
+	p.csum_ignored = false;
+	UNIT_CHECK(!hdr_ok("ipv4-csum:valid;", &p) && !hdr_ok("ipv4-csum:invalid;", &p),
+	           "a rebuilt packet matches neither");
+
+	/* icmpv6.mtu: Suricata's 32-bit integer forms */
+	r = parse("alert icmp any any -> any any (icmpv6.mtu:>=1280; sid:1;)");
+	k = one_kw(r);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_ICMPV6_MTU && k->num.lo == 1280 &&
+	               k->num.hi == UINT32_MAX,
+	           "icmpv6.mtu:>=1280");
+	det_rule_free(r);
+	check_fail("alert icmp any any -> any any (icmpv6.mtu:4294967296; sid:1;)", SW_E_INVAL,
+	           "icmpv6.mtu: bad value '4294967296': expected N, <N, >N, <=N, >=N, !N or A<>B");
+
+	/* header protocols ipv4/ip4/ipv6/ip6: any protocol of that IP version */
+	r = parse("alert ipv4 any any -> any any (content:\"x\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->proto == 0 && r->family == 4, "alert ipv4");
+	det_rule_free(r);
+	r = parse("alert IP6 any any -> any any (sid:1;)");
+	UNIT_CHECK(r != NULL && r->proto == 0 && r->family == 6, "alert IP6");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (sid:1;)");
+	UNIT_CHECK(r != NULL && r->family == 0, "alert ip: either version");
+	det_rule_free(r);
+
+	/* xor: a key of hex pairs, quoted or not */
+	check_xform("alert http any any -> any any (http.uri; xor:\"0d0ac8ff\"; content:\"a\"; "
+	            "sid:1;)",
+	            "/b?x", "\x22\x68\xf7\x87", 4, "xor with a 4-byte key");
+	check_xform("alert http any any -> any any (http.uri; xor:41; content:\"a\"; sid:1;)", "AB",
+	            "\x00\x03", 2, "xor with a 1-byte key, unquoted");
+	check_fail("alert http any any -> any any (http.uri; xor:\"0d0\"; content:\"a\"; sid:1;)",
+	           SW_E_INVAL, "xor: the key must be an even number of hex digits, up to 510");
+	check_fail("alert http any any -> any any (http.uri; xor:\"0g\"; content:\"a\"; sid:1;)",
+	           SW_E_INVAL, "xor: 'g' is not a hex digit");
+	check_fail("alert http any any -> any any (http.uri; xor; content:\"a\"; sid:1;)",
+	           SW_E_INVAL, "xor: missing value");
+	check_fail("alert tcp any any -> any any (xor:\"0d\"; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "xor: transforms need a sticky buffer before them");
+
+	/* bypass (ET's form) */
+	r = parse("alert http any any -> any any (msg:\"x\"; http.host; content:\"suricata.io\"; "
+	          "bypass; sid:10001; rev:1;)");
+	UNIT_CHECK(r != NULL && r->bypass, "bypass");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (http.host; content:\"a\"; sid:1;)");
+	UNIT_CHECK(r != NULL && !r->bypass, "no bypass by default");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (content:\"a\"; bypass:1; sid:1;)", SW_E_INVAL,
+	           "bypass: takes no value");
+}
+
 /* ---- unsupported keywords -------------------------------------------------------------------- */
 
 static void
@@ -2042,8 +2218,8 @@ test_unsupported(void)
 	           "unknown keyword 'contnet'");
 	/* a header protocol nobody knows is an error; one Suricata knows and we do not, a skip */
 	check_fail("alert htp any any -> any any (sid:1;)", SW_E_INVAL, "unknown protocol 'htp'");
-	r = parse("alert ipv6 any any -> any any (sid:1;)");
-	UNIT_CHECK(r == NULL && last_rc == SW_E_UNSUPP, "protocol ipv6: unsupported, skipped");
+	r = parse("alert sctp any any -> any any (sid:1;)");
+	UNIT_CHECK(r == NULL && last_rc == SW_E_UNSUPP, "protocol sctp: unsupported, skipped");
 	/* a missing ';' after a quoted value, and Snort 3's comma form, are syntax errors */
 	check_fail("alert http any any -> any any (msg:\"text\" http.uri; content:\"/data\"; sid:1;)",
 	           SW_E_INVAL, "msg: missing ';' after the quoted value, before 'http.uri'");
@@ -2226,6 +2402,7 @@ main(void)
 	test_unsupported();
 	test_kw_other();
 	test_hdr_kw();
+	test_hdrbuf();
 	test_meta7();
 	test_kw_app();
 	test_realistic();
