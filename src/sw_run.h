@@ -59,6 +59,7 @@ struct sw_ctx {
 	struct detect_handle *det_h;
 	struct eve_ctx eve;
 	_Atomic uint64_t event_seq;
+	_Atomic uint32_t file_store_id; /* the file store's last file_id (outputs.file-store) */
 	bool live;
 	/* afpacket: each worker reads its own capture queue (no capture thread); the main thread
 	 * only keeps time for stats and flushes. Workers end on capture_quit; the first capture
@@ -115,6 +116,8 @@ void run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7]);
 const struct sw_memcap *run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i);
 /* Its evidence counters; NULL when evidence is off. */
 const struct evidence_stats *run_worker_evidence_stats(struct sw_ctx *ctx, uint32_t i);
+/* Worker i's file store counters; NULL when outputs.file-store is off. */
+const struct filestore_stats *run_worker_filestore_stats(struct sw_ctx *ctx, uint32_t i);
 
 /* ---- the packet path (sw_worker.c) -------------------------------------------------------- */
 

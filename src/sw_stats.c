@@ -309,6 +309,30 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			put(cs, en[k], ev[k]);
 		put(cs, "evidence.memcap_refused", er);
 	}
+	if (ctx->output.file_store.enabled) {
+		static const char *const fn[7] = {
+			"file_store.stored", "file_store.bytes", "file_store.dups",
+			"file_store.truncated", "file_store.depth", "file_store.memcap_refused",
+			"file_store.fs_errors",
+		};
+		uint64_t fv[7] = {0};
+
+		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
+			const struct filestore_stats *fst = run_worker_filestore_stats(ctx, i);
+
+			if (fst == NULL)
+				continue;
+			fv[0] += sw_counter_get(&fst->stored);
+			fv[1] += sw_counter_get(&fst->bytes);
+			fv[2] += sw_counter_get(&fst->dups);
+			fv[3] += sw_counter_get(&fst->truncated);
+			fv[4] += sw_counter_get(&fst->depth);
+			fv[5] += sw_counter_get(&fst->memcap_refused);
+			fv[6] += sw_counter_get(&fst->fs_errors);
+		}
+		for (int k = 0; k < 7; k++)
+			put(cs, fn[k], fv[k]);
+	}
 	if (ctx->cti_h != NULL) {
 		put(cs, "cti.version", sw_counter_get(&ctx->cti_version));
 		put(cs, "cti.indicators", sw_counter_get(&ctx->cti_indicators));

@@ -204,6 +204,21 @@ struct app_file {
 	char md5[33], sha1[41], sha256[65]; /* lower-case hex; "" when truncated */
 	uint32_t tx_id;          /* the HTTP transaction it belongs to */
 	const struct app_http_txn *txn;
+	/* the file store (outputs.file-store): the whole decoded body when it was kept for it
+	 * (app_ctx.file_keep), else empty; keep says why it is not (enum app_file_keep) */
+	struct app_buf content;
+	int keep;
+	/* set by the file store for the fileinfo event: the file was written, as file_id */
+	bool stored;
+	uint32_t file_id;
+};
+
+enum app_file_keep {
+	APP_FILE_KEEP_OFF = 0,    /* no file store wants bodies (or a multipart part) */
+	APP_FILE_KEEP_WHOLE = 1,  /* content is the whole file */
+	APP_FILE_KEEP_DEPTH = 2,  /* longer than outputs.file-store.stream-depth */
+	APP_FILE_KEEP_MEMCAP = 3, /* app.memcap refused the memory to keep it */
+	APP_FILE_KEEP_CUT = 4,    /* the file itself is truncated (gap, connection ended) */
 };
 
 /* ---- QUIC (RFC 9000, 9001, 9369; draft-ietf-quic-transport-29) --------------------------- */
@@ -354,6 +369,9 @@ struct app_ctx {
 	/* TLS keeps each direction's bytes as sent until its event (rules mix payload contents
 	 * and TLS buffers); decided for a direction by its first data */
 	bool tls_raw;
+	/* bytes of each HTTP body kept whole for the file store (beyond the detection depth),
+	 * charged to mem; 0: none */
+	uint64_t file_keep;
 };
 
 /* One parser: a protocol's table of operations. */
@@ -616,6 +634,9 @@ void app_worker_set_tls_log_chain(struct app_worker *w, bool on);
 /* Whether TLS keeps the handshake's bytes as sent (the payload of rules that mix payload
  * contents and TLS buffers; detect_wants_msg_payload()). Off until set. */
 void app_worker_set_tls_raw(struct app_worker *w, bool on);
+/* Bodies that start from now on are kept whole up to max bytes (in app.memcap) for the file
+ * store (app_file.content); 0: off (the default). */
+void app_worker_set_file_keep(struct app_worker *w, uint64_t max);
 
 /* A UDP (or other datagram) packet of flow f. */
 void app_datagram(struct app_worker *w, struct sw_flow *f, enum flow_dir dir,

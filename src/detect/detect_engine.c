@@ -1119,6 +1119,7 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 		if ((ri->ctx & DET_CTX_APP) && ri->msg_kind >= 0 && list_has_payload(ri->r))
 			e->payload_kinds |= 1u << ri->msg_kind;
 		e->file_hashes |= list_file_hashes(ri->r);
+		e->store |= ri->r->store;
 		for (uint32_t k = 0; k < ri->r->nkws; k++)
 			e->has_tags |= ri->r->kws[k].kind == DET_KW_TAG;
 		if (ri->ctx & DET_CTX_PACKET)

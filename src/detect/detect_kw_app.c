@@ -12,7 +12,11 @@
  *                             the rule file's directory); the rule turns the hash on
  *   filemagic:[!]"text"       libmagic's description of the file (the file.magic buffer)
  *                             contains text (case-sensitive)
- *   filestore                 accepted: spanwatch stores no files; the rule alerts per file
+ *   filestore[:dir[,scope]]   a file rule; a match asks the file store (outputs.file-store)
+ *                             for the file (no option, or scope file: if it goes dir's way),
+ *                             the transaction's files in dir (request|to_server, response|
+ *                             to_client, both; scope tx, the default with dir), or the flow's
+ *                             from now on (ssn, flow); detect_file_store() answers the worker
  *   ssh.protoversion:V|2_compat   a side's protocol version is V (2_compat: "2." or 1.99)
  *   ssh.softwareversion:"S"   a side's software version is exactly S
  *   tls.cert_chain_len:N ...  certificates in the server's chain (integer forms)
@@ -252,6 +256,58 @@ kwa_ssl_state(struct det_kw *k, char *v, struct det_parse_error *err)
 	return 0;
 }
 
+/* filestore[:direction[,scope]]: direction request|to_server, response|to_client, both (the
+ * scope is then tx unless given); scope file, tx, ssn|flow. Without a value: the file that
+ * matched. */
+static int
+kwa_filestore(struct det_rule *r, char *v, struct det_parse_error *err)
+{
+	static const struct {
+		const char *name;
+		uint8_t dirs;
+	} dirs[] = {{"request", 1}, {"to_server", 1}, {"response", 2}, {"to_client", 2}, {"both", 3}};
+	char *dir, *scope, *extra, *save = NULL;
+
+	r->store_dirs = 0;
+	r->store_scope = DET_STORE_SCOPE_FILE;
+	if (v == NULL || *det_trim(v) == '\0')
+		return 0;
+	dir = strtok_r(v, ",", &save);
+	scope = strtok_r(NULL, ",", &save);
+	extra = strtok_r(NULL, "", &save);
+	if (extra != NULL)
+		return kwa_fail(err, "filestore: too many options '%s' (direction, scope)",
+		                det_trim(extra));
+	dir = det_trim(dir);
+	if (*dir != '\0') {
+		size_t i;
+
+		for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+			if (strcasecmp(dir, dirs[i].name) == 0)
+				break;
+		if (i == sizeof(dirs) / sizeof(dirs[0]))
+			return kwa_fail(err,
+			                "filestore: unknown direction '%s' (request, to_server, "
+			                "response, to_client, both)",
+			                dir);
+		r->store_dirs = dirs[i].dirs;
+		r->store_scope = DET_STORE_SCOPE_TX;
+	}
+	if (scope != NULL) {
+		scope = det_trim(scope);
+		if (strcasecmp(scope, "file") == 0)
+			r->store_scope = DET_STORE_SCOPE_FILE;
+		else if (strcasecmp(scope, "tx") == 0)
+			r->store_scope = DET_STORE_SCOPE_TX;
+		else if (strcasecmp(scope, "ssn") == 0 || strcasecmp(scope, "flow") == 0)
+			r->store_scope = DET_STORE_SCOPE_FLOW;
+		else
+			return kwa_fail(err, "filestore: unknown scope '%s' (file, tx, ssn, flow)",
+			                scope);
+	}
+	return 0;
+}
+
 int
 det_kwa_parse(struct det_rule *r, struct det_kw *k, const char *kw, char *v,
               struct det_parse_error *err)
@@ -265,10 +321,12 @@ det_kwa_parse(struct det_rule *r, struct det_kw *k, const char *kw, char *v,
 		if (v != NULL)
 			return kwa_fail(err, "%s: takes no value%s", kw, "");
 		k->kind = DET_KW_TLS_STORE;
+		r->store |= DET_STORE_TLS;
 	} else if (strcmp(kw, "filestore") == 0) {
-		/* Suricata takes options (request|response|file|tx, file|tx|ssn|flow); the
-		 * rule alerts per file as Suricata's, nothing is written */
 		k->kind = DET_KW_FILESTORE;
+		if ((rc = kwa_filestore(r, v, err)) != 0)
+			return rc;
+		r->store |= DET_STORE_FILE;
 	} else if (v == NULL || *det_trim(v) == '\0') {
 		return kwa_fail(err, "%s: missing value%s", kw, "");
 	} else {

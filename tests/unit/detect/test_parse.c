@@ -1924,6 +1924,39 @@ test_kw_app(void)
 	r = parse("alert tcp any any -> any any (filestore:request,file; sid:1;)");
 	UNIT_CHECK(r != NULL && r->app_proto == APP_HTTP, "filestore with options makes an HTTP rule");
 	det_rule_free(r);
+	/* filestore's options, as Suricata 7 reads them: a direction alone means scope tx */
+	r = parse("alert http any any -> any any (filestore; sid:1;)");
+	UNIT_CHECK(r != NULL && (r->store & DET_STORE_FILE) && r->store_dirs == 0 &&
+	               r->store_scope == DET_STORE_SCOPE_FILE,
+	           "filestore: the matched file");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (filestore:request,file; sid:1;)");
+	UNIT_CHECK(r != NULL && r->store_dirs == 1 && r->store_scope == DET_STORE_SCOPE_FILE,
+	           "filestore:request,file");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (filestore:response; sid:1;)");
+	UNIT_CHECK(r != NULL && r->store_dirs == 2 && r->store_scope == DET_STORE_SCOPE_TX,
+	           "filestore:response is scope tx");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (filestore:both, ssn; sid:1;)");
+	UNIT_CHECK(r != NULL && r->store_dirs == 3 && r->store_scope == DET_STORE_SCOPE_FLOW,
+	           "filestore:both, ssn");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (filestore:to_client,flow; sid:1;)");
+	UNIT_CHECK(r != NULL && r->store_dirs == 2 && r->store_scope == DET_STORE_SCOPE_FLOW,
+	           "filestore:to_client,flow");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (filestore:to_server,tx; sid:1;)");
+	UNIT_CHECK(r != NULL && r->store_dirs == 1 && r->store_scope == DET_STORE_SCOPE_TX,
+	           "filestore:to_server,tx");
+	det_rule_free(r);
+	check_fail("alert http any any -> any any (filestore:sideways; sid:1;)", SW_E_INVAL,
+	           "filestore: unknown direction 'sideways' (request, to_server, response, "
+	           "to_client, both)");
+	check_fail("alert http any any -> any any (filestore:request,forever; sid:1;)", SW_E_INVAL,
+	           "filestore: unknown scope 'forever' (file, tx, ssn, flow)");
+	check_fail("alert http any any -> any any (filestore:request,tx,file; sid:1;)", SW_E_INVAL,
+	           "filestore: too many options 'file' (direction, scope)");
 	check_fail("alert http any any -> any any (filename:\"; sid:1;)", SW_E_INVAL,
 	           "filename: unterminated quote");
 	check_fail("alert http any any -> any any (filename:!; sid:1;)", SW_E_INVAL,
