@@ -400,6 +400,8 @@ worker_sync(struct sw_worker *w)
 		hashes |= detect_file_hashes(w->det);
 		if (w->app != NULL) /* TLS keeps its bytes as sent for mixed payload/TLS rules */
 			app_worker_set_tls_raw(w->app, detect_wants_msg_payload(w->det, APP_MSG_TLS));
+		if (w->app != NULL) /* ssl_state on the key exchanges: TLS reads on to them */
+			app_worker_set_tls_keyx(w->app, detect_wants_tls_keyx(w->det));
 	}
 	if (w->fs != NULL && w->app != NULL) {
 		/* bodies are kept whole (to the file store's depth) only while it can be asked for

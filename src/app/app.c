@@ -59,6 +59,7 @@ struct app_worker {
 	bool tls_log_chain;
 	bool tls_raw;
 	uint64_t file_keep;
+	bool tls_keyx;
 	app_anomaly_fn *anomaly;
 };
 
@@ -160,6 +161,12 @@ void
 app_worker_set_tls_raw(struct app_worker *w, bool on)
 {
 	w->tls_raw = on;
+}
+
+void
+app_worker_set_tls_keyx(struct app_worker *w, bool on)
+{
+	w->tls_keyx = on;
 }
 
 void
@@ -295,6 +302,7 @@ ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t t
 	c->tls_log_chain = w->tls_log_chain;
 	c->tls_raw = w->tls_raw;
 	c->file_keep = w->file_keep;
+	c->tls_keyx = w->tls_keyx;
 	c->starttls = af != NULL && af->outer != NULL && af->outer->starttls;
 }
 

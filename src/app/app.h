@@ -100,6 +100,13 @@ struct app_tls_hello {
  * is truncated or the hash fails. Pure: no state, callable from any parser (QUIC). */
 void app_tls_ja4(const struct app_tls_hello *h, bool quic, char out[APP_TLS_JA4_LEN + 1]);
 
+/* ssl_state values (bits of app_tls_msg.ssl_states): none yet, then the last message's */
+#define APP_TLS_STATE_NONE 0x01u
+#define APP_TLS_STATE_CH   0x02u /* client_hello */
+#define APP_TLS_STATE_SH   0x04u /* server_hello */
+#define APP_TLS_STATE_CKX  0x08u /* client_keyx */
+#define APP_TLS_STATE_SKX  0x10u /* server_keyx */
+
 #define APP_TLS_SAN_MAX   32 /* subjectAltName values kept for the first certificate */
 #define APP_TLS_CHAIN_MAX 10 /* certificates kept of a chain */
 
@@ -136,6 +143,11 @@ struct app_tls_msg {
 	struct app_buf chain[APP_TLS_CHAIN_MAX];
 	uint8_t nchain;
 	bool log_chain; /* app.tls.log-chain: the event carries "chain" */
+	/* ssl_state: the handshake's "current state" as Suricata keeps it (the type of the last
+	 * ClientHello, ServerHello, ClientKeyExchange or ServerKeyExchange parsed) at each point
+	 * rules could look at it (after each handshake message and each piece of data), by the
+	 * direction of that data: bit APP_TLS_STATE_* of the states seen */
+	uint8_t ssl_states[2];
 	/* each direction's bytes as sent over TCP (records, from the start of TLS; the first 16 KiB
 	 * and what app.memcap let us keep): the buffers "@tls.request" and "@tls.response", the
 	 * payload of rules that mix payload contents and TLS buffers; empty for QUIC */
@@ -369,6 +381,9 @@ struct app_ctx {
 	/* TLS keeps each direction's bytes as sent until its event (rules mix payload contents
 	 * and TLS buffers); decided for a direction by its first data */
 	bool tls_raw;
+	/* TLS reads on past the server's certificate to the key exchanges (ssl_state rules on
+	 * client_keyx, server_keyx or with '!'): the message goes out at the ChangeCipherSpec */
+	bool tls_keyx;
 	/* bytes of each HTTP body kept whole for the file store (beyond the detection depth),
 	 * charged to mem; 0: none */
 	uint64_t file_keep;
@@ -634,6 +649,8 @@ void app_worker_set_tls_log_chain(struct app_worker *w, bool on);
 /* Whether TLS keeps the handshake's bytes as sent (the payload of rules that mix payload
  * contents and TLS buffers; detect_wants_msg_payload()). Off until set. */
 void app_worker_set_tls_raw(struct app_worker *w, bool on);
+/* Whether TLS reads the key exchanges before its message (app_ctx.tls_keyx). Off until set. */
+void app_worker_set_tls_keyx(struct app_worker *w, bool on);
 /* Bodies that start from now on are kept whole up to max bytes (in app.memcap) for the file
  * store (app_file.content); 0: off (the default). */
 void app_worker_set_file_keep(struct app_worker *w, uint64_t max);

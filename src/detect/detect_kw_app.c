@@ -20,11 +20,13 @@
  *   ssh.protoversion:V|2_compat   a side's protocol version is V (2_compat: "2." or 1.99)
  *   ssh.softwareversion:"S"   a side's software version is exactly S
  *   tls.cert_chain_len:N ...  certificates in the server's chain (integer forms)
- *   ssl_state:S[|S...]        client_hello, server_hello: the handshake message was seen (in the
- *                             rule's direction when it has one); client_keyx, server_keyx,
- *                             unknown and '!' are skipped (SW_E_UNSUPP): the handshake event
- *                             goes out at the certificate, before the key exchanges, and
- *                             Suricata's negation is per TLS record, which we do not keep
+ *   ssl_state:[!]S[|[!]S...]  client_hello, server_hello, client_keyx, server_keyx, unknown:
+ *                             Suricata's (flags & current) ^ negated, where current is the
+ *                             last hello or key exchange parsed; true at any point (after a
+ *                             handshake message or a piece of data) in the rule's direction
+ *                             (app_tls_msg.ssl_states). unknown is never current (Suricata's
+ *                             parser never sets it). With keyx states or '!', TLS reads on to
+ *                             the ChangeCipherSpec (detect_wants_tls_keyx)
  *   tls.store                 accepted: spanwatch stores no certificates (app.tls.log-chain
  *                             puts the chain in the tls event); matches any TLS message
  *   ssl_version:[!]V[,...]    the version (sslv2, sslv3, tls1.0 .. tls1.3) is one listed and
@@ -224,32 +226,34 @@ kwa_ssl_version(struct det_kw *k, char *v, struct det_parse_error *err)
 	return 0;
 }
 
-/* ssl_state:client_hello|server_hello: flags bit 0 client_hello, bit 1 server_hello */
+/* ssl_state:[!]S[|[!]S...] (',' also separates, as Suricata's): k->flags the states named,
+ * k->count the negated ones, as bits of Suricata's current-state flags: 1 client_hello,
+ * 2 server_hello, 4 client_keyx, 8 server_keyx, 16 unknown */
 static int
 kwa_ssl_state(struct det_kw *k, char *v, struct det_parse_error *err)
 {
+	static const char *const states[] = {"client_hello", "server_hello", "client_keyx",
+	                                     "server_keyx", "unknown"};
 	char *t, *save = NULL;
 
-	for (t = strtok_r(v, "|", &save); t != NULL; t = strtok_r(NULL, "|", &save)) {
+	for (t = strtok_r(v, "|,", &save); t != NULL; t = strtok_r(NULL, "|,", &save)) {
+		bool neg;
+		size_t i;
+
 		t = det_trim(t);
-		if (strcmp(t, "client_hello") == 0) {
-			k->flags |= 1;
-		} else if (strcmp(t, "server_hello") == 0) {
-			k->flags |= 2;
-		} else if (*t == '!' || strcmp(t, "client_keyx") == 0 ||
-		           strcmp(t, "server_keyx") == 0 || strcmp(t, "unknown") == 0) {
-			snprintf(err->keyword, sizeof(err->keyword), "ssl_state:%.30s", t);
-			snprintf(err->reason, sizeof(err->reason),
-			         "ssl_state: '%.30s' is not supported (the handshake event is out "
-			         "before the key exchanges; negation is per TLS record in Suricata)",
-			         t);
-			return SW_E_UNSUPP;
-		} else {
+		if ((neg = *t == '!'))
+			t = det_trim(t + 1);
+		for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+			if (strcmp(t, states[i]) == 0)
+				break;
+		if (i == sizeof(states) / sizeof(states[0]))
 			return kwa_fail(err,
 			                "ssl_state: unknown state '%s' (client_hello, server_hello, "
 			                "client_keyx, server_keyx, unknown)",
 			                t);
-		}
+		k->flags |= 1u << i;
+		if (neg)
+			k->count |= 1u << i;
 	}
 	if (k->flags == 0)
 		return kwa_fail(err, "ssl_state: empty value%s", "");
@@ -513,15 +517,25 @@ det_kwa_match(const struct det_kw_ctx *c, const struct det_rule *r, const struct
 	case DET_KW_TLS_STORE:
 		return app_msg_as(c->msg, APP_MSG_TLS, &tm);
 	case DET_KW_SSL_STATE: {
-		unsigned seen = 0;
-
+		/* Suricata: (flags & current) ^ negated, at any point the rule's direction saw;
+		 * APP_TLS_STATE_* bit b + 1 is the keyword's bit b, none (bit 0) is 0 */
 		if (!app_msg_as(c->msg, APP_MSG_TLS, &tm))
 			return false;
-		if (tm.u.tls->client_hello && !(r->flow & DET_FLOW_TO_CLIENT))
-			seen |= 1;
-		if (tm.u.tls->server_hello && !(r->flow & DET_FLOW_TO_SERVER))
-			seen |= 2;
-		return (seen & k->flags) != 0;
+		for (int d = 0; d < 2; d++) {
+			unsigned seen = tm.u.tls->ssl_states[d];
+
+			if ((r->flow & DET_FLOW_TO_CLIENT) && d == FLOW_TO_SERVER)
+				continue;
+			if ((r->flow & DET_FLOW_TO_SERVER) && d == FLOW_TO_CLIENT)
+				continue;
+			for (unsigned b = 0; b < 5; b++) {
+				unsigned cur = b == 0 ? 0 : 1u << (b - 1);
+
+				if ((seen & (1u << b)) && ((k->flags & cur) ^ k->count) != 0)
+					return true;
+			}
+		}
+		return false;
 	}
 	case DET_KW_TLS_CHAIN_LEN:
 		return app_msg_as(c->msg, APP_MSG_TLS, &tm) && tm.u.tls->certificate &&

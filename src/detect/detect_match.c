@@ -1651,6 +1651,12 @@ detect_tls_store(const struct detect_thread *t)
 }
 
 bool
+detect_wants_tls_keyx(const struct detect_thread *t)
+{
+	return t != NULL && t->e->tls_keyx;
+}
+
+bool
 detect_wants_store(const struct detect_thread *t, bool tls)
 {
 	return t != NULL && (t->e->store & (tls ? DET_STORE_TLS : DET_STORE_FILE)) != 0;

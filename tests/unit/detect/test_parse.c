@@ -2029,10 +2029,23 @@ test_kw_app(void)
 	UNIT_CHECK(r != NULL && r->kws[0].flags == 3 && r->app_proto == APP_TLS,
 	           "ssl_state:a|b makes a TLS rule");
 	det_rule_free(r);
-	check_unsupp("alert tls any any -> any any (ssl_state:client_hello|client_keyx; sid:1;)",
-	             "ssl_state:client_keyx");
-	check_unsupp("alert tls any any -> any any (ssl_state:!server_hello; sid:1;)",
-	             "ssl_state:!server_hello");
+	/* every state, '!' per state, '|' or ',' between them (Suricata's parser) */
+	r = parse("alert tls any any -> any any (ssl_state:client_hello|client_keyx; sid:1;)");
+	UNIT_CHECK(r != NULL && r->kws[0].flags == (1 | 4) && r->kws[0].count == 0,
+	           "ssl_state:client_hello|client_keyx");
+	det_rule_free(r);
+	r = parse("alert tls any any -> any any (ssl_state:!server_hello; sid:1;)");
+	UNIT_CHECK(r != NULL && r->kws[0].flags == 2 && r->kws[0].count == 2,
+	           "ssl_state:!server_hello: flags and negated");
+	det_rule_free(r);
+	r = parse("alert tls any any -> any any (ssl_state: server_keyx , !unknown|client_hello; "
+	          "sid:1;)");
+	UNIT_CHECK(r != NULL && r->kws[0].flags == (8 | 16 | 1) && r->kws[0].count == 16,
+	           "ssl_state: server_keyx , !unknown|client_hello");
+	det_rule_free(r);
+	check_fail("alert tls any any -> any any (ssl_state:!; sid:1;)", SW_E_INVAL,
+	           "ssl_state: unknown state '' (client_hello, server_hello, client_keyx, "
+	           "server_keyx, unknown)");
 	check_fail("alert tls any any -> any any (ssl_state:hello; sid:1;)", SW_E_INVAL,
 	           "ssl_state: unknown state 'hello' (client_hello, server_hello, client_keyx, "
 	           "server_keyx, unknown)");
