@@ -444,7 +444,7 @@ run_sensor(struct sw_ctx *ctx)
 	if ((r = write_pidfile(ctx->run.pidfile)) != 0)
 		goto out;
 	/* the file store's directories, while we may still make them */
-	if ((r = filestore_setup(&ctx->output.file_store, ctx->output.log_dir)) != 0)
+	if ((r = filestore_setup(&ctx->output)) != 0)
 		goto out;
 	/* The capture handle and the log files are open: root is no longer needed. */
 	if ((r = drop_privileges(&ctx->run)) != 0)

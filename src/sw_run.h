@@ -59,7 +59,8 @@ struct sw_ctx {
 	struct detect_handle *det_h;
 	struct eve_ctx eve;
 	_Atomic uint64_t event_seq;
-	_Atomic uint32_t file_store_id; /* the file store's last file_id (outputs.file-store) */
+	/* the last file_id of the file store, the last id of the TLS store */
+	_Atomic uint32_t file_store_id[2];
 	bool live;
 	/* afpacket: each worker reads its own capture queue (no capture thread); the main thread
 	 * only keeps time for stats and flushes. Workers end on capture_quit; the first capture

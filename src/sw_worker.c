@@ -63,6 +63,7 @@ struct sw_worker {
 	 * rules that mix payload contents and DNS buffers; NULL outside app_datagram/app_stream */
 	const uint8_t *app_data;
 	size_t app_len;
+	enum flow_dir app_dir; /* the direction of app_data (to the client when none) */
 	struct sbuf evbuf, alertbuf;
 	struct evidence *ev; /* NULL: evidence.enabled is off */
 	struct filestore *fs; /* NULL: outputs.file-store.enabled is off */
@@ -301,7 +302,10 @@ worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
 		detect_app_msg_payload(w->det, f, msg,
 				       app_proto_name(app_msg_desc((int)msg->kind)->proto),
 				       w->app_data, w->app_len);
-	if (msg->kind == APP_MSG_FILE && w->fs != NULL &&
+	if (msg->kind == APP_MSG_TLS && w->fs != NULL && w->ctx->output.tls_store.enabled &&
+	    detect_tls_store(w->det))
+		filestore_tls(w->fs, f, msg->u.tls, w->app_dir, msg->ts);
+	if (msg->kind == APP_MSG_FILE && w->fs != NULL && w->ctx->output.file_store.enabled &&
 	    (w->ctx->output.file_store.force_filestore || detect_file_store(w->det, f, msg))) {
 		worker_store_file(w, f, msg, type);
 		return;
@@ -324,8 +328,10 @@ worker_stream_data(void *arg, struct sw_flow *f, enum flow_dir dir, const uint8_
 	if (w->app != NULL) {
 		w->app_data = data;
 		w->app_len = len;
+		w->app_dir = dir;
 		app_stream(w->app, f, dir, data, len, flags, w->now);
 		w->app_data = NULL;
+		w->app_dir = FLOW_TO_CLIENT;
 	}
 	if (w->det != NULL) {
 		detect_stream(w->det, f, dir, data, len, offset, w->now, app_flow_name(f));
@@ -403,7 +409,7 @@ worker_sync(struct sw_worker *w)
 		if (w->app != NULL) /* ssl_state on the key exchanges: TLS reads on to them */
 			app_worker_set_tls_keyx(w->app, detect_wants_tls_keyx(w->det));
 	}
-	if (w->fs != NULL && w->app != NULL) {
+	if (w->fs != NULL && w->app != NULL && w->ctx->output.file_store.enabled) {
 		/* bodies are kept whole (to the file store's depth) only while it can be asked for
 		 * one; stored files are named by their SHA-256 */
 		const struct filestore_conf *fc = &w->ctx->output.file_store;
@@ -579,6 +585,7 @@ worker_init(struct sw_ctx *ctx, struct sw_worker *w, uint32_t i)
 
 	w->ctx = ctx;
 	w->id = i;
+	w->app_dir = FLOW_TO_CLIENT;
 	sbuf_init(&w->evbuf);
 	sbuf_init(&w->alertbuf);
 	w->det_mem.memcap = ctx->detect.memcap / ctx->nworkers;
@@ -588,8 +595,8 @@ worker_init(struct sw_ctx *ctx, struct sw_worker *w, uint32_t i)
 	    (r = evidence_new(&ctx->output, ctx->output.evidence.memcap / ctx->nworkers, ctx->out,
 			      &w->ev)) != 0)
 		return r;
-	if (ctx->output.file_store.enabled &&
-	    (r = filestore_new(&ctx->output.file_store, &ctx->file_store_id, &w->fs)) != 0)
+	if ((ctx->output.file_store.enabled || ctx->output.tls_store.enabled) &&
+	    (r = filestore_new(&ctx->output, ctx->file_store_id, &w->fs)) != 0)
 		return r;
 	if (ctx->dpi.enabled &&
 	    (r = dpi_worker_new(&ctx->dpi, ctx->dpi.memcap / ctx->nworkers, &w->dpi)) != 0)

@@ -27,8 +27,8 @@
  *                             (app_tls_msg.ssl_states). unknown is never current (Suricata's
  *                             parser never sets it). With keyx states or '!', TLS reads on to
  *                             the ChangeCipherSpec (detect_wants_tls_keyx)
- *   tls.store                 accepted: spanwatch stores no certificates (app.tls.log-chain
- *                             puts the chain in the tls event); matches any TLS message
+ *   tls.store                 matches any TLS message; a match has the TLS store
+ *                             (outputs.tls-store) write the chain (detect_tls_store())
  *   ssl_version:[!]V[,...]    the version (sslv2, sslv3, tls1.0 .. tls1.3) is one listed and
  *                             none negated: with flow:to_server the client's, else negotiated
  * A file keyword makes the rule a file rule (HTTP bodies today); the others read their

@@ -81,6 +81,13 @@ struct filestore_conf {
 	char *path;              /* the directory in use (filestore_setup) */
 };
 
+/* outputs.tls-store.*: the certificate chains tls.store rules ask for (output_filestore.c). */
+struct tlsstore_conf {
+	bool enabled;
+	char *certs_log_dir; /* relative: inside outputs.log-dir */
+	char *path;          /* the directory in use (filestore_setup) */
+};
+
 struct output_conf {
 	char *sensor_name;
 	int sink;        /* enum output_sink_kind */
@@ -94,6 +101,7 @@ struct output_conf {
 	struct output_kafka_conf kafka;
 	struct evidence_conf evidence;
 	struct filestore_conf file_store;
+	struct tlsstore_conf tls_store;
 	/* report.*: the investigation report written at exit (output_report.c) */
 	char *report_file;       /* NULL: no report */
 	uint32_t report_alerts;  /* alerts shown in full; the others are counted */
@@ -279,16 +287,21 @@ struct filestore_stats {
 	sw_counter_t depth;          /* asked for, longer than stream-depth: not stored */
 	sw_counter_t memcap_refused; /* asked for, app.memcap refused to keep it: not stored */
 	sw_counter_t fs_errors;      /* open, write, rename errors */
+	sw_counter_t tls_stored;     /* tls-store: chains written (PEM and .meta) */
+	sw_counter_t tls_errors;     /* tls-store: open and write errors */
 };
 
 struct filestore;
-int filestore_conf_load(struct conf_doc *doc, struct filestore_conf *conf);
-void filestore_conf_free(struct filestore_conf *conf);
-/* Makes the directories (<dir>, <dir>/00 .. ff, <dir>/tmp) when the store is enabled: call it
- * before privileges are dropped. 0, or SW_E_CONFIG with the error printed. */
-int filestore_setup(struct filestore_conf *conf, const char *log_dir);
-/* A worker's store; next_id is shared by every worker (file ids count from 1). */
-int filestore_new(const struct filestore_conf *conf, _Atomic uint32_t *next_id,
+/* outputs.file-store.* and outputs.tls-store.* */
+int filestore_conf_load(struct conf_doc *doc, struct output_conf *conf);
+void filestore_conf_free(struct output_conf *conf);
+/* Makes the directories when a store is enabled (file-store: <dir>, <dir>/00 .. ff,
+ * <dir>/tmp; tls-store: its certs-log-dir): call it before privileges are dropped. 0, or
+ * SW_E_CONFIG with the error printed. */
+int filestore_setup(struct output_conf *conf);
+/* A worker's stores (file-store and/or tls-store, as enabled); next_id[0] numbers stored
+ * files, next_id[1] stored chains, shared by every worker (both count from 1). */
+int filestore_new(const struct output_conf *conf, _Atomic uint32_t *next_id,
 		  struct filestore **out);
 void filestore_free(struct filestore *fs); /* NULL-safe */
 const struct filestore_stats *filestore_get_stats(const struct filestore *fs);
@@ -299,6 +312,12 @@ int filestore_file(struct filestore *fs, const struct app_file *fi, uint32_t *fi
 /* With write-fileinfo: writes line (the file's fileinfo event) beside the stored file. */
 void filestore_fileinfo(struct filestore *fs, const struct app_file *fi, uint32_t file_id,
 			sw_time_t ts, const char *line, size_t len);
+/* tls.store (Suricata's tls-store): writes the server's certificate chain of TLS message m
+ * (over TCP, with a first certificate) as <certs-log-dir>/<sec>.<usec>-<id>.pem, and its
+ * .meta (time, addresses, ports, subject, issuer, fingerprint); src is the sender of the
+ * data m came with (dir). 0; SW_E_NOTFOUND when m has no certificate; SW_E_IO. */
+int filestore_tls(struct filestore *fs, const struct sw_flow *f, const struct app_tls_msg *m,
+		  enum flow_dir dir, sw_time_t ts);
 
 /* Publishes a finished evidence pcap to the Kafka evidence topic, keyed by key (through the
  * spool, as events). 0 also when there is no Kafka sink. */

@@ -158,4 +158,51 @@ else
 	not_ok "a file-store dir that is a file"
 	diag <"$tmp/err.txt"
 fi
+
+# 9. tls.store (Suricata's tls-store): the server's chain as PEM (<sec>.<usec>-<id>.pem) and a
+#    .meta, in outputs.tls-store.certs-log-dir. tls-oddcert.pcap's server sends two
+#    certificates (pcaps/craft_tls.py); tshark's tls.handshake.certificate gives their DER
+for pcap in tls-oddcert tls; do
+	d="$tmp/tls-$pcap"
+	mkdir -p "$d"
+	printf '%s\n' 'alert tls any any -> any any (msg:"store chain"; tls.store; sid:2;)' >"$d/r.rules"
+	TZ=UTC "$SPANWATCH" -r "$PCAPS/$pcap.pcap" --workers 1 -S "$d/r.rules" \
+		--set outputs.tls-store.enabled=yes --set "outputs.tls-store.certs-log-dir=$d/certs" \
+		>"$d/eve.json" 2>"$d/err.txt"
+	want=$(tshark -r "$PCAPS/$pcap.pcap" -d tcp.port==443,tls -Y 'tls.handshake.type==11' \
+		-T fields -e tls.handshake.certificate 2>/dev/null | head -1 | tr ',' '\n' | tr -d ':')
+	pems=$(ls "$d/certs"/*.pem 2>/dev/null)
+	got=$("$PY" - "$pems" <<'PYEOF'
+import base64, re, sys
+if sys.argv[1] and "\n" not in sys.argv[1]:
+    t = open(sys.argv[1]).read()
+    for b in re.findall(r"-----BEGIN CERTIFICATE-----\n(.*?)-----END CERTIFICATE-----\n", t, re.S):
+        assert all(len(l) <= 64 for l in b.splitlines())
+        print(base64.b64decode(b).hex())
+PYEOF
+)
+	n=$(echo "$want" | grep -c .)
+	if [ -n "$want" ] && [ "$got" = "$want" ] && [ "$(stats_value "$d/eve.json" tls_store.stored)" = 1 ]; then
+		ok "tls.store on $pcap.pcap: one PEM file with the $n certificate(s) tshark sees, in order, 64-column base64"
+	else
+		not_ok "tls.store on $pcap.pcap: PEM chain differs from tshark's"
+		{ echo "got: $got"; echo "want: $want"; ls -l "$d/certs"; } | diag
+	fi
+	meta=${pems%.pem}.meta
+	fp=$(openssl x509 -in "$pems" -noout -fingerprint -sha1 2>/dev/null | sed 's/.*=//' | tr 'A-F' 'a-f')
+	subj=$(openssl x509 -in "$pems" -noout -subject -nameopt RFC2253 2>/dev/null | sed 's/^subject=//')
+	if [ -f "$meta" ] && grep -q "^TLS FINGERPRINT:   $fp\$" "$meta" && grep -q "^TLS SUBJECT:       $subj\$" "$meta" &&
+		grep -q '^PROTO:             6$' "$meta" && grep -Eq '^TIME:              [0-9]{2}/[0-9]{2}/[0-9]{4}-[0-9:]{8}\.[0-9]{6}$' "$meta"; then
+		ok "tls.store on $pcap.pcap: the .meta has the first certificate's subject and SHA-1 fingerprint as openssl prints them"
+	else
+		not_ok "tls.store on $pcap.pcap: .meta"
+		diag <"$meta"
+	fi
+done
+mkdir -p "$tmp/tls-none"
+printf '%s\n' 'alert tls any any -> any any (msg:"no store"; tls.cert_chain_len:>5; tls.store; sid:3;)' >"$tmp/tls-none/r.rules"
+"$SPANWATCH" -r "$PCAPS/tls-oddcert.pcap" --workers 1 -S "$tmp/tls-none/r.rules" \
+	--set outputs.tls-store.enabled=yes --set "outputs.tls-store.certs-log-dir=$tmp/tls-none/certs" \
+	>/dev/null 2>&1
+check "tls.store in a rule that does not match: nothing stored" test -z "$(ls -A "$tmp/tls-none/certs")"
 tap_done
