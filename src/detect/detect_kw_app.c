@@ -31,7 +31,8 @@
  *                             (outputs.tls-store) write the chain (detect_tls_store())
  *   ssl_version:[!]V[,...]    the version (sslv2, sslv3, tls1.0 .. tls1.3) is one listed and
  *                             none negated: with flow:to_server the client's, else negotiated
- * A file keyword makes the rule a file rule (HTTP bodies today); the others read their
+ * A file keyword makes the rule a file rule (HTTP bodies today; its file.data is then the
+ * file's data, detect_parse.c rp_file_data); the others read their
  * protocol's message. The SSH ones read the client's banner with flow:to_server, the server's
  * with flow:to_client, either without a direction (as ssh.proto).
  */

@@ -640,6 +640,20 @@ test_buffers(void)
 	          "sid:1;)");
 	UNIT_CHECK(list_of(r, det_buffer_named("http.request_body")) != NULL, "file.data to_server: request body");
 	det_rule_free(r);
+	/* with a file keyword, file.data is the file messages' own buffer (their data) */
+	r = parse("alert http any any -> any any (filename:\"a.exe\"; file.data; content:\"MZ\"; "
+	          "sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 1 && r->kw_file &&
+	               det_buffer(r->lists[0].buffer)->msg_kind == APP_MSG_FILE &&
+	               strcmp(det_buffer(r->lists[0].buffer)->name, "file.data") == 0,
+	           "filename with file.data: the file's data buffer");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (flow:to_server; file_data; content:\"MZ\"; "
+	          "filesize:>10; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 1 &&
+	               det_buffer(r->lists[0].buffer)->msg_kind == APP_MSG_FILE,
+	           "file_data before filesize, to_server: the file's data buffer");
+	det_rule_free(r);
 	r = parse("alert http any any -> any any (file_data; content:\"MZ\"; sid:1;)");
 	UNIT_CHECK(list_of(r, det_buffer_named("http.response_body")) != NULL, "file_data: response body");
 	det_rule_free(r);
