@@ -4,6 +4,7 @@
 #define SW_OUTPUT_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "core/core.h"
 #include "decode/decode.h"
@@ -296,9 +297,10 @@ struct filestore;
 int filestore_conf_load(struct conf_doc *doc, struct output_conf *conf);
 void filestore_conf_free(struct output_conf *conf);
 /* Makes the directories when a store is enabled (file-store: <dir>, <dir>/00 .. ff,
- * <dir>/tmp; tls-store: its certs-log-dir): call it before privileges are dropped. 0, or
+ * <dir>/tmp; tls-store: its certs-log-dir) and gives them to uid / gid (the run-as user
+ * and group; (uid_t)-1, (gid_t)-1: unchanged): call it before privileges are dropped. 0, or
  * SW_E_CONFIG with the error printed. */
-int filestore_setup(struct output_conf *conf);
+int filestore_setup(struct output_conf *conf, uid_t uid, gid_t gid);
 /* A worker's stores (file-store and/or tls-store, as enabled); next_id[0] numbers stored
  * files, next_id[1] stored chains, shared by every worker (both count from 1). */
 int filestore_new(const struct output_conf *conf, _Atomic uint32_t *next_id,

@@ -71,24 +71,29 @@ filestore_conf_free(struct output_conf *conf)
 	conf_struct_free(filestore_keys, conf);
 }
 
-/* dir made when missing; an error names key and dir */
+/* dir made when missing, and given to the user run-as drops to (uid, gid; -1: unchanged) so
+ * that it can write there; an error names key and dir */
 static int
-make_dir(const char *key, const char *dir)
+make_dir(const char *key, const char *dir, uid_t uid, gid_t gid)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0755) == 0)
-		return 0;
-	if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-		return 0;
-	sw_err("%s: cannot make %s: %s", key, dir,
-	       errno == EEXIST ? "not a directory" : strerror(errno));
-	return SW_E_CONFIG;
+	if (mkdir(dir, 0755) != 0 && !(errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))) {
+		sw_err("%s: cannot make %s: %s", key, dir,
+		       errno == EEXIST ? "not a directory" : strerror(errno));
+		return SW_E_CONFIG;
+	}
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(dir, uid, gid) != 0) {
+		sw_err("%s: cannot give %s to the run-as user: %s", key, dir, strerror(errno));
+		return SW_E_CONFIG;
+	}
+	return 0;
 }
 
 /* *path: dir, inside log_dir when relative (as Suricata's default-log-dir), made, writable */
 static int
-setup_dir(const char *key, const char *dir, const char *log_dir, char **path)
+setup_dir(const char *key, const char *dir, const char *log_dir, uid_t uid, gid_t gid,
+	  char **path)
 {
 	char p[FS_PATH_MAX];
 	int n;
@@ -105,9 +110,9 @@ setup_dir(const char *key, const char *dir, const char *log_dir, char **path)
 	}
 	if ((*path = strdup(p)) == NULL)
 		return SW_E_NOMEM;
-	if (make_dir(key, *path) != 0)
+	if (make_dir(key, *path, uid, gid) != 0)
 		return SW_E_CONFIG;
-	if (access(*path, W_OK | X_OK) != 0) {
+	if (uid == (uid_t)-1 && access(*path, W_OK | X_OK) != 0) {
 		sw_err("%s: %s: %s", key, *path, strerror(errno));
 		return SW_E_CONFIG;
 	}
@@ -115,7 +120,7 @@ setup_dir(const char *key, const char *dir, const char *log_dir, char **path)
 }
 
 int
-filestore_setup(struct output_conf *conf)
+filestore_setup(struct output_conf *conf, uid_t uid, gid_t gid)
 {
 	struct filestore_conf *fc = &conf->file_store;
 	char p[FS_PATH_MAX];
@@ -123,18 +128,19 @@ filestore_setup(struct output_conf *conf)
 
 	if (conf->tls_store.enabled &&
 	    (r = setup_dir("outputs.tls-store.certs-log-dir", conf->tls_store.certs_log_dir,
-			   conf->log_dir, &conf->tls_store.path)) != 0)
+			   conf->log_dir, uid, gid, &conf->tls_store.path)) != 0)
 		return r;
 	if (!fc->enabled)
 		return 0;
-	if ((r = setup_dir("outputs.file-store.dir", fc->dir, conf->log_dir, &fc->path)) != 0)
+	if ((r = setup_dir("outputs.file-store.dir", fc->dir, conf->log_dir, uid, gid,
+			   &fc->path)) != 0)
 		return r;
 	for (int i = 0; i <= 0x100; i++) {
 		if (i < 0x100)
 			snprintf(p, sizeof(p), "%s/%02x", fc->path, i);
 		else
 			snprintf(p, sizeof(p), "%s/tmp", fc->path);
-		if (make_dir("outputs.file-store.dir", p) != 0)
+		if (make_dir("outputs.file-store.dir", p, uid, gid) != 0)
 			return SW_E_CONFIG;
 	}
 	return 0;

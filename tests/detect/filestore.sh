@@ -159,6 +159,24 @@ else
 	diag <"$tmp/err.txt"
 fi
 
+# 8b. --user: the directories made before privileges drop belong to that user, who writes there
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	mkdir -p "$tmp/priv" && chmod 755 "$tmp" "$tmp/priv"
+	printf '%s\n' 'alert http any any -> any any (msg:"store"; filestore; sid:1;)' >"$tmp/priv/r.rules"
+	"$SPANWATCH" -r "$PCAP" --workers 1 -S "$tmp/priv/r.rules" --user nobody \
+		--set outputs.file-store.enabled=yes --set "outputs.file-store.dir=$tmp/priv/store" \
+		>"$tmp/priv/eve.json" 2>"$tmp/priv/err.txt"
+	owner=$(stat -c %U "$tmp/priv/store" "$tmp/priv/store/c5" "$tmp/priv/store/tmp" | sort -u)
+	if [ "$owner" = nobody ] && [ "$(stored priv)" = "$oracle" ]; then
+		ok "--user nobody: the store's directories are nobody's, and the 5 files are written"
+	else
+		not_ok "--user nobody: owner '$owner', or files missing"
+		diag <"$tmp/priv/err.txt"
+	fi
+else
+	skip "--user nobody: needs root"
+fi
+
 # 9. tls.store (Suricata's tls-store): the server's chain as PEM (<sec>.<usec>-<id>.pem) and a
 #    .meta, in outputs.tls-store.certs-log-dir. tls-oddcert.pcap's server sends two
 #    certificates (pcaps/craft_tls.py); tshark's tls.handshake.certificate gives their DER
