@@ -103,6 +103,14 @@ ndirs=$(find "$tmp/all/store" -mindepth 1 -maxdepth 1 -type d | wc -l)
 check "the store has 00..ff and tmp (257 directories), tmp left empty" \
 	test "$ndirs" -eq 257 -a -z "$(ls -A "$tmp/all/store/tmp")"
 
+# 1b. three workers: the same files (file_id order may differ between workers)
+mkdir -p "$tmp/w3"
+"$SPANWATCH" -r "$PCAP" --workers 3 -S "$tmp/all/r.rules" --set outputs.file-store.enabled=yes \
+	--set "outputs.file-store.dir=$tmp/w3/store" >"$tmp/w3/eve.json" 2>/dev/null
+ids=$(fileinfo w3 | cut -d' ' -f4 | sort -n | tr '\n' ' ')
+check "3 workers: the same 5 stored files, file_ids 1..7 each once" \
+	test "$(stored w3)" = "$oracle" -a "$ids" = "1 2 3 4 5 6 7 "
+
 # 2. no filestore rule: nothing stored, every fileinfo says stored: false
 run none 'alert http any any -> any any (msg:"name"; filename:"data.bin"; sid:1;)'
 check "no filestore rule: nothing stored, fileinfo stored false" \
