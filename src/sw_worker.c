@@ -66,7 +66,7 @@ struct sw_worker {
 	enum flow_dir app_dir; /* the direction of app_data (to the client when none) */
 	struct sbuf evbuf, alertbuf;
 	struct evidence *ev; /* NULL: evidence.enabled is off */
-	struct filestore *fs; /* NULL: outputs.file-store.enabled is off */
+	struct filestore *fs; /* NULL: outputs.file-store and outputs.tls-store are off */
 	uint64_t fs_keep;     /* what the HTTP parser keeps of bodies for it (0: off) */
 	sw_time_t now, last_expire;
 	sw_counter_t packets;
