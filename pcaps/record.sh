@@ -1637,7 +1637,7 @@ main() {
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-tunnel crafted-tls vxlan protocols starttls openvpn quic readme)
+        steps=(http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-tunnel crafted-tls vxlan protocols starttls openvpn quic readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -1669,7 +1669,7 @@ main() {
             quic)      step_quic ;;
             readme)    step_readme ;;
             http-evasion) "$HERE/../tests/http_evasion/record.sh" ;;
-            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-tunnel crafted-tls vxlan protocols starttls openvpn quic readme http-evasion)" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-tunnel crafted-tls vxlan protocols starttls openvpn quic readme http-evasion)" ;;
         esac
     done
     nginx_stop

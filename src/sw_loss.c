@@ -30,6 +30,8 @@ static const struct {
 	{"cti.memcap_refused", LOSS_CTI_MEMCAP},
 	{"cti.kafka.memcap_refused", LOSS_CTI_MEMCAP}, /* indicators not applied */
 	{"output.write_errors", LOSS_OUTPUT_WRITE},
+	{"file_store.fs_errors", LOSS_OUTPUT_WRITE}, /* files not stored */
+	{"tls_store.errors", LOSS_OUTPUT_WRITE},     /* chains not stored */
 	{"kafka.dropped", LOSS_KAFKA_DROPPED},
 	{"kafka.corrupt", LOSS_KAFKA_CORRUPT},
 };

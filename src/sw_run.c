@@ -84,6 +84,31 @@ run_conf_free(struct sw_ctx *ctx)
 
 /* ---- privileges --------------------------------------------------------------------------- */
 
+/* The user and group run-as drops to, for what is made before ((uid_t)-1: none, or unknown:
+ * drop_privileges reports it) */
+static uid_t
+run_as_uid(const struct run_conf *rc)
+{
+	struct passwd *pw;
+
+	if (rc->run_as_user == NULL || (pw = getpwnam(rc->run_as_user)) == NULL)
+		return (uid_t)-1;
+	return pw->pw_uid;
+}
+
+static gid_t
+run_as_gid(const struct run_conf *rc)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	if (rc->run_as_group != NULL)
+		return (gr = getgrnam(rc->run_as_group)) != NULL ? gr->gr_gid : (gid_t)-1;
+	if (rc->run_as_user != NULL && (pw = getpwnam(rc->run_as_user)) != NULL)
+		return pw->pw_gid;
+	return (gid_t)-1;
+}
+
 static int
 drop_privileges(const struct run_conf *rc)
 {
@@ -442,6 +467,9 @@ run_sensor(struct sw_ctx *ctx)
 	if ((r = metrics_start(&ctx->metrics_conf, &ctx->metrics)) != 0)
 		goto out;
 	if ((r = write_pidfile(ctx->run.pidfile)) != 0)
+		goto out;
+	/* the file store's directories, while we may still make them */
+	if ((r = filestore_setup(&ctx->output, run_as_uid(&ctx->run), run_as_gid(&ctx->run))) != 0)
 		goto out;
 	/* The capture handle and the log files are open: root is no longer needed. */
 	if ((r = drop_privileges(&ctx->run)) != 0)

@@ -59,6 +59,8 @@ struct sw_ctx {
 	struct detect_handle *det_h;
 	struct eve_ctx eve;
 	_Atomic uint64_t event_seq;
+	/* the last file_id of the file store, the last id of the TLS store */
+	_Atomic uint32_t file_store_id[2];
 	bool live;
 	/* afpacket: each worker reads its own capture queue (no capture thread); the main thread
 	 * only keeps time for stats and flushes. Workers end on capture_quit; the first capture
@@ -117,6 +119,8 @@ uint64_t run_worker_detect_bypassed(struct sw_ctx *ctx, uint32_t i);
 const struct sw_memcap *run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i);
 /* Its evidence counters; NULL when evidence is off. */
 const struct evidence_stats *run_worker_evidence_stats(struct sw_ctx *ctx, uint32_t i);
+/* Worker i's file store counters; NULL when outputs.file-store is off. */
+const struct filestore_stats *run_worker_filestore_stats(struct sw_ctx *ctx, uint32_t i);
 
 /* ---- the packet path (sw_worker.c) -------------------------------------------------------- */
 

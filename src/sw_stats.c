@@ -316,6 +316,32 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			put(cs, en[k], ev[k]);
 		put(cs, "evidence.memcap_refused", er);
 	}
+	if (ctx->output.file_store.enabled || ctx->output.tls_store.enabled) {
+		static const char *const fn[9] = {
+			"file_store.stored", "file_store.bytes", "file_store.dups",
+			"file_store.truncated", "file_store.depth", "file_store.memcap_refused",
+			"file_store.fs_errors", "tls_store.stored", "tls_store.errors",
+		};
+		uint64_t fv[9] = {0};
+
+		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
+			const struct filestore_stats *fst = run_worker_filestore_stats(ctx, i);
+
+			if (fst == NULL)
+				continue;
+			fv[0] += sw_counter_get(&fst->stored);
+			fv[1] += sw_counter_get(&fst->bytes);
+			fv[2] += sw_counter_get(&fst->dups);
+			fv[3] += sw_counter_get(&fst->truncated);
+			fv[4] += sw_counter_get(&fst->depth);
+			fv[5] += sw_counter_get(&fst->memcap_refused);
+			fv[6] += sw_counter_get(&fst->fs_errors);
+			fv[7] += sw_counter_get(&fst->tls_stored);
+			fv[8] += sw_counter_get(&fst->tls_errors);
+		}
+		for (int k = 0; k < 9; k++)
+			put(cs, fn[k], fv[k]);
+	}
 	if (ctx->cti_h != NULL) {
 		put(cs, "cti.version", sw_counter_get(&ctx->cti_version));
 		put(cs, "cti.indicators", sw_counter_get(&ctx->cti_indicators));

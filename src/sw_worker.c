@@ -63,8 +63,11 @@ struct sw_worker {
 	 * rules that mix payload contents and DNS buffers; NULL outside app_datagram/app_stream */
 	const uint8_t *app_data;
 	size_t app_len;
+	enum flow_dir app_dir; /* the direction of app_data (to the client when none) */
 	struct sbuf evbuf, alertbuf;
 	struct evidence *ev; /* NULL: evidence.enabled is off */
+	struct filestore *fs; /* NULL: outputs.file-store and outputs.tls-store are off */
+	uint64_t fs_keep;     /* what the HTTP parser keeps of bodies for it (0: off) */
 	sw_time_t now, last_expire;
 	sw_counter_t packets;
 	/* when it reads its own capture queue (afpacket): its decoding side */
@@ -164,6 +167,14 @@ run_worker_evidence_stats(struct sw_ctx *ctx, uint32_t i)
 	return w->ev != NULL ? evidence_get_stats(w->ev) : NULL;
 }
 
+const struct filestore_stats *
+run_worker_filestore_stats(struct sw_ctx *ctx, uint32_t i)
+{
+	struct sw_worker *w = &ctx->workers[i];
+
+	return w->fs != NULL ? filestore_get_stats(w->fs) : NULL;
+}
+
 /* ---- events ------------------------------------------------------------------------------- */
 
 /* Writes the event formatted in b (of EVE type type); the only way events leave a thread.
@@ -259,6 +270,26 @@ worker_flow_end(struct sw_flow *f, void *arg)
 	cti_flow_free(w->cti, f);
 }
 
+/* A file that filestore rules (or force-filestore) asked for: stored, then its fileinfo event
+ * says so ("stored", "file_id"), in the log and, with write-fileinfo, beside the file. */
+static void
+worker_store_file(struct sw_worker *w, struct sw_flow *f, const struct app_msg *msg, int type)
+{
+	struct app_file file = *msg->u.file;
+	struct app_msg m = *msg;
+
+	m.u.file = &file;
+	if (filestore_file(w->fs, &file, &file.file_id) == 0)
+		file.stored = true;
+	if (!run_wants(w->ctx, type) && !(file.stored && w->ctx->output.file_store.write_fileinfo))
+		return;
+	eve_format_app(&w->evbuf, &w->ctx->eve, f, &m);
+	if (file.stored && !sbuf_failed(&w->evbuf))
+		filestore_fileinfo(w->fs, &file, file.file_id, m.ts, w->evbuf.p, w->evbuf.len);
+	if (run_wants(w->ctx, type))
+		run_emit(w->ctx, type, &w->evbuf);
+}
+
 /* A message of an app-layer parser: indicators, rules, then its EVE event. */
 static void
 worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
@@ -277,6 +308,14 @@ worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
 		detect_app_msg_payload(w->det, f, msg,
 				       app_proto_name(app_msg_desc((int)msg->kind)->proto),
 				       w->app_data, w->app_len);
+	if (msg->kind == APP_MSG_TLS && w->fs != NULL && w->ctx->output.tls_store.enabled &&
+	    detect_tls_store(w->det))
+		filestore_tls(w->fs, f, msg->u.tls, w->app_dir, msg->ts);
+	if (msg->kind == APP_MSG_FILE && w->fs != NULL && w->ctx->output.file_store.enabled &&
+	    (w->ctx->output.file_store.force_filestore || detect_file_store(w->det, f, msg))) {
+		worker_store_file(w, f, msg, type);
+		return;
+	}
 	if (!run_wants(w->ctx, type))
 		return;
 	eve_format_app(&w->evbuf, &w->ctx->eve, f, msg);
@@ -295,8 +334,10 @@ worker_stream_data(void *arg, struct sw_flow *f, enum flow_dir dir, const uint8_
 	if (w->app != NULL) {
 		w->app_data = data;
 		w->app_len = len;
+		w->app_dir = dir;
 		app_stream(w->app, f, dir, data, len, flags, w->now);
 		w->app_data = NULL;
+		w->app_dir = FLOW_TO_CLIENT;
 	}
 	if (w->det != NULL) {
 		detect_stream(w->det, f, dir, data, len, offset, w->now, app_flow_name(f));
@@ -371,6 +412,23 @@ worker_sync(struct sw_worker *w)
 		hashes |= detect_file_hashes(w->det);
 		if (w->app != NULL) /* TLS keeps its bytes as sent for mixed payload/TLS rules */
 			app_worker_set_tls_raw(w->app, detect_wants_msg_payload(w->det, APP_MSG_TLS));
+		if (w->app != NULL) /* ssl_state on the key exchanges: TLS reads on to them */
+			app_worker_set_tls_keyx(w->app, detect_wants_tls_keyx(w->det));
+	}
+	if (w->fs != NULL && w->app != NULL && w->ctx->output.file_store.enabled) {
+		/* bodies are kept whole (to the file store's depth) only while it can be asked for
+		 * one; stored files are named by their SHA-256 */
+		const struct filestore_conf *fc = &w->ctx->output.file_store;
+		uint64_t keep = 0;
+
+		if (fc->force_filestore || detect_wants_store(w->det, false))
+			keep = fc->stream_depth != 0 ? fc->stream_depth : UINT64_MAX;
+		if (keep != 0)
+			hashes |= APP_HASH_SHA256;
+		if (keep != w->fs_keep) {
+			w->fs_keep = keep;
+			app_worker_set_file_keep(w->app, keep);
+		}
 	}
 	/* the hashes bodies get: the configured ones, and those the indicators and rules read */
 	if (w->app != NULL && hashes != w->hashes) {
@@ -535,6 +593,7 @@ worker_init(struct sw_ctx *ctx, struct sw_worker *w, uint32_t i)
 
 	w->ctx = ctx;
 	w->id = i;
+	w->app_dir = FLOW_TO_CLIENT;
 	sbuf_init(&w->evbuf);
 	sbuf_init(&w->alertbuf);
 	w->det_mem.memcap = ctx->detect.memcap / ctx->nworkers;
@@ -543,6 +602,9 @@ worker_init(struct sw_ctx *ctx, struct sw_worker *w, uint32_t i)
 	if (ctx->output.evidence.enabled &&
 	    (r = evidence_new(&ctx->output, ctx->output.evidence.memcap / ctx->nworkers, ctx->out,
 			      &w->ev)) != 0)
+		return r;
+	if ((ctx->output.file_store.enabled || ctx->output.tls_store.enabled) &&
+	    (r = filestore_new(&ctx->output, ctx->file_store_id, &w->fs)) != 0)
 		return r;
 	if (ctx->dpi.enabled &&
 	    (r = dpi_worker_new(&ctx->dpi, ctx->dpi.memcap / ctx->nworkers, &w->dpi)) != 0)
@@ -691,6 +753,8 @@ workers_free(struct sw_ctx *ctx)
 		flow_table_free(w->flows);
 		evidence_free(w->ev); /* its flows ended above */
 		w->ev = NULL;
+		filestore_free(w->fs);
+		w->fs = NULL;
 		stream_worker_free(w->stream);
 		dpi_worker_free(w->dpi);
 		app_worker_free(w->app);

@@ -58,6 +58,8 @@ struct app_worker {
 	size_t http_header_max;
 	bool tls_log_chain;
 	bool tls_raw;
+	uint64_t file_keep;
+	bool tls_keyx;
 	app_anomaly_fn *anomaly;
 };
 
@@ -159,6 +161,18 @@ void
 app_worker_set_tls_raw(struct app_worker *w, bool on)
 {
 	w->tls_raw = on;
+}
+
+void
+app_worker_set_tls_keyx(struct app_worker *w, bool on)
+{
+	w->tls_keyx = on;
+}
+
+void
+app_worker_set_file_keep(struct app_worker *w, uint64_t max)
+{
+	w->file_keep = max;
 }
 
 
@@ -287,6 +301,8 @@ ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t t
 	c->switch_off = 0;
 	c->tls_log_chain = w->tls_log_chain;
 	c->tls_raw = w->tls_raw;
+	c->file_keep = w->file_keep;
+	c->tls_keyx = w->tls_keyx;
 	c->starttls = af != NULL && af->outer != NULL && af->outer->starttls;
 }
 

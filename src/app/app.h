@@ -119,6 +119,12 @@ struct app_tls_server_hello {
 /* Writes h's JA4S into out (quic: "q" for "t"), or "" when h is truncated, the hash fails or
  * spanwatch is built without ja4plus. Pure, like app_tls_ja4. */
 void app_tls_ja4s(const struct app_tls_server_hello *h, bool quic, char out[APP_TLS_JA4S_LEN + 1]);
+/* ssl_state values (bits of app_tls_msg.ssl_states): none yet, then the last message's */
+#define APP_TLS_STATE_NONE 0x01u
+#define APP_TLS_STATE_CH   0x02u /* client_hello */
+#define APP_TLS_STATE_SH   0x04u /* server_hello */
+#define APP_TLS_STATE_CKX  0x08u /* client_keyx */
+#define APP_TLS_STATE_SKX  0x10u /* server_keyx */
 
 #define APP_TLS_SAN_MAX   32 /* subjectAltName values kept for the first certificate */
 #define APP_TLS_CHAIN_MAX 10 /* certificates kept of a chain */
@@ -157,6 +163,11 @@ struct app_tls_msg {
 	struct app_buf chain[APP_TLS_CHAIN_MAX];
 	uint8_t nchain;
 	bool log_chain; /* app.tls.log-chain: the event carries "chain" */
+	/* ssl_state: the handshake's "current state" as Suricata keeps it (the type of the last
+	 * ClientHello, ServerHello, ClientKeyExchange or ServerKeyExchange parsed) at each point
+	 * rules could look at it (after each handshake message and each piece of data), by the
+	 * direction of that data: bit APP_TLS_STATE_* of the states seen */
+	uint8_t ssl_states[2];
 	/* each direction's bytes as sent over TCP (records, from the start of TLS; the first 16 KiB
 	 * and what app.memcap let us keep): the buffers "@tls.request" and "@tls.response", the
 	 * payload of rules that mix payload contents and TLS buffers; empty for QUIC */
@@ -225,6 +236,21 @@ struct app_file {
 	char md5[33], sha1[41], sha256[65]; /* lower-case hex; "" when truncated */
 	uint32_t tx_id;          /* the HTTP transaction it belongs to */
 	const struct app_http_txn *txn;
+	/* the file store (outputs.file-store): the whole decoded body when it was kept for it
+	 * (app_ctx.file_keep), else empty; keep says why it is not (enum app_file_keep) */
+	struct app_buf content;
+	int keep;
+	/* set by the file store for the fileinfo event: the file was written, as file_id */
+	bool stored;
+	uint32_t file_id;
+};
+
+enum app_file_keep {
+	APP_FILE_KEEP_OFF = 0,    /* no file store wants bodies (or a multipart part) */
+	APP_FILE_KEEP_WHOLE = 1,  /* content is the whole file */
+	APP_FILE_KEEP_DEPTH = 2,  /* longer than outputs.file-store.stream-depth */
+	APP_FILE_KEEP_MEMCAP = 3, /* app.memcap refused the memory to keep it */
+	APP_FILE_KEEP_CUT = 4,    /* the file itself is truncated (gap, connection ended) */
 };
 
 /* ---- QUIC (RFC 9000, 9001, 9369; draft-ietf-quic-transport-29) --------------------------- */
@@ -375,6 +401,12 @@ struct app_ctx {
 	/* TLS keeps each direction's bytes as sent until its event (rules mix payload contents
 	 * and TLS buffers); decided for a direction by its first data */
 	bool tls_raw;
+	/* TLS reads on past the server's certificate to the key exchanges (ssl_state rules on
+	 * client_keyx, server_keyx or with '!'): the message goes out at the ChangeCipherSpec */
+	bool tls_keyx;
+	/* bytes of each HTTP body kept whole for the file store (beyond the detection depth),
+	 * charged to mem; 0: none */
+	uint64_t file_keep;
 };
 
 /* One parser: a protocol's table of operations. */
@@ -638,6 +670,11 @@ void app_worker_set_tls_log_chain(struct app_worker *w, bool on);
 /* Whether TLS keeps the handshake's bytes as sent (the payload of rules that mix payload
  * contents and TLS buffers; detect_wants_msg_payload()). Off until set. */
 void app_worker_set_tls_raw(struct app_worker *w, bool on);
+/* Whether TLS reads the key exchanges before its message (app_ctx.tls_keyx). Off until set. */
+void app_worker_set_tls_keyx(struct app_worker *w, bool on);
+/* Bodies that start from now on are kept whole up to max bytes (in app.memcap) for the file
+ * store (app_file.content); 0: off (the default). */
+void app_worker_set_file_keep(struct app_worker *w, uint64_t max);
 
 /* A UDP (or other datagram) packet of flow f. */
 void app_datagram(struct app_worker *w, struct sw_flow *f, enum flow_dir dir,

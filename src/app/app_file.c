@@ -32,7 +32,9 @@ file_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
 		jw_str(w, "sha1", fi->sha1);
 	if (fi->sha256[0] != '\0')
 		jw_str(w, "sha256", fi->sha256);
-	jw_bool(w, "stored", false);
+	jw_bool(w, "stored", fi->stored);
+	if (fi->stored)
+		jw_u64(w, "file_id", fi->file_id);
 	jw_u64(w, "size", fi->size);
 	jw_u64(w, "tx_id", fi->tx_id);
 	jw_obj_end(w);

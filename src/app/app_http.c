@@ -47,7 +47,9 @@
  * the whole decoded body is counted and hashed (MD5, SHA-1, SHA-256 with libcrypto EVP), so a
  * file past the depth is still complete with its real hashes. A truncated body (a gap, the
  * reassembly depth, the connection ending early, a decode error, a body Chromium refuses) has no
- * hashes ("").
+ * hashes (""). When the file store wants bodies (app_ctx.file_keep), a body is kept whole up to
+ * that many bytes, in the same buffer and charged the same way; the rules still see its first
+ * HTTP_BODY_DEPTH bytes, the file message carries the whole (app_file.content).
  *
  * Gaps: inside a body of known length the gap is skipped (the body is truncated, the next
  * message is where it should be); elsewhere the message is truncated and the direction resyncs
@@ -206,6 +208,10 @@ struct http_body {
 	uint64_t wire; /* bytes on the wire (dechunked, still encoded) */
 	bool truncated, done;
 	bool nokeep; /* the memory cap refused the buffer: the body is hashed, not kept */
+	/* the file store wants the whole body up to keep_max bytes (app_ctx.file_keep); rules
+	 * still see only the first HTTP_BODY_DEPTH */
+	bool keep_whole;
+	uint64_t keep_max;
 	char md5[33], sha1[41], sha256[65];
 };
 
@@ -689,6 +695,18 @@ emit_file(struct app_ctx *ctx, struct http_txn *t, const struct http_body *b, en
 	file.dir = dir;
 	file.size = b->len;
 	file.state = b->truncated || !b->done ? APP_FILE_TRUNCATED : APP_FILE_COMPLETE;
+	if (!b->keep_whole)
+		file.keep = APP_FILE_KEEP_OFF;
+	else if (file.state != APP_FILE_COMPLETE)
+		file.keep = APP_FILE_KEEP_CUT;
+	else if (b->kept == b->len && b->len <= b->keep_max)
+		file.keep = APP_FILE_KEEP_WHOLE;
+	else
+		file.keep = b->nokeep ? APP_FILE_KEEP_MEMCAP : APP_FILE_KEEP_DEPTH;
+	if (file.keep == APP_FILE_KEEP_WHOLE) {
+		file.content.p = b->buf;
+		file.content.len = b->kept;
+	}
 	emit_file_msg(ctx, t, &file, b->md5, b->sha1, b->sha256);
 }
 
@@ -725,9 +743,9 @@ txn_publish(struct http_txn *t)
 	pub->req_body_len = t->req.len;
 	pub->resp_body_len = t->resp.len;
 	pub->req_body.p = t->req.buf;
-	pub->req_body.len = t->req.kept;
+	pub->req_body.len = t->req.kept < HTTP_BODY_DEPTH ? t->req.kept : HTTP_BODY_DEPTH;
 	pub->resp_body.p = t->resp.buf;
-	pub->resp_body.len = t->resp.kept;
+	pub->resp_body.len = t->resp.kept < HTTP_BODY_DEPTH ? t->resp.kept : HTTP_BODY_DEPTH;
 	pub->req_truncated = t->req.truncated;
 	pub->resp_truncated = t->resp.truncated;
 }
@@ -905,9 +923,14 @@ sink_decoded(void *arg, const uint8_t *p, size_t n)
 {
 	struct http_dir *d = arg;
 	struct http_body *b = d->b;
+	size_t lim;
 
 	if (n == 0 || b == NULL)
 		return;
+	/* the detection depth, or the whole body for the file store */
+	lim = b->keep_whole && b->keep_max > HTTP_BODY_DEPTH && b->keep_max <= SIZE_MAX
+		      ? (size_t)b->keep_max
+		      : HTTP_BODY_DEPTH;
 	b->len += n;
 	hash_update(&d->body_hash, p, n);
 	if (d->mp != NULL) {
@@ -915,8 +938,8 @@ sink_decoded(void *arg, const uint8_t *p, size_t n)
 		cb.arg = d;
 		http_multipart_write(d->mp, p, n, &cb);
 	}
-	if (b->kept < HTTP_BODY_DEPTH && !b->nokeep) {
-		size_t take = HTTP_BODY_DEPTH - b->kept < n ? HTTP_BODY_DEPTH - b->kept : n;
+	if (b->kept < lim && !b->nokeep) {
+		size_t take = lim - b->kept < n ? lim - b->kept : n;
 		if (b->kept + take > b->cap) {
 			size_t cap = b->cap < 4096 ? 4096 : b->cap;
 			uint8_t *nb;
@@ -924,12 +947,11 @@ sink_decoded(void *arg, const uint8_t *p, size_t n)
 			 * allocation, not 4K, 8K, 16K and two copies) */
 			if (b->cap == 0 && d->chain == NULL && d->phase == PH_BODY_LEN &&
 			    d->body_len > cap)
-				cap = d->body_len < HTTP_BODY_DEPTH ? (size_t)d->body_len
-								    : HTTP_BODY_DEPTH;
+				cap = d->body_len < lim ? (size_t)d->body_len : lim;
 			while (cap < b->kept + take)
 				cap *= 2;
-			if (cap > HTTP_BODY_DEPTH)
-				cap = HTTP_BODY_DEPTH;
+			if (cap > lim)
+				cap = lim;
 			if (!sw_memcap_take(d->mem, cap - b->cap)) {
 				b->nokeep = true;
 				return;
@@ -977,6 +999,8 @@ sink_begin(struct app_ctx *ctx, struct http_dir *d, enum flow_dir dir, struct ht
 	d->b = b;
 	d->chain_flags = 0;
 	d->dec_off = false;
+	b->keep_whole = ctx->file_keep > 0;
+	b->keep_max = ctx->file_keep;
 	hash_begin(&d->body_hash, ctx->file_hashes, (const EVP_MD *const *)ctx->file_md);
 	sink_drop(d);
 	if (fr->coding_unknown || fr->ce_empty || fr->ncodings == 0)

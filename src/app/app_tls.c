@@ -49,6 +49,8 @@
 #define TLS_HS_CLIENT_HELLO 1
 #define TLS_HS_SERVER_HELLO 2
 #define TLS_HS_CERTIFICATE  11
+#define TLS_HS_SERVER_KEYX  12
+#define TLS_HS_CLIENT_KEYX  16
 
 #define TLS_EXT_SERVER_NAME        0
 #define TLS_EXT_SUPPORTED_GROUPS   10
@@ -95,6 +97,10 @@ struct tls_state {
 	bool quic;        /* the hellos came in QUIC CRYPTO frames: JA4 starts with "q" */
 	bool v2_checked;  /* the first client bytes were checked for an SSLv2 hello */
 	bool after_hrr;   /* a HelloRetryRequest was emitted, the second hello is awaited */
+	/* ssl_state: the current state (APP_TLS_STATE_*), the direction of the data being
+	 * parsed, and the states seen by direction */
+	uint8_t ssl_cur, ssl_dir;
+	uint8_t ssl_seen[2];
 	struct app_tls_msg msg;
 	struct app_tls_hello hello;
 	size_t chain_bytes; /* DER bytes of msg.chain, charged to mem */
@@ -1186,6 +1192,9 @@ tls_emit(struct app_ctx *ctx, struct tls_state *s, bool last)
 		sw_counter_add(&ctx->st->messages[APP_TLS], 1);
 	s->msg.starttls = ctx->starttls;
 	s->msg.log_chain = ctx->tls_log_chain;
+	s->ssl_seen[s->ssl_dir & 1] |= s->ssl_cur != 0 ? s->ssl_cur : APP_TLS_STATE_NONE;
+	s->msg.ssl_states[0] = s->ssl_seen[0];
+	s->msg.ssl_states[1] = s->ssl_seen[1];
 	for (d = 0; d < 2; d++) {
 		s->msg.raw[d].p = s->dir[d].raw;
 		s->msg.raw[d].len = s->dir[d].raw_len;
@@ -1244,6 +1253,12 @@ tls_handshake(struct app_ctx *ctx, struct tls_state *s, enum flow_dir dir, struc
 	int r = 0;
 
 	cur_init(&c, d->hs + 4, d->hs_len - 4);
+	/* Suricata's current state: the last hello or key exchange (of either side), set as its
+	 * message is taken up */
+	if (d->hs[0] == TLS_HS_CLIENT_HELLO && dir == FLOW_TO_SERVER)
+		s->ssl_cur = APP_TLS_STATE_CH;
+	else if (d->hs[0] == TLS_HS_SERVER_HELLO && dir == FLOW_TO_CLIENT)
+		s->ssl_cur = APP_TLS_STATE_SH;
 	switch (d->hs[0]) {
 	case TLS_HS_CLIENT_HELLO:
 		if (dir != FLOW_TO_SERVER)
@@ -1264,12 +1279,23 @@ tls_handshake(struct app_ctx *ctx, struct tls_state *s, enum flow_dir dir, struc
 			tls_emit(ctx, s, true);
 		break;
 	case TLS_HS_CERTIFICATE:
-		if (dir == FLOW_TO_CLIENT && (r = parse_certificate(s, &c)) == 0)
+		/* with ssl_state rules on the key exchanges, read on to the ChangeCipherSpec */
+		if (dir == FLOW_TO_CLIENT && (r = parse_certificate(s, &c)) == 0 && !ctx->tls_keyx)
 			tls_emit(ctx, s, true);
+		break;
+	case TLS_HS_SERVER_KEYX:
+		if (dir == FLOW_TO_CLIENT)
+			s->ssl_cur = APP_TLS_STATE_SKX;
+		break;
+	case TLS_HS_CLIENT_KEYX:
+		if (dir == FLOW_TO_SERVER)
+			s->ssl_cur = APP_TLS_STATE_CKX;
 		break;
 	default:
 		break;
 	}
+	if (s->ssl_cur != 0)
+		s->ssl_seen[dir] |= s->ssl_cur;
 	return r;
 }
 
@@ -1519,8 +1545,11 @@ tls_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *d
 		d->raw_full = !ctx->tls_raw;
 	}
 	raw_keep(s, d, data, len);
+	s->ssl_dir = (uint8_t)dir;
 	if (tls_stream_bytes(ctx, s, dir, data, len) != 0 && !s->emitted)
 		tls_error(ctx, s, d);
+	/* a point where rules look at the state: after this piece of data */
+	s->ssl_seen[dir] |= s->ssl_cur != 0 ? s->ssl_cur : APP_TLS_STATE_NONE;
 }
 
 static void

@@ -214,6 +214,17 @@ struct detect_thread *detect_reader_sync(struct detect_reader *r);
  * app_msg_kind): the parser then keeps what its payload is (TLS: the bytes as sent). false for
  * t NULL. */
 bool detect_wants_msg_payload(const struct detect_thread *t, int kind);
+/* After detect_app_msg() on a file message of f: whether a filestore rule asked for it (it
+ * matched it, or an earlier match asked for the files of its transaction, scope tx, or of its
+ * flow, scope ssn / flow, in its direction). false for t NULL. */
+bool detect_file_store(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg);
+/* After detect_app_msg() on a TLS message: whether a tls.store rule matched it. */
+bool detect_tls_store(const struct detect_thread *t);
+/* Whether a loaded ssl_state names client_keyx, server_keyx or unknown, or negates: TLS then
+ * reads the key exchanges before its message (app_worker_set_tls_keyx). false for t NULL. */
+bool detect_wants_tls_keyx(const struct detect_thread *t);
+/* Whether a loaded rule has tls.store (tls true) or filestore (false); false for t NULL. */
+bool detect_wants_store(const struct detect_thread *t, bool tls);
 /* The file hashes (APP_HASH_*) the loaded rules read through file.md5/file.sha1/file.sha256. */
 unsigned detect_file_hashes(const struct detect_thread *t);
 /* The thread state of the last sync (NULL-safe r: NULL). */

@@ -153,6 +153,8 @@ struct detect_engine {
 	int msg_payload[DET_MSG_KINDS][2];
 	uint32_t payload_kinds; /* bit k: a rule mixes payload contents and kind k's buffers */
 	unsigned file_hashes;   /* APP_HASH_* whose file.* buffer a loaded rule reads */
+	unsigned store;         /* DET_STORE_*: a loaded rule has filestore / tls.store */
+	bool tls_keyx; /* an ssl_state names a key exchange or negates: TLS reads on to them */
 	bool has_stream, has_packet, has_app;
 	bool has_tags; /* a rule has tag: packets are checked against tag windows */
 	struct det_classes classes;

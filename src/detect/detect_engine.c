@@ -1125,8 +1125,13 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 		if ((ri->ctx & DET_CTX_APP) && ri->msg_kind >= 0 && list_has_payload(ri->r))
 			e->payload_kinds |= 1u << ri->msg_kind;
 		e->file_hashes |= list_file_hashes(ri->r);
-		for (uint32_t k = 0; k < ri->r->nkws; k++)
-			e->has_tags |= ri->r->kws[k].kind == DET_KW_TAG;
+		e->store |= ri->r->store;
+		for (uint32_t k = 0; k < ri->r->nkws; k++) {
+			const struct det_kw *kw = &ri->r->kws[k];
+
+			e->has_tags |= kw->kind == DET_KW_TAG;
+			e->tls_keyx |= kw->kind == DET_KW_SSL_STATE && ((kw->flags & ~3u) || kw->count);
+		}
 		if (ri->ctx & DET_CTX_PACKET)
 			e->has_packet = true;
 		if (ri->ctx & DET_CTX_STREAM)

@@ -462,6 +462,15 @@ struct det_uint {
 	bool negated;
 };
 
+/* filestore:[direction[,scope]] (Suricata 7's detect-filestore): what a match stores */
+enum det_store_scope {
+	DET_STORE_SCOPE_FILE = 0, /* the file that matched */
+	DET_STORE_SCOPE_TX = 1,   /* the transaction's files in the directions */
+	DET_STORE_SCOPE_FLOW = 2, /* ssn / flow: the flow's files in the directions, from now on */
+};
+#define DET_STORE_FILE 0x1u
+#define DET_STORE_TLS  0x2u
+
 struct det_kw {
 	uint8_t kind; /* enum det_kw_kind */
 	uint8_t op;   /* xbits: enum det_flowbit_op; flowint: its operator; stream_size: side */
@@ -562,6 +571,10 @@ struct det_rule {
 	bool kw_packet; /* one of them is a packet keyword (itype, ip_proto, ...) */
 	bool kw_msg;    /* one of them reads an app message (tls.version, dns.opcode, ...) */
 	bool kw_file;   /* one of them reads a file (filename, filesize, ...): files' messages */
+	/* filestore (DET_STORE_FILE) and tls.store (DET_STORE_TLS): what a match stores */
+	uint8_t store;
+	uint8_t store_dirs;  /* filestore: bit 0 to_server, bit 1 to_client; 0: the file's */
+	uint8_t store_scope; /* filestore: enum det_store_scope */
 	struct det_list *lists; /* in the order their first keyword appears */
 	uint32_t nlists;
 	uint8_t nvars; /* byte_extract variables */

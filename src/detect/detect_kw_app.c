@@ -12,20 +12,27 @@
  *                             the rule file's directory); the rule turns the hash on
  *   filemagic:[!]"text"       libmagic's description of the file (the file.magic buffer)
  *                             contains text (case-sensitive)
- *   filestore                 accepted: spanwatch stores no files; the rule alerts per file
+ *   filestore[:dir[,scope]]   a file rule; a match asks the file store (outputs.file-store)
+ *                             for the file (no option, or scope file: if it goes dir's way),
+ *                             the transaction's files in dir (request|to_server, response|
+ *                             to_client, both; scope tx, the default with dir), or the flow's
+ *                             from now on (ssn, flow); detect_file_store() answers the worker
  *   ssh.protoversion:V|2_compat   a side's protocol version is V (2_compat: "2." or 1.99)
  *   ssh.softwareversion:"S"   a side's software version is exactly S
  *   tls.cert_chain_len:N ...  certificates in the server's chain (integer forms)
- *   ssl_state:S[|S...]        client_hello, server_hello: the handshake message was seen (in the
- *                             rule's direction when it has one); client_keyx, server_keyx,
- *                             unknown and '!' are skipped (SW_E_UNSUPP): the handshake event
- *                             goes out at the certificate, before the key exchanges, and
- *                             Suricata's negation is per TLS record, which we do not keep
- *   tls.store                 accepted: spanwatch stores no certificates (app.tls.log-chain
- *                             puts the chain in the tls event); matches any TLS message
+ *   ssl_state:[!]S[|[!]S...]  client_hello, server_hello, client_keyx, server_keyx, unknown:
+ *                             Suricata's (flags & current) ^ negated, where current is the
+ *                             last hello or key exchange parsed; true at any point (after a
+ *                             handshake message or a piece of data) in the rule's direction
+ *                             (app_tls_msg.ssl_states). unknown is never current (Suricata's
+ *                             parser never sets it). With keyx states or '!', TLS reads on to
+ *                             the ChangeCipherSpec (detect_wants_tls_keyx)
+ *   tls.store                 matches any TLS message; a match has the TLS store
+ *                             (outputs.tls-store) write the chain (detect_tls_store())
  *   ssl_version:[!]V[,...]    the version (sslv2, sslv3, tls1.0 .. tls1.3) is one listed and
  *                             none negated: with flow:to_server the client's, else negotiated
- * A file keyword makes the rule a file rule (HTTP bodies today); the others read their
+ * A file keyword makes the rule a file rule (HTTP bodies today; its file.data is then the
+ * file's data, detect_parse.c rp_file_data); the others read their
  * protocol's message. The SSH ones read the client's banner with flow:to_server, the server's
  * with flow:to_client, either without a direction (as ssh.proto).
  */
@@ -220,35 +227,89 @@ kwa_ssl_version(struct det_kw *k, char *v, struct det_parse_error *err)
 	return 0;
 }
 
-/* ssl_state:client_hello|server_hello: flags bit 0 client_hello, bit 1 server_hello */
+/* ssl_state:[!]S[|[!]S...] (',' also separates, as Suricata's): k->flags the states named,
+ * k->count the negated ones, as bits of Suricata's current-state flags: 1 client_hello,
+ * 2 server_hello, 4 client_keyx, 8 server_keyx, 16 unknown */
 static int
 kwa_ssl_state(struct det_kw *k, char *v, struct det_parse_error *err)
 {
+	static const char *const states[] = {"client_hello", "server_hello", "client_keyx",
+	                                     "server_keyx", "unknown"};
 	char *t, *save = NULL;
 
-	for (t = strtok_r(v, "|", &save); t != NULL; t = strtok_r(NULL, "|", &save)) {
+	for (t = strtok_r(v, "|,", &save); t != NULL; t = strtok_r(NULL, "|,", &save)) {
+		bool neg;
+		size_t i;
+
 		t = det_trim(t);
-		if (strcmp(t, "client_hello") == 0) {
-			k->flags |= 1;
-		} else if (strcmp(t, "server_hello") == 0) {
-			k->flags |= 2;
-		} else if (*t == '!' || strcmp(t, "client_keyx") == 0 ||
-		           strcmp(t, "server_keyx") == 0 || strcmp(t, "unknown") == 0) {
-			snprintf(err->keyword, sizeof(err->keyword), "ssl_state:%.30s", t);
-			snprintf(err->reason, sizeof(err->reason),
-			         "ssl_state: '%.30s' is not supported (the handshake event is out "
-			         "before the key exchanges; negation is per TLS record in Suricata)",
-			         t);
-			return SW_E_UNSUPP;
-		} else {
+		if ((neg = *t == '!'))
+			t = det_trim(t + 1);
+		for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+			if (strcmp(t, states[i]) == 0)
+				break;
+		if (i == sizeof(states) / sizeof(states[0]))
 			return kwa_fail(err,
 			                "ssl_state: unknown state '%s' (client_hello, server_hello, "
 			                "client_keyx, server_keyx, unknown)",
 			                t);
-		}
+		k->flags |= 1u << i;
+		if (neg)
+			k->count |= 1u << i;
 	}
 	if (k->flags == 0)
 		return kwa_fail(err, "ssl_state: empty value%s", "");
+	return 0;
+}
+
+/* filestore[:direction[,scope]]: direction request|to_server, response|to_client, both (the
+ * scope is then tx unless given); scope file, tx, ssn|flow. Without a value: the file that
+ * matched. */
+static int
+kwa_filestore(struct det_rule *r, char *v, struct det_parse_error *err)
+{
+	static const struct {
+		const char *name;
+		uint8_t dirs;
+	} dirs[] = {{"request", 1}, {"to_server", 1}, {"response", 2}, {"to_client", 2}, {"both", 3}};
+	char *dir, *scope, *extra, *save = NULL;
+
+	r->store_dirs = 0;
+	r->store_scope = DET_STORE_SCOPE_FILE;
+	if (v == NULL || *det_trim(v) == '\0')
+		return 0;
+	dir = strtok_r(v, ",", &save);
+	scope = strtok_r(NULL, ",", &save);
+	extra = strtok_r(NULL, "", &save);
+	if (extra != NULL)
+		return kwa_fail(err, "filestore: too many options '%s' (direction, scope)",
+		                det_trim(extra));
+	dir = det_trim(dir);
+	if (*dir != '\0') {
+		size_t i;
+
+		for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+			if (strcasecmp(dir, dirs[i].name) == 0)
+				break;
+		if (i == sizeof(dirs) / sizeof(dirs[0]))
+			return kwa_fail(err,
+			                "filestore: unknown direction '%s' (request, to_server, "
+			                "response, to_client, both)",
+			                dir);
+		r->store_dirs = dirs[i].dirs;
+		r->store_scope = DET_STORE_SCOPE_TX;
+	}
+	if (scope != NULL) {
+		scope = det_trim(scope);
+		if (strcasecmp(scope, "file") == 0)
+			r->store_scope = DET_STORE_SCOPE_FILE;
+		else if (strcasecmp(scope, "tx") == 0)
+			r->store_scope = DET_STORE_SCOPE_TX;
+		else if (strcasecmp(scope, "ssn") == 0 || strcasecmp(scope, "flow") == 0)
+			r->store_scope = DET_STORE_SCOPE_FLOW;
+		else
+			return kwa_fail(err, "filestore: unknown scope '%s' (file, tx, ssn, flow)",
+			                scope);
+	}
 	return 0;
 }
 
@@ -265,10 +326,12 @@ det_kwa_parse(struct det_rule *r, struct det_kw *k, const char *kw, char *v,
 		if (v != NULL)
 			return kwa_fail(err, "%s: takes no value%s", kw, "");
 		k->kind = DET_KW_TLS_STORE;
+		r->store |= DET_STORE_TLS;
 	} else if (strcmp(kw, "filestore") == 0) {
-		/* Suricata takes options (request|response|file|tx, file|tx|ssn|flow); the
-		 * rule alerts per file as Suricata's, nothing is written */
 		k->kind = DET_KW_FILESTORE;
+		if ((rc = kwa_filestore(r, v, err)) != 0)
+			return rc;
+		r->store |= DET_STORE_FILE;
 	} else if (v == NULL || *det_trim(v) == '\0') {
 		return kwa_fail(err, "%s: missing value%s", kw, "");
 	} else {
@@ -455,15 +518,25 @@ det_kwa_match(const struct det_kw_ctx *c, const struct det_rule *r, const struct
 	case DET_KW_TLS_STORE:
 		return app_msg_as(c->msg, APP_MSG_TLS, &tm);
 	case DET_KW_SSL_STATE: {
-		unsigned seen = 0;
-
+		/* Suricata: (flags & current) ^ negated, at any point the rule's direction saw;
+		 * APP_TLS_STATE_* bit b + 1 is the keyword's bit b, none (bit 0) is 0 */
 		if (!app_msg_as(c->msg, APP_MSG_TLS, &tm))
 			return false;
-		if (tm.u.tls->client_hello && !(r->flow & DET_FLOW_TO_CLIENT))
-			seen |= 1;
-		if (tm.u.tls->server_hello && !(r->flow & DET_FLOW_TO_SERVER))
-			seen |= 2;
-		return (seen & k->flags) != 0;
+		for (int d = 0; d < 2; d++) {
+			unsigned seen = tm.u.tls->ssl_states[d];
+
+			if ((r->flow & DET_FLOW_TO_CLIENT) && d == FLOW_TO_SERVER)
+				continue;
+			if ((r->flow & DET_FLOW_TO_SERVER) && d == FLOW_TO_CLIENT)
+				continue;
+			for (unsigned b = 0; b < 5; b++) {
+				unsigned cur = b == 0 ? 0 : 1u << (b - 1);
+
+				if ((seen & (1u << b)) && ((k->flags & cur) ^ k->count) != 0)
+					return true;
+			}
+		}
+		return false;
 	}
 	case DET_KW_TLS_CHAIN_LEN:
 		return app_msg_as(c->msg, APP_MSG_TLS, &tm) && tm.u.tls->certificate &&

@@ -39,6 +39,10 @@ struct det_flow {
 	uint64_t generation; /* of the engine that made it */
 	size_t charged;      /* bytes charged to the worker's memcap */
 	bool passed;         /* a pass rule matched: the flow is not inspected any more */
+	/* filestore with scope tx (the transaction store_tx, in store_tx_dirs) and ssn / flow
+	 * (store_flow_dirs): bit 0 to_server, bit 1 to_client */
+	uint32_t store_tx;
+	uint8_t store_tx_dirs, store_flow_dirs;
 	void *kw;            /* flowint variables and session tags (detect_kw.c) */
 	struct det_win win[2];
 	uint32_t nbits;
@@ -66,6 +70,9 @@ struct detect_thread {
 	uint32_t budget;           /* content positions left to try for the rule being verified */
 	pcre2_match_context *mctx; /* Suricata's pcre match limits */
 	struct detect_stats *st;   /* the worker's, else own_st */
+	/* the message being inspected: a filestore rule asked for this file, a tls.store rule
+	 * matched this TLS message */
+	bool store_file, store_tls;
 	struct detect_stats own_st;
 	/* app buffers built for one message (http.start, ...), and transformed buffers */
 	uint8_t *arena;
@@ -1144,6 +1151,35 @@ kw_ctx(struct detect_thread *t, struct insp *in, const struct tuple *tu, enum fl
 	kc->ts = in->ts;
 }
 
+/* filestore / tls.store of rule r, which matched in->msg (Suricata's post-match) */
+static void
+store_note(struct detect_thread *t, struct insp *in, const struct det_rule *r)
+{
+	const struct app_msg *m = in->msg;
+	struct app_msg tm;
+	struct det_flow *df;
+	uint8_t d, dirs;
+
+	if ((r->store & DET_STORE_TLS) && app_msg_as(m, APP_MSG_TLS, &tm))
+		t->store_tls = true;
+	if (!(r->store & DET_STORE_FILE) || m->kind != APP_MSG_FILE)
+		return;
+	d = m->dir == FLOW_TO_SERVER ? 1 : 2;
+	dirs = r->store_dirs != 0 ? r->store_dirs : d;
+	if (dirs & d)
+		t->store_file = true;
+	if (r->store_scope == DET_STORE_SCOPE_FILE || (df = dflow_get(t, in->f, true)) == NULL)
+		return;
+	if (r->store_scope == DET_STORE_SCOPE_FLOW) {
+		df->store_flow_dirs |= dirs;
+	} else {
+		if (df->store_tx != m->u.file->tx_id)
+			df->store_tx_dirs = 0;
+		df->store_tx = m->u.file->tx_id;
+		df->store_tx_dirs |= dirs;
+	}
+}
+
 static void
 verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 {
@@ -1256,6 +1292,8 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 		in->f->bypassed = true;
 		sw_counter_add(&t->st->bypassed, 1);
 	}
+	if (r->store != 0 && in->msg != NULL && in->f != NULL)
+		store_note(t, in, r); /* as Suricata's post-match: noalert and thresholds too */
 	if (r->action == DET_ACT_PASS) {
 		/* as Suricata: the rest of the rules skip this packet, and a flow's later packets
 		 * are not inspected at all */
@@ -1616,6 +1654,41 @@ detect_stream_flush(struct detect_thread *t, struct sw_flow *f, enum flow_dir di
 }
 
 bool
+detect_file_store(struct detect_thread *t, struct sw_flow *f, const struct app_msg *msg)
+{
+	const struct det_flow *df;
+	uint8_t d;
+
+	if (t == NULL || msg->kind != APP_MSG_FILE)
+		return false;
+	if (t->store_file)
+		return true;
+	if ((df = dflow_get(t, f, false)) == NULL)
+		return false;
+	d = msg->dir == FLOW_TO_SERVER ? 1 : 2;
+	return (df->store_flow_dirs & d) ||
+	       ((df->store_tx_dirs & d) && df->store_tx == msg->u.file->tx_id);
+}
+
+bool
+detect_tls_store(const struct detect_thread *t)
+{
+	return t != NULL && t->store_tls;
+}
+
+bool
+detect_wants_tls_keyx(const struct detect_thread *t)
+{
+	return t != NULL && t->e->tls_keyx;
+}
+
+bool
+detect_wants_store(const struct detect_thread *t, bool tls)
+{
+	return t != NULL && (t->e->store & (tls ? DET_STORE_TLS : DET_STORE_FILE)) != 0;
+}
+
+bool
 detect_wants_msg_payload(const struct detect_thread *t, int kind)
 {
 	return t != NULL && kind >= 0 && kind < DET_MSG_KINDS && (t->e->payload_kinds & (1u << kind));
@@ -1641,6 +1714,7 @@ detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct 
 	struct detect_engine *e = t->e;
 	struct insp in;
 
+	t->store_file = t->store_tls = false;
 	if (flow_passed(t, f))
 		return;
 	if (f->detect != NULL && ((struct det_flow *)f->detect)->generation == e->generation) {

@@ -2922,6 +2922,18 @@ rp_is_both_ways(int b)
 	return false;
 }
 
+/* file.data of the file messages (the body in the file's own direction): the buffer of a rule
+ * that also has file keywords (filename, filesize, ...), which are matched on those messages */
+static int
+rp_file_data(void)
+{
+	for (int b = 1; b < det_buffer_count(); b++)
+		if (strcmp(det_buf_table[b].name, "file.data") == 0 &&
+		    det_buf_table[b].msg_kind == APP_MSG_FILE)
+			return b;
+	return -1;
+}
+
 static int
 rp_remap(struct rp *p)
 {
@@ -2964,7 +2976,9 @@ rp_remap(struct rp *p)
 		i--;
 	}
 	for (i = 0; i < r->nlists; i++) {
-		if (r->lists[i].buffer == RP_BUF_FILE_DATA)
+		if (r->lists[i].buffer == RP_BUF_FILE_DATA && r->kw_file)
+			r->lists[i].buffer = rp_file_data(); /* with filename, ...: the file's data */
+		else if (r->lists[i].buffer == RP_BUF_FILE_DATA)
 			r->lists[i].buffer = det_buffer_named(flow_to_server ? "http.request_body"
 			                                                        : "http.response_body");
 		else

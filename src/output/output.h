@@ -4,6 +4,7 @@
 #define SW_OUTPUT_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "core/core.h"
 #include "decode/decode.h"
@@ -69,6 +70,25 @@ struct evidence_conf {
 	char *directory;        /* NULL: no files */
 };
 
+/* outputs.file-store.*: files that filestore rules ask for (output_filestore.c). */
+struct filestore_conf {
+	bool enabled;
+	uint32_t version;        /* 2 (Suricata's file-store v2 layout) */
+	char *dir;               /* relative: inside outputs.log-dir */
+	bool write_fileinfo;     /* <file>.<seconds>.<file_id>.json beside each stored file */
+	bool force_filestore;    /* every file, rules or not */
+	uint64_t stream_depth;   /* bytes of a file kept to store it (more: not stored); 0: all */
+	uint32_t max_open_files; /* accepted: files are written whole, none stays open */
+	char *path;              /* the directory in use (filestore_setup) */
+};
+
+/* outputs.tls-store.*: the certificate chains tls.store rules ask for (output_filestore.c). */
+struct tlsstore_conf {
+	bool enabled;
+	char *certs_log_dir; /* relative: inside outputs.log-dir */
+	char *path;          /* the directory in use (filestore_setup) */
+};
+
 struct output_conf {
 	char *sensor_name;
 	int sink;        /* enum output_sink_kind */
@@ -81,6 +101,8 @@ struct output_conf {
 	bool tagged_packets;        /* outputs.eve.tagged-packets: "packet" events (with alerts) */
 	struct output_kafka_conf kafka;
 	struct evidence_conf evidence;
+	struct filestore_conf file_store;
+	struct tlsstore_conf tls_store;
 	/* report.*: the investigation report written at exit (output_report.c) */
 	char *report_file;       /* NULL: no report */
 	uint32_t report_alerts;  /* alerts shown in full; the others are counted */
@@ -255,6 +277,49 @@ void evidence_alert(struct evidence *ev, struct sw_flow *f, struct sbuf *alert);
 /* The flow ends: its open capture is finalized, its ring freed. */
 void evidence_flow_end(struct evidence *ev, struct sw_flow *f);
 const struct evidence_stats *evidence_get_stats(const struct evidence *ev);
+
+/* ---- the file store: files filestore rules ask for (output_filestore.c) -------------------- */
+
+struct filestore_stats {
+	sw_counter_t stored;         /* files written */
+	sw_counter_t bytes;          /* their bytes */
+	sw_counter_t dups;           /* asked for, but that content was already stored */
+	sw_counter_t truncated;      /* asked for, but the file was cut short: not stored */
+	sw_counter_t depth;          /* asked for, longer than stream-depth: not stored */
+	sw_counter_t memcap_refused; /* asked for, app.memcap refused to keep it: not stored */
+	sw_counter_t fs_errors;      /* open, write, rename errors */
+	sw_counter_t tls_stored;     /* tls-store: chains written (PEM and .meta) */
+	sw_counter_t tls_errors;     /* tls-store: open and write errors */
+};
+
+struct filestore;
+/* outputs.file-store.* and outputs.tls-store.* */
+int filestore_conf_load(struct conf_doc *doc, struct output_conf *conf);
+void filestore_conf_free(struct output_conf *conf);
+/* Makes the directories when a store is enabled (file-store: <dir>, <dir>/00 .. ff,
+ * <dir>/tmp; tls-store: its certs-log-dir) and gives them to uid / gid (the run-as user
+ * and group; (uid_t)-1, (gid_t)-1: unchanged): call it before privileges are dropped. 0, or
+ * SW_E_CONFIG with the error printed. */
+int filestore_setup(struct output_conf *conf, uid_t uid, gid_t gid);
+/* A worker's stores (file-store and/or tls-store, as enabled); next_id[0] numbers stored
+ * files, next_id[1] stored chains, shared by every worker (both count from 1). */
+int filestore_new(const struct output_conf *conf, _Atomic uint32_t *next_id,
+		  struct filestore **out);
+void filestore_free(struct filestore *fs); /* NULL-safe */
+const struct filestore_stats *filestore_get_stats(const struct filestore *fs);
+/* Stores file fi (its content must be whole: app_file.keep APP_FILE_KEEP_WHOLE) as
+ * <dir>/<sha256[0..2)>/<sha256>, or finds it already stored: 0 and its *file_id. Else the
+ * reason is counted and returned (SW_E_TRUNC, SW_E_RANGE, SW_E_NOMEM, SW_E_IO). */
+int filestore_file(struct filestore *fs, const struct app_file *fi, uint32_t *file_id);
+/* With write-fileinfo: writes line (the file's fileinfo event) beside the stored file. */
+void filestore_fileinfo(struct filestore *fs, const struct app_file *fi, uint32_t file_id,
+			sw_time_t ts, const char *line, size_t len);
+/* tls.store (Suricata's tls-store): writes the server's certificate chain of TLS message m
+ * (over TCP, with a first certificate) as <certs-log-dir>/<sec>.<usec>-<id>.pem, and its
+ * .meta (time, addresses, ports, subject, issuer, fingerprint); src is the sender of the
+ * data m came with (dir). 0; SW_E_NOTFOUND when m has no certificate; SW_E_IO. */
+int filestore_tls(struct filestore *fs, const struct sw_flow *f, const struct app_tls_msg *m,
+		  enum flow_dir dir, sw_time_t ts);
 
 /* Publishes a finished evidence pcap to the Kafka evidence topic, keyed by key (through the
  * spool, as events). 0 also when there is no Kafka sink. */

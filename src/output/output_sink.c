@@ -176,6 +176,8 @@ output_conf_load(struct conf_doc *doc, struct output_conf *conf)
 		r = kafka_default_topics(doc, &conf->kafka);
 	if (evidence_conf_load(doc, &conf->evidence) != 0)
 		r = SW_E_CONFIG;
+	if (filestore_conf_load(doc, conf) != 0)
+		r = SW_E_CONFIG;
 	if (conf_doc_foreach(doc, "outputs.kafka.properties.", add_prop, &conf->kafka) != 0)
 		r = SW_E_NOMEM;
 	else if (output_kafka_check_props(&conf->kafka, doc) != 0)
@@ -236,6 +238,7 @@ output_conf_free(struct output_conf *conf)
 	}
 	conf_struct_free(output_keys, conf);
 	evidence_conf_free(&conf->evidence);
+	filestore_conf_free(conf);
 }
 
 /* A directory the sensor must write in: an error naming key unless it exists and is writable. */

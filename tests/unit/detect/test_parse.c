@@ -640,6 +640,20 @@ test_buffers(void)
 	          "sid:1;)");
 	UNIT_CHECK(list_of(r, det_buffer_named("http.request_body")) != NULL, "file.data to_server: request body");
 	det_rule_free(r);
+	/* with a file keyword, file.data is the file messages' own buffer (their data) */
+	r = parse("alert http any any -> any any (filename:\"a.exe\"; file.data; content:\"MZ\"; "
+	          "sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 1 && r->kw_file &&
+	               det_buffer(r->lists[0].buffer)->msg_kind == APP_MSG_FILE &&
+	               strcmp(det_buffer(r->lists[0].buffer)->name, "file.data") == 0,
+	           "filename with file.data: the file's data buffer");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (flow:to_server; file_data; content:\"MZ\"; "
+	          "filesize:>10; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 1 &&
+	               det_buffer(r->lists[0].buffer)->msg_kind == APP_MSG_FILE,
+	           "file_data before filesize, to_server: the file's data buffer");
+	det_rule_free(r);
 	r = parse("alert http any any -> any any (file_data; content:\"MZ\"; sid:1;)");
 	UNIT_CHECK(list_of(r, det_buffer_named("http.response_body")) != NULL, "file_data: response body");
 	det_rule_free(r);
@@ -1924,6 +1938,39 @@ test_kw_app(void)
 	r = parse("alert tcp any any -> any any (filestore:request,file; sid:1;)");
 	UNIT_CHECK(r != NULL && r->app_proto == APP_HTTP, "filestore with options makes an HTTP rule");
 	det_rule_free(r);
+	/* filestore's options, as Suricata 7 reads them: a direction alone means scope tx */
+	r = parse("alert http any any -> any any (filestore; sid:1;)");
+	UNIT_CHECK(r != NULL && (r->store & DET_STORE_FILE) && r->store_dirs == 0 &&
+	               r->store_scope == DET_STORE_SCOPE_FILE,
+	           "filestore: the matched file");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (filestore:request,file; sid:1;)");
+	UNIT_CHECK(r != NULL && r->store_dirs == 1 && r->store_scope == DET_STORE_SCOPE_FILE,
+	           "filestore:request,file");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (filestore:response; sid:1;)");
+	UNIT_CHECK(r != NULL && r->store_dirs == 2 && r->store_scope == DET_STORE_SCOPE_TX,
+	           "filestore:response is scope tx");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (filestore:both, ssn; sid:1;)");
+	UNIT_CHECK(r != NULL && r->store_dirs == 3 && r->store_scope == DET_STORE_SCOPE_FLOW,
+	           "filestore:both, ssn");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (filestore:to_client,flow; sid:1;)");
+	UNIT_CHECK(r != NULL && r->store_dirs == 2 && r->store_scope == DET_STORE_SCOPE_FLOW,
+	           "filestore:to_client,flow");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (filestore:to_server,tx; sid:1;)");
+	UNIT_CHECK(r != NULL && r->store_dirs == 1 && r->store_scope == DET_STORE_SCOPE_TX,
+	           "filestore:to_server,tx");
+	det_rule_free(r);
+	check_fail("alert http any any -> any any (filestore:sideways; sid:1;)", SW_E_INVAL,
+	           "filestore: unknown direction 'sideways' (request, to_server, response, "
+	           "to_client, both)");
+	check_fail("alert http any any -> any any (filestore:request,forever; sid:1;)", SW_E_INVAL,
+	           "filestore: unknown scope 'forever' (file, tx, ssn, flow)");
+	check_fail("alert http any any -> any any (filestore:request,tx,file; sid:1;)", SW_E_INVAL,
+	           "filestore: too many options 'file' (direction, scope)");
 	check_fail("alert http any any -> any any (filename:\"; sid:1;)", SW_E_INVAL,
 	           "filename: unterminated quote");
 	check_fail("alert http any any -> any any (filename:!; sid:1;)", SW_E_INVAL,
@@ -1996,10 +2043,23 @@ test_kw_app(void)
 	UNIT_CHECK(r != NULL && r->kws[0].flags == 3 && r->app_proto == APP_TLS,
 	           "ssl_state:a|b makes a TLS rule");
 	det_rule_free(r);
-	check_unsupp("alert tls any any -> any any (ssl_state:client_hello|client_keyx; sid:1;)",
-	             "ssl_state:client_keyx");
-	check_unsupp("alert tls any any -> any any (ssl_state:!server_hello; sid:1;)",
-	             "ssl_state:!server_hello");
+	/* every state, '!' per state, '|' or ',' between them (Suricata's parser) */
+	r = parse("alert tls any any -> any any (ssl_state:client_hello|client_keyx; sid:1;)");
+	UNIT_CHECK(r != NULL && r->kws[0].flags == (1 | 4) && r->kws[0].count == 0,
+	           "ssl_state:client_hello|client_keyx");
+	det_rule_free(r);
+	r = parse("alert tls any any -> any any (ssl_state:!server_hello; sid:1;)");
+	UNIT_CHECK(r != NULL && r->kws[0].flags == 2 && r->kws[0].count == 2,
+	           "ssl_state:!server_hello: flags and negated");
+	det_rule_free(r);
+	r = parse("alert tls any any -> any any (ssl_state: server_keyx , !unknown|client_hello; "
+	          "sid:1;)");
+	UNIT_CHECK(r != NULL && r->kws[0].flags == (8 | 16 | 1) && r->kws[0].count == 16,
+	           "ssl_state: server_keyx , !unknown|client_hello");
+	det_rule_free(r);
+	check_fail("alert tls any any -> any any (ssl_state:!; sid:1;)", SW_E_INVAL,
+	           "ssl_state: unknown state '' (client_hello, server_hello, client_keyx, "
+	           "server_keyx, unknown)");
 	check_fail("alert tls any any -> any any (ssl_state:hello; sid:1;)", SW_E_INVAL,
 	           "ssl_state: unknown state 'hello' (client_hello, server_hello, client_keyx, "
 	           "server_keyx, unknown)");
