@@ -397,6 +397,9 @@ enum det_kw_kind {
 	DET_KW_TLS_NOTAFTER = 17,
 	DET_KW_TLS_EXPIRED = 18,  /* tls_cert_expired */
 	DET_KW_TLS_VALID = 19,    /* tls_cert_valid */
+	/* detect_geoip.c: geoip (track: enum det_geo_dir; name: the codes, two letters each;
+	   count: how many; negated: '!') */
+	DET_KW_GEOIP = 36,
 	/* detect_hdr.c: IP, TCP and ICMP header keywords */
 	DET_KW_TTL = 40,
 	DET_KW_TOS = 41,

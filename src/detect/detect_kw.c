@@ -649,6 +649,11 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 		r->kw_packet = true;
 		return 0;
 	}
+	if (strcmp(kw, "geoip") == 0) { /* detect_geoip.c */
+		if ((k = kw_add(r, DET_KW_GEOIP)) == NULL)
+			return SW_E_NOMEM;
+		return det_geoip_parse(r, k, v, err);
+	}
 	if (det_kwa_is(kw)) { /* detect_kw_app.c */
 		if ((k = kw_add(r, DET_KW_APP_FIRST)) == NULL)
 			return SW_E_NOMEM;
@@ -966,6 +971,7 @@ struct det_kw_flow {
 	uint8_t ntags;
 	uint8_t *int_set;
 	uint32_t *ints;
+	struct det_geoip_cache geo; /* geoip: the flow's addresses' countries */
 };
 
 void
@@ -1378,6 +1384,14 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 			if (c->f == NULL || !flowint_ok(c, k))
 				return false;
 			break;
+		case DET_KW_GEOIP: { /* looked up once per address of the flow */
+			struct det_kw_flow *kf = kflow_get(c, true);
+
+			if (!det_geoip_match(c->e->geo, k, c->family, c->src, c->dst,
+			                     kf != NULL ? &kf->geo : NULL))
+				return false;
+			break;
+		}
 		case DET_KW_FLOW_AGE: /* as Suricata 7: whole seconds of last minus first packet */
 			if (c->f == NULL ||
 			    !uint_ok(&k->num, c->f->last / SW_USEC_PER_SEC - c->f->start / SW_USEC_PER_SEC))

@@ -2348,6 +2348,7 @@ static const struct rp_keyword rp_keywords[] = {
     {"tls_cert_notafter", kw_other, RP_V_NEED},
     {"tls_cert_expired", kw_other, RP_V_NONE},
     {"tls_cert_valid", kw_other, RP_V_NONE},
+    {"geoip", kw_other, RP_V_NEED}, /* detect_geoip.c */
     /* detect_kw_app.c */
     {"filename", kw_other, RP_V_NEED},
     {"fileext", kw_other, RP_V_NEED},
@@ -2404,7 +2405,6 @@ static const char *const rp_known_unsupported[] = {
     "xor",
     "entropy",
     "iprep",
-    "geoip",
     "rpc",
     "http2.header",
     "absent",

@@ -2016,7 +2016,6 @@ static void
 test_unsupported(void)
 {
 	static const char *const kws[] = {
-	    "geoip:src,US",
 	    "iprep:src,Bad,>,10",
 	    "rpc:100000,*,*",
 	    "entropy:bytes 4",
@@ -2052,8 +2051,8 @@ test_unsupported(void)
 	check_fail("alert tcp any any -> any any (content:\"x\", nocase; sid:1;)", SW_E_INVAL,
 	           "content: ',' after the quoted value: each option ends with ';' (Snort 3's "
 	           "'\"x\", nocase' is written '\"x\"; nocase')");
-	r = parse("alert tcp any any -> any any (geoip:src,US; sid:1;)");
-	UNIT_CHECK_STR(perr.reason, "keyword 'geoip' is not supported", "known Suricata keyword");
+	r = parse("alert tcp any any -> any any (rpc:100000,*,*; sid:1;)");
+	UNIT_CHECK_STR(perr.reason, "keyword 'rpc' is not supported", "known Suricata keyword");
 	r = parse("alert http any any -> any any (http.request_header; content:\"x\"; sid:1;)");
 	UNIT_CHECK_STR(perr.reason,
 	               "keyword 'http.request_header' is not supported: Suricata 7 reads it from "
@@ -2077,6 +2076,93 @@ test_unsupported(void)
 	           "unknown keyword '@tls.request'");
 	check_unsupp("alert http any any -> any any (http.response_header; content:\"x\"; sid:1;)",
 	             "http.response_header");
+}
+
+/* ---- geoip (detect_geoip.c) ----------------------------------------------------------------- */
+
+/* Whether opts parses into one geoip keyword of direction dir, negation neg and these codes. */
+static void
+check_geoip(const char *opts, int dir, bool neg, const char *codes)
+{
+	char text[512], name[600];
+	struct det_rule *r;
+	const struct det_kw *k;
+
+	snprintf(text, sizeof(text), "alert ip any any -> any any (%s sid:1;)", opts);
+	r = parse(text);
+	k = r != NULL && r->nkws == 1 ? &r->kws[0] : NULL;
+	snprintf(name, sizeof(name), "geoip: %s", opts);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_GEOIP && k->track == dir && k->negated == neg &&
+	               k->name != NULL && strcmp(k->name, codes) == 0 &&
+	               k->count == strlen(codes) / 2 && !r->kw_packet && !r->kw_msg &&
+	               r->app_proto == APP_NONE,
+	           name);
+	if (r == NULL)
+		printf("#   rc %d: %s\n", last_rc, perr.reason);
+	det_rule_free(r);
+}
+
+static void
+test_geoip(void)
+{
+	char many[400];
+	size_t n;
+
+	/* the forms of Suricata 7's documentation and unit tests */
+	check_geoip("geoip: src,RU;", DET_GEO_SRC, false, "RU");
+	check_geoip("geoip: both,CN,RU;", DET_GEO_BOTH, false, "CNRU");
+	check_geoip("geoip: dst,CN,RU,IR;", DET_GEO_DST, false, "CNRUIR");
+	check_geoip("geoip: both,US,CA,UK;", DET_GEO_BOTH, false, "USCAUK");
+	check_geoip("geoip: any,CN,IR;", DET_GEO_ANY, false, "CNIR");
+	check_geoip("geoip:US;", DET_GEO_ANY, false, "US");
+	check_geoip("geoip:!US;", DET_GEO_ANY, true, "US");
+	check_geoip("geoip:src,US;", DET_GEO_SRC, false, "US");
+	check_geoip("geoip:dst,!US;", DET_GEO_DST, true, "US");
+	check_geoip("geoip:US,ES,UK;", DET_GEO_ANY, false, "USESUK");
+	/* a '!' on any code negates the whole list, as in Suricata */
+	check_geoip("geoip:both,!US,ES,UK;", DET_GEO_BOTH, true, "USESUK");
+	check_geoip("geoip:src,US,!ES;", DET_GEO_SRC, true, "USES");
+	check_geoip("geoip: dst , JP , ! CN ;", DET_GEO_DST, true, "JPCN");
+	check_geoip("geoip:\"src,US\";", DET_GEO_SRC, false, "US");
+	/* malformed */
+	check_fail("alert ip any any -> any any (geoip; sid:1;)", SW_E_INVAL, "geoip: missing value");
+	check_fail("alert ip any any -> any any (geoip:src; sid:1;)", SW_E_INVAL,
+	           "geoip: no country code after 'src'");
+	check_fail("alert ip any any -> any any (geoip:both,; sid:1;)", SW_E_INVAL,
+	           "geoip: empty item 1 in the list");
+	check_fail("alert ip any any -> any any (geoip:src,US,,JP; sid:1;)", SW_E_INVAL,
+	           "geoip: empty item 2 in the list");
+	check_fail("alert ip any any -> any any (geoip:src,!; sid:1;)", SW_E_INVAL,
+	           "geoip: empty item 1 in the list");
+	check_fail("alert ip any any -> any any (geoip:src,USA; sid:1;)", SW_E_INVAL,
+	           "geoip: bad country code 'USA': expected two upper-case letters (ISO 3166 "
+	           "alpha-2, as the database has them: US, JP)");
+	check_fail("alert ip any any -> any any (geoip:src,us; sid:1;)", SW_E_INVAL,
+	           "geoip: bad country code 'us': expected two upper-case letters (ISO 3166 "
+	           "alpha-2, as the database has them: US, JP)");
+	check_fail("alert ip any any -> any any (geoip:!src,US; sid:1;)", SW_E_INVAL,
+	           "geoip: bad country code 'src': expected two upper-case letters (ISO 3166 "
+	           "alpha-2, as the database has them: US, JP)");
+	check_fail("alert ip any any -> any any (geoip:dest,US; sid:1;)", SW_E_INVAL,
+	           "geoip: bad country code 'dest': expected two upper-case letters (ISO 3166 "
+	           "alpha-2, as the database has them: US, JP)");
+	/* at most 64 codes */
+	n = (size_t)snprintf(many, sizeof(many), "alert ip any any -> any any (geoip:any");
+	for (int i = 0; i < 64; i++)
+		n += (size_t)snprintf(many + n, sizeof(many) - n, ",%c%c", 'A' + i / 26, 'A' + i % 26);
+	snprintf(many + n, sizeof(many) - n, "; sid:1;)");
+	check_ok(many);
+	snprintf(many + n, sizeof(many) - n, ",ZZ; sid:1;)");
+	check_fail(many, SW_E_INVAL, "geoip: more than 64 country codes");
+	/* no database: never (the engine skips such rules; see tests/detect/geoip.sh) */
+	{
+		struct det_rule *r = parse("alert ip any any -> any any (geoip:!US; sid:1;)");
+		struct sw_addr a = {{10, 0, 0, 1}}, b = {{10, 0, 0, 2}};
+
+		UNIT_CHECK(r != NULL && !det_geoip_match(NULL, &r->kws[0], 4, &a, &b, NULL),
+		           "geoip without a database: no match");
+		det_rule_free(r);
+	}
 }
 
 /* ---- realistic rules ------------------------------------------------------------------------- */
@@ -2228,6 +2314,7 @@ main(void)
 	test_hdr_kw();
 	test_meta7();
 	test_kw_app();
+	test_geoip();
 	test_realistic();
 	test_class_files();
 
