@@ -299,13 +299,21 @@ enum det_xform_kind {
 	DET_XF_HEADER_LOWER = 10,
 	DET_XF_STRIP_PSEUDO = 11,
 	DET_XF_FROM_BASE64 = 12,
+	DET_XF_XOR = 13, /* xor:"hex key": code is a struct det_xor_key * */
 };
 
 #define DET_XF_MAX 8
 
 struct det_xform {
 	uint8_t kind; /* enum det_xform_kind */
-	void *code;   /* pcrexform: pcre2_code * */
+	void *code;   /* pcrexform: pcre2_code *; xor: struct det_xor_key * */
+};
+
+/* xor's key (Suricata 7: a quoted hex string, each byte of the buffer XORed with the key's
+ * byte at its position modulo the key's length). */
+struct det_xor_key {
+	size_t len;
+	uint8_t b[];
 };
 
 /* The matches on one buffer, in rule order. A rule may have two lists on one buffer when one of
@@ -562,6 +570,9 @@ int det_rule_parse(const char *text, const char *file, unsigned line,
 		   const struct det_vars *vars, const struct det_classes *classes,
 		   struct det_rule **out, struct det_parse_error *err);
 void det_rule_free(struct det_rule *r); /* NULL-safe */
+/* The first keyword the parser skips as known but unsupported that has no reason to give,
+ * NULL when every one has one (tests/unit/detect/test_parse.c). */
+const char *det_unsupported_without_reason(void);
 
 /* Rule-text helpers shared by the keyword parsers (detect_parse.c): s without surrounding white
  * space (cut in place); whether s is a flowbit/xbit/flowint name (letters, digits, _ . -). */

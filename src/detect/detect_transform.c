@@ -1,7 +1,7 @@
 /* src/detect/detect_transform.c: Suricata 7's transforms (docs.suricata.io, "Rules",
  * "Transformations"): dotprefix, strip_whitespace, compress_whitespace, to_lowercase,
- * to_uppercase, to_md5, to_sha1, to_sha256, url_decode, pcrexform, header_lowercase and
- * strip_pseudo_headers, parsed for a sticky buffer and applied to it before its list is
+ * to_uppercase, to_md5, to_sha1, to_sha256, url_decode, pcrexform, header_lowercase,
+ * strip_pseudo_headers and xor, parsed for a sticky buffer and applied to it before its list is
  * matched. */
 #include "config.h"
 
@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <pcre2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "detect/detect_int.h"
@@ -32,6 +33,7 @@ static const struct {
     {"pcrexform", DET_XF_PCREXFORM, true},
     {"header_lowercase", DET_XF_HEADER_LOWER, false},
     {"strip_pseudo_headers", DET_XF_STRIP_PSEUDO, false},
+    {"xor", DET_XF_XOR, true},
 };
 
 #define XF_NNAMES (sizeof(xf_names) / sizeof(xf_names[0]))
@@ -43,6 +45,50 @@ det_xform_known(const char *kw)
 		if (strcmp(xf_names[i].name, kw) == 0)
 			return true;
 	return false;
+}
+
+/* The value of a hex digit (isxdigit checked by the caller). */
+static uint8_t
+hexdig(uint8_t ch)
+{
+	return (uint8_t)(isdigit(ch) ? ch - '0' : tolower(ch) - 'a' + 10);
+}
+
+/* xor:"<hex key>" as Suricata 7 takes it: quoted, an even number of hex digits, at most 255
+ * bytes. */
+static int
+xf_xor_parse(const char *kw, const char *v, size_t n, struct det_xform *out, char *err,
+             size_t errlen)
+{
+	struct det_xor_key *key;
+	size_t nhex, i;
+
+	if (n < 2 || v[0] != '"' || v[n - 1] != '"') {
+		snprintf(err, errlen, "%s: expected a quoted hex key (xor:\"0d0ac8ff\")", kw);
+		return SW_E_INVAL;
+	}
+	nhex = n - 2;
+	if (nhex == 0 || nhex % 2 != 0 || nhex / 2 > 255) {
+		snprintf(err, errlen, "%s: the key must be 1 to 255 bytes of hex (an even number of "
+		         "digits), got %zu digits", kw, nhex);
+		return SW_E_INVAL;
+	}
+	for (i = 1; i <= nhex; i++) {
+		if (!isxdigit((unsigned char)v[i])) {
+			snprintf(err, errlen, "%s: '%c' is not a hex digit", kw, v[i]);
+			return SW_E_INVAL;
+		}
+	}
+	if ((key = malloc(sizeof(*key) + nhex / 2)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return SW_E_NOMEM;
+	}
+	key->len = nhex / 2;
+	for (i = 0; i < key->len; i++)
+		key->b[i] = (uint8_t)(hexdig((uint8_t)v[1 + 2 * i]) << 4 | hexdig((uint8_t)v[2 + 2 * i]));
+	out->kind = DET_XF_XOR;
+	out->code = key;
+	return 0;
 }
 
 int
@@ -71,8 +117,10 @@ det_xform_parse(const char *kw, const char *v, struct det_xform *out, char *err,
 		out->code = NULL;
 		return 0;
 	}
-	/* pcrexform:"<regex>": the buffer becomes the first capture of the match */
 	n = v != NULL ? strlen(v) : 0;
+	if (xf_names[i].kind == DET_XF_XOR)
+		return xf_xor_parse(kw, v, n, out, err, errlen);
+	/* pcrexform:"<regex>": the buffer becomes the first capture of the match */
 	if (n < 2 || v[0] != '"' || v[n - 1] != '"' || n - 2 >= sizeof(pat)) {
 		snprintf(err, errlen, "%s: expected \"regex\"", kw);
 		return SW_E_INVAL;
@@ -104,7 +152,10 @@ void
 det_xform_free(struct det_xform *x)
 {
 	if (x != NULL && x->code != NULL) {
-		pcre2_code_free((pcre2_code *)x->code);
+		if (x->kind == DET_XF_XOR)
+			free(x->code);
+		else
+			pcre2_code_free((pcre2_code *)x->code);
 		x->code = NULL;
 	}
 }
@@ -146,13 +197,6 @@ det_xform_prefilter(const struct det_list *l, struct det_content *c)
 	if (lower)
 		c->flags |= DET_C_FAST_NOCASE;
 	return true;
-}
-
-/* The value of a hex digit (isxdigit checked by the caller). */
-static uint8_t
-hexdig(uint8_t ch)
-{
-	return (uint8_t)(isdigit(ch) ? ch - '0' : tolower(ch) - 'a' + 10);
 }
 
 /* One transform of in[0..len) into out (cap bytes); the new length, or -1 when it does not
@@ -257,6 +301,13 @@ xf_one(const struct det_xform *x, const uint8_t *in, size_t len, uint8_t *out, s
 			i = e;
 		}
 		return (long)o;
+	case DET_XF_XOR: {
+		const struct det_xor_key *key = x->code;
+
+		for (i = 0; i < len; i++)
+			out[i] = in[i] ^ key->b[i % key->len];
+		return (long)len;
+	}
 	default:
 		return -1;
 	}

@@ -2052,7 +2052,103 @@ test_unsupported(void)
 	           "content: ',' after the quoted value: each option ends with ';' (Snort 3's "
 	           "'\"x\", nocase' is written '\"x\"; nocase')");
 	r = parse("alert tcp any any -> any any (rpc:100000,*,*; sid:1;)");
-	UNIT_CHECK_STR(perr.reason, "keyword 'rpc' is not supported", "known Suricata keyword");
+	UNIT_CHECK_STR(perr.reason,
+	               "keyword 'rpc' is not supported: ONC RPC (Sun RPC) calls, which spanwatch "
+	               "does not parse",
+	               "known Suricata keyword, with its reason");
+	/* every keyword skipped as known has a reason (Suricata 8's, no Lua, IPS only, a
+	 * protocol we do not parse, ...) */
+	UNIT_CHECK(det_unsupported_without_reason() == NULL, "every unsupported keyword has a reason");
+	if (det_unsupported_without_reason() != NULL)
+		printf("#   no reason for %s\n", det_unsupported_without_reason());
+	{
+		static const char *const why[][2] = {
+		    {"dns.rcode:3", "keyword 'dns.rcode' is not supported: Suricata 8's (not a "
+		                    "Suricata 7 keyword)"},
+		    {"entropy:bytes 4, value >5", "keyword 'entropy' is not supported: Suricata 8's "
+		                                  "(not a Suricata 7 keyword)"},
+		    {"lua:x.lua", "keyword 'lua' is not supported: Lua scripts: spanwatch has no Lua"},
+		    {"replace:\"x\"", "keyword 'replace' is not supported: IPS mode only (it "
+		                      "rewrites packets inline); spanwatch is a passive sensor"},
+		    {"http2.header; content:\"x\"", "keyword 'http2.header' is not supported: "
+		                                    "HTTP/2, which spanwatch does not parse"},
+		    {"smb.share; content:\"x\"", "keyword 'smb.share' is not supported: SMB, which "
+		                                 "spanwatch does not parse"},
+		    {"mqtt.connect.clientid; content:\"x\"", "keyword 'mqtt.connect.clientid' is "
+		                                             "not supported: MQTT, which spanwatch "
+		                                             "does not parse"},
+		    {"krb5_cname; content:\"x\"", "keyword 'krb5_cname' is not supported: "
+		                                  "Kerberos, which spanwatch does not parse"},
+		    {"pgsql.query; content:\"x\"", "keyword 'pgsql.query' is not supported: "
+		                                   "Suricata 8's (not a Suricata 7 keyword); "
+		                                   "spanwatch reads PostgreSQL only up to its "
+		                                   "STARTTLS"},
+		};
+		char text[300];
+
+		for (size_t w = 0; w < sizeof(why) / sizeof(why[0]); w++) {
+			snprintf(text, sizeof(text), "alert tcp any any -> any any (%s; sid:1;)",
+			         why[w][0]);
+			r = parse(text);
+			UNIT_CHECK(r == NULL && last_rc == SW_E_UNSUPP, text);
+			UNIT_CHECK_STR(perr.reason, why[w][1], "  its reason");
+			det_rule_free(r);
+		}
+	}
+	/* engine-event (Suricata 7): decode-event and stream-event by their full names */
+	r = parse("alert pkthdr any any -> any any (engine-event:decoder.ipv4.trunc_pkt; sid:1;)");
+	{
+		struct det_rule *d = parse("alert pkthdr any any -> any any (decode-event:ipv4.trunc_pkt; "
+		                           "sid:1;)");
+
+		UNIT_CHECK(r != NULL && d != NULL && r->event_kind == d->event_kind &&
+		               r->event_id == d->event_id && r->event_kind >= 0,
+		           "engine-event:decoder.X is decode-event:X");
+		det_rule_free(d);
+		det_rule_free(r);
+		r = parse("alert tcp any any -> any any (engine-event:stream.rst_invalid; sid:1;)");
+		d = parse("alert tcp any any -> any any (stream-event:rst_invalid; sid:1;)");
+		UNIT_CHECK(r != NULL && d != NULL && r->event_kind == d->event_kind &&
+		               r->event_id == d->event_id && r->event_kind == DETECT_EVENT_STREAM,
+		           "engine-event:stream.X is stream-event:X");
+		det_rule_free(d);
+		det_rule_free(r);
+		r = NULL;
+	}
+	check_fail("alert pkthdr any any -> any any (engine-event:ipv4.trunc_pkt; sid:1;)",
+	           SW_E_INVAL,
+	           "engine-event: expected decoder.NAME or stream.NAME, got 'ipv4.trunc_pkt'");
+	check_fail("alert pkthdr any any -> any any (engine-event:decoder.ipv4.nosuch; sid:1;)",
+	           SW_E_INVAL, "decode-event: unknown event 'ipv4.nosuch'");
+	/* xor (Suricata 7's transform) */
+	{
+		struct det_rule *x = parse("alert http any any -> any any (http.uri; xor:\"0d0ac8ff\"; "
+		                           "content:\"a\"; sid:1;)");
+		const struct det_list *l = x != NULL && x->nlists == 1 ? &x->lists[0] : NULL;
+		const struct det_xor_key *key = l != NULL && l->nxf == 1 ? l->xf[0].code : NULL;
+		uint8_t out[8], tmp[8];
+		size_t olen = 0;
+		const uint8_t *res = NULL;
+
+		if (l != NULL)
+			res = det_xform_apply(l, (const uint8_t *)"\x0d\x0a\xc8\xff\x0c\x0b", 6, out,
+			                      tmp, sizeof(out), &olen, NULL);
+		UNIT_CHECK(key != NULL && l->xf[0].kind == DET_XF_XOR && key->len == 4 &&
+		               key->b[0] == 0x0d && key->b[3] == 0xff && res != NULL && olen == 6 &&
+		               memcmp(res, "\0\0\0\0\x01\x01", 6) == 0,
+		           "xor:\"0d0ac8ff\": the key, applied cyclically");
+		det_rule_free(x);
+	}
+	check_fail("alert http any any -> any any (http.uri; xor:0d0a; content:\"a\"; sid:1;)",
+	           SW_E_INVAL, "xor: expected a quoted hex key (xor:\"0d0ac8ff\")");
+	check_fail("alert http any any -> any any (http.uri; xor:\"0d0\"; content:\"a\"; sid:1;)",
+	           SW_E_INVAL,
+	           "xor: the key must be 1 to 255 bytes of hex (an even number of digits), got 3 "
+	           "digits");
+	check_fail("alert http any any -> any any (http.uri; xor:\"0g\"; content:\"a\"; sid:1;)",
+	           SW_E_INVAL, "xor: 'g' is not a hex digit");
+	check_fail("alert tcp any any -> any any (xor:\"01\"; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "xor: transforms need a sticky buffer before them");
 	r = parse("alert http any any -> any any (http.request_header; content:\"x\"; sid:1;)");
 	UNIT_CHECK_STR(perr.reason,
 	               "keyword 'http.request_header' is not supported: Suricata 7 reads it from "
