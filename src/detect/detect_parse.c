@@ -2354,6 +2354,7 @@ static const struct rp_keyword rp_keywords[] = {
     {"ftpbounce", kw_other, RP_V_NONE},
     {"asn1", kw_other, RP_V_NEED},
     {"xbits", kw_other, RP_V_NEED},
+    {"hostbits", kw_other, RP_V_NEED},
     {"flowint", kw_other, RP_V_NEED},
     {"tag", kw_other, RP_V_NEED},
     {"tls.subject", kw_other, RP_V_NEED},
@@ -2408,7 +2409,6 @@ static const char *const rp_known_unsupported[] = {
     "luajit",
     "dataset",
     "datarep",
-    "hostbits",
     "replace",
     "dns.answer.name",
     "dns.queries.rrname",
@@ -2552,7 +2552,6 @@ static const struct {
     {"datarep", "datasets (Suricata's datasets: section and its set files) are not implemented"},
     {"iprep", "IP reputation (Suricata's reputation-files) is not implemented; CTI address "
               "indicators cover that use"},
-    {"hostbits", "not implemented; xbits with track ip_src or ip_dst keep bits per host"},
     {"frame", "frames (Suricata 7's views of single PDUs in a stream: tls.pdu, dns.pdu, ...) "
               "are not implemented"},
     /* header buffers and checksum checks */

@@ -2149,6 +2149,30 @@ test_unsupported(void)
 	           SW_E_INVAL, "xor: 'g' is not a hex digit");
 	check_fail("alert tcp any any -> any any (xor:\"01\"; content:\"a\"; sid:1;)", SW_E_INVAL,
 	           "xor: transforms need a sticky buffer before them");
+	/* hostbits (Suricata 7): xbits with track ip_src (default) / ip_dst, 300 s */
+	{
+		struct det_rule *h = parse("alert ip any any -> any any (hostbits:set,bad.host,dst; "
+		                           "hostbits:isset, other; sid:1;)");
+
+		UNIT_CHECK(h != NULL && h->nkws == 2 && h->kws[0].kind == DET_KW_XBITS &&
+		               h->kws[0].op == DET_FB_SET && h->kws[0].track == 1 &&
+		               h->kws[0].count == 300 && strcmp(h->kws[0].name, "bad.host") == 0 &&
+		               h->kws[1].op == DET_FB_ISSET && h->kws[1].track == 0 &&
+		               strcmp(h->kws[1].name, "other") == 0,
+		           "hostbits:set,name,dst and hostbits:isset,name");
+		det_rule_free(h);
+		h = parse("alert ip any any -> any any (hostbits:noalert; sid:1;)");
+		UNIT_CHECK(h != NULL && h->noalert && h->nkws == 0, "hostbits:noalert");
+		det_rule_free(h);
+	}
+	check_fail("alert ip any any -> any any (hostbits:set,a,both; sid:1;)", SW_E_INVAL,
+	           "hostbits: 'both' is not implemented (Suricata 7 refuses it too)");
+	check_fail("alert ip any any -> any any (hostbits:set,a,src,3600; sid:1;)", SW_E_INVAL,
+	           "hostbits: expected '<command>,<name>[,src|dst]'");
+	check_fail("alert ip any any -> any any (hostbits:flip,a; sid:1;)", SW_E_INVAL,
+	           "hostbits: unknown command 'flip'");
+	check_fail("alert ip any any -> any any (hostbits:set,a,up; sid:1;)", SW_E_INVAL,
+	           "hostbits: expected src or dst, not 'up'");
 	r = parse("alert http any any -> any any (http.request_header; content:\"x\"; sid:1;)");
 	UNIT_CHECK_STR(perr.reason,
 	               "keyword 'http.request_header' is not supported: Suricata 7 reads it from "
