@@ -737,6 +737,15 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 			kw_fail(err, "%s: bad value '%s': %s", kw, orig, why);
 			rc = SW_E_INVAL;
 		}
+	} else if (strcmp(kw, "icmpv6.mtu") == 0) {
+		/* Suricata 7: an unsigned 32-bit integer with its operators, on ICMPv6 Packet
+		 * Too Big messages (type 2, code 0), the only ones with an MTU */
+		k->kind = DET_KW_ICMPV6_MTU;
+		r->kw_packet = true;
+		if (kw_uint(v, UINT32_MAX, &k->num, &why) != 0) {
+			kw_fail(err, "%s: bad value '%s': %s", kw, orig, why);
+			rc = SW_E_INVAL;
+		}
 	} else if (strcmp(kw, "stream_size") == 0) {
 		k->kind = DET_KW_STREAM_SIZE;
 		rc = kw_stream_size(k, v, err);
@@ -1432,6 +1441,18 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 
 			if (!det_geoip_match(c->e->geo, k, c->family, c->src, c->dst,
 			                     kf != NULL ? &kf->geo : NULL))
+				return false;
+			break;
+		}
+		case DET_KW_ICMPV6_MTU: { /* the 4 bytes after type, code and checksum */
+			const uint8_t *h;
+
+			if (p == NULL || p->proto != 58 || p->icmp_type != 2 || p->icmp_code != 0 ||
+			    p->l4_off > p->caplen || p->caplen - p->l4_off < 8)
+				return false;
+			h = p->data + p->l4_off + 4;
+			if (!uint_ok(&k->num, (uint64_t)h[0] << 24 | (uint64_t)h[1] << 16 |
+			                          (uint64_t)h[2] << 8 | h[3]))
 				return false;
 			break;
 		}

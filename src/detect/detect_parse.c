@@ -2348,6 +2348,7 @@ static const struct rp_keyword rp_keywords[] = {
     {"sameip", kw_other, RP_V_NONE},
     {"stream_size", kw_other, RP_V_NEED},
     {"flow.age", kw_other, RP_V_NEED},
+    {"icmpv6.mtu", kw_other, RP_V_NEED},
     {"tls.version", kw_other, RP_V_NEED},
     {"dns.opcode", kw_other, RP_V_NEED},
     {"dns.rrtype", kw_other, RP_V_NEED},
@@ -2435,7 +2436,6 @@ static const char *const rp_known_unsupported[] = {
     "udp.hdr",
     "icmpv4.hdr",
     "icmpv6.hdr",
-    "icmpv6.mtu",
     "from_base64",
     "bypass",
     "http.request_header",
@@ -2583,7 +2583,6 @@ static const struct {
                     "stats decoder.*_csum_bad)"},
     {"icmpv6-csum", "checksum keywords are not implemented (the decoder counts bad checksums: "
                     "stats decoder.*_csum_bad)"},
-    {"icmpv6.mtu", "not implemented (the MTU of ICMPv6 Packet Too Big messages)"},
     /* protocols spanwatch does not parse */
     {"http.request_header", "Suricata 7 reads it from HTTP/2 only, which spanwatch does not parse"},
     {"http.response_header", "Suricata 7 reads it from HTTP/2 only, which spanwatch does not parse"},

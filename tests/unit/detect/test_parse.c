@@ -2149,6 +2149,17 @@ test_unsupported(void)
 	           SW_E_INVAL, "xor: 'g' is not a hex digit");
 	check_fail("alert tcp any any -> any any (xor:\"01\"; content:\"a\"; sid:1;)", SW_E_INVAL,
 	           "xor: transforms need a sticky buffer before them");
+	/* icmpv6.mtu (Suricata 7): the integer forms, a packet keyword */
+	{
+		struct det_rule *m = parse("alert icmp any any -> any any (icmpv6.mtu:<1280; sid:1;)");
+
+		UNIT_CHECK(m != NULL && m->nkws == 1 && m->kws[0].kind == DET_KW_ICMPV6_MTU &&
+		               m->kws[0].num.lo == 0 && m->kws[0].num.hi == 1279 && m->kw_packet,
+		           "icmpv6.mtu:<1280");
+		det_rule_free(m);
+	}
+	check_fail("alert icmp any any -> any any (icmpv6.mtu:big; sid:1;)", SW_E_INVAL,
+	           "icmpv6.mtu: bad value 'big': expected N, <N, >N, <=N, >=N, !N or A<>B");
 	/* hostbits (Suricata 7): xbits with track ip_src (default) / ip_dst, 300 s */
 	{
 		struct det_rule *h = parse("alert ip any any -> any any (hostbits:set,bad.host,dst; "
