@@ -11,14 +11,7 @@
 . "$(dirname "$0")/../lib.sh"
 tmp=$(mktmp)
 trap 'rm -rf "$tmp"' EXIT
-common=(--set detect.cache-dir= --set "detect.classification-file=$top_srcdir/conf/classification.config"
-	--set "detect.reference-config-file=$top_srcdir/conf/reference.config")
-
-if [ ! -x "$SPANWATCH" ]; then
-	skip "no $SPANWATCH (build it first)"
-	tap_done
-	exit
-fi
+require_spanwatch
 for t in mmdblookup tshark perl; do
 	if ! command -v "$t" >/dev/null; then
 		skip "no $t (contrib/setup installs mmdb-bin, tshark, libmaxmind-db-writer-perl)"
@@ -86,30 +79,25 @@ for pcap in rules-hdr.pcap icmp.pcap proto-ntp.pcap; do
 		echo "$((sid + 2)) $nb" >>"$tmp/expect"
 		sid=$((sid + 10))
 	done
-	"$SPANWATCH" -q -S "$rules" -r "$PCAPS/$pcap" "${common[@]}" --set "geoip-database=$db" \
+	"$SPANWATCH" -q -S "$rules" -r "$PCAPS/$pcap" "${rule_opts[@]}" --set "geoip-database=$db" \
 		>"$tmp/out.json" 2>"$tmp/out.err" || not_ok "spanwatch on $pcap"
 	alert_counts "$tmp/out.json" >"$tmp/counts"
 	while read -r s want; do
-		got=$(awk -v s="$s" '$1 == s {print $2}' "$tmp/counts")
-		got=${got:-0}
-		if [ "$got" -eq "$want" ]; then
-			ok "$pcap: sid $s ($(sed -n "s/.*msg:\"\([^\"]*\)\".*sid:$s;.*/\1/p" "$rules")): $want, as mmdblookup says"
-		else
-			not_ok "$pcap: sid $s: expected $want (tshark + mmdblookup), got $got"
-		fi
+		count_is "$pcap: sid $s ($(sed -n "s/.*msg:\"\([^\"]*\)\".*sid:$s;.*/\1/p" "$rules")), alerts as tshark + mmdblookup count" \
+			"$want" "$(awk -v s="$s" '$1 == s {print $2}' "$tmp/counts")"
 	done <"$tmp/expect"
 done
 
 # ---- no database: the rule is skipped with the reason ----
 printf 'alert ip any any -> any any (msg:"geo"; geoip:src,US; sid:1;)\nalert ip any any -> any any (msg:"ok"; ttl:64; sid:2;)\n' >"$tmp/g.rules"
-"$SPANWATCH" -T -v -S "$tmp/g.rules" "${common[@]}" >"$tmp/t.out" 2>&1
+"$SPANWATCH" -T -v -S "$tmp/g.rules" "${rule_opts[@]}" >"$tmp/t.out" 2>&1
 check "no database: -T exits 0" test $? -eq 0
 check "no database: 1 loaded, 1 skipped" grep -q "rules: 1 loaded, 1 skipped (unsupported), 0 failed" "$tmp/t.out"
 check "no database: counted under geoip" grep -q "rules: skipped 1 for geoip" "$tmp/t.out"
 check "no database: the reason names the key" grep -q "g.rules:1: rule skipped: unsupported keyword 'geoip': no geoip-database configured" "$tmp/t.out"
-"$SPANWATCH" -T -S "$tmp/g.rules" "${common[@]}" --set "geoip-database=$db" >"$tmp/t2.out" 2>&1
+"$SPANWATCH" -T -S "$tmp/g.rules" "${rule_opts[@]}" --set "geoip-database=$db" >"$tmp/t2.out" 2>&1
 check "with the database: both load" grep -q "rules: 2 loaded, 0 skipped (unsupported), 0 failed" "$tmp/t2.out"
-"$SPANWATCH" -T -S "$tmp/g.rules" "${common[@]}" --set "geoip-database=" >"$tmp/t3.out" 2>&1
+"$SPANWATCH" -T -S "$tmp/g.rules" "${rule_opts[@]}" --set "geoip-database=" >"$tmp/t3.out" 2>&1
 check "geoip-database empty: no database" grep -q "rules: skipped 1 for geoip" "$tmp/t3.out"
 
 # ---- a database that cannot be used: a start-up error naming it ----
@@ -118,7 +106,7 @@ for bad in "$tmp/missing.mmdb:No such file or directory" \
 	"$tmp/text.mmdb:not a MaxMind DB file: The MaxMind DB file contains invalid metadata" \
 	"$tmp:is a directory, not a MaxMind DB file"; do
 	path=${bad%%:*} why=${bad#*:}
-	"$SPANWATCH" -T -S "$tmp/g.rules" "${common[@]}" --set "geoip-database=$path" >"$tmp/b.out" 2>&1
+	"$SPANWATCH" -T -S "$tmp/g.rules" "${rule_opts[@]}" --set "geoip-database=$path" >"$tmp/b.out" 2>&1
 	rc=$?
 	check "bad database ${path##*/}: -T fails" test $rc -ne 0
 	check "bad database ${path##*/}: the message names it" grep -qF "geoip-database $path: $why" "$tmp/b.out"

@@ -6,14 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 tmp=$(mktmp)
 trap 'rm -rf "$tmp"' EXIT
-common=(--set detect.cache-dir= --set "detect.classification-file=$top_srcdir/conf/classification.config"
-	--set "detect.reference-config-file=$top_srcdir/conf/reference.config")
-
-if [ ! -x "$SPANWATCH" ]; then
-	skip "no $SPANWATCH (build it first)"
-	tap_done
-	exit
-fi
+require_spanwatch
 if ! "$PY" -c 'import scapy' 2>/dev/null || ! command -v tshark >/dev/null; then
 	skip "no scapy or tshark (contrib/setup installs python3-scapy and tshark)"
 	tap_done
@@ -62,21 +55,16 @@ for c in "${cases[@]}"; do
 	echo "alert ip any any -> any any (msg:\"${c%%|*}\"; ${c%%|*} sid:$sid;)" >>"$rules"
 	sid=$((sid + 1))
 done
-"$SPANWATCH" -T -S "$rules" "${common[@]}" >"$tmp/T.out" 2>&1
+"$SPANWATCH" -T -S "$rules" "${rule_opts[@]}" >"$tmp/T.out" 2>&1
 check "the ${#cases[@]} rules load" grep -q "rules: ${#cases[@]} loaded, 0 skipped (unsupported), 0 failed" "$tmp/T.out"
-"$SPANWATCH" -q -S "$rules" -r "$pcap" "${common[@]}" >"$tmp/out.json" 2>"$tmp/out.err" ||
+"$SPANWATCH" -q -S "$rules" -r "$pcap" "${rule_opts[@]}" >"$tmp/out.json" 2>"$tmp/out.err" ||
 	not_ok "spanwatch on the capture"
 alert_counts "$tmp/out.json" >"$tmp/counts"
 sid=1
 for c in "${cases[@]}"; do
-	want=$(tshark -r "$pcap" -Y "${c#*|}" 2>/dev/null | wc -l)
-	got=$(awk -v s="$sid" '$1 == s {print $2}' "$tmp/counts")
-	got=${got:-0}
-	if [ "$got" -eq "$want" ]; then
-		ok "${c%%|*} $want alerts, as tshark counts"
-	else
-		not_ok "${c%%|*} expected $want (tshark: ${c#*|}), got $got"
-	fi
+	count_is "${c%%|*} alerts as tshark counts ${c#*|}" \
+		"$(tshark -r "$pcap" -Y "${c#*|}" 2>/dev/null | wc -l)" \
+		"$(awk -v s="$sid" '$1 == s {print $2}' "$tmp/counts")"
 	sid=$((sid + 1))
 done
 check "icmpv6.mtu:>=1280 fires on 2 packets (the oracle is not empty)" \
