@@ -425,6 +425,7 @@ enum det_kw_kind {
 	DET_KW_HDR_LAST = 52,
 	DET_KW_FLOW_AGE = 53, /* flow.age: seconds from the flow's first to its last packet */
 	DET_KW_ICMPV6_MTU = 54, /* icmpv6.mtu: the MTU of an ICMPv6 Packet Too Big (num) */
+	DET_KW_L3_PROTO = 55,   /* l3_proto: count, the IP version (4 or 6) */
 	/* detect_kw_app.c: file, SSH and TLS value keywords (from DET_KW_APP_FIRST on) */
 	DET_KW_APP_FIRST = 64,
 	DET_KW_FILENAME = 64,  /* filename:[!]"text" (a substring of the file name) */

@@ -737,6 +737,19 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 			kw_fail(err, "%s: bad value '%s': %s", kw, orig, why);
 			rc = SW_E_INVAL;
 		}
+	} else if (strcmp(kw, "l3_proto") == 0) {
+		/* Suricata 7: ipv4 (ip4) or ipv6 (ip6), the packet's (innermost) IP version */
+		char *t = det_trim(v);
+
+		k->kind = DET_KW_L3_PROTO;
+		if (strcmp(t, "ipv4") == 0 || strcmp(t, "ip4") == 0) {
+			k->count = 4;
+		} else if (strcmp(t, "ipv6") == 0 || strcmp(t, "ip6") == 0) {
+			k->count = 6;
+		} else {
+			kw_fail(err, "%s: expected ipv4, ip4, ipv6 or ip6, not '%s'", kw, orig);
+			rc = SW_E_INVAL;
+		}
 	} else if (strcmp(kw, "icmpv6.mtu") == 0) {
 		/* Suricata 7: an unsigned 32-bit integer with its operators, on ICMPv6 Packet
 		 * Too Big messages (type 2, code 0), the only ones with an MTU */
@@ -1444,6 +1457,10 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 				return false;
 			break;
 		}
+		case DET_KW_L3_PROTO: /* the inspected data's addresses: any context */
+			if (c->family != (int)k->count)
+				return false;
+			break;
 		case DET_KW_ICMPV6_MTU: { /* the 4 bytes after type, code and checksum */
 			const uint8_t *h;
 

@@ -2349,6 +2349,7 @@ static const struct rp_keyword rp_keywords[] = {
     {"stream_size", kw_other, RP_V_NEED},
     {"flow.age", kw_other, RP_V_NEED},
     {"icmpv6.mtu", kw_other, RP_V_NEED},
+    {"l3_proto", kw_other, RP_V_NEED},
     {"tls.version", kw_other, RP_V_NEED},
     {"dns.opcode", kw_other, RP_V_NEED},
     {"dns.rrtype", kw_other, RP_V_NEED},
@@ -2520,6 +2521,12 @@ static const char *const rp_known_unsupported[] = {
     "app-layer-state",
     "frame",
     "pgsql.query",
+    "flowvar",
+    "pktvar",
+    "template",
+    "template2",
+    "krb5.cname",
+    "krb5.sname",
     NULL,
 };
 
@@ -2554,6 +2561,14 @@ static const struct {
               "indicators cover that use"},
     {"frame", "frames (Suricata 7's views of single PDUs in a stream: tls.pdu, dns.pdu, ...) "
               "are not implemented"},
+    {"flowvar", "flow and packet variables (set by pcre's named captures) are not implemented"},
+    {"pktvar", "flow and packet variables (set by pcre's named captures) are not implemented"},
+    {"template", "Suricata's example keyword for protocol writers (no protocol of its own)"},
+    {"template2", "Suricata's example keyword for protocol writers (no protocol of its own)"},
+    {"krb5.cname", "Suricata 8's name (Suricata 7 has krb5_cname); Kerberos, which spanwatch "
+                   "does not parse"},
+    {"krb5.sname", "Suricata 8's name (Suricata 7 has krb5_sname); Kerberos, which spanwatch "
+                   "does not parse"},
     /* header buffers and checksum checks */
     {"tcp.hdr", "header sticky buffers are not implemented (contents match payloads and "
                 "app-layer buffers; the header keywords ttl, tcp.mss, icmp_id, ... are supported)"},

@@ -2158,6 +2158,21 @@ test_unsupported(void)
 		           "icmpv6.mtu:<1280");
 		det_rule_free(m);
 	}
+	{
+		struct det_rule *m = parse("alert ip any any -> any any (l3_proto:ip6; sid:1;)");
+
+		UNIT_CHECK(m != NULL && m->nkws == 1 && m->kws[0].kind == DET_KW_L3_PROTO &&
+		               m->kws[0].count == 6,
+		           "l3_proto:ip6");
+		det_rule_free(m);
+	}
+	check_fail("alert ip any any -> any any (l3_proto:ipx; sid:1;)", SW_E_INVAL,
+	           "l3_proto: expected ipv4, ip4, ipv6 or ip6, not 'ipx'");
+	check_unsupp("alert ip any any -> any any (flowvar:a,\"b\"; sid:1;)", "flowvar");
+	UNIT_CHECK_STR(perr.reason,
+	               "keyword 'flowvar' is not supported: flow and packet variables (set by "
+	               "pcre's named captures) are not implemented",
+	               "  flowvar's reason");
 	check_fail("alert icmp any any -> any any (icmpv6.mtu:big; sid:1;)", SW_E_INVAL,
 	           "icmpv6.mtu: bad value 'big': expected N, <N, >N, <=N, >=N, !N or A<>B");
 	/* hostbits (Suricata 7): xbits with track ip_src (default) / ip_dst, 300 s */
