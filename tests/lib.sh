@@ -222,3 +222,16 @@ kafka_cluster_stop() {
 	[ -n "$cluster_pid" ] && kill "$cluster_pid" 2>/dev/null
 	wait 2>/dev/null
 }
+# rule_opts: the options of a rule test (no compiled-database cache; the source tree's
+# classification and reference files)
+rule_opts=(--set detect.cache-dir= --set "detect.classification-file=$top_srcdir/conf/classification.config"
+	--set "detect.reference-config-file=$top_srcdir/conf/reference.config")
+# count_is WHAT WANT GOT: one TAP line, ok when the count GOT (empty: 0) is WANT
+count_is() {
+	local got=${3:-0}
+	if [ "$got" -eq "$2" ]; then
+		ok "$1: $2"
+	else
+		not_ok "$1: expected $2, got $got"
+	fi
+}

@@ -27,6 +27,7 @@ struct detect_conf {
 	uint32_t stream_chunk;    /* new bytes of a direction that make a raw stream inspection */
 	uint32_t backtrack_limit; /* content positions tried per rule and buffer */
 	uint64_t memcap;          /* per-flow state (stream windows, flowbits) of all workers */
+	char *geoip_database;     /* geoip-database: the country .mmdb of geoip; NULL or "": none */
 	/* vars.address-groups.NAME / vars.port-groups.NAME */
 	char **var_names, **var_values;
 	bool *var_is_port;

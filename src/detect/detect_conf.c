@@ -27,6 +27,8 @@ static const struct conf_key detect_keys[] = {
      0, 0, NULL},
     {"detect.backtrack-limit", CONF_U32, offsetof(struct detect_conf, backtrack_limit), "3000", 1,
      1000000, NULL},
+    /* Suricata's top-level key: the MaxMind DB file geoip rules look countries up in */
+    {"geoip-database", CONF_STR, offsetof(struct detect_conf, geoip_database), NULL, 0, 0, NULL},
     {"vars.address-groups.*", CONF_STR, 0, NULL, 0, 0, NULL},
     {"vars.port-groups.*", CONF_STR, 0, NULL, 0, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},

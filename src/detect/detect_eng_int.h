@@ -95,6 +95,35 @@ struct det_kw_ctx {
 	sw_time_t ts;
 };
 
+/* detect_geoip.c: the geoip keyword and its country database (geoip-database). */
+struct det_geoip; /* an open MaxMind DB file, shared read-only by the workers */
+enum det_geo_dir { DET_GEO_SRC = 0, DET_GEO_DST = 1, DET_GEO_BOTH = 2, DET_GEO_ANY = 3 };
+#define DET_GEO_MAXCODES 64      /* country codes in one geoip keyword, as Suricata */
+#define DET_GEO_NONE     0       /* a country code: none (no entry, or an entry without one) */
+#define DET_GEO_OTHER    1       /* a code that is not two characters */
+/* A flow's two addresses and their countries (in the flow's keyword state). */
+struct det_geoip_cache {
+	det_u128 key[2];
+	uint16_t cc[2];
+	uint8_t have, next; /* have: bit i, slot i is filled; next: the slot a miss fills */
+};
+/* Opens the database at path (mapped read-only). 0; SW_E_CONFIG with the reason in err;
+ * SW_E_NOMEM. */
+int det_geoip_open(const char *path, struct det_geoip **out, char *err, size_t errlen);
+void det_geoip_free(struct det_geoip *g); /* NULL-safe */
+/* The database's type from its metadata ("GeoLite2-Country"). */
+const char *det_geoip_type(const struct det_geoip *g);
+/* The country code of IPv4 address v4 (network order): c0 << 8 | c1, DET_GEO_NONE,
+ * DET_GEO_OTHER. */
+uint16_t det_geoip_lookup(const struct det_geoip *g, const uint8_t v4[4]);
+/* Parses geoip's value into k (already in r's list). 0, or SW_E_INVAL with err->reason. */
+int det_geoip_parse(struct det_rule *r, struct det_kw *k, char *v, struct det_parse_error *err);
+/* Whether k holds for a packet of family with these addresses (false for IPv6, as Suricata 7,
+ * and without a database). cache: the flow's, or NULL. */
+bool det_geoip_match(const struct det_geoip *g, const struct det_kw *k, int family,
+                     const struct sw_addr *src, const struct sw_addr *dst,
+                     struct det_geoip_cache *cache);
+
 /* detect_hdr.c: the IP/TCP/ICMP header keywords (ttl, tos, id, ipopts, fragbits, fragoffset,
  * sameip, seq, ack, window, tcp.mss, icmp_id, icmp_seq). */
 bool det_hdr_known(const char *kw);
@@ -163,6 +192,7 @@ struct detect_engine {
 	hs_scratch_t *proto_scratch; /* cloned for each thread */
 	unsigned nthreads;
 	struct det_kw_shared *kw;
+	struct det_geoip *geo; /* geoip-database, NULL when none is configured */
 	/* threshold and detection_filter state, shared by all threads */
 	pthread_mutex_t th_lock;
 	struct det_th_entry *th;

@@ -131,6 +131,15 @@ loader_add(struct loader *l, struct det_rule *r)
 	return 0;
 }
 
+static bool
+rule_has_geoip(const struct det_rule *r)
+{
+	for (uint32_t i = 0; i < r->nkws; i++)
+		if (r->kws[i].kind == DET_KW_GEOIP)
+			return true;
+	return false;
+}
+
 static void
 parse_one(struct loader *l, const char *text, const char *file, unsigned line)
 {
@@ -154,6 +163,16 @@ parse_one(struct loader *l, const char *text, const char *file, unsigned line)
 		e->sum.failed++;
 		sw_warn("%s:%u: rule skipped: %s", file, line,
 		        err.reason[0] != '\0' ? err.reason : sw_strerror(rc));
+		return;
+	}
+	if (e->geo == NULL && rule_has_geoip(r)) {
+		/* Suricata refuses the rule too: its geoip cannot be evaluated */
+		e->sum.skipped++;
+		skip_count(&e->sum, "geoip");
+		sw_info("%s:%u: rule skipped: unsupported keyword 'geoip': no geoip-database "
+		        "configured (the MaxMind DB country file it looks addresses up in)",
+		        file, line);
+		det_rule_free(r);
 		return;
 	}
 	if (loader_add(l, r) != 0) {
@@ -1088,6 +1107,16 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	l.e = e;
 	if ((r = vars_from_conf(&e->vars, conf)) != 0 || (r = load_classes(e, conf)) != 0)
 		goto out;
+	if (conf->geoip_database != NULL && conf->geoip_database[0] != '\0') {
+		char why[200];
+
+		if ((r = det_geoip_open(conf->geoip_database, &e->geo, why, sizeof(why))) != 0) {
+			sw_err("geoip-database %s: %s", conf->geoip_database,
+			       r == SW_E_NOMEM ? "out of memory" : why);
+			goto out;
+		}
+		sw_info("geoip-database %s: %s", conf->geoip_database, det_geoip_type(e->geo));
+	}
 	if ((r = load_files(&l, conf)) != 0)
 		goto out;
 
@@ -1215,6 +1244,7 @@ detect_engine_free(struct detect_engine *e)
 	free(e->th);
 	pthread_mutex_destroy(&e->th_lock);
 	det_kw_engine_free(e);
+	det_geoip_free(e->geo);
 	free(e);
 }
 

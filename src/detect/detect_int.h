@@ -414,6 +414,9 @@ enum det_kw_kind {
 	DET_KW_TLS_NOTAFTER = 17,
 	DET_KW_TLS_EXPIRED = 18,  /* tls_cert_expired */
 	DET_KW_TLS_VALID = 19,    /* tls_cert_valid */
+	/* detect_geoip.c: geoip (track: enum det_geo_dir; name: the codes, two letters each;
+	   count: how many; negated: '!') */
+	DET_KW_GEOIP = 36,
 	/* detect_hdr.c: IP, TCP and ICMP header keywords */
 	DET_KW_TTL = 40,
 	DET_KW_TOS = 41,
@@ -434,6 +437,7 @@ enum det_kw_kind {
 	DET_KW_CSUM = 56,
 	DET_KW_ICMPV6_MTU = 57,
 	DET_KW_HDR2_LAST = 57,
+	DET_KW_L3_PROTO = 58,   /* l3_proto: count, the IP version (4 or 6) */
 	/* detect_kw_app.c: file, SSH and TLS value keywords (from DET_KW_APP_FIRST on) */
 	DET_KW_APP_FIRST = 64,
 	DET_KW_FILENAME = 64,  /* filename:[!]"text" (a substring of the file name) */
@@ -601,6 +605,9 @@ int det_rule_parse(const char *text, const char *file, unsigned line,
 		   const struct det_vars *vars, const struct det_classes *classes,
 		   struct det_rule **out, struct det_parse_error *err);
 void det_rule_free(struct det_rule *r); /* NULL-safe */
+/* The first keyword the parser skips as known but unsupported that has no reason to give,
+ * NULL when every one has one (tests/unit/detect/test_parse.c). */
+const char *det_unsupported_without_reason(void);
 
 /* Rule-text helpers shared by the keyword parsers (detect_parse.c): s without surrounding white
  * space (cut in place); whether s is a flowbit/xbit/flowint name (letters, digits, _ . -). */

@@ -412,6 +412,46 @@ kw_xbits(struct det_rule *r, struct det_kw *k, char *v, struct det_parse_error *
 	return 0;
 }
 
+/*
+ * hostbits:<set|unset|isset|isnotset|toggle>,<name>[,<src|dst>] and hostbits:noalert (Suricata
+ * 7): bits per host, which are xbits with track ip_src (the default) or ip_dst: one store, as in
+ * Suricata (both keep them as host bits), set for 300 seconds (Suricata's fixed expiry).
+ */
+static int
+kw_hostbits(struct det_rule *r, struct det_kw *k, char *v, struct det_parse_error *err)
+{
+	static const char *const ops[] = {"set", "isset", "isnotset", "unset", "toggle"};
+	char *a[4], *save = NULL, *t, xb[320];
+	int n = 0, op;
+	const char *track = "ip_src";
+
+	for (t = strtok_r(v, ",", &save); t != NULL && n < 4; t = strtok_r(NULL, ",", &save))
+		a[n++] = det_trim(t);
+	if (n == 1 && strcmp(a[0], "noalert") == 0)
+		return kw_xbits(r, k, a[0], err);
+	if (n < 2 || n > 3)
+		return kw_fail(err, "%s: expected '<command>,<name>[,src|dst]'%s", "hostbits", "");
+	for (op = 0; op < 5; op++)
+		if (strcmp(a[0], ops[op]) == 0)
+			break;
+	if (op == 5)
+		return kw_fail(err, "%s: unknown command '%s'", "hostbits", a[0]);
+	if (!det_name_ok(a[1]) || strlen(a[1]) > 255)
+		return kw_fail(err, "%s: bad name '%.60s'", "hostbits", a[1]);
+	if (n == 3) {
+		if (strcmp(a[2], "dst") == 0)
+			track = "ip_dst";
+		else if (strcmp(a[2], "both") == 0)
+			return kw_fail(err, "%s: 'both' is not implemented (Suricata 7 refuses it "
+			               "too)", "hostbits");
+		else if (strcmp(a[2], "src") != 0)
+			return kw_fail(err, "%s: expected src or dst, not '%.20s'", "hostbits", a[2]);
+	}
+	snprintf(xb, sizeof(xb), "%s,%s,track %s%s", a[0], a[1], track,
+	         op == DET_FB_ISSET || op == DET_FB_ISNOTSET ? "" : ",expire 300");
+	return kw_xbits(r, k, xb, err);
+}
+
 enum {
 	FI_SET = 0,
 	FI_ADD,
@@ -649,6 +689,11 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 		r->kw_packet = true;
 		return 0;
 	}
+	if (strcmp(kw, "geoip") == 0) { /* detect_geoip.c */
+		if ((k = kw_add(r, DET_KW_GEOIP)) == NULL)
+			return SW_E_NOMEM;
+		return det_geoip_parse(r, k, v, err);
+	}
 	if (det_kwa_is(kw)) { /* detect_kw_app.c */
 		if ((k = kw_add(r, DET_KW_APP_FIRST)) == NULL)
 			return SW_E_NOMEM;
@@ -692,6 +737,19 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 			kw_fail(err, "%s: bad value '%s': %s", kw, orig, why);
 			rc = SW_E_INVAL;
 		}
+	} else if (strcmp(kw, "l3_proto") == 0) {
+		/* Suricata 7: ipv4 (ip4) or ipv6 (ip6), the packet's (innermost) IP version */
+		char *t = det_trim(v);
+
+		k->kind = DET_KW_L3_PROTO;
+		if (strcmp(t, "ipv4") == 0 || strcmp(t, "ip4") == 0) {
+			k->count = 4;
+		} else if (strcmp(t, "ipv6") == 0 || strcmp(t, "ip6") == 0) {
+			k->count = 6;
+		} else {
+			kw_fail(err, "%s: expected ipv4, ip4, ipv6 or ip6, not '%s'", kw, orig);
+			rc = SW_E_INVAL;
+		}
 	} else if (strcmp(kw, "stream_size") == 0) {
 		k->kind = DET_KW_STREAM_SIZE;
 		rc = kw_stream_size(k, v, err);
@@ -721,6 +779,9 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 			snprintf(err->reason, sizeof(err->reason),
 			         "xbits: track tx is Suricata 8's");
 		}
+	} else if (strcmp(kw, "hostbits") == 0) {
+		k->kind = DET_KW_XBITS;
+		rc = kw_hostbits(r, k, v, err);
 	} else if (strcmp(kw, "flowint") == 0) {
 		k->kind = DET_KW_FLOWINT;
 		rc = kw_flowint(k, v, err);
@@ -966,6 +1027,7 @@ struct det_kw_flow {
 	uint8_t ntags;
 	uint8_t *int_set;
 	uint32_t *ints;
+	struct det_geoip_cache geo; /* geoip: the flow's addresses' countries */
 };
 
 void
@@ -1376,6 +1438,18 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 			break;
 		case DET_KW_FLOWINT:
 			if (c->f == NULL || !flowint_ok(c, k))
+				return false;
+			break;
+		case DET_KW_GEOIP: { /* looked up once per address of the flow */
+			struct det_kw_flow *kf = kflow_get(c, true);
+
+			if (!det_geoip_match(c->e->geo, k, c->family, c->src, c->dst,
+			                     kf != NULL ? &kf->geo : NULL))
+				return false;
+			break;
+		}
+		case DET_KW_L3_PROTO: /* the inspected data's addresses: any context */
+			if (c->family != (int)k->count)
 				return false;
 			break;
 		case DET_KW_FLOW_AGE: /* as Suricata 7: whole seconds of last minus first packet */

@@ -1130,7 +1130,8 @@ kw_ctx(struct detect_thread *t, struct insp *in, const struct tuple *tu, enum fl
 	struct det_flow *df;
 
 	for (uint32_t i = 0; i < r->nkws && !keeps; i++)
-		keeps = r->kws[i].kind == DET_KW_FLOWINT || r->kws[i].kind == DET_KW_TAG;
+		keeps = r->kws[i].kind == DET_KW_FLOWINT || r->kws[i].kind == DET_KW_TAG ||
+		        r->kws[i].kind == DET_KW_GEOIP; /* geoip: the flow's countries */
 	df = in->f != NULL ? dflow_get(t, in->f, keeps) : NULL;
 	memset(kc, 0, sizeof(*kc));
 	kc->e = t->e;

@@ -2080,6 +2080,20 @@ kw_event(struct rp *p, const char *kw, char *v)
 	return 0;
 }
 
+/* engine-event:decoder.NAME / stream.NAME (Suricata 7): the full name of a decode-event or
+ * stream-event, the layer prefix included (decode-event:X is engine-event:decoder.X). */
+static int
+kw_engine_event(struct rp *p, const char *kw, char *v)
+{
+	v = det_trim(v);
+	if (strncasecmp(v, "decoder.", 8) == 0)
+		return kw_event(p, "decode-event", det_trim(v + 8));
+	if (strncasecmp(v, "stream.", 7) == 0)
+		return kw_event(p, "stream-event", det_trim(v + 7));
+	return rp_fail(p, SW_E_INVAL, "%s: expected decoder.NAME or stream.NAME, got '%.60s'", kw,
+	               v);
+}
+
 /* The keywords of detect_kw.c. */
 static int
 kw_other(struct rp *p, const char *kw, char *v)
@@ -2340,6 +2354,7 @@ static const struct rp_keyword rp_keywords[] = {
     {"app-layer-protocol", kw_app_layer_protocol, RP_V_NEED},
     {"decode-event", kw_event, RP_V_NEED},
     {"stream-event", kw_event, RP_V_NEED},
+    {"engine-event", kw_engine_event, RP_V_NEED},
     {"itype", kw_other, RP_V_NEED},
     {"prefilter", kw_prefilter, RP_V_NONE},
     {"requires", kw_requires, RP_V_NEED},
@@ -2367,12 +2382,14 @@ static const struct rp_keyword rp_keywords[] = {
     {"sameip", kw_other, RP_V_NONE},
     {"stream_size", kw_other, RP_V_NEED},
     {"flow.age", kw_other, RP_V_NEED},
+    {"l3_proto", kw_other, RP_V_NEED},
     {"tls.version", kw_other, RP_V_NEED},
     {"dns.opcode", kw_other, RP_V_NEED},
     {"dns.rrtype", kw_other, RP_V_NEED},
     {"ftpbounce", kw_other, RP_V_NONE},
     {"asn1", kw_other, RP_V_NEED},
     {"xbits", kw_other, RP_V_NEED},
+    {"hostbits", kw_other, RP_V_NEED},
     {"flowint", kw_other, RP_V_NEED},
     {"tag", kw_other, RP_V_NEED},
     {"tls.subject", kw_other, RP_V_NEED},
@@ -2382,6 +2399,7 @@ static const struct rp_keyword rp_keywords[] = {
     {"tls_cert_notafter", kw_other, RP_V_NEED},
     {"tls_cert_expired", kw_other, RP_V_NONE},
     {"tls_cert_valid", kw_other, RP_V_NONE},
+    {"geoip", kw_other, RP_V_NEED}, /* detect_geoip.c */
     /* detect_kw_app.c */
     {"filename", kw_other, RP_V_NEED},
     {"fileext", kw_other, RP_V_NEED},
@@ -2435,7 +2453,6 @@ static const char *const rp_known_unsupported[] = {
     "luajit",
     "dataset",
     "datarep",
-    "hostbits",
     "replace",
     "dns.answer.name",
     "dns.queries.rrname",
@@ -2447,7 +2464,6 @@ static const char *const rp_known_unsupported[] = {
     "dce_stub_data",
     "entropy",
     "iprep",
-    "geoip",
     "rpc",
     "http2.header",
     "absent",
@@ -2532,27 +2548,117 @@ static const char *const rp_known_unsupported[] = {
     "nfs_procedure",
     "nfs.version",
     "app-layer-state",
-    "engine-event",
     "frame",
     "pgsql.query",
 #ifndef SW_JA4PLUS
     "ja4s.hash",
 #endif
+    "flowvar",
+    "pktvar",
+    "template",
+    "template2",
+    "krb5.cname",
+    "krb5.sname",
     NULL,
 };
 
-/* Why a known keyword is skipped, when there is more to say than "not supported". */
+/*
+ * Why each keyword of rp_known_unsupported is skipped (checked against Suricata 7.0's keyword
+ * list, docs.suricata.io "Suricata Rules"): the entry that names the keyword, else the longest
+ * entry ending in '.' or '_' that starts it. Every keyword of the list has one (test_parse).
+ */
+static const struct {
+	const char *name;
+	const char *why;
+} rp_unsupported_reasons[] = {
+    /* Suricata 8 keywords: a Suricata 7 engine refuses them too */
+    {"dns.answer.name", "Suricata 8's (not a Suricata 7 keyword)"},
+    {"dns.queries.rrname", "Suricata 8's (not a Suricata 7 keyword)"},
+    {"dns.rcode", "Suricata 8's (not a Suricata 7 keyword)"},
+    {"entropy", "Suricata 8's (not a Suricata 7 keyword)"},
+    {"absent", "Suricata 8's (not a Suricata 7 keyword)"},
+    {"from_base64", "Suricata 8's transform (not a Suricata 7 keyword; base64_decode and "
+                    "base64_data are supported)"},
+    {"app-layer-state", "Suricata 8's (not a Suricata 7 keyword)"},
+    {"pgsql.", "Suricata 8's (not a Suricata 7 keyword); spanwatch reads PostgreSQL only up to "
+               "its STARTTLS"},
+    /* engine features spanwatch does not have */
+    {"lua", "Lua scripts: spanwatch has no Lua"},
+    {"luajit", "Lua scripts: spanwatch has no Lua"},
+    {"replace", "IPS mode only (it rewrites packets inline); spanwatch is a passive sensor"},
+    {"dataset", "datasets (Suricata's datasets: section and its set files) are not implemented"},
+    {"datarep", "datasets (Suricata's datasets: section and its set files) are not implemented"},
+    {"iprep", "IP reputation (Suricata's reputation-files) is not implemented; CTI address "
+              "indicators cover that use"},
+    {"frame", "frames (Suricata 7's views of single PDUs in a stream: tls.pdu, dns.pdu, ...) "
+              "are not implemented"},
+    {"flowvar", "flow and packet variables (set by pcre's named captures) are not implemented"},
+    {"pktvar", "flow and packet variables (set by pcre's named captures) are not implemented"},
+    {"template", "Suricata's example keyword for protocol writers (no protocol of its own)"},
+    {"template2", "Suricata's example keyword for protocol writers (no protocol of its own)"},
+    {"krb5.cname", "Suricata 8's name (Suricata 7 has krb5_cname); Kerberos, which spanwatch "
+                   "does not parse"},
+    {"krb5.sname", "Suricata 8's name (Suricata 7 has krb5_sname); Kerberos, which spanwatch "
+                   "does not parse"},
+    /* protocols spanwatch does not parse */
+    {"http.request_header", "Suricata 7 reads it from HTTP/2 only, which spanwatch does not parse"},
+    {"http.response_header", "Suricata 7 reads it from HTTP/2 only, which spanwatch does not parse"},
+    {"http2.", "HTTP/2, which spanwatch does not parse"},
+    {"quic.cyu.", "CYU is Google QUIC's, which spanwatch does not parse"},
+    {"ja4s.hash", "JA4S is under the FoxIO License 1.1; this spanwatch was built without "
+                  "--enable-ja4plus"},
+    {"rpc", "ONC RPC (Sun RPC) calls, which spanwatch does not parse"},
+    {"smb.", "SMB, which spanwatch does not parse"},
+    {"dce_", "DCERPC, which spanwatch does not parse"},
+    {"dcerpc.", "DCERPC, which spanwatch does not parse"},
+    {"krb5_", "Kerberos, which spanwatch does not parse"},
+    {"krb5.", "Kerberos, which spanwatch does not parse"},
+    {"modbus", "Modbus, which spanwatch does not parse"},
+    {"dhcp.", "DHCP, which spanwatch does not parse (nDPI names it)"},
+    {"dnp3_", "DNP3, which spanwatch does not parse"},
+    {"dnp3.", "DNP3, which spanwatch does not parse"},
+    {"cip_service", "ENIP/CIP, which spanwatch does not parse"},
+    {"enip_command", "ENIP/CIP, which spanwatch does not parse"},
+    {"ftpdata_command", "FTP data connections are not tied to their control connection's "
+                        "command (spanwatch reads FTP control only for AUTH TLS and PORT)"},
+    {"snmp.", "SNMP, which spanwatch does not parse"},
+    {"sip.", "SIP, which spanwatch does not parse"},
+    {"rfb.", "RFB (VNC), which spanwatch does not parse"},
+    {"mqtt.", "MQTT, which spanwatch does not parse"},
+    {"ike.", "IKE, which spanwatch does not parse"},
+    {"nfs_", "NFS, which spanwatch does not parse"},
+    {"nfs.", "NFS, which spanwatch does not parse"},
+};
+
+/* Why a known keyword is skipped: ": " and the reason, "" when the table has none. */
 static const char *
 rp_unsupported_why(const char *name)
 {
-	if (strcmp(name, "http.request_header") == 0 || strcmp(name, "http.response_header") == 0)
-		return ": Suricata 7 reads it from HTTP/2 only, which spanwatch does not parse";
-	if (strcmp(name, "ja4s.hash") == 0)
-		return ": JA4S is under the FoxIO License 1.1; this spanwatch was built without "
-		       "--enable-ja4plus";
-	if (strncmp(name, "quic.cyu.", 9) == 0)
-		return ": CYU is Google QUIC's, which spanwatch does not parse";
-	return "";
+	const char *best = NULL;
+	size_t bestlen = 0;
+
+	for (size_t i = 0; i < sizeof(rp_unsupported_reasons) / sizeof(rp_unsupported_reasons[0]);
+	     i++) {
+		const char *e = rp_unsupported_reasons[i].name;
+		size_t n = strlen(e);
+
+		if (strcmp(e, name) == 0)
+			return rp_unsupported_reasons[i].why;
+		if ((e[n - 1] == '.' || e[n - 1] == '_') && strncmp(e, name, n) == 0 && n > bestlen) {
+			best = rp_unsupported_reasons[i].why;
+			bestlen = n;
+		}
+	}
+	return best;
+}
+
+const char *
+det_unsupported_without_reason(void)
+{
+	for (size_t i = 0; rp_known_unsupported[i] != NULL; i++)
+		if (rp_unsupported_why(rp_known_unsupported[i]) == NULL)
+			return rp_known_unsupported[i];
+	return NULL;
 }
 
 /* ---- the rule header ----------------------------------------------------------------------- */
@@ -2742,7 +2848,7 @@ rp_option(struct rp *p, char *name, char *value)
 		if (strcmp(k->name, name) == 0)
 			break;
 	if (k->name == NULL) {
-		char reason[200];
+		char reason[256];
 
 		if (rp_sticky_find(name) >= 0) {
 			if (value != NULL)
@@ -2759,8 +2865,10 @@ rp_option(struct rp *p, char *name, char *value)
 				break;
 		if (rp_known_unsupported[i] == NULL) /* a typo (contnet) must not hide a rule */
 			return rp_fail(p, SW_E_INVAL, "unknown keyword '%.60s'", name);
-		snprintf(reason, sizeof(reason), "keyword '%.60s' is not supported%s", name,
-		         rp_unsupported_why(name));
+		const char *why = rp_unsupported_why(name);
+
+		snprintf(reason, sizeof(reason), "keyword '%.60s' is not supported%s%s", name,
+		         why != NULL ? ": " : "", why != NULL ? why : "");
 		return rp_unsupp(p, name, reason);
 	}
 	if (k->value == RP_V_NONE && value != NULL)

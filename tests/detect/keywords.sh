@@ -61,9 +61,15 @@ run_file() { # path
 	local f=$1 name n=0 w pcap sets=() extra_workers= rc
 	name=$(basename "$f")
 	plan "$f" >"$tmp/plan" || { not_ok "$name: cannot read"; return; }
+	# @GEOIP_DB@ in a '# set:' value (kw-geoip.rules): the country database geoip-db.pl writes
+	if grep -q '^SET .*@GEOIP_DB@' "$tmp/plan" && [ ! -f "$tmp/geoip.mmdb" ] &&
+		! perl "$top_srcdir/tests/detect/geoip-db.pl" "$tmp/geoip.mmdb" 2>"$tmp/geoip.err"; then
+		not_ok "$name: tests/detect/geoip-db.pl failed (libmaxmind-db-writer-perl: contrib/setup)"
+		diag <"$tmp/geoip.err"
+	fi
 	while read -r kind rest; do
 		case "$kind" in
-		SET) sets+=(--set "$rest") ;;
+		SET) sets+=(--set "${rest//@GEOIP_DB@/$tmp/geoip.mmdb}") ;;
 		WORKERS) extra_workers=$rest ;;
 		ERR) not_ok "$name:${rest%% *}: ${rest#* }" ;;
 		esac

@@ -70,6 +70,14 @@ fz_check(const struct det_rule *r)
 	}
 	for (i = 0; i < r->nflowbits; i++)
 		FUZZ_ASSERT(r->flowbits[i].n > 0);
+	for (i = 0; i < r->nkws; i++) { /* geoip: 1..64 two-letter codes, a known direction */
+		const struct det_kw *k = &r->kws[i];
+
+		if (k->kind != DET_KW_GEOIP)
+			continue;
+		FUZZ_ASSERT(k->count >= 1 && k->count <= 64 && k->track <= 3);
+		FUZZ_ASSERT(k->name != NULL && strlen(k->name) == 2 * (size_t)k->count);
+	}
 	FUZZ_ASSERT(r->msg == NULL || strlen(r->msg) < FUZZ_LINE_MAX);
 }
 

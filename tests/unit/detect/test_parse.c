@@ -2252,7 +2252,6 @@ static void
 test_unsupported(void)
 {
 	static const char *const kws[] = {
-	    "geoip:src,US",
 	    "iprep:src,Bad,>,10",
 	    "rpc:100000,*,*",
 	    "entropy:bytes 4",
@@ -2288,8 +2287,125 @@ test_unsupported(void)
 	check_fail("alert tcp any any -> any any (content:\"x\", nocase; sid:1;)", SW_E_INVAL,
 	           "content: ',' after the quoted value: each option ends with ';' (Snort 3's "
 	           "'\"x\", nocase' is written '\"x\"; nocase')");
-	r = parse("alert tcp any any -> any any (geoip:src,US; sid:1;)");
-	UNIT_CHECK_STR(perr.reason, "keyword 'geoip' is not supported", "known Suricata keyword");
+	r = parse("alert tcp any any -> any any (rpc:100000,*,*; sid:1;)");
+	UNIT_CHECK_STR(perr.reason,
+	               "keyword 'rpc' is not supported: ONC RPC (Sun RPC) calls, which spanwatch "
+	               "does not parse",
+	               "known Suricata keyword, with its reason");
+	/* every keyword skipped as known has a reason (Suricata 8's, no Lua, IPS only, a
+	 * protocol we do not parse, ...) */
+	UNIT_CHECK(det_unsupported_without_reason() == NULL, "every unsupported keyword has a reason");
+	if (det_unsupported_without_reason() != NULL)
+		printf("#   no reason for %s\n", det_unsupported_without_reason());
+	{
+		static const char *const why[][2] = {
+		    {"dns.rcode:3", "keyword 'dns.rcode' is not supported: Suricata 8's (not a "
+		                    "Suricata 7 keyword)"},
+		    {"entropy:bytes 4, value >5", "keyword 'entropy' is not supported: Suricata 8's "
+		                                  "(not a Suricata 7 keyword)"},
+		    {"lua:x.lua", "keyword 'lua' is not supported: Lua scripts: spanwatch has no Lua"},
+		    {"replace:\"x\"", "keyword 'replace' is not supported: IPS mode only (it "
+		                      "rewrites packets inline); spanwatch is a passive sensor"},
+		    {"http2.header; content:\"x\"", "keyword 'http2.header' is not supported: "
+		                                    "HTTP/2, which spanwatch does not parse"},
+		    {"smb.share; content:\"x\"", "keyword 'smb.share' is not supported: SMB, which "
+		                                 "spanwatch does not parse"},
+		    {"mqtt.connect.clientid; content:\"x\"", "keyword 'mqtt.connect.clientid' is "
+		                                             "not supported: MQTT, which spanwatch "
+		                                             "does not parse"},
+		    {"krb5_cname; content:\"x\"", "keyword 'krb5_cname' is not supported: "
+		                                  "Kerberos, which spanwatch does not parse"},
+		    {"pgsql.query; content:\"x\"", "keyword 'pgsql.query' is not supported: "
+		                                   "Suricata 8's (not a Suricata 7 keyword); "
+		                                   "spanwatch reads PostgreSQL only up to its "
+		                                   "STARTTLS"},
+		};
+		char text[300];
+
+		for (size_t w = 0; w < sizeof(why) / sizeof(why[0]); w++) {
+			snprintf(text, sizeof(text), "alert tcp any any -> any any (%s; sid:1;)",
+			         why[w][0]);
+			r = parse(text);
+			UNIT_CHECK(r == NULL && last_rc == SW_E_UNSUPP, text);
+			UNIT_CHECK_STR(perr.reason, why[w][1], "  its reason");
+			det_rule_free(r);
+		}
+	}
+	/* engine-event (Suricata 7): decode-event and stream-event by their full names */
+	r = parse("alert pkthdr any any -> any any (engine-event:decoder.ipv4.trunc_pkt; sid:1;)");
+	{
+		struct det_rule *d = parse("alert pkthdr any any -> any any (decode-event:ipv4.trunc_pkt; "
+		                           "sid:1;)");
+
+		UNIT_CHECK(r != NULL && d != NULL && r->event_kind == d->event_kind &&
+		               r->event_id == d->event_id && r->event_kind >= 0,
+		           "engine-event:decoder.X is decode-event:X");
+		det_rule_free(d);
+		det_rule_free(r);
+		r = parse("alert tcp any any -> any any (engine-event:stream.rst_invalid; sid:1;)");
+		d = parse("alert tcp any any -> any any (stream-event:rst_invalid; sid:1;)");
+		UNIT_CHECK(r != NULL && d != NULL && r->event_kind == d->event_kind &&
+		               r->event_id == d->event_id && r->event_kind == DETECT_EVENT_STREAM,
+		           "engine-event:stream.X is stream-event:X");
+		det_rule_free(d);
+		det_rule_free(r);
+		r = NULL;
+	}
+	check_fail("alert pkthdr any any -> any any (engine-event:ipv4.trunc_pkt; sid:1;)",
+	           SW_E_INVAL,
+	           "engine-event: expected decoder.NAME or stream.NAME, got 'ipv4.trunc_pkt'");
+	check_fail("alert pkthdr any any -> any any (engine-event:decoder.ipv4.nosuch; sid:1;)",
+	           SW_E_INVAL, "decode-event: unknown event 'ipv4.nosuch'");
+	/* icmpv6.mtu (Suricata 7): the integer forms, a packet keyword */
+	{
+		struct det_rule *m = parse("alert icmp any any -> any any (icmpv6.mtu:<1280; sid:1;)");
+
+		UNIT_CHECK(m != NULL && m->nkws == 1 && m->kws[0].kind == DET_KW_ICMPV6_MTU &&
+		               m->kws[0].num.lo == 0 && m->kws[0].num.hi == 1279 && m->kw_packet,
+		           "icmpv6.mtu:<1280");
+		det_rule_free(m);
+	}
+	{
+		struct det_rule *m = parse("alert ip any any -> any any (l3_proto:ip6; sid:1;)");
+
+		UNIT_CHECK(m != NULL && m->nkws == 1 && m->kws[0].kind == DET_KW_L3_PROTO &&
+		               m->kws[0].count == 6,
+		           "l3_proto:ip6");
+		det_rule_free(m);
+	}
+	check_fail("alert ip any any -> any any (l3_proto:ipx; sid:1;)", SW_E_INVAL,
+	           "l3_proto: expected ipv4, ip4, ipv6 or ip6, not 'ipx'");
+	check_unsupp("alert ip any any -> any any (flowvar:a,\"b\"; sid:1;)", "flowvar");
+	UNIT_CHECK_STR(perr.reason,
+	               "keyword 'flowvar' is not supported: flow and packet variables (set by "
+	               "pcre's named captures) are not implemented",
+	               "  flowvar's reason");
+	check_fail("alert icmp any any -> any any (icmpv6.mtu:big; sid:1;)", SW_E_INVAL,
+	           "icmpv6.mtu: bad value 'big': expected N, <N, >N, <=N, >=N, !N or A<>B");
+	/* hostbits (Suricata 7): xbits with track ip_src (default) / ip_dst, 300 s */
+	{
+		struct det_rule *h = parse("alert ip any any -> any any (hostbits:set,bad.host,dst; "
+		                           "hostbits:isset, other; sid:1;)");
+
+		UNIT_CHECK(h != NULL && h->nkws == 2 && h->kws[0].kind == DET_KW_XBITS &&
+		               h->kws[0].op == DET_FB_SET && h->kws[0].track == 1 &&
+		               h->kws[0].count == 300 && strcmp(h->kws[0].name, "bad.host") == 0 &&
+		               h->kws[1].op == DET_FB_ISSET && h->kws[1].track == 0 &&
+		               strcmp(h->kws[1].name, "other") == 0,
+		           "hostbits:set,name,dst and hostbits:isset,name");
+		det_rule_free(h);
+		h = parse("alert ip any any -> any any (hostbits:noalert; sid:1;)");
+		UNIT_CHECK(h != NULL && h->noalert && h->nkws == 0, "hostbits:noalert");
+		det_rule_free(h);
+	}
+	check_fail("alert ip any any -> any any (hostbits:set,a,both; sid:1;)", SW_E_INVAL,
+	           "hostbits: 'both' is not implemented (Suricata 7 refuses it too)");
+	check_fail("alert ip any any -> any any (hostbits:set,a,src,3600; sid:1;)", SW_E_INVAL,
+	           "hostbits: expected '<command>,<name>[,src|dst]'");
+	check_fail("alert ip any any -> any any (hostbits:flip,a; sid:1;)", SW_E_INVAL,
+	           "hostbits: unknown command 'flip'");
+	check_fail("alert ip any any -> any any (hostbits:set,a,up; sid:1;)", SW_E_INVAL,
+	           "hostbits: expected src or dst, not 'up'");
 	r = parse("alert http any any -> any any (http.request_header; content:\"x\"; sid:1;)");
 	UNIT_CHECK_STR(perr.reason,
 	               "keyword 'http.request_header' is not supported: Suricata 7 reads it from "
@@ -2313,6 +2429,93 @@ test_unsupported(void)
 	           "unknown keyword '@tls.request'");
 	check_unsupp("alert http any any -> any any (http.response_header; content:\"x\"; sid:1;)",
 	             "http.response_header");
+}
+
+/* ---- geoip (detect_geoip.c) ----------------------------------------------------------------- */
+
+/* Whether opts parses into one geoip keyword of direction dir, negation neg and these codes. */
+static void
+check_geoip(const char *opts, int dir, bool neg, const char *codes)
+{
+	char text[512], name[600];
+	struct det_rule *r;
+	const struct det_kw *k;
+
+	snprintf(text, sizeof(text), "alert ip any any -> any any (%s sid:1;)", opts);
+	r = parse(text);
+	k = r != NULL && r->nkws == 1 ? &r->kws[0] : NULL;
+	snprintf(name, sizeof(name), "geoip: %s", opts);
+	UNIT_CHECK(k != NULL && k->kind == DET_KW_GEOIP && k->track == dir && k->negated == neg &&
+	               k->name != NULL && strcmp(k->name, codes) == 0 &&
+	               k->count == strlen(codes) / 2 && !r->kw_packet && !r->kw_msg &&
+	               r->app_proto == APP_NONE,
+	           name);
+	if (r == NULL)
+		printf("#   rc %d: %s\n", last_rc, perr.reason);
+	det_rule_free(r);
+}
+
+static void
+test_geoip(void)
+{
+	char many[400];
+	size_t n;
+
+	/* the forms of Suricata 7's documentation and unit tests */
+	check_geoip("geoip: src,RU;", DET_GEO_SRC, false, "RU");
+	check_geoip("geoip: both,CN,RU;", DET_GEO_BOTH, false, "CNRU");
+	check_geoip("geoip: dst,CN,RU,IR;", DET_GEO_DST, false, "CNRUIR");
+	check_geoip("geoip: both,US,CA,UK;", DET_GEO_BOTH, false, "USCAUK");
+	check_geoip("geoip: any,CN,IR;", DET_GEO_ANY, false, "CNIR");
+	check_geoip("geoip:US;", DET_GEO_ANY, false, "US");
+	check_geoip("geoip:!US;", DET_GEO_ANY, true, "US");
+	check_geoip("geoip:src,US;", DET_GEO_SRC, false, "US");
+	check_geoip("geoip:dst,!US;", DET_GEO_DST, true, "US");
+	check_geoip("geoip:US,ES,UK;", DET_GEO_ANY, false, "USESUK");
+	/* a '!' on any code negates the whole list, as in Suricata */
+	check_geoip("geoip:both,!US,ES,UK;", DET_GEO_BOTH, true, "USESUK");
+	check_geoip("geoip:src,US,!ES;", DET_GEO_SRC, true, "USES");
+	check_geoip("geoip: dst , JP , ! CN ;", DET_GEO_DST, true, "JPCN");
+	check_geoip("geoip:\"src,US\";", DET_GEO_SRC, false, "US");
+	/* malformed */
+	check_fail("alert ip any any -> any any (geoip; sid:1;)", SW_E_INVAL, "geoip: missing value");
+	check_fail("alert ip any any -> any any (geoip:src; sid:1;)", SW_E_INVAL,
+	           "geoip: no country code after 'src'");
+	check_fail("alert ip any any -> any any (geoip:both,; sid:1;)", SW_E_INVAL,
+	           "geoip: empty item 1 in the list");
+	check_fail("alert ip any any -> any any (geoip:src,US,,JP; sid:1;)", SW_E_INVAL,
+	           "geoip: empty item 2 in the list");
+	check_fail("alert ip any any -> any any (geoip:src,!; sid:1;)", SW_E_INVAL,
+	           "geoip: empty item 1 in the list");
+	check_fail("alert ip any any -> any any (geoip:src,USA; sid:1;)", SW_E_INVAL,
+	           "geoip: bad country code 'USA': expected two upper-case letters (ISO 3166 "
+	           "alpha-2, as the database has them: US, JP)");
+	check_fail("alert ip any any -> any any (geoip:src,us; sid:1;)", SW_E_INVAL,
+	           "geoip: bad country code 'us': expected two upper-case letters (ISO 3166 "
+	           "alpha-2, as the database has them: US, JP)");
+	check_fail("alert ip any any -> any any (geoip:!src,US; sid:1;)", SW_E_INVAL,
+	           "geoip: bad country code 'src': expected two upper-case letters (ISO 3166 "
+	           "alpha-2, as the database has them: US, JP)");
+	check_fail("alert ip any any -> any any (geoip:dest,US; sid:1;)", SW_E_INVAL,
+	           "geoip: bad country code 'dest': expected two upper-case letters (ISO 3166 "
+	           "alpha-2, as the database has them: US, JP)");
+	/* at most 64 codes */
+	n = (size_t)snprintf(many, sizeof(many), "alert ip any any -> any any (geoip:any");
+	for (int i = 0; i < 64; i++)
+		n += (size_t)snprintf(many + n, sizeof(many) - n, ",%c%c", 'A' + i / 26, 'A' + i % 26);
+	snprintf(many + n, sizeof(many) - n, "; sid:1;)");
+	check_ok(many);
+	snprintf(many + n, sizeof(many) - n, ",ZZ; sid:1;)");
+	check_fail(many, SW_E_INVAL, "geoip: more than 64 country codes");
+	/* no database: never (the engine skips such rules; see tests/detect/geoip.sh) */
+	{
+		struct det_rule *r = parse("alert ip any any -> any any (geoip:!US; sid:1;)");
+		struct sw_addr a = {{10, 0, 0, 1}}, b = {{10, 0, 0, 2}};
+
+		UNIT_CHECK(r != NULL && !det_geoip_match(NULL, &r->kws[0], 4, &a, &b, NULL),
+		           "geoip without a database: no match");
+		det_rule_free(r);
+	}
 }
 
 /* ---- realistic rules ------------------------------------------------------------------------- */
@@ -2465,6 +2668,7 @@ main(void)
 	test_hdrbuf();
 	test_meta7();
 	test_kw_app();
+	test_geoip();
 	test_realistic();
 	test_class_files();
 
