@@ -2498,8 +2498,6 @@ static const char *const rp_known_unsupported[] = {
     "http2.size_update",
     "http2.settings",
     "http2.header_name",
-    "quic.cyu.hash",
-    "quic.cyu.string",
     "nfs_procedure",
     "nfs.version",
     "app-layer-state",
@@ -2521,8 +2519,6 @@ rp_unsupported_why(const char *name)
 	if (strcmp(name, "ja4s.hash") == 0)
 		return ": JA4S is under the FoxIO License 1.1; this spanwatch was built without "
 		       "--enable-ja4plus";
-	if (strncmp(name, "quic.cyu.", 9) == 0)
-		return ": CYU is Google QUIC's, which spanwatch does not parse";
 	return "";
 }
 
