@@ -69,7 +69,7 @@ fz_emit(void *arg, struct sw_flow *f, const struct app_msg *m)
 	fz_touch(q->ua);
 	fz_touch(q->cyu_string);
 	FUZZ_ASSERT(strlen(q->cyu_hash) == 0 || (strlen(q->cyu_hash) == 32 && q->gquic &&
-						  q->cyu_string.len > 3));
+						  q->cyu_string.len >= 3));
 	FUZZ_ASSERT(strlen(t->ja3_hash) == 0 || strlen(t->ja3_hash) == 32);
 	FUZZ_ASSERT(strlen(t->ja3s_hash) == 0 || strlen(t->ja3s_hash) == 32);
 }
@@ -124,7 +124,8 @@ fz_chlo(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(c.sni.len == 0 || (c.sni.p >= data && c.sni.p + c.sni.len <= data + used));
 	FUZZ_ASSERT(c.uaid.len == 0 || (c.uaid.p >= data && c.uaid.p + c.uaid.len <= data + used));
 	n = app_gquic_cyu(0x51303436u, &c, cyu, sizeof(cyu));
-	FUZZ_ASSERT(n < sizeof(cyu) && strlen(cyu) == n && n >= 3 + (c.ntags > 0 ? 3u : 0u));
+	FUZZ_ASSERT(n < sizeof(cyu) && strlen(cyu) == n &&
+		    n >= 3 + (c.ntags > 0 ? 2u * c.ntags - 1 : 0u)); /* "46,", tags of 1-4 and '-' */
 }
 
 int
