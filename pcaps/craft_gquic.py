@@ -24,13 +24,20 @@ Connections (client 10.0.0.1, server 10.0.0.2 port 443; each client port its own
          Suricata's documentation), 20 bytes of PADDING frame, the server's short-header
          reply, the client's short-header packet (encrypted).
   41047  Q046: a CHLO without SNI and UAID.
-  41050  Q050: an Initial (long header, encrypted with its Initial keys, here random bytes):
-         recognised and counted, not read.
+  41050  Q050: the CHLO in a CRYPTO frame (type 0x08, varint offset and length) of an Initial
+         in IETF form protected with the Initial keys of Q050's salt (RFC 9001's derivation and
+         protection, draft-29 labels; python3-cryptography), then a short header.
+  41051  T051: an Initial (random bytes in place of its TLS hello): recognised and counted.
 """
+import hashlib
+import hmac
 import os
 import random
 import struct
 import sys
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import logging
 
@@ -104,6 +111,36 @@ def q046_packet(dcid, pn, frames):
     return hdr + auth_hash(hdr, frames) + frames
 
 
+Q050_SALT = bytes.fromhex("504574efd066fe2f9d945cfcdbd3a7f0d3b56b45")  # Chromium's kQ050Salt
+
+
+def hkdf_label(secret, label, n):
+    """HKDF-Expand-Label (RFC 8446 7.1) with SHA-256, one block, empty context."""
+    full = b"tls13 " + label
+    info = struct.pack(">H", n) + bytes([len(full)]) + full + b"\0\1"
+    return hmac.new(secret, info, hashlib.sha256).digest()[:n]
+
+
+def q050_initial(dcid, pn, frames):
+    """A Q050 client Initial: IETF long header (DCID, no SCID, no token, Length, 4-byte packet
+    number), protected as a draft-29 Initial (RFC 9001 5) with the keys of Q050's salt."""
+    secret = hkdf_label(hmac.new(Q050_SALT, dcid, hashlib.sha256).digest(), b"client in", 32)
+    key, iv = hkdf_label(secret, b"quic key", 16), hkdf_label(secret, b"quic iv", 12)
+    hp = hkdf_label(secret, b"quic hp", 16)
+    length = 4 + len(frames) + 16
+    hdr = (b"\xc3Q050" + bytes([len(dcid)]) + dcid + b"\x00\x00" +
+           bytes([0x40 | length >> 8, length & 255]) + pn.to_bytes(4, "big"))
+    nonce = bytes(a ^ b for a, b in zip(iv, pn.to_bytes(12, "big")))
+    pkt = bytearray(hdr + AESGCM(key).encrypt(nonce, frames, hdr))
+    pn_off = len(hdr) - 4
+    enc = Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
+    mask = enc.update(bytes(pkt[pn_off + 4:pn_off + 20])) + enc.finalize()
+    pkt[0] ^= mask[0] & 0x0F
+    for i in range(4):
+        pkt[pn_off + i] ^= mask[1 + i]
+    return bytes(pkt)
+
+
 def udp(cport, payload, t, to_server=True):
     if to_server:
         ip = IP(src=CLIENT, dst=SERVER, id=cport & 0xFFFF)
@@ -172,11 +209,18 @@ def main():
             ("SFCW", b"\0\0\x60\0")]
     pk.append(udp(41047, q046_packet(dcid, 1, stream_frame(chlo(tags, pad_to=1000))), 3.000))
 
-    # 41050: Q050, encrypted Initial: counted only
+    # 41050: Q050, the CHLO in a CRYPTO frame of an Initial protected with Q050's keys, then
+    # the client's short header
     dcid = bytes.fromhex("51a1b2c3d4e5f050")
-    q050 = b"\xc3" + b"Q050" + b"\x50" + dcid + b"\0\0\0\1" + bytes(rnd.randrange(256)
-                                                                    for _ in range(1200))
-    pk.append(udp(41050, q050, 4.000))
+    m = chlo(common_tags(b"q050.gquic.demo.example", UA_CHROME, b"Q050"), pad_to=1000)
+    frames = b"\x08\x00" + bytes([0x40 | len(m) >> 8, len(m) & 255]) + m
+    pk.append(udp(41050, q050_initial(dcid, 1, frames + bytes(1200 - len(frames))), 4.000))
+    pk.append(udp(41050, b"\x43" + dcid + b"\0\0\0\2" + bytes(rnd.randrange(256)
+                                                             for _ in range(40)), 4.040))
+
+    # 41051: T051 (TLS inside): an Initial, here random bytes: counted only
+    t051 = b"\xc3T051\x08" + bytes.fromhex("51a1b2c3d4e5f051") + b"\x00\x00\x44\xc4"
+    pk.append(udp(41051, t051 + bytes(rnd.randrange(256) for _ in range(1220)), 5.000))
 
     os.makedirs(out, exist_ok=True)
     wrpcap(os.path.join(out, "gquic.pcap"), pk)

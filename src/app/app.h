@@ -241,10 +241,11 @@ struct app_quic_msg {
 	const struct app_tls_msg *tls; /* the ClientHello and ServerHello fields; never NULL */
 	struct app_buf ua;            /* the google_user_agent transport parameter, else empty
 					 (Google QUIC: the CHLO's UAID tag) */
-	/* Google QUIC (gQUIC, Q043..Q046): the CHLO in clear, read from the crypto stream (1);
-	 * tls then has only its sni (the SNI tag) */
+	/* Google QUIC (gQUIC: Q039..Q046 in clear, Q050 decrypted): a client hello (CHLO); tls
+	 * then has only its sni (the SNI tag) */
 	bool gquic;
-	struct app_buf cyu_string;    /* CYU: "46,PAD-SNI-VER-..." (version, CHLO tags), else empty */
+	struct app_buf cyu_string;    /* CYU: "46,PAD-SNI-VER-..." (version, CHLO tags) of Q043 to
+					 Q046 (as Suricata), else empty */
 	char cyu_hash[33];            /* its MD5 in lower-case hex, "" when none */
 	/* long-header packets seen by type, and short-header packets (not decrypted) */
 	uint32_t initial, zero_rtt, handshake, retry, version_negotiation, short_header;
@@ -489,9 +490,9 @@ enum app_quic_stat {
 	APP_QUIC_ST_DECRYPT_FAILED = 6, /* Initial packets that did not decrypt or parse */
 	APP_QUIC_ST_CRYPTO_REFUSED = 7, /* CRYPTO frames refused: too far ahead, too big, memcap */
 	APP_QUIC_ST_GQUIC = 8,         /* packets of Google QUIC connections */
-	APP_QUIC_ST_GQUIC_CHLO = 9,    /* gQUIC client hellos read (Q043..Q046, in clear) */
-	APP_QUIC_ST_GQUIC_ENCRYPTED = 10, /* gQUIC packets of versions whose hello is encrypted
-					     (Q048 and later, T0xx): recognised, not read */
+	APP_QUIC_ST_GQUIC_CHLO = 9,    /* gQUIC client hellos read (Q039..Q046 in clear, Q050) */
+	APP_QUIC_ST_GQUIC_ENCRYPTED = 10, /* client packets of gQUIC versions whose hello we do not
+					     read (Q048, Q049, T0xx): recognised, not read */
 	APP_QUIC_ST_MAX
 };
 const char *app_quic_stat_name(int stat); /* NULL past the last */

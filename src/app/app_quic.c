@@ -80,11 +80,20 @@ static const uint8_t salt_draft29[20] = {
 	0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99,
 };
 
+/* Google QUIC Q050's (Chromium's kQ050Salt): its Initials are protected as draft-29's */
+static const uint8_t salt_q050[20] = {
+	0x50, 0x45, 0x74, 0xef, 0xd0, 0x66, 0xfe, 0x2f, 0x9d, 0x94,
+	0x5c, 0xfc, 0xdb, 0xd3, 0xa7, 0xf0, 0xd3, 0xb5, 0x6b, 0x45,
+};
+#define GQUIC_Q050 0x51303530u
+
 /* The Initial salt of a version, NULL when we do not know it. */
 static const uint8_t *
 quic_salt(uint32_t version)
 {
 	switch (version) {
+	case GQUIC_Q050:
+		return salt_q050;
 	case APP_QUIC_V1:
 		return salt_v1;
 	case APP_QUIC_V2:
@@ -96,10 +105,11 @@ quic_salt(uint32_t version)
 	}
 }
 
+/* An IETF QUIC version we can decrypt (Q050, which we can too, is Google's: gquic_*). */
 static bool
 quic_version_known(uint32_t version)
 {
-	return quic_salt(version) != NULL;
+	return quic_salt(version) != NULL && version != GQUIC_Q050;
 }
 
 /* The long-header type bits of a packet as the v1 type. */
@@ -441,11 +451,13 @@ app_quic_seal_initial(const struct app_quic_keys *keys, const uint8_t *hdr, size
  * Then the hash and the frames (big-endian from Q039): PADDING (0x00) runs to the end,
  * PING (0x07), STREAM (1fdooo ss: FIN, a 2-byte data length when d, an offset of 0 or
  * ooo + 1 bytes, a stream ID of ss + 1 bytes). A handshake message: tag, entry count (LE 16),
- * padding (2), entries (tag, end offset: LE 32), values. Q048 and later (and the TLS-based
- * T0xx) encrypt their hello with Initial keys: recognised and counted, not read.
+ * padding (2), entries (tag, end offset: LE 32), values. Q050 has IETF QUIC's long header and
+ * protects its Initials as draft-29 does with a salt of its own: decrypted here (quic_initial),
+ * the CHLO then comes in CRYPTO frames (0x08: varint offset and length). Other versions (Q048,
+ * Q049, the TLS-based T0xx) are recognised and counted, not read.
  *
  * CYU (Salesforce's fingerprint, as Suricata logs it): "<version number>,<tags joined by '-'>"
- * of a CHLO, tags without their trailing NULs, and its MD5.
+ * of a CHLO, tags without their trailing NULs, and its MD5; Suricata gives it for Q043 to Q046.
  */
 
 #define GQUIC_HASH_LEN 12
@@ -595,7 +607,8 @@ gquic_read_hdr(const uint8_t *pkt, size_t len, struct gquic_hdr *h)
 		if (cur_be32(&c, &h->version) != 0 || !app_gquic_version(h->version))
 			return SW_E_UNSUPP;
 		if (!gquic_clear(h->version) || h->version < GQUIC_TAG('Q', '0', '4', '4'))
-			return 0; /* Q048 and later: the hello is encrypted; earlier: no such form */
+			return 0; /* Q048 and later: the hello is encrypted (Q050: see
+				     gquic_datagram); earlier: no such form */
 		if (cur_u8(&c, &lens) != 0)
 			return SW_E_TRUNC;
 		dl = lens >> 4 ? (size_t)(lens >> 4) + 3 : 0;
@@ -1002,10 +1015,10 @@ gquic_chlo(struct app_ctx *ctx, struct quic_state *s, uint32_t version, const ui
 	size_t used, n;
 	int r;
 
-	if ((r = app_gquic_chlo_parse(p, len, &c, &used)) == SW_E_UNSUPP)
-		return; /* another message, or the rest of one */
+	if ((r = app_gquic_chlo_parse(p, len, &c, &used)) == SW_E_UNSUPP || r == SW_E_TRUNC)
+		return; /* another message, the rest of one, or one split over frames: not read */
 	if (r != 0) {
-		quic_error(ctx);
+		quic_error(ctx); /* malformed */
 		return;
 	}
 	quic_count(ctx, APP_QUIC_ST_GQUIC_CHLO);
@@ -1031,7 +1044,10 @@ gquic_chlo(struct app_ctx *ctx, struct quic_state *s, uint32_t version, const ui
 		memcpy(s->ua, c.uaid.p, n);
 	s->msg.ua.p = (const uint8_t *)s->ua;
 	s->msg.ua.len = n;
-	n = app_gquic_cyu(version, &c, g->cyu, sizeof(g->cyu));
+	/* CYU where Suricata gives it: Q043 to Q046 */
+	n = version >= GQUIC_TAG('Q', '0', '4', '3') && version <= GQUIC_TAG('Q', '0', '4', '6')
+		? app_gquic_cyu(version, &c, g->cyu, sizeof(g->cyu))
+		: 0;
 	s->msg.cyu_string.p = (const uint8_t *)g->cyu;
 	s->msg.cyu_string.len = n;
 	s->msg.cyu_hash[0] = '\0';
@@ -1046,8 +1062,9 @@ gquic_chlo(struct app_ctx *ctx, struct quic_state *s, uint32_t version, const ui
 	quic_emit(ctx, s, &g->tls);
 }
 
-/* The frames of a client's gQUIC packet in clear: the STREAM frames of stream 1 are read;
- * parsing stops at PADDING (which runs to the end) and at any frame but PING. */
+/* The frames of a client's gQUIC packet in clear (or of a decrypted Q050 Initial): the STREAM
+ * frames of stream 1 and Q050's CRYPTO frames are read; parsing stops at PADDING (which runs
+ * to the end) and at any other frame but PING. */
 static void
 gquic_frames(struct app_ctx *ctx, struct quic_state *s, uint32_t version, const uint8_t *p,
 	     size_t len)
@@ -1063,6 +1080,15 @@ gquic_frames(struct app_ctx *ctx, struct quic_state *s, uint32_t version, const 
 
 		if (t == 0x07) /* PING */
 			continue;
+		if (t == 0x08 && version >= GQUIC_Q050) { /* CRYPTO: offset, length (varints) */
+			uint64_t o, l;
+
+			if (cur_varint(&c, &o) != 0 || cur_varint(&c, &l) != 0 || l > cur_left(&c))
+				goto bad;
+			gquic_chlo(ctx, s, version, c.p, (size_t)l);
+			c.p += l;
+			continue;
+		}
 		if ((t & 0x80) == 0)
 			return; /* PADDING (to the end), ACK, STOP_WAITING...: nothing more for us */
 		idl = (size_t)(t & 3) + 1;
@@ -1092,6 +1118,9 @@ bad:
 	quic_error(ctx);
 }
 
+static int quic_initial(struct app_ctx *ctx, struct quic_state *s, enum flow_dir dir,
+			const struct quic_lhdr *h, const uint8_t *pkt, size_t len);
+
 /* A datagram of a gQUIC connection. The client's packets that name their version carry
  * the hello in clear (up to Q046); the first without a version (or a Q046 short header)
  * ends what can be read. The server's packets are counted. */
@@ -1118,6 +1147,19 @@ gquic_datagram(struct app_ctx *ctx, struct quic_state *s, enum flow_dir dir, con
 	s->msg.version = h.version;
 	for (int i = 0; i < 4; i++)
 		s->msg.version_raw[i] = (uint8_t)(h.version >> (24 - 8 * i));
+	if (h.version == GQUIC_Q050 && (data[0] & 0x80)) { /* an IETF-form Initial, decrypted */
+		struct quic_lhdr lh;
+
+		if (quic_read_lhdr(data, len, true, &lh) != 0) {
+			quic_error(ctx);
+			return;
+		}
+		if (quic_ptype(lh.version, lh.first) == QUIC_PT_INITIAL) {
+			quic_count(ctx, APP_QUIC_ST_INITIAL);
+			(void)quic_initial(ctx, s, dir, &lh, data, len);
+		}
+		return;
+	}
 	if (!gquic_clear(h.version)) {
 		quic_count(ctx, APP_QUIC_ST_GQUIC_ENCRYPTED);
 		return;
@@ -1169,7 +1211,9 @@ quic_initial(struct app_ctx *ctx, struct quic_state *s, enum flow_dir dir,
 		quic_count(ctx, APP_QUIC_ST_DECRYPTED);
 		if ((int64_t)pn > d->largest_pn)
 			d->largest_pn = (int64_t)pn;
-		if (quic_frames(ctx, s, dir, out, plen) != 0)
+		if (s->gquic) /* Q050: Google's frames */
+			gquic_frames(ctx, s, h->version, out, plen);
+		else if (quic_frames(ctx, s, dir, out, plen) != 0)
 			quic_error(ctx);
 	} else {
 		quic_count(ctx, APP_QUIC_ST_DECRYPT_FAILED);
@@ -1372,12 +1416,13 @@ app_quic_stat_name(int stat)
 
 /* ---- descriptor: the quic event, buffers and observables -------------------------------- */
 
-/* The version as Suricata writes it: IETF versions in lower-case hex ("1", "ff00001d",
- * "6b3343cf"), Google's as their four characters ("Q046"). */
+/* The version as Suricata writes it: lower-case hex ("1", "ff00001d", "6b3343cf", Q050's
+ * "51303530"), but Q039 and Q043 to Q046 by name ("Q046"). */
 static const char *
 quic_version_text(uint32_t v, char *buf, size_t size)
 {
-	if (app_gquic_version(v))
+	if (v == GQUIC_TAG('Q', '0', '3', '9') ||
+	    (v >= GQUIC_TAG('Q', '0', '4', '3') && v <= GQUIC_TAG('Q', '0', '4', '6')))
 		snprintf(buf, size, "%c%c%c%c", (char)(v >> 24), (char)(v >> 16), (char)(v >> 8),
 			 (char)v);
 	else

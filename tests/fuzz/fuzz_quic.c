@@ -6,7 +6,8 @@
  *   bit 1     sealed: the bytes are the frames of an Initial that the target builds and
  *             protects itself, so mutations reach the frame parser, the CRYPTO reassembly and
  *             the TLS hellos behind the AEAD; else the bytes are the datagram as it is
- *   bits 2-3  the sealed packet's version: v1, v2, draft-29, v1
+ *   bits 2-3  the sealed packet's version: v1, v2, draft-29, Google's Q050 (its frames then
+ *             go to the gQUIC frame reader: CRYPTO 0x08 frames carrying a CHLO)
  *   bits 4-7  the sealed packet's number (0..15)
  * Sealed packets use the Destination Connection ID 8394c8f03e515708 (RFC 9001 A): the
  * client's with the client's keys, an empty one and the server's keys from the server. Raw
@@ -132,7 +133,7 @@ int
 fuzz_quic_one(const uint8_t *data, size_t size)
 {
 	static const uint32_t versions[4] = {APP_QUIC_V1, APP_QUIC_V2, APP_QUIC_DRAFT29,
-					     APP_QUIC_V1};
+					     0x51303530u /* Q050 */};
 	struct app_quic_keys keys[4][2];
 	struct sw_memcap mem = {.memcap = 1 << 20};
 	struct app_stats st;

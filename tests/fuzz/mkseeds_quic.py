@@ -7,7 +7,8 @@ the frames of RFC 9001 A.2 (the client's CRYPTO frame) and A.3 (the server's ACK
 whole, split and reordered, that fuzz_quic protects itself with each version's keys. Google
 QUIC: the datagrams of each connection of pcaps/gquic.pcap (Q043, Q046, Q050; the server on
 port 443), and its Q046 hello made hostile: the CHLO cut short, two end offsets swapped, an
-entry count of 65535, the STREAM frame's length past the packet; and that CHLO alone.
+entry count of 65535, the STREAM frame's length past the packet; and that CHLO alone, and
+sealed as Q050 (whole; in two CRYPTO frames: the second part is no CHLO of its own).
 Usage: tests/fuzz/mkseeds_quic.py [TOP_SRCDIR]
 """
 import os
@@ -104,6 +105,19 @@ hostile = {
 }
 with open(os.path.join(out, "gquic-chlo"), "wb") as f:  # the CHLO alone: fuzz_quic reads it too
     f.write(q046[chlo:])
+# sealed Q050 (version slot 3): the CHLO in a CRYPTO frame, whole, and in two frames
+m = q046[chlo:]
+m = m[:8 + 8 * 17 + int.from_bytes(m[8 + 8 * 16 + 4:8 + 8 * 17], "little")]
+
+
+def crypto8(off, data):
+    return bytes([0x08, 0x40 | off >> 8, off & 255, 0x40 | len(data) >> 8, len(data) & 255]) + data
+
+
+with open(os.path.join(out, "sealed-q050-whole"), "wb") as f:
+    f.write(chunk(2 | 3 << 2, crypto8(0, m)))
+with open(os.path.join(out, "sealed-q050-split"), "wb") as f:
+    f.write(chunk(2 | 3 << 2, crypto8(0, m[:600]) + b"\x07" + crypto8(600, m[600:])))
 for tag, d in hostile.items():
     with open(os.path.join(out, "raw-gquic-hostile-%s" % tag), "wb") as f:
         f.write(chunk(0, d))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/pcap/gquic.sh: Google QUIC client hellos (pcaps/gquic.pcap, crafted by
 # pcaps/craft_gquic.py: Q043 public header, Q046 long header, two CHLOs on one connection, a
-# Q050 Initial). First tshark's gQUIC dissector must read the crafted packets as gQUIC with the
+# Q050 Initial protected with Q050's Initial keys, a T051 Initial). First tshark's gQUIC dissector must read the crafted packets as gQUIC with the
 # SNI, UAID and tags the script meant; then every CHLO's quic event (version, sni, ua, cyu)
 # must agree with tshark, the CYU string and MD5 computed here from tshark's tag list; the
 # counters; indicators and quic.* rules.
@@ -14,28 +14,31 @@ if ! command -v tshark >/dev/null 2>&1; then
 	exit 0
 fi
 pcap="$PCAPS/gquic.pcap"
-# one line per CHLO: client port, version, tags, SNI, UAID (aggregated tag fields joined by ,)
+# one line per CHLO: client port, version (gQUIC's header, or the IETF form's of Q050), tags,
+# SNI, UAID (aggregated tag fields joined by ,); tshark decrypts Q050's Initial itself
 tshark -r "$pcap" -Y 'gquic.tag == "CHLO"' -T fields -E separator='|' -E aggregator=',' \
-	-e udp.srcport -e gquic.version -e gquic.tag_type -e gquic.tag.sni -e gquic.tag.uaid \
-	>"$tmp/f" 2>/dev/null
+	-e udp.srcport -e gquic.version -e quic.version -e gquic.tag_type -e gquic.tag.sni \
+	-e gquic.tag.uaid >"$tmp/f" 2>/dev/null
 
 # the oracle reads the packets as they were meant (pcaps/craft_gquic.py's docstring)
 if res=$("$PY" - "$tmp/f" <<'PYEOF'
 import sys
 rows = [l.rstrip("\n").split("|") for l in open(sys.argv[1])]
+rows = [[r[0], r[1] or bytes.fromhex(r[2][2:]).decode()] + r[3:] for r in rows]
 want = [
     ("41043", "Q043", "q043.gquic.demo.example", "Chrome/70.0.3538.77 Windows NT 10.0; Win64; x64", 17),
     ("41043", "Q043", "q043.gquic.demo.example", "Chrome/70.0.3538.77 Windows NT 10.0; Win64; x64", 23),
     ("41044", "Q043", "www.example.com", "", 16),
     ("41046", "Q046", "q046.gquic.demo.example", "com.example.app Cronet/72.0.3626.121", 17),
     ("41047", "Q046", "", "", 8),
+    ("41050", "Q050", "q050.gquic.demo.example", "Chrome/70.0.3538.77 Windows NT 10.0; Win64; x64", 17),
 ]
 got = [(r[0], r[1], r[3], r[4], len(r[2].split(","))) for r in rows]
 print("# tshark: %s" % got)
 sys.exit(0 if got == want and "STK" in rows[1][2] else 1)
 PYEOF
 ); then
-	ok "gquic.pcap: tshark reads 5 CHLOs (Q043, Q046) with the crafted versions, SNI, UAID and tags"
+	ok "gquic.pcap: tshark reads 6 CHLOs (Q043, Q046, Q050 decrypted) with the crafted versions, SNI, UAID and tags"
 else
 	not_ok "gquic.pcap: tshark does not read the crafted CHLOs as meant"
 	echo "$res"
@@ -46,9 +49,12 @@ if res=$("$PY" - "$tmp/f" "$tmp/eve.json" <<'PYEOF'
 import hashlib, json, sys
 want = []
 for l in open(sys.argv[1]):
-    port, ver, tags, sni, ua = l.rstrip("\n").split("|")
-    cyu = ver[2:] + "," + "-".join(tags.split(","))
-    want.append((int(port), ver, sni, ua, cyu, hashlib.md5(cyu.encode()).hexdigest()))
+    port, ver, iver, tags, sni, ua = l.rstrip("\n").split("|")
+    if ver in ("Q043", "Q044", "Q045", "Q046"):  # Suricata's versions of CYU, and names
+        cyu = ver[2:] + "," + "-".join(tags.split(","))
+        want.append((int(port), ver, sni, ua, cyu, hashlib.md5(cyu.encode()).hexdigest()))
+    else:  # Q050: the version in hex, as Suricata writes it, and no CYU
+        want.append((int(port), "%x" % int(iver, 16), sni, ua, None, None))
 got = []
 for l in open(sys.argv[2]):
     e = json.loads(l)
@@ -83,16 +89,17 @@ else
 	not_ok "gquic.pcap: no cyu string as Suricata's example"
 fi
 
-# counters: 10 packets on 5 gQUIC connections (the Q043 connection's packet without version
-# and the Q046 short headers end what is read), 5 CHLOs, the Q050 Initial counted only
+# counters: 12 packets on 6 gQUIC connections (the Q043 connection's packet without version
+# and the Q046/Q050 short headers end what is read), 6 CHLOs, the Q050 Initial decrypted, the
+# T051 Initial counted only
 if res=$("$PY" - "$tmp/eve.json" <<'PYEOF'
 import json, sys
 for l in open(sys.argv[1]):
     e = json.loads(l)
     if e["event_type"] == "stats":
         q = e["stats"]["app"]["quic"]
-want = {"flows": 5, "messages": 5, "errors": 0, "gquic": 10, "gquic_chlo": 5,
-        "gquic_encrypted": 1, "initial": 0, "decrypted": 0}
+want = {"flows": 6, "messages": 6, "errors": 0, "gquic": 12, "gquic_chlo": 6,
+        "gquic_encrypted": 1, "initial": 1, "decrypted": 1, "decrypt_failed": 0}
 bad = {k: q.get(k) for k in want if q.get(k) != want[k]}
 print("# " + (json.dumps(bad) if bad else json.dumps(q)))
 sys.exit(1 if bad else 0)
@@ -117,12 +124,14 @@ RULES
 	>"$tmp/eve.json" 2>/dev/null
 if res=$("$PY" - "$tmp/eve.json" <<'PYEOF'
 import json, sys
-# which hello (client port) raises what: sni: the hellos of 41043 and 41046 end in
-# .gquic.demo.example; Q043: the hellos of 41043 and 41044; UA Chrome/: 41043's two; the cyu
-# of 41046; -STK-: the full CHLO of 41043; tls.sni: 41044; the domain indicators: 41046, 41044
-want = sorted([(41043, 9150001), (41043, 9150001), (41046, 9150001),
+# which hello (client port) raises what: sni: the hellos of 41043, 41046 and 41050 end in
+# .gquic.demo.example; Q043: the hellos of 41043 and 41044; UA Chrome/: 41043's two and
+# 41050's; the cyu of 41046; -STK-: the full CHLO of 41043; tls.sni: 41044; the domain
+# indicators: 41046, 41044
+want = sorted([(41043, 9150001), (41043, 9150001), (41046, 9150001), (41050, 9150001),
                (41043, 9150002), (41043, 9150002), (41044, 9150002),
-               (41043, 9150003), (41043, 9150003), (41046, 9150004), (41043, 9150005),
+               (41043, 9150003), (41043, 9150003), (41050, 9150003), (41046, 9150004),
+               (41043, 9150005),
                (41044, 9150006), (41046, "tls.sni"), (41044, "tls.sni")], key=str)
 got = []
 for l in open(sys.argv[1]):

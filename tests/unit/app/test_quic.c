@@ -8,7 +8,7 @@
  * (truncated, corrupted, far-ahead offsets, huge lengths), whose only effect is counters.
  * Google QUIC: CHLO messages (the CYU test vector of Suricata's tests, truncated messages, end
  * offsets out of order or past the end, huge entry counts, tags that are not text), Q043
- * packets through the parser (every truncation), Q050 counted only, app.memcap.
+ * packets through the parser (every truncation), T051 counted only, app.memcap.
  */
 #include "config.h"
 
@@ -695,9 +695,10 @@ test_hostile(void)
 	UNIT_CHECK(r.n == 1 && r.retry == 1 && r.vn == 1 && strcmp(r.sni, "example.com") == 0,
 		   "after Retry: the new Initial parsed");
 
-	/* a version we cannot read (Google QUIC Q050): not an error, the flow is left alone */
+	/* a version we cannot read (Google QUIC T051: TLS in Initials of its own salt): not an
+	 * error, the flow is left alone */
 	run_start(&r);
-	memcpy(pkt, "\xc3Q050\x08\x83\x94\xc8\xf0\x3e\x51\x57\x08\x00", 15);
+	memcpy(pkt, "\xc3T051\x08\x83\x94\xc8\xf0\x3e\x51\x57\x08\x00", 15);
 	dgram(&r, FLOW_TO_SERVER, pkt, 40);
 	n = rfc_client_initial(APP_QUIC_V1, pkt, sizeof(pkt));
 	dgram(&r, FLOW_TO_SERVER, pkt, n);
@@ -922,15 +923,15 @@ test_gquic(void)
 	}
 	UNIT_CHECK(bad == (int)n, "Q043: no message from any truncated packet");
 	UNIT_CHECK(sw_counter_get(&r.st.errors[APP_QUIC]) == n - 27,
-		   "Q043: a truncated STREAM frame or CHLO is an error");
+		   "Q043: a truncated STREAM frame is an error");
 	run_end(&r);
 
-	/* Q050 is counted, not read; nor is a hello over 4 a flow */
-	memcpy(pkt, "\xc3Q050\x50\x51\xa1\xb2\xc3\xd4\xe5\xf0\x50\0\0\0\1", 18);
-	UNIT_CHECK(app_parser_quic.probe(pkt, 200, FLOW_TO_SERVER), "probe: a Q050 Initial");
+	/* T051 is counted, not read; nor is a hello over 4 a flow */
+	memcpy(pkt, "\xc3T051\x08\x51\xa1\xb2\xc3\xd4\xe5\xf0\x51\0\0\x41\x00", 18);
+	UNIT_CHECK(app_parser_quic.probe(pkt, 200, FLOW_TO_SERVER), "probe: a T051 Initial");
 	run_start(&r);
 	dgram(&r, FLOW_TO_SERVER, pkt, 200);
-	UNIT_CHECK(r.n == 0 && stat(&r, APP_QUIC_ST_GQUIC_ENCRYPTED) == 1, "Q050: counted only");
+	UNIT_CHECK(r.n == 0 && stat(&r, APP_QUIC_ST_GQUIC_ENCRYPTED) == 1, "T051: counted only");
 	run_end(&r);
 	n = q043_build("Q043", msg, ml, pkt);
 	run_start(&r);
