@@ -460,13 +460,13 @@ app_quic_seal_initial(const struct app_quic_keys *keys, const uint8_t *hdr, size
  * of a CHLO, tags without their trailing NULs, and its MD5; Suricata gives it for Q043 to Q046.
  */
 
-#define GQUIC_HASH_LEN 12
-#define GQUIC_STREAM_CRYPTO 1
+#define GQUIC_HASH_LEN        12
+#define GQUIC_STREAM_CRYPTO   1
 #define GQUIC_TAG(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
-#define GQUIC_CHLO GQUIC_TAG('C', 'H', 'L', 'O')
-#define GQUIC_SNI  GQUIC_TAG('S', 'N', 'I', 0)
-#define GQUIC_UAID GQUIC_TAG('U', 'A', 'I', 'D')
-#define GQUIC_VER  GQUIC_TAG('V', 'E', 'R', 0)
+#define GQUIC_CHLO            GQUIC_TAG('C', 'H', 'L', 'O')
+#define GQUIC_SNI             GQUIC_TAG('S', 'N', 'I', 0)
+#define GQUIC_UAID            GQUIC_TAG('U', 'A', 'I', 'D')
+#define GQUIC_VER             GQUIC_TAG('V', 'E', 'R', 0)
 
 static bool
 gquic_digit(uint32_t v, int shift)
@@ -684,8 +684,8 @@ struct quic_state {
 	uint8_t nmsgs;  /* messages emitted */
 	uint16_t datagrams;
 	char ua[QUIC_UA_MAX];
-	bool gquic;              /* a Google QUIC connection */
-	struct gquic_hello *gq;  /* its messages' text, from its first CHLO (app.memcap) */
+	bool gquic;             /* a Google QUIC connection */
+	struct gquic_hello *gq; /* its messages' text, from its first CHLO (app.memcap) */
 };
 
 /* What a gQUIC connection's messages point to. */
@@ -703,6 +703,9 @@ gquic_free(struct quic_state *s)
 	free(s->gq);
 	s->gq = NULL;
 	sw_memcap_give(s->mem, sizeof(struct gquic_hello));
+	s->msg.cyu_string.p = NULL; /* it pointed into gq */
+	s->msg.cyu_string.len = 0;
+	s->msg.cyu_hash[0] = '\0';
 }
 
 static void
