@@ -5,7 +5,7 @@
 #   sudo pcaps/record.sh http dns   # only some steps
 #
 # Steps: http http6 http-more dns tls tls13 tls-alpn sll sll2 pcapng truncated crafted
-#        loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-tunnel crafted-tls vxlan
+#        loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-tunnel crafted-tls crafted-gquic vxlan
 #        protocols starttls openvpn quic readme
 #        http-evasion (only when named: needs the browsers, see below)
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
@@ -682,6 +682,13 @@ step_crafted_tls() {
     "$PY" "$HERE/craft_tls.py" "$HERE/tls.pcap" "$WORK/crafted-tls" >&2
     local f
     for f in "$WORK"/crafted-tls/*.pcap; do install_pcap "$f" $((512 * 1024)); done
+}
+
+step_crafted_gquic() {
+    log "crafted Google QUIC client hellos, Q043 and Q046 (craft_gquic.py, $PY)"
+    mkdir -p "$WORK/crafted-gquic"
+    "$PY" "$HERE/craft_gquic.py" "$WORK/crafted-gquic" >&2
+    install_pcap "$WORK/crafted-gquic/gquic.pcap" $((50 * 1024))
 }
 
 step_crafted_rules() {
@@ -1637,7 +1644,7 @@ main() {
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-tunnel crafted-tls vxlan protocols starttls openvpn quic readme)
+        steps=(http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-tunnel crafted-tls crafted-gquic vxlan protocols starttls openvpn quic readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -1661,6 +1668,7 @@ main() {
             crafted-hdr) step_crafted_hdr ;;
             crafted-hdrbuf) step_crafted_hdrbuf ;;
             crafted-tls) step_crafted_tls ;;
+            crafted-gquic) step_crafted_gquic ;;
             crafted-tunnel) step_crafted_tunnel ;;
             vxlan)     step_vxlan ;;
             protocols) step_protocols ;;
@@ -1669,7 +1677,7 @@ main() {
             quic)      step_quic ;;
             readme)    step_readme ;;
             http-evasion) "$HERE/../tests/http_evasion/record.sh" ;;
-            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-tunnel crafted-tls vxlan protocols starttls openvpn quic readme http-evasion)" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-tunnel crafted-tls crafted-gquic vxlan protocols starttls openvpn quic readme http-evasion)" ;;
         esac
     done
     nginx_stop

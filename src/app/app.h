@@ -265,7 +265,14 @@ struct app_quic_msg {
 	uint32_t version;             /* of the client's Initial packets (the last one seen) */
 	uint8_t version_raw[4];       /* the same, as on the wire (the quic.version buffer) */
 	const struct app_tls_msg *tls; /* the ClientHello and ServerHello fields; never NULL */
-	struct app_buf ua;            /* the google_user_agent transport parameter, else empty */
+	struct app_buf ua;            /* the google_user_agent transport parameter, else empty
+					 (Google QUIC: the CHLO's UAID tag) */
+	/* Google QUIC (gQUIC: Q039..Q046 in clear, Q050 decrypted): a client hello (CHLO); tls
+	 * then has only its sni (the SNI tag) */
+	bool gquic;
+	struct app_buf cyu_string;    /* CYU: "46,PAD-SNI-VER-..." (version, CHLO tags) of Q043 to
+					 Q046 (as Suricata), else empty */
+	char cyu_hash[33];            /* its MD5 in lower-case hex, "" when none */
 	/* long-header packets seen by type, and short-header packets (not decrypted) */
 	uint32_t initial, zero_rtt, handshake, retry, version_negotiation, short_header;
 };
@@ -300,6 +307,35 @@ int app_quic_open_initial(const struct app_quic_keys *keys, uint32_t version, co
 int app_quic_seal_initial(const struct app_quic_keys *keys, const uint8_t *hdr, size_t hdr_len,
 			  size_t pn_len, uint64_t pn, const uint8_t *payload, size_t payload_len,
 			  uint8_t *out, size_t out_size);
+
+/* ---- Google QUIC (gQUIC) handshake messages ---------------------------------------------- */
+
+#define APP_GQUIC_TAGS_MAX 128 /* entries of a handshake message (Chromium's kMaxEntries) */
+#define APP_GQUIC_CYU_MAX  (3 + 5 * APP_GQUIC_TAGS_MAX) /* "46," and "TAGS-" per tag */
+
+/* A client hello (CHLO) of Google QUIC: its tags in the order sent (each as its four bytes,
+ * big-endian: "SNI\0" is 0x534e4900) and the values of SNI, UAID and VER (empty when absent),
+ * pointing into the message. */
+struct app_gquic_chlo {
+	uint32_t tags[APP_GQUIC_TAGS_MAX];
+	uint16_t ntags;
+	struct app_buf sni, uaid, ver;
+};
+
+/* Reads the handshake message at p[0..len): tag "CHLO", entry count (little-endian 16 bits),
+ * 2 bytes of padding, the entries (tag, end offset: little-endian 32 bits) and the values.
+ * 0 with *used (the message's length); SW_E_UNSUPP when it is not a CHLO; SW_E_TRUNC when it
+ * runs past len; SW_E_INVAL when malformed: more than APP_GQUIC_TAGS_MAX entries, an end
+ * offset below the one before, a tag that is not printable ASCII (trailing NULs aside). */
+int app_gquic_chlo_parse(const uint8_t *p, size_t len, struct app_gquic_chlo *c, size_t *used);
+
+/* The CYU string of c sent with gQUIC version (0x51303436 "Q046" gives "46,"), the tags
+ * without their trailing NULs joined by '-', into out (NUL-terminated); its length, 0 when
+ * version is not "Qddd" or out is too small. */
+size_t app_gquic_cyu(uint32_t version, const struct app_gquic_chlo *c, char *out, size_t size);
+
+/* A Google QUIC version: "Q" or "T" and three digits (Q043, Q046, Q050, T051...). */
+bool app_gquic_version(uint32_t version);
 
 /* ---- SSH (RFC 4253 4.2) ------------------------------------------------------------------ */
 
@@ -461,7 +497,7 @@ struct app_stats {
 	sw_counter_t http_header_too_big;     /* header blocks over app.http.header-max */
 	sw_counter_t http_anomalies;          /* anomaly events of HTTP */
 	sw_counter_t switched;                /* connections handed to another parser */
-	sw_counter_t quic[8];                 /* enum app_quic_stat */
+	sw_counter_t quic[11];                /* enum app_quic_stat */
 	struct sw_pool_stats pools[5];        /* APP_POOL_*, named by app_pool_name() */
 };
 
@@ -485,6 +521,10 @@ enum app_quic_stat {
 	APP_QUIC_ST_DECRYPTED = 5,     /* Initial packets decrypted */
 	APP_QUIC_ST_DECRYPT_FAILED = 6, /* Initial packets that did not decrypt or parse */
 	APP_QUIC_ST_CRYPTO_REFUSED = 7, /* CRYPTO frames refused: too far ahead, too big, memcap */
+	APP_QUIC_ST_GQUIC = 8,         /* packets of Google QUIC connections */
+	APP_QUIC_ST_GQUIC_CHLO = 9,    /* gQUIC client hellos read (Q039..Q046 in clear, Q050) */
+	APP_QUIC_ST_GQUIC_ENCRYPTED = 10, /* client packets of gQUIC versions whose hello we do not
+					     read (Q048, Q049, T0xx): recognised, not read */
 	APP_QUIC_ST_MAX
 };
 const char *app_quic_stat_name(int stat); /* NULL past the last */

@@ -80,11 +80,20 @@ static const uint8_t salt_draft29[20] = {
 	0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99,
 };
 
+/* Google QUIC Q050's (Chromium's kQ050Salt): its Initials are protected as draft-29's */
+static const uint8_t salt_q050[20] = {
+	0x50, 0x45, 0x74, 0xef, 0xd0, 0x66, 0xfe, 0x2f, 0x9d, 0x94,
+	0x5c, 0xfc, 0xdb, 0xd3, 0xa7, 0xf0, 0xd3, 0xb5, 0x6b, 0x45,
+};
+#define GQUIC_Q050 0x51303530u
+
 /* The Initial salt of a version, NULL when we do not know it. */
 static const uint8_t *
 quic_salt(uint32_t version)
 {
 	switch (version) {
+	case GQUIC_Q050:
+		return salt_q050;
 	case APP_QUIC_V1:
 		return salt_v1;
 	case APP_QUIC_V2:
@@ -96,10 +105,11 @@ quic_salt(uint32_t version)
 	}
 }
 
+/* An IETF QUIC version we can decrypt (Q050, which we can too, is Google's: gquic_*). */
 static bool
 quic_version_known(uint32_t version)
 {
-	return quic_salt(version) != NULL;
+	return quic_salt(version) != NULL && version != GQUIC_Q050;
 }
 
 /* The long-header type bits of a packet as the v1 type. */
@@ -425,6 +435,226 @@ app_quic_seal_initial(const struct app_quic_keys *keys, const uint8_t *hdr, size
 	return 0;
 }
 
+/* ---- Google QUIC (gQUIC) --------------------------------------------------------------------- */
+/*
+ * Google's QUIC before the IETF one ("QUIC Wire Layout Specification", "QUIC Crypto"). The
+ * client's first packets carry, without encryption (only a 12-byte hash), its hello: a CHLO
+ * handshake message in STREAM frames of stream 1. Two packet forms:
+ *
+ *   Q043 and earlier, public header: flags (0x01 version present, 0x02 public reset, 0x04
+ *   diversification nonce, 0x08 8-byte connection ID, 0x30 packet number length 1/2/4/6),
+ *   connection ID, version ("Q043"), nonce (32, the server's only), packet number.
+ *   Q044 and later, a long header: 0x80 set, version, one byte of connection ID lengths (each
+ *   nibble: 0, or the length less 3), the IDs, packet number: 4 bytes in Q044/Q045 (type
+ *   0x7f: Initial), (first & 3) + 1 bytes in Q046 (type bits 0x30: 0 is Initial).
+ *
+ * Then the hash and the frames (big-endian from Q039): PADDING (0x00) runs to the end,
+ * PING (0x07), STREAM (1fdooo ss: FIN, a 2-byte data length when d, an offset of 0 or
+ * ooo + 1 bytes, a stream ID of ss + 1 bytes). A handshake message: tag, entry count (LE 16),
+ * padding (2), entries (tag, end offset: LE 32), values. Q050 has IETF QUIC's long header and
+ * protects its Initials as draft-29 does with a salt of its own: decrypted here (quic_initial),
+ * the CHLO then comes in CRYPTO frames (0x08: varint offset and length). Other versions (Q048,
+ * Q049, the TLS-based T0xx) are recognised and counted, not read.
+ *
+ * CYU (Salesforce's fingerprint, as Suricata logs it): "<version number>,<tags joined by '-'>"
+ * of a CHLO, tags without their trailing NULs, and its MD5; Suricata gives it for Q043 to Q046.
+ */
+
+#define GQUIC_HASH_LEN        12
+#define GQUIC_STREAM_CRYPTO   1
+#define GQUIC_TAG(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
+#define GQUIC_CHLO            GQUIC_TAG('C', 'H', 'L', 'O')
+#define GQUIC_SNI             GQUIC_TAG('S', 'N', 'I', 0)
+#define GQUIC_UAID            GQUIC_TAG('U', 'A', 'I', 'D')
+#define GQUIC_VER             GQUIC_TAG('V', 'E', 'R', 0)
+
+static bool
+gquic_digit(uint32_t v, int shift)
+{
+	uint8_t b = (uint8_t)(v >> shift);
+
+	return b >= '0' && b <= '9';
+}
+
+bool
+app_gquic_version(uint32_t version)
+{
+	uint8_t first = (uint8_t)(version >> 24);
+
+	return (first == 'Q' || first == 'T') && gquic_digit(version, 16) &&
+	       gquic_digit(version, 8) && gquic_digit(version, 0);
+}
+
+/* The versions whose client hello is in clear: Q039..Q046. */
+static bool
+gquic_clear(uint32_t version)
+{
+	return app_gquic_version(version) && (version >> 24) == 'Q' &&
+	       version >= GQUIC_TAG('Q', '0', '3', '9') && version <= GQUIC_TAG('Q', '0', '4', '6');
+}
+
+/* A tag's text length (trailing NULs dropped): 0 when it is not printable ASCII. */
+static size_t
+gquic_tag_len(uint32_t tag)
+{
+	size_t n = 4;
+
+	while (n > 0 && (uint8_t)(tag >> (8 * (4 - n))) == 0)
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t b = (uint8_t)(tag >> (24 - 8 * i));
+
+		if (b < 0x21 || b > 0x7e)
+			return 0;
+	}
+	return n;
+}
+
+int
+app_gquic_chlo_parse(const uint8_t *p, size_t len, struct app_gquic_chlo *c, size_t *used)
+{
+	struct cursor cur, vals;
+	uint32_t tag = 0, end = 0, prev = 0;
+	uint16_t n;
+	uint8_t lo, hi;
+
+	memset(c, 0, sizeof(*c));
+	cur_init(&cur, p, len);
+	if (cur_be32(&cur, &tag) != 0)
+		return SW_E_TRUNC;
+	if (tag != GQUIC_CHLO)
+		return SW_E_UNSUPP;
+	if (cur_u8(&cur, &lo) != 0 || cur_u8(&cur, &hi) != 0 || cur_skip(&cur, 2) != 0)
+		return SW_E_TRUNC;
+	n = (uint16_t)(lo | hi << 8);
+	if (n > APP_GQUIC_TAGS_MAX)
+		return SW_E_INVAL;
+	if (cur_left(&cur) < (size_t)n * 8)
+		return SW_E_TRUNC;
+	cur_init(&vals, cur.p + (size_t)n * 8, cur_left(&cur) - (size_t)n * 8);
+	for (uint16_t i = 0; i < n; i++) {
+		struct app_buf v;
+
+		(void)cur_be32(&cur, &tag);
+		(void)cur_le32(&cur, &end);
+		if (gquic_tag_len(tag) == 0 || end < prev)
+			return SW_E_INVAL;
+		if (end > cur_left(&vals))
+			return SW_E_TRUNC;
+		v.p = vals.p + prev;
+		v.len = end - prev;
+		if (tag == GQUIC_SNI)
+			c->sni = v;
+		else if (tag == GQUIC_UAID)
+			c->uaid = v;
+		else if (tag == GQUIC_VER)
+			c->ver = v;
+		c->tags[c->ntags++] = tag;
+		prev = end;
+	}
+	*used = (size_t)(vals.p - p) + prev;
+	return 0;
+}
+
+size_t
+app_gquic_cyu(uint32_t version, const struct app_gquic_chlo *c, char *out, size_t size)
+{
+	size_t at = 0;
+
+	if ((version >> 24) != 'Q' || !app_gquic_version(version) || size < 4)
+		return 0;
+	/* the version number: its last two digits, as Suricata and Salesforce write it */
+	out[at++] = (char)(version >> 8);
+	out[at++] = (char)version;
+	out[at++] = ',';
+	for (uint16_t i = 0; i < c->ntags; i++) {
+		size_t tl = gquic_tag_len(c->tags[i]);
+
+		if (tl == 0 || at + tl + 2 > size)
+			return 0;
+		if (i > 0)
+			out[at++] = '-';
+		for (size_t k = 0; k < tl; k++)
+			out[at++] = (char)(c->tags[i] >> (24 - 8 * k));
+	}
+	out[at] = '\0';
+	return at;
+}
+
+/* A gQUIC packet's header, read up to its frames. */
+struct gquic_hdr {
+	uint32_t version; /* 0 when the packet has none */
+	bool initial;     /* a client's packet that may carry the hello in clear */
+	size_t frames;    /* offset of the frames (after the hash) when initial */
+};
+
+/* Reads the header of a gQUIC packet (either form); 0, or SW_E_* when it is not one. */
+static int
+gquic_read_hdr(const uint8_t *pkt, size_t len, struct gquic_hdr *h)
+{
+	static const uint8_t pn_lens[4] = {1, 2, 4, 6};
+	struct cursor c;
+	uint8_t first, lens;
+	size_t pn_len;
+
+	memset(h, 0, sizeof(*h));
+	cur_init(&c, pkt, len);
+	if (cur_u8(&c, &first) != 0)
+		return SW_E_TRUNC;
+	if (first & 0x80) { /* long header: Q044 and later */
+		size_t dl, sl;
+
+		if (cur_be32(&c, &h->version) != 0 || !app_gquic_version(h->version))
+			return SW_E_UNSUPP;
+		if (!gquic_clear(h->version) || h->version < GQUIC_TAG('Q', '0', '4', '4'))
+			return 0; /* Q048 and later: the hello is encrypted (Q050: see
+				     gquic_datagram); earlier: no such form */
+		if (cur_u8(&c, &lens) != 0)
+			return SW_E_TRUNC;
+		dl = lens >> 4 ? (size_t)(lens >> 4) + 3 : 0;
+		sl = lens & 15 ? (size_t)(lens & 15) + 3 : 0;
+		if (cur_skip(&c, dl + sl) != 0)
+			return SW_E_TRUNC;
+		if (h->version == GQUIC_TAG('Q', '0', '4', '6')) {
+			if (((first >> 4) & 3) != 0)
+				return 0; /* not an Initial */
+			pn_len = (size_t)(first & 3) + 1;
+		} else { /* Q044, Q045 */
+			if ((first & 0x7f) != 0x7f)
+				return 0;
+			pn_len = 4;
+		}
+	} else { /* public header */
+		if (first & 0x02)
+			return 0; /* public reset */
+		if (first & 0x08 && cur_skip(&c, 8) != 0)
+			return SW_E_TRUNC;
+		if ((first & 0x01) == 0)
+			return 0; /* no version: the handshake is over, or the server's packet */
+		if (cur_be32(&c, &h->version) != 0 || !app_gquic_version(h->version))
+			return SW_E_UNSUPP;
+		if (first & 0x04 && cur_skip(&c, 32) != 0)
+			return SW_E_TRUNC;
+		pn_len = pn_lens[(first >> 4) & 3];
+	}
+	if (!gquic_clear(h->version))
+		return 0;
+	if (cur_skip(&c, pn_len + GQUIC_HASH_LEN) != 0)
+		return SW_E_TRUNC;
+	h->initial = true;
+	h->frames = (size_t)(c.p - pkt);
+	return 0;
+}
+
+/* Whether data starts with a gQUIC packet of a client that names its version. */
+static bool
+gquic_probe(const uint8_t *data, size_t len)
+{
+	struct gquic_hdr h;
+
+	return gquic_read_hdr(data, len, &h) == 0 && h.version != 0;
+}
+
 /* ---- per-flow state ---------------------------------------------------------------------- */
 
 struct quic_range {
@@ -454,7 +684,29 @@ struct quic_state {
 	uint8_t nmsgs;  /* messages emitted */
 	uint16_t datagrams;
 	char ua[QUIC_UA_MAX];
+	bool gquic;             /* a Google QUIC connection */
+	struct gquic_hello *gq; /* its messages' text, from its first CHLO (app.memcap) */
 };
+
+/* What a gQUIC connection's messages point to. */
+struct gquic_hello {
+	struct app_tls_msg tls; /* the SNI only: tls.sni, indicators */
+	char sni[256];
+	char cyu[APP_GQUIC_CYU_MAX + 1];
+};
+
+static void
+gquic_free(struct quic_state *s)
+{
+	if (s->gq == NULL)
+		return;
+	free(s->gq);
+	s->gq = NULL;
+	sw_memcap_give(s->mem, sizeof(struct gquic_hello));
+	s->msg.cyu_string.p = NULL; /* it pointed into gq */
+	s->msg.cyu_string.len = 0;
+	s->msg.cyu_hash[0] = '\0';
+}
 
 static void
 quic_crypto_free(struct quic_state *s, struct quic_crypto *d)
@@ -533,16 +785,25 @@ quic_find_ua(struct quic_state *s)
 
 /* Emits a message with the hellos t (at most QUIC_MAX_MSGS a flow: a client may say hello
  * again and again). */
+static void quic_emit(struct app_ctx *ctx, struct quic_state *s, const struct app_tls_msg *t);
+
 static void
 quic_emit_msg(struct app_ctx *ctx, struct quic_state *s, const struct app_tls_msg *t)
 {
-	struct app_msg m;
-
 	if (t == NULL || !(t->client_hello || t->server_hello) || s->nmsgs >= QUIC_MAX_MSGS)
 		return;
-	s->nmsgs++;
 	if (t->client_hello && s->msg.ua.len == 0)
 		quic_find_ua(s);
+	quic_emit(ctx, s, t);
+}
+
+/* Emits s->msg with the hellos t. */
+static void
+quic_emit(struct app_ctx *ctx, struct quic_state *s, const struct app_tls_msg *t)
+{
+	struct app_msg m;
+
+	s->nmsgs++;
 	s->msg.tls = t;
 	if (ctx->st != NULL)
 		sw_counter_add(&ctx->st->messages[APP_QUIC], 1);
@@ -570,6 +831,7 @@ quic_finish(struct app_ctx *ctx, struct quic_state *s)
 		quic_crypto_free(s, &s->dir[d]);
 	app_tls_quic_free(s->tls);
 	s->tls = NULL;
+	gquic_free(s);
 }
 
 struct quic_hello_arg {
@@ -741,6 +1003,174 @@ quic_frames(struct app_ctx *ctx, struct quic_state *s, enum flow_dir dir, const 
 	return 0;
 }
 
+/* ---- Google QUIC: the flow --------------------------------------------------------------- */
+
+/* A CHLO at p (the data of a STREAM frame of stream 1): a message with its SNI, UAID, CYU. */
+static void
+gquic_chlo(struct app_ctx *ctx, struct quic_state *s, uint32_t version, const uint8_t *p,
+	   size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct app_gquic_chlo c;
+	struct gquic_hello *g;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	size_t used, n;
+	int r;
+
+	if ((r = app_gquic_chlo_parse(p, len, &c, &used)) == SW_E_UNSUPP || r == SW_E_TRUNC)
+		return; /* another message, the rest of one, or one split over frames: not read */
+	if (r != 0) {
+		quic_error(ctx); /* malformed */
+		return;
+	}
+	quic_count(ctx, APP_QUIC_ST_GQUIC_CHLO);
+	if (s->nmsgs >= QUIC_MAX_MSGS)
+		return;
+	if (s->gq == NULL) {
+		if (!sw_memcap_take(s->mem, sizeof(*s->gq)))
+			return;
+		if ((s->gq = calloc(1, sizeof(*s->gq))) == NULL) {
+			sw_memcap_give(s->mem, sizeof(*s->gq));
+			return;
+		}
+	}
+	g = s->gq;
+	memset(&g->tls, 0, sizeof(g->tls));
+	n = c.sni.len < sizeof(g->sni) ? c.sni.len : sizeof(g->sni);
+	if (n > 0)
+		memcpy(g->sni, c.sni.p, n);
+	g->tls.sni.p = (const uint8_t *)g->sni;
+	g->tls.sni.len = n;
+	n = c.uaid.len < sizeof(s->ua) ? c.uaid.len : sizeof(s->ua);
+	if (n > 0)
+		memcpy(s->ua, c.uaid.p, n);
+	s->msg.ua.p = (const uint8_t *)s->ua;
+	s->msg.ua.len = n;
+	/* CYU where Suricata gives it: Q043 to Q046 */
+	n = version >= GQUIC_TAG('Q', '0', '4', '3') && version <= GQUIC_TAG('Q', '0', '4', '6')
+		? app_gquic_cyu(version, &c, g->cyu, sizeof(g->cyu))
+		: 0;
+	s->msg.cyu_string.p = (const uint8_t *)g->cyu;
+	s->msg.cyu_string.len = n;
+	s->msg.cyu_hash[0] = '\0';
+	if (n > 0 && EVP_Digest(g->cyu, n, md, &mdlen, EVP_md5(), NULL) == 1 && mdlen == 16) {
+		for (unsigned i = 0; i < 16; i++) {
+			s->msg.cyu_hash[2 * i] = hex[md[i] >> 4];
+			s->msg.cyu_hash[2 * i + 1] = hex[md[i] & 15];
+		}
+		s->msg.cyu_hash[32] = '\0';
+	}
+	s->msg.gquic = true;
+	quic_emit(ctx, s, &g->tls);
+}
+
+/* The frames of a client's gQUIC packet in clear (or of a decrypted Q050 Initial): the STREAM
+ * frames of stream 1 and Q050's CRYPTO frames are read; parsing stops at PADDING (which runs
+ * to the end) and at any other frame but PING. */
+static void
+gquic_frames(struct app_ctx *ctx, struct quic_state *s, uint32_t version, const uint8_t *p,
+	     size_t len)
+{
+	struct cursor c;
+	uint8_t t, b;
+
+	cur_init(&c, p, len);
+	while (cur_u8(&c, &t) == 0) {
+		size_t idl, offl, dl;
+		uint32_t id = 0;
+		uint16_t d16;
+
+		if (t == 0x07) /* PING */
+			continue;
+		if (t == 0x08 && version >= GQUIC_Q050) { /* CRYPTO: offset, length (varints) */
+			uint64_t o, l;
+
+			if (cur_varint(&c, &o) != 0 || cur_varint(&c, &l) != 0 || l > cur_left(&c))
+				goto bad;
+			gquic_chlo(ctx, s, version, c.p, (size_t)l);
+			c.p += l;
+			continue;
+		}
+		if ((t & 0x80) == 0)
+			return; /* PADDING (to the end), ACK, STOP_WAITING...: nothing more for us */
+		idl = (size_t)(t & 3) + 1;
+		offl = (t >> 2) & 7 ? (size_t)((t >> 2) & 7) + 1 : 0;
+		for (size_t i = 0; i < idl; i++) {
+			if (cur_u8(&c, &b) != 0)
+				goto bad;
+			id = id << 8 | b;
+		}
+		if (cur_skip(&c, offl) != 0)
+			goto bad;
+		if (t & 0x20) {
+			if (cur_be16(&c, &d16) != 0)
+				goto bad;
+			dl = d16;
+		} else {
+			dl = cur_left(&c);
+		}
+		if (dl > cur_left(&c))
+			goto bad;
+		if (id == GQUIC_STREAM_CRYPTO)
+			gquic_chlo(ctx, s, version, c.p, dl);
+		c.p += dl;
+	}
+	return;
+bad:
+	quic_error(ctx);
+}
+
+static int quic_initial(struct app_ctx *ctx, struct quic_state *s, enum flow_dir dir,
+			const struct quic_lhdr *h, const uint8_t *pkt, size_t len);
+
+/* A datagram of a gQUIC connection. The client's packets that name their version carry
+ * the hello in clear (up to Q046); the first without a version (or a Q046 short header)
+ * ends what can be read. The server's packets are counted. */
+static void
+gquic_datagram(struct app_ctx *ctx, struct quic_state *s, enum flow_dir dir, const uint8_t *data,
+	       size_t len)
+{
+	struct gquic_hdr h;
+
+	quic_count(ctx, APP_QUIC_ST_GQUIC);
+	if (dir != FLOW_TO_SERVER || len == 0)
+		return;
+	if (s->msg.version >= GQUIC_TAG('Q', '0', '4', '4') && (data[0] & 0x80) == 0) {
+		s->done = true; /* a short header: encrypted from here */
+		return;
+	}
+	if (gquic_read_hdr(data, len, &h) != 0)
+		return;
+	if (h.version == 0) {
+		if ((data[0] & 0x80) == 0)
+			s->done = true; /* the public header without version: the same */
+		return;
+	}
+	s->msg.version = h.version;
+	for (int i = 0; i < 4; i++)
+		s->msg.version_raw[i] = (uint8_t)(h.version >> (24 - 8 * i));
+	if (h.version == GQUIC_Q050 && (data[0] & 0x80)) { /* an IETF-form Initial, decrypted */
+		struct quic_lhdr lh;
+
+		if (quic_read_lhdr(data, len, true, &lh) != 0) {
+			quic_error(ctx);
+			return;
+		}
+		if (quic_ptype(lh.version, lh.first) == QUIC_PT_INITIAL) {
+			quic_count(ctx, APP_QUIC_ST_INITIAL);
+			(void)quic_initial(ctx, s, dir, &lh, data, len);
+		}
+		return;
+	}
+	if (!gquic_clear(h.version)) {
+		quic_count(ctx, APP_QUIC_ST_GQUIC_ENCRYPTED);
+		return;
+	}
+	if (h.initial)
+		gquic_frames(ctx, s, h.version, data + h.frames, len - h.frames);
+}
+
 /* Derives the Initial keys from the client's Initial with header h. */
 static int
 quic_derive(struct quic_state *s, const struct quic_lhdr *h)
@@ -784,7 +1214,9 @@ quic_initial(struct app_ctx *ctx, struct quic_state *s, enum flow_dir dir,
 		quic_count(ctx, APP_QUIC_ST_DECRYPTED);
 		if ((int64_t)pn > d->largest_pn)
 			d->largest_pn = (int64_t)pn;
-		if (quic_frames(ctx, s, dir, out, plen) != 0)
+		if (s->gquic) /* Q050: Google's frames */
+			gquic_frames(ctx, s, h->version, out, plen);
+		else if (quic_frames(ctx, s, dir, out, plen) != 0)
 			quic_error(ctx);
 	} else {
 		quic_count(ctx, APP_QUIC_ST_DECRYPT_FAILED);
@@ -812,6 +1244,14 @@ quic_datagram(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t
 		return;
 	if (++s->datagrams > QUIC_MAX_DATAGRAMS) {
 		quic_finish(ctx, s); /* what there is; nothing more is parsed */
+		return;
+	}
+	if (s->gquic || (dir == FLOW_TO_SERVER && !s->have_keys && s->msg.initial == 0 &&
+			 gquic_probe(data, len))) {
+		s->gquic = true;
+		gquic_datagram(ctx, s, dir, data, len);
+		if (s->done)
+			quic_finish(ctx, s);
 		return;
 	}
 	cur_init(&c, data, len);
@@ -885,7 +1325,8 @@ quic_datagram(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t
 
 /* ---- the operations ---------------------------------------------------------------------- */
 
-/* A client's Initial of a version we can decrypt: long header, fixed bit (the client's first
+/* A gQUIC client's packet naming its version, or a client's Initial of a version we can
+ * decrypt: long header, fixed bit (the client's first
  * Initial cannot grease it, RFC 9287 3), a DCID of at least 8 bytes (RFC 9000 7.2), and a
  * Length that fits. */
 static bool
@@ -893,6 +1334,8 @@ quic_probe(const uint8_t *data, size_t len, enum flow_dir dir)
 {
 	struct quic_lhdr h;
 
+	if (dir == FLOW_TO_SERVER && gquic_probe(data, len))
+		return true; /* Google QUIC */
 	if (dir != FLOW_TO_SERVER || len < 7 || (data[0] & 0xc0) != 0xc0)
 		return false;
 	if (quic_read_lhdr(data, len, true, &h) != 0 || !quic_version_known(h.version))
@@ -928,6 +1371,7 @@ quic_state_free(void *state)
 	for (int d = 0; d < 2; d++)
 		quic_crypto_free(s, &s->dir[d]);
 	app_tls_quic_free(s->tls);
+	gquic_free(s);
 	sw_memcap_give(s->mem, sizeof(*s));
 	free(s);
 }
@@ -962,6 +1406,9 @@ static const char *const quic_stat_names[APP_QUIC_ST_MAX] = {
     [APP_QUIC_ST_DECRYPTED] = "decrypted",
     [APP_QUIC_ST_DECRYPT_FAILED] = "decrypt_failed",
     [APP_QUIC_ST_CRYPTO_REFUSED] = "crypto_refused",
+    [APP_QUIC_ST_GQUIC] = "gquic",
+    [APP_QUIC_ST_GQUIC_CHLO] = "gquic_chlo",
+    [APP_QUIC_ST_GQUIC_ENCRYPTED] = "gquic_encrypted",
 };
 
 const char *
@@ -972,12 +1419,17 @@ app_quic_stat_name(int stat)
 
 /* ---- descriptor: the quic event, buffers and observables -------------------------------- */
 
-/* The version as Suricata writes it: IETF versions in lower-case hex ("1", "ff00001d",
- * "6b3343cf"). */
+/* The version as Suricata writes it: lower-case hex ("1", "ff00001d", "6b3343cf", Q050's
+ * "51303530"), but Q039 and Q043 to Q046 by name ("Q046"). */
 static const char *
 quic_version_text(uint32_t v, char *buf, size_t size)
 {
-	snprintf(buf, size, "%x", v);
+	if (v == GQUIC_TAG('Q', '0', '3', '9') ||
+	    (v >= GQUIC_TAG('Q', '0', '4', '3') && v <= GQUIC_TAG('Q', '0', '4', '6')))
+		snprintf(buf, size, "%c%c%c%c", (char)(v >> 24), (char)(v >> 16), (char)(v >> 8),
+			 (char)v);
+	else
+		snprintf(buf, size, "%x", v);
 	return buf;
 }
 
@@ -996,6 +1448,14 @@ quic_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
 		jw_strn(w, "sni", t->sni.p, t->sni.len);
 	if (q->ua.len > 0)
 		jw_strn(w, "ua", q->ua.p, q->ua.len);
+	if (q->cyu_hash[0] != '\0') {
+		jw_arr_begin(w, "cyu");
+		jw_obj_begin(w, NULL);
+		jw_str(w, "hash", q->cyu_hash);
+		jw_strn(w, "string", q->cyu_string.p, q->cyu_string.len);
+		jw_obj_end(w);
+		jw_arr_end(w);
+	}
 	if (t->ja4[0] != '\0')
 		jw_str(w, "ja4", t->ja4);
 	if (t->ja4s[0] != '\0')
@@ -1052,6 +1512,8 @@ quic_observables(const struct app_msg *msg, app_observable_fn *fn, void *arg)
 
 APP_BUFFER_GETTER(quic_buf_sni, struct app_quic_msg, quic, quic->tls->sni)
 APP_BUFFER_GETTER(quic_buf_ua, struct app_quic_msg, quic, quic->ua)
+APP_BUFFER_GETTER(quic_buf_cyu_hash, struct app_quic_msg, quic, app_buf_text(quic->cyu_hash))
+APP_BUFFER_GETTER(quic_buf_cyu_string, struct app_quic_msg, quic, quic->cyu_string)
 
 static int
 quic_buf_version(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
@@ -1079,6 +1541,8 @@ static const struct app_buffer_desc quic_buffers[] = {
     {"quic.sni", NULL, NULL, FLOW_TO_SERVER, quic_buf_sni},
     {"quic.version", NULL, NULL, -1, quic_buf_version},
     {"quic.ua", NULL, NULL, FLOW_TO_SERVER, quic_buf_ua},
+    {"quic.cyu.hash", NULL, NULL, FLOW_TO_SERVER, quic_buf_cyu_hash},
+    {"quic.cyu.string", NULL, NULL, FLOW_TO_SERVER, quic_buf_cyu_string},
 };
 
 const struct app_msg_desc app_desc_quic = {

@@ -2543,8 +2543,6 @@ static const char *const rp_known_unsupported[] = {
     "http2.size_update",
     "http2.settings",
     "http2.header_name",
-    "quic.cyu.hash",
-    "quic.cyu.string",
     "nfs_procedure",
     "nfs.version",
     "app-layer-state",
@@ -2604,7 +2602,6 @@ static const struct {
     {"http.request_header", "Suricata 7 reads it from HTTP/2 only, which spanwatch does not parse"},
     {"http.response_header", "Suricata 7 reads it from HTTP/2 only, which spanwatch does not parse"},
     {"http2.", "HTTP/2, which spanwatch does not parse"},
-    {"quic.cyu.", "CYU is Google QUIC's, which spanwatch does not parse"},
     {"ja4s.hash", "JA4S is under the FoxIO License 1.1; this spanwatch was built without "
                   "--enable-ja4plus"},
     {"rpc", "ONC RPC (Sun RPC) calls, which spanwatch does not parse"},

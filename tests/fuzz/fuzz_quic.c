@@ -6,11 +6,14 @@
  *   bit 1     sealed: the bytes are the frames of an Initial that the target builds and
  *             protects itself, so mutations reach the frame parser, the CRYPTO reassembly and
  *             the TLS hellos behind the AEAD; else the bytes are the datagram as it is
- *   bits 2-3  the sealed packet's version: v1, v2, draft-29, v1
+ *   bits 2-3  the sealed packet's version: v1, v2, draft-29, Google's Q050 (its frames then
+ *             go to the gQUIC frame reader: CRYPTO 0x08 frames carrying a CHLO)
  *   bits 4-7  the sealed packet's number (0..15)
  * Sealed packets use the Destination Connection ID 8394c8f03e515708 (RFC 9001 A): the
  * client's with the client's keys, an empty one and the server's keys from the server. Raw
  * seeds are real datagrams (pcaps/quic-handshakes.pcap), encrypted by their programs.
+ * The whole input is also read as a Google QUIC CHLO (values within it, the CYU string fits);
+ * gQUIC seeds are the datagrams of pcaps/gquic.pcap and hostile copies of its Q046 hello.
  * Invariants, checked with abort(): at most four messages per flow (a hello again after a
  * HelloRetryRequest is a message of its own, and a flow has at most four), each a QUIC message to the server
  * whose buffers are readable (ASan), with JA3 hashes of 32 hex digits or none; app memory back
@@ -57,7 +60,7 @@ fz_emit(void *arg, struct sw_flow *f, const struct app_msg *m)
 	FUZZ_ASSERT(m->kind == APP_MSG_QUIC && m->dir == FLOW_TO_SERVER && q != NULL &&
 		    q->tls != NULL);
 	t = q->tls;
-	FUZZ_ASSERT(t->client_hello || t->server_hello);
+	FUZZ_ASSERT(t->client_hello || t->server_hello || q->gquic); /* gQUIC: its SNI only */
 	FUZZ_ASSERT(t->nalpn <= 8);
 	for (unsigned i = 0; i < t->nalpn; i++)
 		fz_touch(t->alpn[i]);
@@ -65,6 +68,9 @@ fz_emit(void *arg, struct sw_flow *f, const struct app_msg *m)
 	fz_touch(t->ja3);
 	fz_touch(t->ja3s);
 	fz_touch(q->ua);
+	fz_touch(q->cyu_string);
+	FUZZ_ASSERT(strlen(q->cyu_hash) == 0 || (strlen(q->cyu_hash) == 32 && q->gquic &&
+						  q->cyu_string.len >= 3));
 	FUZZ_ASSERT(strlen(t->ja3_hash) == 0 || strlen(t->ja3_hash) == 32);
 	FUZZ_ASSERT(strlen(t->ja3s_hash) == 0 || strlen(t->ja3s_hash) == 32);
 }
@@ -105,11 +111,29 @@ fz_seal(const struct app_quic_keys *k, uint32_t version, enum flow_dir dir, uint
 	return hl + pl + 16;
 }
 
+/* The input as a gQUIC handshake message: what is read lies within it, as do the values. */
+static void
+fz_chlo(const uint8_t *data, size_t size)
+{
+	struct app_gquic_chlo c;
+	char cyu[APP_GQUIC_CYU_MAX + 1];
+	size_t used = 0, n;
+
+	if (app_gquic_chlo_parse(data, size, &c, &used) != 0)
+		return;
+	FUZZ_ASSERT(used <= size && c.ntags <= APP_GQUIC_TAGS_MAX);
+	FUZZ_ASSERT(c.sni.len == 0 || (c.sni.p >= data && c.sni.p + c.sni.len <= data + used));
+	FUZZ_ASSERT(c.uaid.len == 0 || (c.uaid.p >= data && c.uaid.p + c.uaid.len <= data + used));
+	n = app_gquic_cyu(0x51303436u, &c, cyu, sizeof(cyu));
+	FUZZ_ASSERT(n < sizeof(cyu) && strlen(cyu) == n &&
+		    n >= 3 + (c.ntags > 0 ? 2u * c.ntags - 1 : 0u)); /* "46,", tags of 1-4 and '-' */
+}
+
 int
 fuzz_quic_one(const uint8_t *data, size_t size)
 {
 	static const uint32_t versions[4] = {APP_QUIC_V1, APP_QUIC_V2, APP_QUIC_DRAFT29,
-					     APP_QUIC_V1};
+					     0x51303530u /* Q050 */};
 	struct app_quic_keys keys[4][2];
 	struct sw_memcap mem = {.memcap = 1 << 20};
 	struct app_stats st;
@@ -131,6 +155,7 @@ fuzz_quic_one(const uint8_t *data, size_t size)
 	if ((state = app_parser_quic.state_new(&mem)) == NULL)
 		return 0;
 	app_parser_quic.probe(data, size, FLOW_TO_SERVER);
+	fz_chlo(data, size);
 	while (size - off >= 3) {
 		uint8_t c = data[off];
 		enum flow_dir dir = (c & 1) ? FLOW_TO_CLIENT : FLOW_TO_SERVER;

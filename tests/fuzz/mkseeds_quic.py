@@ -4,7 +4,11 @@
 Raw seeds: the datagrams of each connection of pcaps/quic-handshakes.pcap and proto-quic.pcap
 (real Initials, encrypted by ngtcp2; the server is the side on port 18444-18446). Sealed seeds:
 the frames of RFC 9001 A.2 (the client's CRYPTO frame) and A.3 (the server's ACK and CRYPTO),
-whole, split and reordered, that fuzz_quic protects itself with each version's keys.
+whole, split and reordered, that fuzz_quic protects itself with each version's keys. Google
+QUIC: the datagrams of each connection of pcaps/gquic.pcap (Q043, Q046, Q050; the server on
+port 443), and its Q046 hello made hostile: the CHLO cut short, two end offsets swapped, an
+entry count of 65535, the STREAM frame's length past the packet; and that CHLO alone, and
+sealed as Q050 (whole; in two CRYPTO frames: the second part is no CHLO of its own).
 Usage: tests/fuzz/mkseeds_quic.py [TOP_SRCDIR]
 """
 import os
@@ -14,7 +18,7 @@ import sys
 top = sys.argv[1] if len(sys.argv) > 1 else "."
 out = os.path.join(top, "tests/fuzz/corpus/quic")
 os.makedirs(out, exist_ok=True)
-SERVER_PORTS = {18444, 18445, 18446}
+SERVER_PORTS = {18444, 18445, 18446, 443}
 
 
 def chunk(ctl, data):
@@ -86,4 +90,35 @@ for v in range(3):  # v1, v2, draft-29
     for tag, seed in (("whole", whole), ("split", split), ("overlap", overlap), ("close", close)):
         with open(os.path.join(out, "sealed-v%d-%s" % (v, tag)), "wb") as f:
             f.write(seed)
-print("%d raw and 12 sealed seeds in %s" % (n, out))
+g = pcap_flows(os.path.join(top, "pcaps", "gquic.pcap"))
+for client, dgrams in sorted(g.items()):
+    with open(os.path.join(out, "raw-gquic-%d" % client), "wb") as f:
+        f.write(b"".join(chunk(d, p) for d, p in dgrams))
+q046 = g[41046][0][1]
+chlo = q046.index(b"CHLO")  # 0xa0, stream 1, data length (2 bytes) before it
+hostile = {
+    "cut": q046[:chlo + 200],
+    "order": q046[:chlo + 16] + q046[chlo + 24:chlo + 32] + q046[chlo + 16:chlo + 24] +
+    q046[chlo + 32:],
+    "count": q046[:chlo + 4] + b"\xff\xff" + q046[chlo + 6:],
+    "length": q046[:chlo - 2] + b"\xff\xff" + q046[chlo:],
+}
+with open(os.path.join(out, "gquic-chlo"), "wb") as f:  # the CHLO alone: fuzz_quic reads it too
+    f.write(q046[chlo:])
+# sealed Q050 (version slot 3): the CHLO in a CRYPTO frame, whole, and in two frames
+m = q046[chlo:]
+m = m[:8 + 8 * 17 + int.from_bytes(m[8 + 8 * 16 + 4:8 + 8 * 17], "little")]
+
+
+def crypto8(off, data):
+    return bytes([0x08, 0x40 | off >> 8, off & 255, 0x40 | len(data) >> 8, len(data) & 255]) + data
+
+
+with open(os.path.join(out, "sealed-q050-whole"), "wb") as f:
+    f.write(chunk(2 | 3 << 2, crypto8(0, m)))
+with open(os.path.join(out, "sealed-q050-split"), "wb") as f:
+    f.write(chunk(2 | 3 << 2, crypto8(0, m[:600]) + b"\x07" + crypto8(600, m[600:])))
+for tag, d in hostile.items():
+    with open(os.path.join(out, "raw-gquic-hostile-%s" % tag), "wb") as f:
+        f.write(chunk(0, d))
+print("%d raw, 12 sealed, %d gQUIC, %d hostile gQUIC seeds and a CHLO in %s" % (n, len(g), len(hostile), out))

@@ -6,6 +6,9 @@
  * (the draft-29 server keys), byte for byte; then the parser on Initials built from the RFC's
  * ClientHello and ServerHello: coalesced, split and reordered CRYPTO frames, and hostile input
  * (truncated, corrupted, far-ahead offsets, huge lengths), whose only effect is counters.
+ * Google QUIC: CHLO messages (the CYU test vector of Suricata's tests, truncated messages, end
+ * offsets out of order or past the end, huge entry counts, tags that are not text), Q043
+ * packets through the parser (every truncation), T051 counted only, app.memcap.
  */
 #include "config.h"
 
@@ -241,6 +244,7 @@ struct run {
 	void *state;
 	int n;
 	char sni[256], ja3[1024], ja3s[256], ua[256];
+	char cyu[APP_GQUIC_CYU_MAX + 1], cyu_hash[33];
 	uint32_t version;
 	uint32_t handshake, retry, vn;
 };
@@ -269,6 +273,8 @@ on_msg(void *arg, struct sw_flow *f, const struct app_msg *m)
 	copy_buf(r->ja3, sizeof(r->ja3), q->tls->ja3);
 	copy_buf(r->ja3s, sizeof(r->ja3s), q->tls->ja3s);
 	copy_buf(r->ua, sizeof(r->ua), q->ua);
+	copy_buf(r->cyu, sizeof(r->cyu), q->cyu_string);
+	memcpy(r->cyu_hash, q->cyu_hash, sizeof(r->cyu_hash));
 	r->version = q->version;
 	r->handshake = q->handshake;
 	r->retry = q->retry;
@@ -689,9 +695,10 @@ test_hostile(void)
 	UNIT_CHECK(r.n == 1 && r.retry == 1 && r.vn == 1 && strcmp(r.sni, "example.com") == 0,
 		   "after Retry: the new Initial parsed");
 
-	/* a version we cannot read (Google QUIC Q050): not an error, the flow is left alone */
+	/* a version we cannot read (Google QUIC T051: TLS in Initials of its own salt): not an
+	 * error, the flow is left alone */
 	run_start(&r);
-	memcpy(pkt, "\xc3Q050\x08\x83\x94\xc8\xf0\x3e\x51\x57\x08\x00", 15);
+	memcpy(pkt, "\xc3T051\x08\x83\x94\xc8\xf0\x3e\x51\x57\x08\x00", 15);
 	dgram(&r, FLOW_TO_SERVER, pkt, 40);
 	n = rfc_client_initial(APP_QUIC_V1, pkt, sizeof(pkt));
 	dgram(&r, FLOW_TO_SERVER, pkt, n);
@@ -765,6 +772,201 @@ test_memcap(void)
 	UNIT_CHECK(sw_counter_get(&mem.memuse) == 0, "memcap: back to exactly 0 after a refusal");
 }
 
+/* ---- Google QUIC ------------------------------------------------------------------------- */
+
+/* A CHLO of n entries: tags[i] (4 characters, NUL-padded) with values vals[i]. */
+static size_t
+chlo_build(const char *const *tags, const char *const *vals, size_t n, uint8_t *out)
+{
+	size_t k = 8 + 8 * n, end = 0;
+
+	memcpy(out, "CHLO", 4);
+	out[4] = (uint8_t)n;
+	out[5] = (uint8_t)(n >> 8);
+	out[6] = out[7] = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t vl = strlen(vals[i]);
+
+		memset(out + 8 + 8 * i, 0, 4);
+		memcpy(out + 8 + 8 * i, tags[i], strlen(tags[i]));
+		memcpy(out + k, vals[i], vl);
+		k += vl;
+		end += vl;
+		for (int b = 0; b < 4; b++)
+			out[12 + 8 * i + b] = (uint8_t)(end >> (8 * b));
+	}
+	return k;
+}
+
+/* A Q043 client packet (public flags 0x09, connection ID, version, 1-byte packet number, a
+ * zero hash) with a STREAM frame of stream 1 (data length given) carrying msg. */
+static size_t
+q043_build(const char *version, const uint8_t *msg, size_t ml, uint8_t *out)
+{
+	size_t k = 0;
+
+	out[k++] = 0x09;
+	memcpy(out + k, "\x51\xa1\xb2\xc3\xd4\xe5\xf0\x43", 8);
+	k += 8;
+	memcpy(out + k, version, 4);
+	k += 4;
+	out[k++] = 1;
+	memset(out + k, 0, 12);
+	k += 12;
+	out[k++] = 0xa0;
+	out[k++] = 1;
+	out[k++] = (uint8_t)(ml >> 8);
+	out[k++] = (uint8_t)ml;
+	memcpy(out + k, msg, ml);
+	return k + ml;
+}
+
+static const char *const sf_tags[] = {"PAD", "SNI", "VER", "CCS", "PDMD",
+				      "ICSL", "MIDS", "CFCW", "SFCW"};
+static const char *const sf_vals[] = {"----", "gquic.example", "Q043", "0123456789abcdef",
+				      "X509", "\x1e", "d", "CFCW", "SFCW"};
+
+static void
+test_gquic(void)
+{
+	struct app_gquic_chlo c;
+	struct run r;
+	uint8_t msg[1400], pkt[1500];
+	size_t ml, n, used = 0;
+	char cyu[APP_GQUIC_CYU_MAX + 1];
+	int bad;
+
+	/* Suricata's CYU test vector (from Salesforce's examples): Q043 with these tags */
+	ml = chlo_build(sf_tags, sf_vals, 9, msg);
+	UNIT_CHECK(app_gquic_chlo_parse(msg, ml, &c, &used) == 0 && used == ml && c.ntags == 9,
+		   "CHLO: 9 tags read");
+	UNIT_CHECK(c.sni.len == 13 && memcmp(c.sni.p, "gquic.example", 13) == 0 &&
+		       c.ver.len == 4 && c.uaid.len == 0,
+		   "CHLO: SNI and VER values, no UAID");
+	UNIT_CHECK(app_gquic_cyu(0x51303433u, &c, cyu, sizeof(cyu)) == 43 &&
+		       strcmp(cyu, "43,PAD-SNI-VER-CCS-PDMD-ICSL-MIDS-CFCW-SFCW") == 0,
+		   "CYU string of Suricata's test vector");
+	UNIT_CHECK(app_gquic_cyu(0x51303433u, &c, cyu, 20) == 0, "CYU: too small a buffer");
+	UNIT_CHECK(app_gquic_cyu(0x00000001u, &c, cyu, sizeof(cyu)) == 0, "CYU: not for IETF QUIC");
+	UNIT_CHECK(app_gquic_version(0x51303436u) && app_gquic_version(0x54303531u) &&
+		       !app_gquic_version(0x51303a36u) && !app_gquic_version(APP_QUIC_V1),
+		   "gQUIC versions: Q046, T051; not Q0:6, not 1");
+
+	/* hostile messages */
+	bad = 0;
+	for (size_t cut = 0; cut < ml; cut++)
+		bad += app_gquic_chlo_parse(msg, cut, &c, &used) == SW_E_TRUNC;
+	UNIT_CHECK(bad == (int)ml, "CHLO: every truncated message is SW_E_TRUNC");
+	msg[4] = 0xff, msg[5] = 0xff; /* 65535 entries */
+	UNIT_CHECK(app_gquic_chlo_parse(msg, ml, &c, &used) == SW_E_INVAL, "CHLO: 65535 entries");
+	msg[4] = APP_GQUIC_TAGS_MAX + 1, msg[5] = 0;
+	UNIT_CHECK(app_gquic_chlo_parse(msg, sizeof(msg), &c, &used) == SW_E_INVAL,
+		   "CHLO: 129 entries");
+	msg[4] = 9;
+	msg[12 + 8 * 2] = 0; /* VER's end offset below SNI's */
+	UNIT_CHECK(app_gquic_chlo_parse(msg, ml, &c, &used) == SW_E_INVAL,
+		   "CHLO: end offsets out of order");
+	ml = chlo_build(sf_tags, sf_vals, 9, msg);
+	msg[12 + 8 * 8 + 1] = 0x40; /* SFCW's end far past the message */
+	UNIT_CHECK(app_gquic_chlo_parse(msg, ml, &c, &used) == SW_E_TRUNC,
+		   "CHLO: an end offset past the end");
+	ml = chlo_build(sf_tags, sf_vals, 9, msg);
+	msg[8 + 8 * 3 + 1] = 0x01; /* "C\1S" */
+	UNIT_CHECK(app_gquic_chlo_parse(msg, ml, &c, &used) == SW_E_INVAL,
+		   "CHLO: a tag that is not text");
+	memcpy(msg, "REJ\0", 4);
+	UNIT_CHECK(app_gquic_chlo_parse(msg, ml, &c, &used) == SW_E_UNSUPP, "CHLO: a REJ is none");
+	{
+		const char *t[APP_GQUIC_TAGS_MAX], *v[APP_GQUIC_TAGS_MAX];
+
+		for (int i = 0; i < APP_GQUIC_TAGS_MAX; i++)
+			t[i] = "XLCT", v[i] = "";
+		ml = chlo_build(t, v, APP_GQUIC_TAGS_MAX, msg);
+		UNIT_CHECK(app_gquic_chlo_parse(msg, ml, &c, &used) == 0 &&
+			       c.ntags == APP_GQUIC_TAGS_MAX &&
+			       app_gquic_cyu(0x51303436u, &c, cyu, sizeof(cyu)) ==
+				   3 + 5 * APP_GQUIC_TAGS_MAX - 1,
+			   "CHLO: 128 empty entries, and their CYU fits");
+	}
+
+	/* the parser: a Q043 packet */
+	ml = chlo_build(sf_tags, sf_vals, 9, msg);
+	n = q043_build("Q043", msg, ml, pkt);
+	UNIT_CHECK(app_parser_quic.probe(pkt, n, FLOW_TO_SERVER), "probe: a Q043 client packet");
+	UNIT_CHECK(!app_parser_quic.probe(pkt, n, FLOW_TO_CLIENT), "probe: gQUIC not from the server");
+	run_start(&r);
+	dgram(&r, FLOW_TO_SERVER, pkt, n);
+	UNIT_CHECK(r.n == 1 && r.version == 0x51303433u && strcmp(r.sni, "gquic.example") == 0 &&
+		       r.ua[0] == '\0',
+		   "Q043: one message, version, SNI");
+	UNIT_CHECK_STR(r.cyu, "43,PAD-SNI-VER-CCS-PDMD-ICSL-MIDS-CFCW-SFCW", "Q043: CYU string");
+	UNIT_CHECK_STR(r.cyu_hash, "e030dea1f2eea44ac7db5fe4de792acd",
+		       "Q043: CYU hash, as Suricata's test vector");
+	UNIT_CHECK(stat(&r, APP_QUIC_ST_GQUIC) == 1 && stat(&r, APP_QUIC_ST_GQUIC_CHLO) == 1,
+		   "Q043: counted");
+	pkt[0] = 0x08; /* no version: the handshake is over */
+	dgram(&r, FLOW_TO_SERVER, pkt, n);
+	pkt[0] = 0x09;
+	dgram(&r, FLOW_TO_SERVER, pkt, n);
+	UNIT_CHECK(r.n == 1 && stat(&r, APP_QUIC_ST_GQUIC) == 2,
+		   "Q043: nothing read after a packet without version");
+	run_end(&r);
+
+	/* every truncation of the packet: the STREAM frame or the CHLO cut, counted errors */
+	run_start(&r);
+	bad = 0;
+	for (size_t cut = 0; cut < n; cut++) {
+		app_parser_quic.state_free(r.state);
+		r.state = app_parser_quic.state_new(NULL);
+		dgram(&r, FLOW_TO_SERVER, pkt, cut);
+		bad += r.n == 0;
+	}
+	UNIT_CHECK(bad == (int)n, "Q043: no message from any truncated packet");
+	UNIT_CHECK(sw_counter_get(&r.st.errors[APP_QUIC]) == n - 27,
+		   "Q043: a truncated STREAM frame is an error");
+	run_end(&r);
+
+	/* T051 is counted, not read; nor is a hello over 4 a flow */
+	memcpy(pkt, "\xc3T051\x08\x51\xa1\xb2\xc3\xd4\xe5\xf0\x51\0\0\x41\x00", 18);
+	UNIT_CHECK(app_parser_quic.probe(pkt, 200, FLOW_TO_SERVER), "probe: a T051 Initial");
+	run_start(&r);
+	dgram(&r, FLOW_TO_SERVER, pkt, 200);
+	UNIT_CHECK(r.n == 0 && stat(&r, APP_QUIC_ST_GQUIC_ENCRYPTED) == 1, "T051: counted only");
+	run_end(&r);
+	n = q043_build("Q043", msg, ml, pkt);
+	run_start(&r);
+	for (int i = 0; i < 6; i++)
+		dgram(&r, FLOW_TO_SERVER, pkt, n);
+	UNIT_CHECK(r.n == 4 && stat(&r, APP_QUIC_ST_GQUIC_CHLO) == 6, "Q043: at most 4 messages");
+	run_end(&r);
+
+	/* the hello's text is charged to the memcap, and a refusal counted */
+	{
+		struct sw_memcap mem = {.memcap = 1 << 20};
+		uint64_t state;
+
+		run_start(&r);
+		app_parser_quic.state_free(r.state);
+		r.state = app_parser_quic.state_new(&mem);
+		state = sw_counter_get(&mem.memuse);
+		dgram(&r, FLOW_TO_SERVER, pkt, n);
+		UNIT_CHECK(r.n == 1 && sw_counter_get(&mem.memuse) > state + 256,
+			   "gQUIC memcap: the hello's text charged");
+		run_end(&r);
+		UNIT_CHECK(sw_counter_get(&mem.memuse) == 0, "gQUIC memcap: back to exactly 0");
+		run_start(&r);
+		app_parser_quic.state_free(r.state);
+		r.state = app_parser_quic.state_new(&mem);
+		mem.memcap = sw_counter_get(&mem.memuse) + 100;
+		dgram(&r, FLOW_TO_SERVER, pkt, n);
+		UNIT_CHECK(r.n == 0 && sw_counter_get(&mem.refused) == 1 &&
+			       stat(&r, APP_QUIC_ST_GQUIC_CHLO) == 1,
+			   "gQUIC memcap: refused, counted, no message");
+		run_end(&r);
+		UNIT_CHECK(sw_counter_get(&mem.memuse) == 0, "gQUIC memcap: 0 after a refusal");
+	}
+}
+
 int
 main(void)
 {
@@ -774,5 +976,6 @@ main(void)
 	test_parser();
 	test_hrr();
 	test_hostile();
+	test_gquic();
 	return unit_done();
 }

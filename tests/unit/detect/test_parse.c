@@ -2411,11 +2411,18 @@ test_unsupported(void)
 	               "keyword 'http.request_header' is not supported: Suricata 7 reads it from "
 	               "HTTP/2 only, which spanwatch does not parse",
 	               "http.request_header: skipped, HTTP/2 only");
-	r = parse("alert quic any any -> any any (quic.cyu.hash; content:\"x\"; sid:1;)");
-	UNIT_CHECK_STR(perr.reason,
-	               "keyword 'quic.cyu.hash' is not supported: CYU is Google QUIC's, which "
-	               "spanwatch does not parse",
-	               "quic.cyu.hash: skipped, Google QUIC");
+	/* Google QUIC's CYU: two buffers of quic rules (no longer skipped) */
+	r = parse("alert quic any any -> any any (quic.cyu.hash; "
+	          "content:\"910a5e3a4d51593bd59a44611544f209\"; quic.cyu.string; "
+	          "content:\"46,PAD-SNI\"; startswith; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 2 &&
+	               r->lists[0].buffer == det_buffer_named("quic.cyu.hash") &&
+	               r->lists[1].buffer == det_buffer_named("quic.cyu.string") &&
+	               det_buffer_named("quic.cyu.hash") >= 0 && r->app_proto == APP_QUIC,
+	           "quic.cyu.hash, quic.cyu.string: buffers of quic rules");
+	det_rule_free(r);
+	check_fail("alert dns any any -> any any (quic.cyu.string; content:\"46,\"; sid:1;)",
+	           SW_E_INVAL, "quic.cyu.string: rule protocol is dns");
 	/* detect's own buffers (the response side of http.start, the payload of mixed rules) are
 	 * not keywords, as Suricata knows none of them; Suricata 7's http.response_header (HTTP/2
 	 * there) is a known one we skip */
