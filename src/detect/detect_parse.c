@@ -1015,11 +1015,9 @@ kw_transform(struct rp *p, const char *kw, char *v)
 		return rp_fail(p, SW_E_INVAL, "%s: transforms need a sticky buffer before them", kw);
 	if (p->sticky == RP_BUF_B64)
 		return rp_fail(p, SW_E_INVAL, "%s: no transforms on base64_data", kw);
-	if (p->sticky_used && p->xf_list < 0)
-		return rp_fail(p, SW_E_INVAL,
-		               "%s: a transform goes right after its sticky buffer, before the "
-		               "matches",
-		               kw);
+	/* After untransformed matches (bsize, content, ...) a transform is accepted as Suricata 7
+	 * does (ET: "http.header_names; bsize:22; to_lowercase; content:..."): the matches before it
+	 * stay on the plain buffer and the transform opens the list the next matches go to. */
 	if (p->xf_list >= 0 && p->r->lists[p->xf_list].n > 0)
 		return rp_fail(p, SW_E_INVAL, "%s: a transform after the matches it would change",
 		               kw);

@@ -794,9 +794,22 @@ test_http14(void)
 	         "content:\"|00|\"; sid:1;)");
 	check_fail("alert tcp any any -> any any (dotprefix; content:\".a\"; sid:1;)", SW_E_INVAL,
 	           "dotprefix: transforms need a sticky buffer before them");
-	check_fail("alert http any any -> any any (http.uri; content:\"a\"; to_lowercase; sid:1;)",
-	           SW_E_INVAL,
-	           "to_lowercase: a transform goes right after its sticky buffer, before the matches");
+	/* A transform after plain matches on the buffer (ET sid 2062720, shortened): the bsize stays
+	 * on the plain http.header_names, the transforms open the list the content goes to. */
+	r = parse("alert http1 $HOME_NET any -> $EXTERNAL_NET any (flow:established,to_server; "
+	          "http.header_names; bsize:22; to_lowercase; strip_pseudo_headers; "
+	          "content:\"|0d 0a|host|0d 0a|connection|0d 0a 0d 0a|\"; sid:2062720; rev:4;)");
+	UNIT_CHECK(r != NULL && r->nlists == 2 && r->lists[0].buffer == r->lists[1].buffer &&
+	               r->lists[0].nxf == 0 && r->lists[0].n == 1 &&
+	               r->lists[0].items[0].kind == DET_ITEM_BSIZE && r->lists[1].nxf == 2 &&
+	               r->lists[1].xf[0].kind == DET_XF_TO_LOWER && r->lists[1].n == 1 &&
+	               r->lists[1].items[0].kind == DET_ITEM_CONTENT,
+	           "bsize before to_lowercase: plain list with the bsize, transformed list with "
+	           "the content");
+	det_rule_free(r);
+	check_fail("alert http any any -> any any (http.uri; to_lowercase; content:\"a\"; "
+	           "compress_whitespace; content:\"b\"; sid:1;)",
+	           SW_E_INVAL, "compress_whitespace: a transform after the matches it would change");
 	check_fail("alert http any any -> any any (http.uri; pcrexform:\"abc\"; content:\"a\"; sid:1;)",
 	           SW_E_INVAL, "pcrexform: the regex has no capture group");
 	check_fail("alert http any any -> any any (http.uri; pcrexform:abc; content:\"a\"; sid:1;)",
