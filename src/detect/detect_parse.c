@@ -2421,8 +2421,6 @@ static const char *const rp_known_unsupported[] = {
     "icmpv6.mtu",
     "from_base64",
     "bypass",
-    "http.request_header",
-    "http.response_header",
     "dns.rcode",
     "modbus",
     "dcerpc.iface",
@@ -2514,8 +2512,6 @@ static const char *const rp_known_unsupported[] = {
 static const char *
 rp_unsupported_why(const char *name)
 {
-	if (strcmp(name, "http.request_header") == 0 || strcmp(name, "http.response_header") == 0)
-		return ": Suricata 7 reads it from HTTP/2 only, which spanwatch does not parse";
 	if (strcmp(name, "ja4s.hash") == 0)
 		return ": JA4S is under the FoxIO License 1.1; this spanwatch was built without "
 		       "--enable-ja4plus";

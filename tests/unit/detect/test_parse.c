@@ -2036,7 +2036,6 @@ test_unsupported(void)
 	    "replace:\"x\"",
 	    "lua:x.lua",
 	    "dataset:isset,x",
-	    "http.request_header",
 	};
 	struct det_rule *r;
 	char rule[256], kw[64];
@@ -2067,19 +2066,13 @@ test_unsupported(void)
 	           "'\"x\", nocase' is written '\"x\"; nocase')");
 	r = parse("alert tcp any any -> any any (geoip:src,US; sid:1;)");
 	UNIT_CHECK_STR(perr.reason, "keyword 'geoip' is not supported", "known Suricata keyword");
-	r = parse("alert http any any -> any any (http.request_header; content:\"x\"; sid:1;)");
-	UNIT_CHECK_STR(perr.reason,
-	               "keyword 'http.request_header' is not supported: Suricata 7 reads it from "
-	               "HTTP/2 only, which spanwatch does not parse",
-	               "http.request_header: skipped, HTTP/2 only");
 	r = parse("alert quic any any -> any any (quic.cyu.hash; content:\"x\"; sid:1;)");
 	UNIT_CHECK_STR(perr.reason,
 	               "keyword 'quic.cyu.hash' is not supported: CYU is Google QUIC's, which "
 	               "spanwatch does not parse",
 	               "quic.cyu.hash: skipped, Google QUIC");
 	/* detect's own buffers (the response side of http.start, the payload of mixed rules) are
-	 * not keywords, as Suricata knows none of them; Suricata 7's http.response_header (HTTP/2
-	 * there) is a known one we skip */
+	 * not keywords, as Suricata knows none of them */
 	check_fail("alert http any any -> any any (http.response_start; content:\"200\"; sid:1;)",
 	           SW_E_INVAL, "unknown keyword 'http.response_start'");
 	check_fail("alert http any any -> any any (http.request_content_type; content:\"x\"; sid:1;)",
@@ -2088,8 +2081,24 @@ test_unsupported(void)
 	           SW_E_INVAL, "unknown keyword '@http.request'");
 	check_fail("alert tls any any -> any any (@tls.request; content:\"x\"; sid:1;)", SW_E_INVAL,
 	           "unknown keyword '@tls.request'");
-	check_unsupp("alert http any any -> any any (http.response_header; content:\"x\"; sid:1;)",
-	             "http.response_header");
+	/* Suricata 7's http.request_header / http.response_header read HTTP/1 too (ET sid 2022925,
+	 * shortened): one value per header, header_lowercase applied to each */
+	r = parse("alert http $EXTERNAL_NET any -> $HOME_NET any (flow:established,to_client; "
+	          "http.stat_code; content:\"401\"; http.response_header; header_lowercase; "
+	          "content:\"www-authenticate|3a 20|Basic|20|realm|3d 22|\"; nocase; "
+	          "content:\"has been blocked\"; nocase; distance:0; fast_pattern; sid:2022925;)");
+	UNIT_CHECK(r != NULL && r->nlists == 2 &&
+	               r->lists[1].buffer == det_buffer_named("http.response_header") &&
+	               r->lists[1].buffer != det_buffer_named("@http.response_header") &&
+	               r->lists[1].nxf == 1 && r->lists[1].xf[0].kind == DET_XF_HEADER_LOWER &&
+	               r->lists[1].n == 2,
+	           "http.response_header; header_lowercase: a list of its own, transformed");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (http.request_header; content:\"x-a: 1\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 1 &&
+	               r->lists[0].buffer == det_buffer_named("http.request_header"),
+	           "http.request_header loads");
+	det_rule_free(r);
 }
 
 /* ---- realistic rules ------------------------------------------------------------------------- */
