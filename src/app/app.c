@@ -688,6 +688,14 @@ app_msg_buffer_id_i(const struct app_msg *msg, int id, size_t idx, struct app_bu
 				: SW_E_NOTFOUND;
 	if (!app_msg_as(msg, (int)d->kind, &as))
 		return SW_E_NOTFOUND;
+	if (d->buffer_i_built != NULL &&
+	    (r = d->buffer_i_built(&as, bi, idx, &v, scratch, scratch_size)) != SW_E_INVAL) {
+		if (r == 0)
+			*out = v;
+		return r;
+	}
+	if (d->buffer_i == NULL)
+		return SW_E_NOTFOUND;
 	if ((r = d->buffer_i(&as, bi, idx, &v)) != 0)
 		return r;
 	*out = v;
@@ -702,9 +710,12 @@ app_buffer_multi(int id)
 	struct app_buf v;
 	size_t bi;
 
-	if ((d = buffer_kind(id, &bi)) == NULL || d->buffer_i == NULL)
+	if ((d = buffer_kind(id, &bi)) == NULL)
 		return false;
-	return d->buffer_i(&probe, bi, SIZE_MAX, &v) != SW_E_INVAL;
+	if (d->buffer_i_built != NULL &&
+	    d->buffer_i_built(&probe, bi, SIZE_MAX, &v, NULL, 0) != SW_E_INVAL)
+		return true;
+	return d->buffer_i != NULL && d->buffer_i(&probe, bi, SIZE_MAX, &v) != SW_E_INVAL;
 }
 
 int

@@ -617,6 +617,11 @@ struct app_msg_desc {
 	 * a message of that kind into *out; NULL: none. */
 	const struct app_msg_desc *serves;
 	void (*view)(const struct app_msg *m, struct app_msg *out);
+	/* Like buffer_i for values built in scratch[0..size) (http.request_header: each header as
+	 * "Name: value"): SW_E_NOTFOUND past the last value or when value i does not fit, SW_E_INVAL
+	 * (asked with m->u NULL too) when buf has one value only. NULL: none. */
+	int (*buffer_i_built)(const struct app_msg *m, size_t buf, size_t i, struct app_buf *out,
+			      char *scratch, size_t size);
 };
 
 /* The descriptor of a kind (enum app_msg_kind); NULL for a value out of range. */

@@ -2895,6 +2895,37 @@ start_block(const struct app_msg *m, enum flow_dir dir, struct app_buf *out, cha
 	return header_lines(m, dir, true, out, scratch, size);
 }
 
+/* Whether header i repeats the name of a header before it (case-insensitive). */
+static bool
+header_repeated(const struct app_http_header *h, uint16_t i)
+{
+	for (uint16_t j = 0; j < i; j++)
+		if (h[j].name.len == h[i].name.len &&
+		    strncasecmp((const char *)h[j].name.p, (const char *)h[i].name.p,
+		                h[i].name.len) == 0)
+			return true;
+	return false;
+}
+
+/* Appends header i of h[0..n) as libhtp's table keeps it, "Name: value" with the values of the
+ * headers after it of the same name joined with ", "; false when it does not fit. */
+static bool
+header_put_joined(char *scratch, size_t size, size_t *at, const struct app_http_header *h,
+		  uint16_t n, uint16_t i)
+{
+	bool ok = scratch_put(scratch, size, at, h[i].name.p, h[i].name.len) &&
+	          scratch_put(scratch, size, at, ": ", 2) &&
+	          scratch_put(scratch, size, at, h[i].value.p, h[i].value.len);
+
+	for (uint16_t k = i + 1; k < n && ok; k++)
+		if (h[k].name.len == h[i].name.len &&
+		    strncasecmp((const char *)h[k].name.p, (const char *)h[i].name.p,
+		                h[i].name.len) == 0)
+			ok = scratch_put(scratch, size, at, ", ", 2) &&
+			     scratch_put(scratch, size, at, h[k].value.p, h[k].value.len);
+	return ok;
+}
+
 /*
  * http.header as Suricata 7 builds it from libhtp's header table: each header once, in the order
  * of its first line, as "Name: value\r\n" (a repeated header's values joined with ", "), without
@@ -2913,29 +2944,41 @@ header_block(const struct app_msg *m, enum flow_dir dir, struct app_buf *out, ch
 	bool ok = true;
 
 	for (uint16_t i = 0; i < n && ok; i++) {
-		bool again = false;
-
-		for (uint16_t j = 0; j < i && !again; j++)
-			again = h[j].name.len == h[i].name.len &&
-			        strncasecmp((const char *)h[j].name.p, (const char *)h[i].name.p,
-			                    h[i].name.len) == 0;
-		if (again || buf_ieq(h[i].name, skip))
+		if (header_repeated(h, i) || buf_ieq(h[i].name, skip))
 			continue;
-		ok = scratch_put(scratch, size, &at, h[i].name.p, h[i].name.len) &&
-		     scratch_put(scratch, size, &at, ": ", 2) &&
-		     scratch_put(scratch, size, &at, h[i].value.p, h[i].value.len);
-		for (uint16_t k = i + 1; k < n && ok; k++)
-			if (h[k].name.len == h[i].name.len &&
-			    strncasecmp((const char *)h[k].name.p, (const char *)h[i].name.p,
-			                h[i].name.len) == 0)
-				ok = scratch_put(scratch, size, &at, ", ", 2) &&
-				     scratch_put(scratch, size, &at, h[k].value.p, h[k].value.len);
-		ok = ok && scratch_put(scratch, size, &at, "\r\n", 2);
+		ok = header_put_joined(scratch, size, &at, h, n, i) &&
+		     scratch_put(scratch, size, &at, "\r\n", 2);
 	}
 	if (!ok || at == 0)
 		return SW_E_NOTFOUND;
 	*out = (struct app_buf){(const uint8_t *)scratch, at};
 	return 0;
+}
+
+/*
+ * Header idx of direction dir as Suricata 7 gives HTTP/1's http.request_header and
+ * http.response_header values (libhtp's header table): each header once, in the order of its
+ * first line, as "Name: value" (a repeated header's values joined with ", "), built in
+ * scratch. SW_E_NOTFOUND past the last header or when it does not fit.
+ */
+static int
+header_item(const struct app_msg *m, enum flow_dir dir, size_t idx, struct app_buf *out,
+	    char *scratch, size_t size)
+{
+	const struct app_http_txn *t = m->u.http;
+	const struct app_http_header *h = dir == FLOW_TO_SERVER ? t->req_headers : t->resp_headers;
+	uint16_t n = dir == FLOW_TO_SERVER ? t->n_req_headers : t->n_resp_headers;
+	size_t seen = 0, at = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (header_repeated(h, i) || seen++ != idx)
+			continue;
+		if (scratch == NULL || !header_put_joined(scratch, size, &at, h, n, i))
+			return SW_E_NOTFOUND;
+		*out = (struct app_buf){(const uint8_t *)scratch, at};
+		return 0;
+	}
+	return SW_E_NOTFOUND;
 }
 
 /* A message as it went by, for rules that mix payload contents with HTTP buffers: the header
@@ -2992,6 +3035,18 @@ HTTP_BUILT_GETTER(http_buf_names_req, header_names, FLOW_TO_SERVER)
 HTTP_BUILT_GETTER(http_buf_names_resp, header_names, FLOW_TO_CLIENT)
 HTTP_BUILT_GETTER(http_buf_msg_req, message_block, FLOW_TO_SERVER)
 HTTP_BUILT_GETTER(http_buf_msg_resp, message_block, FLOW_TO_CLIENT)
+/* their first value (the engine reads every value by http_buffer_i_built) */
+static int
+http_buf_req_header1(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
+{
+	return header_item(m, FLOW_TO_SERVER, 0, out, scratch, size);
+}
+
+static int
+http_buf_resp_header1(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)
+{
+	return header_item(m, FLOW_TO_CLIENT, 0, out, scratch, size);
+}
 HTTP_HEADER_GETTER(http_buf_referer, FLOW_TO_SERVER, "referer")
 HTTP_HEADER_GETTER(http_buf_accept, FLOW_TO_SERVER, "accept")
 HTTP_HEADER_GETTER(http_buf_accept_enc, FLOW_TO_SERVER, "accept-encoding")
@@ -3095,7 +3150,27 @@ static const struct app_buffer_desc http_buffers[] = {
     /* the body of a transaction's response; rules pick the body by their direction */
     {"file.data", APP_NAMES("file_data"), NULL, -1, http_buf_resp_body},
     {"http.host.raw", NULL, APP_NAMES("http_raw_host"), FLOW_TO_SERVER, http_buf_host_raw},
+    /* one value per header (Suricata 7 reads them from HTTP/1 as from HTTP/2) */
+    {"http.request_header", NULL, NULL, FLOW_TO_SERVER, http_buf_req_header1},
+    {"http.response_header", NULL, NULL, FLOW_TO_CLIENT, http_buf_resp_header1},
 };
+
+static int
+http_buffer_i_built(const struct app_msg *m, size_t buf, size_t i, struct app_buf *out,
+		    char *scratch, size_t size)
+{
+	enum flow_dir dir;
+
+	if (http_buffers[buf].get == http_buf_req_header1)
+		dir = FLOW_TO_SERVER;
+	else if (http_buffers[buf].get == http_buf_resp_header1)
+		dir = FLOW_TO_CLIENT;
+	else
+		return SW_E_INVAL;
+	if (m->u.http == NULL)
+		return SW_E_NOTFOUND;
+	return header_item(m, dir, i, out, scratch, size);
+}
 
 const struct app_msg_desc app_desc_http = {
     .kind = APP_MSG_HTTP,
@@ -3106,4 +3181,5 @@ const struct app_msg_desc app_desc_http = {
     .nbuffers = sizeof(http_buffers) / sizeof(http_buffers[0]),
     .eve = http_eve,
     .observables = http_observables,
+    .buffer_i_built = http_buffer_i_built,
 };

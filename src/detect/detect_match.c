@@ -948,40 +948,13 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 	}
 }
 
+/* l's items on buffer p[0..len) (base: its stream offset), after l's transforms. */
 static bool
-list_match(struct detect_thread *t, struct insp *in, const struct det_list *l)
+list_match_on(struct detect_thread *t, const struct det_list *l, const uint8_t *p, size_t len,
+	      uint64_t base, uint64_t min_end)
 {
 	struct lmatch m;
-	const uint8_t *p;
-	size_t len;
-	uint64_t base;
 
-	/* a buffer with several values (tls.certs) matches when one value does */
-	if (l->buffer != DET_BUF_PAYLOAD && in->msg != NULL && app_buffer_multi(l->buffer - 1)) {
-		const struct app_msg_desc *md = app_msg_desc((int)in->msg->kind);
-		/* values by direction: the descriptor says so, or the buffer is seen in both
-		 * (ssh.proto, tls.random: the client's value 0, the server's 1) */
-		bool by_dir = md != NULL &&
-		              (md->values_by_dir || det_buffer(l->buffer)->dir < 0) &&
-		              in->rule_has_dir;
-		struct app_buf v;
-
-		for (size_t i = 0; app_msg_buffer_id_i(in->msg, l->buffer - 1, i, &v, NULL, 0) == 0; i++) {
-			if (v.len == 0 || (by_dir && i != (size_t)in->rule_dir))
-				continue;
-			memset(&m, 0, sizeof(m));
-			m.t = t;
-			m.l = l;
-			m.buf = v.p;
-			m.len = v.len;
-			if (match_from(&m, 0, 0, 0))
-				return true;
-		}
-		return false;
-	}
-	/* a missing buffer is no match, even for a negated content (Suricata 7) */
-	if (!insp_buffer(in, l->buffer, &p, &len, &base))
-		return false;
 	if (l->nxf > 0) {
 		if (t->xf_out == NULL &&
 		    ((t->xf_out = malloc(DET_XF_CAP)) == NULL ||
@@ -999,8 +972,45 @@ list_match(struct detect_thread *t, struct insp *in, const struct det_list *l)
 	m.buf = p;
 	m.len = len;
 	m.base = base;
-	m.min_end = l->buffer == DET_BUF_PAYLOAD && in->msg == NULL ? in->min_end : 0;
+	m.min_end = min_end;
 	return match_from(&m, 0, 0, 0);
+}
+
+static bool
+list_match(struct detect_thread *t, struct insp *in, const struct det_list *l)
+{
+	const uint8_t *p;
+	size_t len;
+	uint64_t base;
+
+	/* a buffer with several values (tls.certs) matches when one value does, each value
+	 * transformed on its own */
+	if (l->buffer != DET_BUF_PAYLOAD && in->msg != NULL && app_buffer_multi(l->buffer - 1)) {
+		const struct app_msg_desc *md = app_msg_desc((int)in->msg->kind);
+		/* values by direction: the descriptor says so, or the buffer is seen in both
+		 * (ssh.proto, tls.random: the client's value 0, the server's 1) */
+		bool by_dir = md != NULL &&
+		              (md->values_by_dir || det_buffer(l->buffer)->dir < 0) &&
+		              in->rule_has_dir;
+		/* values built (http.request_header) go in the arena's free part, one at a time */
+		char *scratch = t->arena != NULL ? (char *)t->arena + t->arena_used : NULL;
+		size_t room = t->arena != NULL ? DET_ARENA - t->arena_used : 0;
+		struct app_buf v;
+
+		for (size_t i = 0;
+		     app_msg_buffer_id_i(in->msg, l->buffer - 1, i, &v, scratch, room) == 0; i++) {
+			if (v.len == 0 || (by_dir && i != (size_t)in->rule_dir))
+				continue;
+			if (list_match_on(t, l, v.p, v.len, 0, 0))
+				return true;
+		}
+		return false;
+	}
+	/* a missing buffer is no match, even for a negated content (Suricata 7) */
+	if (!insp_buffer(in, l->buffer, &p, &len, &base))
+		return false;
+	return list_match_on(t, l, p, len, base,
+			     l->buffer == DET_BUF_PAYLOAD && in->msg == NULL ? in->min_end : 0);
 }
 
 /* ---- thresholds ----------------------------------------------------------------------------- */
@@ -1754,9 +1764,13 @@ detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct 
 		    !(e->kind_serves[msg->kind] & (1u << e->buf_kind[b])))
 			continue;
 		if (app_buffer_multi(b - 1)) { /* every value is scanned */
+			/* values built (http.request_header) in the arena's free part */
+			char *scratch = t->arena != NULL ? (char *)t->arena + t->arena_used : NULL;
+			size_t room = t->arena != NULL ? DET_ARENA - t->arena_used : 0;
 			struct app_buf v;
 
-			for (size_t i = 0; app_msg_buffer_id_i(msg, b - 1, i, &v, NULL, 0) == 0; i++)
+			for (size_t i = 0;
+			     app_msg_buffer_id_i(msg, b - 1, i, &v, scratch, room) == 0; i++)
 				if (v.len > 0)
 					scan(t, DET_SLOT_APP0 + b - 1, v.p, v.len, 0);
 			continue;

@@ -1038,11 +1038,9 @@ kw_transform(struct rp *p, const char *kw, char *v)
 		return rp_fail(p, SW_E_INVAL, "%s: transforms need a sticky buffer before them", kw);
 	if (p->sticky == RP_BUF_B64)
 		return rp_fail(p, SW_E_INVAL, "%s: no transforms on base64_data", kw);
-	if (p->sticky_used && p->xf_list < 0)
-		return rp_fail(p, SW_E_INVAL,
-		               "%s: a transform goes right after its sticky buffer, before the "
-		               "matches",
-		               kw);
+	/* After untransformed matches (bsize, content, ...) a transform is accepted as Suricata 7
+	 * does (ET: "http.header_names; bsize:22; to_lowercase; content:..."): the matches before it
+	 * stay on the plain buffer and the transform opens the list the next matches go to. */
 	if (p->xf_list >= 0 && p->r->lists[p->xf_list].n > 0)
 		return rp_fail(p, SW_E_INVAL, "%s: a transform after the matches it would change",
 		               kw);
@@ -2468,8 +2466,6 @@ static const char *const rp_known_unsupported[] = {
     "http2.header",
     "absent",
     "from_base64",
-    "http.request_header",
-    "http.response_header",
     "dns.rcode",
     "modbus",
     "dcerpc.iface",
@@ -2599,8 +2595,6 @@ static const struct {
     {"krb5.sname", "Suricata 8's name (Suricata 7 has krb5_sname); Kerberos, which spanwatch "
                    "does not parse"},
     /* protocols spanwatch does not parse */
-    {"http.request_header", "Suricata 7 reads it from HTTP/2 only, which spanwatch does not parse"},
-    {"http.response_header", "Suricata 7 reads it from HTTP/2 only, which spanwatch does not parse"},
     {"http2.", "HTTP/2, which spanwatch does not parse"},
     {"ja4s.hash", "JA4S is under the FoxIO License 1.1; this spanwatch was built without "
                   "--enable-ja4plus"},

@@ -78,6 +78,28 @@ main(void)
 			   "http.header that does not fit the scratch: none");
 		UNIT_CHECK_STR(get(&m, "http.header.raw", buf, sizeof(buf)),
 			       "Host: evil.example\r\n\r\n", "http.header.raw is the block as sent");
+		{ /* http.request_header: one value per header, as libhtp's table (Cookie kept) */
+			static const char *const want[] = {"Host: evil.example", "Cookie: a=1",
+			                                   "X-A: 1, 2", "Accept: */*"};
+			int rq = app_buffer_find("http.request_header");
+			int rs = app_buffer_find("http.response_header");
+			size_t i;
+
+			UNIT_CHECK(rq >= 0 && rs >= 0 && app_buffer_multi(rq) && app_buffer_multi(rs) &&
+			               !app_buffer_multi(app_buffer_find("http.header")),
+			           "http.request_header and http.response_header have several values");
+			for (i = 0; i < 4; i++)
+				UNIT_CHECK(app_msg_buffer_id_i(&m, rq, i, &b, big, sizeof(big)) == 0 &&
+				               b.len == strlen(want[i]) && memcmp(b.p, want[i], b.len) == 0,
+				           "http.request_header value i: Name: value, repeats joined");
+			UNIT_CHECK(app_msg_buffer_id_i(&m, rq, 4, &b, big, sizeof(big)) == SW_E_NOTFOUND,
+			           "http.request_header: none past the last header");
+			UNIT_CHECK(app_msg_buffer_id_i(&m, rq, 2, &b, big, 8) == SW_E_NOTFOUND &&
+			               app_msg_buffer_id_i(&m, rq, 0, &b, NULL, 0) == SW_E_NOTFOUND,
+			           "http.request_header: a value that does not fit is none");
+			UNIT_CHECK(app_msg_buffer_id_i(&m, rs, 0, &b, big, sizeof(big)) == SW_E_NOTFOUND,
+			           "http.response_header: none without response headers");
+		}
 		t.req_headers = NULL;
 		t.n_req_headers = 0;
 	}

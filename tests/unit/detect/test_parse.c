@@ -808,9 +808,22 @@ test_http14(void)
 	         "content:\"|00|\"; sid:1;)");
 	check_fail("alert tcp any any -> any any (dotprefix; content:\".a\"; sid:1;)", SW_E_INVAL,
 	           "dotprefix: transforms need a sticky buffer before them");
-	check_fail("alert http any any -> any any (http.uri; content:\"a\"; to_lowercase; sid:1;)",
-	           SW_E_INVAL,
-	           "to_lowercase: a transform goes right after its sticky buffer, before the matches");
+	/* A transform after plain matches on the buffer (ET sid 2062720, shortened): the bsize stays
+	 * on the plain http.header_names, the transforms open the list the content goes to. */
+	r = parse("alert http1 $HOME_NET any -> $EXTERNAL_NET any (flow:established,to_server; "
+	          "http.header_names; bsize:22; to_lowercase; strip_pseudo_headers; "
+	          "content:\"|0d 0a|host|0d 0a|connection|0d 0a 0d 0a|\"; sid:2062720; rev:4;)");
+	UNIT_CHECK(r != NULL && r->nlists == 2 && r->lists[0].buffer == r->lists[1].buffer &&
+	               r->lists[0].nxf == 0 && r->lists[0].n == 1 &&
+	               r->lists[0].items[0].kind == DET_ITEM_BSIZE && r->lists[1].nxf == 2 &&
+	               r->lists[1].xf[0].kind == DET_XF_TO_LOWER && r->lists[1].n == 1 &&
+	               r->lists[1].items[0].kind == DET_ITEM_CONTENT,
+	           "bsize before to_lowercase: plain list with the bsize, transformed list with "
+	           "the content");
+	det_rule_free(r);
+	check_fail("alert http any any -> any any (http.uri; to_lowercase; content:\"a\"; "
+	           "compress_whitespace; content:\"b\"; sid:1;)",
+	           SW_E_INVAL, "compress_whitespace: a transform after the matches it would change");
 	check_fail("alert http any any -> any any (http.uri; pcrexform:\"abc\"; content:\"a\"; sid:1;)",
 	           SW_E_INVAL, "pcrexform: the regex has no capture group");
 	check_fail("alert http any any -> any any (http.uri; pcrexform:abc; content:\"a\"; sid:1;)",
@@ -2258,7 +2271,6 @@ test_unsupported(void)
 	    "replace:\"x\"",
 	    "lua:x.lua",
 	    "dataset:isset,x",
-	    "http.request_header",
 	};
 	struct det_rule *r;
 	char rule[256], kw[64];
@@ -2424,8 +2436,7 @@ test_unsupported(void)
 	check_fail("alert dns any any -> any any (quic.cyu.string; content:\"46,\"; sid:1;)",
 	           SW_E_INVAL, "quic.cyu.string: rule protocol is dns");
 	/* detect's own buffers (the response side of http.start, the payload of mixed rules) are
-	 * not keywords, as Suricata knows none of them; Suricata 7's http.response_header (HTTP/2
-	 * there) is a known one we skip */
+	 * not keywords, as Suricata knows none of them */
 	check_fail("alert http any any -> any any (http.response_start; content:\"200\"; sid:1;)",
 	           SW_E_INVAL, "unknown keyword 'http.response_start'");
 	check_fail("alert http any any -> any any (http.request_content_type; content:\"x\"; sid:1;)",
@@ -2434,8 +2445,24 @@ test_unsupported(void)
 	           SW_E_INVAL, "unknown keyword '@http.request'");
 	check_fail("alert tls any any -> any any (@tls.request; content:\"x\"; sid:1;)", SW_E_INVAL,
 	           "unknown keyword '@tls.request'");
-	check_unsupp("alert http any any -> any any (http.response_header; content:\"x\"; sid:1;)",
-	             "http.response_header");
+	/* Suricata 7's http.request_header / http.response_header read HTTP/1 too (ET sid 2022925,
+	 * shortened): one value per header, header_lowercase applied to each */
+	r = parse("alert http $EXTERNAL_NET any -> $HOME_NET any (flow:established,to_client; "
+	          "http.stat_code; content:\"401\"; http.response_header; header_lowercase; "
+	          "content:\"www-authenticate|3a 20|Basic|20|realm|3d 22|\"; nocase; "
+	          "content:\"has been blocked\"; nocase; distance:0; fast_pattern; sid:2022925;)");
+	UNIT_CHECK(r != NULL && r->nlists == 2 &&
+	               r->lists[1].buffer == det_buffer_named("http.response_header") &&
+	               r->lists[1].buffer != det_buffer_named("@http.response_header") &&
+	               r->lists[1].nxf == 1 && r->lists[1].xf[0].kind == DET_XF_HEADER_LOWER &&
+	               r->lists[1].n == 2,
+	           "http.response_header; header_lowercase: a list of its own, transformed");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (http.request_header; content:\"x-a: 1\"; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nlists == 1 &&
+	               r->lists[0].buffer == det_buffer_named("http.request_header"),
+	           "http.request_header loads");
+	det_rule_free(r);
 }
 
 /* ---- geoip (detect_geoip.c) ----------------------------------------------------------------- */
