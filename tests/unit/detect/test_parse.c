@@ -2418,11 +2418,6 @@ test_unsupported(void)
 	           "hostbits: unknown command 'flip'");
 	check_fail("alert ip any any -> any any (hostbits:set,a,up; sid:1;)", SW_E_INVAL,
 	           "hostbits: expected src or dst, not 'up'");
-	r = parse("alert http any any -> any any (http.request_header; content:\"x\"; sid:1;)");
-	UNIT_CHECK_STR(perr.reason,
-	               "keyword 'http.request_header' is not supported: Suricata 7 reads it from "
-	               "HTTP/2 only, which spanwatch does not parse",
-	               "http.request_header: skipped, HTTP/2 only");
 	/* Google QUIC's CYU: two buffers of quic rules (no longer skipped) */
 	r = parse("alert quic any any -> any any (quic.cyu.hash; "
 	          "content:\"910a5e3a4d51593bd59a44611544f209\"; quic.cyu.string; "
