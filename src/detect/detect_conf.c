@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/detect_eng_int.h"
 #include "detect/detect_int.h"
 
 #ifndef SW_PKGDATADIR
@@ -27,6 +28,8 @@ static const struct conf_key detect_keys[] = {
      0, 0, NULL},
     {"detect.backtrack-limit", CONF_U32, offsetof(struct detect_conf, backtrack_limit), "3000", 1,
      1000000, NULL},
+    {"detect.data-dir", CONF_STR, offsetof(struct detect_conf, data_dir),
+     "/var/lib/spanwatch/data", 0, 0, NULL},
     {"vars.address-groups.*", CONF_STR, 0, NULL, 0, 0, NULL},
     {"vars.port-groups.*", CONF_STR, 0, NULL, 0, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
@@ -102,6 +105,8 @@ detect_conf_load(struct conf_doc *doc, struct detect_conf *conf)
 	if (conf_doc_foreach(doc, "vars.address-groups.", add_addr_var, conf) != 0 ||
 	    conf_doc_foreach(doc, "vars.port-groups.", add_port_var, conf) != 0)
 		r = r != 0 ? r : SW_E_NOMEM;
+	if (det_dataset_conf_load(doc, conf) != 0) /* the datasets: section */
+		r = r != 0 ? r : SW_E_CONFIG;
 	return r;
 }
 
@@ -124,5 +129,6 @@ detect_conf_free(struct detect_conf *conf)
 	for (i = 0; i < conf->cli_extra.n; i++)
 		free(conf->cli_extra.v[i]);
 	free(conf->cli_extra.v);
+	det_dataset_conf_free(conf);
 	memset(conf, 0, sizeof(*conf));
 }

@@ -122,6 +122,25 @@ void det_kw_flow_free(void *state, struct sw_memcap *mem); /* NULL-safe */
  * from. 0 or SW_E_NOMEM (to then starts afresh). */
 int det_kw_carry(struct detect_engine *to, struct detect_engine *from);
 
+/* detect_dataset.c: the engine's sets. engine_init makes the config's sets (reading their
+ * files; SW_E_CONFIG after naming the file and line of a bad one); resolve finds or makes the
+ * set of each dataset / datarep item of r (load relative to r's file, save / state in
+ * conf->data_dir), 0 or SW_E_INVAL with err->reason; conf must outlive the engine's build.
+ * arm: the engine is in use, its sets are saved when the last engine holding them goes. carry:
+ * a reload; the sets that learn (config, state, save) of the same name and type are taken
+ * over from the old engine. match: item d on buffer p[0..len). */
+struct det_datasets;
+int det_dataset_engine_init(struct detect_engine *e, const struct detect_conf *conf);
+int det_dataset_resolve(struct detect_engine *e, struct det_rule *r, struct det_parse_error *err);
+void det_dataset_engine_free(struct detect_engine *e);
+void det_dataset_arm(struct detect_engine *e);
+void det_dataset_carry(struct detect_engine *to, struct detect_engine *from);
+uint64_t det_dataset_refused(const struct detect_engine *e);
+bool det_dataset_match(const struct detect_engine *e, const struct det_dsref *d, const uint8_t *p,
+                       size_t len);
+int det_dataset_conf_load(struct conf_doc *doc, struct detect_conf *conf);
+void det_dataset_conf_free(struct detect_conf *conf);
+
 struct detect_engine {
 	struct det_rinfo *rules;
 	uint32_t nrules;
@@ -155,6 +174,7 @@ struct detect_engine {
 	hs_scratch_t *proto_scratch; /* cloned for each thread */
 	unsigned nthreads;
 	struct det_kw_shared *kw;
+	struct det_datasets *ds; /* detect_dataset.c: the sets the rules use */
 	/* threshold and detection_filter state, shared by all threads */
 	pthread_mutex_t th_lock;
 	struct det_th_entry *th;

@@ -156,6 +156,13 @@ parse_one(struct loader *l, const char *text, const char *file, unsigned line)
 		        err.reason[0] != '\0' ? err.reason : sw_strerror(rc));
 		return;
 	}
+	if ((rc = det_dataset_resolve(e, r, &err)) != 0) { /* dataset / datarep sets */
+		e->sum.failed++;
+		sw_warn("%s:%u: rule skipped: %s", file, line,
+		        err.reason[0] != '\0' ? err.reason : sw_strerror(rc));
+		det_rule_free(r);
+		return;
+	}
 	if (loader_add(l, r) != 0) {
 		det_rule_free(r);
 		e->sum.failed++;
@@ -1082,6 +1089,8 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	l.e = e;
 	if ((r = vars_from_conf(&e->vars, conf)) != 0 || (r = load_classes(e, conf)) != 0)
 		goto out;
+	if ((r = det_dataset_engine_init(e, conf)) != 0)
+		goto out;
 	if ((r = load_files(&l, conf)) != 0)
 		goto out;
 
@@ -1204,6 +1213,7 @@ detect_engine_free(struct detect_engine *e)
 	free(e->th);
 	pthread_mutex_destroy(&e->th_lock);
 	det_kw_engine_free(e);
+	det_dataset_engine_free(e);
 	free(e);
 }
 

@@ -412,6 +412,48 @@ kw_xbits(struct det_rule *r, struct det_kw *k, char *v, struct det_parse_error *
 	return 0;
 }
 
+/* hostbits:<set|unset|toggle|isset|isnotset>,<name>[,<src|dst>] (or hostbits:noalert), as
+ * Suricata 7 reads it: xbits kept for the source (default) or destination address, with xbits'
+ * default expiry (30 s); the same bits as xbits with track ip_src / ip_dst of that name. */
+static int
+kw_hostbits(struct det_rule *r, struct det_kw *k, char *v, struct det_parse_error *err)
+{
+	static const char *const ops[] = {"set", "isset", "isnotset", "unset", "toggle"};
+	char *a[4], *save = NULL, *t;
+	int n = 0, op;
+
+	for (t = strtok_r(v, ",", &save); t != NULL && n < 4; t = strtok_r(NULL, ",", &save))
+		a[n++] = det_trim(t);
+	if (n == 1 && strcmp(a[0], "noalert") == 0) {
+		r->noalert = true;
+		r->nkws--; /* nothing to match */
+		return 0;
+	}
+	if (n < 2 || n > 3 || t != NULL)
+		return kw_fail(err, "%s: expected '<command>,<name>[,<src|dst>]'%s", "hostbits", "");
+	for (op = 0; op < 5; op++)
+		if (strcmp(a[0], ops[op]) == 0)
+			break;
+	if (op == 5)
+		return kw_fail(err, "%s: unknown command '%s'", "hostbits", a[0]);
+	if (!det_name_ok(a[1]))
+		return kw_fail(err, "%s: bad name '%s'", "hostbits", a[1]);
+	k->track = 0;
+	if (n == 3 && strcmp(a[2], "dst") == 0)
+		k->track = 1;
+	else if (n == 3 && strcmp(a[2], "both") == 0)
+		return kw_fail(err, "%s: direction 'both' is not implemented (Suricata 7 neither)%s",
+		               "hostbits", "");
+	else if (n == 3 && strcmp(a[2], "src") != 0)
+		return kw_fail(err, "%s: unknown direction '%s' (src or dst)", "hostbits", a[2]);
+	k->op = (uint8_t)op;
+	k->count = 30; /* Suricata's default expiry */
+	if ((k->name = strdup(a[1])) == NULL)
+		return SW_E_NOMEM;
+	k->hash = sw_hash64(a[1], strlen(a[1]), 0x78626974) | 1; /* xbits' */
+	return 0;
+}
+
 enum {
 	FI_SET = 0,
 	FI_ADD,
@@ -721,6 +763,9 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 			snprintf(err->reason, sizeof(err->reason),
 			         "xbits: track tx is Suricata 8's");
 		}
+	} else if (strcmp(kw, "hostbits") == 0) {
+		k->kind = DET_KW_XBITS;
+		rc = kw_hostbits(r, k, v, err);
 	} else if (strcmp(kw, "flowint") == 0) {
 		k->kind = DET_KW_FLOWINT;
 		rc = kw_flowint(k, v, err);
@@ -1649,5 +1694,6 @@ det_kw_carry(struct detect_engine *to, struct detect_engine *from)
 int
 detect_engine_carry(struct detect_engine *to, struct detect_engine *from)
 {
+	det_dataset_carry(to, from);
 	return det_kw_carry(to, from);
 }
