@@ -261,7 +261,10 @@ ds_b64_decode(const char *text, uint8_t *out, size_t cap)
 			out[n++] = (uint8_t)(acc >> bits);
 		}
 	}
-	if (bits >= 6) /* one character alone cannot end the text */
+	/* one character alone cannot end the text, the bits left over must be zero, and a
+	 * padded text is whole quads */
+	if (bits >= 6 || (acc & ((1u << bits) - 1)) != 0 ||
+	    (strlen(text) != len && strlen(text) % 4 != 0))
 		return -1;
 	return (long)n;
 }
@@ -1090,19 +1093,9 @@ det_dataset_carry(struct detect_engine *to, struct detect_engine *from)
 	det_dataset_arm(to);
 }
 
-uint64_t
-det_dataset_refused(const struct detect_engine *e)
-{
-	uint64_t n = 0;
-
-	for (uint32_t i = 0; e->ds != NULL && i < e->ds->n; i++)
-		n += atomic_load(&e->ds->v[i]->refused);
-	return n;
-}
-
 bool
 det_dataset_match(const struct detect_engine *e, const struct det_dsref *d, const uint8_t *p,
-                  size_t len)
+                  size_t len, sw_counter_t *refused)
 {
 	struct det_dataset *s;
 	const uint8_t *key;
@@ -1118,8 +1111,13 @@ det_dataset_match(const struct detect_engine *e, const struct det_dsref *d, cons
 		return key != NULL && ds_lookup(s, key, len, &rep) == 1;
 	case DET_DS_ISNOTSET:
 		return key == NULL || ds_lookup(s, key, len, &rep) == 0;
-	case DET_DS_SET: /* matches when the value is new */
-		return key != NULL && ds_add(s, key, len, 0) == 1;
+	case DET_DS_SET: { /* matches when the value is new */
+		int r = key != NULL ? ds_add(s, key, len, 0) : 0;
+
+		if (r < 0 && refused != NULL)
+			sw_counter_add(refused, 1);
+		return r == 1;
+	}
 	case DET_DS_UNSET: /* matches when the value was there */
 		return key != NULL && ds_remove(s, key, len) == 1;
 	default: /* datarep */

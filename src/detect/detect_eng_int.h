@@ -128,16 +128,16 @@ int det_kw_carry(struct detect_engine *to, struct detect_engine *from);
  * conf->data_dir), 0 or SW_E_INVAL with err->reason; conf must outlive the engine's build.
  * arm: the engine is in use, its sets are saved when the last engine holding them goes. carry:
  * a reload; the sets that learn (config, state, save) of the same name and type are taken
- * over from the old engine. match: item d on buffer p[0..len). */
+ * over from the old engine. match: item d on buffer p[0..len); a value the set's memcap refuses
+ * is counted in refused (the worker's detect.memcap_refused; may be NULL). */
 struct det_datasets;
 int det_dataset_engine_init(struct detect_engine *e, const struct detect_conf *conf);
 int det_dataset_resolve(struct detect_engine *e, struct det_rule *r, struct det_parse_error *err);
 void det_dataset_engine_free(struct detect_engine *e);
 void det_dataset_arm(struct detect_engine *e);
 void det_dataset_carry(struct detect_engine *to, struct detect_engine *from);
-uint64_t det_dataset_refused(const struct detect_engine *e);
 bool det_dataset_match(const struct detect_engine *e, const struct det_dsref *d, const uint8_t *p,
-                       size_t len);
+                       size_t len, sw_counter_t *refused);
 int det_dataset_conf_load(struct conf_doc *doc, struct detect_conf *conf);
 void det_dataset_conf_free(struct detect_conf *conf);
 

@@ -916,7 +916,8 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 	case DET_ITEM_BASE64:
 		return match_base64(m, i, prev, reached);
 	case DET_ITEM_DATASET: /* the whole buffer, after the list's transforms */
-		if (!det_dataset_match(m->t->e, &it->u.ds, m->buf, m->len))
+		if (!det_dataset_match(m->t->e, &it->u.ds, m->buf, m->len,
+		                       m->t->mem != NULL ? &m->t->mem->refused : NULL))
 			return false;
 		return match_from(m, i + 1, prev, reached);
 	default:
