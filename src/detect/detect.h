@@ -45,6 +45,10 @@ struct detect_conf {
 	uint64_t ds_memcap;   /* datasets.defaults.memcap */
 	uint32_t ds_hashsize; /* datasets.defaults.hashsize */
 	bool ds_allow_absolute, ds_allow_write; /* datasets.rules.* */
+	/* IP reputation (detect_iprep.c): Suricata's top-level keys */
+	char *iprep_categories;          /* reputation-categories-file */
+	char *iprep_path;                /* default-reputation-path */
+	struct conf_strlist iprep_files; /* reputation-files */
 };
 
 struct conf_doc;

@@ -141,6 +141,16 @@ bool det_dataset_match(const struct detect_engine *e, const struct det_dsref *d,
 int det_dataset_conf_load(struct conf_doc *doc, struct detect_conf *conf);
 void det_dataset_conf_free(struct detect_conf *conf);
 
+/* detect_iprep.c: engine_init reads the categories and reputation files of conf (a bad line is
+ * logged with file:line: SW_E_CONFIG); resolve numbers the categories of r's iprep keywords (0,
+ * or SW_E_INVAL with err->reason); score: addr's score in category cat from the most specific
+ * entry covering it, -1 when it has none. */
+struct det_iprep;
+int det_iprep_engine_init(struct detect_engine *e, const struct detect_conf *conf);
+int det_iprep_resolve(struct detect_engine *e, struct det_rule *r, struct det_parse_error *err);
+int det_iprep_score(const struct detect_engine *e, det_u128 addr, int cat);
+void det_iprep_free(struct det_iprep *ip); /* NULL-safe */
+
 struct detect_engine {
 	struct det_rinfo *rules;
 	uint32_t nrules;
@@ -175,6 +185,7 @@ struct detect_engine {
 	unsigned nthreads;
 	struct det_kw_shared *kw;
 	struct det_datasets *ds; /* detect_dataset.c: the sets the rules use */
+	struct det_iprep *iprep; /* detect_iprep.c: NULL without reputation-categories-file */
 	/* threshold and detection_filter state, shared by all threads */
 	pthread_mutex_t th_lock;
 	struct det_th_entry *th;

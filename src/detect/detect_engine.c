@@ -156,7 +156,8 @@ parse_one(struct loader *l, const char *text, const char *file, unsigned line)
 		        err.reason[0] != '\0' ? err.reason : sw_strerror(rc));
 		return;
 	}
-	if ((rc = det_dataset_resolve(e, r, &err)) != 0) { /* dataset / datarep sets */
+	if ((rc = det_dataset_resolve(e, r, &err)) != 0 || /* dataset / datarep sets */
+	    (rc = det_iprep_resolve(e, r, &err)) != 0) {   /* iprep categories */
 		e->sum.failed++;
 		sw_warn("%s:%u: rule skipped: %s", file, line,
 		        err.reason[0] != '\0' ? err.reason : sw_strerror(rc));
@@ -1089,7 +1090,7 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	l.e = e;
 	if ((r = vars_from_conf(&e->vars, conf)) != 0 || (r = load_classes(e, conf)) != 0)
 		goto out;
-	if ((r = det_dataset_engine_init(e, conf)) != 0)
+	if ((r = det_dataset_engine_init(e, conf)) != 0 || (r = det_iprep_engine_init(e, conf)) != 0)
 		goto out;
 	if ((r = load_files(&l, conf)) != 0)
 		goto out;
@@ -1214,6 +1215,7 @@ detect_engine_free(struct detect_engine *e)
 	pthread_mutex_destroy(&e->th_lock);
 	det_kw_engine_free(e);
 	det_dataset_engine_free(e);
+	det_iprep_free(e->iprep);
 	free(e);
 }
 

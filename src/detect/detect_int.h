@@ -436,6 +436,8 @@ enum det_kw_kind {
 	DET_KW_TLS_NOTAFTER = 17,
 	DET_KW_TLS_EXPIRED = 18,  /* tls_cert_expired */
 	DET_KW_TLS_VALID = 19,    /* tls_cert_valid */
+	DET_KW_IPREP = 20, /* iprep: track the side (0 any, 1 src, 2 dst, 3 both), name the
+			      category (id its number), op an enum det_iprep_op, count the value */
 	/* detect_hdr.c: IP, TCP and ICMP header keywords */
 	DET_KW_TTL = 40,
 	DET_KW_TOS = 41,
@@ -467,6 +469,12 @@ enum det_kw_kind {
 	DET_KW_TLS_STORE = 74,     /* tls.store: accepted, nothing stored */
 	DET_KW_FILEMAGIC = 75,     /* filemagic:[!]"text" (a substring of file.magic; id: it) */
 };
+
+enum det_iprep_op {
+	DET_IPREP_LT = 0, DET_IPREP_LE, DET_IPREP_GT, DET_IPREP_GE, DET_IPREP_EQ, DET_IPREP_ISSET,
+	DET_IPREP_ISNOTSET,
+};
+#define DET_IPREP_IPONLY 0x1u /* det_kw.flags: an IP-only rule, first packet of a direction */
 
 /* A number compared by Suricata's integer keywords: inclusive lo..hi, negated for '!'. */
 struct det_uint {

@@ -2417,6 +2417,7 @@ static const struct rp_keyword rp_keywords[] = {
     {"dataset", kw_dataset, RP_V_NEED},
     {"datarep", kw_dataset, RP_V_NEED},
     {"hostbits", kw_other, RP_V_NEED},
+    {"iprep", kw_other, RP_V_NEED},
     {NULL, NULL, 0},
 };
 
@@ -2438,7 +2439,6 @@ static const char *const rp_known_unsupported[] = {
     "dce_stub_data",
     "xor",
     "entropy",
-    "iprep",
     "geoip",
     "rpc",
     "http2.header",

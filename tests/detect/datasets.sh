@@ -5,8 +5,9 @@
 # new one. Checked here: a state file saved on exit and read at the next start (1 then 3
 # workers), the config's datasets: section (load, save, defaults, bad keys named with
 # file:line), a bad set file named with file:line, a set's memcap (the refusal counted in
-# detect.memcap_refused), where save/state files may go, and a reload while capturing that keeps
-# what a set learnt and refuses a rule set whose set file is bad.
+# detect.memcap_refused), where save/state files may go, iprep's files (bad lines named), and a
+# reload while capturing that keeps what a set learnt and refuses a rule set whose set file is
+# bad.
 . "$(dirname "$0")/../lib.sh"
 tmp=$(mktmp)
 trap 'rm -rf "$tmp"' EXIT
@@ -111,6 +112,26 @@ check "save: allowed with datasets.rules.allow-absolute-filenames" test $? -eq 0
 "$SPANWATCH" -T "${common[@]}" --set datasets.rules.allow-write=false -S "$tmp/state.rules" >/dev/null 2>"$tmp/w.err"
 check "state: refused with datasets.rules.allow-write false" \
 	grep -qF "dataset: 'state' is not allowed (datasets.rules.allow-write is false)" "$tmp/w.err"
+
+# ---- iprep: the reputation files (kw-iprep.rules has the keyword's counts) ------------------------
+kw="$top_srcdir/tests/detect/keywords"
+ipr=(--set "reputation-categories-file=$kw/kw-iprep.categories" --set "default-reputation-path=$tmp")
+printf '10.0.0.1,1,50\n10.0.0.0/33,1,10\n' >"$tmp/bad.list"
+echo 'alert ip any any -> any any (msg:"x"; iprep:src,BadHosts,isset; sid:10;)' >"$tmp/ip.rules"
+"$SPANWATCH" -T "${common[@]}" "${ipr[@]}" --set "reputation-files=[bad.list]" -S "$tmp/ip.rules" >/dev/null 2>"$tmp/ip1.err"
+check "iprep: a bad line of a reputation file stops the start, named with file:line" \
+	test $? -ne 0 -a -n "$(grep -F "$tmp/bad.list:2: bad address '10.0.0.0/33'" "$tmp/ip1.err")"
+printf '10.0.0.1,7,50\n' >"$tmp/cat.list"
+"$SPANWATCH" -T "${common[@]}" "${ipr[@]}" --set "reputation-files=[cat.list]" -S "$tmp/ip.rules" >/dev/null 2>"$tmp/ip2.err"
+check "iprep: a category the categories file lacks, named with file:line" \
+	grep -qF "$tmp/cat.list:1: category '7' is not in the categories file" "$tmp/ip2.err"
+echo 'alert ip any any -> any any (msg:"x"; iprep:src,Nope,isset; sid:11;)' >"$tmp/ip2.rules"
+"$SPANWATCH" -T "${common[@]}" "${ipr[@]}" -S "$tmp/ip2.rules" >/dev/null 2>"$tmp/ip3.err"
+check "iprep: a rule naming an unknown category fails, named" \
+	grep -qF "ip2.rules:1: rule skipped: iprep: unknown category 'Nope' (not in the categories file)" "$tmp/ip3.err"
+"$SPANWATCH" -T "${common[@]}" -S "$tmp/ip.rules" >/dev/null 2>"$tmp/ip4.err"
+check "iprep: without a categories file the rule fails, named" \
+	grep -qF "ip.rules:1: rule skipped: iprep: no reputation-categories-file in the config" "$tmp/ip4.err"
 
 # ---- a reload while capturing: what a set learnt stays; a bad set file is refused ---------------
 # dnsfeed PATH: DNS queries over UDP to a FIFO, in three phases 2 s apart: n0..n4 twice, then
