@@ -2329,6 +2329,39 @@ test_datasets(void)
 	           "hostbits: expected '<command>,<name>[,<src|dst>]'");
 	check_fail("alert ip any any -> any any (hostbits:set,h,src,60; sid:1;)", SW_E_INVAL,
 	           "hostbits: expected '<command>,<name>[,<src|dst>]'");
+
+	/* iprep: the documentation's forms; the category is numbered by the engine */
+	r = parse("alert ip $HOME_NET any -> any any (msg:\"IPREP internal host talking to CnC "
+	          "server\"; flow:to_server; iprep:dst,CnC,>,30; sid:1; rev:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 1 && r->kws[0].kind == DET_KW_IPREP &&
+	               r->kws[0].track == 2 && r->kws[0].op == DET_IPREP_GT &&
+	               r->kws[0].count == 30 && strcmp(r->kws[0].name, "CnC") == 0,
+	           "iprep:dst,CnC,>,30");
+	det_rule_free(r);
+	r = parse("alert ip $HOME_NET any -> any any (iprep:src,known-bad-hosts,isset; sid:1;)");
+	UNIT_CHECK(r != NULL && r->kws[0].track == 1 && r->kws[0].op == DET_IPREP_ISSET,
+	           "iprep:src,name,isset");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (iprep:both,trusted_hosts,isnotset; "
+	          "iprep:any,x,<=,127; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 2 && r->kws[0].track == 3 &&
+	               r->kws[0].op == DET_IPREP_ISNOTSET && r->kws[1].track == 0 &&
+	               r->kws[1].op == DET_IPREP_LE && r->kws[1].count == 127,
+	           "iprep both isnotset, any <=");
+	det_rule_free(r);
+	check_fail("alert ip any any -> any any (iprep:src,CnC,>; sid:1;)", SW_E_INVAL,
+	           "iprep: bad score '' (0 to 127)");
+	check_fail("alert ip any any -> any any (iprep:src,CnC,>,128; sid:1;)", SW_E_INVAL,
+	           "iprep: bad score '128' (0 to 127)");
+	check_fail("alert ip any any -> any any (iprep:up,CnC,>,1; sid:1;)", SW_E_INVAL,
+	           "iprep: unknown side 'up' (any, src, dst or both)");
+	check_fail("alert ip any any -> any any (iprep:src,CnC,!=,1; sid:1;)", SW_E_INVAL,
+	           "iprep: unknown operator '!=' (<, <=, >, >=, =, isset, isnotset)");
+	check_fail("alert ip any any -> any any (iprep:src,CnC,isset,1; sid:1;)", SW_E_INVAL,
+	           "iprep: isset takes no value");
+	check_fail("alert ip any any -> any any (iprep:src; sid:1;)", SW_E_INVAL,
+	           "iprep: expected '<any|src|dst|both>,<category>,<op>,<value>' or "
+	           "'<side>,<category>,<isset|isnotset>'");
 }
 
 int
