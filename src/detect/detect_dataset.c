@@ -911,6 +911,16 @@ ds_make(struct det_datasets *ds, const char *name, uint8_t type, bool rep, uint6
 	s->load = load;
 	s->save = save;
 	s->dynamic = dynamic;
+	/* the buckets are charged to the set's memcap too, as Suricata's hash rows */
+	atomic_store(&s->used, (uint64_t)s->hashsize * sizeof(*s->bucket));
+	if (s->memcap > 0 && atomic_load(&s->used) > s->memcap) {
+		r = ds_fail(err, errlen, "dataset '%s': hashsize %u needs %llu bytes, more than its "
+		                         "memcap (%llu)",
+		            name, s->hashsize, (unsigned long long)atomic_load(&s->used),
+		            (unsigned long long)s->memcap);
+		ds_unref(s);
+		return r;
+	}
 	if (s->load != NULL && (r = ds_load(s, s->load, state, err, errlen)) != 0) {
 		ds_unref(s);
 		return r;

@@ -93,13 +93,18 @@ sed -i '$d' "$tmp/rules/hosts.lst"
 "$SPANWATCH" "${common[@]}" -S "$tmp/rules/r.rules" -r "$PCAPS/dns.pcap" >"$tmp/r.json" 2>"$tmp/r2.err"
 check "rule: load is relative to the rule file's directory (7 queries)" test "$(count "$tmp/r.json" 4)" -eq 7
 
-# ---- memcap: a set of 100 bytes holds 3 of the 4 names (16 + length bytes each) -----------------
+# ---- memcap: 128 buckets (1024 bytes) and 3 of the 4 names (16 + length bytes each) fit in 1130 --
 cat >"$tmp/m.rules" <<'R'
-alert dns any any -> any any (msg:"new"; dns.query; dataset:set,tiny, type string, memcap 100; sid:5;)
+alert dns any any -> any any (msg:"new"; dns.query; dataset:set,tiny, type string, memcap 1130, hashsize 128; sid:5;)
 R
 "$SPANWATCH" "${common[@]}" -S "$tmp/m.rules" -r "$PCAPS/dns.pcap" >"$tmp/m.json" 2>/dev/null
-check "memcap: 3 names fit (28 + 32 + 39 bytes), the 4th (35) is refused" test "$(count "$tmp/m.json" 5)" -eq 3
+check "memcap: 3 names fit (1024 + 28 + 32 + 39 bytes), the 4th (35) is refused" test "$(count "$tmp/m.json" 5)" -eq 3
 check "memcap: the refusal is counted in detect.memcap_refused" test "$(stats_value "$tmp/m.json" detect.memcap_refused)" = 1
+
+sed 's/memcap 1130/memcap 1000/' "$tmp/m.rules" >"$tmp/m2.rules"
+"$SPANWATCH" -T "${common[@]}" -S "$tmp/m2.rules" >/dev/null 2>"$tmp/m2.err"
+check "memcap: smaller than the buckets, the rule fails, named" \
+	grep -qF "dataset 'tiny': hashsize 128 needs 1024 bytes, more than its memcap (1000)" "$tmp/m2.err"
 
 # ---- where save and state files may go ------------------------------------------------------------
 cat >"$tmp/abs.rules" <<R
