@@ -41,6 +41,23 @@ R
 "$SPANWATCH" -T "${common[@]}" -S "$tmp/t.rules" >/dev/null 2>&1
 check "save: -T loads the rule and writes no set file" test $? -eq 0 -a ! -e "$tmp/data/t.lst"
 
+# ---- type ip: a 16-byte buffer (to_md5) is kept as an IPv6 address and saved as its text -------
+cat >"$tmp/ip.rules" <<'R'
+alert dns any any -> any any (msg:"new digest"; dns.query; to_md5; dataset:set,digests, type ip, state digests.lst; sid:12;)
+R
+"$SPANWATCH" "${common[@]}" -S "$tmp/ip.rules" -r "$PCAPS/dns.pcap" >"$tmp/ip1.json" 2>/dev/null
+want=$(for n in $names; do printf '%s' "$n" | md5sum | cut -c1-32 | "$PY" -c 'import ipaddress, sys
+print(ipaddress.IPv6Address(bytes.fromhex(sys.stdin.read().strip())))'; done | sort | tr '\n' ' ')
+check "type ip: 4 new digests" test "$(count "$tmp/ip1.json" 12)" -eq 4
+check "type ip: saved as IPv6 text" test "$(sort "$tmp/data/digests.lst" | tr '\n' ' ')" = "$want"
+"$SPANWATCH" "${common[@]}" -S "$tmp/ip.rules" -r "$PCAPS/dns.pcap" >"$tmp/ip2.json" 2>/dev/null
+check "type ip: read back, none is new" test "$(count "$tmp/ip2.json" 12)" -eq 0
+printf '192.0.2.1\n300.1.2.3\n' >"$tmp/data/v4.lst"
+echo 'alert dns any any -> any any (msg:"v4"; dns.query; dataset:isset,v4, type ipv4, state v4.lst; sid:13;)' >"$tmp/v4.rules"
+"$SPANWATCH" -T "${common[@]}" -S "$tmp/v4.rules" >/dev/null 2>"$tmp/v4.err"
+check "type ipv4: a bad address in a state file fails the rule, named" \
+	grep -qF "$tmp/data/v4.lst:2: dataset 'v4' (ipv4): bad value '300.1.2.3': not an IPv4 address" "$tmp/v4.err"
+
 # ---- the config's datasets: section ---------------------------------------------------------------
 b64 demo.example >"$tmp/data/known.lst"
 cat >"$tmp/c.yaml" <<'Y'
