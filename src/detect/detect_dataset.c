@@ -125,6 +125,31 @@ ds_unref(struct det_dataset *s)
 	free(s);
 }
 
+struct det_dataset *
+det_dataset_new(const char *name, uint8_t type, bool rep, uint64_t memcap, uint32_t hashsize)
+{
+	struct det_dataset *s;
+
+	if (type < DET_DS_STRING || type > DET_DS_IP ||
+	    (s = ds_new(name, type, memcap, hashsize)) == NULL)
+		return NULL;
+	s->rep = rep;
+	atomic_store(&s->used, (uint64_t)s->hashsize * sizeof(*s->bucket));
+	return s;
+}
+
+void
+det_dataset_free(struct det_dataset *s)
+{
+	ds_unref(s);
+}
+
+uint64_t
+det_dataset_count(const struct det_dataset *s)
+{
+	return atomic_load(&s->count);
+}
+
 /* An IPv4 address in an "ip" set is kept IPv4-mapped (::ffff:a.b.c.d). */
 static const uint8_t *
 ds_key(const struct det_dataset *s, const uint8_t *p, size_t *len, uint8_t tmp[16])
@@ -383,15 +408,11 @@ ds_fail(char *err, size_t errlen, const char *fmt, ...)
 	return SW_E_INVAL;
 }
 
-/*
- * Reads path into s: one value a line ("value,rep" for a reputation set), blank lines skipped.
- * missing_ok: a file that does not exist is an empty set (a state file before its first save).
- * A bad line is an error naming the file and line; so is a value the memcap refuses.
- */
-static int
-ds_load(struct det_dataset *s, const char *path, bool missing_ok, char *err, size_t errlen)
+/* ds_load: path into s (det_dataset_read); missing_ok: a file that does not exist is an empty
+ * set (a state file before its first save). */
+int
+det_dataset_read(struct det_dataset *s, FILE *fp, const char *path, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t got;
@@ -399,16 +420,8 @@ ds_load(struct det_dataset *s, const char *path, bool missing_ok, char *err, siz
 	uint8_t *val = NULL;
 	int r = 0;
 
-	if (fp == NULL) {
-		if (missing_ok && errno == ENOENT)
-			return 0;
-		return ds_fail(err, errlen, "dataset '%s': cannot read '%s': %s", s->name, path,
-		               strerror(errno));
-	}
-	if ((val = malloc(DS_STRING_MAX + 1)) == NULL) {
-		fclose(fp);
+	if ((val = malloc(DS_STRING_MAX + 1)) == NULL)
 		return SW_E_NOMEM;
-	}
 	while ((got = getline(&line, &cap, fp)) >= 0) {
 		const char *why = NULL;
 		char *text = line, *comma = NULL;
@@ -454,8 +467,36 @@ ds_load(struct det_dataset *s, const char *path, bool missing_ok, char *err, siz
 	}
 	free(line);
 	free(val);
+	return r;
+}
+
+static int
+ds_load(struct det_dataset *s, const char *path, bool missing_ok, char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "r");
+	int r;
+
+	if (fp == NULL) {
+		if (missing_ok && errno == ENOENT)
+			return 0;
+		return ds_fail(err, errlen, "dataset '%s': cannot read '%s': %s", s->name, path,
+		               strerror(errno));
+	}
+	r = det_dataset_read(s, fp, path, err, errlen);
 	fclose(fp);
 	return r;
+}
+
+void
+det_dataset_write(const struct det_dataset *s, FILE *fp)
+{
+	for (uint32_t i = 0; i < s->hashsize; i++)
+		for (const struct ds_ent *x = s->bucket[i]; x != NULL; x = x->next) {
+			ds_write_value(fp, s->type, x->data, x->len);
+			if (s->rep)
+				fprintf(fp, ",%u", x->rep);
+			fputc('\n', fp);
+		}
 }
 
 /* Writes s to its save path (a temporary file renamed over it). */
@@ -475,13 +516,7 @@ ds_save(const struct det_dataset *s)
 		free(tmp);
 		return SW_E_IO;
 	}
-	for (uint32_t i = 0; i < s->hashsize; i++)
-		for (const struct ds_ent *x = s->bucket[i]; x != NULL; x = x->next) {
-			ds_write_value(fp, s->type, x->data, x->len);
-			if (s->rep)
-				fprintf(fp, ",%u", x->rep);
-			fputc('\n', fp);
-		}
+	det_dataset_write(s, fp);
 	if (ferror(fp) | (fclose(fp) != 0) || rename(tmp, s->save) != 0) {
 		sw_err("dataset '%s': cannot save to '%s': %s", s->name, s->save, strerror(errno));
 		(void)remove(tmp);

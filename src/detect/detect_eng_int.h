@@ -139,6 +139,18 @@ void det_dataset_carry(struct detect_engine *to, struct detect_engine *from);
 bool det_dataset_match(const struct detect_engine *e, const struct det_dsref *d, const uint8_t *p,
                        size_t len, sw_counter_t *refused);
 int det_dataset_conf_load(struct conf_doc *doc, struct detect_conf *conf);
+/* One set on its own (tests, fuzzing): new (type an enum det_ds_type; NULL when out of memory
+ * or a bad type), read (a set file's lines from fp, path for messages: 0, or SW_E_INVAL with
+ * "path:line: ..." in err, as a set's load), write (the values as a set file holds them, the
+ * save format), count, free (NULL-safe, never saves). */
+struct det_dataset;
+struct det_dataset *det_dataset_new(const char *name, uint8_t type, bool rep, uint64_t memcap,
+                                    uint32_t hashsize);
+int det_dataset_read(struct det_dataset *s, FILE *fp, const char *path, char *err,
+                     size_t errlen);
+void det_dataset_write(const struct det_dataset *s, FILE *fp);
+uint64_t det_dataset_count(const struct det_dataset *s);
+void det_dataset_free(struct det_dataset *s);
 void det_dataset_conf_free(struct detect_conf *conf);
 
 /* detect_iprep.c: engine_init reads the categories and reputation files of conf (a bad line is
