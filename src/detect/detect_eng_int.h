@@ -162,6 +162,14 @@ int det_iprep_engine_init(struct detect_engine *e, const struct detect_conf *con
 int det_iprep_resolve(struct detect_engine *e, struct det_rule *r, struct det_parse_error *err);
 int det_iprep_score(const struct detect_engine *e, det_u128 addr, int cat);
 void det_iprep_free(struct det_iprep *ip); /* NULL-safe */
+/* One table on its own (tests, fuzzing): new (empty; NULL when out of memory), read (a
+ * categories file, or a reputation file once the categories are in, from fp named path: 0, or
+ * SW_E_CONFIG after logging path:line), finish (after the last file, before lookups), lookup
+ * (as det_iprep_score). */
+struct det_iprep *det_iprep_new(void);
+int det_iprep_read(struct det_iprep *ip, FILE *fp, const char *path, bool categories);
+void det_iprep_finish(struct det_iprep *ip);
+int det_iprep_lookup(const struct det_iprep *ip, det_u128 addr, int cat);
 
 struct detect_engine {
 	struct det_rinfo *rules;

@@ -136,22 +136,18 @@ num(const char *s, unsigned long max, unsigned long *out)
 	return *end == '\0' && errno == 0 && *out <= max;
 }
 
-/* Lines of path, '#' comments and blank lines skipped: fn for each, with its number. */
+/* Lines of fp (named path in messages), '#' comments and blank lines skipped: fn for each,
+ * with its number. */
 static int
-read_lines(const char *path, int (*fn)(struct det_iprep *, const char *, unsigned, char *),
-           struct det_iprep *ip)
+read_fp(FILE *fp, const char *path, int (*fn)(struct det_iprep *, const char *, unsigned, char *),
+        struct det_iprep *ip)
 {
-	FILE *fp = fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t got;
 	unsigned n = 0;
 	int r = 0;
 
-	if (fp == NULL) {
-		sw_err("iprep: cannot read '%s': %s", path, strerror(errno));
-		return SW_E_CONFIG;
-	}
 	while (r == 0 && (got = getline(&line, &cap, fp)) >= 0) {
 		char *s;
 
@@ -164,6 +160,21 @@ read_lines(const char *path, int (*fn)(struct det_iprep *, const char *, unsigne
 		r = fn(ip, path, n, s);
 	}
 	free(line);
+	return r;
+}
+
+static int
+read_lines(const char *path, int (*fn)(struct det_iprep *, const char *, unsigned, char *),
+           struct det_iprep *ip)
+{
+	FILE *fp = fopen(path, "r");
+	int r;
+
+	if (fp == NULL) {
+		sw_err("iprep: cannot read '%s': %s", path, strerror(errno));
+		return SW_E_CONFIG;
+	}
+	r = read_fp(fp, path, fn, ip);
 	fclose(fp);
 	return r;
 }
@@ -241,6 +252,36 @@ rep_line(struct det_iprep *ip, const char *path, unsigned n, char *s)
 	return 0;
 }
 
+struct det_iprep *
+det_iprep_new(void)
+{
+	struct det_iprep *ip = calloc(1, sizeof(*ip));
+
+	if (ip == NULL)
+		return NULL;
+	ip->nbuckets = 4096;
+	if ((ip->bucket = calloc(ip->nbuckets, sizeof(*ip->bucket))) == NULL) {
+		free(ip);
+		return NULL;
+	}
+	return ip;
+}
+
+int
+det_iprep_read(struct det_iprep *ip, FILE *fp, const char *path, bool categories)
+{
+	return read_fp(fp, path, categories ? cat_line : rep_line, ip);
+}
+
+void
+det_iprep_finish(struct det_iprep *ip)
+{
+	ip->nplens = 0;
+	for (int p = 128; p >= 0; p--)
+		if (ip->has_plen[p])
+			ip->plens[ip->nplens++] = (uint8_t)p;
+}
+
 int
 det_iprep_engine_init(struct detect_engine *e, const struct detect_conf *conf)
 {
@@ -254,13 +295,8 @@ det_iprep_engine_init(struct detect_engine *e, const struct detect_conf *conf)
 		}
 		return 0;
 	}
-	if ((ip = calloc(1, sizeof(*ip))) == NULL)
+	if ((ip = det_iprep_new()) == NULL)
 		return SW_E_NOMEM;
-	ip->nbuckets = 4096;
-	if ((ip->bucket = calloc(ip->nbuckets, sizeof(*ip->bucket))) == NULL) {
-		free(ip);
-		return SW_E_NOMEM;
-	}
 	r = read_lines(conf->iprep_categories, cat_line, ip);
 	for (size_t i = 0; r == 0 && i < conf->iprep_files.n; i++) {
 		const char *f = conf->iprep_files.v[i];
@@ -276,9 +312,7 @@ det_iprep_engine_init(struct detect_engine *e, const struct detect_conf *conf)
 		det_iprep_free(ip);
 		return r;
 	}
-	for (int p = 128; p >= 0; p--)
-		if (ip->has_plen[p])
-			ip->plens[ip->nplens++] = (uint8_t)p;
+	det_iprep_finish(ip);
 	e->iprep = ip;
 	return 0;
 }
@@ -320,8 +354,12 @@ det_iprep_resolve(struct detect_engine *e, struct det_rule *r, struct det_parse_
 int
 det_iprep_score(const struct detect_engine *e, det_u128 addr, int cat)
 {
-	const struct det_iprep *ip = e->iprep;
+	return det_iprep_lookup(e->iprep, addr, cat);
+}
 
+int
+det_iprep_lookup(const struct det_iprep *ip, det_u128 addr, int cat)
+{
 	if (ip == NULL || cat < 0 || cat >= IPREP_CATS)
 		return -1;
 	for (uint8_t i = 0; i < ip->nplens; i++) {
