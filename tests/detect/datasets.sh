@@ -5,9 +5,9 @@
 # new one. Checked here: a state file saved on exit and read at the next start (1 then 3
 # workers), the config's datasets: section (load, save, defaults, bad keys named with
 # file:line), a bad set file named with file:line, a set's memcap (the refusal counted in
-# detect.memcap_refused), where save/state files may go, iprep's files (bad lines named), and a
-# reload while capturing that keeps what a set learnt and refuses a rule set whose set file is
-# bad.
+# detect.memcap_refused), where save/state files may go, type ip's text form, iprep's files
+# (bad lines named), and reloads while capturing: what a set learnt stays, a bad set file or
+# reputation file refuses the reload and the rules in use (their sets and reputations) go on.
 . "$(dirname "$0")/../lib.sh"
 tmp=$(mktmp)
 trap 'rm -rf "$tmp"' EXIT
@@ -156,8 +156,10 @@ check "iprep: without a categories file the rule fails, named" \
 	grep -qF "ip.rules:1: rule skipped: iprep: no reputation-categories-file in the config" "$tmp/ip4.err"
 
 # ---- a reload while capturing: what a set learnt stays; a bad set file is refused ---------------
-# dnsfeed PATH: DNS queries over UDP to a FIFO, in three phases 2 s apart: n0..n4 twice, then
-# n0..n6 (n5, n6 new), then n0..n7 (n7 new). 10 ms of packet time apart; UDP flows end after 1 s.
+# dnsfeed PATH: DNS queries over UDP from 10.8.0.1 to a FIFO, in four phases 2 s apart: n0..n4
+# twice, then n0..n6 (n5, n6 new), n0..n7 (n7 new), n0..n8 (n8 new). 10 ms of packet time apart;
+# UDP flows end after 1 s. Reloads between the phases: the first works, the second has a bad set
+# file, the third a bad reputation file; both are refused and the rules in use go on.
 cat >"$tmp/dnsfeed.py" <<'PYEOF'
 import struct, sys, time
 out = open(sys.argv[1], "wb", buffering=0)
@@ -178,7 +180,7 @@ def query(name):
     out.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(frame), len(frame)) + frame)
     t += 0.01
     i += 1
-for phase in ([0, 1, 2, 3, 4] * 2, range(7), range(8)):
+for phase in ([0, 1, 2, 3, 4] * 2, range(7), range(8), range(9)):
     for k in phase:
         query("n%d.example" % k)
     t += 5
@@ -186,10 +188,12 @@ for phase in ([0, 1, 2, 3, 4] * 2, range(7), range(8)):
 PYEOF
 cat >"$tmp/live.rules" <<'R'
 alert dns any any -> any any (msg:"live new"; dns.query; dataset:set,live, type string, state live.lst; sid:7; rev:1;)
+alert dns any any -> any any (msg:"live rep"; dns.query; content:"n0."; startswith; iprep:src,BadHosts,>,40; sid:14;)
 R
+printf '10.8.0.0/16,1,45\n' >"$tmp/live.list"
 mkfifo "$tmp/feed"
-"$SPANWATCH" "${common[@]}" -r "$tmp/feed" --workers 2 -S "$tmp/live.rules" --set flow.timeout.udp.new=1 \
-	>"$tmp/l.json" 2>"$tmp/l.err" &
+"$SPANWATCH" "${common[@]}" "${ipr[@]}" --set "reputation-files=[live.list]" -r "$tmp/feed" --workers 2 \
+	-S "$tmp/live.rules" --set flow.timeout.udp.new=1 >"$tmp/l.json" 2>"$tmp/l.err" &
 pid=$!
 "$PY" "$tmp/dnsfeed.py" "$tmp/feed" &
 feeder=$!
@@ -202,13 +206,20 @@ cat >>"$tmp/live.rules" <<R
 alert dns any any -> any any (msg:"bad"; dns.query; dataset:isset,broken, type string, load $tmp/rules/broken.lst; sid:8;)
 R
 kill -HUP "$pid"
+sleep 2
+sed -i '/sid:8;/d' "$tmp/live.rules"
+printf '10.8.0.0/16,1,45\n10.8.0.1,1,450\n' >"$tmp/live.list"
+kill -HUP "$pid"
 wait "$feeder"
 wait "$pid"
 check "reload: the capture ends cleanly" test $? -eq 0
-check "reload: 8 names, each new once across the reloads (5 + 2 + 1)" test "$(count "$tmp/l.json" 7)" -eq 8
-check "reload: the rules were reloaded" grep -q "rules reloaded: 1 rules" "$tmp/l.err"
+check "reload: 9 names, each new once across the reloads (5 + 2 + 1 + 1)" test "$(count "$tmp/l.json" 7)" -eq 9
+check "reload: iprep goes on through the refused reloads (n0: 2 + 1 + 1 + 1)" test "$(count "$tmp/l.json" 14)" -eq 5
+check "reload: the bad reputation file refuses the reload, named" \
+	grep -qF "live.list:2: bad score '450' (0 to 127)" "$tmp/l.err"
+check "reload: two reloads refused" test "$(grep -c 'reload refused\|reload failed' "$tmp/l.err")" -eq 2
+check "reload: the rules were reloaded" grep -q "rules reloaded: 2 rules" "$tmp/l.err"
 check "reload: the bad set file refuses the reload, named" \
 	grep -qF "broken.lst:1: dataset 'broken' (string): bad value 'zz'" "$tmp/l.err"
-check "reload: refused, the rules in use stay" grep -q "reload refused" "$tmp/l.err"
-check "reload: the state file has the 8 names" test "$(wc -l <"$tmp/data/live.lst")" -eq 8
+check "reload: the state file has the 9 names" test "$(wc -l <"$tmp/data/live.lst")" -eq 9
 tap_done
