@@ -634,6 +634,7 @@ det_dataset_parse(struct det_dsref *d, char *v, char *err, size_t errlen)
 	int n, c, r;
 
 	memset(d, 0, sizeof(*d));
+	d->id = UINT32_MAX; /* no set until the engine resolves it */
 	if ((n = ds_split(v, toks)) < 2)
 		return ds_fail(err, errlen,
 		               "dataset: expected '<set|unset|isset|isnotset>,<name>[, type <t>, "
@@ -662,6 +663,7 @@ det_datarep_parse(struct det_dsref *d, char *v, char *err, size_t errlen)
 	int n;
 
 	memset(d, 0, sizeof(*d));
+	d->id = UINT32_MAX;
 	d->is_rep = true;
 	d->cmd = DET_DS_REP;
 	if ((n = ds_split(v, toks)) < 3)

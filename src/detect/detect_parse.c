@@ -1653,6 +1653,8 @@ kw_dataset(struct rp *p, const char *kw, char *v)
 
 	if (p->sticky == DET_BUF_PAYLOAD)
 		return rp_fail(p, SW_E_INVAL, "%s: needs a sticky buffer before it", kw);
+	if (p->sticky == RP_BUF_B64)
+		return rp_fail(p, SW_E_INVAL, "%s: not on base64_data", kw);
 	r = kw[4] == 'r' ? det_datarep_parse(&d, v, p->err->reason, sizeof(p->err->reason))
 	                 : det_dataset_parse(&d, v, p->err->reason, sizeof(p->err->reason));
 	if (r == SW_E_UNSUPP) {

@@ -2251,6 +2251,9 @@ test_datasets(void)
 	/* errors, exactly */
 	check_fail("alert dns any any -> any any (dataset:isset,x; sid:1;)", SW_E_INVAL,
 	           "dataset: needs a sticky buffer before it");
+	check_fail("alert http any any -> any any (http.uri; base64_decode; base64_data; "
+	           "dataset:isset,x, type string; sid:1;)",
+	           SW_E_INVAL, "dataset: not on base64_data");
 	check_fail("alert dns any any -> any any (dns.query; dataset:isset; sid:1;)", SW_E_INVAL,
 	           "dataset: expected '<set|unset|isset|isnotset>,<name>[, type <t>, load <file>, "
 	           "state <file>, save <file>, memcap <size>, hashsize <n>]'");
