@@ -13,6 +13,13 @@
 #include "core/core.h"
 #include "flow/flow.h"
 
+/* One set of the config's datasets: section (Suricata's), as written; where: file:line. */
+struct detect_ds_conf {
+	char *name, *type, *load, *state, *save, *where;
+	uint64_t memcap;   /* 0: datasets.defaults.memcap */
+	uint32_t hashsize; /* 0: datasets.defaults.hashsize */
+};
+
 /* detect.* and vars.* keys. */
 struct detect_conf {
 	bool enabled;
@@ -32,6 +39,17 @@ struct detect_conf {
 	char **var_names, **var_values;
 	bool *var_is_port;
 	size_t nvars;
+	/* datasets: (detect_dataset.c) and detect.data-dir, where save / state files go */
+	char *data_dir;
+	struct detect_ds_conf *datasets;
+	size_t ndatasets;
+	uint64_t ds_memcap;   /* datasets.defaults.memcap */
+	uint32_t ds_hashsize; /* datasets.defaults.hashsize */
+	bool ds_allow_absolute, ds_allow_write; /* datasets.rules.* */
+	/* IP reputation (detect_iprep.c): Suricata's top-level keys */
+	char *iprep_categories;          /* reputation-categories-file */
+	char *iprep_path;                /* default-reputation-path */
+	struct conf_strlist iprep_files; /* reputation-files */
 };
 
 struct conf_doc;

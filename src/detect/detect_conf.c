@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/detect_eng_int.h"
 #include "detect/detect_int.h"
 
 #ifndef SW_PKGDATADIR
@@ -29,6 +30,14 @@ static const struct conf_key detect_keys[] = {
      1000000, NULL},
     /* Suricata's top-level key: the MaxMind DB file geoip rules look countries up in */
     {"geoip-database", CONF_STR, offsetof(struct detect_conf, geoip_database), NULL, 0, 0, NULL},
+    {"detect.data-dir", CONF_STR, offsetof(struct detect_conf, data_dir),
+     "/var/lib/spanwatch/data", 0, 0, NULL},
+    {"reputation-categories-file", CONF_STR, offsetof(struct detect_conf, iprep_categories), NULL,
+     0, 0, NULL},
+    {"default-reputation-path", CONF_STR, offsetof(struct detect_conf, iprep_path), NULL, 0, 0,
+     NULL},
+    {"reputation-files", CONF_STRLIST, offsetof(struct detect_conf, iprep_files), NULL, 0, 0,
+     NULL},
     {"vars.address-groups.*", CONF_STR, 0, NULL, 0, 0, NULL},
     {"vars.port-groups.*", CONF_STR, 0, NULL, 0, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
@@ -104,6 +113,8 @@ detect_conf_load(struct conf_doc *doc, struct detect_conf *conf)
 	if (conf_doc_foreach(doc, "vars.address-groups.", add_addr_var, conf) != 0 ||
 	    conf_doc_foreach(doc, "vars.port-groups.", add_port_var, conf) != 0)
 		r = r != 0 ? r : SW_E_NOMEM;
+	if (det_dataset_conf_load(doc, conf) != 0) /* the datasets: section */
+		r = r != 0 ? r : SW_E_CONFIG;
 	return r;
 }
 
@@ -126,5 +137,6 @@ detect_conf_free(struct detect_conf *conf)
 	for (i = 0; i < conf->cli_extra.n; i++)
 		free(conf->cli_extra.v[i]);
 	free(conf->cli_extra.v);
+	det_dataset_conf_free(conf);
 	memset(conf, 0, sizeof(*conf));
 }

@@ -156,6 +156,55 @@ void det_kw_flow_free(void *state, struct sw_memcap *mem); /* NULL-safe */
  * from. 0 or SW_E_NOMEM (to then starts afresh). */
 int det_kw_carry(struct detect_engine *to, struct detect_engine *from);
 
+/* detect_dataset.c: the engine's sets. engine_init makes the config's sets (reading their
+ * files; SW_E_CONFIG after naming the file and line of a bad one); resolve finds or makes the
+ * set of each dataset / datarep item of r (load relative to r's file, save / state in
+ * conf->data_dir), 0 or SW_E_INVAL with err->reason; conf must outlive the engine's build.
+ * arm: the engine is in use, its sets are saved when the last engine holding them goes. carry:
+ * a reload; the sets that learn (config, state, save) of the same name and type are taken
+ * over from the old engine. match: item d on buffer p[0..len); a value the set's memcap refuses
+ * is counted in refused (the worker's detect.memcap_refused; may be NULL). */
+struct det_datasets;
+int det_dataset_engine_init(struct detect_engine *e, const struct detect_conf *conf);
+int det_dataset_resolve(struct detect_engine *e, struct det_rule *r, struct det_parse_error *err);
+void det_dataset_engine_free(struct detect_engine *e);
+void det_dataset_arm(struct detect_engine *e);
+void det_dataset_carry(struct detect_engine *to, struct detect_engine *from);
+bool det_dataset_match(const struct detect_engine *e, const struct det_dsref *d, const uint8_t *p,
+                       size_t len, sw_counter_t *refused);
+int det_dataset_conf_load(struct conf_doc *doc, struct detect_conf *conf);
+/* One set on its own (tests, fuzzing): new (type an enum det_ds_type; NULL when out of memory
+ * or a bad type), read (a set file's lines from fp, path for messages: 0, or SW_E_INVAL with
+ * "path:line: ..." in err, as a set's load), write (the values as a set file holds them, the
+ * save format), count, free (NULL-safe, never saves). */
+struct det_dataset;
+struct det_dataset *det_dataset_new(const char *name, uint8_t type, bool rep, uint64_t memcap,
+                                    uint32_t hashsize);
+int det_dataset_read(struct det_dataset *s, FILE *fp, const char *path, char *err,
+                     size_t errlen);
+void det_dataset_write(const struct det_dataset *s, FILE *fp);
+uint64_t det_dataset_count(const struct det_dataset *s);
+void det_dataset_free(struct det_dataset *s);
+void det_dataset_conf_free(struct detect_conf *conf);
+
+/* detect_iprep.c: engine_init reads the categories and reputation files of conf (a bad line is
+ * logged with file:line: SW_E_CONFIG); resolve numbers the categories of r's iprep keywords (0,
+ * or SW_E_INVAL with err->reason); score: addr's score in category cat from the most specific
+ * entry covering it, -1 when it has none. */
+struct det_iprep;
+int det_iprep_engine_init(struct detect_engine *e, const struct detect_conf *conf);
+int det_iprep_resolve(struct detect_engine *e, struct det_rule *r, struct det_parse_error *err);
+int det_iprep_score(const struct detect_engine *e, det_u128 addr, int cat);
+void det_iprep_free(struct det_iprep *ip); /* NULL-safe */
+/* One table on its own (tests, fuzzing): new (empty; NULL when out of memory), read (a
+ * categories file, or a reputation file once the categories are in, from fp named path: 0, or
+ * SW_E_CONFIG after logging path:line), finish (after the last file, before lookups), lookup
+ * (as det_iprep_score). */
+struct det_iprep *det_iprep_new(void);
+int det_iprep_read(struct det_iprep *ip, FILE *fp, const char *path, bool categories);
+void det_iprep_finish(struct det_iprep *ip);
+int det_iprep_lookup(const struct det_iprep *ip, det_u128 addr, int cat);
+
 struct detect_engine {
 	struct det_rinfo *rules;
 	uint32_t nrules;
@@ -193,6 +242,8 @@ struct detect_engine {
 	unsigned nthreads;
 	struct det_kw_shared *kw;
 	struct det_geoip *geo; /* geoip-database, NULL when none is configured */
+	struct det_datasets *ds; /* detect_dataset.c: the sets the rules use */
+	struct det_iprep *iprep; /* detect_iprep.c: NULL without reputation-categories-file */
 	/* threshold and detection_filter state, shared by all threads */
 	pthread_mutex_t th_lock;
 	struct det_th_entry *th;

@@ -175,6 +175,14 @@ parse_one(struct loader *l, const char *text, const char *file, unsigned line)
 		det_rule_free(r);
 		return;
 	}
+	if ((rc = det_dataset_resolve(e, r, &err)) != 0 || /* dataset / datarep sets */
+	    (rc = det_iprep_resolve(e, r, &err)) != 0) {   /* iprep categories */
+		e->sum.failed++;
+		sw_warn("%s:%u: rule skipped: %s", file, line,
+		        err.reason[0] != '\0' ? err.reason : sw_strerror(rc));
+		det_rule_free(r);
+		return;
+	}
 	if (loader_add(l, r) != 0) {
 		det_rule_free(r);
 		e->sum.failed++;
@@ -1117,6 +1125,8 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 		}
 		sw_info("geoip-database %s: %s", conf->geoip_database, det_geoip_type(e->geo));
 	}
+	if ((r = det_dataset_engine_init(e, conf)) != 0 || (r = det_iprep_engine_init(e, conf)) != 0)
+		goto out;
 	if ((r = load_files(&l, conf)) != 0)
 		goto out;
 
@@ -1245,6 +1255,8 @@ detect_engine_free(struct detect_engine *e)
 	pthread_mutex_destroy(&e->th_lock);
 	det_kw_engine_free(e);
 	det_geoip_free(e->geo);
+	det_dataset_engine_free(e);
+	det_iprep_free(e->iprep);
 	free(e);
 }
 

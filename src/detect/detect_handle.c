@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "detect/detect.h"
+#include "detect/detect_eng_int.h"
 
 struct detect_handle {
 	_Atomic(struct detect_engine *) cur;
@@ -67,6 +68,7 @@ detect_handle_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	pthread_mutex_init(&h->reload_lock, NULL);
 	h->nthreads = nthreads;
 	log_summary(e);
+	det_dataset_arm(e); /* in use: its sets are saved when it goes */
 	sw_counter_add(&h->st.rules, detect_engine_rules(e));
 	atomic_init(&h->cur, e);
 	e = NULL;

@@ -171,6 +171,7 @@ enum det_item_kind {
 	DET_ITEM_BSIZE = 6,
 	DET_ITEM_BASE64 = 7, /* base64_decode, with the base64_data matches on what it decoded */
 	DET_ITEM_BYTE_MATH = 8, /* byte_math: u.byte, op an enum det_math_op, value the rvalue */
+	DET_ITEM_DATASET = 9, /* dataset / datarep: the whole buffer looked up in a set */
 };
 
 #define DET_C_NOCASE     0x0001u
@@ -253,6 +254,43 @@ struct det_size {
 
 struct det_list;
 
+/* ---- datasets (detect_dataset.c) ---------------------------------------------------------- */
+
+enum det_ds_type {
+	DET_DS_NONE = 0, DET_DS_STRING = 1, DET_DS_MD5 = 2, DET_DS_SHA256 = 3, DET_DS_IPV4 = 4,
+	DET_DS_IP = 5,
+};
+
+enum det_ds_cmd {
+	DET_DS_SET = 0, DET_DS_ISSET = 1, DET_DS_ISNOTSET = 2, DET_DS_UNSET = 3,
+	DET_DS_REP = 4, /* datarep */
+};
+
+enum det_ds_op { DET_DS_GT = 0, DET_DS_LT = 1, DET_DS_EQ = 2 };
+
+/* dataset:<cmd>,<name>[, options] or datarep:<name>,<op>,<value>[, options], as written; id is
+ * the set's number in the engine (det_dataset_resolve). */
+struct det_dsref {
+	uint8_t cmd;     /* enum det_ds_cmd */
+	uint8_t type;    /* enum det_ds_type, DET_DS_NONE when not given */
+	uint8_t rep_op;  /* enum det_ds_op */
+	bool is_rep;     /* datarep */
+	uint16_t rep_value;
+	uint32_t hashsize; /* 0: not given */
+	uint64_t memcap;   /* 0: not given */
+	char *name, *load, *save, *state;
+	uint32_t id;
+};
+
+/* Parse the value of dataset / datarep (cut in place) into *d: 0, SW_E_INVAL with the reason in
+ * err, SW_E_UNSUPP for Suricata 8's JSON options, SW_E_NOMEM. det_dsref_free frees what d holds
+ * (also after a failure). */
+int det_dataset_parse(struct det_dsref *d, char *v, char *err, size_t errlen);
+int det_datarep_parse(struct det_dsref *d, char *v, char *err, size_t errlen);
+void det_dsref_free(struct det_dsref *d);
+/* The value of a base64 character, -1 for any other (detect_match.c). */
+int det_b64_val(uint8_t ch);
+
 /* base64_decode:[bytes N][, offset N][, relative]: decodes base64 text of the buffer (bytes 0:
  * up to its end) and matches data, base64_data's list, on the result. */
 struct det_base64 {
@@ -270,6 +308,7 @@ struct det_item {
 		struct det_isdataat isdataat;
 		struct det_size bsize;
 		struct det_base64 b64;
+		struct det_dsref ds;
 	} u;
 };
 
@@ -417,6 +456,8 @@ enum det_kw_kind {
 	/* detect_geoip.c: geoip (track: enum det_geo_dir; name: the codes, two letters each;
 	   count: how many; negated: '!') */
 	DET_KW_GEOIP = 36,
+	DET_KW_IPREP = 20, /* iprep: track the side (0 any, 1 src, 2 dst, 3 both), name the
+			      category (id its number), op an enum det_iprep_op, count the value */
 	/* detect_hdr.c: IP, TCP and ICMP header keywords */
 	DET_KW_TTL = 40,
 	DET_KW_TOS = 41,
@@ -459,6 +500,11 @@ enum det_csum {
 	DET_CSUM_IPV4 = 0, DET_CSUM_TCPV4, DET_CSUM_TCPV6, DET_CSUM_UDPV4, DET_CSUM_UDPV6,
 	DET_CSUM_ICMPV4, DET_CSUM_ICMPV6,
 };
+enum det_iprep_op {
+	DET_IPREP_LT = 0, DET_IPREP_LE, DET_IPREP_GT, DET_IPREP_GE, DET_IPREP_EQ, DET_IPREP_ISSET,
+	DET_IPREP_ISNOTSET,
+};
+#define DET_IPREP_IPONLY 0x1u /* det_kw.flags: an IP-only rule, first packet of a direction */
 
 /* A number compared by Suricata's integer keywords: inclusive lo..hi, negated for '!'. */
 struct det_uint {

@@ -412,44 +412,91 @@ kw_xbits(struct det_rule *r, struct det_kw *k, char *v, struct det_parse_error *
 	return 0;
 }
 
-/*
- * hostbits:<set|unset|isset|isnotset|toggle>,<name>[,<src|dst>] and hostbits:noalert (Suricata
- * 7): bits per host, which are xbits with track ip_src (the default) or ip_dst: one store, as in
- * Suricata (both keep them as host bits), set for 300 seconds (Suricata's fixed expiry).
- */
+/* hostbits:<set|unset|toggle|isset|isnotset>,<name>[,<src|dst>] (or hostbits:noalert), as
+ * Suricata 7 reads it: xbits kept for the source (default) or destination address, with xbits'
+ * default expiry (30 s); the same bits as xbits with track ip_src / ip_dst of that name. */
 static int
 kw_hostbits(struct det_rule *r, struct det_kw *k, char *v, struct det_parse_error *err)
 {
 	static const char *const ops[] = {"set", "isset", "isnotset", "unset", "toggle"};
-	char *a[4], *save = NULL, *t, xb[320];
+	char *a[4], *save = NULL, *t;
 	int n = 0, op;
-	const char *track = "ip_src";
 
 	for (t = strtok_r(v, ",", &save); t != NULL && n < 4; t = strtok_r(NULL, ",", &save))
 		a[n++] = det_trim(t);
-	if (n == 1 && strcmp(a[0], "noalert") == 0)
-		return kw_xbits(r, k, a[0], err);
-	if (n < 2 || n > 3)
-		return kw_fail(err, "%s: expected '<command>,<name>[,src|dst]'%s", "hostbits", "");
+	if (n == 1 && strcmp(a[0], "noalert") == 0) {
+		r->noalert = true;
+		r->nkws--; /* nothing to match */
+		return 0;
+	}
+	if (n < 2 || n > 3 || t != NULL)
+		return kw_fail(err, "%s: expected '<command>,<name>[,<src|dst>]'%s", "hostbits", "");
 	for (op = 0; op < 5; op++)
 		if (strcmp(a[0], ops[op]) == 0)
 			break;
 	if (op == 5)
 		return kw_fail(err, "%s: unknown command '%s'", "hostbits", a[0]);
-	if (!det_name_ok(a[1]) || strlen(a[1]) > 255)
-		return kw_fail(err, "%s: bad name '%.60s'", "hostbits", a[1]);
-	if (n == 3) {
-		if (strcmp(a[2], "dst") == 0)
-			track = "ip_dst";
-		else if (strcmp(a[2], "both") == 0)
-			return kw_fail(err, "%s: 'both' is not implemented (Suricata 7 refuses it "
-			               "too)", "hostbits");
-		else if (strcmp(a[2], "src") != 0)
-			return kw_fail(err, "%s: expected src or dst, not '%.20s'", "hostbits", a[2]);
-	}
-	snprintf(xb, sizeof(xb), "%s,%s,track %s%s", a[0], a[1], track,
-	         op == DET_FB_ISSET || op == DET_FB_ISNOTSET ? "" : ",expire 300");
-	return kw_xbits(r, k, xb, err);
+	if (!det_name_ok(a[1]))
+		return kw_fail(err, "%s: bad name '%s'", "hostbits", a[1]);
+	k->track = 0;
+	if (n == 3 && strcmp(a[2], "dst") == 0)
+		k->track = 1;
+	else if (n == 3 && strcmp(a[2], "both") == 0)
+		return kw_fail(err, "%s: direction 'both' is not implemented (Suricata 7 neither)%s",
+		               "hostbits", "");
+	else if (n == 3 && strcmp(a[2], "src") != 0)
+		return kw_fail(err, "%s: unknown direction '%s' (src or dst)", "hostbits", a[2]);
+	k->op = (uint8_t)op;
+	k->count = 30; /* Suricata's default expiry */
+	if ((k->name = strdup(a[1])) == NULL)
+		return SW_E_NOMEM;
+	k->hash = sw_hash64(a[1], strlen(a[1]), 0x78626974) | 1; /* xbits' */
+	return 0;
+}
+
+/* iprep:<any|src|dst|both>,<category>,<op>,<value> (op <, <=, >, >=, =; value 0 to 127) or
+ * iprep:<side>,<category>,<isset|isnotset>. The category is numbered when the engine loads
+ * (det_iprep_resolve). */
+static int
+kw_iprep(struct det_rule *r, struct det_kw *k, char *v, struct det_parse_error *err)
+{
+	static const char *const sides[] = {"any", "src", "dst", "both"};
+	static const char *const ops[] = {"<", "<=", ">", ">=", "=", "isset", "isnotset"};
+	char *a[5], *save = NULL, *t;
+	uint64_t val = 0;
+	int n = 0, side, op;
+
+	(void)r;
+	for (t = strtok_r(v, ",", &save); t != NULL && n < 5; t = strtok_r(NULL, ",", &save))
+		a[n++] = det_trim(t);
+	if (n < 3 || n > 4 || t != NULL)
+		return kw_fail(err, "%s: expected '<any|src|dst|both>,<category>,<op>,<value>' or "
+		                    "'<side>,<category>,<isset|isnotset>'%s",
+		               "iprep", "");
+	for (side = 0; side < 4; side++)
+		if (strcmp(a[0], sides[side]) == 0)
+			break;
+	if (side == 4)
+		return kw_fail(err, "%s: unknown side '%s' (any, src, dst or both)", "iprep", a[0]);
+	if (!det_name_ok(a[1]))
+		return kw_fail(err, "%s: bad category '%s'", "iprep", a[1]);
+	for (op = 0; op < 7; op++)
+		if (strcmp(a[2], ops[op]) == 0)
+			break;
+	if (op == 7)
+		return kw_fail(err, "%s: unknown operator '%s' (<, <=, >, >=, =, isset, isnotset)",
+		               "iprep", a[2]);
+	if (op >= DET_IPREP_ISSET && n != 3)
+		return kw_fail(err, "%s: %s takes no value%s", "iprep", a[2], "");
+	if (op < DET_IPREP_ISSET && (n != 4 || kw_num(a[3], 127, &val) != 0))
+		return kw_fail(err, "%s: bad score '%s' (0 to 127)", "iprep", n == 4 ? a[3] : "");
+	k->track = (uint8_t)side;
+	k->op = (uint8_t)op;
+	k->count = (uint32_t)val;
+	k->id = -1;
+	if ((k->name = strdup(a[1])) == NULL)
+		return SW_E_NOMEM;
+	return 0;
 }
 
 enum {
@@ -779,6 +826,9 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 			snprintf(err->reason, sizeof(err->reason),
 			         "xbits: track tx is Suricata 8's");
 		}
+	} else if (strcmp(kw, "iprep") == 0) {
+		k->kind = DET_KW_IPREP;
+		rc = kw_iprep(r, k, v, err);
 	} else if (strcmp(kw, "hostbits") == 0) {
 		k->kind = DET_KW_XBITS;
 		rc = kw_hostbits(r, k, v, err);
@@ -1352,6 +1402,52 @@ flowint_ok(struct det_kw_ctx *c, const struct det_kw *k)
 	}
 }
 
+/* One side's score against k (isnotset: it has none). */
+static bool
+iprep_test(const struct det_kw *k, int v)
+{
+	if (k->op == DET_IPREP_ISNOTSET)
+		return v < 0;
+	if (v < 0)
+		return false;
+	switch (k->op) {
+	case DET_IPREP_LT:
+		return (uint32_t)v < k->count;
+	case DET_IPREP_LE:
+		return (uint32_t)v <= k->count;
+	case DET_IPREP_GT:
+		return (uint32_t)v > k->count;
+	case DET_IPREP_GE:
+		return (uint32_t)v >= k->count;
+	case DET_IPREP_EQ:
+		return (uint32_t)v == k->count;
+	default: /* isset */
+		return true;
+	}
+}
+
+static bool
+iprep_ok(const struct det_kw_ctx *c, const struct det_kw *k)
+{
+	bool s, d;
+
+	/* an IP-only rule: the first packet of each direction of a flow (Suricata's) */
+	if ((k->flags & DET_IPREP_IPONLY) && c->f != NULL && c->f->pkts[c->dir] > 1)
+		return false;
+	s = iprep_test(k, det_iprep_score(c->e, det_addr_key(c->family, c->src->b), k->id));
+	d = iprep_test(k, det_iprep_score(c->e, det_addr_key(c->family, c->dst->b), k->id));
+	switch (k->track) {
+	case 0:
+		return s || d;
+	case 1:
+		return s;
+	case 2:
+		return d;
+	default:
+		return s && d;
+	}
+}
+
 bool
 det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 {
@@ -1428,6 +1524,10 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 			break;
 		case DET_KW_ASN1:
 			if (!asn1_ok(c, k))
+				return false;
+			break;
+		case DET_KW_IPREP:
+			if (!iprep_ok(c, k))
 				return false;
 			break;
 		case DET_KW_XBITS:
@@ -1725,5 +1825,6 @@ det_kw_carry(struct detect_engine *to, struct detect_engine *from)
 int
 detect_engine_carry(struct detect_engine *to, struct detect_engine *from)
 {
+	det_dataset_carry(to, from);
 	return det_kw_carry(to, from);
 }

@@ -639,8 +639,8 @@ struct lmatch {
 static bool match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached);
 
 /* The value of a base64 character, -1 for any other. */
-static int
-b64_val(uint8_t ch)
+int
+det_b64_val(uint8_t ch)
 {
 	if (ch >= 'A' && ch <= 'Z')
 		return ch - 'A';
@@ -663,7 +663,7 @@ b64_decode(const uint8_t *p, size_t len, uint8_t *out, size_t cap)
 	size_t o = 0, k = 0;
 
 	for (size_t i = 0; i < len && o + 3 <= cap; i++) {
-		int v = b64_val(p[i]);
+		int v = det_b64_val(p[i]);
 
 		if (v < 0)
 			break;
@@ -943,6 +943,11 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 		return match_from(m, i + 1, prev, reached);
 	case DET_ITEM_BASE64:
 		return match_base64(m, i, prev, reached);
+	case DET_ITEM_DATASET: /* the whole buffer, after the list's transforms */
+		if (!det_dataset_match(m->t->e, &it->u.ds, m->buf, m->len,
+		                       m->t->mem != NULL ? &m->t->mem->refused : NULL))
+			return false;
+		return match_from(m, i + 1, prev, reached);
 	default:
 		return false;
 	}

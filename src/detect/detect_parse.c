@@ -173,6 +173,9 @@ rp_item_free(struct det_item *it)
 		pcre2_code_free(it->u.pcre.code);
 		free(it->u.pcre.source);
 		break;
+	case DET_ITEM_DATASET:
+		det_dsref_free(&it->u.ds);
+		break;
 	case DET_ITEM_BASE64:
 		if (it->u.b64.data != NULL) {
 			for (uint32_t j = 0; j < it->u.b64.data->n; j++)
@@ -1660,6 +1663,39 @@ kw_bsize(struct rp *p, const char *kw, char *v)
 	return 0;
 }
 
+/* dataset:<cmd>,<name>[, ...] and datarep:<name>,<op>,<value>[, ...] (detect_dataset.c): the
+ * sticky buffer (after its transforms) looked up whole in a set the engine finds or makes. */
+static int
+kw_dataset(struct rp *p, const char *kw, char *v)
+{
+	struct det_dsref d;
+	struct det_item *it;
+	int r;
+
+	if (p->sticky == DET_BUF_PAYLOAD)
+		return rp_fail(p, SW_E_INVAL, "%s: needs a sticky buffer before it", kw);
+	if (p->sticky == RP_BUF_B64)
+		return rp_fail(p, SW_E_INVAL, "%s: not on base64_data", kw);
+	r = kw[4] == 'r' ? det_datarep_parse(&d, v, p->err->reason, sizeof(p->err->reason))
+	                 : det_dataset_parse(&d, v, p->err->reason, sizeof(p->err->reason));
+	if (r == SW_E_UNSUPP) {
+		det_dsref_free(&d);
+		return rp_unsupp(p, "dataset:format",
+		                 "dataset: JSON sets (format, enrichment_key, value_key, array_key, "
+		                 "remove_key) are Suricata 8's");
+	}
+	if (r != 0) {
+		det_dsref_free(&d);
+		return r == SW_E_NOMEM ? rp_fail(p, SW_E_NOMEM, "out of memory") : r;
+	}
+	if ((it = rp_item_add(p, p->sticky, DET_ITEM_DATASET)) == NULL) {
+		det_dsref_free(&d);
+		return rp_fail(p, SW_E_NOMEM, "out of memory");
+	}
+	it->u.ds = d;
+	return 0;
+}
+
 static int
 kw_dsize(struct rp *p, const char *kw, char *v)
 {
@@ -2440,6 +2476,10 @@ static const struct rp_keyword rp_keywords[] = {
     {"icmpv6.mtu", kw_other, RP_V_NEED},
     {"xor", kw_transform, RP_V_NEED},
     {"bypass", kw_bypass, RP_V_NONE},
+    /* detect_dataset.c */
+    {"dataset", kw_dataset, RP_V_NEED},
+    {"datarep", kw_dataset, RP_V_NEED},
+    {"iprep", kw_other, RP_V_NEED},
     {NULL, NULL, 0},
 };
 
@@ -2449,8 +2489,6 @@ static const struct rp_keyword rp_keywords[] = {
 static const char *const rp_known_unsupported[] = {
     "lua",
     "luajit",
-    "dataset",
-    "datarep",
     "replace",
     "dns.answer.name",
     "dns.queries.rrname",
@@ -2461,7 +2499,6 @@ static const char *const rp_known_unsupported[] = {
     "dce_opnum",
     "dce_stub_data",
     "entropy",
-    "iprep",
     "rpc",
     "http2.header",
     "absent",
@@ -2987,9 +3024,9 @@ rp_item_name(int kind)
 {
 	static const char *const names[] = {"content",      "pcre",     "byte_test", "byte_jump",
 	                                    "byte_extract", "isdataat", "bsize",     "base64_decode",
-	                                    "byte_math"};
+	                                    "byte_math",    "dataset"};
 
-	return kind >= 0 && kind <= DET_ITEM_BYTE_MATH ? names[kind] : "item";
+	return kind >= 0 && kind <= DET_ITEM_DATASET ? names[kind] : "item";
 }
 
 /* Moves the lists' buffers to their final ids (file.data, http.header by direction) and merges

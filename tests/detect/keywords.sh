@@ -5,7 +5,8 @@
 # (PCAP relative to pcaps/): replaying PCAP with only that file loaded (-S) must raise exactly
 # COUNT alerts with the rule's sid. The counts were worked out by hand from the traffic, not
 # copied from spanwatch. A file may also carry
-#   # set: KEY=VALUE       (a --set for every run of the file, e.g. a vars.address-groups.X)
+#   # set: KEY=VALUE       (a --set for every run of the file, e.g. a vars.address-groups.X;
+#                          @KEYWORDS@ in VALUE is this directory)
 #   # workers: 3           (also replay every pcap of the file with 3 workers: same counts)
 # Every rule of a file must load (-T: 0 failed, 0 skipped), and no alert may carry a sid that is
 # not in the file. One TAP line per expectation:
@@ -69,7 +70,7 @@ run_file() { # path
 	fi
 	while read -r kind rest; do
 		case "$kind" in
-		SET) sets+=(--set "${rest//@GEOIP_DB@/$tmp/geoip.mmdb}") ;;
+		SET) rest=${rest//@GEOIP_DB@/$tmp/geoip.mmdb}; sets+=(--set "${rest//@KEYWORDS@/$dir}") ;; # @KEYWORDS@: this directory
 		WORKERS) extra_workers=$rest ;;
 		ERR) not_ok "$name:${rest%% *}: ${rest#* }" ;;
 		esac

@@ -49,6 +49,8 @@ static const struct replay_target replay_targets[] = {
     {"cti_kafka", fuzz_cti_kafka_one},
     {"cti_stix", fuzz_cti_stix_one},
     {"rule", fuzz_rule_one},
+    {"dataset", fuzz_dataset_one},
+    {"iprep", fuzz_iprep_one},
     {"detect", fuzz_detect_one},
     {"starttls", fuzz_starttls_one},
     {"report", fuzz_report_one},

@@ -41,7 +41,9 @@ fz_check(const struct det_rule *r)
 		for (j = 0; j < l->n; j++) {
 			const struct det_item *it = &l->items[j];
 
-			FUZZ_ASSERT(it->kind >= DET_ITEM_CONTENT && it->kind <= DET_ITEM_BSIZE);
+			FUZZ_ASSERT(it->kind >= DET_ITEM_CONTENT && it->kind <= DET_ITEM_DATASET);
+			if (it->kind == DET_ITEM_DATASET)
+				FUZZ_ASSERT(it->u.ds.name != NULL && it->u.ds.cmd <= DET_DS_REP);
 			if (it->kind == DET_ITEM_CONTENT) {
 				const struct det_content *c = &it->u.content;
 

@@ -15,4 +15,5 @@ exec "$replay" decode "$corpus/decode" pcap "$corpus/pcap" conf "$corpus/conf" \
 	stream "$corpus/stream" dns "$corpus/dns" \
 	tls "$corpus/tls" quic "$corpus/quic" http "$corpus/http" cti_csv "$corpus/cti_csv" cti_plain "$corpus/cti_plain" \
 	cti_stix "$corpus/cti_stix" cti_kafka "$corpus/cti_kafka" rule "$corpus/rule" detect "$corpus/detect" \
-	starttls "$corpus/starttls" report "$corpus/report" ssh "$corpus/ssh" 2>/dev/null
+	starttls "$corpus/starttls" report "$corpus/report" ssh "$corpus/ssh" \
+	dataset "$corpus/dataset" iprep "$corpus/iprep" 2>/dev/null

@@ -17,7 +17,7 @@ set -eu
 
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-decode pcap conf stream dns tls quic http cti_csv cti_plain cti_stix rule detect}
+targets=${*:-decode pcap conf stream dns tls quic http cti_csv cti_plain cti_stix rule detect dataset iprep}
 
 case $secs in
 '' | *[!0-9]*)

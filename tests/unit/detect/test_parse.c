@@ -2265,12 +2265,10 @@ static void
 test_unsupported(void)
 {
 	static const char *const kws[] = {
-	    "iprep:src,Bad,>,10",
 	    "rpc:100000,*,*",
 	    "entropy:bytes 4",
 	    "replace:\"x\"",
 	    "lua:x.lua",
-	    "dataset:isset,x",
 	};
 	struct det_rule *r;
 	char rule[256], kw[64];
@@ -2662,6 +2660,179 @@ test_class_files(void)
 	det_classes_free(&c);
 }
 
+/* ---- dataset, datarep, hostbits (issue 14) -------------------------------------------------- */
+
+static const struct det_dsref *
+ds_item(const struct det_rule *r)
+{
+	for (uint32_t i = 0; r != NULL && i < r->nlists; i++)
+		for (uint32_t j = 0; j < r->lists[i].n; j++)
+			if (r->lists[i].items[j].kind == DET_ITEM_DATASET)
+				return &r->lists[i].items[j].u.ds;
+	return NULL;
+}
+
+static void
+test_datasets(void)
+{
+	const struct det_dsref *d;
+	struct det_rule *r;
+
+	/* the documentation's forms */
+	r = parse("alert dns any any -> any any (msg:\"dns list test\"; dns.query; to_sha256; "
+	          "dataset:isset,dns-sha256-seen; sid:123; rev:1;)");
+	d = ds_item(r);
+	UNIT_CHECK(d != NULL && d->cmd == DET_DS_ISSET && strcmp(d->name, "dns-sha256-seen") == 0 &&
+	               d->type == DET_DS_NONE && !d->is_rep && r->lists[0].nxf == 1,
+	           "dataset:isset,name after a transform");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (msg:\"LOCAL HTTP new UA\"; http.user_agent; "
+	          "dataset:set,http-ua-seen, type string, state http-ua-seen.csv; sid:8000001; rev:1;)");
+	d = ds_item(r);
+	UNIT_CHECK(d != NULL && d->cmd == DET_DS_SET && d->type == DET_DS_STRING &&
+	               d->state != NULL && strcmp(d->state, "http-ua-seen.csv") == 0 &&
+	               d->load == NULL && d->save == NULL,
+	           "dataset:set with type and state");
+	det_rule_free(r);
+	r = parse("alert dns any any -> any any (dns.query; to_md5; datarep:dns_md5, >, 200, load "
+	          "dns_md5.rep, type md5, memcap 100mb, hashsize 2048; sid:1;)");
+	d = ds_item(r);
+	UNIT_CHECK(d != NULL && d->cmd == DET_DS_REP && d->is_rep && d->rep_op == DET_DS_GT &&
+	               d->rep_value == 200 && d->type == DET_DS_MD5 &&
+	               d->memcap == 100ull << 20 && d->hashsize == 2048 &&
+	               strcmp(d->load, "dns_md5.rep") == 0,
+	           "datarep with every option");
+	det_rule_free(r);
+	r = parse("alert dns any any -> any any (dns.query; datarep:s,==,7; sid:1;)");
+	d = ds_item(r);
+	UNIT_CHECK(d != NULL && d->rep_op == DET_DS_EQ && d->rep_value == 7, "datarep ==");
+	det_rule_free(r);
+	r = parse("alert http any any -> any any (http.host; dotprefix; dataset:unset,h, type ip, "
+	          "save h.lst; sid:1;)");
+	d = ds_item(r);
+	UNIT_CHECK(d != NULL && d->cmd == DET_DS_UNSET && d->type == DET_DS_IP &&
+	               strcmp(d->save, "h.lst") == 0,
+	           "dataset:unset, type ip, save");
+	det_rule_free(r);
+	/* errors, exactly */
+	check_fail("alert dns any any -> any any (dataset:isset,x; sid:1;)", SW_E_INVAL,
+	           "dataset: needs a sticky buffer before it");
+	check_fail("alert http any any -> any any (http.uri; base64_decode; base64_data; "
+	           "dataset:isset,x, type string; sid:1;)",
+	           SW_E_INVAL, "dataset: not on base64_data");
+	check_fail("alert dns any any -> any any (dns.query; dataset:isset; sid:1;)", SW_E_INVAL,
+	           "dataset: expected '<set|unset|isset|isnotset>,<name>[, type <t>, load <file>, "
+	           "state <file>, save <file>, memcap <size>, hashsize <n>]'");
+	check_fail("alert dns any any -> any any (dns.query; dataset:add,x; sid:1;)", SW_E_INVAL,
+	           "dataset: unknown command 'add' (set, unset, isset or isnotset)");
+	check_fail("alert dns any any -> any any (dns.query; dataset:isset,a b; sid:1;)", SW_E_INVAL,
+	           "dataset: bad name 'a b'");
+	check_fail("alert dns any any -> any any (dns.query; dataset:isset,x, type sha1; sid:1;)",
+	           SW_E_INVAL, "dataset: unknown type 'sha1' (string, md5, sha256, ipv4 or ip)");
+	check_fail("alert dns any any -> any any (dns.query; dataset:isset,x, type md5, type md5; "
+	           "sid:1;)",
+	           SW_E_INVAL, "dataset: 'type' given twice");
+	check_fail("alert dns any any -> any any (dns.query; dataset:set,x, type string, load a, "
+	           "state b; sid:1;)",
+	           SW_E_INVAL, "dataset: 'load' and 'state' cannot be mixed");
+	check_fail("alert dns any any -> any any (dns.query; dataset:set,x, type string, save a, "
+	           "state b; sid:1;)",
+	           SW_E_INVAL, "dataset: 'save' and 'state' cannot be mixed");
+	check_fail("alert dns any any -> any any (dns.query; dataset:set,x, type string, memcap "
+	           "lots; sid:1;)",
+	           SW_E_INVAL, "dataset: bad memcap 'lots'");
+	check_fail("alert dns any any -> any any (dns.query; dataset:set,x, type string, hashsize "
+	           "0; sid:1;)",
+	           SW_E_INVAL, "dataset: bad hashsize '0' (1 to 16777216)");
+	check_fail("alert dns any any -> any any (dns.query; dataset:set,x, type string, load; "
+	           "sid:1;)",
+	           SW_E_INVAL, "dataset: 'load' needs a file name");
+	check_fail("alert dns any any -> any any (dns.query; dataset:set,x, colour red; sid:1;)",
+	           SW_E_INVAL, "dataset: unknown option 'colour'");
+	check_unsupp("alert http any any -> any any (http.host; dataset:isset,t, load f.json, format "
+	             "json, value_key host; sid:1;)",
+	             "dataset:format");
+	check_fail("alert dns any any -> any any (dns.query; datarep:x,>; sid:1;)", SW_E_INVAL,
+	           "datarep: expected '<name>,<operator>,<value>[, load <file>, type <t>, memcap "
+	           "<size>, hashsize <n>]'");
+	check_fail("alert dns any any -> any any (dns.query; datarep:x,>=,1; sid:1;)", SW_E_INVAL,
+	           "datarep: unknown operator '>=' (>, < or ==)");
+	check_fail("alert dns any any -> any any (dns.query; datarep:x,>,65536; sid:1;)",
+	           SW_E_INVAL, "datarep: bad value '65536' (0 to 65535)");
+	check_fail("alert dns any any -> any any (dns.query; datarep:x,>,1, state s; sid:1;)",
+	           SW_E_INVAL, "datarep: unknown option 'state'");
+
+	/* hostbits: xbits per host */
+	r = parse("alert ip any any -> any any (hostbits:set,bad.host,dst; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 1 && r->kws[0].kind == DET_KW_XBITS &&
+	               r->kws[0].op == DET_FB_SET && r->kws[0].track == 1 &&
+	               r->kws[0].count == 30 && strcmp(r->kws[0].name, "bad.host") == 0,
+	           "hostbits:set,name,dst");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (hostbits:isnotset,h; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 1 && r->kws[0].op == DET_FB_ISNOTSET &&
+	               r->kws[0].track == 0,
+	           "hostbits: src by default");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (hostbits:toggle,h,src; hostbits:noalert; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 1 && r->kws[0].op == DET_FB_TOGGLE && r->noalert,
+	           "hostbits:toggle and hostbits:noalert");
+	det_rule_free(r);
+	{
+		struct det_rule *x = parse("alert ip any any -> any any (xbits:set,h,track ip_src; "
+		                           "sid:1;)");
+
+		r = parse("alert ip any any -> any any (hostbits:set,h; sid:1;)");
+		UNIT_CHECK(r != NULL && x != NULL && r->kws[0].hash == x->kws[0].hash,
+		           "hostbits and xbits name the same bits");
+		det_rule_free(r);
+		det_rule_free(x);
+	}
+	check_fail("alert ip any any -> any any (hostbits:set,h,both; sid:1;)", SW_E_INVAL,
+	           "hostbits: direction 'both' is not implemented (Suricata 7 neither)");
+	check_fail("alert ip any any -> any any (hostbits:set,h,ip_src; sid:1;)", SW_E_INVAL,
+	           "hostbits: unknown direction 'ip_src' (src or dst)");
+	check_fail("alert ip any any -> any any (hostbits:flip,h; sid:1;)", SW_E_INVAL,
+	           "hostbits: unknown command 'flip'");
+	check_fail("alert ip any any -> any any (hostbits:set; sid:1;)", SW_E_INVAL,
+	           "hostbits: expected '<command>,<name>[,<src|dst>]'");
+	check_fail("alert ip any any -> any any (hostbits:set,h,src,60; sid:1;)", SW_E_INVAL,
+	           "hostbits: expected '<command>,<name>[,<src|dst>]'");
+
+	/* iprep: the documentation's forms; the category is numbered by the engine */
+	r = parse("alert ip $HOME_NET any -> any any (msg:\"IPREP internal host talking to CnC "
+	          "server\"; flow:to_server; iprep:dst,CnC,>,30; sid:1; rev:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 1 && r->kws[0].kind == DET_KW_IPREP &&
+	               r->kws[0].track == 2 && r->kws[0].op == DET_IPREP_GT &&
+	               r->kws[0].count == 30 && strcmp(r->kws[0].name, "CnC") == 0,
+	           "iprep:dst,CnC,>,30");
+	det_rule_free(r);
+	r = parse("alert ip $HOME_NET any -> any any (iprep:src,known-bad-hosts,isset; sid:1;)");
+	UNIT_CHECK(r != NULL && r->kws[0].track == 1 && r->kws[0].op == DET_IPREP_ISSET,
+	           "iprep:src,name,isset");
+	det_rule_free(r);
+	r = parse("alert ip any any -> any any (iprep:both,trusted_hosts,isnotset; "
+	          "iprep:any,x,<=,127; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nkws == 2 && r->kws[0].track == 3 &&
+	               r->kws[0].op == DET_IPREP_ISNOTSET && r->kws[1].track == 0 &&
+	               r->kws[1].op == DET_IPREP_LE && r->kws[1].count == 127,
+	           "iprep both isnotset, any <=");
+	det_rule_free(r);
+	check_fail("alert ip any any -> any any (iprep:src,CnC,>; sid:1;)", SW_E_INVAL,
+	           "iprep: bad score '' (0 to 127)");
+	check_fail("alert ip any any -> any any (iprep:src,CnC,>,128; sid:1;)", SW_E_INVAL,
+	           "iprep: bad score '128' (0 to 127)");
+	check_fail("alert ip any any -> any any (iprep:up,CnC,>,1; sid:1;)", SW_E_INVAL,
+	           "iprep: unknown side 'up' (any, src, dst or both)");
+	check_fail("alert ip any any -> any any (iprep:src,CnC,!=,1; sid:1;)", SW_E_INVAL,
+	           "iprep: unknown operator '!=' (<, <=, >, >=, =, isset, isnotset)");
+	check_fail("alert ip any any -> any any (iprep:src,CnC,isset,1; sid:1;)", SW_E_INVAL,
+	           "iprep: isset takes no value");
+	check_fail("alert ip any any -> any any (iprep:src; sid:1;)", SW_E_INVAL,
+	           "iprep: expected '<any|src|dst|both>,<category>,<op>,<value>' or "
+	           "'<side>,<category>,<isset|isnotset>'");
+}
+
 int
 main(void)
 {
@@ -2692,6 +2863,7 @@ main(void)
 	test_pcre_byte();
 	test_state();
 	test_unsupported();
+	test_datasets();
 	test_kw_other();
 	test_hdr_kw();
 	test_hdrbuf();
