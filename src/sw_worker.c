@@ -887,15 +887,20 @@ reader_packet(struct sw_packet *p, void *arg)
 	if ((p->flags & SW_PKT_FRAG) && ctx->defrag != NULL) {
 		if (rd->self == NULL) {
 			reader_fragment(rd, p);
-			return;
+		} else {
+			/* workers reading their own queues share the fragments' table (the
+			 * kernel's fanout already rebuilt most IPv4 datagrams); the whole packet's
+			 * bytes belong to it until the next call, so its path runs under the lock */
+			pthread_mutex_lock(&ctx->defrag_lock);
+			ctx->defrag_rd = rd;
+			reader_fragment(rd, p);
+			pthread_mutex_unlock(&ctx->defrag_lock);
 		}
-		/* workers reading their own queues share the fragments' table (the kernel's
-		 * fanout already rebuilt most IPv4 datagrams); the whole packet's bytes belong
-		 * to it until the next call, so its path runs under the lock */
-		pthread_mutex_lock(&ctx->defrag_lock);
-		ctx->defrag_rd = rd;
-		reader_fragment(rd, p);
-		pthread_mutex_unlock(&ctx->defrag_lock);
+		/* as Suricata 7, the fragment itself goes through the packet rules (without a
+		 * flow), after the datagram it completed; here in the reading thread, so the
+		 * same capture gives the same alerts whatever the number of workers */
+		if (rd->det != NULL)
+			detect_fragment(rd->det, p);
 		return;
 	}
 	reader_dispatch(rd, p);

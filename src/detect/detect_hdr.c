@@ -3,7 +3,9 @@
  * ipopts, fragbits, fragoffset, sameip, seq, ack, window, tcp.mss, icmp_id, icmp_seq. They read
  * the innermost IP header and the transport header of the packet (sw_packet.l3_off, l4_off), so
  * only packet rules use them (r->kw_packet). A packet rebuilt from fragments carries the first
- * fragment's header with MF and the offset cleared (DF kept), as Suricata's rebuilt packet. */
+ * fragment's header with the flags and the offset cleared (DF too), as Suricata 7's rebuilt
+ * packet (defrag.c Defrag4Reassemble sets ip_off to 0); each fragment is inspected on its own
+ * as well (detect_fragment). */
 #include "config.h"
 
 #include <ctype.h>

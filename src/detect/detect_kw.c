@@ -1302,6 +1302,7 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 		case DET_KW_ITYPE:
 		case DET_KW_ICODE:
 			if (p == NULL || (p->proto != 1 && p->proto != 58) ||
+			    (p->flags & SW_PKT_L4) == 0 || /* a fragment: no ICMP header */
 			    !uint_ok(&k->num,
 			             k->kind == DET_KW_ITYPE ? p->icmp_type : p->icmp_code))
 				return false;
@@ -1311,7 +1312,10 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 				return false;
 			break;
 		case DET_KW_FRAG:
-			if (p == NULL || ((p->flags & SW_PKT_REBUILT) != 0) != (k->flags == 2))
+			/* as Suricata 7's flow keyword, it needs a flow: never a fragment itself,
+			 * only_frag the datagram rebuilt from fragments, no_frag the others */
+			if (p == NULL || c->f == NULL ||
+			    ((p->flags & SW_PKT_REBUILT) != 0) != (k->flags == 2))
 				return false;
 			break;
 		case DET_KW_STREAM_SIZE: {
