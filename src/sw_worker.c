@@ -509,7 +509,7 @@ worker_reader_init(struct sw_ctx *ctx, struct sw_worker *w)
 {
 	int r;
 
-	if ((r = reader_init(&w->rd, ctx)) != 0)
+	if ((r = reader_init(&w->rd, ctx, &w->det_st)) != 0) /* the same thread */
 		return r;
 	sbuf_init(&w->rdbuf);
 	decode_ctx_init(&w->dec, &ctx->decode, &ctx->decode_st, ctx->live);
@@ -717,14 +717,14 @@ reader_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_
 }
 
 int
-reader_init(struct reader *rd, struct sw_ctx *ctx)
+reader_init(struct reader *rd, struct sw_ctx *ctx, struct detect_stats *st)
 {
 	memset(rd, 0, sizeof(*rd));
 	rd->ctx = ctx;
 	rd->dec = &ctx->dec;
 	rd->evbuf = &ctx->evbuf;
 	if (ctx->det_h != NULL)
-		return detect_reader_new(ctx->det_h, NULL, NULL, reader_alert, rd, &rd->det_r);
+		return detect_reader_new(ctx->det_h, NULL, st, reader_alert, rd, &rd->det_r);
 	return 0;
 }
 
