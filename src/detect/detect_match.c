@@ -1130,11 +1130,14 @@ kw_ctx(struct detect_thread *t, struct insp *in, const struct tuple *tu, enum fl
  * rules never see it), a payload (content and the other payload keywords: the fragment's is
  * empty) or ports (a TCP/UDP/SCTP rule with ports other than any: detect.c skips fragments
  * there) does not match it. A bare flow:to_server does: a packet without a flow is inspected
- * with the rules of the to_server direction. */
+ * with the rules of the to_server direction. A threshold or detection_filter by_flow never lets
+ * a packet without a flow alert (detect-engine-threshold.c). */
 static bool
 frag_rule_ok(const struct det_rule *r)
 {
-	if ((r->flow & ~DET_FLOW_TO_SERVER) != 0 || r->nflowbits > 0)
+	if ((r->flow & ~DET_FLOW_TO_SERVER) != 0 || r->nflowbits > 0 ||
+	    (r->threshold.set && r->threshold.track == DET_TRACK_FLOW) ||
+	    (r->detection_filter.set && r->detection_filter.track == DET_TRACK_FLOW))
 		return false;
 	for (uint32_t i = 0; i < r->nlists; i++)
 		if (r->lists[i].buffer == DET_BUF_PAYLOAD && r->lists[i].n > 0)
