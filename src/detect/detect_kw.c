@@ -1302,7 +1302,6 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 		case DET_KW_ITYPE:
 		case DET_KW_ICODE:
 			if (p == NULL || (p->proto != 1 && p->proto != 58) ||
-			    (p->flags & SW_PKT_L4) == 0 || /* a fragment: no ICMP header */
 			    !uint_ok(&k->num,
 			             k->kind == DET_KW_ITYPE ? p->icmp_type : p->icmp_code))
 				return false;

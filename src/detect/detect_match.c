@@ -1129,13 +1129,15 @@ kw_ctx(struct detect_thread *t, struct insp *in, const struct tuple *tu, enum fl
  * what needs a flow (flow: with anything but a bare direction, flowbits, flowint; app-layer
  * rules never see it), a payload (content and the other payload keywords: the fragment's is
  * empty) or ports (a TCP/UDP/SCTP rule with ports other than any: detect.c skips fragments
- * there) does not match it. A bare flow:to_server does: a packet without a flow is inspected
- * with the rules of the to_server direction. A threshold or detection_filter by_flow never lets
- * a packet without a flow alert (detect-engine-threshold.c). */
+ * there) does not match it, nor do the keywords of the transport header (flags, itype, icode;
+ * seq, window, icmp_id, ... read SW_PKT_L4 packets only). A bare flow:to_server does: a packet
+ * without a flow is inspected with the rules of the to_server direction. A threshold or
+ * detection_filter by_flow never lets a packet without a flow alert
+ * (detect-engine-threshold.c). */
 static bool
 frag_rule_ok(const struct det_rule *r)
 {
-	if ((r->flow & ~DET_FLOW_TO_SERVER) != 0 || r->nflowbits > 0 ||
+	if ((r->flow & ~DET_FLOW_TO_SERVER) != 0 || r->nflowbits > 0 || r->has_flags ||
 	    (r->threshold.set && r->threshold.track == DET_TRACK_FLOW) ||
 	    (r->detection_filter.set && r->detection_filter.track == DET_TRACK_FLOW))
 		return false;
@@ -1143,7 +1145,8 @@ frag_rule_ok(const struct det_rule *r)
 		if (r->lists[i].buffer == DET_BUF_PAYLOAD && r->lists[i].n > 0)
 			return false;
 	for (uint32_t i = 0; i < r->nkws; i++)
-		if (r->kws[i].kind == DET_KW_FLOWINT || r->kws[i].kind == DET_KW_FRAG)
+		if (r->kws[i].kind == DET_KW_FLOWINT || r->kws[i].kind == DET_KW_FRAG ||
+		    r->kws[i].kind == DET_KW_ITYPE || r->kws[i].kind == DET_KW_ICODE)
 			return false;
 	return r->proto != 6 && r->proto != 17 && r->proto != 132 ? true
 	       : det_portset_is_any(&r->sport) && det_portset_is_any(&r->dport);
@@ -1171,9 +1174,10 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 			return;
 		dir = (enum flow_dir)ri->app_dir;
 	}
-	if (in->frag ? !frag_rule_ok(r)
-	             : in->f == NULL && (r->flow & (DET_FLOW_ESTABLISHED | DET_FLOW_TO_SERVER |
-	                                            DET_FLOW_TO_CLIENT)))
+	/* a packet with a flow pays one test here, whatever fragments do */
+	if (in->f == NULL &&
+	    (in->frag ? !frag_rule_ok(r)
+	              : (r->flow & (DET_FLOW_ESTABLISHED | DET_FLOW_TO_SERVER | DET_FLOW_TO_CLIENT))))
 		return;
 	insp_tuple(in, dir, &tu);
 	if (!proto_ok(r, tu.proto))
@@ -1200,8 +1204,7 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	if (in->ctx == DET_CTX_PACKET) {
 		if (r->has_dsize && !size_ok(&r->dsize, in->p->payload_len))
 			return;
-		if (r->has_flags && (in->p->proto != 6 || (in->p->flags & SW_PKT_L4) == 0 ||
-		                     !flags_ok(r, in->p->tcp_flags)))
+		if (r->has_flags && (in->p->proto != 6 || !flags_ok(r, in->p->tcp_flags)))
 			return;
 	}
 	if (!app_ok(r, in->app_proto))
