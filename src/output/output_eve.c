@@ -254,7 +254,10 @@ static void
 eve_packet_tuple(struct jw *w, const struct eve_ctx *ctx, const struct sw_packet *p)
 {
 	char a[64], cid[64], pn[8];
-	int ports = (p->flags & SW_PKT_L4) && has_ports(p->proto);
+	/* an IPv4 fragment of TCP, UDP or SCTP: ports 0, as Suricata logs a packet whose transport
+	 * header it did not decode (an IPv6 one's protocol is 44: none) */
+	int ports = has_ports(p->proto) &&
+		    ((p->flags & SW_PKT_L4) || (p->family == 4 && (p->flags & SW_PKT_FRAG)));
 
 	eve_vlan(w, p->vlan, p->vlan_count);
 	eve_packet_tunnel(w, p);
