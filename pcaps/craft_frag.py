@@ -31,6 +31,9 @@ rules-frag.pcap, in order (offsets of IPv4 in 8-byte units, of IPv6 in bytes):
    9 E1 M, offset 0, 24 bytes
   10 E2 M, offset 24, 24 bytes
   11 E3 offset 48, 24 bytes
+ F:
+  12 F  udp [fd00::1]:41800 -> [fd00::2]:7900 "ATOMIC", hop limit 64, in an atomic fragment
+        (a fragment header with offset 0 and M clear, id 0x78: a whole packet, RFC 6946)
 """
 
 import os
@@ -87,6 +90,10 @@ def frames():
         f.append(eth(True) / IPv6(src=V6_C, dst=V6_S, hlim=33) /
                  IPv6ExtHdrFragment(nh=17, offset=off // 8, m=m, id=0x77) /
                  Raw(udp_e[off:off + 24]))
+    # F: an atomic fragment
+    udp_f = bytes(IPv6(src=V6_C, dst=V6_S) / UDP(sport=41800, dport=7900) / b"ATOMIC")[40:]
+    f.append(eth(True) / IPv6(src=V6_C, dst=V6_S, hlim=64) /
+             IPv6ExtHdrFragment(nh=17, offset=0, m=0, id=0x78) / Raw(udp_f))
     return f
 
 

@@ -349,7 +349,7 @@ det_hdr_match(const struct det_kw *k, const struct sw_packet *p)
 		 * bytes, as Suricata 7 reads them */
 		if ((h = hdr_ip4(p, &hlen)) != NULL)
 			return hdr_uint_ok(&k->num, be16(h + 6) & 0x1fff);
-		if (p->family == 6 && (p->flags & SW_PKT_FRAG) != 0)
+		if (p->family == 6 && p->frag_hdr_off != 0) /* a fragment, or an atomic one */
 			return hdr_uint_ok(&k->num, p->frag_offset);
 		return false;
 	default:

@@ -52,20 +52,20 @@ say(sorted((a["src_port"], a["dest_port"]) for a in whole) == [(41500, 7600), (4
 
 fa = [f for f in flows if f.get("src_port") == 41500]
 oa = [a for a in alerts if a["alert"]["signature_id"] == 2 and a["src_ip"] == "10.0.0.1"]
-na = [a for a in alerts if a["alert"]["signature_id"] == 3]
+na = [a for a in alerts if a["alert"]["signature_id"] == 3 and a["src_ip"] == "10.0.0.1"]
 say(len(fa) == 1 and len(oa) == 1 and len(na) == 1 and
     oa[0]["flow_id"] == na[0]["flow_id"] == fa[0]["flow_id"] and
     fa[0]["flow"]["pkts_toserver"] == 2,
     "the rebuilt datagram (only_frag) and B (no_frag) are the 2 packets of one flow")
-say(len(flows) == 4 and all(f.get("src_port", 1) != 0 for f in flows),
-    "4 flows (A+B, C, D, E), none made by a fragment (%d)" % len(flows))
+say(len(flows) == 5 and all(f.get("src_port", 1) != 0 for f in flows),
+    "5 flows (A+B, C, D, E, F), none made by a fragment (%d)" % len(flows))
 a_ts = sorted(a["timestamp"] for a in frag if a["src_ip"] == "10.0.0.1")
 ra = [a for a in whole if a["src_port"] == 41500]
 say(len(a_ts) == 3 and len(ra) == 1 and ra[0]["timestamp"] == a_ts[-1],
     "the rebuilt datagram has the time of its last fragment")
 d = stats["detect"]
-say(d["alerts"] == len(alerts) == 11 and d["packets"] == 15,
-    "stats: detect.alerts %d (11 alert events), detect.packets %d (10 fragments, 5 others)"
+say(d["alerts"] == len(alerts) == 12 and d["packets"] == 16,
+    "stats: detect.alerts %d (12 alert events), detect.packets %d (10 fragments, 6 others)"
     % (d["alerts"], d["packets"]))
 for l in out:
     print(l)

@@ -1739,6 +1739,9 @@ test_hdr_kw(void)
 	UNIT_CHECK(hdr_ok("ttl:9;", &p) && !hdr_ok("tos:16;", &p) && !hdr_ok("id:4660;", &p) &&
 	               !hdr_ok("fragbits:!M;", &p) && !hdr_ok("fragoffset:0;", &p),
 	           "IPv6: ttl only");
+	p.frag_hdr_off = 40; /* an atomic fragment: a fragment header, offset 0, no SW_PKT_FRAG */
+	UNIT_CHECK(hdr_ok("fragoffset:0;", &p) && !hdr_ok("fragoffset:>0;", &p),
+	           "IPv6 atomic fragment: fragoffset reads its header (Suricata 7)");
 	p.flags |= SW_PKT_FRAG;
 	p.frag_offset = 16;
 	UNIT_CHECK(hdr_ok("fragoffset:16;", &p), "IPv6 fragment offset in bytes (Suricata 7)");
