@@ -712,6 +712,9 @@ step_crafted_hdr() {
     mkdir -p "$WORK/crafted-hdr"
     "$PY" "$HERE/craft_hdr.py" "$WORK/crafted-hdr" >&2
     install_pcap "$WORK/crafted-hdr/rules-hdr.pcap" $((50 * 1024))
+    # IP fragments for the rules that inspect them (craft_frag.py)
+    "$PY" "$HERE/craft_frag.py" "$WORK/crafted-hdr" >&2
+    install_pcap "$WORK/crafted-hdr/rules-frag.pcap" $((50 * 1024))
 }
 
 step_crafted_hdrbuf() {

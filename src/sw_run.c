@@ -488,7 +488,7 @@ run_sensor(struct sw_ctx *ctx)
 				   ctx->nworkers * (ctx->per_worker_capture ? 2 : 1) + 1,
 				   &ctx->det_h)) != 0)
 		goto out;
-	if ((r = reader_init(&rd, ctx)) != 0 || (r = reader_defrag_new(&rd)) != 0)
+	if ((r = reader_init(&rd, ctx, &ctx->reader_det_st)) != 0 || (r = reader_defrag_new(&rd)) != 0)
 		goto out;
 	if ((r = workers_start(ctx)) != 0)
 		goto out;

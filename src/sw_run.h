@@ -78,6 +78,9 @@ struct sw_ctx {
 	struct decode_ctx dec; /* conf, decode_st and the checksum mode in force */
 	struct defrag *defrag;
 	struct sbuf evbuf;
+	/* what the capture thread's rules inspected and raised (decoder events, fragments),
+	 * added to the workers' detect.* counters */
+	struct detect_stats reader_det_st;
 
 	sw_time_t start_wall, start_mono;
 	sw_time_t replay_end; /* offline: time of the last packet */
@@ -137,7 +140,8 @@ struct reader {
 				 * capture thread */
 };
 
-int reader_init(struct reader *rd, struct sw_ctx *ctx);
+/* st: the detect counters its rules add to (written by the reader's thread only). */
+int reader_init(struct reader *rd, struct sw_ctx *ctx, struct detect_stats *st);
 void reader_free(struct reader *rd);
 /* Makes ctx->defrag, its events reported through rd (when defrag is enabled). */
 int reader_defrag_new(struct reader *rd);

@@ -269,6 +269,14 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			mu += sw_counter_get(&run_worker_detect_mem(ctx, i)->memuse);
 			mr += sw_counter_get(&run_worker_detect_mem(ctx, i)->refused);
 		}
+		{ /* the capture thread's: decoder-event rules and fragments */
+			const struct detect_stats *rs = &ctx->reader_det_st;
+
+			dv[0] += sw_counter_get(&rs->packets);
+			dv[3] += sw_counter_get(&rs->candidates);
+			dv[4] += sw_counter_get(&rs->alerts);
+			dv[5] += sw_counter_get(&rs->suppressed);
+		}
 		put(cs, "detect.rules",
 		    ctx->det_h != NULL ? sw_counter_get(&detect_handle_stats(ctx->det_h)->rules) : 0);
 		for (int k = 0; k < 7; k++)

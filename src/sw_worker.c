@@ -575,7 +575,7 @@ worker_reader_init(struct sw_ctx *ctx, struct sw_worker *w)
 {
 	int r;
 
-	if ((r = reader_init(&w->rd, ctx)) != 0)
+	if ((r = reader_init(&w->rd, ctx, &w->det_st)) != 0) /* the same thread */
 		return r;
 	sbuf_init(&w->rdbuf);
 	decode_ctx_init(&w->dec, &ctx->decode, &ctx->decode_st, ctx->live);
@@ -789,14 +789,14 @@ reader_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_
 }
 
 int
-reader_init(struct reader *rd, struct sw_ctx *ctx)
+reader_init(struct reader *rd, struct sw_ctx *ctx, struct detect_stats *st)
 {
 	memset(rd, 0, sizeof(*rd));
 	rd->ctx = ctx;
 	rd->dec = &ctx->dec;
 	rd->evbuf = &ctx->evbuf;
 	if (ctx->det_h != NULL)
-		return detect_reader_new(ctx->det_h, NULL, NULL, reader_alert, rd, &rd->det_r);
+		return detect_reader_new(ctx->det_h, NULL, st, reader_alert, rd, &rd->det_r);
 	return 0;
 }
 
@@ -959,15 +959,20 @@ reader_packet(struct sw_packet *p, void *arg)
 	if ((p->flags & SW_PKT_FRAG) && ctx->defrag != NULL) {
 		if (rd->self == NULL) {
 			reader_fragment(rd, p);
-			return;
+		} else {
+			/* workers reading their own queues share the fragments' table (the
+			 * kernel's fanout already rebuilt most IPv4 datagrams); the whole packet's
+			 * bytes belong to it until the next call, so its path runs under the lock */
+			pthread_mutex_lock(&ctx->defrag_lock);
+			ctx->defrag_rd = rd;
+			reader_fragment(rd, p);
+			pthread_mutex_unlock(&ctx->defrag_lock);
 		}
-		/* workers reading their own queues share the fragments' table (the kernel's
-		 * fanout already rebuilt most IPv4 datagrams); the whole packet's bytes belong
-		 * to it until the next call, so its path runs under the lock */
-		pthread_mutex_lock(&ctx->defrag_lock);
-		ctx->defrag_rd = rd;
-		reader_fragment(rd, p);
-		pthread_mutex_unlock(&ctx->defrag_lock);
+		/* as Suricata 7, the fragment itself goes through the packet rules (without a
+		 * flow), after the datagram it completed; here in the reading thread, so the
+		 * same capture gives the same alerts whatever the number of workers */
+		if (rd->det != NULL)
+			detect_fragment(rd->det, p);
 		return;
 	}
 	reader_dispatch(rd, p);

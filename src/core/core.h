@@ -242,7 +242,8 @@ struct sw_packet {
 	uint32_t frag_id;      /* identification (16 bits for IPv4) */
 	uint16_t frag_offset;  /* in bytes */
 	uint8_t frag_more;     /* more fragments follow */
-	uint32_t frag_hdr_off; /* IPv6: offset of the fragment header in data */
+	uint32_t frag_hdr_off; /* IPv6: offset of the fragment header in data (also set for an
+	                        * atomic fragment, which is no SW_PKT_FRAG; 0: none) */
 	uint32_t frag_nh_off;  /* IPv6: offset of the next-header byte that names it */
 	/* the first decode anomaly (enum decode_event), 0 when none */
 	uint16_t anomaly;

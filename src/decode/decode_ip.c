@@ -151,6 +151,7 @@ decode_ipv6(struct decode_pkt *d, struct cursor *c)
 	sw_counter_add(&d->st->ipv6, 1);
 	p->flags |= SW_PKT_IP;
 	p->family = 6;
+	p->frag_hdr_off = 0; /* an outer header's is not this one's */
 	p->l3_off = (uint32_t)(h - p->data);
 	p->ttl = h[7];
 	memcpy(p->src.b, h + 8, 16);
@@ -213,8 +214,11 @@ decode_ipv6(struct decode_pkt *d, struct cursor *c)
 				p->payload_len = (uint32_t)cur_left(&ext);
 				return 0;
 			}
+			/* an atomic fragment: the rest is a whole packet, whose fragment header
+			 * fragoffset still reads (offset 0), as Suricata 7 does */
+			p->frag_hdr_off = (uint32_t)(e - p->data);
 			nh_off = (uint32_t)(e - p->data);
-			continue; /* an atomic fragment: the rest is a whole packet */
+			continue;
 		default:
 			break;
 		}

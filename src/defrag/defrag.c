@@ -489,8 +489,7 @@ rebuild(struct defrag *d, struct tracker *t, struct sw_packet *out)
 
 		ip[2] = (uint8_t)(tot >> 8);
 		ip[3] = (uint8_t)tot;
-		ip[6] &= 0x40; /* keep DF, clear MF and the offset */
-		ip[7] = 0;
+		ip[6] = ip[7] = 0; /* flags and offset: 0, as Suricata 7's rebuilt packet */
 		ip[10] = ip[11] = 0;
 		{
 			uint16_t c = ipv4_header_csum(ip, hlen);

@@ -145,6 +145,13 @@ struct detect_stats *detect_thread_stats(struct detect_thread *t);
 void detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
                    const struct sw_packet *p, const char *app_proto);
 
+/* An IP fragment (SW_PKT_FRAG), before or without its datagram being rebuilt: the packet rules
+ * Suricata 7 runs on it (a packet without a flow, transport header or payload: header keywords
+ * such as fragbits, fragoffset, ttl; "alert ip" rules, and TCP/UDP rules with any ports on IPv4
+ * fragments; see detect_match.c frag_rule_ok). Its alerts have no flow. The rebuilt datagram
+ * goes through detect_packet as any packet of its flow. */
+void detect_fragment(struct detect_thread *t, const struct sw_packet *p);
+
 /* In-order reassembled TCP data of f (the stream stage's chunk at offset). */
 void detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
                    const uint8_t *data, size_t len, uint64_t offset, sw_time_t ts,

@@ -3,7 +3,9 @@
  * ipopts, fragbits, fragoffset, sameip, seq, ack, window, tcp.mss, icmp_id, icmp_seq. They read
  * the innermost IP header and the transport header of the packet (sw_packet.l3_off, l4_off), so
  * only packet rules use them (r->kw_packet). A packet rebuilt from fragments carries the first
- * fragment's header with MF and the offset cleared (DF kept), as Suricata's rebuilt packet. */
+ * fragment's header with the flags and the offset cleared (DF too), as Suricata 7's rebuilt
+ * packet (defrag.c Defrag4Reassemble sets ip_off to 0); each fragment is inspected on its own
+ * as well (detect_fragment). */
 #include "config.h"
 
 #include <ctype.h>
@@ -472,7 +474,7 @@ det_hdr_match(const struct det_kw *k, const struct sw_packet *p)
 		 * bytes, as Suricata 7 reads them */
 		if ((h = hdr_ip4(p, &hlen)) != NULL)
 			return hdr_uint_ok(&k->num, be16(h + 6) & 0x1fff);
-		if (p->family == 6 && (p->flags & SW_PKT_FRAG) != 0)
+		if (p->family == 6 && p->frag_hdr_off != 0) /* a fragment, or an atomic one */
 			return hdr_uint_ok(&k->num, p->frag_offset);
 		return false;
 	default:

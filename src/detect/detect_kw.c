@@ -1469,7 +1469,10 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 				return false;
 			break;
 		case DET_KW_FRAG:
-			if (p == NULL || ((p->flags & SW_PKT_REBUILT) != 0) != (k->flags == 2))
+			/* as Suricata 7's flow keyword, it needs a flow: never a fragment itself,
+			 * only_frag the datagram rebuilt from fragments, no_frag the others */
+			if (p == NULL || c->f == NULL ||
+			    ((p->flags & SW_PKT_REBUILT) != 0) != (k->flags == 2))
 				return false;
 			break;
 		case DET_KW_STREAM_SIZE: {

@@ -104,6 +104,7 @@ struct insp {
 	struct detect_thread *t;
 	int rule_dir; /* the direction of the rule being verified (app messages) */
 	bool rule_has_dir; /* ... and whether the rule gave it (flow:to_*, one-way buffers) */
+	bool frag; /* an IP fragment, inspected as Suricata 7 does (detect_fragment) */
 	/* app message and its buffers, fetched on demand (bufs and after: only with msg set) */
 	const struct app_msg *msg;
 	struct app_buf bufs[DET_BUF_MAX];
@@ -1196,6 +1197,34 @@ store_note(struct detect_thread *t, struct insp *in, const struct det_rule *r)
 	}
 }
 
+/* Whether rule r may match an IP fragment. Suricata 7 passes each fragment through detection
+ * as a packet without a flow and without a transport header (decode-ipv4.c, decode-ipv6.c):
+ * what needs a flow (flow: with anything but a bare direction, flowbits, flowint; app-layer
+ * rules never see it), a payload (content and the other payload keywords: the fragment's is
+ * empty) or ports (a TCP/UDP/SCTP rule with ports other than any: detect.c skips fragments
+ * there) does not match it, nor do the keywords of the transport header (flags, itype, icode;
+ * seq, window, icmp_id, ... read SW_PKT_L4 packets only). A bare flow:to_server does: a packet
+ * without a flow is inspected with the rules of the to_server direction. A threshold or
+ * detection_filter by_flow never lets a packet without a flow alert
+ * (detect-engine-threshold.c). */
+static bool
+frag_rule_ok(const struct det_rule *r)
+{
+	if ((r->flow & ~DET_FLOW_TO_SERVER) != 0 || r->nflowbits > 0 || r->has_flags ||
+	    (r->threshold.set && r->threshold.track == DET_TRACK_FLOW) ||
+	    (r->detection_filter.set && r->detection_filter.track == DET_TRACK_FLOW))
+		return false;
+	for (uint32_t i = 0; i < r->nlists; i++)
+		if (r->lists[i].buffer == DET_BUF_PAYLOAD && r->lists[i].n > 0)
+			return false;
+	for (uint32_t i = 0; i < r->nkws; i++)
+		if (r->kws[i].kind == DET_KW_FLOWINT || r->kws[i].kind == DET_KW_FRAG ||
+		    r->kws[i].kind == DET_KW_ITYPE || r->kws[i].kind == DET_KW_ICODE)
+			return false;
+	return r->proto != 6 && r->proto != 17 && r->proto != 132 ? true
+	       : det_portset_is_any(&r->sport) && det_portset_is_any(&r->dport);
+}
+
 static void
 verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 {
@@ -1218,8 +1247,10 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 			return;
 		dir = (enum flow_dir)ri->app_dir;
 	}
+	/* a packet with a flow pays one test here, whatever fragments do */
 	if (in->f == NULL &&
-	    (r->flow & (DET_FLOW_ESTABLISHED | DET_FLOW_TO_SERVER | DET_FLOW_TO_CLIENT)))
+	    (in->frag ? !frag_rule_ok(r)
+	              : (r->flow & (DET_FLOW_ESTABLISHED | DET_FLOW_TO_SERVER | DET_FLOW_TO_CLIENT))))
 		return;
 	insp_tuple(in, dir, &tu);
 	if (!proto_ok(r, tu.proto) || (r->family != 0 && r->family != tu.family))
@@ -1530,6 +1561,45 @@ detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	}
 	if (e->has_tags)
 		packet_tags(t, f, dir, p);
+}
+
+void
+detect_fragment(struct detect_thread *t, const struct sw_packet *p)
+{
+	struct detect_engine *e = t->e;
+	struct sw_packet fp;
+	struct insp in;
+	int pc;
+
+	if (!e->has_packet && !e->has_tags)
+		return;
+	/* what Suricata's decoder leaves of a fragment: the IP header; no ports, no payload; the
+	 * protocol of an IPv4 fragment is its header's, of an IPv6 one the fragment header's
+	 * (44): "alert udp" sees IPv4 fragments of UDP, no IPv6 fragment */
+	fp = *p;
+	fp.flags &= ~SW_PKT_L4;
+	fp.sport = fp.dport = 0;
+	fp.payload_len = 0;
+	fp.tcp_flags = 0;
+	fp.icmp_type = fp.icmp_code = 0;
+	if (fp.family == 6)
+		fp.proto = 44;
+	pc = pclass_of(fp.proto);
+	sw_counter_add(&t->st->packets, 1);
+	memset(&in, 0, offsetof(struct insp, bufs));
+	in.p = &fp;
+	in.dir = FLOW_TO_SERVER;
+	in.ts = fp.ts;
+	in.ctx = DET_CTX_PACKET;
+	in.data = fp.data + fp.payload_off; /* len 0 */
+	in.frag = true;
+	cand_start(t);
+	group_cands(t, &e->nofp_packet[pc], 0);
+	if (pc != DET_PC_OTHER)
+		group_cands(t, &e->nofp_packet[DET_PC_OTHER], 0); /* "ip" rules */
+	run_cands(t, &in, DET_CTX_PACKET);
+	if (e->has_tags)
+		packet_tags(t, NULL, FLOW_TO_SERVER, &fp);
 }
 
 /* Joins the kept bytes and the chunk in the thread's buffer; NULL when out of memory. */

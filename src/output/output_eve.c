@@ -34,6 +34,8 @@ proto_name(uint8_t proto, char *buf, size_t size)
 		return "IPv4"; /* IPv4 encapsulation (IP in IP) */
 	case 41:
 		return "IPv6"; /* IPv6 encapsulation (6in4, 6in6) */
+	case 44:
+		return "IPv6-Frag"; /* an IPv6 fragment as rules see it (detect_fragment) */
 	case 47:
 		return "GRE";
 	case 50:
@@ -252,7 +254,10 @@ static void
 eve_packet_tuple(struct jw *w, const struct eve_ctx *ctx, const struct sw_packet *p)
 {
 	char a[64], cid[64], pn[8];
-	int ports = (p->flags & SW_PKT_L4) && has_ports(p->proto);
+	/* an IPv4 fragment of TCP, UDP or SCTP: ports 0, as Suricata logs a packet whose transport
+	 * header it did not decode (an IPv6 one's protocol is 44: none) */
+	int ports = has_ports(p->proto) &&
+		    ((p->flags & SW_PKT_L4) || (p->family == 4 && (p->flags & SW_PKT_FRAG)));
 
 	eve_vlan(w, p->vlan, p->vlan_count);
 	eve_packet_tunnel(w, p);
@@ -264,8 +269,9 @@ eve_packet_tuple(struct jw *w, const struct eve_ctx *ctx, const struct sw_packet
 	jw_str(w, "dest_ip", sw_addr_str(&p->dst, p->family, a, sizeof(a)));
 	if (ports)
 		jw_u64(w, "dest_port", p->dport);
-	/* IPv6 knows its transport only after the extension headers */
-	if ((p->flags & SW_PKT_L4) || p->family == 4)
+	/* IPv6 knows its transport only after the extension headers (an IPv6 fragment's alert:
+	 * 44, the fragment header, as Suricata logs it) */
+	if ((p->flags & SW_PKT_L4) || p->family == 4 || p->proto == 44)
 		jw_str(w, "proto", proto_name(p->proto, pn, sizeof(pn)));
 	if ((p->flags & SW_PKT_L4) &&
 	    flow_community_id(ctx->cid_seed, p->family, &p->src, &p->dst, p->sport, p->dport,

@@ -451,6 +451,8 @@ test_ipv6_ext(void)
 	UNIT_CHECK(pk.proto == P_UDP && pk.l4_off == 14 + 40 + 32 && pk.sport == 546 &&
 	               pk.dport == 547 && pk.payload_len == 4,
 	           "ipv6 hop+dst+atomic frag: l4 after the chain");
+	UNIT_CHECK(pk.frag_hdr_off == pk.l4_off - 8 && pk.frag_offset == 0,
+	           "ipv6 atomic frag: where its fragment header is (fragoffset reads it)");
 	UNIT_CHECK((pk.flags & SW_PKT_BAD_CSUM) == 0,
 	           "ipv6 ext: checksum over the upper layer only");
 

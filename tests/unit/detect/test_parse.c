@@ -1706,8 +1706,8 @@ test_hdr_kw(void)
 	           "icmp_id: bad value '65536': expected a number up to 65535");
 	check_fail("alert ip any any -> any any (ttl; sid:1;)", SW_E_INVAL, "ttl: missing value");
 
-	/* matching on packets made here, fragments included (the engine sees only whole or
-	 * rebuilt packets; fragbits M and fragoffset > 0 are seen here) */
+	/* matching on packets made here, fragments included (the engine sees them too, through
+	 * detect_fragment: tests/detect/keywords/frag.rules) */
 	hdr_packet(&p, b, 5, 0x2000 | 0x0003, 5); /* MF, offset 3 (24 bytes) */
 	UNIT_CHECK(hdr_ok("fragbits:M;", &p) && !hdr_ok("fragbits:D;", &p) &&
 	               hdr_ok("fragbits:*MD;", &p) && !hdr_ok("fragbits:+M;", &p) &&
@@ -1766,6 +1766,9 @@ test_hdr_kw(void)
 	UNIT_CHECK(hdr_ok("ttl:9;", &p) && !hdr_ok("tos:16;", &p) && !hdr_ok("id:4660;", &p) &&
 	               !hdr_ok("fragbits:!M;", &p) && !hdr_ok("fragoffset:0;", &p),
 	           "IPv6: ttl only");
+	p.frag_hdr_off = 40; /* an atomic fragment: a fragment header, offset 0, no SW_PKT_FRAG */
+	UNIT_CHECK(hdr_ok("fragoffset:0;", &p) && !hdr_ok("fragoffset:>0;", &p),
+	           "IPv6 atomic fragment: fragoffset reads its header (Suricata 7)");
 	p.flags |= SW_PKT_FRAG;
 	p.frag_offset = 16;
 	UNIT_CHECK(hdr_ok("fragoffset:16;", &p), "IPv6 fragment offset in bytes (Suricata 7)");
