@@ -56,13 +56,15 @@ for cc in $countries; do
 	sid=$((sid + 10))
 done
 for pcap in rules-hdr.pcap icmp.pcap proto-ntp.pcap; do
-	# the IPv4 packets the packet rules see: not a first or middle fragment (the last one
-	# stands for the datagram rebuilt from them); an ICMP error's first addresses are its own;
-	# a source-routed packet's header destination is ip.cur_rt (tshark's ip.dst is the
-	# route's last hop)
-	tshark -r "$PCAPS/$pcap" -Y 'ip && !(ip.flags.mf == 1)' -T fields -E occurrence=f \
-		-e ip.src -e ip.dst -e ip.cur_rt 2>/dev/null |
-		awk -F '\t' '{print $1, ($3 != "" ? $3 : $2)}' >"$tmp/addrs"
+	# the IPv4 packets the packet rules see: every packet, fragments included (Suricata 7
+	# inspects each fragment), and once more each last fragment, which stands for the datagram
+	# rebuilt from them; an ICMP error's first addresses are its own; a source-routed packet's
+	# header destination is ip.cur_rt (tshark's ip.dst is the route's last hop)
+	tshark -r "$PCAPS/$pcap" -Y 'ip || (ip && ip.flags.mf == 0 && ip.frag_offset > 0)' \
+		-T fields -E occurrence=f -e ip.src -e ip.dst -e ip.cur_rt -e ip.flags.mf \
+		-e ip.frag_offset 2>/dev/null |
+		awk -F '\t' '{a = $1 " " ($3 != "" ? $3 : $2); print a; if ($4 == "0" && $5 + 0 > 0) print a}' \
+		>"$tmp/addrs"
 	: >"$tmp/expect"
 	sid=100
 	for cc in $countries; do

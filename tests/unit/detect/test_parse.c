@@ -2395,14 +2395,14 @@ test_unsupported(void)
 	               "  flowvar's reason");
 	check_fail("alert icmp any any -> any any (icmpv6.mtu:big; sid:1;)", SW_E_INVAL,
 	           "icmpv6.mtu: bad value 'big': expected N, <N, >N, <=N, >=N, !N or A<>B");
-	/* hostbits (Suricata 7): xbits with track ip_src (default) / ip_dst, 300 s */
+	/* hostbits (Suricata 7): xbits with track ip_src (default) / ip_dst, 30 s */
 	{
 		struct det_rule *h = parse("alert ip any any -> any any (hostbits:set,bad.host,dst; "
 		                           "hostbits:isset, other; sid:1;)");
 
 		UNIT_CHECK(h != NULL && h->nkws == 2 && h->kws[0].kind == DET_KW_XBITS &&
 		               h->kws[0].op == DET_FB_SET && h->kws[0].track == 1 &&
-		               h->kws[0].count == 300 && strcmp(h->kws[0].name, "bad.host") == 0 &&
+		               h->kws[0].count == 30 && strcmp(h->kws[0].name, "bad.host") == 0 &&
 		               h->kws[1].op == DET_FB_ISSET && h->kws[1].track == 0 &&
 		               strcmp(h->kws[1].name, "other") == 0,
 		           "hostbits:set,name,dst and hostbits:isset,name");
@@ -2412,13 +2412,13 @@ test_unsupported(void)
 		det_rule_free(h);
 	}
 	check_fail("alert ip any any -> any any (hostbits:set,a,both; sid:1;)", SW_E_INVAL,
-	           "hostbits: 'both' is not implemented (Suricata 7 refuses it too)");
+	           "hostbits: direction 'both' is not implemented (Suricata 7 neither)");
 	check_fail("alert ip any any -> any any (hostbits:set,a,src,3600; sid:1;)", SW_E_INVAL,
-	           "hostbits: expected '<command>,<name>[,src|dst]'");
+	           "hostbits: expected '<command>,<name>[,<src|dst>]'");
 	check_fail("alert ip any any -> any any (hostbits:flip,a; sid:1;)", SW_E_INVAL,
 	           "hostbits: unknown command 'flip'");
 	check_fail("alert ip any any -> any any (hostbits:set,a,up; sid:1;)", SW_E_INVAL,
-	           "hostbits: expected src or dst, not 'up'");
+	           "hostbits: unknown direction 'up' (src or dst)");
 	/* Google QUIC's CYU: two buffers of quic rules (no longer skipped) */
 	r = parse("alert quic any any -> any any (quic.cyu.hash; "
 	          "content:\"910a5e3a4d51593bd59a44611544f209\"; quic.cyu.string; "
