@@ -110,7 +110,10 @@ struct app_stats *run_worker_app_stats(struct sw_ctx *ctx, uint32_t i);
 const struct sw_memcap *run_worker_app_mem(struct sw_ctx *ctx, uint32_t i);
 const struct sw_memcap *run_worker_cti_mem(struct sw_ctx *ctx, uint32_t i);
 /* Detection counters of worker i, summed over the engines it used, into out. */
-void run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7]);
+void run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[8]);
+/* The TCP checksums the workers verified for the capture thread: bad ones, and packets kept out
+ * of flows for them (added to decoder.checksum.tcp_bad and .skipped). */
+void run_workers_csum_stats(struct sw_ctx *ctx, uint64_t *tcp_bad, uint64_t *skipped);
 /* Its per-flow detection memory (stream windows, flowbits). */
 const struct sw_memcap *run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i);
 /* Its evidence counters; NULL when evidence is off. */

@@ -67,6 +67,7 @@ struct sw_worker {
 	struct evidence *ev; /* NULL: evidence.enabled is off */
 	sw_time_t now, last_expire;
 	sw_counter_t packets;
+	struct decode_csum_stats csum_st; /* TCP checksums the capture thread left to it */
 	/* when it reads its own capture queue (afpacket): its decoding side */
 	struct reader rd;
 	struct decode_ctx dec;
@@ -130,7 +131,7 @@ run_worker_stream_stats(struct sw_ctx *ctx, uint32_t i)
 }
 
 void
-run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7])
+run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[8])
 {
 	/* kept by the worker, so reading them never meets a freed thread */
 	const struct detect_stats *st = &ctx->workers[i].det_st;
@@ -142,6 +143,17 @@ run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7])
 	out[4] = sw_counter_get(&st->alerts);
 	out[5] = sw_counter_get(&st->suppressed);
 	out[6] = sw_counter_get(&st->backtrack_limit) + sw_counter_get(&st->pcre_limit);
+	out[7] = sw_counter_get(&st->windows_released);
+}
+
+void
+run_workers_csum_stats(struct sw_ctx *ctx, uint64_t *tcp_bad, uint64_t *skipped)
+{
+	*tcp_bad = *skipped = 0;
+	for (uint32_t i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
+		*tcp_bad += sw_counter_get(&ctx->workers[i].csum_st.tcp_csum_bad);
+		*skipped += sw_counter_get(&ctx->workers[i].csum_st.csum_skipped);
+	}
 }
 
 const struct sw_memcap *
@@ -295,7 +307,7 @@ worker_stream_data(void *arg, struct sw_flow *f, enum flow_dir dir, const uint8_
 	if (w->det != NULL) {
 		detect_stream(w->det, f, dir, data, len, offset, w->now, app_flow_name(f));
 		if (flags & (STREAM_CHUNK_FIN | STREAM_CHUNK_RST | STREAM_CHUNK_DEPTH))
-			detect_stream_flush(w->det, f, dir, w->now, app_flow_name(f));
+			detect_stream_end(w->det, f, dir, w->now, app_flow_name(f));
 	}
 	/* The stream is kept even when no parser wants it: raw-stream detection rules will. */
 	return true;
@@ -455,7 +467,8 @@ worker_main(void *arg)
 		switch (rec->kind) {
 		case RING_PACKET:
 			rec->pkt.data = (const uint8_t *)(rec + 1);
-			worker_packet(w, &rec->pkt);
+			if (decode_csum_deferred(&rec->pkt, &w->csum_st))
+				worker_packet(w, &rec->pkt);
 			break;
 		case RING_TICK:
 			worker_tick(w, rec->pkt.ts);

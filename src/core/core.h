@@ -197,6 +197,8 @@ struct sw_encap {
 #define SW_PKT_BAD_CSUM  0x0008u /* an IP or L4 checksum did not verify */
 #define SW_PKT_INVALID   0x0010u /* a decode anomaly: do not use for flows */
 #define SW_PKT_REBUILT   0x0020u /* rebuilt from fragments: not counted again by decode */
+#define SW_PKT_CSUM_DEFER  0x0040u /* the TCP checksum is left to the worker (csum_* below) */
+#define SW_PKT_CSUM_STRICT 0x0080u /* ... and a bad one keeps the packet out of flows */
 
 /*
  * One captured packet. The capture stage fills the first block; decode fills the rest. Layer
@@ -246,6 +248,9 @@ struct sw_packet {
 	uint32_t frag_nh_off;  /* IPv6: offset of the next-header byte that names it */
 	/* the first decode anomaly (enum decode_event), 0 when none */
 	uint16_t anomaly;
+	/* SW_PKT_CSUM_DEFER: the TCP segment at csum_off (csum_len bytes) and its pseudo-header
+	 * sum, for decode_csum_deferred() on the worker's thread */
+	uint32_t csum_off, csum_len, csum_pseudo;
 	/* Last, and not cleared per packet: only the first encap_count entries are ever written
 	 * or read (decode_packet resets everything before this field). */
 	struct sw_encap encap[SW_ENCAP_MAX];
