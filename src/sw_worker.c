@@ -466,7 +466,8 @@ worker_main(void *arg)
 		spins = 0;
 		switch (rec->kind) {
 		case RING_PACKET:
-			rec->pkt.data = (const uint8_t *)(rec + 1);
+			if (!rec->pkt.data_stable)
+				rec->pkt.data = (const uint8_t *)(rec + 1);
 			if (decode_csum_deferred(&rec->pkt, &w->csum_st))
 				worker_packet(w, &rec->pkt);
 			break;
@@ -628,11 +629,13 @@ fail:
 
 /* Puts a record on worker w's ring, waiting while it is full (offline this is backpressure;
  * live, a full ring shows up as kernel drops, which are counted). A packet longer than a ring
- * record can hold is cut, and its caplen says so. */
+ * record can hold is cut, and its caplen says so. Bytes that stay valid until the capture
+ * closes (a mapped file) are not copied: the record points at them. */
 static void
 ring_send(struct sw_worker *w, uint32_t kind, const struct sw_packet *p)
 {
-	size_t bytes = kind == RING_PACKET ? p->caplen : 0;
+	bool stable = kind == RING_PACKET && p->data_stable;
+	size_t bytes = kind == RING_PACKET && !stable ? p->caplen : 0;
 	struct ring_rec *rec;
 	unsigned spins = 0;
 
@@ -644,10 +647,12 @@ ring_send(struct sw_worker *w, uint32_t kind, const struct sw_packet *p)
 	/* encap[] is last: only the layers in use are copied (the rest is never read) */
 	memcpy(&rec->pkt, p,
 	       offsetof(struct sw_packet, encap) + (size_t)p->encap_count * sizeof(p->encap[0]));
-	rec->pkt.data = NULL;
-	rec->pkt.caplen = (uint32_t)bytes;
-	if (bytes > 0)
-		memcpy(rec + 1, p->data, bytes);
+	if (!stable) {
+		rec->pkt.data = NULL;
+		rec->pkt.caplen = (uint32_t)bytes;
+		if (bytes > 0)
+			memcpy(rec + 1, p->data, bytes);
+	}
 	sw_ring_commit(w->ring);
 }
 
@@ -869,6 +874,7 @@ reader_fragment(struct reader *rd, struct sw_packet *p)
 	if (defrag_packet(ctx->defrag, p, &whole) != 0)
 		return;
 	whole.flags = SW_PKT_REBUILT;
+	whole.data_stable = false; /* the table's bytes, until its next call */
 	r = decode_packet(rd->dec, &whole);
 	if (whole.anomaly != 0)
 		reader_anomaly(rd, &whole);

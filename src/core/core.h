@@ -213,6 +213,9 @@ struct sw_packet {
 	sw_time_t ts;
 	int linktype;        /* DLT_* */
 	uint32_t source_idx; /* which input (file) it came from */
+	/* data stays valid until the capture is closed (a mapped file), not only for the call:
+	 * handed to another thread without a copy */
+	bool data_stable;
 
 	/* decode */
 	uint32_t flags;
