@@ -132,6 +132,13 @@ struct reader {
 	struct sbuf *evbuf;     /* &ctx->evbuf, or the worker's own */
 	struct sw_worker *self; /* the worker reading its queue (packets go to it); NULL: the
 				 * capture thread */
+	/* packets whose bytes stay mapped (data_stable) go to the workers without a copy; every
+	 * READER_RELEASE_STEP bytes the reader notes where each ring's producer is (ck_head) and
+	 * the data before which everything was sent (ck_upto); once every worker released that
+	 * much, the capture may give that memory back */
+	const uint8_t *ck_upto, *ck_last;
+	uint64_t *ck_head; /* by worker; NULL until the first stable packet */
+	bool ck_pending;
 };
 
 int reader_init(struct reader *rd, struct sw_ctx *ctx);

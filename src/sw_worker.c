@@ -751,6 +751,8 @@ reader_free(struct reader *rd)
 {
 	detect_reader_free(rd->det_r);
 	rd->det_r = NULL;
+	free(rd->ck_head);
+	rd->ck_head = NULL;
 }
 
 /* The capture thread's quiescent point, and the single worker's when it runs inline. */
@@ -843,6 +845,65 @@ reader_tick(struct reader *rd, sw_time_t now)
 		ring_send(&ctx->workers[i], RING_TICK, &tick);
 }
 
+/* Bytes of mapped capture between two checkpoints of what the workers are done with, and the
+ * most the workers may have in hand before the reader waits for them (as for a full ring). */
+#define READER_RELEASE_STEP (4u << 20)
+#define READER_INFLIGHT_MAX (16u << 20)
+
+static uintptr_t
+ptr_dist(const void *a, const void *b)
+{
+	return (uintptr_t)a > (uintptr_t)b ? (uintptr_t)a - (uintptr_t)b
+					   : (uintptr_t)b - (uintptr_t)a;
+}
+
+/* Whether every worker released the records published before the pending checkpoint; then the
+ * capture gets the memory before it back. */
+static bool
+reader_ck_done(struct reader *rd)
+{
+	struct sw_ctx *ctx = rd->ctx;
+
+	for (uint32_t i = 0; i < ctx->nworkers; i++)
+		if (sw_ring_released(ctx->workers[i].ring) < rd->ck_head[i])
+			return false;
+	ctx->cap_ops->release(ctx->cap, rd->ck_upto);
+	rd->ck_pending = false;
+	return true;
+}
+
+/* p's bytes stay mapped (data_stable) and it is about to be handed over: lets the capture give
+ * back the memory of the packets every worker is done with (a worker's ring holds pointers to
+ * them, not copies). A checkpoint notes where each ring's producer is; once every consumer has
+ * released that far, what was sent before it is done. Inline (one worker), at once. */
+static void
+reader_release(struct reader *rd, const struct sw_packet *p)
+{
+	struct sw_ctx *ctx = rd->ctx;
+	unsigned spins = 0;
+	uint32_t i;
+
+	if (rd->ck_pending && !reader_ck_done(rd)) {
+		if (ptr_dist(p->data, rd->ck_upto) < READER_INFLIGHT_MAX)
+			return;
+		while (!reader_ck_done(rd)) /* the workers hold enough: wait for them */
+			sw_ring_wait(&spins);
+	}
+	if (rd->ck_last != NULL && ptr_dist(p->data, rd->ck_last) < READER_RELEASE_STEP)
+		return;
+	rd->ck_last = p->data;
+	if (ctx->nworkers == 1) { /* inline: every packet before p is done */
+		ctx->cap_ops->release(ctx->cap, p->data);
+		return;
+	}
+	if (rd->ck_head == NULL && (rd->ck_head = calloc(ctx->nworkers, sizeof(uint64_t))) == NULL)
+		return;
+	for (i = 0; i < ctx->nworkers; i++)
+		rd->ck_head[i] = sw_ring_published(ctx->workers[i].ring);
+	rd->ck_upto = p->data;
+	rd->ck_pending = true;
+}
+
 /* The packet to its worker: itself when it reads its queue, else the worker of its flow. */
 static void
 reader_dispatch(struct reader *rd, struct sw_packet *p)
@@ -854,6 +915,8 @@ reader_dispatch(struct reader *rd, struct sw_packet *p)
 		worker_packet(rd->self, p);
 		return;
 	}
+	if (p->data_stable && ctx->cap_ops->release != NULL)
+		reader_release(rd, p);
 	p->hash = flow_packet_hash(p, &ctx->flow);
 	w = &ctx->workers[(p->hash & 0xffffffffu) % ctx->nworkers];
 	if (ctx->nworkers == 1)

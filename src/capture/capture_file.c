@@ -37,6 +37,7 @@ struct capture {
 	 * offset, the byte order and time unit of the file, its snapshot length */
 	const uint8_t *map;
 	size_t map_len, map_off;
+	size_t map_dropped; /* bytes from the start whose pages were given back (file_release) */
 	bool map_swap, map_nsec;
 	uint32_t map_snap;
 	/* every mapping made, unmapped when the capture closes (workers may still read them
@@ -44,6 +45,7 @@ struct capture {
 	struct file_mapping {
 		void *base;
 		size_t len;
+		bool dropped; /* given back whole (file_release) */
 	} *maps;
 	size_t nmaps;
 };
@@ -79,7 +81,7 @@ map_open(struct capture *c, const char *path)
 		close(fd);
 		return;
 	}
-	base = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	base = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
 	if (base == MAP_FAILED)
 		return;
@@ -93,10 +95,12 @@ map_open(struct capture *c, const char *path)
 	(void)madvise(base, (size_t)sb.st_size, MADV_SEQUENTIAL);
 	c->maps = nm;
 	c->maps[c->nmaps].base = base;
+	c->maps[c->nmaps].dropped = false;
 	c->maps[c->nmaps++].len = (size_t)sb.st_size;
 	c->map = base;
 	c->map_len = (size_t)sb.st_size;
 	c->map_off = 24;
+	c->map_dropped = 0;
 	c->map_swap = magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u;
 	c->map_nsec = magic == 0xa1b23c4du || magic == 0x4d3cb2a1u;
 	c->map_snap = map_u32(c, c->map + 16);
@@ -363,6 +367,34 @@ file_poll(struct capture *c, capture_packet_fn *fn, void *arg, int max)
 	return n;
 }
 
+/* The pages of the open file's mapping before upto go (MADV_DONTNEED on a shared read-only
+ * mapping: were one read again, it would come back from the page cache), so the resident set
+ * does not grow by the file; a pointer in an earlier file's mapping gives back all of it. */
+static void
+file_release(struct capture *c, const uint8_t *upto)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t end, j;
+
+	for (j = 0; j < c->nmaps; j++) /* the mapping upto is in; those before it are done */
+		if (upto >= (const uint8_t *)c->maps[j].base &&
+		    upto <= (const uint8_t *)c->maps[j].base + c->maps[j].len)
+			break;
+	for (size_t k = 0; k < j && j < c->nmaps; k++)
+		if (!c->maps[k].dropped) {
+			(void)madvise(c->maps[k].base, c->maps[k].len, MADV_DONTNEED);
+			c->maps[k].dropped = true;
+		}
+	if (c->map == NULL || upto < c->map || upto > c->map + c->map_len || pg <= 0)
+		return;
+	end = (size_t)(upto - c->map) & ~(size_t)(pg - 1);
+	if (end <= c->map_dropped)
+		return;
+	(void)madvise((void *)(uintptr_t)(c->map + c->map_dropped), end - c->map_dropped,
+		      MADV_DONTNEED);
+	c->map_dropped = end;
+}
+
 static void
 file_stats(struct capture *c, struct capture_stats *st)
 {
@@ -390,4 +422,5 @@ const struct capture_ops capture_pcap_file = {
 	.sources = file_sources,
 	.interrupt = file_interrupt,
 	.close = file_free,
+	.release = file_release,
 };

@@ -521,6 +521,11 @@ void *sw_ring_peek(struct sw_ring *r, size_t *len);
 /* Consumer: frees the record returned by the last peek. */
 void sw_ring_release(struct sw_ring *r);
 
+/* Bytes ever published (producer side) and ever released by the consumer (either side): once
+ * released() reaches a published() read earlier, the consumer is done with every record
+ * published before it. */
+uint64_t sw_ring_published(const struct sw_ring *r);
+uint64_t sw_ring_released(struct sw_ring *r);
 /* Back-off for a thread waiting on a ring: spins a little, then yields, then sleeps up to 1 ms.
  * *spins counts the waits so far; reset it to 0 after progress. */
 void sw_ring_wait(unsigned *spins);

@@ -136,6 +136,18 @@ sw_ring_release(struct sw_ring *r)
 	atomic_store_explicit(&r->tail, r->tail_pending, memory_order_release);
 }
 
+uint64_t
+sw_ring_published(const struct sw_ring *r)
+{
+	return r->head_pending; /* the producer's own view: head after its last commit */
+}
+
+uint64_t
+sw_ring_released(struct sw_ring *r)
+{
+	return atomic_load_explicit(&r->tail, memory_order_acquire);
+}
+
 void
 sw_ring_wait(unsigned *spins)
 {
