@@ -138,6 +138,7 @@ struct reader {
 	 * much, the capture may give that memory back */
 	const uint8_t *ck_upto, *ck_last;
 	uint64_t *ck_head; /* by worker; NULL until the first stable packet */
+	uint32_t ck_polls; /* packets while a checkpoint is pending */
 	bool ck_pending;
 };
 

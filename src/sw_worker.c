@@ -883,11 +883,18 @@ reader_release(struct reader *rd, const struct sw_packet *p)
 	unsigned spins = 0;
 	uint32_t i;
 
-	if (rd->ck_pending && !reader_ck_done(rd)) {
-		if (ptr_dist(p->data, rd->ck_upto) < READER_INFLIGHT_MAX)
+	if (rd->ck_pending) {
+		bool full = ptr_dist(p->data, rd->ck_upto) >= READER_INFLIGHT_MAX;
+
+		/* the consumers' positions are on their cache lines: read every 64 packets */
+		if (!full && (++rd->ck_polls & 63) != 0)
 			return;
-		while (!reader_ck_done(rd)) /* the workers hold enough: wait for them */
-			sw_ring_wait(&spins);
+		if (!reader_ck_done(rd)) {
+			if (!full)
+				return;
+			while (!reader_ck_done(rd)) /* the workers hold enough: wait for them */
+				sw_ring_wait(&spins);
+		}
 	}
 	if (rd->ck_last != NULL && ptr_dist(p->data, rd->ck_last) < READER_RELEASE_STEP)
 		return;
