@@ -452,6 +452,8 @@ run_sensor(struct sw_ctx *ctx)
 		return r;
 	pthread_mutex_init(&ctx->defrag_lock, NULL);
 	decode_ctx_init(&ctx->dec, &ctx->decode, &ctx->decode_st, ctx->live);
+	/* the capture thread feeding several workers leaves TCP checksums to them */
+	ctx->dec.csum_defer = ctx->nworkers > 1 && !ctx->per_worker_capture;
 	if (ctx->live) { /* offline keeps fixed seeds: the same output whatever the workers */
 		flow_conf_seed_random(&ctx->flow);
 		defrag_conf_seed_random(&ctx->defrag_conf);

@@ -115,9 +115,12 @@ struct app_stats *run_worker_app_stats(struct sw_ctx *ctx, uint32_t i);
 const struct sw_memcap *run_worker_app_mem(struct sw_ctx *ctx, uint32_t i);
 const struct sw_memcap *run_worker_cti_mem(struct sw_ctx *ctx, uint32_t i);
 /* Detection counters of worker i, summed over the engines it used, into out. */
-void run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7]);
+void run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[8]);
 /* Flows worker i's bypass rules took out of inspection. */
 uint64_t run_worker_detect_bypassed(struct sw_ctx *ctx, uint32_t i);
+/* The TCP checksums the workers verified for the capture thread: bad ones, and packets kept out
+ * of flows for them (added to decoder.checksum.tcp_bad and .skipped). */
+void run_workers_csum_stats(struct sw_ctx *ctx, uint64_t *tcp_bad, uint64_t *skipped);
 /* Its per-flow detection memory (stream windows, flowbits). */
 const struct sw_memcap *run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i);
 /* Its evidence counters; NULL when evidence is off. */
@@ -138,6 +141,14 @@ struct reader {
 	struct sbuf *evbuf;     /* &ctx->evbuf, or the worker's own */
 	struct sw_worker *self; /* the worker reading its queue (packets go to it); NULL: the
 				 * capture thread */
+	/* packets whose bytes stay mapped (data_stable) go to the workers without a copy; every
+	 * READER_RELEASE_STEP bytes the reader notes where each ring's producer is (ck_head) and
+	 * the data before which everything was sent (ck_upto); once every worker released that
+	 * much, the capture may give that memory back */
+	const uint8_t *ck_upto, *ck_last;
+	uint64_t *ck_head; /* by worker; NULL until the first stable packet */
+	uint32_t ck_polls; /* packets while a checkpoint is pending */
+	bool ck_pending;
 };
 
 /* st: the detect counters its rules add to (written by the reader's thread only). */

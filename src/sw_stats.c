@@ -49,10 +49,11 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 	const struct decode_stats *d = &ctx->decode_st;
 	const struct output_stats *os = ctx->out != NULL ? output_get_stats(ctx->out) : NULL;
 	uint64_t ended[FLOW_END_MAX] = {0}, created = 0, active = 0, memuse = 0, refused = 0;
-	uint64_t reuse = 0, wpkts = 0, chain = 0;
+	uint64_t reuse = 0, wpkts = 0, chain = 0, wtcp_bad, wskipped;
 	uint32_t i;
 	int e;
 
+	run_workers_csum_stats(ctx, &wtcp_bad, &wskipped); /* TCP checksums left to the workers */
 	memset(cap, 0, sizeof(*cap));
 	if (ctx->cap != NULL)
 		ctx->cap_ops->stats(ctx->cap, cap);
@@ -106,11 +107,11 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 	put(cs, "decoder.depth_limit", sw_counter_get(&d->events[DECODE_EV_TOO_DEEP]));
 	put(cs, "decoder.invalid", sw_counter_get(&d->invalid));
 	put(cs, "decoder.checksum.ipv4_bad", sw_counter_get(&d->ipv4_csum_bad));
-	put(cs, "decoder.checksum.tcp_bad", sw_counter_get(&d->tcp_csum_bad));
+	put(cs, "decoder.checksum.tcp_bad", sw_counter_get(&d->tcp_csum_bad) + wtcp_bad);
 	put(cs, "decoder.checksum.udp_bad", sw_counter_get(&d->udp_csum_bad));
 	put(cs, "decoder.checksum.icmp_bad", sw_counter_get(&d->icmp_csum_bad));
 	put(cs, "decoder.checksum.gre_bad", sw_counter_get(&d->gre_csum_bad));
-	put(cs, "decoder.checksum.skipped", sw_counter_get(&d->csum_skipped));
+	put(cs, "decoder.checksum.skipped", sw_counter_get(&d->csum_skipped) + wskipped);
 	for (e = DECODE_EV_RESERVED + 1; e < DECODE_EV_MAX; e++) {
 		const char *n = decode_event_name(e);
 
@@ -255,16 +256,16 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		put(cs, "app.memcap_refused", arefused);
 	}
 	if (ctx->detect.enabled) {
-		static const char *const dn[7] = {
+		static const char *const dn[8] = {
 			"detect.packets", "detect.stream_chunks", "detect.app_messages",
 			"detect.candidates", "detect.alerts", "detect.suppressed",
-			"detect.backtrack_limit",
+			"detect.backtrack_limit", "detect.windows_released",
 		};
-		uint64_t dv[7] = {0}, wv[7], mu = 0, mr = 0;
+		uint64_t dv[8] = {0}, wv[8], mu = 0, mr = 0;
 
 		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
 			run_worker_detect_stats(ctx, i, wv);
-			for (int k = 0; k < 7; k++)
+			for (int k = 0; k < 8; k++)
 				dv[k] += wv[k];
 			mu += sw_counter_get(&run_worker_detect_mem(ctx, i)->memuse);
 			mr += sw_counter_get(&run_worker_detect_mem(ctx, i)->refused);
@@ -279,7 +280,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		}
 		put(cs, "detect.rules",
 		    ctx->det_h != NULL ? sw_counter_get(&detect_handle_stats(ctx->det_h)->rules) : 0);
-		for (int k = 0; k < 7; k++)
+		for (int k = 0; k < 8; k++)
 			put(cs, dn[k], dv[k]);
 		put(cs, "detect.memuse", mu);
 		put(cs, "detect.memcap_refused", mr);
@@ -610,7 +611,7 @@ run_report_stats(struct sw_ctx *ctx, bool final)
 	struct flow_stats fs;
 	uint64_t elapsed_us = sw_time_monotonic() - ctx->start_mono;
 	double secs = (double)elapsed_us / 1e6;
-	uint64_t pkts, bytes, invalid, alerts = 0, events = 0;
+	uint64_t pkts, bytes, invalid, alerts = 0, events = 0, wtcp_bad, wskipped;
 
 	/* Offline the events carry the time the replay ended, like every other event of the
 	 * file; live it is the clock. */
@@ -633,6 +634,7 @@ run_report_stats(struct sw_ctx *ctx, bool final)
 	pkts = sw_counter_get(&ctx->decode_st.pkts);
 	bytes = sw_counter_get(&ctx->decode_st.bytes);
 	invalid = sw_counter_get(&ctx->decode_st.invalid);
+	run_workers_csum_stats(ctx, &wtcp_bad, &wskipped);
 	if (ctx->out != NULL) { /* read after the stats event above, which counts too */
 		const struct output_stats *os = output_get_stats(ctx->out);
 
@@ -653,7 +655,7 @@ run_report_stats(struct sw_ctx *ctx, bool final)
 		(unsigned long long)events, (unsigned long long)sw_counter_get(&fs.created),
 		(unsigned long long)sw_counter_get(&fs.ended[FLOW_END_FORCED]),
 		(unsigned long long)sw_counter_get(&fs.mem.refused), (unsigned long long)invalid,
-		(unsigned long long)sw_counter_get(&ctx->decode_st.csum_skipped),
+		(unsigned long long)(sw_counter_get(&ctx->decode_st.csum_skipped) + wskipped),
 		(unsigned long long)(cap.kernel_drop + cap.if_drop),
 		(unsigned long long)cap.file_errors, (unsigned long long)lf.total);
 }

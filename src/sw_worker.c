@@ -70,6 +70,7 @@ struct sw_worker {
 	uint64_t fs_keep;     /* what the HTTP parser keeps of bodies for it (0: off) */
 	sw_time_t now, last_expire;
 	sw_counter_t packets;
+	struct decode_csum_stats csum_st; /* TCP checksums the capture thread left to it */
 	/* when it reads its own capture queue (afpacket): its decoding side */
 	struct reader rd;
 	struct decode_ctx dec;
@@ -133,7 +134,7 @@ run_worker_stream_stats(struct sw_ctx *ctx, uint32_t i)
 }
 
 void
-run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7])
+run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[8])
 {
 	/* kept by the worker, so reading them never meets a freed thread */
 	const struct detect_stats *st = &ctx->workers[i].det_st;
@@ -145,6 +146,17 @@ run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[7])
 	out[4] = sw_counter_get(&st->alerts);
 	out[5] = sw_counter_get(&st->suppressed);
 	out[6] = sw_counter_get(&st->backtrack_limit) + sw_counter_get(&st->pcre_limit);
+	out[7] = sw_counter_get(&st->windows_released);
+}
+
+void
+run_workers_csum_stats(struct sw_ctx *ctx, uint64_t *tcp_bad, uint64_t *skipped)
+{
+	*tcp_bad = *skipped = 0;
+	for (uint32_t i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
+		*tcp_bad += sw_counter_get(&ctx->workers[i].csum_st.tcp_csum_bad);
+		*skipped += sw_counter_get(&ctx->workers[i].csum_st.csum_skipped);
+	}
 }
 
 uint64_t
@@ -342,7 +354,7 @@ worker_stream_data(void *arg, struct sw_flow *f, enum flow_dir dir, const uint8_
 	if (w->det != NULL) {
 		detect_stream(w->det, f, dir, data, len, offset, w->now, app_flow_name(f));
 		if (flags & (STREAM_CHUNK_FIN | STREAM_CHUNK_RST | STREAM_CHUNK_DEPTH))
-			detect_stream_flush(w->det, f, dir, w->now, app_flow_name(f));
+			detect_stream_end(w->det, f, dir, w->now, app_flow_name(f));
 	}
 	/* The stream is kept even when no parser wants it: raw-stream detection rules will. */
 	return true;
@@ -520,8 +532,10 @@ worker_main(void *arg)
 		spins = 0;
 		switch (rec->kind) {
 		case RING_PACKET:
-			rec->pkt.data = (const uint8_t *)(rec + 1);
-			worker_packet(w, &rec->pkt);
+			if (!rec->pkt.data_stable)
+				rec->pkt.data = (const uint8_t *)(rec + 1);
+			if (decode_csum_deferred(&rec->pkt, &w->csum_st))
+				worker_packet(w, &rec->pkt);
 			break;
 		case RING_TICK:
 			worker_tick(w, rec->pkt.ts);
@@ -685,11 +699,13 @@ fail:
 
 /* Puts a record on worker w's ring, waiting while it is full (offline this is backpressure;
  * live, a full ring shows up as kernel drops, which are counted). A packet longer than a ring
- * record can hold is cut, and its caplen says so. */
+ * record can hold is cut, and its caplen says so. Bytes that stay valid until the capture
+ * closes (a mapped file) are not copied: the record points at them. */
 static void
 ring_send(struct sw_worker *w, uint32_t kind, const struct sw_packet *p)
 {
-	size_t bytes = kind == RING_PACKET ? p->caplen : 0;
+	bool stable = kind == RING_PACKET && p->data_stable;
+	size_t bytes = kind == RING_PACKET && !stable ? p->caplen : 0;
 	struct ring_rec *rec;
 	unsigned spins = 0;
 
@@ -701,10 +717,12 @@ ring_send(struct sw_worker *w, uint32_t kind, const struct sw_packet *p)
 	/* encap[] is last: only the layers in use are copied (the rest is never read) */
 	memcpy(&rec->pkt, p,
 	       offsetof(struct sw_packet, encap) + (size_t)p->encap_count * sizeof(p->encap[0]));
-	rec->pkt.data = NULL;
-	rec->pkt.caplen = (uint32_t)bytes;
-	if (bytes > 0)
-		memcpy(rec + 1, p->data, bytes);
+	if (!stable) {
+		rec->pkt.data = NULL;
+		rec->pkt.caplen = (uint32_t)bytes;
+		if (bytes > 0)
+			memcpy(rec + 1, p->data, bytes);
+	}
 	sw_ring_commit(w->ring);
 }
 
@@ -805,6 +823,8 @@ reader_free(struct reader *rd)
 {
 	detect_reader_free(rd->det_r);
 	rd->det_r = NULL;
+	free(rd->ck_head);
+	rd->ck_head = NULL;
 }
 
 /* The capture thread's quiescent point, and the single worker's when it runs inline. */
@@ -897,6 +917,72 @@ reader_tick(struct reader *rd, sw_time_t now)
 		ring_send(&ctx->workers[i], RING_TICK, &tick);
 }
 
+/* Bytes of mapped capture between two checkpoints of what the workers are done with, and the
+ * most the workers may have in hand before the reader waits for them (as for a full ring). */
+#define READER_RELEASE_STEP (4u << 20)
+#define READER_INFLIGHT_MAX (16u << 20)
+
+static uintptr_t
+ptr_dist(const void *a, const void *b)
+{
+	return (uintptr_t)a > (uintptr_t)b ? (uintptr_t)a - (uintptr_t)b
+					   : (uintptr_t)b - (uintptr_t)a;
+}
+
+/* Whether every worker released the records published before the pending checkpoint; then the
+ * capture gets the memory before it back. */
+static bool
+reader_ck_done(struct reader *rd)
+{
+	struct sw_ctx *ctx = rd->ctx;
+
+	for (uint32_t i = 0; i < ctx->nworkers; i++)
+		if (sw_ring_released(ctx->workers[i].ring) < rd->ck_head[i])
+			return false;
+	ctx->cap_ops->release(ctx->cap, rd->ck_upto);
+	rd->ck_pending = false;
+	return true;
+}
+
+/* p's bytes stay mapped (data_stable) and it is about to be handed over: lets the capture give
+ * back the memory of the packets every worker is done with (a worker's ring holds pointers to
+ * them, not copies). A checkpoint notes where each ring's producer is; once every consumer has
+ * released that far, what was sent before it is done. Inline (one worker), at once. */
+static void
+reader_release(struct reader *rd, const struct sw_packet *p)
+{
+	struct sw_ctx *ctx = rd->ctx;
+	unsigned spins = 0;
+	uint32_t i;
+
+	if (rd->ck_pending) {
+		bool full = ptr_dist(p->data, rd->ck_upto) >= READER_INFLIGHT_MAX;
+
+		/* the consumers' positions are on their cache lines: read every 64 packets */
+		if (!full && (++rd->ck_polls & 63) != 0)
+			return;
+		if (!reader_ck_done(rd)) {
+			if (!full)
+				return;
+			while (!reader_ck_done(rd)) /* the workers hold enough: wait for them */
+				sw_ring_wait(&spins);
+		}
+	}
+	if (rd->ck_last != NULL && ptr_dist(p->data, rd->ck_last) < READER_RELEASE_STEP)
+		return;
+	rd->ck_last = p->data;
+	if (ctx->nworkers == 1) { /* inline: every packet before p is done */
+		ctx->cap_ops->release(ctx->cap, p->data);
+		return;
+	}
+	if (rd->ck_head == NULL && (rd->ck_head = calloc(ctx->nworkers, sizeof(uint64_t))) == NULL)
+		return;
+	for (i = 0; i < ctx->nworkers; i++)
+		rd->ck_head[i] = sw_ring_published(ctx->workers[i].ring);
+	rd->ck_upto = p->data;
+	rd->ck_pending = true;
+}
+
 /* The packet to its worker: itself when it reads its queue, else the worker of its flow. */
 static void
 reader_dispatch(struct reader *rd, struct sw_packet *p)
@@ -908,6 +994,8 @@ reader_dispatch(struct reader *rd, struct sw_packet *p)
 		worker_packet(rd->self, p);
 		return;
 	}
+	if (p->data_stable && ctx->cap_ops->release != NULL)
+		reader_release(rd, p);
 	p->hash = flow_packet_hash(p, &ctx->flow);
 	w = &ctx->workers[(p->hash & 0xffffffffu) % ctx->nworkers];
 	if (ctx->nworkers == 1)
@@ -928,6 +1016,7 @@ reader_fragment(struct reader *rd, struct sw_packet *p)
 	if (defrag_packet(ctx->defrag, p, &whole) != 0)
 		return;
 	whole.flags = SW_PKT_REBUILT;
+	whole.data_stable = false; /* the table's bytes, until its next call */
 	r = decode_packet(rd->dec, &whole);
 	if (whole.anomaly != 0)
 		reader_anomaly(rd, &whole);

@@ -100,6 +100,10 @@ struct capture_ops {
 	 * packets arriving while the sensor stops would be counted received and never delivered.
 	 * NULL when not needed (files). */
 	void (*quiesce)(struct capture *c, uint32_t q);
+	/* Packets with data_stable: every packet whose bytes start before upto is done with (no
+	 * thread reads them any more), so their memory may be given back. NULL when the source
+	 * has no such packets. */
+	void (*release)(struct capture *c, const uint8_t *upto);
 };
 
 const struct capture_ops *capture_ops_find(const char *name); /* NULL when unknown */

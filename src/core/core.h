@@ -197,6 +197,8 @@ struct sw_encap {
 #define SW_PKT_BAD_CSUM  0x0008u /* an IP or L4 checksum did not verify */
 #define SW_PKT_INVALID   0x0010u /* a decode anomaly: do not use for flows */
 #define SW_PKT_REBUILT   0x0020u /* rebuilt from fragments: not counted again by decode */
+#define SW_PKT_CSUM_DEFER  0x0040u /* the TCP checksum is left to the worker (csum_* below) */
+#define SW_PKT_CSUM_STRICT 0x0080u /* ... and a bad one keeps the packet out of flows */
 
 /*
  * One captured packet. The capture stage fills the first block; decode fills the rest. Layer
@@ -211,6 +213,9 @@ struct sw_packet {
 	sw_time_t ts;
 	int linktype;        /* DLT_* */
 	uint32_t source_idx; /* which input (file) it came from */
+	/* data stays valid until the capture is closed (a mapped file), not only for the call:
+	 * handed to another thread without a copy */
+	bool data_stable;
 
 	/* decode */
 	uint32_t flags;
@@ -251,6 +256,9 @@ struct sw_packet {
 	 * offloaded on a live capture): the checksum rule keywords take them as valid, as
 	 * Suricata's PKT_IGNORE_CHECKSUM */
 	bool csum_ignored;
+	/* SW_PKT_CSUM_DEFER: the TCP segment at csum_off (csum_len bytes) and its pseudo-header
+	 * sum, for decode_csum_deferred() on the worker's thread */
+	uint32_t csum_off, csum_len, csum_pseudo;
 	/* Last, and not cleared per packet: only the first encap_count entries are ever written
 	 * or read (decode_packet resets everything before this field). */
 	struct sw_encap encap[SW_ENCAP_MAX];
@@ -518,6 +526,11 @@ void *sw_ring_peek(struct sw_ring *r, size_t *len);
 /* Consumer: frees the record returned by the last peek. */
 void sw_ring_release(struct sw_ring *r);
 
+/* Bytes ever published (producer side) and ever released by the consumer (either side): once
+ * released() reaches a published() read earlier, the consumer is done with every record
+ * published before it. */
+uint64_t sw_ring_published(const struct sw_ring *r);
+uint64_t sw_ring_released(struct sw_ring *r);
 /* Back-off for a thread waiting on a ring: spins a little, then yields, then sleeps up to 1 ms.
  * *spins counts the waits so far; reset it to 0 after progress. */
 void sw_ring_wait(unsigned *spins);

@@ -18,9 +18,14 @@ struct sw_ring {
 	size_t cap;
 	/* each on its own cache line: written by one side, read by the other */
 	_Alignas(64) _Atomic uint64_t head; /* producer: bytes ever published */
-	uint64_t head_pending;              /* producer: head after the reserved record */
 	_Alignas(64) _Atomic uint64_t tail; /* consumer: bytes ever released */
-	uint64_t tail_pending;              /* consumer: tail after the peeked record */
+	/* each side's own, on lines the other side never touches: the other side's index as last
+	 * read, so the shared line is read again only when that view runs out (a full ring for
+	 * the producer, an empty one for the consumer), not once per record */
+	_Alignas(64) uint64_t head_pending; /* producer: head after the reserved record */
+	uint64_t tail_seen;                 /* producer: tail as last read */
+	_Alignas(64) uint64_t tail_pending; /* consumer: tail after the peeked record */
+	uint64_t head_seen;                 /* consumer: head as last read */
 };
 
 static inline size_t
@@ -71,7 +76,7 @@ void *
 sw_ring_reserve(struct sw_ring *r, size_t len)
 {
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+	uint64_t tail = r->tail_seen;
 	size_t need = RING_HDR + ring_align(len);
 	size_t off = (size_t)(head % r->cap);
 	size_t pad = 0;
@@ -81,8 +86,11 @@ sw_ring_reserve(struct sw_ring *r, size_t len)
 		return NULL;
 	if (off + need > r->cap)
 		pad = r->cap - off; /* skip to the start; at least RING_HDR since all is aligned */
-	if (r->cap - (size_t)(head - tail) < pad + need)
-		return NULL;
+	if (r->cap - (size_t)(head - tail) < pad + need) {
+		tail = r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
+		if (r->cap - (size_t)(head - tail) < pad + need)
+			return NULL;
+	}
 	if (pad > 0) {
 		hdr = RING_WRAP;
 		memcpy(r->buf + off, &hdr, sizeof(hdr));
@@ -104,11 +112,11 @@ void *
 sw_ring_peek(struct sw_ring *r, size_t *len)
 {
 	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
 	size_t off;
 	uint32_t hdr;
 
-	if (head == tail)
+	if (r->head_seen == tail &&
+	    (r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire)) == tail)
 		return NULL;
 	off = (size_t)(tail % r->cap);
 	memcpy(&hdr, r->buf + off, sizeof(hdr));
@@ -126,6 +134,18 @@ void
 sw_ring_release(struct sw_ring *r)
 {
 	atomic_store_explicit(&r->tail, r->tail_pending, memory_order_release);
+}
+
+uint64_t
+sw_ring_published(const struct sw_ring *r)
+{
+	return r->head_pending; /* the producer's own view: head after its last commit */
+}
+
+uint64_t
+sw_ring_released(struct sw_ring *r)
+{
+	return atomic_load_explicit(&r->tail, memory_order_acquire);
 }
 
 void

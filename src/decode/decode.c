@@ -365,7 +365,8 @@ int
 decode_packet(struct decode_ctx *dc, struct sw_packet *p)
 {
 	struct decode_stats *st = dc->st;
-	struct decode_pkt d = {.conf = dc->conf, .st = st, .p = p, .depth = 0};
+	struct decode_pkt d = {.conf = dc->conf, .st = st, .p = p, .depth = 0,
+			       .defer_tcp = dc->csum_defer && !dc->csum_deciding};
 	struct cursor c;
 	int r;
 
@@ -451,5 +452,26 @@ decode_packet(struct decode_ctx *dc, struct sw_packet *p)
 	if (dc->conf->checksum_mode == DECODE_CSUM_NONE ||
 	    (dc->live && dc->csum_mode == DECODE_CSUM_NONE))
 		p->csum_ignored = true;
+	if ((p->flags & SW_PKT_CSUM_DEFER) && dc->csum_mode == DECODE_CSUM_ALL)
+		p->flags |= SW_PKT_CSUM_STRICT;
 	return 0;
+}
+
+bool
+decode_csum_deferred(struct sw_packet *p, struct decode_csum_stats *st)
+{
+	if (!(p->flags & SW_PKT_CSUM_DEFER))
+		return true;
+	p->flags &= ~SW_PKT_CSUM_DEFER;
+	if (p->csum_off > p->caplen || p->csum_len > p->caplen - p->csum_off)
+		return true; /* cut on its way (a ring record's limit): nothing to verify */
+	if (decode_csum_fold(decode_csum_add(p->csum_pseudo, p->data + p->csum_off,
+					     p->csum_len)) == 0)
+		return true;
+	sw_counter_add(&st->tcp_csum_bad, 1);
+	p->flags |= SW_PKT_BAD_CSUM;
+	if (!(p->flags & SW_PKT_CSUM_STRICT))
+		return true;
+	sw_counter_add(&st->csum_skipped, 1);
+	return false;
 }

@@ -169,6 +169,14 @@ struct decode_ctx {
 	bool csum_deciding;
 	uint32_t csum_checked, csum_bad;
 	bool live; /* a live capture (checksum "auto" on files validates for the rule keywords) */
+	/* set by the capture thread that hands packets to other threads: TCP checksums are left
+	 * to them (SW_PKT_CSUM_DEFER, decode_csum_deferred), but while "auto" is deciding */
+	bool csum_defer;
+};
+
+/* What decode_csum_deferred() counts, per thread (its only writer). */
+struct decode_csum_stats {
+	sw_counter_t tcp_csum_bad, csum_skipped;
 };
 
 /*
@@ -189,5 +197,11 @@ void decode_ctx_init(struct decode_ctx *dc, const struct decode_conf *conf, stru
  * p->anomaly holds the first event (enum decode_event) in every case. Never reads outside data.
  */
 int decode_packet(struct decode_ctx *dc, struct sw_packet *p);
+
+/* The TCP checksum decode_packet() left (SW_PKT_CSUM_DEFER; the flag is cleared), verified on
+ * the thread that handles p: a bad one sets SW_PKT_BAD_CSUM and is counted in st. Returns false
+ * when the packet is to be kept out of flows (checksum mode "all", counted in csum_skipped),
+ * true otherwise (also when p carries nothing deferred). */
+bool decode_csum_deferred(struct sw_packet *p, struct decode_csum_stats *st);
 
 #endif

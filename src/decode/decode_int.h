@@ -19,6 +19,7 @@ struct decode_pkt {
 	struct sw_packet *p;
 	int depth;
 	int csum_checked; /* a checksum was verified in this packet (for checksum "auto") */
+	bool defer_tcp;   /* leave the TCP checksum to the worker (decode_ctx.csum_defer) */
 };
 
 /*

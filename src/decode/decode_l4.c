@@ -122,7 +122,16 @@ decode_tcp(struct decode_pkt *d, struct cursor *c, uint32_t pseudo)
 	p->tcp_urp = (uint16_t)(h[18] << 8 | h[19]);
 	p->payload_off = (uint32_t)(h + hlen - p->data);
 	p->payload_len = (uint32_t)(avail - hlen);
-	l4_verify(d, h, avail, pseudo + (uint32_t)avail, &d->st->tcp_csum_bad);
+	if (d->defer_tcp && l4_complete(p)) {
+		/* the sum over the whole segment is most of what decoding a packet costs: the
+		 * worker that gets the packet does it (decode_csum_deferred) */
+		p->flags |= SW_PKT_CSUM_DEFER;
+		p->csum_off = (uint32_t)(h - p->data);
+		p->csum_len = (uint32_t)avail;
+		p->csum_pseudo = pseudo + (uint32_t)avail;
+	} else {
+		l4_verify(d, h, avail, pseudo + (uint32_t)avail, &d->st->tcp_csum_bad);
+	}
 	p->flags |= SW_PKT_L4;
 	return 0;
 }

@@ -126,6 +126,7 @@ struct detect_stats {
 	sw_counter_t pcre_limit;                       /* pcre runs cut by the match limit */
 	sw_counter_t tagged;                           /* packets logged for a tag keyword */
 	sw_counter_t bypassed;                         /* flows a bypass rule took out */
+	sw_counter_t windows_released; /* stream windows let go at a direction's end */
 };
 
 /* Per worker: Hyperscan scratch, candidate lists. Belongs to one engine. mem and st are the
@@ -164,6 +165,12 @@ void detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir
  * detect_stream_flush() inspects what a direction has not (its FIN, RST or depth; the flow's
  * end). */
 void detect_stream_begin(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir);
+/* The direction's stream ended (its FIN was delivered, a RST, the reassembly depth): inspects
+ * what waits as detect_stream_flush() does, then gives the direction's window back to the
+ * memory cap, so a closed connection holds no window until its flow times out. Data that still
+ * came after it would start a new window. */
+void detect_stream_end(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
+                       sw_time_t ts, const char *app_proto);
 void detect_stream_flush(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
                          sw_time_t ts, const char *app_proto);
 

@@ -54,7 +54,7 @@ static const struct conf_key window_keys[] = {
      1 << 20, NULL},
     {"detect.stream-chunk-size", CONF_SIZE, offsetof(struct window_conf, stream_chunk), "2560",
      0, 1 << 20, NULL},
-    {"detect.memcap", CONF_SIZE, offsetof(struct window_conf, memcap), "64mb", 1 << 20, INT64_MAX,
+    {"detect.memcap", CONF_SIZE, offsetof(struct window_conf, memcap), "128mb", 1 << 20, INT64_MAX,
      NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };

@@ -32,6 +32,7 @@ struct det_win {
 	uint8_t *buf; /* stream_window + stream_chunk bytes: tail (inspected), then new bytes */
 	uint32_t tail, len;
 	uint64_t end;   /* stream offset just after buf's last byte */
+	uint32_t size;  /* bytes buf holds (and the flow has charged for it); 0 without buf */
 	bool flush;     /* an app-layer message completed: inspect with the next data */
 };
 
@@ -1692,10 +1693,15 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
 	if (data == NULL || len == 0)
 		return;
 	if (w != NULL && w->buf == NULL && cap > 0) {
-		if (!mem_take(t, df, cap))
+		if (!mem_take(t, df, cap)) {
 			w = NULL; /* over the cap: this flow's chunks are inspected one by one */
-		else if ((w->buf = malloc(cap)) == NULL)
+		} else if ((w->buf = malloc(cap)) == NULL) {
+			sw_memcap_give(t->mem, cap);
+			df->charged -= cap;
 			w = NULL;
+		} else {
+			w->size = (uint32_t)cap;
+		}
 	}
 	if (w == NULL) {
 		stream_inspect(t, f, dir, data, len, 0, offset, ts, app_proto);
@@ -1737,6 +1743,29 @@ detect_stream_flush(struct detect_thread *t, struct sw_flow *f, enum flow_dir di
 	if (df == NULL || df->generation != t->e->generation || flow_passed(t, f))
 		return;
 	win_inspect(t, f, dir, &df->win[dir], ts, app_proto);
+}
+
+void
+detect_stream_end(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, sw_time_t ts,
+                  const char *app_proto)
+{
+	struct det_flow *df = f->detect;
+	struct det_win *w;
+
+	if (df == NULL || df->generation != t->e->generation)
+		return;
+	w = &df->win[dir];
+	if (!flow_passed(t, f))
+		win_inspect(t, f, dir, w, ts, app_proto);
+	if (w->buf == NULL)
+		return;
+	/* nothing more comes in this direction: its window goes back to the cap now rather than
+	 * at the flow's timeout (the flowbits and variables stay for the packets still to come) */
+	free(w->buf);
+	sw_memcap_give(t->mem, w->size);
+	df->charged -= w->size;
+	memset(w, 0, sizeof(*w));
+	sw_counter_add(&t->st->windows_released, 1);
 }
 
 bool

@@ -79,44 +79,45 @@ void flow_tunnel_layer_of(const struct sw_packet *p, const struct sw_encap *e, b
  * only the flow table writes them.
  */
 struct sw_flow {
-	/* key, client side first */
+	/* Laid out for the cache (64-byte lines, the struct aligned to one): the lookup reads line
+	 * 0 only for a flow of the bucket that is not the packet's; the update writes line 1; the
+	 * later stages read their pointers on line 2; line 3 is read when a flow starts or ends. */
+	/* line 0: the chain and the key, client side first */
+	_Alignas(64) uint64_t hash;
+	struct sw_flow *hnext; /* table link, private to the flow stage */
 	struct sw_addr cli, srv;
 	uint16_t cport, sport;
-	uint16_t vlan[SW_VLAN_MAX];
-	uint8_t vlan_count;
+	uint32_t tunnel; /* the packet's tunnel key (0: none), see struct sw_packet */
 	uint8_t family, proto;
-	uint32_t tunnel;              /* the packet's tunnel key (0: none), see struct sw_packet */
+	uint8_t state; /* enum flow_state */
+	uint8_t lru;   /* private to the flow stage */
+	uint8_t tcp_flags[2];
+	/* line 1: what every packet updates */
+	sw_time_t last;
+	uint64_t pkts[2], bytes[2];
+	struct sw_flow *lprev, *lnext; /* table links, private to the flow stage */
+	uint8_t fin_seen; /* bit per direction */
+	bool midstream;   /* TCP flow whose SYN we did not see */
+	bool alerted;     /* an alert was raised for this flow */
+	bool bypassed;    /* a rule with bypass matched: later packets skip stream, app and detect */
+	/* line 2: state of later stages, owned and freed by them when the flow ends */
+	_Alignas(64) void *stream;
+	void *dpi;
+	void *app;
+	void *cti;      /* indicators already alerted on in this flow */
+	void *detect;   /* flowbits and stream windows of the rule engine */
+	void *evidence; /* recent packets and the open evidence capture (output/) */
+	uint16_t vlan[SW_VLAN_MAX]; /* part of the key when VLANs are tracked */
+	uint8_t vlan_count;
+	/* line 3: read when the flow starts and ends */
+	_Alignas(64) uint64_t flow_id;
+	sw_time_t start;
 	/* the layers of that tunnel, charged to flow.memcap; NULL in no tunnel (or when the cap
 	 * refused them, counted in mem.refused: the flow is still tracked) */
 	struct flow_tunnel *tun;
+	uint32_t source_idx;          /* input the first packet came from */
 	uint8_t icmp_type, icmp_code; /* of the first packet, for Community ID */
-
-	uint8_t state;  /* enum flow_state */
-	uint8_t reason; /* enum flow_end_reason, set when it ends */
-	uint8_t tcp_flags[2];
-	uint8_t fin_seen; /* bit per direction */
-	bool midstream;   /* TCP flow whose SYN we did not see */
-
-	uint64_t flow_id;
-	uint64_t hash;
-	sw_time_t start, last;
-	uint64_t pkts[2], bytes[2];
-	uint32_t source_idx; /* input the first packet came from */
-
-	/* state of later stages, owned and freed by them when the flow ends */
-	void *stream;
-	void *dpi;
-	void *app;
-	void *cti;    /* indicators already alerted on in this flow */
-	void *detect; /* flowbits and stream windows of the rule engine */
-	void *evidence; /* recent packets and the open evidence capture (output/) */
-	bool alerted; /* an alert was raised for this flow */
-	bool bypassed; /* a rule with bypass matched: later packets skip stream, app and detect */
-
-	/* table links, private to the flow stage */
-	struct sw_flow *hnext;
-	struct sw_flow *lprev, *lnext;
-	uint8_t lru;
+	uint8_t reason;               /* enum flow_end_reason, set when it ends */
 };
 
 struct flow_stats {

@@ -325,7 +325,8 @@ flow_alloc(struct flow_table *t)
 	if (!sw_memcap_take(&t->st.mem, sizeof(*f)))
 		return NULL;
 	if (t->free_list == NULL) {
-		if ((ch = malloc(sizeof(*ch))) == NULL) {
+		/* not malloc: its 16-byte alignment is not the flows' 64 */
+		if ((ch = aligned_alloc(_Alignof(struct pool_chunk), sizeof(*ch))) == NULL) {
 			sw_memcap_give(&t->st.mem, sizeof(*f));
 			sw_counter_add(&t->st.mem.refused, 1);
 			return NULL;

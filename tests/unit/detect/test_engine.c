@@ -679,6 +679,52 @@ test_stream_chunks(void)
 	unload(&g);
 }
 
+/* detect_stream_end: what waits is inspected, then the direction's window goes back to the
+ * memory cap at once (not at the flow's end); the other direction keeps its window, and data
+ * after the end starts a new one. */
+static void
+test_stream_end(void)
+{
+	struct eng g;
+	struct sw_flow f;
+	uint64_t before, one, two;
+	struct detect_stats *st;
+
+	chunk_size = 10;
+	UNIT_CHECK(load(&g, "alert tcp any any -> any any (msg:\"m\"; content:\"MARK\"; sid:82;)\n",
+	                false) == 0,
+	           "rules load with a 10-byte chunk");
+	chunk_size = 0;
+	st = detect_thread_stats(g.t);
+	flow_init(&f, 6);
+	before = sw_counter_get(&mem.memuse);
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"xxMA", 4, 0, 1, NULL);
+	one = sw_counter_get(&mem.memuse) - before;
+	UNIT_CHECK(one > 2048, "a window is charged for the first bytes of a direction");
+	detect_stream(g.t, &f, FLOW_TO_CLIENT, (const uint8_t *)"abc", 3, 0, 2, NULL);
+	two = sw_counter_get(&mem.memuse) - before;
+	UNIT_CHECK(two - one > 2048, "and one for the other direction");
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"RK", 2, 4, 3, NULL);
+	UNIT_CHECK(nalerts == 0, "6 bytes wait for the inspection");
+	detect_stream_end(g.t, &f, FLOW_TO_SERVER, 4, NULL);
+	UNIT_CHECK(count(82) == 1, "the end inspects what waited: the split MARK");
+	UNIT_CHECK(sw_counter_get(&st->windows_released) == 1, "one window released");
+	UNIT_CHECK(sw_counter_get(&mem.memuse) - before == one, /* the struct, one window */
+	           "the ended direction's window is no longer charged, the other's still is");
+	detect_stream_end(g.t, &f, FLOW_TO_SERVER, 5, NULL);
+	UNIT_CHECK(count(82) == 1 && sw_counter_get(&st->windows_released) == 1,
+	           "a second end: nothing inspected, nothing released");
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"MARK", 4, 6, 6, NULL);
+	detect_stream_flush(g.t, &f, FLOW_TO_SERVER, 7, NULL);
+	UNIT_CHECK(count(82) == 2, "data after the end gets a new window and is inspected");
+	detect_stream(g.t, &f, FLOW_TO_CLIENT, (const uint8_t *)"MARK", 4, 3, 8, NULL);
+	detect_stream_end(g.t, &f, FLOW_TO_CLIENT, 9, NULL);
+	UNIT_CHECK(count(82) == 3, "the other direction's end inspects its bytes");
+	detect_flow_free(g.t, &f);
+	UNIT_CHECK(sw_counter_get(&mem.memuse) == before, "the flow's end gives back the rest");
+	unload(&g);
+}
+
 int
 main(void)
 {
@@ -698,6 +744,7 @@ main(void)
 	test_cache_and_events();
 	test_reload_carry();
 	test_stream_chunks();
+	test_stream_end();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
 		return 1;
