@@ -120,6 +120,9 @@ void run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[8]);
 uint64_t run_worker_detect_bypassed(struct sw_ctx *ctx, uint32_t i);
 /* The TCP checksums the workers verified for the capture thread: bad ones, and packets kept out
  * of flows for them (added to decoder.checksum.tcp_bad and .skipped). */
+/* The decoding counters of the capture thread and of every worker that reads its own queue
+ * (afpacket), added up into out. */
+void run_decode_stats(struct sw_ctx *ctx, struct decode_stats *out);
 void run_workers_csum_stats(struct sw_ctx *ctx, uint64_t *tcp_bad, uint64_t *skipped);
 /* Its per-flow detection memory (stream windows, flowbits). */
 const struct sw_memcap *run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i);

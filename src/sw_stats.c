@@ -46,7 +46,8 @@ static void
 collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 	struct flow_stats *fs_sum)
 {
-	const struct decode_stats *d = &ctx->decode_st;
+	struct decode_stats dsum;
+	const struct decode_stats *d = &dsum;
 	const struct output_stats *os = ctx->out != NULL ? output_get_stats(ctx->out) : NULL;
 	uint64_t ended[FLOW_END_MAX] = {0}, created = 0, active = 0, memuse = 0, refused = 0;
 	uint64_t reuse = 0, wpkts = 0, chain = 0, wtcp_bad, wskipped;
@@ -54,6 +55,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 	int e;
 
 	run_workers_csum_stats(ctx, &wtcp_bad, &wskipped); /* TCP checksums left to the workers */
+	run_decode_stats(ctx, &dsum); /* the capture thread's and afpacket workers' */
 	memset(cap, 0, sizeof(*cap));
 	if (ctx->cap != NULL)
 		ctx->cap_ops->stats(ctx->cap, cap);
@@ -612,6 +614,7 @@ run_report_stats(struct sw_ctx *ctx, bool final)
 	uint64_t elapsed_us = sw_time_monotonic() - ctx->start_mono;
 	double secs = (double)elapsed_us / 1e6;
 	uint64_t pkts, bytes, invalid, alerts = 0, events = 0, wtcp_bad, wskipped;
+	struct decode_stats dsum;
 
 	/* Offline the events carry the time the replay ended, like every other event of the
 	 * file; live it is the clock. */
@@ -631,9 +634,10 @@ run_report_stats(struct sw_ctx *ctx, bool final)
 		output_flush(ctx->out);
 	if (!final)
 		return;
-	pkts = sw_counter_get(&ctx->decode_st.pkts);
-	bytes = sw_counter_get(&ctx->decode_st.bytes);
-	invalid = sw_counter_get(&ctx->decode_st.invalid);
+	run_decode_stats(ctx, &dsum);
+	pkts = sw_counter_get(&dsum.pkts);
+	bytes = sw_counter_get(&dsum.bytes);
+	invalid = sw_counter_get(&dsum.invalid);
 	run_workers_csum_stats(ctx, &wtcp_bad, &wskipped);
 	if (ctx->out != NULL) { /* read after the stats event above, which counts too */
 		const struct output_stats *os = output_get_stats(ctx->out);
@@ -655,7 +659,7 @@ run_report_stats(struct sw_ctx *ctx, bool final)
 		(unsigned long long)events, (unsigned long long)sw_counter_get(&fs.created),
 		(unsigned long long)sw_counter_get(&fs.ended[FLOW_END_FORCED]),
 		(unsigned long long)sw_counter_get(&fs.mem.refused), (unsigned long long)invalid,
-		(unsigned long long)(sw_counter_get(&ctx->decode_st.csum_skipped) + wskipped),
+		(unsigned long long)(sw_counter_get(&dsum.csum_skipped) + wskipped),
 		(unsigned long long)(cap.kernel_drop + cap.if_drop),
 		(unsigned long long)cap.file_errors, (unsigned long long)lf.total);
 }

@@ -71,6 +71,9 @@ struct sw_worker {
 	sw_time_t now, last_expire;
 	sw_counter_t packets;
 	struct decode_csum_stats csum_st; /* TCP checksums the capture thread left to it */
+	/* when it reads its own capture queue (afpacket): its decoding counters (one writer each:
+	 * sw_counter_add is not an atomic add, so workers cannot share ctx->decode_st) */
+	struct decode_stats dec_st;
 	/* when it reads its own capture queue (afpacket): its decoding side */
 	struct reader rd;
 	struct decode_ctx dec;
@@ -156,6 +159,26 @@ run_workers_csum_stats(struct sw_ctx *ctx, uint64_t *tcp_bad, uint64_t *skipped)
 	for (uint32_t i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
 		*tcp_bad += sw_counter_get(&ctx->workers[i].csum_st.tcp_csum_bad);
 		*skipped += sw_counter_get(&ctx->workers[i].csum_st.csum_skipped);
+	}
+}
+
+void
+run_decode_stats(struct sw_ctx *ctx, struct decode_stats *out)
+{
+	/* struct decode_stats is counters only */
+	const size_t n = sizeof(struct decode_stats) / sizeof(sw_counter_t);
+	sw_counter_t *o = (sw_counter_t *)(void *)out;
+	const sw_counter_t *c = (const sw_counter_t *)(const void *)&ctx->decode_st;
+
+	_Static_assert(sizeof(struct decode_stats) % sizeof(sw_counter_t) == 0,
+		       "struct decode_stats holds counters only");
+	for (size_t k = 0; k < n; k++)
+		atomic_init(&o[k], sw_counter_get(&c[k]));
+	for (uint32_t i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
+		const sw_counter_t *wc = (const sw_counter_t *)(const void *)&ctx->workers[i].dec_st;
+
+		for (size_t k = 0; k < n; k++)
+			sw_counter_add(&o[k], sw_counter_get(&wc[k]));
 	}
 }
 
@@ -592,7 +615,7 @@ worker_reader_init(struct sw_ctx *ctx, struct sw_worker *w)
 	if ((r = reader_init(&w->rd, ctx, &w->det_st)) != 0) /* the same thread */
 		return r;
 	sbuf_init(&w->rdbuf);
-	decode_ctx_init(&w->dec, &ctx->decode, &ctx->decode_st, ctx->live);
+	decode_ctx_init(&w->dec, &ctx->decode, &w->dec_st, ctx->live);
 	w->rd.dec = &w->dec;
 	w->rd.evbuf = &w->rdbuf;
 	w->rd.self = w;

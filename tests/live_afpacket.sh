@@ -84,6 +84,11 @@ check "stats: PACKET_STATISTICS per interface and socket (kernel_packets $pk, so
 	test -n "$pk" -a -n "$dr" -a "${pk:-0}" -gt 0
 check "stats: every packet the kernel took was delivered ($got of $pk, no drops)" \
 	test "${got:-x}" = "${pk:-y}" -a "$(stats_value "$tmp/afpacket-2.json" capture.kernel_drops)" = 0
+# each afpacket worker decodes its own queue into its own counters (a shared counter loses
+# increments: sw_counter_add is a load and a store); the stats add them up
+dp=$(stats_value "$tmp/afpacket-2.json" decoder.pkts)
+check "stats: two afpacket workers' decoder counters add up to the packets delivered ($dp of $got)" \
+	test "${dp:-x}" = "${got:-y}"
 
 # A TAP: each packet goes out on s0 (client to server) or s1 (server to client), in the order
 # of the capture; the sensor reads c0+c1 with one set of workers.
