@@ -94,6 +94,13 @@ uint64_t detect_engine_rules(const struct detect_engine *e);
 int detect_engine_carry(struct detect_engine *to, struct detect_engine *from);
 
 /* The rule of an alert, for the EVE alert object. */
+/* A flow or packet variable an alert carries (pcre's named captures flow_NAME / pkt_NAME). */
+struct detect_var {
+	const char *name; /* without its prefix */
+	const uint8_t *data;
+	size_t len;
+};
+
 struct detect_alert {
 	uint32_t gid, sid, rev;
 	const char *msg;
@@ -108,6 +115,9 @@ struct detect_alert {
 	/* not a rule's alert: a packet a tag keyword's window covers, which Suricata logs as a
 	 * "packet" event (eve-log alert tagged-packets) */
 	bool tagged_packet;
+	/* the flow's variables and the packet's when the rule matched (valid during the call) */
+	const struct detect_var *flowvars, *pktvars;
+	uint32_t nflowvars, npktvars;
 };
 
 /*

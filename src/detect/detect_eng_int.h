@@ -77,6 +77,15 @@ struct det_th_entry {
 /* The slot hash of a threshold entry (detect_match.c). */
 uint64_t det_th_hash(uint32_t rule, uint8_t type, det_u128 a, det_u128 b);
 
+/* The packet variables of the packet being inspected (pcre's pkt_ captures), copied. */
+#define DET_PKTVAR_MAX 16
+#define DET_PKTVAR_BYTES 4096
+struct det_pktvars {
+	uint32_t n, used;
+	struct detect_var v[DET_PKTVAR_MAX];
+	uint8_t buf[DET_PKTVAR_BYTES];
+};
+
 /* detect_kw.c: what its keywords look at. */
 struct det_kw_shared; /* xbits and host tags, shared by the workers */
 struct det_kw_ctx {
@@ -84,6 +93,7 @@ struct det_kw_ctx {
 	struct sw_memcap *mem;     /* the worker's, for the flow's keyword state */
 	struct sw_flow *f;         /* may be NULL */
 	void **fstate;             /* the flow's keyword state (flowint, tags); NULL: none */
+	const struct det_pktvars *pv; /* the packet's variables (pktvar), may be NULL */
 	const struct sw_packet *p; /* the packet in packet context, else NULL */
 	const struct app_msg *msg; /* the app message in app context, else NULL */
 	const uint8_t *payload;    /* the packet's payload or the stream window */
@@ -151,6 +161,11 @@ void det_kw_apply(struct det_kw_ctx *c, const struct det_rule *r, uint32_t sid, 
 /* A packet (c->p): whether a session or host tag window covers it. */
 bool det_kw_tagged(struct det_kw_ctx *c);
 void det_kw_flow_free(void *state, struct sw_memcap *mem); /* NULL-safe */
+/* Sets flow variable name of c's flow to val (replacing its value), charged to c->mem; false
+ * when refused (counted by the memcap) or without a flow state. */
+bool det_kw_flowvar_set(struct det_kw_ctx *c, const char *name, const uint8_t *val, size_t len);
+/* Up to max of c's flow's variables (pointing into the flow's state). */
+uint32_t det_kw_flowvars(struct det_kw_ctx *c, struct detect_var *out, uint32_t max);
 /* A reload: the new engine to takes over what from keeps across flows (thresholds of the rules
  * both have, by gid:sid and the same threshold; xbits and host tags). Workers may still use
  * from. 0 or SW_E_NOMEM (to then starts afresh). */
@@ -235,6 +250,7 @@ struct detect_engine {
 	bool tls_keyx; /* an ssl_state names a key exchange or negates: TLS reads on to them */
 	bool has_stream, has_packet, has_app;
 	bool has_tags; /* a rule has tag: packets are checked against tag windows */
+	bool has_vars; /* a rule's pcre sets variables: alerts carry the flow's */
 	struct det_classes classes;
 	struct det_vars vars;
 	struct detect_summary sum;

@@ -314,7 +314,8 @@ load_files(struct loader *l, const struct detect_conf *conf)
 /* ---- ordering and classification ------------------------------------------------------------ */
 
 /* Suricata's order: pass rules first (a match stops the others), then rules that only set
- * flowbits, then the rest, then rules that only check them; file order within. */
+ * flowbits (xbits, flowint, flow/packet variables alike), then the rest, then rules that only
+ * check them; file order within. */
 static int
 rule_rank(const struct det_rule *r)
 {
@@ -334,7 +335,14 @@ rule_rank(const struct det_rule *r)
 			*(k->op == DET_FB_ISSET || k->op == DET_FB_ISNOTSET ? &checks : &sets) = true;
 		else if (k->kind == DET_KW_FLOWINT)
 			*(k->op <= 2 ? &sets : &checks) = true;
+		else if (k->kind == DET_KW_FLOWVAR || k->kind == DET_KW_PKTVAR)
+			checks = true; /* and pcre's flow_/pkt_ captures set: Suricata's sigorder */
 	}
+	for (i = 0; i < r->nlists; i++)
+		for (uint32_t j = 0; j < r->lists[i].n; j++)
+			if (r->lists[i].items[j].kind == DET_ITEM_PCRE &&
+			    r->lists[i].items[j].u.pcre.ncap > 0)
+				sets = true;
 	return (r->action == DET_ACT_PASS ? 0 : 4) + (sets && !checks   ? 0
 	                                              : checks && !sets ? 2
 	                                                                : 1);
@@ -1165,6 +1173,11 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 			e->payload_kinds |= 1u << ri->msg_kind;
 		e->file_hashes |= list_file_hashes(ri->r);
 		e->store |= ri->r->store;
+		for (uint32_t k = 0; k < ri->r->nlists && !e->has_vars; k++) /* pcre flow_ captures */
+			for (uint32_t j = 0; j < ri->r->lists[k].n; j++)
+				if (ri->r->lists[k].items[j].kind == DET_ITEM_PCRE &&
+				    ri->r->lists[k].items[j].u.pcre.ncap > 0)
+					e->has_vars = true;
 		for (uint32_t k = 0; k < ri->r->nkws; k++) {
 			const struct det_kw *kw = &ri->r->kws[k];
 

@@ -205,7 +205,18 @@ struct det_pcre {
 	char *source;     /* the pattern as written, for messages */
 	uint32_t flags;   /* DET_PCRE_* */
 	int8_t capture_var; /* not supported yet: -1 */
+	/* named captures (?P<flow_NAME>...) / (?P<pkt_NAME>...): flow and packet variables */
+	uint8_t ncap;
+	struct det_capvar *caps;
 };
+
+/* One named capture of a pcre that sets a variable (Suricata 7's detect-pcre). */
+struct det_capvar {
+	char *name;     /* without its flow_ / pkt_ prefix */
+	uint16_t group; /* the capture group's number */
+	bool pkt;       /* a packet variable, else a flow variable */
+};
+#define DET_CAPVAR_MAX 16 /* named variable captures in one pcre */
 
 enum det_op {
 	DET_OP_LT = 0, DET_OP_GT, DET_OP_LE, DET_OP_GE, DET_OP_EQ, DET_OP_NE, DET_OP_AND, DET_OP_XOR,
@@ -456,6 +467,10 @@ enum det_kw_kind {
 	/* detect_geoip.c: geoip (track: enum det_geo_dir; name: the codes, two letters each;
 	   count: how many; negated: '!') */
 	DET_KW_GEOIP = 36,
+	/* flowvar:NAME,"content" / pktvar:NAME,"content" (name; set/nset: the content bytes;
+	   matches when the variable holds them, a substring search as Suricata 7) */
+	DET_KW_FLOWVAR = 37,
+	DET_KW_PKTVAR = 38,
 	DET_KW_IPREP = 20, /* iprep: track the side (0 any, 1 src, 2 dst, 3 both), name the
 			      category (id its number), op an enum det_iprep_op, count the value */
 	/* detect_hdr.c: IP, TCP and ICMP header keywords */

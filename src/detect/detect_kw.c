@@ -716,6 +716,78 @@ kw_tls_text(struct det_kw *k, const char *kw, char *v, struct det_parse_error *e
 	return 0;
 }
 
+/* flowvar:NAME,"content" / pktvar:NAME,"content": the content with |hex| parts and the escapes
+ * \" \; \: \\ as a content keyword's (Suricata 7's detect-flowvar / detect-pktvar). */
+static int
+kw_var(struct det_kw *k, const char *kw, char *v, struct det_parse_error *err)
+{
+	char *comma = strchr(v, ',');
+	char *name, *s;
+	size_t l, n = 0;
+	bool hex = false, esc = false;
+	int nib = -1;
+
+	if (comma == NULL)
+		return kw_fail(err, "%s: expected '<name>,\"<content>\"'%s", kw, "");
+	*comma = '\0';
+	name = det_trim(v);
+	s = det_trim(comma + 1);
+	if (*name == '\0' || strlen(name) > 64)
+		return kw_fail(err, "%s: bad name '%s'", kw, name);
+	for (const char *q = name; *q != '\0'; q++)
+		if (!isalnum((unsigned char)*q) && *q != '_' && *q != '-' && *q != '.')
+			return kw_fail(err, "%s: bad name '%s'", kw, name);
+	l = strlen(s);
+	if (l < 3 || s[0] != '"' || s[l - 1] != '"')
+		return kw_fail(err, "%s: expected a quoted non-empty content, not '%s'", kw, s);
+	s[l - 1] = '\0';
+	s++;
+	l -= 2;
+	if ((k->set = malloc(l)) == NULL)
+		return SW_E_NOMEM;
+	for (size_t i = 0; i < l; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (hex) {
+			if (ch == '|') {
+				if (nib >= 0)
+					return kw_fail(err, "%s: odd number of hex digits%s", kw, "");
+				hex = false;
+			} else if (isxdigit(ch)) {
+				int d = isdigit(ch) ? ch - '0' : tolower(ch) - 'a' + 10;
+
+				if (nib < 0) {
+					nib = d;
+				} else {
+					k->set[n++] = (uint8_t)(nib << 4 | d);
+					nib = -1;
+				}
+			} else if (ch != ' ') {
+				return kw_fail(err, "%s: bad hex character '%c'", kw, ch);
+			}
+		} else if (esc) {
+			if (ch != '"' && ch != ';' && ch != ':' && ch != '\\')
+				return kw_fail(err, "%s: bad escape '\\%c'", kw, ch);
+			k->set[n++] = ch;
+			esc = false;
+		} else if (ch == '\\') {
+			esc = true;
+		} else if (ch == '|') {
+			hex = true;
+		} else {
+			k->set[n++] = ch;
+		}
+	}
+	if (hex || esc)
+		return kw_fail(err, "%s: unterminated %s", kw, hex ? "hex part" : "escape");
+	if (n == 0)
+		return kw_fail(err, "%s: empty content%s", kw, "");
+	k->nset = n;
+	if ((k->name = strdup(name)) == NULL)
+		return SW_E_NOMEM;
+	return 0;
+}
+
 int
 det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error *err)
 {
@@ -835,6 +907,9 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 	} else if (strcmp(kw, "flowint") == 0) {
 		k->kind = DET_KW_FLOWINT;
 		rc = kw_flowint(k, v, err);
+	} else if (strcmp(kw, "flowvar") == 0 || strcmp(kw, "pktvar") == 0) {
+		k->kind = kw[0] == 'f' ? DET_KW_FLOWVAR : DET_KW_PKTVAR;
+		rc = kw_var(k, kw, v, err);
 	} else if (strcmp(kw, "tag") == 0) {
 		k->kind = DET_KW_TAG;
 		rc = kw_tag(k, v, err);
@@ -1078,7 +1153,28 @@ struct det_kw_flow {
 	uint8_t *int_set;
 	uint32_t *ints;
 	struct det_geoip_cache geo; /* geoip: the flow's addresses' countries */
+	struct fvar *vars;          /* flow variables (pcre's flow_ captures), each charged */
 };
+
+/* A flow variable: its name (NUL-terminated) after its value. */
+struct fvar {
+	struct fvar *next;
+	size_t charged, len;
+	char *name;
+	uint8_t data[];
+};
+
+static void
+fvars_free(struct det_kw_flow *kf, struct sw_memcap *mem)
+{
+	while (kf->vars != NULL) {
+		struct fvar *v = kf->vars;
+
+		kf->vars = v->next;
+		sw_memcap_give(mem, v->charged);
+		free(v);
+	}
+}
 
 void
 det_kw_flow_free(void *state, struct sw_memcap *mem)
@@ -1087,6 +1183,7 @@ det_kw_flow_free(void *state, struct sw_memcap *mem)
 
 	if (kf == NULL)
 		return;
+	fvars_free(kf, mem);
 	sw_memcap_give(mem, kf->charged);
 	free(kf);
 }
@@ -1121,6 +1218,83 @@ kflow_get(struct det_kw_ctx *c, bool create)
 	kf->int_set = (uint8_t *)(kf->ints + n);
 	*c->fstate = kf;
 	return kf;
+}
+
+bool
+det_kw_flowvar_set(struct det_kw_ctx *c, const char *name, const uint8_t *val, size_t len)
+{
+	struct det_kw_flow *kf = kflow_get(c, true);
+	size_t nl = strlen(name), size;
+	struct fvar *v, **pp;
+
+	if (kf == NULL)
+		return false;
+	size = sizeof(*v) + len + nl + 1;
+	for (pp = &kf->vars; *pp != NULL; pp = &(*pp)->next) /* a new value replaces the old */
+		if (strcmp((*pp)->name, name) == 0) {
+			v = *pp;
+			*pp = v->next;
+			sw_memcap_give(c->mem, v->charged);
+			free(v);
+			break;
+		}
+	if (!sw_memcap_take(c->mem, size))
+		return false;
+	if ((v = malloc(size)) == NULL) {
+		sw_memcap_give(c->mem, size);
+		return false;
+	}
+	v->charged = size;
+	v->len = len;
+	if (len > 0)
+		memcpy(v->data, val, len);
+	v->name = (char *)v->data + len;
+	memcpy(v->name, name, nl + 1);
+	v->next = kf->vars;
+	kf->vars = v;
+	return true;
+}
+
+uint32_t
+det_kw_flowvars(struct det_kw_ctx *c, struct detect_var *out, uint32_t max)
+{
+	struct det_kw_flow *kf = kflow_get(c, false);
+	uint32_t n = 0;
+
+	for (const struct fvar *v = kf != NULL ? kf->vars : NULL; v != NULL && n < max; v = v->next) {
+		out[n].name = v->name;
+		out[n].data = v->data;
+		out[n].len = v->len;
+		n++;
+	}
+	return n;
+}
+
+/* Whether bytes hold k's content (flowvar, pktvar: a substring, as Suricata 7). */
+static bool
+var_holds(const struct det_kw *k, const uint8_t *data, size_t len)
+{
+	return len >= k->nset && memmem(data, len, k->set, k->nset) != NULL;
+}
+
+static bool
+flowvar_ok(struct det_kw_ctx *c, const struct det_kw *k)
+{
+	struct det_kw_flow *kf = kflow_get(c, false);
+
+	for (const struct fvar *v = kf != NULL ? kf->vars : NULL; v != NULL; v = v->next)
+		if (strcmp(v->name, k->name) == 0)
+			return var_holds(k, v->data, v->len);
+	return false;
+}
+
+static bool
+pktvar_ok(const struct det_kw_ctx *c, const struct det_kw *k)
+{
+	for (uint32_t i = 0; c->pv != NULL && i < c->pv->n; i++)
+		if (strcmp(c->pv->v[i].name, k->name) == 0)
+			return var_holds(k, c->pv->v[i].data, c->pv->v[i].len);
+	return false;
 }
 
 /* ---- matching ------------------------------------------------------------------------------- */
@@ -1541,6 +1715,14 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 			break;
 		case DET_KW_FLOWINT:
 			if (c->f == NULL || !flowint_ok(c, k))
+				return false;
+			break;
+		case DET_KW_FLOWVAR:
+			if (c->f == NULL || !flowvar_ok(c, k))
+				return false;
+			break;
+		case DET_KW_PKTVAR:
+			if (!pktvar_ok(c, k))
 				return false;
 			break;
 		case DET_KW_GEOIP: { /* looked up once per address of the flow */

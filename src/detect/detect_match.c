@@ -80,12 +80,36 @@ struct detect_thread {
 	size_t arena_used;
 	uint8_t *xf_out, *xf_tmp;
 	uint8_t *b64; /* base64_decode's result (DET_XF_CAP bytes) */
+	/* pcre's variable captures: the packet variables of the data being inspected (a packet,
+	 * a stream chunk or an app message: run_cands), and the flow variables of the rule being
+	 * verified (set in the flow when it matches, as Suricata's post-match) */
+	struct det_pktvars pv, fpend;
 };
 
 /* Room for the buffers built for one app-layer message (app.http.header-max is 256 KiB), and
  * for each of the two buffers a transform chain writes in turn. */
 #define DET_ARENA   (1u << 20)
 #define DET_XF_CAP  (512u << 10)
+
+/* Adds (or replaces) variable name in s, its value copied; dropped when s is full. */
+static void
+vars_put(struct det_pktvars *s, const char *name, const uint8_t *d, size_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->n && strcmp(s->v[i].name, name) != 0; i++)
+		;
+	if (i == DET_PKTVAR_MAX || len > DET_PKTVAR_BYTES - s->used)
+		return;
+	if (len > 0)
+		memcpy(s->buf + s->used, d, len);
+	s->v[i].name = name;
+	s->v[i].data = s->buf + s->used;
+	s->v[i].len = len;
+	s->used += (uint32_t)len;
+	if (i == s->n)
+		s->n++;
+}
 
 /* What is being inspected. */
 struct insp {
@@ -856,8 +880,21 @@ match_from(struct lmatch *m, uint32_t i, size_t prev, size_t reached)
 			ov = pcre2_get_ovector_pointer(m->t->md);
 			mstart = start + ov[0];
 			end = start + ov[1];
+			uint32_t nf = m->t->fpend.n, uf = m->t->fpend.used;
+
+			for (uint32_t k = 0; k < pc->ncap; k++) { /* named captures: variables */
+				const struct det_capvar *cv = &pc->caps[k];
+				size_t g = cv->group;
+
+				if ((int)g >= rc || ov[2 * g] == PCRE2_UNSET || ov[2 * g + 1] < ov[2 * g])
+					continue;
+				vars_put(cv->pkt ? &m->t->pv : &m->t->fpend, cv->name,
+				         m->buf + start + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+			}
 			if (match_from(m, i + 1, end, end > reached ? end : reached))
 				return true;
+			m->t->fpend.n = nf; /* this match's flow captures do not count */
+			m->t->fpend.used = uf;
 			/* as Suricata: a later relative keyword failed, try the next match */
 			if (!retry || m->t->budget == 0 || mstart + 1 > m->len)
 				return false;
@@ -1149,12 +1186,14 @@ kw_ctx(struct detect_thread *t, struct insp *in, const struct tuple *tu, enum fl
 	for (uint32_t i = 0; i < r->nkws && !keeps; i++)
 		keeps = r->kws[i].kind == DET_KW_FLOWINT || r->kws[i].kind == DET_KW_TAG ||
 		        r->kws[i].kind == DET_KW_GEOIP; /* geoip: the flow's countries */
+	keeps = keeps || t->fpend.n > 0; /* flow variables to set */
 	df = in->f != NULL ? dflow_get(t, in->f, keeps) : NULL;
 	memset(kc, 0, sizeof(*kc));
 	kc->e = t->e;
 	kc->mem = t->mem;
 	kc->f = in->f;
 	kc->fstate = df != NULL ? &df->kw : NULL;
+	kc->pv = &t->pv;
 	kc->p = in->ctx == DET_CTX_PACKET ? in->p : NULL;
 	kc->msg = in->msg;
 	if (in->msg == NULL) {
@@ -1303,14 +1342,18 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	t->budget = e->backtrack_limit;
 	in->rule_dir = (int)dir;
 	in->rule_has_dir = ri->app_dir >= 0;
+	t->fpend.n = t->fpend.used = 0;
 	for (uint32_t i = 0; i < r->nlists; i++)
 		if (!list_match(t, in, &r->lists[i]))
 			return;
-	if (r->nkws > 0) {
+	if (r->nkws > 0 || t->fpend.n > 0) {
 		kw_ctx(t, in, &tu, dir, &kc);
-		if (!det_kw_match(&kc, r))
+		if (r->nkws > 0 && !det_kw_match(&kc, r))
 			return;
 		det_kw_apply(&kc, r, 0, 0); /* xbits and flowint: at the match, as flowbits */
+		for (uint32_t i = 0; i < t->fpend.n && in->f != NULL; i++) /* refusals: memcap's */
+			(void)det_kw_flowvar_set(&kc, t->fpend.v[i].name, t->fpend.v[i].data,
+			                         t->fpend.v[i].len);
 	}
 
 	/* a match */
@@ -1365,8 +1408,26 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	sw_counter_add(&t->st->alerts, 1);
 	if (in->f != NULL)
 		in->f->alerted = true;
+	const struct detect_alert *al = &ri->alert;
+	struct detect_alert va;
+	struct detect_var fv[DET_PKTVAR_MAX];
+	uint32_t nfv = 0;
+
+	if (in->f != NULL && e->has_vars) {
+		if (r->nkws == 0 && t->fpend.n == 0)
+			kw_ctx(t, in, &tu, dir, &kc);
+		nfv = det_kw_flowvars(&kc, fv, DET_PKTVAR_MAX);
+	}
+	if (nfv > 0 || t->pv.n > 0) { /* logged as Suricata's alert metadata */
+		va = ri->alert;
+		va.flowvars = fv;
+		va.nflowvars = nfv;
+		va.pktvars = t->pv.v;
+		va.npktvars = t->pv.n;
+		al = &va;
+	}
 	t->fn(t->arg, in->f, in->ctx == DET_CTX_PACKET || in->ctx == DET_CTX_EVENT ? in->p : NULL,
-	      dir, in->ts, &ri->alert, in->msg);
+	      dir, in->ts, al, in->msg);
 }
 
 /* ---- candidates ----------------------------------------------------------------------------- */
@@ -1456,6 +1517,7 @@ u32_cmp(const void *a, const void *b)
 static void
 run_cands(struct detect_thread *t, struct insp *in, unsigned need_ctx)
 {
+	t->pv.n = t->pv.used = 0; /* packet variables: of this packet, stream chunk or message */
 	if (t->ncand == 0)
 		return;
 	if (t->ncand > 1)
@@ -1528,7 +1590,6 @@ detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	struct detect_engine *e = t->e;
 	struct insp in;
 	int pc = pclass_of(p->proto);
-
 	if ((!e->has_packet && !e->has_tags && !(e->has_stream && p->proto == 6)) ||
 	    flow_passed(t, f))
 		return;
@@ -1571,7 +1632,6 @@ detect_fragment(struct detect_thread *t, const struct sw_packet *p)
 	struct sw_packet fp;
 	struct insp in;
 	int pc;
-
 	if (!e->has_packet && !e->has_tags)
 		return;
 	/* what Suricata's decoder leaves of a fragment: the IP header; no ports, no payload; the

@@ -172,6 +172,9 @@ rp_item_free(struct det_item *it)
 	case DET_ITEM_PCRE:
 		pcre2_code_free(it->u.pcre.code);
 		free(it->u.pcre.source);
+		for (uint32_t k = 0; k < it->u.pcre.ncap; k++)
+			free(it->u.pcre.caps[k].name);
+		free(it->u.pcre.caps);
 		break;
 	case DET_ITEM_DATASET:
 		det_dsref_free(&it->u.ds);
@@ -1080,6 +1083,47 @@ kw_pkt_data(struct rp *p, const char *kw, char *v)
 	return 0;
 }
 
+
+/* The named captures of pc that set variables, as Suricata 7's pcre: (?P<flow_NAME>...) a flow
+ * variable, (?P<pkt_NAME>...) a packet variable; other names are plain groups. */
+static int
+rp_pcre_vars(struct rp *p, const char *kw, struct det_pcre *pc)
+{
+	uint32_t count = 0, esize = 0;
+	PCRE2_SPTR table = NULL;
+
+	if (pcre2_pattern_info(pc->code, PCRE2_INFO_NAMECOUNT, &count) != 0 || count == 0)
+		return 0;
+	if (pcre2_pattern_info(pc->code, PCRE2_INFO_NAMEENTRYSIZE, &esize) != 0 ||
+	    pcre2_pattern_info(pc->code, PCRE2_INFO_NAMETABLE, &table) != 0 || table == NULL)
+		return 0;
+	for (uint32_t i = 0; i < count; i++) {
+		PCRE2_SPTR e = table + (size_t)i * esize;
+		const char *name = (const char *)e + 2;
+		bool pkt = strncmp(name, "pkt_", 4) == 0;
+		struct det_capvar *cv;
+
+		if (!pkt && strncmp(name, "flow_", 5) != 0)
+			continue;
+		if (name[pkt ? 4 : 5] == '\0')
+			return rp_fail(p, SW_E_INVAL, "%s: capture '%s' names no variable", kw, name);
+		if (pc->ncap == DET_CAPVAR_MAX)
+			return rp_fail(p, SW_E_INVAL, "%s: more than %d variable captures", kw,
+			               DET_CAPVAR_MAX);
+		cv = realloc(pc->caps, (pc->ncap + 1u) * sizeof(*pc->caps));
+		if (cv == NULL)
+			return rp_fail(p, SW_E_NOMEM, "out of memory");
+		pc->caps = cv;
+		cv = &pc->caps[pc->ncap];
+		if ((cv->name = strdup(name + (pkt ? 4 : 5))) == NULL)
+			return rp_fail(p, SW_E_NOMEM, "out of memory");
+		cv->group = (uint16_t)(e[0] << 8 | e[1]);
+		cv->pkt = pkt;
+		pc->ncap++;
+	}
+	return 0;
+}
+
 /* ---- pcre ---------------------------------------------------------------------------------- */
 
 static int
@@ -1190,7 +1234,7 @@ kw_pcre(struct rp *p, const char *kw, char *v)
 	it->u.pcre.flags = flags;
 	if ((it->u.pcre.source = strdup(pat)) == NULL)
 		return rp_fail(p, SW_E_NOMEM, "out of memory");
-	return 0;
+	return rp_pcre_vars(p, kw, &it->u.pcre);
 }
 
 /* ---- byte_test, byte_jump, byte_extract, isdataat, bsize, dsize ----------------------------- */
@@ -2425,6 +2469,8 @@ static const struct rp_keyword rp_keywords[] = {
     {"xbits", kw_other, RP_V_NEED},
     {"hostbits", kw_other, RP_V_NEED},
     {"flowint", kw_other, RP_V_NEED},
+    {"flowvar", kw_other, RP_V_NEED},
+    {"pktvar", kw_other, RP_V_NEED},
     {"tag", kw_other, RP_V_NEED},
     {"tls.subject", kw_other, RP_V_NEED},
     {"tls.issuerdn", kw_other, RP_V_NEED},
@@ -2584,8 +2630,6 @@ static const char *const rp_known_unsupported[] = {
 #ifndef SW_JA4PLUS
     "ja4s.hash",
 #endif
-    "flowvar",
-    "pktvar",
     "template",
     "template2",
     "krb5.cname",
@@ -2623,8 +2667,6 @@ static const struct {
               "indicators cover that use"},
     {"frame", "frames (Suricata 7's views of single PDUs in a stream: tls.pdu, dns.pdu, ...) "
               "are not implemented"},
-    {"flowvar", "flow and packet variables (set by pcre's named captures) are not implemented"},
-    {"pktvar", "flow and packet variables (set by pcre's named captures) are not implemented"},
     {"template", "Suricata's example keyword for protocol writers (no protocol of its own)"},
     {"template2", "Suricata's example keyword for protocol writers (no protocol of its own)"},
     {"krb5.cname", "Suricata 8's name (Suricata 7 has krb5_cname); Kerberos, which spanwatch "

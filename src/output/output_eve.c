@@ -736,6 +736,31 @@ eve_rule_metadata(struct jw *w, const struct detect_alert *a)
 	free(done);
 }
 
+/* The flow and packet variables (pcre's named captures) as Suricata 7 logs them in an alert:
+ * "metadata": {"flowvars": [{"NAME": "value"}, ...], "pktvars": [...]}. */
+static void
+eve_alert_vars(struct jw *w, const struct detect_alert *a)
+{
+	if (a->nflowvars == 0 && a->npktvars == 0)
+		return;
+	jw_obj_begin(w, "metadata");
+	for (int k = 0; k < 2; k++) {
+		const struct detect_var *v = k == 0 ? a->flowvars : a->pktvars;
+		uint32_t n = k == 0 ? a->nflowvars : a->npktvars;
+
+		if (n == 0)
+			continue;
+		jw_arr_begin(w, k == 0 ? "flowvars" : "pktvars");
+		for (uint32_t i = 0; i < n; i++) {
+			jw_obj_begin(w, NULL);
+			jw_strn(w, v[i].name, v[i].data, v[i].len);
+			jw_obj_end(w);
+		}
+		jw_arr_end(w);
+	}
+	jw_obj_end(w);
+}
+
 void
 eve_format_tagged_packet(struct sbuf *b, const struct eve_ctx *ctx, const struct sw_flow *f,
 			 const struct sw_packet *p)
@@ -805,6 +830,7 @@ eve_format_rule_alert(struct sbuf *b, const struct eve_ctx *ctx, const struct sw
 		jw_arr_end(&w);
 	}
 	jw_obj_end(&w);
+	eve_alert_vars(&w, a);
 	if (msg != NULL)
 		app_msg_eve(&w, msg, true);
 	if (f != NULL)

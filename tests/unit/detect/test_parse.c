@@ -2388,11 +2388,40 @@ test_unsupported(void)
 	}
 	check_fail("alert ip any any -> any any (l3_proto:ipx; sid:1;)", SW_E_INVAL,
 	           "l3_proto: expected ipv4, ip4, ipv6 or ip6, not 'ipx'");
-	check_unsupp("alert ip any any -> any any (flowvar:a,\"b\"; sid:1;)", "flowvar");
-	UNIT_CHECK_STR(perr.reason,
-	               "keyword 'flowvar' is not supported: flow and packet variables (set by "
-	               "pcre's named captures) are not implemented",
-	               "  flowvar's reason");
+	/* flowvar / pktvar and pcre's variable captures (issue 14) */
+	{
+		struct det_rule *v = parse("alert tcp any any -> any any (content:\"x\"; "
+		                           "pcre:\"/(?P<flow_ua>[a-z]+) (?P<pkt_n>[0-9]+)(?P<x>y)/\"; "
+		                           "flowvar:ua,\"a|3b 20|\\;b\"; pktvar:n,\"12\"; sid:1;)");
+		const struct det_item *pi = NULL;
+
+		for (uint32_t li = 0; v != NULL && li < v->nlists; li++)
+			for (uint32_t j = 0; j < v->lists[li].n; j++)
+				if (v->lists[li].items[j].kind == DET_ITEM_PCRE)
+					pi = &v->lists[li].items[j];
+		UNIT_CHECK(pi != NULL && pi->u.pcre.ncap == 2 &&
+		               strcmp(pi->u.pcre.caps[0].name, "ua") == 0 &&
+		               pi->u.pcre.caps[0].group == 1 && !pi->u.pcre.caps[0].pkt &&
+		               strcmp(pi->u.pcre.caps[1].name, "n") == 0 &&
+		               pi->u.pcre.caps[1].group == 2 && pi->u.pcre.caps[1].pkt,
+		           "pcre flow_ua and pkt_n captures (x: a plain group)");
+		UNIT_CHECK(v != NULL && v->nkws == 2 && v->kws[0].kind == DET_KW_FLOWVAR &&
+		               strcmp(v->kws[0].name, "ua") == 0 && v->kws[0].nset == 5 &&
+		               memcmp(v->kws[0].set, "a; ;b", 5) == 0 &&
+		               v->kws[1].kind == DET_KW_PKTVAR && v->kws[1].nset == 2,
+		           "flowvar:ua,\"a|3b 20|\\;b\" and pktvar:n,\"12\"");
+		det_rule_free(v);
+	}
+	check_fail("alert ip any any -> any any (flowvar:a; sid:1;)", SW_E_INVAL,
+	           "flowvar: expected '<name>,\"<content>\"'");
+	check_fail("alert ip any any -> any any (pktvar:a,b; sid:1;)", SW_E_INVAL,
+	           "pktvar: expected a quoted non-empty content, not 'b'");
+	check_fail("alert ip any any -> any any (flowvar:a b,\"c\"; sid:1;)", SW_E_INVAL,
+	           "flowvar: bad name 'a b'");
+	check_fail("alert ip any any -> any any (flowvar:a,\"|4|\"; sid:1;)", SW_E_INVAL,
+	           "flowvar: odd number of hex digits");
+	check_fail("alert tcp any any -> any any (pcre:\"/(?P<flow_>a)/\"; sid:1;)", SW_E_INVAL,
+	           "pcre: capture 'flow_' names no variable");
 	check_fail("alert icmp any any -> any any (icmpv6.mtu:big; sid:1;)", SW_E_INVAL,
 	           "icmpv6.mtu: bad value 'big': expected N, <N, >N, <=N, >=N, !N or A<>B");
 	/* hostbits (Suricata 7): xbits with track ip_src (default) / ip_dst, 30 s */
