@@ -19,6 +19,7 @@ static uint32_t alerts[MAX_ALERTS];
 static const struct app_msg *alert_msgs[MAX_ALERTS];
 static enum flow_dir alert_dirs[MAX_ALERTS];
 static int nalerts;
+static char last_vars[128]; /* the last alert's variables: "f:NAME=value p:NAME=value " */
 static char tmpdir[] = "/tmp/sw-detect-XXXXXX";
 
 static void
@@ -29,6 +30,15 @@ on_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_dir 
 	(void)f;
 	(void)p;
 	(void)ts;
+	last_vars[0] = '\0';
+	for (uint32_t i = 0; i < a->nflowvars + a->npktvars; i++) {
+		const struct detect_var *v = i < a->nflowvars ? &a->flowvars[i]
+		                                              : &a->pktvars[i - a->nflowvars];
+		size_t l = strlen(last_vars);
+
+		snprintf(last_vars + l, sizeof(last_vars) - l, "%s:%s=%.*s ",
+		         i < a->nflowvars ? "f" : "p", v->name, (int)v->len, (const char *)v->data);
+	}
 	if (nalerts < MAX_ALERTS) {
 		alert_dirs[nalerts] = dir;
 		alert_msgs[nalerts] = msg;
@@ -590,6 +600,61 @@ test_memcap(void)
 	unload(&g);
 }
 
+/* flow and packet variables (pcre flow_/pkt_ captures, flowvar, pktvar) on packets of one flow;
+ * a flow variable refused by the memcap is not set, and the refusal is counted */
+static void
+test_flowvar(void)
+{
+	struct eng g;
+	struct sw_flow f;
+	struct sw_packet p;
+	uint8_t buf[256];
+	uint64_t total;
+
+	UNIT_CHECK(load(&g,
+	                "alert tcp any any -> any 80 (flow:no_stream; content:\"user=\"; "
+	                "pcre:\"/user=(?P<flow_user>[a-z]+)/\"; noalert; sid:120;)\n"
+	                "alert tcp any any -> any 80 (flow:no_stream; content:\"pass\"; "
+	                "flowvar:user,\"bo\"; sid:121;)\n"
+	                "alert tcp any any -> any 80 (flow:no_stream; content:\"pass\"; "
+	                "flowvar:user,\"alice\"; sid:122;)\n"
+	                "alert tcp any any -> any 80 (flow:no_stream; content:\"user=\"; "
+	                "pcre:\"/user=(?P<pkt_u>[a-z]+)/\"; pktvar:u,\"ob\"; sid:123;)\n"
+	                "alert tcp any any -> any 80 (flow:no_stream; content:\"pass\"; "
+	                "pktvar:u,\"b\"; sid:124;)\n",
+	                false) == 0,
+	           "flowvar rules load");
+	memset(&mem, 0, sizeof(mem));
+	flow_init(&f, 6);
+	packet_init(&p, buf, "user=bob", 0x18);
+	detect_packet(g.t, &f, FLOW_TO_SERVER, &p, NULL);
+	UNIT_CHECK(count(120) == 0 && count(123) == 1, "pktvar: the packet's own capture");
+	UNIT_CHECK_STR(last_vars, "f:user=bob p:u=bob ", "  the alert carries both variables");
+	total = sw_counter_get(&mem.memuse);
+	packet_init(&p, buf, "pass", 0x18);
+	detect_packet(g.t, &f, FLOW_TO_SERVER, &p, NULL);
+	UNIT_CHECK(count(121) == 1, "flowvar: a substring of the value a packet before set");
+	UNIT_CHECK_STR(last_vars, "f:user=bob ", "  the alert carries the flow variable only");
+	UNIT_CHECK(count(122) == 0, "flowvar: another value does not match");
+	UNIT_CHECK(count(124) == 0, "pktvar: gone with its packet");
+	detect_flow_free(g.t, &f);
+	UNIT_CHECK(total > 0 && sw_counter_get(&mem.memuse) == 0,
+	           "the variable is charged and given back when the flow ends");
+	mem.memcap = total - 1; /* room for the flow's state, not for the variable */
+	nalerts = 0;
+	flow_init(&f, 6);
+	packet_init(&p, buf, "user=bob", 0x18);
+	detect_packet(g.t, &f, FLOW_TO_SERVER, &p, NULL);
+	packet_init(&p, buf, "pass", 0x18);
+	detect_packet(g.t, &f, FLOW_TO_SERVER, &p, NULL);
+	UNIT_CHECK(count(121) == 0 && count(123) == 1, "over the cap the flow variable is not set");
+	UNIT_CHECK(sw_counter_get(&mem.refused) > 0, "... and the refusal is counted");
+	detect_flow_free(g.t, &f);
+	UNIT_CHECK(sw_counter_get(&mem.memuse) == 0, "nothing stays charged");
+	mem.memcap = 0;
+	unload(&g);
+}
+
 static void
 test_cache_and_events(void)
 {
@@ -741,6 +806,7 @@ main(void)
 	test_app();
 	test_flowbits_threshold();
 	test_memcap();
+	test_flowvar();
 	test_cache_and_events();
 	test_reload_carry();
 	test_stream_chunks();
