@@ -53,8 +53,11 @@ struct sw_worker {
 	struct app_worker *app;
 	struct cti_reader *cti;
 	unsigned hashes; /* APP_HASH_* bodies get now (configured | indicators' | rules') */
-	const struct cti_store *cti_seen; /* the indicator set cti_hashes was read from */
-	unsigned cti_hashes;              /* APP_HASH_* that set has indicators of */
+	/* the indicator set cti_hashes was read from: its address and version (a new set may be
+	 * allocated where a freed one was) */
+	const struct cti_store *cti_seen;
+	uint64_t cti_seen_version;
+	unsigned cti_hashes; /* APP_HASH_* that set has indicators of */
 	struct detect_reader *det_r;
 	struct detect_thread *det; /* of the last sync; NULL: no rules */
 	struct sw_memcap det_mem;
@@ -435,8 +438,10 @@ worker_sync(struct sw_worker *w)
 
 		cti_reader_quiescent(w->cti);
 		s = cti_reader_store(w->cti);
-		if (s != w->cti_seen) { /* an MD5 feed turns MD5 on: read once per indicator set */
+		/* an MD5 feed turns MD5 on: read once per indicator set */
+		if (s != w->cti_seen || cti_store_version(s) != w->cti_seen_version) {
 			w->cti_seen = s;
+			w->cti_seen_version = cti_store_version(s);
 			w->cti_hashes = cti_store_file_hashes(s);
 		}
 		hashes |= w->cti_hashes;
