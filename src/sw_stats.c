@@ -434,22 +434,22 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		put(cs, "dpi.memcap_refused", dv[7]);
 	}
 	{ /* the workers' object pools (struct sw_pool): hits, misses, kept of each */
-		static const char *const pn[9][3] = {
+		static const char *const pn[10][3] = {
 #define POOL_NAMES(n) {"pool." n ".hits", "pool." n ".misses", "pool." n ".kept"}
 			POOL_NAMES("stream.segment"), POOL_NAMES("stream.state"),
 			POOL_NAMES("dpi.state"),      POOL_NAMES("dpi.flow"),
 			POOL_NAMES("app.flow"),       POOL_NAMES("app.http_state"),
 			POOL_NAMES("app.http_txn"),   POOL_NAMES("app.tls_state"),
-			POOL_NAMES("app.dns_state"),
+			POOL_NAMES("app.dns_state"),  POOL_NAMES("app.tls_work"),
 #undef POOL_NAMES
 		};
-		uint64_t pv[9][3] = {{0}};
+		uint64_t pv[10][3] = {{0}};
 
 		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
 			struct stream_stats *ss = run_worker_stream_stats(ctx, i);
 			struct dpi_stats *ds = run_worker_dpi_stats(ctx, i);
 			struct app_stats *as = run_worker_app_stats(ctx, i);
-			const struct sw_pool_stats *ps[9] = {NULL};
+			const struct sw_pool_stats *ps[10] = {NULL};
 
 			for (int k = 0; k < 2; k++) {
 				ps[k] = ss != NULL ? &ss->pools[k] : NULL;
@@ -457,14 +457,14 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			}
 			for (int k = 0; k < APP_POOL_MAX; k++)
 				ps[4 + k] = as != NULL ? &as->pools[k] : NULL;
-			for (int k = 0; k < 9; k++)
+			for (int k = 0; k < 10; k++)
 				if (ps[k] != NULL) {
 					pv[k][0] += sw_counter_get(&ps[k]->hits);
 					pv[k][1] += sw_counter_get(&ps[k]->misses);
 					pv[k][2] += sw_counter_get(&ps[k]->kept);
 				}
 		}
-		for (int k = 0; k < 9; k++)
+		for (int k = 0; k < 10; k++)
 			if (pv[k][0] + pv[k][1] + pv[k][2] != 0)
 				for (int j = 0; j < 3; j++)
 					put(cs, pn[k][j], pv[k][j]);

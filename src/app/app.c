@@ -53,7 +53,7 @@ struct app_worker {
 	unsigned file_hashes;
 	struct evp_md_st *file_md[APP_HASH_N]; /* MD5, SHA-1, SHA-256: fetched once */
 	struct sw_memcap mem;
-	struct sw_pool pools[APP_POOL_MAX]; /* in mem: flows, HTTP, TLS, DNS states */
+	struct sw_pool pools[APP_POOL_MAX]; /* in mem: flows, HTTP, TLS, DNS states, TLS work */
 	struct app_decompress_limits http_decompress;
 	size_t http_header_max;
 	bool tls_log_chain;
@@ -190,7 +190,7 @@ app_worker_new(app_msg_fn *emit, void *arg, struct app_worker **out)
 	{
 		const size_t sizes[APP_POOL_MAX] = {sizeof(struct app_flow), app_http_state_size,
 						    app_http_txn_size, app_tls_state_size,
-						    app_dns_state_size};
+						    app_dns_state_size, app_tls_work_size};
 
 		for (int i = 0; i < APP_POOL_MAX; i++)
 			sw_pool_init(&w->pools[i], sizes[i], SW_POOL_KEEP_BYTES, &w->st.pools[i]);

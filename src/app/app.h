@@ -498,17 +498,19 @@ struct app_stats {
 	sw_counter_t http_anomalies;          /* anomaly events of HTTP */
 	sw_counter_t switched;                /* connections handed to another parser */
 	sw_counter_t quic[11];                /* enum app_quic_stat */
-	struct sw_pool_stats pools[5];        /* APP_POOL_*, named by app_pool_name() */
+	struct sw_pool_stats pools[6];        /* APP_POOL_*, named by app_pool_name() */
 };
 
-/* The app worker's pools: per-flow state, HTTP state and transactions, TLS and DNS state. */
+/* The app worker's pools: per-flow state, HTTP state and transactions, TLS and DNS state, and
+ * the TLS parser's work areas (given back when a flow's handshake is over). */
 enum app_pool {
 	APP_POOL_FLOW = 0,
 	APP_POOL_HTTP_STATE = 1,
 	APP_POOL_HTTP_TXN = 2,
 	APP_POOL_TLS_STATE = 3,
 	APP_POOL_DNS_STATE = 4,
-	APP_POOL_MAX = 5,
+	APP_POOL_TLS_WORK = 5,
+	APP_POOL_MAX = 6,
 };
 
 /* QUIC's counters (app_stats.quic), named by app_quic_stat_name() as "app.quic.<name>". */

@@ -80,6 +80,10 @@
 #define HTTP_HDR_FIRST   2048        /* first allocation of a header buffer */
 #define HTTP_LINE_MAX    16384       /* chunk-size line, trailer line (Chromium's) */
 #define HTTP_TXN_MAX     32          /* pending transactions per connection */
+/* header slots kept in the transaction per message; past them, all APP_HTTP_MAX_HEADERS are
+ * allocated (most messages have fewer than 16 headers, and a transaction lives as long as its
+ * response takes: 64 slots a side were 4 KiB of its 5.3) */
+#define HTTP_HDRS_INLINE 16
 #define HTTP_BODY_DEPTH  (16 << 10)  /* decoded body bytes kept per body */
 #define HTTP_HOST_MAX    256
 #define HTTP_LAYERS_DEFAULT 5
@@ -235,9 +239,12 @@ struct http_txn {
 	uint8_t *uri_norm;
 	size_t uri_norm_len;
 	char host[HTTP_HOST_MAX];
-	struct app_http_header req_hdrs[APP_HTTP_MAX_HEADERS];
-	struct app_http_header resp_hdrs[APP_HTTP_MAX_HEADERS];
+	struct app_http_header req_hdrs[HTTP_HDRS_INLINE];
+	struct app_http_header resp_hdrs[HTTP_HDRS_INLINE];
 	struct app_buf req_disposition, resp_disposition; /* filenames */
+	/* per direction, once a message has more than HTTP_HDRS_INLINE headers: all its
+	 * APP_HTTP_MAX_HEADERS slots, charged (in charged); NULL before */
+	struct app_http_header *hdrs_more[2];
 	struct http_body req, resp;
 	struct http_part *parts;
 	uint8_t nparts;
@@ -613,6 +620,8 @@ txn_free(struct http_state *s, struct http_txn *t)
 	free(t->req.buf);
 	free(t->resp.buf);
 	free(t->parts);
+	free(t->hdrs_more[0]);
+	free(t->hdrs_more[1]);
 	app_state_release(s->mem, sizeof(*t), t);
 }
 
@@ -738,8 +747,8 @@ txn_publish(struct http_txn *t)
 {
 	struct app_http_txn *pub = &t->pub;
 
-	pub->req_headers = t->req_hdrs;
-	pub->resp_headers = t->resp_hdrs;
+	pub->req_headers = t->hdrs_more[0] != NULL ? t->hdrs_more[0] : t->req_hdrs;
+	pub->resp_headers = t->hdrs_more[1] != NULL ? t->hdrs_more[1] : t->resp_hdrs;
 	pub->req_body_len = t->req.len;
 	pub->resp_body_len = t->resp.len;
 	pub->req_body.p = t->req.buf;
@@ -1199,6 +1208,7 @@ parse_digits(struct app_buf b, uint64_t *out)
 
 struct field_ctx {
 	struct app_ctx *ctx;
+	struct sw_memcap *mem; /* the state's */
 	struct http_txn *t;
 	enum flow_dir dir;
 	struct http_framing *fr;
@@ -1332,9 +1342,26 @@ field_use(struct field_ctx *fc, struct app_buf name, struct app_buf value)
 	struct http_framing *fr = fc->fr;
 	bool request = fc->dir == FLOW_TO_SERVER;
 	struct app_http_header *hdrs = request ? t->req_hdrs : t->resp_hdrs;
+	struct app_http_header **more = &t->hdrs_more[request ? 0 : 1];
 	uint16_t *nh = request ? &t->pub.n_req_headers : &t->pub.n_resp_headers;
 
-	if (*nh < APP_HTTP_MAX_HEADERS) {
+	if (*nh == HTTP_HDRS_INLINE && *more == NULL) {
+		/* the first header past the inline slots: all of them move to a full array
+		 * (when the cap refuses it, the message keeps the first HTTP_HDRS_INLINE) */
+		size_t size = APP_HTTP_MAX_HEADERS * sizeof(**more);
+
+		if (sw_memcap_take(fc->mem, size)) {
+			if ((*more = malloc(size)) == NULL) {
+				sw_memcap_give(fc->mem, size);
+			} else {
+				memcpy(*more, hdrs, HTTP_HDRS_INLINE * sizeof(*hdrs));
+				t->charged += size;
+			}
+		}
+	}
+	if (*more != NULL)
+		hdrs = *more;
+	if (*nh < (*more != NULL ? APP_HTTP_MAX_HEADERS : HTTP_HDRS_INLINE)) {
 		hdrs[*nh].name = name;
 		hdrs[*nh].value = value;
 		(*nh)++;
@@ -1428,7 +1455,7 @@ static int
 parse_fields(struct app_ctx *ctx, struct http_state *s, struct http_txn *t, enum flow_dir dir,
 	     const uint8_t *raw, size_t len, size_t off, struct http_framing *fr)
 {
-	struct field_ctx fc = {ctx, t, dir, fr};
+	struct field_ctx fc = {ctx, s->mem, t, dir, fr};
 	struct app_buf name = {NULL, 0}, value = {NULL, 0};
 	bool pending = false; /* name/value is a field line that may be continued */
 	int bad = 0;

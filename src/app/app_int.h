@@ -26,7 +26,7 @@ app_state_release(struct sw_memcap *mem, size_t size, void *p)
 
 /* The sizes the app worker keeps pools of (APP_POOL_*), from the parsers that own the types */
 extern const size_t app_http_state_size, app_http_txn_size, app_tls_state_size,
-    app_dns_state_size;
+    app_dns_state_size, app_tls_work_size;
 
 
 /* The descriptors of the message kinds (app.c numbers their buffers in this order). */

@@ -90,20 +90,12 @@ struct tls_dir {
 	bool raw_decided; /* the direction's first data said whether rules want the bytes */
 };
 
-struct tls_state {
-	struct sw_memcap *mem; /* the worker's, for the handshake buffers */
-	struct tls_dir dir[2];
-	bool emitted;     /* the last message is out: nothing more is parsed */
-	bool quic;        /* the hellos came in QUIC CRYPTO frames: JA4 starts with "q" */
-	bool v2_checked;  /* the first client bytes were checked for an SSLv2 hello */
-	bool after_hrr;   /* a HelloRetryRequest was emitted, the second hello is awaited */
-	/* ssl_state: the current state (APP_TLS_STATE_*), the direction of the data being
-	 * parsed, and the states seen by direction */
-	uint8_t ssl_cur, ssl_dir;
-	uint8_t ssl_seen[2];
-	struct app_tls_msg msg;
+/* What only the parsing needs: the hello's lists for JA4 and the text the message points to,
+ * at their longest. Once the last message of the flow is out, the texts move to a block of
+ * their own length (tls_state.text) and this goes back to the worker's pool: most of a TLS
+ * flow's state is here, and a flow usually lives on long after its handshake. */
+struct tls_work {
 	struct app_tls_hello hello;
-	size_t chain_bytes; /* DER bytes of msg.chain, charged to mem */
 	char san_pool[TLS_SAN_POOL];
 	char sni[TLS_SNI_MAX];
 	uint8_t alpn_pool[TLS_ALPN_POOL];
@@ -113,6 +105,27 @@ struct tls_state {
 	char subject[TLS_NAME_MAX];
 	char issuer[TLS_NAME_MAX];
 	char serial[TLS_SERIAL_MAX];
+};
+
+struct tls_state {
+	struct sw_memcap *mem; /* the worker's, for the handshake buffers */
+	struct tls_dir dir[2];
+	/* while parsing (NULL once the last message is out, or in a state that never got one);
+	 * then text holds what msg points to, text_len bytes charged to mem */
+	struct tls_work *work;
+	char *text;
+	size_t text_len;
+	bool ending;      /* the flow ends: the message's texts are not moved */
+	bool emitted;     /* the last message is out: nothing more is parsed */
+	bool quic;        /* the hellos came in QUIC CRYPTO frames: JA4 starts with "q" */
+	bool v2_checked;  /* the first client bytes were checked for an SSLv2 hello */
+	bool after_hrr;   /* a HelloRetryRequest was emitted, the second hello is awaited */
+	/* ssl_state: the current state (APP_TLS_STATE_*), the direction of the data being
+	 * parsed, and the states seen by direction */
+	uint8_t ssl_cur, ssl_dir;
+	uint8_t ssl_seen[2];
+	struct app_tls_msg msg;
+	size_t chain_bytes; /* DER bytes of msg.chain, charged to mem */
 };
 
 /* ---- bounded text builder that also feeds an MD5 ----------------------------------------- */
@@ -253,7 +266,7 @@ parse_alpn(struct tls_state *s, struct cursor *ext)
 	struct cursor list, name;
 
 	s->msg.nalpn = 0;
-	s->alpn_used = 0;
+	s->work->alpn_used = 0;
 	if (cur_sub16(ext, &list) != 0)
 		return SW_E_INVAL;
 	while (cur_left(&list) > 0) {
@@ -261,12 +274,12 @@ parse_alpn(struct tls_state *s, struct cursor *ext)
 			return SW_E_INVAL;
 		size_t n = cur_left(&name);
 		if (s->msg.nalpn < sizeof(s->msg.alpn) / sizeof(s->msg.alpn[0]) &&
-		    n <= TLS_ALPN_POOL - s->alpn_used) {
-			memcpy(s->alpn_pool + s->alpn_used, name.p, n);
-			s->msg.alpn[s->msg.nalpn].p = s->alpn_pool + s->alpn_used;
+		    n <= TLS_ALPN_POOL - s->work->alpn_used) {
+			memcpy(s->work->alpn_pool + s->work->alpn_used, name.p, n);
+			s->msg.alpn[s->msg.nalpn].p = s->work->alpn_pool + s->work->alpn_used;
 			s->msg.alpn[s->msg.nalpn].len = n;
 			s->msg.nalpn++;
-			s->alpn_used += n;
+			s->work->alpn_used += n;
 		}
 	}
 	return 0;
@@ -286,10 +299,10 @@ parse_sni(struct tls_state *s, struct cursor *ext)
 			return SW_E_INVAL;
 		if (type == 0 && s->msg.sni.len == 0) {
 			size_t n = cur_left(&name);
-			if (n > sizeof(s->sni))
-				n = sizeof(s->sni);
-			memcpy(s->sni, name.p, n);
-			s->msg.sni.p = (const uint8_t *)s->sni;
+			if (n > sizeof(s->work->sni))
+				n = sizeof(s->work->sni);
+			memcpy(s->work->sni, name.p, n);
+			s->msg.sni.p = (const uint8_t *)s->work->sni;
 			s->msg.sni.len = n;
 		}
 	}
@@ -306,13 +319,13 @@ client_reset(struct tls_state *s)
 	s->msg.sni.p = NULL;
 	s->msg.sni.len = 0;
 	s->msg.nalpn = 0;
-	s->alpn_used = 0;
+	s->work->alpn_used = 0;
 	s->msg.ja3.p = NULL;
 	s->msg.ja3.len = 0;
 	s->msg.ja3_hash[0] = '\0';
 	s->msg.ja4[0] = '\0';
-	s->ja3[0] = '\0';
-	memset(&s->hello, 0, sizeof(s->hello));
+	s->work->ja3[0] = '\0';
+	memset(&s->work->hello, 0, sizeof(s->work->hello));
 }
 
 /* Starts a JA3 or JA3S text with "version," and its MD5. */
@@ -395,12 +408,12 @@ static void
 client_done(struct tls_state *s, struct tls_text *t, uint16_t version)
 {
 	md5_hex(t->md, s->msg.ja3_hash);
-	s->msg.ja3.p = (const uint8_t *)s->ja3;
+	s->msg.ja3.p = (const uint8_t *)s->work->ja3;
 	s->msg.ja3.len = t->len;
-	s->hello.legacy_version = version;
-	app_tls_ja4(&s->hello, s->quic, s->msg.ja4);
+	s->work->hello.legacy_version = version;
+	app_tls_ja4(&s->work->hello, s->quic, s->msg.ja4);
 	s->msg.client_version = version;
-	s->msg.client_supported = s->hello.first_version;
+	s->msg.client_supported = s->work->hello.first_version;
 	s->msg.client_hello = true;
 	if (!s->msg.server_hello)
 		s->msg.version = version;
@@ -414,8 +427,8 @@ static int
 parse_client_hello(struct tls_state *s, struct cursor *c)
 {
 	struct cursor sid, ciphers, comp, exts, ext, groups, formats;
-	struct tls_text t = {.buf = s->ja3, .size = sizeof(s->ja3)};
-	struct app_tls_hello *h = &s->hello;
+	struct tls_text t = {.buf = s->work->ja3, .size = sizeof(s->work->ja3)};
+	struct app_tls_hello *h = &s->work->hello;
 	bool first = true;
 	uint16_t version, type;
 	int r = SW_E_INVAL;
@@ -526,8 +539,8 @@ out:
 static int
 parse_sslv2_hello(struct tls_state *s, struct cursor *c)
 {
-	struct tls_text t = {.buf = s->ja3, .size = sizeof(s->ja3)};
-	struct app_tls_hello *h = &s->hello;
+	struct tls_text t = {.buf = s->work->ja3, .size = sizeof(s->work->ja3)};
+	struct app_tls_hello *h = &s->work->hello;
 	uint16_t version, speclen, sidlen, chlen;
 	uint8_t type;
 	bool first = true;
@@ -771,7 +784,7 @@ server_reset(struct tls_state *s)
 	s->msg.ja3s.len = 0;
 	s->msg.ja3s_hash[0] = '\0';
 	s->msg.ja4s[0] = '\0';
-	s->ja3s[0] = '\0';
+	s->work->ja3s[0] = '\0';
 	s->msg.hello_retry = false;
 	s->msg.version = s->msg.client_version;
 }
@@ -787,7 +800,7 @@ static int
 parse_server_hello(struct tls_state *s, struct cursor *c, bool *tls13)
 {
 	struct cursor sid, exts, ext;
-	struct tls_text t = {.buf = s->ja3s, .size = sizeof(s->ja3s)};
+	struct tls_text t = {.buf = s->work->ja3s, .size = sizeof(s->work->ja3s)};
 	struct app_tls_server_hello sh = {0};
 	uint16_t version, cipher, type, selected = 0;
 	bool first = true;
@@ -844,7 +857,7 @@ parse_server_hello(struct tls_state *s, struct cursor *c, bool *tls13)
 	sh.cipher = cipher;
 	app_tls_ja4s(&sh, s->quic, s->msg.ja4s);
 	md5_hex(t.md, s->msg.ja3s_hash);
-	s->msg.ja3s.p = (const uint8_t *)s->ja3s;
+	s->msg.ja3s.p = (const uint8_t *)s->work->ja3s;
 	s->msg.ja3s.len = t.len;
 	s->msg.cipher = cipher;
 	s->msg.version = selected != 0 ? selected : version;
@@ -955,7 +968,7 @@ parse_san(struct tls_state *s, const STACK_OF(X509_EXTENSION) *exts)
 	n = sk_GENERAL_NAME_num(names);
 	for (int i = 0; i < n && s->msg.nsan < APP_TLS_SAN_MAX; i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
-		char *out = s->san_pool + used;
+		char *out = s->work->san_pool + used;
 		size_t room = TLS_SAN_POOL - used, len = 0;
 
 		if (room > TLS_SAN_TEXT)
@@ -1005,12 +1018,12 @@ parse_x509(struct tls_state *s, const uint8_t *der, size_t len)
 	        NULL)
 		return SW_E_INVAL;
 	tbs = x->tbs;
-	name_text(tbs->subject, s->subject, sizeof(s->subject));
-	name_text(tbs->issuer, s->issuer, sizeof(s->issuer));
-	s->serial[0] = '\0';
+	name_text(tbs->subject, s->work->subject, sizeof(s->work->subject));
+	name_text(tbs->issuer, s->work->issuer, sizeof(s->work->issuer));
+	s->work->serial[0] = '\0';
 	if ((serial = tbs->serial) != NULL)
 		hex_colon(ASN1_STRING_get0_data(serial), (size_t)ASN1_STRING_length(serial),
-		          s->serial, sizeof(s->serial));
+		          s->work->serial, sizeof(s->work->serial));
 	s->msg.cert_not_before = asn1_time_usec(tbs->validity->notBefore);
 	s->msg.cert_not_after = asn1_time_usec(tbs->validity->notAfter);
 	parse_san(s, tbs->extensions);
@@ -1018,12 +1031,12 @@ parse_x509(struct tls_state *s, const uint8_t *der, size_t len)
 	s->msg.cert_fingerprint[0] = '\0';
 	if (EVP_Digest(der, len, md, &mdlen, EVP_sha1(), NULL) == 1 && mdlen == 20)
 		hex_colon(md, mdlen, s->msg.cert_fingerprint, sizeof(s->msg.cert_fingerprint));
-	s->msg.cert_subject.p = (const uint8_t *)s->subject;
-	s->msg.cert_subject.len = strlen(s->subject);
-	s->msg.cert_issuer.p = (const uint8_t *)s->issuer;
-	s->msg.cert_issuer.len = strlen(s->issuer);
-	s->msg.cert_serial.p = (const uint8_t *)s->serial;
-	s->msg.cert_serial.len = strlen(s->serial);
+	s->msg.cert_subject.p = (const uint8_t *)s->work->subject;
+	s->msg.cert_subject.len = strlen(s->work->subject);
+	s->msg.cert_issuer.p = (const uint8_t *)s->work->issuer;
+	s->msg.cert_issuer.len = strlen(s->work->issuer);
+	s->msg.cert_serial.p = (const uint8_t *)s->work->serial;
+	s->msg.cert_serial.len = strlen(s->work->serial);
 	return 0;
 }
 
@@ -1170,6 +1183,52 @@ msg_reset(struct tls_state *s)
 	s->msg.cert_fingerprint[0] = '\0';
 }
 
+/* The texts msg points to in s->work, moved to a block of their own length (charged to mem),
+ * and the work area given back. Left as they are when the cap or malloc refuses the block. */
+static void
+tls_work_compact(struct tls_state *s)
+{
+	struct app_buf *b[5 + 8 + APP_TLS_SAN_MAX];
+	const uint8_t *lo = (const uint8_t *)s->work, *hi = lo + sizeof(*s->work);
+	size_t n = 0, total = 0, off = 0, i;
+
+	if (s->work == NULL)
+		return;
+	b[n++] = &s->msg.sni;
+	b[n++] = &s->msg.ja3;
+	b[n++] = &s->msg.ja3s;
+	b[n++] = &s->msg.cert_subject;
+	b[n++] = &s->msg.cert_issuer;
+	b[n++] = &s->msg.cert_serial;
+	for (i = 0; i < s->msg.nalpn && i < 8; i++)
+		b[n++] = &s->msg.alpn[i];
+	for (i = 0; i < s->msg.nsan && i < APP_TLS_SAN_MAX; i++)
+		b[n++] = &s->msg.san[i];
+	for (i = 0; i < n; i++)
+		if (b[i]->p != NULL && b[i]->p >= lo && b[i]->p < hi)
+			total += b[i]->len + 1; /* each NUL-terminated, as in the work area */
+	if (total > 0) {
+		if (!sw_memcap_take(s->mem, total))
+			return;
+		if ((s->text = malloc(total)) == NULL) {
+			sw_memcap_give(s->mem, total);
+			return;
+		}
+		s->text_len = total;
+		for (i = 0; i < n; i++) {
+			if (b[i]->p == NULL || b[i]->p < lo || b[i]->p >= hi)
+				continue;
+			if (b[i]->len > 0)
+				memcpy(s->text + off, b[i]->p, b[i]->len);
+			s->text[off + b[i]->len] = '\0';
+			b[i]->p = (const uint8_t *)s->text + off;
+			off += b[i]->len + 1;
+		}
+	}
+	app_state_release(s->mem, sizeof(*s->work), s->work);
+	s->work = NULL;
+}
+
 /*
  * Emits the message as far as parsed. last: the clear part of the handshake is over and
  * nothing more is parsed on this flow; else (a HelloRetryRequest, a second ClientHello) the
@@ -1187,6 +1246,8 @@ tls_emit(struct app_ctx *ctx, struct tls_state *s, bool last)
 		s->emitted = true;
 		for (d = 0; d < 2; d++) /* nothing more is parsed on this flow */
 			tls_dir_stop(s, &s->dir[d]);
+		if (!s->ending) /* before the message goes out: whoever keeps it sees the move */
+			tls_work_compact(s);
 	}
 	if (ctx->st != NULL)
 		sw_counter_add(&ctx->st->messages[APP_TLS], 1);
@@ -1500,8 +1561,13 @@ tls_state_new(struct sw_memcap *mem)
 {
 	struct tls_state *s;
 
-	if ((s = app_state_alloc(mem, sizeof(*s))) != NULL)
-		s->mem = mem;
+	if ((s = app_state_alloc(mem, sizeof(*s))) == NULL)
+		return NULL;
+	s->mem = mem;
+	if ((s->work = app_state_alloc(mem, sizeof(*s->work))) == NULL) {
+		app_state_release(mem, sizeof(*s), s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -1517,10 +1583,14 @@ tls_state_free(void *state)
 	sw_memcap_give(s->mem, s->dir[0].hs_cap + s->dir[1].hs_cap);
 	free(s->dir[0].hs);
 	free(s->dir[1].hs);
+	app_state_release(s->mem, sizeof(*s->work), s->work);
+	sw_memcap_give(s->mem, s->text_len);
+	free(s->text);
 	app_state_release(s->mem, sizeof(*s), s);
 }
 
 const size_t app_tls_state_size = sizeof(struct tls_state);
+const size_t app_tls_work_size = sizeof(struct tls_work);
 
 static void
 tls_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *data, size_t len,
@@ -1559,6 +1629,7 @@ tls_flow_end(struct app_ctx *ctx, void *state)
 
 	if (s == NULL || s->emitted)
 		return;
+	s->ending = true; /* freed next: nothing to gain from moving the texts */
 	if (s->msg.client_hello || s->msg.server_hello || s->msg.certificate)
 		tls_emit(ctx, s, true);
 }

@@ -176,8 +176,26 @@ jw_key(struct jw *w, const char *key)
 		jw_addc(w->b, ',');
 	w->nonempty |= bit;
 	if (key != NULL) {
-		json_escape(w->b, (const uint8_t *)key, strlen(key));
-		jw_addc(w->b, ':');
+		struct sbuf *b = w->b;
+		size_t n = 0;
+
+		/* keys are nearly always short names in plain ASCII: "key": in one copy when the
+		 * key needs no escaping and the buffer has room, json_escape otherwise */
+		while (key[n] >= 0x20 && key[n] != '"' && key[n] != '\\' && key[n] < 0x7f)
+			n++;
+		if (key[n] == '\0' && b->len + n + 4 <= b->cap && !b->failed) {
+			char *o = b->p + b->len;
+
+			o[0] = '"';
+			memcpy(o + 1, key, n);
+			o[n + 1] = '"';
+			o[n + 2] = ':';
+			o[n + 3] = '\0';
+			b->len += n + 3;
+			return;
+		}
+		json_escape(b, (const uint8_t *)key, strlen(key));
+		jw_addc(b, ':');
 	}
 }
 

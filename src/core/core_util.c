@@ -21,13 +21,92 @@ cur_bytes(struct cursor *c, void *out, size_t n)
 	return 0;
 }
 
+/* Appends v (0-255) in decimal at o; returns the end. */
+static char *
+put_dec8(char *o, unsigned v)
+{
+	if (v >= 100) {
+		*o++ = (char)('0' + v / 100);
+		v %= 100;
+		*o++ = (char)('0' + v / 10);
+	} else if (v >= 10) {
+		*o++ = (char)('0' + v / 10);
+	}
+	*o++ = (char)('0' + v % 10);
+	return o;
+}
+
+static char *
+put_ipv4(char *o, const uint8_t *a)
+{
+	for (int i = 0; i < 4; i++) {
+		if (i > 0)
+			*o++ = '.';
+		o = put_dec8(o, a[i]);
+	}
+	return o;
+}
+
+/* RFC 5952 text as glibc's inet_ntop writes it: lower-case hex without leading zeros, the
+ * first longest run of two or more zero groups as "::", and the last 32 bits dotted when the
+ * address is IPv4-compatible (::a.b.c.d, but not :: or ::1) or IPv4-mapped (::ffff:a.b.c.d). */
+static char *
+put_ipv6(char *o, const uint8_t *a)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned w[8];
+	int best = -1, best_len = 0, cur = -1, cur_len = 0, i;
+
+	for (i = 0; i < 8; i++) {
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+		if (w[i] == 0) {
+			if (cur < 0)
+				cur = i, cur_len = 0;
+			if (++cur_len > best_len)
+				best = cur, best_len = cur_len;
+		} else {
+			cur = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*o++ = ':';
+			continue;
+		}
+		if (i > 0)
+			*o++ = ':';
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)))
+			return put_ipv4(o, a + 12);
+		{
+			unsigned v = w[i];
+			int shift = v >= 0x1000 ? 12 : v >= 0x100 ? 8 : v >= 0x10 ? 4 : 0;
+
+			for (; shift >= 0; shift -= 4)
+				*o++ = hex[(v >> shift) & 15];
+		}
+	}
+	if (best >= 0 && best + best_len == 8)
+		*o++ = ':';
+	return o;
+}
+
 const char *
 sw_addr_str(const struct sw_addr *addr, int family, char *buf, size_t size)
 {
-	if (inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr->b, buf, (socklen_t)size) == NULL) {
+	/* by hand: glibc's inet_ntop formats through sprintf, and an address is in every event */
+	char tmp[48], *end = family == 6 ? put_ipv6(tmp, addr->b) : put_ipv4(tmp, addr->b);
+	size_t n = (size_t)(end - tmp);
+
+	if (n >= size) {
 		if (size > 0)
 			buf[0] = '\0';
+		return buf;
 	}
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
 	return buf;
 }
 

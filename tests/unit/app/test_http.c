@@ -74,6 +74,8 @@ struct rec {
 	char method[16], uri_raw[256], uri[256], protocol[16], host[64], user_agent[64];
 	char referer[64], cookie[64], ctype_req[64], ctype[64], status_msg[64], location[64];
 	char hdr0_name[32], hdr0_value[64], req_raw_head[32], resp_raw_head[32];
+	/* every header's name and value, "name=value;" joined, both directions */
+	char req_hdr_all[1024], resp_hdr_all[1024];
 	char req_body[64], resp_body[64];
 	uint64_t req_body_len, resp_body_len, size;
 	size_t req_kept, resp_kept;
@@ -129,6 +131,17 @@ on_msg(void *arg, struct sw_flow *f, const struct app_msg *m)
 		r->status = t->status;
 		r->n_req_headers = t->n_req_headers;
 		r->n_resp_headers = t->n_resp_headers;
+		for (int d = 0; d < 2; d++) {
+			const struct app_http_header *h = d == 0 ? t->req_headers : t->resp_headers;
+			uint16_t nh = d == 0 ? t->n_req_headers : t->n_resp_headers;
+			char *all = d == 0 ? r->req_hdr_all : r->resp_hdr_all;
+			size_t o = 0;
+
+			for (uint16_t k = 0; k < nh && o + 2 < sizeof(r->req_hdr_all); k++)
+				o += (size_t)snprintf(all + o, sizeof(r->req_hdr_all) - o, "%.*s=%.*s;",
+						      (int)h[k].name.len, (const char *)h[k].name.p,
+						      (int)h[k].value.len, (const char *)h[k].value.p);
+		}
 		if (t->n_req_headers > 0) {
 			cp(r->hdr0_name, sizeof(r->hdr0_name), t->req_headers[0].name);
 			cp(r->hdr0_value, sizeof(r->hdr0_value), t->req_headers[0].value);
@@ -1018,6 +1031,53 @@ test_header_limit(void)
 	UNIT_CHECK(c.rc.n == 1 && c.rc.r[0].n_req_headers == APP_HTTP_MAX_HEADERS &&
 	               strcmp(c.rc.r[0].host, "late") == 0,
 	           "headers past the limit are not kept, Host still read");
+	{
+		char want[1024];
+		size_t w = 0;
+
+		for (int i = 0; i < APP_HTTP_MAX_HEADERS; i++)
+			w += (size_t)snprintf(want + w, sizeof(want) - w, "X-%d=v;", i);
+		UNIT_CHECK(strcmp(c.rc.r[0].req_hdr_all, want) == 0,
+			   "the first APP_HTTP_MAX_HEADERS headers kept in order");
+	}
+
+	/* 15, 16, 17 and 40 headers a side (16 fit in the transaction, more move to their own
+	 * array): every one kept in order, and memuse back to exactly 0 */
+	for (int n = 15; n <= 40; n = n == 17 ? 40 : n + 1) {
+		struct sw_memcap mem;
+		char want_req[1024], want_resp[1024];
+		size_t wq = 0, wr = 0;
+
+		o = (size_t)snprintf(big, sizeof(big), "GET /n HTTP/1.1\r\n");
+		for (int i = 0; i < n; i++) {
+			o += (size_t)snprintf(big + o, sizeof(big) - o, "Q-%d: %d\r\n", i, i * 3);
+			wq += (size_t)snprintf(want_req + wq, sizeof(want_req) - wq, "Q-%d=%d;", i, i * 3);
+		}
+		o += (size_t)snprintf(big + o, sizeof(big) - o, "\r\n");
+		conn_open(&c);
+		app_parser_http.state_free(c.state);
+		memset(&mem, 0, sizeof(mem));
+		c.state = app_parser_http.state_new(&mem);
+		conn_feed(&c, FLOW_TO_SERVER, big, o, 0);
+		o = (size_t)snprintf(big, sizeof(big), "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n");
+		wr += (size_t)snprintf(want_resp, sizeof(want_resp), "Content-Length=2;");
+		for (int i = 1; i < n; i++) {
+			o += (size_t)snprintf(big + o, sizeof(big) - o, "R-%d: r%d\r\n", i, i);
+			wr += (size_t)snprintf(want_resp + wr, sizeof(want_resp) - wr, "R-%d=r%d;", i, i);
+		}
+		o += (size_t)snprintf(big + o, sizeof(big) - o, "\r\nok");
+		conn_feed(&c, FLOW_TO_CLIENT, big, o, 7);
+		conn_end(&c);
+		/* the transaction, then its file */
+		UNIT_CHECK(c.rc.n == 2 && c.rc.r[0].kind == APP_MSG_HTTP &&
+				   c.rc.r[0].n_req_headers == n &&
+				   c.rc.r[0].n_resp_headers == n &&
+				   strcmp(c.rc.r[0].req_hdr_all, want_req) == 0 &&
+				   strcmp(c.rc.r[0].resp_hdr_all, want_resp) == 0,
+			   n <= 16 ? "headers that fit the transaction's slots, in order"
+				   : "headers past the transaction's slots, all in order");
+		UNIT_CHECK(sw_counter_get(&mem.memuse) == 0, "headers: app memuse back to exactly 0");
+	}
 }
 
 static void

@@ -1128,6 +1128,64 @@ test_raw(void)
 	UNIT_CHECK(m.memuse == 0, "raw: memuse back to 0");
 }
 
+/* The message a parser keeps after its last emission: what an alert later in the flow reads. */
+static const struct app_tls_msg *kept_msg;
+
+static void
+on_msg_keep(void *arg, struct sw_flow *f, const struct app_msg *m)
+{
+	on_msg_count(arg, f, m);
+	kept_msg = m->u.tls;
+}
+
+/* Once the last message is out, the parse-time work area goes back and the message's texts
+ * live on in a block of their own length: less charged, the same message read later. */
+static void
+test_compact(void)
+{
+	struct run run;
+	struct sw_memcap mem = {0};
+	struct rec later;
+	uint64_t before, after;
+
+	run_start(&run);
+	app_parser_tls.state_free(run.state);
+	run.state = app_parser_tls.state_new(&mem);
+	run.ctx.emit = on_msg_keep;
+	kept_msg = NULL;
+	before = sw_counter_get(&mem.memuse);
+	UNIT_CHECK(before > 10000, "compact: the work area is charged while parsing");
+	feed(&run, FLOW_TO_SERVER, tls12_client, TLS12_CH_LEN, 0);
+	feed(&run, FLOW_TO_CLIENT, tls12_server, TLS12_FLIGHT_LEN, 0);
+	after = sw_counter_get(&mem.memuse);
+	UNIT_CHECK(run.n == 1 && kept_msg != NULL, "compact: the message is out");
+	UNIT_CHECK(after + 10000 < before, "compact: the work area is given back after it");
+	/* the rest of the flow, then the kept message read again, as an alert would */
+	feed(&run, FLOW_TO_SERVER, tls12_client + TLS12_CH_LEN, sizeof(tls12_client) - TLS12_CH_LEN,
+	     0);
+	feed(&run, FLOW_TO_CLIENT, tls12_server + TLS12_FLIGHT_LEN,
+	     sizeof(tls12_server) - TLS12_FLIGHT_LEN, 0);
+	{
+		struct app_msg m = {.kind = APP_MSG_TLS, .u.tls = kept_msg};
+
+		on_msg(&later, NULL, &m);
+	}
+	UNIT_CHECK_STR(later.sni, "tls.demo.example", "compact: SNI read later");
+	UNIT_CHECK_STR(later.alpn[0], "h2", "compact: ALPN read later");
+	UNIT_CHECK_STR(later.alpn[1], "http/1.1", "compact: second ALPN read later");
+	UNIT_CHECK_STR(later.ja3, tls12_ja3, "compact: JA3 string read later");
+	UNIT_CHECK_STR(later.ja3s, "771,49200,65281-11-23", "compact: JA3S string read later");
+	UNIT_CHECK_STR(later.subject, "CN=tls.demo.example", "compact: subject read later");
+	UNIT_CHECK_STR(later.issuer, "CN=tls.demo.example", "compact: issuer read later");
+	UNIT_CHECK_STR(later.serial, "01", "compact: serial read later");
+	UNIT_CHECK(later.nsan == 1 && kept_msg->san[0].len > 0 &&
+	               kept_msg->san[0].p[kept_msg->san[0].len] == '\0',
+	           "compact: the SAN read later, NUL-terminated");
+	run_end(&run);
+	UNIT_CHECK(run.n == 1, "compact: nothing more at flow end");
+	UNIT_CHECK(sw_counter_get(&mem.memuse) == 0, "compact: memuse back to exactly 0");
+}
+
 int
 main(void)
 {
@@ -1147,5 +1205,6 @@ main(void)
 	test_gap();
 	test_encrypted_records();
 	test_malformed();
+	test_compact();
 	return unit_done();
 }

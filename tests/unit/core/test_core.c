@@ -2,6 +2,7 @@
  * format, hash, and the single-producer/single-consumer ring across two threads. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +253,104 @@ test_pool(void)
 #endif
 }
 
+/* sw_addr_str writes what inet_ntop writes, for hand-picked and random addresses (random ones
+ * mostly zero groups, so that every "::" placement and the dotted IPv4 forms come up). */
+static void
+test_addr_str(void)
+{
+	static const char *v6[] = {"::", "::1", "::2", "1::", "::ffff:1.2.3.4", "::1.2.3.4",
+				   "::ffff:0:1.2.3.4", "::fffe:1.2.3.4", "1:0:0:2::3", "1::2:0:0:3",
+				   "0:1::", "1:2:3:4:5:6:7:8", "fe80::1:0:0:0", "2001:db8::ffff",
+				   "::0.0.0.1", "::ffff:0.0.0.0", "::ffff:0:0"};
+	char got[64], want[64];
+	struct sw_addr a;
+	unsigned seed = 12345, bad = 0, i, j;
+
+	for (i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		UNIT_CHECK(inet_pton(AF_INET6, v6[i], a.b) == 1, "addr_str: test address parses");
+		inet_ntop(AF_INET6, a.b, want, sizeof(want));
+		UNIT_CHECK_STR(sw_addr_str(&a, 6, got, sizeof(got)), want, "addr_str: IPv6 as inet_ntop");
+	}
+	for (i = 0; i < 200000; i++) {
+		int v4 = i % 4 == 0;
+
+		memset(&a, 0, sizeof(a));
+		for (j = 0; j < (v4 ? 4u : 16u); j++) {
+			seed = seed * 1103515245u + 12345u;
+			/* IPv6: a group is zero half the time; IPv4: small and large octets */
+			if (!v4 && ((seed >> 16) & 1) && j % 2 == 0) {
+				j++;
+				continue;
+			}
+			a.b[j] = (uint8_t)(seed >> (v4 && (seed & 0x100) ? 28 : 20));
+		}
+		if (!v4 && (seed & 0x700) == 0x100) { /* some IPv4-mapped and -compatible ones */
+			memset(a.b, 0, 10);
+			a.b[10] = a.b[11] = (seed & 0x800) ? 0xff : 0;
+		}
+		inet_ntop(v4 ? AF_INET : AF_INET6, a.b, want, sizeof(want));
+		sw_addr_str(&a, v4 ? 4 : 6, got, sizeof(got));
+		if (strcmp(got, want) != 0 && bad++ < 5)
+			printf("# %s: got %s want %s\n", v4 ? "v4" : "v6", got, want);
+	}
+	UNIT_CHECK(bad == 0, "addr_str: 200,000 random addresses as inet_ntop");
+	memset(&a, 0, sizeof(a));
+	a.b[0] = 192, a.b[1] = 168, a.b[2] = 100, a.b[3] = 200;
+	UNIT_CHECK_STR(sw_addr_str(&a, 4, got, sizeof(got)), "192.168.100.200", "addr_str: IPv4");
+	UNIT_CHECK_STR(sw_addr_str(&a, 4, got, 15), "", "addr_str: too small a buffer: empty");
+	UNIT_CHECK_STR(sw_addr_str(&a, 4, got, 16), "192.168.100.200", "addr_str: just room");
+}
+
+/* Keys of plain ASCII are copied as they are, others escaped as values are. */
+static void
+test_json_keys(void)
+{
+	struct sbuf b;
+	struct jw w;
+
+	sbuf_init(&b);
+	jw_init(&w, &b);
+	jw_u64(&w, "a", 1);
+	jw_obj_begin(&w, "obj_key-1.x");
+	jw_str(&w, "q\"k", "v");
+	jw_bool(&w, "b\\s", true);
+	jw_u64(&w, "nl\n", 2);
+	jw_u64(&w, "\xc3\xa9t\xc3\xa9", 3);
+	jw_u64(&w, "\xff", 4);
+	jw_u64(&w, "", 5);
+	jw_u64(&w, "del\x7f", 6);
+	jw_obj_end(&w);
+	jw_finish(&w);
+	UNIT_CHECK_STR(b.p,
+		       "{\"a\":1,\"obj_key-1.x\":{\"q\\\"k\":\"v\",\"b\\\\s\":true,"
+		       "\"nl\\n\":2,\"\xc3\xa9t\xc3\xa9\":3,\"\\u00ff\":4,\"\":5,\"del\x7f\":6}}\n",
+		       "json: keys plain, escaped, UTF-8, invalid byte, empty");
+	/* keys of every length, the buffer grown on the way: the same text as built by hand */
+	{
+		char key[600], want[700];
+		int ok = 1;
+
+		memset(key, 'k', sizeof(key));
+		for (size_t n = 0; n < sizeof(key); n += 7) {
+			struct sbuf fresh;
+
+			key[n] = '\0';
+			sbuf_init(&fresh);
+			jw_init(&w, &fresh);
+			jw_u64(&w, key, 7);
+			jw_finish(&w);
+			snprintf(want, sizeof(want), "{\"%s\":7}\n", key);
+			if (fresh.p == NULL || strcmp(fresh.p, want) != 0)
+				ok = 0;
+			sbuf_free(&fresh);
+			key[n] = 'k';
+		}
+		UNIT_CHECK(ok, "json: keys of 0 to 595 bytes");
+	}
+	sbuf_free(&b);
+}
+
 int
 main(void)
 {
@@ -262,5 +361,7 @@ main(void)
 	test_hash();
 	test_ring();
 	test_pool();
+	test_addr_str();
+	test_json_keys();
 	return unit_done();
 }
