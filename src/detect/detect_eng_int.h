@@ -57,6 +57,8 @@ struct det_rinfo {
 	int8_t app_dir;  /* app rules: the direction of their buffers, -1 the message's */
 	int8_t msg_kind; /* app rules: enum app_msg_kind, -1 any */
 	uint8_t pclass;  /* DET_PC_* */
+	bool iponly;     /* Suricata's IP-only rule: the first packet of each direction of a
+			    flow (and every packet without one); detect_engine.c rule_is_iponly */
 };
 
 struct det_th_entry {

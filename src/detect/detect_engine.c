@@ -507,6 +507,30 @@ classify(struct det_rinfo *ri, const char **why)
 	return 0;
 }
 
+/* Whether Suricata 7 would classify r as IP-only (SignatureIsIPOnly returning 1): no app-layer
+ * protocol, no payload or buffer keyword, no flow direction or other flow keyword, and only the
+ * keywords Suricata flags SIGMATCH_IPONLY_COMPAT (flowbits with "set" only, hostbits, xbits,
+ * threshold, detection_filter, iprep, tag) beside the meta ones (msg, sid, classtype, metadata,
+ * noalert, target, ...). Ports are allowed (its IP-only engine checks them). A rule with a
+ * negated address ('!' anywhere in the expression, variables expanded) is Suricata's
+ * "like IP-only": inspected by the packet engine, on every packet. */
+static bool
+rule_is_iponly(const struct det_rule *r)
+{
+	if (r->app_proto != APP_NONE || r->app_name != NULL || r->alproto != NULL ||
+	    r->nlists > 0 || r->flow != 0 || r->has_dsize || r->has_flags ||
+	    r->event_kind >= 0 || r->bypass || r->store != 0 || r->src.negated || r->dst.negated)
+		return false;
+	for (uint32_t i = 0; i < r->nflowbits; i++)
+		if (r->flowbits[i].op != DET_FB_SET)
+			return false;
+	for (uint32_t i = 0; i < r->nkws; i++)
+		if (r->kws[i].kind != DET_KW_XBITS && r->kws[i].kind != DET_KW_TAG &&
+		    r->kws[i].kind != DET_KW_IPREP)
+			return false;
+	return true;
+}
+
 static const char *
 action_text(int action)
 {
@@ -1059,7 +1083,7 @@ vars_from_conf(struct det_vars *v, const struct detect_conf *conf)
 			r = det_parse_port(v, v->values[i], &ps, err, sizeof(err));
 			det_portset_free(&ps);
 		} else {
-			struct det_ipset is = {NULL, 0};
+			struct det_ipset is = {NULL, 0, false};
 
 			r = det_parse_addr(v, v->values[i], &is, err, sizeof(err));
 			det_ipset_free(&is);
@@ -1169,6 +1193,7 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 			continue;
 		}
 		fill_alert(e, ri);
+		ri->iponly = ri->ctx == DET_CTX_PACKET && rule_is_iponly(ri->r);
 		if ((ri->ctx & DET_CTX_APP) && ri->msg_kind >= 0 && list_has_payload(ri->r))
 			e->payload_kinds |= 1u << ri->msg_kind;
 		e->file_hashes |= list_file_hashes(ri->r);

@@ -1605,9 +1605,6 @@ iprep_ok(const struct det_kw_ctx *c, const struct det_kw *k)
 {
 	bool s, d;
 
-	/* an IP-only rule: the first packet of each direction of a flow (Suricata's) */
-	if ((k->flags & DET_IPREP_IPONLY) && c->f != NULL && c->f->pkts[c->dir] > 1)
-		return false;
 	s = iprep_test(k, det_iprep_score(c->e, det_addr_key(c->family, c->src->b), k->id));
 	d = iprep_test(k, det_iprep_score(c->e, det_addr_key(c->family, c->dst->b), k->id));
 	switch (k->track) {

@@ -1292,6 +1292,10 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	    (in->frag ? !frag_rule_ok(r)
 	              : (r->flow & (DET_FLOW_ESTABLISHED | DET_FLOW_TO_SERVER | DET_FLOW_TO_CLIENT))))
 		return;
+	/* an IP-only rule: the first packet of each direction of a flow, as Suricata's IP-only
+	 * engine (its flow's first-packet flags are not reset by a reload: neither is pkts) */
+	if (ri->iponly && in->f != NULL && in->f->pkts[in->dir] > 1)
+		return;
 	insp_tuple(in, dir, &tu);
 	if (!proto_ok(r, tu.proto) || (r->family != 0 && r->family != tu.family))
 		return;
