@@ -1198,6 +1198,9 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 			e->payload_kinds |= 1u << ri->msg_kind;
 		e->file_hashes |= list_file_hashes(ri->r);
 		e->store |= ri->r->store;
+		for (uint32_t k = 0; k < ri->r->nkws; k++)
+			if (ri->r->kws[k].kind == DET_KW_FLOWINT)
+				e->has_flowints = true;
 		for (uint32_t k = 0; k < ri->r->nlists && !e->has_vars; k++) /* pcre flow_ captures */
 			for (uint32_t j = 0; j < ri->r->lists[k].n; j++)
 				if (ri->r->lists[k].items[j].kind == DET_ITEM_PCRE &&

@@ -1265,6 +1265,25 @@ frag_rule_ok(const struct det_rule *r)
 	       : det_portset_is_any(&r->sport) && det_portset_is_any(&r->dport);
 }
 
+/* The names of the flowbits set on f (at most DET_ALERT_FLOWBITS_MAX, in their numbers' order)
+ * into names: what Suricata 7 logs as the alert's metadata.flowbits. */
+#define DET_ALERT_FLOWBITS_MAX 64
+static uint32_t
+alert_flowbits(struct detect_thread *t, struct sw_flow *f, const char **names)
+{
+	const struct detect_engine *e = t->e;
+	const struct det_flow *df = dflow_get(t, f, false);
+	uint32_t n = 0;
+
+	if (df == NULL)
+		return 0;
+	for (uint32_t id = 0; id < df->nbits && id < e->nflowbits && n < DET_ALERT_FLOWBITS_MAX;
+	     id++)
+		if (df->bits[id / 64] & (1ull << (id % 64)))
+			names[n++] = e->flowbit_names[id];
+	return n;
+}
+
 static void
 verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 {
@@ -1417,17 +1436,29 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	struct detect_var fv[DET_PKTVAR_MAX];
 	uint32_t nfv = 0;
 
-	if (in->f != NULL && e->has_vars) {
+	const char *fbn[DET_ALERT_FLOWBITS_MAX], *fin[DET_ALERT_FLOWBITS_MAX];
+	uint32_t fiv[DET_ALERT_FLOWBITS_MAX], nfi = 0;
+	uint32_t nfb = in->f != NULL && e->nflowbits > 0 ? alert_flowbits(t, in->f, fbn) : 0;
+
+	if (in->f != NULL && (e->has_vars || e->has_flowints)) {
 		if (r->nkws == 0 && t->fpend.n == 0)
 			kw_ctx(t, in, &tu, dir, &kc);
-		nfv = det_kw_flowvars(&kc, fv, DET_PKTVAR_MAX);
+		if (e->has_vars)
+			nfv = det_kw_flowvars(&kc, fv, DET_PKTVAR_MAX);
+		if (e->has_flowints)
+			nfi = det_kw_flowints(&kc, fin, fiv, DET_ALERT_FLOWBITS_MAX);
 	}
-	if (nfv > 0 || t->pv.n > 0) { /* logged as Suricata's alert metadata */
+	if (nfv > 0 || t->pv.n > 0 || nfb > 0 || nfi > 0) { /* Suricata's alert metadata */
 		va = ri->alert;
 		va.flowvars = fv;
 		va.nflowvars = nfv;
 		va.pktvars = t->pv.v;
 		va.npktvars = t->pv.n;
+		va.flowbits = fbn;
+		va.nflowbits = nfb;
+		va.flowint_names = fin;
+		va.flowint_values = fiv;
+		va.nflowints = nfi;
 		al = &va;
 	}
 	t->fn(t->arg, in->f, in->ctx == DET_CTX_PACKET || in->ctx == DET_CTX_EVENT ? in->p : NULL,

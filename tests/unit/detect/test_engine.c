@@ -21,6 +21,7 @@ static enum flow_dir alert_dirs[MAX_ALERTS];
 static int nalerts;
 static char last_vars[128]; /* the last alert's variables: "f:NAME=value p:NAME=value " */
 static char tmpdir[] = "/tmp/sw-detect-XXXXXX";
+static char last_bits[128]; /* the last alert's flowbits and flowints: "b:NAME i:NAME=N " */
 
 static void
 on_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_dir dir, sw_time_t ts,
@@ -31,6 +32,18 @@ on_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_dir 
 	(void)p;
 	(void)ts;
 	last_vars[0] = '\0';
+	last_bits[0] = '\0';
+	for (uint32_t i = 0; i < a->nflowbits; i++) {
+		size_t l = strlen(last_bits);
+
+		snprintf(last_bits + l, sizeof(last_bits) - l, "b:%s ", a->flowbits[i]);
+	}
+	for (uint32_t i = 0; i < a->nflowints; i++) {
+		size_t l = strlen(last_bits);
+
+		snprintf(last_bits + l, sizeof(last_bits) - l, "i:%s=%u ", a->flowint_names[i],
+		         a->flowint_values[i]);
+	}
 	for (uint32_t i = 0; i < a->nflowvars + a->npktvars; i++) {
 		const struct detect_var *v = i < a->nflowvars ? &a->flowvars[i]
 		                                              : &a->pktvars[i - a->nflowvars];
@@ -743,7 +756,8 @@ test_iponly(void)
 	    "sid:204;)\n"
 	    "alert ip any any -> any any (msg:\"ip-only threshold\"; threshold:type limit, "
 	    "track by_src, count 5, seconds 60; sid:205;)\n"
-	    "alert ip any any -> any any (msg:\"ttl: every packet\"; ttl:0; sid:206;)\n";
+	    "alert ip any any -> any any (msg:\"ttl: every packet\"; ttl:0; sid:206;)\n"
+	    "alert ip any any -> any any (msg:\"count\"; flowint:n,+,1; noalert; sid:207;)\n";
 	struct eng a, b;
 	struct sw_flow f, f2;
 	struct sw_packet p;
@@ -765,6 +779,8 @@ test_iponly(void)
 	           "second packet to the server: no IP-only rule");
 	UNIT_CHECK(count(201) == 1 && count(202) == 1 && count(204) == 1 && count(206) == 1,
 	           "second packet to the server: the other rules");
+	UNIT_CHECK(strcmp(last_bits, "b:io i:n=2 ") == 0,
+	           "an alert carries the flow's flowbits and flowints (metadata)");
 	nalerts = 0;
 	f.pkts[FLOW_TO_CLIENT] = 1;
 	packet_reverse(&p);

@@ -1228,6 +1228,15 @@ test_state(void)
 	           "flowbits: unknown command 'frob'");
 	check_fail("alert tcp any any -> any any (flowbits:set; sid:1;)", SW_E_INVAL,
 	           "flowbits: 'set' needs a name");
+	/* a flowbit name is anything but blanks, as Suricata 7's (e.g. its "traffic/id/NAME" and
+	 * "traffic/label/NAME" bits, which EVE logs under "traffic") */
+	r = parse("alert tcp any any -> any any (flowbits:set,traffic/id/web:1; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nflowbits == 1 &&
+	               strcmp(r->flowbits[0].names[0], "traffic/id/web:1") == 0,
+	           "flowbits: a name with '/' and ':'");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (flowbits:set,a b; sid:1;)", SW_E_INVAL,
+	           "flowbits: bad name 'a b'");
 
 	r = parse("alert tcp any any -> any any (flags:SA; sid:1;)");
 	UNIT_CHECK(r != NULL && r->has_flags && r->flags == (SW_TH_SYN | SW_TH_ACK) &&
