@@ -231,6 +231,9 @@ struct detect_engine {
 	uint32_t nrules;
 	struct det_slot slot[DET_NSLOTS];
 	struct det_group nofp_packet[DET_PC_MAX];
+	/* IP-only rules (det_rinfo.iponly), by class: candidates of a packet without a flow or
+	 * the first of its direction only */
+	struct det_group iponly[DET_PC_MAX];
 	struct det_group nofp_stream;
 	uint32_t *nofp_app[DET_MSG_KINDS];
 	uint32_t nnofp_app[DET_MSG_KINDS];

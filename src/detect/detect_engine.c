@@ -988,7 +988,9 @@ build_slots(struct detect_engine *e, const struct detect_conf *conf)
 		    (ri->ctx == DET_CTX_APP && rl->lists[rl->fp_list].buffer == DET_BUF_PAYLOAD)) {
 			/* tried by protocol and port */
 			if (ri->ctx & DET_CTX_PACKET)
-				r = group_add(&e->nofp_packet[ri->pclass], rl, i);
+				r = group_add(ri->iponly ? &e->iponly[ri->pclass]
+				                         : &e->nofp_packet[ri->pclass],
+				              rl, i);
 			if (r == 0 && (ri->ctx & DET_CTX_STREAM))
 				r = group_add(&e->nofp_stream, rl, i);
 			if (r == 0 && (ri->ctx & DET_CTX_APP)) {
@@ -1033,6 +1035,10 @@ build_slots(struct detect_engine *e, const struct detect_conf *conf)
 		if (e->nofp_packet[k].nbyport > 1)
 			qsort(e->nofp_packet[k].byport, e->nofp_packet[k].nbyport,
 			      sizeof(struct det_portent), portent_cmp);
+	for (int k = 0; k < DET_PC_MAX; k++)
+		if (e->iponly[k].nbyport > 1)
+			qsort(e->iponly[k].byport, e->iponly[k].nbyport, sizeof(struct det_portent),
+			      portent_cmp);
 	if (e->nofp_stream.nbyport > 1)
 		qsort(e->nofp_stream.byport, e->nofp_stream.nbyport, sizeof(struct det_portent),
 		      portent_cmp);
@@ -1278,6 +1284,8 @@ detect_engine_free(struct detect_engine *e)
 	}
 	for (int k = 0; k < DET_PC_MAX; k++)
 		group_free(&e->nofp_packet[k]);
+	for (int k = 0; k < DET_PC_MAX; k++)
+		group_free(&e->iponly[k]);
 	group_free(&e->nofp_stream);
 	for (int k = 0; k < DET_MSG_KINDS; k++)
 		free(e->nofp_app[k]);

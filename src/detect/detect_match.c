@@ -1645,6 +1645,11 @@ detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	group_cands(t, &e->nofp_packet[pc], p->dport);
 	if (pc != DET_PC_OTHER)
 		group_cands(t, &e->nofp_packet[DET_PC_OTHER], p->dport); /* "ip" rules */
+	if (f == NULL || f->pkts[dir] <= 1) { /* IP-only rules: the first packet of a direction */
+		group_cands(t, &e->iponly[pc], p->dport);
+		if (pc != DET_PC_OTHER)
+			group_cands(t, &e->iponly[DET_PC_OTHER], p->dport);
+	}
 	run_cands(t, &in, DET_CTX_PACKET);
 	/* As Suricata: stream rules see the payload of a packet whose data did not go into the
 	 * stream (a retransmission, data past the depth or after a reset), which no stream
@@ -1693,6 +1698,9 @@ detect_fragment(struct detect_thread *t, const struct sw_packet *p)
 	group_cands(t, &e->nofp_packet[pc], 0);
 	if (pc != DET_PC_OTHER)
 		group_cands(t, &e->nofp_packet[DET_PC_OTHER], 0); /* "ip" rules */
+	group_cands(t, &e->iponly[pc], 0); /* IP-only rules: every packet without a flow */
+	if (pc != DET_PC_OTHER)
+		group_cands(t, &e->iponly[DET_PC_OTHER], 0);
 	run_cands(t, &in, DET_CTX_PACKET);
 	if (e->has_tags)
 		packet_tags(t, NULL, FLOW_TO_SERVER, &fp);
