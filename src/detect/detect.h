@@ -118,6 +118,14 @@ struct detect_alert {
 	/* the flow's variables and the packet's when the rule matched (valid during the call) */
 	const struct detect_var *flowvars, *pktvars;
 	uint32_t nflowvars, npktvars;
+	/* the names of the flow's flowbits set when the rule matched (valid during the call), in
+	 * the order of their numbers (Suricata 7: the order they were set in) */
+	const char *const *flowbits;
+	uint32_t nflowbits;
+	/* the flow's flowint variables that are set: names and values (valid during the call) */
+	const char *const *flowint_names;
+	const uint32_t *flowint_values;
+	uint32_t nflowints;
 };
 
 /*

@@ -378,6 +378,7 @@ struct expr_parser {
 	const char *stack[ADDR_VAR_DEPTH]; /* variables being expanded */
 	size_t nstack;
 	int nest;
+	bool negated; /* a '!' was seen (in the text or a variable's value) */
 };
 
 static int expr_fail(struct expr_parser *p, const char *fmt, ...)
@@ -584,6 +585,7 @@ expr_parse(struct expr_parser *p, const char **sp, struct iset *out)
 	skip_ws(&s);
 	if (*s == '!') {
 		s++;
+		p->negated = true;
 		if ((r = expr_parse(p, &s, out)) != 0)
 			goto out;
 		r = iset_complement(out, p->max);
@@ -602,6 +604,7 @@ expr_parse(struct expr_parser *p, const char **sp, struct iset *out)
 			}
 			if (*s == '!') {
 				negated = true;
+				p->negated = true;
 				s++;
 			}
 			if ((r = expr_parse(p, &s, &one)) != 0)
@@ -709,6 +712,7 @@ det_parse_addr(const struct det_vars *v, const char *text, struct det_ipset *out
 		return r == SW_E_NOMEM ? r : SW_E_INVAL;
 	out->r = s.r;
 	out->n = s.n;
+	out->negated = p.negated;
 	return 0;
 }
 

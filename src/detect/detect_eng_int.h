@@ -57,6 +57,8 @@ struct det_rinfo {
 	int8_t app_dir;  /* app rules: the direction of their buffers, -1 the message's */
 	int8_t msg_kind; /* app rules: enum app_msg_kind, -1 any */
 	uint8_t pclass;  /* DET_PC_* */
+	bool iponly;     /* Suricata's IP-only rule: the first packet of each direction of a
+			    flow (and every packet without one); detect_engine.c rule_is_iponly */
 };
 
 struct det_th_entry {
@@ -166,6 +168,10 @@ void det_kw_flow_free(void *state, struct sw_memcap *mem); /* NULL-safe */
 bool det_kw_flowvar_set(struct det_kw_ctx *c, const char *name, const uint8_t *val, size_t len);
 /* Up to max of c's flow's variables (pointing into the flow's state). */
 uint32_t det_kw_flowvars(struct det_kw_ctx *c, struct detect_var *out, uint32_t max);
+/* The flow's flowint variables that are set (at most max, in their numbers' order): names and
+ * values, for an alert's metadata. */
+uint32_t det_kw_flowints(struct det_kw_ctx *c, const char **names, uint32_t *values,
+                         uint32_t max);
 /* A reload: the new engine to takes over what from keeps across flows (thresholds of the rules
  * both have, by gid:sid and the same threshold; xbits and host tags). Workers may still use
  * from. 0 or SW_E_NOMEM (to then starts afresh). */
@@ -225,6 +231,9 @@ struct detect_engine {
 	uint32_t nrules;
 	struct det_slot slot[DET_NSLOTS];
 	struct det_group nofp_packet[DET_PC_MAX];
+	/* IP-only rules (det_rinfo.iponly), by class: candidates of a packet without a flow or
+	 * the first of its direction only */
+	struct det_group iponly[DET_PC_MAX];
 	struct det_group nofp_stream;
 	uint32_t *nofp_app[DET_MSG_KINDS];
 	uint32_t nnofp_app[DET_MSG_KINDS];
@@ -251,6 +260,7 @@ struct detect_engine {
 	bool has_stream, has_packet, has_app;
 	bool has_tags; /* a rule has tag: packets are checked against tag windows */
 	bool has_vars; /* a rule's pcre sets variables: alerts carry the flow's */
+	bool has_flowints; /* a rule uses flowint: alerts carry the flow's (metadata.flowints) */
 	struct det_classes classes;
 	struct det_vars vars;
 	struct detect_summary sum;

@@ -507,6 +507,30 @@ classify(struct det_rinfo *ri, const char **why)
 	return 0;
 }
 
+/* Whether Suricata 7 would classify r as IP-only (SignatureIsIPOnly returning 1): no app-layer
+ * protocol, no payload or buffer keyword, no flow direction or other flow keyword, and only the
+ * keywords Suricata flags SIGMATCH_IPONLY_COMPAT (flowbits with "set" only, hostbits, xbits,
+ * threshold, detection_filter, iprep, tag) beside the meta ones (msg, sid, classtype, metadata,
+ * noalert, target, ...). Ports are allowed (its IP-only engine checks them). A rule with a
+ * negated address ('!' anywhere in the expression, variables expanded) is Suricata's
+ * "like IP-only": inspected by the packet engine, on every packet. */
+static bool
+rule_is_iponly(const struct det_rule *r)
+{
+	if (r->app_proto != APP_NONE || r->app_name != NULL || r->alproto != NULL ||
+	    r->nlists > 0 || r->flow != 0 || r->has_dsize || r->has_flags ||
+	    r->event_kind >= 0 || r->bypass || r->store != 0 || r->src.negated || r->dst.negated)
+		return false;
+	for (uint32_t i = 0; i < r->nflowbits; i++)
+		if (r->flowbits[i].op != DET_FB_SET)
+			return false;
+	for (uint32_t i = 0; i < r->nkws; i++)
+		if (r->kws[i].kind != DET_KW_XBITS && r->kws[i].kind != DET_KW_TAG &&
+		    r->kws[i].kind != DET_KW_IPREP)
+			return false;
+	return true;
+}
+
 static const char *
 action_text(int action)
 {
@@ -964,7 +988,9 @@ build_slots(struct detect_engine *e, const struct detect_conf *conf)
 		    (ri->ctx == DET_CTX_APP && rl->lists[rl->fp_list].buffer == DET_BUF_PAYLOAD)) {
 			/* tried by protocol and port */
 			if (ri->ctx & DET_CTX_PACKET)
-				r = group_add(&e->nofp_packet[ri->pclass], rl, i);
+				r = group_add(ri->iponly ? &e->iponly[ri->pclass]
+				                         : &e->nofp_packet[ri->pclass],
+				              rl, i);
 			if (r == 0 && (ri->ctx & DET_CTX_STREAM))
 				r = group_add(&e->nofp_stream, rl, i);
 			if (r == 0 && (ri->ctx & DET_CTX_APP)) {
@@ -1009,6 +1035,10 @@ build_slots(struct detect_engine *e, const struct detect_conf *conf)
 		if (e->nofp_packet[k].nbyport > 1)
 			qsort(e->nofp_packet[k].byport, e->nofp_packet[k].nbyport,
 			      sizeof(struct det_portent), portent_cmp);
+	for (int k = 0; k < DET_PC_MAX; k++)
+		if (e->iponly[k].nbyport > 1)
+			qsort(e->iponly[k].byport, e->iponly[k].nbyport, sizeof(struct det_portent),
+			      portent_cmp);
 	if (e->nofp_stream.nbyport > 1)
 		qsort(e->nofp_stream.byport, e->nofp_stream.nbyport, sizeof(struct det_portent),
 		      portent_cmp);
@@ -1059,7 +1089,7 @@ vars_from_conf(struct det_vars *v, const struct detect_conf *conf)
 			r = det_parse_port(v, v->values[i], &ps, err, sizeof(err));
 			det_portset_free(&ps);
 		} else {
-			struct det_ipset is = {NULL, 0};
+			struct det_ipset is = {NULL, 0, false};
 
 			r = det_parse_addr(v, v->values[i], &is, err, sizeof(err));
 			det_ipset_free(&is);
@@ -1169,10 +1199,14 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 			continue;
 		}
 		fill_alert(e, ri);
+		ri->iponly = ri->ctx == DET_CTX_PACKET && rule_is_iponly(ri->r);
 		if ((ri->ctx & DET_CTX_APP) && ri->msg_kind >= 0 && list_has_payload(ri->r))
 			e->payload_kinds |= 1u << ri->msg_kind;
 		e->file_hashes |= list_file_hashes(ri->r);
 		e->store |= ri->r->store;
+		for (uint32_t k = 0; k < ri->r->nkws; k++)
+			if (ri->r->kws[k].kind == DET_KW_FLOWINT)
+				e->has_flowints = true;
 		for (uint32_t k = 0; k < ri->r->nlists && !e->has_vars; k++) /* pcre flow_ captures */
 			for (uint32_t j = 0; j < ri->r->lists[k].n; j++)
 				if (ri->r->lists[k].items[j].kind == DET_ITEM_PCRE &&
@@ -1250,6 +1284,8 @@ detect_engine_free(struct detect_engine *e)
 	}
 	for (int k = 0; k < DET_PC_MAX; k++)
 		group_free(&e->nofp_packet[k]);
+	for (int k = 0; k < DET_PC_MAX; k++)
+		group_free(&e->iponly[k]);
 	group_free(&e->nofp_stream);
 	for (int k = 0; k < DET_MSG_KINDS; k++)
 		free(e->nofp_app[k]);

@@ -25,6 +25,8 @@ struct det_iprange {
 struct det_ipset {
 	struct det_iprange *r;
 	uint32_t n;
+	bool negated; /* the expression (variables expanded) has a '!': Suricata's
+			 contains_negation, which keeps a rule out of the IP-only engine */
 };
 
 struct det_portrange {
@@ -519,7 +521,6 @@ enum det_iprep_op {
 	DET_IPREP_LT = 0, DET_IPREP_LE, DET_IPREP_GT, DET_IPREP_GE, DET_IPREP_EQ, DET_IPREP_ISSET,
 	DET_IPREP_ISNOTSET,
 };
-#define DET_IPREP_IPONLY 0x1u /* det_kw.flags: an IP-only rule, first packet of a direction */
 
 /* A number compared by Suricata's integer keywords: inclusive lo..hi, negated for '!'. */
 struct det_uint {

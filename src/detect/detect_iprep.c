@@ -341,12 +341,6 @@ det_iprep_resolve(struct detect_engine *e, struct det_rule *r, struct det_parse_
 			return SW_E_INVAL;
 		}
 		k->id = id;
-		/* Suricata's IP-only rules (addresses and iprep, nothing else) are checked on the
-		 * first packet of each direction of a flow */
-		if (r->nkws == 1 && r->nlists == 0 && r->nflowbits == 0 && !r->has_dsize &&
-		    !r->has_flags && r->flow == 0 && r->app_proto == APP_NONE && r->app_name == NULL &&
-		    r->alproto == NULL && r->event_kind < 0)
-			k->flags |= DET_IPREP_IPONLY;
 	}
 	return 0;
 }

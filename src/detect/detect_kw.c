@@ -1270,6 +1270,20 @@ det_kw_flowvars(struct det_kw_ctx *c, struct detect_var *out, uint32_t max)
 	return n;
 }
 
+static bool flowint_get(const struct det_kw_flow *kf, int32_t id, uint32_t *v);
+
+uint32_t
+det_kw_flowints(struct det_kw_ctx *c, const char **names, uint32_t *values, uint32_t max)
+{
+	struct det_kw_flow *kf = c->e->kw != NULL ? kflow_get(c, false) : NULL;
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; kf != NULL && i < kf->nints && i < c->e->kw->nints && n < max; i++)
+		if (flowint_get(kf, (int32_t)i, &values[n]))
+			names[n++] = c->e->kw->ints[i];
+	return n;
+}
+
 /* Whether bytes hold k's content (flowvar, pktvar: a substring, as Suricata 7). */
 static bool
 var_holds(const struct det_kw *k, const uint8_t *data, size_t len)
@@ -1605,9 +1619,6 @@ iprep_ok(const struct det_kw_ctx *c, const struct det_kw *k)
 {
 	bool s, d;
 
-	/* an IP-only rule: the first packet of each direction of a flow (Suricata's) */
-	if ((k->flags & DET_IPREP_IPONLY) && c->f != NULL && c->f->pkts[c->dir] > 1)
-		return false;
 	s = iprep_test(k, det_iprep_score(c->e, det_addr_key(c->family, c->src->b), k->id));
 	d = iprep_test(k, det_iprep_score(c->e, det_addr_key(c->family, c->dst->b), k->id));
 	switch (k->track) {

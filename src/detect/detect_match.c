@@ -1265,6 +1265,25 @@ frag_rule_ok(const struct det_rule *r)
 	       : det_portset_is_any(&r->sport) && det_portset_is_any(&r->dport);
 }
 
+/* The names of the flowbits set on f (at most DET_ALERT_FLOWBITS_MAX, in their numbers' order)
+ * into names: what Suricata 7 logs as the alert's metadata.flowbits. */
+#define DET_ALERT_FLOWBITS_MAX 64
+static uint32_t
+alert_flowbits(struct detect_thread *t, struct sw_flow *f, const char **names)
+{
+	const struct detect_engine *e = t->e;
+	const struct det_flow *df = dflow_get(t, f, false);
+	uint32_t n = 0;
+
+	if (df == NULL)
+		return 0;
+	for (uint32_t id = 0; id < df->nbits && id < e->nflowbits && n < DET_ALERT_FLOWBITS_MAX;
+	     id++)
+		if (df->bits[id / 64] & (1ull << (id % 64)))
+			names[n++] = e->flowbit_names[id];
+	return n;
+}
+
 static void
 verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 {
@@ -1291,6 +1310,10 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	if (in->f == NULL &&
 	    (in->frag ? !frag_rule_ok(r)
 	              : (r->flow & (DET_FLOW_ESTABLISHED | DET_FLOW_TO_SERVER | DET_FLOW_TO_CLIENT))))
+		return;
+	/* an IP-only rule: the first packet of each direction of a flow, as Suricata's IP-only
+	 * engine (its flow's first-packet flags are not reset by a reload: neither is pkts) */
+	if (ri->iponly && in->f != NULL && in->f->pkts[in->dir] > 1)
 		return;
 	insp_tuple(in, dir, &tu);
 	if (!proto_ok(r, tu.proto) || (r->family != 0 && r->family != tu.family))
@@ -1413,17 +1436,29 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 	struct detect_var fv[DET_PKTVAR_MAX];
 	uint32_t nfv = 0;
 
-	if (in->f != NULL && e->has_vars) {
+	const char *fbn[DET_ALERT_FLOWBITS_MAX], *fin[DET_ALERT_FLOWBITS_MAX];
+	uint32_t fiv[DET_ALERT_FLOWBITS_MAX], nfi = 0;
+	uint32_t nfb = in->f != NULL && e->nflowbits > 0 ? alert_flowbits(t, in->f, fbn) : 0;
+
+	if (in->f != NULL && (e->has_vars || e->has_flowints)) {
 		if (r->nkws == 0 && t->fpend.n == 0)
 			kw_ctx(t, in, &tu, dir, &kc);
-		nfv = det_kw_flowvars(&kc, fv, DET_PKTVAR_MAX);
+		if (e->has_vars)
+			nfv = det_kw_flowvars(&kc, fv, DET_PKTVAR_MAX);
+		if (e->has_flowints)
+			nfi = det_kw_flowints(&kc, fin, fiv, DET_ALERT_FLOWBITS_MAX);
 	}
-	if (nfv > 0 || t->pv.n > 0) { /* logged as Suricata's alert metadata */
+	if (nfv > 0 || t->pv.n > 0 || nfb > 0 || nfi > 0) { /* Suricata's alert metadata */
 		va = ri->alert;
 		va.flowvars = fv;
 		va.nflowvars = nfv;
 		va.pktvars = t->pv.v;
 		va.npktvars = t->pv.n;
+		va.flowbits = fbn;
+		va.nflowbits = nfb;
+		va.flowint_names = fin;
+		va.flowint_values = fiv;
+		va.nflowints = nfi;
 		al = &va;
 	}
 	t->fn(t->arg, in->f, in->ctx == DET_CTX_PACKET || in->ctx == DET_CTX_EVENT ? in->p : NULL,
@@ -1610,6 +1645,11 @@ detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	group_cands(t, &e->nofp_packet[pc], p->dport);
 	if (pc != DET_PC_OTHER)
 		group_cands(t, &e->nofp_packet[DET_PC_OTHER], p->dport); /* "ip" rules */
+	if (f == NULL || f->pkts[dir] <= 1) { /* IP-only rules: the first packet of a direction */
+		group_cands(t, &e->iponly[pc], p->dport);
+		if (pc != DET_PC_OTHER)
+			group_cands(t, &e->iponly[DET_PC_OTHER], p->dport);
+	}
 	run_cands(t, &in, DET_CTX_PACKET);
 	/* As Suricata: stream rules see the payload of a packet whose data did not go into the
 	 * stream (a retransmission, data past the depth or after a reset), which no stream
@@ -1658,6 +1698,9 @@ detect_fragment(struct detect_thread *t, const struct sw_packet *p)
 	group_cands(t, &e->nofp_packet[pc], 0);
 	if (pc != DET_PC_OTHER)
 		group_cands(t, &e->nofp_packet[DET_PC_OTHER], 0); /* "ip" rules */
+	group_cands(t, &e->iponly[pc], 0); /* IP-only rules: every packet without a flow */
+	if (pc != DET_PC_OTHER)
+		group_cands(t, &e->iponly[DET_PC_OTHER], 0);
 	run_cands(t, &in, DET_CTX_PACKET);
 	if (e->has_tags)
 		packet_tags(t, NULL, FLOW_TO_SERVER, &fp);

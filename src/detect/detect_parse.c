@@ -1817,6 +1817,19 @@ det_name_ok(const char *s)
 	return true;
 }
 
+/* A flowbit name as Suricata 7 takes it: anything but blanks (and our list separators); e.g.
+ * "traffic/id/NAME", which its EVE output logs under "traffic". */
+static bool
+flowbit_name_ok(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isgraph((unsigned char)*s) || *s == ',' || *s == '|' || *s == '&')
+			return false;
+	return true;
+}
+
 static int
 kw_flowbits(struct rp *p, const char *kw, char *v)
 {
@@ -1861,7 +1874,7 @@ kw_flowbits(struct rp *p, const char *kw, char *v)
 		for (tok = strtok_r(names, delim, &save); tok != NULL;
 		     tok = strtok_r(NULL, delim, &save)) {
 			tok = det_trim(tok);
-			if (!det_name_ok(tok)) {
+			if (!flowbit_name_ok(tok)) {
 				r = rp_fail(p, SW_E_INVAL, "%s: bad name '%s'", kw, tok);
 				goto fail;
 			}

@@ -736,14 +736,72 @@ eve_rule_metadata(struct jw *w, const struct detect_alert *a)
 	free(done);
 }
 
-/* The flow and packet variables (pcre's named captures) as Suricata 7 logs them in an alert:
- * "metadata": {"flowvars": [{"NAME": "value"}, ...], "pktvars": [...]}. */
+/* Suricata 7's flowbits named "traffic/id/X" and "traffic/label/X" are logged as
+ * "traffic": {"id": ["X"], "label": [...]}, not among the flowbits. */
+static const char *const eve_traffic_prefix[2] = {"traffic/id/", "traffic/label/"};
+
+static int
+eve_traffic_kind(const char *name)
+{
+	for (int k = 0; k < 2; k++)
+		if (strncmp(name, eve_traffic_prefix[k], strlen(eve_traffic_prefix[k])) == 0)
+			return k;
+	return -1;
+}
+
+static void
+eve_alert_traffic(struct jw *w, const struct detect_alert *a)
+{
+	bool open = false;
+
+	for (int k = 0; k < 2; k++) {
+		bool arr = false;
+
+		for (uint32_t i = 0; i < a->nflowbits; i++) {
+			if (eve_traffic_kind(a->flowbits[i]) != k)
+				continue;
+			if (!open)
+				jw_obj_begin(w, "traffic");
+			if (!arr)
+				jw_arr_begin(w, k == 0 ? "id" : "label");
+			open = arr = true;
+			jw_str(w, NULL, a->flowbits[i] + strlen(eve_traffic_prefix[k]));
+		}
+		if (arr)
+			jw_arr_end(w);
+	}
+	if (open)
+		jw_obj_end(w);
+}
+
+/* The flow's flowbits and the flow and packet variables (pcre's named captures) as Suricata 7
+ * logs them in an alert (output-json.c, EveAddMetadata): "metadata": {"flowbits": ["NAME",
+ * ...], "flowints": {"NAME": 1, ...}, "flowvars": [{"NAME": "value"}, ...], "pktvars": [...]}. */
 static void
 eve_alert_vars(struct jw *w, const struct detect_alert *a)
 {
-	if (a->nflowvars == 0 && a->npktvars == 0)
+	bool fb = false;
+
+	if (a->nflowvars == 0 && a->npktvars == 0 && a->nflowbits == 0 && a->nflowints == 0)
 		return;
+	eve_alert_traffic(w, a);
 	jw_obj_begin(w, "metadata");
+	for (uint32_t i = 0; i < a->nflowbits; i++) {
+		if (eve_traffic_kind(a->flowbits[i]) >= 0)
+			continue;
+		if (!fb)
+			jw_arr_begin(w, "flowbits");
+		fb = true;
+		jw_str(w, NULL, a->flowbits[i]);
+	}
+	if (fb)
+		jw_arr_end(w);
+	if (a->nflowints > 0) {
+		jw_obj_begin(w, "flowints");
+		for (uint32_t i = 0; i < a->nflowints; i++)
+			jw_u64(w, a->flowint_names[i], a->flowint_values[i]);
+		jw_obj_end(w);
+	}
 	for (int k = 0; k < 2; k++) {
 		const struct detect_var *v = k == 0 ? a->flowvars : a->pktvars;
 		uint32_t n = k == 0 ? a->nflowvars : a->npktvars;

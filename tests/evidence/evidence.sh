@@ -72,7 +72,9 @@ check "... and packets/bytes are the file's" evcheck post0 "$PCAPS/http.pcap"
 
 # 5. An alert on every packet, caps small: refused memory counted, memory back to 0, every file
 # still frames of its flow in order; capture-bytes cuts captures.
-printf 'alert ip any any -> any any (msg:"every packet"; sid:1; rev:1;)\n' >"$tmp/all.rules"
+# (a negated address: not an IP-only rule, which would see the first packet of each direction
+# of a flow only, but every packet)
+printf 'alert ip !255.255.255.255 any -> any any (msg:"every packet"; sid:1; rev:1;)\n' >"$tmp/all.rules"
 for p in http-evasion loss-http; do
 	run "flood-$p" "$PCAPS/$p.pcap" -S "$tmp/all.rules" --set evidence.memcap=16kb
 	n=$(alerts "flood-$p")

@@ -6,7 +6,12 @@ transforms, urilen, base64 and payload-with-buffer rules of issue 14 in the prop
 2024 has them (dotprefix on most dns.query and some tls.sni rules). Deterministic for a seed. Their contents are random words, so on ordinary traffic they are candidates now and then
 and rarely alert, as real rules do.
 
-usage: genrules.py N [--seed S] > file.rules
+With --ip K, K more rules of the shape of ET Open's address lists (emerging-compromised,
+ciarmy, drop, tor): `alert ip [50 addresses] any -> $HOME_NET any` with a threshold limit by_src
+(and flowbits:set on the tor ones), Suricata's IP-only rules; one in ten lists holds an address
+of genpcap.py's servers (198.51.100.0/26), so those fire on its traffic.
+
+usage: genrules.py N [--seed S] [--ip K] > file.rules
 """
 import argparse
 import random
@@ -150,15 +155,38 @@ def rule(rng, sid):
             (hdr, msg, " ".join(opts), sid, sid, rng.randint(1, 9)))
 
 
+def ip_rule(rng, i, sid):
+    addrs = set()
+    while len(addrs) < 50:
+        a = rng.randrange(1 << 24, 224 << 24)
+        if a >> 24 in (10, 127) or a >> 20 == (172 << 4) + 1 or a >> 16 == (192 << 8) + 168:
+            continue
+        addrs.add("%d.%d.%d.%d" % (a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255))
+    addrs = sorted(addrs)
+    if i % 10 == 0:  # genpcap.py's servers
+        addrs[rng.randrange(50)] = "198.51.100.%d" % rng.randrange(64)
+    kind = ["COMPROMISED Known Compromised or Hostile Host Traffic",
+            "CINS Active Threat Intelligence Poor Reputation IP",
+            "DROP Spamhaus DROP Listed Traffic Inbound", "TOR Known Tor Exit Node Traffic"][i % 4]
+    proto, extra = ("tcp", " flowbits:set,ET.TorIP;") if i % 4 == 3 else ("ip", "")
+    return ('alert %s [%s] any -> $HOME_NET any (msg:"BENCH ET %s group %d"; '
+            'reference:url,example.com/%d; threshold: type limit, track by_src, seconds 60, '
+            'count 1; classtype:misc-attack;%s sid:%d; rev:%d; metadata:created_at 2026_01_01;)' %
+            (proto, ",".join(addrs), kind, i + 1, sid, extra, sid, rng.randint(1, 9)))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("n", type=int)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--ip", type=int, default=0)
     a = ap.parse_args()
     rng = random.Random(a.seed)
     print("# %d generated benchmark rules (contrib/bench/rules/genrules.py, seed %d)" % (a.n, a.seed))
     for i in range(a.n):
         print(rule(rng, 8000000 + i))
+    for i in range(a.ip):
+        print(ip_rule(rng, i, 8900000 + i))
 
 
 if __name__ == "__main__":

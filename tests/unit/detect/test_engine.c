@@ -21,6 +21,7 @@ static enum flow_dir alert_dirs[MAX_ALERTS];
 static int nalerts;
 static char last_vars[128]; /* the last alert's variables: "f:NAME=value p:NAME=value " */
 static char tmpdir[] = "/tmp/sw-detect-XXXXXX";
+static char last_bits[128]; /* the last alert's flowbits and flowints: "b:NAME i:NAME=N " */
 
 static void
 on_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_dir dir, sw_time_t ts,
@@ -31,6 +32,18 @@ on_alert(void *arg, struct sw_flow *f, const struct sw_packet *p, enum flow_dir 
 	(void)p;
 	(void)ts;
 	last_vars[0] = '\0';
+	last_bits[0] = '\0';
+	for (uint32_t i = 0; i < a->nflowbits; i++) {
+		size_t l = strlen(last_bits);
+
+		snprintf(last_bits + l, sizeof(last_bits) - l, "b:%s ", a->flowbits[i]);
+	}
+	for (uint32_t i = 0; i < a->nflowints; i++) {
+		size_t l = strlen(last_bits);
+
+		snprintf(last_bits + l, sizeof(last_bits) - l, "i:%s=%u ", a->flowint_names[i],
+		         a->flowint_values[i]);
+	}
 	for (uint32_t i = 0; i < a->nflowvars + a->npktvars; i++) {
 		const struct detect_var *v = i < a->nflowvars ? &a->flowvars[i]
 		                                              : &a->pktvars[i - a->nflowvars];
@@ -713,6 +726,105 @@ test_reload_carry(void)
 	unload(&b);
 }
 
+/* The packet p the other way: 203.0.113.5:80 -> 192.168.1.10:40000. */
+static void
+packet_reverse(struct sw_packet *p)
+{
+	struct sw_addr a = p->src;
+
+	p->src = p->dst;
+	p->dst = a;
+	p->sport = 80;
+	p->dport = 40000;
+}
+
+/* Suricata's IP-only rules: the first packet of each direction of a flow (the flow's packet
+ * count of that direction is 1: flow_table_update counts the packet before detection) and
+ * every packet without a flow; a negated address or another keyword keeps a rule on every
+ * packet; a reload does not inspect again a direction already seen. */
+static void
+test_iponly(void)
+{
+	static const char *const first =
+	    "alert ip 203.0.113.5 any <> any any (msg:\"ip-only\"; sid:200;)\n"
+	    "alert ip !10.0.0.0/8 any -> any any (msg:\"negated: every packet\"; sid:201;)\n"
+	    "alert ip 192.168.1.10 any -> any any (msg:\"flow: every packet\"; flow:to_server; "
+	    "sid:202;)\n"
+	    "alert tcp any any -> 203.0.113.5 80 (msg:\"ip-only with ports, flowbits set\"; "
+	    "flowbits:set,io; sid:203;)\n"
+	    "alert ip any any -> any any (msg:\"isset: every packet\"; flowbits:isset,io; "
+	    "sid:204;)\n"
+	    "alert ip any any -> any any (msg:\"ip-only threshold\"; threshold:type limit, "
+	    "track by_src, count 5, seconds 60; sid:205;)\n"
+	    "alert ip any any -> any any (msg:\"ttl: every packet\"; ttl:0; sid:206;)\n"
+	    "alert ip any any -> any any (msg:\"count\"; flowint:n,+,1; noalert; sid:207;)\n";
+	struct eng a, b;
+	struct sw_flow f, f2;
+	struct sw_packet p;
+	uint8_t buf[256];
+
+	UNIT_CHECK(load(&a, first, false) == 0, "ip-only rules load");
+	flow_init(&f, 6);
+	f.pkts[FLOW_TO_SERVER] = 1;
+	f.pkts[FLOW_TO_CLIENT] = 0;
+	packet_init(&p, buf, "", 0x02);
+	detect_packet(a.t, &f, FLOW_TO_SERVER, &p, NULL);
+	UNIT_CHECK(count(200) == 1 && count(201) == 1 && count(202) == 1 && count(203) == 1 &&
+	               count(204) == 1 && count(205) == 1 && count(206) == 1,
+	           "first packet to the server: every rule (the setter before isset)");
+	nalerts = 0;
+	f.pkts[FLOW_TO_SERVER] = 2;
+	detect_packet(a.t, &f, FLOW_TO_SERVER, &p, NULL);
+	UNIT_CHECK(count(200) == 0 && count(203) == 0 && count(205) == 0,
+	           "second packet to the server: no IP-only rule");
+	UNIT_CHECK(count(201) == 1 && count(202) == 1 && count(204) == 1 && count(206) == 1,
+	           "second packet to the server: the other rules");
+	UNIT_CHECK(strcmp(last_bits, "b:io i:n=2 ") == 0,
+	           "an alert carries the flow's flowbits and flowints (metadata)");
+	nalerts = 0;
+	f.pkts[FLOW_TO_CLIENT] = 1;
+	packet_reverse(&p);
+	detect_packet(a.t, &f, FLOW_TO_CLIENT, &p, NULL);
+	UNIT_CHECK(count(200) == 1 && count(205) == 1,
+	           "first packet to the client: the IP-only rules of its addresses");
+	UNIT_CHECK(count(203) == 0, "ports and addresses still decide (to the client)");
+	UNIT_CHECK(count(201) == 1 && count(202) == 0 && count(204) == 1,
+	           "first packet to the client: negated, flow and isset rules as always");
+	nalerts = 0;
+	f.pkts[FLOW_TO_CLIENT] = 2;
+	detect_packet(a.t, &f, FLOW_TO_CLIENT, &p, NULL);
+	UNIT_CHECK(count(200) == 0 && count(205) == 0, "second packet to the client: none");
+	nalerts = 0;
+	packet_init(&p, buf, "", 0x02);
+	detect_packet(a.t, NULL, FLOW_TO_SERVER, &p, NULL);
+	detect_packet(a.t, NULL, FLOW_TO_SERVER, &p, NULL);
+	UNIT_CHECK(count(200) == 2, "without a flow: every packet");
+
+	/* a reload (another rule set, carried): directions already inspected stay inspected */
+	UNIT_CHECK(load(&b,
+	                "alert ip any any -> 203.0.113.5 any (msg:\"new ip-only\"; sid:210;)\n"
+	                "alert ip any any -> 203.0.113.5 any (msg:\"new, every packet\"; "
+	                "ip_proto:6; sid:211;)\n",
+	                false) == 0,
+	           "second rule set loads");
+	UNIT_CHECK(detect_engine_carry(b.e, a.e) == 0, "carry");
+	nalerts = 0;
+	f.pkts[FLOW_TO_SERVER] = 3;
+	detect_packet(b.t, &f, FLOW_TO_SERVER, &p, NULL);
+	UNIT_CHECK(count(210) == 0, "after a reload: no IP-only alert on a direction seen before");
+	UNIT_CHECK(count(211) == 1, "after a reload: packet rules as always");
+	flow_init(&f2, 6);
+	f2.pkts[FLOW_TO_SERVER] = 1;
+	f2.pkts[FLOW_TO_CLIENT] = 0;
+	nalerts = 0;
+	detect_packet(b.t, &f2, FLOW_TO_SERVER, &p, NULL);
+	UNIT_CHECK(count(210) == 1, "after a reload: a new flow's first packet");
+	detect_flow_free(a.t, &f);
+	detect_flow_free(b.t, &f2);
+	unload(&a);
+	unload(&b);
+}
+
 /* detect.stream-chunk-size: the bytes of a direction wait for an inspection; one inspection
  * alerts once per rule; a flush inspects what waits. */
 static void
@@ -809,6 +921,7 @@ main(void)
 	test_flowvar();
 	test_cache_and_events();
 	test_reload_carry();
+	test_iponly();
 	test_stream_chunks();
 	test_stream_end();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);

@@ -172,6 +172,34 @@ test_addr(void)
 	           "list with spaces and IPv6");
 	det_ipset_free(&s);
 
+	/* whether the expression has a '!' (Suricata's contains_negation: not an IP-only rule) */
+	{
+		static const struct {
+			const char *text;
+			bool negated;
+		} neg[] = {
+		    {"any", false},
+		    {"$HOME_NET", false},
+		    {"[192.0.2.1,198.51.100.0/24,2001:db8::1]", false},
+		    {"$EXTERNAL_NET", true},
+		    {"$AIM_SERVERS", true}, /* through two variables */
+		    {"!192.0.2.1", true},
+		    {"[10.0.0.0/8,!10.1.0.0/16]", true},
+		    {"[$HOME_NET,![10.1.0.0/16]]", true},
+		};
+
+		for (size_t i = 0; i < sizeof(neg) / sizeof(neg[0]); i++) {
+			char what[96];
+
+			snprintf(what, sizeof(what), "%s: negated %s", neg[i].text,
+			         neg[i].negated ? "yes" : "no");
+			rc = det_parse_addr(&vars, neg[i].text, &s, err, sizeof(err));
+			UNIT_CHECK(rc == 0 && s.negated == neg[i].negated, what);
+			if (rc == 0)
+				det_ipset_free(&s);
+		}
+	}
+
 	rc = det_parse_addr(&vars, "!2001:db8::1", &s, err, sizeof(err));
 	UNIT_CHECK(rc == 0 && !det_ipset_has(&s, v6("2001:db8::1")) &&
 	               det_ipset_has(&s, v4(1, 1, 1, 1)),
@@ -1200,6 +1228,15 @@ test_state(void)
 	           "flowbits: unknown command 'frob'");
 	check_fail("alert tcp any any -> any any (flowbits:set; sid:1;)", SW_E_INVAL,
 	           "flowbits: 'set' needs a name");
+	/* a flowbit name is anything but blanks, as Suricata 7's (e.g. its "traffic/id/NAME" and
+	 * "traffic/label/NAME" bits, which EVE logs under "traffic") */
+	r = parse("alert tcp any any -> any any (flowbits:set,traffic/id/web:1; sid:1;)");
+	UNIT_CHECK(r != NULL && r->nflowbits == 1 &&
+	               strcmp(r->flowbits[0].names[0], "traffic/id/web:1") == 0,
+	           "flowbits: a name with '/' and ':'");
+	det_rule_free(r);
+	check_fail("alert tcp any any -> any any (flowbits:set,a b; sid:1;)", SW_E_INVAL,
+	           "flowbits: bad name 'a b'");
 
 	r = parse("alert tcp any any -> any any (flags:SA; sid:1;)");
 	UNIT_CHECK(r != NULL && r->has_flags && r->flags == (SW_TH_SYN | SW_TH_ACK) &&
