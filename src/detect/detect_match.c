@@ -1529,6 +1529,11 @@ run_cands(struct detect_thread *t, struct insp *in, unsigned need_ctx)
 			continue;
 		if (need_ctx == DET_CTX_PACKET && in->p->proto == 6 && !ri->packet_tcp)
 			continue;
+		/* a message scanned with a served kind's buffers for its own rules (a file with
+		 * its transaction's http.*): that kind's rules do not run on it */
+		if (need_ctx == DET_CTX_APP && ri->msg_kind >= 0 &&
+		    !(t->e->kind_runs[in->msg->kind] & (1u << ri->msg_kind)))
+			continue;
 		verify(t, in, t->cand[i]);
 	}
 }
@@ -1925,7 +1930,7 @@ detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct 
 		uint64_t base;
 
 		if (e->slot[DET_SLOT_APP0 + b - 1].db == NULL ||
-		    !(e->kind_serves[msg->kind] & (1u << e->buf_kind[b])))
+		    !(e->kind_scan[msg->kind] & (1u << e->buf_kind[b])))
 			continue;
 		if (app_buffer_multi(b - 1)) { /* every value is scanned */
 			/* values built (http.request_header) in the arena's free part */
@@ -1943,7 +1948,7 @@ detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct 
 			scan(t, DET_SLOT_APP0 + b - 1, p, len, 0);
 	}
 	for (int k = 0; k < DET_MSG_KINDS; k++) /* its own kind's, and those it serves (TLS's) */
-		if (e->kind_serves[msg->kind] & (1u << k))
+		if (e->kind_runs[msg->kind] & (1u << k))
 			for (uint32_t i = 0; i < e->nnofp_app[k]; i++)
 				cand_add(t, e->nofp_app[k][i]);
 	run_cands(t, &in, DET_CTX_APP);
