@@ -1238,6 +1238,9 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	e->sum.parse_secs = (double)(t1 - t0) / SW_USEC_PER_SEC;
 	if ((r = build_slots(e, conf)) != 0)
 		goto out;
+	for (int b = 1; b < e->nbuf && e->nhdr_bufs < DET_HDR_MAX; b++)
+		if (e->buf_hdr[b] != DET_HDR_NONE && e->slot[DET_SLOT_APP0 + b - 1].db != NULL)
+			e->hdr_bufs[e->nhdr_bufs++] = b;
 	for (int s = 0; s < DET_NSLOTS; s++) {
 		if (e->slot[s].db != NULL &&
 		    hs_alloc_scratch(e->slot[s].db, &e->proto_scratch) != HS_SUCCESS) {

@@ -1588,6 +1588,23 @@ packet_tags(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	t->fn(t->arg, f, p, dir, p->ts, &tag_alert, NULL);
 }
 
+/* The header buffers of p (ipv4.hdr, tcp.hdr, ...) with a fast-pattern database: scanned, so
+ * that only the rules whose header pattern is there are candidates. */
+static void
+scan_hdrs(struct detect_thread *t, const struct sw_packet *p)
+{
+	const struct detect_engine *e = t->e;
+
+	for (int i = 0; i < e->nhdr_bufs; i++) {
+		int b = e->hdr_bufs[i];
+		const uint8_t *h;
+		size_t hlen;
+
+		if (det_hdr_buffer(p, e->buf_hdr[b], &h, &hlen))
+			scan(t, DET_SLOT_APP0 + b - 1, h, hlen, 0);
+	}
+}
+
 void
 detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
               const struct sw_packet *p, const char *app_proto)
@@ -1612,6 +1629,7 @@ detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	             : 0;
 	cand_start(t);
 	scan(t, DET_SLOT_PACKET, in.data, in.len, 0);
+	scan_hdrs(t, p);
 	group_cands(t, &e->nofp_packet[pc], p->dport);
 	if (pc != DET_PC_OTHER)
 		group_cands(t, &e->nofp_packet[DET_PC_OTHER], p->dport); /* "ip" rules */
@@ -1660,6 +1678,7 @@ detect_fragment(struct detect_thread *t, const struct sw_packet *p)
 	in.data = fp.data + fp.payload_off; /* len 0 */
 	in.frag = true;
 	cand_start(t);
+	scan_hdrs(t, &fp);
 	group_cands(t, &e->nofp_packet[pc], 0);
 	if (pc != DET_PC_OTHER)
 		group_cands(t, &e->nofp_packet[DET_PC_OTHER], 0); /* "ip" rules */
