@@ -35,8 +35,9 @@
  * file.data is then the file's data, detect_parse.c rp_file_data); beside http.* buffers it
  * inspects the files of the transaction in the rule's direction (http.uri: the request's,
  * http.stat_code: the response's), reading the transaction's buffers through each file, as
- * Suricata's file inspection of a transaction (a GET has no request file: no match); the
- * others read their
+ * Suricata's file inspection of a transaction (a GET has no request file: no match). A file
+ * rule alerts once per transaction and direction (detect_match.c file_alerted), every file
+ * it matched is stored; the others read their
  * protocol's message. The SSH ones read the client's banner with flow:to_server, the server's
  * with flow:to_client, either without a direction (as ssh.proto).
  */

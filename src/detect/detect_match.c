@@ -58,6 +58,13 @@ struct detect_thread {
 	void *arg;
 	uint32_t *cand, ncand;
 	uint32_t *stamp, gen;
+	/* file rules alert once per transaction and direction, as Suricata's file inspection of
+	 * a transaction (every matching file is still stored): the rules that alerted on the
+	 * files of (file_f, file_tx, file_dir) have file_alerted[rule] == file_gen */
+	uint32_t *file_alerted, file_gen;
+	const struct sw_flow *file_f;
+	uint32_t file_tx;
+	int file_dir;
 	const struct det_slot *cur_slot; /* for the Hyperscan callback */
 	size_t min_end;                  /* stream: matches must end after this */
 	bool track_end;                  /* stream scans: note where each candidate's hit ends */
@@ -153,6 +160,7 @@ detect_thread_new(struct detect_engine *e, struct sw_memcap *mem, struct detect_
 	     hs_clone_scratch(e->proto_scratch, &t->scratch) != HS_SUCCESS) ||
 	    (t->cand = calloc(e->nrules + 1, sizeof(*t->cand))) == NULL ||
 	    (t->stamp = calloc(e->nrules + 1, sizeof(*t->stamp))) == NULL ||
+	    (t->file_alerted = calloc(e->nrules + 1, sizeof(*t->file_alerted))) == NULL ||
 	    (t->cand_end = calloc(e->nrules + 1, sizeof(*t->cand_end))) == NULL ||
 	    (t->md = pcre2_match_data_create(32, NULL)) == NULL ||
 	    (t->mctx = pcre2_match_context_create(NULL)) == NULL ||
@@ -176,6 +184,7 @@ detect_thread_free(struct detect_thread *t)
 	hs_free_scratch(t->scratch);
 	free(t->cand);
 	free(t->stamp);
+	free(t->file_alerted);
 	free(t->cand_end);
 	free(t->join);
 	free(t->arena);
@@ -1208,6 +1217,28 @@ kw_ctx(struct detect_thread *t, struct insp *in, const struct tuple *tu, enum fl
 	kc->ts = in->ts;
 }
 
+/* Whether rule idx already alerted on a file of the same transaction and direction as
+ * in->msg (the files of a transaction come one after the other); notes that it has. */
+static bool
+file_alerted(struct detect_thread *t, const struct insp *in, uint32_t idx)
+{
+	const struct app_file *fi = in->msg->u.file;
+
+	if (in->f != t->file_f || fi->tx_id != t->file_tx || (int)in->msg->dir != t->file_dir) {
+		t->file_f = in->f;
+		t->file_tx = fi->tx_id;
+		t->file_dir = (int)in->msg->dir;
+		if (++t->file_gen == 0) { /* wrapped: forget every mark */
+			memset(t->file_alerted, 0, (t->e->nrules + 1) * sizeof(*t->file_alerted));
+			t->file_gen = 1;
+		}
+	}
+	if (t->file_alerted[idx] == t->file_gen)
+		return true;
+	t->file_alerted[idx] = t->file_gen;
+	return false;
+}
+
 /* filestore / tls.store of rule r, which matched in->msg (Suricata's post-match) */
 static void
 store_note(struct detect_thread *t, struct insp *in, const struct det_rule *r)
@@ -1393,6 +1424,8 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 			df->passed = true;
 		return;
 	}
+	if (in->msg != NULL && in->msg->kind == APP_MSG_FILE && file_alerted(t, in, idx))
+		return; /* another file of this transaction's direction alerted */
 	if (r->noalert) {
 		sw_counter_add(&t->st->suppressed, 1);
 		return;
@@ -1914,6 +1947,8 @@ detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct 
 	struct insp in;
 
 	t->store_file = t->store_tls = false;
+	if (msg->kind != APP_MSG_FILE) /* a transaction's files come after its message */
+		t->file_f = NULL;
 	if (flow_passed(t, f))
 		return;
 	if (f->detect != NULL && ((struct det_flow *)f->detect)->generation == e->generation) {

@@ -129,8 +129,8 @@ check "http.method PUT; filestore on rules-files.pcap: no alert, nothing stored"
 
 # the upload's transaction: its three parts (to_server) or its response (to_client)
 run upts "$FILES" 'http.uri; content:"/upload.exe"; filestore:to_server,tx;'
-check "http.uri /upload.exe; filestore:to_server,tx: the 3 parts, byte for byte" \
-	test "$(stored upts)" = "$(sums "$tmp/parts/note" "$tmp/parts/a.exe" "$tmp/parts/b.txt")"
+check "http.uri /upload.exe; filestore:to_server,tx: 1 alert (one transaction), the 3 parts, byte for byte" \
+	test "$(nalerts upts)/$(stored upts)" = "1/$(sums "$tmp/parts/note" "$tmp/parts/a.exe" "$tmp/parts/b.txt")"
 run uptc "$FILES" 'http.uri; content:"/upload.exe"; filestore:to_client,tx;'
 check "http.uri /upload.exe; filestore:to_client,tx: only its response (tshark's upload(1).exe)" \
 	test "$(stored uptc)" = "$(sums "$tmp/of/upload(1).exe")"
@@ -138,8 +138,8 @@ run ctype "$FILES" 'flow:to_client; http.content_type; content:"x-msdownload"; f
 check "http.content_type x-msdownload; filestore: tool.exe (tshark's object)" \
 	test "$(nalerts ctype)/$(stored ctype)" = "1/$(sums "$tmp/of/tool.exe")"
 run flowboth "$FILES" 'http.method; content:"POST"; filestore:both,flow;'
-check "http.method POST; filestore:both,flow: the 3 parts, the response, and part.bin" \
-	test "$(stored flowboth)" = "$(sums "$tmp/parts/note" "$tmp/parts/a.exe" "$tmp/parts/b.txt" \
+check "http.method POST; filestore:both,flow: 2 alerts, the 3 parts, the response, and part.bin" \
+	test "$(nalerts flowboth)/$(stored flowboth)" = "2/$(sums "$tmp/parts/note" "$tmp/parts/a.exe" "$tmp/parts/b.txt" \
 		"$tmp/of/upload(1).exe" "$tmp/parts/part.bin.seen")"
 WORKERS=3 run w3 "$FILES" 'http.uri; content:"/upload.exe"; filestore:to_server,tx;'
 check "3 workers: the same 3 parts" test "$(stored w3)" = "$(stored upts)"
