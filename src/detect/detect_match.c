@@ -1983,7 +1983,8 @@ detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct 
 		size_t len;
 		uint64_t base;
 
-		if (e->slot[DET_SLOT_APP0 + b - 1].db == NULL ||
+		/* (a packet header buffer, of no message kind, has a database too) */
+		if (e->slot[DET_SLOT_APP0 + b - 1].db == NULL || e->buf_kind[b] < 0 ||
 		    !(e->kind_scan[msg->kind] & (1u << e->buf_kind[b])))
 			continue;
 		if (app_buffer_multi(b - 1)) { /* every value is scanned */
