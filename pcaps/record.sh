@@ -5,7 +5,7 @@
 #   sudo pcaps/record.sh http dns   # only some steps
 #
 # Steps: http http6 http-more dns tls tls13 tls-alpn sll sll2 pcapng truncated crafted
-#        loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-iponly crafted-tunnel crafted-tls crafted-gquic vxlan
+#        loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-iponly crafted-files crafted-tunnel crafted-tls crafted-gquic vxlan
 #        protocols starttls openvpn quic readme
 #        http-evasion (only when named: needs the browsers, see below)
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
@@ -729,6 +729,14 @@ step_crafted_iponly() {
     mkdir -p "$WORK/crafted-iponly"
     "$PY" "$HERE/craft_iponly.py" "$WORK/crafted-iponly" >&2
     install_pcap "$WORK/crafted-iponly/rules-iponly.pcap" $((50 * 1024))
+}
+
+step_crafted_files() {
+    log "crafted HTTP file transfers: multipart parts, truncated files (craft_files.py, $PY)"
+    mkdir -p "$WORK/crafted-files"
+    "$PY" "$HERE/craft_files.py" "$WORK/crafted-files" >&2
+    install_pcap "$WORK/crafted-files/rules-files.pcap" $((50 * 1024))
+    cp "$WORK/crafted-files/rules-files.sha256" "$HERE/rules-files.sha256"
 }
 
 step_crafted_tunnel() {
@@ -1654,7 +1662,7 @@ main() {
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-iponly crafted-tunnel crafted-tls crafted-gquic vxlan protocols starttls openvpn quic readme)
+        steps=(http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-iponly crafted-files crafted-tunnel crafted-tls crafted-gquic vxlan protocols starttls openvpn quic readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -1678,6 +1686,7 @@ main() {
             crafted-hdr) step_crafted_hdr ;;
             crafted-hdrbuf) step_crafted_hdrbuf ;;
             crafted-iponly) step_crafted_iponly ;;
+            crafted-files) step_crafted_files ;;
             crafted-tls) step_crafted_tls ;;
             crafted-gquic) step_crafted_gquic ;;
             crafted-tunnel) step_crafted_tunnel ;;
@@ -1688,7 +1697,7 @@ main() {
             quic)      step_quic ;;
             readme)    step_readme ;;
             http-evasion) "$HERE/../tests/http_evasion/record.sh" ;;
-            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-iponly crafted-tunnel crafted-tls crafted-gquic vxlan protocols starttls openvpn quic readme http-evasion)" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-iponly crafted-files crafted-tunnel crafted-tls crafted-gquic vxlan protocols starttls openvpn quic readme http-evasion)" ;;
         esac
     done
     nginx_stop

@@ -236,8 +236,9 @@ struct app_file {
 	char md5[33], sha1[41], sha256[65]; /* lower-case hex; "" when truncated */
 	uint32_t tx_id;          /* the HTTP transaction it belongs to */
 	const struct app_http_txn *txn;
-	/* the file store (outputs.file-store): the whole decoded body when it was kept for it
-	 * (app_ctx.file_keep), else empty; keep says why it is not (enum app_file_keep) */
+	/* the file store (outputs.file-store): the whole decoded file (a body, or a multipart
+	 * part of it) when it was kept for it (app_ctx.file_keep), what was seen of a truncated
+	 * one, else empty; keep says which (enum app_file_keep) */
 	struct app_buf content;
 	int keep;
 	/* set by the file store for the fileinfo event: the file was written, as file_id */
@@ -246,11 +247,12 @@ struct app_file {
 };
 
 enum app_file_keep {
-	APP_FILE_KEEP_OFF = 0,    /* no file store wants bodies (or a multipart part) */
+	APP_FILE_KEEP_OFF = 0,    /* no file store wants bodies */
 	APP_FILE_KEEP_WHOLE = 1,  /* content is the whole file */
 	APP_FILE_KEEP_DEPTH = 2,  /* longer than outputs.file-store.stream-depth */
 	APP_FILE_KEEP_MEMCAP = 3, /* app.memcap refused the memory to keep it */
-	APP_FILE_KEEP_CUT = 4,    /* the file itself is truncated (gap, connection ended) */
+	APP_FILE_KEEP_CUT = 4,    /* the file itself is truncated (gap, connection ended): content
+				     is what was seen of it (up to stream-depth) */
 };
 
 /* ---- QUIC (RFC 9000, 9001, 9369; draft-ietf-quic-transport-29) --------------------------- */
@@ -619,6 +621,10 @@ struct app_msg_desc {
 	 * a message of that kind into *out; NULL: none. */
 	const struct app_msg_desc *serves;
 	void (*view)(const struct app_msg *m, struct app_msg *out);
+	/* The served kind's buffers are only read by this kind's own rules: the served kind's
+	 * rules do not run on these messages (a file reads its HTTP transaction's buffers for
+	 * "http.uri; ...; filestore;" rules, while plain HTTP rules stay on the transaction). */
+	bool serves_buffers_only;
 	/* Like buffer_i for values built in scratch[0..size) (http.request_header: each header as
 	 * "Name: value"): SW_E_NOTFOUND past the last value or when value i does not fit, SW_E_INVAL
 	 * (asked with m->u NULL too) when buf has one value only. NULL: none. */

@@ -160,6 +160,16 @@ static const struct app_buffer_desc file_buffers[] = {
     {"file.magic", NULL, NULL, -1, file_buf_magic},
 };
 
+/* A file as its HTTP transaction: the http.* buffers of a file rule (filestore, filename, ...
+ * beside http.uri, as Suricata inspects the files of the transaction the rule matched). */
+static void
+file_view(const struct app_msg *m, struct app_msg *out)
+{
+	*out = *m;
+	out->kind = APP_MSG_HTTP;
+	out->u.http = m->u.file != NULL ? m->u.file->txn : NULL;
+}
+
 const struct app_msg_desc app_desc_file = {
     .kind = APP_MSG_FILE,
     .name = "fileinfo",
@@ -169,4 +179,7 @@ const struct app_msg_desc app_desc_file = {
     .nbuffers = sizeof(file_buffers) / sizeof(file_buffers[0]),
     .eve = file_eve,
     .observables = file_observables,
+    .serves = &app_desc_http,
+    .view = file_view,
+    .serves_buffers_only = true,
 };

@@ -224,6 +224,7 @@ struct http_part {
 	char name[HTTP_PART_TEXT], filename[HTTP_PART_TEXT], ctype[HTTP_PART_TEXT];
 	uint16_t name_len, filename_len, ctype_len;
 	uint64_t size;
+	uint64_t off; /* where its data starts in the decoded request body */
 	bool complete;
 	char md5[33], sha1[41], sha256[65];
 };
@@ -668,6 +669,30 @@ uri_file_name(const struct http_txn *t)
 	return b;
 }
 
+/* What the file store gets of file, the decoded bytes [off, off + len) of body b (a whole body,
+ * or a multipart part of it): content and keep (enum app_file_keep). A truncated file gets what
+ * was seen of it (as Suricata's file-store writes a truncated file), when its first bytes were
+ * kept. */
+static void
+file_keep(struct app_file *file, const struct http_body *b, uint64_t off, uint64_t len)
+{
+	uint64_t have = b->kept > off ? b->kept - off : 0;
+
+	if (!b->keep_whole)
+		file->keep = APP_FILE_KEEP_OFF;
+	else if (file->state != APP_FILE_COMPLETE)
+		file->keep = b->nokeep && have < len ? APP_FILE_KEEP_MEMCAP : APP_FILE_KEEP_CUT;
+	else if (have >= len && off + len <= b->keep_max)
+		file->keep = APP_FILE_KEEP_WHOLE;
+	else
+		file->keep = b->nokeep ? APP_FILE_KEEP_MEMCAP : APP_FILE_KEEP_DEPTH;
+	if ((file->keep == APP_FILE_KEEP_WHOLE || file->keep == APP_FILE_KEEP_CUT) &&
+	    b->buf != NULL) {
+		file->content.p = b->buf + off;
+		file->content.len = (size_t)(have < len ? have : len);
+	}
+}
+
 /* Emits file (of t): its hashes, when it is complete, from md5, sha1, sha256. */
 static void
 emit_file_msg(struct app_ctx *ctx, struct http_txn *t, struct app_file *file, const char *md5,
@@ -704,18 +729,7 @@ emit_file(struct app_ctx *ctx, struct http_txn *t, const struct http_body *b, en
 	file.dir = dir;
 	file.size = b->len;
 	file.state = b->truncated || !b->done ? APP_FILE_TRUNCATED : APP_FILE_COMPLETE;
-	if (!b->keep_whole)
-		file.keep = APP_FILE_KEEP_OFF;
-	else if (file.state != APP_FILE_COMPLETE)
-		file.keep = APP_FILE_KEEP_CUT;
-	else if (b->kept == b->len && b->len <= b->keep_max)
-		file.keep = APP_FILE_KEEP_WHOLE;
-	else
-		file.keep = b->nokeep ? APP_FILE_KEEP_MEMCAP : APP_FILE_KEEP_DEPTH;
-	if (file.keep == APP_FILE_KEEP_WHOLE) {
-		file.content.p = b->buf;
-		file.content.len = b->kept;
-	}
+	file_keep(&file, b, 0, b->len);
 	emit_file_msg(ctx, t, &file, b->md5, b->sha1, b->sha256);
 }
 
@@ -738,6 +752,7 @@ emit_parts(struct app_ctx *ctx, struct http_txn *t)
 		file.size = pt->size;
 		file.state = pt->complete && !t->req.truncated ? APP_FILE_COMPLETE
 							       : APP_FILE_TRUNCATED;
+		file_keep(&file, &t->req, pt->off, pt->size);
 		emit_file_msg(ctx, t, &file, pt->md5, pt->sha1, pt->sha256);
 	}
 }
@@ -886,6 +901,7 @@ part_begin(void *arg, const struct http_part_info *info)
 	pt->name_len = part_text(pt->name, &info->name);
 	pt->filename_len = part_text(pt->filename, &info->filename);
 	pt->ctype_len = part_text(pt->ctype, &info->content_type);
+	pt->off = info->data_off;
 	{
 		/* the worker's digests, as the body's contexts hold them (the state keeps no
 		 * pointer of its own: its size is charged to app.memcap) */

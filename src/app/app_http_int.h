@@ -53,6 +53,7 @@ struct http_multipart;
 /* One part's headers, borrowed for the call. */
 struct http_part_info {
 	struct app_buf name, filename, content_type;
+	uint64_t data_off; /* where the part's data starts in the body written so far */
 };
 
 struct http_multipart_cb {

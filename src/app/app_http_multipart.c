@@ -38,6 +38,7 @@ struct http_multipart {
 	size_t line_len;
 	uint8_t line[2]; /* the first bytes of the delimiter line */
 	size_t hdr_len;
+	uint64_t off; /* body bytes written before the current call's unread ones */
 	uint8_t hdr[MP_HDR_MAX];
 };
 
@@ -193,12 +194,13 @@ mp_scan(struct http_multipart *m, const uint8_t *p, size_t n, bool *found,
 
 /* A part's header block is complete in m->hdr: its disposition and type. */
 static void
-mp_part_headers(struct http_multipart *m, const struct http_multipart_cb *cb)
+mp_part_headers(struct http_multipart *m, uint64_t data_off, const struct http_multipart_cb *cb)
 {
 	struct http_part_info info;
 	size_t off = 0;
 
 	memset(&info, 0, sizeof(info));
+	info.data_off = data_off;
 	while (off < m->hdr_len) {
 		const uint8_t *line = m->hdr + off, *nl, *colon;
 		size_t ll;
@@ -277,7 +279,7 @@ http_multipart_write(struct http_multipart *m, const uint8_t *p, size_t n,
 			e = m->hdr_len - 1;
 			if (e == 0 || (e == 1 && m->hdr[0] == '\r') || m->hdr[e - 1] == '\n' ||
 			    (e >= 2 && m->hdr[e - 1] == '\r' && m->hdr[e - 2] == '\n')) {
-				mp_part_headers(m, cb);
+				mp_part_headers(m, m->off + used, cb);
 				m->state = MP_DATA;
 				m->matched = 0;
 			}
@@ -289,6 +291,7 @@ http_multipart_write(struct http_multipart *m, const uint8_t *p, size_t n,
 		}
 		p += used;
 		n -= used;
+		m->off += used;
 	}
 }
 

@@ -251,6 +251,15 @@ struct detect_engine {
 	/* by message kind: the kinds whose buffers its messages have (bit k; app_kind_serves():
 	 * a QUIC message has the TLS buffers too), read once at load */
 	uint32_t kind_serves[DET_MSG_KINDS];
+	/* by message kind: the kinds whose rules run on its messages (kind_serves, less the
+	 * kinds it serves for its own rules' buffers only: app_msg_desc.serves_buffers_only),
+	 * and the kinds whose buffer databases are scanned for it (kind_runs, and the served
+	 * kinds a loaded rule of that kind reads: "http.uri; ...; filestore;" on files) */
+	uint32_t kind_runs[DET_MSG_KINDS], kind_scan[DET_MSG_KINDS];
+	/* the packet header buffers (ipv4.hdr ...) that have a fast-pattern database: scanned
+	 * on every packet (and IP fragment) they are found in */
+	int hdr_bufs[DET_HDR_MAX];
+	int nhdr_bufs;
 	/* by message kind and direction (1: to the client), det_buffer_msg_payload() */
 	int msg_payload[DET_MSG_KINDS][2];
 	uint32_t payload_kinds; /* bit k: a rule mixes payload contents and kind k's buffers */

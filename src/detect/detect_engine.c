@@ -473,8 +473,14 @@ classify(struct det_rinfo *ri, const char **why)
 			return SW_E_UNSUPP;
 		}
 		if (r->kw_file && kind != APP_MSG_FILE) {
-			*why = "file keywords with buffers of another app-layer message";
-			return SW_E_UNSUPP;
+			/* filestore, filename, ... beside http.uri: as Suricata, the rule inspects
+			 * the files of the transaction in its direction, reading the
+			 * transaction's buffers through each file */
+			if (!app_kind_serves(APP_MSG_FILE, kind)) {
+				*why = "file keywords with buffers of another app-layer message";
+				return SW_E_UNSUPP;
+			}
+			ri->msg_kind = APP_MSG_FILE;
 		}
 		ri->ctx = DET_CTX_APP;
 		return 0;
@@ -1143,12 +1149,26 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	for (int b = 0; b < e->nbuf; b++)
 		e->buf_hdr[b] = (int8_t)det_buffer(b)->hdr;
 	for (int m = 0; m < DET_MSG_KINDS; m++) {
+		const struct app_msg_desc *md = app_msg_desc(m);
+
 		for (int k = 0; k < DET_MSG_KINDS; k++)
 			if (app_kind_serves(m, k))
 				e->kind_serves[m] |= 1u << k;
+		e->kind_runs[m] = e->kind_serves[m];
+		if (md != NULL && md->serves_buffers_only && md->serves != NULL)
+			e->kind_runs[m] &= ~(1u << md->serves->kind);
+		e->kind_scan[m] = e->kind_runs[m];
 		e->msg_payload[m][0] = det_buffer_msg_payload(m, FLOW_TO_SERVER);
 		e->msg_payload[m][1] = det_buffer_msg_payload(m, FLOW_TO_CLIENT);
 	}
+	/* a kind without a payload of its own serving one that has (a file's HTTP
+	 * transaction): a file rule mixing payload and http.* reads the transaction's */
+	for (int m = 0; m < DET_MSG_KINDS; m++)
+		for (int k = 0; k < DET_MSG_KINDS; k++)
+			for (int d = 0; d < 2; d++)
+				if ((e->kind_serves[m] & ~e->kind_runs[m] & (1u << k)) &&
+				    e->msg_payload[m][d] < 0)
+					e->msg_payload[m][d] = e->msg_payload[k][d];
 	memset(&l, 0, sizeof(l));
 	l.e = e;
 	if ((r = vars_from_conf(&e->vars, conf)) != 0 || (r = load_classes(e, conf)) != 0)
@@ -1202,6 +1222,15 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 		ri->iponly = ri->ctx == DET_CTX_PACKET && rule_is_iponly(ri->r);
 		if ((ri->ctx & DET_CTX_APP) && ri->msg_kind >= 0 && list_has_payload(ri->r))
 			e->payload_kinds |= 1u << ri->msg_kind;
+		if ((ri->ctx & DET_CTX_APP) && ri->msg_kind >= 0 && ri->msg_kind < DET_MSG_KINDS)
+			for (uint32_t k = 0; k < ri->r->nlists; k++) {
+				int b = ri->r->lists[k].buffer;
+
+				/* a served kind's buffer this kind's rule reads: scanned too */
+				if (b > 0 && b < e->nbuf && e->buf_kind[b] >= 0 &&
+				    (e->kind_serves[ri->msg_kind] & (1u << e->buf_kind[b])))
+					e->kind_scan[ri->msg_kind] |= 1u << e->buf_kind[b];
+			}
 		e->file_hashes |= list_file_hashes(ri->r);
 		e->store |= ri->r->store;
 		for (uint32_t k = 0; k < ri->r->nkws; k++)
@@ -1243,6 +1272,9 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	e->sum.parse_secs = (double)(t1 - t0) / SW_USEC_PER_SEC;
 	if ((r = build_slots(e, conf)) != 0)
 		goto out;
+	for (int b = 1; b < e->nbuf && e->nhdr_bufs < DET_HDR_MAX; b++)
+		if (e->buf_hdr[b] != DET_HDR_NONE && e->slot[DET_SLOT_APP0 + b - 1].db != NULL)
+			e->hdr_bufs[e->nhdr_bufs++] = b;
 	for (int s = 0; s < DET_NSLOTS; s++) {
 		if (e->slot[s].db != NULL &&
 		    hs_alloc_scratch(e->slot[s].db, &e->proto_scratch) != HS_SUCCESS) {

@@ -31,8 +31,13 @@
  *                             (outputs.tls-store) write the chain (detect_tls_store())
  *   ssl_version:[!]V[,...]    the version (sslv2, sslv3, tls1.0 .. tls1.3) is one listed and
  *                             none negated: with flow:to_server the client's, else negotiated
- * A file keyword makes the rule a file rule (HTTP bodies today; its file.data is then the
- * file's data, detect_parse.c rp_file_data); the others read their
+ * A file keyword makes the rule a file rule (HTTP bodies and multipart parts today; its
+ * file.data is then the file's data, detect_parse.c rp_file_data); beside http.* buffers it
+ * inspects the files of the transaction in the rule's direction (http.uri: the request's,
+ * http.stat_code: the response's), reading the transaction's buffers through each file, as
+ * Suricata's file inspection of a transaction (a GET has no request file: no match). A file
+ * rule alerts once per transaction and direction (detect_match.c file_alerted), every file
+ * it matched is stored; the others read their
  * protocol's message. The SSH ones read the client's banner with flow:to_server, the server's
  * with flow:to_client, either without a direction (as ssh.proto).
  */

@@ -58,6 +58,13 @@ struct detect_thread {
 	void *arg;
 	uint32_t *cand, ncand;
 	uint32_t *stamp, gen;
+	/* file rules alert once per transaction and direction, as Suricata's file inspection of
+	 * a transaction (every matching file is still stored): the rules that alerted on the
+	 * files of (file_f, file_tx, file_dir) have file_alerted[rule] == file_gen */
+	uint32_t *file_alerted, file_gen;
+	const struct sw_flow *file_f;
+	uint32_t file_tx;
+	int file_dir;
 	const struct det_slot *cur_slot; /* for the Hyperscan callback */
 	size_t min_end;                  /* stream: matches must end after this */
 	bool track_end;                  /* stream scans: note where each candidate's hit ends */
@@ -153,6 +160,7 @@ detect_thread_new(struct detect_engine *e, struct sw_memcap *mem, struct detect_
 	     hs_clone_scratch(e->proto_scratch, &t->scratch) != HS_SUCCESS) ||
 	    (t->cand = calloc(e->nrules + 1, sizeof(*t->cand))) == NULL ||
 	    (t->stamp = calloc(e->nrules + 1, sizeof(*t->stamp))) == NULL ||
+	    (t->file_alerted = calloc(e->nrules + 1, sizeof(*t->file_alerted))) == NULL ||
 	    (t->cand_end = calloc(e->nrules + 1, sizeof(*t->cand_end))) == NULL ||
 	    (t->md = pcre2_match_data_create(32, NULL)) == NULL ||
 	    (t->mctx = pcre2_match_context_create(NULL)) == NULL ||
@@ -176,6 +184,7 @@ detect_thread_free(struct detect_thread *t)
 	hs_free_scratch(t->scratch);
 	free(t->cand);
 	free(t->stamp);
+	free(t->file_alerted);
 	free(t->cand_end);
 	free(t->join);
 	free(t->arena);
@@ -1208,6 +1217,28 @@ kw_ctx(struct detect_thread *t, struct insp *in, const struct tuple *tu, enum fl
 	kc->ts = in->ts;
 }
 
+/* Whether rule idx already alerted on a file of the same transaction and direction as
+ * in->msg (the files of a transaction come one after the other); notes that it has. */
+static bool
+file_alerted(struct detect_thread *t, const struct insp *in, uint32_t idx)
+{
+	const struct app_file *fi = in->msg->u.file;
+
+	if (in->f != t->file_f || fi->tx_id != t->file_tx || (int)in->msg->dir != t->file_dir) {
+		t->file_f = in->f;
+		t->file_tx = fi->tx_id;
+		t->file_dir = (int)in->msg->dir;
+		if (++t->file_gen == 0) { /* wrapped: forget every mark */
+			memset(t->file_alerted, 0, (t->e->nrules + 1) * sizeof(*t->file_alerted));
+			t->file_gen = 1;
+		}
+	}
+	if (t->file_alerted[idx] == t->file_gen)
+		return true;
+	t->file_alerted[idx] = t->file_gen;
+	return false;
+}
+
 /* filestore / tls.store of rule r, which matched in->msg (Suricata's post-match) */
 static void
 store_note(struct detect_thread *t, struct insp *in, const struct det_rule *r)
@@ -1416,6 +1447,8 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 			df->passed = true;
 		return;
 	}
+	if (in->msg != NULL && in->msg->kind == APP_MSG_FILE && file_alerted(t, in, idx))
+		return; /* another file of this transaction's direction alerted */
 	if (r->noalert) {
 		sw_counter_add(&t->st->suppressed, 1);
 		return;
@@ -1564,6 +1597,11 @@ run_cands(struct detect_thread *t, struct insp *in, unsigned need_ctx)
 			continue;
 		if (need_ctx == DET_CTX_PACKET && in->p->proto == 6 && !ri->packet_tcp)
 			continue;
+		/* a message scanned with a served kind's buffers for its own rules (a file with
+		 * its transaction's http.*): that kind's rules do not run on it */
+		if (need_ctx == DET_CTX_APP && ri->msg_kind >= 0 &&
+		    !(t->e->kind_runs[in->msg->kind] & (1u << ri->msg_kind)))
+			continue;
 		verify(t, in, t->cand[i]);
 	}
 }
@@ -1618,6 +1656,23 @@ packet_tags(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	t->fn(t->arg, f, p, dir, p->ts, &tag_alert, NULL);
 }
 
+/* The header buffers of p (ipv4.hdr, tcp.hdr, ...) with a fast-pattern database: scanned, so
+ * that only the rules whose header pattern is there are candidates. */
+static void
+scan_hdrs(struct detect_thread *t, const struct sw_packet *p)
+{
+	const struct detect_engine *e = t->e;
+
+	for (int i = 0; i < e->nhdr_bufs; i++) {
+		int b = e->hdr_bufs[i];
+		const uint8_t *h;
+		size_t hlen;
+
+		if (det_hdr_buffer(p, e->buf_hdr[b], &h, &hlen))
+			scan(t, DET_SLOT_APP0 + b - 1, h, hlen, 0);
+	}
+}
+
 void
 detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
               const struct sw_packet *p, const char *app_proto)
@@ -1642,6 +1697,7 @@ detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	             : 0;
 	cand_start(t);
 	scan(t, DET_SLOT_PACKET, in.data, in.len, 0);
+	scan_hdrs(t, p);
 	group_cands(t, &e->nofp_packet[pc], p->dport);
 	if (pc != DET_PC_OTHER)
 		group_cands(t, &e->nofp_packet[DET_PC_OTHER], p->dport); /* "ip" rules */
@@ -1695,6 +1751,7 @@ detect_fragment(struct detect_thread *t, const struct sw_packet *p)
 	in.data = fp.data + fp.payload_off; /* len 0 */
 	in.frag = true;
 	cand_start(t);
+	scan_hdrs(t, &fp);
 	group_cands(t, &e->nofp_packet[pc], 0);
 	if (pc != DET_PC_OTHER)
 		group_cands(t, &e->nofp_packet[DET_PC_OTHER], 0); /* "ip" rules */
@@ -1933,6 +1990,8 @@ detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct 
 	struct insp in;
 
 	t->store_file = t->store_tls = false;
+	if (msg->kind != APP_MSG_FILE) /* a transaction's files come after its message */
+		t->file_f = NULL;
 	if (flow_passed(t, f))
 		return;
 	if (f->detect != NULL && ((struct det_flow *)f->detect)->generation == e->generation) {
@@ -1967,8 +2026,9 @@ detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct 
 		size_t len;
 		uint64_t base;
 
-		if (e->slot[DET_SLOT_APP0 + b - 1].db == NULL ||
-		    !(e->kind_serves[msg->kind] & (1u << e->buf_kind[b])))
+		/* (a packet header buffer, of no message kind, has a database too) */
+		if (e->slot[DET_SLOT_APP0 + b - 1].db == NULL || e->buf_kind[b] < 0 ||
+		    !(e->kind_scan[msg->kind] & (1u << e->buf_kind[b])))
 			continue;
 		if (app_buffer_multi(b - 1)) { /* every value is scanned */
 			/* values built (http.request_header) in the arena's free part */
@@ -1986,7 +2046,7 @@ detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct 
 			scan(t, DET_SLOT_APP0 + b - 1, p, len, 0);
 	}
 	for (int k = 0; k < DET_MSG_KINDS; k++) /* its own kind's, and those it serves (TLS's) */
-		if (e->kind_serves[msg->kind] & (1u << k))
+		if (e->kind_runs[msg->kind] & (1u << k))
 			for (uint32_t i = 0; i < e->nnofp_app[k]; i++)
 				cand_add(t, e->nofp_app[k][i]);
 	run_cands(t, &in, DET_CTX_APP);

@@ -3227,11 +3227,14 @@ rp_strength(const struct det_content *c)
 	return s;
 }
 
-/* Suricata ranks the buffers: the app-layer ones first, then the payload, then http.method. */
+/* Suricata ranks the buffers: the app-layer ones first, then the payload, then http.method.
+ * A packet header buffer (tcp.hdr, ...) is a fast pattern only when the rule has no payload
+ * content: a header's bytes are few and alike from packet to packet. */
 static int
 rp_buffer_rank(int buffer)
 {
-	if (buffer == det_buffer_named("http.method"))
+	if (buffer == det_buffer_named("http.method") ||
+	    (buffer > 0 && det_buffer(buffer)->hdr != DET_HDR_NONE))
 		return 0;
 	if (buffer == DET_BUF_PAYLOAD)
 		return 1;
@@ -3252,9 +3255,6 @@ rp_choose_fast(struct rp *p)
 		    det_buffer(r->lists[i].buffer)->hdr == DET_HDR_NONE)
 			app = true;
 	for (i = 0; i < r->nlists; i++) {
-		/* a packet header buffer is no fast pattern: its rules are tried by protocol */
-		if (det_buffer(r->lists[i].buffer)->hdr != DET_HDR_NONE)
-			continue;
 		/* a rule with app-layer buffers is inspected on its messages: the payload cannot
 		 * select it */
 		if (app && r->lists[i].buffer == DET_BUF_PAYLOAD)

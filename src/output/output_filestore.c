@@ -10,8 +10,11 @@
  *
  * The directories (<dir>, 00 .. ff, tmp) are made by filestore_setup() before the sensor drops
  * its privileges. The bytes come whole with the file message (the HTTP parser keeps a body up
- * to stream-depth in app.memcap while a file store wants it): nothing stays open between
- * packets, so max-open-files has nothing to bound (it is read and accepted).
+ * to stream-depth in app.memcap while a file store wants it; a multipart part is its slice of
+ * the request body): nothing stays open between packets, so max-open-files has nothing to
+ * bound (it is read and accepted). A truncated file (a gap, the connection ended) is written
+ * with what was seen of it and named by the SHA-256 of those bytes, as Suricata's file-store
+ * finishes a file closed truncated; its fileinfo says "state":"TRUNCATED" with that SHA-256.
  */
 #include "config.h"
 
@@ -25,6 +28,8 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "output/output_int.h"
 
@@ -200,8 +205,27 @@ fs_error(struct filestore *fs, const char *what, const char *path)
 	sw_counter_add(&fs->st.fs_errors, 1);
 }
 
+/* hex gets the SHA-256 of p[0..n) in lower-case hex; false when libcrypto fails */
+static bool
+sha256_hex(const uint8_t *p, size_t n, char hex[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	if (EVP_Digest(n > 0 ? p : (const uint8_t *)"", n, md, &len, EVP_sha256(), NULL) != 1 ||
+	    len != 32)
+		return false;
+	for (unsigned i = 0; i < 32; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[64] = '\0';
+	return true;
+}
+
 int
-filestore_file(struct filestore *fs, const struct app_file *fi, uint32_t *file_id)
+filestore_file(struct filestore *fs, struct app_file *fi, uint32_t *file_id)
 {
 	char tmp[FS_PATH_MAX], fin[FS_PATH_MAX];
 	uint32_t id;
@@ -210,18 +234,27 @@ filestore_file(struct filestore *fs, const struct app_file *fi, uint32_t *file_i
 	switch (fi->keep) {
 	case APP_FILE_KEEP_WHOLE:
 		break;
+	case APP_FILE_KEEP_CUT:
+		/* as Suricata's file-store: a truncated file is written with what was seen,
+		 * named by the SHA-256 of those bytes, which its fileinfo then carries */
+		if (!sha256_hex(fi->content.p, fi->content.len, fi->sha256)) {
+			sw_counter_add(&fs->st.fs_errors, 1);
+			return SW_E_IO;
+		}
+		sw_counter_add(&fs->st.truncated, 1);
+		break;
 	case APP_FILE_KEEP_MEMCAP:
 		sw_counter_add(&fs->st.memcap_refused, 1);
 		return SW_E_NOMEM;
 	case APP_FILE_KEEP_DEPTH:
 		sw_counter_add(&fs->st.depth, 1);
 		return SW_E_RANGE;
-	default: /* truncated, or not kept (a multipart part) */
-		sw_counter_add(&fs->st.truncated, 1);
+	default: /* not kept */
+		sw_counter_add(&fs->st.not_kept, 1);
 		return SW_E_TRUNC;
 	}
 	if (strlen(fi->sha256) != 64) { /* the worker turns SHA-256 on while a store is on */
-		sw_counter_add(&fs->st.truncated, 1);
+		sw_counter_add(&fs->st.not_kept, 1);
 		return SW_E_TRUNC;
 	}
 	id = atomic_fetch_add_explicit(&fs->next_id[0], 1, memory_order_relaxed) + 1;

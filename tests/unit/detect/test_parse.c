@@ -2175,9 +2175,9 @@ test_hdrbuf(void)
 	r = parse("alert tcp any any -> any any (msg:\"x\"; tcp.hdr; content:\"|02 04 05 b4|\"; "
 	          "sid:1;)");
 	UNIT_CHECK(r != NULL && r->nlists == 1 &&
-	               r->lists[0].buffer == det_buffer_named("tcp.hdr") && r->fp_list == -1 &&
-	               r->app_proto == APP_NONE,
-	           "tcp.hdr: a list on the header, no fast pattern");
+	               r->lists[0].buffer == det_buffer_named("tcp.hdr") && r->fp_list == 0 &&
+	               r->fp_item == 0 && r->app_proto == APP_NONE,
+	           "tcp.hdr: a list on the header, its content the fast pattern");
 	det_rule_free(r);
 	r = parse("alert ip any any -> any any (ipv4.hdr; content:\"|45|\"; depth:1; "
 	          "content:\"evil\"; sid:1;)");
