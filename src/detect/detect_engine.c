@@ -1171,6 +1171,14 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 		fill_alert(e, ri);
 		if ((ri->ctx & DET_CTX_APP) && ri->msg_kind >= 0 && list_has_payload(ri->r))
 			e->payload_kinds |= 1u << ri->msg_kind;
+		if ((ri->ctx & DET_CTX_APP) && ri->msg_kind == APP_MSG_FRAME) /* frame:NAME */
+			for (uint32_t k = 0; k < ri->r->nlists; k++) {
+				const char *bn = det_buffer(ri->r->lists[k].buffer)->name;
+				int ft = strncmp(bn, "@frame.", 7) == 0 ? app_frame_find(bn + 7) : -1;
+
+				if (ft >= 0)
+					e->frames |= 1u << ft;
+			}
 		e->file_hashes |= list_file_hashes(ri->r);
 		e->store |= ri->r->store;
 		for (uint32_t k = 0; k < ri->r->nlists && !e->has_vars; k++) /* pcre flow_ captures */
