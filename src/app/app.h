@@ -373,6 +373,9 @@ enum app_frame_type {
 					  padding_length, message code (clear packets only) */
 	APP_FRAME_SSH_RECORD_DATA = 7, /* the packet after those 6 bytes (packet_length - 2) */
 	APP_FRAME_SSH_RECORD_PDU = 8,  /* the whole packet: packet_length + 4 bytes */
+	APP_FRAME_HTTP1_REQUEST = 9,   /* an HTTP/1 request as sent: from the end of the message
+					  before (empty lines included) through its body */
+	APP_FRAME_HTTP1_RESPONSE = 10, /* the same of a response */
 	APP_FRAME_MAX
 };
 

@@ -19,6 +19,11 @@
  *   ssh.record_data  the packet_length - 2 bytes after them
  *   ssh.record_pdu   the whole packet (packet_length + 4 bytes)
  *
+ *   http1.request    an HTTP/1 request (app-layer-htp.c: from where libhtp starts a request,
+ *                    the end of the message before, to where it completes: start line, headers,
+ *                    body, trailers)
+ *   http1.response   the same of a response
+ *
  * SSH packets have frames while they are in clear: up to and including each side's NEWKEYS.
  */
 #include "config.h"
@@ -39,6 +44,8 @@ static const char *const frame_names[APP_FRAME_MAX] = {
 	[APP_FRAME_SSH_RECORD_HDR] = "ssh.record_hdr",
 	[APP_FRAME_SSH_RECORD_DATA] = "ssh.record_data",
 	[APP_FRAME_SSH_RECORD_PDU] = "ssh.record_pdu",
+	[APP_FRAME_HTTP1_REQUEST] = "http1.request",
+	[APP_FRAME_HTTP1_RESPONSE] = "http1.response",
 };
 
 const char *
@@ -226,6 +233,8 @@ FRAME_GETTER(frame_dns_pdu, APP_FRAME_DNS_PDU)
 FRAME_GETTER(frame_ssh_hdr, APP_FRAME_SSH_RECORD_HDR)
 FRAME_GETTER(frame_ssh_data, APP_FRAME_SSH_RECORD_DATA)
 FRAME_GETTER(frame_ssh_pdu, APP_FRAME_SSH_RECORD_PDU)
+FRAME_GETTER(frame_http1_request, APP_FRAME_HTTP1_REQUEST)
+FRAME_GETTER(frame_http1_response, APP_FRAME_HTTP1_RESPONSE)
 
 /* In enum app_frame_type's order (app_frame_of_buffer relies on it). */
 static const struct app_buffer_desc frame_buffers[APP_FRAME_MAX] = {
@@ -238,6 +247,8 @@ static const struct app_buffer_desc frame_buffers[APP_FRAME_MAX] = {
     {"@frame.ssh.record_hdr", NULL, NULL, -1, frame_ssh_hdr},
     {"@frame.ssh.record_data", NULL, NULL, -1, frame_ssh_data},
     {"@frame.ssh.record_pdu", NULL, NULL, -1, frame_ssh_pdu},
+    {"@frame.http1.request", NULL, NULL, -1, frame_http1_request},
+    {"@frame.http1.response", NULL, NULL, -1, frame_http1_response},
 };
 
 const struct app_msg_desc app_desc_frame = {

@@ -1099,8 +1099,6 @@ static const char *const rp_frame_other_protos[] = {
 static const struct {
 	const char *prefix, *why;
 } rp_frame_unimpl[] = {
-    {"http", "frames of HTTP/1 (http1.request, http1.response) are not implemented"},
-    {"http1", "frames of HTTP/1 (http1.request, http1.response) are not implemented"},
     {"tls.ssl2.", "frames of SSLv2 records (tls.ssl2.hdr, tls.ssl2.pdu) are not implemented"},
     {"smtp", "spanwatch reads SMTP only up to its STARTTLS and gives no SMTP frames"},
     {"ftp", "spanwatch reads FTP control only for AUTH TLS and PORT and gives no FTP frames"},
@@ -1141,7 +1139,9 @@ kw_frame(struct rp *p, const char *kw, char *v)
 	if (strchr(v, '.') == NULL || (r->app_proto != APP_NONE &&
 	                               app_frame_find(v) < 0 && strncmp(v, "ssl2.", 5) == 0)) {
 		/* the header names the protocol: alert tls ... frame:pdu; */
-		const char *hp = r->app_proto != APP_NONE ? app_proto_name(r->app_proto) : r->app_name;
+		const char *hp = r->app_proto == APP_HTTP   ? "http1" /* HTTP/2 has no frames */
+		                 : r->app_proto != APP_NONE ? app_proto_name(r->app_proto)
+		                                            : r->app_name;
 
 		if (hp == NULL)
 			return rp_fail(p, SW_E_INVAL,
@@ -1154,6 +1154,10 @@ kw_frame(struct rp *p, const char *kw, char *v)
 	}
 	for (i = 0; name[i] != '\0'; i++)
 		name[i] = (char)tolower((unsigned char)name[i]);
+	if (strncmp(name, "http.", 5) == 0) { /* "http" names HTTP/1 and 2: frames are HTTP/1's */
+		memmove(name + 5, name + 4, strlen(name + 4) + 1);
+		name[4] = '1';
+	}
 	dot = strchr(name, '.');
 	snprintf(prefix, sizeof(prefix), "%.*s", (int)(dot - name), name);
 	if ((ft = app_frame_find(name)) < 0) {
@@ -1173,21 +1177,22 @@ kw_frame(struct rp *p, const char *kw, char *v)
 				         prefix);
 				return rp_unsupp(p, kw, why);
 			}
-		if (app_proto_find_rule_name(prefix, &ipproto) != APP_NONE && strcmp(prefix, "tls") != 0 &&
-		    strcmp(prefix, "dns") != 0 && strcmp(prefix, "ssh") != 0) {
-			snprintf(why, sizeof(why),
-			         "frame '%s': spanwatch gives no frames of %s (frames: tls.*, dns.pdu, "
-			         "ssh.record_*)", name, prefix);
-			return rp_unsupp(p, kw, why);
-		}
-		if (strcmp(prefix, "tls") == 0 || strcmp(prefix, "dns") == 0 || strcmp(prefix, "ssh") == 0)
+		if (strcmp(prefix, "tls") == 0 || strcmp(prefix, "dns") == 0 ||
+		    strcmp(prefix, "ssh") == 0 || strcmp(prefix, "http1") == 0)
 			return rp_fail(p, SW_E_INVAL,
 			               "%s: unknown frame '%s' (%s)", kw, name,
 			               strcmp(prefix, "tls") == 0
 			                   ? "tls has pdu, hdr, data, alert, heartbeat, ssl2.hdr, ssl2.pdu"
-			               : strcmp(prefix, "dns") == 0
-			                   ? "dns has pdu"
-			                   : "ssh has record_hdr, record_data, record_pdu");
+			               : strcmp(prefix, "dns") == 0 ? "dns has pdu"
+			               : strcmp(prefix, "ssh") == 0
+			                   ? "ssh has record_hdr, record_data, record_pdu"
+			                   : "http1 has request, response");
+		if (app_proto_find_rule_name(prefix, &ipproto) != APP_NONE) {
+			snprintf(why, sizeof(why),
+			         "frame '%s': spanwatch gives no frames of %s (frames: tls.*, dns.pdu, "
+			         "ssh.record_*, http1.*)", name, prefix);
+			return rp_unsupp(p, kw, why);
+		}
 		return rp_fail(p, SW_E_INVAL, "%s: unknown frame '%s' (no protocol '%s')", kw, name,
 		               prefix);
 	}

@@ -2350,10 +2350,16 @@ test_frame(void)
 	             "sid:1;)", "frame");
 	UNIT_CHECK_STR(perr.reason, "frame 'telnet.data': frames of telnet, which spanwatch does not "
 	               "parse", "  telnet's reason");
-	check_unsupp("alert http any any -> any any (flow:to_server; frame:http1.request; content:\"GET / "
-	             "HTTP/1.1|0d 0a|Host: www.testmyids.com\"; startswith; bsize:81; sid:1;)", "frame");
-	UNIT_CHECK_STR(perr.reason, "frame 'http1.request': frames of HTTP/1 (http1.request, "
-	               "http1.response) are not implemented", "  http1's reason");
+	/* HTTP/1: Suricata's documented examples */
+	check_frame("alert http any any -> any any (flow:to_server; frame:http1.request; content:\"GET / "
+	            "HTTP/1.1|0d 0a|Host: www.testmyids.com\"; startswith; bsize:81; sid:1;)",
+	            "http1.request", 2, "http");
+	check_frame("alert http1 any any -> any any (flow:to_client; frame:response; "
+	            "content:\"uid=0|28|root|29|\"; sid:2;)", "http1.response", 1, "http");
+	check_ok("alert http1 any any -> any any (flow:to_server; frame:request; strip_whitespace; "
+	         "content:\"GET/HTTP/1.1Host:www.testmyids.com\"; startswith; bsize:66; sid:3;)");
+	check_fail("alert http any any -> any any (frame:http1.body; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "frame: unknown frame 'http1.body' (http1 has request, response)");
 	check_unsupp("alert tls any any -> any any (frame:ssl2.hdr; content:\"a\"; sid:1;)", "frame");
 	UNIT_CHECK_STR(perr.reason, "frame 'tls.ssl2.hdr': frames of SSLv2 records (tls.ssl2.hdr, "
 	               "tls.ssl2.pdu) are not implemented", "  ssl2's reason");
