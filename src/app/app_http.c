@@ -2484,7 +2484,7 @@ http_bytes(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir, const u
 		default:
 			return SW_E_INVAL;
 		}
-		if (!resyncing) /* the bytes skipped looking for a message are in no frame */
+		if (d->fr_on && !resyncing) /* the bytes skipped looking for a message: no frame */
 			http_frame_step(ctx, d, dir, step, (size_t)(c.p - step));
 	}
 	/* Nothing partial is buffered: give the header buffer back, so an idle keep-alive or a long
