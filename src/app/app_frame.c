@@ -88,6 +88,8 @@ app_frame_emit(struct app_ctx *ctx, enum flow_dir dir, int proto, int type, cons
 
 /* ---- the framer ---------------------------------------------------------------------------- */
 
+#define APP_FRAMER_KEEP 4096 /* a gathering buffer up to this size is kept for the next PDU */
+
 void
 app_framer_stop(struct app_framer *fr, struct sw_memcap *mem)
 {
@@ -184,6 +186,12 @@ app_framer_feed(struct app_ctx *ctx, struct app_framer *fr, const struct app_fra
 			bool go = fr->skip || ops->on_pdu(ctx, arg, fr->buf, fr->need);
 
 			fr->need = fr->have = 0;
+			if (fr->cap > APP_FRAMER_KEEP) { /* an idle flow holds no big buffer */
+				free(fr->buf);
+				sw_memcap_give(ctx->mem, fr->cap);
+				fr->buf = NULL;
+				fr->cap = 0;
+			}
 			if (!go) {
 				app_framer_stop(fr, ctx->mem);
 				return;
