@@ -35,17 +35,17 @@
 #include "app/app_int.h"
 
 static const char *const frame_names[APP_FRAME_MAX] = {
-	[APP_FRAME_TLS_PDU] = "tls.pdu",
-	[APP_FRAME_TLS_HDR] = "tls.hdr",
-	[APP_FRAME_TLS_DATA] = "tls.data",
-	[APP_FRAME_TLS_ALERT] = "tls.alert",
-	[APP_FRAME_TLS_HEARTBEAT] = "tls.heartbeat",
-	[APP_FRAME_DNS_PDU] = "dns.pdu",
-	[APP_FRAME_SSH_RECORD_HDR] = "ssh.record_hdr",
-	[APP_FRAME_SSH_RECORD_DATA] = "ssh.record_data",
-	[APP_FRAME_SSH_RECORD_PDU] = "ssh.record_pdu",
-	[APP_FRAME_HTTP1_REQUEST] = "http1.request",
-	[APP_FRAME_HTTP1_RESPONSE] = "http1.response",
+    [APP_FRAME_TLS_PDU] = "tls.pdu",
+    [APP_FRAME_TLS_HDR] = "tls.hdr",
+    [APP_FRAME_TLS_DATA] = "tls.data",
+    [APP_FRAME_TLS_ALERT] = "tls.alert",
+    [APP_FRAME_TLS_HEARTBEAT] = "tls.heartbeat",
+    [APP_FRAME_DNS_PDU] = "dns.pdu",
+    [APP_FRAME_SSH_RECORD_HDR] = "ssh.record_hdr",
+    [APP_FRAME_SSH_RECORD_DATA] = "ssh.record_data",
+    [APP_FRAME_SSH_RECORD_PDU] = "ssh.record_pdu",
+    [APP_FRAME_HTTP1_REQUEST] = "http1.request",
+    [APP_FRAME_HTTP1_RESPONSE] = "http1.response",
 };
 
 const char *
@@ -65,7 +65,7 @@ app_frame_find(const char *name)
 
 void
 app_frame_emit(struct app_ctx *ctx, enum flow_dir dir, int proto, int type, const uint8_t *p,
-	       size_t len)
+               size_t len)
 {
 	struct app_frame fr;
 	struct app_msg m;
@@ -123,7 +123,7 @@ framer_room(struct app_ctx *ctx, struct app_framer *fr, size_t n)
 
 void
 app_framer_feed(struct app_ctx *ctx, struct app_framer *fr, const struct app_framer_ops *ops,
-		void *arg, bool gather, const uint8_t *data, size_t len)
+                void *arg, bool gather, const uint8_t *data, size_t len)
 {
 	const size_t hs = ops->hdr_size;
 
@@ -221,15 +221,15 @@ frame_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
 	jw_obj_end(w);
 }
 
-#define FRAME_GETTER(fn, ft)                                                                   \
-	static int fn(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size) \
-	{                                                                                      \
-		(void)scratch;                                                                 \
-		(void)size;                                                                    \
-		if (m->u.frame == NULL || m->u.frame->type != (ft))                            \
-			return SW_E_NOTFOUND;                                                  \
-		*out = m->u.frame->data;                                                       \
-		return 0;                                                                      \
+#define FRAME_GETTER(fn, ft)                                                                       \
+	static int fn(const struct app_msg *m, struct app_buf *out, char *scratch, size_t size)    \
+	{                                                                                          \
+		(void)scratch;                                                                     \
+		(void)size;                                                                        \
+		if (m->u.frame == NULL || m->u.frame->type != (ft))                                \
+			return SW_E_NOTFOUND;                                                      \
+		*out = m->u.frame->data;                                                           \
+		return 0;                                                                          \
 	}
 
 FRAME_GETTER(frame_tls_pdu, APP_FRAME_TLS_PDU)

@@ -72,8 +72,9 @@ fz_emit(void *arg, struct sw_flow *f, const struct app_msg *m)
 		FUZZ_ASSERT(fr->proto == APP_SSH && n == 6);
 		break;
 	case APP_FRAME_SSH_RECORD_PDU:
-		FUZZ_ASSERT(fr->proto == APP_SSH && n >= 6 &&
-		            n == 4 + ((size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]));
+		FUZZ_ASSERT(
+		    fr->proto == APP_SSH && n >= 6 &&
+		    n == 4 + ((size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]));
 		break;
 	case APP_FRAME_SSH_RECORD_DATA:
 		FUZZ_ASSERT(fr->proto == APP_SSH);
@@ -95,9 +96,8 @@ int fuzz_frame_one(const uint8_t *data, size_t size);
 int
 fuzz_frame_one(const uint8_t *data, size_t size)
 {
-	static const struct app_parser_ops *const ops[5] = {&app_parser_tls, &app_parser_ssh,
-	                                                    &app_parser_dns, &app_parser_dns,
-	                                                    &app_parser_http};
+	static const struct app_parser_ops *const ops[5] = {
+	    &app_parser_tls, &app_parser_ssh, &app_parser_dns, &app_parser_dns, &app_parser_http};
 	const struct app_parser_ops *o;
 	struct app_stats st;
 	struct app_ctx ctx;
@@ -139,7 +139,8 @@ fuzz_frame_one(const uint8_t *data, size_t size)
 		if (udp)
 			o->datagram(&ctx, state, dir, data + off, len);
 		else
-			o->stream(&ctx, state, dir, data + off, len, (c & 6) == 6 ? STREAM_CHUNK_FIN : 0);
+			o->stream(&ctx, state, dir, data + off, len,
+			          (c & 6) == 6 ? STREAM_CHUNK_FIN : 0);
 		off += len;
 	}
 	o->flow_end(&ctx, state);
