@@ -14,6 +14,10 @@ usage: craft_tls.py TLS_PCAP OUTDIR
                     certificates made here with openssl: an empty subject and issuer with
                     subjectAltName DNS, IP, e-mail and URI names, and one whose subject has only
                     an e-mail address and UTF-8
+  tls-heartbeat.pcap  tls.pcap's hello and server flight (one record each), then a Heartbleed
+                    probe in clear: a heartbeat request record (type 24) claiming a 16384-byte
+                    payload it does not carry, sent in 3-byte segments (its header split), and
+                    the server's fatal alert record (type 21, handshake_failure) in clear
 Each connection has its own client port (so events pair with tshark's by port). Checked by
 tests/pcap/tls_tshark.sh against tshark.
 """
@@ -217,6 +221,19 @@ def oddcert_pcap(out, client, server):
     write(os.path.join(out, "tls-oddcert.pcap"), [c.close()])
 
 
+def heartbeat_pcap(out, client, server):
+    ch_hs, _ = handshake_bytes(client)
+    sv_hs, _ = handshake_bytes(server)
+    hb = struct.pack("!BHH", 24, 0x0303, 3) + b"\x01\x40\x00"  # request, payload_length 16384
+    alert = struct.pack("!BHH", 21, 0x0303, 2) + b"\x02\x28"  # fatal, handshake_failure
+    c = Conn(40031)
+    c.send(True, rerecord(ch_hs, 16384))
+    c.send(False, rerecord(sv_hs, 16384))
+    c.send(True, hb, 3)
+    c.send(False, alert)
+    write(os.path.join(out, "tls-heartbeat.pcap"), [c.close()])
+
+
 def main(argv):
     if len(argv) != 3:
         print(__doc__, file=sys.stderr)
@@ -226,6 +243,7 @@ def main(argv):
     frag_pcap(argv[2], client, server)
     sslv2_pcap(argv[2], client, server)
     oddcert_pcap(argv[2], client, server)
+    heartbeat_pcap(argv[2], client, server)
     return 0
 
 

@@ -205,6 +205,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		uint64_t av[APP_PROTO_MAX][3] = {{0}}, amem = 0, arefused = 0, alimited = 0;
 		uint64_t ahmemcap = 0, ahbig = 0, ahanom = 0, aswitched = 0;
 		uint64_t aquic[APP_QUIC_ST_MAX] = {0};
+		uint64_t aframes = 0, aframes_memcap = 0; /* frames to rules, refused gathering */
 		static char quic_names[APP_QUIC_ST_MAX][48];
 		int a;
 
@@ -223,6 +224,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			ahbig += sw_counter_get(&as->http_header_too_big);
 			ahanom += sw_counter_get(&as->http_anomalies);
 			aswitched += sw_counter_get(&as->switched);
+			aframes += sw_counter_get(&as->frames);
+			aframes_memcap += sw_counter_get(&as->frames_memcap);
 			for (a = 0; a < APP_QUIC_ST_MAX; a++)
 				aquic[a] += sw_counter_get(&as->quic[a]);
 			for (a = 1; a < APP_PROTO_MAX; a++) {
@@ -254,6 +257,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 				}
 		}
 		put(cs, "app.switched", aswitched);
+		put(cs, "app.frames", aframes);
+		put(cs, "app.frames_memcap", aframes_memcap);
 		put(cs, "app.memuse", amem);
 		put(cs, "app.memcap_refused", arefused);
 	}

@@ -335,6 +335,11 @@ worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
 	struct sw_worker *w = arg;
 	int type = eve_type_of_app(msg);
 
+	if (msg->kind == APP_MSG_FRAME) { /* a frame is for the frame rules only: no event */
+		if (w->det != NULL)
+			detect_app_msg(w->det, f, msg, app_proto_name(msg->u.frame->proto));
+		return;
+	}
 	if (w->cti != NULL) {
 		struct cti_alert_ctx c = {w, msg};
 
@@ -454,6 +459,8 @@ worker_sync(struct sw_worker *w)
 			app_worker_set_tls_raw(w->app, detect_wants_msg_payload(w->det, APP_MSG_TLS));
 		if (w->app != NULL) /* ssl_state on the key exchanges: TLS reads on to them */
 			app_worker_set_tls_keyx(w->app, detect_wants_tls_keyx(w->det));
+		if (w->app != NULL) /* the frame types frame rules inspect */
+			app_worker_set_frames(w->app, detect_wants_frames(w->det));
 	}
 	if (w->fs != NULL && w->app != NULL && w->ctx->output.file_store.enabled) {
 		/* bodies are kept whole (to the file store's depth) only while it can be asked for

@@ -61,6 +61,7 @@ struct app_worker {
 	uint64_t file_keep;
 	bool tls_keyx;
 	app_anomaly_fn *anomaly;
+	uint32_t frames; /* APP_FRAME_* bits rules use */
 };
 
 static const char *const hash_names[] = {"md5", "sha1", "sha256", NULL};
@@ -173,6 +174,12 @@ void
 app_worker_set_file_keep(struct app_worker *w, uint64_t max)
 {
 	w->file_keep = max;
+}
+
+void
+app_worker_set_frames(struct app_worker *w, uint32_t mask)
+{
+	w->frames = mask;
 }
 
 
@@ -303,6 +310,7 @@ ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t t
 	c->tls_raw = w->tls_raw;
 	c->file_keep = w->file_keep;
 	c->tls_keyx = w->tls_keyx;
+	c->frames = w->frames;
 	c->starttls = af != NULL && af->outer != NULL && af->outer->starttls;
 }
 
@@ -513,6 +521,7 @@ static const struct app_msg_desc *const descs[APP_MSG_KIND_MAX] = {
 	[APP_MSG_FILE] = &app_desc_file,
 	[APP_MSG_QUIC] = &app_desc_quic,
 	[APP_MSG_SSH] = &app_desc_ssh,
+	[APP_MSG_FRAME] = &app_desc_frame,
 };
 
 const struct app_msg_desc *

@@ -355,6 +355,43 @@ struct app_ssh_msg {
 	struct app_ssh_banner client, server;
 };
 
+/* ---- frames (Suricata 7's frame keyword, app_frame.c) ------------------------------------ */
+
+/*
+ * A frame is one PDU (or a part of one) of a protocol, as Suricata 7's parsers register them:
+ * a rule's "frame:tls.pdu;" makes its contents inspect each such frame's bytes, offsets from
+ * the frame's start. The parsers emit frames (APP_MSG_FRAME messages) only of the types that
+ * loaded rules use (app_ctx.frames); frames are for rules only, not logged as events.
+ */
+enum app_frame_type {
+	APP_FRAME_TLS_PDU = 0,   /* a TLS record: its 5-byte header and its fragment */
+	APP_FRAME_TLS_HDR = 1,   /* the record's 5-byte header */
+	APP_FRAME_TLS_DATA = 2,  /* the record's fragment */
+	APP_FRAME_TLS_ALERT = 3, /* the fragment of an alert record (type 21) */
+	APP_FRAME_TLS_HEARTBEAT = 4, /* the fragment of a heartbeat record (type 24) */
+	APP_FRAME_DNS_PDU = 5,   /* a DNS message: the datagram's payload, over TCP without the
+				    2-byte length */
+	APP_FRAME_SSH_RECORD_HDR = 6,  /* an SSH binary packet's first 6 bytes: packet_length,
+					  padding_length, message code (clear packets only) */
+	APP_FRAME_SSH_RECORD_DATA = 7, /* the packet after those 6 bytes (packet_length - 2) */
+	APP_FRAME_SSH_RECORD_PDU = 8,  /* the whole packet: packet_length + 4 bytes */
+	APP_FRAME_HTTP1_REQUEST = 9,   /* an HTTP/1 request as sent: from the end of the message
+					  before (empty lines included) through its body */
+	APP_FRAME_HTTP1_RESPONSE = 10, /* the same of a response */
+	APP_FRAME_MAX
+};
+
+struct app_frame {
+	int type;           /* enum app_frame_type */
+	int proto;          /* enum app_proto_id of the parser that emitted it */
+	struct app_buf data; /* the frame's bytes, whole */
+};
+
+/* A frame's name as rules give it ("tls.pdu"), NULL out of range. */
+const char *app_frame_name(int type);
+/* The frame type of a name with its protocol ("tls.pdu", case-insensitive), or -1. */
+int app_frame_find(const char *name);
+
 /* ---- messages to the stages after us ----------------------------------------------------- */
 
 enum app_msg_kind {
@@ -370,6 +407,7 @@ enum app_msg_kind {
 	APP_MSG_SSH = 5, /* an SSH connection's identification strings and HASSH: emitted when
 			    both sides' banner and KEXINIT are in (or a side went wrong), or at
 			    flow end with what was seen */
+	APP_MSG_FRAME = 6, /* one frame (struct app_frame), when a rule wants its type */
 	APP_MSG_KIND_MAX
 };
 
@@ -384,6 +422,7 @@ struct app_msg {
 		const struct app_file *file;
 		const struct app_quic_msg *quic;
 		const struct app_ssh_msg *ssh;
+		const struct app_frame *frame;
 	} u;
 };
 
@@ -445,6 +484,8 @@ struct app_ctx {
 	/* bytes of each HTTP body kept whole for the file store (beyond the detection depth),
 	 * charged to mem; 0: none */
 	uint64_t file_keep;
+	/* the frame types rules use (bit APP_FRAME_*): the parsers emit those frames */
+	uint32_t frames;
 };
 
 /* One parser: a protocol's table of operations. */
@@ -500,6 +541,9 @@ struct app_stats {
 	sw_counter_t http_anomalies;          /* anomaly events of HTTP */
 	sw_counter_t switched;                /* connections handed to another parser */
 	sw_counter_t quic[11];                /* enum app_quic_stat */
+	sw_counter_t frames;                  /* frames handed to rules */
+	sw_counter_t frames_memcap;           /* frames not given: app.memcap refused their
+						 gathering */
 	struct sw_pool_stats pools[6];        /* APP_POOL_*, named by app_pool_name() */
 };
 
@@ -728,6 +772,9 @@ void app_worker_set_tls_keyx(struct app_worker *w, bool on);
 /* Bodies that start from now on are kept whole up to max bytes (in app.memcap) for the file
  * store (app_file.content); 0: off (the default). */
 void app_worker_set_file_keep(struct app_worker *w, uint64_t max);
+/* The frame types rules use (bits APP_FRAME_*; detect_wants_frames()): the parsers emit them
+ * from the next data on. None until set. */
+void app_worker_set_frames(struct app_worker *w, uint32_t mask);
 
 /* A UDP (or other datagram) packet of flow f. */
 void app_datagram(struct app_worker *w, struct sw_flow *f, enum flow_dir dir,

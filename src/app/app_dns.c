@@ -355,6 +355,8 @@ dns_message(struct app_ctx *ctx, struct dns_state *st, enum flow_dir dir, const 
 	bool bad = false;
 	unsigned i;
 
+	/* the dns.pdu frame: the message as sent (over TCP without its length), malformed or not */
+	app_frame_emit(ctx, dir, APP_DNS, APP_FRAME_DNS_PDU, data, len);
 	memset(&m, 0, sizeof(m));
 	s.text_used = 0;
 	cur_init(&c, data, len);

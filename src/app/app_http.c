@@ -296,6 +296,13 @@ struct http_dir {
 	bool dec_off;          /* nothing more of this body is decoded (error, bound, gap) */
 	struct http_multipart *mp;
 	struct http_part *part; /* the part being read */
+	/* frames (app_frame.c, http1.request / http1.response): the bytes of the message under
+	 * way, gathered when rules want this direction's frames (decided by its first data) */
+	uint8_t *fr_buf;
+	size_t fr_len, fr_cap;
+	bool fr_on, fr_decided;
+	bool fr_end;  /* message_end was called: the frame ends where this step of reading does */
+	bool fr_skip; /* the message gets no frame (a gap, too long, app.memcap refused) */
 };
 
 struct http_state {
@@ -1740,6 +1747,93 @@ parse_status_loose(struct http_txn *t, const uint8_t *p, size_t ll, struct http_
 	t->pub.status_msg = buf_trim(p + i, ll - i);
 }
 
+/* ---- frames: http1.request, http1.response ---------------------------------------------- */
+
+#define HTTP_FRAME_MAX  (1u << 20) /* a longer message has no frame (app.frames_memcap) */
+#define HTTP_FRAME_KEEP 16384      /* a gathering buffer up to this size is kept for the next */
+
+static void
+http_frame_free(struct http_dir *d)
+{
+	if (d->fr_buf != NULL) {
+		free(d->fr_buf);
+		sw_memcap_give(d->mem, d->fr_cap);
+	}
+	d->fr_buf = NULL;
+	d->fr_cap = d->fr_len = 0;
+}
+
+/* The next n bytes of the message of d (not its end). */
+static void
+http_frame_add(struct app_ctx *ctx, struct http_dir *d, const uint8_t *p, size_t n)
+{
+	size_t want = d->fr_len + n, cap;
+	uint8_t *b;
+
+	if (n == 0 || d->fr_skip)
+		return;
+	if (want > HTTP_FRAME_MAX)
+		goto refuse;
+	if (want > d->fr_cap) {
+		cap = d->fr_cap > 0 ? d->fr_cap * 2 : 1024;
+		while (cap < want)
+			cap *= 2;
+		if (cap > HTTP_FRAME_MAX)
+			cap = HTTP_FRAME_MAX;
+		if (!sw_memcap_take(d->mem, cap - d->fr_cap))
+			goto refuse;
+		if ((b = realloc(d->fr_buf, cap)) == NULL) {
+			sw_memcap_give(d->mem, cap - d->fr_cap);
+			goto refuse;
+		}
+		d->fr_buf = b;
+		d->fr_cap = cap;
+	}
+	memcpy(d->fr_buf + d->fr_len, p, n);
+	d->fr_len = want;
+	return;
+refuse:
+	d->fr_skip = true;
+	d->fr_len = 0;
+	if (ctx->st != NULL)
+		sw_counter_add(&ctx->st->frames_memcap, 1);
+}
+
+/* What one step of reading dir consumed, p[0..n): a piece of the message under way, or its end
+ * when message_end was called in the step (p NULL: a close ended it). */
+static void
+http_frame_step(struct app_ctx *ctx, struct http_dir *d, enum flow_dir dir, const uint8_t *p,
+		size_t n)
+{
+	int type = dir == FLOW_TO_SERVER ? APP_FRAME_HTTP1_REQUEST : APP_FRAME_HTTP1_RESPONSE;
+
+	if (!d->fr_on)
+		return;
+	if (!d->fr_end) {
+		http_frame_add(ctx, d, p, n);
+		return;
+	}
+	if (!d->fr_skip && d->fr_len == 0 && n > 0) { /* whole in this step: in place */
+		app_frame_emit(ctx, dir, APP_HTTP, type, p, n);
+	} else {
+		http_frame_add(ctx, d, p, n);
+		if (!d->fr_skip && d->fr_len > 0)
+			app_frame_emit(ctx, dir, APP_HTTP, type, d->fr_buf, d->fr_len);
+	}
+	d->fr_len = 0;
+	d->fr_end = d->fr_skip = false;
+	if (d->fr_cap > HTTP_FRAME_KEEP)
+		http_frame_free(d);
+}
+
+/* The message under way lost bytes (a gap) or was given up (resync): it gets no frame. */
+static void
+http_frame_lost(struct http_dir *d)
+{
+	d->fr_len = 0;
+	d->fr_skip = d->fr_on;
+}
+
 /* ---- messages -------------------------------------------------------------------------- */
 
 static void
@@ -1785,6 +1879,7 @@ message_end(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 	struct http_dir *d = &s->dir[dir];
 	struct http_txn *t = d->t;
 
+	d->fr_end = true; /* its frame, if wanted (http_frame_step) */
 	sink_end(ctx, d, dir);
 	d->phase = PH_HEADERS;
 	d->start_ok = false;
@@ -2171,6 +2266,7 @@ dir_resync(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir)
 {
 	struct http_dir *d = &s->dir[dir];
 
+	http_frame_lost(d);
 	d->phase = PH_RESYNC;
 	d->resync_m = 0;
 	d->hdr_len = 0;
@@ -2296,6 +2392,9 @@ http_bytes(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir, const u
 
 	cur_init(&c, data, len);
 	while (cur_left(&c) > 0 && !d->stopped && !s->stopped) {
+		const uint8_t *step = c.p; /* what this step reads: a piece of a message's frame */
+		bool resyncing = d->phase == PH_RESYNC;
+
 		switch (d->phase) {
 		case PH_HEADERS:
 			if (d->hdr_len == 0) {
@@ -2428,6 +2527,8 @@ http_bytes(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir, const u
 		default:
 			return SW_E_INVAL;
 		}
+		if (d->fr_on && !resyncing) /* the bytes skipped looking for a message: no frame */
+			http_frame_step(ctx, d, dir, step, (size_t)(c.p - step));
 	}
 	/* Nothing partial is buffered: give the header buffer back, so an idle keep-alive or a long
 	 * download costs nothing per direction (many concurrent flows). */
@@ -2465,6 +2566,7 @@ dir_gap(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir, size_t len
 {
 	struct http_dir *d = &s->dir[dir];
 
+	http_frame_lost(d);
 	if (d->b != NULL)
 		d->b->truncated = true;
 	if ((d->phase == PH_BODY_LEN || d->phase == PH_CHUNK_DATA) && len > 0 &&
@@ -2546,6 +2648,7 @@ http_state_free(void *state)
 		hash_free(&d->body_hash);
 		hash_free(&d->part_hash);
 		sink_drop(d);
+		http_frame_free(d);
 	}
 	app_state_release(s->mem, sizeof(*s), s);
 }
@@ -2608,6 +2711,11 @@ http_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *
 	d = &s->dir[dir];
 	if (d->stopped)
 		return;
+	if (!d->fr_decided) { /* frames from the direction's first data, or none */
+		d->fr_decided = true;
+		d->fr_on = app_frame_wanted(ctx, dir == FLOW_TO_SERVER ? APP_FRAME_HTTP1_REQUEST
+								      : APP_FRAME_HTTP1_RESPONSE);
+	}
 	if (flags & STREAM_CHUNK_GAP) {
 		dir_gap(ctx, s, dir, len);
 		return;
@@ -2626,8 +2734,10 @@ http_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *
 	if (s->stopped || d->stopped)
 		return;
 	if (flags & (STREAM_CHUNK_FIN | STREAM_CHUNK_RST | STREAM_CHUNK_DEPTH)) {
-		if (flags & STREAM_CHUNK_FIN)
+		if (flags & STREAM_CHUNK_FIN) {
 			dir_close(ctx, s, dir);
+			http_frame_step(ctx, d, dir, NULL, 0); /* a message the close ended */
+		}
 		if (!s->stopped)
 			dir_cut(ctx, s, dir);
 		hdr_release(d);
@@ -2641,8 +2751,10 @@ http_flow_end(struct app_ctx *ctx, void *state)
 
 	if (s == NULL)
 		return;
-	if (!s->stopped && !s->dir[FLOW_TO_CLIENT].stopped)
+	if (!s->stopped && !s->dir[FLOW_TO_CLIENT].stopped) {
 		dir_close(ctx, s, FLOW_TO_CLIENT);
+		http_frame_step(ctx, &s->dir[FLOW_TO_CLIENT], FLOW_TO_CLIENT, NULL, 0);
+	}
 	if (s->dir[FLOW_TO_CLIENT].b != NULL)
 		s->dir[FLOW_TO_CLIENT].b->truncated = true;
 	if (s->dir[FLOW_TO_SERVER].b != NULL)

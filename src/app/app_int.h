@@ -32,6 +32,53 @@ extern const size_t app_http_state_size, app_http_txn_size, app_tls_state_size,
 /* The descriptors of the message kinds (app.c numbers their buffers in this order). */
 extern const struct app_msg_desc app_desc_dns, app_desc_tls, app_desc_http, app_desc_file,
     app_desc_quic, app_desc_ssh;
+extern const struct app_msg_desc app_desc_frame;
+
+/* ---- frames (app_frame.c) ---- */
+
+/* Whether rules want frames of type (APP_FRAME_*) from this parser call. */
+static inline bool
+app_frame_wanted(const struct app_ctx *ctx, int type)
+{
+	return (ctx->frames & (1u << type)) != 0;
+}
+
+/* Hands frame type of direction dir, bytes p[0..len), to the rules (when wanted). */
+void app_frame_emit(struct app_ctx *ctx, enum flow_dir dir, int proto, int type, const uint8_t *p,
+		    size_t len);
+
+/*
+ * One direction's PDUs whose length their first hdr_size bytes give (TLS records, SSH binary
+ * packets), put back together across stream chunks: on_hdr gets each PDU's first hdr_size
+ * bytes, on_pdu each whole PDU (borrowed from the chunk when it is all there, else from the
+ * framer's buffer, charged to app.memcap; a PDU the cap refuses is skipped and counted in
+ * app.frames_memcap). gather: whether whole PDUs are wanted (else only the headers are read).
+ */
+struct app_framer {
+	uint8_t hdr[8];
+	size_t hdr_len;
+	size_t need; /* the current PDU's length, header included; 0 while the header is read */
+	size_t have; /* bytes of it seen */
+	uint8_t *buf;
+	size_t cap;
+	bool skip;    /* the PDU is not gathered (not wanted or refused) */
+	bool stopped; /* a gap or a bad length: boundaries are lost, nothing more is read */
+};
+
+struct app_framer_ops {
+	size_t hdr_size;
+	/* the PDU's whole length from its first hdr_size bytes; 0: not a PDU (the framer stops) */
+	size_t (*pdu_len)(const uint8_t *hdr);
+	void (*on_hdr)(struct app_ctx *ctx, void *arg, const uint8_t *hdr);
+	/* returns false to stop the framer (the protocol's clear part is over) */
+	bool (*on_pdu)(struct app_ctx *ctx, void *arg, const uint8_t *pdu, size_t len);
+};
+
+/* data NULL: a gap, the framer stops (its buffer goes back to ctx->mem). */
+void app_framer_feed(struct app_ctx *ctx, struct app_framer *fr, const struct app_framer_ops *ops,
+		     void *arg, bool gather, const uint8_t *data, size_t len);
+/* Frees the framer's buffer (its charge back to mem) and stops it. */
+void app_framer_stop(struct app_framer *fr, struct sw_memcap *mem);
 
 /* The TLS handshake parser without the record layer, for QUIC's CRYPTO streams (the end of
  * app_tls.c). app_tls_quic_new charges its state to mem (NULL when refused); _free is

@@ -43,6 +43,10 @@ struct ssh_side {
 	size_t pkt_len, pkt_need;
 	char *hassh_str;  /* the HASSH string (charged), borrowed by the message */
 	size_t hassh_len;
+	/* frames (app_frame.c): the binary packets after the banner, through NEWKEYS, when rules
+	 * wanted SSH frames as the banner ended */
+	struct app_framer fr;
+	bool frames;
 };
 
 struct ssh_state {
@@ -77,6 +81,7 @@ ssh_state_free(void *state)
 	if (s == NULL)
 		return;
 	for (int i = 0; i < 2; i++) {
+		app_framer_stop(&s->side[i].fr, s->mem);
 		if (s->side[i].pkt != NULL)
 			sw_memcap_give(s->mem, s->side[i].pkt_need);
 		free(s->side[i].pkt);
@@ -255,6 +260,58 @@ ssh_kex(struct app_ctx *ctx, struct ssh_state *s, enum flow_dir dir, const uint8
 	ssh_side_end(ctx, s, dir);
 }
 
+/* ---- frames: the clear binary packets (RFC 4253 6) ------------------------------------------ */
+
+#define SSH_FRAMES                                                                             \
+	((1u << APP_FRAME_SSH_RECORD_HDR) | (1u << APP_FRAME_SSH_RECORD_DATA) |                \
+	 (1u << APP_FRAME_SSH_RECORD_PDU))
+#define SSH_MSG_NEWKEYS 21
+#define SSH_FRAME_MAX   (256u * 1024) /* a longer packet_length: not a clear packet */
+
+/* packet_length + 4 from a packet's first bytes; 0 when the length is not a packet's */
+static size_t
+ssh_frame_len(const uint8_t *h)
+{
+	uint32_t plen = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+
+	return plen >= 2 && plen <= SSH_FRAME_MAX ? (size_t)plen + 4 : 0;
+}
+
+static void
+ssh_frame_hdr(struct app_ctx *ctx, void *arg, const uint8_t *hdr)
+{
+	app_frame_emit(ctx, *(const enum flow_dir *)arg, APP_SSH, APP_FRAME_SSH_RECORD_HDR, hdr, 6);
+}
+
+/* After the NEWKEYS the packets are encrypted: the framer stops there (as Suricata's). */
+static bool
+ssh_frame_pdu(struct app_ctx *ctx, void *arg, const uint8_t *pdu, size_t len)
+{
+	enum flow_dir dir = *(const enum flow_dir *)arg;
+
+	app_frame_emit(ctx, dir, APP_SSH, APP_FRAME_SSH_RECORD_DATA, pdu + 6, len - 6);
+	app_frame_emit(ctx, dir, APP_SSH, APP_FRAME_SSH_RECORD_PDU, pdu, len);
+	return pdu[5] != SSH_MSG_NEWKEYS;
+}
+
+static const struct app_framer_ops ssh_framer_ops = {
+    .hdr_size = 6,
+    .pdu_len = ssh_frame_len,
+    .on_hdr = ssh_frame_hdr,
+    .on_pdu = ssh_frame_pdu,
+};
+
+/* Binary bytes of dir (after its banner) to the framer; data NULL: a gap ends it. */
+static void
+ssh_frames(struct app_ctx *ctx, struct ssh_state *s, enum flow_dir dir, const uint8_t *data,
+           size_t len)
+{
+	if (s->side[dir].frames)
+		app_framer_feed(ctx, &s->side[dir].fr, &ssh_framer_ops, &dir,
+		                (ctx->frames & (SSH_FRAMES & ~(1u << APP_FRAME_SSH_RECORD_HDR))) != 0,
+		                data, len);
+}
+
 /* A whole line (terminator removed) of direction dir. */
 static void
 ssh_line(struct app_ctx *ctx, struct ssh_state *s, enum flow_dir dir)
@@ -272,6 +329,7 @@ ssh_line(struct app_ctx *ctx, struct ssh_state *s, enum flow_dir dir)
 		}
 		d->banner = true;
 		d->kex = true; /* the message waits for the KEXINIT (HASSH) */
+		d->frames = (ctx->frames & SSH_FRAMES) != 0; /* binary packets start here */
 		return;
 	}
 	/* only the server may say something first */
@@ -293,18 +351,23 @@ ssh_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *d
 	if (dir > FLOW_TO_CLIENT)
 		return;
 	d = &s->side[dir];
-	if (d->done)
+	if (d->done) {
+		ssh_frames(ctx, s, dir, data, len);
 		return;
+	}
 	if (d->kex && data != NULL) {
+		ssh_frames(ctx, s, dir, data, len);
 		ssh_kex(ctx, s, dir, data, len);
 		return;
 	}
 	if (data == NULL) { /* a gap: the line or packet cannot be trusted */
+		ssh_frames(ctx, s, dir, NULL, 0);
 		ssh_side_end(ctx, s, dir);
 		return;
 	}
 	for (size_t i = 0; i < len && !d->done; i++) {
 		if (d->kex) { /* the rest is the binary packet */
+			ssh_frames(ctx, s, dir, data + i, len - i);
 			ssh_kex(ctx, s, dir, data + i, len - i);
 			return;
 		}

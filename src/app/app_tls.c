@@ -105,6 +105,10 @@ struct tls_work {
 	char subject[TLS_NAME_MAX];
 	char issuer[TLS_NAME_MAX];
 	char serial[TLS_SERIAL_MAX];
+	/* frames (app_frame.c): each direction's records from its first data to its end, read
+	 * apart from the handshake parser (which stops at the encrypted part) */
+	struct app_framer fr[2];
+	bool fr_decided[2];
 };
 
 struct tls_state {
@@ -1532,6 +1536,65 @@ tls_stream_bytes(struct app_ctx *ctx, struct tls_state *s, enum flow_dir dir, co
 	return 0;
 }
 
+/* ---- frames: every record of the connection ------------------------------------------------ */
+
+#define TLS_FRAMES                                                                             \
+	((1u << APP_FRAME_TLS_PDU) | (1u << APP_FRAME_TLS_HDR) | (1u << APP_FRAME_TLS_DATA) |  \
+	 (1u << APP_FRAME_TLS_ALERT) | (1u << APP_FRAME_TLS_HEARTBEAT))
+
+/* A record's length with its header, from the header; 0 when it is not a TLS record (an SSLv2
+ * hello, garbage: Suricata's record parser gives no frames either). */
+static size_t
+tls_frame_len(const uint8_t *h)
+{
+	if (h[0] < TLS_REC_CCS || h[0] > TLS_REC_HEARTBEAT || h[1] != 3)
+		return 0;
+	return 5 + ((size_t)h[3] << 8 | h[4]);
+}
+
+static void
+tls_frame_hdr(struct app_ctx *ctx, void *arg, const uint8_t *hdr)
+{
+	app_frame_emit(ctx, *(const enum flow_dir *)arg, APP_TLS, APP_FRAME_TLS_HDR, hdr, 5);
+}
+
+static bool
+tls_frame_pdu(struct app_ctx *ctx, void *arg, const uint8_t *pdu, size_t len)
+{
+	enum flow_dir dir = *(const enum flow_dir *)arg;
+
+	app_frame_emit(ctx, dir, APP_TLS, APP_FRAME_TLS_PDU, pdu, len);
+	if (len > 5) { /* an empty record has no data frame (Suricata's) */
+		app_frame_emit(ctx, dir, APP_TLS, APP_FRAME_TLS_DATA, pdu + 5, len - 5);
+		if (pdu[0] == TLS_REC_ALERT)
+			app_frame_emit(ctx, dir, APP_TLS, APP_FRAME_TLS_ALERT, pdu + 5, len - 5);
+		else if (pdu[0] == TLS_REC_HEARTBEAT)
+			app_frame_emit(ctx, dir, APP_TLS, APP_FRAME_TLS_HEARTBEAT, pdu + 5, len - 5);
+	}
+	return true;
+}
+
+static const struct app_framer_ops tls_framer_ops = {
+    .hdr_size = 5,
+    .pdu_len = tls_frame_len,
+    .on_hdr = tls_frame_hdr,
+    .on_pdu = tls_frame_pdu,
+};
+
+/* The records of dir's data, when rules want TLS frames (decided by the direction's first
+ * data: record boundaries are known from the start only); data NULL: a gap, they are lost. */
+static void
+tls_frames(struct app_ctx *ctx, struct tls_state *s, enum flow_dir dir, const uint8_t *data,
+           size_t len)
+{
+	if (!s->fr_decided[dir]) {
+		s->fr_decided[dir] = true;
+		s->fr[dir].stopped = (ctx->frames & TLS_FRAMES) == 0;
+	}
+	app_framer_feed(ctx, &s->fr[dir], &tls_framer_ops, &dir,
+	                (ctx->frames & (TLS_FRAMES & ~(1u << APP_FRAME_TLS_HDR))) != 0, data, len);
+}
+
 /* ---- the operations ---------------------------------------------------------------------- */
 
 static bool
@@ -1580,6 +1643,8 @@ tls_state_free(void *state)
 		return;
 	raw_free(s);
 	chain_free(s);
+	app_framer_stop(&s->fr[0], s->mem);
+	app_framer_stop(&s->fr[1], s->mem);
 	sw_memcap_give(s->mem, s->dir[0].hs_cap + s->dir[1].hs_cap);
 	free(s->dir[0].hs);
 	free(s->dir[1].hs);
@@ -1602,6 +1667,8 @@ tls_stream(struct app_ctx *ctx, void *state, enum flow_dir dir, const uint8_t *d
 	if (s == NULL || (dir != FLOW_TO_SERVER && dir != FLOW_TO_CLIENT))
 		return;
 	d = &s->dir[dir];
+	if (!s->fr_decided[dir] || !s->fr[dir].stopped) /* every record, handshake or not */
+		tls_frames(ctx, s, dir, (flags & STREAM_CHUNK_GAP) ? NULL : data, len);
 	if (s->emitted || d->stopped)
 		return;
 	if (flags & STREAM_CHUNK_GAP) {

@@ -274,6 +274,9 @@ bool detect_tls_store(const struct detect_thread *t);
 /* Whether a loaded ssl_state names client_keyx, server_keyx or unknown, or negates: TLS then
  * reads the key exchanges before its message (app_worker_set_tls_keyx). false for t NULL. */
 bool detect_wants_tls_keyx(const struct detect_thread *t);
+/* The frame types (bits APP_FRAME_*) loaded frame rules inspect (app_worker_set_frames); 0 for
+ * t NULL. */
+uint32_t detect_wants_frames(const struct detect_thread *t);
 /* Whether a loaded rule has tls.store (tls true) or filestore (false); false for t NULL. */
 bool detect_wants_store(const struct detect_thread *t, bool tls);
 /* The file hashes (APP_HASH_*) the loaded rules read through file.md5/file.sha1/file.sha256. */

@@ -266,6 +266,7 @@ struct detect_engine {
 	unsigned file_hashes;   /* APP_HASH_* whose file.* buffer a loaded rule reads */
 	unsigned store;         /* DET_STORE_*: a loaded rule has filestore / tls.store */
 	bool tls_keyx; /* an ssl_state names a key exchange or negates: TLS reads on to them */
+	uint32_t frames; /* APP_FRAME_* bits: the frames that loaded frame rules inspect */
 	bool has_stream, has_packet, has_app;
 	bool has_tags; /* a rule has tag: packets are checked against tag windows */
 	bool has_vars; /* a rule's pcre sets variables: alerts carry the flow's */

@@ -1231,6 +1231,14 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 				    (e->kind_serves[ri->msg_kind] & (1u << e->buf_kind[b])))
 					e->kind_scan[ri->msg_kind] |= 1u << e->buf_kind[b];
 			}
+		if ((ri->ctx & DET_CTX_APP) && ri->msg_kind == APP_MSG_FRAME) /* frame:NAME */
+			for (uint32_t k = 0; k < ri->r->nlists; k++) {
+				const char *bn = det_buffer(ri->r->lists[k].buffer)->name;
+				int ft = strncmp(bn, "@frame.", 7) == 0 ? app_frame_find(bn + 7) : -1;
+
+				if (ft >= 0)
+					e->frames |= 1u << ft;
+			}
 		e->file_hashes |= list_file_hashes(ri->r);
 		e->store |= ri->r->store;
 		for (uint32_t k = 0; k < ri->r->nkws; k++)

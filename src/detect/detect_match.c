@@ -1957,6 +1957,12 @@ detect_wants_tls_keyx(const struct detect_thread *t)
 	return t != NULL && t->e->tls_keyx;
 }
 
+uint32_t
+detect_wants_frames(const struct detect_thread *t)
+{
+	return t != NULL ? t->e->frames : 0;
+}
+
 bool
 detect_wants_store(const struct detect_thread *t, bool tls)
 {
@@ -1994,7 +2000,8 @@ detect_app_msg_payload(struct detect_thread *t, struct sw_flow *f, const struct 
 		t->file_f = NULL;
 	if (flow_passed(t, f))
 		return;
-	if (f->detect != NULL && ((struct det_flow *)f->detect)->generation == e->generation) {
+	if (msg->kind != APP_MSG_FRAME && f->detect != NULL &&
+	    ((struct det_flow *)f->detect)->generation == e->generation) {
 		/* as Suricata's parsers: a complete message has the raw stream inspected, with the
 		 * chunk being delivered when the message came from it */
 		struct det_flow *df = f->detect;

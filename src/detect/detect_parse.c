@@ -256,6 +256,7 @@ struct rp {
 	bool has_sid, has_rev, has_gid, has_msg, has_priority, has_classtype, has_flow;
 	bool has_threshold, has_df, has_fast;
 	const char *prev_match; /* the last option that adds a match (prefilter's target) */
+	int frame_buf; /* the buffer of the last frame keyword, 0 when none */
 };
 
 static int rp_fail(struct rp *p, int code, const char *fmt, ...)
@@ -1078,6 +1079,140 @@ kw_pkt_data(struct rp *p, const char *kw, char *v)
 	(void)kw;
 	(void)v;
 	p->sticky = DET_BUF_PAYLOAD;
+	p->xf_list = -1;
+	p->sticky_used = false;
+	return 0;
+}
+
+/* ---- frame (Suricata 7's frames: frame:tls.pdu;) ------------------------------------------ */
+
+/* Suricata's app-layer protocols spanwatch does not parse (the frame names of SMB's versions
+ * too): their frames are skipped with the reason, not failed. */
+static const char *const rp_frame_other_protos[] = {
+    "smb", "nbss", "smb1", "smb2", "smb3", "telnet", "sip", "krb5", "mqtt", "rfb", "enip", "nfs",
+    "rpc", "dcerpc", "ike", "ikev2", "snmp", "ntp", "dhcp", "modbus", "dnp3", "rdp", "tftp",
+    "ftp-data", "http2", "irc", "websocket", "bittorrent-dht", "doh2", "template", "mdns",
+    NULL,
+};
+
+/* The frames Suricata 7 registers for protocols we parse but give no frames of (yet). */
+static const struct {
+	const char *prefix, *why;
+} rp_frame_unimpl[] = {
+    {"tls.ssl2.", "frames of SSLv2 records (tls.ssl2.hdr, tls.ssl2.pdu) are not implemented"},
+    {"smtp", "spanwatch reads SMTP only up to its STARTTLS and gives no SMTP frames"},
+    {"ftp", "spanwatch reads FTP control only for AUTH TLS and PORT and gives no FTP frames"},
+    {"imap", "spanwatch reads IMAP only up to its STARTTLS and gives no IMAP frames"},
+    {"pop3", "spanwatch reads POP3 only up to its STLS and gives no POP3 frames"},
+    {"pgsql", "spanwatch reads PostgreSQL only up to its STARTTLS and gives no pgsql frames"},
+    {"ldap", "spanwatch reads LDAP only up to its StartTLS and gives no LDAP frames"},
+    {"quic", "frames of QUIC are not implemented"},
+};
+
+/*
+ * frame:NAME; the contents after it inspect each frame of that type (app_frame.c): the
+ * sticky buffer "@frame.NAME". NAME is "proto.type" (tls.pdu), or "type" in a rule whose
+ * header names the protocol (alert tls ... frame:pdu;). A frame of another protocol than the
+ * rule's fails the rule, as an unknown frame name does; frames of a protocol spanwatch does
+ * not parse (smb.smb2.hdr) or does not give frames of (http1.request) skip it.
+ */
+static int
+kw_frame(struct rp *p, const char *kw, char *v)
+{
+	struct det_rule *r = p->r;
+	char name[80], prefix[32], why[200];
+	const char *dot;
+	uint8_t ipproto = 0;
+	int ft, fproto, b;
+	size_t i, n;
+
+	while (isspace((unsigned char)*v))
+		v++;
+	n = strlen(v);
+	while (n > 0 && isspace((unsigned char)v[n - 1]))
+		v[--n] = '\0';
+	if (n == 0 || n >= 48)
+		return rp_fail(p, SW_E_INVAL, "%s: a frame name is expected (tls.pdu)", kw);
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && v[i] != '.' && v[i] != '_' && v[i] != '-')
+			return rp_fail(p, SW_E_INVAL, "%s: '%s' is not a frame name (tls.pdu)", kw, v);
+	if (strchr(v, '.') == NULL || (r->app_proto != APP_NONE &&
+	                               app_frame_find(v) < 0 && strncmp(v, "ssl2.", 5) == 0)) {
+		/* the header names the protocol: alert tls ... frame:pdu; */
+		const char *hp = r->app_proto == APP_HTTP   ? "http1" /* HTTP/2 has no frames */
+		                 : r->app_proto != APP_NONE ? app_proto_name(r->app_proto)
+		                                            : r->app_name;
+
+		if (hp == NULL)
+			return rp_fail(p, SW_E_INVAL,
+			               "%s: '%s' names no protocol and the rule header names none "
+			               "(write it PROTO.%s, e.g. tls.pdu)",
+			               kw, v, v);
+		snprintf(name, sizeof(name), "%s.%s", hp, v);
+	} else {
+		snprintf(name, sizeof(name), "%s", v);
+	}
+	for (i = 0; name[i] != '\0'; i++)
+		name[i] = (char)tolower((unsigned char)name[i]);
+	if (strncmp(name, "http.", 5) == 0) { /* "http" names HTTP/1 and 2: frames are HTTP/1's */
+		memmove(name + 5, name + 4, strlen(name + 4) + 1);
+		name[4] = '1';
+	}
+	dot = strchr(name, '.');
+	snprintf(prefix, sizeof(prefix), "%.*s", (int)(dot - name), name);
+	if ((ft = app_frame_find(name)) < 0) {
+		for (i = 0; i < sizeof(rp_frame_unimpl) / sizeof(rp_frame_unimpl[0]); i++) {
+			size_t pl = strlen(rp_frame_unimpl[i].prefix);
+
+			if (strncmp(name, rp_frame_unimpl[i].prefix, pl) == 0 &&
+			    (rp_frame_unimpl[i].prefix[pl - 1] == '.' || name[pl] == '.')) {
+				snprintf(why, sizeof(why), "frame '%s': %s", name, rp_frame_unimpl[i].why);
+				return rp_unsupp(p, kw, why);
+			}
+		}
+		for (i = 0; rp_frame_other_protos[i] != NULL; i++)
+			if (strcmp(prefix, rp_frame_other_protos[i]) == 0) {
+				snprintf(why, sizeof(why),
+				         "frame '%s': frames of %s, which spanwatch does not parse", name,
+				         prefix);
+				return rp_unsupp(p, kw, why);
+			}
+		if (strcmp(prefix, "tls") == 0 || strcmp(prefix, "dns") == 0 ||
+		    strcmp(prefix, "ssh") == 0 || strcmp(prefix, "http1") == 0)
+			return rp_fail(p, SW_E_INVAL,
+			               "%s: unknown frame '%s' (%s)", kw, name,
+			               strcmp(prefix, "tls") == 0
+			                   ? "tls has pdu, hdr, data, alert, heartbeat, ssl2.hdr, ssl2.pdu"
+			               : strcmp(prefix, "dns") == 0 ? "dns has pdu"
+			               : strcmp(prefix, "ssh") == 0
+			                   ? "ssh has record_hdr, record_data, record_pdu"
+			                   : "http1 has request, response");
+		if (app_proto_find_rule_name(prefix, &ipproto) != APP_NONE) {
+			snprintf(why, sizeof(why),
+			         "frame '%s': spanwatch gives no frames of %s (frames: tls.*, dns.pdu, "
+			         "ssh.record_*, http1.*)", name, prefix);
+			return rp_unsupp(p, kw, why);
+		}
+		return rp_fail(p, SW_E_INVAL, "%s: unknown frame '%s' (no protocol '%s')", kw, name,
+		               prefix);
+	}
+	fproto = app_proto_find_rule_name(prefix, &ipproto);
+	if (r->app_name != NULL || (r->app_proto != APP_NONE && r->app_proto != fproto))
+		return rp_fail(p, SW_E_INVAL, "%s: '%s' is a frame of %s, the rule's protocol is %s",
+		               kw, name, prefix,
+		               r->app_name != NULL ? r->app_name : app_proto_name(r->app_proto));
+	if (r->proto == 1 || r->icmp_any || (r->proto == 17 && ipproto == 6) ||
+	    (r->proto == 6 && ipproto == 17))
+		return rp_fail(p, SW_E_INVAL, "%s: '%s' is a frame of %s, the rule's protocol is %s",
+		               kw, name, prefix, r->proto == 17 ? "udp" : r->proto == 6 ? "tcp" : "icmp");
+	snprintf(why, sizeof(why), "@frame.%s", name);
+	if ((b = det_buffer_named(why)) < 0)
+		return rp_fail(p, SW_E_INVAL, "%s: frame '%s' has no buffer (raise DET_BUF_MAX)", kw,
+		               name);
+	if (r->app_proto == APP_NONE) /* alert tcp ... frame:tls.pdu: the frames of TLS */
+		r->app_proto = fproto;
+	p->frame_buf = b;
+	p->sticky = b;
 	p->xf_list = -1;
 	p->sticky_used = false;
 	return 0;
@@ -2428,6 +2563,7 @@ static const struct rp_keyword rp_keywords[] = {
     {"endswith", kw_endswith, RP_V_NONE},
     {"fast_pattern", kw_fast_pattern, RP_V_OPT},
     {"pkt_data", kw_pkt_data, RP_V_NONE},
+    {"frame", kw_frame, RP_V_NEED},
     {"pcre", kw_pcre, RP_V_NEED},
     {"byte_test", kw_byte_test, RP_V_NEED},
     {"byte_jump", kw_byte_jump, RP_V_NEED},
@@ -2638,7 +2774,6 @@ static const char *const rp_known_unsupported[] = {
     "nfs_procedure",
     "nfs.version",
     "app-layer-state",
-    "frame",
     "pgsql.query",
 #ifndef SW_JA4PLUS
     "ja4s.hash",
@@ -2678,8 +2813,6 @@ static const struct {
     {"datarep", "datasets (Suricata's datasets: section and its set files) are not implemented"},
     {"iprep", "IP reputation (Suricata's reputation-files) is not implemented; CTI address "
               "indicators cover that use"},
-    {"frame", "frames (Suricata 7's views of single PDUs in a stream: tls.pdu, dns.pdu, ...) "
-              "are not implemented"},
     {"template", "Suricata's example keyword for protocol writers (no protocol of its own)"},
     {"template2", "Suricata's example keyword for protocol writers (no protocol of its own)"},
     {"krb5.cname", "Suricata 8's name (Suricata 7 has krb5_cname); Kerberos, which spanwatch "
@@ -3344,6 +3477,14 @@ rp_finish(struct rp *p)
 
 	if (!p->has_sid)
 		return rp_fail(p, SW_E_INVAL, "sid: missing");
+	for (i = 0; p->frame_buf > 0 && i < r->nlists; i++)
+		if (r->lists[i].buffer == p->frame_buf && r->lists[i].n > 0)
+			break;
+	if (p->frame_buf > 0 && i == r->nlists) /* else it would be a packet rule */
+		return rp_fail(p, SW_E_INVAL,
+		               "frame: nothing inspects the frame '%s' (content, pcre, byte_*, bsize, "
+		               "... after it)",
+		               det_buffer(p->frame_buf)->name + 7);
 	if ((rc = rp_remap(p)) != 0)
 		return rc;
 	for (i = 0; i < r->nlists; i++) {
@@ -3354,7 +3495,8 @@ rp_finish(struct rp *p)
 		if (bi->hdr != DET_HDR_NONE) {
 			if ((rc = rp_hdr_proto(p, bi)) != 0)
 				return rc;
-		} else if (l->buffer != DET_BUF_PAYLOAD) {
+		} else if (l->buffer != DET_BUF_PAYLOAD && bi->msg_kind != APP_MSG_FRAME) {
+			/* (a frame's protocol and transport were checked by kw_frame) */
 			if (r->app_name != NULL) {
 				char name[48];
 

@@ -26,6 +26,7 @@ int fuzz_report_one(const uint8_t *data, size_t size);
 int fuzz_ssh_one(const uint8_t *data, size_t size);
 int fuzz_dataset_one(const uint8_t *data, size_t size);
 int fuzz_iprep_one(const uint8_t *data, size_t size);
+int fuzz_frame_one(const uint8_t *data, size_t size);
 
 #ifdef SW_LIBFUZZER
 #define FUZZ_ENTRY(fn)                                                                             \

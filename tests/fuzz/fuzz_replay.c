@@ -55,6 +55,7 @@ static const struct replay_target replay_targets[] = {
     {"starttls", fuzz_starttls_one},
     {"report", fuzz_report_one},
     {"ssh", fuzz_ssh_one},
+    {"frame", fuzz_frame_one},
     {NULL, NULL},
 };
 

@@ -16,4 +16,4 @@ exec "$replay" decode "$corpus/decode" pcap "$corpus/pcap" conf "$corpus/conf" \
 	tls "$corpus/tls" quic "$corpus/quic" http "$corpus/http" cti_csv "$corpus/cti_csv" cti_plain "$corpus/cti_plain" \
 	cti_stix "$corpus/cti_stix" cti_kafka "$corpus/cti_kafka" rule "$corpus/rule" detect "$corpus/detect" \
 	starttls "$corpus/starttls" report "$corpus/report" ssh "$corpus/ssh" \
-	dataset "$corpus/dataset" iprep "$corpus/iprep" 2>/dev/null
+	dataset "$corpus/dataset" iprep "$corpus/iprep" frame "$corpus/frame" 2>/dev/null

@@ -2299,6 +2299,113 @@ test_hdrbuf(void)
 	           "bypass: takes no value");
 }
 
+/* ---- frame (Suricata 7's frames) ------------------------------------------------------------- */
+
+/* text parses, its frame list is buffer "@frame.NAME" with n items, and the rule's protocol is
+ * proto (app_proto_name). */
+static void
+check_frame(const char *text, const char *name, uint32_t n, const char *proto)
+{
+	struct det_rule *r = parse(text);
+	char bname[64], label[600];
+	int b;
+	const struct det_list *l;
+
+	snprintf(bname, sizeof(bname), "@frame.%s", name);
+	b = det_buffer_named(bname);
+	l = r != NULL && b > 0 ? list_of(r, b) : NULL;
+	snprintf(label, sizeof(label), "frame %s, %u item(s), protocol %s: %.400s", name, n, proto,
+	         text);
+	UNIT_CHECK(r != NULL && b > 0 && l != NULL && l->n == n &&
+	               strcmp(app_proto_name(r->app_proto), proto) == 0,
+	           label);
+	if (r == NULL)
+		printf("#   rc %d: %s\n", last_rc, perr.reason);
+	det_rule_free(r);
+}
+
+static void
+test_frame(void)
+{
+	/* the forms of Suricata's documentation: PROTO.NAME in any rule, NAME in the protocol's */
+	check_frame("alert tls any any -> any any (flow:to_client; frame:tls.pdu; content:\"|17 03 03|\"; "
+	            "startswith; sid:1;)", "tls.pdu", 1, "tls");
+	check_frame("alert tls any any -> any any (frame:pdu; content:\"|17 03 03|\"; startswith; sid:2;)",
+	            "tls.pdu", 1, "tls");
+	check_frame("alert tcp any any -> any any (frame:tls.hdr; content:\"|15|\"; startswith; bsize:5; "
+	            "sid:3;)", "tls.hdr", 2, "tls");
+	check_frame("alert tls any any -> any any (frame: tls.data ; content:\"x\"; sid:4;)", "tls.data",
+	            1, "tls");
+	check_frame("alert tls any any -> any any (frame:TLS.Alert; content:\"|02|\"; sid:5;)",
+	            "tls.alert", 1, "tls");
+	check_frame("alert tls any any -> any any (frame:heartbeat; content:\"|01|\"; startswith; "
+	            "byte_test:2,>,16,1; sid:6;)", "tls.heartbeat", 2, "tls");
+	check_frame("alert dns any any -> any any (frame:dns.pdu; content:\"|01 00|\"; offset:2; "
+	            "depth:2; sid:7;)", "dns.pdu", 1, "dns");
+	check_frame("alert udp any any -> any any (frame:dns.pdu; pcre:\"/^.{12}\\x07example/s\"; "
+	            "sid:8;)", "dns.pdu", 1, "dns");
+	check_frame("alert ssh any any -> any any (frame:record_hdr; bsize:6; sid:9;)",
+	            "ssh.record_hdr", 1, "ssh");
+	check_frame("alert tcp any any -> any any (frame:ssh.record_pdu; content:\"|14|\"; offset:5; "
+	            "depth:1; sid:10;)", "ssh.record_pdu", 1, "ssh");
+	check_frame("alert ssh any any -> any any (frame:ssh.record_data; content:\"curve\"; sid:11;)",
+	            "ssh.record_data", 1, "ssh");
+	/* a transform on the frame: its own list, the rule parses */
+	check_ok("alert tls any any -> any any (frame:tls.pdu; to_lowercase; content:\"x\"; sid:12;)");
+	/* errors: a clear reason each */
+	check_fail("alert tcp any any -> any any (frame:pdu; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "frame: 'pdu' names no protocol and the rule header names none (write it "
+	           "PROTO.pdu, e.g. tls.pdu)");
+	check_fail("alert tls any any -> any any (frame:tls.foo; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "frame: unknown frame 'tls.foo' (tls has pdu, hdr, data, alert, heartbeat, "
+	           "ssl2.hdr, ssl2.pdu)");
+	check_fail("alert dns any any -> any any (frame:query; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "frame: unknown frame 'dns.query' (dns has pdu)");
+	check_fail("alert ssh any any -> any any (frame:pdu; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "frame: unknown frame 'ssh.pdu' (ssh has record_hdr, record_data, record_pdu)");
+	check_fail("alert tcp any any -> any any (frame:xyz.pdu; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "frame: unknown frame 'xyz.pdu' (no protocol 'xyz')");
+	check_fail("alert tls any any -> any any (frame:dns.pdu; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "frame: 'dns.pdu' is a frame of dns, the rule's protocol is tls");
+	check_fail("alert udp any any -> any any (frame:tls.pdu; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "frame: 'tls.pdu' is a frame of tls, the rule's protocol is udp");
+	check_fail("alert icmp any any -> any any (frame:dns.pdu; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "frame: 'dns.pdu' is a frame of dns, the rule's protocol is icmp");
+	check_fail("alert tls any any -> any any (frame:tls pdu; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "frame: 'tls pdu' is not a frame name (tls.pdu)");
+	check_fail("alert tls any any -> any any (frame; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "frame: missing value");
+	check_fail("alert tls any any -> any any (frame:tls.pdu; sid:1;)", SW_E_INVAL,
+	           "frame: nothing inspects the frame 'tls.pdu' (content, pcre, byte_*, bsize, ... "
+	           "after it)");
+	/* skipped with the reason: protocols we do not parse, frames we do not give */
+	check_unsupp("alert smb any any -> any any (flow:to_server; frame:smb2.hdr; content:\"|FE|SMB\"; "
+	             "startswith; sid:4;)", "frame");
+	UNIT_CHECK_STR(perr.reason, "frame 'smb2.hdr': frames of smb2, which spanwatch does not parse",
+	               "  smb2's reason");
+	check_unsupp("alert telnet any any -> any any (flow:to_server; frame:data; content:\"/sbin/ping\"; "
+	             "sid:1;)", "frame");
+	UNIT_CHECK_STR(perr.reason, "frame 'telnet.data': frames of telnet, which spanwatch does not "
+	               "parse", "  telnet's reason");
+	/* HTTP/1: Suricata's documented examples */
+	check_frame("alert http any any -> any any (flow:to_server; frame:http1.request; content:\"GET / "
+	            "HTTP/1.1|0d 0a|Host: www.testmyids.com\"; startswith; bsize:81; sid:1;)",
+	            "http1.request", 2, "http");
+	check_frame("alert http1 any any -> any any (flow:to_client; frame:response; "
+	            "content:\"uid=0|28|root|29|\"; sid:2;)", "http1.response", 1, "http");
+	check_ok("alert http1 any any -> any any (flow:to_server; frame:request; strip_whitespace; "
+	         "content:\"GET/HTTP/1.1Host:www.testmyids.com\"; startswith; bsize:66; sid:3;)");
+	check_fail("alert http any any -> any any (frame:http1.body; content:\"a\"; sid:1;)", SW_E_INVAL,
+	           "frame: unknown frame 'http1.body' (http1 has request, response)");
+	check_unsupp("alert tls any any -> any any (frame:ssl2.hdr; content:\"a\"; sid:1;)", "frame");
+	UNIT_CHECK_STR(perr.reason, "frame 'tls.ssl2.hdr': frames of SSLv2 records (tls.ssl2.hdr, "
+	               "tls.ssl2.pdu) are not implemented", "  ssl2's reason");
+	check_unsupp("alert smtp any any -> any any (frame:smtp.data; content:\"a\"; sid:1;)", "frame");
+	/* frames of one protocol and another app buffer: parsed, the engine skips it (two kinds) */
+	check_ok("alert tls any any -> any any (frame:tls.pdu; content:\"a\"; tls.sni; content:\"b\"; "
+	         "sid:1;)");
+}
+
 /* ---- unsupported keywords -------------------------------------------------------------------- */
 
 static void
@@ -2941,6 +3048,7 @@ main(void)
 	test_geoip();
 	test_realistic();
 	test_class_files();
+	test_frame();
 
 	UNIT_CHECK(det_rule_parse("", "f", 1, &vars, NULL, &(struct det_rule *){NULL}, &perr) ==
 	               SW_E_INVAL,
