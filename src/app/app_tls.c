@@ -105,10 +105,6 @@ struct tls_work {
 	char subject[TLS_NAME_MAX];
 	char issuer[TLS_NAME_MAX];
 	char serial[TLS_SERIAL_MAX];
-	/* frames (app_frame.c): each direction's records from its first data to its end, read
-	 * apart from the handshake parser (which stops at the encrypted part) */
-	struct app_framer fr[2];
-	bool fr_decided[2];
 };
 
 struct tls_state {
@@ -130,6 +126,10 @@ struct tls_state {
 	uint8_t ssl_seen[2];
 	struct app_tls_msg msg;
 	size_t chain_bytes; /* DER bytes of msg.chain, charged to mem */
+	/* frames (app_frame.c): each direction's records from its first data to its end, read
+	 * apart from the handshake parser (which stops at the encrypted part) */
+	struct app_framer fr[2];
+	bool fr_decided[2];
 };
 
 /* ---- bounded text builder that also feeds an MD5 ----------------------------------------- */
