@@ -2526,6 +2526,11 @@ static const struct rp_keyword rp_keywords[] = {
     {"dataset", kw_dataset, RP_V_NEED},
     {"datarep", kw_dataset, RP_V_NEED},
     {"iprep", kw_other, RP_V_NEED},
+#ifdef HAVE_LUA
+    /* detect_lua.c: Lua detection scripts */
+    {"lua", kw_other, RP_V_NEED},
+    {"luajit", kw_other, RP_V_NEED},
+#endif
     {NULL, NULL, 0},
 };
 
@@ -2533,8 +2538,10 @@ static const struct rp_keyword rp_keywords[] = {
  * are not in rp_keywords or the buffer tables: a rule using one is skipped as "not supported" and
  * counted; a keyword in no table is a typo or another engine's, and an error. */
 static const char *const rp_known_unsupported[] = {
+#ifndef HAVE_LUA
     "lua",
     "luajit",
+#endif
     "replace",
     "dns.answer.name",
     "dns.queries.rrname",
@@ -2658,8 +2665,8 @@ static const struct {
     {"pgsql.", "Suricata 8's (not a Suricata 7 keyword); spanwatch reads PostgreSQL only up to "
                "its STARTTLS"},
     /* engine features spanwatch does not have */
-    {"lua", "Lua scripts: spanwatch has no Lua"},
-    {"luajit", "Lua scripts: spanwatch has no Lua"},
+    {"lua", "Lua scripts: spanwatch was built without Lua (./configure --disable-lua)"},
+    {"luajit", "Lua scripts: spanwatch was built without Lua (./configure --disable-lua)"},
     {"replace", "IPS mode only (it rewrites packets inline); spanwatch is a passive sensor"},
     {"dataset", "datasets (Suricata's datasets: section and its set files) are not implemented"},
     {"datarep", "datasets (Suricata's datasets: section and its set files) are not implemented"},
