@@ -161,7 +161,10 @@ lua_count_hook(lua_State *L, lua_Debug *ar)
 	ls->lt->instr += LUA_HOOK_N;
 	if (ls->lt->instr > ls->lt->max_instr) {
 		ls->lt->over_instr = true;
-		luaL_error(L, "instruction limit (detect.lua.max-instructions) reached");
+		luaL_where(L, 0); /* level 0 in a hook: the interrupted Lua function, its line */
+		lua_pushstring(L, "instruction limit (detect.lua.max-instructions) reached");
+		lua_concat(L, 2);
+		lua_error(L);
 	}
 }
 
@@ -1356,8 +1359,8 @@ count_error(struct det_lua_thread *lt, struct lstate *ls, const char *what)
 		sw_counter_add(lt->over_instr ? &lt->st->lua_instr_limit : &lt->st->lua_errors, 1);
 	if (!ls->reported) { /* once per script and thread: traffic must not flood the log */
 		ls->reported = true;
-		sw_warn("lua: %s: %s (further errors of this script are only counted)",
-		        ls->s->path, what);
+		sw_warn("lua: %s (%s: further errors of this script in this thread are only "
+		        "counted)", what, ls->s->path);
 	}
 }
 
