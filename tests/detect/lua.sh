@@ -8,7 +8,7 @@
 # it, 1 and 3 workers alike. dns.pcap has 16 UDP packets (tshark -Y udp).
 . "$(dirname "$0")/../lib.sh"
 require_spanwatch
-if ! "$SPANWATCH" --version 2>&1 | grep -q . || ! grep -q '^#define HAVE_LUA 1' "$top_builddir/config.h"; then
+if ! grep -q '^#define HAVE_LUA 1' "$top_builddir/config.h"; then
 	skip "built without Lua (--disable-lua): tests/detect/lua.sh checks the skip reason only"
 	tmp=$(mktmp)
 	echo 'alert udp any any -> any any (msg:"x"; lua:x.lua; sid:1;)' >"$tmp/x.rules"
