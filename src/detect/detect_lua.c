@@ -40,6 +40,7 @@
 #define LN_PAYLOAD 0x02u
 #define LN_STREAM  0x04u
 #define LN_APP     0x08u
+#define LN_BUFFER  0x10u /* the sticky buffer before the keyword: args["buffer"] */
 
 /* The needs that name a protocol (and a buffer handed to match() as args[need]). */
 static const struct lua_need {
@@ -110,6 +111,7 @@ struct det_lua_thread {
 	uint64_t instr;
 	bool over_instr;
 	bool matched; /* the result of the call under way */
+	int32_t buf_id; /* the keyword's sticky buffer (the buffer need), 0 none */
 	char *scratch;
 };
 
@@ -1128,6 +1130,8 @@ read_needs(lua_State *L, struct det_lua_script *s, char *why, size_t whylen)
 			s->needs |= LN_PAYLOAD;
 		} else if (strcmp(k, "stream") == 0) {
 			s->needs |= LN_STREAM;
+		} else if (strcmp(k, "buffer") == 0) {
+			s->needs |= LN_BUFFER;
 		} else {
 			for (size_t i = 0; i < sizeof(lua_needs) / sizeof(lua_needs[0]); i++)
 				if (strcmp(lua_needs[i].need, k) == 0)
@@ -1272,6 +1276,29 @@ det_lua_resolve(struct detect_engine *e, struct det_rule *r, struct det_parse_er
 			r->kw_packet = true;
 		if (s->needs & LN_STREAM)
 			r->kw_stream = true;
+		if (s->needs & LN_BUFFER) {
+			/* the sticky buffer the keyword follows: an app buffer, whose messages the
+			 * rule then reads (its direction's) */
+			const struct det_buffer_info *bi = k->id2 > 0 ? det_buffer(k->id2) : NULL;
+
+			if (bi == NULL || bi->hdr != DET_HDR_NONE || bi->msg_kind < 0) {
+				snprintf(err->keyword, sizeof(err->keyword), "lua");
+				snprintf(err->reason, sizeof(err->reason),
+				         "%.150s: init() needs 'buffer': only after an app-layer sticky "
+				         "buffer (http.uri; lua:...)", s->path);
+				return SW_E_UNSUPP;
+			}
+			if ((r->app_proto != APP_NONE && r->app_proto != bi->app_proto) ||
+			    (s->need != NULL && s->need->proto != bi->app_proto))
+				return det_kw_fail(err, "lua: %s needs 'buffer' %s, of another protocol",
+				                   s->path, bi->name);
+			r->app_proto = bi->app_proto;
+			if (bi->dir == FLOW_TO_SERVER && !(r->flow & DET_FLOW_TO_CLIENT))
+				r->flow |= DET_FLOW_TO_SERVER;
+			if (bi->dir == FLOW_TO_CLIENT && !(r->flow & DET_FLOW_TO_SERVER))
+				r->flow |= DET_FLOW_TO_CLIENT;
+			r->kw_msg = true;
+		}
 		if (s->need != NULL) {
 			uint32_t want = s->need->dir == FLOW_TO_SERVER   ? DET_FLOW_TO_SERVER
 			                : s->need->dir == FLOW_TO_CLIENT ? DET_FLOW_TO_CLIENT
@@ -1396,6 +1423,15 @@ lua_call_match(lua_State *L)
 			lua_setfield(L, -2, s->need->need);
 		}
 	}
+	if ((s->needs & LN_BUFFER) && lt->buf_id > 0 && c->msg != NULL) {
+		struct app_buf b;
+
+		if (app_msg_buffer_id(c->msg, lt->buf_id - 1 /* the app stage's number */, &b,
+		                      lt->scratch, LUA_SCRATCH) == 0) {
+			push_buf(L, &b);
+			lua_setfield(L, -2, "buffer");
+		}
+	}
 	lua_call(L, 1, 1);
 	lt->matched = lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) == 1;
 	return 0;
@@ -1437,6 +1473,7 @@ det_lua_match(struct det_kw_ctx *c, const struct det_kw *k)
 	lt->over_instr = false;
 	/* everything that allocates runs protected: a refused allocation is a Lua error */
 	lt->matched = false;
+	lt->buf_id = k->id2;
 	rc = lua_cpcall(L, lua_call_match, ls);
 	lt->c = NULL;
 	if (rc != 0) {

@@ -2176,7 +2176,13 @@ kw_engine_event(struct rp *p, const char *kw, char *v)
 static int
 kw_other(struct rp *p, const char *kw, char *v)
 {
-	return det_kw_parse(p->r, kw, v, p->err);
+	int rc = det_kw_parse(p->r, kw, v, p->err);
+
+	/* lua: the sticky buffer before it, args["buffer"] of a script that needs it (-1: one
+	 * that is not a buffer yet: file.data before its direction, base64_data) */
+	if (rc == 0 && (strcmp(kw, "lua") == 0 || strcmp(kw, "luajit") == 0))
+		p->r->kws[p->r->nkws - 1].id2 = p->sticky >= 0 && p->sticky < DET_BUF_MAX ? p->sticky : -1;
+	return rc;
 }
 
 /* base64_decode:[bytes N][, offset N][, relative] on the current buffer; base64_data then

@@ -63,6 +63,10 @@ cat >"$tmp/rules/needbuf.lua" <<'EOF'
 function init(args) return {buffer = tostring(true)} end
 function match(args) return 1 end
 EOF
+cat >"$tmp/rules/needdnp3.lua" <<'EOF'
+function init(args) return {dnp3 = tostring(true)} end
+function match(args) return 1 end
+EOF
 cat >"$tmp/rules/initerr.lua" <<'EOF'
 function init(args)
   local t = nil
@@ -129,11 +133,20 @@ rule abs.rules /etc/passwd 8
 expect_fail "an absolute path is refused" abs.rules "lua: script '/etc/passwd' must be a relative path"
 rule needbuf.rules needbuf.lua 9
 out=$(load needbuf.rules "${allow[@]}")
-if grep -q "unsupported keyword 'lua': $tmp/rules/needbuf.lua: init() needs 'buffer', which spanwatch does not give scripts" <<<"$out" &&
+if grep -q "unsupported keyword 'lua': $tmp/rules/needbuf.lua: init() needs 'buffer': only after an app-layer sticky buffer" <<<"$out" &&
 	grep -q 'skipped 1 for lua' <<<"$out"; then
-	ok "a need we do not have: skipped with the need named"
+	ok "the buffer need without a sticky buffer: skipped with the need named"
 else
-	not_ok "a need we do not have: no skip naming 'buffer'"
+	not_ok "the buffer need without a sticky buffer: no skip naming 'buffer'"
+	diag <<<"$out"
+fi
+rule needdnp3.rules needdnp3.lua 14
+out=$(load needdnp3.rules "${allow[@]}")
+if grep -q "unsupported keyword 'lua': $tmp/rules/needdnp3.lua: init() needs 'dnp3', which spanwatch does not give scripts" <<<"$out" &&
+	grep -q 'skipped 1 for lua' <<<"$out"; then
+	ok "a need we do not have (dnp3): skipped with the need named"
+else
+	not_ok "a need we do not have (dnp3): no skip naming it"
 	diag <<<"$out"
 fi
 # scripts-dir: the name is looked for there, not next to the rule file

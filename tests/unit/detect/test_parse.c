@@ -2405,6 +2405,13 @@ test_unsupported(void)
 		               l->kws[0].id == -1 && l->kws[1].kind == DET_KW_LUA &&
 		               strcmp(l->kws[1].name, "sub/y.lua") == 0 && l->kws[1].negated,
 		           "lua:x.lua and luajit:!\"sub/y.lua\"");
+		UNIT_CHECK(l != NULL && l->kws[0].id2 == DET_BUF_PAYLOAD,
+		           "lua without a sticky buffer before it: the payload (no buffer need)");
+		det_rule_free(l);
+		l = parse("alert http any any -> any any (http.method; lua:x.lua; sid:1;)");
+		UNIT_CHECK(l != NULL && l->nkws == 1 && l->kws[0].id2 > 0 &&
+		               l->kws[0].id2 == det_buffer_named("http.method"),
+		           "lua after http.method: its buffer need is http.method");
 		det_rule_free(l);
 	}
 	check_fail("alert ip any any -> any any (lua:../x.lua; sid:1;)", SW_E_INVAL,
