@@ -91,16 +91,24 @@ load() { # FILE [--set ...]
 	"$SPANWATCH" -S "$tmp/rules/$f" -T -v "${common[@]}" "$@" 2>&1
 }
 
+# expect_skip NAME FILE REASON [--set ...]: the rule is skipped (counted under lua) for REASON
+expect_skip() {
+	local name=$1 f=$2 why=$3 out
+	shift 3
+	out=$(load "$f" "$@")
+	if grep -q -- "rule skipped: unsupported keyword 'lua': $why" <<<"$out" &&
+		grep -q 'skipped 1 for lua' <<<"$out"; then
+		ok "$name"
+	else
+		not_ok "$name: no skip for '$why'"
+		diag <<<"$out"
+	fi
+}
+
 # off by default: skipped, the reason names the key
 rule ok.rules ok.lua 1
-out=$(load ok.rules)
-if grep -q "rule skipped: unsupported keyword 'lua': lua rules are off (detect.lua.allow-rules: no)" <<<"$out" &&
-	grep -q 'skipped 1 for lua' <<<"$out"; then
-	ok "off by default: the rule is skipped, the reason names detect.lua.allow-rules"
-else
-	not_ok "off by default: no skip naming detect.lua.allow-rules"
-	diag <<<"$out"
-fi
+expect_skip "off by default: the rule is skipped, the reason names detect.lua.allow-rules" \
+	ok.rules "lua rules are off (detect.lua.allow-rules: no)"
 out=$(load ok.rules "${allow[@]}")
 check "allow-rules: yes loads it" grep -q 'rules: 1 loaded, 0 skipped' <<<"$out"
 
@@ -132,23 +140,11 @@ expect_fail "a path with '..' is refused" dotdot.rules "lua: script '../ok.lua' 
 rule abs.rules /etc/passwd 8
 expect_fail "an absolute path is refused" abs.rules "lua: script '/etc/passwd' must be a relative path"
 rule needbuf.rules needbuf.lua 9
-out=$(load needbuf.rules "${allow[@]}")
-if grep -q "unsupported keyword 'lua': $tmp/rules/needbuf.lua: init() needs 'buffer': only after an app-layer sticky buffer" <<<"$out" &&
-	grep -q 'skipped 1 for lua' <<<"$out"; then
-	ok "the buffer need without a sticky buffer: skipped with the need named"
-else
-	not_ok "the buffer need without a sticky buffer: no skip naming 'buffer'"
-	diag <<<"$out"
-fi
+expect_skip "the buffer need without a sticky buffer: skipped with the need named" needbuf.rules \
+	"$tmp/rules/needbuf.lua: init() needs 'buffer': only after an app-layer sticky buffer" "${allow[@]}"
 rule needdnp3.rules needdnp3.lua 14
-out=$(load needdnp3.rules "${allow[@]}")
-if grep -q "unsupported keyword 'lua': $tmp/rules/needdnp3.lua: init() needs 'dnp3', which spanwatch does not give scripts" <<<"$out" &&
-	grep -q 'skipped 1 for lua' <<<"$out"; then
-	ok "a need we do not have (dnp3): skipped with the need named"
-else
-	not_ok "a need we do not have (dnp3): no skip naming it"
-	diag <<<"$out"
-fi
+expect_skip "a need we do not have (dnp3): skipped with the need named" needdnp3.rules \
+	"$tmp/rules/needdnp3.lua: init() needs 'dnp3', which spanwatch does not give scripts" "${allow[@]}"
 # scripts-dir: the name is looked for there, not next to the rule file
 rule sub/elsewhere.rules elsewhere.lua 10
 out=$(load sub/elsewhere.rules "${allow[@]}")
