@@ -304,6 +304,20 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 				byp += run_worker_detect_bypassed(ctx, i);
 			put(cs, "detect.bypassed", byp);
 		}
+		{ /* lua scripts (detect_lua.c): calls that failed, cut, refused memory */
+			static const char *const ln[3] = {"detect.lua.errors",
+			                                  "detect.lua.instruction_limit",
+			                                  "detect.lua.memory_refused"};
+			uint64_t lv[3] = {0}, w3[3];
+
+			for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
+				run_worker_detect_lua(ctx, i, w3);
+				for (int k = 0; k < 3; k++)
+					lv[k] += w3[k];
+			}
+			for (int k = 0; k < 3; k++)
+				put(cs, ln[k], lv[k]);
+		}
 	}
 	if (ctx->output.evidence.enabled) {
 		static const char *const en[8] = {

@@ -191,6 +191,16 @@ run_worker_detect_bypassed(struct sw_ctx *ctx, uint32_t i)
 	return sw_counter_get(&ctx->workers[i].det_st.bypassed);
 }
 
+void
+run_worker_detect_lua(struct sw_ctx *ctx, uint32_t i, uint64_t out[3])
+{
+	const struct detect_stats *st = &ctx->workers[i].det_st;
+
+	out[0] = sw_counter_get(&st->lua_errors);
+	out[1] = sw_counter_get(&st->lua_instr_limit);
+	out[2] = sw_counter_get(&st->lua_mem_refused);
+}
+
 const struct sw_memcap *
 run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i)
 {

@@ -129,6 +129,9 @@ void app_tls_ja4s(const struct app_tls_server_hello *h, bool quic, char out[APP_
 #define APP_TLS_SAN_MAX   32 /* subjectAltName values kept for the first certificate */
 #define APP_TLS_CHAIN_MAX 10 /* certificates kept of a chain */
 
+/* A TLS version as the tls event names it: "TLS 1.2", "SSLv3", else "0x7f1c" in buf. */
+const char *app_tls_version_name(uint16_t v, char *buf, size_t size);
+
 struct app_tls_msg {
 	bool client_hello, server_hello, certificate; /* which parts this message has */
 	bool starttls;           /* the handshake followed a clear-text STARTTLS (SMTP, IMAP...) */

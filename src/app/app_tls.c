@@ -1715,8 +1715,8 @@ const struct app_parser_ops app_parser_tls = {
 
 /* ---- descriptor: the tls event, buffers and observables --------------------------------- */
 
-static const char *
-tls_version_name(uint16_t v, char *buf, size_t size)
+const char *
+app_tls_version_name(uint16_t v, char *buf, size_t size)
 {
 	switch (v) {
 	case 0x0300:
@@ -1786,7 +1786,7 @@ tls_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
 	if (m->sni.len > 0)
 		jw_strn(w, "sni", m->sni.p, m->sni.len);
 	if (m->version != 0)
-		jw_str(w, "version", tls_version_name(m->version, v, sizeof(v)));
+		jw_str(w, "version", app_tls_version_name(m->version, v, sizeof(v)));
 	if (m->cert_not_before != 0)
 		tls_eve_time(w, "notbefore", m->cert_not_before);
 	if (m->cert_not_after != 0)

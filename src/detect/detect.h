@@ -50,6 +50,11 @@ struct detect_conf {
 	char *iprep_categories;          /* reputation-categories-file */
 	char *iprep_path;                /* default-reputation-path */
 	struct conf_strlist iprep_files; /* reputation-files */
+	/* lua / luajit rules (detect_lua.c): detect.lua.* */
+	bool lua_allow;         /* allow-rules: off by default, the rules are skipped */
+	char *lua_dir;          /* scripts-dir: NULL or "": next to the rule file */
+	uint64_t lua_max_bytes; /* max-bytes: memory of one script's state in one worker */
+	uint64_t lua_max_instr; /* max-instructions: Lua VM instructions of one match() call */
 };
 
 struct conf_doc;
@@ -145,6 +150,10 @@ struct detect_stats {
 	sw_counter_t tagged;                           /* packets logged for a tag keyword */
 	sw_counter_t bypassed;                         /* flows a bypass rule took out */
 	sw_counter_t windows_released; /* stream windows let go at a direction's end */
+	/* lua scripts: calls that failed (a Lua error, no match() or a bad result), calls cut by
+	 * detect.lua.max-instructions, allocations refused by detect.lua.max-bytes (or by
+	 * detect.memcap, counted there too) */
+	sw_counter_t lua_errors, lua_instr_limit, lua_mem_refused;
 };
 
 /* Per worker: Hyperscan scratch, candidate lists. Belongs to one engine. mem and st are the

@@ -105,6 +105,11 @@ struct det_kw_ctx {
 	const struct sw_addr *src, *dst; /* of the inspected data's direction */
 	enum flow_dir dir;
 	sw_time_t ts;
+	/* lua: the thread's scripts' states (made on first use), its counters, the flow's
+	 * protocol name (SCFlowAppLayerProto) */
+	struct det_lua_thread **lua;
+	struct detect_stats *st;
+	const char *app_proto;
 };
 
 /* detect_geoip.c: the geoip keyword and its country database (geoip-database). */
@@ -226,6 +231,32 @@ int det_iprep_read(struct det_iprep *ip, FILE *fp, const char *path, bool catego
 void det_iprep_finish(struct det_iprep *ip);
 int det_iprep_lookup(const struct det_iprep *ip, det_u128 addr, int cat);
 
+/* detect_lua.c: the lua / luajit keyword (Suricata 7's Lua detection scripts).
+ * engine_init: keeps conf's detect.lua.* (conf outlives the build). resolve: r's lua keywords
+ * read and checked (the script found next to r's file or in scripts-dir, loaded in a sandbox,
+ * init() asked for its needs, which set where r is inspected): 0; SW_E_UNSUPP with
+ * err->keyword and err->reason (lua rules off, a need we do not have); SW_E_INVAL with
+ * "file:line: ..." in err->reason (the script does not load or run). flowints: numbers the
+ * flowint variables the scripts name (after det_kw_engine_init). match: whether k's script
+ * matches c (a Lua state per script per thread, made on first use; errors and limits counted
+ * in c->st, never a match). thread_free: NULL-safe. engine_free: NULL-safe e->lua. */
+struct det_lua_set;
+struct det_lua_thread;
+int det_lua_engine_init(struct detect_engine *e, const struct detect_conf *conf);
+int det_lua_resolve(struct detect_engine *e, struct det_rule *r, struct det_parse_error *err);
+int det_lua_flowints(struct detect_engine *e);
+bool det_lua_match(struct det_kw_ctx *c, const struct det_kw *k);
+void det_lua_thread_free(struct det_lua_thread *lt);
+void det_lua_engine_free(struct detect_engine *e);
+/* detect_kw.c, for lua's SCFlowint* / SCFlowvar*: flowint name's number (made when new: 0, or
+ * SW_E_NOMEM); variable id of c's flow (get: false when unset; set: false when refused); the
+ * value of flow variable name (borrowed from the flow's state; false when unset). */
+int det_kw_flowint_add(struct detect_engine *e, const char *name, int32_t *id);
+bool det_kw_flowint_read(struct det_kw_ctx *c, int32_t id, uint32_t *v);
+bool det_kw_flowint_write(struct det_kw_ctx *c, int32_t id, uint32_t v);
+bool det_kw_flowvar_get(struct det_kw_ctx *c, const char *name, const uint8_t **data,
+                        size_t *len);
+
 struct detect_engine {
 	struct det_rinfo *rules;
 	uint32_t nrules;
@@ -280,6 +311,7 @@ struct detect_engine {
 	struct det_geoip *geo; /* geoip-database, NULL when none is configured */
 	struct det_datasets *ds; /* detect_dataset.c: the sets the rules use */
 	struct det_iprep *iprep; /* detect_iprep.c: NULL without reputation-categories-file */
+	struct det_lua_set *lua; /* detect_lua.c: the scripts of lua rules, read at load */
 	/* threshold and detection_filter state, shared by all threads */
 	pthread_mutex_t th_lock;
 	struct det_th_entry *th;

@@ -175,7 +175,16 @@ parse_one(struct loader *l, const char *text, const char *file, unsigned line)
 		det_rule_free(r);
 		return;
 	}
-	if ((rc = det_dataset_resolve(e, r, &err)) != 0 || /* dataset / datarep sets */
+	if ((rc = det_lua_resolve(e, r, &err)) == SW_E_UNSUPP) { /* lua: off, or a need we lack */
+		e->sum.skipped++;
+		skip_count(&e->sum, err.keyword);
+		sw_info("%s:%u: rule skipped: unsupported keyword '%s': %s", file, line, err.keyword,
+		        err.reason);
+		det_rule_free(r);
+		return;
+	}
+	if (rc != 0 || /* lua: the script does not load (its file:line in the reason) */
+	    (rc = det_dataset_resolve(e, r, &err)) != 0 || /* dataset / datarep sets */
 	    (rc = det_iprep_resolve(e, r, &err)) != 0) {   /* iprep categories */
 		e->sum.failed++;
 		sw_warn("%s:%u: rule skipped: %s", file, line,
@@ -410,7 +419,8 @@ static int
 classify(struct det_rinfo *ri, const char **why)
 {
 	const struct det_rule *r = ri->r;
-	bool payload = list_has_payload(r), app = false, packet_kw;
+	/* a lua script that needs the stream: as payload contents */
+	bool payload = list_has_payload(r) || r->kw_stream, app = false, packet_kw;
 	int kind = -1, dir = -1;
 
 	packet_kw = r->has_dsize || r->has_flags || (r->flow & DET_FLOW_NO_STREAM) || r->kw_packet;
@@ -1185,6 +1195,8 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	}
 	if ((r = det_dataset_engine_init(e, conf)) != 0 || (r = det_iprep_engine_init(e, conf)) != 0)
 		goto out;
+	if ((r = det_lua_engine_init(e, conf)) != 0) /* detect.lua.*: before the rules */
+		goto out;
 	if ((r = load_files(&l, conf)) != 0)
 		goto out;
 
@@ -1274,7 +1286,8 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 		e->nrules++;
 	}
 	e->sum.loaded = e->nrules;
-	if ((r = intern_flowbits(e)) != 0 || (r = det_kw_engine_init(e, conf->memcap)) != 0)
+	if ((r = intern_flowbits(e)) != 0 || (r = det_kw_engine_init(e, conf->memcap)) != 0 ||
+	    (r = det_lua_flowints(e)) != 0)
 		goto out;
 	t1 = sw_time_now();
 	e->sum.parse_secs = (double)(t1 - t0) / SW_USEC_PER_SEC;
@@ -1344,6 +1357,7 @@ detect_engine_free(struct detect_engine *e)
 	pthread_mutex_destroy(&e->th_lock);
 	det_kw_engine_free(e);
 	det_geoip_free(e->geo);
+	det_lua_engine_free(e);
 	det_dataset_engine_free(e);
 	det_iprep_free(e->iprep);
 	free(e);

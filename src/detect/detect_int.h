@@ -473,6 +473,9 @@ enum det_kw_kind {
 	   matches when the variable holds them, a substring search as Suricata 7) */
 	DET_KW_FLOWVAR = 37,
 	DET_KW_PKTVAR = 38,
+	/* detect_lua.c: lua / luajit (name: the script as written; id: its number in the
+	   engine's scripts, -1 until resolved; negated: '!') */
+	DET_KW_LUA = 39,
 	DET_KW_IPREP = 20, /* iprep: track the side (0 any, 1 src, 2 dst, 3 both), name the
 			      category (id its number), op an enum det_iprep_op, count the value */
 	/* detect_hdr.c: IP, TCP and ICMP header keywords */
@@ -637,6 +640,7 @@ struct det_rule {
 	bool kw_packet; /* one of them is a packet keyword (itype, ip_proto, ...) */
 	bool kw_msg;    /* one of them reads an app message (tls.version, dns.opcode, ...) */
 	bool kw_file;   /* one of them reads a file (filename, filesize, ...): files' messages */
+	bool kw_stream; /* a lua script needs the stream: inspected as payload contents are */
 	/* filestore (DET_STORE_FILE) and tls.store (DET_STORE_TLS): what a match stores */
 	uint8_t store;
 	uint8_t store_dirs;  /* filestore: bit 0 to_server, bit 1 to_client; 0: the file's */

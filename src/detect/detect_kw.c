@@ -813,6 +813,34 @@ det_kw_parse(struct det_rule *r, const char *kw, char *v, struct det_parse_error
 			return SW_E_NOMEM;
 		return det_geoip_parse(r, k, v, err);
 	}
+	if (strcmp(kw, "lua") == 0 || strcmp(kw, "luajit") == 0) { /* detect_lua.c */
+		char *name = det_trim(v);
+		size_t n;
+
+		if ((k = kw_add(r, DET_KW_LUA)) == NULL)
+			return SW_E_NOMEM;
+		k->id = -1;
+		if (name[0] == '!') {
+			k->negated = true;
+			name = det_trim(name + 1);
+		}
+		n = strlen(name);
+		if (n >= 2 && name[0] == '"' && name[n - 1] == '"') {
+			name[n - 1] = '\0';
+			name++;
+		}
+		if (name[0] == '\0')
+			return kw_fail(err, "%s: no script named", kw);
+		/* feeds write rules: a script stays under the rule (or scripts) directory */
+		if (name[0] == '/' || strcmp(name, "..") == 0 || strncmp(name, "../", 3) == 0 ||
+		    strstr(name, "/../") != NULL ||
+		    (n >= 3 && strcmp(name + strlen(name) - 3, "/..") == 0))
+			return kw_fail(err, "%s: script '%s' must be a relative path without '..'", kw,
+			               name);
+		if ((k->name = strdup(name)) == NULL)
+			return SW_E_NOMEM;
+		return 0;
+	}
 	if (det_kwa_is(kw)) { /* detect_kw_app.c */
 		if ((k = kw_add(r, DET_KW_APP_FIRST)) == NULL)
 			return SW_E_NOMEM;
@@ -1065,6 +1093,12 @@ det_kw_engine_init(struct detect_engine *e, uint64_t memcap)
 	return 0;
 }
 
+int
+det_kw_flowint_add(struct detect_engine *e, const char *name, int32_t *id)
+{
+	return e->kw != NULL ? flowint_add(e->kw, name, id) : SW_E_NOMEM;
+}
+
 void
 det_kw_engine_free(struct detect_engine *e)
 {
@@ -1308,6 +1342,41 @@ pktvar_ok(const struct det_kw_ctx *c, const struct det_kw *k)
 	for (uint32_t i = 0; c->pv != NULL && i < c->pv->n; i++)
 		if (strcmp(c->pv->v[i].name, k->name) == 0)
 			return var_holds(k, c->pv->v[i].data, c->pv->v[i].len);
+	return false;
+}
+
+/* lua's access to the flow's variables (detect_lua.c) */
+static bool flowint_get(const struct det_kw_flow *kf, int32_t id, uint32_t *v);
+
+bool
+det_kw_flowint_read(struct det_kw_ctx *c, int32_t id, uint32_t *v)
+{
+	return flowint_get(kflow_get(c, false), id, v);
+}
+
+bool
+det_kw_flowint_write(struct det_kw_ctx *c, int32_t id, uint32_t v)
+{
+	struct det_kw_flow *kf = kflow_get(c, true);
+
+	if (kf == NULL || id < 0 || (uint32_t)id >= kf->nints)
+		return false;
+	kf->ints[id] = v;
+	kf->int_set[id] = 1;
+	return true;
+}
+
+bool
+det_kw_flowvar_get(struct det_kw_ctx *c, const char *name, const uint8_t **data, size_t *len)
+{
+	struct det_kw_flow *kf = kflow_get(c, false);
+
+	for (const struct fvar *v = kf != NULL ? kf->vars : NULL; v != NULL; v = v->next)
+		if (strcmp(v->name, name) == 0) {
+			*data = v->data;
+			*len = v->len;
+			return true;
+		}
 	return false;
 }
 
@@ -1744,6 +1813,10 @@ det_kw_match(struct det_kw_ctx *c, const struct det_rule *r)
 				return false;
 			break;
 		}
+		case DET_KW_LUA: /* detect_lua.c: the script's match() */
+			if (!det_lua_match(c, k))
+				return false;
+			break;
 		case DET_KW_L3_PROTO: /* the inspected data's addresses: any context */
 			if (c->family != (int)k->count)
 				return false;

@@ -91,6 +91,7 @@ struct detect_thread {
 	 * a stream chunk or an app message: run_cands), and the flow variables of the rule being
 	 * verified (set in the flow when it matches, as Suricata's post-match) */
 	struct det_pktvars pv, fpend;
+	struct det_lua_thread *lua; /* detect_lua.c: this thread's states of the scripts */
 };
 
 /* Room for the buffers built for one app-layer message (app.http.header-max is 256 KiB), and
@@ -193,6 +194,7 @@ detect_thread_free(struct detect_thread *t)
 	free(t->b64);
 	pcre2_match_data_free(t->md);
 	pcre2_match_context_free(t->mctx);
+	det_lua_thread_free(t->lua);
 	free(t);
 }
 
@@ -1194,7 +1196,8 @@ kw_ctx(struct detect_thread *t, struct insp *in, const struct tuple *tu, enum fl
 
 	for (uint32_t i = 0; i < r->nkws && !keeps; i++)
 		keeps = r->kws[i].kind == DET_KW_FLOWINT || r->kws[i].kind == DET_KW_TAG ||
-		        r->kws[i].kind == DET_KW_GEOIP; /* geoip: the flow's countries */
+		        r->kws[i].kind == DET_KW_GEOIP || /* geoip: the flow's countries */
+		        r->kws[i].kind == DET_KW_LUA;     /* lua: SCFlowint*, SCFlowvar* */
 	keeps = keeps || t->fpend.n > 0; /* flow variables to set */
 	df = in->f != NULL ? dflow_get(t, in->f, keeps) : NULL;
 	memset(kc, 0, sizeof(*kc));
@@ -1215,6 +1218,9 @@ kw_ctx(struct detect_thread *t, struct insp *in, const struct tuple *tu, enum fl
 	kc->dst = tu->dst;
 	kc->dir = dir;
 	kc->ts = in->ts;
+	kc->lua = &t->lua;
+	kc->st = t->st;
+	kc->app_proto = in->app_proto;
 }
 
 /* Whether rule idx already alerted on a file of the same transaction and direction as

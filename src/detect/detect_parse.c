@@ -2324,7 +2324,13 @@ kw_engine_event(struct rp *p, const char *kw, char *v)
 static int
 kw_other(struct rp *p, const char *kw, char *v)
 {
-	return det_kw_parse(p->r, kw, v, p->err);
+	int rc = det_kw_parse(p->r, kw, v, p->err);
+
+	/* lua: the sticky buffer before it, args["buffer"] of a script that needs it (-1: one
+	 * that is not a buffer yet: file.data before its direction, base64_data) */
+	if (rc == 0 && (strcmp(kw, "lua") == 0 || strcmp(kw, "luajit") == 0))
+		p->r->kws[p->r->nkws - 1].id2 = p->sticky >= 0 && p->sticky < DET_BUF_MAX ? p->sticky : -1;
+	return rc;
 }
 
 /* base64_decode:[bytes N][, offset N][, relative] on the current buffer; base64_data then
@@ -2675,6 +2681,11 @@ static const struct rp_keyword rp_keywords[] = {
     {"dataset", kw_dataset, RP_V_NEED},
     {"datarep", kw_dataset, RP_V_NEED},
     {"iprep", kw_other, RP_V_NEED},
+#ifdef HAVE_LUA
+    /* detect_lua.c: Lua detection scripts */
+    {"lua", kw_other, RP_V_NEED},
+    {"luajit", kw_other, RP_V_NEED},
+#endif
     {NULL, NULL, 0},
 };
 
@@ -2682,8 +2693,10 @@ static const struct rp_keyword rp_keywords[] = {
  * are not in rp_keywords or the buffer tables: a rule using one is skipped as "not supported" and
  * counted; a keyword in no table is a typo or another engine's, and an error. */
 static const char *const rp_known_unsupported[] = {
+#ifndef HAVE_LUA
     "lua",
     "luajit",
+#endif
     "replace",
     "dns.answer.name",
     "dns.queries.rrname",
@@ -2806,8 +2819,8 @@ static const struct {
     {"pgsql.", "Suricata 8's (not a Suricata 7 keyword); spanwatch reads PostgreSQL only up to "
                "its STARTTLS"},
     /* engine features spanwatch does not have */
-    {"lua", "Lua scripts: spanwatch has no Lua"},
-    {"luajit", "Lua scripts: spanwatch has no Lua"},
+    {"lua", "Lua scripts: spanwatch was built without Lua (./configure --disable-lua)"},
+    {"luajit", "Lua scripts: spanwatch was built without Lua (./configure --disable-lua)"},
     {"replace", "IPS mode only (it rewrites packets inline); spanwatch is a passive sensor"},
     {"dataset", "datasets (Suricata's datasets: section and its set files) are not implemented"},
     {"datarep", "datasets (Suricata's datasets: section and its set files) are not implemented"},

@@ -146,6 +146,12 @@ else
 	files=("$dir"/*.rules)
 fi
 for f in "${files[@]}"; do
+	# kw-lua.rules needs Lua: a --disable-lua build skips its rules (tests/detect/lua.sh checks
+	# the reason)
+	if [ "${f##*/}" = kw-lua.rules ] && ! grep -q '^#define HAVE_LUA 1' "$top_builddir/config.h"; then
+		skip "kw-lua.rules: built without Lua (--disable-lua)"
+		continue
+	fi
 	run_file "$f"
 done
 tap_done

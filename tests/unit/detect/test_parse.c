@@ -2415,7 +2415,9 @@ test_unsupported(void)
 	    "rpc:100000,*,*",
 	    "entropy:bytes 4",
 	    "replace:\"x\"",
+#ifndef HAVE_LUA
 	    "lua:x.lua",
+#endif
 	};
 	struct det_rule *r;
 	char rule[256], kw[64];
@@ -2460,7 +2462,10 @@ test_unsupported(void)
 		                    "Suricata 7 keyword)"},
 		    {"entropy:bytes 4, value >5", "keyword 'entropy' is not supported: Suricata 8's "
 		                                  "(not a Suricata 7 keyword)"},
-		    {"lua:x.lua", "keyword 'lua' is not supported: Lua scripts: spanwatch has no Lua"},
+#ifndef HAVE_LUA
+		    {"lua:x.lua", "keyword 'lua' is not supported: Lua scripts: spanwatch was built "
+		                  "without Lua (./configure --disable-lua)"},
+#endif
 		    {"replace:\"x\"", "keyword 'replace' is not supported: IPS mode only (it "
 		                      "rewrites packets inline); spanwatch is a passive sensor"},
 		    {"http2.header; content:\"x\"", "keyword 'http2.header' is not supported: "
@@ -2532,6 +2537,40 @@ test_unsupported(void)
 	}
 	check_fail("alert ip any any -> any any (l3_proto:ipx; sid:1;)", SW_E_INVAL,
 	           "l3_proto: expected ipv4, ip4, ipv6 or ip6, not 'ipx'");
+#ifdef HAVE_LUA
+	/* lua / luajit (issue 14): the script's name as written (resolved when the engine loads
+	 * the rule), '!' negates; names that leave the rule (or scripts) directory are refused */
+	{
+		struct det_rule *l = parse("alert http any any -> any any (lua:x.lua; "
+		                           "luajit: ! \"sub/y.lua\" ; sid:1;)");
+
+		UNIT_CHECK(l != NULL && l->nkws == 2 && l->kws[0].kind == DET_KW_LUA &&
+		               strcmp(l->kws[0].name, "x.lua") == 0 && !l->kws[0].negated &&
+		               l->kws[0].id == -1 && l->kws[1].kind == DET_KW_LUA &&
+		               strcmp(l->kws[1].name, "sub/y.lua") == 0 && l->kws[1].negated,
+		           "lua:x.lua and luajit:!\"sub/y.lua\"");
+		UNIT_CHECK(l != NULL && l->kws[0].id2 == DET_BUF_PAYLOAD,
+		           "lua without a sticky buffer before it: the payload (no buffer need)");
+		det_rule_free(l);
+		l = parse("alert http any any -> any any (http.method; lua:x.lua; sid:1;)");
+		UNIT_CHECK(l != NULL && l->nkws == 1 && l->kws[0].id2 > 0 &&
+		               l->kws[0].id2 == det_buffer_named("http.method"),
+		           "lua after http.method: its buffer need is http.method");
+		det_rule_free(l);
+	}
+	check_fail("alert ip any any -> any any (lua:../x.lua; sid:1;)", SW_E_INVAL,
+	           "lua: script '../x.lua' must be a relative path without '..'");
+	check_fail("alert ip any any -> any any (lua:a/../../x.lua; sid:1;)", SW_E_INVAL,
+	           "lua: script 'a/../../x.lua' must be a relative path without '..'");
+	check_fail("alert ip any any -> any any (luajit:/etc/x.lua; sid:1;)", SW_E_INVAL,
+	           "luajit: script '/etc/x.lua' must be a relative path without '..'");
+	check_fail("alert ip any any -> any any (lua:a/..; sid:1;)", SW_E_INVAL,
+	           "lua: script 'a/..' must be a relative path without '..'");
+	check_fail("alert ip any any -> any any (lua:!; sid:1;)", SW_E_INVAL, "lua: no script named");
+	check_fail("alert ip any any -> any any (lua:\"\"; sid:1;)", SW_E_INVAL,
+	           "lua: no script named");
+	check_fail("alert ip any any -> any any (lua; sid:1;)", SW_E_INVAL, "lua: missing value");
+#endif
 	/* flowvar / pktvar and pcre's variable captures (issue 14) */
 	{
 		struct det_rule *v = parse("alert tcp any any -> any any (content:\"x\"; "
