@@ -191,6 +191,16 @@ run_worker_detect_bypassed(struct sw_ctx *ctx, uint32_t i)
 	return sw_counter_get(&ctx->workers[i].det_st.bypassed);
 }
 
+void
+run_worker_detect_stream_bytes(struct sw_ctx *ctx, uint32_t i, uint64_t out[3])
+{
+	const struct detect_stats *st = &ctx->workers[i].det_st;
+
+	out[0] = sw_counter_get(&st->stream_bytes);
+	out[1] = sw_counter_get(&st->stream_scanned);
+	out[2] = sw_counter_get(&st->stream_copied);
+}
+
 const struct sw_memcap *
 run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i)
 {

@@ -137,6 +137,9 @@ struct detect_stats {
 	sw_counter_t tagged;                           /* packets logged for a tag keyword */
 	sw_counter_t bypassed;                         /* flows a bypass rule took out */
 	sw_counter_t windows_released; /* stream windows let go at a direction's end */
+	/* raw stream inspection: new stream bytes, bytes given to Hyperscan, bytes copied into
+	 * windows and joined buffers (per new byte: the cost of the window) */
+	sw_counter_t stream_bytes, stream_scanned, stream_copied;
 };
 
 /* Per worker: Hyperscan scratch, candidate lists. Belongs to one engine. mem and st are the

@@ -1679,6 +1679,7 @@ stream_join(struct detect_thread *t, const uint8_t *kept, size_t klen, const uin
 	}
 	memcpy(t->join, kept, klen);
 	memcpy(t->join + klen, data, len);
+	sw_counter_add(&t->st->stream_copied, klen + len);
 	return t->join;
 }
 
@@ -1697,6 +1698,7 @@ stream_inspect(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, co
 	cand_start(t);
 	t->scan_base = base;
 	scan(t, DET_SLOT_STREAM, all, len, 0);
+	sw_counter_add(&t->st->stream_scanned, len);
 	group_cands(t, &e->nofp_stream, dir == FLOW_TO_SERVER ? f->sport : f->cport);
 	if (t->ncand == 0)
 		return;
@@ -1726,6 +1728,7 @@ win_inspect(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, struc
 	stream_inspect(t, f, dir, w->buf, w->len, w->tail, w->end - w->len, ts, app_proto);
 	keep = w->len < t->e->stream_window ? w->len : t->e->stream_window;
 	memmove(w->buf, w->buf + w->len - keep, keep);
+	sw_counter_add(&t->st->stream_copied, keep);
 	w->len = w->tail = keep;
 }
 
@@ -1752,6 +1755,7 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
 	}
 	if (data == NULL || len == 0)
 		return;
+	sw_counter_add(&t->st->stream_bytes, len);
 	if (w != NULL && w->buf == NULL && cap > 0) {
 		if (!mem_take(t, df, cap)) {
 			w = NULL; /* over the cap: this flow's chunks are inspected one by one */
@@ -1771,6 +1775,7 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
 		w->end = offset;
 	if (w->len + len <= cap && w->len - w->tail + len < e->stream_chunk && !w->flush) {
 		memcpy(w->buf + w->len, data, len); /* not enough for an inspection yet */
+		sw_counter_add(&t->st->stream_copied, len);
 		w->len += (uint32_t)len;
 		w->end = offset + len;
 		return;
@@ -1783,6 +1788,7 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
 	stream_inspect(t, f, dir, all, total, w->tail, offset - w->len, ts, app_proto);
 	keep = total < e->stream_window ? total : e->stream_window;
 	memcpy(w->buf, all + total - keep, keep);
+	sw_counter_add(&t->st->stream_copied, keep);
 	w->len = w->tail = (uint32_t)keep;
 	w->end = offset + len;
 }
