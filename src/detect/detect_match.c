@@ -1745,6 +1745,17 @@ stream_verify(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
 	run_cands(t, &in, DET_CTX_STREAM);
 }
 
+/* Hyperscan on p[0..len), p[0] at stream offset base, noting each pattern's last hit. */
+static void
+stream_scan(struct detect_thread *t, const uint8_t *p, size_t len, uint64_t base)
+{
+	if (len == 0 || t->e->slot[DET_SLOT_STREAM].db == NULL)
+		return;
+	t->scan_base = base;
+	scan(t, DET_SLOT_STREAM, p, len, 0);
+	sw_counter_add(&t->st->stream_scanned, len);
+}
+
 /* One raw stream inspection of a flow without a window (the cap refused it): the chunk
  * all[0..len) alone, at stream offset base. */
 static void
@@ -1755,23 +1766,10 @@ stream_inspect(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, co
 
 	sw_counter_add(&t->st->stream_chunks, 1);
 	cand_start(t);
-	t->scan_base = base;
-	scan(t, DET_SLOT_STREAM, all, len, 0);
-	sw_counter_add(&t->st->stream_scanned, len);
+	stream_scan(t, all, len, base);
 	group_cands(t, &e->nofp_stream, dir == FLOW_TO_SERVER ? f->sport : f->cport);
 	if (t->ncand > 0)
 		stream_verify(t, f, dir, all, len, 0, base, ts, app_proto);
-}
-
-/* Hyperscan on p[0..len), p[0] at stream offset base, noting each pattern's last hit. */
-static void
-stream_scan(struct detect_thread *t, const uint8_t *p, size_t len, uint64_t base)
-{
-	if (len == 0)
-		return;
-	t->scan_base = base;
-	scan(t, DET_SLOT_STREAM, p, len, 0);
-	sw_counter_add(&t->st->stream_scanned, len);
 }
 
 /*
@@ -1804,7 +1802,7 @@ win_inspect_with(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, 
 	 * when it remembers too few of its patterns */
 	from = w->hits_over || old < lap ? 0 : old - lap;
 	stream_scan(t, w->buf + from, w->len - from, base + from);
-	if (len > 0 && w->len > from && lap > 0) { /* the seam between the window and data */
+	if (len > 0 && w->len > from && lap > 0 && sl->db != NULL) { /* the window-data seam */
 		size_t a = w->len - from < lap ? w->len - from : lap, b = len < lap ? len : lap;
 
 		memcpy(t->seam, w->buf + w->len - a, a);
@@ -1837,11 +1835,12 @@ win_inspect_with(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, 
 			memmove(w->buf, w->buf + total - keep, keep);
 	} else if (all != NULL && all != data) {
 		memcpy(w->buf, all + total - keep, keep);
-	} else if (len >= keep) {
+	} else if (len > 0 && len >= keep) {
 		memcpy(w->buf, data + len - keep, keep);
-	} else {
+	} else { /* the window's last keep - len bytes, then data's (none for a flush) */
 		memmove(w->buf, w->buf + w->len - (keep - len), keep - len);
-		memcpy(w->buf + keep - len, data, len);
+		if (len > 0)
+			memcpy(w->buf + keep - len, data, len);
 	}
 	if (all != w->buf || keep < total)
 		sw_counter_add(&t->st->stream_copied, keep);
