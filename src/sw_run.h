@@ -120,6 +120,8 @@ void run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[8]);
 uint64_t run_worker_detect_bypassed(struct sw_ctx *ctx, uint32_t i);
 /* Worker i's lua script counters: errors, instruction limits, memory refusals. */
 void run_worker_detect_lua(struct sw_ctx *ctx, uint32_t i, uint64_t out[3]);
+/* Worker i's raw stream inspection: new stream bytes, bytes scanned, bytes copied. */
+void run_worker_detect_stream_bytes(struct sw_ctx *ctx, uint32_t i, uint64_t out[3]);
 /* The TCP checksums the workers verified for the capture thread: bad ones, and packets kept out
  * of flows for them (added to decoder.checksum.tcp_bad and .skipped). */
 /* The decoding counters of the capture thread and of every worker that reads its own queue

@@ -318,6 +318,20 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			for (int k = 0; k < 3; k++)
 				put(cs, ln[k], lv[k]);
 		}
+		{ /* raw stream inspection: what the window costs per new stream byte */
+			static const char *const sn[3] = {
+				"detect.stream_bytes", "detect.stream_scanned", "detect.stream_copied",
+			};
+			uint64_t sv[3] = {0}, wsv[3];
+
+			for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
+				run_worker_detect_stream_bytes(ctx, i, wsv);
+				for (int k = 0; k < 3; k++)
+					sv[k] += wsv[k];
+			}
+			for (int k = 0; k < 3; k++)
+				put(cs, sn[k], sv[k]);
+		}
 	}
 	if (ctx->output.evidence.enabled) {
 		static const char *const en[8] = {

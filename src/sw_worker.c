@@ -201,6 +201,16 @@ run_worker_detect_lua(struct sw_ctx *ctx, uint32_t i, uint64_t out[3])
 	out[2] = sw_counter_get(&st->lua_mem_refused);
 }
 
+void
+run_worker_detect_stream_bytes(struct sw_ctx *ctx, uint32_t i, uint64_t out[3])
+{
+	const struct detect_stats *st = &ctx->workers[i].det_st;
+
+	out[0] = sw_counter_get(&st->stream_bytes);
+	out[1] = sw_counter_get(&st->stream_scanned);
+	out[2] = sw_counter_get(&st->stream_copied);
+}
+
 const struct sw_memcap *
 run_worker_detect_mem(struct sw_ctx *ctx, uint32_t i)
 {

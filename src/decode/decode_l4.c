@@ -8,21 +8,37 @@
 
 /*
  * RFC 1071 sum of len bytes, added to sum (both in network-order 16-bit word terms). The words
- * are summed in host order 8 bytes at a time (the one's complement sum does not depend on byte
- * order, RFC 1071 2(B)), folded, then turned to network order.
+ * are summed in host order (the one's complement sum does not depend on byte order, RFC 1071
+ * 2(B)) as 64-bit words whose carries are counted apart (2^64 is 1 modulo 0xffff, RFC 1071
+ * 2(C)), in two independent chains of 32 bytes a turn; then folded and turned to network order.
+ * The folded sum is 0 only when every byte is 0, as a plain sum's.
  */
 uint32_t
 decode_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
-	uint64_t acc = 0, v;
-	uint32_t lo, hi;
+	uint64_t a0 = 0, a1 = 0, c0 = 0, c1 = 0, v0, v1, acc;
 	uint16_t folded;
 
+	while (len >= 32) {
+		memcpy(&v0, p, 8);
+		memcpy(&v1, p + 8, 8);
+		a0 += v0;
+		c0 += a0 < v0;
+		a1 += v1;
+		c1 += a1 < v1;
+		memcpy(&v0, p + 16, 8);
+		memcpy(&v1, p + 24, 8);
+		a0 += v0;
+		c0 += a0 < v0;
+		a1 += v1;
+		c1 += a1 < v1;
+		p += 32;
+		len -= 32;
+	}
 	while (len >= 8) {
-		memcpy(&v, p, 8);
-		lo = (uint32_t)v;
-		hi = (uint32_t)(v >> 32);
-		acc += (uint64_t)lo + hi;
+		memcpy(&v0, p, 8);
+		a0 += v0;
+		c0 += a0 < v0;
 		p += 8;
 		len -= 8;
 	}
@@ -30,10 +46,18 @@ decode_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 		uint16_t w;
 
 		memcpy(&w, p, 2);
-		acc += w;
+		a1 += w;
+		c1 += a1 < w;
 		p += 2;
 		len -= 2;
 	}
+	/* a0 + a1 + the carries, each carry out of 64 bits added back in */
+	acc = a0 + a1;
+	c0 += acc < a0;
+	c0 += c1;
+	acc += c0;
+	acc += acc < c0;
+	acc = (acc & 0xffffffffu) + (acc >> 32);
 	while (acc >> 16)
 		acc = (acc & 0xffff) + (acc >> 16);
 	folded = (uint16_t)acc;

@@ -154,6 +154,9 @@ struct detect_stats {
 	 * detect.lua.max-instructions, allocations refused by detect.lua.max-bytes (or by
 	 * detect.memcap, counted there too) */
 	sw_counter_t lua_errors, lua_instr_limit, lua_mem_refused;
+	/* raw stream inspection: new stream bytes, bytes given to Hyperscan, bytes copied into
+	 * windows and joined buffers (per new byte: the cost of the window) */
+	sw_counter_t stream_bytes, stream_scanned, stream_copied;
 };
 
 /* Per worker: Hyperscan scratch, candidate lists. Belongs to one engine. mem and st are the

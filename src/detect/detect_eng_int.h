@@ -45,6 +45,7 @@ struct det_slot {
 	uint32_t npat;
 	uint32_t *pat_off; /* npat + 1: the rules of pattern i are pat_rules[pat_off[i]..] */
 	uint32_t *pat_rules;
+	uint32_t *pat_len; /* npat: the length of pattern i (a hit starts pat_len[i] before its end) */
 };
 
 /* One loaded rule with what the engine derived from it. */

@@ -772,11 +772,13 @@ slot_index(struct det_slot *s, struct slot_build *sb)
 	}
 	s->npat = id + 1;
 	if ((s->pat_off = calloc(s->npat + 1, sizeof(*s->pat_off))) == NULL ||
-	    (s->pat_rules = malloc(sb->n * sizeof(*s->pat_rules))) == NULL)
+	    (s->pat_rules = malloc(sb->n * sizeof(*s->pat_rules))) == NULL ||
+	    (s->pat_len = malloc(s->npat * sizeof(*s->pat_len))) == NULL)
 		return SW_E_NOMEM;
 	for (i = 0; i < sb->n; i++) {
 		s->pat_rules[i] = sb->v[i].rule;
 		s->pat_off[sb->v[i].id + 1] = (uint32_t)i + 1;
+		s->pat_len[sb->v[i].id] = sb->v[i].len;
 	}
 	return 0;
 }
@@ -1333,6 +1335,7 @@ detect_engine_free(struct detect_engine *e)
 	for (int s = 0; s < DET_NSLOTS; s++) {
 		hs_free_database(e->slot[s].db);
 		free(e->slot[s].pat_off);
+		free(e->slot[s].pat_len);
 		free(e->slot[s].pat_rules);
 	}
 	for (int k = 0; k < DET_PC_MAX; k++)

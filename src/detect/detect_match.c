@@ -27,12 +27,30 @@
  * already inspected before it, so a content split across chunks matches; a match must end in
  * the new data, so what one inspection reported is not reported again; a rule alerts at most
  * once per inspection.
+ *
+ * An inspection gives Hyperscan only what it has not seen: the new bytes, and the last
+ * stream_maxlen - 1 bytes before them (a fast pattern that starts in the tail and ends in the new
+ * bytes). The fast patterns found whole in the tail were found by the inspections before; the
+ * window remembers each pattern's last hit that still lies whole in the kept tail (hits[]), and
+ * those patterns make candidates again, so the candidates are those of a scan of the whole
+ * window. More than DET_HITS_MAX such patterns: the next inspection scans the whole window. The
+ * window and the new bytes are joined into one buffer only when a candidate is to be verified.
  */
+struct det_hit {
+	uint32_t id;  /* pattern of the stream database */
+	uint32_t end; /* low 32 bits of the stream offset just after the hit */
+};
+
+#define DET_HITS_MAX 32
+
 struct det_win {
 	uint8_t *buf; /* stream_window + stream_chunk bytes: tail (inspected), then new bytes */
+	struct det_hit *hits; /* in buf's allocation, after its bytes */
 	uint32_t tail, len;
 	uint64_t end;   /* stream offset just after buf's last byte */
-	uint32_t size;  /* bytes buf holds (and the flow has charged for it); 0 without buf */
+	uint32_t size;  /* bytes of buf's allocation (the flow has charged for it); 0 without buf */
+	uint8_t nhits;  /* patterns whose last hit lies whole in buf[0..tail) */
+	bool hits_over; /* more than DET_HITS_MAX: the next inspection scans the whole window */
 	bool flush;     /* an app-layer message completed: inspect with the next data */
 };
 
@@ -67,9 +85,13 @@ struct detect_thread {
 	int file_dir;
 	const struct det_slot *cur_slot; /* for the Hyperscan callback */
 	size_t min_end;                  /* stream: matches must end after this */
-	bool track_end;                  /* stream scans: note where each candidate's hit ends */
+	bool track_hits;                 /* stream scans: note each pattern's last hit */
 	uint64_t scan_base;              /* stream offset of the scanned buffer's first byte */
-	uint64_t *cand_end; /* by rule: stream offset after its last fast-pattern hit */
+	/* stream scans: the patterns hit (hit_ids[0..nhit)), each one's last end (stream offset)
+	 * and the candidate generation that saw it first */
+	uint32_t *hit_ids, *hit_stamp, nhit;
+	uint64_t *hit_end;
+	uint8_t *seam; /* stream: the tail's end and the new bytes' start (2 * stream_maxlen) */
 	struct sw_flow *deliver_f; /* detect_stream_begin: the stream chunk about to come */
 	enum flow_dir deliver_dir;
 	uint8_t *join; /* stream: window + chunk */
@@ -162,7 +184,11 @@ detect_thread_new(struct detect_engine *e, struct sw_memcap *mem, struct detect_
 	    (t->cand = calloc(e->nrules + 1, sizeof(*t->cand))) == NULL ||
 	    (t->stamp = calloc(e->nrules + 1, sizeof(*t->stamp))) == NULL ||
 	    (t->file_alerted = calloc(e->nrules + 1, sizeof(*t->file_alerted))) == NULL ||
-	    (t->cand_end = calloc(e->nrules + 1, sizeof(*t->cand_end))) == NULL ||
+	    (t->hit_ids = calloc(e->slot[DET_SLOT_STREAM].npat + 1, sizeof(*t->hit_ids))) == NULL ||
+	    (t->hit_stamp = calloc(e->slot[DET_SLOT_STREAM].npat + 1, sizeof(*t->hit_stamp))) ==
+	        NULL ||
+	    (t->hit_end = calloc(e->slot[DET_SLOT_STREAM].npat + 1, sizeof(*t->hit_end))) == NULL ||
+	    (t->seam = malloc(2 * (size_t)e->stream_maxlen + 1)) == NULL ||
 	    (t->md = pcre2_match_data_create(32, NULL)) == NULL ||
 	    (t->mctx = pcre2_match_context_create(NULL)) == NULL ||
 	    (e->has_app && (t->arena = malloc(DET_ARENA)) == NULL)) {
@@ -186,7 +212,10 @@ detect_thread_free(struct detect_thread *t)
 	free(t->cand);
 	free(t->stamp);
 	free(t->file_alerted);
-	free(t->cand_end);
+	free(t->hit_ids);
+	free(t->hit_stamp);
+	free(t->hit_end);
+	free(t->seam);
 	free(t->join);
 	free(t->arena);
 	free(t->xf_out);
@@ -1512,7 +1541,6 @@ cand_add(struct detect_thread *t, uint32_t rule)
 	if (t->stamp[rule] == t->gen)
 		return;
 	t->stamp[rule] = t->gen;
-	t->cand_end[rule] = 0;
 	t->cand[t->ncand++] = rule;
 }
 
@@ -1522,7 +1550,26 @@ cand_start(struct detect_thread *t)
 	t->ncand = 0;
 	if (++t->gen == 0) { /* wrapped: forget every stamp */
 		memset(t->stamp, 0, (t->e->nrules + 1) * sizeof(*t->stamp));
+		memset(t->hit_stamp, 0,
+		       (t->e->slot[DET_SLOT_STREAM].npat + 1) * sizeof(*t->hit_stamp));
 		t->gen = 1;
+	}
+}
+
+/* Pattern id of slot s hit, ending at stream offset end (stream scans that track hits). */
+static void
+pat_hit(struct detect_thread *t, const struct det_slot *s, uint32_t id, uint64_t end)
+{
+	for (uint32_t k = s->pat_off[id]; k < s->pat_off[id + 1]; k++)
+		cand_add(t, s->pat_rules[k]);
+	if (!t->track_hits)
+		return;
+	if (t->hit_stamp[id] != t->gen) {
+		t->hit_stamp[id] = t->gen;
+		t->hit_ids[t->nhit++] = id;
+		t->hit_end[id] = end;
+	} else if (end > t->hit_end[id]) {
+		t->hit_end[id] = end;
 	}
 }
 
@@ -1539,13 +1586,7 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to, unsign
 	 * may be in the new data (match_from wants the match to reach into it) */
 	if (id >= s->npat)
 		return 0;
-	for (uint32_t k = s->pat_off[id]; k < s->pat_off[id + 1]; k++) {
-		uint32_t r = s->pat_rules[k];
-
-		cand_add(t, r);
-		if (t->track_end && t->scan_base + to > t->cand_end[r])
-			t->cand_end[r] = t->scan_base + to;
-	}
+	pat_hit(t, s, id, t->scan_base + to);
 	return 0;
 }
 
@@ -1785,27 +1826,18 @@ stream_join(struct detect_thread *t, const uint8_t *kept, size_t klen, const uin
 	}
 	memcpy(t->join, kept, klen);
 	memcpy(t->join + klen, data, len);
+	sw_counter_add(&t->st->stream_copied, klen + len);
 	return t->join;
 }
 
-/* One raw stream inspection: all[0..len) at stream offset base, of which the first old bytes
+/* Verifies the candidates on all[0..len) (stream offset base), of which the first old bytes
  * were inspected before (a match must end after them). */
 static void
-stream_inspect(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, const uint8_t *all,
-               size_t len, size_t old, uint64_t base, sw_time_t ts, const char *app_proto)
+stream_verify(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, const uint8_t *all,
+              size_t len, size_t old, uint64_t base, sw_time_t ts, const char *app_proto)
 {
-	struct detect_engine *e = t->e;
 	struct insp in;
 
-	if (len <= old)
-		return;
-	sw_counter_add(&t->st->stream_chunks, 1);
-	cand_start(t);
-	t->scan_base = base;
-	scan(t, DET_SLOT_STREAM, all, len, 0);
-	group_cands(t, &e->nofp_stream, dir == FLOW_TO_SERVER ? f->sport : f->cport);
-	if (t->ncand == 0)
-		return;
 	memset(&in, 0, offsetof(struct insp, bufs));
 	in.f = f;
 	in.dir = dir;
@@ -1819,20 +1851,138 @@ stream_inspect(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, co
 	run_cands(t, &in, DET_CTX_STREAM);
 }
 
-/* Inspects w's new bytes (with its tail) and keeps the last stream_window bytes as the tail. */
+/* Hyperscan on p[0..len), p[0] at stream offset base, noting each pattern's last hit. */
+static void
+stream_scan(struct detect_thread *t, const uint8_t *p, size_t len, uint64_t base)
+{
+	if (len == 0 || t->e->slot[DET_SLOT_STREAM].db == NULL)
+		return;
+	t->scan_base = base;
+	scan(t, DET_SLOT_STREAM, p, len, 0);
+	sw_counter_add(&t->st->stream_scanned, len);
+}
+
+/* One raw stream inspection of a flow without a window (the cap refused it): the chunk
+ * all[0..len) alone, at stream offset base. */
+static void
+stream_inspect(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, const uint8_t *all,
+               size_t len, uint64_t base, sw_time_t ts, const char *app_proto)
+{
+	struct detect_engine *e = t->e;
+
+	sw_counter_add(&t->st->stream_chunks, 1);
+	cand_start(t);
+	stream_scan(t, all, len, base);
+	group_cands(t, &e->nofp_stream, dir == FLOW_TO_SERVER ? f->sport : f->cport);
+	if (t->ncand > 0)
+		stream_verify(t, f, dir, all, len, 0, base, ts, app_proto);
+}
+
+/*
+ * One raw stream inspection of a direction with a window: w->buf[0..w->len) (its first w->tail
+ * bytes inspected before), then data[0..len) (borrowed; none when w's waiting bytes are
+ * flushed). Hyperscan sees only what it has not seen (see struct det_win), the bytes are joined
+ * only for a candidate, and w keeps the last stream_window bytes as its tail with the patterns
+ * hit whole in them.
+ */
+static void
+win_inspect_with(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, struct det_win *w,
+                 const uint8_t *data, size_t len, sw_time_t ts, const char *app_proto)
+{
+	struct detect_engine *e = t->e;
+	const struct det_slot *sl = &e->slot[DET_SLOT_STREAM];
+	size_t cap = (size_t)e->stream_window + e->stream_chunk;
+	size_t old = w->tail, total = (size_t)w->len + len, keep, from;
+	size_t lap = e->stream_maxlen > 1 ? e->stream_maxlen - 1 : 0;
+	uint64_t base = w->end - w->len, kfrom;
+	const uint8_t *all = NULL;
+
+	w->flush = false;
+	if (total <= old)
+		return;
+	sw_counter_add(&t->st->stream_chunks, 1);
+	cand_start(t);
+	t->nhit = 0;
+	t->track_hits = true;
+	/* from lap bytes before the new ones (a pattern that ends in them), or the whole window
+	 * when it remembers too few of its patterns */
+	from = w->hits_over || old < lap ? 0 : old - lap;
+	stream_scan(t, w->buf + from, w->len - from, base + from);
+	if (len > 0 && w->len > from && lap > 0 && sl->db != NULL) { /* the window-data seam */
+		size_t a = w->len - from < lap ? w->len - from : lap, b = len < lap ? len : lap;
+
+		memcpy(t->seam, w->buf + w->len - a, a);
+		memcpy(t->seam + a, data, b);
+		sw_counter_add(&t->st->stream_copied, a + b);
+		stream_scan(t, t->seam, a + b, base + w->len - a);
+	}
+	stream_scan(t, data, len, base + w->len);
+	for (uint32_t i = 0; !w->hits_over && i < w->nhits; i++) /* the tail's, seen before */
+		pat_hit(t, sl, w->hits[i].id, base + (uint32_t)(w->hits[i].end - (uint32_t)base));
+	t->track_hits = false;
+	group_cands(t, &e->nofp_stream, dir == FLOW_TO_SERVER ? f->sport : f->cport);
+	if (t->ncand > 0) {
+		if (len == 0 || w->len == 0) {
+			all = len == 0 ? w->buf : data;
+		} else if (total <= cap) { /* room in the window: data goes after its bytes */
+			memcpy(w->buf + w->len, data, len);
+			sw_counter_add(&t->st->stream_copied, len);
+			all = w->buf;
+		} else {
+			all = stream_join(t, w->buf, w->len, data, len);
+		}
+	}
+	if (all != NULL)
+		stream_verify(t, f, dir, all, total, old, base, ts, app_proto);
+	/* the tail: the last keep bytes of the window and data */
+	keep = total < e->stream_window ? total : e->stream_window;
+	if (all == w->buf) {
+		if (keep < total)
+			memmove(w->buf, w->buf + total - keep, keep);
+	} else if (all != NULL && all != data) {
+		memcpy(w->buf, all + total - keep, keep);
+	} else if (len > 0 && len >= keep) {
+		memcpy(w->buf, data + len - keep, keep);
+	} else { /* the window's last keep - len bytes, then data's (none for a flush) */
+		memmove(w->buf, w->buf + w->len - (keep - len), keep - len);
+		if (len > 0)
+			memcpy(w->buf + keep - len, data, len);
+	}
+	if (all != w->buf || keep < total)
+		sw_counter_add(&t->st->stream_copied, keep);
+	w->len = w->tail = (uint32_t)keep;
+	w->end = base + total;
+	/* and the patterns whose last hit lies whole in it */
+	kfrom = w->end - keep;
+	w->nhits = 0;
+	w->hits_over = false;
+	for (uint32_t i = 0; i < t->nhit; i++) {
+		uint32_t id = t->hit_ids[i];
+
+		if (t->hit_end[id] < kfrom + sl->pat_len[id])
+			continue;
+		if (w->nhits == DET_HITS_MAX) {
+			w->hits_over = true;
+			break;
+		}
+		w->hits[w->nhits].id = id;
+		w->hits[w->nhits++].end = (uint32_t)t->hit_end[id];
+	}
+}
+
+/* Inspects w's waiting bytes (with its tail). */
 static void
 win_inspect(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, struct det_win *w,
             sw_time_t ts, const char *app_proto)
 {
-	uint32_t keep;
+	win_inspect_with(t, f, dir, w, NULL, 0, ts, app_proto);
+}
 
-	w->flush = false;
-	if (w->len == w->tail)
-		return;
-	stream_inspect(t, f, dir, w->buf, w->len, w->tail, w->end - w->len, ts, app_proto);
-	keep = w->len < t->e->stream_window ? w->len : t->e->stream_window;
-	memmove(w->buf, w->buf + w->len - keep, keep);
-	w->len = w->tail = keep;
+/* A window's buffer: its bytes, then (8-aligned) its remembered hits. */
+static size_t
+win_hits_at(size_t cap)
+{
+	return (cap + 7) & ~(size_t)7;
 }
 
 void
@@ -1841,10 +1991,9 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
 {
 	struct detect_engine *e = t->e;
 	size_t cap = (size_t)e->stream_window + e->stream_chunk;
+	size_t size = win_hits_at(cap) + DET_HITS_MAX * sizeof(struct det_hit);
 	struct det_flow *df;
 	struct det_win *w;
-	const uint8_t *all;
-	size_t total, keep;
 
 	t->deliver_f = NULL;
 	if (!e->has_stream || flow_passed(t, f))
@@ -1855,42 +2004,41 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
 		/* a gap (or data that does not follow): what is in is inspected, then dropped */
 		win_inspect(t, f, dir, w, ts, app_proto);
 		w->len = w->tail = 0;
+		w->nhits = 0;
+		w->hits_over = false;
 	}
 	if (data == NULL || len == 0)
 		return;
+	sw_counter_add(&t->st->stream_bytes, len);
 	if (w != NULL && w->buf == NULL && cap > 0) {
-		if (!mem_take(t, df, cap)) {
+		if (!mem_take(t, df, size)) {
 			w = NULL; /* over the cap: this flow's chunks are inspected one by one */
-		} else if ((w->buf = malloc(cap)) == NULL) {
-			sw_memcap_give(t->mem, cap);
-			df->charged -= cap;
+		} else if ((w->buf = malloc(size)) == NULL) {
+			sw_memcap_give(t->mem, size);
+			df->charged -= size;
 			w = NULL;
 		} else {
-			w->size = (uint32_t)cap;
+			w->size = (uint32_t)size;
+			w->hits = (struct det_hit *)(void *)(w->buf + win_hits_at(cap));
+			w->nhits = 0;
+			w->hits_over = false;
 		}
 	}
 	if (w == NULL) {
-		stream_inspect(t, f, dir, data, len, 0, offset, ts, app_proto);
+		stream_inspect(t, f, dir, data, len, offset, ts, app_proto);
 		return;
 	}
 	if (w->len == 0)
 		w->end = offset;
 	if (w->len + len <= cap && w->len - w->tail + len < e->stream_chunk && !w->flush) {
 		memcpy(w->buf + w->len, data, len); /* not enough for an inspection yet */
+		sw_counter_add(&t->st->stream_copied, len);
 		w->len += (uint32_t)len;
 		w->end = offset + len;
 		return;
 	}
 	/* an inspection: the tail, what waited, and this chunk */
-	if ((all = stream_join(t, w->buf, w->len, data, len)) == NULL)
-		return;
-	total = w->len + len;
-	w->flush = false;
-	stream_inspect(t, f, dir, all, total, w->tail, offset - w->len, ts, app_proto);
-	keep = total < e->stream_window ? total : e->stream_window;
-	memcpy(w->buf, all + total - keep, keep);
-	w->len = w->tail = (uint32_t)keep;
-	w->end = offset + len;
+	win_inspect_with(t, f, dir, w, data, len, ts, app_proto);
 }
 
 void

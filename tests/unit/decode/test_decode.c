@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "decode/decode.h"
+#include "decode/decode_int.h"
 #include "../unit.h"
 
 /* A check of a known bug: reported as TAP "# TODO" (expected failure) until src/ is fixed, then
@@ -2684,6 +2685,71 @@ test_csum_auto(void)
 	UNIT_CHECK(dc.csum_mode == DECODE_CSUM_NONE && !dc.csum_deciding, "auto offline: none");
 }
 
+/* RFC 1071 sum of len bytes on sum, plainly, in 64 bits (no overflow for any sum and length
+ * here), folded and complemented. */
+static uint16_t
+plain_csum(uint32_t sum, const uint8_t *p, size_t len)
+{
+	uint64_t acc = sum;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		acc += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		acc += (uint32_t)p[len - 1] << 8;
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return (uint16_t)~acc;
+}
+
+/* decode_csum_add (64-bit words, two carry chains) against the plain sum: random lengths,
+ * alignments and starting sums, buffers of all zeros and all ones (the folded sums 0 and 0xffff
+ * that ones' complement tells apart), and a sum taken in two pieces. */
+static void
+test_csum_sum(void)
+{
+	static uint8_t buf[4096 + 8];
+	uint32_t seed = 12345;
+	int bad = 0, bad_split = 0, bad_fill = 0;
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		seed = seed * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(seed >> 16);
+	}
+	for (int k = 0; k < 20000; k++) {
+		size_t len, off, cut;
+		uint32_t sum;
+
+		seed = seed * 1103515245u + 12345u;
+		len = (seed >> 8) % 4097;
+		off = (seed >> 4) % 8;
+		seed = seed * 1103515245u + 12345u;
+		sum = k % 4 == 0 ? 0 : k % 4 == 1 ? 0xffffffffu : seed;
+		if (decode_csum_fold(decode_csum_add(sum, buf + off, len)) !=
+		    plain_csum(sum, buf + off, len))
+			bad++;
+		cut = len > 0 ? (seed >> 3) % len & ~(size_t)1 : 0; /* an even cut, as a header's */
+		if (decode_csum_fold(decode_csum_add(decode_csum_add(sum, buf + off, cut),
+		                                     buf + off + cut, len - cut)) !=
+		    plain_csum(sum, buf + off, len))
+			bad_split++;
+	}
+	for (int fill = 0; fill < 2; fill++) {
+		static uint8_t same[1500 + 8];
+
+		memset(same, fill ? 0xff : 0, sizeof(same));
+		for (size_t len = 0; len <= 1500; len += 7)
+			for (size_t off = 0; off < 8; off += 3)
+				for (uint32_t sum = 0; sum < 3; sum++)
+					bad_fill += decode_csum_fold(decode_csum_add(sum, same + off,
+					                                             len)) !=
+					            plain_csum(sum, same + off, len);
+	}
+	UNIT_CHECK(bad == 0, "checksum sum: 20,000 random lengths (0-4096), alignments and sums "
+	                     "equal the plain RFC 1071 sum");
+	UNIT_CHECK(bad_split == 0, "checksum sum: summed in two pieces, the same");
+	UNIT_CHECK(bad_fill == 0, "checksum sum: all-zero and all-0xff bytes, the same");
+}
+
 int
 main(void)
 {
@@ -2722,6 +2788,7 @@ main(void)
 	test_tracking();
 	test_encap_names();
 	test_csum_auto();
+	test_csum_sum();
 	free(last_copy);
 	return unit_done();
 }

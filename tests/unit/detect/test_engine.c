@@ -243,6 +243,22 @@ test_stream_once(void)
 	unload(&g);
 }
 
+/* nkeys rules KEYnn ... TAIL (sids sid0..), and a chunk with every KEYnn; its length. */
+static size_t
+key_rules(int nkeys, uint32_t sid0, char *rules, size_t rsize, char *chunk, size_t csize)
+{
+	size_t n = 0, c = 0;
+
+	for (int i = 0; i < nkeys; i++) {
+		n += (size_t)snprintf(rules + n, rsize - n,
+		                      "alert tcp any any -> any any (content:\"KEY%02d\"; "
+		                      "content:\"TAIL\"; distance:0; sid:%u;)\n",
+		                      i, sid0 + (uint32_t)i);
+		c += (size_t)snprintf(chunk + c, csize - c, "KEY%02d ", i);
+	}
+	return c;
+}
+
 /* More rules with a fast pattern in the window than the pending list holds: the next chunk
  * scans the window again, so none is missed. */
 static void
@@ -251,16 +267,9 @@ test_stream_pending(void)
 	struct eng g;
 	struct sw_flow f;
 	char rules[8192], chunk1[512];
-	size_t n = 0, c = 0;
+	size_t c = key_rules(24, 300, rules, sizeof(rules), chunk1, sizeof(chunk1));
 	int all = 1;
 
-	for (int i = 0; i < 24; i++) {
-		n += (size_t)snprintf(rules + n, sizeof(rules) - n,
-		                      "alert tcp any any -> any any (content:\"KEY%02d\"; "
-		                      "content:\"TAIL\"; distance:0; sid:%d;)\n",
-		                      i, 300 + i);
-		c += (size_t)snprintf(chunk1 + c, sizeof(chunk1) - c, "KEY%02d ", i);
-	}
 	UNIT_CHECK(load(&g, rules, false) == 0, "24 rules load");
 	flow_init(&f, 6);
 	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)chunk1, c, 0, 1, NULL);
@@ -285,6 +294,85 @@ test_stream_pending(void)
 	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"Y..", 3, 4, 2, NULL);
 	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"TAIL", 4, 7, 3, NULL);
 	UNIT_CHECK(count(330) == 1, "a fast pattern across two chunks, the rest in a third");
+	detect_flow_free(g.t, &f);
+	unload(&g);
+}
+
+/* An inspection scans only the bytes Hyperscan has not seen; the patterns found in the kept
+ * window before stay candidates (remembered per direction, or the window scanned again when
+ * more than the window remembers). */
+static void
+test_stream_seen(void)
+{
+	struct eng g;
+	struct sw_flow f;
+	struct detect_stats *st;
+	char rules[16384], chunk1[1024];
+	static uint8_t big[1000];
+	/* 40 patterns in the window: more than it remembers, the window is scanned again */
+	size_t c = key_rules(40, 400, rules, sizeof(rules), chunk1, sizeof(chunk1));
+	uint64_t off;
+	int all = 1;
+
+	UNIT_CHECK(load(&g, rules, false) == 0, "40 rules load");
+	flow_init(&f, 6);
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)chunk1, c, 0, 1, NULL);
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"..", 2, c, 2, NULL);
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"TAIL", 4, c + 2, 3, NULL);
+	for (int i = 0; i < 40; i++)
+		all &= count(400 + (uint32_t)i) == 1;
+	UNIT_CHECK(all && nalerts == 40,
+	           "40 fast patterns in the window, two inspections later TAIL: 40 alerts");
+	detect_flow_free(g.t, &f);
+	unload(&g);
+
+	/* one pattern (the fast pattern: the longer content) remembered through many
+	 * inspections, as long as it is in the window */
+	UNIT_CHECK(load(&g,
+	                "alert tcp any any -> any any (content:\"KEYWORD\"; content:\"TL\"; "
+	                "distance:0; sid:450;)\n",
+	                false) == 0,
+	           "one rule loads");
+	memset(big, 'b', sizeof(big));
+	for (int k = 0; k < 2; k++) {
+		int chunks = k == 0 ? 19 : 21; /* KEYWORD + 19 * 100 bytes: in the 2 KB window */
+
+		flow_init(&f, 6);
+		nalerts = 0;
+		detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"KEYWORD", 7, 0, 1, NULL);
+		off = 7;
+		for (int i = 0; i < chunks; i++, off += 100)
+			detect_stream(g.t, &f, FLOW_TO_SERVER, big, 100, off, 2, NULL);
+		detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"TL", 2, off, 3, NULL);
+		UNIT_CHECK(count(450) == (k == 0 ? 1 : 0),
+		           k == 0 ? "KEYWORD 1,900 bytes before TL, 20 inspections: 1 alert"
+		                  : "KEYWORD 2,100 bytes before TL, out of the window: no alert");
+		detect_flow_free(g.t, &f);
+	}
+	unload(&g);
+
+	/* what an inspection costs: each new byte scanned about once, not the window again */
+	chunk_size = 2560;
+	UNIT_CHECK(load(&g,
+	                "alert tcp any any -> any any (content:\"KEY\"; content:\"TAIL\"; "
+	                "distance:0; sid:451;)\n",
+	                false) == 0,
+	           "one rule loads, chunks of 2560");
+	chunk_size = 0;
+	st = detect_thread_stats(g.t);
+	flow_init(&f, 6);
+	for (int i = 0; i < 60; i++)
+		detect_stream(g.t, &f, FLOW_TO_SERVER, big, sizeof(big), (uint64_t)i * sizeof(big),
+		              1, NULL);
+	detect_stream(g.t, &f, FLOW_TO_SERVER, (const uint8_t *)"KEYxTAIL", 8, 60 * sizeof(big), 2,
+	              NULL);
+	detect_stream_end(g.t, &f, FLOW_TO_SERVER, 3, NULL);
+	UNIT_CHECK(count(451) == 1, "the rule still alerts");
+	UNIT_CHECK(sw_counter_get(&st->stream_bytes) == 60008, "60,008 new bytes counted");
+	UNIT_CHECK(sw_counter_get(&st->stream_scanned) < 60008 + 60008 / 20,
+	           "bytes given to Hyperscan: less than 1.05 per new byte (the window was 1.7)");
+	UNIT_CHECK(sw_counter_get(&st->stream_copied) < 60008 * 3 / 2,
+	           "bytes copied: less than 1.5 per new byte (the join was 3)");
 	detect_flow_free(g.t, &f);
 	unload(&g);
 }
@@ -913,6 +1001,7 @@ main(void)
 	test_stream_contents();
 	test_stream_once();
 	test_stream_pending();
+	test_stream_seen();
 	test_byte_pcre();
 	test_packet();
 	test_app();
