@@ -2541,6 +2541,23 @@ enum rp_value_rule {
 	RP_V_OPT = 2,  /* either */
 };
 
+/* replace: Suricata's IPS keyword, which rewrites the bytes of the content before it. Outside
+ * IPS mode Suricata keeps the rule, warns that nothing will be replaced and raises the alert as
+ * if the keyword were not there ("having the alert is interesting"); checked then: a value in
+ * quotes (its keyword table's QUOTES_MANDATORY) and not negated. spanwatch, a passive sensor,
+ * does the same: the rule loads and alerts, nothing is rewritten. */
+static int
+kw_replace(struct rp *p, const char *kw, char *v)
+{
+	size_t n = strlen(v);
+
+	if (*v == '!')
+		return rp_fail(p, SW_E_INVAL, "%s: a replacement string cannot be negated", kw);
+	if (n < 2 || v[0] != '"' || v[n - 1] != '"')
+		return rp_fail(p, SW_E_INVAL, "%s: the value must be in double quotes", kw);
+	return 0;
+}
+
 struct rp_keyword {
 	const char *name;
 	int (*fn)(struct rp *p, const char *kw, char *v);
@@ -2685,6 +2702,7 @@ static const struct rp_keyword rp_keywords[] = {
     /* detect_lua.c: Lua detection scripts */
     {"lua", kw_other, RP_V_NEED},
     {"luajit", kw_other, RP_V_NEED},
+    {"replace", kw_replace, RP_V_NEED},
 #endif
     {NULL, NULL, 0},
 };
@@ -2697,7 +2715,6 @@ static const char *const rp_known_unsupported[] = {
     "lua",
     "luajit",
 #endif
-    "replace",
     "dns.answer.name",
     "dns.queries.rrname",
     "smb.named_pipe",
@@ -2821,7 +2838,6 @@ static const struct {
     /* engine features spanwatch does not have */
     {"lua", "Lua scripts: spanwatch was built without Lua (./configure --disable-lua)"},
     {"luajit", "Lua scripts: spanwatch was built without Lua (./configure --disable-lua)"},
-    {"replace", "IPS mode only (it rewrites packets inline); spanwatch is a passive sensor"},
     {"dataset", "datasets (Suricata's datasets: section and its set files) are not implemented"},
     {"datarep", "datasets (Suricata's datasets: section and its set files) are not implemented"},
     {"iprep", "IP reputation (Suricata's reputation-files) is not implemented; CTI address "

@@ -2406,6 +2406,21 @@ test_frame(void)
 	         "sid:1;)");
 }
 
+/* ---- replace: loaded as Suricata loads it outside IPS mode (nothing rewritten) ------------- */
+
+static void
+test_replace(void)
+{
+	check_ok("alert tcp any any -> any any (content:\"big\"; replace:\"pig\"; sid:1;)");
+	check_ok("alert tcp any any -> any any (content:\"th\"; replace:\"TH\"; offset:4; "
+	         "content:\"patter\"; replace:\"matter\"; sid:1;)");
+	check_ok("alert http any any -> any any (http.uri; content:\"/a\"; replace:\"/b\"; sid:1;)");
+	check_fail("alert tcp any any -> any any (content:\"big\"; replace:!\"pig\"; sid:1;)",
+	           SW_E_INVAL, "replace: a replacement string cannot be negated");
+	check_fail("alert tcp any any -> any any (content:\"big\"; replace:pig; sid:1;)", SW_E_INVAL,
+	           "replace: the value must be in double quotes");
+}
+
 /* ---- unsupported keywords -------------------------------------------------------------------- */
 
 static void
@@ -2414,7 +2429,6 @@ test_unsupported(void)
 	static const char *const kws[] = {
 	    "rpc:100000,*,*",
 	    "entropy:bytes 4",
-	    "replace:\"x\"",
 #ifndef HAVE_LUA
 	    "lua:x.lua",
 #endif
@@ -2466,8 +2480,6 @@ test_unsupported(void)
 		    {"lua:x.lua", "keyword 'lua' is not supported: Lua scripts: spanwatch was built "
 		                  "without Lua (./configure --disable-lua)"},
 #endif
-		    {"replace:\"x\"", "keyword 'replace' is not supported: IPS mode only (it "
-		                      "rewrites packets inline); spanwatch is a passive sensor"},
 		    {"http2.header; content:\"x\"", "keyword 'http2.header' is not supported: "
 		                                    "HTTP/2, which spanwatch does not parse"},
 		    {"smb.share; content:\"x\"", "keyword 'smb.share' is not supported: SMB, which "
@@ -3078,6 +3090,7 @@ main(void)
 	test_pcre_byte();
 	test_state();
 	test_unsupported();
+	test_replace();
 	test_datasets();
 	test_kw_other();
 	test_hdr_kw();
