@@ -2838,10 +2838,6 @@ static const struct {
     /* engine features spanwatch does not have */
     {"lua", "Lua scripts: spanwatch was built without Lua (./configure --disable-lua)"},
     {"luajit", "Lua scripts: spanwatch was built without Lua (./configure --disable-lua)"},
-    {"dataset", "datasets (Suricata's datasets: section and its set files) are not implemented"},
-    {"datarep", "datasets (Suricata's datasets: section and its set files) are not implemented"},
-    {"iprep", "IP reputation (Suricata's reputation-files) is not implemented; CTI address "
-              "indicators cover that use"},
     {"template", "Suricata's example keyword for protocol writers (no protocol of its own)"},
     {"template2", "Suricata's example keyword for protocol writers (no protocol of its own)"},
     {"krb5.cname", "Suricata 8's name (Suricata 7 has krb5_cname); Kerberos, which spanwatch "
