@@ -3212,6 +3212,8 @@ HTTP_HEADER_GETTER(http_buf_cl_resp, FLOW_TO_CLIENT, "content-length")
 HTTP_HEADER_GETTER(http_buf_ctype_req, FLOW_TO_SERVER, "content-type")
 HTTP_HEADER_GETTER(http_buf_server, FLOW_TO_CLIENT, "server")
 HTTP_HEADER_GETTER(http_buf_location, FLOW_TO_CLIENT, "location")
+/* bothways: http.cookie of a response (Suricata: its Set-Cookie headers) */
+HTTP_HEADER_GETTER(http_buf_cookie_resp, FLOW_TO_CLIENT, "set-cookie")
 /*
  * http.host.raw as Suricata 7 reads it: on an absolute-form request target
  * ("GET http://User@Host.Example.:8080/p"), the target's host as libhtp's parsed URI holds it
@@ -3308,6 +3310,8 @@ static const struct app_buffer_desc http_buffers[] = {
     /* one value per header (Suricata 7 reads them from HTTP/1 as from HTTP/2) */
     {"http.request_header", NULL, NULL, FLOW_TO_SERVER, http_buf_req_header1},
     {"http.response_header", NULL, NULL, FLOW_TO_CLIENT, http_buf_resp_header1},
+    /* bothways: http.cookie of a response rule (detect/ moves it here; not a keyword) */
+    {"@http.response_cookie", NULL, NULL, FLOW_TO_CLIENT, http_buf_cookie_resp},
 };
 
 static int

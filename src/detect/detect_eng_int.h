@@ -60,6 +60,7 @@ struct det_rinfo {
 	uint8_t pclass;  /* DET_PC_* */
 	bool iponly;     /* Suricata's IP-only rule: the first packet of each direction of a
 			    flow (and every packet without one); detect_engine.c rule_is_iponly */
+	uint32_t th_rule; /* the index its thresholds are kept under: its own, a twin's original's */
 };
 
 struct det_th_entry {
@@ -261,6 +262,7 @@ bool det_kw_flowvar_get(struct det_kw_ctx *c, const char *name, const uint8_t **
 struct detect_engine {
 	struct det_rinfo *rules;
 	uint32_t nrules;
+	uint32_t ntwins; /* bothways: of them, the twins of undirected rules (not counted as rules) */
 	struct det_slot slot[DET_NSLOTS];
 	struct det_group nofp_packet[DET_PC_MAX];
 	/* IP-only rules (det_rinfo.iponly), by class: candidates of a packet without a flow or

@@ -131,6 +131,33 @@ loader_add(struct loader *l, struct det_rule *r)
 	return 0;
 }
 
+/* bothways: the twins of undirected rules (det_rule_parse) join the list, each right after its
+ * original, which no longer owns it; a later duplicate's replacement took its own twin */
+static int
+list_twins(struct loader *l)
+{
+	size_t n = l->n, k = 0;
+	struct det_rule **nr;
+
+	for (size_t i = 0; i < l->n; i++)
+		n += l->rules[i]->twin != NULL;
+	if (n == l->n)
+		return 0;
+	if ((nr = malloc(n * sizeof(*nr))) == NULL)
+		return SW_E_NOMEM;
+	for (size_t i = 0; i < l->n; i++) {
+		nr[k++] = l->rules[i];
+		if (l->rules[i]->twin != NULL) {
+			nr[k++] = l->rules[i]->twin;
+			l->rules[i]->twin = NULL;
+		}
+	}
+	free(l->rules);
+	l->rules = nr;
+	l->n = l->cap = n;
+	return 0;
+}
+
 static bool
 rule_has_geoip(const struct det_rule *r)
 {
@@ -191,6 +218,14 @@ parse_one(struct loader *l, const char *text, const char *file, unsigned line)
 		        err.reason[0] != '\0' ? err.reason : sw_strerror(rc));
 		det_rule_free(r);
 		return;
+	}
+	if (r->twin != NULL && (det_lua_resolve(e, r->twin, &err) != 0 ||
+	                        det_dataset_resolve(e, r->twin, &err) != 0 ||
+	                        det_iprep_resolve(e, r->twin, &err) != 0)) {
+		/* bothways: (resolved once for the rule: not expected) the rule reads one message */
+		sw_info("%s:%u: rule reads the request only: %s", file, line, err.reason);
+		det_rule_free(r->twin);
+		r->twin = NULL;
 	}
 	if (loader_add(l, r) != 0) {
 		det_rule_free(r);
@@ -1025,10 +1060,10 @@ build_slots(struct detect_engine *e, const struct detect_conf *conf)
 				e->nofp_app[k] = na;
 				na[e->nnofp_app[k]++] = i;
 			}
-			e->sum.other_rules++;
+			e->sum.other_rules += !rl->is_twin; /* bothways: rules, not twins */
 			continue;
 		}
-		e->sum.fast_pattern_rules++;
+		e->sum.fast_pattern_rules += !rl->is_twin;
 		c = &rl->lists[rl->fp_list].items[rl->fp_item].u.content;
 		buf = rl->lists[rl->fp_list].buffer;
 		if (buf != DET_BUF_PAYLOAD)
@@ -1144,6 +1179,8 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 	struct loader l;
 	struct ranked *rk = NULL;
 	sw_time_t t0 = sw_time_now(), t1;
+	bool orig_ok = false;  /* bothways: the last rule that is not a twin was listed */
+	uint32_t orig_idx = 0; /* at this index */
 	int r;
 
 	if ((e = calloc(1, sizeof(*e))) == NULL)
@@ -1201,6 +1238,8 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 		goto out;
 	if ((r = load_files(&l, conf)) != 0)
 		goto out;
+	if ((r = list_twins(&l)) != 0)
+		goto out;
 
 	/* order */
 	if (l.n > 0 && (rk = malloc(l.n * sizeof(*rk))) == NULL) {
@@ -1224,13 +1263,27 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 
 		ri->r = rk[i].r;
 		l.rules[rk[i].idx] = NULL;
-		if (classify(ri, &why) != 0) {
+		if (ri->r->is_twin) {
+			/* bothways: right after its original (same rank, next index); gone with
+			 * it, quietly (the original was counted) */
+			if (!orig_ok || classify(ri, &why) != 0) {
+				det_rule_free(ri->r);
+				ri->r = NULL;
+				continue;
+			}
+			ri->th_rule = orig_idx;
+			e->ntwins++;
+		} else if (classify(ri, &why) != 0) {
+			orig_ok = false;
 			sw_info("%s:%u: rule skipped: %s", ri->r->file, ri->r->line, why);
 			e->sum.skipped++;
 			skip_count(&e->sum, why);
 			det_rule_free(ri->r);
 			ri->r = NULL;
 			continue;
+		} else {
+			orig_ok = true;
+			orig_idx = ri->th_rule = e->nrules;
 		}
 		fill_alert(e, ri);
 		ri->iponly = ri->ctx == DET_CTX_PACKET && rule_is_iponly(ri->r);
@@ -1287,7 +1340,7 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 		}
 		e->nrules++;
 	}
-	e->sum.loaded = e->nrules;
+	e->sum.loaded = e->nrules - e->ntwins;
 	if ((r = intern_flowbits(e)) != 0 || (r = det_kw_engine_init(e, conf->memcap)) != 0 ||
 	    (r = det_lua_flowints(e)) != 0)
 		goto out;
@@ -1375,7 +1428,7 @@ detect_engine_summary(const struct detect_engine *e)
 uint64_t
 detect_engine_rules(const struct detect_engine *e)
 {
-	return e != NULL ? e->nrules : 0;
+	return e != NULL ? e->nrules - e->ntwins : 0;
 }
 
 void

@@ -652,6 +652,12 @@ struct det_rule {
 	/* the fast pattern, chosen by detect_parse.c (det_rule_finish): list and item index, or
 	 * fp_list = -1 when the rule has none (it is tried by protocol and port) */
 	int fp_list, fp_item;
+	/* bothways: an undirected rule on HTTP buffers Suricata 7 reads in both messages
+	 * (http.header, http.cookie, ...) inspects the request and the response, as Suricata does:
+	 * det_rule_parse gives it a twin on the other message (owned here until the engine lists it
+	 * right after this rule); is_twin marks the twin, which keeps its original's thresholds */
+	struct det_rule *twin;
+	bool is_twin;
 };
 
 /* Why a rule was not loaded. */

@@ -2045,7 +2045,8 @@ det_kw_carry(struct detect_engine *to, struct detect_engine *from)
 	if ((ix = malloc((to->nrules + 1) * sizeof(*ix))) == NULL)
 		return SW_E_NOMEM;
 	for (uint32_t i = 0; i < to->nrules; i++)
-		if (to->rules[i].r->threshold.set || to->rules[i].r->detection_filter.set)
+		if ((to->rules[i].r->threshold.set || to->rules[i].r->detection_filter.set) &&
+		    !to->rules[i].r->is_twin) /* bothways: a twin keeps its original's */
 			ix[n++] = (struct sid_ix){
 			    (uint64_t)to->rules[i].r->gid << 32 | to->rules[i].r->sid, i};
 	qsort(ix, n, sizeof(*ix), sid_ix_cmp);

@@ -1489,8 +1489,9 @@ verify(struct detect_thread *t, struct insp *in, uint32_t idx)
 		return;
 	}
 	if ((r->detection_filter.set &&
-	     !threshold_pass(e, idx, &r->detection_filter, &tu, in->f, in->ts)) ||
-	    (r->threshold.set && !threshold_pass(e, idx, &r->threshold, &tu, in->f, in->ts))) {
+	     !threshold_pass(e, ri->th_rule, &r->detection_filter, &tu, in->f, in->ts)) ||
+	    (r->threshold.set &&
+	     !threshold_pass(e, ri->th_rule, &r->threshold, &tu, in->f, in->ts))) {
 		sw_counter_add(&t->st->suppressed, 1);
 		return;
 	}

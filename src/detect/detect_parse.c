@@ -209,6 +209,7 @@ det_rule_free(struct det_rule *r)
 
 	if (r == NULL)
 		return;
+	det_rule_free(r->twin);
 	free(r->file);
 	free(r->app_name);
 	det_ipset_free(&r->src);
@@ -241,6 +242,8 @@ det_rule_free(struct det_rule *r)
 
 struct rp {
 	struct det_rule *r;
+	int way;   /* bothways: 0 the rule as written, 1 its twin on the other message */
+	bool both; /* bothways: rp_remap found an undirected rule of both-ways buffers */
 	struct det_parse_error *err;
 	const struct det_vars *vars;
 	const struct det_classes *classes;
@@ -3256,6 +3259,8 @@ static const struct {
     {"http.header.raw", "@http.response_header.raw", false},
     {"http.content_len", "@http.response_content_len", false},
     {"@http.request_content_type", "http.content_type", true},
+    /* bothways: Cookie in the request, Set-Cookie in the response */
+    {"http.cookie", "@http.response_cookie", false},
 };
 
 #define RP_NBOTH (sizeof(rp_both_ways) / sizeof(rp_both_ways[0]))
@@ -3281,6 +3286,38 @@ rp_file_data(void)
 		    det_buf_table[b].msg_kind == APP_MSG_FILE)
 			return b;
 	return -1;
+}
+
+/* bothways: whether rule r has lists and every one is on a buffer of rp_both_ways[] (no
+ * payload, file.data or one-way buffer; no file keywords): such a rule without a direction is
+ * inspected on both messages */
+static bool
+rp_twin_ok(const struct det_rule *r)
+{
+	uint32_t n = 0;
+
+	if (r->kw_file)
+		return false;
+	for (uint32_t i = 0; i < r->nlists; i++) {
+		if (r->lists[i].n == 0)
+			continue;
+		if (!rp_is_both_ways(r->lists[i].buffer))
+			return false;
+		n++;
+	}
+	return n > 0;
+}
+
+/* bothways: whether one of r's lists is on a buffer that reads the request by default */
+static bool
+rp_reads_request(const struct det_rule *r)
+{
+	for (uint32_t i = 0; i < r->nlists; i++)
+		for (size_t k = 0; k < RP_NBOTH; k++)
+			if (r->lists[i].n > 0 && !rp_both_ways[k].response_default &&
+			    r->lists[i].buffer == det_buffer_named(rp_both_ways[k].request))
+				return true;
+	return false;
 }
 
 static int
@@ -3312,6 +3349,18 @@ rp_remap(struct rp *p)
 		to_client = false; /* buffers of both directions: leave the defaults */
 	else if (derived_server && !to_client)
 		to_server = true;
+	if (!to_client && !to_server && rp_twin_ok(r)) {
+		/* bothways: undirected, on buffers of both messages only: the rule as written
+		 * reads the request (the response when its only buffer is http.content_type, as
+		 * before), its twin (way 1) the other message */
+		bool req = rp_reads_request(r);
+
+		p->both = true;
+		if (req == (p->way == 0))
+			to_server = true;
+		else
+			to_client = true;
+	}
 
 	/* lists the old content modifiers emptied */
 	for (i = 0; i < r->nlists; i++) {
@@ -3607,10 +3656,10 @@ rp_finish(struct rp *p)
 	return 0;
 }
 
-int
-det_rule_parse(const char *text, const char *file, unsigned line, const struct det_vars *vars,
-               const struct det_classes *classes, struct det_rule **out,
-               struct det_parse_error *err)
+static int
+rp_parse_way(const char *text, const char *file, unsigned line, const struct det_vars *vars,
+             const struct det_classes *classes, struct det_rule **out,
+             struct det_parse_error *err, int way, bool *both)
 {
 	struct det_parse_error dummy;
 	struct rp p;
@@ -3622,6 +3671,7 @@ det_rule_parse(const char *text, const char *file, unsigned line, const struct d
 		err = &dummy;
 	memset(err, 0, sizeof(*err));
 	memset(&p, 0, sizeof(p));
+	p.way = way;
 	p.err = err;
 	p.vars = vars;
 	p.classes = classes;
@@ -3673,6 +3723,7 @@ det_rule_parse(const char *text, const char *file, unsigned line, const struct d
 		goto out;
 	*out = p.r;
 	p.r = NULL;
+	*both = p.both;
 	r = 0;
 out:
 	for (i = 0; i < RP_VARS_MAX; i++)
@@ -3680,4 +3731,26 @@ out:
 	free(buf);
 	det_rule_free(p.r);
 	return r;
+}
+
+int
+det_rule_parse(const char *text, const char *file, unsigned line, const struct det_vars *vars,
+               const struct det_classes *classes, struct det_rule **out,
+               struct det_parse_error *err)
+{
+	bool both = false, again = false;
+	struct det_rule *twin = NULL;
+	int r = rp_parse_way(text, file, line, vars, classes, out, err, 0, &both);
+
+	if (r != 0 || !both)
+		return r;
+	/* bothways: the same text again, on the other message (it parsed once: it parses) */
+	if ((r = rp_parse_way(text, file, line, vars, classes, &twin, err, 1, &again)) != 0) {
+		det_rule_free(*out);
+		*out = NULL;
+		return r;
+	}
+	twin->is_twin = true;
+	(*out)->twin = twin;
+	return 0;
 }
