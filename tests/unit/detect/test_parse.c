@@ -3060,6 +3060,79 @@ test_datasets(void)
 	           "'<side>,<category>,<isset|isnotset>'");
 }
 
+/* bothways (issue 14): an undirected rule on buffers Suricata 7 reads in both messages gets a
+ * twin on the other message; a direction (flow, a one-way buffer) or a payload/file.data list
+ * leaves one rule */
+static void
+test_bothways(void)
+{
+	static const struct {
+		const char *opts, *rule_buf, *twin_buf; /* twin_buf NULL: no twin */
+	} cases[] = {
+	    {"http.header; content:\"Server|3a|\"", "http.header", "@http.response_header"},
+	    {"content:\"Server|3a|\"; http_header", "http.header", "@http.response_header"},
+	    {"http.header.raw; content:\"Server\"", "http.header.raw", "@http.response_header.raw"},
+	    {"http.header_names; content:\"|0d 0a|Server\"", "http.header_names",
+	     "@http.response_header_names"},
+	    {"http.start; content:\"HTTP/1.1\"", "http.start", "@http.response_start"},
+	    {"http.content_len; content:\"131\"", "http.content_len", "@http.response_content_len"},
+	    {"http.content_type; content:\"text\"", "http.content_type", "@http.request_content_type"},
+	    {"http.cookie; content:\"id=\"", "http.cookie", "@http.response_cookie"},
+	    {"content:\"id=\"; http_cookie", "http.cookie", "@http.response_cookie"},
+	    {"flow:established; http.header; content:\"X\"", "http.header", "@http.response_header"},
+	    {"flow:to_server; http.header; content:\"X\"", "http.header", NULL},
+	    {"flow:to_client; http.header; content:\"X\"", "@http.response_header", NULL},
+	    {"flow:to_client; http.cookie; content:\"id=\"", "@http.response_cookie", NULL},
+	    {"flow:to_server; http.cookie; content:\"id=\"", "http.cookie", NULL},
+	    {"flow:to_server; http.content_type; content:\"form\"", "@http.request_content_type",
+	     NULL},
+	    {"http.method; content:\"GET\"; http.header; content:\"X\"", "http.header", NULL},
+	    {"http.stat_code; content:\"200\"; http.header; content:\"X\"", "@http.response_header",
+	     NULL},
+	    {"http.stat_code; content:\"200\"; http.cookie; content:\"id=\"",
+	     "@http.response_cookie", NULL},
+	    {"http.uri; content:\"/a\"; http.cookie; content:\"id=\"", "http.cookie", NULL},
+	    {"file.data; content:\"MZ\"; http.header; content:\"X\"", "http.header", NULL},
+	    {"content:\"GET \"; http.header; content:\"X\"", "http.header", NULL},
+	};
+	char rule[400], name[300];
+	struct det_rule *r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct det_rule *tw;
+
+		snprintf(name, sizeof(name), "bothways %s: reads %s, %s%s", cases[i].opts,
+		         cases[i].rule_buf, cases[i].twin_buf ? "twin reads " : "no twin",
+		         cases[i].twin_buf ? cases[i].twin_buf : "");
+		snprintf(rule, sizeof(rule), "alert http any any -> any any (%s; sid:7;)",
+		         cases[i].opts);
+		tw = (r = parse(rule)) != NULL ? r->twin : NULL;
+		UNIT_CHECK(r != NULL && !r->is_twin &&
+		               list_of(r, det_buffer_named(cases[i].rule_buf)) != NULL &&
+		               (cases[i].twin_buf == NULL
+		                    ? tw == NULL
+		                    : tw != NULL && tw->is_twin && tw->twin == NULL && tw->sid == 7 &&
+		                          tw->nlists == r->nlists && tw->flow == r->flow &&
+		                          list_of(tw, det_buffer_named(cases[i].twin_buf)) != NULL &&
+		                          list_of(tw, det_buffer_named(cases[i].rule_buf)) == NULL),
+		           name);
+		det_rule_free(r);
+	}
+	/* two buffers: the rule reads the request's (http.content_type too), the twin the response's */
+	r = parse("alert http any any -> any any (http.content_type; content:\"text\"; http.header; "
+	          "content:\"X\"; sid:8;)");
+	UNIT_CHECK(r != NULL && r->twin != NULL &&
+	               list_of(r, det_buffer_named("@http.request_content_type")) != NULL &&
+	               list_of(r, det_buffer_named("http.header")) != NULL &&
+	               list_of(r->twin, det_buffer_named("http.content_type")) != NULL &&
+	               list_of(r->twin, det_buffer_named("@http.response_header")) != NULL,
+	           "bothways content_type and header: request's together, response's together");
+	det_rule_free(r);
+	/* the response's buffers stay unnamable */
+	check_fail("alert http any any -> any any (@http.response_cookie; content:\"id\"; sid:1;)",
+	           SW_E_INVAL, "unknown keyword '@http.response_cookie'");
+}
+
 int
 main(void)
 {
@@ -3101,6 +3174,7 @@ main(void)
 	test_realistic();
 	test_class_files();
 	test_frame();
+	test_bothways();
 
 	UNIT_CHECK(det_rule_parse("", "f", 1, &vars, NULL, &(struct det_rule *){NULL}, &perr) ==
 	               SW_E_INVAL,
