@@ -386,8 +386,8 @@ header_way(const struct det_rule *r, const struct tuple *tu, bool swap)
 
 	if (!det_ipset_has(&r->src, s) || !det_ipset_has(&r->dst, d))
 		return false;
-	if (!ports)
-		return true;
+	if (!ports) /* Suricata: "port-less protocol and sig needs ports": no match */
+		return det_portset_is_any(&r->sport) && det_portset_is_any(&r->dport);
 	return det_portset_has(&r->sport, swap ? tu->dport : tu->sport) &&
 	       det_portset_has(&r->dport, swap ? tu->sport : tu->dport);
 }
