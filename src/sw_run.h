@@ -118,10 +118,8 @@ const struct sw_memcap *run_worker_cti_mem(struct sw_ctx *ctx, uint32_t i);
 void run_worker_detect_stats(struct sw_ctx *ctx, uint32_t i, uint64_t out[8]);
 /* Flows worker i's bypass rules took out of inspection. */
 uint64_t run_worker_detect_bypassed(struct sw_ctx *ctx, uint32_t i);
-/* Worker i's lua script counters: errors, instruction limits, memory refusals. */
-void run_worker_detect_lua(struct sw_ctx *ctx, uint32_t i, uint64_t out[3]);
-/* Worker i's raw stream inspection: new stream bytes, bytes scanned, bytes copied. */
-void run_worker_detect_stream_bytes(struct sw_ctx *ctx, uint32_t i, uint64_t out[3]);
+/* Worker i's rule-engine counters (struct detect_stats of detect/detect.h). */
+const struct detect_stats *run_worker_detect_st(struct sw_ctx *ctx, uint32_t i);
 /* The TCP checksums the workers verified for the capture thread: bad ones, and packets kept out
  * of flows for them (added to decoder.checksum.tcp_bad and .skipped). */
 /* The decoding counters of the capture thread and of every worker that reads its own queue

@@ -2,6 +2,7 @@
  * summary printed at the end of a replay. */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,33 +305,29 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 				byp += run_worker_detect_bypassed(ctx, i);
 			put(cs, "detect.bypassed", byp);
 		}
-		{ /* lua scripts (detect_lua.c): calls that failed, cut, refused memory */
-			static const char *const ln[3] = {"detect.lua.errors",
-			                                  "detect.lua.instruction_limit",
-			                                  "detect.lua.memory_refused"};
-			uint64_t lv[3] = {0}, w3[3];
-
-			for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
-				run_worker_detect_lua(ctx, i, w3);
-				for (int k = 0; k < 3; k++)
-					lv[k] += w3[k];
-			}
-			for (int k = 0; k < 3; k++)
-				put(cs, ln[k], lv[k]);
-		}
-		{ /* raw stream inspection: what the window costs per new stream byte */
-			static const char *const sn[3] = {
-				"detect.stream_bytes", "detect.stream_scanned", "detect.stream_copied",
+		{ /* counters summed over the workers: lua scripts (detect_lua.c: calls that failed,
+		   * were cut, were refused memory) and raw stream inspection (what the window costs
+		   * per new stream byte) */
+			static const struct {
+				const char *name;
+				size_t off;
+			} dc[] = {
+			    {"detect.lua.errors", offsetof(struct detect_stats, lua_errors)},
+			    {"detect.lua.instruction_limit", offsetof(struct detect_stats, lua_instr_limit)},
+			    {"detect.lua.memory_refused", offsetof(struct detect_stats, lua_mem_refused)},
+			    {"detect.stream_bytes", offsetof(struct detect_stats, stream_bytes)},
+			    {"detect.stream_scanned", offsetof(struct detect_stats, stream_scanned)},
+			    {"detect.stream_copied", offsetof(struct detect_stats, stream_copied)},
 			};
-			uint64_t sv[3] = {0}, wsv[3];
 
-			for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
-				run_worker_detect_stream_bytes(ctx, i, wsv);
-				for (int k = 0; k < 3; k++)
-					sv[k] += wsv[k];
+			for (size_t k = 0; k < sizeof(dc) / sizeof(dc[0]); k++) {
+				uint64_t v = 0;
+
+				for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++)
+					v += sw_counter_get((const sw_counter_t *)(const void *)((
+					    const char *)run_worker_detect_st(ctx, i) + dc[k].off));
+				put(cs, dc[k].name, v);
 			}
-			for (int k = 0; k < 3; k++)
-				put(cs, sn[k], sv[k]);
 		}
 	}
 	if (ctx->output.evidence.enabled) {

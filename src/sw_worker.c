@@ -191,24 +191,10 @@ run_worker_detect_bypassed(struct sw_ctx *ctx, uint32_t i)
 	return sw_counter_get(&ctx->workers[i].det_st.bypassed);
 }
 
-void
-run_worker_detect_lua(struct sw_ctx *ctx, uint32_t i, uint64_t out[3])
+const struct detect_stats *
+run_worker_detect_st(struct sw_ctx *ctx, uint32_t i)
 {
-	const struct detect_stats *st = &ctx->workers[i].det_st;
-
-	out[0] = sw_counter_get(&st->lua_errors);
-	out[1] = sw_counter_get(&st->lua_instr_limit);
-	out[2] = sw_counter_get(&st->lua_mem_refused);
-}
-
-void
-run_worker_detect_stream_bytes(struct sw_ctx *ctx, uint32_t i, uint64_t out[3])
-{
-	const struct detect_stats *st = &ctx->workers[i].det_st;
-
-	out[0] = sw_counter_get(&st->stream_bytes);
-	out[1] = sw_counter_get(&st->stream_scanned);
-	out[2] = sw_counter_get(&st->stream_copied);
+	return &ctx->workers[i].det_st;
 }
 
 const struct sw_memcap *
