@@ -15,12 +15,16 @@
 #define DET_CTX_APP    0x04u /* app-layer messages (transactions) */
 #define DET_CTX_EVENT  0x08u /* decoder/stream anomalies */
 
-/* Hyperscan databases: one for packet payloads, one for stream data, one per app buffer. */
+/* Hyperscan databases: one for the payloads of packets other than TCP, one for stream data,
+ * one per app buffer, and one for TCP packet payloads (the few rules inspecting single TCP
+ * packets: dsize, flags, flow:no_stream; most TCP rules read the stream), so that a TCP
+ * payload is not scanned for UDP and ICMP patterns it cannot match. */
 enum {
 	DET_SLOT_PACKET = 0,
 	DET_SLOT_STREAM = 1,
 	DET_SLOT_APP0 = 2, /* + buffer id - 1 */
-	DET_NSLOTS = DET_SLOT_APP0 + DET_BUF_MAX - 1,
+	DET_SLOT_PKT_TCP = DET_SLOT_APP0 + DET_BUF_MAX - 1,
+	DET_NSLOTS,
 };
 
 /* Packet protocol classes for rules without a fast pattern. */

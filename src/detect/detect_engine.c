@@ -851,8 +851,9 @@ slot_compile(struct det_slot *s, const struct slot_build *sb, int slotno)
 	if (hs_compile_lit_multi(exprs, flags, ids, lens, k, HS_MODE_BLOCK, NULL, &s->db, &cerr) !=
 	    HS_SUCCESS) {
 		sw_err("detect: Hyperscan cannot compile the patterns of %s: %s",
-		       slotno == DET_SLOT_PACKET   ? "the packet payload"
-		       : slotno == DET_SLOT_STREAM ? "the stream"
+		       slotno == DET_SLOT_PACKET    ? "the packet payload"
+		       : slotno == DET_SLOT_PKT_TCP ? "the TCP packet payload"
+		       : slotno == DET_SLOT_STREAM  ? "the stream"
 		                                   : det_buffer(slotno - DET_SLOT_APP0 + 1)->name,
 		       cerr != NULL ? cerr->message : "?");
 		hs_free_compile_error(cerr);
@@ -1069,8 +1070,13 @@ build_slots(struct detect_engine *e, const struct detect_conf *conf)
 		if (buf != DET_BUF_PAYLOAD)
 			r = slot_add(&sb[DET_SLOT_APP0 + buf - 1], c, i);
 		else {
-			if (ri->ctx & DET_CTX_PACKET)
+			/* packet rules by the packets they can see: on a TCP packet only those
+			 * run_cands lets through (packet_tcp), of "tcp" or "ip" rules */
+			if ((ri->ctx & DET_CTX_PACKET) && ri->pclass != DET_PC_TCP)
 				r = slot_add(&sb[DET_SLOT_PACKET], c, i);
+			if (r == 0 && (ri->ctx & DET_CTX_PACKET) && ri->packet_tcp &&
+			    (ri->pclass == DET_PC_TCP || ri->pclass == DET_PC_OTHER))
+				r = slot_add(&sb[DET_SLOT_PKT_TCP], c, i);
 			if (r == 0 && (ri->ctx & DET_CTX_STREAM))
 				r = slot_add(&sb[DET_SLOT_STREAM], c, i);
 		}

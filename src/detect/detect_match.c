@@ -1744,7 +1744,7 @@ detect_packet(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 	             ? p->payload_len
 	             : 0;
 	cand_start(t);
-	scan(t, DET_SLOT_PACKET, in.data, in.len, 0);
+	scan(t, p->proto == 6 ? DET_SLOT_PKT_TCP : DET_SLOT_PACKET, in.data, in.len, 0);
 	scan_hdrs(t, p);
 	group_cands(t, &e->nofp_packet[pc], p->dport);
 	if (pc != DET_PC_OTHER)

@@ -3,6 +3,8 @@
  * and ports (ICMP type/code mapped to port equivalents), base64-encoded, prefixed "1:". */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -81,6 +83,54 @@ base64_encode(const uint8_t *in, size_t n, char *out)
 	*out = '\0';
 }
 
+/* Each thread's SHA-1: fetched once and its context reused. EVP_Digest(EVP_sha1()) fetched the
+ * algorithm again for every event, under OpenSSL 3's store lock (2 % of a run on long HTTP
+ * connections). Freed when the thread ends; the main thread's is reachable until exit. */
+struct cid_sha1 {
+	EVP_MD *md;
+	EVP_MD_CTX *ctx;
+};
+
+static pthread_key_t cid_key;
+static pthread_once_t cid_once = PTHREAD_ONCE_INIT;
+static int cid_key_ok;
+
+static void
+cid_sha1_free(void *arg)
+{
+	struct cid_sha1 *h = arg;
+
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
+	free(h);
+}
+
+static void
+cid_key_init(void)
+{
+	cid_key_ok = pthread_key_create(&cid_key, cid_sha1_free) == 0;
+}
+
+static int
+cid_digest(const uint8_t *msg, size_t n, uint8_t *md, unsigned int *mdlen)
+{
+	struct cid_sha1 *h = NULL;
+
+	(void)pthread_once(&cid_once, cid_key_init);
+	if (cid_key_ok && (h = pthread_getspecific(cid_key)) == NULL &&
+	    (h = calloc(1, sizeof(*h))) != NULL) {
+		if ((h->md = EVP_MD_fetch(NULL, "SHA1", NULL)) == NULL ||
+		    (h->ctx = EVP_MD_CTX_new()) == NULL || pthread_setspecific(cid_key, h) != 0) {
+			cid_sha1_free(h);
+			h = NULL;
+		}
+	}
+	if (h == NULL) /* no key or no memory: the slow way */
+		return EVP_Digest(msg, n, md, mdlen, EVP_sha1(), NULL);
+	return EVP_DigestInit_ex2(h->ctx, h->md, NULL) == 1 &&
+	       EVP_DigestUpdate(h->ctx, msg, n) == 1 && EVP_DigestFinal_ex(h->ctx, md, mdlen) == 1;
+}
+
 int
 flow_community_id(uint16_t seed, int family, const struct sw_addr *src,
 		  const struct sw_addr *dst, uint16_t sport, uint16_t dport, uint8_t proto,
@@ -129,7 +179,7 @@ flow_community_id(uint16_t seed, int family, const struct sw_addr *src,
 		msg[n++] = (uint8_t)(pb >> 8);
 		msg[n++] = (uint8_t)pb;
 	}
-	if (EVP_Digest(msg, n, md, &mdlen, EVP_sha1(), NULL) != 1 || mdlen != 20)
+	if (cid_digest(msg, n, md, &mdlen) != 1 || mdlen != 20)
 		return SW_E_INVAL;
 	buf[0] = '1';
 	buf[1] = ':';
