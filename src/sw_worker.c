@@ -468,6 +468,8 @@ worker_sync(struct sw_worker *w)
 		if (w->app != NULL) /* the frame types frame rules inspect */
 			app_worker_set_frames(w->app, detect_wants_frames(w->det));
 	}
+	if (w->app != NULL) /* bodies keep their first bytes only for rules that read them */
+		app_worker_set_body_keep(w->app, w->det_r != NULL && detect_wants_bodies(w->det));
 	if (w->fs != NULL && w->app != NULL && w->ctx->output.file_store.enabled) {
 		/* bodies are kept whole (to the file store's depth) only while it can be asked for
 		 * one; stored files are named by their SHA-256 */

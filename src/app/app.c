@@ -62,6 +62,7 @@ struct app_worker {
 	bool tls_keyx;
 	app_anomaly_fn *anomaly;
 	uint32_t frames; /* APP_FRAME_* bits rules use */
+	bool body_keep;  /* bodies keep their first bytes for rules */
 };
 
 static const char *const hash_names[] = {"md5", "sha1", "sha256", NULL};
@@ -182,6 +183,12 @@ app_worker_set_frames(struct app_worker *w, uint32_t mask)
 	w->frames = mask;
 }
 
+void
+app_worker_set_body_keep(struct app_worker *w, bool on)
+{
+	w->body_keep = on;
+}
+
 
 int
 app_worker_new(app_msg_fn *emit, void *arg, struct app_worker **out)
@@ -194,6 +201,7 @@ app_worker_new(app_msg_fn *emit, void *arg, struct app_worker **out)
 	w->emit = emit;
 	w->arg = arg;
 	w->file_hashes = APP_HASH_SHA256;
+	w->body_keep = true;
 	{
 		const size_t sizes[APP_POOL_MAX] = {sizeof(struct app_flow), app_http_state_size,
 						    app_http_txn_size, app_tls_state_size,
@@ -311,6 +319,7 @@ ctx_init(struct app_ctx *c, struct app_worker *w, struct sw_flow *f, sw_time_t t
 	c->file_keep = w->file_keep;
 	c->tls_keyx = w->tls_keyx;
 	c->frames = w->frames;
+	c->body_keep = w->body_keep;
 	c->starttls = af != NULL && af->outer != NULL && af->outer->starttls;
 }
 

@@ -487,6 +487,9 @@ struct app_ctx {
 	/* bytes of each HTTP body kept whole for the file store (beyond the detection depth),
 	 * charged to mem; 0: none */
 	uint64_t file_keep;
+	/* the first bytes of HTTP bodies are kept for rules (req_body / resp_body); false when
+	 * no loaded rule reads them (app_worker_set_body_keep) */
+	bool body_keep;
 	/* the frame types rules use (bit APP_FRAME_*): the parsers emit those frames */
 	uint32_t frames;
 };
@@ -778,6 +781,9 @@ void app_worker_set_file_keep(struct app_worker *w, uint64_t max);
 /* The frame types rules use (bits APP_FRAME_*; detect_wants_frames()): the parsers emit them
  * from the next data on. None until set. */
 void app_worker_set_frames(struct app_worker *w, uint32_t mask);
+/* Whether bodies that start from now on keep their first bytes for rules (detect_wants_bodies();
+ * the file store keeps them anyway). On until set: a body nothing reads is hashed, not copied. */
+void app_worker_set_body_keep(struct app_worker *w, bool on);
 
 /* A UDP (or other datagram) packet of flow f. */
 void app_datagram(struct app_worker *w, struct sw_flow *f, enum flow_dir dir,

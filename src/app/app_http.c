@@ -43,7 +43,8 @@
  * of a multipart/form-data request) when its request and its response are both complete, or at
  * flow end / when the direction is lost with what there is, marked truncated.
  *
- * Body depth: the first HTTP_BODY_DEPTH (16 KiB) decoded bytes are kept (req_body / resp_body);
+ * Body depth: the first HTTP_BODY_DEPTH (16 KiB) decoded bytes are kept (req_body / resp_body)
+ * while a loaded rule reads them (app_ctx.body_keep; else the body is hashed, not copied);
  * the whole decoded body is counted and hashed (MD5, SHA-1, SHA-256 with libcrypto EVP), so a
  * file past the depth is still complete with its real hashes. A truncated body (a gap, the
  * reassembly depth, the connection ending early, a decode error, a body Chromium refuses) has no
@@ -212,6 +213,7 @@ struct http_body {
 	uint64_t wire; /* bytes on the wire (dechunked, still encoded) */
 	bool truncated, done;
 	bool nokeep; /* the memory cap refused the buffer: the body is hashed, not kept */
+	bool unread; /* no loaded rule reads body bytes and no store wants them: hashed only */
 	/* the file store wants the whole body up to keep_max bytes (app_ctx.file_keep); rules
 	 * still see only the first HTTP_BODY_DEPTH */
 	bool keep_whole;
@@ -970,7 +972,7 @@ sink_decoded(void *arg, const uint8_t *p, size_t n)
 		cb.arg = d;
 		http_multipart_write(d->mp, p, n, &cb);
 	}
-	if (b->kept < lim && !b->nokeep) {
+	if (b->kept < lim && !b->nokeep && !b->unread) {
 		size_t take = lim - b->kept < n ? lim - b->kept : n;
 		if (b->kept + take > b->cap) {
 			size_t cap = b->cap < 4096 ? 4096 : b->cap;
@@ -1033,6 +1035,7 @@ sink_begin(struct app_ctx *ctx, struct http_dir *d, enum flow_dir dir, struct ht
 	d->dec_off = false;
 	b->keep_whole = ctx->file_keep > 0;
 	b->keep_max = ctx->file_keep;
+	b->unread = !ctx->body_keep && !b->keep_whole;
 	hash_begin(&d->body_hash, ctx->file_hashes, (const EVP_MD *const *)ctx->file_md);
 	sink_drop(d);
 	if (fr->coding_unknown || fr->ce_empty || fr->ncodings == 0)

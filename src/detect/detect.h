@@ -289,6 +289,9 @@ bool detect_wants_tls_keyx(const struct detect_thread *t);
 /* The frame types (bits APP_FRAME_*) loaded frame rules inspect (app_worker_set_frames); 0 for
  * t NULL. */
 uint32_t detect_wants_frames(const struct detect_thread *t);
+/* Whether a loaded rule reads the bytes of HTTP bodies (a body buffer, file.data, file.magic,
+ * payload contents beside HTTP buffers, lua): app_worker_set_body_keep. false for t NULL. */
+bool detect_wants_bodies(const struct detect_thread *t);
 /* Whether a loaded rule has tls.store (tls true) or filestore (false); false for t NULL. */
 bool detect_wants_store(const struct detect_thread *t, bool tls);
 /* The file hashes (APP_HASH_*) the loaded rules read through file.md5/file.sha1/file.sha256. */

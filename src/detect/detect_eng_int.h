@@ -305,6 +305,7 @@ struct detect_engine {
 	unsigned store;         /* DET_STORE_*: a loaded rule has filestore / tls.store */
 	bool tls_keyx; /* an ssl_state names a key exchange or negates: TLS reads on to them */
 	uint32_t frames; /* APP_FRAME_* bits: the frames that loaded frame rules inspect */
+	bool bodies;     /* a loaded rule reads HTTP body bytes (detect_wants_bodies) */
 	bool has_stream, has_packet, has_app;
 	bool has_tags; /* a rule has tag: packets are checked against tag windows */
 	bool has_vars; /* a rule's pcre sets variables: alerts carry the flow's */

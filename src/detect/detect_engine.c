@@ -558,6 +558,27 @@ classify(struct det_rinfo *ri, const char **why)
 	return 0;
 }
 
+/* Whether r reads the bytes of HTTP bodies (app_ctx.body_keep): a body buffer, file.data or
+ * file.magic (transformed or not), or a lua script (it may call HttpGetRequestBody). */
+static bool
+rule_reads_bodies(const struct det_rule *r)
+{
+	static const char *const names[] = {"http.request_body", "http.response_body", "file.data",
+	                                    "file.magic", "@http.request", "@http.response"};
+
+	for (uint32_t k = 0; k < r->nkws; k++)
+		if (r->kws[k].kind == DET_KW_LUA)
+			return true;
+	for (uint32_t k = 0; k < r->nlists; k++) {
+		const struct det_buffer_info *b = det_buffer(r->lists[k].buffer);
+
+		for (size_t i = 0; b != NULL && i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcmp(b->name, names[i]) == 0)
+				return true;
+	}
+	return false;
+}
+
 /* Whether Suricata 7 would classify r as IP-only (SignatureIsIPOnly returning 1): no app-layer
  * protocol, no payload or buffer keyword, no flow direction or other flow keyword, and only the
  * keywords Suricata flags SIGMATCH_IPONLY_COMPAT (flowbits with "set" only, hostbits, xbits,
@@ -1313,6 +1334,7 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 					e->frames |= 1u << ft;
 			}
 		e->file_hashes |= list_file_hashes(ri->r);
+		e->bodies |= rule_reads_bodies(ri->r);
 		e->store |= ri->r->store;
 		for (uint32_t k = 0; k < ri->r->nkws; k++)
 			if (ri->r->kws[k].kind == DET_KW_FLOWINT)

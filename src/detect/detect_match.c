@@ -2119,6 +2119,13 @@ detect_wants_frames(const struct detect_thread *t)
 }
 
 bool
+detect_wants_bodies(const struct detect_thread *t)
+{
+	return t != NULL && (t->e->bodies || (t->e->payload_kinds & (1u << APP_MSG_HTTP |
+	                                                            1u << APP_MSG_FILE)) != 0);
+}
+
+bool
 detect_wants_store(const struct detect_thread *t, bool tls)
 {
 	return t != NULL && (t->e->store & (tls ? DET_STORE_TLS : DET_STORE_FILE)) != 0;

@@ -137,6 +137,7 @@ fuzz_http_one(const uint8_t *data, size_t size)
 	ctx.emit = fz_emit;
 	ctx.arg = &n;
 	ctx.st = &st;
+	ctx.body_keep = true;
 	if ((state = app_parser_http.state_new(NULL)) == NULL)
 		return 0;
 	app_parser_http.probe(data, size, FLOW_TO_SERVER);

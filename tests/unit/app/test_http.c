@@ -203,6 +203,8 @@ anom_has(const struct conn *c, const char *name)
 	return strstr(c->anoms, key) != NULL;
 }
 
+static bool conn_body_keep = true; /* app_ctx.body_keep of the connections opened */
+
 static void
 conn_open(struct conn *c)
 {
@@ -212,6 +214,7 @@ conn_open(struct conn *c)
 	c->ctx.st = &c->st;
 	c->ctx.file_hashes = APP_HASH_MD5 | APP_HASH_SHA1 | APP_HASH_SHA256;
 	c->ctx.anomaly = on_anomaly;
+	c->ctx.body_keep = conn_body_keep;
 	c->state = app_parser_http.state_new(NULL);
 }
 
@@ -614,8 +617,19 @@ test_pcap_http(void)
 		UNIT_CHECK(c.rc.r[3].tx_id == 1 && c.rc.r[3].size == 102400, "keep-alive: second file");
 		UNIT_CHECK_STR(c.rc.r[3].sha256, DATA_SHA256, "keep-alive: second file sha256");
 		UNIT_CHECK(sw_counter_get(&c.st.messages[APP_HTTP]) == 2, "keep-alive: 2 messages");
+		UNIT_CHECK(c.rc.r[2].resp_kept == (16u << 10), "keep-alive: 16 KiB of the body kept");
 		conn_end(&c);
 	}
+	/* the same with no rule reading bodies (body_keep off): nothing kept, the same hashes */
+	conn_body_keep = false;
+	if (feed_pcap_conn(&c, &ps, 47542, 1, NULL) == 0) {
+		UNIT_CHECK(c.rc.n == 4 && c.rc.r[2].resp_kept == 0 &&
+		               c.rc.r[2].resp_body_len == 102400,
+		           "body_keep off: the body is counted, not kept");
+		UNIT_CHECK_STR(c.rc.r[3].sha256, DATA_SHA256, "body_keep off: the same sha256");
+		conn_end(&c);
+	}
+	conn_body_keep = true;
 
 	/* every connection gives the same results in 1-byte and random chunks */
 	{
