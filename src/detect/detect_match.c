@@ -44,11 +44,15 @@ struct det_hit {
 #define DET_HITS_MAX 32
 
 struct det_win {
-	uint8_t *buf; /* stream_window + stream_chunk bytes: tail (inspected), then new bytes */
-	struct det_hit *hits; /* in buf's allocation, after its bytes */
+	/* the window's allocation (win_room): its remembered hits, then buf: up to stream_window
+	 * + stream_chunk bytes, the tail (inspected) and then new bytes; it starts small and
+	 * grows as the direction's data needs (most directions of short conversations carry a few
+	 * hundred bytes) */
+	struct det_hit *hits;
+	uint8_t *buf;
 	uint32_t tail, len;
 	uint64_t end;   /* stream offset just after buf's last byte */
-	uint32_t size;  /* bytes of buf's allocation (the flow has charged for it); 0 without buf */
+	uint32_t size;  /* bytes of the allocation (the flow has charged for it); 0 without buf */
 	uint8_t nhits;  /* patterns whose last hit lies whole in buf[0..tail) */
 	bool hits_over; /* more than DET_HITS_MAX: the next inspection scans the whole window */
 	bool flush;     /* an app-layer message completed: inspect with the next data */
@@ -261,7 +265,7 @@ dflow_reset(struct detect_thread *t, struct det_flow *df, uint64_t generation)
 	size_t bits = sizeof(*df) + ((df->nbits + 63) / 64) * sizeof(uint64_t);
 
 	for (int d = 0; d < 2; d++) {
-		free(df->win[d].buf);
+		free(df->win[d].hits);
 		memset(&df->win[d], 0, sizeof(df->win[d]));
 	}
 	sw_memcap_give(t->mem, df->charged - bits); /* the windows; the struct stays charged */
@@ -316,8 +320,8 @@ detect_flow_free(struct detect_thread *t, struct sw_flow *f)
 
 	if (df == NULL)
 		return;
-	free(df->win[0].buf);
-	free(df->win[1].buf);
+	free(df->win[0].hits);
+	free(df->win[1].hits);
 	det_kw_flow_free(df->kw, t->mem);
 	mem_give(t, df);
 	free(df);
@@ -1879,6 +1883,42 @@ stream_inspect(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, co
 		stream_verify(t, f, dir, all, len, 0, base, ts, app_proto);
 }
 
+#define WIN_HITS_BYTES (DET_HITS_MAX * sizeof(struct det_hit))
+#define WIN_MIN_BYTES  512u
+
+/* Room for need bytes in w->buf (need at most stream_window + stream_chunk): the allocation
+ * made or grown (doubling from WIN_MIN_BYTES, up to that), the growth charged to the cap and
+ * to df. false when the cap or malloc refuses; the window is then as it was. */
+static bool
+win_room(struct detect_thread *t, struct det_flow *df, struct det_win *w, size_t need)
+{
+	size_t full = (size_t)t->e->stream_window + t->e->stream_chunk;
+	size_t cur = w->size > WIN_HITS_BYTES ? w->size - WIN_HITS_BYTES : 0, want, grow;
+	uint8_t *nm;
+
+	if (w->buf != NULL && need <= cur)
+		return true;
+	if (need > full)
+		return false;
+	want = cur < WIN_MIN_BYTES ? WIN_MIN_BYTES : cur * 2;
+	if (want < need)
+		want = need;
+	if (want > full)
+		want = full;
+	grow = WIN_HITS_BYTES + want - w->size;
+	if (!mem_take(t, df, grow))
+		return false;
+	if ((nm = realloc(w->hits, WIN_HITS_BYTES + want)) == NULL) {
+		sw_memcap_give(t->mem, grow);
+		df->charged -= grow;
+		return false;
+	}
+	w->hits = (struct det_hit *)(void *)nm;
+	w->buf = nm + WIN_HITS_BYTES;
+	w->size = (uint32_t)(WIN_HITS_BYTES + want);
+	return true;
+}
+
 /*
  * One raw stream inspection of a direction with a window: w->buf[0..w->len) (its first w->tail
  * bytes inspected before), then data[0..len) (borrowed; none when w's waiting bytes are
@@ -1891,6 +1931,7 @@ win_inspect_with(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, 
                  const uint8_t *data, size_t len, sw_time_t ts, const char *app_proto)
 {
 	struct detect_engine *e = t->e;
+	struct det_flow *df = f->detect;
 	const struct det_slot *sl = &e->slot[DET_SLOT_STREAM];
 	size_t cap = (size_t)e->stream_window + e->stream_chunk;
 	size_t old = w->tail, total = (size_t)w->len + len, keep, from;
@@ -1925,7 +1966,8 @@ win_inspect_with(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, 
 	if (t->ncand > 0) {
 		if (len == 0 || w->len == 0) {
 			all = len == 0 ? w->buf : data;
-		} else if (total <= cap) { /* room in the window: data goes after its bytes */
+		} else if (total <= cap && win_room(t, df, w, total)) {
+			/* room in the window: data goes after its bytes */
 			memcpy(w->buf + w->len, data, len);
 			sw_counter_add(&t->st->stream_copied, len);
 			all = w->buf;
@@ -1937,6 +1979,13 @@ win_inspect_with(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, 
 		stream_verify(t, f, dir, all, total, old, base, ts, app_proto);
 	/* the tail: the last keep bytes of the window and data */
 	keep = total < e->stream_window ? total : e->stream_window;
+	if (!win_room(t, df, w, keep)) { /* the cap: the next inspection starts afresh */
+		w->len = w->tail = 0;
+		w->end = base + total;
+		w->nhits = 0;
+		w->hits_over = false;
+		return;
+	}
 	if (all == w->buf) {
 		if (keep < total)
 			memmove(w->buf, w->buf + total - keep, keep);
@@ -1979,20 +2028,12 @@ win_inspect(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, struc
 	win_inspect_with(t, f, dir, w, NULL, 0, ts, app_proto);
 }
 
-/* A window's buffer: its bytes, then (8-aligned) its remembered hits. */
-static size_t
-win_hits_at(size_t cap)
-{
-	return (cap + 7) & ~(size_t)7;
-}
-
 void
 detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, const uint8_t *data,
               size_t len, uint64_t offset, sw_time_t ts, const char *app_proto)
 {
 	struct detect_engine *e = t->e;
 	size_t cap = (size_t)e->stream_window + e->stream_chunk;
-	size_t size = win_hits_at(cap) + DET_HITS_MAX * sizeof(struct det_hit);
 	struct det_flow *df;
 	struct det_win *w;
 
@@ -2012,15 +2053,11 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
 		return;
 	sw_counter_add(&t->st->stream_bytes, len);
 	if (w != NULL && w->buf == NULL && cap > 0) {
-		if (!mem_take(t, df, size)) {
+		size_t first = len < cap ? len : cap;
+
+		if (!win_room(t, df, w, first < WIN_MIN_BYTES ? first : WIN_MIN_BYTES))
 			w = NULL; /* over the cap: this flow's chunks are inspected one by one */
-		} else if ((w->buf = malloc(size)) == NULL) {
-			sw_memcap_give(t->mem, size);
-			df->charged -= size;
-			w = NULL;
-		} else {
-			w->size = (uint32_t)size;
-			w->hits = (struct det_hit *)(void *)(w->buf + win_hits_at(cap));
+		else {
 			w->nhits = 0;
 			w->hits_over = false;
 		}
@@ -2031,7 +2068,8 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
 	}
 	if (w->len == 0)
 		w->end = offset;
-	if (w->len + len <= cap && w->len - w->tail + len < e->stream_chunk && !w->flush) {
+	if (w->len + len <= cap && w->len - w->tail + len < e->stream_chunk && !w->flush &&
+	    win_room(t, df, w, w->len + len)) {
 		memcpy(w->buf + w->len, data, len); /* not enough for an inspection yet */
 		sw_counter_add(&t->st->stream_copied, len);
 		w->len += (uint32_t)len;
@@ -2076,7 +2114,7 @@ detect_stream_end(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir,
 		return;
 	/* nothing more comes in this direction: its window goes back to the cap now rather than
 	 * at the flow's timeout (the flowbits and variables stay for the packets still to come) */
-	free(w->buf);
+	free(w->hits);
 	sw_memcap_give(t->mem, w->size);
 	df->charged -= w->size;
 	memset(w, 0, sizeof(*w));
