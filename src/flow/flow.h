@@ -100,6 +100,7 @@ struct sw_flow {
 	bool midstream;   /* TCP flow whose SYN we did not see */
 	bool alerted;     /* an alert was raised for this flow */
 	bool bypassed;    /* a rule with bypass matched: later packets skip stream, app and detect */
+	uint32_t lru_at;  /* private to the flow stage: last >> LRU_SHIFT when put in its list */
 	/* line 2: state of later stages, owned and freed by them when the flow ends */
 	_Alignas(64) void *stream;
 	void *dpi;

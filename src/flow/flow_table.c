@@ -9,6 +9,12 @@
 #include "flow/flow_int.h"
 
 #define LRU_LISTS    (FLOW_CLASS_MAX * FLOW_STATE_MAX)
+/* A flow moves to its list's tail at most once per 2^20 us (about a second) of its packets'
+ * time, not at every packet: the move writes the links of its two neighbours, lines of other
+ * flows that are seldom in the cache. A list is then ordered by when its flows were put there
+ * (lru_at); the timeout sweep moves a head seen since (flow_lru_fresh) instead of stopping at
+ * it. Timeouts are seconds; the sweep runs once a second. */
+#define LRU_SHIFT 20
 #define POOL_CHUNK   256
 #define FLOW_ID_MASK ((1ULL << 51) - 1) /* flow_id stays exact in a JSON double */
 
@@ -201,6 +207,7 @@ lru_append(struct flow_table *t, struct sw_flow *f)
 	struct lru *l;
 
 	f->lru = (uint8_t)(flow_proto_class(f->proto) * FLOW_STATE_MAX + f->state);
+	f->lru_at = (uint32_t)((uint64_t)f->last >> LRU_SHIFT);
 	l = &t->lru[f->lru];
 	f->lnext = NULL;
 	f->lprev = l->tail;
@@ -215,6 +222,19 @@ static inline int
 flow_expired(const struct flow_table *t, const struct sw_flow *f, sw_time_t now)
 {
 	return now > f->last && now - f->last > t->lru[f->lru].timeout_us;
+}
+
+/* Whether f's place in its list still says when it was last seen (to LRU_SHIFT). A list's
+ * flows were put there in time order, so when its head is fresh and not expired, no flow after
+ * it is expired (each was seen at or after the head's slot). A stale head goes to the tail. */
+static bool
+flow_lru_fresh(struct flow_table *t, struct sw_flow *f)
+{
+	if (f->lru_at == (uint32_t)((uint64_t)f->last >> LRU_SHIFT))
+		return true;
+	lru_unlink(t, f);
+	lru_append(t, f);
+	return false;
 }
 
 void
@@ -309,8 +329,10 @@ flow_oldest(struct flow_table *t)
 	int i;
 
 	for (i = 0; i < LRU_LISTS; i++) {
-		struct sw_flow *f = t->lru[i].head;
+		struct sw_flow *f;
 
+		while ((f = t->lru[i].head) != NULL && !flow_lru_fresh(t, f))
+			;
 		if (f != NULL && (best == NULL || f->last < best->last))
 			best = f;
 	}
@@ -501,8 +523,11 @@ flow_table_update(struct flow_table *t, const struct sw_packet *p, enum flow_dir
 	if (p->ts > f->last)
 		f->last = p->ts;
 	flow_update_state(t, f, p, d);
-	lru_unlink(t, f);
-	lru_append(t, f);
+	if (f->lru != (uint8_t)(flow_proto_class(f->proto) * FLOW_STATE_MAX + f->state) ||
+	    f->lru_at != (uint32_t)((uint64_t)f->last >> LRU_SHIFT)) {
+		lru_unlink(t, f);
+		lru_append(t, f);
+	}
 	*dir = d;
 	return f;
 }
@@ -515,8 +540,12 @@ flow_table_expire(struct flow_table *t, sw_time_t now)
 	for (i = 0; i < LRU_LISTS; i++) {
 		struct sw_flow *f;
 
-		while ((f = t->lru[i].head) != NULL && flow_expired(t, f, now))
-			flow_end(t, f, FLOW_END_TIMEOUT);
+		while ((f = t->lru[i].head) != NULL) {
+			if (flow_expired(t, f, now))
+				flow_end(t, f, FLOW_END_TIMEOUT);
+			else if (flow_lru_fresh(t, f))
+				break;
+		}
 	}
 }
 
