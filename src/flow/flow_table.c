@@ -11,9 +11,9 @@
 #define LRU_LISTS    (FLOW_CLASS_MAX * FLOW_STATE_MAX)
 /* A flow moves to its list's tail at most once per 2^20 us (about a second) of its packets'
  * time, not at every packet: the move writes the links of its two neighbours, lines of other
- * flows that are seldom in the cache. A list is then ordered by when its flows were put there
- * (lru_at); the timeout sweep moves a head seen since (flow_lru_fresh) instead of stopping at
- * it. Timeouts are seconds; the sweep runs once a second. */
+ * flows that are seldom in the cache. A list is then ordered by the slot (lru_at) its flows
+ * were put there in, not by their last packet; the timeout sweep (flow_table_expire) walks on
+ * past live flows until the slots are too recent to hold an expired one. */
 #define LRU_SHIFT 20
 #define POOL_CHUNK   256
 #define FLOW_ID_MASK ((1ULL << 51) - 1) /* flow_id stays exact in a JSON double */
@@ -224,9 +224,8 @@ flow_expired(const struct flow_table *t, const struct sw_flow *f, sw_time_t now)
 	return now > f->last && now - f->last > t->lru[f->lru].timeout_us;
 }
 
-/* Whether f's place in its list still says when it was last seen (to LRU_SHIFT). A list's
- * flows were put there in time order, so when its head is fresh and not expired, no flow after
- * it is expired (each was seen at or after the head's slot). A stale head goes to the tail. */
+/* Whether f's place in its list still says when it was last seen (to LRU_SHIFT); if not, f
+ * goes to the tail (a fresh place). */
 static bool
 flow_lru_fresh(struct flow_table *t, struct sw_flow *f)
 {
@@ -538,12 +537,18 @@ flow_table_expire(struct flow_table *t, sw_time_t now)
 	int i;
 
 	for (i = 0; i < LRU_LISTS; i++) {
-		struct sw_flow *f;
+		struct sw_flow *f, *next;
 
-		while ((f = t->lru[i].head) != NULL) {
+		/* every flow after a fresh one was placed in its slot or a later one, so was seen
+		 * at or after the slot's start: once that start is within the timeout, none is
+		 * expired */
+		for (f = t->lru[i].head; f != NULL; f = next) {
+			next = f->lnext;
 			if (flow_expired(t, f, now))
 				flow_end(t, f, FLOW_END_TIMEOUT);
-			else if (flow_lru_fresh(t, f))
+			else if (flow_lru_fresh(t, f) &&
+				 now - (sw_time_t)((uint64_t)f->last >> LRU_SHIFT << LRU_SHIFT) <=
+				     t->lru[i].timeout_us)
 				break;
 		}
 	}

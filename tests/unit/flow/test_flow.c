@@ -174,6 +174,50 @@ test_timeouts(void)
 	flow_table_free(t);
 }
 
+/* The LRU lists are ordered by the ~1 s slot a flow was placed in, not by its last packet: a
+ * flow seen again within its slot keeps its place. The sweep must still end, at its timeout, a
+ * flow placed after such a live one. */
+static void
+test_lru_slots(void)
+{
+	struct flow_conf c = conf();
+	struct flow_table *t;
+	struct ended e = {0};
+	struct sw_packet pa, pb;
+	enum flow_dir d;
+
+	flow_table_new(&c, on_end, &e, &t);
+	/* A at the start of a slot (954 * 2^20 us, about 1000.3 s), B 0.1 s later, A again 0.8 s
+	 * later: A keeps its place before B (the same slot) */
+	const sw_time_t base = (sw_time_t)954 << 20;
+
+	pa = pkt("10.0.0.1", 5000, "10.0.0.9", 53, 17, 0, base);
+	pb = pkt("10.0.0.2", 5000, "10.0.0.9", 53, 17, 0, base + SEC / 10);
+	flow_table_update(t, &pa, &d);
+	flow_table_update(t, &pb, &d);
+	pa.ts = base + 9 * SEC / 10;
+	flow_table_update(t, &pa, &d);
+	/* 30 s new-state timeout: at B + 30.5 s, B is expired and A (0.8 s younger) is not */
+	flow_table_expire(t, base + SEC / 10 + 30 * SEC + SEC / 2);
+	UNIT_CHECK(e.n == 1 && e.last.reason == FLOW_END_TIMEOUT &&
+	               e.last.start == base + SEC / 10,
+	           "the sweep ends the expired flow behind a live one of the same slot");
+	flow_table_expire(t, base + 9 * SEC / 10 + 30 * SEC + 1);
+	UNIT_CHECK(e.n == 2 && e.last.start == base, "and the live one at its own timeout");
+	/* a flow placed in an older slot and seen later is put back at the tail by the sweep */
+	pa.ts = 2000 * SEC;
+	pb.ts = 2000 * SEC + SEC / 10;
+	flow_table_update(t, &pa, &d);
+	flow_table_update(t, &pb, &d);
+	pa.ts = 2000 * SEC + 5 * SEC;
+	flow_table_update(t, &pa, &d); /* a new slot: A moves behind B */
+	flow_table_expire(t, 2000 * SEC + SEC / 10 + 30 * SEC + 1);
+	UNIT_CHECK(e.n == 3 && e.last.start == 2000 * SEC + SEC / 10, "B first, A lives on");
+	flow_table_expire(t, 2000 * SEC + 5 * SEC + 30 * SEC + 1);
+	UNIT_CHECK(e.n == 4 && e.last.start == 2000 * SEC, "then A");
+	flow_table_free(t);
+}
+
 static void
 test_reuse_and_rst(void)
 {
@@ -467,6 +511,7 @@ main(void)
 	test_tcp_session();
 	test_synack_first();
 	test_timeouts();
+	test_lru_slots();
 	test_reuse_and_rst();
 	test_memcap();
 	test_keys();
