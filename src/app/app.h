@@ -243,8 +243,9 @@ struct app_file {
 	char md5[33], sha1[41], sha256[65]; /* lower-case hex; "" when truncated */
 	uint32_t tx_id;          /* the HTTP transaction it belongs to */
 	const struct app_http_txn *txn;
-	/* own_data: file.data is data (a multipart part: its own bytes within the body's first
-	 * 16 KiB that rules see); else the body of txn in dir */
+	/* own_data: file.data is data (a multipart part, or a file cut at the file store's
+	 * depth: its own bytes among the body's first 16 KiB that rules see); else the body of
+	 * txn in dir */
 	bool own_data;
 	struct app_buf data;
 	/* the file store (outputs.file-store): the whole decoded file (a body, or a multipart

@@ -725,6 +725,22 @@ file_keep(struct app_file *file, const struct http_body *b, uint64_t off, uint64
 	}
 }
 
+/* file.data of file, the decoded bytes [off, off + file->size) of body b: those of them rules
+ * see (the body's first HTTP_BODY_DEPTH), as file->data (own_data). */
+static void
+file_data_slice(struct app_file *file, const struct http_body *b, uint64_t off)
+{
+	uint64_t seen = b->kept < HTTP_BODY_DEPTH ? b->kept : HTTP_BODY_DEPTH;
+
+	file->own_data = true;
+	file->data.p = (const uint8_t *)"";
+	file->data.len = 0;
+	if (b->buf != NULL && off < seen) {
+		file->data.p = b->buf + off;
+		file->data.len = (size_t)(file->size < seen - off ? file->size : seen - off);
+	}
+}
+
 /* Emits file (of t): its hashes, when it is complete, from md5, sha1, sha256. */
 static void
 emit_file_msg(struct app_ctx *ctx, struct http_txn *t, struct app_file *file, const char *md5,
@@ -763,6 +779,8 @@ emit_file(struct app_ctx *ctx, struct http_txn *t, const struct http_body *b, en
 	file.state = b->truncated || !b->done ? APP_FILE_TRUNCATED : APP_FILE_COMPLETE;
 	file.gaps = b->gap;
 	file_keep(&file, b, 0, b->len);
+	if (file.size < b->len) /* cut at the file store's depth: file.data no further */
+		file_data_slice(&file, b, 0);
 	emit_file_msg(ctx, t, &file, b->md5, b->sha1, b->sha256);
 }
 
@@ -770,8 +788,6 @@ emit_file(struct app_ctx *ctx, struct http_txn *t, const struct http_body *b, en
 static void
 emit_parts(struct app_ctx *ctx, struct http_txn *t)
 {
-	uint64_t rules_kept = t->req.kept < HTTP_BODY_DEPTH ? t->req.kept : HTTP_BODY_DEPTH;
-
 	for (unsigned i = 0; i < t->nparts; i++) {
 		const struct http_part *pt = &t->parts[i];
 		struct app_file file;
@@ -786,21 +802,15 @@ emit_parts(struct app_ctx *ctx, struct http_txn *t)
 		file.content_type.len = pt->ctype_len;
 		file.dir = FLOW_TO_SERVER;
 		file.size = pt->size;
-		/* file.data: the part's bytes among those rules see (the body's first
-		 * HTTP_BODY_DEPTH), so a form field's value is no file's data */
-		file.own_data = true;
-		file.data.p = t->req.buf != NULL ? t->req.buf : (const uint8_t *)"";
-		if (t->req.buf != NULL && pt->off < rules_kept) {
-			file.data.p = t->req.buf + pt->off;
-			file.data.len = (size_t)(pt->size < rules_kept - pt->off ? pt->size
-										  : rules_kept - pt->off);
-		}
 		/* a part closed by the next delimiter is whole, whatever befell the body after
 		 * it; one still open when the body stopped is truncated, with a gap when a hole
 		 * in the body came while it was open */
 		file.state = pt->complete ? APP_FILE_COMPLETE : APP_FILE_TRUNCATED;
 		file.gaps = !pt->complete && t->req.gap && t->req.gap_off >= pt->off;
 		file_keep(&file, &t->req, pt->off, pt->size);
+		/* file.data: the part's bytes among those rules see, so a form field's value
+		 * is no file's data */
+		file_data_slice(&file, &t->req, pt->off);
 		emit_file_msg(ctx, t, &file, pt->md5, pt->sha1, pt->sha256);
 	}
 }
