@@ -81,6 +81,7 @@ struct rec {
 	size_t req_kept, resp_kept;
 	bool req_truncated, resp_truncated;
 	char name[64], md5[33], sha1[41], sha256[65];
+	char resp_protocol[16];
 	bool gaps;          /* a file's app_file.gaps */
 	int keep;           /* a file's app_file.keep */
 	size_t content_len; /* a file's app_file.content.len */
@@ -123,6 +124,7 @@ on_msg(void *arg, struct sw_flow *f, const struct app_msg *m)
 		cp(r->uri_raw, sizeof(r->uri_raw), t->uri_raw);
 		cp(r->uri, sizeof(r->uri), t->uri);
 		cp(r->protocol, sizeof(r->protocol), t->protocol);
+		cp(r->resp_protocol, sizeof(r->resp_protocol), t->resp_protocol);
 		cp(r->host, sizeof(r->host), t->host);
 		r->port = t->port;
 		cp(r->user_agent, sizeof(r->user_agent), t->user_agent);
@@ -1779,6 +1781,22 @@ test_multipart(void)
 	}
 }
 
+/* The request line's protocol and the status line's, each its own (http.protocol both ways);
+ * the response's does not overwrite the request's. */
+static void
+test_protocols(void)
+{
+	struct conn c;
+
+	conn_open(&c);
+	conn_feed_str(&c, FLOW_TO_SERVER, "GET /p HTTP/1.1\r\nHost: x\r\n\r\n");
+	conn_feed_str(&c, FLOW_TO_CLIENT, "HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nz");
+	conn_end(&c);
+	UNIT_CHECK(c.rc.n == 2 && strcmp(c.rc.r[0].protocol, "HTTP/1.1") == 0 &&
+		       strcmp(c.rc.r[0].resp_protocol, "HTTP/1.0") == 0,
+		   "protocols: the request's HTTP/1.1, the response's HTTP/1.0");
+}
+
 /* The file store's depth (app_ctx.file_keep): a longer file is cut there, TRUNCATED without a
  * gap, its content and size the first bytes (Suricata 7, app-layer-htp.c
  * AppLayerHtpCheckDepth); a shorter one is whole. */
@@ -1860,6 +1878,7 @@ main(void)
 	test_bounds();
 	test_multipart();
 	test_keep_depth();
+	test_protocols();
 	test_switch_fields();
 	return unit_done();
 }
