@@ -2368,7 +2368,8 @@ no_status_line(struct app_ctx *ctx, struct http_state *s)
 	s->resp_seen = true;
 	t->resp_started = true;
 	t->pub.status = 200; /* what Chromium makes of it: "HTTP/0.9 200 OK" */
-	t->pub.protocol = app_buf_text("HTTP/0.9");
+	/* no status line, no response protocol (libhtp leaves response_protocol unset); the
+	 * request's stays the request's */
 	d->t = t;
 	http_anomaly(ctx, t, FLOW_TO_CLIENT, HA_HTTP09);
 	memset(&fr, 0, sizeof(fr));
