@@ -40,8 +40,9 @@
  * pipelining); a response goes to the oldest transaction without one, or makes one of its own
  * (a capture that started mid-connection). Interim 1xx responses (but 101) are skipped. A
  * transaction is emitted (APP_MSG_HTTP, then one APP_MSG_FILE per non-empty body, one per part
- * of a multipart/form-data request) when its request and its response are both complete, or at
- * flow end / when the direction is lost with what there is, marked truncated.
+ * with a filename of a multipart/form-data request) when its request and its response are
+ * both complete, or at flow end / when the direction is lost with what there is, marked
+ * truncated.
  *
  * Body depth: the first HTTP_BODY_DEPTH (16 KiB) decoded bytes are kept (req_body / resp_body);
  * the whole decoded body is counted and hashed (MD5, SHA-1, SHA-256 with libcrypto EVP), so a
