@@ -315,6 +315,10 @@ const struct filestore_stats *filestore_get_stats(const struct filestore *fs);
  * <dir>/<sha256[0..2)>/<sha256>, or finds it already stored: 0 and its *file_id. Else the
  * reason is counted and returned (SW_E_TRUNC, SW_E_RANGE, SW_E_NOMEM, SW_E_IO). */
 int filestore_file(struct filestore *fs, struct app_file *fi, uint32_t *file_id);
+/* A truncated file (app_file.keep APP_FILE_KEEP_CUT or _DEPTH_CUT) gets the SHA-256 of its kept
+ * bytes in fi->sha256, stored or not, as Suricata's file-store v2 forces the SHA-256 that a
+ * FILE_TRUNCATED close finishes (util-file.c FileCloseFilePtr); true when fi->sha256 is set. */
+bool filestore_truncated_sha256(struct app_file *fi);
 /* With write-fileinfo: writes line (the file's fileinfo event) beside the stored file. */
 void filestore_fileinfo(struct filestore *fs, const struct app_file *fi, uint32_t file_id,
 			sw_time_t ts, const char *line, size_t len);

@@ -224,6 +224,16 @@ sha256_hex(const uint8_t *p, size_t n, char hex[65])
 	return true;
 }
 
+bool
+filestore_truncated_sha256(struct app_file *fi)
+{
+	if (fi->sha256[0] != '\0')
+		return true;
+	if (fi->keep != APP_FILE_KEEP_CUT && fi->keep != APP_FILE_KEEP_DEPTH_CUT)
+		return false;
+	return sha256_hex(fi->content.p, fi->content.len, fi->sha256);
+}
+
 int
 filestore_file(struct filestore *fs, struct app_file *fi, uint32_t *file_id)
 {
@@ -240,7 +250,7 @@ filestore_file(struct filestore *fs, struct app_file *fi, uint32_t *file_id)
 		 * written with what was seen, named by the SHA-256 of those bytes, which its
 		 * fileinfo then carries (util-file.c FileCloseFilePtr: a FILE_TRUNCATED close
 		 * finishes the SHA-256 the file-store forces) */
-		if (!sha256_hex(fi->content.p, fi->content.len, fi->sha256)) {
+		if (!filestore_truncated_sha256(fi)) {
 			sw_counter_add(&fs->st.fs_errors, 1);
 			return SW_E_IO;
 		}

@@ -245,6 +245,11 @@ check "fileext txt; filestore: b.txt and doc.txt (not the filename*= star.txt fi
 run cut "$FILES" 'filename:"cut.bin"; filestore;'
 check "filename cut.bin; filestore: the 2500 bytes seen of the truncated download" \
 	test "$(stored cut)" = "$(sums "$tmp/parts/cut.bin.seen")"
+# the truncated files not stored still carry the SHA-256 of what was seen (Suricata's file-store
+# v2 forces the SHA-256, finished at a FILE_TRUNCATED close: util-file.c FileCloseFilePtr)
+check "filename cut.bin; filestore: part.bin and gap.bin, not stored, TRUNCATED with the sha256 of what was seen" \
+	test "$(fileinfo cut | grep -E '^(part|gap)\.bin' | tr '\n' ,)" = \
+	"gap.bin 2700 TRUNCATED true false 2d3e8456 -,part.bin 1200 TRUNCATED false false b3904491 -,"
 run cutpart "$FILES" 'http.uri; content:"/up2"; filestore;'
 check "http.uri /up2; filestore: the 1200 bytes seen of the truncated part" \
 	test "$(stored cutpart)" = "$(sums "$tmp/parts/part.bin.seen")"
