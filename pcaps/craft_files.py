@@ -24,9 +24,21 @@ rules-files.pcap, four connections to port 80:
   M4 :41004  POST /up2, multipart with one part "part.bin" whose body (Content-Length
              announces the whole) stops after 1200 of its 2000 bytes; the client closes:
              a truncated part
+  M5 :41005  POST /form, multipart (same boundary) with five parts, as Suricata 7 decides
+             which are files (a "filename=" token with a value): "user" (a form field:
+             "alice"), "e" with filename="" (a file with an empty name: "empty-name data"),
+             "s" with only filename*=UTF-8''star.txt (RFC 5987: no file in Suricata 7:
+             "star data"), "b" with a bare filename= (no value: no file: "bare data") and
+             "doc" with filename="doc.txt" (30 lines of text).  Response 200 "form ok\n".
+  M6 :41006  GET /gap.bin -> 200, 6000 binary bytes (Content-Length) in 1400-byte segments;
+             the segment that carries bytes 2800..4199 of the response is left out of the
+             capture (the client still ACKs past it): a hole in the file's data
 Files written to OUTDIR/files/: note, a.exe, b.txt, upload-ok.txt, tool.exe,
-cut.bin.seen (the 2500 bytes sent), part.bin.seen (the 1200 bytes sent); their SHA-256 sums
-(sha256sum's format) in OUTDIR/rules-files.sha256, committed beside the pcap.
+cut.bin.seen (the 2500 bytes sent), part.bin.seen (the 1200 bytes sent), empty-name (the
+filename="" part), doc.txt, form-ok.txt, gap.bin (all 6000 bytes), gap.bin.seen (its bytes
+before the hole); their SHA-256 sums (sha256sum's format) in OUTDIR/rules-files.sha256,
+committed beside the pcap.  The packets of M1..M4 are those of the first version (the new
+connections come after them).
 """
 
 import hashlib
@@ -58,9 +70,10 @@ def packet(sport, to_server, flags, seq, ack, data=b""):
 
 
 def conversation(sport, request_segs, response_segs, close_by_server=True,
-                 cseq=100000, sseq=500000):
+                 cseq=100000, sseq=500000, drop=()):
     """Handshake, the client's segments, the server's segments (each ACKed), FIN/FIN/ACK
-    started by the server (or the client)."""
+    started by the server (or the client).  drop: indexes of server segments left out of
+    the capture (their sequence space is used and ACKed all the same: a hole)."""
     seq = {True: cseq, False: sseq}   # next sequence number of each side (True: client)
     pk = [packet(sport, True, "S", seq[True], 0)]
     seq[True] += 1
@@ -68,8 +81,9 @@ def conversation(sport, request_segs, response_segs, close_by_server=True,
     seq[False] += 1
     pk.append(packet(sport, True, "A", seq[True], seq[False]))
     for side, segs in ((True, request_segs), (False, response_segs)):
-        for seg in segs:
-            pk.append(packet(sport, side, "PA", seq[side], seq[not side], seg))
+        for i, seg in enumerate(segs):
+            if side or i not in drop:
+                pk.append(packet(sport, side, "PA", seq[side], seq[not side], seg))
             seq[side] += len(seg)
             pk.append(packet(sport, not side, "A", seq[not side], seq[side]))
     first = not close_by_server       # the side that closes first
@@ -155,11 +169,43 @@ def main(argv):
     frames += conversation(41004, [head] + segments(body[:pre + 1200], 700), [],
                            close_by_server=False)
 
+    # M5: which parts are files (Suricata 7: a "filename=" token with a value)
+    user, empty_name = b"alice", b"empty-name data"
+    star, bare = b"star data", b"bare data"
+    doc = b"".join(b"doc line %02d\r\n" % i for i in range(30))
+    form_ok = b"form ok\n"
+    body = multipart([
+        ([b'Content-Disposition: form-data; name="user"'], user),
+        ([b'Content-Disposition: form-data; name="e"; filename=""',
+          b"Content-Type: application/octet-stream"], empty_name),
+        ([b"Content-Disposition: form-data; name=\"s\"; filename*=UTF-8''star.txt"], star),
+        ([b'Content-Disposition: form-data; name="b"; filename='], bare),
+        ([b'Content-Disposition: form-data; name="doc"; filename="doc.txt"',
+          b"Content-Type: text/plain"], doc),
+    ])
+    head = (b"POST /form HTTP/1.1\r\nHost: files.example\r\n"
+            b"Content-Type: multipart/form-data; boundary=" + BOUNDARY + b"\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body))
+    rsp = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
+           b"Connection: close\r\n\r\n" % len(form_ok)) + form_ok
+    frames += conversation(41005, [head] + segments(body, 700), [rsp])
+
+    # M6: a download with a hole: the segment of response bytes 2800..4199 is not captured
+    gap = bytes(rnd.randrange(256) for _ in range(6000))
+    rsp = (b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+           b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(gap)) + gap
+    req = b"GET /gap.bin HTTP/1.1\r\nHost: files.example\r\nAccept: */*\r\n\r\n"
+    frames += conversation(41006, [req], segments(rsp, 1400), drop=(2,))
+    gap_seen = gap[:2800 - (len(rsp) - len(gap))]
+
     write_pcap(os.path.join(out, "rules-files.pcap"), frames)
     with open(os.path.join(out, "rules-files.sha256"), "w") as sums:
         for name, data in (("note", note), ("a.exe", a_exe), ("b.txt", b_txt),
                            ("upload-ok.txt", upload_ok), ("tool.exe", tool),
-                           ("cut.bin.seen", cut[:2500]), ("part.bin.seen", part[:1200])):
+                           ("cut.bin.seen", cut[:2500]), ("part.bin.seen", part[:1200]),
+                           ("empty-name", empty_name), ("doc.txt", doc),
+                           ("form-ok.txt", form_ok), ("gap.bin", gap),
+                           ("gap.bin.seen", gap_seen)):
             with open(os.path.join(fdir, name), "wb") as f:
                 f.write(data)
             sums.write("%s  %s\n" % (hashlib.sha256(data).hexdigest(), name))

@@ -358,13 +358,13 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		put(cs, "evidence.memcap_refused", er);
 	}
 	if (ctx->output.file_store.enabled || ctx->output.tls_store.enabled) {
-		static const char *const fn[10] = {
+		static const char *const fn[11] = {
 			"file_store.stored", "file_store.bytes", "file_store.dups",
 			"file_store.truncated", "file_store.depth", "file_store.memcap_refused",
-			"file_store.fs_errors", "file_store.not_kept", "tls_store.stored",
-			"tls_store.errors",
+			"file_store.fs_errors", "file_store.not_kept", "file_store.cut",
+			"tls_store.stored", "tls_store.errors",
 		};
-		uint64_t fv[10] = {0};
+		uint64_t fv[11] = {0};
 
 		for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
 			const struct filestore_stats *fst = run_worker_filestore_stats(ctx, i);
@@ -379,10 +379,11 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			fv[5] += sw_counter_get(&fst->memcap_refused);
 			fv[6] += sw_counter_get(&fst->fs_errors);
 			fv[7] += sw_counter_get(&fst->not_kept);
-			fv[8] += sw_counter_get(&fst->tls_stored);
-			fv[9] += sw_counter_get(&fst->tls_errors);
+			fv[8] += sw_counter_get(&fst->cut);
+			fv[9] += sw_counter_get(&fst->tls_stored);
+			fv[10] += sw_counter_get(&fst->tls_errors);
 		}
-		for (int k = 0; k < 10; k++)
+		for (int k = 0; k < 11; k++)
 			put(cs, fn[k], fv[k]);
 	}
 	if (ctx->cti_h != NULL) {

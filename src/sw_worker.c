@@ -367,7 +367,17 @@ worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
 	}
 	if (!run_wants(w->ctx, type))
 		return;
-	eve_format_app(&w->evbuf, &w->ctx->eve, f, msg);
+	if (msg->kind == APP_MSG_FILE && w->fs != NULL && msg->u.file->state != APP_FILE_COMPLETE) {
+		/* a truncated file not stored: its fileinfo has the SHA-256 of what was kept */
+		struct app_file file = *msg->u.file;
+		struct app_msg m = *msg;
+
+		m.u.file = &file;
+		filestore_truncated_sha256(&file);
+		eve_format_app(&w->evbuf, &w->ctx->eve, f, &m);
+	} else {
+		eve_format_app(&w->evbuf, &w->ctx->eve, f, msg);
+	}
 	run_emit(w->ctx, type, &w->evbuf);
 }
 

@@ -204,6 +204,7 @@ struct app_http_txn {
 	struct app_buf req_headers_raw; /* the request header block as sent */
 	int status;                     /* 0 when no response was seen */
 	struct app_buf status_msg;
+	struct app_buf resp_protocol;   /* the status line's "HTTP/1.1" */
 	struct app_buf content_type;    /* response Content-Type */
 	struct app_buf location;
 	const struct app_http_header *resp_headers;
@@ -236,9 +237,17 @@ struct app_file {
 	enum flow_dir dir;       /* FLOW_TO_CLIENT for a download */
 	uint64_t size;           /* bytes seen (decoded) */
 	int state;               /* enum app_file_state */
+	/* bytes of the file were never seen (a hole in the stream), as Suricata's FILE_HAS_GAPS:
+	 * fileinfo "gaps"; a file cut by a depth or the connection ending early has none */
+	bool gaps;
 	char md5[33], sha1[41], sha256[65]; /* lower-case hex; "" when truncated */
 	uint32_t tx_id;          /* the HTTP transaction it belongs to */
 	const struct app_http_txn *txn;
+	/* own_data: file.data is data (a multipart part, or a file cut at the file store's
+	 * depth: its own bytes among the body's first 16 KiB that rules see); else the body of
+	 * txn in dir */
+	bool own_data;
+	struct app_buf data;
 	/* the file store (outputs.file-store): the whole decoded file (a body, or a multipart
 	 * part of it) when it was kept for it (app_ctx.file_keep), what was seen of a truncated
 	 * one, else empty; keep says which (enum app_file_keep) */
@@ -252,10 +261,12 @@ struct app_file {
 enum app_file_keep {
 	APP_FILE_KEEP_OFF = 0,    /* no file store wants bodies */
 	APP_FILE_KEEP_WHOLE = 1,  /* content is the whole file */
-	APP_FILE_KEEP_DEPTH = 2,  /* longer than outputs.file-store.stream-depth */
+	APP_FILE_KEEP_DEPTH = 2,  /* starts past outputs.file-store.stream-depth: nothing kept */
 	APP_FILE_KEEP_MEMCAP = 3, /* app.memcap refused the memory to keep it */
 	APP_FILE_KEEP_CUT = 4,    /* the file itself is truncated (gap, connection ended): content
 				     is what was seen of it (up to stream-depth) */
+	APP_FILE_KEEP_DEPTH_CUT = 5, /* longer than stream-depth: cut there (state TRUNCATED,
+					size and content its first stream-depth bytes) */
 };
 
 /* ---- QUIC (RFC 9000, 9001, 9369; draft-ietf-quic-transport-29) --------------------------- */

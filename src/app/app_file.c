@@ -24,7 +24,7 @@ file_eve(struct jw *w, const struct app_msg *msg, bool in_alert)
 		jw_strn(w, "name", fi->form_name.p, fi->form_name.len);
 	if (fi->content_type.len > 0)
 		jw_strn(w, "mimetype", fi->content_type.p, fi->content_type.len);
-	jw_bool(w, "gaps", fi->state == APP_FILE_TRUNCATED);
+	jw_bool(w, "gaps", fi->gaps); /* a hole in its data, not any truncation (Suricata) */
 	jw_str(w, "state", fi->state == APP_FILE_COMPLETE ? "CLOSED" : "TRUNCATED");
 	if (fi->md5[0] != '\0')
 		jw_str(w, "md5", fi->md5);
@@ -74,6 +74,10 @@ file_buf_data(const struct app_msg *m, struct app_buf *out, char *scratch, size_
 
 	(void)scratch;
 	(void)size;
+	if (fi->own_data) { /* a multipart part: its bytes, not the whole body's */
+		*out = fi->data;
+		return 0;
+	}
 	if (fi->txn == NULL)
 		return SW_E_NOTFOUND;
 	*out = fi->dir == FLOW_TO_SERVER ? fi->txn->req_body : fi->txn->resp_body;

@@ -40,8 +40,9 @@
  * pipelining); a response goes to the oldest transaction without one, or makes one of its own
  * (a capture that started mid-connection). Interim 1xx responses (but 101) are skipped. A
  * transaction is emitted (APP_MSG_HTTP, then one APP_MSG_FILE per non-empty body, one per part
- * of a multipart/form-data request) when its request and its response are both complete, or at
- * flow end / when the direction is lost with what there is, marked truncated.
+ * with a filename of a multipart/form-data request) when its request and its response are
+ * both complete, or at flow end / when the direction is lost with what there is, marked
+ * truncated.
  *
  * Body depth: the first HTTP_BODY_DEPTH (16 KiB) decoded bytes are kept (req_body / resp_body)
  * while a loaded rule reads them (app_ctx.body_keep; else the body is hashed, not copied);
@@ -212,6 +213,8 @@ struct http_body {
 	uint64_t len;  /* decoded bytes */
 	uint64_t wire; /* bytes on the wire (dechunked, still encoded) */
 	bool truncated, done;
+	bool gap; /* bytes of the body were never seen (a hole in the stream): fileinfo gaps */
+	uint64_t gap_off; /* where the first hole was, in decoded bytes */
 	bool nokeep; /* the memory cap refused the buffer: the body is hashed, not kept */
 	bool unread; /* no loaded rule reads body bytes and no store wants them: hashed only */
 	/* the file store wants the whole body up to keep_max bytes (app_ctx.file_keep); rules
@@ -251,6 +254,7 @@ struct http_txn {
 	struct http_body req, resp;
 	struct http_part *parts;
 	uint8_t nparts;
+	bool multipart; /* the request body is split into parts: its files are the parts */
 	bool req_done, resp_started, resp_done;
 	bool is_head, is_connect;
 	bool req_upgrade; /* the request asked for a protocol switch (Upgrade) */
@@ -681,24 +685,62 @@ uri_file_name(const struct http_txn *t)
 /* What the file store gets of file, the decoded bytes [off, off + len) of body b (a whole body,
  * or a multipart part of it): content and keep (enum app_file_keep). A truncated file gets what
  * was seen of it (as Suricata's file-store writes a truncated file), when its first bytes were
- * kept. */
+ * kept. A file longer than the store's depth (keep_max, outputs.file-store.stream-depth, from
+ * the body's start) is cut there as Suricata 7 cuts it (app-layer-htp.c,
+ * HTPCallbackResponseBodyData / HTPCallbackRequestBodyData: past AppLayerHtpCheckDepth the
+ * open file is closed FILE_TRUNCATED): state TRUNCATED without a gap (unless a hole came
+ * before the cut), size and content its first bytes up to the depth; one that starts past the
+ * depth has nothing kept. */
 static void
 file_keep(struct app_file *file, const struct http_body *b, uint64_t off, uint64_t len)
 {
 	uint64_t have = b->kept > off ? b->kept - off : 0;
+	uint64_t room = b->keep_max > off ? b->keep_max - off : 0;
+	bool cut = false;
 
-	if (!b->keep_whole)
+	if (!b->keep_whole) {
 		file->keep = APP_FILE_KEEP_OFF;
-	else if (file->state != APP_FILE_COMPLETE)
-		file->keep = b->nokeep && have < len ? APP_FILE_KEEP_MEMCAP : APP_FILE_KEEP_CUT;
-	else if (have >= len && off + len <= b->keep_max)
-		file->keep = APP_FILE_KEEP_WHOLE;
+		return;
+	}
+	if (len > room) {
+		cut = true;
+		len = room;
+		file->size = room;
+		file->state = APP_FILE_TRUNCATED;
+		if (file->gaps && b->gap_off >= b->keep_max)
+			file->gaps = false; /* the hole came after the cut */
+	}
+	if (have > len)
+		have = len;
+	if (cut && room == 0)
+		file->keep = APP_FILE_KEEP_DEPTH;
+	else if (have < len && (b->nokeep || !cut))
+		file->keep = file->state != APP_FILE_COMPLETE && !b->nokeep ? APP_FILE_KEEP_CUT
+									      : APP_FILE_KEEP_MEMCAP;
+	else if (cut)
+		file->keep = APP_FILE_KEEP_DEPTH_CUT;
 	else
-		file->keep = b->nokeep ? APP_FILE_KEEP_MEMCAP : APP_FILE_KEEP_DEPTH;
-	if ((file->keep == APP_FILE_KEEP_WHOLE || file->keep == APP_FILE_KEEP_CUT) &&
+		file->keep = file->state == APP_FILE_COMPLETE ? APP_FILE_KEEP_WHOLE : APP_FILE_KEEP_CUT;
+	if (file->keep != APP_FILE_KEEP_DEPTH && file->keep != APP_FILE_KEEP_MEMCAP &&
 	    b->buf != NULL) {
 		file->content.p = b->buf + off;
-		file->content.len = (size_t)(have < len ? have : len);
+		file->content.len = (size_t)have;
+	}
+}
+
+/* file.data of file, the decoded bytes [off, off + file->size) of body b: those of them rules
+ * see (the body's first HTTP_BODY_DEPTH), as file->data (own_data). */
+static void
+file_data_slice(struct app_file *file, const struct http_body *b, uint64_t off)
+{
+	uint64_t seen = b->kept < HTTP_BODY_DEPTH ? b->kept : HTTP_BODY_DEPTH;
+
+	file->own_data = true;
+	file->data.p = (const uint8_t *)"";
+	file->data.len = 0;
+	if (b->buf != NULL && off < seen) {
+		file->data.p = b->buf + off;
+		file->data.len = (size_t)(file->size < seen - off ? file->size : seen - off);
 	}
 }
 
@@ -738,11 +780,14 @@ emit_file(struct app_ctx *ctx, struct http_txn *t, const struct http_body *b, en
 	file.dir = dir;
 	file.size = b->len;
 	file.state = b->truncated || !b->done ? APP_FILE_TRUNCATED : APP_FILE_COMPLETE;
+	file.gaps = b->gap;
 	file_keep(&file, b, 0, b->len);
+	if (file.size < b->len) /* cut at the file store's depth: file.data no further */
+		file_data_slice(&file, b, 0);
 	emit_file_msg(ctx, t, &file, b->md5, b->sha1, b->sha256);
 }
 
-/* The parts of a multipart/form-data request, a file each. */
+/* The parts of a multipart/form-data request that have a filename, a file each. */
 static void
 emit_parts(struct app_ctx *ctx, struct http_txn *t)
 {
@@ -751,17 +796,24 @@ emit_parts(struct app_ctx *ctx, struct http_txn *t)
 		struct app_file file;
 
 		memset(&file, 0, sizeof(file));
-		file.name.p = (const uint8_t *)(pt->filename_len > 0 ? pt->filename : pt->name);
-		file.name.len = pt->filename_len > 0 ? pt->filename_len : pt->name_len;
+		/* its filename, empty for filename="" (as Suricata names such a file) */
+		file.name.p = (const uint8_t *)pt->filename;
+		file.name.len = pt->filename_len;
 		file.form_name.p = (const uint8_t *)pt->name;
 		file.form_name.len = pt->name_len;
 		file.content_type.p = (const uint8_t *)pt->ctype;
 		file.content_type.len = pt->ctype_len;
 		file.dir = FLOW_TO_SERVER;
 		file.size = pt->size;
-		file.state = pt->complete && !t->req.truncated ? APP_FILE_COMPLETE
-							       : APP_FILE_TRUNCATED;
+		/* a part closed by the next delimiter is whole, whatever befell the body after
+		 * it; one still open when the body stopped is truncated, with a gap when a hole
+		 * in the body came while it was open */
+		file.state = pt->complete ? APP_FILE_COMPLETE : APP_FILE_TRUNCATED;
+		file.gaps = !pt->complete && t->req.gap && t->req.gap_off >= pt->off;
 		file_keep(&file, &t->req, pt->off, pt->size);
+		/* file.data: the part's bytes among those rules see, so a form field's value
+		 * is no file's data */
+		file_data_slice(&file, &t->req, pt->off);
 		emit_file_msg(ctx, t, &file, pt->md5, pt->sha1, pt->sha256);
 	}
 }
@@ -805,7 +857,7 @@ emit_txn(struct app_ctx *ctx, struct http_txn *t)
 		sw_counter_add(&ctx->st->messages[APP_HTTP], 1);
 	if (ctx->emit != NULL)
 		ctx->emit(ctx->arg, ctx->f, &msg);
-	if (t->parts != NULL)
+	if (t->multipart)
 		emit_parts(ctx, t);
 	else if (t->req.wire > 0 || t->req.len > 0)
 		emit_file(ctx, t, &t->req, FLOW_TO_SERVER);
@@ -893,7 +945,8 @@ part_begin(void *arg, const struct http_part_info *info)
 	struct http_part *pt;
 
 	d->part = NULL;
-	if (t == NULL)
+	/* a form field (no filename) is no file: its bytes stay in the body only */
+	if (t == NULL || !info->has_filename)
 		return;
 	if (t->parts == NULL) {
 		if (!sw_memcap_take(d->mem, HTTP_PARTS_MAX * sizeof(*t->parts)))
@@ -1730,8 +1783,8 @@ parse_status_loose(struct http_txn *t, const uint8_t *p, size_t ll, struct http_
 	}
 	for (sp = 0; sp < ll && p[sp] != ' '; sp++)
 		;
-	t->pub.protocol.p = p;
-	t->pub.protocol.len = sp;
+	t->pub.resp_protocol.p = p;
+	t->pub.resp_protocol.len = sp;
 	i = sp;
 	while (i < ll && p[i] == ' ')
 		i++;
@@ -1872,6 +1925,10 @@ begin_body(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir,
 		struct app_buf boundary = http_multipart_boundary(t->pub.content_type_req);
 		if (boundary.len > 0 && http_multipart_new(d->mem, boundary, &d->mp) != 0)
 			d->mp = NULL;
+		/* a multipart body: its files are its parts that have a filename, never the
+		 * body as a whole (Suricata 7, HTP_BODY_REQUEST_MULTIPART) */
+		if (d->mp != NULL)
+			t->multipart = true;
 	}
 }
 
@@ -2315,7 +2372,8 @@ no_status_line(struct app_ctx *ctx, struct http_state *s)
 	s->resp_seen = true;
 	t->resp_started = true;
 	t->pub.status = 200; /* what Chromium makes of it: "HTTP/0.9 200 OK" */
-	t->pub.protocol = app_buf_text("HTTP/0.9");
+	/* no status line, no response protocol (libhtp leaves response_protocol unset); the
+	 * request's stays the request's */
 	d->t = t;
 	http_anomaly(ctx, t, FLOW_TO_CLIENT, HA_HTTP09);
 	memset(&fr, 0, sizeof(fr));
@@ -2570,8 +2628,12 @@ dir_gap(struct app_ctx *ctx, struct http_state *s, enum flow_dir dir, size_t len
 	struct http_dir *d = &s->dir[dir];
 
 	http_frame_lost(d);
-	if (d->b != NULL)
+	if (d->b != NULL) {
 		d->b->truncated = true;
+		if (!d->b->gap)
+			d->b->gap_off = d->b->len;
+		d->b->gap = true;
+	}
 	if ((d->phase == PH_BODY_LEN || d->phase == PH_CHUNK_DATA) && len > 0 &&
 	    len <= d->body_left) {
 		if (d->b != NULL)
@@ -2934,6 +2996,7 @@ APP_BUFFER_GETTER(http_buf_ctype, struct app_http_txn, http, http->content_type)
 APP_BUFFER_GETTER(http_buf_req_body, struct app_http_txn, http, http->req_body)
 APP_BUFFER_GETTER(http_buf_stat_msg, struct app_http_txn, http, http->status_msg)
 APP_BUFFER_GETTER(http_buf_protocol, struct app_http_txn, http, http->protocol)
+APP_BUFFER_GETTER(http_buf_resp_protocol, struct app_http_txn, http, http->resp_protocol)
 APP_BUFFER_GETTER(http_buf_resp_body, struct app_http_txn, http, http->resp_body)
 
 /* ---- the buffers built from the header blocks (Suricata's http.start, http.header_names,
@@ -3277,6 +3340,9 @@ static const struct app_buffer_desc http_buffers[] = {
     {"http.stat_code", NULL, APP_NAMES("http_stat_code"), FLOW_TO_CLIENT, http_buf_stat_code},
     {"http.stat_msg", NULL, APP_NAMES("http_stat_msg"), FLOW_TO_CLIENT, http_buf_stat_msg},
     {"http.protocol", APP_NAMES("http_protocol"), NULL, FLOW_TO_SERVER, http_buf_protocol},
+    /* http.protocol of a to_client rule: the status line's (Suricata 7 registers the buffer
+     * both ways, detect-http-protocol.c GetData: response_protocol to the client) */
+    {"@http.response_protocol", NULL, NULL, FLOW_TO_CLIENT, http_buf_resp_protocol},
     {"http.response_body", APP_NAMES("http.server_body"), APP_NAMES("http_server_body"),
      FLOW_TO_CLIENT, http_buf_resp_body},
     /* Suricata's buffers for both directions are the request's; detect/ moves a to_client

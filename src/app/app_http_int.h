@@ -53,6 +53,9 @@ struct http_multipart;
 /* One part's headers, borrowed for the call. */
 struct http_part_info {
 	struct app_buf name, filename, content_type;
+	/* the Content-Disposition has a "filename=" parameter (Suricata's test: a token that
+	 * starts "filename=" and has a value, quoted empty "" included): the part is a file */
+	bool has_filename;
 	uint64_t data_off; /* where the part's data starts in the body written so far */
 };
 

@@ -1,5 +1,6 @@
-/* src/app/app_http_multipart.c: multipart/form-data request bodies split into their parts, one
- * file each (RFC 7578, RFC 2046 5.1.1). */
+/* src/app/app_http_multipart.c: multipart/form-data request bodies split into their parts
+ * (RFC 7578, RFC 2046 5.1.1); a part whose Content-Disposition has a filename is a file (as
+ * Suricata 7), the others are form fields. */
 /*
  *   preamble CRLF? "--" boundary *LWSP CRLF
  *   part-headers CRLF part-data CRLF "--" boundary *LWSP CRLF
@@ -106,6 +107,38 @@ mp_param(struct app_buf v, const char *key)
 		i = end + 1;
 	}
 	return none;
+}
+
+/* Whether a Content-Disposition value names a file as Suricata 7 finds one (app-layer-htp.c,
+ * HtpRequestBodyMultipartParseHeader: HTTPParseContentDispositionHeader with "filename="): a
+ * ';'-separated token (not inside quotes), blanks before it skipped, that starts "filename="
+ * (any case) with at least one byte after the '=': filename="" names a file (with an empty
+ * name); "filename=" alone, "filename =", and "filename*=" (RFC 5987) do not. */
+static bool
+mp_has_filename(struct app_buf v)
+{
+	size_t i = 0;
+
+	while (i < v.len) {
+		size_t s, e;
+		bool q = false;
+
+		while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t'))
+			i++;
+		s = i;
+		for (e = s; e < v.len; e++) {
+			bool esc = e > 0 && v.p[e - 1] == '\\';
+
+			if (v.p[e] == '"' && !esc)
+				q = !q;
+			else if (v.p[e] == ';' && !q && !esc)
+				break;
+		}
+		if (e - s > 9 && mp_ieq(v.p + s, 9, "filename="))
+			return true;
+		i = e + 1;
+	}
+	return false;
 }
 
 struct app_buf
@@ -216,6 +249,7 @@ mp_part_headers(struct http_multipart *m, uint64_t data_off, const struct http_m
 		if (mp_ieq(name.p, name.len, "content-disposition")) {
 			info.name = mp_param(value, "name");
 			info.filename = mp_param(value, "filename");
+			info.has_filename = mp_has_filename(value);
 		} else if (mp_ieq(name.p, name.len, "content-type")) {
 			info.content_type = value;
 		}

@@ -3261,6 +3261,8 @@ static const struct {
     {"@http.request_content_type", "http.content_type", true},
     /* bothways: Cookie in the request, Set-Cookie in the response */
     {"http.cookie", "@http.response_cookie", false},
+    /* bothways: the request line's protocol, the status line's */
+    {"http.protocol", "@http.response_protocol", false},
 };
 
 #define RP_NBOTH (sizeof(rp_both_ways) / sizeof(rp_both_ways[0]))

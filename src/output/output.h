@@ -286,7 +286,8 @@ struct filestore_stats {
 	sw_counter_t dups;           /* asked for, but that content was already stored */
 	sw_counter_t truncated;      /* truncated files stored with what was seen of them */
 	sw_counter_t not_kept;       /* asked for, but its bytes were not kept: not stored */
-	sw_counter_t depth;          /* asked for, longer than stream-depth: not stored */
+	sw_counter_t depth;          /* asked for, starts past stream-depth: nothing to store */
+	sw_counter_t cut;            /* longer than stream-depth: its first bytes stored */
 	sw_counter_t memcap_refused; /* asked for, app.memcap refused to keep it: not stored */
 	sw_counter_t fs_errors;      /* open, write, rename errors */
 	sw_counter_t tls_stored;     /* tls-store: chains written (PEM and .meta) */
@@ -309,10 +310,15 @@ int filestore_new(const struct output_conf *conf, _Atomic uint32_t *next_id,
 void filestore_free(struct filestore *fs); /* NULL-safe */
 const struct filestore_stats *filestore_get_stats(const struct filestore *fs);
 /* Stores file fi (its content whole, app_file.keep APP_FILE_KEEP_WHOLE, or what was seen of a
- * truncated one, APP_FILE_KEEP_CUT, whose SHA-256 is then written to fi->sha256) as
+ * truncated one, APP_FILE_KEEP_CUT, or its first stream-depth bytes, APP_FILE_KEEP_DEPTH_CUT;
+ * for those two the SHA-256 of the bytes stored is then written to fi->sha256) as
  * <dir>/<sha256[0..2)>/<sha256>, or finds it already stored: 0 and its *file_id. Else the
  * reason is counted and returned (SW_E_TRUNC, SW_E_RANGE, SW_E_NOMEM, SW_E_IO). */
 int filestore_file(struct filestore *fs, struct app_file *fi, uint32_t *file_id);
+/* A truncated file (app_file.keep APP_FILE_KEEP_CUT or _DEPTH_CUT) gets the SHA-256 of its kept
+ * bytes in fi->sha256, stored or not, as Suricata's file-store v2 forces the SHA-256 that a
+ * FILE_TRUNCATED close finishes (util-file.c FileCloseFilePtr); true when fi->sha256 is set. */
+bool filestore_truncated_sha256(struct app_file *fi);
 /* With write-fileinfo: writes line (the file's fileinfo event) beside the stored file. */
 void filestore_fileinfo(struct filestore *fs, const struct app_file *fi, uint32_t file_id,
 			sw_time_t ts, const char *line, size_t len);

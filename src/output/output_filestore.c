@@ -224,6 +224,16 @@ sha256_hex(const uint8_t *p, size_t n, char hex[65])
 	return true;
 }
 
+bool
+filestore_truncated_sha256(struct app_file *fi)
+{
+	if (fi->sha256[0] != '\0')
+		return true;
+	if (fi->keep != APP_FILE_KEEP_CUT && fi->keep != APP_FILE_KEEP_DEPTH_CUT)
+		return false;
+	return sha256_hex(fi->content.p, fi->content.len, fi->sha256);
+}
+
 int
 filestore_file(struct filestore *fs, struct app_file *fi, uint32_t *file_id)
 {
@@ -235,13 +245,16 @@ filestore_file(struct filestore *fs, struct app_file *fi, uint32_t *file_id)
 	case APP_FILE_KEEP_WHOLE:
 		break;
 	case APP_FILE_KEEP_CUT:
-		/* as Suricata's file-store: a truncated file is written with what was seen,
-		 * named by the SHA-256 of those bytes, which its fileinfo then carries */
-		if (!sha256_hex(fi->content.p, fi->content.len, fi->sha256)) {
+	case APP_FILE_KEEP_DEPTH_CUT:
+		/* as Suricata's file-store: a truncated file (or one cut at stream-depth) is
+		 * written with what was seen, named by the SHA-256 of those bytes, which its
+		 * fileinfo then carries (util-file.c FileCloseFilePtr: a FILE_TRUNCATED close
+		 * finishes the SHA-256 the file-store forces) */
+		if (!filestore_truncated_sha256(fi)) {
 			sw_counter_add(&fs->st.fs_errors, 1);
 			return SW_E_IO;
 		}
-		sw_counter_add(&fs->st.truncated, 1);
+		sw_counter_add(fi->keep == APP_FILE_KEEP_CUT ? &fs->st.truncated : &fs->st.cut, 1);
 		break;
 	case APP_FILE_KEEP_MEMCAP:
 		sw_counter_add(&fs->st.memcap_refused, 1);

@@ -145,11 +145,29 @@ check "filestore:to_client,flow: both index.html and the same connection's later
 got=$(fileinfo flow | grep 'data.bin' | cut -d' ' -f3 | tr '\n' ',')
 check "filestore:to_client,flow: the other connection's data.bin is not stored" test "$got" = "false,true,"
 
-# 7. stream-depth: data.bin is longer than 50kb: asked for, not stored, counted
+# 7. stream-depth: data.bin (102400 B) is longer than 50kb: as Suricata 7 cuts a file at the
+# depth (app-layer-htp.c AppLayerHtpCheckDepth, then HTPFileClose FILE_TRUNCATED), its first
+# 51200 bytes (tshark's data.bin, cut with head -c) are stored, named by their SHA-256; its
+# fileinfo says TRUNCATED, no gap, size 51200; counted twice in file_store.cut (the second
+# transfer is the same content: a dup)
 run depth 'alert http any any -> any any (msg:"store"; filestore; sid:1;)' \
 	--set outputs.file-store.stream-depth=50kb
-check "stream-depth 50kb: the 4 small contents stored, data.bin twice refused (file_store.depth 2)" \
-	test "$(stored depth | wc -l)/$(stats_value "$tmp/depth/eve.json" file_store.depth)" = "4/2"
+head50=$(head -c 51200 "$tmp/oracle/data.bin" | sha256sum | cut -d' ' -f1)
+small4=$(sha256sum "$tmp/oracle"/* | grep -v "/data" | cut -d' ' -f1 | sort -u)
+check "stream-depth 50kb: the 4 small contents and data.bin's first 51200 bytes stored (cut 2, depth 0, dups 2: index.html and data.bin twice)" \
+	test "$(stored depth)/$(stats_value "$tmp/depth/eve.json" file_store.cut)/$(stats_value "$tmp/depth/eve.json" file_store.depth)/$(stats_value "$tmp/depth/eve.json" file_store.dups)" = \
+	"$(printf '%s\n' $small4 "$head50" | sort)/2/0/2"
+got=$("$PY" - "$tmp/depth/eve.json" <<'PYEOF'
+import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e["event_type"] == "fileinfo" and e["fileinfo"]["filename"] == "data.bin":
+        f = e["fileinfo"]
+        print(f["state"], f["gaps"], f["size"], f["stored"], f.get("sha256", "-"), "md5" in f)
+PYEOF
+)
+check "stream-depth 50kb: data.bin's 2 fileinfo: TRUNCATED, gaps false, size 51200, stored, sha256 of the 51200 bytes, no md5" \
+	test "$got" = "$(printf 'TRUNCATED False 51200 True %s False\n' "$head50" "$head50")"
 
 # 7b. app.memcap too small to keep data.bin whole: not stored, counted in both places
 run memcap 'alert http any any -> any any (msg:"store"; filestore; sid:1;)' --set app.memcap=96kb

@@ -32,6 +32,7 @@ struct fz_count {
 	int txns, files;
 	uint32_t last_tx;
 	bool have_last;
+	uint64_t file_keep; /* ctx.file_keep of the run */
 };
 
 static void
@@ -81,6 +82,7 @@ fz_emit(void *arg, struct sw_flow *f, const struct app_msg *m)
 		fz_touch(t->cookie);
 		fz_touch(t->content_type_req);
 		fz_touch(t->status_msg);
+		fz_touch(t->resp_protocol);
 		fz_touch(t->content_type);
 		fz_touch(t->location);
 		fz_touch(t->req_headers_raw);
@@ -110,9 +112,25 @@ fz_emit(void *arg, struct sw_flow *f, const struct app_msg *m)
 		FUZZ_ASSERT(n->have_last && fl->tx_id == n->last_tx && fl->txn != NULL &&
 		            fl->txn->tx_id == fl->tx_id);
 		FUZZ_ASSERT(m->dir == fl->dir);
-		/* an upload is the request body, or a multipart/form-data part of it */
-		FUZZ_ASSERT(fl->dir == FLOW_TO_SERVER ? fl->size <= fl->txn->req_body_len
-		                                      : fl->size == fl->txn->resp_body_len);
+		/* an upload is the request body, or a multipart/form-data part of it; a download
+		 * the response body, or its first file_keep bytes when the file store's depth cut
+		 * it (then TRUNCATED) */
+		{
+			uint64_t blen = fl->dir == FLOW_TO_SERVER ? fl->txn->req_body_len
+			                                          : fl->txn->resp_body_len;
+			FUZZ_ASSERT(fl->size <= blen);
+			if (fl->dir == FLOW_TO_CLIENT && fl->size != blen)
+				FUZZ_ASSERT(trunc && fl->size == n->file_keep);
+			if (fl->keep == APP_FILE_KEEP_DEPTH_CUT || fl->keep == APP_FILE_KEEP_DEPTH)
+				FUZZ_ASSERT(trunc && fl->size <= n->file_keep);
+		}
+		FUZZ_ASSERT(!fl->gaps || trunc);
+		FUZZ_ASSERT(fl->content.len <= fl->size);
+		fz_touch(fl->content);
+		if (fl->own_data) {
+			FUZZ_ASSERT(fl->data.len <= fl->size);
+			fz_touch(fl->data);
+		}
 		fz_touch(fl->form_name);
 		fz_touch(fl->name);
 		fz_touch(fl->content_type);
@@ -136,6 +154,11 @@ fuzz_http_one(const uint8_t *data, size_t size)
 	memset(&n, 0, sizeof(n));
 	ctx.emit = fz_emit;
 	ctx.arg = &n;
+	/* a third of the inputs as if a file store kept bodies to a depth of 64 bytes, a third
+	 * to 4 KiB (cut files, parts past the depth), by the input's length (its bytes keep
+	 * their meaning) */
+	ctx.file_keep = size % 3 == 0 ? 0 : size % 3 == 1 ? 64 : 4096;
+	n.file_keep = ctx.file_keep;
 	ctx.st = &st;
 	ctx.body_keep = true;
 	if ((state = app_parser_http.state_new(NULL)) == NULL)

@@ -81,6 +81,11 @@ struct rec {
 	size_t req_kept, resp_kept;
 	bool req_truncated, resp_truncated;
 	char name[64], md5[33], sha1[41], sha256[65];
+	char resp_protocol[16];
+	bool gaps;          /* a file's app_file.gaps */
+	int keep;           /* a file's app_file.keep */
+	size_t content_len; /* a file's app_file.content.len */
+	char content[64];   /* its first bytes */
 };
 
 struct recorder {
@@ -119,6 +124,7 @@ on_msg(void *arg, struct sw_flow *f, const struct app_msg *m)
 		cp(r->uri_raw, sizeof(r->uri_raw), t->uri_raw);
 		cp(r->uri, sizeof(r->uri), t->uri);
 		cp(r->protocol, sizeof(r->protocol), t->protocol);
+		cp(r->resp_protocol, sizeof(r->resp_protocol), t->resp_protocol);
 		cp(r->host, sizeof(r->host), t->host);
 		r->port = t->port;
 		cp(r->user_agent, sizeof(r->user_agent), t->user_agent);
@@ -163,6 +169,10 @@ on_msg(void *arg, struct sw_flow *f, const struct app_msg *m)
 		cp(r->ctype, sizeof(r->ctype), fl->content_type);
 		r->size = fl->size;
 		r->state = fl->state;
+		r->gaps = fl->gaps;
+		r->keep = fl->keep;
+		r->content_len = fl->content.len;
+		cp(r->content, sizeof(r->content), fl->content);
 		memcpy(r->md5, fl->md5, sizeof(r->md5));
 		memcpy(r->sha1, fl->sha1, sizeof(r->sha1));
 		memcpy(r->sha256, fl->sha256, sizeof(r->sha256));
@@ -872,11 +882,12 @@ test_gap(void)
 	UNIT_CHECK(c.rc.r[0].resp_truncated && c.rc.r[0].resp_body_len == 10, "gap: txn truncated");
 	UNIT_CHECK(c.rc.r[1].state == APP_FILE_TRUNCATED && c.rc.r[1].md5[0] == '\0' &&
 		       c.rc.r[1].sha1[0] == '\0' && c.rc.r[1].sha256[0] == '\0' &&
-		       c.rc.r[1].size == 10,
-		   "gap: file truncated, no hashes");
+		       c.rc.r[1].size == 10 && c.rc.r[1].gaps,
+		   "gap: file truncated, no hashes, gaps (a hole in its data)");
 	UNIT_CHECK(strcmp(c.rc.r[2].uri, "/next") == 0 && c.rc.r[2].status == 200 &&
-		       c.rc.r[3].state == APP_FILE_COMPLETE && c.rc.r[3].size == 3,
-		   "gap: the next response matched to the next request");
+		       c.rc.r[3].state == APP_FILE_COMPLETE && c.rc.r[3].size == 3 &&
+		       !c.rc.r[3].gaps,
+		   "gap: the next response matched to the next request (its file without gaps)");
 	conn_end(&c);
 
 	/* a gap over a message boundary: the pending transactions go, the direction resyncs at
@@ -902,8 +913,8 @@ test_gap(void)
 	conn_feed_str(&c, FLOW_TO_SERVER, "POST /f HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
 	conn_end(&c);
 	UNIT_CHECK(c.rc.n == 2 && c.rc.r[0].req_truncated && c.rc.r[0].status == 0 &&
-	               c.rc.r[1].state == APP_FILE_TRUNCATED,
-	           "flow end inside a request body: truncated");
+	               c.rc.r[1].state == APP_FILE_TRUNCATED && !c.rc.r[1].gaps,
+	           "flow end inside a request body: truncated, without gaps (no bytes missing)");
 }
 
 static void
@@ -1699,7 +1710,9 @@ test_bounds(void)
 	UNIT_CHECK(sw_counter_get(&mem.memuse) == 0, "bounds: all memory given back");
 }
 
-/* multipart/form-data: a file per part, with its field name and filename. */
+/* multipart/form-data: a file per part that has a filename (Suricata 7: app-layer-htp.c
+ * HtpRequestBodyHandleMultipart opens a file only when HtpRequestBodyMultipartParseHeader found
+ * "filename="); form fields are no files, but stay in the request body. */
 static void
 test_multipart(void)
 {
@@ -1710,8 +1723,30 @@ test_multipart(void)
 				   "Content-Disposition: form-data; name=\"upload\"; filename=\"evil.exe\"\r\n"
 				   "Content-Type: application/octet-stream\r\n\r\n"
 				   "MZ\r\n-XyZ\r\n--XyQ\r\n\r\n"
+				   "--XyZ\r\n"
+				   "Content-Disposition: form-data; name=\"e\"; filename=\"\"\r\n\r\n"
+				   "E\r\n"
+				   "--XyZ\r\n"
+				   "Content-Disposition: form-data; name=\"s\"; filename*=UTF-8''star.txt\r\n\r\n"
+				   "S\r\n"
+				   "--XyZ\r\n"
+				   "Content-Disposition: form-data; name=\"b\"; filename=\r\n\r\n"
+				   "B\r\n"
+				   "--XyZ\r\n"
+				   "Content-Disposition: form-data; name=\"sp\"; filename =\"sp.txt\"\r\n\r\n"
+				   "P\r\n"
+				   "--XyZ\r\n"
+				   "Content-Disposition: form-data; name=\"c\"; FileName=\"Q;.TXT\"\r\n\r\n"
+				   "Q\r\n"
 				   "--XyZ--\r\nepilogue";
-	char req[1024], want[65];
+	static const char fields[] = "--XyZ\r\n"
+				     "Content-Disposition: form-data; name=\"user\"\r\n\r\n"
+				     "alice\r\n"
+				     "--XyZ\r\n"
+				     "Content-Disposition: form-data; name=\"pass\"\r\n\r\n"
+				     "s3cret\r\n"
+				     "--XyZ--\r\n";
+	char req[2048], want[65];
 
 	snprintf(req, sizeof(req),
 		 "POST /up HTTP/1.1\r\nHost: m\r\nContent-Type: multipart/form-data; boundary=XyZ\r\n"
@@ -1725,15 +1760,82 @@ test_multipart(void)
 		conn_feed(&c, FLOW_TO_SERVER, req, strlen(req), (size_t)step);
 		conn_feed_str(&c, FLOW_TO_CLIENT, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
 		conn_end(&c);
-		UNIT_CHECK(c.rc.n == 3 && c.rc.r[1].kind == APP_MSG_FILE && c.rc.r[2].kind == APP_MSG_FILE,
-			   step ? "multipart bytewise: txn and one file per part"
-				: "multipart: txn and one file per part");
-		UNIT_CHECK(strcmp(c.rc.r[1].name, "comment") == 0 && c.rc.r[1].size == 5 &&
-			       strcmp(c.rc.r[2].name, "evil.exe") == 0 && c.rc.r[2].size == 17 &&
-			       strcmp(c.rc.r[2].sha256, want) == 0 &&
+		UNIT_CHECK(c.rc.n == 4 && c.rc.r[1].kind == APP_MSG_FILE &&
+			       c.rc.r[2].kind == APP_MSG_FILE && c.rc.r[3].kind == APP_MSG_FILE,
+			   step ? "multipart bytewise: txn and the 3 parts with a filename"
+				: "multipart: txn and the 3 parts with a filename");
+		UNIT_CHECK(strcmp(c.rc.r[1].name, "evil.exe") == 0 && c.rc.r[1].size == 17 &&
+			       strcmp(c.rc.r[1].sha256, want) == 0 &&
+			       c.rc.r[1].state == APP_FILE_COMPLETE,
+			   "multipart: the uploaded file, its size and hash");
+		UNIT_CHECK(c.rc.r[2].name[0] == '\0' && c.rc.r[2].size == 1 &&
 			       c.rc.r[2].state == APP_FILE_COMPLETE,
-			   "multipart: names, sizes, the hash of the uploaded file");
+			   "multipart: filename=\"\" is a file with an empty name (Suricata)");
+		UNIT_CHECK(strcmp(c.rc.r[3].name, "Q;.TXT") == 0 && c.rc.r[3].size == 1,
+			   "multipart: FileName= (any case, ';' inside quotes) is a file");
+		UNIT_CHECK(c.rc.r[0].req_body_len == sizeof(body) - 1,
+			   "multipart: the request body keeps every part, form fields included");
 	}
+	{
+		struct conn c;
+
+		snprintf(req, sizeof(req),
+			 "POST /login HTTP/1.1\r\nHost: m\r\n"
+			 "Content-Type: multipart/form-data; boundary=XyZ\r\n"
+			 "Content-Length: %zu\r\n\r\n%s",
+			 sizeof(fields) - 1, fields);
+		conn_open(&c);
+		conn_feed(&c, FLOW_TO_SERVER, req, strlen(req), 0);
+		conn_feed_str(&c, FLOW_TO_CLIENT, "HTTP/1.1 204 No Content\r\n\r\n");
+		conn_end(&c);
+		UNIT_CHECK(c.rc.n == 1 && c.rc.r[0].kind == APP_MSG_HTTP &&
+			       c.rc.r[0].req_body_len == sizeof(fields) - 1 &&
+			       strstr(c.rc.r[0].req_body, "alice") != NULL,
+			   "multipart of form fields only: no file, the body (with the fields) kept");
+	}
+}
+
+/* The request line's protocol and the status line's, each its own (http.protocol both ways);
+ * the response's does not overwrite the request's. */
+static void
+test_protocols(void)
+{
+	struct conn c;
+
+	conn_open(&c);
+	conn_feed_str(&c, FLOW_TO_SERVER, "GET /p HTTP/1.1\r\nHost: x\r\n\r\n");
+	conn_feed_str(&c, FLOW_TO_CLIENT, "HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nz");
+	conn_end(&c);
+	UNIT_CHECK(c.rc.n == 2 && strcmp(c.rc.r[0].protocol, "HTTP/1.1") == 0 &&
+		       strcmp(c.rc.r[0].resp_protocol, "HTTP/1.0") == 0,
+		   "protocols: the request's HTTP/1.1, the response's HTTP/1.0");
+}
+
+/* The file store's depth (app_ctx.file_keep): a longer file is cut there, TRUNCATED without a
+ * gap, its content and size the first bytes (Suricata 7, app-layer-htp.c
+ * AppLayerHtpCheckDepth); a shorter one is whole. */
+static void
+test_keep_depth(void)
+{
+	struct conn c;
+
+	conn_open(&c);
+	c.ctx.file_keep = 10;
+	conn_feed_str(&c, FLOW_TO_SERVER, "GET /long HTTP/1.1\r\nHost: x\r\n\r\n"
+					  "GET /short HTTP/1.1\r\nHost: x\r\n\r\n");
+	conn_feed_str(&c, FLOW_TO_CLIENT, "HTTP/1.1 200 OK\r\nContent-Length: 26\r\n\r\n"
+					  "0123456789abcdefghijklmnop"
+					  "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nwxyz");
+	conn_end(&c);
+	UNIT_CHECK(c.rc.n == 4 && c.rc.r[1].state == APP_FILE_TRUNCATED && !c.rc.r[1].gaps &&
+		       c.rc.r[1].size == 10 && c.rc.r[1].keep == APP_FILE_KEEP_DEPTH_CUT &&
+		       c.rc.r[1].content_len == 10 && strcmp(c.rc.r[1].content, "0123456789") == 0 &&
+		       c.rc.r[1].sha256[0] == '\0' && c.rc.r[1].md5[0] == '\0',
+		   "file store depth 10: a 26-byte file cut to its first 10, TRUNCATED, no gap, no hashes");
+	UNIT_CHECK(c.rc.r[0].resp_body_len == 26, "file store depth: the body is still counted whole");
+	UNIT_CHECK(c.rc.r[3].state == APP_FILE_COMPLETE && c.rc.r[3].size == 4 &&
+		       c.rc.r[3].keep == APP_FILE_KEEP_WHOLE && c.rc.r[3].content_len == 4,
+		   "file store depth 10: a 4-byte file whole");
 }
 
 /* Protocol switches, and Suricata's xff and content_range. */
@@ -1789,6 +1891,8 @@ main(void)
 	test_evasion();
 	test_bounds();
 	test_multipart();
+	test_keep_depth();
+	test_protocols();
 	test_switch_fields();
 	return unit_done();
 }

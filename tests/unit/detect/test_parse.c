@@ -3094,6 +3094,16 @@ test_bothways(void)
 	    {"http.uri; content:\"/a\"; http.cookie; content:\"id=\"", "http.cookie", NULL},
 	    {"file.data; content:\"MZ\"; http.header; content:\"X\"", "http.header", NULL},
 	    {"content:\"GET \"; http.header; content:\"X\"", "http.header", NULL},
+	    /* http.protocol: the request line's, the status line's (detect-http-protocol.c) */
+	    {"http.protocol; content:\"HTTP/1.0\"", "http.protocol", "@http.response_protocol"},
+	    {"http_protocol; content:\"HTTP/1.0\"", "http.protocol", "@http.response_protocol"},
+	    {"flow:to_server; http.protocol; content:\"HTTP/1.0\"", "http.protocol", NULL},
+	    {"flow:to_client; http.protocol; content:\"HTTP/1.0\"", "@http.response_protocol",
+	     NULL},
+	    {"http.method; content:\"GET\"; http.protocol; content:\"HTTP/1.0\"", "http.protocol",
+	     NULL},
+	    {"http.stat_code; content:\"200\"; http.protocol; content:\"HTTP/1.0\"",
+	     "@http.response_protocol", NULL},
 	};
 	char rule[400], name[300];
 	struct det_rule *r;
@@ -3131,6 +3141,8 @@ test_bothways(void)
 	/* the response's buffers stay unnamable */
 	check_fail("alert http any any -> any any (@http.response_cookie; content:\"id\"; sid:1;)",
 	           SW_E_INVAL, "unknown keyword '@http.response_cookie'");
+	check_fail("alert http any any -> any any (@http.response_protocol; content:\"HTTP\"; sid:1;)",
+	           SW_E_INVAL, "unknown keyword '@http.response_protocol'");
 }
 
 int
