@@ -78,6 +78,22 @@ struct app_dns_msg {
 	sw_time_t query_ts;   /* responses: time of the matching query, 0 when none was seen */
 };
 
+/* How many questions m has kept, and question i of them (i < that). A message made with
+ * qname only (nq 0, nquestions > 0: by hand, in tests) has that one question. */
+static inline uint16_t
+app_dns_nq(const struct app_dns_msg *m)
+{
+	return m->nq > 0 ? m->nq : m->nquestions > 0 ? 1 : 0;
+}
+
+static inline struct app_dns_q
+app_dns_question(const struct app_dns_msg *m, uint16_t i)
+{
+	struct app_dns_q q = {m->qname, m->qtype, m->qclass};
+
+	return m->nq > 0 && m->questions != NULL ? m->questions[i] : q;
+}
+
 const char *app_dns_type_name(uint16_t type, char *buf, size_t size); /* "A", "TYPE65" */
 const char *app_dns_rcode_name(uint8_t rcode, char *buf, size_t size); /* "NOERROR" ... */
 

@@ -801,11 +801,13 @@ dns_observables(const struct app_msg *msg, app_observable_fn *fn, void *arg)
 	const struct app_dns_msg *m = msg->u.dns;
 	struct app_observable o = {.dir = msg->dir};
 
-	for (uint16_t i = 0; i < m->nq; i++) { /* every question's name */
-		if (m->questions[i].name.len == 0)
+	for (uint16_t i = 0; i < app_dns_nq(m); i++) { /* every question's name */
+		struct app_dns_q q = app_dns_question(m, i);
+
+		if (q.name.len == 0)
 			continue;
 		o.type = APP_OBS_DOMAIN, o.where = "dns.query";
-		o.value = m->questions[i].name.p, o.len = m->questions[i].name.len;
+		o.value = q.name.p, o.len = q.name.len;
 		fn(arg, &o);
 	}
 	if (!m->response)
@@ -847,9 +849,9 @@ dns_buffer_i(const struct app_msg *m, size_t buf, size_t i, struct app_buf *out)
 {
 	if (buf != 0)
 		return SW_E_INVAL;
-	if (m->u.dns == NULL || i >= m->u.dns->nq)
+	if (m->u.dns == NULL || i >= app_dns_nq(m->u.dns))
 		return SW_E_NOTFOUND;
-	*out = m->u.dns->questions[i].name;
+	*out = app_dns_question(m->u.dns, (uint16_t)i).name;
 	return 0;
 }
 

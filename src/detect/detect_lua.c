@@ -764,13 +764,13 @@ api_dns_queries(lua_State *L)
 	if (!api_msg(L, APP_MSG_DNS, &m) || m.u.dns->nquestions == 0)
 		return 0;
 	lua_newtable(L);
-	for (uint16_t i = 0; i < m.u.dns->nq; i++) {
-		const struct app_dns_q *q = &m.u.dns->questions[i];
+	for (uint16_t i = 0; i < app_dns_nq(m.u.dns); i++) {
+		struct app_dns_q q = app_dns_question(m.u.dns, i);
 
 		lua_newtable(L);
-		t = app_dns_type_name(q->type, tb, sizeof(tb));
+		t = app_dns_type_name(q.type, tb, sizeof(tb));
 		set_str(L, "type", t, strlen(t));
-		set_str(L, "rrname", (const char *)q->name.p, q->name.len);
+		set_str(L, "rrname", (const char *)q.name.p, q.name.len);
 		lua_rawseti(L, -2, i + 1);
 	}
 	return 1;
