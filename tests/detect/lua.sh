@@ -5,7 +5,9 @@
 # of the rule directory, precompiled chunks, needs we do not have, scripts-dir; and on the
 # packet path a script that fails, loops forever or allocates without end: no alert, the run
 # ends, detect.lua.errors / instruction_limit / memory_refused (and detect.memcap_refused) count
-# it, 1 and 3 workers alike. dns.pcap has 16 UDP packets (tshark -Y udp).
+# it, 1 and 3 workers alike. dns.pcap has 16 UDP packets (tshark -Y udp). Then
+# SCPacketTimeString / SCFlowTimeString in two time zones against date(1), and TlsGetCertInfo's
+# version and subject against tshark.
 . "$(dirname "$0")/../lib.sh"
 require_spanwatch
 if ! grep -q '^#define HAVE_LUA 1' "$top_builddir/config.h"; then
