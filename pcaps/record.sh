@@ -5,7 +5,7 @@
 #   sudo pcaps/record.sh http dns   # only some steps
 #
 # Steps: http http6 http-more dns tls tls13 tls-alpn sll sll2 pcapng truncated crafted
-#        loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-iponly crafted-files crafted-tunnel crafted-tls crafted-gquic vxlan
+#        loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-iponly crafted-files crafted-tunnel crafted-tls crafted-gquic crafted-dnsq vxlan
 #        protocols starttls openvpn quic readme
 #        http-evasion (only when named: needs the browsers, see below)
 # (pcapng and truncated are derived from http.pcap; readme refreshes the
@@ -705,6 +705,13 @@ step_crafted_kw() {
     "$PY" "$HERE/craft_kw.py" "$WORK/crafted-kw" >&2
     local f
     for f in "$WORK"/crafted-kw/*.pcap; do install_pcap "$f" $((50 * 1024)); done
+}
+
+step_crafted_dnsq() {
+    log "crafted DNS queries with several questions (craft_dnsq.py, $PY)"
+    mkdir -p "$WORK/crafted-dnsq"
+    "$PY" "$HERE/craft_dnsq.py" "$WORK/crafted-dnsq" >&2
+    install_pcap "$WORK/crafted-dnsq/dns-questions.pcap" $((10 * 1024))
 }
 
 step_crafted_hdr() {
@@ -1662,7 +1669,7 @@ main() {
     chmod 755 "$WORK"
     local steps=("$@")
     [ ${#steps[@]} -gt 0 ] ||
-        steps=(http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-iponly crafted-files crafted-tunnel crafted-tls crafted-gquic vxlan protocols starttls openvpn quic readme)
+        steps=(http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-iponly crafted-files crafted-tunnel crafted-tls crafted-gquic crafted-dnsq vxlan protocols starttls openvpn quic readme)
     local s
     for s in "${steps[@]}"; do
         case $s in
@@ -1689,6 +1696,7 @@ main() {
             crafted-files) step_crafted_files ;;
             crafted-tls) step_crafted_tls ;;
             crafted-gquic) step_crafted_gquic ;;
+            crafted-dnsq) step_crafted_dnsq ;;
             crafted-tunnel) step_crafted_tunnel ;;
             vxlan)     step_vxlan ;;
             protocols) step_protocols ;;
@@ -1697,7 +1705,7 @@ main() {
             quic)      step_quic ;;
             readme)    step_readme ;;
             http-evasion) "$HERE/../tests/http_evasion/record.sh" ;;
-            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-iponly crafted-files crafted-tunnel crafted-tls crafted-gquic vxlan protocols starttls openvpn quic readme http-evasion)" ;;
+            *) die "unknown step '$s' (http http6 http-more sll sll2 dns tls tls13 tls-alpn pcapng truncated crafted loss frag crafted-stream crafted-rules crafted-kw crafted-hdr crafted-hdrbuf crafted-iponly crafted-files crafted-tunnel crafted-tls crafted-gquic crafted-dnsq vxlan protocols starttls openvpn quic readme http-evasion)" ;;
         esac
     done
     nginx_stop

@@ -207,6 +207,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 		uint64_t ahmemcap = 0, ahbig = 0, ahanom = 0, aswitched = 0;
 		uint64_t aquic[APP_QUIC_ST_MAX] = {0};
 		uint64_t aframes = 0, aframes_memcap = 0; /* frames to rules, refused gathering */
+		uint64_t adnsq = 0;                       /* app.dns.questions_dropped */
 		static char quic_names[APP_QUIC_ST_MAX][48];
 		int a;
 
@@ -227,6 +228,7 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 			aswitched += sw_counter_get(&as->switched);
 			aframes += sw_counter_get(&as->frames);
 			aframes_memcap += sw_counter_get(&as->frames_memcap);
+			adnsq += sw_counter_get(&as->dns_questions_dropped);
 			for (a = 0; a < APP_QUIC_ST_MAX; a++)
 				aquic[a] += sw_counter_get(&as->quic[a]);
 			for (a = 1; a < APP_PROTO_MAX; a++) {
@@ -250,6 +252,8 @@ collect(struct sw_ctx *ctx, struct counters *cs, struct capture_stats *cap,
 				put(cs, "app.http.header_too_big", ahbig);
 				put(cs, "app.http.anomalies", ahanom);
 			}
+			if (a == APP_DNS) /* questions past the APP_DNS_MAX_Q kept of a message */
+				put(cs, "app.dns.questions_dropped", adnsq);
 			if (a == APP_QUIC) /* the packets QUIC's parser saw and decrypted */
 				for (int q = 0; q < APP_QUIC_ST_MAX; q++) {
 					snprintf(quic_names[q], sizeof(quic_names[q]), "app.quic.%s",

@@ -375,10 +375,18 @@ worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
 		m.u.file = &file;
 		filestore_truncated_sha256(&file);
 		eve_format_app(&w->evbuf, &w->ctx->eve, f, &m);
-	} else {
-		eve_format_app(&w->evbuf, &w->ctx->eve, f, msg);
+		run_emit(w->ctx, type, &w->evbuf);
+		return;
 	}
-	run_emit(w->ctx, type, &w->evbuf);
+	/* a DNS query makes one event per question (Suricata's eve dns v2), anything else one */
+	for (unsigned i = 0, n = app_dns_eve_count(msg); i < n; i++) {
+		struct app_dns_msg dns;
+		struct app_msg one;
+
+		app_dns_eve_view(msg, i, &one, &dns);
+		eve_format_app(&w->evbuf, &w->ctx->eve, f, &one);
+		run_emit(w->ctx, type, &w->evbuf);
+	}
 }
 
 /* Reassembled TCP data: to the app-layer parsers and the stream rules. */

@@ -36,6 +36,8 @@ static const struct app_parser_ops *const parsers[] = {
 struct app_flow {
 	const struct app_parser_ops *ops;
 	const struct app_parser_ops *outer; /* the STARTTLS follower that handed over, or NULL */
+	const struct app_parser_ops *orig;   /* the parser before the last change, or NULL */
+	const struct app_parser_ops *expect; /* the protocol that change asked for, or NULL */
 	void *state;
 	uint8_t tries;
 	bool given_up;
@@ -349,6 +351,8 @@ flow_switch(struct app_worker *w, struct app_flow *af, struct app_ctx *c, enum f
 		af->given_up = true;
 		return;
 	}
+	af->orig = af->ops; /* Suricata's alproto_orig and alproto_expect */
+	af->expect = af->ops->starttls ? next : NULL;
 	if (af->ops->starttls && af->outer == NULL)
 		af->outer = af->ops; /* the flow keeps its name: smtp, imap... */
 	af->ops = next;
@@ -481,6 +485,16 @@ app_flow_proto(const struct sw_flow *f)
 
 	if (af != NULL && af->outer != NULL)
 		return af->outer->name;
+	return af != NULL && af->ops != NULL ? af->ops->name : NULL;
+}
+
+const char *
+app_flow_change(const struct sw_flow *f, const char **orig, const char **expect)
+{
+	const struct app_flow *af = f->app;
+
+	*orig = af != NULL && af->orig != NULL ? af->orig->name : NULL;
+	*expect = af != NULL && af->expect != NULL ? af->expect->name : NULL;
 	return af != NULL && af->ops != NULL ? af->ops->name : NULL;
 }
 

@@ -52,6 +52,13 @@ struct app_dns_rr {
 	uint8_t addr_family;            /* 4 or 6 for A / AAAA, else 0 */
 };
 
+#define APP_DNS_MAX_Q 8 /* questions kept per message; more are counted (app.dns.questions_dropped) */
+
+struct app_dns_q {
+	struct app_buf name; /* lower-case, no trailing dot */
+	uint16_t type, qclass;
+};
+
 struct app_dns_msg {
 	uint16_t id;
 	bool response;
@@ -60,6 +67,9 @@ struct app_dns_msg {
 	struct app_buf qname; /* the first question, lower-case, no trailing dot */
 	uint16_t qtype, qclass;
 	uint16_t nquestions;
+	const struct app_dns_q *questions; /* the first APP_DNS_MAX_Q questions read (questions[0]
+					      is qname, qtype, qclass) */
+	uint16_t nq;                       /* how many: <= nquestions */
 	const struct app_dns_rr *answers; /* answer section */
 	uint16_t nanswers;
 	const struct app_dns_rr *authorities;
@@ -67,6 +77,22 @@ struct app_dns_msg {
 	bool truncated_parse; /* the message ended early; what was read is reported */
 	sw_time_t query_ts;   /* responses: time of the matching query, 0 when none was seen */
 };
+
+/* How many questions m has kept, and question i of them (i < that). A message made with
+ * qname only (nq 0, nquestions > 0: by hand, in tests) has that one question. */
+static inline uint16_t
+app_dns_nq(const struct app_dns_msg *m)
+{
+	return m->nq > 0 ? m->nq : m->nquestions > 0 ? 1 : 0;
+}
+
+static inline struct app_dns_q
+app_dns_question(const struct app_dns_msg *m, uint16_t i)
+{
+	struct app_dns_q q = {m->qname, m->qtype, m->qclass};
+
+	return m->nq > 0 && m->questions != NULL ? m->questions[i] : q;
+}
 
 const char *app_dns_type_name(uint16_t type, char *buf, size_t size); /* "A", "TYPE65" */
 const char *app_dns_rcode_name(uint8_t rcode, char *buf, size_t size); /* "NOERROR" ... */
@@ -440,6 +466,13 @@ struct app_msg {
 	} u;
 };
 
+/* Suricata 7's eve dns (version 2) logs a query with one event per question: the number of
+ * events msg makes (1 but for a DNS query with several questions kept), and event i of them
+ * as a message of its own into *out (its questions and qname only question i; dns holds it). */
+unsigned app_dns_eve_count(const struct app_msg *msg);
+void app_dns_eve_view(const struct app_msg *msg, unsigned i, struct app_msg *out,
+		      struct app_dns_msg *dns);
+
 /* Called for each message; msg and everything it points to are valid during the call. */
 typedef void app_msg_fn(void *arg, struct sw_flow *f, const struct app_msg *msg);
 
@@ -561,6 +594,7 @@ struct app_stats {
 	sw_counter_t frames;                  /* frames handed to rules */
 	sw_counter_t frames_memcap;           /* frames not given: app.memcap refused their
 						 gathering */
+	sw_counter_t dns_questions_dropped;   /* questions past APP_DNS_MAX_Q of a message */
 	struct sw_pool_stats pools[6];        /* APP_POOL_*, named by app_pool_name() */
 };
 
@@ -821,5 +855,12 @@ const char *app_flow_name(const struct sw_flow *f);
 
 /* The parser's protocol name ("dns", "tls") for f, or NULL when none parses it. */
 const char *app_flow_proto(const struct sw_flow *f);
+
+/* Suricata's alproto, alproto_orig and alproto_expect of f (SCFlowAppLayerProto): returns
+ * the name of the parser reading f now ("tls" after STARTTLS or CONNECT, where app_flow_name
+ * keeps "smtp"), NULL when none; *orig the protocol before a change of protocol, *expect the
+ * one that change asked for ("tls" for STARTTLS, NULL for CONNECT: Suricata expects either
+ * TLS or HTTP there); both NULL without a change. */
+const char *app_flow_change(const struct sw_flow *f, const char **orig, const char **expect);
 
 #endif

@@ -69,6 +69,7 @@ struct dns_state {
 
 /* What one message's parse builds; lives on the stack during the emit call. */
 struct dns_scratch {
+	struct app_dns_q questions[APP_DNS_MAX_Q];
 	struct app_dns_rr answers[APP_DNS_MAX_RR];
 	struct app_dns_rr authorities[APP_DNS_MAX_RR];
 	uint8_t text[DNS_TEXT_ARENA];
@@ -373,6 +374,7 @@ dns_message(struct app_ctx *ctx, struct dns_state *st, enum flow_dir dir, const 
 	m.ra = flags & 0x0080;
 	m.rcode = (uint8_t)(flags & 0x000f);
 	m.nquestions = qd;
+	m.questions = s.questions;
 	m.answers = s.answers;
 	m.authorities = s.authorities;
 
@@ -386,8 +388,17 @@ dns_message(struct app_ctx *ctx, struct dns_state *st, enum flow_dir dir, const 
 			bad = true;
 			break;
 		}
+		if (i >= APP_DNS_MAX_Q) { /* read for the framing, not kept */
+			if (ctx->st != NULL)
+				sw_counter_add(&ctx->st->dns_questions_dropped, 1);
+			continue;
+		}
+		s.questions[i].name = dns_text_put(&s, name, nlen);
+		s.questions[i].type = qtype;
+		s.questions[i].qclass = qclass;
+		m.nq = (uint16_t)(i + 1);
 		if (i == 0) {
-			m.qname = dns_text_put(&s, name, nlen);
+			m.qname = s.questions[0].name;
 			m.qtype = qtype;
 			m.qclass = qclass;
 			qhash = dns_hash(name, nlen);
@@ -790,9 +801,13 @@ dns_observables(const struct app_msg *msg, app_observable_fn *fn, void *arg)
 	const struct app_dns_msg *m = msg->u.dns;
 	struct app_observable o = {.dir = msg->dir};
 
-	if (m->nquestions > 0 && m->qname.len > 0) {
+	for (uint16_t i = 0; i < app_dns_nq(m); i++) { /* every question's name */
+		struct app_dns_q q = app_dns_question(m, i);
+
+		if (q.name.len == 0)
+			continue;
 		o.type = APP_OBS_DOMAIN, o.where = "dns.query";
-		o.value = m->qname.p, o.len = m->qname.len;
+		o.value = q.name.p, o.len = q.name.len;
 		fn(arg, &o);
 	}
 	if (!m->response)
@@ -827,6 +842,43 @@ dns_buf_query(const struct app_msg *m, struct app_buf *out, char *scratch, size_
 	return 0;
 }
 
+/* dns.query has a value per question kept (Suricata 7's dns.query is a multi-buffer over the
+ * questions of a request): a rule matches when its contents match one of them */
+static int
+dns_buffer_i(const struct app_msg *m, size_t buf, size_t i, struct app_buf *out)
+{
+	if (buf != 0)
+		return SW_E_INVAL;
+	if (m->u.dns == NULL || i >= app_dns_nq(m->u.dns))
+		return SW_E_NOTFOUND;
+	*out = app_dns_question(m->u.dns, (uint16_t)i).name;
+	return 0;
+}
+
+unsigned
+app_dns_eve_count(const struct app_msg *msg)
+{
+	if (msg->kind != APP_MSG_DNS || msg->u.dns->response || msg->u.dns->nq < 2)
+		return 1;
+	return msg->u.dns->nq;
+}
+
+void
+app_dns_eve_view(const struct app_msg *msg, unsigned i, struct app_msg *out,
+		 struct app_dns_msg *dns)
+{
+	*out = *msg;
+	if (app_dns_eve_count(msg) < 2 || i >= msg->u.dns->nq)
+		return;
+	*dns = *msg->u.dns;
+	dns->questions = &msg->u.dns->questions[i];
+	dns->nq = 1;
+	dns->qname = dns->questions[0].name;
+	dns->qtype = dns->questions[0].type;
+	dns->qclass = dns->questions[0].qclass;
+	out->u.dns = dns;
+}
+
 static const char *const dns_query_aliases[] = {"dns_query", NULL};
 
 static const struct app_buffer_desc dns_buffers[] = {
@@ -842,4 +894,5 @@ const struct app_msg_desc app_desc_dns = {
     .nbuffers = sizeof(dns_buffers) / sizeof(dns_buffers[0]),
     .eve = dns_eve,
     .observables = dns_observables,
+    .buffer_i = dns_buffer_i,
 };

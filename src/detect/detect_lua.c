@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "detect/detect_eng_int.h"
 
@@ -60,6 +61,7 @@ static const struct lua_need {
     {"http.response_headers", "@http.response_header", APP_HTTP, FLOW_TO_CLIENT},
     {"http.response_headers.raw", "@http.response_header.raw", APP_HTTP, FLOW_TO_CLIENT},
     {"http.response_body", "http.response_body", APP_HTTP, FLOW_TO_CLIENT},
+    {"http.response_cookie", "@http.response_cookie", APP_HTTP, FLOW_TO_CLIENT},
     {"dns.rrname", "dns.query", APP_DNS, -1},
     {"dns.request", NULL, APP_DNS, FLOW_TO_SERVER},
     {"dns.response", NULL, APP_DNS, FLOW_TO_CLIENT},
@@ -111,6 +113,7 @@ struct det_lua_thread {
 	uint64_t instr;
 	bool over_instr;
 	bool matched; /* the result of the call under way */
+	size_t value; /* which value of a need's multi-value buffer (dns.rrname: each question) */
 	int32_t buf_id; /* the keyword's sticky buffer (the buffer need), 0 none */
 	char *scratch;
 };
@@ -364,20 +367,71 @@ api_flow_timestamps(lua_State *L)
 	return 4;
 }
 
-/* alproto, alproto_ts, alproto_tc, alproto_orig, alproto_expect: one name per flow here */
+/* Suricata's CreateTimeString: local time as "%m/%d/%Y-%H:%M:%S.%06u" (11/14/2023-22:13:20.000123) */
+static void
+push_time_string(lua_State *L, sw_time_t t)
+{
+	time_t sec = (time_t)(t / SW_USEC_PER_SEC);
+	struct tm tm;
+	char b[64];
+
+	if (localtime_r(&sec, &tm) == NULL) {
+		lua_pushnil(L);
+		return;
+	}
+	snprintf(b, sizeof(b), "%02d/%02d/%02d-%02d:%02d:%02d.%06u", tm.tm_mon + 1, tm.tm_mday,
+	         tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	         (unsigned)(t % SW_USEC_PER_SEC));
+	lua_pushstring(L, b);
+}
+
+/* SCPacketTimeString: the time of the inspected packet (of the data's last packet in stream
+ * and app-layer inspection, as SCPacketTimestamp) */
+static int
+api_packet_time_string(lua_State *L)
+{
+	struct det_kw_ctx *c = api_ctx(L);
+
+	if (c == NULL)
+		return 0;
+	push_time_string(L, c->ts);
+	return 1;
+}
+
+/* SCFlowTimeString: the time of the flow's first packet */
+static int
+api_flow_time_string(lua_State *L)
+{
+	struct det_kw_ctx *c = api_ctx(L);
+
+	if (c == NULL || c->f == NULL)
+		return 0;
+	push_time_string(L, c->f->start);
+	return 1;
+}
+
+/* alproto, alproto_ts, alproto_tc, alproto_orig, alproto_expect (Suricata 7's
+ * LuaCallbackAppLayerProtoFlow): one name for the three first (our parser reads both sides);
+ * after a change of protocol (STARTTLS, CONNECT) alproto is the protocol now parsed ("tls"),
+ * orig the one before ("smtp", "http") and expect the one STARTTLS asked for ("tls";
+ * "unknown" after CONNECT, as Suricata, which expects TLS or HTTP there); "unknown" when
+ * there was no change */
 static int
 api_flow_alproto(lua_State *L)
 {
 	struct det_kw_ctx *c = api_ctx(L);
-	const char *n = c != NULL && c->app_proto != NULL ? c->app_proto : "unknown";
+	const char *n, *orig = NULL, *expect = NULL;
 
 	if (c == NULL || c->f == NULL)
 		return 0;
+	n = app_flow_change(c->f, &orig, &expect);
+	if (n == NULL || orig == NULL) /* no change: the name rules see (nDPI's too) */
+		n = c->app_proto != NULL ? c->app_proto : "unknown";
 	lua_pushstring(L, n);
 	lua_pushstring(L, n);
 	lua_pushstring(L, n);
-	lua_pushstring(L, "unknown");
-	lua_pushstring(L, "unknown");
+	lua_pushstring(L, orig != NULL ? orig : "unknown");
+	lua_pushstring(L, expect != NULL ? expect : "unknown");
 	return 5;
 }
 
@@ -699,7 +753,7 @@ set_num(lua_State *L, const char *key, lua_Number v)
 	lua_setfield(L, -2, key);
 }
 
-/* DnsGetQueries: {{type=, rrname=}} (the first question: the one we keep) */
+/* DnsGetQueries: {{type=, rrname=}, ...}: each question kept (the first APP_DNS_MAX_Q) */
 static int
 api_dns_queries(lua_State *L)
 {
@@ -710,11 +764,15 @@ api_dns_queries(lua_State *L)
 	if (!api_msg(L, APP_MSG_DNS, &m) || m.u.dns->nquestions == 0)
 		return 0;
 	lua_newtable(L);
-	lua_newtable(L);
-	t = app_dns_type_name(m.u.dns->qtype, tb, sizeof(tb));
-	set_str(L, "type", t, strlen(t));
-	set_str(L, "rrname", (const char *)m.u.dns->qname.p, m.u.dns->qname.len);
-	lua_rawseti(L, -2, 1);
+	for (uint16_t i = 0; i < app_dns_nq(m.u.dns); i++) {
+		struct app_dns_q q = app_dns_question(m.u.dns, i);
+
+		lua_newtable(L);
+		t = app_dns_type_name(q.type, tb, sizeof(tb));
+		set_str(L, "type", t, strlen(t));
+		set_str(L, "rrname", (const char *)q.name.p, q.name.len);
+		lua_rawseti(L, -2, i + 1);
+	}
 	return 1;
 }
 
@@ -806,15 +864,43 @@ api_tls_version(lua_State *L)
 	return 1;
 }
 
-/* version (of the certificate: not read, nil), subject, issuer, fingerprint */
+/* version, subject, issuer, fingerprint. Suricata 7's version here (util-lua-tls.c
+ * GetCertInfo) is not the certificate's but the TLS version the server chose, named as that
+ * function names it: "SSLv3", "TLSv1", "TLS 1.1", "TLS 1.2", else "0x%04x" ("0x0304") */
 static int
 api_tls_cert_info(lua_State *L)
 {
 	struct app_msg m;
+	char b[16];
+	const char *v;
 
 	if (!api_msg(L, APP_MSG_TLS, &m) || !m.u.tls->certificate)
 		return 0;
-	lua_pushnil(L);
+	switch (m.u.tls->version) {
+	case 0x0000:
+		v = "UNDETERMINED";
+		break;
+	case 0x0002:
+		v = "SSLv2";
+		break;
+	case 0x0300:
+		v = "SSLv3";
+		break;
+	case 0x0301:
+		v = "TLSv1";
+		break;
+	case 0x0302:
+		v = "TLS 1.1";
+		break;
+	case 0x0303:
+		v = "TLS 1.2";
+		break;
+	default:
+		snprintf(b, sizeof(b), "0x%04x", m.u.tls->version);
+		v = b;
+		break;
+	}
+	lua_pushstring(L, v);
 	push_buf(L, &m.u.tls->cert_subject);
 	push_buf(L, &m.u.tls->cert_issuer);
 	lua_pushstring(L, m.u.tls->cert_fingerprint);
@@ -917,6 +1003,8 @@ static const luaL_Reg lua_api[] = {
     {"SCFlowTuple", api_flow_tuple},
     {"SCFlowTimestamps", api_flow_timestamps},
     {"SCFlowAppLayerProto", api_flow_alproto},
+    {"SCPacketTimeString", api_packet_time_string},
+    {"SCFlowTimeString", api_flow_time_string},
     {"SCFlowHasAlerts", api_flow_has_alerts},
     {"SCFlowStats", api_flow_stats},
     {"SCFlowvarGet", api_flowvar_get},
@@ -1417,8 +1505,10 @@ lua_call_match(lua_State *L)
 	}
 	if (s->need != NULL && s->need->buffer != NULL && c->msg != NULL) {
 		struct app_buf b;
+		int id = app_buffer_find(s->need->buffer);
 
-		if (app_msg_buffer(c->msg, s->need->buffer, &b, lt->scratch, LUA_SCRATCH) == 0) {
+		if (id >= 0 &&
+		    app_msg_buffer_id_i(c->msg, id, lt->value, &b, lt->scratch, LUA_SCRATCH) == 0) {
 			push_buf(L, &b);
 			lua_setfield(L, -2, s->need->need);
 		}
@@ -1437,6 +1527,23 @@ lua_call_match(lua_State *L)
 	return 0;
 }
 
+/* How many times match() runs for c: the values of the script's need buffer when it has
+ * several (at least 1) */
+static size_t
+lua_need_values(struct det_lua_thread *lt, const struct det_lua_script *s, struct det_kw_ctx *c)
+{
+	struct app_buf b;
+	size_t n = 1;
+	int id;
+
+	if (s->need == NULL || s->need->buffer == NULL || c->msg == NULL ||
+	    (id = app_buffer_find(s->need->buffer)) < 0 || !app_buffer_multi(id))
+		return 1;
+	while (app_msg_buffer_id_i(c->msg, id, n, &b, lt->scratch, LUA_SCRATCH) == 0)
+		n++;
+	return n;
+}
+
 bool
 det_lua_match(struct det_kw_ctx *c, const struct det_kw *k)
 {
@@ -1446,6 +1553,7 @@ det_lua_match(struct det_kw_ctx *c, const struct det_kw *k)
 	const struct det_lua_script *s;
 	lua_State *L;
 	bool match = false;
+	size_t nval;
 	int rc;
 
 	if (set == NULL || c->lua == NULL || k->id < 0 || (uint32_t)k->id >= set->n ||
@@ -1474,15 +1582,25 @@ det_lua_match(struct det_kw_ctx *c, const struct det_kw *k)
 	/* everything that allocates runs protected: a refused allocation is a Lua error */
 	lt->matched = false;
 	lt->buf_id = k->id2;
-	rc = lua_cpcall(L, lua_call_match, ls);
-	lt->c = NULL;
-	if (rc != 0) {
-		count_error(lt, ls, lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "error");
+	/* a need whose buffer has several values (dns.rrname: each question) calls match() once
+	 * per value, as Suricata inspects a multi-buffer, until one matches */
+	nval = lua_need_values(lt, s, c);
+	for (lt->value = 0; lt->value < nval && !match; lt->value++) {
+		lt->c = c;
+		lt->instr = 0;
+		lt->over_instr = false;
+		lt->matched = false;
+		rc = lua_cpcall(L, lua_call_match, ls);
+		lt->c = NULL;
+		if (rc != 0) {
+			count_error(lt, ls,
+			            lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "error");
+			lua_settop(L, 0);
+			return false;
+		}
+		match = lt->matched;
 		lua_settop(L, 0);
-		return false;
 	}
-	match = lt->matched;
-	lua_settop(L, 0);
 	return match != k->negated;
 }
 

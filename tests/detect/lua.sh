@@ -5,7 +5,9 @@
 # of the rule directory, precompiled chunks, needs we do not have, scripts-dir; and on the
 # packet path a script that fails, loops forever or allocates without end: no alert, the run
 # ends, detect.lua.errors / instruction_limit / memory_refused (and detect.memcap_refused) count
-# it, 1 and 3 workers alike. dns.pcap has 16 UDP packets (tshark -Y udp).
+# it, 1 and 3 workers alike. dns.pcap has 16 UDP packets (tshark -Y udp). Then
+# SCPacketTimeString / SCFlowTimeString in two time zones against date(1), and TlsGetCertInfo's
+# version and subject against tshark.
 . "$(dirname "$0")/../lib.sh"
 require_spanwatch
 if ! grep -q '^#define HAVE_LUA 1' "$top_builddir/config.h"; then
@@ -215,4 +217,60 @@ for w in 1 3; do
 		diag <"$tmp/hogcap-$w.err"
 	fi
 done
+# SCPacketTimeString / SCFlowTimeString: Suricata's CreateTimeString, local time as
+# "%m/%d/%Y-%H:%M:%S.%06u"; the expected strings are date(1)'s. dns-questions.pcap's second
+# packet (1700000000.001000, the response of the flow started at 1700000000.000000).
+timestr() { # TZ SECONDS USEC
+	printf '%s.%06d' "$(TZ=$1 date -d "@$2" +%m/%d/%Y-%H:%M:%S)" "$3"
+}
+for tz in UTC Asia/Tokyo; do
+	pkt=$(timestr "$tz" 1700000000 1000)
+	flow=$(timestr "$tz" 1700000000 0)
+	cat >"$tmp/rules/time-${tz//\//-}.lua" <<LUA
+function init(args) return {packet = tostring(true)} end
+function match(args)
+  if SCPacketTimeString() == "$pkt" and SCFlowTimeString() == "$flow" then return 1 end
+  return 0
+end
+LUA
+done
+printf '%s\n' 'alert udp any any -> any any (msg:"time utc"; lua:time-UTC.lua; sid:21;)' \
+	'alert udp any any -> any any (msg:"time tokyo"; lua:time-Asia-Tokyo.lua; sid:22;)' >"$tmp/rules/time.rules"
+for tz in UTC Asia/Tokyo; do
+	TZ=$tz "$SPANWATCH" -q -S "$tmp/rules/time.rules" -r "$PCAPS/dns-questions.pcap" "${common[@]}" \
+		"${allow[@]}" >"$tmp/time.json" 2>"$tmp/time.err"
+	got=$(alert_counts "$tmp/time.json" | tr '\n' ' ')
+	want="21 1 "
+	[ "$tz" = UTC ] || want="22 1 "
+	check "SCPacketTimeString/SCFlowTimeString in local time (TZ=$tz: $(timestr "$tz" 1700000000 1000)): '$got'" \
+		[ "$got" = "$want" ]
+done
+
+# TlsGetCertInfo's version is, as in Suricata 7 (util-lua-tls.c), the TLS version the server
+# chose ("TLS 1.2" for tls.pcap's ServerHello 0x0303), not the certificate's (x509af.version 2,
+# "v3"); subject and issuer as tshark has them
+sv=$(tshark -r "$PCAPS/tls.pcap" -Y 'tls.handshake.type == 2' -T fields -e tls.handshake.version 2>/dev/null)
+case $sv in
+0x0303) name="TLS 1.2" ;;
+0x0302) name="TLS 1.1" ;;
+0x0301) name="TLSv1" ;;
+*) name="0x${sv#0x}" ;;
+esac
+cn=$(tshark -r "$PCAPS/tls.pcap" -Y 'tls.handshake.type == 11' -T fields -e x509sat.printableString \
+	-e x509sat.uTF8String 2>/dev/null | tr '\t,' '\n\n' | grep -m1 demo.example)
+cat >"$tmp/rules/certinfo.lua" <<LUA
+function init(args) return {tls = tostring(true)} end
+function match(args)
+  local version, subject, issuer, fp = TlsGetCertInfo()
+  if version == "$name" and subject ~= nil and string.find(subject, "$cn", 1, true) ~= nil and
+     issuer ~= nil and fp ~= nil and #fp == 59 then return 1 end
+  return 0
+end
+LUA
+echo 'alert tls any any -> any any (msg:"certinfo"; lua:certinfo.lua; sid:23;)' >"$tmp/rules/certinfo.rules"
+"$SPANWATCH" -q -S "$tmp/rules/certinfo.rules" -r "$PCAPS/tls.pcap" "${common[@]}" "${allow[@]}" \
+	>"$tmp/certinfo.json" 2>"$tmp/certinfo.err"
+got=$(alert_counts "$tmp/certinfo.json" | tr '\n' ' ')
+check "TlsGetCertInfo: version '$name' (tshark's ServerHello $sv), subject with '$cn': '$got'" \
+	[ -n "$cn" -a "$got" = "23 1 " ]
 tap_done

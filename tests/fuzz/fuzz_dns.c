@@ -3,6 +3,8 @@
  * (and gaps) chosen by the input's last byte. Invariants, checked with abort():
  *   - names are at most 253 characters, lower-case, without a trailing dot;
  *   - no more than APP_DNS_MAX_RR records are reported per section;
+ *   - no more than APP_DNS_MAX_Q questions are kept, no more than the header counts, the first
+ *     is qname; each EVE view (one per question of a query) has one of them;
  *   - every reported byte is readable (ASan). */
 #include "config.h"
 
@@ -63,6 +65,19 @@ fz_emit(void *arg, struct sw_flow *f, const struct app_msg *msg)
 	(void)f;
 	FUZZ_ASSERT(msg->kind == APP_MSG_DNS && m != NULL);
 	fz_name(m->qname);
+	FUZZ_ASSERT(m->nq <= APP_DNS_MAX_Q && m->nq <= m->nquestions);
+	FUZZ_ASSERT(m->nq == 0 || (m->questions != NULL && m->questions[0].name.p == m->qname.p));
+	for (uint16_t i = 0; i < m->nq; i++)
+		fz_name(m->questions[i].name);
+	FUZZ_ASSERT(app_dns_eve_count(msg) >= 1 && app_dns_eve_count(msg) <= APP_DNS_MAX_Q);
+	for (unsigned i = 0; i < app_dns_eve_count(msg); i++) {
+		struct app_dns_msg one;
+		struct app_msg view;
+
+		app_dns_eve_view(msg, i, &view, &one);
+		FUZZ_ASSERT(view.kind == APP_MSG_DNS && view.u.dns != NULL);
+		fz_name(view.u.dns->qname);
+	}
 	fz_rrs(m->answers, m->nanswers);
 	fz_rrs(m->authorities, m->nauthorities);
 	FUZZ_ASSERT(app_dns_type_name(m->qtype, buf, sizeof(buf)) != NULL);

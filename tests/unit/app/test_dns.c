@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/app_int.h"
 #include "unit.h"
 
 /* dns.pcap frame 1 */
@@ -120,6 +121,14 @@ struct rec_msg {
 	bool response, truncated_parse, rd, ra, aa;
 	char qname[256];
 	struct rec_rr an[REC_RR];
+	/* the questions kept, dns.query's values and the EVE events' question names */
+	uint16_t nq, qt[APP_DNS_MAX_Q];
+	char q[APP_DNS_MAX_Q][64];
+	int nvals;
+	char vals[APP_DNS_MAX_Q + 2][64];
+	unsigned nev;
+	char ev[APP_DNS_MAX_Q + 2][64];
+	bool ev_rest_same; /* each event view but its question is the message */
 };
 
 struct rec {
@@ -165,6 +174,33 @@ rec_emit(void *arg, struct sw_flow *f, const struct app_msg *msg)
 	m->ra = d->ra;
 	m->aa = d->aa;
 	copy_buf(m->qname, sizeof(m->qname), d->qname);
+	m->nq = d->nq;
+	for (uint16_t i = 0; i < d->nq && i < APP_DNS_MAX_Q; i++) {
+		copy_buf(m->q[i], sizeof(m->q[i]), d->questions[i].name);
+		m->qt[i] = d->questions[i].type;
+	}
+	{ /* dns.query (buffer 0 of the descriptor) as the rules read it: each value */
+		struct app_buf v;
+
+		while (m->nvals < APP_DNS_MAX_Q + 2 &&
+		       app_desc_dns.buffer_i(msg, 0, (size_t)m->nvals, &v) == 0) {
+			copy_buf(m->vals[m->nvals], sizeof(m->vals[0]), v);
+			m->nvals++;
+		}
+	}
+	m->nev = app_dns_eve_count(msg);
+	m->ev_rest_same = true;
+	for (unsigned i = 0; i < m->nev && i < APP_DNS_MAX_Q + 2; i++) {
+		struct app_dns_msg one;
+		struct app_msg view;
+
+		app_dns_eve_view(msg, i, &view, &one);
+		copy_buf(m->ev[i], sizeof(m->ev[i]), view.u.dns->qname);
+		if (view.u.dns->id != d->id || view.u.dns->nquestions != d->nquestions ||
+		    view.ts != msg->ts || view.dir != msg->dir ||
+		    (m->nev > 1 && (view.u.dns->nq != 1 || view.u.dns->qtype != d->questions[i].type)))
+			m->ev_rest_same = false;
+	}
 	for (int i = 0; i < d->nanswers && i < REC_RR; i++) {
 		const struct app_dns_rr *a = &d->answers[i];
 
@@ -638,6 +674,127 @@ test_txn(void)
 	env_free(e);
 }
 
+
+/* ---- several questions in one message (pcaps/dns-questions.pcap, craft_dnsq.py) ------------ */
+
+/* A message id with n questions "q<k>.multi.example" of type A (k even) or AAAA (k odd);
+ * response sets QR. Returns its length. */
+static size_t
+build_questions(uint8_t *out, size_t size, uint16_t id, unsigned n, bool response)
+{
+	size_t len = 12;
+
+	memset(out, 0, 12);
+	out[0] = (uint8_t)(id >> 8), out[1] = (uint8_t)id;
+	out[2] = response ? 0x81 : 0x01;
+	out[4] = (uint8_t)(n >> 8), out[5] = (uint8_t)n;
+	for (unsigned k = 0; k < n; k++) {
+		char label[8];
+		int ll = snprintf(label, sizeof(label), "q%u", k);
+
+		if (len + 1 + (size_t)ll + 15 + 4 > size)
+			abort();
+		out[len++] = (uint8_t)ll;
+		memcpy(out + len, label, (size_t)ll);
+		len += (size_t)ll;
+		memcpy(out + len, "\005multi\007example\000", 15);
+		len += 15;
+		out[len++] = 0;
+		out[len++] = k % 2 ? 28 : 1;
+		out[len++] = 0;
+		out[len++] = 1;
+	}
+	return len;
+}
+
+static void
+test_questions(void)
+{
+	uint8_t b[1024];
+	struct env *e = env_new();
+	struct rec_msg *m;
+	size_t len;
+	bool ok = true;
+
+	/* 3 questions: all kept, dns.query has 3 values, 3 EVE events */
+	len = build_questions(b, sizeof(b), 0x0b01, 3, false);
+	udp(e, FLOW_TO_SERVER, b, len, 1000);
+	m = &e->rec.m[0];
+	UNIT_CHECK(e->rec.n == 1 && m->nquestions == 3 && m->nq == 3 && errors(e) == 0,
+	           "questions: 3 read and kept, no error");
+	UNIT_CHECK_STR(m->qname, "q0.multi.example", "questions: qname is the first");
+	UNIT_CHECK_STR(m->q[1], "q1.multi.example", "questions: the second's name");
+	UNIT_CHECK_STR(m->q[2], "q2.multi.example", "questions: the third's name");
+	UNIT_CHECK(m->qt[0] == 1 && m->qt[1] == 28 && m->qt[2] == 1, "questions: their types");
+	UNIT_CHECK(m->nvals == 3, "questions: dns.query has a value per question");
+	UNIT_CHECK_STR(m->vals[2], "q2.multi.example", "questions: dns.query's third value");
+	UNIT_CHECK(m->nev == 3 && m->ev_rest_same, "questions: a query makes 3 EVE events");
+	UNIT_CHECK_STR(m->ev[0], "q0.multi.example", "questions: event 0 is question 0");
+	UNIT_CHECK_STR(m->ev[2], "q2.multi.example", "questions: event 2 is question 2");
+	UNIT_CHECK(sw_counter_get(&e->st.dns_questions_dropped) == 0, "questions: none dropped");
+
+	/* the response: the same questions, one EVE event (answers are logged once) */
+	len = build_questions(b, sizeof(b), 0x0b01, 3, true);
+	udp(e, FLOW_TO_CLIENT, b, len, 1100);
+	m = &e->rec.m[1];
+	UNIT_CHECK(e->rec.n == 2 && m->response && m->nq == 3 && m->nev == 1,
+	           "questions: a response keeps them, one event");
+	UNIT_CHECK(m->query_ts == 1000, "questions: the response matched to its query");
+
+	/* 10 questions: 8 kept, 2 counted as dropped, the message is not in error */
+	len = build_questions(b, sizeof(b), 0x0c01, 10, false);
+	udp(e, FLOW_TO_SERVER, b, len, 1200);
+	m = &e->rec.m[2];
+	UNIT_CHECK(e->rec.n == 3 && m->nquestions == 10 && m->nq == APP_DNS_MAX_Q &&
+	               !m->truncated_parse && errors(e) == 0,
+	           "questions: 10 read, the first 8 kept");
+	UNIT_CHECK_STR(m->q[7], "q7.multi.example", "questions: the 8th kept");
+	UNIT_CHECK(m->nvals == APP_DNS_MAX_Q && m->nev == APP_DNS_MAX_Q,
+	           "questions: dns.query values and events: the 8 kept");
+	UNIT_CHECK(sw_counter_get(&e->st.dns_questions_dropped) == 2,
+	           "questions: app.dns.questions_dropped counts 2");
+
+	/* 1 question: one value, one event */
+	len = build_questions(b, sizeof(b), 0x0d01, 1, false);
+	udp(e, FLOW_TO_SERVER, b, len, 1300);
+	m = &e->rec.m[3];
+	UNIT_CHECK(m->nq == 1 && m->nvals == 1 && m->nev == 1, "questions: one question, one event");
+	UNIT_CHECK_STR(m->ev[0], "q0.multi.example", "questions: its event has its name");
+
+	/* cut inside the third question: two kept, the message reported as truncated */
+	len = build_questions(b, sizeof(b), 0x0e01, 3, false);
+	udp(e, FLOW_TO_SERVER, b, len - 3, 1400);
+	m = &e->rec.m[4];
+	UNIT_CHECK(e->rec.n == 5 && m->truncated_parse && m->nq == 2 && m->nvals == 2 &&
+	               errors(e) == 1,
+	           "questions: cut in the third, two kept and an error");
+
+	/* every length of the 10-question message: no crash, never more than 8 kept */
+	len = build_questions(b, sizeof(b), 0x0f01, 10, false);
+	for (size_t n = 0; n <= len; n++) {
+		int before = e->rec.n;
+
+		udp(e, FLOW_TO_SERVER, b, n, 2000);
+		if (e->rec.n > before && e->rec.m[e->rec.n - 1].nq > APP_DNS_MAX_Q)
+			ok = false;
+		if (e->rec.n >= REC_MAX - 1)
+			e->rec.n = 0;
+	}
+	UNIT_CHECK(ok, "questions: every cut of a 10-question message");
+	{ /* the descriptor: dns.query is multi-valued; asked without a message, not found */
+		static const struct app_msg probe;
+		struct app_buf v;
+
+		UNIT_CHECK(strcmp(app_desc_dns.buffers[0].name, "dns.query") == 0,
+		           "questions: buffer 0 is dns.query");
+		UNIT_CHECK(app_desc_dns.buffer_i(&probe, 0, SIZE_MAX, &v) == SW_E_NOTFOUND,
+		           "questions: dns.query is a multi-value buffer");
+		UNIT_CHECK(app_desc_dns.buffer_i(&probe, 1, 0, &v) == SW_E_INVAL,
+		           "questions: no other buffer is");
+	}
+	env_free(e);
+}
+
 static void
 test_names(void)
 {
@@ -695,5 +852,6 @@ main(void)
 	test_txn();
 	test_names();
 	test_probe_ops();
+	test_questions();
 	return unit_done();
 }

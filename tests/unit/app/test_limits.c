@@ -4,7 +4,9 @@
  * normally (FIN), by timeout (flow end with nothing closed) and mid-message, and for flows freed
  * without an end (evicted). A gzip bomb (100 MB of zeros, about 100 KB compressed, made here
  * with zlib) is cut by app.http.decompress.max-bytes and .max-ratio: the body is truncated, not
- * hashed, no more is inflated than the bound, and app.http.decompress_limited counts it. */
+ * hashed, no more is inflated than the bound, and app.http.decompress_limited counts it.
+ * A change of protocol through the dispatch (CONNECT, STARTTLS) leaves Suricata's alproto_orig
+ * and alproto_expect for the lua keyword's SCFlowAppLayerProto (app_flow_change). */
 #include "config.h"
 
 #include <stdbool.h>
@@ -431,6 +433,53 @@ test_gzip_bomb(void)
 	free(bomb);
 }
 
+
+/* ---- a change of protocol: app_flow_change ---------------------------------------------- */
+
+static const uint8_t client_hello_head[] = {0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01};
+
+static void
+test_change(void)
+{
+	const char *orig = "x", *expect = "x", *now;
+	struct run r;
+
+	run_open(&r, NULL);
+	run_tcp(&r, FLOW_TO_SERVER, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", 27, 0);
+	now = app_flow_change(&r.f, &orig, &expect);
+	UNIT_CHECK(now != NULL && strcmp(now, "http") == 0 && orig == NULL && expect == NULL,
+	           "change: plain HTTP, no orig or expect");
+	run_close(&r, END_NORMAL, "change: plain HTTP");
+
+	run_open(&r, NULL);
+	run_tcp(&r, FLOW_TO_SERVER, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+	        strlen("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"), 0);
+	run_tcp(&r, FLOW_TO_CLIENT, "HTTP/1.1 200 Connection established\r\n\r\n",
+	        strlen("HTTP/1.1 200 Connection established\r\n\r\n"), 0);
+	run_tcp(&r, FLOW_TO_SERVER, client_hello_head, sizeof(client_hello_head), 0);
+	now = app_flow_change(&r.f, &orig, &expect);
+	UNIT_CHECK(now != NULL && strcmp(now, "tls") == 0, "change: after CONNECT 200, tls is parsed");
+	UNIT_CHECK(orig != NULL && strcmp(orig, "http") == 0 && expect == NULL,
+	           "change: CONNECT: orig http, expect none (Suricata: unknown)");
+	UNIT_CHECK(strcmp(app_flow_name(&r.f), "tls") == 0, "change: CONNECT: the flow is named tls");
+	run_close(&r, END_NORMAL, "change: CONNECT");
+
+	run_open(&r, NULL);
+	run_tcp(&r, FLOW_TO_CLIENT, "220 mail.example ESMTP\r\n", 24, 0);
+	run_tcp(&r, FLOW_TO_SERVER, "EHLO c\r\n", 8, 0);
+	run_tcp(&r, FLOW_TO_CLIENT, "250 STARTTLS\r\n", 14, 0);
+	run_tcp(&r, FLOW_TO_SERVER, "STARTTLS\r\n", 10, 0);
+	run_tcp(&r, FLOW_TO_CLIENT, "220 2.0.0 go ahead\r\n", 20, 0);
+	run_tcp(&r, FLOW_TO_SERVER, client_hello_head, sizeof(client_hello_head), 0);
+	now = app_flow_change(&r.f, &orig, &expect);
+	UNIT_CHECK(now != NULL && strcmp(now, "tls") == 0, "change: after STARTTLS, tls is parsed");
+	UNIT_CHECK(orig != NULL && strcmp(orig, "smtp") == 0 && expect != NULL &&
+	               strcmp(expect, "tls") == 0,
+	           "change: STARTTLS: orig smtp, expect tls");
+	UNIT_CHECK(strcmp(app_flow_name(&r.f), "smtp") == 0, "change: STARTTLS: the flow keeps smtp");
+	run_close(&r, END_NORMAL, "change: STARTTLS");
+}
+
 int
 main(void)
 {
@@ -440,5 +489,6 @@ main(void)
 	test_http();
 	test_file_hashes();
 	test_gzip_bomb();
+	test_change();
 	return unit_done();
 }
