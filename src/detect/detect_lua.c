@@ -454,10 +454,11 @@ api_flow_stats(lua_State *L)
 
 	if (c == NULL || c->f == NULL)
 		return 0;
-	lua_pushnumber(L, (lua_Number)c->f->pkts[FLOW_TO_CLIENT]);
-	lua_pushnumber(L, (lua_Number)c->f->bytes[FLOW_TO_CLIENT]);
+	/* Suricata 7: to the server (todst) first, then to the client */
 	lua_pushnumber(L, (lua_Number)c->f->pkts[FLOW_TO_SERVER]);
 	lua_pushnumber(L, (lua_Number)c->f->bytes[FLOW_TO_SERVER]);
+	lua_pushnumber(L, (lua_Number)c->f->pkts[FLOW_TO_CLIENT]);
+	lua_pushnumber(L, (lua_Number)c->f->bytes[FLOW_TO_CLIENT]);
 	return 4;
 }
 
