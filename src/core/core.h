@@ -288,6 +288,14 @@ sw_counter_add(sw_counter_t *c, uint64_t n)
 			      memory_order_relaxed);
 }
 
+/* A counter several threads add to (the output's, written by every worker): an atomic add, so
+ * no update is lost (sw_counter_add's load and store are for a single writer). */
+static inline void
+sw_counter_add_shared(sw_counter_t *c, uint64_t n)
+{
+	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
 static inline uint64_t
 sw_counter_get(const sw_counter_t *c)
 {

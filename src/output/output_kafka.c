@@ -70,15 +70,15 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 
 	(void)rk;
 	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		sw_counter_add(&s->st.delivered, 1);
+		sw_counter_add_shared(&s->st.delivered, 1);
 		set_up(s, true);
 		if (s->spool != NULL)
 			spool_done(s->spool, ref, true);
 	} else {
-		sw_counter_add(&s->st.failed, 1);
+		sw_counter_add_shared(&s->st.failed, 1);
 		if (ref == NULL) {
 			/* it never made it to the spool (full): lost, and said so */
-			sw_counter_add(&s->st.dropped, 1);
+			sw_counter_add_shared(&s->st.dropped, 1);
 			sw_warn("kafka: event lost (spool full): %s", rd_kafka_err2str(m->err));
 		} else if (s->spool != NULL) {
 			spool_done(s->spool, ref, false); /* pending again: replayed later */
@@ -125,14 +125,14 @@ produce(struct output_sink *s, const char *topic, const void *key, size_t klen, 
 		RD_KAFKA_V_HEADER("sensor", s->sensor, (ssize_t)strlen(s->sensor)),
 		RD_KAFKA_V_OPAQUE(ref), RD_KAFKA_V_END);
 	if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		sw_counter_add(&s->st.produced, 1);
+		sw_counter_add_shared(&s->st.produced, 1);
 		return 0;
 	}
 	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-		sw_counter_add(&s->st.queue_full, 1);
+		sw_counter_add_shared(&s->st.queue_full, 1);
 	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
 		/* never sendable (an evidence pcap over message.max.bytes): not retried */
-		sw_counter_add(&s->st.dropped, 1);
+		sw_counter_add_shared(&s->st.dropped, 1);
 		sw_warn("kafka: a %zu-byte message to %s dropped: %s", plen, topic,
 			rd_kafka_err2str(err));
 		return SW_E_RANGE;
@@ -196,7 +196,7 @@ replay_some(struct output_sink *s, uint32_t budget)
 			spool_done(s->spool, ref, false);
 			return;
 		}
-		sw_counter_add(&s->st.replayed, 1);
+		sw_counter_add_shared(&s->st.replayed, 1);
 	}
 }
 
@@ -389,7 +389,7 @@ kafka_send(struct output_sink *s, const char *topic, const char *tname, const vo
 
 	r = spool_append(s->spool, topic, key, klen, buf, len, &ref);
 	if (r == 0)
-		sw_counter_add(&s->st.spooled, 1);
+		sw_counter_add_shared(&s->st.spooled, 1);
 	else if (r != SW_E_MEMCAP)
 		sw_warn("kafka: spool write failed: %s", sw_strerror(r));
 	if ((r = produce(s, topic, key, klen, tname, buf, len, ref)) != 0) {
@@ -401,7 +401,7 @@ kafka_send(struct output_sink *s, const char *topic, const char *tname, const vo
 			spool_done(s->spool, ref, false); /* replayed once there is room */
 			return 0;
 		}
-		sw_counter_add(&s->st.dropped, 1);
+		sw_counter_add_shared(&s->st.dropped, 1);
 		sw_warn("kafka: event dropped: the queue and the spool are both full");
 		return SW_E_MEMCAP;
 	}

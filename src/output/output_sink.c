@@ -455,12 +455,12 @@ output_write(struct output *o, int type, const char *line, size_t len)
 			r = sl->ops->write(sl->sink, type, line, len);
 		}
 		if (r != 0) {
-			sw_counter_add(&o->st.write_errors, 1);
+			sw_counter_add_shared(&o->st.write_errors, 1);
 			ret = r;
 		}
 	}
 	if (written)
-		sw_counter_add(&o->st.written[type], 1);
+		sw_counter_add_shared(&o->st.written[type], 1);
 	return ret;
 }
 
@@ -518,7 +518,7 @@ output_write_evidence(struct output *o, const char *key, const void *pcap, size_
 	r = output_kafka_write_raw(o->slot[o->kafka].sink, o->evidence_topic, key, strlen(key),
 				   pcap, len);
 	if (r != 0)
-		sw_counter_add(&o->st.write_errors, 1);
+		sw_counter_add_shared(&o->st.write_errors, 1);
 	return r;
 }
 
