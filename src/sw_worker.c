@@ -379,11 +379,11 @@ worker_app_msg(void *arg, struct sw_flow *f, const struct app_msg *msg)
 		return;
 	}
 	/* a DNS query makes one event per question (Suricata's eve dns v2), anything else one */
-	for (unsigned i = 0, n = app_dns_eve_count(msg); i < n; i++) {
-		struct app_dns_msg dns;
+	for (unsigned i = 0, n = app_msg_events(msg); i < n; i++) {
+		union app_event_tmp tmp;
 		struct app_msg one;
 
-		app_dns_eve_view(msg, i, &one, &dns);
+		app_msg_event_view(msg, i, &one, &tmp);
 		eve_format_app(&w->evbuf, &w->ctx->eve, f, &one);
 		run_emit(w->ctx, type, &w->evbuf);
 	}

@@ -620,6 +620,35 @@ name_in(const char *const *list, const char *name)
 	return false;
 }
 
+unsigned
+app_msg_events(const struct app_msg *msg)
+{
+	const struct app_msg_desc *d = app_msg_desc((int)msg->kind);
+
+	return d != NULL && d->events != NULL ? d->events(msg) : 1;
+}
+
+void
+app_msg_event_view(const struct app_msg *msg, unsigned i, struct app_msg *out,
+		   union app_event_tmp *tmp)
+{
+	const struct app_msg_desc *d = app_msg_desc((int)msg->kind);
+
+	if (d != NULL && d->event_view != NULL)
+		d->event_view(msg, i, out, tmp);
+	else
+		*out = *msg;
+}
+
+bool
+app_buffer_reads_body(int id)
+{
+	int kind;
+	const struct app_buffer_desc *b = app_buffer_desc(id, &kind);
+
+	return b != NULL && name_in(descs[kind]->body_buffers, b->name);
+}
+
 /* The first buffer, from kind first (-1: none first), named name (or, with modifier, whose
  * modifiers name it); SW_E_NOTFOUND. */
 static int

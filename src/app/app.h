@@ -466,12 +466,17 @@ struct app_msg {
 	} u;
 };
 
-/* Suricata 7's eve dns (version 2) logs a query with one event per question: the number of
- * events msg makes (1 but for a DNS query with several questions kept), and event i of them
- * as a message of its own into *out (its questions and qname only question i; dns holds it). */
-unsigned app_dns_eve_count(const struct app_msg *msg);
-void app_dns_eve_view(const struct app_msg *msg, unsigned i, struct app_msg *out,
-		      struct app_dns_msg *dns);
+/* Where an event's view of a message keeps the parts it changes (app_msg_event_view). */
+union app_event_tmp {
+	struct app_dns_msg dns;
+};
+
+/* The events msg makes: 1, but more where its kind's events hook says so (Suricata 7's eve
+ * dns v2 logs a DNS query with one event per question kept); and event i of them as a message
+ * of its own into *out (a DNS query's view has only question i), what it changes in *tmp. */
+unsigned app_msg_events(const struct app_msg *msg);
+void app_msg_event_view(const struct app_msg *msg, unsigned i, struct app_msg *out,
+			union app_event_tmp *tmp);
 
 /* Called for each message; msg and everything it points to are valid during the call. */
 typedef void app_msg_fn(void *arg, struct sw_flow *f, const struct app_msg *msg);
@@ -720,6 +725,14 @@ struct app_msg_desc {
 	 * rules do not run on these messages (a file reads its HTTP transaction's buffers for
 	 * "http.uri; ...; filestore;" rules, while plain HTTP rules stay on the transaction). */
 	bool serves_buffers_only;
+	/* The buffers (names of buffers[]) that read the kept bytes of a body: the parser keeps
+	 * them only while a loaded rule reads one (app_ctx.body_keep); NULL-terminated, NULL none */
+	const char *const *body_buffers;
+	/* A message that makes several events (app_msg_events): how many m makes, and event i's
+	 * view of m; NULL: one event, m itself. */
+	unsigned (*events)(const struct app_msg *m);
+	void (*event_view)(const struct app_msg *m, unsigned i, struct app_msg *out,
+			   union app_event_tmp *tmp);
 	/* Like buffer_i for values built in scratch[0..size) (http.request_header: each header as
 	 * "Name: value"): SW_E_NOTFOUND past the last value or when value i does not fit, SW_E_INVAL
 	 * (asked with m->u NULL too) when buf has one value only. NULL: none. */
@@ -748,6 +761,8 @@ int app_buffer_count(void);
 const struct app_buffer_desc *app_buffer_desc(int id, int *kind);
 /* The number of a buffer by name or alias (case-insensitive), or SW_E_NOTFOUND. */
 int app_buffer_find(const char *name);
+/* Whether buffer id reads a body's kept bytes (its kind's body_buffers). */
+bool app_buffer_reads_body(int id);
 /* The number of an anomaly event a parser raises by its name ("http.te_and_cl",
  * case-insensitive): 0 .. ; -1 when no parser raises it. The number is the same for the whole
  * run. */

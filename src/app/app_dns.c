@@ -855,20 +855,24 @@ dns_buffer_i(const struct app_msg *m, size_t buf, size_t i, struct app_buf *out)
 	return 0;
 }
 
-unsigned
-app_dns_eve_count(const struct app_msg *msg)
+/* Suricata 7's eve dns (version 2): a query with several questions kept makes one event per
+ * question, each a message of its own whose questions and qname are only question i. */
+static unsigned
+dns_events(const struct app_msg *msg)
 {
 	if (msg->kind != APP_MSG_DNS || msg->u.dns->response || msg->u.dns->nq < 2)
 		return 1;
 	return msg->u.dns->nq;
 }
 
-void
-app_dns_eve_view(const struct app_msg *msg, unsigned i, struct app_msg *out,
-		 struct app_dns_msg *dns)
+static void
+dns_event_view(const struct app_msg *msg, unsigned i, struct app_msg *out,
+	       union app_event_tmp *tmp)
 {
+	struct app_dns_msg *dns = &tmp->dns;
+
 	*out = *msg;
-	if (app_dns_eve_count(msg) < 2 || i >= msg->u.dns->nq)
+	if (dns_events(msg) < 2 || i >= msg->u.dns->nq)
 		return;
 	*dns = *msg->u.dns;
 	dns->questions = &msg->u.dns->questions[i];
@@ -895,4 +899,6 @@ const struct app_msg_desc app_desc_dns = {
     .eve = dns_eve,
     .observables = dns_observables,
     .buffer_i = dns_buffer_i,
+    .events = dns_events,
+    .event_view = dns_event_view,
 };

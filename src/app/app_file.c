@@ -186,4 +186,5 @@ const struct app_msg_desc app_desc_file = {
     .serves = &app_desc_http,
     .view = file_view,
     .serves_buffers_only = true,
+    .body_buffers = APP_NAMES("file.data", "file.magic"),
 };

@@ -3410,4 +3410,6 @@ const struct app_msg_desc app_desc_http = {
     .eve = http_eve,
     .observables = http_observables,
     .buffer_i_built = http_buffer_i_built,
+    .body_buffers = APP_NAMES("http.request_body", "http.response_body", "file.data",
+                              "@http.request", "@http.response"),
 };

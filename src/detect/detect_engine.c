@@ -558,23 +558,20 @@ classify(struct det_rinfo *ri, const char **why)
 	return 0;
 }
 
-/* Whether r reads the bytes of HTTP bodies (app_ctx.body_keep): a body buffer, file.data or
- * file.magic (transformed or not), or a lua script (it may call HttpGetRequestBody). */
+/* Whether r reads the bytes of bodies (app_ctx.body_keep): a buffer its parser marks so
+ * (app_msg_desc.body_buffers: the body buffers, file.data, file.magic; transformed or not), or a
+ * lua script (it may call HttpGetRequestBody). */
 static bool
 rule_reads_bodies(const struct det_rule *r)
 {
-	static const char *const names[] = {"http.request_body", "http.response_body", "file.data",
-	                                    "file.magic", "@http.request", "@http.response"};
-
 	for (uint32_t k = 0; k < r->nkws; k++)
 		if (r->kws[k].kind == DET_KW_LUA)
 			return true;
 	for (uint32_t k = 0; k < r->nlists; k++) {
 		const struct det_buffer_info *b = det_buffer(r->lists[k].buffer);
 
-		for (size_t i = 0; b != NULL && i < sizeof(names) / sizeof(names[0]); i++)
-			if (strcmp(b->name, names[i]) == 0)
-				return true;
+		if (b != NULL && b->body)
+			return true;
 	}
 	return false;
 }
@@ -1314,8 +1311,16 @@ detect_engine_new(const struct detect_conf *conf, unsigned nthreads, struct dete
 		}
 		fill_alert(e, ri);
 		ri->iponly = ri->ctx == DET_CTX_PACKET && rule_is_iponly(ri->r);
-		if ((ri->ctx & DET_CTX_APP) && ri->msg_kind >= 0 && list_has_payload(ri->r))
+		if ((ri->ctx & DET_CTX_APP) && ri->msg_kind >= 0 && list_has_payload(ri->r)) {
 			e->payload_kinds |= 1u << ri->msg_kind;
+			/* the kind's message as sent: with its body's kept bytes (HTTP's) */
+			for (int d = 0; d < 2; d++) {
+				const struct det_buffer_info *b =
+				    det_buffer(e->msg_payload[ri->msg_kind][d]);
+
+				e->bodies |= b != NULL && b->body;
+			}
+		}
 		if ((ri->ctx & DET_CTX_APP) && ri->msg_kind >= 0 && ri->msg_kind < DET_MSG_KINDS)
 			for (uint32_t k = 0; k < ri->r->nlists; k++) {
 				int b = ri->r->lists[k].buffer;

@@ -125,6 +125,7 @@ struct det_buffer_info {
 	int dir;          /* the direction it is seen in: 0 to_server, 1 to_client, -1 both */
 	int msg_kind;     /* enum app_msg_kind of the messages that carry it; -1 for the payload */
 	int hdr;          /* a packet header buffer (ipv4.hdr ...): enum det_hdr_buf; 0 otherwise */
+	bool body;        /* it reads a body's kept bytes (app_buffer_reads_body) */
 };
 
 /* The packet header sticky buffers (Suricata 7's ipv4.hdr, ...): the raw header bytes of the

@@ -2053,9 +2053,7 @@ detect_stream(struct detect_thread *t, struct sw_flow *f, enum flow_dir dir, con
 		return;
 	sw_counter_add(&t->st->stream_bytes, len);
 	if (w != NULL && w->buf == NULL && cap > 0) {
-		size_t first = len < cap ? len : cap;
-
-		if (!win_room(t, df, w, first < WIN_MIN_BYTES ? first : WIN_MIN_BYTES))
+		if (!win_room(t, df, w, 0)) /* the first, smallest buffer */
 			w = NULL; /* over the cap: this flow's chunks are inspected one by one */
 		else {
 			w->nhits = 0;
@@ -2159,8 +2157,7 @@ detect_wants_frames(const struct detect_thread *t)
 bool
 detect_wants_bodies(const struct detect_thread *t)
 {
-	return t != NULL && (t->e->bodies || (t->e->payload_kinds & (1u << APP_MSG_HTTP |
-	                                                            1u << APP_MSG_FILE)) != 0);
+	return t != NULL && t->e->bodies;
 }
 
 bool

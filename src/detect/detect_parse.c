@@ -43,7 +43,7 @@ det_buf_init(void)
 {
 	int n = app_buffer_count();
 
-	det_buf_table[0] = (struct det_buffer_info){"pkt_data", APP_NONE, -1, -1, 0};
+	det_buf_table[0] = (struct det_buffer_info){"pkt_data", APP_NONE, -1, -1, 0, false};
 	if (n + DET_HDR_MAX > DET_BUF_MAX) {
 		sw_err("detect: %d app-layer buffers, only %d fit (raise DET_BUF_MAX); the rest are "
 		       "unknown to rules", n, DET_BUF_MAX - 1);
@@ -54,13 +54,14 @@ det_buf_init(void)
 		const struct app_buffer_desc *b = app_buffer_desc(id, &kind);
 
 		det_buf_table[id + 1] =
-		    (struct det_buffer_info){b->name, app_msg_desc(kind)->proto, b->dir, kind, 0};
+		    (struct det_buffer_info){b->name, app_msg_desc(kind)->proto, b->dir, kind, 0,
+		                             app_buffer_reads_body(id)};
 	}
 	det_buf_count = det_buf_napp = n + 1;
 	/* the packet header buffers, after the app stage's */
 	for (int h = DET_HDR_IPV4; h < DET_HDR_MAX && det_buf_count < DET_BUF_MAX; h++)
 		det_buf_table[det_buf_count++] =
-		    (struct det_buffer_info){det_hdr_buf_names[h], APP_NONE, -1, -1, h};
+		    (struct det_buffer_info){det_hdr_buf_names[h], APP_NONE, -1, -1, h, false};
 }
 
 /* The number of packet header buffer keyword ("tcp.hdr"), -1 when it is not one. */

@@ -185,6 +185,13 @@ flow_table_stats(struct flow_table *t)
 	return &t->st;
 }
 
+/* The LRU list of f's protocol class and state. */
+static uint8_t
+lru_index(const struct sw_flow *f)
+{
+	return (uint8_t)(flow_proto_class(f->proto) * FLOW_STATE_MAX + f->state);
+}
+
 static void
 lru_unlink(struct flow_table *t, struct sw_flow *f)
 {
@@ -206,7 +213,7 @@ lru_append(struct flow_table *t, struct sw_flow *f)
 {
 	struct lru *l;
 
-	f->lru = (uint8_t)(flow_proto_class(f->proto) * FLOW_STATE_MAX + f->state);
+	f->lru = lru_index(f);
 	f->lru_at = (uint32_t)((uint64_t)f->last >> LRU_SHIFT);
 	l = &t->lru[f->lru];
 	f->lnext = NULL;
@@ -522,8 +529,7 @@ flow_table_update(struct flow_table *t, const struct sw_packet *p, enum flow_dir
 	if (p->ts > f->last)
 		f->last = p->ts;
 	flow_update_state(t, f, p, d);
-	if (f->lru != (uint8_t)(flow_proto_class(f->proto) * FLOW_STATE_MAX + f->state) ||
-	    f->lru_at != (uint32_t)((uint64_t)f->last >> LRU_SHIFT)) {
+	if (f->lru != lru_index(f) || f->lru_at != (uint32_t)((uint64_t)f->last >> LRU_SHIFT)) {
 		lru_unlink(t, f);
 		lru_append(t, f);
 	}

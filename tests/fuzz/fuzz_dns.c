@@ -69,12 +69,12 @@ fz_emit(void *arg, struct sw_flow *f, const struct app_msg *msg)
 	FUZZ_ASSERT(m->nq == 0 || (m->questions != NULL && m->questions[0].name.p == m->qname.p));
 	for (uint16_t i = 0; i < m->nq; i++)
 		fz_name(m->questions[i].name);
-	FUZZ_ASSERT(app_dns_eve_count(msg) >= 1 && app_dns_eve_count(msg) <= APP_DNS_MAX_Q);
-	for (unsigned i = 0; i < app_dns_eve_count(msg); i++) {
-		struct app_dns_msg one;
+	FUZZ_ASSERT(app_msg_events(msg) >= 1 && app_msg_events(msg) <= APP_DNS_MAX_Q);
+	for (unsigned i = 0; i < app_msg_events(msg); i++) {
+		union app_event_tmp one;
 		struct app_msg view;
 
-		app_dns_eve_view(msg, i, &view, &one);
+		app_msg_event_view(msg, i, &view, &one);
 		FUZZ_ASSERT(view.kind == APP_MSG_DNS && view.u.dns != NULL);
 		fz_name(view.u.dns->qname);
 	}

@@ -188,13 +188,13 @@ rec_emit(void *arg, struct sw_flow *f, const struct app_msg *msg)
 			m->nvals++;
 		}
 	}
-	m->nev = app_dns_eve_count(msg);
+	m->nev = app_msg_events(msg);
 	m->ev_rest_same = true;
 	for (unsigned i = 0; i < m->nev && i < APP_DNS_MAX_Q + 2; i++) {
-		struct app_dns_msg one;
+		union app_event_tmp one;
 		struct app_msg view;
 
-		app_dns_eve_view(msg, i, &view, &one);
+		app_msg_event_view(msg, i, &view, &one);
 		copy_buf(m->ev[i], sizeof(m->ev[i]), view.u.dns->qname);
 		if (view.u.dns->id != d->id || view.u.dns->nquestions != d->nquestions ||
 		    view.ts != msg->ts || view.dir != msg->dir ||
